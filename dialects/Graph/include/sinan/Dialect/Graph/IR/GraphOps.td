@@ -1,0 +1,157 @@
+//===- GraphOps.td - Graph dialect operations ---------------*- tablegen -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_DIALECT_GRAPH_IR_GRAPHOPS_TD
+#define SINAN_DIALECT_GRAPH_IR_GRAPHOPS_TD
+
+include "sinan/Dialect/Graph/IR/GraphBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+/// Every graph op is pure and implements InferTypeOpInterface. Ops whose type
+/// follows from a trait (AllTypesMatch, SameOperandsAndResultType) get the
+/// implementation from ODS; the others use Graph_ShapedOp.
+class Graph_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Graph_Dialect, mnemonic, !listconcat([Pure], traits)>;
+
+/// An op with a shape function. A declared result type may be more static than
+/// the inferred one (a `?` the importer resolved), so these ops supply their
+/// own compatibility check.
+class Graph_ShapedOp<string mnemonic, list<Trait> traits = []>
+    : Graph_Op<mnemonic,
+               !listconcat([InferTypeOpAdaptorWithIsCompatible], traits)>;
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+def Graph_ConstantOp : Graph_Op<"constant",
+    [ConstantLike, AllTypesMatch<["value", "output"]>]> {
+  let summary = "A tensor constant";
+  let description = [{
+    Produces the tensor given by `value`; the result type is the attribute's
+    type.
+
+    ```mlir
+    %w = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+class Graph_BinaryElementwiseOp<string mnemonic, list<Trait> traits = []>
+    : Graph_ShapedOp<mnemonic,
+               !listconcat([SameOperandsAndResultElementType], traits)> {
+  let arguments = (ins Graph_NumericTensor:$lhs, Graph_NumericTensor:$rhs);
+  let results = (outs Graph_NumericTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Graph_AddOp : Graph_BinaryElementwiseOp<"add", [Commutative]> {
+  let summary = "Elementwise addition with multidirectional broadcasting";
+  let description = [{
+    `lhs + rhs` with NumPy/ONNX broadcasting: shapes are aligned at the
+    trailing dimension and a dimension of size 1 stretches to match.
+    Integer addition wraps.
+
+    ```mlir
+    %y = graph.add %x, %b : (tensor<1x64x56x56xf32>, tensor<64x1x1xf32>)
+                          -> tensor<1x64x56x56xf32>
+    ```
+  }];
+}
+
+def Graph_MulOp : Graph_BinaryElementwiseOp<"mul", [Commutative]> {
+  let summary = "Elementwise multiplication with multidirectional broadcasting";
+  let description = [{
+    `lhs * rhs` with the same broadcasting rule as `graph.add`. Integer
+    multiplication wraps.
+  }];
+}
+
+def Graph_ReluOp : Graph_Op<"relu", [SameOperandsAndResultType]> {
+  let summary = "Rectified linear unit, max(x, 0)";
+  let description = [{
+    Elementwise `x < 0 ? 0 : x`. NaN inputs give NaN.
+
+    ```mlir
+    %y = graph.relu %x : tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins Graph_NumericTensor:$input);
+  let results = (outs Graph_NumericTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+def Graph_MatMulOp : Graph_ShapedOp<"matmul", [SameOperandsAndResultElementType]> {
+  let summary = "Batched matrix product with NumPy semantics (ONNX MatMul)";
+  let description = [{
+    The product over the last two dimensions; leading (batch) dimensions
+    broadcast. A rank-1 `lhs` is treated as a row vector and a rank-1 `rhs`
+    as a column vector, and the added dimension is removed from the result,
+    as `numpy.matmul` does.
+
+    ```mlir
+    %y = graph.matmul %a, %b : (tensor<8x128x64xf32>, tensor<64x32xf32>)
+                             -> tensor<8x128x32xf32>
+    ```
+  }];
+  let arguments = (ins Graph_NumericTensor:$lhs, Graph_NumericTensor:$rhs);
+  let results = (outs Graph_NumericTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_Conv2dOp : Graph_ShapedOp<"conv2d", [SameOperandsAndResultElementType]> {
+  let summary = "2-D convolution, NCHW input and OIHW weights (ONNX Conv)";
+  let description = [{
+    `input` is `N x C x H x W`, `weight` is `M x C/group x kH x kW` and the
+    optional `bias` is `M`. `pads` are `[top, left, bottom, right]`. The
+    result is `N x M x OH x OW` with
+    `OH = floor((H + top + bottom - dilation_h * (kH - 1) - 1) / stride_h) + 1`
+    and likewise for `OW`. Grouped and depthwise convolutions use `group`.
+
+    ```mlir
+    %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<1x3x224x224xf32>, tensor<64x3x3x3xf32>, tensor<64xf32>)
+        -> tensor<1x64x224x224xf32>
+    ```
+  }];
+  let arguments = (ins
+    Graph_FloatTensor:$input,
+    Graph_FloatTensor:$weight,
+    Optional<Graph_FloatTensor>:$bias,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+    DefaultValuedAttr<I64Attr, "1">:$group
+  );
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // SINAN_DIALECT_GRAPH_IR_GRAPHOPS_TD

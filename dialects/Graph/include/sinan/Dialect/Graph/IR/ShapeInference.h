@@ -1,0 +1,55 @@
+//===- ShapeInference.h - Shape functions of graph ops -----------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Result shapes of graph ops, shared by the ops' verifiers (which report what
+// is wrong) and their type inference (which stays silent). Dimensions may be
+// ShapedType::kDynamic; a dynamic input dimension gives a dynamic result
+// dimension unless the rule pins it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_DIALECT_GRAPH_IR_SHAPEINFERENCE_H
+#define SINAN_DIALECT_GRAPH_IR_SHAPEINFERENCE_H
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <optional>
+
+namespace sinan::graph {
+
+/// Starts an error diagnostic; a null callback means "report nothing".
+using EmitErrorFn = llvm::function_ref<mlir::InFlightDiagnostic()>;
+
+/// NumPy/ONNX multidirectional broadcasting of two shapes.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferBroadcastShape(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,
+                    EmitErrorFn emitError = nullptr);
+
+/// numpy.matmul: batched product with rank-1 promotion and batch broadcast.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferMatMulShape(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,
+                 EmitErrorFn emitError = nullptr);
+
+/// Window parameters of a 2-D convolution; see graph.conv2d.
+struct Conv2dParams {
+  llvm::ArrayRef<int64_t> strides;   // [h, w]
+  llvm::ArrayRef<int64_t> pads;      // [top, left, bottom, right]
+  llvm::ArrayRef<int64_t> dilations; // [h, w]
+  int64_t group = 1;
+};
+
+/// NCHW input, OIHW weight, optional rank-1 bias.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferConv2dShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
+                 std::optional<llvm::ArrayRef<int64_t>> bias,
+                 const Conv2dParams &params, EmitErrorFn emitError = nullptr);
+
+} // namespace sinan::graph
+
+#endif // SINAN_DIALECT_GRAPH_IR_SHAPEINFERENCE_H

@@ -1,0 +1,274 @@
+//===- GraphOps.cpp - Graph dialect operations ----------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Graph/IR/ShapeInference.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace sinan::graph;
+
+//===----------------------------------------------------------------------===//
+// Shared helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Inferred types use an unranked tensor to mean "unknown, the verifier will
+/// explain"; it is compatible with any declared type.
+Type unknownType(Type elementType) {
+  return UnrankedTensorType::get(elementType);
+}
+
+/// Pushes a ranked tensor of `shape` or, when inference failed, the unknown
+/// type. Inference never reports: verify() does, with the op's name.
+LogicalResult pushInferred(FailureOr<SmallVector<int64_t>> shape,
+                           Type elementType,
+                           SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(succeeded(shape)
+                         ? Type(RankedTensorType::get(*shape, elementType))
+                         : unknownType(elementType));
+  return success();
+}
+
+/// Declared result types may refine `?` dimensions of the inferred ones.
+bool areCompatibleResultTypes(TypeRange inferred, TypeRange declared) {
+  if (inferred.size() != declared.size())
+    return false;
+  for (auto [lhs, rhs] : llvm::zip(inferred, declared)) {
+    if (getElementTypeOrSelf(lhs) != getElementTypeOrSelf(rhs))
+      return false;
+    if (failed(verifyCompatibleShape(lhs, rhs)))
+      return false;
+  }
+  return true;
+}
+
+ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<ShapedType>(value.getType()).getShape();
+}
+
+Type elementTypeOf(Value value) { return getElementTypeOrSelf(value); }
+
+/// Shared verifier of the broadcasting binary ops.
+LogicalResult verifyBroadcastOp(Operation *op) {
+  FailureOr<SmallVector<int64_t>> shape =
+      inferBroadcastShape(shapeOf(op->getOperand(0)), shapeOf(op->getOperand(1)),
+                          [&] { return op->emitOpError(); });
+  // A declared shape that disagrees with a successful inference is reported
+  // by the InferTypeOpInterface verifier, which runs first.
+  return success(succeeded(shape));
+}
+
+/// Applies `fn` elementwise when both operands are constants of the result
+/// type (no broadcasting is folded).
+template <typename FloatFn, typename IntFn>
+Attribute foldBinary(Attribute lhs, Attribute rhs, Type resultType,
+                     FloatFn floatFn, IntFn intFn) {
+  auto lhsAttr = dyn_cast_if_present<DenseElementsAttr>(lhs);
+  auto rhsAttr = dyn_cast_if_present<DenseElementsAttr>(rhs);
+  if (!lhsAttr || !rhsAttr || lhsAttr.getType() != resultType ||
+      rhsAttr.getType() != resultType)
+    return {};
+  auto type = cast<ShapedType>(resultType);
+  if (isa<FloatType>(type.getElementType())) {
+    SmallVector<APFloat> values;
+    for (auto [a, b] : llvm::zip(lhsAttr.getValues<APFloat>(),
+                                 rhsAttr.getValues<APFloat>()))
+      values.push_back(floatFn(a, b));
+    return DenseElementsAttr::get(type, values);
+  }
+  SmallVector<APInt> values;
+  for (auto [a, b] :
+       llvm::zip(lhsAttr.getValues<APInt>(), rhsAttr.getValues<APInt>()))
+    values.push_back(intFn(a, b));
+  return DenseElementsAttr::get(type, values);
+}
+
+/// True when `attr` is a splat whose every element equals the float `f` (for
+/// float element types, compared bitwise so -0.0 and +0.0 differ) or the
+/// integer `i`.
+bool isSplatOf(Attribute attr, double f, int64_t i) {
+  auto splat = dyn_cast_if_present<SplatElementsAttr>(attr);
+  if (!splat)
+    return false;
+  Type elementType = splat.getElementType();
+  if (auto floatType = dyn_cast<FloatType>(elementType)) {
+    APFloat expected(f);
+    bool lostInfo;
+    expected.convert(floatType.getFloatSemantics(),
+                     APFloat::rmNearestTiesToEven, &lostInfo);
+    return splat.getSplatValue<APFloat>().bitwiseIsEqual(expected);
+  }
+  return splat.getSplatValue<APInt>().getSExtValue() == i;
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// AddOp / MulOp
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferBroadcastResult(ValueRange operands,
+                                          SmallVectorImpl<Type> &inferred) {
+  return pushInferred(
+      inferBroadcastShape(shapeOf(operands[0]), shapeOf(operands[1])),
+      elementTypeOf(operands[0]), inferred);
+}
+
+LogicalResult AddOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  return inferBroadcastResult(adaptor.getOperands(), inferred);
+}
+
+bool AddOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  return areCompatibleResultTypes(lhs, rhs);
+}
+
+LogicalResult AddOp::verify() { return verifyBroadcastOp(*this); }
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  // x + (-0.0) is x for every float x (+0.0 is not: -0.0 + +0.0 is +0.0).
+  if (getLhs().getType() == getType() && isSplatOf(adaptor.getRhs(), -0.0, 0))
+    return getLhs();
+  if (getRhs().getType() == getType() && isSplatOf(adaptor.getLhs(), -0.0, 0))
+    return getRhs();
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](APFloat a, const APFloat &b) {
+        a.add(b, APFloat::rmNearestTiesToEven);
+        return a;
+      },
+      [](const APInt &a, const APInt &b) { return a + b; });
+}
+
+LogicalResult MulOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  return inferBroadcastResult(adaptor.getOperands(), inferred);
+}
+
+bool MulOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  return areCompatibleResultTypes(lhs, rhs);
+}
+
+LogicalResult MulOp::verify() { return verifyBroadcastOp(*this); }
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (getLhs().getType() == getType() && isSplatOf(adaptor.getRhs(), 1.0, 1))
+    return getLhs();
+  if (getRhs().getType() == getType() && isSplatOf(adaptor.getLhs(), 1.0, 1))
+    return getRhs();
+  // x * 0 is 0 for integers only (a float x may be NaN, infinite or negative).
+  if (!isa<FloatType>(getType().getElementType())) {
+    for (Attribute operand : adaptor.getOperands())
+      if (isSplatOf(operand, 0.0, 0))
+        return DenseElementsAttr::get(getType(),
+                                      cast<SplatElementsAttr>(operand)
+                                          .getSplatValue<Attribute>());
+  }
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](APFloat a, const APFloat &b) {
+        a.multiply(b, APFloat::rmNearestTiesToEven);
+        return a;
+      },
+      [](const APInt &a, const APInt &b) { return a * b; });
+}
+
+//===----------------------------------------------------------------------===//
+// ReluOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ReluOp::fold(FoldAdaptor adaptor) {
+  // relu is idempotent.
+  if (getInput().getDefiningOp<ReluOp>())
+    return getInput();
+  auto input = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput());
+  if (!input)
+    return {};
+  if (isa<FloatType>(getType().getElementType())) {
+    return input.mapValues(getType().getElementType(), [](const APFloat &x) {
+      APFloat result = x.isNegative() && !x.isNaN()
+                           ? APFloat::getZero(x.getSemantics())
+                           : x;
+      return result.bitcastToAPInt();
+    });
+  }
+  return input.mapValues(getType().getElementType(), [](const APInt &x) {
+    return x.isNegative() ? APInt::getZero(x.getBitWidth()) : x;
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// MatMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return pushInferred(
+      inferMatMulShape(shapeOf(adaptor.getLhs()), shapeOf(adaptor.getRhs())),
+      elementTypeOf(adaptor.getLhs()), inferred);
+}
+
+bool MatMulOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  return areCompatibleResultTypes(lhs, rhs);
+}
+
+LogicalResult MatMulOp::verify() {
+  FailureOr<SmallVector<int64_t>> shape =
+      inferMatMulShape(shapeOf(getLhs()), shapeOf(getRhs()),
+                       [&] { return emitOpError(); });
+  return success(succeeded(shape));
+}
+
+//===----------------------------------------------------------------------===//
+// Conv2dOp
+//===----------------------------------------------------------------------===//
+
+static std::optional<ArrayRef<int64_t>> optionalShape(Value value) {
+  if (!value)
+    return std::nullopt;
+  return shapeOf(value);
+}
+
+LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  Conv2dParams params{adaptor.getStrides(), adaptor.getPads(),
+                      adaptor.getDilations(),
+                      static_cast<int64_t>(adaptor.getGroup())};
+  return pushInferred(inferConv2dShape(shapeOf(adaptor.getInput()),
+                                       shapeOf(adaptor.getWeight()),
+                                       optionalShape(adaptor.getBias()),
+                                       params),
+                      elementTypeOf(adaptor.getInput()), inferred);
+}
+
+bool Conv2dOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  return areCompatibleResultTypes(lhs, rhs);
+}
+
+LogicalResult Conv2dOp::verify() {
+  Conv2dParams params{getStrides(), getPads(), getDilations(),
+                      static_cast<int64_t>(getGroup())};
+  FailureOr<SmallVector<int64_t>> shape = inferConv2dShape(
+      shapeOf(getInput()), shapeOf(getWeight()), optionalShape(getBias()),
+      params, [&] { return emitOpError(); });
+  return success(succeeded(shape));
+}
+
+#define GET_OP_CLASSES
+#include "sinan/Dialect/Graph/IR/GraphOps.cpp.inc"

@@ -1,0 +1,118 @@
+//===- Numerics.h - Exact low-precision conversions -------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Bit-exact conversions between fp32 and the 16-bit float formats, and int8
+// saturation. The SNPU simulator, the reference kernels and the compiler's
+// constant folder all round through these functions, so they agree bit for
+// bit. Rules (the ISA spec repeats them):
+//  * fp32 -> bf16/fp16 rounds to nearest, ties to even; overflow gives
+//    infinity; fp16 keeps subnormals.
+//  * NaN stays NaN, keeps its sign, and becomes the canonical quiet NaN of the
+//    target format (payload dropped).
+//  * float -> int8 rounds to nearest, ties to even, saturates to [-128, 127];
+//    NaN converts to 0.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_RUNTIME_NUMERICS_H
+#define SINAN_RUNTIME_NUMERICS_H
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace sinan {
+
+inline uint32_t floatBits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return bits;
+}
+
+inline float floatFromBits(uint32_t bits) {
+  float value;
+  std::memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
+/// fp32 -> bf16 bits, round to nearest even.
+inline uint16_t floatToBF16(float value) {
+  uint32_t bits = floatBits(value);
+  uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    return sign | 0x7fc0u;
+  // Adding 0x7fff plus the lowest kept bit rounds ties to even; a carry into
+  // the exponent correctly produces the next binade or infinity.
+  uint32_t lsb = (bits >> 16) & 1u;
+  return static_cast<uint16_t>((bits + 0x7fffu + lsb) >> 16);
+}
+
+inline float bf16ToFloat(uint16_t bits) {
+  return floatFromBits(static_cast<uint32_t>(bits) << 16);
+}
+
+/// fp32 -> IEEE binary16 bits, round to nearest even, with subnormals.
+inline uint16_t floatToHalf(float value) {
+  uint32_t bits = floatBits(value);
+  uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
+  uint32_t abs = bits & 0x7fffffffu;
+  if (abs > 0x7f800000u)
+    return sign | 0x7e00u;
+  if (abs >= 0x477ff000u) // >= 65520: rounds to infinity (or is infinity).
+    return sign | 0x7c00u;
+  if (abs < 0x38800000u) { // Below 2^-14: fp16 subnormal or zero.
+    if (abs < 0x33000000u) // Below 2^-25: rounds to zero, even at the tie.
+      return sign;
+    uint32_t exponent = abs >> 23;
+    uint32_t mantissa = (abs & 0x7fffffu) | 0x800000u;
+    // The value is mantissa * 2^(exponent - 150); in units of 2^-24 it is
+    // mantissa >> (126 - exponent).
+    uint32_t shift = 126 - exponent;
+    uint32_t result = mantissa >> shift;
+    uint32_t rest = mantissa & ((1u << shift) - 1);
+    uint32_t half = 1u << (shift - 1);
+    if (rest > half || (rest == half && (result & 1u)))
+      ++result;
+    return sign | static_cast<uint16_t>(result);
+  }
+  // Normal: rebias the exponent (127 -> 15) and round away 13 mantissa bits.
+  uint32_t rebased = abs - (112u << 23);
+  uint32_t lsb = (rebased >> 13) & 1u;
+  return sign | static_cast<uint16_t>((rebased + 0xfffu + lsb) >> 13);
+}
+
+inline float halfToFloat(uint16_t bits) {
+  uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1fu;
+  uint32_t mantissa = bits & 0x3ffu;
+  if (exponent == 0x1f)
+    return floatFromBits(sign | 0x7f800000u | (mantissa << 13));
+  if (exponent != 0)
+    return floatFromBits(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  // Subnormal or zero: exactly mantissa * 2^-24.
+  float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+  return sign ? -magnitude : magnitude;
+}
+
+/// Saturates a 32-bit integer to int8.
+inline int8_t saturateToI8(int32_t value) {
+  return static_cast<int8_t>(value < -128 ? -128 : value > 127 ? 127 : value);
+}
+
+/// float -> int8: round to nearest even, saturate, NaN -> 0.
+inline int8_t floatToI8(float value) {
+  if (std::isnan(value))
+    return 0;
+  if (value <= -128.0f)
+    return -128;
+  if (value >= 127.0f)
+    return 127;
+  return static_cast<int8_t>(std::nearbyint(value));
+}
+
+} // namespace sinan
+
+#endif // SINAN_RUNTIME_NUMERICS_H
