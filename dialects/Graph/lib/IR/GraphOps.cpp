@@ -36,17 +36,11 @@ LogicalResult pushInferred(FailureOr<SmallVector<int64_t>> shape,
   return success();
 }
 
-/// Declared result types may refine `?` dimensions of the inferred ones.
+/// The InferTypeOpInterface verifier would report a shape mismatch twice
+/// (the mismatch, then "failed to infer returned types"); verify() reports it
+/// once, with both shapes, so the interface check accepts any declared type.
 bool areCompatibleResultTypes(TypeRange inferred, TypeRange declared) {
-  if (inferred.size() != declared.size())
-    return false;
-  for (auto [lhs, rhs] : llvm::zip(inferred, declared)) {
-    if (getElementTypeOrSelf(lhs) != getElementTypeOrSelf(rhs))
-      return false;
-    if (failed(verifyCompatibleShape(lhs, rhs)))
-      return false;
-  }
-  return true;
+  return inferred.size() == declared.size();
 }
 
 ArrayRef<int64_t> shapeOf(Value value) {
@@ -55,14 +49,33 @@ ArrayRef<int64_t> shapeOf(Value value) {
 
 Type elementTypeOf(Value value) { return getElementTypeOrSelf(value); }
 
+/// Checks the declared result shape against the inferred one. A declared
+/// shape may be more static than the inferred one (a `?` resolved by the
+/// importer) but must agree wherever both are known.
+LogicalResult verifyResultShape(Operation *op,
+                                FailureOr<SmallVector<int64_t>> inferred) {
+  if (failed(inferred))
+    return failure();
+  auto declared = cast<ShapedType>(op->getResult(0).getType());
+  if (succeeded(verifyCompatibleShape(declared.getShape(), *inferred)))
+    return success();
+  InFlightDiagnostic diag = op->emitOpError("result type ");
+  diag << declared << " does not match the inferred shape [";
+  llvm::interleaveComma(*inferred, diag, [&](int64_t dim) {
+    if (ShapedType::isDynamic(dim))
+      diag << "?";
+    else
+      diag << dim;
+  });
+  return diag << "]";
+}
+
 /// Shared verifier of the broadcasting binary ops.
 LogicalResult verifyBroadcastOp(Operation *op) {
   FailureOr<SmallVector<int64_t>> shape =
       inferBroadcastShape(shapeOf(op->getOperand(0)), shapeOf(op->getOperand(1)),
                           [&] { return op->emitOpError(); });
-  // A declared shape that disagrees with a successful inference is reported
-  // by the InferTypeOpInterface verifier, which runs first.
-  return success(succeeded(shape));
+  return verifyResultShape(op, shape);
 }
 
 /// Applies `fn` elementwise when both operands are constants of the result
@@ -231,7 +244,7 @@ LogicalResult MatMulOp::verify() {
   FailureOr<SmallVector<int64_t>> shape =
       inferMatMulShape(shapeOf(getLhs()), shapeOf(getRhs()),
                        [&] { return emitOpError(); });
-  return success(succeeded(shape));
+  return verifyResultShape(*this, shape);
 }
 
 //===----------------------------------------------------------------------===//
@@ -267,7 +280,7 @@ LogicalResult Conv2dOp::verify() {
   FailureOr<SmallVector<int64_t>> shape = inferConv2dShape(
       shapeOf(getInput()), shapeOf(getWeight()), optionalShape(getBias()),
       params, [&] { return emitOpError(); });
-  return success(succeeded(shape));
+  return verifyResultShape(*this, shape);
 }
 
 #define GET_OP_CLASSES

@@ -1,0 +1,165 @@
+// RUN: sinan-opt %s -canonicalize -split-input-file | FileCheck %s
+
+// CHECK-LABEL: func.func @fold_add_constants
+func.func @fold_add_constants() -> (tensor<2xf32>, tensor<2xi32>, tensor<1xbf16>) {
+  // CHECK-DAG: %[[F:.*]] = graph.constant dense<[1.500000e+00, 0.000000e+00]> : tensor<2xf32>
+  // Integer addition wraps.
+  // CHECK-DAG: %[[I:.*]] = graph.constant dense<[-2147483648, 5]> : tensor<2xi32>
+  // bf16 rounds once, to nearest even: 1 + 2^-8 is a tie and gives 1.
+  // CHECK-DAG: %[[B:.*]] = graph.constant dense<1.000000e+00> : tensor<1xbf16>
+  // CHECK-NOT: graph.add
+  // CHECK: return %[[F]], %[[I]], %[[B]]
+  %a = graph.constant dense<[1.0, 2.5]> : tensor<2xf32>
+  %b = graph.constant dense<[0.5, -2.5]> : tensor<2xf32>
+  %0 = graph.add %a, %b : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  %c = graph.constant dense<[2147483647, 2]> : tensor<2xi32>
+  %d = graph.constant dense<[1, 3]> : tensor<2xi32>
+  %1 = graph.add %c, %d : (tensor<2xi32>, tensor<2xi32>) -> tensor<2xi32>
+  %e = graph.constant dense<1.0> : tensor<1xbf16>
+  %f = graph.constant dense<0.00390625> : tensor<1xbf16>
+  %2 = graph.add %e, %f : (tensor<1xbf16>, tensor<1xbf16>) -> tensor<1xbf16>
+  return %0, %1, %2 : tensor<2xf32>, tensor<2xi32>, tensor<1xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fold_mul_constants
+func.func @fold_mul_constants() -> tensor<3xf32> {
+  // CHECK: %[[C:.*]] = graph.constant dense<[-2.000000e+00, 6.000000e+00, 0.000000e+00]> : tensor<3xf32>
+  // CHECK-NEXT: return %[[C]]
+  %a = graph.constant dense<[1.0, 2.0, 0.0]> : tensor<3xf32>
+  %b = graph.constant dense<[-2.0, 3.0, 5.0]> : tensor<3xf32>
+  %0 = graph.mul %a, %b : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// Broadcasting constants are left alone (only same-type operands fold).
+// CHECK-LABEL: func.func @no_fold_broadcast_constants
+func.func @no_fold_broadcast_constants() -> tensor<2x2xf32> {
+  // CHECK: graph.add
+  %a = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %b = graph.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %0 = graph.add %a, %b : (tensor<2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @add_negative_zero
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+func.func @add_negative_zero(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  // CHECK-NOT: graph.add
+  // CHECK: return %[[X]], %[[X]]
+  %z = graph.constant dense<-0.0> : tensor<4xf32>
+  %0 = graph.add %x, %z : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %1 = graph.add %z, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0, %1 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// x + 0.0 is not x when x is -0.0, so it stays.
+// CHECK-LABEL: func.func @add_positive_zero_kept
+func.func @add_positive_zero_kept(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: graph.add
+  %z = graph.constant dense<0.0> : tensor<4xf32>
+  %0 = graph.add %x, %z : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @add_int_zero
+// CHECK-SAME: (%[[X:.*]]: tensor<4xi64>)
+func.func @add_int_zero(%x: tensor<4xi64>) -> tensor<4xi64> {
+  // CHECK-NEXT: return %[[X]]
+  %z = graph.constant dense<0> : tensor<4xi64>
+  %0 = graph.add %x, %z : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
+
+// -----
+
+// Adding a broadcast zero changes the shape, so it is not an identity.
+// CHECK-LABEL: func.func @add_zero_that_broadcasts
+func.func @add_zero_that_broadcasts(%x: tensor<4xi32>) -> tensor<2x4xi32> {
+  // CHECK: graph.add
+  %z = graph.constant dense<0> : tensor<2x4xi32>
+  %0 = graph.add %x, %z : (tensor<4xi32>, tensor<2x4xi32>) -> tensor<2x4xi32>
+  return %0 : tensor<2x4xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @mul_one
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xbf16>)
+func.func @mul_one(%x: tensor<2x3xbf16>) -> (tensor<2x3xbf16>, tensor<2x3xbf16>) {
+  // CHECK-NOT: graph.mul
+  // CHECK: return %[[X]], %[[X]]
+  %one = graph.constant dense<1.0> : tensor<2x3xbf16>
+  %0 = graph.mul %x, %one : (tensor<2x3xbf16>, tensor<2x3xbf16>) -> tensor<2x3xbf16>
+  %1 = graph.mul %one, %x : (tensor<2x3xbf16>, tensor<2x3xbf16>) -> tensor<2x3xbf16>
+  return %0, %1 : tensor<2x3xbf16>, tensor<2x3xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @mul_int_zero
+func.func @mul_int_zero(%x: tensor<5xi8>) -> tensor<5xi8> {
+  // CHECK: %[[Z:.*]] = graph.constant dense<0> : tensor<5xi8>
+  // CHECK-NEXT: return %[[Z]]
+  %z = graph.constant dense<0> : tensor<5xi8>
+  %0 = graph.mul %x, %z : (tensor<5xi8>, tensor<5xi8>) -> tensor<5xi8>
+  return %0 : tensor<5xi8>
+}
+
+// -----
+
+// x * 0.0 is not 0 for NaN, infinite or negative x.
+// CHECK-LABEL: func.func @mul_float_zero_kept
+func.func @mul_float_zero_kept(%x: tensor<5xf32>) -> tensor<5xf32> {
+  // CHECK: graph.mul
+  %z = graph.constant dense<0.0> : tensor<5xf32>
+  %0 = graph.mul %x, %z : (tensor<5xf32>, tensor<5xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @relu_idempotent
+// CHECK-SAME: (%[[X:.*]]: tensor<1x8xf32>)
+func.func @relu_idempotent(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  // CHECK-NEXT: %[[R:.*]] = graph.relu %[[X]]
+  // CHECK-NEXT: return %[[R]]
+  %0 = graph.relu %x : tensor<1x8xf32>
+  %1 = graph.relu %0 : tensor<1x8xf32>
+  %2 = graph.relu %1 : tensor<1x8xf32>
+  return %2 : tensor<1x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @relu_constant
+func.func @relu_constant() -> (tensor<4xf32>, tensor<3xi32>) {
+  // CHECK-DAG: graph.constant dense<[0.000000e+00, 0.000000e+00, 2.000000e+00, 0x7FC00000]> : tensor<4xf32>
+  // CHECK-DAG: graph.constant dense<[0, 0, 7]> : tensor<3xi32>
+  // CHECK-NOT: graph.relu
+  %a = graph.constant dense<[-1.0, -0.0, 2.0, 0x7FC00000]> : tensor<4xf32>
+  %0 = graph.relu %a : tensor<4xf32>
+  %b = graph.constant dense<[-5, 0, 7]> : tensor<3xi32>
+  %1 = graph.relu %b : tensor<3xi32>
+  return %0, %1 : tensor<4xf32>, tensor<3xi32>
+}
+
+// -----
+
+// Pure ops with no users are erased.
+// CHECK-LABEL: func.func @dead_ops
+func.func @dead_ops(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // CHECK-NEXT: return
+  %0 = graph.conv2d %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %1 = graph.relu %0 : tensor<1x4x6x6xf32>
+  return
+}

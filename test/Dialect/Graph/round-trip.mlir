@@ -1,0 +1,77 @@
+// RUN: sinan-opt %s | sinan-opt | FileCheck %s
+// RUN: sinan-opt %s --mlir-print-op-generic | sinan-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @constants
+func.func @constants() -> (tensor<2xf32>, tensor<2x2xbf16>, tensor<3xi8>, tensor<i1>, tensor<4xf16>, tensor<2xi64>, tensor<1xi32>) {
+  // CHECK: graph.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
+  %0 = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  // CHECK: graph.constant dense<5.000000e-01> : tensor<2x2xbf16>
+  %1 = graph.constant dense<0.5> : tensor<2x2xbf16>
+  // CHECK: graph.constant dense<[-128, 0, 127]> : tensor<3xi8>
+  %2 = graph.constant dense<[-128, 0, 127]> : tensor<3xi8>
+  // CHECK: graph.constant dense<true> : tensor<i1>
+  %3 = graph.constant dense<true> : tensor<i1>
+  // CHECK: graph.constant dense<1.000000e+00> : tensor<4xf16>
+  %4 = graph.constant dense<1.0> : tensor<4xf16>
+  // CHECK: graph.constant dense<[1, 2]> : tensor<2xi64>
+  %5 = graph.constant dense<[1, 2]> : tensor<2xi64>
+  // CHECK: graph.constant dense<7> : tensor<1xi32>
+  %6 = graph.constant dense<7> : tensor<1xi32>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<2xf32>, tensor<2x2xbf16>, tensor<3xi8>, tensor<i1>, tensor<4xf16>, tensor<2xi64>, tensor<1xi32>
+}
+
+// CHECK-LABEL: func.func @elementwise
+func.func @elementwise(%a: tensor<1x64x56x56xf32>, %b: tensor<64x1x1xf32>, %c: tensor<?x8xi32>) -> (tensor<1x64x56x56xf32>, tensor<?x8xi32>) {
+  // CHECK: graph.add %{{.*}}, %{{.*}} : (tensor<1x64x56x56xf32>, tensor<64x1x1xf32>) -> tensor<1x64x56x56xf32>
+  %0 = graph.add %a, %b : (tensor<1x64x56x56xf32>, tensor<64x1x1xf32>) -> tensor<1x64x56x56xf32>
+  // CHECK: graph.mul %{{.*}}, %{{.*}} : (tensor<1x64x56x56xf32>, tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+  %1 = graph.mul %0, %0 : (tensor<1x64x56x56xf32>, tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+  // CHECK: graph.relu %{{.*}} : tensor<1x64x56x56xf32>
+  %2 = graph.relu %1 : tensor<1x64x56x56xf32>
+  // CHECK: graph.add %{{.*}}, %{{.*}} : (tensor<?x8xi32>, tensor<8xi32>) -> tensor<?x8xi32>
+  %k = graph.constant dense<1> : tensor<8xi32>
+  %3 = graph.add %c, %k : (tensor<?x8xi32>, tensor<8xi32>) -> tensor<?x8xi32>
+  // CHECK: graph.relu %{{.*}} : tensor<?x8xi32>
+  %4 = graph.relu %3 : tensor<?x8xi32>
+  return %2, %4 : tensor<1x64x56x56xf32>, tensor<?x8xi32>
+}
+
+// A declared type may be more static than the inferred one.
+// CHECK-LABEL: func.func @refined_dynamic
+func.func @refined_dynamic(%a: tensor<?x4xf32>, %b: tensor<3x1xf32>) -> tensor<3x4xf32> {
+  // CHECK: graph.add %{{.*}}, %{{.*}} : (tensor<?x4xf32>, tensor<3x1xf32>) -> tensor<3x4xf32>
+  %0 = graph.add %a, %b : (tensor<?x4xf32>, tensor<3x1xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// CHECK-LABEL: func.func @matmuls
+func.func @matmuls(%a: tensor<8x128x64xbf16>, %b: tensor<64x32xbf16>, %v: tensor<64xbf16>, %d: tensor<?x?x64xf32>, %e: tensor<64x?xf32>) -> (tensor<8x128x32xbf16>, tensor<8x128xbf16>, tensor<32xbf16>, tensor<?x?x?xf32>) {
+  // CHECK: graph.matmul %{{.*}}, %{{.*}} : (tensor<8x128x64xbf16>, tensor<64x32xbf16>) -> tensor<8x128x32xbf16>
+  %0 = graph.matmul %a, %b : (tensor<8x128x64xbf16>, tensor<64x32xbf16>) -> tensor<8x128x32xbf16>
+  // CHECK: graph.matmul %{{.*}}, %{{.*}} : (tensor<8x128x64xbf16>, tensor<64xbf16>) -> tensor<8x128xbf16>
+  %1 = graph.matmul %a, %v : (tensor<8x128x64xbf16>, tensor<64xbf16>) -> tensor<8x128xbf16>
+  // CHECK: graph.matmul %{{.*}}, %{{.*}} : (tensor<64xbf16>, tensor<64x32xbf16>) -> tensor<32xbf16>
+  %2 = graph.matmul %v, %b : (tensor<64xbf16>, tensor<64x32xbf16>) -> tensor<32xbf16>
+  // CHECK: graph.matmul %{{.*}}, %{{.*}} : (tensor<?x?x64xf32>, tensor<64x?xf32>) -> tensor<?x?x?xf32>
+  %3 = graph.matmul %d, %e : (tensor<?x?x64xf32>, tensor<64x?xf32>) -> tensor<?x?x?xf32>
+  return %0, %1, %2, %3 : tensor<8x128x32xbf16>, tensor<8x128xbf16>, tensor<32xbf16>, tensor<?x?x?xf32>
+}
+
+// CHECK-LABEL: func.func @convs
+func.func @convs(%x: tensor<1x3x224x224xf32>, %w: tensor<64x3x7x7xf32>, %b: tensor<64xf32>, %dx: tensor<?x32x?x?xf16>, %dw: tensor<32x1x3x3xf16>) -> (tensor<1x64x112x112xf32>, tensor<1x64x218x218xf32>, tensor<?x32x?x?xf16>) {
+  // CHECK: graph.conv2d %{{.*}}, %{{.*}}, %{{.*}} {pads = array<i64: 3, 3, 3, 3>, strides = array<i64: 2, 2>} : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<1x64x112x112xf32>
+  %0 = graph.conv2d %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 3, 3, 3, 3>} : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<1x64x112x112xf32>
+  // Defaults (stride 1, no padding, dilation 1, group 1) are not printed.
+  // CHECK: graph.conv2d %{{.*}}, %{{.*}} : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>) -> tensor<1x64x218x218xf32>
+  %1 = graph.conv2d %x, %w {strides = array<i64: 1, 1>, group = 1} : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>) -> tensor<1x64x218x218xf32>
+  // CHECK: graph.conv2d %{{.*}}, %{{.*}} {group = 32 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x32x?x?xf16>, tensor<32x1x3x3xf16>) -> tensor<?x32x?x?xf16>
+  %2 = graph.conv2d %dx, %dw {group = 32, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x32x?x?xf16>, tensor<32x1x3x3xf16>) -> tensor<?x32x?x?xf16>
+  return %0, %1, %2 : tensor<1x64x112x112xf32>, tensor<1x64x218x218xf32>, tensor<?x32x?x?xf16>
+}
+
+// CHECK-LABEL: func.func @dilated
+func.func @dilated(%x: tensor<1x8x10x10xf32>, %w: tensor<4x8x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  // CHECK: graph.conv2d %{{.*}}, %{{.*}} {dilations = array<i64: 2, 2>} : (tensor<1x8x10x10xf32>, tensor<4x8x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %0 = graph.conv2d %x, %w {dilations = array<i64: 2, 2>} : (tensor<1x8x10x10xf32>, tensor<4x8x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
