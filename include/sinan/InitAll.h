@@ -1,4 +1,4 @@
-//===- InitAll.h - Register Sinan's dialects and passes ----------*- C++ -*-===//
+//===- InitAll.h - Register Sinan's dialects and passes ---------*- C++ -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //

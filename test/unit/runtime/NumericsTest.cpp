@@ -28,9 +28,8 @@ namespace {
 double referenceHalfValue(uint16_t bits) {
   int exponent = (bits >> 10) & 0x1f;
   int mantissa = bits & 0x3ff;
-  double magnitude =
-      exponent == 0 ? std::ldexp(mantissa, -24)
-                    : std::ldexp(1024 + mantissa, exponent - 25);
+  double magnitude = exponent == 0 ? std::ldexp(mantissa, -24)
+                                   : std::ldexp(1024 + mantissa, exponent - 25);
   return (bits & 0x8000) ? -magnitude : magnitude;
 }
 
@@ -89,8 +88,8 @@ uint16_t referenceFloatToBF16(float value) {
   uint16_t lo = static_cast<uint16_t>((floatBits(std::fabs(value))) >> 16);
   uint16_t hi = lo + 1;
   double loValue = static_cast<double>(bf16ToFloat(lo));
-  double hiValue =
-      hi == 0x7f80 ? std::ldexp(1.0, 128) : static_cast<double>(bf16ToFloat(hi));
+  double hiValue = hi == 0x7f80 ? std::ldexp(1.0, 128)
+                                : static_cast<double>(bf16ToFloat(hi));
   std::vector<double> values = {loValue, hiValue};
   std::vector<uint16_t> codes = {lo, hi};
   return sign | nearest(magnitude, values, codes);
@@ -118,15 +117,14 @@ std::vector<float> sampleFloats() {
                    {tie, std::nextafter(tie, 0.0f),
                     std::nextafter(tie, std::numeric_limits<float>::max())});
   }
-  samples.insert(samples.end(),
-                 {0.0f, -0.0f, 65504.0f, 65519.996f, 65520.0f, 65536.0f,
-                  std::numeric_limits<float>::max(),
-                  std::numeric_limits<float>::min(),
-                  std::numeric_limits<float>::denorm_min(),
-                  std::numeric_limits<float>::infinity(),
-                  -std::numeric_limits<float>::infinity(),
-                  std::ldexp(1.0f, -24), std::ldexp(1.0f, -25),
-                  std::ldexp(1.5f, -25), std::ldexp(1.0f, -14)});
+  samples.insert(samples.end(), {0.0f, -0.0f, 65504.0f, 65519.996f, 65520.0f,
+                                 65536.0f, std::numeric_limits<float>::max(),
+                                 std::numeric_limits<float>::min(),
+                                 std::numeric_limits<float>::denorm_min(),
+                                 std::numeric_limits<float>::infinity(),
+                                 -std::numeric_limits<float>::infinity(),
+                                 std::ldexp(1.0f, -24), std::ldexp(1.0f, -25),
+                                 std::ldexp(1.5f, -25), std::ldexp(1.0f, -14)});
   return samples;
 }
 

@@ -28,8 +28,7 @@ Type unknownType(Type elementType) {
 /// Pushes a ranked tensor of `shape` or, when inference failed, the unknown
 /// type. Inference never reports: verify() does, with the op's name.
 LogicalResult pushInferred(FailureOr<SmallVector<int64_t>> shape,
-                           Type elementType,
-                           SmallVectorImpl<Type> &inferred) {
+                           Type elementType, SmallVectorImpl<Type> &inferred) {
   inferred.push_back(succeeded(shape)
                          ? Type(RankedTensorType::get(*shape, elementType))
                          : unknownType(elementType));
@@ -72,9 +71,9 @@ LogicalResult verifyResultShape(Operation *op,
 
 /// Shared verifier of the broadcasting binary ops.
 LogicalResult verifyBroadcastOp(Operation *op) {
-  FailureOr<SmallVector<int64_t>> shape =
-      inferBroadcastShape(shapeOf(op->getOperand(0)), shapeOf(op->getOperand(1)),
-                          [&] { return op->emitOpError(); });
+  FailureOr<SmallVector<int64_t>> shape = inferBroadcastShape(
+      shapeOf(op->getOperand(0)), shapeOf(op->getOperand(1)),
+      [&] { return op->emitOpError(); });
   return verifyResultShape(op, shape);
 }
 
@@ -91,8 +90,8 @@ Attribute foldBinary(Attribute lhs, Attribute rhs, Type resultType,
   auto type = cast<ShapedType>(resultType);
   if (isa<FloatType>(type.getElementType())) {
     SmallVector<APFloat> values;
-    for (auto [a, b] : llvm::zip(lhsAttr.getValues<APFloat>(),
-                                 rhsAttr.getValues<APFloat>()))
+    for (auto [a, b] :
+         llvm::zip(lhsAttr.getValues<APFloat>(), rhsAttr.getValues<APFloat>()))
       values.push_back(floatFn(a, b));
     return DenseElementsAttr::get(type, values);
   }
@@ -187,9 +186,9 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
   if (!isa<FloatType>(getType().getElementType())) {
     for (Attribute operand : adaptor.getOperands())
       if (isSplatOf(operand, 0.0, 0))
-        return DenseElementsAttr::get(getType(),
-                                      cast<SplatElementsAttr>(operand)
-                                          .getSplatValue<Attribute>());
+        return DenseElementsAttr::get(
+            getType(),
+            cast<SplatElementsAttr>(operand).getSplatValue<Attribute>());
   }
   return foldBinary(
       adaptor.getLhs(), adaptor.getRhs(), getType(),
@@ -213,9 +212,8 @@ OpFoldResult ReluOp::fold(FoldAdaptor adaptor) {
     return {};
   if (isa<FloatType>(getType().getElementType())) {
     return input.mapValues(getType().getElementType(), [](const APFloat &x) {
-      APFloat result = x.isNegative() && !x.isNaN()
-                           ? APFloat::getZero(x.getSemantics())
-                           : x;
+      APFloat result =
+          x.isNegative() && !x.isNaN() ? APFloat::getZero(x.getSemantics()) : x;
       return result.bitcastToAPInt();
     });
   }
@@ -241,9 +239,8 @@ bool MatMulOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
 }
 
 LogicalResult MatMulOp::verify() {
-  FailureOr<SmallVector<int64_t>> shape =
-      inferMatMulShape(shapeOf(getLhs()), shapeOf(getRhs()),
-                       [&] { return emitOpError(); });
+  FailureOr<SmallVector<int64_t>> shape = inferMatMulShape(
+      shapeOf(getLhs()), shapeOf(getRhs()), [&] { return emitOpError(); });
   return verifyResultShape(*this, shape);
 }
 

@@ -67,8 +67,8 @@ FailureOr<SmallVector<int64_t>> inferBroadcastShape(ArrayRef<int64_t> lhs,
     std::optional<int64_t> dim = broadcastDim(a, b);
     if (!dim) {
       (void)fail(emitError, "shapes ", formatShape(lhs), " and ",
-                 formatShape(rhs), " are not broadcast-compatible (", a,
-                 " vs ", b, " in trailing dimension ", i, ")");
+                 formatShape(rhs), " are not broadcast-compatible (", a, " vs ",
+                 b, " in trailing dimension ", i, ")");
       return failure();
     }
     result[rank - 1 - i] = *dim;
@@ -154,8 +154,8 @@ FailureOr<int64_t> convOutputDim(int64_t in, int64_t kernel, int64_t padBegin,
   int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
   if (span < 0) {
     (void)fail(emitError, "dilated kernel ", axis, " extent ",
-               dilation * (kernel - 1) + 1, " exceeds padded input ", axis,
-               " ", in + padBegin + padEnd);
+               dilation * (kernel - 1) + 1, " exceeds padded input ", axis, " ",
+               in + padBegin + padEnd);
     return failure();
   }
   return span / stride + 1;
@@ -191,16 +191,15 @@ inferConv2dShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
   if (bias) {
     if (bias->size() != 1 || (isStatic((*bias)[0]) && isStatic(outChannels) &&
                               (*bias)[0] != outChannels)) {
-      (void)fail(emitError, "bias must have shape ",
-                 formatShape({outChannels}), ", got ", formatShape(*bias));
+      (void)fail(emitError, "bias must have shape ", formatShape({outChannels}),
+                 ", got ", formatShape(*bias));
       return failure();
     }
   }
 
-  FailureOr<int64_t> height =
-      convOutputDim(input[2], weight[2], params.pads[0], params.pads[2],
-                    params.strides[0], params.dilations[0], "height",
-                    emitError);
+  FailureOr<int64_t> height = convOutputDim(
+      input[2], weight[2], params.pads[0], params.pads[2], params.strides[0],
+      params.dilations[0], "height", emitError);
   if (failed(height))
     return failure();
   FailureOr<int64_t> width =

@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "sinan/Dialect/Graph/IR/GraphDialect.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Graph/IR/GraphDialect.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -43,8 +43,7 @@ TEST_F(GraphOpsTest, BuildersInferBroadcastResultType) {
   Value a = constant({2, 1}, {1.0f, 2.0f});
   Value b = constant({3}, {10.0f, 20.0f, 30.0f});
   auto add = AddOp::create(builder, builder.getUnknownLoc(), a, b);
-  EXPECT_EQ(add.getType(),
-            RankedTensorType::get({2, 3}, builder.getF32Type()));
+  EXPECT_EQ(add.getType(), RankedTensorType::get({2, 3}, builder.getF32Type()));
   EXPECT_TRUE(succeeded(verify(module)));
 }
 
@@ -80,8 +79,7 @@ TEST_F(GraphOpsTest, InvalidConvFailsVerificationWithReason) {
   auto type = [&](ArrayRef<int64_t> shape) {
     return RankedTensorType::get(shape, builder.getF32Type());
   };
-  OperationState state(builder.getUnknownLoc(),
-                       Conv2dOp::getOperationName());
+  OperationState state(builder.getUnknownLoc(), Conv2dOp::getOperationName());
   Value input = constant({1, 3, 4, 4}, std::vector<float>(48, 1.0f));
   Value weight = constant({2, 4, 1, 1}, std::vector<float>(8, 1.0f));
   // The wrong weight channel count makes inference fail, so the builder that
@@ -93,8 +91,7 @@ TEST_F(GraphOpsTest, InvalidConvFailsVerificationWithReason) {
                   builder.getI64IntegerAttr(1));
   Operation *conv = builder.create(state);
   EXPECT_TRUE(failed(verify(conv)));
-  EXPECT_NE(message.find("input has 3 channels"), std::string::npos)
-      << message;
+  EXPECT_NE(message.find("input has 3 channels"), std::string::npos) << message;
 }
 
 } // namespace

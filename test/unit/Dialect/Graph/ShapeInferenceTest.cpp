@@ -51,8 +51,8 @@ TEST_F(ShapeInferenceTest, BroadcastPropagatesDynamicDimensions) {
 }
 
 TEST_F(ShapeInferenceTest, BroadcastConflictIsReported) {
-  EXPECT_TRUE(failed(
-      inferBroadcastShape({2, 3}, {4}, [&] { return emitError(); })));
+  EXPECT_TRUE(
+      failed(inferBroadcastShape({2, 3}, {4}, [&] { return emitError(); })));
   EXPECT_NE(message.find("[2, 3] and [4]"), std::string::npos) << message;
   EXPECT_NE(message.find("3 vs 4"), std::string::npos) << message;
 }
@@ -68,8 +68,8 @@ TEST_F(ShapeInferenceTest, MatMulFollowsNumPy) {
 }
 
 TEST_F(ShapeInferenceTest, MatMulErrorsNameTheShapes) {
-  EXPECT_TRUE(failed(
-      inferMatMulShape({2, 3}, {4, 5}, [&] { return emitError(); })));
+  EXPECT_TRUE(
+      failed(inferMatMulShape({2, 3}, {4, 5}, [&] { return emitError(); })));
   EXPECT_NE(message.find("3 columns"), std::string::npos) << message;
   EXPECT_NE(message.find("4 rows"), std::string::npos) << message;
   EXPECT_TRUE(failed(inferMatMulShape({}, {3})));
@@ -79,20 +79,20 @@ TEST_F(ShapeInferenceTest, MatMulErrorsNameTheShapes) {
 TEST_F(ShapeInferenceTest, ConvOutputFollowsWindowFormula) {
   Shape strides{2, 2}, pads{3, 3, 3, 3}, dilations{1, 1};
   Conv2dParams resnetStem{strides, pads, dilations, 1};
-  EXPECT_EQ(*inferConv2dShape({1, 3, 224, 224}, {64, 3, 7, 7}, Shape{64},
-                              resnetStem),
-            (Shape{1, 64, 112, 112}));
+  EXPECT_EQ(
+      *inferConv2dShape({1, 3, 224, 224}, {64, 3, 7, 7}, Shape{64}, resnetStem),
+      (Shape{1, 64, 112, 112}));
 
   Shape one{1, 1}, noPads{0, 0, 0, 0}, dil2{2, 2};
   Conv2dParams dilated{one, noPads, dil2, 1};
-  EXPECT_EQ(*inferConv2dShape({1, 8, 10, 10}, {4, 8, 3, 3}, std::nullopt,
-                              dilated),
-            (Shape{1, 4, 6, 6}));
+  EXPECT_EQ(
+      *inferConv2dShape({1, 8, 10, 10}, {4, 8, 3, 3}, std::nullopt, dilated),
+      (Shape{1, 4, 6, 6}));
 
   Shape samePads{1, 1, 1, 1};
   Conv2dParams depthwise{one, samePads, one, 32};
-  EXPECT_EQ(*inferConv2dShape({kDyn, 32, kDyn, 9}, {32, 1, 3, 3},
-                              std::nullopt, depthwise),
+  EXPECT_EQ(*inferConv2dShape({kDyn, 32, kDyn, 9}, {32, 1, 3, 3}, std::nullopt,
+                              depthwise),
             (Shape{kDyn, 32, kDyn, 9}));
 }
 
@@ -100,27 +100,25 @@ TEST_F(ShapeInferenceTest, ConvRejectsInconsistentOperands) {
   Shape one{1, 1}, noPads{0, 0, 0, 0};
   Conv2dParams grouped{one, noPads, one, 2};
   auto report = [&] { return emitError(); };
-  EXPECT_TRUE(failed(inferConv2dShape({1, 6, 8, 8}, {4, 2, 3, 3},
-                                      std::nullopt, grouped, report)));
+  EXPECT_TRUE(failed(inferConv2dShape({1, 6, 8, 8}, {4, 2, 3, 3}, std::nullopt,
+                                      grouped, report)));
   EXPECT_NE(message.find("6 channels"), std::string::npos) << message;
 
   Conv2dParams plain{one, noPads, one, 1};
-  EXPECT_TRUE(failed(
-      inferConv2dShape({1, 3, 2, 2}, {4, 3, 3, 3}, std::nullopt, plain,
-                       report)));
+  EXPECT_TRUE(failed(inferConv2dShape({1, 3, 2, 2}, {4, 3, 3, 3}, std::nullopt,
+                                      plain, report)));
   EXPECT_NE(message.find("exceeds padded input height"), std::string::npos)
       << message;
-  EXPECT_TRUE(failed(inferConv2dShape({1, 3, 8, 8}, {4, 3, 3, 3}, Shape{5},
-                                      plain, report)));
+  EXPECT_TRUE(failed(
+      inferConv2dShape({1, 3, 8, 8}, {4, 3, 3, 3}, Shape{5}, plain, report)));
   EXPECT_NE(message.find("bias must have shape [4]"), std::string::npos)
       << message;
 
   Shape zeroStride{0, 1};
   Conv2dParams badStride{zeroStride, noPads, one, 1};
-  EXPECT_TRUE(failed(inferConv2dShape({1, 3, 8, 8}, {4, 3, 3, 3},
-                                      std::nullopt, badStride, report)));
-  EXPECT_NE(message.find("strides must be >= 1"), std::string::npos)
-      << message;
+  EXPECT_TRUE(failed(inferConv2dShape({1, 3, 8, 8}, {4, 3, 3, 3}, std::nullopt,
+                                      badStride, report)));
+  EXPECT_NE(message.find("strides must be >= 1"), std::string::npos) << message;
 }
 
 } // namespace

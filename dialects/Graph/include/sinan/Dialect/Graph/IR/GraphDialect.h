@@ -1,4 +1,4 @@
-//===- GraphDialect.h - Graph dialect ----------------------------*- C++ -*-===//
+//===- GraphDialect.h - Graph dialect ---------------------------*- C++ -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //

@@ -1,4 +1,4 @@
-//===- GraphOps.h - Graph dialect operations ---------------------*- C++ -*-===//
+//===- GraphOps.h - Graph dialect operations --------------------*- C++ -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //

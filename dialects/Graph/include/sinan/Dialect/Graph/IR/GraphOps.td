@@ -1,4 +1,4 @@
-//===- GraphOps.td - Graph dialect operations ---------------*- tablegen -*-===//
+//===- GraphOps.td - Graph dialect operations --------------*- tablegen -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //

@@ -1,4 +1,4 @@
-//===- ShapeInference.h - Shape functions of graph ops -----------*- C++ -*-===//
+//===- ShapeInference.h - Shape functions of graph ops ----------*- C++ -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //
