@@ -35,7 +35,9 @@ endfunction()
 # sinan_add_dialect(Name): runs mlir-tblgen over
 # dialects/Name/include/sinan/Dialect/Name/IR/NameOps.td and creates the
 # SinanNameIncGen target plus a generated Markdown reference
-# (build/docs/dialects/Name.md, target sinan-doc).
+# (build/docs/dialects/Name.md, target sinan-doc). The copy checked in as
+# docs/dialects/Name-reference.md is compared with it by the ctest
+# `docs-Name-reference` (label docs).
 function(sinan_add_dialect dialect)
   string(TOLOWER ${dialect} ns)
   set(LLVM_TARGET_DEFINITIONS ${dialect}Ops.td)
@@ -52,11 +54,18 @@ function(sinan_add_dialect dialect)
     COMMAND ${CMAKE_COMMAND} -E copy
             "${CMAKE_CURRENT_BINARY_DIR}/${dialect}.md" "${_doc}"
     DEPENDS "${CMAKE_CURRENT_BINARY_DIR}/${dialect}.md")
-  add_custom_target(Sinan${dialect}Doc DEPENDS "${_doc}")
+  add_custom_target(Sinan${dialect}Doc ALL DEPENDS "${_doc}")
   if(NOT TARGET sinan-doc)
     add_custom_target(sinan-doc)
   endif()
   add_dependencies(sinan-doc Sinan${dialect}Doc)
+  if(SINAN_BUILD_TESTS)
+    set(_checked_in "${SINAN_SOURCE_DIR}/docs/dialects/${dialect}-reference.md")
+    add_test(NAME docs-${dialect}-reference
+      COMMAND sh -c "diff -u \"$0\" \"$1\" || { echo \"stale: cp $1 $0\"; exit 1; }"
+              "${_checked_in}" "${_doc}")
+    set_tests_properties(docs-${dialect}-reference PROPERTIES LABELS docs)
+  endif()
 endfunction()
 
 function(sinan_add_library name)

@@ -8,7 +8,7 @@
 #      from CMake) and runs its tests, proving the runtime needs no compiler;
 #   2. builds everything with the `dev` preset and runs all suites through
 #      ctest: GoogleTest (label unit), lit (lit), pytest (python), format
-#      check (style). The last line is ctest's summary.
+#      check (style), generated docs (docs). The last line is ctest's summary.
 #===------------------------------------------------------------------------===#
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
