@@ -117,6 +117,17 @@ func.func @mul_int_zero(%x: tensor<5xi8>) -> tensor<5xi8> {
 
 // -----
 
+// With a dynamic result shape there is no constant to fold x * 0 to.
+// CHECK-LABEL: func.func @mul_int_zero_dynamic
+func.func @mul_int_zero_dynamic(%x: tensor<?xi32>) -> tensor<?xi32> {
+  // CHECK: graph.mul
+  %z = graph.constant dense<0> : tensor<1xi32>
+  %0 = graph.mul %x, %z : (tensor<?xi32>, tensor<1xi32>) -> tensor<?xi32>
+  return %0 : tensor<?xi32>
+}
+
+// -----
+
 // x * 0.0 is not 0 for NaN, infinite or negative x.
 // CHECK-LABEL: func.func @mul_float_zero_kept
 func.func @mul_float_zero_kept(%x: tensor<5xf32>) -> tensor<5xf32> {

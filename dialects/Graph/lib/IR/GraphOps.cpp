@@ -182,8 +182,10 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
     return getLhs();
   if (getRhs().getType() == getType() && isSplatOf(adaptor.getLhs(), 1.0, 1))
     return getRhs();
-  // x * 0 is 0 for integers only (a float x may be NaN, infinite or negative).
-  if (!isa<FloatType>(getType().getElementType())) {
+  // x * 0 is 0 for integers only (a float x may be NaN, infinite or
+  // negative); a dynamic result shape has no constant to fold to.
+  if (!isa<FloatType>(getType().getElementType()) &&
+      getType().hasStaticShape()) {
     for (Attribute operand : adaptor.getOperands())
       if (isSplatOf(operand, 0.0, 0))
         return DenseElementsAttr::get(
