@@ -14,23 +14,31 @@
 #include <benchmark/benchmark.h>
 
 #include <random>
+#include <type_traits>
 #include <vector>
 
 namespace {
 
-std::vector<float> randomFloats(size_t count) {
-  std::mt19937 rng(7);
-  std::normal_distribution<float> dist(0.0f, 10.0f);
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = dist(rng);
+/// Inputs for a conversion from `In`: normally distributed floats, or 16-bit
+/// codes spread over the whole range.
+template <typename In> std::vector<In> makeInputs(size_t count) {
+  std::vector<In> values(count);
+  if constexpr (std::is_same_v<In, float>) {
+    std::mt19937 rng(7);
+    std::normal_distribution<float> dist(0.0f, 10.0f);
+    for (float &value : values)
+      value = dist(rng);
+  } else {
+    for (size_t i = 0; i < count; ++i)
+      values[i] = static_cast<In>(i * 2654435761u >> 16);
+  }
   return values;
 }
 
-template <uint16_t (*Convert)(float)>
-void convertFrom32(benchmark::State &state) {
-  std::vector<float> input = randomFloats(state.range(0));
-  std::vector<uint16_t> output(input.size());
+template <typename In, typename Out, Out (*Convert)(In)>
+void convert(benchmark::State &state) {
+  std::vector<In> input = makeInputs<In>(state.range(0));
+  std::vector<Out> output(input.size());
   for (auto _ : state) {
     for (size_t i = 0; i < input.size(); ++i)
       output[i] = Convert(input[i]);
@@ -40,24 +48,19 @@ void convertFrom32(benchmark::State &state) {
   state.SetItemsProcessed(state.iterations() * input.size());
 }
 
-template <float (*Convert)(uint16_t)>
-void convertTo32(benchmark::State &state) {
-  std::vector<uint16_t> input(state.range(0));
-  for (size_t i = 0; i < input.size(); ++i)
-    input[i] = static_cast<uint16_t>(i * 2654435761u >> 16);
-  std::vector<float> output(input.size());
-  for (auto _ : state) {
-    for (size_t i = 0; i < input.size(); ++i)
-      output[i] = Convert(input[i]);
-    benchmark::DoNotOptimize(output.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetItemsProcessed(state.iterations() * input.size());
-}
-
-BENCHMARK(convertFrom32<sinan::floatToBF16>)->Name("floatToBF16")->Arg(1 << 16);
-BENCHMARK(convertFrom32<sinan::floatToHalf>)->Name("floatToHalf")->Arg(1 << 16);
-BENCHMARK(convertTo32<sinan::bf16ToFloat>)->Name("bf16ToFloat")->Arg(1 << 16);
-BENCHMARK(convertTo32<sinan::halfToFloat>)->Name("halfToFloat")->Arg(1 << 16);
+using sinan::bf16ToFloat, sinan::floatToBF16, sinan::floatToHalf,
+    sinan::halfToFloat;
+BENCHMARK(convert<float, uint16_t, floatToBF16>)
+    ->Name("floatToBF16")
+    ->Arg(1 << 16);
+BENCHMARK(convert<float, uint16_t, floatToHalf>)
+    ->Name("floatToHalf")
+    ->Arg(1 << 16);
+BENCHMARK(convert<uint16_t, float, bf16ToFloat>)
+    ->Name("bf16ToFloat")
+    ->Arg(1 << 16);
+BENCHMARK(convert<uint16_t, float, halfToFloat>)
+    ->Name("halfToFloat")
+    ->Arg(1 << 16);
 
 } // namespace

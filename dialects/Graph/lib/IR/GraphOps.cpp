@@ -38,6 +38,7 @@ LogicalResult pushInferred(FailureOr<SmallVector<int64_t>> shape,
 /// The InferTypeOpInterface verifier would report a shape mismatch twice
 /// (the mismatch, then "failed to infer returned types"); verify() reports it
 /// once, with both shapes, so the interface check accepts any declared type.
+/// Used by every Graph_ShapedOp (see GraphOps.td).
 bool areCompatibleResultTypes(TypeRange inferred, TypeRange declared) {
   return inferred.size() == declared.size();
 }
@@ -131,24 +132,15 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 // AddOp / MulOp
 //===----------------------------------------------------------------------===//
 
+// inferReturnTypes, verify and isCompatibleReturnTypes of the broadcasting
+// ops are generated from Graph_BinaryElementwiseOp in GraphOps.td.
+
 static LogicalResult inferBroadcastResult(ValueRange operands,
                                           SmallVectorImpl<Type> &inferred) {
   return pushInferred(
       inferBroadcastShape(shapeOf(operands[0]), shapeOf(operands[1])),
       elementTypeOf(operands[0]), inferred);
 }
-
-LogicalResult AddOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &inferred) {
-  return inferBroadcastResult(adaptor.getOperands(), inferred);
-}
-
-bool AddOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
-  return areCompatibleResultTypes(lhs, rhs);
-}
-
-LogicalResult AddOp::verify() { return verifyBroadcastOp(*this); }
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
   // x + (-0.0) is x for every float x (+0.0 is not: -0.0 + +0.0 is +0.0).
@@ -164,18 +156,6 @@ OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
       },
       [](const APInt &a, const APInt &b) { return a + b; });
 }
-
-LogicalResult MulOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &inferred) {
-  return inferBroadcastResult(adaptor.getOperands(), inferred);
-}
-
-bool MulOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
-  return areCompatibleResultTypes(lhs, rhs);
-}
-
-LogicalResult MulOp::verify() { return verifyBroadcastOp(*this); }
 
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
   if (getLhs().getType() == getType() && isSplatOf(adaptor.getRhs(), 1.0, 1))
@@ -236,10 +216,6 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
       elementTypeOf(adaptor.getLhs()), inferred);
 }
 
-bool MatMulOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
-  return areCompatibleResultTypes(lhs, rhs);
-}
-
 LogicalResult MatMulOp::verify() {
   FailureOr<SmallVector<int64_t>> shape = inferMatMulShape(
       shapeOf(getLhs()), shapeOf(getRhs()), [&] { return emitOpError(); });
@@ -267,10 +243,6 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                        optionalShape(adaptor.getBias()),
                                        params),
                       elementTypeOf(adaptor.getInput()), inferred);
-}
-
-bool Conv2dOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
-  return areCompatibleResultTypes(lhs, rhs);
 }
 
 LogicalResult Conv2dOp::verify() {

@@ -17,12 +17,21 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 class Graph_Op<string mnemonic, list<Trait> traits = []>
     : Op<Graph_Dialect, mnemonic, !listconcat([Pure], traits)>;
 
-/// An op with a shape function. A declared result type may be more static than
-/// the inferred one (a `?` the importer resolved), so these ops supply their
-/// own compatibility check.
+/// An op with a shape function. Its verifier checks the declared result
+/// against the shape function and says why they differ, so the interface's own
+/// compatibility check (which would report a mismatch a second time, less
+/// clearly) accepts any declared type; see areCompatibleResultTypes().
 class Graph_ShapedOp<string mnemonic, list<Trait> traits = []>
     : Graph_Op<mnemonic,
-               !listconcat([InferTypeOpAdaptorWithIsCompatible], traits)>;
+               !listconcat([InferTypeOpAdaptorWithIsCompatible], traits)> {
+  code shapedOpDefinition = [{
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                            ::mlir::TypeRange declared) {
+      return areCompatibleResultTypes(inferred, declared);
+    }
+  }];
+  let extraClassDefinition = shapedOpDefinition;
+}
 
 //===----------------------------------------------------------------------===//
 // ConstantOp
@@ -59,6 +68,16 @@ class Graph_BinaryElementwiseOp<string mnemonic, list<Trait> traits = []>
   }];
   let hasFolder = 1;
   let hasVerifier = 1;
+  let extraClassDefinition = shapedOpDefinition # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location>,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return inferBroadcastResult(adaptor.getOperands(), inferred);
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      return verifyBroadcastOp(*this);
+    }
+  }];
 }
 
 def Graph_AddOp : Graph_BinaryElementwiseOp<"add", [Commutative]> {
