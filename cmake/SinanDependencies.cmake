@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Everything comes from Debian's packages (scripts/setup.sh installs them).
-# The runtime needs only oneTBB, fmt, spdlog and FlatBuffers; the compiler adds
-# LLVM/MLIR 22, protobuf and the ONNX schema.
+# The runtime needs only oneTBB, fmt, spdlog, FlatBuffers and nlohmann-json;
+# the compiler adds LLVM/MLIR 22, protobuf and the ONNX schema.
 #===---------------------------------------------------------------------===#
 
 find_package(TBB REQUIRED CONFIG)
 find_package(fmt REQUIRED CONFIG)
 find_package(spdlog REQUIRED CONFIG)
 find_package(FlatBuffers REQUIRED CONFIG)
+find_package(nlohmann_json REQUIRED CONFIG)
 if(SINAN_BUILD_TESTS)
   find_package(GTest REQUIRED CONFIG)
   include(GoogleTest)
