@@ -1,0 +1,231 @@
+//===- IsaTest.cpp - SNPU encoding, assembler and disassembler ------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/runtime/isa/Isa.h"
+
+#include "IsaTables.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace sinan;
+using namespace sinan::isa;
+
+namespace {
+
+/// A random instruction of `info`'s opcode that uses only its fields; it may
+/// still break a sub-field rule (validate() decides).
+Instruction randomFields(const OpInfo &info, std::mt19937 &rng) {
+  std::uniform_int_distribution<uint32_t> word;
+  std::uniform_int_distribution<int> regDist(0, kNumRegisters - 1);
+  Instruction inst;
+  inst.opcode = info.opcode;
+  inst.ra = (info.regs & kRa) ? regDist(rng) : 0;
+  inst.rb = (info.regs & kRb) ? regDist(rng) : 0;
+  inst.rc = (info.regs & kRc) ? regDist(rng) : 0;
+  inst.flags = word(rng) & info.flagsMask;
+  // Small sub-field values are the interesting ones; bias towards them.
+  if (rng() % 2)
+    inst.flags &= 0x00ff00ffu | (info.flagsMask & 0xffff0000u);
+  inst.imm0 = info.imm0 ? word(rng) : 0;
+  inst.imm1 = info.imm1 ? word(rng) : 0;
+  return inst;
+}
+
+TEST(IsaTest, EveryOpcodeRoundTripsThroughBinaryAndText) {
+  std::mt19937 rng(2026);
+  for (const OpInfo &info : kOpInfo) {
+    int valid = 0;
+    for (int attempt = 0; attempt < 20000 && valid < 200; ++attempt) {
+      Instruction inst = randomFields(info, rng);
+      // Make the common fix-ups so most samples are valid.
+      if (info.opcode == Opcode::Alu && (inst.flags & 0x100))
+        inst.rc = 0;
+      else if (info.opcode == Opcode::Alu)
+        inst.imm0 = 0;
+      std::string error;
+      if (!validate(inst, error))
+        continue;
+      ++valid;
+      Word word = encode(inst);
+      std::optional<Instruction> decoded = decode(word, error);
+      ASSERT_TRUE(decoded) << info.name << ": " << error;
+      ASSERT_EQ(*decoded, inst) << info.name;
+
+      std::string text = disassemble(inst);
+      std::optional<std::vector<Instruction>> assembled = assemble(text, error);
+      ASSERT_TRUE(assembled) << text << "\n" << error;
+      ASSERT_EQ(assembled->size(), 1u) << text;
+      ASSERT_EQ(assembled->front(), inst)
+          << text << " reassembles to " << disassemble(assembled->front());
+    }
+    EXPECT_GE(valid, 200) << info.name << " produced too few valid samples";
+  }
+}
+
+TEST(IsaTest, RandomWordsDecodeOrFailCleanly) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<uint32_t> word;
+  int decoded = 0;
+  for (int i = 0; i < 200000; ++i) {
+    Word w = {word(rng) & 0x007fffffu, word(rng), word(rng), word(rng)};
+    if (i % 2)
+      w[1] &= 0xff; // Keep flags small so some words are valid.
+    if (i % 4 == 1)
+      w = {w[0] & 0x3f, w[1] & 0xf, 0, 0};
+    std::string error;
+    std::optional<Instruction> inst = decode(w, error);
+    if (!inst) {
+      EXPECT_FALSE(error.empty());
+      continue;
+    }
+    ++decoded;
+    ASSERT_EQ(encode(*inst), w);
+  }
+  EXPECT_GT(decoded, 1000);
+}
+
+TEST(IsaTest, FieldLayoutMatchesTheSpec) {
+  std::string error;
+  auto program =
+      assemble("mma.bf16.acc acc[r3], ibuf[r1+64], wbuf[r2+128]", error);
+  ASSERT_TRUE(program) << error;
+  Word word = encode(program->front());
+  EXPECT_EQ(word[0], 0x21u | 1u << 8 | 2u << 13 | 3u << 18);
+  EXPECT_EQ(word[1], 0x5u); // bf16 = 1, accumulate = bit 2.
+  EXPECT_EQ(word[2], 64u);
+  EXPECT_EQ(word[3], 128u);
+
+  program = assemble("dload.f32.bf16 vbuf[r4+256], dram[r5+4096]", error);
+  ASSERT_TRUE(program) << error;
+  word = encode(program->front());
+  EXPECT_EQ(word[0], 0x11u | 4u << 8 | 5u << 13);
+  EXPECT_EQ(word[1], 0u | 2u << 4 | 4u << 8); // f32, bf16, vbuf.
+  EXPECT_EQ(engineOf(program->front()), Engine::DmaIn);
+}
+
+TEST(IsaTest, DecoderNamesWhatIsWrong) {
+  std::string error;
+  EXPECT_FALSE(decode({0x06, 0, 0, 0}, error));
+  EXPECT_EQ(error, "unknown opcode 0x06");
+  EXPECT_FALSE(decode({0x80000000u, 0, 0, 0}, error));
+  EXPECT_NE(error.find("reserved bits 31:23"), std::string::npos) << error;
+  EXPECT_FALSE(decode({0x01 | 1u << 8, 0, 0, 0}, error)); // end with ra.
+  EXPECT_EQ(error, "end: unused register field a must be zero");
+  EXPECT_FALSE(decode({0x21, 0x8, 0, 0}, error)); // mma flag bit 3.
+  EXPECT_EQ(error, "mma: reserved flag bits 0x00000008 are set");
+  EXPECT_FALSE(decode({0x08, 0x1 | 0x1 << 3, 0, 0}, error)); // din -> din.
+  EXPECT_EQ(error, "signal: source and destination engine are the same");
+  EXPECT_FALSE(decode({0x11, 0x0, 0, 0}, error)); // dload to dram.
+  EXPECT_EQ(error, "dload: destination space code 0 is not a local memory");
+  EXPECT_FALSE(decode({0x36, 0x0 | 5u << 4 | 4u << 8, 0, 0}, error));
+  EXPECT_EQ(error, "vcvt: destination type code 5 is not a device type");
+  EXPECT_FALSE(decode({0x20, 0x10000, 0, 1}, error)); // mcfg m = 0.
+  EXPECT_EQ(error, "mcfg: m, k and n must be positive");
+}
+
+TEST(IsaTest, EngineOfFollowsTheSynchronizationRules) {
+  std::string error;
+  auto program = assemble(R"(
+    signal din, mxu, 3
+    wait din, mxu, 3
+    dcfg.dout shape, r1, r2, r3
+    vun.relu.f32 vbuf[r1], acc[r2]
+    li r1, -1
+  )",
+                          error);
+  ASSERT_TRUE(program) << error;
+  EXPECT_EQ(engineOf((*program)[0]), Engine::DmaIn);
+  EXPECT_EQ(engineOf((*program)[1]), Engine::Matrix);
+  EXPECT_EQ(engineOf((*program)[2]), Engine::DmaOut);
+  EXPECT_EQ(engineOf((*program)[3]), Engine::Vector);
+  EXPECT_EQ(engineOf((*program)[4]), Engine::Scalar);
+  EXPECT_EQ((*program)[4].imm0, 0xffffffffu);
+  EXPECT_EQ((*program)[4].imm1, 0xffffffffu);
+}
+
+TEST(IsaTest, AssemblerResolvesLabelsAndComments) {
+  std::string error;
+  auto program = assemble(R"(# count r1 down from 4
+        li r1, 4
+  loop: sub r1, r1, 1      # decrement
+        bne r1, r0, loop
+        beq r0, r0, done
+        nop
+  done: end
+  )",
+                          error);
+  ASSERT_TRUE(program) << error;
+  ASSERT_EQ(program->size(), 6u);
+  EXPECT_EQ(disassemble((*program)[1]), "sub r1, r1, 1");
+  EXPECT_EQ(disassemble((*program)[2]), "bne r1, r0, -1");
+  EXPECT_EQ(disassemble((*program)[3]), "beq r0, r0, 2");
+  EXPECT_EQ(disassemble((*program)[5]), "end");
+}
+
+TEST(IsaTest, DisassemblyOfEachFamily) {
+  std::string error;
+  const char *lines[] = {
+      "add r1, r2, r3",
+      "dcfg.din outer, r4, r5",
+      "dstore.f32.bf16.relu dram[r1+64], acc[r2]",
+      "dmove.bf16 wbuf[r1], vbuf[r2+128]",
+      "dfill.f32 vbuf[r1], 0x3f800000",
+      "mcfg 64, 128, 32",
+      "vcfg stride, r1, r2, r3",
+      "vscal.mul.f32 vbuf[r3], vbuf[r1], 0.125",
+      "vscal.add.i32 vbuf[r3], acc[r1+64], -7",
+      "vcvt.f32.bf16 vbuf[r2], acc[r1]",
+      "vreq vbuf[r3], acc[r1], vbuf[r2+64], -128",
+      "csignal 3, 1",
+  };
+  for (const char *line : lines) {
+    auto program = assemble(line, error);
+    ASSERT_TRUE(program) << line << ": " << error;
+    EXPECT_EQ(disassemble(program->front()), line);
+  }
+}
+
+TEST(IsaTest, AssemblerErrorsNameLineAndColumn) {
+  struct Case {
+    const char *text, *error;
+  } cases[] = {
+      {"nop\nfrob r1", "line 2, column 1: unknown mnemonic 'frob'"},
+      {"add r1, r2, r32", "line 1, column 13: expected an integer, got 'r32'"},
+      {"add r1, r2", "line 1, column 1: expected 3 operands, got 2"},
+      {"  dload.f32.bf16 sram[r1], dram[r2]",
+       "line 1, column 18: unknown memory space 'sram' (expected dram, ibuf, "
+       "wbuf, acc or vbuf)"},
+      {"mma.bf16 acc[r1], dram[r2], wbuf[r3]",
+       "line 1, column 19: this operand must be in ibuf, got dram"},
+      {"mma.bf16 acc[r1+16], ibuf[r2], wbuf[r3]",
+       "line 1, column 10: this operand takes no offset"},
+      {"vun.softmax.f32 vbuf[r1], vbuf[r2]",
+       "line 1, column 1: unknown vector operation 'softmax' (expected one "
+       "of: relu, neg, abs, exp, log, sqrt, rsqrt, recip, tanh, sigmoid, "
+       "erf, gelu, hardswish)"},
+      {"dload.f64.bf16 vbuf[r1], dram[r2]",
+       "line 1, column 1: unknown element type 'f64' (expected f32, f16, "
+       "bf16, i8, i32 or i1)"},
+      {"signal din, din, 0",
+       "line 1, column 1: signal: source and destination engine are the "
+       "same"},
+      {"beq r1, r2, nowhere",
+       "line 1, column 13: 'nowhere' is neither a label nor an instruction "
+       "offset"},
+      {"a: nop\na: nop", "line 2: label 'a' is defined twice"},
+      {"mcfg 16, 0, 16",
+       "line 1, column 10: 0 is out of range [1, 4294967295]"},
+  };
+  for (const Case &c : cases) {
+    std::string error;
+    EXPECT_FALSE(assemble(c.text, error)) << c.text;
+    EXPECT_EQ(error, c.error) << c.text;
+  }
+}
+
+} // namespace
