@@ -8,8 +8,8 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "Sinan"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "python"]
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "python", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.sinan_obj_root, "test")
 
@@ -19,6 +19,8 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.sinan_tools_dir, config.llvm_tools_dir]
 tools = [
     ToolSubst("sinan-opt", unresolved="fatal"),
+    ToolSubst("sinan-as", unresolved="fatal"),
+    ToolSubst("sinan-objdump", unresolved="fatal"),
     ToolSubst("FileCheck", unresolved="fatal"),
     ToolSubst("split-file", unresolved="ignore"),
 ]
