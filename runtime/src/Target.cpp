@@ -225,6 +225,7 @@ void readFields(ObjectReader &root, TargetDesc &desc, Diagnostics &diags) {
       static_cast<uint32_t>(scalar.param("registers", 4, 256));
   desc.scalarCyclesPerInstruction =
       scalar.param("cycles_per_instruction", 1, 1000);
+  desc.queueDepth = static_cast<uint32_t>(scalar.param("queue_depth", 1, 4096));
   scalar.finish();
 
   ObjectReader sync = root.child("sync");

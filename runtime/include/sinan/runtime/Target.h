@@ -68,6 +68,8 @@ struct TargetDesc {
 
   uint32_t scalarRegisters = 0;
   uint64_t scalarCyclesPerInstruction = 0;
+  /// Instructions an engine queue holds; dispatch stalls when it is full.
+  uint32_t queueDepth = 0;
 
   uint32_t semaphoresPerEnginePair = 0;
   uint32_t semaphoreMax = 0;
