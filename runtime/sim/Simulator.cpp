@@ -1,0 +1,1058 @@
+//===- Simulator.cpp - SNPU functional and timed device model -------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Event-driven over engine queues: at each step the engine whose next
+// instruction can start earliest runs it (ties broken by engine order, or
+// randomly with a seed). The scalar engine walks the program and dispatches
+// other instructions, with their register operands, into engine queues. Each
+// instruction's data effect is applied when it runs; the happens-before
+// checker (Memory.h) proves that this order cannot change results.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/runtime/sim/Simulator.h"
+
+#include "Compute.h"
+#include "Memory.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <map>
+#include <random>
+#include <tuple>
+
+namespace sinan::sim {
+namespace {
+using isa::Engine;
+using isa::Instruction;
+using isa::Opcode;
+using isa::Space;
+
+constexpr unsigned kEngines = isa::kNumEngines;
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+
+uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/// An instruction waiting in an engine queue, with its operands resolved.
+struct Pending {
+  Instruction inst;
+  uint32_t index = 0;
+  uint64_t ra = 0, rb = 0, rc = 0;
+  uint64_t dispatchedAt = 0;
+  VClock clock;
+};
+
+struct Token {
+  uint64_t time;
+  VClock clock;
+};
+
+struct EngineState {
+  std::deque<Pending> queue;
+  uint64_t freeAt = 0; ///< When it may start its next instruction.
+  uint64_t doneAt = 0; ///< When everything it started has completed.
+  uint64_t lastPop = 0;
+  VClock clock;
+  EngineStats stats;
+  // Configuration state set by dcfg / mcfg / vcfg.
+  uint64_t shape[4] = {1, 1, 1, 1};
+  uint64_t srcStride[3] = {0, 0, 0}, dstStride[3] = {0, 0, 0};
+  uint64_t m = 0, k = 0, n = 0;
+  uint64_t len = 0, rep = 1, strideD = 0, strideA = 0, strideB = 0;
+};
+
+struct CoreState {
+  const std::vector<Instruction> *program = nullptr;
+  uint64_t pc = 0;
+  uint64_t regs[isa::kNumRegisters] = {};
+  bool ended = false;
+  EngineState engines[kEngines];
+  std::map<std::tuple<unsigned, unsigned, uint32_t>, std::deque<Token>>
+      semaphores;
+  std::vector<std::deque<Token>> crossSemaphores;
+  std::vector<uint8_t> memory[kEngines]; // Indexed by Space; [0] unused.
+  std::vector<std::unique_ptr<Shadow>> shadows;
+  CoreStats stats;
+};
+
+/// A memory range an instruction touches.
+struct Range {
+  Space space;
+  uint64_t offset, size;
+  bool write;
+};
+
+class Machine {
+public:
+  Machine(const TargetDesc &target, const isa::Kernel &kernel,
+          std::vector<uint8_t> &dram, const Options &options);
+  Result run();
+
+private:
+  struct Candidate {
+    unsigned core, engine;
+    uint64_t start;
+  };
+  std::optional<Candidate> pick();
+  uint64_t scalarStart(unsigned core);
+  uint64_t engineStart(unsigned core, unsigned engine);
+  bool execute(const Candidate &candidate);
+  bool runScalar(unsigned core, uint64_t start);
+  bool runEngine(unsigned core, unsigned engine, uint64_t start);
+  bool perform(unsigned core, unsigned engine, const Pending &p, uint64_t start,
+               uint64_t &busy, uint64_t &done);
+  bool checkRanges(unsigned core, unsigned engine, const Pending &p,
+                   const std::vector<Range> &ranges);
+  uint8_t *bytes(unsigned core, Space space, uint64_t offset);
+  std::string describe(unsigned core, unsigned engine, uint32_t index) const;
+  std::string deadlockReport();
+  bool fail(std::string message) {
+    error = std::move(message);
+    return false;
+  }
+  void traceEvent(unsigned core, unsigned engine, uint32_t index,
+                  uint64_t start, uint64_t end);
+
+  const TargetDesc &target;
+  const isa::Kernel &kernel;
+  std::vector<uint8_t> &dram;
+  Options options;
+  std::deque<CoreState> cores; // Not movable (deques of tokens).
+  std::unique_ptr<Shadow> dramShadow;
+  std::vector<uint32_t> dramSlotEngine, localSlotEngine;
+  uint64_t dramChannelFree = 0;
+  uint64_t executed = 0;
+  std::mt19937_64 rng;
+  std::string error;
+  std::string trace;
+};
+
+Machine::Machine(const TargetDesc &target, const isa::Kernel &kernel,
+                 std::vector<uint8_t> &dram, const Options &options)
+    : target(target), kernel(kernel), dram(dram), options(options),
+      rng(options.seed) {
+  unsigned clocks = target.cores * kEngines;
+  cores.resize(target.cores);
+  uint64_t align = target.alignmentBytes;
+  const uint64_t sizes[kEngines] = {0, target.ibuf.sizeBytes,
+                                    target.wbuf.sizeBytes, target.acc.sizeBytes,
+                                    target.vbuf.sizeBytes};
+  localSlotEngine.resize(kEngines);
+  for (unsigned c = 0; c < target.cores; ++c) {
+    CoreState &core = cores[c];
+    static const std::vector<Instruction> kEmpty;
+    core.program = c < kernel.programs.size() ? &kernel.programs[c] : &kEmpty;
+    core.ended = c >= kernel.programs.size();
+    core.crossSemaphores.resize(target.crossCoreSemaphores);
+    core.shadows.resize(kEngines);
+    for (unsigned s = 1; s < kEngines; ++s) {
+      core.memory[s].assign(sizes[s], 0);
+      core.shadows[s] = std::make_unique<Shadow>(kEngines, sizes[s] / align);
+    }
+    for (EngineState &engine : core.engines)
+      engine.clock.assign(clocks, 0);
+  }
+  // DRAM is shared by the DMA engines of every core: two slots per core.
+  for (unsigned c = 0; c < target.cores; ++c) {
+    dramSlotEngine.push_back(c * kEngines + unsigned(Engine::DmaIn));
+    dramSlotEngine.push_back(c * kEngines + unsigned(Engine::DmaOut));
+  }
+  dramShadow =
+      std::make_unique<Shadow>(2 * target.cores, ceilDiv(dram.size(), align));
+}
+
+std::string Machine::describe(unsigned core, unsigned engine,
+                              uint32_t index) const {
+  return fmt::format("core {} {} instruction {} `{}`", core,
+                     isa::engineName(static_cast<Engine>(engine)), index,
+                     isa::disassemble((*cores[core].program)[index]));
+}
+
+uint8_t *Machine::bytes(unsigned core, Space space, uint64_t offset) {
+  if (space == Space::Dram)
+    return dram.data() + offset;
+  return cores[core].memory[unsigned(space)].data() + offset;
+}
+
+/// Earliest start of the scalar engine's next instruction, or kNever if it
+/// is blocked (the caller distinguishes blocked from finished by `ended`).
+uint64_t Machine::scalarStart(unsigned c) {
+  CoreState &core = cores[c];
+  EngineState &scalar = core.engines[0];
+  if (core.ended)
+    return kNever;
+  if (core.pc >= core.program->size())
+    return scalar.freeAt; // Runs off the end: reported when executed.
+  const Instruction &inst = (*core.program)[core.pc];
+  Engine where = isa::engineOf(inst);
+  auto drained = [&]() -> uint64_t {
+    uint64_t t = scalar.freeAt;
+    for (unsigned e = 1; e < kEngines; ++e) {
+      if (!core.engines[e].queue.empty())
+        return kNever;
+      t = std::max(t, core.engines[e].doneAt);
+    }
+    return t;
+  };
+  if (where != Engine::Scalar) {
+    EngineState &target = core.engines[unsigned(where)];
+    if (target.queue.size() >= this->target.queueDepth)
+      return kNever;
+    return std::max(scalar.freeAt, target.lastPop);
+  }
+  switch (inst.opcode) {
+  case Opcode::End:
+  case Opcode::Barrier:
+  case Opcode::CSignal:
+    return drained();
+  case Opcode::Wait: {
+    auto it = core.semaphores.find(
+        {inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0});
+    if (it == core.semaphores.end() || it->second.empty())
+      return kNever;
+    return std::max(scalar.freeAt, it->second.front().time);
+  }
+  case Opcode::CWait: {
+    if (inst.imm0 >= core.crossSemaphores.size())
+      return scalar.freeAt; // Reported when executed.
+    auto &tokens = core.crossSemaphores[inst.imm0];
+    return tokens.empty() ? kNever
+                          : std::max(scalar.freeAt, tokens.front().time);
+  }
+  default:
+    return scalar.freeAt;
+  }
+}
+
+uint64_t Machine::engineStart(unsigned c, unsigned e) {
+  CoreState &core = cores[c];
+  EngineState &engine = core.engines[e];
+  if (engine.queue.empty())
+    return kNever;
+  const Pending &head = engine.queue.front();
+  uint64_t start = std::max(engine.freeAt, head.dispatchedAt);
+  switch (head.inst.opcode) {
+  case Opcode::Wait: {
+    auto it = core.semaphores.find(
+        {head.inst.flags & 7u, (head.inst.flags >> 3) & 7u, head.inst.imm0});
+    if (it == core.semaphores.end() || it->second.empty())
+      return kNever;
+    return std::max(start, it->second.front().time);
+  }
+  default:
+    return start;
+  }
+}
+
+std::optional<Machine::Candidate> Machine::pick() {
+  std::optional<Candidate> best;
+  unsigned ties = 0;
+  for (unsigned c = 0; c < cores.size(); ++c) {
+    for (unsigned e = 0; e < kEngines; ++e) {
+      uint64_t start = e == 0 ? scalarStart(c) : engineStart(c, e);
+      if (start == kNever)
+        continue;
+      if (!best || start < best->start) {
+        best = Candidate{c, e, start};
+        ties = 1;
+      } else if (start == best->start && options.seed != 0) {
+        // Reservoir sampling: each tied engine is equally likely.
+        if (rng() % ++ties == 0)
+          best = Candidate{c, e, start};
+      }
+    }
+  }
+  return best;
+}
+
+std::string Machine::deadlockReport() {
+  std::string report = "deadlock: no engine can make progress";
+  for (unsigned c = 0; c < cores.size(); ++c) {
+    CoreState &core = cores[c];
+    if (!core.ended && core.pc < core.program->size()) {
+      const Instruction &inst = (*core.program)[core.pc];
+      Engine where = isa::engineOf(inst);
+      std::string why =
+          where != Engine::Scalar
+              ? fmt::format("its {} queue is full", isa::engineName(where))
+          : inst.opcode == Opcode::Wait  ? "semaphore is 0"
+          : inst.opcode == Opcode::CWait ? "cross-core semaphore is 0"
+                                         : "other engines still have work";
+      report +=
+          fmt::format("\n  {} waits: {}",
+                      describe(c, 0, static_cast<uint32_t>(core.pc)), why);
+    }
+    for (unsigned e = 1; e < kEngines; ++e) {
+      const EngineState &engine = core.engines[e];
+      if (engine.queue.empty())
+        continue;
+      const Pending &head = engine.queue.front();
+      report += fmt::format(
+          "\n  {} waits: semaphore ({} -> {}, {}) is 0",
+          describe(c, e, head.index),
+          isa::engineName(static_cast<Engine>(head.inst.flags & 7u)),
+          isa::engineName(static_cast<Engine>((head.inst.flags >> 3) & 7u)),
+          head.inst.imm0);
+    }
+  }
+  return report;
+}
+
+void Machine::traceEvent(unsigned core, unsigned engine, uint32_t index,
+                         uint64_t start, uint64_t end) {
+  if (!options.trace)
+    return;
+  double mhz = static_cast<double>(target.clockMhz);
+  std::string name = isa::disassemble((*cores[core].program)[index]);
+  trace += fmt::format(
+      "{}{{\"name\":\"{}\",\"cat\":\"{}\",\"ph\":\"X\",\"ts\":{:.4f},"
+      "\"dur\":{:.4f},\"pid\":{},\"tid\":{},\"args\":{{\"index\":{},"
+      "\"start_cycle\":{},\"end_cycle\":{}}}}}",
+      trace.empty() ? "" : ",\n", name,
+      isa::engineName(static_cast<Engine>(engine)), start / mhz,
+      std::max<uint64_t>(end - start, 1) / mhz, core, engine, index, start,
+      end);
+}
+
+bool Machine::runScalar(unsigned c, uint64_t start) {
+  CoreState &core = cores[c];
+  EngineState &scalar = core.engines[0];
+  if (core.pc >= core.program->size())
+    return fail(fmt::format("core {} ran past the end of its {}-instruction "
+                            "program without `end`",
+                            c, core.program->size()));
+  uint32_t index = static_cast<uint32_t>(core.pc);
+  const Instruction &inst = (*core.program)[index];
+  Engine where = isa::engineOf(inst);
+  uint64_t cost = target.scalarCyclesPerInstruction;
+  uint64_t ready = scalar.freeAt;
+  scalar.clock[c * kEngines]++;
+  scalar.stats.instructions++;
+  uint64_t next = core.pc + 1;
+
+  auto regValue = [&](unsigned r) { return r == 0 ? 0 : core.regs[r]; };
+  auto setReg = [&](unsigned r, uint64_t value) {
+    if (r != 0)
+      core.regs[r] = value;
+  };
+  auto joinEngines = [&] {
+    for (unsigned e = 1; e < kEngines; ++e)
+      joinInto(scalar.clock, core.engines[e].clock);
+  };
+
+  if (where != Engine::Scalar) {
+    EngineState &engine = core.engines[unsigned(where)];
+    scalar.stats.queueStallCycles += start - ready;
+    Pending pending{inst,
+                    index,
+                    regValue(inst.ra),
+                    regValue(inst.rb),
+                    regValue(inst.rc),
+                    start + cost,
+                    scalar.clock};
+    engine.queue.push_back(std::move(pending));
+  } else {
+    switch (inst.opcode) {
+    case Opcode::Nop:
+      break;
+    case Opcode::End:
+    case Opcode::Barrier:
+      scalar.stats.semaphoreStallCycles += start - ready;
+      joinEngines();
+      if (inst.opcode == Opcode::End)
+        core.ended = true;
+      break;
+    case Opcode::Li:
+      setReg(inst.ra, uint64_t(inst.imm1) << 32 | inst.imm0);
+      break;
+    case Opcode::Alu: {
+      uint64_t a = regValue(inst.rb);
+      uint64_t b = (inst.flags >> 8) & 1u
+                       ? static_cast<uint64_t>(int64_t(int32_t(inst.imm0)))
+                       : regValue(inst.rc);
+      uint64_t result = 0;
+      switch (static_cast<isa::AluOp>(inst.flags & 15u)) {
+      case isa::AluOp::Add:
+        result = a + b;
+        break;
+      case isa::AluOp::Sub:
+        result = a - b;
+        break;
+      case isa::AluOp::Mul:
+        result = a * b;
+        break;
+      case isa::AluOp::And:
+        result = a & b;
+        break;
+      case isa::AluOp::Or:
+        result = a | b;
+        break;
+      case isa::AluOp::Xor:
+        result = a ^ b;
+        break;
+      case isa::AluOp::Shl:
+        result = b >= 64 ? 0 : a << b;
+        break;
+      case isa::AluOp::Shr:
+        result = b >= 64 ? 0 : a >> b;
+        break;
+      case isa::AluOp::Sra:
+        result = static_cast<uint64_t>(int64_t(a) >> std::min<uint64_t>(b, 63));
+        break;
+      case isa::AluOp::Min:
+        result = static_cast<uint64_t>(std::min(int64_t(a), int64_t(b)));
+        break;
+      case isa::AluOp::Max:
+        result = static_cast<uint64_t>(std::max(int64_t(a), int64_t(b)));
+        break;
+      }
+      setReg(inst.ra, result);
+      break;
+    }
+    case Opcode::Br: {
+      int64_t a = int64_t(regValue(inst.ra)), b = int64_t(regValue(inst.rb));
+      bool taken = false;
+      switch (static_cast<isa::BranchCond>(inst.flags & 3u)) {
+      case isa::BranchCond::Eq:
+        taken = a == b;
+        break;
+      case isa::BranchCond::Ne:
+        taken = a != b;
+        break;
+      case isa::BranchCond::Lt:
+        taken = a < b;
+        break;
+      case isa::BranchCond::Ge:
+        taken = a >= b;
+        break;
+      }
+      if (taken) {
+        int64_t target = int64_t(core.pc) + int32_t(inst.imm0);
+        if (target < 0 || uint64_t(target) > core.program->size())
+          return fail(fmt::format("{}: branch target {} is outside the "
+                                  "program",
+                                  describe(c, 0, index), target));
+        next = static_cast<uint64_t>(target);
+      }
+      break;
+    }
+    case Opcode::Wait: {
+      auto &tokens =
+          core.semaphores[{inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0}];
+      scalar.stats.semaphoreStallCycles += start - ready;
+      joinInto(scalar.clock, tokens.front().clock);
+      tokens.pop_front();
+      break;
+    }
+    case Opcode::CWait: {
+      if (inst.imm0 >= core.crossSemaphores.size())
+        return fail(fmt::format("{}: cross-core semaphore {} does not exist "
+                                "(target has {})",
+                                describe(c, 0, index), inst.imm0,
+                                core.crossSemaphores.size()));
+      auto &tokens = core.crossSemaphores[inst.imm0];
+      scalar.stats.semaphoreStallCycles += start - ready;
+      joinInto(scalar.clock, tokens.front().clock);
+      tokens.pop_front();
+      break;
+    }
+    case Opcode::CSignal: {
+      if (inst.imm0 >= cores.size() ||
+          inst.imm1 >= cores[inst.imm0].crossSemaphores.size())
+        return fail(fmt::format("{}: no cross-core semaphore {} on core {}",
+                                describe(c, 0, index), inst.imm1, inst.imm0));
+      scalar.stats.semaphoreStallCycles += start - ready;
+      joinEngines();
+      auto &tokens = cores[inst.imm0].crossSemaphores[inst.imm1];
+      if (tokens.size() >= target.semaphoreMax)
+        return fail(fmt::format("{}: cross-core semaphore {} of core {} "
+                                "overflows its maximum {}",
+                                describe(c, 0, index), inst.imm1, inst.imm0,
+                                target.semaphoreMax));
+      tokens.push_back({start + cost, scalar.clock});
+      break;
+    }
+    case Opcode::Signal: {
+      if (inst.imm0 >= target.semaphoresPerEnginePair)
+        return fail(fmt::format("{}: semaphore id {} is out of range (target "
+                                "has {} per engine pair)",
+                                describe(c, 0, index), inst.imm0,
+                                target.semaphoresPerEnginePair));
+      auto &tokens =
+          core.semaphores[{inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0}];
+      if (tokens.size() >= target.semaphoreMax)
+        return fail(fmt::format("{}: semaphore overflows its maximum {}",
+                                describe(c, 0, index), target.semaphoreMax));
+      tokens.push_back({start, scalar.clock});
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  scalar.stats.busyCycles += cost;
+  scalar.freeAt = start + cost;
+  scalar.doneAt = scalar.freeAt;
+  core.pc = next;
+  traceEvent(c, 0, index, start, start + cost);
+  return true;
+}
+
+bool Machine::checkRanges(unsigned c, unsigned e, const Pending &p,
+                          const std::vector<Range> &ranges) {
+  CoreState &core = cores[c];
+  uint64_t align = target.alignmentBytes;
+  uint32_t engineId = c * kEngines + e;
+  for (const Range &range : ranges) {
+    uint64_t limit = range.space == Space::Dram
+                         ? dram.size()
+                         : core.memory[unsigned(range.space)].size();
+    if (range.offset > limit || range.size > limit - range.offset)
+      return fail(fmt::format(
+          "{}: {} access [0x{:x}, 0x{:x}) is out of bounds ({} is {} bytes)",
+          describe(c, e, p.index), isa::spaceName(range.space), range.offset,
+          range.offset + range.size, isa::spaceName(range.space), limit));
+    if (range.size == 0)
+      continue;
+    Shadow &shadow = range.space == Space::Dram
+                         ? *dramShadow
+                         : *core.shadows[unsigned(range.space)];
+    uint32_t slot = range.space == Space::Dram
+                        ? c * 2 + (e == unsigned(Engine::DmaOut) ? 1 : 0)
+                        : e;
+    const std::vector<uint32_t> &slotEngine =
+        range.space == Space::Dram ? dramSlotEngine : localSlotEngine;
+    if (range.space != Space::Dram)
+      for (unsigned s = 0; s < kEngines; ++s)
+        localSlotEngine[s] = c * kEngines + s;
+    EngineState &engine = core.engines[e];
+    for (uint64_t g = range.offset / align;
+         g <= (range.offset + range.size - 1) / align; ++g) {
+      std::optional<Hazard> hazard = shadow.access(
+          g, range.write, slot, engineId, engine.clock, p.index, slotEngine);
+      if (!hazard)
+        continue;
+      uint32_t otherEngine = slotEngine[hazard->earlier.slot];
+      return fail(fmt::format(
+          "unsynchronised {}-after-{} hazard on {}[0x{:x}, 0x{:x}): {} {} "
+          "it after {} {} it, with no semaphore ordering them",
+          range.write ? "write" : "read",
+          hazard->earlierWrite ? "write" : "read", isa::spaceName(range.space),
+          g * align, (g + 1) * align, describe(c, e, p.index),
+          range.write ? "writes" : "reads",
+          describe(otherEngine / kEngines, otherEngine % kEngines,
+                   hazard->earlier.instruction),
+          hazard->earlierWrite ? "wrote" : "read"));
+    }
+    uint64_t end = range.offset + range.size;
+    switch (range.space) {
+    case Space::Ibuf:
+      core.stats.peakIbuf = std::max(core.stats.peakIbuf, end);
+      break;
+    case Space::Wbuf:
+      core.stats.peakWbuf = std::max(core.stats.peakWbuf, end);
+      break;
+    case Space::Acc:
+      core.stats.peakAcc = std::max(core.stats.peakAcc, end);
+      break;
+    case Space::Vbuf:
+      core.stats.peakVbuf = std::max(core.stats.peakVbuf, end);
+      break;
+    default:
+      break;
+    }
+  }
+  return true;
+}
+
+namespace {
+uint64_t roundUp(uint64_t value, uint64_t align) {
+  return ceilDiv(value, align) * align;
+}
+
+/// Which element types each operand of a vector instruction has.
+struct VectorTypes {
+  DType d, a, b;
+};
+
+VectorTypes vectorTypes(const Instruction &inst) {
+  DType t = isa::typeField(inst.flags, 0);
+  switch (inst.opcode) {
+  case Opcode::VCvt:
+    return {isa::typeField(inst.flags, 4), t, t};
+  case Opcode::VCmp:
+    return {DType::I1, t, t};
+  case Opcode::VSel:
+    return {t, DType::I1, t};
+  case Opcode::VReq:
+    return {DType::I8, DType::I32, DType::I32};
+  default:
+    return {t, t, t};
+  }
+}
+} // namespace
+
+bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
+                      uint64_t &busy, uint64_t &done) {
+  CoreState &core = cores[c];
+  EngineState &engine = core.engines[e];
+  const Instruction &inst = p.inst;
+  uint64_t align = target.alignmentBytes;
+  auto misaligned = [&](Space space, uint64_t offset, uint64_t need) {
+    return fail(fmt::format("{}: {} address 0x{:x} is not aligned to {} bytes",
+                            describe(c, e, p.index), isa::spaceName(space),
+                            offset, need));
+  };
+  busy = 1;
+  done = start + 1;
+
+  switch (inst.opcode) {
+  case Opcode::DCfg: {
+    auto sel = static_cast<isa::DmaCfg>((inst.flags >> 1) & 3u);
+    uint64_t values[3] = {p.ra, p.rb, p.rc};
+    if (sel == isa::DmaCfg::Shape)
+      std::copy(values, values + 3, engine.shape);
+    else if (sel == isa::DmaCfg::SrcStrides)
+      std::copy(values, values + 3, engine.srcStride);
+    else if (sel == isa::DmaCfg::DstStrides)
+      std::copy(values, values + 3, engine.dstStride);
+    else
+      engine.shape[3] = p.ra;
+    return true;
+  }
+  case Opcode::MCfg:
+    engine.m = inst.imm0;
+    engine.k = inst.imm1;
+    engine.n = inst.flags >> 16;
+    return true;
+  case Opcode::VCfg:
+    if ((inst.flags & 3u) == unsigned(isa::VecCfg::Len)) {
+      engine.len = p.ra;
+      engine.rep = p.rb;
+    } else {
+      engine.strideD = p.ra;
+      engine.strideA = p.rb;
+      engine.strideB = p.rc;
+    }
+    return true;
+  case Opcode::Signal: {
+    if (inst.imm0 >= target.semaphoresPerEnginePair)
+      return fail(fmt::format("{}: semaphore id {} is out of range (target "
+                              "has {} per engine pair)",
+                              describe(c, e, p.index), inst.imm0,
+                              target.semaphoresPerEnginePair));
+    auto &tokens =
+        core.semaphores[{inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0}];
+    if (tokens.size() >= target.semaphoreMax)
+      return fail(fmt::format("{}: semaphore overflows its maximum {}",
+                              describe(c, e, p.index), target.semaphoreMax));
+    // The engine issues on; the token appears once everything before the
+    // signal has completed.
+    tokens.push_back({std::max(start + 1, engine.doneAt), engine.clock});
+    return true;
+  }
+  case Opcode::Wait: {
+    auto &tokens =
+        core.semaphores[{inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0}];
+    joinInto(engine.clock, tokens.front().clock);
+    tokens.pop_front();
+    return true;
+  }
+  case Opcode::DLoad:
+  case Opcode::DStore:
+  case Opcode::DMove:
+  case Opcode::DFill: {
+    // Resolve source and destination of the 4-D block.
+    DType srcType = isa::typeField(inst.flags, 0);
+    DType dstType =
+        inst.opcode == Opcode::DLoad || inst.opcode == Opcode::DStore
+            ? isa::typeField(inst.flags, 4)
+            : srcType;
+    Space dstSpace, srcSpace;
+    uint64_t dst, src;
+    switch (inst.opcode) {
+    case Opcode::DLoad:
+      dstSpace = isa::spaceField(inst.flags, 8);
+      dst = p.ra + inst.imm0;
+      srcSpace = Space::Dram;
+      src = p.rb + inst.imm1;
+      break;
+    case Opcode::DStore:
+      dstSpace = Space::Dram;
+      dst = p.ra + inst.imm0;
+      srcSpace = isa::spaceField(inst.flags, 8);
+      src = p.rb + inst.imm1;
+      break;
+    case Opcode::DMove:
+      dstSpace = isa::spaceField(inst.flags, 8);
+      dst = p.ra + inst.imm0;
+      srcSpace = isa::spaceField(inst.flags, 12);
+      src = p.rb + inst.imm1;
+      break;
+    default:
+      dstSpace = isa::spaceField(inst.flags, 8);
+      dst = p.ra + inst.imm0;
+      srcSpace = dstSpace;
+      src = 0;
+      break;
+    }
+    bool fill = inst.opcode == Opcode::DFill;
+    uint64_t d0 = engine.shape[0], srcEl = dtypeSize(srcType),
+             dstEl = dtypeSize(dstType);
+    std::vector<Range> ranges;
+    std::vector<std::pair<uint64_t, uint64_t>> rows; // (src, dst) offsets
+    for (uint64_t i3 = 0; i3 < engine.shape[3]; ++i3)
+      for (uint64_t i2 = 0; i2 < engine.shape[2]; ++i2)
+        for (uint64_t i1 = 0; i1 < engine.shape[1]; ++i1) {
+          uint64_t s = src + i1 * engine.srcStride[0] +
+                       i2 * engine.srcStride[1] + i3 * engine.srcStride[2];
+          uint64_t t = dst + i1 * engine.dstStride[0] +
+                       i2 * engine.dstStride[1] + i3 * engine.dstStride[2];
+          for (auto [space, offset, el] : {std::tuple{dstSpace, t, dstEl},
+                                           std::tuple{srcSpace, s, srcEl}}) {
+            if (fill && space == srcSpace && offset == s)
+              continue;
+            uint64_t need = space == Space::Dram ? el : align;
+            if (offset % need != 0)
+              return misaligned(space, offset, need);
+          }
+          rows.emplace_back(s, t);
+          if (!fill)
+            ranges.push_back({srcSpace, s, d0 * srcEl, false});
+          ranges.push_back({dstSpace, t, d0 * dstEl, true});
+        }
+    if (!checkRanges(c, e, p, ranges))
+      return false;
+    for (auto [s, t] : rows) {
+      if (fill) {
+        uint8_t *out = bytes(c, dstSpace, t);
+        for (uint64_t i = 0; i < d0; ++i)
+          std::memcpy(out + i * dstEl, &inst.imm1, dstEl);
+      } else {
+        convertElements(bytes(c, srcSpace, s), srcType, bytes(c, dstSpace, t),
+                        dstType, d0);
+      }
+    }
+    uint64_t moved = rows.size() * d0 * std::max(srcEl, dstEl);
+    uint64_t transferStart = start + target.dmaSetupCycles;
+    uint64_t own =
+        std::max<uint64_t>(ceilDiv(moved, target.dmaBytesPerCycle), 1);
+    uint64_t dataEnd = transferStart + own;
+    if (srcSpace == Space::Dram || dstSpace == Space::Dram) {
+      uint64_t channelStart = std::max(transferStart, dramChannelFree);
+      dramChannelFree = channelStart + ceilDiv(moved, target.dramBytesPerCycle);
+      uint64_t stall =
+          dramChannelFree > dataEnd ? dramChannelFree - dataEnd : 0;
+      engine.stats.bandwidthStallCycles += stall;
+      dataEnd += stall;
+      busy = dataEnd - start - stall;
+      done = dataEnd + target.dramLatencyCycles;
+      (dstSpace == Space::Dram ? core.stats.dmaBytesOut
+                               : core.stats.dmaBytesIn) += moved;
+    } else {
+      busy = dataEnd - start;
+      done = dataEnd;
+    }
+    engine.freeAt = dataEnd;
+    return true;
+  }
+  case Opcode::Mma: {
+    DType type = (inst.flags & 3u) == 1 ? DType::BF16 : DType::I8;
+    auto tile = target.matrixTiles.find(type);
+    if (tile == target.matrixTiles.end())
+      return fail(fmt::format("{}: target {} has no {} matrix unit",
+                              describe(c, e, p.index), target.name,
+                              dtypeName(type)));
+    uint64_t m = engine.m, k = engine.k, n = engine.n;
+    const MatrixTile &t = tile->second;
+    if (m == 0 || m % t.m || k % t.k || n % t.n)
+      return fail(fmt::format("{}: block {}x{}x{} (from mcfg) is not a "
+                              "multiple of the {} tile {}x{}x{}",
+                              describe(c, e, p.index), m, k, n, dtypeName(type),
+                              t.m, t.k, t.n));
+    uint64_t el = dtypeSize(type);
+    uint64_t lhsPitch = roundUp(k * el, align),
+             rhsPitch = roundUp(n * el, align),
+             accPitch = roundUp(n * 4, align);
+    uint64_t lhs = p.ra + inst.imm0, rhs = p.rb + inst.imm1, acc = p.rc;
+    for (auto [space, offset] :
+         {std::pair{Space::Ibuf, lhs}, std::pair{Space::Wbuf, rhs},
+          std::pair{Space::Acc, acc}})
+      if (offset % align)
+        return misaligned(space, offset, align);
+    if (!checkRanges(c, e, p,
+                     {{Space::Ibuf, lhs, m * lhsPitch, false},
+                      {Space::Wbuf, rhs, k * rhsPitch, false},
+                      {Space::Acc, acc, m * accPitch, true}}))
+      return false;
+    matmulAccumulate(type, bytes(c, Space::Ibuf, lhs), lhsPitch,
+                     bytes(c, Space::Wbuf, rhs), rhsPitch,
+                     bytes(c, Space::Acc, acc), accPitch, m, k, n,
+                     (inst.flags >> 2) & 1u);
+    uint64_t blocks = (m / t.m) * (k / t.k) * (n / t.n);
+    core.stats.macs += m * k * n;
+    busy = blocks;
+    engine.freeAt = start + blocks;
+    done = engine.freeAt + target.matrixLatencyCycles;
+    return true;
+  }
+  default:
+    break;
+  }
+
+  // Vector unit.
+  VectorTypes types = vectorTypes(inst);
+  uint64_t len = engine.len, rep = engine.rep;
+  uint64_t d = p.rc, a = p.ra + inst.imm0, b = p.rb + inst.imm1;
+  Space spaceA = isa::spaceField(inst.flags, 8),
+        spaceB = isa::spaceField(inst.flags, 12);
+  bool usesB = inst.opcode == Opcode::VBin || inst.opcode == Opcode::VFma ||
+               inst.opcode == Opcode::VCmp || inst.opcode == Opcode::VSel ||
+               inst.opcode == Opcode::VReq;
+  bool readsD = inst.opcode == Opcode::VFma || inst.opcode == Opcode::VSel;
+  uint64_t sd = dtypeSize(types.d), sa = dtypeSize(types.a),
+           sb = dtypeSize(types.b);
+  if (d % align)
+    return misaligned(Space::Vbuf, d, align);
+  if (a % align)
+    return misaligned(spaceA, a, align);
+  if (usesB && b % align)
+    return misaligned(spaceB, b, align);
+  bool reduce = inst.opcode == Opcode::VRed;
+  bool transpose = inst.opcode == Opcode::VTrans;
+  uint64_t dRows = transpose ? len : rep, dLen = transpose ? rep
+                                                 : reduce  ? 1
+                                                           : len;
+  uint64_t bLen = inst.opcode == Opcode::VReq ? 2 : len;
+  std::vector<Range> ranges;
+  for (uint64_t r = 0; r < rep; ++r) {
+    ranges.push_back({spaceA, a + r * engine.strideA, len * sa, false});
+    if (usesB)
+      ranges.push_back({spaceB, b + r * engine.strideB, bLen * sb, false});
+  }
+  for (uint64_t r = 0; r < dRows; ++r)
+    ranges.push_back({Space::Vbuf, d + r * engine.strideD, dLen * sd, true});
+  (void)readsD; // Writes are checked against reads and writes alike.
+  if (!checkRanges(c, e, p, ranges))
+    return false;
+
+  auto op = (inst.flags >> 4) & 15u;
+  for (uint64_t r = 0; r < rep; ++r) {
+    const uint8_t *ra = bytes(c, spaceA, a + r * engine.strideA);
+    const uint8_t *rb =
+        usesB ? bytes(c, spaceB, b + r * engine.strideB) : nullptr;
+    uint8_t *rd = bytes(c, Space::Vbuf, d + r * engine.strideD);
+    switch (inst.opcode) {
+    case Opcode::VBin:
+      vectorBinary(static_cast<isa::VBinOp>(op), types.d, ra, rb, rd, len);
+      break;
+    case Opcode::VScal:
+      vectorScalar(static_cast<isa::VBinOp>(op), types.d, ra, inst.imm1, rd,
+                   len);
+      break;
+    case Opcode::VUn:
+      vectorUnary(static_cast<isa::VUnOp>(op), types.d, ra, rd, len);
+      break;
+    case Opcode::VFma:
+      vectorFma(types.d, ra, rb, rd, len);
+      break;
+    case Opcode::VRed:
+      vectorReduce(static_cast<isa::VRedOp>(op), types.a, ra, rd, len);
+      break;
+    case Opcode::VCvt:
+      convertElements(ra, types.a, rd, types.d, len);
+      break;
+    case Opcode::VCmp:
+      vectorCompare(static_cast<isa::VCmpOp>(op), types.a, ra, rb, rd, len);
+      break;
+    case Opcode::VSel:
+      vectorSelect(types.d, ra, rb, rd, len);
+      break;
+    case Opcode::VTrans:
+      for (uint64_t j = 0; j < len; ++j)
+        std::memcpy(bytes(c, Space::Vbuf, d + j * engine.strideD) + r * sd,
+                    ra + j * sa, sd);
+      break;
+    case Opcode::VReq: {
+      int32_t mult, shift;
+      std::memcpy(&mult, rb, 4);
+      std::memcpy(&shift, rb + 4, 4);
+      if (shift < 0 || shift > 62)
+        return fail(fmt::format("{}: requantization shift {} in repeat {} is "
+                                "outside [0, 62]",
+                                describe(c, e, p.index), shift, r));
+      vectorRequantize(ra, mult, shift, static_cast<int16_t>(inst.flags >> 16),
+                       rd, len);
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  uint64_t widest = std::max({sd, sa, usesB ? sb : 0});
+  busy = std::max<uint64_t>(
+      ceilDiv(len * rep * widest, target.vectorBytesPerCycle), 1);
+  engine.freeAt = start + busy;
+  done = engine.freeAt + target.vectorLatencyCycles;
+  return true;
+}
+
+bool Machine::runEngine(unsigned c, unsigned e, uint64_t start) {
+  CoreState &core = cores[c];
+  EngineState &engine = core.engines[e];
+  Pending p = std::move(engine.queue.front());
+  engine.queue.pop_front();
+  engine.lastPop = start;
+  uint64_t ready = std::max(engine.freeAt, p.dispatchedAt);
+  if (start > ready)
+    engine.stats.semaphoreStallCycles += start - ready;
+  joinInto(engine.clock, p.clock);
+  engine.clock[c * kEngines + e]++;
+  engine.stats.instructions++;
+  engine.freeAt = start + 1;
+  uint64_t busy = 0, done = 0;
+  if (!perform(c, e, p, start, busy, done))
+    return false;
+  engine.freeAt = std::max(engine.freeAt, start + 1);
+  engine.stats.busyCycles += busy;
+  engine.doneAt = std::max(engine.doneAt, done);
+  traceEvent(c, e, p.index, start, done);
+  return true;
+}
+
+bool Machine::execute(const Candidate &candidate) {
+  if (++executed > options.maxInstructions)
+    return fail(fmt::format("stopped after {} instructions (raise the limit "
+                            "or look for a runaway loop)",
+                            options.maxInstructions));
+  if (candidate.engine == 0)
+    return runScalar(candidate.core, candidate.start);
+  return runEngine(candidate.core, candidate.engine, candidate.start);
+}
+
+Result Machine::run() {
+  Result result;
+  if (kernel.programs.size() > target.cores) {
+    result.error =
+        fmt::format("kernel has {} programs but target {} has {} "
+                    "cores",
+                    kernel.programs.size(), target.name, target.cores);
+    return result;
+  }
+  if (kernel.targetFingerprint != isa::targetFingerprint(target)) {
+    result.error = fmt::format("kernel was built for target '{}', whose "
+                               "parameters differ from '{}'",
+                               kernel.targetName, target.name);
+    return result;
+  }
+  while (true) {
+    std::optional<Candidate> next = pick();
+    if (!next) {
+      bool finished = true;
+      for (const CoreState &core : cores) {
+        finished &= core.ended;
+        for (unsigned e = 1; e < kEngines; ++e)
+          finished &= core.engines[e].queue.empty();
+      }
+      if (!finished) {
+        result.error = deadlockReport();
+        return result;
+      }
+      break;
+    }
+    if (!execute(*next)) {
+      result.error = error;
+      return result;
+    }
+  }
+
+  Stats &stats = result.stats;
+  for (const CoreState &core : cores)
+    for (const EngineState &engine : core.engines)
+      stats.cycles = std::max({stats.cycles, engine.doneAt, engine.freeAt});
+  for (CoreState &core : cores) {
+    for (unsigned e = 0; e < kEngines; ++e) {
+      EngineStats s = core.engines[e].stats;
+      uint64_t accounted = s.busyCycles + s.semaphoreStallCycles +
+                           s.queueStallCycles + s.bandwidthStallCycles;
+      s.idleCycles = stats.cycles > accounted ? stats.cycles - accounted : 0;
+      core.stats.engines[e] = s;
+    }
+    stats.cores.push_back(core.stats);
+  }
+  if (options.trace) {
+    std::string meta;
+    for (unsigned c = 0; c < cores.size(); ++c)
+      for (unsigned e = 0; e < kEngines; ++e)
+        meta += fmt::format(
+            "{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":{},\"tid\":{},"
+            "\"args\":{{\"name\":\"{}\"}}}},\n",
+            c, e, isa::engineName(static_cast<Engine>(e)));
+    result.traceJson = "{\"traceEvents\":[\n" + meta + trace +
+                       "\n],\"displayTimeUnit\":\"ns\"}\n";
+  }
+  result.ok = true;
+  return result;
+}
+} // namespace
+
+uint64_t Stats::totalMacs() const {
+  uint64_t total = 0;
+  for (const CoreStats &core : cores)
+    total += core.macs;
+  return total;
+}
+
+double Stats::matrixUtilization(const TargetDesc &target, DType type) const {
+  uint64_t peak = target.peakMacsPerCycle(type);
+  if (peak == 0 || cycles == 0)
+    return 0.0;
+  return static_cast<double>(totalMacs()) / (double(cycles) * double(peak));
+}
+
+double Stats::seconds(const TargetDesc &target) const {
+  return static_cast<double>(cycles) / (double(target.clockMhz) * 1e6);
+}
+
+Result run(const TargetDesc &target, const isa::Kernel &kernel,
+           std::vector<uint8_t> &dram, const Options &options) {
+  Machine machine(target, kernel, dram, options);
+  return machine.run();
+}
+
+std::string formatStats(const TargetDesc &target, const Stats &stats) {
+  std::string text =
+      fmt::format("cycles: {} ({:.3f} us at {} MHz)\n", stats.cycles,
+                  stats.seconds(target) * 1e6, target.clockMhz);
+  for (size_t c = 0; c < stats.cores.size(); ++c) {
+    const CoreStats &core = stats.cores[c];
+    text +=
+        fmt::format("core {}: {} MACs, DMA in {} B, out {} B, peak ibuf "
+                    "{} B, wbuf {} B, acc {} B, vbuf {} B\n",
+                    c, core.macs, core.dmaBytesIn, core.dmaBytesOut,
+                    core.peakIbuf, core.peakWbuf, core.peakAcc, core.peakVbuf);
+    for (unsigned e = 0; e < kEngines; ++e) {
+      const EngineStats &s = core.engines[e];
+      text +=
+          fmt::format("  {:4}: {:6} insts, busy {}, stall semaphore {}, "
+                      "queue {}, bandwidth {}, idle {}\n",
+                      isa::engineName(static_cast<Engine>(e)), s.instructions,
+                      s.busyCycles, s.semaphoreStallCycles, s.queueStallCycles,
+                      s.bandwidthStallCycles, s.idleCycles);
+    }
+  }
+  for (DType type : {DType::BF16, DType::I8})
+    if (target.peakMacsPerCycle(type))
+      text += fmt::format("matrix utilization ({} peak): {:.1f}%\n",
+                          dtypeName(type),
+                          100.0 * stats.matrixUtilization(target, type));
+  return text;
+}
+
+} // namespace sinan::sim
