@@ -238,31 +238,9 @@ void matmulAccumulate(DType input, const uint8_t *lhs, size_t lhsPitch,
                       const uint8_t *rhs, size_t rhsPitch, uint8_t *acc,
                       size_t accPitch, size_t m, size_t k, size_t n,
                       bool accumulate) {
-  if (input == DType::BF16) {
-    // Widen the right operand once; each product of two bf16 values is exact
-    // in f32, so c + a * b rounds once per step, in ascending k.
-    std::vector<float> b(k * n);
-    for (size_t kk = 0; kk < k; ++kk)
-      for (size_t j = 0; j < n; ++j)
-        b[kk * n + j] =
-            bf16ToFloat(load<uint16_t>(rhs + kk * rhsPitch + 2 * j));
-    std::vector<float> c(n);
-    for (size_t i = 0; i < m; ++i) {
-      float *out = reinterpret_cast<float *>(acc + i * accPitch);
-      if (accumulate)
-        std::memcpy(c.data(), out, 4 * n);
-      else
-        std::fill(c.begin(), c.end(), 0.0f);
-      for (size_t kk = 0; kk < k; ++kk) {
-        float a = bf16ToFloat(load<uint16_t>(lhs + i * lhsPitch + 2 * kk));
-        const float *row = &b[kk * n];
-        for (size_t j = 0; j < n; ++j)
-          c[j] += a * row[j];
-      }
-      std::memcpy(out, c.data(), 4 * n);
-    }
-    return;
-  }
+  if (input == DType::BF16)
+    return matmulAccumulateBF16(lhs, lhsPitch, rhs, rhsPitch, acc, accPitch, m,
+                                k, n, accumulate);
   std::vector<uint32_t> c(n);
   for (size_t i = 0; i < m; ++i) {
     uint8_t *out = acc + i * accPitch;

@@ -33,6 +33,12 @@ void matmulAccumulate(DType input, const uint8_t *lhs, size_t lhsPitch,
                       size_t accPitch, size_t m, size_t k, size_t n,
                       bool accumulate);
 
+/// The bf16 case of matmulAccumulate (MatmulKernel.cpp).
+void matmulAccumulateBF16(const uint8_t *lhs, size_t lhsPitch,
+                          const uint8_t *rhs, size_t rhsPitch, uint8_t *acc,
+                          size_t accPitch, size_t m, size_t k, size_t n,
+                          bool accumulate);
+
 /// One row of a vector operation: `len` elements of type `type`.
 void vectorBinary(isa::VBinOp op, DType type, const uint8_t *a,
                   const uint8_t *b, uint8_t *d, size_t len);

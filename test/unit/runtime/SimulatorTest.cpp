@@ -166,6 +166,40 @@ TEST(SimulatorTest, DeletedWaitIsReportedAsHazard) {
       << error;
 }
 
+TEST(SimulatorTest, FourCoreMatmulMatchesReferenceOnSamples) {
+  // The benchmark kernel (1024^3 on snpu-server, one row band per core).
+  constexpr size_t n = 1024, b = 2u << 20, cBase = 4u << 20;
+  std::vector<uint8_t> dram(8u << 20, 0);
+  std::mt19937 rng(13);
+  std::normal_distribution<float> dist;
+  for (size_t i = 0; i < 2 * n * n; ++i)
+    put(dram, 2 * i, floatToBF16(dist(rng)));
+  std::string source = readFile("matmul_bf16_1024_server.s");
+  std::vector<std::string> programs;
+  for (int core = 0; core < 4; ++core) {
+    std::string text = source;
+    text.replace(text.find("li r1, 0 "), 9,
+                 "li r1, " + std::to_string(256 * core) + " ");
+    programs.push_back(text);
+  }
+  Outcome outcome = simulate("snpu-server", programs, dram);
+  ASSERT_TRUE(outcome.result.ok) << outcome.result.error;
+  std::string error;
+  EXPECT_GT(outcome.result.stats.matrixUtilization(
+                *loadBuiltinTarget("snpu-server", error), DType::BF16),
+            0.85);
+  for (int sample = 0; sample < 500; ++sample) {
+    size_t i = rng() % n, j = rng() % n;
+    float sum = 0.0f;
+    for (size_t k = 0; k < n; ++k)
+      sum = sum + bf16ToFloat(at<uint16_t>(dram, 2 * (i * n + k))) *
+                      bf16ToFloat(at<uint16_t>(dram, b + 2 * (k * n + j)));
+    ASSERT_EQ(floatBits(at<float>(outcome.dram, cBase + 4 * (i * n + j))),
+              floatBits(sum))
+        << "C[" << i << "][" << j << "]";
+  }
+}
+
 TEST(SimulatorTest, TraceHasOneEventPerInstruction) {
   sim::Options options;
   options.trace = true;
