@@ -21,6 +21,7 @@ tools = [
     ToolSubst("sinan-opt", unresolved="fatal"),
     ToolSubst("sinan-as", unresolved="fatal"),
     ToolSubst("sinan-objdump", unresolved="fatal"),
+    ToolSubst("sinan-sim", unresolved="fatal"),
     ToolSubst("FileCheck", unresolved="fatal"),
     ToolSubst("split-file", unresolved="ignore"),
 ]

@@ -703,6 +703,7 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
       break;
     }
     bool fill = inst.opcode == Opcode::DFill;
+    bool relu = inst.opcode == Opcode::DStore && ((inst.flags >> 11) & 1u);
     uint64_t d0 = engine.shape[0], srcEl = dtypeSize(srcType),
              dstEl = dtypeSize(dstType);
     std::vector<Range> ranges;
@@ -734,6 +735,12 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
         uint8_t *out = bytes(c, dstSpace, t);
         for (uint64_t i = 0; i < d0; ++i)
           std::memcpy(out + i * dstEl, &inst.imm1, dstEl);
+      } else if (relu) {
+        std::vector<uint8_t> row(d0 * srcEl);
+        vectorUnary(isa::VUnOp::Relu, srcType, bytes(c, srcSpace, s),
+                    row.data(), d0);
+        convertElements(row.data(), srcType, bytes(c, dstSpace, t), dstType,
+                        d0);
       } else {
         convertElements(bytes(c, srcSpace, s), srcType, bytes(c, dstSpace, t),
                         dstType, d0);
@@ -1032,10 +1039,15 @@ std::string formatStats(const TargetDesc &target, const Stats &stats) {
                   stats.seconds(target) * 1e6, target.clockMhz);
   for (size_t c = 0; c < stats.cores.size(); ++c) {
     const CoreStats &core = stats.cores[c];
+    double seconds = stats.seconds(target);
+    double gbps =
+        seconds > 0 ? double(core.dmaBytesIn + core.dmaBytesOut) / seconds / 1e9
+                    : 0.0;
     text +=
-        fmt::format("core {}: {} MACs, DMA in {} B, out {} B, peak ibuf "
-                    "{} B, wbuf {} B, acc {} B, vbuf {} B\n",
-                    c, core.macs, core.dmaBytesIn, core.dmaBytesOut,
+        fmt::format("core {}: {} MACs, DMA in {} B, out {} B ({:.2f} "
+                    "GB/s achieved), peak ibuf {} B, wbuf {} B, acc {} B, "
+                    "vbuf {} B\n",
+                    c, core.macs, core.dmaBytesIn, core.dmaBytesOut, gbps,
                     core.peakIbuf, core.peakWbuf, core.peakAcc, core.peakVbuf);
     for (unsigned e = 0; e < kEngines; ++e) {
       const EngineStats &s = core.engines[e];
