@@ -7,8 +7,10 @@
 // Host speed of the device model (simulated MACs and instructions per host
 // second) and the simulated efficiency of the hand-written kernels:
 //   build/release/bench/sinan-bench-sim
-// Counters: sim_cycles, mxu_util (fraction of the chip's bf16 peak),
-// roofline_bound (the best utilization the DRAM traffic allows).
+// Counters: items_per_second (simulated MACs per host second), instructions
+// (simulated instructions per host second), sim_cycles, mxu_util (fraction of
+// the whole chip's bf16 peak, so a one-core kernel on snpu-server is at most
+// 25%), roofline_bound (the chip utilization the DRAM traffic allows).
 //
 //===----------------------------------------------------------------------===//
 
@@ -79,6 +81,13 @@ void report(benchmark::State &state, const TargetDesc &target,
     dramBytes += core.dmaBytesIn + core.dmaBytesOut;
   double compute = double(macs) / double(target.peakMacsPerCycle(DType::BF16));
   double memory = double(dramBytes) / double(target.dramBytesPerCycle);
+  uint64_t instructions = 0;
+  for (const sim::CoreStats &core : stats.cores)
+    for (const sim::EngineStats &engine : core.engines)
+      instructions += engine.instructions;
+  state.counters["instructions"] =
+      benchmark::Counter(double(state.iterations() * instructions),
+                         benchmark::Counter::kIsRate);
   state.counters["sim_cycles"] = double(stats.cycles);
   state.counters["mxu_util"] = stats.matrixUtilization(target, DType::BF16);
   state.counters["roofline_bound"] = compute / std::max(compute, memory);
