@@ -85,9 +85,8 @@ void report(benchmark::State &state, const TargetDesc &target,
   for (const sim::CoreStats &core : stats.cores)
     for (const sim::EngineStats &engine : core.engines)
       instructions += engine.instructions;
-  state.counters["instructions"] =
-      benchmark::Counter(double(state.iterations() * instructions),
-                         benchmark::Counter::kIsRate);
+  state.counters["instructions"] = benchmark::Counter(
+      double(state.iterations() * instructions), benchmark::Counter::kIsRate);
   state.counters["sim_cycles"] = double(stats.cycles);
   state.counters["mxu_util"] = stats.matrixUtilization(target, DType::BF16);
   state.counters["roofline_bound"] = compute / std::max(compute, memory);

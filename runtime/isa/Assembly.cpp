@@ -95,6 +95,7 @@ std::string disassemble(const Instruction &inst) {
   auto b = [&] { return mem(spaceField(f, 12), inst.rb, inst.imm1); };
   auto d = [&] { return mem(Space::Vbuf, inst.rc, 0); };
   auto t = [&] { return typeName(bits(f, 0, 4)); };
+  auto bcast = [&] { return (f & kBroadcastB) ? ".bcast" : ""; };
   switch (inst.opcode) {
   case Opcode::Nop:
   case Opcode::End:
@@ -158,8 +159,8 @@ std::string disassemble(const Instruction &inst) {
     return fmt::format("vcfg stride, {}, {}, {}", reg(inst.ra), reg(inst.rb),
                        reg(inst.rc));
   case Opcode::VBin:
-    return fmt::format("vbin.{}.{} {}, {}, {}", kVBinNames[bits(f, 4, 4)], t(),
-                       d(), a(), b());
+    return fmt::format("vbin.{}.{}{} {}, {}, {}", kVBinNames[bits(f, 4, 4)],
+                       t(), bcast(), d(), a(), b());
   case Opcode::VUn:
     return fmt::format("vun.{}.{} {}, {}", kVUnNames[bits(f, 4, 4)], t(), d(),
                        a());
@@ -168,7 +169,7 @@ std::string disassemble(const Instruction &inst) {
         "vscal.{}.{} {}, {}, {}", kVBinNames[bits(f, 4, 4)], t(), d(), a(),
         scalarText(inst.imm1, static_cast<DType>(bits(f, 0, 4))));
   case Opcode::VFma:
-    return fmt::format("vfma.{} {}, {}, {}", t(), d(), a(), b());
+    return fmt::format("vfma.{}{} {}, {}, {}", t(), bcast(), d(), a(), b());
   case Opcode::VRed:
     return fmt::format("vred.{}.{} {}, {}", kVRedNames[bits(f, 4, 4)], t(), d(),
                        a());
@@ -176,8 +177,8 @@ std::string disassemble(const Instruction &inst) {
     return fmt::format("vcvt.{}.{} {}, {}", t(), typeName(bits(f, 4, 4)), d(),
                        a());
   case Opcode::VCmp:
-    return fmt::format("vcmp.{}.{} {}, {}, {}", kVCmpNames[bits(f, 4, 4)], t(),
-                       d(), a(), b());
+    return fmt::format("vcmp.{}.{}{} {}, {}, {}", kVCmpNames[bits(f, 4, 4)],
+                       t(), bcast(), d(), a(), b());
   case Opcode::VSel:
     return fmt::format("vsel.{} {}, {}, {}", t(), d(), a(), b());
   case Opcode::VTrans:
@@ -804,6 +805,19 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
   bool twoTypes = inst.opcode == Opcode::VCvt;
   bool noType = inst.opcode == Opcode::VReq;
   size_t wantSuffixes = (opNames ? 1 : 0) + (noType ? 0 : twoTypes ? 2 : 1);
+  bool broadcastable = inst.opcode == Opcode::VBin ||
+                       inst.opcode == Opcode::VFma ||
+                       inst.opcode == Opcode::VCmp;
+  if (broadcastable && suffixes.size() == wantSuffixes + 1) {
+    if (suffixes.back() != "bcast") {
+      fail(mnemonicColumn, fmt::format("unknown modifier '{}' (expected "
+                                       "bcast)",
+                                       suffixes.back()));
+      return std::nullopt;
+    }
+    f |= kBroadcastB;
+    suffixes.pop_back();
+  }
   if (!expectSuffixes(wantSuffixes, wantSuffixes))
     return std::nullopt;
   size_t next = 0;

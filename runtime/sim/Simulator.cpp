@@ -836,7 +836,8 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
   uint64_t dRows = transpose ? len : rep, dLen = transpose ? rep
                                                  : reduce  ? 1
                                                            : len;
-  uint64_t bLen = inst.opcode == Opcode::VReq ? 2 : len;
+  bool broadcast = inst.flags & isa::kBroadcastB;
+  uint64_t bLen = inst.opcode == Opcode::VReq ? 2 : broadcast ? 1 : len;
   std::vector<Range> ranges;
   for (uint64_t r = 0; r < rep; ++r) {
     ranges.push_back({spaceA, a + r * engine.strideA, len * sa, false});
@@ -850,10 +851,18 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     return false;
 
   auto op = (inst.flags >> 4) & 15u;
+  std::vector<uint8_t> row;
   for (uint64_t r = 0; r < rep; ++r) {
     const uint8_t *ra = bytes(c, spaceA, a + r * engine.strideA);
     const uint8_t *rb =
         usesB ? bytes(c, spaceB, b + r * engine.strideB) : nullptr;
+    if (broadcast) {
+      // One element of b per repeat, replicated across the row.
+      row.resize(len * sb);
+      for (uint64_t i = 0; i < len; ++i)
+        std::memcpy(row.data() + i * sb, rb, sb);
+      rb = row.data();
+    }
     uint8_t *rd = bytes(c, Space::Vbuf, d + r * engine.strideD);
     switch (inst.opcode) {
     case Opcode::VBin:

@@ -565,3 +565,129 @@ TEST(SimulatorTest, MatrixBlockMustBeTileMultiple) {
 }
 
 } // namespace
+
+namespace {
+
+std::vector<uint8_t> rowInputs(std::vector<float> &x) {
+  std::vector<uint8_t> dram(8192, 0);
+  std::mt19937 rng(21);
+  std::normal_distribution<float> dist(0.0f, 3.0f);
+  x.resize(8 * 64);
+  for (int i = 0; i < 8 * 64; ++i) {
+    x[i] = dist(rng);
+    put(dram, 4 * i, x[i]);
+  }
+  return dram;
+}
+
+TEST(SimulatorTest, SoftmaxOnDevice) {
+  std::vector<float> x;
+  std::vector<uint8_t> dram = rowInputs(x);
+  Outcome outcome = simulate("snpu-edge", {readFile("softmax_f32.s")}, dram);
+  ASSERT_TRUE(outcome.result.ok) << outcome.result.error;
+  for (int r = 0; r < 8; ++r) {
+    const float *row = &x[r * 64];
+    float max = row[0];
+    for (int i = 1; i < 64; ++i)
+      max = std::max(max, row[i]);
+    float e[64], sum = 0.0f;
+    for (int i = 0; i < 64; ++i) {
+      e[i] = std::exp(row[i] - max);
+      sum = sum + e[i];
+    }
+    float scale = 1.0f / sum;
+    for (int i = 0; i < 64; ++i)
+      ASSERT_EQ(at<float>(outcome.dram, 4096 + 4 * (r * 64 + i)), e[i] * scale)
+          << r << "," << i;
+  }
+}
+
+TEST(SimulatorTest, LayerNormOnDevice) {
+  std::vector<float> x;
+  std::vector<uint8_t> dram = rowInputs(x);
+  float gamma[64], beta[64];
+  for (int i = 0; i < 64; ++i) {
+    gamma[i] = 0.5f + i / 64.0f;
+    beta[i] = i * 0.125f - 4.0f;
+    put(dram, 2048 + 4 * i, gamma[i]);
+    put(dram, 2304 + 4 * i, beta[i]);
+  }
+  Outcome outcome = simulate("snpu-edge", {readFile("layernorm_f32.s")}, dram);
+  ASSERT_TRUE(outcome.result.ok) << outcome.result.error;
+  for (int r = 0; r < 8; ++r) {
+    const float *row = &x[r * 64];
+    float sum = 0.0f;
+    for (int i = 0; i < 64; ++i)
+      sum = sum + row[i];
+    float mean = sum * 0.015625f;
+    float centred[64], squares = 0.0f;
+    for (int i = 0; i < 64; ++i) {
+      centred[i] = row[i] - mean;
+      squares = squares + centred[i] * centred[i];
+    }
+    float rstd = 1.0f / std::sqrt(squares * 0.015625f + 9.99999975e-06f);
+    for (int i = 0; i < 64; ++i)
+      ASSERT_EQ(at<float>(outcome.dram, 4096 + 4 * (r * 64 + i)),
+                centred[i] * rstd * gamma[i] + beta[i])
+          << r << "," << i;
+  }
+}
+
+constexpr const char *kProducer = R"(
+        li r1, 64
+        li r2, 1
+        li r3, 1024
+        dcfg.din shape, r1, r2, r2
+        dcfg.dout shape, r1, r2, r2
+        dload.i8.i8 vbuf[r0], dram[r0]
+        signal din, dout, 0
+        wait din, dout, 0
+        dstore.i8.i8 dram[r3], vbuf[r0]
+        csignal 1, 0
+        end
+)";
+
+constexpr const char *kConsumer = R"(
+        cwait 0
+        li r1, 64
+        li r2, 1
+        li r3, 1024
+        li r4, 2048
+        dcfg.din shape, r1, r2, r2
+        dcfg.dout shape, r1, r2, r2
+        dload.i8.i8 vbuf[r0], dram[r3]
+        signal din, dout, 0
+        wait din, dout, 0
+        dstore.i8.i8 dram[r4], vbuf[r0]
+        end
+)";
+
+TEST(SimulatorTest, CrossCoreHandOff) {
+  std::vector<uint8_t> dram(4096, 0);
+  for (int i = 0; i < 64; ++i)
+    dram[i] = static_cast<uint8_t>(i * 7 + 1);
+  Outcome outcome = simulate("snpu-server", {kProducer, kConsumer}, dram);
+  ASSERT_TRUE(outcome.result.ok) << outcome.result.error;
+  for (int i = 0; i < 64; ++i)
+    EXPECT_EQ(outcome.dram[2048 + i], dram[i]);
+  // Core 1 could not start before core 0's store finished.
+  EXPECT_GT(outcome.result.stats.cores[1].engines[0].semaphoreStallCycles, 0u);
+}
+
+TEST(SimulatorTest, MissingCrossCoreWaitIsHazard) {
+  std::string consumer = kConsumer;
+  consumer.replace(consumer.find("cwait 0"), 7, "nop");
+  std::string producer = kProducer;
+  producer.replace(producer.find("csignal 1, 0"), 12, "nop");
+  Outcome outcome =
+      simulate("snpu-server", {producer, consumer}, std::vector<uint8_t>(4096));
+  ASSERT_FALSE(outcome.result.ok);
+  const std::string &error = outcome.result.error;
+  EXPECT_NE(error.find("unsynchronised"), std::string::npos) << error;
+  EXPECT_NE(error.find("on dram[0x400, 0x440)"), std::string::npos) << error;
+  EXPECT_NE(error.find("core 0 dout instruction 8"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("core 1 din instruction 7"), std::string::npos) << error;
+}
+
+} // namespace

@@ -102,6 +102,9 @@ enum class VUnOp : uint8_t {
 enum class VRedOp : uint8_t { Sum, Max, Min };
 /// `vcmp` predicates (flags[7:4]).
 enum class VCmpOp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
+/// vbin/vfma/vcmp flag: `b` holds one element per repeat, broadcast across
+/// the row (assembly suffix `.bcast`).
+inline constexpr uint32_t kBroadcastB = 1u << 15;
 /// `dcfg` selectors (flags[2:1]).
 enum class DmaCfg : uint8_t { Shape, SrcStrides, DstStrides, Outer };
 /// `vcfg` selectors (flags[1:0]).
