@@ -48,6 +48,11 @@ struct Pending {
   VClock clock;
 };
 
+/// (source engine, destination engine, id) of a signal or wait.
+std::tuple<unsigned, unsigned, uint32_t> semaphoreKey(const Instruction &inst) {
+  return {inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0};
+}
+
 struct Token {
   uint64_t time;
   VClock clock;
@@ -107,6 +112,8 @@ private:
   bool runEngine(unsigned core, unsigned engine, uint64_t start);
   bool perform(unsigned core, unsigned engine, const Pending &p, uint64_t start,
                uint64_t &busy, uint64_t &done);
+  bool signal(unsigned core, unsigned engine, uint32_t index, uint64_t time,
+              const VClock &clock);
   bool checkRanges(unsigned core, unsigned engine, const Pending &p,
                    const std::vector<Range> &ranges);
   uint8_t *bytes(unsigned core, Space space, uint64_t offset);
@@ -212,8 +219,7 @@ uint64_t Machine::scalarStart(unsigned c) {
   case Opcode::CSignal:
     return drained();
   case Opcode::Wait: {
-    auto it = core.semaphores.find(
-        {inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0});
+    auto it = core.semaphores.find(semaphoreKey(inst));
     if (it == core.semaphores.end() || it->second.empty())
       return kNever;
     return std::max(scalar.freeAt, it->second.front().time);
@@ -239,8 +245,7 @@ uint64_t Machine::engineStart(unsigned c, unsigned e) {
   uint64_t start = std::max(engine.freeAt, head.dispatchedAt);
   switch (head.inst.opcode) {
   case Opcode::Wait: {
-    auto it = core.semaphores.find(
-        {head.inst.flags & 7u, (head.inst.flags >> 3) & 7u, head.inst.imm0});
+    auto it = core.semaphores.find(semaphoreKey(head.inst));
     if (it == core.semaphores.end() || it->second.empty())
       return kNever;
     return std::max(start, it->second.front().time);
@@ -443,8 +448,7 @@ bool Machine::runScalar(unsigned c, uint64_t start) {
       break;
     }
     case Opcode::Wait: {
-      auto &tokens =
-          core.semaphores[{inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0}];
+      auto &tokens = core.semaphores[semaphoreKey(inst)];
       scalar.stats.semaphoreStallCycles += start - ready;
       joinInto(scalar.clock, tokens.front().clock);
       tokens.pop_front();
@@ -478,20 +482,10 @@ bool Machine::runScalar(unsigned c, uint64_t start) {
       tokens.push_back({start + cost, scalar.clock});
       break;
     }
-    case Opcode::Signal: {
-      if (inst.imm0 >= target.semaphoresPerEnginePair)
-        return fail(fmt::format("{}: semaphore id {} is out of range (target "
-                                "has {} per engine pair)",
-                                describe(c, 0, index), inst.imm0,
-                                target.semaphoresPerEnginePair));
-      auto &tokens =
-          core.semaphores[{inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0}];
-      if (tokens.size() >= target.semaphoreMax)
-        return fail(fmt::format("{}: semaphore overflows its maximum {}",
-                                describe(c, 0, index), target.semaphoreMax));
-      tokens.push_back({start, scalar.clock});
+    case Opcode::Signal:
+      if (!signal(c, 0, index, start, scalar.clock))
+        return false;
       break;
-    }
     default:
       break;
     }
@@ -501,6 +495,23 @@ bool Machine::runScalar(unsigned c, uint64_t start) {
   scalar.doneAt = scalar.freeAt;
   core.pc = next;
   traceEvent(c, 0, index, start, start + cost);
+  return true;
+}
+
+/// Adds a token to the semaphore named by the `signal` at `index`.
+bool Machine::signal(unsigned c, unsigned e, uint32_t index, uint64_t time,
+                     const VClock &clock) {
+  const Instruction &inst = (*cores[c].program)[index];
+  if (inst.imm0 >= target.semaphoresPerEnginePair)
+    return fail(fmt::format("{}: semaphore id {} is out of range (target has "
+                            "{} per engine pair)",
+                            describe(c, e, index), inst.imm0,
+                            target.semaphoresPerEnginePair));
+  auto &tokens = cores[c].semaphores[semaphoreKey(inst)];
+  if (tokens.size() >= target.semaphoreMax)
+    return fail(fmt::format("{}: semaphore overflows its maximum {}",
+                            describe(c, e, index), target.semaphoreMax));
+  tokens.push_back({time, clock});
   return true;
 }
 
@@ -642,24 +653,13 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     }
     return true;
   case Opcode::Signal: {
-    if (inst.imm0 >= target.semaphoresPerEnginePair)
-      return fail(fmt::format("{}: semaphore id {} is out of range (target "
-                              "has {} per engine pair)",
-                              describe(c, e, p.index), inst.imm0,
-                              target.semaphoresPerEnginePair));
-    auto &tokens =
-        core.semaphores[{inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0}];
-    if (tokens.size() >= target.semaphoreMax)
-      return fail(fmt::format("{}: semaphore overflows its maximum {}",
-                              describe(c, e, p.index), target.semaphoreMax));
     // The engine issues on; the token appears once everything before the
     // signal has completed.
-    tokens.push_back({std::max(start + 1, engine.doneAt), engine.clock});
-    return true;
+    return signal(c, e, p.index, std::max(start + 1, engine.doneAt),
+                  engine.clock);
   }
   case Opcode::Wait: {
-    auto &tokens =
-        core.semaphores[{inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0}];
+    auto &tokens = core.semaphores[semaphoreKey(inst)];
     joinInto(engine.clock, tokens.front().clock);
     tokens.pop_front();
     return true;
