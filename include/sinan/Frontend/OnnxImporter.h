@@ -1,0 +1,64 @@
+//===- OnnxImporter.h - ONNX to graph dialect ---------------------*- C++
+//-*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Builds `func.func @main` in the graph dialect from an ONNX ModelProto. The
+// whole model is checked first and every unsupported op is reported at once;
+// each op's location is the ONNX node name, so later errors name the node.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_FRONTEND_ONNXIMPORTER_H
+#define SINAN_FRONTEND_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace onnx {
+class ModelProto;
+class TensorProto;
+} // namespace onnx
+
+namespace sinan::frontend {
+
+struct ImportOptions {
+  /// Input name -> static shape, replacing the model's (possibly dynamic)
+  /// dimensions: `--input-shape x=1x3x224x224`.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Directory of the model file, for tensors stored as external data.
+  std::string modelDirectory;
+};
+
+/// Oldest default-domain opset the importer accepts.
+inline constexpr int64_t kMinOnnxOpset = 7;
+/// Newest default-domain opset the importer accepts.
+inline constexpr int64_t kMaxOnnxOpset = 24;
+
+/// Imports `model`. On failure returns null and sets `error` to a message
+/// naming every problem (unsupported ops with their node names, dangling
+/// tensor names, bad attributes, ...), one per line.
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(const onnx::ModelProto &model,
+                                                  mlir::MLIRContext &context,
+                                                  const ImportOptions &options,
+                                                  std::string &error);
+
+/// The ONNX op types the importer converts, for the coverage report.
+std::vector<std::string> supportedOnnxOps();
+
+/// Converts a TensorProto (raw or typed data, or external data under
+/// `directory`) to a DenseElementsAttr; sets `error` on failure.
+mlir::DenseElementsAttr convertTensorProto(const onnx::TensorProto &tensor,
+                                           mlir::MLIRContext &context,
+                                           const std::string &directory,
+                                           std::string &error);
+
+} // namespace sinan::frontend
+
+#endif // SINAN_FRONTEND_ONNXIMPORTER_H

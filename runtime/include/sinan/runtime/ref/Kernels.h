@@ -1,0 +1,67 @@
+//===- Kernels.h - Reference kernels of the graph ops ------------*- C++
+//-*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// One host kernel per graph op on plain tensors, with the op's exact
+// semantics: the golden reference for tests, the compiler's constant folder
+// and the CPU device's fallback. Callers pass an output tensor already shaped
+// by the op's shape rule (the verifier has checked operands); floats compute
+// in f32 (f16/bf16 are widened, and rounded once when stored), integers in
+// 64 bits and wrap to the element type.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_RUNTIME_REF_KERNELS_H
+#define SINAN_RUNTIME_REF_KERNELS_H
+
+#include "sinan/runtime/Tensor.h"
+
+#include <array>
+#include <optional>
+
+namespace sinan::ref {
+
+enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Pow };
+enum class UnaryOp {
+  Relu,
+  Neg,
+  Abs,
+  Exp,
+  Log,
+  Sqrt,
+  Reciprocal,
+  Tanh,
+  Sigmoid,
+  Erf,
+  Floor,
+  Ceil,
+  Sin,
+  Cos
+};
+
+/// out = a OP b with NumPy/ONNX broadcasting.
+void binary(BinaryOp op, const Tensor &a, const Tensor &b, Tensor &out);
+
+/// out = OP(x), same shape.
+void unary(UnaryOp op, const Tensor &x, Tensor &out);
+
+/// numpy.matmul: batched, broadcast batch dimensions, rank-1 promotion.
+void matmul(const Tensor &a, const Tensor &b, Tensor &out);
+
+struct Conv2dParams {
+  std::array<int64_t, 2> strides{1, 1};
+  std::array<int64_t, 4> pads{0, 0, 0, 0}; ///< top, left, bottom, right
+  std::array<int64_t, 2> dilations{1, 1};
+  int64_t group = 1;
+};
+
+/// NCHW input, OIHW weight, optional bias of length O.
+void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
+            const Conv2dParams &params, Tensor &out);
+
+} // namespace sinan::ref
+
+#endif // SINAN_RUNTIME_REF_KERNELS_H

@@ -1,0 +1,334 @@
+//===- Kernels.cpp - Reference kernels of the graph ops -------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/runtime/ref/Kernels.h"
+
+#include "sinan/runtime/Numerics.h"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace sinan::ref {
+namespace {
+
+/// Reads element i of a float-typed tensor as f32.
+float loadF(const Tensor &t, int64_t i) {
+  switch (t.type()) {
+  case DType::F32:
+    return t.data<float>()[i];
+  case DType::F16:
+    return halfToFloat(t.data<uint16_t>()[i]);
+  default:
+    return bf16ToFloat(t.data<uint16_t>()[i]);
+  }
+}
+
+void storeF(Tensor &t, int64_t i, float v) {
+  switch (t.type()) {
+  case DType::F32:
+    t.data<float>()[i] = v;
+    return;
+  case DType::F16:
+    t.data<uint16_t>()[i] = floatToHalf(v);
+    return;
+  default:
+    t.data<uint16_t>()[i] = floatToBF16(v);
+    return;
+  }
+}
+
+int64_t loadI(const Tensor &t, int64_t i) {
+  switch (t.type()) {
+  case DType::I8:
+    return t.data<int8_t>()[i];
+  case DType::I32:
+    return t.data<int32_t>()[i];
+  case DType::I64:
+    return t.data<int64_t>()[i];
+  default:
+    return t.data<uint8_t>()[i] != 0;
+  }
+}
+
+/// Stores with two's-complement wrap (ONNX integer arithmetic).
+void storeI(Tensor &t, int64_t i, int64_t v) {
+  switch (t.type()) {
+  case DType::I8:
+    t.data<int8_t>()[i] = static_cast<int8_t>(v);
+    return;
+  case DType::I32:
+    t.data<int32_t>()[i] = static_cast<int32_t>(v);
+    return;
+  case DType::I64:
+    t.data<int64_t>()[i] = v;
+    return;
+  default:
+    t.data<uint8_t>()[i] = v != 0;
+    return;
+  }
+}
+
+/// Element strides of `shape` aligned to the trailing dimensions of an
+/// output of rank `rank`; broadcast (size-1 or missing) dimensions get 0.
+std::vector<int64_t> broadcastStrides(const std::vector<int64_t> &shape,
+                                      size_t rank) {
+  std::vector<int64_t> strides(rank, 0);
+  int64_t stride = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    size_t dim = shape.size() - 1 - i, out = rank - 1 - i;
+    strides[out] = shape[dim] == 1 ? 0 : stride;
+    stride *= shape[dim];
+  }
+  return strides;
+}
+
+/// Calls fn(outIndex, aIndex, bIndex) for every output element.
+template <typename Fn>
+void forEachBroadcast(const Tensor &a, const Tensor &b, const Tensor &out,
+                      Fn fn) {
+  size_t rank = out.shape().size();
+  std::vector<int64_t> sa = broadcastStrides(a.shape(), rank);
+  std::vector<int64_t> sb = broadcastStrides(b.shape(), rank);
+  std::vector<int64_t> index(rank, 0);
+  int64_t ia = 0, ib = 0, total = out.numElements();
+  for (int64_t o = 0; o < total; ++o) {
+    fn(o, ia, ib);
+    for (size_t d = rank; d-- > 0;) {
+      ++index[d];
+      ia += sa[d];
+      ib += sb[d];
+      if (index[d] < out.shape()[d])
+        break;
+      ia -= sa[d] * index[d];
+      ib -= sb[d] * index[d];
+      index[d] = 0;
+    }
+  }
+}
+
+float applyF(BinaryOp op, float x, float y) {
+  switch (op) {
+  case BinaryOp::Add:
+    return x + y;
+  case BinaryOp::Sub:
+    return x - y;
+  case BinaryOp::Mul:
+    return x * y;
+  case BinaryOp::Div:
+    return x / y;
+  case BinaryOp::Max:
+    return std::isnan(x) || std::isnan(y)
+               ? std::numeric_limits<float>::quiet_NaN()
+               : std::max(x, y);
+  case BinaryOp::Min:
+    return std::isnan(x) || std::isnan(y)
+               ? std::numeric_limits<float>::quiet_NaN()
+               : std::min(x, y);
+  case BinaryOp::Pow:
+    return std::pow(x, y);
+  }
+  return 0;
+}
+
+int64_t applyI(BinaryOp op, int64_t x, int64_t y) {
+  auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+  switch (op) {
+  case BinaryOp::Add:
+    return static_cast<int64_t>(u(x) + u(y));
+  case BinaryOp::Sub:
+    return static_cast<int64_t>(u(x) - u(y));
+  case BinaryOp::Mul:
+    return static_cast<int64_t>(u(x) * u(y));
+  case BinaryOp::Div:
+    // C-style truncation as ONNX (and numpy's int true-divide is not used).
+    if (y == 0)
+      return 0;
+    if (x == std::numeric_limits<int64_t>::min() && y == -1)
+      return x;
+    return x / y;
+  case BinaryOp::Max:
+    return std::max(x, y);
+  case BinaryOp::Min:
+    return std::min(x, y);
+  case BinaryOp::Pow: {
+    int64_t result = 1;
+    for (int64_t k = 0; k < y; ++k)
+      result = static_cast<int64_t>(u(result) * u(x));
+    return result;
+  }
+  }
+  return 0;
+}
+
+float applyF(UnaryOp op, float x) {
+  switch (op) {
+  case UnaryOp::Relu:
+    return std::isnan(x) || x > 0 ? x : 0.0f;
+  case UnaryOp::Neg:
+    return -x;
+  case UnaryOp::Abs:
+    return std::fabs(x);
+  case UnaryOp::Exp:
+    return std::exp(x);
+  case UnaryOp::Log:
+    return std::log(x);
+  case UnaryOp::Sqrt:
+    return std::sqrt(x);
+  case UnaryOp::Reciprocal:
+    return 1.0f / x;
+  case UnaryOp::Tanh:
+    return std::tanh(x);
+  case UnaryOp::Sigmoid:
+    return 1.0f / (1.0f + std::exp(-x));
+  case UnaryOp::Erf:
+    return std::erf(x);
+  case UnaryOp::Floor:
+    return std::floor(x);
+  case UnaryOp::Ceil:
+    return std::ceil(x);
+  case UnaryOp::Sin:
+    return std::sin(x);
+  case UnaryOp::Cos:
+    return std::cos(x);
+  }
+  return 0;
+}
+
+int64_t applyI(UnaryOp op, int64_t x) {
+  switch (op) {
+  case UnaryOp::Relu:
+    return std::max<int64_t>(x, 0);
+  case UnaryOp::Neg:
+    return static_cast<int64_t>(0 - static_cast<uint64_t>(x));
+  case UnaryOp::Abs:
+    return x < 0 ? static_cast<int64_t>(0 - static_cast<uint64_t>(x)) : x;
+  default:
+    return static_cast<int64_t>(applyF(op, static_cast<float>(x)));
+  }
+}
+} // namespace
+
+void binary(BinaryOp op, const Tensor &a, const Tensor &b, Tensor &out) {
+  if (isFloatDType(out.type())) {
+    forEachBroadcast(a, b, out, [&](int64_t o, int64_t ia, int64_t ib) {
+      storeF(out, o, applyF(op, loadF(a, ia), loadF(b, ib)));
+    });
+    return;
+  }
+  forEachBroadcast(a, b, out, [&](int64_t o, int64_t ia, int64_t ib) {
+    storeI(out, o, applyI(op, loadI(a, ia), loadI(b, ib)));
+  });
+}
+
+void unary(UnaryOp op, const Tensor &x, Tensor &out) {
+  int64_t n = out.numElements();
+  if (isFloatDType(out.type())) {
+    for (int64_t i = 0; i < n; ++i)
+      storeF(out, i, applyF(op, loadF(x, i)));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    storeI(out, i, applyI(op, loadI(x, i)));
+}
+
+void matmul(const Tensor &a, const Tensor &b, Tensor &out) {
+  // Promote rank-1 operands as numpy.matmul does.
+  std::vector<int64_t> sa = a.shape(), sb = b.shape();
+  if (sa.size() == 1)
+    sa.insert(sa.begin(), 1);
+  if (sb.size() == 1)
+    sb.push_back(1);
+  int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
+  std::vector<int64_t> batchA(sa.begin(), sa.end() - 2);
+  std::vector<int64_t> batchB(sb.begin(), sb.end() - 2);
+  size_t rank = std::max(batchA.size(), batchB.size());
+  std::vector<int64_t> batch(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t x =
+        i < rank - batchA.size() ? 1 : batchA[i - (rank - batchA.size())];
+    int64_t y =
+        i < rank - batchB.size() ? 1 : batchB[i - (rank - batchB.size())];
+    batch[i] = std::max(x, y);
+  }
+  std::vector<int64_t> strideA = broadcastStrides(batchA, rank);
+  std::vector<int64_t> strideB = broadcastStrides(batchB, rank);
+  int64_t batches = 1;
+  for (int64_t d : batch)
+    batches *= d;
+  bool isFloat = isFloatDType(out.type());
+  tbb::parallel_for(int64_t(0), batches * m, [&](int64_t row) {
+    int64_t bi = row / m, i = row % m;
+    // Batch offsets of the operands for batch index bi.
+    int64_t offA = 0, offB = 0, rest = bi;
+    for (size_t d = rank; d-- > 0;) {
+      int64_t idx = rest % batch[d];
+      rest /= batch[d];
+      offA += idx * strideA[d];
+      offB += idx * strideB[d];
+    }
+    int64_t baseA = offA * m * k + i * k, baseB = offB * k * n;
+    int64_t baseOut = (bi * m + i) * n;
+    if (isFloat) {
+      std::vector<float> acc(n, 0.0f);
+      for (int64_t kk = 0; kk < k; ++kk) {
+        float x = loadF(a, baseA + kk);
+        for (int64_t j = 0; j < n; ++j)
+          acc[j] += x * loadF(b, baseB + kk * n + j);
+      }
+      for (int64_t j = 0; j < n; ++j)
+        storeF(out, baseOut + j, acc[j]);
+      return;
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      uint64_t sum = 0;
+      for (int64_t kk = 0; kk < k; ++kk)
+        sum += static_cast<uint64_t>(loadI(a, baseA + kk) *
+                                     loadI(b, baseB + kk * n + j));
+      storeI(out, baseOut + j, static_cast<int64_t>(sum));
+    }
+  });
+}
+
+void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
+            const Conv2dParams &p, Tensor &out) {
+  const auto &xs = input.shape(), &ws = weight.shape(), &os = out.shape();
+  int64_t batches = xs[0], channels = xs[1], height = xs[2], width = xs[3];
+  int64_t outChannels = ws[0], groupChannels = ws[1], kh = ws[2], kw = ws[3];
+  int64_t oh = os[2], ow = os[3];
+  int64_t perGroup = outChannels / p.group;
+  (void)channels;
+  tbb::parallel_for(int64_t(0), batches * outChannels, [&](int64_t job) {
+    int64_t n = job / outChannels, m = job % outChannels;
+    int64_t g = m / perGroup;
+    float b = bias ? loadF(*bias, m) : 0.0f;
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x) {
+        float acc = b;
+        for (int64_t c = 0; c < groupChannels; ++c) {
+          int64_t inC = g * groupChannels + c;
+          for (int64_t i = 0; i < kh; ++i) {
+            int64_t iy = y * p.strides[0] - p.pads[0] + i * p.dilations[0];
+            if (iy < 0 || iy >= height)
+              continue;
+            for (int64_t j = 0; j < kw; ++j) {
+              int64_t ix = x * p.strides[1] - p.pads[1] + j * p.dilations[1];
+              if (ix < 0 || ix >= width)
+                continue;
+              acc +=
+                  loadF(input, ((n * xs[1] + inC) * height + iy) * width + ix) *
+                  loadF(weight, ((m * groupChannels + c) * kh + i) * kw + j);
+            }
+          }
+        }
+        storeF(out, ((n * outChannels + m) * oh + y) * ow + x, acc);
+      }
+  });
+}
+
+} // namespace sinan::ref

@@ -1,0 +1,130 @@
+//===- Tensor.cpp - Host tensors ------------------------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/runtime/Tensor.h"
+
+#include "sinan/runtime/Numerics.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+namespace sinan {
+
+Tensor::Tensor(DType type, std::vector<int64_t> shape)
+    : elementType(type), dims(std::move(shape)) {
+  storage.assign(static_cast<size_t>(numElements()) * dtypeSize(type), 0);
+}
+
+int64_t Tensor::numElements() const {
+  int64_t count = 1;
+  for (int64_t dim : dims)
+    count *= dim;
+  return count;
+}
+
+double Tensor::getDouble(int64_t i) const {
+  const uint8_t *p = data() + i * dtypeSize(elementType);
+  switch (elementType) {
+  case DType::F32: {
+    float v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::F16: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return halfToFloat(v);
+  }
+  case DType::BF16: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return bf16ToFloat(v);
+  }
+  case DType::I8:
+    return static_cast<int8_t>(*p);
+  case DType::I32: {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::I64: {
+    int64_t v;
+    std::memcpy(&v, p, 8);
+    return static_cast<double>(v);
+  }
+  case DType::I1:
+    return *p != 0;
+  }
+  return 0;
+}
+
+namespace {
+template <typename T> T saturating(double value) {
+  if (std::isnan(value))
+    return 0;
+  double lo = static_cast<double>(std::numeric_limits<T>::min());
+  double hi = static_cast<double>(std::numeric_limits<T>::max());
+  if (value <= lo)
+    return std::numeric_limits<T>::min();
+  if (value >= hi)
+    return std::numeric_limits<T>::max();
+  return static_cast<T>(std::nearbyint(value));
+}
+} // namespace
+
+void Tensor::setDouble(int64_t i, double value) {
+  uint8_t *p = data() + i * dtypeSize(elementType);
+  switch (elementType) {
+  case DType::F32: {
+    float v = static_cast<float>(value);
+    std::memcpy(p, &v, 4);
+    return;
+  }
+  case DType::F16: {
+    uint16_t v = floatToHalf(static_cast<float>(value));
+    std::memcpy(p, &v, 2);
+    return;
+  }
+  case DType::BF16: {
+    uint16_t v = floatToBF16(static_cast<float>(value));
+    std::memcpy(p, &v, 2);
+    return;
+  }
+  case DType::I8:
+    *p = static_cast<uint8_t>(saturating<int8_t>(value));
+    return;
+  case DType::I32: {
+    int32_t v = saturating<int32_t>(value);
+    std::memcpy(p, &v, 4);
+    return;
+  }
+  case DType::I64: {
+    int64_t v = saturating<int64_t>(value);
+    std::memcpy(p, &v, 8);
+    return;
+  }
+  case DType::I1:
+    *p = value != 0.0;
+    return;
+  }
+}
+
+std::string formatShape(const std::vector<int64_t> &shape) {
+  if (shape.empty())
+    return "scalar";
+  std::string text;
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += fmt::format("{}{}", i ? "x" : "", shape[i]);
+  return text;
+}
+
+std::string Tensor::describe() const {
+  return fmt::format("{}[{}]", dtypeName(elementType), formatShape(dims));
+}
+
+} // namespace sinan

@@ -1,0 +1,108 @@
+//===- sinan-compile.cpp - Sinan's compiler driver ------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+//   sinan-compile model.onnx --compile-to=graph [-o out.mlir]
+//                 [--input-shape name=1x3x224x224]...
+//
+// Imports an ONNX model and stops at the requested phase. Today the graph
+// phase exists; later phases (npu, isa, module) are refused with a clear
+// message rather than faked.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Frontend/OnnxImporter.h"
+#include "sinan/Frontend/OnnxModel.h"
+#include "sinan/InitAll.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+#include <onnx/onnx_pb.h>
+
+using namespace llvm;
+
+namespace {
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
+                               cl::Required);
+cl::opt<std::string> outputFile("o", cl::desc("Output file"),
+                                cl::value_desc("file"), cl::init("-"));
+cl::opt<std::string> compileTo("compile-to",
+                               cl::desc("Phase to stop after: graph"),
+                               cl::init("graph"));
+cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Fix an input's shape: name=1x3x224x224"),
+                cl::value_desc("name=shape"));
+
+int fail(const Twine &message) {
+  WithColor::error(errs(), "sinan-compile") << message << "\n";
+  return 1;
+}
+
+/// Parses "name=1x3x224x224".
+bool parseInputShape(StringRef spec, sinan::frontend::ImportOptions &options) {
+  auto [name, dims] = spec.split('=');
+  if (name.empty() || dims.empty())
+    return false;
+  std::vector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef part : parts) {
+    int64_t dim;
+    if (part.getAsInteger(10, dim) || dim < 0)
+      return false;
+    shape.push_back(dim);
+  }
+  options.inputShapes[name.str()] = shape;
+  return true;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "Sinan compiler driver\n");
+
+  if (compileTo != "graph")
+    return fail("--compile-to=" + compileTo +
+                ": only the graph phase exists so far (npu, isa and module "
+                "are not implemented yet)");
+  sinan::frontend::ImportOptions options;
+  for (const std::string &spec : inputShapes)
+    if (!parseInputShape(spec, options))
+      return fail("--input-shape '" + spec +
+                  "': expected name=DIMxDIM..., e.g. x=1x3x224x224");
+  SmallString<256> directory(inputFile);
+  sys::path::remove_filename(directory);
+  options.modelDirectory = directory.empty() ? "." : directory.str().str();
+
+  auto model = sinan::frontend::loadOnnxModel(inputFile);
+  if (!model)
+    return fail(toString(model.takeError()));
+
+  mlir::DialectRegistry registry;
+  sinan::registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  std::string error;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      sinan::frontend::importOnnxModel(**model, context, options, error);
+  if (!module)
+    return fail(inputFile + ": " + error);
+
+  std::error_code ec;
+  ToolOutputFile out(outputFile, ec, sys::fs::OF_Text);
+  if (ec)
+    return fail(outputFile + ": " + ec.message());
+  module->print(out.os());
+  out.os() << "\n";
+  out.keep();
+  return 0;
+}
