@@ -303,6 +303,9 @@ LogicalResult convertIdentity(Importer &im, const onnx::NodeProto &node) {
   if (node.op_type() == "Dropout" && node.output_size() > 1 &&
       !node.output(1).empty())
     return im.fail(node, "the mask output of Dropout is not supported");
+  if (node.op_type() == "Dropout" && im.hasInput(node, 2))
+    return im.fail(node, "training-mode Dropout (training_mode input) is not "
+                         "supported");
   im.define(node.output(0), im.input(node, 0));
   return success();
 }
@@ -408,10 +411,15 @@ bool Importer::checkOpset() {
   for (const auto &entry : model.opset_import())
     if (entry.domain().empty() || entry.domain() == "ai.onnx")
       opset = entry.version();
-  if (opset == 0) {
-    errors.push_back("model imports no default-domain (ai.onnx) opset");
+  bool usesDefault = false;
+  for (const onnx::NodeProto &node : model.graph().node())
+    usesDefault |= node.domain().empty() || node.domain() == "ai.onnx";
+  if (opset == 0 && usesDefault) {
+    errors.push_back("model uses ai.onnx ops but imports no ai.onnx opset");
     return false;
   }
+  if (opset == 0) // Only other domains: checkSupported() names them.
+    return true;
   if (opset < kMinOnnxOpset || opset > kMaxOnnxOpset) {
     errors.push_back(llvm::formatv("model uses ai.onnx opset {0}; Sinan "
                                    "supports opsets {1} to {2}",
@@ -456,7 +464,9 @@ bool Importer::checkSupported() {
 
 RankedTensorType Importer::valueType(const onnx::ValueInfoProto &info) {
   if (!info.type().has_tensor_type()) {
-    errors.push_back("graph input '" + info.name() + "' is not a tensor");
+    errors.push_back("graph input '" + info.name() +
+                     "' is not a tensor (sequence, map and optional types are "
+                     "not supported)");
     return {};
   }
   const auto &tensorType = info.type().tensor_type();

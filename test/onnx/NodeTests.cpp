@@ -1,0 +1,283 @@
+//===- NodeTests.cpp - Run the ONNX backend node tests --------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+//   sinan-onnx-nodetests NODE_DIR [--expected-failures FILE] [--report MD]
+//                        [--filter SUBSTRING] [-v]
+//
+// For every test directory (model.onnx + test_data_set_*/{input,output}_N.pb):
+// import, evaluate with the reference kernels, compare with the shipped
+// outputs (rtol 1e-3, atol 1e-7, the ONNX backend defaults). A test passes
+// when every data set matches. Tests the importer rejects as unsupported are
+// counted apart from failures. The run fails when a test that is not listed
+// as an expected failure does not pass; it reports listed tests that now
+// pass so the list can shrink.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Frontend/OnnxImporter.h"
+#include "sinan/Frontend/OnnxModel.h"
+#include "sinan/InitAll.h"
+#include "sinan/Interpreter/Evaluator.h"
+#include "sinan/runtime/Compare.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+using namespace llvm;
+
+namespace {
+
+enum class Outcome { Pass, Fail, Unsupported };
+
+struct Result {
+  std::string name, op;
+  Outcome outcome;
+  std::string detail;
+};
+
+std::vector<std::string> listDirs(const std::string &root) {
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  for (sys::fs::directory_iterator it(root, ec), end; it != end && !ec;
+       it.increment(ec))
+    if (sys::fs::is_directory(it->path()))
+      dirs.push_back(it->path());
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+std::optional<sinan::Tensor> readTensor(const std::string &path,
+                                        mlir::MLIRContext &context,
+                                        std::string &error) {
+  auto buffer = MemoryBuffer::getFile(path, false, false);
+  if (!buffer) {
+    error = path + ": " + buffer.getError().message();
+    return std::nullopt;
+  }
+  onnx::TensorProto proto;
+  if (!proto.ParseFromArray((*buffer)->getBufferStart(),
+                            static_cast<int>((*buffer)->getBufferSize()))) {
+    error = path + ": not a TensorProto";
+    return std::nullopt;
+  }
+  mlir::DenseElementsAttr attr =
+      sinan::frontend::convertTensorProto(proto, context, "", error);
+  if (!attr)
+    return std::nullopt;
+  return sinan::toTensor(attr);
+}
+
+Result runTest(const std::string &dir, mlir::MLIRContext &context) {
+  Result result{std::string(sys::path::filename(dir)), "?", Outcome::Fail, ""};
+  auto model = sinan::frontend::loadOnnxModel(dir + "/model.onnx");
+  if (!model) {
+    result.detail = toString(model.takeError());
+    return result;
+  }
+  if ((*model)->graph().node_size() > 0)
+    result.op = (*model)->graph().node(0).op_type();
+  std::string error;
+  sinan::frontend::ImportOptions options;
+  options.modelDirectory = dir;
+  auto module =
+      sinan::frontend::importOnnxModel(**model, context, options, error);
+  if (!module) {
+    // The importer's wording for "valid ONNX that Sinan cannot take yet".
+    bool unsupported =
+        error.find("unsupported ONNX ops") != std::string::npos ||
+        error.find("does not support") != std::string::npos ||
+        error.find("not supported") != std::string::npos ||
+        error.find("Sinan supports opsets") != std::string::npos;
+    result.outcome = unsupported ? Outcome::Unsupported : Outcome::Fail;
+    result.detail = error;
+    return result;
+  }
+  auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
+  int sets = 0;
+  for (const std::string &set : listDirs(dir)) {
+    if (sys::path::filename(set).find("test_data_set") != 0)
+      continue;
+    ++sets;
+    std::vector<sinan::Tensor> inputs;
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      auto tensor =
+          readTensor(formatv("{0}/input_{1}.pb", set, i), context, error);
+      if (!tensor) {
+        result.outcome = error.find("does not support") != std::string::npos
+                             ? Outcome::Unsupported
+                             : Outcome::Fail;
+        result.detail = error;
+        return result;
+      }
+      inputs.push_back(std::move(*tensor));
+    }
+    auto outputs = sinan::evaluate(func, inputs, error);
+    if (!outputs) {
+      result.detail = error;
+      return result;
+    }
+    for (unsigned i = 0; i < outputs->size(); ++i) {
+      auto want =
+          readTensor(formatv("{0}/output_{1}.pb", set, i), context, error);
+      if (!want) {
+        result.detail = error;
+        return result;
+      }
+      sinan::Comparison cmp = sinan::compare((*outputs)[i], *want, 1e-3, 1e-7);
+      if (!cmp.allClose) {
+        result.detail = formatv("{0} output {1}: {2}", sys::path::filename(set),
+                                i, cmp.summary());
+        return result;
+      }
+    }
+  }
+  if (sets == 0) {
+    result.detail = "no test_data_set directories";
+    return result;
+  }
+  result.outcome = Outcome::Pass;
+  return result;
+}
+
+std::string report(const std::vector<Result> &results) {
+  struct Counts {
+    int pass = 0, fail = 0, unsupported = 0;
+  };
+  std::map<std::string, Counts> perOp;
+  Counts total;
+  for (const Result &r : results) {
+    Counts &c = perOp[r.op];
+    (r.outcome == Outcome::Pass   ? c.pass
+     : r.outcome == Outcome::Fail ? c.fail
+                                  : c.unsupported)++;
+    (r.outcome == Outcome::Pass   ? total.pass
+     : r.outcome == Outcome::Fail ? total.fail
+                                  : total.unsupported)++;
+  }
+  std::string text;
+  raw_string_ostream os(text);
+  size_t count = results.size();
+  os << "# ONNX operator coverage\n\n"
+     << "Generated by `sinan-onnx-nodetests` (ctest `onnx-node-tests`) from "
+        "the backend node tests shipped in the pinned `onnx` wheel; the ctest "
+        "`docs-onnx-coverage` fails when this file is stale. A test passes "
+        "when Sinan imports the model, evaluates it with the reference "
+        "kernels and matches every shipped output (rtol 1e-3, atol 1e-7). "
+        "*Unsupported* means the importer rejected an op or element type "
+        "with a clear message.\n\n";
+  os << formatv("**Total: {0} tests, {1} pass ({2:f1}%), {3} fail, {4} "
+                "unsupported.**\n\n",
+                count, total.pass,
+                100.0 * total.pass / std::max<size_t>(count, 1), total.fail,
+                total.unsupported);
+  os << "| op | tests | pass | fail | unsupported |\n|---|---|---|---|---|\n";
+  for (const auto &[op, c] : perOp)
+    os << formatv("| {0} | {1} | {2} | {3} | {4} |\n", op,
+                  c.pass + c.fail + c.unsupported, c.pass, c.fail,
+                  c.unsupported);
+  return text;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    errs() << "usage: sinan-onnx-nodetests NODE_DIR [--expected-failures F] "
+              "[--report MD] [--filter S] [-v]\n";
+    return 2;
+  }
+  std::string root = argv[1], expectedPath, reportPath, filter;
+  bool verbose = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--expected-failures" && i + 1 < argc)
+      expectedPath = argv[++i];
+    else if (arg == "--report" && i + 1 < argc)
+      reportPath = argv[++i];
+    else if (arg == "--filter" && i + 1 < argc)
+      filter = argv[++i];
+    else if (arg == "-v")
+      verbose = true;
+    else {
+      errs() << "sinan-onnx-nodetests: unexpected argument '" << arg << "'\n";
+      return 2;
+    }
+  }
+  std::set<std::string> expectedFailures;
+  if (!expectedPath.empty()) {
+    std::ifstream file(expectedPath);
+    if (!file) {
+      errs() << "sinan-onnx-nodetests: cannot open " << expectedPath << "\n";
+      return 2;
+    }
+    std::string line;
+    while (std::getline(file, line))
+      if (!line.empty() && line[0] != '#')
+        expectedFailures.insert(line);
+  }
+
+  mlir::DialectRegistry registry;
+  sinan::registerAllDialects(registry);
+  std::vector<Result> results;
+  std::vector<std::string> dirs = listDirs(root);
+  if (dirs.empty()) {
+    errs() << "sinan-onnx-nodetests: no tests under " << root << "\n";
+    return 2;
+  }
+  for (const std::string &dir : dirs) {
+    if (!filter.empty() && dir.find(filter) == std::string::npos)
+      continue;
+    // A fresh context per test keeps memory flat over 1600 models.
+    mlir::MLIRContext context(registry);
+    context.disableMultithreading();
+    results.push_back(runTest(dir, context));
+    const Result &r = results.back();
+    if (verbose || (r.outcome != Outcome::Pass &&
+                    !expectedFailures.count(r.name) && filter.empty()))
+      outs() << (r.outcome == Outcome::Pass   ? "PASS"
+                 : r.outcome == Outcome::Fail ? "FAIL"
+                                              : "UNSUPPORTED")
+             << ": " << r.name << (r.detail.empty() ? "" : ": ")
+             << StringRef(r.detail).split('\n').first << "\n";
+  }
+
+  int unexpected = 0, fixed = 0, pass = 0;
+  for (const Result &r : results) {
+    bool listed = expectedFailures.count(r.name);
+    pass += r.outcome == Outcome::Pass;
+    if (r.outcome != Outcome::Pass && !listed)
+      ++unexpected;
+    if (r.outcome == Outcome::Pass && listed) {
+      outs() << "NOW PASSING (remove from the expected-failure list): "
+             << r.name << "\n";
+      ++fixed;
+    }
+  }
+  if (!reportPath.empty() && filter.empty()) {
+    SmallString<256> dir(reportPath);
+    sys::path::remove_filename(dir);
+    sys::fs::create_directories(dir);
+    std::ofstream file(reportPath);
+    file << report(results);
+  }
+  outs() << formatv("{0} node tests: {1} pass ({2:f1}%), {3} not passing; "
+                    "{4} unexpected, {5} expected failures now pass\n",
+                    results.size(), pass, 100.0 * pass / results.size(),
+                    results.size() - pass, unexpected, fixed);
+  return unexpected ? 1 : 0;
+}
