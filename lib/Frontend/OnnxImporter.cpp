@@ -284,17 +284,82 @@ Importer::intsAttr(const onnx::NodeProto &node, llvm::StringRef name) {
 // Op converters
 //===----------------------------------------------------------------------===//
 
-template <typename OpTy>
-LogicalResult convertBinary(Importer &im, const onnx::NodeProto &node) {
-  Value lhs = im.input(node, 0), rhs = im.input(node, 1);
-  auto op = OpTy::create(im.builder, im.locOf(node), lhs, rhs);
-  im.define(node.output(0), op);
+/// Operands of an elementwise op must share an element type (ONNX allows a
+/// few mixed forms, e.g. Pow with an integer exponent, which Sinan lacks).
+LogicalResult sameElementType(Importer &im, const onnx::NodeProto &node,
+                              ValueRange operands) {
+  Type first = getElementTypeOrSelf(operands[0]);
+  for (Value v : operands.drop_front())
+    if (getElementTypeOrSelf(v) != first) {
+      std::string a, b;
+      llvm::raw_string_ostream(a) << first;
+      llvm::raw_string_ostream(b) << getElementTypeOrSelf(v);
+      return im.fail(node, "operands of different element types (" + a +
+                               " and " + b + ") are not supported");
+    }
   return success();
 }
 
-LogicalResult convertRelu(Importer &im, const onnx::NodeProto &node) {
-  im.define(node.output(0), graph::ReluOp::create(im.builder, im.locOf(node),
-                                                  im.input(node, 0)));
+template <typename OpTy>
+LogicalResult convertBinary(Importer &im, const onnx::NodeProto &node) {
+  Value lhs = im.input(node, 0), rhs = im.input(node, 1);
+  if (failed(sameElementType(im, node, {lhs, rhs})))
+    return failure();
+  im.define(node.output(0), OpTy::create(im.builder, im.locOf(node), lhs, rhs));
+  return success();
+}
+
+/// Max, Min, Sum and Mean take one or more inputs: a left fold, and Mean
+/// divides by the count.
+template <typename OpTy>
+LogicalResult convertVariadic(Importer &im, const onnx::NodeProto &node) {
+  SmallVector<Value> operands;
+  for (int i = 0; i < node.input_size(); ++i)
+    operands.push_back(im.input(node, i));
+  if (operands.empty())
+    return im.fail(node, "needs at least one input");
+  if (failed(sameElementType(im, node, operands)))
+    return failure();
+  Location loc = im.locOf(node);
+  Value result = operands[0];
+  for (Value v : ArrayRef<Value>(operands).drop_front())
+    result = OpTy::create(im.builder, loc, result, v);
+  if (node.op_type() == "Mean") {
+    auto type = RankedTensorType::get({}, getElementTypeOrSelf(result));
+    if (!isa<FloatType>(type.getElementType()))
+      return im.fail(node, "Mean of integers is not supported");
+    auto count = DenseElementsAttr::get(
+        type, im.builder.getFloatAttr(type.getElementType(),
+                                      double(operands.size())));
+    result =
+        graph::DivOp::create(im.builder, loc, result,
+                             graph::ConstantOp::create(im.builder, loc, count));
+  }
+  im.define(node.output(0), result);
+  return success();
+}
+
+/// Ops that accept integers besides floats.
+template <typename OpTy>
+constexpr bool kTakesIntegers =
+    std::is_same_v<OpTy, graph::ReluOp> || std::is_same_v<OpTy, graph::NegOp> ||
+    std::is_same_v<OpTy, graph::AbsOp> || std::is_same_v<OpTy, graph::NotOp>;
+
+template <typename OpTy>
+LogicalResult convertUnary(Importer &im, const onnx::NodeProto &node) {
+  Value input = im.input(node, 0);
+  if (!kTakesIntegers<OpTy> && !isa<FloatType>(getElementTypeOrSelf(input)))
+    return im.fail(node, "integer inputs are not supported");
+  im.define(node.output(0), OpTy::create(im.builder, im.locOf(node), input));
+  return success();
+}
+
+LogicalResult convertWhere(Importer &im, const onnx::NodeProto &node) {
+  Value a = im.input(node, 1), b = im.input(node, 2);
+  if (failed(sameElementType(im, node, {a, b})))
+    return failure();
+  im.define(node.output(0), graph::SelectOp::create(im.builder, im.locOf(node),
+                                                    im.input(node, 0), a, b));
   return success();
 }
 
@@ -391,14 +456,44 @@ LogicalResult convertConv(Importer &im, const onnx::NodeProto &node) {
 
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
+      {"Abs", convertUnary<graph::AbsOp>},
       {"Add", convertBinary<graph::AddOp>},
+      {"And", convertBinary<graph::AndOp>},
+      {"Ceil", convertUnary<graph::CeilOp>},
       {"Constant", convertConstant},
       {"Conv", convertConv},
+      {"Cos", convertUnary<graph::CosOp>},
+      {"Div", convertBinary<graph::DivOp>},
       {"Dropout", convertIdentity},
+      {"Equal", convertBinary<graph::EqualOp>},
+      {"Erf", convertUnary<graph::ErfOp>},
+      {"Exp", convertUnary<graph::ExpOp>},
+      {"Floor", convertUnary<graph::FloorOp>},
+      {"Greater", convertBinary<graph::GreaterOp>},
+      {"GreaterOrEqual", convertBinary<graph::GreaterEqualOp>},
       {"Identity", convertIdentity},
+      {"Less", convertBinary<graph::LessOp>},
+      {"LessOrEqual", convertBinary<graph::LessEqualOp>},
+      {"Log", convertUnary<graph::LogOp>},
       {"MatMul", convertMatMul},
+      {"Max", convertVariadic<graph::MaxOp>},
+      {"Mean", convertVariadic<graph::AddOp>},
+      {"Min", convertVariadic<graph::MinOp>},
       {"Mul", convertBinary<graph::MulOp>},
-      {"Relu", convertRelu},
+      {"Neg", convertUnary<graph::NegOp>},
+      {"Not", convertUnary<graph::NotOp>},
+      {"Or", convertBinary<graph::OrOp>},
+      {"Pow", convertBinary<graph::PowOp>},
+      {"Reciprocal", convertUnary<graph::ReciprocalOp>},
+      {"Relu", convertUnary<graph::ReluOp>},
+      {"Sigmoid", convertUnary<graph::SigmoidOp>},
+      {"Sin", convertUnary<graph::SinOp>},
+      {"Sqrt", convertUnary<graph::SqrtOp>},
+      {"Sub", convertBinary<graph::SubOp>},
+      {"Sum", convertVariadic<graph::AddOp>},
+      {"Tanh", convertUnary<graph::TanhOp>},
+      {"Where", convertWhere},
+      {"Xor", convertBinary<graph::XorOp>},
   };
   return table;
 }

@@ -60,6 +60,52 @@ Tensor toTensor(DenseElementsAttr attr) {
 }
 
 namespace {
+std::optional<ref::BinaryOp> binaryKind(Operation *op) {
+  return TypeSwitch<Operation *, std::optional<ref::BinaryOp>>(op)
+      .Case<graph::AddOp>([](auto) { return ref::BinaryOp::Add; })
+      .Case<graph::SubOp>([](auto) { return ref::BinaryOp::Sub; })
+      .Case<graph::MulOp>([](auto) { return ref::BinaryOp::Mul; })
+      .Case<graph::DivOp>([](auto) { return ref::BinaryOp::Div; })
+      .Case<graph::PowOp>([](auto) { return ref::BinaryOp::Pow; })
+      .Case<graph::MaxOp>([](auto) { return ref::BinaryOp::Max; })
+      .Case<graph::MinOp>([](auto) { return ref::BinaryOp::Min; })
+      .Case<graph::AndOp>([](auto) { return ref::BinaryOp::And; })
+      .Case<graph::OrOp>([](auto) { return ref::BinaryOp::Or; })
+      .Case<graph::XorOp>([](auto) { return ref::BinaryOp::Xor; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+std::optional<ref::UnaryOp> unaryKind(Operation *op) {
+  return TypeSwitch<Operation *, std::optional<ref::UnaryOp>>(op)
+      .Case<graph::ReluOp>([](auto) { return ref::UnaryOp::Relu; })
+      .Case<graph::NegOp>([](auto) { return ref::UnaryOp::Neg; })
+      .Case<graph::AbsOp>([](auto) { return ref::UnaryOp::Abs; })
+      .Case<graph::ExpOp>([](auto) { return ref::UnaryOp::Exp; })
+      .Case<graph::LogOp>([](auto) { return ref::UnaryOp::Log; })
+      .Case<graph::SqrtOp>([](auto) { return ref::UnaryOp::Sqrt; })
+      .Case<graph::ReciprocalOp>([](auto) { return ref::UnaryOp::Reciprocal; })
+      .Case<graph::TanhOp>([](auto) { return ref::UnaryOp::Tanh; })
+      .Case<graph::SigmoidOp>([](auto) { return ref::UnaryOp::Sigmoid; })
+      .Case<graph::ErfOp>([](auto) { return ref::UnaryOp::Erf; })
+      .Case<graph::FloorOp>([](auto) { return ref::UnaryOp::Floor; })
+      .Case<graph::CeilOp>([](auto) { return ref::UnaryOp::Ceil; })
+      .Case<graph::SinOp>([](auto) { return ref::UnaryOp::Sin; })
+      .Case<graph::CosOp>([](auto) { return ref::UnaryOp::Cos; })
+      .Case<graph::NotOp>([](auto) { return ref::UnaryOp::Not; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+std::optional<ref::CompareOp> compareKind(Operation *op) {
+  return TypeSwitch<Operation *, std::optional<ref::CompareOp>>(op)
+      .Case<graph::EqualOp>([](auto) { return ref::CompareOp::Equal; })
+      .Case<graph::LessOp>([](auto) { return ref::CompareOp::Less; })
+      .Case<graph::LessEqualOp>([](auto) { return ref::CompareOp::LessEqual; })
+      .Case<graph::GreaterOp>([](auto) { return ref::CompareOp::Greater; })
+      .Case<graph::GreaterEqualOp>(
+          [](auto) { return ref::CompareOp::GreaterEqual; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
 std::string where(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -72,10 +118,20 @@ FailureOr<SmallVector<int64_t>> resultShape(Operation *op,
                                             ArrayRef<const Tensor *> operands,
                                             std::string &error) {
   auto shape = [&](int i) { return ArrayRef<int64_t>(operands[i]->shape()); };
+  if (binaryKind(op) || compareKind(op)) {
+    FailureOr<SmallVector<int64_t>> result =
+        graph::inferBroadcastShape(shape(0), shape(1));
+    if (failed(result))
+      error = where(op) + ": operand shapes are incompatible at run time";
+    return result;
+  }
   FailureOr<SmallVector<int64_t>> result =
       TypeSwitch<Operation *, FailureOr<SmallVector<int64_t>>>(op)
-          .Case<graph::AddOp, graph::MulOp>([&](auto) {
-            return graph::inferBroadcastShape(shape(0), shape(1));
+          .Case<graph::SelectOp>([&](auto) -> FailureOr<SmallVector<int64_t>> {
+            auto first = graph::inferBroadcastShape(shape(0), shape(1));
+            if (failed(first))
+              return failure();
+            return graph::inferBroadcastShape(*first, shape(2));
           })
           .Case<graph::MatMulOp>(
               [&](auto) { return graph::inferMatMulShape(shape(0), shape(1)); })
@@ -155,27 +211,31 @@ std::optional<std::vector<Tensor>> evaluate(func::FuncOp func,
         toDType(getElementTypeOrSelf(op.getResult(0).getType()));
     Tensor out(*resultType, std::vector<int64_t>(shape->begin(), shape->end()));
     bool handled = true;
-    TypeSwitch<Operation *>(&op)
-        .Case<graph::AddOp>([&](auto) {
-          ref::binary(ref::BinaryOp::Add, *operands[0], *operands[1], out);
-        })
-        .Case<graph::MulOp>([&](auto) {
-          ref::binary(ref::BinaryOp::Mul, *operands[0], *operands[1], out);
-        })
-        .Case<graph::ReluOp>(
-            [&](auto) { ref::unary(ref::UnaryOp::Relu, *operands[0], out); })
-        .Case<graph::MatMulOp>(
-            [&](auto) { ref::matmul(*operands[0], *operands[1], out); })
-        .Case<graph::Conv2dOp>([&](graph::Conv2dOp conv) {
-          ref::Conv2dParams params;
-          std::copy_n(conv.getStrides().begin(), 2, params.strides.begin());
-          std::copy_n(conv.getPads().begin(), 4, params.pads.begin());
-          std::copy_n(conv.getDilations().begin(), 2, params.dilations.begin());
-          params.group = static_cast<int64_t>(conv.getGroup());
-          ref::conv2d(*operands[0], *operands[1],
-                      operands.size() > 2 ? operands[2] : nullptr, params, out);
-        })
-        .Default([&](Operation *) { handled = false; });
+    if (auto kind = binaryKind(&op))
+      ref::binary(*kind, *operands[0], *operands[1], out);
+    else if (auto kind = unaryKind(&op))
+      ref::unary(*kind, *operands[0], out);
+    else if (auto kind = compareKind(&op))
+      ref::compare(*kind, *operands[0], *operands[1], out);
+    else
+      TypeSwitch<Operation *>(&op)
+          .Case<graph::SelectOp>([&](auto) {
+            ref::select(*operands[0], *operands[1], *operands[2], out);
+          })
+          .Case<graph::MatMulOp>(
+              [&](auto) { ref::matmul(*operands[0], *operands[1], out); })
+          .Case<graph::Conv2dOp>([&](graph::Conv2dOp conv) {
+            ref::Conv2dParams params;
+            std::copy_n(conv.getStrides().begin(), 2, params.strides.begin());
+            std::copy_n(conv.getPads().begin(), 4, params.pads.begin());
+            std::copy_n(conv.getDilations().begin(), 2,
+                        params.dilations.begin());
+            params.group = static_cast<int64_t>(conv.getGroup());
+            ref::conv2d(*operands[0], *operands[1],
+                        operands.size() > 2 ? operands[2] : nullptr, params,
+                        out);
+          })
+          .Default([&](Operation *) { handled = false; });
     if (!handled) {
       error = where(&op) + ": no reference kernel";
       return std::nullopt;

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace sinan::ref {
@@ -132,6 +133,12 @@ float applyF(BinaryOp op, float x, float y) {
                : std::min(x, y);
   case BinaryOp::Pow:
     return std::pow(x, y);
+  case BinaryOp::And:
+    return (x != 0) && (y != 0);
+  case BinaryOp::Or:
+    return (x != 0) || (y != 0);
+  case BinaryOp::Xor:
+    return (x != 0) != (y != 0);
   }
   return 0;
 }
@@ -162,6 +169,12 @@ int64_t applyI(BinaryOp op, int64_t x, int64_t y) {
       result = static_cast<int64_t>(u(result) * u(x));
     return result;
   }
+  case BinaryOp::And:
+    return x & y;
+  case BinaryOp::Or:
+    return x | y;
+  case BinaryOp::Xor:
+    return x ^ y;
   }
   return 0;
 }
@@ -196,6 +209,8 @@ float applyF(UnaryOp op, float x) {
     return std::sin(x);
   case UnaryOp::Cos:
     return std::cos(x);
+  case UnaryOp::Not:
+    return x == 0.0f;
   }
   return 0;
 }
@@ -208,6 +223,8 @@ int64_t applyI(UnaryOp op, int64_t x) {
     return static_cast<int64_t>(0 - static_cast<uint64_t>(x));
   case UnaryOp::Abs:
     return x < 0 ? static_cast<int64_t>(0 - static_cast<uint64_t>(x)) : x;
+  case UnaryOp::Not:
+    return x == 0;
   default:
     return static_cast<int64_t>(applyF(op, static_cast<float>(x)));
   }
@@ -224,6 +241,77 @@ void binary(BinaryOp op, const Tensor &a, const Tensor &b, Tensor &out) {
   forEachBroadcast(a, b, out, [&](int64_t o, int64_t ia, int64_t ib) {
     storeI(out, o, applyI(op, loadI(a, ia), loadI(b, ib)));
   });
+}
+
+void compare(CompareOp op, const Tensor &a, const Tensor &b, Tensor &out) {
+  bool isFloat = isFloatDType(a.type());
+  forEachBroadcast(a, b, out, [&](int64_t o, int64_t ia, int64_t ib) {
+    // Compare in the operands' own domain: floats as f32 (NaN compares
+    // false), integers exactly as int64.
+    bool result;
+    if (isFloat) {
+      float x = loadF(a, ia), y = loadF(b, ib);
+      switch (op) {
+      case CompareOp::Equal:
+        result = x == y;
+        break;
+      case CompareOp::Less:
+        result = x < y;
+        break;
+      case CompareOp::LessEqual:
+        result = x <= y;
+        break;
+      case CompareOp::Greater:
+        result = x > y;
+        break;
+      default:
+        result = x >= y;
+        break;
+      }
+    } else {
+      int64_t x = loadI(a, ia), y = loadI(b, ib);
+      switch (op) {
+      case CompareOp::Equal:
+        result = x == y;
+        break;
+      case CompareOp::Less:
+        result = x < y;
+        break;
+      case CompareOp::LessEqual:
+        result = x <= y;
+        break;
+      case CompareOp::Greater:
+        result = x > y;
+        break;
+      default:
+        result = x >= y;
+        break;
+      }
+    }
+    out.data<uint8_t>()[o] = result;
+  });
+}
+
+void select(const Tensor &condition, const Tensor &onTrue,
+            const Tensor &onFalse, Tensor &out) {
+  size_t rank = out.shape().size();
+  std::vector<int64_t> sc = broadcastStrides(condition.shape(), rank);
+  std::vector<int64_t> st = broadcastStrides(onTrue.shape(), rank);
+  std::vector<int64_t> sf = broadcastStrides(onFalse.shape(), rank);
+  size_t width = dtypeSize(out.type());
+  for (int64_t o = 0; o < out.numElements(); ++o) {
+    int64_t rest = o, ic = 0, it = 0, iff = 0;
+    for (size_t d = rank; d-- > 0;) {
+      int64_t idx = rest % out.shape()[d];
+      rest /= out.shape()[d];
+      ic += idx * sc[d];
+      it += idx * st[d];
+      iff += idx * sf[d];
+    }
+    const Tensor &from = condition.data<uint8_t>()[ic] ? onTrue : onFalse;
+    std::memcpy(out.data() + o * width,
+                from.data() + (&from == &onTrue ? it : iff) * width, width);
+  }
 }
 
 void unary(UnaryOp op, const Tensor &x, Tensor &out) {

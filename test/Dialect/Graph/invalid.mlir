@@ -181,3 +181,51 @@ func.func @conv_wrong_result(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
   %0 = graph.conv2d %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
   return
 }
+
+// -----
+
+func.func @compare_mixed_types(%a: tensor<4xf32>, %b: tensor<4xi32>) {
+  // expected-error @+1 {{'graph.less' op failed to verify that all of {lhs, rhs} have same element type}}
+  %0 = graph.less %a, %b : (tensor<4xf32>, tensor<4xi32>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @compare_not_broadcastable(%a: tensor<4xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'graph.equal' op shapes [4] and [3] are not broadcast-compatible}}
+  %0 = graph.equal %a, %b : (tensor<4xf32>, tensor<3xf32>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @logical_on_floats(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.and' op operand #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = graph.and %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @select_condition_not_bool(%c: tensor<4xf32>, %a: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.select' op operand #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = graph.select %c, %a, %a : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @select_shapes(%c: tensor<2xi1>, %a: tensor<3xf32>) {
+  // expected-error @+1 {{'graph.select' op shapes [2] and [3] are not broadcast-compatible}}
+  %0 = graph.select %c, %a, %a : (tensor<2xi1>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @exp_of_integers(%a: tensor<4xi32>) {
+  // expected-error @+1 {{'graph.exp' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %0 = graph.exp %a : tensor<4xi32>
+  return
+}

@@ -75,3 +75,43 @@ func.func @dilated(%x: tensor<1x8x10x10xf32>, %w: tensor<4x8x3x3xf32>) -> tensor
   %0 = graph.conv2d %x, %w {dilations = array<i64: 2, 2>} : (tensor<1x8x10x10xf32>, tensor<4x8x3x3xf32>) -> tensor<1x4x6x6xf32>
   return %0 : tensor<1x4x6x6xf32>
 }
+
+// CHECK-LABEL: func.func @elementwise_family
+func.func @elementwise_family(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %i: tensor<4xi32>, %c: tensor<2x1xi1>) -> (tensor<2x3xf32>, tensor<2x3xi1>, tensor<4xi32>, tensor<2x3xf32>) {
+  // CHECK: graph.sub %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %0 = graph.sub %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  // CHECK: graph.div
+  %1 = graph.div %0, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  // CHECK: graph.pow
+  %2 = graph.pow %1, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  // CHECK: graph.max
+  %3 = graph.max %2, %a : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  // CHECK: graph.min
+  %4 = graph.min %3, %a : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  // CHECK: graph.exp %{{.*}} : tensor<2x3xf32>
+  %5 = graph.exp %4 : tensor<2x3xf32>
+  %6 = graph.log %5 : tensor<2x3xf32>
+  %7 = graph.sqrt %6 : tensor<2x3xf32>
+  %8 = graph.reciprocal %7 : tensor<2x3xf32>
+  %9 = graph.tanh %8 : tensor<2x3xf32>
+  %10 = graph.sigmoid %9 : tensor<2x3xf32>
+  %11 = graph.erf %10 : tensor<2x3xf32>
+  %12 = graph.floor %11 : tensor<2x3xf32>
+  %13 = graph.ceil %12 : tensor<2x3xf32>
+  %14 = graph.sin %13 : tensor<2x3xf32>
+  %15 = graph.cos %14 : tensor<2x3xf32>
+  // CHECK: graph.neg %{{.*}} : tensor<4xi32>
+  %16 = graph.neg %i : tensor<4xi32>
+  %17 = graph.abs %16 : tensor<4xi32>
+  // CHECK: graph.less %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+  %18 = graph.less %15, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+  %19 = graph.equal %15, %a : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xi1>
+  %20 = graph.greater_equal %15, %a : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xi1>
+  // CHECK: graph.and %{{.*}}, %{{.*}} : (tensor<2x3xi1>, tensor<2x1xi1>) -> tensor<2x3xi1>
+  %21 = graph.and %18, %c : (tensor<2x3xi1>, tensor<2x1xi1>) -> tensor<2x3xi1>
+  %22 = graph.xor %21, %19 : (tensor<2x3xi1>, tensor<2x3xi1>) -> tensor<2x3xi1>
+  %23 = graph.not %22 : tensor<2x3xi1>
+  // CHECK: graph.select %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x1xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %24 = graph.select %c, %a, %b : (tensor<2x1xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %24, %23, %17, %15 : tensor<2x3xf32>, tensor<2x3xi1>, tensor<4xi32>, tensor<2x3xf32>
+}

@@ -182,6 +182,40 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
 }
 
 //===----------------------------------------------------------------------===//
+// Comparisons and select
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferCompareResult(MLIRContext *context,
+                                        ValueRange operands,
+                                        SmallVectorImpl<Type> &inferred) {
+  return pushInferred(
+      inferBroadcastShape(shapeOf(operands[0]), shapeOf(operands[1])),
+      IntegerType::get(context, 1), inferred);
+}
+
+/// Broadcast shape of all three operands of select.
+static FailureOr<SmallVector<int64_t>> selectShape(ValueRange operands,
+                                                   EmitErrorFn emitError) {
+  FailureOr<SmallVector<int64_t>> shape = inferBroadcastShape(
+      shapeOf(operands[0]), shapeOf(operands[1]), emitError);
+  if (failed(shape))
+    return failure();
+  return inferBroadcastShape(*shape, shapeOf(operands[2]), emitError);
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return pushInferred(selectShape(adaptor.getOperands(), nullptr),
+                      elementTypeOf(adaptor.getOnTrue()), inferred);
+}
+
+LogicalResult SelectOp::verify() {
+  return verifyResultShape(
+      *this, selectShape(getOperands(), [&] { return emitOpError(); }));
+}
+
+//===----------------------------------------------------------------------===//
 // ReluOp
 //===----------------------------------------------------------------------===//
 

@@ -24,7 +24,8 @@
 
 namespace sinan::ref {
 
-enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Pow };
+enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Pow, And, Or, Xor };
+enum class CompareOp { Equal, Less, LessEqual, Greater, GreaterEqual };
 enum class UnaryOp {
   Relu,
   Neg,
@@ -39,11 +40,19 @@ enum class UnaryOp {
   Floor,
   Ceil,
   Sin,
-  Cos
+  Cos,
+  Not
 };
 
 /// out = a OP b with NumPy/ONNX broadcasting.
 void binary(BinaryOp op, const Tensor &a, const Tensor &b, Tensor &out);
+
+/// out (i1) = a OP b with broadcasting; comparisons with NaN are false.
+void compare(CompareOp op, const Tensor &a, const Tensor &b, Tensor &out);
+
+/// out = condition ? onTrue : onFalse, all three broadcasting.
+void select(const Tensor &condition, const Tensor &onTrue,
+            const Tensor &onFalse, Tensor &out);
 
 /// out = OP(x), same shape.
 void unary(UnaryOp op, const Tensor &x, Tensor &out);

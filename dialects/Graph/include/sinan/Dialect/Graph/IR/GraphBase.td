@@ -34,5 +34,6 @@ def Graph_Dialect : Dialect {
 def Graph_Tensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64, I1]>;
 def Graph_NumericTensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64]>;
 def Graph_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+def Graph_BoolTensor : RankedTensorOf<[I1]>;
 
 #endif // SINAN_DIALECT_GRAPH_IR_GRAPHBASE_TD

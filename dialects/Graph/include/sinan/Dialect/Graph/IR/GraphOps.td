@@ -117,6 +117,144 @@ def Graph_ReluOp : Graph_Op<"relu", [SameOperandsAndResultType]> {
   let hasFolder = 1;
 }
 
+/// Further broadcasting binary ops: same shape rule as add and mul, no
+/// folders yet.
+class Graph_BroadcastBinaryOp<string mnemonic, string text,
+                              list<Trait> traits = []>
+    : Graph_BinaryElementwiseOp<mnemonic, traits> {
+  let summary = "Elementwise " # text # " with multidirectional broadcasting";
+  let description = [{
+    Elementwise `}] # text # [{` of `lhs` and `rhs` with the broadcasting rule
+    of `graph.add`. Floats compute in f32 and round once to the element type;
+    integers wrap (division truncates toward zero, by zero gives 0).
+  }];
+  let hasFolder = 0;
+}
+
+def Graph_SubOp : Graph_BroadcastBinaryOp<"sub", "lhs - rhs">;
+def Graph_DivOp : Graph_BroadcastBinaryOp<"div", "lhs / rhs">;
+def Graph_PowOp : Graph_BroadcastBinaryOp<"pow", "lhs ^ rhs">;
+def Graph_MaxOp : Graph_BroadcastBinaryOp<"max", "max(lhs, rhs) (NaN wins)",
+                                          [Commutative]>;
+def Graph_MinOp : Graph_BroadcastBinaryOp<"min", "min(lhs, rhs) (NaN wins)",
+                                          [Commutative]>;
+
+/// Elementwise unary op on float tensors: result type = operand type.
+class Graph_FloatUnaryOp<string mnemonic, string text>
+    : Graph_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "Elementwise " # text;
+  let description = [{
+    Elementwise `}] # text # [{`, computed in f32 and rounded once to the
+    element type.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Graph_ExpOp : Graph_FloatUnaryOp<"exp", "e^x">;
+def Graph_LogOp : Graph_FloatUnaryOp<"log", "natural logarithm">;
+def Graph_SqrtOp : Graph_FloatUnaryOp<"sqrt", "square root">;
+def Graph_ReciprocalOp : Graph_FloatUnaryOp<"reciprocal", "1 / x">;
+def Graph_TanhOp : Graph_FloatUnaryOp<"tanh", "hyperbolic tangent">;
+def Graph_SigmoidOp : Graph_FloatUnaryOp<"sigmoid", "1 / (1 + e^-x)">;
+def Graph_ErfOp : Graph_FloatUnaryOp<"erf", "error function">;
+def Graph_FloorOp : Graph_FloatUnaryOp<"floor", "round toward -inf">;
+def Graph_CeilOp : Graph_FloatUnaryOp<"ceil", "round toward +inf">;
+def Graph_SinOp : Graph_FloatUnaryOp<"sin", "sine">;
+def Graph_CosOp : Graph_FloatUnaryOp<"cos", "cosine">;
+
+/// Elementwise unary op on numeric tensors (integers wrap).
+class Graph_NumericUnaryOp<string mnemonic, string text>
+    : Graph_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "Elementwise " # text;
+  let description = [{
+    Elementwise `}] # text # [{`. Integers wrap (the negation of the most
+    negative value is itself).
+  }];
+  let arguments = (ins Graph_NumericTensor:$input);
+  let results = (outs Graph_NumericTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Graph_NegOp : Graph_NumericUnaryOp<"neg", "-x">;
+def Graph_AbsOp : Graph_NumericUnaryOp<"abs", "|x|">;
+
+/// Comparison: broadcasting operands of one element type, i1 result.
+class Graph_CompareOp<string mnemonic, string text, list<Trait> traits = []>
+    : Graph_ShapedOp<mnemonic,
+                     !listconcat([AllElementTypesMatch<["lhs", "rhs"]>],
+                                 traits)> {
+  let summary = "Elementwise comparison " # text;
+  let description = [{
+    `}] # text # [{` per element, broadcasting as `graph.add`; the result is
+    a tensor of i1. Every comparison involving NaN is false.
+  }];
+  let arguments = (ins Graph_Tensor:$lhs, Graph_Tensor:$rhs);
+  let results = (outs Graph_BoolTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDefinition = shapedOpDefinition # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location>,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return inferCompareResult(context, adaptor.getOperands(), inferred);
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      return verifyBroadcastOp(*this);
+    }
+  }];
+}
+
+def Graph_EqualOp : Graph_CompareOp<"equal", "lhs == rhs", [Commutative]>;
+def Graph_LessOp : Graph_CompareOp<"less", "lhs < rhs">;
+def Graph_LessEqualOp : Graph_CompareOp<"less_equal", "lhs <= rhs">;
+def Graph_GreaterOp : Graph_CompareOp<"greater", "lhs > rhs">;
+def Graph_GreaterEqualOp : Graph_CompareOp<"greater_equal", "lhs >= rhs">;
+
+/// Logical ops on i1 tensors, broadcasting.
+class Graph_LogicalOp<string mnemonic, string text>
+    : Graph_BinaryElementwiseOp<mnemonic, [Commutative]> {
+  let summary = "Elementwise logical " # text;
+  let description = [{
+    Elementwise logical `}] # text # [{` of two i1 tensors, broadcasting as
+    `graph.add`.
+  }];
+  let arguments = (ins Graph_BoolTensor:$lhs, Graph_BoolTensor:$rhs);
+  let results = (outs Graph_BoolTensor:$output);
+  let hasFolder = 0;
+}
+
+def Graph_AndOp : Graph_LogicalOp<"and", "and">;
+def Graph_OrOp : Graph_LogicalOp<"or", "or">;
+def Graph_XorOp : Graph_LogicalOp<"xor", "exclusive or">;
+
+def Graph_NotOp : Graph_Op<"not", [SameOperandsAndResultType]> {
+  let summary = "Elementwise logical not";
+  let arguments = (ins Graph_BoolTensor:$input);
+  let results = (outs Graph_BoolTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Graph_SelectOp : Graph_ShapedOp<"select",
+    [AllElementTypesMatch<["on_true", "on_false", "output"]>]> {
+  let summary = "Elementwise choice (ONNX Where)";
+  let description = [{
+    `condition ? on_true : on_false` per element; all three operands
+    broadcast together as in `graph.add`.
+  }];
+  let arguments = (ins Graph_BoolTensor:$condition, Graph_Tensor:$on_true,
+                       Graph_Tensor:$on_false);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = [{
+    $condition `,` $on_true `,` $on_false attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Contractions
 //===----------------------------------------------------------------------===//
