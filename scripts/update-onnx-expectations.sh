@@ -13,4 +13,4 @@ root=$(ls -d .venv/lib/python3*/site-packages/onnx/backend/test/data/node | head
 } > test/onnx/node-expected-failures.txt
 "$build/bin/sinan-onnx-nodetests" "$root" \
   --expected-failures test/onnx/node-expected-failures.txt \
-  --report docs/onnx-coverage.md | tail -1
+  --report docs/onnx-coverage.md --light-models "$root/../light" | tail -10

@@ -7,6 +7,8 @@
 #include "sinan/Frontend/OnnxImporter.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Graph/IR/ShapeInference.h"
+#include "sinan/Interpreter/Evaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -222,6 +224,8 @@ public:
 private:
   bool checkOpset();
   bool checkSupported();
+  void foldConstants(const onnx::NodeProto &node, Block::iterator first);
+  LogicalResult verifyNew(Block::iterator first);
   bool declareInputs(func::FuncOp &func, SmallVectorImpl<Type> &inputTypes);
   RankedTensorType valueType(const onnx::ValueInfoProto &info);
 
@@ -365,13 +369,24 @@ LogicalResult convertWhere(Importer &im, const onnx::NodeProto &node) {
 
 LogicalResult convertIdentity(Importer &im, const onnx::NodeProto &node) {
   // Dropout at inference is the identity; its mask output is not supported.
-  if (node.op_type() == "Dropout" && node.output_size() > 1 &&
-      !node.output(1).empty())
-    return im.fail(node, "the mask output of Dropout is not supported");
   if (node.op_type() == "Dropout" && im.hasInput(node, 2))
     return im.fail(node, "training-mode Dropout (training_mode input) is not "
                          "supported");
-  im.define(node.output(0), im.input(node, 0));
+  Value input = im.input(node, 0);
+  // At inference the mask is all true.
+  if (node.op_type() == "Dropout" && node.output_size() > 1 &&
+      !node.output(1).empty()) {
+    auto type = cast<RankedTensorType>(input.getType());
+    if (!type.hasStaticShape())
+      return im.fail(node, "the mask output of Dropout on an input with "
+                           "unknown dimensions is not supported");
+    auto maskType =
+        RankedTensorType::get(type.getShape(), im.builder.getIntegerType(1));
+    im.define(node.output(1), graph::ConstantOp::create(
+                                  im.builder, im.locOf(node),
+                                  DenseElementsAttr::get(maskType, true)));
+  }
+  im.define(node.output(0), input);
   return success();
 }
 
@@ -384,9 +399,34 @@ LogicalResult convertMatMul(Importer &im, const onnx::NodeProto &node) {
 
 LogicalResult convertConstant(Importer &im, const onnx::NodeProto &node) {
   const onnx::AttributeProto *value = im.attribute(node, "value");
+  Location loc = im.locOf(node);
+  auto define = [&](DenseElementsAttr attr) {
+    im.define(node.output(0), graph::ConstantOp::create(im.builder, loc, attr));
+    return success();
+  };
+  if (auto attr = im.attribute(node, "value_float"))
+    return define(DenseElementsAttr::get(
+        RankedTensorType::get({}, im.builder.getF32Type()), attr->f()));
+  if (auto attr = im.attribute(node, "value_int"))
+    return define(DenseElementsAttr::get(
+        RankedTensorType::get({}, im.builder.getI64Type()),
+        static_cast<int64_t>(attr->i())));
+  if (auto attr = im.attribute(node, "value_floats")) {
+    SmallVector<float> values(attr->floats().begin(), attr->floats().end());
+    return define(DenseElementsAttr::get(
+        RankedTensorType::get({static_cast<int64_t>(values.size())},
+                              im.builder.getF32Type()),
+        ArrayRef(values)));
+  }
+  if (auto attr = im.attribute(node, "value_ints")) {
+    SmallVector<int64_t> values(attr->ints().begin(), attr->ints().end());
+    return define(DenseElementsAttr::get(
+        RankedTensorType::get({static_cast<int64_t>(values.size())},
+                              im.builder.getI64Type()),
+        ArrayRef(values)));
+  }
   if (!value || !value->has_t())
-    return im.fail(node, "only the 'value' (tensor) form of Constant is "
-                         "supported");
+    return im.fail(node, "string and sparse Constant forms are not supported");
   std::string error;
   DenseElementsAttr attr = convertTensorProto(value->t(), im.context,
                                               im.options.modelDirectory, error);
@@ -454,6 +494,509 @@ LogicalResult convertConv(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Shape, layout and NN converters
+//===----------------------------------------------------------------------===//
+
+/// The integer values of a constant operand (shape, axes, ... inputs).
+std::optional<SmallVector<int64_t>> constantInts(Value value) {
+  auto constant = value ? value.getDefiningOp<graph::ConstantOp>() : nullptr;
+  if (!constant)
+    return std::nullopt;
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense || !isa<IntegerType>(dense.getElementType()))
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  for (const APInt &v : dense.getValues<APInt>())
+    values.push_back(v.getSExtValue());
+  return values;
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+Value reshapeTo(Importer &im, Location loc, Value input,
+                ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, getElementTypeOrSelf(input));
+  if (type == input.getType())
+    return input;
+  return graph::ReshapeOp::create(im.builder, loc, type, input);
+}
+
+/// A rank-0 constant of `elementType` holding `value`.
+Value scalarConstant(Importer &im, Location loc, Type elementType,
+                     double value) {
+  auto type = RankedTensorType::get({}, elementType);
+  Attribute element =
+      isa<FloatType>(elementType)
+          ? Attribute(im.builder.getFloatAttr(elementType, value))
+          : Attribute(im.builder.getIntegerAttr(elementType,
+                                                static_cast<int64_t>(value)));
+  return graph::ConstantOp::create(im.builder, loc,
+                                   DenseElementsAttr::get(type, element));
+}
+
+/// Axes from the attribute (older opsets) or the optional second input.
+std::optional<SmallVector<int64_t>> axesOf(Importer &im,
+                                           const onnx::NodeProto &node,
+                                           int inputIndex, bool &dynamic) {
+  dynamic = false;
+  if (auto attr = im.intsAttr(node, "axes"))
+    return attr;
+  if (im.hasInput(node, inputIndex)) {
+    auto values = constantInts(im.input(node, inputIndex));
+    dynamic = !values;
+    return values;
+  }
+  return std::nullopt;
+}
+
+LogicalResult convertReshape(Importer &im, const onnx::NodeProto &node) {
+  Value data = im.input(node, 0);
+  ArrayRef<int64_t> in = shapeOf(data);
+  SmallVector<int64_t> target;
+  if (node.op_type() == "Reshape") {
+    auto shape = constantInts(im.input(node, 1));
+    if (!shape)
+      return im.fail(node, "a shape input computed at run time is not "
+                           "supported");
+    bool allowZero = im.intAttr(node, "allowzero", 0);
+    int64_t inferred = -1, known = 1;
+    for (auto [i, dim] : llvm::enumerate(*shape)) {
+      if (dim == 0 && !allowZero) {
+        if (i >= in.size())
+          return im.fail(node, "shape copies a dimension the input lacks");
+        dim = in[i];
+      }
+      if (dim == -1) {
+        if (inferred >= 0)
+          return im.fail(node, "shape has more than one -1");
+        inferred = i;
+      } else if (dim < -1) {
+        return im.fail(node, "shape has a negative dimension");
+      }
+      target.push_back(dim == -1 ? ShapedType::kDynamic : dim);
+      if (dim != -1)
+        known = ShapedType::isDynamic(dim) || ShapedType::isDynamic(known)
+                    ? ShapedType::kDynamic
+                    : known * dim;
+    }
+    if (inferred >= 0 && ShapedType::isStatic(known) &&
+        llvm::none_of(in, ShapedType::isDynamic)) {
+      int64_t total = 1;
+      for (int64_t d : in)
+        total *= d;
+      if (known == 0 || total % known != 0)
+        return im.fail(node, "cannot infer the -1 dimension");
+      target[inferred] = total / known;
+    }
+  } else if (node.op_type() == "Flatten") {
+    int64_t rank = in.size();
+    // Flatten's axis lies in [-rank, rank]; negative counts from the end.
+    int64_t given = im.intAttr(node, "axis", 1);
+    std::optional<int64_t> axis =
+        given < -rank || given > rank
+            ? std::nullopt
+            : std::optional<int64_t>(given < 0 ? given + rank : given);
+    if (!axis)
+      return im.fail(node, "axis out of range");
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t &part = d < *axis ? outer : inner;
+      part = ShapedType::isDynamic(in[d]) || ShapedType::isDynamic(part)
+                 ? ShapedType::kDynamic
+                 : part * in[d];
+    }
+    target = {outer, inner};
+  } else {
+    bool dynamicAxes;
+    auto axes = axesOf(im, node, 1, dynamicAxes);
+    if (dynamicAxes)
+      return im.fail(node, "axes computed at run time are not supported");
+    int64_t rank = in.size();
+    if (node.op_type() == "Squeeze") {
+      SmallVector<bool> drop(rank, false);
+      if (axes) {
+        for (int64_t a : *axes) {
+          auto axis = graph::normalizeAxis(a, rank);
+          if (!axis || (ShapedType::isStatic(in[*axis]) && in[*axis] != 1))
+            return im.fail(node, "cannot squeeze a dimension that is not 1");
+          drop[*axis] = true;
+        }
+      } else {
+        for (int64_t d = 0; d < rank; ++d) {
+          if (ShapedType::isDynamic(in[d]))
+            return im.fail(node, "squeezing unknown dimensions is not "
+                                 "supported");
+          drop[d] = in[d] == 1;
+        }
+      }
+      for (int64_t d = 0; d < rank; ++d)
+        if (!drop[d])
+          target.push_back(in[d]);
+    } else { // Unsqueeze
+      if (!axes)
+        return im.fail(node, "needs axes");
+      int64_t outRank = rank + axes->size();
+      SmallVector<bool> inserted(outRank, false);
+      for (int64_t a : *axes) {
+        auto axis = graph::normalizeAxis(a, outRank);
+        if (!axis || inserted[*axis])
+          return im.fail(node, "axes out of range or repeated");
+        inserted[*axis] = true;
+      }
+      for (int64_t d = 0, next = 0; d < outRank; ++d)
+        target.push_back(inserted[d] ? 1 : in[next++]);
+    }
+  }
+  im.define(node.output(0), reshapeTo(im, im.locOf(node), data, target));
+  return success();
+}
+
+LogicalResult convertTranspose(Importer &im, const onnx::NodeProto &node) {
+  Value data = im.input(node, 0);
+  int64_t rank = shapeOf(data).size();
+  SmallVector<int64_t> perm;
+  if (auto attr = im.intsAttr(node, "perm"))
+    perm = *attr;
+  else
+    for (int64_t d = rank - 1; d >= 0; --d)
+      perm.push_back(d);
+  im.define(node.output(0),
+            graph::TransposeOp::create(im.builder, im.locOf(node), data,
+                                       im.builder.getDenseI64ArrayAttr(perm)));
+  return success();
+}
+
+LogicalResult convertConcat(Importer &im, const onnx::NodeProto &node) {
+  SmallVector<Value> inputs;
+  for (int i = 0; i < node.input_size(); ++i)
+    inputs.push_back(im.input(node, i));
+  if (failed(sameElementType(im, node, inputs)))
+    return failure();
+  im.define(node.output(0),
+            graph::ConcatOp::create(
+                im.builder, im.locOf(node), inputs,
+                im.builder.getI64IntegerAttr(im.intAttr(node, "axis", 0))));
+  return success();
+}
+
+LogicalResult convertShape(Importer &im, const onnx::NodeProto &node) {
+  ArrayRef<int64_t> in = shapeOf(im.input(node, 0));
+  int64_t rank = in.size();
+  int64_t start = im.intAttr(node, "start", 0),
+          end = im.intAttr(node, "end", rank);
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  SmallVector<int64_t> dims;
+  for (int64_t d = start; d < end; ++d) {
+    if (ShapedType::isDynamic(in[d]))
+      return im.fail(node, "the shape of an input with unknown dimensions is "
+                           "not supported (use --input-shape)");
+    dims.push_back(in[d]);
+  }
+  auto type = RankedTensorType::get({static_cast<int64_t>(dims.size())},
+                                    im.builder.getIntegerType(64));
+  im.define(node.output(0), graph::ConstantOp::create(
+                                im.builder, im.locOf(node),
+                                DenseElementsAttr::get(type, ArrayRef(dims))));
+  return success();
+}
+
+LogicalResult convertConstantOfShape(Importer &im,
+                                     const onnx::NodeProto &node) {
+  auto shape = constantInts(im.input(node, 0));
+  if (!shape)
+    return im.fail(node, "a shape computed at run time is not supported");
+  DenseElementsAttr value;
+  if (const onnx::AttributeProto *attr = im.attribute(node, "value")) {
+    std::string error;
+    value = convertTensorProto(attr->t(), im.context, "", error);
+    if (!value)
+      return im.fail(node, error);
+  } else {
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({1}, im.builder.getF32Type()), 0.0f);
+  }
+  auto type = RankedTensorType::get(*shape, value.getElementType());
+  im.define(node.output(0), graph::ConstantOp::create(
+                                im.builder, im.locOf(node),
+                                DenseElementsAttr::get(
+                                    type, value.getSplatValue<Attribute>())));
+  return success();
+}
+
+LogicalResult convertCast(Importer &im, const onnx::NodeProto &node) {
+  int64_t to = im.intAttr(node, "to", 0);
+  Type element = elementType(static_cast<int32_t>(to), im.context);
+  if (!element)
+    return im.fail(node, "cast to " + onnxTypeName(static_cast<int32_t>(to)) +
+                             " is not supported");
+  Value input = im.input(node, 0);
+  auto type = RankedTensorType::get(shapeOf(input), element);
+  im.define(node.output(0),
+            type == input.getType()
+                ? input
+                : Value(graph::CastOp::create(im.builder, im.locOf(node), type,
+                                              input)));
+  return success();
+}
+
+LogicalResult convertGemm(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value a = im.input(node, 0), b = im.input(node, 1);
+  auto swap = im.builder.getDenseI64ArrayAttr({1, 0});
+  if (im.intAttr(node, "transA", 0))
+    a = graph::TransposeOp::create(im.builder, loc, a, swap);
+  if (im.intAttr(node, "transB", 0))
+    b = graph::TransposeOp::create(im.builder, loc, b, swap);
+  if (failed(sameElementType(im, node, {a, b})))
+    return failure();
+  Type element = getElementTypeOrSelf(a);
+  Value y = graph::MatMulOp::create(im.builder, loc, a, b);
+  float alpha = 1.0f, beta = 1.0f;
+  if (auto attr = im.attribute(node, "alpha"))
+    alpha = attr->f();
+  if (auto attr = im.attribute(node, "beta"))
+    beta = attr->f();
+  if (alpha != 1.0f)
+    y = graph::MulOp::create(im.builder, loc, y,
+                             scalarConstant(im, loc, element, alpha));
+  if (im.hasInput(node, 2) && beta != 0.0f) {
+    Value c = im.input(node, 2);
+    if (beta != 1.0f)
+      c = graph::MulOp::create(im.builder, loc, c,
+                               scalarConstant(im, loc, element, beta));
+    y = graph::AddOp::create(im.builder, loc, y, c);
+  }
+  im.define(node.output(0), y);
+  return success();
+}
+
+LogicalResult convertSoftmax(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value input = im.input(node, 0);
+  ArrayRef<int64_t> in = shapeOf(input);
+  int64_t rank = in.size();
+  bool log = node.op_type() == "LogSoftmax";
+  auto make = [&](Value x, int64_t axis) -> Value {
+    auto attr = im.builder.getI64IntegerAttr(axis);
+    if (log)
+      return graph::LogSoftmaxOp::create(im.builder, loc, x, attr);
+    return graph::SoftmaxOp::create(im.builder, loc, x, attr);
+  };
+  if (im.opset >= 13) {
+    im.define(node.output(0), make(input, im.intAttr(node, "axis", -1)));
+    return success();
+  }
+  // Before opset 13 the input is flattened to 2-D at `axis` (default 1).
+  auto axis = graph::normalizeAxis(im.intAttr(node, "axis", 1), rank);
+  if (!axis)
+    return im.fail(node, "axis out of range");
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (ShapedType::isDynamic(in[d]))
+      return im.fail(node, "softmax before opset 13 needs static shapes");
+    (d < *axis ? outer : inner) *= in[d];
+  }
+  Value flat = reshapeTo(im, loc, input, {outer, inner});
+  im.define(node.output(0), reshapeTo(im, loc, make(flat, 1), in));
+  return success();
+}
+
+LogicalResult convertBatchNorm(Importer &im, const onnx::NodeProto &node) {
+  for (int i = 1; i < node.output_size(); ++i)
+    if (!node.output(i).empty())
+      return im.fail(node, "training-mode BatchNormalization (running "
+                           "statistics outputs) is not supported");
+  Location loc = im.locOf(node);
+  Value x = im.input(node, 0);
+  if (failed(sameElementType(im, node,
+                             {x, im.input(node, 1), im.input(node, 2),
+                              im.input(node, 3), im.input(node, 4)})))
+    return failure();
+  Type element = getElementTypeOrSelf(x);
+  float epsilon = 1e-5f;
+  if (auto attr = im.attribute(node, "epsilon"))
+    epsilon = attr->f();
+  // y = x * a + b with a = scale / sqrt(var + eps), b = bias - mean * a;
+  // a and b fold to constants when the statistics are initializers.
+  Value var = graph::AddOp::create(im.builder, loc, im.input(node, 4),
+                                   scalarConstant(im, loc, element, epsilon));
+  Value a = graph::MulOp::create(
+      im.builder, loc, im.input(node, 1),
+      graph::ReciprocalOp::create(im.builder, loc,
+                                  graph::SqrtOp::create(im.builder, loc, var)));
+  Value b = graph::SubOp::create(
+      im.builder, loc, im.input(node, 2),
+      graph::MulOp::create(im.builder, loc, im.input(node, 3), a));
+  // Per-channel vectors broadcast over [N, C, d1, ...] as [C, 1, ...].
+  int64_t rank = shapeOf(x).size();
+  SmallVector<int64_t> perChannel{shapeOf(a)[0]};
+  perChannel.append(std::max<int64_t>(rank - 2, 0), 1);
+  a = reshapeTo(im, loc, a, perChannel);
+  b = reshapeTo(im, loc, b, perChannel);
+  im.define(node.output(0),
+            graph::AddOp::create(im.builder, loc,
+                                 graph::MulOp::create(im.builder, loc, x, a),
+                                 b));
+  return success();
+}
+
+LogicalResult convertPool(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value x = im.input(node, 0);
+  ArrayRef<int64_t> in = shapeOf(x);
+  if (in.size() != 4)
+    return im.fail(node, llvm::formatv("{0}-D pooling is not supported (2-D "
+                                       "only)",
+                                       static_cast<int64_t>(in.size()) - 2)
+                             .str());
+  if (node.output_size() > 1 && !node.output(1).empty())
+    return im.fail(node, "the Indices output of MaxPool is not supported");
+  if (im.intAttr(node, "storage_order", 0) != 0)
+    return im.fail(node, "storage_order 1 is not supported");
+  auto kernel = im.intsAttr(node, "kernel_shape");
+  if (!kernel || kernel->size() != 2)
+    return im.fail(node, "needs a 2-D kernel_shape");
+  SmallVector<int64_t> strides =
+      im.intsAttr(node, "strides").value_or(SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> dilations =
+      im.intsAttr(node, "dilations").value_or(SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> pads =
+      im.intsAttr(node, "pads").value_or(SmallVector<int64_t>{0, 0, 0, 0});
+  bool ceil = im.intAttr(node, "ceil_mode", 0);
+  std::string autoPad = im.stringAttr(node, "auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    pads = {0, 0, 0, 0};
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (int axis = 0; axis < 2; ++axis) {
+      if (ShapedType::isDynamic(in[2 + axis]))
+        return im.fail(node, "auto_pad needs static spatial sizes");
+      int64_t out = (in[2 + axis] + strides[axis] - 1) / strides[axis];
+      int64_t total = std::max<int64_t>(
+          (out - 1) * strides[axis] + ((*kernel)[axis] - 1) * dilations[axis] +
+              1 - in[2 + axis],
+          0);
+      int64_t small = total / 2, large = total - small;
+      pads[axis] = autoPad == "SAME_UPPER" ? small : large;
+      pads[axis + 2] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad != "NOTSET") {
+    return im.fail(node, "unknown auto_pad '" + autoPad + "'");
+  }
+  auto ints = [&](ArrayRef<int64_t> v) {
+    return im.builder.getDenseI64ArrayAttr(v);
+  };
+  Value y;
+  if (node.op_type() == "MaxPool")
+    y = graph::MaxPool2dOp::create(im.builder, loc, x, ints(*kernel),
+                                   ints(strides), ints(pads), ints(dilations),
+                                   im.builder.getBoolAttr(ceil));
+  else
+    y = graph::AvgPool2dOp::create(
+        im.builder, loc, x, ints(*kernel), ints(strides), ints(pads),
+        ints(dilations), im.builder.getBoolAttr(ceil),
+        im.builder.getBoolAttr(im.intAttr(node, "count_include_pad", 0)));
+  im.define(node.output(0), y);
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult convertReduce(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value x = im.input(node, 0);
+  SmallVector<int64_t> axes;
+  bool keepDims = im.intAttr(node, "keepdims", 1);
+  if (node.op_type() == "GlobalAveragePool" ||
+      node.op_type() == "GlobalMaxPool") {
+    for (int64_t d = 2; d < static_cast<int64_t>(shapeOf(x).size()); ++d)
+      axes.push_back(d);
+    keepDims = true;
+  } else {
+    bool dynamic;
+    auto given = axesOf(im, node, 1, dynamic);
+    if (dynamic)
+      return im.fail(node, "axes computed at run time are not supported");
+    if (given)
+      axes = *given;
+    if (axes.empty() && im.intAttr(node, "noop_with_empty_axes", 0)) {
+      im.define(node.output(0), x);
+      return success();
+    }
+  }
+  if (std::is_same_v<OpTy, graph::ReduceMeanOp> &&
+      !isa<FloatType>(getElementTypeOrSelf(x)))
+    return im.fail(node, "integer inputs are not supported");
+  im.define(node.output(0), OpTy::create(im.builder, loc, x,
+                                         im.builder.getDenseI64ArrayAttr(axes),
+                                         im.builder.getBoolAttr(keepDims)));
+  return success();
+}
+
+LogicalResult convertGather(Importer &im, const onnx::NodeProto &node) {
+  im.define(node.output(0),
+            graph::GatherOp::create(
+                im.builder, im.locOf(node), im.input(node, 0),
+                im.input(node, 1),
+                im.builder.getI64IntegerAttr(im.intAttr(node, "axis", 0))));
+  return success();
+}
+
+LogicalResult convertClip(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value y = im.input(node, 0);
+  Type element = getElementTypeOrSelf(y);
+  auto bound = [&](const char *name, int index) -> Value {
+    if (im.opset < 11) {
+      if (auto attr = im.attribute(node, name))
+        return scalarConstant(im, loc, element, attr->f());
+      return {};
+    }
+    return im.hasInput(node, index) ? im.input(node, index) : Value();
+  };
+  if (Value lo = bound("min", 1))
+    y = graph::MaxOp::create(im.builder, loc, y, lo);
+  if (Value hi = bound("max", 2))
+    y = graph::MinOp::create(im.builder, loc, y, hi);
+  if (failed(sameElementType(im, node, {y, im.input(node, 0)})))
+    return failure();
+  im.define(node.output(0), y);
+  return success();
+}
+
+LogicalResult convertLrn(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  if (!isa<FloatType>(getElementTypeOrSelf(x)))
+    return im.fail(node, "integer inputs are not supported");
+  auto f = [&](const char *name, float fallback) {
+    const onnx::AttributeProto *attr = im.attribute(node, name);
+    return im.builder.getF32FloatAttr(attr ? attr->f() : fallback);
+  };
+  if (!im.attribute(node, "size"))
+    return im.fail(node, "needs the size attribute");
+  im.define(node.output(0),
+            graph::LrnOp::create(
+                im.builder, im.locOf(node), x,
+                im.builder.getI64IntegerAttr(im.intAttr(node, "size", 1)),
+                f("alpha", 1e-4f), f("beta", 0.75f), f("bias", 1.0f)));
+  return success();
+}
+
+LogicalResult convertLeakyRelu(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  if (!isa<FloatType>(getElementTypeOrSelf(x)))
+    return im.fail(node, "integer inputs are not supported");
+  float alpha = 0.01f;
+  if (auto attr = im.attribute(node, "alpha"))
+    alpha = attr->f();
+  im.define(node.output(0),
+            graph::LeakyReluOp::create(im.builder, im.locOf(node), x,
+                                       im.builder.getF32FloatAttr(alpha)));
+  return success();
+}
+
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
       {"Abs", convertUnary<graph::AbsOp>},
@@ -493,6 +1036,32 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Sum", convertVariadic<graph::AddOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"Where", convertWhere},
+      {"AveragePool", convertPool},
+      {"BatchNormalization", convertBatchNorm},
+      {"Cast", convertCast},
+      {"Clip", convertClip},
+      {"Concat", convertConcat},
+      {"ConstantOfShape", convertConstantOfShape},
+      {"Flatten", convertReshape},
+      {"Gather", convertGather},
+      {"Gemm", convertGemm},
+      {"GlobalAveragePool", convertReduce<graph::ReduceMeanOp>},
+      {"GlobalMaxPool", convertReduce<graph::ReduceMaxOp>},
+      {"LeakyRelu", convertLeakyRelu},
+      {"LogSoftmax", convertSoftmax},
+      {"LRN", convertLrn},
+      {"MaxPool", convertPool},
+      {"ReduceMax", convertReduce<graph::ReduceMaxOp>},
+      {"ReduceMean", convertReduce<graph::ReduceMeanOp>},
+      {"ReduceMin", convertReduce<graph::ReduceMinOp>},
+      {"ReduceProd", convertReduce<graph::ReduceProdOp>},
+      {"ReduceSum", convertReduce<graph::ReduceSumOp>},
+      {"Reshape", convertReshape},
+      {"Shape", convertShape},
+      {"Softmax", convertSoftmax},
+      {"Squeeze", convertReshape},
+      {"Transpose", convertTranspose},
+      {"Unsqueeze", convertReshape},
       {"Xor", convertBinary<graph::XorOp>},
   };
   return table;
@@ -501,6 +1070,80 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
 //===----------------------------------------------------------------------===//
 // Driver
 //===----------------------------------------------------------------------===//
+
+/// Verifies the ops a converter just built, so a shape or type problem is
+/// reported at its ONNX node before anything consumes the result.
+LogicalResult Importer::verifyNew(Block::iterator first) {
+  Block *block = builder.getInsertionBlock();
+  for (Operation &op : llvm::make_range(first, block->end())) {
+    std::string diagnostics;
+    ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+      std::string location;
+      llvm::raw_string_ostream os(location);
+      diag.getLocation().print(os);
+      diagnostics +=
+          (diagnostics.empty() ? "" : "\n") + location + ": " + diag.str();
+      return success();
+    });
+    if (failed(verify(&op))) {
+      errors.push_back(diagnostics);
+      return failure();
+    }
+  }
+  return success();
+}
+
+/// Evaluates the ops a converter just built whose operands are all
+/// constants, so shape arithmetic, folded BatchNorm statistics and similar
+/// static subgraphs become constants (the reference kernels define the
+/// values). Large results are left alone to keep the IR small.
+void Importer::foldConstants(const onnx::NodeProto &node,
+                             Block::iterator first) {
+  constexpr int64_t kMaxFoldedElements = 1 << 20;
+  Block *block = builder.getInsertionBlock();
+  for (Operation &op :
+       llvm::make_early_inc_range(llvm::make_range(first, block->end()))) {
+    if (isa<graph::ConstantOp>(op) || op.getNumResults() != 1)
+      continue;
+    auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+    if (!type || !type.hasStaticShape() ||
+        type.getNumElements() > kMaxFoldedElements)
+      continue;
+    std::vector<Tensor> operands;
+    bool allConstant = true;
+    for (Value v : op.getOperands()) {
+      auto constant = v.getDefiningOp<graph::ConstantOp>();
+      auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                            : DenseElementsAttr();
+      if (!dense) {
+        allConstant = false;
+        break;
+      }
+      operands.push_back(toTensor(dense));
+    }
+    if (!allConstant)
+      continue;
+    std::vector<const Tensor *> pointers;
+    for (const Tensor &t : operands)
+      pointers.push_back(&t);
+    std::string error;
+    auto results = evaluateOp(&op, pointers, error);
+    if (!results ||
+        (*results)[0].shape() != std::vector<int64_t>(type.getShape().begin(),
+                                                      type.getShape().end()))
+      continue; // Left for the verifier or the run to report.
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(&op);
+    Value folded = graph::ConstantOp::create(builder, op.getLoc(),
+                                             toAttr((*results)[0], type));
+    Value old = op.getResult(0);
+    old.replaceAllUsesWith(folded);
+    for (const std::string &name : node.output())
+      if (symbols.lookup(name) == old)
+        symbols[name] = folded;
+    op.erase();
+  }
+}
 
 bool Importer::checkOpset() {
   for (const auto &entry : model.opset_import())
@@ -644,6 +1287,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   Block *body = func.addEntryBlock();
   for (auto [name, arg] : llvm::zip(inputNames, body->getArguments())) {
     define(name, arg);
+    arg.setLoc(NameLoc::get(builder.getStringAttr(name)));
     func.setArgAttr(arg.getArgNumber(), "graph.name",
                     builder.getStringAttr(name));
   }
@@ -677,8 +1321,14 @@ OwningOpRef<ModuleOp> Importer::run() {
       }
     if (!ready)
       break;
+    Operation *last = body->empty() ? nullptr : &body->back();
     if (failed(converters().at(node.op_type())(*this, node)))
       break;
+    Block::iterator first =
+        last ? std::next(last->getIterator()) : body->begin();
+    if (failed(verifyNew(first)))
+      break;
+    foldConstants(node, first);
   }
   if (!errors.empty())
     return {};

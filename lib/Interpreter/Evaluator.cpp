@@ -59,6 +59,17 @@ Tensor toTensor(DenseElementsAttr attr) {
   return tensor;
 }
 
+DenseElementsAttr toAttr(const Tensor &tensor, RankedTensorType type) {
+  if (tensor.type() == DType::I1) {
+    SmallVector<bool> values(tensor.data(),
+                             tensor.data() + tensor.numElements());
+    return DenseElementsAttr::get(type, values);
+  }
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(reinterpret_cast<const char *>(tensor.data()),
+                           tensor.byteSize()));
+}
+
 namespace {
 std::optional<ref::BinaryOp> binaryKind(Operation *op) {
   return TypeSwitch<Operation *, std::optional<ref::BinaryOp>>(op)
@@ -106,6 +117,16 @@ std::optional<ref::CompareOp> compareKind(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
+std::optional<ref::ReduceOp> reduceKind(Operation *op) {
+  return TypeSwitch<Operation *, std::optional<ref::ReduceOp>>(op)
+      .Case<graph::ReduceSumOp>([](auto) { return ref::ReduceOp::Sum; })
+      .Case<graph::ReduceMeanOp>([](auto) { return ref::ReduceOp::Mean; })
+      .Case<graph::ReduceMaxOp>([](auto) { return ref::ReduceOp::Max; })
+      .Case<graph::ReduceMinOp>([](auto) { return ref::ReduceOp::Min; })
+      .Case<graph::ReduceProdOp>([](auto) { return ref::ReduceOp::Prod; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
 std::string where(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -113,45 +134,211 @@ std::string where(Operation *op) {
   return text + " (" + op->getName().getStringRef().str() + ")";
 }
 
-/// The shape an op produces for these operand shapes, or an error.
-FailureOr<SmallVector<int64_t>> resultShape(Operation *op,
-                                            ArrayRef<const Tensor *> operands,
-                                            std::string &error) {
-  auto shape = [&](int i) { return ArrayRef<int64_t>(operands[i]->shape()); };
-  if (binaryKind(op) || compareKind(op)) {
-    FailureOr<SmallVector<int64_t>> result =
-        graph::inferBroadcastShape(shape(0), shape(1));
-    if (failed(result))
-      error = where(op) + ": operand shapes are incompatible at run time";
-    return result;
-  }
-  FailureOr<SmallVector<int64_t>> result =
-      TypeSwitch<Operation *, FailureOr<SmallVector<int64_t>>>(op)
-          .Case<graph::SelectOp>([&](auto) -> FailureOr<SmallVector<int64_t>> {
-            auto first = graph::inferBroadcastShape(shape(0), shape(1));
-            if (failed(first))
-              return failure();
-            return graph::inferBroadcastShape(*first, shape(2));
-          })
-          .Case<graph::MatMulOp>(
-              [&](auto) { return graph::inferMatMulShape(shape(0), shape(1)); })
-          .Case<graph::Conv2dOp>([&](graph::Conv2dOp conv) {
-            graph::Conv2dParams params{conv.getStrides(), conv.getPads(),
-                                       conv.getDilations(),
-                                       static_cast<int64_t>(conv.getGroup())};
-            std::optional<ArrayRef<int64_t>> bias;
-            if (operands.size() > 2)
-              bias = shape(2);
-            return graph::inferConv2dShape(shape(0), shape(1), bias, params);
-          })
-          .Default([&](Operation *) {
-            return SmallVector<int64_t>(shape(0).begin(), shape(0).end());
-          });
-  if (failed(result))
-    error = where(op) + ": operand shapes are incompatible at run time";
+std::vector<int64_t> normalized(ArrayRef<int64_t> axes, int64_t rank) {
+  std::vector<int64_t> result;
+  for (int64_t axis : axes)
+    result.push_back(*graph::normalizeAxis(axis, rank));
+  std::sort(result.begin(), result.end());
   return result;
 }
+
+/// The shape an op produces for these operand shapes, from the op's shape
+/// function (so dynamic dimensions resolve at run time).
+FailureOr<SmallVector<int64_t>>
+resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
+  auto shape = [&](int i) { return ArrayRef<int64_t>(operands[i]->shape()); };
+  if (binaryKind(op) || compareKind(op))
+    return graph::inferBroadcastShape(shape(0), shape(1));
+  if (auto reduce = dyn_cast<graph::ReduceSumOp>(op))
+    return graph::inferReduceShape(shape(0), reduce.getAxes(),
+                                   reduce.getKeepdims());
+  return TypeSwitch<Operation *, FailureOr<SmallVector<int64_t>>>(op)
+      .Case<graph::SelectOp>([&](auto) -> FailureOr<SmallVector<int64_t>> {
+        auto first = graph::inferBroadcastShape(shape(0), shape(1));
+        if (failed(first))
+          return failure();
+        return graph::inferBroadcastShape(*first, shape(2));
+      })
+      .Case<graph::MatMulOp>(
+          [&](auto) { return graph::inferMatMulShape(shape(0), shape(1)); })
+      .Case<graph::Conv2dOp>([&](graph::Conv2dOp conv) {
+        graph::Conv2dParams params{conv.getStrides(), conv.getPads(),
+                                   conv.getDilations(),
+                                   static_cast<int64_t>(conv.getGroup())};
+        std::optional<ArrayRef<int64_t>> bias;
+        if (operands.size() > 2)
+          bias = shape(2);
+        return graph::inferConv2dShape(shape(0), shape(1), bias, params);
+      })
+      .Case<graph::TransposeOp>([&](graph::TransposeOp t) {
+        return graph::inferTransposeShape(shape(0), t.getPermutation());
+      })
+      .Case<graph::ConcatOp>([&](graph::ConcatOp c) {
+        SmallVector<ArrayRef<int64_t>> shapes;
+        for (size_t i = 0; i < operands.size(); ++i)
+          shapes.push_back(shape(i));
+        return graph::inferConcatShape(shapes,
+                                       static_cast<int64_t>(c.getAxis()));
+      })
+      .Case<graph::GatherOp>([&](graph::GatherOp g) {
+        return graph::inferGatherShape(shape(0), shape(1),
+                                       static_cast<int64_t>(g.getAxis()));
+      })
+      .Case<graph::ReduceMeanOp, graph::ReduceMaxOp, graph::ReduceMinOp,
+            graph::ReduceProdOp>([&](auto r) {
+        return graph::inferReduceShape(shape(0), r.getAxes(), r.getKeepdims());
+      })
+      .Case<graph::MaxPool2dOp, graph::AvgPool2dOp>([&](auto pool) {
+        graph::Pool2dParams params{pool.getKernel(), pool.getStrides(),
+                                   pool.getPads(), pool.getDilations(),
+                                   pool.getCeilMode()};
+        return graph::inferPool2dShape(shape(0), params);
+      })
+      .Case<graph::ReshapeOp>(
+          [&](graph::ReshapeOp r) -> FailureOr<SmallVector<int64_t>> {
+            auto type = cast<RankedTensorType>(r.getType());
+            if (!type.hasStaticShape())
+              return failure();
+            return SmallVector<int64_t>(type.getShape());
+          })
+      .Default([&](Operation *) {
+        return SmallVector<int64_t>(shape(0).begin(), shape(0).end());
+      });
+}
+
+template <typename PoolOp> ref::Pool2dParams poolParams(PoolOp pool) {
+  ref::Pool2dParams params;
+  std::copy_n(pool.getKernel().begin(), 2, params.kernel.begin());
+  std::copy_n(pool.getStrides().begin(), 2, params.strides.begin());
+  std::copy_n(pool.getDilations().begin(), 2, params.dilations.begin());
+  std::copy_n(pool.getPads().begin(), 4, params.pads.begin());
+  return params;
+}
 } // namespace
+
+std::optional<std::vector<Tensor>>
+evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
+           std::string &error) {
+  if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
+    auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+    if (!dense) {
+      error = where(op) + ": only dense constants can be evaluated";
+      return std::nullopt;
+    }
+    return std::vector<Tensor>{toTensor(dense)};
+  }
+  FailureOr<SmallVector<int64_t>> shape = resultShape(op, operands);
+  if (failed(shape)) {
+    error = where(op) + ": operand shapes are incompatible at run time";
+    return std::nullopt;
+  }
+  std::optional<DType> resultType =
+      toDType(getElementTypeOrSelf(op->getResult(0).getType()));
+  Tensor out(*resultType, std::vector<int64_t>(shape->begin(), shape->end()));
+  const Tensor &x = *operands[0];
+  bool ok = true;
+  if (auto kind = binaryKind(op)) {
+    ref::binary(*kind, x, *operands[1], out);
+  } else if (auto kind = unaryKind(op)) {
+    ref::unary(*kind, x, out);
+  } else if (auto kind = compareKind(op)) {
+    ref::compare(*kind, x, *operands[1], out);
+  } else if (auto kind = reduceKind(op)) {
+    auto axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
+    ref::reduce(*kind, x, normalized(axes, x.rank()), out);
+  } else {
+    ok =
+        TypeSwitch<Operation *, bool>(op)
+            .Case<graph::SelectOp>([&](auto) {
+              ref::select(x, *operands[1], *operands[2], out);
+              return true;
+            })
+            .Case<graph::MatMulOp>([&](auto) {
+              ref::matmul(x, *operands[1], out);
+              return true;
+            })
+            .Case<graph::Conv2dOp>([&](graph::Conv2dOp conv) {
+              ref::Conv2dParams params;
+              std::copy_n(conv.getStrides().begin(), 2, params.strides.begin());
+              std::copy_n(conv.getPads().begin(), 4, params.pads.begin());
+              std::copy_n(conv.getDilations().begin(), 2,
+                          params.dilations.begin());
+              params.group = static_cast<int64_t>(conv.getGroup());
+              ref::conv2d(x, *operands[1],
+                          operands.size() > 2 ? operands[2] : nullptr, params,
+                          out);
+              return true;
+            })
+            .Case<graph::ReshapeOp>([&](auto) {
+              std::memcpy(out.data(), x.data(), x.byteSize());
+              return true;
+            })
+            .Case<graph::TransposeOp>([&](graph::TransposeOp t) {
+              ref::transpose(x,
+                             std::vector<int64_t>(t.getPermutation().begin(),
+                                                  t.getPermutation().end()),
+                             out);
+              return true;
+            })
+            .Case<graph::ConcatOp>([&](graph::ConcatOp c) {
+              ref::concat(operands,
+                          *graph::normalizeAxis(
+                              static_cast<int64_t>(c.getAxis()), x.rank()),
+                          out);
+              return true;
+            })
+            .Case<graph::GatherOp>([&](graph::GatherOp g) {
+              if (ref::gather(x, *operands[1],
+                              *graph::normalizeAxis(
+                                  static_cast<int64_t>(g.getAxis()), x.rank()),
+                              out, error))
+                return true;
+              error = where(op) + ": " + error;
+              return false;
+            })
+            .Case<graph::CastOp>([&](auto) {
+              ref::cast(x, out);
+              return true;
+            })
+            .Case<graph::SoftmaxOp, graph::LogSoftmaxOp>([&](auto s) {
+              ref::softmax(x,
+                           *graph::normalizeAxis(
+                               static_cast<int64_t>(s.getAxis()), x.rank()),
+                           isa<graph::LogSoftmaxOp>(op), out);
+              return true;
+            })
+            .Case<graph::LrnOp>([&](graph::LrnOp l) {
+              ref::lrn(x, static_cast<int64_t>(l.getSize()),
+                       l.getAlpha().convertToFloat(),
+                       l.getBeta().convertToFloat(),
+                       l.getBias().convertToFloat(), out);
+              return true;
+            })
+            .Case<graph::LeakyReluOp>([&](graph::LeakyReluOp l) {
+              ref::leakyRelu(x, l.getAlpha().convertToFloat(), out);
+              return true;
+            })
+            .Case<graph::MaxPool2dOp>([&](graph::MaxPool2dOp pool) {
+              ref::maxPool2d(x, poolParams(pool), out);
+              return true;
+            })
+            .Case<graph::AvgPool2dOp>([&](graph::AvgPool2dOp pool) {
+              ref::Pool2dParams params = poolParams(pool);
+              params.countIncludePad = pool.getCountIncludePad();
+              ref::avgPool2d(x, params, out);
+              return true;
+            })
+            .Default([&](Operation *) {
+              error = where(op) + ": no reference kernel";
+              return false;
+            });
+  }
+  if (!ok)
+    return std::nullopt;
+  std::vector<Tensor> results;
+  results.push_back(std::move(out));
+  return results;
+}
 
 std::optional<std::vector<Tensor>> evaluate(func::FuncOp func,
                                             const std::vector<Tensor> &inputs,
@@ -185,62 +372,21 @@ std::optional<std::vector<Tensor>> evaluate(func::FuncOp func,
     values[arg] = tensor;
   }
 
-  std::vector<Tensor> results;
   for (Operation &op : func.getBody().front()) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      std::vector<Tensor> results;
       for (Value v : ret.getOperands())
         results.push_back(values.lookup(v));
       return results;
     }
-    if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
-      auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
-      if (!dense) {
-        error = where(&op) + ": only dense constants can be evaluated";
-        return std::nullopt;
-      }
-      values[constant.getResult()] = toTensor(dense);
-      continue;
-    }
-    SmallVector<const Tensor *> operands;
+    std::vector<const Tensor *> operands;
     for (Value v : op.getOperands())
       operands.push_back(&values.find(v)->second);
-    FailureOr<SmallVector<int64_t>> shape = resultShape(&op, operands, error);
-    if (failed(shape))
+    auto results = evaluateOp(&op, operands, error);
+    if (!results)
       return std::nullopt;
-    std::optional<DType> resultType =
-        toDType(getElementTypeOrSelf(op.getResult(0).getType()));
-    Tensor out(*resultType, std::vector<int64_t>(shape->begin(), shape->end()));
-    bool handled = true;
-    if (auto kind = binaryKind(&op))
-      ref::binary(*kind, *operands[0], *operands[1], out);
-    else if (auto kind = unaryKind(&op))
-      ref::unary(*kind, *operands[0], out);
-    else if (auto kind = compareKind(&op))
-      ref::compare(*kind, *operands[0], *operands[1], out);
-    else
-      TypeSwitch<Operation *>(&op)
-          .Case<graph::SelectOp>([&](auto) {
-            ref::select(*operands[0], *operands[1], *operands[2], out);
-          })
-          .Case<graph::MatMulOp>(
-              [&](auto) { ref::matmul(*operands[0], *operands[1], out); })
-          .Case<graph::Conv2dOp>([&](graph::Conv2dOp conv) {
-            ref::Conv2dParams params;
-            std::copy_n(conv.getStrides().begin(), 2, params.strides.begin());
-            std::copy_n(conv.getPads().begin(), 4, params.pads.begin());
-            std::copy_n(conv.getDilations().begin(), 2,
-                        params.dilations.begin());
-            params.group = static_cast<int64_t>(conv.getGroup());
-            ref::conv2d(*operands[0], *operands[1],
-                        operands.size() > 2 ? operands[2] : nullptr, params,
-                        out);
-          })
-          .Default([&](Operation *) { handled = false; });
-    if (!handled) {
-      error = where(&op) + ": no reference kernel";
-      return std::nullopt;
-    }
-    values[op.getResult(0)] = std::move(out);
+    for (auto [result, tensor] : llvm::zip(op.getResults(), *results))
+      values[result] = std::move(tensor);
   }
   error = "function has no return";
   return std::nullopt;

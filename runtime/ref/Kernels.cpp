@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 
 namespace sinan::ref {
 namespace {
@@ -391,6 +392,51 @@ void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
   int64_t oh = os[2], ow = os[3];
   int64_t perGroup = outChannels / p.group;
   (void)channels;
+  if (input.type() == DType::F32 && weight.type() == DType::F32 &&
+      out.type() == DType::F32 && (!bias || bias->type() == DType::F32)) {
+    // f32 fast path: one output plane at a time, accumulating each
+    // (channel, tap) contribution over whole rows so the inner loop is a
+    // contiguous multiply-add the compiler vectorizes. The summation order
+    // differs from the generic path, within f32 rounding.
+    const float *x = input.data<float>(), *wt = weight.data<float>();
+    float *y = out.data<float>();
+    tbb::parallel_for(int64_t(0), batches * outChannels, [&](int64_t job) {
+      int64_t n = job / outChannels, m = job % outChannels, g = m / perGroup;
+      float *plane = y + job * oh * ow;
+      std::fill(plane, plane + oh * ow, bias ? bias->data<float>()[m] : 0.0f);
+      for (int64_t c = 0; c < groupChannels; ++c) {
+        const float *in =
+            x + (n * xs[1] + g * groupChannels + c) * height * width;
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j) {
+            float w = wt[((m * groupChannels + c) * kh + i) * kw + j];
+            for (int64_t r = 0; r < oh; ++r) {
+              int64_t iy = r * p.strides[0] - p.pads[0] + i * p.dilations[0];
+              if (iy < 0 || iy >= height)
+                continue;
+              const float *row = in + iy * width;
+              float *dst = plane + r * ow;
+              // Output columns whose input column lies inside the row.
+              int64_t offset = j * p.dilations[1] - p.pads[1];
+              int64_t s = p.strides[1];
+              int64_t first = offset < 0 ? (-offset + s - 1) / s : 0;
+              int64_t last =
+                  std::min<int64_t>(ow, (width - 1 - offset) / s + 1);
+              if (width - 1 - offset < 0)
+                last = 0;
+              if (s == 1) {
+                for (int64_t q = first; q < last; ++q)
+                  dst[q] += w * row[q + offset];
+              } else {
+                for (int64_t q = first; q < last; ++q)
+                  dst[q] += w * row[q * s + offset];
+              }
+            }
+          }
+      }
+    });
+    return;
+  }
   tbb::parallel_for(int64_t(0), batches * outChannels, [&](int64_t job) {
     int64_t n = job / outChannels, m = job % outChannels;
     int64_t g = m / perGroup;
@@ -417,6 +463,304 @@ void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
         storeF(out, ((n * outChannels + m) * oh + y) * ow + x, acc);
       }
   });
+}
+
+namespace {
+/// Row-major strides of `shape`, in elements.
+std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;)
+    strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+} // namespace
+
+void transpose(const Tensor &input, const std::vector<int64_t> &perm,
+               Tensor &out) {
+  std::vector<int64_t> inStrides = stridesOf(input.shape());
+  size_t rank = perm.size(), width = dtypeSize(input.type());
+  std::vector<int64_t> index(rank, 0);
+  int64_t total = out.numElements();
+  for (int64_t o = 0; o < total; ++o) {
+    int64_t src = 0;
+    for (size_t d = 0; d < rank; ++d)
+      src += index[d] * inStrides[perm[d]];
+    std::memcpy(out.data() + o * width, input.data() + src * width, width);
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < out.shape()[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+void concat(const std::vector<const Tensor *> &inputs, int64_t axis,
+            Tensor &out) {
+  // View every tensor as [outer, axis * inner] rows and copy row by row.
+  size_t width = dtypeSize(out.type());
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= out.shape()[d];
+  for (int64_t d = axis + 1; d < out.rank(); ++d)
+    inner *= out.shape()[d];
+  int64_t outRow = out.shape()[axis] * inner * width, offset = 0;
+  for (const Tensor *in : inputs) {
+    int64_t row = in->shape()[axis] * inner * width;
+    for (int64_t o = 0; o < outer; ++o)
+      std::memcpy(out.data() + o * outRow + offset, in->data() + o * row, row);
+    offset += row;
+  }
+}
+
+bool gather(const Tensor &data, const Tensor &indices, int64_t axis,
+            Tensor &out, std::string &error) {
+  size_t width = dtypeSize(data.type());
+  int64_t outer = 1, inner = 1, extent = data.shape()[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= data.shape()[d];
+  for (int64_t d = axis + 1; d < data.rank(); ++d)
+    inner *= data.shape()[d];
+  int64_t count = indices.numElements();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t index = loadI(indices, i);
+      if (index < -extent || index >= extent) {
+        error = "gather index " + std::to_string(index) +
+                " is out of range for a dimension of size " +
+                std::to_string(extent);
+        return false;
+      }
+      if (index < 0)
+        index += extent;
+      std::memcpy(out.data() + (o * count + i) * inner * width,
+                  data.data() + (o * extent + index) * inner * width,
+                  inner * width);
+    }
+  return true;
+}
+
+void cast(const Tensor &input, Tensor &out) {
+  int64_t n = out.numElements();
+  bool fromFloat = isFloatDType(input.type()),
+       toFloat = isFloatDType(out.type());
+  for (int64_t i = 0; i < n; ++i) {
+    if (out.type() == DType::I1) {
+      out.data<uint8_t>()[i] =
+          fromFloat ? loadF(input, i) != 0.0f : loadI(input, i) != 0;
+    } else if (toFloat) {
+      // Integers convert exactly to double, then round once to f32 (and
+      // once more to f16/bf16, like ONNX's reference).
+      storeF(out, i,
+             fromFloat ? loadF(input, i) : static_cast<float>(loadI(input, i)));
+    } else if (fromFloat) {
+      double v = std::trunc(static_cast<double>(loadF(input, i)));
+      double lo = out.type() == DType::I8    ? -128.0
+                  : out.type() == DType::I32 ? -2147483648.0
+                                             : -9223372036854775808.0;
+      double hi = -lo - 1;
+      int64_t value = std::isnan(v) ? 0
+                      : v <= lo     ? static_cast<int64_t>(lo)
+                      : v >= hi     ? (out.type() == DType::I64
+                                           ? std::numeric_limits<int64_t>::max()
+                                           : static_cast<int64_t>(hi))
+                                    : static_cast<int64_t>(v);
+      storeI(out, i, value);
+    } else {
+      storeI(out, i, loadI(input, i)); // Wraps, as C and ONNX do.
+    }
+  }
+}
+
+void softmax(const Tensor &input, int64_t axis, bool log, Tensor &out) {
+  int64_t outer = 1, inner = 1, extent = input.shape()[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= input.shape()[d];
+  for (int64_t d = axis + 1; d < input.rank(); ++d)
+    inner *= input.shape()[d];
+  std::vector<float> row(extent);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      int64_t base = o * extent * inner + i;
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t k = 0; k < extent; ++k)
+        max = std::max(max, loadF(input, base + k * inner));
+      float sum = 0.0f;
+      for (int64_t k = 0; k < extent; ++k) {
+        row[k] = loadF(input, base + k * inner) - max;
+        sum += std::exp(row[k]);
+      }
+      for (int64_t k = 0; k < extent; ++k)
+        storeF(out, base + k * inner,
+               log ? row[k] - std::log(sum) : std::exp(row[k]) / sum);
+    }
+}
+
+void leakyRelu(const Tensor &input, float alpha, Tensor &out) {
+  for (int64_t i = 0; i < out.numElements(); ++i) {
+    float x = loadF(input, i);
+    storeF(out, i, x < 0 ? alpha * x : x);
+  }
+}
+
+void lrn(const Tensor &input, int64_t size, float alpha, float beta, float bias,
+         Tensor &out) {
+  int64_t batches = input.shape()[0], channels = input.shape()[1];
+  int64_t inner =
+      input.numElements() / std::max<int64_t>(batches * channels, 1);
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  for (int64_t n = 0; n < batches; ++n)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t i = 0; i < inner; ++i) {
+        float sum = 0.0f;
+        for (int64_t k = std::max<int64_t>(c - before, 0);
+             k <= std::min<int64_t>(c + after, channels - 1); ++k) {
+          float v = loadF(input, (n * channels + k) * inner + i);
+          sum += v * v;
+        }
+        int64_t at = (n * channels + c) * inner + i;
+        storeF(out, at,
+               loadF(input, at) /
+                   std::pow(bias + alpha / float(size) * sum, beta));
+      }
+}
+
+void reduce(ReduceOp op, const Tensor &input, const std::vector<int64_t> &axes,
+            Tensor &out) {
+  size_t rank = input.shape().size();
+  std::vector<bool> reduced(rank, axes.empty());
+  for (int64_t a : axes)
+    reduced[a] = true;
+  // Output strides over the input's index space (0 on reduced dims).
+  std::vector<int64_t> outStrides(rank, 0);
+  int64_t stride = 1;
+  for (size_t d = rank; d-- > 0;)
+    if (!reduced[d]) {
+      outStrides[d] = stride;
+      stride *= input.shape()[d];
+    }
+  int64_t outCount = out.numElements();
+  bool isFloat = isFloatDType(input.type());
+  std::vector<double> acc(outCount);
+  std::vector<int64_t> count(outCount, 0);
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < input.numElements(); ++i) {
+    int64_t o = 0;
+    for (size_t d = 0; d < rank; ++d)
+      o += index[d] * outStrides[d];
+    double x = isFloat ? loadF(input, i) : static_cast<double>(loadI(input, i));
+    if (count[o] == 0) {
+      acc[o] = x;
+    } else {
+      switch (op) {
+      case ReduceOp::Sum:
+      case ReduceOp::Mean:
+        // f32 accumulation for floats (ascending index order).
+        acc[o] = isFloat ? double(float(acc[o]) + float(x)) : acc[o] + x;
+        break;
+      case ReduceOp::Prod:
+        acc[o] = isFloat ? double(float(acc[o]) * float(x)) : acc[o] * x;
+        break;
+      case ReduceOp::Max:
+        acc[o] = std::isnan(x) || std::isnan(acc[o])
+                     ? std::numeric_limits<double>::quiet_NaN()
+                     : std::max(acc[o], x);
+        break;
+      case ReduceOp::Min:
+        acc[o] = std::isnan(x) || std::isnan(acc[o])
+                     ? std::numeric_limits<double>::quiet_NaN()
+                     : std::min(acc[o], x);
+        break;
+      }
+    }
+    ++count[o];
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < input.shape()[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  for (int64_t o = 0; o < outCount; ++o) {
+    double v = acc[o];
+    if (count[o] == 0) // Reducing an empty dimension.
+      v = op == ReduceOp::Prod  ? 1
+          : op == ReduceOp::Max ? -std::numeric_limits<double>::infinity()
+          : op == ReduceOp::Min ? std::numeric_limits<double>::infinity()
+                                : 0;
+    else if (op == ReduceOp::Mean)
+      v = isFloat ? double(float(v) / float(count[o])) : v / count[o];
+    if (isFloat)
+      storeF(out, o, static_cast<float>(v));
+    else
+      storeI(out, o, static_cast<int64_t>(v));
+  }
+}
+
+namespace {
+template <typename Fn>
+void forEachWindow(const Tensor &input, const Pool2dParams &p, Tensor &out,
+                   Fn fn) {
+  const auto &xs = input.shape();
+  int64_t planes = xs[0] * xs[1], h = xs[2], w = xs[3];
+  int64_t oh = out.shape()[2], ow = out.shape()[3];
+  tbb::parallel_for(int64_t(0), planes, [&](int64_t plane) {
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x)
+        fn(plane, y, x, plane * h * w, h, w, (plane * oh + y) * ow + x);
+  });
+}
+} // namespace
+
+void maxPool2d(const Tensor &input, const Pool2dParams &p, Tensor &out) {
+  forEachWindow(input, p, out,
+                [&](int64_t, int64_t y, int64_t x, int64_t base, int64_t h,
+                    int64_t w, int64_t o) {
+                  float best = -std::numeric_limits<float>::infinity();
+                  for (int64_t i = 0; i < p.kernel[0]; ++i) {
+                    int64_t iy =
+                        y * p.strides[0] - p.pads[0] + i * p.dilations[0];
+                    if (iy < 0 || iy >= h)
+                      continue;
+                    for (int64_t j = 0; j < p.kernel[1]; ++j) {
+                      int64_t ix =
+                          x * p.strides[1] - p.pads[1] + j * p.dilations[1];
+                      if (ix < 0 || ix >= w)
+                        continue;
+                      float v = loadF(input, base + iy * w + ix);
+                      if (std::isnan(v) || v > best)
+                        best = v;
+                    }
+                  }
+                  storeF(out, o, best);
+                });
+}
+
+void avgPool2d(const Tensor &input, const Pool2dParams &p, Tensor &out) {
+  forEachWindow(input, p, out,
+                [&](int64_t, int64_t y, int64_t x, int64_t base, int64_t h,
+                    int64_t w, int64_t o) {
+                  float sum = 0.0f;
+                  int64_t count = 0, padded = 0;
+                  for (int64_t i = 0; i < p.kernel[0]; ++i) {
+                    int64_t iy =
+                        y * p.strides[0] - p.pads[0] + i * p.dilations[0];
+                    for (int64_t j = 0; j < p.kernel[1]; ++j) {
+                      int64_t ix =
+                          x * p.strides[1] - p.pads[1] + j * p.dilations[1];
+                      // Positions in the explicit padding count with
+                      // count_include_pad; positions past it (ceil mode) never
+                      // do.
+                      bool inPadded = iy >= -p.pads[0] && iy < h + p.pads[2] &&
+                                      ix >= -p.pads[1] && ix < w + p.pads[3];
+                      padded += inPadded;
+                      if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                        continue;
+                      sum += loadF(input, base + iy * w + ix);
+                      ++count;
+                    }
+                  }
+                  int64_t divisor = p.countIncludePad ? padded : count;
+                  storeF(out, o, divisor ? sum / float(divisor) : 0.0f);
+                });
 }
 
 } // namespace sinan::ref

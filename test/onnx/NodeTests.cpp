@@ -34,6 +34,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
@@ -155,7 +156,68 @@ Result runTest(const std::string &dir, mlir::MLIRContext &context) {
   return result;
 }
 
-std::string report(const std::vector<Result> &results) {
+/// The backend runner's light-model test: inputs arange(n)/n as float32
+/// (unknown dimensions as 1), expected outputs light_<name>_output_N.pb.
+Result runLightModel(const std::string &dir, const std::string &name,
+                     double rtol, mlir::MLIRContext &context) {
+  Result result{"light_" + name, "model", Outcome::Fail, ""};
+  std::string path = dir + "/light_" + name + ".onnx";
+  auto model = sinan::frontend::loadOnnxModel(path);
+  if (!model) {
+    result.detail = toString(model.takeError());
+    return result;
+  }
+  std::string error;
+  sinan::frontend::ImportOptions options;
+  options.modelDirectory = dir;
+  const onnx::GraphProto &graph = (*model)->graph();
+  std::set<std::string> initializers;
+  for (const auto &t : graph.initializer())
+    initializers.insert(t.name());
+  std::vector<sinan::Tensor> inputs;
+  for (const auto &input : graph.input()) {
+    if (initializers.count(input.name()))
+      continue;
+    std::vector<int64_t> shape;
+    for (const auto &dim : input.type().tensor_type().shape().dim())
+      shape.push_back(dim.has_dim_value() ? dim.dim_value() : 1);
+    options.inputShapes[input.name()] = shape;
+    sinan::Tensor tensor(sinan::DType::F32, shape);
+    int64_t n = tensor.numElements();
+    for (int64_t i = 0; i < n; ++i)
+      tensor.data<float>()[i] = static_cast<float>(double(i) / double(n));
+    inputs.push_back(std::move(tensor));
+  }
+  auto module =
+      sinan::frontend::importOnnxModel(**model, context, options, error);
+  if (!module) {
+    result.detail = error;
+    return result;
+  }
+  auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
+  auto outputs = sinan::evaluate(func, inputs, error);
+  if (!outputs) {
+    result.detail = error;
+    return result;
+  }
+  for (unsigned i = 0; i < outputs->size(); ++i) {
+    auto want = readTensor(formatv("{0}/light_{1}_output_{2}.pb", dir, name, i),
+                           context, error);
+    if (!want) {
+      result.detail = error;
+      return result;
+    }
+    sinan::Comparison cmp = sinan::compare((*outputs)[i], *want, rtol, 1e-7);
+    result.detail = formatv("output {0}: {1}", i, cmp.summary());
+    if (!cmp.allClose)
+      return result;
+  }
+  result.outcome = Outcome::Pass;
+  return result;
+}
+
+std::string report(const std::vector<Result> &results,
+                   const std::vector<Result> &models) {
   struct Counts {
     int pass = 0, fail = 0, unsupported = 0;
   };
@@ -191,6 +253,16 @@ std::string report(const std::vector<Result> &results) {
     os << formatv("| {0} | {1} | {2} | {3} | {4} |\n", op,
                   c.pass + c.fail + c.unsupported, c.pass, c.fail,
                   c.unsupported);
+  if (!models.empty()) {
+    os << "\n## Model zoo (light models shipped in the onnx wheel)\n\n"
+       << "Inputs `arange(n) / n`, expected outputs from the wheel, "
+          "tolerances as in ONNX's backend runner.\n\n"
+       << "| model | result |\n|---|---|\n";
+    for (const Result &m : models)
+      os << "| " << m.name << " | "
+         << (m.outcome == Outcome::Pass ? "pass" : "FAIL") << ": "
+         << StringRef(m.detail).split('\n').first << " |\n";
+  }
   return text;
 }
 } // namespace
@@ -201,7 +273,7 @@ int main(int argc, char **argv) {
               "[--report MD] [--filter S] [-v]\n";
     return 2;
   }
-  std::string root = argv[1], expectedPath, reportPath, filter;
+  std::string root = argv[1], expectedPath, reportPath, filter, lightDir;
   bool verbose = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
@@ -211,6 +283,8 @@ int main(int argc, char **argv) {
       reportPath = argv[++i];
     else if (arg == "--filter" && i + 1 < argc)
       filter = argv[++i];
+    else if (arg == "--light-models" && i + 1 < argc)
+      lightDir = argv[++i];
     else if (arg == "-v")
       verbose = true;
     else {
@@ -256,7 +330,34 @@ int main(int argc, char **argv) {
              << StringRef(r.detail).split('\n').first << "\n";
   }
 
+  // The model-zoo networks the onnx wheel ships (tolerances as in its
+  // backend runner).
+  std::vector<Result> models;
+  if (!lightDir.empty()) {
+    const std::pair<const char *, double> kLight[] = {
+        {"bvlc_alexnet", 1e-3}, {"densenet121", 2e-3}, {"inception_v1", 1e-3},
+        {"inception_v2", 1e-3}, {"resnet50", 1e-3},    {"shufflenet", 1e-3},
+        {"squeezenet", 1e-3},   {"vgg19", 1e-3},       {"zfnet512", 1e-3}};
+    for (auto [name, rtol] : kLight) {
+      if (!filter.empty() &&
+          std::string(name).find(filter) == std::string::npos)
+        continue;
+      mlir::MLIRContext context(registry);
+      context.disableMultithreading();
+      auto start = std::chrono::steady_clock::now();
+      models.push_back(runLightModel(lightDir, name, rtol, context));
+      double seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+      outs() << (models.back().outcome == Outcome::Pass ? "PASS" : "FAIL")
+             << formatv(": light_{0} ({1:f1} s): ", name, seconds)
+             << StringRef(models.back().detail).split('\n').first << "\n";
+    }
+  }
+
   int unexpected = 0, fixed = 0, pass = 0;
+  for (const Result &m : models)
+    unexpected += m.outcome != Outcome::Pass;
   for (const Result &r : results) {
     bool listed = expectedFailures.count(r.name);
     pass += r.outcome == Outcome::Pass;
@@ -273,7 +374,12 @@ int main(int argc, char **argv) {
     sys::path::remove_filename(dir);
     sys::fs::create_directories(dir);
     std::ofstream file(reportPath);
-    file << report(results);
+    file << report(results, models);
+  }
+  if (results.empty()) {
+    outs() << formatv("{0} light models, {1} unexpected failures\n",
+                      models.size(), unexpected);
+    return unexpected ? 1 : 0;
   }
   outs() << formatv("{0} node tests: {1} pass ({2:f1}%), {3} not passing; "
                     "{4} unexpected, {5} expected failures now pass\n",

@@ -17,6 +17,7 @@
 #include "sinan/Frontend/OnnxModel.h"
 #include "sinan/InitAll.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
@@ -69,6 +70,9 @@ bool parseInputShape(StringRef spec, sinan::frontend::ImportOptions &options) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // --mlir-print-debuginfo shows the ONNX node name of every op.
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Sinan compiler driver\n");
 
   if (compileTo != "graph")

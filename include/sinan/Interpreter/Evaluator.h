@@ -32,6 +32,16 @@ std::optional<DType> toDType(mlir::Type type);
 /// A host tensor holding the values of a static-shaped elements attribute.
 Tensor toTensor(mlir::DenseElementsAttr attr);
 
+/// The constant holding `tensor`, typed `type` (whose shape must match).
+mlir::DenseElementsAttr toAttr(const Tensor &tensor,
+                               mlir::RankedTensorType type);
+
+/// Evaluates one graph op on operand tensors: the op's results, or nullopt
+/// with `error` naming the op.
+std::optional<std::vector<Tensor>>
+evaluateOp(mlir::Operation *op, const std::vector<const Tensor *> &operands,
+           std::string &error);
+
 /// Evaluates `func` on `inputs`. On failure sets `error` to one message naming
 /// the op (by its location: the ONNX node name) or the input at fault.
 std::optional<std::vector<Tensor>> evaluate(mlir::func::FuncOp func,

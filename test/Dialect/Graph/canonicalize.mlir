@@ -174,3 +174,19 @@ func.func @dead_ops(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
   %1 = graph.relu %0 : tensor<1x4x6x6xf32>
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @reshape_folds
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
+func.func @reshape_folds(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<6xf32>, tensor<3x2xi32>) {
+  // CHECK-DAG: %[[C:.*]] = graph.constant dense<{{\[}}[1, 2], [3, 4], [5, 6]]> : tensor<3x2xi32>
+  // CHECK-DAG: %[[R:.*]] = graph.reshape %[[X]] : (tensor<2x3xf32>) -> tensor<6xf32>
+  // CHECK: return %[[X]], %[[R]], %[[C]]
+  %0 = graph.reshape %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %1 = graph.reshape %x : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  %2 = graph.reshape %1 : (tensor<3x2xf32>) -> tensor<6xf32>
+  %c = graph.constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi32>
+  %3 = graph.reshape %c : (tensor<2x3xi32>) -> tensor<3x2xi32>
+  return %0, %2, %3 : tensor<2x3xf32>, tensor<6xf32>, tensor<3x2xi32>
+}

@@ -229,3 +229,59 @@ func.func @exp_of_integers(%a: tensor<4xi32>) {
   %0 = graph.exp %a : tensor<4xi32>
   return
 }
+
+// -----
+
+func.func @transpose_not_permutation(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.transpose' op permutation [0, 0] is not a permutation of 0..1}}
+  %0 = graph.transpose %x {permutation = array<i64: 0, 0>} : (tensor<2x3xf32>) -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @concat_mismatch(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+1 {{'graph.concat' op inputs [2, 3] and [2, 4] differ in dimension 1, which is not the concatenation axis}}
+  %0 = graph.concat %a, %b {axis = 0} : (tensor<2x3xf32>, tensor<2x4xf32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.reshape' op cannot reshape 6 elements into 'tensor<7xf32>'}}
+  %0 = graph.reshape %x : (tensor<2x3xf32>) -> tensor<7xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_bad_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.reduce_sum' op axes [2] are out of range or repeated for input [2, 3]}}
+  %0 = graph.reduce_sum %x {axes = array<i64: 2>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @pool_window_too_big(%x: tensor<1x1x2x2xf32>) {
+  // expected-error @+1 {{'graph.max_pool2d' op window 3 exceeds the padded input 2}}
+  %0 = graph.max_pool2d %x {kernel = array<i64: 3, 3>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.softmax' op axis 2 is out of range for rank 2}}
+  %0 = graph.softmax %x {axis = 2} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_axis(%x: tensor<2x3xf32>, %i: tensor<4xi64>) {
+  // expected-error @+1 {{'graph.gather' op axis 5 is out of range for data [2, 3]}}
+  %0 = graph.gather %x, %i {axis = 5} : (tensor<2x3xf32>, tensor<4xi64>) -> tensor<2x3xf32>
+  return
+}

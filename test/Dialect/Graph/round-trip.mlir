@@ -115,3 +115,34 @@ func.func @elementwise_family(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %i: tensor
   %24 = graph.select %c, %a, %b : (tensor<2x1xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   return %24, %23, %17, %15 : tensor<2x3xf32>, tensor<2x3xi1>, tensor<4xi32>, tensor<2x3xf32>
 }
+
+// CHECK-LABEL: func.func @layout_and_nn
+func.func @layout_and_nn(%x: tensor<1x3x8x8xf32>, %i: tensor<2xi64>) -> (tensor<3x8x8x1xf32>, tensor<1x3x1x1xf32>, tensor<1x3x4x4xf32>, tensor<2x3x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x192xf32>, tensor<1x3x5x5xf32>, tensor<1x192xi32>, tensor<1x3x8x8xf32>, tensor<3xf32>) {
+  // CHECK: graph.transpose %{{.*}} {permutation = array<i64: 1, 2, 3, 0>} : (tensor<1x3x8x8xf32>) -> tensor<3x8x8x1xf32>
+  %0 = graph.transpose %x {permutation = array<i64: 1, 2, 3, 0>} : (tensor<1x3x8x8xf32>) -> tensor<3x8x8x1xf32>
+  // CHECK: graph.reduce_mean %{{.*}} {axes = array<i64: 2, 3>} : (tensor<1x3x8x8xf32>) -> tensor<1x3x1x1xf32>
+  %1 = graph.reduce_mean %x {axes = array<i64: 2, 3>} : (tensor<1x3x8x8xf32>) -> tensor<1x3x1x1xf32>
+  // CHECK: graph.max_pool2d %{{.*}} {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32>
+  %2 = graph.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32>
+  // CHECK: graph.concat %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<1x3x8x8xf32>, tensor<1x3x8x8xf32>) -> tensor<2x3x8x8xf32>
+  %3 = graph.concat %x, %x {axis = 0} : (tensor<1x3x8x8xf32>, tensor<1x3x8x8xf32>) -> tensor<2x3x8x8xf32>
+  // CHECK: graph.gather %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<2xi64>) -> tensor<1x2x8x8xf32>
+  %4 = graph.gather %x, %i {axis = 1} : (tensor<1x3x8x8xf32>, tensor<2xi64>) -> tensor<1x2x8x8xf32>
+  // CHECK: graph.reshape %{{.*}} : (tensor<1x3x8x8xf32>) -> tensor<1x192xf32>
+  %5 = graph.reshape %x : (tensor<1x3x8x8xf32>) -> tensor<1x192xf32>
+  // CHECK: graph.softmax %{{.*}} {axis = -1 : i64} : tensor<1x192xf32>
+  %6 = graph.softmax %5 {axis = -1} : tensor<1x192xf32>
+  %7 = graph.log_softmax %6 {axis = 1} : tensor<1x192xf32>
+  // CHECK: graph.cast %{{.*}} : tensor<1x192xf32> to tensor<1x192xi32>
+  %8 = graph.cast %7 : tensor<1x192xf32> to tensor<1x192xi32>
+  // CHECK: graph.leaky_relu %{{.*}} {alpha = 2.000000e-01 : f32} : tensor<1x192xf32>
+  %9 = graph.leaky_relu %6 {alpha = 0.2 : f32} : tensor<1x192xf32>
+  // CHECK: graph.avg_pool2d %{{.*}} {ceil_mode = true, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x3x8x8xf32>) -> tensor<1x3x5x5xf32>
+  %10 = graph.avg_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, ceil_mode = true, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x8x8xf32>) -> tensor<1x3x5x5xf32>
+  // CHECK: graph.lrn %{{.*}} {alpha = 9.99999974E-5 : f32, beta = 7.500000e-01 : f32, bias = 1.000000e+00 : f32, size = 3 : i64} : tensor<1x3x8x8xf32>
+  %11 = graph.lrn %x {size = 3, alpha = 0.0001 : f32, beta = 0.75 : f32, bias = 1.0 : f32} : tensor<1x3x8x8xf32>
+  // CHECK: graph.reduce_sum %{{.*}} {axes = array<i64>, keepdims = false} : (tensor<1x3x8x8xf32>) -> tensor<f32>
+  %12 = graph.reduce_sum %x {axes = array<i64>, keepdims = false} : (tensor<1x3x8x8xf32>) -> tensor<f32>
+  %13 = graph.reduce_max %x {axes = array<i64: 0, 2, 3>, keepdims = false} : (tensor<1x3x8x8xf32>) -> tensor<3xf32>
+  return %0, %1, %2, %3, %4, %9, %10, %8, %11, %13 : tensor<3x8x8x1xf32>, tensor<1x3x1x1xf32>, tensor<1x3x4x4xf32>, tensor<2x3x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x192xf32>, tensor<1x3x5x5xf32>, tensor<1x192xi32>, tensor<1x3x8x8xf32>, tensor<3xf32>
+}

@@ -19,10 +19,12 @@ using namespace sinan::graph;
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Inferred types use an unranked tensor to mean "unknown, the verifier will
-/// explain"; it is compatible with any declared type.
+/// When inference fails (operands that cannot work together) the op still
+/// gets a well-formed placeholder result, a rank-0 tensor, so builders and
+/// typed accessors never crash; verify() then reports what is wrong. Callers
+/// that build from untrusted input (the importer) verify each new op.
 Type unknownType(Type elementType) {
-  return UnrankedTensorType::get(elementType);
+  return RankedTensorType::get({}, elementType);
 }
 
 /// Pushes a ranked tensor of `shape` or, when inference failed, the unknown
@@ -214,6 +216,133 @@ LogicalResult SelectOp::verify() {
   return verifyResultShape(
       *this, selectShape(getOperands(), [&] { return emitOpError(); }));
 }
+
+//===----------------------------------------------------------------------===//
+// Layout, reductions and pooling
+//===----------------------------------------------------------------------===//
+
+template <typename AdaptorT>
+static FailureOr<SmallVector<int64_t>> reduceShape(AdaptorT adaptor,
+                                                   EmitErrorFn emitError) {
+  return inferReduceShape(shapeOf(adaptor.getInput()), adaptor.getAxes(),
+                          adaptor.getKeepdims(), emitError);
+}
+
+template <typename AdaptorT>
+static FailureOr<SmallVector<int64_t>> poolShape(AdaptorT adaptor,
+                                                 EmitErrorFn emitError) {
+  Pool2dParams params{adaptor.getKernel(), adaptor.getStrides(),
+                      adaptor.getPads(), adaptor.getDilations(),
+                      adaptor.getCeilMode()};
+  return inferPool2dShape(shapeOf(adaptor.getInput()), params, emitError);
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = cast<ShapedType>(getInput().getType());
+  auto out = cast<ShapedType>(getType());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("changes the element type");
+  if (in.hasStaticShape() && out.hasStaticShape() &&
+      in.getNumElements() != out.getNumElements())
+    return emitOpError("cannot reshape ")
+           << in.getNumElements() << " elements into " << out;
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  // reshape(reshape(x)) is one reshape.
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
+  if (auto dense = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput()))
+    if (getType().hasStaticShape())
+      return dense.reshape(getType());
+  return {};
+}
+
+static FailureOr<SmallVector<int64_t>>
+transposeShape(Value input, ArrayRef<int64_t> permutation,
+               EmitErrorFn emitError) {
+  return inferTransposeShape(shapeOf(input), permutation, emitError);
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location>,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  return pushInferred(
+      transposeShape(adaptor.getInput(), adaptor.getPermutation(), nullptr),
+      elementTypeOf(adaptor.getInput()), inferred);
+}
+
+LogicalResult TransposeOp::verify() {
+  return verifyResultShape(*this,
+                           transposeShape(getInput(), getPermutation(),
+                                          [&] { return emitOpError(); }));
+}
+
+static FailureOr<SmallVector<int64_t>>
+concatShape(ValueRange inputs, int64_t axis, EmitErrorFn emitError) {
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value v : inputs)
+    shapes.push_back(shapeOf(v));
+  return inferConcatShape(shapes, axis, emitError);
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  if (adaptor.getInputs().empty())
+    return failure();
+  return pushInferred(concatShape(adaptor.getInputs(),
+                                  static_cast<int64_t>(adaptor.getAxis()),
+                                  nullptr),
+                      elementTypeOf(adaptor.getInputs()[0]), inferred);
+}
+
+LogicalResult ConcatOp::verify() {
+  return verifyResultShape(*this, concatShape(getInputs(),
+                                              static_cast<int64_t>(getAxis()),
+                                              [&] { return emitOpError(); }));
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return pushInferred(inferGatherShape(shapeOf(adaptor.getData()),
+                                       shapeOf(adaptor.getIndices()),
+                                       static_cast<int64_t>(adaptor.getAxis())),
+                      elementTypeOf(adaptor.getData()), inferred);
+}
+
+LogicalResult GatherOp::verify() {
+  return verifyResultShape(
+      *this, inferGatherShape(shapeOf(getData()), shapeOf(getIndices()),
+                              static_cast<int64_t>(getAxis()),
+                              [&] { return emitOpError(); }));
+}
+
+template <typename OpT> static LogicalResult verifySoftmaxAxis(OpT op) {
+  int64_t rank = cast<ShapedType>(op.getType()).getRank();
+  if (!normalizeAxis(static_cast<int64_t>(op.getAxis()), rank))
+    return op.emitOpError("axis ") << static_cast<int64_t>(op.getAxis())
+                                   << " is out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
+
+LogicalResult LrnOp::verify() {
+  if (static_cast<int64_t>(getSize()) < 1)
+    return emitOpError("size must be >= 1");
+  if (cast<ShapedType>(getType()).getRank() < 2)
+    return emitOpError("needs a channel dimension (rank >= 2)");
+  return success();
+}
+LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
 
 //===----------------------------------------------------------------------===//
 // ReluOp

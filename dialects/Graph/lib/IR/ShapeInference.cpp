@@ -210,4 +210,157 @@ inferConv2dShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
   return SmallVector<int64_t>{input[0], outChannels, *height, *width};
 }
 
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return std::nullopt;
+  return axis < 0 ? axis + rank : axis;
+}
+
+FailureOr<SmallVector<int64_t>>
+inferTransposeShape(ArrayRef<int64_t> input, ArrayRef<int64_t> permutation,
+                    EmitErrorFn emitError) {
+  if (permutation.size() != input.size()) {
+    (void)fail(emitError, "permutation ", formatShape(permutation),
+               " does not have one entry per input dimension ",
+               formatShape(input));
+    return failure();
+  }
+  SmallVector<bool> seen(input.size(), false);
+  SmallVector<int64_t> result;
+  for (int64_t p : permutation) {
+    if (p < 0 || p >= static_cast<int64_t>(input.size()) || seen[p]) {
+      (void)fail(emitError, "permutation ", formatShape(permutation),
+                 " is not a permutation of 0..", input.size() - 1);
+      return failure();
+    }
+    seen[p] = true;
+    result.push_back(input[p]);
+  }
+  return result;
+}
+
+FailureOr<SmallVector<int64_t>>
+inferConcatShape(ArrayRef<ArrayRef<int64_t>> inputs, int64_t axis,
+                 EmitErrorFn emitError) {
+  if (inputs.empty()) {
+    (void)fail(emitError, "needs at least one input");
+    return failure();
+  }
+  int64_t rank = inputs[0].size();
+  std::optional<int64_t> dim = normalizeAxis(axis, rank);
+  if (!dim) {
+    (void)fail(emitError, "axis ", axis, " is out of range for rank ", rank);
+    return failure();
+  }
+  SmallVector<int64_t> result(inputs[0]);
+  for (ArrayRef<int64_t> shape : inputs.drop_front()) {
+    if (static_cast<int64_t>(shape.size()) != rank) {
+      (void)fail(emitError, "inputs ", formatShape(inputs[0]), " and ",
+                 formatShape(shape), " differ in rank");
+      return failure();
+    }
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == *dim) {
+        result[d] = isStatic(result[d]) && isStatic(shape[d])
+                        ? result[d] + shape[d]
+                        : kDynamic;
+      } else if (isStatic(result[d]) && isStatic(shape[d]) &&
+                 result[d] != shape[d]) {
+        (void)fail(emitError, "inputs ", formatShape(inputs[0]), " and ",
+                   formatShape(shape), " differ in dimension ", d,
+                   ", which is not the concatenation axis");
+        return failure();
+      } else if (!isStatic(result[d])) {
+        result[d] = shape[d];
+      }
+    }
+  }
+  return result;
+}
+
+FailureOr<SmallVector<int64_t>> inferGatherShape(ArrayRef<int64_t> data,
+                                                 ArrayRef<int64_t> indices,
+                                                 int64_t axis,
+                                                 EmitErrorFn emitError) {
+  std::optional<int64_t> dim = normalizeAxis(axis, data.size());
+  if (!dim) {
+    (void)fail(emitError, "axis ", axis, " is out of range for data ",
+               formatShape(data));
+    return failure();
+  }
+  SmallVector<int64_t> result(data.begin(), data.begin() + *dim);
+  result.append(indices.begin(), indices.end());
+  result.append(data.begin() + *dim + 1, data.end());
+  return result;
+}
+
+FailureOr<SmallVector<int64_t>> inferReduceShape(ArrayRef<int64_t> input,
+                                                 ArrayRef<int64_t> axes,
+                                                 bool keepDims,
+                                                 EmitErrorFn emitError) {
+  int64_t rank = input.size();
+  SmallVector<bool> reduced(rank, axes.empty());
+  for (int64_t axis : axes) {
+    std::optional<int64_t> dim = normalizeAxis(axis, rank);
+    if (!dim || reduced[*dim]) {
+      (void)fail(emitError, "axes ", formatShape(axes),
+                 " are out of range or repeated for input ",
+                 formatShape(input));
+      return failure();
+    }
+    reduced[*dim] = true;
+  }
+  SmallVector<int64_t> result;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!reduced[d])
+      result.push_back(input[d]);
+    else if (keepDims)
+      result.push_back(1);
+  }
+  return result;
+}
+
+FailureOr<SmallVector<int64_t>> inferPool2dShape(ArrayRef<int64_t> input,
+                                                 const Pool2dParams &params,
+                                                 EmitErrorFn emitError) {
+  if (input.size() != 4) {
+    (void)fail(emitError, "expects a rank-4 (NCHW) input, got ",
+               formatShape(input));
+    return failure();
+  }
+  if (params.kernel.size() != 2 || params.strides.size() != 2 ||
+      params.dilations.size() != 2 || params.pads.size() != 4) {
+    (void)fail(emitError, "expects 2 kernel sizes, 2 strides, 2 dilations "
+                          "and 4 pads");
+    return failure();
+  }
+  SmallVector<int64_t> result{input[0], input[1]};
+  for (int axis = 0; axis < 2; ++axis) {
+    int64_t in = input[2 + axis], k = params.kernel[axis];
+    int64_t s = params.strides[axis], d = params.dilations[axis];
+    int64_t begin = params.pads[axis], end = params.pads[axis + 2];
+    if (k < 1 || s < 1 || d < 1 || begin < 0 || end < 0) {
+      (void)fail(emitError, "kernel, strides and dilations must be >= 1 and "
+                            "pads >= 0");
+      return failure();
+    }
+    if (!isStatic(in)) {
+      result.push_back(kDynamic);
+      continue;
+    }
+    int64_t span = in + begin + end - d * (k - 1) - 1;
+    if (span < 0) {
+      (void)fail(emitError, "window ", d * (k - 1) + 1,
+                 " exceeds the padded input ", in + begin + end);
+      return failure();
+    }
+    int64_t out = (params.ceilMode ? (span + s - 1) / s : span / s) + 1;
+    // The last window must start inside the input or the leading padding.
+    if (params.ceilMode && (out - 1) * s >= in + begin)
+      --out;
+    result.push_back(out);
+  }
+  return result;
+}
+
 } // namespace sinan::graph

@@ -71,6 +71,47 @@ struct Conv2dParams {
 void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
             const Conv2dParams &params, Tensor &out);
 
+/// out[i...] = in[perm applied]: result dim d is input dim perm[d].
+void transpose(const Tensor &input, const std::vector<int64_t> &perm,
+               Tensor &out);
+
+/// Concatenation along `axis` (already normalized).
+void concat(const std::vector<const Tensor *> &inputs, int64_t axis,
+            Tensor &out);
+
+/// ONNX Gather along `axis` (normalized); returns false (and sets `error`)
+/// for an index out of range.
+bool gather(const Tensor &data, const Tensor &indices, int64_t axis,
+            Tensor &out, std::string &error);
+
+/// Element-type conversion with ONNX Cast semantics (see graph.cast).
+void cast(const Tensor &input, Tensor &out);
+
+/// Softmax or log-softmax over `axis` (normalized).
+void softmax(const Tensor &input, int64_t axis, bool log, Tensor &out);
+
+void leakyRelu(const Tensor &input, float alpha, Tensor &out);
+
+/// Local response normalization across dimension 1 (channels).
+void lrn(const Tensor &input, int64_t size, float alpha, float beta, float bias,
+         Tensor &out);
+
+enum class ReduceOp { Sum, Mean, Max, Min, Prod };
+
+/// Reduction over the normalized `axes` (empty: all); `out` has the kept
+/// or dropped dims already.
+void reduce(ReduceOp op, const Tensor &input, const std::vector<int64_t> &axes,
+            Tensor &out);
+
+struct Pool2dParams {
+  std::array<int64_t, 2> kernel{1, 1}, strides{1, 1}, dilations{1, 1};
+  std::array<int64_t, 4> pads{0, 0, 0, 0};
+  bool countIncludePad = false;
+};
+
+void maxPool2d(const Tensor &input, const Pool2dParams &params, Tensor &out);
+void avgPool2d(const Tensor &input, const Pool2dParams &params, Tensor &out);
+
 } // namespace sinan::ref
 
 #endif // SINAN_RUNTIME_REF_KERNELS_H

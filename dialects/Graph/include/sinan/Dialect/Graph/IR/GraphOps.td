@@ -311,4 +311,188 @@ def Graph_Conv2dOp : Graph_ShapedOp<"conv2d", [SameOperandsAndResultElementType]
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Layout and data movement
+//===----------------------------------------------------------------------===//
+
+def Graph_ReshapeOp : Graph_Op<"reshape"> {
+  let summary = "Reinterprets a tensor with another shape (same elements)";
+  let description = [{
+    The result type is the target shape; row-major element order is kept.
+    Unlike other graph ops the result type is not inferred: the importer
+    resolves ONNX's `0` and `-1` dimensions into it.
+  }];
+  let arguments = (ins Graph_Tensor:$input);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_TransposeOp : Graph_ShapedOp<"transpose",
+    [SameOperandsAndResultElementType]> {
+  let summary = "Permutes dimensions: result dim i is input dim perm[i]";
+  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_ConcatOp : Graph_ShapedOp<"concat",
+    [SameOperandsAndResultElementType]> {
+  let summary = "Joins tensors along one axis";
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_GatherOp : Graph_ShapedOp<"gather",
+    [AllElementTypesMatch<["data", "output"]>]> {
+  let summary = "Takes slices of `data` along `axis` at `indices` (ONNX Gather)";
+  let description = [{
+    The result shape is `data.shape[:axis] + indices.shape +
+    data.shape[axis+1:]`. Negative indices count from the end; an index out
+    of range is an error at run time.
+  }];
+  let arguments = (ins Graph_Tensor:$data,
+                       RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = [{
+    $data `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_CastOp : Graph_Op<"cast", [SameOperandsAndResultShape]> {
+  let summary = "Converts the element type (ONNX Cast)";
+  let description = [{
+    Float to float rounds to nearest even; float to integer truncates toward
+    zero and saturates (NaN gives 0); integer to float rounds to nearest
+    even; any value to i1 is `value != 0`. The result type is given, not
+    inferred.
+  }];
+  let arguments = (ins Graph_Tensor:$input);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization, activation and reduction
+//===----------------------------------------------------------------------===//
+
+class Graph_SoftmaxBase<string mnemonic, string text>
+    : Graph_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = text # " along one axis";
+  let description = [{
+    }] # text # [{ over `axis` (negative counts from the end), computed in
+    f32 as `exp(x - max) / sum(exp(x - max))`.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Graph_SoftmaxOp : Graph_SoftmaxBase<"softmax", "Softmax">;
+def Graph_LogSoftmaxOp : Graph_SoftmaxBase<"log_softmax", "Log-softmax">;
+
+def Graph_LrnOp : Graph_Op<"lrn", [SameOperandsAndResultType]> {
+  let summary = "Local response normalization across channels (ONNX LRN)";
+  let description = [{
+    For NCHW-style input, `y = x / (bias + alpha / size * sum(x^2))^beta`
+    where the sum runs over the channels `c - floor((size - 1) / 2)` to
+    `c + ceil((size - 1) / 2)` that exist.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, I64Attr:$size,
+                       F32Attr:$alpha, F32Attr:$beta, F32Attr:$bias);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Graph_LeakyReluOp : Graph_Op<"leaky_relu", [SameOperandsAndResultType]> {
+  let summary = "x < 0 ? alpha * x : x";
+  let arguments = (ins Graph_FloatTensor:$input,
+                       DefaultValuedAttr<F32Attr, "0.01f">:$alpha);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+class Graph_ReduceOp<string mnemonic, string text, Type tensor>
+    : Graph_ShapedOp<mnemonic, [SameOperandsAndResultElementType]> {
+  let summary = text # " over `axes`";
+  let description = [{
+    Reduces `input` by }] # text # [{ over the listed axes (negative counts
+    from the end; empty means all axes). With `keepdims` the reduced
+    dimensions stay as size 1. Floats accumulate in f32, in ascending index
+    order.
+  }];
+  let arguments = (ins tensor:$input, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims);
+  let results = (outs tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let extraClassDefinition = shapedOpDefinition # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location>,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return pushInferred(reduceShape(adaptor, nullptr),
+                          elementTypeOf(adaptor.getInput()), inferred);
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      return verifyResultShape(*this, reduceShape(Adaptor(*this), [&] {
+        return emitOpError();
+      }));
+    }
+  }];
+}
+
+def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum", "sum", Graph_NumericTensor>;
+def Graph_ReduceMeanOp : Graph_ReduceOp<"reduce_mean", "mean", Graph_FloatTensor>;
+def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max", "maximum", Graph_NumericTensor>;
+def Graph_ReduceMinOp : Graph_ReduceOp<"reduce_min", "minimum", Graph_NumericTensor>;
+def Graph_ReduceProdOp : Graph_ReduceOp<"reduce_prod", "product", Graph_NumericTensor>;
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+class Graph_Pool2dOp<string mnemonic, string text, dag extra>
+    : Graph_ShapedOp<mnemonic, [SameOperandsAndResultElementType]> {
+  let summary = "2-D " # text # " pooling over NCHW";
+  let description = [{
+    Windows of `kernel` with `strides`, `dilations` and `pads`
+    (`[top, left, bottom, right]`). The output size follows `graph.conv2d`
+    with floor division, or ceiling division when `ceil_mode` is set, except
+    that a window may not start inside the bottom/right padding.
+  }];
+  let arguments = !con((ins Graph_FloatTensor:$input,
+    DenseI64ArrayAttr:$kernel,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+    DefaultValuedAttr<BoolAttr, "false">:$ceil_mode), extra);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let extraClassDefinition = shapedOpDefinition # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location>,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return pushInferred(poolShape(adaptor, nullptr),
+                          elementTypeOf(adaptor.getInput()), inferred);
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      return verifyResultShape(*this, poolShape(Adaptor(*this), [&] {
+        return emitOpError();
+      }));
+    }
+  }];
+}
+
+def Graph_MaxPool2dOp : Graph_Pool2dOp<"max_pool2d", "max", (ins)>;
+def Graph_AvgPool2dOp : Graph_Pool2dOp<"avg_pool2d", "average",
+    (ins DefaultValuedAttr<BoolAttr, "false">:$count_include_pad)>;
+
 #endif // SINAN_DIALECT_GRAPH_IR_GRAPHOPS_TD

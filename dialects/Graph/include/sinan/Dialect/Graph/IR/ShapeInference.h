@@ -50,6 +50,44 @@ inferConv2dShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
                  std::optional<llvm::ArrayRef<int64_t>> bias,
                  const Conv2dParams &params, EmitErrorFn emitError = nullptr);
 
+/// Result dim i is input dim permutation[i]; the permutation must be one.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferTransposeShape(llvm::ArrayRef<int64_t> input,
+                    llvm::ArrayRef<int64_t> permutation,
+                    EmitErrorFn emitError = nullptr);
+
+/// Concatenation of same-rank shapes along `axis` (may be negative).
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferConcatShape(llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs, int64_t axis,
+                 EmitErrorFn emitError = nullptr);
+
+/// data[:axis] + indices + data[axis+1:].
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferGatherShape(llvm::ArrayRef<int64_t> data, llvm::ArrayRef<int64_t> indices,
+                 int64_t axis, EmitErrorFn emitError = nullptr);
+
+/// Reduction over `axes` (empty: all), keeping size-1 dims if `keepDims`.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferReduceShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes,
+                 bool keepDims, EmitErrorFn emitError = nullptr);
+
+struct Pool2dParams {
+  llvm::ArrayRef<int64_t> kernel;    // [h, w]
+  llvm::ArrayRef<int64_t> strides;   // [h, w]
+  llvm::ArrayRef<int64_t> pads;      // [top, left, bottom, right]
+  llvm::ArrayRef<int64_t> dilations; // [h, w]
+  bool ceilMode = false;
+};
+
+/// NCHW pooling windows.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferPool2dShape(llvm::ArrayRef<int64_t> input, const Pool2dParams &params,
+                 EmitErrorFn emitError = nullptr);
+
+/// Normalizes a possibly negative axis against `rank`; nullopt if out of
+/// range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
 } // namespace sinan::graph
 
 #endif // SINAN_DIALECT_GRAPH_IR_SHAPEINFERENCE_H
