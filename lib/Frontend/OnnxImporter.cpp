@@ -22,6 +22,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -997,6 +998,459 @@ LogicalResult convertLeakyRelu(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Activations and normalizations built from graph ops
+//===----------------------------------------------------------------------===//
+
+/// Small builder for decompositions: elementwise ops on one element type.
+struct Emitter {
+  Importer &im;
+  Location loc;
+  Type element;
+  Value c(double value) { return scalarConstant(im, loc, element, value); }
+  template <typename OpTy> Value op(Value a, Value b) {
+    return OpTy::create(im.builder, loc, a, b)->getResult(0);
+  }
+  template <typename OpTy> Value op(Value a) {
+    return OpTy::create(im.builder, loc, a)->getResult(0);
+  }
+  Value add(Value a, Value b) { return op<graph::AddOp>(a, b); }
+  Value sub(Value a, Value b) { return op<graph::SubOp>(a, b); }
+  Value mul(Value a, Value b) { return op<graph::MulOp>(a, b); }
+  Value div(Value a, Value b) { return op<graph::DivOp>(a, b); }
+  Value max(Value a, Value b) { return op<graph::MaxOp>(a, b); }
+  Value min(Value a, Value b) { return op<graph::MinOp>(a, b); }
+  Value less(Value a, Value b) { return op<graph::LessOp>(a, b); }
+  Value greater(Value a, Value b) { return op<graph::GreaterOp>(a, b); }
+  Value select(Value cond, Value a, Value b) {
+    return graph::SelectOp::create(im.builder, loc, cond, a, b)->getResult(0);
+  }
+};
+
+float floatAttr(Importer &im, const onnx::NodeProto &node, const char *name,
+                float fallback) {
+  const onnx::AttributeProto *attr = im.attribute(node, name);
+  return attr ? attr->f() : fallback;
+}
+
+LogicalResult convertActivation(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  Type element = getElementTypeOrSelf(x);
+  const std::string &type = node.op_type();
+  bool integersOk = type == "Sign" || type == "PRelu";
+  if (!integersOk && !isa<FloatType>(element))
+    return im.fail(node, "integer inputs are not supported");
+  Emitter e{im, im.locOf(node), element};
+  auto attr = [&](const char *name, float fallback) {
+    return floatAttr(im, node, name, fallback);
+  };
+  Value zero = e.c(0);
+  Value y;
+  if (type == "HardSigmoid" || type == "HardSwish") {
+    float alpha = type == "HardSwish" ? 1.0f / 6 : attr("alpha", 0.2f);
+    float beta = type == "HardSwish" ? 0.5f : attr("beta", 0.5f);
+    y = e.max(zero, e.min(e.c(1), e.add(e.mul(x, e.c(alpha)), e.c(beta))));
+    if (type == "HardSwish")
+      y = e.mul(x, y);
+  } else if (type == "Elu") {
+    float alpha = attr("alpha", 1.0f);
+    Value negative = e.mul(e.c(alpha), e.sub(e.op<graph::ExpOp>(x), e.c(1)));
+    y = e.select(e.less(x, zero), negative, x);
+  } else if (type == "Selu") {
+    float alpha = attr("alpha", 1.67326319217681884765625f);
+    float gamma = attr("gamma", 1.05070102214813232421875f);
+    Value negative =
+        e.sub(e.mul(e.c(alpha), e.op<graph::ExpOp>(x)), e.c(alpha));
+    y = e.mul(e.c(gamma), e.select(e.greater(x, zero), x, negative));
+  } else if (type == "Celu") {
+    float alpha = attr("alpha", 1.0f);
+    Value scaled = e.mul(
+        e.c(alpha), e.sub(e.op<graph::ExpOp>(e.div(x, e.c(alpha))), e.c(1)));
+    y = e.add(e.max(zero, x), e.min(zero, scaled));
+  } else if (type == "Softplus") {
+    y = e.op<graph::LogOp>(e.add(e.op<graph::ExpOp>(x), e.c(1)));
+  } else if (type == "Softsign") {
+    y = e.div(x, e.add(e.c(1), e.op<graph::AbsOp>(x)));
+  } else if (type == "ThresholdedRelu") {
+    y = e.select(e.greater(x, e.c(attr("alpha", 1.0f))), x, zero);
+  } else if (type == "Mish") {
+    Value softplus = e.op<graph::LogOp>(e.add(e.op<graph::ExpOp>(x), e.c(1)));
+    y = e.mul(x, e.op<graph::TanhOp>(softplus));
+  } else if (type == "Gelu") {
+    std::string approximate = im.stringAttr(node, "approximate", "none");
+    if (approximate == "tanh") {
+      Value inner =
+          e.mul(e.c(0.7978845608028654),
+                e.add(x, e.mul(e.c(0.044715), e.mul(x, e.mul(x, x)))));
+      y = e.mul(e.mul(e.c(0.5), x), e.add(e.c(1), e.op<graph::TanhOp>(inner)));
+    } else {
+      Value erf = e.op<graph::ErfOp>(e.mul(x, e.c(0.7071067811865476)));
+      y = e.mul(e.mul(e.c(0.5), x), e.add(e.c(1), erf));
+    }
+  } else if (type == "Shrink") {
+    float bias = attr("bias", 0.0f), lambd = attr("lambd", 0.5f);
+    y = e.select(e.less(x, e.c(-lambd)), e.add(x, e.c(bias)),
+                 e.select(e.greater(x, e.c(lambd)), e.sub(x, e.c(bias)), zero));
+  } else if (type == "Sign") {
+    y = e.select(e.greater(x, zero), e.c(1),
+                 e.select(e.less(x, zero), e.c(-1), zero));
+  } else if (type == "PRelu") {
+    Value slope = im.input(node, 1);
+    if (getElementTypeOrSelf(slope) != element)
+      return im.fail(node, "slope of a different element type is not "
+                           "supported");
+    y = e.select(e.less(x, zero), e.mul(x, slope), x);
+  } else if (type == "IsNaN") {
+    y = e.op<graph::NotOp>(e.op<graph::EqualOp>(x, x));
+  } else if (type == "IsInf") {
+    bool negative = im.intAttr(node, "detect_negative", 1);
+    bool positive = im.intAttr(node, "detect_positive", 1);
+    double inf = std::numeric_limits<double>::infinity();
+    Value pos = e.op<graph::EqualOp>(x, e.c(inf));
+    Value neg = e.op<graph::EqualOp>(x, e.c(-inf));
+    y = negative && positive ? e.op<graph::OrOp>(pos, neg)
+        : positive           ? pos
+        : negative           ? neg
+                             : e.op<graph::NotOp>(e.op<graph::EqualOp>(x, x));
+    if (!negative && !positive) // Neither: all false, even for NaN.
+      y = e.op<graph::AndOp>(y, e.op<graph::EqualOp>(x, x));
+  } else if (type == "Round") {
+    y = e.op<graph::RoundOp>(x);
+  } else {
+    return im.fail(node, "internal: no decomposition");
+  }
+  im.define(node.output(0), y);
+  return success();
+}
+
+LogicalResult convertLayerNorm(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  Type element = getElementTypeOrSelf(x);
+  if (!isa<FloatType>(element))
+    return im.fail(node, "integer inputs are not supported");
+  int64_t rank = shapeOf(x).size();
+  auto axis = graph::normalizeAxis(im.intAttr(node, "axis", -1), rank);
+  if (!axis)
+    return im.fail(node, "axis out of range");
+  SmallVector<int64_t> axes;
+  for (int64_t d = *axis; d < rank; ++d)
+    axes.push_back(d);
+  Emitter e{im, im.locOf(node), element};
+  auto mean = [&](Value v) {
+    return graph::ReduceMeanOp::create(im.builder, e.loc, v,
+                                       im.builder.getDenseI64ArrayAttr(axes),
+                                       im.builder.getBoolAttr(true))
+        ->getResult(0);
+  };
+  Value mu = mean(x);
+  Value centred = e.sub(x, mu);
+  Value var = mean(e.mul(centred, centred));
+  Value invStd = e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(
+      e.add(var, e.c(floatAttr(im, node, "epsilon", 1e-5f)))));
+  Value y = e.mul(e.mul(centred, invStd), im.input(node, 1));
+  if (im.hasInput(node, 2))
+    y = e.add(y, im.input(node, 2));
+  im.define(node.output(0), y);
+  if (node.output_size() > 1 && !node.output(1).empty())
+    im.define(node.output(1), mu);
+  if (node.output_size() > 2 && !node.output(2).empty())
+    im.define(node.output(2), invStd);
+  return success();
+}
+
+/// ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp.
+LogicalResult convertReduceComposite(Importer &im,
+                                     const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  Type element = getElementTypeOrSelf(x);
+  if (!isa<FloatType>(element))
+    return im.fail(node, "integer inputs are not supported");
+  bool dynamic;
+  auto given = axesOf(im, node, 1, dynamic);
+  if (dynamic)
+    return im.fail(node, "axes computed at run time are not supported");
+  SmallVector<int64_t> axes = given.value_or(SmallVector<int64_t>{});
+  if (axes.empty() && im.intAttr(node, "noop_with_empty_axes", 0)) {
+    im.define(node.output(0), x);
+    return success();
+  }
+  bool keep = im.intAttr(node, "keepdims", 1);
+  Emitter e{im, im.locOf(node), element};
+  auto reduce = [&](auto tag, Value v, bool keepDims) {
+    using OpTy = decltype(tag);
+    return OpTy::create(im.builder, e.loc, v,
+                        im.builder.getDenseI64ArrayAttr(axes),
+                        im.builder.getBoolAttr(keepDims))
+        ->getResult(0);
+  };
+  const std::string &type = node.op_type();
+  Value y;
+  if (type == "ReduceL1")
+    y = reduce(graph::ReduceSumOp(), e.op<graph::AbsOp>(x), keep);
+  else if (type == "ReduceL2")
+    y = e.op<graph::SqrtOp>(reduce(graph::ReduceSumOp(), e.mul(x, x), keep));
+  else if (type == "ReduceSumSquare")
+    y = reduce(graph::ReduceSumOp(), e.mul(x, x), keep);
+  else if (type == "ReduceLogSum")
+    y = e.op<graph::LogOp>(reduce(graph::ReduceSumOp(), x, keep));
+  else { // ReduceLogSumExp, shifted by the max for stability.
+    Value max = reduce(graph::ReduceMaxOp(), x, true);
+    Value sum =
+        reduce(graph::ReduceSumOp(), e.op<graph::ExpOp>(e.sub(x, max)), true);
+    y = e.add(e.op<graph::LogOp>(sum), max);
+    if (!keep)
+      y = reshapeTo(im, e.loc, y,
+                    cast<RankedTensorType>(
+                        reduce(graph::ReduceSumOp(), x, false).getType())
+                        .getShape());
+  }
+  im.define(node.output(0), y);
+  return success();
+}
+
+LogicalResult convertArg(Importer &im, const onnx::NodeProto &node) {
+  auto axis = im.builder.getI64IntegerAttr(im.intAttr(node, "axis", 0));
+  auto keep = im.builder.getBoolAttr(im.intAttr(node, "keepdims", 1));
+  auto last = im.builder.getBoolAttr(im.intAttr(node, "select_last_index", 0));
+  Value x = im.input(node, 0);
+  Value y = node.op_type() == "ArgMax"
+                ? graph::ArgMaxOp::create(im.builder, im.locOf(node), x, axis,
+                                          keep, last)
+                      ->getResult(0)
+                : graph::ArgMinOp::create(im.builder, im.locOf(node), x, axis,
+                                          keep, last)
+                      ->getResult(0);
+  im.define(node.output(0), y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Slicing, padding, broadcasting
+//===----------------------------------------------------------------------===//
+
+/// Builds graph.slice from ONNX-style starts/ends/axes/steps, clamping as
+/// ONNX specifies. Needs static dimensions on the sliced axes.
+FailureOr<Value> emitSlice(Importer &im, const onnx::NodeProto &node,
+                           Location loc, Value data, ArrayRef<int64_t> startsIn,
+                           ArrayRef<int64_t> endsIn, ArrayRef<int64_t> axesIn,
+                           ArrayRef<int64_t> stepsIn) {
+  ArrayRef<int64_t> in = shapeOf(data);
+  int64_t rank = in.size();
+  SmallVector<int64_t> starts(rank, 0), limits(in), steps(rank, 1);
+  for (size_t i = 0; i < startsIn.size(); ++i) {
+    auto axis =
+        graph::normalizeAxis(axesIn.empty() ? int64_t(i) : axesIn[i], rank);
+    if (!axis)
+      return im.fail(node, "axis out of range");
+    int64_t n = in[*axis];
+    if (ShapedType::isDynamic(n))
+      return im.fail(node, "slicing a dimension of unknown size is not "
+                           "supported");
+    int64_t step = stepsIn.empty() ? 1 : stepsIn[i];
+    if (step == 0)
+      return im.fail(node, "step 0 is invalid");
+    auto clamp = [&](int64_t v) {
+      if (v < 0)
+        v += n;
+      return step > 0 ? std::clamp<int64_t>(v, 0, n)
+                      : std::clamp<int64_t>(v, -1, n - 1);
+    };
+    starts[*axis] = clamp(startsIn[i]);
+    limits[*axis] = clamp(endsIn[i]);
+    steps[*axis] = step;
+  }
+  return graph::SliceOp::create(im.builder, loc, data,
+                                im.builder.getDenseI64ArrayAttr(starts),
+                                im.builder.getDenseI64ArrayAttr(limits),
+                                im.builder.getDenseI64ArrayAttr(steps))
+      ->getResult(0);
+}
+
+LogicalResult convertSlice(Importer &im, const onnx::NodeProto &node) {
+  Value data = im.input(node, 0);
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (im.opset < 10) {
+    starts = im.intsAttr(node, "starts").value_or(SmallVector<int64_t>{});
+    ends = im.intsAttr(node, "ends").value_or(SmallVector<int64_t>{});
+    axes = im.intsAttr(node, "axes").value_or(SmallVector<int64_t>{});
+  } else {
+    auto get = [&](int i) -> std::optional<SmallVector<int64_t>> {
+      if (!im.hasInput(node, i))
+        return SmallVector<int64_t>{};
+      return constantInts(im.input(node, i));
+    };
+    auto s = get(1), e = get(2), a = get(3), st = get(4);
+    if (!s || !e || !a || !st)
+      return im.fail(node, "slice bounds computed at run time are not "
+                           "supported");
+    starts = *s, ends = *e, axes = *a, steps = *st;
+  }
+  if (starts.size() != ends.size())
+    return im.fail(node, "starts and ends differ in length");
+  auto y = emitSlice(im, node, im.locOf(node), data, starts, ends, axes, steps);
+  if (failed(y))
+    return failure();
+  im.define(node.output(0), *y);
+  return success();
+}
+
+LogicalResult convertSplit(Importer &im, const onnx::NodeProto &node) {
+  Value data = im.input(node, 0);
+  ArrayRef<int64_t> in = shapeOf(data);
+  auto axis = graph::normalizeAxis(im.intAttr(node, "axis", 0), in.size());
+  if (!axis || ShapedType::isDynamic(in[*axis]))
+    return im.fail(node, "axis out of range or of unknown size");
+  int64_t outputs = node.output_size(), n = in[*axis];
+  SmallVector<int64_t> sizes;
+  if (auto attr = im.intsAttr(node, "split")) {
+    sizes = *attr;
+  } else if (im.hasInput(node, 1)) {
+    auto given = constantInts(im.input(node, 1));
+    if (!given)
+      return im.fail(node, "split sizes computed at run time are not "
+                           "supported");
+    sizes = *given;
+  } else {
+    // Equal parts; with num_outputs (opset 18) the last may be smaller.
+    int64_t parts = im.intAttr(node, "num_outputs", outputs);
+    int64_t chunk = (n + parts - 1) / parts;
+    for (int64_t i = 0; i < parts; ++i)
+      sizes.push_back(std::min(chunk, n - i * chunk));
+  }
+  if (static_cast<int64_t>(sizes.size()) != outputs)
+    return im.fail(node, "split sizes do not match the number of outputs");
+  int64_t offset = 0;
+  for (int64_t i = 0; i < outputs; ++i) {
+    int64_t start[] = {offset}, end[] = {offset + sizes[i]}, ax[] = {*axis};
+    auto y = emitSlice(im, node, im.locOf(node), data, start, end, ax, {});
+    if (failed(y))
+      return failure();
+    im.define(node.output(i), *y);
+    offset += sizes[i];
+  }
+  if (offset != n)
+    return im.fail(node, "split sizes do not add up to the dimension");
+  return success();
+}
+
+LogicalResult convertPad(Importer &im, const onnx::NodeProto &node) {
+  Value data = im.input(node, 0);
+  int64_t rank = shapeOf(data).size();
+  SmallVector<int64_t> pads;
+  double value = 0;
+  if (im.opset < 11) {
+    pads = im.intsAttr(node, "pads").value_or(SmallVector<int64_t>{});
+    value = floatAttr(im, node, "value", 0.0f);
+  } else {
+    auto given = constantInts(im.input(node, 1));
+    if (!given)
+      return im.fail(node, "pads computed at run time are not supported");
+    pads = *given;
+    if (im.hasInput(node, 2)) {
+      auto constant = im.input(node, 2).getDefiningOp<graph::ConstantOp>();
+      auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                            : DenseElementsAttr();
+      if (!dense)
+        return im.fail(node, "a pad value computed at run time is not "
+                             "supported");
+      value = toTensor(dense).getDouble(0);
+    }
+  }
+  SmallVector<int64_t> axes;
+  if (im.hasInput(node, 3)) {
+    auto given = constantInts(im.input(node, 3));
+    if (!given)
+      return im.fail(node, "axes computed at run time are not supported");
+    for (int64_t a : *given) {
+      auto axis = graph::normalizeAxis(a, rank);
+      if (!axis)
+        return im.fail(node, "axis out of range");
+      axes.push_back(*axis);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  if (pads.size() != 2 * axes.size())
+    return im.fail(node, "pads need a begin and an end per axis");
+  SmallVector<int64_t> low(rank, 0), high(rank, 0);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    low[axes[i]] = pads[i];
+    high[axes[i]] = pads[i + axes.size()];
+  }
+  std::string mode = im.stringAttr(node, "mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
+      mode != "wrap")
+    return im.fail(node, "pad mode '" + mode + "' is not supported");
+  im.define(node.output(0),
+            graph::PadOp::create(im.builder, im.locOf(node), data,
+                                 im.builder.getDenseI64ArrayAttr(low),
+                                 im.builder.getDenseI64ArrayAttr(high),
+                                 im.builder.getF64FloatAttr(value),
+                                 im.builder.getStringAttr(mode))
+                ->getResult(0));
+  return success();
+}
+
+LogicalResult convertExpand(Importer &im, const onnx::NodeProto &node) {
+  Value data = im.input(node, 0);
+  auto shape = constantInts(im.input(node, 1));
+  if (!shape)
+    return im.fail(node, "a target shape computed at run time is not "
+                         "supported");
+  auto result = graph::inferBroadcastShape(shapeOf(data), *shape);
+  if (failed(result))
+    return im.fail(node, "the input cannot broadcast to the requested shape");
+  auto type = RankedTensorType::get(*result, getElementTypeOrSelf(data));
+  im.define(node.output(0), type == data.getType()
+                                ? data
+                                : graph::BroadcastOp::create(
+                                      im.builder, im.locOf(node), type, data)
+                                      ->getResult(0));
+  return success();
+}
+
+LogicalResult convertTile(Importer &im, const onnx::NodeProto &node) {
+  auto repeats = constantInts(im.input(node, 1));
+  if (!repeats)
+    return im.fail(node, "repeats computed at run time are not supported");
+  im.define(node.output(0),
+            graph::TileOp::create(im.builder, im.locOf(node), im.input(node, 0),
+                                  im.builder.getDenseI64ArrayAttr(*repeats))
+                ->getResult(0));
+  return success();
+}
+
+LogicalResult convertRange(Importer &im, const onnx::NodeProto &node) {
+  auto scalar = [&](int i) -> std::optional<double> {
+    auto constant = im.input(node, i).getDefiningOp<graph::ConstantOp>();
+    auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                          : DenseElementsAttr();
+    if (!dense || dense.getNumElements() != 1)
+      return std::nullopt;
+    return toTensor(dense).getDouble(0);
+  };
+  auto start = scalar(0), limit = scalar(1), delta = scalar(2);
+  if (!start || !limit || !delta)
+    return im.fail(node, "Range with bounds computed at run time is not "
+                         "supported");
+  if (*delta == 0)
+    return im.fail(node, "delta is 0");
+  int64_t count = std::max<int64_t>(
+      static_cast<int64_t>(std::ceil((*limit - *start) / *delta)), 0);
+  Type element = getElementTypeOrSelf(im.input(node, 0));
+  std::optional<DType> dtype = toDType(element);
+  Tensor values(*dtype, {count});
+  for (int64_t i = 0; i < count; ++i)
+    values.setDouble(i, *start + i * *delta);
+  im.define(node.output(0),
+            graph::ConstantOp::create(
+                im.builder, im.locOf(node),
+                toAttr(values, RankedTensorType::get({count}, element)))
+                ->getResult(0));
+  return success();
+}
+
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
       {"Abs", convertUnary<graph::AbsOp>},
@@ -1036,6 +1490,36 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Sum", convertVariadic<graph::AddOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"Where", convertWhere},
+      {"ArgMax", convertArg},
+      {"ArgMin", convertArg},
+      {"Celu", convertActivation},
+      {"Elu", convertActivation},
+      {"Expand", convertExpand},
+      {"Gelu", convertActivation},
+      {"HardSigmoid", convertActivation},
+      {"HardSwish", convertActivation},
+      {"IsInf", convertActivation},
+      {"IsNaN", convertActivation},
+      {"LayerNormalization", convertLayerNorm},
+      {"Mish", convertActivation},
+      {"PRelu", convertActivation},
+      {"Pad", convertPad},
+      {"Range", convertRange},
+      {"ReduceL1", convertReduceComposite},
+      {"ReduceL2", convertReduceComposite},
+      {"ReduceLogSum", convertReduceComposite},
+      {"ReduceLogSumExp", convertReduceComposite},
+      {"ReduceSumSquare", convertReduceComposite},
+      {"Round", convertActivation},
+      {"Selu", convertActivation},
+      {"Shrink", convertActivation},
+      {"Sign", convertActivation},
+      {"Slice", convertSlice},
+      {"Softplus", convertActivation},
+      {"Softsign", convertActivation},
+      {"Split", convertSplit},
+      {"ThresholdedRelu", convertActivation},
+      {"Tile", convertTile},
       {"AveragePool", convertPool},
       {"BatchNormalization", convertBatchNorm},
       {"Cast", convertCast},

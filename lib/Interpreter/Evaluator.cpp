@@ -103,6 +103,7 @@ std::optional<ref::UnaryOp> unaryKind(Operation *op) {
       .Case<graph::SinOp>([](auto) { return ref::UnaryOp::Sin; })
       .Case<graph::CosOp>([](auto) { return ref::UnaryOp::Cos; })
       .Case<graph::NotOp>([](auto) { return ref::UnaryOp::Not; })
+      .Case<graph::RoundOp>([](auto) { return ref::UnaryOp::Round; })
       .Default([](Operation *) { return std::nullopt; });
 }
 
@@ -194,8 +195,22 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
                                    pool.getCeilMode()};
         return graph::inferPool2dShape(shape(0), params);
       })
-      .Case<graph::ReshapeOp>(
-          [&](graph::ReshapeOp r) -> FailureOr<SmallVector<int64_t>> {
+      .Case<graph::SliceOp>([&](graph::SliceOp sl) {
+        return graph::inferSliceShape(shape(0), sl.getStarts(), sl.getLimits(),
+                                      sl.getSteps());
+      })
+      .Case<graph::PadOp>([&](graph::PadOp p) {
+        return graph::inferPadShape(shape(0), p.getLow(), p.getHigh());
+      })
+      .Case<graph::TileOp>([&](graph::TileOp t) {
+        return graph::inferTileShape(shape(0), t.getRepeats());
+      })
+      .Case<graph::ArgMaxOp, graph::ArgMinOp>([&](auto a) {
+        SmallVector<int64_t> axes{static_cast<int64_t>(a.getAxis())};
+        return graph::inferReduceShape(shape(0), axes, a.getKeepdims());
+      })
+      .Case<graph::ReshapeOp, graph::BroadcastOp>(
+          [&](auto r) -> FailureOr<SmallVector<int64_t>> {
             auto type = cast<RankedTensorType>(r.getType());
             if (!type.hasStaticShape())
               return failure();
@@ -271,6 +286,37 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
             })
             .Case<graph::ReshapeOp>([&](auto) {
               std::memcpy(out.data(), x.data(), x.byteSize());
+              return true;
+            })
+            .Case<graph::SliceOp>([&](graph::SliceOp sl) {
+              ref::slice(x,
+                         std::vector<int64_t>(sl.getStarts().begin(),
+                                              sl.getStarts().end()),
+                         std::vector<int64_t>(sl.getSteps().begin(),
+                                              sl.getSteps().end()),
+                         out);
+              return true;
+            })
+            .Case<graph::PadOp>([&](graph::PadOp p) {
+              ref::pad(
+                  x, std::vector<int64_t>(p.getLow().begin(), p.getLow().end()),
+                  p.getMode().str(), p.getValue().convertToDouble(), out);
+              return true;
+            })
+            .Case<graph::TileOp>([&](auto) {
+              ref::tile(x, out);
+              return true;
+            })
+            .Case<graph::BroadcastOp>([&](auto) {
+              ref::broadcastTo(x, out);
+              return true;
+            })
+            .Case<graph::ArgMaxOp, graph::ArgMinOp>([&](auto a) {
+              ref::argExtreme(x,
+                              *graph::normalizeAxis(
+                                  static_cast<int64_t>(a.getAxis()), x.rank()),
+                              isa<graph::ArgMaxOp>(op), a.getSelectLastIndex(),
+                              out);
               return true;
             })
             .Case<graph::TransposeOp>([&](graph::TransposeOp t) {

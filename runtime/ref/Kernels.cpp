@@ -212,6 +212,8 @@ float applyF(UnaryOp op, float x) {
     return std::cos(x);
   case UnaryOp::Not:
     return x == 0.0f;
+  case UnaryOp::Round:
+    return std::nearbyint(x);
   }
   return 0;
 }
@@ -761,6 +763,128 @@ void avgPool2d(const Tensor &input, const Pool2dParams &p, Tensor &out) {
                   int64_t divisor = p.countIncludePad ? padded : count;
                   storeF(out, o, divisor ? sum / float(divisor) : 0.0f);
                 });
+}
+
+namespace {
+/// Calls fn(outIndex, multiIndex) over every element of `shape`.
+template <typename Fn>
+void forEachIndex(const std::vector<int64_t> &shape, Fn fn) {
+  int64_t total = 1;
+  for (int64_t d : shape)
+    total *= d;
+  std::vector<int64_t> index(shape.size(), 0);
+  for (int64_t o = 0; o < total; ++o) {
+    fn(o, index);
+    for (size_t d = shape.size(); d-- > 0;) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+} // namespace
+
+void slice(const Tensor &input, const std::vector<int64_t> &starts,
+           const std::vector<int64_t> &steps, Tensor &out) {
+  std::vector<int64_t> strides = stridesOf(input.shape());
+  size_t width = dtypeSize(input.type());
+  forEachIndex(out.shape(), [&](int64_t o, const std::vector<int64_t> &index) {
+    int64_t src = 0;
+    for (size_t d = 0; d < index.size(); ++d)
+      src += (starts[d] + index[d] * steps[d]) * strides[d];
+    std::memcpy(out.data() + o * width, input.data() + src * width, width);
+  });
+}
+
+void pad(const Tensor &input, const std::vector<int64_t> &low,
+         const std::string &mode, double value, Tensor &out) {
+  std::vector<int64_t> strides = stridesOf(input.shape());
+  size_t width = dtypeSize(input.type());
+  Tensor fill(out.type(), {1});
+  fill.setDouble(0, value);
+  forEachIndex(out.shape(), [&](int64_t o, const std::vector<int64_t> &index) {
+    int64_t src = 0;
+    bool inside = true;
+    for (size_t d = 0; d < index.size(); ++d) {
+      int64_t n = input.shape()[d], i = index[d] - low[d];
+      if (i < 0 || i >= n) {
+        if (mode == "constant" || n == 0) {
+          inside = false;
+          break;
+        }
+        if (mode == "edge")
+          i = i < 0 ? 0 : n - 1;
+        else if (mode == "wrap")
+          i = ((i % n) + n) % n;
+        else { // reflect: mirror without repeating the edge
+          int64_t period = 2 * (n - 1);
+          i = period == 0 ? 0 : ((i % period) + period) % period;
+          if (i >= n)
+            i = period - i;
+        }
+      }
+      src += i * strides[d];
+    }
+    std::memcpy(out.data() + o * width,
+                inside ? input.data() + src * width : fill.data(), width);
+  });
+}
+
+void tile(const Tensor &input, Tensor &out) {
+  std::vector<int64_t> strides = stridesOf(input.shape());
+  size_t width = dtypeSize(input.type());
+  forEachIndex(out.shape(), [&](int64_t o, const std::vector<int64_t> &index) {
+    int64_t src = 0;
+    for (size_t d = 0; d < index.size(); ++d)
+      src += (index[d] % input.shape()[d]) * strides[d];
+    std::memcpy(out.data() + o * width, input.data() + src * width, width);
+  });
+}
+
+void broadcastTo(const Tensor &input, Tensor &out) {
+  std::vector<int64_t> strides = broadcastStrides(input.shape(), out.rank());
+  size_t width = dtypeSize(input.type());
+  forEachIndex(out.shape(), [&](int64_t o, const std::vector<int64_t> &index) {
+    int64_t src = 0;
+    for (size_t d = 0; d < index.size(); ++d)
+      src += index[d] * strides[d];
+    std::memcpy(out.data() + o * width, input.data() + src * width, width);
+  });
+}
+
+void argExtreme(const Tensor &input, int64_t axis, bool max, bool last,
+                Tensor &out) {
+  int64_t outer = 1, inner = 1, extent = input.shape()[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= input.shape()[d];
+  for (int64_t d = axis + 1; d < input.rank(); ++d)
+    inner *= input.shape()[d];
+  bool isFloat = isFloatDType(input.type());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      int64_t best = 0;
+      double bestValue = 0;
+      for (int64_t k = 0; k < extent; ++k) {
+        int64_t at = (o * extent + k) * inner + i;
+        double v =
+            isFloat ? loadF(input, at) : static_cast<double>(loadI(input, at));
+        bool better;
+        if (k == 0)
+          better = true;
+        else if (std::isnan(bestValue))
+          better = false;
+        else if (std::isnan(v))
+          better = true;
+        else
+          better = max ? (last ? v >= bestValue : v > bestValue)
+                       : (last ? v <= bestValue : v < bestValue);
+        if (better) {
+          best = k;
+          bestValue = v;
+        }
+      }
+      out.data<int64_t>()[o * inner + i] = best;
+    }
 }
 
 } // namespace sinan::ref

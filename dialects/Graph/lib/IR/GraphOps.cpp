@@ -335,6 +335,93 @@ template <typename OpT> static LogicalResult verifySoftmaxAxis(OpT op) {
 
 LogicalResult SoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
 
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  return pushInferred(inferSliceShape(shapeOf(adaptor.getInput()),
+                                      adaptor.getStarts(), adaptor.getLimits(),
+                                      adaptor.getSteps()),
+                      elementTypeOf(adaptor.getInput()), inferred);
+}
+
+LogicalResult SliceOp::verify() {
+  return verifyResultShape(
+      *this, inferSliceShape(shapeOf(getInput()), getStarts(), getLimits(),
+                             getSteps(), [&] { return emitOpError(); }));
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  return pushInferred(inferPadShape(shapeOf(adaptor.getInput()),
+                                    adaptor.getLow(), adaptor.getHigh()),
+                      elementTypeOf(adaptor.getInput()), inferred);
+}
+
+LogicalResult PadOp::verify() {
+  StringRef mode = getMode();
+  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
+      mode != "wrap")
+    return emitOpError("unknown mode '") << mode << "'";
+  return verifyResultShape(*this, inferPadShape(shapeOf(getInput()), getLow(),
+                                                getHigh(),
+                                                [&] { return emitOpError(); }));
+}
+
+LogicalResult TileOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  return pushInferred(
+      inferTileShape(shapeOf(adaptor.getInput()), adaptor.getRepeats()),
+      elementTypeOf(adaptor.getInput()), inferred);
+}
+
+LogicalResult TileOp::verify() {
+  return verifyResultShape(*this,
+                           inferTileShape(shapeOf(getInput()), getRepeats(),
+                                          [&] { return emitOpError(); }));
+}
+
+LogicalResult BroadcastOp::verify() {
+  FailureOr<SmallVector<int64_t>> shape = inferBroadcastShape(
+      shapeOf(getInput()), shapeOf(getOutput()), [&] { return emitOpError(); });
+  return verifyResultShape(*this, shape);
+}
+
+template <typename AdaptorT>
+static FailureOr<SmallVector<int64_t>> argShape(AdaptorT adaptor,
+                                                EmitErrorFn emitError) {
+  SmallVector<int64_t> axes{static_cast<int64_t>(adaptor.getAxis())};
+  return inferReduceShape(shapeOf(adaptor.getInput()), axes,
+                          adaptor.getKeepdims(), emitError);
+}
+
+LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return pushInferred(argShape(adaptor, nullptr), IntegerType::get(context, 64),
+                      inferred);
+}
+
+LogicalResult ArgMaxOp::verify() {
+  return verifyResultShape(
+      *this, argShape(Adaptor(*this), [&] { return emitOpError(); }));
+}
+
+LogicalResult ArgMinOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return pushInferred(argShape(adaptor, nullptr), IntegerType::get(context, 64),
+                      inferred);
+}
+
+LogicalResult ArgMinOp::verify() {
+  return verifyResultShape(
+      *this, argShape(Adaptor(*this), [&] { return emitOpError(); }));
+}
+
 LogicalResult LrnOp::verify() {
   if (static_cast<int64_t>(getSize()) < 1)
     return emitOpError("size must be >= 1");

@@ -210,6 +210,88 @@ inferConv2dShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
   return SmallVector<int64_t>{input[0], outChannels, *height, *width};
 }
 
+FailureOr<SmallVector<int64_t>> inferSliceShape(ArrayRef<int64_t> input,
+                                                ArrayRef<int64_t> starts,
+                                                ArrayRef<int64_t> limits,
+                                                ArrayRef<int64_t> steps,
+                                                EmitErrorFn emitError) {
+  size_t rank = input.size();
+  if (starts.size() != rank || limits.size() != rank || steps.size() != rank) {
+    (void)fail(emitError, "needs one start, limit and step per dimension of ",
+               formatShape(input));
+    return failure();
+  }
+  SmallVector<int64_t> result;
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t step = steps[d];
+    if (step == 0) {
+      (void)fail(emitError, "step of dimension ", d, " is 0");
+      return failure();
+    }
+    if (!isStatic(input[d])) {
+      result.push_back(kDynamic);
+      continue;
+    }
+    // Starts and limits are clamped already: [0, n] for positive steps,
+    // [-1, n - 1] for negative ones.
+    int64_t lo = step > 0 ? 0 : -1, hi = step > 0 ? input[d] : input[d] - 1;
+    if (starts[d] < lo || starts[d] > hi || limits[d] < lo || limits[d] > hi) {
+      (void)fail(emitError, "start ", starts[d], " or limit ", limits[d],
+                 " is outside dimension ", d, " of ", formatShape(input));
+      return failure();
+    }
+    int64_t span = step > 0 ? limits[d] - starts[d] : starts[d] - limits[d];
+    int64_t magnitude = step > 0 ? step : -step;
+    result.push_back(span <= 0 ? 0 : (span + magnitude - 1) / magnitude);
+  }
+  return result;
+}
+
+FailureOr<SmallVector<int64_t>> inferPadShape(ArrayRef<int64_t> input,
+                                              ArrayRef<int64_t> low,
+                                              ArrayRef<int64_t> high,
+                                              EmitErrorFn emitError) {
+  if (low.size() != input.size() || high.size() != input.size()) {
+    (void)fail(emitError, "needs one low and one high pad per dimension of ",
+               formatShape(input));
+    return failure();
+  }
+  SmallVector<int64_t> result;
+  for (size_t d = 0; d < input.size(); ++d) {
+    if (!isStatic(input[d])) {
+      result.push_back(kDynamic);
+      continue;
+    }
+    int64_t size = input[d] + low[d] + high[d];
+    if (size < 0) {
+      (void)fail(emitError, "padding removes more than dimension ", d,
+                 " holds");
+      return failure();
+    }
+    result.push_back(size);
+  }
+  return result;
+}
+
+FailureOr<SmallVector<int64_t>> inferTileShape(ArrayRef<int64_t> input,
+                                               ArrayRef<int64_t> repeats,
+                                               EmitErrorFn emitError) {
+  if (repeats.size() != input.size()) {
+    (void)fail(emitError, "needs one repeat count per dimension of ",
+               formatShape(input));
+    return failure();
+  }
+  SmallVector<int64_t> result;
+  for (size_t d = 0; d < input.size(); ++d) {
+    if (repeats[d] < 0) {
+      (void)fail(emitError, "repeat counts must be >= 0");
+      return failure();
+    }
+    result.push_back(isStatic(input[d]) ? input[d] * repeats[d] : kDynamic);
+  }
+  return result;
+}
+
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return std::nullopt;

@@ -41,7 +41,8 @@ enum class UnaryOp {
   Ceil,
   Sin,
   Cos,
-  Not
+  Not,
+  Round
 };
 
 /// out = a OP b with NumPy/ONNX broadcasting.
@@ -111,6 +112,24 @@ struct Pool2dParams {
 
 void maxPool2d(const Tensor &input, const Pool2dParams &params, Tensor &out);
 void avgPool2d(const Tensor &input, const Pool2dParams &params, Tensor &out);
+
+/// Strided slice with per-dimension starts/steps (already normalized).
+void slice(const Tensor &input, const std::vector<int64_t> &starts,
+           const std::vector<int64_t> &steps, Tensor &out);
+
+/// Pads with low/high per dimension; mode is constant, reflect, edge or wrap.
+void pad(const Tensor &input, const std::vector<int64_t> &low,
+         const std::string &mode, double value, Tensor &out);
+
+/// Repeats the input to fill `out` (tile).
+void tile(const Tensor &input, Tensor &out);
+
+/// Broadcasts `input` to the shape of `out` (ONNX Expand).
+void broadcastTo(const Tensor &input, Tensor &out);
+
+/// Index of the max (or min) along `axis`; `out` is i64.
+void argExtreme(const Tensor &input, int64_t axis, bool max, bool last,
+                Tensor &out);
 
 } // namespace sinan::ref
 

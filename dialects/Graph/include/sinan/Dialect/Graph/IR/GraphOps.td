@@ -163,6 +163,7 @@ def Graph_FloorOp : Graph_FloatUnaryOp<"floor", "round toward -inf">;
 def Graph_CeilOp : Graph_FloatUnaryOp<"ceil", "round toward +inf">;
 def Graph_SinOp : Graph_FloatUnaryOp<"sin", "sine">;
 def Graph_CosOp : Graph_FloatUnaryOp<"cos", "cosine">;
+def Graph_RoundOp : Graph_FloatUnaryOp<"round", "round to nearest, ties to even">;
 
 /// Elementwise unary op on numeric tensors (integers wrap).
 class Graph_NumericUnaryOp<string mnemonic, string text>
@@ -494,5 +495,84 @@ class Graph_Pool2dOp<string mnemonic, string text, dag extra>
 def Graph_MaxPool2dOp : Graph_Pool2dOp<"max_pool2d", "max", (ins)>;
 def Graph_AvgPool2dOp : Graph_Pool2dOp<"avg_pool2d", "average",
     (ins DefaultValuedAttr<BoolAttr, "false">:$count_include_pad)>;
+
+//===----------------------------------------------------------------------===//
+// Slicing, padding and broadcasting
+//===----------------------------------------------------------------------===//
+
+def Graph_SliceOp : Graph_ShapedOp<"slice", [SameOperandsAndResultElementType]> {
+  let summary = "Strided slice with one (start, limit, step) per dimension";
+  let description = [{
+    Dimension `d` of the result takes indices `starts[d]`, `starts[d] +
+    steps[d]`, ... while before `limits[d]` (after it for a negative step).
+    The importer resolves ONNX's negative and out-of-range values, so the
+    attributes here are already clamped to the input.
+  }];
+  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$limits, DenseI64ArrayAttr:$steps);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_PadOp : Graph_ShapedOp<"pad", [SameOperandsAndResultElementType]> {
+  let summary = "Pads each dimension (ONNX Pad, static pads)";
+  let description = [{
+    Adds `low[d]` elements before and `high[d]` after dimension `d`, filled
+    with `value` (mode `constant`), a mirror without the edge (`reflect`),
+    the edge itself (`edge`) or the other end (`wrap`).
+  }];
+  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$low,
+                       DenseI64ArrayAttr:$high,
+                       DefaultValuedAttr<F64Attr, "0.0">:$value,
+                       DefaultValuedAttr<StrAttr, "\"constant\"">:$mode);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_TileOp : Graph_ShapedOp<"tile", [SameOperandsAndResultElementType]> {
+  let summary = "Repeats the tensor `repeats[d]` times along each dimension";
+  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$repeats);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_BroadcastOp : Graph_Op<"broadcast", [SameOperandsAndResultElementType]> {
+  let summary = "Broadcasts to the result shape (ONNX Expand)";
+  let description = [{
+    The result shape must be the multidirectional broadcast of the input
+    shape and the requested one; it is given, not inferred.
+  }];
+  let arguments = (ins Graph_Tensor:$input);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_ArgMaxOp : Graph_ShapedOp<"argmax"> {
+  let summary = "Index of the largest element along `axis` (i64 result)";
+  let description = [{
+    Ties take the first index, or the last with `select_last_index`; NaN is
+    larger than any number.
+  }];
+  let arguments = (ins Graph_NumericTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims,
+                       DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_ArgMinOp : Graph_ShapedOp<"argmin"> {
+  let summary = "Index of the smallest element along `axis` (i64 result)";
+  let arguments = (ins Graph_NumericTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims,
+                       DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
 
 #endif // SINAN_DIALECT_GRAPH_IR_GRAPHOPS_TD

@@ -84,6 +84,22 @@ mlir::FailureOr<llvm::SmallVector<int64_t>>
 inferPool2dShape(llvm::ArrayRef<int64_t> input, const Pool2dParams &params,
                  EmitErrorFn emitError = nullptr);
 
+/// Strided slice; starts/limits/steps already normalized to the input.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferSliceShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> starts,
+                llvm::ArrayRef<int64_t> limits, llvm::ArrayRef<int64_t> steps,
+                EmitErrorFn emitError = nullptr);
+
+/// Padding by low/high per dimension.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferPadShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> low,
+              llvm::ArrayRef<int64_t> high, EmitErrorFn emitError = nullptr);
+
+/// Tiling by repeats per dimension.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferTileShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> repeats,
+               EmitErrorFn emitError = nullptr);
+
 /// Normalizes a possibly negative axis against `rank`; nullopt if out of
 /// range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
