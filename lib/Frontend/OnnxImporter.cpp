@@ -1731,6 +1731,13 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
   if (!checkOpset() || !checkSupported())
     return {};
+  for (const auto &[name, value] : options.boundInputs) {
+    bool found = false;
+    for (const auto &input : model.graph().input())
+      found |= input.name() == name;
+    if (!found)
+      errors.push_back("bound input '" + name + "' is not a graph input");
+  }
   for (const auto &[name, shape] : options.inputShapes) {
     bool found = false;
     for (const auto &input : model.graph().input())
@@ -1755,7 +1762,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   SmallVector<Type> inputTypes;
   SmallVector<std::string> inputNames;
   for (const auto &info : graph.input()) {
-    if (initializers.count(info.name()))
+    if (initializers.count(info.name()) ||
+        options.boundInputs.count(info.name()))
       continue;
     RankedTensorType type = valueType(info);
     if (!type)
@@ -1776,6 +1784,10 @@ OwningOpRef<ModuleOp> Importer::run() {
                     builder.getStringAttr(name));
   }
   builder.setInsertionPointToStart(body);
+  for (const auto &[name, value] : options.boundInputs)
+    define(name,
+           graph::ConstantOp::create(
+               builder, NameLoc::get(builder.getStringAttr(name)), value));
   for (const auto &tensor : graph.initializer()) {
     std::string error;
     DenseElementsAttr attr =

@@ -34,6 +34,9 @@ struct ImportOptions {
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Directory of the model file, for tensors stored as external data.
   std::string modelDirectory;
+  /// Input name -> value: the input becomes a constant (specialization),
+  /// e.g. axes or shapes that a model takes as inputs.
+  std::map<std::string, mlir::DenseElementsAttr> boundInputs;
 };
 
 /// Oldest default-domain opset the importer accepts.
