@@ -1451,6 +1451,157 @@ LogicalResult convertRange(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Further ONNX operators
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertCastLike(Importer &im, const onnx::NodeProto &node) {
+  Value input = im.input(node, 0);
+  auto type = RankedTensorType::get(shapeOf(input),
+                                    getElementTypeOrSelf(im.input(node, 1)));
+  im.define(node.output(0),
+            type == input.getType()
+                ? input
+                : graph::CastOp::create(im.builder, im.locOf(node), type, input)
+                      ->getResult(0));
+  return success();
+}
+
+LogicalResult convertSize(Importer &im, const onnx::NodeProto &node) {
+  ArrayRef<int64_t> in = shapeOf(im.input(node, 0));
+  int64_t count = 1;
+  for (int64_t d : in) {
+    if (ShapedType::isDynamic(d))
+      return im.fail(node, "the size of an input with unknown dimensions is "
+                           "not supported (use --input-shape)");
+    count *= d;
+  }
+  auto type = RankedTensorType::get({}, im.builder.getI64Type());
+  im.define(node.output(0),
+            graph::ConstantOp::create(im.builder, im.locOf(node),
+                                      DenseElementsAttr::get(type, count))
+                ->getResult(0));
+  return success();
+}
+
+LogicalResult convertMod(Importer &im, const onnx::NodeProto &node) {
+  Value a = im.input(node, 0), b = im.input(node, 1);
+  if (failed(sameElementType(im, node, {a, b})))
+    return failure();
+  bool fmod = im.intAttr(node, "fmod", 0);
+  if (!fmod && isa<FloatType>(getElementTypeOrSelf(a)))
+    return im.fail(node, "Mod of floats needs fmod=1");
+  im.define(node.output(0),
+            graph::ModOp::create(im.builder, im.locOf(node), a, b,
+                                 im.builder.getBoolAttr(fmod))
+                ->getResult(0));
+  return success();
+}
+
+LogicalResult convertTrilu(Importer &im, const onnx::NodeProto &node) {
+  int64_t k = 0;
+  if (im.hasInput(node, 1)) {
+    auto given = constantInts(im.input(node, 1));
+    if (!given || given->size() != 1)
+      return im.fail(node, "a diagonal offset computed at run time is not "
+                           "supported");
+    k = (*given)[0];
+  }
+  im.define(node.output(0),
+            graph::TriluOp::create(
+                im.builder, im.locOf(node), im.input(node, 0),
+                im.builder.getBoolAttr(im.intAttr(node, "upper", 1)),
+                im.builder.getI64IntegerAttr(k))
+                ->getResult(0));
+  return success();
+}
+
+LogicalResult convertGatherElements(Importer &im, const onnx::NodeProto &node) {
+  im.define(node.output(0),
+            graph::GatherElementsOp::create(
+                im.builder, im.locOf(node),
+                RankedTensorType::get(shapeOf(im.input(node, 1)),
+                                      getElementTypeOrSelf(im.input(node, 0))),
+                im.input(node, 0), im.input(node, 1),
+                im.builder.getI64IntegerAttr(im.intAttr(node, "axis", 0)))
+                ->getResult(0));
+  return success();
+}
+
+LogicalResult convertCumSum(Importer &im, const onnx::NodeProto &node) {
+  auto axis = constantInts(im.input(node, 1));
+  if (!axis || axis->size() != 1)
+    return im.fail(node, "an axis computed at run time is not supported");
+  im.define(node.output(0),
+            graph::CumSumOp::create(
+                im.builder, im.locOf(node), im.input(node, 0),
+                im.builder.getI64IntegerAttr((*axis)[0]),
+                im.builder.getBoolAttr(im.intAttr(node, "exclusive", 0)),
+                im.builder.getBoolAttr(im.intAttr(node, "reverse", 0)))
+                ->getResult(0));
+  return success();
+}
+
+LogicalResult convertHardmax(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  if (!isa<FloatType>(getElementTypeOrSelf(x)))
+    return im.fail(node, "integer inputs are not supported");
+  int64_t rank = shapeOf(x).size();
+  int64_t axis = im.intAttr(node, "axis", im.opset >= 13 ? -1 : 1);
+  auto normalized = graph::normalizeAxis(axis, rank);
+  if (!normalized)
+    return im.fail(node, "axis out of range");
+  if (im.opset < 13 && *normalized != rank - 1)
+    return im.fail(node, "Hardmax before opset 13 over a flattened suffix is "
+                         "not supported");
+  im.define(node.output(0),
+            graph::HardmaxOp::create(im.builder, im.locOf(node), x,
+                                     im.builder.getI64IntegerAttr(axis))
+                ->getResult(0));
+  return success();
+}
+
+/// RMSNormalization and LpNormalization: x scaled by a norm over axes.
+LogicalResult convertNorm(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  Type element = getElementTypeOrSelf(x);
+  if (!isa<FloatType>(element))
+    return im.fail(node, "integer inputs are not supported");
+  int64_t rank = shapeOf(x).size();
+  Emitter e{im, im.locOf(node), element};
+  bool rms = node.op_type() == "RMSNormalization";
+  auto axis = graph::normalizeAxis(im.intAttr(node, "axis", -1), rank);
+  if (!axis)
+    return im.fail(node, "axis out of range");
+  SmallVector<int64_t> axes;
+  for (int64_t d = *axis; d < (rms ? rank : *axis + 1); ++d)
+    axes.push_back(d);
+  auto reduce = [&](auto tag, Value v) {
+    using OpTy = decltype(tag);
+    return OpTy::create(im.builder, e.loc, v,
+                        im.builder.getDenseI64ArrayAttr(axes),
+                        im.builder.getBoolAttr(true))
+        ->getResult(0);
+  };
+  Value y;
+  if (rms) {
+    Value meanSquare = reduce(graph::ReduceMeanOp(), e.mul(x, x));
+    Value scale = e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(
+        e.add(meanSquare, e.c(floatAttr(im, node, "epsilon", 1e-5f)))));
+    y = e.mul(e.mul(x, scale), im.input(node, 1));
+  } else {
+    int64_t p = im.intAttr(node, "p", 2);
+    if (p != 1 && p != 2)
+      return im.fail(node, "only p = 1 and p = 2 are supported");
+    Value norm =
+        p == 1 ? reduce(graph::ReduceSumOp(), e.op<graph::AbsOp>(x))
+               : e.op<graph::SqrtOp>(reduce(graph::ReduceSumOp(), e.mul(x, x)));
+    y = e.div(x, norm);
+  }
+  im.define(node.output(0), y);
+  return success();
+}
+
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
       {"Abs", convertUnary<graph::AbsOp>},
@@ -1490,6 +1641,15 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Sum", convertVariadic<graph::AddOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"Where", convertWhere},
+      {"CastLike", convertCastLike},
+      {"CumSum", convertCumSum},
+      {"GatherElements", convertGatherElements},
+      {"Hardmax", convertHardmax},
+      {"LpNormalization", convertNorm},
+      {"Mod", convertMod},
+      {"RMSNormalization", convertNorm},
+      {"Size", convertSize},
+      {"Trilu", convertTrilu},
       {"ArgMax", convertArg},
       {"ArgMin", convertArg},
       {"Celu", convertActivation},

@@ -148,7 +148,9 @@ std::vector<int64_t> normalized(ArrayRef<int64_t> axes, int64_t rank) {
 FailureOr<SmallVector<int64_t>>
 resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
   auto shape = [&](int i) { return ArrayRef<int64_t>(operands[i]->shape()); };
-  if (binaryKind(op) || compareKind(op))
+  if (isa<graph::GatherElementsOp>(op))
+    return SmallVector<int64_t>(shape(1).begin(), shape(1).end());
+  if (binaryKind(op) || compareKind(op) || isa<graph::ModOp>(op))
     return graph::inferBroadcastShape(shape(0), shape(1));
   if (auto reduce = dyn_cast<graph::ReduceSumOp>(op))
     return graph::inferReduceShape(shape(0), reduce.getAxes(),
@@ -286,6 +288,38 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
             })
             .Case<graph::ReshapeOp>([&](auto) {
               std::memcpy(out.data(), x.data(), x.byteSize());
+              return true;
+            })
+            .Case<graph::ModOp>([&](graph::ModOp m) {
+              ref::mod(x, *operands[1], m.getFmod(), out);
+              return true;
+            })
+            .Case<graph::TriluOp>([&](graph::TriluOp t) {
+              ref::trilu(x, t.getUpper(), static_cast<int64_t>(t.getK()), out);
+              return true;
+            })
+            .Case<graph::GatherElementsOp>([&](graph::GatherElementsOp g) {
+              if (ref::gatherElements(
+                      x, *operands[1],
+                      *graph::normalizeAxis(static_cast<int64_t>(g.getAxis()),
+                                            x.rank()),
+                      out, error))
+                return true;
+              error = where(op) + ": " + error;
+              return false;
+            })
+            .Case<graph::CumSumOp>([&](graph::CumSumOp c) {
+              ref::cumsum(x,
+                          *graph::normalizeAxis(
+                              static_cast<int64_t>(c.getAxis()), x.rank()),
+                          c.getExclusive(), c.getReverse(), out);
+              return true;
+            })
+            .Case<graph::HardmaxOp>([&](graph::HardmaxOp h) {
+              ref::hardmax(x,
+                           *graph::normalizeAxis(
+                               static_cast<int64_t>(h.getAxis()), x.rank()),
+                           out);
               return true;
             })
             .Case<graph::SliceOp>([&](graph::SliceOp sl) {

@@ -887,4 +887,114 @@ void argExtreme(const Tensor &input, int64_t axis, bool max, bool last,
     }
 }
 
+void mod(const Tensor &a, const Tensor &b, bool fmod, Tensor &out) {
+  if (isFloatDType(out.type())) {
+    forEachBroadcast(a, b, out, [&](int64_t o, int64_t ia, int64_t ib) {
+      storeF(out, o, std::fmod(loadF(a, ia), loadF(b, ib)));
+    });
+    return;
+  }
+  forEachBroadcast(a, b, out, [&](int64_t o, int64_t ia, int64_t ib) {
+    int64_t x = loadI(a, ia), y = loadI(b, ib);
+    int64_t r = y == 0 ? 0 : x % y;
+    if (!fmod && r != 0 && ((r < 0) != (y < 0)))
+      r += y;
+    storeI(out, o, r);
+  });
+}
+
+void trilu(const Tensor &input, bool upper, int64_t k, Tensor &out) {
+  int64_t rows = input.shape()[input.rank() - 2];
+  int64_t cols = input.shape()[input.rank() - 1];
+  size_t width = dtypeSize(input.type());
+  for (int64_t i = 0; i < input.numElements(); ++i) {
+    int64_t c = i % cols, r = (i / cols) % rows;
+    bool keep = upper ? c - r >= k : c - r <= k;
+    if (keep)
+      std::memcpy(out.data() + i * width, input.data() + i * width, width);
+    else
+      std::memset(out.data() + i * width, 0, width);
+  }
+}
+
+bool gatherElements(const Tensor &data, const Tensor &indices, int64_t axis,
+                    Tensor &out, std::string &error) {
+  std::vector<int64_t> dataStrides = stridesOf(data.shape());
+  size_t width = dtypeSize(data.type());
+  int64_t extent = data.shape()[axis];
+  bool ok = true;
+  forEachIndex(indices.shape(), [&](int64_t o,
+                                    const std::vector<int64_t> &index) {
+    if (!ok)
+      return;
+    int64_t at = loadI(indices, o);
+    if (at < -extent || at >= extent) {
+      error = "gather_elements index " + std::to_string(at) +
+              " is out of range for a dimension of size " +
+              std::to_string(extent);
+      ok = false;
+      return;
+    }
+    if (at < 0)
+      at += extent;
+    int64_t src = 0;
+    for (size_t d = 0; d < index.size(); ++d)
+      src += (static_cast<int64_t>(d) == axis ? at : index[d]) * dataStrides[d];
+    std::memcpy(out.data() + o * width, data.data() + src * width, width);
+  });
+  return ok;
+}
+
+void cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
+            Tensor &out) {
+  int64_t outer = 1, inner = 1, extent = input.shape()[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= input.shape()[d];
+  for (int64_t d = axis + 1; d < input.rank(); ++d)
+    inner *= input.shape()[d];
+  bool isFloat = isFloatDType(input.type());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      float sumF = 0;
+      int64_t sumI = 0;
+      for (int64_t step = 0; step < extent; ++step) {
+        int64_t k = reverse ? extent - 1 - step : step;
+        int64_t at = (o * extent + k) * inner + i;
+        if (isFloat) {
+          float x = loadF(input, at);
+          if (!exclusive)
+            sumF += x;
+          storeF(out, at, sumF);
+          if (exclusive)
+            sumF += x;
+        } else {
+          int64_t x = loadI(input, at);
+          if (!exclusive)
+            sumI += x;
+          storeI(out, at, sumI);
+          if (exclusive)
+            sumI += x;
+        }
+      }
+    }
+}
+
+void hardmax(const Tensor &input, int64_t axis, Tensor &out) {
+  Tensor index(DType::I64, {});
+  std::vector<int64_t> reducedShape = input.shape();
+  reducedShape[axis] = 1;
+  Tensor best(DType::I64, reducedShape);
+  argExtreme(input, axis, /*max=*/true, /*last=*/false, best);
+  int64_t outer = 1, inner = 1, extent = input.shape()[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= input.shape()[d];
+  for (int64_t d = axis + 1; d < input.rank(); ++d)
+    inner *= input.shape()[d];
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i)
+      for (int64_t k = 0; k < extent; ++k)
+        storeF(out, (o * extent + k) * inner + i,
+               best.data<int64_t>()[o * inner + i] == k ? 1.0f : 0.0f);
+}
+
 } // namespace sinan::ref

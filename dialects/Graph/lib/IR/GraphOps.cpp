@@ -422,6 +422,29 @@ LogicalResult ArgMinOp::verify() {
       *this, argShape(Adaptor(*this), [&] { return emitOpError(); }));
 }
 
+template <typename OpT> static LogicalResult verifyAxisAttr(OpT op) {
+  int64_t rank = cast<ShapedType>(op->getOperand(0).getType()).getRank();
+  if (!normalizeAxis(static_cast<int64_t>(op.getAxis()), rank))
+    return op.emitOpError("axis ") << static_cast<int64_t>(op.getAxis())
+                                   << " is out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult GatherElementsOp::verify() {
+  if (cast<ShapedType>(getIndices().getType()).getRank() !=
+      cast<ShapedType>(getData().getType()).getRank())
+    return emitOpError("indices must have the rank of data");
+  return verifyAxisAttr(*this);
+}
+LogicalResult CumSumOp::verify() { return verifyAxisAttr(*this); }
+LogicalResult HardmaxOp::verify() { return verifyAxisAttr(*this); }
+
+LogicalResult TriluOp::verify() {
+  if (cast<ShapedType>(getType()).getRank() < 2)
+    return emitOpError("needs rank >= 2");
+  return success();
+}
+
 LogicalResult LrnOp::verify() {
   if (static_cast<int64_t>(getSize()) < 1)
     return emitOpError("size must be >= 1");

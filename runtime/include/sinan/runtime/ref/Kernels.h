@@ -131,6 +131,23 @@ void broadcastTo(const Tensor &input, Tensor &out);
 void argExtreme(const Tensor &input, int64_t axis, bool max, bool last,
                 Tensor &out);
 
+/// Remainder with broadcasting: C fmod (sign of a) or Python (sign of b).
+void mod(const Tensor &a, const Tensor &b, bool fmod, Tensor &out);
+
+/// Upper/lower triangle of the last two dimensions relative to diagonal k.
+void trilu(const Tensor &input, bool upper, int64_t k, Tensor &out);
+
+/// ONNX GatherElements along `axis` (normalized); false on a bad index.
+bool gatherElements(const Tensor &data, const Tensor &indices, int64_t axis,
+                    Tensor &out, std::string &error);
+
+/// Running sum along `axis` (normalized).
+void cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
+            Tensor &out);
+
+/// One-hot of the first maximum along `axis` (normalized).
+void hardmax(const Tensor &input, int64_t axis, Tensor &out);
+
 } // namespace sinan::ref
 
 #endif // SINAN_RUNTIME_REF_KERNELS_H

@@ -575,4 +575,61 @@ def Graph_ArgMinOp : Graph_ShapedOp<"argmin"> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Miscellaneous ONNX operators
+//===----------------------------------------------------------------------===//
+
+def Graph_ModOp : Graph_BroadcastBinaryOp<"mod", "lhs mod rhs"> {
+  let description = [{
+    Remainder with broadcasting. With `fmod` the result has the sign of
+    `lhs` (C `fmod`, required for floats); otherwise integers follow Python
+    and take the sign of `rhs`. A zero divisor gives 0 for integers.
+  }];
+  let arguments = (ins Graph_NumericTensor:$lhs, Graph_NumericTensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$fmod);
+}
+
+def Graph_TriluOp : Graph_Op<"trilu", [SameOperandsAndResultType]> {
+  let summary = "Keeps the upper or lower triangle of the last two dims";
+  let description = [{
+    Elements above (`upper`) or below the `k`-th diagonal are kept, the rest
+    set to zero.
+  }];
+  let arguments = (ins Graph_Tensor:$input, BoolAttr:$upper, I64Attr:$k);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Graph_GatherElementsOp : Graph_Op<"gather_elements",
+    [AllElementTypesMatch<["data", "output"]>,
+     AllShapesMatch<["indices", "output"]>]> {
+  let summary = "out[i][j]... = data[...][indices[i][j]...][...] along `axis`";
+  let arguments = (ins Graph_Tensor:$data,
+                       RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = [{
+    $data `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_CumSumOp : Graph_Op<"cumsum", [SameOperandsAndResultType]> {
+  let summary = "Running sum along `axis` (optionally exclusive or reversed)";
+  let arguments = (ins Graph_NumericTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                       DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs Graph_NumericTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Graph_HardmaxOp : Graph_Op<"hardmax", [SameOperandsAndResultType]> {
+  let summary = "1 at the first maximum along `axis`, 0 elsewhere";
+  let arguments = (ins Graph_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 #endif // SINAN_DIALECT_GRAPH_IR_GRAPHOPS_TD
