@@ -49,6 +49,18 @@ Type elementType(int32_t onnxType, MLIRContext &context) {
     return b.getIntegerType(64);
   case onnx::TensorProto::BOOL:
     return b.getIntegerType(1);
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::INT16:
+    return b.getIntegerType(16);
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, /*isSigned=*/false);
   default:
     return {};
   }
@@ -156,6 +168,17 @@ DenseElementsAttr convertTensorProto(const onnx::TensorProto &tensor,
       available = tensor.int64_data_size();
       for (int64_t v : tensor.int64_data())
         append(v, 8);
+      break;
+    case onnx::TensorProto::DOUBLE:
+      available = tensor.double_data_size();
+      for (double v : tensor.double_data())
+        append(v, 8);
+      break;
+    case onnx::TensorProto::UINT32:
+    case onnx::TensorProto::UINT64:
+      available = tensor.uint64_data_size();
+      for (uint64_t v : tensor.uint64_data())
+        append(v, width);
       break;
     default:
       available = tensor.int32_data_size();
@@ -1730,6 +1753,10 @@ LogicalResult Importer::verifyNew(Block::iterator first) {
       return success();
     });
     if (failed(verify(&op))) {
+      // An element type the op does not take is a gap, not a model error.
+      if (diagnostics.find("must be ranked tensor of") != std::string::npos)
+        diagnostics = "element type not supported by " +
+                      op.getName().getStringRef().str() + ": " + diagnostics;
       errors.push_back(diagnostics);
       return failure();
     }

@@ -26,15 +26,42 @@ std::optional<DType> toDType(Type type) {
     return DType::F16;
   if (type.isBF16())
     return DType::BF16;
-  if (type.isInteger(8))
-    return DType::I8;
-  if (type.isInteger(32))
-    return DType::I32;
-  if (type.isInteger(64))
-    return DType::I64;
-  if (type.isInteger(1))
+  if (type.isF64())
+    return DType::F64;
+  auto integer = dyn_cast<IntegerType>(type);
+  if (!integer)
+    return std::nullopt;
+  unsigned width = integer.getWidth();
+  if (integer.isUnsigned()) {
+    switch (width) {
+    case 8:
+      return DType::U8;
+    case 16:
+      return DType::U16;
+    case 32:
+      return DType::U32;
+    case 64:
+      return DType::U64;
+    default:
+      return std::nullopt;
+    }
+  }
+  if (!integer.isSignless())
+    return std::nullopt;
+  switch (width) {
+  case 1:
     return DType::I1;
-  return std::nullopt;
+  case 8:
+    return DType::I8;
+  case 16:
+    return DType::I16;
+  case 32:
+    return DType::I32;
+  case 64:
+    return DType::I64;
+  default:
+    return std::nullopt;
+  }
 }
 
 Tensor toTensor(DenseElementsAttr attr) {

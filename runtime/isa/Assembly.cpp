@@ -294,7 +294,7 @@ std::optional<unsigned> LineParser::suffixIndex(size_t i,
 
 std::optional<unsigned> LineParser::typeSuffix(size_t i) {
   std::optional<DType> type = parseDType(suffixes[i]);
-  if (!type || *type == DType::I64) {
+  if (!type || !isDeviceDType(*type)) {
     fail(mnemonicColumn,
          fmt::format("unknown element type '{}' (expected f32, f16, bf16, i8, "
                      "i32 or i1)",

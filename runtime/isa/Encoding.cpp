@@ -80,7 +80,7 @@ bool validateFields(const Instruction &inst, std::string &error) {
   };
   auto dataType = [&](unsigned shift, const char *what) {
     unsigned type = field(shift, 4);
-    if (type >= kNumDTypes || type == unsigned(DType::I64))
+    if (type >= kNumDTypes || !isDeviceDType(static_cast<DType>(type)))
       return fail(
           fmt::format("{} type code {} is not a device type", what, type));
     return true;

@@ -24,6 +24,8 @@ float loadF(const Tensor &t, int64_t i) {
   switch (t.type()) {
   case DType::F32:
     return t.data<float>()[i];
+  case DType::F64: // Host-only type: computed in f32 like the others.
+    return static_cast<float>(t.data<double>()[i]);
   case DType::F16:
     return halfToFloat(t.data<uint16_t>()[i]);
   default:
@@ -35,6 +37,9 @@ void storeF(Tensor &t, int64_t i, float v) {
   switch (t.type()) {
   case DType::F32:
     t.data<float>()[i] = v;
+    return;
+  case DType::F64:
+    t.data<double>()[i] = v;
     return;
   case DType::F16:
     t.data<uint16_t>()[i] = floatToHalf(v);
@@ -53,6 +58,16 @@ int64_t loadI(const Tensor &t, int64_t i) {
     return t.data<int32_t>()[i];
   case DType::I64:
     return t.data<int64_t>()[i];
+  case DType::U8:
+    return t.data<uint8_t>()[i];
+  case DType::I16:
+    return t.data<int16_t>()[i];
+  case DType::U16:
+    return t.data<uint16_t>()[i];
+  case DType::U32:
+    return t.data<uint32_t>()[i];
+  case DType::U64: // Values above 2^63 wrap; arithmetic stays modular.
+    return static_cast<int64_t>(t.data<uint64_t>()[i]);
   default:
     return t.data<uint8_t>()[i] != 0;
   }
@@ -69,6 +84,21 @@ void storeI(Tensor &t, int64_t i, int64_t v) {
     return;
   case DType::I64:
     t.data<int64_t>()[i] = v;
+    return;
+  case DType::U8:
+    t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
+    return;
+  case DType::I16:
+    t.data<int16_t>()[i] = static_cast<int16_t>(v);
+    return;
+  case DType::U16:
+    t.data<uint16_t>()[i] = static_cast<uint16_t>(v);
+    return;
+  case DType::U32:
+    t.data<uint32_t>()[i] = static_cast<uint32_t>(v);
+    return;
+  case DType::U64:
+    t.data<uint64_t>()[i] = static_cast<uint64_t>(v);
     return;
   default:
     t.data<uint8_t>()[i] = v != 0;
@@ -555,18 +585,8 @@ void cast(const Tensor &input, Tensor &out) {
       storeF(out, i,
              fromFloat ? loadF(input, i) : static_cast<float>(loadI(input, i)));
     } else if (fromFloat) {
-      double v = std::trunc(static_cast<double>(loadF(input, i)));
-      double lo = out.type() == DType::I8    ? -128.0
-                  : out.type() == DType::I32 ? -2147483648.0
-                                             : -9223372036854775808.0;
-      double hi = -lo - 1;
-      int64_t value = std::isnan(v) ? 0
-                      : v <= lo     ? static_cast<int64_t>(lo)
-                      : v >= hi     ? (out.type() == DType::I64
-                                           ? std::numeric_limits<int64_t>::max()
-                                           : static_cast<int64_t>(hi))
-                                    : static_cast<int64_t>(v);
-      storeI(out, i, value);
+      // Truncate toward zero, then saturate (NaN gives 0).
+      out.setDouble(i, std::trunc(static_cast<double>(loadF(input, i))));
     } else {
       storeI(out, i, loadI(input, i)); // Wraps, as C and ONNX do.
     }

@@ -26,6 +26,12 @@ constexpr std::array<DTypeInfo, kNumDTypes> kInfo = {{
     {DType::I32, "i32", 4},
     {DType::I64, "i64", 8},
     {DType::I1, "i1", 1},
+    {DType::U8, "u8", 1},
+    {DType::I16, "i16", 2},
+    {DType::U16, "u16", 2},
+    {DType::U32, "u32", 4},
+    {DType::U64, "u64", 8},
+    {DType::F64, "f64", 8},
 }};
 
 constexpr bool isIndexedByDType() {
@@ -62,7 +68,18 @@ std::optional<DType> parseDType(std::string_view name, std::string &error) {
 }
 
 bool isFloatDType(DType type) {
-  return type == DType::F32 || type == DType::F16 || type == DType::BF16;
+  return type == DType::F32 || type == DType::F16 || type == DType::BF16 ||
+         type == DType::F64;
+}
+
+bool isUnsignedDType(DType type) {
+  return type == DType::U8 || type == DType::U16 || type == DType::U32 ||
+         type == DType::U64;
+}
+
+bool isDeviceDType(DType type) {
+  return static_cast<unsigned>(type) <= static_cast<unsigned>(DType::I1) &&
+         type != DType::I64;
 }
 
 } // namespace sinan

@@ -47,6 +47,18 @@ std::optional<DType> fromDescr(const std::string &descr) {
     return DType::I64;
   if (descr == "|b1")
     return DType::I1;
+  if (descr == "|u1")
+    return DType::U8;
+  if (descr == "<i2")
+    return DType::I16;
+  if (descr == "<u2")
+    return DType::U16;
+  if (descr == "<u4")
+    return DType::U32;
+  if (descr == "<u8")
+    return DType::U64;
+  if (descr == "<f8")
+    return DType::F64;
   return std::nullopt;
 }
 
@@ -64,6 +76,18 @@ std::string toDescr(DType type) {
     return "<i8";
   case DType::I1:
     return "|b1";
+  case DType::U8:
+    return "|u1";
+  case DType::I16:
+    return "<i2";
+  case DType::U16:
+    return "<u2";
+  case DType::U32:
+    return "<u4";
+  case DType::U64:
+    return "<u8";
+  case DType::F64:
+    return "<f8";
   default:
     return "";
   }

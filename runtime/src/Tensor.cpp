@@ -59,6 +59,33 @@ double Tensor::getDouble(int64_t i) const {
   }
   case DType::I1:
     return *p != 0;
+  case DType::U8:
+    return *p;
+  case DType::I16: {
+    int16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+  }
+  case DType::U16: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+  }
+  case DType::U32: {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::U64: {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return static_cast<double>(v);
+  }
+  case DType::F64: {
+    double v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
   }
   return 0;
 }
@@ -110,6 +137,32 @@ void Tensor::setDouble(int64_t i, double value) {
   }
   case DType::I1:
     *p = value != 0.0;
+    return;
+  case DType::U8:
+    *p = saturating<uint8_t>(value);
+    return;
+  case DType::I16: {
+    int16_t v = saturating<int16_t>(value);
+    std::memcpy(p, &v, 2);
+    return;
+  }
+  case DType::U16: {
+    uint16_t v = saturating<uint16_t>(value);
+    std::memcpy(p, &v, 2);
+    return;
+  }
+  case DType::U32: {
+    uint32_t v = saturating<uint32_t>(value);
+    std::memcpy(p, &v, 4);
+    return;
+  }
+  case DType::U64: {
+    uint64_t v = saturating<uint64_t>(value);
+    std::memcpy(p, &v, 8);
+    return;
+  }
+  case DType::F64:
+    std::memcpy(p, &value, 8);
     return;
   }
 }

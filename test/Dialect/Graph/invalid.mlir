@@ -25,7 +25,7 @@ func.func @mul_mixed_element_types(%a: tensor<4xf32>, %b: tensor<4xf16>) {
 // -----
 
 func.func @add_bool(%a: tensor<4xi1>) {
-  // expected-error @+1 {{'graph.add' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 8-bit signless integer or 32-bit signless integer or 64-bit signless integer values, but got 'tensor<4xi1>'}}
+  // expected-error @+1 {{'graph.add' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 8-bit signless integer or 32-bit signless integer or 64-bit signless integer or 64-bit float or 8-bit unsigned integer or 16-bit signless integer or 16-bit unsigned integer or 32-bit unsigned integer or 64-bit unsigned integer values, but got 'tensor<4xi1>'}}
   %0 = graph.add %a, %a : (tensor<4xi1>, tensor<4xi1>) -> tensor<4xi1>
   return
 }
@@ -161,7 +161,7 @@ func.func @conv_rank(%x: tensor<3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
 // -----
 
 func.func @conv_integer(%x: tensor<1x3x8x8xi8>, %w: tensor<4x3x3x3xi8>) {
-  // expected-error @+1 {{'graph.conv2d' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values, but got 'tensor<1x3x8x8xi8>'}}
+  // expected-error @+1 {{'graph.conv2d' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 64-bit float values, but got 'tensor<1x3x8x8xi8>'}}
   %0 = graph.conv2d %x, %w : (tensor<1x3x8x8xi8>, tensor<4x3x3x3xi8>) -> tensor<1x4x6x6xi8>
   return
 }
@@ -225,7 +225,7 @@ func.func @select_shapes(%c: tensor<2xi1>, %a: tensor<3xf32>) {
 // -----
 
 func.func @exp_of_integers(%a: tensor<4xi32>) {
-  // expected-error @+1 {{'graph.exp' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{'graph.exp' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 64-bit float values}}
   %0 = graph.exp %a : tensor<4xi32>
   return
 }

@@ -29,10 +29,17 @@ enum class DType : uint8_t {
   I32 = 4,
   I64 = 5,
   I1 = 6,
+  // Host-only types (model inputs and reference evaluation; not SNPU types).
+  U8 = 7,
+  I16 = 8,
+  U16 = 9,
+  U32 = 10,
+  U64 = 11,
+  F64 = 12,
 };
 
 /// Number of DType values; keep in sync with the enum.
-inline constexpr unsigned kNumDTypes = 7;
+inline constexpr unsigned kNumDTypes = 13;
 
 /// Storage size of one element in bytes (I1 is stored as one byte).
 size_t dtypeSize(DType type);
@@ -47,8 +54,14 @@ std::optional<DType> parseDType(std::string_view name);
 /// offending spelling and the accepted ones.
 std::optional<DType> parseDType(std::string_view name, std::string &error);
 
-/// True for F32, F16 and BF16.
+/// True for F32, F16, BF16 and F64.
 bool isFloatDType(DType type);
+
+/// True for U8, U16, U32 and U64.
+bool isUnsignedDType(DType type);
+
+/// The types the SNPU and its ISA encode (codes 0-6 except i64).
+bool isDeviceDType(DType type);
 
 } // namespace sinan
 

@@ -22,7 +22,9 @@ def Graph_Dialect : Dialect {
     verifier proves the shapes are consistent. Dynamic dimensions (`?`) are
     allowed and propagate; they are fixed before lowering.
 
-    Element types: `f32`, `f16`, `bf16`, `i8`, `i32`, `i64` and `i1`.
+    Element types: `f32`, `f16`, `bf16`, `i8`, `i32`, `i64` and `i1`, which
+    the SNPU path handles, plus host-only `f64`, `ui8`, `i16`, `ui16`,
+    `ui32` and `ui64` for imported models.
   }];
   let hasConstantMaterializer = 1;
 }
@@ -31,9 +33,13 @@ def Graph_Dialect : Dialect {
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-def Graph_Tensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64, I1]>;
-def Graph_NumericTensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64]>;
-def Graph_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+// Device types first; f64 and the unsigned and 16-bit integers are host-only
+// (imported models, reference evaluation, CPU fallback).
+def Graph_Tensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64, I1,
+                                   F64, UI8, I16, UI16, UI32, UI64]>;
+def Graph_NumericTensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64,
+                                          F64, UI8, I16, UI16, UI32, UI64]>;
+def Graph_FloatTensor : RankedTensorOf<[F32, F16, BF16, F64]>;
 def Graph_BoolTensor : RankedTensorOf<[I1]>;
 
 #endif // SINAN_DIALECT_GRAPH_IR_GRAPHBASE_TD
