@@ -40,9 +40,9 @@ func.func @relu_unranked(%a: tensor<*xf32>) {
 
 // -----
 
-func.func @relu_unsupported_element(%a: tensor<4xi16>) {
+func.func @relu_unsupported_element(%a: tensor<4xi4>) {
   // expected-error @+1 {{'graph.relu' op operand #0 must be ranked tensor of}}
-  %0 = graph.relu %a : tensor<4xi16>
+  %0 = graph.relu %a : tensor<4xi4>
   return
 }
 
@@ -50,7 +50,7 @@ func.func @relu_unsupported_element(%a: tensor<4xi16>) {
 
 func.func @constant_unsupported_element() {
   // expected-error @+1 {{'graph.constant' op result #0 must be ranked tensor of}}
-  %0 = graph.constant dense<1> : tensor<2xi16>
+  %0 = graph.constant dense<1> : tensor<2xi4>
   return
 }
 
