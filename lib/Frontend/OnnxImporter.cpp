@@ -1625,6 +1625,94 @@ LogicalResult convertNorm(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+/// NegativeLogLikelihoodLoss on given log-probabilities [N, C, d...] and
+/// targets [N, d...]; shared by SoftmaxCrossEntropyLoss.
+FailureOr<Value> emitNllLoss(Importer &im, const onnx::NodeProto &node,
+                             Value input, Value target, Value weight) {
+  Type element = getElementTypeOrSelf(input);
+  if (!isa<FloatType>(element))
+    return im.fail(node, "integer inputs are not supported");
+  Location loc = im.locOf(node);
+  Emitter e{im, loc, element};
+  Type targetType = getElementTypeOrSelf(target);
+  ArrayRef<int64_t> targetShape = shapeOf(target);
+  SmallVector<int64_t> expanded(targetShape);
+  expanded.insert(expanded.begin() + 1, 1);
+  Value t = reshapeTo(im, loc, target, expanded);
+  // Targets equal to ignore_index pick class 0 and get weight 0.
+  Value keep = e.c(1);
+  if (const onnx::AttributeProto *ignore = im.attribute(node, "ignore_index")) {
+    Value ignored =
+        graph::EqualOp::create(im.builder, loc, t,
+                               scalarConstant(im, loc, targetType, ignore->i()))
+            ->getResult(0);
+    t = e.select(ignored, scalarConstant(im, loc, targetType, 0), t);
+    keep = reshapeTo(im, loc, e.select(ignored, e.c(0), e.c(1)), targetShape);
+  }
+  Value picked =
+      reshapeTo(im, loc,
+                graph::GatherElementsOp::create(
+                    im.builder, loc, RankedTensorType::get(expanded, element),
+                    input, t, im.builder.getI64IntegerAttr(1))
+                    ->getResult(0),
+                targetShape);
+  Value w = keep;
+  if (weight) {
+    Value flat = reshapeTo(im, loc, t, targetShape);
+    Value classWeight = graph::GatherOp::create(im.builder, loc, weight, flat,
+                                                im.builder.getI64IntegerAttr(0))
+                            ->getResult(0);
+    w = e.mul(classWeight, keep);
+  }
+  Value loss = e.mul(e.op<graph::NegOp>(picked), w);
+  std::string reduction = im.stringAttr(node, "reduction", "mean");
+  auto sumAll = [&](Value v) {
+    return graph::ReduceSumOp::create(im.builder, loc, v,
+                                      im.builder.getDenseI64ArrayAttr({}),
+                                      im.builder.getBoolAttr(false))
+        ->getResult(0);
+  };
+  if (reduction == "none")
+    return loss;
+  if (reduction == "sum")
+    return sumAll(loss);
+  if (reduction != "mean")
+    return im.fail(node, "unknown reduction '" + reduction + "'");
+  // Mean over the weights actually applied (a broadcast weight of 1 when
+  // there is neither a weight input nor an ignore_index).
+  Value total = sumAll(w);
+  if (!weight && !im.attribute(node, "ignore_index")) {
+    int64_t count = 1;
+    for (int64_t d : targetShape) {
+      if (ShapedType::isDynamic(d))
+        return im.fail(node, "mean reduction over unknown dimensions is not "
+                             "supported");
+      count *= d;
+    }
+    total = e.c(static_cast<double>(count));
+  }
+  return e.div(sumAll(loss), total);
+}
+
+LogicalResult convertLoss(Importer &im, const onnx::NodeProto &node) {
+  Value input = im.input(node, 0);
+  Value weight = im.hasInput(node, 2) ? im.input(node, 2) : Value();
+  if (node.op_type() == "SoftmaxCrossEntropyLoss") {
+    if (!isa<FloatType>(getElementTypeOrSelf(input)))
+      return im.fail(node, "integer inputs are not supported");
+    input = graph::LogSoftmaxOp::create(im.builder, im.locOf(node), input,
+                                        im.builder.getI64IntegerAttr(1))
+                ->getResult(0);
+    if (node.output_size() > 1 && !node.output(1).empty())
+      im.define(node.output(1), input);
+  }
+  auto loss = emitNllLoss(im, node, input, im.input(node, 1), weight);
+  if (failed(loss))
+    return failure();
+  im.define(node.output(0), *loss);
+  return success();
+}
+
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
       {"Abs", convertUnary<graph::AbsOp>},
@@ -1664,6 +1752,8 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Sum", convertVariadic<graph::AddOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"Where", convertWhere},
+      {"NegativeLogLikelihoodLoss", convertLoss},
+      {"SoftmaxCrossEntropyLoss", convertLoss},
       {"CastLike", convertCastLike},
       {"CumSum", convertCumSum},
       {"GatherElements", convertGatherElements},
