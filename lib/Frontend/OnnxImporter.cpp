@@ -1713,6 +1713,71 @@ LogicalResult convertLoss(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+/// Reshapes a per-axis vector [C] to broadcast along `axis` of `rank`.
+Value alongAxis(Importer &im, Location loc, Value v, int64_t axis,
+                int64_t rank) {
+  ArrayRef<int64_t> shape = shapeOf(v);
+  if (shape.size() != 1 || rank == 0)
+    return v;
+  SmallVector<int64_t> target(rank, 1);
+  target[axis] = shape[0];
+  return reshapeTo(im, loc, v, target);
+}
+
+/// QuantizeLinear: saturate(round(x / scale) + zero_point);
+/// DequantizeLinear: (x - zero_point) * scale. Per-tensor or per-axis.
+LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value x = im.input(node, 0), scale = im.input(node, 1);
+  if (im.intAttr(node, "block_size", 0) != 0)
+    return im.fail(node, "blocked quantization is not supported");
+  int64_t rank = shapeOf(x).size();
+  Value zeroPoint = im.hasInput(node, 2) ? im.input(node, 2) : Value();
+  // The axis matters only for per-axis (1-D) scales.
+  if (shapeOf(scale).size() == 1) {
+    auto axis = graph::normalizeAxis(im.intAttr(node, "axis", 1), rank);
+    if (!axis)
+      return im.fail(node, "axis out of range");
+    scale = alongAxis(im, loc, scale, *axis, rank);
+    if (zeroPoint)
+      zeroPoint = alongAxis(im, loc, zeroPoint, *axis, rank);
+  }
+  Type scaleType = getElementTypeOrSelf(scale);
+  if (!isa<FloatType>(scaleType))
+    return im.fail(node, "integer scales are not supported");
+  Emitter e{im, loc, scaleType};
+  auto castTo = [&](Value v, Type element) {
+    auto type = RankedTensorType::get(shapeOf(v), element);
+    return type == v.getType()
+               ? v
+               : graph::CastOp::create(im.builder, loc, type, v)->getResult(0);
+  };
+  if (node.op_type() == "DequantizeLinear") {
+    Value value = castTo(x, scaleType);
+    if (zeroPoint)
+      value = e.sub(value, castTo(zeroPoint, scaleType));
+    im.define(node.output(0), e.mul(value, scale));
+    return success();
+  }
+  // The output type is the zero point's, uint8 by default.
+  Type out = zeroPoint ? getElementTypeOrSelf(zeroPoint)
+                       : im.builder.getIntegerType(8, /*isSigned=*/false);
+  auto outInteger = dyn_cast<IntegerType>(out);
+  if (!outInteger ||
+      (outInteger.getWidth() != 8 && outInteger.getWidth() != 16))
+    return im.fail(node, "quantization to this type is not supported");
+  bool isUnsigned = outInteger.isUnsigned();
+  double lo = isUnsigned ? 0 : -(1 << (outInteger.getWidth() - 1));
+  double hi = isUnsigned ? (1 << outInteger.getWidth()) - 1
+                         : (1 << (outInteger.getWidth() - 1)) - 1;
+  Value q = e.op<graph::RoundOp>(e.div(castTo(x, scaleType), scale));
+  if (zeroPoint)
+    q = e.add(q, castTo(zeroPoint, scaleType));
+  q = e.min(e.max(q, e.c(lo)), e.c(hi));
+  im.define(node.output(0), castTo(q, out));
+  return success();
+}
+
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
       {"Abs", convertUnary<graph::AbsOp>},
@@ -1752,6 +1817,8 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Sum", convertVariadic<graph::AddOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"Where", convertWhere},
+      {"DequantizeLinear", convertQuantize},
+      {"QuantizeLinear", convertQuantize},
       {"NegativeLogLikelihoodLoss", convertLoss},
       {"SoftmaxCrossEntropyLoss", convertLoss},
       {"CastLike", convertCastLike},
