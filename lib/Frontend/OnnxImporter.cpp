@@ -372,7 +372,8 @@ LogicalResult convertVariadic(Importer &im, const onnx::NodeProto &node) {
 template <typename OpTy>
 constexpr bool kTakesIntegers =
     std::is_same_v<OpTy, graph::ReluOp> || std::is_same_v<OpTy, graph::NegOp> ||
-    std::is_same_v<OpTy, graph::AbsOp> || std::is_same_v<OpTy, graph::NotOp>;
+    std::is_same_v<OpTy, graph::AbsOp> || std::is_same_v<OpTy, graph::NotOp> ||
+    std::is_same_v<OpTy, graph::BitNotOp>;
 
 template <typename OpTy>
 LogicalResult convertUnary(Importer &im, const onnx::NodeProto &node) {
@@ -1908,6 +1909,117 @@ LogicalResult convertAttention(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+LogicalResult convertBitShift(Importer &im, const onnx::NodeProto &node) {
+  Value a = im.input(node, 0), b = im.input(node, 1);
+  if (failed(sameElementType(im, node, {a, b})))
+    return failure();
+  std::string direction = im.stringAttr(node, "direction", "");
+  Value y;
+  if (direction == "LEFT")
+    y = graph::ShiftLeftOp::create(im.builder, im.locOf(node), a, b)
+            ->getResult(0);
+  else if (direction == "RIGHT")
+    y = graph::ShiftRightOp::create(im.builder, im.locOf(node), a, b)
+            ->getResult(0);
+  else
+    return im.fail(node, "direction must be LEFT or RIGHT");
+  im.define(node.output(0), y);
+  return success();
+}
+
+/// DepthToSpace (DCR or CRD) and SpaceToDepth: reshape, transpose, reshape.
+LogicalResult convertDepthSpace(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value x = im.input(node, 0);
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() != 4 || !type.hasStaticShape())
+    return im.fail(node, "needs a static rank-4 input");
+  int64_t b = im.intAttr(node, "blocksize", 0);
+  if (b < 1)
+    return im.fail(node, "needs blocksize >= 1");
+  auto s = type.getShape();
+  int64_t n = s[0], c = s[1], h = s[2], w = s[3];
+  auto perm = [&](Value v, ArrayRef<int64_t> p) {
+    return graph::TransposeOp::create(im.builder, loc, v,
+                                      im.builder.getDenseI64ArrayAttr(p))
+        ->getResult(0);
+  };
+  Value y;
+  if (node.op_type() == "DepthToSpace") {
+    if (c % (b * b))
+      return im.fail(node, "channels are not divisible by blocksize^2");
+    int64_t oc = c / (b * b);
+    if (im.stringAttr(node, "mode", "DCR") == "DCR")
+      y = perm(reshapeTo(im, loc, x, {n, b, b, oc, h, w}), {0, 3, 4, 1, 5, 2});
+    else
+      y = perm(reshapeTo(im, loc, x, {n, oc, b, b, h, w}), {0, 1, 4, 2, 5, 3});
+    y = reshapeTo(im, loc, y, {n, oc, h * b, w * b});
+  } else {
+    if (h % b || w % b)
+      return im.fail(node, "spatial sizes are not divisible by blocksize");
+    y = perm(reshapeTo(im, loc, x, {n, c, h / b, b, w / b, b}),
+             {0, 3, 5, 1, 2, 4});
+    y = reshapeTo(im, loc, y, {n, c * b * b, h / b, w / b});
+  }
+  im.define(node.output(0), y);
+  return success();
+}
+
+LogicalResult convertInstanceNorm(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  Type element = getElementTypeOrSelf(x);
+  if (!isa<FloatType>(element))
+    return im.fail(node, "integer inputs are not supported");
+  int64_t rank = shapeOf(x).size();
+  if (rank < 3)
+    return im.fail(node, "needs rank >= 3");
+  Emitter e{im, im.locOf(node), element};
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  auto mean = [&](Value v) {
+    return graph::ReduceMeanOp::create(im.builder, e.loc, v,
+                                       im.builder.getDenseI64ArrayAttr(axes),
+                                       im.builder.getBoolAttr(true))
+        ->getResult(0);
+  };
+  Value centred = e.sub(x, mean(x));
+  Value var = mean(e.mul(centred, centred));
+  Value normalized =
+      e.mul(centred, e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(e.add(
+                         var, e.c(floatAttr(im, node, "epsilon", 1e-5f))))));
+  SmallVector<int64_t> perChannel{shapeOf(x)[1]};
+  perChannel.append(rank - 2, 1);
+  Value scale = reshapeTo(im, e.loc, im.input(node, 1), perChannel);
+  Value bias = reshapeTo(im, e.loc, im.input(node, 2), perChannel);
+  im.define(node.output(0), e.add(e.mul(normalized, scale), bias));
+  return success();
+}
+
+LogicalResult convertEyeLike(Importer &im, const onnx::NodeProto &node) {
+  auto type = cast<RankedTensorType>(im.input(node, 0).getType());
+  if (type.getRank() != 2 || !type.hasStaticShape())
+    return im.fail(node, "needs a static rank-2 input");
+  Type element = type.getElementType();
+  if (const onnx::AttributeProto *dtype = im.attribute(node, "dtype")) {
+    element = elementType(static_cast<int32_t>(dtype->i()), im.context);
+    if (!element)
+      return im.fail(node, "this dtype is not supported");
+  }
+  int64_t k = im.intAttr(node, "k", 0);
+  std::optional<DType> d = toDType(element);
+  Tensor eye(*d, {type.getDimSize(0), type.getDimSize(1)});
+  for (int64_t i = 0; i < type.getDimSize(0); ++i)
+    if (i + k >= 0 && i + k < type.getDimSize(1))
+      eye.setDouble(i * type.getDimSize(1) + i + k, 1);
+  im.define(node.output(0),
+            graph::ConstantOp::create(
+                im.builder, im.locOf(node),
+                toAttr(eye, RankedTensorType::get(type.getShape(), element)))
+                ->getResult(0));
+  return success();
+}
+
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
       {"Abs", convertUnary<graph::AbsOp>},
@@ -1947,6 +2059,24 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Sum", convertVariadic<graph::AddOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"Where", convertWhere},
+      {"Acos", convertUnary<graph::AcosOp>},
+      {"Acosh", convertUnary<graph::AcoshOp>},
+      {"Asin", convertUnary<graph::AsinOp>},
+      {"Asinh", convertUnary<graph::AsinhOp>},
+      {"Atan", convertUnary<graph::AtanOp>},
+      {"Atanh", convertUnary<graph::AtanhOp>},
+      {"BitShift", convertBitShift},
+      {"BitwiseAnd", convertBinary<graph::BitAndOp>},
+      {"BitwiseNot", convertUnary<graph::BitNotOp>},
+      {"BitwiseOr", convertBinary<graph::BitOrOp>},
+      {"BitwiseXor", convertBinary<graph::BitXorOp>},
+      {"Cosh", convertUnary<graph::CoshOp>},
+      {"DepthToSpace", convertDepthSpace},
+      {"EyeLike", convertEyeLike},
+      {"InstanceNormalization", convertInstanceNorm},
+      {"Sinh", convertUnary<graph::SinhOp>},
+      {"SpaceToDepth", convertDepthSpace},
+      {"Tan", convertUnary<graph::TanOp>},
       {"Attention", convertAttention},
       {"DequantizeLinear", convertQuantize},
       {"QuantizeLinear", convertQuantize},

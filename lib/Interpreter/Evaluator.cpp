@@ -110,6 +110,11 @@ std::optional<ref::BinaryOp> binaryKind(Operation *op) {
       .Case<graph::AndOp>([](auto) { return ref::BinaryOp::And; })
       .Case<graph::OrOp>([](auto) { return ref::BinaryOp::Or; })
       .Case<graph::XorOp>([](auto) { return ref::BinaryOp::Xor; })
+      .Case<graph::BitAndOp>([](auto) { return ref::BinaryOp::And; })
+      .Case<graph::BitOrOp>([](auto) { return ref::BinaryOp::Or; })
+      .Case<graph::BitXorOp>([](auto) { return ref::BinaryOp::Xor; })
+      .Case<graph::ShiftLeftOp>([](auto) { return ref::BinaryOp::ShiftLeft; })
+      .Case<graph::ShiftRightOp>([](auto) { return ref::BinaryOp::ShiftRight; })
       .Default([](Operation *) { return std::nullopt; });
 }
 
@@ -131,6 +136,16 @@ std::optional<ref::UnaryOp> unaryKind(Operation *op) {
       .Case<graph::CosOp>([](auto) { return ref::UnaryOp::Cos; })
       .Case<graph::NotOp>([](auto) { return ref::UnaryOp::Not; })
       .Case<graph::RoundOp>([](auto) { return ref::UnaryOp::Round; })
+      .Case<graph::TanOp>([](auto) { return ref::UnaryOp::Tan; })
+      .Case<graph::AsinOp>([](auto) { return ref::UnaryOp::Asin; })
+      .Case<graph::AcosOp>([](auto) { return ref::UnaryOp::Acos; })
+      .Case<graph::AtanOp>([](auto) { return ref::UnaryOp::Atan; })
+      .Case<graph::SinhOp>([](auto) { return ref::UnaryOp::Sinh; })
+      .Case<graph::CoshOp>([](auto) { return ref::UnaryOp::Cosh; })
+      .Case<graph::AsinhOp>([](auto) { return ref::UnaryOp::Asinh; })
+      .Case<graph::AcoshOp>([](auto) { return ref::UnaryOp::Acosh; })
+      .Case<graph::AtanhOp>([](auto) { return ref::UnaryOp::Atanh; })
+      .Case<graph::BitNotOp>([](auto) { return ref::UnaryOp::BitNot; })
       .Default([](Operation *) { return std::nullopt; });
 }
 

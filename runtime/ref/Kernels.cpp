@@ -170,8 +170,9 @@ float applyF(BinaryOp op, float x, float y) {
     return (x != 0) || (y != 0);
   case BinaryOp::Xor:
     return (x != 0) != (y != 0);
+  default:
+    return 0; // Shifts are integer-only.
   }
-  return 0;
 }
 
 int64_t applyI(BinaryOp op, int64_t x, int64_t y) {
@@ -206,6 +207,10 @@ int64_t applyI(BinaryOp op, int64_t x, int64_t y) {
     return x | y;
   case BinaryOp::Xor:
     return x ^ y;
+  case BinaryOp::ShiftLeft:
+    return y < 0 || y >= 64 ? 0 : static_cast<int64_t>(u(x) << y);
+  case BinaryOp::ShiftRight:
+    return y < 0 || y >= 64 ? 0 : static_cast<int64_t>(u(x) >> y);
   }
   return 0;
 }
@@ -244,6 +249,26 @@ float applyF(UnaryOp op, float x) {
     return x == 0.0f;
   case UnaryOp::Round:
     return std::nearbyint(x);
+  case UnaryOp::Tan:
+    return std::tan(x);
+  case UnaryOp::Asin:
+    return std::asin(x);
+  case UnaryOp::Acos:
+    return std::acos(x);
+  case UnaryOp::Atan:
+    return std::atan(x);
+  case UnaryOp::Sinh:
+    return std::sinh(x);
+  case UnaryOp::Cosh:
+    return std::cosh(x);
+  case UnaryOp::Asinh:
+    return std::asinh(x);
+  case UnaryOp::Acosh:
+    return std::acosh(x);
+  case UnaryOp::Atanh:
+    return std::atanh(x);
+  case UnaryOp::BitNot:
+    return 0;
   }
   return 0;
 }
@@ -258,6 +283,8 @@ int64_t applyI(UnaryOp op, int64_t x) {
     return x < 0 ? static_cast<int64_t>(0 - static_cast<uint64_t>(x)) : x;
   case UnaryOp::Not:
     return x == 0;
+  case UnaryOp::BitNot:
+    return ~x;
   default:
     return static_cast<int64_t>(applyF(op, static_cast<float>(x)));
   }

@@ -24,7 +24,20 @@
 
 namespace sinan::ref {
 
-enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Pow, And, Or, Xor };
+enum class BinaryOp {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Max,
+  Min,
+  Pow,
+  And,
+  Or,
+  Xor,
+  ShiftLeft,
+  ShiftRight
+};
 enum class CompareOp { Equal, Less, LessEqual, Greater, GreaterEqual };
 enum class UnaryOp {
   Relu,
@@ -42,7 +55,17 @@ enum class UnaryOp {
   Sin,
   Cos,
   Not,
-  Round
+  Round,
+  Tan,
+  Asin,
+  Acos,
+  Atan,
+  Sinh,
+  Cosh,
+  Asinh,
+  Acosh,
+  Atanh,
+  BitNot
 };
 
 /// out = a OP b with NumPy/ONNX broadcasting.

@@ -164,6 +164,15 @@ def Graph_CeilOp : Graph_FloatUnaryOp<"ceil", "round toward +inf">;
 def Graph_SinOp : Graph_FloatUnaryOp<"sin", "sine">;
 def Graph_CosOp : Graph_FloatUnaryOp<"cos", "cosine">;
 def Graph_RoundOp : Graph_FloatUnaryOp<"round", "round to nearest, ties to even">;
+def Graph_TanOp : Graph_FloatUnaryOp<"tan", "tangent">;
+def Graph_AsinOp : Graph_FloatUnaryOp<"asin", "arcsine">;
+def Graph_AcosOp : Graph_FloatUnaryOp<"acos", "arccosine">;
+def Graph_AtanOp : Graph_FloatUnaryOp<"atan", "arctangent">;
+def Graph_SinhOp : Graph_FloatUnaryOp<"sinh", "hyperbolic sine">;
+def Graph_CoshOp : Graph_FloatUnaryOp<"cosh", "hyperbolic cosine">;
+def Graph_AsinhOp : Graph_FloatUnaryOp<"asinh", "inverse hyperbolic sine">;
+def Graph_AcoshOp : Graph_FloatUnaryOp<"acosh", "inverse hyperbolic cosine">;
+def Graph_AtanhOp : Graph_FloatUnaryOp<"atanh", "inverse hyperbolic tangent">;
 
 /// Elementwise unary op on numeric tensors (integers wrap).
 class Graph_NumericUnaryOp<string mnemonic, string text>
@@ -231,6 +240,35 @@ class Graph_LogicalOp<string mnemonic, string text>
 def Graph_AndOp : Graph_LogicalOp<"and", "and">;
 def Graph_OrOp : Graph_LogicalOp<"or", "or">;
 def Graph_XorOp : Graph_LogicalOp<"xor", "exclusive or">;
+
+/// Bitwise ops and shifts on integer tensors, broadcasting.
+def Graph_IntegerTensor : RankedTensorOf<[I8, I16, I32, I64, UI8, UI16, UI32,
+                                          UI64]>;
+
+class Graph_BitwiseOp<string mnemonic, string text, list<Trait> traits = []>
+    : Graph_BinaryElementwiseOp<mnemonic, traits> {
+  let summary = "Elementwise " # text # " of integers";
+  let description = [{
+    `}] # text # [{` per element, broadcasting as `graph.add`. Shifts move
+    in zeros and give 0 for counts at or beyond the bit width.
+  }];
+  let arguments = (ins Graph_IntegerTensor:$lhs, Graph_IntegerTensor:$rhs);
+  let results = (outs Graph_IntegerTensor:$output);
+  let hasFolder = 0;
+}
+
+def Graph_BitAndOp : Graph_BitwiseOp<"bit_and", "lhs & rhs", [Commutative]>;
+def Graph_BitOrOp : Graph_BitwiseOp<"bit_or", "lhs | rhs", [Commutative]>;
+def Graph_BitXorOp : Graph_BitwiseOp<"bit_xor", "lhs ^ rhs", [Commutative]>;
+def Graph_ShiftLeftOp : Graph_BitwiseOp<"shift_left", "lhs << rhs">;
+def Graph_ShiftRightOp : Graph_BitwiseOp<"shift_right", "lhs >> rhs (logical)">;
+
+def Graph_BitNotOp : Graph_Op<"bit_not", [SameOperandsAndResultType]> {
+  let summary = "Elementwise bitwise complement of integers";
+  let arguments = (ins Graph_IntegerTensor:$input);
+  let results = (outs Graph_IntegerTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
 
 def Graph_NotOp : Graph_Op<"not", [SameOperandsAndResultType]> {
   let summary = "Elementwise logical not";
