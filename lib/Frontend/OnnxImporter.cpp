@@ -2020,6 +2020,100 @@ LogicalResult convertEyeLike(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+LogicalResult convertResize(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  auto type = cast<RankedTensorType>(x.getType());
+  if (!type.hasStaticShape())
+    return im.fail(node, "unknown dimensions are not supported");
+  if (!isa<FloatType>(type.getElementType()))
+    return im.fail(node, "integer inputs are not supported");
+  if (im.intAttr(node, "antialias", 0))
+    return im.fail(node, "antialias is not supported");
+  if (im.stringAttr(node, "keep_aspect_ratio_policy", "stretch") != "stretch")
+    return im.fail(node, "keep_aspect_ratio_policy other than stretch is not "
+                         "supported");
+  bool old = im.opset < 11;
+  std::string coordinate =
+      old ? "asymmetric"
+          : im.stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  if (coordinate == "tf_crop_and_resize")
+    return im.fail(node, "tf_crop_and_resize is not supported");
+  std::string mode = im.stringAttr(node, "mode", "nearest");
+  std::string nearest =
+      old ? "floor" : im.stringAttr(node, "nearest_mode", "round_prefer_floor");
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes;
+  if (auto given = im.intsAttr(node, "axes")) {
+    for (int64_t a : *given) {
+      auto axis = graph::normalizeAxis(a, rank);
+      if (!axis)
+        return im.fail(node, "axis out of range");
+      axes.push_back(*axis);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  // Scales and sizes are float and int64 constants (inputs 2 and 3; input 1
+  // in opset 10).
+  auto floats = [&](int index) -> std::optional<SmallVector<double>> {
+    if (!im.hasInput(node, index))
+      return SmallVector<double>{};
+    auto constant = im.input(node, index).getDefiningOp<graph::ConstantOp>();
+    auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                          : DenseElementsAttr();
+    if (!dense)
+      return std::nullopt;
+    SmallVector<double> values;
+    Tensor t = toTensor(dense);
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      values.push_back(t.getDouble(i));
+    return values;
+  };
+  auto scalesIn = floats(old ? 1 : 2);
+  auto sizesIn = old ? std::optional<SmallVector<double>>(SmallVector<double>{})
+                     : floats(3);
+  if (!scalesIn || !sizesIn)
+    return im.fail(node, "scales or sizes computed at run time are not "
+                         "supported");
+  SmallVector<int64_t> outShape(type.getShape());
+  SmallVector<double> scales(rank, 1.0);
+  SmallVector<Attribute> scaleAttrs;
+  if (!sizesIn->empty()) {
+    if (sizesIn->size() != axes.size())
+      return im.fail(node, "sizes need one value per axis");
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      outShape[axis] = static_cast<int64_t>((*sizesIn)[i]);
+      scales[axis] = double(outShape[axis]) / double(type.getDimSize(axis));
+    }
+  } else {
+    if (scalesIn->size() != axes.size())
+      return im.fail(node, "scales need one value per axis");
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      scales[axis] = (*scalesIn)[i];
+      if (scales[axis] <= 0)
+        return im.fail(node, "scales must be positive");
+      outShape[axis] = static_cast<int64_t>(
+          std::floor(double(type.getDimSize(axis)) * scales[axis]));
+    }
+  }
+  for (double s : scales)
+    scaleAttrs.push_back(im.builder.getF64FloatAttr(s));
+  auto result = RankedTensorType::get(outShape, type.getElementType());
+  im.define(node.output(0),
+            graph::ResizeOp::create(
+                im.builder, im.locOf(node), result, x,
+                im.builder.getStringAttr(mode),
+                im.builder.getStringAttr(coordinate),
+                im.builder.getStringAttr(nearest),
+                im.builder.getArrayAttr(scaleAttrs),
+                im.builder.getF64FloatAttr(
+                    floatAttr(im, node, "cubic_coeff_a", -0.75f)),
+                im.builder.getBoolAttr(im.intAttr(node, "exclude_outside", 0)))
+                ->getResult(0));
+  return success();
+}
+
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
       {"Abs", convertUnary<graph::AbsOp>},
@@ -2059,6 +2153,8 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Sum", convertVariadic<graph::AddOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"Where", convertWhere},
+      {"Resize", convertResize},
+      {"Upsample", convertResize},
       {"Acos", convertUnary<graph::AcosOp>},
       {"Acosh", convertUnary<graph::AcoshOp>},
       {"Asin", convertUnary<graph::AsinOp>},

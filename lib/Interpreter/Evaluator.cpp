@@ -64,6 +64,39 @@ std::optional<DType> toDType(Type type) {
   }
 }
 
+Type toMlirType(DType type, MLIRContext &context) {
+  Builder b(&context);
+  switch (type) {
+  case DType::F32:
+    return b.getF32Type();
+  case DType::F16:
+    return b.getF16Type();
+  case DType::BF16:
+    return b.getBF16Type();
+  case DType::F64:
+    return b.getF64Type();
+  case DType::I1:
+    return b.getIntegerType(1);
+  case DType::I8:
+    return b.getIntegerType(8);
+  case DType::I16:
+    return b.getIntegerType(16);
+  case DType::I32:
+    return b.getIntegerType(32);
+  case DType::I64:
+    return b.getIntegerType(64);
+  case DType::U8:
+    return b.getIntegerType(8, false);
+  case DType::U16:
+    return b.getIntegerType(16, false);
+  case DType::U32:
+    return b.getIntegerType(32, false);
+  case DType::U64:
+    return b.getIntegerType(64, false);
+  }
+  return {};
+}
+
 Tensor toTensor(DenseElementsAttr attr) {
   auto type = cast<RankedTensorType>(attr.getType());
   Tensor tensor(
@@ -253,7 +286,7 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
         SmallVector<int64_t> axes{static_cast<int64_t>(a.getAxis())};
         return graph::inferReduceShape(shape(0), axes, a.getKeepdims());
       })
-      .Case<graph::ReshapeOp, graph::BroadcastOp>(
+      .Case<graph::ReshapeOp, graph::BroadcastOp, graph::ResizeOp>(
           [&](auto r) -> FailureOr<SmallVector<int64_t>> {
             auto type = cast<RankedTensorType>(r.getType());
             if (!type.hasStaticShape())
@@ -330,6 +363,19 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
             })
             .Case<graph::ReshapeOp>([&](auto) {
               std::memcpy(out.data(), x.data(), x.byteSize());
+              return true;
+            })
+            .Case<graph::ResizeOp>([&](graph::ResizeOp r) {
+              ref::ResizeParams params;
+              params.mode = r.getMode().str();
+              params.coordinateMode = r.getCoordinateMode().str();
+              params.nearestMode = r.getNearestMode().str();
+              for (Attribute scale : r.getScales())
+                params.scales.push_back(
+                    cast<FloatAttr>(scale).getValueAsDouble());
+              params.cubicCoeffA = r.getCubicCoeffA().convertToDouble();
+              params.excludeOutside = r.getExcludeOutside();
+              ref::resize(x, params, out);
               return true;
             })
             .Case<graph::ModOp>([&](graph::ModOp m) {

@@ -1044,4 +1044,123 @@ void hardmax(const Tensor &input, int64_t axis, Tensor &out) {
                best.data<int64_t>()[o * inner + i] == k ? 1.0f : 0.0f);
 }
 
+namespace {
+/// Source coordinate of output coordinate `x` along one dimension.
+double sourceCoordinate(const std::string &mode, double x, double scale,
+                        int64_t in, int64_t out) {
+  if (mode == "asymmetric")
+    return x / scale;
+  if (mode == "align_corners") {
+    // ONNX uses the unrounded resized length in * scale here.
+    double length = double(in) * scale;
+    return length == 1 ? 0 : x * double(in - 1) / (length - 1);
+  }
+  if (mode == "pytorch_half_pixel")
+    return out > 1 ? (x + 0.5) / scale - 0.5 : 0;
+  if (mode == "half_pixel_symmetric") {
+    double adjustment = double(out) / (scale * double(in));
+    double offset = double(in) / 2 * (1 - adjustment);
+    return offset + (x + 0.5) / scale - 0.5;
+  }
+  return (x + 0.5) / scale - 0.5; // half_pixel
+}
+
+double cubicWeight(double x, double a) {
+  x = std::fabs(x);
+  if (x <= 1)
+    return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2)
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  return 0;
+}
+
+/// (input index, weight) taps of one output coordinate.
+std::vector<std::pair<int64_t, double>> resizeTaps(const ResizeParams &p,
+                                                   double x, int64_t in) {
+  auto clampIndex = [&](int64_t i) {
+    return std::clamp<int64_t>(i, 0, in - 1);
+  };
+  if (p.mode == "nearest") {
+    double floorX = std::floor(x);
+    int64_t index;
+    if (p.nearestMode == "floor")
+      index = static_cast<int64_t>(floorX);
+    else if (p.nearestMode == "ceil")
+      index = static_cast<int64_t>(std::ceil(x));
+    else if (x - floorX == 0.5)
+      index = static_cast<int64_t>(
+          p.nearestMode == "round_prefer_ceil" ? floorX + 1 : floorX);
+    else
+      index = static_cast<int64_t>(std::round(x));
+    return {{clampIndex(index), 1.0}};
+  }
+  if (p.mode == "linear") {
+    x = std::clamp(x, 0.0, double(in - 1));
+    int64_t x0 = static_cast<int64_t>(std::floor(x));
+    double t = x - x0;
+    return {{clampIndex(x0), 1 - t}, {clampIndex(x0 + 1), t}};
+  }
+  int64_t x0 = static_cast<int64_t>(std::floor(x));
+  double t = x - x0;
+  std::vector<std::pair<int64_t, double>> taps;
+  double total = 0;
+  for (int64_t k = -1; k <= 2; ++k) {
+    double w = cubicWeight(t - k, p.cubicCoeffA);
+    int64_t i = x0 + k;
+    if (p.excludeOutside && (i < 0 || i >= in))
+      w = 0;
+    taps.push_back({clampIndex(i), w});
+    total += w;
+  }
+  if (p.excludeOutside && total != 0)
+    for (auto &tap : taps)
+      tap.second /= total;
+  return taps;
+}
+} // namespace
+
+void resize(const Tensor &input, const ResizeParams &p, Tensor &out) {
+  size_t rank = input.shape().size();
+  std::vector<int64_t> strides = stridesOf(input.shape());
+  // Taps per dimension and output coordinate.
+  std::vector<std::vector<std::vector<std::pair<int64_t, double>>>> taps(rank);
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t in = input.shape()[d], outSize = out.shape()[d];
+    for (int64_t o = 0; o < outSize; ++o) {
+      if (in == outSize && p.scales[d] == 1.0) {
+        taps[d].push_back({{o, 1.0}});
+        continue;
+      }
+      double x = sourceCoordinate(p.coordinateMode, double(o), p.scales[d], in,
+                                  outSize);
+      taps[d].push_back(resizeTaps(p, x, in));
+    }
+  }
+  forEachIndex(out.shape(), [&](int64_t o, const std::vector<int64_t> &index) {
+    // Sum over the cartesian product of the per-dimension taps.
+    std::vector<size_t> pick(rank, 0);
+    double sum = 0;
+    while (true) {
+      double weight = 1;
+      int64_t src = 0;
+      for (size_t d = 0; d < rank; ++d) {
+        const auto &tap = taps[d][index[d]][pick[d]];
+        weight *= tap.second;
+        src += tap.first * strides[d];
+      }
+      if (weight != 0)
+        sum += weight * double(loadF(input, src));
+      size_t d = rank;
+      while (d-- > 0) {
+        if (++pick[d] < taps[d][index[d]].size())
+          break;
+        pick[d] = 0;
+      }
+      if (d == size_t(-1))
+        break;
+    }
+    storeF(out, o, static_cast<float>(sum));
+  });
+}
+
 } // namespace sinan::ref

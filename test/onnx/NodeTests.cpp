@@ -146,15 +146,17 @@ Result runTest(const std::string &dir, mlir::MLIRContext &context) {
       // Shape-like inputs (axes, shapes, pads) become constants with this
       // data set's values.
       sinan::frontend::ImportOptions bound = options;
-      for (const auto &[name, tensor] : data)
-        if (tensor.type() == sinan::DType::I64 ||
-            tensor.type() == sinan::DType::I32) {
-          auto type = mlir::RankedTensorType::get(
-              tensor.shape(),
-              mlir::IntegerType::get(
-                  &context, tensor.type() == sinan::DType::I64 ? 64 : 32));
-          bound.boundInputs[name] = sinan::toAttr(tensor, type);
-        }
+      // Small parameter tensors after the first input: axes, shapes, pads,
+      // scales, pad values. Binding an input to its own value cannot change
+      // the result; it only makes it a compile-time constant.
+      for (size_t i = 1; i < names.size(); ++i) {
+        const sinan::Tensor &tensor = data[names[i]];
+        if (tensor.numElements() > 64)
+          continue;
+        auto type = mlir::RankedTensorType::get(
+            tensor.shape(), sinan::toMlirType(tensor.type(), context));
+        bound.boundInputs[names[i]] = sinan::toAttr(tensor, type);
+      }
       module = sinan::frontend::importOnnxModel(**model, context, bound, error);
       if (!module) {
         result.outcome = Outcome::Unsupported;
@@ -281,9 +283,10 @@ std::string report(const std::vector<Result> &results,
         "`docs-onnx-coverage` fails when this file is stale. A test passes "
         "when Sinan imports the model, evaluates it with the reference "
         "kernels and matches every shipped output (rtol 1e-3, atol 1e-7). "
-        "Integer inputs that a test feeds into axes, shape or pad operands "
-        "are bound to the data set's values (shape specialization, as "
-        "`--input-shape` does for dimensions). "
+        "When a test feeds axes, shapes, pads or scales through graph "
+        "inputs, its small parameter inputs (up to 64 elements, after the "
+        "first input) are bound to the data set's values: shape "
+        "specialization, as `--input-shape` does for dimensions. "
         "*Unsupported* means the importer rejected an op or element type "
         "with a clear message.\n\n";
   os << formatv("**Total: {0} tests, {1} pass ({2:f1}%), {3} fail, {4} "

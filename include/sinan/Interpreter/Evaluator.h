@@ -29,6 +29,9 @@ namespace sinan {
 /// The runtime element type of an MLIR element type, if Sinan has one.
 std::optional<DType> toDType(mlir::Type type);
 
+/// The MLIR element type of a runtime element type.
+mlir::Type toMlirType(DType type, mlir::MLIRContext &context);
+
 /// A host tensor holding the values of a static-shaped elements attribute.
 Tensor toTensor(mlir::DenseElementsAttr attr);
 

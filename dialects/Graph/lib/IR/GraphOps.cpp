@@ -439,6 +439,25 @@ LogicalResult GatherElementsOp::verify() {
 LogicalResult CumSumOp::verify() { return verifyAxisAttr(*this); }
 LogicalResult HardmaxOp::verify() { return verifyAxisAttr(*this); }
 
+LogicalResult ResizeOp::verify() {
+  int64_t rank = cast<ShapedType>(getType()).getRank();
+  if (cast<ShapedType>(getInput().getType()).getRank() != rank ||
+      static_cast<int64_t>(getScales().size()) != rank)
+    return emitOpError("needs one scale per dimension and the input's rank");
+  StringRef mode = getMode(), coord = getCoordinateMode();
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return emitOpError("unknown mode '") << mode << "'";
+  if (coord != "half_pixel" && coord != "half_pixel_symmetric" &&
+      coord != "pytorch_half_pixel" && coord != "align_corners" &&
+      coord != "asymmetric")
+    return emitOpError("unknown coordinate mode '") << coord << "'";
+  StringRef nearest = getNearestMode();
+  if (nearest != "round_prefer_floor" && nearest != "round_prefer_ceil" &&
+      nearest != "floor" && nearest != "ceil")
+    return emitOpError("unknown nearest mode '") << nearest << "'";
+  return success();
+}
+
 LogicalResult TriluOp::verify() {
   if (cast<ShapedType>(getType()).getRank() < 2)
     return emitOpError("needs rank >= 2");

@@ -171,6 +171,18 @@ void cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
 /// One-hot of the first maximum along `axis` (normalized).
 void hardmax(const Tensor &input, int64_t axis, Tensor &out);
 
+struct ResizeParams {
+  std::string mode = "nearest"; ///< nearest, linear, cubic
+  std::string coordinateMode = "half_pixel";
+  std::string nearestMode = "round_prefer_floor";
+  std::vector<double> scales; ///< One per dimension.
+  double cubicCoeffA = -0.75;
+  bool excludeOutside = false;
+};
+
+/// ONNX Resize into the shape of `out` (see graph.resize).
+void resize(const Tensor &input, const ResizeParams &params, Tensor &out);
+
 } // namespace sinan::ref
 
 #endif // SINAN_RUNTIME_REF_KERNELS_H

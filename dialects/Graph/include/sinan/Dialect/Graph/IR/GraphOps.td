@@ -670,4 +670,25 @@ def Graph_HardmaxOp : Graph_Op<"hardmax", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+def Graph_ResizeOp : Graph_Op<"resize", [SameOperandsAndResultElementType]> {
+  let summary = "Resampling by nearest, (multi)linear or cubic interpolation";
+  let description = [{
+    ONNX Resize without region of interest or antialiasing. `scales[d]` is
+    the factor the coordinate transform uses for dimension `d`; the result
+    type gives the output size. Source coordinates follow
+    `coordinate_mode` (half_pixel, half_pixel_symmetric, pytorch_half_pixel,
+    align_corners, asymmetric); `nearest` rounds them by `nearest_mode`;
+    `linear` and `cubic` interpolate the neighbours, clamped to the edge
+    (`exclude_outside` drops out-of-range cubic taps and renormalizes).
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, StrAttr:$mode,
+                       StrAttr:$coordinate_mode, StrAttr:$nearest_mode,
+                       F64ArrayAttr:$scales,
+                       DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // SINAN_DIALECT_GRAPH_IR_GRAPHOPS_TD
