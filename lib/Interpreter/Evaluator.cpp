@@ -113,7 +113,7 @@ Tensor toTensor(DenseElementsAttr attr) {
   if (attr.isSplat()) {
     for (int64_t i = 0; i < tensor.numElements(); ++i)
       std::memcpy(tensor.data() + i * width, raw.data(), width);
-  } else {
+  } else if (tensor.byteSize() != 0) { // memcpy may not see null pointers
     std::memcpy(tensor.data(), raw.data(), tensor.byteSize());
   }
   return tensor;
@@ -362,7 +362,8 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
               return true;
             })
             .Case<graph::ReshapeOp>([&](auto) {
-              std::memcpy(out.data(), x.data(), x.byteSize());
+              if (x.byteSize() != 0)
+                std::memcpy(out.data(), x.data(), x.byteSize());
               return true;
             })
             .Case<graph::ResizeOp>([&](graph::ResizeOp r) {

@@ -566,7 +566,9 @@ void concat(const std::vector<const Tensor *> &inputs, int64_t axis,
   for (const Tensor *in : inputs) {
     int64_t row = in->shape()[axis] * inner * width;
     for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(out.data() + o * outRow + offset, in->data() + o * row, row);
+      if (row != 0)
+        std::memcpy(out.data() + o * outRow + offset, in->data() + o * row,
+                    row);
     offset += row;
   }
 }
