@@ -141,8 +141,15 @@ int main(int argc, char **argv) {
     arguments.push_back(it->second);
     given.erase(it);
   }
-  if (!given.empty())
-    return fail("'" + given.begin()->first + "' is not an input of the model");
+  // Leftovers are errors, except that an .npz may also hold the outputs.
+  for (const auto &[name, tensor] : given) {
+    bool isOutput = false;
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      isOutput |= func.getResultAttrOfType<mlir::StringAttr>(i, "graph.name")
+                      .getValue() == name;
+    if (!isOutput || inputsNpz.empty())
+      return fail("'" + name + "' is not an input of the model");
+  }
 
   auto start = std::chrono::steady_clock::now();
   auto outputs = sinan::evaluate(func, arguments, error);
