@@ -2114,6 +2114,62 @@ LogicalResult convertResize(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+LogicalResult convertConvTranspose(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0), w = im.input(node, 1);
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  if (xType.getRank() != 4)
+    return im.fail(node, llvm::formatv("{0}-D transposed convolution is not "
+                                       "supported (2-D only)",
+                                       xType.getRank() - 2)
+                             .str());
+  auto ints = [&](const char *name, SmallVector<int64_t> fallback) {
+    return im.intsAttr(node, name).value_or(fallback);
+  };
+  SmallVector<int64_t> strides = ints("strides", {1, 1});
+  SmallVector<int64_t> dilations = ints("dilations", {1, 1});
+  SmallVector<int64_t> outputPadding = ints("output_padding", {0, 0});
+  SmallVector<int64_t> pads = ints("pads", {0, 0, 0, 0});
+  int64_t group = im.intAttr(node, "group", 1);
+  std::string autoPad = im.stringAttr(node, "auto_pad", "NOTSET");
+  auto outputShape = im.intsAttr(node, "output_shape");
+  if (outputShape || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    // The padding that yields the requested (or input * stride) size.
+    for (int axis = 0; axis < 2; ++axis) {
+      int64_t in = xType.getDimSize(2 + axis), k = wType.getDimSize(2 + axis);
+      if (ShapedType::isDynamic(in) || ShapedType::isDynamic(k))
+        return im.fail(node, "output_shape/auto_pad need static sizes");
+      int64_t want = outputShape
+                         ? (*outputShape)[outputShape->size() - 2 + axis]
+                         : in * strides[axis];
+      int64_t total = strides[axis] * (in - 1) + outputPadding[axis] +
+                      (k - 1) * dilations[axis] + 1 - want;
+      if (total < 0) { // A larger output grows at the end (output padding).
+        outputPadding[axis] -= total;
+        total = 0;
+      }
+      bool upper = autoPad == "SAME_UPPER";
+      pads[axis] = upper ? total - total / 2 : total / 2;
+      pads[axis + 2] = total - pads[axis];
+      if (upper)
+        std::swap(pads[axis], pads[axis + 2]);
+    }
+  } else if (autoPad == "VALID") {
+    pads = {0, 0, 0, 0};
+  }
+  Value bias = im.hasInput(node, 2) ? im.input(node, 2) : Value();
+  auto arr = [&](ArrayRef<int64_t> v) {
+    return im.builder.getDenseI64ArrayAttr(v);
+  };
+  im.define(node.output(0),
+            graph::ConvTranspose2dOp::create(
+                im.builder, im.locOf(node), x, w, bias, arr(strides), arr(pads),
+                arr(dilations), arr(outputPadding),
+                im.builder.getI64IntegerAttr(group))
+                ->getResult(0));
+  return success();
+}
+
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
       {"Abs", convertUnary<graph::AbsOp>},
@@ -2153,6 +2209,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Sum", convertVariadic<graph::AddOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"Where", convertWhere},
+      {"ConvTranspose", convertConvTranspose},
       {"Resize", convertResize},
       {"Upsample", convertResize},
       {"Acos", convertUnary<graph::AcosOp>},

@@ -251,6 +251,16 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
       .Case<graph::TransposeOp>([&](graph::TransposeOp t) {
         return graph::inferTransposeShape(shape(0), t.getPermutation());
       })
+      .Case<graph::ConvTranspose2dOp>([&](graph::ConvTranspose2dOp c) {
+        graph::ConvTranspose2dParams params{
+            c.getStrides(), c.getPads(), c.getDilations(), c.getOutputPadding(),
+            static_cast<int64_t>(c.getGroup())};
+        std::optional<ArrayRef<int64_t>> bias;
+        if (operands.size() > 2)
+          bias = shape(2);
+        return graph::inferConvTranspose2dShape(shape(0), shape(1), bias,
+                                                params);
+      })
       .Case<graph::ConcatOp>([&](graph::ConcatOp c) {
         SmallVector<ArrayRef<int64_t>> shapes;
         for (size_t i = 0; i < operands.size(); ++i)
@@ -364,6 +374,18 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
             .Case<graph::ReshapeOp>([&](auto) {
               if (x.byteSize() != 0)
                 std::memcpy(out.data(), x.data(), x.byteSize());
+              return true;
+            })
+            .Case<graph::ConvTranspose2dOp>([&](graph::ConvTranspose2dOp c) {
+              ref::ConvTranspose2dParams params;
+              std::copy_n(c.getStrides().begin(), 2, params.strides.begin());
+              std::copy_n(c.getPads().begin(), 4, params.pads.begin());
+              std::copy_n(c.getDilations().begin(), 2,
+                          params.dilations.begin());
+              params.group = static_cast<int64_t>(c.getGroup());
+              ref::convTranspose2d(x, *operands[1],
+                                   operands.size() > 2 ? operands[2] : nullptr,
+                                   params, out);
               return true;
             })
             .Case<graph::ResizeOp>([&](graph::ResizeOp r) {

@@ -1121,6 +1121,43 @@ std::vector<std::pair<int64_t, double>> resizeTaps(const ResizeParams &p,
 }
 } // namespace
 
+void convTranspose2d(const Tensor &input, const Tensor &weight,
+                     const Tensor *bias, const ConvTranspose2dParams &p,
+                     Tensor &out) {
+  const auto &xs = input.shape(), &ws = weight.shape(), &os = out.shape();
+  int64_t batches = xs[0], channels = xs[1], h = xs[2], w = xs[3];
+  int64_t perGroupOut = ws[1], kh = ws[2], kw = ws[3];
+  int64_t outChannels = os[1], oh = os[2], ow = os[3];
+  int64_t perGroupIn = channels / p.group;
+  // Each output plane gathers from the input pixels whose windows reach it,
+  // so planes are independent and run in parallel.
+  tbb::parallel_for(int64_t(0), batches * outChannels, [&](int64_t job) {
+    int64_t n = job / outChannels, m = job % outChannels;
+    int64_t g = m / perGroupOut, mLocal = m % perGroupOut;
+    std::vector<float> plane(oh * ow, bias ? loadF(*bias, m) : 0.0f);
+    for (int64_t c = g * perGroupIn; c < (g + 1) * perGroupIn; ++c)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+          float v = loadF(input, ((n * channels + c) * h + y) * w + x);
+          for (int64_t i = 0; i < kh; ++i) {
+            int64_t oy = y * p.strides[0] - p.pads[0] + i * p.dilations[0];
+            if (oy < 0 || oy >= oh)
+              continue;
+            for (int64_t j = 0; j < kw; ++j) {
+              int64_t ox = x * p.strides[1] - p.pads[1] + j * p.dilations[1];
+              if (ox < 0 || ox >= ow)
+                continue;
+              plane[oy * ow + ox] +=
+                  v *
+                  loadF(weight, ((c * perGroupOut + mLocal) * kh + i) * kw + j);
+            }
+          }
+        }
+    for (int64_t i = 0; i < oh * ow; ++i)
+      storeF(out, job * oh * ow + i, plane[i]);
+  });
+}
+
 void resize(const Tensor &input, const ResizeParams &p, Tensor &out) {
   size_t rank = input.shape().size();
   std::vector<int64_t> strides = stridesOf(input.shape());

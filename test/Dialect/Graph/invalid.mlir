@@ -285,3 +285,11 @@ func.func @gather_axis(%x: tensor<2x3xf32>, %i: tensor<4xi64>) {
   %0 = graph.gather %x, %i {axis = 5} : (tensor<2x3xf32>, tensor<4xi64>) -> tensor<2x3xf32>
   return
 }
+
+// -----
+
+func.func @conv_transpose_channels(%x: tensor<1x3x3x3xf32>, %w: tensor<2x4x3x3xf32>) {
+  // expected-error @+1 {{'graph.conv_transpose2d' op input has 3 channels but weight [2, 4, 3, 3] expects 2}}
+  %0 = graph.conv_transpose2d %x, %w : (tensor<1x3x3x3xf32>, tensor<2x4x3x3xf32>) -> tensor<1x4x5x5xf32>
+  return
+}

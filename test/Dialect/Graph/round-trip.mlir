@@ -146,3 +146,10 @@ func.func @layout_and_nn(%x: tensor<1x3x8x8xf32>, %i: tensor<2xi64>) -> (tensor<
   %13 = graph.reduce_max %x {axes = array<i64: 0, 2, 3>, keepdims = false} : (tensor<1x3x8x8xf32>) -> tensor<3xf32>
   return %0, %1, %2, %3, %4, %9, %10, %8, %11, %13 : tensor<3x8x8x1xf32>, tensor<1x3x1x1xf32>, tensor<1x3x4x4xf32>, tensor<2x3x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x192xf32>, tensor<1x3x5x5xf32>, tensor<1x192xi32>, tensor<1x3x8x8xf32>, tensor<3xf32>
 }
+
+// CHECK-LABEL: func.func @conv_transpose
+func.func @conv_transpose(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x7x7xf32> {
+  // CHECK: graph.conv_transpose2d %{{.*}}, %{{.*}}, %{{.*}} {strides = array<i64: 2, 2>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x7x7xf32>
+  %0 = graph.conv_transpose2d %x, %w, %b {strides = array<i64: 2, 2>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x7x7xf32>
+  return %0 : tensor<1x4x7x7xf32>
+}

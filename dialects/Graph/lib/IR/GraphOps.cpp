@@ -439,6 +439,41 @@ LogicalResult GatherElementsOp::verify() {
 LogicalResult CumSumOp::verify() { return verifyAxisAttr(*this); }
 LogicalResult HardmaxOp::verify() { return verifyAxisAttr(*this); }
 
+static ConvTranspose2dParams
+convTransposeParams(ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                    ArrayRef<int64_t> dilations,
+                    ArrayRef<int64_t> outputPadding, uint64_t group) {
+  return {strides, pads, dilations, outputPadding, static_cast<int64_t>(group)};
+}
+
+LogicalResult
+ConvTranspose2dOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &inferred) {
+  return pushInferred(
+      inferConvTranspose2dShape(
+          shapeOf(adaptor.getInput()), shapeOf(adaptor.getWeight()),
+          adaptor.getBias()
+              ? std::optional<ArrayRef<int64_t>>(shapeOf(adaptor.getBias()))
+              : std::nullopt,
+          convTransposeParams(adaptor.getStrides(), adaptor.getPads(),
+                              adaptor.getDilations(),
+                              adaptor.getOutputPadding(), adaptor.getGroup())),
+      elementTypeOf(adaptor.getInput()), inferred);
+}
+
+LogicalResult ConvTranspose2dOp::verify() {
+  return verifyResultShape(
+      *this,
+      inferConvTranspose2dShape(
+          shapeOf(getInput()), shapeOf(getWeight()),
+          getBias() ? std::optional<ArrayRef<int64_t>>(shapeOf(getBias()))
+                    : std::nullopt,
+          convTransposeParams(getStrides(), getPads(), getDilations(),
+                              getOutputPadding(), getGroup()),
+          [&] { return emitOpError(); }));
+}
+
 LogicalResult ResizeOp::verify() {
   int64_t rank = cast<ShapedType>(getType()).getRank();
   if (cast<ShapedType>(getInput().getType()).getRank() != rank ||

@@ -292,6 +292,56 @@ FailureOr<SmallVector<int64_t>> inferTileShape(ArrayRef<int64_t> input,
   return result;
 }
 
+FailureOr<SmallVector<int64_t>>
+inferConvTranspose2dShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
+                          std::optional<ArrayRef<int64_t>> bias,
+                          const ConvTranspose2dParams &params,
+                          EmitErrorFn emitError) {
+  if (input.size() != 4 || weight.size() != 4) {
+    (void)fail(emitError, "expects rank-4 input and weight, got ",
+               formatShape(input), " and ", formatShape(weight));
+    return failure();
+  }
+  if (params.strides.size() != 2 || params.dilations.size() != 2 ||
+      params.pads.size() != 4 || params.outputPadding.size() != 2 ||
+      params.group < 1) {
+    (void)fail(emitError, "expects 2 strides, 2 dilations, 4 pads, 2 output "
+                          "paddings and group >= 1");
+    return failure();
+  }
+  if (isStatic(input[1]) && isStatic(weight[0]) && input[1] != weight[0]) {
+    (void)fail(emitError, "input has ", input[1], " channels but weight ",
+               formatShape(weight), " expects ", weight[0]);
+    return failure();
+  }
+  int64_t outChannels =
+      isStatic(weight[1]) ? weight[1] * params.group : kDynamic;
+  if (bias &&
+      (bias->size() != 1 || (isStatic((*bias)[0]) && isStatic(outChannels) &&
+                             (*bias)[0] != outChannels))) {
+    (void)fail(emitError, "bias must have shape ", formatShape({outChannels}),
+               ", got ", formatShape(*bias));
+    return failure();
+  }
+  SmallVector<int64_t> result{input[0], outChannels};
+  for (int axis = 0; axis < 2; ++axis) {
+    int64_t in = input[2 + axis], k = weight[2 + axis];
+    if (!isStatic(in) || !isStatic(k)) {
+      result.push_back(kDynamic);
+      continue;
+    }
+    int64_t out = params.strides[axis] * (in - 1) + params.outputPadding[axis] +
+                  params.dilations[axis] * (k - 1) + 1 - params.pads[axis] -
+                  params.pads[axis + 2];
+    if (out < 1) {
+      (void)fail(emitError, "padding leaves no output along axis ", axis);
+      return failure();
+    }
+    result.push_back(out);
+  }
+  return result;
+}
+
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return std::nullopt;

@@ -171,6 +171,17 @@ void cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
 /// One-hot of the first maximum along `axis` (normalized).
 void hardmax(const Tensor &input, int64_t axis, Tensor &out);
 
+struct ConvTranspose2dParams {
+  std::array<int64_t, 2> strides{1, 1}, dilations{1, 1};
+  std::array<int64_t, 4> pads{0, 0, 0, 0};
+  int64_t group = 1;
+};
+
+/// Transposed convolution: input NCHW, weight C x M/group x kH x kW.
+void convTranspose2d(const Tensor &input, const Tensor &weight,
+                     const Tensor *bias, const ConvTranspose2dParams &params,
+                     Tensor &out);
+
 struct ResizeParams {
   std::string mode = "nearest"; ///< nearest, linear, cubic
   std::string coordinateMode = "half_pixel";

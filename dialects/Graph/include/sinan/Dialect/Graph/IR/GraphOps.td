@@ -691,4 +691,30 @@ def Graph_ResizeOp : Graph_Op<"resize", [SameOperandsAndResultElementType]> {
   let hasVerifier = 1;
 }
 
+def Graph_ConvTranspose2dOp : Graph_ShapedOp<"conv_transpose2d",
+    [SameOperandsAndResultElementType]> {
+  let summary = "2-D transposed convolution (ONNX ConvTranspose)";
+  let description = [{
+    `input` is `N x C x H x W`, `weight` is `C x M/group x kH x kW`, the
+    optional `bias` is `M`. Each input pixel scatters `weight` into the
+    output; `OH = stride_h * (H - 1) + output_padding_h + dilation_h *
+    (kH - 1) + 1 - top - bottom`, likewise `OW`.
+  }];
+  let arguments = (ins
+    Graph_FloatTensor:$input,
+    Graph_FloatTensor:$weight,
+    Optional<Graph_FloatTensor>:$bias,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$output_padding,
+    DefaultValuedAttr<I64Attr, "1">:$group
+  );
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // SINAN_DIALECT_GRAPH_IR_GRAPHOPS_TD

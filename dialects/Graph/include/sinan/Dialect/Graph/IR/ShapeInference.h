@@ -100,6 +100,17 @@ mlir::FailureOr<llvm::SmallVector<int64_t>>
 inferTileShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> repeats,
                EmitErrorFn emitError = nullptr);
 
+struct ConvTranspose2dParams {
+  llvm::ArrayRef<int64_t> strides, pads, dilations, outputPadding;
+  int64_t group = 1;
+};
+
+/// NCHW input, C x M/group x kH x kW weight, optional bias of M.
+mlir::FailureOr<llvm::SmallVector<int64_t>> inferConvTranspose2dShape(
+    llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
+    std::optional<llvm::ArrayRef<int64_t>> bias,
+    const ConvTranspose2dParams &params, EmitErrorFn emitError = nullptr);
+
 /// Normalizes a possibly negative axis against `rank`; nullopt if out of
 /// range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
