@@ -231,6 +231,7 @@ public:
     return index < node.input_size() && !node.input(index).empty();
   }
   void define(const std::string &name, Value value) { symbols[name] = value; }
+  Value lookup(const std::string &name) const { return symbols.lookup(name); }
   LogicalResult fail(const onnx::NodeProto &node, const llvm::Twine &message);
   const onnx::AttributeProto *attribute(const onnx::NodeProto &node,
                                         llvm::StringRef name);
@@ -2170,6 +2171,54 @@ LogicalResult convertConvTranspose(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+/// 1-D Conv, ConvTranspose and pooling run as their 2-D forms on an
+/// inserted unit height: [N, C, L] -> [N, C, 1, L] and back.
+template <LogicalResult (*Convert2d)(Importer &, const onnx::NodeProto &)>
+LogicalResult convertVia2d(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  if (shapeOf(x).size() != 3)
+    return Convert2d(im, node);
+  Location loc = im.locOf(node);
+  onnx::NodeProto wide = node;
+  for (onnx::AttributeProto &attr : *wide.mutable_attribute()) {
+    const std::string &name = attr.name();
+    auto ints = attr.ints();
+    if (name == "kernel_shape" || name == "strides" || name == "dilations" ||
+        name == "output_padding" || name == "output_shape") {
+      attr.clear_ints();
+      attr.add_ints(name == "output_padding" ? 0 : 1);
+      for (int64_t v : ints)
+        attr.add_ints(v);
+    } else if (name == "pads" && ints.size() == 2) {
+      attr.clear_ints();
+      for (int64_t v : {int64_t(0), ints[0], int64_t(0), ints[1]})
+        attr.add_ints(v);
+    }
+  }
+  auto widen = [&](int index) {
+    if (!im.hasInput(node, index))
+      return;
+    Value v = im.input(node, index);
+    ArrayRef<int64_t> s = shapeOf(v);
+    if (s.size() != 3)
+      return;
+    std::string name = node.input(index) + "@2d";
+    im.define(name, reshapeTo(im, loc, v, {s[0], s[1], 1, s[2]}));
+    wide.set_input(index, name);
+  };
+  widen(0);
+  if (node.op_type() != "MaxPool" && node.op_type() != "AveragePool")
+    widen(1);
+  std::string out = node.output(0) + "@2d";
+  wide.set_output(0, out);
+  if (failed(Convert2d(im, wide)))
+    return failure();
+  Value wideOut = im.lookup(out);
+  ArrayRef<int64_t> s = shapeOf(wideOut);
+  im.define(node.output(0), reshapeTo(im, loc, wideOut, {s[0], s[1], s[3]}));
+  return success();
+}
+
 const std::map<std::string, Importer::Converter> &Importer::converters() {
   static const std::map<std::string, Converter> table = {
       {"Abs", convertUnary<graph::AbsOp>},
@@ -2177,7 +2226,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"And", convertBinary<graph::AndOp>},
       {"Ceil", convertUnary<graph::CeilOp>},
       {"Constant", convertConstant},
-      {"Conv", convertConv},
+      {"Conv", convertVia2d<convertConv>},
       {"Cos", convertUnary<graph::CosOp>},
       {"Div", convertBinary<graph::DivOp>},
       {"Dropout", convertIdentity},
@@ -2209,7 +2258,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Sum", convertVariadic<graph::AddOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"Where", convertWhere},
-      {"ConvTranspose", convertConvTranspose},
+      {"ConvTranspose", convertVia2d<convertConvTranspose>},
       {"Resize", convertResize},
       {"Upsample", convertResize},
       {"Acos", convertUnary<graph::AcosOp>},
@@ -2274,7 +2323,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Split", convertSplit},
       {"ThresholdedRelu", convertActivation},
       {"Tile", convertTile},
-      {"AveragePool", convertPool},
+      {"AveragePool", convertVia2d<convertPool>},
       {"BatchNormalization", convertBatchNorm},
       {"Cast", convertCast},
       {"Clip", convertClip},
@@ -2288,7 +2337,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"LeakyRelu", convertLeakyRelu},
       {"LogSoftmax", convertSoftmax},
       {"LRN", convertLrn},
-      {"MaxPool", convertPool},
+      {"MaxPool", convertVia2d<convertPool>},
       {"ReduceMax", convertReduce<graph::ReduceMaxOp>},
       {"ReduceMean", convertReduce<graph::ReduceMeanOp>},
       {"ReduceMin", convertReduce<graph::ReduceMinOp>},
