@@ -49,23 +49,6 @@ int fail(const Twine &message) {
   return 1;
 }
 
-/// Parses "name=1x3x224x224".
-bool parseInputShape(StringRef spec, sinan::frontend::ImportOptions &options) {
-  auto [name, dims] = spec.split('=');
-  if (name.empty() || dims.empty())
-    return false;
-  std::vector<int64_t> shape;
-  SmallVector<StringRef> parts;
-  dims.split(parts, 'x');
-  for (StringRef part : parts) {
-    int64_t dim;
-    if (part.getAsInteger(10, dim) || dim < 0)
-      return false;
-    shape.push_back(dim);
-  }
-  options.inputShapes[name.str()] = shape;
-  return true;
-}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -81,7 +64,7 @@ int main(int argc, char **argv) {
                 "are not implemented yet)");
   sinan::frontend::ImportOptions options;
   for (const std::string &spec : inputShapes)
-    if (!parseInputShape(spec, options))
+    if (!sinan::frontend::parseInputShape(spec, options))
       return fail("--input-shape '" + spec +
                   "': expected name=DIMxDIM..., e.g. x=1x3x224x224");
   SmallString<256> directory(inputFile);

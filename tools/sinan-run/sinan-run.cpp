@@ -97,19 +97,9 @@ int main(int argc, char **argv) {
                 "with the reference kernels");
 
   sinan::frontend::ImportOptions options;
-  for (const std::string &spec : inputShapes) {
-    auto [name, dims] = StringRef(spec).split('=');
-    std::vector<int64_t> shape;
-    SmallVector<StringRef> parts;
-    dims.split(parts, 'x');
-    for (StringRef part : parts) {
-      int64_t dim;
-      if (part.getAsInteger(10, dim) || dim < 0)
-        return fail("--input-shape '" + spec + "': expected name=1x3x224x224");
-      shape.push_back(dim);
-    }
-    options.inputShapes[name.str()] = shape;
-  }
+  for (const std::string &spec : inputShapes)
+    if (!sinan::frontend::parseInputShape(spec, options))
+      return fail("--input-shape '" + spec + "': expected name=1x3x224x224");
   SmallString<256> directory(inputFile);
   sys::path::remove_filename(directory);
   options.modelDirectory = directory.empty() ? "." : directory.str().str();

@@ -16,6 +16,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <map>
 #include <string>
@@ -51,6 +52,9 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(const onnx::ModelProto &model,
                                                   mlir::MLIRContext &context,
                                                   const ImportOptions &options,
                                                   std::string &error);
+
+/// Parses `name=1x3x224x224` into `options.inputShapes`; false if malformed.
+bool parseInputShape(llvm::StringRef spec, ImportOptions &options);
 
 /// The ONNX op types the importer converts, for the coverage report.
 std::vector<std::string> supportedOnnxOps();
