@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Frontend/OnnxImporter.h"
+#include "sinan/Frontend/OnnxModel.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Graph/IR/ShapeInference.h"
@@ -2684,6 +2685,24 @@ OwningOpRef<ModuleOp> importOnnxModel(const onnx::ModelProto &model,
   OwningOpRef<ModuleOp> module = importer.run();
   if (!module)
     error = importer.takeErrors();
+  return module;
+}
+
+OwningOpRef<ModuleOp> importOnnxFile(llvm::StringRef path, MLIRContext &context,
+                                     ImportOptions options,
+                                     std::string &error) {
+  auto model = loadOnnxModel(path);
+  if (!model) {
+    error = llvm::toString(model.takeError());
+    return {};
+  }
+  llvm::SmallString<256> directory(path);
+  llvm::sys::path::remove_filename(directory);
+  options.modelDirectory = directory.empty() ? "." : directory.str().str();
+  OwningOpRef<ModuleOp> module =
+      importOnnxModel(**model, context, options, error);
+  if (!module)
+    error = path.str() + ": " + error;
   return module;
 }
 

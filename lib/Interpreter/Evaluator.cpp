@@ -227,9 +227,6 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
     return SmallVector<int64_t>(shape(1).begin(), shape(1).end());
   if (binaryKind(op) || compareKind(op) || isa<graph::ModOp>(op))
     return graph::inferBroadcastShape(shape(0), shape(1));
-  if (auto reduce = dyn_cast<graph::ReduceSumOp>(op))
-    return graph::inferReduceShape(shape(0), reduce.getAxes(),
-                                   reduce.getKeepdims());
   return TypeSwitch<Operation *, FailureOr<SmallVector<int64_t>>>(op)
       .Case<graph::SelectOp>([&](auto) -> FailureOr<SmallVector<int64_t>> {
         auto first = graph::inferBroadcastShape(shape(0), shape(1));
@@ -272,8 +269,8 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
         return graph::inferGatherShape(shape(0), shape(1),
                                        static_cast<int64_t>(g.getAxis()));
       })
-      .Case<graph::ReduceMeanOp, graph::ReduceMaxOp, graph::ReduceMinOp,
-            graph::ReduceProdOp>([&](auto r) {
+      .Case<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
+            graph::ReduceMinOp, graph::ReduceProdOp>([&](auto r) {
         return graph::inferReduceShape(shape(0), r.getAxes(), r.getKeepdims());
       })
       .Case<graph::MaxPool2dOp, graph::AvgPool2dOp>([&](auto pool) {

@@ -303,52 +303,31 @@ void binary(BinaryOp op, const Tensor &a, const Tensor &b, Tensor &out) {
   });
 }
 
+namespace {
+template <typename T> bool compareValues(CompareOp op, T x, T y) {
+  switch (op) {
+  case CompareOp::Equal:
+    return x == y;
+  case CompareOp::Less:
+    return x < y;
+  case CompareOp::LessEqual:
+    return x <= y;
+  case CompareOp::Greater:
+    return x > y;
+  default:
+    return x >= y;
+  }
+}
+} // namespace
+
 void compare(CompareOp op, const Tensor &a, const Tensor &b, Tensor &out) {
+  // Compare in the operands' own domain: floats as f32 (NaN compares false),
+  // integers exactly as int64.
   bool isFloat = isFloatDType(a.type());
   forEachBroadcast(a, b, out, [&](int64_t o, int64_t ia, int64_t ib) {
-    // Compare in the operands' own domain: floats as f32 (NaN compares
-    // false), integers exactly as int64.
-    bool result;
-    if (isFloat) {
-      float x = loadF(a, ia), y = loadF(b, ib);
-      switch (op) {
-      case CompareOp::Equal:
-        result = x == y;
-        break;
-      case CompareOp::Less:
-        result = x < y;
-        break;
-      case CompareOp::LessEqual:
-        result = x <= y;
-        break;
-      case CompareOp::Greater:
-        result = x > y;
-        break;
-      default:
-        result = x >= y;
-        break;
-      }
-    } else {
-      int64_t x = loadI(a, ia), y = loadI(b, ib);
-      switch (op) {
-      case CompareOp::Equal:
-        result = x == y;
-        break;
-      case CompareOp::Less:
-        result = x < y;
-        break;
-      case CompareOp::LessEqual:
-        result = x <= y;
-        break;
-      case CompareOp::Greater:
-        result = x > y;
-        break;
-      default:
-        result = x >= y;
-        break;
-      }
-    }
-    out.data<uint8_t>()[o] = result;
+    out.data<uint8_t>()[o] =
+        isFloat ? compareValues(op, loadF(a, ia), loadF(b, ib))
+                : compareValues(op, loadI(a, ia), loadI(b, ib));
   });
 }
 
@@ -1029,7 +1008,6 @@ void cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
 }
 
 void hardmax(const Tensor &input, int64_t axis, Tensor &out) {
-  Tensor index(DType::I64, {});
   std::vector<int64_t> reducedShape = input.shape();
   reducedShape[axis] = 1;
   Tensor best(DType::I64, reducedShape);

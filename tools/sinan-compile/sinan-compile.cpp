@@ -14,7 +14,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Frontend/OnnxImporter.h"
-#include "sinan/Frontend/OnnxModel.h"
 #include "sinan/InitAll.h"
 
 #include "mlir/IR/AsmState.h"
@@ -67,22 +66,14 @@ int main(int argc, char **argv) {
     if (!sinan::frontend::parseInputShape(spec, options))
       return fail("--input-shape '" + spec +
                   "': expected name=DIMxDIM..., e.g. x=1x3x224x224");
-  SmallString<256> directory(inputFile);
-  sys::path::remove_filename(directory);
-  options.modelDirectory = directory.empty() ? "." : directory.str().str();
-
-  auto model = sinan::frontend::loadOnnxModel(inputFile);
-  if (!model)
-    return fail(toString(model.takeError()));
-
   mlir::DialectRegistry registry;
   sinan::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   std::string error;
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      sinan::frontend::importOnnxModel(**model, context, options, error);
+  auto module =
+      sinan::frontend::importOnnxFile(inputFile, context, options, error);
   if (!module)
-    return fail(inputFile + ": " + error);
+    return fail(error);
 
   std::error_code ec;
   ToolOutputFile out(outputFile, ec, sys::fs::OF_Text);

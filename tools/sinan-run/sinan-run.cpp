@@ -16,7 +16,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Frontend/OnnxImporter.h"
-#include "sinan/Frontend/OnnxModel.h"
 #include "sinan/InitAll.h"
 #include "sinan/Interpreter/Evaluator.h"
 #include "sinan/runtime/Compare.h"
@@ -100,21 +99,14 @@ int main(int argc, char **argv) {
   for (const std::string &spec : inputShapes)
     if (!sinan::frontend::parseInputShape(spec, options))
       return fail("--input-shape '" + spec + "': expected name=1x3x224x224");
-  SmallString<256> directory(inputFile);
-  sys::path::remove_filename(directory);
-  options.modelDirectory = directory.empty() ? "." : directory.str().str();
-
-  auto model = sinan::frontend::loadOnnxModel(inputFile);
-  if (!model)
-    return fail(toString(model.takeError()));
   mlir::DialectRegistry registry;
   sinan::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   std::string error;
   auto module =
-      sinan::frontend::importOnnxModel(**model, context, options, error);
+      sinan::frontend::importOnnxFile(inputFile, context, options, error);
   if (!module)
-    return fail(inputFile + ": " + error);
+    return fail(error);
   auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
 
   std::map<std::string, sinan::Tensor> given, wanted;

@@ -53,6 +53,13 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(const onnx::ModelProto &model,
                                                   const ImportOptions &options,
                                                   std::string &error);
 
+/// Reads the ONNX file at `path` and imports it; external data is looked up
+/// next to the file. Errors start with the path.
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(llvm::StringRef path,
+                                                 mlir::MLIRContext &context,
+                                                 ImportOptions options,
+                                                 std::string &error);
+
 /// Parses `name=1x3x224x224` into `options.inputShapes`; false if malformed.
 bool parseInputShape(llvm::StringRef spec, ImportOptions &options);
 
