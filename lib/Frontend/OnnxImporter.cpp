@@ -33,6 +33,23 @@ using namespace mlir;
 namespace sinan::frontend {
 namespace {
 
+/// Element types newer than Debian's ONNX schema (onnx.proto values).
+namespace onnxtype {
+enum : int32_t {
+  FLOAT8E4M3FN = 17,
+  FLOAT8E4M3FNUZ = 18,
+  FLOAT8E5M2 = 19,
+  FLOAT8E5M2FNUZ = 20,
+  UINT4 = 21,
+  INT4 = 22,
+  FLOAT4E2M1 = 23,
+  FLOAT8E8M0 = 24,
+};
+constexpr const char *kNames[] = {
+    "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+    "UINT4",        "INT4",           "FLOAT4E2M1", "FLOAT8E8M0"};
+} // namespace onnxtype
+
 /// ONNX element type -> MLIR type, or null when the graph dialect has none.
 Type elementType(int32_t onnxType, MLIRContext &context) {
   Builder b(&context);
@@ -63,12 +80,30 @@ Type elementType(int32_t onnxType, MLIRContext &context) {
     return b.getIntegerType(32, /*isSigned=*/false);
   case onnx::TensorProto::UINT64:
     return b.getIntegerType(64, /*isSigned=*/false);
+  case onnxtype::FLOAT8E4M3FN:
+    return b.getType<Float8E4M3FNType>();
+  case onnxtype::FLOAT8E4M3FNUZ:
+    return b.getType<Float8E4M3FNUZType>();
+  case onnxtype::FLOAT8E5M2:
+    return b.getType<Float8E5M2Type>();
+  case onnxtype::FLOAT8E5M2FNUZ:
+    return b.getType<Float8E5M2FNUZType>();
+  case onnxtype::FLOAT8E8M0:
+    return b.getType<Float8E8M0FNUType>();
+  case onnxtype::FLOAT4E2M1:
+    return b.getType<Float4E2M1FNType>();
+  case onnxtype::INT4:
+    return b.getIntegerType(4);
+  case onnxtype::UINT4:
+    return b.getIntegerType(4, /*isSigned=*/false);
   default:
     return {};
   }
 }
 
 std::string onnxTypeName(int32_t onnxType) {
+  if (onnxType >= onnxtype::FLOAT8E4M3FN && onnxType <= onnxtype::FLOAT8E8M0)
+    return onnxtype::kNames[onnxType - onnxtype::FLOAT8E4M3FN];
   const std::string &name = onnx::TensorProto::DataType_Name(
       static_cast<onnx::TensorProto::DataType>(onnxType));
   return name.empty() ? std::to_string(onnxType) : name;
@@ -138,7 +173,10 @@ DenseElementsAttr convertTensorProto(const onnx::TensorProto &tensor,
   auto type = RankedTensorType::get(shape, element);
   unsigned bits = element.getIntOrFloatBitWidth();
   size_t width = bits == 1 ? 1 : bits / 8;
-  size_t bytes = static_cast<size_t>(count) * width;
+  // 4-bit types pack two elements per byte, the first in the low nibble.
+  bool packed = bits == 4;
+  size_t bytes = packed ? (static_cast<size_t>(count) + 1) / 2
+                        : static_cast<size_t>(count) * width;
 
   std::vector<char> raw;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
@@ -182,17 +220,30 @@ DenseElementsAttr convertTensorProto(const onnx::TensorProto &tensor,
       for (uint64_t v : tensor.uint64_data())
         append(v, width);
       break;
-    default:
+    default: // Little-endian: the low bytes hold the value (or the pair).
       available = tensor.int32_data_size();
       for (int32_t v : tensor.int32_data())
-        append(v, width); // Little-endian: the low bytes hold the value.
+        append(v, packed ? 1 : width);
       break;
     }
-    if (available != count) {
+    int64_t needed = packed ? static_cast<int64_t>(bytes) : count;
+    if (available != needed) {
       error = llvm::formatv("tensor '{0}' has {1} values, its shape needs {2}",
-                            tensor.name(), available, count);
+                            tensor.name(), available, needed);
       return {};
     }
+  }
+  if (packed) {
+    Tensor unpacked(*toDType(element),
+                    std::vector<int64_t>(shape.begin(), shape.end()));
+    for (int64_t i = 0; i < count; ++i) {
+      uint8_t nibble =
+          (static_cast<uint8_t>(raw[i / 2]) >> (4 * (i % 2))) & 0xF;
+      if (unpacked.type() == DType::I4 && (nibble & 0x8))
+        nibble |= 0xF0; // Sign-extend.
+      unpacked.data()[i] = nibble;
+    }
+    return toAttr(unpacked, type);
   }
   if (bits == 1) {
     SmallVector<bool> values;
@@ -755,20 +806,32 @@ LogicalResult convertConstantOfShape(Importer &im,
   return success();
 }
 
+/// Cast and CastLike: `saturate` (opset 19) and `round_mode` (opset 24).
+LogicalResult castTo(Importer &im, const onnx::NodeProto &node, Type element) {
+  std::string mode = im.stringAttr(node, "round_mode", "up");
+  if (mode != "up" && mode != "down" && mode != "nearest")
+    return im.fail(node, "round_mode must be 'up', 'down' or 'nearest', got '" +
+                             mode + "'");
+  Value input = im.input(node, 0);
+  auto type = RankedTensorType::get(shapeOf(input), element);
+  if (type == input.getType()) {
+    im.define(node.output(0), input);
+    return success();
+  }
+  auto cast = graph::CastOp::create(im.builder, im.locOf(node), type, input);
+  cast.setSaturate(im.intAttr(node, "saturate", 1) != 0);
+  cast.setRoundMode(mode);
+  im.define(node.output(0), cast);
+  return success();
+}
+
 LogicalResult convertCast(Importer &im, const onnx::NodeProto &node) {
   int64_t to = im.intAttr(node, "to", 0);
   Type element = elementType(static_cast<int32_t>(to), im.context);
   if (!element)
     return im.fail(node, "cast to " + onnxTypeName(static_cast<int32_t>(to)) +
                              " is not supported");
-  Value input = im.input(node, 0);
-  auto type = RankedTensorType::get(shapeOf(input), element);
-  im.define(node.output(0),
-            type == input.getType()
-                ? input
-                : Value(graph::CastOp::create(im.builder, im.locOf(node), type,
-                                              input)));
-  return success();
+  return castTo(im, node, element);
 }
 
 LogicalResult convertGemm(Importer &im, const onnx::NodeProto &node) {
@@ -1483,15 +1546,7 @@ LogicalResult convertRange(Importer &im, const onnx::NodeProto &node) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult convertCastLike(Importer &im, const onnx::NodeProto &node) {
-  Value input = im.input(node, 0);
-  auto type = RankedTensorType::get(shapeOf(input),
-                                    getElementTypeOrSelf(im.input(node, 1)));
-  im.define(node.output(0),
-            type == input.getType()
-                ? input
-                : graph::CastOp::create(im.builder, im.locOf(node), type, input)
-                      ->getResult(0));
-  return success();
+  return castTo(im, node, getElementTypeOrSelf(im.input(node, 1)));
 }
 
 LogicalResult convertSize(Importer &im, const onnx::NodeProto &node) {

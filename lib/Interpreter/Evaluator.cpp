@@ -28,12 +28,26 @@ std::optional<DType> toDType(Type type) {
     return DType::BF16;
   if (type.isF64())
     return DType::F64;
+  if (isa<Float8E4M3FNType>(type))
+    return DType::F8E4M3FN;
+  if (isa<Float8E4M3FNUZType>(type))
+    return DType::F8E4M3FNUZ;
+  if (isa<Float8E5M2Type>(type))
+    return DType::F8E5M2;
+  if (isa<Float8E5M2FNUZType>(type))
+    return DType::F8E5M2FNUZ;
+  if (isa<Float8E8M0FNUType>(type))
+    return DType::F8E8M0FNU;
+  if (isa<Float4E2M1FNType>(type))
+    return DType::F4E2M1FN;
   auto integer = dyn_cast<IntegerType>(type);
   if (!integer)
     return std::nullopt;
   unsigned width = integer.getWidth();
   if (integer.isUnsigned()) {
     switch (width) {
+    case 4:
+      return DType::U4;
     case 8:
       return DType::U8;
     case 16:
@@ -51,6 +65,8 @@ std::optional<DType> toDType(Type type) {
   switch (width) {
   case 1:
     return DType::I1;
+  case 4:
+    return DType::I4;
   case 8:
     return DType::I8;
   case 16:
@@ -93,6 +109,22 @@ Type toMlirType(DType type, MLIRContext &context) {
     return b.getIntegerType(32, false);
   case DType::U64:
     return b.getIntegerType(64, false);
+  case DType::F8E4M3FN:
+    return b.getType<Float8E4M3FNType>();
+  case DType::F8E4M3FNUZ:
+    return b.getType<Float8E4M3FNUZType>();
+  case DType::F8E5M2:
+    return b.getType<Float8E5M2Type>();
+  case DType::F8E5M2FNUZ:
+    return b.getType<Float8E5M2FNUZType>();
+  case DType::F8E8M0FNU:
+    return b.getType<Float8E8M0FNUType>();
+  case DType::F4E2M1FN:
+    return b.getType<Float4E2M1FNType>();
+  case DType::I4:
+    return b.getIntegerType(4);
+  case DType::U4:
+    return b.getIntegerType(4, false);
   }
   return {};
 }
@@ -106,6 +138,22 @@ Tensor toTensor(DenseElementsAttr attr) {
     int64_t i = 0;
     for (bool value : attr.getValues<bool>())
       tensor.data()[i++] = value;
+    return tensor;
+  }
+  // 4-bit types: one element per byte (i4 sign-extended) from the values, not
+  // from MLIR's storage layout.
+  if (tensor.type() == DType::F4E2M1FN) {
+    int64_t i = 0;
+    for (const APFloat &value : attr.getValues<APFloat>())
+      tensor.data()[i++] = value.bitcastToAPInt().getZExtValue();
+    return tensor;
+  }
+  if (tensor.type() == DType::I4 || tensor.type() == DType::U4) {
+    int64_t i = 0;
+    bool isSigned = tensor.type() == DType::I4;
+    for (const APInt &value : attr.getValues<APInt>())
+      tensor.data()[i++] = static_cast<uint8_t>(
+          isSigned ? value.getSExtValue() : value.getZExtValue());
     return tensor;
   }
   ArrayRef<char> raw = attr.getRawData();
@@ -123,6 +171,20 @@ DenseElementsAttr toAttr(const Tensor &tensor, RankedTensorType type) {
   if (tensor.type() == DType::I1) {
     SmallVector<bool> values(tensor.data(),
                              tensor.data() + tensor.numElements());
+    return DenseElementsAttr::get(type, values);
+  }
+  if (tensor.type() == DType::F4E2M1FN) {
+    const llvm::fltSemantics &semantics =
+        cast<FloatType>(type.getElementType()).getFloatSemantics();
+    SmallVector<APFloat> values;
+    for (int64_t i = 0; i < tensor.numElements(); ++i)
+      values.emplace_back(semantics, APInt(4, tensor.data()[i] & 0xF));
+    return DenseElementsAttr::get(type, values);
+  }
+  if (tensor.type() == DType::I4 || tensor.type() == DType::U4) {
+    SmallVector<APInt> values;
+    for (int64_t i = 0; i < tensor.numElements(); ++i)
+      values.emplace_back(4, tensor.data()[i] & 0xF);
     return DenseElementsAttr::get(type, values);
   }
   return DenseElementsAttr::getFromRawBuffer(
@@ -484,8 +546,12 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
               error = where(op) + ": " + error;
               return false;
             })
-            .Case<graph::CastOp>([&](auto) {
-              ref::cast(x, out);
+            .Case<graph::CastOp>([&](graph::CastOp c) {
+              StringRef mode = c.getRoundMode();
+              ref::cast(x, out, c.getSaturate(),
+                        mode == "down"      ? E8M0Rounding::Down
+                        : mode == "nearest" ? E8M0Rounding::Nearest
+                                            : E8M0Rounding::Up);
               return true;
             })
             .Case<graph::SoftmaxOp, graph::LogSoftmaxOp>([&](auto s) {

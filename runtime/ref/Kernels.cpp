@@ -6,6 +6,7 @@
 
 #include "sinan/runtime/ref/Kernels.h"
 
+#include "sinan/runtime/MiniFloat.h"
 #include "sinan/runtime/Numerics.h"
 
 #include <tbb/parallel_for.h>
@@ -28,8 +29,10 @@ float loadF(const Tensor &t, int64_t i) {
     return static_cast<float>(t.data<double>()[i]);
   case DType::F16:
     return halfToFloat(t.data<uint16_t>()[i]);
-  default:
+  case DType::BF16:
     return bf16ToFloat(t.data<uint16_t>()[i]);
+  default: // 8- and 4-bit floats.
+    return decodeMiniFloat(t.data<uint8_t>()[i], t.type());
   }
 }
 
@@ -44,8 +47,11 @@ void storeF(Tensor &t, int64_t i, float v) {
   case DType::F16:
     t.data<uint16_t>()[i] = floatToHalf(v);
     return;
-  default:
+  case DType::BF16:
     t.data<uint16_t>()[i] = floatToBF16(v);
+    return;
+  default: // 8- and 4-bit floats saturate (ONNX's default).
+    t.data<uint8_t>()[i] = encodeMiniFloat(v, t.type());
     return;
   }
 }
@@ -59,7 +65,10 @@ int64_t loadI(const Tensor &t, int64_t i) {
   case DType::I64:
     return t.data<int64_t>()[i];
   case DType::U8:
+  case DType::U4:
     return t.data<uint8_t>()[i];
+  case DType::I4:
+    return t.data<int8_t>()[i];
   case DType::I16:
     return t.data<int16_t>()[i];
   case DType::U16:
@@ -87,6 +96,13 @@ void storeI(Tensor &t, int64_t i, int64_t v) {
     return;
   case DType::U8:
     t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
+    return;
+  case DType::I4: // Wraps to 4 bits, then sign-extends into the byte.
+    t.data<int8_t>()[i] =
+        static_cast<int8_t>(static_cast<uint8_t>(v << 4)) >> 4;
+    return;
+  case DType::U4:
+    t.data<uint8_t>()[i] = static_cast<uint8_t>(v & 0xF);
     return;
   case DType::I16:
     t.data<int16_t>()[i] = static_cast<int16_t>(v);
@@ -579,19 +595,36 @@ bool gather(const Tensor &data, const Tensor &indices, int64_t axis,
   return true;
 }
 
-void cast(const Tensor &input, Tensor &out) {
+void cast(const Tensor &input, Tensor &out, bool saturate,
+          E8M0Rounding rounding) {
   int64_t n = out.numElements();
-  bool fromFloat = isFloatDType(input.type()),
-       toFloat = isFloatDType(out.type());
+  DType to = out.type();
+  bool fromFloat = isFloatDType(input.type()), toFloat = isFloatDType(to);
+  bool toSmallInt = to == DType::I4 || to == DType::U4;
   for (int64_t i = 0; i < n; ++i) {
-    if (out.type() == DType::I1) {
+    if (to == DType::I1) {
       out.data<uint8_t>()[i] =
           fromFloat ? loadF(input, i) != 0.0f : loadI(input, i) != 0;
+    } else if (to == DType::F8E8M0FNU) {
+      float value =
+          fromFloat ? loadF(input, i) : static_cast<float>(loadI(input, i));
+      out.data<uint8_t>()[i] = floatToE8M0(value, saturate, rounding);
+    } else if (isMiniFloatDType(to)) {
+      float value =
+          fromFloat ? loadF(input, i) : static_cast<float>(loadI(input, i));
+      out.data<uint8_t>()[i] = encodeMiniFloat(value, to, saturate);
     } else if (toFloat) {
       // Integers convert exactly to double, then round once to f32 (and
       // once more to f16/bf16, like ONNX's reference).
       storeF(out, i,
              fromFloat ? loadF(input, i) : static_cast<float>(loadI(input, i)));
+    } else if (fromFloat && toSmallInt) {
+      // Truncate, then wrap to 4 bits like ONNX's reference (ml_dtypes).
+      float value = loadF(input, i);
+      storeI(out, i,
+             std::isfinite(value)
+                 ? static_cast<int64_t>(std::fmod(std::trunc(value), 16.0))
+                 : 0);
     } else if (fromFloat) {
       // Truncate toward zero, then saturate (NaN gives 0).
       out.setDouble(i, std::trunc(static_cast<double>(loadF(input, i))));

@@ -32,6 +32,14 @@ constexpr std::array<DTypeInfo, kNumDTypes> kInfo = {{
     {DType::U32, "u32", 4},
     {DType::U64, "u64", 8},
     {DType::F64, "f64", 8},
+    {DType::F8E4M3FN, "f8E4M3FN", 1},
+    {DType::F8E4M3FNUZ, "f8E4M3FNUZ", 1},
+    {DType::F8E5M2, "f8E5M2", 1},
+    {DType::F8E5M2FNUZ, "f8E5M2FNUZ", 1},
+    {DType::F8E8M0FNU, "f8E8M0FNU", 1},
+    {DType::F4E2M1FN, "f4E2M1FN", 1},
+    {DType::I4, "i4", 1},
+    {DType::U4, "u4", 1},
 }};
 
 constexpr bool isIndexedByDType() {
@@ -69,12 +77,16 @@ std::optional<DType> parseDType(std::string_view name, std::string &error) {
 
 bool isFloatDType(DType type) {
   return type == DType::F32 || type == DType::F16 || type == DType::BF16 ||
-         type == DType::F64;
+         type == DType::F64 || isMiniFloatDType(type);
+}
+
+bool isMiniFloatDType(DType type) {
+  return type >= DType::F8E4M3FN && type <= DType::F4E2M1FN;
 }
 
 bool isUnsignedDType(DType type) {
-  return type == DType::U8 || type == DType::U16 || type == DType::U32 ||
-         type == DType::U64;
+  return type == DType::U4 || type == DType::U8 || type == DType::U16 ||
+         type == DType::U32 || type == DType::U64;
 }
 
 bool isDeviceDType(DType type) {

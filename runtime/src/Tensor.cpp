@@ -6,10 +6,12 @@
 
 #include "sinan/runtime/Tensor.h"
 
+#include "sinan/runtime/MiniFloat.h"
 #include "sinan/runtime/Numerics.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -86,6 +88,17 @@ double Tensor::getDouble(int64_t i) const {
     std::memcpy(&v, p, 8);
     return v;
   }
+  case DType::F8E4M3FN:
+  case DType::F8E4M3FNUZ:
+  case DType::F8E5M2:
+  case DType::F8E5M2FNUZ:
+  case DType::F8E8M0FNU:
+  case DType::F4E2M1FN:
+    return decodeMiniFloat(*p, elementType);
+  case DType::I4:
+    return static_cast<int8_t>(*p);
+  case DType::U4:
+    return *p;
   }
   return 0;
 }
@@ -163,6 +176,21 @@ void Tensor::setDouble(int64_t i, double value) {
   }
   case DType::F64:
     std::memcpy(p, &value, 8);
+    return;
+  case DType::F8E4M3FN:
+  case DType::F8E4M3FNUZ:
+  case DType::F8E5M2:
+  case DType::F8E5M2FNUZ:
+  case DType::F8E8M0FNU:
+  case DType::F4E2M1FN:
+    *p = encodeMiniFloat(static_cast<float>(value), elementType);
+    return;
+  case DType::I4:
+    *p = static_cast<uint8_t>(
+        std::clamp(saturating<int8_t>(value), int8_t{-8}, int8_t{7}));
+    return;
+  case DType::U4:
+    *p = std::min(saturating<uint8_t>(value), uint8_t{15});
     return;
   }
 }

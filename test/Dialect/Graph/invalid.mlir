@@ -50,7 +50,7 @@ func.func @relu_unsupported_element(%a: tensor<4xi4>) {
 
 func.func @constant_unsupported_element() {
   // expected-error @+1 {{'graph.constant' op result #0 must be ranked tensor of}}
-  %0 = graph.constant dense<1> : tensor<2xi4>
+  %0 = graph.constant dense<1> : tensor<2xi2>
   return
 }
 
@@ -291,5 +291,13 @@ func.func @gather_axis(%x: tensor<2x3xf32>, %i: tensor<4xi64>) {
 func.func @conv_transpose_channels(%x: tensor<1x3x3x3xf32>, %w: tensor<2x4x3x3xf32>) {
   // expected-error @+1 {{'graph.conv_transpose2d' op input has 3 channels but weight [2, 4, 3, 3] expects 2}}
   %0 = graph.conv_transpose2d %x, %w : (tensor<1x3x3x3xf32>, tensor<2x4x3x3xf32>) -> tensor<1x4x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @cast_bad_round_mode(%a: tensor<4xf32>) {
+  // expected-error @+1 {{round_mode must be "up", "down" or "nearest", got "zero"}}
+  %0 = graph.cast %a {round_mode = "zero"} : tensor<4xf32> to tensor<4xf8E8M0FNU>
   return
 }

@@ -135,6 +135,12 @@ func.func @layout_and_nn(%x: tensor<1x3x8x8xf32>, %i: tensor<2xi64>) -> (tensor<
   %7 = graph.log_softmax %6 {axis = 1} : tensor<1x192xf32>
   // CHECK: graph.cast %{{.*}} : tensor<1x192xf32> to tensor<1x192xi32>
   %8 = graph.cast %7 : tensor<1x192xf32> to tensor<1x192xi32>
+  // CHECK: graph.cast %{{.*}} {saturate = false} : tensor<1x192xf32> to tensor<1x192xf8E4M3FN>
+  %f8 = graph.cast %7 {saturate = false} : tensor<1x192xf32> to tensor<1x192xf8E4M3FN>
+  // CHECK: graph.cast %{{.*}} {round_mode = "nearest"} : tensor<1x192xf32> to tensor<1x192xf8E8M0FNU>
+  %e8 = graph.cast %7 {round_mode = "nearest"} : tensor<1x192xf32> to tensor<1x192xf8E8M0FNU>
+  // CHECK: graph.cast %{{.*}} : tensor<1x192xf32> to tensor<1x192xi4>
+  %i4 = graph.cast %7 : tensor<1x192xf32> to tensor<1x192xi4>
   // CHECK: graph.leaky_relu %{{.*}} {alpha = 2.000000e-01 : f32} : tensor<1x192xf32>
   %9 = graph.leaky_relu %6 {alpha = 0.2 : f32} : tensor<1x192xf32>
   // CHECK: graph.avg_pool2d %{{.*}} {ceil_mode = true, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x3x8x8xf32>) -> tensor<1x3x5x5xf32>

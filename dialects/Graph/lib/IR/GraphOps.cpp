@@ -212,6 +212,15 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                       elementTypeOf(adaptor.getOnTrue()), inferred);
 }
 
+LogicalResult CastOp::verify() {
+  StringRef mode = getRoundMode();
+  if (mode != "up" && mode != "down" && mode != "nearest")
+    return emitOpError("round_mode must be \"up\", \"down\" or "
+                       "\"nearest\", got \"")
+           << mode << "\"";
+  return success();
+}
+
 LogicalResult SelectOp::verify() {
   return verifyResultShape(
       *this, selectShape(getOperands(), [&] { return emitOpError(); }));

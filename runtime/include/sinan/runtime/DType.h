@@ -36,10 +36,20 @@ enum class DType : uint8_t {
   U32 = 10,
   U64 = 11,
   F64 = 12,
+  // Host-only storage formats of quantized models; one byte per element
+  // (i4, u4 and f4 unpacked). Arithmetic on them goes through f32 or i64.
+  F8E4M3FN = 13,
+  F8E4M3FNUZ = 14,
+  F8E5M2 = 15,
+  F8E5M2FNUZ = 16,
+  F8E8M0FNU = 17,
+  F4E2M1FN = 18,
+  I4 = 19,
+  U4 = 20,
 };
 
 /// Number of DType values; keep in sync with the enum.
-inline constexpr unsigned kNumDTypes = 13;
+inline constexpr unsigned kNumDTypes = 21;
 
 /// Storage size of one element in bytes (I1 is stored as one byte).
 size_t dtypeSize(DType type);
@@ -54,10 +64,13 @@ std::optional<DType> parseDType(std::string_view name);
 /// offending spelling and the accepted ones.
 std::optional<DType> parseDType(std::string_view name, std::string &error);
 
-/// True for F32, F16, BF16 and F64.
+/// True for F32, F16, BF16, F64 and the 8- and 4-bit float formats.
 bool isFloatDType(DType type);
 
-/// True for U8, U16, U32 and U64.
+/// True for the 8- and 4-bit float formats.
+bool isMiniFloatDType(DType type);
+
+/// True for U4, U8, U16, U32 and U64.
 bool isUnsignedDType(DType type);
 
 /// The types the SNPU and its ISA encode (codes 0-6 except i64).

@@ -17,6 +17,7 @@
 #ifndef SINAN_RUNTIME_REF_KERNELS_H
 #define SINAN_RUNTIME_REF_KERNELS_H
 
+#include "sinan/runtime/MiniFloat.h"
 #include "sinan/runtime/Tensor.h"
 
 #include <array>
@@ -109,7 +110,11 @@ bool gather(const Tensor &data, const Tensor &indices, int64_t axis,
             Tensor &out, std::string &error);
 
 /// Element-type conversion with ONNX Cast semantics (see graph.cast).
-void cast(const Tensor &input, Tensor &out);
+/// `saturate` and `rounding` apply to the 8-bit float results (ONNX Cast's
+/// saturate and round_mode); integer results wrap except from floats to
+/// 8-bit and wider integers, which saturate.
+void cast(const Tensor &input, Tensor &out, bool saturate = true,
+          E8M0Rounding rounding = E8M0Rounding::Up);
 
 /// Softmax or log-softmax over `axis` (normalized).
 void softmax(const Tensor &input, int64_t axis, bool log, Tensor &out);

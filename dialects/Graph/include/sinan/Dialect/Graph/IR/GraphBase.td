@@ -33,10 +33,13 @@ def Graph_Dialect : Dialect {
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-// Device types first; f64 and the unsigned and 16-bit integers are host-only
-// (imported models, reference evaluation, CPU fallback).
+// Device types first; f64, the unsigned and 16-bit integers and the 8- and
+// 4-bit storage formats are host-only (imported models, reference
+// evaluation, CPU fallback). Arithmetic ops take the numeric subset.
 def Graph_Tensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64, I1,
-                                   F64, UI8, I16, UI16, UI32, UI64]>;
+                                   F64, UI8, I16, UI16, UI32, UI64,
+                                   F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ,
+                                   F8E8M0FNU, F4E2M1FN, I<4>, UI<4>]>;
 def Graph_NumericTensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64,
                                           F64, UI8, I16, UI16, UI32, UI64]>;
 def Graph_FloatTensor : RankedTensorOf<[F32, F16, BF16, F64]>;

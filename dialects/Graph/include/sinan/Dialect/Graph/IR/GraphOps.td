@@ -407,13 +407,21 @@ def Graph_CastOp : Graph_Op<"cast", [SameOperandsAndResultShape]> {
   let summary = "Converts the element type (ONNX Cast)";
   let description = [{
     Float to float rounds to nearest even; float to integer truncates toward
-    zero and saturates (NaN gives 0); integer to float rounds to nearest
-    even; any value to i1 is `value != 0`. The result type is given, not
-    inferred.
+    zero and saturates (NaN gives 0), except to i4/ui4, which wrap; integer
+    to float rounds to nearest even; integers wrap; any value to i1 is
+    `value != 0`. The result type is given, not inferred.
+
+    For 8-bit float results, `saturate` clamps overflow and infinity to the
+    largest finite value; without it they give infinity (f8E5M2) or NaN.
+    `round_mode` ("up", "down" or "nearest") rounds the exponent of an
+    f8E8M0FNU result. f4E2M1FN results always saturate.
   }];
-  let arguments = (ins Graph_Tensor:$input);
+  let arguments = (ins Graph_Tensor:$input,
+                       DefaultValuedAttr<BoolAttr, "true">:$saturate,
+                       DefaultValuedStrAttr<StrAttr, "up">:$round_mode);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
