@@ -1142,6 +1142,8 @@ LogicalResult convertActivation(Importer &im, const onnx::NodeProto &node) {
     y = e.max(zero, e.min(e.c(1), e.add(e.mul(x, e.c(alpha)), e.c(beta))));
     if (type == "HardSwish")
       y = e.mul(x, y);
+  } else if (type == "Swish") {
+    y = e.mul(x, e.op<graph::SigmoidOp>(e.mul(x, e.c(attr("alpha", 1.0f)))));
   } else if (type == "Elu") {
     float alpha = attr("alpha", 1.0f);
     Value negative = e.mul(e.c(alpha), e.sub(e.op<graph::ExpOp>(x), e.c(1)));
@@ -1783,23 +1785,64 @@ Value alongAxis(Importer &im, Location loc, Value v, int64_t axis,
   return reshapeTo(im, loc, v, target);
 }
 
+/// The integer range of a quantized element type.
+std::pair<double, double> integerRange(IntegerType type) {
+  unsigned width = type.getWidth();
+  if (type.isUnsigned())
+    return {0.0, std::ldexp(1.0, width) - 1};
+  return {-std::ldexp(1.0, width - 1), std::ldexp(1.0, width - 1) - 1};
+}
+
+/// Repeats each entry of a blocked scale (or zero point) `block` times along
+/// `axis`, so it lines up with the input (ONNX blocked quantization).
+FailureOr<Value> unblock(Importer &im, const onnx::NodeProto &node,
+                         Location loc, Value v, int64_t axis, int64_t block,
+                         ArrayRef<int64_t> inputShape) {
+  ArrayRef<int64_t> shape = shapeOf(v);
+  int64_t extent = inputShape[axis];
+  if (shape.size() != inputShape.size() || ShapedType::isDynamic(extent) ||
+      shape[axis] != (extent + block - 1) / block)
+    return im.fail(node, "blocked scale or zero point does not match the "
+                         "input shape and block_size");
+  SmallVector<int64_t> indices;
+  for (int64_t j = 0; j < extent; ++j)
+    indices.push_back(j / block);
+  auto indexType = RankedTensorType::get({extent}, im.builder.getI64Type());
+  Value index = graph::ConstantOp::create(
+      im.builder, loc, DenseElementsAttr::get(indexType, ArrayRef(indices)));
+  return graph::GatherOp::create(im.builder, loc, v, index,
+                                 im.builder.getI64IntegerAttr(axis))
+      ->getResult(0);
+}
+
 /// QuantizeLinear: saturate(round(x / scale) + zero_point);
-/// DequantizeLinear: (x - zero_point) * scale. Per-tensor or per-axis.
+/// DequantizeLinear: (x - zero_point) * scale. Per-tensor, per-axis or
+/// blocked; integer (4, 8 and 16 bits) and 8- and 4-bit float results.
 LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
   Location loc = im.locOf(node);
   Value x = im.input(node, 0), scale = im.input(node, 1);
-  if (im.intAttr(node, "block_size", 0) != 0)
-    return im.fail(node, "blocked quantization is not supported");
   int64_t rank = shapeOf(x).size();
   Value zeroPoint = im.hasInput(node, 2) ? im.input(node, 2) : Value();
-  // The axis matters only for per-axis (1-D) scales.
-  if (shapeOf(scale).size() == 1) {
+  int64_t block = im.intAttr(node, "block_size", 0);
+  if (block < 0)
+    return im.fail(node, "block_size must not be negative");
+  // The axis matters only for per-axis (1-D) and blocked scales.
+  if (shapeOf(scale).size() == 1 || block > 0) {
     auto axis = graph::normalizeAxis(im.intAttr(node, "axis", 1), rank);
     if (!axis)
       return im.fail(node, "axis out of range");
-    scale = alongAxis(im, loc, scale, *axis, rank);
-    if (zeroPoint)
-      zeroPoint = alongAxis(im, loc, zeroPoint, *axis, rank);
+    for (Value *v : {&scale, &zeroPoint}) {
+      if (!*v)
+        continue;
+      if (block == 0) {
+        *v = alongAxis(im, loc, *v, *axis, rank);
+        continue;
+      }
+      auto full = unblock(im, node, loc, *v, *axis, block, shapeOf(x));
+      if (failed(full))
+        return failure();
+      *v = *full;
+    }
   }
   Type scaleType = getElementTypeOrSelf(scale);
   if (!isa<FloatType>(scaleType))
@@ -1818,22 +1861,156 @@ LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
     im.define(node.output(0), e.mul(value, scale));
     return success();
   }
-  // The output type is the zero point's, uint8 by default.
-  Type out = zeroPoint ? getElementTypeOrSelf(zeroPoint)
-                       : im.builder.getIntegerType(8, /*isSigned=*/false);
+  // The output type is the zero point's, else output_dtype, else uint8.
+  Type out = im.builder.getIntegerType(8, /*isSigned=*/false);
+  if (zeroPoint) {
+    out = getElementTypeOrSelf(zeroPoint);
+  } else if (int64_t dtype = im.intAttr(node, "output_dtype", 0)) {
+    out = elementType(static_cast<int32_t>(dtype), im.context);
+    if (!out)
+      return im.fail(node, "quantization to " +
+                               onnxTypeName(static_cast<int32_t>(dtype)) +
+                               " is not supported");
+  }
+  Value q = e.div(castTo(x, scaleType), scale);
+  if (auto outFloat = dyn_cast<FloatType>(out)) {
+    // Float results round once, in the cast (nearest even, saturating
+    // unless saturate=0).
+    if (outFloat.getWidth() > 8)
+      return im.fail(node, "quantization to this type is not supported");
+    if (zeroPoint)
+      q = e.add(q, castTo(zeroPoint, scaleType));
+    auto type = RankedTensorType::get(shapeOf(q), out);
+    auto cast = graph::CastOp::create(im.builder, loc, type, q);
+    cast.setSaturate(im.intAttr(node, "saturate", 1) != 0);
+    im.define(node.output(0), cast);
+    return success();
+  }
   auto outInteger = dyn_cast<IntegerType>(out);
   if (!outInteger ||
-      (outInteger.getWidth() != 8 && outInteger.getWidth() != 16))
+      (outInteger.getWidth() != 4 && outInteger.getWidth() != 8 &&
+       outInteger.getWidth() != 16))
     return im.fail(node, "quantization to this type is not supported");
-  bool isUnsigned = outInteger.isUnsigned();
-  double lo = isUnsigned ? 0 : -(1 << (outInteger.getWidth() - 1));
-  double hi = isUnsigned ? (1 << outInteger.getWidth()) - 1
-                         : (1 << (outInteger.getWidth() - 1)) - 1;
-  Value q = e.op<graph::RoundOp>(e.div(castTo(x, scaleType), scale));
+  auto [lo, hi] = integerRange(outInteger);
+  q = e.op<graph::RoundOp>(q);
   if (zeroPoint)
     q = e.add(q, castTo(zeroPoint, scaleType));
   q = e.min(e.max(q, e.c(lo)), e.c(hi));
   im.define(node.output(0), castTo(q, out));
+  return success();
+}
+
+/// x - zero_point in i32 for MatMulInteger and QLinearMatMul. A 1-D zero
+/// point of the left operand is per row, so it becomes a column.
+Value widenAndCenter(Importer &im, Location loc, Value x, Value zeroPoint,
+                     bool perRow) {
+  Type i32 = im.builder.getI32Type();
+  auto widen = [&](Value v) {
+    return graph::CastOp::create(im.builder, loc,
+                                 RankedTensorType::get(shapeOf(v), i32), v)
+        ->getResult(0);
+  };
+  Value centered = widen(x);
+  if (!zeroPoint)
+    return centered;
+  Value zp = widen(zeroPoint);
+  if (perRow && shapeOf(zp).size() == 1 && shapeOf(x).size() >= 2)
+    zp = reshapeTo(im, loc, zp, {shapeOf(zp)[0], 1});
+  return graph::SubOp::create(im.builder, loc, centered, zp)->getResult(0);
+}
+
+LogicalResult convertMatMulInteger(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value a = widenAndCenter(im, loc, im.input(node, 0),
+                           im.hasInput(node, 2) ? im.input(node, 2) : Value(),
+                           /*perRow=*/true);
+  Value b = widenAndCenter(im, loc, im.input(node, 1),
+                           im.hasInput(node, 3) ? im.input(node, 3) : Value(),
+                           /*perRow=*/false);
+  im.define(node.output(0), graph::MatMulOp::create(im.builder, loc, a, b));
+  return success();
+}
+
+/// QLinearMatMul: round((a - a_zp) @ (b - b_zp) * (a_scale * b_scale /
+/// y_scale)) + y_zp, saturated to the output type; the product is exact in
+/// i32 and the rescale is done in f32.
+LogicalResult convertQLinearMatMul(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value a = widenAndCenter(im, loc, im.input(node, 0), im.input(node, 2),
+                           /*perRow=*/true);
+  Value b = widenAndCenter(im, loc, im.input(node, 3), im.input(node, 5),
+                           /*perRow=*/false);
+  Value aScale = im.input(node, 1), bScale = im.input(node, 4),
+        yScale = im.input(node, 6);
+  Type scaleType = getElementTypeOrSelf(yScale);
+  if (!isa<FloatType>(scaleType))
+    return im.fail(node, "integer scales are not supported");
+  if (shapeOf(aScale).size() == 1 && shapeOf(a).size() >= 2)
+    aScale = reshapeTo(im, loc, aScale, {shapeOf(aScale)[0], 1});
+  Emitter s{im, loc, scaleType};
+  Value multiplier = s.div(s.mul(aScale, bScale), yScale);
+  Type f32 = im.builder.getF32Type();
+  Emitter e{im, loc, f32};
+  auto toF32 = [&](Value v) {
+    auto type = RankedTensorType::get(shapeOf(v), f32);
+    return type == v.getType()
+               ? v
+               : graph::CastOp::create(im.builder, loc, type, v)->getResult(0);
+  };
+  Value product = graph::MatMulOp::create(im.builder, loc, a, b);
+  Value y = e.op<graph::RoundOp>(e.mul(toF32(product), toF32(multiplier)));
+  Value yZeroPoint = im.hasInput(node, 7) ? im.input(node, 7) : Value();
+  Type out = yZeroPoint ? getElementTypeOrSelf(yZeroPoint)
+                        : getElementTypeOrSelf(im.input(node, 0));
+  auto outInteger = dyn_cast<IntegerType>(out);
+  if (!outInteger)
+    return im.fail(node, "float outputs are not supported");
+  if (yZeroPoint)
+    y = e.add(y, toF32(yZeroPoint));
+  auto [lo, hi] = integerRange(outInteger);
+  y = e.min(e.max(y, e.c(lo)), e.c(hi));
+  im.define(node.output(0),
+            graph::CastOp::create(im.builder, loc,
+                                  RankedTensorType::get(shapeOf(y), out), y));
+  return success();
+}
+
+/// DynamicQuantizeLinear: uint8 quantization with the scale and zero point
+/// taken from the input's range (which always includes 0).
+LogicalResult convertDynamicQuantize(Importer &im,
+                                     const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value x = im.input(node, 0);
+  Type element = getElementTypeOrSelf(x);
+  if (!isa<FloatType>(element))
+    return im.fail(node, "integer inputs are not supported");
+  Emitter e{im, loc, element};
+  auto all = [&](auto tag, Value v) {
+    using OpTy = decltype(tag);
+    return OpTy::create(im.builder, loc, v, im.builder.getDenseI64ArrayAttr({}),
+                        im.builder.getBoolAttr(false))
+        ->getResult(0);
+  };
+  Value hi = e.max(all(graph::ReduceMaxOp(), x), e.c(0));
+  Value lo = e.min(all(graph::ReduceMinOp(), x), e.c(0));
+  Value range = e.sub(hi, lo);
+  Value equal = graph::EqualOp::create(im.builder, loc, hi, lo)->getResult(0);
+  Value scale = e.div(e.select(equal, e.c(1), range), e.c(255));
+  Value zeroPoint = e.op<graph::RoundOp>(
+      e.min(e.max(e.sub(e.c(0), e.div(lo, scale)), e.c(0)), e.c(255)));
+  Value y = e.add(e.op<graph::RoundOp>(e.div(x, scale)), zeroPoint);
+  y = e.min(e.max(y, e.c(0)), e.c(255));
+  Type u8 = im.builder.getIntegerType(8, /*isSigned=*/false);
+  auto toU8 = [&](Value v) {
+    return graph::CastOp::create(im.builder, loc,
+                                 RankedTensorType::get(shapeOf(v), u8), v)
+        ->getResult(0);
+  };
+  im.define(node.output(0), toU8(y));
+  if (node.output_size() > 1)
+    im.define(node.output(1), scale);
+  if (node.output_size() > 2)
+    im.define(node.output(2), toU8(zeroPoint));
   return success();
 }
 
@@ -2050,6 +2227,97 @@ LogicalResult convertInstanceNorm(Importer &im, const onnx::NodeProto &node) {
   Value scale = reshapeTo(im, e.loc, im.input(node, 1), perChannel);
   Value bias = reshapeTo(im, e.loc, im.input(node, 2), perChannel);
   im.define(node.output(0), e.add(e.mul(normalized, scale), bias));
+  return success();
+}
+
+/// GroupNormalization: normalizes [N, G, C/G * spatial] groups, then applies
+/// the per-channel scale and bias (opset 21; opset 18's per-group ones are
+/// expanded to channels).
+LogicalResult convertGroupNorm(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  Type element = getElementTypeOrSelf(x);
+  if (!isa<FloatType>(element))
+    return im.fail(node, "integer inputs are not supported");
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 3 || !type.hasStaticShape())
+    return im.fail(node, "needs a static input of rank >= 3");
+  int64_t groups = im.intAttr(node, "num_groups", 0);
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t channels = shape[1];
+  if (groups <= 0 || channels % groups != 0)
+    return im.fail(node, llvm::formatv("num_groups {0} does not divide the {1} "
+                                       "channels",
+                                       groups, channels)
+                             .str());
+  Emitter e{im, im.locOf(node), element};
+  int64_t perGroup = channels / groups;
+  for (int64_t d : shape.drop_front(2))
+    perGroup *= d;
+  Value grouped = reshapeTo(im, e.loc, x, {shape[0], groups, perGroup});
+  auto mean = [&](Value v) {
+    return graph::ReduceMeanOp::create(im.builder, e.loc, v,
+                                       im.builder.getDenseI64ArrayAttr({2}),
+                                       im.builder.getBoolAttr(true))
+        ->getResult(0);
+  };
+  Value centred = e.sub(grouped, mean(grouped));
+  Value var = mean(e.mul(centred, centred));
+  Value normalized = reshapeTo(
+      im, e.loc,
+      e.mul(centred, e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(e.add(
+                         var, e.c(floatAttr(im, node, "epsilon", 1e-5f)))))),
+      shape);
+  SmallVector<int64_t> perChannel{channels};
+  perChannel.append(shape.size() - 2, 1);
+  auto channelwise = [&](Value v) {
+    if (shapeOf(v).size() == 1 && shapeOf(v)[0] == groups &&
+        groups != channels) {
+      // Opset 18's per-group values: broadcast each over its channels.
+      auto zerosType = RankedTensorType::get({1, channels / groups}, element);
+      Value zeros = graph::ConstantOp::create(
+          im.builder, e.loc,
+          DenseElementsAttr::get(zerosType,
+                                 im.builder.getFloatAttr(element, 0.0)));
+      v = reshapeTo(im, e.loc,
+                    e.add(reshapeTo(im, e.loc, v, {groups, 1}), zeros),
+                    {channels});
+    }
+    return reshapeTo(im, e.loc, v, perChannel);
+  };
+  im.define(node.output(0),
+            e.add(e.mul(normalized, channelwise(im.input(node, 1))),
+                  channelwise(im.input(node, 2))));
+  return success();
+}
+
+/// MeanVarianceNormalization: (x - mean) / (std + 1e-9) over `axes`, in the
+/// order of ONNX's function body.
+LogicalResult convertMvn(Importer &im, const onnx::NodeProto &node) {
+  Value x = im.input(node, 0);
+  Type element = getElementTypeOrSelf(x);
+  if (!isa<FloatType>(element))
+    return im.fail(node, "integer inputs are not supported");
+  int64_t rank = shapeOf(x).size();
+  SmallVector<int64_t> axes =
+      im.intsAttr(node, "axes").value_or(SmallVector<int64_t>{0, 2, 3});
+  for (int64_t &axis : axes) {
+    auto normalized = graph::normalizeAxis(axis, rank);
+    if (!normalized)
+      return im.fail(node, "axis out of range");
+    axis = *normalized;
+  }
+  Emitter e{im, im.locOf(node), element};
+  auto mean = [&](Value v) {
+    return graph::ReduceMeanOp::create(im.builder, e.loc, v,
+                                       im.builder.getDenseI64ArrayAttr(axes),
+                                       im.builder.getBoolAttr(true))
+        ->getResult(0);
+  };
+  Value m = mean(x);
+  Value variance = e.sub(mean(e.mul(x, x)), e.mul(m, m));
+  im.define(
+      node.output(0),
+      e.div(e.sub(x, m), e.add(e.op<graph::SqrtOp>(variance), e.c(1e-9))));
   return success();
 }
 
@@ -2313,6 +2581,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"DequantizeLinear", convertQuantize},
       {"Div", convertBinary<graph::DivOp>},
       {"Dropout", convertIdentity},
+      {"DynamicQuantizeLinear", convertDynamicQuantize},
       {"Elu", convertActivation},
       {"Equal", convertBinary<graph::EqualOp>},
       {"Erf", convertUnary<graph::ErfOp>},
@@ -2333,6 +2602,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"HardSwish", convertActivation},
       {"Hardmax", convertHardmax},
       {"Identity", convertIdentity},
+      {"GroupNormalization", convertGroupNorm},
       {"InstanceNormalization", convertInstanceNorm},
       {"IsInf", convertActivation},
       {"IsNaN", convertActivation},
@@ -2345,6 +2615,8 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"LogSoftmax", convertSoftmax},
       {"LpNormalization", convertNorm},
       {"MatMul", convertMatMul},
+      {"MeanVarianceNormalization", convertMvn},
+      {"MatMulInteger", convertMatMulInteger},
       {"Max", convertVariadic<graph::MaxOp>},
       {"MaxPool", convertVia2d<convertPool>},
       {"Mean", convertVariadic<graph::AddOp>},
@@ -2359,6 +2631,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"PRelu", convertActivation},
       {"Pad", convertPad},
       {"Pow", convertBinary<graph::PowOp>},
+      {"QLinearMatMul", convertQLinearMatMul},
       {"QuantizeLinear", convertQuantize},
       {"RMSNormalization", convertNorm},
       {"Range", convertRange},
@@ -2396,6 +2669,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Squeeze", convertReshape},
       {"Sub", convertBinary<graph::SubOp>},
       {"Sum", convertVariadic<graph::AddOp>},
+      {"Swish", convertActivation},
       {"Tan", convertUnary<graph::TanOp>},
       {"Tanh", convertUnary<graph::TanhOp>},
       {"ThresholdedRelu", convertActivation},
