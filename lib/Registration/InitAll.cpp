@@ -7,6 +7,7 @@
 #include "sinan/InitAll.h"
 
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
+#include "sinan/Dialect/Graph/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -46,6 +47,7 @@ void sinan::registerAllDialects(mlir::DialectRegistry &registry) {
 }
 
 void sinan::registerAllPasses() {
+  sinan::graph::registerGraphPasses();
   mlir::registerTransformsPasses();
   mlir::bufferization::registerBufferizationPasses();
   mlir::registerLinalgPasses();

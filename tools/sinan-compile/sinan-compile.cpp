@@ -5,20 +5,23 @@
 //===----------------------------------------------------------------------===//
 //
 //   sinan-compile model.onnx --compile-to=graph [-o out.mlir]
-//                 [--input-shape name=1x3x224x224]...
+//                 [--input-shape name=1x3x224x224]... [--graph-opt=false]
 //
-// Imports an ONNX model and stops at the requested phase. Today the graph
+// Imports an ONNX model, optimizes the graph (unless --graph-opt=false) and
+// stops at the requested phase. Today the graph
 // phase exists; later phases (npu, isa, module) are refused with a clear
 // message rather than faked.
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Dialect/Graph/Transforms/Passes.h"
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/InitAll.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -42,6 +45,11 @@ cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix an input's shape: name=1x3x224x224"),
                 cl::value_desc("name=shape"));
+
+cl::opt<bool> graphOpt("graph-opt",
+                       cl::desc("Run the graph optimizations (canonicalize, "
+                                "CSE, fold BatchNorm into conv)"),
+                       cl::init(true));
 
 int fail(const Twine &message) {
   WithColor::error(errs(), "sinan-compile") << message << "\n";
@@ -74,6 +82,12 @@ int main(int argc, char **argv) {
       sinan::frontend::importOnnxFile(inputFile, context, options, error);
   if (!module)
     return fail(error);
+  if (graphOpt) {
+    mlir::PassManager pm(&context);
+    sinan::graph::buildGraphOptimizationPipeline(pm);
+    if (mlir::failed(pm.run(*module)))
+      return fail("graph optimization failed");
+  }
 
   std::error_code ec;
   ToolOutputFile out(outputFile, ec, sys::fs::OF_Text);

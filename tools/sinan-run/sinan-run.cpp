@@ -7,6 +7,7 @@
 //   sinan-run --reference model.onnx [--input name=x.npy | --inputs in.npz]
 //             [--output-dir D] [--expected name=y.npy | --expected-npz e.npz]
 //             [--rtol R] [--atol A] [--input-shape name=1x3x224x224]
+//             [--graph-opt]
 //
 // --reference imports the model and evaluates it with the reference kernels:
 // the golden path. Compiled modules (.snm) on the cpu and snpu-sim devices
@@ -15,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Dialect/Graph/Transforms/Passes.h"
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/InitAll.h"
 #include "sinan/Interpreter/Evaluator.h"
@@ -23,6 +25,7 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -53,6 +56,9 @@ cl::opt<double> relTol("rtol", cl::desc("Relative tolerance"), cl::init(1e-4));
 cl::opt<double> absTol("atol", cl::desc("Absolute tolerance"), cl::init(1e-5));
 cl::opt<double> minCosine("min-cosine", cl::desc("Also require cosine >= x"),
                           cl::init(-2.0));
+cl::opt<bool> graphOpt("graph-opt",
+                       cl::desc("Evaluate the graph after sinan-compile's "
+                                "graph optimizations instead of as imported"));
 cl::list<std::string> inputShapes("input-shape",
                                   cl::desc("Fix an input's shape: name=1x3x8"));
 
@@ -107,6 +113,12 @@ int main(int argc, char **argv) {
       sinan::frontend::importOnnxFile(inputFile, context, options, error);
   if (!module)
     return fail(error);
+  if (graphOpt) {
+    mlir::PassManager pm(&context);
+    sinan::graph::buildGraphOptimizationPipeline(pm);
+    if (mlir::failed(pm.run(*module)))
+      return fail("graph optimization failed");
+  }
   auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
 
   std::map<std::string, sinan::Tensor> given, wanted;

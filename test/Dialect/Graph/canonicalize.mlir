@@ -190,3 +190,19 @@ func.func @reshape_folds(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<6xf32>
   %3 = graph.reshape %c : (tensor<2x3xi32>) -> tensor<3x2xi32>
   return %0, %2, %3 : tensor<2x3xf32>, tensor<6xf32>, tensor<3x2xi32>
 }
+
+// -----
+
+// transpose(transpose(x)) is one transpose; an identity permutation is x.
+// CHECK-LABEL: func.func @merge_transposes
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xf32>)
+// CHECK: %[[T:.*]] = graph.transpose %[[X]] {permutation = array<i64: 2, 0, 1>} : (tensor<2x3x4xf32>) -> tensor<4x2x3xf32>
+// CHECK-NOT: graph.transpose
+// CHECK: return %[[T]], %[[X]]
+func.func @merge_transposes(%x: tensor<2x3x4xf32>) -> (tensor<4x2x3xf32>, tensor<2x3x4xf32>) {
+  %0 = graph.transpose %x {permutation = array<i64: 1, 0, 2>} : (tensor<2x3x4xf32>) -> tensor<3x2x4xf32>
+  %1 = graph.transpose %0 {permutation = array<i64: 2, 1, 0>} : (tensor<3x2x4xf32>) -> tensor<4x2x3xf32>
+  %2 = graph.transpose %x {permutation = array<i64: 1, 0, 2>} : (tensor<2x3x4xf32>) -> tensor<3x2x4xf32>
+  %3 = graph.transpose %2 {permutation = array<i64: 1, 0, 2>} : (tensor<3x2x4xf32>) -> tensor<2x3x4xf32>
+  return %1, %3 : tensor<4x2x3xf32>, tensor<2x3x4xf32>
+}

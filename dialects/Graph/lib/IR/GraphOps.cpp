@@ -293,6 +293,27 @@ LogicalResult TransposeOp::verify() {
                                           [&] { return emitOpError(); }));
 }
 
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPermutation();
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())) &&
+      getInput().getType() == getType())
+    return getInput();
+  // transpose(transpose(x, inner), outer) is transpose(x, inner[outer[i]]).
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    ArrayRef<int64_t> first = inner.getPermutation();
+    SmallVector<int64_t> composed;
+    for (int64_t p : perm)
+      composed.push_back(first[p]);
+    getInputMutable().assign(inner.getInput());
+    setPermutation(composed);
+    return getResult();
+  }
+  if (auto dense = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput()))
+    if (dense.isSplat() && getType().hasStaticShape())
+      return dense.resizeSplat(getType());
+  return {};
+}
+
 static FailureOr<SmallVector<int64_t>>
 concatShape(ValueRange inputs, int64_t axis, EmitErrorFn emitError) {
   SmallVector<ArrayRef<int64_t>> shapes;

@@ -375,6 +375,7 @@ def Graph_TransposeOp : Graph_ShapedOp<"transpose",
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Graph_ConcatOp : Graph_ShapedOp<"concat",
