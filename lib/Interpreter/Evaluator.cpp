@@ -388,6 +388,22 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
     }
     return std::vector<Tensor>{toTensor(dense)};
   }
+  if (auto topK = dyn_cast<graph::TopKOp>(op)) {
+    const Tensor &x = *operands[0];
+    int64_t axis = *graph::normalizeAxis(topK.getAxis(), x.rank());
+    int64_t k = topK.getK();
+    if (k > x.shape()[axis]) {
+      error = where(op) + ": k exceeds the axis size at run time";
+      return std::nullopt;
+    }
+    std::vector<int64_t> shape = x.shape();
+    shape[axis] = k;
+    std::vector<Tensor> results;
+    results.emplace_back(x.type(), shape);
+    results.emplace_back(DType::I64, shape);
+    ref::topK(x, k, axis, topK.getLargest(), results[0], results[1]);
+    return results;
+  }
   FailureOr<SmallVector<int64_t>> shape = resultShape(op, operands);
   if (failed(shape)) {
     error = where(op) + ": operand shapes are incompatible at run time";

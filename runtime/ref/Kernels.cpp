@@ -948,6 +948,54 @@ void argExtreme(const Tensor &input, int64_t axis, bool max, bool last,
     }
 }
 
+void topK(const Tensor &input, int64_t k, int64_t axis, bool largest,
+          Tensor &values, Tensor &indices) {
+  int64_t outer = 1, inner = 1, extent = input.shape()[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= input.shape()[d];
+  for (int64_t d = axis + 1; d < input.rank(); ++d)
+    inner *= input.shape()[d];
+  bool isFloat = isFloatDType(input.type());
+  bool isUnsigned = isUnsignedDType(input.type());
+  size_t width = dtypeSize(input.type());
+  std::vector<int64_t> order(extent);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      auto at = [&](int64_t j) { return (o * extent + j) * inner + i; };
+      // Strict "comes before": larger (or smaller) first, NaN first when
+      // largest, equal values by index.
+      auto before = [&](int64_t a, int64_t b) {
+        if (isFloat) {
+          float x = loadF(input, at(a)), y = loadF(input, at(b));
+          if (std::isnan(x) || std::isnan(y))
+            return std::isnan(x) && !std::isnan(y)   ? largest
+                   : std::isnan(y) && !std::isnan(x) ? !largest
+                                                     : a < b;
+          if (x != y)
+            return largest ? x > y : x < y;
+          return a < b;
+        }
+        int64_t x = loadI(input, at(a)), y = loadI(input, at(b));
+        if (x != y) {
+          bool less = isUnsigned
+                          ? static_cast<uint64_t>(x) < static_cast<uint64_t>(y)
+                          : x < y;
+          return largest ? !less : less;
+        }
+        return a < b;
+      };
+      for (int64_t j = 0; j < extent; ++j)
+        order[j] = j;
+      std::partial_sort(order.begin(), order.begin() + k, order.end(), before);
+      for (int64_t j = 0; j < k; ++j) {
+        int64_t dst = (o * k + j) * inner + i;
+        std::memcpy(values.data() + dst * width,
+                    input.data() + at(order[j]) * width, width);
+        indices.data<int64_t>()[dst] = order[j];
+      }
+    }
+}
+
 void mod(const Tensor &a, const Tensor &b, bool fmod, Tensor &out) {
   if (isFloatDType(out.type())) {
     forEachBroadcast(a, b, out, [&](int64_t o, int64_t ia, int64_t ib) {

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include <fstream>
 #include <iterator>
 
@@ -148,11 +150,12 @@ std::optional<Tensor> parseNpy(const std::vector<uint8_t> &bytes,
   std::string descrName = descr->substr(1, descr->size() - 2);
   std::optional<DType> type = fromDescr(descrName);
   if (!type)
-    return fail(fmt::format("dtype '{}' is not supported (float32, float16, "
-                            "int8, int32, int64, bool)",
+    return fail(fmt::format("dtype '{}' is not supported (float16/32/64, "
+                            "int8/16/32/64, uint8/16/32/64, bool)",
                             descrName));
-  if (*order != "False")
-    return fail("Fortran-order arrays are not supported");
+  bool fortran = *order == "True";
+  if (*order != "False" && !fortran)
+    return fail("malformed fortran_order " + *order);
   std::vector<int64_t> shape;
   std::string dims = shapeText->substr(1, shapeText->size() - 2);
   size_t pos = 0;
@@ -180,7 +183,28 @@ std::optional<Tensor> parseNpy(const std::vector<uint8_t> &bytes,
     return fail(fmt::format("holds {} bytes of data, shape ({}) of {} needs {}",
                             bytes.size() - dataStart, formatShape(shape),
                             dtypeName(*type), tensor.byteSize()));
-  std::copy(bytes.begin() + dataStart, bytes.end(), tensor.data());
+  if (!fortran) {
+    std::copy(bytes.begin() + dataStart, bytes.end(), tensor.data());
+    return tensor;
+  }
+  // Column-major data (numpy.save of a transposed view): gather each
+  // row-major element from its column-major offset.
+  size_t width = dtypeSize(*type);
+  std::vector<int64_t> index(shape.size(), 0);
+  for (int64_t r = 0; r < tensor.numElements(); ++r) {
+    int64_t offset = 0, stride = 1;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      offset += index[d] * stride;
+      stride *= shape[d];
+    }
+    std::memcpy(tensor.data() + r * width,
+                bytes.data() + dataStart + offset * width, width);
+    for (size_t d = shape.size(); d-- > 0;) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
   return tensor;
 }
 

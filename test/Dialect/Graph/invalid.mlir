@@ -301,3 +301,19 @@ func.func @cast_bad_round_mode(%a: tensor<4xf32>) {
   %0 = graph.cast %a {round_mode = "zero"} : tensor<4xf32> to tensor<4xf8E8M0FNU>
   return
 }
+
+// -----
+
+func.func @top_k_too_many(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{k = 4 must be in [0, 3]}}
+  %v, %i = graph.top_k %a {k = 4, axis = 1} : (tensor<2x3xf32>) -> (tensor<2x4xf32>, tensor<2x4xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_bad_shape(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{results must have shape 'tensor<2x2xf32>'}}
+  %v, %i = graph.top_k %a {k = 2, axis = -1} : (tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xi64>)
+  return
+}

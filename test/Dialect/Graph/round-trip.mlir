@@ -139,6 +139,8 @@ func.func @layout_and_nn(%x: tensor<1x3x8x8xf32>, %i: tensor<2xi64>) -> (tensor<
   %f8 = graph.cast %7 {saturate = false} : tensor<1x192xf32> to tensor<1x192xf8E4M3FN>
   // CHECK: graph.cast %{{.*}} {round_mode = "nearest"} : tensor<1x192xf32> to tensor<1x192xf8E8M0FNU>
   %e8 = graph.cast %7 {round_mode = "nearest"} : tensor<1x192xf32> to tensor<1x192xf8E8M0FNU>
+  // CHECK: graph.top_k %{{.*}} {axis = 1 : i64, k = 5 : i64, largest = false} : (tensor<1x192xf32>) -> (tensor<1x5xf32>, tensor<1x5xi64>)
+  %tv, %ti = graph.top_k %7 {k = 5, axis = 1, largest = false} : (tensor<1x192xf32>) -> (tensor<1x5xf32>, tensor<1x5xi64>)
   // CHECK: graph.cast %{{.*}} : tensor<1x192xf32> to tensor<1x192xi4>
   %i4 = graph.cast %7 : tensor<1x192xf32> to tensor<1x192xi4>
   // CHECK: graph.leaky_relu %{{.*}} {alpha = 2.000000e-01 : f32} : tensor<1x192xf32>

@@ -221,6 +221,30 @@ LogicalResult CastOp::verify() {
   return success();
 }
 
+LogicalResult TopKOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto axis = normalizeAxis(getAxis(), input.getRank());
+  if (!axis)
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << input.getRank();
+  int64_t k = getK(), extent = input.getDimSize(*axis);
+  if (k < 0 || (!ShapedType::isDynamic(extent) && k > extent))
+    return emitOpError("k = ") << k << " must be in [0, " << extent << "]";
+  SmallVector<int64_t> shape(input.getShape());
+  shape[*axis] = k;
+  if (getValues().getType().getElementType() != input.getElementType())
+    return emitOpError("values must have the input's element type");
+  for (Value result : getResults()) {
+    auto type = cast<RankedTensorType>(result.getType());
+    if (failed(verifyCompatibleShape(type.getShape(), shape)))
+      return emitOpError("results must have shape ")
+             << RankedTensorType::get(shape, input.getElementType())
+             << " (the input with dimension " << *axis << " set to k), got "
+             << type;
+  }
+  return success();
+}
+
 LogicalResult SelectOp::verify() {
   return verifyResultShape(
       *this, selectShape(getOperands(), [&] { return emitOpError(); }));

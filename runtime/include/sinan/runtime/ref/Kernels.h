@@ -159,6 +159,11 @@ void broadcastTo(const Tensor &input, Tensor &out);
 void argExtreme(const Tensor &input, int64_t axis, bool max, bool last,
                 Tensor &out);
 
+/// ONNX TopK along `axis` (normalized): the k largest (or smallest) elements
+/// in order, ties broken by the lower index, NaN above every number.
+void topK(const Tensor &input, int64_t k, int64_t axis, bool largest,
+          Tensor &values, Tensor &indices);
+
 /// Remainder with broadcasting: C fmod (sign of a) or Python (sign of b).
 void mod(const Tensor &a, const Tensor &b, bool fmod, Tensor &out);
 

@@ -622,6 +622,22 @@ def Graph_ArgMinOp : Graph_ShapedOp<"argmin"> {
   let hasVerifier = 1;
 }
 
+def Graph_TopKOp : Graph_Op<"top_k"> {
+  let summary = "The k largest or smallest elements along `axis` (ONNX TopK)";
+  let description = [{
+    Returns the values and their i64 indices, ordered largest first (or
+    smallest first when `largest` is false). Equal values keep the lower
+    index first; NaN ranks above every number. Both results have the
+    input's shape with dimension `axis` set to `k`.
+  }];
+  let arguments = (ins Graph_NumericTensor:$input, I64Attr:$k, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$largest);
+  let results = (outs Graph_NumericTensor:$values,
+                      RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Miscellaneous ONNX operators
 //===----------------------------------------------------------------------===//
