@@ -115,12 +115,18 @@ bool readExternal(const onnx::TensorProto &tensor, const std::string &dir,
   std::string location;
   uint64_t offset = 0, length = bytes;
   for (const auto &entry : tensor.external_data()) {
-    if (entry.key() == "location")
+    if (entry.key() == "location") {
       location = entry.value();
-    else if (entry.key() == "offset")
-      offset = std::stoull(entry.value());
-    else if (entry.key() == "length")
-      length = std::stoull(entry.value());
+    } else if (entry.key() == "offset" || entry.key() == "length") {
+      uint64_t value;
+      if (llvm::StringRef(entry.value()).getAsInteger(10, value)) {
+        error = "external data of tensor '" + tensor.name() + "' has " +
+                entry.key() + " '" + entry.value() +
+                "', not a non-negative integer";
+        return false;
+      }
+      (entry.key() == "offset" ? offset : length) = value;
+    }
   }
   if (location.empty()) {
     error = "external data of tensor '" + tensor.name() + "' has no location";
@@ -302,8 +308,9 @@ public:
 private:
   bool checkOpset();
   bool checkSupported();
+  std::optional<std::vector<const onnx::NodeProto *>> orderNodes();
   void foldConstants(const onnx::NodeProto &node, Block::iterator first);
-  LogicalResult verifyNew(Block::iterator first);
+  LogicalResult verifyNew(const onnx::NodeProto &node, Block::iterator first);
   bool declareInputs(func::FuncOp &func, SmallVectorImpl<Type> &inputTypes);
   RankedTensorType valueType(const onnx::ValueInfoProto &info);
 
@@ -2937,16 +2944,13 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
 
 /// Verifies the ops a converter just built, so a shape or type problem is
 /// reported at its ONNX node before anything consumes the result.
-LogicalResult Importer::verifyNew(Block::iterator first) {
+LogicalResult Importer::verifyNew(const onnx::NodeProto &node,
+                                  Block::iterator first) {
   Block *block = builder.getInsertionBlock();
   for (Operation &op : llvm::make_range(first, block->end())) {
     std::string diagnostics;
     ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
-      std::string location;
-      llvm::raw_string_ostream os(location);
-      diag.getLocation().print(os);
-      diagnostics +=
-          (diagnostics.empty() ? "" : "\n") + location + ": " + diag.str();
+      diagnostics += (diagnostics.empty() ? "" : "; ") + diag.str();
       return success();
     });
     if (failed(verify(&op))) {
@@ -2954,8 +2958,7 @@ LogicalResult Importer::verifyNew(Block::iterator first) {
       if (diagnostics.find("must be ranked tensor of") != std::string::npos)
         diagnostics = "element type not supported by " +
                       op.getName().getStringRef().str() + ": " + diagnostics;
-      errors.push_back(diagnostics);
-      return failure();
+      return fail(node, diagnostics);
     }
   }
   return success();
@@ -3108,11 +3111,88 @@ RankedTensorType Importer::valueType(const onnx::ValueInfoProto &info) {
   return RankedTensorType::get(shape, element);
 }
 
+/// The nodes in dependency order. ONNX requires topological order, but
+/// hand-edited and merged graphs do not always keep it, so the importer sorts
+/// (stably) instead of rejecting them; a cycle is reported with its path.
+std::optional<std::vector<const onnx::NodeProto *>> Importer::orderNodes() {
+  const auto &nodes = model.graph().node();
+  std::map<std::string, int> producer;
+  for (int i = 0; i < nodes.size(); ++i)
+    for (const std::string &out : nodes[i].output())
+      if (!out.empty())
+        producer.emplace(out, i);
+  std::vector<std::vector<int>> users(nodes.size());
+  std::vector<int> pending(nodes.size(), 0);
+  for (int i = 0; i < nodes.size(); ++i) {
+    std::set<int> deps;
+    for (const std::string &in : nodes[i].input()) {
+      auto it = producer.find(in);
+      if (it != producer.end())
+        deps.insert(it->second);
+    }
+    for (int d : deps) {
+      users[d].push_back(i);
+      ++pending[i];
+    }
+  }
+  std::set<int> ready; // Lowest index first keeps the model's order.
+  for (int i = 0; i < nodes.size(); ++i)
+    if (!pending[i])
+      ready.insert(i);
+  std::vector<const onnx::NodeProto *> order;
+  while (!ready.empty()) {
+    int i = *ready.begin();
+    ready.erase(ready.begin());
+    order.push_back(&nodes[i]);
+    for (int u : users[i])
+      if (--pending[u] == 0)
+        ready.insert(u);
+  }
+  if (static_cast<int>(order.size()) == nodes.size())
+    return order;
+  // Every node left waits on another node left: walk producers to a repeat.
+  int at = 0;
+  while (!pending[at])
+    ++at;
+  std::vector<int> path;
+  std::map<int, size_t> seen;
+  while (!seen.count(at)) {
+    seen[at] = path.size();
+    path.push_back(at);
+    for (const std::string &in : nodes[at].input()) {
+      auto it = producer.find(in);
+      if (it != producer.end() && pending[it->second]) {
+        at = it->second;
+        break;
+      }
+    }
+  }
+  std::string cycle;
+  for (size_t k = seen[at]; k < path.size(); ++k) {
+    const onnx::NodeProto &n = nodes[path[k]];
+    cycle +=
+        llvm::formatv("node '{0}' ({1}) <- ",
+                      n.name().empty() ? n.output(0) : n.name(), n.op_type());
+  }
+  const onnx::NodeProto &first = nodes[at];
+  cycle +=
+      "node '" + (first.name().empty() ? first.output(0) : first.name()) + "'";
+  errors.push_back("the graph has a cycle: " + cycle);
+  return std::nullopt;
+}
+
 OwningOpRef<ModuleOp> Importer::run() {
   if (!model.has_graph()) {
     errors.push_back("model has no graph");
     return {};
   }
+  // Messages and converters name a node by its first output.
+  for (const onnx::NodeProto &node : model.graph().node())
+    if (node.output_size() == 0)
+      errors.push_back("node '" + node.name() + "' (" + node.op_type() +
+                       ") has no outputs");
+  if (!errors.empty())
+    return {};
   if (!checkOpset() || !checkSupported())
     return {};
   for (const auto &[name, value] : options.boundInputs) {
@@ -3188,15 +3268,17 @@ OwningOpRef<ModuleOp> Importer::run() {
   if (!errors.empty())
     return {};
 
-  for (const onnx::NodeProto &node : graph.node()) {
+  auto order = orderNodes();
+  if (!order)
+    return {};
+  for (const onnx::NodeProto *nodePtr : *order) {
+    const onnx::NodeProto &node = *nodePtr;
     bool ready = true;
     for (int i = 0; i < node.input_size(); ++i)
       if (!node.input(i).empty() && !symbols.count(node.input(i))) {
-        (void)fail(node,
-                   "input '" + node.input(i) +
-                       "' is not produced by any earlier node, initializer or "
-                       "graph input (graph not in topological order, or a "
-                       "dangling name)");
+        (void)fail(node, "input '" + node.input(i) +
+                             "' is not produced by any node, initializer or "
+                             "graph input");
         ready = false;
       }
     if (!ready)
@@ -3206,7 +3288,7 @@ OwningOpRef<ModuleOp> Importer::run() {
       break;
     Block::iterator first =
         last ? std::next(last->getIterator()) : body->begin();
-    if (failed(verifyNew(first)))
+    if (failed(verifyNew(node, first)))
       break;
     foldConstants(node, first);
   }
