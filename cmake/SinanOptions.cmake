@@ -25,4 +25,20 @@ if(SINAN_SANITIZERS)
   add_link_options(-fsanitize=${_san})
 endif()
 
+# libFuzzer targets under fuzz/ (the `fuzz` preset): every library gets the
+# coverage instrumentation (-fsanitize=fuzzer-no-link); only the fuzzer
+# executables link libFuzzer itself. Needs Clang and the compiler.
+option(SINAN_BUILD_FUZZERS "Build the libFuzzer targets under fuzz/ (Clang)"
+  OFF)
+if(SINAN_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SINAN_BUILD_FUZZERS needs Clang (the `fuzz` preset "
+                        "uses clang++-22), not ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  if(NOT SINAN_BUILD_COMPILER)
+    message(FATAL_ERROR "SINAN_BUILD_FUZZERS needs SINAN_BUILD_COMPILER=ON")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 add_compile_options(-Wall -Wextra -Wno-unused-parameter)

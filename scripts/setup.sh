@@ -8,7 +8,9 @@
 #           protobuf + ONNX schema, FlatBuffers, JSON, Ninja, ccache.
 #   Python: a project-local virtual environment (.venv) with pinned tools.
 # Set SINAN_SETUP_NO_PYTHON=1 to skip the virtual environment,
-# SINAN_SETUP_RUNTIME_ONLY=1 to install only what the runtime build needs.
+# SINAN_SETUP_RUNTIME_ONLY=1 to install only what the runtime build needs,
+# SINAN_SETUP_FUZZ=1 to add clang-22 and its libFuzzer/sanitizer runtimes for
+# the `fuzz` preset (not needed by scripts/test.sh or CI).
 #===------------------------------------------------------------------------===#
 set -euo pipefail
 
@@ -20,10 +22,14 @@ runtime_pkgs=(cmake ninja-build g++ ccache pkg-config
   python3 python3-venv)
 compiler_pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libprotobuf-dev protobuf-compiler libonnx-dev clang-format)
+fuzz_pkgs=(clang-22 libclang-rt-22-dev)
 
 pkgs=("${runtime_pkgs[@]}")
 if [[ "${SINAN_SETUP_RUNTIME_ONLY:-0}" != 1 ]]; then
   pkgs+=("${compiler_pkgs[@]}")
+fi
+if [[ "${SINAN_SETUP_FUZZ:-0}" == 1 ]]; then
+  pkgs+=("${fuzz_pkgs[@]}")
 fi
 
 missing=()
