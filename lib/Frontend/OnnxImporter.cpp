@@ -398,6 +398,41 @@ LogicalResult convertBinary(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+/// Pow allows different base and exponent types (opset 12+): an integer
+/// exponent of a float base is converted to the base's type; an integer base
+/// with a float exponent is raised in that float type and truncated back,
+/// as ONNX's reference does.
+LogicalResult convertPow(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value base = im.input(node, 0), exponent = im.input(node, 1);
+  Type baseType = getElementTypeOrSelf(base),
+       expType = getElementTypeOrSelf(exponent);
+  auto castTo = [&](Value v, Type element) -> Value {
+    return graph::CastOp::create(
+        im.builder, loc,
+        RankedTensorType::get(cast<RankedTensorType>(v.getType()).getShape(),
+                              element),
+        v);
+  };
+  if (baseType == expType) {
+    im.define(node.output(0),
+              graph::PowOp::create(im.builder, loc, base, exponent));
+    return success();
+  }
+  if (isa<FloatType>(baseType)) {
+    im.define(node.output(0), graph::PowOp::create(im.builder, loc, base,
+                                                   castTo(exponent, baseType)));
+    return success();
+  }
+  if (!isa<FloatType>(expType))
+    return im.fail(node, "integer operands of different types are not "
+                         "supported");
+  Value power =
+      graph::PowOp::create(im.builder, loc, castTo(base, expType), exponent);
+  im.define(node.output(0), castTo(power, baseType));
+  return success();
+}
+
 /// Max, Min, Sum and Mean take one or more inputs: a left fold, and Mean
 /// divides by the count.
 template <typename OpTy>
@@ -988,7 +1023,22 @@ LogicalResult convertPool(Importer &im, const onnx::NodeProto &node) {
     return im.builder.getDenseI64ArrayAttr(v);
   };
   Value y;
-  if (node.op_type() == "MaxPool")
+  Type element = getElementTypeOrSelf(x);
+  auto retype = [&](Value v, Type to) -> Value {
+    return graph::CastOp::create(
+        im.builder, loc,
+        RankedTensorType::get(cast<RankedTensorType>(v.getType()).getShape(),
+                              to),
+        v);
+  };
+  if (node.op_type() == "MaxPool" && element.isInteger(8)) {
+    // 8-bit MaxPool (opset 12): exact in f32.
+    y = graph::MaxPool2dOp::create(
+        im.builder, loc, retype(x, im.builder.getF32Type()), ints(*kernel),
+        ints(strides), ints(pads), ints(dilations),
+        im.builder.getBoolAttr(ceil));
+    y = retype(y, element);
+  } else if (node.op_type() == "MaxPool")
     y = graph::MaxPool2dOp::create(im.builder, loc, x, ints(*kernel),
                                    ints(strides), ints(pads), ints(dilations),
                                    im.builder.getBoolAttr(ceil));
@@ -1027,9 +1077,22 @@ LogicalResult convertReduce(Importer &im, const onnx::NodeProto &node) {
   if (std::is_same_v<OpTy, graph::ReduceMeanOp> &&
       !isa<FloatType>(getElementTypeOrSelf(x)))
     return im.fail(node, "integer inputs are not supported");
-  im.define(node.output(0), OpTy::create(im.builder, loc, x,
-                                         im.builder.getDenseI64ArrayAttr(axes),
-                                         im.builder.getBoolAttr(keepDims)));
+  // Boolean ReduceMax/ReduceMin (opset 20) are any/all: reduce as u8.
+  Type element = getElementTypeOrSelf(x);
+  bool boolean = element.isInteger(1);
+  if (boolean && !std::is_same_v<OpTy, graph::ReduceMaxOp> &&
+      !std::is_same_v<OpTy, graph::ReduceMinOp>)
+    return im.fail(node, "boolean inputs are not supported");
+  auto retype = [&](Value v, Type to) -> Value {
+    return graph::CastOp::create(im.builder, loc,
+                                 RankedTensorType::get(shapeOf(v), to), v);
+  };
+  if (boolean)
+    x = retype(x, im.builder.getIntegerType(8, /*isSigned=*/false));
+  Value y =
+      OpTy::create(im.builder, loc, x, im.builder.getDenseI64ArrayAttr(axes),
+                   im.builder.getBoolAttr(keepDims));
+  im.define(node.output(0), boolean ? retype(y, element) : y);
   return success();
 }
 
@@ -2002,6 +2065,119 @@ LogicalResult convertEinsum(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+/// Indices as i64 (ONNX allows i32 for some index inputs).
+Value indicesI64(Importer &im, Location loc, Value indices) {
+  Type i64 = im.builder.getI64Type();
+  if (getElementTypeOrSelf(indices) == i64)
+    return indices;
+  return graph::CastOp::create(
+      im.builder, loc, RankedTensorType::get(shapeOf(indices), i64), indices);
+}
+
+LogicalResult convertGatherNd(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value data = im.input(node, 0),
+        indices = indicesI64(im, loc, im.input(node, 1));
+  int64_t batchDims = im.intAttr(node, "batch_dims", 0);
+  auto shape =
+      graph::inferGatherNdShape(shapeOf(data), shapeOf(indices), batchDims);
+  if (failed(shape))
+    return im.fail(
+        node,
+        llvm::formatv(
+            "indices of shape [{0}] do not "
+            "address data of shape [{1}] with "
+            "batch_dims {2}",
+            llvm::make_range(shapeOf(indices).begin(), shapeOf(indices).end()),
+            llvm::make_range(shapeOf(data).begin(), shapeOf(data).end()),
+            batchDims)
+            .str());
+  im.define(node.output(0),
+            graph::GatherNdOp::create(
+                im.builder, loc,
+                RankedTensorType::get(*shape, getElementTypeOrSelf(data)), data,
+                indices, im.builder.getI64IntegerAttr(batchDims)));
+  return success();
+}
+
+/// ScatterND, ScatterElements and the older Scatter.
+LogicalResult convertScatter(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  Value data = im.input(node, 0), indices = im.input(node, 1),
+        updates = im.input(node, 2);
+  std::string reduction = im.stringAttr(node, "reduction", "none");
+  if (reduction != "none" && reduction != "add" && reduction != "mul" &&
+      reduction != "max" && reduction != "min")
+    return im.fail(node, "reduction must be none, add, mul, max or min, got '" +
+                             reduction + "'");
+  Value y;
+  if (node.op_type() == "ScatterND")
+    y = graph::ScatterNdOp::create(im.builder, loc, data.getType(), data,
+                                   indicesI64(im, loc, indices), updates,
+                                   reduction);
+  else
+    y = graph::ScatterElementsOp::create(
+        im.builder, loc, data.getType(), data, indices, updates,
+        im.builder.getI64IntegerAttr(im.intAttr(node, "axis", 0)),
+        im.builder.getStringAttr(reduction));
+  im.define(node.output(0), y);
+  return success();
+}
+
+/// OneHot: select(expand(indices) == range(depth), on, off), with negative
+/// indices counting from depth; indices out of range give all-off rows.
+LogicalResult convertOneHot(Importer &im, const onnx::NodeProto &node) {
+  Location loc = im.locOf(node);
+  auto depthValues = constantInts(im.input(node, 1));
+  if (!depthValues) {
+    // Depth may be a float constant.
+    auto constant = im.input(node, 1).getDefiningOp<graph::ConstantOp>();
+    auto dense =
+        constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+    if (!dense || !isa<FloatType>(dense.getElementType()))
+      return im.fail(node, "a depth computed at run time is not supported");
+    depthValues = SmallVector<int64_t>();
+    for (const APFloat &v : dense.getValues<APFloat>())
+      depthValues->push_back(static_cast<int64_t>(v.convertToDouble()));
+  }
+  if (depthValues->size() != 1 || depthValues->front() < 1)
+    return im.fail(node, "depth must be one positive value");
+  int64_t depth = depthValues->front();
+  Value indices = im.input(node, 0), values = im.input(node, 2);
+  ArrayRef<int64_t> inShape = shapeOf(indices);
+  int64_t rank = inShape.size() + 1;
+  auto axis = graph::normalizeAxis(im.intAttr(node, "axis", -1), rank);
+  if (!axis)
+    return im.fail(node, "axis out of range");
+  Type i64 = im.builder.getI64Type();
+  if (getElementTypeOrSelf(indices) != i64)
+    indices = graph::CastOp::create(
+        im.builder, loc, RankedTensorType::get(inShape, i64), indices);
+  Emitter e{im, loc, i64};
+  indices =
+      e.select(e.less(indices, e.c(0)), e.add(indices, e.c(depth)), indices);
+  SmallVector<int64_t> expanded(inShape);
+  expanded.insert(expanded.begin() + *axis, 1);
+  SmallVector<int64_t> rangeShape(rank, 1);
+  rangeShape[*axis] = depth;
+  SmallVector<int64_t> range;
+  for (int64_t j = 0; j < depth; ++j)
+    range.push_back(j);
+  Value classes = graph::ConstantOp::create(
+      im.builder, loc,
+      DenseElementsAttr::get(RankedTensorType::get(rangeShape, i64),
+                             ArrayRef(range)));
+  Value hot = graph::EqualOp::create(
+      im.builder, loc, reshapeTo(im, loc, indices, expanded), classes);
+  auto pick = [&](int64_t which) -> Value {
+    Value index = scalarConstant(im, loc, i64, which);
+    return graph::GatherOp::create(im.builder, loc, values, index,
+                                   im.builder.getI64IntegerAttr(0));
+  };
+  im.define(node.output(0), e.select(hot, pick(1), pick(0)));
+  return success();
+}
+
 /// TopK with a constant k (the input of opset 10+, the attribute before).
 LogicalResult convertTopK(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
@@ -2845,6 +3021,7 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Floor", convertUnary<graph::FloorOp>},
       {"Gather", convertGather},
       {"GatherElements", convertGatherElements},
+      {"GatherND", convertGatherNd},
       {"Gelu", convertActivation},
       {"Gemm", convertGemm},
       {"GlobalAveragePool", convertReduce<graph::ReduceMeanOp>},
@@ -2880,10 +3057,11 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Neg", convertUnary<graph::NegOp>},
       {"NegativeLogLikelihoodLoss", convertLoss},
       {"Not", convertUnary<graph::NotOp>},
+      {"OneHot", convertOneHot},
       {"Or", convertBinary<graph::OrOp>},
       {"PRelu", convertActivation},
       {"Pad", convertPad},
-      {"Pow", convertBinary<graph::PowOp>},
+      {"Pow", convertPow},
       {"QLinearMatMul", convertQLinearMatMul},
       {"QuantizeLinear", convertQuantize},
       {"RMSNormalization", convertNorm},
@@ -2903,6 +3081,9 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"Reshape", convertReshape},
       {"Resize", convertResize},
       {"Round", convertActivation},
+      {"Scatter", convertScatter},
+      {"ScatterElements", convertScatter},
+      {"ScatterND", convertScatter},
       {"Selu", convertActivation},
       {"Shape", convertShape},
       {"Shrink", convertActivation},

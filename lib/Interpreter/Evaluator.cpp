@@ -11,6 +11,7 @@
 #include "sinan/runtime/ref/Kernels.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -287,6 +288,8 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
   auto shape = [&](int i) { return ArrayRef<int64_t>(operands[i]->shape()); };
   if (isa<graph::GatherElementsOp>(op))
     return SmallVector<int64_t>(shape(1).begin(), shape(1).end());
+  if (auto g = dyn_cast<graph::GatherNdOp>(op))
+    return graph::inferGatherNdShape(shape(0), shape(1), g.getBatchDims());
   if (binaryKind(op) || compareKind(op) || isa<graph::ModOp>(op))
     return graph::inferBroadcastShape(shape(0), shape(1));
   return TypeSwitch<Operation *, FailureOr<SmallVector<int64_t>>>(op)
@@ -365,6 +368,15 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
       .Default([&](Operation *) {
         return SmallVector<int64_t>(shape(0).begin(), shape(0).end());
       });
+}
+
+ref::ScatterReduction scatterReduction(StringRef name) {
+  return llvm::StringSwitch<ref::ScatterReduction>(name)
+      .Case("add", ref::ScatterReduction::Add)
+      .Case("mul", ref::ScatterReduction::Mul)
+      .Case("max", ref::ScatterReduction::Max)
+      .Case("min", ref::ScatterReduction::Min)
+      .Default(ref::ScatterReduction::None);
 }
 
 template <typename PoolOp> ref::Pool2dParams poolParams(PoolOp pool) {
@@ -483,6 +495,29 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
             .Case<graph::TriluOp>([&](graph::TriluOp t) {
               ref::trilu(x, t.getUpper(), static_cast<int64_t>(t.getK()), out);
               return true;
+            })
+            .Case<graph::GatherNdOp>([&](graph::GatherNdOp g) {
+              if (ref::gatherNd(x, *operands[1], g.getBatchDims(), out, error))
+                return true;
+              error = where(op) + ": " + error;
+              return false;
+            })
+            .Case<graph::ScatterNdOp>([&](graph::ScatterNdOp sc) {
+              if (ref::scatterNd(x, *operands[1], *operands[2],
+                                 scatterReduction(sc.getReduction()), out,
+                                 error))
+                return true;
+              error = where(op) + ": " + error;
+              return false;
+            })
+            .Case<graph::ScatterElementsOp>([&](graph::ScatterElementsOp sc) {
+              if (ref::scatterElements(
+                      x, *operands[1], *operands[2],
+                      *graph::normalizeAxis(sc.getAxis(), x.rank()),
+                      scatterReduction(sc.getReduction()), out, error))
+                return true;
+              error = where(op) + ": " + error;
+              return false;
             })
             .Case<graph::GatherElementsOp>([&](graph::GatherElementsOp g) {
               if (ref::gatherElements(

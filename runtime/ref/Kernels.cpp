@@ -948,6 +948,142 @@ void argExtreme(const Tensor &input, int64_t axis, bool max, bool last,
     }
 }
 
+namespace {
+/// out[dst] = reduce(out[dst], updates[src]).
+void scatterOne(Tensor &out, int64_t dst, const Tensor &updates, int64_t src,
+                ScatterReduction reduction) {
+  size_t width = dtypeSize(out.type());
+  if (reduction == ScatterReduction::None) {
+    std::memcpy(out.data() + dst * width, updates.data() + src * width, width);
+    return;
+  }
+  if (isFloatDType(out.type())) {
+    float a = loadF(out, dst), b = loadF(updates, src);
+    storeF(out, dst,
+           reduction == ScatterReduction::Add   ? a + b
+           : reduction == ScatterReduction::Mul ? a * b
+           : reduction == ScatterReduction::Max ? std::max(a, b)
+                                                : std::min(a, b));
+    return;
+  }
+  int64_t a = loadI(out, dst), b = loadI(updates, src);
+  auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+  bool isUnsigned = isUnsignedDType(out.type());
+  bool less = isUnsigned ? u(a) < u(b) : a < b;
+  storeI(out, dst,
+         reduction == ScatterReduction::Add ? static_cast<int64_t>(u(a) + u(b))
+         : reduction == ScatterReduction::Mul
+             ? static_cast<int64_t>(u(a) * u(b))
+         : reduction == ScatterReduction::Max ? (less ? b : a)
+                                              : (less ? a : b));
+}
+
+/// Resolves a possibly negative index against `extent`.
+bool resolveIndex(int64_t &index, int64_t extent, const char *op,
+                  std::string &error) {
+  if (index < -extent || index >= extent) {
+    error = std::string(op) + " index " + std::to_string(index) +
+            " is out of range for a dimension of size " +
+            std::to_string(extent);
+    return false;
+  }
+  if (index < 0)
+    index += extent;
+  return true;
+}
+
+/// Element offset in `data` (rank-major strides) of the tuple at position
+/// `tuple` of `indices`, over dimensions [first, first + q); false on a bad
+/// index.
+bool tupleOffset(const Tensor &data, const std::vector<int64_t> &strides,
+                 const Tensor &indices, int64_t tuple, int64_t first,
+                 const char *op, int64_t &offset, std::string &error) {
+  int64_t q = indices.shape().back();
+  offset = 0;
+  for (int64_t j = 0; j < q; ++j) {
+    int64_t index = loadI(indices, tuple * q + j);
+    if (!resolveIndex(index, data.shape()[first + j], op, error))
+      return false;
+    offset += index * strides[first + j];
+  }
+  return true;
+}
+} // namespace
+
+bool gatherNd(const Tensor &data, const Tensor &indices, int64_t batchDims,
+              Tensor &out, std::string &error) {
+  std::vector<int64_t> strides = stridesOf(data.shape());
+  int64_t q = indices.shape().back();
+  int64_t batches = 1, tuplesPerBatch = 1;
+  for (int64_t d = 0; d < batchDims; ++d)
+    batches *= indices.shape()[d];
+  for (int64_t d = batchDims; d + 1 < indices.rank(); ++d)
+    tuplesPerBatch *= indices.shape()[d];
+  int64_t slice = 1;
+  for (int64_t d = batchDims + q; d < data.rank(); ++d)
+    slice *= data.shape()[d];
+  int64_t batchStride = batchDims ? strides[batchDims - 1] : 0;
+  size_t width = dtypeSize(data.type());
+  for (int64_t b = 0; b < batches; ++b)
+    for (int64_t t = 0; t < tuplesPerBatch; ++t) {
+      int64_t tuple = b * tuplesPerBatch + t, offset;
+      if (!tupleOffset(data, strides, indices, tuple, batchDims, "gather_nd",
+                       offset, error))
+        return false;
+      std::memcpy(out.data() + tuple * slice * width,
+                  data.data() + (b * batchStride + offset) * width,
+                  slice * width);
+    }
+  return true;
+}
+
+bool scatterNd(const Tensor &data, const Tensor &indices, const Tensor &updates,
+               ScatterReduction reduction, Tensor &out, std::string &error) {
+  if (data.byteSize())
+    std::memcpy(out.data(), data.data(), data.byteSize());
+  std::vector<int64_t> strides = stridesOf(data.shape());
+  int64_t q = indices.shape().back();
+  int64_t tuples = 1;
+  for (int64_t d = 0; d + 1 < indices.rank(); ++d)
+    tuples *= indices.shape()[d];
+  int64_t slice = 1;
+  for (int64_t d = q; d < data.rank(); ++d)
+    slice *= data.shape()[d];
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t offset;
+    if (!tupleOffset(data, strides, indices, t, 0, "scatter_nd", offset, error))
+      return false;
+    for (int64_t e = 0; e < slice; ++e)
+      scatterOne(out, offset + e, updates, t * slice + e, reduction);
+  }
+  return true;
+}
+
+bool scatterElements(const Tensor &data, const Tensor &indices,
+                     const Tensor &updates, int64_t axis,
+                     ScatterReduction reduction, Tensor &out,
+                     std::string &error) {
+  if (data.byteSize())
+    std::memcpy(out.data(), data.data(), data.byteSize());
+  std::vector<int64_t> strides = stridesOf(data.shape());
+  bool ok = true;
+  forEachIndex(
+      indices.shape(), [&](int64_t o, const std::vector<int64_t> &index) {
+        if (!ok)
+          return;
+        int64_t at = loadI(indices, o);
+        if (!resolveIndex(at, data.shape()[axis], "scatter_elements", error)) {
+          ok = false;
+          return;
+        }
+        int64_t dst = 0;
+        for (size_t d = 0; d < index.size(); ++d)
+          dst += (static_cast<int64_t>(d) == axis ? at : index[d]) * strides[d];
+        scatterOne(out, dst, updates, o, reduction);
+      });
+  return ok;
+}
+
 void topK(const Tensor &input, int64_t k, int64_t axis, bool largest,
           Tensor &values, Tensor &indices) {
   int64_t outer = 1, inner = 1, extent = input.shape()[axis];

@@ -317,3 +317,27 @@ func.func @top_k_bad_shape(%a: tensor<2x3xf32>) {
   %v, %i = graph.top_k %a {k = 2, axis = -1} : (tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xi64>)
   return
 }
+
+// -----
+
+func.func @gather_nd_too_deep(%a: tensor<2x3xf32>, %i: tensor<4x3xi64>) {
+  // expected-error @+1 {{indices [4, 3] do not address data [2, 3] with batch_dims 0}}
+  %0 = graph.gather_nd %a, %i : (tensor<2x3xf32>, tensor<4x3xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_bad_updates(%a: tensor<2x3xf32>, %i: tensor<4x1xi64>, %u: tensor<4x2xf32>) {
+  // expected-error @+1 {{updates must have shape 'tensor<4x3xf32>'}}
+  %0 = graph.scatter_nd %a, %i, %u : (tensor<2x3xf32>, tensor<4x1xi64>, tensor<4x2xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_bad_reduction(%a: tensor<2x3xf32>, %i: tensor<2x3xi64>, %u: tensor<2x3xf32>) {
+  // expected-error @+1 {{reduction must be none, add, mul, max or min, got avg}}
+  %0 = graph.scatter_elements %a, %i, %u {axis = 0, reduction = "avg"} : (tensor<2x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}

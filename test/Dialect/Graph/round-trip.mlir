@@ -141,6 +141,16 @@ func.func @layout_and_nn(%x: tensor<1x3x8x8xf32>, %i: tensor<2xi64>) -> (tensor<
   %e8 = graph.cast %7 {round_mode = "nearest"} : tensor<1x192xf32> to tensor<1x192xf8E8M0FNU>
   // CHECK: graph.top_k %{{.*}} {axis = 1 : i64, k = 5 : i64, largest = false} : (tensor<1x192xf32>) -> (tensor<1x5xf32>, tensor<1x5xi64>)
   %tv, %ti = graph.top_k %7 {k = 5, axis = 1, largest = false} : (tensor<1x192xf32>) -> (tensor<1x5xf32>, tensor<1x5xi64>)
+  // CHECK: graph.gather_nd %{{.*}}, %{{.*}} {batch_dims = 1 : i64} : (tensor<1x192xf32>, tensor<1x3x1xi64>) -> tensor<1x3xf32>
+  %gi = graph.constant dense<[[[0], [5], [191]]]> : tensor<1x3x1xi64>
+  %gnd_i = graph.constant dense<[[0, 5, 191]]> : tensor<1x3xi64>
+  %gnd = graph.gather_nd %7, %gi {batch_dims = 1} : (tensor<1x192xf32>, tensor<1x3x1xi64>) -> tensor<1x3xf32>
+  // CHECK: graph.scatter_nd %{{.*}}, %{{.*}}, %{{.*}} {reduction = "add"} : (tensor<1x192xf32>, tensor<2x2xi64>, tensor<2xf32>) -> tensor<1x192xf32>
+  %si = graph.constant dense<[[0, 1], [0, 7]]> : tensor<2x2xi64>
+  %su = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %snd = graph.scatter_nd %7, %si, %su {reduction = "add"} : (tensor<1x192xf32>, tensor<2x2xi64>, tensor<2xf32>) -> tensor<1x192xf32>
+  // CHECK: graph.scatter_elements %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x192xf32>, tensor<1x3xi64>, tensor<1x3xf32>) -> tensor<1x192xf32>
+  %sel = graph.scatter_elements %7, %gnd_i, %gnd {axis = 1} : (tensor<1x192xf32>, tensor<1x3xi64>, tensor<1x3xf32>) -> tensor<1x192xf32>
   // CHECK: graph.cast %{{.*}} : tensor<1x192xf32> to tensor<1x192xi4>
   %i4 = graph.cast %7 : tensor<1x192xf32> to tensor<1x192xi4>
   // CHECK: graph.leaky_relu %{{.*}} {alpha = 2.000000e-01 : f32} : tensor<1x192xf32>

@@ -490,6 +490,42 @@ LogicalResult GatherElementsOp::verify() {
     return emitOpError("indices must have the rank of data");
   return verifyAxisAttr(*this);
 }
+static LogicalResult verifyReduction(Operation *op, StringRef reduction) {
+  if (reduction == "none" || reduction == "add" || reduction == "mul" ||
+      reduction == "max" || reduction == "min")
+    return success();
+  return op->emitOpError("reduction must be none, add, mul, max or min, got ")
+         << reduction;
+}
+
+LogicalResult GatherNdOp::verify() {
+  return verifyResultShape(
+      *this, inferGatherNdShape(shapeOf(getData()), shapeOf(getIndices()),
+                                getBatchDims(), [&] { return emitOpError(); }));
+}
+
+LogicalResult ScatterNdOp::verify() {
+  ArrayRef<int64_t> data = shapeOf(getData()), indices = shapeOf(getIndices());
+  if (indices.empty() || ShapedType::isDynamic(indices.back()) ||
+      indices.back() > static_cast<int64_t>(data.size()))
+    return emitOpError("the last dimension of indices must be static and at "
+                       "most the rank of data");
+  SmallVector<int64_t> expected(indices.drop_back());
+  expected.append(data.begin() + indices.back(), data.end());
+  if (failed(verifyCompatibleShape(shapeOf(getUpdates()), expected)))
+    return emitOpError("updates must have shape ")
+           << RankedTensorType::get(expected, elementTypeOf(getData()));
+  return verifyReduction(*this, getReduction());
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  if (shapeOf(getIndices()).size() != shapeOf(getData()).size())
+    return emitOpError("indices must have the rank of data");
+  if (failed(verifyAxisAttr(*this)))
+    return failure();
+  return verifyReduction(*this, getReduction());
+}
+
 LogicalResult CumSumOp::verify() { return verifyAxisAttr(*this); }
 LogicalResult HardmaxOp::verify() { return verifyAxisAttr(*this); }
 

@@ -426,6 +426,29 @@ FailureOr<SmallVector<int64_t>> inferGatherShape(ArrayRef<int64_t> data,
   return result;
 }
 
+FailureOr<SmallVector<int64_t>> inferGatherNdShape(ArrayRef<int64_t> data,
+                                                   ArrayRef<int64_t> indices,
+                                                   int64_t batchDims,
+                                                   EmitErrorFn emitError) {
+  auto error = [&] {
+    (void)fail(emitError, "indices ", formatShape(indices),
+               " do not address data ", formatShape(data), " with batch_dims ",
+               batchDims);
+    return failure();
+  };
+  int64_t rank = indices.size();
+  if (indices.empty() || !isStatic(indices.back()) || batchDims < 0 ||
+      batchDims >= rank ||
+      batchDims + indices.back() > static_cast<int64_t>(data.size()))
+    return error();
+  for (int64_t d = 0; d < batchDims; ++d)
+    if (isStatic(data[d]) && isStatic(indices[d]) && data[d] != indices[d])
+      return error();
+  SmallVector<int64_t> result(indices.drop_back());
+  result.append(data.begin() + batchDims + indices.back(), data.end());
+  return result;
+}
+
 FailureOr<SmallVector<int64_t>> inferReduceShape(ArrayRef<int64_t> input,
                                                  ArrayRef<int64_t> axes,
                                                  bool keepDims,

@@ -159,6 +159,23 @@ void broadcastTo(const Tensor &input, Tensor &out);
 void argExtreme(const Tensor &input, int64_t axis, bool max, bool last,
                 Tensor &out);
 
+/// How scatter combines an update with the existing element.
+enum class ScatterReduction : uint8_t { None, Add, Mul, Max, Min };
+
+/// ONNX GatherND; false (with `error`) on an out-of-range index.
+bool gatherNd(const Tensor &data, const Tensor &indices, int64_t batchDims,
+              Tensor &out, std::string &error);
+
+/// ONNX ScatterND into `out` (a copy of data); false on a bad index.
+bool scatterNd(const Tensor &data, const Tensor &indices, const Tensor &updates,
+               ScatterReduction reduction, Tensor &out, std::string &error);
+
+/// ONNX ScatterElements along `axis` (normalized); false on a bad index.
+bool scatterElements(const Tensor &data, const Tensor &indices,
+                     const Tensor &updates, int64_t axis,
+                     ScatterReduction reduction, Tensor &out,
+                     std::string &error);
+
 /// ONNX TopK along `axis` (normalized): the k largest (or smallest) elements
 /// in order, ties broken by the lower index, NaN above every number.
 void topK(const Tensor &input, int64_t k, int64_t axis, bool largest,

@@ -677,6 +677,66 @@ def Graph_GatherElementsOp : Graph_Op<"gather_elements",
   let hasVerifier = 1;
 }
 
+def Graph_GatherNdOp : Graph_Op<"gather_nd",
+    [AllElementTypesMatch<["data", "output"]>]> {
+  let summary = "Slices of `data` addressed by index tuples (ONNX GatherND)";
+  let description = [{
+    The last dimension of `indices` holds tuples of `q` indices into the
+    dimensions of `data` after the first `batch_dims` (which `data` and
+    `indices` share). The result is `indices.shape[:-1] ++
+    data.shape[batch_dims + q:]`; negative indices count from the end.
+  }];
+  let arguments = (ins Graph_Tensor:$data, RankedTensorOf<[I64]>:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = [{
+    $data `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_ScatterNdOp : Graph_Op<"scatter_nd",
+    [AllTypesMatch<["data", "output"]>,
+     AllElementTypesMatch<["data", "updates"]>]> {
+  let summary = "A copy of `data` with slices written at index tuples "
+                "(ONNX ScatterND)";
+  let description = [{
+    For each tuple in the last dimension of `indices`, the slice of the copy
+    it addresses receives the matching slice of `updates`, or is combined
+    with it by `reduction` (`none`, `add`, `mul`, `max`, `min`). Updates
+    apply in index order, so with `none` the last duplicate wins.
+  }];
+  let arguments = (ins Graph_Tensor:$data, RankedTensorOf<[I64]>:$indices,
+                       Graph_Tensor:$updates,
+                       DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_ScatterElementsOp : Graph_Op<"scatter_elements",
+    [AllTypesMatch<["data", "output"]>,
+     AllElementTypesMatch<["data", "updates"]>,
+     AllShapesMatch<["indices", "updates"]>]> {
+  let summary = "A copy of `data` with elements written along `axis` "
+                "(ONNX ScatterElements)";
+  let description = [{
+    `out[..., indices[i, j, ...], ...] = updates[i, j, ...]` with the index
+    replacing position `axis`, combined by `reduction` (`none`, `add`,
+    `mul`, `max`, `min`) in index order.
+  }];
+  let arguments = (ins Graph_Tensor:$data, RankedTensorOf<[I32, I64]>:$indices,
+                       Graph_Tensor:$updates, I64Attr:$axis,
+                       DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Graph_CumSumOp : Graph_Op<"cumsum", [SameOperandsAndResultType]> {
   let summary = "Running sum along `axis` (optionally exclusive or reversed)";
   let arguments = (ins Graph_NumericTensor:$input, I64Attr:$axis,

@@ -66,6 +66,12 @@ mlir::FailureOr<llvm::SmallVector<int64_t>>
 inferGatherShape(llvm::ArrayRef<int64_t> data, llvm::ArrayRef<int64_t> indices,
                  int64_t axis, EmitErrorFn emitError = nullptr);
 
+/// indices[:-1] + data[batch_dims + indices[-1]:] (ONNX GatherND).
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferGatherNdShape(llvm::ArrayRef<int64_t> data,
+                   llvm::ArrayRef<int64_t> indices, int64_t batchDims,
+                   EmitErrorFn emitError = nullptr);
+
 /// Reduction over `axes` (empty: all), keeping size-1 dims if `keepDims`.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 inferReduceShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes,
