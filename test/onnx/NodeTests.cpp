@@ -307,7 +307,16 @@ std::string report(const std::vector<Result> &results,
         "first input) are bound to the data set's values: shape "
         "specialization, as `--input-shape` does for dimensions. "
         "*Unsupported* means the importer rejected an op or element type "
-        "with a clear message.\n\n";
+        "with a clear message.\n\n"
+     << "Known disagreements, left failing on purpose: the int8 "
+        "`test_qlinearmatmul_*` data wraps out-of-range results (the ONNX "
+        "reference's `astype`), while Sinan saturates as the operator spec "
+        "and onnxruntime do. Light models: their shipped outputs are nearly "
+        "constant (e.g. ResNet-50's softmax is 0.001 everywhere), so the "
+        "\"optimized\" column checks that the graph optimizations run and "
+        "preserve the output, not their rounding; "
+        "`test/Frontend/sinan-run.test` checks BatchNorm folding against "
+        "onnxruntime on random data.\n\n";
   os << formatv("**Total: {0} tests, {1} pass ({2:f1}%), {3} fail, {4} "
                 "unsupported.**\n\n",
                 count, total.pass,
