@@ -1,0 +1,144 @@
+//===- Module.h - Compiled Sinan modules (.snm) -----------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// A compiled module: a 64-byte header, a FlatBuffer with the metadata and the
+// schedule (runtime/module/Module.fbs), and a 64-byte aligned data segment
+// with the constants. Loading validates every offset, size and index before
+// anything uses them, so a truncated, corrupt or foreign file gives one error
+// naming the field and (where it applies) the file offset. Files with the
+// same major version load; others are refused with both versions named.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_RUNTIME_MODULE_MODULE_H
+#define SINAN_RUNTIME_MODULE_MODULE_H
+
+#include "sinan/runtime/DType.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sinan::module {
+
+inline constexpr char kMagic[8] = {'S', 'I', 'N', 'A', 'N', 'M', 'O', 'D'};
+inline constexpr uint16_t kMajorVersion = 1;
+inline constexpr uint16_t kMinorVersion = 0;
+inline constexpr size_t kHeaderSize = 64;
+/// Alignment of the data segment and of every constant in it.
+inline constexpr size_t kDataAlignment = 64;
+
+enum class ValueKind : uint8_t { Input, Output, Constant, Intermediate };
+
+struct ValueDesc {
+  std::string name;
+  ValueKind kind = ValueKind::Intermediate;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  /// Constant: offset in the data segment. Intermediate: offset in the
+  /// arena. Unused otherwise.
+  uint64_t offset = 0;
+
+  /// Bytes of the value (elements times element size).
+  uint64_t byteSize() const;
+};
+
+/// A host-op attribute: int, float, string, or lists of ints or floats.
+using AttrValue = std::variant<int64_t, double, std::string,
+                               std::vector<int64_t>, std::vector<double>>;
+
+struct Attr {
+  std::string name;
+  AttrValue value;
+};
+
+enum class StepKind : uint8_t {
+  HostOp,
+  KernelLaunch,
+  CopyToDevice,
+  CopyToHost
+};
+
+struct StepDesc {
+  StepKind kind = StepKind::HostOp;
+  /// HostOp: the graph op name without the dialect prefix ("add").
+  std::string op;
+  std::vector<Attr> attributes;
+  std::vector<uint32_t> inputs, outputs; // Value indices.
+  int32_t kernel = -1;                   // KernelLaunch: kernels index.
+  std::vector<uint32_t> deps;            // Earlier step indices.
+
+  /// The attribute called `name`, or null.
+  const AttrValue *attr(const std::string &name) const;
+};
+
+struct KernelDesc {
+  std::string name;
+  std::vector<uint8_t> container; // ISA kernel container bytes.
+};
+
+/// Everything a module describes, as plain data. The compiler fills one and
+/// writes it; the loader returns one whose constant bytes point into the
+/// loaded (usually memory-mapped) file.
+struct ModuleDesc {
+  uint16_t majorVersion = kMajorVersion, minorVersion = kMinorVersion;
+  std::string compilerVersion;
+  std::string sourceHash;
+  std::string target;
+  uint64_t targetFingerprint = 0;
+  std::vector<ValueDesc> values;
+  std::vector<uint32_t> inputs, outputs;
+  uint64_t arenaSize = 0;
+  std::vector<KernelDesc> kernels;
+  std::vector<StepDesc> steps;
+};
+
+/// Serializes `module` with `constants[i]` holding the bytes of the i-th
+/// Constant value (in value order); constant offsets are assigned here.
+std::vector<uint8_t>
+writeModule(ModuleDesc module,
+            const std::vector<std::vector<uint8_t>> &constants);
+
+/// A loaded module. Owns the file mapping (or the copied bytes) that the
+/// constant data points into.
+class Module {
+public:
+  ~Module();
+  Module(const Module &) = delete;
+  Module &operator=(const Module &) = delete;
+
+  /// Maps `path` read-only and validates it.
+  static std::unique_ptr<Module> load(const std::string &path,
+                                      std::string &error);
+  /// Copies `size` bytes and validates them.
+  static std::unique_ptr<Module>
+  loadFromMemory(const uint8_t *data, size_t size, std::string &error);
+
+  const ModuleDesc &desc() const { return description; }
+  /// The bytes of Constant value `index` (validated to lie in the file).
+  const uint8_t *constantData(uint32_t index) const;
+  /// Size of the file or buffer the module came from.
+  size_t fileSize() const { return size; }
+  bool isMapped() const { return mapped; }
+
+private:
+  Module() = default;
+  bool parse(std::string &error);
+
+  const uint8_t *bytes = nullptr;
+  size_t size = 0;
+  bool mapped = false;
+  std::vector<uint8_t> owned;
+  uint64_t dataOffset = 0, dataSize = 0;
+  ModuleDesc description;
+};
+
+} // namespace sinan::module
+
+#endif // SINAN_RUNTIME_MODULE_MODULE_H

@@ -1,0 +1,511 @@
+//===- Module.cpp - Compiled Sinan modules (.snm) -------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/runtime/module/Module.h"
+
+#include "Module_generated.h"
+#include "sinan/runtime/isa/Kernel.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace sinan::module {
+namespace {
+
+/// Little-endian fields of the 64-byte header.
+struct Header {
+  uint16_t major = 0, minor = 0;
+  uint32_t flags = 0;
+  uint64_t scheduleOffset = 0, scheduleSize = 0;
+  uint64_t dataOffset = 0, dataSize = 0;
+};
+
+template <typename T> void put(std::vector<uint8_t> &out, size_t at, T value) {
+  for (size_t i = 0; i < sizeof(T); ++i)
+    out[at + i] = static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i));
+}
+
+template <typename T> T get(const uint8_t *p) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < sizeof(T); ++i)
+    value |= uint64_t(p[i]) << (8 * i);
+  return static_cast<T>(value);
+}
+
+uint64_t alignTo(uint64_t value, uint64_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+flatbuffers::Offset<fb::Attribute> writeAttr(flatbuffers::FlatBufferBuilder &b,
+                                             const Attr &attr) {
+  auto name = b.CreateString(attr.name);
+  flatbuffers::Offset<flatbuffers::String> s;
+  flatbuffers::Offset<flatbuffers::Vector<int64_t>> ints;
+  flatbuffers::Offset<flatbuffers::Vector<double>> floats;
+  fb::AttrKind kind = fb::AttrKind::Int;
+  int64_t i = 0;
+  double f = 0;
+  if (auto *v = std::get_if<int64_t>(&attr.value)) {
+    i = *v;
+  } else if (auto *v = std::get_if<double>(&attr.value)) {
+    kind = fb::AttrKind::Float;
+    f = *v;
+  } else if (auto *v = std::get_if<std::string>(&attr.value)) {
+    kind = fb::AttrKind::String;
+    s = b.CreateString(*v);
+  } else if (auto *v = std::get_if<std::vector<int64_t>>(&attr.value)) {
+    kind = fb::AttrKind::Ints;
+    ints = b.CreateVector(*v);
+  } else {
+    kind = fb::AttrKind::Floats;
+    floats = b.CreateVector(std::get<std::vector<double>>(attr.value));
+  }
+  return fb::CreateAttribute(b, name, kind, i, f, s, ints, floats);
+}
+
+flatbuffers::Offset<fb::Step> writeStep(flatbuffers::FlatBufferBuilder &b,
+                                        const StepDesc &step) {
+  auto op = b.CreateString(step.op);
+  std::vector<flatbuffers::Offset<fb::Attribute>> attrs;
+  for (const Attr &attr : step.attributes)
+    attrs.push_back(writeAttr(b, attr));
+  return fb::CreateStep(b, static_cast<fb::StepKind>(step.kind), op,
+                        b.CreateVector(attrs), b.CreateVector(step.inputs),
+                        b.CreateVector(step.outputs), step.kernel,
+                        b.CreateVector(step.deps));
+}
+
+std::string valueName(const ModuleDesc &m, uint32_t index) {
+  return fmt::format("value {} ('{}')", index, m.values[index].name);
+}
+
+} // namespace
+
+uint64_t ValueDesc::byteSize() const {
+  uint64_t count = 1;
+  for (int64_t d : shape)
+    count *= static_cast<uint64_t>(d);
+  return count * dtypeSize(dtype);
+}
+
+const AttrValue *StepDesc::attr(const std::string &name) const {
+  for (const Attr &a : attributes)
+    if (a.name == name)
+      return &a.value;
+  return nullptr;
+}
+
+std::vector<uint8_t>
+writeModule(ModuleDesc module,
+            const std::vector<std::vector<uint8_t>> &constants) {
+  // Lay the constants out in value order, each 64-byte aligned.
+  uint64_t dataSize = 0;
+  size_t next = 0;
+  std::vector<const std::vector<uint8_t> *> order;
+  for (ValueDesc &v : module.values) {
+    if (v.kind != ValueKind::Constant)
+      continue;
+    dataSize = alignTo(dataSize, kDataAlignment);
+    v.offset = dataSize;
+    const std::vector<uint8_t> &bytes = constants.at(next++);
+    order.push_back(&bytes);
+    dataSize += bytes.size();
+  }
+
+  flatbuffers::FlatBufferBuilder b(1024);
+  std::vector<flatbuffers::Offset<fb::Value>> values;
+  for (const ValueDesc &v : module.values) {
+    bool constant = v.kind == ValueKind::Constant;
+    values.push_back(fb::CreateValue(
+        b, b.CreateString(v.name), static_cast<fb::ValueKind>(v.kind),
+        static_cast<uint8_t>(v.dtype), b.CreateVector(v.shape),
+        constant ? v.offset : 0,
+        v.kind == ValueKind::Intermediate ? v.offset : 0));
+  }
+  std::vector<flatbuffers::Offset<fb::Kernel>> kernels;
+  for (const KernelDesc &k : module.kernels)
+    kernels.push_back(fb::CreateKernel(b, b.CreateString(k.name),
+                                       b.CreateVector(k.container)));
+  std::vector<flatbuffers::Offset<fb::Step>> steps;
+  for (const StepDesc &s : module.steps)
+    steps.push_back(writeStep(b, s));
+  auto root = fb::CreateModule(
+      b, b.CreateString(module.compilerVersion),
+      b.CreateString(module.sourceHash), b.CreateString(module.target),
+      module.targetFingerprint, b.CreateVector(values),
+      b.CreateVector(module.inputs), b.CreateVector(module.outputs),
+      module.arenaSize, b.CreateVector(kernels), b.CreateVector(steps));
+  fb::FinishModuleBuffer(b, root);
+
+  uint64_t scheduleOffset = kHeaderSize, scheduleSize = b.GetSize();
+  uint64_t dataOffset = alignTo(scheduleOffset + scheduleSize, kDataAlignment);
+  std::vector<uint8_t> out(dataOffset + dataSize, 0);
+  std::memcpy(out.data(), kMagic, sizeof(kMagic));
+  put<uint16_t>(out, 8, kMajorVersion);
+  put<uint16_t>(out, 10, kMinorVersion);
+  put<uint32_t>(out, 12, 0);
+  put<uint64_t>(out, 16, scheduleOffset);
+  put<uint64_t>(out, 24, scheduleSize);
+  put<uint64_t>(out, 32, dataOffset);
+  put<uint64_t>(out, 40, dataSize);
+  std::memcpy(out.data() + scheduleOffset, b.GetBufferPointer(), scheduleSize);
+  size_t c = 0;
+  for (const ValueDesc &v : module.values)
+    if (v.kind == ValueKind::Constant) {
+      const std::vector<uint8_t> &bytes = *order[c++];
+      if (!bytes.empty())
+        std::memcpy(out.data() + dataOffset + v.offset, bytes.data(),
+                    bytes.size());
+    }
+  return out;
+}
+
+Module::~Module() {
+  if (mapped)
+    munmap(const_cast<uint8_t *>(bytes), size);
+}
+
+std::unique_ptr<Module> Module::load(const std::string &path,
+                                     std::string &error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = fmt::format("{}: cannot open: {}", path, std::strerror(errno));
+    return nullptr;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = fmt::format("{}: not a regular file", path);
+    ::close(fd);
+    return nullptr;
+  }
+  std::unique_ptr<Module> module(new Module());
+  module->size = static_cast<size_t>(st.st_size);
+  if (module->size > 0) {
+    void *map = mmap(nullptr, module->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+      error = fmt::format("{}: cannot map: {}", path, std::strerror(errno));
+      ::close(fd);
+      return nullptr;
+    }
+    module->bytes = static_cast<const uint8_t *>(map);
+    module->mapped = true;
+  }
+  ::close(fd);
+  if (!module->parse(error)) {
+    error = path + ": " + error;
+    return nullptr;
+  }
+  return module;
+}
+
+std::unique_ptr<Module> Module::loadFromMemory(const uint8_t *data, size_t size,
+                                               std::string &error) {
+  std::unique_ptr<Module> module(new Module());
+  module->owned.assign(data, data + size);
+  module->bytes = module->owned.data();
+  module->size = size;
+  if (!module->parse(error))
+    return nullptr;
+  return module;
+}
+
+const uint8_t *Module::constantData(uint32_t index) const {
+  return bytes + dataOffset + description.values.at(index).offset;
+}
+
+namespace {
+
+bool readHeader(const uint8_t *bytes, size_t size, Header &h,
+                std::string &error) {
+  if (size < kHeaderSize) {
+    error = fmt::format("file is {} bytes, shorter than the {}-byte module "
+                        "header (truncated?)",
+                        size, kHeaderSize);
+    return false;
+  }
+  if (std::memcmp(bytes, kMagic, sizeof(kMagic)) != 0) {
+    error = "not a Sinan module (bad magic at offset 0)";
+    return false;
+  }
+  h.major = get<uint16_t>(bytes + 8);
+  h.minor = get<uint16_t>(bytes + 10);
+  h.flags = get<uint32_t>(bytes + 12);
+  h.scheduleOffset = get<uint64_t>(bytes + 16);
+  h.scheduleSize = get<uint64_t>(bytes + 24);
+  h.dataOffset = get<uint64_t>(bytes + 32);
+  h.dataSize = get<uint64_t>(bytes + 40);
+  if (h.major != kMajorVersion) {
+    error = fmt::format("module format version {}.{}; this runtime reads "
+                        "version {}.x (recompile the model with a matching "
+                        "sinan-compile)",
+                        h.major, h.minor, kMajorVersion);
+    return false;
+  }
+  auto fits = [&](uint64_t offset, uint64_t length) {
+    return offset <= size && length <= size - offset;
+  };
+  if (h.scheduleOffset < kHeaderSize || h.scheduleOffset % 8 != 0 ||
+      !fits(h.scheduleOffset, h.scheduleSize)) {
+    error = fmt::format("schedule section (offset {}, {} bytes, header offset "
+                        "16) lies outside the {}-byte file or is misaligned",
+                        h.scheduleOffset, h.scheduleSize, size);
+    return false;
+  }
+  if (h.dataOffset % kDataAlignment != 0 || !fits(h.dataOffset, h.dataSize)) {
+    error = fmt::format("data section (offset {}, {} bytes, header offset 32) "
+                        "lies outside the {}-byte file or is not {}-byte "
+                        "aligned",
+                        h.dataOffset, h.dataSize, size, kDataAlignment);
+    return false;
+  }
+  return true;
+}
+
+std::string str(const flatbuffers::String *s) { return s ? s->str() : ""; }
+
+template <typename T> std::vector<T> vec(const flatbuffers::Vector<T> *v) {
+  return v ? std::vector<T>(v->begin(), v->end()) : std::vector<T>();
+}
+
+/// Converts the verified FlatBuffer; enum ranges are checked here.
+bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
+  out.compilerVersion = str(m.compiler_version());
+  out.sourceHash = str(m.source_hash());
+  out.target = str(m.target());
+  out.targetFingerprint = m.target_fingerprint();
+  out.arenaSize = m.arena_size();
+  out.inputs = vec(m.inputs());
+  out.outputs = vec(m.outputs());
+  if (m.values())
+    for (const fb::Value *v : *m.values()) {
+      ValueDesc value;
+      value.name = str(v->name());
+      uint32_t index = out.values.size();
+      if (static_cast<uint8_t>(v->kind()) > 3 || v->dtype() >= kNumDTypes) {
+        error = fmt::format("value {} ('{}'): unknown kind {} or dtype code {}",
+                            index, value.name, static_cast<unsigned>(v->kind()),
+                            static_cast<unsigned>(v->dtype()));
+        return false;
+      }
+      value.kind = static_cast<ValueKind>(v->kind());
+      value.dtype = static_cast<DType>(v->dtype());
+      value.shape = vec(v->shape());
+      value.offset = value.kind == ValueKind::Constant ? v->data_offset()
+                                                       : v->arena_offset();
+      out.values.push_back(std::move(value));
+    }
+  if (m.kernels())
+    for (const fb::Kernel *k : *m.kernels())
+      out.kernels.push_back({str(k->name()), vec(k->container())});
+  if (m.steps())
+    for (const fb::Step *s : *m.steps()) {
+      StepDesc step;
+      uint32_t index = out.steps.size();
+      if (static_cast<uint8_t>(s->kind()) > 3) {
+        error = fmt::format("step {}: unknown step kind {}", index,
+                            static_cast<unsigned>(s->kind()));
+        return false;
+      }
+      step.kind = static_cast<StepKind>(s->kind());
+      step.op = str(s->op());
+      step.inputs = vec(s->inputs());
+      step.outputs = vec(s->outputs());
+      step.kernel = s->kernel();
+      step.deps = vec(s->deps());
+      if (s->attributes())
+        for (const fb::Attribute *a : *s->attributes()) {
+          Attr attr{str(a->name()), int64_t{0}};
+          switch (a->kind()) {
+          case fb::AttrKind::Int:
+            attr.value = a->i();
+            break;
+          case fb::AttrKind::Float:
+            attr.value = a->f();
+            break;
+          case fb::AttrKind::String:
+            attr.value = str(a->s());
+            break;
+          case fb::AttrKind::Ints:
+            attr.value = vec(a->ints());
+            break;
+          case fb::AttrKind::Floats:
+            attr.value = vec(a->floats());
+            break;
+          default:
+            error = fmt::format("step {} ('{}'): attribute '{}' has unknown "
+                                "kind {}",
+                                index, step.op, attr.name,
+                                static_cast<unsigned>(a->kind()));
+            return false;
+          }
+          step.attributes.push_back(std::move(attr));
+        }
+      out.steps.push_back(std::move(step));
+    }
+  return true;
+}
+
+/// Shapes, sizes and placements of the values.
+bool checkValues(const ModuleDesc &m, uint64_t dataSize, std::string &error) {
+  for (uint32_t i = 0; i < m.values.size(); ++i) {
+    const ValueDesc &v = m.values[i];
+    uint64_t count = 1;
+    for (int64_t d : v.shape) {
+      if (d < 0 || (d > 0 && count > (uint64_t(1) << 48) / uint64_t(d))) {
+        error = valueName(m, i) + ": bad shape";
+        return false;
+      }
+      count *= static_cast<uint64_t>(d);
+    }
+    uint64_t bytes = v.byteSize();
+    if (v.kind == ValueKind::Constant &&
+        (v.offset % kDataAlignment != 0 || v.offset > dataSize ||
+         bytes > dataSize - v.offset)) {
+      error = fmt::format("{}: constant of {} bytes at data offset {} lies "
+                          "outside the {}-byte data section or is misaligned",
+                          valueName(m, i), bytes, v.offset, dataSize);
+      return false;
+    }
+    if (v.kind == ValueKind::Intermediate &&
+        (v.offset > m.arenaSize || bytes > m.arenaSize - v.offset)) {
+      error = fmt::format("{}: {} bytes at arena offset {} lie outside the "
+                          "{}-byte arena",
+                          valueName(m, i), bytes, v.offset, m.arenaSize);
+      return false;
+    }
+  }
+  auto checkList = [&](const std::vector<uint32_t> &list, ValueKind kind,
+                       const char *what) {
+    for (uint32_t index : list)
+      if (index >= m.values.size() || m.values[index].kind != kind) {
+        error = fmt::format("module {} list names value {}, which is not an "
+                            "{} value",
+                            what, index, what);
+        return false;
+      }
+    return true;
+  };
+  return checkList(m.inputs, ValueKind::Input, "input") &&
+         checkList(m.outputs, ValueKind::Output, "output");
+}
+
+/// Indices, dependencies and data flow of the steps: every value a step
+/// reads is an input, a constant, or written by an earlier step it depends
+/// on (directly or through other steps), and each value is written once.
+bool checkSteps(const ModuleDesc &m, std::string &error) {
+  size_t n = m.steps.size();
+  std::vector<int64_t> writer(m.values.size(), -1);
+  std::vector<std::vector<bool>> before(n);
+  for (uint32_t s = 0; s < n; ++s) {
+    const StepDesc &step = m.steps[s];
+    std::string name = fmt::format("step {} ('{}')", s, step.op);
+    before[s].assign(n, false);
+    for (uint32_t d : step.deps) {
+      if (d >= s) {
+        error = fmt::format("{} depends on step {}, which does not come "
+                            "before it",
+                            name, d);
+        return false;
+      }
+      before[s][d] = true;
+      for (size_t k = 0; k < d; ++k)
+        if (before[d][k])
+          before[s][k] = true;
+    }
+    if (step.kind == StepKind::HostOp && step.op.empty()) {
+      error = name + ": host op without an op name";
+      return false;
+    }
+    if (step.kind == StepKind::KernelLaunch &&
+        (step.kernel < 0 || size_t(step.kernel) >= m.kernels.size())) {
+      error = fmt::format("{} launches kernel {}, but the module has {}", name,
+                          step.kernel, m.kernels.size());
+      return false;
+    }
+    for (uint32_t v : step.inputs) {
+      if (v >= m.values.size()) {
+        error = fmt::format("{} reads value {}, but the module has {}", name, v,
+                            m.values.size());
+        return false;
+      }
+      ValueKind kind = m.values[v].kind;
+      if (kind == ValueKind::Input || kind == ValueKind::Constant)
+        continue;
+      if (writer[v] < 0) {
+        error = fmt::format("{} reads {} before any step writes it", name,
+                            valueName(m, v));
+        return false;
+      }
+      if (!before[s][writer[v]]) {
+        error = fmt::format("{} reads {}, written by step {}, without "
+                            "depending on that step",
+                            name, valueName(m, v), writer[v]);
+        return false;
+      }
+    }
+    for (uint32_t v : step.outputs) {
+      if (v >= m.values.size() || m.values[v].kind == ValueKind::Input ||
+          m.values[v].kind == ValueKind::Constant || writer[v] >= 0) {
+        error = fmt::format("{} writes value {}, which is out of range, an "
+                            "input, a constant or already written",
+                            name, v);
+        return false;
+      }
+      writer[v] = s;
+    }
+  }
+  for (uint32_t v : m.outputs)
+    if (writer[v] < 0) {
+      error = "no step writes output " + valueName(m, v);
+      return false;
+    }
+  return true;
+}
+
+bool checkKernels(const ModuleDesc &m, std::string &error) {
+  for (size_t k = 0; k < m.kernels.size(); ++k) {
+    const KernelDesc &kernel = m.kernels[k];
+    std::string kernelError;
+    if (!isa::readKernel(kernel.container.data(), kernel.container.size(),
+                         kernelError)) {
+      error = fmt::format("kernel {} ('{}'): {}", k, kernel.name, kernelError);
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+bool Module::parse(std::string &error) {
+  Header h;
+  if (!readHeader(bytes, size, h, error))
+    return false;
+  const uint8_t *schedule = bytes + h.scheduleOffset;
+  flatbuffers::Verifier verifier(schedule, h.scheduleSize);
+  if (!fb::VerifyModuleBuffer(verifier)) {
+    error = fmt::format("schedule section at offset {} ({} bytes) is corrupt "
+                        "or truncated (FlatBuffers verification failed)",
+                        h.scheduleOffset, h.scheduleSize);
+    return false;
+  }
+  dataOffset = h.dataOffset;
+  dataSize = h.dataSize;
+  description = ModuleDesc();
+  description.majorVersion = h.major;
+  description.minorVersion = h.minor;
+  return convert(*fb::GetModule(schedule), description, error) &&
+         checkValues(description, dataSize, error) &&
+         checkSteps(description, error) && checkKernels(description, error);
+}
+
+} // namespace sinan::module

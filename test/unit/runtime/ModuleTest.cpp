@@ -1,0 +1,192 @@
+//===- ModuleTest.cpp - .snm writer, loader and validator -----------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/runtime/module/Module.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+using namespace sinan;
+using namespace sinan::module;
+
+namespace {
+
+std::vector<uint8_t> floats(std::vector<float> values) {
+  std::vector<uint8_t> bytes(values.size() * 4);
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+/// y = relu(x + w) with w a constant and one intermediate.
+ModuleDesc sample() {
+  ModuleDesc m;
+  m.compilerVersion = "sinan test";
+  m.sourceHash = std::string(64, 'a');
+  m.target = "snpu-edge";
+  m.targetFingerprint = 0x1234;
+  m.values = {{"x", ValueKind::Input, DType::F32, {2, 3}, 0},
+              {"w", ValueKind::Constant, DType::F32, {2, 3}, 0},
+              {"t", ValueKind::Intermediate, DType::F32, {2, 3}, 0},
+              {"y", ValueKind::Output, DType::F32, {2, 3}, 0}};
+  m.inputs = {0};
+  m.outputs = {3};
+  m.arenaSize = 24;
+  StepDesc add{StepKind::HostOp, "add", {}, {0, 1}, {2}, -1, {}};
+  StepDesc relu{StepKind::HostOp, "relu", {}, {2}, {3}, -1, {0}};
+  relu.attributes = {{"alpha", 0.5},
+                     {"axes", std::vector<int64_t>{1, -1}},
+                     {"mode", std::string("constant")},
+                     {"group", int64_t{2}},
+                     {"scales", std::vector<double>{1.5}}};
+  m.steps = {add, relu};
+  return m;
+}
+
+std::vector<uint8_t> sampleBytes(ModuleDesc m = sample()) {
+  return writeModule(std::move(m), {floats({1, 2, 3, 4, 5, 6})});
+}
+
+std::string loadError(const std::vector<uint8_t> &bytes) {
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  return module ? "" : (error.empty() ? "<empty error>" : error);
+}
+
+TEST(Module, RoundTrip) {
+  std::vector<uint8_t> bytes = sampleBytes();
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  ASSERT_TRUE(module) << error;
+  const ModuleDesc &m = module->desc();
+  EXPECT_EQ(m.majorVersion, kMajorVersion);
+  EXPECT_EQ(m.compilerVersion, "sinan test");
+  EXPECT_EQ(m.target, "snpu-edge");
+  EXPECT_EQ(m.targetFingerprint, 0x1234u);
+  ASSERT_EQ(m.values.size(), 4u);
+  EXPECT_EQ(m.values[1].name, "w");
+  EXPECT_EQ(m.values[1].shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(m.inputs, std::vector<uint32_t>{0});
+  EXPECT_EQ(m.outputs, std::vector<uint32_t>{3});
+  ASSERT_EQ(m.steps.size(), 2u);
+  EXPECT_EQ(m.steps[1].op, "relu");
+  EXPECT_EQ(m.steps[1].deps, std::vector<uint32_t>{0});
+  EXPECT_EQ(std::get<double>(*m.steps[1].attr("alpha")), 0.5);
+  EXPECT_EQ(std::get<std::vector<int64_t>>(*m.steps[1].attr("axes")),
+            (std::vector<int64_t>{1, -1}));
+  EXPECT_EQ(std::get<std::string>(*m.steps[1].attr("mode")), "constant");
+  EXPECT_EQ(std::get<int64_t>(*m.steps[1].attr("group")), 2);
+  EXPECT_EQ(std::get<std::vector<double>>(*m.steps[1].attr("scales")),
+            std::vector<double>{1.5});
+  EXPECT_EQ(m.steps[1].attr("missing"), nullptr);
+  float w[6];
+  std::memcpy(w, module->constantData(1), sizeof(w));
+  EXPECT_EQ(w[5], 6.0f);
+}
+
+TEST(Module, FileIsMappedWithAlignedConstants) {
+  std::vector<uint8_t> bytes = sampleBytes();
+  std::string path = ::testing::TempDir() + "/sinan-module-test.snm";
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  std::string error;
+  auto module = Module::load(path, error);
+  ASSERT_TRUE(module) << error;
+  EXPECT_TRUE(module->isMapped());
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(module->constantData(1)) %
+                kDataAlignment,
+            0u);
+  std::remove(path.c_str());
+  EXPECT_FALSE(Module::load(path, error));
+  EXPECT_NE(error.find("cannot open"), std::string::npos) << error;
+}
+
+TEST(Module, EveryTruncationIsAnError) {
+  std::vector<uint8_t> bytes = sampleBytes();
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + n);
+    EXPECT_NE(loadError(cut), "") << "prefix of " << n << " bytes loaded";
+  }
+  EXPECT_NE(loadError({}).find("shorter than the 64-byte module header"),
+            std::string::npos);
+}
+
+TEST(Module, BadMagicAndVersion) {
+  std::vector<uint8_t> bytes = sampleBytes();
+  std::vector<uint8_t> magic = bytes;
+  magic[0] = 'X';
+  EXPECT_NE(loadError(magic).find("bad magic at offset 0"), std::string::npos);
+  std::vector<uint8_t> newer = bytes;
+  newer[8] = 2; // major version
+  EXPECT_NE(loadError(newer).find("module format version 2.0; this runtime "
+                                  "reads version 1.x"),
+            std::string::npos)
+      << loadError(newer);
+  std::vector<uint8_t> minor = bytes;
+  minor[10] = 7; // a newer minor version still loads
+  EXPECT_EQ(loadError(minor), "");
+}
+
+// Random single-bit flips either load or fail with a message; under the
+// asan preset this also proves no flip reads out of bounds.
+TEST(Module, BitFlipsNeverCrash) {
+  std::vector<uint8_t> bytes = sampleBytes();
+  std::mt19937 rng(42);
+  int rejected = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<uint8_t> flipped = bytes;
+    size_t bit = rng() % (flipped.size() * 8);
+    flipped[bit / 8] ^= uint8_t(1u << (bit % 8));
+    rejected += loadError(flipped) != "";
+  }
+  EXPECT_GT(rejected, 0);
+}
+
+TEST(Module, ValidatorNamesTheCulprit) {
+  auto errorOf = [](auto mutate) {
+    ModuleDesc m = sample();
+    mutate(m);
+    return loadError(sampleBytes(m));
+  };
+  EXPECT_NE(errorOf([](ModuleDesc &m) { m.steps[1].deps = {1}; })
+                .find("step 1 ('relu') depends on step 1, which does not come "
+                      "before it"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) { m.steps[1].deps = {}; })
+                .find("step 1 ('relu') reads value 2 ('t'), written by step "
+                      "0, without depending on that step"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              std::swap(m.steps[0], m.steps[1]);
+            }).find("depends on step 0, which does not come before it"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              m.steps[0].inputs = {0, 9};
+            }).find("step 0 ('add') reads value 9, but the module has 4"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) { m.arenaSize = 8; })
+                .find("value 2 ('t'): 24 bytes at arena offset 0 lie outside "
+                      "the 8-byte arena"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              m.steps[0].kind = StepKind::KernelLaunch;
+              m.steps[0].kernel = 3;
+            }).find("step 0 ('add') launches kernel 3, but the module has 0"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) { m.outputs = {2}; })
+                .find("module output list names value 2, which is not an "
+                      "output value"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              m.kernels.push_back({"broken", {1, 2, 3}});
+            }).find("kernel 0 ('broken'): "),
+            std::string::npos);
+}
+
+} // namespace
