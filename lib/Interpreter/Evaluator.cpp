@@ -8,6 +8,7 @@
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Graph/IR/ShapeInference.h"
+#include "sinan/runtime/ref/HostOps.h"
 #include "sinan/runtime/ref/Kernels.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -214,37 +215,6 @@ std::optional<ref::BinaryOp> binaryKind(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
-std::optional<ref::UnaryOp> unaryKind(Operation *op) {
-  return TypeSwitch<Operation *, std::optional<ref::UnaryOp>>(op)
-      .Case<graph::ReluOp>([](auto) { return ref::UnaryOp::Relu; })
-      .Case<graph::NegOp>([](auto) { return ref::UnaryOp::Neg; })
-      .Case<graph::AbsOp>([](auto) { return ref::UnaryOp::Abs; })
-      .Case<graph::ExpOp>([](auto) { return ref::UnaryOp::Exp; })
-      .Case<graph::LogOp>([](auto) { return ref::UnaryOp::Log; })
-      .Case<graph::SqrtOp>([](auto) { return ref::UnaryOp::Sqrt; })
-      .Case<graph::ReciprocalOp>([](auto) { return ref::UnaryOp::Reciprocal; })
-      .Case<graph::TanhOp>([](auto) { return ref::UnaryOp::Tanh; })
-      .Case<graph::SigmoidOp>([](auto) { return ref::UnaryOp::Sigmoid; })
-      .Case<graph::ErfOp>([](auto) { return ref::UnaryOp::Erf; })
-      .Case<graph::FloorOp>([](auto) { return ref::UnaryOp::Floor; })
-      .Case<graph::CeilOp>([](auto) { return ref::UnaryOp::Ceil; })
-      .Case<graph::SinOp>([](auto) { return ref::UnaryOp::Sin; })
-      .Case<graph::CosOp>([](auto) { return ref::UnaryOp::Cos; })
-      .Case<graph::NotOp>([](auto) { return ref::UnaryOp::Not; })
-      .Case<graph::RoundOp>([](auto) { return ref::UnaryOp::Round; })
-      .Case<graph::TanOp>([](auto) { return ref::UnaryOp::Tan; })
-      .Case<graph::AsinOp>([](auto) { return ref::UnaryOp::Asin; })
-      .Case<graph::AcosOp>([](auto) { return ref::UnaryOp::Acos; })
-      .Case<graph::AtanOp>([](auto) { return ref::UnaryOp::Atan; })
-      .Case<graph::SinhOp>([](auto) { return ref::UnaryOp::Sinh; })
-      .Case<graph::CoshOp>([](auto) { return ref::UnaryOp::Cosh; })
-      .Case<graph::AsinhOp>([](auto) { return ref::UnaryOp::Asinh; })
-      .Case<graph::AcoshOp>([](auto) { return ref::UnaryOp::Acosh; })
-      .Case<graph::AtanhOp>([](auto) { return ref::UnaryOp::Atanh; })
-      .Case<graph::BitNotOp>([](auto) { return ref::UnaryOp::BitNot; })
-      .Default([](Operation *) { return std::nullopt; });
-}
-
 std::optional<ref::CompareOp> compareKind(Operation *op) {
   return TypeSwitch<Operation *, std::optional<ref::CompareOp>>(op)
       .Case<graph::EqualOp>([](auto) { return ref::CompareOp::Equal; })
@@ -256,29 +226,11 @@ std::optional<ref::CompareOp> compareKind(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
-std::optional<ref::ReduceOp> reduceKind(Operation *op) {
-  return TypeSwitch<Operation *, std::optional<ref::ReduceOp>>(op)
-      .Case<graph::ReduceSumOp>([](auto) { return ref::ReduceOp::Sum; })
-      .Case<graph::ReduceMeanOp>([](auto) { return ref::ReduceOp::Mean; })
-      .Case<graph::ReduceMaxOp>([](auto) { return ref::ReduceOp::Max; })
-      .Case<graph::ReduceMinOp>([](auto) { return ref::ReduceOp::Min; })
-      .Case<graph::ReduceProdOp>([](auto) { return ref::ReduceOp::Prod; })
-      .Default([](Operation *) { return std::nullopt; });
-}
-
 std::string where(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
   op->getLoc().print(os);
   return text + " (" + op->getName().getStringRef().str() + ")";
-}
-
-std::vector<int64_t> normalized(ArrayRef<int64_t> axes, int64_t rank) {
-  std::vector<int64_t> result;
-  for (int64_t axis : axes)
-    result.push_back(*graph::normalizeAxis(axis, rank));
-  std::sort(result.begin(), result.end());
-  return result;
 }
 
 /// The shape an op produces for these operand shapes, from the op's shape
@@ -370,22 +322,33 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
       });
 }
 
-ref::ScatterReduction scatterReduction(StringRef name) {
-  return llvm::StringSwitch<ref::ScatterReduction>(name)
-      .Case("add", ref::ScatterReduction::Add)
-      .Case("mul", ref::ScatterReduction::Mul)
-      .Case("max", ref::ScatterReduction::Max)
-      .Case("min", ref::ScatterReduction::Min)
-      .Default(ref::ScatterReduction::None);
-}
-
-template <typename PoolOp> ref::Pool2dParams poolParams(PoolOp pool) {
-  ref::Pool2dParams params;
-  std::copy_n(pool.getKernel().begin(), 2, params.kernel.begin());
-  std::copy_n(pool.getStrides().begin(), 2, params.strides.begin());
-  std::copy_n(pool.getDilations().begin(), 2, params.dilations.begin());
-  std::copy_n(pool.getPads().begin(), 4, params.pads.begin());
-  return params;
+/// The op's attributes as the runtime's host-op dispatcher takes them.
+std::vector<Attr> attributesOf(Operation *op) {
+  std::vector<Attr> attrs;
+  for (NamedAttribute named : op->getAttrDictionary()) {
+    std::string name = named.getName().str();
+    Attribute a = named.getValue();
+    if (auto b = dyn_cast<BoolAttr>(a))
+      attrs.push_back({name, int64_t{b.getValue()}});
+    else if (auto i = dyn_cast<IntegerAttr>(a))
+      attrs.push_back({name, i.getValue().getSExtValue()});
+    else if (auto f = dyn_cast<FloatAttr>(a))
+      attrs.push_back({name, f.getValueAsDouble()});
+    else if (auto str = dyn_cast<StringAttr>(a))
+      attrs.push_back({name, str.str()});
+    else if (auto ints = dyn_cast<DenseI64ArrayAttr>(a))
+      attrs.push_back({name, std::vector<int64_t>(ints.asArrayRef().begin(),
+                                                  ints.asArrayRef().end())});
+    else if (auto array = dyn_cast<ArrayAttr>(a)) {
+      std::vector<double> floats;
+      for (Attribute element : array)
+        if (auto f = dyn_cast<FloatAttr>(element))
+          floats.push_back(f.getValueAsDouble());
+      if (floats.size() == array.size())
+        attrs.push_back({name, floats});
+    }
+  }
+  return attrs;
 }
 } // namespace
 
@@ -400,248 +363,34 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
     }
     return std::vector<Tensor>{toTensor(dense)};
   }
+  std::vector<Tensor> results;
   if (auto topK = dyn_cast<graph::TopKOp>(op)) {
     const Tensor &x = *operands[0];
-    int64_t axis = *graph::normalizeAxis(topK.getAxis(), x.rank());
-    int64_t k = topK.getK();
-    if (k > x.shape()[axis]) {
-      error = where(op) + ": k exceeds the axis size at run time";
-      return std::nullopt;
-    }
     std::vector<int64_t> shape = x.shape();
-    shape[axis] = k;
-    std::vector<Tensor> results;
+    if (auto axis = graph::normalizeAxis(topK.getAxis(), x.rank()))
+      shape[*axis] = topK.getK();
     results.emplace_back(x.type(), shape);
     results.emplace_back(DType::I64, shape);
-    ref::topK(x, k, axis, topK.getLargest(), results[0], results[1]);
-    return results;
-  }
-  FailureOr<SmallVector<int64_t>> shape = resultShape(op, operands);
-  if (failed(shape)) {
-    error = where(op) + ": operand shapes are incompatible at run time";
-    return std::nullopt;
-  }
-  std::optional<DType> resultType =
-      toDType(getElementTypeOrSelf(op->getResult(0).getType()));
-  Tensor out(*resultType, std::vector<int64_t>(shape->begin(), shape->end()));
-  const Tensor &x = *operands[0];
-  bool ok = true;
-  if (auto kind = binaryKind(op)) {
-    ref::binary(*kind, x, *operands[1], out);
-  } else if (auto kind = unaryKind(op)) {
-    ref::unary(*kind, x, out);
-  } else if (auto kind = compareKind(op)) {
-    ref::compare(*kind, x, *operands[1], out);
-  } else if (auto kind = reduceKind(op)) {
-    auto axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
-    ref::reduce(*kind, x, normalized(axes, x.rank()), out);
   } else {
-    ok =
-        TypeSwitch<Operation *, bool>(op)
-            .Case<graph::SelectOp>([&](auto) {
-              ref::select(x, *operands[1], *operands[2], out);
-              return true;
-            })
-            .Case<graph::MatMulOp>([&](auto) {
-              ref::matmul(x, *operands[1], out);
-              return true;
-            })
-            .Case<graph::Conv2dOp>([&](graph::Conv2dOp conv) {
-              ref::Conv2dParams params;
-              std::copy_n(conv.getStrides().begin(), 2, params.strides.begin());
-              std::copy_n(conv.getPads().begin(), 4, params.pads.begin());
-              std::copy_n(conv.getDilations().begin(), 2,
-                          params.dilations.begin());
-              params.group = static_cast<int64_t>(conv.getGroup());
-              ref::conv2d(x, *operands[1],
-                          operands.size() > 2 ? operands[2] : nullptr, params,
-                          out);
-              return true;
-            })
-            .Case<graph::ReshapeOp>([&](auto) {
-              if (x.byteSize() != 0)
-                std::memcpy(out.data(), x.data(), x.byteSize());
-              return true;
-            })
-            .Case<graph::ConvTranspose2dOp>([&](graph::ConvTranspose2dOp c) {
-              ref::ConvTranspose2dParams params;
-              std::copy_n(c.getStrides().begin(), 2, params.strides.begin());
-              std::copy_n(c.getPads().begin(), 4, params.pads.begin());
-              std::copy_n(c.getDilations().begin(), 2,
-                          params.dilations.begin());
-              params.group = static_cast<int64_t>(c.getGroup());
-              ref::convTranspose2d(x, *operands[1],
-                                   operands.size() > 2 ? operands[2] : nullptr,
-                                   params, out);
-              return true;
-            })
-            .Case<graph::ResizeOp>([&](graph::ResizeOp r) {
-              ref::ResizeParams params;
-              params.mode = r.getMode().str();
-              params.coordinateMode = r.getCoordinateMode().str();
-              params.nearestMode = r.getNearestMode().str();
-              for (Attribute scale : r.getScales())
-                params.scales.push_back(
-                    cast<FloatAttr>(scale).getValueAsDouble());
-              params.cubicCoeffA = r.getCubicCoeffA().convertToDouble();
-              params.excludeOutside = r.getExcludeOutside();
-              ref::resize(x, params, out);
-              return true;
-            })
-            .Case<graph::ModOp>([&](graph::ModOp m) {
-              ref::mod(x, *operands[1], m.getFmod(), out);
-              return true;
-            })
-            .Case<graph::TriluOp>([&](graph::TriluOp t) {
-              ref::trilu(x, t.getUpper(), static_cast<int64_t>(t.getK()), out);
-              return true;
-            })
-            .Case<graph::GatherNdOp>([&](graph::GatherNdOp g) {
-              if (ref::gatherNd(x, *operands[1], g.getBatchDims(), out, error))
-                return true;
-              error = where(op) + ": " + error;
-              return false;
-            })
-            .Case<graph::ScatterNdOp>([&](graph::ScatterNdOp sc) {
-              if (ref::scatterNd(x, *operands[1], *operands[2],
-                                 scatterReduction(sc.getReduction()), out,
-                                 error))
-                return true;
-              error = where(op) + ": " + error;
-              return false;
-            })
-            .Case<graph::ScatterElementsOp>([&](graph::ScatterElementsOp sc) {
-              if (ref::scatterElements(
-                      x, *operands[1], *operands[2],
-                      *graph::normalizeAxis(sc.getAxis(), x.rank()),
-                      scatterReduction(sc.getReduction()), out, error))
-                return true;
-              error = where(op) + ": " + error;
-              return false;
-            })
-            .Case<graph::GatherElementsOp>([&](graph::GatherElementsOp g) {
-              if (ref::gatherElements(
-                      x, *operands[1],
-                      *graph::normalizeAxis(static_cast<int64_t>(g.getAxis()),
-                                            x.rank()),
-                      out, error))
-                return true;
-              error = where(op) + ": " + error;
-              return false;
-            })
-            .Case<graph::CumSumOp>([&](graph::CumSumOp c) {
-              ref::cumsum(x,
-                          *graph::normalizeAxis(
-                              static_cast<int64_t>(c.getAxis()), x.rank()),
-                          c.getExclusive(), c.getReverse(), out);
-              return true;
-            })
-            .Case<graph::HardmaxOp>([&](graph::HardmaxOp h) {
-              ref::hardmax(x,
-                           *graph::normalizeAxis(
-                               static_cast<int64_t>(h.getAxis()), x.rank()),
-                           out);
-              return true;
-            })
-            .Case<graph::SliceOp>([&](graph::SliceOp sl) {
-              ref::slice(x,
-                         std::vector<int64_t>(sl.getStarts().begin(),
-                                              sl.getStarts().end()),
-                         std::vector<int64_t>(sl.getSteps().begin(),
-                                              sl.getSteps().end()),
-                         out);
-              return true;
-            })
-            .Case<graph::PadOp>([&](graph::PadOp p) {
-              ref::pad(
-                  x, std::vector<int64_t>(p.getLow().begin(), p.getLow().end()),
-                  p.getMode().str(), p.getValue().convertToDouble(), out);
-              return true;
-            })
-            .Case<graph::TileOp>([&](auto) {
-              ref::tile(x, out);
-              return true;
-            })
-            .Case<graph::BroadcastOp>([&](auto) {
-              ref::broadcastTo(x, out);
-              return true;
-            })
-            .Case<graph::ArgMaxOp, graph::ArgMinOp>([&](auto a) {
-              ref::argExtreme(x,
-                              *graph::normalizeAxis(
-                                  static_cast<int64_t>(a.getAxis()), x.rank()),
-                              isa<graph::ArgMaxOp>(op), a.getSelectLastIndex(),
-                              out);
-              return true;
-            })
-            .Case<graph::TransposeOp>([&](graph::TransposeOp t) {
-              ref::transpose(x,
-                             std::vector<int64_t>(t.getPermutation().begin(),
-                                                  t.getPermutation().end()),
-                             out);
-              return true;
-            })
-            .Case<graph::ConcatOp>([&](graph::ConcatOp c) {
-              ref::concat(operands,
-                          *graph::normalizeAxis(
-                              static_cast<int64_t>(c.getAxis()), x.rank()),
-                          out);
-              return true;
-            })
-            .Case<graph::GatherOp>([&](graph::GatherOp g) {
-              if (ref::gather(x, *operands[1],
-                              *graph::normalizeAxis(
-                                  static_cast<int64_t>(g.getAxis()), x.rank()),
-                              out, error))
-                return true;
-              error = where(op) + ": " + error;
-              return false;
-            })
-            .Case<graph::CastOp>([&](graph::CastOp c) {
-              StringRef mode = c.getRoundMode();
-              ref::cast(x, out, c.getSaturate(),
-                        mode == "down"      ? E8M0Rounding::Down
-                        : mode == "nearest" ? E8M0Rounding::Nearest
-                                            : E8M0Rounding::Up);
-              return true;
-            })
-            .Case<graph::SoftmaxOp, graph::LogSoftmaxOp>([&](auto s) {
-              ref::softmax(x,
-                           *graph::normalizeAxis(
-                               static_cast<int64_t>(s.getAxis()), x.rank()),
-                           isa<graph::LogSoftmaxOp>(op), out);
-              return true;
-            })
-            .Case<graph::LrnOp>([&](graph::LrnOp l) {
-              ref::lrn(x, static_cast<int64_t>(l.getSize()),
-                       l.getAlpha().convertToFloat(),
-                       l.getBeta().convertToFloat(),
-                       l.getBias().convertToFloat(), out);
-              return true;
-            })
-            .Case<graph::LeakyReluOp>([&](graph::LeakyReluOp l) {
-              ref::leakyRelu(x, l.getAlpha().convertToFloat(), out);
-              return true;
-            })
-            .Case<graph::MaxPool2dOp>([&](graph::MaxPool2dOp pool) {
-              ref::maxPool2d(x, poolParams(pool), out);
-              return true;
-            })
-            .Case<graph::AvgPool2dOp>([&](graph::AvgPool2dOp pool) {
-              ref::Pool2dParams params = poolParams(pool);
-              params.countIncludePad = pool.getCountIncludePad();
-              ref::avgPool2d(x, params, out);
-              return true;
-            })
-            .Default([&](Operation *) {
-              error = where(op) + ": no reference kernel";
-              return false;
-            });
+    FailureOr<SmallVector<int64_t>> shape = resultShape(op, operands);
+    if (failed(shape)) {
+      error = where(op) + ": operand shapes are incompatible at run time";
+      return std::nullopt;
+    }
+    std::optional<DType> type =
+        toDType(getElementTypeOrSelf(op->getResult(0).getType()));
+    results.emplace_back(*type,
+                         std::vector<int64_t>(shape->begin(), shape->end()));
   }
-  if (!ok)
+  std::vector<Tensor *> outputs;
+  for (Tensor &result : results)
+    outputs.push_back(&result);
+  std::string kernelError;
+  if (!ref::runHostOp(op->getName().stripDialect(), attributesOf(op), operands,
+                      outputs, kernelError)) {
+    error = where(op) + ": " + kernelError;
     return std::nullopt;
-  std::vector<Tensor> results;
-  results.push_back(std::move(out));
+  }
   return results;
 }
 

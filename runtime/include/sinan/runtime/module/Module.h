@@ -16,13 +16,13 @@
 #ifndef SINAN_RUNTIME_MODULE_MODULE_H
 #define SINAN_RUNTIME_MODULE_MODULE_H
 
+#include "sinan/runtime/Attr.h"
 #include "sinan/runtime/DType.h"
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace sinan::module {
@@ -49,14 +49,8 @@ struct ValueDesc {
   uint64_t byteSize() const;
 };
 
-/// A host-op attribute: int, float, string, or lists of ints or floats.
-using AttrValue = std::variant<int64_t, double, std::string,
-                               std::vector<int64_t>, std::vector<double>>;
-
-struct Attr {
-  std::string name;
-  AttrValue value;
-};
+using sinan::Attr;
+using sinan::AttrValue;
 
 enum class StepKind : uint8_t {
   HostOp,

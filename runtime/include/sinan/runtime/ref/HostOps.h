@@ -1,0 +1,40 @@
+//===- HostOps.h - Run a graph op by name on host tensors -------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The one place that maps a graph op (its mnemonic and attributes) to a
+// reference kernel. The compiler's evaluator and the runtime's CPU device
+// (host-op steps of a compiled module) both call it, so the golden semantics
+// exist once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_RUNTIME_REF_HOSTOPS_H
+#define SINAN_RUNTIME_REF_HOSTOPS_H
+
+#include "sinan/runtime/Attr.h"
+#include "sinan/runtime/Tensor.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sinan::ref {
+
+/// Runs graph op `op` (its mnemonic, e.g. "conv2d") on `inputs`, writing
+/// `outputs`, which the caller allocated with the result types and shapes.
+/// Attributes missing from `attrs` take the op's defaults. Returns false with
+/// `error` for an unknown op, a wrong operand count, a malformed attribute or
+/// an index out of range.
+bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
+               const std::vector<const Tensor *> &inputs,
+               const std::vector<Tensor *> &outputs, std::string &error);
+
+/// True if runHostOp knows `op`.
+bool isHostOp(std::string_view op);
+
+} // namespace sinan::ref
+
+#endif // SINAN_RUNTIME_REF_HOSTOPS_H

@@ -1,0 +1,636 @@
+//===- HostOps.cpp - Run a graph op by name on host tensors ---------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Attribute defaults here mirror the graph dialect's ODS (GraphOps.td); the
+// compiler's module emitter writes every attribute explicitly anyway.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/runtime/ref/HostOps.h"
+
+#include "sinan/runtime/ref/Kernels.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+
+namespace sinan::ref {
+namespace {
+
+using Inputs = std::vector<const Tensor *>;
+using Outputs = std::vector<Tensor *>;
+
+/// Typed attribute lookup; the first problem is kept in `error`.
+class Args {
+public:
+  Args(const std::vector<Attr> &attrs, std::string &error)
+      : attrs(attrs), error(error) {}
+
+  bool ok() const { return error.empty(); }
+
+  int64_t i(const char *name, std::optional<int64_t> fallback = {}) {
+    const AttrValue *v = find(name);
+    if (!v)
+      return missing(name, fallback, int64_t{0});
+    if (auto *x = std::get_if<int64_t>(v))
+      return *x;
+    return wrongKind(name, "an integer", int64_t{0});
+  }
+
+  double f(const char *name, std::optional<double> fallback = {}) {
+    const AttrValue *v = find(name);
+    if (!v)
+      return missing(name, fallback, 0.0);
+    if (auto *x = std::get_if<double>(v))
+      return *x;
+    if (auto *x = std::get_if<int64_t>(v))
+      return static_cast<double>(*x);
+    return wrongKind(name, "a number", 0.0);
+  }
+
+  std::string s(const char *name, std::optional<std::string> fallback = {}) {
+    const AttrValue *v = find(name);
+    if (!v)
+      return missing(name, fallback, std::string());
+    if (auto *x = std::get_if<std::string>(v))
+      return *x;
+    return wrongKind(name, "a string", std::string());
+  }
+
+  /// An integer list; `size` (when not -1) is the required length.
+  std::vector<int64_t> ints(const char *name, int64_t size = -1,
+                            std::optional<std::vector<int64_t>> fallback = {}) {
+    const AttrValue *v = find(name);
+    std::vector<int64_t> result;
+    if (!v)
+      result = missing(name, fallback, std::vector<int64_t>());
+    else if (auto *x = std::get_if<std::vector<int64_t>>(v))
+      result = *x;
+    else
+      return wrongKind(name, "an integer list", std::vector<int64_t>());
+    if (ok() && size >= 0 && static_cast<int64_t>(result.size()) != size) {
+      fail(fmt::format("attribute '{}' has {} values, expected {}", name,
+                       result.size(), size));
+      result.assign(size, 0);
+    }
+    return result;
+  }
+
+  std::vector<double> floats(const char *name) {
+    const AttrValue *v = find(name);
+    if (!v)
+      return missing(name, std::optional<std::vector<double>>(),
+                     std::vector<double>());
+    if (auto *x = std::get_if<std::vector<double>>(v))
+      return *x;
+    return wrongKind(name, "a float list", std::vector<double>());
+  }
+
+  /// An axis attribute normalized against `rank`.
+  int64_t axis(const char *name, int64_t rank) {
+    int64_t a = i(name);
+    if (!ok())
+      return 0;
+    if (a < -rank || a >= std::max<int64_t>(rank, 1)) {
+      fail(fmt::format("attribute '{}' = {} is out of range for rank {}", name,
+                       a, rank));
+      return 0;
+    }
+    return a < 0 ? a + rank : a;
+  }
+
+  /// An axis list normalized against `rank` and sorted.
+  std::vector<int64_t> axes(const char *name, int64_t rank) {
+    std::vector<int64_t> result = ints(name);
+    for (int64_t &a : result) {
+      if (a < -rank || a >= rank) {
+        fail(fmt::format("attribute '{}' has axis {} out of range for rank {}",
+                         name, a, rank));
+        return {};
+      }
+      a = a < 0 ? a + rank : a;
+    }
+    std::sort(result.begin(), result.end());
+    return result;
+  }
+
+  void fail(std::string message) {
+    if (error.empty())
+      error = std::move(message);
+  }
+
+private:
+  const AttrValue *find(const char *name) const {
+    for (const Attr &a : attrs)
+      if (a.name == name)
+        return &a.value;
+    return nullptr;
+  }
+  template <typename T>
+  T missing(const char *name, const std::optional<T> &fallback, T zero) {
+    if (fallback)
+      return *fallback;
+    fail(fmt::format("missing attribute '{}'", name));
+    return zero;
+  }
+  template <typename T>
+  T wrongKind(const char *name, const char *kind, T zero) {
+    fail(fmt::format("attribute '{}' is not {}", name, kind));
+    return zero;
+  }
+
+  const std::vector<Attr> &attrs;
+  std::string &error;
+};
+
+using Handler =
+    std::function<bool(Args &, const Inputs &, const Outputs &, std::string &)>;
+
+struct Entry {
+  size_t minInputs, maxInputs, outputs;
+  Handler run;
+};
+
+template <size_t N, typename Array>
+void copyInto(Array &to, const std::vector<int64_t> &from) {
+  std::copy_n(from.begin(), N, to.begin());
+}
+
+Pool2dParams poolParams(Args &a) {
+  Pool2dParams p;
+  copyInto<2>(p.kernel, a.ints("kernel", 2));
+  copyInto<2>(p.strides, a.ints("strides", 2, {{1, 1}}));
+  copyInto<4>(p.pads, a.ints("pads", 4, {{0, 0, 0, 0}}));
+  copyInto<2>(p.dilations, a.ints("dilations", 2, {{1, 1}}));
+  return p;
+}
+
+ScatterReduction scatterReduction(Args &a) {
+  std::string r = a.s("reduction", std::string("none"));
+  if (r == "add")
+    return ScatterReduction::Add;
+  if (r == "mul")
+    return ScatterReduction::Mul;
+  if (r == "max")
+    return ScatterReduction::Max;
+  if (r == "min")
+    return ScatterReduction::Min;
+  if (r != "none")
+    a.fail("unknown reduction '" + r + "'");
+  return ScatterReduction::None;
+}
+
+Entry binaryEntry(BinaryOp kind) {
+  return {2, 2, 1,
+          [kind](Args &, const Inputs &in, const Outputs &out, std::string &) {
+            binary(kind, *in[0], *in[1], *out[0]);
+            return true;
+          }};
+}
+
+Entry unaryEntry(UnaryOp kind) {
+  return {1, 1, 1,
+          [kind](Args &, const Inputs &in, const Outputs &out, std::string &) {
+            unary(kind, *in[0], *out[0]);
+            return true;
+          }};
+}
+
+Entry compareEntry(CompareOp kind) {
+  return {2, 2, 1,
+          [kind](Args &, const Inputs &in, const Outputs &out, std::string &) {
+            compare(kind, *in[0], *in[1], *out[0]);
+            return true;
+          }};
+}
+
+Entry reduceEntry(ReduceOp kind) {
+  return {1, 1, 1,
+          [kind](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+            std::vector<int64_t> axes = a.axes("axes", in[0]->rank());
+            if (!a.ok())
+              return false;
+            reduce(kind, *in[0], axes, *out[0]);
+            return true;
+          }};
+}
+
+void addElementwise(std::map<std::string_view, Entry> &t) {
+  const std::pair<const char *, BinaryOp> binaries[] = {
+      {"add", BinaryOp::Add},
+      {"sub", BinaryOp::Sub},
+      {"mul", BinaryOp::Mul},
+      {"div", BinaryOp::Div},
+      {"pow", BinaryOp::Pow},
+      {"max", BinaryOp::Max},
+      {"min", BinaryOp::Min},
+      {"and", BinaryOp::And},
+      {"or", BinaryOp::Or},
+      {"xor", BinaryOp::Xor},
+      {"bit_and", BinaryOp::And},
+      {"bit_or", BinaryOp::Or},
+      {"bit_xor", BinaryOp::Xor},
+      {"shift_left", BinaryOp::ShiftLeft},
+      {"shift_right", BinaryOp::ShiftRight}};
+  for (auto [name, kind] : binaries)
+    t.emplace(name, binaryEntry(kind));
+  const std::pair<const char *, UnaryOp> unaries[] = {
+      {"relu", UnaryOp::Relu},
+      {"neg", UnaryOp::Neg},
+      {"abs", UnaryOp::Abs},
+      {"exp", UnaryOp::Exp},
+      {"log", UnaryOp::Log},
+      {"sqrt", UnaryOp::Sqrt},
+      {"reciprocal", UnaryOp::Reciprocal},
+      {"tanh", UnaryOp::Tanh},
+      {"sigmoid", UnaryOp::Sigmoid},
+      {"erf", UnaryOp::Erf},
+      {"floor", UnaryOp::Floor},
+      {"ceil", UnaryOp::Ceil},
+      {"sin", UnaryOp::Sin},
+      {"cos", UnaryOp::Cos},
+      {"not", UnaryOp::Not},
+      {"round", UnaryOp::Round},
+      {"tan", UnaryOp::Tan},
+      {"asin", UnaryOp::Asin},
+      {"acos", UnaryOp::Acos},
+      {"atan", UnaryOp::Atan},
+      {"sinh", UnaryOp::Sinh},
+      {"cosh", UnaryOp::Cosh},
+      {"asinh", UnaryOp::Asinh},
+      {"acosh", UnaryOp::Acosh},
+      {"atanh", UnaryOp::Atanh},
+      {"bit_not", UnaryOp::BitNot}};
+  for (auto [name, kind] : unaries)
+    t.emplace(name, unaryEntry(kind));
+  const std::pair<const char *, CompareOp> compares[] = {
+      {"equal", CompareOp::Equal},
+      {"less", CompareOp::Less},
+      {"less_equal", CompareOp::LessEqual},
+      {"greater", CompareOp::Greater},
+      {"greater_equal", CompareOp::GreaterEqual}};
+  for (auto [name, kind] : compares)
+    t.emplace(name, compareEntry(kind));
+  const std::pair<const char *, ReduceOp> reductions[] = {
+      {"reduce_sum", ReduceOp::Sum},
+      {"reduce_mean", ReduceOp::Mean},
+      {"reduce_max", ReduceOp::Max},
+      {"reduce_min", ReduceOp::Min},
+      {"reduce_prod", ReduceOp::Prod}};
+  for (auto [name, kind] : reductions)
+    t.emplace(name, reduceEntry(kind));
+}
+
+/// Wraps a kernel that reports bad indices through `error`.
+#define SINAN_CHECKED(call) (a.ok() && (call))
+
+void addStructural(std::map<std::string_view, Entry> &t) {
+  t.emplace("select", Entry{3, 3, 1,
+                            [](Args &, const Inputs &in, const Outputs &out,
+                               std::string &) {
+                              select(*in[0], *in[1], *in[2], *out[0]);
+                              return true;
+                            }});
+  t.emplace("matmul", Entry{2, 2, 1,
+                            [](Args &, const Inputs &in, const Outputs &out,
+                               std::string &) {
+                              matmul(*in[0], *in[1], *out[0]);
+                              return true;
+                            }});
+  t.emplace(
+      "conv2d",
+      Entry{2, 3, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              Conv2dParams p;
+              copyInto<2>(p.strides, a.ints("strides", 2, {{1, 1}}));
+              copyInto<4>(p.pads, a.ints("pads", 4, {{0, 0, 0, 0}}));
+              copyInto<2>(p.dilations, a.ints("dilations", 2, {{1, 1}}));
+              p.group = a.i("group", 1);
+              if (!a.ok())
+                return false;
+              conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, p,
+                     *out[0]);
+              return true;
+            }});
+  t.emplace(
+      "conv_transpose2d",
+      Entry{2, 3, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              ConvTranspose2dParams p;
+              copyInto<2>(p.strides, a.ints("strides", 2, {{1, 1}}));
+              copyInto<4>(p.pads, a.ints("pads", 4, {{0, 0, 0, 0}}));
+              copyInto<2>(p.dilations, a.ints("dilations", 2, {{1, 1}}));
+              p.group = a.i("group", 1);
+              if (!a.ok())
+                return false;
+              convTranspose2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
+                              p, *out[0]);
+              return true;
+            }});
+  t.emplace(
+      "reshape",
+      Entry{1, 1, 1,
+            [](Args &, const Inputs &in, const Outputs &out, std::string &) {
+              if (in[0]->byteSize() != 0)
+                std::memcpy(out[0]->data(), in[0]->data(), in[0]->byteSize());
+              return true;
+            }});
+  t.emplace(
+      "transpose",
+      Entry{1, 1, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              std::vector<int64_t> perm = a.ints("permutation", in[0]->rank());
+              if (!a.ok())
+                return false;
+              transpose(*in[0], perm, *out[0]);
+              return true;
+            }});
+  t.emplace("concat", Entry{1, SIZE_MAX, 1,
+                            [](Args &a, const Inputs &in, const Outputs &out,
+                               std::string &) {
+                              int64_t axis = a.axis("axis", in[0]->rank());
+                              if (!a.ok())
+                                return false;
+                              concat(in, axis, *out[0]);
+                              return true;
+                            }});
+  t.emplace(
+      "gather",
+      Entry{2, 2, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &e) {
+              int64_t axis = a.axis("axis", in[0]->rank());
+              return SINAN_CHECKED(gather(*in[0], *in[1], axis, *out[0], e));
+            }});
+  t.emplace(
+      "cast",
+      Entry{1, 1, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              std::string mode = a.s("round_mode", std::string("up"));
+              bool saturate = a.i("saturate", 1) != 0;
+              if (mode != "up" && mode != "down" && mode != "nearest")
+                a.fail("unknown round_mode '" + mode + "'");
+              if (!a.ok())
+                return false;
+              cast(*in[0], *out[0], saturate,
+                   mode == "down"      ? E8M0Rounding::Down
+                   : mode == "nearest" ? E8M0Rounding::Nearest
+                                       : E8M0Rounding::Up);
+              return true;
+            }});
+  for (const char *name : {"softmax", "log_softmax"})
+    t.emplace(name, Entry{1, 1, 1,
+                          [log = std::string_view(name) == "log_softmax"](
+                              Args &a, const Inputs &in, const Outputs &out,
+                              std::string &) {
+                            int64_t axis = a.axis("axis", in[0]->rank());
+                            if (!a.ok())
+                              return false;
+                            softmax(*in[0], axis, log, *out[0]);
+                            return true;
+                          }});
+  t.emplace("lrn", Entry{1, 1, 1,
+                         [](Args &a, const Inputs &in, const Outputs &out,
+                            std::string &) {
+                           int64_t size = a.i("size");
+                           float alpha = a.f("alpha"), beta = a.f("beta"),
+                                 bias = a.f("bias");
+                           if (!a.ok())
+                             return false;
+                           lrn(*in[0], size, alpha, beta, bias, *out[0]);
+                           return true;
+                         }});
+  t.emplace("leaky_relu", Entry{1, 1, 1,
+                                [](Args &a, const Inputs &in,
+                                   const Outputs &out, std::string &) {
+                                  float alpha = a.f("alpha", 0.01);
+                                  if (!a.ok())
+                                    return false;
+                                  leakyRelu(*in[0], alpha, *out[0]);
+                                  return true;
+                                }});
+  t.emplace("max_pool2d", Entry{1, 1, 1,
+                                [](Args &a, const Inputs &in,
+                                   const Outputs &out, std::string &) {
+                                  Pool2dParams p = poolParams(a);
+                                  if (!a.ok())
+                                    return false;
+                                  maxPool2d(*in[0], p, *out[0]);
+                                  return true;
+                                }});
+  t.emplace(
+      "avg_pool2d",
+      Entry{1, 1, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              Pool2dParams p = poolParams(a);
+              p.countIncludePad = a.i("count_include_pad", 0) != 0;
+              if (!a.ok())
+                return false;
+              avgPool2d(*in[0], p, *out[0]);
+              return true;
+            }});
+}
+
+void addIndexing(std::map<std::string_view, Entry> &t) {
+  t.emplace(
+      "slice",
+      Entry{1, 1, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              std::vector<int64_t> starts = a.ints("starts", in[0]->rank());
+              std::vector<int64_t> steps = a.ints("steps", in[0]->rank());
+              if (!a.ok())
+                return false;
+              slice(*in[0], starts, steps, *out[0]);
+              return true;
+            }});
+  t.emplace(
+      "pad",
+      Entry{1, 1, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              std::vector<int64_t> low = a.ints("low", in[0]->rank());
+              std::string mode = a.s("mode", std::string("constant"));
+              double value = a.f("value", 0.0);
+              if (!a.ok())
+                return false;
+              pad(*in[0], low, mode, value, *out[0]);
+              return true;
+            }});
+  t.emplace("tile", Entry{1, 1, 1,
+                          [](Args &, const Inputs &in, const Outputs &out,
+                             std::string &) {
+                            tile(*in[0], *out[0]);
+                            return true;
+                          }});
+  t.emplace("broadcast", Entry{1, 1, 1,
+                               [](Args &, const Inputs &in, const Outputs &out,
+                                  std::string &) {
+                                 broadcastTo(*in[0], *out[0]);
+                                 return true;
+                               }});
+  for (const char *name : {"argmax", "argmin"})
+    t.emplace(name, Entry{1, 1, 1,
+                          [max = std::string_view(name) ==
+                                 "argmax"](Args &a, const Inputs &in,
+                                           const Outputs &out, std::string &) {
+                            int64_t axis = a.axis("axis", in[0]->rank());
+                            bool last = a.i("select_last_index", 0) != 0;
+                            if (!a.ok())
+                              return false;
+                            argExtreme(*in[0], axis, max, last, *out[0]);
+                            return true;
+                          }});
+  t.emplace(
+      "top_k",
+      Entry{1, 1, 2,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              int64_t axis = a.axis("axis", in[0]->rank());
+              int64_t k = a.i("k");
+              bool largest = a.i("largest", 1) != 0;
+              if (a.ok() && (k < 0 || k > in[0]->shape()[axis]))
+                a.fail(fmt::format("k = {} exceeds the axis size {}", k,
+                                   in[0]->shape()[axis]));
+              if (!a.ok())
+                return false;
+              topK(*in[0], k, axis, largest, *out[0], *out[1]);
+              return true;
+            }});
+  t.emplace("mod", Entry{2, 2, 1,
+                         [](Args &a, const Inputs &in, const Outputs &out,
+                            std::string &) {
+                           bool fmod = a.i("fmod", 0) != 0;
+                           if (!a.ok())
+                             return false;
+                           mod(*in[0], *in[1], fmod, *out[0]);
+                           return true;
+                         }});
+  t.emplace("trilu", Entry{1, 1, 1,
+                           [](Args &a, const Inputs &in, const Outputs &out,
+                              std::string &) {
+                             bool upper = a.i("upper") != 0;
+                             int64_t k = a.i("k");
+                             if (!a.ok())
+                               return false;
+                             trilu(*in[0], upper, k, *out[0]);
+                             return true;
+                           }});
+  t.emplace(
+      "gather_elements",
+      Entry{2, 2, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &e) {
+              int64_t axis = a.axis("axis", in[0]->rank());
+              return SINAN_CHECKED(
+                  gatherElements(*in[0], *in[1], axis, *out[0], e));
+            }});
+  t.emplace("gather_nd", Entry{2, 2, 1,
+                               [](Args &a, const Inputs &in, const Outputs &out,
+                                  std::string &e) {
+                                 int64_t batchDims = a.i("batch_dims", 0);
+                                 return SINAN_CHECKED(gatherNd(
+                                     *in[0], *in[1], batchDims, *out[0], e));
+                               }});
+  t.emplace("scatter_nd", Entry{3, 3, 1,
+                                [](Args &a, const Inputs &in,
+                                   const Outputs &out, std::string &e) {
+                                  ScatterReduction r = scatterReduction(a);
+                                  return SINAN_CHECKED(scatterNd(
+                                      *in[0], *in[1], *in[2], r, *out[0], e));
+                                }});
+  t.emplace(
+      "scatter_elements",
+      Entry{3, 3, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &e) {
+              int64_t axis = a.axis("axis", in[0]->rank());
+              ScatterReduction r = scatterReduction(a);
+              return SINAN_CHECKED(
+                  scatterElements(*in[0], *in[1], *in[2], axis, r, *out[0], e));
+            }});
+  t.emplace("cumsum", Entry{1, 1, 1,
+                            [](Args &a, const Inputs &in, const Outputs &out,
+                               std::string &) {
+                              int64_t axis = a.axis("axis", in[0]->rank());
+                              bool exclusive = a.i("exclusive", 0) != 0;
+                              bool reverse = a.i("reverse", 0) != 0;
+                              if (!a.ok())
+                                return false;
+                              cumsum(*in[0], axis, exclusive, reverse, *out[0]);
+                              return true;
+                            }});
+  t.emplace("hardmax", Entry{1, 1, 1,
+                             [](Args &a, const Inputs &in, const Outputs &out,
+                                std::string &) {
+                               int64_t axis = a.axis("axis", in[0]->rank());
+                               if (!a.ok())
+                                 return false;
+                               hardmax(*in[0], axis, *out[0]);
+                               return true;
+                             }});
+  t.emplace(
+      "resize",
+      Entry{1, 1, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              ResizeParams p;
+              p.mode = a.s("mode");
+              p.coordinateMode = a.s("coordinate_mode");
+              p.nearestMode = a.s("nearest_mode");
+              p.scales = a.floats("scales");
+              p.cubicCoeffA = a.f("cubic_coeff_a", -0.75);
+              p.excludeOutside = a.i("exclude_outside", 0) != 0;
+              if (a.ok() &&
+                  static_cast<int64_t>(p.scales.size()) != in[0]->rank())
+                a.fail("attribute 'scales' needs one value per dimension");
+              if (!a.ok())
+                return false;
+              resize(*in[0], p, *out[0]);
+              return true;
+            }});
+}
+
+#undef SINAN_CHECKED
+
+const std::map<std::string_view, Entry> &table() {
+  static const std::map<std::string_view, Entry> entries = [] {
+    std::map<std::string_view, Entry> t;
+    addElementwise(t);
+    addStructural(t);
+    addIndexing(t);
+    return t;
+  }();
+  return entries;
+}
+
+} // namespace
+
+bool isHostOp(std::string_view op) { return table().count(op) != 0; }
+
+bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
+               const std::vector<const Tensor *> &inputs,
+               const std::vector<Tensor *> &outputs, std::string &error) {
+  auto it = table().find(op);
+  if (it == table().end()) {
+    error = fmt::format("no reference kernel for op '{}'", op);
+    return false;
+  }
+  const Entry &entry = it->second;
+  if (inputs.size() < entry.minInputs || inputs.size() > entry.maxInputs ||
+      outputs.size() != entry.outputs) {
+    error = fmt::format("op '{}' got {} inputs and {} outputs", op,
+                        inputs.size(), outputs.size());
+    return false;
+  }
+  std::string attrError;
+  Args args(attrs, attrError);
+  std::string kernelError;
+  if (entry.run(args, inputs, outputs, kernelError))
+    return true;
+  error = fmt::format("op '{}': {}", op,
+                      attrError.empty() ? kernelError : attrError);
+  return false;
+}
+
+} // namespace sinan::ref
