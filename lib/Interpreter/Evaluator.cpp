@@ -322,8 +322,9 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
       });
 }
 
-/// The op's attributes as the runtime's host-op dispatcher takes them.
-std::vector<Attr> attributesOf(Operation *op) {
+} // namespace
+
+std::vector<Attr> hostOpAttributes(Operation *op) {
   std::vector<Attr> attrs;
   for (NamedAttribute named : op->getAttrDictionary()) {
     std::string name = named.getName().str();
@@ -350,7 +351,6 @@ std::vector<Attr> attributesOf(Operation *op) {
   }
   return attrs;
 }
-} // namespace
 
 std::optional<std::vector<Tensor>>
 evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
@@ -386,8 +386,8 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
   for (Tensor &result : results)
     outputs.push_back(&result);
   std::string kernelError;
-  if (!ref::runHostOp(op->getName().stripDialect(), attributesOf(op), operands,
-                      outputs, kernelError)) {
+  if (!ref::runHostOp(op->getName().stripDialect(), hostOpAttributes(op),
+                      operands, outputs, kernelError)) {
     error = where(op) + ": " + kernelError;
     return std::nullopt;
   }

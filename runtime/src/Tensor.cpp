@@ -19,7 +19,17 @@ namespace sinan {
 
 Tensor::Tensor(DType type, std::vector<int64_t> shape)
     : elementType(type), dims(std::move(shape)) {
-  storage.assign(static_cast<size_t>(numElements()) * dtypeSize(type), 0);
+  bytes = static_cast<size_t>(numElements()) * dtypeSize(type);
+  storage.assign(bytes, 0);
+}
+
+Tensor Tensor::view(DType type, std::vector<int64_t> shape, uint8_t *data) {
+  Tensor t;
+  t.elementType = type;
+  t.dims = std::move(shape);
+  t.bytes = static_cast<size_t>(t.numElements()) * dtypeSize(type);
+  t.external = data;
+  return t;
 }
 
 int64_t Tensor::numElements() const {

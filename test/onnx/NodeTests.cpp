@@ -22,7 +22,10 @@
 #include "sinan/Frontend/OnnxModel.h"
 #include "sinan/InitAll.h"
 #include "sinan/Interpreter/Evaluator.h"
+#include "sinan/Module/ModuleEmitter.h"
 #include "sinan/runtime/Compare.h"
+#include "sinan/runtime/exec/Session.h"
+#include "sinan/runtime/module/Module.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -85,6 +88,40 @@ std::optional<sinan::Tensor> readTensor(const std::string &path,
   if (!attr)
     return std::nullopt;
   return sinan::toTensor(attr);
+}
+
+/// Tests whose graph also ran as a compiled module (static shapes).
+int modulesChecked = 0;
+
+/// Compiles `func` to a module, loads it and runs it in a runtime session:
+/// the outputs must equal the evaluator's bit for bit (same kernels, now
+/// through the module format, the memory plan and the host-op dispatcher).
+/// Graphs with dynamic shapes cannot become modules and are skipped.
+std::optional<std::string> checkModule(mlir::func::FuncOp func,
+                                       const std::vector<sinan::Tensor> &inputs,
+                                       const std::vector<sinan::Tensor> &want) {
+  std::string error;
+  auto bytes = sinan::emitModule(func, sinan::ModuleEmitOptions(), error);
+  if (!bytes) {
+    if (error.find("static shapes") != std::string::npos)
+      return std::nullopt;
+    return "emission failed: " + error;
+  }
+  auto module = sinan::module::Module::loadFromMemory(bytes->data(),
+                                                      bytes->size(), error);
+  if (!module)
+    return "the emitted module does not load: " + error;
+  sinan::exec::Session session(*module);
+  std::vector<sinan::Tensor> outputs;
+  if (!session.run(inputs, outputs, error))
+    return error;
+  for (size_t i = 0; i < want.size(); ++i)
+    if (!(outputs[i] == want[i]))
+      return formatv("output {0} differs from the evaluator's: {1}", i,
+                     sinan::compare(outputs[i], want[i], 0, 0).summary())
+          .str();
+  ++modulesChecked;
+  return std::nullopt;
 }
 
 Result runTest(const std::string &dir, mlir::MLIRContext &context) {
@@ -192,6 +229,11 @@ Result runTest(const std::string &dir, mlir::MLIRContext &context) {
         return result;
       }
     }
+    if (auto failure = checkModule(func, inputs, *outputs)) {
+      result.detail = formatv("{0} as a compiled module: {1}",
+                              sys::path::filename(set), *failure);
+      return result;
+    }
   }
   if (sets == 0) {
     result.detail = "no test_data_set directories";
@@ -272,7 +314,13 @@ Result runLightModel(const std::string &dir, const std::string &name,
       if (!cmp.allClose)
         return result;
     }
+    if (auto failure = checkModule(func, inputs, *outputs)) {
+      result.detail += "; compiled module: " + *failure;
+      return result;
+    }
   }
+  details.push_back("compiled module: identical");
+  result.detail = llvm::join(details, "; ");
   result.outcome = Outcome::Pass;
   return result;
 }
@@ -459,5 +507,8 @@ int main(int argc, char **argv) {
                     "{4} unexpected, {5} expected failures now pass\n",
                     results.size(), pass, 100.0 * pass / results.size(),
                     results.size() - pass, unexpected, fixed);
+  outs() << formatv("{0} data sets and light models also ran as compiled "
+                    "modules with identical outputs\n",
+                    modulesChecked);
   return unexpected ? 1 : 0;
 }

@@ -4,19 +4,24 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   sinan-compile model.onnx --compile-to=graph [-o out.mlir]
-//                 [--input-shape name=1x3x224x224]... [--graph-opt=false]
+//   sinan-compile model.onnx [--compile-to=graph|module] [-o out]
+//                 [--target snpu-edge] [--input-shape name=1x3x224x224]...
+//                 [--graph-opt=false]
 //
 // Imports an ONNX model, optimizes the graph (unless --graph-opt=false) and
-// stops at the requested phase. Today the graph
-// phase exists; later phases (npu, isa, module) are refused with a clear
-// message rather than faked.
+// stops at the requested phase: `graph` prints the graph IR; `module` writes
+// a .snm module whose steps run on the runtime's host kernels (SNPU kernel
+// launches replace them as the NPU lowering lands). The npu and isa phases
+// do not exist yet and are refused rather than faked.
 //
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Dialect/Graph/Transforms/Passes.h"
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/InitAll.h"
+#include "sinan/Module/ModuleEmitter.h"
+#include "sinan/runtime/Target.h"
+#include "sinan/runtime/isa/Kernel.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -39,8 +44,11 @@ cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
 cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<std::string> compileTo("compile-to",
-                               cl::desc("Phase to stop after: graph"),
+                               cl::desc("Phase to stop after: graph, module"),
                                cl::init("graph"));
+cl::opt<std::string> targetName("target",
+                                cl::desc("Target preset or JSON description"),
+                                cl::init("snpu-edge"));
 cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix an input's shape: name=1x3x224x224"),
@@ -65,10 +73,15 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Sinan compiler driver\n");
 
-  if (compileTo != "graph")
+  if (compileTo != "graph" && compileTo != "module")
     return fail("--compile-to=" + compileTo +
-                ": only the graph phase exists so far (npu, isa and module "
-                "are not implemented yet)");
+                ": the phases are graph and module (npu and isa are not "
+                "implemented yet)");
+  std::string targetError;
+  std::optional<sinan::TargetDesc> target =
+      sinan::resolveTarget(targetName, targetError);
+  if (!target)
+    return fail(targetError);
   sinan::frontend::ImportOptions options;
   for (const std::string &spec : inputShapes)
     if (!sinan::frontend::parseInputShape(spec, options))
@@ -90,6 +103,25 @@ int main(int argc, char **argv) {
   }
 
   std::error_code ec;
+  if (compileTo == "module") {
+    if (outputFile == "-")
+      return fail("--compile-to=module needs an output file (-o model.snm)");
+    sinan::ModuleEmitOptions emitOptions;
+    emitOptions.target = target->name;
+    emitOptions.targetFingerprint = sinan::isa::targetFingerprint(*target);
+    emitOptions.sourceHash = sinan::sha256File(inputFile);
+    auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
+    auto bytes = sinan::emitModule(func, emitOptions, error);
+    if (!bytes)
+      return fail(error);
+    ToolOutputFile out(outputFile, ec, sys::fs::OF_None);
+    if (ec)
+      return fail(outputFile + ": " + ec.message());
+    out.os().write(reinterpret_cast<const char *>(bytes->data()),
+                   bytes->size());
+    out.keep();
+    return 0;
+  }
   ToolOutputFile out(outputFile, ec, sys::fs::OF_Text);
   if (ec)
     return fail(outputFile + ": " + ec.message());

@@ -4,14 +4,16 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   sinan-run --reference model.onnx [--input name=x.npy | --inputs in.npz]
-//             [--output-dir D] [--expected name=y.npy | --expected-npz e.npz]
-//             [--rtol R] [--atol A] [--input-shape name=1x3x224x224]
+//   sinan-run model.snm [--device cpu] [--repeat N]
+//   sinan-run --reference model.onnx [--input-shape name=1x3x224x224]
 //             [--graph-opt]
+//   common:   [--input name=x.npy | --inputs in.npz] [--output-dir D]
+//             [--expected name=y.npy | --expected-npz e.npz]
+//             [--rtol R] [--atol A] [--min-cosine C]
 //
-// --reference imports the model and evaluates it with the reference kernels:
-// the golden path. Compiled modules (.snm) on the cpu and snpu-sim devices
-// come with the runtime (issue #5). Prints each output's comparison and a
+// A compiled module (.snm) runs through a runtime session on the chosen
+// device; --reference instead imports an ONNX model and evaluates it with the
+// reference kernels (the golden path). Prints each output's comparison and a
 // timing summary; exits 1 when any output is out of tolerance.
 //
 //===----------------------------------------------------------------------===//
@@ -22,6 +24,8 @@
 #include "sinan/Interpreter/Evaluator.h"
 #include "sinan/runtime/Compare.h"
 #include "sinan/runtime/Npy.h"
+#include "sinan/runtime/exec/Session.h"
+#include "sinan/runtime/module/Module.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -35,14 +39,24 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 
 using namespace llvm;
 
 namespace {
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                cl::Required);
+cl::opt<std::string> device("device", cl::desc("Device for a .snm module: cpu"),
+                            cl::init("cpu"));
+cl::opt<unsigned> repeat("repeat",
+                         cl::desc("Run N times; report the median time"),
+                         cl::init(1));
 cl::opt<bool> reference("reference",
                         cl::desc("Evaluate with the reference kernels"));
 cl::list<std::string> inputs("input", cl::desc("name=file.npy"));
@@ -93,72 +107,129 @@ bool collect(const std::vector<std::string> &specs, const std::string &npz,
 }
 } // namespace
 
+/// What sinan-run executes: named inputs and outputs and a run function.
+struct Program {
+  std::vector<std::string> inputNames, outputNames;
+  std::function<bool(const std::vector<sinan::Tensor> &,
+                     std::vector<sinan::Tensor> &, std::string &)>
+      run;
+  std::string label; // For the timing line.
+};
+
+bool isModuleFile(const std::string &path) {
+  char magic[8] = {};
+  std::ifstream in(path, std::ios::binary);
+  return in.read(magic, sizeof(magic)) &&
+         std::memcmp(magic, sinan::module::kMagic, sizeof(magic)) == 0;
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "Sinan model runner\n");
-  if (!reference)
-    return fail("running compiled modules (.snm) on devices is not "
-                "implemented yet; use --reference to evaluate an ONNX model "
-                "with the reference kernels");
-
-  sinan::frontend::ImportOptions options;
-  for (const std::string &spec : inputShapes)
-    if (!sinan::frontend::parseInputShape(spec, options))
-      return fail("--input-shape '" + spec + "': expected name=1x3x224x224");
+  std::string error;
+  Program program;
+  // Owners of whatever the program's run function uses.
+  std::unique_ptr<sinan::module::Module> loaded;
+  std::unique_ptr<sinan::exec::Session> session;
   mlir::DialectRegistry registry;
   sinan::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
-  std::string error;
-  auto module =
-      sinan::frontend::importOnnxFile(inputFile, context, options, error);
-  if (!module)
-    return fail(error);
-  if (graphOpt) {
-    mlir::PassManager pm(&context);
-    sinan::graph::buildGraphOptimizationPipeline(pm);
-    if (mlir::failed(pm.run(*module)))
-      return fail("graph optimization failed");
+  mlir::OwningOpRef<mlir::ModuleOp> imported;
+
+  if (isModuleFile(inputFile)) {
+    if (reference)
+      return fail("--reference evaluates ONNX models; " + inputFile +
+                  " is a compiled module (run it with --device cpu)");
+    if (device != "cpu")
+      return fail("--device " + device +
+                  ": the devices are cpu (snpu-sim is not implemented yet)");
+    loaded = sinan::module::Module::load(inputFile, error);
+    if (!loaded)
+      return fail(error);
+    session = std::make_unique<sinan::exec::Session>(*loaded);
+    const sinan::module::ModuleDesc &m = loaded->desc();
+    for (uint32_t id : m.inputs)
+      program.inputNames.push_back(m.values[id].name);
+    for (uint32_t id : m.outputs)
+      program.outputNames.push_back(m.values[id].name);
+    program.run = [&](const std::vector<sinan::Tensor> &in,
+                      std::vector<sinan::Tensor> &out,
+                      std::string &e) { return session->run(in, out, e); };
+    program.label = formatv("cpu ({0} steps, {1} KiB arena)", m.steps.size(),
+                            (m.arenaSize + 1023) / 1024);
+  } else {
+    if (!reference)
+      return fail(inputFile + " is not a compiled module; compile it with "
+                              "sinan-compile --compile-to=module, or use "
+                              "--reference to evaluate an ONNX model");
+    sinan::frontend::ImportOptions options;
+    for (const std::string &spec : inputShapes)
+      if (!sinan::frontend::parseInputShape(spec, options))
+        return fail("--input-shape '" + spec + "': expected name=1x3x224x224");
+    imported =
+        sinan::frontend::importOnnxFile(inputFile, context, options, error);
+    if (!imported)
+      return fail(error);
+    if (graphOpt) {
+      mlir::PassManager pm(&context);
+      sinan::graph::buildGraphOptimizationPipeline(pm);
+      if (mlir::failed(pm.run(*imported)))
+        return fail("graph optimization failed");
+    }
+    auto func = imported->lookupSymbol<mlir::func::FuncOp>("main");
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      program.inputNames.push_back(
+          func.getArgAttrOfType<mlir::StringAttr>(i, "graph.name").str());
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      program.outputNames.push_back(
+          func.getResultAttrOfType<mlir::StringAttr>(i, "graph.name").str());
+    program.run = [func](const std::vector<sinan::Tensor> &in,
+                         std::vector<sinan::Tensor> &out,
+                         std::string &e) mutable {
+      auto results = sinan::evaluate(func, in, e);
+      if (!results)
+        return false;
+      out = std::move(*results);
+      return true;
+    };
+    program.label = "reference evaluation";
   }
-  auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
 
   std::map<std::string, sinan::Tensor> given, wanted;
   if (!collect(inputs, inputsNpz, given, error) ||
       !collect(expected, expectedNpz, wanted, error))
     return fail(error);
   std::vector<sinan::Tensor> arguments;
-  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-    auto name = func.getArgAttrOfType<mlir::StringAttr>(i, "graph.name");
-    auto it = given.find(name.getValue().str());
+  for (const std::string &name : program.inputNames) {
+    auto it = given.find(name);
     if (it == given.end())
-      return fail("no value for model input '" + name.getValue() +
-                  "' (give --input " + name.getValue() + "=file.npy)");
+      return fail("no value for model input '" + name + "' (give --input " +
+                  name + "=file.npy)");
     arguments.push_back(it->second);
     given.erase(it);
   }
   // Leftovers are errors, except that an .npz may also hold the outputs.
   for (const auto &[name, tensor] : given) {
-    bool isOutput = false;
-    for (unsigned i = 0; i < func.getNumResults(); ++i)
-      isOutput |= func.getResultAttrOfType<mlir::StringAttr>(i, "graph.name")
-                      .getValue() == name;
+    bool isOutput = llvm::is_contained(program.outputNames, name);
     if (!isOutput || inputsNpz.empty())
       return fail("'" + name + "' is not an input of the model");
   }
 
-  auto start = std::chrono::steady_clock::now();
-  auto outputs = sinan::evaluate(func, arguments, error);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  if (!outputs)
-    return fail(error);
+  std::vector<sinan::Tensor> outputs;
+  std::vector<double> times;
+  for (unsigned r = 0; r < std::max(1u, repeat.getValue()); ++r) {
+    auto start = std::chrono::steady_clock::now();
+    if (!program.run(arguments, outputs, error))
+      return fail(error);
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
 
   bool ok = true;
-  for (unsigned i = 0; i < outputs->size(); ++i) {
-    auto name = func.getResultAttrOfType<mlir::StringAttr>(i, "graph.name")
-                    .getValue()
-                    .str();
-    const sinan::Tensor &out = (*outputs)[i];
+  for (unsigned i = 0; i < outputs.size(); ++i) {
+    const std::string &name = program.outputNames[i];
+    const sinan::Tensor &out = outputs[i];
     outs() << name << ": " << out.describe();
     if (!outputDir.empty()) {
       SmallString<256> path(outputDir);
@@ -179,7 +250,12 @@ int main(int argc, char **argv) {
     }
     outs() << "\n";
   }
-  outs() << formatv("reference evaluation: {0:f3} ms host wall time\n",
-                    seconds * 1e3);
+  std::sort(times.begin(), times.end());
+  outs() << formatv("{0}: {1:f3} ms host wall time", program.label,
+                    times[times.size() / 2] * 1e3);
+  if (times.size() > 1)
+    outs() << formatv(" (median of {0}; min {1:f3} ms, max {2:f3} ms)",
+                      times.size(), times.front() * 1e3, times.back() * 1e3);
+  outs() << "\n";
   return ok ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 #ifndef SINAN_INTERPRETER_EVALUATOR_H
 #define SINAN_INTERPRETER_EVALUATOR_H
 
+#include "sinan/runtime/Attr.h"
 #include "sinan/runtime/Tensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -41,6 +42,10 @@ mlir::DenseElementsAttr toAttr(const Tensor &tensor,
 
 /// Evaluates one graph op on operand tensors: the op's results, or nullopt
 /// with `error` naming the op.
+/// The attributes of a graph op as the runtime's host-op dispatcher and the
+/// module format take them (booleans as ints; the constant value excluded).
+std::vector<Attr> hostOpAttributes(mlir::Operation *op);
+
 std::optional<std::vector<Tensor>>
 evaluateOp(mlir::Operation *op, const std::vector<const Tensor *> &operands,
            std::string &error);

@@ -1,12 +1,14 @@
-//===- Tensor.h - Host tensors -----------------------------------*- C++
-//-*-===//
+//===- Tensor.h - Host tensors ----------------------------------*- C++ -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
 //
 // A dense, row-major host tensor: element type, shape and bytes. Used by the
-// reference kernels, .npy I/O and the runtime's host-side buffers.
+// reference kernels, .npy I/O and the runtime's host-side buffers. A view
+// (Tensor::view) borrows memory it does not own, such as a slot of the
+// runtime's arena, a memory-mapped constant or a caller's buffer; copying a
+// view copies the pointer, not the bytes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,15 +29,18 @@ public:
   Tensor() = default;
   /// A zero-filled tensor.
   Tensor(DType type, std::vector<int64_t> shape);
+  /// A tensor over `data`, which must outlive it and hold byteSize() bytes.
+  static Tensor view(DType type, std::vector<int64_t> shape, uint8_t *data);
+  bool isView() const { return external != nullptr; }
 
   DType type() const { return elementType; }
   const std::vector<int64_t> &shape() const { return dims; }
   int64_t rank() const { return static_cast<int64_t>(dims.size()); }
   int64_t numElements() const;
-  size_t byteSize() const { return storage.size(); }
+  size_t byteSize() const { return bytes; }
 
-  uint8_t *data() { return storage.data(); }
-  const uint8_t *data() const { return storage.data(); }
+  uint8_t *data() { return external ? external : storage.data(); }
+  const uint8_t *data() const { return external ? external : storage.data(); }
   template <typename T> T *data() { return reinterpret_cast<T *>(data()); }
   template <typename T> const T *data() const {
     return reinterpret_cast<const T *>(data());
@@ -52,13 +57,16 @@ public:
 
   bool operator==(const Tensor &other) const {
     return elementType == other.elementType && dims == other.dims &&
-           storage == other.storage;
+           bytes == other.bytes &&
+           (bytes == 0 || std::memcmp(data(), other.data(), bytes) == 0);
   }
 
 private:
   DType elementType = DType::F32;
   std::vector<int64_t> dims;
+  size_t bytes = 0;
   std::vector<uint8_t> storage;
+  uint8_t *external = nullptr;
 };
 
 /// "1x3x224x224" (or "scalar" for rank 0).

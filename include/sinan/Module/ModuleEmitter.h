@@ -1,0 +1,44 @@
+//===- ModuleEmitter.h - Graph IR to a compiled module ----------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Turns a graph-dialect function into a .snm module. Today every op becomes
+// a host-op step (run by the runtime's reference kernels); SNPU kernel
+// launches replace them as the NPU lowering lands. Intermediates share one
+// arena through a liveness-based first-fit plan.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_MODULE_MODULEEMITTER_H
+#define SINAN_MODULE_MODULEEMITTER_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sinan {
+
+struct ModuleEmitOptions {
+  std::string target = "snpu-edge";
+  uint64_t targetFingerprint = 0;
+  /// SHA-256 of the source model, hex.
+  std::string sourceHash;
+};
+
+/// The module bytes, or std::nullopt with `error` naming the op (by its ONNX
+/// node location) that could not be emitted.
+std::optional<std::vector<uint8_t>> emitModule(mlir::func::FuncOp func,
+                                               const ModuleEmitOptions &options,
+                                               std::string &error);
+
+/// SHA-256 of a file's bytes as lower-case hex; empty if unreadable.
+std::string sha256File(const std::string &path);
+
+} // namespace sinan
+
+#endif // SINAN_MODULE_MODULEEMITTER_H

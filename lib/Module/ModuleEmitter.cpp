@@ -1,0 +1,295 @@
+//===- ModuleEmitter.cpp - Graph IR to a compiled module ------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Module/ModuleEmitter.h"
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Interpreter/Evaluator.h"
+#include "sinan/runtime/module/Module.h"
+#include "sinan/runtime/ref/HostOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+using namespace mlir;
+
+namespace sinan {
+namespace {
+
+using module::StepKind;
+using module::ValueKind;
+
+std::string where(Operation *op) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  op->getLoc().print(os);
+  return text;
+}
+
+/// A name for a value defined at `loc` (the ONNX node or tensor name).
+std::string nameOf(Location loc, const std::string &fallback) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        return name.getName().str();
+  return fallback;
+}
+
+class Emitter {
+public:
+  explicit Emitter(const ModuleEmitOptions &options) {
+    desc.compilerVersion = "sinan " SINAN_VERSION_STRING;
+    desc.target = options.target;
+    desc.targetFingerprint = options.targetFingerprint;
+    desc.sourceHash = options.sourceHash;
+  }
+
+  bool run(func::FuncOp func, std::string &error);
+  std::vector<uint8_t> bytes() { return module::writeModule(desc, constants); }
+
+private:
+  /// Adds a value of `value`'s type; `value` is null for copies, which take
+  /// `typeOf`'s type.
+  std::optional<uint32_t> addValue(Value value, const std::string &name,
+                                   ValueKind kind, std::string &error,
+                                   Value typeOf = {});
+  bool addStep(Operation *op, std::string &error);
+  bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
+  void planMemory();
+
+  module::ModuleDesc desc;
+  std::vector<std::vector<uint8_t>> constants;
+  llvm::DenseMap<Value, uint32_t> ids;
+  std::vector<int64_t> producer; // Step writing each value, or -1.
+  /// Op results the function returns directly, with their result index.
+  llvm::DenseMap<Value, unsigned> returned;
+  func::FuncOp function;
+};
+
+std::optional<uint32_t> Emitter::addValue(Value value, const std::string &name,
+                                          ValueKind kind, std::string &error,
+                                          Value typeOf) {
+  Type valueType = value ? value.getType() : typeOf.getType();
+  auto type = dyn_cast<RankedTensorType>(valueType);
+  std::optional<DType> dtype =
+      type ? toDType(type.getElementType()) : std::nullopt;
+  if (!type || !type.hasStaticShape() || !dtype) {
+    error = llvm::formatv("'{0}' has type {1}; modules need static shapes of "
+                          "supported element types (fix dynamic dimensions "
+                          "with --input-shape)",
+                          name, valueType);
+    return std::nullopt;
+  }
+  module::ValueDesc v;
+  v.name = name;
+  v.kind = kind;
+  v.dtype = *dtype;
+  v.shape.assign(type.getShape().begin(), type.getShape().end());
+  desc.values.push_back(std::move(v));
+  producer.push_back(-1);
+  uint32_t id = desc.values.size() - 1;
+  if (value)
+    ids[value] = id;
+  return id;
+}
+
+bool Emitter::addStep(Operation *op, std::string &error) {
+  std::string name = op->getName().stripDialect().str();
+  if (!ref::isHostOp(name)) {
+    error = where(op) + ": '" + op->getName().getStringRef().str() +
+            "' has no host kernel to put in a module";
+    return false;
+  }
+  module::StepDesc step;
+  step.kind = StepKind::HostOp;
+  step.op = name;
+  step.attributes = hostOpAttributes(op);
+  std::set<uint32_t> deps;
+  for (Value operand : op->getOperands()) {
+    uint32_t id = ids.at(operand);
+    step.inputs.push_back(id);
+    if (producer[id] >= 0)
+      deps.insert(producer[id]);
+  }
+  step.deps.assign(deps.begin(), deps.end());
+  uint32_t index = desc.steps.size();
+  for (OpResult result : op->getResults()) {
+    auto it = returned.find(result);
+    bool isOutput = it != returned.end();
+    std::string valueName =
+        nameOf(op->getLoc(), llvm::formatv("v{0}", desc.values.size()).str());
+    if (op->getNumResults() > 1)
+      valueName += ":" + std::to_string(result.getResultNumber());
+    if (isOutput)
+      if (auto attr = function.getResultAttrOfType<StringAttr>(it->second,
+                                                               "graph.name"))
+        valueName = attr.str();
+    auto id =
+        addValue(result, valueName,
+                 isOutput ? ValueKind::Output : ValueKind::Intermediate, error);
+    if (!id) {
+      error = where(op) + ": " + error;
+      return false;
+    }
+    producer[*id] = index;
+    step.outputs.push_back(*id);
+  }
+  desc.steps.push_back(std::move(step));
+  return true;
+}
+
+bool Emitter::run(func::FuncOp func, std::string &error) {
+  function = func;
+  for (BlockArgument arg : func.getArguments()) {
+    auto attr =
+        func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "graph.name");
+    std::string name =
+        attr ? attr.str() : llvm::formatv("input{0}", arg.getArgNumber());
+    auto id = addValue(arg, name, ValueKind::Input, error);
+    if (!id)
+      return false;
+    desc.inputs.push_back(*id);
+  }
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  // An op result returned once becomes an Output value in place; arguments,
+  // constants and repeated results get a copy step.
+  for (auto [index, operand] : llvm::enumerate(ret.getOperands()))
+    if (isa<OpResult>(operand) && !operand.getDefiningOp<graph::ConstantOp>() &&
+        !returned.count(operand))
+      returned[operand] = index;
+  for (Operation &op : func.getBody().front().without_terminator()) {
+    if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
+      auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+      if (!dense) {
+        error = where(&op) + ": only dense constants can be emitted";
+        return false;
+      }
+      std::string name = nameOf(
+          op.getLoc(), llvm::formatv("const{0}", constants.size()).str());
+      if (!addValue(constant.getResult(), name, ValueKind::Constant, error)) {
+        error = where(&op) + ": " + error;
+        return false;
+      }
+      Tensor tensor = toTensor(dense);
+      constants.emplace_back(tensor.data(), tensor.data() + tensor.byteSize());
+      continue;
+    }
+    if (!isa_and_nonnull<graph::GraphDialect>(op.getDialect())) {
+      error = where(&op) + ": '" + op.getName().getStringRef().str() +
+              "' is not a graph op";
+      return false;
+    }
+    if (!addStep(&op, error))
+      return false;
+  }
+  if (!addOutputs(func, ret, error))
+    return false;
+  planMemory();
+  return true;
+}
+
+bool Emitter::addOutputs(func::FuncOp func, func::ReturnOp ret,
+                         std::string &error) {
+  for (auto [index, operand] : llvm::enumerate(ret.getOperands())) {
+    auto it = returned.find(operand);
+    if (it != returned.end() && it->second == index) {
+      desc.outputs.push_back(ids.at(operand));
+      continue;
+    }
+    // Copy into a fresh output: reshape to the same shape is a copy.
+    auto attr = func.getResultAttrOfType<StringAttr>(index, "graph.name");
+    std::string name =
+        attr ? attr.str() : llvm::formatv("output{0}", index).str();
+    uint32_t source = ids.at(operand);
+    auto id = addValue(Value(), name, ValueKind::Output, error, operand);
+    if (!id)
+      return false;
+    module::StepDesc copy;
+    copy.op = "reshape";
+    copy.inputs = {source};
+    copy.outputs = {*id};
+    if (producer[source] >= 0)
+      copy.deps = {static_cast<uint32_t>(producer[source])};
+    producer[*id] = desc.steps.size();
+    desc.steps.push_back(std::move(copy));
+    desc.outputs.push_back(*id);
+  }
+  return true;
+}
+
+/// Liveness-based first-fit placement of the intermediates in one arena.
+/// A step's outputs are placed before its last-use inputs are freed, so no
+/// kernel writes over what it reads.
+void Emitter::planMemory() {
+  constexpr uint64_t kAlign = module::kDataAlignment;
+  std::vector<int64_t> lastUse(desc.values.size(), -1);
+  for (size_t s = 0; s < desc.steps.size(); ++s)
+    for (uint32_t v : desc.steps[s].inputs)
+      lastUse[v] = static_cast<int64_t>(s);
+  std::map<uint64_t, uint64_t> live; // offset -> size
+  auto allocate = [&](uint64_t size) {
+    size = std::max<uint64_t>((size + kAlign - 1) / kAlign * kAlign, kAlign);
+    uint64_t at = 0;
+    for (auto [offset, length] : live) {
+      if (offset >= at + size)
+        break;
+      at = std::max(at, offset + length);
+    }
+    live[at] = size;
+    desc.arenaSize = std::max(desc.arenaSize, at + size);
+    return at;
+  };
+  for (size_t s = 0; s < desc.steps.size(); ++s) {
+    const module::StepDesc &step = desc.steps[s];
+    std::vector<uint32_t> dead;
+    for (uint32_t v : step.outputs) {
+      module::ValueDesc &value = desc.values[v];
+      if (value.kind != ValueKind::Intermediate)
+        continue;
+      value.offset = allocate(value.byteSize());
+      if (lastUse[v] < 0)
+        dead.push_back(v); // Never read (e.g. unused top_k indices).
+    }
+    for (uint32_t v : step.inputs)
+      if (desc.values[v].kind == ValueKind::Intermediate &&
+          lastUse[v] == static_cast<int64_t>(s))
+        dead.push_back(v);
+    for (uint32_t v : dead)
+      live.erase(desc.values[v].offset);
+  }
+}
+
+} // namespace
+
+std::optional<std::vector<uint8_t>> emitModule(func::FuncOp func,
+                                               const ModuleEmitOptions &options,
+                                               std::string &error) {
+  Emitter emitter(options);
+  if (!emitter.run(func, error))
+    return std::nullopt;
+  return emitter.bytes();
+}
+
+std::string sha256File(const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return "";
+  std::array<uint8_t, 32> hash =
+      llvm::SHA256::hash(llvm::arrayRefFromStringRef((*buffer)->getBuffer()));
+  return llvm::toHex(hash, /*LowerCase=*/true);
+}
+
+} // namespace sinan
