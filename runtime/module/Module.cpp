@@ -498,6 +498,8 @@ bool Module::parse(std::string &error) {
                         h.scheduleOffset, h.scheduleSize);
     return false;
   }
+  scheduleStart = h.scheduleOffset;
+  scheduleBytes = h.scheduleSize;
   dataOffset = h.dataOffset;
   dataSize = h.dataSize;
   description = ModuleDesc();

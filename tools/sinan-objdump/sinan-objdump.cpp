@@ -5,30 +5,130 @@
 //===----------------------------------------------------------------------===//
 //
 //   sinan-objdump [--target NAME|FILE] KERNEL.snk
+//   sinan-objdump MODULE.snm
 //
-// Prints the kernel's metadata and disassembles every core's program. With
-// --target, also checks that the kernel was built for that description.
+// For a kernel: prints its metadata and disassembles every core's program;
+// with --target, also checks that it was built for that description. For a
+// compiled module: prints the header, the sections, the values with their
+// placement, the schedule, and disassembles every kernel it carries.
 //
 //===----------------------------------------------------------------------===//
 
 #include "sinan/runtime/Target.h"
+#include "sinan/runtime/Tensor.h"
 #include "sinan/runtime/isa/Kernel.h"
+#include "sinan/runtime/module/Module.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <cstring>
+#include <fstream>
 #include <iostream>
 
 using namespace sinan;
+using sinan::module::Attr;
+using sinan::module::AttrValue;
 
 namespace {
 constexpr const char *kUsage =
-    "usage: sinan-objdump [--target NAME|FILE] KERNEL.snk\n";
+    "usage: sinan-objdump [--target NAME|FILE] KERNEL.snk | MODULE.snm\n";
 
 int fail(const std::string &message) {
   std::cerr << "sinan-objdump: error: " << message << "\n";
   return 1;
 }
 } // namespace
+
+void printKernel(const isa::Kernel &kernel) {
+  fmt::print("read-only data: {} bytes\n", kernel.readOnlyData.size());
+  for (size_t core = 0; core < kernel.programs.size(); ++core) {
+    const auto &program = kernel.programs[core];
+    fmt::print("\ncore {}: {} instructions\n", core, program.size());
+    for (size_t i = 0; i < program.size(); ++i) {
+      isa::Word word = isa::encode(program[i]);
+      fmt::print("{:6}: {:08x} {:08x} {:08x} {:08x}  {}\n", i, word[0], word[1],
+                 word[2], word[3], isa::disassemble(program[i]));
+    }
+  }
+}
+
+std::string formatAttr(const AttrValue &value) {
+  if (auto *i = std::get_if<int64_t>(&value))
+    return std::to_string(*i);
+  if (auto *f = std::get_if<double>(&value))
+    return fmt::format("{}", *f);
+  if (auto *s = std::get_if<std::string>(&value))
+    return "\"" + *s + "\"";
+  if (auto *ints = std::get_if<std::vector<int64_t>>(&value))
+    return fmt::format("[{}]", fmt::join(*ints, ", "));
+  return fmt::format("[{}]",
+                     fmt::join(std::get<std::vector<double>>(value), ", "));
+}
+
+int dumpModule(const std::string &path) {
+  std::string error;
+  auto module = module::Module::load(path, error);
+  if (!module)
+    return fail(error);
+  const module::ModuleDesc &m = module->desc();
+  fmt::print("{}: Sinan module format {}.{}, {} bytes\n", path, m.majorVersion,
+             m.minorVersion, module->fileSize());
+  fmt::print("compiler: {}\ntarget: {} (fingerprint {:016x})\nsource "
+             "sha256: {}\n",
+             m.compilerVersion, m.target, m.targetFingerprint, m.sourceHash);
+  fmt::print("\nsections:\n  header    offset {:>10}  size {:>10}\n", 0,
+             module::kHeaderSize);
+  fmt::print("  schedule  offset {:>10}  size {:>10}\n",
+             module->scheduleOffset(), module->scheduleSize());
+  fmt::print("  data      offset {:>10}  size {:>10}\n",
+             module->dataSectionOffset(), module->dataSectionSize());
+  fmt::print("  arena     {:>28} bytes (intermediates)\n", m.arenaSize);
+  static const char *kKinds[] = {"input", "output", "const", "temp"};
+  fmt::print("\nvalues:\n");
+  for (size_t i = 0; i < m.values.size(); ++i) {
+    const module::ValueDesc &v = m.values[i];
+    std::string place = v.kind == module::ValueKind::Constant
+                            ? fmt::format("data+{}", v.offset)
+                        : v.kind == module::ValueKind::Intermediate
+                            ? fmt::format("arena+{}", v.offset)
+                            : "";
+    fmt::print("  %{:<4} {:<6} {:<14} {:>12} bytes  {:<14} {}\n", i,
+               kKinds[static_cast<int>(v.kind)],
+               fmt::format("{}[{}]", dtypeName(v.dtype), formatShape(v.shape)),
+               v.byteSize(), place, v.name);
+  }
+  static const char *kSteps[] = {"host", "launch", "to-device", "to-host"};
+  fmt::print("\nschedule:\n");
+  for (size_t s = 0; s < m.steps.size(); ++s) {
+    const module::StepDesc &step = m.steps[s];
+    std::vector<std::string> ins, outs, attrs;
+    for (uint32_t v : step.inputs)
+      ins.push_back(fmt::format("%{}", v));
+    for (uint32_t v : step.outputs)
+      outs.push_back(fmt::format("%{}", v));
+    for (const Attr &a : step.attributes)
+      attrs.push_back(a.name + "=" + formatAttr(a.value));
+    fmt::print("  {:4}: {:<6} {} = {}({}){}{}\n", s,
+               kSteps[static_cast<int>(step.kind)], fmt::join(outs, ", "),
+               step.op, fmt::join(ins, ", "),
+               attrs.empty() ? ""
+                             : fmt::format(" {{{}}}", fmt::join(attrs, ", ")),
+               step.deps.empty()
+                   ? ""
+                   : fmt::format("  after {}", fmt::join(step.deps, ", ")));
+  }
+  for (size_t k = 0; k < m.kernels.size(); ++k) {
+    const module::KernelDesc &desc = m.kernels[k];
+    auto kernel =
+        isa::readKernel(desc.container.data(), desc.container.size(), error);
+    if (!kernel)
+      return fail(error);
+    fmt::print("\nkernel {} ('{}'):\n", k, desc.name);
+    printKernel(*kernel);
+  }
+  return 0;
+}
 
 int main(int argc, char **argv) {
   std::string targetName, input;
@@ -48,6 +148,13 @@ int main(int argc, char **argv) {
   if (input.empty())
     return fail(std::string("no input kernel\n") + kUsage);
 
+  {
+    char magic[8] = {};
+    std::ifstream file(input, std::ios::binary);
+    if (file.read(magic, sizeof(magic)) &&
+        std::memcmp(magic, module::kMagic, sizeof(magic)) == 0)
+      return dumpModule(input);
+  }
   std::string error;
   std::optional<isa::Kernel> kernel = isa::loadKernel(input, error);
   if (!kernel)
@@ -67,15 +174,6 @@ int main(int argc, char **argv) {
   fmt::print("{}: SNPU kernel format {}.{}, target {} (fingerprint {:016x})\n",
              input, isa::kKernelMajorVersion, isa::kKernelMinorVersion,
              kernel->targetName, kernel->targetFingerprint);
-  fmt::print("read-only data: {} bytes\n", kernel->readOnlyData.size());
-  for (size_t core = 0; core < kernel->programs.size(); ++core) {
-    const auto &program = kernel->programs[core];
-    fmt::print("\ncore {}: {} instructions\n", core, program.size());
-    for (size_t i = 0; i < program.size(); ++i) {
-      isa::Word word = isa::encode(program[i]);
-      fmt::print("{:6}: {:08x} {:08x} {:08x} {:08x}  {}\n", i, word[0], word[1],
-                 word[2], word[3], isa::disassemble(program[i]));
-    }
-  }
+  printKernel(*kernel);
   return 0;
 }

@@ -120,6 +120,11 @@ public:
   /// Size of the file or buffer the module came from.
   size_t fileSize() const { return size; }
   bool isMapped() const { return mapped; }
+  /// File offsets and sizes of the schedule and data sections.
+  uint64_t scheduleOffset() const { return scheduleStart; }
+  uint64_t scheduleSize() const { return scheduleBytes; }
+  uint64_t dataSectionOffset() const { return dataOffset; }
+  uint64_t dataSectionSize() const { return dataSize; }
 
 private:
   Module() = default;
@@ -129,6 +134,7 @@ private:
   size_t size = 0;
   bool mapped = false;
   std::vector<uint8_t> owned;
+  uint64_t scheduleStart = 0, scheduleBytes = 0;
   uint64_t dataOffset = 0, dataSize = 0;
   ModuleDesc description;
 };
