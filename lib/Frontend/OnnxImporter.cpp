@@ -174,7 +174,12 @@ DenseElementsAttr convertTensorProto(const onnx::TensorProto &tensor,
       return {};
     }
     shape.push_back(dim);
-    count *= dim;
+    // Far beyond any real tensor; keeps the byte count below 2^63 too.
+    if (llvm::MulOverflow(count, dim, count) || count > (int64_t(1) << 56)) {
+      error = llvm::formatv("tensor '{0}' has more than 2^56 elements",
+                            tensor.name());
+      return {};
+    }
   }
   auto type = RankedTensorType::get(shape, element);
   unsigned bits = element.getIntOrFloatBitWidth();
@@ -567,6 +572,10 @@ LogicalResult convertConv(Importer &im, const onnx::NodeProto &node) {
                                        "is supported, input has rank {0}",
                                        xType.getRank())
                              .str());
+  if (wType.getRank() != 4)
+    return im.fail(
+        node, llvm::formatv("weight has rank {0}, expected 4", wType.getRank())
+                  .str());
   SmallVector<int64_t> strides =
       im.intsAttr(node, "strides").value_or(SmallVector<int64_t>{1, 1});
   SmallVector<int64_t> dilations =
@@ -698,16 +707,19 @@ LogicalResult convertReshape(Importer &im, const onnx::NodeProto &node) {
         return im.fail(node, "shape has a negative dimension");
       }
       target.push_back(dim == -1 ? ShapedType::kDynamic : dim);
-      if (dim != -1)
-        known = ShapedType::isDynamic(dim) || ShapedType::isDynamic(known)
-                    ? ShapedType::kDynamic
-                    : known * dim;
+      if (dim == -1 || ShapedType::isDynamic(known))
+        continue;
+      if (ShapedType::isDynamic(dim))
+        known = ShapedType::kDynamic;
+      else if (llvm::MulOverflow(known, dim, known))
+        return im.fail(node, "shape has more than 2^63 elements");
     }
     if (inferred >= 0 && ShapedType::isStatic(known) &&
         llvm::none_of(in, ShapedType::isDynamic)) {
       int64_t total = 1;
       for (int64_t d : in)
-        total *= d;
+        if (llvm::MulOverflow(total, d, total))
+          return im.fail(node, "input has more than 2^63 elements");
       if (known == 0 || total % known != 0)
         return im.fail(node, "cannot infer the -1 dimension");
       target[inferred] = total / known;
@@ -949,6 +961,9 @@ LogicalResult convertBatchNorm(Importer &im, const onnx::NodeProto &node) {
                              {x, im.input(node, 1), im.input(node, 2),
                               im.input(node, 3), im.input(node, 4)})))
     return failure();
+  for (int i = 1; i <= 4; ++i)
+    if (shapeOf(im.input(node, i)).size() != 1)
+      return im.fail(node, "scale, bias, mean and variance must be 1-D");
   Type element = getElementTypeOrSelf(x);
   float epsilon = 1e-5f;
   if (auto attr = im.attribute(node, "epsilon"))
@@ -964,6 +979,8 @@ LogicalResult convertBatchNorm(Importer &im, const onnx::NodeProto &node) {
   Value b = graph::SubOp::create(
       im.builder, loc, im.input(node, 2),
       graph::MulOp::create(im.builder, loc, im.input(node, 3), a));
+  if (shapeOf(a).size() != 1 || shapeOf(b).size() != 1)
+    return im.fail(node, "scale, bias, mean and variance differ in length");
   // Per-channel vectors broadcast over [N, C, d1, ...] as [C, 1, ...].
   int64_t rank = shapeOf(x).size();
   SmallVector<int64_t> perChannel{shapeOf(a)[0]};
@@ -2967,6 +2984,11 @@ LogicalResult convertVia2d(Importer &im, const onnx::NodeProto &node) {
     return failure();
   Value wideOut = im.lookup(out);
   ArrayRef<int64_t> s = shapeOf(wideOut);
+  if (s.size() != 4) {
+    // The 2-D op's shape inference failed; its verifier says why.
+    im.define(node.output(0), wideOut);
+    return success();
+  }
   im.define(node.output(0), reshapeTo(im, loc, wideOut, {s[0], s[1], s[3]}));
   return success();
 }

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Writes the malformed models behind onnx-fuzz-regressions.test: minimized
+forms of inputs on which the importer fuzzer (fuzz/) crashed the importer."""
+import sys
+
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+
+out = sys.argv[1]
+
+
+def save(name, nodes, inputs, outputs, initializer=()):
+    graph = h.make_graph(nodes, name, inputs, outputs,
+                         initializer=list(initializer))
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+    onnx.save(model, f"{out}/{name}.onnx")
+
+
+def value(name, shape):
+    return h.make_tensor_value_info(name, T.FLOAT, shape)
+
+
+y = [value("y", None)]
+
+# Conv whose weight is not rank 4 (2-D and, through convertVia2d, 1-D).
+save("conv-weight-rank", [h.make_node("Conv", ["x", "w"], ["y"], name="c0")],
+     [value("x", [1, 1, 4, 4]), value("w", [1, 1])], y)
+save("conv1d-weight-rank",
+     [h.make_node("Conv", ["x", "w"], ["y"], name="c1",
+                  kernel_shape=[3])],
+     [value("x", [1, 1, 4]), value("w", [1, 1])], y)
+
+# Reshape to a shape whose element count overflows int64.
+save("reshape-overflow", [h.make_node("Reshape", ["x", "s"], ["y"], name="r0")],
+     [value("x", [2])], y,
+     [h.make_tensor("s", T.INT64, [2], [1 << 62, 4])])
+
+# BatchNormalization with per-channel vectors of different lengths, and
+# with a scalar scale.
+bn_inputs = ["x", "s", "b", "m", "v"]
+save("batchnorm-lengths",
+     [h.make_node("BatchNormalization", bn_inputs, ["y"], name="bn0")],
+     [value("x", [2, 3, 4]), value("s", [3]), value("b", [3]),
+      value("m", [3]), value("v", [98])], y)
+save("batchnorm-rank",
+     [h.make_node("BatchNormalization", bn_inputs, ["y"], name="bn1")],
+     [value("x", [2, 3, 4]), value("s", []), value("b", []),
+      value("m", []), value("v", [])], y)
+
+# 1-D ConvTranspose whose 2-D form fails shape inference.
+save("convtranspose1d-shapes",
+     [h.make_node("ConvTranspose", ["x", "w"], ["y"], name="ct0")],
+     [value("x", [0, 0, 3]), value("w", [1, 0, 3])], y)
+
+# An initializer whose element count overflows int64.
+huge = T(name="big", data_type=T.FLOAT, dims=[1 << 40, 1 << 40])
+save("tensor-overflow", [h.make_node("Relu", ["big"], ["y"], name="r1")],
+     [], y, [huge])
