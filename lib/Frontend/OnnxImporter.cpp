@@ -7,6 +7,8 @@
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/Frontend/OnnxModel.h"
 
+#include "OnnxSchema.h"
+
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Graph/IR/ShapeInference.h"
 #include "sinan/Interpreter/Evaluator.h"
@@ -313,6 +315,7 @@ public:
 private:
   bool checkOpset();
   bool checkSupported();
+  bool checkArity();
   std::optional<std::vector<const onnx::NodeProto *>> orderNodes();
   void foldConstants(const onnx::NodeProto &node, Block::iterator first);
   LogicalResult verifyNew(const onnx::NodeProto &node, Block::iterator first);
@@ -332,6 +335,8 @@ Location Importer::locOf(const onnx::NodeProto &node) {
 }
 
 Value Importer::input(const onnx::NodeProto &node, int index) {
+  if (index >= node.input_size())
+    return Value();
   auto it = symbols.find(node.input(index));
   return it == symbols.end() ? Value() : it->second;
 }
@@ -3242,6 +3247,33 @@ bool Importer::checkOpset() {
 }
 
 /// Lists every unsupported op before any IR is built.
+/// Input and output counts against the ONNX schema (Debian's onnx library),
+/// so converters never read a required input the node does not have. Ops
+/// newer than that library's schemas are checked by their converters.
+bool Importer::checkArity() {
+  for (const onnx::NodeProto &node : model.graph().node()) {
+    std::optional<OpArity> arity = onnxArity(node.op_type(), opset);
+    if (!arity)
+      continue;
+    int inputs = node.input_size(), outputs = node.output_size();
+    if (inputs < arity->minInputs || outputs < arity->minOutputs) {
+      (void)fail(node, llvm::formatv("has {0} input(s) and {1} output(s); "
+                                     "{2} needs at least {3} and {4}",
+                                     inputs, outputs, node.op_type(),
+                                     arity->minInputs, arity->minOutputs)
+                           .str());
+      continue;
+    }
+    for (int i = 0; i < inputs && i < static_cast<int>(arity->required.size());
+         ++i)
+      if (node.input(i).empty() && arity->required[i])
+        (void)fail(node, llvm::formatv("required input {0} ('{1}') is empty", i,
+                                       arity->names[i])
+                             .str());
+  }
+  return errors.empty();
+}
+
 bool Importer::checkSupported() {
   std::map<std::string, std::vector<std::string>> missing;
   for (const onnx::NodeProto &node : model.graph().node()) {
@@ -3396,7 +3428,7 @@ OwningOpRef<ModuleOp> Importer::run() {
                        ") has no outputs");
   if (!errors.empty())
     return {};
-  if (!checkOpset() || !checkSupported())
+  if (!checkOpset() || !checkSupported() || !checkArity())
     return {};
   for (const auto &[name, value] : options.boundInputs) {
     bool found = false;
