@@ -405,6 +405,11 @@ void matmul(const Tensor &a, const Tensor &b, Tensor &out) {
   for (int64_t d : batch)
     batches *= d;
   bool isFloat = isFloatDType(out.type());
+  bool allF32 = a.type() == DType::F32 && b.type() == DType::F32 &&
+                out.type() == DType::F32;
+  const float *pa = allF32 ? a.data<float>() : nullptr;
+  const float *pb = allF32 ? b.data<float>() : nullptr;
+  float *po = allF32 ? out.data<float>() : nullptr;
   tbb::parallel_for(int64_t(0), batches * m, [&](int64_t row) {
     int64_t bi = row / m, i = row % m;
     // Batch offsets of the operands for batch index bi.
@@ -417,6 +422,18 @@ void matmul(const Tensor &a, const Tensor &b, Tensor &out) {
     }
     int64_t baseA = offA * m * k + i * k, baseB = offB * k * n;
     int64_t baseOut = (bi * m + i) * n;
+    if (allF32) {
+      // Raw pointers keep the inner loop free of type dispatch.
+      std::vector<float> acc(n, 0.0f);
+      for (int64_t kk = 0; kk < k; ++kk) {
+        float x = pa[baseA + kk];
+        const float *row = pb + baseB + kk * n;
+        for (int64_t j = 0; j < n; ++j)
+          acc[j] += x * row[j];
+      }
+      std::copy(acc.begin(), acc.end(), po + baseOut);
+      return;
+    }
     if (isFloat) {
       std::vector<float> acc(n, 0.0f);
       for (int64_t kk = 0; kk < k; ++kk) {
