@@ -341,3 +341,12 @@ func.func @scatter_elements_bad_reduction(%a: tensor<2x3xf32>, %i: tensor<2x3xi6
   %0 = graph.scatter_elements %a, %i, %u {axis = 0, reduction = "avg"} : (tensor<2x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) -> tensor<2x3xf32>
   return
 }
+
+// -----
+
+// Found by the importer fuzzer: group x weight channels overflowed int64.
+func.func @conv2d_group_overflow(%x: tensor<1x2x4x4xf32>, %w: tensor<2x4611686018427387904x1x1xf32>) {
+  // expected-error @+1 {{overflows the channel count}}
+  %0 = graph.conv2d %x, %w {group = 4} : (tensor<1x2x4x4xf32>, tensor<2x4611686018427387904x1x1xf32>) -> tensor<1x2x4x4xf32>
+  return
+}

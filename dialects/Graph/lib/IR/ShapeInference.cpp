@@ -7,6 +7,7 @@
 #include "sinan/Dialect/Graph/IR/ShapeInference.h"
 
 #include "mlir/IR/BuiltinTypeInterfaces.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -175,12 +176,18 @@ inferConv2dShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
     return failure();
 
   int64_t channels = input[1], outChannels = weight[0];
-  int64_t channelsPerGroup = weight[1];
+  int64_t channelsPerGroup = weight[1], expected = 0;
+  if (isStatic(channelsPerGroup) &&
+      llvm::MulOverflow(channelsPerGroup, params.group, expected)) {
+    (void)fail(emitError, "weight ", formatShape(weight), " with group ",
+               params.group, " overflows the channel count");
+    return failure();
+  }
   if (isStatic(channels) && isStatic(channelsPerGroup) &&
-      channels != channelsPerGroup * params.group) {
+      channels != expected) {
     (void)fail(emitError, "input has ", channels, " channels but weight ",
                formatShape(weight), " with group ", params.group, " expects ",
-               channelsPerGroup * params.group);
+               expected);
     return failure();
   }
   if (isStatic(outChannels) && outChannels % params.group != 0) {
@@ -314,8 +321,13 @@ inferConvTranspose2dShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
                formatShape(weight), " expects ", weight[0]);
     return failure();
   }
-  int64_t outChannels =
-      isStatic(weight[1]) ? weight[1] * params.group : kDynamic;
+  int64_t outChannels = kDynamic;
+  if (isStatic(weight[1]) &&
+      llvm::MulOverflow(weight[1], params.group, outChannels)) {
+    (void)fail(emitError, "output channels ", weight[1], " x group ",
+               params.group, " overflow");
+    return failure();
+  }
   if (bias &&
       (bias->size() != 1 || (isStatic((*bias)[0]) && isStatic(outChannels) &&
                              (*bias)[0] != outChannels))) {
