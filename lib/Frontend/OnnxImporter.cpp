@@ -3255,6 +3255,13 @@ bool Importer::checkArity() {
     std::optional<OpArity> arity = onnxArity(node.op_type(), opset);
     if (!arity)
       continue;
+    if (arity->introducedIn) {
+      (void)fail(node, llvm::formatv("{0} does not exist in opset {1} (it "
+                                     "was introduced in opset {2})",
+                                     node.op_type(), opset, arity->introducedIn)
+                           .str());
+      continue;
+    }
     int inputs = node.input_size(), outputs = node.output_size();
     if (inputs < arity->minInputs || outputs < arity->minOutputs) {
       (void)fail(node, llvm::formatv("has {0} input(s) and {1} output(s); "

@@ -272,6 +272,13 @@ bool readHeader(const uint8_t *bytes, size_t size, Header &h,
 
 std::string str(const flatbuffers::String *s) { return s ? s->str() : ""; }
 
+/// The FlatBuffers verifier aligns a vector's length field, not its 8-byte
+/// elements; a corrupt file could place them misaligned.
+template <typename T> bool aligned(const flatbuffers::Vector<T> *v) {
+  return !v || v->size() == 0 ||
+         reinterpret_cast<uintptr_t>(v->data()) % alignof(T) == 0;
+}
+
 template <typename T> std::vector<T> vec(const flatbuffers::Vector<T> *v) {
   return v ? std::vector<T>(v->begin(), v->end()) : std::vector<T>();
 }
@@ -294,6 +301,12 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
         error = fmt::format("value {} ('{}'): unknown kind {} or dtype code {}",
                             index, value.name, static_cast<unsigned>(v->kind()),
                             static_cast<unsigned>(v->dtype()));
+        return false;
+      }
+      if (!aligned(v->shape())) {
+        error = fmt::format("value {} ('{}'): misaligned shape vector "
+                            "(corrupt schedule)",
+                            index, value.name);
         return false;
       }
       value.kind = static_cast<ValueKind>(v->kind());
@@ -324,6 +337,12 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
       if (s->attributes())
         for (const fb::Attribute *a : *s->attributes()) {
           Attr attr{str(a->name()), int64_t{0}};
+          if (!aligned(a->ints()) || !aligned(a->floats())) {
+            error = fmt::format("step {}: attribute '{}' has a misaligned "
+                                "list (corrupt schedule)",
+                                index, attr.name);
+            return false;
+          }
           switch (a->kind()) {
           case fb::AttrKind::Int:
             attr.value = a->i();
