@@ -98,8 +98,9 @@ void storeI(Tensor &t, int64_t i, int64_t v) {
     t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
     return;
   case DType::I4: // Wraps to 4 bits, then sign-extends into the byte.
-    t.data<int8_t>()[i] =
-        static_cast<int8_t>(static_cast<uint8_t>(v << 4)) >> 4;
+    t.data<int8_t>()[i] = static_cast<int8_t>(static_cast<uint8_t>(
+                              static_cast<uint64_t>(v) << 4)) >>
+                          4;
     return;
   case DType::U4:
     t.data<uint8_t>()[i] = static_cast<uint8_t>(v & 0xF);
