@@ -34,6 +34,8 @@ bool Session::run(const std::vector<Tensor> &inputs,
                   std::vector<Tensor> &outputs, std::string &error,
                   RunStats *stats) {
   auto start = std::chrono::steady_clock::now();
+  if (stats)
+    stats->steps.clear();
   const module::ModuleDesc &m = mod.desc();
   if (inputs.size() != m.inputs.size()) {
     error = fmt::format("the module takes {} inputs, got {}", m.inputs.size(),
@@ -88,7 +90,15 @@ bool Session::run(const std::vector<Tensor> &inputs,
     for (uint32_t id : step.outputs)
       out.push_back(&views[id]);
     std::string stepError;
-    if (!ref::runHostOp(step.op, step.attributes, in, out, stepError)) {
+    auto stepStart = std::chrono::steady_clock::now();
+    bool ok = ref::runHostOp(step.op, step.attributes, in, out, stepError);
+    if (stats && stats->recordSteps) {
+      auto now = std::chrono::steady_clock::now();
+      stats->steps.push_back(
+          {s, std::chrono::duration<double>(stepStart - start).count(),
+           std::chrono::duration<double>(now - stepStart).count()});
+    }
+    if (!ok) {
       error = fmt::format("step {}: {}", s, stepError);
       return false;
     }

@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   sinan-run model.snm [--device cpu] [--repeat N]
+//   sinan-run model.snm [--device cpu] [--repeat N] [--profile trace.json]
 //   sinan-run --reference model.onnx [--input-shape name=1x3x224x224]
 //             [--graph-opt]
 //   common:   [--input name=x.npy | --inputs in.npz] [--output-dir D]
@@ -54,6 +54,10 @@ cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                cl::Required);
 cl::opt<std::string> device("device", cl::desc("Device for a .snm module: cpu"),
                             cl::init("cpu"));
+cl::opt<std::string> profile("profile",
+                             cl::desc("Write the last run's per-step trace "
+                                      "(Chrome/Perfetto JSON) of a .snm"),
+                             cl::value_desc("trace.json"));
 cl::opt<unsigned> repeat("repeat",
                          cl::desc("Run N times; report the median time"),
                          cl::init(1));
@@ -135,6 +139,7 @@ int main(int argc, char **argv) {
   sinan::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   mlir::OwningOpRef<mlir::ModuleOp> imported;
+  sinan::exec::RunStats stats;
 
   if (isModuleFile(inputFile)) {
     if (reference)
@@ -152,12 +157,16 @@ int main(int argc, char **argv) {
       program.inputNames.push_back(m.values[id].name);
     for (uint32_t id : m.outputs)
       program.outputNames.push_back(m.values[id].name);
+    stats.recordSteps = !profile.empty();
     program.run = [&](const std::vector<sinan::Tensor> &in,
-                      std::vector<sinan::Tensor> &out,
-                      std::string &e) { return session->run(in, out, e); };
+                      std::vector<sinan::Tensor> &out, std::string &e) {
+      return session->run(in, out, e, &stats);
+    };
     program.label = formatv("cpu ({0} steps, {1} KiB arena)", m.steps.size(),
                             (m.arenaSize + 1023) / 1024);
   } else {
+    if (!profile.empty())
+      return fail("--profile traces the steps of a compiled module (.snm)");
     if (!reference)
       return fail(inputFile + " is not a compiled module; compile it with "
                               "sinan-compile --compile-to=module, or use "
@@ -249,6 +258,30 @@ int main(int argc, char **argv) {
                           minCosine.getValue());
     }
     outs() << "\n";
+  }
+  if (!profile.empty()) {
+    std::error_code ec;
+    raw_fd_ostream trace(profile, ec);
+    if (ec)
+      return fail(profile + ": " + ec.message());
+    const sinan::module::ModuleDesc &m = loaded->desc();
+    trace << "{\"traceEvents\": [";
+    for (size_t i = 0; i < stats.steps.size(); ++i) {
+      const sinan::exec::StepTiming &t = stats.steps[i];
+      const sinan::module::StepDesc &step = m.steps[t.step];
+      std::string outputsText;
+      for (uint32_t v : step.outputs)
+        outputsText += (outputsText.empty() ? "" : ", ") + m.values[v].name;
+      trace << (i ? ",\n" : "\n")
+            << formatv("  {{\"name\": \"{0}\", \"ph\": \"X\", \"pid\": 0, "
+                       "\"tid\": 0, \"ts\": {1:f3}, \"dur\": {2:f3}, "
+                       "\"args\": {{\"step\": {3}, \"outputs\": \"{4}\"}}",
+                       step.op, t.start * 1e6, t.seconds * 1e6, t.step,
+                       outputsText);
+    }
+    trace << "\n], \"displayTimeUnit\": \"ns\"}\n";
+    outs() << formatv("profile: {0} steps written to {1}\n", stats.steps.size(),
+                      profile.getValue());
   }
   std::sort(times.begin(), times.end());
   outs() << formatv("{0}: {1:f3} ms host wall time", program.label,

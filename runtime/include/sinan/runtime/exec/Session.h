@@ -24,11 +24,20 @@
 
 namespace sinan::exec {
 
+/// One step's execution, for profiles.
+struct StepTiming {
+  size_t step = 0;
+  double start = 0, seconds = 0; ///< Relative to the run's start.
+};
+
 /// Per-run statistics.
 struct RunStats {
   double seconds = 0; ///< Host wall time of the run.
   size_t stepsRun = 0;
   size_t hostOpSteps = 0; ///< Steps run by the reference kernels.
+  /// Per-step timings, recorded only when `recordSteps` is set.
+  std::vector<StepTiming> steps;
+  bool recordSteps = false;
 };
 
 class Session {
