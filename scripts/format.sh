@@ -6,7 +6,7 @@ set -euo pipefail
 mode="${1:---check}"
 clang_format="${2:-clang-format}"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-mapfile -t files < <(git ls-files '*.h' '*.cpp' '*.c' 2>/dev/null || true)
+mapfile -t files < <(git ls-files '*.h' '*.hpp' '*.cpp' '*.c' 2>/dev/null || true)
 if ((${#files[@]} == 0)); then
   echo "format: no tracked C/C++ files"
   exit 0

@@ -408,6 +408,15 @@ LogicalResult convertBinary(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+/// `v` converted to `element` (graph.cast), or `v` if it already has it.
+Value castElements(Importer &im, Location loc, Value v, Type element) {
+  auto type = RankedTensorType::get(
+      cast<RankedTensorType>(v.getType()).getShape(), element);
+  if (type == v.getType())
+    return v;
+  return graph::CastOp::create(im.builder, loc, type, v);
+}
+
 /// Pow allows different base and exponent types (opset 12+): an integer
 /// exponent of a float base is converted to the base's type; an integer base
 /// with a float exponent is raised in that float type and truncated back,
@@ -417,29 +426,23 @@ LogicalResult convertPow(Importer &im, const onnx::NodeProto &node) {
   Value base = im.input(node, 0), exponent = im.input(node, 1);
   Type baseType = getElementTypeOrSelf(base),
        expType = getElementTypeOrSelf(exponent);
-  auto castTo = [&](Value v, Type element) -> Value {
-    return graph::CastOp::create(
-        im.builder, loc,
-        RankedTensorType::get(cast<RankedTensorType>(v.getType()).getShape(),
-                              element),
-        v);
-  };
   if (baseType == expType) {
     im.define(node.output(0),
               graph::PowOp::create(im.builder, loc, base, exponent));
     return success();
   }
   if (isa<FloatType>(baseType)) {
-    im.define(node.output(0), graph::PowOp::create(im.builder, loc, base,
-                                                   castTo(exponent, baseType)));
+    im.define(node.output(0),
+              graph::PowOp::create(im.builder, loc, base,
+                                   castElements(im, loc, exponent, baseType)));
     return success();
   }
   if (!isa<FloatType>(expType))
     return im.fail(node, "integer operands of different types are not "
                          "supported");
-  Value power =
-      graph::PowOp::create(im.builder, loc, castTo(base, expType), exponent);
-  im.define(node.output(0), castTo(power, baseType));
+  Value power = graph::PowOp::create(
+      im.builder, loc, castElements(im, loc, base, expType), exponent);
+  im.define(node.output(0), castElements(im, loc, power, baseType));
   return success();
 }
 
@@ -1046,20 +1049,13 @@ LogicalResult convertPool(Importer &im, const onnx::NodeProto &node) {
   };
   Value y;
   Type element = getElementTypeOrSelf(x);
-  auto retype = [&](Value v, Type to) -> Value {
-    return graph::CastOp::create(
-        im.builder, loc,
-        RankedTensorType::get(cast<RankedTensorType>(v.getType()).getShape(),
-                              to),
-        v);
-  };
   if (node.op_type() == "MaxPool" && element.isInteger(8)) {
     // 8-bit MaxPool (opset 12): exact in f32.
     y = graph::MaxPool2dOp::create(
-        im.builder, loc, retype(x, im.builder.getF32Type()), ints(*kernel),
-        ints(strides), ints(pads), ints(dilations),
+        im.builder, loc, castElements(im, loc, x, im.builder.getF32Type()),
+        ints(*kernel), ints(strides), ints(pads), ints(dilations),
         im.builder.getBoolAttr(ceil));
-    y = retype(y, element);
+    y = castElements(im, loc, y, element);
   } else if (node.op_type() == "MaxPool")
     y = graph::MaxPool2dOp::create(im.builder, loc, x, ints(*kernel),
                                    ints(strides), ints(pads), ints(dilations),
@@ -1105,16 +1101,13 @@ LogicalResult convertReduce(Importer &im, const onnx::NodeProto &node) {
   if (boolean && !std::is_same_v<OpTy, graph::ReduceMaxOp> &&
       !std::is_same_v<OpTy, graph::ReduceMinOp>)
     return im.fail(node, "boolean inputs are not supported");
-  auto retype = [&](Value v, Type to) -> Value {
-    return graph::CastOp::create(im.builder, loc,
-                                 RankedTensorType::get(shapeOf(v), to), v);
-  };
   if (boolean)
-    x = retype(x, im.builder.getIntegerType(8, /*isSigned=*/false));
+    x = castElements(im, loc, x,
+                     im.builder.getIntegerType(8, /*isSigned=*/false));
   Value y =
       OpTy::create(im.builder, loc, x, im.builder.getDenseI64ArrayAttr(axes),
                    im.builder.getBoolAttr(keepDims));
-  im.define(node.output(0), boolean ? retype(y, element) : y);
+  im.define(node.output(0), boolean ? castElements(im, loc, y, element) : y);
   return success();
 }
 
@@ -2089,11 +2082,7 @@ LogicalResult convertEinsum(Importer &im, const onnx::NodeProto &node) {
 
 /// Indices as i64 (ONNX allows i32 for some index inputs).
 Value indicesI64(Importer &im, Location loc, Value indices) {
-  Type i64 = im.builder.getI64Type();
-  if (getElementTypeOrSelf(indices) == i64)
-    return indices;
-  return graph::CastOp::create(
-      im.builder, loc, RankedTensorType::get(shapeOf(indices), i64), indices);
+  return castElements(im, loc, indices, im.builder.getI64Type());
 }
 
 LogicalResult convertGatherNd(Importer &im, const onnx::NodeProto &node) {
@@ -2172,9 +2161,7 @@ LogicalResult convertOneHot(Importer &im, const onnx::NodeProto &node) {
   if (!axis)
     return im.fail(node, "axis out of range");
   Type i64 = im.builder.getI64Type();
-  if (getElementTypeOrSelf(indices) != i64)
-    indices = graph::CastOp::create(
-        im.builder, loc, RankedTensorType::get(inShape, i64), indices);
+  indices = indicesI64(im, loc, indices);
   Emitter e{im, loc, i64};
   indices =
       e.select(e.less(indices, e.c(0)), e.add(indices, e.c(depth)), indices);
@@ -2298,16 +2285,10 @@ LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
   if (!isa<FloatType>(scaleType))
     return im.fail(node, "integer scales are not supported");
   Emitter e{im, loc, scaleType};
-  auto castTo = [&](Value v, Type element) {
-    auto type = RankedTensorType::get(shapeOf(v), element);
-    return type == v.getType()
-               ? v
-               : graph::CastOp::create(im.builder, loc, type, v)->getResult(0);
-  };
   if (node.op_type() == "DequantizeLinear") {
-    Value value = castTo(x, scaleType);
+    Value value = castElements(im, loc, x, scaleType);
     if (zeroPoint)
-      value = e.sub(value, castTo(zeroPoint, scaleType));
+      value = e.sub(value, castElements(im, loc, zeroPoint, scaleType));
     im.define(node.output(0), e.mul(value, scale));
     return success();
   }
@@ -2322,14 +2303,14 @@ LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
                                onnxTypeName(static_cast<int32_t>(dtype)) +
                                " is not supported");
   }
-  Value q = e.div(castTo(x, scaleType), scale);
+  Value q = e.div(castElements(im, loc, x, scaleType), scale);
   if (auto outFloat = dyn_cast<FloatType>(out)) {
     // Float results round once, in the cast (nearest even, saturating
     // unless saturate=0).
     if (outFloat.getWidth() > 8)
       return im.fail(node, "quantization to this type is not supported");
     if (zeroPoint)
-      q = e.add(q, castTo(zeroPoint, scaleType));
+      q = e.add(q, castElements(im, loc, zeroPoint, scaleType));
     auto type = RankedTensorType::get(shapeOf(q), out);
     auto cast = graph::CastOp::create(im.builder, loc, type, q);
     cast.setSaturate(im.intAttr(node, "saturate", 1) != 0);
@@ -2344,9 +2325,9 @@ LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
   auto [lo, hi] = integerRange(outInteger);
   q = e.op<graph::RoundOp>(q);
   if (zeroPoint)
-    q = e.add(q, castTo(zeroPoint, scaleType));
+    q = e.add(q, castElements(im, loc, zeroPoint, scaleType));
   q = e.min(e.max(q, e.c(lo)), e.c(hi));
-  im.define(node.output(0), castTo(q, out));
+  im.define(node.output(0), castElements(im, loc, q, out));
   return success();
 }
 
@@ -2355,15 +2336,10 @@ LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
 Value widenAndCenter(Importer &im, Location loc, Value x, Value zeroPoint,
                      bool perRow) {
   Type i32 = im.builder.getI32Type();
-  auto widen = [&](Value v) {
-    return graph::CastOp::create(im.builder, loc,
-                                 RankedTensorType::get(shapeOf(v), i32), v)
-        ->getResult(0);
-  };
-  Value centered = widen(x);
+  Value centered = castElements(im, loc, x, i32);
   if (!zeroPoint)
     return centered;
-  Value zp = widen(zeroPoint);
+  Value zp = castElements(im, loc, zeroPoint, i32);
   if (perRow && shapeOf(zp).size() == 1 && shapeOf(x).size() >= 2)
     zp = reshapeTo(im, loc, zp, {shapeOf(zp)[0], 1});
   return graph::SubOp::create(im.builder, loc, centered, zp)->getResult(0);
@@ -2401,14 +2377,9 @@ LogicalResult convertQLinearMatMul(Importer &im, const onnx::NodeProto &node) {
   Value multiplier = s.div(s.mul(aScale, bScale), yScale);
   Type f32 = im.builder.getF32Type();
   Emitter e{im, loc, f32};
-  auto toF32 = [&](Value v) {
-    auto type = RankedTensorType::get(shapeOf(v), f32);
-    return type == v.getType()
-               ? v
-               : graph::CastOp::create(im.builder, loc, type, v)->getResult(0);
-  };
   Value product = graph::MatMulOp::create(im.builder, loc, a, b);
-  Value y = e.op<graph::RoundOp>(e.mul(toF32(product), toF32(multiplier)));
+  Value y = e.op<graph::RoundOp>(e.mul(castElements(im, loc, product, f32),
+                                       castElements(im, loc, multiplier, f32)));
   Value yZeroPoint = im.hasInput(node, 7) ? im.input(node, 7) : Value();
   Type out = yZeroPoint ? getElementTypeOrSelf(yZeroPoint)
                         : getElementTypeOrSelf(im.input(node, 0));
@@ -2416,7 +2387,7 @@ LogicalResult convertQLinearMatMul(Importer &im, const onnx::NodeProto &node) {
   if (!outInteger)
     return im.fail(node, "float outputs are not supported");
   if (yZeroPoint)
-    y = e.add(y, toF32(yZeroPoint));
+    y = e.add(y, castElements(im, loc, yZeroPoint, f32));
   auto [lo, hi] = integerRange(outInteger);
   y = e.min(e.max(y, e.c(lo)), e.c(hi));
   im.define(node.output(0),
@@ -2451,16 +2422,11 @@ LogicalResult convertDynamicQuantize(Importer &im,
   Value y = e.add(e.op<graph::RoundOp>(e.div(x, scale)), zeroPoint);
   y = e.min(e.max(y, e.c(0)), e.c(255));
   Type u8 = im.builder.getIntegerType(8, /*isSigned=*/false);
-  auto toU8 = [&](Value v) {
-    return graph::CastOp::create(im.builder, loc,
-                                 RankedTensorType::get(shapeOf(v), u8), v)
-        ->getResult(0);
-  };
-  im.define(node.output(0), toU8(y));
+  im.define(node.output(0), castElements(im, loc, y, u8));
   if (node.output_size() > 1)
     im.define(node.output(1), scale);
   if (node.output_size() > 2)
-    im.define(node.output(2), toU8(zeroPoint));
+    im.define(node.output(2), castElements(im, loc, zeroPoint, u8));
   return success();
 }
 
@@ -3055,11 +3021,11 @@ const std::map<std::string, Importer::Converter> &Importer::converters() {
       {"GlobalMaxPool", convertReduce<graph::ReduceMaxOp>},
       {"Greater", convertBinary<graph::GreaterOp>},
       {"GreaterOrEqual", convertBinary<graph::GreaterEqualOp>},
+      {"GroupNormalization", convertGroupNorm},
       {"HardSigmoid", convertActivation},
       {"HardSwish", convertActivation},
       {"Hardmax", convertHardmax},
       {"Identity", convertIdentity},
-      {"GroupNormalization", convertGroupNorm},
       {"InstanceNormalization", convertInstanceNorm},
       {"IsInf", convertActivation},
       {"IsNaN", convertActivation},

@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <limits>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -89,6 +90,13 @@ std::string valueName(const ModuleDesc &m, uint32_t index) {
 }
 
 } // namespace
+
+bool hasModuleMagic(const std::string &path) {
+  char magic[sizeof(kMagic)] = {};
+  std::ifstream in(path, std::ios::binary);
+  return in.read(magic, sizeof(magic)) &&
+         std::memcmp(magic, kMagic, sizeof(magic)) == 0;
+}
 
 uint64_t ValueDesc::byteSize() const {
   uint64_t count = 1;

@@ -172,6 +172,16 @@ Pool2dParams poolParams(Args &a) {
   return p;
 }
 
+/// Strides, pads, dilations and group of conv2d and conv_transpose2d.
+template <typename Params> Params convParams(Args &a) {
+  Params p;
+  copyInto<2>(p.strides, a.ints("strides", 2, {{1, 1}}));
+  copyInto<4>(p.pads, a.ints("pads", 4, {{0, 0, 0, 0}}));
+  copyInto<2>(p.dilations, a.ints("dilations", 2, {{1, 1}}));
+  p.group = a.i("group", 1);
+  return p;
+}
+
 ScatterReduction scatterReduction(Args &a) {
   std::string r = a.s("reduction", std::string("none"));
   if (r == "add")
@@ -308,11 +318,7 @@ void addStructural(std::map<std::string_view, Entry> &t) {
       "conv2d",
       Entry{2, 3, 1,
             [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
-              Conv2dParams p;
-              copyInto<2>(p.strides, a.ints("strides", 2, {{1, 1}}));
-              copyInto<4>(p.pads, a.ints("pads", 4, {{0, 0, 0, 0}}));
-              copyInto<2>(p.dilations, a.ints("dilations", 2, {{1, 1}}));
-              p.group = a.i("group", 1);
+              Conv2dParams p = convParams<Conv2dParams>(a);
               if (!a.ok())
                 return false;
               conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, p,
@@ -323,11 +329,7 @@ void addStructural(std::map<std::string_view, Entry> &t) {
       "conv_transpose2d",
       Entry{2, 3, 1,
             [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
-              ConvTranspose2dParams p;
-              copyInto<2>(p.strides, a.ints("strides", 2, {{1, 1}}));
-              copyInto<4>(p.pads, a.ints("pads", 4, {{0, 0, 0, 0}}));
-              copyInto<2>(p.dilations, a.ints("dilations", 2, {{1, 1}}));
-              p.group = a.i("group", 1);
+              ConvTranspose2dParams p = convParams<ConvTranspose2dParams>(a);
               if (!a.ok())
                 return false;
               convTranspose2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,

@@ -22,8 +22,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <cstring>
-#include <fstream>
 #include <iostream>
 
 using namespace sinan;
@@ -148,13 +146,8 @@ int main(int argc, char **argv) {
   if (input.empty())
     return fail(std::string("no input kernel\n") + kUsage);
 
-  {
-    char magic[8] = {};
-    std::ifstream file(input, std::ios::binary);
-    if (file.read(magic, sizeof(magic)) &&
-        std::memcmp(magic, module::kMagic, sizeof(magic)) == 0)
-      return dumpModule(input);
-  }
+  if (module::hasModuleMagic(input))
+    return dumpModule(input);
   std::string error;
   std::optional<isa::Kernel> kernel = isa::loadKernel(input, error);
   if (!kernel)

@@ -41,8 +41,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -120,13 +118,6 @@ struct Program {
   std::string label; // For the timing line.
 };
 
-bool isModuleFile(const std::string &path) {
-  char magic[8] = {};
-  std::ifstream in(path, std::ios::binary);
-  return in.read(magic, sizeof(magic)) &&
-         std::memcmp(magic, sinan::module::kMagic, sizeof(magic)) == 0;
-}
-
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "Sinan model runner\n");
@@ -141,7 +132,7 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> imported;
   sinan::exec::RunStats stats;
 
-  if (isModuleFile(inputFile)) {
+  if (sinan::module::hasModuleMagic(inputFile)) {
     if (reference)
       return fail("--reference evaluates ONNX models; " + inputFile +
                   " is a compiled module (run it with --device cpu)");

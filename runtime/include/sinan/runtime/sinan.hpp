@@ -52,19 +52,19 @@ public:
     handle.reset(t);
   }
   /// Copies `bytes` bytes from `data`.
-  Tensor(sinan_dtype dtype, const std::vector<int64_t> &shape,
-         const void *data, size_t bytes) {
+  Tensor(sinan_dtype dtype, const std::vector<int64_t> &shape, const void *data,
+         size_t bytes) {
     sinan_tensor *t = nullptr;
-    check(sinan_tensor_copy(dtype, shape.data(), shape.size(), data, bytes,
-                            &t));
+    check(
+        sinan_tensor_copy(dtype, shape.data(), shape.size(), data, bytes, &t));
     handle.reset(t);
   }
   /// Wraps caller memory that must outlive the tensor.
   static Tensor wrap(sinan_dtype dtype, const std::vector<int64_t> &shape,
                      void *data, size_t bytes) {
     sinan_tensor *t = nullptr;
-    check(sinan_tensor_wrap(dtype, shape.data(), shape.size(), data, bytes,
-                            &t));
+    check(
+        sinan_tensor_wrap(dtype, shape.data(), shape.size(), data, bytes, &t));
     return Tensor(t);
   }
   explicit Tensor(sinan_tensor *owned) : handle(owned) {}
@@ -129,8 +129,7 @@ public:
   sinan_session *get() const { return handle.get(); }
 
 private:
-  std::unique_ptr<sinan_session,
-                  Deleter<sinan_session, sinan_session_destroy>>
+  std::unique_ptr<sinan_session, Deleter<sinan_session, sinan_session_destroy>>
       handle;
   size_t outputs = 0;
 };

@@ -93,6 +93,10 @@ struct ModuleDesc {
   std::vector<StepDesc> steps;
 };
 
+/// True if the file at `path` starts with the module magic (a cheap test
+/// for tools that take either a module or another kind of file).
+bool hasModuleMagic(const std::string &path);
+
 /// Serializes `module` with `constants[i]` holding the bytes of the i-th
 /// Constant value (in value order); constant offsets are assigned here.
 std::vector<uint8_t>
