@@ -166,8 +166,8 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
   // An op result returned once becomes an Output value in place; arguments,
   // constants and repeated results get a copy step.
   for (auto [index, operand] : llvm::enumerate(ret.getOperands()))
-    if (isa<OpResult>(operand) && !operand.getDefiningOp<graph::ConstantOp>() &&
-        !returned.count(operand))
+    if (llvm::isa<OpResult>(operand) &&
+        !operand.getDefiningOp<graph::ConstantOp>() && !returned.count(operand))
       returned[operand] = index;
   for (Operation &op : func.getBody().front().without_terminator()) {
     if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
@@ -186,7 +186,7 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
       constants.emplace_back(tensor.data(), tensor.data() + tensor.byteSize());
       continue;
     }
-    if (!isa_and_nonnull<graph::GraphDialect>(op.getDialect())) {
+    if (!llvm::isa_and_nonnull<graph::GraphDialect>(op.getDialect())) {
       error = where(&op) + ": '" + op.getName().getStringRef().str() +
               "' is not a graph op";
       return false;

@@ -25,10 +25,11 @@ struct sinan_status {
 };
 
 struct sinan_device {
-  std::string name;
+  std::unique_ptr<exec::Device> device;
 };
 
 struct sinan_instance {
+  std::mutex lock; // find_device may add a device for a target file.
   std::vector<std::unique_ptr<sinan_device>> devices;
 };
 
@@ -172,8 +173,13 @@ sinan_status *sinan_instance_create(sinan_instance **out) {
   if (!out)
     return nullArgument("out");
   auto *instance = new sinan_instance;
-  instance->devices.push_back(std::make_unique<sinan_device>());
-  instance->devices.back()->name = "cpu";
+  instance->devices.push_back(
+      std::make_unique<sinan_device>(sinan_device{exec::createCpuDevice()}));
+  for (const std::string &preset : builtinTargetNames()) {
+    std::string unused;
+    instance->devices.push_back(std::make_unique<sinan_device>(
+        sinan_device{exec::openDevice("snpu-sim:" + preset, "", unused)}));
+  }
   *out = instance;
   return nullptr;
 }
@@ -199,22 +205,38 @@ sinan_status *sinan_instance_find_device(sinan_instance *instance,
                                          const char *name, sinan_device **out) {
   if (!instance || !name || !out)
     return nullArgument(!instance ? "instance" : !name ? "name" : "out");
+  std::string wanted = name;
+  // "snpu-sim" alone is the default (first built-in) preset.
+  if (wanted == "snpu-sim")
+    wanted += ":" + builtinTargetNames().front();
+  std::lock_guard<std::mutex> guard(instance->lock);
   for (auto &device : instance->devices)
-    if (device->name == name) {
+    if (device->device->name() == wanted) {
       *out = device.get();
       return nullptr;
     }
-  std::string text = name;
-  if (text == "snpu-sim" || text.rfind("snpu-sim:", 0) == 0)
-    return error(SINAN_UNIMPLEMENTED,
-                 "device 'snpu-sim' is not implemented yet (modules carry no "
-                 "SNPU kernels until the NPU lowering exists); use 'cpu'");
-  return error(SINAN_NOT_FOUND,
-               fmt::format("no device '{}' (available: cpu)", text));
+  if (wanted.rfind("snpu-sim:", 0) != 0) {
+    std::string names;
+    for (auto &device : instance->devices)
+      names += (names.empty() ? "" : ", ") + device->device->name();
+    return error(SINAN_NOT_FOUND, fmt::format("no device '{}' (available: "
+                                              "{}, snpu-sim:FILE.json)",
+                                              wanted, names));
+  }
+  // A target description file: a new simulated device.
+  std::string message;
+  std::unique_ptr<exec::Device> device = exec::openDevice(wanted, "", message);
+  if (!device)
+    return error(SINAN_NOT_FOUND,
+                 fmt::format("device '{}': {}", wanted, message));
+  instance->devices.push_back(
+      std::make_unique<sinan_device>(sinan_device{std::move(device)}));
+  *out = instance->devices.back().get();
+  return nullptr;
 }
 
 const char *sinan_device_name(const sinan_device *device) {
-  return device ? device->name.c_str() : "";
+  return device ? device->device->name().c_str() : "";
 }
 
 sinan_status *sinan_module_load_file(sinan_instance *instance, const char *path,
@@ -343,9 +365,14 @@ sinan_status *sinan_session_create(sinan_module *module, sinan_device *device,
                                    sinan_session **out) {
   if (!module || !device || !out)
     return nullArgument(!module ? "module" : !device ? "device" : "out");
+  std::string message;
+  std::unique_ptr<exec::Session> run =
+      exec::Session::create(*module->module, *device->device, message);
+  if (!run)
+    return error(SINAN_INVALID_ARGUMENT, std::move(message));
   auto *session = new sinan_session;
   session->module = module->module;
-  session->session = std::make_unique<exec::Session>(*session->module);
+  session->session = std::move(run);
   *out = session;
   return nullptr;
 }
@@ -420,6 +447,28 @@ sinan_status *sinan_session_last_profile(const sinan_session *session,
     *seconds = session->last.seconds;
   if (steps)
     *steps = session->last.stepsRun;
+  return nullptr;
+}
+
+sinan_status *sinan_session_last_device_profile(const sinan_session *session,
+                                                sinan_device_profile *out) {
+  if (!session || !out)
+    return nullArgument(!session ? "session" : "out");
+  if (!session->profiling)
+    return error(SINAN_INVALID_ARGUMENT,
+                 "profiling is off (sinan_session_set_profiling)");
+  const exec::DeviceRunStats &d = session->last.device;
+  const TargetDesc *target = session->session->device().target();
+  *out = sinan_device_profile{};
+  out->kernel_launches = d.launches;
+  out->host_op_launches = d.fallbackLaunches;
+  out->copies = d.copies;
+  out->kernel_cycles = d.kernelCycles;
+  out->copy_cycles = d.copyCycles;
+  out->bytes_to_device = d.bytesToDevice;
+  out->bytes_to_host = d.bytesToHost;
+  out->macs = d.macs;
+  out->clock_mhz = target ? target->clockMhz : 0;
   return nullptr;
 }
 

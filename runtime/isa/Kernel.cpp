@@ -66,6 +66,8 @@ uint64_t targetFingerprint(const TargetDesc &t) {
                          t.dramSizeBytes,
                          t.dramBytesPerCycle,
                          t.dramLatencyCycles,
+                         t.hostLinkBytesPerCycle,
+                         t.hostLinkLatencyCycles,
                          t.dmaBytesPerCycle,
                          t.dmaSetupCycles,
                          t.dmaBurstBytes,

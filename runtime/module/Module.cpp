@@ -112,6 +112,11 @@ const AttrValue *StepDesc::attr(const std::string &name) const {
   return nullptr;
 }
 
+const char *stepKindName(StepKind kind) {
+  static const char *kNames[] = {"host", "launch", "to-device", "to-host"};
+  return kNames[static_cast<int>(kind)];
+}
+
 std::vector<uint8_t>
 writeModule(ModuleDesc module,
             const std::vector<std::vector<uint8_t>> &constants) {
@@ -137,7 +142,8 @@ writeModule(ModuleDesc module,
         b, b.CreateString(v.name), static_cast<fb::ValueKind>(v.kind),
         static_cast<uint8_t>(v.dtype), b.CreateVector(v.shape),
         constant ? v.offset : 0,
-        v.kind == ValueKind::Intermediate ? v.offset : 0));
+        v.kind == ValueKind::Intermediate ? v.offset : 0,
+        static_cast<fb::Location>(v.location)));
   }
   std::vector<flatbuffers::Offset<fb::Kernel>> kernels;
   for (const KernelDesc &k : module.kernels)
@@ -151,7 +157,8 @@ writeModule(ModuleDesc module,
       b.CreateString(module.sourceHash), b.CreateString(module.target),
       module.targetFingerprint, b.CreateVector(values),
       b.CreateVector(module.inputs), b.CreateVector(module.outputs),
-      module.arenaSize, b.CreateVector(kernels), b.CreateVector(steps));
+      module.arenaSize, b.CreateVector(kernels), b.CreateVector(steps),
+      module.deviceArenaSize);
   fb::FinishModuleBuffer(b, root);
 
   uint64_t scheduleOffset = kHeaderSize, scheduleSize = b.GetSize();
@@ -298,6 +305,7 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
   out.target = str(m.target());
   out.targetFingerprint = m.target_fingerprint();
   out.arenaSize = m.arena_size();
+  out.deviceArenaSize = m.device_arena_size();
   out.inputs = vec(m.inputs());
   out.outputs = vec(m.outputs());
   if (m.values())
@@ -305,10 +313,13 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
       ValueDesc value;
       value.name = str(v->name());
       uint32_t index = out.values.size();
-      if (static_cast<uint8_t>(v->kind()) > 3 || v->dtype() >= kNumDTypes) {
-        error = fmt::format("value {} ('{}'): unknown kind {} or dtype code {}",
+      if (static_cast<uint8_t>(v->kind()) > 3 || v->dtype() >= kNumDTypes ||
+          static_cast<uint8_t>(v->location()) > 1) {
+        error = fmt::format("value {} ('{}'): unknown kind {}, dtype code {} "
+                            "or location {}",
                             index, value.name, static_cast<unsigned>(v->kind()),
-                            static_cast<unsigned>(v->dtype()));
+                            static_cast<unsigned>(v->dtype()),
+                            static_cast<unsigned>(v->location()));
         return false;
       }
       if (!aligned(v->shape())) {
@@ -322,6 +333,7 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
       value.shape = vec(v->shape());
       value.offset = value.kind == ValueKind::Constant ? v->data_offset()
                                                        : v->arena_offset();
+      value.location = static_cast<Location>(v->location());
       out.values.push_back(std::move(value));
     }
   if (m.kernels())
@@ -402,11 +414,18 @@ bool checkValues(const ModuleDesc &m, uint64_t dataSize, std::string &error) {
                           valueName(m, i), bytes, v.offset, dataSize);
       return false;
     }
+    bool onDevice = v.location == Location::Device;
+    if (onDevice && v.kind != ValueKind::Intermediate) {
+      error = valueName(m, i) + ": only intermediates may live on the device";
+      return false;
+    }
+    uint64_t arena = onDevice ? m.deviceArenaSize : m.arenaSize;
     if (v.kind == ValueKind::Intermediate &&
-        (v.offset > m.arenaSize || bytes > m.arenaSize - v.offset)) {
-      error = fmt::format("{}: {} bytes at arena offset {} lie outside the "
-                          "{}-byte arena",
-                          valueName(m, i), bytes, v.offset, m.arenaSize);
+        (v.offset > arena || bytes > arena - v.offset)) {
+      error = fmt::format("{}: {} bytes at {}arena offset {} lie outside the "
+                          "{}-byte {}arena",
+                          valueName(m, i), bytes, onDevice ? "device " : "",
+                          v.offset, arena, onDevice ? "device " : "");
       return false;
     }
   }
@@ -423,6 +442,57 @@ bool checkValues(const ModuleDesc &m, uint64_t dataSize, std::string &error) {
   };
   return checkList(m.inputs, ValueKind::Input, "input") &&
          checkList(m.outputs, ValueKind::Output, "output");
+}
+
+/// Host ops touch host memory only, launches device memory only, and a copy
+/// moves one value between the two without changing its type or shape.
+bool checkPlacement(const ModuleDesc &m, const StepDesc &step,
+                    const std::string &name, std::string &error) {
+  auto onDevice = [&](uint32_t v) {
+    return v < m.values.size() && m.values[v].location == Location::Device;
+  };
+  auto all = [&](const std::vector<uint32_t> &ids, bool device) {
+    for (uint32_t v : ids)
+      if (v < m.values.size() && onDevice(v) != device) {
+        error =
+            fmt::format("{}: {} is in {} memory, but a {} step needs it "
+                        "in {} memory",
+                        name, valueName(m, v), device ? "host" : "device",
+                        stepKindName(step.kind), device ? "device" : "host");
+        return false;
+      }
+    return true;
+  };
+  switch (step.kind) {
+  case StepKind::HostOp:
+    return all(step.inputs, false) && all(step.outputs, false);
+  case StepKind::KernelLaunch:
+    if (step.inputs.size() + step.outputs.size() > kMaxLaunchBindings) {
+      error = fmt::format("{} binds {} values; a launch binds at most {}", name,
+                          step.inputs.size() + step.outputs.size(),
+                          kMaxLaunchBindings);
+      return false;
+    }
+    return all(step.inputs, true) && all(step.outputs, true);
+  case StepKind::CopyToDevice:
+  case StepKind::CopyToHost: {
+    bool toDevice = step.kind == StepKind::CopyToDevice;
+    if (step.inputs.size() != 1 || step.outputs.size() != 1) {
+      error = name + ": a copy moves exactly one value";
+      return false;
+    }
+    uint32_t from = step.inputs[0], to = step.outputs[0];
+    if (from < m.values.size() && to < m.values.size() &&
+        (m.values[from].dtype != m.values[to].dtype ||
+         m.values[from].shape != m.values[to].shape)) {
+      error = fmt::format("{}: copies {} into {} of another type or shape",
+                          name, valueName(m, from), valueName(m, to));
+      return false;
+    }
+    return all(step.inputs, !toDevice) && all(step.outputs, toDevice);
+  }
+  }
+  return true;
 }
 
 /// Indices, dependencies and data flow of the steps: every value a step
@@ -458,6 +528,8 @@ bool checkSteps(const ModuleDesc &m, std::string &error) {
                           step.kernel, m.kernels.size());
       return false;
     }
+    if (!checkPlacement(m, step, name, error))
+      return false;
     for (uint32_t v : step.inputs) {
       if (v >= m.values.size()) {
         error = fmt::format("{} reads value {}, but the module has {}", name, v,
@@ -498,15 +570,25 @@ bool checkSteps(const ModuleDesc &m, std::string &error) {
   return true;
 }
 
-bool checkKernels(const ModuleDesc &m, std::string &error) {
+bool decodeKernels(const ModuleDesc &m, std::vector<isa::Kernel> &decoded,
+                   std::string &error) {
+  decoded.clear();
   for (size_t k = 0; k < m.kernels.size(); ++k) {
     const KernelDesc &kernel = m.kernels[k];
     std::string kernelError;
-    if (!isa::readKernel(kernel.container.data(), kernel.container.size(),
-                         kernelError)) {
+    std::optional<isa::Kernel> parsed = isa::readKernel(
+        kernel.container.data(), kernel.container.size(), kernelError);
+    if (!parsed) {
       error = fmt::format("kernel {} ('{}'): {}", k, kernel.name, kernelError);
       return false;
     }
+    if (parsed->targetFingerprint != m.targetFingerprint) {
+      error = fmt::format("kernel {} ('{}') was built for target '{}', not "
+                          "the module's '{}' (fingerprints differ)",
+                          k, kernel.name, parsed->targetName, m.target);
+      return false;
+    }
+    decoded.push_back(std::move(*parsed));
   }
   return true;
 }
@@ -534,7 +616,8 @@ bool Module::parse(std::string &error) {
   description.minorVersion = h.minor;
   return convert(*fb::GetModule(schedule), description, error) &&
          checkValues(description, dataSize, error) &&
-         checkSteps(description, error) && checkKernels(description, error);
+         checkSteps(description, error) &&
+         decodeKernels(description, kernels, error);
 }
 
 } // namespace sinan::module

@@ -164,6 +164,9 @@ Machine::Machine(const TargetDesc &target, const isa::Kernel &kernel,
     }
     for (EngineState &engine : core.engines)
       engine.clock.assign(clocks, 0);
+    for (size_t i = 0;
+         i < options.arguments.size() && i + 1 < isa::kNumRegisters; ++i)
+      core.regs[i + 1] = options.arguments[i];
   }
   // DRAM is shared by the DMA engines of every core: two slots per core.
   for (unsigned c = 0; c < target.cores; ++c) {
@@ -959,6 +962,13 @@ Result Machine::run() {
         fmt::format("kernel has {} programs but target {} has {} "
                     "cores",
                     kernel.programs.size(), target.name, target.cores);
+    return result;
+  }
+  if (options.arguments.size() >= target.scalarRegisters) {
+    result.error =
+        fmt::format("{} launch arguments do not fit in registers "
+                    "r1-r{}",
+                    options.arguments.size(), target.scalarRegisters - 1);
     return result;
   }
   if (kernel.targetFingerprint != isa::targetFingerprint(target)) {

@@ -200,6 +200,11 @@ void readFields(ObjectReader &root, TargetDesc &desc, Diagnostics &diags) {
   desc.dramLatencyCycles = dram.param("latency_cycles", 0, 100000);
   dram.finish();
 
+  ObjectReader link = root.child("host_link");
+  desc.hostLinkBytesPerCycle = link.param("bytes_per_cycle", 1, 1 << 20);
+  desc.hostLinkLatencyCycles = link.param("latency_cycles", 0, 10000000);
+  link.finish();
+
   ObjectReader dma = root.child("dma");
   desc.dmaBytesPerCycle = dma.param("bytes_per_cycle", 1, 1 << 20);
   desc.dmaSetupCycles = dma.param("setup_cycles", 0, 100000);

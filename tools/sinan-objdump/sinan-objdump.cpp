@@ -82,21 +82,26 @@ int dumpModule(const std::string &path) {
   fmt::print("  data      offset {:>10}  size {:>10}\n",
              module->dataSectionOffset(), module->dataSectionSize());
   fmt::print("  arena     {:>28} bytes (intermediates)\n", m.arenaSize);
+  if (m.deviceArenaSize)
+    fmt::print("  device    {:>28} bytes (intermediates on the device)\n",
+               m.deviceArenaSize);
   static const char *kKinds[] = {"input", "output", "const", "temp"};
   fmt::print("\nvalues:\n");
   for (size_t i = 0; i < m.values.size(); ++i) {
     const module::ValueDesc &v = m.values[i];
-    std::string place = v.kind == module::ValueKind::Constant
-                            ? fmt::format("data+{}", v.offset)
-                        : v.kind == module::ValueKind::Intermediate
-                            ? fmt::format("arena+{}", v.offset)
-                            : "";
+    std::string place =
+        v.kind == module::ValueKind::Constant ? fmt::format("data+{}", v.offset)
+        : v.kind == module::ValueKind::Intermediate
+            ? fmt::format("{}+{}",
+                          v.location == module::Location::Device ? "device"
+                                                                 : "arena",
+                          v.offset)
+            : "";
     fmt::print("  %{:<4} {:<6} {:<14} {:>12} bytes  {:<14} {}\n", i,
                kKinds[static_cast<int>(v.kind)],
                fmt::format("{}[{}]", dtypeName(v.dtype), formatShape(v.shape)),
                v.byteSize(), place, v.name);
   }
-  static const char *kSteps[] = {"host", "launch", "to-device", "to-host"};
   fmt::print("\nschedule:\n");
   for (size_t s = 0; s < m.steps.size(); ++s) {
     const module::StepDesc &step = m.steps[s];
@@ -107,23 +112,17 @@ int dumpModule(const std::string &path) {
       outs.push_back(fmt::format("%{}", v));
     for (const Attr &a : step.attributes)
       attrs.push_back(a.name + "=" + formatAttr(a.value));
-    fmt::print("  {:4}: {:<6} {} = {}({}){}{}\n", s,
-               kSteps[static_cast<int>(step.kind)], fmt::join(outs, ", "),
-               step.op, fmt::join(ins, ", "),
-               attrs.empty() ? ""
-                             : fmt::format(" {{{}}}", fmt::join(attrs, ", ")),
-               step.deps.empty()
-                   ? ""
-                   : fmt::format("  after {}", fmt::join(step.deps, ", ")));
+    fmt::print(
+        "  {:4}: {:<9} {} = {}({}){}{}\n", s, module::stepKindName(step.kind),
+        fmt::join(outs, ", "), step.op, fmt::join(ins, ", "),
+        attrs.empty() ? "" : fmt::format(" {{{}}}", fmt::join(attrs, ", ")),
+        step.deps.empty()
+            ? ""
+            : fmt::format("  after {}", fmt::join(step.deps, ", ")));
   }
   for (size_t k = 0; k < m.kernels.size(); ++k) {
-    const module::KernelDesc &desc = m.kernels[k];
-    auto kernel =
-        isa::readKernel(desc.container.data(), desc.container.size(), error);
-    if (!kernel)
-      return fail(error);
-    fmt::print("\nkernel {} ('{}'):\n", k, desc.name);
-    printKernel(*kernel);
+    fmt::print("\nkernel {} ('{}'):\n", k, m.kernels[k].name);
+    printKernel(module->kernel(k));
   }
   return 0;
 }

@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   sinan-run model.snm [--device cpu] [--repeat N] [--profile trace.json]
+//   sinan-run model.snm [--device cpu|snpu-sim[:PRESET|FILE]] [--repeat N]
+//             [--profile trace.json]
 //   sinan-run --reference model.onnx [--input-shape name=1x3x224x224]
 //             [--graph-opt]
 //   common:   [--input name=x.npy | --inputs in.npz] [--output-dir D]
@@ -50,8 +51,11 @@ using namespace llvm;
 namespace {
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                cl::Required);
-cl::opt<std::string> device("device", cl::desc("Device for a .snm module: cpu"),
-                            cl::init("cpu"));
+cl::opt<std::string>
+    device("device",
+           cl::desc("Device for a .snm module: cpu, snpu-sim (the module's "
+                    "target) or snpu-sim:PRESET|FILE"),
+           cl::init("cpu"));
 cl::opt<std::string> profile("profile",
                              cl::desc("Write the last run's per-step trace "
                                       "(Chrome/Perfetto JSON) of a .snm"),
@@ -109,6 +113,37 @@ bool collect(const std::vector<std::string> &specs, const std::string &npz,
 }
 } // namespace
 
+/// The simulated side of the last run: launches, host-link copies, cycles
+/// and time at the target's clock, and how busy each engine was.
+static void printDeviceSummary(const sinan::TargetDesc &target,
+                               const sinan::exec::DeviceRunStats &d) {
+  uint64_t total = d.kernelCycles + d.copyCycles;
+  double us = double(total) / double(target.clockMhz);
+  outs() << formatv("snpu-sim ({0}, last run): {1} kernel launches, {2} "
+                    "launches run as host ops, {3} copies ({4} B to device, "
+                    "{5} B to host)\n",
+                    target.name, d.launches, d.fallbackLaunches, d.copies,
+                    d.bytesToDevice, d.bytesToHost);
+  outs() << formatv("  simulated cycles: {0} in kernels + {1} on the host "
+                    "link = {2} ({3:f3} us at {4} MHz; host ops not "
+                    "included)\n",
+                    d.kernelCycles, d.copyCycles, total, us, target.clockMhz);
+  if (d.kernelCycles == 0)
+    return;
+  uint64_t engineCycles = d.kernelCycles * target.cores;
+  static const char *kEngines[] = {"scl", "din", "mxu", "vec", "dout"};
+  outs() << "  engine busy over kernel time:";
+  for (unsigned e = 0; e < sinan::isa::kNumEngines; ++e)
+    outs() << formatv(" {0} {1:f1}%", kEngines[e],
+                      100.0 * double(d.engineBusy[e]) / double(engineCycles));
+  uint64_t peak = std::max(target.peakMacsPerCycle(sinan::DType::BF16),
+                           target.peakMacsPerCycle(sinan::DType::I8));
+  outs() << formatv("; {0} MACs ({1:f1}% of the matrix unit's peak)\n", d.macs,
+                    peak ? 100.0 * double(d.macs) /
+                               (double(d.kernelCycles) * double(peak))
+                         : 0.0);
+}
+
 /// What sinan-run executes: named inputs and outputs and a run function.
 struct Program {
   std::vector<std::string> inputNames, outputNames;
@@ -125,6 +160,7 @@ int main(int argc, char **argv) {
   Program program;
   // Owners of whatever the program's run function uses.
   std::unique_ptr<sinan::module::Module> loaded;
+  std::unique_ptr<sinan::exec::Device> runDevice;
   std::unique_ptr<sinan::exec::Session> session;
   mlir::DialectRegistry registry;
   sinan::registerAllDialects(registry);
@@ -136,14 +172,16 @@ int main(int argc, char **argv) {
     if (reference)
       return fail("--reference evaluates ONNX models; " + inputFile +
                   " is a compiled module (run it with --device cpu)");
-    if (device != "cpu")
-      return fail("--device " + device +
-                  ": the devices are cpu (snpu-sim is not implemented yet)");
     loaded = sinan::module::Module::load(inputFile, error);
     if (!loaded)
       return fail(error);
-    session = std::make_unique<sinan::exec::Session>(*loaded);
     const sinan::module::ModuleDesc &m = loaded->desc();
+    runDevice = sinan::exec::openDevice(device, m.target, error);
+    if (!runDevice)
+      return fail("--device " + device + ": " + error);
+    session = sinan::exec::Session::create(*loaded, *runDevice, error);
+    if (!session)
+      return fail(inputFile + ": " + error);
     for (uint32_t id : m.inputs)
       program.inputNames.push_back(m.values[id].name);
     for (uint32_t id : m.outputs)
@@ -153,8 +191,8 @@ int main(int argc, char **argv) {
                       std::vector<sinan::Tensor> &out, std::string &e) {
       return session->run(in, out, e, &stats);
     };
-    program.label = formatv("cpu ({0} steps, {1} KiB arena)", m.steps.size(),
-                            (m.arenaSize + 1023) / 1024);
+    program.label = formatv("{0} ({1} steps, {2} KiB arena)", runDevice->name(),
+                            m.steps.size(), (m.arenaSize + 1023) / 1024);
   } else {
     if (!profile.empty())
       return fail("--profile traces the steps of a compiled module (.snm)");
@@ -266,9 +304,12 @@ int main(int argc, char **argv) {
       trace << (i ? ",\n" : "\n")
             << formatv("  {{\"name\": \"{0}\", \"ph\": \"X\", \"pid\": 0, "
                        "\"tid\": 0, \"ts\": {1:f3}, \"dur\": {2:f3}, "
-                       "\"args\": {{\"step\": {3}, \"outputs\": \"{4}\"}}",
-                       step.op, t.start * 1e6, t.seconds * 1e6, t.step,
-                       outputsText);
+                       "\"args\": {{\"step\": {3}, \"kind\": \"{4}\", "
+                       "\"outputs\": \"{5}\", \"device_cycles\": {6}}}",
+                       step.op.empty() ? m.kernels[step.kernel].name : step.op,
+                       t.start * 1e6, t.seconds * 1e6, t.step,
+                       sinan::module::stepKindName(step.kind), outputsText,
+                       t.deviceCycles);
     }
     trace << "\n], \"displayTimeUnit\": \"ns\"}\n";
     outs() << formatv("profile: {0} steps written to {1}\n", stats.steps.size(),
@@ -281,5 +322,7 @@ int main(int argc, char **argv) {
     outs() << formatv(" (median of {0}; min {1:f3} ms, max {2:f3} ms)",
                       times.size(), times.front() * 1e3, times.back() * 1e3);
   outs() << "\n";
+  if (runDevice && runDevice->target())
+    printDeviceSummary(*runDevice->target(), stats.device);
   return ok ? 0 : 1;
 }

@@ -70,10 +70,13 @@ struct Fixture : ::testing::Test {
 };
 
 TEST_F(Fixture, DevicesAndModuleInfo) {
-  EXPECT_EQ(sinan_instance_device_count(instance), 1u);
-  sinan_device *first = nullptr;
+  // cpu, then a simulated SNPU per built-in preset.
+  EXPECT_EQ(sinan_instance_device_count(instance), 3u);
+  sinan_device *first = nullptr, *last = nullptr;
   EXPECT_EQ(message(sinan_instance_device(instance, 0, &first)), "");
   EXPECT_STREQ(sinan_device_name(first), "cpu");
+  EXPECT_EQ(message(sinan_instance_device(instance, 2, &last)), "");
+  EXPECT_STREQ(sinan_device_name(last), "snpu-sim:snpu-server");
   EXPECT_EQ(sinan_module_input_count(module), 1u);
   EXPECT_STREQ(sinan_module_input_name(module, 0), "x");
   EXPECT_STREQ(sinan_module_output_name(module, 0), "y");
@@ -140,9 +143,11 @@ TEST_F(Fixture, ErrorPaths) {
       message(sinan_tensor_create(static_cast<sinan_dtype>(99), shape, 2, &out))
           .find("unknown dtype 99"),
       std::string::npos);
-  status = sinan_instance_find_device(instance, "snpu-sim", &cpu);
-  EXPECT_EQ(sinan_status_get_code(status), SINAN_UNIMPLEMENTED);
-  sinan_status_free(status);
+  status = sinan_instance_find_device(instance, "snpu-sim:nope", &cpu);
+  EXPECT_EQ(sinan_status_get_code(status), SINAN_NOT_FOUND);
+  std::string text = message(status);
+  EXPECT_NE(text.find("unknown target preset 'nope'"), std::string::npos)
+      << text;
   EXPECT_NE(message(sinan_instance_find_device(instance, "gpu", &cpu))
                 .find("no device 'gpu'"),
             std::string::npos);
@@ -230,11 +235,18 @@ TEST_F(Fixture, CppLayer) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].shape(), (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(out[0].data<float>()[0], 1.5f);
+  // A module of host ops runs on the simulated device too, the same.
+  EXPECT_EQ(std::string(sinan_device_name(inst.device("snpu-sim"))),
+            "snpu-sim:snpu-edge");
+  sinan::Session onSim(mod, inst.device("snpu-sim:snpu-server"));
+  std::vector<sinan::Tensor> simOut = onSim.run({&input});
+  ASSERT_EQ(simOut.size(), 1u);
+  EXPECT_EQ(std::memcmp(simOut[0].data<float>(), out[0].data<float>(), 24), 0);
   try {
-    inst.device("snpu-sim");
+    inst.device("gpu");
     FAIL() << "expected an error";
   } catch (const sinan::Error &e) {
-    EXPECT_EQ(e.code(), SINAN_UNIMPLEMENTED);
+    EXPECT_EQ(e.code(), SINAN_NOT_FOUND);
   }
 }
 

@@ -51,6 +51,11 @@ struct TargetDesc {
   uint64_t dramBytesPerCycle = 0;
   uint64_t dramLatencyCycles = 0;
 
+  // The link between host memory and device DRAM (PCIe, AXI), at the chip
+  // clock: the runtime times host<->device copies with it.
+  uint64_t hostLinkBytesPerCycle = 0;
+  uint64_t hostLinkLatencyCycles = 0;
+
   // Per-core DMA engines.
   uint64_t dmaBytesPerCycle = 0;
   uint64_t dmaSetupCycles = 0;

@@ -77,8 +77,9 @@ SINAN_API void sinan_instance_destroy(sinan_instance *instance);
 SINAN_API size_t sinan_instance_device_count(const sinan_instance *instance);
 SINAN_API sinan_status *sinan_instance_device(sinan_instance *instance,
                                               size_t index, sinan_device **out);
-/* By name: "cpu". "snpu-sim" and "snpu-sim:<preset>" are refused with
- * SINAN_UNIMPLEMENTED until modules carry SNPU kernels. */
+/* By name: "cpu", "snpu-sim:<preset>" for each built-in SNPU preset (listed
+ * by sinan_instance_device), "snpu-sim" for the default preset, or
+ * "snpu-sim:<path to a target description .json>" (added to the instance). */
 SINAN_API sinan_status *sinan_instance_find_device(sinan_instance *instance,
                                                    const char *name,
                                                    sinan_device **out);
@@ -155,6 +156,22 @@ SINAN_API void sinan_event_release(sinan_event *event);
 SINAN_API sinan_status *sinan_session_last_profile(const sinan_session *session,
                                                    double *seconds,
                                                    size_t *steps);
+
+/* The device side of the last run. Cycles are simulated, at clock_mhz (all
+ * zero on "cpu"). Weights copied to the device stay there after a session's
+ * first run, so later runs copy less. */
+typedef struct sinan_device_profile {
+  uint64_t kernel_launches;  /* SNPU kernels run on the device */
+  uint64_t host_op_launches; /* launches run as host ops (cpu device) */
+  uint64_t copies;           /* host<->device transfers */
+  uint64_t kernel_cycles, copy_cycles;
+  uint64_t bytes_to_device, bytes_to_host;
+  uint64_t macs;
+  uint64_t clock_mhz;
+} sinan_device_profile;
+SINAN_API sinan_status *
+sinan_session_last_device_profile(const sinan_session *session,
+                                  sinan_device_profile *out);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,13 +1,15 @@
-//===- Session.h - Run a compiled module on the host ------------*- C++ -*-===//
+//===- Session.h - Run a compiled module on a device ------------*- C++ -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
 //
-// A session runs a loaded module's schedule: it binds the caller's inputs,
-// views constants in place (in the memory-mapped file), places intermediates
-// in its own arena as the module's memory plan says, and executes the steps
-// in dependency order. A module is immutable and may back any number of
+// A session runs a loaded module's schedule on a device: it binds the
+// caller's inputs, views constants in place (in the memory-mapped file),
+// places host intermediates in its own arena and device intermediates in
+// device memory as the module's memory plan says, and executes the steps in
+// dependency order: host ops on the host, kernel launches and copies on the
+// device. A module is immutable and may back any number of
 // sessions; each session is used by one thread at a time.
 //
 //===----------------------------------------------------------------------===//
@@ -16,8 +18,10 @@
 #define SINAN_RUNTIME_EXEC_SESSION_H
 
 #include "sinan/runtime/Tensor.h"
+#include "sinan/runtime/exec/Device.h"
 #include "sinan/runtime/module/Module.h"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,7 +31,21 @@ namespace sinan::exec {
 /// One step's execution, for profiles.
 struct StepTiming {
   size_t step = 0;
-  double start = 0, seconds = 0; ///< Relative to the run's start.
+  double start = 0, seconds = 0; ///< Host wall time, relative to the run.
+  uint64_t deviceCycles = 0;     ///< Simulated cycles (launches, copies).
+};
+
+/// What the device side of a run did; simulated cycles are at the target's
+/// clock (all zero on `cpu`).
+struct DeviceRunStats {
+  uint64_t launches = 0;         ///< Kernels run on the device.
+  uint64_t fallbackLaunches = 0; ///< Launches run as host ops instead.
+  uint64_t copies = 0;           ///< Host<->device transfers.
+  uint64_t kernelCycles = 0, copyCycles = 0;
+  uint64_t bytesToDevice = 0, bytesToHost = 0;
+  uint64_t macs = 0;
+  /// Busy cycles per engine (scl, din, mxu, vec, dout), summed over cores.
+  std::array<uint64_t, isa::kNumEngines> engineBusy{};
 };
 
 /// Per-run statistics.
@@ -35,6 +53,7 @@ struct RunStats {
   double seconds = 0; ///< Host wall time of the run.
   size_t stepsRun = 0;
   size_t hostOpSteps = 0; ///< Steps run by the reference kernels.
+  DeviceRunStats device;
   /// Per-step timings, recorded only when `recordSteps` is set.
   std::vector<StepTiming> steps;
   bool recordSteps = false;
@@ -42,21 +61,41 @@ struct RunStats {
 
 class Session {
 public:
-  /// `module` must outlive the session.
+  /// A session of `module` on `device`, both of which must outlive it. Fails
+  /// if the device cannot run the module (another SNPU target, a launch with
+  /// no host fallback on `cpu`, too little device memory).
+  static std::unique_ptr<Session> create(const module::Module &module,
+                                         Device &device, std::string &error);
+  /// A session on a `cpu` device of its own; a module the cpu cannot run
+  /// fails at `run`.
   explicit Session(const module::Module &module);
   ~Session();
 
   /// Runs the schedule on `inputs` (in the module's input order); fills
   /// `outputs` (in output order). Returns false with `error` naming the
-  /// input or step at fault.
+  /// input or step at fault. Constants copied to the device stay resident
+  /// after the first successful run.
   bool run(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs,
            std::string &error, RunStats *stats = nullptr);
 
   const module::Module &module() const { return mod; }
+  const Device &device() const { return dev; }
 
 private:
+  Session(const module::Module &module, Device &device);
+  bool prepare(std::string &error);
+  bool runStep(size_t index, std::vector<Tensor> &views, DeviceRunStats &stats,
+               uint64_t &cycles, std::string &error);
+
   const module::Module &mod;
+  std::unique_ptr<Device> ownedDevice;
+  Device &dev;
   std::unique_ptr<uint8_t, void (*)(void *)> arena;
+  std::unique_ptr<DeviceBuffer> deviceMemory;
+  /// Device address of each kernel's read-only data.
+  std::vector<uint64_t> kernelData;
+  bool constantsResident = false;
+  std::string prepareError;
 };
 
 } // namespace sinan::exec

@@ -18,6 +18,7 @@
 
 #include "sinan/runtime/Attr.h"
 #include "sinan/runtime/DType.h"
+#include "sinan/runtime/isa/Kernel.h"
 
 #include <cstdint>
 #include <memory>
@@ -29,12 +30,18 @@ namespace sinan::module {
 
 inline constexpr char kMagic[8] = {'S', 'I', 'N', 'A', 'N', 'M', 'O', 'D'};
 inline constexpr uint16_t kMajorVersion = 1;
-inline constexpr uint16_t kMinorVersion = 0;
+inline constexpr uint16_t kMinorVersion = 1;
 inline constexpr size_t kHeaderSize = 64;
 /// Alignment of the data segment and of every constant in it.
 inline constexpr size_t kDataAlignment = 64;
+/// Launch ABI: a kernel starts with the device addresses of its bindings
+/// (inputs, then outputs) in r1, r2, ... and, when it has read-only data, that
+/// data's address in the next register. So a launch binds at most 30 values.
+inline constexpr size_t kMaxLaunchBindings = 30;
 
 enum class ValueKind : uint8_t { Input, Output, Constant, Intermediate };
+/// Where an intermediate lives: the host arena or the device arena.
+enum class Location : uint8_t { Host, Device };
 
 struct ValueDesc {
   std::string name;
@@ -42,8 +49,9 @@ struct ValueDesc {
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
   /// Constant: offset in the data segment. Intermediate: offset in the
-  /// arena. Unused otherwise.
+  /// arena of its location. Unused otherwise.
   uint64_t offset = 0;
+  Location location = Location::Host;
 
   /// Bytes of the value (elements times element size).
   uint64_t byteSize() const;
@@ -59,9 +67,14 @@ enum class StepKind : uint8_t {
   CopyToHost
 };
 
+/// "host", "launch", "to-device" or "to-host".
+const char *stepKindName(StepKind kind);
+
 struct StepDesc {
   StepKind kind = StepKind::HostOp;
   /// HostOp: the graph op name without the dialect prefix ("add").
+  /// KernelLaunch: optionally the op the kernel implements, which devices
+  /// that cannot run SNPU kernels run instead.
   std::string op;
   std::vector<Attr> attributes;
   std::vector<uint32_t> inputs, outputs; // Value indices.
@@ -89,6 +102,7 @@ struct ModuleDesc {
   std::vector<ValueDesc> values;
   std::vector<uint32_t> inputs, outputs;
   uint64_t arenaSize = 0;
+  uint64_t deviceArenaSize = 0;
   std::vector<KernelDesc> kernels;
   std::vector<StepDesc> steps;
 };
@@ -121,6 +135,8 @@ public:
   const ModuleDesc &desc() const { return description; }
   /// The bytes of Constant value `index` (validated to lie in the file).
   const uint8_t *constantData(uint32_t index) const;
+  /// Kernel `index`, decoded and validated at load.
+  const isa::Kernel &kernel(size_t index) const { return kernels[index]; }
   /// Size of the file or buffer the module came from.
   size_t fileSize() const { return size; }
   bool isMapped() const { return mapped; }
@@ -141,6 +157,7 @@ private:
   uint64_t scheduleStart = 0, scheduleBytes = 0;
   uint64_t dataOffset = 0, dataSize = 0;
   ModuleDesc description;
+  std::vector<isa::Kernel> kernels;
 };
 
 } // namespace sinan::module

@@ -32,6 +32,9 @@ struct Options {
   uint64_t maxInstructions = 1ull << 32;
   /// Record a per-instruction timeline (Chrome/Perfetto trace JSON).
   bool trace = false;
+  /// Launch arguments: arguments[i] is in register r(i+1) of every core when
+  /// the kernel starts (the runtime passes buffer addresses this way).
+  std::vector<uint64_t> arguments;
 };
 
 /// Cycle accounting of one engine. busy + stalls + idle = total cycles.

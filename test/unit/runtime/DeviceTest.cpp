@@ -1,0 +1,326 @@
+//===- DeviceTest.cpp - Sessions on the cpu and snpu-sim devices ----------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/runtime/exec/Device.h"
+#include "sinan/runtime/exec/Session.h"
+#include "sinan/runtime/isa/Isa.h"
+#include "sinan/runtime/module/Module.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <thread>
+
+using namespace sinan;
+using namespace sinan::module;
+
+namespace {
+
+TargetDesc preset(const std::string &name) {
+  std::string error;
+  std::optional<TargetDesc> target = loadBuiltinTarget(name, error);
+  EXPECT_TRUE(target) << error;
+  return *target;
+}
+
+/// A kernel container for `target` from assembly text.
+std::vector<uint8_t> kernelBytes(const std::string &text,
+                                 const TargetDesc &target,
+                                 std::vector<uint8_t> readOnlyData = {}) {
+  std::string error;
+  auto program = isa::assemble(text, error);
+  EXPECT_TRUE(program) << error;
+  isa::Kernel kernel;
+  kernel.targetName = target.name;
+  kernel.targetFingerprint = isa::targetFingerprint(target);
+  kernel.programs = {*program};
+  kernel.readOnlyData = std::move(readOnlyData);
+  return isa::writeKernel(kernel);
+}
+
+/// dram[out] = dram[a] + dram[b] over n f32 elements; a, b and out name the
+/// registers the launch ABI fills.
+std::string addKernel(unsigned n, const char *b, const char *out) {
+  return fmt::format(R"(
+        li r10, {0}
+        li r11, 1
+        dcfg.din shape, r10, r11, r11
+        dload.f32.f32 vbuf[r0], dram[r1]
+        li r12, 4096
+        dload.f32.f32 vbuf[r12], dram[{1}]
+        signal din, vec, 0
+        wait din, vec, 0
+        vcfg len, r10, r11
+        li r13, 8192
+        vbin.add.f32 vbuf[r13], vbuf[r0], vbuf[r12]
+        signal vec, dout, 0
+        dcfg.dout shape, r10, r11, r11
+        wait vec, dout, 0
+        dstore.f32.f32 dram[{2}], vbuf[r13]
+        end
+)",
+                     n, b, out);
+}
+
+struct LaunchModule {
+  ModuleDesc desc;
+  std::vector<std::vector<uint8_t>> constants;
+};
+
+std::vector<float> iota(unsigned n, float scale) {
+  std::vector<float> v(n);
+  for (unsigned i = 0; i < n; ++i)
+    v[i] = (float(i) - float(n) / 2) * scale;
+  return v;
+}
+
+std::vector<uint8_t> bytesOf(const std::vector<float> &v) {
+  std::vector<uint8_t> bytes(v.size() * 4);
+  std::memcpy(bytes.data(), v.data(), bytes.size());
+  return bytes;
+}
+
+/// y = relu(x + c): x and the constant c go to the device, a kernel adds
+/// them, the sum comes back and the host applies relu. The launch names
+/// "add" as its host fallback unless `fallback` is false.
+LaunchModule launchModule(const TargetDesc &target, bool fallback = true) {
+  const unsigned n = 16;
+  LaunchModule lm;
+  ModuleDesc &m = lm.desc;
+  m.target = target.name;
+  m.targetFingerprint = isa::targetFingerprint(target);
+  m.values = {
+      {"x", ValueKind::Input, DType::F32, {n}, 0},
+      {"c", ValueKind::Constant, DType::F32, {n}, 0},
+      {"x.dev", ValueKind::Intermediate, DType::F32, {n}, 0, Location::Device},
+      {"c.dev", ValueKind::Intermediate, DType::F32, {n}, 64, Location::Device},
+      {"s.dev",
+       ValueKind::Intermediate,
+       DType::F32,
+       {n},
+       128,
+       Location::Device},
+      {"s", ValueKind::Intermediate, DType::F32, {n}, 0},
+      {"y", ValueKind::Output, DType::F32, {n}, 0}};
+  m.inputs = {0};
+  m.outputs = {6};
+  m.arenaSize = 64;
+  m.deviceArenaSize = 192;
+  m.kernels = {{"add_f32_16", kernelBytes(addKernel(n, "r2", "r3"), target)}};
+  StepDesc launch{StepKind::KernelLaunch,
+                  fallback ? "add" : "",
+                  {},
+                  {2, 3},
+                  {4},
+                  0,
+                  {0, 1}};
+  m.steps = {{StepKind::CopyToDevice, "", {}, {0}, {2}, -1, {}},
+             {StepKind::CopyToDevice, "", {}, {1}, {3}, -1, {}},
+             launch,
+             {StepKind::CopyToHost, "", {}, {4}, {5}, -1, {2}},
+             {StepKind::HostOp, "relu", {}, {5}, {6}, -1, {3}}};
+  lm.constants = {bytesOf(iota(n, 0.25f))};
+  return lm;
+}
+
+std::unique_ptr<Module> load(const LaunchModule &lm) {
+  std::vector<uint8_t> bytes = writeModule(lm.desc, lm.constants);
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  EXPECT_TRUE(module) << error;
+  return module;
+}
+
+std::vector<float> expected() {
+  std::vector<float> x = iota(16, 1.0f), c = iota(16, 0.25f), y(16);
+  for (int i = 0; i < 16; ++i)
+    y[i] = std::max(x[i] + c[i], 0.0f);
+  return y;
+}
+
+std::vector<float> runOn(const Module &module, exec::Device &device,
+                         exec::RunStats *stats = nullptr, int runs = 1) {
+  std::string error;
+  auto session = exec::Session::create(module, device, error);
+  EXPECT_TRUE(session) << error;
+  if (!session)
+    return {};
+  std::vector<float> x = iota(16, 1.0f);
+  Tensor input(DType::F32, {16});
+  std::memcpy(input.data(), x.data(), 64);
+  std::vector<Tensor> outputs;
+  for (int r = 0; r < runs; ++r)
+    EXPECT_TRUE(session->run({input}, outputs, error, stats)) << error;
+  std::vector<float> y(16);
+  if (outputs.size() == 1)
+    std::memcpy(y.data(), outputs[0].data(), 64);
+  return y;
+}
+
+TEST(Device, LaunchRunsOnTheSimulator) {
+  TargetDesc edge = preset("snpu-edge");
+  auto module = load(launchModule(edge));
+  ASSERT_TRUE(module);
+  auto device = exec::createSimDevice(edge);
+  exec::RunStats stats;
+  EXPECT_EQ(runOn(*module, *device, &stats), expected());
+  const exec::DeviceRunStats &d = stats.device;
+  EXPECT_EQ(d.launches, 1u);
+  EXPECT_EQ(d.fallbackLaunches, 0u);
+  EXPECT_EQ(d.copies, 3u);
+  EXPECT_EQ(d.bytesToDevice, 128u);
+  EXPECT_EQ(d.bytesToHost, 64u);
+  // Each transfer: the link's latency plus its bytes at link bandwidth.
+  EXPECT_EQ(d.copyCycles, 3 * edge.hostLinkLatencyCycles +
+                              (64 + 64 + 64) / edge.hostLinkBytesPerCycle);
+  EXPECT_GT(d.kernelCycles, edge.dramLatencyCycles);
+  EXPECT_GT(d.engineBusy[unsigned(isa::Engine::Vector)], 0u);
+  EXPECT_EQ(stats.hostOpSteps, 1u);
+}
+
+TEST(Device, ConstantsStayResidentAfterTheFirstRun) {
+  TargetDesc edge = preset("snpu-edge");
+  auto module = load(launchModule(edge));
+  auto device = exec::createSimDevice(edge);
+  exec::RunStats stats;
+  EXPECT_EQ(runOn(*module, *device, &stats, 2), expected());
+  EXPECT_EQ(stats.device.copies, 2u);
+  EXPECT_EQ(stats.device.bytesToDevice, 64u);
+}
+
+TEST(Device, CpuRunsTheLaunchFallback) {
+  TargetDesc edge = preset("snpu-edge");
+  auto module = load(launchModule(edge));
+  auto cpu = exec::createCpuDevice();
+  exec::RunStats stats;
+  EXPECT_EQ(runOn(*module, *cpu, &stats), expected());
+  EXPECT_EQ(stats.device.launches, 0u);
+  EXPECT_EQ(stats.device.fallbackLaunches, 1u);
+  EXPECT_EQ(stats.device.kernelCycles + stats.device.copyCycles, 0u);
+}
+
+TEST(Device, RefusesWhatItCannotRun) {
+  TargetDesc edge = preset("snpu-edge");
+  std::string error;
+  auto noFallback = load(launchModule(edge, /*fallback=*/false));
+  auto cpu = exec::createCpuDevice();
+  EXPECT_FALSE(exec::Session::create(*noFallback, *cpu, error));
+  EXPECT_NE(error.find("step 2 (launch 'add_f32_16') has no host fallback"),
+            std::string::npos)
+      << error;
+  auto module = load(launchModule(edge));
+  auto server = exec::createSimDevice(preset("snpu-server"));
+  EXPECT_FALSE(exec::Session::create(*module, *server, error));
+  EXPECT_NE(error.find("compiled for target 'snpu-edge'"), std::string::npos)
+      << error;
+  EXPECT_FALSE(exec::openDevice("tpu", "", error));
+  EXPECT_NE(error.find("no device 'tpu'"), std::string::npos) << error;
+  EXPECT_FALSE(exec::openDevice("snpu-sim", "", error));
+  EXPECT_TRUE(exec::openDevice("snpu-sim", "snpu-edge", error)) << error;
+}
+
+TEST(Device, KernelFaultNamesStepAndInstruction) {
+  TargetDesc edge = preset("snpu-edge");
+  LaunchModule lm = launchModule(edge);
+  // The device arena is 192 bytes: storing at s.dev + 128 runs past it.
+  lm.desc.values[4].offset = 128;
+  lm.desc.kernels[0].container =
+      kernelBytes(addKernel(16, "r2", "r3+128"), edge);
+  auto module = load(lm);
+  auto device = exec::createSimDevice(edge);
+  std::string error;
+  auto session = exec::Session::create(*module, *device, error);
+  ASSERT_TRUE(session) << error;
+  Tensor input(DType::F32, {16});
+  std::vector<Tensor> outputs;
+  EXPECT_FALSE(session->run({input}, outputs, error));
+  EXPECT_NE(error.find("step 2 (launch 'add_f32_16' for add): core 0 dout "
+                       "instruction"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("out of bounds"), std::string::npos) << error;
+}
+
+TEST(Device, ReadOnlyDataIsPassedAfterTheBindings) {
+  TargetDesc edge = preset("snpu-edge");
+  LaunchModule lm = launchModule(edge);
+  // One input (x.dev) and the constant as the kernel's own data (r3).
+  std::vector<float> c = iota(16, 0.25f);
+  lm.desc.kernels[0].container =
+      kernelBytes(addKernel(16, "r3", "r2"), edge, bytesOf(c));
+  lm.desc.steps[2].inputs = {2};
+  lm.desc.steps[2].op = "";
+  lm.desc.steps[2].deps = {0};
+  lm.desc.steps.erase(lm.desc.steps.begin() + 1);
+  lm.desc.steps[1].deps = {0};
+  lm.desc.steps[2].deps = {1};
+  lm.desc.steps[3].deps = {2};
+  auto module = load(lm);
+  ASSERT_TRUE(module);
+  auto device = exec::createSimDevice(edge);
+  EXPECT_EQ(runOn(*module, *device), expected());
+}
+
+TEST(Device, ConcurrentSessionsAgree) {
+  TargetDesc edge = preset("snpu-edge");
+  auto module = load(launchModule(edge));
+  auto device = exec::createSimDevice(edge);
+  std::vector<std::vector<float>> results(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back(
+        [&, t] { results[t] = runOn(*module, *device, nullptr, 20); });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (const auto &result : results)
+    EXPECT_EQ(result, expected());
+}
+
+std::string loadError(const LaunchModule &lm) {
+  std::vector<uint8_t> bytes = writeModule(lm.desc, lm.constants);
+  std::string error;
+  EXPECT_FALSE(Module::loadFromMemory(bytes.data(), bytes.size(), error));
+  return error;
+}
+
+TEST(Device, ValidatorChecksPlacement) {
+  TargetDesc edge = preset("snpu-edge");
+  LaunchModule hostReadsDevice = launchModule(edge);
+  hostReadsDevice.desc.steps[4].inputs = {4};
+  hostReadsDevice.desc.steps[4].deps = {2};
+  EXPECT_NE(loadError(hostReadsDevice)
+                .find("step 4 ('relu'): value 4 ('s.dev') is in device "
+                      "memory, but a host step needs it in host memory"),
+            std::string::npos)
+      << loadError(hostReadsDevice);
+  LaunchModule badCopy = launchModule(edge);
+  badCopy.desc.values[3].shape = {4, 4};
+  EXPECT_NE(loadError(badCopy).find("copies value 1 ('c') into value 3 "
+                                    "('c.dev') of another type or shape"),
+            std::string::npos)
+      << loadError(badCopy);
+  LaunchModule deviceInput = launchModule(edge);
+  deviceInput.desc.values[0].location = Location::Device;
+  EXPECT_NE(loadError(deviceInput)
+                .find("only intermediates may live on the "
+                      "device"),
+            std::string::npos);
+  LaunchModule outside = launchModule(edge);
+  outside.desc.deviceArenaSize = 100;
+  EXPECT_NE(loadError(outside).find("outside the 100-byte device arena"),
+            std::string::npos)
+      << loadError(outside);
+  LaunchModule foreign = launchModule(edge);
+  foreign.desc.kernels[0].container =
+      kernelBytes(addKernel(16, "r2", "r3"), preset("snpu-server"));
+  EXPECT_NE(loadError(foreign).find("was built for target 'snpu-server', not "
+                                    "the module's 'snpu-edge'"),
+            std::string::npos)
+      << loadError(foreign);
+}
+
+} // namespace
