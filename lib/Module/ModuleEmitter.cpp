@@ -6,6 +6,8 @@
 
 #include "sinan/Module/ModuleEmitter.h"
 
+#include "sinan/Module/SnpuKernels.h"
+
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Interpreter/Evaluator.h"
 #include "sinan/runtime/module/Module.h"
@@ -28,6 +30,7 @@ namespace {
 
 using module::StepKind;
 using module::ValueKind;
+using Placement = module::Location;
 
 std::string where(Operation *op) {
   std::string text;
@@ -49,7 +52,7 @@ std::string nameOf(Location loc, const std::string &fallback) {
 
 class Emitter {
 public:
-  explicit Emitter(const ModuleEmitOptions &options) {
+  explicit Emitter(const ModuleEmitOptions &options) : snpu(options.snpu) {
     desc.compilerVersion = "sinan " SINAN_VERSION_STRING;
     desc.target = options.target;
     desc.targetFingerprint = options.targetFingerprint;
@@ -66,12 +69,25 @@ private:
                                    ValueKind kind, std::string &error,
                                    Value typeOf = {});
   bool addStep(Operation *op, std::string &error);
+  /// Places `op` on the SNPU if a kernel exists for it; false if not.
+  bool addLaunch(Operation *op, std::string &error);
+  /// The value `id` in `where`: itself, or a (cached) copy made by a copy
+  /// step after the step producing it.
+  uint32_t valueIn(uint32_t id, Placement where);
+  uint32_t addCopy(uint32_t id, Placement to, ValueKind kind,
+                   const std::string &name);
+  int32_t kernelFor(const std::string &op, size_t arity, uint64_t elements,
+                    std::string &error);
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
   void planMemory();
 
   module::ModuleDesc desc;
   std::vector<std::vector<uint8_t>> constants;
+  const TargetDesc *snpu;
   llvm::DenseMap<Value, uint32_t> ids;
+  /// Copies already made: value id -> its copy in the other memory.
+  llvm::DenseMap<uint32_t, uint32_t> copies;
+  std::map<std::string, int32_t> kernelIndex;
   std::vector<int64_t> producer; // Step writing each value, or -1.
   /// Op results the function returns directly, with their result index.
   llvm::DenseMap<Value, unsigned> returned;
@@ -112,13 +128,17 @@ bool Emitter::addStep(Operation *op, std::string &error) {
             "' has no host kernel to put in a module";
     return false;
   }
+  if (snpu && addLaunch(op, error))
+    return true;
+  if (!error.empty())
+    return false;
   module::StepDesc step;
   step.kind = StepKind::HostOp;
   step.op = name;
   step.attributes = hostOpAttributes(op);
   std::set<uint32_t> deps;
   for (Value operand : op->getOperands()) {
-    uint32_t id = ids.at(operand);
+    uint32_t id = valueIn(ids.at(operand), Placement::Host);
     step.inputs.push_back(id);
     if (producer[id] >= 0)
       deps.insert(producer[id]);
@@ -146,6 +166,110 @@ bool Emitter::addStep(Operation *op, std::string &error) {
     producer[*id] = index;
     step.outputs.push_back(*id);
   }
+  desc.steps.push_back(std::move(step));
+  return true;
+}
+
+uint32_t Emitter::addCopy(uint32_t id, Placement to, ValueKind kind,
+                          const std::string &name) {
+  module::ValueDesc value = desc.values[id];
+  value.name = name;
+  value.kind = kind;
+  value.location = to;
+  desc.values.push_back(std::move(value));
+  uint32_t copy = desc.values.size() - 1;
+  module::StepDesc step;
+  step.kind =
+      to == Placement::Device ? StepKind::CopyToDevice : StepKind::CopyToHost;
+  step.inputs = {id};
+  step.outputs = {copy};
+  if (producer[id] >= 0)
+    step.deps = {static_cast<uint32_t>(producer[id])};
+  producer.push_back(desc.steps.size());
+  desc.steps.push_back(std::move(step));
+  return copy;
+}
+
+uint32_t Emitter::valueIn(uint32_t id, Placement where) {
+  if (desc.values[id].location == where)
+    return id;
+  auto it = copies.find(id);
+  if (it != copies.end())
+    return it->second;
+  std::string name = desc.values[id].name;
+  if (where == Placement::Device)
+    name += ".dev";
+  else if (llvm::StringRef(name).ends_with(".dev"))
+    name.resize(name.size() - 4);
+  uint32_t copy = addCopy(id, where, ValueKind::Intermediate, name);
+  copies[id] = copy;
+  return copy;
+}
+
+int32_t Emitter::kernelFor(const std::string &op, size_t arity,
+                           uint64_t elements, std::string &error) {
+  std::string key = llvm::formatv("{0}_f32_{1}", op, elements).str();
+  auto it = kernelIndex.find(key);
+  if (it != kernelIndex.end())
+    return it->second;
+  std::optional<isa::Kernel> kernel =
+      snpu::buildElementwiseKernel(*snpu, op, arity, elements, error);
+  if (!kernel)
+    return -1;
+  desc.kernels.push_back({key, isa::writeKernel(*kernel)});
+  return kernelIndex[key] = desc.kernels.size() - 1;
+}
+
+/// An op goes to the SNPU when the kernel library has a kernel for it: today
+/// f32 elementwise ops whose operands each have as many elements as the
+/// result (so any broadcast is a reshape).
+bool Emitter::addLaunch(Operation *op, std::string &error) {
+  std::string name = op->getName().stripDialect().str();
+  if (op->getNumResults() != 1 ||
+      !snpu::hasElementwiseKernel(name, op->getNumOperands()))
+    return false;
+  auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!resultType || !resultType.hasStaticShape() ||
+      !resultType.getElementType().isF32())
+    return false;
+  for (Type type : op->getOperandTypes())
+    if (type != resultType && (!llvm::isa<RankedTensorType>(type) ||
+                               cast<RankedTensorType>(type).getElementType() !=
+                                   resultType.getElementType() ||
+                               !cast<RankedTensorType>(type).hasStaticShape() ||
+                               cast<RankedTensorType>(type).getNumElements() !=
+                                   resultType.getNumElements()))
+      return false;
+  int32_t kernel =
+      kernelFor(name, op->getNumOperands(), resultType.getNumElements(), error);
+  if (kernel < 0) {
+    error = where(op) + ": " + error;
+    return false;
+  }
+  module::StepDesc step;
+  step.kind = StepKind::KernelLaunch;
+  step.kernel = kernel;
+  step.op = name; // The host fallback.
+  step.attributes = hostOpAttributes(op);
+  std::set<uint32_t> deps;
+  for (Value operand : op->getOperands()) {
+    uint32_t id = valueIn(ids.at(operand), Placement::Device);
+    step.inputs.push_back(id);
+    if (producer[id] >= 0)
+      deps.insert(producer[id]);
+  }
+  step.deps.assign(deps.begin(), deps.end());
+  std::string valueName =
+      nameOf(op->getLoc(), llvm::formatv("v{0}", desc.values.size()).str());
+  auto id = addValue(op->getResult(0), valueName + ".dev",
+                     ValueKind::Intermediate, error);
+  if (!id) {
+    error = where(op) + ": " + error;
+    return false;
+  }
+  desc.values[*id].location = Placement::Device;
+  producer[*id] = desc.steps.size();
+  step.outputs.push_back(*id);
   desc.steps.push_back(std::move(step));
   return true;
 }
@@ -204,15 +328,21 @@ bool Emitter::addOutputs(func::FuncOp func, func::ReturnOp ret,
                          std::string &error) {
   for (auto [index, operand] : llvm::enumerate(ret.getOperands())) {
     auto it = returned.find(operand);
-    if (it != returned.end() && it->second == index) {
-      desc.outputs.push_back(ids.at(operand));
+    uint32_t source = ids.at(operand);
+    bool onDevice = desc.values[source].location == Placement::Device;
+    if (it != returned.end() && it->second == index && !onDevice) {
+      desc.outputs.push_back(source);
       continue;
     }
-    // Copy into a fresh output: reshape to the same shape is a copy.
     auto attr = func.getResultAttrOfType<StringAttr>(index, "graph.name");
     std::string name =
         attr ? attr.str() : llvm::formatv("output{0}", index).str();
-    uint32_t source = ids.at(operand);
+    if (onDevice) {
+      desc.outputs.push_back(
+          addCopy(source, Placement::Host, ValueKind::Output, name));
+      continue;
+    }
+    // Copy into a fresh output: reshape to the same shape is a copy.
     auto id = addValue(Value(), name, ValueKind::Output, error, operand);
     if (!id)
       return false;
@@ -229,7 +359,8 @@ bool Emitter::addOutputs(func::FuncOp func, func::ReturnOp ret,
   return true;
 }
 
-/// Liveness-based first-fit placement of the intermediates in one arena.
+/// Liveness-based first-fit placement of the intermediates, each in the
+/// arena of its memory (host or device).
 /// A step's outputs are placed before its last-use inputs are freed, so no
 /// kernel writes over what it reads.
 void Emitter::planMemory() {
@@ -238,9 +369,13 @@ void Emitter::planMemory() {
   for (size_t s = 0; s < desc.steps.size(); ++s)
     for (uint32_t v : desc.steps[s].inputs)
       lastUse[v] = static_cast<int64_t>(s);
-  std::map<uint64_t, uint64_t> live; // offset -> size
-  auto allocate = [&](uint64_t size) {
-    size = std::max<uint64_t>((size + kAlign - 1) / kAlign * kAlign, kAlign);
+  // Host and device intermediates live in separate arenas.
+  std::map<uint64_t, uint64_t> liveIn[2]; // offset -> size
+  auto allocate = [&](const module::ValueDesc &value) {
+    bool device = value.location == Placement::Device;
+    std::map<uint64_t, uint64_t> &live = liveIn[device];
+    uint64_t size = std::max<uint64_t>(
+        (value.byteSize() + kAlign - 1) / kAlign * kAlign, kAlign);
     uint64_t at = 0;
     for (auto [offset, length] : live) {
       if (offset >= at + size)
@@ -248,26 +383,38 @@ void Emitter::planMemory() {
       at = std::max(at, offset + length);
     }
     live[at] = size;
-    desc.arenaSize = std::max(desc.arenaSize, at + size);
+    uint64_t &arena = device ? desc.deviceArenaSize : desc.arenaSize;
+    arena = std::max(arena, at + size);
     return at;
   };
+  // Device copies of constants come first and are never freed: sessions
+  // copy them once and keep them on the device.
+  std::vector<bool> pinned(desc.values.size(), false);
+  for (const module::StepDesc &step : desc.steps)
+    if (step.kind == StepKind::CopyToDevice &&
+        desc.values[step.inputs[0]].kind == ValueKind::Constant) {
+      pinned[step.outputs[0]] = true;
+      desc.values[step.outputs[0]].offset =
+          allocate(desc.values[step.outputs[0]]);
+    }
   for (size_t s = 0; s < desc.steps.size(); ++s) {
     const module::StepDesc &step = desc.steps[s];
     std::vector<uint32_t> dead;
     for (uint32_t v : step.outputs) {
       module::ValueDesc &value = desc.values[v];
-      if (value.kind != ValueKind::Intermediate)
+      if (value.kind != ValueKind::Intermediate || pinned[v])
         continue;
-      value.offset = allocate(value.byteSize());
+      value.offset = allocate(value);
       if (lastUse[v] < 0)
         dead.push_back(v); // Never read (e.g. unused top_k indices).
     }
     for (uint32_t v : step.inputs)
-      if (desc.values[v].kind == ValueKind::Intermediate &&
+      if (desc.values[v].kind == ValueKind::Intermediate && !pinned[v] &&
           lastUse[v] == static_cast<int64_t>(s))
         dead.push_back(v);
     for (uint32_t v : dead)
-      live.erase(desc.values[v].offset);
+      liveIn[desc.values[v].location == Placement::Device].erase(
+          desc.values[v].offset);
   }
 }
 

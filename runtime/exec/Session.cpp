@@ -85,6 +85,7 @@ bool Session::prepare(std::string &error) {
                             stepName(m, s), dev.name());
         return false;
       }
+  findResidentConstants();
   uint64_t size = alignTo(m.deviceArenaSize, 64);
   kernelData.clear();
   for (size_t k = 0; k < m.kernels.size(); ++k) {
@@ -104,6 +105,30 @@ bool Session::prepare(std::string &error) {
       return false;
   }
   return true;
+}
+
+/// A constant's device copy can stay on the device between runs when no
+/// other device value shares its bytes (the compiler pins such copies; a
+/// module that reuses them is still run correctly, copying every time).
+void Session::findResidentConstants() {
+  const module::ModuleDesc &m = mod.desc();
+  resident.assign(m.steps.size(), false);
+  for (size_t s = 0; s < m.steps.size(); ++s) {
+    const module::StepDesc &step = m.steps[s];
+    if (step.kind != StepKind::CopyToDevice ||
+        m.values[step.inputs[0]].kind != ValueKind::Constant)
+      continue;
+    const module::ValueDesc &copy = m.values[step.outputs[0]];
+    bool alone = true;
+    for (uint32_t id = 0; id < m.values.size() && alone; ++id) {
+      const module::ValueDesc &other = m.values[id];
+      if (id != step.outputs[0] && other.location == Location::Device &&
+          other.offset < copy.offset + copy.byteSize() &&
+          copy.offset < other.offset + other.byteSize())
+        alone = false;
+    }
+    resident[s] = alone;
+  }
 }
 
 bool Session::runStep(size_t s, std::vector<Tensor> &views,
@@ -151,12 +176,12 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     cycles = cost.cycles;
     return true;
   }
-  // A copy. Constants stay on the device once a run has put them there.
+  // A copy. Constants stay on the device once a run has put them there,
+  // where nothing else uses their bytes.
   uint32_t from = step.inputs[0], to = step.outputs[0];
   uint64_t bytes = m.values[from].byteSize();
   bool toDevice = step.kind == StepKind::CopyToDevice;
-  if (toDevice && m.values[from].kind == ValueKind::Constant &&
-      constantsResident)
+  if (resident[s] && constantsResident)
     return true;
   bool ok = toDevice ? dev.write(*deviceMemory, m.values[to].offset,
                                  views[from].data(), bytes, cost, error)

@@ -6,13 +6,15 @@
 //
 //   sinan-compile model.onnx [--compile-to=graph|module] [-o out]
 //                 [--target snpu-edge] [--input-shape name=1x3x224x224]...
-//                 [--graph-opt=false]
+//                 [--graph-opt=false] [--placement=snpu|cpu]
 //
 // Imports an ONNX model, optimizes the graph (unless --graph-opt=false) and
 // stops at the requested phase: `graph` prints the graph IR; `module` writes
-// a .snm module whose steps run on the runtime's host kernels (SNPU kernel
-// launches replace them as the NPU lowering lands). The npu and isa phases
-// do not exist yet and are refused rather than faked.
+// a .snm module. With --placement=snpu (the default) the ops the SNPU kernel
+// library covers become kernel launches for the target, with host<->device
+// copies around them, and the rest host ops; --placement=cpu makes every op a
+// host op. The npu and isa phases do not exist yet and are refused rather
+// than faked.
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,6 +56,12 @@ cl::list<std::string>
                 cl::desc("Fix an input's shape: name=1x3x224x224"),
                 cl::value_desc("name=shape"));
 
+cl::opt<std::string>
+    placement("placement",
+              cl::desc("Where module ops run: snpu (ops with an SNPU kernel "
+                       "run on the device) or cpu (all on the host)"),
+              cl::init("snpu"));
+
 cl::opt<bool> graphOpt("graph-opt",
                        cl::desc("Run the graph optimizations (canonicalize, "
                                 "CSE, fold BatchNorm into conv)"),
@@ -77,6 +85,8 @@ int main(int argc, char **argv) {
     return fail("--compile-to=" + compileTo +
                 ": the phases are graph and module (npu and isa are not "
                 "implemented yet)");
+  if (placement != "snpu" && placement != "cpu")
+    return fail("--placement=" + placement + ": expected snpu or cpu");
   std::string targetError;
   std::optional<sinan::TargetDesc> target =
       sinan::resolveTarget(targetName, targetError);
@@ -110,6 +120,8 @@ int main(int argc, char **argv) {
     emitOptions.target = target->name;
     emitOptions.targetFingerprint = sinan::isa::targetFingerprint(*target);
     emitOptions.sourceHash = sinan::sha256File(inputFile);
+    if (placement == "snpu")
+      emitOptions.snpu = &*target;
     auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
     auto bytes = sinan::emitModule(func, emitOptions, error);
     if (!bytes)

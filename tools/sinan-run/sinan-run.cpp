@@ -306,7 +306,10 @@ int main(int argc, char **argv) {
                        "\"tid\": 0, \"ts\": {1:f3}, \"dur\": {2:f3}, "
                        "\"args\": {{\"step\": {3}, \"kind\": \"{4}\", "
                        "\"outputs\": \"{5}\", \"device_cycles\": {6}}}",
-                       step.op.empty() ? m.kernels[step.kernel].name : step.op,
+                       !step.op.empty() ? step.op
+                       : step.kind == sinan::module::StepKind::KernelLaunch
+                           ? m.kernels[step.kernel].name
+                           : sinan::module::stepKindName(step.kind),
                        t.start * 1e6, t.seconds * 1e6, t.step,
                        sinan::module::stepKindName(step.kind), outputsText,
                        t.deviceCycles);

@@ -16,6 +16,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include "sinan/runtime/Target.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +30,10 @@ struct ModuleEmitOptions {
   uint64_t targetFingerprint = 0;
   /// SHA-256 of the source model, hex.
   std::string sourceHash;
+  /// When set, ops with an SNPU kernel for this target run on the SNPU (with
+  /// host<->device copies around them); all others, and everything when
+  /// null, run on the host.
+  const TargetDesc *snpu = nullptr;
 };
 
 /// The module bytes, or std::nullopt with `error` naming the op (by its ONNX

@@ -192,6 +192,21 @@ TEST(Device, ConstantsStayResidentAfterTheFirstRun) {
   EXPECT_EQ(stats.device.bytesToDevice, 64u);
 }
 
+TEST(Device, SharedConstantCopiesAreRepeated) {
+  TargetDesc edge = preset("snpu-edge");
+  LaunchModule lm = launchModule(edge);
+  lm.desc.values[4].offset = 64; // The sum overwrites c's device copy.
+  auto module = load(lm);
+  std::unique_ptr<exec::Device> devices[] = {exec::createSimDevice(edge),
+                                             exec::createCpuDevice()};
+  for (auto &device : devices) {
+    exec::RunStats stats;
+    EXPECT_EQ(runOn(*module, *device, &stats, 3), expected());
+    EXPECT_EQ(stats.device.copies, 3u);
+    EXPECT_EQ(stats.device.bytesToDevice, 128u);
+  }
+}
+
 TEST(Device, CpuRunsTheLaunchFallback) {
   TargetDesc edge = preset("snpu-edge");
   auto module = load(launchModule(edge));

@@ -74,7 +74,8 @@ public:
   /// Runs the schedule on `inputs` (in the module's input order); fills
   /// `outputs` (in output order). Returns false with `error` naming the
   /// input or step at fault. Constants copied to the device stay resident
-  /// after the first successful run.
+  /// after the first successful run (where no other value shares their
+  /// device bytes).
   bool run(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs,
            std::string &error, RunStats *stats = nullptr);
 
@@ -84,6 +85,7 @@ public:
 private:
   Session(const module::Module &module, Device &device);
   bool prepare(std::string &error);
+  void findResidentConstants();
   bool runStep(size_t index, std::vector<Tensor> &views, DeviceRunStats &stats,
                uint64_t &cycles, std::string &error);
 
@@ -94,6 +96,8 @@ private:
   std::unique_ptr<DeviceBuffer> deviceMemory;
   /// Device address of each kernel's read-only data.
   std::vector<uint64_t> kernelData;
+  /// Copy steps of constants whose device bytes nothing else uses.
+  std::vector<bool> resident;
   bool constantsResident = false;
   std::string prepareError;
 };
