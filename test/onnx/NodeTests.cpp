@@ -24,6 +24,7 @@
 #include "sinan/Interpreter/Evaluator.h"
 #include "sinan/Module/ModuleEmitter.h"
 #include "sinan/runtime/Compare.h"
+#include "sinan/runtime/exec/Device.h"
 #include "sinan/runtime/exec/Session.h"
 #include "sinan/runtime/module/Module.h"
 
@@ -90,18 +91,70 @@ std::optional<sinan::Tensor> readTensor(const std::string &path,
   return sinan::toTensor(attr);
 }
 
-/// Tests whose graph also ran as a compiled module (static shapes).
+/// Tests whose graph also ran as a compiled module (static shapes), and
+/// those whose module also had SNPU kernels to run on the simulator.
 int modulesChecked = 0;
+int snpuModulesChecked = 0;
 
-/// Compiles `func` to a module, loads it and runs it in a runtime session:
-/// the outputs must equal the evaluator's bit for bit (same kernels, now
-/// through the module format, the memory plan and the host-op dispatcher).
+/// The same outputs as the evaluator's, bit for bit, or what differs.
+std::optional<std::string> sameOutputs(const std::vector<sinan::Tensor> &got,
+                                       const std::vector<sinan::Tensor> &want,
+                                       const char *where) {
+  for (size_t i = 0; i < want.size(); ++i)
+    if (!(got[i] == want[i]))
+      return formatv("output {0} {1} differs from the evaluator's: {2}", i,
+                     where, sinan::compare(got[i], want[i], 0, 0).summary())
+          .str();
+  return std::nullopt;
+}
+
+/// Compiles `func` for snpu-edge with SNPU placement and, when some op got a
+/// kernel, runs the module on the simulated SNPU: the kernels must give the
+/// evaluator's results bit for bit.
+std::optional<std::string> checkOnSnpu(mlir::func::FuncOp func,
+                                       const std::vector<sinan::Tensor> &inputs,
+                                       const std::vector<sinan::Tensor> &want) {
+  static const sinan::TargetDesc edge = [] {
+    std::string error;
+    return *sinan::loadBuiltinTarget("snpu-edge", error);
+  }();
+  static const std::unique_ptr<sinan::exec::Device> device =
+      sinan::exec::createSimDevice(edge);
+  sinan::ModuleEmitOptions options;
+  options.target = edge.name;
+  options.targetFingerprint = sinan::isa::targetFingerprint(edge);
+  options.snpu = &edge;
+  std::string error;
+  auto bytes = sinan::emitModule(func, options, error);
+  if (!bytes)
+    return "emission for the SNPU failed: " + error;
+  auto module = sinan::module::Module::loadFromMemory(bytes->data(),
+                                                      bytes->size(), error);
+  if (!module)
+    return "the emitted SNPU module does not load: " + error;
+  if (module->desc().kernels.empty())
+    return std::nullopt;
+  auto session = sinan::exec::Session::create(*module, *device, error);
+  std::vector<sinan::Tensor> outputs;
+  if (!session || !session->run(inputs, outputs, error))
+    return "on snpu-sim: " + error;
+  if (auto differs = sameOutputs(outputs, want, "on snpu-sim"))
+    return differs;
+  ++snpuModulesChecked;
+  return std::nullopt;
+}
+
+/// Compiles `func` to a module of host ops, loads it and runs it in a runtime
+/// session: the outputs must equal the evaluator's bit for bit (same kernels,
+/// now through the module format, the memory plan and the host-op
+/// dispatcher). Then the same on the SNPU, where it has kernels.
 /// Graphs with dynamic shapes cannot become modules and are skipped.
 std::optional<std::string> checkModule(mlir::func::FuncOp func,
                                        const std::vector<sinan::Tensor> &inputs,
                                        const std::vector<sinan::Tensor> &want) {
   std::string error;
-  auto bytes = sinan::emitModule(func, sinan::ModuleEmitOptions(), error);
+  sinan::ModuleEmitOptions hostOnly;
+  auto bytes = sinan::emitModule(func, hostOnly, error);
   if (!bytes) {
     if (error.find("static shapes") != std::string::npos)
       return std::nullopt;
@@ -115,13 +168,10 @@ std::optional<std::string> checkModule(mlir::func::FuncOp func,
   std::vector<sinan::Tensor> outputs;
   if (!session.run(inputs, outputs, error))
     return error;
-  for (size_t i = 0; i < want.size(); ++i)
-    if (!(outputs[i] == want[i]))
-      return formatv("output {0} differs from the evaluator's: {1}", i,
-                     sinan::compare(outputs[i], want[i], 0, 0).summary())
-          .str();
+  if (auto differs = sameOutputs(outputs, want, "on cpu"))
+    return differs;
   ++modulesChecked;
-  return std::nullopt;
+  return checkOnSnpu(func, inputs, want);
 }
 
 Result runTest(const std::string &dir, mlir::MLIRContext &context) {
@@ -508,7 +558,8 @@ int main(int argc, char **argv) {
                     results.size(), pass, 100.0 * pass / results.size(),
                     results.size() - pass, unexpected, fixed);
   outs() << formatv("{0} data sets and light models also ran as compiled "
-                    "modules with identical outputs\n",
-                    modulesChecked);
+                    "modules with identical outputs; {1} of them also ran "
+                    "SNPU kernels on snpu-sim with identical outputs\n",
+                    modulesChecked, snpuModulesChecked);
   return unexpected ? 1 : 0;
 }
