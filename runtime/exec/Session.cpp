@@ -10,8 +10,13 @@
 
 #include <fmt/format.h>
 
+#include <tbb/task_group.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
+#include <set>
 
 namespace sinan::exec {
 
@@ -86,6 +91,7 @@ bool Session::prepare(std::string &error) {
         return false;
       }
   findResidentConstants();
+  buildGraph();
   uint64_t size = alignTo(m.deviceArenaSize, 64);
   kernelData.clear();
   for (size_t k = 0; k < m.kernels.size(); ++k) {
@@ -131,6 +137,58 @@ void Session::findResidentConstants() {
   }
 }
 
+/// Memory dependencies make the compiler's sequential memory plan safe to
+/// run out of order: when value `v` reuses bytes of an earlier value `u` in
+/// the same arena, `v`'s writer runs after `u`'s writer and readers.
+void Session::buildGraph() {
+  const module::ModuleDesc &m = mod.desc();
+  size_t n = m.steps.size();
+  std::vector<int64_t> writer(m.values.size(), -1);
+  std::vector<std::vector<uint32_t>> readers(m.values.size());
+  for (uint32_t s = 0; s < n; ++s) {
+    for (uint32_t v : m.steps[s].outputs)
+      writer[v] = s;
+    for (uint32_t v : m.steps[s].inputs)
+      readers[v].push_back(s);
+  }
+  std::vector<std::set<uint32_t>> preds(n);
+  for (uint32_t s = 0; s < n; ++s)
+    preds[s].insert(m.steps[s].deps.begin(), m.steps[s].deps.end());
+  std::vector<uint32_t> placed; // Intermediates, in writer order.
+  for (uint32_t s = 0; s < n; ++s)
+    for (uint32_t v : m.steps[s].outputs) {
+      const module::ValueDesc &value = m.values[v];
+      if (value.kind != ValueKind::Intermediate)
+        continue;
+      for (uint32_t u : placed) {
+        const module::ValueDesc &old = m.values[u];
+        if (old.location != value.location ||
+            old.offset >= value.offset + value.byteSize() ||
+            value.offset >= old.offset + old.byteSize())
+          continue;
+        if (writer[u] >= 0 && uint32_t(writer[u]) != s)
+          preds[s].insert(writer[u]);
+        for (uint32_t r : readers[u])
+          if (r != s)
+            preds[s].insert(r);
+      }
+      placed.push_back(v);
+    }
+  successors.assign(n, {});
+  predecessorCount.assign(n, 0);
+  parallel = false;
+  for (uint32_t s = 0; s < n; ++s) {
+    for (uint32_t p : preds[s])
+      if (p < s) {
+        successors[p].push_back(s);
+        ++predecessorCount[s];
+      }
+    // A chain (each step after its predecessor) gains nothing from threads.
+    if (s > 0 && !preds[s].count(s - 1))
+      parallel = true;
+  }
+}
+
 bool Session::runStep(size_t s, std::vector<Tensor> &views,
                       DeviceRunStats &stats, uint64_t &cycles,
                       std::string &error) {
@@ -153,8 +211,10 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     std::string stepError;
     if (!ref::runHostOp(step.op, step.attributes, in, out, stepError))
       return fail(stepError);
-    if (step.kind == StepKind::KernelLaunch)
+    if (step.kind == StepKind::KernelLaunch) {
+      std::lock_guard<std::mutex> guard(statsLock);
       ++stats.fallbackLaunches;
+    }
     return true;
   }
   if (step.kind == StepKind::KernelLaunch) {
@@ -168,6 +228,7 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     if (!dev.launch(*deviceMemory, mod.kernel(step.kernel), arguments, cost,
                     error))
       return fail(error);
+    std::lock_guard<std::mutex> guard(statsLock);
     ++stats.launches;
     stats.kernelCycles += cost.cycles;
     stats.macs += cost.macs;
@@ -189,11 +250,77 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
                                 views[to].data(), bytes, cost, error);
   if (!ok)
     return fail(error);
+  std::lock_guard<std::mutex> guard(statsLock);
   ++stats.copies;
   stats.copyCycles += cost.cycles;
   (toDevice ? stats.bytesToDevice : stats.bytesToHost) += bytes;
   cycles = cost.cycles;
   return true;
+}
+
+bool Session::timedStep(size_t s, std::vector<Tensor> &views,
+                        DeviceRunStats &stats, RunStats *runStats,
+                        double runStart, std::string &error) {
+  auto now = [] {
+    return std::chrono::duration<double>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  double stepStart = now();
+  uint64_t cycles = 0;
+  bool ok = runStep(s, views, stats, cycles, error);
+  if (runStats && runStats->recordSteps) {
+    double end = now();
+    std::lock_guard<std::mutex> guard(statsLock);
+    runStats->steps.push_back(
+        {s, stepStart - runStart, end - stepStart, cycles});
+  }
+  return ok;
+}
+
+/// The schedule's index order is a dependency order (the loader checked that
+/// every step depends only on earlier ones).
+bool Session::runSequential(std::vector<Tensor> &views, DeviceRunStats &stats,
+                            RunStats *runStats, double runStart,
+                            std::string &error) {
+  for (size_t s = 0; s < mod.desc().steps.size(); ++s)
+    if (!timedStep(s, views, stats, runStats, runStart, error))
+      return false;
+  return true;
+}
+
+/// Steps start as soon as their predecessors finish, on oneTBB's workers.
+/// After a failure no new step starts; the first error is reported.
+bool Session::runParallel(std::vector<Tensor> &views, DeviceRunStats &stats,
+                          RunStats *runStats, double runStart,
+                          std::string &error) {
+  size_t n = mod.desc().steps.size();
+  std::unique_ptr<std::atomic<uint32_t>[]> pending(
+      new std::atomic<uint32_t>[n]);
+  for (size_t s = 0; s < n; ++s)
+    pending[s].store(predecessorCount[s], std::memory_order_relaxed);
+  std::atomic<bool> failed{false};
+  std::mutex errorLock;
+  tbb::task_group group;
+  std::function<void(uint32_t)> execute = [&](uint32_t s) {
+    if (failed.load(std::memory_order_relaxed))
+      return;
+    std::string stepError;
+    if (!timedStep(s, views, stats, runStats, runStart, stepError)) {
+      std::lock_guard<std::mutex> guard(errorLock);
+      if (!failed.exchange(true))
+        error = stepError;
+      return;
+    }
+    for (uint32_t next : successors[s])
+      if (pending[next].fetch_sub(1, std::memory_order_acq_rel) == 1)
+        group.run([&execute, next] { execute(next); });
+  };
+  for (uint32_t s = 0; s < n; ++s)
+    if (predecessorCount[s] == 0)
+      group.run([&execute, s] { execute(s); });
+  group.wait();
+  return !failed;
 }
 
 bool Session::run(const std::vector<Tensor> &inputs,
@@ -245,30 +372,23 @@ bool Session::run(const std::vector<Tensor> &inputs,
     else if (v.kind == ValueKind::Intermediate && deviceView)
       views[id] = Tensor::view(v.dtype, v.shape, deviceView + v.offset);
   }
-  // The schedule's index order is a dependency order (the loader checked
-  // that every step depends only on earlier ones).
   DeviceRunStats deviceStats;
-  size_t hostOps = 0;
-  for (size_t s = 0; s < m.steps.size(); ++s) {
-    auto stepStart = std::chrono::steady_clock::now();
-    uint64_t cycles = 0;
-    bool ok = runStep(s, views, deviceStats, cycles, error);
-    if (stats && stats->recordSteps) {
-      auto now = std::chrono::steady_clock::now();
-      stats->steps.push_back(
-          {s, std::chrono::duration<double>(stepStart - start).count(),
-           std::chrono::duration<double>(now - stepStart).count(), cycles});
-    }
-    if (!ok)
-      return false;
-    hostOps += m.steps[s].kind == StepKind::HostOp;
-  }
+  double runStart =
+      std::chrono::duration<double>(start.time_since_epoch()).count();
+  bool ok = parallel
+                ? runParallel(views, deviceStats, stats, runStart, error)
+                : runSequential(views, deviceStats, stats, runStart, error);
+  if (!ok)
+    return false;
   constantsResident = true;
   if (stats) {
     stats->seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     stats->stepsRun = m.steps.size();
+    size_t hostOps = 0;
+    for (const module::StepDesc &step : m.steps)
+      hostOps += step.kind == StepKind::HostOp;
     stats->hostOpSteps = hostOps + deviceStats.fallbackLaunches;
     stats->device = deviceStats;
   }

@@ -338,4 +338,69 @@ TEST(Device, ValidatorChecksPlacement) {
       << loadError(foreign);
 }
 
+/// Branches off x: a = relu(x) dies at step 1, so c = abs(x) (step 2) reuses
+/// its bytes although no data path orders step 2 after step 1; z = neg(x)
+/// (step 4) is independent of everything.
+std::unique_ptr<Module> branchModule(const std::string &lastOp = "neg") {
+  ModuleDesc m;
+  m.values = {{"x", ValueKind::Input, DType::F32, {64}, 0},
+              {"a", ValueKind::Intermediate, DType::F32, {64}, 0},
+              {"b", ValueKind::Intermediate, DType::F32, {64}, 256},
+              {"c", ValueKind::Intermediate, DType::F32, {64}, 0},
+              {"y", ValueKind::Output, DType::F32, {64}, 0},
+              {"z", ValueKind::Output, DType::F32, {64}, 0}};
+  m.inputs = {0};
+  m.outputs = {4, 5};
+  m.arenaSize = 512;
+  m.steps = {{StepKind::HostOp, "relu", {}, {0}, {1}, -1, {}},
+             {StepKind::HostOp, "neg", {}, {1}, {2}, -1, {0}},
+             {StepKind::HostOp, "abs", {}, {0}, {3}, -1, {}},
+             {StepKind::HostOp, "add", {}, {2, 3}, {4}, -1, {1, 2}},
+             {StepKind::HostOp, lastOp, {}, {0}, {5}, -1, {}}};
+  std::vector<uint8_t> bytes = writeModule(m, {});
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  EXPECT_TRUE(module) << error;
+  return module;
+}
+
+TEST(Scheduler, MemoryReuseOrdersIndependentSteps) {
+  auto module = branchModule();
+  auto cpu = exec::createCpuDevice();
+  std::string error;
+  auto session = exec::Session::create(*module, *cpu, error);
+  ASSERT_TRUE(session) << error;
+  EXPECT_TRUE(session->runsInParallel());
+  // c's writer waits for a's writer and for a's reader (step 1).
+  EXPECT_EQ(session->successorsOf(0), (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(session->successorsOf(1), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(session->successorsOf(2), (std::vector<uint32_t>{3}));
+  EXPECT_EQ(session->successorsOf(3), (std::vector<uint32_t>{}));
+  Tensor x(DType::F32, {64});
+  for (int i = 0; i < 64; ++i)
+    x.setDouble(i, i % 2 ? i : -i);
+  for (int run = 0; run < 200; ++run) {
+    std::vector<Tensor> outputs;
+    ASSERT_TRUE(session->run({x}, outputs, error)) << error;
+    for (int i = 0; i < 64; ++i) { // -relu(x) + |x| and -x
+      ASSERT_EQ(outputs[0].getDouble(i), i % 2 ? 0.0 : double(i)) << i;
+      ASSERT_EQ(outputs[1].getDouble(i), i % 2 ? -i : double(i)) << i;
+    }
+  }
+}
+
+TEST(Scheduler, AFailingStepStopsAParallelRun) {
+  auto module = branchModule("no_such_op");
+  auto cpu = exec::createCpuDevice();
+  std::string error;
+  auto session = exec::Session::create(*module, *cpu, error);
+  ASSERT_TRUE(session) << error;
+  ASSERT_TRUE(session->runsInParallel());
+  Tensor x(DType::F32, {64});
+  std::vector<Tensor> outputs;
+  EXPECT_FALSE(session->run({x}, outputs, error));
+  EXPECT_NE(error.find("step 4 (host 'no_such_op')"), std::string::npos)
+      << error;
+}
+
 } // namespace

@@ -23,6 +23,7 @@
 
 #include <array>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -81,13 +82,27 @@ public:
 
   const module::Module &module() const { return mod; }
   const Device &device() const { return dev; }
+  /// Whether runs may execute independent steps at once.
+  bool runsInParallel() const { return parallel; }
+  /// The steps that wait for `step` (data and memory dependencies).
+  const std::vector<uint32_t> &successorsOf(size_t step) const {
+    return successors[step];
+  }
 
 private:
   Session(const module::Module &module, Device &device);
   bool prepare(std::string &error);
   void findResidentConstants();
+  void buildGraph();
   bool runStep(size_t index, std::vector<Tensor> &views, DeviceRunStats &stats,
                uint64_t &cycles, std::string &error);
+  /// Runs step `s` and records its timing.
+  bool timedStep(size_t s, std::vector<Tensor> &views, DeviceRunStats &stats,
+                 RunStats *runStats, double runStart, std::string &error);
+  bool runSequential(std::vector<Tensor> &views, DeviceRunStats &stats,
+                     RunStats *runStats, double runStart, std::string &error);
+  bool runParallel(std::vector<Tensor> &views, DeviceRunStats &stats,
+                   RunStats *runStats, double runStart, std::string &error);
 
   const module::Module &mod;
   std::unique_ptr<Device> ownedDevice;
@@ -100,6 +115,14 @@ private:
   std::vector<bool> resident;
   bool constantsResident = false;
   std::string prepareError;
+  /// The step graph the parallel scheduler follows: the module's
+  /// dependencies plus memory dependencies (a step that writes bytes an
+  /// earlier value used waits for that value's writer and readers).
+  std::vector<std::vector<uint32_t>> successors;
+  std::vector<uint32_t> predecessorCount;
+  /// Whether any two steps may run at once (else runs go in index order).
+  bool parallel = false;
+  std::mutex statsLock; // Step statistics written by concurrent steps.
 };
 
 } // namespace sinan::exec
