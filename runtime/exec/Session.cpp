@@ -375,7 +375,7 @@ bool Session::run(const std::vector<Tensor> &inputs,
   DeviceRunStats deviceStats;
   double runStart =
       std::chrono::duration<double>(start.time_since_epoch()).count();
-  bool ok = parallel
+  bool ok = runsInParallel()
                 ? runParallel(views, deviceStats, stats, runStart, error)
                 : runSequential(views, deviceStats, stats, runStart, error);
   if (!ok)

@@ -63,6 +63,9 @@ cl::opt<std::string> profile("profile",
 cl::opt<unsigned> repeat("repeat",
                          cl::desc("Run N times; report the median time"),
                          cl::init(1));
+cl::opt<bool> sequential("sequential",
+                         cl::desc("Run a .snm's steps one at a time in order "
+                                  "(default: independent steps in parallel)"));
 cl::opt<bool> reference("reference",
                         cl::desc("Evaluate with the reference kernels"));
 cl::list<std::string> inputs("input", cl::desc("name=file.npy"));
@@ -182,6 +185,7 @@ int main(int argc, char **argv) {
     session = sinan::exec::Session::create(*loaded, *runDevice, error);
     if (!session)
       return fail(inputFile + ": " + error);
+    session->setParallel(!sequential);
     for (uint32_t id : m.inputs)
       program.inputNames.push_back(m.values[id].name);
     for (uint32_t id : m.outputs)
@@ -191,8 +195,10 @@ int main(int argc, char **argv) {
                       std::vector<sinan::Tensor> &out, std::string &e) {
       return session->run(in, out, e, &stats);
     };
-    program.label = formatv("{0} ({1} steps, {2} KiB arena)", runDevice->name(),
-                            m.steps.size(), (m.arenaSize + 1023) / 1024);
+    program.label =
+        formatv("{0} ({1} steps, {2} KiB arena, {3})", runDevice->name(),
+                m.steps.size(), (m.arenaSize + 1023) / 1024,
+                session->runsInParallel() ? "parallel" : "sequential");
   } else {
     if (!profile.empty())
       return fail("--profile traces the steps of a compiled module (.snm)");

@@ -83,7 +83,10 @@ public:
   const module::Module &module() const { return mod; }
   const Device &device() const { return dev; }
   /// Whether runs may execute independent steps at once.
-  bool runsInParallel() const { return parallel; }
+  bool runsInParallel() const { return parallel && allowParallel; }
+  /// Runs steps one at a time in index order when false (for comparison
+  /// and for callers that want the host to themselves).
+  void setParallel(bool enabled) { allowParallel = enabled; }
   /// The steps that wait for `step` (data and memory dependencies).
   const std::vector<uint32_t> &successorsOf(size_t step) const {
     return successors[step];
@@ -122,6 +125,7 @@ private:
   std::vector<uint32_t> predecessorCount;
   /// Whether any two steps may run at once (else runs go in index order).
   bool parallel = false;
+  bool allowParallel = true;
   std::mutex statsLock; // Step statistics written by concurrent steps.
 };
 
