@@ -9,6 +9,7 @@
 #include "sinan/runtime/sim/Simulator.h"
 
 #include <fmt/format.h>
+#include <tbb/task_arena.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -16,7 +17,24 @@
 namespace sinan::exec {
 
 DeviceBuffer::~DeviceBuffer() = default;
+
+struct Device::HostPool {
+  explicit HostPool(unsigned threads)
+      : arena(threads ? int(threads) : tbb::task_arena::automatic) {}
+  tbb::task_arena arena;
+};
+
+Device::Device(unsigned hostThreads)
+    : pool(std::make_unique<HostPool>(hostThreads)) {}
 Device::~Device() = default;
+
+void Device::runOnHost(const std::function<void()> &work) {
+  pool->arena.execute(work);
+}
+
+unsigned Device::hostThreads() const {
+  return static_cast<unsigned>(pool->arena.max_concurrency());
+}
 
 namespace {
 
@@ -52,6 +70,7 @@ private:
 
 class CpuDevice final : public Device {
 public:
+  explicit CpuDevice(unsigned hostThreads) : Device(hostThreads) {}
   const std::string &name() const override { return deviceName; }
   const TargetDesc *target() const override { return nullptr; }
 
@@ -101,8 +120,9 @@ public:
 
 class SimDevice final : public Device {
 public:
-  explicit SimDevice(const TargetDesc &target)
-      : desc(target), deviceName("snpu-sim:" + target.name) {}
+  SimDevice(const TargetDesc &target, unsigned hostThreads)
+      : Device(hostThreads), desc(target),
+        deviceName("snpu-sim:" + target.name) {}
   const std::string &name() const override { return deviceName; }
   const TargetDesc *target() const override { return &desc; }
 
@@ -167,19 +187,20 @@ private:
 
 } // namespace
 
-std::unique_ptr<Device> createCpuDevice() {
-  return std::make_unique<CpuDevice>();
+std::unique_ptr<Device> createCpuDevice(unsigned hostThreads) {
+  return std::make_unique<CpuDevice>(hostThreads);
 }
 
-std::unique_ptr<Device> createSimDevice(const TargetDesc &target) {
-  return std::make_unique<SimDevice>(target);
+std::unique_ptr<Device> createSimDevice(const TargetDesc &target,
+                                        unsigned hostThreads) {
+  return std::make_unique<SimDevice>(target, hostThreads);
 }
 
 std::unique_ptr<Device> openDevice(const std::string &spec,
                                    const std::string &defaultTarget,
-                                   std::string &error) {
+                                   std::string &error, unsigned hostThreads) {
   if (spec == "cpu")
-    return createCpuDevice();
+    return createCpuDevice(hostThreads);
   if (spec == "snpu-sim" || spec.rfind("snpu-sim:", 0) == 0) {
     std::string target = spec == "snpu-sim" ? defaultTarget : spec.substr(9);
     if (target.empty()) {
@@ -190,7 +211,7 @@ std::unique_ptr<Device> openDevice(const std::string &spec,
     std::optional<TargetDesc> desc = resolveTarget(target, error);
     if (!desc)
       return nullptr;
-    return createSimDevice(*desc);
+    return createSimDevice(*desc, hostThreads);
   }
   error = fmt::format("no device '{}' (available: cpu, snpu-sim, "
                       "snpu-sim:PRESET|FILE)",

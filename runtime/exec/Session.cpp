@@ -375,9 +375,12 @@ bool Session::run(const std::vector<Tensor> &inputs,
   DeviceRunStats deviceStats;
   double runStart =
       std::chrono::duration<double>(start.time_since_epoch()).count();
-  bool ok = runsInParallel()
-                ? runParallel(views, deviceStats, stats, runStart, error)
-                : runSequential(views, deviceStats, stats, runStart, error);
+  bool ok = false;
+  dev.runOnHost([&] {
+    ok = runsInParallel()
+             ? runParallel(views, deviceStats, stats, runStart, error)
+             : runSequential(views, deviceStats, stats, runStart, error);
+  });
   if (!ok)
     return false;
   constantsResident = true;

@@ -63,6 +63,10 @@ cl::opt<std::string> profile("profile",
 cl::opt<unsigned> repeat("repeat",
                          cl::desc("Run N times; report the median time"),
                          cl::init(1));
+cl::opt<unsigned> hostThreads("host-threads",
+                              cl::desc("Host threads for a .snm's host work "
+                                       "(default: one per core)"),
+                              cl::init(0));
 cl::opt<bool> sequential("sequential",
                          cl::desc("Run a .snm's steps one at a time in order "
                                   "(default: independent steps in parallel)"));
@@ -179,7 +183,7 @@ int main(int argc, char **argv) {
     if (!loaded)
       return fail(error);
     const sinan::module::ModuleDesc &m = loaded->desc();
-    runDevice = sinan::exec::openDevice(device, m.target, error);
+    runDevice = sinan::exec::openDevice(device, m.target, error, hostThreads);
     if (!runDevice)
       return fail("--device " + device + ": " + error);
     session = sinan::exec::Session::create(*loaded, *runDevice, error);
@@ -195,10 +199,11 @@ int main(int argc, char **argv) {
                       std::vector<sinan::Tensor> &out, std::string &e) {
       return session->run(in, out, e, &stats);
     };
-    program.label =
-        formatv("{0} ({1} steps, {2} KiB arena, {3})", runDevice->name(),
-                m.steps.size(), (m.arenaSize + 1023) / 1024,
-                session->runsInParallel() ? "parallel" : "sequential");
+    program.label = formatv(
+        "{0} ({1} steps, {2} KiB arena, {3}, {4} host thread{5})",
+        runDevice->name(), m.steps.size(), (m.arenaSize + 1023) / 1024,
+        session->runsInParallel() ? "parallel" : "sequential",
+        runDevice->hostThreads(), runDevice->hostThreads() == 1 ? "" : "s");
   } else {
     if (!profile.empty())
       return fail("--profile traces the steps of a compiled module (.snm)");

@@ -4,12 +4,15 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/runtime/Target.h"
+#include "sinan/runtime/isa/Isa.h"
 #include "sinan/runtime/module/Module.h"
 #include "sinan/runtime/sinan.h"
 #include "sinan/runtime/sinan.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -39,6 +42,58 @@ std::vector<uint8_t> sampleModule() {
     return bytes;
   };
   return writeModule(m, {floats({1, -2, 3}), floats({0.5f, 0.5f, -10})});
+}
+
+/// y = relu(x) over 256 floats as an SNPU kernel on snpu-edge, with the
+/// copies around it and "relu" as the host fallback.
+std::vector<uint8_t> launchModule() {
+  std::string error;
+  std::optional<sinan::TargetDesc> edge =
+      sinan::loadBuiltinTarget("snpu-edge", error);
+  auto program = sinan::isa::assemble(R"(
+        li r10, 256
+        li r11, 1
+        dcfg.din shape, r10, r11, r11
+        dload.f32.f32 vbuf[r0], dram[r1]
+        signal din, vec, 0
+        wait din, vec, 0
+        vcfg len, r10, r11
+        vun.relu.f32 vbuf[r0], vbuf[r0]
+        signal vec, dout, 0
+        dcfg.dout shape, r10, r11, r11
+        wait vec, dout, 0
+        dstore.f32.f32 dram[r2], vbuf[r0]
+        end
+)",
+                                      error);
+  EXPECT_TRUE(edge && program) << error;
+  sinan::isa::Kernel kernel{
+      edge->name, sinan::isa::targetFingerprint(*edge), {*program}, {}};
+  ModuleDesc m;
+  m.target = edge->name;
+  m.targetFingerprint = kernel.targetFingerprint;
+  m.values = {{"x", ValueKind::Input, sinan::DType::F32, {256}, 0},
+              {"x.dev",
+               ValueKind::Intermediate,
+               sinan::DType::F32,
+               {256},
+               0,
+               Location::Device},
+              {"y.dev",
+               ValueKind::Intermediate,
+               sinan::DType::F32,
+               {256},
+               1024,
+               Location::Device},
+              {"y", ValueKind::Output, sinan::DType::F32, {256}, 0}};
+  m.inputs = {0};
+  m.outputs = {3};
+  m.deviceArenaSize = 2048;
+  m.kernels = {{"relu", sinan::isa::writeKernel(kernel)}};
+  m.steps = {{StepKind::CopyToDevice, "", {}, {0}, {1}, -1, {}},
+             {StepKind::KernelLaunch, "relu", {}, {1}, {2}, 0, {0}},
+             {StepKind::CopyToHost, "", {}, {2}, {3}, -1, {1}}};
+  return writeModule(m, {});
 }
 
 /// Frees a status and returns its message ("" for success).
@@ -247,6 +302,44 @@ TEST_F(Fixture, CppLayer) {
     FAIL() << "expected an error";
   } catch (const sinan::Error &e) {
     EXPECT_EQ(e.code(), SINAN_NOT_FOUND);
+  }
+}
+
+TEST(CppApi, KernelLaunchesOnSnpuSimAndCpu) {
+  sinan::Instance inst;
+  std::vector<uint8_t> bytes = launchModule();
+  sinan::Module mod = inst.loadModule(bytes.data(), bytes.size());
+  std::vector<float> x(256);
+  for (int i = 0; i < 256; ++i)
+    x[i] = float(i % 7) - 3.0f;
+  sinan::Tensor input(SINAN_F32, {256}, x.data(), x.size() * 4);
+  sinan::Session onSim(mod, inst.device("snpu-sim"));
+  onSim.setProfiling(true);
+  std::vector<sinan::Tensor> simOut = onSim.run({&input});
+  sinan_device_profile profile = onSim.deviceProfile();
+  EXPECT_EQ(profile.kernel_launches, 1u);
+  EXPECT_EQ(profile.copies, 2u);
+  EXPECT_EQ(profile.bytes_to_device, 1024u);
+  EXPECT_GT(profile.kernel_cycles, 0u);
+  EXPECT_GT(profile.copy_cycles, 0u);
+  EXPECT_EQ(profile.clock_mhz, 800u);
+  sinan::Session onCpu(mod, inst.device("cpu"));
+  onCpu.setProfiling(true);
+  std::vector<sinan::Tensor> cpuOut = onCpu.run({&input});
+  EXPECT_EQ(onCpu.deviceProfile().host_op_launches, 1u);
+  for (int i = 0; i < 256; ++i) {
+    EXPECT_EQ(simOut[0].data<float>()[i], std::max(x[i], 0.0f)) << i;
+    EXPECT_EQ(cpuOut[0].data<float>()[i], std::max(x[i], 0.0f)) << i;
+  }
+  // A module for snpu-edge does not run on snpu-server.
+  try {
+    sinan::Session wrong(mod, inst.device("snpu-sim:snpu-server"));
+    FAIL() << "expected an error";
+  } catch (const sinan::Error &e) {
+    EXPECT_EQ(e.code(), SINAN_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(e.what()).find("compiled for target 'snpu-edge'"),
+              std::string::npos)
+        << e.what();
   }
 }
 

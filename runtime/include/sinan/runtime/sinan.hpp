@@ -126,6 +126,12 @@ public:
     return result;
   }
   void setProfiling(bool on) { sinan_session_set_profiling(handle.get(), on); }
+  /// The device side of the last run (profiling must be on).
+  sinan_device_profile deviceProfile() const {
+    sinan_device_profile profile{};
+    check(sinan_session_last_device_profile(handle.get(), &profile));
+    return profile;
+  }
   sinan_session *get() const { return handle.get(); }
 
 private:

@@ -25,6 +25,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,7 +52,15 @@ public:
 
 class Device {
 public:
+  /// `hostThreads` bounds the host threads that run this device's sessions'
+  /// host ops and scheduler (0: one per core).
+  explicit Device(unsigned hostThreads = 0);
   virtual ~Device();
+  /// Runs `work` in the device's oneTBB task arena, so everything it starts
+  /// in parallel (independent steps, a kernel's row blocks) uses at most
+  /// hostThreads() threads.
+  void runOnHost(const std::function<void()> &work);
+  unsigned hostThreads() const;
   virtual const std::string &name() const = 0;
   /// The SNPU variant the device runs kernels for, or null if it runs none.
   virtual const TargetDesc *target() const = 0;
@@ -69,19 +78,25 @@ public:
   virtual bool launch(DeviceBuffer &buffer, const isa::Kernel &kernel,
                       const std::vector<uint64_t> &arguments, DeviceCost &cost,
                       std::string &error) = 0;
+
+private:
+  struct HostPool;
+  std::unique_ptr<HostPool> pool;
 };
 
 /// The host device.
-std::unique_ptr<Device> createCpuDevice();
+std::unique_ptr<Device> createCpuDevice(unsigned hostThreads = 0);
 
 /// The SNPU device model for `target`.
-std::unique_ptr<Device> createSimDevice(const TargetDesc &target);
+std::unique_ptr<Device> createSimDevice(const TargetDesc &target,
+                                        unsigned hostThreads = 0);
 
 /// "cpu", "snpu-sim" (the preset `defaultTarget` names) or
 /// "snpu-sim:PRESET|FILE"; fails naming the devices there are.
 std::unique_ptr<Device> openDevice(const std::string &spec,
                                    const std::string &defaultTarget,
-                                   std::string &error);
+                                   std::string &error,
+                                   unsigned hostThreads = 0);
 
 } // namespace sinan::exec
 
