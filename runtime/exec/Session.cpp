@@ -90,6 +90,8 @@ bool Session::prepare(std::string &error) {
                             stepName(m, s), dev.name());
         return false;
       }
+  if (!checkHostOps(error))
+    return false;
   findResidentConstants();
   buildGraph();
   uint64_t size = alignTo(m.deviceArenaSize, 64);
@@ -109,6 +111,32 @@ bool Session::prepare(std::string &error) {
     if (!data.empty() && !dev.write(*deviceMemory, kernelData[k], data.data(),
                                     data.size(), cost, error))
       return false;
+  }
+  return true;
+}
+
+/// The reference kernels trust their operands' shapes, so every step that
+/// may run one (host ops, and launches on a device without SNPU kernels) is
+/// checked against the op's shape rules first.
+bool Session::checkHostOps(std::string &error) {
+  const module::ModuleDesc &m = mod.desc();
+  auto types = [&](const std::vector<uint32_t> &ids) {
+    std::vector<ref::ValueType> result;
+    for (uint32_t id : ids)
+      result.push_back({m.values[id].dtype, m.values[id].shape});
+    return result;
+  };
+  for (size_t s = 0; s < m.steps.size(); ++s) {
+    const module::StepDesc &step = m.steps[s];
+    bool onHost = step.kind == StepKind::HostOp ||
+                  (step.kind == StepKind::KernelLaunch && !dev.target());
+    std::string problem;
+    if (onHost &&
+        !ref::checkHostOp(step.op, step.attributes, types(step.inputs),
+                          types(step.outputs), problem)) {
+      error = fmt::format("{}: {}", stepName(m, s), problem);
+      return false;
+    }
   }
   return true;
 }

@@ -340,15 +340,17 @@ TEST(Device, ValidatorChecksPlacement) {
 
 /// Branches off x: a = relu(x) dies at step 1, so c = abs(x) (step 2) reuses
 /// its bytes although no data path orders step 2 after step 1; z = neg(x)
-/// (step 4) is independent of everything.
-std::unique_ptr<Module> branchModule(const std::string &lastOp = "neg") {
+/// (step 4) is independent of everything. With `failing`, step 4 gathers x at
+/// index 99 instead, which fails when it runs.
+std::unique_ptr<Module> branchModule(bool failing = false) {
   ModuleDesc m;
   m.values = {{"x", ValueKind::Input, DType::F32, {64}, 0},
               {"a", ValueKind::Intermediate, DType::F32, {64}, 0},
               {"b", ValueKind::Intermediate, DType::F32, {64}, 256},
               {"c", ValueKind::Intermediate, DType::F32, {64}, 0},
               {"y", ValueKind::Output, DType::F32, {64}, 0},
-              {"z", ValueKind::Output, DType::F32, {64}, 0}};
+              {"z", ValueKind::Output, DType::F32, {64}, 0},
+              {"i", ValueKind::Constant, DType::I64, {64}, 0}};
   m.inputs = {0};
   m.outputs = {4, 5};
   m.arenaSize = 512;
@@ -356,8 +358,19 @@ std::unique_ptr<Module> branchModule(const std::string &lastOp = "neg") {
              {StepKind::HostOp, "neg", {}, {1}, {2}, -1, {0}},
              {StepKind::HostOp, "abs", {}, {0}, {3}, -1, {}},
              {StepKind::HostOp, "add", {}, {2, 3}, {4}, -1, {1, 2}},
-             {StepKind::HostOp, lastOp, {}, {0}, {5}, -1, {}}};
-  std::vector<uint8_t> bytes = writeModule(m, {});
+             {StepKind::HostOp, "neg", {}, {0}, {5}, -1, {}}};
+  if (failing)
+    m.steps[4] = {StepKind::HostOp,
+                  "gather",
+                  {{"axis", int64_t(0)}},
+                  {0, 6},
+                  {5},
+                  -1,
+                  {}};
+  std::vector<int64_t> index(64, 99);
+  std::vector<uint8_t> indexBytes(64 * 8);
+  std::memcpy(indexBytes.data(), index.data(), indexBytes.size());
+  std::vector<uint8_t> bytes = writeModule(m, {indexBytes});
   std::string error;
   auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
   EXPECT_TRUE(module) << error;
@@ -390,7 +403,7 @@ TEST(Scheduler, MemoryReuseOrdersIndependentSteps) {
 }
 
 TEST(Scheduler, AFailingStepStopsAParallelRun) {
-  auto module = branchModule("no_such_op");
+  auto module = branchModule(/*failing=*/true);
   auto cpu = exec::createCpuDevice();
   std::string error;
   auto session = exec::Session::create(*module, *cpu, error);
@@ -399,8 +412,34 @@ TEST(Scheduler, AFailingStepStopsAParallelRun) {
   Tensor x(DType::F32, {64});
   std::vector<Tensor> outputs;
   EXPECT_FALSE(session->run({x}, outputs, error));
-  EXPECT_NE(error.find("step 4 (host 'no_such_op')"), std::string::npos)
+  EXPECT_NE(
+      error.find("step 4 (host 'gather'): op 'gather': gather index 99 is out "
+                 "of range"),
+      std::string::npos)
       << error;
+}
+
+TEST(Scheduler, InconsistentHostOpShapesAreRefused) {
+  // A module the loader accepts (every value fits its memory) whose relu
+  // claims a result of another shape than its input's.
+  ModuleDesc m;
+  m.values = {{"x", ValueKind::Input, DType::F32, {64}, 0},
+              {"y", ValueKind::Output, DType::F32, {128}, 0}};
+  m.inputs = {0};
+  m.outputs = {1};
+  m.steps = {{StepKind::HostOp, "relu", {}, {0}, {1}, -1, {}}};
+  std::vector<uint8_t> bytes = writeModule(m, {});
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  ASSERT_TRUE(module) << error;
+  auto cpu = exec::createCpuDevice();
+  EXPECT_FALSE(exec::Session::create(*module, *cpu, error));
+  EXPECT_EQ(error, "step 0 (host 'relu'): op 'relu': result 0 is f32[128], "
+                   "the op gives f32[64]");
+  exec::Session session(*module); // Reports the same at run.
+  std::vector<Tensor> outputs;
+  EXPECT_FALSE(session.run({Tensor(DType::F32, {64})}, outputs, error));
+  EXPECT_NE(error.find("result 0 is f32[128]"), std::string::npos);
 }
 
 } // namespace

@@ -95,6 +95,7 @@ public:
 private:
   Session(const module::Module &module, Device &device);
   bool prepare(std::string &error);
+  bool checkHostOps(std::string &error);
   void findResidentConstants();
   void buildGraph();
   bool runStep(size_t index, std::vector<Tensor> &views, DeviceRunStats &stats,

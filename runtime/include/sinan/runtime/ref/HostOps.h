@@ -35,6 +35,27 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
 /// True if runHostOp knows `op`.
 bool isHostOp(std::string_view op);
 
+/// Every op runHostOp knows.
+std::vector<std::string_view> hostOpNames();
+
+/// A value as a step sees it.
+struct ValueType {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+};
+
+/// Checks, before anything runs, that `op` with `attrs` accepts operands of
+/// these types and yields results of exactly these: the reference kernels
+/// trust the shapes they are given, so a runtime checks every host op of a
+/// module from a file with this. Returns false with `error` naming the
+/// problem and both types.
+bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
+                 const std::vector<ValueType> &inputs,
+                 const std::vector<ValueType> &outputs, std::string &error);
+
+/// True if checkHostOp has a rule for `op` (every host op must).
+bool hasHostOpCheck(std::string_view op);
+
 } // namespace sinan::ref
 
 #endif // SINAN_RUNTIME_REF_HOSTOPS_H

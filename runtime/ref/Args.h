@@ -1,0 +1,151 @@
+//===- Args.h - Typed access to host-op attributes --------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Shared by the host-op dispatcher and the host-op shape checker (internal to
+// runtime/ref).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_RUNTIME_REF_ARGS_H
+#define SINAN_RUNTIME_REF_ARGS_H
+
+#include "sinan/runtime/Attr.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sinan::ref {
+
+/// Typed attribute lookup; the first problem is kept in `error`.
+class Args {
+public:
+  Args(const std::vector<Attr> &attrs, std::string &error)
+      : attrs(attrs), error(error) {}
+
+  bool ok() const { return error.empty(); }
+
+  int64_t i(const char *name, std::optional<int64_t> fallback = {}) {
+    const AttrValue *v = find(name);
+    if (!v)
+      return missing(name, fallback, int64_t{0});
+    if (auto *x = std::get_if<int64_t>(v))
+      return *x;
+    return wrongKind(name, "an integer", int64_t{0});
+  }
+
+  double f(const char *name, std::optional<double> fallback = {}) {
+    const AttrValue *v = find(name);
+    if (!v)
+      return missing(name, fallback, 0.0);
+    if (auto *x = std::get_if<double>(v))
+      return *x;
+    if (auto *x = std::get_if<int64_t>(v))
+      return static_cast<double>(*x);
+    return wrongKind(name, "a number", 0.0);
+  }
+
+  std::string s(const char *name, std::optional<std::string> fallback = {}) {
+    const AttrValue *v = find(name);
+    if (!v)
+      return missing(name, fallback, std::string());
+    if (auto *x = std::get_if<std::string>(v))
+      return *x;
+    return wrongKind(name, "a string", std::string());
+  }
+
+  /// An integer list; `size` (when not -1) is the required length.
+  std::vector<int64_t> ints(const char *name, int64_t size = -1,
+                            std::optional<std::vector<int64_t>> fallback = {}) {
+    const AttrValue *v = find(name);
+    std::vector<int64_t> result;
+    if (!v)
+      result = missing(name, fallback, std::vector<int64_t>());
+    else if (auto *x = std::get_if<std::vector<int64_t>>(v))
+      result = *x;
+    else
+      return wrongKind(name, "an integer list", std::vector<int64_t>());
+    if (ok() && size >= 0 && static_cast<int64_t>(result.size()) != size) {
+      fail(fmt::format("attribute '{}' has {} values, expected {}", name,
+                       result.size(), size));
+      result.assign(size, 0);
+    }
+    return result;
+  }
+
+  std::vector<double> floats(const char *name) {
+    const AttrValue *v = find(name);
+    if (!v)
+      return missing(name, std::optional<std::vector<double>>(),
+                     std::vector<double>());
+    if (auto *x = std::get_if<std::vector<double>>(v))
+      return *x;
+    return wrongKind(name, "a float list", std::vector<double>());
+  }
+
+  /// An axis attribute normalized against `rank`.
+  int64_t axis(const char *name, int64_t rank) {
+    int64_t a = i(name);
+    if (!ok())
+      return 0;
+    if (a < -rank || a >= std::max<int64_t>(rank, 1)) {
+      fail(fmt::format("attribute '{}' = {} is out of range for rank {}", name,
+                       a, rank));
+      return 0;
+    }
+    return a < 0 ? a + rank : a;
+  }
+
+  /// An axis list normalized against `rank` and sorted.
+  std::vector<int64_t> axes(const char *name, int64_t rank) {
+    std::vector<int64_t> result = ints(name);
+    for (int64_t &a : result) {
+      if (a < -rank || a >= rank) {
+        fail(fmt::format("attribute '{}' has axis {} out of range for rank {}",
+                         name, a, rank));
+        return {};
+      }
+      a = a < 0 ? a + rank : a;
+    }
+    std::sort(result.begin(), result.end());
+    return result;
+  }
+
+  void fail(std::string message) {
+    if (error.empty())
+      error = std::move(message);
+  }
+
+private:
+  const AttrValue *find(const char *name) const {
+    for (const Attr &a : attrs)
+      if (a.name == name)
+        return &a.value;
+    return nullptr;
+  }
+  template <typename T>
+  T missing(const char *name, const std::optional<T> &fallback, T zero) {
+    if (fallback)
+      return *fallback;
+    fail(fmt::format("missing attribute '{}'", name));
+    return zero;
+  }
+  template <typename T>
+  T wrongKind(const char *name, const char *kind, T zero) {
+    fail(fmt::format("attribute '{}' is not {}", name, kind));
+    return zero;
+  }
+
+  const std::vector<Attr> &attrs;
+  std::string &error;
+};
+
+} // namespace sinan::ref
+
+#endif // SINAN_RUNTIME_REF_ARGS_H

@@ -1,0 +1,96 @@
+//===- ShapeCheckTest.cpp - Host-op shape rules ---------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The rules are exercised on every node-test data set (each runs as a module,
+// which is checked before it runs); these tests pin the rejections.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/runtime/ref/HostOps.h"
+
+#include <gtest/gtest.h>
+
+using namespace sinan;
+using namespace sinan::ref;
+
+namespace {
+
+ValueType f32(std::vector<int64_t> shape) { return {DType::F32, shape}; }
+
+/// The error checkHostOp gives, or "" when it accepts.
+std::string check(std::string_view op, const std::vector<Attr> &attrs,
+                  const std::vector<ValueType> &in,
+                  const std::vector<ValueType> &out) {
+  std::string error;
+  return checkHostOp(op, attrs, in, out, error) ? "" : error;
+}
+
+TEST(ShapeCheck, EveryHostOpHasARule) {
+  for (std::string_view op : hostOpNames())
+    EXPECT_TRUE(hasHostOpCheck(op)) << op;
+}
+
+TEST(ShapeCheck, Elementwise) {
+  EXPECT_EQ(check("add", {}, {f32({2, 3}), f32({3})}, {f32({2, 3})}), "");
+  EXPECT_EQ(check("add", {}, {f32({2, 3}), f32({4})}, {f32({2, 3})}),
+            "op 'add': operand shapes [4] do not broadcast");
+  EXPECT_EQ(check("relu", {}, {f32({4})}, {f32({8})}),
+            "op 'relu': result 0 is f32[8], the op gives f32[4]");
+  EXPECT_EQ(check("less", {}, {f32({4}), f32({4})}, {f32({4})}),
+            "op 'less': result 0 is f32[4], the op gives i1[4]");
+  EXPECT_EQ(check("select", {}, {{DType::I1, {4}}, f32({4}), {DType::I8, {4}}},
+                  {f32({4})}),
+            "op 'select': operands of different element types");
+}
+
+TEST(ShapeCheck, Structural) {
+  EXPECT_EQ(check("matmul", {}, {f32({2, 3}), f32({4, 5})}, {f32({2, 5})}),
+            "op 'matmul': contracting dimensions differ: [2x3] x [4x5]");
+  EXPECT_EQ(check("matmul", {}, {f32({7, 2, 3}), f32({3})}, {f32({7, 2})}), "");
+  std::vector<Attr> conv = {{"pads", std::vector<int64_t>{1, 1, 1, 1}}};
+  EXPECT_EQ(check("conv2d", conv, {f32({1, 3, 8, 8}), f32({4, 3, 3, 3})},
+                  {f32({1, 4, 8, 8})}),
+            "");
+  EXPECT_EQ(check("conv2d", conv, {f32({1, 3, 8, 8}), f32({4, 2, 3, 3})},
+                  {f32({1, 4, 8, 8})}),
+            "op 'conv2d': input [1x3x8x8], weight [4x2x3x3] and group 1 do "
+            "not fit");
+  EXPECT_EQ(check("reshape", {}, {f32({2, 3})}, {f32({7})}),
+            "op 'reshape': reshape changes the number of elements");
+  EXPECT_EQ(check("reshape", {}, {f32({2, 3})}, {{DType::I8, {6}}}),
+            "op 'reshape': result 0 is i8[6], the op gives f32[6]");
+  EXPECT_EQ(check("transpose", {{"permutation", std::vector<int64_t>{0, 0}}},
+                  {f32({2, 3})}, {f32({3, 2})}),
+            "op 'transpose': 'permutation' is not a permutation of the axes");
+  EXPECT_EQ(check("concat", {{"axis", int64_t(1)}}, {f32({2, 3}), f32({3, 3})},
+                  {f32({2, 6})}),
+            "op 'concat': operand 1 [3x3] does not match [2x3] off the axis");
+}
+
+TEST(ShapeCheck, Indexing) {
+  std::vector<Attr> slice = {{"starts", std::vector<int64_t>{2}},
+                             {"steps", std::vector<int64_t>{1}}};
+  EXPECT_EQ(check("slice", slice, {f32({4})}, {f32({2})}), "");
+  EXPECT_EQ(check("slice", slice, {f32({4})}, {f32({3})}),
+            "op 'slice': dimension 0 reads outside the input");
+  EXPECT_EQ(check("gather", {{"axis", int64_t(0)}}, {f32({5, 2}), f32({3})},
+                  {f32({3, 2})}),
+            "op 'gather': gather needs ranked data and integer indices");
+  EXPECT_EQ(check("top_k", {{"axis", int64_t(0)}, {"k", int64_t(2)}},
+                  {f32({5})}, {f32({2}), {DType::I32, {2}}}),
+            "op 'top_k': result 1 is i32[2], the op gives i64[2]");
+  EXPECT_EQ(
+      check("softmax", {{"axis", int64_t(3)}}, {f32({2, 3})}, {f32({2, 3})}),
+      "op 'softmax': attribute 'axis' = 3 is out of range for rank 2");
+  EXPECT_EQ(check("tile", {}, {f32({2, 3})}, {f32({4, 7})}),
+            "op 'tile': the result is not a tiling of the input");
+  EXPECT_EQ(check("relu", {}, {f32({4})}, {f32({4}), f32({4})}),
+            "op 'relu' got 1 inputs and 2 results");
+  EXPECT_EQ(check("no_such_op", {}, {f32({4})}, {f32({4})}),
+            "no shape rule for op 'no_such_op'");
+}
+
+} // namespace
