@@ -440,8 +440,27 @@ bool checkValues(const ModuleDesc &m, uint64_t dataSize, std::string &error) {
       }
     return true;
   };
-  return checkList(m.inputs, ValueKind::Input, "input") &&
-         checkList(m.outputs, ValueKind::Output, "output");
+  if (!checkList(m.inputs, ValueKind::Input, "input") ||
+      !checkList(m.outputs, ValueKind::Output, "output"))
+    return false;
+  // Every input and output value is bound exactly once.
+  std::vector<int> listed(m.values.size(), 0);
+  for (uint32_t index : m.inputs)
+    ++listed[index];
+  for (uint32_t index : m.outputs)
+    ++listed[index];
+  for (uint32_t i = 0; i < m.values.size(); ++i) {
+    ValueKind kind = m.values[i].kind;
+    if ((kind == ValueKind::Input || kind == ValueKind::Output) &&
+        listed[i] != 1) {
+      error = fmt::format("{} appears {} times in the module's {} list, not "
+                          "once",
+                          valueName(m, i), listed[i],
+                          kind == ValueKind::Input ? "input" : "output");
+      return false;
+    }
+  }
+  return true;
 }
 
 /// Host ops touch host memory only, launches device memory only, and a copy

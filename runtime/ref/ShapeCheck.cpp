@@ -173,6 +173,13 @@ int64_t windows(int64_t size, int64_t padSum, int64_t kernel, int64_t stride,
 
 bool positive(const std::array<int64_t, 2> &v) { return v[0] > 0 && v[1] > 0; }
 
+/// Window parameters far beyond any real model are refused, so the shape
+/// arithmetic below cannot overflow.
+bool moderate(const std::vector<int64_t> &values) {
+  return std::all_of(values.begin(), values.end(),
+                     [](int64_t v) { return v > -(1 << 30) && v < (1 << 30); });
+}
+
 Rule conv2d() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
@@ -185,6 +192,9 @@ Rule conv2d() {
     const Shape &x = in[0].shape, &w = in[1].shape;
     if (x.size() != 4 || w.size() != 4)
       return fail(error, "conv2d needs NCHW input and OIHW weight");
+    if (!moderate(strides) || !moderate(pads) || !moderate(dil) ||
+        !moderate({w[2], w[3]}))
+      return fail(error, "window attributes out of range");
     if (group <= 0 || w[0] % group != 0 || x[1] != w[1] * group ||
         strides[0] <= 0 || strides[1] <= 0 || dil[0] <= 0 || dil[1] <= 0 ||
         w[2] <= 0 || w[3] <= 0)
@@ -206,12 +216,15 @@ Rule conv2d() {
 Rule convTranspose2d() {
   return [](Args &a, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<int64_t> strides = a.ints("strides", 2, {{1, 1}});
-    a.ints("pads", 4, {{0, 0, 0, 0}});
-    a.ints("dilations", 2, {{1, 1}});
+    std::vector<int64_t> window = a.ints("strides", 2, {{1, 1}}),
+                         pads = a.ints("pads", 4, {{0, 0, 0, 0}}),
+                         dil = a.ints("dilations", 2, {{1, 1}});
     int64_t group = a.i("group", 1);
     if (!a.ok())
       return std::nullopt;
+    window.insert(window.end(), dil.begin(), dil.end());
+    if (!moderate(window) || !moderate(pads))
+      return fail(error, "window attributes out of range");
     const Shape &x = in[0].shape, &w = in[1].shape, &y = out[0].shape;
     if (x.size() != 4 || w.size() != 4 || y.size() != 4)
       return fail(error, "conv_transpose2d needs rank-4 operands");
@@ -239,6 +252,8 @@ Rule pool2d() {
                          d = a.ints("dilations", 2, {{1, 1}});
     if (!a.ok())
       return std::nullopt;
+    if (!moderate(k) || !moderate(s) || !moderate(pads) || !moderate(d))
+      return fail(error, "window attributes out of range");
     std::copy_n(k.begin(), 2, kernel.begin());
     std::copy_n(s.begin(), 2, strides.begin());
     std::copy_n(d.begin(), 2, dil.begin());
@@ -410,8 +425,10 @@ Rule slice() {
       int64_t n = out[0].shape[d], size = in[0].shape[d];
       if (n == 0)
         continue;
-      int64_t first = starts[d], last = starts[d] + (n - 1) * steps[d];
-      if (first < 0 || first >= size || last < 0 || last >= size)
+      int64_t first = starts[d], last = 0;
+      bool overflow = __builtin_mul_overflow(n - 1, steps[d], &last) ||
+                      __builtin_add_overflow(last, first, &last);
+      if (overflow || first < 0 || first >= size || last < 0 || last >= size)
         return fail(error,
                     fmt::format("dimension {} reads outside the input", d));
     }

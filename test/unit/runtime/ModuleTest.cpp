@@ -189,6 +189,20 @@ TEST(Module, ValidatorNamesTheCulprit) {
               m.kernels.push_back({"broken", {1, 2, 3}});
             }).find("kernel 0 ('broken'): "),
             std::string::npos);
+  // Found by sinan-fuzz-module-run: an input value the caller never binds.
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              m.inputs = {0, 0};
+            })
+                .find("value 0 ('x') appears 2 times in the module's input "
+                      "list, not once"),
+            std::string::npos)
+      << errorOf([](ModuleDesc &m) {
+           m.inputs = {0, 0};
+         });
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              m.outputs = {};
+            }).find("appears 0 times in the module's output list"),
+            std::string::npos);
 }
 
 } // namespace
