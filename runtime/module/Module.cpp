@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -420,6 +421,13 @@ bool checkValues(const ModuleDesc &m, uint64_t dataSize, std::string &error) {
       return false;
     }
     uint64_t arena = onDevice ? m.deviceArenaSize : m.arenaSize;
+    uint64_t align = std::max<uint64_t>(dtypeSize(v.dtype), 1);
+    if (v.kind == ValueKind::Intermediate && v.offset % align != 0) {
+      error = fmt::format("{}: arena offset {} is not a multiple of its "
+                          "element size {}",
+                          valueName(m, i), v.offset, align);
+      return false;
+    }
     if (v.kind == ValueKind::Intermediate &&
         (v.offset > arena || bytes > arena - v.offset)) {
       error = fmt::format("{}: {} bytes at {}arena offset {} lie outside the "
