@@ -489,6 +489,12 @@ const std::map<std::string_view, Entry> &table() {
 
 bool isHostOp(std::string_view op) { return table().count(op) != 0; }
 
+bool hostOpArity(std::string_view op, size_t inputs, size_t outputs) {
+  auto it = table().find(op);
+  return it != table().end() && inputs >= it->second.minInputs &&
+         inputs <= it->second.maxInputs && outputs == it->second.outputs;
+}
+
 std::vector<std::string_view> hostOpNames() {
   std::vector<std::string_view> names;
   for (const auto &[name, entry] : table())

@@ -610,7 +610,8 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
     return false;
   }
   const Check &check = it->second;
-  if (inputs.empty() || outputs.size() != check.resultTypes.size()) {
+  if (!hostOpArity(op, inputs.size(), outputs.size()) ||
+      outputs.size() != check.resultTypes.size()) {
     error = fmt::format("op '{}' got {} inputs and {} results", op,
                         inputs.size(), outputs.size());
     return false;

@@ -89,6 +89,9 @@ TEST(ShapeCheck, Indexing) {
             "op 'tile': the result is not a tiling of the input");
   EXPECT_EQ(check("relu", {}, {f32({4})}, {f32({4}), f32({4})}),
             "op 'relu' got 1 inputs and 2 results");
+  // Found by sinan-fuzz-module-run: select with one operand.
+  EXPECT_EQ(check("select", {}, {f32({4})}, {f32({4})}),
+            "op 'select' got 1 inputs and 1 results");
   EXPECT_EQ(check("no_such_op", {}, {f32({4})}, {f32({4})}),
             "no shape rule for op 'no_such_op'");
 }

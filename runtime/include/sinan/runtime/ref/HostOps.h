@@ -35,6 +35,9 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
 /// True if runHostOp knows `op`.
 bool isHostOp(std::string_view op);
 
+/// True if runHostOp takes `op` with this many inputs and outputs.
+bool hostOpArity(std::string_view op, size_t inputs, size_t outputs);
+
 /// Every op runHostOp knows.
 std::vector<std::string_view> hostOpNames();
 
