@@ -303,10 +303,10 @@ Rule concat() {
     for (size_t i = 1; i < in.size(); ++i) {
       const Shape &s = in[i].shape;
       for (int64_t d = 0; d < rankOf(in[0]); ++d)
-        if (d != axis && (s.size() != result.size() || s[d] != result[d]))
+        if (s.size() != result.size() || (d != axis && s[d] != result[d]))
           return fail(error,
                       fmt::format("operand {} [{}] does not match "
-                                  "[{}] off the axis",
+                                  "[{}] (rank, or a dimension off the axis)",
                                   i, formatShape(s), formatShape(in[0].shape)));
       result[axis] += s[axis];
     }

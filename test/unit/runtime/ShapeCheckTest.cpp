@@ -67,7 +67,8 @@ TEST(ShapeCheck, Structural) {
             "op 'transpose': 'permutation' is not a permutation of the axes");
   EXPECT_EQ(check("concat", {{"axis", int64_t(1)}}, {f32({2, 3}), f32({3, 3})},
                   {f32({2, 6})}),
-            "op 'concat': operand 1 [3x3] does not match [2x3] off the axis");
+            "op 'concat': operand 1 [3x3] does not match [2x3] (rank, or a "
+            "dimension off the axis)");
 }
 
 TEST(ShapeCheck, Indexing) {
@@ -89,7 +90,12 @@ TEST(ShapeCheck, Indexing) {
             "op 'tile': the result is not a tiling of the input");
   EXPECT_EQ(check("relu", {}, {f32({4})}, {f32({4}), f32({4})}),
             "op 'relu' got 1 inputs and 2 results");
-  // Found by sinan-fuzz-module-run: select with one operand.
+  // Found by sinan-fuzz-module-run: select with one operand, concat of
+  // operands of different ranks.
+  EXPECT_EQ(
+      check("concat", {{"axis", int64_t(0)}}, {f32({2}), f32({})}, {f32({3})}),
+      "op 'concat': operand 1 [scalar] does not match [2] (rank, or a "
+      "dimension off the axis)");
   EXPECT_EQ(check("select", {}, {f32({4})}, {f32({4})}),
             "op 'select' got 1 inputs and 1 results");
   EXPECT_EQ(check("no_such_op", {}, {f32({4})}, {f32({4})}),
