@@ -20,6 +20,7 @@
 #include "llvm/Support/SHA256.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -52,7 +53,8 @@ std::string nameOf(Location loc, const std::string &fallback) {
 
 class Emitter {
 public:
-  explicit Emitter(const ModuleEmitOptions &options) : snpu(options.snpu) {
+  explicit Emitter(const ModuleEmitOptions &options)
+      : snpu(options.snpu), bf16Matmul(options.bf16Matmul) {
     desc.compilerVersion = "sinan " SINAN_VERSION_STRING;
     desc.target = options.target;
     desc.targetFingerprint = options.targetFingerprint;
@@ -76,14 +78,14 @@ private:
   uint32_t valueIn(uint32_t id, Placement where);
   uint32_t addCopy(uint32_t id, Placement to, ValueKind kind,
                    const std::string &name);
-  int32_t kernelFor(const std::string &op, size_t arity, uint64_t elements,
-                    std::string &error);
+  int32_t kernelFor(Operation *op, std::string &error);
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
   void planMemory();
 
   module::ModuleDesc desc;
   std::vector<std::vector<uint8_t>> constants;
   const TargetDesc *snpu;
+  bool bf16Matmul;
   llvm::DenseMap<Value, uint32_t> ids;
   /// Copies already made: value id -> its copy in the other memory.
   llvm::DenseMap<uint32_t, uint32_t> copies;
@@ -206,51 +208,78 @@ uint32_t Emitter::valueIn(uint32_t id, Placement where) {
   return copy;
 }
 
-int32_t Emitter::kernelFor(const std::string &op, size_t arity,
-                           uint64_t elements, std::string &error) {
-  std::string key = llvm::formatv("{0}_f32_{1}", op, elements).str();
+/// A static f32 tensor type of `rank` (any rank when -1), or null.
+RankedTensorType staticF32(Type type, int64_t rank = -1) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32() ||
+      (rank >= 0 && tensor.getRank() != rank))
+    return {};
+  return tensor;
+}
+
+/// The kernel library's kernel for `op` (added to the module once per op
+/// and shape), -1 when the library has none (error empty) or on failure.
+/// Today: f32 elementwise ops whose operands each have as many elements as
+/// the result (so any broadcast is a reshape), and 2-D f32 matmuls.
+int32_t Emitter::kernelFor(Operation *op, std::string &error) {
+  std::string name = op->getName().stripDialect().str();
+  if (op->getNumResults() != 1)
+    return -1;
+  RankedTensorType result = staticF32(op->getResult(0).getType());
+  if (!result)
+    return -1;
+  std::string key;
+  std::function<std::optional<isa::Kernel>()> build;
+  if (name == "matmul" && bf16Matmul && snpu::hasMatmulKernel(*snpu)) {
+    RankedTensorType a = staticF32(op->getOperand(0).getType(), 2),
+                     b = staticF32(op->getOperand(1).getType(), 2);
+    if (!a || !b || result.getRank() != 2)
+      return -1;
+    uint64_t m = a.getDimSize(0), k = a.getDimSize(1), n = b.getDimSize(1);
+    key = llvm::formatv("matmul_bf16_{0}x{1}x{2}", m, k, n).str();
+    build = [=, &error] {
+      return snpu::buildMatmulKernel(*snpu, m, k, n, error);
+    };
+  } else if (snpu::hasElementwiseKernel(name, op->getNumOperands())) {
+    for (Type type : op->getOperandTypes()) {
+      RankedTensorType operand = staticF32(type);
+      if (!operand || operand.getNumElements() != result.getNumElements())
+        return -1;
+    }
+    uint64_t elements = result.getNumElements();
+    size_t arity = op->getNumOperands();
+    key = llvm::formatv("{0}_f32_{1}", name, elements).str();
+    build = [=, &error] {
+      return snpu::buildElementwiseKernel(*snpu, name, arity, elements, error);
+    };
+  } else {
+    return -1;
+  }
   auto it = kernelIndex.find(key);
   if (it != kernelIndex.end())
     return it->second;
-  std::optional<isa::Kernel> kernel =
-      snpu::buildElementwiseKernel(*snpu, op, arity, elements, error);
-  if (!kernel)
+  std::optional<isa::Kernel> kernel = build();
+  if (!kernel) {
+    error = where(op) + ": " + error;
     return -1;
+  }
   desc.kernels.push_back({key, isa::writeKernel(*kernel)});
   return kernelIndex[key] = desc.kernels.size() - 1;
 }
 
-/// An op goes to the SNPU when the kernel library has a kernel for it: today
-/// f32 elementwise ops whose operands each have as many elements as the
-/// result (so any broadcast is a reshape).
+/// An op goes to the SNPU when the kernel library has a kernel for it.
 bool Emitter::addLaunch(Operation *op, std::string &error) {
+  int32_t kernel = kernelFor(op, error);
+  if (kernel < 0)
+    return false;
   std::string name = op->getName().stripDialect().str();
-  if (op->getNumResults() != 1 ||
-      !snpu::hasElementwiseKernel(name, op->getNumOperands()))
-    return false;
-  auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (!resultType || !resultType.hasStaticShape() ||
-      !resultType.getElementType().isF32())
-    return false;
-  for (Type type : op->getOperandTypes())
-    if (type != resultType && (!llvm::isa<RankedTensorType>(type) ||
-                               cast<RankedTensorType>(type).getElementType() !=
-                                   resultType.getElementType() ||
-                               !cast<RankedTensorType>(type).hasStaticShape() ||
-                               cast<RankedTensorType>(type).getNumElements() !=
-                                   resultType.getNumElements()))
-      return false;
-  int32_t kernel =
-      kernelFor(name, op->getNumOperands(), resultType.getNumElements(), error);
-  if (kernel < 0) {
-    error = where(op) + ": " + error;
-    return false;
-  }
   module::StepDesc step;
   step.kind = StepKind::KernelLaunch;
   step.kernel = kernel;
-  step.op = name; // The host fallback.
+  step.op = name; // The host fallback, with the kernel's numerics.
   step.attributes = hostOpAttributes(op);
+  if (name == "matmul")
+    step.attributes.push_back({"precision", std::string("bf16")});
   std::set<uint32_t> deps;
   for (Value operand : op->getOperands()) {
     uint32_t id = valueIn(ids.at(operand), Placement::Device);

@@ -11,6 +11,7 @@
 
 #include "sinan/runtime/ref/HostOps.h"
 
+#include "sinan/runtime/Numerics.h"
 #include "sinan/runtime/ref/Kernels.h"
 
 #include "Args.h"
@@ -59,6 +60,15 @@ template <typename Params> Params convParams(Args &a) {
   copyInto<2>(p.dilations, a.ints("dilations", 2, {{1, 1}}));
   p.group = a.i("group", 1);
   return p;
+}
+
+/// `t` as f32 values rounded to bf16 (the matrix unit's operand type).
+Tensor roundedToBF16(const Tensor &t) {
+  Tensor result(DType::F32, t.shape());
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    result.data<float>()[i] =
+        bf16ToFloat(floatToBF16(static_cast<float>(t.getDouble(i))));
+  return result;
 }
 
 ScatterReduction scatterReduction(Args &a) {
@@ -187,12 +197,24 @@ void addStructural(std::map<std::string_view, Entry> &t) {
                               select(*in[0], *in[1], *in[2], *out[0]);
                               return true;
                             }});
-  t.emplace("matmul", Entry{2, 2, 1,
-                            [](Args &, const Inputs &in, const Outputs &out,
-                               std::string &) {
-                              matmul(*in[0], *in[1], *out[0]);
-                              return true;
-                            }});
+  // precision = "bf16": the SNPU matrix unit's numerics (docs/isa.md §3):
+  // operands rounded to bf16, products exact, f32 sums in ascending k.
+  t.emplace(
+      "matmul",
+      Entry{2, 2, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              std::string precision = a.s("precision", std::string("f32"));
+              if (precision != "f32" && precision != "bf16")
+                a.fail("unknown precision '" + precision + "'");
+              if (!a.ok())
+                return false;
+              if (precision == "f32") {
+                matmul(*in[0], *in[1], *out[0]);
+                return true;
+              }
+              matmul(roundedToBF16(*in[0]), roundedToBF16(*in[1]), *out[0]);
+              return true;
+            }});
   t.emplace(
       "conv2d",
       Entry{2, 3, 1,

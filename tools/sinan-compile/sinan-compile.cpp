@@ -7,6 +7,7 @@
 //   sinan-compile model.onnx [--compile-to=graph|module] [-o out]
 //                 [--target snpu-edge] [--input-shape name=1x3x224x224]...
 //                 [--graph-opt=false] [--placement=snpu|cpu]
+//                 [--snpu-precision=bf16|f32]
 //
 // Imports an ONNX model, optimizes the graph (unless --graph-opt=false) and
 // stops at the requested phase: `graph` prints the graph IR; `module` writes
@@ -62,6 +63,13 @@ cl::opt<std::string>
                        "run on the device) or cpu (all on the host)"),
               cl::init("snpu"));
 
+cl::opt<std::string> snpuPrecision(
+    "snpu-precision",
+    cl::desc("Numerics the SNPU may use: bf16 (matmuls run on the matrix unit "
+             "in bf16 with f32 accumulation, the default) or f32 (only ops "
+             "the SNPU computes exactly as the host)"),
+    cl::init("bf16"));
+
 cl::opt<bool> graphOpt("graph-opt",
                        cl::desc("Run the graph optimizations (canonicalize, "
                                 "CSE, fold BatchNorm into conv)"),
@@ -87,6 +95,8 @@ int main(int argc, char **argv) {
                 "implemented yet)");
   if (placement != "snpu" && placement != "cpu")
     return fail("--placement=" + placement + ": expected snpu or cpu");
+  if (snpuPrecision != "bf16" && snpuPrecision != "f32")
+    return fail("--snpu-precision=" + snpuPrecision + ": expected bf16 or f32");
   std::string targetError;
   std::optional<sinan::TargetDesc> target =
       sinan::resolveTarget(targetName, targetError);
@@ -122,6 +132,7 @@ int main(int argc, char **argv) {
     emitOptions.sourceHash = sinan::sha256File(inputFile);
     if (placement == "snpu")
       emitOptions.snpu = &*target;
+    emitOptions.bf16Matmul = snpuPrecision == "bf16";
     auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
     auto bytes = sinan::emitModule(func, emitOptions, error);
     if (!bytes)

@@ -143,12 +143,12 @@ static void printDeviceSummary(const sinan::TargetDesc &target,
   for (unsigned e = 0; e < sinan::isa::kNumEngines; ++e)
     outs() << formatv(" {0} {1:f1}%", kEngines[e],
                       100.0 * double(d.engineBusy[e]) / double(engineCycles));
-  uint64_t peak = std::max(target.peakMacsPerCycle(sinan::DType::BF16),
-                           target.peakMacsPerCycle(sinan::DType::I8));
-  outs() << formatv("; {0} MACs ({1:f1}% of the matrix unit's peak)\n", d.macs,
-                    peak ? 100.0 * double(d.macs) /
-                               (double(d.kernelCycles) * double(peak))
-                         : 0.0);
+  // The kernel library's matrix kernels are bf16.
+  uint64_t peak = target.peakMacsPerCycle(sinan::DType::BF16);
+  outs() << formatv(
+      "; {0} MACs ({1:f1}% of the matrix unit's bf16 peak)\n", d.macs,
+      peak ? 100.0 * double(d.macs) / (double(d.kernelCycles) * double(peak))
+           : 0.0);
 }
 
 /// What sinan-run executes: named inputs and outputs and a run function.

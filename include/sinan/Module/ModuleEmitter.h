@@ -34,6 +34,10 @@ struct ModuleEmitOptions {
   /// host<->device copies around them); all others, and everything when
   /// null, run on the host.
   const TargetDesc *snpu = nullptr;
+  /// Also put f32 2-D matmuls on the matrix unit, which computes them in
+  /// bf16 (f32 accumulation): the SNPU's default precision. When false only
+  /// ops the SNPU computes exactly as the host go there.
+  bool bf16Matmul = true;
 };
 
 /// The module bytes, or std::nullopt with `error` naming the op (by its ONNX

@@ -35,6 +35,18 @@ std::optional<isa::Kernel>
 buildElementwiseKernel(const TargetDesc &target, std::string_view op,
                        size_t arity, uint64_t elements, std::string &error);
 
+/// Whether the target's matrix unit takes bf16 (the SNPU matmul kernel's
+/// precision).
+bool hasMatmulKernel(const TargetDesc &target);
+
+/// C[m x n] = A[m x k] * B[k x n] for f32 operands in DRAM (bindings A, B,
+/// C): blocks of A and B are loaded as bf16, multiplied on the matrix unit
+/// with f32 accumulation in ascending k, and stored as f32; output blocks
+/// are spread over the cores.
+std::optional<isa::Kernel> buildMatmulKernel(const TargetDesc &target,
+                                             uint64_t m, uint64_t k, uint64_t n,
+                                             std::string &error);
+
 } // namespace sinan::snpu
 
 #endif // SINAN_MODULE_SNPUKERNELS_H
