@@ -19,6 +19,17 @@
 
 namespace sinan::ref {
 namespace {
+/// Float to int64 without undefined behaviour: NaN gives 0, values beyond
+/// the range saturate (integer results of transcendentals, huge sums).
+int64_t saturateToInt64(double v) {
+  if (std::isnan(v))
+    return 0;
+  if (v >= 9223372036854775807.0)
+    return INT64_MAX;
+  if (v <= -9223372036854775808.0)
+    return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
 
 /// Reads element i of a float-typed tensor as f32.
 float loadF(const Tensor &t, int64_t i) {
@@ -303,7 +314,7 @@ int64_t applyI(UnaryOp op, int64_t x) {
   case UnaryOp::BitNot:
     return ~x;
   default:
-    return static_cast<int64_t>(applyF(op, static_cast<float>(x)));
+    return saturateToInt64(applyF(op, static_cast<float>(x)));
   }
 }
 } // namespace
@@ -772,7 +783,7 @@ void reduce(ReduceOp op, const Tensor &input, const std::vector<int64_t> &axes,
     if (isFloat)
       storeF(out, o, static_cast<float>(v));
     else
-      storeI(out, o, static_cast<int64_t>(v));
+      storeI(out, o, saturateToInt64(v));
   }
 }
 

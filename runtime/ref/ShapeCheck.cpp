@@ -557,12 +557,16 @@ const std::map<std::string_view, Check> &checks() {
     for (const char *op :
          {"equal", "less", "less_equal", "greater", "greater_equal"})
       t[op] = {broadcasting(), {int(DType::I1)}};
+    // Unary math keeps the element type (as the graph dialect requires);
+    // cast converts to any.
     for (const char *op :
-         {"relu", "neg",     "abs",   "exp",   "log",     "sqrt", "reciprocal",
-          "tanh", "sigmoid", "erf",   "floor", "ceil",    "sin",  "cos",
-          "not",  "round",   "tan",   "asin",  "acos",    "atan", "sinh",
-          "cosh", "asinh",   "acosh", "atanh", "bit_not", "cast", "leaky_relu"})
-      t[op] = {same(), {kAny}};
+         {"relu",       "neg",     "abs",       "exp",   "log",   "sqrt",
+          "reciprocal", "tanh",    "sigmoid",   "erf",   "floor", "ceil",
+          "sin",        "cos",     "not",       "round", "tan",   "asin",
+          "acos",       "atan",    "sinh",      "cosh",  "asinh", "acosh",
+          "atanh",      "bit_not", "leaky_relu"})
+      t[op] = {same(), {kLikeInput}};
+    t["cast"] = {same(), {kAny}};
     for (const char *op : {"reduce_sum", "reduce_mean", "reduce_max",
                            "reduce_min", "reduce_prod"})
       t[op] = {reduction(), {kAny}};

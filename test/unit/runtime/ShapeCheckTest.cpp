@@ -39,6 +39,9 @@ TEST(ShapeCheck, Elementwise) {
             "op 'add': operand shapes [4] do not broadcast");
   EXPECT_EQ(check("relu", {}, {f32({4})}, {f32({8})}),
             "op 'relu': result 0 is f32[8], the op gives f32[4]");
+  // Found by sinan-fuzz-module-run: log of f32 into i16.
+  EXPECT_EQ(check("log", {}, {f32({4})}, {{DType::I16, {4}}}),
+            "op 'log': result 0 is i16[4], the op gives f32[4]");
   EXPECT_EQ(check("less", {}, {f32({4}), f32({4})}, {f32({4})}),
             "op 'less': result 0 is f32[4], the op gives i1[4]");
   EXPECT_EQ(check("select", {}, {{DType::I1, {4}}, f32({4}), {DType::I8, {4}}},
