@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * embed_c MODULE.snm INPUT.bin OUTPUT.bin
+ * embed_c MODULE.snm INPUT.bin OUTPUT.bin [DEVICE]
  *
  * Loads a one-input, one-output module, reads the raw input bytes, runs it
- * on the cpu device and writes the raw output bytes. */
+ * on DEVICE ("cpu" by default, or "snpu-sim", "snpu-sim:snpu-server", ...)
+ * and writes the raw output bytes. */
 #include <sinan/runtime/sinan.h>
 
 #include <stdio.h>
@@ -19,18 +20,20 @@ static int check(sinan_status *status) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: embed_c MODULE.snm INPUT.bin OUTPUT.bin\n");
+  if (argc != 4 && argc != 5) {
+    fprintf(stderr,
+            "usage: embed_c MODULE.snm INPUT.bin OUTPUT.bin [DEVICE]\n");
     return 2;
   }
+  const char *deviceName = argc == 5 ? argv[4] : "cpu";
   sinan_instance *instance = NULL;
   sinan_module *module = NULL;
-  sinan_device *cpu = NULL;
+  sinan_device *device = NULL;
   sinan_session *session = NULL;
   if (check(sinan_instance_create(&instance)) ||
       check(sinan_module_load_file(instance, argv[1], &module)) ||
-      check(sinan_instance_find_device(instance, "cpu", &cpu)) ||
-      check(sinan_session_create(module, cpu, &session)))
+      check(sinan_instance_find_device(instance, deviceName, &device)) ||
+      check(sinan_session_create(module, device, &session)))
     return 1;
   if (sinan_module_input_count(module) != 1 ||
       sinan_module_output_count(module) != 1) {
@@ -66,10 +69,18 @@ int main(int argc, char **argv) {
     return 1;
   }
   fclose(out);
-  printf("%s -> %s: %zu bytes, %zu steps, %.3f ms\n",
-         sinan_module_input_name(module, 0),
+  sinan_device_profile profile;
+  if (check(sinan_session_last_device_profile(session, &profile)))
+    return 1;
+  printf("%s on %s: %s -> %s: %zu bytes, %zu steps, %.3f ms", argv[1],
+         sinan_device_name(device), sinan_module_input_name(module, 0),
          sinan_module_output_name(module, 0), sinan_tensor_byte_size(output),
          steps, seconds * 1e3);
+  if (profile.clock_mhz)
+    printf("; %llu kernel launches, %llu simulated cycles",
+           (unsigned long long)profile.kernel_launches,
+           (unsigned long long)(profile.kernel_cycles + profile.copy_cycles));
+  printf("\n");
   sinan_tensor_release(output);
   sinan_tensor_release(input);
   sinan_session_destroy(session);

@@ -30,4 +30,7 @@ want = np.load(f"{w}/out/y.npy").ravel()
 assert got.shape == want.shape and np.array_equal(got, want), (got, want)
 print("embed_c output identical to sinan-run:", got[:3], "...")
 PY
+# The simulated SNPU through the installed library: the same bytes.
+"$work/embed/embed_c" "$work/tiny.snm" "$work/x.bin" "$work/y-sim.bin" snpu-sim
+cmp "$work/y.bin" "$work/y-sim.bin"
 "$work/embed/embed_cpp" "$work/tiny.snm"
