@@ -220,7 +220,8 @@ RankedTensorType staticF32(Type type, int64_t rank = -1) {
 /// The kernel library's kernel for `op` (added to the module once per op
 /// and shape), -1 when the library has none (error empty) or on failure.
 /// Today: f32 elementwise ops whose operands each have as many elements as
-/// the result (so any broadcast is a reshape), and 2-D f32 matmuls.
+/// the result (so any broadcast is a reshape) or whose second operand is a
+/// row broadcast over the first's rows, and 2-D f32 matmuls.
 int32_t Emitter::kernelFor(Operation *op, std::string &error) {
   std::string name = op->getName().stripDialect().str();
   if (op->getNumResults() != 1)
@@ -241,16 +242,30 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
       return snpu::buildMatmulKernel(*snpu, m, k, n, error);
     };
   } else if (snpu::hasElementwiseKernel(name, op->getNumOperands())) {
-    for (Type type : op->getOperandTypes()) {
+    // Operands of the result's size, or (binary ops) a second operand that
+    // is one row broadcast over the first's rows, as a bias is.
+    uint64_t row = 0;
+    for (auto [i, type] : llvm::enumerate(op->getOperandTypes())) {
       RankedTensorType operand = staticF32(type);
-      if (!operand || operand.getNumElements() != result.getNumElements())
+      if (operand && operand.getNumElements() == result.getNumElements())
+        continue;
+      if (!operand || i != 1 || result.getRank() < 2 ||
+          operand.getNumElements() != result.getShape().back() ||
+          (operand.getRank() > 0 &&
+           operand.getShape().back() != result.getShape().back()))
+        return -1;
+      row = result.getShape().back();
+      if (!snpu::elementwiseRowFits(*snpu, row))
         return -1;
     }
     uint64_t elements = result.getNumElements();
     size_t arity = op->getNumOperands();
-    key = llvm::formatv("{0}_f32_{1}", name, elements).str();
+    key = llvm::formatv("{0}_f32_{1}{2}", name, elements,
+                        row ? llvm::formatv("_row{0}", row).str() : "")
+              .str();
     build = [=, &error] {
-      return snpu::buildElementwiseKernel(*snpu, name, arity, elements, error);
+      return snpu::buildElementwiseKernel(*snpu, name, arity, elements, error,
+                                          row);
     };
   } else {
     return -1;

@@ -31,9 +31,16 @@ bool hasElementwiseKernel(std::string_view op, size_t arity);
 
 /// The kernel computing `op` over `elements` f32 values: double-buffered
 /// DMA in, vector op, DMA out, with chunks spread over the target's cores.
+/// With `row` > 0 the second operand is a single row of `row` elements
+/// combined with every row of the first, as in a bias add.
 std::optional<isa::Kernel>
 buildElementwiseKernel(const TargetDesc &target, std::string_view op,
-                       size_t arity, uint64_t elements, std::string &error);
+                       size_t arity, uint64_t elements, std::string &error,
+                       uint64_t row = 0);
+
+/// Whether a row of `row` f32 elements broadcast over a binary op's first
+/// operand fits the vector buffer (else the op has no kernel).
+bool elementwiseRowFits(const TargetDesc &target, uint64_t row);
 
 /// Whether the target's matrix unit takes bf16 (the SNPU matmul kernel's
 /// precision).
