@@ -87,14 +87,16 @@ public:
              uint64_t bytes, DeviceCost &, std::string &error) override {
     if (!inBounds(buffer, offset, bytes, error))
       return false;
-    std::memcpy(buffer.hostView() + offset, src, bytes);
+    if (bytes) // Empty tensors may have no storage at all.
+      std::memcpy(buffer.hostView() + offset, src, bytes);
     return true;
   }
   bool read(DeviceBuffer &buffer, uint64_t offset, void *dst, uint64_t bytes,
             DeviceCost &, std::string &error) override {
     if (!inBounds(buffer, offset, bytes, error))
       return false;
-    std::memcpy(dst, buffer.hostView() + offset, bytes);
+    if (bytes)
+      std::memcpy(dst, buffer.hostView() + offset, bytes);
     return true;
   }
   bool launch(DeviceBuffer &, const isa::Kernel &,
@@ -140,8 +142,9 @@ public:
              uint64_t bytes, DeviceCost &cost, std::string &error) override {
     if (!inBounds(buffer, offset, bytes, error))
       return false;
-    std::memcpy(static_cast<SimBuffer &>(buffer).dram.data() + offset, src,
-                bytes);
+    if (bytes)
+      std::memcpy(static_cast<SimBuffer &>(buffer).dram.data() + offset, src,
+                  bytes);
     cost.cycles = linkCycles(bytes);
     return true;
   }
@@ -149,8 +152,9 @@ public:
             DeviceCost &cost, std::string &error) override {
     if (!inBounds(buffer, offset, bytes, error))
       return false;
-    std::memcpy(dst, static_cast<SimBuffer &>(buffer).dram.data() + offset,
-                bytes);
+    if (bytes)
+      std::memcpy(dst, static_cast<SimBuffer &>(buffer).dram.data() + offset,
+                  bytes);
     cost.cycles = linkCycles(bytes);
     return true;
   }
