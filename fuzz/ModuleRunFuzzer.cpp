@@ -7,7 +7,9 @@
 // Arbitrary bytes through Module::loadFromMemory and, when they load, a
 // session on the cpu device (one host thread) that runs the module on zeroed
 // inputs: the host-op shape rules, the launch fallbacks, copies, the memory
-// plan and the scheduler's graph. A clear error is the right answer; a crash
+// plan and the scheduler's graph; a module with kernels for a built-in
+// preset then runs on that preset's simulated device too (with a watchdog of
+// 2^20 instructions per launch). A clear error is the right answer; a crash
 // or sanitizer report is a bug. Modules whose values are large are skipped
 // (they would only be slow).
 //
@@ -50,5 +52,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     inputs.emplace_back(m.values[id].dtype, m.values[id].shape);
   if (!session->run(inputs, outputs, error) && error.empty())
     std::abort();
+  // Kernels built for a preset also run on its simulated device, with a
+  // watchdog so that a corrupt loop ends quickly.
+  if (m.kernels.empty())
+    return 0;
+  static std::vector<std::unique_ptr<exec::Device>> sims = [] {
+    std::vector<std::unique_ptr<exec::Device>> devices;
+    for (const std::string &name : builtinTargetNames()) {
+      std::string unused;
+      devices.push_back(
+          exec::createSimDevice(*loadBuiltinTarget(name, unused), 1, 1 << 20));
+    }
+    return devices;
+  }();
+  for (auto &sim : sims) {
+    if (isa::targetFingerprint(*sim->target()) != m.targetFingerprint)
+      continue;
+    auto onSim = exec::Session::create(*module, *sim, error);
+    if (!onSim) {
+      if (error.empty())
+        std::abort();
+      return 0;
+    }
+    if (!onSim->run(inputs, outputs, error) && error.empty())
+      std::abort();
+  }
   return 0;
 }

@@ -122,9 +122,11 @@ public:
 
 class SimDevice final : public Device {
 public:
-  SimDevice(const TargetDesc &target, unsigned hostThreads)
+  SimDevice(const TargetDesc &target, unsigned hostThreads,
+            uint64_t maxInstructions)
       : Device(hostThreads), desc(target),
-        deviceName("snpu-sim:" + target.name) {}
+        deviceName("snpu-sim:" + target.name),
+        maxInstructions(maxInstructions) {}
   const std::string &name() const override { return deviceName; }
   const TargetDesc *target() const override { return &desc; }
 
@@ -163,6 +165,8 @@ public:
               std::string &error) override {
     sim::Options options;
     options.arguments = arguments;
+    if (maxInstructions)
+      options.maxInstructions = maxInstructions;
     sim::Result result =
         sim::run(desc, kernel, static_cast<SimBuffer &>(buffer).dram, options);
     if (!result.ok) {
@@ -187,6 +191,7 @@ private:
 
   TargetDesc desc;
   std::string deviceName;
+  uint64_t maxInstructions;
 };
 
 } // namespace
@@ -196,8 +201,9 @@ std::unique_ptr<Device> createCpuDevice(unsigned hostThreads) {
 }
 
 std::unique_ptr<Device> createSimDevice(const TargetDesc &target,
-                                        unsigned hostThreads) {
-  return std::make_unique<SimDevice>(target, hostThreads);
+                                        unsigned hostThreads,
+                                        uint64_t maxInstructions) {
+  return std::make_unique<SimDevice>(target, hostThreads, maxInstructions);
 }
 
 std::unique_ptr<Device> openDevice(const std::string &spec,

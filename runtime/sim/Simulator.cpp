@@ -28,6 +28,9 @@
 #include <tuple>
 
 namespace sinan::sim {
+
+/// Rows (d1 x d2 x d3) one DMA transfer may move (docs/isa.md §8).
+constexpr uint64_t kMaxDmaRows = 1u << 20;
 namespace {
 using isa::Engine;
 using isa::Instruction;
@@ -709,6 +712,16 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     bool relu = inst.opcode == Opcode::DStore && ((inst.flags >> 11) & 1u);
     uint64_t d0 = engine.shape[0], srcEl = dtypeSize(srcType),
              dstEl = dtypeSize(dstType);
+    // A transfer's rows are listed before it runs (for the hazard check), so
+    // their number is bounded, as a DMA descriptor's counts are (§8).
+    uint64_t rowCount = engine.shape[1];
+    if (__builtin_mul_overflow(rowCount, engine.shape[2], &rowCount) ||
+        __builtin_mul_overflow(rowCount, engine.shape[3], &rowCount) ||
+        rowCount > kMaxDmaRows)
+      return fail(fmt::format("{}: a transfer of {} x {} x {} rows exceeds "
+                              "the limit of {} rows",
+                              describe(c, e, p.index), engine.shape[3],
+                              engine.shape[2], engine.shape[1], kMaxDmaRows));
     std::vector<Range> ranges;
     std::vector<std::pair<uint64_t, uint64_t>> rows; // (src, dst) offsets
     for (uint64_t i3 = 0; i3 < engine.shape[3]; ++i3)

@@ -260,6 +260,24 @@ TEST(SimulatorTest, OutOfBoundsDmaNamesInstruction) {
             "bytes)");
 }
 
+// Found by sinan-fuzz-module-run: a corrupt kernel's 2^32-row transfer made
+// the simulator list every row before checking any.
+TEST(SimulatorTest, DmaRowLimit) {
+  Outcome outcome = simulate("snpu-edge", {R"(
+        li r1, 65536
+        li r2, 1
+        dcfg.din shape, r2, r1, r1
+        dload.f32.f32 vbuf[r0], dram[r0]
+        end
+  )"},
+                             std::vector<uint8_t>(4096));
+  ASSERT_FALSE(outcome.result.ok);
+  EXPECT_EQ(outcome.result.error,
+            "core 0 din instruction 3 `dload.f32.f32 vbuf[r0], dram[r0]`: a "
+            "transfer of 1 x 65536 x 65536 rows exceeds the limit of 1048576 "
+            "rows");
+}
+
 TEST(SimulatorTest, MisalignedLocalAddress) {
   Outcome outcome = simulate("snpu-edge", {R"(
         li r1, 4
