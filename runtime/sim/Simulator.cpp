@@ -120,6 +120,12 @@ private:
   bool checkRanges(unsigned core, unsigned engine, const Pending &p,
                    const std::vector<Range> &ranges);
   uint8_t *bytes(unsigned core, Space space, uint64_t offset);
+  /// Bytes of the largest memory (DRAM or a local one): no row is longer.
+  uint64_t largestMemory() const {
+    return std::max({uint64_t(dram.size()), target.ibuf.sizeBytes,
+                     target.wbuf.sizeBytes, target.acc.sizeBytes,
+                     target.vbuf.sizeBytes});
+  }
   std::string describe(unsigned core, unsigned engine, uint32_t index) const;
   std::string deadlockReport();
   bool fail(std::string message) {
@@ -715,6 +721,10 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     // A transfer's rows are listed before it runs (for the hazard check), so
     // their number is bounded, as a DMA descriptor's counts are (§8).
     uint64_t rowCount = engine.shape[1];
+    if (d0 > largestMemory())
+      return fail(fmt::format("{}: a row of {} elements is larger than any "
+                              "memory",
+                              describe(c, e, p.index), d0));
     if (__builtin_mul_overflow(rowCount, engine.shape[2], &rowCount) ||
         __builtin_mul_overflow(rowCount, engine.shape[3], &rowCount) ||
         rowCount > kMaxDmaRows)
@@ -847,6 +857,11 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     return misaligned(spaceA, a, align);
   if (usesB && b % align)
     return misaligned(spaceB, b, align);
+  // Bounded before the sizes below are multiplied out (and listed).
+  if (len > largestMemory() || rep > kMaxDmaRows)
+    return fail(fmt::format("{}: a block of {} repeats of {} elements is "
+                            "larger than any memory allows",
+                            describe(c, e, p.index), rep, len));
   bool reduce = inst.opcode == Opcode::VRed;
   bool transpose = inst.opcode == Opcode::VTrans;
   uint64_t dRows = transpose ? len : rep, dLen = transpose ? rep

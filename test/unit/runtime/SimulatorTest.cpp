@@ -278,6 +278,24 @@ TEST(SimulatorTest, DmaRowLimit) {
             "rows");
 }
 
+// Found by the same fuzzer: a vector length whose byte size wrapped around
+// passed the bounds check.
+TEST(SimulatorTest, VectorLengthBeyondAnyMemory) {
+  Outcome outcome = simulate("snpu-edge", {R"(
+        li r1, 0x4000000000000001
+        li r2, 1
+        vcfg len, r1, r2
+        vun.relu.f32 vbuf[r0], vbuf[r0]
+        end
+  )"},
+                             std::vector<uint8_t>(4096));
+  ASSERT_FALSE(outcome.result.ok);
+  EXPECT_EQ(outcome.result.error,
+            "core 0 vec instruction 3 `vun.relu.f32 vbuf[r0], vbuf[r0]`: a "
+            "block of 1 repeats of 4611686018427387905 elements is larger "
+            "than any memory allows");
+}
+
 TEST(SimulatorTest, MisalignedLocalAddress) {
   Outcome outcome = simulate("snpu-edge", {R"(
         li r1, 4
