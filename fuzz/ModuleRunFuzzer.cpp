@@ -9,7 +9,7 @@
 // inputs: the host-op shape rules, the launch fallbacks, copies, the memory
 // plan and the scheduler's graph; a module with kernels for a built-in
 // preset then runs on that preset's simulated device too (with a watchdog of
-// 2^20 instructions per launch). A clear error is the right answer; a crash
+// 2^22 cycles per launch). A clear error is the right answer; a crash
 // or sanitizer report is a bug. Modules whose values are large are skipped
 // (they would only be slow).
 //
@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!session->run(inputs, outputs, error) && error.empty())
     std::abort();
   // Kernels built for a preset also run on its simulated device, with a
-  // watchdog so that a corrupt loop ends quickly.
+  // watchdog so that a corrupt loop or a huge block ends quickly.
   if (m.kernels.empty())
     return 0;
   static std::vector<std::unique_ptr<exec::Device>> sims = [] {
@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (const std::string &name : builtinTargetNames()) {
       std::string unused;
       devices.push_back(
-          exec::createSimDevice(*loadBuiltinTarget(name, unused), 1, 1 << 20));
+          exec::createSimDevice(*loadBuiltinTarget(name, unused), 1, 1 << 22));
     }
     return devices;
   }();

@@ -123,10 +123,9 @@ public:
 class SimDevice final : public Device {
 public:
   SimDevice(const TargetDesc &target, unsigned hostThreads,
-            uint64_t maxInstructions)
+            uint64_t watchdogCycles)
       : Device(hostThreads), desc(target),
-        deviceName("snpu-sim:" + target.name),
-        maxInstructions(maxInstructions) {}
+        deviceName("snpu-sim:" + target.name), watchdogCycles(watchdogCycles) {}
   const std::string &name() const override { return deviceName; }
   const TargetDesc *target() const override { return &desc; }
 
@@ -165,8 +164,7 @@ public:
               std::string &error) override {
     sim::Options options;
     options.arguments = arguments;
-    if (maxInstructions)
-      options.maxInstructions = maxInstructions;
+    options.maxCycles = watchdogCycles;
     sim::Result result =
         sim::run(desc, kernel, static_cast<SimBuffer &>(buffer).dram, options);
     if (!result.ok) {
@@ -191,7 +189,7 @@ private:
 
   TargetDesc desc;
   std::string deviceName;
-  uint64_t maxInstructions;
+  uint64_t watchdogCycles;
 };
 
 } // namespace
@@ -202,8 +200,8 @@ std::unique_ptr<Device> createCpuDevice(unsigned hostThreads) {
 
 std::unique_ptr<Device> createSimDevice(const TargetDesc &target,
                                         unsigned hostThreads,
-                                        uint64_t maxInstructions) {
-  return std::make_unique<SimDevice>(target, hostThreads, maxInstructions);
+                                        uint64_t watchdogCycles) {
+  return std::make_unique<SimDevice>(target, hostThreads, watchdogCycles);
 }
 
 std::unique_ptr<Device> openDevice(const std::string &spec,

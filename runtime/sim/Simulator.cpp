@@ -978,6 +978,10 @@ bool Machine::execute(const Candidate &candidate) {
     return fail(fmt::format("stopped after {} instructions (raise the limit "
                             "or look for a runaway loop)",
                             options.maxInstructions));
+  if (options.maxCycles && candidate.start > options.maxCycles)
+    return fail(fmt::format("stopped at cycle {}: the watchdog allows {} "
+                            "cycles",
+                            candidate.start, options.maxCycles));
   if (candidate.engine == 0)
     return runScalar(candidate.core, candidate.start);
   return runEngine(candidate.core, candidate.engine, candidate.start);

@@ -87,12 +87,12 @@ private:
 /// The host device.
 std::unique_ptr<Device> createCpuDevice(unsigned hostThreads = 0);
 
-/// The SNPU device model for `target`. A launch that executes more than
-/// `maxInstructions` instructions fails, as a watchdog would stop it (0: the
-/// simulator's default limit).
+/// The SNPU device model for `target`. A launch that runs past
+/// `watchdogCycles` simulated cycles fails, as a hardware watchdog would stop
+/// it (0: no watchdog; the simulator still stops after 2^32 instructions).
 std::unique_ptr<Device> createSimDevice(const TargetDesc &target,
                                         unsigned hostThreads = 0,
-                                        uint64_t maxInstructions = 0);
+                                        uint64_t watchdogCycles = 0);
 
 /// "cpu", "snpu-sim" (the preset `defaultTarget` names) or
 /// "snpu-sim:PRESET|FILE"; fails naming the devices there are.

@@ -30,6 +30,9 @@ struct Options {
   uint64_t seed = 0;
   /// Stop with an error after this many executed instructions (runaway loop).
   uint64_t maxInstructions = 1ull << 32;
+  /// Stop with an error once an instruction would start after this cycle
+  /// (a watchdog; 0: none).
+  uint64_t maxCycles = 0;
   /// Record a per-instruction timeline (Chrome/Perfetto trace JSON).
   bool trace = false;
   /// Launch arguments: arguments[i] is in register r(i+1) of every core when
