@@ -8,6 +8,8 @@
 
 #include "sinan/Module/SnpuKernels.h"
 
+#include "sinan/Conversion/GraphToLinalg.h"
+
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Interpreter/Evaluator.h"
 #include "sinan/runtime/module/Module.h"
@@ -54,7 +56,8 @@ std::string nameOf(Location loc, const std::string &fallback) {
 class Emitter {
 public:
   explicit Emitter(const ModuleEmitOptions &options)
-      : snpu(options.snpu), bf16Matmul(options.bf16Matmul) {
+      : snpu(options.snpu), bf16Matmul(options.bf16Matmul), cpu(options.cpu),
+        cpuKernelsOut(options.cpuKernels) {
     desc.compilerVersion = "sinan " SINAN_VERSION_STRING;
     desc.target = options.target;
     desc.targetFingerprint = options.targetFingerprint;
@@ -81,6 +84,11 @@ private:
   int32_t kernelFor(Operation *op, std::string &error);
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
   void planMemory();
+  /// The CPU object entry for host op `op` (built once per op, attributes
+  /// and types), or -1 when the CPU path does not cover it.
+  int32_t cpuEntryFor(Operation *op, std::string &error);
+  /// Compiles the CPU kernels into the module's CPU object.
+  bool finishCpuObject(std::string &error);
 
   module::ModuleDesc desc;
   std::vector<std::vector<uint8_t>> constants;
@@ -94,6 +102,11 @@ private:
   /// Op results the function returns directly, with their result index.
   llvm::DenseMap<Value, unsigned> returned;
   func::FuncOp function;
+  std::optional<CpuCodegenOptions> cpu;
+  OwningOpRef<ModuleOp> *cpuKernelsOut;
+  OwningOpRef<ModuleOp> cpuKernels;
+  std::vector<std::string> cpuSymbols;
+  std::map<std::string, int32_t> cpuEntryIndex;
 };
 
 std::optional<uint32_t> Emitter::addValue(Value value, const std::string &name,
@@ -146,6 +159,9 @@ bool Emitter::addStep(Operation *op, std::string &error) {
       deps.insert(producer[id]);
   }
   step.deps.assign(deps.begin(), deps.end());
+  step.cpuEntry = cpuEntryFor(op, error);
+  if (!error.empty())
+    return false;
   uint32_t index = desc.steps.size();
   for (OpResult result : op->getResults()) {
     auto it = returned.find(result);
@@ -206,6 +222,52 @@ uint32_t Emitter::valueIn(uint32_t id, Placement where) {
   uint32_t copy = addCopy(id, where, ValueKind::Intermediate, name);
   copies[id] = copy;
   return copy;
+}
+
+int32_t Emitter::cpuEntryFor(Operation *op, std::string &error) {
+  if (!cpu || !hasLinalgKernel(op))
+    return -1;
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << op->getName() << " " << op->getAttrDictionary() << " : ";
+  llvm::interleaveComma(op->getOperandTypes(), os);
+  os << " -> " << op->getResultTypes();
+  auto it = cpuEntryIndex.find(key);
+  if (it != cpuEntryIndex.end())
+    return it->second;
+  if (!cpuKernels)
+    cpuKernels = ModuleOp::create(UnknownLoc::get(op->getContext()));
+  std::string symbol = llvm::formatv("sinan_cpu_{0}_{1}", cpuSymbols.size(),
+                                     op->getName().stripDialect())
+                           .str();
+  if (failed(buildLinalgKernel(op, symbol, *cpuKernels))) {
+    error = where(op) + ": no CPU kernel";
+    return -1;
+  }
+  cpuSymbols.push_back(symbol);
+  return cpuEntryIndex[key] = cpuSymbols.size() - 1;
+}
+
+bool Emitter::finishCpuObject(std::string &error) {
+  if (cpuSymbols.empty())
+    return true;
+  if (cpuKernelsOut) {
+    *cpuKernelsOut = std::move(cpuKernels);
+    return true;
+  }
+  std::optional<module::CpuObjectDesc> object =
+      buildCpuObject(*cpuKernels, cpuSymbols, *cpu, error);
+  if (!object)
+    return false;
+  desc.cpuObject = std::move(*object);
+  // Each entry records the binding types of the first step using it; every
+  // other step using it has the same types (they are part of the key).
+  for (const module::StepDesc &step : desc.steps)
+    if (step.cpuEntry >= 0 &&
+        desc.cpuObject.entries[step.cpuEntry].signature.empty())
+      desc.cpuObject.entries[step.cpuEntry].signature =
+          module::signatureOf(desc, step.inputs, step.outputs);
+  return true;
 }
 
 /// A static f32 tensor type of `rank` (any rank when -1), or null.
@@ -365,7 +427,7 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
   if (!addOutputs(func, ret, error))
     return false;
   planMemory();
-  return true;
+  return finishCpuObject(error);
 }
 
 bool Emitter::addOutputs(func::FuncOp func, func::ReturnOp ret,

@@ -92,6 +92,8 @@ bool Session::prepare(std::string &error) {
       }
   if (!checkHostOps(error))
     return false;
+  if (!m.cpuObject.empty() && !cpuCode)
+    cpuCode = CpuCode::load(m.cpuObject, cpuCodeProblem);
   findResidentConstants();
   buildGraph();
   uint64_t size = alignTo(m.deviceArenaSize, 64);
@@ -228,6 +230,16 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     return false;
   };
   bool runOnDevice = step.kind == StepKind::KernelLaunch && dev.target();
+  if (step.cpuEntry >= 0 && runsNativeCode()) {
+    void *bindings[module::kMaxLaunchBindings];
+    size_t count = 0;
+    for (uint32_t id : step.inputs)
+      bindings[count++] = views[id].data();
+    for (uint32_t id : step.outputs)
+      bindings[count++] = views[id].data();
+    cpuCode->entry(step.cpuEntry)(bindings);
+    return true;
+  }
   if (step.kind == StepKind::HostOp ||
       (step.kind == StepKind::KernelLaunch && !runOnDevice)) {
     std::vector<const Tensor *> in;
@@ -417,10 +429,14 @@ bool Session::run(const std::vector<Tensor> &inputs,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     stats->stepsRun = m.steps.size();
-    size_t hostOps = 0;
-    for (const module::StepDesc &step : m.steps)
-      hostOps += step.kind == StepKind::HostOp;
+    size_t hostOps = 0, native = 0;
+    for (const module::StepDesc &step : m.steps) {
+      bool isNative = step.cpuEntry >= 0 && runsNativeCode();
+      native += isNative;
+      hostOps += step.kind == StepKind::HostOp && !isNative;
+    }
     stats->hostOpSteps = hostOps + deviceStats.fallbackLaunches;
+    stats->nativeSteps = native;
     stats->device = deviceStats;
   }
   return true;

@@ -10,6 +10,7 @@
 #include "sinan/runtime/isa/Kernel.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstring>
@@ -83,7 +84,21 @@ flatbuffers::Offset<fb::Step> writeStep(flatbuffers::FlatBufferBuilder &b,
   return fb::CreateStep(b, static_cast<fb::StepKind>(step.kind), op,
                         b.CreateVector(attrs), b.CreateVector(step.inputs),
                         b.CreateVector(step.outputs), step.kernel,
-                        b.CreateVector(step.deps));
+                        b.CreateVector(step.deps), step.cpuEntry);
+}
+
+flatbuffers::Offset<fb::CpuObject>
+writeCpuObject(flatbuffers::FlatBufferBuilder &b, const CpuObjectDesc &object) {
+  if (object.empty())
+    return 0;
+  std::vector<flatbuffers::Offset<fb::CpuEntry>> entries;
+  for (const CpuEntryDesc &e : object.entries)
+    entries.push_back(fb::CreateCpuEntry(b, b.CreateString(e.symbol),
+                                         b.CreateString(e.signature)));
+  return fb::CreateCpuObject(
+      b, b.CreateString(object.triple), b.CreateString(object.cpu),
+      b.CreateVectorOfStrings(object.features), object.checksum,
+      b.CreateVector(object.image), b.CreateVector(entries));
 }
 
 std::string valueName(const ModuleDesc &m, uint32_t index) {
@@ -111,6 +126,34 @@ const AttrValue *StepDesc::attr(const std::string &name) const {
     if (a.name == name)
       return &a.value;
   return nullptr;
+}
+
+uint64_t imageChecksum(const uint8_t *data, size_t size) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i)
+    hash = (hash ^ data[i]) * 0x100000001b3ull;
+  return hash;
+}
+
+std::string signatureOf(const ModuleDesc &m,
+                        const std::vector<uint32_t> &inputs,
+                        const std::vector<uint32_t> &outputs) {
+  auto list = [&](const std::vector<uint32_t> &ids) {
+    std::string text;
+    for (uint32_t id : ids) {
+      if (!text.empty())
+        text += ",";
+      if (id >= m.values.size()) {
+        text += "?";
+        continue;
+      }
+      const ValueDesc &v = m.values[id];
+      text +=
+          fmt::format("{}[{}]", dtypeName(v.dtype), fmt::join(v.shape, ","));
+    }
+    return text;
+  };
+  return list(inputs) + "->" + list(outputs);
 }
 
 const char *stepKindName(StepKind kind) {
@@ -159,7 +202,7 @@ writeModule(ModuleDesc module,
       module.targetFingerprint, b.CreateVector(values),
       b.CreateVector(module.inputs), b.CreateVector(module.outputs),
       module.arenaSize, b.CreateVector(kernels), b.CreateVector(steps),
-      module.deviceArenaSize);
+      module.deviceArenaSize, writeCpuObject(b, module.cpuObject));
   fb::FinishModuleBuffer(b, root);
 
   uint64_t scheduleOffset = kHeaderSize, scheduleSize = b.GetSize();
@@ -340,6 +383,19 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
   if (m.kernels())
     for (const fb::Kernel *k : *m.kernels())
       out.kernels.push_back({str(k->name()), vec(k->container())});
+  if (const fb::CpuObject *object = m.cpu_object()) {
+    CpuObjectDesc &cpu = out.cpuObject;
+    cpu.triple = str(object->triple());
+    cpu.cpu = str(object->cpu());
+    if (object->features())
+      for (const flatbuffers::String *f : *object->features())
+        cpu.features.push_back(str(f));
+    cpu.checksum = object->checksum();
+    cpu.image = vec(object->image());
+    if (object->entries())
+      for (const fb::CpuEntry *e : *object->entries())
+        cpu.entries.push_back({str(e->symbol()), str(e->signature())});
+  }
   if (m.steps())
     for (const fb::Step *s : *m.steps()) {
       StepDesc step;
@@ -355,6 +411,7 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
       step.outputs = vec(s->outputs());
       step.kernel = s->kernel();
       step.deps = vec(s->deps());
+      step.cpuEntry = s->cpu_entry();
       if (s->attributes())
         for (const fb::Attribute *a : *s->attributes()) {
           Attr attr{str(a->name()), int64_t{0}};
@@ -522,6 +579,80 @@ bool checkPlacement(const ModuleDesc &m, const StepDesc &step,
   return true;
 }
 
+/// A host op's native entry exists and was compiled for the step's types.
+bool checkCpuEntry(const ModuleDesc &m, const StepDesc &step,
+                   const std::string &name, std::string &error) {
+  if (step.cpuEntry < 0)
+    return true;
+  if (step.kind != StepKind::HostOp ||
+      size_t(step.cpuEntry) >= m.cpuObject.entries.size()) {
+    error = fmt::format("{} names CPU entry {}, but it is not a host op or "
+                        "the CPU object has {} entries",
+                        name, step.cpuEntry, m.cpuObject.entries.size());
+    return false;
+  }
+  if (step.inputs.size() + step.outputs.size() > kMaxLaunchBindings) {
+    error = fmt::format("{} binds {} values; native code binds at most {}",
+                        name, step.inputs.size() + step.outputs.size(),
+                        kMaxLaunchBindings);
+    return false;
+  }
+  const CpuEntryDesc &entry = m.cpuObject.entries[step.cpuEntry];
+  std::string signature = signatureOf(m, step.inputs, step.outputs);
+  if (entry.signature != signature) {
+    error = fmt::format("{} binds {}, but CPU entry {} ('{}') was compiled "
+                        "for {}",
+                        name, signature, step.cpuEntry, entry.symbol,
+                        entry.signature);
+    return false;
+  }
+  return true;
+}
+
+/// The CPU object is an ELF shared object for a known machine whose bytes
+/// match their checksum, with named entries.
+bool checkCpuObject(const CpuObjectDesc &cpu, std::string &error) {
+  if (cpu.empty()) {
+    if (!cpu.entries.empty() || !cpu.image.empty()) {
+      error = "CPU object without a target triple";
+      return false;
+    }
+    return true;
+  }
+  const std::vector<uint8_t> &elf = cpu.image;
+  if (imageChecksum(elf.data(), elf.size()) != cpu.checksum) {
+    error = fmt::format("CPU object ({} bytes): checksum mismatch (corrupt "
+                        "module)",
+                        elf.size());
+    return false;
+  }
+  // e_ident: magic, 64-bit, little-endian; e_type ET_DYN; e_machine.
+  static const uint8_t kElf[] = {0x7f, 'E', 'L', 'F', 2, 1};
+  uint16_t type = 0, machine = 0;
+  if (elf.size() >= 64) {
+    std::memcpy(&type, elf.data() + 16, 2);
+    std::memcpy(&machine, elf.data() + 18, 2);
+  }
+  if (elf.size() < 64 || std::memcmp(elf.data(), kElf, sizeof(kElf)) != 0 ||
+      type != 3) {
+    error = "CPU object is not a 64-bit little-endian ELF shared object";
+    return false;
+  }
+  std::string arch = cpu.triple.substr(0, cpu.triple.find('-'));
+  uint16_t expected = arch == "x86_64" ? 62 : arch == "aarch64" ? 183 : 0;
+  if (machine != expected) {
+    error = fmt::format("CPU object for '{}' holds code for ELF machine {}",
+                        cpu.triple, machine);
+    return false;
+  }
+  for (size_t i = 0; i < cpu.entries.size(); ++i)
+    if (cpu.entries[i].symbol.empty()) {
+      error = fmt::format("CPU entry {} has no symbol", i);
+      return false;
+    }
+  return true;
+}
+
 /// Indices, dependencies and data flow of the steps: every value a step
 /// reads is an input, a constant, or written by an earlier step it depends
 /// on (directly or through other steps), and each value is written once.
@@ -555,7 +686,8 @@ bool checkSteps(const ModuleDesc &m, std::string &error) {
                           step.kernel, m.kernels.size());
       return false;
     }
-    if (!checkPlacement(m, step, name, error))
+    if (!checkPlacement(m, step, name, error) ||
+        !checkCpuEntry(m, step, name, error))
       return false;
     for (uint32_t v : step.inputs) {
       if (v >= m.values.size()) {
@@ -643,6 +775,7 @@ bool Module::parse(std::string &error) {
   description.minorVersion = h.minor;
   return convert(*fb::GetModule(schedule), description, error) &&
          checkValues(description, dataSize, error) &&
+         checkCpuObject(description.cpuObject, error) &&
          checkSteps(description, error) &&
          decodeKernels(description, kernels, error);
 }

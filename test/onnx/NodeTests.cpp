@@ -95,6 +95,7 @@ std::optional<sinan::Tensor> readTensor(const std::string &path,
 /// those whose module also had SNPU kernels to run on the simulator.
 int modulesChecked = 0;
 int snpuModulesChecked = 0;
+int nativeModulesChecked = 0;
 
 /// The same outputs as `want`, bit for bit, or what differs.
 std::optional<std::string> sameOutputs(const std::vector<sinan::Tensor> &got,
@@ -158,6 +159,53 @@ std::optional<std::string> checkOnSnpu(mlir::func::FuncOp func,
   return std::nullopt;
 }
 
+/// Compiles `func` to a module of host ops with native CPU code for the ops
+/// the CPU path covers and, when some op got it, runs the module with that
+/// code: elementwise kernels must give the evaluator's results bit for bit;
+/// matmuls, which may fuse multiply and add, within 1e-5 relative + 1e-6
+/// absolute per element. Native code for x86-64-v3 needs such a host.
+std::optional<std::string> checkNative(mlir::func::FuncOp func,
+                                       const std::vector<sinan::Tensor> &inputs,
+                                       const std::vector<sinan::Tensor> &want) {
+  static const bool hostRunsV3 = sinan::exec::hostHasFeature("x86-64-v3");
+  if (!hostRunsV3)
+    return std::nullopt;
+  sinan::ModuleEmitOptions options;
+  options.cpu = sinan::CpuCodegenOptions{"x86-64-v3"};
+  std::string error;
+  auto bytes = sinan::emitModule(func, options, error);
+  if (!bytes)
+    return "emission with native code failed: " + error;
+  auto module = sinan::module::Module::loadFromMemory(bytes->data(),
+                                                      bytes->size(), error);
+  if (!module)
+    return "the module with native code does not load: " + error;
+  if (module->desc().cpuObject.empty())
+    return std::nullopt;
+  sinan::exec::Session session(*module);
+  std::vector<sinan::Tensor> outputs;
+  if (!session.run(inputs, outputs, error))
+    return "with native code: " + error;
+  if (!session.runsNativeCode())
+    return "the native code did not load: " + session.nativeCodeProblem();
+  bool matmul = false;
+  for (const sinan::module::StepDesc &step : module->desc().steps)
+    matmul |= step.cpuEntry >= 0 && step.op == "matmul";
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!matmul) {
+      if (auto differs = sameOutputs(outputs, want, "with native code"))
+        return differs;
+      break;
+    }
+    sinan::Comparison cmp = sinan::compare(outputs[i], want[i], 1e-5, 1e-6);
+    if (!cmp.allClose)
+      return formatv("output {0} with native code: {1}", i, cmp.summary())
+          .str();
+  }
+  ++nativeModulesChecked;
+  return std::nullopt;
+}
+
 /// Compiles `func` to a module of host ops, loads it and runs it in a runtime
 /// session: the outputs must equal the evaluator's bit for bit (same kernels,
 /// now through the module format, the memory plan and the host-op
@@ -185,6 +233,8 @@ std::optional<std::string> checkModule(mlir::func::FuncOp func,
   if (auto differs = sameOutputs(outputs, want, "on cpu"))
     return differs;
   ++modulesChecked;
+  if (auto problem = checkNative(func, inputs, want))
+    return problem;
   return checkOnSnpu(func, inputs, want);
 }
 
@@ -574,7 +624,8 @@ int main(int argc, char **argv) {
   outs() << formatv("{0} data sets and light models also ran as compiled "
                     "modules with identical outputs; {1} of them also ran "
                     "SNPU kernels on snpu-sim with outputs identical to the "
-                    "kernels' host fallbacks\n",
-                    modulesChecked, snpuModulesChecked);
+                    "kernels' host fallbacks; {2} ran native CPU code for "
+                    "their host ops\n",
+                    modulesChecked, snpuModulesChecked, nativeModulesChecked);
   return unexpected ? 1 : 0;
 }

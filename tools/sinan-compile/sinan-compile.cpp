@@ -46,9 +46,12 @@ cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                cl::Required);
 cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                 cl::value_desc("file"), cl::init("-"));
-cl::opt<std::string> compileTo("compile-to",
-                               cl::desc("Phase to stop after: graph, module"),
-                               cl::init("graph"));
+cl::opt<std::string>
+    compileTo("compile-to",
+              cl::desc("Phase to stop after: graph, module; linalg or "
+                       "llvm print the host ops' native "
+                       "kernels"),
+              cl::init("graph"));
 cl::opt<std::string> targetName("target",
                                 cl::desc("Target preset or JSON description"),
                                 cl::init("snpu-edge"));
@@ -70,6 +73,14 @@ cl::opt<std::string> snpuPrecision(
              "the SNPU computes exactly as the host)"),
     cl::init("bf16"));
 
+cl::opt<std::string>
+    cpuName("cpu",
+            cl::desc("CPU the module's native host code is compiled for: an "
+                     "LLVM CPU name (x86-64-v3, the default; znver4), native "
+                     "(this machine) or none (host ops run the reference "
+                     "kernels)"),
+            cl::init("x86-64-v3"));
+
 cl::opt<bool> graphOpt("graph-opt",
                        cl::desc("Run the graph optimizations (canonicalize, "
                                 "CSE, fold BatchNorm into conv)"),
@@ -89,10 +100,16 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Sinan compiler driver\n");
 
-  if (compileTo != "graph" && compileTo != "module")
+  bool cpuPhase = compileTo == "linalg" || compileTo == "llvm";
+  if (compileTo != "graph" && compileTo != "module" && !cpuPhase)
     return fail("--compile-to=" + compileTo +
-                ": the phases are graph and module (npu and isa are not "
+                ": the phases are graph, module, and for the host ops' "
+                "native code linalg and llvm (npu and isa are not "
                 "implemented yet)");
+  if (cpuPhase && cpuName == "none")
+    return fail("--compile-to=" + compileTo +
+                " shows native host code; "
+                "--cpu=none turns it off");
   if (placement != "snpu" && placement != "cpu")
     return fail("--placement=" + placement + ": expected snpu or cpu");
   if (snpuPrecision != "bf16" && snpuPrecision != "f32")
@@ -123,8 +140,8 @@ int main(int argc, char **argv) {
   }
 
   std::error_code ec;
-  if (compileTo == "module") {
-    if (outputFile == "-")
+  if (compileTo == "module" || cpuPhase) {
+    if (outputFile == "-" && !cpuPhase)
       return fail("--compile-to=module needs an output file (-o model.snm)");
     sinan::ModuleEmitOptions emitOptions;
     emitOptions.target = target->name;
@@ -133,10 +150,29 @@ int main(int argc, char **argv) {
     if (placement == "snpu")
       emitOptions.snpu = &*target;
     emitOptions.bf16Matmul = snpuPrecision == "bf16";
+    if (cpuName != "none")
+      emitOptions.cpu = sinan::CpuCodegenOptions{cpuName};
+    mlir::OwningOpRef<mlir::ModuleOp> cpuKernels;
+    if (cpuPhase)
+      emitOptions.cpuKernels = &cpuKernels;
     auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
     auto bytes = sinan::emitModule(func, emitOptions, error);
     if (!bytes)
       return fail(error);
+    if (cpuPhase) {
+      // The host ops' kernels, before or after lowering to the LLVM dialect.
+      if (!cpuKernels)
+        cpuKernels = mlir::ModuleOp::create(mlir::UnknownLoc::get(&context));
+      if (compileTo == "llvm" && !sinan::lowerCpuKernels(*cpuKernels, error))
+        return fail(error);
+      ToolOutputFile out(outputFile, ec, sys::fs::OF_Text);
+      if (ec)
+        return fail(outputFile + ": " + ec.message());
+      cpuKernels->print(out.os());
+      out.os() << "\n";
+      out.keep();
+      return 0;
+    }
     ToolOutputFile out(outputFile, ec, sys::fs::OF_None);
     if (ec)
       return fail(outputFile + ": " + ec.message());

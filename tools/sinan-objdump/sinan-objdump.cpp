@@ -85,6 +85,14 @@ int dumpModule(const std::string &path) {
   if (m.deviceArenaSize)
     fmt::print("  device    {:>28} bytes (intermediates on the device)\n",
                m.deviceArenaSize);
+  const module::CpuObjectDesc &cpu = m.cpuObject;
+  if (!cpu.empty())
+    fmt::print("  cpu       {:>28} bytes (ELF shared object for {}, cpu {}, "
+               "needs {})\n",
+               cpu.image.size(), cpu.triple, cpu.cpu,
+               cpu.features.empty()
+                   ? "nothing"
+                   : fmt::format("{}", fmt::join(cpu.features, ", ")));
   static const char *kKinds[] = {"input", "output", "const", "temp"};
   fmt::print("\nvalues:\n");
   for (size_t i = 0; i < m.values.size(); ++i) {
@@ -113,12 +121,21 @@ int dumpModule(const std::string &path) {
     for (const Attr &a : step.attributes)
       attrs.push_back(a.name + "=" + formatAttr(a.value));
     fmt::print(
-        "  {:4}: {:<9} {} = {}({}){}{}\n", s, module::stepKindName(step.kind),
+        "  {:4}: {:<9} {} = {}({}){}{}{}\n", s, module::stepKindName(step.kind),
         fmt::join(outs, ", "), step.op, fmt::join(ins, ", "),
         attrs.empty() ? "" : fmt::format(" {{{}}}", fmt::join(attrs, ", ")),
         step.deps.empty()
             ? ""
-            : fmt::format("  after {}", fmt::join(step.deps, ", ")));
+            : fmt::format("  after {}", fmt::join(step.deps, ", ")),
+        step.cpuEntry < 0
+            ? ""
+            : fmt::format("  native {}", cpu.entries[step.cpuEntry].symbol));
+  }
+  if (!cpu.empty()) {
+    fmt::print("\ncpu entries:\n");
+    for (size_t e = 0; e < cpu.entries.size(); ++e)
+      fmt::print("  {:4}: {} ({})\n", e, cpu.entries[e].symbol,
+                 cpu.entries[e].signature);
   }
   for (size_t k = 0; k < m.kernels.size(); ++k) {
     fmt::print("\nkernel {} ('{}'):\n", k, m.kernels[k].name);

@@ -70,6 +70,11 @@ cl::opt<unsigned> hostThreads("host-threads",
 cl::opt<bool> sequential("sequential",
                          cl::desc("Run a .snm's steps one at a time in order "
                                   "(default: independent steps in parallel)"));
+cl::opt<bool> native("native",
+                     cl::desc("Run a .snm's host ops with its native CPU "
+                              "code where it has some (default; "
+                              "--native=false: reference kernels)"),
+                     cl::init(true));
 cl::opt<bool> reference("reference",
                         cl::desc("Evaluate with the reference kernels"));
 cl::list<std::string> inputs("input", cl::desc("name=file.npy"));
@@ -190,6 +195,11 @@ int main(int argc, char **argv) {
     if (!session)
       return fail(inputFile + ": " + error);
     session->setParallel(!sequential);
+    session->setNativeCode(native);
+    if (!session->nativeCodeProblem().empty())
+      errs() << "sinan-run: warning: native code not used, host ops run the "
+                "reference kernels: "
+             << session->nativeCodeProblem() << "\n";
     for (uint32_t id : m.inputs)
       program.inputNames.push_back(m.values[id].name);
     for (uint32_t id : m.outputs)
@@ -336,6 +346,14 @@ int main(int argc, char **argv) {
     outs() << formatv(" (median of {0}; min {1:f3} ms, max {2:f3} ms)",
                       times.size(), times.front() * 1e3, times.back() * 1e3);
   outs() << "\n";
+  if (loaded)
+    outs() << formatv("host ops: {0} native ({1}), {2} on the reference "
+                      "kernels\n",
+                      stats.nativeSteps,
+                      loaded->desc().cpuObject.empty()
+                          ? "no CPU object"
+                          : "CPU object for " + loaded->desc().cpuObject.cpu,
+                      stats.hostOpSteps);
   if (runDevice && runDevice->target())
     printDeviceSummary(*runDevice->target(), stats.device);
   return ok ? 0 : 1;

@@ -16,7 +16,11 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include "sinan/Target/CpuObject.h"
 #include "sinan/runtime/Target.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
 
 #include <cstdint>
 #include <optional>
@@ -38,6 +42,13 @@ struct ModuleEmitOptions {
   /// bf16 (f32 accumulation): the SNPU's default precision. When false only
   /// ops the SNPU computes exactly as the host go there.
   bool bf16Matmul = true;
+  /// When set, host ops the CPU path covers (GraphToLinalg.h) get native
+  /// code in the module's CPU object; their steps keep the op, so the
+  /// reference kernel remains the fallback.
+  std::optional<CpuCodegenOptions> cpu;
+  /// When set (with `cpu`), the CPU kernels are not compiled: the linalg
+  /// kernel module is stored here instead and the module has no CPU object.
+  mlir::OwningOpRef<mlir::ModuleOp> *cpuKernels = nullptr;
 };
 
 /// The module bytes, or std::nullopt with `error` naming the op (by its ONNX

@@ -205,4 +205,87 @@ TEST(Module, ValidatorNamesTheCulprit) {
             std::string::npos);
 }
 
+/// A CPU object whose image has a valid ELF header for this module format
+/// (the validator does not load it), with the add step using its entry.
+void addCpuObject(ModuleDesc &m) {
+  CpuObjectDesc &cpu = m.cpuObject;
+  cpu.triple = "x86_64-unknown-linux-gnu";
+  cpu.cpu = "x86-64-v3";
+  cpu.features = {"x86-64-v3"};
+  cpu.image.assign(256, 0);
+  const uint8_t ident[] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+  std::memcpy(cpu.image.data(), ident, sizeof(ident));
+  cpu.image[16] = 3;  // ET_DYN
+  cpu.image[18] = 62; // EM_X86_64
+  cpu.checksum = imageChecksum(cpu.image.data(), cpu.image.size());
+  cpu.entries = {{"sinan_cpu_0_add", "f32[2,3],f32[2,3]->f32[2,3]"}};
+  m.steps[0].cpuEntry = 0;
+}
+
+TEST(Module, CpuObjectRoundTrip) {
+  ModuleDesc desc = sample();
+  addCpuObject(desc);
+  EXPECT_EQ(signatureOf(desc, desc.steps[0].inputs, desc.steps[0].outputs),
+            "f32[2,3],f32[2,3]->f32[2,3]");
+  std::vector<uint8_t> bytes = sampleBytes(desc);
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  ASSERT_TRUE(module) << error;
+  const CpuObjectDesc &cpu = module->desc().cpuObject;
+  EXPECT_EQ(cpu.triple, desc.cpuObject.triple);
+  EXPECT_EQ(cpu.cpu, "x86-64-v3");
+  EXPECT_EQ(cpu.features, desc.cpuObject.features);
+  EXPECT_EQ(cpu.image, desc.cpuObject.image);
+  ASSERT_EQ(cpu.entries.size(), 1u);
+  EXPECT_EQ(cpu.entries[0].symbol, "sinan_cpu_0_add");
+  EXPECT_EQ(module->desc().steps[0].cpuEntry, 0);
+  EXPECT_EQ(module->desc().steps[1].cpuEntry, -1);
+}
+
+TEST(Module, CpuObjectValidation) {
+  auto errorOf = [](auto mutate) {
+    ModuleDesc m = sample();
+    addCpuObject(m);
+    mutate(m);
+    return loadError(sampleBytes(m));
+  };
+  EXPECT_EQ(errorOf([](ModuleDesc &) {}), "");
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              m.cpuObject.image[100] ^= 1;
+            }).find("CPU object (256 bytes): checksum mismatch"),
+            std::string::npos);
+  auto rechecksum = [](CpuObjectDesc &cpu) {
+    cpu.checksum = imageChecksum(cpu.image.data(), cpu.image.size());
+  };
+  EXPECT_NE(errorOf([&](ModuleDesc &m) {
+              m.cpuObject.image[0] = 0;
+              rechecksum(m.cpuObject);
+            }).find("not a 64-bit little-endian ELF shared object"),
+            std::string::npos);
+  EXPECT_NE(errorOf([&](ModuleDesc &m) {
+              m.cpuObject.image[18] = 183; // EM_AARCH64
+              rechecksum(m.cpuObject);
+            })
+                .find("CPU object for 'x86_64-unknown-linux-gnu' holds code "
+                      "for ELF machine 183"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) { m.steps[0].cpuEntry = 1; })
+                .find("step 0 ('add') names CPU entry 1, but it is not a host "
+                      "op or the CPU object has 1 entries"),
+            std::string::npos);
+  // Native code trusts its shapes: the step's types must be the entry's.
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              m.cpuObject.entries[0].signature = "f32[6],f32[6]->f32[6]";
+            })
+                .find("step 0 ('add') binds f32[2,3],f32[2,3]->f32[2,3], but "
+                      "CPU entry 0 ('sinan_cpu_0_add') was compiled for "
+                      "f32[6],f32[6]->f32[6]"),
+            std::string::npos);
+  // Without a triple there is no object to write: the step's entry dangles.
+  EXPECT_NE(errorOf([](ModuleDesc &m) { m.cpuObject.triple.clear(); })
+                .find("step 0 ('add') names CPU entry 0, but it is not a host "
+                      "op or the CPU object has 0 entries"),
+            std::string::npos);
+}
+
 } // namespace

@@ -18,6 +18,7 @@
 #define SINAN_RUNTIME_EXEC_SESSION_H
 
 #include "sinan/runtime/Tensor.h"
+#include "sinan/runtime/exec/CpuCode.h"
 #include "sinan/runtime/exec/Device.h"
 #include "sinan/runtime/module/Module.h"
 
@@ -54,6 +55,7 @@ struct RunStats {
   double seconds = 0; ///< Host wall time of the run.
   size_t stepsRun = 0;
   size_t hostOpSteps = 0; ///< Steps run by the reference kernels.
+  size_t nativeSteps = 0; ///< Host ops run by the module's native code.
   DeviceRunStats device;
   /// Per-step timings, recorded only when `recordSteps` is set.
   std::vector<StepTiming> steps;
@@ -87,6 +89,14 @@ public:
   /// Runs steps one at a time in index order when false (for comparison
   /// and for callers that want the host to themselves).
   void setParallel(bool enabled) { allowParallel = enabled; }
+  /// Host ops with native code run it when enabled (the default) and the
+  /// module's CPU object loaded; otherwise they run the reference kernels.
+  void setNativeCode(bool enabled) { allowNative = enabled; }
+  /// Whether runs use the module's native code.
+  bool runsNativeCode() const { return cpuCode && allowNative; }
+  /// Why the module's CPU object did not load (empty if it did, or if the
+  /// module has none).
+  const std::string &nativeCodeProblem() const { return cpuCodeProblem; }
   /// The steps that wait for `step` (data and memory dependencies).
   const std::vector<uint32_t> &successorsOf(size_t step) const {
     return successors[step];
@@ -127,6 +137,9 @@ private:
   /// Whether any two steps may run at once (else runs go in index order).
   bool parallel = false;
   bool allowParallel = true;
+  std::shared_ptr<CpuCode> cpuCode;
+  std::string cpuCodeProblem;
+  bool allowNative = true;
   std::mutex statsLock; // Step statistics written by concurrent steps.
 };
 

@@ -30,7 +30,7 @@ namespace sinan::module {
 
 inline constexpr char kMagic[8] = {'S', 'I', 'N', 'A', 'N', 'M', 'O', 'D'};
 inline constexpr uint16_t kMajorVersion = 1;
-inline constexpr uint16_t kMinorVersion = 1;
+inline constexpr uint16_t kMinorVersion = 2;
 inline constexpr size_t kHeaderSize = 64;
 /// Alignment of the data segment and of every constant in it.
 inline constexpr size_t kDataAlignment = 64;
@@ -80,6 +80,8 @@ struct StepDesc {
   std::vector<uint32_t> inputs, outputs; // Value indices.
   int32_t kernel = -1;                   // KernelLaunch: kernels index.
   std::vector<uint32_t> deps;            // Earlier step indices.
+  /// HostOp: the CPU object entry computing the op natively, or -1.
+  int32_t cpuEntry = -1;
 
   /// The attribute called `name`, or null.
   const AttrValue *attr(const std::string &name) const;
@@ -89,6 +91,38 @@ struct KernelDesc {
   std::string name;
   std::vector<uint8_t> container; // ISA kernel container bytes.
 };
+
+/// A native kernel in the CPU object (see CpuObjectDesc).
+struct CpuEntryDesc {
+  std::string symbol;
+  /// The binding types the code was compiled for ("f32[4,8],f32[8]->f32[4,8]",
+  /// see `signatureOf`); a step using the entry must bind exactly these.
+  std::string signature;
+};
+
+/// Native host code (format 1.2): an ELF shared object whose exported
+/// entries take one argument, an array of pointers to their bindings
+/// (inputs, then outputs, as the step lists them).
+struct CpuObjectDesc {
+  std::string triple; ///< e.g. "x86_64-unknown-linux-gnu"; empty: no object.
+  std::string cpu;    ///< The CPU model the code was compiled for.
+  std::vector<std::string> features; ///< ISA extensions the code needs.
+  uint64_t checksum = 0;             ///< `imageChecksum(image)`.
+  std::vector<uint8_t> image;
+  std::vector<CpuEntryDesc> entries;
+
+  bool empty() const { return triple.empty(); }
+};
+
+/// FNV-1a 64 of `size` bytes: the CPU object's checksum, so that a corrupt
+/// image is refused before the dynamic loader sees it.
+uint64_t imageChecksum(const uint8_t *data, size_t size);
+
+/// The signature of a step binding `inputs` and `outputs` of `m`.
+struct ModuleDesc;
+std::string signatureOf(const ModuleDesc &m,
+                        const std::vector<uint32_t> &inputs,
+                        const std::vector<uint32_t> &outputs);
 
 /// Everything a module describes, as plain data. The compiler fills one and
 /// writes it; the loader returns one whose constant bytes point into the
@@ -105,6 +139,7 @@ struct ModuleDesc {
   uint64_t deviceArenaSize = 0;
   std::vector<KernelDesc> kernels;
   std::vector<StepDesc> steps;
+  CpuObjectDesc cpuObject;
 };
 
 /// True if the file at `path` starts with the module magic (a cheap test

@@ -1,0 +1,46 @@
+//===- GraphToLinalg.h - Graph ops as linalg kernels on buffers -*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The first stage of the CPU path: a graph op with static shapes becomes a
+// function over buffers, `@name(memref inputs..., memref outputs...)`, whose
+// body is linalg on those buffers. lib/Target/CpuObject lowers such
+// functions to native code. The numerics follow the reference kernels
+// (runtime/ref): elementwise ops compute what they compute, NaN handling
+// included, and call the same libm functions; matmuls accumulate over k in
+// ascending order but may fuse multiply and add (FMA).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_CONVERSION_GRAPHTOLINALG_H
+#define SINAN_CONVERSION_GRAPHTOLINALG_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Operation.h"
+#include "mlir/Support/LLVM.h"
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace sinan {
+
+/// Whether `op` has a linalg kernel: f32 elementwise ops with NumPy
+/// broadcasting (add, sub, mul, div, max, min, pow, relu, leaky_relu, neg,
+/// abs and the libm unary functions) and f32 matmuls with rank >= 2
+/// operands (batch dimensions broadcast).
+bool hasLinalgKernel(mlir::Operation *op);
+
+/// Appends `func.func @name` computing `op` to `module`; fails (with a
+/// diagnostic at `op`) if `hasLinalgKernel(op)` is false.
+mlir::LogicalResult buildLinalgKernel(mlir::Operation *op, llvm::StringRef name,
+                                      mlir::ModuleOp module);
+
+/// The dialects the kernels use.
+void registerLinalgKernelDialects(mlir::DialectRegistry &registry);
+
+} // namespace sinan
+
+#endif // SINAN_CONVERSION_GRAPHTOLINALG_H

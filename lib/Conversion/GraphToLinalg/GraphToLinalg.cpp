@@ -1,0 +1,318 @@
+//===- GraphToLinalg.cpp - Graph ops as linalg kernels on buffers ---------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Conversion/GraphToLinalg.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+#include <functional>
+
+using namespace mlir;
+
+namespace sinan {
+namespace {
+
+using Body = std::function<Value(OpBuilder &, Location, ValueRange)>;
+
+/// A static, non-empty f32 tensor type, or null. (Empty tensors need no
+/// code: the reference kernels handle them.)
+RankedTensorType staticF32(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() ||
+      !tensor.getElementType().isF32() || tensor.getNumElements() == 0)
+    return {};
+  return tensor;
+}
+
+/// A unary math op by graph op name.
+template <typename MathOp> Body unary() {
+  return [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+    return MathOp::create(b, loc, args[0]);
+  };
+}
+
+Value f32Constant(OpBuilder &b, Location loc, double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+/// The scalar computation of an elementwise op over f32, as the reference
+/// kernels compute it (runtime/ref/Kernels.cpp: applyF).
+std::optional<Body> elementwiseBody(Operation *op) {
+  std::string name = op->getName().stripDialect().str();
+  if (op->getNumOperands() == 2) {
+    auto binary = [](auto make) -> Body {
+      return [make](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        return make(b, loc, args[0], args[1]);
+      };
+    };
+    if (name == "add")
+      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
+        return arith::AddFOp::create(b, l, x, y);
+      });
+    if (name == "sub")
+      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
+        return arith::SubFOp::create(b, l, x, y);
+      });
+    if (name == "mul")
+      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
+        return arith::MulFOp::create(b, l, x, y);
+      });
+    if (name == "div")
+      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
+        return arith::DivFOp::create(b, l, x, y);
+      });
+    if (name == "pow")
+      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
+        return math::PowFOp::create(b, l, x, y);
+      });
+    if (name == "max" || name == "min") {
+      bool isMax = name == "max";
+      // NaN if either is; else std::max(x, y) = x < y ? y : x and
+      // std::min(x, y) = y < x ? y : x.
+      return binary([isMax](OpBuilder &b, Location l, Value x,
+                            Value y) -> Value {
+        Value nan = f32Constant(b, l, std::numeric_limits<double>::quiet_NaN());
+        Value unordered =
+            arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, x, y);
+        Value takeY =
+            isMax
+                ? arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, y)
+                : arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, y, x);
+        Value pick = arith::SelectOp::create(b, l, takeY, y, x);
+        return arith::SelectOp::create(b, l, unordered, nan, pick);
+      });
+    }
+    return std::nullopt;
+  }
+  if (op->getNumOperands() != 1)
+    return std::nullopt;
+  if (name == "relu") // NaN or positive: x; else 0.
+    return Body([](OpBuilder &b, Location l, ValueRange args) -> Value {
+      Value zero = f32Constant(b, l, 0.0);
+      Value keep =
+          arith::CmpFOp::create(b, l, arith::CmpFPredicate::UGT, args[0], zero);
+      return arith::SelectOp::create(b, l, keep, args[0], zero);
+    });
+  if (name == "leaky_relu") {
+    auto alpha = op->getAttrOfType<FloatAttr>("alpha");
+    if (!alpha)
+      return std::nullopt;
+    float a = static_cast<float>(alpha.getValueAsDouble());
+    return Body([a](OpBuilder &b, Location l, ValueRange args) -> Value {
+      Value zero = f32Constant(b, l, 0.0);
+      Value negative =
+          arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, args[0], zero);
+      Value scaled = arith::MulFOp::create(b, l, f32Constant(b, l, a), args[0]);
+      return arith::SelectOp::create(b, l, negative, scaled, args[0]);
+    });
+  }
+  if (name == "neg")
+    return Body([](OpBuilder &b, Location l, ValueRange args) -> Value {
+      return arith::NegFOp::create(b, l, args[0]);
+    });
+  if (name == "reciprocal")
+    return Body([](OpBuilder &b, Location l, ValueRange args) -> Value {
+      return arith::DivFOp::create(b, l, f32Constant(b, l, 1.0), args[0]);
+    });
+  if (name == "sigmoid") // 1 / (1 + e^-x)
+    return Body([](OpBuilder &b, Location l, ValueRange args) -> Value {
+      Value one = f32Constant(b, l, 1.0);
+      Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, args[0]));
+      return arith::DivFOp::create(b, l, one,
+                                   arith::AddFOp::create(b, l, one, e));
+    });
+  return llvm::StringSwitch<std::optional<Body>>(name)
+      .Case("abs", unary<math::AbsFOp>())
+      .Case("exp", unary<math::ExpOp>())
+      .Case("log", unary<math::LogOp>())
+      .Case("sqrt", unary<math::SqrtOp>())
+      .Case("tanh", unary<math::TanhOp>())
+      .Case("erf", unary<math::ErfOp>())
+      .Case("floor", unary<math::FloorOp>())
+      .Case("ceil", unary<math::CeilOp>())
+      .Case("round", unary<math::RoundEvenOp>())
+      .Case("sin", unary<math::SinOp>())
+      .Case("cos", unary<math::CosOp>())
+      .Case("tan", unary<math::TanOp>())
+      .Case("asin", unary<math::AsinOp>())
+      .Case("acos", unary<math::AcosOp>())
+      .Case("atan", unary<math::AtanOp>())
+      .Case("sinh", unary<math::SinhOp>())
+      .Case("cosh", unary<math::CoshOp>())
+      .Case("asinh", unary<math::AsinhOp>())
+      .Case("acosh", unary<math::AcoshOp>())
+      .Case("atanh", unary<math::AtanhOp>())
+      .Default(std::nullopt);
+}
+
+/// The map from the result's iteration space (rank `rank`, plus `extra`
+/// trailing dimensions) to an operand of shape `shape` broadcast NumPy-style
+/// onto `result`'s leading dimensions.
+AffineMap broadcastMap(ArrayRef<int64_t> shape, ArrayRef<int64_t> result,
+                       unsigned rank, MLIRContext *context) {
+  SmallVector<AffineExpr> exprs;
+  unsigned offset = result.size() - shape.size();
+  for (auto [d, size] : llvm::enumerate(shape))
+    exprs.push_back(size == 1 && result[d + offset] != 1
+                        ? getAffineConstantExpr(0, context)
+                        : getAffineDimExpr(d + offset, context));
+  return AffineMap::get(rank, 0, exprs, context);
+}
+
+bool isMatmul(Operation *op) {
+  if (op->getName().stripDialect() != "matmul" || op->getNumOperands() != 2 ||
+      op->getNumResults() != 1)
+    return false;
+  auto a = staticF32(op->getOperand(0).getType()),
+       b = staticF32(op->getOperand(1).getType()),
+       c = staticF32(op->getResult(0).getType());
+  return a && b && c && a.getRank() >= 2 && b.getRank() >= 2;
+}
+
+/// C = A B over the last two dimensions, batch dimensions broadcast. The
+/// iteration order is (batch..., i, k, j) so that the innermost loop walks
+/// rows of B and C contiguously, and k ascends for every element.
+void buildMatmul(OpBuilder &b, Location loc, Operation *op, Value lhs,
+                 Value rhs, Value out) {
+  auto c = cast<RankedTensorType>(op->getResult(0).getType());
+  auto aType = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto bType = cast<RankedTensorType>(op->getOperand(1).getType());
+  MLIRContext *context = b.getContext();
+  unsigned rank = c.getRank(), batch = rank - 2;
+  // Dimensions: batch..., i = batch, k = batch + 1, j = batch + 2.
+  unsigned dims = rank + 1;
+  AffineExpr i = getAffineDimExpr(batch, context),
+             k = getAffineDimExpr(batch + 1, context),
+             j = getAffineDimExpr(batch + 2, context);
+  auto operandMap = [&](RankedTensorType type, AffineExpr row, AffineExpr col) {
+    SmallVector<AffineExpr> exprs;
+    unsigned own = type.getRank() - 2, offset = batch - own;
+    for (unsigned d = 0; d < own; ++d)
+      exprs.push_back(type.getDimSize(d) == 1 && c.getDimSize(d + offset) != 1
+                          ? getAffineConstantExpr(0, context)
+                          : getAffineDimExpr(d + offset, context));
+    exprs.push_back(row);
+    exprs.push_back(col);
+    return AffineMap::get(dims, 0, exprs, context);
+  };
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned d = 0; d < batch; ++d)
+    outExprs.push_back(getAffineDimExpr(d, context));
+  outExprs.push_back(i);
+  outExprs.push_back(j);
+  SmallVector<AffineMap> maps = {operandMap(aType, i, k),
+                                 operandMap(bType, k, j),
+                                 AffineMap::get(dims, 0, outExprs, context)};
+  SmallVector<utils::IteratorType> iterators(dims,
+                                             utils::IteratorType::parallel);
+  iterators[batch + 1] = utils::IteratorType::reduction;
+  linalg::FillOp::create(b, loc, ValueRange{f32Constant(b, loc, 0.0)},
+                         ValueRange{out});
+  auto contract =
+      arith::FastMathFlagsAttr::get(context, arith::FastMathFlags::contract);
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, ValueRange{lhs, rhs}, ValueRange{out}, maps,
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value product =
+            arith::MulFOp::create(nb, l, args[0], args[1], contract);
+        Value sum = arith::AddFOp::create(nb, l, args[2], product, contract);
+        linalg::YieldOp::create(nb, l, sum);
+      });
+}
+
+void buildElementwise(OpBuilder &b, Location loc, Operation *op,
+                      const Body &body, ValueRange inputs, Value out) {
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  unsigned rank = result.getRank();
+  SmallVector<AffineMap> maps;
+  for (Value operand : op->getOperands())
+    maps.push_back(
+        broadcastMap(cast<RankedTensorType>(operand.getType()).getShape(),
+                     result.getShape(), rank, b.getContext()));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, inputs, ValueRange{out}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l,
+                                body(nb, l, args.take_front(inputs.size())));
+      });
+}
+
+} // namespace
+
+bool hasLinalgKernel(Operation *op) {
+  if (op->getNumResults() != 1 || !staticF32(op->getResult(0).getType()))
+    return false;
+  for (Type type : op->getOperandTypes())
+    if (!staticF32(type))
+      return false;
+  if (isMatmul(op))
+    return true;
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  // Every operand broadcasts onto the result (the verifier's rule; checked
+  // again because the kernel's maps rely on it).
+  for (Type type : op->getOperandTypes()) {
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(type).getShape();
+    if (shape.size() > result.getShape().size())
+      return false;
+    unsigned offset = result.getRank() - shape.size();
+    for (auto [d, size] : llvm::enumerate(shape))
+      if (size != 1 && size != result.getDimSize(d + offset))
+        return false;
+  }
+  return elementwiseBody(op).has_value();
+}
+
+LogicalResult buildLinalgKernel(Operation *op, StringRef name,
+                                ModuleOp module) {
+  if (!hasLinalgKernel(op))
+    return op->emitOpError("has no CPU kernel");
+  module.getContext()
+      ->loadDialect<arith::ArithDialect, func::FuncDialect,
+                    linalg::LinalgDialect, math::MathDialect,
+                    memref::MemRefDialect>();
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = op->getLoc();
+  SmallVector<Type> arguments;
+  auto memrefOf = [](Type type) {
+    auto tensor = cast<RankedTensorType>(type);
+    return MemRefType::get(tensor.getShape(), tensor.getElementType());
+  };
+  for (Type type : op->getOperandTypes())
+    arguments.push_back(memrefOf(type));
+  arguments.push_back(memrefOf(op->getResult(0).getType()));
+  auto func = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType(arguments, TypeRange{}));
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  ValueRange args = entry->getArguments();
+  Value out = args.back();
+  if (isMatmul(op))
+    buildMatmul(b, loc, op, args[0], args[1], out);
+  else
+    buildElementwise(b, loc, op, *elementwiseBody(op), args.drop_back(), out);
+  func::ReturnOp::create(b, loc);
+  return success();
+}
+
+void registerLinalgKernelDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
+                  math::MathDialect, memref::MemRefDialect>();
+}
+
+} // namespace sinan
