@@ -30,8 +30,8 @@ using Body = std::function<Value(OpBuilder &, Location, ValueRange)>;
 /// code: the reference kernels handle them.)
 RankedTensorType staticF32(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape() ||
-      !tensor.getElementType().isF32() || tensor.getNumElements() == 0)
+  if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32() ||
+      tensor.getNumElements() == 0)
     return {};
   return tensor;
 }
