@@ -35,8 +35,8 @@ namespace {
 enum class Code { Portable, Host, Reference };
 
 /// Compiles `source` (a graph-dialect @main) to a loaded module.
-std::unique_ptr<sinan::module::Module>
-compile(const std::string &source, Code code, std::string &error) {
+std::unique_ptr<sinan::module::Module> compile(const std::string &source,
+                                               Code code, std::string &error) {
   mlir::DialectRegistry registry;
   sinan::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
@@ -50,8 +50,8 @@ compile(const std::string &source, Code code, std::string &error) {
   if (code != Code::Reference)
     options.cpu =
         sinan::CpuCodegenOptions{code == Code::Host ? "native" : "x86-64-v3"};
-  auto bytes = sinan::emitModule(module->lookupSymbol<mlir::func::FuncOp>("main"),
-                                 options, error);
+  auto bytes = sinan::emitModule(
+      module->lookupSymbol<mlir::func::FuncOp>("main"), options, error);
   if (!bytes)
     return nullptr;
   return sinan::module::Module::loadFromMemory(bytes->data(), bytes->size(),
@@ -104,21 +104,20 @@ void run(benchmark::State &state, const std::string &source, Code code,
 void matmul(benchmark::State &state, Code code) {
   int64_t n = state.range(0);
   std::string t = llvm::formatv("tensor<{0}x{0}xf32>", n).str();
-  std::string source = llvm::formatv(
-      "func.func @main(%a: {0}, %b: {0}) -> {0} {{\n"
-      "  %y = graph.matmul %a, %b : ({0}, {0}) -> {0}\n"
-      "  return %y : {0}\n}\n",
-      t);
+  std::string source =
+      llvm::formatv("func.func @main(%a: {0}, %b: {0}) -> {0} {{\n"
+                    "  %y = graph.matmul %a, %b : ({0}, {0}) -> {0}\n"
+                    "  return %y : {0}\n}\n",
+                    t);
   run(state, source, code, 2.0 * n * n * n);
 }
 
 void unary(benchmark::State &state, Code code, const char *op) {
   std::string t = "tensor<1048576xf32>";
-  std::string source = llvm::formatv(
-      "func.func @main(%a: {0}) -> {0} {{\n"
-      "  %y = graph.{1} %a : {0}\n"
-      "  return %y : {0}\n}\n",
-      t, op);
+  std::string source = llvm::formatv("func.func @main(%a: {0}) -> {0} {{\n"
+                                     "  %y = graph.{1} %a : {0}\n"
+                                     "  return %y : {0}\n}\n",
+                                     t, op);
   run(state, source, code, 0);
 }
 
@@ -135,11 +134,20 @@ void biasAdd(benchmark::State &state, Code code) {
 } // namespace
 
 BENCHMARK_CAPTURE(matmul, portable, Code::Portable)
-    ->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
+    ->Arg(256)
+    ->Arg(512)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(matmul, host_cpu, Code::Host)
-    ->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
+    ->Arg(256)
+    ->Arg(512)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(matmul, reference, Code::Reference)
-    ->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
+    ->Arg(256)
+    ->Arg(512)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(biasAdd, portable, Code::Portable)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(biasAdd, reference, Code::Reference)

@@ -70,12 +70,18 @@ int main(int argc, char **argv) {
   }
   fclose(out);
   sinan_device_profile profile;
-  if (check(sinan_session_last_device_profile(session, &profile)))
+  size_t native = 0, reference = 0;
+  if (check(sinan_session_last_device_profile(session, &profile)) ||
+      check(sinan_session_last_host_profile(session, &native, &reference)))
     return 1;
+  if (sinan_session_native_code_problem(session))
+    fprintf(stderr, "embed_c: native code not used: %s\n",
+            sinan_session_native_code_problem(session));
   printf("%s on %s: %s -> %s: %zu bytes, %zu steps, %.3f ms", argv[1],
          sinan_device_name(device), sinan_module_input_name(module, 0),
          sinan_module_output_name(module, 0), sinan_tensor_byte_size(output),
          steps, seconds * 1e3);
+  printf("; host ops: %zu native, %zu reference", native, reference);
   if (profile.clock_mhz)
     printf("; %llu kernel launches, %llu simulated cycles",
            (unsigned long long)profile.kernel_launches,

@@ -450,6 +450,34 @@ sinan_status *sinan_session_last_profile(const sinan_session *session,
   return nullptr;
 }
 
+sinan_status *sinan_session_last_host_profile(const sinan_session *session,
+                                              size_t *nativeSteps,
+                                              size_t *referenceSteps) {
+  if (!session)
+    return nullArgument("session");
+  if (!session->profiling)
+    return error(SINAN_INVALID_ARGUMENT,
+                 "profiling is off (sinan_session_set_profiling)");
+  if (nativeSteps)
+    *nativeSteps = session->last.nativeSteps;
+  if (referenceSteps)
+    *referenceSteps = session->last.hostOpSteps;
+  return nullptr;
+}
+
+void sinan_session_set_native_code(sinan_session *session, int enabled) {
+  if (!session)
+    return;
+  std::lock_guard<std::mutex> guard(session->running);
+  session->session->setNativeCode(enabled != 0);
+}
+
+const char *sinan_session_native_code_problem(const sinan_session *session) {
+  if (!session || session->session->nativeCodeProblem().empty())
+    return nullptr;
+  return session->session->nativeCodeProblem().c_str();
+}
+
 sinan_status *sinan_session_last_device_profile(const sinan_session *session,
                                                 sinan_device_profile *out) {
   if (!session || !out)

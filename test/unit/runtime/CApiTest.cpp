@@ -166,6 +166,18 @@ TEST_F(Fixture, RunWrappedAndCopiedInputs) {
   EXPECT_EQ(message(sinan_session_last_profile(session, &seconds, &steps)), "");
   EXPECT_EQ(steps, 3u);
   EXPECT_GE(seconds, 0);
+  // No CPU object in this module: every host op ran the reference kernels.
+  size_t native = 9, reference = 0;
+  EXPECT_EQ(message(sinan_session_last_host_profile(session, &native,
+                                                    &reference)),
+            "");
+  EXPECT_EQ(native, 0u);
+  EXPECT_EQ(reference, 3u);
+  EXPECT_EQ(sinan_session_native_code_problem(session), nullptr);
+  sinan_session_set_native_code(session, 0);
+  sinan_tensor_release(output);
+  ASSERT_EQ(message(sinan_session_run(session, &input, 1, &output, 1)), "");
+  EXPECT_EQ(static_cast<const float *>(sinan_tensor_data(output))[4], 4.5f);
   sinan_tensor_release(output);
   sinan_tensor_release(input);
   sinan_session_destroy(session);

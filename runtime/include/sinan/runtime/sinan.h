@@ -157,6 +157,22 @@ SINAN_API sinan_status *sinan_session_last_profile(const sinan_session *session,
                                                    double *seconds,
                                                    size_t *steps);
 
+/* With profiling on: how the last run's host ops ran, with the module's
+ * native CPU code or with the reference kernels. */
+SINAN_API sinan_status *
+sinan_session_last_host_profile(const sinan_session *session,
+                                size_t *native_steps, size_t *reference_steps);
+
+/* Host ops with native CPU code in the module run it when enabled (the
+ * default) and the module's CPU object loaded on this host; otherwise they
+ * run the reference kernels. */
+SINAN_API void sinan_session_set_native_code(sinan_session *session,
+                                             int enabled);
+/* Why the module's CPU object did not load on this host (the ISA extension
+ * it lacks, ...), or NULL when it loaded or the module has none. */
+SINAN_API const char *
+sinan_session_native_code_problem(const sinan_session *session);
+
 /* The device side of the last run. Cycles are simulated, at clock_mhz (all
  * zero on "cpu"). Weights copied to the device stay there after a session's
  * first run, so later runs copy less. */
