@@ -168,9 +168,9 @@ TEST_F(Fixture, RunWrappedAndCopiedInputs) {
   EXPECT_GE(seconds, 0);
   // No CPU object in this module: every host op ran the reference kernels.
   size_t native = 9, reference = 0;
-  EXPECT_EQ(message(sinan_session_last_host_profile(session, &native,
-                                                    &reference)),
-            "");
+  EXPECT_EQ(
+      message(sinan_session_last_host_profile(session, &native, &reference)),
+      "");
   EXPECT_EQ(native, 0u);
   EXPECT_EQ(reference, 3u);
   EXPECT_EQ(sinan_session_native_code_problem(session), nullptr);
