@@ -6,7 +6,8 @@
 //
 // One-op modules compiled with native CPU code (sinan-compile --cpu) and run
 // in a session on the cpu device, with the native code (for the portable
-// x86-64-v3 and for this host's CPU) and with the reference kernels:
+// x86-64-v3 and for this host's CPU) and with the reference kernels, on one
+// and two host threads (the last argument):
 //   build/release/bench/sinan-bench-cpucode
 // Matmuls report GFLOP/s (2 m n k per run); this machine's fp32 FMA peak is
 // about 117 GFLOP/s per core (docs/development.md).
@@ -72,6 +73,8 @@ std::vector<sinan::Tensor> randomInputs(const sinan::module::ModuleDesc &m) {
   return inputs;
 }
 
+/// Runs with state.range(1) host threads (the device's oneTBB arena; the
+/// native kernels split their outer dimension over it).
 void run(benchmark::State &state, const std::string &source, Code code,
          double flopsPerRun) {
   std::string error;
@@ -80,7 +83,8 @@ void run(benchmark::State &state, const std::string &source, Code code,
     state.SkipWithError(error.c_str());
     return;
   }
-  auto device = sinan::exec::createCpuDevice(1);
+  auto device =
+      sinan::exec::createCpuDevice(static_cast<unsigned>(state.range(1)));
   auto session = sinan::exec::Session::create(*module, *device, error);
   if (!session) {
     state.SkipWithError(error.c_str());
@@ -113,7 +117,7 @@ void matmul(benchmark::State &state, Code code) {
 }
 
 void unary(benchmark::State &state, Code code, const char *op) {
-  std::string t = "tensor<1048576xf32>";
+  std::string t = "tensor<1024x1024xf32>";
   std::string source = llvm::formatv("func.func @main(%a: {0}) -> {0} {{\n"
                                      "  %y = graph.{1} %a : {0}\n"
                                      "  return %y : {0}\n}\n",
@@ -134,29 +138,29 @@ void biasAdd(benchmark::State &state, Code code) {
 } // namespace
 
 BENCHMARK_CAPTURE(matmul, portable, Code::Portable)
-    ->Arg(256)
-    ->Arg(512)
-    ->Arg(1024)
+    ->ArgsProduct({{256, 512, 1024}, {1, 2}})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(matmul, host_cpu, Code::Host)
-    ->Arg(256)
-    ->Arg(512)
-    ->Arg(1024)
+    ->ArgsProduct({{256, 512, 1024}, {1, 2}})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(matmul, reference, Code::Reference)
-    ->Arg(256)
-    ->Arg(512)
-    ->Arg(1024)
+    ->ArgsProduct({{256, 512, 1024}, {1, 2}})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(biasAdd, portable, Code::Portable)
+    ->ArgsProduct({{0}, {1, 2}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(biasAdd, reference, Code::Reference)
+    ->ArgsProduct({{0}, {1, 2}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(unary, tanh_portable, Code::Portable, "tanh")
+    ->ArgsProduct({{0}, {1, 2}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(unary, tanh_reference, Code::Reference, "tanh")
+    ->ArgsProduct({{0}, {1, 2}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(unary, relu_portable, Code::Portable, "relu")
+    ->ArgsProduct({{0}, {1, 2}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(unary, relu_reference, Code::Reference, "relu")
+    ->ArgsProduct({{0}, {1, 2}})
     ->Unit(benchmark::kMicrosecond);

@@ -106,6 +106,8 @@ private:
   OwningOpRef<ModuleOp> *cpuKernelsOut;
   OwningOpRef<ModuleOp> cpuKernels;
   std::vector<std::string> cpuSymbols;
+  /// Each entry's slice range and grain.
+  std::vector<std::pair<int64_t, int64_t>> cpuSlicing;
   std::map<std::string, int32_t> cpuEntryIndex;
 };
 
@@ -245,6 +247,10 @@ int32_t Emitter::cpuEntryFor(Operation *op, std::string &error) {
     return -1;
   }
   cpuSymbols.push_back(symbol);
+  // A thread task of at least ~64k multiply-adds or elements.
+  int64_t work = std::max<int64_t>(linalgKernelSliceWork(op), 1);
+  cpuSlicing.push_back({linalgKernelExtent(op),
+                        std::max<int64_t>(1, (int64_t(1) << 16) / work)});
   return cpuEntryIndex[key] = cpuSymbols.size() - 1;
 }
 
@@ -260,6 +266,9 @@ bool Emitter::finishCpuObject(std::string &error) {
   if (!object)
     return false;
   desc.cpuObject = std::move(*object);
+  for (size_t e = 0; e < cpuSlicing.size(); ++e)
+    std::tie(desc.cpuObject.entries[e].extent,
+             desc.cpuObject.entries[e].grain) = cpuSlicing[e];
   // Each entry records the binding types of the first step using it; every
   // other step using it has the same types (they are part of the key).
   for (const module::StepDesc &step : desc.steps)

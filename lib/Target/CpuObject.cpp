@@ -102,13 +102,15 @@ createTargetMachine(const CpuCodegenOptions &options, std::string &error) {
 }
 
 /// Makes each kernel internal and adds an exported entry of the kernel's
-/// name taking an array of its (bare pointer) arguments.
+/// name taking an array of its (bare pointer) buffer arguments and the
+/// slice [begin, end) it computes.
 bool addEntries(llvm::Module &module, llvm::ArrayRef<std::string> symbols,
                 std::string &error) {
   llvm::LLVMContext &context = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(context);
-  auto *entryType =
-      llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false);
+  auto *i64 = llvm::Type::getInt64Ty(context);
+  auto *entryType = llvm::FunctionType::get(llvm::Type::getVoidTy(context),
+                                            {ptr, i64, i64}, false);
   for (const std::string &symbol : symbols) {
     llvm::Function *kernel = module.getFunction(symbol);
     if (!kernel) {
@@ -121,11 +123,20 @@ bool addEntries(llvm::Module &module, llvm::ArrayRef<std::string> symbols,
         entryType, llvm::GlobalValue::ExternalLinkage, symbol, module);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", entry));
     llvm::SmallVector<llvm::Value *> arguments;
+    unsigned buffers = kernel->arg_size() - 2;
     for (unsigned i = 0; i < kernel->arg_size(); ++i) {
-      if (!kernel->getArg(i)->getType()->isPointerTy()) {
-        error = "kernel '" + symbol + "' takes a non-pointer argument";
+      llvm::Type *type = kernel->getArg(i)->getType();
+      if (i < buffers ? !type->isPointerTy() : type != i64) {
+        error = "kernel '" + symbol + "' does not take buffers then a slice";
         return false;
       }
+      if (i >= buffers) {
+        arguments.push_back(entry->getArg(1 + i - buffers));
+        continue;
+      }
+      // Bindings never overlap (the memory plan gives each live value its
+      // own bytes), which lets LLVM keep values in registers.
+      kernel->addParamAttr(i, llvm::Attribute::NoAlias);
       llvm::Value *slot = b.CreateConstGEP1_64(ptr, entry->getArg(0), i);
       arguments.push_back(b.CreateLoad(ptr, slot));
     }
@@ -213,9 +224,9 @@ std::optional<std::vector<uint8_t>> link(llvm::StringRef object,
 } // namespace
 
 const char *cpuLoweringPipeline() {
-  return "builtin.module(convert-linalg-to-loops,lower-affine,"
-         "convert-scf-to-cf,convert-math-to-llvm,convert-math-to-libm,"
-         "expand-strided-metadata,finalize-memref-to-llvm,"
+  return "builtin.module(convert-linalg-to-loops,expand-strided-metadata,"
+         "lower-affine,convert-scf-to-cf,convert-math-to-llvm,"
+         "convert-math-to-libm,finalize-memref-to-llvm,"
          "convert-arith-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
          "convert-cf-to-llvm,reconcile-unrealized-casts)";
@@ -312,7 +323,7 @@ buildCpuObject(ModuleOp kernels, llvm::ArrayRef<std::string> symbols,
   desc.image = std::move(*image);
   desc.checksum = module::imageChecksum(desc.image.data(), desc.image.size());
   for (const std::string &symbol : symbols)
-    desc.entries.push_back({symbol, ""});
+    desc.entries.push_back({symbol, "", 1, 1});
   return desc;
 }
 

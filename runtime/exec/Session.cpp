@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <tbb/task_group.h>
 
 #include <atomic>
@@ -237,7 +239,16 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
       bindings[count++] = views[id].data();
     for (uint32_t id : step.outputs)
       bindings[count++] = views[id].data();
-    cpuCode->entry(step.cpuEntry)(bindings);
+    const module::CpuEntryDesc &entry = m.cpuObject.entries[step.cpuEntry];
+    CpuCode::Entry code = cpuCode->entry(step.cpuEntry);
+    if (entry.extent <= entry.grain)
+      code(bindings, 0, entry.extent);
+    else
+      tbb::parallel_for(
+          tbb::blocked_range<int64_t>(0, entry.extent, entry.grain),
+          [&](const tbb::blocked_range<int64_t> &r) {
+            code(bindings, r.begin(), r.end());
+          });
     return true;
   }
   if (step.kind == StepKind::HostOp ||

@@ -94,7 +94,8 @@ writeCpuObject(flatbuffers::FlatBufferBuilder &b, const CpuObjectDesc &object) {
   std::vector<flatbuffers::Offset<fb::CpuEntry>> entries;
   for (const CpuEntryDesc &e : object.entries)
     entries.push_back(fb::CreateCpuEntry(b, b.CreateString(e.symbol),
-                                         b.CreateString(e.signature)));
+                                         b.CreateString(e.signature), e.extent,
+                                         e.grain));
   return fb::CreateCpuObject(
       b, b.CreateString(object.triple), b.CreateString(object.cpu),
       b.CreateVectorOfStrings(object.features), object.checksum,
@@ -394,7 +395,8 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
     cpu.image = vec(object->image());
     if (object->entries())
       for (const fb::CpuEntry *e : *object->entries())
-        cpu.entries.push_back({str(e->symbol()), str(e->signature())});
+        cpu.entries.push_back(
+            {str(e->symbol()), str(e->signature()), e->extent(), e->grain()});
   }
   if (m.steps())
     for (const fb::Step *s : *m.steps()) {
@@ -604,6 +606,19 @@ bool checkCpuEntry(const ModuleDesc &m, const StepDesc &step,
                         "for {}",
                         name, signature, step.cpuEntry, entry.symbol,
                         entry.signature);
+    return false;
+  }
+  // The slices cover exactly the output's dimension 0.
+  const std::vector<int64_t> &shape =
+      step.outputs.size() == 1 && step.outputs[0] < m.values.size()
+          ? m.values[step.outputs[0]].shape
+          : std::vector<int64_t>();
+  int64_t extent = shape.empty() ? 1 : shape[0];
+  if (step.outputs.size() != 1 || entry.extent != extent || entry.grain < 1) {
+    error = fmt::format("{}: CPU entry {} ('{}') splits a range of {} in "
+                        "slices of {}; its one output needs a range of {}",
+                        name, step.cpuEntry, entry.symbol, entry.extent,
+                        entry.grain, extent);
     return false;
   }
   return true;

@@ -33,10 +33,21 @@ namespace sinan {
 /// operands (batch dimensions broadcast).
 bool hasLinalgKernel(mlir::Operation *op);
 
-/// Appends `func.func @name` computing `op` to `module`; fails (with a
-/// diagnostic at `op`) if `hasLinalgKernel(op)` is false.
+/// Appends `func.func @name(inputs..., output, %begin: index, %end: index)`
+/// computing the slice [begin, end) of `op`'s result dimension 0 (all of a
+/// rank-0 result for [0, 1)) to `module`, so that callers can split the
+/// work over threads; fails (with a diagnostic at `op`) if
+/// `hasLinalgKernel(op)` is false.
 mlir::LogicalResult buildLinalgKernel(mlir::Operation *op, llvm::StringRef name,
                                       mlir::ModuleOp module);
+
+/// The range of the kernel's slice arguments: result dimension 0 (1 for a
+/// rank-0 result).
+int64_t linalgKernelExtent(mlir::Operation *op);
+
+/// Multiply-adds or elements per unit of that range, for choosing how many
+/// units a thread takes at once.
+int64_t linalgKernelSliceWork(mlir::Operation *op);
 
 /// The dialects the kernels use.
 void registerLinalgKernelDialects(mlir::DialectRegistry &registry);

@@ -181,15 +181,24 @@ bool isMatmul(Operation *op) {
   return a && b && c && a.getRank() >= 2 && b.getRank() >= 2;
 }
 
+/// What a kernel computes: one linalg.generic (maps over the operands then
+/// the output, iterators, body) over the output, zero-filled first for
+/// reductions.
+struct KernelSpec {
+  SmallVector<AffineMap> maps;
+  SmallVector<utils::IteratorType> iterators;
+  Body body; ///< Of the inputs' elements and the output's (accumulator).
+  bool zeroFill = false;
+};
+
 /// C = A B over the last two dimensions, batch dimensions broadcast. The
 /// iteration order is (batch..., i, k, j) so that the innermost loop walks
 /// rows of B and C contiguously, and k ascends for every element.
-void buildMatmul(OpBuilder &b, Location loc, Operation *op, Value lhs,
-                 Value rhs, Value out) {
+KernelSpec matmulSpec(Operation *op) {
   auto c = cast<RankedTensorType>(op->getResult(0).getType());
   auto aType = cast<RankedTensorType>(op->getOperand(0).getType());
   auto bType = cast<RankedTensorType>(op->getOperand(1).getType());
-  MLIRContext *context = b.getContext();
+  MLIRContext *context = op->getContext();
   unsigned rank = c.getRank(), batch = rank - 2;
   // Dimensions: batch..., i = batch, k = batch + 1, j = batch + 2.
   unsigned dims = rank + 1;
@@ -212,47 +221,89 @@ void buildMatmul(OpBuilder &b, Location loc, Operation *op, Value lhs,
     outExprs.push_back(getAffineDimExpr(d, context));
   outExprs.push_back(i);
   outExprs.push_back(j);
-  SmallVector<AffineMap> maps = {operandMap(aType, i, k),
-                                 operandMap(bType, k, j),
-                                 AffineMap::get(dims, 0, outExprs, context)};
-  SmallVector<utils::IteratorType> iterators(dims,
-                                             utils::IteratorType::parallel);
-  iterators[batch + 1] = utils::IteratorType::reduction;
-  linalg::FillOp::create(b, loc, ValueRange{f32Constant(b, loc, 0.0)},
-                         ValueRange{out});
-  auto contract =
-      arith::FastMathFlagsAttr::get(context, arith::FastMathFlags::contract);
-  linalg::GenericOp::create(
-      b, loc, TypeRange{}, ValueRange{lhs, rhs}, ValueRange{out}, maps,
-      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value product =
-            arith::MulFOp::create(nb, l, args[0], args[1], contract);
-        Value sum = arith::AddFOp::create(nb, l, args[2], product, contract);
-        linalg::YieldOp::create(nb, l, sum);
-      });
+  KernelSpec spec;
+  spec.maps = {operandMap(aType, i, k), operandMap(bType, k, j),
+               AffineMap::get(dims, 0, outExprs, context)};
+  spec.iterators.assign(dims, utils::IteratorType::parallel);
+  spec.iterators[batch + 1] = utils::IteratorType::reduction;
+  spec.zeroFill = true;
+  spec.body = [](OpBuilder &b, Location l, ValueRange args) -> Value {
+    auto contract = arith::FastMathFlagsAttr::get(
+        b.getContext(), arith::FastMathFlags::contract);
+    Value product = arith::MulFOp::create(b, l, args[0], args[1], contract);
+    return arith::AddFOp::create(b, l, args[2], product, contract);
+  };
+  return spec;
 }
 
-void buildElementwise(OpBuilder &b, Location loc, Operation *op,
-                      const Body &body, ValueRange inputs, Value out) {
+KernelSpec elementwiseSpec(Operation *op) {
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   unsigned rank = result.getRank();
-  SmallVector<AffineMap> maps;
+  KernelSpec spec;
   for (Value operand : op->getOperands())
-    maps.push_back(
+    spec.maps.push_back(
         broadcastMap(cast<RankedTensorType>(operand.getType()).getShape(),
-                     result.getShape(), rank, b.getContext()));
-  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
+                     result.getShape(), rank, op->getContext()));
+  spec.maps.push_back(
+      AffineMap::getMultiDimIdentityMap(rank, op->getContext()));
+  spec.iterators.assign(rank, utils::IteratorType::parallel);
+  spec.body = *elementwiseBody(op);
+  return spec;
+}
+
+/// The kernel over the slice [begin, end) of iteration dimension 0 (always
+/// parallel): every operand indexed by d0 is viewed through a subview of
+/// that range, the others whole. Rank-0 results have no dimension to split.
+void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
+                        ValueRange operands, Value begin, Value end) {
+  SmallVector<Value> views;
+  Value size = arith::SubIOp::create(b, loc, end, begin);
+  for (auto [operand, map] : llvm::zip(operands, spec.maps)) {
+    auto type = cast<MemRefType>(operand.getType());
+    std::optional<unsigned> position;
+    if (!spec.iterators.empty())
+      position = map.getResultPosition(getAffineDimExpr(0, b.getContext()));
+    if (!position) {
+      views.push_back(operand);
+      continue;
+    }
+    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
+        strides(type.getRank(), b.getIndexAttr(1));
+    for (int64_t d : type.getShape())
+      sizes.push_back(b.getIndexAttr(d));
+    offsets[*position] = begin;
+    sizes[*position] = size;
+    views.push_back(
+        memref::SubViewOp::create(b, loc, operand, offsets, sizes, strides));
+  }
+  Value out = views.back();
+  if (spec.zeroFill)
+    linalg::FillOp::create(b, loc, ValueRange{f32Constant(b, loc, 0.0)},
+                           ValueRange{out});
+  ValueRange inputs = ValueRange(views).drop_back();
   linalg::GenericOp::create(
-      b, loc, TypeRange{}, inputs, ValueRange{out}, maps, iterators,
+      b, loc, TypeRange{}, inputs, ValueRange{out}, spec.maps, spec.iterators,
       [&](OpBuilder &nb, Location l, ValueRange args) {
-        linalg::YieldOp::create(nb, l,
-                                body(nb, l, args.take_front(inputs.size())));
+        linalg::YieldOp::create(nb, l, spec.body(nb, l, args));
       });
 }
 
 } // namespace
+
+int64_t linalgKernelExtent(Operation *op) {
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  return result.getRank() == 0 ? 1 : result.getDimSize(0);
+}
+
+int64_t linalgKernelSliceWork(Operation *op) {
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t work = result.getNumElements() / linalgKernelExtent(op);
+  if (isMatmul(op))
+    work *= cast<RankedTensorType>(op->getOperand(1).getType())
+                .getShape()
+                .end()[-2];
+  return work;
+}
 
 bool hasLinalgKernel(Operation *op) {
   if (op->getNumResults() != 1 || !staticF32(op->getResult(0).getType()))
@@ -296,16 +347,15 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name,
   for (Type type : op->getOperandTypes())
     arguments.push_back(memrefOf(type));
   arguments.push_back(memrefOf(op->getResult(0).getType()));
+  arguments.append(2, b.getIndexType()); // The slice [begin, end) of d0.
   auto func = func::FuncOp::create(b, loc, name,
                                    b.getFunctionType(arguments, TypeRange{}));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   ValueRange args = entry->getArguments();
-  Value out = args.back();
-  if (isMatmul(op))
-    buildMatmul(b, loc, op, args[0], args[1], out);
-  else
-    buildElementwise(b, loc, op, *elementwiseBody(op), args.drop_back(), out);
+  KernelSpec spec = isMatmul(op) ? matmulSpec(op) : elementwiseSpec(op);
+  buildSlicedGeneric(b, loc, spec, args.drop_back(2), args[args.size() - 2],
+                     args.back());
   func::ReturnOp::create(b, loc);
   return success();
 }

@@ -218,7 +218,7 @@ void addCpuObject(ModuleDesc &m) {
   cpu.image[16] = 3;  // ET_DYN
   cpu.image[18] = 62; // EM_X86_64
   cpu.checksum = imageChecksum(cpu.image.data(), cpu.image.size());
-  cpu.entries = {{"sinan_cpu_0_add", "f32[2,3],f32[2,3]->f32[2,3]"}};
+  cpu.entries = {{"sinan_cpu_0_add", "f32[2,3],f32[2,3]->f32[2,3]", 2, 1}};
   m.steps[0].cpuEntry = 0;
 }
 
@@ -238,6 +238,8 @@ TEST(Module, CpuObjectRoundTrip) {
   EXPECT_EQ(cpu.image, desc.cpuObject.image);
   ASSERT_EQ(cpu.entries.size(), 1u);
   EXPECT_EQ(cpu.entries[0].symbol, "sinan_cpu_0_add");
+  EXPECT_EQ(cpu.entries[0].extent, 2);
+  EXPECT_EQ(cpu.entries[0].grain, 1);
   EXPECT_EQ(module->desc().steps[0].cpuEntry, 0);
   EXPECT_EQ(module->desc().steps[1].cpuEntry, -1);
 }
@@ -280,6 +282,16 @@ TEST(Module, CpuObjectValidation) {
                 .find("step 0 ('add') binds f32[2,3],f32[2,3]->f32[2,3], but "
                       "CPU entry 0 ('sinan_cpu_0_add') was compiled for "
                       "f32[6],f32[6]->f32[6]"),
+            std::string::npos);
+  // Slices must cover the output's dimension 0 exactly.
+  EXPECT_NE(errorOf([](ModuleDesc &m) { m.cpuObject.entries[0].extent = 3; })
+                .find("step 0 ('add'): CPU entry 0 ('sinan_cpu_0_add') splits "
+                      "a range of 3 in slices of 1; its one output needs a "
+                      "range of 2"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              m.cpuObject.entries[0].grain = 0;
+            }).find("splits a range of 2 in slices of 0"),
             std::string::npos);
   // Without a triple there is no object to write: the step's entry dangles.
   EXPECT_NE(errorOf([](ModuleDesc &m) { m.cpuObject.triple.clear(); })

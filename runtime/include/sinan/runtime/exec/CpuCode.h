@@ -30,8 +30,9 @@ namespace sinan::exec {
 class CpuCode {
 public:
   /// An entry point: `bindings` holds a pointer to each bound value's data,
-  /// inputs then outputs.
-  using Entry = void (*)(void *const *bindings);
+  /// inputs then outputs; it computes the slice [begin, end) of its output's
+  /// dimension 0.
+  using Entry = void (*)(void *const *bindings, int64_t begin, int64_t end);
 
   /// Loads `object`; null with `why` saying what this host lacks or what
   /// the dynamic loader reported.

@@ -98,11 +98,16 @@ struct CpuEntryDesc {
   /// The binding types the code was compiled for ("f32[4,8],f32[8]->f32[4,8]",
   /// see `signatureOf`); a step using the entry must bind exactly these.
   std::string signature;
+  /// The entry computes slices [begin, end) of [0, extent): its output's
+  /// dimension 0 (1 for a scalar output).
+  int64_t extent = 1;
+  /// Slices of fewer units are not worth a thread task of their own.
+  int64_t grain = 1;
 };
 
 /// Native host code (format 1.2): an ELF shared object whose exported
-/// entries take one argument, an array of pointers to their bindings
-/// (inputs, then outputs, as the step lists them).
+/// entries take an array of pointers to their bindings (inputs, then
+/// outputs, as the step lists them) and a slice of their work (CpuEntryDesc).
 struct CpuObjectDesc {
   std::string triple; ///< e.g. "x86_64-unknown-linux-gnu"; empty: no object.
   std::string cpu;    ///< The CPU model the code was compiled for.
