@@ -166,7 +166,8 @@ std::optional<std::vector<uint8_t>> link(llvm::StringRef object,
                                          std::string &error) {
   llvm::ErrorOr<std::string> linker = llvm::sys::findProgramByName("ld");
   if (!linker) {
-    error = "no system linker 'ld' on PATH (install binutils)";
+    error = "no system linker 'ld' on PATH to link the host ops' native "
+            "code (install binutils, or compile with --cpu=none)";
     return std::nullopt;
   }
   llvm::SmallString<128> objectPath, libraryPath, logPath;

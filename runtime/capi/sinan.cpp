@@ -493,6 +493,7 @@ sinan_status *sinan_session_last_device_profile(const sinan_session *session,
   out->copies = d.copies;
   out->kernel_cycles = d.kernelCycles;
   out->copy_cycles = d.copyCycles;
+  out->timeline_cycles = d.timelineCycles;
   out->bytes_to_device = d.bytesToDevice;
   out->bytes_to_host = d.bytesToHost;
   out->macs = d.macs;

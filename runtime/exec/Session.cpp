@@ -208,6 +208,7 @@ void Session::buildGraph() {
     }
   successors.assign(n, {});
   predecessorCount.assign(n, 0);
+  stepCycles.assign(n, 0);
   parallel = false;
   for (uint32_t s = 0; s < n; ++s) {
     for (uint32_t p : preds[s])
@@ -320,6 +321,7 @@ bool Session::timedStep(size_t s, std::vector<Tensor> &views,
   double stepStart = now();
   uint64_t cycles = 0;
   bool ok = runStep(s, views, stats, cycles, error);
+  stepCycles[s] = cycles; // Each step writes only its own slot.
   if (runStats && runStats->recordSteps) {
     double end = now();
     std::lock_guard<std::mutex> guard(statsLock);
@@ -327,6 +329,26 @@ bool Session::timedStep(size_t s, std::vector<Tensor> &views,
         {s, stepStart - runStart, end - stepStart, cycles});
   }
   return ok;
+}
+
+uint64_t Session::deviceTimeline() const {
+  const module::ModuleDesc &m = mod.desc();
+  size_t n = m.steps.size();
+  std::vector<uint64_t> ready(n, 0);
+  uint64_t linkFree = 0, deviceFree = 0, end = 0;
+  for (size_t s = 0; s < n; ++s) {
+    StepKind kind = m.steps[s].kind;
+    uint64_t finish = ready[s];
+    if (stepCycles[s] > 0) {
+      uint64_t &queue = kind == StepKind::KernelLaunch ? deviceFree : linkFree;
+      finish = std::max(ready[s], queue) + stepCycles[s];
+      queue = finish;
+    }
+    end = std::max(end, finish);
+    for (uint32_t next : successors[s])
+      ready[next] = std::max(ready[next], finish);
+  }
+  return end;
 }
 
 /// The schedule's index order is a dependency order (the loader checked that
@@ -448,6 +470,7 @@ bool Session::run(const std::vector<Tensor> &inputs,
     }
     stats->hostOpSteps = hostOps + deviceStats.fallbackLaunches;
     stats->nativeSteps = native;
+    deviceStats.timelineCycles = deviceTimeline();
     stats->device = deviceStats;
   }
   return true;

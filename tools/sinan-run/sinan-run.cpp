@@ -140,6 +140,10 @@ static void printDeviceSummary(const sinan::TargetDesc &target,
                     "link = {2} ({3:f3} us at {4} MHz; host ops not "
                     "included)\n",
                     d.kernelCycles, d.copyCycles, total, us, target.clockMhz);
+  outs() << formatv("  with copies overlapping independent kernels: {0} "
+                    "cycles ({1:f3} us)\n",
+                    d.timelineCycles,
+                    double(d.timelineCycles) / double(target.clockMhz));
   if (d.kernelCycles == 0)
     return;
   uint64_t engineCycles = d.kernelCycles * target.cores;

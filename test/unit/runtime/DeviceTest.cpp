@@ -179,6 +179,8 @@ TEST(Device, LaunchRunsOnTheSimulator) {
                               (64 + 64 + 64) / edge.hostLinkBytesPerCycle);
   EXPECT_GT(d.kernelCycles, edge.dramLatencyCycles);
   EXPECT_GT(d.engineBusy[unsigned(isa::Engine::Vector)], 0u);
+  // A chain (copies in, the kernel, the copy out): nothing overlaps.
+  EXPECT_EQ(d.timelineCycles, d.kernelCycles + d.copyCycles);
   EXPECT_EQ(stats.hostOpSteps, 1u);
 }
 

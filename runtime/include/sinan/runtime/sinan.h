@@ -184,6 +184,9 @@ typedef struct sinan_device_profile {
   uint64_t bytes_to_device, bytes_to_host;
   uint64_t macs;
   uint64_t clock_mhz;
+  /* The device work as a timeline: copies on the host link overlap
+   * independent kernels (at most kernel_cycles + copy_cycles). */
+  uint64_t timeline_cycles;
 } sinan_device_profile;
 SINAN_API sinan_status *
 sinan_session_last_device_profile(const sinan_session *session,

@@ -48,6 +48,12 @@ struct DeviceRunStats {
   uint64_t macs = 0;
   /// Busy cycles per engine (scl, din, mxu, vec, dout), summed over cores.
   std::array<uint64_t, isa::kNumEngines> engineBusy{};
+  /// The device side as a timeline: copies queue on the host link and
+  /// launches on the device, each in schedule order, and a step starts when
+  /// the steps it depends on have finished (host ops take no simulated
+  /// time). So a copy overlaps an independent kernel; at most
+  /// kernelCycles + copyCycles.
+  uint64_t timelineCycles = 0;
 };
 
 /// Per-run statistics.
@@ -108,6 +114,8 @@ private:
   bool checkHostOps(std::string &error);
   void findResidentConstants();
   void buildGraph();
+  /// DeviceRunStats::timelineCycles from the last run's step cycles.
+  uint64_t deviceTimeline() const;
   bool runStep(size_t index, std::vector<Tensor> &views, DeviceRunStats &stats,
                uint64_t &cycles, std::string &error);
   /// Runs step `s` and records its timing.
@@ -134,6 +142,8 @@ private:
   /// earlier value used waits for that value's writer and readers).
   std::vector<std::vector<uint32_t>> successors;
   std::vector<uint32_t> predecessorCount;
+  /// Simulated cycles of each step in the last run (0 for host steps).
+  std::vector<uint64_t> stepCycles;
   /// Whether any two steps may run at once (else runs go in index order).
   bool parallel = false;
   bool allowParallel = true;
