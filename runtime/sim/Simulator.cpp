@@ -734,7 +734,9 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
                               engine.shape[2], engine.shape[1], kMaxDmaRows));
     std::vector<Range> ranges;
     std::vector<std::pair<uint64_t, uint64_t>> rows; // (src, dst) offsets
-    for (uint64_t i3 = 0; i3 < engine.shape[3]; ++i3)
+    // With a zero count there are no rows, however large the other counts
+    // (found by sinan-fuzz-module-run: 0 x 2^48 rows looped 2^48 times).
+    for (uint64_t i3 = 0; rowCount > 0 && i3 < engine.shape[3]; ++i3)
       for (uint64_t i2 = 0; i2 < engine.shape[2]; ++i2)
         for (uint64_t i1 = 0; i1 < engine.shape[1]; ++i1) {
           uint64_t s = src + i1 * engine.srcStride[0] +
@@ -774,8 +776,10 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     }
     uint64_t moved = rows.size() * d0 * std::max(srcEl, dstEl);
     uint64_t transferStart = start + target.dmaSetupCycles;
-    uint64_t own =
-        std::max<uint64_t>(ceilDiv(moved, target.dmaBytesPerCycle), 1);
+    // The engine generates one row's addresses per cycle, so a transfer of
+    // many short rows is bound by its row count, not its bytes.
+    uint64_t own = std::max<uint64_t>(
+        {ceilDiv(moved, target.dmaBytesPerCycle), rows.size(), 1});
     uint64_t dataEnd = transferStart + own;
     if (srcSpace == Space::Dram || dstSpace == Space::Dram) {
       uint64_t channelStart = std::max(transferStart, dramChannelFree);

@@ -278,6 +278,51 @@ TEST(SimulatorTest, DmaRowLimit) {
             "rows");
 }
 
+// Found by sinan-fuzz-module-run: a transfer of 0 x 2^48 rows passed the row
+// limit and then looped over the 2^48.
+TEST(SimulatorTest, EmptyTransferWithHugeCounts) {
+  Outcome outcome = simulate("snpu-edge", {R"(
+        li r1, 8
+        li r2, 281474976710656
+        dcfg.din shape, r1, r0, r2
+        dfill.bf16 ibuf[r0], 0x0
+        end
+  )"},
+                             std::vector<uint8_t>(64));
+  EXPECT_TRUE(outcome.result.ok) << outcome.result.error;
+}
+
+// A transfer of 1024 one-element rows moves 4 KiB, 64 cycles' worth at
+// edge's 64 bytes per cycle, but the engine takes a row per cycle. (That
+// also bounds the rows a launch can make the simulator list under a cycle
+// watchdog.)
+TEST(SimulatorTest, DmaTakesACyclePerRow) {
+  auto run = [](int64_t rows, int64_t elements) {
+    // Local rows start on 64-byte boundaries.
+    int64_t local = std::max<int64_t>(elements * 4, 64);
+    std::string text = fmt::format(R"(
+        li r1, {}
+        li r2, {}
+        li r3, 1
+        li r4, {}
+        li r5, {}
+        dcfg.din shape, r1, r2, r3
+        dcfg.din src, r4, r0, r0
+        dcfg.din dst, r5, r0, r0
+        dload.f32.f32 vbuf[r0], dram[r0]
+        end
+  )",
+                                   elements, rows, elements * 4, local);
+    Outcome outcome = simulate("snpu-edge", {text},
+                               std::vector<uint8_t>(rows * elements * 4));
+    EXPECT_TRUE(outcome.result.ok) << outcome.result.error;
+    return outcome.result.stats.cycles;
+  };
+  uint64_t shortRows = run(1024, 1), longRows = run(16, 64);
+  EXPECT_GE(shortRows, 1024u);
+  EXPECT_LT(longRows, 512u); // The same 4 KiB in 16 rows: bytes bound it.
+}
+
 // Found by the same fuzzer: a vector length whose byte size wrapped around
 // passed the bounds check.
 TEST(SimulatorTest, VectorLengthBeyondAnyMemory) {
