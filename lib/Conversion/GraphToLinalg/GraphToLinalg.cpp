@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -189,6 +190,10 @@ struct KernelSpec {
   SmallVector<utils::IteratorType> iterators;
   Body body; ///< Of the inputs' elements and the output's (accumulator).
   bool zeroFill = false;
+  /// Matmuls: the reduction dimension, its extent and the block it runs in
+  /// (0: unblocked).
+  unsigned kDim = 0;
+  int64_t kExtent = 0, kBlock = 0;
 };
 
 /// C = A B over the last two dimensions, batch dimensions broadcast. The
@@ -227,6 +232,13 @@ KernelSpec matmulSpec(Operation *op) {
   spec.iterators.assign(dims, utils::IteratorType::parallel);
   spec.iterators[batch + 1] = utils::IteratorType::reduction;
   spec.zeroFill = true;
+  // Blocks of k whose rows of B (k x n f32) take about 128 KiB, so that they
+  // stay in the cache while every row of A in the slice uses them.
+  int64_t n = c.getShape().back();
+  spec.kDim = batch + 1;
+  spec.kExtent = aType.getShape().back();
+  spec.kBlock =
+      std::max<int64_t>(16, (32768 / std::max<int64_t>(n, 1)) / 8 * 8);
   spec.body = [](OpBuilder &b, Location l, ValueRange args) -> Value {
     auto contract = arith::FastMathFlagsAttr::get(
         b.getContext(), arith::FastMathFlags::contract);
@@ -251,40 +263,71 @@ KernelSpec elementwiseSpec(Operation *op) {
   return spec;
 }
 
-/// The kernel over the slice [begin, end) of iteration dimension 0 (always
-/// parallel): every operand indexed by d0 is viewed through a subview of
-/// that range, the others whole. Rank-0 results have no dimension to split.
-void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
-                        ValueRange operands, Value begin, Value end) {
+/// `operands` viewed through [offset, offset + size) of iteration dimension
+/// `dim` wherever their map indexes it directly; the others whole.
+SmallVector<Value> sliceAlong(OpBuilder &b, Location loc, ValueRange operands,
+                              ArrayRef<AffineMap> maps, unsigned dim,
+                              OpFoldResult offset, OpFoldResult size) {
   SmallVector<Value> views;
-  Value size = arith::SubIOp::create(b, loc, end, begin);
-  for (auto [operand, map] : llvm::zip(operands, spec.maps)) {
-    auto type = cast<MemRefType>(operand.getType());
-    std::optional<unsigned> position;
-    if (!spec.iterators.empty())
-      position = map.getResultPosition(getAffineDimExpr(0, b.getContext()));
+  for (auto [operand, map] : llvm::zip(operands, maps)) {
+    std::optional<unsigned> position =
+        map.getResultPosition(getAffineDimExpr(dim, b.getContext()));
     if (!position) {
       views.push_back(operand);
       continue;
     }
-    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
-        strides(type.getRank(), b.getIndexAttr(1));
-    for (int64_t d : type.getShape())
-      sizes.push_back(b.getIndexAttr(d));
-    offsets[*position] = begin;
+    unsigned rank = cast<MemRefType>(operand.getType()).getRank();
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+        sizes = memref::getMixedSizes(b, loc, operand),
+        strides(rank, b.getIndexAttr(1));
+    offsets[*position] = offset;
     sizes[*position] = size;
     views.push_back(
         memref::SubViewOp::create(b, loc, operand, offsets, sizes, strides));
   }
-  Value out = views.back();
+  return views;
+}
+
+void buildGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
+                  ValueRange views) {
+  linalg::GenericOp::create(b, loc, TypeRange{}, views.drop_back(),
+                            ValueRange{views.back()}, spec.maps, spec.iterators,
+                            [&](OpBuilder &nb, Location l, ValueRange args) {
+                              linalg::YieldOp::create(nb, l,
+                                                      spec.body(nb, l, args));
+                            });
+}
+
+/// The kernel over the slice [begin, end) of iteration dimension 0 (always
+/// parallel): every operand indexed by d0 is viewed through a subview of
+/// that range, the others whole. Rank-0 results have no dimension to split.
+/// A matmul's k runs in blocks whose rows of B fit the cache, in ascending
+/// order, so every element still accumulates over ascending k.
+void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
+                        ValueRange operands, Value begin, Value end) {
+  SmallVector<Value> views(operands);
+  if (!spec.iterators.empty())
+    views = sliceAlong(b, loc, operands, spec.maps, 0, begin,
+                       arith::SubIOp::create(b, loc, end, begin).getResult());
   if (spec.zeroFill)
     linalg::FillOp::create(b, loc, ValueRange{f32Constant(b, loc, 0.0)},
-                           ValueRange{out});
-  ValueRange inputs = ValueRange(views).drop_back();
-  linalg::GenericOp::create(
-      b, loc, TypeRange{}, inputs, ValueRange{out}, spec.maps, spec.iterators,
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        linalg::YieldOp::create(nb, l, spec.body(nb, l, args));
+                           ValueRange{views.back()});
+  if (spec.kBlock <= 0 || spec.kBlock >= spec.kExtent) {
+    buildGeneric(b, loc, spec, views);
+    return;
+  }
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  Value extent = index(spec.kExtent), block = index(spec.kBlock);
+  scf::ForOp::create(
+      b, loc, index(0), extent, block, ValueRange{},
+      [&](OpBuilder &nb, Location l, Value k0, ValueRange) {
+        Value size = arith::MinSIOp::create(
+            nb, l, block, arith::SubIOp::create(nb, l, extent, k0));
+        buildGeneric(nb, l, spec,
+                     sliceAlong(nb, l, views, spec.maps, spec.kDim, k0, size));
+        scf::YieldOp::create(nb, l);
       });
 }
 
@@ -335,7 +378,7 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name,
   module.getContext()
       ->loadDialect<arith::ArithDialect, func::FuncDialect,
                     linalg::LinalgDialect, math::MathDialect,
-                    memref::MemRefDialect>();
+                    memref::MemRefDialect, scf::SCFDialect>();
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToEnd(module.getBody());
   Location loc = op->getLoc();
@@ -362,7 +405,7 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name,
 
 void registerLinalgKernelDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                  math::MathDialect, memref::MemRefDialect>();
+                  math::MathDialect, memref::MemRefDialect, scf::SCFDialect>();
 }
 
 } // namespace sinan
