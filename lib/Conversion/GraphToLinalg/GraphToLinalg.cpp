@@ -44,6 +44,13 @@ template <typename MathOp> Body unary() {
   };
 }
 
+/// A binary arith or math op.
+template <typename BinaryOp> Body binaryOp() {
+  return [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+    return BinaryOp::create(b, loc, args[0], args[1]);
+  };
+}
+
 Value f32Constant(OpBuilder &b, Location loc, double value) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
 }
@@ -58,26 +65,16 @@ std::optional<Body> elementwiseBody(Operation *op) {
         return make(b, loc, args[0], args[1]);
       };
     };
-    if (name == "add")
-      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
-        return arith::AddFOp::create(b, l, x, y);
-      });
-    if (name == "sub")
-      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
-        return arith::SubFOp::create(b, l, x, y);
-      });
-    if (name == "mul")
-      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
-        return arith::MulFOp::create(b, l, x, y);
-      });
-    if (name == "div")
-      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
-        return arith::DivFOp::create(b, l, x, y);
-      });
-    if (name == "pow")
-      return binary([](OpBuilder &b, Location l, Value x, Value y) -> Value {
-        return math::PowFOp::create(b, l, x, y);
-      });
+    std::optional<Body> arithmetic =
+        llvm::StringSwitch<std::optional<Body>>(name)
+            .Case("add", binaryOp<arith::AddFOp>())
+            .Case("sub", binaryOp<arith::SubFOp>())
+            .Case("mul", binaryOp<arith::MulFOp>())
+            .Case("div", binaryOp<arith::DivFOp>())
+            .Case("pow", binaryOp<math::PowFOp>())
+            .Default(std::nullopt);
+    if (arithmetic)
+      return arithmetic;
     if (name == "max" || name == "min") {
       bool isMax = name == "max";
       // NaN if either is; else std::max(x, y) = x < y ? y : x and
