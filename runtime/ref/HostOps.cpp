@@ -549,4 +549,33 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
   return false;
 }
 
+namespace {
+uint64_t elements(const std::vector<int64_t> &shape) {
+  uint64_t n = 1;
+  for (int64_t d : shape)
+    n *= uint64_t(std::max<int64_t>(d, 0));
+  return n;
+}
+} // namespace
+
+uint64_t hostOpMacs(std::string_view op, const std::vector<ValueType> &inputs,
+                    const std::vector<ValueType> &outputs) {
+  if (inputs.size() < 2 || outputs.size() != 1)
+    return 0;
+  const std::vector<int64_t> &lhs = inputs[0].shape, &w = inputs[1].shape;
+  if (op == "matmul")
+    return lhs.empty() ? 0 : elements(outputs[0].shape) * uint64_t(lhs.back());
+  // Weights are [out, in / group, kh, kw] for conv2d, [in, out / group, kh,
+  // kw] for conv_transpose2d: one product per weight tap and output (conv)
+  // or input (transpose) element and channel of its group.
+  if (w.size() != 4)
+    return 0;
+  uint64_t taps = elements({w[2], w[3]});
+  if (op == "conv2d")
+    return elements(outputs[0].shape) * uint64_t(w[1]) * taps;
+  if (op == "conv_transpose2d")
+    return elements(lhs) * uint64_t(w[1]) * taps;
+  return 0;
+}
+
 } // namespace sinan::ref

@@ -35,6 +35,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 
@@ -91,6 +92,11 @@ cl::opt<double> minCosine("min-cosine", cl::desc("Also require cosine >= x"),
 cl::opt<bool> graphOpt("graph-opt",
                        cl::desc("Evaluate the graph after sinan-compile's "
                                 "graph optimizations instead of as imported"));
+cl::opt<std::string>
+    reportFile("report",
+               cl::desc("Write the run's figures (timing, host ops, device "
+                        "statistics) as JSON"),
+               cl::value_desc("report.json"));
 cl::list<std::string> inputShapes("input-shape",
                                   cl::desc("Fix an input's shape: name=1x3x8"));
 
@@ -158,6 +164,34 @@ static void printDeviceSummary(const sinan::TargetDesc &target,
       "; {0} MACs ({1:f1}% of the matrix unit's bf16 peak)\n", d.macs,
       peak ? 100.0 * double(d.macs) / (double(d.kernelCycles) * double(peak))
            : 0.0);
+}
+
+/// The device side of the last run as JSON fields (see printDeviceSummary).
+static void writeDeviceReport(json::OStream &j, const sinan::TargetDesc &target,
+                              const sinan::exec::DeviceRunStats &d) {
+  static const char *kEngines[] = {"scl", "din", "mxu", "vec", "dout"};
+  uint64_t peak = target.peakMacsPerCycle(sinan::DType::BF16);
+  j.attribute("target", target.name);
+  j.attribute("clock_mhz", int64_t(target.clockMhz));
+  j.attribute("cores", int64_t(target.cores));
+  j.attribute("launches", int64_t(d.launches));
+  j.attribute("fallback_launches", int64_t(d.fallbackLaunches));
+  j.attribute("copies", int64_t(d.copies));
+  j.attribute("bytes_to_device", int64_t(d.bytesToDevice));
+  j.attribute("bytes_to_host", int64_t(d.bytesToHost));
+  j.attribute("kernel_cycles", int64_t(d.kernelCycles));
+  j.attribute("copy_cycles", int64_t(d.copyCycles));
+  j.attribute("timeline_cycles", int64_t(d.timelineCycles));
+  j.attribute("macs", int64_t(d.macs));
+  j.attribute("peak_macs_per_cycle_bf16", int64_t(peak));
+  j.attribute("mxu_utilization",
+              d.kernelCycles && peak
+                  ? double(d.macs) / (double(d.kernelCycles) * double(peak))
+                  : 0.0);
+  j.attributeObject("engine_busy_cycles", [&] {
+    for (unsigned e = 0; e < sinan::isa::kNumEngines; ++e)
+      j.attribute(kEngines[e], int64_t(d.engineBusy[e]));
+  });
 }
 
 /// What sinan-run executes: named inputs and outputs and a run function.
@@ -360,5 +394,42 @@ int main(int argc, char **argv) {
                       stats.hostOpSteps);
   if (runDevice && runDevice->target())
     printDeviceSummary(*runDevice->target(), stats.device);
+  if (!reportFile.empty()) {
+    std::error_code ec;
+    raw_fd_ostream os(reportFile, ec);
+    if (ec)
+      return fail(reportFile + ": " + ec.message());
+    json::OStream j(os, 2);
+    j.object([&] {
+      j.attribute("input", inputFile.getValue());
+      j.attribute("runner", program.label);
+      j.attribute("device", loaded ? runDevice->name() : "reference");
+      j.attributeObject("time_ms", [&] {
+        j.attribute("median", times[times.size() / 2] * 1e3);
+        j.attribute("min", times.front() * 1e3);
+        j.attribute("max", times.back() * 1e3);
+        j.attribute("runs", int64_t(times.size()));
+      });
+      j.attributeArray("outputs", [&] {
+        for (unsigned i = 0; i < outputs.size(); ++i)
+          j.object([&] {
+            j.attribute("name", program.outputNames[i]);
+            j.attribute("type", outputs[i].describe());
+          });
+      });
+      if (!loaded)
+        return;
+      j.attributeObject("host_ops", [&] {
+        j.attribute("native", int64_t(stats.nativeSteps));
+        j.attribute("reference", int64_t(stats.hostOpSteps));
+        j.attribute("macs", int64_t(stats.hostMacs));
+      });
+      if (runDevice->target())
+        j.attributeObject("snpu", [&] {
+          writeDeviceReport(j, *runDevice->target(), stats.device);
+        });
+    });
+    os << "\n";
+  }
   return ok ? 0 : 1;
 }

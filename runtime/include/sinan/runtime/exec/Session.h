@@ -62,6 +62,9 @@ struct RunStats {
   size_t stepsRun = 0;
   size_t hostOpSteps = 0; ///< Steps run by the reference kernels.
   size_t nativeSteps = 0; ///< Host ops run by the module's native code.
+  /// Multiply-accumulates of matmuls and convolutions run on the host
+  /// (reference kernels, native code or launches run as host ops).
+  uint64_t hostMacs = 0;
   DeviceRunStats device;
   /// Per-step timings, recorded only when `recordSteps` is set.
   std::vector<StepTiming> steps;
