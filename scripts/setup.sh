@@ -5,7 +5,8 @@
 # Idempotent: installs only what is missing on a Debian bookworm machine and
 # returns in seconds when everything is present. Works as root or via sudo.
 #   apt:    LLVM/MLIR 22, oneTBB, fmt, spdlog, GoogleTest, Google Benchmark,
-#           protobuf + ONNX schema, FlatBuffers, JSON, Ninja, ccache.
+#           protobuf + ONNX schema, FlatBuffers, JSON, Ninja, ccache,
+#           python3-torch/-torchvision (the model zoo's exporter).
 #   Python: a project-local virtual environment (.venv) with pinned tools.
 # Set SINAN_SETUP_NO_PYTHON=1 to skip the virtual environment,
 # SINAN_SETUP_RUNTIME_ONLY=1 to install only what the runtime build needs,
@@ -22,11 +23,14 @@ runtime_pkgs=(cmake ninja-build g++ ccache pkg-config
   python3 python3-venv)
 compiler_pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libprotobuf-dev protobuf-compiler libonnx-dev clang-format)
+# The model zoo exports networks with PyTorch's own exporter, run by
+# Debian's python3 (tools/sinan-zoo/export_model.py).
+zoo_pkgs=(python3-torch python3-torchvision)
 fuzz_pkgs=(clang-22 libclang-rt-22-dev)
 
 pkgs=("${runtime_pkgs[@]}")
 if [[ "${SINAN_SETUP_RUNTIME_ONLY:-0}" != 1 ]]; then
-  pkgs+=("${compiler_pkgs[@]}")
+  pkgs+=("${compiler_pkgs[@]}" "${zoo_pkgs[@]}")
 fi
 if [[ "${SINAN_SETUP_FUZZ:-0}" == 1 ]]; then
   pkgs+=("${fuzz_pkgs[@]}")

@@ -31,6 +31,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -83,8 +84,10 @@ cl::opt<std::string> inputsNpz("inputs", cl::desc("All inputs from an .npz"));
 cl::list<std::string> expected("expected", cl::desc("name=file.npy"));
 cl::opt<std::string> expectedNpz("expected-npz",
                                  cl::desc("Expected outputs from an .npz"));
-cl::opt<std::string> outputDir("output-dir",
-                               cl::desc("Write each output as NAME.npy"));
+cl::opt<std::string>
+    outputDir("output-dir",
+              cl::desc("Write each output as NAME.npy (characters other than "
+                       "letters, digits, '_', '-' and '.' become '_')"));
 cl::opt<double> relTol("rtol", cl::desc("Relative tolerance"), cl::init(1e-4));
 cl::opt<double> absTol("atol", cl::desc("Absolute tolerance"), cl::init(1e-5));
 cl::opt<double> minCosine("min-cosine", cl::desc("Also require cosine >= x"),
@@ -103,6 +106,19 @@ cl::list<std::string> inputShapes("input-shape",
 int fail(const Twine &message) {
   WithColor::error(errs(), "sinan-run") << message << "\n";
   return 1;
+}
+
+/// The file --output-dir writes an output to: its name with every character
+/// but letters, digits, '_', '-' and '.' replaced by '_' (ONNX names such as
+/// "gpu_0/softmax_1" are not file names), and ".npy".
+std::string npyFileName(StringRef name) {
+  std::string file = name.str();
+  for (char &c : file)
+    if (!llvm::isAlnum(c) && c != '_' && c != '-' && c != '.')
+      c = '_';
+  if (file.empty() || file == "." || file == "..")
+    file = "_" + file;
+  return file + ".npy";
 }
 
 /// Reads name=file.npy specs and an optional .npz into `tensors`.
@@ -331,7 +347,7 @@ int main(int argc, char **argv) {
     if (!outputDir.empty()) {
       SmallString<256> path(outputDir);
       sys::fs::create_directories(path);
-      sys::path::append(path, name + ".npy");
+      sys::path::append(path, npyFileName(name));
       if (!sinan::writeNpy(std::string(path), out, error))
         return fail(error);
     }

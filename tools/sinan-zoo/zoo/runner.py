@@ -1,0 +1,363 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Runs zoo models: per model, materialize it and compute the references
+(onnxruntime, and PyTorch's outputs for exported models); per target and
+precision, compile with sinan-compile, run with sinan-run, compare, and
+check the figures against the config's baselines."""
+
+import concurrent.futures
+import datetime
+import json
+import os
+import pathlib
+import platform
+import re
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+
+from . import config as cfg
+from . import metrics, sources
+
+# Latency is measured by one job at a time, so parallel jobs do not time
+# each other's work.
+_TIMING = threading.Lock()
+
+
+def npy_file_name(name):
+    """The file sinan-run --output-dir writes output `name` to."""
+    file = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    return ("_" + file if file in ("", ".", "..") else file) + ".npy"
+
+
+class CaseFailure(Exception):
+    def __init__(self, message, log=""):
+        super().__init__(message)
+        self.log = log
+
+
+class Deadline:
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self, what):
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise CaseFailure(f"timed out after {self.seconds:.0f} s "
+                              f"(before {what})")
+        return left
+
+
+def _run(cmd, deadline, what, log):
+    """Runs `cmd`, appending its output to `log`; a non-zero exit or the
+    model's deadline is a CaseFailure naming `what`."""
+    log.append("$ " + " ".join(str(c) for c in cmd))
+    try:
+        proc = subprocess.run([str(c) for c in cmd], capture_output=True,
+                              text=True, timeout=deadline.left(what))
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"")
+        log.append(out.decode() if isinstance(out, bytes) else out)
+        raise CaseFailure(f"{what} timed out (model timeout "
+                          f"{deadline.seconds:.0f} s)", "\n".join(log))
+    log.append(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        reason = last[-1] if last else f"exit {proc.returncode}"
+        if proc.returncode < 0:
+            reason = f"killed by signal {-proc.returncode}: {reason}"
+        raise CaseFailure(f"{what} failed: {reason}", "\n".join(log))
+    return proc
+
+
+def _ort_session(path, threads):
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3  # Warnings about unused initializers are noise.
+    return ort.InferenceSession(str(path), opts,
+                                providers=["CPUExecutionProvider"])
+
+
+def _median_ms(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def _compare_all(outputs, references, tolerance, names):
+    """Per reference and output, the comparison figures; the first failure
+    as the reason."""
+    accuracy, why = {}, None
+    for ref_name, ref in references.items():
+        per_output = {}
+        for name in names:
+            if name not in outputs:
+                per_output[name] = {"pass": False, "why": "not produced"}
+            elif name not in ref:
+                continue
+            else:
+                per_output[name] = metrics.compare(outputs[name], ref[name],
+                                                   tolerance)
+            if not per_output[name]["pass"] and why is None:
+                why = (f"output '{name}' vs {ref_name}: "
+                       f"{per_output[name]['why']}")
+        accuracy[ref_name] = per_output
+    return accuracy, why
+
+
+def _check_baselines(variant, figures, defaults):
+    """Regressions (beyond tolerance, the bad way) and improvements."""
+    regressions, improvements = [], []
+    for figure, base in variant.baselines.items():
+        if figure not in figures:
+            continue
+        spec = cfg.FIGURES[figure]
+        value = figures[figure]
+        slack = defaults.figure_slack.get(figure, 0.0)
+        allowed = (abs(base.value) * base.tol if spec.relative else
+                   base.tol) + slack
+        delta = value - base.value
+        worse = delta if spec.higher_is_worse else -delta
+        text = (f"{figure} {value:.6g} vs baseline {base.value:.6g} "
+                f"(tolerance {base.tol:g}{' relative' if spec.relative else ''}"
+                f"{f' + {slack:g}' if slack else ''})")
+        if worse > allowed:
+            regressions.append(text)
+        elif -worse > allowed:
+            improvements.append(text)
+    return regressions, improvements
+
+
+class Runner:
+    def __init__(self, args, defaults):
+        self.args = args
+        self.defaults = defaults
+        self.bin = pathlib.Path(args.bin)
+        self.out = pathlib.Path(args.out)
+        self.lock = threading.Lock()
+        self.done = 0
+        self.total = 0
+        self.started = time.monotonic()
+
+    # --- Per model. ---
+
+    def run_model(self, model, variants):
+        work = self.out / model.name
+        work.mkdir(parents=True, exist_ok=True)
+        deadline = Deadline(model.timeout_s)
+        base = {"model": model.name, "tier": model.tier,
+                "source": model.source}
+        try:
+            prepared = self._prepare(model, work, deadline)
+        except (CaseFailure, sources.SourceError, Exception) as e:
+            log = getattr(e, "log", "")
+            results = []
+            for v in variants:
+                results.append(dict(base, target=v.target,
+                                    precision=v.precision, status="fail",
+                                    reason=f"preparing the model: {e}",
+                                    log=log, seconds=0.0))
+                self._progress(results[-1])
+            return results
+        results = []
+        for variant in variants:
+            start = time.monotonic()
+            record = dict(base, target=variant.target,
+                          precision=variant.precision)
+            try:
+                record.update(self._run_variant(model, variant, prepared,
+                                                work, deadline))
+            except CaseFailure as e:
+                record.update(status="fail", reason=str(e), log=e.log)
+            except Exception as e:  # A runner bug must not stop the zoo.
+                record.update(status="fail", reason=f"runner error: "
+                              f"{type(e).__name__}: {e}", log="")
+            record["seconds"] = round(time.monotonic() - start, 2)
+            results.append(record)
+            self._progress(record)
+        return results
+
+    def _prepare(self, model, work, deadline):
+        start = time.monotonic()
+        m = sources.materialize(model, work, self.args.cache,
+                                self.args.torch_python,
+                                deadline.left("export"))
+        m.seconds = time.monotonic() - start
+        sources.check_inputs(model, m.onnx_path)
+        inputs = dict(np.load(m.inputs_npz))
+        session = _ort_session(m.onnx_path, self.args.threads)
+        names = [o.name for o in session.get_outputs()]
+        ort_out = dict(zip(names, session.run(None, inputs)))
+        np.savez(work / "onnxruntime.npz", **ort_out)
+        references = {"onnxruntime": ort_out}
+        if "torch" in model.references:
+            if m.torch_npz is None:
+                raise CaseFailure("no PyTorch outputs for this source")
+            references["torch"] = dict(np.load(m.torch_npz))
+        # How far the two references are apart: the floor any tolerance
+        # must sit above.
+        spread = {}
+        if "torch" in references:
+            for name in names:
+                if name in references["torch"]:
+                    spread[name] = metrics.compare(
+                        references["torch"][name], ort_out[name], {})
+        with _TIMING:
+            ort_ms = _median_ms(lambda: session.run(None, inputs),
+                                model.repeat)
+        total_macs, unknown = metrics.model_macs(
+            m.onnx_path, {n: i.shape for n, i in model.inputs.items()})
+        return {"materialized": m, "references": references,
+                "output_names": names, "ort_ms": ort_ms,
+                "reference_spread": spread,
+                "total_macs": total_macs, "unknown_mac_nodes": unknown}
+
+    # --- Per target and precision. ---
+
+    def _run_variant(self, model, variant, prepared, work, deadline):
+        m = prepared["materialized"]
+        stem = f"{variant.target}.{variant.precision}"
+        module = work / f"{stem}.snm"
+        log = []
+        shapes = [f"--input-shape={n}={'x'.join(map(str, i.shape))}"
+                  for n, i in model.inputs.items()]
+        on_cpu = variant.target == "cpu"
+        compile_cmd = [self.bin / "sinan-compile", m.onnx_path,
+                       "--compile-to=module", f"-o={module}", *shapes]
+        if on_cpu:
+            compile_cmd.append("--placement=cpu")
+        else:
+            compile_cmd += [f"--target={variant.target}",
+                            f"--snpu-precision={variant.precision}"]
+        start = time.monotonic()
+        _run(compile_cmd, deadline, "sinan-compile", log)
+        compile_s = time.monotonic() - start
+
+        out_dir = work / stem
+        report = work / f"{stem}.report.json"
+        run_cmd = [self.bin / "sinan-run", module, f"--inputs={m.inputs_npz}",
+                   f"--output-dir={out_dir}", f"--report={report}",
+                   f"--host-threads={self.args.threads}",
+                   f"--device={'cpu' if on_cpu else 'snpu-sim'}"]
+        if on_cpu:
+            # One untimed run writes the outputs; the timed runs are serial.
+            _run(run_cmd, deadline, "sinan-run", log)
+            with _TIMING:
+                _run(run_cmd + [f"--repeat={model.repeat}"], deadline,
+                     "sinan-run (timed)", log)
+        else:
+            _run(run_cmd, deadline, "sinan-run", log)
+        rep = json.loads(report.read_text())
+        outputs = {}
+        for name in prepared["output_names"]:
+            path = out_dir / npy_file_name(name)
+            if path.exists():
+                outputs[name] = np.load(path)
+        accuracy, why = _compare_all(outputs, prepared["references"],
+                                     variant.tolerance,
+                                     prepared["output_names"])
+
+        figures = {"compile_s": round(compile_s, 3),
+                   "module_bytes": module.stat().st_size,
+                   "latency_ms": rep["time_ms"]["median"],
+                   "onnxruntime_ms": prepared["ort_ms"],
+                   "host_ops_native": rep["host_ops"]["native"],
+                   "host_ops_reference": rep["host_ops"]["reference"],
+                   "model_macs": prepared["total_macs"],
+                   "host_macs": rep["host_ops"]["macs"]}
+        if on_cpu:
+            figures["latency_ratio"] = (rep["time_ms"]["median"] /
+                                        max(prepared["ort_ms"], 1e-6))
+        else:
+            s = rep["snpu"]
+            cycles = s["kernel_cycles"] + s["copy_cycles"]
+            total = prepared["total_macs"]
+            figures.update({
+                "cycles": cycles,
+                "kernel_cycles": s["kernel_cycles"],
+                "copy_cycles": s["copy_cycles"],
+                "timeline_cycles": s["timeline_cycles"],
+                "snpu_us": cycles / s["clock_mhz"],
+                "mxu_utilization": s["mxu_utilization"],
+                "snpu_macs": s["macs"],
+                "snpu_mac_share": (max(0.0, 1 - rep["host_ops"]["macs"] / total)
+                                   if total else 0.0),
+                "dma_bytes": s["bytes_to_device"] + s["bytes_to_host"],
+                "launches": s["launches"],
+                "engine_busy": {k: v / max(1, s["kernel_cycles"] * s["cores"])
+                                for k, v in s["engine_busy_cycles"].items()},
+            })
+        regressions, improvements = _check_baselines(variant, figures,
+                                                     self.defaults)
+        status, reason = "pass", ""
+        if why:
+            status, reason = "fail", f"accuracy: {why}"
+        elif regressions:
+            status, reason = "fail", "regression: " + "; ".join(regressions)
+        return {"status": status, "reason": reason, "figures": figures,
+                "accuracy": accuracy,
+                "reference_spread": prepared["reference_spread"], "improvements": improvements,
+                "log": "\n".join(log) if status == "fail" else ""}
+
+    # --- Progress and the whole run. ---
+
+    def _progress(self, record):
+        with self.lock:
+            self.done += 1
+            elapsed = time.monotonic() - self.started
+            line = (f"[{self.done:>{len(str(self.total))}}/{self.total}] "
+                    f"{record['status'].upper():4} {record['model']} "
+                    f"{record['target']}/{record['precision']} "
+                    f"({record.get('seconds', 0):.1f} s; {elapsed:.0f} s "
+                    "elapsed)")
+            if record["status"] != "pass":
+                line += f": {record['reason']}"
+            print(line, file=sys.stderr, flush=True)
+
+    def run(self, models):
+        self.total = sum(len(self._variants(m)) for m in models)
+        results = []
+        with concurrent.futures.ThreadPoolExecutor(self.args.jobs) as pool:
+            futures = [pool.submit(self.run_model, m, self._variants(m))
+                       for m in models]
+            for f in futures:
+                results.extend(f.result())
+        return results
+
+    def _variants(self, model):
+        wanted = self.args.targets
+        return [v for v in model.variants
+                if not wanted or v.target in wanted]
+
+
+def machine_info():
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    commit = ""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True,
+                                cwd=pathlib.Path(__file__).parent).stdout.strip()
+    except OSError:
+        pass
+    import onnxruntime
+    return {"date": datetime.datetime.now(datetime.timezone.utc)
+            .strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": commit, "cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "onnxruntime": onnxruntime.__version__}
