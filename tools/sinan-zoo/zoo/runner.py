@@ -21,10 +21,6 @@ import numpy as np
 from . import config as cfg
 from . import metrics, sources
 
-# Latency is measured by one job at a time, so parallel jobs do not time
-# each other's work.
-_TIMING = threading.Lock()
-
 
 def npy_file_name(name):
     """The file sinan-run --output-dir writes output `name` to."""
@@ -183,7 +179,10 @@ class Runner:
                               f"{type(e).__name__}: {e}", log="")
             record["seconds"] = round(time.monotonic() - start, 2)
             results.append(record)
-            self._progress(record)
+            if "_variant" in record and "_timing" not in record:
+                self._finish(record)
+            elif "_variant" not in record:
+                self._progress(record)
         return results
 
     def _prepare(self, model, work, deadline):
@@ -211,13 +210,10 @@ class Runner:
                 if name in references["torch"]:
                     spread[name] = metrics.compare(
                         references["torch"][name], ort_out[name], {})
-        with _TIMING:
-            ort_ms = _median_ms(lambda: session.run(None, inputs),
-                                model.repeat)
         total_macs, unknown = metrics.model_macs(
             m.onnx_path, {n: i.shape for n, i in model.inputs.items()})
         return {"materialized": m, "references": references,
-                "output_names": names, "ort_ms": ort_ms,
+                "output_names": names,
                 "reference_spread": spread,
                 "total_macs": total_macs, "unknown_mac_nodes": unknown}
 
@@ -248,14 +244,7 @@ class Runner:
                    f"--output-dir={out_dir}", f"--report={report}",
                    f"--host-threads={self.args.threads}",
                    f"--device={'cpu' if on_cpu else 'snpu-sim'}"]
-        if on_cpu:
-            # One untimed run writes the outputs; the timed runs are serial.
-            _run(run_cmd, deadline, "sinan-run", log)
-            with _TIMING:
-                _run(run_cmd + [f"--repeat={model.repeat}"], deadline,
-                     "sinan-run (timed)", log)
-        else:
-            _run(run_cmd, deadline, "sinan-run", log)
+        _run(run_cmd, deadline, "sinan-run", log)
         rep = json.loads(report.read_text())
         outputs = {}
         for name in prepared["output_names"]:
@@ -268,16 +257,11 @@ class Runner:
 
         figures = {"compile_s": round(compile_s, 3),
                    "module_bytes": module.stat().st_size,
-                   "latency_ms": rep["time_ms"]["median"],
-                   "onnxruntime_ms": prepared["ort_ms"],
                    "host_ops_native": rep["host_ops"]["native"],
                    "host_ops_reference": rep["host_ops"]["reference"],
                    "model_macs": prepared["total_macs"],
                    "host_macs": rep["host_ops"]["macs"]}
-        if on_cpu:
-            figures["latency_ratio"] = (rep["time_ms"]["median"] /
-                                        max(prepared["ort_ms"], 1e-6))
-        else:
+        if not on_cpu:
             s = rep["snpu"]
             cycles = s["kernel_cycles"] + s["copy_cycles"]
             total = prepared["total_macs"]
@@ -296,17 +280,58 @@ class Runner:
                 "engine_busy": {k: v / max(1, s["kernel_cycles"] * s["cores"])
                                 for k, v in s["engine_busy_cycles"].items()},
             })
-        regressions, improvements = _check_baselines(variant, figures,
-                                                     self.defaults)
+        record = {"figures": figures, "accuracy": accuracy,
+                  "reference_spread": prepared["reference_spread"],
+                  "_why": why, "_log": log, "_variant": variant}
+        if on_cpu:
+            record["_timing"] = {"run": run_cmd, "module": module,
+                                 "onnx": m.onnx_path,
+                                 "inputs": m.inputs_npz, "repeat": model.repeat,
+                                 "report": report}
+        return record
+
+    def _finish(self, record):
+        """The case's status from its accuracy and its baselines."""
+        variant, why = record.pop("_variant"), record.pop("_why")
+        log = record.pop("_log")
+        record.pop("_timing", None)
+        regressions, improvements = _check_baselines(
+            variant, record["figures"], self.defaults)
         status, reason = "pass", ""
         if why:
             status, reason = "fail", f"accuracy: {why}"
         elif regressions:
             status, reason = "fail", "regression: " + "; ".join(regressions)
-        return {"status": status, "reason": reason, "figures": figures,
-                "accuracy": accuracy,
-                "reference_spread": prepared["reference_spread"], "improvements": improvements,
-                "log": "\n".join(log) if status == "fail" else ""}
+        record.update(status=status, reason=reason, improvements=improvements,
+                      log="\n".join(log) if status == "fail" else "")
+        self._progress(record)
+
+    def _time(self, records):
+        """Latency of one model on the CPU: onnxruntime's and each cpu
+        case's Sinan median, measured with nothing else running."""
+        first = records[0]["_timing"]
+        try:
+            inputs = dict(np.load(first["inputs"]))
+            session = _ort_session(first["onnx"], self.args.threads)
+            session.run(None, inputs)  # Warm-up.
+            ort_ms = _median_ms(lambda: session.run(None, inputs),
+                                first["repeat"])
+            del session
+        except Exception as e:
+            for r in records:
+                r["_why"] = r["_why"] or f"timing onnxruntime: {e}"
+            return
+        for r in records:
+            t = r["_timing"]
+            try:
+                _run(t["run"] + [f"--repeat={t['repeat']}"],
+                     Deadline(600), "sinan-run (timed)", r["_log"])
+            except CaseFailure as e:
+                r["_why"] = r["_why"] or str(e)
+                continue
+            ms = json.loads(t["report"].read_text())["time_ms"]["median"]
+            r["figures"].update(latency_ms=ms, onnxruntime_ms=ort_ms,
+                                latency_ratio=ms / max(ort_ms, 1e-6))
 
     # --- Progress and the whole run. ---
 
@@ -331,6 +356,19 @@ class Runner:
                        for m in models]
             for f in futures:
                 results.extend(f.result())
+        # Latency last and one at a time: parallel jobs would time each
+        # other's work.
+        timed = {}
+        for r in results:
+            if "_timing" in r:
+                timed.setdefault(r["model"], []).append(r)
+        if timed:
+            print(f"sinan-zoo: timing {len(timed)} models on the CPU, one at "
+                  "a time", file=sys.stderr, flush=True)
+        for records in timed.values():
+            self._time(records)
+            for r in records:
+                self._finish(r)
         return results
 
     def _variants(self, model):

@@ -91,12 +91,13 @@ def _export(model, cache_dir, torch_python, timeout):
                         final / "torch.npz")
 
 
-def light_model_path(name):
+def light_model_path(model):
+    name = model.source_name
     path = (pathlib.Path(onnx.__file__).parent / "backend" / "test" / "data" /
             "light" / f"light_{name}.onnx")
     if not path.exists():
-        raise SourceError(f"the onnx wheel has no light model '{name}' "
-                          f"({path})")
+        raise SourceError(f"{model.path}: source: the onnx wheel has no light "
+                          f"model '{name}' ({path})")
     return path
 
 
@@ -124,11 +125,12 @@ def materialize(model, work_dir, cache_dir, torch_python, timeout):
                               "installs python3-torch")
         return _export(model, cache_dir, torch_python, timeout)
     if kind == "onnx-light":
-        onnx_path = light_model_path(name)
+        onnx_path = light_model_path(model)
     else:
         onnx_path = (model.path.parent / name).resolve()
         if not onnx_path.exists():
-            raise SourceError(f"source file {onnx_path} does not exist")
+            raise SourceError(f"{model.path}: source: {onnx_path} does not "
+                              "exist")
     inputs = pathlib.Path(work_dir) / "inputs.npz"
     random_inputs(model, inputs)
     return Materialized(onnx_path, inputs)
