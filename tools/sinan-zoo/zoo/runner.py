@@ -388,7 +388,7 @@ def machine_info():
         pass
     commit = ""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"],
                                 capture_output=True, text=True,
                                 cwd=pathlib.Path(__file__).parent).stdout.strip()
     except OSError:
