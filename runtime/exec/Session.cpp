@@ -121,31 +121,31 @@ bool Session::prepare(std::string &error) {
 
 /// The reference kernels trust their operands' shapes, so every step that
 /// may run one (host ops, and launches on a device without SNPU kernels) is
-/// checked against the op's shape rules first.
-static std::vector<ref::ValueType>
-valueTypes(const module::ModuleDesc &m, const std::vector<uint32_t> &ids) {
-  std::vector<ref::ValueType> result;
-  for (uint32_t id : ids)
-    result.push_back({m.values[id].dtype, m.values[id].shape});
-  return result;
-}
-
+/// checked against the op's shape rules first. The same steps' MACs are what
+/// runs report as host MACs.
 bool Session::checkHostOps(std::string &error) {
   const module::ModuleDesc &m = mod.desc();
   auto types = [&](const std::vector<uint32_t> &ids) {
-    return valueTypes(m, ids);
+    std::vector<ref::ValueType> result;
+    for (uint32_t id : ids)
+      result.push_back({m.values[id].dtype, m.values[id].shape});
+    return result;
   };
+  hostMacs = 0;
   for (size_t s = 0; s < m.steps.size(); ++s) {
     const module::StepDesc &step = m.steps[s];
     bool onHost = step.kind == StepKind::HostOp ||
                   (step.kind == StepKind::KernelLaunch && !dev.target());
+    if (!onHost)
+      continue;
+    std::vector<ref::ValueType> in = types(step.inputs),
+                                out = types(step.outputs);
     std::string problem;
-    if (onHost &&
-        !ref::checkHostOp(step.op, step.attributes, types(step.inputs),
-                          types(step.outputs), problem)) {
+    if (!ref::checkHostOp(step.op, step.attributes, in, out, problem)) {
       error = fmt::format("{}: {}", stepName(m, s), problem);
       return false;
     }
+    hostMacs += ref::hostOpMacs(step.op, in, out);
   }
   return true;
 }
@@ -468,15 +468,10 @@ bool Session::run(const std::vector<Tensor> &inputs,
             .count();
     stats->stepsRun = m.steps.size();
     size_t hostOps = 0, native = 0;
-    uint64_t hostMacs = 0;
     for (const module::StepDesc &step : m.steps) {
       bool isNative = step.cpuEntry >= 0 && runsNativeCode();
       native += isNative;
       hostOps += step.kind == StepKind::HostOp && !isNative;
-      if (step.kind == StepKind::HostOp ||
-          (step.kind == StepKind::KernelLaunch && !dev.target()))
-        hostMacs += ref::hostOpMacs(step.op, valueTypes(m, step.inputs),
-                                    valueTypes(m, step.outputs));
     }
     stats->hostMacs = hostMacs;
     stats->hostOpSteps = hostOps + deviceStats.fallbackLaunches;

@@ -147,6 +147,22 @@ bool collect(const std::vector<std::string> &specs, const std::string &npz,
 }
 } // namespace
 
+static StringRef engineName(unsigned engine) {
+  std::string_view name =
+      sinan::isa::engineName(static_cast<sinan::isa::Engine>(engine));
+  return StringRef(name.data(), name.size());
+}
+
+/// MACs over kernel cycles times the matrix unit's bf16 peak (the kernel
+/// library's matrix kernels are bf16); 0 without kernel time.
+static double mxuUtilization(const sinan::TargetDesc &target,
+                             const sinan::exec::DeviceRunStats &d) {
+  uint64_t peak = target.peakMacsPerCycle(sinan::DType::BF16);
+  return d.kernelCycles && peak
+             ? double(d.macs) / (double(d.kernelCycles) * double(peak))
+             : 0.0;
+}
+
 /// The simulated side of the last run: launches, host-link copies, cycles
 /// and time at the target's clock, and how busy each engine was.
 static void printDeviceSummary(const sinan::TargetDesc &target,
@@ -169,24 +185,17 @@ static void printDeviceSummary(const sinan::TargetDesc &target,
   if (d.kernelCycles == 0)
     return;
   uint64_t engineCycles = d.kernelCycles * target.cores;
-  static const char *kEngines[] = {"scl", "din", "mxu", "vec", "dout"};
   outs() << "  engine busy over kernel time:";
   for (unsigned e = 0; e < sinan::isa::kNumEngines; ++e)
-    outs() << formatv(" {0} {1:f1}%", kEngines[e],
+    outs() << formatv(" {0} {1:f1}%", engineName(e),
                       100.0 * double(d.engineBusy[e]) / double(engineCycles));
-  // The kernel library's matrix kernels are bf16.
-  uint64_t peak = target.peakMacsPerCycle(sinan::DType::BF16);
-  outs() << formatv(
-      "; {0} MACs ({1:f1}% of the matrix unit's bf16 peak)\n", d.macs,
-      peak ? 100.0 * double(d.macs) / (double(d.kernelCycles) * double(peak))
-           : 0.0);
+  outs() << formatv("; {0} MACs ({1:f1}% of the matrix unit's bf16 peak)\n",
+                    d.macs, 100.0 * mxuUtilization(target, d));
 }
 
 /// The device side of the last run as JSON fields (see printDeviceSummary).
 static void writeDeviceReport(json::OStream &j, const sinan::TargetDesc &target,
                               const sinan::exec::DeviceRunStats &d) {
-  static const char *kEngines[] = {"scl", "din", "mxu", "vec", "dout"};
-  uint64_t peak = target.peakMacsPerCycle(sinan::DType::BF16);
   j.attribute("target", target.name);
   j.attribute("clock_mhz", int64_t(target.clockMhz));
   j.attribute("cores", int64_t(target.cores));
@@ -199,14 +208,12 @@ static void writeDeviceReport(json::OStream &j, const sinan::TargetDesc &target,
   j.attribute("copy_cycles", int64_t(d.copyCycles));
   j.attribute("timeline_cycles", int64_t(d.timelineCycles));
   j.attribute("macs", int64_t(d.macs));
-  j.attribute("peak_macs_per_cycle_bf16", int64_t(peak));
-  j.attribute("mxu_utilization",
-              d.kernelCycles && peak
-                  ? double(d.macs) / (double(d.kernelCycles) * double(peak))
-                  : 0.0);
+  j.attribute("peak_macs_per_cycle_bf16",
+              int64_t(target.peakMacsPerCycle(sinan::DType::BF16)));
+  j.attribute("mxu_utilization", mxuUtilization(target, d));
   j.attributeObject("engine_busy_cycles", [&] {
     for (unsigned e = 0; e < sinan::isa::kNumEngines; ++e)
-      j.attribute(kEngines[e], int64_t(d.engineBusy[e]));
+      j.attribute(engineName(e), int64_t(d.engineBusy[e]));
   });
 }
 

@@ -143,14 +143,15 @@ def _check_keys(path, where, table, allowed, required=()):
                               "missing")
 
 
-def _number(path, key, value, positive=False, allow_zero=True):
+def _number(path, key, value, positive=False, signed=False):
+    """A finite number: >= 0 by default, > 0 if `positive`, any if
+    `signed`."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(path, key, f"expected a number, got {value!r}")
     value = float(value)
     if math.isnan(value) or math.isinf(value):
         raise ConfigError(path, key, f"expected a finite number, got {value}")
-    if value < 0 or (not allow_zero and value == 0) or (positive and
-                                                         value <= 0):
+    if not signed and (value < 0 or (positive and value == 0)):
         raise ConfigError(path, key, f"expected a positive number, got "
                           f"{value}")
     return value
@@ -243,18 +244,12 @@ def _inputs(path, table):
         rng = spec["range"]
         if not isinstance(rng, list) or len(rng) != 2:
             raise ConfigError(path, f"{where}.range", "expected [low, high]")
-        lo = float(_number_any(path, f"{where}.range", rng[0]))
-        hi = float(_number_any(path, f"{where}.range", rng[1]))
+        lo = _number(path, f"{where}.range", rng[0], signed=True)
+        hi = _number(path, f"{where}.range", rng[1], signed=True)
         if lo > hi:
             raise ConfigError(path, f"{where}.range", f"low {lo} > high {hi}")
         inputs[name] = Input([int(d) for d in shape], spec["dtype"], (lo, hi))
     return inputs
-
-
-def _number_any(path, key, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(path, key, f"expected a number, got {value!r}")
-    return value
 
 
 def _variants(path, table, defaults):

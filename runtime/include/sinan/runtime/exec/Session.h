@@ -153,6 +153,8 @@ private:
   std::shared_ptr<CpuCode> cpuCode;
   std::string cpuCodeProblem;
   bool allowNative = true;
+  /// MACs of the steps that run on the host (fixed per module and device).
+  uint64_t hostMacs = 0;
   std::mutex statsLock; // Step statistics written by concurrent steps.
 };
 
