@@ -11,9 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "sinan/runtime/isa/Isa.h"
-
-#include "IsaTables.h"
+#include "sinan/runtime/isa/IsaTable.h"
 
 #include <fmt/format.h>
 
@@ -25,35 +23,24 @@
 namespace sinan::isa {
 namespace {
 
-constexpr std::string_view kAluNames[] = {
-    "add", "sub", "mul", "and", "or", "xor", "shl", "shr", "sra", "min", "max"};
-constexpr std::string_view kBranchNames[] = {"beq", "bne", "blt", "bge"};
-constexpr std::string_view kVBinNames[] = {"add", "sub", "mul",
-                                           "div", "max", "min"};
-constexpr std::string_view kVUnNames[] = {
-    "relu",  "neg",  "abs",     "exp", "log",  "sqrt",     "rsqrt",
-    "recip", "tanh", "sigmoid", "erf", "gelu", "hardswish"};
-constexpr std::string_view kVRedNames[] = {"sum", "max", "min"};
-constexpr std::string_view kVCmpNames[] = {"eq", "ne", "lt", "le", "gt", "ge"};
-constexpr std::string_view kDmaCfgNames[] = {"shape", "src", "dst", "outer"};
-constexpr std::string_view kVecCfgNames[] = {"len", "stride"};
-constexpr std::string_view kMmaTypeNames[] = {"i8", "bf16"};
-constexpr std::string_view kEngineNames[] = {"scl", "din", "mxu", "vec",
-                                             "dout"};
-constexpr std::string_view kSpaceNames[] = {"dram", "ibuf", "wbuf", "acc",
-                                            "vbuf"};
-
-template <size_t N>
-std::optional<unsigned> indexOf(const std::string_view (&names)[N],
-                                std::string_view name) {
-  for (unsigned i = 0; i < N; ++i)
-    if (names[i] == name)
+std::optional<unsigned> indexOf(const EnumInfo &info, std::string_view text) {
+  for (unsigned i = 0; i < info.count; ++i)
+    if (info.values[i] == text)
       return i;
   return std::nullopt;
 }
 
-unsigned bits(uint32_t flags, unsigned shift, unsigned width) {
-  return (flags >> shift) & ((1u << width) - 1);
+/// The field `name` of `inst`'s opcode (Instructions.def), which must exist.
+const FieldInfo &field(const Instruction &inst, std::string_view name) {
+  const OpInfo *info = lookup(inst.opcode);
+  const FieldInfo *found = info->fieldsBegin;
+  while (found->name != name)
+    ++found;
+  return *found;
+}
+
+void setField(Instruction &inst, std::string_view name, uint64_t value) {
+  field(inst, name).set(inst, value);
 }
 
 //===----------------------------------------------------------------------===//
@@ -66,10 +53,6 @@ std::string mem(Space space, unsigned r, uint32_t offset) {
   if (offset == 0)
     return fmt::format("{}[r{}]", spaceName(space), r);
   return fmt::format("{}[r{}+{}]", spaceName(space), r, offset);
-}
-
-std::string typeName(unsigned code) {
-  return std::string(dtypeName(static_cast<DType>(code)));
 }
 
 /// A vector-unit scalar immediate: a float literal when that is exact and
@@ -89,103 +72,116 @@ std::string scalarText(uint32_t value, DType type) {
 } // namespace
 
 std::string disassemble(const Instruction &inst) {
-  uint32_t f = inst.flags;
-  // Operand texts, built only by the opcodes whose fields they read.
-  auto a = [&] { return mem(spaceField(f, 8), inst.ra, inst.imm0); };
-  auto b = [&] { return mem(spaceField(f, 12), inst.rb, inst.imm1); };
+  namespace f = fields;
   auto d = [&] { return mem(Space::Vbuf, inst.rc, 0); };
-  auto t = [&] { return typeName(bits(f, 0, 4)); };
-  auto bcast = [&] { return (f & kBroadcastB) ? ".bcast" : ""; };
+  auto a = [&](Space space) { return mem(space, inst.ra, inst.imm0); };
+  auto b = [&](Space space) { return mem(space, inst.rb, inst.imm1); };
+  auto bcast = [](bool on) { return on ? ".bcast" : ""; };
   switch (inst.opcode) {
   case Opcode::Nop:
   case Opcode::End:
   case Opcode::Barrier:
     return std::string(mnemonic(inst.opcode));
   case Opcode::Li:
-    return fmt::format(
-        "li {}, {}", reg(inst.ra),
-        static_cast<int64_t>(uint64_t(inst.imm1) << 32 | inst.imm0));
+    return fmt::format("li {}, {}", reg(inst.ra), f::li::value(inst));
   case Opcode::Alu:
-    if (bits(f, 8, 1))
-      return fmt::format("{} {}, {}, {}", kAluNames[bits(f, 0, 4)],
-                         reg(inst.ra), reg(inst.rb),
-                         static_cast<int32_t>(inst.imm0));
-    return fmt::format("{} {}, {}, {}", kAluNames[bits(f, 0, 4)], reg(inst.ra),
+    if (f::alu::immediate(inst))
+      return fmt::format("{} {}, {}, {}", name(f::alu::op(inst)), reg(inst.ra),
+                         reg(inst.rb), f::alu::imm(inst));
+    return fmt::format("{} {}, {}, {}", name(f::alu::op(inst)), reg(inst.ra),
                        reg(inst.rb), reg(inst.rc));
   case Opcode::Br:
-    return fmt::format("{} {}, {}, {}", kBranchNames[bits(f, 0, 2)],
-                       reg(inst.ra), reg(inst.rb),
-                       static_cast<int32_t>(inst.imm0));
+    return fmt::format("b{} {}, {}, {}", name(f::br::cond(inst)), reg(inst.ra),
+                       reg(inst.rb), f::br::offset(inst));
   case Opcode::Signal:
+    return fmt::format("signal {}, {}, {}", name(f::signal::src(inst)),
+                       name(f::signal::dst(inst)), f::signal::id(inst));
   case Opcode::Wait:
-    return fmt::format("{} {}, {}, {}", mnemonic(inst.opcode),
-                       kEngineNames[bits(f, 0, 3)], kEngineNames[bits(f, 3, 3)],
-                       inst.imm0);
+    return fmt::format("wait {}, {}, {}", name(f::wait::src(inst)),
+                       name(f::wait::dst(inst)), f::wait::id(inst));
   case Opcode::CSignal:
-    return fmt::format("csignal {}, {}", inst.imm0, inst.imm1);
+    return fmt::format("csignal {}, {}", f::csignal::core(inst),
+                       f::csignal::id(inst));
   case Opcode::CWait:
-    return fmt::format("cwait {}", inst.imm0);
+    return fmt::format("cwait {}", f::cwait::id(inst));
   case Opcode::DCfg: {
     std::string head =
-        fmt::format("dcfg.{} {}, {}, {}", bits(f, 0, 1) ? "dout" : "din",
-                    kDmaCfgNames[bits(f, 1, 2)], reg(inst.ra), reg(inst.rb));
-    if (bits(f, 1, 2) == unsigned(DmaCfg::Outer))
+        fmt::format("dcfg.{} {}, {}, {}", name(f::dcfg::engine(inst)),
+                    name(f::dcfg::sel(inst)), reg(inst.ra), reg(inst.rb));
+    if (f::dcfg::sel(inst) == DmaCfg::Outer)
       return head;
     return head + ", " + reg(inst.rc);
   }
   case Opcode::DLoad:
-    return fmt::format("dload.{}.{} {}, {}", t(), typeName(bits(f, 4, 4)), a(),
-                       mem(Space::Dram, inst.rb, inst.imm1));
+    return fmt::format("dload.{}.{} {}, {}", dtypeName(f::dload::srcType(inst)),
+                       dtypeName(f::dload::dstType(inst)),
+                       a(f::dload::space(inst)), b(Space::Dram));
   case Opcode::DStore:
-    return fmt::format("dstore.{}.{}{} {}, {}", t(), typeName(bits(f, 4, 4)),
-                       bits(f, 11, 1) ? ".relu" : "",
-                       mem(Space::Dram, inst.ra, inst.imm0),
-                       mem(spaceField(f, 8), inst.rb, inst.imm1));
+    return fmt::format("dstore.{}.{}{} {}, {}",
+                       dtypeName(f::dstore::srcType(inst)),
+                       dtypeName(f::dstore::dstType(inst)),
+                       f::dstore::relu(inst) ? ".relu" : "", a(Space::Dram),
+                       b(f::dstore::space(inst)));
   case Opcode::DMove:
-    return fmt::format("dmove.{} {}, {}", t(), a(), b());
+    return fmt::format("dmove.{} {}, {}", dtypeName(f::dmove::type(inst)),
+                       a(f::dmove::dstSpace(inst)),
+                       b(f::dmove::srcSpace(inst)));
   case Opcode::DFill:
-    return fmt::format("dfill.{} {}, 0x{:x}", t(), a(), inst.imm1);
+    return fmt::format("dfill.{} {}, 0x{:x}", dtypeName(f::dfill::type(inst)),
+                       a(f::dfill::space(inst)), f::dfill::pattern(inst));
   case Opcode::MCfg:
-    return fmt::format("mcfg {}, {}, {}", inst.imm0, inst.imm1,
-                       bits(f, 16, 16));
+    return fmt::format("mcfg {}, {}, {}", f::mcfg::m(inst), f::mcfg::k(inst),
+                       f::mcfg::n(inst));
   case Opcode::Mma:
-    return fmt::format("mma.{}{} {}, {}, {}", kMmaTypeNames[bits(f, 0, 2)],
-                       bits(f, 2, 1) ? ".acc" : "", mem(Space::Acc, inst.rc, 0),
-                       mem(Space::Ibuf, inst.ra, inst.imm0),
-                       mem(Space::Wbuf, inst.rb, inst.imm1));
+    return fmt::format("mma.{}{} {}, {}, {}", name(f::mma::type(inst)),
+                       f::mma::accumulate(inst) ? ".acc" : "",
+                       mem(Space::Acc, inst.rc, 0), a(Space::Ibuf),
+                       b(Space::Wbuf));
   case Opcode::VCfg:
-    if (bits(f, 0, 2) == unsigned(VecCfg::Len))
+    if (f::vcfg::sel(inst) == VecCfg::Len)
       return fmt::format("vcfg len, {}, {}", reg(inst.ra), reg(inst.rb));
     return fmt::format("vcfg stride, {}, {}, {}", reg(inst.ra), reg(inst.rb),
                        reg(inst.rc));
   case Opcode::VBin:
-    return fmt::format("vbin.{}.{}{} {}, {}, {}", kVBinNames[bits(f, 4, 4)],
-                       t(), bcast(), d(), a(), b());
+    return fmt::format("vbin.{}.{}{} {}, {}, {}", name(f::vbin::op(inst)),
+                       dtypeName(f::vbin::type(inst)),
+                       bcast(f::vbin::broadcast(inst)), d(),
+                       a(f::vbin::aSpace(inst)), b(f::vbin::bSpace(inst)));
   case Opcode::VUn:
-    return fmt::format("vun.{}.{} {}, {}", kVUnNames[bits(f, 4, 4)], t(), d(),
-                       a());
+    return fmt::format("vun.{}.{} {}, {}", name(f::vun::op(inst)),
+                       dtypeName(f::vun::type(inst)), d(),
+                       a(f::vun::aSpace(inst)));
   case Opcode::VScal:
     return fmt::format(
-        "vscal.{}.{} {}, {}, {}", kVBinNames[bits(f, 4, 4)], t(), d(), a(),
-        scalarText(inst.imm1, static_cast<DType>(bits(f, 0, 4))));
+        "vscal.{}.{} {}, {}, {}", name(f::vscal::op(inst)),
+        dtypeName(f::vscal::type(inst)), d(), a(f::vscal::aSpace(inst)),
+        scalarText(f::vscal::scalar(inst), f::vscal::type(inst)));
   case Opcode::VFma:
-    return fmt::format("vfma.{}{} {}, {}, {}", t(), bcast(), d(), a(), b());
+    return fmt::format("vfma.{}{} {}, {}, {}", dtypeName(f::vfma::type(inst)),
+                       bcast(f::vfma::broadcast(inst)), d(),
+                       a(f::vfma::aSpace(inst)), b(f::vfma::bSpace(inst)));
   case Opcode::VRed:
-    return fmt::format("vred.{}.{} {}, {}", kVRedNames[bits(f, 4, 4)], t(), d(),
-                       a());
+    return fmt::format("vred.{}.{} {}, {}", name(f::vred::op(inst)),
+                       dtypeName(f::vred::type(inst)), d(),
+                       a(f::vred::aSpace(inst)));
   case Opcode::VCvt:
-    return fmt::format("vcvt.{}.{} {}, {}", t(), typeName(bits(f, 4, 4)), d(),
-                       a());
+    return fmt::format("vcvt.{}.{} {}, {}", dtypeName(f::vcvt::srcType(inst)),
+                       dtypeName(f::vcvt::dstType(inst)), d(),
+                       a(f::vcvt::aSpace(inst)));
   case Opcode::VCmp:
-    return fmt::format("vcmp.{}.{}{} {}, {}, {}", kVCmpNames[bits(f, 4, 4)],
-                       t(), bcast(), d(), a(), b());
+    return fmt::format("vcmp.{}.{}{} {}, {}, {}", name(f::vcmp::op(inst)),
+                       dtypeName(f::vcmp::type(inst)),
+                       bcast(f::vcmp::broadcast(inst)), d(),
+                       a(f::vcmp::aSpace(inst)), b(f::vcmp::bSpace(inst)));
   case Opcode::VSel:
-    return fmt::format("vsel.{} {}, {}, {}", t(), d(), a(), b());
+    return fmt::format("vsel.{} {}, {}, {}", dtypeName(f::vsel::type(inst)),
+                       d(), a(f::vsel::aSpace(inst)), b(f::vsel::bSpace(inst)));
   case Opcode::VTrans:
-    return fmt::format("vtrans.{} {}, {}", t(), d(), a());
+    return fmt::format("vtrans.{} {}, {}", dtypeName(f::vtrans::type(inst)),
+                       d(), a(f::vtrans::aSpace(inst)));
   case Opcode::VReq:
-    return fmt::format("vreq {}, {}, {}, {}", d(), a(), b(),
-                       static_cast<int16_t>(bits(f, 16, 16)));
+    return fmt::format("vreq {}, {}, {}, {}", d(), a(f::vreq::aSpace(inst)),
+                       b(f::vreq::bSpace(inst)), f::vreq::zeroPoint(inst));
   }
   return "<invalid>";
 }
@@ -233,8 +229,8 @@ private:
   std::optional<int64_t> integer(size_t i, int64_t min, int64_t max);
   std::optional<MemOperand> memory(size_t i);
   bool memoryIn(size_t i, Space required, uint8_t &regOut, uint32_t *offset);
-  bool localMemory(size_t i, uint32_t &flags, unsigned shift, uint8_t &regOut,
-                   uint32_t &offset);
+  bool localMemory(size_t i, Instruction &inst, std::string_view spaceField,
+                   uint8_t &regOut, uint32_t &offset);
   std::optional<unsigned> engine(size_t i);
   bool scalar(size_t i, DType type, uint32_t &out);
 
@@ -384,7 +380,7 @@ std::optional<MemOperand> LineParser::memory(size_t i) {
   }
   MemOperand result;
   std::optional<unsigned> space =
-      indexOf(kSpaceNames, trim(text.substr(0, open)));
+      indexOf(kSpaceInfo, trim(text.substr(0, open)));
   if (!space) {
     fail(operands[i].column,
          fmt::format("unknown memory space '{}' (expected dram, ibuf, wbuf, "
@@ -440,23 +436,24 @@ bool LineParser::memoryIn(size_t i, Space required, uint8_t &regOut,
   return true;
 }
 
-/// A memory operand in any local space, whose code goes to
-/// flags[shift+2:shift].
-bool LineParser::localMemory(size_t i, uint32_t &flags, unsigned shift,
-                             uint8_t &regOut, uint32_t &offset) {
+/// A memory operand in any local space, whose code goes to the field
+/// `spaceField` of `inst`.
+bool LineParser::localMemory(size_t i, Instruction &inst,
+                             std::string_view spaceField, uint8_t &regOut,
+                             uint32_t &offset) {
   std::optional<MemOperand> operand = memory(i);
   if (!operand)
     return false;
   if (operand->space == Space::Dram)
     return fail(operands[i].column, "this operand must be in local memory");
-  flags |= static_cast<uint32_t>(operand->space) << shift;
+  setField(inst, spaceField, static_cast<unsigned>(operand->space));
   regOut = operand->reg;
   offset = operand->offset;
   return true;
 }
 
 std::optional<unsigned> LineParser::engine(size_t i) {
-  std::optional<unsigned> id = indexOf(kEngineNames, operands[i].text);
+  std::optional<unsigned> id = indexOf(kEngineInfo, operands[i].text);
   if (!id)
     fail(operands[i].column,
          fmt::format("unknown engine '{}' (expected scl, din, mxu, vec or "
@@ -527,7 +524,7 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
   }
 
   Instruction inst;
-  uint32_t &f = inst.flags;
+  namespace f = fields;
   auto done = [&]() -> std::optional<Instruction> {
     if (!message.empty())
       return std::nullopt;
@@ -539,9 +536,9 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     return inst;
   };
 
-  if (std::optional<unsigned> op = indexOf(kAluNames, base)) {
+  if (std::optional<unsigned> op = indexOf(kAluOpInfo, base)) {
     inst.opcode = Opcode::Alu;
-    f = *op;
+    f::alu::op.set(inst, static_cast<AluOp>(*op));
     if (!expectSuffixes(0, 0) || !expectOperands(3) || !reg(0, inst.ra) ||
         !reg(1, inst.rb))
       return std::nullopt;
@@ -550,20 +547,23 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     std::optional<int64_t> value = integer(2, INT32_MIN, INT32_MAX);
     if (!value)
       return std::nullopt;
-    f |= 1u << 8;
-    inst.imm0 = static_cast<uint32_t>(*value);
+    f::alu::immediate.set(inst, true);
+    f::alu::imm.set(inst, static_cast<int32_t>(*value));
     return done();
   }
-  if (std::optional<unsigned> cond = indexOf(kBranchNames, base)) {
+  std::optional<unsigned> cond;
+  if (base.size() > 1 && base[0] == 'b')
+    cond = indexOf(kBranchCondInfo, base.substr(1));
+  if (cond) {
     inst.opcode = Opcode::Br;
-    f = *cond;
+    f::br::cond.set(inst, static_cast<BranchCond>(*cond));
     if (!expectSuffixes(0, 0) || !expectOperands(3) || !reg(0, inst.ra) ||
         !reg(1, inst.rb))
       return std::nullopt;
     auto label = labels.find(operands[2].text);
     if (label != labels.end()) {
-      inst.imm0 =
-          static_cast<uint32_t>(int64_t(label->second) - int64_t(index));
+      f::br::offset.set(
+          inst, static_cast<int32_t>(int64_t(label->second) - int64_t(index)));
       return done();
     }
     std::optional<int64_t> value = parseIntText(operands[2].text);
@@ -573,16 +573,12 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
                        operands[2].text));
       return std::nullopt;
     }
-    inst.imm0 = static_cast<uint32_t>(*value);
+    f::br::offset.set(inst, static_cast<int32_t>(*value));
     return done();
   }
 
-  const OpInfo *info = nullptr;
-  for (const OpInfo &candidate : kOpInfo)
-    if (candidate.name == base && candidate.opcode != Opcode::Alu &&
-        candidate.opcode != Opcode::Br)
-      info = &candidate;
-  if (!info) {
+  const OpInfo *info = lookup(base);
+  if (!info || info->opcode == Opcode::Alu || info->opcode == Opcode::Br) {
     fail(mnemonicColumn, fmt::format("unknown mnemonic '{}'", base));
     return std::nullopt;
   }
@@ -604,8 +600,7 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
           fmt::format("expected a 64-bit integer, got '{}'", operands[1].text));
       return std::nullopt;
     }
-    inst.imm0 = static_cast<uint32_t>(*value);
-    inst.imm1 = static_cast<uint32_t>(uint64_t(*value) >> 32);
+    f::li::value.set(inst, *value);
     return done();
   }
   case Opcode::Signal:
@@ -616,8 +611,10 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     std::optional<int64_t> id = integer(2, 0, UINT32_MAX);
     if (!src || !dst || !id)
       return std::nullopt;
-    f = *src | *dst << 3;
-    inst.imm0 = static_cast<uint32_t>(*id);
+    // signal and wait share one field layout (Instructions.def).
+    f::signal::src.set(inst, static_cast<Engine>(*src));
+    f::signal::dst.set(inst, static_cast<Engine>(*dst));
+    f::signal::id.set(inst, static_cast<uint32_t>(*id));
     return done();
   }
   case Opcode::CSignal: {
@@ -627,8 +624,8 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
                            id = integer(1, 0, UINT32_MAX);
     if (!core || !id)
       return std::nullopt;
-    inst.imm0 = static_cast<uint32_t>(*core);
-    inst.imm1 = static_cast<uint32_t>(*id);
+    f::csignal::core.set(inst, static_cast<uint32_t>(*core));
+    f::csignal::id.set(inst, static_cast<uint32_t>(*id));
     return done();
   }
   case Opcode::CWait: {
@@ -637,18 +634,18 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     std::optional<int64_t> id = integer(0, 0, UINT32_MAX);
     if (!id)
       return std::nullopt;
-    inst.imm0 = static_cast<uint32_t>(*id);
+    f::cwait::id.set(inst, static_cast<uint32_t>(*id));
     return done();
   }
   case Opcode::DCfg: {
     if (!expectSuffixes(1, 1) || operands.empty())
       return std::nullopt;
-    std::optional<unsigned> eng = indexOf(kEngineNames, suffixes[0]);
-    if (!eng || (*eng != 1 && *eng != 4)) {
+    std::optional<unsigned> eng = indexOf(kDmaEngineInfo, suffixes[0]);
+    if (!eng) {
       fail(mnemonicColumn, "dcfg needs the suffix .din or .dout");
       return std::nullopt;
     }
-    std::optional<unsigned> sel = indexOf(kDmaCfgNames, operands[0].text);
+    std::optional<unsigned> sel = indexOf(kDmaCfgInfo, operands[0].text);
     if (!sel) {
       fail(operands[0].column,
            fmt::format("unknown dcfg selector '{}' (expected shape, src, dst "
@@ -656,7 +653,8 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
                        operands[0].text));
       return std::nullopt;
     }
-    f = (*eng == 4 ? 1u : 0u) | *sel << 1;
+    f::dcfg::engine.set(inst, static_cast<DmaEngine>(*eng));
+    f::dcfg::sel.set(inst, static_cast<DmaCfg>(*sel));
     bool outer = *sel == unsigned(DmaCfg::Outer);
     if (!expectOperands(outer ? 3 : 4) || !reg(1, inst.ra) ||
         !reg(2, inst.rb) || (!outer && !reg(3, inst.rc)))
@@ -669,8 +667,9 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     std::optional<unsigned> src = typeSuffix(0), dst = typeSuffix(1);
     if (!src || !dst)
       return std::nullopt;
-    f = *src | *dst << 4;
-    if (!localMemory(0, f, 8, inst.ra, inst.imm0) ||
+    f::dload::srcType.set(inst, static_cast<DType>(*src));
+    f::dload::dstType.set(inst, static_cast<DType>(*dst));
+    if (!localMemory(0, inst, "space", inst.ra, inst.imm0) ||
         !memoryIn(1, Space::Dram, inst.rb, &inst.imm1))
       return std::nullopt;
     return done();
@@ -681,7 +680,8 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     std::optional<unsigned> src = typeSuffix(0), dst = typeSuffix(1);
     if (!src || !dst)
       return std::nullopt;
-    f = *src | *dst << 4;
+    f::dstore::srcType.set(inst, static_cast<DType>(*src));
+    f::dstore::dstType.set(inst, static_cast<DType>(*dst));
     if (suffixes.size() == 3) {
       if (suffixes[2] != "relu") {
         fail(mnemonicColumn, fmt::format("unknown dstore modifier '{}' "
@@ -689,10 +689,10 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
                                          suffixes[2]));
         return std::nullopt;
       }
-      f |= 1u << 11;
+      f::dstore::relu.set(inst, true);
     }
     if (!memoryIn(0, Space::Dram, inst.ra, &inst.imm0) ||
-        !localMemory(1, f, 8, inst.rb, inst.imm1))
+        !localMemory(1, inst, "space", inst.rb, inst.imm1))
       return std::nullopt;
     return done();
   }
@@ -702,9 +702,9 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     std::optional<unsigned> type = typeSuffix(0);
     if (!type)
       return std::nullopt;
-    f = *type;
-    if (!localMemory(0, f, 8, inst.ra, inst.imm0) ||
-        !localMemory(1, f, 12, inst.rb, inst.imm1))
+    f::dmove::type.set(inst, static_cast<DType>(*type));
+    if (!localMemory(0, inst, "dstSpace", inst.ra, inst.imm0) ||
+        !localMemory(1, inst, "srcSpace", inst.rb, inst.imm1))
       return std::nullopt;
     return done();
   }
@@ -714,11 +714,11 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     std::optional<unsigned> type = typeSuffix(0);
     if (!type)
       return std::nullopt;
-    f = *type;
+    f::dfill::type.set(inst, static_cast<DType>(*type));
     std::optional<int64_t> pattern = integer(1, INT32_MIN, UINT32_MAX);
-    if (!localMemory(0, f, 8, inst.ra, inst.imm0) || !pattern)
+    if (!localMemory(0, inst, "space", inst.ra, inst.imm0) || !pattern)
       return std::nullopt;
-    inst.imm1 = static_cast<uint32_t>(*pattern);
+    f::dfill::pattern.set(inst, static_cast<uint32_t>(*pattern));
     return done();
   }
   case Opcode::MCfg: {
@@ -729,19 +729,19 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
                            n = integer(2, 1, 0xffff);
     if (!m || !k || !n)
       return std::nullopt;
-    inst.imm0 = static_cast<uint32_t>(*m);
-    inst.imm1 = static_cast<uint32_t>(*k);
-    f = static_cast<uint32_t>(*n) << 16;
+    f::mcfg::m.set(inst, static_cast<uint32_t>(*m));
+    f::mcfg::k.set(inst, static_cast<uint32_t>(*k));
+    f::mcfg::n.set(inst, static_cast<uint32_t>(*n));
     return done();
   }
   case Opcode::Mma: {
     if (!expectSuffixes(1, 2) || !expectOperands(3))
       return std::nullopt;
-    std::optional<unsigned> type =
-        suffixIndex(0, kMmaTypeNames, 2, "matrix input type");
+    std::optional<unsigned> type = suffixIndex(
+        0, kMmaTypeInfo.values, kMmaTypeInfo.count, kMmaTypeInfo.what.data());
     if (!type)
       return std::nullopt;
-    f = *type;
+    f::mma::type.set(inst, static_cast<MmaType>(*type));
     if (suffixes.size() == 2) {
       if (suffixes[1] != "acc") {
         fail(mnemonicColumn, fmt::format("unknown mma modifier '{}' (expected "
@@ -749,7 +749,7 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
                                          suffixes[1]));
         return std::nullopt;
       }
-      f |= 1u << 2;
+      f::mma::accumulate.set(inst, true);
     }
     if (!memoryIn(0, Space::Acc, inst.rc, nullptr) ||
         !memoryIn(1, Space::Ibuf, inst.ra, &inst.imm0) ||
@@ -760,14 +760,14 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
   case Opcode::VCfg: {
     if (!expectSuffixes(0, 0) || operands.empty())
       return std::nullopt;
-    std::optional<unsigned> sel = indexOf(kVecCfgNames, operands[0].text);
+    std::optional<unsigned> sel = indexOf(kVecCfgInfo, operands[0].text);
     if (!sel) {
       fail(operands[0].column,
            fmt::format("unknown vcfg selector '{}' (expected len or stride)",
                        operands[0].text));
       return std::nullopt;
     }
-    f = *sel;
+    f::vcfg::sel.set(inst, static_cast<VecCfg>(*sel));
     bool len = *sel == unsigned(VecCfg::Len);
     if (!expectOperands(len ? 3 : 4) || !reg(1, inst.ra) || !reg(2, inst.rb) ||
         (!len && !reg(3, inst.rc)))
@@ -778,36 +778,19 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     break;
   }
 
-  // Vector ops: destination vbuf[rc], then `a`, then `b` or a scalar.
-  const std::string_view *opNames = nullptr;
-  size_t opCount = 0;
-  switch (inst.opcode) {
-  case Opcode::VBin:
-  case Opcode::VScal:
-    opNames = kVBinNames;
-    opCount = kNumVBinOps;
-    break;
-  case Opcode::VUn:
-    opNames = kVUnNames;
-    opCount = kNumVUnOps;
-    break;
-  case Opcode::VRed:
-    opNames = kVRedNames;
-    opCount = kNumVRedOps;
-    break;
-  case Opcode::VCmp:
-    opNames = kVCmpNames;
-    opCount = kNumVCmpOps;
-    break;
-  default:
-    break;
-  }
-  bool twoTypes = inst.opcode == Opcode::VCvt;
-  bool noType = inst.opcode == Opcode::VReq;
+  // Vector ops: destination vbuf[rc], then `a`, then `b` or a scalar. The
+  // fields each opcode has come from Instructions.def.
+  auto has = [&](std::string_view name) {
+    for (const FieldInfo *fi = info->fieldsBegin; fi != info->fieldsEnd; ++fi)
+      if (fi->name == name)
+        return true;
+    return false;
+  };
+  const EnumInfo *opNames = has("op") ? field(inst, "op").enumInfo : nullptr;
+  bool twoTypes = has("srcType");
+  bool noType = !has("type") && !twoTypes;
   size_t wantSuffixes = (opNames ? 1 : 0) + (noType ? 0 : twoTypes ? 2 : 1);
-  bool broadcastable = inst.opcode == Opcode::VBin ||
-                       inst.opcode == Opcode::VFma ||
-                       inst.opcode == Opcode::VCmp;
+  bool broadcastable = has("broadcast");
   if (broadcastable && suffixes.size() == wantSuffixes + 1) {
     if (suffixes.back() != "bcast") {
       fail(mnemonicColumn, fmt::format("unknown modifier '{}' (expected "
@@ -815,49 +798,47 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
                                        suffixes.back()));
       return std::nullopt;
     }
-    f |= kBroadcastB;
+    setField(inst, "broadcast", 1);
     suffixes.pop_back();
   }
   if (!expectSuffixes(wantSuffixes, wantSuffixes))
     return std::nullopt;
   size_t next = 0;
   if (opNames) {
-    std::optional<unsigned> op =
-        suffixIndex(next++, opNames, opCount, "vector operation");
+    std::optional<unsigned> op = suffixIndex(
+        next++, opNames->values, opNames->count, "vector operation");
     if (!op)
       return std::nullopt;
-    f |= *op << 4;
+    setField(inst, "op", *op);
   }
   if (!noType) {
     std::optional<unsigned> type = typeSuffix(next++);
     if (!type)
       return std::nullopt;
-    f |= *type;
+    setField(inst, twoTypes ? "srcType" : "type", *type);
     if (twoTypes) {
       std::optional<unsigned> dst = typeSuffix(next++);
       if (!dst)
         return std::nullopt;
-      f |= *dst << 4;
+      setField(inst, "dstType", *dst);
     }
   }
-  bool hasB = inst.opcode == Opcode::VBin || inst.opcode == Opcode::VFma ||
-              inst.opcode == Opcode::VCmp || inst.opcode == Opcode::VSel ||
-              inst.opcode == Opcode::VReq;
-  bool hasScalar = inst.opcode == Opcode::VScal;
+  bool hasB = has("bSpace");
+  bool hasScalar = has("scalar");
   size_t count =
       2 + (hasB || hasScalar ? 1 : 0) + (inst.opcode == Opcode::VReq ? 1 : 0);
   if (!expectOperands(count) || !memoryIn(0, Space::Vbuf, inst.rc, nullptr) ||
-      !localMemory(1, f, 8, inst.ra, inst.imm0))
+      !localMemory(1, inst, "aSpace", inst.ra, inst.imm0))
     return std::nullopt;
-  if (hasB && !localMemory(2, f, 12, inst.rb, inst.imm1))
+  if (hasB && !localMemory(2, inst, "bSpace", inst.rb, inst.imm1))
     return std::nullopt;
-  if (hasScalar && !scalar(2, typeField(f, 0), inst.imm1))
+  if (hasScalar && !scalar(2, f::vscal::type(inst), inst.imm1))
     return std::nullopt;
   if (inst.opcode == Opcode::VReq) {
     std::optional<int64_t> zeroPoint = integer(3, INT16_MIN, INT16_MAX);
     if (!zeroPoint)
       return std::nullopt;
-    f |= (static_cast<uint32_t>(*zeroPoint) & 0xffffu) << 16;
+    f::vreq::zeroPoint.set(inst, static_cast<int16_t>(*zeroPoint));
   }
   return done();
 }

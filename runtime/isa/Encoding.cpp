@@ -4,9 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "sinan/runtime/isa/Isa.h"
-
-#include "IsaTables.h"
+#include "sinan/runtime/isa/IsaTable.h"
 
 #include <fmt/format.h>
 
@@ -18,38 +16,24 @@ bool Instruction::operator==(const Instruction &other) const {
          imm1 == other.imm1;
 }
 
-std::string_view engineName(Engine engine) {
-  static constexpr std::string_view kNames[] = {"scl", "din", "mxu", "vec",
-                                                "dout"};
-  return kNames[static_cast<unsigned>(engine)];
-}
+std::string_view engineName(Engine engine) { return name(engine); }
 
-std::string_view spaceName(Space space) {
-  static constexpr std::string_view kNames[] = {"dram", "ibuf", "wbuf", "acc",
-                                                "vbuf"};
-  return kNames[static_cast<unsigned>(space)];
-}
+std::string_view spaceName(Space space) { return name(space); }
 
 std::string_view mnemonic(Opcode opcode) {
   const OpInfo *info = lookup(opcode);
   return info ? info->name : "<invalid>";
 }
 
-const OpInfo *lookup(Opcode opcode) {
-  for (const OpInfo &info : kOpInfo)
-    if (info.opcode == opcode)
-      return &info;
-  return nullptr;
-}
-
 Engine engineOf(const Instruction &inst) {
   switch (inst.opcode) {
   case Opcode::Signal:
-    return static_cast<Engine>(inst.flags & 7u);
+    return fields::signal::src(inst);
   case Opcode::Wait:
-    return static_cast<Engine>((inst.flags >> 3) & 7u);
+    return fields::wait::dst(inst);
   case Opcode::DCfg:
-    return (inst.flags & 1u) ? Engine::DmaOut : Engine::DmaIn;
+    return fields::dcfg::engine(inst) == DmaEngine::Out ? Engine::DmaOut
+                                                        : Engine::DmaIn;
   default:
     return lookup(inst.opcode)->engine;
   }
@@ -62,106 +46,62 @@ Word encode(const Instruction &inst) {
 }
 
 namespace {
-/// Checks the sub-fields whose legal range depends on the opcode.
-bool validateFields(const Instruction &inst, std::string &error) {
+/// Checks one field's value against its kind.
+bool validateField(const FieldInfo &field, const Instruction &inst,
+                   std::string &error) {
+  uint64_t value = field.get(inst);
   auto fail = [&](const std::string &message) {
+    error =
+        fmt::format("{}: {} {}", mnemonic(inst.opcode), field.name, message);
+    return false;
+  };
+  switch (field.kind) {
+  case FieldKind::Positive:
+    return value != 0 || fail("must be positive");
+  case FieldKind::Type:
+    if (value >= kNumDTypes || !isDeviceDType(static_cast<DType>(value)))
+      return fail(fmt::format("= {} is not a device type code", value));
+    return true;
+  case FieldKind::Space:
+    if (value == 0 || value >= kNumSpaces)
+      return fail(fmt::format("= {} is not a local memory space", value));
+    return true;
+  case FieldKind::Enum:
+    if (value >= field.enumInfo->count)
+      return fail(
+          fmt::format("= {} is not a {} code", value, field.enumInfo->what));
+    return true;
+  default:
+    return true;
+  }
+}
+
+/// Rules that relate fields to each other or to the register fields.
+bool validateForm(const Instruction &inst, std::string &error) {
+  auto fail = [&](const char *message) {
     error = fmt::format("{}: {}", mnemonic(inst.opcode), message);
     return false;
   };
-  auto field = [&](unsigned shift, unsigned bits) {
-    return (inst.flags >> shift) & ((1u << bits) - 1);
-  };
-  auto localSpace = [&](unsigned shift, const char *what) {
-    unsigned space = field(shift, 3);
-    if (space == 0 || space >= kNumSpaces)
-      return fail(
-          fmt::format("{} space code {} is not a local memory", what, space));
-    return true;
-  };
-  auto dataType = [&](unsigned shift, const char *what) {
-    unsigned type = field(shift, 4);
-    if (type >= kNumDTypes || !isDeviceDType(static_cast<DType>(type)))
-      return fail(
-          fmt::format("{} type code {} is not a device type", what, type));
-    return true;
-  };
-  auto below = [&](unsigned value, unsigned limit, const char *what) {
-    if (value >= limit)
-      return fail(fmt::format("{} code {} is out of range", what, value));
-    return true;
-  };
-
   switch (inst.opcode) {
-  case Opcode::Alu: {
-    bool immediate = field(8, 1);
-    if (immediate && inst.rc != 0)
+  case Opcode::Alu:
+    if (fields::alu::immediate(inst) && inst.rc != 0)
       return fail("immediate form must leave rc zero");
-    if (!immediate && inst.imm0 != 0)
+    if (!fields::alu::immediate(inst) && inst.imm0 != 0)
       return fail("register form must leave imm0 zero");
-    return below(field(0, 4), kNumAluOps, "alu operation");
-  }
+    return true;
   case Opcode::Signal:
   case Opcode::Wait:
-    if (!below(field(0, 3), kNumEngines, "source engine") ||
-        !below(field(3, 3), kNumEngines, "destination engine"))
-      return false;
-    if (field(0, 3) == field(3, 3))
+    if (fields::signal::src(inst) == fields::signal::dst(inst))
       return fail("source and destination engine are the same");
     return true;
   case Opcode::DCfg:
-    if (field(1, 2) == unsigned(DmaCfg::Outer) && inst.rc != 0)
+    if (fields::dcfg::sel(inst) == DmaCfg::Outer && inst.rc != 0)
       return fail("outer form must leave rc zero");
     return true;
-  case Opcode::DLoad:
-    return dataType(0, "source") && dataType(4, "destination") &&
-           localSpace(8, "destination");
-  case Opcode::DStore:
-    return dataType(0, "source") && dataType(4, "destination") &&
-           localSpace(8, "source");
-  case Opcode::DMove:
-    return dataType(0, "element") && localSpace(8, "destination") &&
-           localSpace(12, "source");
-  case Opcode::DFill:
-    return dataType(0, "element") && localSpace(8, "destination");
-  case Opcode::MCfg:
-    if (inst.imm0 == 0 || inst.imm1 == 0 || field(16, 16) == 0)
-      return fail("m, k and n must be positive");
-    return true;
-  case Opcode::Mma:
-    return below(field(0, 2), 2, "input type");
   case Opcode::VCfg:
-    if (field(0, 2) == unsigned(VecCfg::Len) && inst.rc != 0)
+    if (fields::vcfg::sel(inst) == VecCfg::Len && inst.rc != 0)
       return fail("len form must leave rc zero");
-    return below(field(0, 2), 2, "selector");
-  case Opcode::VBin:
-  case Opcode::VScal:
-    return dataType(0, "element") &&
-           below(field(4, 4), kNumVBinOps, "operation") &&
-           localSpace(8, "first operand") &&
-           (inst.opcode == Opcode::VScal || localSpace(12, "second operand"));
-  case Opcode::VUn:
-    return dataType(0, "element") &&
-           below(field(4, 4), kNumVUnOps, "operation") &&
-           localSpace(8, "operand");
-  case Opcode::VRed:
-    return dataType(0, "element") &&
-           below(field(4, 4), kNumVRedOps, "operation") &&
-           localSpace(8, "operand");
-  case Opcode::VCmp:
-    return dataType(0, "element") &&
-           below(field(4, 4), kNumVCmpOps, "predicate") &&
-           localSpace(8, "first operand") && localSpace(12, "second operand");
-  case Opcode::VCvt:
-    return dataType(0, "source") && dataType(4, "destination") &&
-           localSpace(8, "operand");
-  case Opcode::VFma:
-  case Opcode::VSel:
-    return dataType(0, "element") && localSpace(8, "first operand") &&
-           localSpace(12, "second operand");
-  case Opcode::VTrans:
-    return dataType(0, "element") && localSpace(8, "operand");
-  case Opcode::VReq:
-    return localSpace(8, "value operand") && localSpace(12, "scale operand");
+    return true;
   default:
     return true;
   }
@@ -188,16 +128,20 @@ bool validate(const Instruction &inst, std::string &error) {
       return false;
     }
   }
-  if (inst.flags & ~info->flagsMask) {
+  if (uint32_t reserved = inst.flags & ~info->flagsMask()) {
     error = fmt::format("{}: reserved flag bits 0x{:08x} are set", info->name,
-                        inst.flags & ~info->flagsMask);
+                        reserved);
     return false;
   }
-  if ((!info->imm0 && inst.imm0) || (!info->imm1 && inst.imm1)) {
+  if ((!info->usesImm0() && inst.imm0) || (!info->usesImm1() && inst.imm1)) {
     error = fmt::format("{}: unused immediate must be zero", info->name);
     return false;
   }
-  return validateFields(inst, error);
+  for (const FieldInfo *field = info->fieldsBegin; field != info->fieldsEnd;
+       ++field)
+    if (!validateField(*field, inst, error))
+      return false;
+  return validateForm(inst, error);
 }
 
 std::optional<Instruction> decode(const Word &word, std::string &error) {

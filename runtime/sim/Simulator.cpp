@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/runtime/sim/Simulator.h"
+#include "sinan/runtime/isa/IsaTable.h"
 
 #include "Compute.h"
 #include "Memory.h"
@@ -53,7 +54,10 @@ struct Pending {
 
 /// (source engine, destination engine, id) of a signal or wait.
 std::tuple<unsigned, unsigned, uint32_t> semaphoreKey(const Instruction &inst) {
-  return {inst.flags & 7u, (inst.flags >> 3) & 7u, inst.imm0};
+  // signal and wait share one field layout (Instructions.def).
+  namespace f = isa::fields;
+  return {unsigned(f::signal::src(inst)), unsigned(f::signal::dst(inst)),
+          f::signal::id(inst)};
 }
 
 struct Token {
@@ -310,12 +314,11 @@ std::string Machine::deadlockReport() {
       if (engine.queue.empty())
         continue;
       const Pending &head = engine.queue.front();
-      report += fmt::format(
-          "\n  {} waits: semaphore ({} -> {}, {}) is 0",
-          describe(c, e, head.index),
-          isa::engineName(static_cast<Engine>(head.inst.flags & 7u)),
-          isa::engineName(static_cast<Engine>((head.inst.flags >> 3) & 7u)),
-          head.inst.imm0);
+      report += fmt::format("\n  {} waits: semaphore ({} -> {}, {}) is 0",
+                            describe(c, e, head.index),
+                            isa::engineName(isa::fields::wait::src(head.inst)),
+                            isa::engineName(isa::fields::wait::dst(head.inst)),
+                            isa::fields::wait::id(head.inst));
     }
   }
   return report;
@@ -386,15 +389,16 @@ bool Machine::runScalar(unsigned c, uint64_t start) {
         core.ended = true;
       break;
     case Opcode::Li:
-      setReg(inst.ra, uint64_t(inst.imm1) << 32 | inst.imm0);
+      setReg(inst.ra, static_cast<uint64_t>(isa::fields::li::value(inst)));
       break;
     case Opcode::Alu: {
       uint64_t a = regValue(inst.rb);
-      uint64_t b = (inst.flags >> 8) & 1u
-                       ? static_cast<uint64_t>(int64_t(int32_t(inst.imm0)))
-                       : regValue(inst.rc);
+      uint64_t b =
+          isa::fields::alu::immediate(inst)
+              ? static_cast<uint64_t>(int64_t(isa::fields::alu::imm(inst)))
+              : regValue(inst.rc);
       uint64_t result = 0;
-      switch (static_cast<isa::AluOp>(inst.flags & 15u)) {
+      switch (isa::fields::alu::op(inst)) {
       case isa::AluOp::Add:
         result = a + b;
         break;
@@ -435,7 +439,7 @@ bool Machine::runScalar(unsigned c, uint64_t start) {
     case Opcode::Br: {
       int64_t a = int64_t(regValue(inst.ra)), b = int64_t(regValue(inst.rb));
       bool taken = false;
-      switch (static_cast<isa::BranchCond>(inst.flags & 3u)) {
+      switch (isa::fields::br::cond(inst)) {
       case isa::BranchCond::Eq:
         taken = a == b;
         break;
@@ -599,24 +603,86 @@ uint64_t roundUp(uint64_t value, uint64_t align) {
   return ceilDiv(value, align) * align;
 }
 
-/// Which element types each operand of a vector instruction has.
-struct VectorTypes {
-  DType d, a, b;
+/// The operands of a vector instruction, read through each opcode's fields.
+struct VectorOperands {
+  DType d, a, b;        ///< Element types.
+  Space spaceA, spaceB; ///< spaceB only when usesB.
+  bool usesB = false, broadcast = false;
+  unsigned op = 0; ///< The opcode's operation code, if it has one.
 };
 
-VectorTypes vectorTypes(const Instruction &inst) {
-  DType t = isa::typeField(inst.flags, 0);
+VectorOperands vectorOperands(const Instruction &inst) {
+  namespace f = isa::fields;
   switch (inst.opcode) {
+  case Opcode::VBin: {
+    DType t = f::vbin::type(inst);
+    return {t,
+            t,
+            t,
+            f::vbin::aSpace(inst),
+            f::vbin::bSpace(inst),
+            true,
+            f::vbin::broadcast(inst),
+            unsigned(f::vbin::op(inst))};
+  }
+  case Opcode::VUn: {
+    DType t = f::vun::type(inst);
+    return {t,           t,     t,     f::vun::aSpace(inst),
+            Space::Vbuf, false, false, unsigned(f::vun::op(inst))};
+  }
+  case Opcode::VScal: {
+    DType t = f::vscal::type(inst);
+    return {t,           t,     t,     f::vscal::aSpace(inst),
+            Space::Vbuf, false, false, unsigned(f::vscal::op(inst))};
+  }
+  case Opcode::VFma: {
+    DType t = f::vfma::type(inst);
+    return {t,
+            t,
+            t,
+            f::vfma::aSpace(inst),
+            f::vfma::bSpace(inst),
+            true,
+            f::vfma::broadcast(inst),
+            0};
+  }
+  case Opcode::VRed: {
+    DType t = f::vred::type(inst);
+    return {t,           t,     t,     f::vred::aSpace(inst),
+            Space::Vbuf, false, false, unsigned(f::vred::op(inst))};
+  }
   case Opcode::VCvt:
-    return {isa::typeField(inst.flags, 4), t, t};
-  case Opcode::VCmp:
-    return {DType::I1, t, t};
-  case Opcode::VSel:
-    return {t, DType::I1, t};
+    return {f::vcvt::dstType(inst), f::vcvt::srcType(inst),
+            f::vcvt::srcType(inst), f::vcvt::aSpace(inst), Space::Vbuf};
+  case Opcode::VCmp: {
+    DType t = f::vcmp::type(inst);
+    return {DType::I1,
+            t,
+            t,
+            f::vcmp::aSpace(inst),
+            f::vcmp::bSpace(inst),
+            true,
+            f::vcmp::broadcast(inst),
+            unsigned(f::vcmp::op(inst))};
+  }
+  case Opcode::VSel: {
+    DType t = f::vsel::type(inst);
+    return {t,   DType::I1, t, f::vsel::aSpace(inst), f::vsel::bSpace(inst),
+            true};
+  }
+  case Opcode::VTrans: {
+    DType t = f::vtrans::type(inst);
+    return {t, t, t, f::vtrans::aSpace(inst), Space::Vbuf};
+  }
   case Opcode::VReq:
-    return {DType::I8, DType::I32, DType::I32};
+    return {DType::I8,
+            DType::I32,
+            DType::I32,
+            f::vreq::aSpace(inst),
+            f::vreq::bSpace(inst),
+            true};
   default:
-    return {t, t, t};
+    return {DType::F32, DType::F32, DType::F32, Space::Vbuf, Space::Vbuf};
   }
 }
 } // namespace
@@ -637,7 +703,7 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
 
   switch (inst.opcode) {
   case Opcode::DCfg: {
-    auto sel = static_cast<isa::DmaCfg>((inst.flags >> 1) & 3u);
+    isa::DmaCfg sel = isa::fields::dcfg::sel(inst);
     uint64_t values[3] = {p.ra, p.rb, p.rc};
     if (sel == isa::DmaCfg::Shape)
       std::copy(values, values + 3, engine.shape);
@@ -650,12 +716,12 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     return true;
   }
   case Opcode::MCfg:
-    engine.m = inst.imm0;
-    engine.k = inst.imm1;
-    engine.n = inst.flags >> 16;
+    engine.m = isa::fields::mcfg::m(inst);
+    engine.k = isa::fields::mcfg::k(inst);
+    engine.n = isa::fields::mcfg::n(inst);
     return true;
   case Opcode::VCfg:
-    if ((inst.flags & 3u) == unsigned(isa::VecCfg::Len)) {
+    if (isa::fields::vcfg::sel(inst) == isa::VecCfg::Len) {
       engine.len = p.ra;
       engine.rep = p.rb;
     } else {
@@ -681,41 +747,44 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
   case Opcode::DMove:
   case Opcode::DFill: {
     // Resolve source and destination of the 4-D block.
-    DType srcType = isa::typeField(inst.flags, 0);
-    DType dstType =
-        inst.opcode == Opcode::DLoad || inst.opcode == Opcode::DStore
-            ? isa::typeField(inst.flags, 4)
-            : srcType;
+    namespace f = isa::fields;
+    DType srcType, dstType;
     Space dstSpace, srcSpace;
     uint64_t dst, src;
+    bool relu = false;
     switch (inst.opcode) {
     case Opcode::DLoad:
-      dstSpace = isa::spaceField(inst.flags, 8);
-      dst = p.ra + inst.imm0;
+      srcType = f::dload::srcType(inst);
+      dstType = f::dload::dstType(inst);
+      dstSpace = f::dload::space(inst);
+      dst = p.ra + f::dload::localOffset(inst);
       srcSpace = Space::Dram;
-      src = p.rb + inst.imm1;
+      src = p.rb + f::dload::dramOffset(inst);
       break;
     case Opcode::DStore:
+      srcType = f::dstore::srcType(inst);
+      dstType = f::dstore::dstType(inst);
       dstSpace = Space::Dram;
-      dst = p.ra + inst.imm0;
-      srcSpace = isa::spaceField(inst.flags, 8);
-      src = p.rb + inst.imm1;
+      dst = p.ra + f::dstore::dramOffset(inst);
+      srcSpace = f::dstore::space(inst);
+      src = p.rb + f::dstore::localOffset(inst);
+      relu = f::dstore::relu(inst);
       break;
     case Opcode::DMove:
-      dstSpace = isa::spaceField(inst.flags, 8);
-      dst = p.ra + inst.imm0;
-      srcSpace = isa::spaceField(inst.flags, 12);
-      src = p.rb + inst.imm1;
+      srcType = dstType = f::dmove::type(inst);
+      dstSpace = f::dmove::dstSpace(inst);
+      dst = p.ra + f::dmove::dstOffset(inst);
+      srcSpace = f::dmove::srcSpace(inst);
+      src = p.rb + f::dmove::srcOffset(inst);
       break;
     default:
-      dstSpace = isa::spaceField(inst.flags, 8);
-      dst = p.ra + inst.imm0;
-      srcSpace = dstSpace;
+      srcType = dstType = f::dfill::type(inst);
+      dstSpace = srcSpace = f::dfill::space(inst);
+      dst = p.ra + f::dfill::offset(inst);
       src = 0;
       break;
     }
     bool fill = inst.opcode == Opcode::DFill;
-    bool relu = inst.opcode == Opcode::DStore && ((inst.flags >> 11) & 1u);
     uint64_t d0 = engine.shape[0], srcEl = dtypeSize(srcType),
              dstEl = dtypeSize(dstType);
     // A transfer's rows are listed before it runs (for the hazard check), so
@@ -800,7 +869,9 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     return true;
   }
   case Opcode::Mma: {
-    DType type = (inst.flags & 3u) == 1 ? DType::BF16 : DType::I8;
+    DType type = isa::fields::mma::type(inst) == isa::MmaType::BF16
+                     ? DType::BF16
+                     : DType::I8;
     auto tile = target.matrixTiles.find(type);
     if (tile == target.matrixTiles.end())
       return fail(fmt::format("{}: target {} has no {} matrix unit",
@@ -817,7 +888,8 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     uint64_t lhsPitch = roundUp(k * el, align),
              rhsPitch = roundUp(n * el, align),
              accPitch = roundUp(n * 4, align);
-    uint64_t lhs = p.ra + inst.imm0, rhs = p.rb + inst.imm1, acc = p.rc;
+    uint64_t lhs = p.ra + isa::fields::mma::ibufOffset(inst),
+             rhs = p.rb + isa::fields::mma::wbufOffset(inst), acc = p.rc;
     for (auto [space, offset] :
          {std::pair{Space::Ibuf, lhs}, std::pair{Space::Wbuf, rhs},
           std::pair{Space::Acc, acc}})
@@ -831,7 +903,7 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     matmulAccumulate(type, bytes(c, Space::Ibuf, lhs), lhsPitch,
                      bytes(c, Space::Wbuf, rhs), rhsPitch,
                      bytes(c, Space::Acc, acc), accPitch, m, k, n,
-                     (inst.flags >> 2) & 1u);
+                     isa::fields::mma::accumulate(inst));
     uint64_t blocks = (m / t.m) * (k / t.k) * (n / t.n);
     core.stats.macs += m * k * n;
     busy = blocks;
@@ -844,14 +916,12 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
   }
 
   // Vector unit.
-  VectorTypes types = vectorTypes(inst);
+  VectorOperands types = vectorOperands(inst);
   uint64_t len = engine.len, rep = engine.rep;
+  // Every vector opcode addresses a at ra + imm0 and b at rb + imm1.
   uint64_t d = p.rc, a = p.ra + inst.imm0, b = p.rb + inst.imm1;
-  Space spaceA = isa::spaceField(inst.flags, 8),
-        spaceB = isa::spaceField(inst.flags, 12);
-  bool usesB = inst.opcode == Opcode::VBin || inst.opcode == Opcode::VFma ||
-               inst.opcode == Opcode::VCmp || inst.opcode == Opcode::VSel ||
-               inst.opcode == Opcode::VReq;
+  Space spaceA = types.spaceA, spaceB = types.spaceB;
+  bool usesB = types.usesB;
   bool readsD = inst.opcode == Opcode::VFma || inst.opcode == Opcode::VSel;
   uint64_t sd = dtypeSize(types.d), sa = dtypeSize(types.a),
            sb = dtypeSize(types.b);
@@ -871,7 +941,7 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
   uint64_t dRows = transpose ? len : rep, dLen = transpose ? rep
                                                  : reduce  ? 1
                                                            : len;
-  bool broadcast = inst.flags & isa::kBroadcastB;
+  bool broadcast = types.broadcast;
   uint64_t bLen = inst.opcode == Opcode::VReq ? 2 : broadcast ? 1 : len;
   std::vector<Range> ranges;
   for (uint64_t r = 0; r < rep; ++r) {
@@ -885,7 +955,7 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
   if (!checkRanges(c, e, p, ranges))
     return false;
 
-  auto op = (inst.flags >> 4) & 15u;
+  unsigned op = types.op;
   std::vector<uint8_t> row;
   for (uint64_t r = 0; r < rep; ++r) {
     const uint8_t *ra = bytes(c, spaceA, a + r * engine.strideA);
@@ -904,8 +974,8 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
       vectorBinary(static_cast<isa::VBinOp>(op), types.d, ra, rb, rd, len);
       break;
     case Opcode::VScal:
-      vectorScalar(static_cast<isa::VBinOp>(op), types.d, ra, inst.imm1, rd,
-                   len);
+      vectorScalar(static_cast<isa::VBinOp>(op), types.d, ra,
+                   isa::fields::vscal::scalar(inst), rd, len);
       break;
     case Opcode::VUn:
       vectorUnary(static_cast<isa::VUnOp>(op), types.d, ra, rd, len);
@@ -938,8 +1008,8 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
         return fail(fmt::format("{}: requantization shift {} in repeat {} is "
                                 "outside [0, 62]",
                                 describe(c, e, p.index), shift, r));
-      vectorRequantize(ra, mult, shift, static_cast<int16_t>(inst.flags >> 16),
-                       rd, len);
+      vectorRequantize(ra, mult, shift, isa::fields::vreq::zeroPoint(inst), rd,
+                       len);
       break;
     }
     default:

@@ -15,6 +15,7 @@
 #define SINAN_RUNTIME_ISA_ISA_H
 
 #include "sinan/runtime/DType.h"
+#include "sinan/runtime/isa/Instructions.def"
 
 #include <array>
 #include <cstdint>
@@ -25,90 +26,29 @@
 
 namespace sinan::isa {
 
-/// Engines of a core; the values are the engine ids of the encoding.
-enum class Engine : uint8_t { Scalar, DmaIn, Matrix, Vector, DmaOut };
-inline constexpr unsigned kNumEngines = 5;
+#define SINAN_ISA_ENUM_VALUE(Value, Text) Value,
+#define SINAN_ISA_DEFINE_ENUM(Name, What, List)                                \
+  enum class Name : uint8_t { List(SINAN_ISA_ENUM_VALUE) };
+/// Engine, Space, AluOp, BranchCond, DmaEngine, DmaCfg, MmaType, VecCfg,
+/// VBinOp, VUnOp, VRedOp, VCmpOp: the codes of Instructions.def. Engine ids
+/// and space codes are also the encoding's.
+SINAN_ISA_ENUMS(SINAN_ISA_DEFINE_ENUM)
+#undef SINAN_ISA_DEFINE_ENUM
+#undef SINAN_ISA_ENUM_VALUE
 
-/// Memory spaces; the values are the space codes of the encoding.
-enum class Space : uint8_t { Dram, Ibuf, Wbuf, Acc, Vbuf };
-inline constexpr unsigned kNumSpaces = 5;
+#define SINAN_ISA_COUNT_VALUE(Value, Text) +1
+inline constexpr unsigned kNumEngines =
+    0 SINAN_ISA_ENGINE_LIST(SINAN_ISA_COUNT_VALUE);
+inline constexpr unsigned kNumSpaces =
+    0 SINAN_ISA_SPACE_LIST(SINAN_ISA_COUNT_VALUE);
+#undef SINAN_ISA_COUNT_VALUE
 
 enum class Opcode : uint8_t {
-  Nop = 0x00,
-  End = 0x01,
-  Li = 0x02,
-  Alu = 0x03,
-  Br = 0x04,
-  Barrier = 0x05,
-  Signal = 0x08,
-  Wait = 0x09,
-  CSignal = 0x0a,
-  CWait = 0x0b,
-  DCfg = 0x10,
-  DLoad = 0x11,
-  DStore = 0x12,
-  DMove = 0x13,
-  DFill = 0x14,
-  MCfg = 0x20,
-  Mma = 0x21,
-  VCfg = 0x30,
-  VBin = 0x31,
-  VUn = 0x32,
-  VScal = 0x33,
-  VFma = 0x34,
-  VRed = 0x35,
-  VCvt = 0x36,
-  VCmp = 0x37,
-  VSel = 0x38,
-  VTrans = 0x39,
-  VReq = 0x3a,
+#define SINAN_ISA_OPCODE(Name, Mnemonic, Code, Engine, Regs, Summary)          \
+  Name = Code,
+  SINAN_ISA_OPS(SINAN_ISA_OPCODE)
+#undef SINAN_ISA_OPCODE
 };
-
-/// `alu` operations (flags[3:0]).
-enum class AluOp : uint8_t {
-  Add,
-  Sub,
-  Mul,
-  And,
-  Or,
-  Xor,
-  Shl,
-  Shr,
-  Sra,
-  Min,
-  Max
-};
-/// `br` conditions (flags[1:0]).
-enum class BranchCond : uint8_t { Eq, Ne, Lt, Ge };
-/// `vbin`/`vscal` operations (flags[7:4]).
-enum class VBinOp : uint8_t { Add, Sub, Mul, Div, Max, Min };
-/// `vun` operations (flags[7:4]).
-enum class VUnOp : uint8_t {
-  Relu,
-  Neg,
-  Abs,
-  Exp,
-  Log,
-  Sqrt,
-  Rsqrt,
-  Recip,
-  Tanh,
-  Sigmoid,
-  Erf,
-  Gelu,
-  HardSwish
-};
-/// `vred` operations (flags[7:4]).
-enum class VRedOp : uint8_t { Sum, Max, Min };
-/// `vcmp` predicates (flags[7:4]).
-enum class VCmpOp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
-/// vbin/vfma/vcmp flag: `b` holds one element per repeat, broadcast across
-/// the row (assembly suffix `.bcast`).
-inline constexpr uint32_t kBroadcastB = 1u << 15;
-/// `dcfg` selectors (flags[2:1]).
-enum class DmaCfg : uint8_t { Shape, SrcStrides, DstStrides, Outer };
-/// `vcfg` selectors (flags[1:0]).
-enum class VecCfg : uint8_t { Len, Strides };
 
 /// A decoded instruction: the raw fields of the 128-bit encoding.
 ///   word 0: [7:0] opcode [12:8] ra [17:13] rb [22:18] rc, [31:23] zero
@@ -152,14 +92,6 @@ std::string disassemble(const Instruction &inst);
 /// labels usable as branch targets. Errors name the line and column.
 std::optional<std::vector<Instruction>> assemble(std::string_view text,
                                                  std::string &error);
-
-// Field helpers shared by the simulator and the emitter.
-inline Space spaceField(uint32_t flags, unsigned shift) {
-  return static_cast<Space>((flags >> shift) & 7u);
-}
-inline DType typeField(uint32_t flags, unsigned shift) {
-  return static_cast<DType>((flags >> shift) & 15u);
-}
 
 } // namespace sinan::isa
 
