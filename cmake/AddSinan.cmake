@@ -32,16 +32,21 @@ function(_sinan_link name)
   endif()
 endfunction()
 
-# sinan_add_dialect(Name): runs mlir-tblgen over
+# sinan_add_dialect(Name [EXTRA_INCLUDES dir...] [DEPENDS file...]): runs
+# mlir-tblgen over
 # dialects/Name/include/sinan/Dialect/Name/IR/NameOps.td and creates the
 # SinanNameIncGen target plus a generated Markdown reference
 # (build/docs/dialects/Name.md, target sinan-doc). The copy checked in as
 # docs/dialects/Name-reference.md is compared with it by the ctest
 # `docs-Name-reference` (label docs).
 function(sinan_add_dialect dialect)
+  cmake_parse_arguments(ARG "" "" "EXTRA_INCLUDES;DEPENDS" ${ARGN})
   string(TOLOWER ${dialect} ns)
   set(LLVM_TARGET_DEFINITIONS ${dialect}Ops.td)
-  set(_inc EXTRA_INCLUDES ${MLIR_INCLUDE_DIRS})
+  set(_inc EXTRA_INCLUDES ${MLIR_INCLUDE_DIRS} ${ARG_EXTRA_INCLUDES})
+  if(ARG_DEPENDS)
+    list(APPEND _inc DEPENDS ${ARG_DEPENDS})
+  endif()
   mlir_tablegen(${dialect}Ops.h.inc -gen-op-decls ${_inc})
   mlir_tablegen(${dialect}Ops.cpp.inc -gen-op-defs ${_inc})
   mlir_tablegen(${dialect}Dialect.h.inc -gen-dialect-decls -dialect=${ns} ${_inc})

@@ -24,6 +24,8 @@ tools = [
     ToolSubst("sinan-sim", unresolved="fatal"),
     ToolSubst("sinan-compile", unresolved="fatal"),
     ToolSubst("sinan-run", unresolved="fatal"),
+    ToolSubst("sinan-translate", unresolved="fatal"),
+    ToolSubst("sinan-isa-gen", unresolved="fatal"),
     ToolSubst("FileCheck", unresolved="fatal"),
     ToolSubst("split-file", unresolved="ignore"),
 ]

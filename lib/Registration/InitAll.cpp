@@ -8,6 +8,7 @@
 
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
 #include "sinan/Dialect/Graph/Transforms/Passes.h"
+#include "sinan/Dialect/Isa/IR/IsaDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -31,7 +32,7 @@
 #include "mlir/Transforms/Passes.h"
 
 void sinan::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<sinan::graph::GraphDialect>();
+  registry.insert<sinan::graph::GraphDialect, sinan::isa::ir::IsaDialect>();
   registry.insert<mlir::affine::AffineDialect, mlir::arith::ArithDialect,
                   mlir::bufferization::BufferizationDialect,
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,

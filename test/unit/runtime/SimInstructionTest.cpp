@@ -407,3 +407,82 @@ TEST(SimInstructionTest, IntegerVectorOpsWrapThenSaturate) {
 }
 
 } // namespace
+
+namespace {
+/// Runs one vector instruction `op` (destination vbuf[r3], a at vbuf[r0],
+/// b at vbuf[r0+256], len = a.size(), one repeat) on the device and returns
+/// the `outLen` f32 results.
+std::vector<float> runVector(const std::string &op, const std::vector<float> &a,
+                             const std::vector<float> &b, size_t outLen) {
+  std::vector<uint8_t> dram(2048, 0);
+  std::memcpy(dram.data(), a.data(), a.size() * 4);
+  std::memcpy(dram.data() + 256, b.data(), b.size() * 4);
+  sim::Result result = runProgram(fmt::format(R"(
+        li r1, {}
+        li r2, 1
+        li r3, 512
+        li r4, {}
+        dcfg.din shape, r1, r2, r2
+        dload.f32.f32 vbuf[r0], dram[r0]
+        dload.f32.f32 vbuf[r0+256], dram[r0+256]
+        signal din, vec, 0
+        wait din, vec, 0
+        vcfg len, r1, r2
+        {}
+        signal vec, dout, 0
+        wait vec, dout, 0
+        dcfg.dout shape, r4, r2, r2
+        dstore.f32.f32 dram[r0+1024], vbuf[r3]
+        end
+  )",
+                                              a.size(), outLen, op),
+                                  dram);
+  EXPECT_TRUE(result.ok) << result.error;
+  std::vector<float> out(outLen);
+  std::memcpy(out.data(), dram.data() + 1024, outLen * 4);
+  return out;
+}
+
+uint32_t bitsOf(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  return bits;
+}
+} // namespace
+
+// docs/isa.md section 3 states these signed-zero and NaN rules; the device
+// must keep them.
+TEST(SimInstructionTest, SignedZeroAndNaNRulesOfTheSpec) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // max/min of equal operands (+0 and -0 compare equal) return a.
+  std::vector<float> max = runVector("vbin.max.f32 vbuf[r3], vbuf[r0], "
+                                     "vbuf[r0+256]",
+                                     {-0.0f, 0.0f, nan, 1.0f},
+                                     {0.0f, -0.0f, 1.0f, nan}, 4);
+  EXPECT_EQ(bitsOf(max[0]), 0x80000000u);
+  EXPECT_EQ(bitsOf(max[1]), 0x00000000u);
+  EXPECT_TRUE(std::isnan(max[2]));
+  EXPECT_TRUE(std::isnan(max[3]));
+  std::vector<float> min = runVector("vbin.min.f32 vbuf[r3], vbuf[r0], "
+                                     "vbuf[r0+256]",
+                                     {0.0f, -0.0f}, {-0.0f, 0.0f}, 2);
+  EXPECT_EQ(bitsOf(min[0]), 0x00000000u);
+  EXPECT_EQ(bitsOf(min[1]), 0x80000000u);
+  // relu keeps -0 and NaN; neg flips the sign of zero.
+  std::vector<float> relu = runVector("vun.relu.f32 vbuf[r3], vbuf[r0]",
+                                      {-0.0f, -1.0f, nan}, {}, 3);
+  EXPECT_EQ(bitsOf(relu[0]), 0x80000000u);
+  EXPECT_EQ(bitsOf(relu[1]), 0x00000000u);
+  EXPECT_TRUE(std::isnan(relu[2]));
+  std::vector<float> neg =
+      runVector("vun.neg.f32 vbuf[r3], vbuf[r0]", {0.0f}, {}, 1);
+  EXPECT_EQ(bitsOf(neg[0]), 0x80000000u);
+  // A sum starts from +0.0, so a sum of negative zeros is +0.
+  std::vector<float> sum = runVector("vred.sum.f32 vbuf[r3], vbuf[r0]",
+                                     {-0.0f, -0.0f}, {}, 1);
+  EXPECT_EQ(bitsOf(sum[0]), 0x00000000u);
+  // A max reduction starts from the first element: -0 then +0 gives -0.
+  std::vector<float> rmax = runVector("vred.max.f32 vbuf[r3], vbuf[r0]",
+                                      {-0.0f, 0.0f}, {}, 1);
+  EXPECT_EQ(bitsOf(rmax[0]), 0x80000000u);
+}
