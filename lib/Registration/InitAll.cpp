@@ -6,9 +6,13 @@
 
 #include "sinan/InitAll.h"
 
+#include "sinan/Conversion/Passes.h"
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
 #include "sinan/Dialect/Graph/Transforms/Passes.h"
 #include "sinan/Dialect/Isa/IR/IsaDialect.h"
+#include "sinan/Dialect/Isa/Transforms/Passes.h"
+#include "sinan/Dialect/Npu/IR/NpuDialect.h"
+#include "sinan/Dialect/Npu/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -32,7 +36,8 @@
 #include "mlir/Transforms/Passes.h"
 
 void sinan::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<sinan::graph::GraphDialect, sinan::isa::ir::IsaDialect>();
+  registry.insert<sinan::graph::GraphDialect, sinan::isa::ir::IsaDialect,
+                  sinan::npu::NpuDialect>();
   registry.insert<mlir::affine::AffineDialect, mlir::arith::ArithDialect,
                   mlir::bufferization::BufferizationDialect,
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
@@ -49,6 +54,9 @@ void sinan::registerAllDialects(mlir::DialectRegistry &registry) {
 
 void sinan::registerAllPasses() {
   sinan::graph::registerGraphPasses();
+  sinan::npu::registerNpuPasses();
+  sinan::isa::ir::registerIsaPasses();
+  sinan::registerSinanConversionPasses();
   mlir::registerTransformsPasses();
   mlir::bufferization::registerBufferizationPasses();
   mlir::registerLinalgPasses();

@@ -83,10 +83,10 @@ LogicalResult decodeProgram(OpBuilder &builder, Location loc, unsigned core,
     if (program[i].opcode == isa::Opcode::Br) {
       int64_t target = i + isa::fields::br::offset(program[i]);
       if (target < 0 || target >= size)
-        return emitError(loc) << "core " << core << " instruction " << i
-                              << ": branch target " << target
-                              << " is outside the program of " << size
-                              << " instructions";
+        return emitError(loc)
+               << "core " << core << " instruction " << i << ": branch target "
+               << target << " is outside the program of " << size
+               << " instructions";
       leaders[target] = nullptr;
     }
   }
@@ -108,8 +108,7 @@ LogicalResult decodeProgram(OpBuilder &builder, Location loc, unsigned core,
     const isa::Instruction &inst = program[i];
     llvm::SmallVector<Block *, 2> successors;
     if (inst.opcode == isa::Opcode::Br)
-      successors = {leaders[i + isa::fields::br::offset(inst)],
-                    leaders[i + 1]};
+      successors = {leaders[i + isa::fields::br::offset(inst)], leaders[i + 1]};
     createInstruction(builder, loc, inst, successors);
   }
   return success();
@@ -117,8 +116,7 @@ LogicalResult decodeProgram(OpBuilder &builder, Location loc, unsigned core,
 } // namespace
 
 OwningOpRef<KernelOp> sinan::decodeKernel(const isa::Kernel &kernel,
-                                          llvm::StringRef name,
-                                          Location loc) {
+                                          llvm::StringRef name, Location loc) {
   MLIRContext *context = loc.getContext();
   context->getOrLoadDialect<IsaDialect>();
   OpBuilder builder(context);
@@ -134,8 +132,8 @@ OwningOpRef<KernelOp> sinan::decodeKernel(const isa::Kernel &kernel,
   for (size_t core = 0; core < kernel.programs.size(); ++core) {
     builder.setInsertionPointToEnd(body);
     auto program = ProgramOp::create(builder, loc, core);
-    if (failed(decodeProgram(builder, loc, core, kernel.programs[core],
-                             program)))
+    if (failed(
+            decodeProgram(builder, loc, core, kernel.programs[core], program)))
       return nullptr;
   }
   return result;
@@ -168,8 +166,8 @@ void sinan::registerSnpuBinaryTranslations() {
          MLIRContext *context) -> OwningOpRef<Operation *> {
         const llvm::MemoryBuffer *buffer =
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-        Location loc = FileLineColLoc::get(
-            context, buffer->getBufferIdentifier(), 0, 0);
+        Location loc =
+            FileLineColLoc::get(context, buffer->getBufferIdentifier(), 0, 0);
         std::string error;
         std::optional<isa::Kernel> kernel = isa::readKernel(
             reinterpret_cast<const uint8_t *>(buffer->getBufferStart()),

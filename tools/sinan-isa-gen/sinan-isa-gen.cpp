@@ -7,7 +7,8 @@
 //   sinan-isa-gen --ods                  the `isa` dialect's instruction ops
 //   sinan-isa-gen --doc                  docs/isa.md's generated tables
 //   sinan-isa-gen --check-doc FILE       fails if FILE's tables are stale or
-//                                        its opcode rows disagree with the table
+//                                        its opcode rows disagree with the
+//                                        table
 //   sinan-isa-gen --update-doc FILE      rewrites FILE's generated tables
 //
 // Reads runtime/isa/Instructions.def through sinan/runtime/isa/IsaTable.h,
@@ -111,8 +112,9 @@ std::string docTables() {
   for (const OpInfo *op = opsBegin(); op != opsEnd(); ++op) {
     std::string fieldsText;
     for (const FieldInfo *f = op->fieldsBegin; f != op->fieldsEnd; ++f)
-      fieldsText += fmt::format("{}{}: `{}` ({})", fieldsText.empty() ? "" : "; ",
-                                location(*f), f->name, kindText(*f));
+      fieldsText +=
+          fmt::format("{}{}: `{}` ({})", fieldsText.empty() ? "" : "; ",
+                      location(*f), f->name, kindText(*f));
     out += fmt::format("| 0x{:02x} | `{}` | {} | {} | {} |\n",
                        static_cast<unsigned>(op->opcode), op->name,
                        engineText(*op), registers(*op),
@@ -172,9 +174,9 @@ std::string ods() {
       }
       args.push_back(fmt::format("I64Attr:${}", f->name));
     }
-    std::string traits =
-        branch ? "[Terminator]"
-               : op->opcode == Opcode::End ? "[Terminator]" : "[]";
+    std::string traits = branch                      ? "[Terminator]"
+                         : op->opcode == Opcode::End ? "[Terminator]"
+                                                     : "[]";
     out += fmt::format("def Isa_{}Op : Isa_InstructionOp<\"{}\", {}> {{\n",
                        odsName(*op), op->name, traits);
     out += fmt::format("  let summary = \"{}\";\n", op->summary);
@@ -182,8 +184,7 @@ std::string ods() {
         "  let description = [{{\n    Opcode 0x{:02x}, engine {}, registers "
         "{}.\n{}{}  }}];\n",
         static_cast<unsigned>(op->opcode), engineText(*op), registers(*op),
-        fieldDocs.empty() ? "" : "\n    Fields:\n",
-        fieldDocs);
+        fieldDocs.empty() ? "" : "\n    Fields:\n", fieldDocs);
     std::string joined;
     for (const std::string &arg : args)
       joined += (joined.empty() ? "" : ", ") + arg;

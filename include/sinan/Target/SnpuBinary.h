@@ -27,9 +27,9 @@ llvm::FailureOr<isa::Kernel> encodeKernel(isa::ir::KernelOp kernel);
 /// Decodes `kernel` into an `isa.kernel` named `name`, splitting each program
 /// into blocks at branch targets. Fails with a diagnostic at `loc` on a
 /// branch outside its program or a program that runs off its end.
-mlir::OwningOpRef<isa::ir::KernelOp>
-decodeKernel(const isa::Kernel &kernel, llvm::StringRef name,
-             mlir::Location loc);
+mlir::OwningOpRef<isa::ir::KernelOp> decodeKernel(const isa::Kernel &kernel,
+                                                  llvm::StringRef name,
+                                                  mlir::Location loc);
 
 /// Registers --isa-to-snpu-kernel and --snpu-kernel-to-isa.
 void registerSnpuBinaryTranslations();

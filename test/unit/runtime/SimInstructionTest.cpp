@@ -455,10 +455,10 @@ uint32_t bitsOf(float value) {
 TEST(SimInstructionTest, SignedZeroAndNaNRulesOfTheSpec) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   // max/min of equal operands (+0 and -0 compare equal) return a.
-  std::vector<float> max = runVector("vbin.max.f32 vbuf[r3], vbuf[r0], "
-                                     "vbuf[r0+256]",
-                                     {-0.0f, 0.0f, nan, 1.0f},
-                                     {0.0f, -0.0f, 1.0f, nan}, 4);
+  std::vector<float> max =
+      runVector("vbin.max.f32 vbuf[r3], vbuf[r0], "
+                "vbuf[r0+256]",
+                {-0.0f, 0.0f, nan, 1.0f}, {0.0f, -0.0f, 1.0f, nan}, 4);
   EXPECT_EQ(bitsOf(max[0]), 0x80000000u);
   EXPECT_EQ(bitsOf(max[1]), 0x00000000u);
   EXPECT_TRUE(std::isnan(max[2]));
@@ -469,8 +469,8 @@ TEST(SimInstructionTest, SignedZeroAndNaNRulesOfTheSpec) {
   EXPECT_EQ(bitsOf(min[0]), 0x00000000u);
   EXPECT_EQ(bitsOf(min[1]), 0x80000000u);
   // relu keeps -0 and NaN; neg flips the sign of zero.
-  std::vector<float> relu = runVector("vun.relu.f32 vbuf[r3], vbuf[r0]",
-                                      {-0.0f, -1.0f, nan}, {}, 3);
+  std::vector<float> relu =
+      runVector("vun.relu.f32 vbuf[r3], vbuf[r0]", {-0.0f, -1.0f, nan}, {}, 3);
   EXPECT_EQ(bitsOf(relu[0]), 0x80000000u);
   EXPECT_EQ(bitsOf(relu[1]), 0x00000000u);
   EXPECT_TRUE(std::isnan(relu[2]));
@@ -478,11 +478,11 @@ TEST(SimInstructionTest, SignedZeroAndNaNRulesOfTheSpec) {
       runVector("vun.neg.f32 vbuf[r3], vbuf[r0]", {0.0f}, {}, 1);
   EXPECT_EQ(bitsOf(neg[0]), 0x80000000u);
   // A sum starts from +0.0, so a sum of negative zeros is +0.
-  std::vector<float> sum = runVector("vred.sum.f32 vbuf[r3], vbuf[r0]",
-                                     {-0.0f, -0.0f}, {}, 1);
+  std::vector<float> sum =
+      runVector("vred.sum.f32 vbuf[r3], vbuf[r0]", {-0.0f, -0.0f}, {}, 1);
   EXPECT_EQ(bitsOf(sum[0]), 0x00000000u);
   // A max reduction starts from the first element: -0 then +0 gives -0.
-  std::vector<float> rmax = runVector("vred.max.f32 vbuf[r3], vbuf[r0]",
-                                      {-0.0f, 0.0f}, {}, 1);
+  std::vector<float> rmax =
+      runVector("vred.max.f32 vbuf[r3], vbuf[r0]", {-0.0f, 0.0f}, {}, 1);
   EXPECT_EQ(bitsOf(rmax[0]), 0x80000000u);
 }

@@ -32,7 +32,9 @@ bool isBranchTarget(const FieldInfo &field) {
   return field.kind == FieldKind::Target;
 }
 
-llvm::StringRef ref(std::string_view text) { return {text.data(), text.size()}; }
+llvm::StringRef ref(std::string_view text) {
+  return {text.data(), text.size()};
+}
 
 int64_t attrValue(Operation *op, llvm::StringRef name) {
   auto attr = op->getAttrOfType<IntegerAttr>(name);
@@ -119,7 +121,7 @@ std::optional<int64_t> registerValue(llvm::StringRef word) {
 
 /// Whether `value` is representable in `field`'s bits.
 bool fits(const FieldInfo &field, int64_t value) {
-  unsigned bits = field.word == FieldWord::Flags ? field.width
+  unsigned bits = field.word == FieldWord::Flags   ? field.width
                   : field.word == FieldWord::Imm64 ? 64
                                                    : 32;
   if (bits == 64)
@@ -144,8 +146,8 @@ LogicalResult buildInstruction(Operation *op, const OpInfo &info,
       continue;
     int64_t reg = attrValue(op, kRegisterNames[i]);
     if (reg < 0)
-      return op->emitOpError() << kRegisterNames[i] << " = " << reg
-                               << " is not a register";
+      return op->emitOpError()
+             << kRegisterNames[i] << " = " << reg << " is not a register";
     if (reg >= kFirstVirtualRegister) {
       if (!virtualStandIn)
         return op->emitOpError()
@@ -190,14 +192,15 @@ FailureOr<Instruction> toInstruction(Operation *op) {
 
 Operation *createInstruction(OpBuilder &builder, Location loc,
                              const Instruction &inst,
-                             llvm::ArrayRef<Block *> successors) {
+                             llvm::ArrayRef<Block *> successors,
+                             std::optional<std::array<int64_t, 3>> registers) {
   const OpInfo *info = lookup(inst.opcode);
   OperationState state(loc, ("isa." + ref(info->name)).str());
-  const uint8_t regs[] = {inst.ra, inst.rb, inst.rc};
+  std::array<int64_t, 3> regs =
+      registers.value_or(std::array<int64_t, 3>{inst.ra, inst.rb, inst.rc});
   for (unsigned i = 0; i < 3; ++i)
     if (info->regs & (1u << i))
-      state.addAttribute(kRegisterNames[i],
-                         builder.getI64IntegerAttr(regs[i]));
+      state.addAttribute(kRegisterNames[i], builder.getI64IntegerAttr(regs[i]));
   for (const FieldInfo &field : fieldsOf(*info))
     if (!isBranchTarget(field))
       state.addAttribute(ref(field.name),
@@ -239,14 +242,12 @@ ParseResult parseInstruction(OpAsmParser &parser, OperationState &result) {
     const auto *reg = llvm::find(kRegisterNames, key);
     if (reg != std::end(kRegisterNames)) {
       if (!(info->regs & (1u << (reg - std::begin(kRegisterNames)))))
-        return parser.emitError(loc) << "'" << info->name.data()
-                                     << "' does not use " << key;
+        return parser.emitError(loc)
+               << "'" << info->name.data() << "' does not use " << key;
       llvm::StringRef word;
       std::optional<int64_t> number;
-      if (failed(parser.parseKeyword(&word)) ||
-          !(number = registerValue(word)))
-        return parser.emitError(valueLoc,
-                                "expected a register r0-r31 or v<N>");
+      if (failed(parser.parseKeyword(&word)) || !(number = registerValue(word)))
+        return parser.emitError(valueLoc, "expected a register r0-r31 or v<N>");
       values[key] = *number;
       continue;
     }
@@ -311,12 +312,10 @@ void printInstruction(OpAsmPrinter &printer, Operation *op) {
   };
   for (unsigned i = 0; i < 3; ++i)
     if (info->regs & (1u << i))
-      item(kRegisterNames[i],
-           registerText(attrValue(op, kRegisterNames[i])));
+      item(kRegisterNames[i], registerText(attrValue(op, kRegisterNames[i])));
   for (const FieldInfo &field : fieldsOf(*info))
     if (!isBranchTarget(field))
-      item(ref(field.name),
-           fieldText(field, attrValue(op, ref(field.name))));
+      item(ref(field.name), fieldText(field, attrValue(op, ref(field.name))));
   if (op->getNumSuccessors() == 2) {
     printer << " to ";
     printer.printSuccessor(op->getSuccessor(0));
@@ -371,8 +370,7 @@ LogicalResult KernelOp::verify() {
   for (size_t core = 0; core < seen.size(); ++core)
     if (!seen[core])
       return emitOpError() << "has no program for core " << core
-                           << " (cores must be 0.."
-                           << seen.size() - 1 << ")";
+                           << " (cores must be 0.." << seen.size() - 1 << ")";
   return success();
 }
 

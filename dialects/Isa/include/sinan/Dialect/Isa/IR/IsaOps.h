@@ -30,10 +30,14 @@ const OpInfo *opInfoOf(mlir::Operation *op);
 llvm::FailureOr<Instruction> toInstruction(mlir::Operation *op);
 
 /// Creates the op for `inst`; a branch takes its (taken, next) successors
-/// instead of its offset.
-mlir::Operation *createInstruction(mlir::OpBuilder &builder,
-                                   mlir::Location loc, const Instruction &inst,
-                                   llvm::ArrayRef<mlir::Block *> successors = {});
+/// instead of its offset. `registers`, when given, replaces the ra, rb, rc
+/// fields (so virtual registers, which do not fit an Instruction, can be
+/// named).
+mlir::Operation *
+createInstruction(mlir::OpBuilder &builder, mlir::Location loc,
+                  const Instruction &inst,
+                  llvm::ArrayRef<mlir::Block *> successors = {},
+                  std::optional<std::array<int64_t, 3>> registers = {});
 
 mlir::ParseResult parseInstruction(mlir::OpAsmParser &parser,
                                    mlir::OperationState &result);

@@ -1,0 +1,49 @@
+//===- NpuOps.h - npu dialect operations ------------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_DIALECT_NPU_IR_NPUOPS_H
+#define SINAN_DIALECT_NPU_IR_NPUOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "sinan/Dialect/Npu/IR/NpuDialect.h"
+#include "sinan/Dialect/Npu/IR/NpuEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "sinan/Dialect/Npu/IR/NpuAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "sinan/Dialect/Npu/IR/NpuOps.h.inc"
+
+namespace sinan {
+struct TargetDesc;
+} // namespace sinan
+
+namespace sinan::npu {
+
+/// The name of the function attribute that makes a func.func an npu kernel.
+inline constexpr llvm::StringLiteral kTargetAttrName = "npu.target";
+/// The byte offset local allocation gives a memref.alloc in a local space.
+inline constexpr llvm::StringLiteral kOffsetAttrName = "npu.offset";
+
+/// The memory space of `type` (dram when it has none), or nullopt for a
+/// memory space attribute that is not npu's.
+std::optional<MemorySpace> memorySpaceOf(mlir::MemRefType type);
+
+/// The target description named by the `npu.target` attribute of the
+/// kernel enclosing `op`; emits an error on `op` when there is none or it
+/// does not resolve. Descriptions are parsed once per name.
+const TargetDesc *targetOf(mlir::Operation *op);
+
+} // namespace sinan::npu
+
+#endif // SINAN_DIALECT_NPU_IR_NPUOPS_H

@@ -1,0 +1,109 @@
+//===- NpuOps.td - npu dialect operations ------------------*- tablegen -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_DIALECT_NPU_IR_NPUOPS_TD
+#define SINAN_DIALECT_NPU_IR_NPUOPS_TD
+
+include "sinan/Dialect/Npu/IR/NpuBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// DMA
+//===----------------------------------------------------------------------===//
+
+def Npu_DmaLoadOp : Npu_Op<"dma_load"> {
+  let summary = "DMA-in: copies a DRAM view into a local buffer";
+  let description = [{
+    Copies `src` (in `dram`) into `dst` (in a local memory), converting the
+    element type (f32 -> bf16, ...) by the ISA's rounding rules. Both are
+    views of rank at most 4 with the same shape and unit innermost stride;
+    other strides are free (a strided view of the input is how a
+    convolution tap is gathered). Runs on the DMA-in engine.
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$src,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+  let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `to` type($dst)";
+  let hasVerifier = 1;
+}
+
+def Npu_DmaStoreOp : Npu_Op<"dma_store"> {
+  let summary = "DMA-out: copies a local buffer into a DRAM view";
+  let description = [{
+    Copies `src` (local) into `dst` (in `dram`), applying relu first when
+    `relu` is set, then converting the element type. Runs on the DMA-out
+    engine.
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$src,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst,
+                       UnitAttr:$relu);
+  let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `to` type($dst)";
+  let hasVerifier = 1;
+}
+
+def Npu_FillOp : Npu_Op<"fill"> {
+  let summary = "DMA-in: fills a local buffer with a 32-bit pattern";
+  let description = [{
+    Writes `pattern` (the element's bits, low bytes for narrow types) to
+    every element of `dst`. `pattern = 0` zeroes an accumulator before a
+    reduction. Runs on the DMA-in engine.
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemWrite]>:$dst,
+                       DefaultValuedAttr<I64Attr, "0">:$pattern);
+  let assemblyFormat = "$dst attr-dict `:` type($dst)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix unit
+//===----------------------------------------------------------------------===//
+
+def Npu_MmaOp : Npu_Op<"mma"> {
+  let summary = "matrix multiply-accumulate on local tiles";
+  let description = [{
+    `acc (+)= lhs x rhs` with `lhs` an `m x k` tile in `ibuf`, `rhs` a
+    `k x n` tile in `wbuf` and `acc` an `m x n` tile in `acc`: bf16 x bf16
+    into f32, or i8 x i8 into i32. Without `accumulate` the sum starts from
+    zero. m, k and n must be multiples of the target's matrix tile, and each
+    tile's rows start on the target's alignment (checked when lowering to
+    `isa`). Runs on the matrix engine.
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$lhs,
+                       Arg<AnyMemRef, "", [MemRead]>:$rhs,
+                       Arg<AnyMemRef, "", [MemRead, MemWrite]>:$acc,
+                       UnitAttr:$accumulate);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $acc attr-dict `:` type($lhs) `,` type($rhs) `,`
+    type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Synchronization (inserted by sinan-npu-insert-sync)
+//===----------------------------------------------------------------------===//
+
+def Npu_SignalOp : Npu_Op<"signal"> {
+  let summary = "once src's earlier work is done, releases a token to dst";
+  let arguments = (ins Npu_EngineAttr:$src, Npu_EngineAttr:$dst,
+                       I64Attr:$id);
+  let assemblyFormat = "$src `->` $dst `,` $id attr-dict";
+  let hasVerifier = 1;
+}
+
+def Npu_WaitOp : Npu_Op<"wait"> {
+  let summary = "blocks dst until src has released a token";
+  let arguments = (ins Npu_EngineAttr:$src, Npu_EngineAttr:$dst,
+                       I64Attr:$id);
+  let assemblyFormat = "$src `->` $dst `,` $id attr-dict";
+  let hasVerifier = 1;
+}
+
+def Npu_BarrierOp : Npu_Op<"barrier"> {
+  let summary = "waits until every engine of the core is idle";
+  let assemblyFormat = "attr-dict";
+}
+
+#endif // SINAN_DIALECT_NPU_IR_NPUOPS_TD

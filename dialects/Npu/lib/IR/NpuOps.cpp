@@ -1,0 +1,176 @@
+//===- NpuOps.cpp - npu dialect operations --------------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+
+#include "sinan/runtime/DType.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace sinan::npu;
+
+std::optional<MemorySpace> sinan::npu::memorySpaceOf(MemRefType type) {
+  Attribute space = type.getMemorySpace();
+  if (!space)
+    return MemorySpace::dram;
+  if (auto npuSpace = llvm::dyn_cast<MemorySpaceAttr>(space))
+    return npuSpace.getValue();
+  return std::nullopt;
+}
+
+const sinan::TargetDesc *sinan::npu::targetOf(Operation *op) {
+  Operation *kernel = op;
+  while (kernel && !kernel->hasAttr(kTargetAttrName))
+    kernel = kernel->getParentOp();
+  if (!kernel) {
+    op->emitError("is not inside an npu kernel (a function with the ")
+        << kTargetAttrName << " attribute)";
+    return nullptr;
+  }
+  auto attr = kernel->getAttrOfType<TargetAttr>(kTargetAttrName);
+  if (!attr) {
+    kernel->emitError() << kTargetAttrName << " must be an #npu.target";
+    return nullptr;
+  }
+  static std::mutex mutex;
+  static llvm::StringMap<std::unique_ptr<TargetDesc>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto &entry = cache[attr.getName()];
+  if (!entry) {
+    std::string error;
+    std::optional<TargetDesc> target =
+        resolveTarget(attr.getName().str(), error);
+    if (!target) {
+      cache.erase(attr.getName());
+      kernel->emitError() << "target '" << attr.getName() << "': " << error;
+      return nullptr;
+    }
+    entry = std::make_unique<TargetDesc>(std::move(*target));
+  }
+  return entry.get();
+}
+
+namespace {
+/// A view the DMA can move: rank 1-4, static shape and strides, unit
+/// innermost stride, a device element type.
+LogicalResult verifyDmaView(Operation *op, MemRefType type, StringRef name) {
+  if (type.getRank() < 1 || type.getRank() > 4)
+    return op->emitOpError() << name << " must have rank 1 to 4, not "
+                             << type.getRank();
+  if (!type.hasStaticShape())
+    return op->emitOpError() << name << " must have a static shape";
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return op->emitOpError() << name << " must have static strides";
+  if (strides.back() != 1)
+    return op->emitOpError() << name << " must be contiguous in its "
+                                        "innermost dimension";
+  if (!memorySpaceOf(type))
+    return op->emitOpError() << name << " has a memory space that is not "
+                                        "an #npu.space";
+  return success();
+}
+
+LogicalResult verifySpace(Operation *op, MemRefType type, StringRef name,
+                          bool wantLocal) {
+  std::optional<MemorySpace> space = memorySpaceOf(type);
+  if (!space)
+    return op->emitOpError() << name << " must be in an #npu.space";
+  if (wantLocal && *space == MemorySpace::dram)
+    return op->emitOpError() << name << " must be in a local memory";
+  if (!wantLocal && *space != MemorySpace::dram)
+    return op->emitOpError()
+           << name << " must be in dram, not " << stringifyMemorySpace(*space);
+  return success();
+}
+
+LogicalResult verifyCopy(Operation *op, MemRefType src, MemRefType dst,
+                         bool loading) {
+  if (failed(verifyDmaView(op, src, "source")) ||
+      failed(verifyDmaView(op, dst, "destination")) ||
+      failed(verifySpace(op, src, "source", !loading)) ||
+      failed(verifySpace(op, dst, "destination", loading)))
+    return failure();
+  if (src.getShape() != dst.getShape())
+    return op->emitOpError("source and destination shapes differ");
+  return success();
+}
+} // namespace
+
+LogicalResult DmaLoadOp::verify() {
+  return verifyCopy(*this, getSrc().getType(), getDst().getType(), true);
+}
+
+LogicalResult DmaStoreOp::verify() {
+  return verifyCopy(*this, getSrc().getType(), getDst().getType(), false);
+}
+
+LogicalResult FillOp::verify() {
+  if (failed(verifyDmaView(*this, getDst().getType(), "destination")) ||
+      failed(verifySpace(*this, getDst().getType(), "destination", true)))
+    return failure();
+  if (getPattern() < 0 || getPattern() > 0xffffffffll)
+    return emitOpError("pattern must be 32 bits");
+  return success();
+}
+
+LogicalResult MmaOp::verify() {
+  MemRefType lhs = getLhs().getType(), rhs = getRhs().getType(),
+             acc = getAcc().getType();
+  struct Operand {
+    MemRefType type;
+    StringRef name;
+    MemorySpace space;
+  } operands[] = {{lhs, "lhs", MemorySpace::ibuf},
+                  {rhs, "rhs", MemorySpace::wbuf},
+                  {acc, "acc", MemorySpace::acc}};
+  for (const Operand &operand : operands) {
+    if (operand.type.getRank() != 2)
+      return emitOpError() << operand.name << " must be a 2-D tile";
+    if (failed(verifyDmaView(*this, operand.type, operand.name)))
+      return failure();
+    if (memorySpaceOf(operand.type) != operand.space)
+      return emitOpError() << operand.name << " must be in "
+                           << stringifyMemorySpace(operand.space);
+  }
+  if (lhs.getDimSize(1) != rhs.getDimSize(0) ||
+      lhs.getDimSize(0) != acc.getDimSize(0) ||
+      rhs.getDimSize(1) != acc.getDimSize(1))
+    return emitOpError() << "shapes " << lhs << " x " << rhs << " -> "
+                         << acc << " do not form a matrix product";
+  Type in = lhs.getElementType();
+  bool bf16 = in.isBF16() && rhs.getElementType().isBF16() &&
+              acc.getElementType().isF32();
+  bool i8 = in.isInteger(8) && rhs.getElementType().isInteger(8) &&
+            acc.getElementType().isInteger(32);
+  if (!bf16 && !i8)
+    return emitOpError("takes bf16 x bf16 -> f32 or i8 x i8 -> i32");
+  return success();
+}
+
+static LogicalResult verifyEngines(Operation *op, Engine src, Engine dst) {
+  if (src == dst)
+    return op->emitOpError("source and destination engine are the same");
+  return success();
+}
+
+LogicalResult SignalOp::verify() {
+  return verifyEngines(*this, getSrc(), getDst());
+}
+
+LogicalResult WaitOp::verify() {
+  return verifyEngines(*this, getSrc(), getDst());
+}
+
+#define GET_OP_CLASSES
+#include "sinan/Dialect/Npu/IR/NpuOps.cpp.inc"

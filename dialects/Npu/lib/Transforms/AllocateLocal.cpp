@@ -1,0 +1,163 @@
+//===- AllocateLocal.cpp - Local buffers placed by liveness ---------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Dialect/Npu/Transforms/Passes.h"
+
+#include "sinan/runtime/Target.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace sinan::npu {
+#define GEN_PASS_DEF_NPUALLOCATELOCAL
+#include "sinan/Dialect/Npu/Transforms/Passes.h.inc"
+} // namespace sinan::npu
+
+using namespace mlir;
+using namespace sinan;
+using namespace sinan::npu;
+
+namespace {
+
+struct Buffer {
+  memref::AllocOp alloc;
+  MemorySpace space;
+  int64_t bytes;
+  int64_t begin, end; ///< Live over program positions [begin, end].
+  int64_t offset = -1;
+};
+
+/// Bytes a buffer spans: the last element's offset plus its size.
+int64_t spanBytes(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return -1;
+  int64_t last = 0;
+  for (auto [size, stride] : llvm::zip(type.getShape(), strides))
+    last += (size - 1) * stride;
+  int64_t el = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+  return (last + 1) * el;
+}
+
+uint64_t capacity(const TargetDesc &target, MemorySpace space) {
+  switch (space) {
+  case MemorySpace::ibuf:
+    return target.ibuf.sizeBytes;
+  case MemorySpace::wbuf:
+    return target.wbuf.sizeBytes;
+  case MemorySpace::acc:
+    return target.acc.sizeBytes;
+  case MemorySpace::vbuf:
+    return target.vbuf.sizeBytes;
+  case MemorySpace::dram:
+    return 0;
+  }
+  return 0;
+}
+
+struct AllocateLocalPass
+    : public sinan::npu::impl::NpuAllocateLocalBase<AllocateLocalPass> {
+  void runOnOperation() override;
+};
+
+void AllocateLocalPass::runOnOperation() {
+  func::FuncOp func = getOperation();
+  if (!func->hasAttr(kTargetAttrName))
+    return;
+  const TargetDesc *target = targetOf(func);
+  if (!target)
+    return signalPassFailure();
+
+  // Program positions in walk order (pre-order: a loop before its body).
+  llvm::DenseMap<Operation *, int64_t> position;
+  llvm::DenseMap<Operation *, int64_t> regionEnd; // Loops: last position.
+  int64_t next = 0;
+  func.walk<WalkOrder::PreOrder>([&](Operation *op) { position[op] = next++; });
+  // The end of a loop is the largest position inside it.
+  func.walk([&](scf::ForOp loop) {
+    int64_t last = position[loop];
+    loop.walk([&](Operation *inner) {
+      last = std::max(last, position[inner]);
+    });
+    regionEnd[loop] = last;
+  });
+
+  SmallVector<Buffer> buffers;
+  WalkResult result = func.walk([&](memref::AllocOp alloc) {
+    std::optional<MemorySpace> space = memorySpaceOf(alloc.getType());
+    if (!space || *space == MemorySpace::dram)
+      return WalkResult::advance();
+    if (!alloc.getType().hasStaticShape()) {
+      alloc.emitError("a local buffer must have a static shape");
+      return WalkResult::interrupt();
+    }
+    Buffer buffer{alloc, *space, spanBytes(alloc.getType()), position[alloc],
+                  position[alloc]};
+    // Every use, through views, extends the lifetime; a use in a loop the
+    // allocation is outside of lasts to the end of that loop.
+    SmallVector<Value> worklist = {alloc.getResult()};
+    while (!worklist.empty()) {
+      Value value = worklist.pop_back_val();
+      for (Operation *user : value.getUsers()) {
+        int64_t end = position[user];
+        for (Operation *parent = user->getParentOp();
+             parent && parent != func; parent = parent->getParentOp())
+          if (isa<scf::ForOp>(parent) && !parent->isAncestor(alloc))
+            end = std::max(end, regionEnd[parent]);
+        buffer.end = std::max(buffer.end, end);
+        if (isa<memref::SubViewOp>(user))
+          worklist.push_back(user->getResult(0));
+      }
+    }
+    buffers.push_back(buffer);
+    return WalkResult::advance();
+  });
+  if (result.wasInterrupted())
+    return signalPassFailure();
+
+  // Largest size x lifetime first, lowest aligned offset that fits.
+  int64_t align = target->alignmentBytes;
+  SmallVector<Buffer *> order;
+  for (Buffer &buffer : buffers)
+    order.push_back(&buffer);
+  llvm::stable_sort(order, [](Buffer *a, Buffer *b) {
+    return a->bytes * (a->end - a->begin + 1) >
+           b->bytes * (b->end - b->begin + 1);
+  });
+  SmallVector<Buffer *> placed;
+  Builder builder(func.getContext());
+  for (Buffer *buffer : order) {
+    SmallVector<std::pair<int64_t, int64_t>> busy;
+    for (Buffer *other : placed)
+      if (other->space == buffer->space && other->begin <= buffer->end &&
+          buffer->begin <= other->end)
+        busy.push_back({other->offset, other->offset + other->bytes});
+    llvm::sort(busy);
+    int64_t offset = 0;
+    for (auto [start, stop] : busy) {
+      if (offset + buffer->bytes <= start)
+        break;
+      offset = std::max(offset, (stop + align - 1) / align * align);
+    }
+    uint64_t size = capacity(*target, buffer->space);
+    if (uint64_t(offset + buffer->bytes) > size) {
+      buffer->alloc.emitError()
+          << "does not fit in " << stringifyMemorySpace(buffer->space)
+          << ": it needs " << buffer->bytes << " bytes at offset " << offset
+          << ", after the buffers live at the same time, and target "
+          << target->name << " has " << size << " bytes";
+      return signalPassFailure();
+    }
+    buffer->offset = offset;
+    buffer->alloc->setAttr(kOffsetAttrName,
+                           builder.getI64IntegerAttr(offset));
+    placed.push_back(buffer);
+  }
+}
+
+} // namespace

@@ -1,0 +1,598 @@
+//===- NpuToIsa.cpp - Instruction selection for npu kernels ---------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Walks an npu kernel in program order and emits the instructions of one
+// core. Values become virtual registers: index arithmetic is computed on the
+// scalar engine, memref values are byte addresses. scf.for keeps its loop:
+// a counter register, the body as blocks, and a backward branch.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Conversion/Passes.h"
+
+#include "sinan/Dialect/Isa/IR/IsaOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Target.h"
+#include "sinan/runtime/isa/Kernel.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace sinan {
+#define GEN_PASS_DEF_CONVERTNPUTOISA
+#include "sinan/Conversion/Passes.h.inc"
+} // namespace sinan
+
+using namespace mlir;
+using namespace sinan;
+namespace fields = sinan::isa::fields;
+using isa::Instruction;
+using isa::Opcode;
+
+namespace {
+
+using Registers = std::array<int64_t, 3>;
+
+int64_t elementBytes(Type type) {
+  return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
+}
+
+std::optional<DType> deviceType(Type type) {
+  if (type.isF32())
+    return DType::F32;
+  if (type.isF16())
+    return DType::F16;
+  if (type.isBF16())
+    return DType::BF16;
+  if (type.isInteger(8))
+    return DType::I8;
+  if (type.isInteger(32))
+    return DType::I32;
+  if (type.isInteger(1))
+    return DType::I1;
+  return std::nullopt;
+}
+
+/// The shape and byte strides of a DMA transfer: d0 (contiguous) .. d3.
+struct DmaShape {
+  std::array<int64_t, 4> dims = {1, 1, 1, 1};
+  std::array<int64_t, 3> srcStrides = {0, 0, 0}, dstStrides = {0, 0, 0};
+};
+
+std::array<int64_t, 3> byteStrides(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  (void)type.getStridesAndOffset(strides, offset);
+  std::array<int64_t, 3> result = {0, 0, 0};
+  int64_t rank = type.getRank();
+  for (int64_t k = 1; k <= 3 && rank - 1 - k >= 0; ++k)
+    result[k - 1] = strides[rank - 1 - k] * elementBytes(type.getElementType());
+  return result;
+}
+
+class KernelLowering {
+public:
+  KernelLowering(func::FuncOp func, const TargetDesc &target)
+      : func(func), target(target), builder(func.getContext()) {}
+
+  FailureOr<isa::ir::KernelOp> run();
+
+private:
+  // Emission.
+  int64_t newRegister() { return nextVirtual++; }
+  Operation *emit(Location loc, const Instruction &inst, Registers regs = {},
+                  ArrayRef<Block *> successors = {});
+  int64_t loadImmediate(Location loc, int64_t value);
+  int64_t constant(Location loc, int64_t value);
+  int64_t alu(Location loc, isa::AluOp op, int64_t a, int64_t b);
+  int64_t aluImmediate(Location loc, isa::AluOp op, int64_t a, int64_t imm);
+  void startBlock(Block *block);
+
+  // Values.
+  FailureOr<int64_t> registerOf(Operation *user, Value value);
+  FailureOr<int64_t> addressOf(Operation *user, Value memref);
+
+  // Ops.
+  LogicalResult lowerBlock(Block &block);
+  LogicalResult lowerOp(Operation &op);
+  LogicalResult lowerFor(scf::ForOp loop);
+  LogicalResult lowerArith(Operation &op);
+  LogicalResult lowerSubView(memref::SubViewOp view);
+  LogicalResult lowerAlloc(memref::AllocOp alloc);
+  LogicalResult configureDma(Location loc, bool out, const DmaShape &shape);
+  LogicalResult lowerDmaLoad(npu::DmaLoadOp op);
+  LogicalResult lowerDmaStore(npu::DmaStoreOp op);
+  LogicalResult lowerFill(npu::FillOp op);
+  LogicalResult lowerMma(npu::MmaOp op);
+
+  func::FuncOp func;
+  const TargetDesc &target;
+  OpBuilder builder;
+  Block *current = nullptr;
+  int64_t nextVirtual = isa::ir::kFirstVirtualRegister;
+  DenseMap<Value, int64_t> registers;
+  // What the current block already set up (forgotten at every block start,
+  // since a block may be entered from a loop's back edge).
+  DenseMap<int64_t, int64_t> constants;
+  std::optional<DmaShape> dmaIn, dmaOut;
+  std::optional<std::array<int64_t, 3>> matrixBlock;
+};
+
+Operation *KernelLowering::emit(Location loc, const Instruction &inst,
+                                Registers regs, ArrayRef<Block *> successors) {
+  builder.setInsertionPointToEnd(current);
+  return isa::ir::createInstruction(builder, loc, inst, successors, regs);
+}
+
+void KernelLowering::startBlock(Block *block) {
+  current = block;
+  constants.clear();
+  dmaIn.reset();
+  dmaOut.reset();
+  matrixBlock.reset();
+}
+
+int64_t KernelLowering::loadImmediate(Location loc, int64_t value) {
+  Instruction inst;
+  inst.opcode = Opcode::Li;
+  fields::li::value.set(inst, value);
+  int64_t reg = newRegister();
+  emit(loc, inst, {reg, 0, 0});
+  return reg;
+}
+
+/// A register holding `value` (0 is r0), shared within the block.
+int64_t KernelLowering::constant(Location loc, int64_t value) {
+  if (value == 0)
+    return 0;
+  auto it = constants.find(value);
+  if (it != constants.end())
+    return it->second;
+  return constants[value] = loadImmediate(loc, value);
+}
+
+int64_t KernelLowering::alu(Location loc, isa::AluOp op, int64_t a,
+                            int64_t b) {
+  Instruction inst;
+  inst.opcode = Opcode::Alu;
+  fields::alu::op.set(inst, op);
+  int64_t reg = newRegister();
+  emit(loc, inst, {reg, a, b});
+  return reg;
+}
+
+int64_t KernelLowering::aluImmediate(Location loc, isa::AluOp op, int64_t a,
+                                     int64_t imm) {
+  if (imm < INT32_MIN || imm > INT32_MAX)
+    return alu(loc, op, a, constant(loc, imm));
+  Instruction inst;
+  inst.opcode = Opcode::Alu;
+  fields::alu::op.set(inst, op);
+  fields::alu::immediate.set(inst, true);
+  fields::alu::imm.set(inst, static_cast<int32_t>(imm));
+  int64_t reg = newRegister();
+  emit(loc, inst, {reg, a, 0});
+  return reg;
+}
+
+FailureOr<int64_t> KernelLowering::registerOf(Operation *user, Value value) {
+  auto it = registers.find(value);
+  if (it != registers.end())
+    return it->second;
+  if (auto c = value.getDefiningOp<arith::ConstantOp>())
+    if (auto integer = dyn_cast<IntegerAttr>(c.getValue()))
+      return constant(user->getLoc(), integer.getInt());
+  return user->emitError("operand has no register (its producer was not "
+                         "lowered to isa)");
+}
+
+FailureOr<int64_t> KernelLowering::addressOf(Operation *user, Value memref) {
+  return registerOf(user, memref);
+}
+
+FailureOr<isa::ir::KernelOp> KernelLowering::run() {
+  Location loc = func.getLoc();
+  if (!func.getBody().hasOneBlock())
+    return func.emitError("an npu kernel must have one block (loops are "
+                          "scf.for)");
+  builder.setInsertionPoint(func);
+  std::string error;
+  auto kernel = isa::ir::KernelOp::create(
+      builder, loc, func.getSymName(), target.name,
+      static_cast<int64_t>(isa::targetFingerprint(target)),
+      DenseI8ArrayAttr());
+  builder.createBlock(&kernel.getBody());
+  auto program = isa::ir::ProgramOp::create(builder, loc, 0);
+  startBlock(builder.createBlock(&program.getBody()));
+
+  // Launch ABI: argument i arrives in r(i + 1).
+  Block &entry = func.getBody().front();
+  if (entry.getNumArguments() > isa::kNumRegisters - 2)
+    return func.emitError("a kernel takes at most 30 arguments");
+  for (BlockArgument arg : entry.getArguments()) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    if (!type || npu::memorySpaceOf(type) != npu::MemorySpace::dram)
+      return func.emitError() << "argument " << arg.getArgNumber()
+                              << " must be a memref in dram";
+    registers[arg] = alu(loc, isa::AluOp::Add, arg.getArgNumber() + 1, 0);
+  }
+  if (failed(lowerBlock(entry)))
+    return failure();
+  return kernel;
+}
+
+LogicalResult KernelLowering::lowerBlock(Block &block) {
+  for (Operation &op : block)
+    if (failed(lowerOp(op)))
+      return failure();
+  return success();
+}
+
+LogicalResult KernelLowering::lowerOp(Operation &op) {
+  Location loc = op.getLoc();
+  auto simple = [&](Opcode opcode) {
+    Instruction inst;
+    inst.opcode = opcode;
+    emit(loc, inst);
+    return success();
+  };
+  return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+      .Case([&](scf::ForOp loop) { return lowerFor(loop); })
+      .Case([&](scf::YieldOp) { return success(); })
+      .Case([&](func::ReturnOp) { return simple(Opcode::End); })
+      .Case([&](memref::AllocOp alloc) { return lowerAlloc(alloc); })
+      .Case([&](memref::DeallocOp) { return success(); })
+      .Case([&](memref::SubViewOp view) { return lowerSubView(view); })
+      .Case([&](npu::DmaLoadOp dma) { return lowerDmaLoad(dma); })
+      .Case([&](npu::DmaStoreOp dma) { return lowerDmaStore(dma); })
+      .Case([&](npu::FillOp fill) { return lowerFill(fill); })
+      .Case([&](npu::MmaOp mma) { return lowerMma(mma); })
+      .Case([&](npu::BarrierOp) { return simple(Opcode::Barrier); })
+      .Case<npu::SignalOp, npu::WaitOp>([&](auto sync) {
+        Instruction inst;
+        inst.opcode = llvm::isa<npu::SignalOp>(op) ? Opcode::Signal : Opcode::Wait;
+        fields::signal::src.set(inst,
+                                static_cast<isa::Engine>(sync.getSrc()));
+        fields::signal::dst.set(inst,
+                                static_cast<isa::Engine>(sync.getDst()));
+        fields::signal::id.set(inst, static_cast<uint32_t>(sync.getId()));
+        emit(loc, inst);
+        return success();
+      })
+      .Default([&](Operation *other) { return lowerArith(*other); });
+}
+
+LogicalResult KernelLowering::lowerArith(Operation &op) {
+  Location loc = op.getLoc();
+  if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+    if (!llvm::isa<IntegerAttr>(c.getValue()))
+      return op.emitError("only integer and index constants lower to isa");
+    return success(); // Materialized where used (registerOf).
+  }
+  if (llvm::isa<arith::IndexCastOp, arith::IndexCastUIOp>(op)) {
+    FailureOr<int64_t> in = registerOf(&op, op.getOperand(0));
+    if (failed(in))
+      return failure();
+    registers[op.getResult(0)] = *in;
+    return success();
+  }
+  std::optional<isa::AluOp> aluOp =
+      llvm::TypeSwitch<Operation *, std::optional<isa::AluOp>>(&op)
+          .Case([](arith::AddIOp) { return isa::AluOp::Add; })
+          .Case([](arith::SubIOp) { return isa::AluOp::Sub; })
+          .Case([](arith::MulIOp) { return isa::AluOp::Mul; })
+          .Case([](arith::AndIOp) { return isa::AluOp::And; })
+          .Case([](arith::OrIOp) { return isa::AluOp::Or; })
+          .Case([](arith::XOrIOp) { return isa::AluOp::Xor; })
+          .Case([](arith::ShLIOp) { return isa::AluOp::Shl; })
+          .Case([](arith::ShRUIOp) { return isa::AluOp::Shr; })
+          .Case([](arith::ShRSIOp) { return isa::AluOp::Sra; })
+          .Case([](arith::MinSIOp) { return isa::AluOp::Min; })
+          .Case([](arith::MaxSIOp) { return isa::AluOp::Max; })
+          .Default([](Operation *) { return std::nullopt; });
+  if (!aluOp)
+    return op.emitError() << "'" << op.getName()
+                          << "' has no SNPU instruction (npu kernels compute "
+                             "with npu ops, index arithmetic and scf.for)";
+  FailureOr<int64_t> lhs = registerOf(&op, op.getOperand(0));
+  if (failed(lhs))
+    return failure();
+  IntegerAttr rhsConstant;
+  if (matchPattern(op.getOperand(1), m_Constant(&rhsConstant))) {
+    registers[op.getResult(0)] =
+        aluImmediate(loc, *aluOp, *lhs, rhsConstant.getInt());
+    return success();
+  }
+  FailureOr<int64_t> rhs = registerOf(&op, op.getOperand(1));
+  if (failed(rhs))
+    return failure();
+  registers[op.getResult(0)] = alu(loc, *aluOp, *lhs, *rhs);
+  return success();
+}
+
+LogicalResult KernelLowering::lowerFor(scf::ForOp loop) {
+  Location loc = loop.getLoc();
+  if (loop.getNumRegionIterArgs())
+    return loop.emitError("loops with iteration arguments do not lower to "
+                          "isa yet");
+  FailureOr<int64_t> lower = registerOf(loop, loop.getLowerBound());
+  FailureOr<int64_t> upper = registerOf(loop, loop.getUpperBound());
+  if (failed(lower) || failed(upper))
+    return failure();
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  if (!step || *step <= 0)
+    return loop.emitError("the step of a loop lowered to isa must be a "
+                          "positive constant");
+  // The counter is a register the loop updates in place.
+  int64_t counter = alu(loc, isa::AluOp::Add, *lower, 0);
+  registers[loop.getInductionVar()] = counter;
+  // The bound must outlive the loop's blocks, which forget constants.
+  int64_t bound = *upper;
+
+  Region *region = current->getParent();
+  auto *body = new Block();
+  auto *exit = new Block();
+  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+  std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+  Instruction branch;
+  branch.opcode = Opcode::Br;
+  if (lb && ub && *lb < *ub) {
+    builder.setInsertionPointToEnd(current);
+    isa::ir::NextOp::create(builder, loc, body);
+  } else {
+    fields::br::cond.set(branch, isa::BranchCond::Ge);
+    emit(loc, branch, {counter, bound, 0}, {exit, body});
+  }
+  region->push_back(body);
+  startBlock(body);
+  if (failed(lowerBlock(*loop.getBody())))
+    return failure();
+  Instruction step1;
+  step1.opcode = Opcode::Alu;
+  fields::alu::op.set(step1, isa::AluOp::Add);
+  fields::alu::immediate.set(step1, true);
+  fields::alu::imm.set(step1, static_cast<int32_t>(*step));
+  emit(loc, step1, {counter, counter, 0});
+  fields::br::cond.set(branch, isa::BranchCond::Lt);
+  region->push_back(exit);
+  emit(loc, branch, {counter, bound, 0}, {body, exit});
+  startBlock(exit);
+  return success();
+}
+
+LogicalResult KernelLowering::lowerAlloc(memref::AllocOp alloc) {
+  std::optional<npu::MemorySpace> space =
+      npu::memorySpaceOf(alloc.getType());
+  if (!space || *space == npu::MemorySpace::dram)
+    return alloc.emitError("kernels allocate only local memory (ibuf, wbuf, "
+                           "acc, vbuf)");
+  auto offset = alloc->getAttrOfType<IntegerAttr>(npu::kOffsetAttrName);
+  if (!offset)
+    return alloc.emitError("local buffer has no address; run "
+                           "sinan-npu-allocate-local first");
+  registers[alloc] = loadImmediate(alloc.getLoc(), offset.getInt());
+  return success();
+}
+
+LogicalResult KernelLowering::lowerSubView(memref::SubViewOp view) {
+  Location loc = view.getLoc();
+  FailureOr<int64_t> base = addressOf(view, view.getSource());
+  if (failed(base))
+    return failure();
+  MemRefType source = view.getSourceType();
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(source.getStridesAndOffset(strides, offset)) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return view.emitError("the source of a view must have static strides");
+  int64_t bytes = elementBytes(source.getElementType());
+  int64_t staticOffset = 0;
+  int64_t address = *base;
+  for (auto [dim, ofr] : llvm::enumerate(view.getMixedOffsets())) {
+    int64_t scale = strides[dim] * bytes;
+    if (std::optional<int64_t> value = getConstantIntValue(ofr)) {
+      staticOffset += *value * scale;
+      continue;
+    }
+    FailureOr<int64_t> index = registerOf(view, cast<Value>(ofr));
+    if (failed(index))
+      return failure();
+    int64_t scaled = scale == 1 ? *index
+                                : aluImmediate(loc, isa::AluOp::Mul, *index,
+                                               scale);
+    address = alu(loc, isa::AluOp::Add, address, scaled);
+  }
+  if (staticOffset)
+    address = aluImmediate(loc, isa::AluOp::Add, address, staticOffset);
+  registers[view] = address;
+  return success();
+}
+
+LogicalResult KernelLowering::configureDma(Location loc, bool out,
+                                           const DmaShape &shape) {
+  std::optional<DmaShape> &state = out ? dmaOut : dmaIn;
+  auto config = [&](isa::DmaCfg sel, Registers regs) {
+    Instruction inst;
+    inst.opcode = Opcode::DCfg;
+    fields::dcfg::engine.set(inst,
+                             out ? isa::DmaEngine::Out : isa::DmaEngine::In);
+    fields::dcfg::sel.set(inst, sel);
+    emit(loc, inst, regs);
+  };
+  auto regs3 = [&](const std::array<int64_t, 3> &values) -> Registers {
+    return {constant(loc, values[0]), constant(loc, values[1]),
+            constant(loc, values[2])};
+  };
+  if (!state || state->dims != shape.dims) {
+    config(isa::DmaCfg::Shape, regs3({shape.dims[0], shape.dims[1],
+                                      shape.dims[2]}));
+    if (!state || state->dims[3] != shape.dims[3])
+      config(isa::DmaCfg::Outer, {constant(loc, shape.dims[3]), 0, 0});
+  }
+  if (!state || state->srcStrides != shape.srcStrides)
+    config(isa::DmaCfg::SrcStrides, regs3(shape.srcStrides));
+  if (!state || state->dstStrides != shape.dstStrides)
+    config(isa::DmaCfg::DstStrides, regs3(shape.dstStrides));
+  state = shape;
+  return success();
+}
+
+DmaShape transferShape(MemRefType src, MemRefType dst) {
+  DmaShape shape;
+  int64_t rank = src.getRank();
+  for (int64_t k = 0; k < 4 && rank - 1 - k >= 0; ++k)
+    shape.dims[k] = src.getDimSize(rank - 1 - k);
+  shape.srcStrides = byteStrides(src);
+  shape.dstStrides = byteStrides(dst);
+  return shape;
+}
+
+LogicalResult KernelLowering::lowerDmaLoad(npu::DmaLoadOp op) {
+  MemRefType src = op.getSrc().getType(), dst = op.getDst().getType();
+  std::optional<DType> srcType = deviceType(src.getElementType()),
+                       dstType = deviceType(dst.getElementType());
+  if (!srcType || !dstType)
+    return op.emitError("element types must be device types");
+  FailureOr<int64_t> local = addressOf(op, op.getDst());
+  FailureOr<int64_t> dram = addressOf(op, op.getSrc());
+  if (failed(local) || failed(dram) ||
+      failed(configureDma(op.getLoc(), false, transferShape(src, dst))))
+    return failure();
+  Instruction inst;
+  inst.opcode = Opcode::DLoad;
+  fields::dload::srcType.set(inst, *srcType);
+  fields::dload::dstType.set(inst, *dstType);
+  fields::dload::space.set(
+      inst, static_cast<isa::Space>(*npu::memorySpaceOf(dst)));
+  emit(op.getLoc(), inst, {*local, *dram, 0});
+  return success();
+}
+
+LogicalResult KernelLowering::lowerDmaStore(npu::DmaStoreOp op) {
+  MemRefType src = op.getSrc().getType(), dst = op.getDst().getType();
+  std::optional<DType> srcType = deviceType(src.getElementType()),
+                       dstType = deviceType(dst.getElementType());
+  if (!srcType || !dstType)
+    return op.emitError("element types must be device types");
+  FailureOr<int64_t> local = addressOf(op, op.getSrc());
+  FailureOr<int64_t> dram = addressOf(op, op.getDst());
+  if (failed(local) || failed(dram) ||
+      failed(configureDma(op.getLoc(), true, transferShape(src, dst))))
+    return failure();
+  Instruction inst;
+  inst.opcode = Opcode::DStore;
+  fields::dstore::srcType.set(inst, *srcType);
+  fields::dstore::dstType.set(inst, *dstType);
+  fields::dstore::space.set(
+      inst, static_cast<isa::Space>(*npu::memorySpaceOf(src)));
+  fields::dstore::relu.set(inst, op.getRelu());
+  emit(op.getLoc(), inst, {*dram, *local, 0});
+  return success();
+}
+
+LogicalResult KernelLowering::lowerFill(npu::FillOp op) {
+  MemRefType dst = op.getDst().getType();
+  std::optional<DType> type = deviceType(dst.getElementType());
+  if (!type)
+    return op.emitError("element type must be a device type");
+  FailureOr<int64_t> local = addressOf(op, op.getDst());
+  // A fill walks the block with the destination strides.
+  if (failed(local) ||
+      failed(configureDma(op.getLoc(), false, transferShape(dst, dst))))
+    return failure();
+  Instruction inst;
+  inst.opcode = Opcode::DFill;
+  fields::dfill::type.set(inst, *type);
+  fields::dfill::space.set(inst,
+                           static_cast<isa::Space>(*npu::memorySpaceOf(dst)));
+  fields::dfill::pattern.set(inst, static_cast<uint32_t>(op.getPattern()));
+  emit(op.getLoc(), inst, {*local, 0, 0});
+  return success();
+}
+
+LogicalResult KernelLowering::lowerMma(npu::MmaOp op) {
+  MemRefType lhs = op.getLhs().getType(), rhs = op.getRhs().getType(),
+             acc = op.getAcc().getType();
+  bool bf16 = lhs.getElementType().isBF16();
+  auto tile = target.matrixTiles.find(bf16 ? DType::BF16 : DType::I8);
+  if (tile == target.matrixTiles.end())
+    return op.emitError() << "target " << target.name << " has no "
+                          << (bf16 ? "bf16" : "i8") << " matrix unit";
+  int64_t m = lhs.getDimSize(0), k = lhs.getDimSize(1), n = rhs.getDimSize(1);
+  if (m % tile->second.m || k % tile->second.k || n % tile->second.n)
+    return op.emitError() << "block " << m << "x" << k << "x" << n
+                          << " is not a multiple of the target's "
+                          << (bf16 ? "bf16" : "i8") << " tile "
+                          << tile->second.m << "x" << tile->second.k << "x"
+                          << tile->second.n;
+  // The matrix unit reads rows at a pitch rounded up to the alignment.
+  int64_t align = target.alignmentBytes;
+  auto checkPitch = [&](MemRefType type, StringRef name) -> LogicalResult {
+    int64_t el = elementBytes(type.getElementType());
+    int64_t want = (type.getDimSize(1) * el + align - 1) / align * align;
+    int64_t have = byteStrides(type)[0];
+    if (have != want)
+      return op.emitError() << name << " rows are " << have
+                            << " bytes apart; the matrix unit reads them "
+                            << want << " bytes apart (row bytes rounded up "
+                            << "to the target's alignment of " << align
+                            << ")";
+    return success();
+  };
+  if (failed(checkPitch(lhs, "lhs")) || failed(checkPitch(rhs, "rhs")) ||
+      failed(checkPitch(acc, "acc")))
+    return failure();
+  FailureOr<int64_t> a = addressOf(op, op.getLhs());
+  FailureOr<int64_t> b = addressOf(op, op.getRhs());
+  FailureOr<int64_t> c = addressOf(op, op.getAcc());
+  if (failed(a) || failed(b) || failed(c))
+    return failure();
+  std::array<int64_t, 3> block = {m, k, n};
+  if (matrixBlock != block) {
+    Instruction config;
+    config.opcode = Opcode::MCfg;
+    fields::mcfg::m.set(config, static_cast<uint32_t>(m));
+    fields::mcfg::k.set(config, static_cast<uint32_t>(k));
+    fields::mcfg::n.set(config, static_cast<uint32_t>(n));
+    emit(op.getLoc(), config);
+    matrixBlock = block;
+  }
+  Instruction inst;
+  inst.opcode = Opcode::Mma;
+  fields::mma::type.set(inst, bf16 ? isa::MmaType::BF16 : isa::MmaType::I8);
+  fields::mma::accumulate.set(inst, op.getAccumulate());
+  emit(op.getLoc(), inst, {*a, *b, *c});
+  return success();
+}
+
+struct ConvertNpuToIsaPass
+    : public sinan::impl::ConvertNpuToIsaBase<ConvertNpuToIsaPass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> kernels;
+    getOperation().walk([&](func::FuncOp func) {
+      if (func->hasAttr(npu::kTargetAttrName))
+        kernels.push_back(func);
+    });
+    for (func::FuncOp func : kernels) {
+      const TargetDesc *target = npu::targetOf(func);
+      if (!target)
+        return signalPassFailure();
+      KernelLowering lowering(func, *target);
+      if (failed(lowering.run()))
+        return signalPassFailure();
+      func.erase();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,79 @@
+// RUN: sinan-opt %s -split-input-file -verify-diagnostics
+
+func.func @load_into_dram(%a: memref<16x16xbf16, #npu.space<dram>>, %b: memref<16x16xbf16, #npu.space<dram>>) {
+  // expected-error @+1 {{'npu.dma_load' op destination must be in a local memory}}
+  npu.dma_load %a, %b : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, #npu.space<dram>>
+  return
+}
+
+// -----
+
+func.func @shape_mismatch(%a: memref<16x16xbf16, #npu.space<dram>>, %b: memref<16x32xbf16, #npu.space<ibuf>>) {
+  // expected-error @+1 {{'npu.dma_load' op source and destination shapes differ}}
+  npu.dma_load %a, %b : memref<16x16xbf16, #npu.space<dram>> to memref<16x32xbf16, #npu.space<ibuf>>
+  return
+}
+
+// -----
+
+func.func @rank5(%a: memref<1x1x1x2x16xf32, #npu.space<dram>>, %b: memref<1x1x1x2x16xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.dma_load' op source must have rank 1 to 4, not 5}}
+  npu.dma_load %a, %b : memref<1x1x1x2x16xf32, #npu.space<dram>> to memref<1x1x1x2x16xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @strided_inner(%a: memref<16x16xf32, strided<[32, 2]>, #npu.space<dram>>, %b: memref<16x16xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.dma_load' op source must be contiguous in its innermost dimension}}
+  npu.dma_load %a, %b : memref<16x16xf32, strided<[32, 2]>, #npu.space<dram>> to memref<16x16xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @store_from_dram(%a: memref<16xf32, #npu.space<dram>>, %b: memref<16xf32, #npu.space<dram>>) {
+  // expected-error @+1 {{'npu.dma_store' op source must be in a local memory}}
+  npu.dma_store %a, %b : memref<16xf32, #npu.space<dram>> to memref<16xf32, #npu.space<dram>>
+  return
+}
+
+// -----
+
+func.func @mma_spaces(%a: memref<16x16xbf16, #npu.space<wbuf>>, %b: memref<16x16xbf16, #npu.space<wbuf>>, %c: memref<16x16xf32, #npu.space<acc>>) {
+  // expected-error @+1 {{'npu.mma' op lhs must be in ibuf}}
+  npu.mma %a, %b, %c : memref<16x16xbf16, #npu.space<wbuf>>, memref<16x16xbf16, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  return
+}
+
+// -----
+
+func.func @mma_shapes(%a: memref<16x32xbf16, #npu.space<ibuf>>, %b: memref<16x16xbf16, #npu.space<wbuf>>, %c: memref<16x16xf32, #npu.space<acc>>) {
+  // expected-error @+1 {{'npu.mma' op shapes 'memref<16x32xbf16, #npu.space<ibuf>>' x 'memref<16x16xbf16, #npu.space<wbuf>>' -> 'memref<16x16xf32, #npu.space<acc>>' do not form a matrix product}}
+  npu.mma %a, %b, %c : memref<16x32xbf16, #npu.space<ibuf>>, memref<16x16xbf16, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  return
+}
+
+// -----
+
+func.func @mma_types(%a: memref<16x16xf32, #npu.space<ibuf>>, %b: memref<16x16xf32, #npu.space<wbuf>>, %c: memref<16x16xf32, #npu.space<acc>>) {
+  // expected-error @+1 {{'npu.mma' op takes bf16 x bf16 -> f32 or i8 x i8 -> i32}}
+  npu.mma %a, %b, %c : memref<16x16xf32, #npu.space<ibuf>>, memref<16x16xf32, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  return
+}
+
+// -----
+
+func.func @signal_self() {
+  // expected-error @+1 {{'npu.signal' op source and destination engine are the same}}
+  npu.signal <vec> -> <vec>, 0
+  return
+}
+
+// -----
+
+func.func @fill_pattern(%a: memref<16xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.fill' op pattern must be 32 bits}}
+  npu.fill %a {pattern = 4294967296} : memref<16xf32, #npu.space<vbuf>>
+  return
+}

@@ -1,0 +1,222 @@
+//===- NpuToIsaTest.cpp - npu kernels compiled and run on the device ------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Each kernel goes through the SNPU pipeline from `npu` (local allocation,
+// synchronization, instruction selection, register allocation, encoding)
+// and runs on the simulator, whose hazard checker is always on, with the
+// engines in a fixed and in randomized orders. Results must equal host
+// arithmetic in the device's order bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/InitAll.h"
+#include "sinan/Target/SnpuBinary.h"
+#include "sinan/runtime/Numerics.h"
+#include "sinan/runtime/Target.h"
+#include "sinan/runtime/sim/Simulator.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+using namespace sinan;
+
+namespace {
+
+/// Elements per row of a local tile: the matrix unit reads rows at a pitch
+/// rounded up to the target's alignment.
+int64_t pitch(int64_t columns, int64_t elementBytes, int64_t align) {
+  return (columns * elementBytes + align - 1) / align * align / elementBytes;
+}
+
+/// C = A x B for row-major M x K and K x N bf16 in DRAM (A at 0, B after
+/// it, C after B), in M0 x K0 x N0 blocks.
+std::string matmulKernel(const std::string &target, int64_t m, int64_t k,
+                         int64_t n, int64_t m0, int64_t k0, int64_t n0,
+                         int64_t align) {
+  return fmt::format(
+      R"(
+!a = memref<{M}x{K}xbf16, #npu.space<dram>>
+!b = memref<{K}x{N}xbf16, #npu.space<dram>>
+!c = memref<{M}x{N}xf32, #npu.space<dram>>
+!av = memref<{M0}x{K0}xbf16, strided<[{K}, 1], offset: ?>, #npu.space<dram>>
+!bv = memref<{K0}x{N0}xbf16, strided<[{N}, 1], offset: ?>, #npu.space<dram>>
+!cv = memref<{M0}x{N0}xf32, strided<[{N}, 1], offset: ?>, #npu.space<dram>>
+!lhs = memref<{M0}x{K0}xbf16, strided<[{LP}, 1]>, #npu.space<ibuf>>
+!rhs = memref<{K0}x{N0}xbf16, strided<[{RP}, 1]>, #npu.space<wbuf>>
+!acc = memref<{M0}x{N0}xf32, strided<[{AP}, 1]>, #npu.space<acc>>
+func.func @matmul(%a: !a, %b: !b, %c: !c)
+    attributes {{npu.target = #npu.target<"{T}">}} {{
+  %c0 = arith.constant 0 : index
+  %m = arith.constant {M} : index
+  %n = arith.constant {N} : index
+  %k = arith.constant {K} : index
+  %m0 = arith.constant {M0} : index
+  %n0 = arith.constant {N0} : index
+  %k0 = arith.constant {K0} : index
+  %lhs = memref.alloc() : !lhs
+  %rhs = memref.alloc() : !rhs
+  %acc = memref.alloc() : !acc
+  scf.for %i = %c0 to %m step %m0 {{
+    scf.for %j = %c0 to %n step %n0 {{
+      npu.fill %acc : !acc
+      scf.for %p = %c0 to %k step %k0 {{
+        %av = memref.subview %a[%i, %p] [{M0}, {K0}] [1, 1] : !a to !av
+        %bv = memref.subview %b[%p, %j] [{K0}, {N0}] [1, 1] : !b to !bv
+        npu.dma_load %av, %lhs : !av to !lhs
+        npu.dma_load %bv, %rhs : !bv to !rhs
+        npu.mma %lhs, %rhs, %acc {{accumulate}} : !lhs, !rhs, !acc
+      }}
+      %cv = memref.subview %c[%i, %j] [{M0}, {N0}] [1, 1] : !c to !cv
+      npu.dma_store %acc, %cv : !acc to !cv
+    }}
+  }}
+  return
+}}
+)",
+      fmt::arg("T", target), fmt::arg("M", m), fmt::arg("K", k),
+      fmt::arg("N", n), fmt::arg("M0", m0), fmt::arg("K0", k0),
+      fmt::arg("N0", n0), fmt::arg("LP", pitch(k0, 2, align)),
+      fmt::arg("RP", pitch(n0, 2, align)), fmt::arg("AP", pitch(n0, 4, align)));
+}
+
+/// Compiles `source` through the SNPU pipeline into a kernel binary.
+constexpr const char *kPipeline =
+    "func.func(sinan-npu-allocate-local,sinan-npu-insert-sync),"
+    "sinan-convert-npu-to-isa,isa.kernel(sinan-isa-allocate-registers)";
+
+std::optional<isa::Kernel> compile(const std::string &source,
+                                   std::string &diagnostics,
+                                   const char *pipeline = kPipeline) {
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllPasses();
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::raw_string_ostream os(diagnostics);
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    os << d << "\n";
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  if (!module) {
+    os << "parse failed\n";
+    return std::nullopt;
+  }
+  mlir::PassManager pm(&context);
+  if (failed(mlir::parsePassPipeline(pipeline, pm, os)) ||
+      failed(pm.run(*module))) {
+    os << "pipeline failed\n";
+    return std::nullopt;
+  }
+  isa::ir::KernelOp kernel;
+  module->walk([&](isa::ir::KernelOp found) { kernel = found; });
+  if (!kernel) {
+    os << "no isa.kernel in\n";
+    module->print(os);
+    return std::nullopt;
+  }
+  llvm::FailureOr<isa::Kernel> encoded = encodeKernel(kernel);
+  if (failed(encoded))
+    return std::nullopt;
+  return *encoded;
+}
+
+struct MatmulCase {
+  const char *target;
+  int64_t m, k, n, m0, k0, n0;
+};
+
+class NpuMatmulTest : public ::testing::TestWithParam<MatmulCase> {};
+
+TEST_P(NpuMatmulTest, MatchesHostArithmeticBitForBit) {
+  const MatmulCase &c = GetParam();
+  std::string error;
+  std::optional<TargetDesc> target = loadBuiltinTarget(c.target, error);
+  ASSERT_TRUE(target) << error;
+  std::string diagnostics;
+  std::optional<isa::Kernel> kernel =
+      compile(matmulKernel(c.target, c.m, c.k, c.n, c.m0, c.k0, c.n0,
+                           target->alignmentBytes),
+              diagnostics);
+  ASSERT_TRUE(kernel) << diagnostics;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  std::vector<uint16_t> a(c.m * c.k), b(c.k * c.n);
+  for (uint16_t &x : a)
+    x = floatToBF16(dist(rng));
+  for (uint16_t &x : b)
+    x = floatToBF16(dist(rng));
+  uint64_t aAt = 0, bAt = a.size() * 2, cAt = bAt + b.size() * 2;
+  // Products of bf16 are exact in f32; the device adds them in ascending k
+  // from +0.0.
+  std::vector<float> expected(c.m * c.n);
+  for (int64_t i = 0; i < c.m; ++i)
+    for (int64_t j = 0; j < c.n; ++j) {
+      float sum = 0.0f;
+      for (int64_t p = 0; p < c.k; ++p)
+        sum += bf16ToFloat(a[i * c.k + p]) * bf16ToFloat(b[p * c.n + j]);
+      expected[i * c.n + j] = sum;
+    }
+
+  for (uint64_t seed : {0u, 1u, 2u}) {
+    std::vector<uint8_t> dram(cAt + expected.size() * 4, 0);
+    std::memcpy(dram.data() + aAt, a.data(), a.size() * 2);
+    std::memcpy(dram.data() + bAt, b.data(), b.size() * 2);
+    sim::Options options;
+    options.seed = seed;
+    options.arguments = {aAt, bAt, cAt};
+    sim::Result result = sim::run(*target, *kernel, dram, options);
+    ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
+    std::vector<float> got(expected.size());
+    std::memcpy(got.data(), dram.data() + cAt, got.size() * 4);
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_EQ(std::memcmp(&got[i], &expected[i], 4), 0)
+          << "seed " << seed << " element " << i << ": " << got[i]
+          << " vs " << expected[i];
+  }
+}
+
+// Without synchronization the engines race, and the device names the
+// hazard instead of computing garbage.
+TEST(NpuToIsaTest, MissingSynchronizationIsAHazard) {
+  std::string error, diagnostics;
+  std::optional<TargetDesc> target = loadBuiltinTarget("snpu-edge", error);
+  ASSERT_TRUE(target) << error;
+  std::optional<isa::Kernel> kernel = compile(
+      matmulKernel("snpu-edge", 32, 32, 32, 16, 16, 16,
+                   target->alignmentBytes),
+      diagnostics,
+      "func.func(sinan-npu-allocate-local),sinan-convert-npu-to-isa,"
+      "isa.kernel(sinan-isa-allocate-registers)");
+  ASSERT_TRUE(kernel) << diagnostics;
+  std::vector<uint8_t> dram(32 * 32 * 8, 0);
+  sim::Options options;
+  options.arguments = {0, 32 * 32 * 2, 32 * 32 * 4};
+  sim::Result result = sim::run(*target, *kernel, dram, options);
+  ASSERT_FALSE(result.ok);
+  EXPECT_NE(result.error.find("unsynchronised"), std::string::npos)
+      << result.error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Presets, NpuMatmulTest,
+    ::testing::Values(MatmulCase{"snpu-server", 128, 128, 128, 64, 64, 64},
+                      MatmulCase{"snpu-server", 64, 192, 32, 32, 64, 16},
+                      MatmulCase{"snpu-edge", 64, 64, 64, 32, 32, 32},
+                      MatmulCase{"snpu-edge", 48, 40, 32, 16, 8, 16}));
+
+} // namespace
