@@ -6,12 +6,13 @@
 //
 //   sinan-sim KERNEL.snk [--target NAME|FILE] [--dram-bytes N]
 //             [--load FILE@OFFSET]... [--dump OFFSET:BYTES:FILE]...
-//             [--seed N] [--trace OUT.json]
+//             [--seed N] [--trace OUT.json] [--arg ADDRESS]...
 //
 // Loads files into device DRAM, runs the kernel, writes DRAM ranges back to
-// files and prints the statistics. The target defaults to the one the kernel
-// names. Any error (bad kernel, hazard, deadlock, bad address) is printed
-// once and the exit code is 1.
+// files and prints the statistics. Each --arg is a launch argument: the
+// first arrives in r1, the next in r2, ... (docs/isa.md section 11). The target
+// defaults to the one the kernel names. Any error (bad kernel, hazard,
+// deadlock, bad address) is printed once and the exit code is 1.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,7 +33,7 @@ namespace {
 constexpr const char *kUsage =
     "usage: sinan-sim KERNEL.snk [--target NAME|FILE] [--dram-bytes N]\n"
     "                 [--load FILE@OFFSET]... [--dump OFFSET:BYTES:FILE]...\n"
-    "                 [--seed N] [--trace OUT.json]\n";
+    "                 [--seed N] [--trace OUT.json] [--arg ADDRESS]...\n";
 
 int fail(const std::string &message) {
   std::cerr << "sinan-sim: error: " << message << "\n";
@@ -79,6 +80,11 @@ int main(int argc, char **argv) {
       if (!value)
         return fail(fmt::format("{} needs a number, got '{}'", arg, argv[i]));
       (arg == "--seed" ? options.seed : dramBytes) = *value;
+    } else if (arg == "--arg" && hasValue) {
+      std::optional<uint64_t> value = number(argv[++i]);
+      if (!value)
+        return fail(fmt::format("--arg needs a number, got '{}'", argv[i]));
+      options.arguments.push_back(*value);
     } else if (arg == "--load" && hasValue) {
       std::string spec = argv[++i];
       size_t at = spec.rfind('@');

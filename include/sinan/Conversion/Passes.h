@@ -8,6 +8,9 @@
 #define SINAN_CONVERSION_PASSES_H
 
 #include "sinan/Dialect/Isa/IR/IsaDialect.h"
+#include "sinan/Dialect/Npu/IR/NpuDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/Pass/Pass.h"
 

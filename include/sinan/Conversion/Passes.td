@@ -9,6 +9,45 @@
 
 include "mlir/Pass/PassBase.td"
 
+def FormSnpuKernels : Pass<"sinan-form-snpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Outlines the ops the SNPU runs into kernel functions";
+  let description = [{
+    Moves every op of the host functions that the target's SNPU can run into
+    its own kernel function (`func.func` with `npu.target`, taking and
+    returning the op's tensors) and replaces it with an `npu.launch` of that
+    kernel. Today: 2-D matrix products with static shapes and f32 or bf16
+    elements, when the target's matrix unit has a bf16 mode (computed in
+    bf16 with f32 accumulation). Kernels are named after the op's ONNX node.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
+           "Target preset or description file">
+  ];
+  let dependentDialects = ["sinan::npu::NpuDialect",
+                           "mlir::func::FuncDialect"];
+}
+
+def ConvertGraphToNpu : Pass<"sinan-convert-graph-to-npu", "mlir::ModuleOp"> {
+  let summary = "Tiles kernel functions' graph ops into npu code";
+  let description = [{
+    Rewrites each kernel function (`npu.target`) on tensors into an npu
+    kernel on DRAM memrefs (inputs, then outputs), and updates its launches.
+    A matrix product is tiled into blocks `m0 x k0 x n0`, multiples of the
+    target's matrix tile, chosen by a cycle estimate from the target
+    description (matrix-unit blocks against DMA bytes at the per-core and
+    shared DRAM bandwidth) among the blocks whose double-buffered operands
+    fit the local memories; block rows are split over the cores. Edge
+    blocks keep static shapes: their local tiles are rounded up to the
+    matrix tile and zero-filled, so padding adds zero products. Operands are
+    converted to bf16 by the DMA on the way in; the f32 accumulator goes
+    out unchanged.
+  }];
+  let dependentDialects = ["sinan::npu::NpuDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def ConvertNpuToIsa : Pass<"sinan-convert-npu-to-isa", "mlir::ModuleOp"> {
   let summary = "Selects SNPU instructions for npu kernels";
   let description = [{

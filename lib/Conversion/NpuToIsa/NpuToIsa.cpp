@@ -88,6 +88,8 @@ public:
   FailureOr<isa::ir::KernelOp> run();
 
 private:
+  LogicalResult lowerProgram(isa::ir::KernelOp kernel, int64_t core);
+
   // Emission.
   int64_t newRegister() { return nextVirtual++; }
   Operation *emit(Location loc, const Instruction &inst, Registers regs = {},
@@ -119,6 +121,7 @@ private:
   const TargetDesc &target;
   OpBuilder builder;
   Block *current = nullptr;
+  int64_t core = 0;
   int64_t nextVirtual = isa::ir::kFirstVirtualRegister;
   DenseMap<Value, int64_t> registers;
   // What the current block already set up (forgotten at every block start,
@@ -161,8 +164,7 @@ int64_t KernelLowering::constant(Location loc, int64_t value) {
   return constants[value] = loadImmediate(loc, value);
 }
 
-int64_t KernelLowering::alu(Location loc, isa::AluOp op, int64_t a,
-                            int64_t b) {
+int64_t KernelLowering::alu(Location loc, isa::AluOp op, int64_t a, int64_t b) {
   Instruction inst;
   inst.opcode = Opcode::Alu;
   fields::alu::op.set(inst, op);
@@ -205,14 +207,38 @@ FailureOr<isa::ir::KernelOp> KernelLowering::run() {
   if (!func.getBody().hasOneBlock())
     return func.emitError("an npu kernel must have one block (loops are "
                           "scf.for)");
+  // One program per core when the kernel splits its work by core index.
+  bool perCore = false;
+  func.walk([&](npu::CoreIdOp) { perCore = true; });
+  int64_t cores = 1;
+  if (perCore) {
+    cores = target.cores;
+    if (auto attr = func->getAttrOfType<IntegerAttr>(npu::kCoresAttrName))
+      cores = attr.getInt();
+    if (cores < 1 || cores > int64_t(target.cores))
+      return func.emitError() << npu::kCoresAttrName << " = " << cores
+                              << " is not between 1 and the target's "
+                              << target.cores << " cores";
+  }
   builder.setInsertionPoint(func);
-  std::string error;
   auto kernel = isa::ir::KernelOp::create(
       builder, loc, func.getSymName(), target.name,
-      static_cast<int64_t>(isa::targetFingerprint(target)),
-      DenseI8ArrayAttr());
+      static_cast<int64_t>(isa::targetFingerprint(target)), DenseI8ArrayAttr());
   builder.createBlock(&kernel.getBody());
-  auto program = isa::ir::ProgramOp::create(builder, loc, 0);
+  for (int64_t c = 0; c < cores; ++c)
+    if (failed(lowerProgram(kernel, c)))
+      return failure();
+  return kernel;
+}
+
+LogicalResult KernelLowering::lowerProgram(isa::ir::KernelOp kernel,
+                                           int64_t coreIndex) {
+  Location loc = func.getLoc();
+  core = coreIndex;
+  registers.clear();
+  nextVirtual = isa::ir::kFirstVirtualRegister;
+  builder.setInsertionPointToEnd(&kernel.getBody().front());
+  auto program = isa::ir::ProgramOp::create(builder, loc, coreIndex);
   startBlock(builder.createBlock(&program.getBody()));
 
   // Launch ABI: argument i arrives in r(i + 1).
@@ -226,9 +252,7 @@ FailureOr<isa::ir::KernelOp> KernelLowering::run() {
                               << " must be a memref in dram";
     registers[arg] = alu(loc, isa::AluOp::Add, arg.getArgNumber() + 1, 0);
   }
-  if (failed(lowerBlock(entry)))
-    return failure();
-  return kernel;
+  return lowerBlock(entry);
 }
 
 LogicalResult KernelLowering::lowerBlock(Block &block) {
@@ -258,13 +282,16 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
       .Case([&](npu::FillOp fill) { return lowerFill(fill); })
       .Case([&](npu::MmaOp mma) { return lowerMma(mma); })
       .Case([&](npu::BarrierOp) { return simple(Opcode::Barrier); })
+      .Case([&](npu::CoreIdOp id) {
+        registers[id] = loadImmediate(loc, core);
+        return success();
+      })
       .Case<npu::SignalOp, npu::WaitOp>([&](auto sync) {
         Instruction inst;
-        inst.opcode = llvm::isa<npu::SignalOp>(op) ? Opcode::Signal : Opcode::Wait;
-        fields::signal::src.set(inst,
-                                static_cast<isa::Engine>(sync.getSrc()));
-        fields::signal::dst.set(inst,
-                                static_cast<isa::Engine>(sync.getDst()));
+        inst.opcode =
+            llvm::isa<npu::SignalOp>(op) ? Opcode::Signal : Opcode::Wait;
+        fields::signal::src.set(inst, static_cast<isa::Engine>(sync.getSrc()));
+        fields::signal::dst.set(inst, static_cast<isa::Engine>(sync.getDst()));
         fields::signal::id.set(inst, static_cast<uint32_t>(sync.getId()));
         emit(loc, inst);
         return success();
@@ -371,8 +398,7 @@ LogicalResult KernelLowering::lowerFor(scf::ForOp loop) {
 }
 
 LogicalResult KernelLowering::lowerAlloc(memref::AllocOp alloc) {
-  std::optional<npu::MemorySpace> space =
-      npu::memorySpaceOf(alloc.getType());
+  std::optional<npu::MemorySpace> space = npu::memorySpaceOf(alloc.getType());
   if (!space || *space == npu::MemorySpace::dram)
     return alloc.emitError("kernels allocate only local memory (ibuf, wbuf, "
                            "acc, vbuf)");
@@ -407,9 +433,8 @@ LogicalResult KernelLowering::lowerSubView(memref::SubViewOp view) {
     FailureOr<int64_t> index = registerOf(view, cast<Value>(ofr));
     if (failed(index))
       return failure();
-    int64_t scaled = scale == 1 ? *index
-                                : aluImmediate(loc, isa::AluOp::Mul, *index,
-                                               scale);
+    int64_t scaled =
+        scale == 1 ? *index : aluImmediate(loc, isa::AluOp::Mul, *index, scale);
     address = alu(loc, isa::AluOp::Add, address, scaled);
   }
   if (staticOffset)
@@ -434,8 +459,8 @@ LogicalResult KernelLowering::configureDma(Location loc, bool out,
             constant(loc, values[2])};
   };
   if (!state || state->dims != shape.dims) {
-    config(isa::DmaCfg::Shape, regs3({shape.dims[0], shape.dims[1],
-                                      shape.dims[2]}));
+    config(isa::DmaCfg::Shape,
+           regs3({shape.dims[0], shape.dims[1], shape.dims[2]}));
     if (!state || state->dims[3] != shape.dims[3])
       config(isa::DmaCfg::Outer, {constant(loc, shape.dims[3]), 0, 0});
   }
@@ -472,8 +497,8 @@ LogicalResult KernelLowering::lowerDmaLoad(npu::DmaLoadOp op) {
   inst.opcode = Opcode::DLoad;
   fields::dload::srcType.set(inst, *srcType);
   fields::dload::dstType.set(inst, *dstType);
-  fields::dload::space.set(
-      inst, static_cast<isa::Space>(*npu::memorySpaceOf(dst)));
+  fields::dload::space.set(inst,
+                           static_cast<isa::Space>(*npu::memorySpaceOf(dst)));
   emit(op.getLoc(), inst, {*local, *dram, 0});
   return success();
 }
@@ -493,8 +518,8 @@ LogicalResult KernelLowering::lowerDmaStore(npu::DmaStoreOp op) {
   inst.opcode = Opcode::DStore;
   fields::dstore::srcType.set(inst, *srcType);
   fields::dstore::dstType.set(inst, *dstType);
-  fields::dstore::space.set(
-      inst, static_cast<isa::Space>(*npu::memorySpaceOf(src)));
+  fields::dstore::space.set(inst,
+                            static_cast<isa::Space>(*npu::memorySpaceOf(src)));
   fields::dstore::relu.set(inst, op.getRelu());
   emit(op.getLoc(), inst, {*dram, *local, 0});
   return success();
@@ -545,8 +570,7 @@ LogicalResult KernelLowering::lowerMma(npu::MmaOp op) {
       return op.emitError() << name << " rows are " << have
                             << " bytes apart; the matrix unit reads them "
                             << want << " bytes apart (row bytes rounded up "
-                            << "to the target's alignment of " << align
-                            << ")";
+                            << "to the target's alignment of " << align << ")";
     return success();
   };
   if (failed(checkPitch(lhs, "lhs")) || failed(checkPitch(rhs, "rhs")) ||

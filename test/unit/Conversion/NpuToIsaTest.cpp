@@ -185,8 +185,8 @@ TEST_P(NpuMatmulTest, MatchesHostArithmeticBitForBit) {
     std::memcpy(got.data(), dram.data() + cAt, got.size() * 4);
     for (size_t i = 0; i < got.size(); ++i)
       ASSERT_EQ(std::memcmp(&got[i], &expected[i], 4), 0)
-          << "seed " << seed << " element " << i << ": " << got[i]
-          << " vs " << expected[i];
+          << "seed " << seed << " element " << i << ": " << got[i] << " vs "
+          << expected[i];
   }
 }
 
@@ -197,8 +197,7 @@ TEST(NpuToIsaTest, MissingSynchronizationIsAHazard) {
   std::optional<TargetDesc> target = loadBuiltinTarget("snpu-edge", error);
   ASSERT_TRUE(target) << error;
   std::optional<isa::Kernel> kernel = compile(
-      matmulKernel("snpu-edge", 32, 32, 32, 16, 16, 16,
-                   target->alignmentBytes),
+      matmulKernel("snpu-edge", 32, 32, 32, 16, 16, 16, target->alignmentBytes),
       diagnostics,
       "func.func(sinan-npu-allocate-local),sinan-convert-npu-to-isa,"
       "isa.kernel(sinan-isa-allocate-registers)");
@@ -211,6 +210,87 @@ TEST(NpuToIsaTest, MissingSynchronizationIsAHazard) {
   EXPECT_NE(result.error.find("unsynchronised"), std::string::npos)
       << result.error;
 }
+
+/// The whole SNPU path from `graph`: kernel formation, tiling from the
+/// target, double buffering, allocation, synchronization, instruction
+/// selection, register allocation.
+struct GraphMatmulCase {
+  const char *target;
+  int64_t m, k, n;
+};
+
+class GraphMatmulTest : public ::testing::TestWithParam<GraphMatmulCase> {};
+
+TEST_P(GraphMatmulTest, CompiledFromGraphMatchesBf16HostArithmetic) {
+  const GraphMatmulCase &c = GetParam();
+  std::string source = fmt::format(
+      R"(
+func.func @main(%a: tensor<{M}x{K}xf32>, %b: tensor<{K}x{N}xf32>) -> tensor<{M}x{N}xf32> {{
+  %0 = graph.matmul %a, %b : (tensor<{M}x{K}xf32>, tensor<{K}x{N}xf32>) -> tensor<{M}x{N}xf32>
+  return %0 : tensor<{M}x{N}xf32>
+}}
+)",
+      fmt::arg("M", c.m), fmt::arg("K", c.k), fmt::arg("N", c.n));
+  std::string pipeline = fmt::format(
+      "sinan-form-snpu-kernels{{target={}}},sinan-convert-graph-to-npu,"
+      "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
+      "sinan-npu-insert-sync),sinan-convert-npu-to-isa,"
+      "isa.kernel(sinan-isa-allocate-registers)",
+      c.target);
+  std::string diagnostics, error;
+  std::optional<isa::Kernel> kernel =
+      compile(source, diagnostics, pipeline.c_str());
+  ASSERT_TRUE(kernel) << diagnostics;
+  std::optional<TargetDesc> target = loadBuiltinTarget(c.target, error);
+  ASSERT_TRUE(target) << error;
+
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> a(c.m * c.k), b(c.k * c.n);
+  for (float &x : a)
+    x = dist(rng);
+  for (float &x : b)
+    x = dist(rng);
+  // The device rounds the f32 operands to bf16 on the way in; products are
+  // exact in f32 and added in ascending k from +0.0.
+  std::vector<float> expected(c.m * c.n);
+  for (int64_t i = 0; i < c.m; ++i)
+    for (int64_t j = 0; j < c.n; ++j) {
+      float sum = 0.0f;
+      for (int64_t p = 0; p < c.k; ++p)
+        sum += bf16ToFloat(floatToBF16(a[i * c.k + p])) *
+               bf16ToFloat(floatToBF16(b[p * c.n + j]));
+      expected[i * c.n + j] = sum;
+    }
+  uint64_t aAt = 0, bAt = (a.size() * 4 + 4095) / 4096 * 4096,
+           cAt = bAt + (b.size() * 4 + 4095) / 4096 * 4096;
+  for (uint64_t seed : {0u, 3u}) {
+    std::vector<uint8_t> dram(cAt + expected.size() * 4, 0);
+    std::memcpy(dram.data() + aAt, a.data(), a.size() * 4);
+    std::memcpy(dram.data() + bAt, b.data(), b.size() * 4);
+    sim::Options options;
+    options.seed = seed;
+    options.arguments = {aAt, bAt, cAt};
+    sim::Result result = sim::run(*target, *kernel, dram, options);
+    ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      float got;
+      std::memcpy(&got, dram.data() + cAt + i * 4, 4);
+      ASSERT_EQ(std::memcmp(&got, &expected[i], 4), 0)
+          << "seed " << seed << " element " << i << ": " << got << " vs "
+          << expected[i];
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, GraphMatmulTest,
+    ::testing::Values(GraphMatmulCase{"snpu-edge", 100, 72, 40},
+                      GraphMatmulCase{"snpu-edge", 64, 256, 96},
+                      GraphMatmulCase{"snpu-edge", 1, 300, 17},
+                      GraphMatmulCase{"snpu-server", 300, 200, 130},
+                      GraphMatmulCase{"snpu-server", 512, 96, 64},
+                      GraphMatmulCase{"snpu-server", 33, 1000, 9}));
 
 INSTANTIATE_TEST_SUITE_P(
     Presets, NpuMatmulTest,

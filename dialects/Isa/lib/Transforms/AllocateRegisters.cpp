@@ -130,9 +130,9 @@ LogicalResult allocate(ProgramOp program) {
     for (Operation &op : block)
       for (int64_t use : accessOf(&op).uses)
         if (isVirtual(use) && !firstDef.count(use)) {
-          return op.emitOpError() << "reads virtual register v"
-                                  << use - kFirstVirtualRegister
-                                  << ", which nothing writes";
+          return op.emitOpError()
+                 << "reads virtual register v" << use - kFirstVirtualRegister
+                 << ", which nothing writes";
         }
 
   llvm::DenseMap<int64_t, int64_t> color;
@@ -164,8 +164,7 @@ LogicalResult allocate(ProgramOp program) {
       for (unsigned i = 0; i < 3; ++i) {
         if (!(info->regs & (1u << i)))
           continue;
-        int64_t reg =
-            op.getAttrOfType<IntegerAttr>(kRegisterNames[i]).getInt();
+        int64_t reg = op.getAttrOfType<IntegerAttr>(kRegisterNames[i]).getInt();
         if (isVirtual(reg))
           op.setAttr(kRegisterNames[i],
                      builder.getI64IntegerAttr(color.lookup(reg)));

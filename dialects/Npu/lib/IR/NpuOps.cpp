@@ -63,8 +63,8 @@ namespace {
 /// innermost stride, a device element type.
 LogicalResult verifyDmaView(Operation *op, MemRefType type, StringRef name) {
   if (type.getRank() < 1 || type.getRank() > 4)
-    return op->emitOpError() << name << " must have rank 1 to 4, not "
-                             << type.getRank();
+    return op->emitOpError()
+           << name << " must have rank 1 to 4, not " << type.getRank();
   if (!type.hasStaticShape())
     return op->emitOpError() << name << " must have a static shape";
   SmallVector<int64_t> strides;
@@ -73,11 +73,13 @@ LogicalResult verifyDmaView(Operation *op, MemRefType type, StringRef name) {
       llvm::any_of(strides, ShapedType::isDynamic))
     return op->emitOpError() << name << " must have static strides";
   if (strides.back() != 1)
-    return op->emitOpError() << name << " must be contiguous in its "
-                                        "innermost dimension";
+    return op->emitOpError() << name
+                             << " must be contiguous in its "
+                                "innermost dimension";
   if (!memorySpaceOf(type))
-    return op->emitOpError() << name << " has a memory space that is not "
-                                        "an #npu.space";
+    return op->emitOpError() << name
+                             << " has a memory space that is not "
+                                "an #npu.space";
   return success();
 }
 
@@ -146,8 +148,8 @@ LogicalResult MmaOp::verify() {
   if (lhs.getDimSize(1) != rhs.getDimSize(0) ||
       lhs.getDimSize(0) != acc.getDimSize(0) ||
       rhs.getDimSize(1) != acc.getDimSize(1))
-    return emitOpError() << "shapes " << lhs << " x " << rhs << " -> "
-                         << acc << " do not form a matrix product";
+    return emitOpError() << "shapes " << lhs << " x " << rhs << " -> " << acc
+                         << " do not form a matrix product";
   Type in = lhs.getElementType();
   bool bf16 = in.isBF16() && rhs.getElementType().isBF16() &&
               acc.getElementType().isF32();
@@ -170,6 +172,39 @@ LogicalResult SignalOp::verify() {
 
 LogicalResult WaitOp::verify() {
   return verifyEngines(*this, getSrc(), getDst());
+}
+
+LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  Operation *symbol = symbols.lookupNearestSymbolFrom(*this, getKernelAttr());
+  // After instruction selection the kernel is machine code (`isa.kernel`),
+  // whose bindings are its launch registers.
+  if (symbol && symbol->getName().getStringRef() == "isa.kernel")
+    return success();
+  auto kernel = dyn_cast_or_null<func::FuncOp>(symbol);
+  if (!kernel)
+    return emitOpError() << "kernel " << getKernelAttr()
+                         << " is not a function";
+  if (!kernel->hasAttr(kTargetAttrName))
+    return emitOpError() << "kernel " << getKernelAttr() << " has no "
+                         << kTargetAttrName;
+  FunctionType type = kernel.getFunctionType();
+  SmallVector<Type> bound(getArgs().getTypes());
+  llvm::append_range(bound, getResults().getTypes());
+  // Before conversion: the same tensors in and out.
+  if (llvm::equal(type.getInputs(), getArgs().getTypes()) &&
+      llvm::equal(type.getResults(), getResults().getTypes()))
+    return success();
+  // After: memrefs, inputs then outputs, of the same shapes and types.
+  if (type.getNumResults() == 0 && type.getNumInputs() == bound.size() &&
+      llvm::all_of(llvm::zip(type.getInputs(), bound), [](auto pair) {
+        auto memref = dyn_cast<MemRefType>(std::get<0>(pair));
+        auto shaped = dyn_cast<ShapedType>(std::get<1>(pair));
+        return memref && shaped && memref.getShape() == shaped.getShape() &&
+               memref.getElementType() == shaped.getElementType();
+      }))
+    return success();
+  return emitOpError() << "operands and results do not match the signature "
+                       << type << " of kernel " << getKernelAttr();
 }
 
 #define GET_OP_CLASSES

@@ -81,9 +81,8 @@ void AllocateLocalPass::runOnOperation() {
   // The end of a loop is the largest position inside it.
   func.walk([&](scf::ForOp loop) {
     int64_t last = position[loop];
-    loop.walk([&](Operation *inner) {
-      last = std::max(last, position[inner]);
-    });
+    loop.walk(
+        [&](Operation *inner) { last = std::max(last, position[inner]); });
     regionEnd[loop] = last;
   });
 
@@ -96,24 +95,31 @@ void AllocateLocalPass::runOnOperation() {
       alloc.emitError("a local buffer must have a static shape");
       return WalkResult::interrupt();
     }
-    Buffer buffer{alloc, *space, spanBytes(alloc.getType()), position[alloc],
-                  position[alloc]};
-    // Every use, through views, extends the lifetime; a use in a loop the
-    // allocation is outside of lasts to the end of that loop.
+    // A buffer lives from its first use to its last (the allocation itself
+    // does nothing); a use inside a loop the allocation is outside of
+    // stretches the life over the whole loop, since every iteration uses it.
+    Buffer buffer{alloc, *space, spanBytes(alloc.getType()), INT64_MAX, -1};
     SmallVector<Value> worklist = {alloc.getResult()};
     while (!worklist.empty()) {
       Value value = worklist.pop_back_val();
       for (Operation *user : value.getUsers()) {
-        int64_t end = position[user];
-        for (Operation *parent = user->getParentOp();
-             parent && parent != func; parent = parent->getParentOp())
-          if (isa<scf::ForOp>(parent) && !parent->isAncestor(alloc))
-            end = std::max(end, regionEnd[parent]);
-        buffer.end = std::max(buffer.end, end);
-        if (isa<memref::SubViewOp>(user))
+        if (isa<memref::SubViewOp>(user)) {
           worklist.push_back(user->getResult(0));
+          continue;
+        }
+        int64_t begin = position[user], end = position[user];
+        for (Operation *parent = user->getParentOp(); parent && parent != func;
+             parent = parent->getParentOp())
+          if (isa<scf::ForOp>(parent) && !parent->isAncestor(alloc)) {
+            begin = std::min(begin, position[parent]);
+            end = std::max(end, regionEnd[parent]);
+          }
+        buffer.begin = std::min(buffer.begin, begin);
+        buffer.end = std::max(buffer.end, end);
       }
     }
+    if (buffer.end < 0) // Unused: give it a place anyway.
+      buffer.begin = buffer.end = position[alloc];
     buffers.push_back(buffer);
     return WalkResult::advance();
   });
@@ -154,8 +160,7 @@ void AllocateLocalPass::runOnOperation() {
       return signalPassFailure();
     }
     buffer->offset = offset;
-    buffer->alloc->setAttr(kOffsetAttrName,
-                           builder.getI64IntegerAttr(offset));
+    buffer->alloc->setAttr(kOffsetAttrName, builder.getI64IntegerAttr(offset));
     placed.push_back(buffer);
   }
 }

@@ -3,8 +3,27 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
+//
+// Each local buffer's accesses, in program order, form a chain; wherever the
+// chain passes from one engine to another, the first engine signals after
+// its access and the second waits before its own. A loop whose body ends on
+// a different engine than it starts has the same handoff on its back edge:
+// a signal at the end of the body, a wait at its start, one token primed
+// before the loop and the last one drained after it. Loops are treated as a
+// single access from the outside (their first and last engines), so the
+// rule applies at every nesting level. Buffers that share bytes after
+// allocation are one resource, so reuse of memory is ordered too.
+//
+//===----------------------------------------------------------------------===//
 
 #include "sinan/Dialect/Npu/Transforms/Passes.h"
+
+#include "sinan/runtime/Target.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/EquivalenceClasses.h"
 
 namespace sinan::npu {
 #define GEN_PASS_DEF_NPUINSERTSYNC
@@ -12,27 +31,255 @@ namespace sinan::npu {
 } // namespace sinan::npu
 
 using namespace mlir;
+using namespace sinan;
 using namespace sinan::npu;
 
 namespace {
-struct InsertSyncPass : public sinan::npu::impl::NpuInsertSyncBase<InsertSyncPass> {
+
+/// The engine whose queue runs `op`, if it is engine work.
+std::optional<Engine> engineOf(Operation *op) {
+  if (isa<DmaLoadOp, FillOp>(op))
+    return Engine::din;
+  if (isa<DmaStoreOp>(op))
+    return Engine::dout;
+  if (isa<MmaOp>(op))
+    return Engine::mxu;
+  return std::nullopt;
+}
+
+/// The local allocation a memref value views, if any.
+memref::AllocOp rootAlloc(Value value) {
+  while (auto view = value.getDefiningOp<memref::SubViewOp>())
+    value = view.getSource();
+  auto alloc = value.getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return {};
+  std::optional<MemorySpace> space = memorySpaceOf(alloc.getType());
+  return space && *space != MemorySpace::dram ? alloc : memref::AllocOp();
+}
+
+/// An access to a resource, or a loop containing some, seen from outside:
+/// the engine that touches the resource first and the one that touches it
+/// last.
+struct Item {
+  Operation *op;
+  Engine first, last;
+  /// For a loop with a back-edge handoff: the token primed before it and
+  /// the one drained after it.
+  Operation *prime = nullptr, *drain = nullptr;
+};
+
+class SyncInserter {
+public:
+  SyncInserter(func::FuncOp func, const TargetDesc &target)
+      : func(func), target(target), builder(func.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  void groupResources();
+  std::optional<Item> processLoop(scf::ForOp loop, unsigned resource);
+  SmallVector<Item> processBlock(Block &block, unsigned resource);
+  FailureOr<int64_t> semaphore(unsigned resource, Engine src, Engine dst);
+  void signalAfter(Operation *op, unsigned resource, Engine src, Engine dst);
+  void waitBefore(Operation *op, unsigned resource, Engine src, Engine dst);
+  bool touches(Operation *op, unsigned resource);
+
+  func::FuncOp func;
+  const TargetDesc &target;
+  OpBuilder builder;
+  /// Allocation -> resource number (allocations sharing bytes share one).
+  llvm::DenseMap<Operation *, unsigned> resourceOf;
+  unsigned numResources = 0;
+  std::map<std::tuple<unsigned, Engine, Engine>, int64_t> ids;
+  std::map<std::pair<Engine, Engine>, int64_t> nextId;
+  LogicalResult status = success();
+};
+
+void SyncInserter::groupResources() {
+  SmallVector<memref::AllocOp> allocs;
+  func.walk([&](memref::AllocOp alloc) {
+    if (rootAlloc(alloc.getResult()))
+      allocs.push_back(alloc);
+  });
+  llvm::EquivalenceClasses<Operation *> classes;
+  for (memref::AllocOp alloc : allocs)
+    classes.insert(alloc);
+  auto range =
+      [](memref::AllocOp alloc) -> std::optional<std::pair<int64_t, int64_t>> {
+    auto offset = alloc->getAttrOfType<IntegerAttr>(kOffsetAttrName);
+    if (!offset)
+      return std::nullopt;
+    MemRefType type = alloc.getType();
+    int64_t bytes = type.getNumElements() *
+                    std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    SmallVector<int64_t> strides;
+    int64_t unused;
+    if (succeeded(type.getStridesAndOffset(strides, unused))) {
+      int64_t last = 0;
+      for (auto [size, stride] : llvm::zip(type.getShape(), strides))
+        last += (size - 1) * stride;
+      bytes =
+          (last + 1) * std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    }
+    return std::make_pair(offset.getInt(), offset.getInt() + bytes);
+  };
+  for (auto [i, a] : llvm::enumerate(allocs))
+    for (memref::AllocOp b : ArrayRef(allocs).drop_front(i + 1)) {
+      if (memorySpaceOf(a.getType()) != memorySpaceOf(b.getType()))
+        continue;
+      auto ra = range(a), rb = range(b);
+      if (ra && rb && ra->first < rb->second && rb->first < ra->second)
+        classes.unionSets(a, b);
+    }
+  llvm::DenseMap<Operation *, unsigned> leaderNumber;
+  for (memref::AllocOp alloc : allocs) {
+    Operation *leader = classes.getLeaderValue(alloc);
+    auto [it, inserted] = leaderNumber.try_emplace(leader, numResources);
+    if (inserted)
+      ++numResources;
+    resourceOf[alloc] = it->second;
+  }
+}
+
+bool SyncInserter::touches(Operation *op, unsigned resource) {
+  for (Value operand : op->getOperands())
+    if (memref::AllocOp alloc = rootAlloc(operand))
+      if (resourceOf.lookup(alloc) == resource)
+        return true;
+  return false;
+}
+
+FailureOr<int64_t> SyncInserter::semaphore(unsigned resource, Engine src,
+                                           Engine dst) {
+  auto key = std::make_tuple(resource, src, dst);
+  auto it = ids.find(key);
+  if (it != ids.end())
+    return it->second;
+  int64_t &next = nextId[{src, dst}];
+  if (next >= int64_t(target.semaphoresPerEnginePair)) {
+    func.emitError() << "needs more than " << target.semaphoresPerEnginePair
+                     << " semaphores from " << stringifyEngine(src) << " to "
+                     << stringifyEngine(dst) << " (target " << target.name
+                     << ")";
+    return failure();
+  }
+  return ids[key] = next++;
+}
+
+void SyncInserter::signalAfter(Operation *op, unsigned resource, Engine src,
+                               Engine dst) {
+  FailureOr<int64_t> id = semaphore(resource, src, dst);
+  if (failed(id)) {
+    status = failure();
+    return;
+  }
+  builder.setInsertionPointAfter(op);
+  SignalOp::create(builder, op->getLoc(), src, dst, *id);
+}
+
+void SyncInserter::waitBefore(Operation *op, unsigned resource, Engine src,
+                              Engine dst) {
+  FailureOr<int64_t> id = semaphore(resource, src, dst);
+  if (failed(id)) {
+    status = failure();
+    return;
+  }
+  builder.setInsertionPoint(op);
+  WaitOp::create(builder, op->getLoc(), src, dst, *id);
+}
+
+SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
+  SmallVector<Item> items;
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      if (std::optional<Item> item = processLoop(loop, resource))
+        items.push_back(*item);
+      continue;
+    }
+    std::optional<Engine> engine = engineOf(&op);
+    if (engine && touches(&op, resource))
+      items.push_back({&op, *engine, *engine});
+  }
+  // Hand the resource over wherever the engine changes.
+  for (size_t i = 1; i < items.size(); ++i) {
+    const Item &from = items[i - 1], &to = items[i];
+    if (from.last == to.first)
+      continue;
+    signalAfter(from.op, resource, from.last, to.first);
+    waitBefore(to.op, resource, from.last, to.first);
+  }
+  return items;
+}
+
+std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
+                                              unsigned resource) {
+  SmallVector<Item> items = processBlock(*loop.getBody(), resource);
+  if (items.empty())
+    return std::nullopt;
+  Engine first = items.front().first, last = items.back().last;
+  if (first == last)
+    return Item{loop, first, last};
+  // A body that is one inner loop with a back-edge handoff: its handoff
+  // continues across this loop's iterations, so its primed and drained
+  // tokens move out of this loop instead of emptying the pipeline every
+  // iteration.
+  if (items.size() == 1 && items.front().prime) {
+    items.front().prime->moveBefore(loop);
+    items.front().drain->moveAfter(loop);
+    return Item{loop, first, last, items.front().prime, items.front().drain};
+  }
+  // The back edge: the next iteration's first engine waits for this
+  // iteration's last one; prime one token before the loop and drain the
+  // last one after it, so every wait has exactly one signal.
+  signalAfter(items.back().op, resource, last, first);
+  waitBefore(items.front().op, resource, last, first);
+  FailureOr<int64_t> id = semaphore(resource, last, first);
+  if (failed(id)) {
+    status = failure();
+    return Item{loop, first, last};
+  }
+  builder.setInsertionPoint(loop);
+  Operation *prime = SignalOp::create(builder, loop.getLoc(), last, first, *id);
+  builder.setInsertionPointAfter(loop);
+  Operation *drain = WaitOp::create(builder, loop.getLoc(), last, first, *id);
+  return Item{loop, first, last, prime, drain};
+}
+
+LogicalResult SyncInserter::run() {
+  groupResources();
+  for (unsigned resource = 0; resource < numResources; ++resource)
+    processBlock(func.getBody().front(), resource);
+  return status;
+}
+
+struct InsertSyncPass
+    : public sinan::npu::impl::NpuInsertSyncBase<InsertSyncPass> {
+  using NpuInsertSyncBase::NpuInsertSyncBase;
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (!func->hasAttr(kTargetAttrName))
       return;
-    SmallVector<Operation *> engineOps;
-    func.walk([&](Operation *op) {
-      if (isa<DmaLoadOp, DmaStoreOp, FillOp, MmaOp>(op))
-        engineOps.push_back(op);
-    });
-    OpBuilder builder(func.getContext());
-    for (Operation *op : engineOps) {
-      Operation *next = op->getNextNode();
-      if (next && isa<BarrierOp>(next))
-        continue;
-      builder.setInsertionPointAfter(op);
-      BarrierOp::create(builder, op->getLoc());
+    if (barrier) {
+      SmallVector<Operation *> engineOps;
+      func.walk([&](Operation *op) {
+        if (engineOf(op))
+          engineOps.push_back(op);
+      });
+      OpBuilder builder(func.getContext());
+      for (Operation *op : engineOps) {
+        builder.setInsertionPointAfter(op);
+        BarrierOp::create(builder, op->getLoc());
+      }
+      return;
     }
+    const TargetDesc *target = targetOf(func);
+    if (!target)
+      return signalPassFailure();
+    SyncInserter inserter(func, *target);
+    if (failed(inserter.run()))
+      return signalPassFailure();
   }
 };
+
 } // namespace

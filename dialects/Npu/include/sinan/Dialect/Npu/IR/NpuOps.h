@@ -32,6 +32,9 @@ namespace sinan::npu {
 
 /// The name of the function attribute that makes a func.func an npu kernel.
 inline constexpr llvm::StringLiteral kTargetAttrName = "npu.target";
+/// The number of cores a kernel using npu.core_id runs on (default: all of
+/// the target's).
+inline constexpr llvm::StringLiteral kCoresAttrName = "npu.cores";
 /// The byte offset local allocation gives a memref.alloc in a local space.
 inline constexpr llvm::StringLiteral kOffsetAttrName = "npu.offset";
 

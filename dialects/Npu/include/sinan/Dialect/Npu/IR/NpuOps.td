@@ -9,6 +9,7 @@
 
 include "sinan/Dialect/Npu/IR/NpuBase.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // DMA
@@ -79,6 +80,44 @@ def Npu_MmaOp : Npu_Op<"mma"> {
     type($acc)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Host side
+//===----------------------------------------------------------------------===//
+
+def Npu_LaunchOp : Npu_Op<"launch",
+    [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "runs an SNPU kernel from the host program";
+  let description = [{
+    Runs the kernel function `kernel` (a `func.func` with `npu.target`) on
+    the device: `args` are its inputs and `results` its outputs. Before
+    `sinan-convert-graph-to-npu` the kernel takes and returns the same
+    tensors; after it, the kernel takes DRAM memrefs, inputs then outputs,
+    of the same shapes and element types (the launch binds them in that
+    order, `r1`, `r2`, ...).
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$kernel, Variadic<AnyType>:$args);
+  let results = (outs Variadic<AnyType>:$results);
+  let assemblyFormat = [{
+    $kernel `(` $args `)` attr-dict `:` functional-type($args, $results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Cores
+//===----------------------------------------------------------------------===//
+
+def Npu_CoreIdOp : Npu_Op<"core_id", [Pure]> {
+  let summary = "the index of the core running this program";
+  let description = [{
+    A kernel that reads its core's index runs on every core of the target
+    (or on the `npu.cores` the kernel function names), one program per core
+    with the index a constant; a kernel that does not runs on core 0 alone.
+    Work is split over cores by ranges computed from it.
+  }];
+  let results = (outs Index:$result);
+  let assemblyFormat = "attr-dict";
 }
 
 //===----------------------------------------------------------------------===//

@@ -9,6 +9,21 @@
 
 include "mlir/Pass/PassBase.td"
 
+def NpuMultiBuffer : Pass<"sinan-npu-multi-buffer", "mlir::func::FuncOp"> {
+  let summary = "Double-buffers the local buffers a loop fills each iteration";
+  let description = [{
+    A local buffer allocated outside a loop, used only inside it and written
+    in it, is the loop's working space: iteration i + 1 must wait for
+    iteration i to finish with it. This pass unrolls such a loop by two
+    (`scf` loop unrolling, with an epilogue for an odd trip count) and gives
+    the second copy of the body its own clone of each such buffer, so the
+    DMA can fill one buffer while the matrix or vector unit works on the
+    other; `sinan-npu-insert-sync` then orders each copy separately. Loops
+    with a dynamic trip count or fewer than two iterations are left alone.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
 def NpuAllocateLocal
     : Pass<"sinan-npu-allocate-local", "mlir::func::FuncOp"> {
   let summary = "Places local buffers in their memories by liveness";
@@ -28,13 +43,23 @@ def NpuInsertSync : Pass<"sinan-npu-insert-sync", "mlir::func::FuncOp"> {
   let summary = "Orders the engines' accesses to shared buffers";
   let description = [{
     The DMA, matrix and vector engines run their queues concurrently; two
-    ops of different engines that touch the same buffer (one of them
-    writing) must be ordered. This first version inserts `npu.barrier`
-    after every DMA, matrix and vector op, which orders everything and
-    overlaps nothing: correct, and the reference the hazard-analysis
-    version (signal/wait pairs between engine queues) will be checked
-    against.
+    ops of different engines that touch the same local buffer must be
+    ordered. Each buffer's accesses in program order form a chain; where the
+    chain passes from engine A to engine B, A signals (A -> B, id) after its
+    access and B waits before its own. A loop is one access seen from
+    outside (its first and last engines); when its body ends on another
+    engine than it starts, the back edge gets the same handoff, with one
+    token primed before the loop and the last drained after it. Buffers
+    that share bytes after `sinan-npu-allocate-local` are one resource, so
+    reusing memory is ordered too. Semaphore ids are numbered per engine
+    pair, one per resource; running out of the target's ids is an error.
+    `barrier=true` instead puts a barrier after every engine op (everything
+    ordered, nothing overlapped), a reference for debugging.
   }];
+  let options = [
+    Option<"barrier", "barrier", "bool", /*default=*/"false",
+           "Order everything with barriers instead of signal/wait pairs">
+  ];
 }
 
 #endif // SINAN_DIALECT_NPU_TRANSFORMS_PASSES_TD

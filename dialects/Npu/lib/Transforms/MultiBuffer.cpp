@@ -1,0 +1,121 @@
+//===- MultiBuffer.cpp - Double buffering by unroll-and-rename ------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Dialect/Npu/Transforms/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace sinan::npu {
+#define GEN_PASS_DEF_NPUMULTIBUFFER
+#include "sinan/Dialect/Npu/Transforms/Passes.h.inc"
+} // namespace sinan::npu
+
+using namespace mlir;
+using namespace sinan::npu;
+
+namespace {
+
+/// Whether `loop` owns `value`: it is the innermost loop around every use of
+/// `value` (through views), and some use inside it writes the buffer.
+bool ownedByLoop(Value value, scf::ForOp loop) {
+  bool written = false;
+  SmallVector<Value> worklist = {value};
+  while (!worklist.empty()) {
+    Value current = worklist.pop_back_val();
+    for (OpOperand &use : current.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<memref::DeallocOp>(user))
+        continue;
+      if (!loop->isAncestor(user))
+        return false;
+      if (auto view = dyn_cast<memref::SubViewOp>(user)) {
+        worklist.push_back(view.getResult());
+        continue;
+      }
+      if (auto effects = dyn_cast<MemoryEffectOpInterface>(user))
+        written |= effects.getEffectOnValue<MemoryEffects::Write>(current)
+                       .has_value();
+    }
+  }
+  if (!written)
+    return false;
+  // No loop nested in `loop` contains every use.
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    auto inner = dyn_cast<scf::ForOp>(op);
+    if (!inner)
+      continue;
+    bool all = true;
+    SmallVector<Value> pending = {value};
+    while (all && !pending.empty()) {
+      Value current = pending.pop_back_val();
+      for (Operation *user : current.getUsers()) {
+        if (isa<memref::DeallocOp>(user))
+          continue;
+        if (auto view = dyn_cast<memref::SubViewOp>(user)) {
+          pending.push_back(view.getResult());
+          continue;
+        }
+        all &= inner->isAncestor(user);
+      }
+    }
+    if (all)
+      return false;
+  }
+  return true;
+}
+
+struct MultiBufferPass
+    : public sinan::npu::impl::NpuMultiBufferBase<MultiBufferPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (!func->hasAttr(kTargetAttrName))
+      return;
+    SmallVector<scf::ForOp> loops;
+    func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops) {
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+      if (!lb || !ub || !step || *step <= 0 || (*ub - *lb) < 2 * *step)
+        continue;
+      SmallVector<memref::AllocOp> buffers;
+      func.walk([&](memref::AllocOp alloc) {
+        std::optional<MemorySpace> space = memorySpaceOf(alloc.getType());
+        if (space && *space != MemorySpace::dram &&
+            !loop->isAncestor(alloc) && ownedByLoop(alloc, loop))
+          buffers.push_back(alloc);
+      });
+      if (buffers.empty())
+        continue;
+      // The second copy of the body works on clones of the buffers.
+      IRMapping second;
+      OpBuilder builder(loop);
+      for (memref::AllocOp alloc : buffers) {
+        builder.setInsertionPointAfter(alloc);
+        second.map(alloc.getResult(), builder.clone(*alloc)->getResult(0));
+      }
+      auto rename = [&](unsigned copy, Operation *op, OpBuilder) {
+        if (copy != 1)
+          return;
+        op->walk([&](Operation *inner) {
+          for (OpOperand &operand : inner->getOpOperands())
+            if (Value mapped = second.lookupOrNull(operand.get()))
+              operand.set(mapped);
+        });
+      };
+      if (failed(loopUnrollByFactor(loop, 2, rename))) {
+        loop.emitError("cannot be unrolled to double-buffer its buffers");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+
+} // namespace

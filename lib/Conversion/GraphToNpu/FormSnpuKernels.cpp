@@ -1,0 +1,101 @@
+//===- FormSnpuKernels.cpp - Outline SNPU ops into kernel functions -------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Conversion/Passes.h"
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace sinan {
+#define GEN_PASS_DEF_FORMSNPUKERNELS
+#include "sinan/Conversion/Passes.h.inc"
+} // namespace sinan
+
+using namespace mlir;
+using namespace sinan;
+
+namespace {
+
+/// Whether the SNPU of `target` runs `op` (see the pass description).
+bool runsOnSnpu(Operation *op, const TargetDesc &target) {
+  auto matmul = dyn_cast<graph::MatMulOp>(op);
+  if (!matmul || !target.matrixTiles.count(DType::BF16))
+    return false;
+  for (Type type : op->getOperandTypes()) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || tensor.getRank() != 2 || !tensor.hasStaticShape() ||
+        !(tensor.getElementType().isF32() || tensor.getElementType().isBF16()))
+      return false;
+  }
+  return true;
+}
+
+/// A symbol for the kernel of `op`, from its ONNX node name when it has one.
+std::string kernelName(Operation *op) {
+  std::string base = op->getName().stripDialect().str();
+  if (auto named = dyn_cast<NameLoc>(op->getLoc()))
+    base = named.getName().str();
+  std::string name;
+  for (char c : base)
+    name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return name + "_kernel";
+}
+
+struct FormSnpuKernelsPass
+    : public sinan::impl::FormSnpuKernelsBase<FormSnpuKernelsPass> {
+  using FormSnpuKernelsBase::FormSnpuKernelsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::string error;
+    std::optional<TargetDesc> desc = resolveTarget(target, error);
+    if (!desc) {
+      module.emitError() << "target '" << target << "': " << error;
+      return signalPassFailure();
+    }
+    MLIRContext *context = module.getContext();
+    auto targetAttr = npu::TargetAttr::get(context, target);
+    SymbolTable symbols(module);
+    SmallVector<Operation *> chosen;
+    module.walk([&](func::FuncOp func) {
+      if (func->hasAttr(npu::kTargetAttrName))
+        return;
+      func.walk([&](Operation *op) {
+        if (runsOnSnpu(op, *desc))
+          chosen.push_back(op);
+      });
+    });
+    OpBuilder builder(context);
+    for (Operation *op : chosen) {
+      builder.setInsertionPointToEnd(module.getBody());
+      auto type = builder.getFunctionType(op->getOperandTypes(),
+                                          op->getResultTypes());
+      auto kernel =
+          func::FuncOp::create(builder, op->getLoc(), kernelName(op), type);
+      kernel->setAttr(npu::kTargetAttrName, targetAttr);
+      symbols.insert(kernel); // Renames on a clash.
+      Block *body = kernel.addEntryBlock();
+      builder.setInsertionPointToStart(body);
+      IRMapping mapping;
+      mapping.map(op->getOperands(), body->getArguments());
+      Operation *clone = builder.clone(*op, mapping);
+      func::ReturnOp::create(builder, op->getLoc(), clone->getResults());
+
+      builder.setInsertionPoint(op);
+      auto launch = npu::LaunchOp::create(
+          builder, op->getLoc(), op->getResultTypes(),
+          FlatSymbolRefAttr::get(kernel.getSymNameAttr()), op->getOperands());
+      op->replaceAllUsesWith(launch->getResults());
+      op->erase();
+    }
+  }
+};
+
+} // namespace

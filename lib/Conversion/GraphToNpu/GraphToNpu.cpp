@@ -1,0 +1,360 @@
+//===- GraphToNpu.cpp - Tile kernel functions into npu code ---------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// A matrix product C[M x N] = A[M x K] x B[K x N] becomes, per core, loops
+// over its row blocks and the column blocks of C; each C block accumulates
+// over K blocks in the accumulator and is stored once. Every size comes
+// from the target: the tile the matrix unit takes, the local memories the
+// double-buffered blocks must fit, the DMA and DRAM bandwidths the block
+// choice weighs against matrix cycles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Conversion/Passes.h"
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+
+namespace sinan {
+#define GEN_PASS_DEF_CONVERTGRAPHTONPU
+#include "sinan/Conversion/Passes.h.inc"
+} // namespace sinan
+
+using namespace mlir;
+using namespace sinan;
+
+namespace {
+
+int64_t roundUp(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+int64_t bytesOf(Type type) {
+  return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
+}
+
+/// Elements per row of a local tile whose rows the matrix unit reads at a
+/// pitch rounded up to the alignment.
+int64_t pitch(int64_t columns, int64_t elementBytes, int64_t align) {
+  return roundUp(columns * elementBytes, align) / elementBytes;
+}
+
+struct MatmulBlocks {
+  int64_t m0 = 0, k0 = 0, n0 = 0, cores = 1;
+  double cycles = 0;
+};
+
+/// Block sizes for one dimension: multiples of the tile, doubling, up to the
+/// dimension rounded up to the tile (which is also a candidate).
+SmallVector<int64_t> blockSizes(int64_t dim, int64_t tile, int64_t limit) {
+  SmallVector<int64_t> sizes;
+  int64_t padded = roundUp(dim, tile);
+  for (int64_t size = tile; size <= std::min(padded, limit); size *= 2)
+    sizes.push_back(size);
+  if (padded <= limit && (sizes.empty() || sizes.back() != padded))
+    sizes.push_back(padded);
+  return sizes;
+}
+
+/// The cheapest blocks by a cycle estimate per core: matrix-unit cycles
+/// against DMA cycles for each block (they overlap when double-buffered),
+/// plus the accumulator's fill and store per C block.
+std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
+                                         int64_t k, int64_t n,
+                                         int64_t inputBytes) {
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  int64_t align = target.alignmentBytes;
+  std::optional<MatmulBlocks> best;
+  for (int64_t m0 : blockSizes(m, tile.m, 512))
+    for (int64_t n0 : blockSizes(n, tile.n, 512))
+      for (int64_t k0 : blockSizes(k, tile.k, 1024)) {
+        // Two of each operand block (double buffering) must fit.
+        if (2 * m0 * pitch(k0, 2, align) * 2 > int64_t(target.ibuf.sizeBytes) ||
+            2 * k0 * pitch(n0, 2, align) * 2 > int64_t(target.wbuf.sizeBytes) ||
+            2 * m0 * pitch(n0, 4, align) * 4 > int64_t(target.acc.sizeBytes))
+          continue;
+        int64_t rowBlocks = ceilDiv(m, m0);
+        int64_t cores = std::min<int64_t>(target.cores, rowBlocks);
+        double bandwidth = std::min<double>(
+            target.dmaBytesPerCycle,
+            double(target.dramBytesPerCycle) / double(cores));
+        double mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
+        double dma = double(m0 * k0 + k0 * n0) * inputBytes / bandwidth +
+                     2.0 * target.dmaSetupCycles;
+        double perC = double(m0 * n0 * 4) * 2 / bandwidth;
+        int64_t blocksPerCore = ceilDiv(rowBlocks, cores) * ceilDiv(n, n0);
+        double cycles = blocksPerCore * (ceilDiv(k, k0) * std::max(mma, dma) +
+                                         perC + target.dramLatencyCycles);
+        if (!best || cycles < best->cycles)
+          best = MatmulBlocks{m0, k0, n0, cores, cycles};
+      }
+  return best;
+}
+
+/// Emits the tiled product into the kernel's body.
+class MatmulTiler {
+public:
+  MatmulTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
+              const MatmulBlocks &blocks, Value a, Value b, Value c)
+      : builder(builder), loc(loc), target(target), blocks(blocks), a(a),
+        b(b), c(c), tile(target.matrixTiles.at(DType::BF16)) {
+    auto aType = cast<MemRefType>(a.getType());
+    m = aType.getDimSize(0);
+    k = aType.getDimSize(1);
+    n = cast<MemRefType>(b.getType()).getDimSize(1);
+  }
+
+  void emit();
+
+private:
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  }
+  Value alloc(int64_t rows, int64_t cols, Type element,
+              npu::MemorySpace space);
+  Value view(Value source, ArrayRef<OpFoldResult> offsets, int64_t rows,
+             int64_t cols);
+  void load(Value src, Value row, Value col, int64_t rows, int64_t cols,
+            Value buffer);
+  void emitRows(Value i, int64_t rows);
+  void emitBlock(Value i, Value j, int64_t rows, int64_t cols);
+  template <typename Body>
+  void loop(Value lower, Value upper, int64_t step, Body body);
+
+  OpBuilder &builder;
+  Location loc;
+  const TargetDesc &target;
+  MatmulBlocks blocks;
+  Value a, b, c;
+  const MatrixTile &tile;
+  int64_t m, k, n;
+  Block *entry = nullptr;
+};
+
+Value MatmulTiler::alloc(int64_t rows, int64_t cols, Type element,
+                         npu::MemorySpace space) {
+  // Buffers are allocated at the top, so passes see them outside every loop.
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(entry);
+  int64_t stride = pitch(cols, bytesOf(element), target.alignmentBytes);
+  auto layout = StridedLayoutAttr::get(builder.getContext(), 0, {stride, 1});
+  auto type = MemRefType::get(
+      {rows, cols}, element, layout,
+      npu::MemorySpaceAttr::get(builder.getContext(), space));
+  return memref::AllocOp::create(builder, loc, type);
+}
+
+Value MatmulTiler::view(Value source, ArrayRef<OpFoldResult> offsets,
+                        int64_t rows, int64_t cols) {
+  SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(rows),
+                                     builder.getIndexAttr(cols)};
+  SmallVector<OpFoldResult> strides = {builder.getIndexAttr(1),
+                                       builder.getIndexAttr(1)};
+  return memref::SubViewOp::create(builder, loc, source, offsets, sizes,
+                                   strides);
+}
+
+/// DMA-loads rows x cols of `src` at (row, col) into the top-left corner of
+/// `buffer`, zeroing the buffer first when the block does not fill it.
+void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
+                       int64_t cols, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  Value dst = buffer;
+  if (rows != type.getDimSize(0) || cols != type.getDimSize(1)) {
+    npu::FillOp::create(builder, loc, buffer, 0);
+    dst = view(buffer, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+               rows, cols);
+  }
+  npu::DmaLoadOp::create(builder, loc, view(src, {row, col}, rows, cols),
+                         dst);
+}
+
+template <typename Body>
+void MatmulTiler::loop(Value lower, Value upper, int64_t step, Body body) {
+  auto forOp = scf::ForOp::create(builder, loc, lower, upper, index(step));
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(forOp.getBody());
+  body(forOp.getInductionVar());
+}
+
+/// One C block: rows x cols at (i, j), accumulated over K.
+void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
+  int64_t rowsPadded = roundUp(rows, tile.m);
+  int64_t colsPadded = roundUp(cols, tile.n);
+  Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
+  Value acc = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::acc);
+  npu::FillOp::create(builder, loc, acc, 0);
+  auto step = [&](Value p, int64_t depth) {
+    int64_t depthPadded = roundUp(depth, tile.k);
+    Value lhs = alloc(rowsPadded, depthPadded, bf16, npu::MemorySpace::ibuf);
+    Value rhs = alloc(depthPadded, colsPadded, bf16, npu::MemorySpace::wbuf);
+    return std::make_tuple(lhs, rhs, depth);
+  };
+  int64_t fullK = k / blocks.k0, edgeK = k % blocks.k0;
+  auto multiply = [&](Value p, Value lhs, Value rhs, int64_t depth) {
+    load(a, i, p, rows, depth, lhs);
+    load(b, p, j, depth, cols, rhs);
+    auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
+    mma.setAccumulate(true);
+  };
+  if (fullK > 0) {
+    auto [lhs, rhs, depth] = step(Value(), blocks.k0);
+    loop(index(0), index(fullK * blocks.k0), blocks.k0,
+         [&, lhs = lhs, rhs = rhs, depth = depth](Value p) {
+           multiply(p, lhs, rhs, depth);
+         });
+  }
+  if (edgeK > 0) {
+    auto [lhs, rhs, depth] = step(Value(), edgeK);
+    multiply(index(fullK * blocks.k0), lhs, rhs, depth);
+  }
+  Value result = acc;
+  if (rows != rowsPadded || cols != colsPadded)
+    result = view(acc, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+                  rows, cols);
+  npu::DmaStoreOp::create(builder, loc, result, view(c, {i, j}, rows, cols));
+}
+
+/// A row block of C: every column block.
+void MatmulTiler::emitRows(Value i, int64_t rows) {
+  int64_t fullN = n / blocks.n0, edgeN = n % blocks.n0;
+  if (fullN > 0)
+    loop(index(0), index(fullN * blocks.n0), blocks.n0,
+         [&](Value j) { emitBlock(i, j, rows, blocks.n0); });
+  if (edgeN > 0)
+    emitBlock(i, index(fullN * blocks.n0), rows, edgeN);
+}
+
+void MatmulTiler::emit() {
+  entry = builder.getInsertionBlock();
+  int64_t fullM = m / blocks.m0, edgeM = m % blocks.m0;
+  int64_t cores = blocks.cores;
+  if (cores == 1) {
+    if (fullM > 0)
+      loop(index(0), index(fullM * blocks.m0), blocks.m0,
+           [&](Value i) { emitRows(i, blocks.m0); });
+    if (edgeM > 0)
+      emitRows(index(fullM * blocks.m0), edgeM);
+    return;
+  }
+  // Core c takes full row blocks [lo, hi): q each, one more for c < r.
+  Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+  int64_t q = fullM / cores, r = fullM % cores;
+  auto start = [&](Value c) {
+    Value blocksBefore = arith::AddIOp::create(
+        builder, loc, arith::MulIOp::create(builder, loc, c, index(q)),
+        arith::MinSIOp::create(builder, loc, c, index(r)));
+    return arith::MulIOp::create(builder, loc, blocksBefore,
+                                 index(blocks.m0));
+  };
+  Value lo = start(core);
+  Value hi = start(arith::AddIOp::create(builder, loc, core, index(1)));
+  if (fullM > 0)
+    loop(lo, hi, blocks.m0, [&](Value i) { emitRows(i, blocks.m0); });
+  if (edgeM > 0) {
+    // The edge block runs on core r (one with fewer full blocks): a loop
+    // from min((core - r)^2, 1) to 1 runs once there and never elsewhere.
+    Value d = arith::SubIOp::create(builder, loc, core, index(r % cores));
+    Value once = arith::MinSIOp::create(
+        builder, loc, arith::MulIOp::create(builder, loc, d, d), index(1));
+    loop(once, index(1), 1,
+         [&](Value) { emitRows(index(fullM * blocks.m0), edgeM); });
+  }
+}
+
+LogicalResult convertKernel(func::FuncOp kernel) {
+  const TargetDesc *target = npu::targetOf(kernel);
+  if (!target)
+    return failure();
+  Block &body = kernel.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    ops.push_back(&op);
+  auto matmul = ops.size() == 1 ? dyn_cast<graph::MatMulOp>(ops.front())
+                                : graph::MatMulOp();
+  if (!matmul || ret.getNumOperands() != 1 ||
+      ret.getOperand(0) != matmul.getResult() ||
+      matmul.getLhs() != body.getArgument(0) ||
+      matmul.getRhs() != body.getArgument(1))
+    return kernel.emitError("an SNPU kernel must compute one graph.matmul "
+                            "of its two arguments (the only kernel the SNPU "
+                            "path tiles yet)");
+  auto lhsType = cast<RankedTensorType>(matmul.getLhs().getType());
+  auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
+  auto outType = cast<RankedTensorType>(matmul.getType());
+  if (lhsType.getRank() != 2 || rhsType.getRank() != 2 ||
+      !outType.hasStaticShape() || !lhsType.hasStaticShape() ||
+      !rhsType.hasStaticShape())
+    return matmul.emitError("the SNPU tiles 2-D matrix products of static "
+                            "shape");
+  if (!target->matrixTiles.count(DType::BF16))
+    return matmul.emitError() << "target " << target->name
+                              << " has no bf16 matrix unit";
+  Type element = lhsType.getElementType();
+  std::optional<MatmulBlocks> blocks =
+      chooseBlocks(*target, lhsType.getDimSize(0), lhsType.getDimSize(1),
+                   rhsType.getDimSize(1), bytesOf(element));
+  if (!blocks)
+    return matmul.emitError()
+           << "no block of the " << target->name
+           << " matrix tile fits its local memories twice (ibuf "
+           << target->ibuf.sizeBytes << ", wbuf " << target->wbuf.sizeBytes
+           << ", acc " << target->acc.sizeBytes << " bytes)";
+
+  MLIRContext *context = kernel.getContext();
+  auto dram = npu::MemorySpaceAttr::get(context, npu::MemorySpace::dram);
+  auto memref = [&](RankedTensorType type) {
+    return MemRefType::get(type.getShape(), type.getElementType(),
+                           MemRefLayoutAttrInterface(), dram);
+  };
+  SmallVector<Type> args = {memref(lhsType), memref(rhsType),
+                            memref(outType)};
+  Location loc = matmul.getLoc();
+  // Replace the body: the new one works on memrefs, inputs then outputs.
+  body.dropAllDefinedValueUses();
+  body.erase();
+  kernel.setType(FunctionType::get(context, args, {}));
+  Block &newBody = *kernel.addEntryBlock();
+  OpBuilder builder(context);
+  builder.setInsertionPointToStart(&newBody);
+  MatmulTiler(builder, loc, *target, *blocks, newBody.getArgument(0),
+              newBody.getArgument(1), newBody.getArgument(2))
+      .emit();
+  func::ReturnOp::create(builder, loc);
+  kernel->setAttr(npu::kCoresAttrName,
+                  builder.getI64IntegerAttr(blocks->cores));
+  kernel->setAttr("npu.blocks",
+                  builder.getDenseI64ArrayAttr(
+                      {blocks->m0, blocks->k0, blocks->n0}));
+  return success();
+}
+
+struct ConvertGraphToNpuPass
+    : public sinan::impl::ConvertGraphToNpuBase<ConvertGraphToNpuPass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> kernels;
+    getOperation().walk([&](func::FuncOp func) {
+      if (func->hasAttr(npu::kTargetAttrName) &&
+          llvm::any_of(func.getArgumentTypes(),
+                       [](Type t) { return llvm::isa<TensorType>(t); }))
+        kernels.push_back(func);
+    });
+    for (func::FuncOp kernel : kernels)
+      if (failed(convertKernel(kernel)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
