@@ -1,29 +1,84 @@
-// RUN: sinan-opt %s --sinan-npu-insert-sync | FileCheck %s
+// RUN: sinan-opt %s -split-input-file --sinan-npu-insert-sync | FileCheck %s
+// RUN: sinan-opt %s -split-input-file --sinan-npu-insert-sync=barrier=true | FileCheck %s --check-prefix=BARRIER
 
-// Every engine op is followed by a barrier (the first, everything-ordered
-// version of the pass); other ops and non-kernels are left alone.
-// CHECK-LABEL: func.func @kernel
-// CHECK:         npu.dma_load
-// CHECK-NEXT:    npu.barrier
-// CHECK-NEXT:    npu.mma
-// CHECK-NEXT:    npu.barrier
-// CHECK-NEXT:    npu.dma_store
-// CHECK-NEXT:    npu.barrier
+// Straight-line code: each buffer is handed from the engine that wrote it
+// to the one that reads it; a buffer one engine alone touches needs nothing.
+// CHECK-LABEL: func.func @straight
+// CHECK:         npu.dma_load %{{.*}}, %[[L:.*]] :
+// CHECK-NEXT:    npu.signal <din> -> <mxu>, 0
+// CHECK-NEXT:    npu.wait <din> -> <mxu>, 0
+// CHECK-NEXT:    npu.mma %[[L]], %{{.*}}, %[[ACC:.*]] :
+// CHECK-NEXT:    npu.signal <mxu> -> <dout>, 0
+// CHECK-NEXT:    npu.wait <mxu> -> <dout>, 0
+// CHECK-NEXT:    npu.dma_store %[[ACC]]
 // CHECK-NEXT:    return
-func.func @kernel(%a: memref<16x16xbf16, #npu.space<dram>>, %c: memref<16x16xf32, #npu.space<dram>>)
+// BARRIER-LABEL: func.func @straight
+// BARRIER:         npu.dma_load
+// BARRIER-NEXT:    npu.barrier
+// BARRIER-NEXT:    npu.mma
+// BARRIER-NEXT:    npu.barrier
+// BARRIER-NEXT:    npu.dma_store
+// BARRIER-NEXT:    npu.barrier
+func.func @straight(%a: memref<16x16xbf16, #npu.space<dram>>, %c: memref<16x16xf32, #npu.space<dram>>)
     attributes {npu.target = #npu.target<"snpu-server">} {
-  %l = memref.alloc() : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
-  %r = memref.alloc() : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
-  %acc = memref.alloc() : memref<16x16xf32, #npu.space<acc>>
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %r = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
   npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
   npu.mma %l, %r, %acc : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
   npu.dma_store %acc, %c : memref<16x16xf32, #npu.space<acc>> to memref<16x16xf32, #npu.space<dram>>
   return
 }
 
-// CHECK-LABEL: func.func @not_a_kernel
-// CHECK-NOT:     npu.barrier
-func.func @not_a_kernel(%a: memref<16xf32, #npu.space<dram>>, %b: memref<16xf32, #npu.space<vbuf>>) {
-  npu.dma_load %a, %b : memref<16xf32, #npu.space<dram>> to memref<16xf32, #npu.space<vbuf>>
+// -----
+
+// A loop whose body passes a buffer from DMA-in to the matrix unit hands it
+// back on the back edge: the matrix unit frees it at the end of an
+// iteration, DMA-in waits for that at the start of the next, one token is
+// primed before the loop and the last one drained after it.
+// CHECK-LABEL: func.func @loop
+// CHECK:         npu.signal <mxu> -> <din>, 0
+// CHECK-NEXT:    scf.for
+// CHECK-NEXT:      npu.wait <mxu> -> <din>, 0
+// CHECK-NEXT:      npu.dma_load
+// CHECK-NEXT:      npu.signal <din> -> <mxu>, 0
+// CHECK-NEXT:      npu.wait <din> -> <mxu>, 0
+// CHECK-NEXT:      npu.mma
+// CHECK-NEXT:      npu.signal <mxu> -> <din>, 0
+// CHECK-NEXT:    }
+// CHECK-NEXT:    npu.wait <mxu> -> <din>, 0
+func.func @loop(%a: memref<16x16xbf16, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %r = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  scf.for %i = %c0 to %c4 step %c1 {
+    npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+    npu.mma %l, %r, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  }
+  return
+}
+
+// -----
+
+// Buffers placed at the same bytes are one resource: the second buffer's
+// writer waits for the first buffer's reader.
+// CHECK-LABEL: func.func @reuse
+// CHECK:         npu.mma %[[FIRST:.*]], %{{.*}}, %{{.*}} :
+// CHECK-NEXT:    npu.signal <mxu> -> <din>, 0
+// CHECK-NEXT:    npu.wait <mxu> -> <din>, 0
+// CHECK-NEXT:    npu.dma_load %{{.*}}, %[[SECOND:.*]] :
+func.func @reuse(%a: memref<16x16xbf16, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %l2 = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %r = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  npu.mma %l, %r, %acc : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  npu.dma_load %a, %l2 : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
   return
 }

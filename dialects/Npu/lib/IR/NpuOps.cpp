@@ -121,7 +121,8 @@ LogicalResult FillOp::verify() {
   if (failed(verifyDmaView(*this, getDst().getType(), "destination")) ||
       failed(verifySpace(*this, getDst().getType(), "destination", true)))
     return failure();
-  if (getPattern() < 0 || getPattern() > 0xffffffffll)
+  int64_t pattern = getPatternAttr().getInt();
+  if (pattern < 0 || pattern > 0xffffffffll)
     return emitOpError("pattern must be 32 bits");
   return success();
 }
