@@ -7,6 +7,7 @@
 #include "sinan/Target/SnpuBinary.h"
 
 #include "sinan/Dialect/Isa/IR/IsaDialect.h"
+#include "sinan/InitAll.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -158,7 +159,8 @@ void sinan::registerSnpuBinaryTranslations() {
         os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
         return success();
       },
-      [](DialectRegistry &registry) { registry.insert<IsaDialect>(); });
+      // The kernel may sit in a module with the host program around it.
+      [](DialectRegistry &registry) { registerAllDialects(registry); });
 
   static TranslateToMLIRRegistration fromBinary(
       "snpu-kernel-to-isa", "decode an SNPU kernel binary into an isa.kernel",

@@ -68,8 +68,9 @@ SmallVector<int64_t> blockSizes(int64_t dim, int64_t tile, int64_t limit) {
 }
 
 /// The cheapest blocks by a cycle estimate per core: matrix-unit cycles
-/// against DMA cycles for each block (they overlap when double-buffered),
-/// plus the accumulator's fill and store per C block.
+/// against DMA cycles (transfer, setup and DRAM latency) for each block,
+/// which overlap when double-buffered, plus the accumulator's fill and
+/// store per C block.
 std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
                                          int64_t k, int64_t n,
                                          int64_t inputBytes) {
@@ -90,8 +91,10 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
             target.dmaBytesPerCycle,
             double(target.dramBytesPerCycle) / double(cores));
         double mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
+        // With two buffers the load of block p + 1 runs during the product
+        // of block p, so its whole latency must fit in one product.
         double dma = double(m0 * k0 + k0 * n0) * inputBytes / bandwidth +
-                     2.0 * target.dmaSetupCycles;
+                     2.0 * target.dmaSetupCycles + target.dramLatencyCycles;
         double perC = double(m0 * n0 * 4) * 2 / bandwidth;
         int64_t blocksPerCore = ceilDiv(rowBlocks, cores) * ceilDiv(n, n0);
         double cycles = blocksPerCore * (ceilDiv(k, k0) * std::max(mma, dma) +

@@ -77,14 +77,16 @@ struct MultiBufferPass
     func::FuncOp func = getOperation();
     if (!func->hasAttr(kTargetAttrName))
       return;
-    SmallVector<scf::ForOp> loops;
-    func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
-    for (scf::ForOp loop : loops) {
+    // Owners are decided before any unrolling: unrolling a loop moves its
+    // buffers' uses into the enclosing loop, which must not clone them
+    // again.
+    SmallVector<std::pair<scf::ForOp, SmallVector<memref::AllocOp>>> plan;
+    func.walk([&](scf::ForOp loop) {
       std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
       std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
       std::optional<int64_t> step = getConstantIntValue(loop.getStep());
       if (!lb || !ub || !step || *step <= 0 || (*ub - *lb) < 2 * *step)
-        continue;
+        return;
       SmallVector<memref::AllocOp> buffers;
       func.walk([&](memref::AllocOp alloc) {
         std::optional<MemorySpace> space = memorySpaceOf(alloc.getType());
@@ -92,8 +94,10 @@ struct MultiBufferPass
             !loop->isAncestor(alloc) && ownedByLoop(alloc, loop))
           buffers.push_back(alloc);
       });
-      if (buffers.empty())
-        continue;
+      if (!buffers.empty())
+        plan.push_back({loop, std::move(buffers)});
+    });
+    for (auto &[loop, buffers] : plan) {
       // The second copy of the body works on clones of the buffers.
       IRMapping second;
       OpBuilder builder(loop);
