@@ -13,6 +13,7 @@
 #include "sinan/Dialect/Isa/Transforms/Passes.h"
 #include "sinan/Dialect/Npu/IR/NpuDialect.h"
 #include "sinan/Dialect/Npu/Transforms/Passes.h"
+#include "sinan/Pipelines/SnpuPipeline.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -57,6 +58,7 @@ void sinan::registerAllPasses() {
   sinan::npu::registerNpuPasses();
   sinan::isa::ir::registerIsaPasses();
   sinan::registerSinanConversionPasses();
+  sinan::registerSnpuPipeline();
   mlir::registerTransformsPasses();
   mlir::bufferization::registerBufferizationPasses();
   mlir::registerLinalgPasses();

@@ -23,6 +23,7 @@
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/InitAll.h"
 #include "sinan/Module/ModuleEmitter.h"
+#include "sinan/Pipelines/SnpuPipeline.h"
 #include "sinan/runtime/Target.h"
 #include "sinan/runtime/isa/Kernel.h"
 
@@ -30,6 +31,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -48,9 +50,10 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<std::string>
     compileTo("compile-to",
-              cl::desc("Phase to stop after: graph, module; linalg or "
-                       "llvm print the host ops' native "
-                       "kernels"),
+              cl::desc("Phase to stop after: graph, npu (SNPU kernels "
+                       "tiled, buffered and synchronized), isa (SNPU "
+                       "instructions), module; linalg or llvm print the "
+                       "host ops' native kernels"),
               cl::init("graph"));
 cl::opt<std::string> targetName("target",
                                 cl::desc("Target preset or JSON description"),
@@ -98,14 +101,20 @@ int main(int argc, char **argv) {
   // --mlir-print-debuginfo shows the ONNX node name of every op.
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  // --mlir-print-ir-after=..., --mlir-timing and friends for the pipelines.
+  // Passes first: --mlir-print-ir-after lists the passes registered when it
+  // is.
+  sinan::registerAllPasses();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Sinan compiler driver\n");
 
   bool cpuPhase = compileTo == "linalg" || compileTo == "llvm";
-  if (compileTo != "graph" && compileTo != "module" && !cpuPhase)
+  bool snpuPhase = compileTo == "npu" || compileTo == "isa";
+  if (compileTo != "graph" && compileTo != "module" && !cpuPhase && !snpuPhase)
     return fail("--compile-to=" + compileTo +
-                ": the phases are graph, module, and for the host ops' "
-                "native code linalg and llvm (npu and isa are not "
-                "implemented yet)");
+                ": the phases are graph, npu, isa, module, and for the "
+                "host ops' native code linalg and llvm");
   if (cpuPhase && cpuName == "none")
     return fail("--compile-to=" + compileTo +
                 " shows native host code; "
@@ -132,12 +141,26 @@ int main(int argc, char **argv) {
       sinan::frontend::importOnnxFile(inputFile, context, options, error);
   if (!module)
     return fail(error);
-  if (graphOpt) {
-    mlir::PassManager pm(&context);
+  // One pass manager runs every phase up to --compile-to, so
+  // --mlir-print-ir-after and --mlir-timing see the whole pipeline.
+  mlir::PassManager pm(&context);
+  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+    return fail("bad pass manager options");
+  mlir::applyDefaultTimingPassManagerCLOptions(pm);
+  if (graphOpt)
     sinan::graph::buildGraphOptimizationPipeline(pm);
-    if (mlir::failed(pm.run(*module)))
-      return fail("graph optimization failed");
+  if (snpuPhase) {
+    if (placement == "cpu")
+      return fail("--compile-to=" + compileTo +
+                  " shows SNPU kernels; --placement=cpu has none");
+    sinan::SnpuPipelineOptions snpuOptions;
+    snpuOptions.target = targetName;
+    snpuOptions.phase = compileTo;
+    sinan::buildSnpuPipeline(pm, snpuOptions);
   }
+  if (mlir::failed(pm.run(*module)))
+    return fail(snpuPhase ? "SNPU compilation failed"
+                          : "graph optimization failed");
 
   std::error_code ec;
   if (compileTo == "module" || cpuPhase) {

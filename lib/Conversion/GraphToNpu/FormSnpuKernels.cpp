@@ -75,8 +75,8 @@ struct FormSnpuKernelsPass
     OpBuilder builder(context);
     for (Operation *op : chosen) {
       builder.setInsertionPointToEnd(module.getBody());
-      auto type = builder.getFunctionType(op->getOperandTypes(),
-                                          op->getResultTypes());
+      auto type =
+          builder.getFunctionType(op->getOperandTypes(), op->getResultTypes());
       auto kernel =
           func::FuncOp::create(builder, op->getLoc(), kernelName(op), type);
       kernel->setAttr(npu::kTargetAttrName, targetAttr);

@@ -87,9 +87,9 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
           continue;
         int64_t rowBlocks = ceilDiv(m, m0);
         int64_t cores = std::min<int64_t>(target.cores, rowBlocks);
-        double bandwidth = std::min<double>(
-            target.dmaBytesPerCycle,
-            double(target.dramBytesPerCycle) / double(cores));
+        double bandwidth =
+            std::min<double>(target.dmaBytesPerCycle,
+                             double(target.dramBytesPerCycle) / double(cores));
         double mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
         // With two buffers the load of block p + 1 runs during the product
         // of block p, so its whole latency must fit in one product.
@@ -110,8 +110,8 @@ class MatmulTiler {
 public:
   MatmulTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
               const MatmulBlocks &blocks, Value a, Value b, Value c)
-      : builder(builder), loc(loc), target(target), blocks(blocks), a(a),
-        b(b), c(c), tile(target.matrixTiles.at(DType::BF16)) {
+      : builder(builder), loc(loc), target(target), blocks(blocks), a(a), b(b),
+        c(c), tile(target.matrixTiles.at(DType::BF16)) {
     auto aType = cast<MemRefType>(a.getType());
     m = aType.getDimSize(0);
     k = aType.getDimSize(1);
@@ -124,8 +124,7 @@ private:
   Value index(int64_t value) {
     return arith::ConstantIndexOp::create(builder, loc, value);
   }
-  Value alloc(int64_t rows, int64_t cols, Type element,
-              npu::MemorySpace space);
+  Value alloc(int64_t rows, int64_t cols, Type element, npu::MemorySpace space);
   Value view(Value source, ArrayRef<OpFoldResult> offsets, int64_t rows,
              int64_t cols);
   void load(Value src, Value row, Value col, int64_t rows, int64_t cols,
@@ -152,9 +151,9 @@ Value MatmulTiler::alloc(int64_t rows, int64_t cols, Type element,
   builder.setInsertionPointToStart(entry);
   int64_t stride = pitch(cols, bytesOf(element), target.alignmentBytes);
   auto layout = StridedLayoutAttr::get(builder.getContext(), 0, {stride, 1});
-  auto type = MemRefType::get(
-      {rows, cols}, element, layout,
-      npu::MemorySpaceAttr::get(builder.getContext(), space));
+  auto type =
+      MemRefType::get({rows, cols}, element, layout,
+                      npu::MemorySpaceAttr::get(builder.getContext(), space));
   return memref::AllocOp::create(builder, loc, type);
 }
 
@@ -176,11 +175,10 @@ void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
   Value dst = buffer;
   if (rows != type.getDimSize(0) || cols != type.getDimSize(1)) {
     npu::FillOp::create(builder, loc, buffer, 0);
-    dst = view(buffer, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
-               rows, cols);
+    dst = view(buffer, {builder.getIndexAttr(0), builder.getIndexAttr(0)}, rows,
+               cols);
   }
-  npu::DmaLoadOp::create(builder, loc, view(src, {row, col}, rows, cols),
-                         dst);
+  npu::DmaLoadOp::create(builder, loc, view(src, {row, col}, rows, cols), dst);
 }
 
 template <typename Body>
@@ -224,8 +222,8 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
   }
   Value result = acc;
   if (rows != rowsPadded || cols != colsPadded)
-    result = view(acc, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
-                  rows, cols);
+    result = view(acc, {builder.getIndexAttr(0), builder.getIndexAttr(0)}, rows,
+                  cols);
   npu::DmaStoreOp::create(builder, loc, result, view(c, {i, j}, rows, cols));
 }
 
@@ -258,8 +256,7 @@ void MatmulTiler::emit() {
     Value blocksBefore = arith::AddIOp::create(
         builder, loc, arith::MulIOp::create(builder, loc, c, index(q)),
         arith::MinSIOp::create(builder, loc, c, index(r)));
-    return arith::MulIOp::create(builder, loc, blocksBefore,
-                                 index(blocks.m0));
+    return arith::MulIOp::create(builder, loc, blocksBefore, index(blocks.m0));
   };
   Value lo = start(core);
   Value hi = start(arith::AddIOp::create(builder, loc, core, index(1)));
@@ -303,8 +300,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     return matmul.emitError("the SNPU tiles 2-D matrix products of static "
                             "shape");
   if (!target->matrixTiles.count(DType::BF16))
-    return matmul.emitError() << "target " << target->name
-                              << " has no bf16 matrix unit";
+    return matmul.emitError()
+           << "target " << target->name << " has no bf16 matrix unit";
   Type element = lhsType.getElementType();
   std::optional<MatmulBlocks> blocks =
       chooseBlocks(*target, lhsType.getDimSize(0), lhsType.getDimSize(1),
@@ -322,8 +319,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     return MemRefType::get(type.getShape(), type.getElementType(),
                            MemRefLayoutAttrInterface(), dram);
   };
-  SmallVector<Type> args = {memref(lhsType), memref(rhsType),
-                            memref(outType)};
+  SmallVector<Type> args = {memref(lhsType), memref(rhsType), memref(outType)};
   Location loc = matmul.getLoc();
   // Replace the body: the new one works on memrefs, inputs then outputs.
   body.dropAllDefinedValueUses();
@@ -338,9 +334,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   func::ReturnOp::create(builder, loc);
   kernel->setAttr(npu::kCoresAttrName,
                   builder.getI64IntegerAttr(blocks->cores));
-  kernel->setAttr("npu.blocks",
-                  builder.getDenseI64ArrayAttr(
-                      {blocks->m0, blocks->k0, blocks->n0}));
+  kernel->setAttr("npu.blocks", builder.getDenseI64ArrayAttr(
+                                    {blocks->m0, blocks->k0, blocks->n0}));
   return success();
 }
 

@@ -40,8 +40,8 @@ bool ownedByLoop(Value value, scf::ForOp loop) {
         continue;
       }
       if (auto effects = dyn_cast<MemoryEffectOpInterface>(user))
-        written |= effects.getEffectOnValue<MemoryEffects::Write>(current)
-                       .has_value();
+        written |=
+            effects.getEffectOnValue<MemoryEffects::Write>(current).has_value();
     }
   }
   if (!written)
@@ -90,8 +90,8 @@ struct MultiBufferPass
       SmallVector<memref::AllocOp> buffers;
       func.walk([&](memref::AllocOp alloc) {
         std::optional<MemorySpace> space = memorySpaceOf(alloc.getType());
-        if (space && *space != MemorySpace::dram &&
-            !loop->isAncestor(alloc) && ownedByLoop(alloc, loop))
+        if (space && *space != MemorySpace::dram && !loop->isAncestor(alloc) &&
+            ownedByLoop(alloc, loop))
           buffers.push_back(alloc);
       });
       if (!buffers.empty())

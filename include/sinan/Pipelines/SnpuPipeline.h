@@ -1,0 +1,48 @@
+//===- SnpuPipeline.h - The SNPU compilation pipeline -----------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The passes that take a graph module to SNPU kernels, as one named
+// pipeline (`sinan-snpu-pipeline`) that sinan-compile runs and sinan-opt
+// can run alone.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_PIPELINES_SNPUPIPELINE_H
+#define SINAN_PIPELINES_SNPUPIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace sinan {
+
+struct SnpuPipelineOptions
+    : public mlir::PassPipelineOptions<SnpuPipelineOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Target preset or description"),
+                             llvm::cl::init("snpu-edge")};
+  Option<std::string> phase{
+      *this, "phase",
+      llvm::cl::desc("Last phase: npu (tiled, buffered, synchronized "
+                     "kernels) or isa (instructions, machine registers)"),
+      llvm::cl::init("isa")};
+  Option<bool> barrier{*this, "barrier",
+                       llvm::cl::desc("Synchronize with barriers only "
+                                      "(debugging)"),
+                       llvm::cl::init(false)};
+};
+
+/// Adds the SNPU passes to `pm` (anchored on builtin.module): kernel
+/// formation, tiling into npu, multi-buffering, local allocation and
+/// synchronization, then (phase isa) instruction selection and register
+/// allocation.
+void buildSnpuPipeline(mlir::OpPassManager &pm,
+                       const SnpuPipelineOptions &options);
+
+void registerSnpuPipeline();
+
+} // namespace sinan
+
+#endif // SINAN_PIPELINES_SNPUPIPELINE_H

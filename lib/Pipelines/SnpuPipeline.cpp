@@ -1,0 +1,37 @@
+//===- SnpuPipeline.cpp - The SNPU compilation pipeline -------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Pipelines/SnpuPipeline.h"
+
+#include "sinan/Conversion/Passes.h"
+#include "sinan/Dialect/Isa/Transforms/Passes.h"
+#include "sinan/Dialect/Npu/Transforms/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+void sinan::buildSnpuPipeline(OpPassManager &pm,
+                              const SnpuPipelineOptions &options) {
+  pm.addPass(createFormSnpuKernels(FormSnpuKernelsOptions{options.target}));
+  pm.addPass(createConvertGraphToNpu());
+  OpPassManager &kernels = pm.nest<func::FuncOp>();
+  kernels.addPass(npu::createNpuMultiBuffer());
+  kernels.addPass(npu::createNpuAllocateLocal());
+  kernels.addPass(
+      npu::createNpuInsertSync(npu::NpuInsertSyncOptions{options.barrier}));
+  if (options.phase == "npu")
+    return;
+  pm.addPass(createConvertNpuToIsa());
+  pm.nest<isa::ir::KernelOp>().addPass(isa::ir::createIsaAllocateRegisters());
+}
+
+void sinan::registerSnpuPipeline() {
+  PassPipelineRegistration<SnpuPipelineOptions>(
+      "sinan-snpu-pipeline",
+      "Compiles the SNPU-placeable ops of a graph module into SNPU kernels",
+      buildSnpuPipeline);
+}
