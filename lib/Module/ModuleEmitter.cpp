@@ -7,6 +7,7 @@
 #include "sinan/Module/ModuleEmitter.h"
 
 #include "sinan/Module/SnpuKernels.h"
+#include "sinan/Pipelines/SnpuKernel.h"
 
 #include "sinan/Conversion/GraphToLinalg.h"
 
@@ -302,16 +303,14 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
     return -1;
   std::string key;
   std::function<std::optional<isa::Kernel>()> build;
-  if (name == "matmul" && bf16Matmul && snpu::hasMatmulKernel(*snpu)) {
-    RankedTensorType a = staticF32(op->getOperand(0).getType(), 2),
-                     b = staticF32(op->getOperand(1).getType(), 2);
-    if (!a || !b || result.getRank() != 2)
-      return -1;
-    uint64_t m = a.getDimSize(0), k = a.getDimSize(1), n = b.getDimSize(1);
-    key = llvm::formatv("matmul_bf16_{0}x{1}x{2}", m, k, n).str();
-    build = [=, &error] {
-      return snpu::buildMatmulKernel(*snpu, m, k, n, error);
-    };
+  if (name == "matmul" && bf16Matmul && hasSnpuKernel(op, *snpu)) {
+    // Compiled by the SNPU pipeline (graph -> npu -> isa).
+    auto a = cast<RankedTensorType>(op->getOperand(0).getType()),
+         b = cast<RankedTensorType>(op->getOperand(1).getType());
+    key = llvm::formatv("matmul_bf16_{0}x{1}x{2}", a.getDimSize(0),
+                        a.getDimSize(1), b.getDimSize(1))
+              .str();
+    build = [=, &error] { return compileSnpuKernel(op, *snpu, error); };
   } else if (snpu::hasElementwiseKernel(name, op->getNumOperands())) {
     // Operands of the result's size, or (binary ops) a second operand that
     // is one row broadcast over the first's rows, as a bias is.

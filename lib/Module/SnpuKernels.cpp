@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Kernels are written as assembly text and assembled, so what the compiler
-// emits reads like docs/isa.md and the assembler validates every field.
+// Elementwise kernels written as assembly text and assembled, until the
+// vector unit has an npu lowering (matmuls go through the SNPU pipeline:
+// lib/Pipelines/SnpuKernel.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -121,130 +122,6 @@ uint64_t roundUp(uint64_t value, uint64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
-/// Block sizes of the matmul kernel: tile multiples, as large as the local
-/// memories allow (operand rows padded to the alignment).
-struct MatmulBlocks {
-  uint64_t m, k, n;
-};
-
-MatmulBlocks matmulBlocks(const TargetDesc &t, const MatrixTile &tile,
-                          uint64_t m, uint64_t k, uint64_t n) {
-  uint64_t a = t.alignmentBytes;
-  MatmulBlocks b{std::min(roundUp(m, tile.m), uint64_t(128)),
-                 std::min(roundUp(k, tile.k), uint64_t(256)),
-                 std::min(roundUp(n, tile.n), uint64_t(128))};
-  b.m = roundUp(b.m, tile.m);
-  b.k = roundUp(b.k, tile.k);
-  b.n = roundUp(b.n, tile.n);
-  auto fits = [&] {
-    return b.m * roundUp(b.k * 2, a) <= t.ibuf.sizeBytes &&
-           b.k * roundUp(b.n * 2, a) <= t.wbuf.sizeBytes &&
-           b.m * roundUp(b.n * 4, a) <= t.acc.sizeBytes;
-  };
-  while (!fits()) {
-    uint64_t *largest = b.k >= b.m && b.k >= b.n ? &b.k
-                        : b.m >= b.n             ? &b.m
-                                                 : &b.n;
-    uint64_t step = largest == &b.k   ? tile.k
-                    : largest == &b.m ? tile.m
-                                      : tile.n;
-    if (*largest <= step)
-      break;
-    *largest = std::max(step, roundUp(*largest / 2, step));
-  }
-  return b;
-}
-
-/// One core's share: the output row bands i0 / b.m with index % cores ==
-/// core, each block accumulated over k blocks. Bands start on granule
-/// boundaries of C (b.m rows are a multiple of the alignment in bytes), so
-/// cores never write the same granule; when they would not, core 0 does all.
-/// Single-buffered: din -> mxu (operands loaded), mxu -> din (operands
-/// consumed), mxu -> dout (block done), dout -> mxu (accumulator free).
-std::string matmulProgram(const TargetDesc &t, const MatrixTile &tile,
-                          const MatmulBlocks &b, uint64_t m, uint64_t k,
-                          uint64_t n, unsigned core) {
-  std::string text;
-  auto emit = [&](const llvm::Twine &line) { text += line.str() + "\n"; };
-  uint64_t align = t.alignmentBytes;
-  emit("li r11, 1");
-  bool banded = (b.m * n * 4) % align == 0;
-  bool firstLoad = true, firstBlock = true;
-  for (uint64_t i0 = 0; i0 < m; i0 += b.m)
-    for (uint64_t j0 = 0; j0 < n; j0 += b.n) {
-      if ((banded ? (i0 / b.m) % t.cores : 0) != core)
-        continue;
-      uint64_t vm = std::min(b.m, m - i0), vn = std::min(b.n, n - j0);
-      uint64_t pm = roundUp(vm, tile.m), pn = roundUp(vn, tile.n);
-      uint64_t pitchB = roundUp(pn * 2, align), pitchC = roundUp(pn * 4, align);
-      for (uint64_t k0 = 0; k0 < k; k0 += b.k) {
-        uint64_t vk = std::min(b.k, k - k0), pk = roundUp(vk, tile.k);
-        uint64_t pitchA = roundUp(pk * 2, align);
-        if (!firstLoad)
-          emit("wait mxu, din, 0");
-        firstLoad = false;
-        if (vk != pk) { // Zero the k tail of both operands.
-          emit(llvm::formatv("li r12, {0}", pk));
-          emit(llvm::formatv("li r13, {0}", pm));
-          emit("dcfg.din shape, r12, r13, r11");
-          emit(llvm::formatv("li r14, {0}", pitchA));
-          emit("dcfg.din dst, r14, r0, r0");
-          emit("dfill.bf16 ibuf[r0], 0");
-          emit(llvm::formatv("li r12, {0}", pn));
-          emit(llvm::formatv("li r13, {0}", pk));
-          emit("dcfg.din shape, r12, r13, r11");
-          emit(llvm::formatv("li r14, {0}", pitchB));
-          emit("dcfg.din dst, r14, r0, r0");
-          emit("dfill.bf16 wbuf[r0], 0");
-        }
-        // A[i0:i0+vm, k0:k0+vk] -> ibuf, rows pitchA apart.
-        emit(llvm::formatv("li r12, {0}", vk));
-        emit(llvm::formatv("li r13, {0}", vm));
-        emit("dcfg.din shape, r12, r13, r11");
-        emit(llvm::formatv("li r14, {0}", k * 4));
-        emit("dcfg.din src, r14, r0, r0");
-        emit(llvm::formatv("li r14, {0}", pitchA));
-        emit("dcfg.din dst, r14, r0, r0");
-        emit(llvm::formatv("dload.f32.bf16 ibuf[r0], dram[r1+{0}]",
-                           (i0 * k + k0) * 4));
-        // B[k0:k0+vk, j0:j0+vn] -> wbuf, rows pitchB apart.
-        emit(llvm::formatv("li r12, {0}", vn));
-        emit(llvm::formatv("li r13, {0}", vk));
-        emit("dcfg.din shape, r12, r13, r11");
-        emit(llvm::formatv("li r14, {0}", n * 4));
-        emit("dcfg.din src, r14, r0, r0");
-        emit(llvm::formatv("li r14, {0}", pitchB));
-        emit("dcfg.din dst, r14, r0, r0");
-        emit(llvm::formatv("dload.f32.bf16 wbuf[r0], dram[r2+{0}]",
-                           (k0 * n + j0) * 4));
-        emit("signal din, mxu, 0");
-        emit("wait din, mxu, 0");
-        if (k0 == 0 && !firstBlock)
-          emit("wait dout, mxu, 0");
-        emit(llvm::formatv("mcfg {0}, {1}, {2}", pm, pk, pn));
-        emit(llvm::formatv("mma.bf16{0} acc[r0], ibuf[r0], wbuf[r0]",
-                           k0 == 0 ? "" : ".acc"));
-        emit("signal mxu, din, 0");
-      }
-      firstBlock = false;
-      // C[i0:i0+vm, j0:j0+vn] <- acc, rows pitchC apart.
-      emit("signal mxu, dout, 0");
-      emit("wait mxu, dout, 0");
-      emit(llvm::formatv("li r12, {0}", vn));
-      emit(llvm::formatv("li r13, {0}", vm));
-      emit("dcfg.dout shape, r12, r13, r11");
-      emit(llvm::formatv("li r14, {0}", pitchC));
-      emit("dcfg.dout src, r14, r0, r0");
-      emit(llvm::formatv("li r14, {0}", n * 4));
-      emit("dcfg.dout dst, r14, r0, r0");
-      emit(llvm::formatv("dstore.f32.f32 dram[r3+{0}], acc[r0]",
-                         (i0 * n + j0) * 4));
-      emit("signal dout, mxu, 0");
-    }
-  emit("end");
-  return text;
-}
-
 std::optional<isa::Kernel> assembleKernel(const TargetDesc &target,
                                           llvm::StringRef name,
                                           const std::vector<std::string> &texts,
@@ -265,32 +142,6 @@ std::optional<isa::Kernel> assembleKernel(const TargetDesc &target,
 }
 
 } // namespace
-
-bool hasMatmulKernel(const TargetDesc &target) {
-  return target.matrixTiles.count(DType::BF16) != 0;
-}
-
-std::optional<isa::Kernel> buildMatmulKernel(const TargetDesc &target,
-                                             uint64_t m, uint64_t k, uint64_t n,
-                                             std::string &error) {
-  if (!hasMatmulKernel(target)) {
-    error = "the target's matrix unit has no bf16 mode";
-    return std::nullopt;
-  }
-  if (m == 0 || k == 0 || n == 0 || m * k * 4 > UINT32_MAX ||
-      k * n * 4 > UINT32_MAX || m * n * 4 > UINT32_MAX) {
-    error = llvm::formatv("matmul {0}x{1}x{2}: SNPU kernels take non-empty "
-                          "operands of at most 4 GiB",
-                          m, k, n);
-    return std::nullopt;
-  }
-  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
-  MatmulBlocks blocks = matmulBlocks(target, tile, m, k, n);
-  std::vector<std::string> programs;
-  for (unsigned core = 0; core < target.cores; ++core)
-    programs.push_back(matmulProgram(target, tile, blocks, m, k, n, core));
-  return assembleKernel(target, "matmul", programs, error);
-}
 
 /// Elements per chunk step: a granule, or (broadcasting a row) whole rows
 /// that are also a whole number of granules.

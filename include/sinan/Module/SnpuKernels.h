@@ -42,18 +42,6 @@ buildElementwiseKernel(const TargetDesc &target, std::string_view op,
 /// operand fits the vector buffer (else the op has no kernel).
 bool elementwiseRowFits(const TargetDesc &target, uint64_t row);
 
-/// Whether the target's matrix unit takes bf16 (the SNPU matmul kernel's
-/// precision).
-bool hasMatmulKernel(const TargetDesc &target);
-
-/// C[m x n] = A[m x k] * B[k x n] for f32 operands in DRAM (bindings A, B,
-/// C): blocks of A and B are loaded as bf16, multiplied on the matrix unit
-/// with f32 accumulation in ascending k, and stored as f32; output blocks
-/// are spread over the cores.
-std::optional<isa::Kernel> buildMatmulKernel(const TargetDesc &target,
-                                             uint64_t m, uint64_t k, uint64_t n,
-                                             std::string &error);
-
 } // namespace sinan::snpu
 
 #endif // SINAN_MODULE_SNPUKERNELS_H

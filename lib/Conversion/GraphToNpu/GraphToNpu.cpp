@@ -80,10 +80,29 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
   for (int64_t m0 : blockSizes(m, tile.m, 512))
     for (int64_t n0 : blockSizes(n, tile.n, 512))
       for (int64_t k0 : blockSizes(k, tile.k, 1024)) {
-        // Two of each operand block (double buffering) must fit.
-        if (2 * m0 * pitch(k0, 2, align) * 2 > int64_t(target.ibuf.sizeBytes) ||
-            2 * k0 * pitch(n0, 2, align) * 2 > int64_t(target.wbuf.sizeBytes) ||
-            2 * m0 * pitch(n0, 4, align) * 4 > int64_t(target.acc.sizeBytes))
+        // Every buffer the tiler allocates must fit, doubled: full and edge
+        // variants of each operand (local allocation may find them live at
+        // once, since unrolled loops interleave their uses).
+        SmallVector<int64_t, 2> ms = {m0}, ks = {k0}, ns = {n0};
+        if (m % m0)
+          ms.push_back(roundUp(m % m0, tile.m));
+        if (k % k0)
+          ks.push_back(roundUp(k % k0, tile.k));
+        if (n % n0)
+          ns.push_back(roundUp(n % n0, tile.n));
+        int64_t ibuf = 0, wbuf = 0, acc = 0;
+        for (int64_t mi : ms)
+          for (int64_t ki : ks)
+            ibuf += 2 * mi * pitch(ki, 2, align) * 2;
+        for (int64_t ki : ks)
+          for (int64_t ni : ns)
+            wbuf += 2 * ki * pitch(ni, 2, align) * 2;
+        for (int64_t mi : ms)
+          for (int64_t ni : ns)
+            acc += 2 * mi * pitch(ni, 4, align) * 4;
+        if (ibuf > int64_t(target.ibuf.sizeBytes) ||
+            wbuf > int64_t(target.wbuf.sizeBytes) ||
+            acc > int64_t(target.acc.sizeBytes))
           continue;
         int64_t rowBlocks = ceilDiv(m, m0);
         int64_t cores = std::min<int64_t>(target.cores, rowBlocks);
@@ -127,8 +146,10 @@ private:
   Value alloc(int64_t rows, int64_t cols, Type element, npu::MemorySpace space);
   Value view(Value source, ArrayRef<OpFoldResult> offsets, int64_t rows,
              int64_t cols);
+  /// `zeroed`: the padding is already zero (filled before a loop whose
+  /// loads all cover the same region).
   void load(Value src, Value row, Value col, int64_t rows, int64_t cols,
-            Value buffer);
+            Value buffer, bool zeroed = false);
   void emitRows(Value i, int64_t rows);
   void emitBlock(Value i, Value j, int64_t rows, int64_t cols);
   template <typename Body>
@@ -168,13 +189,15 @@ Value MatmulTiler::view(Value source, ArrayRef<OpFoldResult> offsets,
 }
 
 /// DMA-loads rows x cols of `src` at (row, col) into the top-left corner of
-/// `buffer`, zeroing the buffer first when the block does not fill it.
+/// `buffer`, zeroing the buffer first when the block does not fill it (and
+/// the padding is not `zeroed` already).
 void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
-                       int64_t cols, Value buffer) {
+                       int64_t cols, Value buffer, bool zeroed) {
   auto type = cast<MemRefType>(buffer.getType());
   Value dst = buffer;
   if (rows != type.getDimSize(0) || cols != type.getDimSize(1)) {
-    npu::FillOp::create(builder, loc, buffer, 0);
+    if (!zeroed)
+      npu::FillOp::create(builder, loc, buffer, 0);
     dst = view(buffer, {builder.getIndexAttr(0), builder.getIndexAttr(0)}, rows,
                cols);
   }
@@ -203,22 +226,28 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
     return std::make_tuple(lhs, rhs, depth);
   };
   int64_t fullK = k / blocks.k0, edgeK = k % blocks.k0;
-  auto multiply = [&](Value p, Value lhs, Value rhs, int64_t depth) {
-    load(a, i, p, rows, depth, lhs);
-    load(b, p, j, depth, cols, rhs);
+  auto multiply = [&](Value p, Value lhs, Value rhs, int64_t depth,
+                      bool zeroed) {
+    load(a, i, p, rows, depth, lhs, zeroed);
+    load(b, p, j, depth, cols, rhs, zeroed);
     auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
     mma.setAccumulate(true);
   };
   if (fullK > 0) {
+    // Every load of the loop covers the same region: zero the padding once.
     auto [lhs, rhs, depth] = step(Value(), blocks.k0);
+    if (rows != rowsPadded)
+      npu::FillOp::create(builder, loc, lhs, 0);
+    if (cols != colsPadded)
+      npu::FillOp::create(builder, loc, rhs, 0);
     loop(index(0), index(fullK * blocks.k0), blocks.k0,
          [&, lhs = lhs, rhs = rhs, depth = depth](Value p) {
-           multiply(p, lhs, rhs, depth);
+           multiply(p, lhs, rhs, depth, /*zeroed=*/true);
          });
   }
   if (edgeK > 0) {
     auto [lhs, rhs, depth] = step(Value(), edgeK);
-    multiply(index(fullK * blocks.k0), lhs, rhs, depth);
+    multiply(index(fullK * blocks.k0), lhs, rhs, depth, /*zeroed=*/false);
   }
   Value result = acc;
   if (rows != rowsPadded || cols != colsPadded)

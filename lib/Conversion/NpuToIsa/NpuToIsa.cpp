@@ -124,6 +124,8 @@ private:
   int64_t core = 0;
   int64_t nextVirtual = isa::ir::kFirstVirtualRegister;
   DenseMap<Value, int64_t> registers;
+  /// Local buffers: their byte offset (npu.offset).
+  DenseMap<Value, int64_t> localOffsets;
   // What the current block already set up (forgotten at every block start,
   // since a block may be entered from a loop's back edge).
   DenseMap<int64_t, int64_t> constants;
@@ -199,6 +201,9 @@ FailureOr<int64_t> KernelLowering::registerOf(Operation *user, Value value) {
 }
 
 FailureOr<int64_t> KernelLowering::addressOf(Operation *user, Value memref) {
+  auto local = localOffsets.find(memref);
+  if (local != localOffsets.end())
+    return constant(user->getLoc(), local->second);
   return registerOf(user, memref);
 }
 
@@ -236,6 +241,7 @@ LogicalResult KernelLowering::lowerProgram(isa::ir::KernelOp kernel,
   Location loc = func.getLoc();
   core = coreIndex;
   registers.clear();
+  localOffsets.clear();
   nextVirtual = isa::ir::kFirstVirtualRegister;
   builder.setInsertionPointToEnd(&kernel.getBody().front());
   auto program = isa::ir::ProgramOp::create(builder, loc, coreIndex);
@@ -406,7 +412,9 @@ LogicalResult KernelLowering::lowerAlloc(memref::AllocOp alloc) {
   if (!offset)
     return alloc.emitError("local buffer has no address; run "
                            "sinan-npu-allocate-local first");
-  registers[alloc] = loadImmediate(alloc.getLoc(), offset.getInt());
+  // Materialized where used, like constants: a kernel has more buffers
+  // than registers.
+  localOffsets[alloc] = offset.getInt();
   return success();
 }
 

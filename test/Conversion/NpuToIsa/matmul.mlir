@@ -4,7 +4,8 @@
 
 // Loops stay loops: a counter, the body as blocks, a backward branch. The
 // launch registers r1-r3 are copied into virtual registers; views become
-// address arithmetic; each DMA configures its engine once per block.
+// address arithmetic; local buffers are constants (here all at offset 0 of
+// their memories, so r0); each DMA configures its engine once per block.
 // CHECK-LABEL: isa.kernel @matmul attributes {fingerprint = {{-?[0-9]+}} : i64, target = "snpu-server"}
 // CHECK:         isa.program core 0 {
 // CHECK-NEXT:      isa.alu ra = v0, rb = r1, rc = r0, op = add, immediate = false, imm = 0
@@ -14,13 +15,13 @@
 // CHECK:           isa.alu ra = [[ROW:v[0-9]+]], rb = [[I:v[0-9]+]], rc = r0, op = mul, immediate = true, imm = 256
 // CHECK-NEXT:      isa.alu ra = {{v[0-9]+}}, rb = v0, rc = [[ROW]], op = add
 // CHECK:           isa.dcfg ra = {{v[0-9]+}}, rb = {{v[0-9]+}}, rc = {{v[0-9]+}}, engine = din, sel = shape
-// CHECK:           isa.dload ra = {{v[0-9]+}}, rb = {{v[0-9]+}}, srcType = bf16, dstType = bf16, space = ibuf
-// CHECK:           isa.dload ra = {{v[0-9]+}}, rb = {{v[0-9]+}}, srcType = bf16, dstType = bf16, space = wbuf
+// CHECK:           isa.dload ra = r0, rb = {{v[0-9]+}}, srcType = bf16, dstType = bf16, space = ibuf
+// CHECK:           isa.dload ra = r0, rb = {{v[0-9]+}}, srcType = bf16, dstType = bf16, space = wbuf
 // CHECK-NEXT:      isa.mcfg m = 64, k = 64, n = 64
-// CHECK-NEXT:      isa.mma ra = {{v[0-9]+}}, rb = {{v[0-9]+}}, rc = {{v[0-9]+}}, type = bf16, accumulate = true
+// CHECK-NEXT:      isa.mma ra = r0, rb = r0, rc = r0, type = bf16, accumulate = true
 // CHECK-NEXT:      isa.alu ra = [[K:v[0-9]+]], rb = [[K]], rc = r0, op = add, immediate = true, imm = 64
 // CHECK-NEXT:      isa.br ra = [[K]], rb = {{v[0-9]+}}, cond = lt to ^bb3 next ^bb4
-// CHECK:           isa.dstore ra = {{v[0-9]+}}, rb = {{v[0-9]+}}, srcType = f32, dstType = f32, space = acc, relu = false
+// CHECK:           isa.dstore ra = {{v[0-9]+}}, rb = r0, srcType = f32, dstType = f32, space = acc, relu = false
 // CHECK:           isa.br ra = {{v[0-9]+}}, rb = {{v[0-9]+}}, cond = lt to ^bb2 next ^bb5
 // CHECK:           isa.br ra = {{v[0-9]+}}, rb = {{v[0-9]+}}, cond = lt to ^bb1 next ^bb6
 // CHECK:         ^bb6:

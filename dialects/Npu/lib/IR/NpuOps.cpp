@@ -26,6 +26,19 @@ std::optional<MemorySpace> sinan::npu::memorySpaceOf(MemRefType type) {
   return std::nullopt;
 }
 
+namespace {
+std::mutex targetMutex;
+llvm::StringMap<std::unique_ptr<sinan::TargetDesc>> &targetCache() {
+  static llvm::StringMap<std::unique_ptr<sinan::TargetDesc>> cache;
+  return cache;
+}
+} // namespace
+
+void sinan::npu::registerTarget(const TargetDesc &target) {
+  std::lock_guard<std::mutex> lock(targetMutex);
+  targetCache()[target.name] = std::make_unique<TargetDesc>(target);
+}
+
 const sinan::TargetDesc *sinan::npu::targetOf(Operation *op) {
   Operation *kernel = op;
   while (kernel && !kernel->hasAttr(kTargetAttrName))
@@ -40,9 +53,8 @@ const sinan::TargetDesc *sinan::npu::targetOf(Operation *op) {
     kernel->emitError() << kTargetAttrName << " must be an #npu.target";
     return nullptr;
   }
-  static std::mutex mutex;
-  static llvm::StringMap<std::unique_ptr<TargetDesc>> cache;
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<std::mutex> lock(targetMutex);
+  auto &cache = targetCache();
   auto &entry = cache[attr.getName()];
   if (!entry) {
     std::string error;

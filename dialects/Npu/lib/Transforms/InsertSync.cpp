@@ -71,16 +71,23 @@ struct Item {
 
 class SyncInserter {
 public:
-  SyncInserter(func::FuncOp func, const TargetDesc &target)
-      : func(func), target(target), builder(func.getContext()) {}
+  SyncInserter(func::FuncOp func, const TargetDesc &target, bool hoist)
+      : func(func), target(target), builder(func.getContext()), hoist(hoist) {}
 
   LogicalResult run();
+  /// Removes everything run() inserted.
+  void undo() {
+    for (auto &[op, key] : placed)
+      op->erase();
+    placed.clear();
+  }
 
 private:
   void groupResources();
   std::optional<Item> processLoop(scf::ForOp loop, unsigned resource);
   SmallVector<Item> processBlock(Block &block, unsigned resource);
   FailureOr<int64_t> semaphore(unsigned resource, Engine src, Engine dst);
+  LogicalResult assignIds();
   void signalAfter(Operation *op, unsigned resource, Engine src, Engine dst);
   void waitBefore(Operation *op, unsigned resource, Engine src, Engine dst);
   bool touches(Operation *op, unsigned resource);
@@ -91,9 +98,13 @@ private:
   /// Allocation -> resource number (allocations sharing bytes share one).
   llvm::DenseMap<Operation *, unsigned> resourceOf;
   unsigned numResources = 0;
-  std::map<std::tuple<unsigned, Engine, Engine>, int64_t> ids;
-  std::map<std::pair<Engine, Engine>, int64_t> nextId;
+  /// Every signal and wait placed, with its (resource, src, dst).
+  SmallVector<std::pair<Operation *, std::tuple<unsigned, Engine, Engine>>>
+      placed;
   LogicalResult status = success();
+  /// Whether a loop's primed and drained tokens move out of enclosing loops
+  /// (keeps the pipeline full across them; holds semaphores longer).
+  bool hoist;
 };
 
 void SyncInserter::groupResources() {
@@ -152,19 +163,60 @@ bool SyncInserter::touches(Operation *op, unsigned resource) {
 
 FailureOr<int64_t> SyncInserter::semaphore(unsigned resource, Engine src,
                                            Engine dst) {
-  auto key = std::make_tuple(resource, src, dst);
-  auto it = ids.find(key);
-  if (it != ids.end())
-    return it->second;
-  int64_t &next = nextId[{src, dst}];
-  if (next >= int64_t(target.semaphoresPerEnginePair)) {
-    func.emitError() << "needs more than " << target.semaphoresPerEnginePair
-                     << " semaphores from " << stringifyEngine(src) << " to "
-                     << stringifyEngine(dst) << " (target " << target.name
-                     << ")";
-    return failure();
+  // A placeholder: ids are assigned once every pair is placed (assignIds).
+  return 0;
+}
+
+/// Each (resource, engine pair) gets one semaphore id; resources whose
+/// synchronization spans (first to last signal/wait in program order) do
+/// not overlap share ids, since signals of one engine complete in order and
+/// waits of one engine consume in order, so a finished chain leaves no token
+/// another chain could take out of turn.
+LogicalResult SyncInserter::assignIds() {
+  llvm::DenseMap<Operation *, int64_t> position;
+  int64_t next = 0;
+  func.walk<WalkOrder::PreOrder>([&](Operation *op) { position[op] = next++; });
+  using Key = std::tuple<unsigned, Engine, Engine>;
+  std::map<Key, std::pair<int64_t, int64_t>> spans;
+  for (auto &[op, key] : placed) {
+    int64_t at = position[op];
+    auto [it, inserted] = spans.try_emplace(key, at, at);
+    it->second.first = std::min(it->second.first, at);
+    it->second.second = std::max(it->second.second, at);
   }
-  return ids[key] = next++;
+  // Per engine pair, greedy interval coloring by span start.
+  std::map<std::pair<Engine, Engine>,
+           SmallVector<std::pair<Key, std::pair<int64_t, int64_t>>>>
+      byPair;
+  for (auto &[key, span] : spans)
+    byPair[{std::get<1>(key), std::get<2>(key)}].push_back({key, span});
+  std::map<Key, int64_t> id;
+  for (auto &[pair, entries] : byPair) {
+    llvm::sort(entries, [](auto &a, auto &b) {
+      return a.second.first < b.second.first;
+    });
+    SmallVector<int64_t> busyUntil; // Per id: the end of its last span.
+    for (auto &[key, span] : entries) {
+      int64_t chosen = -1;
+      for (auto [i, end] : llvm::enumerate(busyUntil))
+        if (end < span.first) {
+          chosen = i;
+          break;
+        }
+      if (chosen < 0) {
+        chosen = busyUntil.size();
+        busyUntil.push_back(0);
+      }
+      if (chosen >= int64_t(target.semaphoresPerEnginePair))
+        return failure();
+      busyUntil[chosen] = span.second;
+      id[key] = chosen;
+    }
+  }
+  Builder b(func.getContext());
+  for (auto &[op, key] : placed)
+    op->setAttr("id", b.getI64IntegerAttr(id[key]));
+  return success();
 }
 
 void SyncInserter::signalAfter(Operation *op, unsigned resource, Engine src,
@@ -175,7 +227,8 @@ void SyncInserter::signalAfter(Operation *op, unsigned resource, Engine src,
     return;
   }
   builder.setInsertionPointAfter(op);
-  SignalOp::create(builder, op->getLoc(), src, dst, *id);
+  placed.push_back({SignalOp::create(builder, op->getLoc(), src, dst, *id),
+                    {resource, src, dst}});
 }
 
 void SyncInserter::waitBefore(Operation *op, unsigned resource, Engine src,
@@ -186,7 +239,8 @@ void SyncInserter::waitBefore(Operation *op, unsigned resource, Engine src,
     return;
   }
   builder.setInsertionPoint(op);
-  WaitOp::create(builder, op->getLoc(), src, dst, *id);
+  placed.push_back({WaitOp::create(builder, op->getLoc(), src, dst, *id),
+                    {resource, src, dst}});
 }
 
 SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
@@ -224,7 +278,7 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
   // continues across this loop's iterations, so its primed and drained
   // tokens move out of this loop instead of emptying the pipeline every
   // iteration.
-  if (items.size() == 1 && items.front().prime) {
+  if (hoist && items.size() == 1 && items.front().prime) {
     items.front().prime->moveBefore(loop);
     items.front().drain->moveAfter(loop);
     return Item{loop, first, last, items.front().prime, items.front().drain};
@@ -243,14 +297,21 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
   Operation *prime = SignalOp::create(builder, loop.getLoc(), last, first, *id);
   builder.setInsertionPointAfter(loop);
   Operation *drain = WaitOp::create(builder, loop.getLoc(), last, first, *id);
-  return Item{loop, first, last, prime, drain};
+  placed.push_back({prime, {resource, last, first}});
+  placed.push_back({drain, {resource, last, first}});
+  // Unless the tokens may move further out, the drain on `first` ends the
+  // chain here: seen from outside, the loop ends on `first`, so enclosing
+  // loops need no handoff of their own (and semaphores recycle sooner).
+  return Item{loop, first, hoist ? last : first, prime, drain};
 }
 
 LogicalResult SyncInserter::run() {
   groupResources();
   for (unsigned resource = 0; resource < numResources; ++resource)
     processBlock(func.getBody().front(), resource);
-  return status;
+  if (failed(status))
+    return failure();
+  return assignIds();
 }
 
 struct InsertSyncPass
@@ -260,7 +321,7 @@ struct InsertSyncPass
     func::FuncOp func = getOperation();
     if (!func->hasAttr(kTargetAttrName))
       return;
-    if (barrier) {
+    auto barriers = [&] {
       SmallVector<Operation *> engineOps;
       func.walk([&](Operation *op) {
         if (engineOf(op))
@@ -271,14 +332,26 @@ struct InsertSyncPass
         builder.setInsertionPointAfter(op);
         BarrierOp::create(builder, op->getLoc());
       }
-      return;
-    }
+    };
+    if (barrier)
+      return barriers();
     const TargetDesc *target = targetOf(func);
     if (!target)
       return signalPassFailure();
-    SyncInserter inserter(func, *target);
-    if (failed(inserter.run()))
-      return signalPassFailure();
+    // Tokens hoisted out of loops keep engines busy across iterations but
+    // hold semaphores longer; without hoisting, ids recycle sooner.
+    SyncInserter hoisted(func, *target, /*hoist=*/true);
+    if (succeeded(hoisted.run()))
+      return;
+    hoisted.undo();
+    SyncInserter inserter(func, *target, /*hoist=*/false);
+    if (succeeded(inserter.run()))
+      return;
+    // More buffers change hands at once than the target has semaphores:
+    // order everything instead, and say so on the kernel.
+    inserter.undo();
+    barriers();
+    func->setAttr("npu.sync", StringAttr::get(func.getContext(), "barrier"));
   }
 };
 

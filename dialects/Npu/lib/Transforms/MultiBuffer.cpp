@@ -24,7 +24,8 @@ namespace {
 
 /// Whether `loop` owns `value`: it is the innermost loop around every use of
 /// `value` (through views), and some use inside it writes the buffer.
-bool ownedByLoop(Value value, scf::ForOp loop) {
+bool ownedByLoop(Value value, scf::ForOp loop,
+                 SmallVectorImpl<Operation *> &preludes) {
   bool written = false;
   SmallVector<Value> worklist = {value};
   while (!worklist.empty()) {
@@ -33,6 +34,13 @@ bool ownedByLoop(Value value, scf::ForOp loop) {
       Operation *user = use.getOwner();
       if (isa<memref::DeallocOp>(user))
         continue;
+      // A fill just before the loop (zero padding the loop's loads leave
+      // alone) belongs to the buffer: each clone gets its own.
+      if (isa<FillOp>(user) && current == value &&
+          user->getBlock() == loop->getBlock() && user->isBeforeInBlock(loop)) {
+        preludes.push_back(user);
+        continue;
+      }
       if (!loop->isAncestor(user))
         return false;
       if (auto view = dyn_cast<memref::SubViewOp>(user)) {
@@ -80,30 +88,48 @@ struct MultiBufferPass
     // Owners are decided before any unrolling: unrolling a loop moves its
     // buffers' uses into the enclosing loop, which must not clone them
     // again.
-    SmallVector<std::pair<scf::ForOp, SmallVector<memref::AllocOp>>> plan;
+    struct Owned {
+      scf::ForOp loop;
+      SmallVector<memref::AllocOp> buffers;
+      SmallVector<Operation *> preludes;
+    };
+    SmallVector<Owned> plan;
     func.walk([&](scf::ForOp loop) {
       std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
       std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
       std::optional<int64_t> step = getConstantIntValue(loop.getStep());
       if (!lb || !ub || !step || *step <= 0 || (*ub - *lb) < 2 * *step)
         return;
-      SmallVector<memref::AllocOp> buffers;
+      // Unrolling copies everything in the body; a body with several loops
+      // (main and edge blocks of a tiled op) would double them all for an
+      // edge buffer's sake.
+      if (llvm::count_if(loop.getBody()->getOperations(),
+                         [](Operation &op) { return isa<scf::ForOp>(op); }) > 1)
+        return;
+      Owned owned{loop, {}, {}};
       func.walk([&](memref::AllocOp alloc) {
         std::optional<MemorySpace> space = memorySpaceOf(alloc.getType());
+        SmallVector<Operation *> preludes;
         if (space && *space != MemorySpace::dram && !loop->isAncestor(alloc) &&
-            ownedByLoop(alloc, loop))
-          buffers.push_back(alloc);
+            ownedByLoop(alloc, loop, preludes)) {
+          owned.buffers.push_back(alloc);
+          llvm::append_range(owned.preludes, preludes);
+        }
       });
-      if (!buffers.empty())
-        plan.push_back({loop, std::move(buffers)});
+      if (!owned.buffers.empty())
+        plan.push_back(std::move(owned));
     });
-    for (auto &[loop, buffers] : plan) {
+    for (auto &[loop, buffers, preludes] : plan) {
       // The second copy of the body works on clones of the buffers.
       IRMapping second;
       OpBuilder builder(loop);
       for (memref::AllocOp alloc : buffers) {
         builder.setInsertionPointAfter(alloc);
         second.map(alloc.getResult(), builder.clone(*alloc)->getResult(0));
+      }
+      for (Operation *fill : preludes) {
+        builder.setInsertionPointAfter(fill);
+        builder.clone(*fill, second);
       }
       auto rename = [&](unsigned copy, Operation *op, OpBuilder) {
         if (copy != 1)

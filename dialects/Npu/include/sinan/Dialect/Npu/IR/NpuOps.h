@@ -47,6 +47,10 @@ std::optional<MemorySpace> memorySpaceOf(mlir::MemRefType type);
 /// does not resolve. Descriptions are parsed once per name.
 const TargetDesc *targetOf(mlir::Operation *op);
 
+/// Makes `#npu.target<"NAME">` resolve to `target` (NAME = target.name), for
+/// descriptions read from a file the name alone does not find.
+void registerTarget(const TargetDesc &target);
+
 } // namespace sinan::npu
 
 #endif // SINAN_DIALECT_NPU_IR_NPUOPS_H

@@ -19,7 +19,9 @@ def NpuMultiBuffer : Pass<"sinan-npu-multi-buffer", "mlir::func::FuncOp"> {
     the second copy of the body its own clone of each such buffer, so the
     DMA can fill one buffer while the matrix or vector unit works on the
     other; `sinan-npu-insert-sync` then orders each copy separately. Loops
-    with a dynamic trip count or fewer than two iterations are left alone.
+    with a dynamic trip count or fewer than two iterations, and loops whose
+    body holds more than one loop (unrolling would copy them all), are left
+    alone.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
@@ -51,8 +53,13 @@ def NpuInsertSync : Pass<"sinan-npu-insert-sync", "mlir::func::FuncOp"> {
     engine than it starts, the back edge gets the same handoff, with one
     token primed before the loop and the last drained after it. Buffers
     that share bytes after `sinan-npu-allocate-local` are one resource, so
-    reusing memory is ordered too. Semaphore ids are numbered per engine
-    pair, one per resource; running out of the target's ids is an error.
+    reusing memory is ordered too. Each resource's handoffs between two
+    engines use one semaphore id; resources whose handoffs do not overlap
+    in program order share ids. Tokens are first hoisted out of enclosing
+    loops (the pipeline stays full across them); when that needs more ids
+    than the target has, they are drained at each loop's exit; when even
+    that does not fit, the kernel is ordered with barriers and marked
+    `npu.sync = "barrier"`.
     `barrier=true` instead puts a barrier after every engine op (everything
     ordered, nothing overlapped), a reference for debugging.
   }];

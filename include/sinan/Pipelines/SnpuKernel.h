@@ -1,0 +1,37 @@
+//===- SnpuKernel.h - One graph op compiled into an SNPU kernel -*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// For the module emitter: an op placed on the SNPU, compiled alone through
+// the SNPU pipeline (graph -> npu -> isa) and encoded.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_PIPELINES_SNPUKERNEL_H
+#define SINAN_PIPELINES_SNPUKERNEL_H
+
+#include "sinan/runtime/Target.h"
+#include "sinan/runtime/isa/Kernel.h"
+
+#include "mlir/IR/Operation.h"
+
+#include <optional>
+#include <string>
+
+namespace sinan {
+
+/// Whether the SNPU pipeline compiles `op` for `target` (today: 2-D static
+/// non-empty f32/bf16 matmuls on a target with a bf16 matrix unit).
+bool hasSnpuKernel(mlir::Operation *op, const TargetDesc &target);
+
+/// Compiles `op` into a kernel taking its operands then its results as DRAM
+/// addresses (r1, r2, ...). On failure `error` holds the diagnostics.
+std::optional<isa::Kernel> compileSnpuKernel(mlir::Operation *op,
+                                             const TargetDesc &target,
+                                             std::string &error);
+
+} // namespace sinan
+
+#endif // SINAN_PIPELINES_SNPUKERNEL_H

@@ -1,0 +1,93 @@
+//===- SnpuKernel.cpp - One graph op compiled into an SNPU kernel ---------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Pipelines/SnpuKernel.h"
+
+#include "sinan/Conversion/Passes.h"
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Isa/Transforms/Passes.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/Dialect/Npu/Transforms/Passes.h"
+#include "sinan/Target/SnpuBinary.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+
+using namespace mlir;
+
+namespace sinan {
+
+bool hasSnpuKernel(Operation *op, const TargetDesc &target) {
+  if (!llvm::isa<graph::MatMulOp>(op) || !target.matrixTiles.count(DType::BF16))
+    return false;
+  for (Type type : op->getOperandTypes()) {
+    auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+    if (!tensor || tensor.getRank() != 2 || !tensor.hasStaticShape() ||
+        tensor.getNumElements() == 0 ||
+        !(tensor.getElementType().isF32() || tensor.getElementType().isBF16()))
+      return false;
+  }
+  return true;
+}
+
+std::optional<isa::Kernel>
+compileSnpuKernel(Operation *op, const TargetDesc &target,
+                         std::string &error) {
+  MLIRContext *context = op->getContext();
+  context->loadDialect<npu::NpuDialect, isa::ir::IsaDialect, func::FuncDialect,
+                       memref::MemRefDialect, scf::SCFDialect,
+                       arith::ArithDialect>();
+  npu::registerTarget(target);
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  ScopedDiagnosticHandler handler(context, [&](Diagnostic &diagnostic) {
+    os << diagnostic << "\n";
+    return success();
+  });
+
+  // The op alone in a kernel function, as sinan-form-snpu-kernels makes it.
+  OpBuilder builder(context);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(op->getLoc());
+  builder.setInsertionPointToEnd(module->getBody());
+  auto kernel = func::FuncOp::create(
+      builder, op->getLoc(), "kernel",
+      builder.getFunctionType(op->getOperandTypes(), op->getResultTypes()));
+  kernel->setAttr(npu::kTargetAttrName,
+                  npu::TargetAttr::get(context, target.name));
+  Block *body = kernel.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+  IRMapping mapping;
+  mapping.map(op->getOperands(), body->getArguments());
+  Operation *clone = builder.clone(*op, mapping);
+  func::ReturnOp::create(builder, op->getLoc(), clone->getResults());
+
+  PassManager pm(context);
+  pm.addPass(createConvertGraphToNpu());
+  OpPassManager &kernels = pm.nest<func::FuncOp>();
+  kernels.addPass(npu::createNpuMultiBuffer());
+  kernels.addPass(npu::createNpuAllocateLocal());
+  kernels.addPass(npu::createNpuInsertSync());
+  pm.addPass(createConvertNpuToIsa());
+  pm.nest<isa::ir::KernelOp>().addPass(isa::ir::createIsaAllocateRegisters());
+  if (failed(pm.run(*module))) {
+    error = diagnostics.empty() ? "the SNPU pipeline failed" : diagnostics;
+    return std::nullopt;
+  }
+  isa::ir::KernelOp encoded;
+  module->walk([&](isa::ir::KernelOp found) { encoded = found; });
+  FailureOr<isa::Kernel> result =
+      encoded ? encodeKernel(encoded) : FailureOr<isa::Kernel>(failure());
+  if (failed(result)) {
+    error = diagnostics.empty() ? "the SNPU pipeline made no kernel"
+                                : diagnostics;
+    return std::nullopt;
+  }
+  return *result;
+}
+
+} // namespace sinan
