@@ -293,7 +293,8 @@ RankedTensorType staticF32(Type type, int64_t rank = -1) {
 /// and shape), -1 when the library has none (error empty) or on failure.
 /// Today: f32 elementwise ops whose operands each have as many elements as
 /// the result (so any broadcast is a reshape) or whose second operand is a
-/// row broadcast over the first's rows, and 2-D f32 matmuls.
+/// row broadcast over the first's rows, and the f32 matmuls the SNPU
+/// pipeline tiles (sinan::isSnpuMatmul).
 int32_t Emitter::kernelFor(Operation *op, std::string &error) {
   std::string name = op->getName().stripDialect().str();
   if (op->getNumResults() != 1)
@@ -305,11 +306,14 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
   std::function<std::optional<isa::Kernel>()> build;
   if (name == "matmul" && bf16Matmul && hasSnpuKernel(op, *snpu)) {
     // Compiled by the SNPU pipeline (graph -> npu -> isa).
-    auto a = cast<RankedTensorType>(op->getOperand(0).getType()),
-         b = cast<RankedTensorType>(op->getOperand(1).getType());
-    key = llvm::formatv("matmul_bf16_{0}x{1}x{2}", a.getDimSize(0),
-                        a.getDimSize(1), b.getDimSize(1))
-              .str();
+    auto shape = [&](unsigned i) {
+      auto type = cast<RankedTensorType>(op->getOperand(i).getType());
+      return llvm::join(
+          llvm::map_range(type.getShape(),
+                          [](int64_t d) { return llvm::itostr(d); }),
+          "x");
+    };
+    key = "matmul_bf16_" + shape(0) + "_" + shape(1);
     build = [=, &error] { return compileSnpuKernel(op, *snpu, error); };
   } else if (snpu::hasElementwiseKernel(name, op->getNumOperands())) {
     // Operands of the result's size, or (binary ops) a second operand that

@@ -6,6 +6,7 @@
 
 #include "sinan/Pipelines/SnpuKernel.h"
 
+#include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Conversion/Passes.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Isa/Transforms/Passes.h"
@@ -23,21 +24,11 @@ using namespace mlir;
 namespace sinan {
 
 bool hasSnpuKernel(Operation *op, const TargetDesc &target) {
-  if (!llvm::isa<graph::MatMulOp>(op) || !target.matrixTiles.count(DType::BF16))
-    return false;
-  for (Type type : op->getOperandTypes()) {
-    auto tensor = llvm::dyn_cast<RankedTensorType>(type);
-    if (!tensor || tensor.getRank() != 2 || !tensor.hasStaticShape() ||
-        tensor.getNumElements() == 0 ||
-        !(tensor.getElementType().isF32() || tensor.getElementType().isBF16()))
-      return false;
-  }
-  return true;
+  return isSnpuMatmul(op, target);
 }
 
 std::optional<isa::Kernel>
-compileSnpuKernel(Operation *op, const TargetDesc &target,
-                         std::string &error) {
+compileSnpuKernel(Operation *op, const TargetDesc &target, std::string &error) {
   MLIRContext *context = op->getContext();
   context->loadDialect<npu::NpuDialect, isa::ir::IsaDialect, func::FuncDialect,
                        memref::MemRefDialect, scf::SCFDialect,
@@ -83,8 +74,8 @@ compileSnpuKernel(Operation *op, const TargetDesc &target,
   FailureOr<isa::Kernel> result =
       encoded ? encodeKernel(encoded) : FailureOr<isa::Kernel>(failure());
   if (failed(result)) {
-    error = diagnostics.empty() ? "the SNPU pipeline made no kernel"
-                                : diagnostics;
+    error =
+        diagnostics.empty() ? "the SNPU pipeline made no kernel" : diagnostics;
     return std::nullopt;
   }
   return *result;

@@ -22,8 +22,8 @@
 
 namespace sinan {
 
-/// Whether the SNPU pipeline compiles `op` for `target` (today: 2-D static
-/// non-empty f32/bf16 matmuls on a target with a bf16 matrix unit).
+/// Whether the SNPU pipeline compiles `op` for `target` (sinan::isSnpuMatmul:
+/// static f32/bf16 matmuls, batched or with batch rows folded into M).
 bool hasSnpuKernel(mlir::Operation *op, const TargetDesc &target);
 
 /// Compiles `op` into a kernel taking its operands then its results as DRAM

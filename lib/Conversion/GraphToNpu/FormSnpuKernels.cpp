@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Conversion/Passes.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
@@ -22,20 +23,6 @@ using namespace mlir;
 using namespace sinan;
 
 namespace {
-
-/// Whether the SNPU of `target` runs `op` (see the pass description).
-bool runsOnSnpu(Operation *op, const TargetDesc &target) {
-  auto matmul = dyn_cast<graph::MatMulOp>(op);
-  if (!matmul || !target.matrixTiles.count(DType::BF16))
-    return false;
-  for (Type type : op->getOperandTypes()) {
-    auto tensor = dyn_cast<RankedTensorType>(type);
-    if (!tensor || tensor.getRank() != 2 || !tensor.hasStaticShape() ||
-        !(tensor.getElementType().isF32() || tensor.getElementType().isBF16()))
-      return false;
-  }
-  return true;
-}
 
 /// A symbol for the kernel of `op`, from its ONNX node name when it has one.
 std::string kernelName(Operation *op) {
@@ -68,7 +55,7 @@ struct FormSnpuKernelsPass
       if (func->hasAttr(npu::kTargetAttrName))
         return;
       func.walk([&](Operation *op) {
-        if (runsOnSnpu(op, *desc))
+        if (isSnpuMatmul(op, *desc))
           chosen.push_back(op);
       });
     });

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Conversion/Passes.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
@@ -127,10 +128,13 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
 /// Emits the tiled product into the kernel's body.
 class MatmulTiler {
 public:
+  /// Local buffers go to `entry` (the kernel's entry block), so passes see
+  /// them outside every loop.
   MatmulTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
-              const MatmulBlocks &blocks, Value a, Value b, Value c)
+              const MatmulBlocks &blocks, Value a, Value b, Value c,
+              Block *entry)
       : builder(builder), loc(loc), target(target), blocks(blocks), a(a), b(b),
-        c(c), tile(target.matrixTiles.at(DType::BF16)) {
+        c(c), tile(target.matrixTiles.at(DType::BF16)), entry(entry) {
     auto aType = cast<MemRefType>(a.getType());
     m = aType.getDimSize(0);
     k = aType.getDimSize(1);
@@ -267,7 +271,6 @@ void MatmulTiler::emitRows(Value i, int64_t rows) {
 }
 
 void MatmulTiler::emit() {
-  entry = builder.getInsertionBlock();
   int64_t fullM = m / blocks.m0, edgeM = m % blocks.m0;
   int64_t cores = blocks.cores;
   if (cores == 1) {
@@ -320,21 +323,23 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     return kernel.emitError("an SNPU kernel must compute one graph.matmul "
                             "of its two arguments (the only kernel the SNPU "
                             "path tiles yet)");
+  if (!isSnpuMatmul(matmul, *target))
+    return matmul.emitError("the SNPU tiles static non-empty f32/bf16 "
+                            "matrix products [batch..., M, K] x [K, N] or "
+                            "with equal batch dimensions on both sides, on a "
+                            "target with a bf16 matrix unit");
   auto lhsType = cast<RankedTensorType>(matmul.getLhs().getType());
   auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
   auto outType = cast<RankedTensorType>(matmul.getType());
-  if (lhsType.getRank() != 2 || rhsType.getRank() != 2 ||
-      !outType.hasStaticShape() || !lhsType.hasStaticShape() ||
-      !rhsType.hasStaticShape())
-    return matmul.emitError("the SNPU tiles 2-D matrix products of static "
-                            "shape");
-  if (!target->matrixTiles.count(DType::BF16))
-    return matmul.emitError()
-           << "target " << target->name << " has no bf16 matrix unit";
+  int64_t rank = lhsType.getRank();
+  bool batched = rhsType.getRank() > 2;
+  int64_t batch = 1, m = lhsType.getDimSize(rank - 2);
+  for (int64_t d : lhsType.getShape().drop_back(2))
+    (batched ? batch : m) *= d;
+  int64_t k = lhsType.getShape().back(), n = rhsType.getShape().back();
   Type element = lhsType.getElementType();
   std::optional<MatmulBlocks> blocks =
-      chooseBlocks(*target, lhsType.getDimSize(0), lhsType.getDimSize(1),
-                   rhsType.getDimSize(1), bytesOf(element));
+      chooseBlocks(*target, m, k, n, bytesOf(element));
   if (!blocks)
     return matmul.emitError()
            << "no block of the " << target->name
@@ -357,9 +362,57 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   Block &newBody = *kernel.addEntryBlock();
   OpBuilder builder(context);
   builder.setInsertionPointToStart(&newBody);
-  MatmulTiler(builder, loc, *target, *blocks, newBody.getArgument(0),
-              newBody.getArgument(1), newBody.getArgument(2))
-      .emit();
+  // Leading dimensions collapse (the operands are contiguous): into M for
+  // [batch..., M, K] x [K, N], into one batch dimension otherwise.
+  auto collapse = [&](Value value, int64_t keep) -> Value {
+    auto type = cast<MemRefType>(value.getType());
+    int64_t lead = type.getRank() - keep;
+    if (lead <= 1)
+      return value;
+    SmallVector<ReassociationIndices> groups(1);
+    for (int64_t d = 0; d < lead; ++d)
+      groups[0].push_back(d);
+    for (int64_t d = lead; d < type.getRank(); ++d)
+      groups.push_back({d});
+    return memref::CollapseShapeOp::create(builder, loc, value, groups);
+  };
+  Value a = newBody.getArgument(0), b = newBody.getArgument(1),
+        c = newBody.getArgument(2);
+  if (!batched) {
+    a = collapse(a, 1);
+    c = collapse(c, 1);
+    MatmulTiler(builder, loc, *target, *blocks, a, b, c, &newBody).emit();
+  } else {
+    a = collapse(a, 2);
+    b = collapse(b, 2);
+    c = collapse(c, 2);
+    // One product per batch, on 2-D views of the batch's matrices.
+    auto matrix = [&](Value value, Value index) -> Value {
+      auto type = cast<MemRefType>(value.getType());
+      SmallVector<OpFoldResult> offsets = {index, builder.getIndexAttr(0),
+                                           builder.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {
+          builder.getIndexAttr(1), builder.getIndexAttr(type.getDimSize(1)),
+          builder.getIndexAttr(type.getDimSize(2))};
+      SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
+      auto result = memref::SubViewOp::inferRankReducedResultType(
+          {type.getDimSize(1), type.getDimSize(2)}, type, offsets, sizes,
+          strides);
+      return memref::SubViewOp::create(builder, loc, cast<MemRefType>(result),
+                                       value, offsets, sizes, strides);
+    };
+    auto loop = scf::ForOp::create(
+        builder, loc, arith::ConstantIndexOp::create(builder, loc, 0),
+        arith::ConstantIndexOp::create(builder, loc, batch),
+        arith::ConstantIndexOp::create(builder, loc, 1));
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(loop.getBody());
+    Value index = loop.getInductionVar();
+    MatmulTiler(builder, loc, *target, *blocks, matrix(a, index),
+                matrix(b, index), matrix(c, index), &newBody)
+        .emit();
+  }
+  builder.setInsertionPointToEnd(&newBody);
   func::ReturnOp::create(builder, loc);
   kernel->setAttr(npu::kCoresAttrName,
                   builder.getI64IntegerAttr(blocks->cores));
@@ -385,3 +438,21 @@ struct ConvertGraphToNpuPass
 };
 
 } // namespace
+
+bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {
+  auto matmul = dyn_cast<graph::MatMulOp>(op);
+  if (!matmul || !target.matrixTiles.count(DType::BF16))
+    return false;
+  auto lhs = dyn_cast<RankedTensorType>(matmul.getLhs().getType());
+  auto rhs = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
+  auto out = dyn_cast<RankedTensorType>(matmul.getType());
+  for (RankedTensorType type : {lhs, rhs, out})
+    if (!type || type.getRank() < 2 || !type.hasStaticShape() ||
+        type.getNumElements() == 0 ||
+        !(type.getElementType().isF32() || type.getElementType().isBF16()))
+      return false;
+  if (rhs.getRank() == 2)
+    return true;
+  return lhs.getRank() == rhs.getRank() &&
+         lhs.getShape().drop_back(2) == rhs.getShape().drop_back(2);
+}

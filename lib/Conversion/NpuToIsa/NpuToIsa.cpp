@@ -283,6 +283,14 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
       .Case([&](memref::AllocOp alloc) { return lowerAlloc(alloc); })
       .Case([&](memref::DeallocOp) { return success(); })
       .Case([&](memref::SubViewOp view) { return lowerSubView(view); })
+      .Case([&](memref::CollapseShapeOp collapse) {
+        // Same bytes, fewer dimensions: the same address.
+        FailureOr<int64_t> address = addressOf(collapse, collapse.getSrc());
+        if (failed(address))
+          return failure();
+        registers[collapse] = *address;
+        return success();
+      })
       .Case([&](npu::DmaLoadOp dma) { return lowerDmaLoad(dma); })
       .Case([&](npu::DmaStoreOp dma) { return lowerDmaStore(dma); })
       .Case([&](npu::FillOp fill) { return lowerFill(fill); })

@@ -217,19 +217,25 @@ TEST(NpuToIsaTest, MissingSynchronizationIsAHazard) {
 struct GraphMatmulCase {
   const char *target;
   int64_t m, k, n;
+  /// batch > 1: [batch, m, k] x [batch, k, n] when `shared` is false, else
+  /// [batch, m, k] x [k, n] (the batch rows join M).
+  int64_t batch = 1;
+  bool shared = false;
 };
 
 class GraphMatmulTest : public ::testing::TestWithParam<GraphMatmulCase> {};
 
 TEST_P(GraphMatmulTest, CompiledFromGraphMatchesBf16HostArithmetic) {
   const GraphMatmulCase &c = GetParam();
+  std::string lead = c.batch > 1 ? fmt::format("{}x", c.batch) : "";
   std::string source = fmt::format(
       R"(
-func.func @main(%a: tensor<{M}x{K}xf32>, %b: tensor<{K}x{N}xf32>) -> tensor<{M}x{N}xf32> {{
-  %0 = graph.matmul %a, %b : (tensor<{M}x{K}xf32>, tensor<{K}x{N}xf32>) -> tensor<{M}x{N}xf32>
-  return %0 : tensor<{M}x{N}xf32>
+func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>) -> tensor<{B}{M}x{N}xf32> {{
+  %0 = graph.matmul %a, %b : (tensor<{B}{M}x{K}xf32>, tensor<{BB}{K}x{N}xf32>) -> tensor<{B}{M}x{N}xf32>
+  return %0 : tensor<{B}{M}x{N}xf32>
 }}
 )",
+      fmt::arg("B", lead), fmt::arg("BB", c.shared ? "" : lead),
       fmt::arg("M", c.m), fmt::arg("K", c.k), fmt::arg("N", c.n));
   std::string pipeline = fmt::format(
       "sinan-form-snpu-kernels{{target={}}},sinan-convert-graph-to-npu,"
@@ -246,22 +252,27 @@ func.func @main(%a: tensor<{M}x{K}xf32>, %b: tensor<{K}x{N}xf32>) -> tensor<{M}x
 
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> a(c.m * c.k), b(c.k * c.n);
+  int64_t rhsBatch = c.shared ? 1 : c.batch;
+  std::vector<float> a(c.batch * c.m * c.k), b(rhsBatch * c.k * c.n);
   for (float &x : a)
     x = dist(rng);
   for (float &x : b)
     x = dist(rng);
   // The device rounds the f32 operands to bf16 on the way in; products are
   // exact in f32 and added in ascending k from +0.0.
-  std::vector<float> expected(c.m * c.n);
-  for (int64_t i = 0; i < c.m; ++i)
-    for (int64_t j = 0; j < c.n; ++j) {
-      float sum = 0.0f;
-      for (int64_t p = 0; p < c.k; ++p)
-        sum += bf16ToFloat(floatToBF16(a[i * c.k + p])) *
-               bf16ToFloat(floatToBF16(b[p * c.n + j]));
-      expected[i * c.n + j] = sum;
-    }
+  std::vector<float> expected(c.batch * c.m * c.n);
+  for (int64_t t = 0; t < c.batch; ++t) {
+    const float *at = a.data() + t * c.m * c.k;
+    const float *bt = b.data() + (c.shared ? 0 : t) * c.k * c.n;
+    for (int64_t i = 0; i < c.m; ++i)
+      for (int64_t j = 0; j < c.n; ++j) {
+        float sum = 0.0f;
+        for (int64_t p = 0; p < c.k; ++p)
+          sum += bf16ToFloat(floatToBF16(at[i * c.k + p])) *
+                 bf16ToFloat(floatToBF16(bt[p * c.n + j]));
+        expected[(t * c.m + i) * c.n + j] = sum;
+      }
+  }
   uint64_t aAt = 0, bAt = (a.size() * 4 + 4095) / 4096 * 4096,
            cAt = bAt + (b.size() * 4 + 4095) / 4096 * 4096;
   for (uint64_t seed : {0u, 3u}) {
@@ -290,7 +301,10 @@ INSTANTIATE_TEST_SUITE_P(
                       GraphMatmulCase{"snpu-edge", 1, 300, 17},
                       GraphMatmulCase{"snpu-server", 300, 200, 130},
                       GraphMatmulCase{"snpu-server", 512, 96, 64},
-                      GraphMatmulCase{"snpu-server", 33, 1000, 9}));
+                      GraphMatmulCase{"snpu-server", 33, 1000, 9},
+                      GraphMatmulCase{"snpu-server", 40, 64, 24, 3},
+                      GraphMatmulCase{"snpu-edge", 20, 48, 36, 2},
+                      GraphMatmulCase{"snpu-edge", 5, 48, 20, 2, true}));
 
 INSTANTIATE_TEST_SUITE_P(
     Presets, NpuMatmulTest,

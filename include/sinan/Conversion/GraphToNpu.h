@@ -1,0 +1,23 @@
+//===- GraphToNpu.h - What the SNPU path tiles ------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_CONVERSION_GRAPHTONPU_H
+#define SINAN_CONVERSION_GRAPHTONPU_H
+
+#include "mlir/IR/Operation.h"
+
+namespace sinan {
+struct TargetDesc;
+
+/// Whether sinan-convert-graph-to-npu tiles `op` for `target`: a static,
+/// non-empty graph.matmul of f32 or bf16, [batch..., M, K] x [K, N] (batch
+/// rows join M) or [batch..., M, K] x [batch..., K, N] with equal batch
+/// dimensions, on a target whose matrix unit has a bf16 mode.
+bool isSnpuMatmul(mlir::Operation *op, const TargetDesc &target);
+
+} // namespace sinan
+
+#endif // SINAN_CONVERSION_GRAPHTONPU_H
