@@ -74,7 +74,8 @@ SmallVector<int64_t> blockSizes(int64_t dim, int64_t tile, int64_t limit) {
 /// store per C block.
 std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
                                          int64_t k, int64_t n,
-                                         int64_t inputBytes) {
+                                         int64_t inputBytes,
+                                         int64_t outputBytes, bool batched) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
   std::optional<MatmulBlocks> best;
@@ -107,6 +108,14 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
           continue;
         int64_t rowBlocks = ceilDiv(m, m0);
         int64_t cores = std::min<int64_t>(target.cores, rowBlocks);
+        // Cores write C concurrently, so each core's rows must start on a
+        // granule of its own (the hazard checker tracks alignment-sized
+        // granules): row blocks, and in a batched product whole matrices,
+        // must span whole granules.
+        int64_t align64 = target.alignmentBytes;
+        if ((m0 * n * outputBytes) % align64 ||
+            (batched && (m * n * outputBytes) % align64))
+          cores = 1;
         double bandwidth =
             std::min<double>(target.dmaBytesPerCycle,
                              double(target.dramBytesPerCycle) / double(cores));
@@ -339,7 +348,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   int64_t k = lhsType.getShape().back(), n = rhsType.getShape().back();
   Type element = lhsType.getElementType();
   std::optional<MatmulBlocks> blocks =
-      chooseBlocks(*target, m, k, n, bytesOf(element));
+      chooseBlocks(*target, m, k, n, bytesOf(element),
+                   bytesOf(outType.getElementType()), batched);
   if (!blocks)
     return matmul.emitError()
            << "no block of the " << target->name
