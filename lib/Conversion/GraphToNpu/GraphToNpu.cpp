@@ -352,10 +352,14 @@ LogicalResult convertKernel(func::FuncOp kernel) {
                    bytesOf(outType.getElementType()), batched);
   if (!blocks)
     return matmul.emitError()
-           << "no block of the " << target->name
-           << " matrix tile fits its local memories twice (ibuf "
-           << target->ibuf.sizeBytes << ", wbuf " << target->wbuf.sizeBytes
-           << ", acc " << target->acc.sizeBytes << " bytes)";
+           << "target " << target->name << ": no block of its bf16 matrix "
+           << "tile fits the local memories twice (local.ibuf.size_kib = "
+           << target->ibuf.sizeBytes / 1024
+           << ", local.wbuf.size_kib = " << target->wbuf.sizeBytes / 1024
+           << ", local.acc.size_kib = " << target->acc.sizeBytes / 1024
+           << "; matrix.bf16 tile " << target->matrixTiles.at(DType::BF16).m
+           << "x" << target->matrixTiles.at(DType::BF16).k << "x"
+           << target->matrixTiles.at(DType::BF16).n << ")";
 
   MLIRContext *context = kernel.getContext();
   auto dram = npu::MemorySpaceAttr::get(context, npu::MemorySpace::dram);

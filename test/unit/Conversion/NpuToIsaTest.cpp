@@ -307,13 +307,32 @@ INSTANTIATE_TEST_SUITE_P(
                       // one core, or cores would race on them (vit_tiny).
                       GraphMatmulCase{"snpu-server", 197, 64, 197, 3},
                       GraphMatmulCase{"snpu-edge", 20, 48, 36, 2},
-                      GraphMatmulCase{"snpu-edge", 5, 48, 20, 2, true}));
+                      GraphMatmulCase{"snpu-edge", 5, 48, 20, 2, true}),
+    [](const ::testing::TestParamInfo<GraphMatmulCase> &info) {
+      const GraphMatmulCase &c = info.param;
+      std::string name = fmt::format("{}_{}x{}x{}", c.target, c.m, c.k, c.n);
+      if (c.batch > 1)
+        name += fmt::format("_batch{}{}", c.batch, c.shared ? "_shared" : "");
+      for (char &ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)))
+          ch = '_';
+      return name;
+    });
 
 INSTANTIATE_TEST_SUITE_P(
     Presets, NpuMatmulTest,
     ::testing::Values(MatmulCase{"snpu-server", 128, 128, 128, 64, 64, 64},
                       MatmulCase{"snpu-server", 64, 192, 32, 32, 64, 16},
                       MatmulCase{"snpu-edge", 64, 64, 64, 32, 32, 32},
-                      MatmulCase{"snpu-edge", 48, 40, 32, 16, 8, 16}));
+                      MatmulCase{"snpu-edge", 48, 40, 32, 16, 8, 16}),
+    [](const ::testing::TestParamInfo<MatmulCase> &info) {
+      const MatmulCase &c = info.param;
+      std::string name = fmt::format("{}_{}x{}x{}_blocks{}x{}x{}", c.target,
+                                     c.m, c.k, c.n, c.m0, c.k0, c.n0);
+      for (char &ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)))
+          ch = '_';
+      return name;
+    });
 
 } // namespace
