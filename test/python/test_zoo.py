@@ -125,11 +125,16 @@ def test_baseline_rules(zoo):
         "mxu_utilization": cfg.Baseline(0.5, 0.02)})
     check = runner._check_baselines
     assert check(v, {"cycles": 1019, "mxu_utilization": 0.49},
-                 defaults) == ([], [])
-    bad, _ = check(v, {"cycles": 1021, "mxu_utilization": 0.47}, defaults)
+                 defaults) == ([], [], [])
+    bad, _, _ = check(v, {"cycles": 1021, "mxu_utilization": 0.47}, defaults)
     assert len(bad) == 2 and bad[0].startswith("cycles 1021 vs baseline 1000")
-    _, better = check(v, {"cycles": 900, "mxu_utilization": 0.6}, defaults)
+    _, _, better = check(v, {"cycles": 900, "mxu_utilization": 0.6}, defaults)
     assert len(better) == 2
+    # Wall-clock figures are not gated: a slowdown is a warning.
+    cpu = cfg.Variant("cpu", "f32", {}, {
+        "latency_ratio": cfg.Baseline(10.0, 1.5)})
+    bad, warned, _ = check(cpu, {"latency_ratio": 50.0}, defaults)
+    assert bad == [] and warned[0].startswith("latency_ratio 50 vs baseline")
 
 
 def test_update_baselines_keeps_comments(zoo):
@@ -151,6 +156,14 @@ def test_update_baselines_keeps_comments(zoo):
     assert b["compile_s"].tol == 3.0  # Kept.
     assert b["module_bytes"].value == 4096 and "latency_ms" not in b
     assert b["latency_ratio"].tol == defaults.figure_tol["latency_ratio"]
+
+
+def test_gate_must_be_a_boolean(zoo):
+    path = zoo / "zoo.toml"
+    path.write_text(path.read_text().replace(
+        "[figures.cycles]\ntol = 0.02", "[figures.cycles]\ntol = 0.02\ngate = 1"))
+    with pytest.raises(cfg.ConfigError, match="figures.cycles.gate"):
+        cfg.load_defaults(path)
 
 
 def test_npy_file_names_match_sinan_run():

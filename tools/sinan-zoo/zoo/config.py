@@ -118,6 +118,10 @@ class Defaults:
     tolerance: dict  # precision -> {key: value}
     figure_tol: dict  # figure -> tolerance
     figure_slack: dict  # figure -> absolute slack (noise floor)
+    # figure -> whether a regression fails the case (False: it is reported
+    # as a warning; wall-clock figures on a shared VM are measured, not
+    # asserted).
+    figure_gate: dict = dataclasses.field(default_factory=dict)
 
 
 def _load(path):
@@ -191,20 +195,25 @@ def load_defaults(path):
                 ("f32", "bf16"))
     for precision, table in doc["tolerance"].items():
         tolerance[precision] = _tolerance(path, f"tolerance.{precision}", table)
-    figure_tol, figure_slack = {}, {}
+    figure_tol, figure_slack, figure_gate = {}, {}, {}
     _check_keys(path, "figures", doc["figures"], FIGURES, FIGURES)
     for name, table in doc["figures"].items():
         where = f"figures.{name}"
-        _check_keys(path, where, table, ("tol", "slack"), ("tol",))
+        _check_keys(path, where, table, ("tol", "slack", "gate"), ("tol",))
         figure_tol[name] = _number(path, f"{where}.tol", table["tol"])
         figure_slack[name] = _number(path, f"{where}.slack",
                                      table.get("slack", 0))
+        gate = table.get("gate", True)
+        if not isinstance(gate, bool):
+            raise ConfigError(path, f"{where}.gate",
+                              f"expected true or false, got {gate!r}")
+        figure_gate[name] = bool(gate)
     return Defaults(path, _number(path, "defaults.timeout_s", d["timeout_s"],
                                   positive=True),
                     _int(path, "defaults.repeat", d["repeat"], 1),
                     _int(path, "defaults.opset", d["opset"], 7),
                     _int(path, "defaults.seed", d["seed"]), tolerance,
-                    figure_tol, figure_slack)
+                    figure_tol, figure_slack, figure_gate)
 
 
 MODEL_KEYS = ("description", "source", "tier", "opset", "seed", "inputs",

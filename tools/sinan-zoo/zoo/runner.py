@@ -112,8 +112,9 @@ def _compare_all(outputs, references, tolerance, names):
 
 
 def _check_baselines(variant, figures, defaults):
-    """Regressions (beyond tolerance, the bad way) and improvements."""
-    regressions, improvements = [], []
+    """Regressions (beyond tolerance, the bad way) of gated figures, of
+    ungated ones (warnings), and improvements."""
+    regressions, warnings, improvements = [], [], []
     for figure, base in variant.baselines.items():
         if figure not in figures:
             continue
@@ -128,10 +129,11 @@ def _check_baselines(variant, figures, defaults):
                 f"(tolerance {base.tol:g}{' relative' if spec.relative else ''}"
                 f"{f' + {slack:g}' if slack else ''})")
         if worse > allowed:
-            regressions.append(text)
+            gated = defaults.figure_gate.get(figure, True)
+            (regressions if gated else warnings).append(text)
         elif -worse > allowed:
             improvements.append(text)
-    return regressions, improvements
+    return regressions, warnings, improvements
 
 
 class Runner:
@@ -296,7 +298,7 @@ class Runner:
         variant, why = record.pop("_variant"), record.pop("_why")
         log = record.pop("_log")
         record.pop("_timing", None)
-        regressions, improvements = _check_baselines(
+        regressions, warnings, improvements = _check_baselines(
             variant, record["figures"], self.defaults)
         status, reason = "pass", ""
         if why:
@@ -304,6 +306,7 @@ class Runner:
         elif regressions:
             status, reason = "fail", "regression: " + "; ".join(regressions)
         record.update(status=status, reason=reason, improvements=improvements,
+                      warnings=warnings,
                       log="\n".join(log) if status == "fail" else "")
         self._progress(record)
 
