@@ -85,10 +85,12 @@ error against onnxruntime above is bf16's), with their operands copied over
 the host link; the conv and flatten ran on the host's reference kernels.
 On the cpu device each launch ran its host fallback, which rounds the
 matmul's operands to bf16 the same way, so the two devices agree bit for
-bit. The kernels come from a template library; the npu/isa dialect path
-that will lower convolutions and fuse ops does not exist yet, and placement
-has no cost model: for a model this small the host-link copies cost more
-simulated time than the kernels save.
+bit. The matmul kernel was compiled by the SNPU pipeline (graph -> npu ->
+isa: tiling, double buffering, synchronization, registers; see
+sinan-compile --compile-to=npu|isa); relu and add still come from assembly
+templates. Convolutions do not lower to npu yet, and placement has no cost
+model: for a model this small the host-link copies cost more simulated time
+than the kernels save.
 In the last run everything stayed on the host in f32: the matmul, relu and
 add ran native code the compiler built through linalg and LLVM (the
 module's CPU object, for x86-64-v3), the conv and flatten the reference

@@ -45,17 +45,8 @@ compileSnpuKernel(Operation *op, const TargetDesc &target, std::string &error) {
   OpBuilder builder(context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(op->getLoc());
   builder.setInsertionPointToEnd(module->getBody());
-  auto kernel = func::FuncOp::create(
-      builder, op->getLoc(), "kernel",
-      builder.getFunctionType(op->getOperandTypes(), op->getResultTypes()));
-  kernel->setAttr(npu::kTargetAttrName,
-                  npu::TargetAttr::get(context, target.name));
-  Block *body = kernel.addEntryBlock();
-  builder.setInsertionPointToStart(body);
-  IRMapping mapping;
-  mapping.map(op->getOperands(), body->getArguments());
-  Operation *clone = builder.clone(*op, mapping);
-  func::ReturnOp::create(builder, op->getLoc(), clone->getResults());
+  outlineSnpuKernel(builder, op, "kernel",
+                    npu::TargetAttr::get(context, target.name));
 
   PassManager pm(context);
   pm.addPass(createConvertGraphToNpu());

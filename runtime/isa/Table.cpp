@@ -97,38 +97,11 @@ const std::array<const OpInfo *, 256> &byCode() {
 } // namespace
 
 uint64_t FieldInfo::get(const Instruction &inst) const {
-  switch (word) {
-  case FieldWord::Flags:
-    return (inst.flags >> lo) & ((uint64_t(1) << width) - 1);
-  case FieldWord::Imm0:
-    return inst.imm0;
-  case FieldWord::Imm1:
-    return inst.imm1;
-  case FieldWord::Imm64:
-    return uint64_t(inst.imm1) << 32 | inst.imm0;
-  }
-  return 0;
+  return readField(inst, word, lo, width);
 }
 
 void FieldInfo::set(Instruction &inst, uint64_t value) const {
-  switch (word) {
-  case FieldWord::Flags: {
-    uint32_t mask = flagsMask();
-    inst.flags =
-        (inst.flags & ~mask) | (static_cast<uint32_t>(value << lo) & mask);
-    break;
-  }
-  case FieldWord::Imm0:
-    inst.imm0 = static_cast<uint32_t>(value);
-    break;
-  case FieldWord::Imm1:
-    inst.imm1 = static_cast<uint32_t>(value);
-    break;
-  case FieldWord::Imm64:
-    inst.imm0 = static_cast<uint32_t>(value);
-    inst.imm1 = static_cast<uint32_t>(value >> 32);
-    break;
-  }
+  writeField(inst, word, lo, width, value);
 }
 
 int64_t FieldInfo::getSigned(const Instruction &inst) const {
@@ -142,7 +115,7 @@ int64_t FieldInfo::getSigned(const Instruction &inst) const {
 uint32_t FieldInfo::flagsMask() const {
   if (word != FieldWord::Flags)
     return 0;
-  return static_cast<uint32_t>(((uint64_t(1) << width) - 1) << lo);
+  return static_cast<uint32_t>(fieldMask(width) << lo);
 }
 
 uint32_t OpInfo::flagsMask() const {

@@ -7,6 +7,8 @@
 #ifndef SINAN_CONVERSION_GRAPHTONPU_H
 #define SINAN_CONVERSION_GRAPHTONPU_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 
 namespace sinan {
@@ -17,6 +19,13 @@ struct TargetDesc;
 /// rows join M) or [batch..., M, K] x [batch..., K, N] with equal batch
 /// dimensions, on a target whose matrix unit has a bf16 mode.
 bool isSnpuMatmul(mlir::Operation *op, const TargetDesc &target);
+
+/// A kernel function named `name` for `target` (an #npu.target) holding a
+/// copy of `op` on its arguments, created at `builder`'s insertion point:
+/// what sinan-form-snpu-kernels outlines each SNPU op into.
+mlir::func::FuncOp outlineSnpuKernel(mlir::OpBuilder &builder,
+                                     mlir::Operation *op, llvm::StringRef name,
+                                     mlir::Attribute target);
 
 } // namespace sinan
 

@@ -62,18 +62,9 @@ struct FormSnpuKernelsPass
     OpBuilder builder(context);
     for (Operation *op : chosen) {
       builder.setInsertionPointToEnd(module.getBody());
-      auto type =
-          builder.getFunctionType(op->getOperandTypes(), op->getResultTypes());
-      auto kernel =
-          func::FuncOp::create(builder, op->getLoc(), kernelName(op), type);
-      kernel->setAttr(npu::kTargetAttrName, targetAttr);
+      func::FuncOp kernel =
+          outlineSnpuKernel(builder, op, kernelName(op), targetAttr);
       symbols.insert(kernel); // Renames on a clash.
-      Block *body = kernel.addEntryBlock();
-      builder.setInsertionPointToStart(body);
-      IRMapping mapping;
-      mapping.map(op->getOperands(), body->getArguments());
-      Operation *clone = builder.clone(*op, mapping);
-      func::ReturnOp::create(builder, op->getLoc(), clone->getResults());
 
       builder.setInsertionPoint(op);
       auto launch = npu::LaunchOp::create(

@@ -470,3 +470,19 @@ bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {
   return lhs.getRank() == rhs.getRank() &&
          lhs.getShape().drop_back(2) == rhs.getShape().drop_back(2);
 }
+
+func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder, Operation *op,
+                                      StringRef name, Attribute target) {
+  OpBuilder::InsertionGuard guard(builder);
+  auto kernel = func::FuncOp::create(
+      builder, op->getLoc(), name,
+      builder.getFunctionType(op->getOperandTypes(), op->getResultTypes()));
+  kernel->setAttr(npu::kTargetAttrName, target);
+  Block *body = kernel.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+  IRMapping mapping;
+  mapping.map(op->getOperands(), body->getArguments());
+  Operation *clone = builder.clone(*op, mapping);
+  func::ReturnOp::create(builder, op->getLoc(), clone->getResults());
+  return kernel;
+}

@@ -15,6 +15,7 @@
 
 #include "sinan/Dialect/Isa/IR/IsaOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/Interpreter/Evaluator.h"
 #include "sinan/runtime/Target.h"
 #include "sinan/runtime/isa/Kernel.h"
 
@@ -47,20 +48,10 @@ int64_t elementBytes(Type type) {
   return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
 }
 
+/// The device element type of `type`, if it has one.
 std::optional<DType> deviceType(Type type) {
-  if (type.isF32())
-    return DType::F32;
-  if (type.isF16())
-    return DType::F16;
-  if (type.isBF16())
-    return DType::BF16;
-  if (type.isInteger(8))
-    return DType::I8;
-  if (type.isInteger(32))
-    return DType::I32;
-  if (type.isInteger(1))
-    return DType::I1;
-  return std::nullopt;
+  std::optional<DType> dtype = toDType(type);
+  return dtype && isDeviceDType(*dtype) ? dtype : std::nullopt;
 }
 
 /// The shape and byte strides of a DMA transfer: d0 (contiguous) .. d3.

@@ -26,6 +26,18 @@ std::optional<MemorySpace> sinan::npu::memorySpaceOf(MemRefType type) {
   return std::nullopt;
 }
 
+int64_t sinan::npu::spanBytes(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return -1;
+  int64_t last = 0;
+  for (auto [size, stride] : llvm::zip(type.getShape(), strides))
+    last += (size - 1) * stride;
+  int64_t element = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+  return (last + 1) * element;
+}
+
 namespace {
 std::mutex targetMutex;
 llvm::StringMap<std::unique_ptr<sinan::TargetDesc>> &targetCache() {

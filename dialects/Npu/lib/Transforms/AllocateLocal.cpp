@@ -31,19 +31,6 @@ struct Buffer {
   int64_t offset = -1;
 };
 
-/// Bytes a buffer spans: the last element's offset plus its size.
-int64_t spanBytes(MemRefType type) {
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)))
-    return -1;
-  int64_t last = 0;
-  for (auto [size, stride] : llvm::zip(type.getShape(), strides))
-    last += (size - 1) * stride;
-  int64_t el = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
-  return (last + 1) * el;
-}
-
 uint64_t capacity(const TargetDesc &target, MemorySpace space) {
   switch (space) {
   case MemorySpace::ibuf:

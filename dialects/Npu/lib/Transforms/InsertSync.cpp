@@ -121,18 +121,7 @@ void SyncInserter::groupResources() {
     auto offset = alloc->getAttrOfType<IntegerAttr>(kOffsetAttrName);
     if (!offset)
       return std::nullopt;
-    MemRefType type = alloc.getType();
-    int64_t bytes = type.getNumElements() *
-                    std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
-    SmallVector<int64_t> strides;
-    int64_t unused;
-    if (succeeded(type.getStridesAndOffset(strides, unused))) {
-      int64_t last = 0;
-      for (auto [size, stride] : llvm::zip(type.getShape(), strides))
-        last += (size - 1) * stride;
-      bytes =
-          (last + 1) * std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
-    }
+    int64_t bytes = spanBytes(alloc.getType());
     return std::make_pair(offset.getInt(), offset.getInt() + bytes);
   };
   for (auto [i, a] : llvm::enumerate(allocs))

@@ -108,50 +108,60 @@ template <typename E> std::string_view name(E value) {
   return enumInfoOf<E>()->values[static_cast<unsigned>(value)];
 }
 
+/// The bits of `inst` a field at (word, lo, width) holds, zero-extended, and
+/// their replacement by the low bits of `value`: the one implementation
+/// behind FieldInfo and the typed accessors.
+constexpr uint64_t fieldMask(unsigned width) {
+  return width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
+}
+constexpr uint64_t readField(const Instruction &inst, FieldWord word,
+                             unsigned lo, unsigned width) {
+  switch (word) {
+  case FieldWord::Flags:
+    return (inst.flags >> lo) & fieldMask(width);
+  case FieldWord::Imm0:
+    return inst.imm0;
+  case FieldWord::Imm1:
+    return inst.imm1;
+  case FieldWord::Imm64:
+    return uint64_t(inst.imm1) << 32 | inst.imm0;
+  }
+  return 0;
+}
+inline void writeField(Instruction &inst, FieldWord word, unsigned lo,
+                       unsigned width, uint64_t value) {
+  uint64_t bits = value & fieldMask(width);
+  switch (word) {
+  case FieldWord::Flags:
+    inst.flags = static_cast<uint32_t>(
+        (inst.flags & ~(fieldMask(width) << lo)) | (bits << lo));
+    break;
+  case FieldWord::Imm0:
+    inst.imm0 = static_cast<uint32_t>(value);
+    break;
+  case FieldWord::Imm1:
+    inst.imm1 = static_cast<uint32_t>(value);
+    break;
+  case FieldWord::Imm64:
+    inst.imm0 = static_cast<uint32_t>(value);
+    inst.imm1 = static_cast<uint32_t>(value >> 32);
+    break;
+  }
+}
+
 namespace fields {
 
 /// Reads and writes one field of an instruction as its C++ type.
 template <typename T, FieldWord W, unsigned Lo, unsigned Width> struct Field {
-  static constexpr uint64_t kMask =
-      Width == 64 ? ~uint64_t(0) : (uint64_t(1) << Width) - 1;
-
-  static constexpr uint64_t raw(const Instruction &inst) {
-    switch (W) {
-    case FieldWord::Flags:
-      return (inst.flags >> Lo) & kMask;
-    case FieldWord::Imm0:
-      return inst.imm0;
-    case FieldWord::Imm1:
-      return inst.imm1;
-    case FieldWord::Imm64:
-      return uint64_t(inst.imm1) << 32 | inst.imm0;
-    }
-    return 0;
-  }
   constexpr T operator()(const Instruction &inst) const {
+    uint64_t bits = readField(inst, W, Lo, Width);
     if constexpr (std::is_same_v<T, bool>)
-      return raw(inst) != 0;
+      return bits != 0;
     else
-      return static_cast<T>(raw(inst));
+      return static_cast<T>(bits);
   }
   static void set(Instruction &inst, T value) {
-    uint64_t bits = static_cast<uint64_t>(value) & kMask;
-    switch (W) {
-    case FieldWord::Flags:
-      inst.flags =
-          static_cast<uint32_t>((inst.flags & ~(kMask << Lo)) | (bits << Lo));
-      break;
-    case FieldWord::Imm0:
-      inst.imm0 = static_cast<uint32_t>(bits);
-      break;
-    case FieldWord::Imm1:
-      inst.imm1 = static_cast<uint32_t>(bits);
-      break;
-    case FieldWord::Imm64:
-      inst.imm0 = static_cast<uint32_t>(bits);
-      inst.imm1 = static_cast<uint32_t>(bits >> 32);
-      break;
-    }
+    writeField(inst, W, Lo, Width, static_cast<uint64_t>(value));
   }
 };
 

@@ -42,6 +42,10 @@ inline constexpr llvm::StringLiteral kOffsetAttrName = "npu.offset";
 /// memory space attribute that is not npu's.
 std::optional<MemorySpace> memorySpaceOf(mlir::MemRefType type);
 
+/// Bytes a buffer of `type` spans: its last element's offset plus one
+/// element (strided layouts included), or -1 without static strides.
+int64_t spanBytes(mlir::MemRefType type);
+
 /// The target description named by the `npu.target` attribute of the
 /// kernel enclosing `op`; emits an error on `op` when there is none or it
 /// does not resolve. Descriptions are parsed once per name.
