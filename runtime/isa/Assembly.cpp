@@ -108,7 +108,7 @@ std::string disassemble(const Instruction &inst) {
     std::string head =
         fmt::format("dcfg.{} {}, {}, {}", name(f::dcfg::engine(inst)),
                     name(f::dcfg::sel(inst)), reg(inst.ra), reg(inst.rb));
-    if (f::dcfg::sel(inst) == DmaCfg::Outer)
+    if (isTwoRegisterDmaCfg(f::dcfg::sel(inst)))
       return head;
     return head + ", " + reg(inst.rc);
   }
@@ -648,16 +648,16 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     std::optional<unsigned> sel = indexOf(kDmaCfgInfo, operands[0].text);
     if (!sel) {
       fail(operands[0].column,
-           fmt::format("unknown dcfg selector '{}' (expected shape, src, dst "
-                       "or outer)",
+           fmt::format("unknown dcfg selector '{}' (expected shape, src, dst, "
+                       "outer, gather, padw or padh)",
                        operands[0].text));
       return std::nullopt;
     }
     f::dcfg::engine.set(inst, static_cast<DmaEngine>(*eng));
     f::dcfg::sel.set(inst, static_cast<DmaCfg>(*sel));
-    bool outer = *sel == unsigned(DmaCfg::Outer);
-    if (!expectOperands(outer ? 3 : 4) || !reg(1, inst.ra) ||
-        !reg(2, inst.rb) || (!outer && !reg(3, inst.rc)))
+    bool two = isTwoRegisterDmaCfg(static_cast<DmaCfg>(*sel));
+    if (!expectOperands(two ? 3 : 4) || !reg(1, inst.ra) || !reg(2, inst.rb) ||
+        (!two && !reg(3, inst.rc)))
       return std::nullopt;
     return done();
   }

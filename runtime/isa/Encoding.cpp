@@ -78,7 +78,7 @@ bool validateField(const FieldInfo &field, const Instruction &inst,
 
 /// Rules that relate fields to each other or to the register fields.
 bool validateForm(const Instruction &inst, std::string &error) {
-  auto fail = [&](const char *message) {
+  auto fail = [&](std::string_view message) {
     error = fmt::format("{}: {}", mnemonic(inst.opcode), message);
     return false;
   };
@@ -94,10 +94,14 @@ bool validateForm(const Instruction &inst, std::string &error) {
     if (fields::signal::src(inst) == fields::signal::dst(inst))
       return fail("source and destination engine are the same");
     return true;
-  case Opcode::DCfg:
-    if (fields::dcfg::sel(inst) == DmaCfg::Outer && inst.rc != 0)
-      return fail("outer form must leave rc zero");
+  case Opcode::DCfg: {
+    DmaCfg sel = fields::dcfg::sel(inst);
+    if (isDmaInOnlyCfg(sel) && fields::dcfg::engine(inst) != DmaEngine::In)
+      return fail(fmt::format("{} configures DMA-in only", name(sel)));
+    if (isTwoRegisterDmaCfg(sel) && inst.rc != 0)
+      return fail(fmt::format("{} form must leave rc zero", name(sel)));
     return true;
+  }
   case Opcode::VCfg:
     if (fields::vcfg::sel(inst) == VecCfg::Len && inst.rc != 0)
       return fail("len form must leave rc zero");

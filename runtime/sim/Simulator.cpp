@@ -75,6 +75,9 @@ struct EngineState {
   // Configuration state set by dcfg / mcfg / vcfg.
   uint64_t shape[4] = {1, 1, 1, 1};
   uint64_t srcStride[3] = {0, 0, 0}, dstStride[3] = {0, 0, 0};
+  /// DMA-in only: the source element stride of d0, and zeros before and
+  /// after the source data in d0 and d1.
+  uint64_t gather = 1, padW[2] = {0, 0}, padH[2] = {0, 0};
   uint64_t m = 0, k = 0, n = 0;
   uint64_t len = 0, rep = 1, strideD = 0, strideA = 0, strideB = 0;
 };
@@ -711,6 +714,12 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
       std::copy(values, values + 3, engine.srcStride);
     else if (sel == isa::DmaCfg::DstStrides)
       std::copy(values, values + 3, engine.dstStride);
+    else if (sel == isa::DmaCfg::Gather)
+      engine.gather = p.ra;
+    else if (sel == isa::DmaCfg::PadW)
+      std::copy(values, values + 2, engine.padW);
+    else if (sel == isa::DmaCfg::PadH)
+      std::copy(values, values + 2, engine.padH);
     else
       engine.shape[3] = p.ra;
     return true;
@@ -801,37 +810,81 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
                               "the limit of {} rows",
                               describe(c, e, p.index), engine.shape[3],
                               engine.shape[2], engine.shape[1], kMaxDmaRows));
+    // DMA-in reads each row's source elements `gather` apart into the
+    // destination between the padding zeros; rows of d1 padding are zeros.
+    bool reads = !fill;
+    bool dmaIn = e == unsigned(Engine::DmaIn) && reads;
+    uint64_t gather = dmaIn ? engine.gather : 1;
+    uint64_t padW[2] = {0, 0}, padH[2] = {0, 0};
+    if (dmaIn) {
+      std::copy(engine.padW, engine.padW + 2, padW);
+      std::copy(engine.padH, engine.padH + 2, padH);
+    }
+    if (padW[0] > d0 || padW[1] > d0 - padW[0] || padH[0] > engine.shape[1] ||
+        padH[1] > engine.shape[1] - padH[0])
+      return fail(fmt::format("{}: padding {}+{} x {}+{} exceeds the block "
+                              "{} x {}",
+                              describe(c, e, p.index), padH[0], padH[1],
+                              padW[0], padW[1], engine.shape[1], d0));
+    uint64_t inner = d0 - padW[0] - padW[1];
+    uint64_t span = 0;
+    if (inner > 0 &&
+        (__builtin_mul_overflow(inner - 1, gather, &span) ||
+         __builtin_add_overflow(span, 1, &span) ||
+         __builtin_mul_overflow(span, srcEl, &span) || span > largestMemory()))
+      return fail(fmt::format("{}: a gathered row spans {} bytes, more than "
+                              "any memory",
+                              describe(c, e, p.index), span));
     std::vector<Range> ranges;
-    std::vector<std::pair<uint64_t, uint64_t>> rows; // (src, dst) offsets
+    // (src, dst) offsets; kNoSource for a row of padding.
+    constexpr uint64_t kNoSource = ~uint64_t(0);
+    std::vector<std::pair<uint64_t, uint64_t>> rows;
     // With a zero count there are no rows, however large the other counts
     // (found by sinan-fuzz-module-run: 0 x 2^48 rows looped 2^48 times).
     for (uint64_t i3 = 0; rowCount > 0 && i3 < engine.shape[3]; ++i3)
       for (uint64_t i2 = 0; i2 < engine.shape[2]; ++i2)
         for (uint64_t i1 = 0; i1 < engine.shape[1]; ++i1) {
-          uint64_t s = src + i1 * engine.srcStride[0] +
+          bool padRow = i1 < padH[0] || i1 >= engine.shape[1] - padH[1];
+          bool sourced = reads && !padRow && inner > 0;
+          uint64_t s = src + (i1 - padH[0]) * engine.srcStride[0] +
                        i2 * engine.srcStride[1] + i3 * engine.srcStride[2];
           uint64_t t = dst + i1 * engine.dstStride[0] +
                        i2 * engine.dstStride[1] + i3 * engine.dstStride[2];
-          for (auto [space, offset, el] : {std::tuple{dstSpace, t, dstEl},
-                                           std::tuple{srcSpace, s, srcEl}}) {
-            if (fill && space == srcSpace && offset == s)
-              continue;
+          for (auto [space, offset, el, used] :
+               {std::tuple{dstSpace, t, dstEl, true},
+                std::tuple{srcSpace, s, srcEl, sourced}}) {
             uint64_t need = space == Space::Dram ? el : align;
-            if (offset % need != 0)
+            if (used && offset % need != 0)
               return misaligned(space, offset, need);
           }
-          rows.emplace_back(s, t);
-          if (!fill)
-            ranges.push_back({srcSpace, s, d0 * srcEl, false});
+          rows.emplace_back(sourced ? s : kNoSource, t);
+          if (sourced)
+            ranges.push_back({srcSpace, s, dmaIn ? span : d0 * srcEl, false});
           ranges.push_back({dstSpace, t, d0 * dstEl, true});
         }
     if (!checkRanges(c, e, p, ranges))
       return false;
+    uint64_t moved = 0;
+    std::vector<uint8_t> packed;
     for (auto [s, t] : rows) {
+      moved += std::max(s == kNoSource ? 0 : (dmaIn ? span : d0 * srcEl),
+                        d0 * dstEl);
       if (fill) {
         uint8_t *out = bytes(c, dstSpace, t);
         for (uint64_t i = 0; i < d0; ++i)
           std::memcpy(out + i * dstEl, &inst.imm1, dstEl);
+      } else if (dmaIn) {
+        uint8_t *out = bytes(c, dstSpace, t);
+        std::memset(out, 0, d0 * dstEl);
+        if (s == kNoSource)
+          continue;
+        const uint8_t *in = bytes(c, srcSpace, s);
+        packed.resize(inner * srcEl);
+        for (uint64_t i = 0; i < inner; ++i)
+          std::memcpy(packed.data() + i * srcEl, in + i * gather * srcEl,
+                      srcEl);
+        convertElements(packed.data(), srcType, out + padW[0] * dstEl, dstType,
+                        inner);
       } else if (relu) {
         std::vector<uint8_t> row(d0 * srcEl);
         vectorUnary(isa::VUnOp::Relu, srcType, bytes(c, srcSpace, s),
@@ -843,7 +896,6 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
                         dstType, d0);
       }
     }
-    uint64_t moved = rows.size() * d0 * std::max(srcEl, dstEl);
     uint64_t transferStart = start + target.dmaSetupCycles;
     // The engine generates one row's addresses per cycle, so a transfer of
     // many short rows is bound by its row count, not its bytes.

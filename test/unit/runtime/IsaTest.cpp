@@ -132,7 +132,7 @@ TEST(IsaTest, TableKeepsTheEncoding) {
       {Opcode::Wait, 0, 0x3f, true, false},
       {Opcode::CSignal, 0, 0, true, true},
       {Opcode::CWait, 0, 0, true, false},
-      {Opcode::DCfg, kRa | kRb | kRc, 0x7, false, false},
+      {Opcode::DCfg, kRa | kRb | kRc, 0xf, false, false},
       {Opcode::DLoad, kRa | kRb, 0x7ff, true, true},
       {Opcode::DStore, kRa | kRb, 0xfff, true, true},
       {Opcode::DMove, kRa | kRb, 0x770f, true, true},

@@ -242,6 +242,68 @@ TEST(SimInstructionTest, DmaFourDimensionalStridesMoveFillAndRelu) {
     EXPECT_EQ(at<uint16_t>(dram, 12288 + 2 * c), floatToBF16(1.5f));
 }
 
+TEST(SimInstructionTest, DmaGatherAndPaddingReadAConvolutionTap) {
+  // A 5 x 6 f32 image; the stride-2 tap with one zero row above and one
+  // zero column either side: rows 0, 2, 4 and columns 0, 2, 4, as bf16.
+  std::vector<uint8_t> dram(8192, 0);
+  for (int r = 0; r < 5; ++r)
+    for (int c = 0; c < 6; ++c)
+      put(dram, r * 24 + c * 4, float(r * 10 + c));
+  sim::Result result = runProgram(R"(
+        li r1, 5
+        li r2, 4
+        li r3, 1
+        dcfg.din shape, r1, r2, r3
+        li r4, 48
+        dcfg.din src, r4, r0, r0
+        li r5, 64
+        dcfg.din dst, r5, r0, r0
+        li r6, 2
+        dcfg.din gather, r6, r0
+        dcfg.din padw, r3, r3
+        dcfg.din padh, r3, r0
+        dload.f32.bf16 vbuf[r0], dram[r0]
+        signal din, dout, 0
+        dcfg.dout shape, r1, r2, r3
+        dcfg.dout src, r5, r0, r0
+        li r7, 10
+        dcfg.dout dst, r7, r0, r0
+        wait din, dout, 0
+        li r8, 4096
+        dstore.bf16.bf16 dram[r8], vbuf[r0]
+        end
+  )",
+                                  dram);
+  ASSERT_TRUE(result.ok) << result.error;
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 5; ++j) {
+      bool pad = i == 0 || j == 0 || j == 4;
+      float want = pad ? 0.0f : float(2 * (i - 1) * 10 + 2 * (j - 1));
+      EXPECT_EQ(at<uint16_t>(dram, 4096 + i * 10 + j * 2), floatToBF16(want))
+          << "row " << i << " column " << j;
+    }
+}
+
+TEST(SimInstructionTest, DmaPaddingIsCheckedAndDmaInOnly) {
+  std::string error;
+  EXPECT_FALSE(isa::assemble("dcfg.dout padw, r1, r2\nend", error));
+  EXPECT_NE(error.find("configures DMA-in only"), std::string::npos) << error;
+  std::vector<uint8_t> dram(4096, 0);
+  sim::Result result = runProgram(R"(
+        li r1, 4
+        li r2, 1
+        dcfg.din shape, r1, r2, r2
+        dcfg.din padw, r1, r2
+        dload.f32.f32 vbuf[r0], dram[r0]
+        end
+  )",
+                                  dram);
+  EXPECT_FALSE(result.ok);
+  EXPECT_NE(result.error.find("padding 0+0 x 4+1 exceeds the block 1 x 4"),
+            std::string::npos)
+      << result.error;
+}
+
 //===----------------------------------------------------------------------===//
 // Vector unit
 //===----------------------------------------------------------------------===//

@@ -36,6 +36,16 @@ SINAN_ISA_ENUMS(SINAN_ISA_DEFINE_ENUM)
 #undef SINAN_ISA_DEFINE_ENUM
 #undef SINAN_ISA_ENUM_VALUE
 
+/// dcfg selectors that configure DMA-in only: the source element stride of
+/// d0 (gather) and the zero padding of d0 (padw) and d1 (padh).
+inline bool isDmaInOnlyCfg(DmaCfg sel) {
+  return sel == DmaCfg::Gather || sel == DmaCfg::PadW || sel == DmaCfg::PadH;
+}
+/// dcfg selectors that read ra and rb only (rc must be zero).
+inline bool isTwoRegisterDmaCfg(DmaCfg sel) {
+  return sel == DmaCfg::Outer || isDmaInOnlyCfg(sel);
+}
+
 #define SINAN_ISA_COUNT_VALUE(Value, Text) +1
 inline constexpr unsigned kNumEngines =
     0 SINAN_ISA_ENGINE_LIST(SINAN_ISA_COUNT_VALUE);
