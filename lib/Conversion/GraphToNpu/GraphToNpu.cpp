@@ -214,7 +214,8 @@ void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
     dst = view(buffer, {builder.getIndexAttr(0), builder.getIndexAttr(0)}, rows,
                cols);
   }
-  npu::DmaLoadOp::create(builder, loc, view(src, {row, col}, rows, cols), dst);
+  npu::DmaLoadOp::create(builder, loc, view(src, {row, col}, rows, cols), dst,
+                         DenseI64ArrayAttr());
 }
 
 template <typename Body>

@@ -58,6 +58,10 @@ std::optional<DType> deviceType(Type type) {
 struct DmaShape {
   std::array<int64_t, 4> dims = {1, 1, 1, 1};
   std::array<int64_t, 3> srcStrides = {0, 0, 0}, dstStrides = {0, 0, 0};
+  /// DMA-in only: source element stride of d0; zeros [rows before, rows
+  /// after, before, after].
+  int64_t gather = 1;
+  std::array<int64_t, 4> pad = {0, 0, 0, 0};
 };
 
 std::array<int64_t, 3> byteStrides(MemRefType type) {
@@ -69,6 +73,22 @@ std::array<int64_t, 3> byteStrides(MemRefType type) {
   for (int64_t k = 1; k <= 3 && rank - 1 - k >= 0; ++k)
     result[k - 1] = strides[rank - 1 - k] * elementBytes(type.getElementType());
   return result;
+}
+
+/// The transfer's block is the destination's shape (a padded load's source
+/// is smaller).
+DmaShape transferShape(MemRefType src, MemRefType dst) {
+  DmaShape shape;
+  int64_t rank = dst.getRank();
+  for (int64_t k = 0; k < 4 && rank - 1 - k >= 0; ++k)
+    shape.dims[k] = dst.getDimSize(rank - 1 - k);
+  shape.srcStrides = byteStrides(src);
+  shape.dstStrides = byteStrides(dst);
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (succeeded(src.getStridesAndOffset(strides, offset)))
+    shape.gather = strides.back();
+  return shape;
 }
 
 class KernelLowering {
@@ -102,7 +122,10 @@ private:
   LogicalResult lowerArith(Operation &op);
   LogicalResult lowerSubView(memref::SubViewOp view);
   LogicalResult lowerAlloc(memref::AllocOp alloc);
-  LogicalResult configureDma(Location loc, bool out, const DmaShape &shape);
+  /// `reads`: the transfer reads a source (not a fill), so DMA-in's gather
+  /// stride and padding apply to it.
+  LogicalResult configureDma(Location loc, bool out, const DmaShape &shape,
+                             bool reads = true);
   LogicalResult lowerDmaLoad(npu::DmaLoadOp op);
   LogicalResult lowerDmaStore(npu::DmaStoreOp op);
   LogicalResult lowerFill(npu::FillOp op);
@@ -121,6 +144,10 @@ private:
   // since a block may be entered from a loop's back edge).
   DenseMap<int64_t, int64_t> constants;
   std::optional<DmaShape> dmaIn, dmaOut;
+  /// Some load of the kernel gathers or pads: DMA-in's gather stride and
+  /// padding are then set before every load that reads (else they keep
+  /// their initial values, stride 1 and no padding, throughout).
+  bool gathersOrPads = false;
   std::optional<std::array<int64_t, 3>> matrixBlock;
 };
 
@@ -203,6 +230,12 @@ FailureOr<isa::ir::KernelOp> KernelLowering::run() {
   if (!func.getBody().hasOneBlock())
     return func.emitError("an npu kernel must have one block (loops are "
                           "scf.for)");
+  func.walk([&](npu::DmaLoadOp load) {
+    DmaShape shape = transferShape(load.getSrc().getType(),
+                                   load.getDst().getType());
+    if (shape.gather != 1 || load.getPaddingOrZero() != DmaShape().pad)
+      gathersOrPads = true;
+  });
   // One program per core when the kernel splits its work by core index.
   bool perCore = false;
   func.walk([&](npu::CoreIdOp) { perCore = true; });
@@ -274,12 +307,12 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
       .Case([&](memref::AllocOp alloc) { return lowerAlloc(alloc); })
       .Case([&](memref::DeallocOp) { return success(); })
       .Case([&](memref::SubViewOp view) { return lowerSubView(view); })
-      .Case([&](memref::CollapseShapeOp collapse) {
-        // Same bytes, fewer dimensions: the same address.
-        FailureOr<int64_t> address = addressOf(collapse, collapse.getSrc());
+      .Case<memref::CollapseShapeOp, memref::ExpandShapeOp>([&](auto reshape) {
+        // Same bytes, other dimensions: the same address.
+        FailureOr<int64_t> address = addressOf(reshape, reshape.getSrc());
         if (failed(address))
           return failure();
-        registers[collapse] = *address;
+        registers[reshape] = *address;
         return success();
       })
       .Case([&](npu::DmaLoadOp dma) { return lowerDmaLoad(dma); })
@@ -451,7 +484,8 @@ LogicalResult KernelLowering::lowerSubView(memref::SubViewOp view) {
 }
 
 LogicalResult KernelLowering::configureDma(Location loc, bool out,
-                                           const DmaShape &shape) {
+                                           const DmaShape &wanted, bool reads) {
+  DmaShape shape = wanted;
   std::optional<DmaShape> &state = out ? dmaOut : dmaIn;
   auto config = [&](isa::DmaCfg sel, Registers regs) {
     Instruction inst;
@@ -475,19 +509,27 @@ LogicalResult KernelLowering::configureDma(Location loc, bool out,
     config(isa::DmaCfg::SrcStrides, regs3(shape.srcStrides));
   if (!state || state->dstStrides != shape.dstStrides)
     config(isa::DmaCfg::DstStrides, regs3(shape.dstStrides));
+  if (!out && gathersOrPads && reads) {
+    if (!state || state->gather != shape.gather)
+      config(isa::DmaCfg::Gather, {constant(loc, shape.gather), 0, 0});
+    if (!state || state->pad[2] != shape.pad[2] || state->pad[3] != shape.pad[3])
+      config(isa::DmaCfg::PadW,
+             {constant(loc, shape.pad[2]), constant(loc, shape.pad[3]), 0});
+    if (!state || state->pad[0] != shape.pad[0] || state->pad[1] != shape.pad[1])
+      config(isa::DmaCfg::PadH,
+             {constant(loc, shape.pad[0]), constant(loc, shape.pad[1]), 0});
+  } else if (state) {
+    // A fill leaves the engine's gather stride and padding as they were.
+    shape.gather = state->gather;
+    shape.pad = state->pad;
+  } else if (!out && gathersOrPads) {
+    shape.gather = -1; // Unknown: the next load sets it.
+    shape.pad = {-1, -1, -1, -1};
+  }
   state = shape;
   return success();
 }
 
-DmaShape transferShape(MemRefType src, MemRefType dst) {
-  DmaShape shape;
-  int64_t rank = src.getRank();
-  for (int64_t k = 0; k < 4 && rank - 1 - k >= 0; ++k)
-    shape.dims[k] = src.getDimSize(rank - 1 - k);
-  shape.srcStrides = byteStrides(src);
-  shape.dstStrides = byteStrides(dst);
-  return shape;
-}
 
 LogicalResult KernelLowering::lowerDmaLoad(npu::DmaLoadOp op) {
   MemRefType src = op.getSrc().getType(), dst = op.getDst().getType();
@@ -497,8 +539,10 @@ LogicalResult KernelLowering::lowerDmaLoad(npu::DmaLoadOp op) {
     return op.emitError("element types must be device types");
   FailureOr<int64_t> local = addressOf(op, op.getDst());
   FailureOr<int64_t> dram = addressOf(op, op.getSrc());
+  DmaShape shape = transferShape(src, dst);
+  shape.pad = op.getPaddingOrZero();
   if (failed(local) || failed(dram) ||
-      failed(configureDma(op.getLoc(), false, transferShape(src, dst))))
+      failed(configureDma(op.getLoc(), false, shape)))
     return failure();
   Instruction inst;
   inst.opcode = Opcode::DLoad;
@@ -540,7 +584,8 @@ LogicalResult KernelLowering::lowerFill(npu::FillOp op) {
   FailureOr<int64_t> local = addressOf(op, op.getDst());
   // A fill walks the block with the destination strides.
   if (failed(local) ||
-      failed(configureDma(op.getLoc(), false, transferShape(dst, dst))))
+      failed(configureDma(op.getLoc(), false, transferShape(dst, dst),
+                          /*reads=*/false)))
     return failure();
   Instruction inst;
   inst.opcode = Opcode::DFill;

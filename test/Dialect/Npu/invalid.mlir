@@ -9,7 +9,7 @@ func.func @load_into_dram(%a: memref<16x16xbf16, #npu.space<dram>>, %b: memref<1
 // -----
 
 func.func @shape_mismatch(%a: memref<16x16xbf16, #npu.space<dram>>, %b: memref<16x32xbf16, #npu.space<ibuf>>) {
-  // expected-error @+1 {{'npu.dma_load' op source and destination shapes differ}}
+  // expected-error @+1 {{'npu.dma_load' op source shape must be the destination's less the padding (16x32)}}
   npu.dma_load %a, %b : memref<16x16xbf16, #npu.space<dram>> to memref<16x32xbf16, #npu.space<ibuf>>
   return
 }
@@ -24,9 +24,9 @@ func.func @rank5(%a: memref<1x1x1x2x16xf32, #npu.space<dram>>, %b: memref<1x1x1x
 
 // -----
 
-func.func @strided_inner(%a: memref<16x16xf32, strided<[32, 2]>, #npu.space<dram>>, %b: memref<16x16xf32, #npu.space<vbuf>>) {
-  // expected-error @+1 {{'npu.dma_load' op source must be contiguous in its innermost dimension}}
-  npu.dma_load %a, %b : memref<16x16xf32, strided<[32, 2]>, #npu.space<dram>> to memref<16x16xf32, #npu.space<vbuf>>
+func.func @strided_inner(%a: memref<16x16xf32, #npu.space<vbuf>>, %b: memref<16x16xf32, strided<[32, 2]>, #npu.space<dram>>) {
+  // expected-error @+1 {{'npu.dma_store' op destination must be contiguous in its innermost dimension}}
+  npu.dma_store %a, %b : memref<16x16xf32, #npu.space<vbuf>> to memref<16x16xf32, strided<[32, 2]>, #npu.space<dram>>
   return
 }
 
@@ -75,5 +75,29 @@ func.func @signal_self() {
 func.func @fill_pattern(%a: memref<16xf32, #npu.space<vbuf>>) {
   // expected-error @+1 {{'npu.fill' op pattern must be 32 bits}}
   npu.fill %a {pattern = 4294967296} : memref<16xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @padding_too_large(%a: memref<16x1xf32, #npu.space<dram>>, %b: memref<16x4xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.dma_load' op padding is larger than the destination}}
+  npu.dma_load %a, %b {padding = array<i64: 3, 2>} : memref<16x1xf32, #npu.space<dram>> to memref<16x4xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @padding_shape(%a: memref<16x4xf32, #npu.space<dram>>, %b: memref<16x4xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.dma_load' op source shape must be the destination's less the padding (15x3)}}
+  npu.dma_load %a, %b {padding = array<i64: 1, 0, 0, 1>} : memref<16x4xf32, #npu.space<dram>> to memref<16x4xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @padding_arity(%a: memref<16x4xf32, #npu.space<dram>>, %b: memref<16x4xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.dma_load' op padding must be [before, after] or [rows before, rows after, before, after]}}
+  npu.dma_load %a, %b {padding = array<i64: 1, 0, 0>} : memref<16x4xf32, #npu.space<dram>> to memref<16x4xf32, #npu.space<vbuf>>
   return
 }

@@ -9,6 +9,7 @@
 #include "sinan/runtime/DType.h"
 #include "sinan/runtime/Target.h"
 
+#include "llvm/Support/InterleavedRange.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -85,7 +86,8 @@ const sinan::TargetDesc *sinan::npu::targetOf(Operation *op) {
 namespace {
 /// A view the DMA can move: rank 1-4, static shape and strides, unit
 /// innermost stride, a device element type.
-LogicalResult verifyDmaView(Operation *op, MemRefType type, StringRef name) {
+LogicalResult verifyDmaView(Operation *op, MemRefType type, StringRef name,
+                            bool gathers = false) {
   if (type.getRank() < 1 || type.getRank() > 4)
     return op->emitOpError()
            << name << " must have rank 1 to 4, not " << type.getRank();
@@ -96,7 +98,7 @@ LogicalResult verifyDmaView(Operation *op, MemRefType type, StringRef name) {
   if (failed(type.getStridesAndOffset(strides, offset)) ||
       llvm::any_of(strides, ShapedType::isDynamic))
     return op->emitOpError() << name << " must have static strides";
-  if (strides.back() != 1)
+  if (gathers ? strides.back() < 0 : strides.back() != 1)
     return op->emitOpError() << name
                              << " must be contiguous in its "
                                 "innermost dimension";
@@ -133,8 +135,45 @@ LogicalResult verifyCopy(Operation *op, MemRefType src, MemRefType dst,
 }
 } // namespace
 
+std::array<int64_t, 4> DmaLoadOp::getPaddingOrZero() {
+  std::array<int64_t, 4> result = {0, 0, 0, 0};
+  if (std::optional<ArrayRef<int64_t>> padding = getPadding()) {
+    if (padding->size() == 2)
+      std::copy(padding->begin(), padding->end(), result.begin() + 2);
+    else if (padding->size() == 4)
+      std::copy(padding->begin(), padding->end(), result.begin());
+  }
+  return result;
+}
+
 LogicalResult DmaLoadOp::verify() {
-  return verifyCopy(*this, getSrc().getType(), getDst().getType(), true);
+  MemRefType src = getSrc().getType(), dst = getDst().getType();
+  if (failed(verifyDmaView(*this, src, "source", /*gathers=*/true)) ||
+      failed(verifyDmaView(*this, dst, "destination")) ||
+      failed(verifySpace(*this, src, "source", false)) ||
+      failed(verifySpace(*this, dst, "destination", true)))
+    return failure();
+  std::optional<ArrayRef<int64_t>> padding = getPadding();
+  if (padding && padding->size() != 2 && padding->size() != 4)
+    return emitOpError("padding must be [before, after] or [rows before, "
+                       "rows after, before, after]");
+  if (padding && padding->size() == 4 && dst.getRank() < 2)
+    return emitOpError("row padding needs a destination of rank 2 or more");
+  if (padding && llvm::any_of(*padding, [](int64_t p) { return p < 0; }))
+    return emitOpError("padding must not be negative");
+  std::array<int64_t, 4> pad = getPaddingOrZero();
+  SmallVector<int64_t> want(dst.getShape());
+  int64_t rank = dst.getRank();
+  want[rank - 1] -= pad[2] + pad[3];
+  if (rank >= 2)
+    want[rank - 2] -= pad[0] + pad[1];
+  if (llvm::any_of(want, [](int64_t d) { return d < 0; }))
+    return emitOpError("padding is larger than the destination");
+  if (src.getRank() != rank || src.getShape() != ArrayRef<int64_t>(want))
+    return emitOpError() << "source shape must be the destination's less the "
+                            "padding ("
+                         << llvm::interleaved(want, "x") << ")";
+  return success();
 }
 
 LogicalResult DmaStoreOp::verify() {

@@ -8,6 +8,7 @@
 
 #include "sinan/runtime/Target.h"
 
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/DenseMap.h"
@@ -90,7 +91,7 @@ void AllocateLocalPass::runOnOperation() {
     while (!worklist.empty()) {
       Value value = worklist.pop_back_val();
       for (Operation *user : value.getUsers()) {
-        if (isa<memref::SubViewOp>(user)) {
+        if (isa<ViewLikeOpInterface>(user)) {
           worklist.push_back(user->getResult(0));
           continue;
         }

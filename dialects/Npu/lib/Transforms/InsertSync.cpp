@@ -20,6 +20,7 @@
 
 #include "sinan/runtime/Target.h"
 
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/DenseMap.h"
@@ -49,8 +50,8 @@ std::optional<Engine> engineOf(Operation *op) {
 
 /// The local allocation a memref value views, if any.
 memref::AllocOp rootAlloc(Value value) {
-  while (auto view = value.getDefiningOp<memref::SubViewOp>())
-    value = view.getSource();
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
   auto alloc = value.getDefiningOp<memref::AllocOp>();
   if (!alloc)
     return {};

@@ -6,6 +6,7 @@
 
 #include "sinan/Dialect/Npu/Transforms/Passes.h"
 
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -43,8 +44,8 @@ bool ownedByLoop(Value value, scf::ForOp loop,
       }
       if (!loop->isAncestor(user))
         return false;
-      if (auto view = dyn_cast<memref::SubViewOp>(user)) {
-        worklist.push_back(view.getResult());
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+        worklist.push_back(view->getResult(0));
         continue;
       }
       if (auto effects = dyn_cast<MemoryEffectOpInterface>(user))
@@ -66,8 +67,8 @@ bool ownedByLoop(Value value, scf::ForOp loop,
       for (Operation *user : current.getUsers()) {
         if (isa<memref::DeallocOp>(user))
           continue;
-        if (auto view = dyn_cast<memref::SubViewOp>(user)) {
-          pending.push_back(view.getResult());
+        if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+          pending.push_back(view->getResult(0));
           continue;
         }
         all &= inner->isAncestor(user);

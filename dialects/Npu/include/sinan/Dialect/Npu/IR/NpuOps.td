@@ -20,12 +20,28 @@ def Npu_DmaLoadOp : Npu_Op<"dma_load"> {
   let description = [{
     Copies `src` (in `dram`) into `dst` (in a local memory), converting the
     element type (f32 -> bf16, ...) by the ISA's rounding rules. Both are
-    views of rank at most 4 with the same shape and unit innermost stride;
-    other strides are free (a strided view of the input is how a
-    convolution tap is gathered). Runs on the DMA-in engine.
+    views of rank at most 4 with static strides; `dst` is contiguous in its
+    innermost dimension, `src` may step over elements there (the `gather`
+    stride of the ISA's DMA-in). `padding = [before, after]` (the innermost
+    dimension) or `[rows before, rows after, before, after]` (the two
+    innermost) writes zeros around the data: `src` is `dst`'s shape less
+    the padding. A convolution tap is one such load: its stride is the
+    innermost stride of `src`, the parts of the tap outside the image are
+    padding. Runs on the DMA-in engine.
+
+    ```mlir
+    npu.dma_load %tap, %tile {padding = array<i64: 1, 0, 1, 1>}
+        : memref<16x3x5xf32, strided<[400, 40, 2], offset: ?>, #npu.space<dram>>
+          to memref<16x4x7xbf16, strided<[64, 16, 1]>, #npu.space<wbuf>>
+    ```
   }];
   let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$src,
-                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst,
+                       OptionalAttr<DenseI64ArrayAttr>:$padding);
+  let extraClassDeclaration = [{
+    /// [rows before, rows after, before, after]; zeros when unpadded.
+    std::array<int64_t, 4> getPaddingOrZero();
+  }];
   let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `to` type($dst)";
   let hasVerifier = 1;
 }
