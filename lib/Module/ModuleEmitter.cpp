@@ -293,8 +293,8 @@ RankedTensorType staticF32(Type type, int64_t rank = -1) {
 /// and shape), -1 when the library has none (error empty) or on failure.
 /// Today: f32 elementwise ops whose operands each have as many elements as
 /// the result (so any broadcast is a reshape) or whose second operand is a
-/// row broadcast over the first's rows, and the f32 matmuls the SNPU
-/// pipeline tiles (sinan::isSnpuMatmul).
+/// row broadcast over the first's rows, and the f32 matmuls and
+/// convolutions the SNPU pipeline tiles (sinan::isSnpuMatmul, isSnpuConv).
 int32_t Emitter::kernelFor(Operation *op, std::string &error) {
   std::string name = op->getName().stripDialect().str();
   if (op->getNumResults() != 1)
@@ -314,6 +314,10 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
           "x");
     };
     key = "matmul_bf16_" + shape(0) + "_" + shape(1);
+    build = [=, &error] { return compileSnpuKernel(op, *snpu, error); };
+  } else if (name == "conv2d" && bf16Matmul && hasSnpuKernel(op, *snpu)) {
+    // Its weights are packed into the kernel: one kernel per convolution.
+    key = llvm::formatv("conv2d_bf16_{0}", desc.kernels.size()).str();
     build = [=, &error] { return compileSnpuKernel(op, *snpu, error); };
   } else if (snpu::hasElementwiseKernel(name, op->getNumOperands())) {
     // Operands of the result's size, or (binary ops) a second operand that
@@ -367,7 +371,7 @@ bool Emitter::addLaunch(Operation *op, std::string &error) {
   step.kernel = kernel;
   step.op = name; // The host fallback, with the kernel's numerics.
   step.attributes = hostOpAttributes(op);
-  if (name == "matmul")
+  if (name == "matmul" || name == "conv2d")
     step.attributes.push_back({"precision", std::string("bf16")});
   std::set<uint32_t> deps;
   for (Value operand : op->getOperands()) {

@@ -24,7 +24,7 @@ using namespace mlir;
 namespace sinan {
 
 bool hasSnpuKernel(Operation *op, const TargetDesc &target) {
-  return isSnpuMatmul(op, target);
+  return isSnpuMatmul(op, target) || isSnpuConv(op, target);
 }
 
 std::optional<isa::Kernel>

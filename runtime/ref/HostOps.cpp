@@ -220,10 +220,19 @@ void addStructural(std::map<std::string_view, Entry> &t) {
       Entry{2, 3, 1,
             [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
               Conv2dParams p = convParams<Conv2dParams>(a);
+              // precision = "bf16": the SNPU's numerics, input and weights
+              // rounded to bf16, f32 sums (the bias stays f32).
+              std::string precision = a.s("precision", std::string("f32"));
+              if (precision != "f32" && precision != "bf16")
+                a.fail("unknown precision '" + precision + "'");
               if (!a.ok())
                 return false;
-              conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, p,
-                     *out[0]);
+              if (precision == "bf16")
+                conv2d(roundedToBF16(*in[0]), roundedToBF16(*in[1]),
+                       in.size() > 2 ? in[2] : nullptr, p, *out[0]);
+              else
+                conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, p,
+                       *out[0]);
               return true;
             }});
   t.emplace(

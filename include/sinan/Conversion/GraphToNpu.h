@@ -20,11 +20,23 @@ struct TargetDesc;
 /// dimensions, on a target whose matrix unit has a bf16 mode.
 bool isSnpuMatmul(mlir::Operation *op, const TargetDesc &target);
 
+/// Whether sinan-convert-graph-to-npu tiles `op` for `target`: a static
+/// NCHW graph.conv2d of f32 or bf16 with constant weights (any stride,
+/// dilation and padding; groups of at least a matrix tile of channels), on
+/// a target whose matrix unit has a bf16 mode and whose local memories hold
+/// a block of it.
+bool isSnpuConv(mlir::Operation *op, const TargetDesc &target);
+
 /// A kernel function named `name` for `target` (an #npu.target) holding a
-/// copy of `op` on its arguments, created at `builder`'s insertion point:
-/// what sinan-form-snpu-kernels outlines each SNPU op into.
+/// copy of `ops` on its arguments, created at `builder`'s insertion point:
+/// what sinan-form-snpu-kernels outlines each SNPU op into. `ops` is an op
+/// and the ops that consume its result one after another (a convolution
+/// and its relu); the kernel takes the first op's operands and returns the
+/// last op's results. Constant operands are copied into the kernel (and
+/// stay arguments), so the tiler can pack them at compile time.
 mlir::func::FuncOp outlineSnpuKernel(mlir::OpBuilder &builder,
-                                     mlir::Operation *op, llvm::StringRef name,
+                                     llvm::ArrayRef<mlir::Operation *> ops,
+                                     llvm::StringRef name,
                                      mlir::Attribute target);
 
 } // namespace sinan

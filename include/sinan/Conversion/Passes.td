@@ -15,9 +15,13 @@ def FormSnpuKernels : Pass<"sinan-form-snpu-kernels", "mlir::ModuleOp"> {
     Moves every op of the host functions that the target's SNPU can run into
     its own kernel function (`func.func` with `npu.target`, taking and
     returning the op's tensors) and replaces it with an `npu.launch` of that
-    kernel. Today: 2-D matrix products with static shapes and f32 or bf16
-    elements, when the target's matrix unit has a bf16 mode (computed in
-    bf16 with f32 accumulation). Kernels are named after the op's ONNX node.
+    kernel. Today: matrix products (`sinan::isSnpuMatmul`) and convolutions
+    with constant weights (`sinan::isSnpuConv`, with the relu that follows
+    one when it is the convolution's only user) with static shapes and f32
+    or bf16 elements, when the target's matrix unit has a bf16 mode
+    (computed in bf16 with f32 accumulation). Constant operands are copied
+    into the kernel so the tiler can pack them. Kernels are named after the
+    op's ONNX node.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
@@ -41,6 +45,17 @@ def ConvertGraphToNpu : Pass<"sinan-convert-graph-to-npu", "mlir::ModuleOp"> {
     matrix tile and zero-filled, so padding adds zero products. Operands are
     converted to bf16 by the DMA on the way in; the f32 accumulator goes
     out unchanged.
+  
+    A convolution is an implicit GEMM: per tap, the weights [F x C] (packed
+    at compile time into zero-padded bf16 tiles in a constant
+    `memref.global`, the kernel's read-only data) times the tap's view of
+    the input [C x output pixels], one `npu.dma_load` that gathers at the
+    convolution's stride and pads the rows and columns outside the image.
+    Pixels are blocks of whole output rows, each at OW rounded up to the
+    alignment; the blocks (output channels, input channels, rows) come from
+    the same kind of cycle estimate, output channel blocks are split over
+    the cores; the accumulator starts from the bias and a fused relu is
+    applied by the store.
   }];
   let dependentDialects = ["sinan::npu::NpuDialect",
                            "mlir::memref::MemRefDialect",

@@ -50,28 +50,36 @@ struct FormSnpuKernelsPass
     MLIRContext *context = module.getContext();
     auto targetAttr = npu::TargetAttr::get(context, target);
     SymbolTable symbols(module);
-    SmallVector<Operation *> chosen;
+    // Each kernel: an op and the epilogue it absorbs (a convolution's relu).
+    SmallVector<SmallVector<Operation *, 2>> chosen;
     module.walk([&](func::FuncOp func) {
       if (func->hasAttr(npu::kTargetAttrName))
         return;
       func.walk([&](Operation *op) {
-        if (isSnpuMatmul(op, *desc))
-          chosen.push_back(op);
+        if (isSnpuMatmul(op, *desc)) {
+          chosen.push_back({op});
+        } else if (isSnpuConv(op, *desc)) {
+          chosen.push_back({op});
+          if (op->hasOneUse() && llvm::isa<graph::ReluOp>(*op->user_begin()))
+            chosen.back().push_back(*op->user_begin());
+        }
       });
     });
     OpBuilder builder(context);
-    for (Operation *op : chosen) {
+    for (ArrayRef<Operation *> ops : chosen) {
+      Operation *op = ops.front(), *last = ops.back();
       builder.setInsertionPointToEnd(module.getBody());
       func::FuncOp kernel =
-          outlineSnpuKernel(builder, op, kernelName(op), targetAttr);
+          outlineSnpuKernel(builder, ops, kernelName(op), targetAttr);
       symbols.insert(kernel); // Renames on a clash.
 
-      builder.setInsertionPoint(op);
+      builder.setInsertionPoint(last);
       auto launch = npu::LaunchOp::create(
-          builder, op->getLoc(), op->getResultTypes(),
+          builder, op->getLoc(), last->getResultTypes(),
           FlatSymbolRefAttr::get(kernel.getSymNameAttr()), op->getOperands());
-      op->replaceAllUsesWith(launch->getResults());
-      op->erase();
+      last->replaceAllUsesWith(launch->getResults());
+      for (Operation *dead : llvm::reverse(ops))
+        dead->erase();
     }
   }
 };

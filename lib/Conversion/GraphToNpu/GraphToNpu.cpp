@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Conversion/GraphToNpu.h"
+#include "Tiling.h"
 #include "sinan/Conversion/Passes.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
@@ -32,24 +33,9 @@ namespace sinan {
 
 using namespace mlir;
 using namespace sinan;
+using namespace sinan::tiling;
 
 namespace {
-
-int64_t roundUp(int64_t value, int64_t multiple) {
-  return (value + multiple - 1) / multiple * multiple;
-}
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-int64_t bytesOf(Type type) {
-  return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
-}
-
-/// Elements per row of a local tile whose rows the matrix unit reads at a
-/// pitch rounded up to the alignment.
-int64_t pitch(int64_t columns, int64_t elementBytes, int64_t align) {
-  return roundUp(columns * elementBytes, align) / elementBytes;
-}
 
 struct MatmulBlocks {
   int64_t m0 = 0, k0 = 0, n0 = 0, cores = 1;
@@ -165,8 +151,10 @@ private:
             Value buffer, bool zeroed = false);
   void emitRows(Value i, int64_t rows);
   void emitBlock(Value i, Value j, int64_t rows, int64_t cols);
-  template <typename Body>
-  void loop(Value lower, Value upper, int64_t step, Body body);
+  void loop(Value lower, Value upper, int64_t step,
+            function_ref<void(Value)> body) {
+    tiling::loop(builder, loc, lower, upper, step, body);
+  }
 
   OpBuilder &builder;
   Location loc;
@@ -180,15 +168,8 @@ private:
 
 Value MatmulTiler::alloc(int64_t rows, int64_t cols, Type element,
                          npu::MemorySpace space) {
-  // Buffers are allocated at the top, so passes see them outside every loop.
-  OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToStart(entry);
-  int64_t stride = pitch(cols, bytesOf(element), target.alignmentBytes);
-  auto layout = StridedLayoutAttr::get(builder.getContext(), 0, {stride, 1});
-  auto type =
-      MemRefType::get({rows, cols}, element, layout,
-                      npu::MemorySpaceAttr::get(builder.getContext(), space));
-  return memref::AllocOp::create(builder, loc, type);
+  return allocTile(builder, loc, entry, rows, cols, element, space,
+                   target.alignmentBytes);
 }
 
 Value MatmulTiler::view(Value source, ArrayRef<OpFoldResult> offsets,
@@ -216,14 +197,6 @@ void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
   }
   npu::DmaLoadOp::create(builder, loc, view(src, {row, col}, rows, cols), dst,
                          DenseI64ArrayAttr());
-}
-
-template <typename Body>
-void MatmulTiler::loop(Value lower, Value upper, int64_t step, Body body) {
-  auto forOp = scf::ForOp::create(builder, loc, lower, upper, index(step));
-  OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToStart(forOp.getBody());
-  body(forOp.getInductionVar());
 }
 
 /// One C block: rows x cols at (i, j), accumulated over K.
@@ -282,37 +255,11 @@ void MatmulTiler::emitRows(Value i, int64_t rows) {
 
 void MatmulTiler::emit() {
   int64_t fullM = m / blocks.m0, edgeM = m % blocks.m0;
-  int64_t cores = blocks.cores;
-  if (cores == 1) {
-    if (fullM > 0)
-      loop(index(0), index(fullM * blocks.m0), blocks.m0,
-           [&](Value i) { emitRows(i, blocks.m0); });
-    if (edgeM > 0)
-      emitRows(index(fullM * blocks.m0), edgeM);
-    return;
-  }
-  // Core c takes full row blocks [lo, hi): q each, one more for c < r.
-  Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
-  int64_t q = fullM / cores, r = fullM % cores;
-  auto start = [&](Value c) {
-    Value blocksBefore = arith::AddIOp::create(
-        builder, loc, arith::MulIOp::create(builder, loc, c, index(q)),
-        arith::MinSIOp::create(builder, loc, c, index(r)));
-    return arith::MulIOp::create(builder, loc, blocksBefore, index(blocks.m0));
-  };
-  Value lo = start(core);
-  Value hi = start(arith::AddIOp::create(builder, loc, core, index(1)));
-  if (fullM > 0)
-    loop(lo, hi, blocks.m0, [&](Value i) { emitRows(i, blocks.m0); });
-  if (edgeM > 0) {
-    // The edge block runs on core r (one with fewer full blocks): a loop
-    // from min((core - r)^2, 1) to 1 runs once there and never elsewhere.
-    Value d = arith::SubIOp::create(builder, loc, core, index(r % cores));
-    Value once = arith::MinSIOp::create(
-        builder, loc, arith::MulIOp::create(builder, loc, d, d), index(1));
-    loop(once, index(1), 1,
-         [&](Value) { emitRows(index(fullM * blocks.m0), edgeM); });
-  }
+  auto edge = [&](Value i) { emitRows(i, edgeM); };
+  splitOverCores(
+      builder, loc, fullM, blocks.m0, blocks.cores,
+      [&](Value i) { emitRows(i, blocks.m0); },
+      edgeM > 0 ? function_ref<void(Value)>(edge) : nullptr);
 }
 
 LogicalResult convertKernel(func::FuncOp kernel) {
@@ -321,9 +268,29 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     return failure();
   Block &body = kernel.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
+  // Constants (a convolution's weights) are copied in by the outlining.
   SmallVector<Operation *> ops;
   for (Operation &op : body.without_terminator())
-    ops.push_back(&op);
+    if (!llvm::isa<graph::ConstantOp>(op))
+      ops.push_back(&op);
+  // A convolution, with the relu that follows it.
+  if (!ops.empty() && ops.size() <= 2 && ret.getNumOperands() == 1)
+    if (auto conv = dyn_cast<graph::Conv2dOp>(ops.front())) {
+      auto relu = ops.size() == 2 ? dyn_cast<graph::ReluOp>(ops.back())
+                                  : graph::ReluOp();
+      Value result = relu ? relu.getOutput() : conv.getResult();
+      if ((ops.size() == 1 || (relu && relu.getInput() == conv.getResult() &&
+                               conv->hasOneUse())) &&
+          ret.getOperand(0) == result) {
+        if (!isSnpuConv(conv, *target))
+          return conv.emitError(
+              "the SNPU tiles static NCHW f32/bf16 convolutions with constant "
+              "weights and groups of at least a matrix tile of channels, on a "
+              "target with a bf16 matrix unit whose local memories hold a "
+              "block of one output row");
+        return convertConvKernel(kernel, conv, bool(relu), *target);
+      }
+    }
   auto matmul = ops.size() == 1 ? dyn_cast<graph::MatMulOp>(ops.front())
                                 : graph::MatMulOp();
   if (!matmul || ret.getNumOperands() != 1 ||
@@ -331,8 +298,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
       matmul.getLhs() != body.getArgument(0) ||
       matmul.getRhs() != body.getArgument(1))
     return kernel.emitError("an SNPU kernel must compute one graph.matmul "
-                            "of its two arguments (the only kernel the SNPU "
-                            "path tiles yet)");
+                            "of its two arguments, or one graph.conv2d "
+                            "(with the relu that follows it)");
   if (!isSnpuMatmul(matmul, *target))
     return matmul.emitError("the SNPU tiles static non-empty f32/bf16 "
                             "matrix products [batch..., M, K] x [K, N] or "
@@ -472,18 +439,28 @@ bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {
          lhs.getShape().drop_back(2) == rhs.getShape().drop_back(2);
 }
 
-func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder, Operation *op,
-                                      StringRef name, Attribute target) {
+func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,
+                                      ArrayRef<Operation *> ops, StringRef name,
+                                      Attribute target) {
   OpBuilder::InsertionGuard guard(builder);
+  Operation *op = ops.front();
   auto kernel = func::FuncOp::create(
       builder, op->getLoc(), name,
-      builder.getFunctionType(op->getOperandTypes(), op->getResultTypes()));
+      builder.getFunctionType(op->getOperandTypes(),
+                              ops.back()->getResultTypes()));
   kernel->setAttr(npu::kTargetAttrName, target);
   Block *body = kernel.addEntryBlock();
   builder.setInsertionPointToStart(body);
   IRMapping mapping;
   mapping.map(op->getOperands(), body->getArguments());
-  Operation *clone = builder.clone(*op, mapping);
+  // Constant operands are copied in too, so the tiler may pack them at
+  // compile time; the argument stays (the launch binds every operand).
+  for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+    if (Operation *constant = operand.getDefiningOp<graph::ConstantOp>())
+      mapping.map(operand, builder.clone(*constant)->getResult(0));
+  Operation *clone = nullptr;
+  for (Operation *next : ops)
+    clone = builder.clone(*next, mapping);
   func::ReturnOp::create(builder, op->getLoc(), clone->getResults());
   return kernel;
 }

@@ -148,6 +148,13 @@ private:
   /// padding are then set before every load that reads (else they keep
   /// their initial values, stride 1 and no padding, throughout).
   bool gathersOrPads = false;
+  /// Read-only data: each constant memref.global the kernel reads, at its
+  /// byte offset; the launch passes the data's address after the arguments.
+  std::vector<int8_t> rodata;
+  llvm::StringMap<int64_t> rodataOffsets;
+  int64_t rodataRegister = -1;
+  LogicalResult collectReadOnlyData();
+  LogicalResult lowerReinterpretCast(memref::ReinterpretCastOp cast);
   std::optional<std::array<int64_t, 3>> matrixBlock;
 };
 
@@ -231,8 +238,8 @@ FailureOr<isa::ir::KernelOp> KernelLowering::run() {
     return func.emitError("an npu kernel must have one block (loops are "
                           "scf.for)");
   func.walk([&](npu::DmaLoadOp load) {
-    DmaShape shape = transferShape(load.getSrc().getType(),
-                                   load.getDst().getType());
+    DmaShape shape =
+        transferShape(load.getSrc().getType(), load.getDst().getType());
     if (shape.gather != 1 || load.getPaddingOrZero() != DmaShape().pad)
       gathersOrPads = true;
   });
@@ -249,10 +256,14 @@ FailureOr<isa::ir::KernelOp> KernelLowering::run() {
                               << " is not between 1 and the target's "
                               << target.cores << " cores";
   }
+  if (failed(collectReadOnlyData()))
+    return failure();
   builder.setInsertionPoint(func);
   auto kernel = isa::ir::KernelOp::create(
       builder, loc, func.getSymName(), target.name,
-      static_cast<int64_t>(isa::targetFingerprint(target)), DenseI8ArrayAttr());
+      static_cast<int64_t>(isa::targetFingerprint(target)),
+      rodata.empty() ? DenseI8ArrayAttr()
+                     : builder.getDenseI8ArrayAttr(rodata));
   builder.createBlock(&kernel.getBody());
   for (int64_t c = 0; c < cores; ++c)
     if (failed(lowerProgram(kernel, c)))
@@ -281,6 +292,13 @@ LogicalResult KernelLowering::lowerProgram(isa::ir::KernelOp kernel,
       return func.emitError() << "argument " << arg.getArgNumber()
                               << " must be a memref in dram";
     registers[arg] = alu(loc, isa::AluOp::Add, arg.getArgNumber() + 1, 0);
+  }
+  rodataRegister = -1;
+  if (!rodata.empty()) {
+    if (entry.getNumArguments() > isa::kNumRegisters - 3)
+      return func.emitError("a kernel with read-only data takes at most 29 "
+                            "arguments");
+    rodataRegister = alu(loc, isa::AluOp::Add, entry.getNumArguments() + 1, 0);
   }
   return lowerBlock(entry);
 }
@@ -314,6 +332,19 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
           return failure();
         registers[reshape] = *address;
         return success();
+      })
+      .Case([&](memref::GetGlobalOp get) {
+        auto it = rodataOffsets.find(get.getName());
+        if (it == rodataOffsets.end() || rodataRegister < 0)
+          return LogicalResult(get.emitError("not in the read-only data"));
+        registers[get] = it->second == 0
+                             ? rodataRegister
+                             : aluImmediate(loc, isa::AluOp::Add,
+                                            rodataRegister, it->second);
+        return success();
+      })
+      .Case([&](memref::ReinterpretCastOp cast) {
+        return lowerReinterpretCast(cast);
       })
       .Case([&](npu::DmaLoadOp dma) { return lowerDmaLoad(dma); })
       .Case([&](npu::DmaStoreOp dma) { return lowerDmaStore(dma); })
@@ -450,6 +481,64 @@ LogicalResult KernelLowering::lowerAlloc(memref::AllocOp alloc) {
   return success();
 }
 
+LogicalResult KernelLowering::collectReadOnlyData() {
+  rodata.clear();
+  rodataOffsets.clear();
+  WalkResult result = func.walk([&](memref::GetGlobalOp get) {
+    if (rodataOffsets.count(get.getName()))
+      return WalkResult::advance();
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        get, get.getNameAttr());
+    auto value =
+        global
+            ? dyn_cast_or_null<DenseElementsAttr>(global.getInitialValueAttr())
+            : DenseElementsAttr();
+    if (!global || !global.getConstant() || !value ||
+        npu::memorySpaceOf(global.getType()) != npu::MemorySpace::dram) {
+      get.emitError("a kernel reads only constant DRAM globals with dense "
+                    "values (its read-only data)");
+      return WalkResult::interrupt();
+    }
+    rodata.resize(llvm::alignTo(rodata.size(), target.alignmentBytes), 0);
+    rodataOffsets[get.getName()] = rodata.size();
+    ArrayRef<char> raw = value.getRawData();
+    int64_t count = value.isSplat() ? value.getNumElements() : 1;
+    for (int64_t i = 0; i < count; ++i)
+      rodata.insert(rodata.end(), raw.begin(), raw.end());
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+/// A view with other strides at an element offset of a kernel argument (a
+/// bias repeated along rows has stride 0).
+LogicalResult
+KernelLowering::lowerReinterpretCast(memref::ReinterpretCastOp op) {
+  Location loc = op.getLoc();
+  auto source = dyn_cast<BlockArgument>(op.getSource());
+  auto sourceType = dyn_cast<MemRefType>(op.getSource().getType());
+  if (!source || !sourceType || !sourceType.getLayout().isIdentity())
+    return op.emitError("only a kernel argument's buffer is reinterpreted");
+  FailureOr<int64_t> base = registerOf(op, source);
+  if (failed(base))
+    return failure();
+  int64_t bytes = elementBytes(op.getType().getElementType());
+  OpFoldResult offset = op.getMixedOffsets().front();
+  if (std::optional<int64_t> value = getConstantIntValue(offset)) {
+    registers[op] =
+        *value == 0 ? *base
+                    : aluImmediate(loc, isa::AluOp::Add, *base, *value * bytes);
+    return success();
+  }
+  FailureOr<int64_t> index = registerOf(op, cast<Value>(offset));
+  if (failed(index))
+    return failure();
+  int64_t scaled =
+      bytes == 1 ? *index : aluImmediate(loc, isa::AluOp::Mul, *index, bytes);
+  registers[op] = alu(loc, isa::AluOp::Add, *base, scaled);
+  return success();
+}
+
 LogicalResult KernelLowering::lowerSubView(memref::SubViewOp view) {
   Location loc = view.getLoc();
   FailureOr<int64_t> base = addressOf(view, view.getSource());
@@ -512,10 +601,12 @@ LogicalResult KernelLowering::configureDma(Location loc, bool out,
   if (!out && gathersOrPads && reads) {
     if (!state || state->gather != shape.gather)
       config(isa::DmaCfg::Gather, {constant(loc, shape.gather), 0, 0});
-    if (!state || state->pad[2] != shape.pad[2] || state->pad[3] != shape.pad[3])
+    if (!state || state->pad[2] != shape.pad[2] ||
+        state->pad[3] != shape.pad[3])
       config(isa::DmaCfg::PadW,
              {constant(loc, shape.pad[2]), constant(loc, shape.pad[3]), 0});
-    if (!state || state->pad[0] != shape.pad[0] || state->pad[1] != shape.pad[1])
+    if (!state || state->pad[0] != shape.pad[0] ||
+        state->pad[1] != shape.pad[1])
       config(isa::DmaCfg::PadH,
              {constant(loc, shape.pad[0]), constant(loc, shape.pad[1]), 0});
   } else if (state) {
@@ -529,7 +620,6 @@ LogicalResult KernelLowering::configureDma(Location loc, bool out,
   state = shape;
   return success();
 }
-
 
 LogicalResult KernelLowering::lowerDmaLoad(npu::DmaLoadOp op) {
   MemRefType src = op.getSrc().getType(), dst = op.getDst().getType();

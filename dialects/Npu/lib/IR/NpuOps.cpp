@@ -9,9 +9,9 @@
 #include "sinan/runtime/DType.h"
 #include "sinan/runtime/Target.h"
 
-#include "llvm/Support/InterleavedRange.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/InterleavedRange.h"
 
 #include <mutex>
 

@@ -6,11 +6,11 @@
 
 #include "sinan/Dialect/Npu/Transforms/Passes.h"
 
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/DenseMap.h"
 
 namespace sinan::npu {
@@ -99,7 +99,8 @@ struct MultiBufferPass
       std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
       std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
       std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-      if (!lb || !ub || !step || *step <= 0 || (*ub - *lb) < 2 * *step)
+      if (!lb || !ub || !step || *step <= 0 || (*ub - *lb) < 2 * *step ||
+          loop->hasAttr(kBufferedAttrName))
         return;
       // Unrolling copies everything in the body; a body with several loops
       // (main and edge blocks of a tiled op) would double them all for an

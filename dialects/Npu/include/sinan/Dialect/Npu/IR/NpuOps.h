@@ -37,6 +37,9 @@ inline constexpr llvm::StringLiteral kTargetAttrName = "npu.target";
 inline constexpr llvm::StringLiteral kCoresAttrName = "npu.cores";
 /// The byte offset local allocation gives a memref.alloc in a local space.
 inline constexpr llvm::StringLiteral kOffsetAttrName = "npu.offset";
+/// On an scf.for: its producer already alternates the loop's local buffers
+/// (a convolution's taps), so sinan-npu-multi-buffer leaves it alone.
+inline constexpr llvm::StringLiteral kBufferedAttrName = "npu.buffered";
 
 /// The memory space of `type` (dram when it has none), or nullopt for a
 /// memory space attribute that is not npu's.

@@ -19,9 +19,10 @@ def NpuMultiBuffer : Pass<"sinan-npu-multi-buffer", "mlir::func::FuncOp"> {
     the second copy of the body its own clone of each such buffer, so the
     DMA can fill one buffer while the matrix or vector unit works on the
     other; `sinan-npu-insert-sync` then orders each copy separately. Loops
-    with a dynamic trip count or fewer than two iterations, and loops whose
-    body holds more than one loop (unrolling would copy them all), are left
-    alone.
+    with a dynamic trip count or fewer than two iterations, loops whose
+    body holds more than one loop (unrolling would copy them all), and loops
+    marked `npu.buffered` (their producer alternates the buffers itself, as
+    a convolution's taps do) are left alone.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }

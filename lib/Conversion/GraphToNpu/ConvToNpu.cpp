@@ -1,0 +1,551 @@
+//===- ConvToNpu.cpp - Convolutions as implicit GEMM on the matrix unit ---===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Y[n, f, oh, ow] = bias[f] + sum over taps (i, j) and channels c of
+//   W[f, c, i, j] * X[n, c, oh*sh + i*dh - top, ow*sw + j*dw - left].
+// Per tap this is a matrix product, weights [F x C] times the tap's view of
+// the input [C x pixels]. The weights are packed at compile time into bf16,
+// one zero-padded [F x C] matrix per group and tap, in the kernel's
+// read-only data; the tap's view is one dload that gathers (element stride
+// = the convolution's stride) and pads (the tap's rows and columns outside
+// the image). Pixels are blocks of whole output rows, each at a pitch of OW
+// rounded up to the alignment, so every DMA row starts aligned; the
+// accumulator starts from the bias (a dload whose gather stride 0 repeats
+// it along the row) and goes out once per block, with relu when fused.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Tiling.h"
+#include "sinan/Conversion/GraphToNpu.h"
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Numerics.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace sinan;
+using namespace sinan::tiling;
+
+namespace {
+
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+int64_t ceilDivSigned(int64_t a, int64_t b) { return -floorDiv(-a, b); }
+
+/// Geometry of a convolution; the `...Pad` sizes are rounded up to the
+/// matrix tile, `owa` to the alignment.
+struct ConvShape {
+  int64_t n, c, h, w, f, kh, kw, oh, ow;
+  int64_t sh, sw, dh, dw, top, left;
+  int64_t group, cg, fg;
+  int64_t owa, cgPad, fgPad;
+  int64_t taps() const { return kh * kw; }
+};
+
+std::optional<ConvShape> shapeOf(graph::Conv2dOp conv,
+                                 const TargetDesc &target) {
+  auto in = dyn_cast<RankedTensorType>(conv.getInput().getType());
+  auto weight = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+  auto out = dyn_cast<RankedTensorType>(conv.getType());
+  for (RankedTensorType type : {in, weight, out})
+    if (!type || type.getRank() != 4 || !type.hasStaticShape() ||
+        type.getNumElements() == 0 ||
+        !(type.getElementType().isF32() || type.getElementType().isBF16()))
+      return std::nullopt;
+  ArrayRef<int64_t> strides = conv.getStrides(), pads = conv.getPads(),
+                    dilations = conv.getDilations();
+  if (strides.size() != 2 || pads.size() != 4 || dilations.size() != 2 ||
+      !target.matrixTiles.count(DType::BF16))
+    return std::nullopt;
+  ConvShape s;
+  s.n = in.getDimSize(0);
+  s.c = in.getDimSize(1);
+  s.h = in.getDimSize(2);
+  s.w = in.getDimSize(3);
+  s.f = weight.getDimSize(0);
+  s.kh = weight.getDimSize(2);
+  s.kw = weight.getDimSize(3);
+  s.oh = out.getDimSize(2);
+  s.ow = out.getDimSize(3);
+  s.sh = strides[0];
+  s.sw = strides[1];
+  s.dh = dilations[0];
+  s.dw = dilations[1];
+  s.top = pads[0];
+  s.left = pads[1];
+  s.group = conv.getGroup();
+  if (s.group < 1 || s.c % s.group || s.f % s.group || s.sh < 1 || s.sw < 1 ||
+      s.dh < 1 || s.dw < 1)
+    return std::nullopt;
+  s.cg = s.c / s.group;
+  s.fg = s.f / s.group;
+  if (weight.getDimSize(1) != s.cg)
+    return std::nullopt;
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  s.owa = roundUp(s.ow, std::lcm<int64_t>(target.alignmentBytes / 2, tile.n));
+  s.cgPad = roundUp(s.cg, tile.k);
+  s.fgPad = roundUp(s.fg, tile.m);
+  return s;
+}
+
+struct ConvBlocks {
+  int64_t f0 = 0, c0 = 0, rows = 0, cores = 1;
+  double cycles = 0;
+};
+
+/// tile * 2^i dividing `padded`, and `padded` itself, up to `limit`.
+SmallVector<int64_t> dividingBlocks(int64_t padded, int64_t tile,
+                                    int64_t limit) {
+  SmallVector<int64_t> sizes;
+  for (int64_t size = tile; size <= std::min(padded, limit); size *= 2)
+    if (padded % size == 0)
+      sizes.push_back(size);
+  if (padded <= limit && (sizes.empty() || sizes.back() != padded))
+    sizes.push_back(padded);
+  return sizes;
+}
+
+/// The cheapest blocks by a cycle estimate per core: per tap, matrix-unit
+/// cycles against the DMA of the weight tile and the input tap (its bytes,
+/// and its rows, one address per cycle), which overlap as the taps
+/// alternate buffers; per pixel block the store.
+std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
+                                           const TargetDesc &target,
+                                           int64_t inputBytes,
+                                           int64_t outputBytes) {
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  int64_t align = target.alignmentBytes;
+  std::optional<ConvBlocks> best;
+  for (int64_t f0 : dividingBlocks(s.fgPad, tile.m, 256))
+    for (int64_t c0 : dividingBlocks(s.cgPad, tile.k, 512))
+      for (int64_t rows = 1; rows <= s.oh; ++rows) {
+        // Whole blocks only: every pixel block has the same local tiles.
+        if (s.oh % rows || rows * s.owa > 2048)
+          continue;
+        int64_t pixels = rows * s.owa;
+        int64_t ibuf = 2 * f0 * pitch(c0, 2, align) * 2;
+        int64_t wbuf = 2 * c0 * pixels * 2;
+        int64_t acc = 3 * f0 * pixels * 4; // Edge blocks' + two for the loop.
+        if (ibuf > int64_t(target.ibuf.sizeBytes) ||
+            wbuf > int64_t(target.wbuf.sizeBytes) ||
+            acc > int64_t(target.acc.sizeBytes))
+          continue;
+        int64_t fBlocks = s.fgPad / f0;
+        int64_t cores = std::min<int64_t>(target.cores, fBlocks);
+        // Cores write Y concurrently: each core's channels must start on a
+        // granule of their own, in every image and group.
+        int64_t plane = s.oh * s.ow * outputBytes;
+        if ((f0 * plane) % align || (s.n > 1 && (s.f * plane) % align) ||
+            (s.group > 1 && (s.fg * plane) % align))
+          cores = 1;
+        double bandwidth =
+            std::min<double>(target.dmaBytesPerCycle,
+                             double(target.dramBytesPerCycle) / double(cores));
+        double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
+        double tapBytes = double(f0 * c0 * 2) +
+                          double(c0 * rows) * s.ow * s.sw * inputBytes;
+        double dma = std::max(tapBytes / bandwidth, double(c0 * rows + f0)) +
+                     2.0 * target.dmaSetupCycles;
+        double store = double(f0 * rows * s.ow * outputBytes) / bandwidth +
+                       target.dramLatencyCycles;
+        double perBlock =
+            double(s.cgPad / c0) * s.taps() * std::max(mma, dma) + store;
+        double cycles = double(s.n * s.group) * ceilDiv(fBlocks, cores) *
+                        (s.oh / rows) * perBlock;
+        if (!best || cycles < best->cycles)
+          best = ConvBlocks{f0, c0, rows, cores, cycles};
+      }
+  return best;
+}
+
+/// [group][tap][fgPad][cgPad] bf16 bits, zero padded, from OIHW weights.
+DenseElementsAttr packWeights(DenseElementsAttr weights, const ConvShape &s) {
+  SmallVector<float> values;
+  if (weights.getElementType().isF32()) {
+    llvm::append_range(values, weights.getValues<float>());
+  } else {
+    for (APFloat value : weights.getValues<APFloat>()) {
+      bool lost;
+      value.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(value.convertToFloat());
+    }
+  }
+  std::vector<uint16_t> packed(s.group * s.taps() * s.fgPad * s.cgPad, 0);
+  for (int64_t f = 0; f < s.f; ++f)
+    for (int64_t c = 0; c < s.cg; ++c)
+      for (int64_t i = 0; i < s.kh; ++i)
+        for (int64_t j = 0; j < s.kw; ++j) {
+          int64_t g = f / s.fg, row = f % s.fg, tap = i * s.kw + j;
+          float value = values[((f * s.cg + c) * s.kh + i) * s.kw + j];
+          packed[((g * s.taps() + tap) * s.fgPad + row) * s.cgPad + c] =
+              floatToBF16(value);
+        }
+  auto type = RankedTensorType::get({s.group * s.taps() * s.fgPad, s.cgPad},
+                                    BFloat16Type::get(weights.getContext()));
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
+                           packed.size() * sizeof(uint16_t)));
+}
+
+/// Emits the tiled convolution into the kernel's body.
+class ConvTiler {
+public:
+  ConvTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
+            const ConvShape &s, const ConvBlocks &blocks, Value x, Value w,
+            Value bias, Value y, bool relu, Block *entry)
+      : builder(builder), loc(loc), target(target), s(s), blocks(blocks),
+        x(x), w(w), bias(bias), y(y), relu(relu), entry(entry) {}
+
+  void emit();
+
+private:
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  }
+  Value plus(Value value, int64_t constant) {
+    return constant == 0 ? value
+                         : arith::AddIOp::create(builder, loc, value,
+                                                 index(constant));
+  }
+  Value times(Value value, int64_t constant) {
+    return constant == 1 ? value
+                         : arith::MulIOp::create(builder, loc, value,
+                                                 index(constant));
+  }
+  Value alloc(int64_t rows, int64_t cols, Type element,
+              npu::MemorySpace space) {
+    return allocTile(builder, loc, entry, rows, cols, element, space,
+                     target.alignmentBytes);
+  }
+  /// A rank-reduced view of `source` at `offsets` with `sizes` and
+  /// `strides`, dropping unit dimensions listed in `drop`.
+  Value view(Value source, ArrayRef<OpFoldResult> offsets,
+             ArrayRef<int64_t> sizes, ArrayRef<int64_t> strides,
+             ArrayRef<int64_t> keep);
+  /// [rows x cols] tile reshaped to [rows x blocks x cols / blocks].
+  Value split(Value tile, int64_t parts);
+
+  void emitImages(Value g, Value f, int64_t fRows);
+  void emitPixelBlock(Value g, Value f, int64_t fRows, Value n, Value oh,
+                      std::optional<int64_t> staticOh, Value acc);
+  void emitTaps(Value g, Value f, Value n, Value oh,
+                std::optional<int64_t> staticOh, Value c, int64_t cCount,
+                Value acc);
+
+  OpBuilder &builder;
+  Location loc;
+  const TargetDesc &target;
+  const ConvShape &s;
+  ConvBlocks blocks;
+  Value x, w, bias, y;
+  bool relu;
+  Block *entry;
+  Value lhs[2], rhs[2], staticAcc, loopAcc;
+  unsigned parity = 0;
+};
+
+Value ConvTiler::view(Value source, ArrayRef<OpFoldResult> offsets,
+                      ArrayRef<int64_t> sizes, ArrayRef<int64_t> strides,
+                      ArrayRef<int64_t> keep) {
+  auto type = cast<MemRefType>(source.getType());
+  SmallVector<OpFoldResult> sizeAttrs, strideAttrs;
+  for (int64_t size : sizes)
+    sizeAttrs.push_back(builder.getIndexAttr(size));
+  for (int64_t stride : strides)
+    strideAttrs.push_back(builder.getIndexAttr(stride));
+  SmallVector<int64_t> kept;
+  for (int64_t d : keep)
+    kept.push_back(sizes[d]);
+  auto result = memref::SubViewOp::inferRankReducedResultType(
+      kept, type, offsets, sizeAttrs, strideAttrs);
+  return memref::SubViewOp::create(builder, loc, cast<MemRefType>(result),
+                                   source, offsets, sizeAttrs, strideAttrs);
+}
+
+Value ConvTiler::split(Value tile, int64_t parts) {
+  auto type = cast<MemRefType>(tile.getType());
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  SmallVector<ReassociationIndices> groups = {{0}, {1, 2}};
+  return memref::ExpandShapeOp::create(
+      builder, loc, SmallVector<int64_t>{rows, parts, cols / parts}, tile,
+      groups);
+}
+
+/// The taps of one channel block: per tap a weight tile and the input's
+/// tap view (gathered, padded) into alternating buffers, and their product
+/// into the accumulator. Taps wholly in the padding add nothing and are
+/// skipped.
+void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
+                         std::optional<int64_t> staticOh, Value c,
+                         int64_t cCount, Value acc) {
+  int64_t rows = blocks.rows;
+  for (int64_t i = 0; i < s.kh; ++i) {
+    int64_t top = 0, bottom = 0;
+    if (staticOh) {
+      top = std::clamp<int64_t>(
+          ceilDivSigned(s.top - i * s.dh - *staticOh * s.sh, s.sh), 0, rows);
+      int64_t lastValid =
+          floorDiv(s.h - 1 + s.top - i * s.dh, s.sh) - *staticOh;
+      bottom = std::clamp<int64_t>(rows - 1 - lastValid, 0, rows);
+    }
+    if (top + bottom >= rows)
+      continue;
+    for (int64_t j = 0; j < s.kw; ++j) {
+      int64_t owLo = std::clamp<int64_t>(
+          ceilDivSigned(s.left - j * s.dw, s.sw), 0, s.ow);
+      int64_t owHi = std::clamp<int64_t>(
+          floorDiv(s.w - 1 + s.left - j * s.dw, s.sw) + 1, 0, s.ow);
+      if (owHi <= owLo)
+        continue;
+      Value weights = lhs[parity], input = rhs[parity];
+      parity ^= 1;
+      // Weights: rows (g * taps + tap) * fgPad + f, columns c.
+      Value row = plus(times(g, s.taps() * s.fgPad), (i * s.kw + j) * s.fgPad);
+      row = arith::AddIOp::create(builder, loc, row, f);
+      npu::DmaLoadOp::create(
+          builder, loc,
+          view(w, {row, c}, {blocks.f0, blocks.c0}, {1, 1}, {0, 1}), weights,
+          DenseI64ArrayAttr());
+      // Input: channels g * cg + c, rows from the first in the image.
+      Value dst = split(input, rows);
+      if (cCount != blocks.c0) {
+        npu::FillOp::create(builder, loc, input, 0);
+        dst = view(dst,
+                   {builder.getIndexAttr(0), builder.getIndexAttr(0),
+                    builder.getIndexAttr(0)},
+                   {cCount, rows, s.owa}, {1, 1, 1}, {0, 1, 2});
+      }
+      Value channel = arith::AddIOp::create(builder, loc, times(g, s.cg), c);
+      Value ih = plus(times(oh, s.sh), top * s.sh + i * s.dh - s.top);
+      int64_t iw = owLo * s.sw + j * s.dw - s.left;
+      Value src = view(x, {n, channel, ih, builder.getIndexAttr(iw)},
+                       {1, cCount, rows - top - bottom, owHi - owLo},
+                       {1, 1, s.sh, s.sw}, {1, 2, 3});
+      npu::DmaLoadOp::create(
+          builder, loc, src, dst,
+          builder.getDenseI64ArrayAttr({top, bottom, owLo, s.owa - owHi}));
+      auto mma = npu::MmaOp::create(builder, loc, weights, input, acc);
+      mma.setAccumulate(true);
+    }
+  }
+}
+
+/// One block of output rows [oh, oh + rows) for fRows channels from f.
+void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
+                               Value oh, std::optional<int64_t> staticOh,
+                               Value acc) {
+  int64_t rows = blocks.rows, pixels = rows * s.owa;
+  Value channelBase = arith::AddIOp::create(builder, loc, times(g, s.fg), f);
+  // The accumulator starts from the bias, repeated along each row.
+  if (bias) {
+    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(fRows),
+                                       builder.getIndexAttr(pixels)};
+    SmallVector<OpFoldResult> strides = {builder.getIndexAttr(1),
+                                         builder.getIndexAttr(0)};
+    auto type = MemRefType::get(
+        {fRows, pixels}, cast<MemRefType>(bias.getType()).getElementType(),
+        StridedLayoutAttr::get(builder.getContext(), ShapedType::kDynamic,
+                               {1, 0}),
+        cast<MemRefType>(bias.getType()).getMemorySpace());
+    Value repeated = memref::ReinterpretCastOp::create(
+        builder, loc, type, bias, OpFoldResult(channelBase), sizes, strides);
+    Value dst = acc;
+    if (fRows != blocks.f0)
+      dst = view(acc, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+                 {fRows, pixels}, {1, 1}, {0, 1});
+    npu::DmaLoadOp::create(builder, loc, repeated, dst, DenseI64ArrayAttr());
+  } else {
+    npu::FillOp::create(builder, loc, acc, 0);
+  }
+  int64_t cBlocks = s.cgPad / blocks.c0;
+  int64_t lastCount = s.cg - (cBlocks - 1) * blocks.c0;
+  int64_t fullBlocks = lastCount == blocks.c0 ? cBlocks : cBlocks - 1;
+  if (fullBlocks > 0) {
+    scf::ForOp channels = loop(
+        builder, loc, index(0), index(fullBlocks * blocks.c0), blocks.c0,
+        [&](Value c) {
+          emitTaps(g, f, n, oh, staticOh, c, blocks.c0, acc);
+        });
+    channels->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
+  }
+  if (fullBlocks < cBlocks)
+    emitTaps(g, f, n, oh, staticOh, index(fullBlocks * blocks.c0), lastCount,
+             acc);
+  // Out: the block's rows, OW of each row's aligned pitch.
+  Value result =
+      view(split(acc, rows),
+           {builder.getIndexAttr(0), builder.getIndexAttr(0),
+            builder.getIndexAttr(0)},
+           {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
+  Value out = view(y, {n, channelBase, oh, builder.getIndexAttr(0)},
+                   {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
+  auto store = npu::DmaStoreOp::create(builder, loc, result, out);
+  store.setRelu(relu);
+}
+
+/// Every image and pixel block for fRows channels from f of group g. Blocks
+/// whose taps reach outside the image are emitted one by one (their padding
+/// is static); the blocks between them are a loop.
+void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
+  int64_t rows = blocks.rows, count = s.oh / rows;
+  auto inside = [&](int64_t b) {
+    int64_t first = b * rows * s.sh - s.top;
+    int64_t last = (b * rows + rows - 1) * s.sh + (s.kh - 1) * s.dh - s.top;
+    return first >= 0 && last <= s.h - 1;
+  };
+  int64_t lo = 0;
+  while (lo < count && !inside(lo))
+    ++lo;
+  int64_t hi = lo;
+  while (hi < count && inside(hi))
+    ++hi;
+  auto images = [&](Value n) {
+    for (int64_t b = 0; b < count; ++b) {
+      if (b == lo && hi - lo >= 2) {
+        loop(builder, loc, index(lo * rows), index(hi * rows), rows,
+             [&](Value oh) {
+               emitPixelBlock(g, f, fRows, n, oh, std::nullopt, loopAcc);
+             });
+        b = hi - 1;
+        continue;
+      }
+      emitPixelBlock(g, f, fRows, n, index(b * rows), b * rows, staticAcc);
+    }
+  };
+  if (s.n == 1)
+    images(index(0));
+  else
+    loop(builder, loc, index(0), index(s.n), 1, images);
+}
+
+void ConvTiler::emit() {
+  Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
+  int64_t pixels = blocks.rows * s.owa;
+  for (unsigned k = 0; k < 2; ++k) {
+    lhs[k] = alloc(blocks.f0, blocks.c0, bf16, npu::MemorySpace::ibuf);
+    rhs[k] = alloc(blocks.c0, pixels, bf16, npu::MemorySpace::wbuf);
+  }
+  staticAcc = alloc(blocks.f0, pixels, f32, npu::MemorySpace::acc);
+  loopAcc = alloc(blocks.f0, pixels, f32, npu::MemorySpace::acc);
+  int64_t fBlocks = s.fgPad / blocks.f0;
+  int64_t lastRows = s.fg - (fBlocks - 1) * blocks.f0;
+  int64_t fullBlocks = lastRows == blocks.f0 ? fBlocks : fBlocks - 1;
+  auto groups = [&](Value g) {
+    auto edge = [&](Value f) { emitImages(g, f, lastRows); };
+    splitOverCores(
+        builder, loc, fullBlocks, blocks.f0, blocks.cores,
+        [&](Value f) { emitImages(g, f, blocks.f0); },
+        fullBlocks < fBlocks ? function_ref<void(Value)>(edge) : nullptr);
+  };
+  if (s.group == 1)
+    groups(index(0));
+  else
+    loop(builder, loc, index(0), index(s.group), 1, groups);
+}
+
+} // namespace
+
+bool sinan::isSnpuConv(Operation *op, const TargetDesc &target) {
+  auto conv = dyn_cast<graph::Conv2dOp>(op);
+  if (!conv || !conv.getWeight().getDefiningOp<graph::ConstantOp>())
+    return false;
+  std::optional<ConvShape> s = shapeOf(conv, target);
+  if (!s)
+    return false;
+  // The matrix unit is wasted on few channels per group (depthwise
+  // convolution belongs on the vector unit).
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  if (s->group > 1 && (s->cg < tile.k || s->fg < tile.m))
+    return false;
+  int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
+  return chooseConvBlocks(*s, target, bytes, bytes).has_value();
+}
+
+LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
+                                               graph::Conv2dOp conv, bool relu,
+                                               const TargetDesc &target) {
+  std::optional<ConvShape> s = shapeOf(conv, target);
+  auto weights = conv.getWeight().getDefiningOp<graph::ConstantOp>();
+  auto dense =
+      weights ? dyn_cast<DenseElementsAttr>(weights.getValue()) : nullptr;
+  if (!s || !dense)
+    return conv.emitError("the SNPU tiles static NCHW f32/bf16 convolutions "
+                          "with constant weights, on a target with a bf16 "
+                          "matrix unit");
+  int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
+  std::optional<ConvBlocks> blocks = chooseConvBlocks(*s, target, bytes, bytes);
+  if (!blocks)
+    return conv.emitError()
+           << "target " << target.name << ": no block of this convolution "
+           << "fits the local memories (local.ibuf.size_kib = "
+           << target.ibuf.sizeBytes / 1024
+           << ", local.wbuf.size_kib = " << target.wbuf.sizeBytes / 1024
+           << ", local.acc.size_kib = " << target.acc.sizeBytes / 1024
+           << "; one output row is " << s->owa << " pixels at its pitch)";
+
+  MLIRContext *context = kernel.getContext();
+  auto dram = npu::MemorySpaceAttr::get(context, npu::MemorySpace::dram);
+  auto memref = [&](Type type) {
+    auto tensor = cast<RankedTensorType>(type);
+    return MemRefType::get(tensor.getShape(), tensor.getElementType(),
+                           MemRefLayoutAttrInterface(), dram);
+  };
+  Block &body = kernel.getBody().front();
+  SmallVector<Type> args;
+  for (BlockArgument arg : body.getArguments())
+    args.push_back(memref(arg.getType()));
+  args.push_back(memref(conv.getType()));
+  // The kernel's arguments are the convolution's operands in order (the
+  // outlining copies constants in but keeps their arguments).
+  if (body.getNumArguments() != conv->getNumOperands())
+    return conv.emitError("an SNPU convolution kernel takes the convolution's "
+                          "operands as its arguments");
+  int64_t xArg = 0, biasArg = conv.getBias() ? 2 : -1;
+  Location loc = conv.getLoc();
+  DenseElementsAttr packed = packWeights(dense, *s);
+
+  // The packed weights: a constant global in DRAM, the kernel's read-only
+  // data once lowered to isa.
+  auto module = kernel->getParentOfType<ModuleOp>();
+  SymbolTable symbols(module);
+  OpBuilder builder(context); // No insertion point: the global is detached.
+  auto globalType = MemRefType::get(packed.getType().getShape(),
+                                    builder.getBF16Type(),
+                                    MemRefLayoutAttrInterface(), dram);
+  auto global = memref::GlobalOp::create(
+      builder, loc, (kernel.getSymName() + "_weights").str(),
+      builder.getStringAttr("private"), globalType, packed,
+      /*constant=*/true, builder.getI64IntegerAttr(target.alignmentBytes));
+  symbols.insert(global, Block::iterator(kernel)); // Renames on a clash.
+
+  body.dropAllDefinedValueUses();
+  body.erase();
+  kernel.setType(FunctionType::get(context, args, {}));
+  Block &newBody = *kernel.addEntryBlock();
+  builder.setInsertionPointToStart(&newBody);
+  Value packedWeights = memref::GetGlobalOp::create(builder, loc, globalType,
+                                                    global.getSymName());
+  Value x = newBody.getArgument(xArg);
+  Value bias = biasArg >= 0 ? newBody.getArgument(biasArg) : Value();
+  Value y = newBody.getArguments().back();
+  ConvTiler(builder, loc, target, *s, *blocks, x, packedWeights, bias, y, relu,
+            &newBody)
+      .emit();
+  builder.setInsertionPointToEnd(&newBody);
+  func::ReturnOp::create(builder, loc);
+  kernel->setAttr(npu::kCoresAttrName, builder.getI64IntegerAttr(blocks->cores));
+  kernel->setAttr("npu.blocks",
+                  builder.getDenseI64ArrayAttr(
+                      {blocks->f0, blocks->c0, blocks->rows * s->owa}));
+  return success();
+}

@@ -1,0 +1,76 @@
+//===- Tiling.cpp - Helpers the graph -> npu tilers share -----------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "Tiling.h"
+
+using namespace mlir;
+
+namespace sinan::tiling {
+
+scf::ForOp loop(OpBuilder &builder, Location loc, Value lower, Value upper,
+                int64_t step, function_ref<void(Value)> body) {
+  auto forOp = scf::ForOp::create(
+      builder, loc, lower, upper,
+      arith::ConstantIndexOp::create(builder, loc, step));
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(forOp.getBody());
+  body(forOp.getInductionVar());
+  return forOp;
+}
+
+void splitOverCores(OpBuilder &builder, Location loc, int64_t fullBlocks,
+                    int64_t blockSize, int64_t cores,
+                    function_ref<void(Value)> full,
+                    function_ref<void(Value)> edge) {
+  auto index = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  };
+  if (cores == 1) {
+    if (fullBlocks > 0)
+      loop(builder, loc, index(0), index(fullBlocks * blockSize), blockSize,
+           full);
+    if (edge)
+      edge(index(fullBlocks * blockSize));
+    return;
+  }
+  // Core c takes full blocks [lo, hi): q each, one more for c < r.
+  Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+  int64_t q = fullBlocks / cores, r = fullBlocks % cores;
+  auto start = [&](Value c) -> Value {
+    Value before = arith::AddIOp::create(
+        builder, loc, arith::MulIOp::create(builder, loc, c, index(q)),
+        arith::MinSIOp::create(builder, loc, c, index(r)));
+    return arith::MulIOp::create(builder, loc, before, index(blockSize));
+  };
+  Value lo = start(core);
+  Value hi = start(arith::AddIOp::create(builder, loc, core, index(1)));
+  if (fullBlocks > 0)
+    loop(builder, loc, lo, hi, blockSize, full);
+  if (edge) {
+    // The edge block runs on core r (one with fewer full blocks): a loop
+    // from min((core - r)^2, 1) to 1 runs once there and never elsewhere.
+    Value d = arith::SubIOp::create(builder, loc, core, index(r % cores));
+    Value once = arith::MinSIOp::create(
+        builder, loc, arith::MulIOp::create(builder, loc, d, d), index(1));
+    loop(builder, loc, once, index(1), 1,
+         [&](Value) { edge(index(fullBlocks * blockSize)); });
+  }
+}
+
+Value allocTile(OpBuilder &builder, Location loc, Block *entry, int64_t rows,
+                int64_t cols, Type element, npu::MemorySpace space,
+                int64_t align) {
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(entry);
+  int64_t stride = pitch(cols, bytesOf(element), align);
+  auto layout = StridedLayoutAttr::get(builder.getContext(), 0, {stride, 1});
+  auto type =
+      MemRefType::get({rows, cols}, element, layout,
+                      npu::MemorySpaceAttr::get(builder.getContext(), space));
+  return memref::AllocOp::create(builder, loc, type);
+}
+
+} // namespace sinan::tiling

@@ -1,0 +1,75 @@
+//===- Tiling.h - Helpers the graph -> npu tilers share ---------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_LIB_CONVERSION_GRAPHTONPU_TILING_H
+#define SINAN_LIB_CONVERSION_GRAPHTONPU_TILING_H
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+
+#include <functional>
+
+namespace sinan {
+struct TargetDesc;
+} // namespace sinan
+
+namespace sinan::tiling {
+
+inline int64_t roundUp(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+inline int64_t bytesOf(mlir::Type type) {
+  return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
+}
+
+/// Elements per row of a local tile whose rows the matrix unit reads at a
+/// pitch rounded up to the alignment.
+inline int64_t pitch(int64_t columns, int64_t elementBytes, int64_t align) {
+  return roundUp(columns * elementBytes, align) / elementBytes;
+}
+
+/// Emits `scf.for lower to upper step` and runs `body` inside it; returns
+/// the loop.
+mlir::scf::ForOp loop(mlir::OpBuilder &builder, mlir::Location loc,
+                      mlir::Value lower, mlir::Value upper, int64_t step,
+                      llvm::function_ref<void(mlir::Value)> body);
+
+/// Splits `fullBlocks` blocks of `blockSize` over `cores` cores (q each, one
+/// more for the first r), calling `full(offset)` per block of this core;
+/// `edge(offset)` (when given) runs once, on core r, for the partial block
+/// after the full ones. With one core, plain loops.
+void splitOverCores(mlir::OpBuilder &builder, mlir::Location loc,
+                    int64_t fullBlocks, int64_t blockSize, int64_t cores,
+                    llvm::function_ref<void(mlir::Value)> full,
+                    llvm::function_ref<void(mlir::Value)> edge);
+
+/// A local buffer rows x cols of `element` in `space` at the start of
+/// `entry` (so passes see it outside every loop), its rows at the aligned
+/// pitch the matrix unit reads.
+mlir::Value allocTile(mlir::OpBuilder &builder, mlir::Location loc,
+                      mlir::Block *entry, int64_t rows, int64_t cols,
+                      mlir::Type element, npu::MemorySpace space,
+                      int64_t align);
+
+/// Rewrites `kernel`, whose body computes `conv` (relu applied to its result
+/// when `relu`), into an npu kernel: the convolution as implicit GEMM with
+/// weights packed at compile time (ConvToNpu.cpp).
+mlir::LogicalResult convertConvKernel(mlir::func::FuncOp kernel,
+                                      graph::Conv2dOp conv, bool relu,
+                                      const TargetDesc &target);
+
+} // namespace sinan::tiling
+
+#endif // SINAN_LIB_CONVERSION_GRAPHTONPU_TILING_H
