@@ -152,8 +152,8 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
             std::min<double>(target.dmaBytesPerCycle,
                              double(target.dramBytesPerCycle) / double(cores));
         double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
-        double tapBytes = double(f0 * c0 * 2) +
-                          double(c0 * rows) * s.ow * s.sw * inputBytes;
+        double tapBytes =
+            double(f0 * c0 * 2) + double(c0 * rows) * s.ow * s.sw * inputBytes;
         double dma = std::max(tapBytes / bandwidth, double(c0 * rows + f0)) +
                      2.0 * target.dmaSetupCycles;
         double store = double(f0 * rows * s.ow * outputBytes) / bandwidth +
@@ -203,8 +203,8 @@ public:
   ConvTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
             const ConvShape &s, const ConvBlocks &blocks, Value x, Value w,
             Value bias, Value y, bool relu, Block *entry)
-      : builder(builder), loc(loc), target(target), s(s), blocks(blocks),
-        x(x), w(w), bias(bias), y(y), relu(relu), entry(entry) {}
+      : builder(builder), loc(loc), target(target), s(s), blocks(blocks), x(x),
+        w(w), bias(bias), y(y), relu(relu), entry(entry) {}
 
   void emit();
 
@@ -213,14 +213,14 @@ private:
     return arith::ConstantIndexOp::create(builder, loc, value);
   }
   Value plus(Value value, int64_t constant) {
-    return constant == 0 ? value
-                         : arith::AddIOp::create(builder, loc, value,
-                                                 index(constant));
+    return constant == 0
+               ? value
+               : arith::AddIOp::create(builder, loc, value, index(constant));
   }
   Value times(Value value, int64_t constant) {
-    return constant == 1 ? value
-                         : arith::MulIOp::create(builder, loc, value,
-                                                 index(constant));
+    return constant == 1
+               ? value
+               : arith::MulIOp::create(builder, loc, value, index(constant));
   }
   Value alloc(int64_t rows, int64_t cols, Type element,
               npu::MemorySpace space) {
@@ -301,8 +301,8 @@ void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
     if (top + bottom >= rows)
       continue;
     for (int64_t j = 0; j < s.kw; ++j) {
-      int64_t owLo = std::clamp<int64_t>(
-          ceilDivSigned(s.left - j * s.dw, s.sw), 0, s.ow);
+      int64_t owLo =
+          std::clamp<int64_t>(ceilDivSigned(s.left - j * s.dw, s.sw), 0, s.ow);
       int64_t owHi = std::clamp<int64_t>(
           floorDiv(s.w - 1 + s.left - j * s.dw, s.sw) + 1, 0, s.ow);
       if (owHi <= owLo)
@@ -373,20 +373,17 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
   if (fullBlocks > 0) {
     scf::ForOp channels = loop(
         builder, loc, index(0), index(fullBlocks * blocks.c0), blocks.c0,
-        [&](Value c) {
-          emitTaps(g, f, n, oh, staticOh, c, blocks.c0, acc);
-        });
+        [&](Value c) { emitTaps(g, f, n, oh, staticOh, c, blocks.c0, acc); });
     channels->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
   }
   if (fullBlocks < cBlocks)
     emitTaps(g, f, n, oh, staticOh, index(fullBlocks * blocks.c0), lastCount,
              acc);
   // Out: the block's rows, OW of each row's aligned pitch.
-  Value result =
-      view(split(acc, rows),
-           {builder.getIndexAttr(0), builder.getIndexAttr(0),
-            builder.getIndexAttr(0)},
-           {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
+  Value result = view(split(acc, rows),
+                      {builder.getIndexAttr(0), builder.getIndexAttr(0),
+                       builder.getIndexAttr(0)},
+                      {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
   Value out = view(y, {n, channelBase, oh, builder.getIndexAttr(0)},
                    {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
   auto store = npu::DmaStoreOp::create(builder, loc, result, out);
@@ -519,9 +516,9 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   auto module = kernel->getParentOfType<ModuleOp>();
   SymbolTable symbols(module);
   OpBuilder builder(context); // No insertion point: the global is detached.
-  auto globalType = MemRefType::get(packed.getType().getShape(),
-                                    builder.getBF16Type(),
-                                    MemRefLayoutAttrInterface(), dram);
+  auto globalType =
+      MemRefType::get(packed.getType().getShape(), builder.getBF16Type(),
+                      MemRefLayoutAttrInterface(), dram);
   auto global = memref::GlobalOp::create(
       builder, loc, (kernel.getSymName() + "_weights").str(),
       builder.getStringAttr("private"), globalType, packed,
@@ -543,7 +540,8 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
       .emit();
   builder.setInsertionPointToEnd(&newBody);
   func::ReturnOp::create(builder, loc);
-  kernel->setAttr(npu::kCoresAttrName, builder.getI64IntegerAttr(blocks->cores));
+  kernel->setAttr(npu::kCoresAttrName,
+                  builder.getI64IntegerAttr(blocks->cores));
   kernel->setAttr("npu.blocks",
                   builder.getDenseI64ArrayAttr(
                       {blocks->f0, blocks->c0, blocks->rows * s->owa}));

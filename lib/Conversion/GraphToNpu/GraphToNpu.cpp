@@ -294,8 +294,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   auto matmul = ops.size() == 1 ? dyn_cast<graph::MatMulOp>(ops.front())
                                 : graph::MatMulOp();
   if (!matmul || ret.getNumOperands() != 1 ||
-      ret.getOperand(0) != matmul.getResult() ||
-      body.getNumArguments() != 2)
+      ret.getOperand(0) != matmul.getResult() || body.getNumArguments() != 2)
     return kernel.emitError("an SNPU kernel must compute one graph.matmul "
                             "of its two arguments, or one graph.conv2d "
                             "(with the relu that follows it)");

@@ -12,9 +12,9 @@ namespace sinan::tiling {
 
 scf::ForOp loop(OpBuilder &builder, Location loc, Value lower, Value upper,
                 int64_t step, function_ref<void(Value)> body) {
-  auto forOp = scf::ForOp::create(
-      builder, loc, lower, upper,
-      arith::ConstantIndexOp::create(builder, loc, step));
+  auto forOp =
+      scf::ForOp::create(builder, loc, lower, upper,
+                         arith::ConstantIndexOp::create(builder, loc, step));
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(forOp.getBody());
   body(forOp.getInductionVar());

@@ -319,6 +319,153 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+/// A convolution from `graph` through the whole SNPU path, weights packed
+/// at compile time into the kernel's read-only data.
+struct GraphConvCase {
+  const char *target;
+  int64_t n, c, h, w, f, k, stride, pad, dilation = 1, group = 1;
+  bool bias = true, relu = false;
+};
+
+class GraphConvTest : public ::testing::TestWithParam<GraphConvCase> {};
+
+TEST_P(GraphConvTest, CompiledFromGraphMatchesBf16HostArithmetic) {
+  const GraphConvCase &c = GetParam();
+  int64_t cg = c.c / c.group, span = c.dilation * (c.k - 1) + 1;
+  int64_t oh = (c.h + 2 * c.pad - span) / c.stride + 1;
+  int64_t ow = (c.w + 2 * c.pad - span) / c.stride + 1;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> x(c.n * c.c * c.h * c.w), w(c.f * cg * c.k * c.k), b(c.f);
+  for (std::vector<float> *v : {&x, &w, &b})
+    for (float &e : *v)
+      e = dist(rng);
+  // The weights as raw little-endian f32 bytes (a dense hex literal).
+  std::string weights;
+  for (float e : w) {
+    uint8_t bytes[4];
+    std::memcpy(bytes, &e, 4);
+    for (uint8_t byte : bytes)
+      weights += fmt::format("{:02X}", byte);
+  }
+  std::string X = fmt::format("tensor<{}x{}x{}x{}xf32>", c.n, c.c, c.h, c.w);
+  std::string W = fmt::format("tensor<{}x{}x{}x{}xf32>", c.f, cg, c.k, c.k);
+  std::string Y = fmt::format("tensor<{}x{}x{}x{}xf32>", c.n, c.f, oh, ow);
+  std::string B = fmt::format("tensor<{}xf32>", c.f);
+  std::string text = fmt::format(
+      R"(
+func.func @main(%x: {X}, %b: {B}) -> {Y} {{
+  %w = graph.constant dense<"0x{V}"> : {W}
+  %y = graph.conv2d %x, %w{BIAS} {{strides = array<i64: {S}, {S}>, pads = array<i64: {P}, {P}, {P}, {P}>, dilations = array<i64: {D}, {D}>, group = {G} : i64}} : ({X}, {W}{BT}) -> {Y}
+  {RELU}
+}}
+)",
+      fmt::arg("X", X), fmt::arg("W", W), fmt::arg("Y", Y), fmt::arg("B", B),
+      fmt::arg("V", weights), fmt::arg("BIAS", c.bias ? ", %b" : ""),
+      fmt::arg("BT", c.bias ? ", " + B : ""), fmt::arg("S", c.stride),
+      fmt::arg("P", c.pad), fmt::arg("D", c.dilation), fmt::arg("G", c.group),
+      fmt::arg("RELU",
+               c.relu ? "%r = graph.relu %y : " + Y + "\n  return %r : " + Y
+                      : "return %y : " + Y));
+  std::string pipeline =
+      fmt::format("sinan-form-snpu-kernels{{target={}}},"
+                  "sinan-convert-graph-to-npu,"
+                  "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
+                  "sinan-npu-insert-sync),sinan-convert-npu-to-isa,"
+                  "isa.kernel(sinan-isa-allocate-registers)",
+                  c.target);
+  std::string diagnostics, error;
+  std::optional<isa::Kernel> kernel =
+      compile(text, diagnostics, pipeline.c_str());
+  ASSERT_TRUE(kernel) << diagnostics;
+  ASSERT_FALSE(kernel->readOnlyData.empty());
+  std::optional<TargetDesc> target = loadBuiltinTarget(c.target, error);
+  ASSERT_TRUE(target) << error;
+
+  // The device rounds input and weights to bf16; products are exact, sums
+  // f32 in the device's order: compare with a double sum within the f32
+  // rounding of its terms.
+  std::vector<double> expected(c.n * c.f * oh * ow), bound(expected.size());
+  auto bf = [](float v) { return double(bf16ToFloat(floatToBF16(v))); };
+  for (int64_t n = 0; n < c.n; ++n)
+    for (int64_t f = 0; f < c.f; ++f)
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j) {
+          double sum = c.bias ? b[f] : 0.0, magnitude = std::abs(sum);
+          int64_t g = f / (c.f / c.group);
+          for (int64_t ci = 0; ci < cg; ++ci)
+            for (int64_t p = 0; p < c.k; ++p)
+              for (int64_t q = 0; q < c.k; ++q) {
+                int64_t y = i * c.stride + p * c.dilation - c.pad;
+                int64_t z = j * c.stride + q * c.dilation - c.pad;
+                if (y < 0 || y >= c.h || z < 0 || z >= c.w)
+                  continue;
+                double term =
+                    bf(x[((n * c.c + g * cg + ci) * c.h + y) * c.w + z]) *
+                    bf(w[((f * cg + ci) * c.k + p) * c.k + q]);
+                sum += term;
+                magnitude += std::abs(term);
+              }
+          size_t at = ((n * c.f + f) * oh + i) * ow + j;
+          expected[at] = c.relu ? std::max(sum, 0.0) : sum;
+          bound[at] = 1e-6 * magnitude + 1e-7;
+        }
+  auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
+  uint64_t xAt = 0, wAt = page(x.size() * 4), bAt = wAt + page(w.size() * 4),
+           yAt = bAt + page(b.size() * 4),
+           dataAt = yAt + page(expected.size() * 4);
+  for (uint64_t seed : {0u, 7u}) {
+    std::vector<uint8_t> dram(dataAt + kernel->readOnlyData.size(), 0);
+    std::memcpy(dram.data() + xAt, x.data(), x.size() * 4);
+    std::memcpy(dram.data() + wAt, w.data(), w.size() * 4);
+    std::memcpy(dram.data() + bAt, b.data(), b.size() * 4);
+    std::memcpy(dram.data() + dataAt, kernel->readOnlyData.data(),
+                kernel->readOnlyData.size());
+    sim::Options options;
+    options.seed = seed;
+    options.arguments = {xAt, wAt};
+    if (c.bias)
+      options.arguments.push_back(bAt);
+    options.arguments.push_back(yAt);
+    options.arguments.push_back(dataAt);
+    sim::Result result = sim::run(*target, *kernel, dram, options);
+    ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      float got;
+      std::memcpy(&got, dram.data() + yAt + i * 4, 4);
+      ASSERT_NEAR(got, expected[i], bound[i])
+          << "seed " << seed << " element " << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, GraphConvTest,
+    ::testing::Values(
+        GraphConvCase{"snpu-server", 1, 16, 8, 8, 32, 3, 1, 1, 1, 1, true,
+                      true},
+        // Three channels (an edge channel block), stride 2, two images.
+        GraphConvCase{"snpu-server", 2, 3, 17, 19, 40, 3, 2, 1},
+        GraphConvCase{"snpu-edge", 1, 64, 14, 14, 64, 1, 1, 0, 1, 1, false},
+        // Dilation, groups, padding wider than a tap.
+        GraphConvCase{"snpu-edge", 1, 32, 9, 9, 32, 3, 1, 2, 2, 2},
+        // A ResNet stem: 7x7, stride 2, pad 3, filters not a tile multiple.
+        GraphConvCase{"snpu-server", 1, 8, 23, 23, 24, 7, 2, 3},
+        // Several channel blocks and cores.
+        GraphConvCase{"snpu-server", 1, 256, 7, 7, 128, 3, 1, 1, 1, 1, true,
+                      true}),
+    [](const ::testing::TestParamInfo<GraphConvCase> &info) {
+      const GraphConvCase &c = info.param;
+      std::string name =
+          fmt::format("{}_{}x{}x{}x{}_f{}_k{}_s{}_p{}_d{}_g{}{}{}", c.target,
+                      c.n, c.c, c.h, c.w, c.f, c.k, c.stride, c.pad, c.dilation,
+                      c.group, c.bias ? "_bias" : "", c.relu ? "_relu" : "");
+      for (char &ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)))
+          ch = '_';
+      return name;
+    });
+
 INSTANTIATE_TEST_SUITE_P(
     Presets, NpuMatmulTest,
     ::testing::Values(MatmulCase{"snpu-server", 128, 128, 128, 64, 64, 64},
