@@ -99,7 +99,10 @@ std::optional<ConvShape> shapeOf(graph::Conv2dOp conv,
 }
 
 struct ConvBlocks {
-  int64_t f0 = 0, c0 = 0, rows = 0, cores = 1;
+  int64_t f0 = 0, c0 = 0, rows = 0, cores = 1, depth = 2;
+  /// Cores split the pixel blocks (each core all output channels of its
+  /// rows) rather than the output channel blocks.
+  bool splitPixels = false;
   double cycles = 0;
 };
 
@@ -133,37 +136,65 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
         if (s.oh % rows || rows * s.owa > 2048)
           continue;
         int64_t pixels = rows * s.owa;
-        int64_t ibuf = 2 * f0 * pitch(c0, 2, align) * 2;
-        int64_t wbuf = 2 * c0 * pixels * 2;
-        int64_t acc = 3 * f0 * pixels * 4; // Edge blocks' + two for the loop.
-        if (ibuf > int64_t(target.ibuf.sizeBytes) ||
-            wbuf > int64_t(target.wbuf.sizeBytes) ||
-            acc > int64_t(target.acc.sizeBytes))
+        // Two accumulators, used in turn by the pixel blocks.
+        if (2 * f0 * pixels * 4 > int64_t(target.acc.sizeBytes))
           continue;
-        int64_t fBlocks = s.fgPad / f0;
-        int64_t cores = std::min<int64_t>(target.cores, fBlocks);
-        // Cores write Y concurrently: each core's channels must start on a
-        // granule of their own, in every image and group.
-        int64_t plane = s.oh * s.ow * outputBytes;
-        if ((f0 * plane) % align || (s.n > 1 && (s.f * plane) % align) ||
-            (s.group > 1 && (s.fg * plane) % align))
-          cores = 1;
-        double bandwidth =
-            std::min<double>(target.dmaBytesPerCycle,
-                             double(target.dramBytesPerCycle) / double(cores));
-        double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
-        double tapBytes =
-            double(f0 * c0 * 2) + double(c0 * rows) * s.ow * s.sw * inputBytes;
-        double dma = std::max(tapBytes / bandwidth, double(c0 * rows + f0)) +
-                     2.0 * target.dmaSetupCycles;
-        double store = double(f0 * rows * s.ow * outputBytes) / bandwidth +
-                       target.dramLatencyCycles;
-        double perBlock =
-            double(s.cgPad / c0) * s.taps() * std::max(mma, dma) + store;
-        double cycles = double(s.n * s.group) * ceilDiv(fBlocks, cores) *
-                        (s.oh / rows) * perBlock;
-        if (!best || cycles < best->cycles)
-          best = ConvBlocks{f0, c0, rows, cores, cycles};
+        // Each buffer handed from DMA-in to the matrix unit (the tap
+        // buffers and the accumulators, which start from the bias) takes a
+        // semaphore of that engine pair.
+        int64_t deepest =
+            std::min<int64_t>(4, (target.semaphoresPerEnginePair - 2) / 2);
+        for (int64_t depth = 2; depth <= deepest; ++depth) {
+          int64_t ibuf = depth * f0 * pitch(c0, 2, align) * 2;
+          int64_t wbuf = depth * c0 * pixels * 2;
+          if (ibuf > int64_t(target.ibuf.sizeBytes) ||
+              wbuf > int64_t(target.wbuf.sizeBytes))
+            continue;
+          int64_t fBlocks = s.fgPad / f0, pixelBlocks = s.oh / rows;
+          // Cores write Y concurrently, so each core's part must start on a
+          // granule of its own: its output channels (in every image and
+          // group), or its rows of every channel plane.
+          int64_t plane = s.oh * s.ow * outputBytes;
+          bool channelsAligned = (f0 * plane) % align == 0 &&
+                                 (s.n == 1 || (s.f * plane) % align == 0) &&
+                                 (s.group == 1 || (s.fg * plane) % align == 0);
+          bool rowsAligned =
+              (rows * s.ow * outputBytes) % align == 0 && plane % align == 0;
+          for (bool splitPixels : {false, true}) {
+            int64_t cores = std::min<int64_t>(
+                target.cores, splitPixels ? pixelBlocks : fBlocks);
+            if (!(splitPixels ? rowsAligned : channelsAligned))
+              cores = 1;
+            if (splitPixels && cores == 1)
+              continue;
+            double bandwidth = std::min<double>(
+                target.dmaBytesPerCycle,
+                double(target.dramBytesPerCycle) / double(cores));
+            double mma =
+                double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
+            // A tap moves its weight tile and its input rows (one address
+            // per row per cycle, or the bytes its gathers span).
+            double tapBytes = double(f0 * c0 * 2) +
+                              double(c0 * rows) * s.ow * s.sw * inputBytes;
+            double dma =
+                std::max(tapBytes / bandwidth, double(c0 * rows + f0)) +
+                2.0 * target.dmaSetupCycles;
+            double store = double(f0 * rows * s.ow * outputBytes) / bandwidth +
+                           target.dramLatencyCycles;
+            // A tap's load is issued once the product `depth` taps earlier
+            // has freed its buffer, and lands a DRAM latency after it moves.
+            double tap = std::max(
+                {mma, dma, (dma + target.dramLatencyCycles + mma) / depth});
+            double perBlock = double(s.cgPad / c0) * s.taps() * tap + store;
+            double blocksPerCore =
+                splitPixels ? double(fBlocks) * ceilDiv(pixelBlocks, cores)
+                            : double(ceilDiv(fBlocks, cores)) * pixelBlocks;
+            double cycles = double(s.n * s.group) * blocksPerCore * perBlock;
+            if (!best || cycles < best->cycles)
+              best =
+                  ConvBlocks{f0, c0, rows, cores, depth, splitPixels, cycles};
+          }
+        }
       }
   return best;
 }
@@ -250,8 +281,15 @@ private:
   Value x, w, bias, y;
   bool relu;
   Block *entry;
-  Value lhs[2], rhs[2], staticAcc, loopAcc;
-  unsigned parity = 0;
+  Value allocAcc() {
+    return alloc(blocks.f0, blocks.rows * s.owa, builder.getF32Type(),
+                 npu::MemorySpace::acc);
+  }
+  /// Tap buffers, used in turn: `depth` loads may be in flight while the
+  /// matrix unit works, which hides the DRAM latency.
+  SmallVector<Value, 4> lhs, rhs;
+  Value acc[2];
+  unsigned turn = 0, accTurn = 0;
 };
 
 Value ConvTiler::view(Value source, ArrayRef<OpFoldResult> offsets,
@@ -307,8 +345,8 @@ void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
           floorDiv(s.w - 1 + s.left - j * s.dw, s.sw) + 1, 0, s.ow);
       if (owHi <= owLo)
         continue;
-      Value weights = lhs[parity], input = rhs[parity];
-      parity ^= 1;
+      Value weights = lhs[turn], input = rhs[turn];
+      turn = (turn + 1) % lhs.size();
       // Weights: rows (g * taps + tap) * fgPad + f, columns c.
       Value row = plus(times(g, s.taps() * s.fgPad), (i * s.kw + j) * s.fgPad);
       row = arith::AddIOp::create(builder, loc, row, f);
@@ -390,9 +428,12 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
   store.setRelu(relu);
 }
 
-/// Every image and pixel block for fRows channels from f of group g. Blocks
-/// whose taps reach outside the image are emitted one by one (their padding
-/// is static); the blocks between them are a loop.
+/// Every image and pixel block for fRows channels from f of group g, or,
+/// when cores split the pixels, this core's blocks. Blocks whose taps reach
+/// outside the image are emitted one by one (their padding is static); the
+/// blocks between them are a loop over pairs of blocks. Blocks use the two
+/// accumulators in turn, so the store of one overlaps the products of the
+/// next.
 void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
   int64_t rows = blocks.rows, count = s.oh / rows;
   auto inside = [&](int64_t b) {
@@ -400,24 +441,38 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
     int64_t last = (b * rows + rows - 1) * s.sh + (s.kh - 1) * s.dh - s.top;
     return first >= 0 && last <= s.h - 1;
   };
-  int64_t lo = 0;
-  while (lo < count && !inside(lo))
-    ++lo;
-  int64_t hi = lo;
-  while (hi < count && inside(hi))
-    ++hi;
-  auto images = [&](Value n) {
-    for (int64_t b = 0; b < count; ++b) {
-      if (b == lo && hi - lo >= 2) {
-        loop(builder, loc, index(lo * rows), index(hi * rows), rows,
-             [&](Value oh) {
-               emitPixelBlock(g, f, fRows, n, oh, std::nullopt, loopAcc);
-             });
-        b = hi - 1;
+  auto range = [&](Value n, int64_t from, int64_t to) {
+    for (int64_t b = from; b < to; ++b) {
+      int64_t end = b;
+      while (end < to && inside(end))
+        ++end;
+      int64_t pairs = (end - b) / 2;
+      if (pairs > 0) {
+        // Two blocks per iteration, one per accumulator: the store of one
+        // overlaps the products of the other.
+        scf::ForOp pixels =
+            loop(builder, loc, index(b * rows), index((b + 2 * pairs) * rows),
+                 2 * rows, [&](Value oh) {
+                   emitPixelBlock(g, f, fRows, n, oh, std::nullopt, acc[0]);
+                   emitPixelBlock(g, f, fRows, n, plus(oh, rows), std::nullopt,
+                                  acc[1]);
+                 });
+        pixels->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
+        b += 2 * pairs - 1;
         continue;
       }
-      emitPixelBlock(g, f, fRows, n, index(b * rows), b * rows, staticAcc);
+      emitPixelBlock(g, f, fRows, n, index(b * rows), b * rows, acc[accTurn]);
+      accTurn ^= 1;
     }
+  };
+  auto images = [&](Value n) {
+    if (!blocks.splitPixels)
+      return range(n, 0, count);
+    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+    for (int64_t c = 0; c < blocks.cores; ++c)
+      onCore(builder, loc, core, c, [&] {
+        range(n, c * count / blocks.cores, (c + 1) * count / blocks.cores);
+      });
   };
   if (s.n == 1)
     images(index(0));
@@ -426,21 +481,22 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
 }
 
 void ConvTiler::emit() {
-  Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
+  Type bf16 = builder.getBF16Type();
   int64_t pixels = blocks.rows * s.owa;
-  for (unsigned k = 0; k < 2; ++k) {
-    lhs[k] = alloc(blocks.f0, blocks.c0, bf16, npu::MemorySpace::ibuf);
-    rhs[k] = alloc(blocks.c0, pixels, bf16, npu::MemorySpace::wbuf);
+  for (int64_t k = 0; k < blocks.depth; ++k) {
+    lhs.push_back(alloc(blocks.f0, blocks.c0, bf16, npu::MemorySpace::ibuf));
+    rhs.push_back(alloc(blocks.c0, pixels, bf16, npu::MemorySpace::wbuf));
   }
-  staticAcc = alloc(blocks.f0, pixels, f32, npu::MemorySpace::acc);
-  loopAcc = alloc(blocks.f0, pixels, f32, npu::MemorySpace::acc);
+  acc[0] = allocAcc();
+  acc[1] = allocAcc();
   int64_t fBlocks = s.fgPad / blocks.f0;
   int64_t lastRows = s.fg - (fBlocks - 1) * blocks.f0;
   int64_t fullBlocks = lastRows == blocks.f0 ? fBlocks : fBlocks - 1;
   auto groups = [&](Value g) {
     auto edge = [&](Value f) { emitImages(g, f, lastRows); };
     splitOverCores(
-        builder, loc, fullBlocks, blocks.f0, blocks.cores,
+        builder, loc, fullBlocks, blocks.f0,
+        blocks.splitPixels ? 1 : blocks.cores,
         [&](Value f) { emitImages(g, f, blocks.f0); },
         fullBlocks < fBlocks ? function_ref<void(Value)>(edge) : nullptr);
   };

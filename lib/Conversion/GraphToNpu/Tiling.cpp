@@ -49,15 +49,21 @@ void splitOverCores(OpBuilder &builder, Location loc, int64_t fullBlocks,
   Value hi = start(arith::AddIOp::create(builder, loc, core, index(1)));
   if (fullBlocks > 0)
     loop(builder, loc, lo, hi, blockSize, full);
-  if (edge) {
-    // The edge block runs on core r (one with fewer full blocks): a loop
-    // from min((core - r)^2, 1) to 1 runs once there and never elsewhere.
-    Value d = arith::SubIOp::create(builder, loc, core, index(r % cores));
-    Value once = arith::MinSIOp::create(
-        builder, loc, arith::MulIOp::create(builder, loc, d, d), index(1));
-    loop(builder, loc, once, index(1), 1,
-         [&](Value) { edge(index(fullBlocks * blockSize)); });
-  }
+  // The edge block runs on core r (one with fewer full blocks).
+  if (edge)
+    onCore(builder, loc, core, r % cores,
+           [&] { edge(index(fullBlocks * blockSize)); });
+}
+
+void onCore(OpBuilder &builder, Location loc, Value core, int64_t c,
+            function_ref<void()> body) {
+  auto index = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  };
+  Value d = arith::SubIOp::create(builder, loc, core, index(c));
+  Value once = arith::MinSIOp::create(
+      builder, loc, arith::MulIOp::create(builder, loc, d, d), index(1));
+  loop(builder, loc, once, index(1), 1, [&](Value) { body(); });
 }
 
 Value allocTile(OpBuilder &builder, Location loc, Block *entry, int64_t rows,

@@ -55,6 +55,11 @@ void splitOverCores(mlir::OpBuilder &builder, mlir::Location loc,
                     llvm::function_ref<void(mlir::Value)> full,
                     llvm::function_ref<void(mlir::Value)> edge);
 
+/// Runs `body` (emitted once) only on core `c`: a loop from
+/// min((core - c)^2, 1) to 1.
+void onCore(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value core,
+            int64_t c, llvm::function_ref<void()> body);
+
 /// A local buffer rows x cols of `element` in `space` at the start of
 /// `entry` (so passes see it outside every loop), its rows at the aligned
 /// pitch the matrix unit reads.

@@ -34,6 +34,8 @@ namespace sinan {
 #include "sinan/Conversion/Passes.h.inc"
 } // namespace sinan
 
+#include <deque>
+
 using namespace mlir;
 using namespace sinan;
 namespace fields = sinan::isa::fields;
@@ -143,6 +145,7 @@ private:
   // What the current block already set up (forgotten at every block start,
   // since a block may be entered from a loop's back edge).
   DenseMap<int64_t, int64_t> constants;
+  std::deque<int64_t> constantOrder;
   std::optional<DmaShape> dmaIn, dmaOut;
   /// Some load of the kernel gathers or pads: DMA-in's gather stride and
   /// padding are then set before every load that reads (else they keep
@@ -167,6 +170,7 @@ Operation *KernelLowering::emit(Location loc, const Instruction &inst,
 void KernelLowering::startBlock(Block *block) {
   current = block;
   constants.clear();
+  constantOrder.clear();
   dmaIn.reset();
   dmaOut.reset();
   matrixBlock.reset();
@@ -188,6 +192,14 @@ int64_t KernelLowering::constant(Location loc, int64_t value) {
   auto it = constants.find(value);
   if (it != constants.end())
     return it->second;
+  // A bounded cache: every cached constant holds a register until its last
+  // use, and a convolution's taps use many distinct ones.
+  constexpr size_t kCachedConstants = 12;
+  if (constantOrder.size() == kCachedConstants) {
+    constants.erase(constantOrder.front());
+    constantOrder.pop_front();
+  }
+  constantOrder.push_back(value);
   return constants[value] = loadImmediate(loc, value);
 }
 

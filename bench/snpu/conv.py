@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""SNPU convolutions compiled from ONNX, simulated, beside their roofline.
+
+Usage: .venv/bin/python bench/snpu/conv.py [--bin build/dev/bin]
+           [--target snpu-server] [--layers NAME,...]
+
+For each layer (ResNet-50's by default, batch 1): writes an ONNX Conv with
+bias (f32, as a model exports it), compiles it into a module with
+`sinan-compile --target T`, runs it on `sinan-run --device snpu-sim` and
+prints the convolution kernel's simulated cycles, the matrix unit's
+utilization over them, and the roofline bound from the target description:
+max(MACs / chip bf16 MACs per cycle, DRAM bytes / DRAM bytes per cycle) with
+the bytes a perfect kernel moves (input read once as f32, packed bf16
+weights once, output written once as f32). Also the compile time (median of
+three) and the blocks the tiler chose (output channels x input channels x
+pixels per block).
+"""
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# name: (C, H, W, F, kernel, stride, pad)
+LAYERS = {
+    "conv1_7x7s2": (3, 224, 224, 64, 7, 2, 3),
+    "l1_3x3": (64, 56, 56, 64, 3, 1, 1),
+    "l1_1x1_expand": (64, 56, 56, 256, 1, 1, 0),
+    "l1_1x1_reduce": (256, 56, 56, 64, 1, 1, 0),
+    "l2_3x3s2": (128, 56, 56, 128, 3, 2, 1),
+    "l2_3x3": (128, 28, 28, 128, 3, 1, 1),
+    "l3_3x3": (256, 14, 14, 256, 3, 1, 1),
+    "l4_3x3": (512, 7, 7, 512, 3, 1, 1),
+    "l4_1x1_expand": (512, 7, 7, 2048, 1, 1, 0),
+}
+
+
+def param(node):
+    return node["value"] if isinstance(node, dict) and "value" in node else node
+
+
+def conv_model(c, h, w, f, k, s, p, path):
+    rng = np.random.default_rng(0)
+    weights = rng.standard_normal((f, c, k, k)).astype(np.float32)
+    bias = rng.standard_normal((f,)).astype(np.float32)
+    oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv",
+                          strides=[s, s], pads=[p, p, p, p])],
+        "conv",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, h, w])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       [1, f, oh, ow])],
+        initializer=[numpy_helper.from_array(weights, "w"),
+                     numpy_helper.from_array(bias, "b")])
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return oh, ow
+
+
+def run(cmd):
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"error: {' '.join(map(str, cmd))}\n{result.stderr}")
+    return result.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", default=str(ROOT / "build/dev/bin"))
+    parser.add_argument("--target", default="snpu-server")
+    parser.add_argument("--layers", default=",".join(LAYERS))
+    args = parser.parse_args()
+    binary = Path(args.bin)
+    target = json.loads((ROOT / "targets" / f"{args.target}.json").read_text())
+    tile = {k: param(v) for k, v in target["matrix"]["bf16"].items()
+            if k in "mkn"}
+    cores = param(target["cores"])
+    macs_per_cycle = tile["m"] * tile["k"] * tile["n"] * cores
+    dram_bw = param(target["dram"]["bytes_per_cycle"])
+
+    print(f"target {args.target}: {cores} cores, bf16 tile "
+          f"{tile['m']}x{tile['k']}x{tile['n']}, peak {macs_per_cycle} "
+          f"MACs/cycle, DRAM {dram_bw} B/cycle")
+    print(f"{'layer':>14} {'C>F kxk/s HxW':>22} {'blocks':>12} {'cycles':>9} "
+          f"{'roofline':>9} {'of bound':>8} {'MXU util':>8} {'compile s':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for name in args.layers.split(","):
+            c, h, w, f, k, s, p = LAYERS[name]
+            model, module = tmp / f"{name}.onnx", tmp / f"{name}.snm"
+            oh, ow = conv_model(c, h, w, f, k, s, p, model)
+            times = []
+            for _ in range(3):
+                start = time.perf_counter()
+                run([binary / "sinan-compile", model, "--target", args.target,
+                     "--compile-to=module", "-o", module])
+                times.append(time.perf_counter() - start)
+            blocks = re.search(r"npu.blocks = array<i64: ([0-9, ]+)>",
+                               run([binary / "sinan-compile", model,
+                                    "--target", args.target,
+                                    "--compile-to=npu",
+                                    "--mlir-elide-elementsattrs-if-larger=16"]))
+            inputs = tmp / f"{name}.npz"
+            np.savez(inputs, x=np.random.default_rng(1).standard_normal(
+                (1, c, h, w)).astype(np.float32))
+            report = tmp / f"{name}.json"
+            run([binary / "sinan-run", module, "--device", "snpu-sim",
+                 "--inputs", inputs, "--report", report])
+            stats = json.loads(report.read_text())["snpu"]
+            cycles = stats["kernel_cycles"]
+            macs = f * c * k * k * oh * ow
+            bytes_moved = 4 * c * h * w + 2 * f * c * k * k + 4 * f * oh * ow
+            bound = max(macs / macs_per_cycle, bytes_moved / dram_bw)
+            util = macs / (macs_per_cycle * cycles)
+            shape = f"{c}>{f} {k}x{k}/{s} {h}x{w}"
+            chosen = blocks.group(1).replace(", ", "x") if blocks else "?"
+            print(f"{name:>14} {shape:>22} {chosen:>12} {cycles:>9} "
+                  f"{bound:>9.0f} {bound / cycles:>7.1%} {util:>8.1%} "
+                  f"{statistics.median(times):>9.3f}")
+
+
+if __name__ == "__main__":
+    main()
