@@ -49,7 +49,11 @@ struct ConvShape {
   int64_t sh, sw, dh, dw, top, left;
   int64_t group, cg, fg;
   int64_t owa, cgPad, fgPad;
+  /// 1x1, stride 1, unpadded: the pixels of a channel are contiguous in the
+  /// input and the output, so pixel blocks are runs of them (no row pitch).
+  bool flat;
   int64_t taps() const { return kh * kw; }
+  int64_t pixels() const { return oh * ow; }
 };
 
 std::optional<ConvShape> shapeOf(graph::Conv2dOp conv,
@@ -95,11 +99,15 @@ std::optional<ConvShape> shapeOf(graph::Conv2dOp conv,
   s.owa = roundUp(s.ow, std::lcm<int64_t>(target.alignmentBytes / 2, tile.n));
   s.cgPad = roundUp(s.cg, tile.k);
   s.fgPad = roundUp(s.fg, tile.m);
+  s.flat = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.top == 0 &&
+           s.left == 0 && s.oh == s.h && s.ow == s.w;
   return s;
 }
 
 struct ConvBlocks {
-  int64_t f0 = 0, c0 = 0, rows = 0, cores = 1, depth = 2;
+  /// Output channels, input channels, output rows (pixels when flat) and
+  /// pixels per block (rows at their aligned pitch).
+  int64_t f0 = 0, c0 = 0, rows = 0, pixels = 0, cores = 1, depth = 2;
   /// Cores split the pixel blocks (each core all output channels of its
   /// rows) rather than the output channel blocks.
   bool splitPixels = false;
@@ -128,73 +136,86 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
                                            int64_t outputBytes) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
+  int64_t step = std::lcm<int64_t>(align / 2, tile.n);
+  // Each buffer handed from DMA-in to the matrix unit (the tap buffers and
+  // the two accumulators, which start from the bias) takes a semaphore of
+  // that engine pair.
+  int64_t deepest =
+      std::min<int64_t>(4, (target.semaphoresPerEnginePair - 2) / 2);
   std::optional<ConvBlocks> best;
+  auto consider = [&](int64_t f0, int64_t c0, int64_t rows, int64_t pixels,
+                      int64_t pixelBlocks, int64_t depth) {
+    int64_t fBlocks = s.fgPad / f0;
+    int64_t blockOutput = (s.flat ? rows : rows * s.ow) * outputBytes;
+    // Cores write Y concurrently, so each core's part must start on a
+    // granule of its own: its output channels (in every image and group),
+    // or its rows of every channel plane.
+    int64_t plane = s.oh * s.ow * outputBytes;
+    bool channelsAligned = (f0 * plane) % align == 0 &&
+                           (s.n == 1 || (s.f * plane) % align == 0) &&
+                           (s.group == 1 || (s.fg * plane) % align == 0);
+    bool pixelsAligned = blockOutput % align == 0 && plane % align == 0;
+    for (bool splitPixels : {false, true}) {
+      int64_t cores =
+          std::min<int64_t>(target.cores, splitPixels ? pixelBlocks : fBlocks);
+      if (!(splitPixels ? pixelsAligned : channelsAligned))
+        cores = 1;
+      if (splitPixels && cores == 1)
+        continue;
+      double bandwidth =
+          std::min<double>(target.dmaBytesPerCycle,
+                           double(target.dramBytesPerCycle) / double(cores));
+      double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
+      // A tap moves its weight tile and its input rows (one address per row
+      // per cycle, or the bytes its gathers span).
+      double tapRows = s.flat ? c0 : c0 * rows;
+      double tapBytes =
+          double(f0 * c0 * 2) + (s.flat ? double(c0 * rows) * inputBytes
+                                        : tapRows * s.ow * s.sw * inputBytes);
+      double dma = std::max(tapBytes / bandwidth, tapRows + f0) +
+                   2.0 * target.dmaSetupCycles;
+      double store =
+          double(f0 * blockOutput) / bandwidth + target.dramLatencyCycles;
+      // A tap's load is issued once the product `depth` taps earlier has
+      // freed its buffer, and lands a DRAM latency after it moves.
+      double tap =
+          std::max({mma, dma, (dma + target.dramLatencyCycles + mma) / depth});
+      double perBlock = double(s.cgPad / c0) * s.taps() * tap + store;
+      double blocksPerCore =
+          splitPixels ? double(fBlocks) * ceilDiv(pixelBlocks, cores)
+                      : double(ceilDiv(fBlocks, cores)) * pixelBlocks;
+      double cycles = double(s.n * s.group) * blocksPerCore * perBlock;
+      if (!best || cycles < best->cycles)
+        best =
+            ConvBlocks{f0, c0, rows, pixels, cores, depth, splitPixels, cycles};
+    }
+  };
   for (int64_t f0 : dividingBlocks(s.fgPad, tile.m, 256))
     for (int64_t c0 : dividingBlocks(s.cgPad, tile.k, 512))
-      for (int64_t rows = 1; rows <= s.oh; ++rows) {
-        // Whole blocks only: every pixel block has the same local tiles.
-        if (s.oh % rows || rows * s.owa > 2048)
-          continue;
-        int64_t pixels = rows * s.owa;
+      for (int64_t rows = 1; rows <= (s.flat ? 2048 : s.oh); ++rows) {
+        int64_t pixels, pixelBlocks;
+        if (s.flat) {
+          // Runs of pixels, a multiple of the aligned row; the last may be
+          // partial.
+          if (rows % step || rows > roundUp(s.pixels(), step))
+            continue;
+          pixels = rows;
+          pixelBlocks = ceilDiv(s.pixels(), rows);
+        } else {
+          // Whole blocks of rows: every block has the same local tiles.
+          pixels = rows * s.owa;
+          if (s.oh % rows || pixels > 2048)
+            continue;
+          pixelBlocks = s.oh / rows;
+        }
         // Two accumulators, used in turn by the pixel blocks.
         if (2 * f0 * pixels * 4 > int64_t(target.acc.sizeBytes))
           continue;
-        // Each buffer handed from DMA-in to the matrix unit (the tap
-        // buffers and the accumulators, which start from the bias) takes a
-        // semaphore of that engine pair.
-        int64_t deepest =
-            std::min<int64_t>(4, (target.semaphoresPerEnginePair - 2) / 2);
-        for (int64_t depth = 2; depth <= deepest; ++depth) {
-          int64_t ibuf = depth * f0 * pitch(c0, 2, align) * 2;
-          int64_t wbuf = depth * c0 * pixels * 2;
-          if (ibuf > int64_t(target.ibuf.sizeBytes) ||
-              wbuf > int64_t(target.wbuf.sizeBytes))
-            continue;
-          int64_t fBlocks = s.fgPad / f0, pixelBlocks = s.oh / rows;
-          // Cores write Y concurrently, so each core's part must start on a
-          // granule of its own: its output channels (in every image and
-          // group), or its rows of every channel plane.
-          int64_t plane = s.oh * s.ow * outputBytes;
-          bool channelsAligned = (f0 * plane) % align == 0 &&
-                                 (s.n == 1 || (s.f * plane) % align == 0) &&
-                                 (s.group == 1 || (s.fg * plane) % align == 0);
-          bool rowsAligned =
-              (rows * s.ow * outputBytes) % align == 0 && plane % align == 0;
-          for (bool splitPixels : {false, true}) {
-            int64_t cores = std::min<int64_t>(
-                target.cores, splitPixels ? pixelBlocks : fBlocks);
-            if (!(splitPixels ? rowsAligned : channelsAligned))
-              cores = 1;
-            if (splitPixels && cores == 1)
-              continue;
-            double bandwidth = std::min<double>(
-                target.dmaBytesPerCycle,
-                double(target.dramBytesPerCycle) / double(cores));
-            double mma =
-                double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
-            // A tap moves its weight tile and its input rows (one address
-            // per row per cycle, or the bytes its gathers span).
-            double tapBytes = double(f0 * c0 * 2) +
-                              double(c0 * rows) * s.ow * s.sw * inputBytes;
-            double dma =
-                std::max(tapBytes / bandwidth, double(c0 * rows + f0)) +
-                2.0 * target.dmaSetupCycles;
-            double store = double(f0 * rows * s.ow * outputBytes) / bandwidth +
-                           target.dramLatencyCycles;
-            // A tap's load is issued once the product `depth` taps earlier
-            // has freed its buffer, and lands a DRAM latency after it moves.
-            double tap = std::max(
-                {mma, dma, (dma + target.dramLatencyCycles + mma) / depth});
-            double perBlock = double(s.cgPad / c0) * s.taps() * tap + store;
-            double blocksPerCore =
-                splitPixels ? double(fBlocks) * ceilDiv(pixelBlocks, cores)
-                            : double(ceilDiv(fBlocks, cores)) * pixelBlocks;
-            double cycles = double(s.n * s.group) * blocksPerCore * perBlock;
-            if (!best || cycles < best->cycles)
-              best =
-                  ConvBlocks{f0, c0, rows, cores, depth, splitPixels, cycles};
-          }
-        }
+        for (int64_t depth = 2; depth <= deepest; ++depth)
+          if (depth * f0 * pitch(c0, 2, align) * 2 <=
+                  int64_t(target.ibuf.sizeBytes) &&
+              depth * c0 * pixels * 2 <= int64_t(target.wbuf.sizeBytes))
+            consider(f0, c0, rows, pixels, pixelBlocks, depth);
       }
   return best;
 }
@@ -267,11 +288,19 @@ private:
   Value split(Value tile, int64_t parts);
 
   void emitImages(Value g, Value f, int64_t fRows);
+  /// `oh` is the block's first output row, or its first pixel when flat;
+  /// `count` its pixels when flat.
   void emitPixelBlock(Value g, Value f, int64_t fRows, Value n, Value oh,
-                      std::optional<int64_t> staticOh, Value acc);
+                      std::optional<int64_t> staticOh, int64_t count,
+                      Value acc);
   void emitTaps(Value g, Value f, Value n, Value oh,
-                std::optional<int64_t> staticOh, Value c, int64_t cCount,
-                Value acc);
+                std::optional<int64_t> staticOh, int64_t count, Value c,
+                int64_t cCount, Value acc);
+  /// The flat case's tap: one, a run of pixels per channel.
+  void emitFlatTap(Value g, Value f, Value n, Value p, int64_t count, Value c,
+                   int64_t cCount, Value acc);
+  /// x and y with their pixels flattened (the flat case).
+  Value xFlat, yFlat;
 
   OpBuilder &builder;
   Location loc;
@@ -282,7 +311,7 @@ private:
   bool relu;
   Block *entry;
   Value allocAcc() {
-    return alloc(blocks.f0, blocks.rows * s.owa, builder.getF32Type(),
+    return alloc(blocks.f0, blocks.pixels, builder.getF32Type(),
                  npu::MemorySpace::acc);
   }
   /// Tap buffers, used in turn: `depth` loads may be in flight while the
@@ -323,9 +352,34 @@ Value ConvTiler::split(Value tile, int64_t parts) {
 /// tap view (gathered, padded) into alternating buffers, and their product
 /// into the accumulator. Taps wholly in the padding add nothing and are
 /// skipped.
+void ConvTiler::emitFlatTap(Value g, Value f, Value n, Value p, int64_t count,
+                            Value c, int64_t cCount, Value acc) {
+  Value weights = lhs[turn], input = rhs[turn];
+  turn = (turn + 1) % lhs.size();
+  Value row = arith::AddIOp::create(builder, loc, times(g, s.fgPad), f);
+  npu::DmaLoadOp::create(
+      builder, loc, view(w, {row, c}, {blocks.f0, blocks.c0}, {1, 1}, {0, 1}),
+      weights, DenseI64ArrayAttr());
+  Value dst = input;
+  if (cCount != blocks.c0 || count != blocks.pixels) {
+    npu::FillOp::create(builder, loc, input, 0);
+    dst = view(input, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+               {cCount, count}, {1, 1}, {0, 1});
+  }
+  Value channel = arith::AddIOp::create(builder, loc, times(g, s.cg), c);
+  npu::DmaLoadOp::create(
+      builder, loc,
+      view(xFlat, {n, channel, p}, {1, cCount, count}, {1, 1, 1}, {1, 2}), dst,
+      DenseI64ArrayAttr());
+  auto mma = npu::MmaOp::create(builder, loc, weights, input, acc);
+  mma.setAccumulate(true);
+}
+
 void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
-                         std::optional<int64_t> staticOh, Value c,
-                         int64_t cCount, Value acc) {
+                         std::optional<int64_t> staticOh, int64_t count,
+                         Value c, int64_t cCount, Value acc) {
+  if (s.flat)
+    return emitFlatTap(g, f, n, oh, count, c, cCount, acc);
   int64_t rows = blocks.rows;
   for (int64_t i = 0; i < s.kh; ++i) {
     int64_t top = 0, bottom = 0;
@@ -381,8 +435,8 @@ void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
 /// One block of output rows [oh, oh + rows) for fRows channels from f.
 void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                                Value oh, std::optional<int64_t> staticOh,
-                               Value acc) {
-  int64_t rows = blocks.rows, pixels = rows * s.owa;
+                               int64_t count, Value acc) {
+  int64_t rows = blocks.rows, pixels = blocks.pixels;
   Value channelBase = arith::AddIOp::create(builder, loc, times(g, s.fg), f);
   // The accumulator starts from the bias, repeated along each row.
   if (bias) {
@@ -408,22 +462,44 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
   int64_t cBlocks = s.cgPad / blocks.c0;
   int64_t lastCount = s.cg - (cBlocks - 1) * blocks.c0;
   int64_t fullBlocks = lastCount == blocks.c0 ? cBlocks : cBlocks - 1;
-  if (fullBlocks > 0) {
-    scf::ForOp channels = loop(
-        builder, loc, index(0), index(fullBlocks * blocks.c0), blocks.c0,
-        [&](Value c) { emitTaps(g, f, n, oh, staticOh, c, blocks.c0, acc); });
+  // Each iteration covers enough channel blocks for its taps to use every
+  // tap buffer (a 1x1 convolution has one tap per block), so loads run
+  // ahead of the products across iterations too.
+  int64_t unroll =
+      std::min<int64_t>(std::max<int64_t>(1, ceilDiv(blocks.depth, s.taps())),
+                        std::max<int64_t>(1, fullBlocks));
+  int64_t looped = fullBlocks / unroll * unroll;
+  if (looped > 0) {
+    scf::ForOp channels =
+        loop(builder, loc, index(0), index(looped * blocks.c0),
+             unroll * blocks.c0, [&](Value c) {
+               for (int64_t k = 0; k < unroll; ++k)
+                 emitTaps(g, f, n, oh, staticOh, count, plus(c, k * blocks.c0),
+                          blocks.c0, acc);
+             });
     channels->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
   }
-  if (fullBlocks < cBlocks)
-    emitTaps(g, f, n, oh, staticOh, index(fullBlocks * blocks.c0), lastCount,
+  for (int64_t k = looped; k < fullBlocks; ++k)
+    emitTaps(g, f, n, oh, staticOh, count, index(k * blocks.c0), blocks.c0,
              acc);
-  // Out: the block's rows, OW of each row's aligned pitch.
-  Value result = view(split(acc, rows),
-                      {builder.getIndexAttr(0), builder.getIndexAttr(0),
-                       builder.getIndexAttr(0)},
-                      {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
-  Value out = view(y, {n, channelBase, oh, builder.getIndexAttr(0)},
-                   {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
+  if (fullBlocks < cBlocks)
+    emitTaps(g, f, n, oh, staticOh, count, index(fullBlocks * blocks.c0),
+             lastCount, acc);
+  // Out: the block's rows, OW of each row's aligned pitch (or its pixels).
+  Value result, out;
+  if (s.flat) {
+    result = view(acc, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+                  {fRows, count}, {1, 1}, {0, 1});
+    out =
+        view(yFlat, {n, channelBase, oh}, {1, fRows, count}, {1, 1, 1}, {1, 2});
+  } else {
+    result = view(split(acc, rows),
+                  {builder.getIndexAttr(0), builder.getIndexAttr(0),
+                   builder.getIndexAttr(0)},
+                  {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
+    out = view(y, {n, channelBase, oh, builder.getIndexAttr(0)},
+               {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
+  }
   auto store = npu::DmaStoreOp::create(builder, loc, result, out);
   store.setRelu(relu);
 }
@@ -435,8 +511,15 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
 /// accumulators in turn, so the store of one overlaps the products of the
 /// next.
 void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
-  int64_t rows = blocks.rows, count = s.oh / rows;
+  int64_t rows = blocks.rows;
+  int64_t count = s.flat ? ceilDiv(s.pixels(), rows) : s.oh / rows;
+  // Pixels of block b when flat (the last may be partial).
+  auto pixelsOf = [&](int64_t b) {
+    return s.flat ? std::min(rows, s.pixels() - b * rows) : blocks.pixels;
+  };
   auto inside = [&](int64_t b) {
+    if (s.flat)
+      return pixelsOf(b) == rows;
     int64_t first = b * rows * s.sh - s.top;
     int64_t last = (b * rows + rows - 1) * s.sh + (s.kh - 1) * s.dh - s.top;
     return first >= 0 && last <= s.h - 1;
@@ -450,18 +533,19 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
       if (pairs > 0) {
         // Two blocks per iteration, one per accumulator: the store of one
         // overlaps the products of the other.
-        scf::ForOp pixels =
-            loop(builder, loc, index(b * rows), index((b + 2 * pairs) * rows),
-                 2 * rows, [&](Value oh) {
-                   emitPixelBlock(g, f, fRows, n, oh, std::nullopt, acc[0]);
-                   emitPixelBlock(g, f, fRows, n, plus(oh, rows), std::nullopt,
-                                  acc[1]);
-                 });
+        scf::ForOp pixels = loop(
+            builder, loc, index(b * rows), index((b + 2 * pairs) * rows),
+            2 * rows, [&](Value oh) {
+              emitPixelBlock(g, f, fRows, n, oh, std::nullopt, rows, acc[0]);
+              emitPixelBlock(g, f, fRows, n, plus(oh, rows), std::nullopt, rows,
+                             acc[1]);
+            });
         pixels->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
         b += 2 * pairs - 1;
         continue;
       }
-      emitPixelBlock(g, f, fRows, n, index(b * rows), b * rows, acc[accTurn]);
+      emitPixelBlock(g, f, fRows, n, index(b * rows), b * rows, pixelsOf(b),
+                     acc[accTurn]);
       accTurn ^= 1;
     }
   };
@@ -482,13 +566,18 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
 
 void ConvTiler::emit() {
   Type bf16 = builder.getBF16Type();
-  int64_t pixels = blocks.rows * s.owa;
+  int64_t pixels = blocks.pixels;
   for (int64_t k = 0; k < blocks.depth; ++k) {
     lhs.push_back(alloc(blocks.f0, blocks.c0, bf16, npu::MemorySpace::ibuf));
     rhs.push_back(alloc(blocks.c0, pixels, bf16, npu::MemorySpace::wbuf));
   }
   acc[0] = allocAcc();
   acc[1] = allocAcc();
+  if (s.flat) {
+    SmallVector<ReassociationIndices> groups = {{0}, {1}, {2, 3}};
+    xFlat = memref::CollapseShapeOp::create(builder, loc, x, groups);
+    yFlat = memref::CollapseShapeOp::create(builder, loc, y, groups);
+  }
   int64_t fBlocks = s.fgPad / blocks.f0;
   int64_t lastRows = s.fg - (fBlocks - 1) * blocks.f0;
   int64_t fullBlocks = lastRows == blocks.f0 ? fBlocks : fBlocks - 1;
@@ -598,8 +687,7 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   func::ReturnOp::create(builder, loc);
   kernel->setAttr(npu::kCoresAttrName,
                   builder.getI64IntegerAttr(blocks->cores));
-  kernel->setAttr("npu.blocks",
-                  builder.getDenseI64ArrayAttr(
-                      {blocks->f0, blocks->c0, blocks->rows * s->owa}));
+  kernel->setAttr("npu.blocks", builder.getDenseI64ArrayAttr(
+                                    {blocks->f0, blocks->c0, blocks->pixels}));
   return success();
 }

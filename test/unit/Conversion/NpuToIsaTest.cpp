@@ -451,6 +451,10 @@ INSTANTIATE_TEST_SUITE_P(
         GraphConvCase{"snpu-edge", 1, 32, 9, 9, 32, 3, 1, 2, 2, 2},
         // A ResNet stem: 7x7, stride 2, pad 3, filters not a tile multiple.
         GraphConvCase{"snpu-server", 1, 8, 23, 23, 24, 7, 2, 3},
+        // 1x1, stride 1: pixels as runs (flat), a partial last run.
+        GraphConvCase{"snpu-server", 1, 64, 7, 7, 96, 1, 1, 0, 1, 1, true,
+                      true},
+        GraphConvCase{"snpu-edge", 2, 24, 10, 13, 40, 1, 1, 0},
         // Several channel blocks and cores.
         GraphConvCase{"snpu-server", 1, 256, 7, 7, 128, 3, 1, 1, 1, 1, true,
                       true}),
