@@ -83,6 +83,14 @@ private:
   uint32_t addCopy(uint32_t id, Placement to, ValueKind kind,
                    const std::string &name);
   int32_t kernelFor(Operation *op, std::string &error);
+  /// The graph.relu a convolution's SNPU kernel absorbs: its only user.
+  Operation *fusedRelu(Operation *op) const {
+    if (!op->hasOneUse() || !llvm::isa<graph::ReluOp>(*op->user_begin()))
+      return nullptr;
+    return *op->user_begin();
+  }
+  /// Ops a kernel absorbed: they emit no step of their own.
+  llvm::SmallPtrSet<Operation *, 16> absorbed;
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
   void planMemory();
   /// The CPU object entry for host op `op` (built once per op, attributes
@@ -316,9 +324,13 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
     key = "matmul_bf16_" + shape(0) + "_" + shape(1);
     build = [=, &error] { return compileSnpuKernel(op, *snpu, error); };
   } else if (name == "conv2d" && bf16Matmul && hasSnpuKernel(op, *snpu)) {
-    // Its weights are packed into the kernel: one kernel per convolution.
+    // Its weights are packed into the kernel: one kernel per convolution,
+    // with the relu that follows it.
     key = llvm::formatv("conv2d_bf16_{0}", desc.kernels.size()).str();
-    build = [=, &error] { return compileSnpuKernel(op, *snpu, error); };
+    SmallVector<Operation *, 2> ops = {op};
+    if (Operation *relu = fusedRelu(op))
+      ops.push_back(relu);
+    build = [=, &error] { return compileSnpuKernel(ops, *snpu, error); };
   } else if (snpu::hasElementwiseKernel(name, op->getNumOperands())) {
     // Operands of the result's size, or (binary ops) a second operand that
     // is one row broadcast over the first's rows, as a bias is.
@@ -373,6 +385,15 @@ bool Emitter::addLaunch(Operation *op, std::string &error) {
   step.attributes = hostOpAttributes(op);
   if (name == "matmul" || name == "conv2d")
     step.attributes.push_back({"precision", std::string("bf16")});
+  // A convolution's kernel absorbs the relu after it; the relu emits no
+  // step and its result is the launch's.
+  Operation *last = op;
+  if (name == "conv2d")
+    if (Operation *relu = fusedRelu(op)) {
+      step.attributes.push_back({"activation", std::string("relu")});
+      absorbed.insert(relu);
+      last = relu;
+    }
   std::set<uint32_t> deps;
   for (Value operand : op->getOperands()) {
     uint32_t id = valueIn(ids.at(operand), Placement::Device);
@@ -383,7 +404,7 @@ bool Emitter::addLaunch(Operation *op, std::string &error) {
   step.deps.assign(deps.begin(), deps.end());
   std::string valueName =
       nameOf(op->getLoc(), llvm::formatv("v{0}", desc.values.size()).str());
-  auto id = addValue(op->getResult(0), valueName + ".dev",
+  auto id = addValue(last->getResult(0), valueName + ".dev",
                      ValueKind::Intermediate, error);
   if (!id) {
     error = where(op) + ": " + error;
@@ -416,6 +437,8 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
         !operand.getDefiningOp<graph::ConstantOp>() && !returned.count(operand))
       returned[operand] = index;
   for (Operation &op : func.getBody().front().without_terminator()) {
+    if (absorbed.count(&op))
+      continue;
     if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
       auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
       if (!dense) {

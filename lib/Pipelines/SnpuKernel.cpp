@@ -27,8 +27,10 @@ bool hasSnpuKernel(Operation *op, const TargetDesc &target) {
   return isSnpuMatmul(op, target) || isSnpuConv(op, target);
 }
 
-std::optional<isa::Kernel>
-compileSnpuKernel(Operation *op, const TargetDesc &target, std::string &error) {
+std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
+                                             const TargetDesc &target,
+                                             std::string &error) {
+  Operation *op = ops.front();
   MLIRContext *context = op->getContext();
   context->loadDialect<npu::NpuDialect, isa::ir::IsaDialect, func::FuncDialect,
                        memref::MemRefDialect, scf::SCFDialect,
@@ -45,7 +47,7 @@ compileSnpuKernel(Operation *op, const TargetDesc &target, std::string &error) {
   OpBuilder builder(context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(op->getLoc());
   builder.setInsertionPointToEnd(module->getBody());
-  outlineSnpuKernel(builder, op, "kernel",
+  outlineSnpuKernel(builder, ops, "kernel",
                     npu::TargetAttr::get(context, target.name));
 
   PassManager pm(context);

@@ -227,12 +227,20 @@ void addStructural(std::map<std::string_view, Entry> &t) {
                 a.fail("unknown precision '" + precision + "'");
               if (!a.ok())
                 return false;
+              // activation = "relu": the relu an SNPU kernel absorbed.
+              std::string activation = a.s("activation", std::string("none"));
+              if (activation != "none" && activation != "relu")
+                a.fail("unknown activation '" + activation + "'");
+              if (!a.ok())
+                return false;
               if (precision == "bf16")
                 conv2d(roundedToBF16(*in[0]), roundedToBF16(*in[1]),
                        in.size() > 2 ? in[2] : nullptr, p, *out[0]);
               else
                 conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, p,
                        *out[0]);
+              if (activation == "relu")
+                unary(UnaryOp::Relu, *out[0], *out[0]);
               return true;
             }});
   t.emplace(

@@ -23,14 +23,18 @@
 namespace sinan {
 
 /// Whether the SNPU pipeline compiles `op` for `target` (sinan::isSnpuMatmul:
-/// static f32/bf16 matmuls, batched or with batch rows folded into M).
+/// static f32/bf16 matmuls, batched or with batch rows folded into M;
+/// sinan::isSnpuConv: convolutions with constant weights).
 bool hasSnpuKernel(mlir::Operation *op, const TargetDesc &target);
 
-/// Compiles `op` into a kernel taking its operands then its results as DRAM
-/// addresses (r1, r2, ...). On failure `error` holds the diagnostics.
-std::optional<isa::Kernel> compileSnpuKernel(mlir::Operation *op,
-                                             const TargetDesc &target,
-                                             std::string &error);
+/// Compiles `ops` (an op and the epilogue it absorbs, as
+/// sinan::outlineSnpuKernel takes them) into a kernel taking the first op's
+/// operands then the last op's results as DRAM addresses (r1, r2, ...),
+/// then its read-only data's address when it has any. On failure `error`
+/// holds the diagnostics.
+std::optional<isa::Kernel>
+compileSnpuKernel(llvm::ArrayRef<mlir::Operation *> ops,
+                  const TargetDesc &target, std::string &error);
 
 } // namespace sinan
 
