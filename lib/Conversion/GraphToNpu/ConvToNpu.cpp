@@ -111,6 +111,9 @@ struct ConvBlocks {
   /// Cores split the pixel blocks (each core all output channels of its
   /// rows) rather than the output channel blocks.
   bool splitPixels = false;
+  /// An output channel block's weights (every tap and input channel) stay
+  /// in ibuf, loaded once per block, instead of a tile per tap.
+  bool resident = false;
   double cycles = 0;
 };
 
@@ -144,7 +147,7 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
       std::min<int64_t>(4, (target.semaphoresPerEnginePair - 2) / 2);
   std::optional<ConvBlocks> best;
   auto consider = [&](int64_t f0, int64_t c0, int64_t rows, int64_t pixels,
-                      int64_t pixelBlocks, int64_t depth) {
+                      int64_t pixelBlocks, int64_t depth, bool resident) {
     int64_t fBlocks = s.fgPad / f0;
     int64_t blockOutput = (s.flat ? rows : rows * s.ow) * outputBytes;
     // Cores write Y concurrently, so each core's part must start on a
@@ -169,11 +172,12 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
       // A tap moves its weight tile and its input rows (one address per row
       // per cycle, or the bytes its gathers span).
       double tapRows = s.flat ? c0 : c0 * rows;
+      double weightRows = resident ? 0.0 : double(f0);
       double tapBytes =
-          double(f0 * c0 * 2) + (s.flat ? double(c0 * rows) * inputBytes
+          weightRows * c0 * 2 + (s.flat ? double(c0 * rows) * inputBytes
                                         : tapRows * s.ow * s.sw * inputBytes);
-      double dma = std::max(tapBytes / bandwidth, tapRows + f0) +
-                   2.0 * target.dmaSetupCycles;
+      double dma = std::max(tapBytes / bandwidth, tapRows + weightRows) +
+                   (resident ? 1.0 : 2.0) * target.dmaSetupCycles;
       double store =
           double(f0 * blockOutput) / bandwidth + target.dramLatencyCycles;
       // A tap's load is issued once the product `depth` taps earlier has
@@ -181,13 +185,21 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
       double tap =
           std::max({mma, dma, (dma + target.dramLatencyCycles + mma) / depth});
       double perBlock = double(s.cgPad / c0) * s.taps() * tap + store;
-      double blocksPerCore =
-          splitPixels ? double(fBlocks) * ceilDiv(pixelBlocks, cores)
-                      : double(ceilDiv(fBlocks, cores)) * pixelBlocks;
-      double cycles = double(s.n * s.group) * blocksPerCore * perBlock;
+      double fBlocksPerCore =
+          splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, cores));
+      double pixelBlocksPerCore =
+          splitPixels ? double(ceilDiv(pixelBlocks, cores)) : pixelBlocks;
+      // Resident weights come in once per output channel block, before its
+      // first product.
+      double weightLoad =
+          resident ? double(s.taps() * s.cgPad * f0 * 2) / bandwidth +
+                         target.dramLatencyCycles
+                   : 0.0;
+      double cycles = double(s.group) * fBlocksPerCore *
+                      (weightLoad + s.n * pixelBlocksPerCore * perBlock);
       if (!best || cycles < best->cycles)
-        best =
-            ConvBlocks{f0, c0, rows, pixels, cores, depth, splitPixels, cycles};
+        best = ConvBlocks{f0,    c0,          rows,     pixels, cores,
+                          depth, splitPixels, resident, cycles};
     }
   };
   for (int64_t f0 : dividingBlocks(s.fgPad, tile.m, 256))
@@ -211,11 +223,16 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
         // Two accumulators, used in turn by the pixel blocks.
         if (2 * f0 * pixels * 4 > int64_t(target.acc.sizeBytes))
           continue;
-        for (int64_t depth = 2; depth <= deepest; ++depth)
-          if (depth * f0 * pitch(c0, 2, align) * 2 <=
-                  int64_t(target.ibuf.sizeBytes) &&
-              depth * c0 * pixels * 2 <= int64_t(target.wbuf.sizeBytes))
-            consider(f0, c0, rows, pixels, pixelBlocks, depth);
+        int64_t tileBytes = f0 * pitch(c0, 2, align) * 2;
+        int64_t residentBytes = s.taps() * (s.cgPad / c0) * tileBytes;
+        for (int64_t depth = 2; depth <= deepest; ++depth) {
+          if (depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes))
+            continue;
+          if (depth * tileBytes <= int64_t(target.ibuf.sizeBytes))
+            consider(f0, c0, rows, pixels, pixelBlocks, depth, false);
+          if (residentBytes <= int64_t(target.ibuf.sizeBytes))
+            consider(f0, c0, rows, pixels, pixelBlocks, depth, true);
+        }
       }
   return best;
 }
@@ -299,6 +316,16 @@ private:
   /// The flat case's tap: one, a run of pixels per channel.
   void emitFlatTap(Value g, Value f, Value n, Value p, int64_t count, Value c,
                    int64_t cCount, Value acc);
+  /// The weight tile of `tap` for channel block `cb` (channels c) of the
+  /// output channels from f: a view of the resident weights, or a tile
+  /// loaded into the next tap buffer.
+  Value weightsFor(Value g, Value f, Value cb, Value c, int64_t tap);
+  /// Loads the weights of output channels f..f + f0, every tap and
+  /// channel block, into the resident buffer.
+  void loadResident(Value g, Value f);
+  Value residentWeights;
+  /// The channel block index of each channel offset the loops produce.
+  DenseMap<Value, Value> blockOf;
   /// x and y with their pixels flattened (the flat case).
   Value xFlat, yFlat;
 
@@ -352,14 +379,66 @@ Value ConvTiler::split(Value tile, int64_t parts) {
 /// tap view (gathered, padded) into alternating buffers, and their product
 /// into the accumulator. Taps wholly in the padding add nothing and are
 /// skipped.
-void ConvTiler::emitFlatTap(Value g, Value f, Value n, Value p, int64_t count,
-                            Value c, int64_t cCount, Value acc) {
-  Value weights = lhs[turn], input = rhs[turn];
-  turn = (turn + 1) % lhs.size();
-  Value row = arith::AddIOp::create(builder, loc, times(g, s.fgPad), f);
+Value ConvTiler::weightsFor(Value g, Value f, Value cb, Value c, int64_t tap) {
+  if (blocks.resident) {
+    // Tiles in [channel block][tap] order, f0 rows each.
+    Value row = plus(times(cb, s.taps() * blocks.f0), tap * blocks.f0);
+    return view(residentWeights, {row, builder.getIndexAttr(0)},
+                {blocks.f0, blocks.c0}, {1, 1}, {0, 1});
+  }
+  Value weights = lhs[turn];
+  // Packed rows (g * taps + tap) * fgPad + f, columns c.
+  Value row = plus(times(g, s.taps() * s.fgPad), tap * s.fgPad);
+  row = arith::AddIOp::create(builder, loc, row, f);
   npu::DmaLoadOp::create(
       builder, loc, view(w, {row, c}, {blocks.f0, blocks.c0}, {1, 1}, {0, 1}),
       weights, DenseI64ArrayAttr());
+  return weights;
+}
+
+void ConvTiler::loadResident(Value g, Value f) {
+  if (!blocks.resident)
+    return;
+  // One 4-D transfer from the packed [tap][f][c] rows into tiles in
+  // [channel block][tap] order.
+  int64_t cBlocks = s.cgPad / blocks.c0;
+  auto packed = cast<MemRefType>(w.getType());
+  auto local = cast<MemRefType>(residentWeights.getType());
+  int64_t tilePitch = pitch(blocks.c0, 2, target.alignmentBytes);
+  SmallVector<int64_t> shape = {s.taps(), cBlocks, blocks.f0, blocks.c0};
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : shape)
+    sizes.push_back(builder.getIndexAttr(d));
+  auto reinterpret = [&](Value source, MemRefType type, int64_t offset,
+                         Value dynamicOffset,
+                         ArrayRef<int64_t> strides) -> Value {
+    SmallVector<OpFoldResult> strideAttrs;
+    for (int64_t d : strides)
+      strideAttrs.push_back(builder.getIndexAttr(d));
+    auto result = MemRefType::get(
+        shape, type.getElementType(),
+        StridedLayoutAttr::get(builder.getContext(), offset, strides),
+        type.getMemorySpace());
+    OpFoldResult at = dynamicOffset ? OpFoldResult(dynamicOffset)
+                                    : OpFoldResult(builder.getIndexAttr(0));
+    return memref::ReinterpretCastOp::create(builder, loc, result, source, at,
+                                             sizes, strideAttrs);
+  };
+  Value row =
+      arith::AddIOp::create(builder, loc, times(g, s.taps() * s.fgPad), f);
+  Value src = reinterpret(w, packed, ShapedType::kDynamic, times(row, s.cgPad),
+                          {s.fgPad * s.cgPad, blocks.c0, s.cgPad, 1});
+  Value dst = reinterpret(
+      residentWeights, local, 0, Value(),
+      {blocks.f0 * tilePitch, s.taps() * blocks.f0 * tilePitch, tilePitch, 1});
+  npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
+}
+
+void ConvTiler::emitFlatTap(Value g, Value f, Value n, Value p, int64_t count,
+                            Value c, int64_t cCount, Value acc) {
+  Value weights = weightsFor(g, f, blockOf.lookup(c), c, 0);
+  Value input = rhs[turn];
+  turn = (turn + 1) % rhs.size();
   Value dst = input;
   if (cCount != blocks.c0 || count != blocks.pixels) {
     npu::FillOp::create(builder, loc, input, 0);
@@ -399,15 +478,9 @@ void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
           floorDiv(s.w - 1 + s.left - j * s.dw, s.sw) + 1, 0, s.ow);
       if (owHi <= owLo)
         continue;
-      Value weights = lhs[turn], input = rhs[turn];
-      turn = (turn + 1) % lhs.size();
-      // Weights: rows (g * taps + tap) * fgPad + f, columns c.
-      Value row = plus(times(g, s.taps() * s.fgPad), (i * s.kw + j) * s.fgPad);
-      row = arith::AddIOp::create(builder, loc, row, f);
-      npu::DmaLoadOp::create(
-          builder, loc,
-          view(w, {row, c}, {blocks.f0, blocks.c0}, {1, 1}, {0, 1}), weights,
-          DenseI64ArrayAttr());
+      Value weights = weightsFor(g, f, blockOf.lookup(c), c, i * s.kw + j);
+      Value input = rhs[turn];
+      turn = (turn + 1) % rhs.size();
       // Input: channels g * cg + c, rows from the first in the image.
       Value dst = split(input, rows);
       if (cCount != blocks.c0) {
@@ -470,21 +543,23 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                         std::max<int64_t>(1, fullBlocks));
   int64_t looped = fullBlocks / unroll * unroll;
   if (looped > 0) {
+    // The loop counts channel blocks; channel offsets are multiples.
     scf::ForOp channels =
-        loop(builder, loc, index(0), index(looped * blocks.c0),
-             unroll * blocks.c0, [&](Value c) {
-               for (int64_t k = 0; k < unroll; ++k)
-                 emitTaps(g, f, n, oh, staticOh, count, plus(c, k * blocks.c0),
-                          blocks.c0, acc);
-             });
+        loop(builder, loc, index(0), index(looped), unroll, [&](Value cb) {
+          for (int64_t k = 0; k < unroll; ++k) {
+            Value block = plus(cb, k), c = times(block, blocks.c0);
+            blockOf[c] = block;
+            emitTaps(g, f, n, oh, staticOh, count, c, blocks.c0, acc);
+          }
+        });
     channels->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
   }
-  for (int64_t k = looped; k < fullBlocks; ++k)
-    emitTaps(g, f, n, oh, staticOh, count, index(k * blocks.c0), blocks.c0,
-             acc);
-  if (fullBlocks < cBlocks)
-    emitTaps(g, f, n, oh, staticOh, count, index(fullBlocks * blocks.c0),
-             lastCount, acc);
+  for (int64_t k = looped; k < cBlocks; ++k) {
+    Value c = index(k * blocks.c0);
+    blockOf[c] = index(k);
+    emitTaps(g, f, n, oh, staticOh, count, c,
+             k < fullBlocks ? blocks.c0 : lastCount, acc);
+  }
   // Out: the block's rows, OW of each row's aligned pitch (or its pixels).
   Value result, out;
   if (s.flat) {
@@ -511,6 +586,7 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
 /// accumulators in turn, so the store of one overlaps the products of the
 /// next.
 void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
+  loadResident(g, f);
   int64_t rows = blocks.rows;
   int64_t count = s.flat ? ceilDiv(s.pixels(), rows) : s.oh / rows;
   // Pixels of block b when flat (the last may be partial).
@@ -568,9 +644,13 @@ void ConvTiler::emit() {
   Type bf16 = builder.getBF16Type();
   int64_t pixels = blocks.pixels;
   for (int64_t k = 0; k < blocks.depth; ++k) {
-    lhs.push_back(alloc(blocks.f0, blocks.c0, bf16, npu::MemorySpace::ibuf));
+    if (!blocks.resident)
+      lhs.push_back(alloc(blocks.f0, blocks.c0, bf16, npu::MemorySpace::ibuf));
     rhs.push_back(alloc(blocks.c0, pixels, bf16, npu::MemorySpace::wbuf));
   }
+  if (blocks.resident)
+    residentWeights = alloc(s.taps() * (s.cgPad / blocks.c0) * blocks.f0,
+                            blocks.c0, bf16, npu::MemorySpace::ibuf);
   acc[0] = allocAcc();
   acc[1] = allocAcc();
   if (s.flat) {

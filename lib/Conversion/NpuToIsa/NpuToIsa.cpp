@@ -522,16 +522,22 @@ LogicalResult KernelLowering::collectReadOnlyData() {
   return failure(result.wasInterrupted());
 }
 
-/// A view with other strides at an element offset of a kernel argument (a
-/// bias repeated along rows has stride 0).
+/// A view with other strides at an element offset of a whole buffer (a bias
+/// repeated along rows has stride 0; resident weights are filled by one 4-D
+/// transfer).
 LogicalResult
 KernelLowering::lowerReinterpretCast(memref::ReinterpretCastOp op) {
   Location loc = op.getLoc();
-  auto source = dyn_cast<BlockArgument>(op.getSource());
+  // The offset counts from the start of the source's buffer: the source
+  // must start there (a kernel argument, a global, a local buffer).
   auto sourceType = dyn_cast<MemRefType>(op.getSource().getType());
-  if (!source || !sourceType || !sourceType.getLayout().isIdentity())
-    return op.emitError("only a kernel argument's buffer is reinterpreted");
-  FailureOr<int64_t> base = registerOf(op, source);
+  SmallVector<int64_t> strides;
+  int64_t sourceOffset = -1;
+  if (!sourceType ||
+      failed(sourceType.getStridesAndOffset(strides, sourceOffset)) ||
+      sourceOffset != 0)
+    return op.emitError("only a whole buffer (offset 0) is reinterpreted");
+  FailureOr<int64_t> base = addressOf(op, op.getSource());
   if (failed(base))
     return failure();
   int64_t bytes = elementBytes(op.getType().getElementType());

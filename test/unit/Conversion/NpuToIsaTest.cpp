@@ -455,6 +455,10 @@ INSTANTIATE_TEST_SUITE_P(
         GraphConvCase{"snpu-server", 1, 64, 7, 7, 96, 1, 1, 0, 1, 1, true,
                       true},
         GraphConvCase{"snpu-edge", 2, 24, 10, 13, 40, 1, 1, 0},
+        // Weights resident in ibuf (loaded once per output channel block).
+        GraphConvCase{"snpu-edge", 1, 32, 12, 12, 48, 3, 1, 1, 1, 1, true,
+                      true},
+        GraphConvCase{"snpu-edge", 1, 48, 20, 20, 32, 3, 2, 1},
         // Several channel blocks and cores.
         GraphConvCase{"snpu-server", 1, 256, 7, 7, 128, 3, 1, 1, 1, 1, true,
                       true}),
