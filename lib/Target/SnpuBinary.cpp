@@ -27,6 +27,8 @@ llvm::FailureOr<isa::Kernel> sinan::encodeKernel(KernelOp kernel) {
   result.targetFingerprint = static_cast<uint64_t>(kernel.getFingerprint());
   if (std::optional<llvm::ArrayRef<int8_t>> rodata = kernel.getRodata())
     result.readOnlyData.assign(rodata->begin(), rodata->end());
+  if (std::optional<uint64_t> scratch = kernel.getScratch())
+    result.scratchBytes = *scratch;
   for (auto program : kernel.getBody().getOps<ProgramOp>()) {
     size_t core = static_cast<size_t>(program.getCore());
     if (result.programs.size() <= core)
@@ -128,7 +130,10 @@ OwningOpRef<KernelOp> sinan::decodeKernel(const isa::Kernel &kernel,
           ? DenseI8ArrayAttr()
           : builder.getDenseI8ArrayAttr(llvm::ArrayRef<int8_t>(
                 reinterpret_cast<const int8_t *>(kernel.readOnlyData.data()),
-                kernel.readOnlyData.size())));
+                kernel.readOnlyData.size())),
+      kernel.scratchBytes
+          ? builder.getI64IntegerAttr(static_cast<int64_t>(kernel.scratchBytes))
+          : IntegerAttr());
   Block *body = builder.createBlock(&result->getBody());
   for (size_t core = 0; core < kernel.programs.size(); ++core) {
     builder.setInsertionPointToEnd(body);

@@ -100,9 +100,14 @@ bool Session::prepare(std::string &error) {
   buildGraph();
   uint64_t size = alignTo(m.deviceArenaSize, 64);
   kernelData.clear();
+  kernelScratch.clear();
   for (size_t k = 0; k < m.kernels.size(); ++k) {
     kernelData.push_back(size);
     size = alignTo(size + mod.kernel(k).readOnlyData.size(), 64);
+    // Scratch follows; a kernel with scratch runs one launch at a time
+    // (the emitter gives each such kernel one step).
+    kernelScratch.push_back(size);
+    size = alignTo(size + mod.kernel(k).scratchBytes, 64);
   }
   if (size == 0)
     return true;
@@ -282,6 +287,8 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
       arguments.push_back(m.values[id].offset);
     if (!mod.kernel(step.kernel).readOnlyData.empty())
       arguments.push_back(kernelData[step.kernel]);
+    if (mod.kernel(step.kernel).scratchBytes)
+      arguments.push_back(kernelScratch[step.kernel]);
     if (!dev.launch(*deviceMemory, mod.kernel(step.kernel), arguments, cost,
                     error))
       return fail(error);

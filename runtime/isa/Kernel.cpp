@@ -118,6 +118,11 @@ std::vector<uint8_t> writeKernel(const Kernel &kernel) {
   }
   if (!kernel.readOnlyData.empty())
     sections.push_back({SectionKind::ReadOnlyData, 0, kernel.readOnlyData});
+  if (kernel.scratchBytes) {
+    std::vector<uint8_t> scratch;
+    put(scratch, kernel.scratchBytes, 8);
+    sections.push_back({SectionKind::Scratch, 0, std::move(scratch)});
+  }
 
   std::vector<uint8_t> out(kKernelMagic, kKernelMagic + 8);
   put(out, kKernelMajorVersion, 2);
@@ -238,6 +243,21 @@ std::optional<Kernel> readKernel(const uint8_t *data, size_t size,
       break;
     case SectionKind::ReadOnlyData:
       kernel.readOnlyData.assign(data + offset, data + offset + length);
+      break;
+    case SectionKind::Scratch:
+      if (length != 8) {
+        error = fmt::format("section {}: a scratch section holds 8 bytes, "
+                            "not {}",
+                            i, length);
+        return std::nullopt;
+      }
+      kernel.scratchBytes = get(data + offset, 8);
+      if (kernel.scratchBytes > (uint64_t(1) << 40)) {
+        error = fmt::format("section {}: scratch of {} bytes is more than "
+                            "any device holds",
+                            i, kernel.scratchBytes);
+        return std::nullopt;
+      }
       break;
     case SectionKind::Metadata:
       if (sawMetadata) {

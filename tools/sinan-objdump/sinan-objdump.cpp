@@ -40,6 +40,8 @@ int fail(const std::string &message) {
 
 void printKernel(const isa::Kernel &kernel) {
   fmt::print("read-only data: {} bytes\n", kernel.readOnlyData.size());
+  if (kernel.scratchBytes)
+    fmt::print("scratch: {} bytes\n", kernel.scratchBytes);
   for (size_t core = 0; core < kernel.programs.size(); ++core) {
     const auto &program = kernel.programs[core];
     fmt::print("\ncore {}: {} instructions\n", core, program.size());

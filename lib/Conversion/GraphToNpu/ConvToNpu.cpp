@@ -52,6 +52,11 @@ struct ConvShape {
   /// 1x1, stride 1, unpadded: the pixels of a channel are contiguous in the
   /// input and the output, so pixel blocks are runs of them (no row pitch).
   bool flat;
+  /// Stride 1, one group: the input can be copied once into a zero-padded
+  /// bf16 grid `wp` wide (a multiple of the f32 row alignment), where each
+  /// channel's tap over a block of output rows is one contiguous run.
+  bool paddable;
+  int64_t wp;
   int64_t taps() const { return kh * kw; }
   int64_t pixels() const { return oh * ow; }
 };
@@ -101,6 +106,8 @@ std::optional<ConvShape> shapeOf(graph::Conv2dOp conv,
   s.fgPad = roundUp(s.fg, tile.m);
   s.flat = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.top == 0 &&
            s.left == 0 && s.oh == s.h && s.ow == s.w;
+  s.paddable = !s.flat && s.sh == 1 && s.sw == 1 && s.group == 1;
+  s.wp = roundUp(s.left + s.w + pads[3], target.alignmentBytes / 4);
   return s;
 }
 
@@ -114,6 +121,11 @@ struct ConvBlocks {
   /// An output channel block's weights (every tap and input channel) stay
   /// in ibuf, loaded once per block, instead of a tile per tap.
   bool resident = false;
+  /// Taps read a padded bf16 copy of the input (ConvShape::paddable) that
+  /// each core makes of its rows first, in the kernel's scratch.
+  bool padded = false;
+  /// Padded mode: rows of a core's copy, channels per copy chunk.
+  int64_t regionRows = 0, chunk = 0;
   double cycles = 0;
 };
 
@@ -198,8 +210,87 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
       double cycles = double(s.group) * fBlocksPerCore *
                       (weightLoad + s.n * pixelBlocksPerCore * perBlock);
       if (!best || cycles < best->cycles)
-        best = ConvBlocks{f0,    c0,          rows,     pixels, cores,
-                          depth, splitPixels, resident, cycles};
+        best = ConvBlocks{f0,          c0,       rows,  pixels, cores, depth,
+                          splitPixels, resident, false, 0,      0,     cycles};
+    }
+  };
+  // Padded mode: cores split the pixel blocks, each copying its rows of the
+  // input (with halo and padding) to scratch first; a tap of a channel is
+  // then one contiguous run of rows x wp, one DMA row.
+  auto considerPadded = [&](int64_t f0, int64_t c0, int64_t rows) {
+    int64_t pixels = rows * s.wp;
+    if (s.oh % rows || pixels > 2048 || pixels % tile.n ||
+        2 * f0 * pixels * 4 > int64_t(target.acc.sizeBytes))
+      return;
+    int64_t pixelBlocks = s.oh / rows, fBlocks = s.fgPad / f0;
+    int64_t plane = s.oh * s.ow * outputBytes;
+    bool pixelsAligned =
+        (rows * s.ow * outputBytes) % align == 0 && plane % align == 0;
+    bool channelsAligned =
+        (f0 * plane) % align == 0 && (s.n == 1 || (s.f * plane) % align == 0);
+    int64_t tileBytes = f0 * pitch(c0, 2, align) * 2;
+    int64_t residentBytes = s.taps() * (s.cgPad / c0) * tileBytes;
+    // Cores split the pixel blocks (each copies the rows its blocks read)
+    // or the output channel blocks (each copies the whole input).
+    for (bool splitPixels : {false, true}) {
+      int64_t cores =
+          std::min<int64_t>(target.cores, splitPixels ? pixelBlocks : fBlocks);
+      if (!(splitPixels ? pixelsAligned : channelsAligned))
+        cores = 1;
+      if (splitPixels && cores == 1)
+        continue;
+      int64_t blocksPerCore =
+          splitPixels ? ceilDiv(pixelBlocks, cores) : pixelBlocks;
+      int64_t regionRows = blocksPerCore * rows + (s.kh - 1) * s.dh + 1;
+      // The copy goes through vbuf as f32, double buffered, in chunks of
+      // channels dividing C.
+      int64_t chunkBytes = regionRows * s.wp * 4;
+      int64_t chunk = 0;
+      for (int64_t k = std::min<int64_t>(s.c, int64_t(target.vbuf.sizeBytes) /
+                                                  (2 * chunkBytes));
+           k >= 1; --k)
+        if (s.c % k == 0) {
+          chunk = k;
+          break;
+        }
+      if (chunk == 0)
+        continue;
+      double bandwidth =
+          std::min<double>(target.dmaBytesPerCycle,
+                           double(target.dramBytesPerCycle) / double(cores));
+      // Every row of the core's copy in and out once (overlapped).
+      double copy = double(s.n * s.c * regionRows) *
+                        std::max(1.0, s.wp * 4.0 / bandwidth) +
+                    2.0 * target.dramLatencyCycles;
+      for (int64_t depth = 2; depth <= deepest; ++depth)
+        for (bool resident : {false, true}) {
+          if (depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
+              (resident ? residentBytes : depth * tileBytes) >
+                  int64_t(target.ibuf.sizeBytes))
+            continue;
+          double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
+          double weightRows = resident ? 0.0 : double(f0);
+          double tapBytes = weightRows * c0 * 2 + double(c0) * pixels * 2;
+          double dma = std::max(tapBytes / bandwidth, c0 + weightRows) +
+                       (resident ? 1.0 : 2.0) * target.dmaSetupCycles;
+          double tap = std::max(
+              {mma, dma, (dma + target.dramLatencyCycles + mma) / depth});
+          double store = double(f0 * rows * s.ow * outputBytes) / bandwidth +
+                         target.dramLatencyCycles;
+          double perBlock = double(s.cgPad / c0) * s.taps() * tap + store;
+          double weightLoad =
+              resident ? double(s.taps() * s.cgPad * f0 * 2) / bandwidth +
+                             target.dramLatencyCycles
+                       : 0.0;
+          double fPerCore =
+              splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, cores));
+          double cycles =
+              copy + fPerCore * (weightLoad + s.n * blocksPerCore * perBlock);
+          if (!best || cycles < best->cycles)
+            best = ConvBlocks{f0,    c0,         rows,        pixels,
+                              cores, depth,      splitPixels, resident,
+                              true,  regionRows, chunk,       cycles};
+        }
     }
   };
   for (int64_t f0 : dividingBlocks(s.fgPad, tile.m, 256))
@@ -223,6 +314,8 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
         // Two accumulators, used in turn by the pixel blocks.
         if (2 * f0 * pixels * 4 > int64_t(target.acc.sizeBytes))
           continue;
+        if (s.paddable && !s.flat)
+          considerPadded(f0, c0, rows);
         int64_t tileBytes = f0 * pitch(c0, 2, align) * 2;
         int64_t residentBytes = s.taps() * (s.cgPad / c0) * tileBytes;
         for (int64_t depth = 2; depth <= deepest; ++depth) {
@@ -271,9 +364,9 @@ class ConvTiler {
 public:
   ConvTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
             const ConvShape &s, const ConvBlocks &blocks, Value x, Value w,
-            Value bias, Value y, bool relu, Block *entry)
+            Value bias, Value y, bool relu, Block *entry, Value scratch)
       : builder(builder), loc(loc), target(target), s(s), blocks(blocks), x(x),
-        w(w), bias(bias), y(y), relu(relu), entry(entry) {}
+        w(w), bias(bias), y(y), relu(relu), entry(entry), scratch(scratch) {}
 
   void emit();
 
@@ -324,6 +417,27 @@ private:
   /// channel block, into the resident buffer.
   void loadResident(Value g, Value f);
   Value residentWeights;
+  /// Padded mode: [core][n][c][regionRows][wp] bf16 in the kernel's
+  /// scratch, and the same with each channel's rows as one run.
+  Value scratch, scratchRuns;
+  /// Padded mode: the core whose region the taps read, and the first
+  /// output row of that region.
+  Value regionIndex;
+  int64_t regionRow0 = 0;
+  /// Padded mode: the pixel blocks [from, to) of core c (all of them when
+  /// cores split the output channels).
+  std::pair<int64_t, int64_t> coreBlocks(int64_t c) const {
+    int64_t count = s.oh / blocks.rows;
+    if (!blocks.splitPixels)
+      return {0, count};
+    int64_t per = ceilDiv(count, blocks.cores);
+    return {std::min(count, c * per), std::min(count, (c + 1) * per)};
+  }
+  /// Padded mode: the copy of core c's input rows into scratch region
+  /// `region`.
+  void emitCopy(int64_t c, Value region);
+  void emitPaddedTaps(Value f, Value n, Value oh, Value c, int64_t cCount,
+                      Value acc);
   /// The channel block index of each channel offset the loops produce.
   DenseMap<Value, Value> blockOf;
   /// x and y with their pixels flattened (the flat case).
@@ -459,6 +573,8 @@ void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
                          Value c, int64_t cCount, Value acc) {
   if (s.flat)
     return emitFlatTap(g, f, n, oh, count, c, cCount, acc);
+  if (blocks.padded)
+    return emitPaddedTaps(f, n, oh, c, cCount, acc);
   int64_t rows = blocks.rows;
   for (int64_t i = 0; i < s.kh; ++i) {
     int64_t top = 0, bottom = 0;
@@ -567,6 +683,13 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                   {fRows, count}, {1, 1}, {0, 1});
     out =
         view(yFlat, {n, channelBase, oh}, {1, fRows, count}, {1, 1, 1}, {1, 2});
+  } else if (blocks.padded) {
+    result = view(split(acc, rows),
+                  {builder.getIndexAttr(0), builder.getIndexAttr(0),
+                   builder.getIndexAttr(0)},
+                  {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
+    out = view(y, {n, channelBase, oh, builder.getIndexAttr(0)},
+               {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
   } else {
     result = view(split(acc, rows),
                   {builder.getIndexAttr(0), builder.getIndexAttr(0),
@@ -577,6 +700,81 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
   }
   auto store = npu::DmaStoreOp::create(builder, loc, result, out);
   store.setRelu(relu);
+}
+
+/// Core c copies the input rows its pixel blocks read (halo included, one
+/// extra zero row for the last tap's run) into its region of the scratch:
+/// chunks of channels through vbuf (f32, so rows keep their alignment),
+/// padded by the load, converted to bf16 by the store.
+void ConvTiler::emitCopy(int64_t c, Value region) {
+  auto [from, to] = coreBlocks(c);
+  if (from >= to)
+    return;
+  int64_t rows0 = from * blocks.rows, rows1 = to * blocks.rows;
+  int64_t inLo = std::max<int64_t>(0, rows0 - s.top);
+  int64_t inHi = std::min<int64_t>(s.h, rows1 + (s.kh - 1) * s.dh - s.top);
+  int64_t padTop = inLo - (rows0 - s.top);
+  int64_t valid = inHi - inLo;
+  int64_t padBottom = blocks.regionRows - padTop - valid;
+  int64_t k = blocks.chunk, rc = blocks.regionRows;
+  Value local =
+      alloc(k * rc, s.wp, builder.getF32Type(), npu::MemorySpace::vbuf);
+  SmallVector<ReassociationIndices> groups = {{0, 1}, {2}};
+  auto chunks = [&](Value n) {
+    // Views of the buffer inside the loop, so sinan-npu-multi-buffer sees
+    // the loop own it and doubles it: one chunk loads while one stores.
+    loop(builder, loc, index(0), index(s.c), k, [&](Value ch) {
+      Value local3 = memref::ExpandShapeOp::create(
+          builder, loc, SmallVector<int64_t>{k, rc, s.wp}, local, groups);
+      if (valid > 0) {
+        Value src = view(
+            x, {n, ch, builder.getIndexAttr(inLo), builder.getIndexAttr(0)},
+            {1, k, valid, s.w}, {1, 1, 1, 1}, {1, 2, 3});
+        npu::DmaLoadOp::create(
+            builder, loc, src, local3,
+            builder.getDenseI64ArrayAttr(
+                {padTop, padBottom, s.left, s.wp - s.w - s.left}));
+      } else {
+        npu::FillOp::create(builder, loc, local, 0);
+      }
+      Value dst = view(
+          scratch,
+          {region, n, ch, builder.getIndexAttr(0), builder.getIndexAttr(0)},
+          {1, 1, k, rc, s.wp}, {1, 1, 1, 1, 1}, {2, 3, 4});
+      npu::DmaStoreOp::create(builder, loc, local3, dst);
+    });
+  };
+  if (s.n == 1)
+    chunks(index(0));
+  else
+    loop(builder, loc, index(0), index(s.n), 1, chunks);
+}
+
+/// The taps of one channel block in padded mode: tap (i, j) of channel c
+/// over rows [oh, oh + rows) is the run of rows x wp elements of the copy
+/// starting at row oh - regionRow0 + i * dh, column j * dw.
+void ConvTiler::emitPaddedTaps(Value f, Value n, Value oh, Value c,
+                               int64_t cCount, Value acc) {
+  Value g = index(0);
+  for (int64_t i = 0; i < s.kh; ++i)
+    for (int64_t j = 0; j < s.kw; ++j) {
+      Value weights = weightsFor(g, f, blockOf.lookup(c), c, i * s.kw + j);
+      Value input = rhs[turn];
+      turn = (turn + 1) % rhs.size();
+      Value dst = input;
+      if (cCount != blocks.c0) {
+        npu::FillOp::create(builder, loc, input, 0);
+        dst = view(input, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+                   {cCount, blocks.pixels}, {1, 1}, {0, 1});
+      }
+      Value start =
+          plus(times(plus(oh, i * s.dh - regionRow0), s.wp), j * s.dw);
+      Value src = view(scratchRuns, {regionIndex, n, c, start},
+                       {1, 1, cCount, blocks.pixels}, {1, 1, 1, 1}, {2, 3});
+      npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
+      auto mma = npu::MmaOp::create(builder, loc, weights, input, acc);
+      mma.setAccumulate(true);
+    }
 }
 
 /// Every image and pixel block for fRows channels from f of group g, or,
@@ -596,6 +794,8 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
   auto inside = [&](int64_t b) {
     if (s.flat)
       return pixelsOf(b) == rows;
+    if (blocks.padded)
+      return true; // The padding is in the copy.
     int64_t first = b * rows * s.sh - s.top;
     int64_t last = (b * rows + rows - 1) * s.sh + (s.kh - 1) * s.dh - s.top;
     return first >= 0 && last <= s.h - 1;
@@ -626,6 +826,27 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
     }
   };
   auto images = [&](Value n) {
+    if (blocks.padded) {
+      auto region = [&](int64_t c) {
+        auto [from, to] = coreBlocks(c);
+        regionIndex = index(c);
+        regionRow0 = from * rows;
+        range(n, from, to);
+      };
+      if (!blocks.splitPixels) {
+        // Each core reads its own copy of the whole input.
+        regionIndex = blocks.cores > 1
+                          ? Value(npu::CoreIdOp::create(builder, loc,
+                                                        builder.getIndexType()))
+                          : index(0);
+        regionRow0 = 0;
+        return range(n, 0, count);
+      }
+      Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+      for (int64_t c = 0; c < blocks.cores; ++c)
+        onCore(builder, loc, core, c, [&] { region(c); });
+      return;
+    }
     if (!blocks.splitPixels)
       return range(n, 0, count);
     Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
@@ -653,6 +874,22 @@ void ConvTiler::emit() {
                             blocks.c0, bf16, npu::MemorySpace::ibuf);
   acc[0] = allocAcc();
   acc[1] = allocAcc();
+  if (blocks.padded) {
+    SmallVector<ReassociationIndices> groups = {{0}, {1}, {2}, {3, 4}};
+    scratchRuns =
+        memref::CollapseShapeOp::create(builder, loc, scratch, groups);
+    if (!blocks.splitPixels) {
+      emitCopy(0, blocks.cores > 1 ? Value(npu::CoreIdOp::create(
+                                         builder, loc, builder.getIndexType()))
+                                   : index(0));
+    } else {
+      Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+      for (int64_t c = 0; c < blocks.cores; ++c)
+        onCore(builder, loc, core, c, [&] { emitCopy(c, index(c)); });
+    }
+    // The taps read what the copy wrote to DRAM: every engine must be done.
+    npu::BarrierOp::create(builder, loc);
+  }
   if (s.flat) {
     SmallVector<ReassociationIndices> groups = {{0}, {1}, {2, 3}};
     xFlat = memref::CollapseShapeOp::create(builder, loc, x, groups);
@@ -757,11 +994,27 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   builder.setInsertionPointToStart(&newBody);
   Value packedWeights = memref::GetGlobalOp::create(builder, loc, globalType,
                                                     global.getSymName());
+  Value scratch;
+  if (blocks->padded) {
+    // The padded copies: the kernel's scratch, one region per core.
+    int64_t regions = blocks->cores;
+    auto scratchType = MemRefType::get(
+        {regions, s->n, s->c, blocks->regionRows, s->wp}, builder.getBF16Type(),
+        MemRefLayoutAttrInterface(), dram);
+    OpBuilder detached(context);
+    auto scratchGlobal = memref::GlobalOp::create(
+        detached, loc, (kernel.getSymName() + "_scratch").str(),
+        detached.getStringAttr("private"), scratchType, detached.getUnitAttr(),
+        /*constant=*/false, detached.getI64IntegerAttr(target.alignmentBytes));
+    symbols.insert(scratchGlobal, Block::iterator(kernel));
+    scratch = memref::GetGlobalOp::create(builder, loc, scratchType,
+                                          scratchGlobal.getSymName());
+  }
   Value x = newBody.getArgument(xArg);
   Value bias = biasArg >= 0 ? newBody.getArgument(biasArg) : Value();
   Value y = newBody.getArguments().back();
   ConvTiler(builder, loc, target, *s, *blocks, x, packedWeights, bias, y, relu,
-            &newBody)
+            &newBody, scratch)
       .emit();
   builder.setInsertionPointToEnd(&newBody);
   func::ReturnOp::create(builder, loc);

@@ -156,6 +156,11 @@ private:
   std::vector<int8_t> rodata;
   llvm::StringMap<int64_t> rodataOffsets;
   int64_t rodataRegister = -1;
+  /// Scratch: each mutable memref.global, at its byte offset; its address
+  /// comes after the read-only data's.
+  int64_t scratchBytes = 0;
+  llvm::StringMap<int64_t> scratchOffsets;
+  int64_t scratchRegister = -1;
   LogicalResult collectReadOnlyData();
   LogicalResult lowerReinterpretCast(memref::ReinterpretCastOp cast);
   std::optional<std::array<int64_t, 3>> matrixBlock;
@@ -274,8 +279,8 @@ FailureOr<isa::ir::KernelOp> KernelLowering::run() {
   auto kernel = isa::ir::KernelOp::create(
       builder, loc, func.getSymName(), target.name,
       static_cast<int64_t>(isa::targetFingerprint(target)),
-      rodata.empty() ? DenseI8ArrayAttr()
-                     : builder.getDenseI8ArrayAttr(rodata));
+      rodata.empty() ? DenseI8ArrayAttr() : builder.getDenseI8ArrayAttr(rodata),
+      scratchBytes ? builder.getI64IntegerAttr(scratchBytes) : IntegerAttr());
   builder.createBlock(&kernel.getBody());
   for (int64_t c = 0; c < cores; ++c)
     if (failed(lowerProgram(kernel, c)))
@@ -305,13 +310,16 @@ LogicalResult KernelLowering::lowerProgram(isa::ir::KernelOp kernel,
                               << " must be a memref in dram";
     registers[arg] = alu(loc, isa::AluOp::Add, arg.getArgNumber() + 1, 0);
   }
-  rodataRegister = -1;
-  if (!rodata.empty()) {
-    if (entry.getNumArguments() > isa::kNumRegisters - 3)
-      return func.emitError("a kernel with read-only data takes at most 29 "
-                            "arguments");
-    rodataRegister = alu(loc, isa::AluOp::Add, entry.getNumArguments() + 1, 0);
-  }
+  rodataRegister = scratchRegister = -1;
+  int64_t next = entry.getNumArguments() + 1;
+  if (!rodata.empty() + (scratchBytes > 0) + entry.getNumArguments() >
+      isa::kNumRegisters - 2)
+    return func.emitError("a kernel takes at most 30 arguments, read-only "
+                          "data and scratch included");
+  if (!rodata.empty())
+    rodataRegister = alu(loc, isa::AluOp::Add, next++, 0);
+  if (scratchBytes > 0)
+    scratchRegister = alu(loc, isa::AluOp::Add, next++, 0);
   return lowerBlock(entry);
 }
 
@@ -346,13 +354,16 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
         return success();
       })
       .Case([&](memref::GetGlobalOp get) {
-        auto it = rodataOffsets.find(get.getName());
-        if (it == rodataOffsets.end() || rodataRegister < 0)
-          return LogicalResult(get.emitError("not in the read-only data"));
-        registers[get] = it->second == 0
-                             ? rodataRegister
-                             : aluImmediate(loc, isa::AluOp::Add,
-                                            rodataRegister, it->second);
+        bool mutableGlobal = scratchOffsets.count(get.getName());
+        auto &offsets = mutableGlobal ? scratchOffsets : rodataOffsets;
+        int64_t base = mutableGlobal ? scratchRegister : rodataRegister;
+        auto it = offsets.find(get.getName());
+        if (it == offsets.end() || base < 0)
+          return LogicalResult(
+              get.emitError("not in the read-only data or scratch"));
+        registers[get] = it->second == 0 ? base
+                                         : aluImmediate(loc, isa::AluOp::Add,
+                                                        base, it->second);
         return success();
       })
       .Case([&](memref::ReinterpretCastOp cast) {
@@ -496,11 +507,23 @@ LogicalResult KernelLowering::lowerAlloc(memref::AllocOp alloc) {
 LogicalResult KernelLowering::collectReadOnlyData() {
   rodata.clear();
   rodataOffsets.clear();
+  scratchBytes = 0;
+  scratchOffsets.clear();
   WalkResult result = func.walk([&](memref::GetGlobalOp get) {
-    if (rodataOffsets.count(get.getName()))
+    if (rodataOffsets.count(get.getName()) ||
+        scratchOffsets.count(get.getName()))
       return WalkResult::advance();
     auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
         get, get.getNameAttr());
+    if (global && !global.getConstant() && global.isUninitialized() &&
+        global.getType().hasStaticShape() &&
+        npu::memorySpaceOf(global.getType()) == npu::MemorySpace::dram) {
+      // Scratch: the kernel's own DRAM, no contents.
+      scratchBytes = llvm::alignTo(scratchBytes, target.alignmentBytes);
+      scratchOffsets[get.getName()] = scratchBytes;
+      scratchBytes += npu::spanBytes(global.getType());
+      return WalkResult::advance();
+    }
     auto value =
         global
             ? dyn_cast_or_null<DenseElementsAttr>(global.getInitialValueAttr())
@@ -508,7 +531,8 @@ LogicalResult KernelLowering::collectReadOnlyData() {
     if (!global || !global.getConstant() || !value ||
         npu::memorySpaceOf(global.getType()) != npu::MemorySpace::dram) {
       get.emitError("a kernel reads only constant DRAM globals with dense "
-                    "values (its read-only data)");
+                    "values (its read-only data) and uninitialized mutable "
+                    "DRAM globals (its scratch)");
       return WalkResult::interrupt();
     }
     rodata.resize(llvm::alignTo(rodata.size(), target.alignmentBytes), 0);

@@ -415,7 +415,8 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
            yAt = bAt + page(b.size() * 4),
            dataAt = yAt + page(expected.size() * 4);
   for (uint64_t seed : {0u, 7u}) {
-    std::vector<uint8_t> dram(dataAt + kernel->readOnlyData.size(), 0);
+    uint64_t scratchAt = page(dataAt + kernel->readOnlyData.size());
+    std::vector<uint8_t> dram(scratchAt + kernel->scratchBytes, 0);
     std::memcpy(dram.data() + xAt, x.data(), x.size() * 4);
     std::memcpy(dram.data() + wAt, w.data(), w.size() * 4);
     std::memcpy(dram.data() + bAt, b.data(), b.size() * 4);
@@ -428,6 +429,8 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
       options.arguments.push_back(bAt);
     options.arguments.push_back(yAt);
     options.arguments.push_back(dataAt);
+    if (kernel->scratchBytes)
+      options.arguments.push_back(scratchAt);
     sim::Result result = sim::run(*target, *kernel, dram, options);
     ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
     for (size_t i = 0; i < expected.size(); ++i) {
@@ -459,6 +462,11 @@ INSTANTIATE_TEST_SUITE_P(
         GraphConvCase{"snpu-edge", 1, 32, 12, 12, 48, 3, 1, 1, 1, 1, true,
                       true},
         GraphConvCase{"snpu-edge", 1, 48, 20, 20, 32, 3, 2, 1},
+        // Stride 1: taps read a padded copy of the input in the kernel's
+        // scratch (cores splitting the rows or the output channels).
+        GraphConvCase{"snpu-server", 1, 64, 32, 32, 64, 3, 1, 1, 1, 1, true,
+                      true},
+        GraphConvCase{"snpu-server", 1, 32, 28, 28, 32, 3, 1, 1},
         // Several channel blocks and cores.
         GraphConvCase{"snpu-server", 1, 256, 7, 7, 128, 3, 1, 1, 1, 1, true,
                       true}),

@@ -27,6 +27,7 @@ Kernel sampleKernel() {
       *assemble("li r1, 64\nsignal din, mxu, 0\nend", error));
   kernel.programs.push_back(*assemble("wait din, mxu, 0\nend", error));
   kernel.readOnlyData = {1, 2, 3, 4, 5};
+  kernel.scratchBytes = 4096;
   return kernel;
 }
 
@@ -46,6 +47,7 @@ TEST(KernelTest, RoundTrip) {
   EXPECT_EQ(back->targetFingerprint, kernel.targetFingerprint);
   EXPECT_EQ(back->programs, kernel.programs);
   EXPECT_EQ(back->readOnlyData, kernel.readOnlyData);
+  EXPECT_EQ(back->scratchBytes, 4096u);
 }
 
 TEST(KernelTest, FingerprintTellsTargetsApart) {
@@ -75,7 +77,7 @@ TEST(KernelTest, TruncatedBadMagicAndWrongVersion) {
                               "(expected \"SNPUKERN\")");
   std::vector<uint8_t> version = bytes;
   version[8] = 2;
-  EXPECT_EQ(readError(version), "kernel format version 2.0 at offset 8; this "
+  EXPECT_EQ(readError(version), "kernel format version 2.1 at offset 8; this "
                                 "build reads version 1.x");
 }
 

@@ -136,6 +136,8 @@ private:
   std::unique_ptr<DeviceBuffer> deviceMemory;
   /// Device address of each kernel's read-only data.
   std::vector<uint64_t> kernelData;
+  /// Per kernel: its scratch's offset in deviceMemory.
+  std::vector<uint64_t> kernelScratch;
   /// Copy steps of constants whose device bytes nothing else uses.
   std::vector<bool> resident;
   bool constantsResident = false;

@@ -29,12 +29,15 @@ namespace sinan::isa {
 inline constexpr char kKernelMagic[8] = {'S', 'N', 'P', 'U',
                                          'K', 'E', 'R', 'N'};
 inline constexpr uint16_t kKernelMajorVersion = 1;
-inline constexpr uint16_t kKernelMinorVersion = 0;
+inline constexpr uint16_t kKernelMinorVersion = 1;
 
 enum class SectionKind : uint32_t {
   Program = 1,
   ReadOnlyData = 2,
-  Metadata = 3
+  Metadata = 3,
+  /// u64: bytes of device memory the kernel writes and reads itself (since
+  /// minor version 1).
+  Scratch = 4
 };
 
 struct Kernel {
@@ -44,6 +47,10 @@ struct Kernel {
   /// programs[c] runs on core c.
   std::vector<std::vector<Instruction>> programs;
   std::vector<uint8_t> readOnlyData;
+  /// Bytes of scratch DRAM the programs use (a padded copy of an input, ...);
+  /// the launch passes its address after the read-only data's. A kernel
+  /// with scratch must not run concurrently with itself.
+  uint64_t scratchBytes = 0;
 };
 
 /// A hash of every parameter of `target` (not the source notes), so a kernel
