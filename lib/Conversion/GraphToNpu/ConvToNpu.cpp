@@ -417,6 +417,10 @@ private:
   /// channel block, into the resident buffer.
   void loadResident(Value g, Value f);
   Value residentWeights;
+  /// Loops whose buffers sinan-npu-multi-buffer may double (the input
+  /// copy's); every other loop is marked npu.buffered, since the blocks
+  /// were sized for one copy of each buffer.
+  llvm::SmallPtrSet<Operation *, 4> copyLoops;
   /// Padded mode: [core][n][c][regionRows][wp] bf16 in the kernel's
   /// scratch, and the same with each channel's rows as one run.
   Value scratch, scratchRuns;
@@ -723,7 +727,7 @@ void ConvTiler::emitCopy(int64_t c, Value region) {
   auto chunks = [&](Value n) {
     // Views of the buffer inside the loop, so sinan-npu-multi-buffer sees
     // the loop own it and doubles it: one chunk loads while one stores.
-    loop(builder, loc, index(0), index(s.c), k, [&](Value ch) {
+    copyLoops.insert(loop(builder, loc, index(0), index(s.c), k, [&](Value ch) {
       Value local3 = memref::ExpandShapeOp::create(
           builder, loc, SmallVector<int64_t>{k, rc, s.wp}, local, groups);
       if (valid > 0) {
@@ -742,7 +746,7 @@ void ConvTiler::emitCopy(int64_t c, Value region) {
           {region, n, ch, builder.getIndexAttr(0), builder.getIndexAttr(0)},
           {1, 1, k, rc, s.wp}, {1, 1, 1, 1, 1}, {2, 3, 4});
       npu::DmaStoreOp::create(builder, loc, local3, dst);
-    });
+    }));
   };
   if (s.n == 1)
     chunks(index(0));
@@ -904,12 +908,17 @@ void ConvTiler::emit() {
         builder, loc, fullBlocks, blocks.f0,
         blocks.splitPixels ? 1 : blocks.cores,
         [&](Value f) { emitImages(g, f, blocks.f0); },
-        fullBlocks < fBlocks ? function_ref<void(Value)>(edge) : nullptr);
+        fullBlocks < fBlocks ? function_ref<void(Value)>(edge) : nullptr,
+        /*buffered=*/true);
   };
   if (s.group == 1)
     groups(index(0));
   else
     loop(builder, loc, index(0), index(s.group), 1, groups);
+  entry->getParent()->walk([&](scf::ForOp forOp) {
+    if (!copyLoops.count(forOp))
+      forOp->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
+  });
 }
 
 } // namespace
@@ -998,9 +1007,15 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   if (blocks->padded) {
     // The padded copies: the kernel's scratch, one region per core.
     int64_t regions = blocks->cores;
+    // Cores write their regions at once: each region spans whole granules
+    // (unused channels pad it), or two cores would share one.
+    int64_t channels = s->c;
+    while ((s->n * channels * blocks->regionRows * s->wp * 2) %
+           target.alignmentBytes)
+      ++channels;
     auto scratchType = MemRefType::get(
-        {regions, s->n, s->c, blocks->regionRows, s->wp}, builder.getBF16Type(),
-        MemRefLayoutAttrInterface(), dram);
+        {regions, s->n, channels, blocks->regionRows, s->wp},
+        builder.getBF16Type(), MemRefLayoutAttrInterface(), dram);
     OpBuilder detached(context);
     auto scratchGlobal = memref::GlobalOp::create(
         detached, loc, (kernel.getSymName() + "_scratch").str(),

@@ -24,14 +24,18 @@ scf::ForOp loop(OpBuilder &builder, Location loc, Value lower, Value upper,
 void splitOverCores(OpBuilder &builder, Location loc, int64_t fullBlocks,
                     int64_t blockSize, int64_t cores,
                     function_ref<void(Value)> full,
-                    function_ref<void(Value)> edge) {
+                    function_ref<void(Value)> edge, bool buffered) {
+  auto mark = [&](scf::ForOp forOp) {
+    if (buffered)
+      forOp->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
+  };
   auto index = [&](int64_t value) -> Value {
     return arith::ConstantIndexOp::create(builder, loc, value);
   };
   if (cores == 1) {
     if (fullBlocks > 0)
-      loop(builder, loc, index(0), index(fullBlocks * blockSize), blockSize,
-           full);
+      mark(loop(builder, loc, index(0), index(fullBlocks * blockSize),
+                blockSize, full));
     if (edge)
       edge(index(fullBlocks * blockSize));
     return;
@@ -48,7 +52,7 @@ void splitOverCores(OpBuilder &builder, Location loc, int64_t fullBlocks,
   Value lo = start(core);
   Value hi = start(arith::AddIOp::create(builder, loc, core, index(1)));
   if (fullBlocks > 0)
-    loop(builder, loc, lo, hi, blockSize, full);
+    mark(loop(builder, loc, lo, hi, blockSize, full));
   // The edge block runs on core r (one with fewer full blocks).
   if (edge)
     onCore(builder, loc, core, r % cores,

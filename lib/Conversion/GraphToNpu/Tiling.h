@@ -49,11 +49,13 @@ mlir::scf::ForOp loop(mlir::OpBuilder &builder, mlir::Location loc,
 /// Splits `fullBlocks` blocks of `blockSize` over `cores` cores (q each, one
 /// more for the first r), calling `full(offset)` per block of this core;
 /// `edge(offset)` (when given) runs once, on core r, for the partial block
-/// after the full ones. With one core, plain loops.
+/// after the full ones. With one core, plain loops. `buffered` marks the
+/// loop npu.buffered (the caller sized its buffers for one copy each).
 void splitOverCores(mlir::OpBuilder &builder, mlir::Location loc,
                     int64_t fullBlocks, int64_t blockSize, int64_t cores,
                     llvm::function_ref<void(mlir::Value)> full,
-                    llvm::function_ref<void(mlir::Value)> edge);
+                    llvm::function_ref<void(mlir::Value)> edge,
+                    bool buffered = false);
 
 /// Runs `body` (emitted once) only on core `c`: a loop from
 /// min((core - c)^2, 1) to 1.

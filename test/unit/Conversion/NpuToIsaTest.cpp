@@ -467,6 +467,9 @@ INSTANTIATE_TEST_SUITE_P(
         GraphConvCase{"snpu-server", 1, 64, 32, 32, 64, 3, 1, 1, 1, 1, true,
                       true},
         GraphConvCase{"snpu-server", 1, 32, 28, 28, 32, 3, 1, 1},
+        // 17 channels: each core's copy is padded to whole granules (cores
+        // raced on a shared one, found on VGG-19's first layer).
+        GraphConvCase{"snpu-server", 1, 17, 14, 14, 48, 3, 1, 1},
         // Several channel blocks and cores.
         GraphConvCase{"snpu-server", 1, 256, 7, 7, 128, 3, 1, 1, 1, 1, true,
                       true}),
