@@ -29,6 +29,8 @@ llvm::FailureOr<isa::Kernel> sinan::encodeKernel(KernelOp kernel) {
     result.readOnlyData.assign(rodata->begin(), rodata->end());
   if (std::optional<uint64_t> scratch = kernel.getScratch())
     result.scratchBytes = *scratch;
+  if (std::optional<uint64_t> unread = kernel.getUnreadArgs())
+    result.unreadArguments = *unread;
   for (auto program : kernel.getBody().getOps<ProgramOp>()) {
     size_t core = static_cast<size_t>(program.getCore());
     if (result.programs.size() <= core)
@@ -133,7 +135,10 @@ OwningOpRef<KernelOp> sinan::decodeKernel(const isa::Kernel &kernel,
                 kernel.readOnlyData.size())),
       kernel.scratchBytes
           ? builder.getI64IntegerAttr(static_cast<int64_t>(kernel.scratchBytes))
-          : IntegerAttr());
+          : IntegerAttr(),
+      kernel.unreadArguments ? builder.getI64IntegerAttr(
+                                   static_cast<int64_t>(kernel.unreadArguments))
+                             : IntegerAttr());
   Block *body = builder.createBlock(&result->getBody());
   for (size_t core = 0; core < kernel.programs.size(); ++core) {
     builder.setInsertionPointToEnd(body);

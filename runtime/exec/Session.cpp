@@ -177,6 +177,26 @@ void Session::findResidentConstants() {
     }
     resident[s] = alone;
   }
+  // Copies only kernels would use, at bindings they never read.
+  unread.assign(m.steps.size(), false);
+  for (size_t s = 0; s < m.steps.size(); ++s) {
+    if (m.steps[s].kind != StepKind::CopyToDevice)
+      continue;
+    uint32_t value = m.steps[s].outputs[0];
+    bool used = false, bound = false;
+    for (const module::StepDesc &user : m.steps)
+      for (size_t i = 0; i < user.inputs.size(); ++i) {
+        if (user.inputs[i] != value)
+          continue;
+        bound = true;
+        used |= user.kind != StepKind::KernelLaunch || i >= 64 ||
+                !(mod.kernel(user.kernel).unreadArguments >> i & 1);
+      }
+    // Outputs of the module read it too.
+    for (uint32_t out : m.outputs)
+      used |= out == value;
+    unread[s] = bound && !used;
+  }
 }
 
 /// Memory dependencies make the compiler's sequential memory plan safe to
@@ -306,7 +326,7 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
   uint32_t from = step.inputs[0], to = step.outputs[0];
   uint64_t bytes = m.values[from].byteSize();
   bool toDevice = step.kind == StepKind::CopyToDevice;
-  if (resident[s] && constantsResident)
+  if ((resident[s] && constantsResident) || (unread[s] && dev.target()))
     return true;
   bool ok = toDevice ? dev.write(*deviceMemory, m.values[to].offset,
                                  views[from].data(), bytes, cost, error)

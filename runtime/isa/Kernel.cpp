@@ -118,6 +118,11 @@ std::vector<uint8_t> writeKernel(const Kernel &kernel) {
   }
   if (!kernel.readOnlyData.empty())
     sections.push_back({SectionKind::ReadOnlyData, 0, kernel.readOnlyData});
+  if (kernel.unreadArguments) {
+    std::vector<uint8_t> unread;
+    put(unread, kernel.unreadArguments, 8);
+    sections.push_back({SectionKind::UnreadArguments, 0, std::move(unread)});
+  }
   if (kernel.scratchBytes) {
     std::vector<uint8_t> scratch;
     put(scratch, kernel.scratchBytes, 8);
@@ -243,6 +248,15 @@ std::optional<Kernel> readKernel(const uint8_t *data, size_t size,
       break;
     case SectionKind::ReadOnlyData:
       kernel.readOnlyData.assign(data + offset, data + offset + length);
+      break;
+    case SectionKind::UnreadArguments:
+      if (length != 8) {
+        error = fmt::format("section {}: an unread-arguments section holds 8 "
+                            "bytes, not {}",
+                            i, length);
+        return std::nullopt;
+      }
+      kernel.unreadArguments = get(data + offset, 8);
       break;
     case SectionKind::Scratch:
       if (length != 8) {

@@ -162,6 +162,14 @@ private:
   llvm::StringMap<int64_t> scratchOffsets;
   int64_t scratchRegister = -1;
   LogicalResult collectReadOnlyData();
+  /// Bit i: the kernel function never uses argument i.
+  int64_t unreadArguments() {
+    int64_t mask = 0;
+    for (BlockArgument arg : func.getArguments())
+      if (arg.use_empty() && arg.getArgNumber() < 64)
+        mask |= int64_t(1) << arg.getArgNumber();
+    return mask;
+  }
   LogicalResult lowerReinterpretCast(memref::ReinterpretCastOp cast);
   std::optional<std::array<int64_t, 3>> matrixBlock;
 };
@@ -280,7 +288,9 @@ FailureOr<isa::ir::KernelOp> KernelLowering::run() {
       builder, loc, func.getSymName(), target.name,
       static_cast<int64_t>(isa::targetFingerprint(target)),
       rodata.empty() ? DenseI8ArrayAttr() : builder.getDenseI8ArrayAttr(rodata),
-      scratchBytes ? builder.getI64IntegerAttr(scratchBytes) : IntegerAttr());
+      scratchBytes ? builder.getI64IntegerAttr(scratchBytes) : IntegerAttr(),
+      unreadArguments() ? builder.getI64IntegerAttr(unreadArguments())
+                        : IntegerAttr());
   builder.createBlock(&kernel.getBody());
   for (int64_t c = 0; c < cores; ++c)
     if (failed(lowerProgram(kernel, c)))

@@ -19,8 +19,9 @@
 // CHECK:         memref.subview %{{.*}} [1, 1, 17, 224] [1, 1, 1, 1] : memref<3x1x18x272xbf16, #npu.space<dram>> to memref<17x224xbf16, strided<[272, 1], offset: ?>, #npu.space<dram>>
 
 // The scratch becomes the kernel's: its size on the isa.kernel and in the
-// binary, its address in the register after the read-only data's.
-// ISA: isa.kernel @conv_kernel attributes {fingerprint = {{-?[0-9]+}} : i64, rodata = {{.*}}, scratch = 29376 : i64, target = "snpu-server"}
+// binary, its address in the register after the read-only data's. The
+// original weights (argument 1, bound for the host fallback) are never read.
+// ISA: isa.kernel @conv_kernel attributes {fingerprint = {{-?[0-9]+}} : i64, rodata = {{.*}}, scratch = 29376 : i64, target = "snpu-server", unread_args = 2 : i64}
 // BINARY: scratch: 29376 bytes
 func.func @main(%x: tensor<1x17x14x14xf32>, %b: tensor<48xf32>) -> tensor<1x48x14x14xf32> {
   %w = graph.constant dense<0.25> : tensor<48x17x3x3xf32>

@@ -28,6 +28,7 @@ Kernel sampleKernel() {
   kernel.programs.push_back(*assemble("wait din, mxu, 0\nend", error));
   kernel.readOnlyData = {1, 2, 3, 4, 5};
   kernel.scratchBytes = 4096;
+  kernel.unreadArguments = 0b10;
   return kernel;
 }
 
@@ -48,6 +49,7 @@ TEST(KernelTest, RoundTrip) {
   EXPECT_EQ(back->programs, kernel.programs);
   EXPECT_EQ(back->readOnlyData, kernel.readOnlyData);
   EXPECT_EQ(back->scratchBytes, 4096u);
+  EXPECT_EQ(back->unreadArguments, 0b10u);
 }
 
 TEST(KernelTest, FingerprintTellsTargetsApart) {

@@ -138,6 +138,9 @@ private:
   std::vector<uint64_t> kernelData;
   /// Per kernel: its scratch's offset in deviceMemory.
   std::vector<uint64_t> kernelScratch;
+  /// Copy steps whose value only launches use, at bindings their kernels
+  /// never read: skipped when the device runs the kernels.
+  std::vector<bool> unread;
   /// Copy steps of constants whose device bytes nothing else uses.
   std::vector<bool> resident;
   bool constantsResident = false;

@@ -37,7 +37,10 @@ enum class SectionKind : uint32_t {
   Metadata = 3,
   /// u64: bytes of device memory the kernel writes and reads itself (since
   /// minor version 1).
-  Scratch = 4
+  Scratch = 4,
+  /// u64: bit i set when the programs never read argument register r(i+1)
+  /// (since minor version 1).
+  UnreadArguments = 5
 };
 
 struct Kernel {
@@ -51,6 +54,10 @@ struct Kernel {
   /// the launch passes its address after the read-only data's. A kernel
   /// with scratch must not run concurrently with itself.
   uint64_t scratchBytes = 0;
+  /// Bit i: the programs never read launch argument i (r(i+1)); a runtime
+  /// need not copy what only such bindings use (a convolution's original
+  /// weights, bound for the host fallback, packed into read-only data).
+  uint64_t unreadArguments = 0;
 };
 
 /// A hash of every parameter of `target` (not the source notes), so a kernel

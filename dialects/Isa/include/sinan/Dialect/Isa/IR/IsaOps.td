@@ -24,8 +24,8 @@ def Isa_KernelOp : Isa_Op<"kernel", [Symbol, IsolatedFromAbove, NoTerminator,
     (`isa::targetFingerprint`); `rodata` is the read-only data section the
     programs DMA-load and `scratch` the bytes of device memory they use for
     themselves (the launch passes each one's address after the arguments,
-    read-only data first). The body holds `isa.program` ops for cores
-    0..n-1.
+    read-only data first); bit i of `unread_args` says no program reads
+    launch argument i. The body holds `isa.program` ops for cores 0..n-1.
 
     ```mlir
     isa.kernel @k attributes {target = "snpu-edge", fingerprint = 42 : i64} {
@@ -38,7 +38,8 @@ def Isa_KernelOp : Isa_Op<"kernel", [Symbol, IsolatedFromAbove, NoTerminator,
   let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$target,
                        I64Attr:$fingerprint,
                        OptionalAttr<DenseI8ArrayAttr>:$rodata,
-                       OptionalAttr<I64Attr>:$scratch);
+                       OptionalAttr<I64Attr>:$scratch,
+                       OptionalAttr<I64Attr>:$unread_args);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
   let hasVerifier = 1;
