@@ -327,6 +327,10 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
 std::vector<Attr> hostOpAttributes(Operation *op) {
   std::vector<Attr> attrs;
   for (NamedAttribute named : op->getAttrDictionary()) {
+    // Discardable attributes (sinan.placement, ...) are the compiler's
+    // notes, not the op's semantics.
+    if (op->getDiscardableAttr(named.getName()))
+      continue;
     std::string name = named.getName().str();
     Attribute a = named.getValue();
     if (auto b = dyn_cast<BoolAttr>(a))

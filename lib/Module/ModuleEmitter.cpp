@@ -10,6 +10,7 @@
 #include "sinan/Pipelines/SnpuKernel.h"
 
 #include "sinan/Conversion/GraphToLinalg.h"
+#include "sinan/Placement/Placement.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Interpreter/Evaluator.h"
@@ -83,12 +84,6 @@ private:
   uint32_t addCopy(uint32_t id, Placement to, ValueKind kind,
                    const std::string &name);
   int32_t kernelFor(Operation *op, std::string &error);
-  /// The graph.relu a convolution's SNPU kernel absorbs: its only user.
-  Operation *fusedRelu(Operation *op) const {
-    if (!op->hasOneUse() || !llvm::isa<graph::ReluOp>(*op->user_begin()))
-      return nullptr;
-    return *op->user_begin();
-  }
   /// Ops a kernel absorbed: they emit no step of their own.
   llvm::SmallPtrSet<Operation *, 16> absorbed;
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
@@ -154,10 +149,20 @@ bool Emitter::addStep(Operation *op, std::string &error) {
             "' has no host kernel to put in a module";
     return false;
   }
-  if (snpu && addLaunch(op, error))
+  // sinan-place's choice when it ran, else the SNPU when it can.
+  auto placed = op->getAttrOfType<StringAttr>(kPlacementAttrName);
+  bool wantSnpu = snpu && (!placed || placed.getValue() == "snpu");
+  if (wantSnpu && addLaunch(op, error))
     return true;
   if (!error.empty())
     return false;
+  if (placed && placed.getValue() == "snpu") {
+    error = where(op) + ": '" + op->getName().getStringRef().str() +
+            "' is placed on the SNPU, but " +
+            (snpu ? "the SNPU has no kernel for it"
+                  : "the module is compiled for the host only");
+    return false;
+  }
   module::StepDesc step;
   step.kind = StepKind::HostOp;
   step.op = name;
@@ -288,31 +293,18 @@ bool Emitter::finishCpuObject(std::string &error) {
   return true;
 }
 
-/// A static f32 tensor type of `rank` (any rank when -1), or null.
-RankedTensorType staticF32(Type type, int64_t rank = -1) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32() ||
-      (rank >= 0 && tensor.getRank() != rank))
-    return {};
-  return tensor;
-}
-
-/// The kernel library's kernel for `op` (added to the module once per op
-/// and shape), -1 when the library has none (error empty) or on failure.
-/// Today: f32 elementwise ops whose operands each have as many elements as
-/// the result (so any broadcast is a reshape) or whose second operand is a
-/// row broadcast over the first's rows, and the f32 matmuls and
-/// convolutions the SNPU pipeline tiles (sinan::isSnpuMatmul, isSnpuConv).
+/// The kernel for `op` (added to the module once per op and shape), -1 when
+/// the SNPU cannot run it (error empty) or on failure. What the SNPU runs is
+/// placement::snpuSupport's to say.
 int32_t Emitter::kernelFor(Operation *op, std::string &error) {
+  placement::SnpuSupport support =
+      placement::snpuSupport(op, *snpu, bf16Matmul);
+  if (!support)
+    return -1;
   std::string name = op->getName().stripDialect().str();
-  if (op->getNumResults() != 1)
-    return -1;
-  RankedTensorType result = staticF32(op->getResult(0).getType());
-  if (!result)
-    return -1;
   std::string key;
   std::function<std::optional<isa::Kernel>()> build;
-  if (name == "matmul" && bf16Matmul && hasSnpuKernel(op, *snpu)) {
+  if (name == "matmul") {
     // Compiled by the SNPU pipeline (graph -> npu -> isa).
     auto shape = [&](unsigned i) {
       auto type = cast<RankedTensorType>(op->getOperand(i).getType());
@@ -323,32 +315,18 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
     };
     key = "matmul_bf16_" + shape(0) + "_" + shape(1);
     build = [=, &error] { return compileSnpuKernel(op, *snpu, error); };
-  } else if (name == "conv2d" && bf16Matmul && hasSnpuKernel(op, *snpu)) {
+  } else if (name == "conv2d") {
     // Its weights are packed into the kernel: one kernel per convolution,
     // with the relu that follows it.
     key = llvm::formatv("conv2d_bf16_{0}", desc.kernels.size()).str();
     SmallVector<Operation *, 2> ops = {op};
-    if (Operation *relu = fusedRelu(op))
+    if (Operation *relu = placement::fusedEpilogue(op))
       ops.push_back(relu);
     build = [=, &error] { return compileSnpuKernel(ops, *snpu, error); };
-  } else if (snpu::hasElementwiseKernel(name, op->getNumOperands())) {
-    // Operands of the result's size, or (binary ops) a second operand that
-    // is one row broadcast over the first's rows, as a bias is.
-    uint64_t row = 0;
-    for (auto [i, type] : llvm::enumerate(op->getOperandTypes())) {
-      RankedTensorType operand = staticF32(type);
-      if (operand && operand.getNumElements() == result.getNumElements())
-        continue;
-      if (!operand || i != 1 || result.getRank() < 2 ||
-          operand.getNumElements() != result.getShape().back() ||
-          (operand.getRank() > 0 &&
-           operand.getShape().back() != result.getShape().back()))
-        return -1;
-      row = result.getShape().back();
-      if (!snpu::elementwiseRowFits(*snpu, row))
-        return -1;
-    }
-    uint64_t elements = result.getNumElements();
+  } else {
+    uint64_t row = support.row;
+    uint64_t elements =
+        cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
     size_t arity = op->getNumOperands();
     key = llvm::formatv("{0}_f32_{1}{2}", name, elements,
                         row ? llvm::formatv("_row{0}", row).str() : "")
@@ -357,8 +335,6 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
       return snpu::buildElementwiseKernel(*snpu, name, arity, elements, error,
                                           row);
     };
-  } else {
-    return -1;
   }
   auto it = kernelIndex.find(key);
   if (it != kernelIndex.end())
@@ -389,7 +365,7 @@ bool Emitter::addLaunch(Operation *op, std::string &error) {
   // step and its result is the launch's.
   Operation *last = op;
   if (name == "conv2d")
-    if (Operation *relu = fusedRelu(op)) {
+    if (Operation *relu = placement::fusedEpilogue(op)) {
       step.attributes.push_back({"activation", std::string("relu")});
       absorbed.insert(relu);
       last = relu;

@@ -23,10 +23,6 @@ using namespace mlir;
 
 namespace sinan {
 
-bool hasSnpuKernel(Operation *op, const TargetDesc &target) {
-  return isSnpuMatmul(op, target) || isSnpuConv(op, target);
-}
-
 std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
                                              const TargetDesc &target,
                                              std::string &error) {

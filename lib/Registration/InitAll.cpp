@@ -14,6 +14,7 @@
 #include "sinan/Dialect/Npu/IR/NpuDialect.h"
 #include "sinan/Dialect/Npu/Transforms/Passes.h"
 #include "sinan/Pipelines/SnpuPipeline.h"
+#include "sinan/Placement/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -58,6 +59,7 @@ void sinan::registerAllPasses() {
   sinan::npu::registerNpuPasses();
   sinan::isa::ir::registerIsaPasses();
   sinan::registerSinanConversionPasses();
+  sinan::registerSinanPlacementPasses();
   sinan::registerSnpuPipeline();
   mlir::registerTransformsPasses();
   mlir::bufferization::registerBufferizationPasses();

@@ -6,16 +6,17 @@
 //
 //   sinan-compile model.onnx [--compile-to=graph|module] [-o out]
 //                 [--target snpu-edge] [--input-shape name=1x3x224x224]...
-//                 [--graph-opt=false] [--placement=snpu|cpu]
+//                 [--graph-opt=false] [--placement=snpu|cpu|auto]
+//                 [--placement-overrides=FILE] [--placement-report=FILE]
 //                 [--snpu-precision=bf16|f32]
 //
-// Imports an ONNX model, optimizes the graph (unless --graph-opt=false) and
-// stops at the requested phase: `graph` prints the graph IR; `module` writes
-// a .snm module. With --placement=snpu (the default) the ops the SNPU kernel
-// library covers become kernel launches for the target, with host<->device
-// copies around them, and the rest host ops; --placement=cpu makes every op a
-// host op. The npu and isa phases do not exist yet and are refused rather
-// than faked.
+// Imports an ONNX model, optimizes the graph (unless --graph-opt=false),
+// places each op (sinan-place) and stops at the requested phase: `graph`
+// prints the graph IR; `npu` and `isa` print the SNPU kernels; `module`
+// writes a .snm module. With --placement=snpu (the default) every op the
+// SNPU can run becomes a kernel launch for the target, with host<->device
+// copies around it, and the rest host ops; auto weighs each by a cost
+// model; cpu makes every op a host op.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +25,7 @@
 #include "sinan/InitAll.h"
 #include "sinan/Module/ModuleEmitter.h"
 #include "sinan/Pipelines/SnpuPipeline.h"
+#include "sinan/Placement/Passes.h"
 #include "sinan/runtime/Target.h"
 #include "sinan/runtime/isa/Kernel.h"
 
@@ -65,9 +67,20 @@ cl::list<std::string>
 
 cl::opt<std::string>
     placement("placement",
-              cl::desc("Where module ops run: snpu (ops with an SNPU kernel "
-                       "run on the device) or cpu (all on the host)"),
+              cl::desc("Where module ops run: snpu (every op the SNPU can run "
+                       "runs on the device), auto (where a cost model finds "
+                       "it cheaper) or cpu (all on the host)"),
               cl::init("snpu"));
+cl::opt<std::string> placementOverrides(
+    "placement-overrides",
+    cl::desc("JSON file forcing ops to \"snpu\" or \"cpu\", keyed by ONNX "
+             "node name or op:<name>"),
+    cl::value_desc("file"));
+cl::opt<std::string> placementReport(
+    "placement-report",
+    cl::desc("Write every op's placement and why (- for stdout; .json for "
+             "JSON)"),
+    cl::value_desc("file"));
 
 cl::opt<std::string> snpuPrecision(
     "snpu-precision",
@@ -119,8 +132,8 @@ int main(int argc, char **argv) {
     return fail("--compile-to=" + compileTo +
                 " shows native host code; "
                 "--cpu=none turns it off");
-  if (placement != "snpu" && placement != "cpu")
-    return fail("--placement=" + placement + ": expected snpu or cpu");
+  if (placement != "snpu" && placement != "cpu" && placement != "auto")
+    return fail("--placement=" + placement + ": expected snpu, cpu or auto");
   if (snpuPrecision != "bf16" && snpuPrecision != "f32")
     return fail("--snpu-precision=" + snpuPrecision + ": expected bf16 or f32");
   std::string targetError;
@@ -149,6 +162,18 @@ int main(int argc, char **argv) {
   mlir::applyDefaultTimingPassManagerCLOptions(pm);
   if (graphOpt)
     sinan::graph::buildGraphOptimizationPipeline(pm);
+  // Every phase past graph follows the placement; at graph it runs only to
+  // show it.
+  if (compileTo != "graph" || !placementReport.empty() ||
+      !placementOverrides.empty()) {
+    sinan::PlaceOpsOptions placeOptions;
+    placeOptions.target = targetName;
+    placeOptions.mode = placement;
+    placeOptions.precision = snpuPrecision;
+    placeOptions.overrides = placementOverrides;
+    placeOptions.report = placementReport;
+    pm.addPass(sinan::createPlaceOps(placeOptions));
+  }
   if (snpuPhase) {
     if (placement == "cpu")
       return fail("--compile-to=" + compileTo +
@@ -160,7 +185,7 @@ int main(int argc, char **argv) {
   }
   if (mlir::failed(pm.run(*module)))
     return fail(snpuPhase ? "SNPU compilation failed"
-                          : "graph optimization failed");
+                          : "graph optimization or placement failed");
 
   std::error_code ec;
   if (compileTo == "module" || cpuPhase) {
@@ -170,7 +195,7 @@ int main(int argc, char **argv) {
     emitOptions.target = target->name;
     emitOptions.targetFingerprint = sinan::isa::targetFingerprint(*target);
     emitOptions.sourceHash = sinan::sha256File(inputFile);
-    if (placement == "snpu")
+    if (placement != "cpu")
       emitOptions.snpu = &*target;
     emitOptions.bf16Matmul = snpuPrecision == "bf16";
     if (cpuName != "none")

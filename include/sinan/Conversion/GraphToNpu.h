@@ -11,8 +11,29 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 
+#include <optional>
+#include <string>
+
 namespace sinan {
 struct TargetDesc;
+
+/// Where sinan-place put a graph op: "snpu" or "cpu" (a string attribute).
+/// Kernel formation and the module emitter follow it; an op without one
+/// goes to the SNPU when the SNPU can run it.
+inline constexpr llvm::StringLiteral kPlacementAttrName = "sinan.placement";
+
+/// Why sinan-convert-graph-to-npu cannot tile `op` (a graph.matmul) for
+/// `target`, or an empty string when it can.
+std::string snpuMatmulRefusal(mlir::Operation *op, const TargetDesc &target);
+
+/// Why sinan-convert-graph-to-npu cannot tile `op` (a graph.conv2d) for
+/// `target`, or an empty string when it can.
+std::string snpuConvRefusal(mlir::Operation *op, const TargetDesc &target);
+
+/// The tiler's own cycle estimate for `op` (a matmul or convolution it
+/// tiles) on `target`: the figure its block choice minimizes.
+std::optional<double> estimateSnpuCycles(mlir::Operation *op,
+                                         const TargetDesc &target);
 
 /// Whether sinan-convert-graph-to-npu tiles `op` for `target`: a static,
 /// non-empty graph.matmul of f32 or bf16, [batch..., M, K] x [K, N] (batch

@@ -22,11 +22,6 @@
 
 namespace sinan {
 
-/// Whether the SNPU pipeline compiles `op` for `target` (sinan::isSnpuMatmul:
-/// static f32/bf16 matmuls, batched or with batch rows folded into M;
-/// sinan::isSnpuConv: convolutions with constant weights).
-bool hasSnpuKernel(mlir::Operation *op, const TargetDesc &target);
-
 /// Compiles `ops` (an op and the epilogue it absorbs, as
 /// sinan::outlineSnpuKernel takes them) into a kernel taking the first op's
 /// operands then the last op's results as DRAM addresses (r1, r2, ...),

@@ -28,6 +28,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <numeric>
 
@@ -923,20 +924,47 @@ void ConvTiler::emit() {
 
 } // namespace
 
-bool sinan::isSnpuConv(Operation *op, const TargetDesc &target) {
+std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
   auto conv = dyn_cast<graph::Conv2dOp>(op);
-  if (!conv || !conv.getWeight().getDefiningOp<graph::ConstantOp>())
-    return false;
+  if (!conv)
+    return "not a convolution";
+  if (!target.matrixTiles.count(DType::BF16))
+    return "target " + target.name + " has no bf16 matrix unit";
+  if (!conv.getWeight().getDefiningOp<graph::ConstantOp>())
+    return "weights are not a constant (they are packed at compile time)";
   std::optional<ConvShape> s = shapeOf(conv, target);
   if (!s)
-    return false;
+    return "not a static NCHW convolution of f32 or bf16";
   // The matrix unit is wasted on few channels per group (depthwise
   // convolution belongs on the vector unit).
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   if (s->group > 1 && (s->cg < tile.k || s->fg < tile.m))
-    return false;
+    return llvm::formatv("{0} channels in and {1} out per group (depthwise "
+                         "or nearly): the matrix unit wants a {2}x{3} tile "
+                         "of them, and there is no vector-unit kernel yet",
+                         s->cg, s->fg, tile.m, tile.k)
+        .str();
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
-  return chooseConvBlocks(*s, target, bytes, bytes).has_value();
+  if (!chooseConvBlocks(*s, target, bytes, bytes))
+    return "no block of one output row fits the local memories";
+  return "";
+}
+
+bool sinan::isSnpuConv(Operation *op, const TargetDesc &target) {
+  return snpuConvRefusal(op, target).empty();
+}
+
+std::optional<double>
+sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
+                                  const TargetDesc &target) {
+  std::optional<ConvShape> s = shapeOf(conv, target);
+  if (!s)
+    return std::nullopt;
+  int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
+  std::optional<ConvBlocks> blocks = chooseConvBlocks(*s, target, bytes, bytes);
+  if (!blocks)
+    return std::nullopt;
+  return blocks->cycles;
 }
 
 LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,

@@ -35,6 +35,11 @@ std::string kernelName(Operation *op) {
   return name + "_kernel";
 }
 
+bool placedOnCpu(Operation *op) {
+  auto placed = op->getAttrOfType<StringAttr>(kPlacementAttrName);
+  return placed && placed.getValue() == "cpu";
+}
+
 struct FormSnpuKernelsPass
     : public sinan::impl::FormSnpuKernelsBase<FormSnpuKernelsPass> {
   using FormSnpuKernelsBase::FormSnpuKernelsBase;
@@ -56,11 +61,15 @@ struct FormSnpuKernelsPass
       if (func->hasAttr(npu::kTargetAttrName))
         return;
       func.walk([&](Operation *op) {
+        // sinan-place's choice when it ran.
+        if (placedOnCpu(op))
+          return;
         if (isSnpuMatmul(op, *desc)) {
           chosen.push_back({op});
         } else if (isSnpuConv(op, *desc)) {
           chosen.push_back({op});
-          if (op->hasOneUse() && llvm::isa<graph::ReluOp>(*op->user_begin()))
+          if (op->hasOneUse() && llvm::isa<graph::ReluOp>(*op->user_begin()) &&
+              !placedOnCpu(*op->user_begin()))
             chosen.back().push_back(*op->user_begin());
         }
       });

@@ -419,22 +419,57 @@ struct ConvertGraphToNpuPass
 
 } // namespace
 
-bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {
+std::string sinan::snpuMatmulRefusal(Operation *op, const TargetDesc &target) {
   auto matmul = dyn_cast<graph::MatMulOp>(op);
-  if (!matmul || !target.matrixTiles.count(DType::BF16))
-    return false;
+  if (!matmul)
+    return "not a matrix product";
+  if (!target.matrixTiles.count(DType::BF16))
+    return "target " + target.name + " has no bf16 matrix unit";
   auto lhs = dyn_cast<RankedTensorType>(matmul.getLhs().getType());
   auto rhs = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
   auto out = dyn_cast<RankedTensorType>(matmul.getType());
-  for (RankedTensorType type : {lhs, rhs, out})
-    if (!type || type.getRank() < 2 || !type.hasStaticShape() ||
-        type.getNumElements() == 0 ||
-        !(type.getElementType().isF32() || type.getElementType().isBF16()))
-      return false;
-  if (rhs.getRank() == 2)
-    return true;
-  return lhs.getRank() == rhs.getRank() &&
-         lhs.getShape().drop_back(2) == rhs.getShape().drop_back(2);
+  for (RankedTensorType type : {lhs, rhs, out}) {
+    if (!type || !type.hasStaticShape())
+      return "dynamic shape (fix it with --input-shape)";
+    if (type.getRank() < 2)
+      return "a vector operand (rank 1); the matrix unit takes matrices";
+    if (type.getNumElements() == 0)
+      return "empty";
+    if (!(type.getElementType().isF32() || type.getElementType().isBF16()))
+      return "elements are not f32 or bf16";
+  }
+  if (rhs.getRank() != 2 &&
+      (lhs.getRank() != rhs.getRank() ||
+       lhs.getShape().drop_back(2) != rhs.getShape().drop_back(2)))
+    return "broadcast batch dimensions";
+  return "";
+}
+
+bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {
+  return snpuMatmulRefusal(op, target).empty();
+}
+
+std::optional<double> sinan::estimateSnpuCycles(Operation *op,
+                                                const TargetDesc &target) {
+  if (isSnpuConv(op, target))
+    return tiling::estimateConvCycles(cast<graph::Conv2dOp>(op), target);
+  if (!isSnpuMatmul(op, target))
+    return std::nullopt;
+  auto matmul = cast<graph::MatMulOp>(op);
+  auto lhsType = cast<RankedTensorType>(matmul.getLhs().getType());
+  auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
+  int64_t rank = lhsType.getRank();
+  bool batched = rhsType.getRank() > 2;
+  int64_t batch = 1, m = lhsType.getDimSize(rank - 2);
+  for (int64_t d : lhsType.getShape().drop_back(2))
+    (batched ? batch : m) *= d;
+  std::optional<MatmulBlocks> blocks =
+      chooseBlocks(target, m, lhsType.getShape().back(),
+                   rhsType.getShape().back(), bytesOf(lhsType.getElementType()),
+                   bytesOf(matmul.getType().getElementType()), batched);
+  if (!blocks)
+    return std::nullopt;
+  return blocks->cycles * double(batch);
 }
 
 func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,

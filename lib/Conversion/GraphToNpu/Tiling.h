@@ -77,6 +77,11 @@ mlir::LogicalResult convertConvKernel(mlir::func::FuncOp kernel,
                                       graph::Conv2dOp conv, bool relu,
                                       const TargetDesc &target);
 
+/// The conv tiler's cycle estimate for `conv` on `target` (the figure its
+/// block choice minimizes), or nullopt when it cannot tile it.
+std::optional<double> estimateConvCycles(graph::Conv2dOp conv,
+                                         const TargetDesc &target);
+
 } // namespace sinan::tiling
 
 #endif // SINAN_LIB_CONVERSION_GRAPHTONPU_TILING_H

@@ -1,0 +1,84 @@
+//===- Placement.h - What runs where, and what it costs ---------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The one statement of which graph ops the SNPU can run (the pipeline's
+// tilers and the elementwise kernels), and the cost model sinan-place weighs
+// them with: the tilers' own cycle estimates, the host link's copies, and an
+// assumed host speed. Kernel formation and the module emitter follow the
+// placement the pass records (kPlacementAttrName).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_PLACEMENT_PLACEMENT_H
+#define SINAN_PLACEMENT_PLACEMENT_H
+
+#include "sinan/Conversion/GraphToNpu.h"
+
+#include "mlir/IR/Operation.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace sinan {
+struct TargetDesc;
+} // namespace sinan
+
+namespace sinan::placement {
+
+/// How the SNPU runs an op.
+enum class KernelKind {
+  None,        ///< It cannot; SnpuSupport::refusal says why.
+  Tiled,       ///< The SNPU pipeline tiles it (matmul, conv2d).
+  Elementwise, ///< An elementwise vector-unit kernel.
+};
+
+struct SnpuSupport {
+  KernelKind kind = KernelKind::None;
+  /// Why not, when kind is None.
+  std::string refusal;
+  /// Elementwise: > 0 when operand 1 is one row of this many elements
+  /// broadcast over operand 0's rows.
+  uint64_t row = 0;
+  explicit operator bool() const { return kind != KernelKind::None; }
+};
+
+/// Whether the SNPU of `target` can run graph op `op`. `bf16` allows the
+/// matrix unit's bf16 products (--snpu-precision=bf16).
+SnpuSupport snpuSupport(mlir::Operation *op, const TargetDesc &target,
+                        bool bf16);
+
+/// The graph.relu a convolution's SNPU kernel absorbs: the convolution's
+/// only user, unless it is placed on the CPU by itself.
+mlir::Operation *fusedEpilogue(mlir::Operation *op);
+
+/// The host's assumed sustained speed (Sinan's host kernels, one thread).
+struct HostSpeed {
+  double gflops = 10.0;
+  double gbytesPerSecond = 10.0;
+};
+
+/// Estimated cycles (at the target's clock) of `op` on the SNPU; nullopt
+/// when it cannot run there.
+std::optional<double> snpuCycles(mlir::Operation *op, const TargetDesc &target,
+                                 bool bf16);
+
+/// Estimated cycles (at the target's clock) of `op` on the host.
+double hostCycles(mlir::Operation *op, const TargetDesc &target,
+                  const HostSpeed &host);
+
+/// Cycles of one host<->device copy of `value`.
+double linkCycles(mlir::Value value, const TargetDesc &target);
+
+/// Multiply-adds of a matmul or convolution, 0 for other ops.
+int64_t macsOf(mlir::Operation *op);
+
+/// The ONNX node name an op came from, or its op name and location.
+std::string nodeName(mlir::Operation *op);
+
+} // namespace sinan::placement
+
+#endif // SINAN_PLACEMENT_PLACEMENT_H

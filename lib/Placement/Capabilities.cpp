@@ -1,0 +1,203 @@
+//===- Capabilities.cpp - What the SNPU runs, and what it costs -----------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Placement/Placement.h"
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Module/SnpuKernels.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <limits>
+
+using namespace mlir;
+
+namespace sinan::placement {
+namespace {
+
+/// A static f32 tensor type, or null.
+RankedTensorType staticF32(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32())
+    return {};
+  return tensor;
+}
+
+int64_t bytesOf(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.hasStaticShape() ||
+      !type.getElementType().isIntOrIndexOrFloat())
+    return 0;
+  return type.getNumElements() *
+         std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+}
+
+/// Elementwise kernels: operands of the result's size, or (binary ops) a
+/// second operand that is one row broadcast over the first's rows, as a
+/// bias is.
+SnpuSupport elementwiseSupport(Operation *op, RankedTensorType result,
+                               const TargetDesc &target) {
+  std::string name = op->getName().stripDialect().str();
+  SnpuSupport support;
+  for (auto [i, type] : llvm::enumerate(op->getOperandTypes())) {
+    RankedTensorType operand = staticF32(type);
+    if (operand && operand.getNumElements() == result.getNumElements())
+      continue;
+    if (!operand || i != 1 || result.getRank() < 2 ||
+        operand.getNumElements() != result.getShape().back() ||
+        (operand.getRank() > 0 &&
+         operand.getShape().back() != result.getShape().back())) {
+      support.refusal = llvm::formatv("operand {0} is broadcast other than as "
+                                      "one row over the rows of operand 0",
+                                      i);
+      return support;
+    }
+    support.row = result.getShape().back();
+    if (!snpu::elementwiseRowFits(target, support.row)) {
+      support.refusal = llvm::formatv("rows of {0} elements do not fit the "
+                                      "vector buffer",
+                                      support.row);
+      return support;
+    }
+  }
+  if (result.getNumElements() * 4 > std::numeric_limits<uint32_t>::max()) {
+    support.refusal = "an operand over 4 GiB";
+    return support;
+  }
+  support.kind = KernelKind::Elementwise;
+  return support;
+}
+
+} // namespace
+
+SnpuSupport snpuSupport(Operation *op, const TargetDesc &target, bool bf16) {
+  std::string name = op->getName().stripDialect().str();
+  SnpuSupport support;
+  auto refuse = [&](std::string why) {
+    support.refusal = std::move(why);
+    return support;
+  };
+  bool tiled = llvm::isa<graph::MatMulOp, graph::Conv2dOp>(op);
+  if (!tiled && !snpu::hasElementwiseKernel(name, op->getNumOperands()))
+    return refuse("no SNPU kernel for " + name +
+                  (op->getNumOperands() > 2 ? " with " +
+                                                  std::to_string(
+                                                      op->getNumOperands()) +
+                                                  " operands"
+                                            : ""));
+  RankedTensorType result =
+      op->getNumResults() == 1 ? staticF32(op->getResult(0).getType())
+                               : RankedTensorType();
+  if (!result)
+    return refuse("the result is not a static f32 tensor");
+  if (!tiled)
+    return elementwiseSupport(op, result, target);
+  if (!bf16)
+    return refuse("--snpu-precision=f32: the matrix unit multiplies in bf16");
+  std::string why = llvm::isa<graph::MatMulOp>(op)
+                        ? snpuMatmulRefusal(op, target)
+                        : snpuConvRefusal(op, target);
+  if (!why.empty())
+    return refuse(why);
+  support.kind = KernelKind::Tiled;
+  return support;
+}
+
+Operation *fusedEpilogue(Operation *op) {
+  if (!llvm::isa<graph::Conv2dOp>(op) || !op->hasOneUse() ||
+      !llvm::isa<graph::ReluOp>(*op->user_begin()))
+    return nullptr;
+  Operation *relu = *op->user_begin();
+  auto placed = relu->getAttrOfType<StringAttr>(kPlacementAttrName);
+  if (placed && placed.getValue() == "cpu")
+    return nullptr;
+  return relu;
+}
+
+int64_t macsOf(Operation *op) {
+  auto out = dyn_cast<RankedTensorType>(op->getNumResults() == 1
+                                            ? op->getResult(0).getType()
+                                            : Type());
+  if (!out || !out.hasStaticShape())
+    return 0;
+  if (auto matmul = dyn_cast<graph::MatMulOp>(op)) {
+    auto lhs = dyn_cast<RankedTensorType>(matmul.getLhs().getType());
+    if (!lhs || !lhs.hasStaticShape() || lhs.getRank() < 1)
+      return 0;
+    return out.getNumElements() * lhs.getShape().back();
+  }
+  if (auto conv = dyn_cast<graph::Conv2dOp>(op)) {
+    auto weight = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+    if (!weight || !weight.hasStaticShape() || weight.getRank() != 4)
+      return 0;
+    return out.getNumElements() * weight.getDimSize(1) * weight.getDimSize(2) *
+           weight.getDimSize(3);
+  }
+  return 0;
+}
+
+std::optional<double> snpuCycles(Operation *op, const TargetDesc &target,
+                                 bool bf16) {
+  SnpuSupport support = snpuSupport(op, target, bf16);
+  if (support.kind == KernelKind::Tiled)
+    return estimateSnpuCycles(op, target);
+  if (support.kind != KernelKind::Elementwise)
+    return std::nullopt;
+  // Every core streams its share through vbuf: DRAM traffic against the
+  // vector unit, plus a load's and a store's latency.
+  double bytes = 0;
+  for (Value value : op->getOperands())
+    bytes += bytesOf(value);
+  bytes += bytesOf(op->getResult(0));
+  double dram = std::min<double>(double(target.dmaBytesPerCycle) * target.cores,
+                                 double(target.dramBytesPerCycle));
+  double vector = double(bytesOf(op->getResult(0))) /
+                  (double(target.vectorBytesPerCycle) * target.cores);
+  return std::max(bytes / dram, vector) + 2.0 * target.dramLatencyCycles +
+         2.0 * target.dmaSetupCycles;
+}
+
+double hostCycles(Operation *op, const TargetDesc &target,
+                  const HostSpeed &host) {
+  double bytes = 0;
+  for (Value value : op->getOperands())
+    bytes += bytesOf(value);
+  for (Value value : op->getResults())
+    bytes += bytesOf(value);
+  double flops = macsOf(op) ? 2.0 * macsOf(op)
+                            : double(op->getNumResults() ? bytesOf(
+                                                               op->getResult(0))
+                                                         : 0) /
+                                  4.0;
+  double seconds = std::max(flops / (host.gflops * 1e9),
+                            bytes / (host.gbytesPerSecond * 1e9));
+  return seconds * double(target.clockMhz) * 1e6;
+}
+
+double linkCycles(Value value, const TargetDesc &target) {
+  return double(bytesOf(value)) /
+             double(std::max<uint64_t>(1, target.hostLinkBytesPerCycle)) +
+         double(target.hostLinkLatencyCycles);
+}
+
+std::string nodeName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        return name.getName().str();
+  std::string text = op->getName().getStringRef().str() + " at ";
+  llvm::raw_string_ostream os(text);
+  loc.print(os);
+  return text;
+}
+
+} // namespace sinan::placement
