@@ -18,19 +18,14 @@ pixels per block).
 
 import argparse
 import json
-import re
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-ROOT = Path(__file__).resolve().parents[2]
+from common import ROOT, chosen_blocks, load_target, median_seconds, run
 
 # name: (C, H, W, F, kernel, stride, pad)
 LAYERS = {
@@ -44,10 +39,6 @@ LAYERS = {
     "l4_3x3": (512, 7, 7, 512, 3, 1, 1),
     "l4_1x1_expand": (512, 7, 7, 2048, 1, 1, 0),
 }
-
-
-def param(node):
-    return node["value"] if isinstance(node, dict) and "value" in node else node
 
 
 def conv_model(c, h, w, f, k, s, p, path):
@@ -71,13 +62,6 @@ def conv_model(c, h, w, f, k, s, p, path):
     return oh, ow
 
 
-def run(cmd):
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"error: {' '.join(map(str, cmd))}\n{result.stderr}")
-    return result.stdout
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=str(ROOT / "build/dev/bin"))
@@ -85,16 +69,8 @@ def main():
     parser.add_argument("--layers", default=",".join(LAYERS))
     args = parser.parse_args()
     binary = Path(args.bin)
-    target = json.loads((ROOT / "targets" / f"{args.target}.json").read_text())
-    tile = {k: param(v) for k, v in target["matrix"]["bf16"].items()
-            if k in "mkn"}
-    cores = param(target["cores"])
-    macs_per_cycle = tile["m"] * tile["k"] * tile["n"] * cores
-    dram_bw = param(target["dram"]["bytes_per_cycle"])
-
-    print(f"target {args.target}: {cores} cores, bf16 tile "
-          f"{tile['m']}x{tile['k']}x{tile['n']}, peak {macs_per_cycle} "
-          f"MACs/cycle, DRAM {dram_bw} B/cycle")
+    target = load_target(args.target)
+    print(target.describe())
     print(f"{'layer':>14} {'C>F kxk/s HxW':>22} {'blocks':>12} {'cycles':>9} "
           f"{'roofline':>9} {'of bound':>8} {'MXU util':>8} {'compile s':>9}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,17 +79,10 @@ def main():
             c, h, w, f, k, s, p = LAYERS[name]
             model, module = tmp / f"{name}.onnx", tmp / f"{name}.snm"
             oh, ow = conv_model(c, h, w, f, k, s, p, model)
-            times = []
-            for _ in range(3):
-                start = time.perf_counter()
-                run([binary / "sinan-compile", model, "--target", args.target,
-                     "--compile-to=module", "-o", module])
-                times.append(time.perf_counter() - start)
-            blocks = re.search(r"npu.blocks = array<i64: ([0-9, ]+)>",
-                               run([binary / "sinan-compile", model,
-                                    "--target", args.target,
-                                    "--compile-to=npu",
-                                    "--mlir-elide-elementsattrs-if-larger=16"]))
+            seconds = median_seconds([binary / "sinan-compile", model,
+                                      "--target", args.target,
+                                      "--compile-to=module", "-o", module])
+            chosen = chosen_blocks(binary, model, args.target)
             inputs = tmp / f"{name}.npz"
             np.savez(inputs, x=np.random.default_rng(1).standard_normal(
                 (1, c, h, w)).astype(np.float32))
@@ -124,13 +93,12 @@ def main():
             cycles = stats["kernel_cycles"]
             macs = f * c * k * k * oh * ow
             bytes_moved = 4 * c * h * w + 2 * f * c * k * k + 4 * f * oh * ow
-            bound = max(macs / macs_per_cycle, bytes_moved / dram_bw)
-            util = macs / (macs_per_cycle * cycles)
+            bound = target.bound(macs, bytes_moved)
+            util = macs / (target.macs_per_cycle * cycles)
             shape = f"{c}>{f} {k}x{k}/{s} {h}x{w}"
-            chosen = blocks.group(1).replace(", ", "x") if blocks else "?"
             print(f"{name:>14} {shape:>22} {chosen:>12} {cycles:>9} "
                   f"{bound:>9.0f} {bound / cycles:>7.1%} {util:>8.1%} "
-                  f"{statistics.median(times):>9.3f}")
+                  f"{seconds:>9.3f}")
 
 
 if __name__ == "__main__":

@@ -14,23 +14,14 @@ once, C written once). Also the compile time (median of three).
 """
 
 import argparse
-import json
 import re
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import onnx
 from onnx import TensorProto, helper
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def param(node):
-    return node["value"] if isinstance(node, dict) and "value" in node else node
+from common import ROOT, chosen_blocks, load_target, median_seconds, run
 
 
 def matmul_model(m, k, n, path):
@@ -44,13 +35,6 @@ def matmul_model(m, k, n, path):
         graph, opset_imports=[helper.make_opsetid("", 17)]), path)
 
 
-def run(cmd):
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"error: {' '.join(map(str, cmd))}\n{result.stderr}")
-    return result.stdout
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=str(ROOT / "build/dev/bin"))
@@ -60,16 +44,8 @@ def main():
                                 "100x72x40,1x4096x1024")
     args = parser.parse_args()
     binary = Path(args.bin)
-    target = json.loads((ROOT / "targets" / f"{args.target}.json").read_text())
-    tile = {k: param(v) for k, v in target["matrix"]["bf16"].items()
-            if k in "mkn"}
-    cores = param(target["cores"])
-    macs_per_cycle = tile["m"] * tile["k"] * tile["n"] * cores
-    dram_bw = param(target["dram"]["bytes_per_cycle"])
-
-    print(f"target {args.target}: {cores} cores, bf16 tile "
-          f"{tile['m']}x{tile['k']}x{tile['n']}, peak {macs_per_cycle} "
-          f"MACs/cycle, DRAM {dram_bw} B/cycle")
+    target = load_target(args.target)
+    print(target.describe())
     print(f"{'M x K x N':>18} {'blocks':>14} {'cycles':>9} {'roofline':>9} "
           f"{'of bound':>8} {'MXU util':>8} {'compile s':>9}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,16 +55,10 @@ def main():
             model, isa, kernel = (tmp / f"{shape}.onnx", tmp / f"{shape}.mlir",
                                   tmp / f"{shape}.snk")
             matmul_model(m, k, n, model)
-            times = []
-            for _ in range(3):
-                start = time.perf_counter()
-                run([binary / "sinan-compile", model, "--target", args.target,
-                     "--compile-to=isa", "-o", isa])
-                times.append(time.perf_counter() - start)
-            blocks = re.search(r"npu.blocks = array<i64: ([0-9, ]+)>",
-                               run([binary / "sinan-compile", model,
-                                    "--target", args.target,
-                                    "--compile-to=npu"]))
+            seconds = median_seconds([binary / "sinan-compile", model,
+                                      "--target", args.target,
+                                      "--compile-to=isa", "-o", isa])
+            blocks = chosen_blocks(binary, model, args.target)
             run([binary / "sinan-translate", "--isa-to-snpu-kernel", isa,
                  "-o", kernel])
             a_at, b_at = 0, (m * k * 4 + 4095) // 4096 * 4096
@@ -102,10 +72,10 @@ def main():
                              stats).group(1)
             macs = m * k * n
             bytes_moved = 4 * (m * k + k * n + m * n)
-            bound = max(macs / macs_per_cycle, bytes_moved / dram_bw)
-            print(f"{shape:>18} {blocks.group(1).replace(', ', 'x'):>14} "
+            bound = target.bound(macs, bytes_moved)
+            print(f"{shape:>18} {blocks:>14} "
                   f"{cycles:>9} {bound:>9.0f} {bound / cycles:>7.1%} "
-                  f"{util + '%':>8} {statistics.median(times):>9.3f}")
+                  f"{util + '%':>8} {seconds:>9.3f}")
 
 
 if __name__ == "__main__":

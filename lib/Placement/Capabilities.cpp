@@ -85,15 +85,14 @@ SnpuSupport snpuSupport(Operation *op, const TargetDesc &target, bool bf16) {
   };
   bool tiled = llvm::isa<graph::MatMulOp, graph::Conv2dOp>(op);
   if (!tiled && !snpu::hasElementwiseKernel(name, op->getNumOperands()))
-    return refuse("no SNPU kernel for " + name +
-                  (op->getNumOperands() > 2 ? " with " +
-                                                  std::to_string(
-                                                      op->getNumOperands()) +
-                                                  " operands"
-                                            : ""));
-  RankedTensorType result =
-      op->getNumResults() == 1 ? staticF32(op->getResult(0).getType())
-                               : RankedTensorType();
+    return refuse(
+        "no SNPU kernel for " + name +
+        (op->getNumOperands() > 2
+             ? " with " + std::to_string(op->getNumOperands()) + " operands"
+             : ""));
+  RankedTensorType result = op->getNumResults() == 1
+                                ? staticF32(op->getResult(0).getType())
+                                : RankedTensorType();
   if (!result)
     return refuse("the result is not a static f32 tensor");
   if (!tiled)
@@ -121,9 +120,8 @@ Operation *fusedEpilogue(Operation *op) {
 }
 
 int64_t macsOf(Operation *op) {
-  auto out = dyn_cast<RankedTensorType>(op->getNumResults() == 1
-                                            ? op->getResult(0).getType()
-                                            : Type());
+  auto out = dyn_cast<RankedTensorType>(
+      op->getNumResults() == 1 ? op->getResult(0).getType() : Type());
   if (!out || !out.hasStaticShape())
     return 0;
   if (auto matmul = dyn_cast<graph::MatMulOp>(op)) {
@@ -170,11 +168,10 @@ double hostCycles(Operation *op, const TargetDesc &target,
     bytes += bytesOf(value);
   for (Value value : op->getResults())
     bytes += bytesOf(value);
-  double flops = macsOf(op) ? 2.0 * macsOf(op)
-                            : double(op->getNumResults() ? bytesOf(
-                                                               op->getResult(0))
-                                                         : 0) /
-                                  4.0;
+  double flops =
+      macsOf(op)
+          ? 2.0 * macsOf(op)
+          : double(op->getNumResults() ? bytesOf(op->getResult(0)) : 0) / 4.0;
   double seconds = std::max(flops / (host.gflops * 1e9),
                             bytes / (host.gbytesPerSecond * 1e9));
   return seconds * double(target.clockMhz) * 1e6;

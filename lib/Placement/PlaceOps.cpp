@@ -74,8 +74,8 @@ LogicalResult PlaceOpsPass::readOverrides(ArrayRef<Decision *> decisions) {
   if (overrides.empty())
     return success();
   auto fail = [&](const Twine &message) {
-    getOperation().emitError() << "--placement-overrides " << overrides << ": "
-                               << message;
+    getOperation().emitError()
+        << "--placement-overrides " << overrides << ": " << message;
     return failure();
   };
   auto buffer = llvm::MemoryBuffer::getFile(overrides, /*IsText=*/true);
@@ -194,8 +194,11 @@ void PlaceOpsPass::runOnOperation() {
       return;
     for (Operation &op : func.getBody().getOps())
       if (llvm::isa_and_nonnull<graph::GraphDialect>(op.getDialect()) &&
-          !llvm::isa<graph::ConstantOp>(op))
-        decisions.push_back(Decision{&op});
+          !llvm::isa<graph::ConstantOp>(op)) {
+        Decision d;
+        d.op = &op;
+        decisions.push_back(std::move(d));
+      }
   });
   for (Decision &d : decisions)
     byOp[d.op] = &d;
@@ -233,7 +236,8 @@ void PlaceOpsPass::runOnOperation() {
   // A convolution's relu joins its kernel wherever the convolution goes,
   // unless the relu is forced elsewhere.
   for (Decision &d : decisions)
-    if (d.support.kind == KernelKind::Tiled && (!d.forced || *d.forced == Side::Snpu))
+    if (d.support.kind == KernelKind::Tiled &&
+        (!d.forced || *d.forced == Side::Snpu))
       if (Operation *relu = fusedEpilogue(d.op))
         if (!byOp[relu]->forced) {
           d.epilogue = relu;
@@ -265,8 +269,8 @@ void PlaceOpsPass::writeReport(ArrayRef<Decision> decisions,
   bool json = StringRef(report).ends_with(".json");
   llvm::ToolOutputFile file(report, ec, llvm::sys::fs::OF_Text);
   if (ec) {
-    getOperation().emitError() << "--placement-report " << report << ": "
-                               << ec.message();
+    getOperation().emitError()
+        << "--placement-report " << report << ": " << ec.message();
     return signalPassFailure();
   }
   int64_t macs = 0, snpuMacs = 0, snpuOps = 0;
@@ -312,11 +316,11 @@ void PlaceOpsPass::writeReport(ArrayRef<Decision> decisions,
                         "snpu cyc", "host cyc");
     for (const Decision &d : decisions)
       os << llvm::left_justify(nodeName(d.op), width)
-         << llvm::formatv(
-          " {0,-12} {1,-5} {2,12} {3,12}  {4}\n",
-          d.op->getName().stripDialect(), sideName(d.side),
-          d.snpuCycles ? std::to_string(int64_t(*d.snpuCycles)) : "-",
-          int64_t(d.hostCycles), d.why);
+         << llvm::formatv(" {0,-12} {1,-5} {2,12} {3,12}  {4}\n",
+                          d.op->getName().stripDialect(), sideName(d.side),
+                          d.snpuCycles ? std::to_string(int64_t(*d.snpuCycles))
+                                       : "-",
+                          int64_t(d.hostCycles), d.why);
     os << llvm::formatv("{0} of {1} ops on the SNPU; {2} of {3} MACs "
                         "({4:F1} %)\n",
                         snpuOps, decisions.size(), snpuMacs, macs,

@@ -142,10 +142,75 @@ SmallVector<int64_t> dividingBlocks(int64_t padded, int64_t tile,
   return sizes;
 }
 
-/// The cheapest blocks by a cycle estimate per core: per tap, matrix-unit
-/// cycles against the DMA of the weight tile and the input tap (its bytes,
-/// and its rows, one address per cycle), which overlap as the taps
-/// alternate buffers; per pixel block the store.
+/// The cost terms every conv candidate shares, at one core's DMA
+/// bandwidth.
+struct ConvCost {
+  const TargetDesc &target;
+  const ConvShape &s;
+  double bandwidth;
+
+  ConvCost(const TargetDesc &target, const ConvShape &s, int64_t cores)
+      : target(target), s(s),
+        bandwidth(std::min<double>(target.dmaBytesPerCycle,
+                                   double(target.dramBytesPerCycle) /
+                                       double(cores))) {}
+
+  /// One tap of an f0 x c0 x pixels block: the product against the DMA of
+  /// the weight tile (unless resident) and of the input (`inputRows` DMA
+  /// rows, one address per cycle, spanning `inputBytes`); these overlap as
+  /// the taps take `depth` buffers in turn, and a tap's load is issued once
+  /// the product `depth` taps earlier has freed its buffer, landing a DRAM
+  /// latency after it moves.
+  double tap(int64_t f0, int64_t c0, int64_t pixels, double inputRows,
+             double inputBytes, bool resident, int64_t depth) const {
+    const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+    double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
+    double weightRows = resident ? 0.0 : double(f0);
+    double bytes = weightRows * c0 * 2 + inputBytes;
+    double dma = std::max(bytes / bandwidth, inputRows + weightRows) +
+                 (resident ? 1.0 : 2.0) * target.dmaSetupCycles;
+    return std::max({mma, dma, (dma + target.dramLatencyCycles + mma) / depth});
+  }
+
+  /// Storing `bytes` of a block's output.
+  double store(int64_t bytes) const {
+    return double(bytes) / bandwidth + target.dramLatencyCycles;
+  }
+
+  /// Resident weights come in once per output channel block, before its
+  /// first product.
+  double weightLoad(int64_t f0, bool resident) const {
+    return resident ? double(s.taps() * s.cgPad * f0 * 2) / bandwidth +
+                          target.dramLatencyCycles
+                    : 0.0;
+  }
+};
+
+/// Cores for a split of `blocks` blocks (pixel or output channel blocks),
+/// or nullopt when a pixel split would use one core (the channel split
+/// covers that). Cores write Y concurrently, so each core's part must start
+/// on a granule of its own (`aligned`), else one core.
+std::optional<int64_t> coresFor(const TargetDesc &target, bool splitPixels,
+                                int64_t blocks, bool aligned) {
+  int64_t cores = aligned ? std::min<int64_t>(target.cores, blocks) : 1;
+  if (splitPixels && cores == 1)
+    return std::nullopt;
+  return cores;
+}
+
+/// Whether each core's output channels (in every image and group) start on
+/// a granule of their own.
+bool channelsAligned(const ConvShape &s, int64_t f0, int64_t outputBytes,
+                     int64_t align) {
+  int64_t plane = s.oh * s.ow * outputBytes;
+  return (f0 * plane) % align == 0 &&
+         (s.n == 1 || (s.f * plane) % align == 0) &&
+         (s.group == 1 || (s.fg * plane) % align == 0);
+}
+
+/// The cheapest blocks by a cycle estimate per core (ConvCost): per tap,
+/// matrix-unit cycles against the DMA of the weight tile and the input
+/// tap, per pixel block the store.
 std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
                                            const TargetDesc &target,
                                            int64_t inputBytes,
@@ -158,61 +223,39 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
   // that engine pair.
   int64_t deepest =
       std::min<int64_t>(4, (target.semaphoresPerEnginePair - 2) / 2);
+  int64_t plane = s.oh * s.ow * outputBytes;
   std::optional<ConvBlocks> best;
   auto consider = [&](int64_t f0, int64_t c0, int64_t rows, int64_t pixels,
                       int64_t pixelBlocks, int64_t depth, bool resident) {
     int64_t fBlocks = s.fgPad / f0;
     int64_t blockOutput = (s.flat ? rows : rows * s.ow) * outputBytes;
-    // Cores write Y concurrently, so each core's part must start on a
-    // granule of its own: its output channels (in every image and group),
-    // or its rows of every channel plane.
-    int64_t plane = s.oh * s.ow * outputBytes;
-    bool channelsAligned = (f0 * plane) % align == 0 &&
-                           (s.n == 1 || (s.f * plane) % align == 0) &&
-                           (s.group == 1 || (s.fg * plane) % align == 0);
     bool pixelsAligned = blockOutput % align == 0 && plane % align == 0;
     for (bool splitPixels : {false, true}) {
-      int64_t cores =
-          std::min<int64_t>(target.cores, splitPixels ? pixelBlocks : fBlocks);
-      if (!(splitPixels ? pixelsAligned : channelsAligned))
-        cores = 1;
-      if (splitPixels && cores == 1)
+      std::optional<int64_t> cores =
+          coresFor(target, splitPixels, splitPixels ? pixelBlocks : fBlocks,
+                   splitPixels ? pixelsAligned
+                               : channelsAligned(s, f0, outputBytes, align));
+      if (!cores)
         continue;
-      double bandwidth =
-          std::min<double>(target.dmaBytesPerCycle,
-                           double(target.dramBytesPerCycle) / double(cores));
-      double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
-      // A tap moves its weight tile and its input rows (one address per row
-      // per cycle, or the bytes its gathers span).
+      ConvCost cost(target, s, *cores);
+      // A tap moves its input rows (or the bytes its gathers span).
       double tapRows = s.flat ? c0 : c0 * rows;
-      double weightRows = resident ? 0.0 : double(f0);
-      double tapBytes =
-          weightRows * c0 * 2 + (s.flat ? double(c0 * rows) * inputBytes
-                                        : tapRows * s.ow * s.sw * inputBytes);
-      double dma = std::max(tapBytes / bandwidth, tapRows + weightRows) +
-                   (resident ? 1.0 : 2.0) * target.dmaSetupCycles;
-      double store =
-          double(f0 * blockOutput) / bandwidth + target.dramLatencyCycles;
-      // A tap's load is issued once the product `depth` taps earlier has
-      // freed its buffer, and lands a DRAM latency after it moves.
-      double tap =
-          std::max({mma, dma, (dma + target.dramLatencyCycles + mma) / depth});
-      double perBlock = double(s.cgPad / c0) * s.taps() * tap + store;
+      double tapBytes = s.flat ? double(c0 * rows) * inputBytes
+                               : tapRows * s.ow * s.sw * inputBytes;
+      double perBlock =
+          double(s.cgPad / c0) * s.taps() *
+              cost.tap(f0, c0, pixels, tapRows, tapBytes, resident, depth) +
+          cost.store(f0 * blockOutput);
       double fBlocksPerCore =
-          splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, cores));
+          splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
       double pixelBlocksPerCore =
-          splitPixels ? double(ceilDiv(pixelBlocks, cores)) : pixelBlocks;
-      // Resident weights come in once per output channel block, before its
-      // first product.
-      double weightLoad =
-          resident ? double(s.taps() * s.cgPad * f0 * 2) / bandwidth +
-                         target.dramLatencyCycles
-                   : 0.0;
-      double cycles = double(s.group) * fBlocksPerCore *
-                      (weightLoad + s.n * pixelBlocksPerCore * perBlock);
+          splitPixels ? double(ceilDiv(pixelBlocks, *cores)) : pixelBlocks;
+      double cycles =
+          double(s.group) * fBlocksPerCore *
+          (cost.weightLoad(f0, resident) + s.n * pixelBlocksPerCore * perBlock);
       if (!best || cycles < best->cycles)
-        best = ConvBlocks{f0,          c0,       rows,  pixels, cores, depth,
-                          splitPixels, resident, false, 0,      0,     cycles};
+        best = ConvBlocks{f0,          c0,       rows,  pixels, *cores, depth,
+                          splitPixels, resident, false, 0,      0,      cycles};
     }
   };
   // Padded mode: cores split the pixel blocks, each copying its rows of the
@@ -224,24 +267,21 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
         2 * f0 * pixels * 4 > int64_t(target.acc.sizeBytes))
       return;
     int64_t pixelBlocks = s.oh / rows, fBlocks = s.fgPad / f0;
-    int64_t plane = s.oh * s.ow * outputBytes;
     bool pixelsAligned =
         (rows * s.ow * outputBytes) % align == 0 && plane % align == 0;
-    bool channelsAligned =
-        (f0 * plane) % align == 0 && (s.n == 1 || (s.f * plane) % align == 0);
     int64_t tileBytes = f0 * pitch(c0, 2, align) * 2;
     int64_t residentBytes = s.taps() * (s.cgPad / c0) * tileBytes;
     // Cores split the pixel blocks (each copies the rows its blocks read)
     // or the output channel blocks (each copies the whole input).
     for (bool splitPixels : {false, true}) {
-      int64_t cores =
-          std::min<int64_t>(target.cores, splitPixels ? pixelBlocks : fBlocks);
-      if (!(splitPixels ? pixelsAligned : channelsAligned))
-        cores = 1;
-      if (splitPixels && cores == 1)
+      std::optional<int64_t> cores =
+          coresFor(target, splitPixels, splitPixels ? pixelBlocks : fBlocks,
+                   splitPixels ? pixelsAligned
+                               : channelsAligned(s, f0, outputBytes, align));
+      if (!cores)
         continue;
       int64_t blocksPerCore =
-          splitPixels ? ceilDiv(pixelBlocks, cores) : pixelBlocks;
+          splitPixels ? ceilDiv(pixelBlocks, *cores) : pixelBlocks;
       int64_t regionRows = blocksPerCore * rows + (s.kh - 1) * s.dh + 1;
       // The copy goes through vbuf as f32, double buffered, in chunks of
       // channels dividing C.
@@ -256,12 +296,10 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
         }
       if (chunk == 0)
         continue;
-      double bandwidth =
-          std::min<double>(target.dmaBytesPerCycle,
-                           double(target.dramBytesPerCycle) / double(cores));
+      ConvCost cost(target, s, *cores);
       // Every row of the core's copy in and out once (overlapped).
       double copy = double(s.n * s.c * regionRows) *
-                        std::max(1.0, s.wp * 4.0 / bandwidth) +
+                        std::max(1.0, s.wp * 4.0 / cost.bandwidth) +
                     2.0 * target.dramLatencyCycles;
       for (int64_t depth = 2; depth <= deepest; ++depth)
         for (bool resident : {false, true}) {
@@ -269,28 +307,20 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
               (resident ? residentBytes : depth * tileBytes) >
                   int64_t(target.ibuf.sizeBytes))
             continue;
-          double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
-          double weightRows = resident ? 0.0 : double(f0);
-          double tapBytes = weightRows * c0 * 2 + double(c0) * pixels * 2;
-          double dma = std::max(tapBytes / bandwidth, c0 + weightRows) +
-                       (resident ? 1.0 : 2.0) * target.dmaSetupCycles;
-          double tap = std::max(
-              {mma, dma, (dma + target.dramLatencyCycles + mma) / depth});
-          double store = double(f0 * rows * s.ow * outputBytes) / bandwidth +
-                         target.dramLatencyCycles;
-          double perBlock = double(s.cgPad / c0) * s.taps() * tap + store;
-          double weightLoad =
-              resident ? double(s.taps() * s.cgPad * f0 * 2) / bandwidth +
-                             target.dramLatencyCycles
-                       : 0.0;
+          // A channel's tap is one DMA row of the copy.
+          double perBlock =
+              double(s.cgPad / c0) * s.taps() *
+                  cost.tap(f0, c0, pixels, c0, double(c0) * pixels * 2,
+                           resident, depth) +
+              cost.store(f0 * rows * s.ow * outputBytes);
           double fPerCore =
-              splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, cores));
-          double cycles =
-              copy + fPerCore * (weightLoad + s.n * blocksPerCore * perBlock);
+              splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
+          double cycles = copy + fPerCore * (cost.weightLoad(f0, resident) +
+                                             s.n * blocksPerCore * perBlock);
           if (!best || cycles < best->cycles)
-            best = ConvBlocks{f0,    c0,         rows,        pixels,
-                              cores, depth,      splitPixels, resident,
-                              true,  regionRows, chunk,       cycles};
+            best = ConvBlocks{f0,     c0,         rows,        pixels,
+                              *cores, depth,      splitPixels, resident,
+                              true,   regionRows, chunk,       cycles};
         }
     }
   };
@@ -424,7 +454,7 @@ private:
   llvm::SmallPtrSet<Operation *, 4> copyLoops;
   /// Padded mode: [core][n][c][regionRows][wp] bf16 in the kernel's
   /// scratch, and the same with each channel's rows as one run.
-  Value scratch, scratchRuns;
+  Value scratchRuns;
   /// Padded mode: the core whose region the taps read, and the first
   /// output row of that region.
   Value regionIndex;
@@ -456,6 +486,7 @@ private:
   Value x, w, bias, y;
   bool relu;
   Block *entry;
+  Value scratch;
   Value allocAcc() {
     return alloc(blocks.f0, blocks.pixels, builder.getF32Type(),
                  npu::MemorySpace::acc);
@@ -991,16 +1022,7 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
 
   MLIRContext *context = kernel.getContext();
   auto dram = npu::MemorySpaceAttr::get(context, npu::MemorySpace::dram);
-  auto memref = [&](Type type) {
-    auto tensor = cast<RankedTensorType>(type);
-    return MemRefType::get(tensor.getShape(), tensor.getElementType(),
-                           MemRefLayoutAttrInterface(), dram);
-  };
   Block &body = kernel.getBody().front();
-  SmallVector<Type> args;
-  for (BlockArgument arg : body.getArguments())
-    args.push_back(memref(arg.getType()));
-  args.push_back(memref(conv.getType()));
   // The kernel's arguments are the convolution's operands in order (the
   // outlining copies constants in but keeps their arguments).
   if (body.getNumArguments() != conv->getNumOperands())
@@ -1024,10 +1046,7 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
       /*constant=*/true, builder.getI64IntegerAttr(target.alignmentBytes));
   symbols.insert(global, Block::iterator(kernel)); // Renames on a clash.
 
-  body.dropAllDefinedValueUses();
-  body.erase();
-  kernel.setType(FunctionType::get(context, args, {}));
-  Block &newBody = *kernel.addEntryBlock();
+  Block &newBody = replaceBodyWithMemRefs(kernel, conv.getType());
   builder.setInsertionPointToStart(&newBody);
   Value packedWeights = memref::GetGlobalOp::create(builder, loc, globalType,
                                                     global.getSymName());
@@ -1059,11 +1078,7 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   ConvTiler(builder, loc, target, *s, *blocks, x, packedWeights, bias, y, relu,
             &newBody, scratch)
       .emit();
-  builder.setInsertionPointToEnd(&newBody);
-  func::ReturnOp::create(builder, loc);
-  kernel->setAttr(npu::kCoresAttrName,
-                  builder.getI64IntegerAttr(blocks->cores));
-  kernel->setAttr("npu.blocks", builder.getDenseI64ArrayAttr(
-                                    {blocks->f0, blocks->c0, blocks->pixels}));
+  finishKernel(builder, kernel, blocks->cores,
+               {blocks->f0, blocks->c0, blocks->pixels});
   return success();
 }

@@ -327,20 +327,10 @@ LogicalResult convertKernel(func::FuncOp kernel) {
            << "x" << target->matrixTiles.at(DType::BF16).k << "x"
            << target->matrixTiles.at(DType::BF16).n << ")";
 
-  MLIRContext *context = kernel.getContext();
-  auto dram = npu::MemorySpaceAttr::get(context, npu::MemorySpace::dram);
-  auto memref = [&](RankedTensorType type) {
-    return MemRefType::get(type.getShape(), type.getElementType(),
-                           MemRefLayoutAttrInterface(), dram);
-  };
-  SmallVector<Type> args = {memref(lhsType), memref(rhsType), memref(outType)};
   Location loc = matmul.getLoc();
   // Replace the body: the new one works on memrefs, inputs then outputs.
-  body.dropAllDefinedValueUses();
-  body.erase();
-  kernel.setType(FunctionType::get(context, args, {}));
-  Block &newBody = *kernel.addEntryBlock();
-  OpBuilder builder(context);
+  Block &newBody = replaceBodyWithMemRefs(kernel, outType);
+  OpBuilder builder(kernel.getContext());
   builder.setInsertionPointToStart(&newBody);
   // Leading dimensions collapse (the operands are contiguous): into M for
   // [batch..., M, K] x [K, N], into one batch dimension otherwise.
@@ -392,12 +382,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
                 matrix(b, index), matrix(c, index), &newBody)
         .emit();
   }
-  builder.setInsertionPointToEnd(&newBody);
-  func::ReturnOp::create(builder, loc);
-  kernel->setAttr(npu::kCoresAttrName,
-                  builder.getI64IntegerAttr(blocks->cores));
-  kernel->setAttr("npu.blocks", builder.getDenseI64ArrayAttr(
-                                    {blocks->m0, blocks->k0, blocks->n0}));
+  finishKernel(builder, kernel, blocks->cores,
+               {blocks->m0, blocks->k0, blocks->n0});
   return success();
 }
 

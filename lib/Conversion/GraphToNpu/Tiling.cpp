@@ -83,4 +83,33 @@ Value allocTile(OpBuilder &builder, Location loc, Block *entry, int64_t rows,
   return memref::AllocOp::create(builder, loc, type);
 }
 
+MemRefType dramMemRef(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  return MemRefType::get(
+      tensor.getShape(), tensor.getElementType(), MemRefLayoutAttrInterface(),
+      npu::MemorySpaceAttr::get(type.getContext(), npu::MemorySpace::dram));
+}
+
+Block &replaceBodyWithMemRefs(func::FuncOp kernel, TypeRange results) {
+  SmallVector<Type> args;
+  for (Type type : kernel.getArgumentTypes())
+    args.push_back(dramMemRef(type));
+  for (Type type : results)
+    args.push_back(dramMemRef(type));
+  Block &body = kernel.getBody().front();
+  body.dropAllDefinedValueUses();
+  body.erase();
+  kernel.setType(FunctionType::get(kernel.getContext(), args, {}));
+  return *kernel.addEntryBlock();
+}
+
+void finishKernel(OpBuilder &builder, func::FuncOp kernel, int64_t cores,
+                  ArrayRef<int64_t> blocks) {
+  Block &body = kernel.getBody().front();
+  builder.setInsertionPointToEnd(&body);
+  func::ReturnOp::create(builder, kernel.getLoc());
+  kernel->setAttr(npu::kCoresAttrName, builder.getI64IntegerAttr(cores));
+  kernel->setAttr("npu.blocks", builder.getDenseI64ArrayAttr(blocks));
+}
+
 } // namespace sinan::tiling

@@ -70,6 +70,20 @@ mlir::Value allocTile(mlir::OpBuilder &builder, mlir::Location loc,
                       mlir::Type element, npu::MemorySpace space,
                       int64_t align);
 
+/// `type` (a static tensor) as a memref in DRAM.
+mlir::MemRefType dramMemRef(mlir::Type type);
+
+/// Replaces the body of `kernel` (on tensors) with an empty entry block on
+/// DRAM memrefs: its arguments', then `results`' (inputs, then outputs).
+/// The old body's ops must no longer be needed.
+mlir::Block &replaceBodyWithMemRefs(mlir::func::FuncOp kernel,
+                                    mlir::TypeRange results);
+
+/// Ends `kernel`'s body with a return and records the core count and the
+/// chosen blocks (npu.cores, npu.blocks).
+void finishKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
+                  int64_t cores, llvm::ArrayRef<int64_t> blocks);
+
 /// Rewrites `kernel`, whose body computes `conv` (relu applied to its result
 /// when `relu`), into an npu kernel: the convolution as implicit GEMM with
 /// weights packed at compile time (ConvToNpu.cpp).
