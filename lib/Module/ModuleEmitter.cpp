@@ -6,7 +6,6 @@
 
 #include "sinan/Module/ModuleEmitter.h"
 
-#include "sinan/Module/SnpuKernels.h"
 #include "sinan/Pipelines/SnpuKernel.h"
 
 #include "sinan/Conversion/GraphToLinalg.h"
@@ -19,6 +18,8 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/bit.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SHA256.h"
@@ -302,40 +303,44 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
   if (!support)
     return -1;
   std::string name = op->getName().stripDialect().str();
+  // Kernels depend on the op, its operand types and the values of the
+  // constants they absorb: one kernel per distinct key.
   std::string key;
-  std::function<std::optional<isa::Kernel>()> build;
-  if (name == "matmul") {
-    // Compiled by the SNPU pipeline (graph -> npu -> isa).
-    auto shape = [&](unsigned i) {
-      auto type = cast<RankedTensorType>(op->getOperand(i).getType());
-      return llvm::join(
-          llvm::map_range(type.getShape(),
-                          [](int64_t d) { return llvm::itostr(d); }),
-          "x");
-    };
-    key = "matmul_bf16_" + shape(0) + "_" + shape(1);
-    build = [=, &error] { return compileSnpuKernel(op, *snpu, error); };
-  } else if (name == "conv2d") {
+  llvm::raw_string_ostream os(key);
+  os << name
+     << (support.kind == placement::KernelKind::Tiled ? "_bf16" : "_f32");
+  for (Type type : op->getOperandTypes()) {
+    auto shape = cast<RankedTensorType>(type).getShape();
+    os << "_"
+       << (shape.empty() ? "s"
+                         : llvm::join(llvm::map_range(shape,
+                                                      [](int64_t d) {
+                                                        return llvm::itostr(d);
+                                                      }),
+                                      "x"));
+  }
+  SmallVector<Operation *, 2> ops = {op};
+  if (name == "conv2d") {
     // Its weights are packed into the kernel: one kernel per convolution,
     // with the relu that follows it.
-    key = llvm::formatv("conv2d_bf16_{0}", desc.kernels.size()).str();
-    SmallVector<Operation *, 2> ops = {op};
+    os << "_" << desc.kernels.size();
     if (Operation *relu = placement::fusedEpilogue(op))
       ops.push_back(relu);
-    build = [=, &error] { return compileSnpuKernel(ops, *snpu, error); };
-  } else {
-    uint64_t row = support.row;
-    uint64_t elements =
-        cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
-    size_t arity = op->getNumOperands();
-    key = llvm::formatv("{0}_f32_{1}{2}", name, elements,
-                        row ? llvm::formatv("_row{0}", row).str() : "")
-              .str();
-    build = [=, &error] {
-      return snpu::buildElementwiseKernel(*snpu, name, arity, elements, error,
-                                          row);
-    };
+  } else if (support.kind == placement::KernelKind::Elementwise) {
+    // A one-element constant operand becomes the vector unit's scalar.
+    for (Value operand : op->getOperands())
+      if (auto constant = operand.getDefiningOp<graph::ConstantOp>())
+        if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+            dense && dense.getNumElements() == 1 &&
+            dense.getElementType().isF32())
+          os << "_c"
+             << llvm::format_hex_no_prefix(
+                    llvm::bit_cast<uint32_t>(*dense.getValues<float>().begin()),
+                    8);
   }
+  std::function<std::optional<isa::Kernel>()> build = [=, &error] {
+    return compileSnpuKernel(ops, *snpu, error);
+  };
   auto it = kernelIndex.find(key);
   if (it != kernelIndex.end())
     return it->second;

@@ -7,7 +7,6 @@
 #include "sinan/Placement/Placement.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
-#include "sinan/Module/SnpuKernels.h"
 #include "sinan/runtime/Target.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -38,65 +37,25 @@ int64_t bytesOf(Value value) {
          std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
 }
 
-/// Elementwise kernels: operands of the result's size, or (binary ops) a
-/// second operand that is one row broadcast over the first's rows, as a
-/// bias is.
-SnpuSupport elementwiseSupport(Operation *op, RankedTensorType result,
-                               const TargetDesc &target) {
-  std::string name = op->getName().stripDialect().str();
-  SnpuSupport support;
-  for (auto [i, type] : llvm::enumerate(op->getOperandTypes())) {
-    RankedTensorType operand = staticF32(type);
-    if (operand && operand.getNumElements() == result.getNumElements())
-      continue;
-    if (!operand || i != 1 || result.getRank() < 2 ||
-        operand.getNumElements() != result.getShape().back() ||
-        (operand.getRank() > 0 &&
-         operand.getShape().back() != result.getShape().back())) {
-      support.refusal = llvm::formatv("operand {0} is broadcast other than as "
-                                      "one row over the rows of operand 0",
-                                      i);
-      return support;
-    }
-    support.row = result.getShape().back();
-    if (!snpu::elementwiseRowFits(target, support.row)) {
-      support.refusal = llvm::formatv("rows of {0} elements do not fit the "
-                                      "vector buffer",
-                                      support.row);
-      return support;
-    }
-  }
-  if (result.getNumElements() * 4 > std::numeric_limits<uint32_t>::max()) {
-    support.refusal = "an operand over 4 GiB";
-    return support;
-  }
-  support.kind = KernelKind::Elementwise;
-  return support;
-}
-
 } // namespace
 
 SnpuSupport snpuSupport(Operation *op, const TargetDesc &target, bool bf16) {
-  std::string name = op->getName().stripDialect().str();
   SnpuSupport support;
   auto refuse = [&](std::string why) {
     support.refusal = std::move(why);
     return support;
   };
-  bool tiled = llvm::isa<graph::MatMulOp, graph::Conv2dOp>(op);
-  if (!tiled && !snpu::hasElementwiseKernel(name, op->getNumOperands()))
-    return refuse(
-        "no SNPU kernel for " + name +
-        (op->getNumOperands() > 2
-             ? " with " + std::to_string(op->getNumOperands()) + " operands"
-             : ""));
-  RankedTensorType result = op->getNumResults() == 1
-                                ? staticF32(op->getResult(0).getType())
-                                : RankedTensorType();
+  if (!llvm::isa<graph::MatMulOp, graph::Conv2dOp>(op)) {
+    std::string why = snpuElementwiseRefusal(op, target);
+    if (!why.empty())
+      return refuse(why);
+    support.kind = KernelKind::Elementwise;
+    return support;
+  }
+  auto result = op->getNumResults() == 1 ? staticF32(op->getResult(0).getType())
+                                         : RankedTensorType();
   if (!result)
     return refuse("the result is not a static f32 tensor");
-  if (!tiled)
-    return elementwiseSupport(op, result, target);
   if (!bf16)
     return refuse("--snpu-precision=f32: the matrix unit multiplies in bf16");
   std::string why = llvm::isa<graph::MatMulOp>(op)

@@ -30,6 +30,14 @@ std::string snpuMatmulRefusal(mlir::Operation *op, const TargetDesc &target);
 /// `target`, or an empty string when it can.
 std::string snpuConvRefusal(mlir::Operation *op, const TargetDesc &target);
 
+/// Why sinan-convert-graph-to-npu cannot stream `op` (an elementwise graph
+/// op) through the vector unit of `target`, or an empty string when it can:
+/// static f32 operands of the result's size, or a second operand that is
+/// one row repeated over the first's rows or one constant element.
+std::string snpuElementwiseRefusal(mlir::Operation *op,
+                                   const TargetDesc &target);
+bool isSnpuElementwise(mlir::Operation *op, const TargetDesc &target);
+
 /// The tiler's own cycle estimate for `op` (a matmul or convolution it
 /// tiles) on `target`: the figure its block choice minimizes.
 std::optional<double> estimateSnpuCycles(mlir::Operation *op,

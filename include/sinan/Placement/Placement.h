@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // The one statement of which graph ops the SNPU can run (the pipeline's
-// tilers and the elementwise kernels), and the cost model sinan-place weighs
+// tilers say what they take), and the cost model sinan-place weighs
 // them with: the tilers' own cycle estimates, the host link's copies, and an
 // assumed host speed. Kernel formation and the module emitter follow the
 // placement the pass records (kPlacementAttrName).
@@ -32,17 +32,14 @@ namespace sinan::placement {
 /// How the SNPU runs an op.
 enum class KernelKind {
   None,        ///< It cannot; SnpuSupport::refusal says why.
-  Tiled,       ///< The SNPU pipeline tiles it (matmul, conv2d).
-  Elementwise, ///< An elementwise vector-unit kernel.
+  Tiled,       ///< The matrix unit (matmul, conv2d).
+  Elementwise, ///< The vector unit, streaming chunks.
 };
 
 struct SnpuSupport {
   KernelKind kind = KernelKind::None;
   /// Why not, when kind is None.
   std::string refusal;
-  /// Elementwise: > 0 when operand 1 is one row of this many elements
-  /// broadcast over operand 0's rows.
-  uint64_t row = 0;
   explicit operator bool() const { return kind != KernelKind::None; }
 };
 

@@ -57,20 +57,25 @@ struct FormSnpuKernelsPass
     SymbolTable symbols(module);
     // Each kernel: an op and the epilogue it absorbs (a convolution's relu).
     SmallVector<SmallVector<Operation *, 2>> chosen;
+    llvm::SmallPtrSet<Operation *, 8> absorbed;
     module.walk([&](func::FuncOp func) {
       if (func->hasAttr(npu::kTargetAttrName))
         return;
       func.walk([&](Operation *op) {
         // sinan-place's choice when it ran.
-        if (placedOnCpu(op))
+        if (placedOnCpu(op) || absorbed.count(op))
           return;
         if (isSnpuMatmul(op, *desc)) {
           chosen.push_back({op});
         } else if (isSnpuConv(op, *desc)) {
           chosen.push_back({op});
           if (op->hasOneUse() && llvm::isa<graph::ReluOp>(*op->user_begin()) &&
-              !placedOnCpu(*op->user_begin()))
+              !placedOnCpu(*op->user_begin())) {
             chosen.back().push_back(*op->user_begin());
+            absorbed.insert(*op->user_begin());
+          }
+        } else if (isSnpuElementwise(op, *desc)) {
+          chosen.push_back({op});
         }
       });
     });

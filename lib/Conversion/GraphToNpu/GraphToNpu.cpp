@@ -291,13 +291,20 @@ LogicalResult convertKernel(func::FuncOp kernel) {
         return convertConvKernel(kernel, conv, bool(relu), *target);
       }
     }
+  // An elementwise op, streamed through the vector unit.
+  if (ops.size() == 1 && !llvm::isa<graph::MatMulOp>(ops.front()) &&
+      ret.getNumOperands() == 1 &&
+      ret.getOperand(0) == ops.front()->getResult(0) &&
+      isSnpuElementwise(ops.front(), *target))
+    return convertElementwiseKernel(kernel, ops.front(), *target);
   auto matmul = ops.size() == 1 ? dyn_cast<graph::MatMulOp>(ops.front())
                                 : graph::MatMulOp();
   if (!matmul || ret.getNumOperands() != 1 ||
       ret.getOperand(0) != matmul.getResult() || body.getNumArguments() != 2)
     return kernel.emitError("an SNPU kernel must compute one graph.matmul "
-                            "of its two arguments, or one graph.conv2d "
-                            "(with the relu that follows it)");
+                            "of its two arguments, one graph.conv2d "
+                            "(with the relu that follows it), or one "
+                            "elementwise op the vector unit runs");
   if (!isSnpuMatmul(matmul, *target))
     return matmul.emitError("the SNPU tiles static non-empty f32/bf16 "
                             "matrix products [batch..., M, K] x [K, N] or "

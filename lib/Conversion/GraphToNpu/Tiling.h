@@ -91,6 +91,13 @@ mlir::LogicalResult convertConvKernel(mlir::func::FuncOp kernel,
                                       graph::Conv2dOp conv, bool relu,
                                       const TargetDesc &target);
 
+/// Rewrites `kernel`, whose body computes the elementwise graph op `op`,
+/// into an npu kernel streaming chunks through the vector unit
+/// (ElementwiseToNpu.cpp).
+mlir::LogicalResult convertElementwiseKernel(mlir::func::FuncOp kernel,
+                                             mlir::Operation *op,
+                                             const TargetDesc &target);
+
 /// The conv tiler's cycle estimate for `conv` on `target` (the figure its
 /// block choice minimizes), or nullopt when it cannot tile it.
 std::optional<double> estimateConvCycles(graph::Conv2dOp conv,

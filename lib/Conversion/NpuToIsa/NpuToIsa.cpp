@@ -17,6 +17,7 @@
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 #include "sinan/Interpreter/Evaluator.h"
 #include "sinan/runtime/Target.h"
+#include "sinan/runtime/isa/IsaTable.h"
 #include "sinan/runtime/isa/Kernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -34,6 +35,7 @@ namespace sinan {
 #include "sinan/Conversion/Passes.h.inc"
 } // namespace sinan
 
+#include <cstring>
 #include <deque>
 
 using namespace mlir;
@@ -132,6 +134,11 @@ private:
   LogicalResult lowerDmaStore(npu::DmaStoreOp op);
   LogicalResult lowerFill(npu::FillOp op);
   LogicalResult lowerMma(npu::MmaOp op);
+  /// Sets the vector unit's len, rep and repeat strides for `dst` and its
+  /// sources (skipped when the engine already holds them).
+  LogicalResult configureVector(Operation *op, Value dst,
+                                ArrayRef<Value> sources);
+  LogicalResult lowerVector(Operation *op);
 
   func::FuncOp func;
   const TargetDesc &target;
@@ -140,6 +147,16 @@ private:
   int64_t core = 0;
   int64_t nextVirtual = isa::ir::kFirstVirtualRegister;
   DenseMap<Value, int64_t> registers;
+  /// Index values this core's program knows at compile time (constants,
+  /// its core id and arithmetic on them): materialized where used, and a
+  /// loop they bound that runs no iteration on this core is left out.
+  DenseMap<Value, int64_t> known;
+  std::optional<int64_t> knownValue(Value value) const {
+    if (std::optional<int64_t> c = getConstantIntValue(value))
+      return c;
+    auto it = known.find(value);
+    return it == known.end() ? std::nullopt : std::optional(it->second);
+  }
   /// Local buffers: their byte offset (npu.offset).
   DenseMap<Value, int64_t> localOffsets;
   // What the current block already set up (forgotten at every block start,
@@ -172,6 +189,8 @@ private:
   }
   LogicalResult lowerReinterpretCast(memref::ReinterpretCastOp cast);
   std::optional<std::array<int64_t, 3>> matrixBlock;
+  /// len, rep, and the repeat strides of d, a and b.
+  std::optional<std::array<int64_t, 5>> vectorState;
 };
 
 Operation *KernelLowering::emit(Location loc, const Instruction &inst,
@@ -187,6 +206,7 @@ void KernelLowering::startBlock(Block *block) {
   dmaIn.reset();
   dmaOut.reset();
   matrixBlock.reset();
+  vectorState.reset();
 }
 
 int64_t KernelLowering::loadImmediate(Location loc, int64_t value) {
@@ -243,6 +263,8 @@ FailureOr<int64_t> KernelLowering::registerOf(Operation *user, Value value) {
   auto it = registers.find(value);
   if (it != registers.end())
     return it->second;
+  if (auto k = known.find(value); k != known.end())
+    return constant(user->getLoc(), k->second);
   if (auto c = value.getDefiningOp<arith::ConstantOp>())
     if (auto integer = dyn_cast<IntegerAttr>(c.getValue()))
       return constant(user->getLoc(), integer.getInt());
@@ -303,6 +325,7 @@ LogicalResult KernelLowering::lowerProgram(isa::ir::KernelOp kernel,
   Location loc = func.getLoc();
   core = coreIndex;
   registers.clear();
+  known.clear();
   localOffsets.clear();
   nextVirtual = isa::ir::kFirstVirtualRegister;
   builder.setInsertionPointToEnd(&kernel.getBody().front());
@@ -383,9 +406,11 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
       .Case([&](npu::DmaStoreOp dma) { return lowerDmaStore(dma); })
       .Case([&](npu::FillOp fill) { return lowerFill(fill); })
       .Case([&](npu::MmaOp mma) { return lowerMma(mma); })
+      .Case<npu::VBinOp, npu::VUnOp, npu::VScalOp>(
+          [&](auto) { return lowerVector(&op); })
       .Case([&](npu::BarrierOp) { return simple(Opcode::Barrier); })
       .Case([&](npu::CoreIdOp id) {
-        registers[id] = loadImmediate(loc, core);
+        known[id] = core;
         return success();
       })
       .Case<npu::SignalOp, npu::WaitOp>([&](auto sync) {
@@ -433,6 +458,33 @@ LogicalResult KernelLowering::lowerArith(Operation &op) {
     return op.emitError() << "'" << op.getName()
                           << "' has no SNPU instruction (npu kernels compute "
                              "with npu ops, index arithmetic and scf.for)";
+  std::optional<int64_t> a = knownValue(op.getOperand(0)),
+                         b = knownValue(op.getOperand(1));
+  std::optional<int64_t> folded;
+  if (a && b)
+    switch (*aluOp) {
+    case isa::AluOp::Add:
+      folded = *a + *b;
+      break;
+    case isa::AluOp::Sub:
+      folded = *a - *b;
+      break;
+    case isa::AluOp::Mul:
+      folded = *a * *b;
+      break;
+    case isa::AluOp::Min:
+      folded = std::min(*a, *b);
+      break;
+    case isa::AluOp::Max:
+      folded = std::max(*a, *b);
+      break;
+    default:
+      break;
+    }
+  if (folded) {
+    known[op.getResult(0)] = *folded;
+    return success();
+  }
   FailureOr<int64_t> lhs = registerOf(&op, op.getOperand(0));
   if (failed(lhs))
     return failure();
@@ -454,6 +506,11 @@ LogicalResult KernelLowering::lowerFor(scf::ForOp loop) {
   if (loop.getNumRegionIterArgs())
     return loop.emitError("loops with iteration arguments do not lower to "
                           "isa yet");
+  std::optional<int64_t> lb = knownValue(loop.getLowerBound());
+  std::optional<int64_t> ub = knownValue(loop.getUpperBound());
+  // No iteration on this core (another core's part of the work).
+  if (lb && ub && *lb >= *ub)
+    return success();
   FailureOr<int64_t> lower = registerOf(loop, loop.getLowerBound());
   FailureOr<int64_t> upper = registerOf(loop, loop.getUpperBound());
   if (failed(lower) || failed(upper))
@@ -471,8 +528,6 @@ LogicalResult KernelLowering::lowerFor(scf::ForOp loop) {
   Region *region = current->getParent();
   auto *body = new Block();
   auto *exit = new Block();
-  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
-  std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
   Instruction branch;
   branch.opcode = Opcode::Br;
   if (lb && ub && *lb < *ub) {
@@ -790,6 +845,96 @@ LogicalResult KernelLowering::lowerMma(npu::MmaOp op) {
   fields::mma::type.set(inst, bf16 ? isa::MmaType::BF16 : isa::MmaType::I8);
   fields::mma::accumulate.set(inst, op.getAccumulate());
   emit(op.getLoc(), inst, {*a, *b, *c});
+  return success();
+}
+
+LogicalResult KernelLowering::configureVector(Operation *op, Value dst,
+                                              ArrayRef<Value> sources) {
+  auto type = cast<MemRefType>(dst.getType());
+  int64_t rank = type.getRank();
+  auto repeatStride = [&](Value value) -> int64_t {
+    if (rank < 2)
+      return 0;
+    auto memref = cast<MemRefType>(value.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    (void)memref.getStridesAndOffset(strides, offset);
+    return strides[0] * elementBytes(memref.getElementType());
+  };
+  std::array<int64_t, 5> state = {
+      type.getShape().back(), rank < 2 ? 1 : type.getDimSize(0),
+      repeatStride(dst), repeatStride(sources[0]),
+      sources.size() > 1 ? repeatStride(sources[1]) : 0};
+  if (llvm::any_of(state, [](int64_t v) { return v < 0 || v > UINT32_MAX; }))
+    return op->emitError("vector shape or strides out of range");
+  if (vectorState == state)
+    return success();
+  Location loc = op->getLoc();
+  Instruction len;
+  len.opcode = Opcode::VCfg;
+  fields::vcfg::sel.set(len, isa::VecCfg::Len);
+  emit(loc, len, {constant(loc, state[0]), constant(loc, state[1]), 0});
+  if (!vectorState || (*vectorState)[2] != state[2] ||
+      (*vectorState)[3] != state[3] || (*vectorState)[4] != state[4]) {
+    Instruction strides;
+    strides.opcode = Opcode::VCfg;
+    fields::vcfg::sel.set(strides, isa::VecCfg::Strides);
+    emit(loc, strides,
+         {constant(loc, state[2]), constant(loc, state[3]),
+          constant(loc, state[4])});
+  }
+  vectorState = state;
+  return success();
+}
+
+LogicalResult KernelLowering::lowerVector(Operation *op) {
+  auto space = [](Value value) {
+    return static_cast<isa::Space>(
+        *npu::memorySpaceOf(cast<MemRefType>(value.getType())));
+  };
+  Value dst = op->getOperands().back();
+  SmallVector<Value, 2> sources(op->getOperands().drop_back());
+  std::optional<DType> type =
+      deviceType(cast<MemRefType>(dst.getType()).getElementType());
+  if (!type)
+    return op->emitError("element type must be a device type");
+  FailureOr<int64_t> d = addressOf(op, dst);
+  FailureOr<int64_t> a = addressOf(op, sources[0]);
+  FailureOr<int64_t> b =
+      sources.size() > 1 ? addressOf(op, sources[1]) : FailureOr<int64_t>(0);
+  if (failed(d) || failed(a) || failed(b) ||
+      failed(configureVector(op, dst, sources)))
+    return failure();
+  Instruction inst;
+  if (auto bin = dyn_cast<npu::VBinOp>(op)) {
+    inst.opcode = Opcode::VBin;
+    fields::vbin::type.set(inst, *type);
+    fields::vbin::op.set(inst, *isa::parseName<isa::VBinOp>(bin.getOp().str()));
+    fields::vbin::aSpace.set(inst, space(sources[0]));
+    fields::vbin::bSpace.set(inst, space(sources[1]));
+  } else if (auto un = dyn_cast<npu::VUnOp>(op)) {
+    inst.opcode = Opcode::VUn;
+    fields::vun::type.set(inst, *type);
+    fields::vun::op.set(inst, *isa::parseName<isa::VUnOp>(un.getOp().str()));
+    fields::vun::aSpace.set(inst, space(sources[0]));
+  } else {
+    auto scal = cast<npu::VScalOp>(op);
+    inst.opcode = Opcode::VScal;
+    fields::vscal::type.set(inst, *type);
+    fields::vscal::op.set(inst,
+                          *isa::parseName<isa::VBinOp>(scal.getOp().str()));
+    fields::vscal::aSpace.set(inst, space(sources[0]));
+    uint32_t bits;
+    if (auto f = dyn_cast<FloatAttr>(scal.getScalar())) {
+      float value = static_cast<float>(f.getValueAsDouble());
+      std::memcpy(&bits, &value, 4);
+    } else {
+      bits = static_cast<uint32_t>(
+          cast<IntegerAttr>(scal.getScalar()).getValue().getSExtValue());
+    }
+    fields::vscal::scalar.set(inst, bits);
+  }
+  emit(op->getLoc(), inst, {*a, *b, *d});
   return success();
 }
 

@@ -5,7 +5,7 @@
 // function; ops the SNPU does not run stay.
 // CHECK-LABEL: func.func @main
 // CHECK:         %[[R:.*]] = npu.launch @mm_kernel(%arg0, %arg1) : (tensor<100x72xf32>, tensor<72x40xf32>) -> tensor<100x40xf32>
-// CHECK-NEXT:    graph.relu %[[R]]
+// CHECK-NEXT:    graph.floor %[[R]]
 // CHECK-LABEL: func.func @mm_kernel
 // CHECK-SAME:    attributes {npu.target = #npu.target<"snpu-server">}
 // CHECK-NEXT:    graph.matmul
@@ -23,6 +23,6 @@
 // NPU:         npu.dma_store %{{.*}}, %{{.*}} : memref<32x40xf32, strided<[48, 1]>, #npu.space<acc>> to memref<32x40xf32, strided<[40, 1], offset: ?>, #npu.space<dram>>
 func.func @main(%a: tensor<100x72xf32>, %b: tensor<72x40xf32>) -> tensor<100x40xf32> {
   %0 = graph.matmul %a, %b : (tensor<100x72xf32>, tensor<72x40xf32>) -> tensor<100x40xf32> loc("mm")
-  %1 = graph.relu %0 : tensor<100x40xf32>
+  %1 = graph.floor %0 : tensor<100x40xf32>
   return %1 : tensor<100x40xf32>
 }

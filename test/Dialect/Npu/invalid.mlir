@@ -101,3 +101,67 @@ func.func @padding_arity(%a: memref<16x4xf32, #npu.space<dram>>, %b: memref<16x4
   npu.dma_load %a, %b {padding = array<i64: 1, 0, 0>} : memref<16x4xf32, #npu.space<dram>> to memref<16x4xf32, #npu.space<vbuf>>
   return
 }
+
+// -----
+
+func.func @vector_op_name(%a: memref<64xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vbin' op 'pow' is not a vector binary op}}
+  npu.vbin "pow" %a, %a, %a : memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vector_unary_name(%a: memref<64xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vun' op 'floor' is not a vector unary op}}
+  npu.vun "floor" %a, %a : memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vector_destination(%a: memref<64xf32, #npu.space<vbuf>>, %d: memref<64xf32, #npu.space<acc>>) {
+  // expected-error @+1 {{'npu.vun' op destination must be in vbuf}}
+  npu.vun "relu" %a, %d : memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<acc>>
+  return
+}
+
+// -----
+
+func.func @vector_source(%a: memref<64xf32, #npu.space<ibuf>>, %d: memref<64xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vun' op source must be in vbuf or acc}}
+  npu.vun "relu" %a, %d : memref<64xf32, #npu.space<ibuf>>, memref<64xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vector_shapes(%a: memref<64xf32, #npu.space<vbuf>>, %b: memref<32xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vbin' op operands must have one shape and element type}}
+  npu.vbin "add" %a, %b, %a : memref<64xf32, #npu.space<vbuf>>, memref<32xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vector_rank(%a: memref<2x4x8xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vun' op source must have rank 1 or 2}}
+  npu.vun "relu" %a, %a : memref<2x4x8xf32, #npu.space<vbuf>>, memref<2x4x8xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vector_scalar(%a: memref<64xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vscal' op scalar must be a float for 'f32' elements}}
+  npu.vscal "max" %a, 0 : i32, %a : memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vector_element(%a: memref<64xf64, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vun' op the vector unit has no 'f64' elements}}
+  npu.vun "relu" %a, %a : memref<64xf64, #npu.space<vbuf>>, memref<64xf64, #npu.space<vbuf>>
+  return
+}

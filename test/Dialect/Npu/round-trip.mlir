@@ -26,3 +26,20 @@ func.func @ops(%a: memref<64x64xbf16, #npu.space<dram>>,
   npu.barrier
   return
 }
+
+// The vector unit: a row repeated at stride 0, a source in acc, a scalar.
+// CHECK-LABEL: func.func @vector
+// CHECK:         npu.vbin "add" %{{.*}}, %{{.*}}, %{{.*}} : memref<4x16xf32, #npu.space<vbuf>>, memref<4x16xf32, strided<[0, 1]>, #npu.space<vbuf>>, memref<4x16xf32, #npu.space<vbuf>>
+// CHECK:         npu.vun "relu" %{{.*}}, %{{.*}} : memref<4x16xf32, #npu.space<acc>>, memref<4x16xf32, #npu.space<vbuf>>
+// CHECK:         npu.vscal "max" %{{.*}}, 0.000000e+00 : f32, %{{.*}} : memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>
+func.func @vector() attributes {npu.target = #npu.target<"snpu-edge">} {
+  %a = memref.alloc() : memref<4x16xf32, #npu.space<vbuf>>
+  %row = memref.alloc() : memref<16xf32, #npu.space<vbuf>>
+  %acc = memref.alloc() : memref<4x16xf32, #npu.space<acc>>
+  %flat = memref.alloc() : memref<64xf32, #npu.space<vbuf>>
+  %rows = memref.reinterpret_cast %row to offset: [0], sizes: [4, 16], strides: [0, 1] : memref<16xf32, #npu.space<vbuf>> to memref<4x16xf32, strided<[0, 1]>, #npu.space<vbuf>>
+  npu.vbin "add" %a, %rows, %a : memref<4x16xf32, #npu.space<vbuf>>, memref<4x16xf32, strided<[0, 1]>, #npu.space<vbuf>>, memref<4x16xf32, #npu.space<vbuf>>
+  npu.vun "relu" %acc, %a : memref<4x16xf32, #npu.space<acc>>, memref<4x16xf32, #npu.space<vbuf>>
+  npu.vscal "max" %flat, 0.0 : f32, %flat : memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>
+  return
+}

@@ -16,6 +16,8 @@
 #include "sinan/Target/SnpuBinary.h"
 #include "sinan/runtime/Numerics.h"
 #include "sinan/runtime/Target.h"
+#include "sinan/runtime/Tensor.h"
+#include "sinan/runtime/ref/HostOps.h"
 #include "sinan/runtime/sim/Simulator.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -479,6 +481,147 @@ INSTANTIATE_TEST_SUITE_P(
           fmt::format("{}_{}x{}x{}x{}_f{}_k{}_s{}_p{}_d{}_g{}{}{}", c.target,
                       c.n, c.c, c.h, c.w, c.f, c.k, c.stride, c.pad, c.dilation,
                       c.group, c.bias ? "_bias" : "", c.relu ? "_relu" : "");
+      for (char &ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)))
+          ch = '_';
+      return name;
+    });
+
+/// An elementwise op from `graph` through the vector unit.
+struct GraphElementwiseCase {
+  const char *target;
+  const char *op;
+  /// The result's (and first operand's) shape.
+  std::vector<int64_t> shape;
+  /// How the second operand (binary ops) is given: "same" (the result's
+  /// shape), "row" (its last dimension), "scalar" (a constant 6.0),
+  /// "scalar-first" (the constant as the first operand).
+  const char *second = "";
+};
+
+class GraphElementwiseTest
+    : public ::testing::TestWithParam<GraphElementwiseCase> {};
+
+TEST_P(GraphElementwiseTest, CompiledFromGraphMatchesTheReferenceKernel) {
+  const GraphElementwiseCase &c = GetParam();
+  std::string second = c.second;
+  auto typeOf = [](const std::vector<int64_t> &shape) {
+    std::string text = "tensor<";
+    for (int64_t d : shape)
+      text += std::to_string(d) + "x";
+    return text + "f32>";
+  };
+  std::vector<int64_t> otherShape =
+      second == "row" ? std::vector<int64_t>{c.shape.back()} : c.shape;
+  std::string T = typeOf(c.shape), O = typeOf(otherShape);
+  std::string text;
+  if (second.empty())
+    text = fmt::format("func.func @main(%x: {T}) -> {T} {{\n"
+                       "  %y = graph.{OP} %x : {T}\n  return %y : {T}\n}}\n",
+                       fmt::arg("T", T), fmt::arg("OP", c.op));
+  else if (second == "same" || second == "row")
+    text = fmt::format(
+        "func.func @main(%x: {T}, %z: {O}) -> {T} {{\n"
+        "  %y = graph.{OP} %x, %z : ({T}, {O}) -> {T}\n  return %y : {T}\n}}\n",
+        fmt::arg("T", T), fmt::arg("O", O), fmt::arg("OP", c.op));
+  else
+    text = fmt::format("func.func @main(%x: {T}) -> {T} {{\n"
+                       "  %s = graph.constant dense<6.0> : tensor<f32>\n"
+                       "  %y = graph.{OP} {A}, {B} : ({TA}, {TB}) -> {T}\n  "
+                       "return %y : {T}\n}}\n",
+                       fmt::arg("T", T), fmt::arg("OP", c.op),
+                       fmt::arg("A", second == "scalar" ? "%x" : "%s"),
+                       fmt::arg("B", second == "scalar" ? "%s" : "%x"),
+                       fmt::arg("TA", second == "scalar" ? T : "tensor<f32>"),
+                       fmt::arg("TB", second == "scalar" ? "tensor<f32>" : T));
+  std::string pipeline =
+      fmt::format("sinan-form-snpu-kernels{{target={}}},"
+                  "sinan-convert-graph-to-npu,"
+                  "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
+                  "sinan-npu-insert-sync),sinan-convert-npu-to-isa,"
+                  "isa.kernel(sinan-isa-allocate-registers)",
+                  c.target);
+  std::string diagnostics, error;
+  std::optional<isa::Kernel> kernel =
+      compile(text, diagnostics, pipeline.c_str());
+  ASSERT_TRUE(kernel) << diagnostics << text;
+  std::optional<TargetDesc> target = loadBuiltinTarget(c.target, error);
+  ASSERT_TRUE(target) << error;
+
+  // Inputs in the kernel's argument order, and the reference kernel's
+  // result for them.
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
+  std::vector<Tensor> inputs;
+  inputs.emplace_back(DType::F32, c.shape);
+  if (second == "same" || second == "row")
+    inputs.emplace_back(DType::F32, otherShape);
+  for (Tensor &t : inputs)
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      t.data<float>()[i] = dist(rng);
+  Tensor six(DType::F32, {});
+  six.data<float>()[0] = 6.0f;
+  if (second == "scalar")
+    inputs.push_back(six);
+  else if (second == "scalar-first")
+    inputs.insert(inputs.begin(), six);
+  Tensor expected(DType::F32, c.shape);
+  std::vector<const Tensor *> in;
+  for (const Tensor &t : inputs)
+    in.push_back(&t);
+  ASSERT_TRUE(ref::runHostOp(c.op, {}, in, {&expected}, error)) << error;
+
+  auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
+  for (uint64_t seed : {0u, 5u}) {
+    std::vector<uint64_t> at;
+    uint64_t next = 0;
+    for (const Tensor &t : inputs) {
+      at.push_back(next);
+      next += page(t.byteSize());
+    }
+    uint64_t outAt = next;
+    std::vector<uint8_t> dram(outAt + page(expected.byteSize()), 0);
+    for (size_t i = 0; i < inputs.size(); ++i)
+      std::memcpy(dram.data() + at[i], inputs[i].data(), inputs[i].byteSize());
+    sim::Options options;
+    options.seed = seed;
+    options.arguments = at;
+    options.arguments.push_back(outAt);
+    sim::Result result = sim::run(*target, *kernel, dram, options);
+    ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
+    ASSERT_EQ(
+        std::memcmp(dram.data() + outAt, expected.data(), expected.byteSize()),
+        0)
+        << "seed " << seed;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, GraphElementwiseTest,
+    ::testing::Values(
+        GraphElementwiseCase{"snpu-edge", "relu", {64, 1024}},
+        // An edge chunk and a size that is not a granule multiple.
+        GraphElementwiseCase{"snpu-server", "sigmoid", {3, 333}},
+        GraphElementwiseCase{"snpu-edge", "tanh", {1000}},
+        GraphElementwiseCase{"snpu-server", "erf", {2, 50, 70}},
+        GraphElementwiseCase{"snpu-edge", "exp", {17}},
+        GraphElementwiseCase{"snpu-edge", "mul", {64, 1024}, "same"},
+        GraphElementwiseCase{"snpu-server", "div", {5, 999}, "same"},
+        GraphElementwiseCase{"snpu-server", "sub", {300, 77}, "same"},
+        // A bias row: rows that do not start on granules.
+        GraphElementwiseCase{"snpu-edge", "add", {33, 40}, "row"},
+        GraphElementwiseCase{"snpu-server", "add", {197, 17}, "row"},
+        GraphElementwiseCase{"snpu-server", "max", {4, 64, 128}, "row"},
+        // Clip as max and min with constants (ReLU6).
+        GraphElementwiseCase{"snpu-edge", "min", {1, 32, 56, 56}, "scalar"},
+        GraphElementwiseCase{"snpu-server", "max", {7, 11}, "scalar-first"},
+        GraphElementwiseCase{"snpu-server", "sub", {640}, "scalar"}),
+    [](const ::testing::TestParamInfo<GraphElementwiseCase> &info) {
+      const GraphElementwiseCase &c = info.param;
+      std::string name = fmt::format("{}_{}", c.target, c.op);
+      for (int64_t d : c.shape)
+        name += fmt::format("_{}", d);
+      name += std::string("_") + c.second;
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';

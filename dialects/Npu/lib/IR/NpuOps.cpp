@@ -8,6 +8,7 @@
 
 #include "sinan/runtime/DType.h"
 #include "sinan/runtime/Target.h"
+#include "sinan/runtime/isa/IsaTable.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringMap.h"
@@ -222,6 +223,74 @@ LogicalResult MmaOp::verify() {
   if (!bf16 && !i8)
     return emitOpError("takes bf16 x bf16 -> f32 or i8 x i8 -> i32");
   return success();
+}
+
+namespace {
+/// The vector unit's operands: one shape and element type, rank 1 or 2,
+/// contiguous rows; sources in vbuf or acc, the destination in vbuf.
+LogicalResult verifyVectorOperands(Operation *op, ArrayRef<Value> sources,
+                                   Value dst) {
+  auto dstType = cast<MemRefType>(dst.getType());
+  SmallVector<std::pair<Value, StringRef>> operands;
+  for (Value source : sources)
+    operands.push_back({source, "source"});
+  operands.push_back({dst, "destination"});
+  for (auto [value, name] : operands) {
+    auto type = cast<MemRefType>(value.getType());
+    if (type.getRank() > 2)
+      return op->emitOpError() << name << " must have rank 1 or 2";
+    if (failed(verifyDmaView(op, type, name)))
+      return failure();
+    if (type.getShape() != dstType.getShape() ||
+        type.getElementType() != dstType.getElementType())
+      return op->emitOpError("operands must have one shape and element type");
+    Type element = type.getElementType();
+    if (!element.isF32() && !element.isBF16() && !element.isF16() &&
+        !element.isSignlessInteger(8) && !element.isSignlessInteger(16) &&
+        !element.isSignlessInteger(32))
+      return op->emitOpError() << "the vector unit has no "
+                               << type.getElementType() << " elements";
+    std::optional<MemorySpace> space = memorySpaceOf(type);
+    bool destination = value == dst && name == "destination";
+    if (destination ? space != MemorySpace::vbuf
+                    : space != MemorySpace::vbuf && space != MemorySpace::acc)
+      return op->emitOpError() << name << " must be in "
+                               << (destination ? "vbuf" : "vbuf or acc");
+  }
+  return success();
+}
+
+template <typename E>
+LogicalResult verifyOpName(Operation *op, StringRef name, StringRef what) {
+  if (!sinan::isa::parseName<E>(std::string_view(name.data(), name.size())))
+    return op->emitOpError() << "'" << name << "' is not a vector " << what;
+  return success();
+}
+} // namespace
+
+LogicalResult VBinOp::verify() {
+  if (failed(verifyOpName<sinan::isa::VBinOp>(*this, getOp(), "binary op")))
+    return failure();
+  return verifyVectorOperands(*this, {getLhs(), getRhs()}, getDst());
+}
+
+LogicalResult VUnOp::verify() {
+  if (failed(verifyOpName<sinan::isa::VUnOp>(*this, getOp(), "unary op")))
+    return failure();
+  return verifyVectorOperands(*this, {getSrc()}, getDst());
+}
+
+LogicalResult VScalOp::verify() {
+  if (failed(verifyOpName<sinan::isa::VBinOp>(*this, getOp(), "binary op")))
+    return failure();
+  Type element = getDst().getType().getElementType();
+  if (llvm::isa<FloatType>(element) ? !llvm::isa<FloatAttr>(getScalar())
+                                    : !llvm::isa<IntegerAttr>(getScalar()))
+    return emitOpError() << "scalar must be "
+                         << (llvm::isa<FloatType>(element) ? "a float"
+                                                           : "an integer")
+                         << " for " << element << " elements";
+  return verifyVectorOperands(*this, {getSrc()}, getDst());
 }
 
 static LogicalResult verifyEngines(Operation *op, Engine src, Engine dst) {

@@ -45,6 +45,8 @@ std::optional<Engine> engineOf(Operation *op) {
     return Engine::dout;
   if (isa<MmaOp>(op))
     return Engine::mxu;
+  if (isa<VBinOp, VUnOp, VScalOp>(op))
+    return Engine::vec;
   return std::nullopt;
 }
 

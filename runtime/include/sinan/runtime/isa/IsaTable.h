@@ -108,6 +108,16 @@ template <typename E> std::string_view name(E value) {
   return enumInfoOf<E>()->values[static_cast<unsigned>(value)];
 }
 
+/// The enum code whose assembly text is `text`, e.g.
+/// parseName<VBinOp>("add") == VBinOp::Add.
+template <typename E> std::optional<E> parseName(std::string_view text) {
+  const EnumInfo *info = enumInfoOf<E>();
+  for (unsigned i = 0; i < info->count; ++i)
+    if (info->values[i] == text)
+      return static_cast<E>(i);
+  return std::nullopt;
+}
+
 /// The bits of `inst` a field at (word, lo, width) holds, zero-extended, and
 /// their replacement by the low bits of `value`: the one implementation
 /// behind FieldInfo and the typed accessors.

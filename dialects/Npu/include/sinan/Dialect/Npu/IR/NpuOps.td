@@ -99,6 +99,66 @@ def Npu_MmaOp : Npu_Op<"mma"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Vector unit
+//===----------------------------------------------------------------------===//
+
+class Npu_VectorOp<string mnemonic> : Npu_Op<mnemonic> {
+  code vectorDescription = [{
+    Operands are views of rank 1 (one row) or 2 (repeats x row) of one
+    shape and element type, contiguous within a row; a repeat stride of 0
+    reads one row for every repeat (a bias). Sources are in `vbuf` or
+    `acc`, the destination in `vbuf`; it may be a source. `op` is the
+    ISA's name of the operation (docs/isa.md section 5). Runs on the vector
+    engine.
+  }];
+}
+
+def Npu_VBinOp : Npu_VectorOp<"vbin"> {
+  let summary = "vector unit: dst = lhs op rhs, elementwise";
+  let description = !strconcat([{
+    `op` is one of add, sub, mul, div, max, min.
+  }], vectorDescription);
+  let arguments = (ins StrAttr:$op,
+                       Arg<AnyMemRef, "", [MemRead]>:$lhs,
+                       Arg<AnyMemRef, "", [MemRead]>:$rhs,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+  let assemblyFormat = [{
+    $op $lhs `,` $rhs `,` $dst attr-dict `:` type($lhs) `,` type($rhs) `,`
+    type($dst)
+  }];
+  let hasVerifier = 1;
+}
+
+def Npu_VUnOp : Npu_VectorOp<"vun"> {
+  let summary = "vector unit: dst = op(src), elementwise";
+  let description = !strconcat([{
+    `op` is one of relu, neg, abs, exp, log, sqrt, rsqrt, recip, tanh,
+    sigmoid, erf, gelu, hardswish.
+  }], vectorDescription);
+  let arguments = (ins StrAttr:$op,
+                       Arg<AnyMemRef, "", [MemRead]>:$src,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+  let assemblyFormat = "$op $src `,` $dst attr-dict `:` type($src) `,` type($dst)";
+  let hasVerifier = 1;
+}
+
+def Npu_VScalOp : Npu_VectorOp<"vscal"> {
+  let summary = "vector unit: dst = src op scalar, elementwise";
+  let description = !strconcat([{
+    `op` is one of add, sub, mul, div, max, min; `scalar` is a float for
+    float elements, an integer otherwise.
+  }], vectorDescription);
+  let arguments = (ins StrAttr:$op,
+                       Arg<AnyMemRef, "", [MemRead]>:$src,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst,
+                       AnyAttr:$scalar);
+  let assemblyFormat = [{
+    $op $src `,` $scalar `,` $dst attr-dict `:` type($src) `,` type($dst)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Host side
 //===----------------------------------------------------------------------===//
 
