@@ -85,6 +85,23 @@ private:
   uint32_t addCopy(uint32_t id, Placement to, ValueKind kind,
                    const std::string &name);
   int32_t kernelFor(Operation *op, std::string &error);
+  /// Whether `op` becomes an SNPU launch: placed there (or unplaced) and
+  /// supported.
+  bool launchesOnSnpu(Operation *op) const {
+    auto placed = op->getAttrOfType<StringAttr>(kPlacementAttrName);
+    return snpu && (!placed || placed.getValue() == "snpu") &&
+           placement::snpuSupport(op, *snpu, bf16Matmul);
+  }
+  /// Whether `constant` is only ever the weights of convolutions launched on
+  /// the SNPU (whose kernels pack their own bf16 copy).
+  bool onlySnpuConvWeights(graph::ConstantOp constant) const {
+    return !constant->use_empty() &&
+           llvm::all_of(constant->getUses(), [&](OpOperand &use) {
+             return llvm::isa<graph::Conv2dOp>(use.getOwner()) &&
+                    use.getOperandNumber() == 1 &&
+                    launchesOnSnpu(use.getOwner());
+           });
+  }
   /// Ops a kernel absorbed: they emit no step of their own.
   llvm::SmallPtrSet<Operation *, 16> absorbed;
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
@@ -433,6 +450,16 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
         return false;
       }
       Tensor tensor = toTensor(dense);
+      if (onlySnpuConvWeights(constant)) {
+        // The kernels read their own packed copy; the launches bind these
+        // for the host fallback, which rounds them to bf16 anyway: keep
+        // them as bf16 (half the bytes, the same numerics).
+        Tensor rounded(DType::BF16, tensor.shape());
+        for (int64_t i = 0; i < tensor.numElements(); ++i)
+          rounded.setDouble(i, tensor.getDouble(i));
+        tensor = std::move(rounded);
+        desc.values.back().dtype = DType::BF16;
+      }
       constants.emplace_back(tensor.data(), tensor.data() + tensor.byteSize());
       continue;
     }

@@ -19,7 +19,9 @@ def FormSnpuKernels : Pass<"sinan-form-snpu-kernels", "mlir::ModuleOp"> {
     with constant weights (`sinan::isSnpuConv`, with the relu that follows
     one when it is the convolution's only user) with static shapes and f32
     or bf16 elements, when the target's matrix unit has a bf16 mode
-    (computed in bf16 with f32 accumulation). Constant operands are copied
+    (computed in bf16 with f32 accumulation), and f32 elementwise ops the
+    vector unit runs (`sinan::isSnpuElementwise`). An op `sinan-place`
+    marked `sinan.placement = "cpu"` stays. Constant operands are copied
     into the kernel so the tiler can pack them. Kernels are named after the
     op's ONNX node.
   }];
@@ -56,6 +58,13 @@ def ConvertGraphToNpu : Pass<"sinan-convert-graph-to-npu", "mlir::ModuleOp"> {
     the same kind of cycle estimate, output channel blocks are split over
     the cores; the accumulator starts from the bias and a fused relu is
     applied by the store.
+
+    An elementwise op streams chunks of whole alignment granules through
+    vbuf: per chunk a load of each operand, one `npu.vbin`, `npu.vun` or
+    `npu.vscal` in place, a store; a row repeated over the rows is loaded
+    once and read at repeat stride 0, a one-element constant becomes the
+    scalar; each core's chunk loop has constant bounds so
+    `sinan-npu-multi-buffer` doubles its buffers.
   }];
   let dependentDialects = ["sinan::npu::NpuDialect",
                            "mlir::memref::MemRefDialect",

@@ -59,8 +59,7 @@ std::optional<float> scalarConstant(Value value) {
   auto constant = value.getDefiningOp<graph::ConstantOp>();
   auto dense =
       constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
-  if (!dense || dense.getNumElements() != 1 ||
-      !dense.getElementType().isF32())
+  if (!dense || dense.getNumElements() != 1 || !dense.getElementType().isF32())
     return std::nullopt;
   return *dense.getValues<float>().begin();
 }
@@ -84,8 +83,7 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
   std::string name = op->getName().stripDialect().str();
   auto staticF32 = [](Type type) {
     auto tensor = dyn_cast<RankedTensorType>(type);
-    return tensor && tensor.hasStaticShape() &&
-                   tensor.getElementType().isF32()
+    return tensor && tensor.hasStaticShape() && tensor.getElementType().isF32()
                ? tensor
                : RankedTensorType();
   };
@@ -98,11 +96,11 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
   else if (op->getNumOperands() == 2 && binaryOps().count(name))
     plan.op = binaryOps().lookup(name);
   else
-    return fail("no SNPU kernel for " + name +
-                (op->getNumOperands() > 2
-                     ? " with " + std::to_string(op->getNumOperands()) +
-                           " operands"
-                     : ""));
+    return fail(
+        "no SNPU kernel for " + name +
+        (op->getNumOperands() > 2
+             ? " with " + std::to_string(op->getNumOperands()) + " operands"
+             : ""));
   if (!result)
     return fail("the result is not a static f32 tensor");
   plan.elements = result.getNumElements();
@@ -194,9 +192,9 @@ Value flatten(OpBuilder &builder, Location loc, Value value) {
     all[0].push_back(d);
   if (type.getRank() == 0)
     return memref::ExpandShapeOp::create(
-        builder, loc, MemRefType::get({1}, type.getElementType(),
-                                      MemRefLayoutAttrInterface(),
-                                      type.getMemorySpace()),
+        builder, loc,
+        MemRefType::get({1}, type.getElementType(), MemRefLayoutAttrInterface(),
+                        type.getMemorySpace()),
         value, ArrayRef<ReassociationIndices>{});
   return memref::CollapseShapeOp::create(builder, loc, value, all);
 }
@@ -230,9 +228,9 @@ bool sinan::isSnpuElementwise(Operation *op, const TargetDesc &target) {
   return snpuElementwiseRefusal(op, target).empty();
 }
 
-LogicalResult sinan::tiling::convertElementwiseKernel(func::FuncOp kernel,
-                                                      Operation *op,
-                                                      const TargetDesc &target) {
+LogicalResult
+sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
+                                        const TargetDesc &target) {
   std::string why;
   FailureOr<ElementwisePlan> found = planOf(op, why);
   if (failed(found))
@@ -253,7 +251,9 @@ LogicalResult sinan::tiling::convertElementwiseKernel(func::FuncOp kernel,
   int64_t row = plan.form == ElementwisePlan::Row ? plan.row : 0;
   // DRAM operands, flat; chunks are viewed as rows in Row form.
   Value a = flatten(builder, loc, body.getArgument(plan.data));
-  Value b = plan.form == ElementwisePlan::Binary ? flatten(builder, loc, body.getArgument(1)) : Value();
+  Value b = plan.form == ElementwisePlan::Binary
+                ? flatten(builder, loc, body.getArgument(1))
+                : Value();
   Value out = flatten(builder, loc, body.getArguments().back());
   Value bias;
   if (row) {
@@ -263,14 +263,15 @@ LogicalResult sinan::tiling::convertElementwiseKernel(func::FuncOp kernel,
                            flatten(builder, loc, body.getArgument(1)), bias,
                            DenseI64ArrayAttr());
   }
-  int64_t cores = std::min<int64_t>(target.cores,
-                                    ceilDiv(plan.elements, chunk));
+  int64_t cores =
+      std::min<int64_t>(target.cores, ceilDiv(plan.elements, chunk));
   // A chunk moves as one contiguous run (the DMA starts every row it
   // writes on a granule); in Row form the vector unit sees it as rows.
   auto emitChunk = [&](Value offset, int64_t size) {
     Value buffer = allocVector(builder, loc, &body, {size});
-    npu::DmaLoadOp::create(builder, loc, chunkView(builder, loc, a, offset, size),
-                           buffer, DenseI64ArrayAttr());
+    npu::DmaLoadOp::create(builder, loc,
+                           chunkView(builder, loc, a, offset, size), buffer,
+                           DenseI64ArrayAttr());
     switch (plan.form) {
     case ElementwisePlan::Unary:
       npu::VUnOp::create(builder, loc, plan.op, buffer, buffer);
@@ -293,10 +294,9 @@ LogicalResult sinan::tiling::convertElementwiseKernel(func::FuncOp kernel,
           buffer, ArrayRef<ReassociationIndices>{{0, 1}});
       Value repeated = memref::ReinterpretCastOp::create(
           builder, loc,
-          MemRefType::get(shape, builder.getF32Type(),
-                          StridedLayoutAttr::get(builder.getContext(), 0,
-                                                 {0, 1}),
-                          vbuf),
+          MemRefType::get(
+              shape, builder.getF32Type(),
+              StridedLayoutAttr::get(builder.getContext(), 0, {0, 1}), vbuf),
           bias, 0, shape, ArrayRef<int64_t>{0, 1});
       npu::VBinOp::create(builder, loc, plan.op, rows, repeated, rows);
       break;
