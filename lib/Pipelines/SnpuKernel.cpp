@@ -52,6 +52,7 @@ std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
   kernels.addPass(npu::createNpuMultiBuffer());
   kernels.addPass(npu::createNpuAllocateLocal());
   kernels.addPass(npu::createNpuInsertSync());
+  kernels.addPass(npu::createNpuVerifySync());
   pm.addPass(createConvertNpuToIsa());
   pm.nest<isa::ir::KernelOp>().addPass(isa::ir::createIsaAllocateRegisters());
   if (failed(pm.run(*module))) {

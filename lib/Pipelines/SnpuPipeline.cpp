@@ -23,6 +23,7 @@ void sinan::buildSnpuPipeline(OpPassManager &pm,
   kernels.addPass(npu::createNpuAllocateLocal());
   kernels.addPass(
       npu::createNpuInsertSync(npu::NpuInsertSyncOptions{options.barrier}));
+  kernels.addPass(npu::createNpuVerifySync());
   if (options.phase == "npu")
     return;
   pm.addPass(createConvertNpuToIsa());

@@ -1,5 +1,6 @@
 // RUN: sinan-opt %s -split-input-file --sinan-npu-insert-sync | FileCheck %s
 // RUN: sinan-opt %s -split-input-file --sinan-npu-insert-sync=barrier=true | FileCheck %s --check-prefix=BARRIER
+// RUN: sinan-opt %s -split-input-file --sinan-npu-insert-sync --sinan-npu-verify-sync | FileCheck %s
 
 // Straight-line code: each buffer is handed from the engine that wrote it
 // to the one that reads it; a buffer one engine alone touches needs nothing.

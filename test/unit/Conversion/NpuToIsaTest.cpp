@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
 #include "sinan/InitAll.h"
 #include "sinan/Target/SnpuBinary.h"
 #include "sinan/runtime/Numerics.h"
@@ -96,7 +97,8 @@ func.func @matmul(%a: !a, %b: !b, %c: !c)
 
 /// Compiles `source` through the SNPU pipeline into a kernel binary.
 constexpr const char *kPipeline =
-    "func.func(sinan-npu-allocate-local,sinan-npu-insert-sync),"
+    "func.func(sinan-npu-allocate-local,sinan-npu-insert-sync,"
+    "sinan-npu-verify-sync),"
     "sinan-convert-npu-to-isa,isa.kernel(sinan-isa-allocate-registers)";
 
 std::optional<isa::Kernel> compile(const std::string &source,
@@ -213,6 +215,48 @@ TEST(NpuToIsaTest, MissingSynchronizationIsAHazard) {
       << result.error;
 }
 
+/// sinan-npu-verify-sync proves what insert-sync wrote, and names the race
+/// when one inserted wait is deleted, without running the kernel.
+TEST(NpuVerifySyncTest, DeletedWaitIsNamedWithoutRunning) {
+  std::string error;
+  std::optional<TargetDesc> target = loadBuiltinTarget("snpu-edge", error);
+  ASSERT_TRUE(target) << error;
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllPasses();
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    os << d << "\n";
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(
+          matmulKernel("snpu-edge", 64, 64, 64, 32, 32, 32,
+                       target->alignmentBytes),
+          &context);
+  ASSERT_TRUE(module);
+  auto run = [&](const char *pipeline) {
+    mlir::PassManager pm(&context);
+    return succeeded(mlir::parsePassPipeline(pipeline, pm, os)) &&
+           succeeded(pm.run(*module));
+  };
+  ASSERT_TRUE(run("func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
+                  "sinan-npu-insert-sync,sinan-npu-verify-sync)"))
+      << diagnostics;
+  int waits = 0;
+  module->walk([&](npu::WaitOp wait) {
+    if (waits++ == 1)
+      wait.erase();
+  });
+  ASSERT_GT(waits, 1);
+  EXPECT_FALSE(run("func.func(sinan-npu-verify-sync)"));
+  EXPECT_NE(diagnostics.find("unordered access on core 0"), std::string::npos)
+      << diagnostics;
+}
+
 /// The whole SNPU path from `graph`: kernel formation, tiling from the
 /// target, double buffering, allocation, synchronization, instruction
 /// selection, register allocation.
@@ -242,7 +286,7 @@ func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>) -> tens
   std::string pipeline = fmt::format(
       "sinan-form-snpu-kernels{{target={}}},sinan-convert-graph-to-npu,"
       "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
-      "sinan-npu-insert-sync),sinan-convert-npu-to-isa,"
+      "sinan-npu-insert-sync,sinan-npu-verify-sync),sinan-convert-npu-to-isa,"
       "isa.kernel(sinan-isa-allocate-registers)",
       c.target);
   std::string diagnostics, error;
@@ -369,13 +413,13 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
       fmt::arg("RELU",
                c.relu ? "%r = graph.relu %y : " + Y + "\n  return %r : " + Y
                       : "return %y : " + Y));
-  std::string pipeline =
-      fmt::format("sinan-form-snpu-kernels{{target={}}},"
-                  "sinan-convert-graph-to-npu,"
-                  "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
-                  "sinan-npu-insert-sync),sinan-convert-npu-to-isa,"
-                  "isa.kernel(sinan-isa-allocate-registers)",
-                  c.target);
+  std::string pipeline = fmt::format(
+      "sinan-form-snpu-kernels{{target={}}},"
+      "sinan-convert-graph-to-npu,"
+      "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
+      "sinan-npu-insert-sync,sinan-npu-verify-sync),sinan-convert-npu-to-isa,"
+      "isa.kernel(sinan-isa-allocate-registers)",
+      c.target);
   std::string diagnostics, error;
   std::optional<isa::Kernel> kernel =
       compile(text, diagnostics, pipeline.c_str());
@@ -534,13 +578,13 @@ TEST_P(GraphElementwiseTest, CompiledFromGraphMatchesTheReferenceKernel) {
                        fmt::arg("B", second == "scalar" ? "%s" : "%x"),
                        fmt::arg("TA", second == "scalar" ? T : "tensor<f32>"),
                        fmt::arg("TB", second == "scalar" ? "tensor<f32>" : T));
-  std::string pipeline =
-      fmt::format("sinan-form-snpu-kernels{{target={}}},"
-                  "sinan-convert-graph-to-npu,"
-                  "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
-                  "sinan-npu-insert-sync),sinan-convert-npu-to-isa,"
-                  "isa.kernel(sinan-isa-allocate-registers)",
-                  c.target);
+  std::string pipeline = fmt::format(
+      "sinan-form-snpu-kernels{{target={}}},"
+      "sinan-convert-graph-to-npu,"
+      "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
+      "sinan-npu-insert-sync,sinan-npu-verify-sync),sinan-convert-npu-to-isa,"
+      "isa.kernel(sinan-isa-allocate-registers)",
+      c.target);
   std::string diagnostics, error;
   std::optional<isa::Kernel> kernel =
       compile(text, diagnostics, pipeline.c_str());

@@ -70,4 +70,22 @@ def NpuInsertSync : Pass<"sinan-npu-insert-sync", "mlir::func::FuncOp"> {
   ];
 }
 
+def NpuVerifySync : Pass<"sinan-npu-verify-sync", "mlir::func::FuncOp"> {
+  let summary = "Proves every cross-engine buffer dependence ordered";
+  let description = [{
+    A static check of what `sinan-npu-insert-sync` (or a hand-written
+    kernel) did. Each core's program is executed without data or time:
+    index arithmetic and loop bounds are evaluated (the core id is known per
+    core), engine ops are queued per engine in dispatch order, and the
+    queues run until they drain, a wait taking the oldest token of its
+    (source, destination, id), a barrier joining every engine. Vector clocks
+    record what each op is ordered after. Two accesses by different engines
+    to overlapping memory (local buffers by their `npu.offset` bytes, DRAM
+    by argument or global), one of them a write, that no signal/wait chain
+    or barrier orders are an error at the later op, with a note at the
+    earlier one; so is a wait no signal can satisfy. A loop whose bounds
+    are not known on some core cannot be checked and is an error too.
+  }];
+}
+
 #endif // SINAN_DIALECT_NPU_TRANSFORMS_PASSES_TD
