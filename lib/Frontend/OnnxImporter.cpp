@@ -1132,10 +1132,32 @@ LogicalResult convertClip(Importer &im, const onnx::NodeProto &node) {
     }
     return im.hasInput(node, index) ? im.input(node, index) : Value();
   };
-  if (Value lo = bound("min", 1))
-    y = graph::MaxOp::create(im.builder, loc, y, lo);
-  if (Value hi = bound("max", 2))
-    y = graph::MinOp::create(im.builder, loc, y, hi);
+  Value lo = bound("min", 1), hi = bound("max", 2);
+  // f32 with constant (non-NaN) bounds: one graph.clip, which backends run
+  // in one pass; anything else as max and min.
+  auto constantBound = [&](Value v) -> std::optional<FloatAttr> {
+    if (!v)
+      return FloatAttr();
+    auto constant = v.getDefiningOp<graph::ConstantOp>();
+    auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                          : DenseElementsAttr();
+    if (!dense || dense.getNumElements() != 1 ||
+        !dense.getElementType().isF32())
+      return std::nullopt;
+    float value = *dense.getValues<float>().begin();
+    if (std::isnan(value))
+      return std::nullopt;
+    return im.builder.getF32FloatAttr(value);
+  };
+  std::optional<FloatAttr> min = constantBound(lo), max = constantBound(hi);
+  if (element.isF32() && min && max && (*min || *max)) {
+    y = graph::ClipOp::create(im.builder, loc, y.getType(), y, *min, *max);
+  } else {
+    if (lo)
+      y = graph::MaxOp::create(im.builder, loc, y, lo);
+    if (hi)
+      y = graph::MinOp::create(im.builder, loc, y, hi);
+  }
   if (failed(sameElementType(im, node, {y, im.input(node, 0)})))
     return failure();
   im.define(node.output(0), y);

@@ -344,6 +344,16 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
     if (Operation *relu = placement::fusedEpilogue(op))
       ops.push_back(relu);
   } else if (support.kind == placement::KernelKind::Elementwise) {
+    // Attributes (a clip's bounds) are compiled in.
+    for (NamedAttribute attr : op->getAttrs())
+      if (!op->getDiscardableAttr(attr.getName())) {
+        os << "_" << attr.getName().strref();
+        if (auto f = dyn_cast<FloatAttr>(attr.getValue()))
+          os << llvm::format_hex_no_prefix(
+              llvm::bit_cast<uint32_t>(
+                  static_cast<float>(f.getValueAsDouble())),
+              8);
+      }
     // A one-element constant operand becomes the vector unit's scalar.
     for (Value operand : op->getOperands())
       if (auto constant = operand.getDefiningOp<graph::ConstantOp>())

@@ -19,8 +19,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -326,6 +328,22 @@ void addStructural(std::map<std::string_view, Entry> &t) {
                            lrn(*in[0], size, alpha, beta, bias, *out[0]);
                            return true;
                          }});
+  t.emplace(
+      "clip",
+      Entry{1, 1, 1,
+            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+              // An absent bound reads as NaN: no bound.
+              double nan = std::numeric_limits<double>::quiet_NaN();
+              double lo = a.f("min", nan), hi = a.f("max", nan);
+              if (!a.ok())
+                return false;
+              auto bound = [](double v) {
+                return std::isnan(v) ? std::optional<float>()
+                                     : std::optional<float>(v);
+              };
+              clip(*in[0], bound(lo), bound(hi), *out[0]);
+              return true;
+            }});
   t.emplace("leaky_relu", Entry{1, 1, 1,
                                 [](Args &a, const Inputs &in,
                                    const Outputs &out, std::string &) {

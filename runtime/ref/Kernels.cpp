@@ -694,6 +694,18 @@ void leakyRelu(const Tensor &input, float alpha, Tensor &out) {
   }
 }
 
+void clip(const Tensor &input, std::optional<float> min,
+          std::optional<float> max, Tensor &out) {
+  for (int64_t i = 0; i < out.numElements(); ++i) {
+    float x = loadF(input, i);
+    if (min)
+      x = applyF(BinaryOp::Max, x, *min);
+    if (max)
+      x = applyF(BinaryOp::Min, x, *max);
+    storeF(out, i, x);
+  }
+}
+
 void lrn(const Tensor &input, int64_t size, float alpha, float beta, float bias,
          Tensor &out) {
   int64_t batches = input.shape()[0], channels = input.shape()[1];

@@ -560,11 +560,11 @@ const std::map<std::string_view, Check> &checks() {
     // Unary math keeps the element type (as the graph dialect requires);
     // cast converts to any.
     for (const char *op :
-         {"relu",       "neg",     "abs",       "exp",   "log",   "sqrt",
-          "reciprocal", "tanh",    "sigmoid",   "erf",   "floor", "ceil",
-          "sin",        "cos",     "not",       "round", "tan",   "asin",
-          "acos",       "atan",    "sinh",      "cosh",  "asinh", "acosh",
-          "atanh",      "bit_not", "leaky_relu"})
+         {"relu",       "neg",     "abs",        "exp",   "log",   "sqrt",
+          "reciprocal", "tanh",    "sigmoid",    "erf",   "floor", "ceil",
+          "sin",        "cos",     "not",        "round", "tan",   "asin",
+          "acos",       "atan",    "sinh",       "cosh",  "asinh", "acosh",
+          "atanh",      "bit_not", "leaky_relu", "clip"})
       t[op] = {same(), {kLikeInput}};
     t["cast"] = {same(), {kAny}};
     for (const char *op : {"reduce_sum", "reduce_mean", "reduce_max",

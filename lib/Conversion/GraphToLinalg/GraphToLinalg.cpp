@@ -55,6 +55,19 @@ Value f32Constant(OpBuilder &b, Location loc, double value) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
 }
 
+/// The reference kernels' max or min: NaN if either operand is; else
+/// std::max(x, y) = x < y ? y : x and std::min(x, y) = y < x ? y : x.
+Value maxOrMin(OpBuilder &b, Location l, bool isMax, Value x, Value y) {
+  Value nan = f32Constant(b, l, std::numeric_limits<double>::quiet_NaN());
+  Value unordered =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, x, y);
+  Value takeY =
+      isMax ? arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, y)
+            : arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, y, x);
+  Value pick = arith::SelectOp::create(b, l, takeY, y, x);
+  return arith::SelectOp::create(b, l, unordered, nan, pick);
+}
+
 /// The scalar computation of an elementwise op over f32, as the reference
 /// kernels compute it (runtime/ref/Kernels.cpp: applyF).
 std::optional<Body> elementwiseBody(Operation *op) {
@@ -77,19 +90,8 @@ std::optional<Body> elementwiseBody(Operation *op) {
       return arithmetic;
     if (name == "max" || name == "min") {
       bool isMax = name == "max";
-      // NaN if either is; else std::max(x, y) = x < y ? y : x and
-      // std::min(x, y) = y < x ? y : x.
-      return binary([isMax](OpBuilder &b, Location l, Value x,
-                            Value y) -> Value {
-        Value nan = f32Constant(b, l, std::numeric_limits<double>::quiet_NaN());
-        Value unordered =
-            arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, x, y);
-        Value takeY =
-            isMax
-                ? arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, y)
-                : arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, y, x);
-        Value pick = arith::SelectOp::create(b, l, takeY, y, x);
-        return arith::SelectOp::create(b, l, unordered, nan, pick);
+      return binary([isMax](OpBuilder &b, Location l, Value x, Value y) {
+        return maxOrMin(b, l, isMax, x, y);
       });
     }
     return std::nullopt;
@@ -103,6 +105,18 @@ std::optional<Body> elementwiseBody(Operation *op) {
           arith::CmpFOp::create(b, l, arith::CmpFPredicate::UGT, args[0], zero);
       return arith::SelectOp::create(b, l, keep, args[0], zero);
     });
+  if (name == "clip") { // max with the lower bound, then min with the upper.
+    auto lo = op->getAttrOfType<FloatAttr>("min");
+    auto hi = op->getAttrOfType<FloatAttr>("max");
+    return Body([lo, hi](OpBuilder &b, Location l, ValueRange args) -> Value {
+      Value x = args[0];
+      if (lo)
+        x = maxOrMin(b, l, true, x, f32Constant(b, l, lo.getValueAsDouble()));
+      if (hi)
+        x = maxOrMin(b, l, false, x, f32Constant(b, l, hi.getValueAsDouble()));
+      return x;
+    });
+  }
   if (name == "leaky_relu") {
     auto alpha = op->getAttrOfType<FloatAttr>("alpha");
     if (!alpha)

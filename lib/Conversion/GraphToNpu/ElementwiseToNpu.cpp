@@ -10,7 +10,8 @@
 // over the cores; sinan-npu-multi-buffer doubles the chunk buffers so loads,
 // vector work and stores overlap. A second operand that is one row repeated
 // over the rows (a bias) is loaded once and read at repeat stride 0; one
-// that is a single constant element becomes the vector unit's scalar.
+// that is a single constant element becomes the vector unit's scalar, as
+// do a clip's bounds.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,7 +67,9 @@ std::optional<float> scalarConstant(Value value) {
 
 /// How an elementwise op maps onto the vector unit.
 struct ElementwisePlan {
-  enum Form { Unary, Binary, Row, Scalar } form = Unary;
+  enum Form { Unary, Binary, Row, Scalar, Clip } form = Unary;
+  /// Clip: its bounds, applied as max then min with a scalar.
+  std::optional<float> min, max;
   StringRef op;      ///< The vector unit's operation.
   unsigned data = 0; ///< The operand streamed in chunks (Scalar: 0 or 1).
   float scalar = 0;  ///< Scalar: the constant.
@@ -91,7 +94,13 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
                                 ? staticF32(op->getResult(0).getType())
                                 : RankedTensorType();
   ElementwisePlan plan;
-  if (op->getNumOperands() == 1 && unaryOps().count(name))
+  if (auto clip = dyn_cast<graph::ClipOp>(op)) {
+    plan.form = ElementwisePlan::Clip;
+    if (std::optional<APFloat> min = clip.getMin())
+      plan.min = min->convertToFloat();
+    if (std::optional<APFloat> max = clip.getMax())
+      plan.max = max->convertToFloat();
+  } else if (op->getNumOperands() == 1 && unaryOps().count(name))
     plan.op = unaryOps().lookup(name);
   else if (op->getNumOperands() == 2 && binaryOps().count(name))
     plan.op = binaryOps().lookup(name);
@@ -304,6 +313,15 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
     case ElementwisePlan::Scalar:
       npu::VScalOp::create(builder, loc, plan.op, buffer, buffer,
                            builder.getF32FloatAttr(plan.scalar));
+      break;
+    case ElementwisePlan::Clip:
+      // Two passes over the chunk while it is in vbuf.
+      if (plan.min)
+        npu::VScalOp::create(builder, loc, "max", buffer, buffer,
+                             builder.getF32FloatAttr(*plan.min));
+      if (plan.max)
+        npu::VScalOp::create(builder, loc, "min", buffer, buffer,
+                             builder.getF32FloatAttr(*plan.max));
       break;
     }
     npu::DmaStoreOp::create(builder, loc, buffer,

@@ -171,3 +171,12 @@ func.func @conv_transpose(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: 
   %0 = graph.conv_transpose2d %x, %w, %b {strides = array<i64: 2, 2>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x7x7xf32>
   return %0 : tensor<1x4x7x7xf32>
 }
+
+// CHECK-LABEL: func.func @clip
+// CHECK:         graph.clip %{{.*}} {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32} : tensor<2x3xf32>
+// CHECK:         graph.clip %{{.*}} {min = -1.000000e+00 : f32} : tensor<2x3xf32>
+func.func @clip(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = graph.clip %x {min = 0.0 : f32, max = 6.0 : f32} : tensor<2x3xf32>
+  %1 = graph.clip %0 {min = -1.0 : f32} : tensor<2x3xf32>
+  return %1 : tensor<2x3xf32>
+}

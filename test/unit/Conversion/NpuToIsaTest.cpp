@@ -541,6 +541,8 @@ struct GraphElementwiseCase {
   /// shape), "row" (its last dimension), "scalar" (a constant 6.0),
   /// "scalar-first" (the constant as the first operand).
   const char *second = "";
+  /// Unary ops: a clip's bounds (both, or the upper only when false).
+  bool bothBounds = true;
 };
 
 class GraphElementwiseTest
@@ -559,10 +561,16 @@ TEST_P(GraphElementwiseTest, CompiledFromGraphMatchesTheReferenceKernel) {
       second == "row" ? std::vector<int64_t>{c.shape.back()} : c.shape;
   std::string T = typeOf(c.shape), O = typeOf(otherShape);
   std::string text;
+  bool clip = std::string(c.op) == "clip";
+  std::string bounds =
+      clip ? (c.bothBounds ? " {min = 0.0 : f32, max = 6.0 : f32}"
+                           : " {max = 0.5 : f32}")
+           : "";
   if (second.empty())
     text = fmt::format("func.func @main(%x: {T}) -> {T} {{\n"
-                       "  %y = graph.{OP} %x : {T}\n  return %y : {T}\n}}\n",
-                       fmt::arg("T", T), fmt::arg("OP", c.op));
+                       "  %y = graph.{OP} %x{A} : {T}\n  return %y : {T}\n}}\n",
+                       fmt::arg("T", T), fmt::arg("OP", c.op),
+                       fmt::arg("A", bounds));
   else if (second == "same" || second == "row")
     text = fmt::format(
         "func.func @main(%x: {T}, %z: {O}) -> {T} {{\n"
@@ -613,7 +621,12 @@ TEST_P(GraphElementwiseTest, CompiledFromGraphMatchesTheReferenceKernel) {
   std::vector<const Tensor *> in;
   for (const Tensor &t : inputs)
     in.push_back(&t);
-  ASSERT_TRUE(ref::runHostOp(c.op, {}, in, {&expected}, error)) << error;
+  std::vector<Attr> attrs;
+  if (clip && c.bothBounds)
+    attrs = {{"min", 0.0}, {"max", 6.0}};
+  else if (clip)
+    attrs = {{"max", 0.5}};
+  ASSERT_TRUE(ref::runHostOp(c.op, attrs, in, {&expected}, error)) << error;
 
   auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
   for (uint64_t seed : {0u, 5u}) {
@@ -659,13 +672,18 @@ INSTANTIATE_TEST_SUITE_P(
         // Clip as max and min with constants (ReLU6).
         GraphElementwiseCase{"snpu-edge", "min", {1, 32, 56, 56}, "scalar"},
         GraphElementwiseCase{"snpu-server", "max", {7, 11}, "scalar-first"},
-        GraphElementwiseCase{"snpu-server", "sub", {640}, "scalar"}),
+        GraphElementwiseCase{"snpu-server", "sub", {640}, "scalar"},
+        // ReLU6 as one clip: two scalar passes over each chunk.
+        GraphElementwiseCase{"snpu-edge", "clip", {1, 32, 56, 56}},
+        GraphElementwiseCase{"snpu-server", "clip", {3, 333}, "", false}),
     [](const ::testing::TestParamInfo<GraphElementwiseCase> &info) {
       const GraphElementwiseCase &c = info.param;
       std::string name = fmt::format("{}_{}", c.target, c.op);
       for (int64_t d : c.shape)
         name += fmt::format("_{}", d);
       name += std::string("_") + c.second;
+      if (!c.bothBounds)
+        name += "_upper";
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';

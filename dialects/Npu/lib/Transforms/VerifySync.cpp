@@ -83,6 +83,16 @@ struct Event {
   SmallVector<unsigned, 2> reads, writes; ///< Region indices.
 };
 
+/// A signal's or wait's event, keyed by its (source, destination, id).
+template <typename SyncOp> Event syncEvent(Event::Kind kind, SyncOp op) {
+  Event event;
+  event.kind = kind;
+  event.op = op;
+  event.key = {static_cast<unsigned>(op.getSrc()),
+               static_cast<unsigned>(op.getDst()), op.getId()};
+  return event;
+}
+
 /// The last accesses to a region: the write, and the reads since it, per
 /// engine (the op and its own clock component).
 struct Seen {
@@ -241,17 +251,12 @@ LogicalResult Verifier::execute(Block &block) {
       continue;
     }
     if (auto signal = dyn_cast<SignalOp>(op)) {
-      Event event{Event::Signal, &op, 0,
-                  {static_cast<unsigned>(signal.getSrc()),
-                   static_cast<unsigned>(signal.getDst()), signal.getId()}};
-      push(static_cast<unsigned>(signal.getSrc()), event);
+      push(static_cast<unsigned>(signal.getSrc()),
+           syncEvent(Event::Signal, signal));
       continue;
     }
     if (auto wait = dyn_cast<WaitOp>(op)) {
-      Event event{Event::Wait, &op, 0,
-                  {static_cast<unsigned>(wait.getSrc()),
-                   static_cast<unsigned>(wait.getDst()), wait.getId()}};
-      push(static_cast<unsigned>(wait.getDst()), event);
+      push(static_cast<unsigned>(wait.getDst()), syncEvent(Event::Wait, wait));
       continue;
     }
     if (isa<BarrierOp>(op)) {
@@ -277,16 +282,14 @@ LogicalResult Verifier::execute(Block &block) {
 LogicalResult Verifier::access(const Event &event, unsigned engine) {
   const Clock &now = clocks[engine];
   auto ordered = [&](const Seen &earlier) {
-    return earlier.engine == engine ||
-           earlier.clock <= now[earlier.engine];
+    return earlier.engine == engine || earlier.clock <= now[earlier.engine];
   };
   auto race = [&](const Seen &earlier, bool writes, bool earlierWrote) {
     InFlightDiagnostic diag =
         event.op->emitError()
         << "unordered access on core " << core << ": "
-        << stringifyEngine(Engine(engine))
-        << (writes ? " writes" : " reads") << " memory that "
-        << stringifyEngine(Engine(earlier.engine))
+        << stringifyEngine(Engine(engine)) << (writes ? " writes" : " reads")
+        << " memory that " << stringifyEngine(Engine(earlier.engine))
         << (earlierWrote ? " wrote" : " read")
         << " before, with no signal/wait chain or barrier ordering them";
     diag.attachNote(earlier.op->getLoc()) << "the earlier access";
@@ -299,10 +302,10 @@ LogicalResult Verifier::access(const Event &event, unsigned engine) {
     return *x.space == *y.space && x.begin < y.end && y.begin < x.end;
   };
   for (unsigned r = 0; r < regions.size(); ++r) {
-    bool reads = llvm::any_of(event.reads,
-                              [&](unsigned a) { return overlaps(a, r); });
-    bool writes = llvm::any_of(event.writes,
-                               [&](unsigned a) { return overlaps(a, r); });
+    bool reads =
+        llvm::any_of(event.reads, [&](unsigned a) { return overlaps(a, r); });
+    bool writes =
+        llvm::any_of(event.writes, [&](unsigned a) { return overlaps(a, r); });
     if (!reads && !writes)
       continue;
     const RegionState &state = states[r];

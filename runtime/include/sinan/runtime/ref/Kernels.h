@@ -121,6 +121,11 @@ void softmax(const Tensor &input, int64_t axis, bool log, Tensor &out);
 
 void leakyRelu(const Tensor &input, float alpha, Tensor &out);
 
+/// min(max(x, min), max) for the bounds given, by the max and min of
+/// binary() (a NaN operand gives NaN).
+void clip(const Tensor &input, std::optional<float> min,
+          std::optional<float> max, Tensor &out);
+
 /// Local response normalization across dimension 1 (channels).
 void lrn(const Tensor &input, int64_t size, float alpha, float beta, float bias,
          Tensor &out);

@@ -459,6 +459,20 @@ def Graph_LrnOp : Graph_Op<"lrn", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+def Graph_ClipOp : Graph_Op<"clip", [SameOperandsAndResultType]> {
+  let summary = "min(max(x, min), max) with constant bounds";
+  let description = [{
+    ONNX Clip with constant bounds, as one op so a backend runs it in one
+    pass (ReLU6 is `clip {min = 0, max = 6}`). Each bound is optional; the
+    result is exactly `graph.min(graph.max(x, min), max)` with the bounds as
+    scalars: a NaN operand gives NaN.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, OptionalAttr<F32Attr>:$min,
+                       OptionalAttr<F32Attr>:$max);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 def Graph_LeakyReluOp : Graph_Op<"leaky_relu", [SameOperandsAndResultType]> {
   let summary = "x < 0 ? alpha * x : x";
   let arguments = (ins Graph_FloatTensor:$input,
