@@ -336,13 +336,15 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
                                                       }),
                                       "x"));
   }
+  // A convolution's or elementwise op's kernel applies the relu after it.
   SmallVector<Operation *, 2> ops = {op};
+  if (Operation *relu = placement::fusedEpilogue(op)) {
+    ops.push_back(relu);
+    os << "_relu";
+  }
   if (name == "conv2d") {
-    // Its weights are packed into the kernel: one kernel per convolution,
-    // with the relu that follows it.
+    // Its weights are packed into the kernel: one kernel per convolution.
     os << "_" << desc.kernels.size();
-    if (Operation *relu = placement::fusedEpilogue(op))
-      ops.push_back(relu);
   } else if (support.kind == placement::KernelKind::Elementwise) {
     // Attributes (a clip's bounds) are compiled in.
     for (NamedAttribute attr : op->getAttrs())
@@ -393,15 +395,14 @@ bool Emitter::addLaunch(Operation *op, std::string &error) {
   step.attributes = hostOpAttributes(op);
   if (name == "matmul" || name == "conv2d")
     step.attributes.push_back({"precision", std::string("bf16")});
-  // A convolution's kernel absorbs the relu after it; the relu emits no
-  // step and its result is the launch's.
+  // A convolution's or elementwise op's kernel absorbs the relu after it;
+  // the relu emits no step and its result is the launch's.
   Operation *last = op;
-  if (name == "conv2d")
-    if (Operation *relu = placement::fusedEpilogue(op)) {
-      step.attributes.push_back({"activation", std::string("relu")});
-      absorbed.insert(relu);
-      last = relu;
-    }
+  if (Operation *relu = placement::fusedEpilogue(op)) {
+    step.attributes.push_back({"activation", std::string("relu")});
+    absorbed.insert(relu);
+    last = relu;
+  }
   std::set<uint32_t> deps;
   for (Value operand : op->getOperands()) {
     uint32_t id = valueIn(ids.at(operand), Placement::Device);

@@ -68,7 +68,7 @@ SnpuSupport snpuSupport(Operation *op, const TargetDesc &target, bool bf16) {
 }
 
 Operation *fusedEpilogue(Operation *op) {
-  if (!llvm::isa<graph::Conv2dOp>(op) || !op->hasOneUse() ||
+  if (llvm::isa<graph::MatMulOp>(op) || !op->hasOneUse() ||
       !llvm::isa<graph::ReluOp>(*op->user_begin()))
     return nullptr;
   Operation *relu = *op->user_begin();

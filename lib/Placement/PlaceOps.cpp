@@ -233,11 +233,10 @@ void PlaceOpsPass::runOnOperation() {
       d.why = "the SNPU runs it (--placement=snpu)";
     }
   }
-  // A convolution's relu joins its kernel wherever the convolution goes,
-  // unless the relu is forced elsewhere.
+  // A convolution's or elementwise op's relu joins its kernel wherever the
+  // op goes, unless the relu is forced elsewhere.
   for (Decision &d : decisions)
-    if (d.support.kind == KernelKind::Tiled &&
-        (!d.forced || *d.forced == Side::Snpu))
+    if (d.support && !d.absorbedBy && (!d.forced || *d.forced == Side::Snpu))
       if (Operation *relu = fusedEpilogue(d.op))
         if (!byOp[relu]->forced) {
           d.epilogue = relu;

@@ -229,20 +229,12 @@ void addStructural(std::map<std::string_view, Entry> &t) {
                 a.fail("unknown precision '" + precision + "'");
               if (!a.ok())
                 return false;
-              // activation = "relu": the relu an SNPU kernel absorbed.
-              std::string activation = a.s("activation", std::string("none"));
-              if (activation != "none" && activation != "relu")
-                a.fail("unknown activation '" + activation + "'");
-              if (!a.ok())
-                return false;
               if (precision == "bf16")
                 conv2d(roundedToBF16(*in[0]), roundedToBF16(*in[1]),
                        in.size() > 2 ? in[2] : nullptr, p, *out[0]);
               else
                 conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, p,
                        *out[0]);
-              if (activation == "relu")
-                unary(UnaryOp::Relu, *out[0], *out[0]);
               return true;
             }});
   t.emplace(
@@ -576,9 +568,17 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
   }
   std::string attrError;
   Args args(attrs, attrError);
+  // activation = "relu": the relu an SNPU kernel absorbed into its store,
+  // applied to the op's result.
+  std::string activation = args.s("activation", std::string("none"));
+  if (activation != "none" && activation != "relu")
+    attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
-  if (entry.run(args, inputs, outputs, kernelError))
+  if (attrError.empty() && entry.run(args, inputs, outputs, kernelError)) {
+    if (activation == "relu")
+      unary(UnaryOp::Relu, *outputs[0], *outputs[0]);
     return true;
+  }
   error = fmt::format("op '{}': {}", op,
                       attrError.empty() ? kernelError : attrError);
   return false;

@@ -48,8 +48,9 @@ struct SnpuSupport {
 SnpuSupport snpuSupport(mlir::Operation *op, const TargetDesc &target,
                         bool bf16);
 
-/// The graph.relu a convolution's SNPU kernel absorbs: the convolution's
-/// only user, unless it is placed on the CPU by itself.
+/// The graph.relu the SNPU kernel of a convolution or elementwise op
+/// absorbs (its store applies it): the op's only user, unless the relu is
+/// placed on the CPU by itself. Matrix products absorb none yet.
 mlir::Operation *fusedEpilogue(mlir::Operation *op);
 
 /// The host's assumed sustained speed (Sinan's host kernels, one thread).

@@ -239,7 +239,7 @@ bool sinan::isSnpuElementwise(Operation *op, const TargetDesc &target) {
 
 LogicalResult
 sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
-                                        const TargetDesc &target) {
+                                        bool relu, const TargetDesc &target) {
   std::string why;
   FailureOr<ElementwisePlan> found = planOf(op, why);
   if (failed(found))
@@ -324,8 +324,10 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
                              builder.getF32FloatAttr(*plan.max));
       break;
     }
+    // A relu that follows the op is applied by the store.
     npu::DmaStoreOp::create(builder, loc, buffer,
-                            chunkView(builder, loc, out, offset, size));
+                            chunkView(builder, loc, out, offset, size))
+        .setRelu(relu);
   };
   // Core c streams full chunks [lo, hi): q each, one more for c < r; the
   // partial last chunk runs on core r. Each core's loop has constant

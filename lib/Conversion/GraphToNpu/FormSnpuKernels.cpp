@@ -67,15 +67,17 @@ struct FormSnpuKernelsPass
           return;
         if (isSnpuMatmul(op, *desc)) {
           chosen.push_back({op});
-        } else if (isSnpuConv(op, *desc)) {
-          chosen.push_back({op});
-          if (op->hasOneUse() && llvm::isa<graph::ReluOp>(*op->user_begin()) &&
-              !placedOnCpu(*op->user_begin())) {
-            chosen.back().push_back(*op->user_begin());
-            absorbed.insert(*op->user_begin());
-          }
-        } else if (isSnpuElementwise(op, *desc)) {
-          chosen.push_back({op});
+          return;
+        }
+        if (!isSnpuConv(op, *desc) && !isSnpuElementwise(op, *desc))
+          return;
+        // A convolution or elementwise op absorbs the relu that is its
+        // only user: the kernel's store applies it.
+        chosen.push_back({op});
+        if (op->hasOneUse() && llvm::isa<graph::ReluOp>(*op->user_begin()) &&
+            !placedOnCpu(*op->user_begin())) {
+          chosen.back().push_back(*op->user_begin());
+          absorbed.insert(*op->user_begin());
         }
       });
     });

@@ -291,12 +291,20 @@ LogicalResult convertKernel(func::FuncOp kernel) {
         return convertConvKernel(kernel, conv, bool(relu), *target);
       }
     }
-  // An elementwise op, streamed through the vector unit.
-  if (ops.size() == 1 && !llvm::isa<graph::MatMulOp>(ops.front()) &&
-      ret.getNumOperands() == 1 &&
-      ret.getOperand(0) == ops.front()->getResult(0) &&
-      isSnpuElementwise(ops.front(), *target))
-    return convertElementwiseKernel(kernel, ops.front(), *target);
+  // An elementwise op, streamed through the vector unit, with the relu
+  // that follows it.
+  if (!ops.empty() && ops.size() <= 2 && ret.getNumOperands() == 1 &&
+      !llvm::isa<graph::MatMulOp, graph::Conv2dOp>(ops.front()) &&
+      isSnpuElementwise(ops.front(), *target)) {
+    auto relu =
+        ops.size() == 2 ? dyn_cast<graph::ReluOp>(ops.back()) : graph::ReluOp();
+    Value result =
+        relu ? Value(relu.getOutput()) : Value(ops.front()->getResult(0));
+    if ((ops.size() == 1 ||
+         (relu && relu.getInput() == ops.front()->getResult(0))) &&
+        ret.getOperand(0) == result)
+      return convertElementwiseKernel(kernel, ops.front(), bool(relu), *target);
+  }
   auto matmul = ops.size() == 1 ? dyn_cast<graph::MatMulOp>(ops.front())
                                 : graph::MatMulOp();
   if (!matmul || ret.getNumOperands() != 1 ||

@@ -91,11 +91,11 @@ mlir::LogicalResult convertConvKernel(mlir::func::FuncOp kernel,
                                       graph::Conv2dOp conv, bool relu,
                                       const TargetDesc &target);
 
-/// Rewrites `kernel`, whose body computes the elementwise graph op `op`,
-/// into an npu kernel streaming chunks through the vector unit
-/// (ElementwiseToNpu.cpp).
+/// Rewrites `kernel`, whose body computes the elementwise graph op `op`
+/// (relu applied to its result when `relu`), into an npu kernel streaming
+/// chunks through the vector unit (ElementwiseToNpu.cpp).
 mlir::LogicalResult convertElementwiseKernel(mlir::func::FuncOp kernel,
-                                             mlir::Operation *op,
+                                             mlir::Operation *op, bool relu,
                                              const TargetDesc &target);
 
 /// The conv tiler's cycle estimate for `conv` on `target` (the figure its

@@ -1,5 +1,6 @@
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu | FileCheck %s
 // RUN: sinan-opt %s --sinan-snpu-pipeline="target=snpu-server phase=isa" | FileCheck %s --check-prefix=ISA
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu | FileCheck %s --check-prefix=RES
 
 // Elementwise ops stream chunks of whole granules through vbuf, split over
 // the cores: a load per operand, one vector instruction in place, a store.
@@ -52,4 +53,17 @@ func.func @main(%x: tensor<64x40xf32>, %y: tensor<64x40xf32>, %b: tensor<40xf32>
   %3 = graph.min %2, %six : (tensor<64x40xf32>, tensor<f32>) -> tensor<64x40xf32> loc("clip")
   %4 = graph.floor %3 : tensor<64x40xf32>
   return %0, %1, %2, %4 : tensor<64x40xf32>, tensor<64x40xf32>, tensor<64x40xf32>, tensor<64x40xf32>
+}
+
+// A relu after an elementwise op joins its kernel: the store applies it.
+// RES-LABEL: func.func @residual
+// RES:         %[[R:.*]] = npu.launch @residual_add_kernel
+// RES-NEXT:    return %[[R]]
+// RES-LABEL: func.func @residual_add_kernel
+// RES:           npu.vbin "add"
+// RES:           npu.dma_store %{{.*}}, %{{.*}} {relu}
+func.func @residual(%x: tensor<64x40xf32>, %y: tensor<64x40xf32>) -> tensor<64x40xf32> {
+  %0 = graph.add %x, %y : (tensor<64x40xf32>, tensor<64x40xf32>) -> tensor<64x40xf32> loc("residual_add")
+  %1 = graph.relu %0 : tensor<64x40xf32>
+  return %1 : tensor<64x40xf32>
 }

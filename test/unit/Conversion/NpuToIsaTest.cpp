@@ -543,6 +543,8 @@ struct GraphElementwiseCase {
   const char *second = "";
   /// Unary ops: a clip's bounds (both, or the upper only when false).
   bool bothBounds = true;
+  /// A relu follows the op (the kernel's store applies it).
+  bool relu = false;
 };
 
 class GraphElementwiseTest
@@ -586,6 +588,13 @@ TEST_P(GraphElementwiseTest, CompiledFromGraphMatchesTheReferenceKernel) {
                        fmt::arg("B", second == "scalar" ? "%s" : "%x"),
                        fmt::arg("TA", second == "scalar" ? T : "tensor<f32>"),
                        fmt::arg("TB", second == "scalar" ? "tensor<f32>" : T));
+  if (c.relu) {
+    std::string ret = "  return %y : " + T;
+    size_t at = text.find(ret);
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, ret.size(),
+                 "  %r = graph.relu %y : " + T + "\n  return %r : " + T);
+  }
   std::string pipeline = fmt::format(
       "sinan-form-snpu-kernels{{target={}}},"
       "sinan-convert-graph-to-npu,"
@@ -626,6 +635,9 @@ TEST_P(GraphElementwiseTest, CompiledFromGraphMatchesTheReferenceKernel) {
     attrs = {{"min", 0.0}, {"max", 6.0}};
   else if (clip)
     attrs = {{"max", 0.5}};
+  // The host fallback of a launch that absorbed the relu.
+  if (c.relu)
+    attrs.push_back({"activation", std::string("relu")});
   ASSERT_TRUE(ref::runHostOp(c.op, attrs, in, {&expected}, error)) << error;
 
   auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
@@ -675,7 +687,11 @@ INSTANTIATE_TEST_SUITE_P(
         GraphElementwiseCase{"snpu-server", "sub", {640}, "scalar"},
         // ReLU6 as one clip: two scalar passes over each chunk.
         GraphElementwiseCase{"snpu-edge", "clip", {1, 32, 56, 56}},
-        GraphElementwiseCase{"snpu-server", "clip", {3, 333}, "", false}),
+        GraphElementwiseCase{"snpu-server", "clip", {3, 333}, "", false},
+        // A residual add and its relu: one kernel, the store applies relu.
+        GraphElementwiseCase{
+            "snpu-server", "add", {1, 256, 56, 56}, "same", true, true},
+        GraphElementwiseCase{"snpu-edge", "mul", {5, 77}, "row", true, true}),
     [](const ::testing::TestParamInfo<GraphElementwiseCase> &info) {
       const GraphElementwiseCase &c = info.param;
       std::string name = fmt::format("{}_{}", c.target, c.op);
@@ -684,6 +700,8 @@ INSTANTIATE_TEST_SUITE_P(
       name += std::string("_") + c.second;
       if (!c.bothBounds)
         name += "_upper";
+      if (c.relu)
+        name += "_relu";
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';
