@@ -89,9 +89,11 @@ devices agree. The conv and matmul kernels were compiled by the SNPU
 pipeline (graph -> npu -> isa: the conv as an implicit GEMM whose taps are
 gathered, padded DMA loads and whose weights were packed at compile time;
 tiling, double buffering, synchronization, registers; see sinan-compile
---compile-to=npu|isa); the add still comes from an assembly template.
-Placement has no cost model yet: for a model this small the host-link
-copies cost more simulated time than the kernels save.
+--compile-to=npu|isa), and so was the add (chunks streamed through the
+vector unit's buffer). The default placement (--placement=snpu) puts every
+op the SNPU can run there; for a model this small the host-link copies cost
+more simulated time than the kernels save, which --placement=auto weighs
+(--placement-report=- says where each op went and why).
 In the last run everything stayed on the host in f32: the matmul, relu and
 add ran native code the compiler built through linalg and LLVM (the
 module's CPU object, for x86-64-v3), the conv and flatten the reference
