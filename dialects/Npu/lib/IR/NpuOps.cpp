@@ -28,6 +28,18 @@ std::optional<MemorySpace> sinan::npu::memorySpaceOf(MemRefType type) {
   return std::nullopt;
 }
 
+std::optional<Engine> sinan::npu::engineOf(Operation *op) {
+  if (llvm::isa<DmaLoadOp, FillOp>(op))
+    return Engine::din;
+  if (llvm::isa<DmaStoreOp>(op))
+    return Engine::dout;
+  if (llvm::isa<MmaOp>(op))
+    return Engine::mxu;
+  if (llvm::isa<VBinOp, VUnOp, VScalOp>(op))
+    return Engine::vec;
+  return std::nullopt;
+}
+
 int64_t sinan::npu::spanBytes(MemRefType type) {
   SmallVector<int64_t> strides;
   int64_t offset;

@@ -37,19 +37,6 @@ using namespace sinan::npu;
 
 namespace {
 
-/// The engine whose queue runs `op`, if it is engine work.
-std::optional<Engine> engineOf(Operation *op) {
-  if (isa<DmaLoadOp, FillOp>(op))
-    return Engine::din;
-  if (isa<DmaStoreOp>(op))
-    return Engine::dout;
-  if (isa<MmaOp>(op))
-    return Engine::mxu;
-  if (isa<VBinOp, VUnOp, VScalOp>(op))
-    return Engine::vec;
-  return std::nullopt;
-}
-
 /// The local allocation a memref value views, if any.
 memref::AllocOp rootAlloc(Value value) {
   while (auto view = value.getDefiningOp<ViewLikeOpInterface>())

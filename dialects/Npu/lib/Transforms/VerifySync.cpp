@@ -50,20 +50,6 @@ void join(Clock &into, const Clock &other) {
     into[e] = std::max(into[e], other[e]);
 }
 
-/// The engine whose queue runs `op`, if it is engine work (the same rule as
-/// sinan-npu-insert-sync's).
-std::optional<Engine> engineOf(Operation *op) {
-  if (isa<DmaLoadOp, FillOp>(op))
-    return Engine::din;
-  if (isa<DmaStoreOp>(op))
-    return Engine::dout;
-  if (isa<MmaOp>(op))
-    return Engine::mxu;
-  if (isa<VBinOp, VUnOp, VScalOp>(op))
-    return Engine::vec;
-  return std::nullopt;
-}
-
 /// Memory an access touches: a local allocation (its space and bytes) or a
 /// DRAM root (an argument or a global), whole.
 struct Region {

@@ -45,6 +45,10 @@ inline constexpr llvm::StringLiteral kBufferedAttrName = "npu.buffered";
 /// memory space attribute that is not npu's.
 std::optional<MemorySpace> memorySpaceOf(mlir::MemRefType type);
 
+/// The engine whose queue runs `op` (DMA-in, DMA-out, matrix or vector), if
+/// it is engine work: the rule synchronization and its check share.
+std::optional<Engine> engineOf(mlir::Operation *op);
+
 /// Bytes a buffer of `type` spans: its last element's offset plus one
 /// element (strided layouts included), or -1 without static strides.
 int64_t spanBytes(mlir::MemRefType type);
