@@ -83,3 +83,46 @@ func.func @reuse(%a: memref<16x16xbf16, #npu.space<dram>>)
   npu.dma_load %a, %l2 : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
   return
 }
+
+// -----
+
+// Two loops in a row whose back edges hand the buffer between the same
+// engines continue one token stream: DMA-in's first load in the second loop
+// waits only for the matrix unit's last read in the first (the token its
+// back edge signalled), not for a drain, a fresh prime and a handoff that
+// would empty the pipeline between them.
+// CHECK-LABEL: func.func @chained_loops
+// CHECK:         npu.signal <mxu> -> <din>, 0
+// CHECK-NEXT:    scf.for
+// CHECK-NEXT:      npu.wait <mxu> -> <din>, 0
+// CHECK-NEXT:      npu.dma_load
+// CHECK:           npu.mma
+// CHECK-NEXT:      npu.signal <mxu> -> <din>, 0
+// CHECK-NEXT:    }
+// CHECK-NEXT:    scf.for
+// CHECK-NEXT:      npu.wait <mxu> -> <din>, 0
+// CHECK-NEXT:      npu.dma_load
+// CHECK:           npu.mma
+// CHECK-NEXT:      npu.signal <mxu> -> <din>, 0
+// CHECK-NEXT:    }
+// CHECK-NEXT:    npu.wait <mxu> -> <din>, 0
+// CHECK-NEXT:    return
+func.func @chained_loops(%a: memref<16x16xbf16, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %c0 = arith.constant 0 : index
+  %n = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %r = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  scf.for %i = %c0 to %c4 step %c1 {
+    npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+    npu.mma %l, %r, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  }
+  scf.for %i = %c0 to %n step %c1 {
+    npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+    npu.mma %l, %r, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  }
+  return
+}

@@ -13,6 +13,11 @@
 // single access from the outside (their first and last engines), so the
 // rule applies at every nesting level. Buffers that share bytes after
 // allocation are one resource, so reuse of memory is ordered too.
+// Consecutive loops whose back edges hand the resource between the same
+// engines share one token stream: the last token of one is the first the
+// next takes, so the pipeline does not empty between them (a convolution's
+// per-core loops over its pixel blocks keep loading while the matrix unit
+// finishes the previous loop).
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,7 +62,20 @@ struct Item {
   /// For a loop with a back-edge handoff: the token primed before it and
   /// the one drained after it.
   Operation *prime = nullptr, *drain = nullptr;
+  /// The item's last op when it is a run of chained loops (else `op`).
+  Operation *end = nullptr;
+
+  Operation *lastOp() const { return end ? end : op; }
 };
+
+/// Whether `next` continues `prev`'s back-edge token stream: both are loops
+/// whose tokens pass between the same pair of engines.
+bool continuesStream(const Item &prev, const Item &next) {
+  if (!prev.prime || !next.prime || prev.first != next.first)
+    return false;
+  auto a = cast<SignalOp>(prev.prime), b = cast<SignalOp>(next.prime);
+  return a.getSrc() == b.getSrc() && a.getDst() == b.getDst();
+}
 
 class SyncInserter {
 public:
@@ -80,6 +98,8 @@ private:
   LogicalResult assignIds();
   void signalAfter(Operation *op, unsigned resource, Engine src, Engine dst);
   void waitBefore(Operation *op, unsigned resource, Engine src, Engine dst);
+  void erasePlaced(Operation *op);
+  SmallVector<Item> chainStreams(ArrayRef<Item> items);
   bool touches(Operation *op, unsigned resource);
 
   func::FuncOp func;
@@ -222,6 +242,30 @@ void SyncInserter::waitBefore(Operation *op, unsigned resource, Engine src,
                     {resource, src, dst}});
 }
 
+void SyncInserter::erasePlaced(Operation *op) {
+  llvm::erase_if(placed, [&](auto &entry) { return entry.first == op; });
+  op->erase();
+}
+
+/// Joins runs of loops that continue one token stream into one item: the
+/// drain after each loop and the prime before the next cancel out.
+SmallVector<Item> SyncInserter::chainStreams(ArrayRef<Item> items) {
+  SmallVector<Item> chained;
+  for (const Item &item : items) {
+    if (chained.empty() || !continuesStream(chained.back(), item)) {
+      chained.push_back(item);
+      continue;
+    }
+    Item &run = chained.back();
+    erasePlaced(run.drain);
+    erasePlaced(item.prime);
+    run.drain = item.drain;
+    run.last = item.last;
+    run.end = item.lastOp();
+  }
+  return chained;
+}
+
 SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
   SmallVector<Item> items;
   for (Operation &op : llvm::make_early_inc_range(block)) {
@@ -234,12 +278,13 @@ SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
     if (engine && touches(&op, resource))
       items.push_back({&op, *engine, *engine});
   }
+  items = chainStreams(items);
   // Hand the resource over wherever the engine changes.
   for (size_t i = 1; i < items.size(); ++i) {
     const Item &from = items[i - 1], &to = items[i];
     if (from.last == to.first)
       continue;
-    signalAfter(from.op, resource, from.last, to.first);
+    signalAfter(from.lastOp(), resource, from.last, to.first);
     waitBefore(to.op, resource, from.last, to.first);
   }
   return items;
@@ -265,7 +310,7 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
   // The back edge: the next iteration's first engine waits for this
   // iteration's last one; prime one token before the loop and drain the
   // last one after it, so every wait has exactly one signal.
-  signalAfter(items.back().op, resource, last, first);
+  signalAfter(items.back().lastOp(), resource, last, first);
   waitBefore(items.front().op, resource, last, first);
   FailureOr<int64_t> id = semaphore(resource, last, first);
   if (failed(id)) {
