@@ -128,6 +128,8 @@ struct ConvBlocks {
   /// Padded mode: rows of a core's copy, channels per copy chunk.
   int64_t regionRows = 0, chunk = 0;
   double cycles = 0;
+  /// Accumulators the pixel blocks take in turn.
+  int64_t accs = 2;
 };
 
 /// tile * 2^i dividing `padded`, and `padded` itself, up to `limit`.
@@ -155,26 +157,42 @@ struct ConvCost {
                                    double(target.dramBytesPerCycle) /
                                        double(cores))) {}
 
-  /// One tap of an f0 x c0 x pixels block: the product against the DMA of
-  /// the weight tile (unless resident) and of the input (`inputRows` DMA
-  /// rows, one address per cycle, spanning `inputBytes`); these overlap as
-  /// the taps take `depth` buffers in turn, and a tap's load is issued once
-  /// the product `depth` taps earlier has freed its buffer, landing a DRAM
-  /// latency after it moves.
-  double tap(int64_t f0, int64_t c0, int64_t pixels, double inputRows,
-             double inputBytes, bool resident, int64_t depth) const {
+  /// One pixel block of `taps` products, f0 x c0 x pixels each, on one
+  /// core. DMA-in brings the accumulator's bias (f0 x pixels f32, repeated
+  /// along the rows) and per product the weight tile (unless resident) and
+  /// the input (`inputRows` DMA rows, one address per cycle, spanning
+  /// `inputBytes`); the matrix unit's products overlap those loads as they
+  /// take `depth` buffers in turn, a load issued once the product `depth`
+  /// earlier has freed its buffer and landing a DRAM latency after it moves;
+  /// DMA-out stores the previous block meanwhile (`storeBytes`); the
+  /// blocks take `accs` accumulators in turn. The block
+  /// takes as long as the busiest engine or the longest latency chain.
+  double block(int64_t taps, int64_t f0, int64_t c0, int64_t pixels,
+               double inputRows, double inputBytes, bool resident,
+               int64_t depth, int64_t accs, int64_t storeBytes) const {
     const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
     double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
     double weightRows = resident ? 0.0 : double(f0);
     double bytes = weightRows * c0 * 2 + inputBytes;
     double dma = std::max(bytes / bandwidth, inputRows + weightRows) +
                  (resident ? 1.0 : 2.0) * target.dmaSetupCycles;
-    return std::max({mma, dma, (dma + target.dramLatencyCycles + mma) / depth});
+    double bias = double(f0 * pixels * 4) / bandwidth + target.dmaSetupCycles;
+    double chain = (dma + target.dramLatencyCycles + mma) / double(depth);
+    // The accumulators take turns: one is reused once its store has
+    // landed, so each block also costs a share of bias load, products and
+    // store with their DRAM latencies.
+    double store = double(storeBytes) / bandwidth;
+    double accTurn =
+        (bias + taps * mma + store + 2.0 * target.dramLatencyCycles) /
+        double(accs);
+    return std::max(
+        {taps * dma + bias, taps * mma, taps * chain, store, accTurn});
   }
 
-  /// Storing `bytes` of a block's output.
-  double store(int64_t bytes) const {
-    return double(bytes) / bandwidth + target.dramLatencyCycles;
+  /// What no block overlaps: the first loads' DRAM latency and the last
+  /// block's store.
+  double edges(int64_t storeBytes) const {
+    return double(storeBytes) / bandwidth + 2.0 * target.dramLatencyCycles;
   }
 
   /// Resident weights come in once per output channel block, before its
@@ -208,6 +226,34 @@ bool channelsAligned(const ConvShape &s, int64_t f0, int64_t outputBytes,
          (s.group == 1 || (s.fg * plane) % align == 0);
 }
 
+/// Accumulators of f0 x pixels f32 for the pixel blocks to take in turn
+/// (more hide more of each one's load-compute-store round trip): as many as
+/// fit, up to four, leaving semaphores of the DMA-in/matrix pair for the
+/// `depth` input tiles and the weights (resident, or `depth` tiles too); 0
+/// if two do not fit.
+int64_t accsFor(const TargetDesc &target, int64_t f0, int64_t pixels,
+                int64_t depth, bool resident) {
+  int64_t fit = int64_t(target.acc.sizeBytes) / (f0 * pixels * 4);
+  int64_t others = depth + (resident ? 1 : depth);
+  int64_t accs = std::min<int64_t>(
+      {4, fit, int64_t(target.semaphoresPerEnginePair) - others});
+  return accs >= 2 ? accs : 0;
+}
+
+/// Whether each core's pixel blocks (in every channel and image) start on a
+/// granule of their own when `cores` cores split `blocks` blocks of
+/// `blockBytes` per channel, core c from block `first(c)`. Blocks need not
+/// be aligned themselves: one core writes all of its run.
+bool pixelPartsAligned(int64_t plane, int64_t blockBytes, int64_t cores,
+                       int64_t align, function_ref<int64_t(int64_t)> first) {
+  if (plane % align)
+    return false;
+  for (int64_t c = 1; c < cores; ++c)
+    if ((first(c) * blockBytes) % align)
+      return false;
+  return true;
+}
+
 /// The cheapest blocks by a cycle estimate per core (ConvCost): per tap,
 /// matrix-unit cycles against the DMA of the weight tile and the input
 /// tap, per pixel block the store.
@@ -227,9 +273,15 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
   std::optional<ConvBlocks> best;
   auto consider = [&](int64_t f0, int64_t c0, int64_t rows, int64_t pixels,
                       int64_t pixelBlocks, int64_t depth, bool resident) {
+    int64_t accs = accsFor(target, f0, pixels, depth, resident);
+    if (!accs)
+      return;
     int64_t fBlocks = s.fgPad / f0;
     int64_t blockOutput = (s.flat ? rows : rows * s.ow) * outputBytes;
-    bool pixelsAligned = blockOutput % align == 0 && plane % align == 0;
+    int64_t pixelCores = std::min<int64_t>(target.cores, pixelBlocks);
+    bool pixelsAligned = pixelPartsAligned(
+        plane, blockOutput, pixelCores, align,
+        [&](int64_t c) { return c * pixelBlocks / pixelCores; });
     for (bool splitPixels : {false, true}) {
       std::optional<int64_t> cores =
           coresFor(target, splitPixels, splitPixels ? pixelBlocks : fBlocks,
@@ -242,20 +294,22 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
       double tapRows = s.flat ? c0 : c0 * rows;
       double tapBytes = s.flat ? double(c0 * rows) * inputBytes
                                : tapRows * s.ow * s.sw * inputBytes;
+      int64_t storeBytes = f0 * blockOutput;
       double perBlock =
-          double(s.cgPad / c0) * s.taps() *
-              cost.tap(f0, c0, pixels, tapRows, tapBytes, resident, depth) +
-          cost.store(f0 * blockOutput);
+          cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels, tapRows,
+                     tapBytes, resident, depth, accs, storeBytes);
       double fBlocksPerCore =
           splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
       double pixelBlocksPerCore =
           splitPixels ? double(ceilDiv(pixelBlocks, *cores)) : pixelBlocks;
-      double cycles =
-          double(s.group) * fBlocksPerCore *
-          (cost.weightLoad(f0, resident) + s.n * pixelBlocksPerCore * perBlock);
+      double cycles = double(s.group) * fBlocksPerCore *
+                          (cost.weightLoad(f0, resident) +
+                           s.n * pixelBlocksPerCore * perBlock) +
+                      cost.edges(storeBytes);
       if (!best || cycles < best->cycles)
-        best = ConvBlocks{f0,          c0,       rows,  pixels, *cores, depth,
-                          splitPixels, resident, false, 0,      0,      cycles};
+        best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,
+                          depth, splitPixels, resident, false,  0,
+                          0,     cycles,      accs};
     }
   };
   // Padded mode: cores split the pixel blocks, each copying its rows of the
@@ -267,8 +321,10 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
         2 * f0 * pixels * 4 > int64_t(target.acc.sizeBytes))
       return;
     int64_t pixelBlocks = s.oh / rows, fBlocks = s.fgPad / f0;
-    bool pixelsAligned =
-        (rows * s.ow * outputBytes) % align == 0 && plane % align == 0;
+    int64_t pixelCores = std::min<int64_t>(target.cores, pixelBlocks);
+    bool pixelsAligned = pixelPartsAligned(
+        plane, rows * s.ow * outputBytes, pixelCores, align,
+        [&](int64_t c) { return c * ceilDiv(pixelBlocks, pixelCores); });
     int64_t tileBytes = f0 * pitch(c0, 2, align) * 2;
     int64_t residentBytes = s.taps() * (s.cgPad / c0) * tileBytes;
     // Cores split the pixel blocks (each copies the rows its blocks read)
@@ -297,30 +353,41 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
       if (chunk == 0)
         continue;
       ConvCost cost(target, s, *cores);
-      // Every row of the core's copy in and out once (overlapped).
-      double copy = double(s.n * s.c * regionRows) *
-                        std::max(1.0, s.wp * 4.0 / cost.bandwidth) +
-                    2.0 * target.dramLatencyCycles;
+      // Each chunk comes in as f32 (a DMA row per row of the region) and
+      // goes out as bf16; with two vbuf buffers a buffer is reused once its
+      // store has landed, so each chunk costs its load, its store, or half
+      // of the load-store round trip, whichever is longest; the taps start
+      // after the last store lands.
+      double rowsIn = double(chunk * regionRows);
+      double in = std::max(rowsIn, rowsIn * s.wp * 4.0 / cost.bandwidth) +
+                  target.dmaSetupCycles;
+      double out = rowsIn * s.wp * 2.0 / cost.bandwidth + target.dmaSetupCycles;
+      double trip = (in + out + 2.0 * target.dramLatencyCycles) / 2.0;
+      double copy = double(s.n * (s.c / chunk)) * std::max({in, out, trip}) +
+                    target.dramLatencyCycles;
       for (int64_t depth = 2; depth <= deepest; ++depth)
         for (bool resident : {false, true}) {
-          if (depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
+          int64_t accs = accsFor(target, f0, pixels, depth, resident);
+          if (!accs ||
+              depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
               (resident ? residentBytes : depth * tileBytes) >
                   int64_t(target.ibuf.sizeBytes))
             continue;
           // A channel's tap is one DMA row of the copy.
-          double perBlock =
-              double(s.cgPad / c0) * s.taps() *
-                  cost.tap(f0, c0, pixels, c0, double(c0) * pixels * 2,
-                           resident, depth) +
-              cost.store(f0 * rows * s.ow * outputBytes);
+          int64_t storeBytes = f0 * rows * s.ow * outputBytes;
+          double perBlock = cost.block((s.cgPad / c0) * s.taps(), f0, c0,
+                                       pixels, c0, double(c0) * pixels * 2,
+                                       resident, depth, accs, storeBytes);
           double fPerCore =
               splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
-          double cycles = copy + fPerCore * (cost.weightLoad(f0, resident) +
-                                             s.n * blocksPerCore * perBlock);
+          double cycles = copy +
+                          fPerCore * (cost.weightLoad(f0, resident) +
+                                      s.n * blocksPerCore * perBlock) +
+                          cost.edges(storeBytes);
           if (!best || cycles < best->cycles)
-            best = ConvBlocks{f0,     c0,         rows,        pixels,
-                              *cores, depth,      splitPixels, resident,
-                              true,   regionRows, chunk,       cycles};
+            best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,
+                              depth, splitPixels, resident, true,   regionRows,
+                              chunk, cycles,      accs};
         }
     }
   };
@@ -494,7 +561,7 @@ private:
   /// Tap buffers, used in turn: `depth` loads may be in flight while the
   /// matrix unit works, which hides the DRAM latency.
   SmallVector<Value, 4> lhs, rhs;
-  Value acc[2];
+  SmallVector<Value, 4> acc;
   unsigned turn = 0, accTurn = 0;
 };
 
@@ -841,24 +908,24 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
       int64_t end = b;
       while (end < to && inside(end))
         ++end;
-      int64_t pairs = (end - b) / 2;
-      if (pairs > 0) {
-        // Two blocks per iteration, one per accumulator: the store of one
-        // overlaps the products of the other.
+      int64_t accs = blocks.accs, turns = (end - b) / accs;
+      if (turns > 0) {
+        // One block per accumulator each iteration: the stores of some
+        // overlap the products of the others.
         scf::ForOp pixels = loop(
-            builder, loc, index(b * rows), index((b + 2 * pairs) * rows),
-            2 * rows, [&](Value oh) {
-              emitPixelBlock(g, f, fRows, n, oh, std::nullopt, rows, acc[0]);
-              emitPixelBlock(g, f, fRows, n, plus(oh, rows), std::nullopt, rows,
-                             acc[1]);
+            builder, loc, index(b * rows), index((b + accs * turns) * rows),
+            accs * rows, [&](Value oh) {
+              for (int64_t k = 0; k < accs; ++k)
+                emitPixelBlock(g, f, fRows, n, plus(oh, k * rows), std::nullopt,
+                               rows, acc[(accTurn + k) % accs]);
             });
         pixels->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
-        b += 2 * pairs - 1;
+        b += accs * turns - 1;
         continue;
       }
       emitPixelBlock(g, f, fRows, n, index(b * rows), b * rows, pixelsOf(b),
                      acc[accTurn]);
-      accTurn ^= 1;
+      accTurn = (accTurn + 1) % blocks.accs;
     }
   };
   auto images = [&](Value n) {
@@ -908,8 +975,8 @@ void ConvTiler::emit() {
   if (blocks.resident)
     residentWeights = alloc(s.taps() * (s.cgPad / blocks.c0) * blocks.f0,
                             blocks.c0, bf16, npu::MemorySpace::ibuf);
-  acc[0] = allocAcc();
-  acc[1] = allocAcc();
+  for (int64_t k = 0; k < blocks.accs; ++k)
+    acc.push_back(allocAcc());
   if (blocks.padded) {
     SmallVector<ReassociationIndices> groups = {{0}, {1}, {2}, {3, 4}};
     scratchRuns =

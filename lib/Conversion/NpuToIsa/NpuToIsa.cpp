@@ -95,6 +95,31 @@ DmaShape transferShape(MemRefType src, MemRefType dst) {
   return shape;
 }
 
+/// Folds d1 into d0 while rows follow each other without a gap on both
+/// sides (and nothing gathers or pads): DMA costs a cycle per row, so one
+/// long row beats many short ones.
+DmaShape mergeContiguousRows(DmaShape shape, int64_t srcElementBytes,
+                             int64_t dstElementBytes) {
+  if (shape.gather != 1 || shape.pad != DmaShape().pad)
+    return shape;
+  while (shape.dims[1] > 1 &&
+         shape.srcStrides[0] == shape.dims[0] * srcElementBytes &&
+         shape.dstStrides[0] == shape.dims[0] * dstElementBytes) {
+    shape.dims = {shape.dims[0] * shape.dims[1], shape.dims[2], shape.dims[3],
+                  1};
+    shape.srcStrides = {shape.srcStrides[1], shape.srcStrides[2], 0};
+    shape.dstStrides = {shape.dstStrides[1], shape.dstStrides[2], 0};
+  }
+  return shape;
+}
+
+/// transferShape with contiguous rows merged.
+DmaShape mergedTransferShape(MemRefType src, MemRefType dst) {
+  return mergeContiguousRows(transferShape(src, dst),
+                             elementBytes(src.getElementType()),
+                             elementBytes(dst.getElementType()));
+}
+
 class KernelLowering {
 public:
   KernelLowering(func::FuncOp func, const TargetDesc &target)
@@ -738,6 +763,8 @@ LogicalResult KernelLowering::lowerDmaLoad(npu::DmaLoadOp op) {
   FailureOr<int64_t> dram = addressOf(op, op.getSrc());
   DmaShape shape = transferShape(src, dst);
   shape.pad = op.getPaddingOrZero();
+  shape = mergeContiguousRows(shape, elementBytes(src.getElementType()),
+                              elementBytes(dst.getElementType()));
   if (failed(local) || failed(dram) ||
       failed(configureDma(op.getLoc(), false, shape)))
     return failure();
@@ -760,7 +787,7 @@ LogicalResult KernelLowering::lowerDmaStore(npu::DmaStoreOp op) {
   FailureOr<int64_t> local = addressOf(op, op.getSrc());
   FailureOr<int64_t> dram = addressOf(op, op.getDst());
   if (failed(local) || failed(dram) ||
-      failed(configureDma(op.getLoc(), true, transferShape(src, dst))))
+      failed(configureDma(op.getLoc(), true, mergedTransferShape(src, dst))))
     return failure();
   Instruction inst;
   inst.opcode = Opcode::DStore;
@@ -781,7 +808,7 @@ LogicalResult KernelLowering::lowerFill(npu::FillOp op) {
   FailureOr<int64_t> local = addressOf(op, op.getDst());
   // A fill walks the block with the destination strides.
   if (failed(local) ||
-      failed(configureDma(op.getLoc(), false, transferShape(dst, dst),
+      failed(configureDma(op.getLoc(), false, mergedTransferShape(dst, dst),
                           /*reads=*/false)))
     return failure();
   Instruction inst;
