@@ -206,3 +206,20 @@ func.func @merge_transposes(%x: tensor<2x3x4xf32>) -> (tensor<4x2x3xf32>, tensor
   %3 = graph.transpose %2 {permutation = array<i64: 1, 0, 2>} : (tensor<3x2x4xf32>) -> tensor<2x3x4xf32>
   return %1, %3 : tensor<4x2x3xf32>, tensor<2x3x4xf32>
 }
+
+// -----
+
+// A transpose of a constant is a constant (a Gemm's transB weights are
+// transposed once at compile time, not on every run): any element width
+// that is whole bytes, any rank.
+// CHECK-LABEL: func.func @fold_transpose_constant
+// CHECK-DAG: graph.constant dense<{{\[\[}}1.000000e+00, 4.000000e+00], [2.000000e+00, 5.000000e+00], [3.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>
+// CHECK-DAG: graph.constant dense<{{\[\[\[}}0, 2], [4, 6]], {{\[\[}}1, 3], [5, 7]]]> : tensor<2x2x2xi8>
+// CHECK-NOT: graph.transpose
+func.func @fold_transpose_constant() -> (tensor<3x2xf32>, tensor<2x2x2xi8>) {
+  %a = graph.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %0 = graph.transpose %a {permutation = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  %b = graph.constant dense<[[[0, 1], [2, 3]], [[4, 5], [6, 7]]]> : tensor<2x2x2xi8>
+  %1 = graph.transpose %b {permutation = array<i64: 2, 0, 1>} : (tensor<2x2x2xi8>) -> tensor<2x2x2xi8>
+  return %0, %1 : tensor<3x2xf32>, tensor<2x2x2xi8>
+}

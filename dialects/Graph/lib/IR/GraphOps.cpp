@@ -11,6 +11,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace sinan::graph;
 
@@ -317,6 +319,40 @@ LogicalResult TransposeOp::verify() {
                                           [&] { return emitOpError(); }));
 }
 
+/// `dense` with its dimensions permuted (result dimension i is input
+/// dimension perm[i]), byte by byte; null for bit-packed element types.
+static DenseElementsAttr transposeConstant(DenseElementsAttr dense,
+                                           ArrayRef<int64_t> perm,
+                                           ShapedType type) {
+  Type element = dense.getElementType();
+  unsigned bits =
+      llvm::isa<ComplexType>(element) ? 0 : element.getIntOrFloatBitWidth();
+  if (bits == 0 || bits % 8)
+    return {};
+  size_t bytes = bits / 8;
+  ArrayRef<int64_t> inShape = dense.getType().getShape();
+  int64_t rank = inShape.size();
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t d = rank - 1; d > 0; --d)
+    inStrides[d - 1] = inStrides[d] * inShape[d];
+  ArrayRef<char> in = dense.getRawData();
+  std::vector<char> out(in.size());
+  SmallVector<int64_t> index(rank, 0); // Over the result's dimensions.
+  for (int64_t at = 0, count = type.getNumElements(); at < count; ++at) {
+    int64_t from = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      from += index[d] * inStrides[perm[d]];
+    std::memcpy(out.data() + at * bytes, in.data() + from * bytes, bytes);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < type.getDimSize(d))
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::getFromRawBuffer(
+      RankedTensorType::get(type.getShape(), element), out);
+}
+
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   ArrayRef<int64_t> perm = getPermutation();
   if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())) &&
@@ -332,10 +368,12 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     setPermutation(composed);
     return getResult();
   }
-  if (auto dense = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput()))
-    if (dense.isSplat() && getType().hasStaticShape())
-      return dense.resizeSplat(getType());
-  return {};
+  auto dense = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput());
+  if (!dense || !getType().hasStaticShape())
+    return {};
+  if (dense.isSplat())
+    return dense.resizeSplat(getType());
+  return transposeConstant(dense, perm, getType());
 }
 
 static FailureOr<SmallVector<int64_t>>
