@@ -1,21 +1,36 @@
-//===- ModuleEmitter.cpp - Graph IR to a compiled module ------------------===//
+//===- ModuleEmitter.cpp - A schedule translated into a module ------------===//
 //
 // SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The module writer translates a planned schedule (sinan-form-snpu-kernels,
+// sinan-insert-copies, sinan-plan-memory): every op of the host function is
+// one step (a host op, a launch of the kernel function it names, a copy),
+// every value keeps the arena offset the plan gave it. It compiles and
+// encodes each distinct kernel once and builds the CPU object; it decides
+// nothing about where ops run, what is copied or where values live.
 //
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Module/ModuleEmitter.h"
 
+#include "sinan/Pipelines/SchedulePipeline.h"
 #include "sinan/Pipelines/SnpuKernel.h"
 
 #include "sinan/Conversion/GraphToLinalg.h"
 #include "sinan/Placement/Placement.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/Dialect/Sched/IR/SchedOps.h"
 #include "sinan/Interpreter/Evaluator.h"
 #include "sinan/runtime/module/Module.h"
 #include "sinan/runtime/ref/HostOps.h"
 
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/bit.h"
@@ -77,35 +92,27 @@ private:
                                    ValueKind kind, std::string &error,
                                    Value typeOf = {});
   bool addStep(Operation *op, std::string &error);
-  /// Places `op` on the SNPU if a kernel exists for it; false if not.
-  bool addLaunch(Operation *op, std::string &error);
-  /// The value `id` in `where`: itself, or a (cached) copy made by a copy
-  /// step after the step producing it.
-  uint32_t valueIn(uint32_t id, Placement where);
+  bool addLaunch(npu::LaunchOp launch, std::string &error);
+  bool addCopyStep(Operation *copy, std::string &error);
   uint32_t addCopy(uint32_t id, Placement to, ValueKind kind,
                    const std::string &name);
+  /// Results of `op` as step outputs named after `op` (with `suffix`), in
+  /// `where`.
+  bool addResults(Operation *op, module::StepDesc &step, Placement where,
+                  const std::string &suffix, std::string &error);
+  /// The inputs of a step reading `operands`, and the steps it waits for.
+  void addInputs(module::StepDesc &step, ValueRange operands);
   int32_t kernelFor(Operation *op, std::string &error);
-  /// Whether `op` becomes an SNPU launch: placed there (or unplaced) and
-  /// supported.
-  bool launchesOnSnpu(Operation *op) const {
-    auto placed = op->getAttrOfType<StringAttr>(kPlacementAttrName);
-    return snpu && (!placed || placed.getValue() == "snpu") &&
-           placement::snpuSupport(op, *snpu, bf16Matmul);
-  }
+  /// The ops a launched kernel function runs: its primary op, then the
+  /// epilogue it absorbed (constants and the return left out).
+  SmallVector<Operation *, 2> kernelOps(npu::LaunchOp launch,
+                                        std::string &error);
   /// Whether `constant` is only ever the weights of convolutions launched on
   /// the SNPU (whose kernels pack their own bf16 copy).
-  bool onlySnpuConvWeights(graph::ConstantOp constant) const {
-    return !constant->use_empty() &&
-           llvm::all_of(constant->getUses(), [&](OpOperand &use) {
-             return llvm::isa<graph::Conv2dOp>(use.getOwner()) &&
-                    use.getOperandNumber() == 1 &&
-                    launchesOnSnpu(use.getOwner());
-           });
-  }
-  /// Ops a kernel absorbed: they emit no step of their own.
-  llvm::SmallPtrSet<Operation *, 16> absorbed;
+  bool onlySnpuConvWeights(graph::ConstantOp constant);
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
-  void planMemory();
+  /// Offsets and arena sizes from sinan-plan-memory.
+  bool applyPlan(func::FuncOp func, std::string &error);
   /// The CPU object entry for host op `op` (built once per op, attributes
   /// and types), or -1 when the CPU path does not cover it.
   int32_t cpuEntryFor(Operation *op, std::string &error);
@@ -117,8 +124,6 @@ private:
   const TargetDesc *snpu;
   bool bf16Matmul;
   llvm::DenseMap<Value, uint32_t> ids;
-  /// Copies already made: value id -> its copy in the other memory.
-  llvm::DenseMap<uint32_t, uint32_t> copies;
   std::map<std::string, int32_t> kernelIndex;
   std::vector<int64_t> producer; // Step writing each value, or -1.
   /// Op results the function returns directly, with their result index.
@@ -167,13 +172,7 @@ bool Emitter::addStep(Operation *op, std::string &error) {
             "' has no host kernel to put in a module";
     return false;
   }
-  // sinan-place's choice when it ran, else the SNPU when it can.
   auto placed = op->getAttrOfType<StringAttr>(kPlacementAttrName);
-  bool wantSnpu = snpu && (!placed || placed.getValue() == "snpu");
-  if (wantSnpu && addLaunch(op, error))
-    return true;
-  if (!error.empty())
-    return false;
   if (placed && placed.getValue() == "snpu") {
     error = where(op) + ": '" + op->getName().getStringRef().str() +
             "' is placed on the SNPU, but " +
@@ -185,25 +184,38 @@ bool Emitter::addStep(Operation *op, std::string &error) {
   step.kind = StepKind::HostOp;
   step.op = name;
   step.attributes = hostOpAttributes(op);
+  addInputs(step, op->getOperands());
+  step.cpuEntry = cpuEntryFor(op, error);
+  if (!error.empty())
+    return false;
+  if (!addResults(op, step, Placement::Host, "", error))
+    return false;
+  desc.steps.push_back(std::move(step));
+  return true;
+}
+
+void Emitter::addInputs(module::StepDesc &step, ValueRange operands) {
   std::set<uint32_t> deps;
-  for (Value operand : op->getOperands()) {
-    uint32_t id = valueIn(ids.at(operand), Placement::Host);
+  for (Value operand : operands) {
+    uint32_t id = ids.at(operand);
     step.inputs.push_back(id);
     if (producer[id] >= 0)
       deps.insert(producer[id]);
   }
   step.deps.assign(deps.begin(), deps.end());
-  step.cpuEntry = cpuEntryFor(op, error);
-  if (!error.empty())
-    return false;
+}
+
+bool Emitter::addResults(Operation *op, module::StepDesc &step, Placement where,
+                         const std::string &suffix, std::string &error) {
   uint32_t index = desc.steps.size();
   for (OpResult result : op->getResults()) {
     auto it = returned.find(result);
-    bool isOutput = it != returned.end();
+    bool isOutput = it != returned.end() && where == Placement::Host;
     std::string valueName =
         nameOf(op->getLoc(), llvm::formatv("v{0}", desc.values.size()).str());
     if (op->getNumResults() > 1)
       valueName += ":" + std::to_string(result.getResultNumber());
+    valueName += suffix;
     if (isOutput)
       if (auto attr = function.getResultAttrOfType<StringAttr>(it->second,
                                                                "graph.name"))
@@ -212,13 +224,13 @@ bool Emitter::addStep(Operation *op, std::string &error) {
         addValue(result, valueName,
                  isOutput ? ValueKind::Output : ValueKind::Intermediate, error);
     if (!id) {
-      error = where(op) + ": " + error;
+      error = sinan::where(op) + ": " + error;
       return false;
     }
+    desc.values[*id].location = where;
     producer[*id] = index;
     step.outputs.push_back(*id);
   }
-  desc.steps.push_back(std::move(step));
   return true;
 }
 
@@ -242,20 +254,33 @@ uint32_t Emitter::addCopy(uint32_t id, Placement to, ValueKind kind,
   return copy;
 }
 
-uint32_t Emitter::valueIn(uint32_t id, Placement where) {
-  if (desc.values[id].location == where)
-    return id;
-  auto it = copies.find(id);
-  if (it != copies.end())
-    return it->second;
-  std::string name = desc.values[id].name;
-  if (where == Placement::Device)
+/// A copy step: its value is the source's, in the other memory, named
+/// after it (`.dev` on the device).
+bool Emitter::addCopyStep(Operation *copy, std::string &error) {
+  Value source = copy->getOperand(0);
+  auto it = ids.find(source);
+  if (it == ids.end()) {
+    error = where(copy) + ": copies a value the module does not have";
+    return false;
+  }
+  bool toDevice = llvm::isa<sched::ToDeviceOp>(copy);
+  std::string name = desc.values[it->second].name;
+  if (toDevice)
     name += ".dev";
   else if (llvm::StringRef(name).ends_with(".dev"))
     name.resize(name.size() - 4);
-  uint32_t copy = addCopy(id, where, ValueKind::Intermediate, name);
-  copies[id] = copy;
-  return copy;
+  Value result = copy->getResult(0);
+  auto out = returned.find(result);
+  bool isOutput = out != returned.end() && !toDevice;
+  if (isOutput)
+    if (auto attr =
+            function.getResultAttrOfType<StringAttr>(out->second, "graph.name"))
+      name = attr.str();
+  uint32_t id =
+      addCopy(it->second, toDevice ? Placement::Device : Placement::Host,
+              isOutput ? ValueKind::Output : ValueKind::Intermediate, name);
+  ids[result] = id;
+  return true;
 }
 
 int32_t Emitter::cpuEntryFor(Operation *op, std::string &error) {
@@ -382,46 +407,80 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
   return kernelIndex[key] = desc.kernels.size() - 1;
 }
 
-/// An op goes to the SNPU when the kernel library has a kernel for it.
-bool Emitter::addLaunch(Operation *op, std::string &error) {
-  int32_t kernel = kernelFor(op, error);
-  if (kernel < 0)
+SmallVector<Operation *, 2> Emitter::kernelOps(npu::LaunchOp launch,
+                                               std::string &error) {
+  auto kernel = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+      launch, launch.getKernelAttr());
+  SmallVector<Operation *, 2> ops;
+  if (!kernel || kernel.isExternal()) {
+    error = where(launch) + ": launches '" + launch.getKernel().str() +
+            "', which is not a kernel function of the module";
+    return ops;
+  }
+  for (Operation &op : kernel.getBody().front().without_terminator())
+    if (!llvm::isa<graph::ConstantOp>(op))
+      ops.push_back(&op);
+  if (ops.empty() ||
+      !llvm::isa_and_nonnull<graph::GraphDialect>(ops.front()->getDialect())) {
+    error = where(launch) + ": kernel '" + launch.getKernel().str() +
+            "' is not a graph op (run the module writer before "
+            "sinan-convert-graph-to-npu)";
+    ops.clear();
+  }
+  return ops;
+}
+
+bool Emitter::onlySnpuConvWeights(graph::ConstantOp constant) {
+  if (constant->use_empty())
     return false;
+  for (Operation *user : constant->getUsers()) {
+    if (!llvm::isa<sched::ToDeviceOp>(user) || user->use_empty())
+      return false;
+    for (OpOperand &use : user->getUses()) {
+      auto launch = dyn_cast<npu::LaunchOp>(use.getOwner());
+      std::string ignored;
+      if (!launch || use.getOperandNumber() != 1)
+        return false;
+      SmallVector<Operation *, 2> ops = kernelOps(launch, ignored);
+      if (ops.empty() || !llvm::isa<graph::Conv2dOp>(ops.front()))
+        return false;
+    }
+  }
+  return true;
+}
+
+/// A launch step: the kernel compiled from the launched function's ops,
+/// with the primary op as the host fallback (with the kernel's numerics).
+bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
+  if (!snpu) {
+    error = where(launch) + ": the module is compiled for the host only";
+    return false;
+  }
+  SmallVector<Operation *, 2> ops = kernelOps(launch, error);
+  if (ops.empty())
+    return false;
+  Operation *op = ops.front();
+  int32_t kernel = kernelFor(op, error);
+  if (kernel < 0) {
+    if (error.empty())
+      error = where(op) + ": the SNPU has no kernel for '" +
+              op->getName().getStringRef().str() + "'";
+    return false;
+  }
   std::string name = op->getName().stripDialect().str();
   module::StepDesc step;
   step.kind = StepKind::KernelLaunch;
   step.kernel = kernel;
-  step.op = name; // The host fallback, with the kernel's numerics.
+  step.op = name;
   step.attributes = hostOpAttributes(op);
   if (name == "matmul" || name == "conv2d")
     step.attributes.push_back({"precision", std::string("bf16")});
-  // A convolution's or elementwise op's kernel absorbs the relu after it;
-  // the relu emits no step and its result is the launch's.
-  Operation *last = op;
-  if (Operation *relu = placement::fusedEpilogue(op)) {
+  // The kernel's absorbed relu: the fallback applies it too.
+  if (ops.size() > 1)
     step.attributes.push_back({"activation", std::string("relu")});
-    absorbed.insert(relu);
-    last = relu;
-  }
-  std::set<uint32_t> deps;
-  for (Value operand : op->getOperands()) {
-    uint32_t id = valueIn(ids.at(operand), Placement::Device);
-    step.inputs.push_back(id);
-    if (producer[id] >= 0)
-      deps.insert(producer[id]);
-  }
-  step.deps.assign(deps.begin(), deps.end());
-  std::string valueName =
-      nameOf(op->getLoc(), llvm::formatv("v{0}", desc.values.size()).str());
-  auto id = addValue(last->getResult(0), valueName + ".dev",
-                     ValueKind::Intermediate, error);
-  if (!id) {
-    error = where(op) + ": " + error;
+  addInputs(step, launch.getArgs());
+  if (!addResults(launch, step, Placement::Device, ".dev", error))
     return false;
-  }
-  desc.values[*id].location = Placement::Device;
-  producer[*id] = desc.steps.size();
-  step.outputs.push_back(*id);
   desc.steps.push_back(std::move(step));
   return true;
 }
@@ -446,8 +505,16 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
         !operand.getDefiningOp<graph::ConstantOp>() && !returned.count(operand))
       returned[operand] = index;
   for (Operation &op : func.getBody().front().without_terminator()) {
-    if (absorbed.count(&op))
+    if (auto launch = dyn_cast<npu::LaunchOp>(op)) {
+      if (!addLaunch(launch, error))
+        return false;
       continue;
+    }
+    if (llvm::isa<sched::ToDeviceOp, sched::ToHostOp>(op)) {
+      if (!addCopyStep(&op, error))
+        return false;
+      continue;
+    }
     if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
       auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
       if (!dense) {
@@ -482,9 +549,8 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
     if (!addStep(&op, error))
       return false;
   }
-  if (!addOutputs(func, ret, error))
+  if (!addOutputs(func, ret, error) || !applyPlan(func, error))
     return false;
-  planMemory();
   return finishCpuObject(error);
 }
 
@@ -502,9 +568,9 @@ bool Emitter::addOutputs(func::FuncOp func, func::ReturnOp ret,
     std::string name =
         attr ? attr.str() : llvm::formatv("output{0}", index).str();
     if (onDevice) {
-      desc.outputs.push_back(
-          addCopy(source, Placement::Host, ValueKind::Output, name));
-      continue;
+      error = "output " + name +
+              " is on the device; sinan-insert-copies brings it back first";
+      return false;
     }
     // Copy into a fresh output: reshape to the same shape is a copy.
     auto id = addValue(Value(), name, ValueKind::Output, error, operand);
@@ -523,63 +589,40 @@ bool Emitter::addOutputs(func::FuncOp func, func::ReturnOp ret,
   return true;
 }
 
-/// Liveness-based first-fit placement of the intermediates, each in the
-/// arena of its memory (host or device).
-/// A step's outputs are placed before its last-use inputs are freed, so no
-/// kernel writes over what it reads.
-void Emitter::planMemory() {
-  constexpr uint64_t kAlign = module::kDataAlignment;
-  std::vector<int64_t> lastUse(desc.values.size(), -1);
-  for (size_t s = 0; s < desc.steps.size(); ++s)
-    for (uint32_t v : desc.steps[s].inputs)
-      lastUse[v] = static_cast<int64_t>(s);
-  // Host and device intermediates live in separate arenas.
-  std::map<uint64_t, uint64_t> liveIn[2]; // offset -> size
-  auto allocate = [&](const module::ValueDesc &value) {
-    bool device = value.location == Placement::Device;
-    std::map<uint64_t, uint64_t> &live = liveIn[device];
-    uint64_t size = std::max<uint64_t>(
-        (value.byteSize() + kAlign - 1) / kAlign * kAlign, kAlign);
-    uint64_t at = 0;
-    for (auto [offset, length] : live) {
-      if (offset >= at + size)
-        break;
-      at = std::max(at, offset + length);
-    }
-    live[at] = size;
-    uint64_t &arena = device ? desc.deviceArenaSize : desc.arenaSize;
-    arena = std::max(arena, at + size);
-    return at;
-  };
-  // Device copies of constants come first and are never freed: sessions
-  // copy them once and keep them on the device.
-  std::vector<bool> pinned(desc.values.size(), false);
-  for (const module::StepDesc &step : desc.steps)
-    if (step.kind == StepKind::CopyToDevice &&
-        desc.values[step.inputs[0]].kind == ValueKind::Constant) {
-      pinned[step.outputs[0]] = true;
-      desc.values[step.outputs[0]].offset =
-          allocate(desc.values[step.outputs[0]]);
-    }
-  for (size_t s = 0; s < desc.steps.size(); ++s) {
-    const module::StepDesc &step = desc.steps[s];
-    std::vector<uint32_t> dead;
-    for (uint32_t v : step.outputs) {
-      module::ValueDesc &value = desc.values[v];
-      if (value.kind != ValueKind::Intermediate || pinned[v])
-        continue;
-      value.offset = allocate(value);
-      if (lastUse[v] < 0)
-        dead.push_back(v); // Never read (e.g. unused top_k indices).
-    }
-    for (uint32_t v : step.inputs)
-      if (desc.values[v].kind == ValueKind::Intermediate && !pinned[v] &&
-          lastUse[v] == static_cast<int64_t>(s))
-        dead.push_back(v);
-    for (uint32_t v : dead)
-      liveIn[desc.values[v].location == Placement::Device].erase(
-          desc.values[v].offset);
+/// Each value made by an op takes the offset sinan-plan-memory gave it;
+/// outputs made by copies for the return (of arguments, constants, repeated
+/// results) live in the caller's memory.
+bool Emitter::applyPlan(func::FuncOp func, std::string &error) {
+  auto hostArena = func->getAttrOfType<IntegerAttr>(sched::kHostArenaAttrName);
+  auto deviceArena =
+      func->getAttrOfType<IntegerAttr>(sched::kDeviceArenaAttrName);
+  if (!hostArena || !deviceArena) {
+    error = "the schedule has no memory plan (run sinan-plan-memory)";
+    return false;
   }
+  desc.arenaSize = hostArena.getInt();
+  desc.deviceArenaSize = deviceArena.getInt();
+  for (Operation &op : func.getBody().front().without_terminator()) {
+    if (llvm::isa<graph::ConstantOp>(op) || op.getNumResults() == 0)
+      continue;
+    auto offsets = op.getAttrOfType<DenseI64ArrayAttr>(sched::kOffsetsAttrName);
+    if (!offsets || offsets.size() != int64_t(op.getNumResults())) {
+      error = where(&op) + ": no planned offset (run sinan-plan-memory)";
+      return false;
+    }
+    for (auto [result, offset] :
+         llvm::zip(op.getResults(), offsets.asArrayRef())) {
+      module::ValueDesc &value = desc.values[ids.at(result)];
+      if (value.kind != ValueKind::Intermediate)
+        continue;
+      if (offset < 0) {
+        error = where(&op) + ": an intermediate value has no planned offset";
+        return false;
+      }
+      value.offset = offset;
+    }
+  }
+  return true;
 }
 
 } // namespace
@@ -587,8 +630,42 @@ void Emitter::planMemory() {
 std::optional<std::vector<uint8_t>> emitModule(func::FuncOp func,
                                                const ModuleEmitOptions &options,
                                                std::string &error) {
+  if (func->hasAttr(sched::kHostArenaAttrName)) {
+    Emitter emitter(options);
+    if (!emitter.run(func, error))
+      return std::nullopt;
+    return emitter.bytes();
+  }
+  // Not yet a planned schedule: make one from a copy of the graph module.
+  auto parent = func->getParentOfType<ModuleOp>();
+  if (!parent) {
+    error = "the function is not in a module";
+    return std::nullopt;
+  }
+  OwningOpRef<ModuleOp> copy = parent.clone();
+  MLIRContext *context = func.getContext();
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  ScopedDiagnosticHandler handler(context, [&](Diagnostic &diagnostic) {
+    if (diagnostic.getSeverity() == DiagnosticSeverity::Error)
+      os << diagnostic.getLocation() << ": " << diagnostic << "\n";
+    return success();
+  });
+  PassManager pm(context);
+  SchedulePipelineOptions pipeline;
+  if (options.snpu)
+    pipeline.target = options.snpu->name;
+  pipeline.precision = options.bf16Matmul ? "bf16" : "f32";
+  buildSchedulePipeline(pm, pipeline);
+  if (failed(pm.run(*copy))) {
+    error = diagnostics.empty() ? "the schedule pipeline failed" : diagnostics;
+    while (!error.empty() && error.back() == '\n')
+      error.pop_back();
+    return std::nullopt;
+  }
+  auto scheduled = copy->lookupSymbol<func::FuncOp>(func.getSymName());
   Emitter emitter(options);
-  if (!emitter.run(func, error))
+  if (!emitter.run(scheduled, error))
     return std::nullopt;
   return emitter.bytes();
 }

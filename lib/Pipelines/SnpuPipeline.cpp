@@ -9,6 +9,7 @@
 #include "sinan/Conversion/Passes.h"
 #include "sinan/Dialect/Isa/Transforms/Passes.h"
 #include "sinan/Dialect/Npu/Transforms/Passes.h"
+#include "sinan/Placement/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 

@@ -13,6 +13,9 @@
 #include "sinan/Dialect/Isa/Transforms/Passes.h"
 #include "sinan/Dialect/Npu/IR/NpuDialect.h"
 #include "sinan/Dialect/Npu/Transforms/Passes.h"
+#include "sinan/Dialect/Sched/IR/SchedDialect.h"
+#include "sinan/Dialect/Sched/Transforms/Passes.h"
+#include "sinan/Pipelines/SchedulePipeline.h"
 #include "sinan/Pipelines/SnpuPipeline.h"
 #include "sinan/Placement/Passes.h"
 
@@ -39,7 +42,7 @@
 
 void sinan::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<sinan::graph::GraphDialect, sinan::isa::ir::IsaDialect,
-                  sinan::npu::NpuDialect>();
+                  sinan::npu::NpuDialect, sinan::sched::SchedDialect>();
   registry.insert<mlir::affine::AffineDialect, mlir::arith::ArithDialect,
                   mlir::bufferization::BufferizationDialect,
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
@@ -57,10 +60,12 @@ void sinan::registerAllDialects(mlir::DialectRegistry &registry) {
 void sinan::registerAllPasses() {
   sinan::graph::registerGraphPasses();
   sinan::npu::registerNpuPasses();
+  sinan::sched::registerSchedPasses();
   sinan::isa::ir::registerIsaPasses();
   sinan::registerSinanConversionPasses();
   sinan::registerSinanPlacementPasses();
   sinan::registerSnpuPipeline();
+  sinan::registerSchedulePipeline();
   mlir::registerTransformsPasses();
   mlir::bufferization::registerBufferizationPasses();
   mlir::registerLinalgPasses();

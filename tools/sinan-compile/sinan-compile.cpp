@@ -24,6 +24,7 @@
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/InitAll.h"
 #include "sinan/Module/ModuleEmitter.h"
+#include "sinan/Pipelines/SchedulePipeline.h"
 #include "sinan/Pipelines/SnpuPipeline.h"
 #include "sinan/Placement/Passes.h"
 #include "sinan/runtime/Target.h"
@@ -52,10 +53,11 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<std::string>
     compileTo("compile-to",
-              cl::desc("Phase to stop after: graph, npu (SNPU kernels "
-                       "tiled, buffered and synchronized), isa (SNPU "
-                       "instructions), module; linalg or llvm print the "
-                       "host ops' native kernels"),
+              cl::desc("Phase to stop after: graph, sched (the host "
+                       "program: steps, launches, copies, arena plan), npu "
+                       "(SNPU kernels tiled, buffered and synchronized), "
+                       "isa (SNPU instructions), module; linalg or llvm "
+                       "print the host ops' native kernels"),
               cl::init("graph"));
 cl::opt<std::string> targetName("target",
                                 cl::desc("Target preset or JSON description"),
@@ -124,10 +126,11 @@ int main(int argc, char **argv) {
 
   bool cpuPhase = compileTo == "linalg" || compileTo == "llvm";
   bool snpuPhase = compileTo == "npu" || compileTo == "isa";
-  if (compileTo != "graph" && compileTo != "module" && !cpuPhase && !snpuPhase)
+  bool schedPhase = compileTo == "sched" || compileTo == "module" || cpuPhase;
+  if (compileTo != "graph" && !schedPhase && !snpuPhase)
     return fail("--compile-to=" + compileTo +
-                ": the phases are graph, npu, isa, module, and for the "
-                "host ops' native code linalg and llvm");
+                ": the phases are graph, sched, npu, isa, module, and for "
+                "the host ops' native code linalg and llvm");
   if (cpuPhase && cpuName == "none")
     return fail("--compile-to=" + compileTo +
                 " shows native host code; "
@@ -183,9 +186,18 @@ int main(int argc, char **argv) {
     snpuOptions.phase = compileTo;
     sinan::buildSnpuPipeline(pm, snpuOptions);
   }
+  if (schedPhase) {
+    // The schedule the module writer translates.
+    sinan::SchedulePipelineOptions schedOptions;
+    if (placement != "cpu")
+      schedOptions.target = targetName;
+    schedOptions.precision = snpuPrecision;
+    sinan::buildSchedulePipeline(pm, schedOptions);
+  }
   if (mlir::failed(pm.run(*module)))
-    return fail(snpuPhase ? "SNPU compilation failed"
-                          : "graph optimization or placement failed");
+    return fail(snpuPhase    ? "SNPU compilation failed"
+                : schedPhase ? "scheduling failed"
+                             : "graph optimization or placement failed");
 
   std::error_code ec;
   if (compileTo == "module" || cpuPhase) {

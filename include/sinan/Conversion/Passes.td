@@ -9,30 +9,6 @@
 
 include "mlir/Pass/PassBase.td"
 
-def FormSnpuKernels : Pass<"sinan-form-snpu-kernels", "mlir::ModuleOp"> {
-  let summary = "Outlines the ops the SNPU runs into kernel functions";
-  let description = [{
-    Moves every op of the host functions that the target's SNPU can run into
-    its own kernel function (`func.func` with `npu.target`, taking and
-    returning the op's tensors) and replaces it with an `npu.launch` of that
-    kernel. Today: matrix products (`sinan::isSnpuMatmul`) and convolutions
-    with constant weights (`sinan::isSnpuConv`, with the relu that follows
-    one when it is the convolution's only user) with static shapes and f32
-    or bf16 elements, when the target's matrix unit has a bf16 mode
-    (computed in bf16 with f32 accumulation), and f32 elementwise ops the
-    vector unit runs (`sinan::isSnpuElementwise`). An op `sinan-place`
-    marked `sinan.placement = "cpu"` stays. Constant operands are copied
-    into the kernel so the tiler can pack them. Kernels are named after the
-    op's ONNX node.
-  }];
-  let options = [
-    Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
-           "Target preset or description file">
-  ];
-  let dependentDialects = ["sinan::npu::NpuDialect",
-                           "mlir::func::FuncDialect"];
-}
-
 def ConvertGraphToNpu : Pass<"sinan-convert-graph-to-npu", "mlir::ModuleOp"> {
   let summary = "Tiles kernel functions' graph ops into npu code";
   let description = [{

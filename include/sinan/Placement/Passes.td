@@ -56,4 +56,30 @@ def PlaceOps : Pass<"sinan-place", "mlir::ModuleOp"> {
   ];
 }
 
+def FormSnpuKernels : Pass<"sinan-form-snpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Outlines the ops the SNPU runs into kernel functions";
+  let description = [{
+    Moves every graph op of the host functions that the target's SNPU can
+    run (`sinan::placement::snpuSupport`: matrix products and convolutions
+    with constant weights when the matrix unit has a bf16 mode and
+    `precision` is bf16, f32 elementwise ops the vector unit runs) into its
+    own kernel function (`func.func` with `npu.target`, taking and returning
+    the op's tensors) and replaces it with an `npu.launch` of that kernel.
+    A convolution or elementwise op takes the relu that is its only user
+    with it (`sinan::placement::fusedEpilogue`). An op `sinan-place` marked
+    `sinan.placement = "cpu"` stays. Constant operands are copied into the
+    kernel so the tiler can pack them. Kernels are named after the op's ONNX
+    node.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
+           "Target preset or description file">,
+    Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
+           "bf16: matrix products and convolutions go to the matrix unit; "
+           "f32: only what the SNPU computes exactly as the host">
+  ];
+  let dependentDialects = ["sinan::npu::NpuDialect",
+                           "mlir::func::FuncDialect"];
+}
+
 #endif // SINAN_PLACEMENT_PASSES_TD

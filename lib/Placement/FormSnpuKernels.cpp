@@ -4,9 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "sinan/Conversion/GraphToNpu.h"
-#include "sinan/Conversion/Passes.h"
+#include "sinan/Placement/Passes.h"
+#include "sinan/Placement/Placement.h"
 
+#include "sinan/Conversion/GraphToNpu.h"
+#include "sinan/Dialect/Graph/IR/GraphDialect.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 #include "sinan/runtime/Target.h"
@@ -16,7 +18,7 @@
 
 namespace sinan {
 #define GEN_PASS_DEF_FORMSNPUKERNELS
-#include "sinan/Conversion/Passes.h.inc"
+#include "sinan/Placement/Passes.h.inc"
 } // namespace sinan
 
 using namespace mlir;
@@ -55,7 +57,13 @@ struct FormSnpuKernelsPass
     MLIRContext *context = module.getContext();
     auto targetAttr = npu::TargetAttr::get(context, target);
     SymbolTable symbols(module);
-    // Each kernel: an op and the epilogue it absorbs (a convolution's relu).
+    if (precision != "bf16" && precision != "f32") {
+      module.emitError() << "precision must be bf16 or f32, got '" << precision
+                         << "'";
+      return signalPassFailure();
+    }
+    // Each kernel: an op and the epilogue it absorbs (a relu), by the rules
+    // placement and the module writer share.
     SmallVector<SmallVector<Operation *, 2>> chosen;
     llvm::SmallPtrSet<Operation *, 8> absorbed;
     module.walk([&](func::FuncOp func) {
@@ -63,21 +71,15 @@ struct FormSnpuKernelsPass
         return;
       func.walk([&](Operation *op) {
         // sinan-place's choice when it ran.
-        if (placedOnCpu(op) || absorbed.count(op))
+        if (!llvm::isa_and_nonnull<graph::GraphDialect>(op->getDialect()) ||
+            llvm::isa<graph::ConstantOp>(op) || placedOnCpu(op) ||
+            absorbed.count(op) ||
+            !placement::snpuSupport(op, *desc, precision == "bf16"))
           return;
-        if (isSnpuMatmul(op, *desc)) {
-          chosen.push_back({op});
-          return;
-        }
-        if (!isSnpuConv(op, *desc) && !isSnpuElementwise(op, *desc))
-          return;
-        // A convolution or elementwise op absorbs the relu that is its
-        // only user: the kernel's store applies it.
         chosen.push_back({op});
-        if (op->hasOneUse() && llvm::isa<graph::ReluOp>(*op->user_begin()) &&
-            !placedOnCpu(*op->user_begin())) {
-          chosen.back().push_back(*op->user_begin());
-          absorbed.insert(*op->user_begin());
+        if (Operation *relu = placement::fusedEpilogue(op)) {
+          chosen.back().push_back(relu);
+          absorbed.insert(relu);
         }
       });
     });

@@ -1,0 +1,152 @@
+//===- PlanMemory.cpp - Arena offsets for a schedule's values -------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Dialect/Sched/Transforms/Passes.h"
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/module/Module.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <map>
+
+namespace sinan::sched {
+#define GEN_PASS_DEF_SCHEDPLANMEMORY
+#include "sinan/Dialect/Sched/Transforms/Passes.h.inc"
+} // namespace sinan::sched
+
+using namespace mlir;
+using namespace sinan::sched;
+
+namespace {
+
+/// Bytes of a static tensor value rounded up to whole alignment units
+/// (at least one), or nullopt for a type a module cannot hold.
+std::optional<int64_t> slotBytes(Value value) {
+  constexpr int64_t kAlign = sinan::module::kDataAlignment;
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+    return std::nullopt;
+  int64_t bytes =
+      type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+  return std::max<int64_t>((bytes + kAlign - 1) / kAlign * kAlign, kAlign);
+}
+
+/// First-fit placement in one arena: offset -> size of the live values.
+struct Arena {
+  std::map<int64_t, int64_t> live;
+  int64_t size = 0;
+
+  int64_t allocate(int64_t bytes) {
+    int64_t at = 0;
+    for (auto [offset, length] : live) {
+      if (offset >= at + bytes)
+        break;
+      at = std::max(at, offset + length);
+    }
+    live[at] = bytes;
+    size = std::max(size, at + bytes);
+    return at;
+  }
+};
+
+struct PlanMemoryPass
+    : public sinan::sched::impl::SchedPlanMemoryBase<PlanMemoryPass> {
+  void runOnOperation() override;
+};
+
+void PlanMemoryPass::runOnOperation() {
+  func::FuncOp func = getOperation();
+  if (func->hasAttr(sinan::npu::kTargetAttrName) || func.isExternal())
+    return;
+  if (!func.getBody().hasOneBlock()) {
+    func.emitError("a schedule is one block of steps");
+    return signalPassFailure();
+  }
+  Block &block = func.getBody().front();
+  SmallVector<Operation *> steps;
+  for (Operation &op : block.without_terminator())
+    steps.push_back(&op);
+  Operation *terminator = block.getTerminator();
+  // The step reading each value last (the return counts as a step after
+  // all others: outputs copied at the end read their sources then).
+  llvm::DenseMap<Value, int64_t> lastUse;
+  for (auto [index, op] : llvm::enumerate(steps))
+    for (Value operand : op->getOperands())
+      lastUse[operand] = index;
+  for (Value operand : terminator->getOperands())
+    lastUse[operand] = steps.size();
+  // An op result returned (first at its place) is a model output, which
+  // the caller's memory holds.
+  llvm::DenseSet<Value> outputs;
+  for (Value operand : terminator->getOperands())
+    if (operand.getDefiningOp() &&
+        !operand.getDefiningOp<sinan::graph::ConstantOp>() &&
+        !onDevice(operand))
+      outputs.insert(operand);
+
+  Arena arenas[2]; // host, device
+  llvm::DenseMap<Value, int64_t> offsets;
+  llvm::DenseSet<Value> pinned;
+  auto place = [&](Value value) -> bool {
+    std::optional<int64_t> bytes = slotBytes(value);
+    if (!bytes) {
+      value.getDefiningOp()->emitError()
+          << "result of type " << value.getType()
+          << " cannot be placed in an arena (modules need static shapes; fix "
+             "dynamic dimensions with --input-shape)";
+      return false;
+    }
+    offsets[value] = arenas[onDevice(value)].allocate(*bytes);
+    return true;
+  };
+  // Device copies of constants first, for good: sessions keep them.
+  for (Operation *op : steps)
+    if (auto copy = dyn_cast<ToDeviceOp>(op))
+      if (copy.getInput().getDefiningOp<sinan::graph::ConstantOp>()) {
+        if (!place(copy.getResult()))
+          return signalPassFailure();
+        pinned.insert(copy.getResult());
+      }
+  auto free = [&](Value value) {
+    auto it = offsets.find(value);
+    if (it != offsets.end() && !pinned.count(value))
+      arenas[onDevice(value)].live.erase(it->second);
+  };
+  for (auto [index, op] : llvm::enumerate(steps)) {
+    if (llvm::isa<sinan::graph::ConstantOp>(op))
+      continue;
+    SmallVector<Value> dead;
+    for (Value result : op->getResults()) {
+      if (pinned.count(result) || outputs.count(result))
+        continue;
+      if (!place(result))
+        return signalPassFailure();
+      if (!lastUse.count(result))
+        dead.push_back(result); // Never read (e.g. unused top_k indices).
+    }
+    for (Value operand : op->getOperands())
+      if (lastUse.lookup(operand) == int64_t(index))
+        dead.push_back(operand);
+    for (Value value : dead)
+      free(value);
+  }
+  Builder b(func.getContext());
+  for (Operation *op : steps) {
+    if (llvm::isa<sinan::graph::ConstantOp>(op) || op->getNumResults() == 0)
+      continue;
+    SmallVector<int64_t> at;
+    for (Value result : op->getResults())
+      at.push_back(offsets.lookup(result) - (offsets.count(result) ? 0 : 1));
+    op->setAttr(kOffsetsAttrName, b.getDenseI64ArrayAttr(at));
+  }
+  func->setAttr(kHostArenaAttrName, b.getI64IntegerAttr(arenas[0].size));
+  func->setAttr(kDeviceArenaAttrName, b.getI64IntegerAttr(arenas[1].size));
+}
+
+} // namespace

@@ -1,0 +1,32 @@
+//===- SchedulePipeline.cpp - Graph to a planned schedule -----------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Pipelines/SchedulePipeline.h"
+
+#include "sinan/Dialect/Sched/Transforms/Passes.h"
+#include "sinan/Placement/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+void sinan::buildSchedulePipeline(OpPassManager &pm,
+                                  const SchedulePipelineOptions &options) {
+  if (!options.target.empty())
+    pm.addPass(createFormSnpuKernels(
+        FormSnpuKernelsOptions{options.target, options.precision}));
+  OpPassManager &functions = pm.nest<func::FuncOp>();
+  functions.addPass(sched::createSchedInsertCopies());
+  functions.addPass(sched::createSchedPlanMemory());
+}
+
+void sinan::registerSchedulePipeline() {
+  PassPipelineRegistration<SchedulePipelineOptions>(
+      "sinan-schedule-pipeline",
+      "Turns a placed graph module into a planned schedule (kernel "
+      "formation, host<->device copies, arena plan)",
+      buildSchedulePipeline);
+}

@@ -1,0 +1,43 @@
+// RUN: sinan-opt %s -split-input-file --sinan-plan-memory | FileCheck %s
+
+// Device copies of constants are placed first and never freed; every other
+// value lives from its step to its last reader, first fit at 64-byte
+// offsets; a step's results are placed before its inputs are freed; model
+// outputs (returned host values) and constants take no arena space (-1).
+// The host and the device have separate arenas.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME:    attributes {sched.device_arena = 1088 : i64, sched.host_arena = 512 : i64}
+// CHECK:         sched.to_device %{{.*}} {sched.offsets = array<i64: 64>}
+// CHECK-NEXT:    sched.to_device %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    npu.launch @k(%{{.*}}, %{{.*}}) {sched.offsets = array<i64: 576>}
+// CHECK-NEXT:    sched.to_host %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    graph.relu %{{.*}} {sched.offsets = array<i64: -1>}
+// CHECK-NEXT:    return
+func.func @main(%x: tensor<128xf32>) -> tensor<128xf32> {
+  %w = graph.constant dense<1.0> : tensor<16xf32>
+  %xd = sched.to_device %x : tensor<128xf32>
+  %wd = sched.to_device %w : tensor<16xf32>
+  %y = npu.launch @k(%xd, %wd) : (tensor<128xf32>, tensor<16xf32>) -> tensor<128xf32>
+  %yh = sched.to_host %y : tensor<128xf32>
+  %r = graph.relu %yh : tensor<128xf32>
+  return %r : tensor<128xf32>
+}
+func.func @k(%a: tensor<128xf32>, %b: tensor<16xf32>) -> tensor<128xf32>
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  return %a : tensor<128xf32>
+}
+
+// -----
+
+// A value read by no one is freed right after its step: the next result
+// reuses its bytes.
+// CHECK-LABEL: func.func @unread
+// CHECK:         graph.relu %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    graph.relu %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    graph.relu %{{.*}} {sched.offsets = array<i64: -1>}
+func.func @unread(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %dead = graph.relu %x : tensor<16xf32>
+  %a = graph.relu %x : tensor<16xf32>
+  %b = graph.relu %a : tensor<16xf32>
+  return %b : tensor<16xf32>
+}
