@@ -361,11 +361,19 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
                                                       }),
                                       "x"));
   }
-  // A convolution's or elementwise op's kernel applies the relu after it.
+  // A convolution's or elementwise op's kernel applies the relu (or clip)
+  // after it.
   SmallVector<Operation *, 2> ops = {op};
-  if (Operation *relu = placement::fusedEpilogue(op)) {
-    ops.push_back(relu);
-    os << "_relu";
+  if (Operation *epilogue = placement::fusedEpilogue(op)) {
+    ops.push_back(epilogue);
+    os << "_" << epilogue->getName().stripDialect();
+    for (NamedAttribute attr : epilogue->getAttrs())
+      if (auto f = dyn_cast<FloatAttr>(attr.getValue()))
+        os << "_" << attr.getName().strref()
+           << llvm::format_hex_no_prefix(
+                  llvm::bit_cast<uint32_t>(
+                      static_cast<float>(f.getValueAsDouble())),
+                  8);
   }
   if (name == "conv2d") {
     // Its weights are packed into the kernel: one kernel per convolution.
@@ -475,9 +483,14 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   step.attributes = hostOpAttributes(op);
   if (name == "matmul" || name == "conv2d")
     step.attributes.push_back({"precision", std::string("bf16")});
-  // The kernel's absorbed relu: the fallback applies it too.
-  if (ops.size() > 1)
-    step.attributes.push_back({"activation", std::string("relu")});
+  // The kernel's absorbed relu or clip: the fallback applies it too.
+  if (ops.size() > 1) {
+    Operation *epilogue = ops.back();
+    step.attributes.push_back(
+        {"activation", epilogue->getName().stripDialect().str()});
+    for (const Attr &attr : hostOpAttributes(epilogue))
+      step.attributes.push_back({"activation_" + attr.name, attr.value});
+  }
   addInputs(step, launch.getArgs());
   if (!addResults(launch, step, Placement::Device, ".dev", error))
     return false;

@@ -68,14 +68,19 @@ SnpuSupport snpuSupport(Operation *op, const TargetDesc &target, bool bf16) {
 }
 
 Operation *fusedEpilogue(Operation *op) {
-  if (llvm::isa<graph::MatMulOp>(op) || !op->hasOneUse() ||
-      !llvm::isa<graph::ReluOp>(*op->user_begin()))
+  if (llvm::isa<graph::MatMulOp>(op) || !op->hasOneUse())
     return nullptr;
-  Operation *relu = *op->user_begin();
-  auto placed = relu->getAttrOfType<StringAttr>(kPlacementAttrName);
+  Operation *user = *op->user_begin();
+  // A relu is the store's; a convolution's kernel also clips (ReLU6 and
+  // the like) on the vector unit before its store.
+  bool relu = llvm::isa<graph::ReluOp>(user);
+  bool clip = llvm::isa<graph::Conv2dOp>(op) && llvm::isa<graph::ClipOp>(user);
+  if (!relu && !clip)
+    return nullptr;
+  auto placed = user->getAttrOfType<StringAttr>(kPlacementAttrName);
   if (placed && placed.getValue() == "cpu")
     return nullptr;
-  return relu;
+  return user;
 }
 
 int64_t macsOf(Operation *op) {

@@ -568,15 +568,23 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
   }
   std::string attrError;
   Args args(attrs, attrError);
-  // activation = "relu": the relu an SNPU kernel absorbed into its store,
-  // applied to the op's result.
+  // activation = "relu" or "clip" (bounds activation_min/max, each
+  // optional): what an SNPU kernel absorbed after its op, applied to the
+  // op's result.
   std::string activation = args.s("activation", std::string("none"));
-  if (activation != "none" && activation != "relu")
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  double lo = args.f("activation_min", nan), hi = args.f("activation_max", nan);
+  if (activation != "none" && activation != "relu" && activation != "clip")
     attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
   if (attrError.empty() && entry.run(args, inputs, outputs, kernelError)) {
+    auto bound = [](double v) {
+      return std::isnan(v) ? std::optional<float>() : std::optional<float>(v);
+    };
     if (activation == "relu")
       unary(UnaryOp::Relu, *outputs[0], *outputs[0]);
+    else if (activation == "clip")
+      clip(*outputs[0], bound(lo), bound(hi), *outputs[0]);
     return true;
   }
   error = fmt::format("op '{}': {}", op,

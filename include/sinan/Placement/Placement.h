@@ -48,9 +48,11 @@ struct SnpuSupport {
 SnpuSupport snpuSupport(mlir::Operation *op, const TargetDesc &target,
                         bool bf16);
 
-/// The graph.relu the SNPU kernel of a convolution or elementwise op
-/// absorbs (its store applies it): the op's only user, unless the relu is
-/// placed on the CPU by itself. Matrix products absorb none yet.
+/// The op the SNPU kernel of a convolution or elementwise op absorbs: its
+/// only user when that is a graph.relu (the kernel's store applies it) or,
+/// after a convolution, a graph.clip (the vector unit clamps each block
+/// before the store), unless that user is placed on the CPU by itself.
+/// Matrix products absorb none yet.
 mlir::Operation *fusedEpilogue(mlir::Operation *op);
 
 /// The host's assumed sustained speed (Sinan's host kernels, one thread).

@@ -14,7 +14,9 @@
 // the image). Pixels are blocks of whole output rows, each at a pitch of OW
 // rounded up to the alignment, so every DMA row starts aligned; the
 // accumulator starts from the bias (a dload whose gather stride 0 repeats
-// it along the row) and goes out once per block, with relu when fused.
+// it along the row) and goes out once per block, with relu when fused; a
+// fused clip runs on the vector unit, from the accumulator into a vbuf
+// block that the store then reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -165,11 +167,13 @@ struct ConvCost {
   /// take `depth` buffers in turn, a load issued once the product `depth`
   /// earlier has freed its buffer and landing a DRAM latency after it moves;
   /// DMA-out stores the previous block meanwhile (`storeBytes`); the
-  /// blocks take `accs` accumulators in turn. The block
-  /// takes as long as the busiest engine or the longest latency chain.
+  /// blocks take `accs` accumulators in turn; `vectorPasses` passes of the
+  /// vector unit over each block come between products and store. The
+  /// block takes as long as the busiest engine or the longest latency chain.
   double block(int64_t taps, int64_t f0, int64_t c0, int64_t pixels,
                double inputRows, double inputBytes, bool resident,
-               int64_t depth, int64_t accs, int64_t storeBytes) const {
+               int64_t depth, int64_t accs, int64_t storeBytes,
+               int64_t vectorPasses) const {
     const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
     double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
     double weightRows = resident ? 0.0 : double(f0);
@@ -182,11 +186,15 @@ struct ConvCost {
     // landed, so each block also costs a share of bias load, products and
     // store with their DRAM latencies.
     double store = double(storeBytes) / bandwidth;
+    double vector =
+        double(vectorPasses) *
+        (double(f0 * pixels * 4) / double(target.vectorBytesPerCycle) +
+         double(target.vectorLatencyCycles));
     double accTurn =
-        (bias + taps * mma + store + 2.0 * target.dramLatencyCycles) /
+        (bias + taps * mma + vector + store + 2.0 * target.dramLatencyCycles) /
         double(accs);
     return std::max(
-        {taps * dma + bias, taps * mma, taps * chain, store, accTurn});
+        {taps * dma + bias, taps * mma, taps * chain, store, vector, accTurn});
   }
 
   /// What no block overlaps: the first loads' DRAM latency and the last
@@ -230,10 +238,14 @@ bool channelsAligned(const ConvShape &s, int64_t f0, int64_t outputBytes,
 /// (more hide more of each one's load-compute-store round trip): as many as
 /// fit, up to four, leaving semaphores of the DMA-in/matrix pair for the
 /// `depth` input tiles and the weights (resident, or `depth` tiles too); 0
-/// if two do not fit.
+/// if two do not fit. With a vector epilogue each accumulator has a vbuf
+/// block of its size too.
 int64_t accsFor(const TargetDesc &target, int64_t f0, int64_t pixels,
-                int64_t depth, bool resident) {
-  int64_t fit = int64_t(target.acc.sizeBytes) / (f0 * pixels * 4);
+                int64_t depth, bool resident, bool vectorEpilogue) {
+  int64_t bytes = f0 * pixels * 4;
+  int64_t fit = int64_t(target.acc.sizeBytes) / bytes;
+  if (vectorEpilogue)
+    fit = std::min<int64_t>(fit, int64_t(target.vbuf.sizeBytes) / bytes);
   int64_t others = depth + (resident ? 1 : depth);
   int64_t accs = std::min<int64_t>(
       {4, fit, int64_t(target.semaphoresPerEnginePair) - others});
@@ -260,7 +272,8 @@ bool pixelPartsAligned(int64_t plane, int64_t blockBytes, int64_t cores,
 std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
                                            const TargetDesc &target,
                                            int64_t inputBytes,
-                                           int64_t outputBytes) {
+                                           int64_t outputBytes,
+                                           int64_t vectorPasses = 0) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
   int64_t step = std::lcm<int64_t>(align / 2, tile.n);
@@ -273,7 +286,8 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
   std::optional<ConvBlocks> best;
   auto consider = [&](int64_t f0, int64_t c0, int64_t rows, int64_t pixels,
                       int64_t pixelBlocks, int64_t depth, bool resident) {
-    int64_t accs = accsFor(target, f0, pixels, depth, resident);
+    int64_t accs =
+        accsFor(target, f0, pixels, depth, resident, vectorPasses > 0);
     if (!accs)
       return;
     int64_t fBlocks = s.fgPad / f0;
@@ -297,7 +311,7 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
       int64_t storeBytes = f0 * blockOutput;
       double perBlock =
           cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels, tapRows,
-                     tapBytes, resident, depth, accs, storeBytes);
+                     tapBytes, resident, depth, accs, storeBytes, vectorPasses);
       double fBlocksPerCore =
           splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
       double pixelBlocksPerCore =
@@ -367,7 +381,7 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
                     target.dramLatencyCycles;
       for (int64_t depth = 2; depth <= deepest; ++depth)
         for (bool resident : {false, true}) {
-          int64_t accs = accsFor(target, f0, pixels, depth, resident);
+          int64_t accs = accsFor(target, f0, pixels, depth, resident, false);
           if (!accs ||
               depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
               (resident ? residentBytes : depth * tileBytes) >
@@ -377,7 +391,7 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
           int64_t storeBytes = f0 * rows * s.ow * outputBytes;
           double perBlock = cost.block((s.cgPad / c0) * s.taps(), f0, c0,
                                        pixels, c0, double(c0) * pixels * 2,
-                                       resident, depth, accs, storeBytes);
+                                       resident, depth, accs, storeBytes, 0);
           double fPerCore =
               splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
           double cycles = copy +
@@ -412,7 +426,9 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
         // Two accumulators, used in turn by the pixel blocks.
         if (2 * f0 * pixels * 4 > int64_t(target.acc.sizeBytes))
           continue;
-        if (s.paddable && !s.flat)
+        // The padded copy goes through vbuf, which a vector epilogue's
+        // blocks need.
+        if (s.paddable && !s.flat && vectorPasses == 0)
           considerPadded(f0, c0, rows);
         int64_t tileBytes = f0 * pitch(c0, 2, align) * 2;
         int64_t residentBytes = s.taps() * (s.cgPad / c0) * tileBytes;
@@ -462,9 +478,11 @@ class ConvTiler {
 public:
   ConvTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
             const ConvShape &s, const ConvBlocks &blocks, Value x, Value w,
-            Value bias, Value y, bool relu, Block *entry, Value scratch)
+            Value bias, Value y, const ConvEpilogue &epilogue, Block *entry,
+            Value scratch)
       : builder(builder), loc(loc), target(target), s(s), blocks(blocks), x(x),
-        w(w), bias(bias), y(y), relu(relu), entry(entry), scratch(scratch) {}
+        w(w), bias(bias), y(y), epilogue(epilogue), entry(entry),
+        scratch(scratch) {}
 
   void emit();
 
@@ -551,7 +569,9 @@ private:
   const ConvShape &s;
   ConvBlocks blocks;
   Value x, w, bias, y;
-  bool relu;
+  ConvEpilogue epilogue;
+  /// With a vector epilogue: each accumulator's vbuf block.
+  llvm::DenseMap<Value, Value> vectorBlockOf;
   Block *entry;
   Value scratch;
   Value allocAcc() {
@@ -779,22 +799,38 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
     emitTaps(g, f, n, oh, staticOh, count, c,
              k < fullBlocks ? blocks.c0 : lastCount, acc);
   }
+  // A clip runs over the whole block (padding columns included) from the
+  // accumulator into its vbuf block, max then min (NaN rules as graph.clip).
+  Value source = acc;
+  if (epilogue.clip) {
+    Value block = vectorBlockOf.lookup(acc);
+    Value from = acc;
+    if (epilogue.min) {
+      npu::VScalOp::create(builder, loc, "max", from, block,
+                           builder.getF32FloatAttr(*epilogue.min));
+      from = block;
+    }
+    if (epilogue.max)
+      npu::VScalOp::create(builder, loc, "min", from, block,
+                           builder.getF32FloatAttr(*epilogue.max));
+    source = block;
+  }
   // Out: the block's rows, OW of each row's aligned pitch (or its pixels).
   Value result, out;
   if (s.flat) {
-    result = view(acc, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+    result = view(source, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
                   {fRows, count}, {1, 1}, {0, 1});
     out =
         view(yFlat, {n, channelBase, oh}, {1, fRows, count}, {1, 1, 1}, {1, 2});
   } else if (blocks.padded) {
-    result = view(split(acc, rows),
+    result = view(split(source, rows),
                   {builder.getIndexAttr(0), builder.getIndexAttr(0),
                    builder.getIndexAttr(0)},
                   {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
     out = view(y, {n, channelBase, oh, builder.getIndexAttr(0)},
                {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
   } else {
-    result = view(split(acc, rows),
+    result = view(split(source, rows),
                   {builder.getIndexAttr(0), builder.getIndexAttr(0),
                    builder.getIndexAttr(0)},
                   {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
@@ -802,7 +838,7 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
   }
   auto store = npu::DmaStoreOp::create(builder, loc, result, out);
-  store.setRelu(relu);
+  store.setRelu(epilogue.relu);
 }
 
 /// Core c copies the input rows its pixel blocks read (halo included, one
@@ -977,6 +1013,10 @@ void ConvTiler::emit() {
                             blocks.c0, bf16, npu::MemorySpace::ibuf);
   for (int64_t k = 0; k < blocks.accs; ++k)
     acc.push_back(allocAcc());
+  if (epilogue.clip)
+    for (Value a : acc)
+      vectorBlockOf[a] = alloc(blocks.f0, blocks.pixels, builder.getF32Type(),
+                               npu::MemorySpace::vbuf);
   if (blocks.padded) {
     SmallVector<ReassociationIndices> groups = {{0}, {1}, {2}, {3, 4}};
     scratchRuns =
@@ -1066,7 +1106,8 @@ sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
 }
 
 LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
-                                               graph::Conv2dOp conv, bool relu,
+                                               graph::Conv2dOp conv,
+                                               const ConvEpilogue &epilogue,
                                                const TargetDesc &target) {
   std::optional<ConvShape> s = shapeOf(conv, target);
   auto weights = conv.getWeight().getDefiningOp<graph::ConstantOp>();
@@ -1077,7 +1118,8 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
                           "with constant weights, on a target with a bf16 "
                           "matrix unit");
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
-  std::optional<ConvBlocks> blocks = chooseConvBlocks(*s, target, bytes, bytes);
+  std::optional<ConvBlocks> blocks =
+      chooseConvBlocks(*s, target, bytes, bytes, epilogue.vectorPasses());
   if (!blocks)
     return conv.emitError()
            << "target " << target.name << ": no block of this convolution "
@@ -1142,8 +1184,8 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   Value x = newBody.getArgument(xArg);
   Value bias = biasArg >= 0 ? newBody.getArgument(biasArg) : Value();
   Value y = newBody.getArguments().back();
-  ConvTiler(builder, loc, target, *s, *blocks, x, packedWeights, bias, y, relu,
-            &newBody, scratch)
+  ConvTiler(builder, loc, target, *s, *blocks, x, packedWeights, bias, y,
+            epilogue, &newBody, scratch)
       .emit();
   finishKernel(builder, kernel, blocks->cores,
                {blocks->f0, blocks->c0, blocks->pixels});

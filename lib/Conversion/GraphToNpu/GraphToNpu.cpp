@@ -273,22 +273,31 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   for (Operation &op : body.without_terminator())
     if (!llvm::isa<graph::ConstantOp>(op))
       ops.push_back(&op);
-  // A convolution, with the relu that follows it.
+  // A convolution, with the relu or clip that follows it.
   if (!ops.empty() && ops.size() <= 2 && ret.getNumOperands() == 1)
     if (auto conv = dyn_cast<graph::Conv2dOp>(ops.front())) {
-      auto relu = ops.size() == 2 ? dyn_cast<graph::ReluOp>(ops.back())
-                                  : graph::ReluOp();
-      Value result = relu ? relu.getOutput() : conv.getResult();
-      if ((ops.size() == 1 || (relu && relu.getInput() == conv.getResult() &&
-                               conv->hasOneUse())) &&
-          ret.getOperand(0) == result) {
+      tiling::ConvEpilogue epilogue;
+      Operation *last = ops.back();
+      if (auto clip = dyn_cast<graph::ClipOp>(last); clip && ops.size() == 2) {
+        epilogue.clip = true;
+        if (std::optional<APFloat> min = clip.getMin())
+          epilogue.min = min->convertToFloat();
+        if (std::optional<APFloat> max = clip.getMax())
+          epilogue.max = max->convertToFloat();
+      }
+      epilogue.relu = ops.size() == 2 && llvm::isa<graph::ReluOp>(last);
+      bool chained =
+          ops.size() == 1 ||
+          ((epilogue.relu || epilogue.clip) &&
+           last->getOperand(0) == conv.getResult() && conv->hasOneUse());
+      if (chained && ret.getOperand(0) == last->getResult(0)) {
         if (!isSnpuConv(conv, *target))
           return conv.emitError(
               "the SNPU tiles static NCHW f32/bf16 convolutions with constant "
               "weights and groups of at least a matrix tile of channels, on a "
               "target with a bf16 matrix unit whose local memories hold a "
               "block of one output row");
-        return convertConvKernel(kernel, conv, bool(relu), *target);
+        return convertConvKernel(kernel, conv, epilogue, *target);
       }
     }
   // An elementwise op, streamed through the vector unit, with the relu
@@ -311,8 +320,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
       ret.getOperand(0) != matmul.getResult() || body.getNumArguments() != 2)
     return kernel.emitError("an SNPU kernel must compute one graph.matmul "
                             "of its two arguments, one graph.conv2d "
-                            "(with the relu that follows it), or one "
-                            "elementwise op the vector unit runs");
+                            "(with the relu or clip that follows it), or "
+                            "one elementwise op the vector unit runs");
   if (!isSnpuMatmul(matmul, *target))
     return matmul.emitError("the SNPU tiles static non-empty f32/bf16 "
                             "matrix products [batch..., M, K] x [K, N] or "

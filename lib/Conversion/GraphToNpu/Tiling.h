@@ -84,11 +84,22 @@ mlir::Block &replaceBodyWithMemRefs(mlir::func::FuncOp kernel,
 void finishKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
                   int64_t cores, llvm::ArrayRef<int64_t> blocks);
 
-/// Rewrites `kernel`, whose body computes `conv` (relu applied to its result
-/// when `relu`), into an npu kernel: the convolution as implicit GEMM with
-/// weights packed at compile time (ConvToNpu.cpp).
+/// What a convolution kernel applies to each block of its result before
+/// storing it: a relu (the store's) or a clip (two vector passes).
+struct ConvEpilogue {
+  bool relu = false;
+  bool clip = false;
+  std::optional<float> min, max;
+  /// Vector-unit passes over each block.
+  int64_t vectorPasses() const { return clip ? (min && max ? 2 : 1) : 0; }
+};
+
+/// Rewrites `kernel`, whose body computes `conv` and then `epilogue`, into
+/// an npu kernel: the convolution as implicit GEMM with weights packed at
+/// compile time (ConvToNpu.cpp).
 mlir::LogicalResult convertConvKernel(mlir::func::FuncOp kernel,
-                                      graph::Conv2dOp conv, bool relu,
+                                      graph::Conv2dOp conv,
+                                      const ConvEpilogue &epilogue,
                                       const TargetDesc &target);
 
 /// Rewrites `kernel`, whose body computes the elementwise graph op `op`

@@ -371,6 +371,8 @@ struct GraphConvCase {
   const char *target;
   int64_t n, c, h, w, f, k, stride, pad, dilation = 1, group = 1;
   bool bias = true, relu = false;
+  /// ReLU6 (graph.clip 0..6) after the convolution, on the vector unit.
+  bool clip = false;
 };
 
 class GraphConvTest : public ::testing::TestWithParam<GraphConvCase> {};
@@ -411,8 +413,11 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
       fmt::arg("BT", c.bias ? ", " + B : ""), fmt::arg("S", c.stride),
       fmt::arg("P", c.pad), fmt::arg("D", c.dilation), fmt::arg("G", c.group),
       fmt::arg("RELU",
-               c.relu ? "%r = graph.relu %y : " + Y + "\n  return %r : " + Y
-                      : "return %y : " + Y));
+               c.clip ? "%r = graph.clip %y {min = 0.0 : f32, max = 6.0 : "
+                        "f32} : " +
+                            Y + "\n  return %r : " + Y
+               : c.relu ? "%r = graph.relu %y : " + Y + "\n  return %r : " + Y
+                        : "return %y : " + Y));
   std::string pipeline = fmt::format(
       "sinan-form-snpu-kernels{{target={}}},"
       "sinan-convert-graph-to-npu,"
@@ -453,7 +458,9 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
                 magnitude += std::abs(term);
               }
           size_t at = ((n * c.f + f) * oh + i) * ow + j;
-          expected[at] = c.relu ? std::max(sum, 0.0) : sum;
+          expected[at] = c.clip   ? std::min(std::max(sum, 0.0), 6.0)
+                         : c.relu ? std::max(sum, 0.0)
+                                  : sum;
           bound[at] = 1e-6 * magnitude + 1e-7;
         }
   auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
@@ -500,6 +507,14 @@ INSTANTIATE_TEST_SUITE_P(
         GraphConvCase{"snpu-edge", 1, 32, 9, 9, 32, 3, 1, 2, 2, 2},
         // A ResNet stem: 7x7, stride 2, pad 3, filters not a tile multiple.
         GraphConvCase{"snpu-server", 1, 8, 23, 23, 24, 7, 2, 3},
+        // ReLU6 fused (MobileNet): a gathered 3x3 stride 2, a flat 1x1 with
+        // a partial last run, and a stride-1 3x3 (no padded copy then).
+        GraphConvCase{"snpu-server", 1, 16, 15, 15, 32, 3, 2, 1, 1, 1, true,
+                      false, true},
+        GraphConvCase{"snpu-edge", 1, 32, 7, 7, 96, 1, 1, 0, 1, 1, true, false,
+                      true},
+        GraphConvCase{"snpu-server", 1, 32, 28, 28, 32, 3, 1, 1, 1, 1, false,
+                      false, true},
         // 1x1, stride 1: pixels as runs (flat), a partial last run.
         GraphConvCase{"snpu-server", 1, 64, 7, 7, 96, 1, 1, 0, 1, 1, true,
                       true},
@@ -521,10 +536,10 @@ INSTANTIATE_TEST_SUITE_P(
                       true}),
     [](const ::testing::TestParamInfo<GraphConvCase> &info) {
       const GraphConvCase &c = info.param;
-      std::string name =
-          fmt::format("{}_{}x{}x{}x{}_f{}_k{}_s{}_p{}_d{}_g{}{}{}", c.target,
-                      c.n, c.c, c.h, c.w, c.f, c.k, c.stride, c.pad, c.dilation,
-                      c.group, c.bias ? "_bias" : "", c.relu ? "_relu" : "");
+      std::string name = fmt::format(
+          "{}_{}x{}x{}x{}_f{}_k{}_s{}_p{}_d{}_g{}{}{}{}", c.target, c.n, c.c,
+          c.h, c.w, c.f, c.k, c.stride, c.pad, c.dilation, c.group,
+          c.bias ? "_bias" : "", c.relu ? "_relu" : "", c.clip ? "_relu6" : "");
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';

@@ -35,8 +35,10 @@ struct InsertCopiesPass
         return copy;
       builder.setInsertionPoint(user);
       Location loc = value.getLoc();
-      copy = toDevice ? ToDeviceOp::create(builder, loc, value.getType(), value).getResult()
-                      : ToHostOp::create(builder, loc, value.getType(), value).getResult();
+      copy = toDevice ? ToDeviceOp::create(builder, loc, value.getType(), value)
+                            .getResult()
+                      : ToHostOp::create(builder, loc, value.getType(), value)
+                            .getResult();
       return copy;
     };
     for (Block &block : func.getBody())
