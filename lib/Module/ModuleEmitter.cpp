@@ -361,10 +361,10 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
                                                       }),
                                       "x"));
   }
-  // A convolution's or elementwise op's kernel applies the relu (or clip)
-  // after it.
+  // A convolution's or elementwise op's kernel applies its epilogue
+  // (residual add, relu, clip) after it.
   SmallVector<Operation *, 2> ops = {op};
-  if (Operation *epilogue = placement::fusedEpilogue(op)) {
+  for (Operation *epilogue : placement::fusedEpilogue(op)) {
     ops.push_back(epilogue);
     os << "_" << epilogue->getName().stripDialect();
     for (NamedAttribute attr : epilogue->getAttrs())
@@ -483,9 +483,13 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   step.attributes = hostOpAttributes(op);
   if (name == "matmul" || name == "conv2d")
     step.attributes.push_back({"precision", std::string("bf16")});
-  // The kernel's absorbed relu or clip: the fallback applies it too.
-  if (ops.size() > 1) {
-    Operation *epilogue = ops.back();
+  // The kernel's epilogue, which the fallback applies too: a residual (the
+  // launch's last input, added to the result) and a relu or clip.
+  for (Operation *epilogue : ArrayRef(ops).drop_front()) {
+    if (llvm::isa<graph::AddOp>(epilogue)) {
+      step.attributes.push_back({"residual", int64_t(1)});
+      continue;
+    }
     step.attributes.push_back(
         {"activation", epilogue->getName().stripDialect().str()});
     for (const Attr &attr : hostOpAttributes(epilogue))

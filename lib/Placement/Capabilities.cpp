@@ -67,20 +67,36 @@ SnpuSupport snpuSupport(Operation *op, const TargetDesc &target, bool bf16) {
   return support;
 }
 
-Operation *fusedEpilogue(Operation *op) {
-  if (llvm::isa<graph::MatMulOp>(op) || !op->hasOneUse())
-    return nullptr;
-  Operation *user = *op->user_begin();
+SmallVector<Operation *, 2> fusedEpilogue(Operation *op) {
+  SmallVector<Operation *, 2> chain;
+  if (llvm::isa<graph::MatMulOp>(op) || op->getNumResults() != 1)
+    return chain;
+  auto next = [](Operation *at) -> Operation * {
+    if (!at->hasOneUse())
+      return nullptr;
+    Operation *user = *at->user_begin();
+    auto placed = user->getAttrOfType<StringAttr>(kPlacementAttrName);
+    return placed && placed.getValue() == "cpu" ? nullptr : user;
+  };
+  bool conv = llvm::isa<graph::Conv2dOp>(op);
+  Value result = op->getResult(0);
+  Operation *at = op;
+  // A residual: the vector unit adds it to each block before the store.
+  if (auto add = dyn_cast_or_null<graph::AddOp>(conv ? next(op) : nullptr)) {
+    Value other = add.getLhs() == result ? add.getRhs() : add.getLhs();
+    if (other != result && other.getType() == result.getType() &&
+        add.getType() == result.getType()) {
+      chain.push_back(add);
+      at = add;
+    }
+  }
   // A relu is the store's; a convolution's kernel also clips (ReLU6 and
   // the like) on the vector unit before its store.
-  bool relu = llvm::isa<graph::ReluOp>(user);
-  bool clip = llvm::isa<graph::Conv2dOp>(op) && llvm::isa<graph::ClipOp>(user);
-  if (!relu && !clip)
-    return nullptr;
-  auto placed = user->getAttrOfType<StringAttr>(kPlacementAttrName);
-  if (placed && placed.getValue() == "cpu")
-    return nullptr;
-  return user;
+  if (Operation *user = next(at))
+    if (llvm::isa<graph::ReluOp>(user) ||
+        (conv && llvm::isa<graph::ClipOp>(user)))
+      chain.push_back(user);
+  return chain;
 }
 
 int64_t macsOf(Operation *op) {

@@ -62,7 +62,7 @@ struct FormSnpuKernelsPass
                          << "'";
       return signalPassFailure();
     }
-    // Each kernel: an op and the epilogue it absorbs (a relu), by the rules
+    // Each kernel: an op and the epilogue it absorbs, by the rules
     // placement and the module writer share.
     SmallVector<SmallVector<Operation *, 2>> chosen;
     llvm::SmallPtrSet<Operation *, 8> absorbed;
@@ -77,9 +77,12 @@ struct FormSnpuKernelsPass
             !placement::snpuSupport(op, *desc, precision == "bf16"))
           return;
         chosen.push_back({op});
-        if (Operation *relu = placement::fusedEpilogue(op)) {
-          chosen.back().push_back(relu);
-          absorbed.insert(relu);
+        // An add whose operands are both convolutions (a ResNet downsample
+        // block) joins the first one's kernel only.
+        for (Operation *next : placement::fusedEpilogue(op)) {
+          if (!absorbed.insert(next).second)
+            break;
+          chosen.back().push_back(next);
         }
       });
     });
@@ -94,7 +97,7 @@ struct FormSnpuKernelsPass
       builder.setInsertionPoint(last);
       auto launch = npu::LaunchOp::create(
           builder, op->getLoc(), last->getResultTypes(),
-          FlatSymbolRefAttr::get(kernel.getSymNameAttr()), op->getOperands());
+          FlatSymbolRefAttr::get(kernel.getSymNameAttr()), kernelOperands(ops));
       last->replaceAllUsesWith(launch->getResults());
       for (Operation *dead : llvm::reverse(ops))
         dead->erase();

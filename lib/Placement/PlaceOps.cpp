@@ -233,17 +233,21 @@ void PlaceOpsPass::runOnOperation() {
       d.why = "the SNPU runs it (--placement=snpu)";
     }
   }
-  // A convolution's or elementwise op's relu joins its kernel wherever the
-  // op goes, unless the relu is forced elsewhere.
+  // A convolution's or elementwise op's epilogue (residual add, relu,
+  // clip) joins its kernel wherever the op goes, up to an op forced
+  // elsewhere.
   for (Decision &d : decisions)
     if (d.support && !d.absorbedBy && (!d.forced || *d.forced == Side::Snpu))
-      if (Operation *relu = fusedEpilogue(d.op))
-        if (!byOp[relu]->forced) {
-          d.epilogue = relu;
-          byOp[relu]->absorbedBy = d.op;
-          byOp[relu]->snpuCycles.reset(); // Part of the kernel's.
-          d.hostCycles += byOp[relu]->hostCycles;
-        }
+      for (Operation *next : fusedEpilogue(d.op)) {
+        Decision &e = *byOp[next];
+        // An add of two convolutions joins the first one's kernel only.
+        if (e.forced || e.absorbedBy)
+          break;
+        d.epilogue = next;
+        e.absorbedBy = d.op;
+        e.snpuCycles.reset(); // Part of the kernel's.
+        d.hostCycles += e.hostCycles;
+      }
   if (mode == "auto")
     decideByCost(decisions);
   for (Decision &d : decisions)

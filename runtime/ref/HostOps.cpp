@@ -560,14 +560,22 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
     return false;
   }
   const Entry &entry = it->second;
-  if (inputs.size() < entry.minInputs || inputs.size() > entry.maxInputs ||
-      outputs.size() != entry.outputs) {
+  std::string attrError;
+  Args args(attrs, attrError);
+  // residual = 1: the last input is an addend of the op's result (what an
+  // SNPU kernel absorbed after the op), not an operand of the op.
+  int64_t residual = args.i("residual", 0);
+  if (residual != 0 && residual != 1)
+    attrError = fmt::format("residual must be 0 or 1, got {}", residual);
+  std::vector<const Tensor *> operands = inputs;
+  if (residual == 1 && !operands.empty())
+    operands.pop_back();
+  if (operands.size() < entry.minInputs || operands.size() > entry.maxInputs ||
+      outputs.size() != entry.outputs || (residual == 1 && inputs.empty())) {
     error = fmt::format("op '{}' got {} inputs and {} outputs", op,
                         inputs.size(), outputs.size());
     return false;
   }
-  std::string attrError;
-  Args args(attrs, attrError);
   // activation = "relu" or "clip" (bounds activation_min/max, each
   // optional): what an SNPU kernel absorbed after its op, applied to the
   // op's result.
@@ -577,7 +585,12 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
   if (activation != "none" && activation != "relu" && activation != "clip")
     attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
-  if (attrError.empty() && entry.run(args, inputs, outputs, kernelError)) {
+  if (residual == 1 && attrError.empty() &&
+      (outputs.size() != 1 || inputs.back()->shape() != outputs[0]->shape()))
+    attrError = "a residual must have the result's shape";
+  if (attrError.empty() && entry.run(args, operands, outputs, kernelError)) {
+    if (residual == 1)
+      binary(BinaryOp::Add, *outputs[0], *inputs.back(), *outputs[0]);
     auto bound = [](double v) {
       return std::isnan(v) ? std::optional<float>() : std::optional<float>(v);
     };

@@ -606,13 +606,27 @@ const std::map<std::string_view, Check> &checks() {
 bool hasHostOpCheck(std::string_view op) { return checks().count(op) != 0; }
 
 bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
-                 const std::vector<ValueType> &inputs,
+                 const std::vector<ValueType> &allInputs,
                  const std::vector<ValueType> &outputs, std::string &error) {
   auto it = checks().find(op);
   if (it == checks().end()) {
     error = fmt::format("no shape rule for op '{}'", op);
     return false;
   }
+  // A residual (runHostOp's residual = 1) is the last input: an addend of
+  // the single result, of its type, not an operand of the op.
+  std::vector<ValueType> inputs = allInputs;
+  for (const Attr &attr : attrs)
+    if (attr.name == "residual" && attr.value == AttrValue(int64_t(1))) {
+      if (inputs.empty() || outputs.size() != 1 ||
+          inputs.back().dtype != outputs[0].dtype ||
+          inputs.back().shape != outputs[0].shape) {
+        error =
+            fmt::format("op '{}': a residual must have the result's type", op);
+        return false;
+      }
+      inputs.pop_back();
+    }
   const Check &check = it->second;
   if (!hostOpArity(op, inputs.size(), outputs.size()) ||
       outputs.size() != check.resultTypes.size()) {

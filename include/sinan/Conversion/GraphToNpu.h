@@ -60,13 +60,19 @@ bool isSnpuConv(mlir::Operation *op, const TargetDesc &target);
 /// copy of `ops` on its arguments, created at `builder`'s insertion point:
 /// what sinan-form-snpu-kernels outlines each SNPU op into. `ops` is an op
 /// and the ops that consume its result one after another (a convolution
-/// and its relu); the kernel takes the first op's operands and returns the
+/// and its epilogue); the kernel takes kernelOperands(ops) and returns the
 /// last op's results. Constant operands are copied into the kernel (and
 /// stay arguments), so the tiler can pack them at compile time.
 mlir::func::FuncOp outlineSnpuKernel(mlir::OpBuilder &builder,
                                      llvm::ArrayRef<mlir::Operation *> ops,
                                      llvm::StringRef name,
                                      mlir::Attribute target);
+
+/// What a kernel of `ops` (an op and its epilogue) takes, in order: the
+/// first op's operands, then each later op's operands from outside the
+/// chain (a residual).
+llvm::SmallVector<mlir::Value>
+kernelOperands(llvm::ArrayRef<mlir::Operation *> ops);
 
 } // namespace sinan
 

@@ -48,12 +48,14 @@ struct SnpuSupport {
 SnpuSupport snpuSupport(mlir::Operation *op, const TargetDesc &target,
                         bool bf16);
 
-/// The op the SNPU kernel of a convolution or elementwise op absorbs: its
-/// only user when that is a graph.relu (the kernel's store applies it) or,
-/// after a convolution, a graph.clip (the vector unit clamps each block
-/// before the store), unless that user is placed on the CPU by itself.
+/// The ops the SNPU kernel of a convolution or elementwise op absorbs after
+/// it, in order. A convolution takes the graph.add of another tensor of its
+/// result's type (a residual) that is its only user, then the graph.relu
+/// (the store applies it) or graph.clip (the vector unit clamps each block)
+/// that is the last one's only user; an elementwise op takes the relu that
+/// is its only user. An op placed on the CPU by itself ends the chain.
 /// Matrix products absorb none yet.
-mlir::Operation *fusedEpilogue(mlir::Operation *op);
+llvm::SmallVector<mlir::Operation *, 2> fusedEpilogue(mlir::Operation *op);
 
 /// The host's assumed sustained speed (Sinan's host kernels, one thread).
 struct HostSpeed {

@@ -173,14 +173,16 @@ struct ConvCost {
   double block(int64_t taps, int64_t f0, int64_t c0, int64_t pixels,
                double inputRows, double inputBytes, bool resident,
                int64_t depth, int64_t accs, int64_t storeBytes,
-               int64_t vectorPasses) const {
+               int64_t vectorPasses, bool residual) const {
     const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
     double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
     double weightRows = resident ? 0.0 : double(f0);
     double bytes = weightRows * c0 * 2 + inputBytes;
     double dma = std::max(bytes / bandwidth, inputRows + weightRows) +
                  (resident ? 1.0 : 2.0) * target.dmaSetupCycles;
-    double bias = double(f0 * pixels * 4) / bandwidth + target.dmaSetupCycles;
+    // The bias (and a residual) come in at the accumulator's size.
+    double bias = (residual ? 2.0 : 1.0) *
+                  (double(f0 * pixels * 4) / bandwidth + target.dmaSetupCycles);
     double chain = (dma + target.dramLatencyCycles + mma) / double(depth);
     // The accumulators take turns: one is reused once its store has
     // landed, so each block also costs a share of bias load, products and
@@ -269,11 +271,10 @@ bool pixelPartsAligned(int64_t plane, int64_t blockBytes, int64_t cores,
 /// The cheapest blocks by a cycle estimate per core (ConvCost): per tap,
 /// matrix-unit cycles against the DMA of the weight tile and the input
 /// tap, per pixel block the store.
-std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
-                                           const TargetDesc &target,
-                                           int64_t inputBytes,
-                                           int64_t outputBytes,
-                                           int64_t vectorPasses = 0) {
+std::optional<ConvBlocks>
+chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
+                 int64_t inputBytes, int64_t outputBytes,
+                 int64_t vectorPasses = 0, bool residual = false) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
   int64_t step = std::lcm<int64_t>(align / 2, tile.n);
@@ -309,9 +310,9 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
       double tapBytes = s.flat ? double(c0 * rows) * inputBytes
                                : tapRows * s.ow * s.sw * inputBytes;
       int64_t storeBytes = f0 * blockOutput;
-      double perBlock =
-          cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels, tapRows,
-                     tapBytes, resident, depth, accs, storeBytes, vectorPasses);
+      double perBlock = cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels,
+                                   tapRows, tapBytes, resident, depth, accs,
+                                   storeBytes, vectorPasses, residual);
       double fBlocksPerCore =
           splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
       double pixelBlocksPerCore =
@@ -381,7 +382,8 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
                     target.dramLatencyCycles;
       for (int64_t depth = 2; depth <= deepest; ++depth)
         for (bool resident : {false, true}) {
-          int64_t accs = accsFor(target, f0, pixels, depth, resident, false);
+          int64_t accs =
+              accsFor(target, f0, pixels, depth, resident, vectorPasses > 0);
           if (!accs ||
               depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
               (resident ? residentBytes : depth * tileBytes) >
@@ -389,9 +391,10 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
             continue;
           // A channel's tap is one DMA row of the copy.
           int64_t storeBytes = f0 * rows * s.ow * outputBytes;
-          double perBlock = cost.block((s.cgPad / c0) * s.taps(), f0, c0,
-                                       pixels, c0, double(c0) * pixels * 2,
-                                       resident, depth, accs, storeBytes, 0);
+          double perBlock =
+              cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels, c0,
+                         double(c0) * pixels * 2, resident, depth, accs,
+                         storeBytes, vectorPasses, residual);
           double fPerCore =
               splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
           double cycles = copy +
@@ -426,9 +429,9 @@ std::optional<ConvBlocks> chooseConvBlocks(const ConvShape &s,
         // Two accumulators, used in turn by the pixel blocks.
         if (2 * f0 * pixels * 4 > int64_t(target.acc.sizeBytes))
           continue;
-        // The padded copy goes through vbuf, which a vector epilogue's
-        // blocks need.
-        if (s.paddable && !s.flat && vectorPasses == 0)
+        // (The padded copy and a vector epilogue's blocks both use vbuf,
+        // one after the other.)
+        if (s.paddable && !s.flat)
           considerPadded(f0, c0, rows);
         int64_t tileBytes = f0 * pitch(c0, 2, align) * 2;
         int64_t residentBytes = s.taps() * (s.cgPad / c0) * tileBytes;
@@ -478,11 +481,11 @@ class ConvTiler {
 public:
   ConvTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
             const ConvShape &s, const ConvBlocks &blocks, Value x, Value w,
-            Value bias, Value y, const ConvEpilogue &epilogue, Block *entry,
-            Value scratch)
+            Value bias, Value y, const ConvEpilogue &epilogue, Value residual,
+            Block *entry, Value scratch)
       : builder(builder), loc(loc), target(target), s(s), blocks(blocks), x(x),
-        w(w), bias(bias), y(y), epilogue(epilogue), entry(entry),
-        scratch(scratch) {}
+        w(w), bias(bias), y(y), epilogue(epilogue), residual(residual),
+        entry(entry), scratch(scratch) {}
 
   void emit();
 
@@ -570,6 +573,8 @@ private:
   ConvBlocks blocks;
   Value x, w, bias, y;
   ConvEpilogue epilogue;
+  /// The residual's DRAM tensor (shaped as y), when the epilogue adds one.
+  Value residual, residualFlat;
   /// With a vector epilogue: each accumulator's vbuf block.
   llvm::DenseMap<Value, Value> vectorBlockOf;
   Block *entry;
@@ -799,12 +804,38 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
     emitTaps(g, f, n, oh, staticOh, count, c,
              k < fullBlocks ? blocks.c0 : lastCount, acc);
   }
-  // A clip runs over the whole block (padding columns included) from the
-  // accumulator into its vbuf block, max then min (NaN rules as graph.clip).
+  // The block's rows, OW of each row's aligned pitch (or its pixels), in a
+  // local buffer laid out as the accumulator, and in a DRAM tensor shaped
+  // as y.
+  auto localView = [&](Value local) {
+    if (s.flat)
+      return view(local, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+                  {fRows, count}, {1, 1}, {0, 1});
+    return view(split(local, rows),
+                {builder.getIndexAttr(0), builder.getIndexAttr(0),
+                 builder.getIndexAttr(0)},
+                {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
+  };
+  auto dramView = [&](Value tensor, Value flat) {
+    if (s.flat)
+      return view(flat, {n, channelBase, oh}, {1, fRows, count}, {1, 1, 1},
+                  {1, 2});
+    return view(tensor, {n, channelBase, oh, builder.getIndexAttr(0)},
+                {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
+  };
+  // The vector epilogue runs over the whole block (padding included) from
+  // the accumulator into its vbuf block: the residual added, then the clip
+  // (max then min, graph.clip's NaN rules).
   Value source = acc;
-  if (epilogue.clip) {
+  if (epilogue.vectorPasses() > 0) {
     Value block = vectorBlockOf.lookup(acc);
     Value from = acc;
+    if (epilogue.residual) {
+      npu::DmaLoadOp::create(builder, loc, dramView(residual, residualFlat),
+                             localView(block), DenseI64ArrayAttr());
+      npu::VBinOp::create(builder, loc, "add", acc, block, block);
+      from = block;
+    }
     if (epilogue.min) {
       npu::VScalOp::create(builder, loc, "max", from, block,
                            builder.getF32FloatAttr(*epilogue.min));
@@ -815,29 +846,8 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                            builder.getF32FloatAttr(*epilogue.max));
     source = block;
   }
-  // Out: the block's rows, OW of each row's aligned pitch (or its pixels).
-  Value result, out;
-  if (s.flat) {
-    result = view(source, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
-                  {fRows, count}, {1, 1}, {0, 1});
-    out =
-        view(yFlat, {n, channelBase, oh}, {1, fRows, count}, {1, 1, 1}, {1, 2});
-  } else if (blocks.padded) {
-    result = view(split(source, rows),
-                  {builder.getIndexAttr(0), builder.getIndexAttr(0),
-                   builder.getIndexAttr(0)},
-                  {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
-    out = view(y, {n, channelBase, oh, builder.getIndexAttr(0)},
-               {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
-  } else {
-    result = view(split(source, rows),
-                  {builder.getIndexAttr(0), builder.getIndexAttr(0),
-                   builder.getIndexAttr(0)},
-                  {fRows, rows, s.ow}, {1, 1, 1}, {0, 1, 2});
-    out = view(y, {n, channelBase, oh, builder.getIndexAttr(0)},
-               {1, fRows, rows, s.ow}, {1, 1, 1, 1}, {1, 2, 3});
-  }
-  auto store = npu::DmaStoreOp::create(builder, loc, result, out);
+  auto store = npu::DmaStoreOp::create(builder, loc, localView(source),
+                                       dramView(y, yFlat));
   store.setRelu(epilogue.relu);
 }
 
@@ -1013,10 +1023,6 @@ void ConvTiler::emit() {
                             blocks.c0, bf16, npu::MemorySpace::ibuf);
   for (int64_t k = 0; k < blocks.accs; ++k)
     acc.push_back(allocAcc());
-  if (epilogue.clip)
-    for (Value a : acc)
-      vectorBlockOf[a] = alloc(blocks.f0, blocks.pixels, builder.getF32Type(),
-                               npu::MemorySpace::vbuf);
   if (blocks.padded) {
     SmallVector<ReassociationIndices> groups = {{0}, {1}, {2}, {3, 4}};
     scratchRuns =
@@ -1033,10 +1039,25 @@ void ConvTiler::emit() {
     // The taps read what the copy wrote to DRAM: every engine must be done.
     npu::BarrierOp::create(builder, loc);
   }
+  // Allocated here, after the padded copy, so that by liveness they may
+  // take its vbuf bytes.
+  if (epilogue.vectorPasses() > 0)
+    for (Value a : acc) {
+      auto type = cast<MemRefType>(a.getType());
+      vectorBlockOf[a] = memref::AllocOp::create(
+          builder, loc,
+          MemRefType::get(type.getShape(), type.getElementType(),
+                          type.getLayout(),
+                          npu::MemorySpaceAttr::get(builder.getContext(),
+                                                    npu::MemorySpace::vbuf)));
+    }
   if (s.flat) {
     SmallVector<ReassociationIndices> groups = {{0}, {1}, {2, 3}};
     xFlat = memref::CollapseShapeOp::create(builder, loc, x, groups);
     yFlat = memref::CollapseShapeOp::create(builder, loc, y, groups);
+    if (residual)
+      residualFlat =
+          memref::CollapseShapeOp::create(builder, loc, residual, groups);
   }
   int64_t fBlocks = s.fgPad / blocks.f0;
   int64_t lastRows = s.fg - (fBlocks - 1) * blocks.f0;
@@ -1118,8 +1139,8 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
                           "with constant weights, on a target with a bf16 "
                           "matrix unit");
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
-  std::optional<ConvBlocks> blocks =
-      chooseConvBlocks(*s, target, bytes, bytes, epilogue.vectorPasses());
+  std::optional<ConvBlocks> blocks = chooseConvBlocks(
+      *s, target, bytes, bytes, epilogue.vectorPasses(), epilogue.residual);
   if (!blocks)
     return conv.emitError()
            << "target " << target.name << ": no block of this convolution "
@@ -1134,9 +1155,10 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   Block &body = kernel.getBody().front();
   // The kernel's arguments are the convolution's operands in order (the
   // outlining copies constants in but keeps their arguments).
-  if (body.getNumArguments() != conv->getNumOperands())
+  if (body.getNumArguments() !=
+      conv->getNumOperands() + (epilogue.residual ? 1 : 0))
     return conv.emitError("an SNPU convolution kernel takes the convolution's "
-                          "operands as its arguments");
+                          "operands (and a residual) as its arguments");
   int64_t xArg = 0, biasArg = conv.getBias() ? 2 : -1;
   Location loc = conv.getLoc();
   DenseElementsAttr packed = packWeights(dense, *s);
@@ -1184,8 +1206,11 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   Value x = newBody.getArgument(xArg);
   Value bias = biasArg >= 0 ? newBody.getArgument(biasArg) : Value();
   Value y = newBody.getArguments().back();
+  Value residual = epilogue.residual
+                       ? newBody.getArgument(newBody.getNumArguments() - 2)
+                       : Value();
   ConvTiler(builder, loc, target, *s, *blocks, x, packedWeights, bias, y,
-            epilogue, &newBody, scratch)
+            epilogue, residual, &newBody, scratch)
       .emit();
   finishKernel(builder, kernel, blocks->cores,
                {blocks->f0, blocks->c0, blocks->pixels});

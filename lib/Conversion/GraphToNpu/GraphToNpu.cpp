@@ -273,24 +273,36 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   for (Operation &op : body.without_terminator())
     if (!llvm::isa<graph::ConstantOp>(op))
       ops.push_back(&op);
-  // A convolution, with the relu or clip that follows it.
-  if (!ops.empty() && ops.size() <= 2 && ret.getNumOperands() == 1)
+  // A convolution, with the residual add and the relu or clip that follow
+  // it, each the previous one's only user.
+  if (!ops.empty() && ops.size() <= 3 && ret.getNumOperands() == 1)
     if (auto conv = dyn_cast<graph::Conv2dOp>(ops.front())) {
       tiling::ConvEpilogue epilogue;
-      Operation *last = ops.back();
-      if (auto clip = dyn_cast<graph::ClipOp>(last); clip && ops.size() == 2) {
-        epilogue.clip = true;
-        if (std::optional<APFloat> min = clip.getMin())
-          epilogue.min = min->convertToFloat();
-        if (std::optional<APFloat> max = clip.getMax())
-          epilogue.max = max->convertToFloat();
+      bool chained = true;
+      Value at = conv.getResult();
+      for (Operation *next : ArrayRef(ops).drop_front()) {
+        chained &= at.hasOneUse() && *at.getUsers().begin() == next;
+        if (auto add = dyn_cast<graph::AddOp>(next)) {
+          // The residual is the kernel's last argument (kernelOperands).
+          Value other = add.getLhs() == at ? add.getRhs() : add.getLhs();
+          chained &= !epilogue.residual && next == ops[1] &&
+                     other == body.getArguments().back() &&
+                     other.getType() == at.getType();
+          epilogue.residual = true;
+        } else if (auto clip = dyn_cast<graph::ClipOp>(next)) {
+          epilogue.clip = true;
+          if (std::optional<APFloat> min = clip.getMin())
+            epilogue.min = min->convertToFloat();
+          if (std::optional<APFloat> max = clip.getMax())
+            epilogue.max = max->convertToFloat();
+          chained &= next == ops.back();
+        } else {
+          epilogue.relu = llvm::isa<graph::ReluOp>(next);
+          chained &= epilogue.relu && next == ops.back();
+        }
+        at = next->getResult(0);
       }
-      epilogue.relu = ops.size() == 2 && llvm::isa<graph::ReluOp>(last);
-      bool chained =
-          ops.size() == 1 ||
-          ((epilogue.relu || epilogue.clip) &&
-           last->getOperand(0) == conv.getResult() && conv->hasOneUse());
-      if (chained && ret.getOperand(0) == last->getResult(0)) {
+      if (chained && ret.getOperand(0) == ops.back()->getResult(0)) {
         if (!isSnpuConv(conv, *target))
           return conv.emitError(
               "the SNPU tiles static NCHW f32/bf16 convolutions with constant "
@@ -487,18 +499,19 @@ func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,
                                       Attribute target) {
   OpBuilder::InsertionGuard guard(builder);
   Operation *op = ops.front();
+  SmallVector<Value> operands = kernelOperands(ops);
   auto kernel = func::FuncOp::create(
       builder, op->getLoc(), name,
-      builder.getFunctionType(op->getOperandTypes(),
+      builder.getFunctionType(ValueRange(operands).getTypes(),
                               ops.back()->getResultTypes()));
   kernel->setAttr(npu::kTargetAttrName, target);
   Block *body = kernel.addEntryBlock();
   builder.setInsertionPointToStart(body);
   IRMapping mapping;
-  mapping.map(op->getOperands(), body->getArguments());
+  mapping.map(operands, body->getArguments());
   // Constant operands are copied in too, so the tiler may pack them at
   // compile time; the argument stays (the launch binds every operand).
-  for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+  for (Value operand : op->getOperands())
     if (Operation *constant = operand.getDefiningOp<graph::ConstantOp>())
       mapping.map(operand, builder.clone(*constant)->getResult(0));
   Operation *clone = nullptr;
@@ -506,4 +519,14 @@ func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,
     clone = builder.clone(*next, mapping);
   func::ReturnOp::create(builder, op->getLoc(), clone->getResults());
   return kernel;
+}
+
+SmallVector<Value> sinan::kernelOperands(ArrayRef<Operation *> ops) {
+  SmallVector<Value> operands(ops.front()->getOperands());
+  llvm::SmallPtrSet<Operation *, 4> inside(ops.begin(), ops.end());
+  for (Operation *next : ops.drop_front())
+    for (Value operand : next->getOperands())
+      if (!inside.count(operand.getDefiningOp()))
+        operands.push_back(operand);
+  return operands;
 }

@@ -85,13 +85,18 @@ void finishKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
                   int64_t cores, llvm::ArrayRef<int64_t> blocks);
 
 /// What a convolution kernel applies to each block of its result before
-/// storing it: a relu (the store's) or a clip (two vector passes).
+/// storing it: a residual (the kernel's last input, loaded into a vbuf
+/// block and added on the vector unit), then a relu (the store's) or a
+/// clip (vector passes).
 struct ConvEpilogue {
+  bool residual = false;
   bool relu = false;
   bool clip = false;
   std::optional<float> min, max;
   /// Vector-unit passes over each block.
-  int64_t vectorPasses() const { return clip ? (min && max ? 2 : 1) : 0; }
+  int64_t vectorPasses() const {
+    return (residual ? 1 : 0) + (clip ? (min && max ? 2 : 1) : 0);
+  }
 };
 
 /// Rewrites `kernel`, whose body computes `conv` and then `epilogue`, into

@@ -373,6 +373,9 @@ struct GraphConvCase {
   bool bias = true, relu = false;
   /// ReLU6 (graph.clip 0..6) after the convolution, on the vector unit.
   bool clip = false;
+  /// A residual (another input of the result's shape) added before the
+  /// relu or clip, on the vector unit.
+  bool residual = false;
 };
 
 class GraphConvTest : public ::testing::TestWithParam<GraphConvCase> {};
@@ -384,8 +387,9 @@ TEST_P(GraphConvTest, CompiledFromGraphMatchesBf16HostArithmetic) {
   int64_t ow = (c.w + 2 * c.pad - span) / c.stride + 1;
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> x(c.n * c.c * c.h * c.w), w(c.f * cg * c.k * c.k), b(c.f);
-  for (std::vector<float> *v : {&x, &w, &b})
+  std::vector<float> x(c.n * c.c * c.h * c.w), w(c.f * cg * c.k * c.k), b(c.f),
+      residual(c.n * c.f * oh * ow);
+  for (std::vector<float> *v : {&x, &w, &b, &residual})
     for (float &e : *v)
       e = dist(rng);
   // The weights as raw little-endian f32 bytes (a dense hex literal).
@@ -402,9 +406,10 @@ TEST_P(GraphConvTest, CompiledFromGraphMatchesBf16HostArithmetic) {
   std::string B = fmt::format("tensor<{}xf32>", c.f);
   std::string text = fmt::format(
       R"(
-func.func @main(%x: {X}, %b: {B}) -> {Y} {{
+func.func @main(%x: {X}, %b: {B}, %res: {Y}) -> {Y} {{
   %w = graph.constant dense<"0x{V}"> : {W}
-  %y = graph.conv2d %x, %w{BIAS} {{strides = array<i64: {S}, {S}>, pads = array<i64: {P}, {P}, {P}, {P}>, dilations = array<i64: {D}, {D}>, group = {G} : i64}} : ({X}, {W}{BT}) -> {Y}
+  %{CONV} = graph.conv2d %x, %w{BIAS} {{strides = array<i64: {S}, {S}>, pads = array<i64: {P}, {P}, {P}, {P}>, dilations = array<i64: {D}, {D}>, group = {G} : i64}} : ({X}, {W}{BT}) -> {Y}
+  {ADD}
   {RELU}
 }}
 )",
@@ -412,6 +417,10 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
       fmt::arg("V", weights), fmt::arg("BIAS", c.bias ? ", %b" : ""),
       fmt::arg("BT", c.bias ? ", " + B : ""), fmt::arg("S", c.stride),
       fmt::arg("P", c.pad), fmt::arg("D", c.dilation), fmt::arg("G", c.group),
+      fmt::arg("CONV", c.residual ? "c" : "y"),
+      fmt::arg("ADD", c.residual ? "%y = graph.add %c, %res : (" + Y + ", " +
+                                       Y + ") -> " + Y
+                                 : ""),
       fmt::arg("RELU",
                c.clip ? "%r = graph.clip %y {min = 0.0 : f32, max = 6.0 : "
                         "f32} : " +
@@ -458,6 +467,8 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
                 magnitude += std::abs(term);
               }
           size_t at = ((n * c.f + f) * oh + i) * ow + j;
+          if (c.residual)
+            sum += residual[at];
           expected[at] = c.clip   ? std::min(std::max(sum, 0.0), 6.0)
                          : c.relu ? std::max(sum, 0.0)
                                   : sum;
@@ -465,7 +476,8 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
         }
   auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
   uint64_t xAt = 0, wAt = page(x.size() * 4), bAt = wAt + page(w.size() * 4),
-           yAt = bAt + page(b.size() * 4),
+           resAt = bAt + page(b.size() * 4),
+           yAt = resAt + page(residual.size() * 4),
            dataAt = yAt + page(expected.size() * 4);
   for (uint64_t seed : {0u, 7u}) {
     uint64_t scratchAt = page(dataAt + kernel->readOnlyData.size());
@@ -473,6 +485,7 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
     std::memcpy(dram.data() + xAt, x.data(), x.size() * 4);
     std::memcpy(dram.data() + wAt, w.data(), w.size() * 4);
     std::memcpy(dram.data() + bAt, b.data(), b.size() * 4);
+    std::memcpy(dram.data() + resAt, residual.data(), residual.size() * 4);
     std::memcpy(dram.data() + dataAt, kernel->readOnlyData.data(),
                 kernel->readOnlyData.size());
     sim::Options options;
@@ -480,6 +493,8 @@ func.func @main(%x: {X}, %b: {B}) -> {Y} {{
     options.arguments = {xAt, wAt};
     if (c.bias)
       options.arguments.push_back(bAt);
+    if (c.residual)
+      options.arguments.push_back(resAt);
     options.arguments.push_back(yAt);
     options.arguments.push_back(dataAt);
     if (kernel->scratchBytes)
@@ -515,6 +530,18 @@ INSTANTIATE_TEST_SUITE_P(
                       true},
         GraphConvCase{"snpu-server", 1, 32, 28, 28, 32, 3, 1, 1, 1, 1, false,
                       false, true},
+        // A residual added before the relu (ResNet's last 1x1 of a block),
+        // before the clip, and alone (gathered 3x3, two images).
+        GraphConvCase{"snpu-server", 1, 64, 14, 14, 128, 1, 1, 0, 1, 1, true,
+                      true, false, true},
+        GraphConvCase{"snpu-edge", 1, 32, 9, 9, 48, 1, 1, 0, 1, 1, true, false,
+                      true, true},
+        GraphConvCase{"snpu-server", 2, 16, 12, 12, 32, 3, 2, 1, 1, 1, true,
+                      false, false, true},
+        // ResNet's basic block: a stride-1 3x3 (the padded copy, then the
+        // vector blocks in its vbuf bytes) with residual and relu.
+        GraphConvCase{"snpu-server", 1, 64, 14, 14, 64, 3, 1, 1, 1, 1, true,
+                      true, false, true},
         // 1x1, stride 1: pixels as runs (flat), a partial last run.
         GraphConvCase{"snpu-server", 1, 64, 7, 7, 96, 1, 1, 0, 1, 1, true,
                       true},
@@ -540,6 +567,8 @@ INSTANTIATE_TEST_SUITE_P(
           "{}_{}x{}x{}x{}_f{}_k{}_s{}_p{}_d{}_g{}{}{}{}", c.target, c.n, c.c,
           c.h, c.w, c.f, c.k, c.stride, c.pad, c.dilation, c.group,
           c.bias ? "_bias" : "", c.relu ? "_relu" : "", c.clip ? "_relu6" : "");
+      if (c.residual)
+        name += "_residual";
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';
