@@ -62,13 +62,7 @@ std::string where(Operation *op) {
 
 /// A name for a value defined at `loc` (the ONNX node or tensor name).
 std::string nameOf(Location loc, const std::string &fallback) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
-  return fallback;
+  return placement::onnxName(loc).value_or(fallback);
 }
 
 class Emitter {
@@ -172,8 +166,7 @@ bool Emitter::addStep(Operation *op, std::string &error) {
             "' has no host kernel to put in a module";
     return false;
   }
-  auto placed = op->getAttrOfType<StringAttr>(kPlacementAttrName);
-  if (placed && placed.getValue() == "snpu") {
+  if (isPlacedOn(op, "snpu")) {
     error = where(op) + ": '" + op->getName().getStringRef().str() +
             "' is placed on the SNPU, but " +
             (snpu ? "the SNPU has no kernel for it"

@@ -67,16 +67,29 @@ SnpuSupport snpuSupport(Operation *op, const TargetDesc &target, bool bf16) {
   return support;
 }
 
+/// Whether `bias` is a row that a 2-D matrix product's result [..., N]
+/// adds along its rows: f32 of shape [N] or [1, ..., 1, N].
+static bool isBiasRow(Value bias, RankedTensorType result) {
+  auto type = dyn_cast<RankedTensorType>(bias.getType());
+  if (!type || !type.hasStaticShape() || !type.getElementType().isF32() ||
+      type.getRank() < 1 || type.getRank() > result.getRank() ||
+      type.getShape().back() != result.getShape().back())
+    return false;
+  return llvm::all_of(type.getShape().drop_back(),
+                      [](int64_t d) { return d == 1; });
+}
+
 SmallVector<Operation *, 2> fusedEpilogue(Operation *op) {
   SmallVector<Operation *, 2> chain;
-  if (llvm::isa<graph::MatMulOp>(op) || op->getNumResults() != 1)
+  if (op->getNumResults() != 1)
     return chain;
+  if (llvm::isa<graph::MatMulOp>(op))
+    return matmulEpilogue(op);
   auto next = [](Operation *at) -> Operation * {
     if (!at->hasOneUse())
       return nullptr;
     Operation *user = *at->user_begin();
-    auto placed = user->getAttrOfType<StringAttr>(kPlacementAttrName);
-    return placed && placed.getValue() == "cpu" ? nullptr : user;
+    return isPlacedOn(user, "cpu") ? nullptr : user;
   };
   bool conv = llvm::isa<graph::Conv2dOp>(op);
   Value result = op->getResult(0);
@@ -163,14 +176,43 @@ double linkCycles(Value value, const TargetDesc &target) {
          double(target.hostLinkLatencyCycles);
 }
 
-std::string nodeName(Operation *op) {
-  Location loc = op->getLoc();
+std::optional<std::string> onnxName(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return name.getName().str();
   if (auto fused = dyn_cast<FusedLoc>(loc))
     for (Location inner : fused.getLocations())
       if (auto name = dyn_cast<NameLoc>(inner))
         return name.getName().str();
+  return std::nullopt;
+}
+
+SmallVector<Operation *, 2> matmulEpilogue(Operation *op) {
+  SmallVector<Operation *, 2> chain;
+  auto matmul = dyn_cast<graph::MatMulOp>(op);
+  if (!matmul)
+    return chain;
+  auto result = dyn_cast<RankedTensorType>(matmul.getType());
+  auto rhs = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
+  if (!result || !rhs || rhs.getRank() != 2 || !matmul->hasOneUse())
+    return chain;
+  auto add = dyn_cast<graph::AddOp>(*matmul->user_begin());
+  if (!add || isPlacedOn(add, "cpu") || add.getType() != result)
+    return chain;
+  Value other =
+      add.getLhs() == matmul.getResult() ? add.getRhs() : add.getLhs();
+  if (other == matmul.getResult() || !isBiasRow(other, result))
+    return chain;
+  chain.push_back(add);
+  if (add->hasOneUse() && llvm::isa<graph::ReluOp>(*add->user_begin()) &&
+      !isPlacedOn(*add->user_begin(), "cpu"))
+    chain.push_back(*add->user_begin());
+  return chain;
+}
+
+std::string nodeName(Operation *op) {
+  Location loc = op->getLoc();
+  if (std::optional<std::string> name = onnxName(loc))
+    return *name;
   std::string text = op->getName().getStringRef().str() + " at ";
   llvm::raw_string_ostream os(text);
   loc.print(os);

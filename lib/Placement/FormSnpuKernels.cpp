@@ -37,11 +37,6 @@ std::string kernelName(Operation *op) {
   return name + "_kernel";
 }
 
-bool placedOnCpu(Operation *op) {
-  auto placed = op->getAttrOfType<StringAttr>(kPlacementAttrName);
-  return placed && placed.getValue() == "cpu";
-}
-
 struct FormSnpuKernelsPass
     : public sinan::impl::FormSnpuKernelsBase<FormSnpuKernelsPass> {
   using FormSnpuKernelsBase::FormSnpuKernelsBase;
@@ -72,7 +67,7 @@ struct FormSnpuKernelsPass
       func.walk([&](Operation *op) {
         // sinan-place's choice when it ran.
         if (!llvm::isa_and_nonnull<graph::GraphDialect>(op->getDialect()) ||
-            llvm::isa<graph::ConstantOp>(op) || placedOnCpu(op) ||
+            llvm::isa<graph::ConstantOp>(op) || isPlacedOn(op, "cpu") ||
             absorbed.count(op) ||
             !placement::snpuSupport(op, *desc, precision == "bf16"))
           return;

@@ -538,6 +538,17 @@ const std::map<std::string_view, Entry> &table() {
 
 bool isHostOp(std::string_view op) { return table().count(op) != 0; }
 
+bool broadcastsTo(const std::vector<int64_t> &from,
+                  const std::vector<int64_t> &to) {
+  if (from.size() > to.size())
+    return false;
+  size_t lead = to.size() - from.size();
+  for (size_t d = 0; d < from.size(); ++d)
+    if (from[d] != 1 && from[d] != to[lead + d])
+      return false;
+  return true;
+}
+
 bool hostOpArity(std::string_view op, size_t inputs, size_t outputs) {
   auto it = table().find(op);
   return it != table().end() && inputs >= it->second.minInputs &&
@@ -586,8 +597,9 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
     attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
   if (residual == 1 && attrError.empty() &&
-      (outputs.size() != 1 || inputs.back()->shape() != outputs[0]->shape()))
-    attrError = "a residual must have the result's shape";
+      (outputs.size() != 1 ||
+       !broadcastsTo(inputs.back()->shape(), outputs[0]->shape())))
+    attrError = "a residual must broadcast to the result's shape";
   if (attrError.empty() && entry.run(args, operands, outputs, kernelError)) {
     if (residual == 1)
       binary(BinaryOp::Add, *outputs[0], *inputs.back(), *outputs[0]);

@@ -614,15 +614,17 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
     return false;
   }
   // A residual (runHostOp's residual = 1) is the last input: an addend of
-  // the single result, of its type, not an operand of the op.
+  // the single result (of its element type, broadcast to its shape: a bias
+  // row), not an operand of the op.
   std::vector<ValueType> inputs = allInputs;
   for (const Attr &attr : attrs)
     if (attr.name == "residual" && attr.value == AttrValue(int64_t(1))) {
       if (inputs.empty() || outputs.size() != 1 ||
           inputs.back().dtype != outputs[0].dtype ||
-          inputs.back().shape != outputs[0].shape) {
-        error =
-            fmt::format("op '{}': a residual must have the result's type", op);
+          !broadcastsTo(inputs.back().shape, outputs[0].shape)) {
+        error = fmt::format("op '{}': a residual must have the result's "
+                            "element type and broadcast to its shape",
+                            op);
         return false;
       }
       inputs.pop_back();

@@ -22,6 +22,12 @@ struct TargetDesc;
 /// goes to the SNPU when the SNPU can run it.
 inline constexpr llvm::StringLiteral kPlacementAttrName = "sinan.placement";
 
+/// Whether sinan-place put `op` on `side` ("snpu" or "cpu").
+inline bool isPlacedOn(mlir::Operation *op, llvm::StringRef side) {
+  auto placed = op->getAttrOfType<mlir::StringAttr>(kPlacementAttrName);
+  return placed && placed.getValue() == side;
+}
+
 /// Why sinan-convert-graph-to-npu cannot tile `op` (a graph.matmul) for
 /// `target`, or an empty string when it can.
 std::string snpuMatmulRefusal(mlir::Operation *op, const TargetDesc &target);

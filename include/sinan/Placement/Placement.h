@@ -54,8 +54,14 @@ SnpuSupport snpuSupport(mlir::Operation *op, const TargetDesc &target,
 /// (the store applies it) or graph.clip (the vector unit clamps each block)
 /// that is the last one's only user; an elementwise op takes the relu that
 /// is its only user. An op placed on the CPU by itself ends the chain.
-/// Matrix products absorb none yet.
+/// A 2-D matrix product takes matmulEpilogue's chain.
 llvm::SmallVector<mlir::Operation *, 2> fusedEpilogue(mlir::Operation *op);
+
+/// What a matrix product with 2-D weights absorbs: the graph.add of a bias
+/// row (f32 [N] or [1, ..., 1, N]) that is its only user, then the relu
+/// that is the add's only user; the vector unit adds the row to each block
+/// of the result, the store applies the relu.
+llvm::SmallVector<mlir::Operation *, 2> matmulEpilogue(mlir::Operation *op);
 
 /// The host's assumed sustained speed (Sinan's host kernels, one thread).
 struct HostSpeed {
@@ -77,6 +83,9 @@ double linkCycles(mlir::Value value, const TargetDesc &target);
 
 /// Multiply-adds of a matmul or convolution, 0 for other ops.
 int64_t macsOf(mlir::Operation *op);
+
+/// The ONNX node (or tensor) name a location carries, if any.
+std::optional<std::string> onnxName(mlir::Location loc);
 
 /// The ONNX node name an op came from, or its op name and location.
 std::string nodeName(mlir::Operation *op);

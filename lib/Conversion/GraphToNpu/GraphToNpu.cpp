@@ -61,7 +61,8 @@ SmallVector<int64_t> blockSizes(int64_t dim, int64_t tile, int64_t limit) {
 std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
                                          int64_t k, int64_t n,
                                          int64_t inputBytes,
-                                         int64_t outputBytes, bool batched) {
+                                         int64_t outputBytes, bool batched,
+                                         bool biasEpilogue = false) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
   std::optional<MatmulBlocks> best;
@@ -88,9 +89,15 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
         for (int64_t mi : ms)
           for (int64_t ni : ns)
             acc += 2 * mi * pitch(ni, 4, align) * 4;
+        // A bias epilogue adds a vbuf block per accumulator and its row.
+        int64_t vbuf = 0;
+        if (biasEpilogue)
+          for (int64_t ni : ns)
+            vbuf += 2 * pitch(ni, 4, align) * 4;
         if (ibuf > int64_t(target.ibuf.sizeBytes) ||
             wbuf > int64_t(target.wbuf.sizeBytes) ||
-            acc > int64_t(target.acc.sizeBytes))
+            acc > int64_t(target.acc.sizeBytes) ||
+            (biasEpilogue && acc + vbuf > int64_t(target.vbuf.sizeBytes)))
           continue;
         int64_t rowBlocks = ceilDiv(m, m0);
         int64_t cores = std::min<int64_t>(target.cores, rowBlocks);
@@ -125,11 +132,14 @@ class MatmulTiler {
 public:
   /// Local buffers go to `entry` (the kernel's entry block), so passes see
   /// them outside every loop.
+  /// `bias`: a [1, N] row the vector unit adds to each block of C before
+  /// the store (which applies the relu when `relu`).
   MatmulTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
               const MatmulBlocks &blocks, Value a, Value b, Value c,
-              Block *entry)
+              Block *entry, Value bias = {}, bool relu = false)
       : builder(builder), loc(loc), target(target), blocks(blocks), a(a), b(b),
-        c(c), tile(target.matrixTiles.at(DType::BF16)), entry(entry) {
+        c(c), bias(bias), relu(relu), tile(target.matrixTiles.at(DType::BF16)),
+        entry(entry) {
     auto aType = cast<MemRefType>(a.getType());
     m = aType.getDimSize(0);
     k = aType.getDimSize(1);
@@ -160,7 +170,8 @@ private:
   Location loc;
   const TargetDesc &target;
   MatmulBlocks blocks;
-  Value a, b, c;
+  Value a, b, c, bias;
+  bool relu;
   const MatrixTile &tile;
   int64_t m, k, n;
   Block *entry = nullptr;
@@ -237,10 +248,28 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
     multiply(index(fullK * blocks.k0), lhs, rhs, depth, /*zeroed=*/false);
   }
   Value result = acc;
+  if (bias) {
+    // The bias row comes into vbuf; the vector unit adds it, repeated at
+    // stride 0, to every row of the block on the way to a vbuf block.
+    Value row = alloc(1, colsPadded, f32, npu::MemorySpace::vbuf);
+    Value out = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
+    load(bias, index(0), j, 1, cols, row);
+    auto vbuf = cast<MemRefType>(row.getType()).getMemorySpace();
+    SmallVector<int64_t> shape = {rowsPadded, colsPadded};
+    Value repeated = memref::ReinterpretCastOp::create(
+        builder, loc,
+        MemRefType::get(shape, f32,
+                        StridedLayoutAttr::get(builder.getContext(), 0, {0, 1}),
+                        vbuf),
+        row, 0, shape, ArrayRef<int64_t>{0, 1});
+    npu::VBinOp::create(builder, loc, "add", acc, repeated, out);
+    result = out;
+  }
   if (rows != rowsPadded || cols != colsPadded)
-    result = view(acc, {builder.getIndexAttr(0), builder.getIndexAttr(0)}, rows,
-                  cols);
-  npu::DmaStoreOp::create(builder, loc, result, view(c, {i, j}, rows, cols));
+    result = view(result, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+                  rows, cols);
+  npu::DmaStoreOp::create(builder, loc, result, view(c, {i, j}, rows, cols))
+      .setRelu(relu);
 }
 
 /// A row block of C: every column block.
@@ -326,14 +355,32 @@ LogicalResult convertKernel(func::FuncOp kernel) {
         ret.getOperand(0) == result)
       return convertElementwiseKernel(kernel, ops.front(), bool(relu), *target);
   }
-  auto matmul = ops.size() == 1 ? dyn_cast<graph::MatMulOp>(ops.front())
-                                : graph::MatMulOp();
-  if (!matmul || ret.getNumOperands() != 1 ||
-      ret.getOperand(0) != matmul.getResult() || body.getNumArguments() != 2)
+  // A matrix product, with the bias row added after it (the kernel's third
+  // argument) and the relu after that.
+  auto matmul = !ops.empty() && ops.size() <= 3
+                    ? dyn_cast<graph::MatMulOp>(ops.front())
+                    : graph::MatMulOp();
+  bool bias = false, relu = false, chained = bool(matmul);
+  if (matmul && ops.size() > 1) {
+    auto add = dyn_cast<graph::AddOp>(ops[1]);
+    Value other = !add                                 ? Value()
+                  : add.getLhs() == matmul.getResult() ? add.getRhs()
+                                                       : add.getLhs();
+    bias = add && body.getNumArguments() == 3 && other == body.getArgument(2) &&
+           matmul->hasOneUse();
+    relu = ops.size() == 3 && llvm::isa<graph::ReluOp>(ops[2]) &&
+           ops[2]->getOperand(0) == add.getResult() && add->hasOneUse();
+    chained = bias && (ops.size() == 2 || relu);
+  }
+  if (!chained || ret.getNumOperands() != 1 ||
+      ret.getOperand(0) != ops.back()->getResult(0) ||
+      body.getNumArguments() != (bias ? 3u : 2u))
     return kernel.emitError("an SNPU kernel must compute one graph.matmul "
-                            "of its two arguments, one graph.conv2d "
-                            "(with the relu or clip that follows it), or "
-                            "one elementwise op the vector unit runs");
+                            "of its two arguments (with the bias row and "
+                            "relu that follow it), one graph.conv2d (with "
+                            "the residual add and relu or clip that follow "
+                            "it), or one elementwise op the vector unit "
+                            "runs");
   if (!isSnpuMatmul(matmul, *target))
     return matmul.emitError("the SNPU tiles static non-empty f32/bf16 "
                             "matrix products [batch..., M, K] x [K, N] or "
@@ -351,7 +398,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   Type element = lhsType.getElementType();
   std::optional<MatmulBlocks> blocks =
       chooseBlocks(*target, m, k, n, bytesOf(element),
-                   bytesOf(outType.getElementType()), batched);
+                   bytesOf(outType.getElementType()), batched, bias);
   if (!blocks)
     return matmul.emitError()
            << "target " << target->name << ": no block of its bf16 matrix "
@@ -383,11 +430,24 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     return memref::CollapseShapeOp::create(builder, loc, value, groups);
   };
   Value a = newBody.getArgument(0), b = newBody.getArgument(1),
-        c = newBody.getArgument(2);
+        c = newBody.getArguments().back();
   if (!batched) {
     a = collapse(a, 1);
     c = collapse(c, 1);
-    MatmulTiler(builder, loc, *target, *blocks, a, b, c, &newBody).emit();
+    // The bias row as [1, N].
+    Value row;
+    if (bias) {
+      row = newBody.getArgument(2);
+      auto type = cast<MemRefType>(row.getType());
+      if (type.getRank() == 1)
+        row = memref::ExpandShapeOp::create(
+            builder, loc, SmallVector<int64_t>{1, n}, row,
+            ArrayRef<ReassociationIndices>{{0, 1}});
+      else
+        row = collapse(row, 1);
+    }
+    MatmulTiler(builder, loc, *target, *blocks, a, b, c, &newBody, row, relu)
+        .emit();
   } else {
     a = collapse(a, 2);
     b = collapse(b, 2);

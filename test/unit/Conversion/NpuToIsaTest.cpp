@@ -267,6 +267,9 @@ struct GraphMatmulCase {
   /// [batch, m, k] x [k, n] (the batch rows join M).
   int64_t batch = 1;
   bool shared = false;
+  /// A bias row [N] added after the product, then a relu (2-D only): the
+  /// vector unit adds it to each block, the store applies the relu.
+  bool bias = false, relu = false;
 };
 
 class GraphMatmulTest : public ::testing::TestWithParam<GraphMatmulCase> {};
@@ -276,13 +279,28 @@ TEST_P(GraphMatmulTest, CompiledFromGraphMatchesBf16HostArithmetic) {
   std::string lead = c.batch > 1 ? fmt::format("{}x", c.batch) : "";
   std::string source = fmt::format(
       R"(
-func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>) -> tensor<{B}{M}x{N}xf32> {{
+func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>, %bias: tensor<{N}xf32>) -> tensor<{B}{M}x{N}xf32> {{
   %0 = graph.matmul %a, %b : (tensor<{B}{M}x{K}xf32>, tensor<{BB}{K}x{N}xf32>) -> tensor<{B}{M}x{N}xf32>
-  return %0 : tensor<{B}{M}x{N}xf32>
+  {EPILOGUE}
 }}
 )",
       fmt::arg("B", lead), fmt::arg("BB", c.shared ? "" : lead),
-      fmt::arg("M", c.m), fmt::arg("K", c.k), fmt::arg("N", c.n));
+      fmt::arg("M", c.m), fmt::arg("K", c.k), fmt::arg("N", c.n),
+      fmt::arg(
+          "EPILOGUE",
+          !c.bias
+              ? fmt::format("return %0 : tensor<{}{}x{}xf32>", lead, c.m, c.n)
+              : fmt::format(
+                    "%1 = graph.add %0, %bias : (tensor<{0}x{1}xf32>, "
+                    "tensor<{1}xf32>) -> tensor<{0}x{1}xf32>\n  {2}",
+                    c.m, c.n,
+                    c.relu ? fmt::format("%2 = graph.relu %1 : "
+                                         "tensor<{0}x{1}xf32>\n  return %2 : "
+                                         "tensor<{0}x{1}xf32>",
+                                         c.m, c.n)
+                           : fmt::format("return %1 : "
+                                         "tensor<{}x{}xf32>",
+                                         c.m, c.n))));
   std::string pipeline = fmt::format(
       "sinan-form-snpu-kernels{{target={}}},sinan-convert-graph-to-npu,"
       "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
@@ -299,11 +317,10 @@ func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>) -> tens
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   int64_t rhsBatch = c.shared ? 1 : c.batch;
-  std::vector<float> a(c.batch * c.m * c.k), b(rhsBatch * c.k * c.n);
-  for (float &x : a)
-    x = dist(rng);
-  for (float &x : b)
-    x = dist(rng);
+  std::vector<float> a(c.batch * c.m * c.k), b(rhsBatch * c.k * c.n), bias(c.n);
+  for (std::vector<float> *v : {&a, &b, &bias})
+    for (float &x : *v)
+      x = dist(rng);
   // The device rounds the f32 operands to bf16 on the way in; products are
   // exact in f32 and added in ascending k from +0.0.
   std::vector<float> expected(c.batch * c.m * c.n);
@@ -316,18 +333,28 @@ func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>) -> tens
         for (int64_t p = 0; p < c.k; ++p)
           sum += bf16ToFloat(floatToBF16(at[i * c.k + p])) *
                  bf16ToFloat(floatToBF16(bt[p * c.n + j]));
+        // Then the bias, in f32, and the relu.
+        if (c.bias)
+          sum += bias[j];
+        if (c.relu)
+          sum = sum < 0.0f ? 0.0f : sum;
         expected[(t * c.m + i) * c.n + j] = sum;
       }
   }
   uint64_t aAt = 0, bAt = (a.size() * 4 + 4095) / 4096 * 4096,
-           cAt = bAt + (b.size() * 4 + 4095) / 4096 * 4096;
+           biasAt = bAt + (b.size() * 4 + 4095) / 4096 * 4096,
+           cAt = biasAt + (bias.size() * 4 + 4095) / 4096 * 4096;
   for (uint64_t seed : {0u, 3u}) {
     std::vector<uint8_t> dram(cAt + expected.size() * 4, 0);
     std::memcpy(dram.data() + aAt, a.data(), a.size() * 4);
     std::memcpy(dram.data() + bAt, b.data(), b.size() * 4);
+    std::memcpy(dram.data() + biasAt, bias.data(), bias.size() * 4);
     sim::Options options;
     options.seed = seed;
-    options.arguments = {aAt, bAt, cAt};
+    options.arguments = {aAt, bAt};
+    if (c.bias)
+      options.arguments.push_back(biasAt);
+    options.arguments.push_back(cAt);
     sim::Result result = sim::run(*target, *kernel, dram, options);
     ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
     for (size_t i = 0; i < expected.size(); ++i) {
@@ -342,23 +369,31 @@ func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>) -> tens
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, GraphMatmulTest,
-    ::testing::Values(GraphMatmulCase{"snpu-edge", 100, 72, 40},
-                      GraphMatmulCase{"snpu-edge", 64, 256, 96},
-                      GraphMatmulCase{"snpu-edge", 1, 300, 17},
-                      GraphMatmulCase{"snpu-server", 300, 200, 130},
-                      GraphMatmulCase{"snpu-server", 512, 96, 64},
-                      GraphMatmulCase{"snpu-server", 33, 1000, 9},
-                      GraphMatmulCase{"snpu-server", 40, 64, 24, 3},
-                      // Rows of 197 f32 share granules across row blocks:
-                      // one core, or cores would race on them (vit_tiny).
-                      GraphMatmulCase{"snpu-server", 197, 64, 197, 3},
-                      GraphMatmulCase{"snpu-edge", 20, 48, 36, 2},
-                      GraphMatmulCase{"snpu-edge", 5, 48, 20, 2, true}),
+    ::testing::Values(
+        GraphMatmulCase{"snpu-edge", 100, 72, 40},
+        GraphMatmulCase{"snpu-edge", 64, 256, 96},
+        GraphMatmulCase{"snpu-edge", 1, 300, 17},
+        GraphMatmulCase{"snpu-server", 300, 200, 130},
+        GraphMatmulCase{"snpu-server", 512, 96, 64},
+        GraphMatmulCase{"snpu-server", 33, 1000, 9},
+        GraphMatmulCase{"snpu-server", 40, 64, 24, 3},
+        // Rows of 197 f32 share granules across row blocks:
+        // one core, or cores would race on them (vit_tiny).
+        GraphMatmulCase{"snpu-server", 197, 64, 197, 3},
+        GraphMatmulCase{"snpu-edge", 20, 48, 36, 2},
+        GraphMatmulCase{"snpu-edge", 5, 48, 20, 2, true},
+        // A bias row (and relu) on the vector unit: edge
+        // blocks in M and N, several column blocks.
+        GraphMatmulCase{"snpu-edge", 100, 72, 40, 1, false, true, true},
+        GraphMatmulCase{"snpu-server", 33, 256, 1000, 1, false, true},
+        GraphMatmulCase{"snpu-server", 128, 768, 768, 1, false, true, true}),
     [](const ::testing::TestParamInfo<GraphMatmulCase> &info) {
       const GraphMatmulCase &c = info.param;
       std::string name = fmt::format("{}_{}x{}x{}", c.target, c.m, c.k, c.n);
       if (c.batch > 1)
         name += fmt::format("_batch{}{}", c.batch, c.shared ? "_shared" : "");
+      if (c.bias)
+        name += c.relu ? "_bias_relu" : "_bias";
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';

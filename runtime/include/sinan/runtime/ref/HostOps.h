@@ -35,6 +35,11 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
 /// True if runHostOp knows `op`.
 bool isHostOp(std::string_view op);
 
+/// Whether a tensor of shape `from` broadcasts to shape `to` (NumPy rules,
+/// `to` unchanged): what a residual = 1 addend may be.
+bool broadcastsTo(const std::vector<int64_t> &from,
+                  const std::vector<int64_t> &to);
+
 /// True if runHostOp takes `op` with this many inputs and outputs.
 bool hostOpArity(std::string_view op, size_t inputs, size_t outputs);
 
