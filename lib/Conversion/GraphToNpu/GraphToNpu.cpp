@@ -72,13 +72,18 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
         // Every buffer the tiler allocates must fit, doubled: full and edge
         // variants of each operand (local allocation may find them live at
         // once, since unrolled loops interleave their uses).
-        SmallVector<int64_t, 2> ms = {m0}, ks = {k0}, ns = {n0};
-        if (m % m0)
-          ms.push_back(roundUp(m % m0, tile.m));
-        if (k % k0)
-          ks.push_back(roundUp(k % k0, tile.k));
-        if (n % n0)
-          ns.push_back(roundUp(n % n0, tile.n));
+        // (A dimension smaller than its block has only the edge variant.)
+        auto variants = [](int64_t size, int64_t block, int64_t tileSize) {
+          SmallVector<int64_t, 2> sizes;
+          if (size >= block)
+            sizes.push_back(block);
+          if (size % block)
+            sizes.push_back(roundUp(size % block, tileSize));
+          return sizes;
+        };
+        SmallVector<int64_t, 2> ms = variants(m, m0, tile.m),
+                                ks = variants(k, k0, tile.k),
+                                ns = variants(n, n0, tile.n);
         int64_t ibuf = 0, wbuf = 0, acc = 0;
         for (int64_t mi : ms)
           for (int64_t ki : ks)
