@@ -72,18 +72,13 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
         // Every buffer the tiler allocates must fit, doubled: full and edge
         // variants of each operand (local allocation may find them live at
         // once, since unrolled loops interleave their uses).
-        // (A dimension smaller than its block has only the edge variant.)
-        auto variants = [](int64_t size, int64_t block, int64_t tileSize) {
-          SmallVector<int64_t, 2> sizes;
-          if (size >= block)
-            sizes.push_back(block);
-          if (size % block)
-            sizes.push_back(roundUp(size % block, tileSize));
-          return sizes;
-        };
-        SmallVector<int64_t, 2> ms = variants(m, m0, tile.m),
-                                ks = variants(k, k0, tile.k),
-                                ns = variants(n, n0, tile.n);
+        SmallVector<int64_t, 2> ms = {m0}, ks = {k0}, ns = {n0};
+        if (m % m0)
+          ms.push_back(roundUp(m % m0, tile.m));
+        if (k % k0)
+          ks.push_back(roundUp(k % k0, tile.k));
+        if (n % n0)
+          ns.push_back(roundUp(n % n0, tile.n));
         int64_t ibuf = 0, wbuf = 0, acc = 0;
         for (int64_t mi : ms)
           for (int64_t ki : ks)
@@ -94,15 +89,29 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
         for (int64_t mi : ms)
           for (int64_t ni : ns)
             acc += 2 * mi * pitch(ni, 4, align) * 4;
-        // A bias epilogue adds a vbuf block per accumulator and its row.
+        // A bias epilogue adds a vbuf block per accumulator and its row,
+        // counted for the C blocks that exist (a dimension smaller than its
+        // block has only the edge one).
         int64_t vbuf = 0;
-        if (biasEpilogue)
-          for (int64_t ni : ns)
+        if (biasEpilogue) {
+          auto exist = [](int64_t size, int64_t block, int64_t tileSize) {
+            SmallVector<int64_t, 2> sizes;
+            if (size >= block)
+              sizes.push_back(block);
+            if (size % block)
+              sizes.push_back(roundUp(size % block, tileSize));
+            return sizes;
+          };
+          for (int64_t ni : exist(n, n0, tile.n)) {
             vbuf += 2 * pitch(ni, 4, align) * 4;
+            for (int64_t mi : exist(m, m0, tile.m))
+              vbuf += 2 * mi * pitch(ni, 4, align) * 4;
+          }
+        }
         if (ibuf > int64_t(target.ibuf.sizeBytes) ||
             wbuf > int64_t(target.wbuf.sizeBytes) ||
             acc > int64_t(target.acc.sizeBytes) ||
-            (biasEpilogue && acc + vbuf > int64_t(target.vbuf.sizeBytes)))
+            vbuf > int64_t(target.vbuf.sizeBytes))
           continue;
         int64_t rowBlocks = ceilDiv(m, m0);
         int64_t cores = std::min<int64_t>(target.cores, rowBlocks);
