@@ -78,22 +78,23 @@ build/dev/bin/sinan-run "$out/tiny_cnn_host.snm" --device cpu \
   --inputs "$out/tiny_cnn.npz" --expected-npz "$out/tiny_cnn.npz" --repeat 100
 cat <<'MSG'
 
-What ran where: the conv with its relu, the matmul and the bias add ran as
-SNPU kernels on the simulated device (the conv and the matmul on the matrix
-unit in bf16 with f32 accumulation, the SNPU's default precision, the add on
-the vector unit; the error against onnxruntime above is bf16's), with their
-operands copied over the host link; the flatten ran on the host's reference
-kernels. On the cpu device each launch ran its host fallback, which rounds
+What ran where: the conv with its relu and the matmul with its bias add ran
+as two SNPU kernels on the simulated device (the conv and the matmul on the
+matrix unit in bf16 with f32 accumulation, the SNPU's default precision, the
+bias added to each block of the product by the vector unit; the error
+against onnxruntime above is bf16's), with their operands copied over the
+host link; the flatten ran on the host's reference kernels. On the cpu device each launch ran its host fallback, which rounds
 the conv's and the matmul's operands to bf16 the same way, so the two
 devices agree. The conv and matmul kernels were compiled by the SNPU
 pipeline (graph -> npu -> isa: the conv as an implicit GEMM whose taps are
 gathered, padded DMA loads and whose weights were packed at compile time;
 tiling, double buffering, synchronization, registers; see sinan-compile
---compile-to=npu|isa), and so was the add (chunks streamed through the
-vector unit's buffer). The default placement (--placement=snpu) puts every
-op the SNPU can run there; for a model this small the host-link copies cost
-more simulated time than the kernels save, which --placement=auto weighs
-(--placement-report=- says where each op went and why).
+--compile-to=npu|isa; the host program, launches and copies with their
+arena offsets, is --compile-to=sched). The default placement
+(--placement=snpu) puts every op the SNPU can run there; for a model this
+small the host-link copies cost more simulated time than the kernels save,
+which --placement=auto weighs (--placement-report=- says where each op went
+and why).
 In the last run everything stayed on the host in f32: the matmul, relu and
 add ran native code the compiler built through linalg and LLVM (the
 module's CPU object, for x86-64-v3), the conv and flatten the reference
