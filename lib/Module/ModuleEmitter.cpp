@@ -40,7 +40,6 @@
 #include "llvm/Support/SHA256.h"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <set>
 
@@ -96,7 +95,8 @@ private:
                   const std::string &suffix, std::string &error);
   /// The inputs of a step reading `operands`, and the steps it waits for.
   void addInputs(module::StepDesc &step, ValueRange operands);
-  int32_t kernelFor(Operation *op, std::string &error);
+  /// The kernel running `ops` (kernelOps of a launch), added once per key.
+  int32_t kernelFor(ArrayRef<Operation *> ops, std::string &error);
   /// The ops a launched kernel function runs: its primary op, then the
   /// epilogue it absorbed (constants and the return left out).
   SmallVector<Operation *, 2> kernelOps(npu::LaunchOp launch,
@@ -332,7 +332,8 @@ bool Emitter::finishCpuObject(std::string &error) {
 /// The kernel for `op` (added to the module once per op and shape), -1 when
 /// the SNPU cannot run it (error empty) or on failure. What the SNPU runs is
 /// placement::snpuSupport's to say.
-int32_t Emitter::kernelFor(Operation *op, std::string &error) {
+int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
+  Operation *op = ops.front();
   placement::SnpuSupport support =
       placement::snpuSupport(op, *snpu, bf16Matmul);
   if (!support)
@@ -354,11 +355,9 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
                                                       }),
                                       "x"));
   }
-  // A convolution's or elementwise op's kernel applies its epilogue
-  // (residual add, relu, clip) after it.
-  SmallVector<Operation *, 2> ops = {op};
-  for (Operation *epilogue : placement::fusedEpilogue(op)) {
-    ops.push_back(epilogue);
+  // The epilogue the kernel function holds after the op (residual or bias
+  // add, relu, clip).
+  for (Operation *epilogue : ops.drop_front()) {
     os << "_" << epilogue->getName().stripDialect();
     for (NamedAttribute attr : epilogue->getAttrs())
       if (auto f = dyn_cast<FloatAttr>(attr.getValue()))
@@ -393,13 +392,10 @@ int32_t Emitter::kernelFor(Operation *op, std::string &error) {
                     llvm::bit_cast<uint32_t>(*dense.getValues<float>().begin()),
                     8);
   }
-  std::function<std::optional<isa::Kernel>()> build = [=, &error] {
-    return compileSnpuKernel(ops, *snpu, error);
-  };
   auto it = kernelIndex.find(key);
   if (it != kernelIndex.end())
     return it->second;
-  std::optional<isa::Kernel> kernel = build();
+  std::optional<isa::Kernel> kernel = compileSnpuKernel(ops, *snpu, error);
   if (!kernel) {
     error = where(op) + ": " + error;
     return -1;
@@ -461,7 +457,7 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   if (ops.empty())
     return false;
   Operation *op = ops.front();
-  int32_t kernel = kernelFor(op, error);
+  int32_t kernel = kernelFor(ops, error);
   if (kernel < 0) {
     if (error.empty())
       error = where(op) + ": the SNPU has no kernel for '" +

@@ -836,14 +836,7 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
       npu::VBinOp::create(builder, loc, "add", acc, block, block);
       from = block;
     }
-    if (epilogue.min) {
-      npu::VScalOp::create(builder, loc, "max", from, block,
-                           builder.getF32FloatAttr(*epilogue.min));
-      from = block;
-    }
-    if (epilogue.max)
-      npu::VScalOp::create(builder, loc, "min", from, block,
-                           builder.getF32FloatAttr(*epilogue.max));
+    emitClip(builder, loc, from, block, epilogue.min, epilogue.max);
     source = block;
   }
   auto store = npu::DmaStoreOp::create(builder, loc, localView(source),

@@ -316,12 +316,7 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
       break;
     case ElementwisePlan::Clip:
       // Two passes over the chunk while it is in vbuf.
-      if (plan.min)
-        npu::VScalOp::create(builder, loc, "max", buffer, buffer,
-                             builder.getF32FloatAttr(*plan.min));
-      if (plan.max)
-        npu::VScalOp::create(builder, loc, "min", buffer, buffer,
-                             builder.getF32FloatAttr(*plan.max));
+      emitClip(builder, loc, buffer, buffer, plan.min, plan.max);
       break;
     }
     // A relu that follows the op is applied by the store.

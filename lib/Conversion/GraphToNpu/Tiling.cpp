@@ -70,6 +70,17 @@ void onCore(OpBuilder &builder, Location loc, Value core, int64_t c,
   loop(builder, loc, once, index(1), 1, [&](Value) { body(); });
 }
 
+Value emitClip(OpBuilder &builder, Location loc, Value from, Value to,
+               std::optional<float> min, std::optional<float> max) {
+  for (auto [op, bound] : {std::pair{"max", min}, std::pair{"min", max}})
+    if (bound) {
+      npu::VScalOp::create(builder, loc, op, from, to,
+                           builder.getF32FloatAttr(*bound));
+      from = to;
+    }
+  return from;
+}
+
 Value allocTile(OpBuilder &builder, Location loc, Block *entry, int64_t rows,
                 int64_t cols, Type element, npu::MemorySpace space,
                 int64_t align) {

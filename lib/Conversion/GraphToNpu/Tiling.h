@@ -79,6 +79,14 @@ mlir::MemRefType dramMemRef(mlir::Type type);
 mlir::Block &replaceBodyWithMemRefs(mlir::func::FuncOp kernel,
                                     mlir::TypeRange results);
 
+/// Clamps `from` into `to` on the vector unit as graph.clip does: max with
+/// `min`, then min with `max` (each pass only when its bound is given; the
+/// second reads `to`), so NaN and signed zeros follow graph.clip's rules.
+/// Returns the clamped buffer (`from` when neither bound is given).
+mlir::Value emitClip(mlir::OpBuilder &builder, mlir::Location loc,
+                     mlir::Value from, mlir::Value to, std::optional<float> min,
+                     std::optional<float> max);
+
 /// Ends `kernel`'s body with a return and records the core count and the
 /// chosen blocks (npu.cores, npu.blocks).
 void finishKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,

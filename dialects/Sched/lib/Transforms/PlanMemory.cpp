@@ -141,8 +141,10 @@ void PlanMemoryPass::runOnOperation() {
     if (llvm::isa<sinan::graph::ConstantOp>(op) || op->getNumResults() == 0)
       continue;
     SmallVector<int64_t> at;
-    for (Value result : op->getResults())
-      at.push_back(offsets.lookup(result) - (offsets.count(result) ? 0 : 1));
+    for (Value result : op->getResults()) {
+      auto it = offsets.find(result);
+      at.push_back(it == offsets.end() ? -1 : it->second);
+    }
     op->setAttr(kOffsetsAttrName, b.getDenseI64ArrayAttr(at));
   }
   func->setAttr(kHostArenaAttrName, b.getI64IntegerAttr(arenas[0].size));
