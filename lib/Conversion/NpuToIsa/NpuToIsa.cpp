@@ -157,13 +157,18 @@ private:
                              bool reads = true);
   LogicalResult lowerDmaLoad(npu::DmaLoadOp op);
   LogicalResult lowerDmaStore(npu::DmaStoreOp op);
+  LogicalResult lowerDmaMove(npu::DmaMoveOp op);
   LogicalResult lowerFill(npu::FillOp op);
   LogicalResult lowerMma(npu::MmaOp op);
   /// Sets the vector unit's len, rep and repeat strides for `dst` and its
   /// sources (skipped when the engine already holds them).
+  /// `shaped` gives len and rep when it is not `dst` (a transpose's
+  /// source).
   LogicalResult configureVector(Operation *op, Value dst,
-                                ArrayRef<Value> sources);
+                                ArrayRef<Value> sources,
+                                Value shaped = nullptr);
   LogicalResult lowerVector(Operation *op);
+  LogicalResult lowerVTrans(npu::VTransOp op);
 
   func::FuncOp func;
   const TargetDesc &target;
@@ -429,8 +434,10 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
       })
       .Case([&](npu::DmaLoadOp dma) { return lowerDmaLoad(dma); })
       .Case([&](npu::DmaStoreOp dma) { return lowerDmaStore(dma); })
+      .Case([&](npu::DmaMoveOp dma) { return lowerDmaMove(dma); })
       .Case([&](npu::FillOp fill) { return lowerFill(fill); })
       .Case([&](npu::MmaOp mma) { return lowerMma(mma); })
+      .Case([&](npu::VTransOp trans) { return lowerVTrans(trans); })
       .Case<npu::VBinOp, npu::VUnOp, npu::VScalOp>(
           [&](auto) { return lowerVector(&op); })
       .Case([&](npu::BarrierOp) { return simple(Opcode::Barrier); })
@@ -800,6 +807,27 @@ LogicalResult KernelLowering::lowerDmaStore(npu::DmaStoreOp op) {
   return success();
 }
 
+LogicalResult KernelLowering::lowerDmaMove(npu::DmaMoveOp op) {
+  MemRefType src = op.getSrc().getType(), dst = op.getDst().getType();
+  std::optional<DType> type = deviceType(dst.getElementType());
+  if (!type)
+    return op.emitError("element type must be a device type");
+  FailureOr<int64_t> to = addressOf(op, op.getDst());
+  FailureOr<int64_t> from = addressOf(op, op.getSrc());
+  if (failed(to) || failed(from) ||
+      failed(configureDma(op.getLoc(), false, mergedTransferShape(src, dst))))
+    return failure();
+  Instruction inst;
+  inst.opcode = Opcode::DMove;
+  fields::dmove::type.set(inst, *type);
+  fields::dmove::dstSpace.set(
+      inst, static_cast<isa::Space>(*npu::memorySpaceOf(dst)));
+  fields::dmove::srcSpace.set(
+      inst, static_cast<isa::Space>(*npu::memorySpaceOf(src)));
+  emit(op.getLoc(), inst, {*to, *from, 0});
+  return success();
+}
+
 LogicalResult KernelLowering::lowerFill(npu::FillOp op) {
   MemRefType dst = op.getDst().getType();
   std::optional<DType> type = deviceType(dst.getElementType());
@@ -876,8 +904,9 @@ LogicalResult KernelLowering::lowerMma(npu::MmaOp op) {
 }
 
 LogicalResult KernelLowering::configureVector(Operation *op, Value dst,
-                                              ArrayRef<Value> sources) {
-  auto type = cast<MemRefType>(dst.getType());
+                                              ArrayRef<Value> sources,
+                                              Value shaped) {
+  auto type = cast<MemRefType>((shaped ? shaped : dst).getType());
   int64_t rank = type.getRank();
   auto repeatStride = [&](Value value) -> int64_t {
     if (rank < 2)
@@ -962,6 +991,26 @@ LogicalResult KernelLowering::lowerVector(Operation *op) {
     fields::vscal::scalar.set(inst, bits);
   }
   emit(op->getLoc(), inst, {*a, *b, *d});
+  return success();
+}
+
+LogicalResult KernelLowering::lowerVTrans(npu::VTransOp op) {
+  Value src = op.getSrc(), dst = op.getDst();
+  std::optional<DType> type =
+      deviceType(cast<MemRefType>(dst.getType()).getElementType());
+  if (!type)
+    return op.emitError("element type must be a device type");
+  FailureOr<int64_t> d = addressOf(op, dst);
+  FailureOr<int64_t> a = addressOf(op, src);
+  if (failed(d) || failed(a) || failed(configureVector(op, dst, {src}, src)))
+    return failure();
+  Instruction inst;
+  inst.opcode = Opcode::VTrans;
+  fields::vtrans::type.set(inst, *type);
+  fields::vtrans::aSpace.set(
+      inst, static_cast<isa::Space>(
+                *npu::memorySpaceOf(cast<MemRefType>(src.getType()))));
+  emit(op.getLoc(), inst, {*a, 0, *d});
   return success();
 }
 

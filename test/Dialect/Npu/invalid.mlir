@@ -165,3 +165,43 @@ func.func @vector_element(%a: memref<64xf64, #npu.space<vbuf>>) {
   npu.vun "relu" %a, %a : memref<64xf64, #npu.space<vbuf>>, memref<64xf64, #npu.space<vbuf>>
   return
 }
+
+// -----
+
+func.func @vtrans_shape(%a: memref<32x64xbf16, #npu.space<vbuf>>, %b: memref<32x64xbf16, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vtrans' op destination must be 64x32, the source transposed}}
+  npu.vtrans %a, %b : memref<32x64xbf16, #npu.space<vbuf>> to memref<32x64xbf16, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vtrans_space(%a: memref<16x16xf32, #npu.space<acc>>, %b: memref<16x16xf32, #npu.space<acc>>) {
+  // expected-error @+1 {{'npu.vtrans' op destination must be in vbuf}}
+  npu.vtrans %a, %b : memref<16x16xf32, #npu.space<acc>> to memref<16x16xf32, #npu.space<acc>>
+  return
+}
+
+// -----
+
+func.func @vtrans_type(%a: memref<16x16xf32, #npu.space<vbuf>>, %b: memref<16x16xbf16, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vtrans' op source and destination element types differ}}
+  npu.vtrans %a, %b : memref<16x16xf32, #npu.space<vbuf>> to memref<16x16xbf16, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @dma_move_dram(%a: memref<16x16xbf16, #npu.space<dram>>, %b: memref<16x16xbf16, #npu.space<ibuf>>) {
+  // expected-error @+1 {{'npu.dma_move' op source must be in a local memory}}
+  npu.dma_move %a, %b : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, #npu.space<ibuf>>
+  return
+}
+
+// -----
+
+func.func @dma_move_convert(%a: memref<16x16xf32, #npu.space<vbuf>>, %b: memref<16x16xbf16, #npu.space<ibuf>>) {
+  // expected-error @+1 {{'npu.dma_move' op source and destination element types differ (dmove does not convert)}}
+  npu.dma_move %a, %b : memref<16x16xf32, #npu.space<vbuf>> to memref<16x16xbf16, #npu.space<ibuf>>
+  return
+}

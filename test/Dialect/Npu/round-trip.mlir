@@ -43,3 +43,19 @@ func.func @vector() attributes {npu.target = #npu.target<"snpu-edge">} {
   npu.vscal "max" %flat, 0.0 : f32, %flat : memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>
   return
 }
+
+// Local moves and transposes: a channel-rows block of the input becomes
+// pixel rows of channels, moved into ibuf at a wider row pitch.
+// CHECK-LABEL: func.func @layout
+// CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<32x64xbf16, #npu.space<vbuf>> to memref<64x32xbf16, #npu.space<vbuf>>
+// CHECK:         npu.dma_move %{{.*}}, %{{.*}} : memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
+func.func @layout() attributes {npu.target = #npu.target<"snpu-edge">} {
+  %in = memref.alloc() : memref<32x64xbf16, #npu.space<vbuf>>
+  %t = memref.alloc() : memref<64x32xbf16, #npu.space<vbuf>>
+  %grid = memref.alloc() : memref<2x1088xbf16, #npu.space<ibuf>>
+  npu.vtrans %in, %t : memref<32x64xbf16, #npu.space<vbuf>> to memref<64x32xbf16, #npu.space<vbuf>>
+  %rows = memref.reinterpret_cast %t to offset: [0], sizes: [2, 1024], strides: [1024, 1] : memref<64x32xbf16, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>>
+  %dst = memref.subview %grid[0, 0] [2, 1024] [1, 1] : memref<2x1088xbf16, #npu.space<ibuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
+  npu.dma_move %rows, %dst : memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
+  return
+}

@@ -29,13 +29,13 @@ std::optional<MemorySpace> sinan::npu::memorySpaceOf(MemRefType type) {
 }
 
 std::optional<Engine> sinan::npu::engineOf(Operation *op) {
-  if (llvm::isa<DmaLoadOp, FillOp>(op))
+  if (llvm::isa<DmaLoadOp, DmaMoveOp, FillOp>(op))
     return Engine::din;
   if (llvm::isa<DmaStoreOp>(op))
     return Engine::dout;
   if (llvm::isa<MmaOp>(op))
     return Engine::mxu;
-  if (llvm::isa<VBinOp, VUnOp, VScalOp>(op))
+  if (llvm::isa<VBinOp, VUnOp, VScalOp, VTransOp>(op))
     return Engine::vec;
   return std::nullopt;
 }
@@ -193,6 +193,21 @@ LogicalResult DmaStoreOp::verify() {
   return verifyCopy(*this, getSrc().getType(), getDst().getType(), false);
 }
 
+LogicalResult DmaMoveOp::verify() {
+  MemRefType src = getSrc().getType(), dst = getDst().getType();
+  if (failed(verifyDmaView(*this, src, "source")) ||
+      failed(verifyDmaView(*this, dst, "destination")) ||
+      failed(verifySpace(*this, src, "source", true)) ||
+      failed(verifySpace(*this, dst, "destination", true)))
+    return failure();
+  if (src.getShape() != dst.getShape())
+    return emitOpError("source and destination shapes differ");
+  if (src.getElementType() != dst.getElementType())
+    return emitOpError("source and destination element types differ (dmove "
+                       "does not convert)");
+  return success();
+}
+
 LogicalResult FillOp::verify() {
   if (failed(verifyDmaView(*this, getDst().getType(), "destination")) ||
       failed(verifySpace(*this, getDst().getType(), "destination", true)))
@@ -303,6 +318,28 @@ LogicalResult VScalOp::verify() {
                                                            : "an integer")
                          << " for " << element << " elements";
   return verifyVectorOperands(*this, {getSrc()}, getDst());
+}
+
+LogicalResult VTransOp::verify() {
+  MemRefType src = getSrc().getType(), dst = getDst().getType();
+  if (src.getRank() != 2 || dst.getRank() != 2)
+    return emitOpError("source and destination must have rank 2");
+  if (failed(verifyDmaView(*this, src, "source")) ||
+      failed(verifyDmaView(*this, dst, "destination")))
+    return failure();
+  if (dst.getDimSize(0) != src.getDimSize(1) ||
+      dst.getDimSize(1) != src.getDimSize(0))
+    return emitOpError() << "destination must be " << src.getDimSize(1) << "x"
+                         << src.getDimSize(0) << ", the source transposed";
+  if (src.getElementType() != dst.getElementType())
+    return emitOpError("source and destination element types differ");
+  std::optional<MemorySpace> from = memorySpaceOf(src),
+                             to = memorySpaceOf(dst);
+  if (from != MemorySpace::vbuf && from != MemorySpace::acc)
+    return emitOpError("source must be in vbuf or acc");
+  if (to != MemorySpace::vbuf)
+    return emitOpError("destination must be in vbuf");
+  return success();
 }
 
 static LogicalResult verifyEngines(Operation *op, Engine src, Engine dst) {

@@ -60,6 +60,28 @@ def Npu_DmaStoreOp : Npu_Op<"dma_store"> {
   let hasVerifier = 1;
 }
 
+def Npu_DmaMoveOp : Npu_Op<"dma_move"> {
+  let summary = "DMA-in: copies a local buffer into another local buffer";
+  let description = [{
+    Copies `src` into `dst`, both in local memories, of one shape and
+    element type (no conversion): the ISA's `dmove`. Both are views of
+    rank at most 4 with static strides, contiguous in their innermost
+    dimension, each row starting on the target's alignment (checked when
+    lowering to `isa`). A convolution moves its transposed input into
+    `ibuf` this way. Runs on the DMA-in engine, with no DRAM latency.
+
+    ```mlir
+    npu.dma_move %staged, %grid
+        : memref<7x448xbf16, strided<[448, 1]>, #npu.space<vbuf>>
+          to memref<7x448xbf16, strided<[512, 1]>, #npu.space<ibuf>>
+    ```
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$src,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+  let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `to` type($dst)";
+  let hasVerifier = 1;
+}
+
 def Npu_FillOp : Npu_Op<"fill"> {
   let summary = "DMA-in: fills a local buffer with a 32-bit pattern";
   let description = [{
@@ -155,6 +177,23 @@ def Npu_VScalOp : Npu_VectorOp<"vscal"> {
   let assemblyFormat = [{
     $op $src `,` $scalar `,` $dst attr-dict `:` type($src) `,` type($dst)
   }];
+  let hasVerifier = 1;
+}
+
+def Npu_VTransOp : Npu_Op<"vtrans"> {
+  let summary = "vector unit: dst = transpose(src)";
+  let description = [{
+    `src` is a `rows x len` view (rank 2, contiguous rows, in `vbuf` or
+    `acc`), `dst` a `len x rows` view in `vbuf` of the same element type;
+    each row of `dst` takes one element of every row of `src`. Base
+    addresses are aligned, row strides are free (docs/isa.md, `vtrans`).
+    Runs on the vector engine. A convolution turns its input's channel
+    rows into pixel rows of channels (the matrix unit's left operand) and
+    its accumulator's pixel rows back into channel rows this way.
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$src,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+  let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `to` type($dst)";
   let hasVerifier = 1;
 }
 

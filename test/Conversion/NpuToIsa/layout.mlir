@@ -1,0 +1,33 @@
+// RUN: sinan-opt %s --sinan-npu-allocate-local --sinan-npu-insert-sync --sinan-convert-npu-to-isa | FileCheck %s
+// RUN: sinan-opt %s --sinan-npu-allocate-local --sinan-npu-insert-sync --sinan-convert-npu-to-isa --sinan-isa-allocate-registers | sinan-translate --isa-to-snpu-kernel -o %t.snk
+// RUN: sinan-objdump %t.snk | FileCheck %s --check-prefix=BINARY
+
+// A transpose takes its len and rep from the source (32 rows of 64), its
+// strides from both rows (destination rows 64 bytes apart, source rows
+// 128); a local move is a dmove whose rows keep their pitches.
+// CHECK-LABEL: isa.kernel @layout
+// CHECK:         isa.li ra = [[LEN:v[0-9]+]], value = 64
+// CHECK-NEXT:    isa.li ra = [[REP:v[0-9]+]], value = 32
+// CHECK-NEXT:    isa.vcfg ra = [[LEN]], rb = [[REP]], rc = r0, sel = len
+// CHECK-NEXT:    isa.li ra = [[SA:v[0-9]+]], value = 128
+// CHECK-NEXT:    isa.vcfg ra = [[LEN]], rb = [[SA]], rc = r0, sel = stride
+// CHECK-NEXT:    isa.vtrans ra = {{v[0-9]+}}, rc = r0, type = bf16, aSpace = vbuf
+// CHECK:         isa.dcfg ra = [[ROW:v[0-9]+]], rb = [[ROWS:v[0-9]+]], rc = {{v[0-9]+}}, engine = din, sel = shape
+// CHECK:         isa.li ra = [[PITCH:v[0-9]+]], value = 2176
+// CHECK-NEXT:    isa.dcfg ra = [[PITCH]], rb = r0, rc = r0, engine = din, sel = dst
+// CHECK-NEXT:    isa.dmove ra = r0, rb = r0, type = bf16, dstSpace = ibuf, srcSpace = vbuf
+
+// BINARY: vcfg len
+// BINARY: vtrans.bf16 vbuf[r0], vbuf[r{{[0-9]+}}]
+// BINARY: dmove.bf16 ibuf[r0], vbuf[r0]
+func.func @layout() attributes {npu.target = #npu.target<"snpu-edge">} {
+  %in = memref.alloc() : memref<32x64xbf16, #npu.space<vbuf>>
+  %t = memref.alloc() : memref<64x32xbf16, #npu.space<vbuf>>
+  %grid = memref.alloc() : memref<2x1088xbf16, #npu.space<ibuf>>
+  npu.fill %in : memref<32x64xbf16, #npu.space<vbuf>>
+  npu.vtrans %in, %t : memref<32x64xbf16, #npu.space<vbuf>> to memref<64x32xbf16, #npu.space<vbuf>>
+  %rows = memref.reinterpret_cast %t to offset: [0], sizes: [2, 1024], strides: [1024, 1] : memref<64x32xbf16, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>>
+  %dst = memref.subview %grid[0, 0] [2, 1024] [1, 1] : memref<2x1088xbf16, #npu.space<ibuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
+  npu.dma_move %rows, %dst : memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
+  return
+}
