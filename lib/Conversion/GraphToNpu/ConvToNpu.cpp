@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Conv.h"
 #include "Tiling.h"
 #include "sinan/Conversion/GraphToNpu.h"
 
@@ -44,75 +45,6 @@ int64_t floorDiv(int64_t a, int64_t b) {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 int64_t ceilDivSigned(int64_t a, int64_t b) { return -floorDiv(-a, b); }
-
-/// Geometry of a convolution; the `...Pad` sizes are rounded up to the
-/// matrix tile, `owa` to the alignment.
-struct ConvShape {
-  int64_t n, c, h, w, f, kh, kw, oh, ow;
-  int64_t sh, sw, dh, dw, top, left;
-  int64_t group, cg, fg;
-  int64_t owa, cgPad, fgPad;
-  /// 1x1, stride 1, unpadded: the pixels of a channel are contiguous in the
-  /// input and the output, so pixel blocks are runs of them (no row pitch).
-  bool flat;
-  /// Stride 1, one group: the input can be copied once into a zero-padded
-  /// bf16 grid `wp` wide (a multiple of the f32 row alignment), where each
-  /// channel's tap over a block of output rows is one contiguous run.
-  bool paddable;
-  int64_t wp;
-  int64_t taps() const { return kh * kw; }
-  int64_t pixels() const { return oh * ow; }
-};
-
-std::optional<ConvShape> shapeOf(graph::Conv2dOp conv,
-                                 const TargetDesc &target) {
-  auto in = dyn_cast<RankedTensorType>(conv.getInput().getType());
-  auto weight = dyn_cast<RankedTensorType>(conv.getWeight().getType());
-  auto out = dyn_cast<RankedTensorType>(conv.getType());
-  for (RankedTensorType type : {in, weight, out})
-    if (!type || type.getRank() != 4 || !type.hasStaticShape() ||
-        type.getNumElements() == 0 ||
-        !(type.getElementType().isF32() || type.getElementType().isBF16()))
-      return std::nullopt;
-  ArrayRef<int64_t> strides = conv.getStrides(), pads = conv.getPads(),
-                    dilations = conv.getDilations();
-  if (strides.size() != 2 || pads.size() != 4 || dilations.size() != 2 ||
-      !target.matrixTiles.count(DType::BF16))
-    return std::nullopt;
-  ConvShape s;
-  s.n = in.getDimSize(0);
-  s.c = in.getDimSize(1);
-  s.h = in.getDimSize(2);
-  s.w = in.getDimSize(3);
-  s.f = weight.getDimSize(0);
-  s.kh = weight.getDimSize(2);
-  s.kw = weight.getDimSize(3);
-  s.oh = out.getDimSize(2);
-  s.ow = out.getDimSize(3);
-  s.sh = strides[0];
-  s.sw = strides[1];
-  s.dh = dilations[0];
-  s.dw = dilations[1];
-  s.top = pads[0];
-  s.left = pads[1];
-  s.group = conv.getGroup();
-  if (s.group < 1 || s.c % s.group || s.f % s.group || s.sh < 1 || s.sw < 1 ||
-      s.dh < 1 || s.dw < 1)
-    return std::nullopt;
-  s.cg = s.c / s.group;
-  s.fg = s.f / s.group;
-  if (weight.getDimSize(1) != s.cg)
-    return std::nullopt;
-  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
-  s.owa = roundUp(s.ow, std::lcm<int64_t>(target.alignmentBytes / 2, tile.n));
-  s.cgPad = roundUp(s.cg, tile.k);
-  s.fgPad = roundUp(s.fg, tile.m);
-  s.flat = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.top == 0 &&
-           s.left == 0 && s.oh == s.h && s.ow == s.w;
-  s.paddable = !s.flat && s.sh == 1 && s.sw == 1 && s.group == 1;
-  s.wp = roundUp(s.left + s.w + pads[3], target.alignmentBytes / 4);
-  return s;
-}
 
 struct ConvBlocks {
   /// Output channels, input channels, output rows (pixels when flat) and
@@ -1076,6 +1008,56 @@ void ConvTiler::emit() {
 
 } // namespace
 
+std::optional<ConvShape> sinan::tiling::convShapeOf(graph::Conv2dOp conv,
+                                                    const TargetDesc &target) {
+  auto in = dyn_cast<RankedTensorType>(conv.getInput().getType());
+  auto weight = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+  auto out = dyn_cast<RankedTensorType>(conv.getType());
+  for (RankedTensorType type : {in, weight, out})
+    if (!type || type.getRank() != 4 || !type.hasStaticShape() ||
+        type.getNumElements() == 0 ||
+        !(type.getElementType().isF32() || type.getElementType().isBF16()))
+      return std::nullopt;
+  ArrayRef<int64_t> strides = conv.getStrides(), pads = conv.getPads(),
+                    dilations = conv.getDilations();
+  if (strides.size() != 2 || pads.size() != 4 || dilations.size() != 2 ||
+      !target.matrixTiles.count(DType::BF16))
+    return std::nullopt;
+  ConvShape s;
+  s.n = in.getDimSize(0);
+  s.c = in.getDimSize(1);
+  s.h = in.getDimSize(2);
+  s.w = in.getDimSize(3);
+  s.f = weight.getDimSize(0);
+  s.kh = weight.getDimSize(2);
+  s.kw = weight.getDimSize(3);
+  s.oh = out.getDimSize(2);
+  s.ow = out.getDimSize(3);
+  s.sh = strides[0];
+  s.sw = strides[1];
+  s.dh = dilations[0];
+  s.dw = dilations[1];
+  s.top = pads[0];
+  s.left = pads[1];
+  s.group = conv.getGroup();
+  if (s.group < 1 || s.c % s.group || s.f % s.group || s.sh < 1 || s.sw < 1 ||
+      s.dh < 1 || s.dw < 1)
+    return std::nullopt;
+  s.cg = s.c / s.group;
+  s.fg = s.f / s.group;
+  if (weight.getDimSize(1) != s.cg)
+    return std::nullopt;
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  s.owa = roundUp(s.ow, std::lcm<int64_t>(target.alignmentBytes / 2, tile.n));
+  s.cgPad = roundUp(s.cg, tile.k);
+  s.fgPad = roundUp(s.fg, tile.m);
+  s.flat = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.top == 0 &&
+           s.left == 0 && s.oh == s.h && s.ow == s.w;
+  s.paddable = !s.flat && s.sh == 1 && s.sw == 1 && s.group == 1;
+  s.wp = roundUp(s.left + s.w + pads[3], target.alignmentBytes / 4);
+  return s;
+}
+
 std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
   auto conv = dyn_cast<graph::Conv2dOp>(op);
   if (!conv)
@@ -1084,7 +1066,7 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
     return "target " + target.name + " has no bf16 matrix unit";
   if (!conv.getWeight().getDefiningOp<graph::ConstantOp>())
     return "weights are not a constant (they are packed at compile time)";
-  std::optional<ConvShape> s = shapeOf(conv, target);
+  std::optional<ConvShape> s = convShapeOf(conv, target);
   if (!s)
     return "not a static NCHW convolution of f32 or bf16";
   // The matrix unit is wasted on few channels per group (depthwise
@@ -1109,7 +1091,7 @@ bool sinan::isSnpuConv(Operation *op, const TargetDesc &target) {
 std::optional<double>
 sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
                                   const TargetDesc &target) {
-  std::optional<ConvShape> s = shapeOf(conv, target);
+  std::optional<ConvShape> s = convShapeOf(conv, target);
   if (!s)
     return std::nullopt;
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
@@ -1123,7 +1105,7 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
                                                graph::Conv2dOp conv,
                                                const ConvEpilogue &epilogue,
                                                const TargetDesc &target) {
-  std::optional<ConvShape> s = shapeOf(conv, target);
+  std::optional<ConvShape> s = convShapeOf(conv, target);
   auto weights = conv.getWeight().getDefiningOp<graph::ConstantOp>();
   auto dense =
       weights ? dyn_cast<DenseElementsAttr>(weights.getValue()) : nullptr;
@@ -1134,6 +1116,13 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
   std::optional<ConvBlocks> blocks = chooseConvBlocks(
       *s, target, bytes, bytes, epilogue.vectorPasses(), epilogue.residual);
+  std::optional<GridPlan> grid =
+      bytes == 4 ? chooseGridPlan(*s, target, epilogue) : std::nullopt;
+  if (getenv("SINAN_GRID_DEBUG"))
+    llvm::errs() << "grid " << (grid ? grid->cycles : -1) << " blocks "
+                 << (blocks ? blocks->cycles : -1) << "\n";
+  if (grid && (!blocks || grid->cycles < blocks->cycles))
+    return emitGridConv(kernel, conv, *s, *grid, epilogue, target, dense);
   if (!blocks)
     return conv.emitError()
            << "target " << target.name << ": no block of this convolution "

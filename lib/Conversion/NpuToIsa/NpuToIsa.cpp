@@ -1007,9 +1007,8 @@ LogicalResult KernelLowering::lowerVTrans(npu::VTransOp op) {
   Instruction inst;
   inst.opcode = Opcode::VTrans;
   fields::vtrans::type.set(inst, *type);
-  fields::vtrans::aSpace.set(
-      inst, static_cast<isa::Space>(
-                *npu::memorySpaceOf(cast<MemRefType>(src.getType()))));
+  fields::vtrans::aSpace.set(inst, static_cast<isa::Space>(*npu::memorySpaceOf(
+                                       cast<MemRefType>(src.getType()))));
   emit(op.getLoc(), inst, {*a, 0, *d});
   return success();
 }

@@ -333,8 +333,7 @@ LogicalResult VTransOp::verify() {
                          << src.getDimSize(0) << ", the source transposed";
   if (src.getElementType() != dst.getElementType())
     return emitOpError("source and destination element types differ");
-  std::optional<MemorySpace> from = memorySpaceOf(src),
-                             to = memorySpaceOf(dst);
+  std::optional<MemorySpace> from = memorySpaceOf(src), to = memorySpaceOf(dst);
   if (from != MemorySpace::vbuf && from != MemorySpace::acc)
     return emitOpError("source must be in vbuf or acc");
   if (to != MemorySpace::vbuf)

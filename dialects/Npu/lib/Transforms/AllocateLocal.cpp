@@ -13,6 +13,8 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <functional>
+
 namespace sinan::npu {
 #define GEN_PASS_DEF_NPUALLOCATELOCAL
 #include "sinan/Dialect/Npu/Transforms/Passes.h.inc"
@@ -114,43 +116,70 @@ void AllocateLocalPass::runOnOperation() {
   if (result.wasInterrupted())
     return signalPassFailure();
 
-  // Largest size x lifetime first, lowest aligned offset that fits.
+  // Lowest aligned offset that fits, buffers in one of a few orders (the
+  // first that fits wins): largest size x lifetime first, then by first
+  // use (a short-lived buffer placed early cannot strand the space that
+  // later ones need), then largest first.
   int64_t align = target->alignmentBytes;
+  auto place = [&](ArrayRef<Buffer *> order) -> Buffer * {
+    SmallVector<Buffer *> placed;
+    for (Buffer *buffer : order) {
+      SmallVector<std::pair<int64_t, int64_t>> busy;
+      for (Buffer *other : placed)
+        if (other->space == buffer->space && other->begin <= buffer->end &&
+            buffer->begin <= other->end)
+          busy.push_back({other->offset, other->offset + other->bytes});
+      llvm::sort(busy);
+      int64_t offset = 0;
+      for (auto [start, stop] : busy) {
+        if (offset + buffer->bytes <= start)
+          break;
+        offset = std::max(offset, (stop + align - 1) / align * align);
+      }
+      buffer->offset = offset;
+      if (uint64_t(offset + buffer->bytes) > capacity(*target, buffer->space))
+        return buffer;
+      placed.push_back(buffer);
+    }
+    return nullptr;
+  };
   SmallVector<Buffer *> order;
   for (Buffer &buffer : buffers)
     order.push_back(&buffer);
-  llvm::stable_sort(order, [](Buffer *a, Buffer *b) {
-    return a->bytes * (a->end - a->begin + 1) >
-           b->bytes * (b->end - b->begin + 1);
-  });
-  SmallVector<Buffer *> placed;
-  Builder builder(func.getContext());
-  for (Buffer *buffer : order) {
-    SmallVector<std::pair<int64_t, int64_t>> busy;
-    for (Buffer *other : placed)
-      if (other->space == buffer->space && other->begin <= buffer->end &&
-          buffer->begin <= other->end)
-        busy.push_back({other->offset, other->offset + other->bytes});
-    llvm::sort(busy);
-    int64_t offset = 0;
-    for (auto [start, stop] : busy) {
-      if (offset + buffer->bytes <= start)
-        break;
-      offset = std::max(offset, (stop + align - 1) / align * align);
+  auto area = [](Buffer *a) { return a->bytes * (a->end - a->begin + 1); };
+  SmallVector<std::function<bool(Buffer *, Buffer *)>> orders = {
+      [&](Buffer *a, Buffer *b) { return area(a) > area(b); },
+      [](Buffer *a, Buffer *b) {
+        return a->begin < b->begin || (a->begin == b->begin && a->end > b->end);
+      },
+      [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; }};
+  Buffer *failed = nullptr;
+  int64_t failedOffset = 0;
+  for (auto [i, less] : llvm::enumerate(orders)) {
+    llvm::stable_sort(order, less);
+    Buffer *misfit = place(order);
+    if (!misfit) {
+      failed = nullptr;
+      break;
     }
-    uint64_t size = capacity(*target, buffer->space);
-    if (uint64_t(offset + buffer->bytes) > size) {
-      buffer->alloc.emitError()
-          << "does not fit in " << stringifyMemorySpace(buffer->space)
-          << ": it needs " << buffer->bytes << " bytes at offset " << offset
-          << ", after the buffers live at the same time, and target "
-          << target->name << " has " << size << " bytes";
-      return signalPassFailure();
+    if (i == 0) {
+      failed = misfit;
+      failedOffset = misfit->offset;
     }
-    buffer->offset = offset;
-    buffer->alloc->setAttr(kOffsetAttrName, builder.getI64IntegerAttr(offset));
-    placed.push_back(buffer);
   }
+  if (failed) {
+    failed->alloc.emitError()
+        << "does not fit in " << stringifyMemorySpace(failed->space)
+        << ": it needs " << failed->bytes << " bytes at offset " << failedOffset
+        << ", after the buffers live at the same time, and target "
+        << target->name << " has " << capacity(*target, failed->space)
+        << " bytes";
+    return signalPassFailure();
+  }
+  Builder builder(func.getContext());
+  for (Buffer &buffer : buffers)
+    buffer.alloc->setAttr(kOffsetAttrName,
+                          builder.getI64IntegerAttr(buffer.offset));
 }
 
 } // namespace

@@ -1,0 +1,84 @@
+//===- Conv.h - What the convolution tilers share ---------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The geometry of a convolution as the SNPU tilers see it, and the grid
+// tiler (ConvGrid.cpp) that ConvToNpu.cpp weighs against its own modes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_LIB_CONVERSION_GRAPHTONPU_CONV_H
+#define SINAN_LIB_CONVERSION_GRAPHTONPU_CONV_H
+
+#include "Tiling.h"
+
+#include <optional>
+
+namespace sinan::tiling {
+
+/// Geometry of a convolution; the `...Pad` sizes are rounded up to the
+/// matrix tile, `owa` to the alignment.
+struct ConvShape {
+  int64_t n, c, h, w, f, kh, kw, oh, ow;
+  int64_t sh, sw, dh, dw, top, left;
+  int64_t group, cg, fg;
+  int64_t owa, cgPad, fgPad;
+  /// 1x1, stride 1, unpadded: the pixels of a channel are contiguous in the
+  /// input and the output, so pixel blocks are runs of them (no row pitch).
+  bool flat;
+  /// Stride 1, one group: the input can be copied once into a zero-padded
+  /// bf16 grid `wp` wide (a multiple of the f32 row alignment), where each
+  /// channel's tap over a block of output rows is one contiguous run.
+  bool paddable;
+  int64_t wp;
+  int64_t taps() const { return kh * kw; }
+  int64_t pixels() const { return oh * ow; }
+};
+
+/// The geometry of `conv`, or nullopt when it is not a static NCHW
+/// convolution of f32 or bf16 on a target with a bf16 matrix unit.
+std::optional<ConvShape> convShapeOf(graph::Conv2dOp conv,
+                                     const TargetDesc &target);
+
+/// The grid tiler's choice for a convolution (ConvGrid.cpp): the input,
+/// transposed on chip into rows of channels, sits in ibuf as a grid of
+/// pixel rows with shared zero columns, so that every tap's left operand
+/// is a plain offset view of it.
+struct GridPlan {
+  /// Channels per grid chunk (the products' k), output channels per block
+  /// (n), output rows per block and the block's positions (m).
+  int64_t c0 = 0, f0 = 0, rows = 0, m = 0;
+  int64_t chunks = 0, cores = 1, depth = 2, accs = 2;
+  /// Cores split the output rows (each stages its rows) rather than the
+  /// output channel blocks (each stages the whole input).
+  bool splitRows = false;
+  /// A channel block's weights stay in wbuf (else a tile per product).
+  bool resident = false;
+  /// Output rows of core c: [rowsPerCore * c, ...).
+  int64_t rowsPerCore = 0;
+  double cycles = 0;
+};
+
+/// Zero columns between grid rows: the widest horizontal reach of a tap
+/// outside the row. nullopt when the grid does not apply (stride or
+/// groups, or an output width other than the input's).
+std::optional<int64_t> gridGap(const ConvShape &s);
+
+/// The cheapest grid plan by a cycle estimate, or nullopt.
+std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
+                                       const TargetDesc &target,
+                                       const ConvEpilogue &epilogue);
+
+/// Emits `plan` into `kernel`'s (memref) body and finishes it.
+mlir::LogicalResult emitGridConv(mlir::func::FuncOp kernel,
+                                 graph::Conv2dOp conv, const ConvShape &s,
+                                 const GridPlan &plan,
+                                 const ConvEpilogue &epilogue,
+                                 const TargetDesc &target,
+                                 mlir::DenseElementsAttr weights);
+
+} // namespace sinan::tiling
+
+#endif // SINAN_LIB_CONVERSION_GRAPHTONPU_CONV_H

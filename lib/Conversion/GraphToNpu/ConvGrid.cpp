@@ -1,0 +1,827 @@
+//===- ConvGrid.cpp - Convolutions over a channels-last grid in ibuf ------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// A stride-1 convolution's taps differ only by a shift of the input. With
+// the input's pixels as the rows of the matrix unit's left operand (m) and
+// its channels as their columns (k), a shift by whole pixels is a shift by
+// whole rows, which keeps every row aligned: each tap's operand is then a
+// plain offset view of one buffer, with no copy or DMA per tap.
+//
+// So each core stages the input rows it reads once, per chunk of c0
+// channels: a dload (f32 -> bf16, each channel's rows as one run) into
+// vbuf, a vtrans into pixel rows of c0 channels, and a dma_move into ibuf
+// as a grid whose image rows are `pitch` = W + gap positions apart. The
+// gap's zero positions serve both neighbours: the right-hand reach of a
+// tap past one row and the left-hand reach before the next. Zero rows
+// stand for the vertical padding. Output position q = y * pitch + x then
+// reads, for tap (i, j), grid position q + gap + i*dh*pitch + j*dw - left.
+//
+// The products of a block of output rows land in the accumulator as
+// [positions x f0]; the vector unit drops the gap positions while adding
+// the bias (one pass over rows of W * f0 elements), transposes to
+// [f0 x pixels] (NCHW rows), applies the residual and clip, and DMA-out
+// stores with the relu. Weights are packed at compile time as [c0 x f0]
+// tiles per output channel block, chunk and tap, resident in wbuf when
+// they fit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Conv.h"
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Numerics.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace sinan;
+using namespace sinan::tiling;
+
+namespace {
+
+/// Sizes that follow from a plan: the grid's pitch and gap, the rows a core
+/// stages, the positions a block of `rows` output rows computes.
+struct GridGeometry {
+  const ConvShape &s;
+  const GridPlan &p;
+  const MatrixTile &tile;
+  int64_t gap, pitch;
+
+  GridGeometry(const ConvShape &s, const GridPlan &p, const MatrixTile &tile,
+               int64_t gap)
+      : s(s), p(p), tile(tile), gap(gap), pitch(s.w + gap) {}
+
+  int64_t positions(int64_t rows) const {
+    return roundUp(rows * pitch - gap, tile.m);
+  }
+  /// Grid rows for `rows` output rows.
+  int64_t gridRows(int64_t rows) const { return rows + (s.kh - 1) * s.dh; }
+  /// Positions of a grid for `rows` output rows in blocks of `block`
+  /// rows: the leading gap, the rows, and what the products of the last
+  /// blocks read past them.
+  int64_t gridPositions(int64_t rows, int64_t block) const {
+    int64_t end = gap + gridRows(rows) * pitch;
+    int64_t full = rows / block, tail = rows % block;
+    int64_t reach = tapOffset(s.kh - 1, s.kw - 1);
+    if (full > 0)
+      end = std::max(end, (full - 1) * block * pitch + positions(block) + reach);
+    if (tail > 0)
+      end = std::max(end, full * block * pitch + positions(tail) + reach);
+    return end;
+  }
+  /// The image rows [lo, hi) that output rows [y0, y1) read.
+  std::pair<int64_t, int64_t> inputRows(int64_t y0, int64_t y1) const {
+    int64_t lo = std::max<int64_t>(0, y0 - s.top);
+    int64_t hi = std::min<int64_t>(s.h, y1 - s.top + (s.kh - 1) * s.dh);
+    return {lo, std::max(lo, hi)};
+  }
+  int64_t tapOffset(int64_t i, int64_t j) const {
+    return gap + i * s.dh * pitch + j * s.dw - s.left;
+  }
+};
+
+/// [fBlock][chunk][tap][c0][f0] bf16 bits, zero padded, from OIHW weights.
+DenseElementsAttr packGridWeights(DenseElementsAttr weights, const ConvShape &s,
+                                  const GridPlan &p) {
+  SmallVector<float> values;
+  if (weights.getElementType().isF32()) {
+    llvm::append_range(values, weights.getValues<float>());
+  } else {
+    for (APFloat value : weights.getValues<APFloat>()) {
+      bool lost;
+      value.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(value.convertToFloat());
+    }
+  }
+  int64_t fBlocks = s.f / p.f0, taps = s.taps();
+  std::vector<uint16_t> packed(fBlocks * p.chunks * taps * p.c0 * p.f0, 0);
+  for (int64_t f = 0; f < s.f; ++f)
+    for (int64_t c = 0; c < s.c; ++c)
+      for (int64_t i = 0; i < s.kh; ++i)
+        for (int64_t j = 0; j < s.kw; ++j) {
+          int64_t tap = i * s.kw + j;
+          int64_t row = ((f / p.f0 * p.chunks + c / p.c0) * taps + tap) * p.c0 +
+                        c % p.c0;
+          packed[row * p.f0 + f % p.f0] =
+              floatToBF16(values[((f * s.c + c) * s.kh + i) * s.kw + j]);
+        }
+  auto type = RankedTensorType::get({fBlocks * p.chunks * taps * p.c0, p.f0},
+                                    BFloat16Type::get(weights.getContext()));
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
+                           packed.size() * sizeof(uint16_t)));
+}
+
+/// The part of the work one core does: output rows [y0, y1) of output
+/// channel blocks [fb0, fb1).
+struct CoreWork {
+  int64_t y0, y1, fb0, fb1;
+};
+
+SmallVector<CoreWork> coreWork(const ConvShape &s, const GridPlan &p) {
+  SmallVector<CoreWork> work;
+  int64_t fBlocks = s.f / p.f0;
+  for (int64_t c = 0; c < p.cores; ++c) {
+    if (p.splitRows) {
+      int64_t y0 = std::min(s.oh, c * p.rowsPerCore);
+      work.push_back({y0, std::min(s.oh, y0 + p.rowsPerCore), 0, fBlocks});
+    } else {
+      int64_t q = fBlocks / p.cores, r = fBlocks % p.cores;
+      int64_t fb0 = c * q + std::min(c, r);
+      work.push_back({0, s.oh, fb0, fb0 + q + (c < r ? 1 : 0)});
+    }
+  }
+  return work;
+}
+
+/// The most image rows any core stages.
+int64_t maxStagedRows(const ConvShape &s, const GridPlan &p,
+                      const GridGeometry &geo) {
+  int64_t most = 0;
+  for (const CoreWork &work : coreWork(s, p)) {
+    auto [lo, hi] = geo.inputRows(work.y0, work.y1);
+    most = std::max(most, hi - lo);
+  }
+  return most;
+}
+
+class GridTiler {
+public:
+  GridTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
+            const GridGeometry &geo, const ConvEpilogue &epilogue, Value x,
+            Value w, Value bias, Value residual, Value y, Block *entry)
+      : builder(builder), loc(loc), target(target), s(geo.s), p(geo.p),
+        geo(geo), epilogue(epilogue), x(x), w(w), bias(bias),
+        residual(residual), y(y), entry(entry) {}
+
+  void emit();
+
+private:
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  }
+  Value plus(Value value, int64_t constant) {
+    return constant == 0
+               ? value
+               : arith::AddIOp::create(builder, loc, value, index(constant));
+  }
+  Value times(Value value, int64_t constant) {
+    return constant == 1
+               ? value
+               : arith::MulIOp::create(builder, loc, value, index(constant));
+  }
+  OpFoldResult fold(Value value) {
+    if (std::optional<int64_t> c = getConstantIntValue(value))
+      return builder.getIndexAttr(*c);
+    return value;
+  }
+  /// `source` (offset 0) seen as `sizes` with `strides` from element
+  /// `offset`.
+  Value reinterpret(Value source, OpFoldResult offset, ArrayRef<int64_t> sizes,
+                    ArrayRef<int64_t> strides);
+  Value local(ArrayRef<int64_t> shape, Type element, npu::MemorySpace space) {
+    return memref::AllocOp::create(
+        builder, loc,
+        MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
+                        npu::MemorySpaceAttr::get(builder.getContext(),
+                                                  space)));
+  }
+
+  void emitCore(const CoreWork &work);
+  /// Stages image n's rows for output rows [y0, y1) into the grids: the
+  /// loads, then `afterLoads` (more loads for DMA-in to issue while they
+  /// land), the grids' zeros, the transposes and the moves.
+  void stage(const CoreWork &work, Value n,
+             llvm::function_ref<void()> afterLoads);
+  /// Loads output channel block fb's bias row and resident weights.
+  void loadChannelBlock(Value fb);
+  /// Output channel block fb (index) of image n: the pixel blocks.
+  void emitChannelBlock(const CoreWork &work, Value n, Value fb);
+  /// `rows` output rows from `row` (absolute) into `acc`.
+  void emitBlock(const CoreWork &work, Value n, Value fb, Value row,
+                 int64_t rows, Value acc);
+
+  OpBuilder &builder;
+  Location loc;
+  const TargetDesc &target;
+  const ConvShape &s;
+  const GridPlan &p;
+  const GridGeometry &geo;
+  ConvEpilogue epilogue;
+  Value x, w, bias, residual, y;
+  Block *entry;
+  /// x, y and the residual with each channel's pixels as one run.
+  Value xRuns, yRuns, residualRuns;
+  /// Per chunk: [positions x c0] bf16 in ibuf.
+  SmallVector<Value> grid;
+  SmallVector<Value> acc, tiles;
+  Value resident, biasRow, compact, transposed;
+  unsigned turn = 0;
+};
+
+Value GridTiler::reinterpret(Value source, OpFoldResult offset,
+                             ArrayRef<int64_t> sizes,
+                             ArrayRef<int64_t> strides) {
+  auto type = cast<MemRefType>(source.getType());
+  std::optional<int64_t> staticOffset = getConstantIntValue(offset);
+  auto result = MemRefType::get(
+      sizes, type.getElementType(),
+      StridedLayoutAttr::get(builder.getContext(),
+                             staticOffset ? *staticOffset
+                                          : ShapedType::kDynamic,
+                             strides),
+      type.getMemorySpace());
+  SmallVector<OpFoldResult> sizeAttrs, strideAttrs;
+  for (int64_t size : sizes)
+    sizeAttrs.push_back(builder.getIndexAttr(size));
+  for (int64_t stride : strides)
+    strideAttrs.push_back(builder.getIndexAttr(stride));
+  return memref::ReinterpretCastOp::create(builder, loc, result, source, offset,
+                                           sizeAttrs, strideAttrs);
+}
+
+void GridTiler::stage(const CoreWork &work, Value n,
+                      llvm::function_ref<void()> afterLoads) {
+  int64_t rows = work.y1 - work.y0, c0 = p.c0;
+  int64_t gridRows = geo.gridRows(rows);
+  int64_t total = geo.gridPositions(rows, p.rows);
+  auto [lo, hi] = geo.inputRows(work.y0, work.y1);
+  int64_t valid = hi - lo;
+  // Grid row of image row lo.
+  int64_t first = lo - (work.y0 - s.top);
+  Type bf16 = builder.getBF16Type();
+  // Every chunk's load first (DMA-in runs ahead while the vector unit
+  // transposes), then the transposes, then the moves into the grid.
+  int64_t run = valid * s.w;
+  SmallVector<Value> staged, pixelRows, imageRows;
+  // Each chunk's loaded rows and their transpose share one buffer: two
+  // buffers, the transpose's used later, could by liveness take the bytes
+  // of another chunk's rows and so wait for that chunk's load too.
+  // Sized for the most rows any core stages: every core's buffers then
+  // have one size and, placed alike, alias only their counterparts on the
+  // other cores (whose code never runs here) rather than chaining this
+  // core's chunks into one resource.
+  int64_t most = maxStagedRows(s, p, geo) * s.w;
+  int64_t rowPitch = pitch(most, 2, target.alignmentBytes);
+  for (int64_t k = 0; k < p.chunks && valid > 0; ++k) {
+    int64_t count = std::min(c0, s.c - k * c0);
+    Value both = local({c0 * rowPitch + most * c0}, bf16,
+                       npu::MemorySpace::vbuf);
+    Value buffer = reinterpret(both, builder.getIndexAttr(0), {c0, run},
+                               {rowPitch, 1});
+    pixelRows.push_back(reinterpret(both, builder.getIndexAttr(c0 * rowPitch),
+                                    {run, c0}, {c0, 1}));
+    // The transposed rows again as image rows of W * c0, for the move.
+    imageRows.push_back(reinterpret(both, builder.getIndexAttr(c0 * rowPitch),
+                                    {valid, s.w * c0}, {s.w * c0, 1}));
+    if (count < c0)
+      npu::FillOp::create(
+          builder, loc,
+          memref::SubViewOp::create(builder, loc, buffer,
+                                    ArrayRef<OpFoldResult>{
+                                        builder.getIndexAttr(count),
+                                        builder.getIndexAttr(0)},
+                                    ArrayRef<OpFoldResult>{
+                                        builder.getIndexAttr(c0 - count),
+                                        builder.getIndexAttr(run)},
+                                    ArrayRef<OpFoldResult>{
+                                        builder.getIndexAttr(1),
+                                        builder.getIndexAttr(1)}),
+          0);
+    auto srcType = memref::SubViewOp::inferRankReducedResultType(
+        {count, run}, cast<MemRefType>(xRuns.getType()),
+        ArrayRef<OpFoldResult>{fold(n), builder.getIndexAttr(k * c0),
+                               builder.getIndexAttr(lo * s.w)},
+        ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
+                               builder.getIndexAttr(count),
+                               builder.getIndexAttr(run)},
+        ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1),
+                               builder.getIndexAttr(1)});
+    Value src = memref::SubViewOp::create(
+        builder, loc, cast<MemRefType>(srcType), xRuns,
+        ArrayRef<OpFoldResult>{fold(n), builder.getIndexAttr(k * c0),
+                               builder.getIndexAttr(lo * s.w)},
+        ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
+                               builder.getIndexAttr(count),
+                               builder.getIndexAttr(run)},
+        ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1),
+                               builder.getIndexAttr(1)});
+    Value dst = buffer;
+    if (count < c0)
+      dst = memref::SubViewOp::create(
+          builder, loc, buffer,
+          ArrayRef<OpFoldResult>{builder.getIndexAttr(0),
+                                 builder.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{builder.getIndexAttr(count),
+                                 builder.getIndexAttr(run)},
+          ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
+                                 builder.getIndexAttr(1)});
+    npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
+    staged.push_back(buffer);
+  }
+  afterLoads();
+  // Zeros: the gap before each grid row and after the last, the rows
+  // outside the image, and what the last block reads past the grid.
+  for (Value chunk : grid) {
+    if (geo.gap > 0)
+      npu::FillOp::create(builder, loc,
+                          reinterpret(chunk, builder.getIndexAttr(0),
+                                      {gridRows + 1, geo.gap * c0},
+                                      {geo.pitch * c0, 1}),
+                          0);
+    auto zeroRows = [&](int64_t from, int64_t to) {
+      if (to > from)
+        npu::FillOp::create(
+            builder, loc,
+            reinterpret(chunk,
+                        builder.getIndexAttr((geo.gap + from * geo.pitch) * c0),
+                        {(to - from) * geo.pitch * c0}, {1}),
+            0);
+    };
+    zeroRows(0, first);
+    zeroRows(first + valid, gridRows);
+    int64_t end = geo.gap + gridRows * geo.pitch;
+    if (total > end)
+      npu::FillOp::create(builder, loc,
+                          reinterpret(chunk, builder.getIndexAttr(end * c0),
+                                      {(total - end) * c0}, {1}),
+                          0);
+  }
+  for (auto [buffer, t] : llvm::zip(staged, pixelRows))
+    npu::VTransOp::create(builder, loc, buffer, t);
+  for (auto [k, t] : llvm::enumerate(imageRows))
+    npu::DmaMoveOp::create(
+        builder, loc, t,
+        reinterpret(grid[k],
+                    builder.getIndexAttr((geo.gap + first * geo.pitch) * c0),
+                    {valid, s.w * c0}, {geo.pitch * c0, 1}));
+}
+
+void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
+                          int64_t rows, Value accumulator) {
+  int64_t m = geo.positions(rows), c0 = p.c0, f0 = p.f0;
+  Value q0 = times(plus(row, -work.y0), geo.pitch);
+  bool first = true;
+  for (int64_t k = 0; k < p.chunks; ++k)
+    for (int64_t i = 0; i < s.kh; ++i)
+      for (int64_t j = 0; j < s.kw; ++j) {
+        int64_t tap = i * s.kw + j;
+        Value lhs = memref::SubViewOp::create(
+            builder, loc, grid[k],
+            ArrayRef<OpFoldResult>{fold(plus(q0, geo.tapOffset(i, j))),
+                                   builder.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{builder.getIndexAttr(m),
+                                   builder.getIndexAttr(c0)},
+            ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
+                                   builder.getIndexAttr(1)});
+        int64_t tileRow = (k * s.taps() + tap) * c0;
+        Value rhs;
+        if (p.resident) {
+          rhs = memref::SubViewOp::create(
+              builder, loc, resident,
+              ArrayRef<OpFoldResult>{builder.getIndexAttr(tileRow),
+                                     builder.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{builder.getIndexAttr(c0),
+                                     builder.getIndexAttr(f0)},
+              ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
+                                     builder.getIndexAttr(1)});
+        } else {
+          rhs = tiles[turn];
+          turn = (turn + 1) % tiles.size();
+          Value packedRow =
+              plus(times(fb, p.chunks * s.taps() * c0), tileRow);
+          Value src = memref::SubViewOp::create(
+              builder, loc, w,
+              ArrayRef<OpFoldResult>{fold(packedRow), builder.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{builder.getIndexAttr(c0),
+                                     builder.getIndexAttr(f0)},
+              ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
+                                     builder.getIndexAttr(1)});
+          npu::DmaLoadOp::create(builder, loc, src, rhs, DenseI64ArrayAttr());
+        }
+        Value out = memref::SubViewOp::create(
+            builder, loc, accumulator,
+            ArrayRef<OpFoldResult>{builder.getIndexAttr(0),
+                                   builder.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{builder.getIndexAttr(m),
+                                   builder.getIndexAttr(f0)},
+            ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
+                                   builder.getIndexAttr(1)});
+        auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, out);
+        mma.setAccumulate(!first);
+        first = false;
+      }
+
+  // Epilogue: the gap positions dropped and the bias added in one pass
+  // (rows of W * f0), then [pixels x f0] -> [f0 x pixels].
+  int64_t pixels = rows * s.w;
+  Value accRows = reinterpret(accumulator, builder.getIndexAttr(0),
+                              {rows, s.w * f0}, {geo.pitch * f0, 1});
+  Value compactRows = reinterpret(compact, builder.getIndexAttr(0),
+                                  {rows, s.w * f0}, {s.w * f0, 1});
+  if (bias)
+    npu::VBinOp::create(builder, loc, "add", accRows,
+                        reinterpret(biasRow, builder.getIndexAttr(0),
+                                    {rows, s.w * f0}, {0, 1}),
+                        compactRows);
+  else
+    npu::VScalOp::create(builder, loc, "mul", accRows, compactRows,
+                         builder.getF32FloatAttr(1.0f));
+  int64_t outPitch = pitch(p.rows * s.w, 4, target.alignmentBytes);
+  Value out = reinterpret(transposed, builder.getIndexAttr(0), {f0, pixels},
+                          {outPitch, 1});
+  npu::VTransOp::create(builder, loc,
+                        reinterpret(compact, builder.getIndexAttr(0),
+                                    {pixels, f0}, {f0, 1}),
+                        out);
+  Value f = times(fb, f0);
+  auto dramView = [&](Value runs) {
+    SmallVector<OpFoldResult> offsets = {fold(n), fold(f),
+                                         fold(times(row, s.w))};
+    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
+                                       builder.getIndexAttr(f0),
+                                       builder.getIndexAttr(pixels)};
+    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
+    auto type = memref::SubViewOp::inferRankReducedResultType(
+        {f0, pixels}, cast<MemRefType>(runs.getType()), offsets, sizes,
+        strides);
+    return memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
+                                     runs, offsets, sizes, strides);
+  };
+  if (epilogue.residual) {
+    // Into the compaction buffer, free once transposed.
+    Value added = reinterpret(compact, builder.getIndexAttr(0), {f0, pixels},
+                              {outPitch, 1});
+    npu::DmaLoadOp::create(builder, loc, dramView(residualRuns), added,
+                           DenseI64ArrayAttr());
+    npu::VBinOp::create(builder, loc, "add", out, added, out);
+  }
+  emitClip(builder, loc, out, out, epilogue.min, epilogue.max);
+  auto store = npu::DmaStoreOp::create(builder, loc, out, dramView(yRuns));
+  store.setRelu(epilogue.relu);
+}
+
+void GridTiler::loadChannelBlock(Value fb) {
+  int64_t f0 = p.f0;
+  Value f = times(fb, f0);
+  if (bias) {
+    // The bias row repeated W times: f0 channels per pixel.
+    Value src = reinterpret(bias, fold(f), {s.w, f0}, {0, 1});
+    npu::DmaLoadOp::create(
+        builder, loc, src,
+        reinterpret(biasRow, builder.getIndexAttr(0), {s.w, f0}, {f0, 1}),
+        DenseI64ArrayAttr());
+  }
+  if (p.resident) {
+    int64_t rowsPerBlock = p.chunks * s.taps() * p.c0;
+    Value src = memref::SubViewOp::create(
+        builder, loc, w,
+        ArrayRef<OpFoldResult>{fold(times(fb, rowsPerBlock)),
+                               builder.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{builder.getIndexAttr(rowsPerBlock),
+                               builder.getIndexAttr(f0)},
+        ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
+                               builder.getIndexAttr(1)});
+    npu::DmaLoadOp::create(builder, loc, src, resident, DenseI64ArrayAttr());
+  }
+}
+
+void GridTiler::emitChannelBlock(const CoreWork &work, Value n, Value fb) {
+  // Blocks take the accumulators in turn. Up to kUnrolled blocks are
+  // emitted one by one, so each waits only for what it uses (a loop waits
+  // at its entry for every buffer its body touches, and drains at its
+  // exit). More: the first accs blocks on their own (their products wait
+  // for each chunk of the grid as it lands), the rest in a loop over one
+  // block per accumulator, a shorter last block on its own.
+  constexpr int64_t kUnrolled = 32;
+  int64_t rows = work.y1 - work.y0, r = p.rows;
+  int64_t full = rows / r, tail = rows % r;
+  int64_t accs = acc.size();
+  int64_t accTurn = 0;
+  auto block = [&](Value row, int64_t count) {
+    emitBlock(work, n, fb, row, count, acc[accTurn]);
+    accTurn = (accTurn + 1) % accs;
+  };
+  int64_t peeled = full + (tail > 0) <= kUnrolled ? full : std::min(full, accs);
+  for (int64_t b = 0; b < peeled; ++b)
+    block(index(work.y0 + b * r), r);
+  int64_t pairs = (full - peeled) / accs;
+  if (pairs > 0) {
+    scf::ForOp blocks = loop(
+        builder, loc, index(work.y0 + peeled * r),
+        index(work.y0 + (peeled + pairs * accs) * r),
+        accs * r, [&](Value row) {
+          for (int64_t k = 0; k < accs; ++k)
+            emitBlock(work, n, fb, plus(row, k * r), r,
+                      acc[(accTurn + k) % accs]);
+        });
+    blocks->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
+  }
+  for (int64_t b = peeled + pairs * accs; b < full; ++b)
+    block(index(work.y0 + b * r), r);
+  if (tail > 0)
+    block(index(work.y0 + full * r), tail);
+}
+
+void GridTiler::emitCore(const CoreWork &work) {
+  if (work.y1 <= work.y0 || work.fb1 <= work.fb0)
+    return;
+  Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
+  int64_t rows = work.y1 - work.y0;
+  auto image = [&](Value n) {
+    grid.clear();
+    for (int64_t k = 0; k < p.chunks; ++k)
+      grid.push_back(allocTile(builder, loc, entry,
+                               geo.gridPositions(rows, p.rows), p.c0, bf16,
+                               npu::MemorySpace::ibuf, target.alignmentBytes));
+    // The bias row comes in with the first channel block's weights while
+    // the input lands; the epilogue's other vbuf blocks are allocated after
+    // the staging buffers, so by liveness they may take their bytes.
+    if (bias)
+      biasRow = local({s.w * p.f0}, f32, npu::MemorySpace::vbuf);
+    stage(work, n, [&] { loadChannelBlock(index(work.fb0)); });
+    int64_t outPitch = pitch(p.rows * s.w, 4, target.alignmentBytes);
+    compact = local({std::max(p.rows * s.w * p.f0, p.f0 * outPitch)}, f32,
+                    npu::MemorySpace::vbuf);
+    transposed = local({p.f0 * outPitch}, f32, npu::MemorySpace::vbuf);
+    emitChannelBlock(work, n, index(work.fb0));
+    // A few channel blocks one by one (see emitChannelBlock), more in a
+    // loop.
+    if (work.fb1 - work.fb0 <= 4) {
+      for (int64_t fb = work.fb0 + 1; fb < work.fb1; ++fb) {
+        loadChannelBlock(index(fb));
+        emitChannelBlock(work, n, index(fb));
+      }
+    } else
+      loop(builder, loc, index(work.fb0 + 1), index(work.fb1), 1,
+           [&](Value fb) {
+             loadChannelBlock(fb);
+             emitChannelBlock(work, n, fb);
+           })
+          ->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
+  };
+  if (s.n == 1)
+    image(index(0));
+  else
+    loop(builder, loc, index(0), index(s.n), 1, image)
+        ->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
+}
+
+void GridTiler::emit() {
+  Type bf16 = builder.getBF16Type();
+  SmallVector<ReassociationIndices> groups = {{0}, {1}, {2, 3}};
+  xRuns = memref::CollapseShapeOp::create(builder, loc, x, groups);
+  yRuns = memref::CollapseShapeOp::create(builder, loc, y, groups);
+  if (residual)
+    residualRuns =
+        memref::CollapseShapeOp::create(builder, loc, residual, groups);
+  for (int64_t k = 0; k < p.accs; ++k)
+    acc.push_back(allocTile(builder, loc, entry, geo.positions(p.rows), p.f0,
+                            builder.getF32Type(), npu::MemorySpace::acc,
+                            target.alignmentBytes));
+  if (p.resident)
+    resident = allocTile(builder, loc, entry, p.chunks * s.taps() * p.c0,
+                         p.f0, bf16, npu::MemorySpace::wbuf,
+                         target.alignmentBytes);
+  else
+    for (int64_t k = 0; k < p.depth; ++k)
+      tiles.push_back(allocTile(builder, loc, entry, p.c0, p.f0, bf16,
+                                npu::MemorySpace::wbuf,
+                                target.alignmentBytes));
+  SmallVector<CoreWork> work = coreWork(s, p);
+  if (p.cores == 1)
+    return emitCore(work.front());
+  Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+  for (int64_t c = 0; c < p.cores; ++c)
+    onCore(builder, loc, core, c, [&] { emitCore(work[c]); });
+}
+
+
+/// Cycles of `p` on the busiest core (the first), or nullopt when its
+/// buffers do not fit: the first chunk's staging and the last block's
+/// epilogue around the busiest engine's total.
+std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
+                                   const ConvEpilogue &epilogue,
+                                   const GridPlan &p, const GridGeometry &geo) {
+  const MatrixTile &tile = geo.tile;
+  int64_t align = target.alignmentBytes;
+  int64_t rows = p.rowsPerCore, c0 = p.c0, f0 = p.f0;
+  int64_t valid = maxStagedRows(s, p, geo), run = valid * s.w;
+  int64_t outPitch = pitch(p.rows * s.w, 4, align);
+  int64_t tileBytes = c0 * pitch(f0, 2, align) * 2;
+  int64_t staging =
+      p.chunks * (c0 * pitch(run, 2, align) * 2 + run * c0 * 2);
+  int64_t epilogueBytes =
+      (std::max(p.rows * s.w * f0, f0 * outPitch) + f0 * outPitch + s.w * f0) *
+      4;
+  if (p.chunks * geo.gridPositions(rows, p.rows) * c0 * 2 >
+          int64_t(target.ibuf.sizeBytes) ||
+      p.accs * p.m * f0 * 4 > int64_t(target.acc.sizeBytes) ||
+      (p.resident ? p.chunks * s.taps() * tileBytes : p.depth * tileBytes) >
+          int64_t(target.wbuf.sizeBytes) ||
+      std::max(staging, epilogueBytes) > int64_t(target.vbuf.sizeBytes) ||
+      (s.n > 1 && staging + epilogueBytes > int64_t(target.vbuf.sizeBytes)) ||
+      p.chunks + (p.resident ? 1 : p.depth) + 1 >
+          int64_t(target.semaphoresPerEnginePair))
+    return std::nullopt;
+  double bw = std::min<double>(target.dmaBytesPerCycle,
+                               double(target.dramBytesPerCycle) / p.cores);
+  double setup = target.dmaSetupCycles, latency = target.dramLatencyCycles;
+  double vecBw = target.vectorBytesPerCycle, vecLat = target.vectorLatencyCycles;
+  // A DMA costs its bytes or its rows, whichever is more; rows of f0
+  // bf16 merge into one when they fill whole granules.
+  bool tileRowsMerge = pitch(f0, 2, align) == f0;
+  double in = std::max(double(c0) * run * 4 / bw, double(c0)) + setup;
+  double trans = double(c0) * run * 2 / vecBw + vecLat;
+  double move =
+      std::max(double(run) * c0 * 2 / target.dmaBytesPerCycle, double(valid)) +
+      setup;
+  double weights =
+      p.resident ? std::max(double(p.chunks * s.taps() * c0 * f0 * 2) / bw,
+                            tileRowsMerge ? 1.0 : double(p.chunks * s.taps() *
+                                                         c0)) +
+                       setup
+                 : 0.0;
+  double biasRow = std::max(double(s.w * f0 * 4) / bw, double(s.w)) + setup;
+  int64_t gridRows = geo.gridRows(rows);
+  double fills = p.chunks * (3 * setup + gridRows +
+                             double(geo.gridPositions(rows, p.rows) -
+                                    gridRows * geo.pitch) *
+                                 c0 * 2 / target.dmaBytesPerCycle);
+  // DMA-in issues every chunk's load, the bias row and the weights, the
+  // zeros, then each chunk's move once it is transposed; the first
+  // products wait for the first chunk and the weights.
+  double issued = p.chunks * in + biasRow + weights + fills;
+  double head = std::max(std::max(in + latency + trans, issued) + move,
+                         p.chunks * in + biasRow + weights + latency);
+  double din = issued + p.chunks * move, vec = p.chunks * trans, dout = 0;
+  double tileLoad =
+      std::max(double(c0 * f0 * 2) / bw, tileRowsMerge ? 1.0 : double(c0)) +
+      setup;
+  int64_t fBlocks = s.f / f0;
+  int64_t channelBlocks = p.splitRows ? fBlocks : ceilDiv(fBlocks, p.cores);
+  double mxu = 0, last = 0;
+  auto block = [&](int64_t r) {
+    int64_t m = geo.positions(r);
+    double product = double(m / tile.m) * (c0 / tile.k) * (f0 / tile.n);
+    if (!p.resident) {
+      product = std::max({product, tileLoad,
+                          (tileLoad + latency + product) / p.depth});
+      din += p.chunks * s.taps() * tileLoad;
+    }
+    mxu += p.chunks * s.taps() * product;
+    double pixels = double(r * s.w * f0 * 4);
+    double passes = 2 + epilogue.vectorPasses();
+    double epi = passes * (pixels / vecBw + vecLat);
+    double store = std::max(pixels / bw, double(f0)) + setup;
+    vec += epi;
+    dout += store;
+    if (epilogue.residual)
+      din += pixels / bw + setup;
+    last = epi + store + latency;
+  };
+  for (int64_t b = 0; b < channelBlocks; ++b) {
+    // A later channel block's bias row and weights wait for the previous
+    // block's products (one buffer each).
+    if (b > 0) {
+      mxu += biasRow + weights + latency;
+      din += biasRow + weights;
+    }
+    for (int64_t row = 0; row < rows; row += p.rows)
+      block(std::min(p.rows, rows - row));
+  }
+  return head + std::max({mxu, din - head, vec, dout}) + last;
+}
+
+} // namespace
+
+namespace sinan::tiling {
+
+std::optional<int64_t> gridGap(const ConvShape &s) {
+  if (s.sh != 1 || s.sw != 1 || s.group != 1 || s.flat || s.ow != s.w)
+    return std::nullopt;
+  int64_t right = (s.kw - 1) * s.dw - s.left;
+  if (s.left < 0 || right < 0)
+    return std::nullopt;
+  return std::max(s.left, right);
+}
+
+std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
+                                       const TargetDesc &target,
+                                       const ConvEpilogue &epilogue) {
+  std::optional<int64_t> gap = gridGap(s);
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  if (!gap || s.f % tile.n)
+    return std::nullopt;
+  int64_t align = target.alignmentBytes;
+  int64_t plane = s.oh * s.ow * 4;
+  std::optional<GridPlan> best;
+  for (int64_t c0 = align / 2; c0 <= 256; c0 *= 2) {
+    if (c0 % tile.k || (c0 > align / 2 && c0 / 2 >= s.c))
+      continue;
+    int64_t chunks = ceilDiv(s.c, c0);
+    for (int64_t f0 = tile.n; f0 <= std::min<int64_t>(s.f, 256); f0 += tile.n) {
+      if (s.f % f0)
+        continue;
+      int64_t fBlocks = s.f / f0;
+      for (bool splitRows : {false, true}) {
+        GridPlan p;
+        p.c0 = c0;
+        p.f0 = f0;
+        p.chunks = chunks;
+        p.splitRows = splitRows;
+        if (splitRows) {
+          // Each core's first row starts a granule in every channel plane.
+          int64_t unit = align / std::gcd<int64_t>(align, s.w * 4);
+          p.rowsPerCore =
+              roundUp(ceilDiv(s.oh, int64_t(target.cores)), unit);
+          p.cores = ceilDiv(s.oh, p.rowsPerCore);
+          if (p.cores == 1 || plane % align)
+            continue;
+        } else {
+          p.cores = std::min<int64_t>(target.cores, fBlocks);
+          p.rowsPerCore = s.oh;
+          if (p.cores > 1 && (f0 * plane) % align)
+            continue;
+        }
+        for (int64_t r = 1; r <= p.rowsPerCore; ++r)
+          for (bool resident : {true, false})
+            for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth) {
+              GridPlan q = p;
+              q.rows = r;
+              q.resident = resident;
+              q.depth = depth;
+              GridGeometry geo(s, q, tile, *gap);
+              q.m = geo.positions(r);
+              if (std::optional<double> cycles =
+                      estimateGrid(s, target, epilogue, q, geo)) {
+                q.cycles = *cycles;
+                if (getenv("SINAN_GRID_DEBUG"))
+                  llvm::errs() << "grid c0=" << q.c0 << " f0=" << q.f0
+                               << " rows=" << q.rows << " m=" << q.m
+                               << " cores=" << q.cores << " split="
+                               << q.splitRows << " res=" << q.resident
+                               << " depth=" << q.depth << " -> " << *cycles
+                               << "\n";
+                if (!best || q.cycles < best->cycles)
+                  best = q;
+              }
+            }
+      }
+    }
+  }
+  return best;
+}
+
+LogicalResult emitGridConv(func::FuncOp kernel, graph::Conv2dOp conv,
+                           const ConvShape &s, const GridPlan &plan,
+                           const ConvEpilogue &epilogue,
+                           const TargetDesc &target, DenseElementsAttr weights) {
+  MLIRContext *context = kernel.getContext();
+  Location loc = conv.getLoc();
+  DenseElementsAttr packed = packGridWeights(weights, s, plan);
+  // The packed weights: a constant global in DRAM, the kernel's read-only
+  // data once lowered to isa.
+  auto module = kernel->getParentOfType<ModuleOp>();
+  SymbolTable symbols(module);
+  OpBuilder builder(context); // No insertion point: the global is detached.
+  auto globalType = MemRefType::get(
+      packed.getType().getShape(), builder.getBF16Type(),
+      MemRefLayoutAttrInterface(),
+      npu::MemorySpaceAttr::get(context, npu::MemorySpace::dram));
+  auto global = memref::GlobalOp::create(
+      builder, loc, (kernel.getSymName() + "_weights").str(),
+      builder.getStringAttr("private"), globalType, packed,
+      /*constant=*/true, builder.getI64IntegerAttr(target.alignmentBytes));
+  symbols.insert(global, Block::iterator(kernel)); // Renames on a clash.
+
+  bool hasBias = static_cast<bool>(conv.getBias());
+  Block &body = replaceBodyWithMemRefs(kernel, conv.getType());
+  builder.setInsertionPointToStart(&body);
+  Value w = memref::GetGlobalOp::create(builder, loc, globalType,
+                                        global.getSymName());
+  Value x = body.getArgument(0);
+  Value bias = hasBias ? body.getArgument(2) : Value();
+  Value y = body.getArguments().back();
+  Value residual = epilogue.residual
+                       ? body.getArgument(body.getNumArguments() - 2)
+                       : Value();
+  GridGeometry geo(s, plan, target.matrixTiles.at(DType::BF16), *gridGap(s));
+  GridTiler(builder, loc, target, geo, epilogue, x, w, bias, residual, y, &body)
+      .emit();
+  body.walk([&](scf::ForOp forOp) {
+    forOp->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
+  });
+  finishKernel(builder, kernel, plan.cores, {plan.f0, plan.c0, plan.m});
+  return success();
+}
+
+} // namespace sinan::tiling
