@@ -196,13 +196,29 @@ private:
   }
 
   void emitCore(const CoreWork &work);
-  /// Stages image n's rows for output rows [y0, y1) into the grids: the
-  /// loads, then `afterLoads` (more loads for DMA-in to issue while they
-  /// land), the grids' zeros, the transposes and the moves.
+  /// Stages image n's rows for output rows [y0, y1) into the grids: every
+  /// chunk's load, the first followed by `afterLoad(0)` (the weights its
+  /// products need), then per chunk (emitted by the first block, see
+  /// pendingMoves) `afterLoad(k)` for k > 0, its zeros and, once the
+  /// vector unit has transposed it, its move; `afterMoves` last.
   void stage(const CoreWork &work, Value n,
-             llvm::function_ref<void()> afterLoads);
-  /// Loads output channel block fb's bias row and resident weights.
-  void loadChannelBlock(Value fb);
+             std::function<void(int64_t)> afterLoad,
+             std::function<void()> afterMoves);
+  /// Per chunk, its zeros and move (stage's), for the first block to emit,
+  /// and what follows the last.
+  SmallVector<std::function<void()>> pendingMoves;
+  std::function<void()> afterMovesHook;
+  /// imageRows[k]: chunk k's transposed rows as image rows (stage's).
+  SmallVector<Value> imageRows;
+  /// Loads output channel block fb's resident weights of chunk k.
+  void loadWeights(Value fb, int64_t k);
+  /// Loads output channel block fb's bias row.
+  void loadBias(Value fb);
+  /// Streams the weight tile of chunk k and `tap` for block fb into the
+  /// next tile buffer, which it returns.
+  Value loadTile(Value fb, int64_t k, int64_t tap);
+  /// Tiles loaded ahead (while the input lands) for the first products.
+  SmallVector<Value> prefetched;
   /// Output channel block fb (index) of image n: the pixel blocks.
   void emitChannelBlock(const CoreWork &work, Value n, Value fb);
   /// `rows` output rows from `row` (absolute) into `acc`.
@@ -223,7 +239,9 @@ private:
   /// Per chunk: [positions x c0] bf16 in ibuf.
   SmallVector<Value> grid;
   SmallVector<Value> acc, tiles;
-  Value resident, biasRow, compact, transposed;
+  /// Per chunk, with resident weights: [taps * c0 x f0] bf16 in wbuf.
+  SmallVector<Value> resident;
+  Value biasRow, compact, transposed;
   unsigned turn = 0;
 };
 
@@ -249,7 +267,8 @@ Value GridTiler::reinterpret(Value source, OpFoldResult offset,
 }
 
 void GridTiler::stage(const CoreWork &work, Value n,
-                      llvm::function_ref<void()> afterLoads) {
+                      std::function<void(int64_t)> afterLoad,
+                      std::function<void()> afterMoves) {
   int64_t rows = work.y1 - work.y0, c0 = p.c0;
   int64_t gridRows = geo.gridRows(rows);
   int64_t total = geo.gridPositions(rows, p.rows);
@@ -261,7 +280,8 @@ void GridTiler::stage(const CoreWork &work, Value n,
   // Every chunk's load first (DMA-in runs ahead while the vector unit
   // transposes), then the transposes, then the moves into the grid.
   int64_t run = valid * s.w;
-  SmallVector<Value> staged, pixelRows, imageRows;
+  SmallVector<Value> staged, pixelRows;
+  imageRows.clear();
   // Each chunk's loaded rows and their transpose share one buffer: two
   // buffers, the transpose's used later, could by liveness take the bytes
   // of another chunk's rows and so wait for that chunk's load too.
@@ -326,11 +346,28 @@ void GridTiler::stage(const CoreWork &work, Value n,
                                  builder.getIndexAttr(1)});
     npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
     staged.push_back(buffer);
+    if (k == 0)
+      afterLoad(k);
   }
-  afterLoads();
-  // Zeros: the gap before each grid row and after the last, the rows
-  // outside the image, and what the last block reads past the grid.
-  for (Value chunk : grid) {
+  if (valid == 0)
+    afterLoad(0);
+  for (auto [buffer, t] : llvm::zip(staged, pixelRows))
+    npu::VTransOp::create(builder, loc, buffer, t);
+  // Per chunk, zeros (the gap before each grid row and after the last, the
+  // rows outside the image, what the last block reads past the grid), then
+  // the move of its image rows: emitted by the first block just before its
+  // products of that chunk, so the scalar unit dispatches those products
+  // without waiting for DMA-in to work through every chunk's moves.
+  pendingMoves.clear();
+  for (int64_t k = 0; k < p.chunks; ++k)
+    pendingMoves.push_back([this, k, gridRows, first, valid, total, c0,
+                            afterLoad] {
+    // A later chunk's weights: issued here, after the previous chunk's
+    // move, since a DMA engine's signal waits for every transfer issued
+    // before it (issued earlier, they would hold back that move's signal).
+    if (k > 0)
+      afterLoad(k);
+    Value chunk = grid[k];
     if (geo.gap > 0)
       npu::FillOp::create(builder, loc,
                           reinterpret(chunk, builder.getIndexAttr(0),
@@ -354,15 +391,14 @@ void GridTiler::stage(const CoreWork &work, Value n,
                           reinterpret(chunk, builder.getIndexAttr(end * c0),
                                       {(total - end) * c0}, {1}),
                           0);
-  }
-  for (auto [buffer, t] : llvm::zip(staged, pixelRows))
-    npu::VTransOp::create(builder, loc, buffer, t);
-  for (auto [k, t] : llvm::enumerate(imageRows))
-    npu::DmaMoveOp::create(
-        builder, loc, t,
-        reinterpret(grid[k],
-                    builder.getIndexAttr((geo.gap + first * geo.pitch) * c0),
-                    {valid, s.w * c0}, {geo.pitch * c0, 1}));
+    if (valid > 0)
+      npu::DmaMoveOp::create(
+          builder, loc, imageRows[k],
+          reinterpret(chunk,
+                      builder.getIndexAttr((geo.gap + first * geo.pitch) * c0),
+                      {valid, s.w * c0}, {geo.pitch * c0, 1}));
+    });
+  afterMovesHook = afterMoves;
 }
 
 void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
@@ -370,7 +406,15 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
   int64_t m = geo.positions(rows), c0 = p.c0, f0 = p.f0;
   Value q0 = times(plus(row, -work.y0), geo.pitch);
   bool first = true;
-  for (int64_t k = 0; k < p.chunks; ++k)
+  for (int64_t k = 0; k < p.chunks; ++k) {
+    if (k < int64_t(pendingMoves.size()) && pendingMoves[k]) {
+      pendingMoves[k]();
+      pendingMoves[k] = nullptr;
+      if (k + 1 == p.chunks && afterMovesHook) {
+        afterMovesHook();
+        afterMovesHook = nullptr;
+      }
+    }
     for (int64_t i = 0; i < s.kh; ++i)
       for (int64_t j = 0; j < s.kw; ++j) {
         int64_t tap = i * s.kw + j;
@@ -382,30 +426,23 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
                                    builder.getIndexAttr(c0)},
             ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
                                    builder.getIndexAttr(1)});
-        int64_t tileRow = (k * s.taps() + tap) * c0;
         Value rhs;
         if (p.resident) {
           rhs = memref::SubViewOp::create(
-              builder, loc, resident,
-              ArrayRef<OpFoldResult>{builder.getIndexAttr(tileRow),
+              builder, loc, resident[k],
+              ArrayRef<OpFoldResult>{builder.getIndexAttr(tap * c0),
                                      builder.getIndexAttr(0)},
               ArrayRef<OpFoldResult>{builder.getIndexAttr(c0),
                                      builder.getIndexAttr(f0)},
               ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
                                      builder.getIndexAttr(1)});
         } else {
-          rhs = tiles[turn];
-          turn = (turn + 1) % tiles.size();
-          Value packedRow =
-              plus(times(fb, p.chunks * s.taps() * c0), tileRow);
-          Value src = memref::SubViewOp::create(
-              builder, loc, w,
-              ArrayRef<OpFoldResult>{fold(packedRow), builder.getIndexAttr(0)},
-              ArrayRef<OpFoldResult>{builder.getIndexAttr(c0),
-                                     builder.getIndexAttr(f0)},
-              ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
-                                     builder.getIndexAttr(1)});
-          npu::DmaLoadOp::create(builder, loc, src, rhs, DenseI64ArrayAttr());
+          if (!prefetched.empty()) {
+            rhs = prefetched.front();
+            prefetched.erase(prefetched.begin());
+          } else {
+            rhs = loadTile(fb, k, tap);
+          }
         }
         Value out = memref::SubViewOp::create(
             builder, loc, accumulator,
@@ -419,6 +456,7 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
         mma.setAccumulate(!first);
         first = false;
       }
+  }
 
   // Epilogue: the gap positions dropped and the bias added in one pass
   // (rows of W * f0), then [pixels x f0] -> [f0 x pixels].
@@ -469,29 +507,45 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
   store.setRelu(epilogue.relu);
 }
 
-void GridTiler::loadChannelBlock(Value fb) {
+void GridTiler::loadBias(Value fb) {
+  if (!bias)
+    return;
+  // The bias row repeated W times: f0 channels per pixel.
   int64_t f0 = p.f0;
-  Value f = times(fb, f0);
-  if (bias) {
-    // The bias row repeated W times: f0 channels per pixel.
-    Value src = reinterpret(bias, fold(f), {s.w, f0}, {0, 1});
-    npu::DmaLoadOp::create(
-        builder, loc, src,
-        reinterpret(biasRow, builder.getIndexAttr(0), {s.w, f0}, {f0, 1}),
-        DenseI64ArrayAttr());
-  }
-  if (p.resident) {
-    int64_t rowsPerBlock = p.chunks * s.taps() * p.c0;
-    Value src = memref::SubViewOp::create(
-        builder, loc, w,
-        ArrayRef<OpFoldResult>{fold(times(fb, rowsPerBlock)),
-                               builder.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{builder.getIndexAttr(rowsPerBlock),
-                               builder.getIndexAttr(f0)},
-        ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
-                               builder.getIndexAttr(1)});
-    npu::DmaLoadOp::create(builder, loc, src, resident, DenseI64ArrayAttr());
-  }
+  Value src = reinterpret(bias, fold(times(fb, f0)), {s.w, f0}, {0, 1});
+  npu::DmaLoadOp::create(
+      builder, loc, src,
+      reinterpret(biasRow, builder.getIndexAttr(0), {s.w, f0}, {f0, 1}),
+      DenseI64ArrayAttr());
+}
+
+Value GridTiler::loadTile(Value fb, int64_t k, int64_t tap) {
+  Value tile = tiles[turn];
+  turn = (turn + 1) % tiles.size();
+  int64_t c0 = p.c0;
+  Value row = plus(times(fb, p.chunks * s.taps() * c0), (k * s.taps() + tap) * c0);
+  Value src = memref::SubViewOp::create(
+      builder, loc, w,
+      ArrayRef<OpFoldResult>{fold(row), builder.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{builder.getIndexAttr(c0),
+                             builder.getIndexAttr(p.f0)},
+      ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1)});
+  npu::DmaLoadOp::create(builder, loc, src, tile, DenseI64ArrayAttr());
+  return tile;
+}
+
+void GridTiler::loadWeights(Value fb, int64_t k) {
+  if (!p.resident)
+    return;
+  int64_t rows = s.taps() * p.c0;
+  Value src = memref::SubViewOp::create(
+      builder, loc, w,
+      ArrayRef<OpFoldResult>{fold(plus(times(fb, p.chunks * rows), k * rows)),
+                             builder.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{builder.getIndexAttr(rows),
+                             builder.getIndexAttr(p.f0)},
+      ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1)});
+  npu::DmaLoadOp::create(builder, loc, src, resident[k], DenseI64ArrayAttr());
 }
 
 void GridTiler::emitChannelBlock(const CoreWork &work, Value n, Value fb) {
@@ -534,20 +588,27 @@ void GridTiler::emitChannelBlock(const CoreWork &work, Value n, Value fb) {
 void GridTiler::emitCore(const CoreWork &work) {
   if (work.y1 <= work.y0 || work.fb1 <= work.fb0)
     return;
-  Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
-  int64_t rows = work.y1 - work.y0;
+  Type f32 = builder.getF32Type();
   auto image = [&](Value n) {
-    grid.clear();
-    for (int64_t k = 0; k < p.chunks; ++k)
-      grid.push_back(allocTile(builder, loc, entry,
-                               geo.gridPositions(rows, p.rows), p.c0, bf16,
-                               npu::MemorySpace::ibuf, target.alignmentBytes));
     // The bias row comes in with the first channel block's weights while
     // the input lands; the epilogue's other vbuf blocks are allocated after
     // the staging buffers, so by liveness they may take their bytes.
     if (bias)
       biasRow = local({s.w * p.f0}, f32, npu::MemorySpace::vbuf);
-    stage(work, n, [&] { loadChannelBlock(index(work.fb0)); });
+    stage(
+        work, n,
+        [&](int64_t k) {
+          loadWeights(index(work.fb0), k);
+          // Streamed weights: the first products' tiles come in with the
+          // first chunk, every tile buffer's worth.
+          if (!p.resident && k == 0)
+            for (int64_t i = 0; i < std::min<int64_t>(
+                                        p.depth, p.chunks * s.taps());
+                 ++i)
+              prefetched.push_back(
+                  loadTile(index(work.fb0), i / s.taps(), i % s.taps()));
+        },
+        [&] { loadBias(index(work.fb0)); });
     int64_t outPitch = pitch(p.rows * s.w, 4, target.alignmentBytes);
     compact = local({std::max(p.rows * s.w * p.f0, p.f0 * outPitch)}, f32,
                     npu::MemorySpace::vbuf);
@@ -557,13 +618,17 @@ void GridTiler::emitCore(const CoreWork &work) {
     // loop.
     if (work.fb1 - work.fb0 <= 4) {
       for (int64_t fb = work.fb0 + 1; fb < work.fb1; ++fb) {
-        loadChannelBlock(index(fb));
+        loadBias(index(fb));
+        for (int64_t k = 0; k < p.chunks; ++k)
+          loadWeights(index(fb), k);
         emitChannelBlock(work, n, index(fb));
       }
     } else
       loop(builder, loc, index(work.fb0 + 1), index(work.fb1), 1,
            [&](Value fb) {
-             loadChannelBlock(fb);
+             loadBias(fb);
+             for (int64_t k = 0; k < p.chunks; ++k)
+               loadWeights(fb, k);
              emitChannelBlock(work, n, fb);
            })
           ->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
@@ -588,15 +653,26 @@ void GridTiler::emit() {
                             builder.getF32Type(), npu::MemorySpace::acc,
                             target.alignmentBytes));
   if (p.resident)
-    resident = allocTile(builder, loc, entry, p.chunks * s.taps() * p.c0,
-                         p.f0, bf16, npu::MemorySpace::wbuf,
-                         target.alignmentBytes);
+    for (int64_t k = 0; k < p.chunks; ++k)
+      resident.push_back(allocTile(builder, loc, entry, s.taps() * p.c0, p.f0,
+                                   bf16, npu::MemorySpace::wbuf,
+                                   target.alignmentBytes));
   else
     for (int64_t k = 0; k < p.depth; ++k)
       tiles.push_back(allocTile(builder, loc, entry, p.c0, p.f0, bf16,
                                 npu::MemorySpace::wbuf,
                                 target.alignmentBytes));
   SmallVector<CoreWork> work = coreWork(s, p);
+  // One grid per chunk for every core, sized for the largest region: a
+  // buffer per core would, placed at other offsets, alias this core's
+  // others and join them into one resource for synchronization.
+  int64_t positions = 0;
+  for (const CoreWork &part : work)
+    positions = std::max(positions,
+                         geo.gridPositions(part.y1 - part.y0, p.rows));
+  for (int64_t k = 0; k < p.chunks; ++k)
+    grid.push_back(allocTile(builder, loc, entry, positions, p.c0, bf16,
+                             npu::MemorySpace::ibuf, target.alignmentBytes));
   if (p.cores == 1)
     return emitCore(work.front());
   Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
@@ -629,7 +705,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
           int64_t(target.wbuf.sizeBytes) ||
       std::max(staging, epilogueBytes) > int64_t(target.vbuf.sizeBytes) ||
       (s.n > 1 && staging + epilogueBytes > int64_t(target.vbuf.sizeBytes)) ||
-      p.chunks + (p.resident ? 1 : p.depth) + 1 >
+      p.chunks + (p.resident ? p.chunks : p.depth) + 1 >
           int64_t(target.semaphoresPerEnginePair))
     return std::nullopt;
   double bw = std::min<double>(target.dmaBytesPerCycle,
@@ -644,25 +720,35 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   double move =
       std::max(double(run) * c0 * 2 / target.dmaBytesPerCycle, double(valid)) +
       setup;
+  // One chunk's resident weights.
   double weights =
-      p.resident ? std::max(double(p.chunks * s.taps() * c0 * f0 * 2) / bw,
-                            tileRowsMerge ? 1.0 : double(p.chunks * s.taps() *
-                                                         c0)) +
-                       setup
-                 : 0.0;
+      p.resident
+          ? std::max(double(s.taps() * c0 * f0 * 2) / bw,
+                     tileRowsMerge ? 1.0 : double(s.taps() * c0)) +
+                setup
+          : 0.0;
   double biasRow = std::max(double(s.w * f0 * 4) / bw, double(s.w)) + setup;
   int64_t gridRows = geo.gridRows(rows);
-  double fills = p.chunks * (3 * setup + gridRows +
-                             double(geo.gridPositions(rows, p.rows) -
-                                    gridRows * geo.pitch) *
-                                 c0 * 2 / target.dmaBytesPerCycle);
-  // DMA-in issues every chunk's load, the bias row and the weights, the
-  // zeros, then each chunk's move once it is transposed; the first
-  // products wait for the first chunk and the weights.
-  double issued = p.chunks * in + biasRow + weights + fills;
-  double head = std::max(std::max(in + latency + trans, issued) + move,
-                         p.chunks * in + biasRow + weights + latency);
-  double din = issued + p.chunks * move, vec = p.chunks * trans, dout = 0;
+  double fills = 3 * setup + gridRows +
+                 double(geo.gridPositions(rows, p.rows) -
+                        gridRows * geo.pitch) *
+                     c0 * 2 / target.dmaBytesPerCycle;
+  // DMA-in issues each chunk's load and weights, then per chunk its zeros
+  // and, once transposed, its move. The first block's products of chunk k
+  // wait for its move; the block's first products start at `head`, and a
+  // later chunk that is not ready when the products before it finish
+  // delays them.
+  double firstProducts = double(geo.positions(std::min(p.rows, rows)) /
+                                tile.m) *
+                         (c0 / tile.k) * (f0 / tile.n) * s.taps();
+  double dinAt = p.chunks * (in + weights), head = 0;
+  for (int64_t k = 0; k < p.chunks; ++k) {
+    double transposed = (k + 1) * in + latency + (k + 1) * trans;
+    dinAt = std::max(dinAt + fills, transposed) + move;
+    double ready = std::max(dinAt, (k + 1) * (in + weights) + latency);
+    head = std::max(head, ready - k * firstProducts);
+  }
+  double din = dinAt + biasRow, vec = p.chunks * trans, dout = 0;
   double tileLoad =
       std::max(double(c0 * f0 * 2) / bw, tileRowsMerge ? 1.0 : double(c0)) +
       setup;
@@ -692,8 +778,8 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     // A later channel block's bias row and weights wait for the previous
     // block's products (one buffer each).
     if (b > 0) {
-      mxu += biasRow + weights + latency;
-      din += biasRow + weights;
+      mxu += biasRow + p.chunks * weights + latency;
+      din += biasRow + p.chunks * weights;
     }
     for (int64_t row = 0; row < rows; row += p.rows)
       block(std::min(p.rows, rows - row));

@@ -11,8 +11,13 @@
 // a signal at the end of the body, a wait at its start, one token primed
 // before the loop and the last one drained after it. Loops are treated as a
 // single access from the outside (their first and last engines), so the
-// rule applies at every nesting level. Buffers that share bytes after
-// allocation are one resource, so reuse of memory is ordered too.
+// rule applies at every nesting level. Each buffer is a resource; two
+// buffers that share bytes after allocation also form a pair resource whose
+// chain keeps only the handoffs between an access of one and an access of
+// the other, so reuse of memory is ordered without joining every buffer
+// that ever shared a byte into one chain (which would order, say, the
+// loads of two input chunks after each other because a later buffer took
+// bytes of both).
 // Consecutive loops whose back edges hand the resource between the same
 // engines share one token stream: the last token of one is the first the
 // next takes, so the pipeline does not empty between them (a convolution's
@@ -105,9 +110,14 @@ private:
   func::FuncOp func;
   const TargetDesc &target;
   OpBuilder builder;
-  /// Allocation -> resource number (allocations sharing bytes share one).
-  llvm::DenseMap<Operation *, unsigned> resourceOf;
-  unsigned numResources = 0;
+  /// Each allocation alone, then each pair of allocations sharing bytes.
+  SmallVector<SmallVector<Operation *, 2>> resources;
+  /// Which allocations of a pair resource `op` (or ops inside it) touch:
+  /// bit 0 the first, bit 1 the second.
+  unsigned sides(Operation *op, unsigned resource);
+  /// Both `a` and `b` touch the same one allocation of a pair resource:
+  /// that allocation's own chain orders them.
+  bool sameSide(Operation *a, Operation *b, unsigned resource);
   /// Every signal and wait placed, with its (resource, src, dst).
   SmallVector<std::pair<Operation *, std::tuple<unsigned, Engine, Engine>>>
       placed;
@@ -123,9 +133,6 @@ void SyncInserter::groupResources() {
     if (rootAlloc(alloc.getResult()))
       allocs.push_back(alloc);
   });
-  llvm::EquivalenceClasses<Operation *> classes;
-  for (memref::AllocOp alloc : allocs)
-    classes.insert(alloc);
   auto range =
       [](memref::AllocOp alloc) -> std::optional<std::pair<int64_t, int64_t>> {
     auto offset = alloc->getAttrOfType<IntegerAttr>(kOffsetAttrName);
@@ -134,28 +141,79 @@ void SyncInserter::groupResources() {
     int64_t bytes = spanBytes(alloc.getType());
     return std::make_pair(offset.getInt(), offset.getInt() + bytes);
   };
+  // The core whose part of the kernel (an npu.once loop) holds every use
+  // of a buffer, if one does.
+  auto coreOf = [](memref::AllocOp alloc) -> std::optional<int64_t> {
+    std::optional<int64_t> core;
+    bool mixed = false;
+    SmallVector<Value> worklist = {alloc.getResult()};
+    while (!worklist.empty() && !mixed) {
+      Value value = worklist.pop_back_val();
+      for (Operation *user : value.getUsers()) {
+        if (isa<ViewLikeOpInterface>(user)) {
+          worklist.push_back(user->getResult(0));
+          continue;
+        }
+        std::optional<int64_t> here;
+        for (Operation *parent = user->getParentOp(); parent;
+             parent = parent->getParentOp())
+          if (auto once = parent->getAttrOfType<IntegerAttr>(kOnceAttrName)) {
+            here = once.getInt();
+            break;
+          }
+        if (!here || (core && *core != *here))
+          mixed = true;
+        core = here;
+      }
+    }
+    return mixed ? std::nullopt : core;
+  };
+  SmallVector<std::optional<int64_t>> cores;
+  for (memref::AllocOp alloc : allocs) {
+    resources.push_back({alloc});
+    cores.push_back(coreOf(alloc));
+  }
   for (auto [i, a] : llvm::enumerate(allocs))
-    for (memref::AllocOp b : ArrayRef(allocs).drop_front(i + 1)) {
+    for (size_t j = i + 1; j < allocs.size(); ++j) {
+      memref::AllocOp b = allocs[j];
       if (memorySpaceOf(a.getType()) != memorySpaceOf(b.getType()))
         continue;
+      // Parts for two cores never run on one core.
+      std::optional<int64_t> ca = cores[i], cb = cores[j];
+      if (ca && cb && *ca != *cb)
+        continue;
       auto ra = range(a), rb = range(b);
-      if (ra && rb && ra->first < rb->second && rb->first < ra->second)
-        classes.unionSets(a, b);
+      // Without offsets (not yet allocated) every two buffers of a space
+      // may share bytes.
+      if (!ra || !rb || (ra->first < rb->second && rb->first < ra->second))
+        resources.push_back({a, b});
     }
-  llvm::DenseMap<Operation *, unsigned> leaderNumber;
-  for (memref::AllocOp alloc : allocs) {
-    Operation *leader = classes.getLeaderValue(alloc);
-    auto [it, inserted] = leaderNumber.try_emplace(leader, numResources);
-    if (inserted)
-      ++numResources;
-    resourceOf[alloc] = it->second;
-  }
+}
+
+unsigned SyncInserter::sides(Operation *op, unsigned resource) {
+  ArrayRef<Operation *> allocs = resources[resource];
+  unsigned mask = 0;
+  op->walk([&](Operation *inner) {
+    for (Value operand : inner->getOperands())
+      if (memref::AllocOp alloc = rootAlloc(operand))
+        for (auto [i, member] : llvm::enumerate(allocs))
+          if (member == alloc.getOperation())
+            mask |= 1u << i;
+  });
+  return mask;
+}
+
+bool SyncInserter::sameSide(Operation *a, Operation *b, unsigned resource) {
+  if (resources[resource].size() < 2)
+    return false;
+  unsigned x = sides(a, resource), y = sides(b, resource);
+  return x == y && x != 3;
 }
 
 bool SyncInserter::touches(Operation *op, unsigned resource) {
   for (Value operand : op->getOperands())
     if (memref::AllocOp alloc = rootAlloc(operand))
-      if (resourceOf.lookup(alloc) == resource)
+      if (llvm::is_contained(resources[resource], alloc.getOperation()))
         return true;
   return false;
 }
@@ -206,8 +264,19 @@ LogicalResult SyncInserter::assignIds() {
         chosen = busyUntil.size();
         busyUntil.push_back(0);
       }
-      if (chosen >= int64_t(target.semaphoresPerEnginePair))
+      if (chosen >= int64_t(target.semaphoresPerEnginePair)) {
+        if (getenv("SINAN_SYNC_DEBUG")) {
+          llvm::errs() << "out of ids for pair " << int(pair.first) << "->"
+                       << int(pair.second) << " at span " << span.first << "-"
+                       << span.second << "; live:\n";
+          for (auto &[k2, sp2] : entries)
+            if (sp2.first <= span.first && sp2.second >= span.first)
+              llvm::errs() << "  resource " << std::get<0>(k2) << " ("
+                           << resources[std::get<0>(k2)].size() << ") "
+                           << sp2.first << "-" << sp2.second << "\n";
+        }
         return failure();
+      }
       busyUntil[chosen] = span.second;
       id[key] = chosen;
     }
@@ -282,7 +351,7 @@ SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
   // Hand the resource over wherever the engine changes.
   for (size_t i = 1; i < items.size(); ++i) {
     const Item &from = items[i - 1], &to = items[i];
-    if (from.last == to.first)
+    if (from.last == to.first || sameSide(from.lastOp(), to.op, resource))
       continue;
     signalAfter(from.lastOp(), resource, from.last, to.first);
     waitBefore(to.op, resource, from.last, to.first);
@@ -296,7 +365,11 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
   if (items.empty())
     return std::nullopt;
   Engine first = items.front().first, last = items.back().last;
-  if (first == last)
+  // No back edge: the same engine, one allocation's own chain, or a loop
+  // that runs at most once.
+  if (first == last ||
+      sameSide(items.back().lastOp(), items.front().op, resource) ||
+      loop->hasAttr(kOnceAttrName))
     return Item{loop, first, last};
   // A body that is one inner loop with a back-edge handoff: its handoff
   // continues across this loop's iterations, so its primed and drained
@@ -331,7 +404,7 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
 
 LogicalResult SyncInserter::run() {
   groupResources();
-  for (unsigned resource = 0; resource < numResources; ++resource)
+  for (unsigned resource = 0; resource < resources.size(); ++resource)
     processBlock(func.getBody().front(), resource);
   if (failed(status))
     return failure();
