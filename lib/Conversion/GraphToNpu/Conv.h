@@ -51,6 +51,8 @@ struct GridPlan {
   /// (n), output rows per block and the block's positions (m).
   int64_t c0 = 0, f0 = 0, rows = 0, m = 0;
   int64_t chunks = 0, cores = 1, depth = 2, accs = 2;
+  /// vbuf buffers the chunks are staged through, in turn.
+  int64_t staging = 0;
   /// Cores split the output rows (each stages its rows) rather than the
   /// output channel blocks (each stages the whole input).
   bool splitRows = false;

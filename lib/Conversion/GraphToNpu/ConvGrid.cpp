@@ -208,8 +208,6 @@ private:
   /// and what follows the last.
   SmallVector<std::function<void()>> pendingMoves;
   std::function<void()> afterMovesHook;
-  /// imageRows[k]: chunk k's transposed rows as image rows (stage's).
-  SmallVector<Value> imageRows;
   /// Loads output channel block fb's resident weights of chunk k.
   void loadWeights(Value fb, int64_t k);
   /// Loads output channel block fb's bias row.
@@ -277,126 +275,128 @@ void GridTiler::stage(const CoreWork &work, Value n,
   // Grid row of image row lo.
   int64_t first = lo - (work.y0 - s.top);
   Type bf16 = builder.getBF16Type();
-  // Every chunk's load first (DMA-in runs ahead while the vector unit
-  // transposes), then the transposes, then the moves into the grid.
   int64_t run = valid * s.w;
-  SmallVector<Value> staged, pixelRows;
-  imageRows.clear();
-  // Each chunk's loaded rows and their transpose share one buffer: two
-  // buffers, the transpose's used later, could by liveness take the bytes
-  // of another chunk's rows and so wait for that chunk's load too.
-  // Sized for the most rows any core stages: every core's buffers then
-  // have one size and, placed alike, alias only their counterparts on the
-  // other cores (whose code never runs here) rather than chaining this
-  // core's chunks into one resource.
+  // p.staging buffers, chunk k in buffer k % p.staging; each holds a
+  // chunk's loaded rows and their transpose (two buffers, the transpose's
+  // used later, could by liveness take the bytes of another chunk's rows
+  // and so wait for that chunk's load too). Sized for the most rows any
+  // core stages, so every core's buffers have one size.
   int64_t most = maxStagedRows(s, p, geo) * s.w;
   int64_t rowPitch = pitch(most, 2, target.alignmentBytes);
-  for (int64_t k = 0; k < p.chunks && valid > 0; ++k) {
+  SmallVector<Value> buffers;
+  for (int64_t b = 0; b < std::min(p.staging, p.chunks) && valid > 0; ++b)
+    buffers.push_back(local({c0 * rowPitch + most * c0}, bf16,
+                            npu::MemorySpace::vbuf));
+  // (By value: the first block runs the pending moves after this returns.)
+  auto rowsOf = [=, this](int64_t k) {
+    return reinterpret(buffers[k % buffers.size()], builder.getIndexAttr(0),
+                       {c0, run}, {rowPitch, 1});
+  };
+  auto transposedOf = [=, this](int64_t k, ArrayRef<int64_t> shape,
+                          ArrayRef<int64_t> strides) {
+    return reinterpret(buffers[k % buffers.size()],
+                       builder.getIndexAttr(c0 * rowPitch), shape, strides);
+  };
+  // Chunk k's load (its channels' rows as one run each, zero rows for the
+  // channels past C) and transpose into pixel rows of c0 channels.
+  auto load = [=, this](int64_t k) {
     int64_t count = std::min(c0, s.c - k * c0);
-    Value both = local({c0 * rowPitch + most * c0}, bf16,
-                       npu::MemorySpace::vbuf);
-    Value buffer = reinterpret(both, builder.getIndexAttr(0), {c0, run},
-                               {rowPitch, 1});
-    pixelRows.push_back(reinterpret(both, builder.getIndexAttr(c0 * rowPitch),
-                                    {run, c0}, {c0, 1}));
-    // The transposed rows again as image rows of W * c0, for the move.
-    imageRows.push_back(reinterpret(both, builder.getIndexAttr(c0 * rowPitch),
-                                    {valid, s.w * c0}, {s.w * c0, 1}));
-    if (count < c0)
-      npu::FillOp::create(
-          builder, loc,
-          memref::SubViewOp::create(builder, loc, buffer,
-                                    ArrayRef<OpFoldResult>{
-                                        builder.getIndexAttr(count),
-                                        builder.getIndexAttr(0)},
-                                    ArrayRef<OpFoldResult>{
-                                        builder.getIndexAttr(c0 - count),
-                                        builder.getIndexAttr(run)},
-                                    ArrayRef<OpFoldResult>{
-                                        builder.getIndexAttr(1),
-                                        builder.getIndexAttr(1)}),
-          0);
-    auto srcType = memref::SubViewOp::inferRankReducedResultType(
-        {count, run}, cast<MemRefType>(xRuns.getType()),
-        ArrayRef<OpFoldResult>{fold(n), builder.getIndexAttr(k * c0),
-                               builder.getIndexAttr(lo * s.w)},
-        ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
-                               builder.getIndexAttr(count),
-                               builder.getIndexAttr(run)},
-        ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1),
-                               builder.getIndexAttr(1)});
-    Value src = memref::SubViewOp::create(
-        builder, loc, cast<MemRefType>(srcType), xRuns,
-        ArrayRef<OpFoldResult>{fold(n), builder.getIndexAttr(k * c0),
-                               builder.getIndexAttr(lo * s.w)},
-        ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
-                               builder.getIndexAttr(count),
-                               builder.getIndexAttr(run)},
-        ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1),
-                               builder.getIndexAttr(1)});
-    Value dst = buffer;
-    if (count < c0)
-      dst = memref::SubViewOp::create(
-          builder, loc, buffer,
-          ArrayRef<OpFoldResult>{builder.getIndexAttr(0),
+    Value buffer = rowsOf(k);
+    auto sub = [&](Value source, int64_t row, int64_t count) -> Value {
+      return memref::SubViewOp::create(
+          builder, loc, source,
+          ArrayRef<OpFoldResult>{builder.getIndexAttr(row),
                                  builder.getIndexAttr(0)},
           ArrayRef<OpFoldResult>{builder.getIndexAttr(count),
                                  builder.getIndexAttr(run)},
           ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
                                  builder.getIndexAttr(1)});
-    npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
-    staged.push_back(buffer);
+    };
+    if (count < c0)
+      npu::FillOp::create(builder, loc, sub(buffer, count, c0 - count), 0);
+    SmallVector<OpFoldResult> offsets = {fold(n), builder.getIndexAttr(k * c0),
+                                         builder.getIndexAttr(lo * s.w)};
+    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
+                                       builder.getIndexAttr(count),
+                                       builder.getIndexAttr(run)};
+    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
+    auto srcType = memref::SubViewOp::inferRankReducedResultType(
+        {count, run}, cast<MemRefType>(xRuns.getType()), offsets, sizes,
+        strides);
+    Value src =
+        memref::SubViewOp::create(builder, loc, cast<MemRefType>(srcType),
+                                  xRuns, offsets, sizes, strides);
+    npu::DmaLoadOp::create(builder, loc, src,
+                           count < c0 ? sub(buffer, 0, count) : buffer,
+                           DenseI64ArrayAttr());
+  };
+  auto transpose = [=, this](int64_t k) {
+    npu::VTransOp::create(builder, loc, rowsOf(k),
+                          transposedOf(k, {run, c0}, {c0, 1}));
+  };
+  // The chunks that have a buffer load first (DMA-in runs ahead while the
+  // vector unit transposes), the first followed by its weights.
+  for (int64_t k = 0; k < int64_t(buffers.size()); ++k) {
+    load(k);
     if (k == 0)
-      afterLoad(k);
+      afterLoad(0);
   }
-  if (valid == 0)
+  if (buffers.empty())
     afterLoad(0);
-  for (auto [buffer, t] : llvm::zip(staged, pixelRows))
-    npu::VTransOp::create(builder, loc, buffer, t);
+  for (int64_t k = 0; k < int64_t(buffers.size()); ++k)
+    transpose(k);
   // Per chunk, zeros (the gap before each grid row and after the last, the
   // rows outside the image, what the last block reads past the grid), then
   // the move of its image rows: emitted by the first block just before its
   // products of that chunk, so the scalar unit dispatches those products
-  // without waiting for DMA-in to work through every chunk's moves.
+  // without waiting for DMA-in to work through every chunk's moves. Once
+  // moved, a chunk's buffer takes the next chunk that waits for one.
   pendingMoves.clear();
   for (int64_t k = 0; k < p.chunks; ++k)
-    pendingMoves.push_back([this, k, gridRows, first, valid, total, c0,
-                            afterLoad] {
-    // A later chunk's weights: issued here, after the previous chunk's
-    // move, since a DMA engine's signal waits for every transfer issued
-    // before it (issued earlier, they would hold back that move's signal).
-    if (k > 0)
-      afterLoad(k);
-    Value chunk = grid[k];
-    if (geo.gap > 0)
-      npu::FillOp::create(builder, loc,
-                          reinterpret(chunk, builder.getIndexAttr(0),
-                                      {gridRows + 1, geo.gap * c0},
-                                      {geo.pitch * c0, 1}),
-                          0);
-    auto zeroRows = [&](int64_t from, int64_t to) {
-      if (to > from)
-        npu::FillOp::create(
-            builder, loc,
-            reinterpret(chunk,
-                        builder.getIndexAttr((geo.gap + from * geo.pitch) * c0),
-                        {(to - from) * geo.pitch * c0}, {1}),
-            0);
-    };
-    zeroRows(0, first);
-    zeroRows(first + valid, gridRows);
-    int64_t end = geo.gap + gridRows * geo.pitch;
-    if (total > end)
-      npu::FillOp::create(builder, loc,
-                          reinterpret(chunk, builder.getIndexAttr(end * c0),
-                                      {(total - end) * c0}, {1}),
-                          0);
-    if (valid > 0)
+    pendingMoves.push_back([=, this] {
+      // A later chunk's weights: issued here, after the previous chunk's
+      // move, since a DMA engine's signal waits for every transfer issued
+      // before it (issued earlier, they would hold back that move's
+      // signal).
+      if (k > 0)
+        afterLoad(k);
+      Value chunk = grid[k];
+      if (geo.gap > 0)
+        npu::FillOp::create(builder, loc,
+                            reinterpret(chunk, builder.getIndexAttr(0),
+                                        {gridRows + 1, geo.gap * c0},
+                                        {geo.pitch * c0, 1}),
+                            0);
+      auto zeroRows = [&](int64_t from, int64_t to) {
+        if (to > from)
+          npu::FillOp::create(
+              builder, loc,
+              reinterpret(
+                  chunk,
+                  builder.getIndexAttr((geo.gap + from * geo.pitch) * c0),
+                  {(to - from) * geo.pitch * c0}, {1}),
+              0);
+      };
+      zeroRows(0, first);
+      zeroRows(first + valid, gridRows);
+      int64_t end = geo.gap + gridRows * geo.pitch;
+      if (total > end)
+        npu::FillOp::create(builder, loc,
+                            reinterpret(chunk, builder.getIndexAttr(end * c0),
+                                        {(total - end) * c0}, {1}),
+                            0);
+      if (buffers.empty())
+        return;
       npu::DmaMoveOp::create(
-          builder, loc, imageRows[k],
+          builder, loc, transposedOf(k, {valid, s.w * c0}, {s.w * c0, 1}),
           reinterpret(chunk,
                       builder.getIndexAttr((geo.gap + first * geo.pitch) * c0),
                       {valid, s.w * c0}, {geo.pitch * c0, 1}));
+      int64_t next = k + int64_t(buffers.size());
+      if (next < p.chunks) {
+        load(next);
+        transpose(next);
+      }
     });
   afterMovesHook = afterMoves;
 }
@@ -429,8 +429,10 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
         Value rhs;
         if (p.resident) {
           rhs = memref::SubViewOp::create(
-              builder, loc, resident[k],
-              ArrayRef<OpFoldResult>{builder.getIndexAttr(tap * c0),
+              builder, loc, resident[std::min<int64_t>(k, 1)],
+              ArrayRef<OpFoldResult>{
+                  builder.getIndexAttr(((k > 0 ? k - 1 : 0) * s.taps() + tap) *
+                                       c0),
                                      builder.getIndexAttr(0)},
               ArrayRef<OpFoldResult>{builder.getIndexAttr(c0),
                                      builder.getIndexAttr(f0)},
@@ -537,12 +539,17 @@ Value GridTiler::loadTile(Value fb, int64_t k, int64_t tap) {
 void GridTiler::loadWeights(Value fb, int64_t k) {
   if (!p.resident)
     return;
+  // Two buffers: the first chunk's weights, which the first products need
+  // soon, and all the others (loaded with the second chunk).
+  if (k > 1)
+    return;
   int64_t rows = s.taps() * p.c0;
+  int64_t count = k == 0 ? rows : (p.chunks - 1) * rows;
   Value src = memref::SubViewOp::create(
       builder, loc, w,
       ArrayRef<OpFoldResult>{fold(plus(times(fb, p.chunks * rows), k * rows)),
                              builder.getIndexAttr(0)},
-      ArrayRef<OpFoldResult>{builder.getIndexAttr(rows),
+      ArrayRef<OpFoldResult>{builder.getIndexAttr(count),
                              builder.getIndexAttr(p.f0)},
       ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1)});
   npu::DmaLoadOp::create(builder, loc, src, resident[k], DenseI64ArrayAttr());
@@ -653,10 +660,10 @@ void GridTiler::emit() {
                             builder.getF32Type(), npu::MemorySpace::acc,
                             target.alignmentBytes));
   if (p.resident)
-    for (int64_t k = 0; k < p.chunks; ++k)
-      resident.push_back(allocTile(builder, loc, entry, s.taps() * p.c0, p.f0,
-                                   bf16, npu::MemorySpace::wbuf,
-                                   target.alignmentBytes));
+    for (int64_t k = 0; k < std::min<int64_t>(p.chunks, 2); ++k)
+      resident.push_back(allocTile(
+          builder, loc, entry, (k == 0 ? 1 : p.chunks - 1) * s.taps() * p.c0,
+          p.f0, bf16, npu::MemorySpace::wbuf, target.alignmentBytes));
   else
     for (int64_t k = 0; k < p.depth; ++k)
       tiles.push_back(allocTile(builder, loc, entry, p.c0, p.f0, bf16,
@@ -693,8 +700,8 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   int64_t valid = maxStagedRows(s, p, geo), run = valid * s.w;
   int64_t outPitch = pitch(p.rows * s.w, 4, align);
   int64_t tileBytes = c0 * pitch(f0, 2, align) * 2;
-  int64_t staging =
-      p.chunks * (c0 * pitch(run, 2, align) * 2 + run * c0 * 2);
+  int64_t staging = std::min(p.staging, p.chunks) *
+                    (c0 * pitch(run, 2, align) * 2 + run * c0 * 2);
   int64_t epilogueBytes =
       (std::max(p.rows * s.w * f0, f0 * outPitch) + f0 * outPitch + s.w * f0) *
       4;
@@ -705,7 +712,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
           int64_t(target.wbuf.sizeBytes) ||
       std::max(staging, epilogueBytes) > int64_t(target.vbuf.sizeBytes) ||
       (s.n > 1 && staging + epilogueBytes > int64_t(target.vbuf.sizeBytes)) ||
-      p.chunks + (p.resident ? p.chunks : p.depth) + 1 >
+      p.chunks + (p.resident ? std::min<int64_t>(p.chunks, 2) : p.depth) + 1 >
           int64_t(target.semaphoresPerEnginePair))
     return std::nullopt;
   double bw = std::min<double>(target.dmaBytesPerCycle,
@@ -733,28 +740,58 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
                  double(geo.gridPositions(rows, p.rows) -
                         gridRows * geo.pitch) *
                      c0 * 2 / target.dmaBytesPerCycle;
-  // DMA-in issues each chunk's load and weights, then per chunk its zeros
-  // and, once transposed, its move. The first block's products of chunk k
-  // wait for its move; the block's first products start at `head`, and a
-  // later chunk that is not ready when the products before it finish
-  // delays them.
+  // DMA-in issues the loads of the chunks that have a staging buffer (the
+  // first chunk's weights after its load), then per chunk its weights (past
+  // the first), zeros and, once transposed, its move, then the load of the
+  // chunk that takes its buffer. A DMA engine's signal waits for every
+  // transfer issued before it, so a move's signal waits for those loads to
+  // land. The first block's products of chunk k wait for its move; `head`
+  // is when the first block's products would start were they never held
+  // up by a later chunk.
   double firstProducts = double(geo.positions(std::min(p.rows, rows)) /
                                 tile.m) *
                          (c0 / tile.k) * (f0 / tile.n) * s.taps();
-  double dinAt = p.chunks * (in + weights), head = 0;
-  for (int64_t k = 0; k < p.chunks; ++k) {
-    double transposed = (k + 1) * in + latency + (k + 1) * trans;
-    dinAt = std::max(dinAt + fills, transposed) + move;
-    double ready = std::max(dinAt, (k + 1) * (in + weights) + latency);
-    head = std::max(head, ready - k * firstProducts);
+  int64_t buffers = std::min(p.staging, p.chunks);
+  double dinAt = 0, landed = 0, vecAt = 0, mxuAt = 0;
+  SmallVector<double> transposed(p.chunks, 0.0);
+  auto issueLoad = [&](int64_t k) {
+    dinAt += in;
+    landed = std::max(landed, dinAt + latency);
+    vecAt = std::max(vecAt, dinAt + latency) + trans;
+    transposed[k] = vecAt;
+  };
+  for (int64_t k = 0; k < buffers; ++k) {
+    issueLoad(k);
+    if (k == 0) {
+      dinAt += weights;
+      landed = std::max(landed, dinAt + latency);
+    }
   }
-  double din = dinAt + biasRow, vec = p.chunks * trans, dout = 0;
+  for (int64_t k = 0; k < p.chunks; ++k) {
+    if (k == 1) {
+      dinAt += weights * (p.chunks - 1);
+      landed = std::max(landed, dinAt + latency);
+    }
+    dinAt = std::max(dinAt + fills, transposed[k]) + move;
+    double ready = std::max(dinAt, landed);
+    mxuAt = std::max(mxuAt, ready) + firstProducts;
+    if (k + buffers < p.chunks)
+      issueLoad(k + buffers);
+  }
+  double head = mxuAt - p.chunks * firstProducts;
+  double din = dinAt + biasRow;
   double tileLoad =
       std::max(double(c0 * f0 * 2) / bw, tileRowsMerge ? 1.0 : double(c0)) +
       setup;
   int64_t fBlocks = s.f / f0;
   int64_t channelBlocks = p.splitRows ? fBlocks : ceilDiv(fBlocks, p.cores);
-  double mxu = 0, last = 0;
+  // The blocks in order: the matrix unit's products into the accumulators
+  // in turn (one is free once the vector unit has compacted it), then the
+  // vector passes (the transpose into the one channel-rows buffer once the
+  // previous block's store has landed) and the store.
+  double mxuClock = head, vecFree = vecAt, doutFree = 0, stored = 0;
+  SmallVector<double> accFree(p.accs, 0.0);
+  int64_t turn = 0;
   auto block = [&](int64_t r) {
     int64_t m = geo.positions(r);
     double product = double(m / tile.m) * (c0 / tile.k) * (f0 / tile.n);
@@ -763,28 +800,31 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
                           (tileLoad + latency + product) / p.depth});
       din += p.chunks * s.taps() * tileLoad;
     }
-    mxu += p.chunks * s.taps() * product;
+    mxuClock =
+        std::max(mxuClock, accFree[turn]) + p.chunks * s.taps() * product;
     double pixels = double(r * s.w * f0 * 4);
-    double passes = 2 + epilogue.vectorPasses();
-    double epi = passes * (pixels / vecBw + vecLat);
+    double pass = pixels / vecBw + vecLat;
+    double compacted = std::max(mxuClock, vecFree) + pass;
+    accFree[turn] = compacted;
+    turn = (turn + 1) % p.accs;
+    vecFree = std::max(compacted, stored) + (1 + epilogue.vectorPasses()) * pass;
     double store = std::max(pixels / bw, double(f0)) + setup;
-    vec += epi;
-    dout += store;
+    doutFree = std::max(vecFree, doutFree) + store;
+    stored = doutFree + latency;
     if (epilogue.residual)
       din += pixels / bw + setup;
-    last = epi + store + latency;
   };
   for (int64_t b = 0; b < channelBlocks; ++b) {
     // A later channel block's bias row and weights wait for the previous
     // block's products (one buffer each).
     if (b > 0) {
-      mxu += biasRow + p.chunks * weights + latency;
+      mxuClock += biasRow + p.chunks * weights + latency;
       din += biasRow + p.chunks * weights;
     }
     for (int64_t row = 0; row < rows; row += p.rows)
       block(std::min(p.rows, rows - row));
   }
-  return head + std::max({mxu, din - head, vec, dout}) + last;
+  return std::max(stored, din + latency);
 }
 
 } // namespace
@@ -840,11 +880,13 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
         }
         for (int64_t r = 1; r <= p.rowsPerCore; ++r)
           for (bool resident : {true, false})
-            for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth) {
+            for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth)
+              for (int64_t staging : {chunks, std::min<int64_t>(chunks, 2)}) {
               GridPlan q = p;
               q.rows = r;
               q.resident = resident;
               q.depth = depth;
+              q.staging = staging;
               GridGeometry geo(s, q, tile, *gap);
               q.m = geo.positions(r);
               if (std::optional<double> cycles =
@@ -855,7 +897,7 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
                                << " rows=" << q.rows << " m=" << q.m
                                << " cores=" << q.cores << " split="
                                << q.splitRows << " res=" << q.resident
-                               << " depth=" << q.depth << " -> " << *cycles
+                               << " depth=" << q.depth << " staging=" << q.staging << " -> " << *cycles
                                << "\n";
                 if (!best || q.cycles < best->cycles)
                   best = q;
