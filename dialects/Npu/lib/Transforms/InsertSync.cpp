@@ -365,11 +365,9 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
   if (items.empty())
     return std::nullopt;
   Engine first = items.front().first, last = items.back().last;
-  // No back edge: the same engine, one allocation's own chain, or a loop
-  // that runs at most once.
+  // No back edge: the same engine or one allocation's own chain.
   if (first == last ||
-      sameSide(items.back().lastOp(), items.front().op, resource) ||
-      loop->hasAttr(kOnceAttrName))
+      sameSide(items.back().lastOp(), items.front().op, resource))
     return Item{loop, first, last};
   // A body that is one inner loop with a back-edge handoff: its handoff
   // continues across this loop's iterations, so its primed and drained
@@ -380,6 +378,9 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
     items.front().drain->moveAfter(loop);
     return Item{loop, first, last, items.front().prime, items.front().drain};
   }
+  // Nor for a loop that runs at most once (a core's part of the kernel).
+  if (loop->hasAttr(kOnceAttrName))
+    return Item{loop, first, last};
   // The back edge: the next iteration's first engine waits for this
   // iteration's last one; prime one token before the loop and drain the
   // last one after it, so every wait has exactly one signal.
