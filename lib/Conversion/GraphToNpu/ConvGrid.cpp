@@ -892,13 +892,6 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
               if (std::optional<double> cycles =
                       estimateGrid(s, target, epilogue, q, geo)) {
                 q.cycles = *cycles;
-                if (getenv("SINAN_GRID_DEBUG"))
-                  llvm::errs() << "grid c0=" << q.c0 << " f0=" << q.f0
-                               << " rows=" << q.rows << " m=" << q.m
-                               << " cores=" << q.cores << " split="
-                               << q.splitRows << " res=" << q.resident
-                               << " depth=" << q.depth << " staging=" << q.staging << " -> " << *cycles
-                               << "\n";
                 if (!best || q.cycles < best->cycles)
                   best = q;
               }

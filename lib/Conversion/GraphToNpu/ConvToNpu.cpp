@@ -1118,9 +1118,6 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
       *s, target, bytes, bytes, epilogue.vectorPasses(), epilogue.residual);
   std::optional<GridPlan> grid =
       bytes == 4 ? chooseGridPlan(*s, target, epilogue) : std::nullopt;
-  if (getenv("SINAN_GRID_DEBUG"))
-    llvm::errs() << "grid " << (grid ? grid->cycles : -1) << " blocks "
-                 << (blocks ? blocks->cycles : -1) << "\n";
   if (grid && (!blocks || grid->cycles < blocks->cycles))
     return emitGridConv(kernel, conv, *s, *grid, epilogue, target, dense);
   if (!blocks)

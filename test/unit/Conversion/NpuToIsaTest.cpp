@@ -595,7 +595,21 @@ INSTANTIATE_TEST_SUITE_P(
         GraphConvCase{"snpu-server", 1, 17, 14, 14, 48, 3, 1, 1},
         // Several channel blocks and cores.
         GraphConvCase{"snpu-server", 1, 256, 7, 7, 128, 3, 1, 1, 1, 1, true,
-                      true}),
+                      true},
+        // The grid tiler (ConvGrid.cpp): two images; a 5x5 and a dilated
+        // 3x3 (two zero positions between grid rows), 40 channels (a
+        // partial chunk); ResNet's last 3x3 with streamed weights and a
+        // residual; 128 channels staged through two reused buffers, with
+        // ReLU6; the edge preset with a residual.
+        GraphConvCase{"snpu-server", 2, 32, 12, 12, 48, 3, 1, 1},
+        GraphConvCase{"snpu-server", 1, 40, 16, 16, 32, 5, 1, 2},
+        GraphConvCase{"snpu-server", 1, 32, 14, 14, 32, 3, 1, 2, 2},
+        GraphConvCase{"snpu-server", 1, 512, 7, 7, 512, 3, 1, 1, 1, 1, true,
+                      true, false, true},
+        GraphConvCase{"snpu-server", 1, 128, 28, 28, 128, 3, 1, 1, 1, 1, true,
+                      false, true},
+        GraphConvCase{"snpu-edge", 1, 64, 20, 20, 64, 3, 1, 1, 1, 1, true,
+                      true, false, true}),
     [](const ::testing::TestParamInfo<GraphConvCase> &info) {
       const GraphConvCase &c = info.param;
       std::string name = fmt::format(

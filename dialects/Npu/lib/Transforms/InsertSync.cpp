@@ -264,19 +264,8 @@ LogicalResult SyncInserter::assignIds() {
         chosen = busyUntil.size();
         busyUntil.push_back(0);
       }
-      if (chosen >= int64_t(target.semaphoresPerEnginePair)) {
-        if (getenv("SINAN_SYNC_DEBUG")) {
-          llvm::errs() << "out of ids for pair " << int(pair.first) << "->"
-                       << int(pair.second) << " at span " << span.first << "-"
-                       << span.second << "; live:\n";
-          for (auto &[k2, sp2] : entries)
-            if (sp2.first <= span.first && sp2.second >= span.first)
-              llvm::errs() << "  resource " << std::get<0>(k2) << " ("
-                           << resources[std::get<0>(k2)].size() << ") "
-                           << sp2.first << "-" << sp2.second << "\n";
-        }
+      if (chosen >= int64_t(target.semaphoresPerEnginePair))
         return failure();
-      }
       busyUntil[chosen] = span.second;
       id[key] = chosen;
     }
