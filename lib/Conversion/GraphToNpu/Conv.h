@@ -63,10 +63,9 @@ struct GridPlan {
   double cycles = 0;
 };
 
-/// Zero columns between grid rows: the widest horizontal reach of a tap
-/// outside the row. nullopt when the grid does not apply (stride or
-/// groups, or an output width other than the input's).
-std::optional<int64_t> gridGap(const ConvShape &s);
+/// Whether the grid tiler applies: one group, up to stride 2 (each stride
+/// a set of phases), an output as wide as the input at its stride.
+bool gridApplies(const ConvShape &s);
 
 /// The cheapest grid plan by a cycle estimate, or nullopt.
 std::optional<GridPlan> chooseGridPlan(const ConvShape &s,

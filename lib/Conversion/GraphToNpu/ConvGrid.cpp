@@ -47,44 +47,97 @@ using namespace sinan::tiling;
 
 namespace {
 
-/// Sizes that follow from a plan: the grid's pitch and gap, the rows a core
-/// stages, the positions a block of `rows` output rows computes.
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/// Sizes that follow from a convolution and a plan. A stride s splits the
+/// input into s x s phases (image rows a, a + s, ...; columns b, b + s,
+/// ...): tap (i, j) reads phase (a, b) at a shift (dy, dx), as a stride-1
+/// tap would its input, so every stride is a stride-1 convolution over the
+/// phases its taps use. Each phase has a grid of rows `pitch` positions
+/// apart: the phase's columns, then zeros that serve both the right-hand
+/// reach past one row and the left-hand reach (`lead`) before the next.
+/// Output position q = y * pitch + x; tap (i, j) reads its phase's grid
+/// at q + tapOffset(i, j).
 struct GridGeometry {
   const ConvShape &s;
   const GridPlan &p;
   const MatrixTile &tile;
-  int64_t gap, pitch;
+  int64_t dyMin = 0, dyMax = 0, dxMin = 0, dxMax = 0;
+  int64_t lead = 0, width = 0, pitch = 0;
+  /// Phases some tap reads, as a * sw + b; phaseIndex[tap] into that list.
+  SmallVector<int64_t> phases, phaseIndex;
 
-  GridGeometry(const ConvShape &s, const GridPlan &p, const MatrixTile &tile,
-               int64_t gap)
-      : s(s), p(p), tile(tile), gap(gap), pitch(s.w + gap) {}
-
+  GridGeometry(const ConvShape &s, const GridPlan &p, const MatrixTile &tile)
+      : s(s), p(p), tile(tile) {
+    bool first = true;
+    for (int64_t i = 0; i < s.kh; ++i)
+      for (int64_t j = 0; j < s.kw; ++j) {
+        auto [a, dy] = split(i * s.dh - s.top, s.sh);
+        auto [b, dx] = split(j * s.dw - s.left, s.sw);
+        dyMin = first ? dy : std::min(dyMin, dy);
+        dyMax = first ? dy : std::max(dyMax, dy);
+        dxMin = first ? dx : std::min(dxMin, dx);
+        dxMax = first ? dx : std::max(dxMax, dx);
+        first = false;
+        int64_t phase = a * s.sw + b;
+        auto *it = llvm::find(phases, phase);
+        if (it == phases.end()) {
+          phases.push_back(phase);
+          it = phases.end() - 1;
+        }
+        phaseIndex.push_back(it - phases.begin());
+        width = std::max(width, phaseCols(b));
+      }
+    lead = std::max<int64_t>(0, -dxMin);
+    pitch = std::max(width + lead, s.ow + std::max<int64_t>(dxMax, 0));
+  }
+  /// An offset as (phase, shift): offset = shift * stride + phase.
+  static std::pair<int64_t, int64_t> split(int64_t offset, int64_t stride) {
+    int64_t shift = floorDiv(offset, stride);
+    return {offset - shift * stride, shift};
+  }
+  int64_t phaseRows(int64_t a) const {
+    return a < s.h ? ceilDiv(s.h - a, s.sh) : 0;
+  }
+  int64_t phaseCols(int64_t b) const {
+    return b < s.w ? ceilDiv(s.w - b, s.sw) : 0;
+  }
+  bool strided() const { return s.sh > 1 || s.sw > 1; }
+  /// Positions a block of `rows` output rows computes.
   int64_t positions(int64_t rows) const {
-    return roundUp(rows * pitch - gap, tile.m);
+    return roundUp((rows - 1) * pitch + s.ow, tile.m);
   }
   /// Grid rows for `rows` output rows.
-  int64_t gridRows(int64_t rows) const { return rows + (s.kh - 1) * s.dh; }
-  /// Positions of a grid for `rows` output rows in blocks of `block`
-  /// rows: the leading gap, the rows, and what the products of the last
+  int64_t gridRows(int64_t rows) const { return rows + dyMax - dyMin; }
+  /// Positions of one phase's grid for `rows` output rows in blocks of
+  /// `block` rows: the lead, the rows, and what the products of the last
   /// blocks read past them.
   int64_t gridPositions(int64_t rows, int64_t block) const {
-    int64_t end = gap + gridRows(rows) * pitch;
+    int64_t end = lead + gridRows(rows) * pitch;
     int64_t full = rows / block, tail = rows % block;
-    int64_t reach = tapOffset(s.kh - 1, s.kw - 1);
+    int64_t reach = 0;
+    for (int64_t i = 0; i < s.kh; ++i)
+      for (int64_t j = 0; j < s.kw; ++j)
+        reach = std::max(reach, tapOffset(i, j));
     if (full > 0)
       end = std::max(end, (full - 1) * block * pitch + positions(block) + reach);
     if (tail > 0)
       end = std::max(end, full * block * pitch + positions(tail) + reach);
     return end;
   }
-  /// The image rows [lo, hi) that output rows [y0, y1) read.
-  std::pair<int64_t, int64_t> inputRows(int64_t y0, int64_t y1) const {
-    int64_t lo = std::max<int64_t>(0, y0 - s.top);
-    int64_t hi = std::min<int64_t>(s.h, y1 - s.top + (s.kh - 1) * s.dh);
+  /// The rows [lo, hi) of phase row a that output rows [y0, y1) read.
+  std::pair<int64_t, int64_t> phaseRowsRead(int64_t a, int64_t y0,
+                                            int64_t y1) const {
+    int64_t lo = std::max<int64_t>(0, y0 + dyMin);
+    int64_t hi = std::min<int64_t>(phaseRows(a), y1 + dyMax);
     return {lo, std::max(lo, hi)};
   }
   int64_t tapOffset(int64_t i, int64_t j) const {
-    return gap + i * s.dh * pitch + j * s.dw - s.left;
+    int64_t dy = split(i * s.dh - s.top, s.sh).second;
+    int64_t dx = split(j * s.dw - s.left, s.sw).second;
+    return lead + (dy - dyMin) * pitch + dx;
   }
 };
 
@@ -143,14 +196,25 @@ SmallVector<CoreWork> coreWork(const ConvShape &s, const GridPlan &p) {
 }
 
 /// The most image rows any core stages.
+/// The most phase rows any core stages of any phase.
 int64_t maxStagedRows(const ConvShape &s, const GridPlan &p,
                       const GridGeometry &geo) {
   int64_t most = 0;
-  for (const CoreWork &work : coreWork(s, p)) {
-    auto [lo, hi] = geo.inputRows(work.y0, work.y1);
-    most = std::max(most, hi - lo);
-  }
+  for (const CoreWork &work : coreWork(s, p))
+    for (int64_t phase : geo.phases) {
+      auto [lo, hi] = geo.phaseRowsRead(phase / s.sw, work.y0, work.y1);
+      most = std::max(most, hi - lo);
+    }
   return most;
+}
+
+/// Elements of one staged channel for `rows` phase rows: one run of whole
+/// image rows at stride 1, else rows of the widest phase at an aligned
+/// pitch (each a DMA row of its own).
+int64_t stagedRun(const GridGeometry &geo, int64_t rows, int64_t align) {
+  if (!geo.strided())
+    return rows * geo.s.w;
+  return rows * pitch(geo.width, 2, align);
 }
 
 class GridTiler {
@@ -234,8 +298,9 @@ private:
   Block *entry;
   /// x, y and the residual with each channel's pixels as one run.
   Value xRuns, yRuns, residualRuns;
-  /// Per chunk: [positions x c0] bf16 in ibuf.
+  /// Per chunk: [phases * gridSize x c0] bf16 in ibuf, a grid per phase.
   SmallVector<Value> grid;
+  int64_t gridSize = 0;
   SmallVector<Value> acc, tiles;
   /// Per chunk, with resident weights: [taps * c0 x f0] bf16 in wbuf.
   SmallVector<Value> resident;
@@ -270,87 +335,124 @@ void GridTiler::stage(const CoreWork &work, Value n,
   int64_t rows = work.y1 - work.y0, c0 = p.c0;
   int64_t gridRows = geo.gridRows(rows);
   int64_t total = geo.gridPositions(rows, p.rows);
-  auto [lo, hi] = geo.inputRows(work.y0, work.y1);
-  int64_t valid = hi - lo;
-  // Grid row of image row lo.
-  int64_t first = lo - (work.y0 - s.top);
+  int64_t align = target.alignmentBytes;
+  int64_t phases = geo.phases.size();
   Type bf16 = builder.getBF16Type();
-  int64_t run = valid * s.w;
-  // p.staging buffers, chunk k in buffer k % p.staging; each holds a
-  // chunk's loaded rows and their transpose (two buffers, the transpose's
-  // used later, could by liveness take the bytes of another chunk's rows
-  // and so wait for that chunk's load too). Sized for the most rows any
-  // core stages, so every core's buffers have one size.
-  int64_t most = maxStagedRows(s, p, geo) * s.w;
-  int64_t rowPitch = pitch(most, 2, target.alignmentBytes);
+  // Items: (chunk k, phase u) as k * phases + u. p.staging buffers take
+  // the items in turn; each holds an item's loaded rows and their
+  // transpose (two buffers, the transpose's used later, could by liveness
+  // take the bytes of another item's rows and so wait for that load too).
+  // Sized for the most rows any core stages, so every core's buffers have
+  // one size.
+  int64_t items = p.chunks * phases;
+  int64_t most = stagedRun(geo, maxStagedRows(s, p, geo), align);
+  int64_t rowPitch = pitch(most, 2, align);
   SmallVector<Value> buffers;
-  for (int64_t b = 0; b < std::min(p.staging, p.chunks) && valid > 0; ++b)
-    buffers.push_back(local({c0 * rowPitch + most * c0}, bf16,
-                            npu::MemorySpace::vbuf));
+  for (int64_t b = 0; b < std::min(p.staging, items); ++b)
+    buffers.push_back(
+        local({c0 * rowPitch + most * c0}, bf16, npu::MemorySpace::vbuf));
+  // The phase rows [lo, hi) of item t, the grid row of lo, the run.
+  struct Rows {
+    int64_t a, b, lo, valid, first, cols, run;
+  };
+  auto rowsOfItem = [=, this](int64_t t) {
+    int64_t phase = geo.phases[t % phases];
+    int64_t a = phase / s.sw, b = phase % s.sw;
+    auto [lo, hi] = geo.phaseRowsRead(a, work.y0, work.y1);
+    int64_t valid = hi - lo;
+    return Rows{a,
+                b,
+                lo,
+                valid,
+                lo - (work.y0 + geo.dyMin),
+                geo.phaseCols(b),
+                stagedRun(geo, valid, align)};
+  };
   // (By value: the first block runs the pending moves after this returns.)
-  auto rowsOf = [=, this](int64_t k) {
-    return reinterpret(buffers[k % buffers.size()], builder.getIndexAttr(0),
-                       {c0, run}, {rowPitch, 1});
-  };
-  auto transposedOf = [=, this](int64_t k, ArrayRef<int64_t> shape,
-                          ArrayRef<int64_t> strides) {
-    return reinterpret(buffers[k % buffers.size()],
-                       builder.getIndexAttr(c0 * rowPitch), shape, strides);
-  };
-  // Chunk k's load (its channels' rows as one run each, zero rows for the
-  // channels past C) and transpose into pixel rows of c0 channels.
-  auto load = [=, this](int64_t k) {
-    int64_t count = std::min(c0, s.c - k * c0);
-    Value buffer = rowsOf(k);
-    auto sub = [&](Value source, int64_t row, int64_t count) -> Value {
-      return memref::SubViewOp::create(
-          builder, loc, source,
-          ArrayRef<OpFoldResult>{builder.getIndexAttr(row),
-                                 builder.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{builder.getIndexAttr(count),
-                                 builder.getIndexAttr(run)},
-          ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
-                                 builder.getIndexAttr(1)});
-    };
+  auto buffer = [=](int64_t t) { return buffers[t % buffers.size()]; };
+  // Item t's load (its channels' rows, zero rows for the channels past C)
+  // and transpose into pixel rows of c0 channels.
+  auto load = [=, this](int64_t t) {
+    Rows r = rowsOfItem(t);
+    if (r.valid == 0)
+      return;
+    int64_t k = t / phases, count = std::min(c0, s.c - k * c0);
+    Value staged = reinterpret(buffer(t), builder.getIndexAttr(0), {c0, r.run},
+                               {rowPitch, 1});
     if (count < c0)
-      npu::FillOp::create(builder, loc, sub(buffer, count, c0 - count), 0);
-    SmallVector<OpFoldResult> offsets = {fold(n), builder.getIndexAttr(k * c0),
-                                         builder.getIndexAttr(lo * s.w)};
-    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
-                                       builder.getIndexAttr(count),
-                                       builder.getIndexAttr(run)};
-    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
-    auto srcType = memref::SubViewOp::inferRankReducedResultType(
-        {count, run}, cast<MemRefType>(xRuns.getType()), offsets, sizes,
-        strides);
-    Value src =
-        memref::SubViewOp::create(builder, loc, cast<MemRefType>(srcType),
-                                  xRuns, offsets, sizes, strides);
-    npu::DmaLoadOp::create(builder, loc, src,
-                           count < c0 ? sub(buffer, 0, count) : buffer,
-                           DenseI64ArrayAttr());
+      npu::FillOp::create(
+          builder, loc,
+          reinterpret(buffer(t), builder.getIndexAttr(count * rowPitch),
+                      {c0 - count, r.run}, {rowPitch, 1}),
+          0);
+    Value src, dst;
+    if (!geo.strided()) {
+      SmallVector<OpFoldResult> offsets = {fold(n), builder.getIndexAttr(k * c0),
+                                           builder.getIndexAttr(r.lo * s.w)};
+      SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
+                                         builder.getIndexAttr(count),
+                                         builder.getIndexAttr(r.run)};
+      SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
+      auto type = memref::SubViewOp::inferRankReducedResultType(
+          {count, r.run}, cast<MemRefType>(xRuns.getType()), offsets, sizes,
+          strides);
+      src = memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
+                                      xRuns, offsets, sizes, strides);
+      dst = reinterpret(buffer(t), builder.getIndexAttr(0), {count, r.run},
+                        {rowPitch, 1});
+    } else {
+      // Every s-th row and column: a row per phase row, gathered.
+      SmallVector<OpFoldResult> offsets = {
+          fold(n), builder.getIndexAttr(k * c0),
+          builder.getIndexAttr(r.a + s.sh * r.lo), builder.getIndexAttr(r.b)};
+      SmallVector<OpFoldResult> sizes = {
+          builder.getIndexAttr(1), builder.getIndexAttr(count),
+          builder.getIndexAttr(r.valid), builder.getIndexAttr(r.cols)};
+      SmallVector<OpFoldResult> strides = {
+          builder.getIndexAttr(1), builder.getIndexAttr(1),
+          builder.getIndexAttr(s.sh), builder.getIndexAttr(s.sw)};
+      auto type = memref::SubViewOp::inferRankReducedResultType(
+          {count, r.valid, r.cols}, cast<MemRefType>(x.getType()), offsets,
+          sizes, strides);
+      src = memref::SubViewOp::create(builder, loc, cast<MemRefType>(type), x,
+                                      offsets, sizes, strides);
+      dst = reinterpret(buffer(t), builder.getIndexAttr(0),
+                        {count, r.valid, r.cols},
+                        {rowPitch, pitch(geo.width, 2, align), 1});
+    }
+    npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
+    (void)staged;
   };
-  auto transpose = [=, this](int64_t k) {
-    npu::VTransOp::create(builder, loc, rowsOf(k),
-                          transposedOf(k, {run, c0}, {c0, 1}));
+  auto transpose = [=, this](int64_t t) {
+    Rows r = rowsOfItem(t);
+    if (r.valid == 0)
+      return;
+    npu::VTransOp::create(
+        builder, loc,
+        reinterpret(buffer(t), builder.getIndexAttr(0), {c0, r.run},
+                    {rowPitch, 1}),
+        reinterpret(buffer(t), builder.getIndexAttr(c0 * rowPitch),
+                    {r.run, c0}, {c0, 1}));
   };
-  // The chunks that have a buffer load first (DMA-in runs ahead while the
-  // vector unit transposes), the first followed by its weights.
-  for (int64_t k = 0; k < int64_t(buffers.size()); ++k) {
-    load(k);
-    if (k == 0)
+  // The items that have a buffer load first (DMA-in runs ahead while the
+  // vector unit transposes), the first chunk's followed by its weights.
+  int64_t upfront = buffers.size();
+  for (int64_t t = 0; t < upfront; ++t) {
+    load(t);
+    if (t + 1 == std::min(phases, upfront))
       afterLoad(0);
   }
-  if (buffers.empty())
+  if (upfront == 0)
     afterLoad(0);
-  for (int64_t k = 0; k < int64_t(buffers.size()); ++k)
-    transpose(k);
-  // Per chunk, zeros (the gap before each grid row and after the last, the
-  // rows outside the image, what the last block reads past the grid), then
-  // the move of its image rows: emitted by the first block just before its
-  // products of that chunk, so the scalar unit dispatches those products
-  // without waiting for DMA-in to work through every chunk's moves. Once
-  // moved, a chunk's buffer takes the next chunk that waits for one.
+  for (int64_t t = 0; t < upfront; ++t)
+    transpose(t);
+  // Per chunk, for each phase its zeros (before the first row, between
+  // rows and after the last, the rows outside the phase, what the last
+  // block reads past the grid), then the move of its rows: emitted by the
+  // first block just before its products of that chunk, so the scalar
+  // unit dispatches those products without waiting for DMA-in to work
+  // through every chunk's moves. Once moved, an item's buffer takes the
+  // next item that waits for one.
   pendingMoves.clear();
   for (int64_t k = 0; k < p.chunks; ++k)
     pendingMoves.push_back([=, this] {
@@ -361,41 +463,47 @@ void GridTiler::stage(const CoreWork &work, Value n,
       if (k > 0)
         afterLoad(k);
       Value chunk = grid[k];
-      if (geo.gap > 0)
-        npu::FillOp::create(builder, loc,
-                            reinterpret(chunk, builder.getIndexAttr(0),
-                                        {gridRows + 1, geo.gap * c0},
-                                        {geo.pitch * c0, 1}),
-                            0);
-      auto zeroRows = [&](int64_t from, int64_t to) {
-        if (to > from)
+      for (int64_t u = 0; u < phases; ++u) {
+        int64_t t = k * phases + u, base = u * gridSize;
+        Rows r = rowsOfItem(t);
+        auto zeros = [&](int64_t from, int64_t to) {
+          if (to > from)
+            npu::FillOp::create(
+                builder, loc,
+                reinterpret(chunk, builder.getIndexAttr((base + from) * c0),
+                            {(to - from) * c0}, {1}),
+                0);
+        };
+        zeros(0, geo.lead);
+        if (geo.pitch > r.cols)
           npu::FillOp::create(
               builder, loc,
-              reinterpret(
-                  chunk,
-                  builder.getIndexAttr((geo.gap + from * geo.pitch) * c0),
-                  {(to - from) * geo.pitch * c0}, {1}),
+              reinterpret(chunk,
+                          builder.getIndexAttr(
+                              (base + geo.lead + r.cols) * c0),
+                          {gridRows, (geo.pitch - r.cols) * c0},
+                          {geo.pitch * c0, 1}),
               0);
-      };
-      zeroRows(0, first);
-      zeroRows(first + valid, gridRows);
-      int64_t end = geo.gap + gridRows * geo.pitch;
-      if (total > end)
-        npu::FillOp::create(builder, loc,
-                            reinterpret(chunk, builder.getIndexAttr(end * c0),
-                                        {(total - end) * c0}, {1}),
-                            0);
-      if (buffers.empty())
-        return;
-      npu::DmaMoveOp::create(
-          builder, loc, transposedOf(k, {valid, s.w * c0}, {s.w * c0, 1}),
-          reinterpret(chunk,
-                      builder.getIndexAttr((geo.gap + first * geo.pitch) * c0),
-                      {valid, s.w * c0}, {geo.pitch * c0, 1}));
-      int64_t next = k + int64_t(buffers.size());
-      if (next < p.chunks) {
-        load(next);
-        transpose(next);
+        zeros(geo.lead, geo.lead + r.first * geo.pitch);
+        zeros(geo.lead + (r.first + r.valid) * geo.pitch,
+              geo.lead + gridRows * geo.pitch);
+        zeros(geo.lead + gridRows * geo.pitch, total);
+        if (r.valid == 0 || buffers.empty())
+          continue;
+        int64_t srcPitch = geo.strided() ? pitch(geo.width, 2, align) : s.w;
+        npu::DmaMoveOp::create(
+            builder, loc,
+            reinterpret(buffer(t), builder.getIndexAttr(c0 * rowPitch),
+                        {r.valid, r.cols * c0}, {srcPitch * c0, 1}),
+            reinterpret(chunk,
+                        builder.getIndexAttr(
+                            (base + geo.lead + r.first * geo.pitch) * c0),
+                        {r.valid, r.cols * c0}, {geo.pitch * c0, 1}));
+        int64_t next = t + int64_t(buffers.size());
+        if (next < items) {
+          load(next);
+          transpose(next);
+        }
       }
     });
   afterMovesHook = afterMoves;
@@ -418,9 +526,11 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
     for (int64_t i = 0; i < s.kh; ++i)
       for (int64_t j = 0; j < s.kw; ++j) {
         int64_t tap = i * s.kw + j;
+        int64_t phaseBase = geo.phaseIndex[tap] * gridSize;
         Value lhs = memref::SubViewOp::create(
             builder, loc, grid[k],
-            ArrayRef<OpFoldResult>{fold(plus(q0, geo.tapOffset(i, j))),
+            ArrayRef<OpFoldResult>{
+                fold(plus(q0, phaseBase + geo.tapOffset(i, j))),
                                    builder.getIndexAttr(0)},
             ArrayRef<OpFoldResult>{builder.getIndexAttr(m),
                                    builder.getIndexAttr(c0)},
@@ -462,20 +572,20 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
 
   // Epilogue: the gap positions dropped and the bias added in one pass
   // (rows of W * f0), then [pixels x f0] -> [f0 x pixels].
-  int64_t pixels = rows * s.w;
+  int64_t pixels = rows * s.ow;
   Value accRows = reinterpret(accumulator, builder.getIndexAttr(0),
-                              {rows, s.w * f0}, {geo.pitch * f0, 1});
+                              {rows, s.ow * f0}, {geo.pitch * f0, 1});
   Value compactRows = reinterpret(compact, builder.getIndexAttr(0),
-                                  {rows, s.w * f0}, {s.w * f0, 1});
+                                  {rows, s.ow * f0}, {s.ow * f0, 1});
   if (bias)
     npu::VBinOp::create(builder, loc, "add", accRows,
                         reinterpret(biasRow, builder.getIndexAttr(0),
-                                    {rows, s.w * f0}, {0, 1}),
+                                    {rows, s.ow * f0}, {0, 1}),
                         compactRows);
   else
     npu::VScalOp::create(builder, loc, "mul", accRows, compactRows,
                          builder.getF32FloatAttr(1.0f));
-  int64_t outPitch = pitch(p.rows * s.w, 4, target.alignmentBytes);
+  int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);
   Value out = reinterpret(transposed, builder.getIndexAttr(0), {f0, pixels},
                           {outPitch, 1});
   npu::VTransOp::create(builder, loc,
@@ -485,7 +595,7 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
   Value f = times(fb, f0);
   auto dramView = [&](Value runs) {
     SmallVector<OpFoldResult> offsets = {fold(n), fold(f),
-                                         fold(times(row, s.w))};
+                                         fold(times(row, s.ow))};
     SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
                                        builder.getIndexAttr(f0),
                                        builder.getIndexAttr(pixels)};
@@ -514,10 +624,10 @@ void GridTiler::loadBias(Value fb) {
     return;
   // The bias row repeated W times: f0 channels per pixel.
   int64_t f0 = p.f0;
-  Value src = reinterpret(bias, fold(times(fb, f0)), {s.w, f0}, {0, 1});
+  Value src = reinterpret(bias, fold(times(fb, f0)), {s.ow, f0}, {0, 1});
   npu::DmaLoadOp::create(
       builder, loc, src,
-      reinterpret(biasRow, builder.getIndexAttr(0), {s.w, f0}, {f0, 1}),
+      reinterpret(biasRow, builder.getIndexAttr(0), {s.ow, f0}, {f0, 1}),
       DenseI64ArrayAttr());
 }
 
@@ -601,7 +711,7 @@ void GridTiler::emitCore(const CoreWork &work) {
     // the input lands; the epilogue's other vbuf blocks are allocated after
     // the staging buffers, so by liveness they may take their bytes.
     if (bias)
-      biasRow = local({s.w * p.f0}, f32, npu::MemorySpace::vbuf);
+      biasRow = local({s.ow * p.f0}, f32, npu::MemorySpace::vbuf);
     stage(
         work, n,
         [&](int64_t k) {
@@ -616,8 +726,8 @@ void GridTiler::emitCore(const CoreWork &work) {
                   loadTile(index(work.fb0), i / s.taps(), i % s.taps()));
         },
         [&] { loadBias(index(work.fb0)); });
-    int64_t outPitch = pitch(p.rows * s.w, 4, target.alignmentBytes);
-    compact = local({std::max(p.rows * s.w * p.f0, p.f0 * outPitch)}, f32,
+    int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);
+    compact = local({std::max(p.rows * s.ow * p.f0, p.f0 * outPitch)}, f32,
                     npu::MemorySpace::vbuf);
     transposed = local({p.f0 * outPitch}, f32, npu::MemorySpace::vbuf);
     emitChannelBlock(work, n, index(work.fb0));
@@ -673,12 +783,12 @@ void GridTiler::emit() {
   // One grid per chunk for every core, sized for the largest region: a
   // buffer per core would, placed at other offsets, alias this core's
   // others and join them into one resource for synchronization.
-  int64_t positions = 0;
   for (const CoreWork &part : work)
-    positions = std::max(positions,
-                         geo.gridPositions(part.y1 - part.y0, p.rows));
+    gridSize =
+        std::max(gridSize, geo.gridPositions(part.y1 - part.y0, p.rows));
   for (int64_t k = 0; k < p.chunks; ++k)
-    grid.push_back(allocTile(builder, loc, entry, positions, p.c0, bf16,
+    grid.push_back(allocTile(builder, loc, entry,
+                             int64_t(geo.phases.size()) * gridSize, p.c0, bf16,
                              npu::MemorySpace::ibuf, target.alignmentBytes));
   if (p.cores == 1)
     return emitCore(work.front());
@@ -697,15 +807,17 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   const MatrixTile &tile = geo.tile;
   int64_t align = target.alignmentBytes;
   int64_t rows = p.rowsPerCore, c0 = p.c0, f0 = p.f0;
-  int64_t valid = maxStagedRows(s, p, geo), run = valid * s.w;
-  int64_t outPitch = pitch(p.rows * s.w, 4, align);
+  int64_t valid = maxStagedRows(s, p, geo);
+  int64_t run = stagedRun(geo, valid, align);
+  int64_t phases = geo.phases.size(), items = p.chunks * phases;
+  int64_t outPitch = pitch(p.rows * s.ow, 4, align);
   int64_t tileBytes = c0 * pitch(f0, 2, align) * 2;
-  int64_t staging = std::min(p.staging, p.chunks) *
+  int64_t staging = std::min(p.staging, items) *
                     (c0 * pitch(run, 2, align) * 2 + run * c0 * 2);
   int64_t epilogueBytes =
-      (std::max(p.rows * s.w * f0, f0 * outPitch) + f0 * outPitch + s.w * f0) *
+      (std::max(p.rows * s.ow * f0, f0 * outPitch) + f0 * outPitch + s.ow * f0) *
       4;
-  if (p.chunks * geo.gridPositions(rows, p.rows) * c0 * 2 >
+  if (items * geo.gridPositions(rows, p.rows) * c0 * 2 >
           int64_t(target.ibuf.sizeBytes) ||
       p.accs * p.m * f0 * 4 > int64_t(target.acc.sizeBytes) ||
       (p.resident ? p.chunks * s.taps() * tileBytes : p.depth * tileBytes) >
@@ -722,7 +834,13 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   // A DMA costs its bytes or its rows, whichever is more; rows of f0
   // bf16 merge into one when they fill whole granules.
   bool tileRowsMerge = pitch(f0, 2, align) == f0;
-  double in = std::max(double(c0) * run * 4 / bw, double(c0)) + setup;
+  // An item's load: one run per channel at stride 1; else a DMA row per
+  // phase row, costing the bytes its gather spans.
+  double in = geo.strided()
+                  ? std::max(double(c0) * valid * geo.width * s.sw * 4 / bw,
+                             double(c0 * valid)) +
+                        setup
+                  : std::max(double(c0) * run * 4 / bw, double(c0)) + setup;
   double trans = double(c0) * run * 2 / vecBw + vecLat;
   double move =
       std::max(double(run) * c0 * 2 / target.dmaBytesPerCycle, double(valid)) +
@@ -734,7 +852,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
                      tileRowsMerge ? 1.0 : double(s.taps() * c0)) +
                 setup
           : 0.0;
-  double biasRow = std::max(double(s.w * f0 * 4) / bw, double(s.w)) + setup;
+  double biasRow = std::max(double(s.ow * f0 * 4) / bw, double(s.ow)) + setup;
   int64_t gridRows = geo.gridRows(rows);
   double fills = 3 * setup + gridRows +
                  double(geo.gridPositions(rows, p.rows) -
@@ -751,18 +869,18 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   double firstProducts = double(geo.positions(std::min(p.rows, rows)) /
                                 tile.m) *
                          (c0 / tile.k) * (f0 / tile.n) * s.taps();
-  int64_t buffers = std::min(p.staging, p.chunks);
+  int64_t buffers = std::min(p.staging, items);
   double dinAt = 0, landed = 0, vecAt = 0, mxuAt = 0;
-  SmallVector<double> transposed(p.chunks, 0.0);
-  auto issueLoad = [&](int64_t k) {
+  SmallVector<double> transposed(items, 0.0);
+  auto issueLoad = [&](int64_t t) {
     dinAt += in;
     landed = std::max(landed, dinAt + latency);
     vecAt = std::max(vecAt, dinAt + latency) + trans;
-    transposed[k] = vecAt;
+    transposed[t] = vecAt;
   };
-  for (int64_t k = 0; k < buffers; ++k) {
-    issueLoad(k);
-    if (k == 0) {
+  for (int64_t t = 0; t < buffers; ++t) {
+    issueLoad(t);
+    if (t + 1 == std::min(phases, buffers)) {
       dinAt += weights;
       landed = std::max(landed, dinAt + latency);
     }
@@ -772,11 +890,13 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
       dinAt += weights * (p.chunks - 1);
       landed = std::max(landed, dinAt + latency);
     }
-    dinAt = std::max(dinAt + fills, transposed[k]) + move;
+    for (int64_t t = k * phases; t < (k + 1) * phases; ++t) {
+      dinAt = std::max(dinAt + fills, transposed[t]) + move;
+      if (t + buffers < items)
+        issueLoad(t + buffers);
+    }
     double ready = std::max(dinAt, landed);
     mxuAt = std::max(mxuAt, ready) + firstProducts;
-    if (k + buffers < p.chunks)
-      issueLoad(k + buffers);
   }
   double head = mxuAt - p.chunks * firstProducts;
   double din = dinAt + biasRow;
@@ -802,7 +922,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     }
     mxuClock =
         std::max(mxuClock, accFree[turn]) + p.chunks * s.taps() * product;
-    double pixels = double(r * s.w * f0 * 4);
+    double pixels = double(r * s.ow * f0 * 4);
     double pass = pixels / vecBw + vecLat;
     double compacted = std::max(mxuClock, vecFree) + pass;
     accFree[turn] = compacted;
@@ -831,21 +951,18 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
 
 namespace sinan::tiling {
 
-std::optional<int64_t> gridGap(const ConvShape &s) {
-  if (s.sh != 1 || s.sw != 1 || s.group != 1 || s.flat || s.ow != s.w)
-    return std::nullopt;
-  int64_t right = (s.kw - 1) * s.dw - s.left;
-  if (s.left < 0 || right < 0)
-    return std::nullopt;
-  return std::max(s.left, right);
+bool gridApplies(const ConvShape &s) {
+  // Up to four phases; the output as wide as the phases (a "same"
+  // convolution at its stride), so output rows and phase rows line up.
+  return s.group == 1 && !s.flat && s.sh <= 2 && s.sw <= 2 &&
+         s.ow == ceilDiv(s.w, s.sw);
 }
 
 std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
                                        const TargetDesc &target,
                                        const ConvEpilogue &epilogue) {
-  std::optional<int64_t> gap = gridGap(s);
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
-  if (!gap || s.f % tile.n)
+  if (!gridApplies(s) || s.f % tile.n)
     return std::nullopt;
   int64_t align = target.alignmentBytes;
   int64_t plane = s.oh * s.ow * 4;
@@ -866,7 +983,7 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
         p.splitRows = splitRows;
         if (splitRows) {
           // Each core's first row starts a granule in every channel plane.
-          int64_t unit = align / std::gcd<int64_t>(align, s.w * 4);
+          int64_t unit = align / std::gcd<int64_t>(align, s.ow * 4);
           p.rowsPerCore =
               roundUp(ceilDiv(s.oh, int64_t(target.cores)), unit);
           p.cores = ceilDiv(s.oh, p.rowsPerCore);
@@ -887,7 +1004,7 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
               q.resident = resident;
               q.depth = depth;
               q.staging = staging;
-              GridGeometry geo(s, q, tile, *gap);
+              GridGeometry geo(s, q, tile);
               q.m = geo.positions(r);
               if (std::optional<double> cycles =
                       estimateGrid(s, target, epilogue, q, geo)) {
@@ -935,7 +1052,7 @@ LogicalResult emitGridConv(func::FuncOp kernel, graph::Conv2dOp conv,
   Value residual = epilogue.residual
                        ? body.getArgument(body.getNumArguments() - 2)
                        : Value();
-  GridGeometry geo(s, plan, target.matrixTiles.at(DType::BF16), *gridGap(s));
+  GridGeometry geo(s, plan, target.matrixTiles.at(DType::BF16));
   GridTiler(builder, loc, target, geo, epilogue, x, w, bias, residual, y, &body)
       .emit();
   body.walk([&](scf::ForOp forOp) {
