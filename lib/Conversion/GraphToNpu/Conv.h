@@ -53,6 +53,9 @@ struct GridPlan {
   int64_t chunks = 0, cores = 1, depth = 2, accs = 2;
   /// vbuf buffers the chunks are staged through, in turn.
   int64_t staging = 0;
+  /// ibuf grid buffers: one per chunk, or two (the first chunk's, the
+  /// others') when semaphores are short.
+  int64_t grids = 1;
   /// Cores split the output rows (each stages its rows) rather than the
   /// output channel blocks (each stages the whole input).
   bool splitRows = false;

@@ -122,7 +122,8 @@ struct GridGeometry {
       for (int64_t j = 0; j < s.kw; ++j)
         reach = std::max(reach, tapOffset(i, j));
     if (full > 0)
-      end = std::max(end, (full - 1) * block * pitch + positions(block) + reach);
+      end =
+          std::max(end, (full - 1) * block * pitch + positions(block) + reach);
     if (tail > 0)
       end = std::max(end, full * block * pitch + positions(tail) + reach);
     return end;
@@ -133,6 +134,20 @@ struct GridGeometry {
     int64_t lo = std::max<int64_t>(0, y0 + dyMin);
     int64_t hi = std::min<int64_t>(phaseRows(a), y1 + dyMax);
     return {lo, std::max(lo, hi)};
+  }
+  /// The image rows [lo, hi) that output rows [y0, y1) read, in any
+  /// phase.
+  std::pair<int64_t, int64_t> imageRowsRead(int64_t y0, int64_t y1) const {
+    int64_t lo = s.h, hi = 0;
+    for (int64_t phase : phases) {
+      int64_t a = phase / s.sw;
+      auto [from, to] = phaseRowsRead(a, y0, y1);
+      if (to > from) {
+        lo = std::min(lo, a + s.sh * from);
+        hi = std::max(hi, a + s.sh * (to - 1) + 1);
+      }
+    }
+    return {std::min(lo, hi), hi};
   }
   int64_t tapOffset(int64_t i, int64_t j) const {
     int64_t dy = split(i * s.dh - s.top, s.sh).second;
@@ -161,8 +176,8 @@ DenseElementsAttr packGridWeights(DenseElementsAttr weights, const ConvShape &s,
       for (int64_t i = 0; i < s.kh; ++i)
         for (int64_t j = 0; j < s.kw; ++j) {
           int64_t tap = i * s.kw + j;
-          int64_t row = ((f / p.f0 * p.chunks + c / p.c0) * taps + tap) * p.c0 +
-                        c % p.c0;
+          int64_t row =
+              ((f / p.f0 * p.chunks + c / p.c0) * taps + tap) * p.c0 + c % p.c0;
           packed[row * p.f0 + f % p.f0] =
               floatToBF16(values[((f * s.c + c) * s.kh + i) * s.kw + j]);
         }
@@ -196,25 +211,26 @@ SmallVector<CoreWork> coreWork(const ConvShape &s, const GridPlan &p) {
 }
 
 /// The most image rows any core stages.
-/// The most phase rows any core stages of any phase.
+/// The most image rows any core stages.
 int64_t maxStagedRows(const ConvShape &s, const GridPlan &p,
                       const GridGeometry &geo) {
   int64_t most = 0;
-  for (const CoreWork &work : coreWork(s, p))
-    for (int64_t phase : geo.phases) {
-      auto [lo, hi] = geo.phaseRowsRead(phase / s.sw, work.y0, work.y1);
-      most = std::max(most, hi - lo);
-    }
+  for (const CoreWork &work : coreWork(s, p)) {
+    auto [lo, hi] = geo.imageRowsRead(work.y0, work.y1);
+    most = std::max(most, hi - lo);
+  }
   return most;
 }
 
-/// Elements of one staged channel for `rows` phase rows: one run of whole
-/// image rows at stride 1, else rows of the widest phase at an aligned
-/// pitch (each a DMA row of its own).
-int64_t stagedRun(const GridGeometry &geo, int64_t rows, int64_t align) {
-  if (!geo.strided())
-    return rows * geo.s.w;
-  return rows * pitch(geo.width, 2, align);
+/// The grid buffer of chunk k (its own, or with two buffers the first
+/// chunk's or the others') and the row of chunk k's first phase grid in
+/// it.
+int64_t gridBufferOf(const GridPlan &p, int64_t k) {
+  return p.grids == p.chunks ? k : std::min<int64_t>(k, 1);
+}
+int64_t gridRowOf(const GridPlan &p, int64_t k, int64_t phases,
+                  int64_t gridSize) {
+  return p.grids == p.chunks || k == 0 ? 0 : (k - 1) * phases * gridSize;
 }
 
 class GridTiler {
@@ -254,9 +270,9 @@ private:
   Value local(ArrayRef<int64_t> shape, Type element, npu::MemorySpace space) {
     return memref::AllocOp::create(
         builder, loc,
-        MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
-                        npu::MemorySpaceAttr::get(builder.getContext(),
-                                                  space)));
+        MemRefType::get(
+            shape, element, MemRefLayoutAttrInterface(),
+            npu::MemorySpaceAttr::get(builder.getContext(), space)));
   }
 
   void emitCore(const CoreWork &work);
@@ -315,10 +331,9 @@ Value GridTiler::reinterpret(Value source, OpFoldResult offset,
   std::optional<int64_t> staticOffset = getConstantIntValue(offset);
   auto result = MemRefType::get(
       sizes, type.getElementType(),
-      StridedLayoutAttr::get(builder.getContext(),
-                             staticOffset ? *staticOffset
-                                          : ShapedType::kDynamic,
-                             strides),
+      StridedLayoutAttr::get(
+          builder.getContext(),
+          staticOffset ? *staticOffset : ShapedType::kDynamic, strides),
       type.getMemorySpace());
   SmallVector<OpFoldResult> sizeAttrs, strideAttrs;
   for (int64_t size : sizes)
@@ -338,174 +353,154 @@ void GridTiler::stage(const CoreWork &work, Value n,
   int64_t align = target.alignmentBytes;
   int64_t phases = geo.phases.size();
   Type bf16 = builder.getBF16Type();
-  // Items: (chunk k, phase u) as k * phases + u. p.staging buffers take
-  // the items in turn; each holds an item's loaded rows and their
-  // transpose (two buffers, the transpose's used later, could by liveness
-  // take the bytes of another item's rows and so wait for that load too).
-  // Sized for the most rows any core stages, so every core's buffers have
-  // one size.
-  int64_t items = p.chunks * phases;
-  int64_t most = stagedRun(geo, maxStagedRows(s, p, geo), align);
+  // The image rows [lo, hi) every phase of this core reads, staged per
+  // chunk of c0 channels as one run per channel.
+  auto [lo, hi] = geo.imageRowsRead(work.y0, work.y1);
+  int64_t run = (hi - lo) * s.w;
+  // p.staging buffers take the chunks in turn; each holds a chunk's
+  // loaded rows and their transpose (two buffers, the transpose's used
+  // later, could by liveness take the bytes of another chunk's rows and so
+  // wait for that load too). Sized for the most rows any core stages, so
+  // every core's buffers have one size.
+  int64_t most = maxStagedRows(s, p, geo) * s.w;
   int64_t rowPitch = pitch(most, 2, align);
   SmallVector<Value> buffers;
-  for (int64_t b = 0; b < std::min(p.staging, items); ++b)
+  for (int64_t b = 0; b < std::min(p.staging, p.chunks) && run > 0; ++b)
     buffers.push_back(
         local({c0 * rowPitch + most * c0}, bf16, npu::MemorySpace::vbuf));
-  // The phase rows [lo, hi) of item t, the grid row of lo, the run.
-  struct Rows {
-    int64_t a, b, lo, valid, first, cols, run;
-  };
-  auto rowsOfItem = [=, this](int64_t t) {
-    int64_t phase = geo.phases[t % phases];
-    int64_t a = phase / s.sw, b = phase % s.sw;
-    auto [lo, hi] = geo.phaseRowsRead(a, work.y0, work.y1);
-    int64_t valid = hi - lo;
-    return Rows{a,
-                b,
-                lo,
-                valid,
-                lo - (work.y0 + geo.dyMin),
-                geo.phaseCols(b),
-                stagedRun(geo, valid, align)};
-  };
   // (By value: the first block runs the pending moves after this returns.)
-  auto buffer = [=](int64_t t) { return buffers[t % buffers.size()]; };
-  // Item t's load (its channels' rows, zero rows for the channels past C)
-  // and transpose into pixel rows of c0 channels.
-  auto load = [=, this](int64_t t) {
-    Rows r = rowsOfItem(t);
-    if (r.valid == 0)
-      return;
-    int64_t k = t / phases, count = std::min(c0, s.c - k * c0);
-    Value staged = reinterpret(buffer(t), builder.getIndexAttr(0), {c0, r.run},
-                               {rowPitch, 1});
+  auto buffer = [=](int64_t k) { return buffers[k % buffers.size()]; };
+  // Chunk k's load (its channels' rows as one run each, zero rows for the
+  // channels past C) and transpose into pixel rows of c0 channels.
+  auto load = [=, this](int64_t k) {
+    int64_t count = std::min(c0, s.c - k * c0);
     if (count < c0)
-      npu::FillOp::create(
-          builder, loc,
-          reinterpret(buffer(t), builder.getIndexAttr(count * rowPitch),
-                      {c0 - count, r.run}, {rowPitch, 1}),
-          0);
-    Value src, dst;
-    if (!geo.strided()) {
-      SmallVector<OpFoldResult> offsets = {fold(n), builder.getIndexAttr(k * c0),
-                                           builder.getIndexAttr(r.lo * s.w)};
-      SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
-                                         builder.getIndexAttr(count),
-                                         builder.getIndexAttr(r.run)};
-      SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
-      auto type = memref::SubViewOp::inferRankReducedResultType(
-          {count, r.run}, cast<MemRefType>(xRuns.getType()), offsets, sizes,
-          strides);
-      src = memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
-                                      xRuns, offsets, sizes, strides);
-      dst = reinterpret(buffer(t), builder.getIndexAttr(0), {count, r.run},
-                        {rowPitch, 1});
-    } else {
-      // Every s-th row and column: a row per phase row, gathered.
-      SmallVector<OpFoldResult> offsets = {
-          fold(n), builder.getIndexAttr(k * c0),
-          builder.getIndexAttr(r.a + s.sh * r.lo), builder.getIndexAttr(r.b)};
-      SmallVector<OpFoldResult> sizes = {
-          builder.getIndexAttr(1), builder.getIndexAttr(count),
-          builder.getIndexAttr(r.valid), builder.getIndexAttr(r.cols)};
-      SmallVector<OpFoldResult> strides = {
-          builder.getIndexAttr(1), builder.getIndexAttr(1),
-          builder.getIndexAttr(s.sh), builder.getIndexAttr(s.sw)};
-      auto type = memref::SubViewOp::inferRankReducedResultType(
-          {count, r.valid, r.cols}, cast<MemRefType>(x.getType()), offsets,
-          sizes, strides);
-      src = memref::SubViewOp::create(builder, loc, cast<MemRefType>(type), x,
-                                      offsets, sizes, strides);
-      dst = reinterpret(buffer(t), builder.getIndexAttr(0),
-                        {count, r.valid, r.cols},
-                        {rowPitch, pitch(geo.width, 2, align), 1});
-    }
-    npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
-    (void)staged;
+      npu::FillOp::create(builder, loc,
+                          reinterpret(buffer(k),
+                                      builder.getIndexAttr(count * rowPitch),
+                                      {c0 - count, run}, {rowPitch, 1}),
+                          0);
+    SmallVector<OpFoldResult> offsets = {fold(n), builder.getIndexAttr(k * c0),
+                                         builder.getIndexAttr(lo * s.w)};
+    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
+                                       builder.getIndexAttr(count),
+                                       builder.getIndexAttr(run)};
+    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
+    auto type = memref::SubViewOp::inferRankReducedResultType(
+        {count, run}, cast<MemRefType>(xRuns.getType()), offsets, sizes,
+        strides);
+    Value src = memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
+                                          xRuns, offsets, sizes, strides);
+    npu::DmaLoadOp::create(builder, loc, src,
+                           reinterpret(buffer(k), builder.getIndexAttr(0),
+                                       {count, run}, {rowPitch, 1}),
+                           DenseI64ArrayAttr());
   };
-  auto transpose = [=, this](int64_t t) {
-    Rows r = rowsOfItem(t);
-    if (r.valid == 0)
-      return;
-    npu::VTransOp::create(
-        builder, loc,
-        reinterpret(buffer(t), builder.getIndexAttr(0), {c0, r.run},
-                    {rowPitch, 1}),
-        reinterpret(buffer(t), builder.getIndexAttr(c0 * rowPitch),
-                    {r.run, c0}, {c0, 1}));
+  auto transpose = [=, this](int64_t k) {
+    npu::VTransOp::create(builder, loc,
+                          reinterpret(buffer(k), builder.getIndexAttr(0),
+                                      {c0, run}, {rowPitch, 1}),
+                          reinterpret(buffer(k),
+                                      builder.getIndexAttr(c0 * rowPitch),
+                                      {run, c0}, {c0, 1}));
   };
-  // The items that have a buffer load first (DMA-in runs ahead while the
-  // vector unit transposes), the first chunk's followed by its weights.
+  // The chunks that have a buffer load first (DMA-in runs ahead while the
+  // vector unit transposes), the first followed by its weights.
   int64_t upfront = buffers.size();
-  for (int64_t t = 0; t < upfront; ++t) {
-    load(t);
-    if (t + 1 == std::min(phases, upfront))
+  for (int64_t k = 0; k < upfront; ++k) {
+    load(k);
+    if (k == 0)
       afterLoad(0);
   }
   if (upfront == 0)
     afterLoad(0);
-  for (int64_t t = 0; t < upfront; ++t)
-    transpose(t);
-  // Per chunk, for each phase its zeros (before the first row, between
-  // rows and after the last, the rows outside the phase, what the last
-  // block reads past the grid), then the move of its rows: emitted by the
-  // first block just before its products of that chunk, so the scalar
-  // unit dispatches those products without waiting for DMA-in to work
-  // through every chunk's moves. Once moved, an item's buffer takes the
-  // next item that waits for one.
-  pendingMoves.clear();
-  for (int64_t k = 0; k < p.chunks; ++k)
-    pendingMoves.push_back([=, this] {
-      // A later chunk's weights: issued here, after the previous chunk's
-      // move, since a DMA engine's signal waits for every transfer issued
-      // before it (issued earlier, they would hold back that move's
-      // signal).
-      if (k > 0)
-        afterLoad(k);
-      Value chunk = grid[k];
-      for (int64_t u = 0; u < phases; ++u) {
-        int64_t t = k * phases + u, base = u * gridSize;
-        Rows r = rowsOfItem(t);
-        auto zeros = [&](int64_t from, int64_t to) {
-          if (to > from)
-            npu::FillOp::create(
-                builder, loc,
-                reinterpret(chunk, builder.getIndexAttr((base + from) * c0),
-                            {(to - from) * c0}, {1}),
-                0);
-        };
-        zeros(0, geo.lead);
-        if (geo.pitch > r.cols)
+  for (int64_t k = 0; k < upfront; ++k)
+    transpose(k);
+  // Per chunk and phase, zeros (before the first row, between rows and
+  // after the last, the rows outside the phase, what the last block reads
+  // past the grid), then the move of the phase's pixels (every stride-th
+  // row and column of the staged rows): emitted by the first block just
+  // before its products of that chunk, so the scalar unit dispatches those
+  // products without waiting for DMA-in to work through every chunk's
+  // moves. Once moved, a chunk's buffer takes the next chunk that waits
+  // for one.
+  // Chunks that share a grid buffer move one after the other before any
+  // of their products (else each move would wait for the products of the
+  // chunk before it, which read the same buffer).
+  std::function<void(int64_t)> moveChunk;
+  moveChunk = [=, this](int64_t k) {
+    // A later chunk's weights: issued here, after the previous chunk's
+    // move, since a DMA engine's signal waits for every transfer issued
+    // before it (issued earlier, they would hold back that move's
+    // signal).
+    if (k > 0)
+      afterLoad(k);
+    Value chunk = grid[gridBufferOf(p, k)];
+    for (int64_t u = 0; u < phases; ++u) {
+      int64_t base = gridRowOf(p, k, phases, gridSize) + u * gridSize;
+      int64_t a = geo.phases[u] / s.sw, b = geo.phases[u] % s.sw;
+      auto [from, to] = geo.phaseRowsRead(a, work.y0, work.y1);
+      int64_t valid = to - from, cols = geo.phaseCols(b);
+      int64_t first = from - (work.y0 + geo.dyMin);
+      auto zeros = [&](int64_t begin, int64_t end) {
+        if (end > begin)
           npu::FillOp::create(
               builder, loc,
-              reinterpret(chunk,
-                          builder.getIndexAttr(
-                              (base + geo.lead + r.cols) * c0),
-                          {gridRows, (geo.pitch - r.cols) * c0},
-                          {geo.pitch * c0, 1}),
+              reinterpret(chunk, builder.getIndexAttr((base + begin) * c0),
+                          {(end - begin) * c0}, {1}),
               0);
-        zeros(geo.lead, geo.lead + r.first * geo.pitch);
-        zeros(geo.lead + (r.first + r.valid) * geo.pitch,
-              geo.lead + gridRows * geo.pitch);
-        zeros(geo.lead + gridRows * geo.pitch, total);
-        if (r.valid == 0 || buffers.empty())
-          continue;
-        int64_t srcPitch = geo.strided() ? pitch(geo.width, 2, align) : s.w;
-        npu::DmaMoveOp::create(
+      };
+      zeros(0, geo.lead);
+      if (geo.pitch > cols)
+        npu::FillOp::create(
             builder, loc,
-            reinterpret(buffer(t), builder.getIndexAttr(c0 * rowPitch),
-                        {r.valid, r.cols * c0}, {srcPitch * c0, 1}),
-            reinterpret(chunk,
-                        builder.getIndexAttr(
-                            (base + geo.lead + r.first * geo.pitch) * c0),
-                        {r.valid, r.cols * c0}, {geo.pitch * c0, 1}));
-        int64_t next = t + int64_t(buffers.size());
-        if (next < items) {
-          load(next);
-          transpose(next);
-        }
+            reinterpret(
+                chunk, builder.getIndexAttr((base + geo.lead + cols) * c0),
+                {gridRows, (geo.pitch - cols) * c0}, {geo.pitch * c0, 1}),
+            0);
+      zeros(geo.lead, geo.lead + first * geo.pitch);
+      zeros(geo.lead + (first + valid) * geo.pitch,
+            geo.lead + gridRows * geo.pitch);
+      zeros(geo.lead + gridRows * geo.pitch, total);
+      if (valid <= 0 || buffers.empty())
+        continue;
+      int64_t pixel = (a + s.sh * from - lo) * s.w + b;
+      int64_t at = (base + geo.lead + first * geo.pitch) * c0;
+      Value src, dst;
+      if (!geo.strided()) {
+        src = reinterpret(buffer(k),
+                          builder.getIndexAttr(c0 * rowPitch + pixel * c0),
+                          {valid, cols * c0}, {s.w * c0, 1});
+        dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols * c0},
+                          {geo.pitch * c0, 1});
+      } else {
+        // A pixel (c0 channels) per DMA row.
+        src = reinterpret(buffer(k),
+                          builder.getIndexAttr(c0 * rowPitch + pixel * c0),
+                          {valid, cols, c0}, {s.sh * s.w * c0, s.sw * c0, 1});
+        dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols, c0},
+                          {geo.pitch * c0, c0, 1});
       }
-    });
+      npu::DmaMoveOp::create(builder, loc, src, dst);
+    }
+    int64_t next = k + int64_t(buffers.size());
+    if (!buffers.empty() && next < p.chunks) {
+      load(next);
+      transpose(next);
+    }
+  };
+  pendingMoves.clear();
+  for (int64_t k = 0; k < p.chunks; ++k) {
+    if (p.grids == p.chunks || k < 1)
+      pendingMoves.push_back([=] { moveChunk(k); });
+    else if (k == 1)
+      pendingMoves.push_back([=, this] {
+        for (int64_t later = 1; later < p.chunks; ++later)
+          moveChunk(later);
+      });
+    else
+      pendingMoves.push_back(nullptr);
+  }
   afterMovesHook = afterMoves;
 }
 
@@ -526,12 +521,13 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
     for (int64_t i = 0; i < s.kh; ++i)
       for (int64_t j = 0; j < s.kw; ++j) {
         int64_t tap = i * s.kw + j;
-        int64_t phaseBase = geo.phaseIndex[tap] * gridSize;
+        int64_t phaseBase = gridRowOf(p, k, geo.phases.size(), gridSize) +
+                            geo.phaseIndex[tap] * gridSize;
         Value lhs = memref::SubViewOp::create(
-            builder, loc, grid[k],
+            builder, loc, grid[gridBufferOf(p, k)],
             ArrayRef<OpFoldResult>{
                 fold(plus(q0, phaseBase + geo.tapOffset(i, j))),
-                                   builder.getIndexAttr(0)},
+                builder.getIndexAttr(0)},
             ArrayRef<OpFoldResult>{builder.getIndexAttr(m),
                                    builder.getIndexAttr(c0)},
             ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
@@ -543,7 +539,7 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
               ArrayRef<OpFoldResult>{
                   builder.getIndexAttr(((k > 0 ? k - 1 : 0) * s.taps() + tap) *
                                        c0),
-                                     builder.getIndexAttr(0)},
+                  builder.getIndexAttr(0)},
               ArrayRef<OpFoldResult>{builder.getIndexAttr(c0),
                                      builder.getIndexAttr(f0)},
               ArrayRef<OpFoldResult>{builder.getIndexAttr(1),
@@ -588,10 +584,10 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
   int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);
   Value out = reinterpret(transposed, builder.getIndexAttr(0), {f0, pixels},
                           {outPitch, 1});
-  npu::VTransOp::create(builder, loc,
-                        reinterpret(compact, builder.getIndexAttr(0),
-                                    {pixels, f0}, {f0, 1}),
-                        out);
+  npu::VTransOp::create(
+      builder, loc,
+      reinterpret(compact, builder.getIndexAttr(0), {pixels, f0}, {f0, 1}),
+      out);
   Value f = times(fb, f0);
   auto dramView = [&](Value runs) {
     SmallVector<OpFoldResult> offsets = {fold(n), fold(f),
@@ -603,8 +599,8 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
     auto type = memref::SubViewOp::inferRankReducedResultType(
         {f0, pixels}, cast<MemRefType>(runs.getType()), offsets, sizes,
         strides);
-    return memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
-                                     runs, offsets, sizes, strides);
+    return memref::SubViewOp::create(builder, loc, cast<MemRefType>(type), runs,
+                                     offsets, sizes, strides);
   };
   if (epilogue.residual) {
     // Into the compaction buffer, free once transposed.
@@ -635,7 +631,8 @@ Value GridTiler::loadTile(Value fb, int64_t k, int64_t tap) {
   Value tile = tiles[turn];
   turn = (turn + 1) % tiles.size();
   int64_t c0 = p.c0;
-  Value row = plus(times(fb, p.chunks * s.taps() * c0), (k * s.taps() + tap) * c0);
+  Value row =
+      plus(times(fb, p.chunks * s.taps() * c0), (k * s.taps() + tap) * c0);
   Value src = memref::SubViewOp::create(
       builder, loc, w,
       ArrayRef<OpFoldResult>{fold(row), builder.getIndexAttr(0)},
@@ -686,14 +683,13 @@ void GridTiler::emitChannelBlock(const CoreWork &work, Value n, Value fb) {
     block(index(work.y0 + b * r), r);
   int64_t pairs = (full - peeled) / accs;
   if (pairs > 0) {
-    scf::ForOp blocks = loop(
-        builder, loc, index(work.y0 + peeled * r),
-        index(work.y0 + (peeled + pairs * accs) * r),
-        accs * r, [&](Value row) {
-          for (int64_t k = 0; k < accs; ++k)
-            emitBlock(work, n, fb, plus(row, k * r), r,
-                      acc[(accTurn + k) % accs]);
-        });
+    scf::ForOp blocks = loop(builder, loc, index(work.y0 + peeled * r),
+                             index(work.y0 + (peeled + pairs * accs) * r),
+                             accs * r, [&](Value row) {
+                               for (int64_t k = 0; k < accs; ++k)
+                                 emitBlock(work, n, fb, plus(row, k * r), r,
+                                           acc[(accTurn + k) % accs]);
+                             });
     blocks->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
   }
   for (int64_t b = peeled + pairs * accs; b < full; ++b)
@@ -719,9 +715,8 @@ void GridTiler::emitCore(const CoreWork &work) {
           // Streamed weights: the first products' tiles come in with the
           // first chunk, every tile buffer's worth.
           if (!p.resident && k == 0)
-            for (int64_t i = 0; i < std::min<int64_t>(
-                                        p.depth, p.chunks * s.taps());
-                 ++i)
+            for (int64_t i = 0;
+                 i < std::min<int64_t>(p.depth, p.chunks * s.taps()); ++i)
               prefetched.push_back(
                   loadTile(index(work.fb0), i / s.taps(), i % s.taps()));
         },
@@ -777,26 +772,27 @@ void GridTiler::emit() {
   else
     for (int64_t k = 0; k < p.depth; ++k)
       tiles.push_back(allocTile(builder, loc, entry, p.c0, p.f0, bf16,
-                                npu::MemorySpace::wbuf,
-                                target.alignmentBytes));
+                                npu::MemorySpace::wbuf, target.alignmentBytes));
   SmallVector<CoreWork> work = coreWork(s, p);
   // One grid per chunk for every core, sized for the largest region: a
   // buffer per core would, placed at other offsets, alias this core's
   // others and join them into one resource for synchronization.
   for (const CoreWork &part : work)
-    gridSize =
-        std::max(gridSize, geo.gridPositions(part.y1 - part.y0, p.rows));
-  for (int64_t k = 0; k < p.chunks; ++k)
-    grid.push_back(allocTile(builder, loc, entry,
-                             int64_t(geo.phases.size()) * gridSize, p.c0, bf16,
-                             npu::MemorySpace::ibuf, target.alignmentBytes));
+    gridSize = std::max(gridSize, geo.gridPositions(part.y1 - part.y0, p.rows));
+  // A buffer per chunk's phase grids, or two: the first chunk's, which the
+  // first products wait for alone, and the other chunks'.
+  for (int64_t k = 0; k < p.grids; ++k)
+    grid.push_back(
+        allocTile(builder, loc, entry,
+                  (p.grids == p.chunks || k == 0 ? 1 : p.chunks - 1) *
+                      int64_t(geo.phases.size()) * gridSize,
+                  p.c0, bf16, npu::MemorySpace::ibuf, target.alignmentBytes));
   if (p.cores == 1)
     return emitCore(work.front());
   Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
   for (int64_t c = 0; c < p.cores; ++c)
     onCore(builder, loc, core, c, [&] { emitCore(work[c]); });
 }
-
 
 /// Cycles of `p` on the busiest core (the first), or nullopt when its
 /// buffers do not fit: the first chunk's staging and the last block's
@@ -807,57 +803,56 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   const MatrixTile &tile = geo.tile;
   int64_t align = target.alignmentBytes;
   int64_t rows = p.rowsPerCore, c0 = p.c0, f0 = p.f0;
-  int64_t valid = maxStagedRows(s, p, geo);
-  int64_t run = stagedRun(geo, valid, align);
-  int64_t phases = geo.phases.size(), items = p.chunks * phases;
+  int64_t valid = maxStagedRows(s, p, geo), run = valid * s.w;
+  int64_t phases = geo.phases.size();
   int64_t outPitch = pitch(p.rows * s.ow, 4, align);
   int64_t tileBytes = c0 * pitch(f0, 2, align) * 2;
-  int64_t staging = std::min(p.staging, items) *
+  int64_t staging = std::min(p.staging, p.chunks) *
                     (c0 * pitch(run, 2, align) * 2 + run * c0 * 2);
-  int64_t epilogueBytes =
-      (std::max(p.rows * s.ow * f0, f0 * outPitch) + f0 * outPitch + s.ow * f0) *
-      4;
-  if (items * geo.gridPositions(rows, p.rows) * c0 * 2 >
+  int64_t epilogueBytes = (std::max(p.rows * s.ow * f0, f0 * outPitch) +
+                           f0 * outPitch + s.ow * f0) *
+                          4;
+  if (p.chunks * phases * geo.gridPositions(rows, p.rows) * c0 * 2 >
           int64_t(target.ibuf.sizeBytes) ||
       p.accs * p.m * f0 * 4 > int64_t(target.acc.sizeBytes) ||
       (p.resident ? p.chunks * s.taps() * tileBytes : p.depth * tileBytes) >
           int64_t(target.wbuf.sizeBytes) ||
       std::max(staging, epilogueBytes) > int64_t(target.vbuf.sizeBytes) ||
       (s.n > 1 && staging + epilogueBytes > int64_t(target.vbuf.sizeBytes)) ||
-      p.chunks + (p.resident ? std::min<int64_t>(p.chunks, 2) : p.depth) + 1 >
+      p.grids + (p.resident ? std::min<int64_t>(p.chunks, 2) : p.depth) + 1 >
           int64_t(target.semaphoresPerEnginePair))
     return std::nullopt;
   double bw = std::min<double>(target.dmaBytesPerCycle,
                                double(target.dramBytesPerCycle) / p.cores);
   double setup = target.dmaSetupCycles, latency = target.dramLatencyCycles;
-  double vecBw = target.vectorBytesPerCycle, vecLat = target.vectorLatencyCycles;
+  double vecBw = target.vectorBytesPerCycle,
+         vecLat = target.vectorLatencyCycles;
   // A DMA costs its bytes or its rows, whichever is more; rows of f0
   // bf16 merge into one when they fill whole granules.
   bool tileRowsMerge = pitch(f0, 2, align) == f0;
-  // An item's load: one run per channel at stride 1; else a DMA row per
-  // phase row, costing the bytes its gather spans.
-  double in = geo.strided()
-                  ? std::max(double(c0) * valid * geo.width * s.sw * 4 / bw,
-                             double(c0 * valid)) +
-                        setup
-                  : std::max(double(c0) * run * 4 / bw, double(c0)) + setup;
+  // A chunk's load (one run per channel), transpose and moves (per phase,
+  // a DMA row per image row at stride 1, else per pixel).
+  double in = std::max(double(c0) * run * 4 / bw, double(c0)) + setup;
   double trans = double(c0) * run * 2 / vecBw + vecLat;
-  double move =
-      std::max(double(run) * c0 * 2 / target.dmaBytesPerCycle, double(valid)) +
-      setup;
+  double move = 0;
+  for (int64_t phase : geo.phases) {
+    int64_t rowsRead = ceilDiv(valid, s.sh), cols = geo.phaseCols(phase % s.sw);
+    move += std::max(double(rowsRead * cols * c0 * 2) / target.dmaBytesPerCycle,
+                     double(geo.strided() ? rowsRead * cols : rowsRead)) +
+            setup;
+  }
   // One chunk's resident weights.
-  double weights =
-      p.resident
-          ? std::max(double(s.taps() * c0 * f0 * 2) / bw,
-                     tileRowsMerge ? 1.0 : double(s.taps() * c0)) +
-                setup
-          : 0.0;
+  double weights = p.resident
+                       ? std::max(double(s.taps() * c0 * f0 * 2) / bw,
+                                  tileRowsMerge ? 1.0 : double(s.taps() * c0)) +
+                             setup
+                       : 0.0;
   double biasRow = std::max(double(s.ow * f0 * 4) / bw, double(s.ow)) + setup;
   int64_t gridRows = geo.gridRows(rows);
-  double fills = 3 * setup + gridRows +
-                 double(geo.gridPositions(rows, p.rows) -
-                        gridRows * geo.pitch) *
-                     c0 * 2 / target.dmaBytesPerCycle;
+  double fills =
+      phases * (3 * setup + gridRows +
+                double(geo.gridPositions(rows, p.rows) - gridRows * geo.pitch) *
+                    c0 * 2 / target.dmaBytesPerCycle);
   // DMA-in issues the loads of the chunks that have a staging buffer (the
   // first chunk's weights after its load), then per chunk its weights (past
   // the first), zeros and, once transposed, its move, then the load of the
@@ -866,21 +861,23 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   // land. The first block's products of chunk k wait for its move; `head`
   // is when the first block's products would start were they never held
   // up by a later chunk.
-  double firstProducts = double(geo.positions(std::min(p.rows, rows)) /
-                                tile.m) *
-                         (c0 / tile.k) * (f0 / tile.n) * s.taps();
-  int64_t buffers = std::min(p.staging, items);
+  double firstProducts =
+      double(geo.positions(std::min(p.rows, rows)) / tile.m) * (c0 / tile.k) *
+      (f0 / tile.n) * s.taps();
+  // Chunks past the first share one grid buffer: their products wait for
+  // the last of their moves.
+  int64_t buffers = std::min(p.staging, p.chunks);
   double dinAt = 0, landed = 0, vecAt = 0, mxuAt = 0;
-  SmallVector<double> transposed(items, 0.0);
-  auto issueLoad = [&](int64_t t) {
+  SmallVector<double> transposed(p.chunks, 0.0), ready(p.chunks, 0.0);
+  auto issueLoad = [&](int64_t k) {
     dinAt += in;
     landed = std::max(landed, dinAt + latency);
     vecAt = std::max(vecAt, dinAt + latency) + trans;
-    transposed[t] = vecAt;
+    transposed[k] = vecAt;
   };
-  for (int64_t t = 0; t < buffers; ++t) {
-    issueLoad(t);
-    if (t + 1 == std::min(phases, buffers)) {
+  for (int64_t k = 0; k < buffers; ++k) {
+    issueLoad(k);
+    if (k == 0) {
       dinAt += weights;
       landed = std::max(landed, dinAt + latency);
     }
@@ -890,14 +887,15 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
       dinAt += weights * (p.chunks - 1);
       landed = std::max(landed, dinAt + latency);
     }
-    for (int64_t t = k * phases; t < (k + 1) * phases; ++t) {
-      dinAt = std::max(dinAt + fills, transposed[t]) + move;
-      if (t + buffers < items)
-        issueLoad(t + buffers);
-    }
-    double ready = std::max(dinAt, landed);
-    mxuAt = std::max(mxuAt, ready) + firstProducts;
+    dinAt = std::max(dinAt + fills, transposed[k]) + move;
+    ready[k] = std::max(dinAt, landed);
+    if (k + buffers < p.chunks)
+      issueLoad(k + buffers);
   }
+  for (int64_t k = 0; k < p.chunks; ++k)
+    mxuAt = std::max(mxuAt,
+                     p.grids == p.chunks || k == 0 ? ready[k] : ready.back()) +
+            firstProducts;
   double head = mxuAt - p.chunks * firstProducts;
   double din = dinAt + biasRow;
   double tileLoad =
@@ -916,8 +914,8 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     int64_t m = geo.positions(r);
     double product = double(m / tile.m) * (c0 / tile.k) * (f0 / tile.n);
     if (!p.resident) {
-      product = std::max({product, tileLoad,
-                          (tileLoad + latency + product) / p.depth});
+      product = std::max(
+          {product, tileLoad, (tileLoad + latency + product) / p.depth});
       din += p.chunks * s.taps() * tileLoad;
     }
     mxuClock =
@@ -927,7 +925,8 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     double compacted = std::max(mxuClock, vecFree) + pass;
     accFree[turn] = compacted;
     turn = (turn + 1) % p.accs;
-    vecFree = std::max(compacted, stored) + (1 + epilogue.vectorPasses()) * pass;
+    vecFree =
+        std::max(compacted, stored) + (1 + epilogue.vectorPasses()) * pass;
     double store = std::max(pixels / bw, double(f0)) + setup;
     doutFree = std::max(vecFree, doutFree) + store;
     stored = doutFree + latency;
@@ -984,8 +983,7 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
         if (splitRows) {
           // Each core's first row starts a granule in every channel plane.
           int64_t unit = align / std::gcd<int64_t>(align, s.ow * 4);
-          p.rowsPerCore =
-              roundUp(ceilDiv(s.oh, int64_t(target.cores)), unit);
+          p.rowsPerCore = roundUp(ceilDiv(s.oh, int64_t(target.cores)), unit);
           p.cores = ceilDiv(s.oh, p.rowsPerCore);
           if (p.cores == 1 || plane % align)
             continue;
@@ -999,20 +997,30 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
           for (bool resident : {true, false})
             for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth)
               for (int64_t staging : {chunks, std::min<int64_t>(chunks, 2)}) {
-              GridPlan q = p;
-              q.rows = r;
-              q.resident = resident;
-              q.depth = depth;
-              q.staging = staging;
-              GridGeometry geo(s, q, tile);
-              q.m = geo.positions(r);
-              if (std::optional<double> cycles =
-                      estimateGrid(s, target, epilogue, q, geo)) {
-                q.cycles = *cycles;
-                if (!best || q.cycles < best->cycles)
-                  best = q;
+                GridPlan q = p;
+                q.rows = r;
+                q.resident = resident;
+                q.depth = depth;
+                q.staging = staging;
+                // A grid buffer per chunk when semaphores allow; strided
+                // convolutions (whose many small chunks would not) may share
+                // one for the chunks past the first.
+                q.grids =
+                    chunks + (resident ? std::min<int64_t>(chunks, 2) : depth) +
+                                    1 <=
+                                int64_t(target.semaphoresPerEnginePair) ||
+                            (s.sh == 1 && s.sw == 1)
+                        ? chunks
+                        : std::min<int64_t>(chunks, 2);
+                GridGeometry geo(s, q, tile);
+                q.m = geo.positions(r);
+                if (std::optional<double> cycles =
+                        estimateGrid(s, target, epilogue, q, geo)) {
+                  q.cycles = *cycles;
+                  if (!best || q.cycles < best->cycles)
+                    best = q;
+                }
               }
-            }
       }
     }
   }
@@ -1022,7 +1030,8 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
 LogicalResult emitGridConv(func::FuncOp kernel, graph::Conv2dOp conv,
                            const ConvShape &s, const GridPlan &plan,
                            const ConvEpilogue &epilogue,
-                           const TargetDesc &target, DenseElementsAttr weights) {
+                           const TargetDesc &target,
+                           DenseElementsAttr weights) {
   MLIRContext *context = kernel.getContext();
   Location loc = conv.getLoc();
   DenseElementsAttr packed = packGridWeights(weights, s, plan);

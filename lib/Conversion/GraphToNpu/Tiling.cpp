@@ -67,8 +67,9 @@ void onCore(OpBuilder &builder, Location loc, Value core, int64_t c,
   Value d = arith::SubIOp::create(builder, loc, core, index(c));
   Value once = arith::MinSIOp::create(
       builder, loc, arith::MulIOp::create(builder, loc, d, d), index(1));
-  loop(builder, loc, once, index(1), 1, [&](Value) { body(); })
-      ->setAttr(npu::kOnceAttrName, builder.getI64IntegerAttr(c));
+  loop(builder, loc, once, index(1), 1, [&](Value) {
+    body();
+  })->setAttr(npu::kOnceAttrName, builder.getI64IntegerAttr(c));
 }
 
 Value emitClip(OpBuilder &builder, Location loc, Value from, Value to,

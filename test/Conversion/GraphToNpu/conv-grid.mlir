@@ -22,7 +22,7 @@
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<17x196xf32, strided<[196, 1]>, #npu.space<dram>> to memref<17x196xbf16, strided<[224, 1]>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<288x16xbf16, strided<[16, 1], offset: ?>, #npu.space<dram>> to memref<288x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
 // CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<32x196xbf16, strided<[224, 1]>, #npu.space<vbuf>> to memref<196x32xbf16, strided<[32, 1], offset: 7168>, #npu.space<vbuf>>
-// CHECK:         npu.fill %{{.*}} : memref<17x32xbf16, strided<[480, 1]>, #npu.space<ibuf>>
+// CHECK:         npu.fill %{{.*}} : memref<16x32xbf16, strided<[480, 1], offset: 480>, #npu.space<ibuf>>
 // CHECK:         npu.dma_move %{{.*}}, %{{.*}} : memref<14x448xbf16, strided<[448, 1], offset: 7168>, #npu.space<vbuf>> to memref<14x448xbf16, strided<[480, 1], offset: 512>, #npu.space<ibuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<14x16xf32, strided<[0, 1], offset: ?>, #npu.space<dram>> to memref<14x16xf32, strided<[16, 1]>, #npu.space<vbuf>>
 // The first product starts the sum; the other eight taps accumulate.

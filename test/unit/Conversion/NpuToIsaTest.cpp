@@ -608,8 +608,8 @@ INSTANTIATE_TEST_SUITE_P(
                       true, false, true},
         GraphConvCase{"snpu-server", 1, 128, 28, 28, 128, 3, 1, 1, 1, 1, true,
                       false, true},
-        GraphConvCase{"snpu-edge", 1, 64, 20, 20, 64, 3, 1, 1, 1, 1, true,
-                      true, false, true}),
+        GraphConvCase{"snpu-edge", 1, 64, 20, 20, 64, 3, 1, 1, 1, 1, true, true,
+                      false, true}),
     [](const ::testing::TestParamInfo<GraphConvCase> &info) {
       const GraphConvCase &c = info.param;
       std::string name = fmt::format(
