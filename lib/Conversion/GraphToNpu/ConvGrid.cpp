@@ -284,10 +284,9 @@ private:
   void stage(const CoreWork &work, Value n,
              std::function<void(int64_t)> afterLoad,
              std::function<void()> afterMoves);
-  /// Per chunk, its zeros and move (stage's), for the first block to emit,
-  /// and what follows the last.
+  /// Per chunk, its zeros and move (stage's; null for a chunk moved with
+  /// an earlier one), for the first block to emit.
   SmallVector<std::function<void()>> pendingMoves;
-  std::function<void()> afterMovesHook;
   /// Loads output channel block fb's resident weights of chunk k.
   void loadWeights(Value fb, int64_t k);
   /// Loads output channel block fb's bias row.
@@ -501,7 +500,13 @@ void GridTiler::stage(const CoreWork &work, Value n,
     else
       pendingMoves.push_back(nullptr);
   }
-  afterMovesHook = afterMoves;
+  // What follows the moves (the bias row) comes after the last of them.
+  int64_t last =
+      p.grids == p.chunks ? p.chunks - 1 : std::min<int64_t>(p.chunks - 1, 1);
+  pendingMoves[last] = [move = pendingMoves[last], afterMoves] {
+    move();
+    afterMoves();
+  };
 }
 
 void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
@@ -513,10 +518,6 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
     if (k < int64_t(pendingMoves.size()) && pendingMoves[k]) {
       pendingMoves[k]();
       pendingMoves[k] = nullptr;
-      if (k + 1 == p.chunks && afterMovesHook) {
-        afterMovesHook();
-        afterMovesHook = nullptr;
-      }
     }
     for (int64_t i = 0; i < s.kh; ++i)
       for (int64_t j = 0; j < s.kw; ++j) {

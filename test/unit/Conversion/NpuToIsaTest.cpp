@@ -609,7 +609,13 @@ INSTANTIATE_TEST_SUITE_P(
         GraphConvCase{"snpu-server", 1, 128, 28, 28, 128, 3, 1, 1, 1, 1, true,
                       false, true},
         GraphConvCase{"snpu-edge", 1, 64, 20, 20, 64, 3, 1, 1, 1, 1, true, true,
-                      false, true}),
+                      false, true},
+        // Stride 2 on the grid, over the input's four phases: ResNet-50's
+        // layer3 3x3 (eight chunks, those past the first sharing one grid
+        // buffer); a 1x1 downsample (one phase).
+        GraphConvCase{"snpu-server", 1, 256, 28, 28, 256, 3, 2, 1, 1, 1, true,
+                      true},
+        GraphConvCase{"snpu-server", 1, 256, 28, 28, 128, 1, 2, 0}),
     [](const ::testing::TestParamInfo<GraphConvCase> &info) {
       const GraphConvCase &c = info.param;
       std::string name = fmt::format(

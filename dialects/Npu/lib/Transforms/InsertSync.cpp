@@ -84,8 +84,10 @@ bool continuesStream(const Item &prev, const Item &next) {
 
 class SyncInserter {
 public:
-  SyncInserter(func::FuncOp func, const TargetDesc &target, bool hoist)
-      : func(func), target(target), builder(func.getContext()), hoist(hoist) {}
+  SyncInserter(func::FuncOp func, const TargetDesc &target, bool hoist,
+               bool pairs)
+      : func(func), target(target), builder(func.getContext()), hoist(hoist),
+        pairs(pairs) {}
 
   LogicalResult run();
   /// Removes everything run() inserted.
@@ -125,6 +127,12 @@ private:
   /// Whether a loop's primed and drained tokens move out of enclosing loops
   /// (keeps the pipeline full across them; holds semaphores longer).
   bool hoist;
+  /// Resources are single buffers and pairs sharing bytes; else (fewer
+  /// resources, coarser order) every buffer sharing bytes with another,
+  /// transitively, joins one resource.
+  bool pairs;
+  /// Which resources are pairs (only their boundary handoffs are kept).
+  SmallVector<bool> isPair;
 };
 
 void SyncInserter::groupResources() {
@@ -168,9 +176,33 @@ void SyncInserter::groupResources() {
     }
     return mixed ? std::nullopt : core;
   };
+  if (!pairs) {
+    llvm::EquivalenceClasses<Operation *> classes;
+    for (memref::AllocOp alloc : allocs)
+      classes.insert(alloc);
+    for (auto [i, a] : llvm::enumerate(allocs))
+      for (size_t j = i + 1; j < allocs.size(); ++j) {
+        memref::AllocOp b = allocs[j];
+        if (memorySpaceOf(a.getType()) != memorySpaceOf(b.getType()))
+          continue;
+        auto ra = range(a), rb = range(b);
+        if (ra && rb && ra->first < rb->second && rb->first < ra->second)
+          classes.unionSets(a, b);
+      }
+    for (auto it = classes.begin(); it != classes.end(); ++it) {
+      if (!(*it)->isLeader())
+        continue;
+      SmallVector<Operation *, 2> members(classes.member_begin(**it),
+                                          classes.member_end());
+      resources.push_back(members);
+      isPair.push_back(false);
+    }
+    return;
+  }
   SmallVector<std::optional<int64_t>> cores;
   for (memref::AllocOp alloc : allocs) {
     resources.push_back({alloc});
+    isPair.push_back(false);
     cores.push_back(coreOf(alloc));
   }
   for (auto [i, a] : llvm::enumerate(allocs))
@@ -185,8 +217,10 @@ void SyncInserter::groupResources() {
       auto ra = range(a), rb = range(b);
       // Without offsets (not yet allocated) every two buffers of a space
       // may share bytes.
-      if (!ra || !rb || (ra->first < rb->second && rb->first < ra->second))
+      if (!ra || !rb || (ra->first < rb->second && rb->first < ra->second)) {
         resources.push_back({a, b});
+        isPair.push_back(true);
+      }
     }
 }
 
@@ -204,7 +238,7 @@ unsigned SyncInserter::sides(Operation *op, unsigned resource) {
 }
 
 bool SyncInserter::sameSide(Operation *a, Operation *b, unsigned resource) {
-  if (resources[resource].size() < 2)
+  if (!isPair[resource])
     return false;
   unsigned x = sides(a, resource), y = sides(b, resource);
   return x == y && x != 3;
@@ -427,16 +461,17 @@ struct InsertSyncPass
       return signalPassFailure();
     // Tokens hoisted out of loops keep engines busy across iterations but
     // hold semaphores longer; without hoisting, ids recycle sooner.
-    SyncInserter hoisted(func, *target, /*hoist=*/true);
-    if (succeeded(hoisted.run()))
-      return;
-    hoisted.undo();
-    SyncInserter inserter(func, *target, /*hoist=*/false);
-    if (succeeded(inserter.run()))
-      return;
+    // Precise resources first, then the coarser joined ones (fewer
+    // semaphores); each with tokens hoisted, then without.
+    for (bool pairs : {true, false})
+      for (bool hoist : {true, false}) {
+        SyncInserter inserter(func, *target, hoist, pairs);
+        if (succeeded(inserter.run()))
+          return;
+        inserter.undo();
+      }
     // More buffers change hands at once than the target has semaphores:
     // order everything instead, and say so on the kernel.
-    inserter.undo();
     barriers();
     func->setAttr("npu.sync", StringAttr::get(func.getContext(), "barrier"));
   }
