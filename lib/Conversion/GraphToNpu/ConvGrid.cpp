@@ -971,7 +971,12 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
     if (c0 % tile.k || (c0 > align / 2 && c0 / 2 >= s.c))
       continue;
     int64_t chunks = ceilDiv(s.c, c0);
-    for (int64_t f0 = tile.n; f0 <= std::min<int64_t>(s.f, 256); f0 += tile.n) {
+    // Output channel blocks: the tile times powers of two, or all of F
+    // when it is at most 256 (fewer candidates keep compile time down).
+    for (int64_t f0 = tile.n; f0 <= std::min<int64_t>(s.f, 256);
+         f0 = f0 * 2 > std::min<int64_t>(s.f, 256) && f0 < s.f && s.f <= 256
+                  ? s.f
+                  : f0 * 2) {
       if (s.f % f0)
         continue;
       int64_t fBlocks = s.f / f0;
@@ -994,7 +999,11 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
           if (p.cores > 1 && (f0 * plane) % align)
             continue;
         }
-        for (int64_t r = 1; r <= p.rowsPerCore; ++r)
+        for (int64_t r = 1; r <= p.rowsPerCore; ++r) {
+          // Taller blocks only grow the accumulators.
+          if (p.accs * GridGeometry(s, p, tile).positions(r) * f0 * 4 >
+              int64_t(target.acc.sizeBytes))
+            break;
           for (bool resident : {true, false})
             for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth)
               for (int64_t staging : {chunks, std::min<int64_t>(chunks, 2)}) {
@@ -1022,6 +1031,7 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
                     best = q;
                 }
               }
+        }
       }
     }
   }
