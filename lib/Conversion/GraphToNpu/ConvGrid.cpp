@@ -13,19 +13,24 @@
 // So each core stages the input rows it reads once, per chunk of c0
 // channels: a dload (f32 -> bf16, each channel's rows as one run) into
 // vbuf, a vtrans into pixel rows of c0 channels, and a dma_move into ibuf
-// as a grid whose image rows are `pitch` = W + gap positions apart. The
-// gap's zero positions serve both neighbours: the right-hand reach of a
-// tap past one row and the left-hand reach before the next. Zero rows
-// stand for the vertical padding. Output position q = y * pitch + x then
-// reads, for tap (i, j), grid position q + gap + i*dh*pitch + j*dw - left.
+// as a grid whose image rows are `pitch` positions apart. The zero
+// positions after each row serve both neighbours: the right-hand reach of
+// a tap past one row and the left-hand reach (`lead`) before the next.
+// Zero rows stand for the vertical padding. Output position q = y * pitch
+// + x then reads, for tap (i, j), grid position q + tapOffset(i, j). A
+// stride-2 convolution is a stride-1 one over the input's phases (every
+// other row and column): a grid per phase, filled by a strided move of
+// the phase's pixels out of the transposed rows (GridGeometry).
 //
 // The products of a block of output rows land in the accumulator as
 // [positions x f0]; the vector unit drops the gap positions while adding
-// the bias (one pass over rows of W * f0 elements), transposes to
+// the bias (one pass over rows of OW * f0 elements), transposes to
 // [f0 x pixels] (NCHW rows), applies the residual and clip, and DMA-out
 // stores with the relu. Weights are packed at compile time as [c0 x f0]
 // tiles per output channel block, chunk and tap, resident in wbuf when
-// they fit.
+// they fit, else streamed. The plan (chunks, blocks, core split, staging
+// buffers) comes from a cycle estimate (estimateGrid) that ConvToNpu.cpp
+// weighs against its implicit-GEMM modes.
 //
 //===----------------------------------------------------------------------===//
 
