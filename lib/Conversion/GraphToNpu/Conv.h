@@ -42,6 +42,22 @@ struct ConvShape {
 std::optional<ConvShape> convShapeOf(graph::Conv2dOp conv,
                                      const TargetDesc &target);
 
+/// The weights' values as f32 (from f32 or bf16 elements).
+llvm::SmallVector<float> weightValues(mlir::DenseElementsAttr weights);
+
+/// `bits` (bf16) as a rows x cols bf16 attribute.
+mlir::DenseElementsAttr bf16Attr(mlir::MLIRContext *context,
+                                 llvm::ArrayRef<uint16_t> bits, int64_t rows,
+                                 int64_t cols);
+
+/// Puts `packed` in a constant DRAM global named after `kernel` (renamed
+/// on a clash), which becomes the kernel's read-only data once lowered to
+/// isa, and returns it.
+mlir::memref::GlobalOp addWeightsGlobal(mlir::func::FuncOp kernel,
+                                        mlir::DenseElementsAttr packed,
+                                        mlir::Location loc,
+                                        const TargetDesc &target);
+
 /// The grid tiler's choice for a convolution (ConvGrid.cpp): the input,
 /// transposed on chip into rows of channels, sits in ibuf as a grid of
 /// pixel rows with shared zero columns, so that every tap's left operand

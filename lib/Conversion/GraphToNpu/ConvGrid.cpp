@@ -164,16 +164,7 @@ struct GridGeometry {
 /// [fBlock][chunk][tap][c0][f0] bf16 bits, zero padded, from OIHW weights.
 DenseElementsAttr packGridWeights(DenseElementsAttr weights, const ConvShape &s,
                                   const GridPlan &p) {
-  SmallVector<float> values;
-  if (weights.getElementType().isF32()) {
-    llvm::append_range(values, weights.getValues<float>());
-  } else {
-    for (APFloat value : weights.getValues<APFloat>()) {
-      bool lost;
-      value.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-      values.push_back(value.convertToFloat());
-    }
-  }
+  SmallVector<float> values = weightValues(weights);
   int64_t fBlocks = s.f / p.f0, taps = s.taps();
   std::vector<uint16_t> packed(fBlocks * p.chunks * taps * p.c0 * p.f0, 0);
   for (int64_t f = 0; f < s.f; ++f)
@@ -186,11 +177,8 @@ DenseElementsAttr packGridWeights(DenseElementsAttr weights, const ConvShape &s,
           packed[row * p.f0 + f % p.f0] =
               floatToBF16(values[((f * s.c + c) * s.kh + i) * s.kw + j]);
         }
-  auto type = RankedTensorType::get({fBlocks * p.chunks * taps * p.c0, p.f0},
-                                    BFloat16Type::get(weights.getContext()));
-  return DenseElementsAttr::getFromRawBuffer(
-      type, ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
-                           packed.size() * sizeof(uint16_t)));
+  return bf16Attr(weights.getContext(), packed,
+                  fBlocks * p.chunks * taps * p.c0, p.f0);
 }
 
 /// The part of the work one core does: output rows [y0, y1) of output
@@ -267,6 +255,21 @@ private:
     if (std::optional<int64_t> c = getConstantIntValue(value))
       return builder.getIndexAttr(*c);
     return value;
+  }
+  /// `count` channels from `channel` of image n of a [N, C, pixels] DRAM
+  /// tensor, `length` pixels from `start`: a [count x length] view.
+  Value runsView(Value tensor, Value n, OpFoldResult channel,
+                 OpFoldResult start, int64_t count, int64_t length) {
+    SmallVector<OpFoldResult> offsets = {fold(n), channel, start};
+    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
+                                       builder.getIndexAttr(count),
+                                       builder.getIndexAttr(length)};
+    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
+    auto type = memref::SubViewOp::inferRankReducedResultType(
+        {count, length}, cast<MemRefType>(tensor.getType()), offsets, sizes,
+        strides);
+    return memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
+                                     tensor, offsets, sizes, strides);
   }
   /// `source` (offset 0) seen as `sizes` with `strides` from element
   /// `offset`.
@@ -384,17 +387,8 @@ void GridTiler::stage(const CoreWork &work, Value n,
                                       builder.getIndexAttr(count * rowPitch),
                                       {c0 - count, run}, {rowPitch, 1}),
                           0);
-    SmallVector<OpFoldResult> offsets = {fold(n), builder.getIndexAttr(k * c0),
-                                         builder.getIndexAttr(lo * s.w)};
-    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
-                                       builder.getIndexAttr(count),
-                                       builder.getIndexAttr(run)};
-    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
-    auto type = memref::SubViewOp::inferRankReducedResultType(
-        {count, run}, cast<MemRefType>(xRuns.getType()), offsets, sizes,
-        strides);
-    Value src = memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
-                                          xRuns, offsets, sizes, strides);
+    Value src = runsView(xRuns, n, builder.getIndexAttr(k * c0),
+                         builder.getIndexAttr(lo * s.w), count, run);
     npu::DmaLoadOp::create(builder, loc, src,
                            reinterpret(buffer(k), builder.getIndexAttr(0),
                                        {count, run}, {rowPitch, 1}),
@@ -596,17 +590,7 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
       out);
   Value f = times(fb, f0);
   auto dramView = [&](Value runs) {
-    SmallVector<OpFoldResult> offsets = {fold(n), fold(f),
-                                         fold(times(row, s.ow))};
-    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
-                                       builder.getIndexAttr(f0),
-                                       builder.getIndexAttr(pixels)};
-    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
-    auto type = memref::SubViewOp::inferRankReducedResultType(
-        {f0, pixels}, cast<MemRefType>(runs.getType()), offsets, sizes,
-        strides);
-    return memref::SubViewOp::create(builder, loc, cast<MemRefType>(type), runs,
-                                     offsets, sizes, strides);
+    return runsView(runs, n, fold(f), fold(times(row, s.ow)), f0, pixels);
   };
   if (epilogue.residual) {
     // Into the compaction buffer, free once transposed.
@@ -1051,20 +1035,9 @@ LogicalResult emitGridConv(func::FuncOp kernel, graph::Conv2dOp conv,
   MLIRContext *context = kernel.getContext();
   Location loc = conv.getLoc();
   DenseElementsAttr packed = packGridWeights(weights, s, plan);
-  // The packed weights: a constant global in DRAM, the kernel's read-only
-  // data once lowered to isa.
-  auto module = kernel->getParentOfType<ModuleOp>();
-  SymbolTable symbols(module);
-  OpBuilder builder(context); // No insertion point: the global is detached.
-  auto globalType = MemRefType::get(
-      packed.getType().getShape(), builder.getBF16Type(),
-      MemRefLayoutAttrInterface(),
-      npu::MemorySpaceAttr::get(context, npu::MemorySpace::dram));
-  auto global = memref::GlobalOp::create(
-      builder, loc, (kernel.getSymName() + "_weights").str(),
-      builder.getStringAttr("private"), globalType, packed,
-      /*constant=*/true, builder.getI64IntegerAttr(target.alignmentBytes));
-  symbols.insert(global, Block::iterator(kernel)); // Renames on a clash.
+  memref::GlobalOp global = addWeightsGlobal(kernel, packed, loc, target);
+  MemRefType globalType = global.getType();
+  OpBuilder builder(context);
 
   bool hasBias = static_cast<bool>(conv.getBias());
   Block &body = replaceBodyWithMemRefs(kernel, conv.getType());

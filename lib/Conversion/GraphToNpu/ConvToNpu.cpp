@@ -381,16 +381,7 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
 
 /// [group][tap][fgPad][cgPad] bf16 bits, zero padded, from OIHW weights.
 DenseElementsAttr packWeights(DenseElementsAttr weights, const ConvShape &s) {
-  SmallVector<float> values;
-  if (weights.getElementType().isF32()) {
-    llvm::append_range(values, weights.getValues<float>());
-  } else {
-    for (APFloat value : weights.getValues<APFloat>()) {
-      bool lost;
-      value.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-      values.push_back(value.convertToFloat());
-    }
-  }
+  SmallVector<float> values = weightValues(weights);
   std::vector<uint16_t> packed(s.group * s.taps() * s.fgPad * s.cgPad, 0);
   for (int64_t f = 0; f < s.f; ++f)
     for (int64_t c = 0; c < s.cg; ++c)
@@ -401,11 +392,8 @@ DenseElementsAttr packWeights(DenseElementsAttr weights, const ConvShape &s) {
           packed[((g * s.taps() + tap) * s.fgPad + row) * s.cgPad + c] =
               floatToBF16(value);
         }
-  auto type = RankedTensorType::get({s.group * s.taps() * s.fgPad, s.cgPad},
-                                    BFloat16Type::get(weights.getContext()));
-  return DenseElementsAttr::getFromRawBuffer(
-      type, ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
-                           packed.size() * sizeof(uint16_t)));
+  return bf16Attr(weights.getContext(), packed, s.group * s.taps() * s.fgPad,
+                  s.cgPad);
 }
 
 /// Emits the tiled convolution into the kernel's body.
@@ -1058,6 +1046,48 @@ std::optional<ConvShape> sinan::tiling::convShapeOf(graph::Conv2dOp conv,
   return s;
 }
 
+SmallVector<float> sinan::tiling::weightValues(DenseElementsAttr weights) {
+  SmallVector<float> values;
+  if (weights.getElementType().isF32()) {
+    llvm::append_range(values, weights.getValues<float>());
+    return values;
+  }
+  for (APFloat value : weights.getValues<APFloat>()) {
+    bool lost;
+    value.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    values.push_back(value.convertToFloat());
+  }
+  return values;
+}
+
+DenseElementsAttr sinan::tiling::bf16Attr(MLIRContext *context,
+                                          ArrayRef<uint16_t> bits, int64_t rows,
+                                          int64_t cols) {
+  auto type = RankedTensorType::get({rows, cols}, BFloat16Type::get(context));
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
+                           bits.size() * sizeof(uint16_t)));
+}
+
+memref::GlobalOp sinan::tiling::addWeightsGlobal(func::FuncOp kernel,
+                                                 DenseElementsAttr packed,
+                                                 Location loc,
+                                                 const TargetDesc &target) {
+  MLIRContext *context = kernel.getContext();
+  OpBuilder builder(context); // No insertion point: the global is detached.
+  auto type = MemRefType::get(
+      packed.getType().getShape(), builder.getBF16Type(),
+      MemRefLayoutAttrInterface(),
+      npu::MemorySpaceAttr::get(context, npu::MemorySpace::dram));
+  auto global = memref::GlobalOp::create(
+      builder, loc, (kernel.getSymName() + "_weights").str(),
+      builder.getStringAttr("private"), type, packed,
+      /*constant=*/true, builder.getI64IntegerAttr(target.alignmentBytes));
+  SymbolTable(kernel->getParentOfType<ModuleOp>())
+      .insert(global, Block::iterator(kernel)); // Renames on a clash.
+  return global;
+}
+
 std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
   auto conv = dyn_cast<graph::Conv2dOp>(op);
   if (!conv)
@@ -1142,19 +1172,11 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   Location loc = conv.getLoc();
   DenseElementsAttr packed = packWeights(dense, *s);
 
-  // The packed weights: a constant global in DRAM, the kernel's read-only
-  // data once lowered to isa.
+  memref::GlobalOp global = addWeightsGlobal(kernel, packed, loc, target);
+  MemRefType globalType = global.getType();
   auto module = kernel->getParentOfType<ModuleOp>();
   SymbolTable symbols(module);
-  OpBuilder builder(context); // No insertion point: the global is detached.
-  auto globalType =
-      MemRefType::get(packed.getType().getShape(), builder.getBF16Type(),
-                      MemRefLayoutAttrInterface(), dram);
-  auto global = memref::GlobalOp::create(
-      builder, loc, (kernel.getSymName() + "_weights").str(),
-      builder.getStringAttr("private"), globalType, packed,
-      /*constant=*/true, builder.getI64IntegerAttr(target.alignmentBytes));
-  symbols.insert(global, Block::iterator(kernel)); // Renames on a clash.
+  OpBuilder builder(context);
 
   Block &newBody = replaceBodyWithMemRefs(kernel, conv.getType());
   builder.setInsertionPointToStart(&newBody);
