@@ -226,6 +226,81 @@ int64_t gridRowOf(const GridPlan &p, int64_t k, int64_t phases,
   return p.grids == p.chunks || k == 0 ? 0 : (k - 1) * phases * gridSize;
 }
 
+/// Cycles of a DMA of `bytes` in `rows` rows: its bytes or its rows,
+/// whichever is more, after its setup (local memory only; a DRAM side adds
+/// its latency).
+int64_t dmaCycles(const TargetDesc &target, int64_t bytes, int64_t rows) {
+  return target.dmaSetupCycles +
+         std::max(ceilDiv(bytes, int64_t(target.dmaBytesPerCycle)), rows);
+}
+
+/// A zero fill of grid positions: a view (in elements) of a grid buffer.
+struct GridFill {
+  int64_t offset;
+  SmallVector<int64_t, 3> sizes, strides;
+  int64_t rows() const {
+    int64_t rows = 1;
+    for (int64_t size : ArrayRef(sizes).drop_back())
+      rows *= size;
+    return rows;
+  }
+  int64_t elements() const { return rows() * sizes.back(); }
+};
+
+/// The fills that zero the positions of a chunk's phase grids (each
+/// `gridSize` positions, from position `start`) that no move writes for
+/// output rows [y0, y1): per phase, the lead and the rows outside the phase
+/// before its first row, everything after its last row up to the next
+/// phase's grid, and the gap after each row. As few as the DMA cost allows:
+/// ranges that touch merge into one fill, the gaps of equally wide phases
+/// into one strided fill, and one fill of every grid replaces them all
+/// when that is cheaper (the moves then overwrite most of it).
+SmallVector<GridFill> gridZeros(const GridGeometry &geo,
+                                const TargetDesc &target, int64_t y0,
+                                int64_t y1, int64_t gridSize, int64_t start) {
+  const ConvShape &s = geo.s;
+  int64_t c0 = geo.p.c0, phases = geo.phases.size();
+  int64_t gridRows = geo.gridRows(y1 - y0);
+  SmallVector<GridFill> fills;
+  auto zeros = [&](int64_t begin, int64_t end) {
+    if (end <= begin)
+      return;
+    if (!fills.empty() &&
+        fills.back().offset + fills.back().sizes[0] == begin * c0)
+      fills.back().sizes[0] += (end - begin) * c0;
+    else
+      fills.push_back({begin * c0, {(end - begin) * c0}, {1}});
+  };
+  SmallVector<int64_t> cols;
+  for (int64_t u = 0; u < phases; ++u) {
+    int64_t base = start + u * gridSize;
+    auto [from, to] = geo.phaseRowsRead(geo.phases[u] / s.sw, y0, y1);
+    int64_t first = from - (y0 + geo.dyMin);
+    zeros(base, base + geo.lead + first * geo.pitch);
+    zeros(base + geo.lead + (first + to - from) * geo.pitch, base + gridSize);
+    cols.push_back(geo.phaseCols(geo.phases[u] % s.sw));
+  }
+  bool sameCols = llvm::all_equal(cols);
+  for (int64_t u = 0; u < phases; ++u) {
+    if (geo.pitch <= cols[u] || (sameCols && u > 0))
+      continue;
+    int64_t at = (start + u * gridSize + geo.lead + cols[u]) * c0;
+    int64_t gap = (geo.pitch - cols[u]) * c0;
+    if (sameCols)
+      fills.push_back(
+          {at, {phases, gridRows, gap}, {gridSize * c0, geo.pitch * c0, 1}});
+    else
+      fills.push_back({at, {gridRows, gap}, {geo.pitch * c0, 1}});
+  }
+  int64_t merged = 0;
+  for (const GridFill &fill : fills)
+    merged += dmaCycles(target, fill.elements() * 2, fill.rows());
+  int64_t whole = phases * gridSize * c0;
+  if (dmaCycles(target, whole * 2, 1) <= merged)
+    return {GridFill{start * c0, {whole}, {1}}};
+  return fills;
+}
+
 class GridTiler {
 public:
   GridTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
@@ -292,6 +367,9 @@ private:
   void stage(const CoreWork &work, Value n,
              std::function<void(int64_t)> afterLoad,
              std::function<void()> afterMoves);
+  /// Zeros the positions of a chunk's phase grids (from position `start`
+  /// of `chunk`) that no move writes.
+  void emitGridZeros(const CoreWork &work, Value chunk, int64_t start);
   /// Per chunk, its zeros and move (stage's; null for a chunk moved with
   /// an earlier one), for the first block to emit.
   SmallVector<std::function<void()>> pendingMoves;
@@ -351,12 +429,20 @@ Value GridTiler::reinterpret(Value source, OpFoldResult offset,
                                            sizeAttrs, strideAttrs);
 }
 
+void GridTiler::emitGridZeros(const CoreWork &work, Value chunk,
+                              int64_t start) {
+  for (const GridFill &fill :
+       gridZeros(geo, target, work.y0, work.y1, gridSize, start))
+    npu::FillOp::create(builder, loc,
+                        reinterpret(chunk, builder.getIndexAttr(fill.offset),
+                                    fill.sizes, fill.strides),
+                        0);
+}
+
 void GridTiler::stage(const CoreWork &work, Value n,
                       std::function<void(int64_t)> afterLoad,
                       std::function<void()> afterMoves) {
-  int64_t rows = work.y1 - work.y0, c0 = p.c0;
-  int64_t gridRows = geo.gridRows(rows);
-  int64_t total = geo.gridPositions(rows, p.rows);
+  int64_t c0 = p.c0;
   int64_t align = target.alignmentBytes;
   int64_t phases = geo.phases.size();
   Type bf16 = builder.getBF16Type();
@@ -434,32 +520,14 @@ void GridTiler::stage(const CoreWork &work, Value n,
     if (k > 0)
       afterLoad(k);
     Value chunk = grid[gridBufferOf(p, k)];
+    int64_t start = gridRowOf(p, k, phases, gridSize);
+    emitGridZeros(work, chunk, start);
     for (int64_t u = 0; u < phases; ++u) {
-      int64_t base = gridRowOf(p, k, phases, gridSize) + u * gridSize;
+      int64_t base = start + u * gridSize;
       int64_t a = geo.phases[u] / s.sw, b = geo.phases[u] % s.sw;
       auto [from, to] = geo.phaseRowsRead(a, work.y0, work.y1);
       int64_t valid = to - from, cols = geo.phaseCols(b);
       int64_t first = from - (work.y0 + geo.dyMin);
-      auto zeros = [&](int64_t begin, int64_t end) {
-        if (end > begin)
-          npu::FillOp::create(
-              builder, loc,
-              reinterpret(chunk, builder.getIndexAttr((base + begin) * c0),
-                          {(end - begin) * c0}, {1}),
-              0);
-      };
-      zeros(0, geo.lead);
-      if (geo.pitch > cols)
-        npu::FillOp::create(
-            builder, loc,
-            reinterpret(
-                chunk, builder.getIndexAttr((base + geo.lead + cols) * c0),
-                {gridRows, (geo.pitch - cols) * c0}, {geo.pitch * c0, 1}),
-            0);
-      zeros(geo.lead, geo.lead + first * geo.pitch);
-      zeros(geo.lead + (first + valid) * geo.pitch,
-            geo.lead + gridRows * geo.pitch);
-      zeros(geo.lead + gridRows * geo.pitch, total);
       if (valid <= 0 || buffers.empty())
         continue;
       int64_t pixel = (a + s.sh * from - lo) * s.w + b;
@@ -838,11 +906,11 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
                              setup
                        : 0.0;
   double biasRow = std::max(double(s.ow * f0 * 4) / bw, double(s.ow)) + setup;
-  int64_t gridRows = geo.gridRows(rows);
-  double fills =
-      phases * (3 * setup + gridRows +
-                double(geo.gridPositions(rows, p.rows) - gridRows * geo.pitch) *
-                    c0 * 2 / target.dmaBytesPerCycle);
+  // A chunk's zeros (the first core's: its grid has the most zero rows).
+  double fills = 0;
+  for (const GridFill &fill :
+       gridZeros(geo, target, 0, rows, geo.gridPositions(rows, p.rows), 0))
+    fills += dmaCycles(target, fill.elements() * 2, fill.rows());
   // DMA-in issues the loads of the chunks that have a staging buffer (the
   // first chunk's weights after its load), then per chunk its weights (past
   // the first), zeros and, once transposed, its move, then the load of the

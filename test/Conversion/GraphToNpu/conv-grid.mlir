@@ -8,7 +8,9 @@
 // the extra rows zeroed) load as one run per channel into vbuf as bf16, the
 // vector unit transposes them into pixel rows of 32 channels, and DMA-in
 // moves the 14 image rows into ibuf 15 positions apart (one zero position
-// between rows, zeroed with the padding rows beforehand). Each tap's left
+// between rows). One fill zeroes the whole grid beforehand: cheaper, for a
+// grid this small, than a fill each for the gaps and the padding rows (the
+// next function has those). Each tap's left
 // operand is then a 224-position view of that grid at the tap's offset: no
 // copy per tap (one block of all 14 rows here). The weights are [c0 x f0]
 // tiles, resident in wbuf; the first chunk's come in right after its
@@ -22,7 +24,7 @@
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<17x196xf32, strided<[196, 1]>, #npu.space<dram>> to memref<17x196xbf16, strided<[224, 1]>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<288x16xbf16, strided<[16, 1], offset: ?>, #npu.space<dram>> to memref<288x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
 // CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<32x196xbf16, strided<[224, 1]>, #npu.space<vbuf>> to memref<196x32xbf16, strided<[32, 1], offset: 7168>, #npu.space<vbuf>>
-// CHECK:         npu.fill %{{.*}} : memref<16x32xbf16, strided<[480, 1], offset: 480>, #npu.space<ibuf>>
+// CHECK:         npu.fill %{{.*}} : memref<8192xbf16, strided<[1]>, #npu.space<ibuf>>
 // CHECK:         npu.dma_move %{{.*}}, %{{.*}} : memref<14x448xbf16, strided<[448, 1], offset: 7168>, #npu.space<vbuf>> to memref<14x448xbf16, strided<[480, 1], offset: 512>, #npu.space<ibuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<14x16xf32, strided<[0, 1], offset: ?>, #npu.space<dram>> to memref<14x16xf32, strided<[16, 1]>, #npu.space<vbuf>>
 // The first product starts the sum; the other eight taps accumulate.
@@ -42,4 +44,30 @@ func.func @main(%x: tensor<1x17x14x14xf32>, %b: tensor<48xf32>) -> tensor<1x48x1
   %w = graph.constant dense<0.25> : tensor<48x17x3x3xf32>
   %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x17x14x14xf32>, tensor<48x17x3x3xf32>, tensor<48xf32>) -> tensor<1x48x14x14xf32> loc("conv")
   return %y : tensor<1x48x14x14xf32>
+}
+
+// A stride-2 convolution is a stride-1 one over the input's four phases (a
+// grid each, 15 positions apart per row, moved a pixel per DMA row). The
+// zeros are ranges that no move writes, merged where they touch (the tail
+// of one phase's grid and the lead and padding row of the next), and the
+// gap after each row of all four grids in one strided fill.
+// CHECK-LABEL: func.func @strided_kernel
+// CHECK-SAME:    npu.blocks = array<i64: 16, 64, 224>
+// CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<64x784xbf16, strided<[800, 1]>, #npu.space<vbuf>> to memref<784x64xbf16, strided<[64, 1], offset: 51200>, #npu.space<vbuf>>
+// CHECK:         npu.fill %{{.*}} : memref<1024xbf16, strided<[1]>, #npu.space<ibuf>>
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.fill %{{.*}} : memref<1920xbf16, strided<[1], offset: 14464>, #npu.space<ibuf>>
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.fill %{{.*}} : memref<1920xbf16, strided<[1], offset: 29824>, #npu.space<ibuf>>
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.fill %{{.*}} : memref<1920xbf16, strided<[1], offset: 45184>, #npu.space<ibuf>>
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.fill %{{.*}} : memref<896xbf16, strided<[1], offset: 60544>, #npu.space<ibuf>>
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.fill %{{.*}} : memref<4x15x64xbf16, strided<[15360, 960, 1], offset: 960>, #npu.space<ibuf>>
+// CHECK-COUNT-4: npu.dma_move %{{.*}}, %{{.*}} : memref<14x14x64xbf16, strided<[3584, 128, 1], offset: {{[0-9]+}}>, #npu.space<vbuf>> to memref<14x14x64xbf16, strided<[960, 64, 1], offset: {{[0-9]+}}>, #npu.space<ibuf>>
+func.func @strided(%x: tensor<1x64x28x28xf32>) -> tensor<1x64x14x14xf32> {
+  %w = graph.constant dense<0.25> : tensor<64x64x3x3xf32>
+  %y = graph.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x64x28x28xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x14x14xf32> loc("strided")
+  return %y : tensor<1x64x14x14xf32>
 }
