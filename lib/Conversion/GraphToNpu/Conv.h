@@ -67,8 +67,9 @@ struct GridPlan {
   /// (n), output rows per block and the block's positions (m).
   int64_t c0 = 0, f0 = 0, rows = 0, m = 0;
   int64_t chunks = 0, cores = 1, depth = 2, accs = 2;
-  /// vbuf buffers the chunks are staged through, in turn.
-  int64_t staging = 0;
+  /// Bands of image rows each chunk is staged in (a unit is a chunk's
+  /// band), and the vbuf buffers the units go through, in turn.
+  int64_t bands = 1, staging = 0;
   /// ibuf grid buffers: one per chunk, or two (the first chunk's, the
   /// others') when semaphores are short.
   int64_t grids = 1;

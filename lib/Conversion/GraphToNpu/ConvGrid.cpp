@@ -11,7 +11,8 @@
 // plain offset view of one buffer, with no copy or DMA per tap.
 //
 // So each core stages the input rows it reads once, per chunk of c0
-// channels: a dload (f32 -> bf16, each channel's rows as one run) into
+// channels and band of rows (a unit: bands keep a large chunk's staging
+// within vbuf): a dload (f32 -> bf16, each channel's rows as one run) into
 // vbuf, a vtrans into pixel rows of c0 channels, and a dma_move into ibuf
 // as a grid whose image rows are `pitch` positions apart. The zero
 // positions after each row serve both neighbours: the right-hand reach of
@@ -204,7 +205,6 @@ SmallVector<CoreWork> coreWork(const ConvShape &s, const GridPlan &p) {
 }
 
 /// The most image rows any core stages.
-/// The most image rows any core stages.
 int64_t maxStagedRows(const ConvShape &s, const GridPlan &p,
                       const GridGeometry &geo) {
   int64_t most = 0;
@@ -214,6 +214,16 @@ int64_t maxStagedRows(const ConvShape &s, const GridPlan &p,
   }
   return most;
 }
+
+/// Image rows per staged band: the most rows any core stages in p.bands
+/// bands, a whole number of strides each (so every band holds as many rows
+/// of each phase), and so one staging buffer size for every core.
+int64_t bandRows(const ConvShape &s, const GridPlan &p, int64_t most) {
+  return p.bands == 1 ? most : roundUp(ceilDiv(most, p.bands), s.sh);
+}
+
+/// ceil(a / b) for b > 0 and any a.
+int64_t ceilDivSigned(int64_t a, int64_t b) { return -floorDiv(-a, b); }
 
 /// The grid buffer of chunk k (its own, or with two buffers the first
 /// chunk's or the others') and the row of chunk k's first phase grid in
@@ -447,67 +457,74 @@ void GridTiler::stage(const CoreWork &work, Value n,
   int64_t phases = geo.phases.size();
   Type bf16 = builder.getBF16Type();
   // The image rows [lo, hi) every phase of this core reads, staged per
-  // chunk of c0 channels as one run per channel.
+  // chunk of c0 channels and band of rows (a unit), one run per channel.
   auto [lo, hi] = geo.imageRowsRead(work.y0, work.y1);
-  int64_t run = (hi - lo) * s.w;
-  // p.staging buffers take the chunks in turn; each holds a chunk's
-  // loaded rows and their transpose (two buffers, the transpose's used
-  // later, could by liveness take the bytes of another chunk's rows and so
-  // wait for that load too). Sized for the most rows any core stages, so
-  // every core's buffers have one size.
-  int64_t most = maxStagedRows(s, p, geo) * s.w;
-  int64_t rowPitch = pitch(most, 2, align);
+  int64_t band = bandRows(s, p, maxStagedRows(s, p, geo));
+  int64_t bands = hi > lo ? ceilDiv(hi - lo, band) : 0;
+  int64_t units = p.chunks * bands;
+  auto rowsOf = [=](int64_t u) {
+    int64_t b0 = lo + (u % bands) * band;
+    return std::pair(b0, std::min(hi, b0 + band));
+  };
+  // p.staging buffers take the units in turn; each holds a unit's loaded
+  // rows and their transpose (two buffers, the transpose's used later,
+  // could by liveness take the bytes of another unit's rows and so wait
+  // for that load too). Sized for a whole band of the core that stages the
+  // most rows, so every core's buffers have one size.
+  int64_t rowPitch = pitch(band * s.w, 2, align);
   SmallVector<Value> buffers;
-  for (int64_t b = 0; b < std::min(p.staging, p.chunks) && run > 0; ++b)
+  for (int64_t b = 0; b < std::min(p.staging, units); ++b)
     buffers.push_back(
-        local({c0 * rowPitch + most * c0}, bf16, npu::MemorySpace::vbuf));
+        local({c0 * rowPitch + band * s.w * c0}, bf16, npu::MemorySpace::vbuf));
   // (By value: the first block runs the pending moves after this returns.)
-  auto buffer = [=](int64_t k) { return buffers[k % buffers.size()]; };
-  // Chunk k's load (its channels' rows as one run each, zero rows for the
+  auto buffer = [=](int64_t u) { return buffers[u % buffers.size()]; };
+  // Unit u's load (its channels' rows as one run each, zero rows for the
   // channels past C) and transpose into pixel rows of c0 channels.
-  auto load = [=, this](int64_t k) {
-    int64_t count = std::min(c0, s.c - k * c0);
+  auto load = [=, this](int64_t u) {
+    int64_t k = u / bands;
+    auto [b0, b1] = rowsOf(u);
+    int64_t run = (b1 - b0) * s.w, count = std::min(c0, s.c - k * c0);
     if (count < c0)
       npu::FillOp::create(builder, loc,
-                          reinterpret(buffer(k),
+                          reinterpret(buffer(u),
                                       builder.getIndexAttr(count * rowPitch),
                                       {c0 - count, run}, {rowPitch, 1}),
                           0);
     Value src = runsView(xRuns, n, builder.getIndexAttr(k * c0),
-                         builder.getIndexAttr(lo * s.w), count, run);
+                         builder.getIndexAttr(b0 * s.w), count, run);
     npu::DmaLoadOp::create(builder, loc, src,
-                           reinterpret(buffer(k), builder.getIndexAttr(0),
+                           reinterpret(buffer(u), builder.getIndexAttr(0),
                                        {count, run}, {rowPitch, 1}),
                            DenseI64ArrayAttr());
   };
-  auto transpose = [=, this](int64_t k) {
+  auto transpose = [=, this](int64_t u) {
+    auto [b0, b1] = rowsOf(u);
+    int64_t run = (b1 - b0) * s.w;
     npu::VTransOp::create(builder, loc,
-                          reinterpret(buffer(k), builder.getIndexAttr(0),
+                          reinterpret(buffer(u), builder.getIndexAttr(0),
                                       {c0, run}, {rowPitch, 1}),
-                          reinterpret(buffer(k),
+                          reinterpret(buffer(u),
                                       builder.getIndexAttr(c0 * rowPitch),
                                       {run, c0}, {c0, 1}));
   };
-  // The chunks that have a buffer load first (DMA-in runs ahead while the
+  // The units that have a buffer load first (DMA-in runs ahead while the
   // vector unit transposes), the first followed by its weights.
   int64_t upfront = buffers.size();
-  for (int64_t k = 0; k < upfront; ++k) {
-    load(k);
-    if (k == 0)
+  for (int64_t u = 0; u < upfront; ++u) {
+    load(u);
+    if (u == 0)
       afterLoad(0);
   }
   if (upfront == 0)
     afterLoad(0);
-  for (int64_t k = 0; k < upfront; ++k)
-    transpose(k);
-  // Per chunk and phase, zeros (before the first row, between rows and
-  // after the last, the rows outside the phase, what the last block reads
-  // past the grid), then the move of the phase's pixels (every stride-th
-  // row and column of the staged rows): emitted by the first block just
-  // before its products of that chunk, so the scalar unit dispatches those
-  // products without waiting for DMA-in to work through every chunk's
-  // moves. Once moved, a chunk's buffer takes the next chunk that waits
-  // for one.
+  for (int64_t u = 0; u < upfront; ++u)
+    transpose(u);
+  // Per chunk its zeros, then per band and phase the move of the phase's
+  // pixels in the band (every stride-th row and column of the staged
+  // rows): emitted by the first block just before its products of that
+  // chunk, so the scalar unit dispatches those products without waiting
+  // for DMA-in to work through every chunk's moves. Once moved, a unit's
+  // buffer takes the next unit that waits for one.
   // Chunks that share a grid buffer move one after the other before any
   // of their products (else each move would wait for the products of the
   // chunk before it, which read the same buffer).
@@ -522,37 +539,43 @@ void GridTiler::stage(const CoreWork &work, Value n,
     Value chunk = grid[gridBufferOf(p, k)];
     int64_t start = gridRowOf(p, k, phases, gridSize);
     emitGridZeros(work, chunk, start);
-    for (int64_t u = 0; u < phases; ++u) {
-      int64_t base = start + u * gridSize;
-      int64_t a = geo.phases[u] / s.sw, b = geo.phases[u] % s.sw;
-      auto [from, to] = geo.phaseRowsRead(a, work.y0, work.y1);
-      int64_t valid = to - from, cols = geo.phaseCols(b);
-      int64_t first = from - (work.y0 + geo.dyMin);
-      if (valid <= 0 || buffers.empty())
-        continue;
-      int64_t pixel = (a + s.sh * from - lo) * s.w + b;
-      int64_t at = (base + geo.lead + first * geo.pitch) * c0;
-      Value src, dst;
-      if (!geo.strided()) {
-        src = reinterpret(buffer(k),
-                          builder.getIndexAttr(c0 * rowPitch + pixel * c0),
-                          {valid, cols * c0}, {s.w * c0, 1});
-        dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols * c0},
-                          {geo.pitch * c0, 1});
-      } else {
-        // A pixel (c0 channels) per DMA row.
-        src = reinterpret(buffer(k),
-                          builder.getIndexAttr(c0 * rowPitch + pixel * c0),
-                          {valid, cols, c0}, {s.sh * s.w * c0, s.sw * c0, 1});
-        dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols, c0},
-                          {geo.pitch * c0, c0, 1});
+    for (int64_t u = k * bands; u < (k + 1) * bands; ++u) {
+      auto [b0, b1] = rowsOf(u);
+      for (int64_t v = 0; v < phases; ++v) {
+        int64_t base = start + v * gridSize;
+        int64_t a = geo.phases[v] / s.sw, b = geo.phases[v] % s.sw;
+        auto [from, to] = geo.phaseRowsRead(a, work.y0, work.y1);
+        // The phase's rows in this band.
+        from = std::max(from, ceilDivSigned(b0 - a, s.sh));
+        to = std::min(to, ceilDivSigned(b1 - a, s.sh));
+        int64_t valid = to - from, cols = geo.phaseCols(b);
+        if (valid <= 0)
+          continue;
+        int64_t first = from - (work.y0 + geo.dyMin);
+        int64_t pixel = (a + s.sh * from - b0) * s.w + b;
+        int64_t at = (base + geo.lead + first * geo.pitch) * c0;
+        Value src, dst;
+        if (!geo.strided()) {
+          src = reinterpret(buffer(u),
+                            builder.getIndexAttr(c0 * rowPitch + pixel * c0),
+                            {valid, cols * c0}, {s.w * c0, 1});
+          dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols * c0},
+                            {geo.pitch * c0, 1});
+        } else {
+          // A pixel (c0 channels) per DMA row.
+          src = reinterpret(buffer(u),
+                            builder.getIndexAttr(c0 * rowPitch + pixel * c0),
+                            {valid, cols, c0}, {s.sh * s.w * c0, s.sw * c0, 1});
+          dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols, c0},
+                            {geo.pitch * c0, c0, 1});
+        }
+        npu::DmaMoveOp::create(builder, loc, src, dst);
       }
-      npu::DmaMoveOp::create(builder, loc, src, dst);
-    }
-    int64_t next = k + int64_t(buffers.size());
-    if (!buffers.empty() && next < p.chunks) {
-      load(next);
-      transpose(next);
+      int64_t next = u + int64_t(buffers.size());
+      if (!buffers.empty() && next < units) {
+        load(next);
+        transpose(next);
+      }
     }
   };
   pendingMoves.clear();
@@ -861,11 +884,14 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   const MatrixTile &tile = geo.tile;
   int64_t align = target.alignmentBytes;
   int64_t rows = p.rowsPerCore, c0 = p.c0, f0 = p.f0;
-  int64_t valid = maxStagedRows(s, p, geo), run = valid * s.w;
+  int64_t valid = maxStagedRows(s, p, geo);
+  int64_t band = bandRows(s, p, valid), run = band * s.w;
+  int64_t bands = valid > 0 ? ceilDiv(valid, band) : 0;
+  int64_t units = p.chunks * bands;
   int64_t phases = geo.phases.size();
   int64_t outPitch = pitch(p.rows * s.ow, 4, align);
   int64_t tileBytes = c0 * pitch(f0, 2, align) * 2;
-  int64_t staging = std::min(p.staging, p.chunks) *
+  int64_t staging = std::min(p.staging, units) *
                     (c0 * pitch(run, 2, align) * 2 + run * c0 * 2);
   int64_t epilogueBytes = (std::max(p.rows * s.ow * f0, f0 * outPitch) +
                            f0 * outPitch + s.ow * f0) *
@@ -888,16 +914,23 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   // A DMA costs its bytes or its rows, whichever is more; rows of f0
   // bf16 merge into one when they fill whole granules.
   bool tileRowsMerge = pitch(f0, 2, align) == f0;
-  // A chunk's load (one run per channel), transpose and moves (per phase,
-  // a DMA row per image row at stride 1, else per pixel).
-  double in = std::max(double(c0) * run * 4 / bw, double(c0)) + setup;
-  double trans = double(c0) * run * 2 / vecBw + vecLat;
-  double move = 0;
-  for (int64_t phase : geo.phases) {
-    int64_t rowsRead = ceilDiv(valid, s.sh), cols = geo.phaseCols(phase % s.sw);
-    move += std::max(double(rowsRead * cols * c0 * 2) / target.dmaBytesPerCycle,
-                     double(geo.strided() ? rowsRead * cols : rowsRead)) +
-            setup;
+  // Per band, a unit's load (one run per channel), transpose and moves (per
+  // phase, a DMA row per image row at stride 1, else per pixel).
+  SmallVector<double> in, trans, move;
+  for (int64_t j = 0; j < bands; ++j) {
+    int64_t rowsIn = std::min(band, valid - j * band), pixels = rowsIn * s.w;
+    in.push_back(std::max(double(c0) * pixels * 4 / bw, double(c0)) + setup);
+    trans.push_back(double(c0) * pixels * 2 / vecBw + vecLat);
+    double moves = 0;
+    for (int64_t phase : geo.phases) {
+      int64_t rowsRead = ceilDiv(rowsIn, s.sh),
+              cols = geo.phaseCols(phase % s.sw);
+      moves +=
+          std::max(double(rowsRead * cols * c0 * 2) / target.dmaBytesPerCycle,
+                   double(geo.strided() ? rowsRead * cols : rowsRead)) +
+          setup;
+    }
+    move.push_back(moves);
   }
   // One chunk's resident weights.
   double weights = p.resident
@@ -911,49 +944,63 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   for (const GridFill &fill :
        gridZeros(geo, target, 0, rows, geo.gridPositions(rows, p.rows), 0))
     fills += dmaCycles(target, fill.elements() * 2, fill.rows());
-  // DMA-in issues the loads of the chunks that have a staging buffer (the
-  // first chunk's weights after its load), then per chunk its weights (past
-  // the first), zeros and, once transposed, its move, then the load of the
-  // chunk that takes its buffer. A DMA engine's signal waits for every
-  // transfer issued before it, so a move's signal waits for those loads to
-  // land. The first block's products of chunk k wait for its move; `head`
-  // is when the first block's products would start were they never held
-  // up by a later chunk.
+  // DMA-in issues the loads of the units that have a staging buffer (the
+  // first unit's weights after its load), then per chunk its weights (past
+  // the first) and zeros and per band, once transposed, the band's move and
+  // the load of the unit that takes its buffer. A DMA engine's signal waits
+  // for every transfer issued before it, so a move's signal waits for those
+  // loads to land. The first block's products of chunk k wait for its
+  // moves; `head` is when the first block's products would start were they
+  // never held up by a later chunk.
   double firstProducts =
       double(geo.positions(std::min(p.rows, rows)) / tile.m) * (c0 / tile.k) *
       (f0 / tile.n) * s.taps();
   // Chunks past the first share one grid buffer: their products wait for
   // the last of their moves.
-  int64_t buffers = std::min(p.staging, p.chunks);
+  int64_t buffers = std::min(p.staging, units);
   double dinAt = 0, landed = 0, vecAt = 0, mxuAt = 0;
-  SmallVector<double> transposed(p.chunks, 0.0), ready(p.chunks, 0.0);
-  auto issueLoad = [&](int64_t k) {
-    dinAt += in;
+  SmallVector<double> transposed(units, 0.0), ready(p.chunks, 0.0);
+  auto issueLoad = [&](int64_t u) {
+    dinAt += in[u % bands];
     landed = std::max(landed, dinAt + latency);
-    vecAt = std::max(vecAt, dinAt + latency) + trans;
-    transposed[k] = vecAt;
+    vecAt = std::max(vecAt, dinAt + latency) + trans[u % bands];
+    transposed[u] = vecAt;
   };
-  for (int64_t k = 0; k < buffers; ++k) {
-    issueLoad(k);
-    if (k == 0) {
+  for (int64_t u = 0; u < buffers; ++u) {
+    issueLoad(u);
+    if (u == 0) {
       dinAt += weights;
       landed = std::max(landed, dinAt + latency);
     }
   }
-  for (int64_t k = 0; k < p.chunks; ++k) {
-    if (k == 1) {
-      dinAt += weights * (p.chunks - 1);
-      landed = std::max(landed, dinAt + latency);
+  auto stageChunk = [&](int64_t k) {
+    dinAt += fills;
+    for (int64_t u = k * bands; u < (k + 1) * bands; ++u) {
+      dinAt = std::max(dinAt, transposed[u]) + move[u % bands];
+      if (u == (k + 1) * bands - 1)
+        ready[k] = std::max(dinAt, landed);
+      if (u + buffers < units)
+        issueLoad(u + buffers);
     }
-    dinAt = std::max(dinAt + fills, transposed[k]) + move;
-    ready[k] = std::max(dinAt, landed);
-    if (k + buffers < p.chunks)
-      issueLoad(k + buffers);
+  };
+  // The first block emits chunk k's zeros and moves (every later chunk's,
+  // when they share a grid buffer) just before its products of chunk k.
+  // With streamed weights DMA-in reaches them only after the tiles of the
+  // products before them, which load as those products free tile buffers.
+  for (int64_t k = 0; k < p.chunks; ++k) {
+    bool shared = p.grids < p.chunks && k > 0;
+    if (k <= 1 || !shared) {
+      if (k > 0 && !p.resident)
+        dinAt = std::max(dinAt, mxuAt - p.depth * firstProducts / s.taps());
+      if (k == 1) {
+        dinAt += weights * (p.chunks - 1);
+        landed = std::max(landed, dinAt + latency);
+      }
+      for (int64_t j = k; j < (shared ? p.chunks : k + 1); ++j)
+        stageChunk(j);
+    }
+    mxuAt = std::max(mxuAt, shared ? ready.back() : ready[k]) + firstProducts;
   }
-  for (int64_t k = 0; k < p.chunks; ++k)
-    mxuAt = std::max(mxuAt,
-                     p.grids == p.chunks || k == 0 ? ready[k] : ready.back()) +
-            firstProducts;
   double head = mxuAt - p.chunks * firstProducts;
   double din = dinAt + biasRow;
   double tileLoad =
@@ -1002,6 +1049,31 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
       block(std::min(p.rows, rows - row));
   }
   return std::max(stored, din + latency);
+}
+
+/// (bands, staging buffers) to try: each chunk's rows whole or in 2, 4 or
+/// 8 bands (distinct band sizes only), through as many buffers as units,
+/// or 2 or 3.
+SmallVector<std::pair<int64_t, int64_t>>
+stagingCandidates(const ConvShape &s, const GridPlan &p,
+                  const MatrixTile &tile) {
+  int64_t most = maxStagedRows(s, p, GridGeometry(s, p, tile));
+  SmallVector<std::pair<int64_t, int64_t>> candidates;
+  int64_t previous = 0;
+  for (int64_t bands : {1, 2, 4, 8}) {
+    GridPlan q = p;
+    q.bands = bands;
+    int64_t band = bandRows(s, q, most);
+    if (band == previous || (bands > 1 && band < s.sh))
+      break;
+    previous = band;
+    int64_t units = p.chunks * ceilDiv(std::max<int64_t>(most, 1), band);
+    for (int64_t staging :
+         {units, std::min<int64_t>(units, 2), std::min<int64_t>(units, 3)})
+      if (!llvm::is_contained(candidates, std::pair(bands, staging)))
+        candidates.push_back({bands, staging});
+  }
+  return candidates;
 }
 
 } // namespace
@@ -1063,11 +1135,12 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
             break;
           for (bool resident : {true, false})
             for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth)
-              for (int64_t staging : {chunks, std::min<int64_t>(chunks, 2)}) {
+              for (auto [bands, staging] : stagingCandidates(s, p, tile)) {
                 GridPlan q = p;
                 q.rows = r;
                 q.resident = resident;
                 q.depth = depth;
+                q.bands = bands;
                 q.staging = staging;
                 // A grid buffer per chunk when semaphores allow; strided
                 // convolutions (whose many small chunks would not) may share

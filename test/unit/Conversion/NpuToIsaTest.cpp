@@ -611,11 +611,13 @@ INSTANTIATE_TEST_SUITE_P(
         GraphConvCase{"snpu-edge", 1, 64, 20, 20, 64, 3, 1, 1, 1, 1, true, true,
                       false, true},
         // Stride 2 on the grid, over the input's four phases: ResNet-50's
-        // layer3 3x3 (eight chunks, those past the first sharing one grid
-        // buffer); a 1x1 downsample (one phase).
+        // layer3 3x3 (four chunks, each staged in two bands of rows); a 1x1
+        // downsample; a 3x3 over 1536 channels (six chunks: those past the
+        // first share one grid buffer, as semaphores are short).
         GraphConvCase{"snpu-server", 1, 256, 28, 28, 256, 3, 2, 1, 1, 1, true,
                       true},
-        GraphConvCase{"snpu-server", 1, 256, 28, 28, 128, 1, 2, 0}),
+        GraphConvCase{"snpu-server", 1, 256, 28, 28, 128, 1, 2, 0},
+        GraphConvCase{"snpu-server", 1, 1536, 6, 6, 16, 3, 2, 1, 1, 1, true}),
     [](const ::testing::TestParamInfo<GraphConvCase> &info) {
       const GraphConvCase &c = info.param;
       std::string name = fmt::format(
