@@ -44,6 +44,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <future>
+
 using namespace llvm;
 
 namespace {
@@ -149,6 +151,12 @@ int main(int argc, char **argv) {
     if (!sinan::frontend::parseInputShape(spec, options))
       return fail("--input-shape '" + spec +
                   "': expected name=DIMxDIM..., e.g. x=1x3x224x224");
+  // The module records the source's SHA-256: hashed alongside the
+  // compilation (a large model takes about a second to hash).
+  std::future<std::string> sourceHash;
+  if (compileTo == "module")
+    sourceHash = std::async(std::launch::async, sinan::sha256File,
+                            std::string(inputFile));
   mlir::DialectRegistry registry;
   sinan::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
@@ -206,7 +214,8 @@ int main(int argc, char **argv) {
     sinan::ModuleEmitOptions emitOptions;
     emitOptions.target = target->name;
     emitOptions.targetFingerprint = sinan::isa::targetFingerprint(*target);
-    emitOptions.sourceHash = sinan::sha256File(inputFile);
+    emitOptions.sourceHash =
+        sourceHash.valid() ? sourceHash.get() : sinan::sha256File(inputFile);
     if (placement != "cpu")
       emitOptions.snpu = &*target;
     emitOptions.bf16Matmul = snpuPrecision == "bf16";

@@ -70,6 +70,13 @@ struct GridPlan {
   /// Bands of image rows each chunk is staged in (a unit is a chunk's
   /// band), and the vbuf buffers the units go through, in turn.
   int64_t bands = 1, staging = 0;
+  /// Units loaded before the first chunk's moves: every buffer's, or only
+  /// the first chunk's (the rest follow its moves, whose signal then waits
+  /// for fewer loads to land).
+  int64_t ahead = 0;
+  /// The first two blocks take the first chunk's products before the rest
+  /// of either (more products to cover the next chunk's staging).
+  bool interleave = false;
   /// ibuf grid buffers: one per chunk, or two (the first chunk's, the
   /// others') when semaphores are short.
   int64_t grids = 1;

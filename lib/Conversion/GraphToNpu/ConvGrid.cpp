@@ -225,6 +225,12 @@ int64_t bandRows(const ConvShape &s, const GridPlan &p, int64_t most) {
 /// ceil(a / b) for b > 0 and any a.
 int64_t ceilDivSigned(int64_t a, int64_t b) { return -floorDiv(-a, b); }
 
+/// Whether a core's first two blocks (of `rows` output rows) take the first
+/// chunk's products before the rest of each.
+bool interleaves(const GridPlan &p, int64_t rows) {
+  return p.interleave && p.chunks > 1 && p.accs > 1 && rows / p.rows >= 2;
+}
+
 /// The grid buffer of chunk k (its own, or with two buffers the first
 /// chunk's or the others') and the row of chunk k's first phase grid in
 /// it.
@@ -383,6 +389,8 @@ private:
   /// Per chunk, its zeros and move (stage's; null for a chunk moved with
   /// an earlier one), for the first block to emit.
   SmallVector<std::function<void()>> pendingMoves;
+  /// The next unit to stage (by pendingMoves).
+  int64_t nextUnit = 0;
   /// Loads output channel block fb's resident weights of chunk k.
   void loadWeights(Value fb, int64_t k);
   /// Loads output channel block fb's bias row.
@@ -394,9 +402,11 @@ private:
   SmallVector<Value> prefetched;
   /// Output channel block fb (index) of image n: the pixel blocks.
   void emitChannelBlock(const CoreWork &work, Value n, Value fb);
-  /// `rows` output rows from `row` (absolute) into `acc`.
+  /// `rows` output rows from `row` (absolute) into `acc`: the products of
+  /// chunks [from, to), and the epilogue once the last chunk's are in.
   void emitBlock(const CoreWork &work, Value n, Value fb, Value row,
-                 int64_t rows, Value acc);
+                 int64_t rows, Value acc, int64_t from = 0,
+                 std::optional<int64_t> to = std::nullopt);
 
   OpBuilder &builder;
   Location loc;
@@ -509,7 +519,9 @@ void GridTiler::stage(const CoreWork &work, Value n,
   };
   // The units that have a buffer load first (DMA-in runs ahead while the
   // vector unit transposes), the first followed by its weights.
-  int64_t upfront = buffers.size();
+  // (Only the first chunk's when p.ahead says so: the first moves' signal
+  // then waits for fewer loads to land.)
+  int64_t upfront = std::min<int64_t>(buffers.size(), p.ahead);
   for (int64_t u = 0; u < upfront; ++u) {
     load(u);
     if (u == 0)
@@ -519,6 +531,7 @@ void GridTiler::stage(const CoreWork &work, Value n,
     afterLoad(0);
   for (int64_t u = 0; u < upfront; ++u)
     transpose(u);
+  nextUnit = upfront;
   // Per chunk its zeros, then per band and phase the move of the phase's
   // pixels in the band (every stride-th row and column of the staged
   // rows): emitted by the first block just before its products of that
@@ -571,10 +584,11 @@ void GridTiler::stage(const CoreWork &work, Value n,
         }
         npu::DmaMoveOp::create(builder, loc, src, dst);
       }
-      int64_t next = u + int64_t(buffers.size());
-      if (!buffers.empty() && next < units) {
-        load(next);
-        transpose(next);
+      // Every unit that now has a buffer.
+      for (; nextUnit < std::min(units, u + 1 + int64_t(buffers.size()));
+           ++nextUnit) {
+        load(nextUnit);
+        transpose(nextUnit);
       }
     }
   };
@@ -600,11 +614,12 @@ void GridTiler::stage(const CoreWork &work, Value n,
 }
 
 void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
-                          int64_t rows, Value accumulator) {
+                          int64_t rows, Value accumulator, int64_t from,
+                          std::optional<int64_t> to) {
   int64_t m = geo.positions(rows), c0 = p.c0, f0 = p.f0;
   Value q0 = times(plus(row, -work.y0), geo.pitch);
-  bool first = true;
-  for (int64_t k = 0; k < p.chunks; ++k) {
+  bool first = from == 0;
+  for (int64_t k = from; k < to.value_or(p.chunks); ++k) {
     if (k < int64_t(pendingMoves.size()) && pendingMoves[k]) {
       pendingMoves[k]();
       pendingMoves[k] = nullptr;
@@ -656,6 +671,8 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
         first = false;
       }
   }
+  if (to.value_or(p.chunks) < p.chunks)
+    return;
 
   // Epilogue: the gap positions dropped and the bias added in one pass
   // (rows of W * f0), then [pixels x f0] -> [f0 x pixels].
@@ -760,7 +777,19 @@ void GridTiler::emitChannelBlock(const CoreWork &work, Value n, Value fb) {
     accTurn = (accTurn + 1) % accs;
   };
   int64_t peeled = full + (tail > 0) <= kUnrolled ? full : std::min(full, accs);
-  for (int64_t b = 0; b < peeled; ++b)
+  int64_t b = 0;
+  if (interleaves(p, rows)) {
+    // The first two blocks' products of the first chunk, then the rest of
+    // each: the second chunk lands meanwhile.
+    Value row0 = index(work.y0), row1 = index(work.y0 + r);
+    emitBlock(work, n, fb, row0, r, acc[0], 0, 1);
+    emitBlock(work, n, fb, row1, r, acc[1], 0, 1);
+    emitBlock(work, n, fb, row0, r, acc[0], 1);
+    emitBlock(work, n, fb, row1, r, acc[1], 1);
+    accTurn = 2 % accs;
+    b = 2;
+  }
+  for (; b < peeled; ++b)
     block(index(work.y0 + b * r), r);
   int64_t pairs = (full - peeled) / accs;
   if (pairs > 0) {
@@ -966,7 +995,9 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     vecAt = std::max(vecAt, dinAt + latency) + trans[u % bands];
     transposed[u] = vecAt;
   };
-  for (int64_t u = 0; u < buffers; ++u) {
+  int64_t next = std::min(buffers, p.ahead);
+  bool interleaved = interleaves(p, rows);
+  for (int64_t u = 0; u < next; ++u) {
     issueLoad(u);
     if (u == 0) {
       dinAt += weights;
@@ -979,8 +1010,8 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
       dinAt = std::max(dinAt, transposed[u]) + move[u % bands];
       if (u == (k + 1) * bands - 1)
         ready[k] = std::max(dinAt, landed);
-      if (u + buffers < units)
-        issueLoad(u + buffers);
+      for (; next < std::min(units, u + 1 + buffers); ++next)
+        issueLoad(next);
     }
   };
   // The first block emits chunk k's zeros and moves (every later chunk's,
@@ -999,9 +1030,11 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
       for (int64_t j = k; j < (shared ? p.chunks : k + 1); ++j)
         stageChunk(j);
     }
-    mxuAt = std::max(mxuAt, shared ? ready.back() : ready[k]) + firstProducts;
+    // (Interleaved, the second block's products of the first chunk too.)
+    mxuAt = std::max(mxuAt, shared ? ready.back() : ready[k]) +
+            (k == 0 && interleaved ? 2 : 1) * firstProducts;
   }
-  double head = mxuAt - p.chunks * firstProducts;
+  double head = mxuAt - (p.chunks + (interleaved ? 1 : 0)) * firstProducts;
   double din = dinAt + biasRow;
   double tileLoad =
       std::max(double(c0 * f0 * 2) / bw, tileRowsMerge ? 1.0 : double(c0)) +
@@ -1051,14 +1084,15 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   return std::max(stored, din + latency);
 }
 
-/// (bands, staging buffers) to try: each chunk's rows whole or in 2, 4 or
-/// 8 bands (distinct band sizes only), through as many buffers as units,
-/// or 2 or 3.
-SmallVector<std::pair<int64_t, int64_t>>
+/// (bands, staging buffers, units loaded ahead) to try: each chunk's rows
+/// whole or in 2, 4 or 8 bands (distinct band sizes only), through as many
+/// buffers as units, or 2 or 3, with every buffer's unit loaded before the
+/// first moves or only the first chunk's.
+SmallVector<std::tuple<int64_t, int64_t, int64_t>>
 stagingCandidates(const ConvShape &s, const GridPlan &p,
                   const MatrixTile &tile) {
   int64_t most = maxStagedRows(s, p, GridGeometry(s, p, tile));
-  SmallVector<std::pair<int64_t, int64_t>> candidates;
+  SmallVector<std::tuple<int64_t, int64_t, int64_t>> candidates;
   int64_t previous = 0;
   for (int64_t bands : {1, 2, 4, 8}) {
     GridPlan q = p;
@@ -1070,8 +1104,9 @@ stagingCandidates(const ConvShape &s, const GridPlan &p,
     int64_t units = p.chunks * ceilDiv(std::max<int64_t>(most, 1), band);
     for (int64_t staging :
          {units, std::min<int64_t>(units, 2), std::min<int64_t>(units, 3)})
-      if (!llvm::is_contained(candidates, std::pair(bands, staging)))
-        candidates.push_back({bands, staging});
+      for (int64_t ahead : {staging, std::min(staging, bands)})
+        if (!llvm::is_contained(candidates, std::tuple(bands, staging, ahead)))
+          candidates.push_back({bands, staging, ahead});
   }
   return candidates;
 }
@@ -1128,6 +1163,8 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
           if (p.cores > 1 && (f0 * plane) % align)
             continue;
         }
+        SmallVector<std::tuple<int64_t, int64_t, int64_t>> stagings =
+            stagingCandidates(s, p, tile);
         for (int64_t r = 1; r <= p.rowsPerCore; ++r) {
           // Taller blocks only grow the accumulators.
           if (p.accs * GridGeometry(s, p, tile).positions(r) * f0 * 4 >
@@ -1135,30 +1172,36 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
             break;
           for (bool resident : {true, false})
             for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth)
-              for (auto [bands, staging] : stagingCandidates(s, p, tile)) {
-                GridPlan q = p;
-                q.rows = r;
-                q.resident = resident;
-                q.depth = depth;
-                q.bands = bands;
-                q.staging = staging;
-                // A grid buffer per chunk when semaphores allow; strided
-                // convolutions (whose many small chunks would not) may share
-                // one for the chunks past the first.
-                q.grids =
-                    chunks + (resident ? std::min<int64_t>(chunks, 2) : depth) +
-                                    1 <=
-                                int64_t(target.semaphoresPerEnginePair) ||
-                            (s.sh == 1 && s.sw == 1)
-                        ? chunks
-                        : std::min<int64_t>(chunks, 2);
-                GridGeometry geo(s, q, tile);
-                q.m = geo.positions(r);
-                if (std::optional<double> cycles =
-                        estimateGrid(s, target, epilogue, q, geo)) {
-                  q.cycles = *cycles;
-                  if (!best || q.cycles < best->cycles)
-                    best = q;
+              for (auto [bands, staging, ahead] : stagings) {
+                for (bool interleave : {false, true}) {
+                  GridPlan q = p;
+                  q.ahead = ahead;
+                  q.interleave = interleave;
+                  q.rows = r;
+                  q.resident = resident;
+                  q.depth = depth;
+                  q.bands = bands;
+                  q.staging = staging;
+                  // A grid buffer per chunk when semaphores allow; strided
+                  // convolutions (whose many small chunks would not) may share
+                  // one for the chunks past the first.
+                  q.grids =
+                      chunks +
+                                      (resident ? std::min<int64_t>(chunks, 2)
+                                                : depth) +
+                                      1 <=
+                                  int64_t(target.semaphoresPerEnginePair) ||
+                              (s.sh == 1 && s.sw == 1)
+                          ? chunks
+                          : std::min<int64_t>(chunks, 2);
+                  GridGeometry geo(s, q, tile);
+                  q.m = geo.positions(r);
+                  if (std::optional<double> cycles =
+                          estimateGrid(s, target, epilogue, q, geo)) {
+                    q.cycles = *cycles;
+                    if (!best || q.cycles < best->cycles)
+                      best = q;
+                  }
                 }
               }
         }
