@@ -19,6 +19,7 @@
 #include "sinan/Pipelines/SnpuKernel.h"
 
 #include "sinan/Conversion/GraphToLinalg.h"
+#include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Placement/Placement.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
@@ -40,6 +41,8 @@
 #include "llvm/Support/SHA256.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -97,6 +100,10 @@ private:
   void addInputs(module::StepDesc &step, ValueRange operands);
   /// The kernel running `ops` (kernelOps of a launch), added once per key.
   int32_t kernelFor(ArrayRef<Operation *> ops, std::string &error);
+  /// Describes the elementwise chain `ops` (a kernel's body) as the host
+  /// op elementwise_chain, its fallback.
+  bool describeChain(ArrayRef<Operation *> ops, module::StepDesc &step,
+                     std::string &error);
   /// The ops a launched kernel function runs: its primary op, then the
   /// epilogue it absorbed (constants and the return left out).
   SmallVector<Operation *, 2> kernelOps(npu::LaunchOp launch,
@@ -404,6 +411,83 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
   return kernelIndex[key] = desc.kernels.size() - 1;
 }
 
+bool Emitter::describeChain(ArrayRef<Operation *> ops, module::StepDesc &step,
+                            std::string &error) {
+  std::string steps;
+  std::vector<int64_t> operands;
+  std::vector<double> scalars, lo, hi;
+  double none = std::numeric_limits<double>::quiet_NaN();
+  Value running;
+  // An operand's code: its launch input (the kernel's argument), -1 for the
+  // previous step's result, <= -3 for a scalar constant.
+  auto code = [&](Value value) -> std::optional<int64_t> {
+    if (running && value == running)
+      return -1;
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      return int64_t(arg.getArgNumber());
+    if (auto constant = value.getDefiningOp<graph::ConstantOp>()) {
+      auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+      if (dense && dense.getNumElements() == 1 &&
+          dense.getElementType().isF32()) {
+        scalars.push_back(*dense.getValues<float>().begin());
+        return -2 - int64_t(scalars.size());
+      }
+    }
+    return std::nullopt;
+  };
+  auto add = [&](StringRef name, ArrayRef<Value> args, double min = NAN,
+                 double max = NAN) {
+    steps += (steps.empty() ? "" : ",") + name.str();
+    for (size_t j = 0; j < 2; ++j) {
+      std::optional<int64_t> c = j < args.size() ? code(args[j]) : -2;
+      if (!c) {
+        error = where(ops.front()) + ": an operand of a fused elementwise "
+                                     "op is neither an argument, the op "
+                                     "before nor a scalar constant";
+        return false;
+      }
+      operands.push_back(*c);
+    }
+    lo.push_back(min);
+    hi.push_back(max);
+    return true;
+  };
+  for (size_t i = 0; i < ops.size();) {
+    Value x;
+    SmallVector<Operation *, 5> gelu = matchGelu(ops[i], &x);
+    if (!gelu.empty() && i + gelu.size() <= ops.size() &&
+        llvm::equal(gelu, ops.slice(i, gelu.size()))) {
+      if (!add("gelu", {x}))
+        return false;
+      running = gelu.back()->getResult(0);
+      i += gelu.size();
+      continue;
+    }
+    Operation *op = ops[i];
+    std::optional<double> min, max;
+    if (auto clip = dyn_cast<graph::ClipOp>(op)) {
+      if (std::optional<APFloat> bound = clip.getMin())
+        min = bound->convertToFloat();
+      if (std::optional<APFloat> bound = clip.getMax())
+        max = bound->convertToFloat();
+    }
+    SmallVector<Value, 2> args(op->getOperands());
+    if (!add(op->getName().stripDialect(), args, min.value_or(none),
+             max.value_or(none)))
+      return false;
+    running = op->getResult(0);
+    ++i;
+  }
+  step.op = "elementwise_chain";
+  step.attributes = {{"steps", steps},
+                     {"operands", operands},
+                     {"clip_min", lo},
+                     {"clip_max", hi}};
+  if (!scalars.empty())
+    step.attributes.push_back({"scalars", scalars});
+  return true;
+}
+
 SmallVector<Operation *, 2> Emitter::kernelOps(npu::LaunchOp launch,
                                                std::string &error) {
   auto kernel = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
@@ -470,6 +554,17 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   step.kernel = kernel;
   step.op = name;
   step.attributes = hostOpAttributes(op);
+  if (ops.size() > 1 &&
+      !llvm::isa<graph::MatMulOp, graph::Conv2dOp>(ops.front())) {
+    // A chain of elementwise ops: its fallback runs them in turn.
+    if (!describeChain(ops, step, error))
+      return false;
+    addInputs(step, launch.getArgs());
+    if (!addResults(launch, step, Placement::Device, ".dev", error))
+      return false;
+    desc.steps.push_back(std::move(step));
+    return true;
+  }
   if (name == "matmul" || name == "conv2d")
     step.attributes.push_back({"precision", std::string("bf16")});
   // The kernel's epilogue, which the fallback applies too: a residual (the

@@ -6,6 +6,7 @@
 
 #include "sinan/Placement/Placement.h"
 
+#include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/runtime/Target.h"
 
@@ -79,12 +80,16 @@ static bool isBiasRow(Value bias, RankedTensorType result) {
                       [](int64_t d) { return d == 1; });
 }
 
-SmallVector<Operation *, 2> fusedEpilogue(Operation *op) {
+SmallVector<Operation *, 2> fusedEpilogue(Operation *op,
+                                          const TargetDesc &target) {
   SmallVector<Operation *, 2> chain;
   if (op->getNumResults() != 1)
     return chain;
   if (llvm::isa<graph::MatMulOp>(op))
     return matmulEpilogue(op);
+  if (!llvm::isa<graph::Conv2dOp>(op))
+    return elementwiseChain(
+        op, target, [](Operation *next) { return !isPlacedOn(next, "cpu"); });
   auto next = [](Operation *at) -> Operation * {
     if (!at->hasOneUse())
       return nullptr;

@@ -74,7 +74,7 @@ struct FormSnpuKernelsPass
         chosen.push_back({op});
         // An add whose operands are both convolutions (a ResNet downsample
         // block) joins the first one's kernel only.
-        for (Operation *next : placement::fusedEpilogue(op)) {
+        for (Operation *next : placement::fusedEpilogue(op, *desc)) {
           if (!absorbed.insert(next).second)
             break;
           chosen.back().push_back(next);

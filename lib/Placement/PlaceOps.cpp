@@ -238,7 +238,7 @@ void PlaceOpsPass::runOnOperation() {
   // elsewhere.
   for (Decision &d : decisions)
     if (d.support && !d.absorbedBy && (!d.forced || *d.forced == Side::Snpu))
-      for (Operation *next : fusedEpilogue(d.op)) {
+      for (Operation *next : fusedEpilogue(d.op, *desc)) {
         Decision &e = *byOp[next];
         // An add of two convolutions joins the first one's kernel only.
         if (e.forced || e.absorbedBy)

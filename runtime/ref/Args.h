@@ -79,11 +79,12 @@ public:
     return result;
   }
 
-  std::vector<double> floats(const char *name) {
+  std::vector<double>
+  floats(const char *name,
+         std::optional<std::vector<double>> fallback = std::nullopt) {
     const AttrValue *v = find(name);
     if (!v)
-      return missing(name, std::optional<std::vector<double>>(),
-                     std::vector<double>());
+      return missing(name, fallback, std::vector<double>());
     if (auto *x = std::get_if<std::vector<double>>(v))
       return *x;
     return wrongKind(name, "a float list", std::vector<double>());

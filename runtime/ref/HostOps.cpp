@@ -123,6 +123,105 @@ Entry reduceEntry(ReduceOp kind) {
           }};
 }
 
+/// The fallback of an SNPU kernel that fused a chain of f32 elementwise
+/// ops: `steps` names them in order (comma-separated), `operands` gives two
+/// per step (an input index, -1 for the previous step's result, -2 for
+/// none, -3 - k for `scalars`[k]), `clip_min`/`clip_max` a bound per step
+/// (NaN: none). Each step rounds to f32, as the vector unit's passes do.
+Entry chainEntry() {
+  return {
+      1, SIZE_MAX, 1,
+      [](Args &a, const Inputs &in, const Outputs &out, std::string &error) {
+        static const std::map<std::string_view, UnaryOp> unaries = {
+            {"relu", UnaryOp::Relu},
+            {"neg", UnaryOp::Neg},
+            {"abs", UnaryOp::Abs},
+            {"exp", UnaryOp::Exp},
+            {"log", UnaryOp::Log},
+            {"sqrt", UnaryOp::Sqrt},
+            {"reciprocal", UnaryOp::Reciprocal},
+            {"tanh", UnaryOp::Tanh},
+            {"sigmoid", UnaryOp::Sigmoid},
+            {"erf", UnaryOp::Erf},
+            {"gelu", UnaryOp::Gelu}};
+        static const std::map<std::string_view, BinaryOp> binaries = {
+            {"add", BinaryOp::Add}, {"sub", BinaryOp::Sub},
+            {"mul", BinaryOp::Mul}, {"div", BinaryOp::Div},
+            {"max", BinaryOp::Max}, {"min", BinaryOp::Min}};
+        std::string list = a.s("steps");
+        std::vector<int64_t> operands = a.ints("operands");
+        std::vector<double> lo = a.floats("clip_min"),
+                            hi = a.floats("clip_max"),
+                            values = a.floats("scalars", {{}});
+        if (!a.ok())
+          return false;
+        std::vector<Tensor> scalars;
+        for (double v : values) {
+          scalars.emplace_back(DType::F32, std::vector<int64_t>{});
+          scalars.back().data<float>()[0] = static_cast<float>(v);
+        }
+        std::vector<std::string> steps;
+        for (size_t at = 0; at <= list.size();) {
+          size_t end = std::min(list.find(',', at), list.size());
+          steps.push_back(list.substr(at, end - at));
+          at = end + 1;
+        }
+        if (operands.size() != 2 * steps.size() || lo.size() != steps.size() ||
+            hi.size() != steps.size()) {
+          error = fmt::format("{} steps need {} operand codes and {} "
+                              "clip bounds each, got {}, {} and {}",
+                              steps.size(), 2 * steps.size(), steps.size(),
+                              operands.size(), lo.size(), hi.size());
+          return false;
+        }
+        Tensor &result = *out[0];
+        if (result.type() != DType::F32) {
+          error = "the result is not f32";
+          return false;
+        }
+        for (size_t i = 0; i < steps.size(); ++i) {
+          const Tensor *args[2] = {nullptr, nullptr};
+          for (size_t j = 0; j < 2; ++j) {
+            int64_t code = operands[2 * i + j];
+            if (code == -1 && i > 0)
+              args[j] = &result;
+            else if (code >= 0 && code < int64_t(in.size()) &&
+                     in[code]->type() == DType::F32)
+              args[j] = in[code];
+            else if (code <= -3 && -3 - code < int64_t(scalars.size()))
+              args[j] = &scalars[-3 - code];
+            else if (code != -2) {
+              error = fmt::format("step {} ('{}'): operand code {} is "
+                                  "not an f32 input or an earlier step",
+                                  i, steps[i], code);
+              return false;
+            }
+          }
+          auto bound = [](double v) {
+            return std::isnan(v) ? std::optional<float>()
+                                 : std::optional<float>(v);
+          };
+          const std::string &name = steps[i];
+          bool binary = binaries.count(name) != 0;
+          if (!args[0] || bool(args[1]) != binary) {
+            error = fmt::format("step {} ('{}'): wrong operands", i, name);
+            return false;
+          }
+          if (auto u = unaries.find(name); u != unaries.end())
+            unary(u->second, *args[0], result);
+          else if (binary)
+            sinan::ref::binary(binaries.at(name), *args[0], *args[1], result);
+          else if (name == "clip")
+            clip(*args[0], bound(lo[i]), bound(hi[i]), result);
+          else {
+            error = fmt::format("step {}: unknown op '{}'", i, name);
+            return false;
+          }
+        }
+        return true;
+      }};
+}
+
 void addElementwise(std::map<std::string_view, Entry> &t) {
   const std::pair<const char *, BinaryOp> binaries[] = {
       {"add", BinaryOp::Add},
@@ -187,6 +286,7 @@ void addElementwise(std::map<std::string_view, Entry> &t) {
       {"reduce_prod", ReduceOp::Prod}};
   for (auto [name, kind] : reductions)
     t.emplace(name, reduceEntry(kind));
+  t.emplace("elementwise_chain", chainEntry());
 }
 
 /// Wraps a kernel that reports bad indices through `error`.

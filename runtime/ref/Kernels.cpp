@@ -265,6 +265,8 @@ float applyF(UnaryOp op, float x) {
     return 1.0f / (1.0f + std::exp(-x));
   case UnaryOp::Erf:
     return std::erf(x);
+  case UnaryOp::Gelu:
+    return geluErf(x);
   case UnaryOp::Floor:
     return std::floor(x);
   case UnaryOp::Ceil:

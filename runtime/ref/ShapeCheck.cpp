@@ -575,6 +575,7 @@ const std::map<std::string_view, Check> &checks() {
     for (const char *op : {"argmax", "argmin"})
       t[op] = {argExtreme(), {int(DType::I64)}};
     t["select"] = {broadcasting(), {kAny}};
+    t["elementwise_chain"] = {broadcasting(), {int(DType::F32)}};
     t["matmul"] = {matmul(), {kAny}};
     t["conv2d"] = {conv2d(), {kAny}};
     t["conv_transpose2d"] = {convTranspose2d(), {kAny}};

@@ -175,7 +175,7 @@ float applyUnary(isa::VUnOp op, float x) {
   case isa::VUnOp::Erf:
     return std::erf(x);
   case isa::VUnOp::Gelu:
-    return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+    return geluErf(x);
   case isa::VUnOp::HardSwish:
     return x * std::clamp(x / 6.0f + 0.5f, 0.0f, 1.0f);
   }

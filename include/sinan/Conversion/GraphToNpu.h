@@ -44,6 +44,24 @@ std::string snpuElementwiseRefusal(mlir::Operation *op,
                                    const TargetDesc &target);
 bool isSnpuElementwise(mlir::Operation *op, const TargetDesc &target);
 
+/// The ops of a GELU as PyTorch exports it (erf form) that starts at `op`:
+/// x / sqrt(2) (or x * (1 / sqrt(2))), erf, + 1, then * x and * 0.5 in
+/// either order, each the previous one's only user and all of x's shape;
+/// empty when `op` starts none. Sets `input` to x. The vector unit runs
+/// the five as one `vun gelu`.
+llvm::SmallVector<mlir::Operation *, 5> matchGelu(mlir::Operation *op,
+                                                  mlir::Value *input = nullptr);
+
+/// The ops an SNPU kernel of the elementwise op `op` absorbs after it, in
+/// order: each the only user of the one before (a GELU, matchGelu's five
+/// ops, counts as one) and an elementwise op the vector unit of `target`
+/// runs, whose other operands come from outside the chain; the vector unit
+/// computes the chain on each chunk while it is in vbuf. `allowed` may
+/// refuse an op (one placed on the host), which ends the chain.
+llvm::SmallVector<mlir::Operation *, 2>
+elementwiseChain(mlir::Operation *op, const TargetDesc &target,
+                 llvm::function_ref<bool(mlir::Operation *)> allowed);
+
 /// The tiler's own cycle estimate for `op` (a matmul or convolution it
 /// tiles) on `target`: the figure its block choice minimizes.
 std::optional<double> estimateSnpuCycles(mlir::Operation *op,
@@ -76,7 +94,7 @@ mlir::func::FuncOp outlineSnpuKernel(mlir::OpBuilder &builder,
 
 /// What a kernel of `ops` (an op and its epilogue) takes, in order: the
 /// first op's operands, then each later op's operands from outside the
-/// chain (a residual).
+/// chain (a residual; in an elementwise chain, each value once).
 llvm::SmallVector<mlir::Value>
 kernelOperands(llvm::ArrayRef<mlir::Operation *> ops);
 

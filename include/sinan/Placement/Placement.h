@@ -52,10 +52,12 @@ SnpuSupport snpuSupport(mlir::Operation *op, const TargetDesc &target,
 /// it, in order. A convolution takes the graph.add of another tensor of its
 /// result's type (a residual) that is its only user, then the graph.relu
 /// (the store applies it) or graph.clip (the vector unit clamps each block)
-/// that is the last one's only user; an elementwise op takes the relu that
-/// is its only user. An op placed on the CPU by itself ends the chain.
-/// A 2-D matrix product takes matmulEpilogue's chain.
-llvm::SmallVector<mlir::Operation *, 2> fusedEpilogue(mlir::Operation *op);
+/// that is the last one's only user; an elementwise op takes
+/// elementwiseChain's ops (the elementwise ops that follow it, a GELU as
+/// one). An op placed on the CPU by itself ends the chain. A 2-D matrix
+/// product takes matmulEpilogue's chain.
+llvm::SmallVector<mlir::Operation *, 2> fusedEpilogue(mlir::Operation *op,
+                                                      const TargetDesc &target);
 
 /// What a matrix product with 2-D weights absorbs: the graph.add of a bias
 /// row (f32 [N] or [1, ..., 1, N]) that is its only user, then the relu

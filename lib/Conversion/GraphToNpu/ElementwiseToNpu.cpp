@@ -156,28 +156,70 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
               "of operand 0 or as one constant element");
 }
 
-/// Elements per chunk: whole granules (whole rows in Row form) filling
-/// vbuf's share of one chunk buffer, spread evenly over the cores; 0 when
-/// not even one unit fits.
-int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
-                      int64_t cores) {
+/// Elements per chunk of `elements`: whole granules (whole rows of `row`
+/// elements when rows are broadcast) filling vbuf's share of one of
+/// `buffers` chunk buffers, each twice (multi-buffered), beside `rows`
+/// broadcast rows loaded once, spread evenly over the cores; 0 when not
+/// even one unit fits.
+int64_t chunkElements(int64_t elements, int64_t row, int64_t buffers,
+                      int64_t rows, const TargetDesc &target, int64_t cores) {
   int64_t align = target.alignmentBytes;
-  // Chunk buffers: the streamed operands, each twice (multi-buffered); a
-  // broadcast row once.
-  int64_t streamed = plan.form == ElementwisePlan::Binary ? 2 : 1;
-  int64_t region =
-      plan.form == ElementwisePlan::Row
-          ? (int64_t(target.vbuf.sizeBytes) - roundUp(plan.row * 4, align)) /
-                2 / align * align
-          : int64_t(target.vbuf.sizeBytes) / (2 * streamed) / align * align;
-  int64_t unit = plan.form == ElementwisePlan::Row
-                     ? plan.row * (align / std::gcd(plan.row * 4, align))
-                     : align / 4;
-  int64_t most = region / 4 / unit * unit;
+  int64_t region = (int64_t(target.vbuf.sizeBytes) -
+                    rows * roundUp(std::max<int64_t>(row, 1) * 4, align)) /
+                   (2 * buffers) / align * align;
+  int64_t unit = row ? row * (align / std::gcd(row * 4, align)) : align / 4;
+  int64_t most = std::max<int64_t>(region, 0) / 4 / unit * unit;
   if (most == 0)
     return 0;
-  int64_t perCore = ceilDiv(plan.elements, cores);
+  int64_t perCore = ceilDiv(elements, cores);
   return std::max(unit, std::min(most, roundUp(perCore, unit)));
+}
+
+int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
+                      int64_t cores) {
+  bool row = plan.form == ElementwisePlan::Row;
+  return chunkElements(plan.elements, row ? plan.row : 0,
+                       plan.form == ElementwisePlan::Binary ? 2 : 1,
+                       row ? 1 : 0, target, cores);
+}
+
+/// Streams `elements` in chunks of `chunk` over the cores: core c takes
+/// full chunks [lo, hi) (q each, one more for c < r), the partial last
+/// chunk runs on core r. Each core's loop has constant bounds, so
+/// sinan-npu-multi-buffer can double its buffers. Returns the cores used.
+int64_t streamChunks(OpBuilder &builder, Location loc, int64_t elements,
+                     int64_t chunk, const TargetDesc &target,
+                     function_ref<void(Value, int64_t)> emitChunk) {
+  int64_t cores = std::min<int64_t>(target.cores, ceilDiv(elements, chunk));
+  int64_t fullChunks = elements / chunk;
+  int64_t rest = elements % chunk;
+  int64_t q = fullChunks / cores, r = fullChunks % cores;
+  auto index = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  };
+  auto chunksOf = [&](int64_t c) {
+    int64_t lo = (c * q + std::min(c, r)) * chunk;
+    int64_t hi = lo + (q + (c < r ? 1 : 0)) * chunk;
+    if (hi > lo)
+      loop(builder, loc, index(lo), index(hi), chunk,
+           [&](Value offset) { emitChunk(offset, chunk); });
+  };
+  auto edge = [&] {
+    if (rest)
+      emitChunk(index(fullChunks * chunk), rest);
+  };
+  if (cores == 1) {
+    chunksOf(0);
+    edge();
+  } else {
+    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+    // Separate blocks, so the buffers of each live apart.
+    for (int64_t c = 0; c < cores; ++c)
+      onCore(builder, loc, core, c, [&] { chunksOf(c); });
+    if (rest)
+      onCore(builder, loc, core, r % cores, edge);
+  }
+  return cores;
 }
 
 /// A local vbuf buffer of `shape` f32, at the kernel's entry.
@@ -272,8 +314,6 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
                            flatten(builder, loc, body.getArgument(1)), bias,
                            DenseI64ArrayAttr());
   }
-  int64_t cores =
-      std::min<int64_t>(target.cores, ceilDiv(plan.elements, chunk));
   // A chunk moves as one contiguous run (the DMA starts every row it
   // writes on a granule); in Row form the vector unit sees it as rows.
   auto emitChunk = [&](Value offset, int64_t size) {
@@ -324,37 +364,359 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
                             chunkView(builder, loc, out, offset, size))
         .setRelu(relu);
   };
-  // Core c streams full chunks [lo, hi): q each, one more for c < r; the
-  // partial last chunk runs on core r. Each core's loop has constant
-  // bounds, so sinan-npu-multi-buffer can double its buffers.
-  int64_t fullChunks = plan.elements / chunk;
-  int64_t rest = plan.elements % chunk;
-  int64_t q = fullChunks / cores, r = fullChunks % cores;
-  auto index = [&](int64_t value) -> Value {
-    return arith::ConstantIndexOp::create(builder, loc, value);
+  int64_t cores =
+      streamChunks(builder, loc, plan.elements, chunk, target, emitChunk);
+  finishKernel(builder, kernel, cores, {chunk});
+  return success();
+}
+
+namespace {
+
+/// Whether `value` is a one-element f32 constant within 1e-4 (relative) of
+/// `want`.
+bool isScalarNear(Value value, double want) {
+  std::optional<float> got = scalarConstant(value);
+  return got && std::fabs(*got - want) <= 1e-4 * std::fabs(want);
+}
+
+/// The only user of `op`'s one result, or null.
+Operation *soleUser(Operation *op) {
+  if (!op || op->getNumResults() != 1 || !op->getResult(0).hasOneUse())
+    return nullptr;
+  return *op->getResult(0).user_begin();
+}
+
+/// The operand of binary `op` other than `value`, or null when neither or
+/// both are `value`.
+Value otherOperand(Operation *op, Value value) {
+  if (!op || op->getNumOperands() != 2)
+    return {};
+  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+  if (lhs == value && rhs != value)
+    return rhs;
+  if (rhs == value && lhs != value)
+    return lhs;
+  return {};
+}
+
+/// Where a vector operand of a chain step comes from: the running value
+/// (the result of the step before), a value from outside the chain (a
+/// kernel argument) streamed in chunks, or one row of such a value repeated
+/// over the rows.
+struct ChainSource {
+  enum Kind { Running, Stream, Row } kind = Running;
+  Value value;
+  /// In a kernel: value's argument number.
+  unsigned arg = 0;
+};
+
+/// One vector pass of a fused chain, into the running buffer.
+struct ChainStep {
+  enum Kind { Unary, Binary, Scalar, Row, Clip } kind = Unary;
+  StringRef op;
+  ChainSource a, b; ///< Operands 0 and 1 (Scalar: a is the data).
+  float scalar = 0;
+  std::optional<float> min, max;
+};
+
+/// The steps of the kernel body `ops`, or why not.
+FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
+                                             std::string &why) {
+  SmallVector<ChainStep> steps;
+  Value running;
+  auto sourceOf = [&](Value value, bool row) -> FailureOr<ChainSource> {
+    if (running && value == running)
+      return row ? FailureOr<ChainSource>(failure())
+                 : ChainSource{ChainSource::Running, value};
+    if (llvm::is_contained(ops, value.getDefiningOp()))
+      return failure();
+    return ChainSource{row ? ChainSource::Row : ChainSource::Stream, value};
   };
-  auto chunksOf = [&](int64_t c) {
-    int64_t lo = (c * q + std::min(c, r)) * chunk;
-    int64_t hi = lo + (q + (c < r ? 1 : 0)) * chunk;
-    if (hi > lo)
-      loop(builder, loc, index(lo), index(hi), chunk,
-           [&](Value offset) { emitChunk(offset, chunk); });
-  };
-  auto edge = [&] {
-    if (rest)
-      emitChunk(index(fullChunks * chunk), rest);
-  };
-  if (cores == 1) {
-    chunksOf(0);
-    edge();
-  } else {
-    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
-    // Separate blocks, so the buffers of each live apart.
-    for (int64_t c = 0; c < cores; ++c)
-      onCore(builder, loc, core, c, [&] { chunksOf(c); });
-    if (rest)
-      onCore(builder, loc, core, r % cores, edge);
+  for (size_t i = 0; i < ops.size();) {
+    Operation *op = ops[i];
+    Value x;
+    SmallVector<Operation *, 5> gelu = matchGelu(op, &x);
+    if (!gelu.empty() && i + gelu.size() <= ops.size() &&
+        llvm::equal(gelu, ops.slice(i, gelu.size()))) {
+      FailureOr<ChainSource> a = sourceOf(x, false);
+      if (failed(a)) {
+        why = "the input of a fused GELU is neither an argument nor the "
+              "step before";
+        return failure();
+      }
+      ChainStep step;
+      step.op = "gelu";
+      step.a = *a;
+      steps.push_back(step);
+      running = gelu.back()->getResult(0);
+      i += gelu.size();
+      continue;
+    }
+    FailureOr<ElementwisePlan> plan = planOf(op, why);
+    if (failed(plan))
+      return failure();
+    ChainStep step;
+    step.op = plan->op;
+    FailureOr<ChainSource> a = failure(), b = success(ChainSource());
+    switch (plan->form) {
+    case ElementwisePlan::Unary:
+      step.kind = ChainStep::Unary;
+      a = sourceOf(op->getOperand(0), false);
+      break;
+    case ElementwisePlan::Clip:
+      step.kind = ChainStep::Clip;
+      step.min = plan->min;
+      step.max = plan->max;
+      a = sourceOf(op->getOperand(0), false);
+      break;
+    case ElementwisePlan::Scalar:
+      step.kind = ChainStep::Scalar;
+      step.scalar = plan->scalar;
+      a = sourceOf(op->getOperand(plan->data), false);
+      break;
+    case ElementwisePlan::Binary:
+      step.kind = ChainStep::Binary;
+      a = sourceOf(op->getOperand(0), false);
+      b = sourceOf(op->getOperand(1), false);
+      break;
+    case ElementwisePlan::Row:
+      step.kind = ChainStep::Row;
+      a = sourceOf(op->getOperand(0), false);
+      b = sourceOf(op->getOperand(1), true);
+      break;
+    }
+    if (failed(a) || failed(b) ||
+        (i > 0 && a->kind != ChainSource::Running &&
+         (step.kind != ChainStep::Binary || b->kind != ChainSource::Running))) {
+      why = "an op of the chain does not take the result of the one before";
+      return failure();
+    }
+    step.a = *a;
+    step.b = *b;
+    steps.push_back(step);
+    running = op->getResult(0);
+    ++i;
   }
+  return steps;
+}
+
+} // namespace
+
+SmallVector<Operation *, 5> sinan::matchGelu(Operation *op, Value *input) {
+  auto sameShape = [](Operation *at, Value x) {
+    return at && at->getNumResults() == 1 &&
+           at->getResult(0).getType() == x.getType();
+  };
+  // x scaled by 1 / sqrt(2).
+  Value x;
+  if (auto div = dyn_cast<graph::DivOp>(op)) {
+    if (isScalarNear(div.getRhs(), M_SQRT2))
+      x = div.getLhs();
+  } else if (llvm::isa<graph::MulOp>(op)) {
+    for (unsigned i : {1u, 0u})
+      if (isScalarNear(op->getOperand(i), M_SQRT1_2))
+        x = op->getOperand(1 - i);
+  }
+  if (!x || !sameShape(op, x))
+    return {};
+  Operation *erf = soleUser(op);
+  auto add = dyn_cast_or_null<graph::AddOp>(soleUser(erf));
+  if (!llvm::isa_and_nonnull<graph::ErfOp>(erf) || !add ||
+      !isScalarNear(otherOperand(add, erf->getResult(0)), 1.0) ||
+      !sameShape(add, x))
+    return {};
+  // Then * x and * 0.5, in either order.
+  auto first = dyn_cast_or_null<graph::MulOp>(soleUser(add));
+  Value other = otherOperand(first, add.getResult());
+  auto second = dyn_cast_or_null<graph::MulOp>(soleUser(first));
+  Value last = second ? otherOperand(second, first.getResult()) : Value();
+  if (!other || !last || !sameShape(first, x) || !sameShape(second, x) ||
+      !((other == x && isScalarNear(last, 0.5)) ||
+        (isScalarNear(other, 0.5) && last == x)))
+    return {};
+  if (input)
+    *input = x;
+  return {op, erf, add, first, second};
+}
+
+SmallVector<Operation *, 2>
+sinan::elementwiseChain(Operation *op, const TargetDesc &target,
+                        function_ref<bool(Operation *)> allowed) {
+  // Longer chains would only shrink the chunks.
+  constexpr size_t kMostOps = 16;
+  SmallVector<Operation *, 2> chain;
+  SmallVector<Operation *, 5> gelu = matchGelu(op);
+  if (!gelu.empty())
+    chain.append(gelu.begin() + 1, gelu.end());
+  else if (!isSnpuElementwise(op, target))
+    return chain;
+  while (chain.size() + 1 < kMostOps) {
+    Value result = (chain.empty() ? op : chain.back())->getResult(0);
+    SmallVector<Operation *> users(result.getUsers());
+    // A GELU of the running value: its first op and its * x are the
+    // value's two users.
+    SmallVector<Operation *, 5> next;
+    for (Operation *user : users) {
+      Value x;
+      SmallVector<Operation *, 5> found = matchGelu(user, &x);
+      if (!found.empty() && x == result && users.size() == 2 &&
+          llvm::is_contained(found, users[0]) &&
+          llvm::is_contained(found, users[1]))
+        next = found;
+    }
+    if (next.empty() && users.size() == 1 &&
+        isSnpuElementwise(users.front(), target))
+      next = {users.front()};
+    if (next.empty() || chain.size() + 1 + next.size() > kMostOps ||
+        !llvm::all_of(next, allowed))
+      break;
+    chain.append(next.begin(), next.end());
+  }
+  // The vector unit must be able to compute each op from the one before;
+  // a broadcast it cannot stream ends the chain earlier.
+  SmallVector<Operation *> all = {op};
+  all.append(chain.begin(), chain.end());
+  // And only the last op's result may leave the kernel.
+  auto closed = [&] {
+    return llvm::all_of(ArrayRef(all).drop_back(), [&](Operation *inner) {
+      return llvm::all_of(inner->getUsers(), [&](Operation *user) {
+        return llvm::is_contained(all, user);
+      });
+    });
+  };
+  std::string why;
+  while (!chain.empty() && (failed(chainSteps(all, why)) || !closed())) {
+    chain.pop_back();
+    all.pop_back();
+  }
+  return chain;
+}
+
+LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
+                                                     ArrayRef<Operation *> ops,
+                                                     const TargetDesc &target) {
+  std::string why;
+  FailureOr<SmallVector<ChainStep>> found = chainSteps(ops, why);
+  if (failed(found))
+    return ops.front()->emitError()
+           << "the SNPU cannot run this chain of elementwise ops: " << why;
+  SmallVector<ChainStep> steps = *found;
+  // A relu at the end is the store's.
+  bool relu = steps.size() > 1 && steps.back().kind == ChainStep::Unary &&
+              steps.back().op == "relu";
+  if (relu)
+    steps.pop_back();
+  auto result = cast<RankedTensorType>(ops.back()->getResult(0).getType());
+  int64_t elements = result.getNumElements();
+  // The chunk buffers (each streamed argument and the running value) and
+  // the rows loaded once, by argument number (the body is rebuilt below).
+  SmallVector<unsigned> streams, rows;
+  int64_t row = 0;
+  for (ChainStep &step : steps) {
+    bool binary = step.kind == ChainStep::Binary || step.kind == ChainStep::Row;
+    for (ChainSource *source : {&step.a, &step.b}) {
+      if ((source == &step.b && !binary) ||
+          source->kind == ChainSource::Running)
+        continue;
+      auto arg = dyn_cast<BlockArgument>(source->value);
+      if (!arg)
+        return ops.front()->emitError(
+            "an operand of this chain of elementwise ops is not an argument "
+            "of its kernel");
+      source->arg = arg.getArgNumber();
+      source->value = nullptr;
+      SmallVector<unsigned> &list =
+          source->kind == ChainSource::Row ? rows : streams;
+      if (!llvm::is_contained(list, source->arg))
+        list.push_back(source->arg);
+      if (source->kind == ChainSource::Row)
+        row = result.getShape().back();
+    }
+  }
+  int64_t chunk = chunkElements(elements, row, int64_t(streams.size()) + 1,
+                                int64_t(rows.size()), target, target.cores);
+  if (chunk == 0)
+    return ops.front()->emitError()
+           << "target " << target.name << ": chunks of this chain of "
+           << ops.size() << " elementwise ops do not fit the vector buffer "
+           << "(local.vbuf.size_kib = " << target.vbuf.sizeBytes / 1024 << ")";
+
+  Location loc = ops.front()->getLoc();
+  Block &body = replaceBodyWithMemRefs(kernel, result);
+  OpBuilder builder(kernel.getContext());
+  builder.setInsertionPointToStart(&body);
+  DenseMap<unsigned, Value> flat, rowBuffers;
+  for (unsigned arg : streams)
+    flat[arg] = flatten(builder, loc, body.getArgument(arg));
+  for (unsigned arg : rows) {
+    // Loaded once; read at repeat stride 0.
+    Value buffer = allocVector(builder, loc, &body, {row});
+    npu::DmaLoadOp::create(builder, loc,
+                           flatten(builder, loc, body.getArgument(arg)), buffer,
+                           DenseI64ArrayAttr());
+    rowBuffers[arg] = buffer;
+  }
+  Value out = flatten(builder, loc, body.getArguments().back());
+  auto vbuf =
+      npu::MemorySpaceAttr::get(builder.getContext(), npu::MemorySpace::vbuf);
+  auto emitChunk = [&](Value offset, int64_t size) {
+    DenseMap<unsigned, Value> chunkOf;
+    for (unsigned arg : streams) {
+      Value buffer = allocVector(builder, loc, &body, {size});
+      npu::DmaLoadOp::create(builder, loc,
+                             chunkView(builder, loc, flat[arg], offset, size),
+                             buffer, DenseI64ArrayAttr());
+      chunkOf[arg] = buffer;
+    }
+    Value running = allocVector(builder, loc, &body, {size});
+    auto vector = [&](const ChainSource &source) {
+      return source.kind == ChainSource::Running ? running
+                                                 : chunkOf[source.arg];
+    };
+    auto asRows = [&](Value buffer) {
+      SmallVector<int64_t, 2> shape = {size / row, row};
+      return memref::ExpandShapeOp::create(
+          builder, loc,
+          MemRefType::get(shape, builder.getF32Type(),
+                          MemRefLayoutAttrInterface(), vbuf),
+          buffer, ArrayRef<ReassociationIndices>{{0, 1}});
+    };
+    for (const ChainStep &step : steps) {
+      switch (step.kind) {
+      case ChainStep::Unary:
+        npu::VUnOp::create(builder, loc, step.op, vector(step.a), running);
+        break;
+      case ChainStep::Binary:
+        npu::VBinOp::create(builder, loc, step.op, vector(step.a),
+                            vector(step.b), running);
+        break;
+      case ChainStep::Scalar:
+        npu::VScalOp::create(builder, loc, step.op, vector(step.a), running,
+                             builder.getF32FloatAttr(step.scalar));
+        break;
+      case ChainStep::Clip:
+        emitClip(builder, loc, vector(step.a), running, step.min, step.max);
+        break;
+      case ChainStep::Row: {
+        SmallVector<int64_t, 2> shape = {size / row, row};
+        Value repeated = memref::ReinterpretCastOp::create(
+            builder, loc,
+            MemRefType::get(
+                shape, builder.getF32Type(),
+                StridedLayoutAttr::get(builder.getContext(), 0, {0, 1}), vbuf),
+            rowBuffers[step.b.arg], 0, shape, ArrayRef<int64_t>{0, 1});
+        npu::VBinOp::create(builder, loc, step.op, asRows(vector(step.a)),
+                            repeated, asRows(running));
+        break;
+      }
+      }
+    }
+    npu::DmaStoreOp::create(builder, loc, running,
+                            chunkView(builder, loc, out, offset, size))
+        .setRelu(relu);
+  };
+  int64_t cores =
+      streamChunks(builder, loc, elements, chunk, target, emitChunk);
   finishKernel(builder, kernel, cores, {chunk});
   return success();
 }

@@ -369,6 +369,11 @@ LogicalResult convertKernel(func::FuncOp kernel) {
         ret.getOperand(0) == result)
       return convertElementwiseKernel(kernel, ops.front(), bool(relu), *target);
   }
+  // A chain of elementwise ops, each on the result of the one before.
+  if (!ops.empty() && ret.getNumOperands() == 1 &&
+      ret.getOperand(0) == ops.back()->getResult(0) &&
+      llvm::none_of(ops, llvm::IsaPred<graph::MatMulOp, graph::Conv2dOp>))
+    return convertElementwiseChain(kernel, ops, *target);
   // A matrix product, with the bias row added after it (the kernel's third
   // argument) and the relu after that.
   auto matmul = !ops.empty() && ops.size() <= 3
@@ -584,10 +589,19 @@ func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,
   IRMapping mapping;
   mapping.map(operands, body->getArguments());
   // Constant operands are copied in too, so the tiler may pack them at
-  // compile time; the argument stays (the launch binds every operand).
-  for (Value operand : op->getOperands())
-    if (Operation *constant = operand.getDefiningOp<graph::ConstantOp>())
-      mapping.map(operand, builder.clone(*constant)->getResult(0));
+  // compile time; the argument stays (the launch binds every operand). An
+  // elementwise kernel copies only one-element constants (the vector
+  // unit's scalars), of every op.
+  bool tiled = llvm::isa<graph::MatMulOp, graph::Conv2dOp>(op);
+  llvm::SmallPtrSet<Operation *, 4> cloned;
+  for (Operation *next : tiled ? ops.take_front() : ops)
+    for (Value operand : next->getOperands())
+      if (auto constant = operand.getDefiningOp<graph::ConstantOp>();
+          constant &&
+          (tiled ||
+           cast<ShapedType>(constant.getType()).getNumElements() == 1) &&
+          cloned.insert(constant).second)
+        mapping.map(operand, builder.clone(*constant)->getResult(0));
   Operation *clone = nullptr;
   for (Operation *next : ops)
     clone = builder.clone(*next, mapping);
@@ -598,9 +612,13 @@ func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,
 SmallVector<Value> sinan::kernelOperands(ArrayRef<Operation *> ops) {
   SmallVector<Value> operands(ops.front()->getOperands());
   llvm::SmallPtrSet<Operation *, 4> inside(ops.begin(), ops.end());
+  // An elementwise chain takes each value once (a GELU reads its input
+  // twice); a convolution's residual stays its own last argument.
+  bool once = !llvm::isa<graph::MatMulOp, graph::Conv2dOp>(ops.front());
   for (Operation *next : ops.drop_front())
     for (Value operand : next->getOperands())
-      if (!inside.count(operand.getDefiningOp()))
+      if (!inside.count(operand.getDefiningOp()) &&
+          !(once && llvm::is_contained(operands, operand)))
         operands.push_back(operand);
   return operands;
 }

@@ -122,6 +122,15 @@ mlir::LogicalResult convertElementwiseKernel(mlir::func::FuncOp kernel,
                                              mlir::Operation *op, bool relu,
                                              const TargetDesc &target);
 
+/// Rewrites `kernel`, whose body computes `ops` (an elementwiseChain: each
+/// op on the result of the one before), into an npu kernel streaming
+/// chunks through the vector unit, which computes the whole chain on each
+/// chunk (ElementwiseToNpu.cpp).
+mlir::LogicalResult
+convertElementwiseChain(mlir::func::FuncOp kernel,
+                        llvm::ArrayRef<mlir::Operation *> ops,
+                        const TargetDesc &target);
+
 /// The conv tiler's cycle estimate for `conv` on `target` (the figure its
 /// block choice minimizes), or nullopt when it cannot tile it.
 std::optional<double> estimateConvCycles(graph::Conv2dOp conv,

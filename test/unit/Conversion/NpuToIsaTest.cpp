@@ -12,8 +12,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Conversion/GraphToNpu.h"
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 #include "sinan/InitAll.h"
+#include "sinan/Interpreter/Evaluator.h"
 #include "sinan/Target/SnpuBinary.h"
 #include "sinan/runtime/Numerics.h"
 #include "sinan/runtime/Target.h"
@@ -807,6 +810,178 @@ INSTANTIATE_TEST_SUITE_P(
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';
       return name;
+    });
+
+/// A chain of elementwise graph ops, which sinan-form-snpu-kernels fuses
+/// into one kernel (the vector unit passes each chunk through every op
+/// while it is in vbuf). Simulated, the kernel gives what the reference
+/// evaluator gives for the whole function: bit for bit, or within
+/// `tolerance` where a fused GELU computes x * (1 / sqrt(2)) and the graph
+/// divides by sqrt(2).
+struct GraphChainCase {
+  const char *name;
+  const char *target;
+  /// The function's body, its arguments %x [rows x cols] and %z (same
+  /// shape) and %b [cols] (a row); `T` is the tensor type, `R` the row's.
+  const char *body;
+  int64_t rows, cols;
+  float tolerance = 0;
+};
+
+class GraphChainTest : public ::testing::TestWithParam<GraphChainCase> {};
+
+TEST_P(GraphChainTest, FusedKernelMatchesTheEvaluator) {
+  const GraphChainCase &c = GetParam();
+  std::string T = fmt::format("tensor<{}x{}xf32>", c.rows, c.cols),
+              R = fmt::format("tensor<{}xf32>", c.cols);
+  std::string body = c.body;
+  for (auto [from, to] : {std::pair{std::string("T"), T}, {"R", R}}) {
+    std::string pattern = "{" + from + "}";
+    for (size_t at; (at = body.find(pattern)) != std::string::npos;)
+      body.replace(at, pattern.size(), to);
+  }
+  std::string text = fmt::format(
+      "func.func @main(%x: {0}, %z: {0}, %b: {1}) -> {0} {{\n{2}}}\n", T, R,
+      body);
+
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(text, &context);
+  ASSERT_TRUE(module) << text;
+  auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
+  std::vector<Tensor> args;
+  for (auto shape :
+       {std::vector<int64_t>{c.rows, c.cols},
+        std::vector<int64_t>{c.rows, c.cols}, std::vector<int64_t>{c.cols}}) {
+    args.emplace_back(DType::F32, shape);
+    for (int64_t i = 0; i < args.back().numElements(); ++i)
+      args.back().data<float>()[i] = dist(rng);
+  }
+  std::string error;
+  std::optional<std::vector<Tensor>> expected = evaluate(func, args, error);
+  ASSERT_TRUE(expected) << error;
+  // The kernel's arguments: kernelOperands of the chain (its inputs once
+  // each, and the scalar constants, which it reads as immediates).
+  llvm::SmallVector<mlir::Operation *> ops;
+  for (mlir::Operation &op : func.getBody().front().without_terminator())
+    if (!llvm::isa<graph::ConstantOp>(op))
+      ops.push_back(&op);
+  std::vector<Tensor> inputs;
+  for (mlir::Value value : kernelOperands(ops)) {
+    if (auto arg = llvm::dyn_cast<mlir::BlockArgument>(value))
+      inputs.push_back(args[arg.getArgNumber()]);
+    else
+      inputs.push_back(toTensor(llvm::cast<mlir::DenseElementsAttr>(
+          value.getDefiningOp<graph::ConstantOp>().getValue())));
+  }
+  std::string pipeline = fmt::format(
+      "sinan-form-snpu-kernels{{target={}}},"
+      "sinan-convert-graph-to-npu,"
+      "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
+      "sinan-npu-insert-sync,sinan-npu-verify-sync),sinan-convert-npu-to-isa,"
+      "isa.kernel(sinan-isa-allocate-registers)",
+      c.target);
+  std::string diagnostics;
+  std::optional<isa::Kernel> kernel =
+      compile(text, diagnostics, pipeline.c_str());
+  ASSERT_TRUE(kernel) << diagnostics << text;
+  std::optional<TargetDesc> target = loadBuiltinTarget(c.target, error);
+  ASSERT_TRUE(target) << error;
+
+  const Tensor &want = expected->front();
+  auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
+  for (uint64_t seed : {0u, 9u}) {
+    std::vector<uint64_t> at;
+    uint64_t next = 0;
+    for (const Tensor &t : inputs) {
+      at.push_back(next);
+      next += page(t.byteSize());
+    }
+    std::vector<uint8_t> dram(next + page(want.byteSize()), 0);
+    for (size_t i = 0; i < inputs.size(); ++i)
+      std::memcpy(dram.data() + at[i], inputs[i].data(), inputs[i].byteSize());
+    sim::Options options;
+    options.seed = seed;
+    options.arguments = at;
+    options.arguments.push_back(next);
+    sim::Result result = sim::run(*target, *kernel, dram, options);
+    ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
+    const float *got = reinterpret_cast<const float *>(dram.data() + next);
+    for (int64_t i = 0; i < want.numElements(); ++i) {
+      float w = want.data<float>()[i];
+      if (c.tolerance == 0)
+        ASSERT_EQ(floatBits(got[i]), floatBits(w))
+            << "element " << i << ": " << got[i] << " vs " << w;
+      else
+        ASSERT_NEAR(got[i], w, c.tolerance) << "element " << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Chains, GraphChainTest,
+    ::testing::Values(
+        // GELU as PyTorch exports it: one `vun gelu`.
+        GraphChainCase{"gelu", "snpu-server", R"(
+  %c = graph.constant dense<1.41421354> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %d = graph.div %x, %c : ({T}, tensor<f32>) -> {T}
+  %e = graph.erf %d : {T}
+  %a = graph.add %e, %one : ({T}, tensor<f32>) -> {T}
+  %m = graph.mul %x, %a : ({T}, {T}) -> {T}
+  %y = graph.mul %m, %half : ({T}, tensor<f32>) -> {T}
+  return %y : {T}
+)",
+                       5, 300, 2e-6f},
+        // A bias row, then a GELU of the sum (its input read twice, from
+        // the running value), * 0.5 before * x.
+        GraphChainCase{"bias_gelu", "snpu-edge", R"(
+  %c = graph.constant dense<0.707106769> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %s = graph.add %x, %b : ({T}, {R}) -> {T}
+  %d = graph.mul %s, %c : ({T}, tensor<f32>) -> {T}
+  %e = graph.erf %d : {T}
+  %a = graph.add %one, %e : (tensor<f32>, {T}) -> {T}
+  %h = graph.mul %a, %half : ({T}, tensor<f32>) -> {T}
+  %y = graph.mul %h, %s : ({T}, {T}) -> {T}
+  return %y : {T}
+)",
+                       33, 40, 2e-6f},
+        // SiLU: x * sigmoid(x), x read twice.
+        GraphChainCase{"silu", "snpu-server", R"(
+  %s = graph.sigmoid %x : {T}
+  %y = graph.mul %x, %s : ({T}, {T}) -> {T}
+  return %y : {T}
+)",
+                       7, 1000},
+        // Another tensor, a row, a clip, a scalar and the relu the store
+        // applies.
+        GraphChainCase{"mixed", "snpu-edge", R"(
+  %k = graph.constant dense<0.5> : tensor<f32>
+  %m = graph.mul %x, %z : ({T}, {T}) -> {T}
+  %a = graph.add %m, %b : ({T}, {R}) -> {T}
+  %c = graph.clip %a {min = 0.0 : f32, max = 6.0 : f32} : {T}
+  %s = graph.sub %c, %k : ({T}, tensor<f32>) -> {T}
+  %y = graph.relu %s : {T}
+  return %y : {T}
+)",
+                       64, 96},
+        // The running value as the right-hand operand.
+        GraphChainCase{"running_rhs", "snpu-server", R"(
+  %e = graph.exp %x : {T}
+  %y = graph.sub %z, %e : ({T}, {T}) -> {T}
+  return %y : {T}
+)",
+                       3, 333}),
+    [](const ::testing::TestParamInfo<GraphChainCase> &info) {
+      return std::string(info.param.name);
     });
 
 INSTANTIATE_TEST_SUITE_P(

@@ -9,9 +9,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/runtime/Numerics.h"
+#include "sinan/runtime/Tensor.h"
 #include "sinan/runtime/ref/HostOps.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 using namespace sinan;
 using namespace sinan::ref;
@@ -106,3 +110,65 @@ TEST(ShapeCheck, Indexing) {
 }
 
 } // namespace
+
+namespace {
+
+/// Runs elementwise_chain (an SNPU chain's fallback) on x = [-2, -0.5, 1, 3]
+/// and a row r = [1, 2, 3, 4]; the error, or "" and the result in `out`.
+std::string runChain(std::vector<Attr> attrs, std::vector<float> &out) {
+  Tensor x(DType::F32, {1, 4}), r(DType::F32, {4}), y(DType::F32, {1, 4});
+  const float xs[] = {-2, -0.5f, 1, 3}, rs[] = {1, 2, 3, 4};
+  std::copy(xs, xs + 4, x.data<float>());
+  std::copy(rs, rs + 4, r.data<float>());
+  std::string error;
+  if (!runHostOp("elementwise_chain", attrs, {&x, &r}, {&y}, error))
+    return error;
+  out.assign(y.data<float>(), y.data<float>() + 4);
+  return "";
+}
+
+} // namespace
+
+TEST(HostOps, ElementwiseChain) {
+  double none = std::nan("");
+  std::vector<float> y;
+  // relu(x) * r - 0.5, clipped to [0, 5].
+  EXPECT_EQ(runChain({{"steps", std::string("relu,mul,sub,clip")},
+                      {"operands",
+                       std::vector<int64_t>{0, -2, -1, 1, -1, -3, -1, -2}},
+                      {"scalars", std::vector<double>{0.5}},
+                      {"clip_min", std::vector<double>{none, none, none, 0}},
+                      {"clip_max", std::vector<double>{none, none, none, 5}}},
+                     y),
+            "");
+  EXPECT_EQ(y, (std::vector<float>{0, 0, 2.5f, 5}));
+  // GELU is the vector unit's formula.
+  EXPECT_EQ(runChain({{"steps", std::string("gelu")},
+                      {"operands", std::vector<int64_t>{0, -2}},
+                      {"clip_min", std::vector<double>{none}},
+                      {"clip_max", std::vector<double>{none}}},
+                     y),
+            "");
+  EXPECT_EQ(y[3], geluErf(3.0f));
+  // Malformed chains are errors that name the step, never crashes.
+  EXPECT_EQ(runChain({{"steps", std::string("relu,mul")},
+                      {"operands", std::vector<int64_t>{-1, -2, -1, 7}},
+                      {"clip_min", std::vector<double>{none, none}},
+                      {"clip_max", std::vector<double>{none, none}}},
+                     y),
+            "op 'elementwise_chain': step 0 ('relu'): operand code -1 is not "
+            "an f32 input or an earlier step");
+  EXPECT_EQ(runChain({{"steps", std::string("relu,frob")},
+                      {"operands", std::vector<int64_t>{0, -2, -1, -2}},
+                      {"clip_min", std::vector<double>{none, none}},
+                      {"clip_max", std::vector<double>{none, none}}},
+                     y),
+            "op 'elementwise_chain': step 1: unknown op 'frob'");
+  EXPECT_EQ(runChain({{"steps", std::string("relu")},
+                      {"operands", std::vector<int64_t>{0}},
+                      {"clip_min", std::vector<double>{none}},
+                      {"clip_max", std::vector<double>{none}}},
+                     y),
+            "op 'elementwise_chain': 1 steps need 2 operand codes and 1 clip "
+            "bounds each, got 1, 1 and 1");
+}

@@ -54,6 +54,13 @@ inline float bf16ToFloat(uint16_t bits) {
   return floatFromBits(static_cast<uint32_t>(bits) << 16);
 }
 
+/// GELU in its erf form, 0.5 x (1 + erf(x / sqrt(2))), as the SNPU's
+/// vector unit computes it (`vun gelu`) and the host fallback of a fused
+/// GELU does, so the two agree bit for bit.
+inline float geluErf(float x) {
+  return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+}
+
 /// fp32 -> IEEE binary16 bits, round to nearest even, with subnormals.
 inline uint16_t floatToHalf(float value) {
   uint32_t bits = floatBits(value);

@@ -66,7 +66,10 @@ enum class UnaryOp {
   Asinh,
   Acosh,
   Atanh,
-  BitNot
+  BitNot,
+  /// The erf form (geluErf); no graph op has it alone, a fused SNPU
+  /// chain's fallback does.
+  Gelu
 };
 
 /// out = a OP b with NumPy/ONNX broadcasting.

@@ -1,0 +1,61 @@
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-edge | FileCheck %s --check-prefix=FORM
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-edge --sinan-convert-graph-to-npu | FileCheck %s
+
+// Elementwise ops that each take the result of the one before fuse into one
+// kernel (sinan-form-snpu-kernels, by elementwiseChain): a bias row, then a
+// GELU as PyTorch exports it (its input read twice; five ops that become
+// one `vun gelu`). The kernel takes each outside value once; its
+// one-element constants are copied in (the vector unit's scalars).
+// FORM-LABEL: func.func @bias_gelu
+// FORM:         %[[Y:.*]] = npu.launch @bias_kernel(%arg0, %arg1, %{{.*}}, %{{.*}}, %{{.*}})
+// FORM-NEXT:    return %[[Y]]
+// (The kernels follow the functions.)
+// FORM-LABEL: func.func @silu
+// FORM:         %[[S:.*]] = npu.launch @silu_kernel(%arg0)
+// FORM:         %[[T:.*]] = npu.launch @tanh_kernel(%[[S]])
+// FORM:         npu.launch @add_kernel(%[[S]], %[[T]])
+// FORM-LABEL: func.func @bias_kernel
+// FORM:         graph.add
+// FORM:         graph.mul
+// FORM:         graph.erf
+// FORM:         graph.add
+// FORM:         graph.mul
+// FORM:         graph.mul
+// FORM-NEXT:    return
+
+// Per chunk: the load, the row added into the running buffer, GELU in
+// place, the store.
+// CHECK-LABEL: func.func @bias_kernel
+// CHECK:         npu.dma_load %{{.*}}, %[[ROW:.*]] : memref<40xf32, #npu.space<dram>> to memref<40xf32, #npu.space<vbuf>>
+// CHECK:         npu.dma_load %{{.*}}, %[[IN:[a-z0-9_]+]] :
+// CHECK:         npu.vbin "add" %{{.*}}, %{{.*}}, %{{.*}} : memref<33x40xf32, #npu.space<vbuf>>, memref<33x40xf32, strided<[0, 1]>, #npu.space<vbuf>>, memref<33x40xf32, #npu.space<vbuf>>
+// CHECK:         npu.vun "gelu" %[[ACC:[a-z0-9_]+]], %[[ACC]]
+// CHECK:         npu.dma_store %[[ACC]]
+func.func @bias_gelu(%x: tensor<33x40xf32>, %b: tensor<40xf32>) -> tensor<33x40xf32> {
+  %c = graph.constant dense<0.707106769> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %s = graph.add %x, %b : (tensor<33x40xf32>, tensor<40xf32>) -> tensor<33x40xf32> loc("bias")
+  %d = graph.mul %s, %c : (tensor<33x40xf32>, tensor<f32>) -> tensor<33x40xf32>
+  %e = graph.erf %d : tensor<33x40xf32>
+  %a = graph.add %one, %e : (tensor<f32>, tensor<33x40xf32>) -> tensor<33x40xf32>
+  %h = graph.mul %a, %half : (tensor<33x40xf32>, tensor<f32>) -> tensor<33x40xf32>
+  %y = graph.mul %h, %s : (tensor<33x40xf32>, tensor<33x40xf32>) -> tensor<33x40xf32>
+  return %y : tensor<33x40xf32>
+}
+
+// SiLU, x * sigmoid(x): x is loaded once, the sigmoid goes to the running
+// buffer, the product reads both. A value used outside the chain ends it:
+// %t's other user keeps the tanh out of the kernel.
+// CHECK-LABEL: func.func @silu_kernel
+// CHECK:         npu.dma_load %{{.*}}, %[[X:[a-z0-9_]+]] :
+// CHECK-NEXT:    npu.vun "sigmoid" %[[X]], %[[R:[a-z0-9_]+]]
+// CHECK-NEXT:    npu.vbin "mul" %[[X]], %[[R]], %[[R]]
+// CHECK:         npu.dma_store %[[R]]
+func.func @silu(%x: tensor<8x256xf32>) -> (tensor<8x256xf32>, tensor<8x256xf32>) {
+  %s = graph.sigmoid %x : tensor<8x256xf32> loc("silu")
+  %y = graph.mul %x, %s : (tensor<8x256xf32>, tensor<8x256xf32>) -> tensor<8x256xf32>
+  %t = graph.tanh %y : tensor<8x256xf32> loc("tanh")
+  %u = graph.add %y, %t : (tensor<8x256xf32>, tensor<8x256xf32>) -> tensor<8x256xf32>
+  return %t, %u : tensor<8x256xf32>, tensor<8x256xf32>
+}
