@@ -568,8 +568,15 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   if (name == "matmul" || name == "conv2d")
     step.attributes.push_back({"precision", std::string("bf16")});
   // The kernel's epilogue, which the fallback applies too: a residual (the
-  // launch's last input, added to the result) and a relu or clip.
-  for (Operation *epilogue : ArrayRef(ops).drop_front()) {
+  // launch's last input, added to the result) and a relu, clip or GELU.
+  ArrayRef<Operation *> rest = ArrayRef(ops).drop_front();
+  for (size_t i = 0; i < rest.size(); ++i) {
+    Operation *epilogue = rest[i];
+    if (SmallVector<Operation *, 5> gelu = matchGelu(epilogue);
+        !gelu.empty() && llvm::equal(gelu, rest.drop_front(i))) {
+      step.attributes.push_back({"activation", std::string("gelu")});
+      break;
+    }
     if (llvm::isa<graph::AddOp>(epilogue)) {
       step.attributes.push_back({"residual", int64_t(1)});
       continue;

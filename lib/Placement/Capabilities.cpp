@@ -198,8 +198,20 @@ SmallVector<Operation *, 2> matmulEpilogue(Operation *op) {
     return chain;
   auto result = dyn_cast<RankedTensorType>(matmul.getType());
   auto rhs = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
-  if (!result || !rhs || rhs.getRank() != 2 || !matmul->hasOneUse())
+  if (!result || !rhs || rhs.getRank() != 2)
     return chain;
+  // A GELU of the product or of the product plus its bias row: the vector
+  // unit's `vun gelu` on each block before the store.
+  auto gelu = [&](Value value) {
+    SmallVector<Operation *, 5> ops = geluOf(value);
+    if (llvm::any_of(ops, [](Operation *op) { return isPlacedOn(op, "cpu"); }))
+      ops.clear();
+    chain.append(ops.begin(), ops.end());
+  };
+  if (!matmul->hasOneUse()) {
+    gelu(matmul.getResult());
+    return chain;
+  }
   auto add = dyn_cast<graph::AddOp>(*matmul->user_begin());
   if (!add || isPlacedOn(add, "cpu") || add.getType() != result)
     return chain;
@@ -211,6 +223,8 @@ SmallVector<Operation *, 2> matmulEpilogue(Operation *op) {
   if (add->hasOneUse() && llvm::isa<graph::ReluOp>(*add->user_begin()) &&
       !isPlacedOn(*add->user_begin(), "cpu"))
     chain.push_back(*add->user_begin());
+  else
+    gelu(add.getResult());
   return chain;
 }
 

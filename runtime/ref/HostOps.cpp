@@ -687,13 +687,14 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
                         inputs.size(), outputs.size());
     return false;
   }
-  // activation = "relu" or "clip" (bounds activation_min/max, each
-  // optional): what an SNPU kernel absorbed after its op, applied to the
-  // op's result.
+  // activation = "relu", "clip" (bounds activation_min/max, each
+  // optional) or "gelu" (geluErf): what an SNPU kernel absorbed after its
+  // op, applied to the op's result.
   std::string activation = args.s("activation", std::string("none"));
   double nan = std::numeric_limits<double>::quiet_NaN();
   double lo = args.f("activation_min", nan), hi = args.f("activation_max", nan);
-  if (activation != "none" && activation != "relu" && activation != "clip")
+  if (activation != "none" && activation != "relu" && activation != "clip" &&
+      activation != "gelu")
     attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
   if (residual == 1 && attrError.empty() &&
@@ -708,6 +709,8 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
     };
     if (activation == "relu")
       unary(UnaryOp::Relu, *outputs[0], *outputs[0]);
+    else if (activation == "gelu")
+      unary(UnaryOp::Gelu, *outputs[0], *outputs[0]);
     else if (activation == "clip")
       clip(*outputs[0], bound(lo), bound(hi), *outputs[0]);
     return true;

@@ -52,6 +52,10 @@ bool isSnpuElementwise(mlir::Operation *op, const TargetDesc &target);
 llvm::SmallVector<mlir::Operation *, 5> matchGelu(mlir::Operation *op,
                                                   mlir::Value *input = nullptr);
 
+/// The GELU (matchGelu's ops) of `x` whose first op and `* x` are x's only
+/// users, or empty: what a kernel computing x may absorb.
+llvm::SmallVector<mlir::Operation *, 5> geluOf(mlir::Value x);
+
 /// The ops an SNPU kernel of the elementwise op `op` absorbs after it, in
 /// order: each the only user of the one before (a GELU, matchGelu's five
 /// ops, counts as one) and an elementwise op the vector unit of `target`

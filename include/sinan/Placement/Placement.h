@@ -61,8 +61,9 @@ llvm::SmallVector<mlir::Operation *, 2> fusedEpilogue(mlir::Operation *op,
 
 /// What a matrix product with 2-D weights absorbs: the graph.add of a bias
 /// row (f32 [N] or [1, ..., 1, N]) that is its only user, then the relu
-/// that is the add's only user; the vector unit adds the row to each block
-/// of the result, the store applies the relu.
+/// that is the add's only user or a GELU (geluOf) of the sum; or a GELU of
+/// the product alone. The vector unit adds the row to each block of the
+/// result and applies the GELU, the store applies the relu.
 llvm::SmallVector<mlir::Operation *, 2> matmulEpilogue(mlir::Operation *op);
 
 /// The host's assumed sustained speed (Sinan's host kernels, one thread).

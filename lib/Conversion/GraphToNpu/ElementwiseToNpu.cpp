@@ -539,6 +539,20 @@ SmallVector<Operation *, 5> sinan::matchGelu(Operation *op, Value *input) {
   return {op, erf, add, first, second};
 }
 
+SmallVector<Operation *, 5> sinan::geluOf(Value x) {
+  SmallVector<Operation *> users(x.getUsers());
+  if (users.size() != 2)
+    return {};
+  for (Operation *user : users) {
+    Value input;
+    SmallVector<Operation *, 5> gelu = matchGelu(user, &input);
+    if (!gelu.empty() && input == x && llvm::is_contained(gelu, users[0]) &&
+        llvm::is_contained(gelu, users[1]))
+      return gelu;
+  }
+  return {};
+}
+
 SmallVector<Operation *, 2>
 sinan::elementwiseChain(Operation *op, const TargetDesc &target,
                         function_ref<bool(Operation *)> allowed) {
@@ -553,17 +567,8 @@ sinan::elementwiseChain(Operation *op, const TargetDesc &target,
   while (chain.size() + 1 < kMostOps) {
     Value result = (chain.empty() ? op : chain.back())->getResult(0);
     SmallVector<Operation *> users(result.getUsers());
-    // A GELU of the running value: its first op and its * x are the
-    // value's two users.
-    SmallVector<Operation *, 5> next;
-    for (Operation *user : users) {
-      Value x;
-      SmallVector<Operation *, 5> found = matchGelu(user, &x);
-      if (!found.empty() && x == result && users.size() == 2 &&
-          llvm::is_contained(found, users[0]) &&
-          llvm::is_contained(found, users[1]))
-        next = found;
-    }
+    // A GELU of the running value (its two users).
+    SmallVector<Operation *, 5> next = geluOf(result);
     if (next.empty() && users.size() == 1 &&
         isSnpuElementwise(users.front(), target))
       next = {users.front()};

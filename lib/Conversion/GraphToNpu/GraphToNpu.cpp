@@ -147,13 +147,15 @@ public:
   /// Local buffers go to `entry` (the kernel's entry block), so passes see
   /// them outside every loop.
   /// `bias`: a [1, N] row the vector unit adds to each block of C before
-  /// the store (which applies the relu when `relu`).
+  /// the store (which applies the relu when `relu`); `gelu`: the vector
+  /// unit's GELU on each block after that.
   MatmulTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
               const MatmulBlocks &blocks, Value a, Value b, Value c,
-              Block *entry, Value bias = {}, bool relu = false)
+              Block *entry, Value bias = {}, bool relu = false,
+              bool gelu = false)
       : builder(builder), loc(loc), target(target), blocks(blocks), a(a), b(b),
-        c(c), bias(bias), relu(relu), tile(target.matrixTiles.at(DType::BF16)),
-        entry(entry) {
+        c(c), bias(bias), relu(relu), gelu(gelu),
+        tile(target.matrixTiles.at(DType::BF16)), entry(entry) {
     auto aType = cast<MemRefType>(a.getType());
     m = aType.getDimSize(0);
     k = aType.getDimSize(1);
@@ -185,7 +187,7 @@ private:
   const TargetDesc &target;
   MatmulBlocks blocks;
   Value a, b, c, bias;
-  bool relu;
+  bool relu, gelu;
   const MatrixTile &tile;
   int64_t m, k, n;
   Block *entry = nullptr;
@@ -277,6 +279,14 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
                         vbuf),
         row, 0, shape, ArrayRef<int64_t>{0, 1});
     npu::VBinOp::create(builder, loc, "add", acc, repeated, out);
+    result = out;
+  }
+  if (gelu) {
+    // Out of the accumulator into vbuf, or in place after the bias.
+    Value out =
+        bias ? result
+             : alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
+    npu::VUnOp::create(builder, loc, "gelu", result, out);
     result = out;
   }
   if (rows != rowsPadded || cols != colsPadded)
@@ -376,10 +386,10 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     return convertElementwiseChain(kernel, ops, *target);
   // A matrix product, with the bias row added after it (the kernel's third
   // argument) and the relu after that.
-  auto matmul = !ops.empty() && ops.size() <= 3
+  auto matmul = !ops.empty() && ops.size() <= 7
                     ? dyn_cast<graph::MatMulOp>(ops.front())
                     : graph::MatMulOp();
-  bool bias = false, relu = false, chained = bool(matmul);
+  bool bias = false, relu = false, gelu = false, chained = bool(matmul);
   if (matmul && ops.size() > 1) {
     auto add = dyn_cast<graph::AddOp>(ops[1]);
     Value other = !add                                 ? Value()
@@ -387,16 +397,21 @@ LogicalResult convertKernel(func::FuncOp kernel) {
                                                        : add.getLhs();
     bias = add && body.getNumArguments() == 3 && other == body.getArgument(2) &&
            matmul->hasOneUse();
-    relu = ops.size() == 3 && llvm::isa<graph::ReluOp>(ops[2]) &&
-           ops[2]->getOperand(0) == add.getResult() && add->hasOneUse();
-    chained = bias && (ops.size() == 2 || relu);
+    // Then a relu, or a GELU of the sum (or of the product alone).
+    ArrayRef<Operation *> rest = ArrayRef(ops).drop_front(bias ? 2 : 1);
+    Value at = bias ? add.getResult() : matmul.getResult();
+    relu = bias && rest.size() == 1 && llvm::isa<graph::ReluOp>(rest[0]) &&
+           rest[0]->getOperand(0) == at && at.hasOneUse();
+    gelu = !rest.empty() && llvm::equal(geluOf(at), rest);
+    chained = (bias || gelu) && (rest.empty() || relu || gelu);
   }
   if (!chained || ret.getNumOperands() != 1 ||
       ret.getOperand(0) != ops.back()->getResult(0) ||
       body.getNumArguments() != (bias ? 3u : 2u))
     return kernel.emitError("an SNPU kernel must compute one graph.matmul "
                             "of its two arguments (with the bias row and "
-                            "relu that follow it), one graph.conv2d (with "
+                            "relu or GELU that follow it), one graph.conv2d "
+                            "(with "
                             "the residual add and relu or clip that follow "
                             "it), or one elementwise op the vector unit "
                             "runs");
@@ -417,7 +432,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   Type element = lhsType.getElementType();
   std::optional<MatmulBlocks> blocks =
       chooseBlocks(*target, m, k, n, bytesOf(element),
-                   bytesOf(outType.getElementType()), batched, bias);
+                   bytesOf(outType.getElementType()), batched, bias || gelu);
   if (!blocks)
     return matmul.emitError()
            << "target " << target->name << ": no block of its bf16 matrix "
@@ -465,7 +480,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
       else
         row = collapse(row, 1);
     }
-    MatmulTiler(builder, loc, *target, *blocks, a, b, c, &newBody, row, relu)
+    MatmulTiler(builder, loc, *target, *blocks, a, b, c, &newBody, row, relu,
+                gelu)
         .emit();
   } else {
     a = collapse(a, 2);
@@ -573,6 +589,19 @@ std::optional<double> sinan::estimateSnpuCycles(Operation *op,
   return blocks->cycles * double(batch);
 }
 
+/// Whether operand `operand` of ops[i] is copied into the kernel instead of
+/// passed: a one-element constant of an op past the first (the vector
+/// unit's scalar), but not a matrix product's bias or a convolution's
+/// residual (an add right after it), which stay the arguments the tiler
+/// reads.
+static bool copiedIn(ArrayRef<Operation *> ops, size_t i, Value operand) {
+  auto constant = operand.getDefiningOp<graph::ConstantOp>();
+  bool tiled = llvm::isa<graph::MatMulOp, graph::Conv2dOp>(ops.front());
+  return constant && i > 0 &&
+         !(tiled && i == 1 && llvm::isa<graph::AddOp>(ops[1])) &&
+         cast<ShapedType>(constant.getType()).getNumElements() == 1;
+}
+
 func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,
                                       ArrayRef<Operation *> ops, StringRef name,
                                       Attribute target) {
@@ -588,18 +617,21 @@ func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,
   builder.setInsertionPointToStart(body);
   IRMapping mapping;
   mapping.map(operands, body->getArguments());
-  // Constant operands are copied in too, so the tiler may pack them at
-  // compile time; the argument stays (the launch binds every operand). An
-  // elementwise kernel copies only one-element constants (the vector
-  // unit's scalars), of every op.
+  // The first op's constant operands are copied in too (a tiled op's all,
+  // so the tiler may pack its weights at compile time; an elementwise op's
+  // one-element ones, the vector unit's scalars); their arguments stay
+  // (the launch binds every operand). Later ops' scalars are copied in
+  // only (copiedIn).
   bool tiled = llvm::isa<graph::MatMulOp, graph::Conv2dOp>(op);
   llvm::SmallPtrSet<Operation *, 4> cloned;
-  for (Operation *next : tiled ? ops.take_front() : ops)
-    for (Value operand : next->getOperands())
+  for (size_t i = 0; i < ops.size(); ++i)
+    for (Value operand : ops[i]->getOperands())
       if (auto constant = operand.getDefiningOp<graph::ConstantOp>();
           constant &&
-          (tiled ||
-           cast<ShapedType>(constant.getType()).getNumElements() == 1) &&
+          ((i == 0 &&
+            (tiled ||
+             cast<ShapedType>(constant.getType()).getNumElements() == 1)) ||
+           copiedIn(ops, i, operand)) &&
           cloned.insert(constant).second)
         mapping.map(operand, builder.clone(*constant)->getResult(0));
   Operation *clone = nullptr;
@@ -615,9 +647,10 @@ SmallVector<Value> sinan::kernelOperands(ArrayRef<Operation *> ops) {
   // An elementwise chain takes each value once (a GELU reads its input
   // twice); a convolution's residual stays its own last argument.
   bool once = !llvm::isa<graph::MatMulOp, graph::Conv2dOp>(ops.front());
-  for (Operation *next : ops.drop_front())
-    for (Value operand : next->getOperands())
+  for (size_t i = 1; i < ops.size(); ++i)
+    for (Value operand : ops[i]->getOperands())
       if (!inside.count(operand.getDefiningOp()) &&
+          !copiedIn(ops, i, operand) &&
           !(once && llvm::is_contained(operands, operand)))
         operands.push_back(operand);
   return operands;

@@ -4,10 +4,11 @@
 // Elementwise ops that each take the result of the one before fuse into one
 // kernel (sinan-form-snpu-kernels, by elementwiseChain): a bias row, then a
 // GELU as PyTorch exports it (its input read twice; five ops that become
-// one `vun gelu`). The kernel takes each outside value once; its
-// one-element constants are copied in (the vector unit's scalars).
+// one `vun gelu`). The kernel takes each outside value once; the later
+// ops' one-element constants are copied in, not passed (the vector unit's
+// scalars).
 // FORM-LABEL: func.func @bias_gelu
-// FORM:         %[[Y:.*]] = npu.launch @bias_kernel(%arg0, %arg1, %{{.*}}, %{{.*}}, %{{.*}})
+// FORM:         %[[Y:.*]] = npu.launch @bias_kernel(%arg0, %arg1) :
 // FORM-NEXT:    return %[[Y]]
 // (The kernels follow the functions.)
 // FORM-LABEL: func.func @silu
@@ -15,6 +16,8 @@
 // FORM:         %[[T:.*]] = npu.launch @tanh_kernel(%[[S]])
 // FORM:         npu.launch @add_kernel(%[[S]], %[[T]])
 // FORM-LABEL: func.func @bias_kernel
+// FORM-SAME:    (%{{.*}}: tensor<33x40xf32>, %{{.*}}: tensor<40xf32>)
+// FORM-COUNT-3: graph.constant
 // FORM:         graph.add
 // FORM:         graph.mul
 // FORM:         graph.erf
@@ -58,4 +61,30 @@ func.func @silu(%x: tensor<8x256xf32>) -> (tensor<8x256xf32>, tensor<8x256xf32>)
   %t = graph.tanh %y : tensor<8x256xf32> loc("tanh")
   %u = graph.add %y, %t : (tensor<8x256xf32>, tensor<8x256xf32>) -> tensor<8x256xf32>
   return %t, %u : tensor<8x256xf32>, tensor<8x256xf32>
+}
+
+// A matrix product absorbs its bias row and a GELU of the sum (a
+// transformer's MLP): the vector unit adds the row to each block and
+// applies `vun gelu` before the store.
+// FORM-LABEL: func.func @mlp_kernel
+// FORM-SAME:    (%{{.*}}: tensor<64x32xf32>, %{{.*}}: tensor<32x128xf32>, %{{.*}}: tensor<128xf32>)
+// FORM:         graph.matmul
+// FORM:         graph.erf
+// CHECK-LABEL: func.func @mlp_kernel
+// CHECK:         npu.mma
+// CHECK:         npu.vbin "add" %{{.*}}, %{{.*}}, %[[OUT:[a-z0-9_]+]]
+// CHECK-NEXT:    npu.vun "gelu" %[[OUT]], %[[OUT]]
+// CHECK:         npu.dma_store %[[OUT]]
+func.func @mlp(%x: tensor<64x32xf32>, %w: tensor<32x128xf32>, %b: tensor<128xf32>) -> tensor<64x128xf32> {
+  %c = graph.constant dense<1.41421354> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %m = graph.matmul %x, %w : (tensor<64x32xf32>, tensor<32x128xf32>) -> tensor<64x128xf32> loc("mlp")
+  %s = graph.add %m, %b : (tensor<64x128xf32>, tensor<128xf32>) -> tensor<64x128xf32>
+  %d = graph.div %s, %c : (tensor<64x128xf32>, tensor<f32>) -> tensor<64x128xf32>
+  %e = graph.erf %d : tensor<64x128xf32>
+  %a = graph.add %e, %one : (tensor<64x128xf32>, tensor<f32>) -> tensor<64x128xf32>
+  %p = graph.mul %s, %a : (tensor<64x128xf32>, tensor<64x128xf32>) -> tensor<64x128xf32>
+  %y = graph.mul %p, %half : (tensor<64x128xf32>, tensor<f32>) -> tensor<64x128xf32>
+  return %y : tensor<64x128xf32>
 }

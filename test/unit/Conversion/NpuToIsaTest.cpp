@@ -271,8 +271,9 @@ struct GraphMatmulCase {
   int64_t batch = 1;
   bool shared = false;
   /// A bias row [N] added after the product, then a relu (2-D only): the
-  /// vector unit adds it to each block, the store applies the relu.
-  bool bias = false, relu = false;
+  /// vector unit adds it to each block, the store applies the relu. Or a
+  /// GELU as PyTorch exports it (five ops), the vector unit's `vun gelu`.
+  bool bias = false, relu = false, gelu = false;
 };
 
 class GraphMatmulTest : public ::testing::TestWithParam<GraphMatmulCase> {};
@@ -280,6 +281,32 @@ class GraphMatmulTest : public ::testing::TestWithParam<GraphMatmulCase> {};
 TEST_P(GraphMatmulTest, CompiledFromGraphMatchesBf16HostArithmetic) {
   const GraphMatmulCase &c = GetParam();
   std::string lead = c.batch > 1 ? fmt::format("{}x", c.batch) : "";
+  std::string T = fmt::format("tensor<{}{}x{}xf32>", lead, c.m, c.n);
+  std::string epilogue, at = "%0";
+  if (c.bias) {
+    epilogue += fmt::format("%1 = graph.add %0, %bias : ({0}, "
+                            "tensor<{1}xf32>) -> {0}\n  ",
+                            T, c.n);
+    at = "%1";
+  }
+  if (c.relu) {
+    epilogue += fmt::format("%2 = graph.relu {} : {}\n  ", at, T);
+    at = "%2";
+  }
+  if (c.gelu) {
+    epilogue += fmt::format(
+        "%c = graph.constant dense<1.41421354> : tensor<f32>\n"
+        "  %one = graph.constant dense<1.0> : tensor<f32>\n"
+        "  %half = graph.constant dense<0.5> : tensor<f32>\n"
+        "  %g1 = graph.div {0}, %c : ({1}, tensor<f32>) -> {1}\n"
+        "  %g2 = graph.erf %g1 : {1}\n"
+        "  %g3 = graph.add %g2, %one : ({1}, tensor<f32>) -> {1}\n"
+        "  %g4 = graph.mul {0}, %g3 : ({1}, {1}) -> {1}\n"
+        "  %g5 = graph.mul %g4, %half : ({1}, tensor<f32>) -> {1}\n  ",
+        at, T);
+    at = "%g5";
+  }
+  epilogue += fmt::format("return {} : {}", at, T);
   std::string source = fmt::format(
       R"(
 func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>, %bias: tensor<{N}xf32>) -> tensor<{B}{M}x{N}xf32> {{
@@ -289,21 +316,7 @@ func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>, %bias: 
 )",
       fmt::arg("B", lead), fmt::arg("BB", c.shared ? "" : lead),
       fmt::arg("M", c.m), fmt::arg("K", c.k), fmt::arg("N", c.n),
-      fmt::arg(
-          "EPILOGUE",
-          !c.bias
-              ? fmt::format("return %0 : tensor<{}{}x{}xf32>", lead, c.m, c.n)
-              : fmt::format(
-                    "%1 = graph.add %0, %bias : (tensor<{0}x{1}xf32>, "
-                    "tensor<{1}xf32>) -> tensor<{0}x{1}xf32>\n  {2}",
-                    c.m, c.n,
-                    c.relu ? fmt::format("%2 = graph.relu %1 : "
-                                         "tensor<{0}x{1}xf32>\n  return %2 : "
-                                         "tensor<{0}x{1}xf32>",
-                                         c.m, c.n)
-                           : fmt::format("return %1 : "
-                                         "tensor<{}x{}xf32>",
-                                         c.m, c.n))));
+      fmt::arg("EPILOGUE", epilogue));
   std::string pipeline = fmt::format(
       "sinan-form-snpu-kernels{{target={}}},sinan-convert-graph-to-npu,"
       "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
@@ -341,6 +354,9 @@ func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>, %bias: 
           sum += bias[j];
         if (c.relu)
           sum = sum < 0.0f ? 0.0f : sum;
+        // The vector unit's GELU (and the fallback's).
+        if (c.gelu)
+          sum = geluErf(sum);
         expected[(t * c.m + i) * c.n + j] = sum;
       }
   }
@@ -389,7 +405,12 @@ INSTANTIATE_TEST_SUITE_P(
         // blocks in M and N, several column blocks.
         GraphMatmulCase{"snpu-edge", 100, 72, 40, 1, false, true, true},
         GraphMatmulCase{"snpu-server", 33, 256, 1000, 1, false, true},
-        GraphMatmulCase{"snpu-server", 128, 768, 768, 1, false, true, true}),
+        GraphMatmulCase{"snpu-server", 128, 768, 768, 1, false, true, true},
+        // A GELU after the bias (a transformer's MLP) and after the product
+        // alone, bit for bit with the fallback's.
+        GraphMatmulCase{"snpu-server", 197, 192, 768, 1, false, true, false,
+                        true},
+        GraphMatmulCase{"snpu-edge", 50, 64, 40, 1, false, false, false, true}),
     [](const ::testing::TestParamInfo<GraphMatmulCase> &info) {
       const GraphMatmulCase &c = info.param;
       std::string name = fmt::format("{}_{}x{}x{}", c.target, c.m, c.k, c.n);
@@ -397,6 +418,8 @@ INSTANTIATE_TEST_SUITE_P(
         name += fmt::format("_batch{}{}", c.batch, c.shared ? "_shared" : "");
       if (c.bias)
         name += c.relu ? "_bias_relu" : "_bias";
+      if (c.gelu)
+        name += "_gelu";
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';
