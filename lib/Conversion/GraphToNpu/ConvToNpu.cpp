@@ -1109,7 +1109,8 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
                          s->cg, s->fg, tile.m, tile.k)
         .str();
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
-  if (!chooseConvBlocks(*s, target, bytes, bytes))
+  if (!chooseConvBlocks(*s, target, bytes, bytes) &&
+      !(bytes == 4 && chooseGridPlan(*s, target, ConvEpilogue())))
     return "no block of one output row fits the local memories";
   return "";
 }
@@ -1124,11 +1125,16 @@ sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
   std::optional<ConvShape> s = convShapeOf(conv, target);
   if (!s)
     return std::nullopt;
+  // The cheaper of the implicit GEMM's and the grid tiler's estimates, as
+  // convertConvKernel chooses (without an epilogue: what placement sees).
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
   std::optional<ConvBlocks> blocks = chooseConvBlocks(*s, target, bytes, bytes);
-  if (!blocks)
+  std::optional<GridPlan> grid =
+      bytes == 4 ? chooseGridPlan(*s, target, ConvEpilogue()) : std::nullopt;
+  if (!blocks && !grid)
     return std::nullopt;
-  return blocks->cycles;
+  return std::min(blocks ? blocks->cycles : grid->cycles,
+                  grid ? grid->cycles : blocks->cycles);
 }
 
 LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
