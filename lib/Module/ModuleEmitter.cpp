@@ -363,7 +363,10 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
                                       "x"));
   }
   // The epilogue the kernel function holds after the op (residual or bias
-  // add, relu, clip).
+  // add, relu, clip, GELU, an elementwise chain's ops): each op, its
+  // attributes and where each operand comes from (an argument and its
+  // shape, an earlier op, a scalar's value), so chains that differ only in
+  // a scalar or in operand order get kernels of their own.
   for (Operation *epilogue : ops.drop_front()) {
     os << "_" << epilogue->getName().stripDialect();
     for (NamedAttribute attr : epilogue->getAttrs())
@@ -373,6 +376,27 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
                   llvm::bit_cast<uint32_t>(
                       static_cast<float>(f.getValueAsDouble())),
                   8);
+    for (Value operand : epilogue->getOperands()) {
+      auto dense = dyn_cast_if_present<DenseElementsAttr>(
+          operand.getDefiningOp<graph::ConstantOp>()
+              ? operand.getDefiningOp<graph::ConstantOp>().getValue()
+              : Attribute());
+      if (auto arg = dyn_cast<BlockArgument>(operand))
+        os << "_a" << arg.getArgNumber();
+      else if (auto it = llvm::find(ops, operand.getDefiningOp());
+               it != ops.end())
+        os << "_r" << (it - ops.begin());
+      else if (dense && dense.getNumElements() == 1 &&
+               dense.getElementType().isF32())
+        os << "_c"
+           << llvm::format_hex_no_prefix(
+                  llvm::bit_cast<uint32_t>(*dense.getValues<float>().begin()),
+                  8);
+      else
+        os << "_o";
+      if (auto type = dyn_cast<RankedTensorType>(operand.getType()))
+        os << "x" << type.getNumElements();
+    }
   }
   if (name == "conv2d") {
     // Its weights are packed into the kernel: one kernel per convolution.
