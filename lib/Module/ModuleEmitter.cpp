@@ -591,6 +591,14 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   }
   if (name == "matmul" || name == "conv2d")
     step.attributes.push_back({"precision", std::string("bf16")});
+  // A convolution's fallback sums in the kernel's order, so the two agree
+  // bit for bit.
+  if (name == "conv2d")
+    if (std::optional<std::pair<int64_t, bool>> sum =
+            snpuConvSummation(ops, *snpu)) {
+      step.attributes.push_back({"sum_chunk", sum->first});
+      step.attributes.push_back({"bias_last", int64_t(sum->second)});
+    }
   // The kernel's epilogue, which the fallback applies too: a residual (the
   // launch's last input, added to the result) and a relu, clip or GELU.
   ArrayRef<Operation *> rest = ArrayRef(ops).drop_front();

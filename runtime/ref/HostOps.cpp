@@ -323,7 +323,14 @@ void addStructural(std::map<std::string_view, Entry> &t) {
             [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
               Conv2dParams p = convParams<Conv2dParams>(a);
               // precision = "bf16": the SNPU's numerics, input and weights
-              // rounded to bf16, f32 sums (the bias stays f32).
+              // rounded to bf16, f32 sums (the bias stays f32), in the
+              // kernel's order when sum_chunk says it (bias_last: the bias
+              // after the products).
+              p.sumChunk = a.i("sum_chunk", 0);
+              p.biasLast = a.i("bias_last", 0) != 0;
+              if (p.sumChunk < 0 || p.sumChunk > (int64_t(1) << 20))
+                a.fail("sum_chunk must be in [0, 2^20], got " +
+                       std::to_string(p.sumChunk));
               std::string precision = a.s("precision", std::string("f32"));
               if (precision != "f32" && precision != "bf16")
                 a.fail("unknown precision '" + precision + "'");

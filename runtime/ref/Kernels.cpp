@@ -477,8 +477,49 @@ void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
   int64_t oh = os[2], ow = os[3];
   int64_t perGroup = outChannels / p.group;
   (void)channels;
-  if (input.type() == DType::F32 && weight.type() == DType::F32 &&
-      out.type() == DType::F32 && (!bias || bias->type() == DType::F32)) {
+  bool f32 = input.type() == DType::F32 && weight.type() == DType::F32 &&
+             out.type() == DType::F32 && (!bias || bias->type() == DType::F32);
+  if (f32 && p.sumChunk > 0) {
+    // An SNPU kernel's order (Conv2dParams::sumChunk).
+    const float *x = input.data<float>(), *wt = weight.data<float>();
+    float *y = out.data<float>();
+    int64_t padded = (groupChannels + p.sumChunk - 1) / p.sumChunk * p.sumChunk;
+    tbb::parallel_for(int64_t(0), batches * outChannels, [&](int64_t job) {
+      int64_t n = job / outChannels, m = job % outChannels, g = m / perGroup;
+      float b = bias ? bias->data<float>()[m] : 0.0f;
+      for (int64_t r = 0; r < oh; ++r)
+        for (int64_t q = 0; q < ow; ++q) {
+          float acc = p.biasLast ? 0.0f : b;
+          for (int64_t c0 = 0; c0 < padded; c0 += p.sumChunk)
+            for (int64_t i = 0; i < kh; ++i)
+              for (int64_t j = 0; j < kw; ++j)
+                for (int64_t c = c0; c < c0 + p.sumChunk; ++c) {
+                  int64_t iy =
+                      r * p.strides[0] - p.pads[0] + i * p.dilations[0];
+                  int64_t ix =
+                      q * p.strides[1] - p.pads[1] + j * p.dilations[1];
+                  bool inside = c < groupChannels && iy >= 0 && iy < height &&
+                                ix >= 0 && ix < width;
+                  float v =
+                      inside ? x[((n * xs[1] + g * groupChannels + c) * height +
+                                  iy) *
+                                     width +
+                                 ix]
+                             : 0.0f;
+                  float w =
+                      c < groupChannels
+                          ? wt[((m * groupChannels + c) * kh + i) * kw + j]
+                          : 0.0f;
+                  acc += w * v;
+                }
+          if (p.biasLast)
+            acc += b;
+          y[(job * oh + r) * ow + q] = acc;
+        }
+    });
+    return;
+  }
+  if (f32) {
     // f32 fast path: one output plane at a time, accumulating each
     // (channel, tap) contribution over whole rows so the inner loop is a
     // contiguous multiply-add the compiler vectorizes. The summation order

@@ -96,6 +96,15 @@ mlir::func::FuncOp outlineSnpuKernel(mlir::OpBuilder &builder,
                                      llvm::StringRef name,
                                      mlir::Attribute target);
 
+/// How the SNPU kernel of a convolution kernel's body `ops` (the conv2d and
+/// the epilogue outlined with it) sums its products: channels per chunk and
+/// whether the bias comes after the products (ref::Conv2dParams'
+/// sumChunk and biasLast, so the launch's host fallback agrees with the
+/// kernel bit for bit); nullopt when `ops` is no such kernel.
+std::optional<std::pair<int64_t, bool>>
+snpuConvSummation(llvm::ArrayRef<mlir::Operation *> ops,
+                  const TargetDesc &target);
+
 /// What a kernel of `ops` (an op and its epilogue) takes, in order: the
 /// first op's operands, then each later op's operands from outside the
 /// chain (a residual; in an elementwise chain, each value once).

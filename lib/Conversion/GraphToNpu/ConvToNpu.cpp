@@ -1119,6 +1119,38 @@ bool sinan::isSnpuConv(Operation *op, const TargetDesc &target) {
   return snpuConvRefusal(op, target).empty();
 }
 
+/// The implicit GEMM's blocks or the grid tiler's plan for `s` with
+/// `epilogue`, whichever the cycle estimates prefer (the other null).
+static std::pair<std::optional<ConvBlocks>, std::optional<GridPlan>>
+chooseTiler(const ConvShape &s, const TargetDesc &target,
+            const ConvEpilogue &epilogue, int64_t bytes) {
+  std::optional<ConvBlocks> blocks = chooseConvBlocks(
+      s, target, bytes, bytes, epilogue.vectorPasses(), epilogue.residual);
+  std::optional<GridPlan> grid =
+      bytes == 4 ? chooseGridPlan(s, target, epilogue) : std::nullopt;
+  if (grid && (!blocks || grid->cycles < blocks->cycles))
+    return {std::nullopt, grid};
+  return {blocks, std::nullopt};
+}
+
+std::optional<ConvSummation>
+sinan::tiling::convSummation(graph::Conv2dOp conv, const ConvEpilogue &epilogue,
+                             const TargetDesc &target) {
+  std::optional<ConvShape> s = convShapeOf(conv, target);
+  if (!s)
+    return std::nullopt;
+  auto [blocks, grid] =
+      chooseTiler(*s, target, epilogue,
+                  bytesOf(conv.getInput().getType().getElementType()));
+  // The grid tiler's products start from +0.0 and its epilogue adds the
+  // bias; the implicit GEMM's accumulators start from the bias.
+  if (grid)
+    return ConvSummation{grid->c0, true};
+  if (blocks)
+    return ConvSummation{blocks->c0, false};
+  return std::nullopt;
+}
+
 std::optional<double>
 sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
                                   const TargetDesc &target) {
@@ -1150,11 +1182,8 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
                           "with constant weights, on a target with a bf16 "
                           "matrix unit");
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
-  std::optional<ConvBlocks> blocks = chooseConvBlocks(
-      *s, target, bytes, bytes, epilogue.vectorPasses(), epilogue.residual);
-  std::optional<GridPlan> grid =
-      bytes == 4 ? chooseGridPlan(*s, target, epilogue) : std::nullopt;
-  if (grid && (!blocks || grid->cycles < blocks->cycles))
+  auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
+  if (grid)
     return emitGridConv(kernel, conv, *s, *grid, epilogue, target, dense);
   if (!blocks)
     return conv.emitError()

@@ -315,6 +315,46 @@ void MatmulTiler::emit() {
       edgeM > 0 ? function_ref<void(Value)>(edge) : nullptr);
 }
 
+/// The epilogue of a convolution kernel's body `ops` (the conv2d first, then
+/// the residual add and the relu or clip that follow it, each the previous
+/// one's only user; the residual is the body's last argument), or nullopt
+/// when `ops` is not that.
+std::optional<tiling::ConvEpilogue> convEpilogueOf(ArrayRef<Operation *> ops,
+                                                   Block &body) {
+  auto conv =
+      ops.empty() ? graph::Conv2dOp() : dyn_cast<graph::Conv2dOp>(ops.front());
+  if (!conv || ops.size() > 3)
+    return std::nullopt;
+  tiling::ConvEpilogue epilogue;
+  bool chained = true;
+  Value at = conv.getResult();
+  for (Operation *next : ops.drop_front()) {
+    chained &= at.hasOneUse() && *at.getUsers().begin() == next;
+    if (auto add = dyn_cast<graph::AddOp>(next)) {
+      // The residual is the kernel's last argument (kernelOperands).
+      Value other = add.getLhs() == at ? add.getRhs() : add.getLhs();
+      chained &= !epilogue.residual && next == ops[1] &&
+                 other == body.getArguments().back() &&
+                 other.getType() == at.getType();
+      epilogue.residual = true;
+    } else if (auto clip = dyn_cast<graph::ClipOp>(next)) {
+      epilogue.clip = true;
+      if (std::optional<APFloat> min = clip.getMin())
+        epilogue.min = min->convertToFloat();
+      if (std::optional<APFloat> max = clip.getMax())
+        epilogue.max = max->convertToFloat();
+      chained &= next == ops.back();
+    } else {
+      epilogue.relu = llvm::isa<graph::ReluOp>(next);
+      chained &= epilogue.relu && next == ops.back();
+    }
+    at = next->getResult(0);
+  }
+  if (!chained)
+    return std::nullopt;
+  return epilogue;
+}
+
 LogicalResult convertKernel(func::FuncOp kernel) {
   const TargetDesc *target = npu::targetOf(kernel);
   if (!target)
@@ -328,43 +368,18 @@ LogicalResult convertKernel(func::FuncOp kernel) {
       ops.push_back(&op);
   // A convolution, with the residual add and the relu or clip that follow
   // it, each the previous one's only user.
-  if (!ops.empty() && ops.size() <= 3 && ret.getNumOperands() == 1)
-    if (auto conv = dyn_cast<graph::Conv2dOp>(ops.front())) {
-      tiling::ConvEpilogue epilogue;
-      bool chained = true;
-      Value at = conv.getResult();
-      for (Operation *next : ArrayRef(ops).drop_front()) {
-        chained &= at.hasOneUse() && *at.getUsers().begin() == next;
-        if (auto add = dyn_cast<graph::AddOp>(next)) {
-          // The residual is the kernel's last argument (kernelOperands).
-          Value other = add.getLhs() == at ? add.getRhs() : add.getLhs();
-          chained &= !epilogue.residual && next == ops[1] &&
-                     other == body.getArguments().back() &&
-                     other.getType() == at.getType();
-          epilogue.residual = true;
-        } else if (auto clip = dyn_cast<graph::ClipOp>(next)) {
-          epilogue.clip = true;
-          if (std::optional<APFloat> min = clip.getMin())
-            epilogue.min = min->convertToFloat();
-          if (std::optional<APFloat> max = clip.getMax())
-            epilogue.max = max->convertToFloat();
-          chained &= next == ops.back();
-        } else {
-          epilogue.relu = llvm::isa<graph::ReluOp>(next);
-          chained &= epilogue.relu && next == ops.back();
-        }
-        at = next->getResult(0);
-      }
-      if (chained && ret.getOperand(0) == ops.back()->getResult(0)) {
-        if (!isSnpuConv(conv, *target))
-          return conv.emitError(
-              "the SNPU tiles static NCHW f32/bf16 convolutions with constant "
-              "weights and groups of at least a matrix tile of channels, on a "
-              "target with a bf16 matrix unit whose local memories hold a "
-              "block of one output row");
-        return convertConvKernel(kernel, conv, epilogue, *target);
-      }
-    }
+  if (std::optional<tiling::ConvEpilogue> epilogue = convEpilogueOf(ops, body);
+      epilogue && ret.getNumOperands() == 1 &&
+      ret.getOperand(0) == ops.back()->getResult(0)) {
+    auto conv = cast<graph::Conv2dOp>(ops.front());
+    if (!isSnpuConv(conv, *target))
+      return conv.emitError(
+          "the SNPU tiles static NCHW f32/bf16 convolutions with constant "
+          "weights and groups of at least a matrix tile of channels, on a "
+          "target with a bf16 matrix unit whose local memories hold a "
+          "block of one output row");
+    return convertConvKernel(kernel, conv, *epilogue, *target);
+  }
   // An elementwise op, streamed through the vector unit, with the relu
   // that follows it.
   if (!ops.empty() && ops.size() <= 2 && ret.getNumOperands() == 1 &&
@@ -600,6 +615,20 @@ static bool copiedIn(ArrayRef<Operation *> ops, size_t i, Value operand) {
   return constant && i > 0 &&
          !(tiled && i == 1 && llvm::isa<graph::AddOp>(ops[1])) &&
          cast<ShapedType>(constant.getType()).getNumElements() == 1;
+}
+
+std::optional<std::pair<int64_t, bool>>
+sinan::snpuConvSummation(ArrayRef<Operation *> ops, const TargetDesc &target) {
+  std::optional<tiling::ConvEpilogue> epilogue =
+      ops.empty() ? std::nullopt
+                  : convEpilogueOf(ops, *ops.front()->getBlock());
+  if (!epilogue)
+    return std::nullopt;
+  std::optional<tiling::ConvSummation> sum = tiling::convSummation(
+      cast<graph::Conv2dOp>(ops.front()), *epilogue, target);
+  if (!sum)
+    return std::nullopt;
+  return std::pair(sum->chunk, sum->biasLast);
 }
 
 func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,

@@ -131,6 +131,20 @@ convertElementwiseChain(mlir::func::FuncOp kernel,
                         llvm::ArrayRef<mlir::Operation *> ops,
                         const TargetDesc &target);
 
+/// How a convolution kernel sums its products: over chunks of `chunk`
+/// channels, taps, then the chunk's channels (ref::Conv2dParams), the bias
+/// first or last.
+struct ConvSummation {
+  int64_t chunk = 0;
+  bool biasLast = false;
+};
+
+/// The summation of the kernel convertConvKernel makes for `conv` and
+/// `epilogue`, or nullopt when it makes none.
+std::optional<ConvSummation> convSummation(graph::Conv2dOp conv,
+                                           const ConvEpilogue &epilogue,
+                                           const TargetDesc &target);
+
 /// The conv tiler's cycle estimate for `conv` on `target` (the figure its
 /// block choice minimizes), or nullopt when it cannot tile it.
 std::optional<double> estimateConvCycles(graph::Conv2dOp conv,

@@ -93,6 +93,14 @@ struct Conv2dParams {
   std::array<int64_t, 4> pads{0, 0, 0, 0}; ///< top, left, bottom, right
   std::array<int64_t, 2> dilations{1, 1};
   int64_t group = 1;
+  /// f32 only. 0: the reference order. Otherwise an SNPU kernel's: each
+  /// output sums, from +0.0 (or from the bias unless `biasLast`), over
+  /// chunks of `sumChunk` channels of its group, then taps in row-major
+  /// order, then the chunk's channels ascending, every product one f32
+  /// addition (the padding's and the padded channels' zeros included), and
+  /// adds the bias last when `biasLast`.
+  int64_t sumChunk = 0;
+  bool biasLast = false;
 };
 
 /// NCHW input, OIHW weight, optional bias of length O.
