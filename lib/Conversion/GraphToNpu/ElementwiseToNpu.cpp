@@ -457,6 +457,26 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
       return failure();
     ChainStep step;
     step.op = plan->op;
+    // A one-element constant is the vector unit's scalar even where the
+    // result has one element (or is one column) and the plan took it for a
+    // tensor or a row: later ops' scalars are copied into the kernel, not
+    // passed.
+    if (plan->form == ElementwisePlan::Binary ||
+        plan->form == ElementwisePlan::Row) {
+      for (unsigned i : {1u, 0u}) {
+        std::optional<float> value = scalarConstant(op->getOperand(i));
+        if (!value)
+          continue;
+        if (i == 0 && !commutes(plan->op)) {
+          why = "a scalar before a non-commuting op in a chain";
+          return failure();
+        }
+        plan->form = ElementwisePlan::Scalar;
+        plan->data = 1 - i;
+        plan->scalar = *value;
+        break;
+      }
+    }
     FailureOr<ChainSource> a = failure(), b = success(ChainSource());
     switch (plan->form) {
     case ElementwisePlan::Unary:

@@ -996,6 +996,19 @@ INSTANTIATE_TEST_SUITE_P(
   return %y : {T}
 )",
                        64, 96},
+        // One element (a normalization's mean): the scalars, copied into
+        // the kernel, are the vector unit's immediates, not tensors (found
+        // by the ONNX node tests' LayerNormalization).
+        GraphChainCase{"one_element", "snpu-edge", R"(
+  %eps = graph.constant dense<1.0e-05> : tensor<f32>
+  %two = graph.constant dense<2.0> : tensor<f32>
+  %e = graph.exp %x : {T}
+  %a = graph.add %e, %eps : ({T}, tensor<f32>) -> {T}
+  %r = graph.reciprocal %a : {T}
+  %y = graph.mul %two, %r : (tensor<f32>, {T}) -> {T}
+  return %y : {T}
+)",
+                       1, 1},
         // The running value as the right-hand operand.
         GraphChainCase{"running_rhs", "snpu-server", R"(
   %e = graph.exp %x : {T}
