@@ -10,9 +10,10 @@
 #   3. runs it on the host with Sinan's reference kernels (sinan-run
 #      --reference) and compares with onnxruntime;
 #   4. compiles it to a module for the default SNPU preset (sinan-compile
-#      --compile-to=module --target snpu-edge): ops the SNPU kernel library
-#      covers (relu, the matmul in bf16, the bias add) become kernel
-#      launches, the rest host ops; lists it (sinan-objdump);
+#      --compile-to=module --target snpu-edge): ops the SNPU runs (the conv
+#      with its relu, the matmul with its bias add, both in bf16 on the
+#      matrix unit) become kernel launches, the rest host ops; lists it
+#      (sinan-objdump);
 #   5. runs the module on the simulated SNPU (sinan-run --device snpu-sim) and
 #      on the host CPU (--device cpu), each compared with onnxruntime, then
 #      the two devices' outputs with each other, with a timing summary
