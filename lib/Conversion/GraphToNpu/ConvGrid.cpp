@@ -45,6 +45,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <cmath>
+#include <map>
+#include <mutex>
 #include <numeric>
 
 using namespace mlir;
@@ -1122,9 +1125,10 @@ bool gridApplies(const ConvShape &s) {
          s.ow == ceilDiv(s.w, s.sw);
 }
 
-std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
-                                       const TargetDesc &target,
-                                       const ConvEpilogue &epilogue) {
+/// The search chooseGridPlan caches.
+static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
+                                              const TargetDesc &target,
+                                              const ConvEpilogue &epilogue) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   if (!gridApplies(s) || s.f % tile.n)
     return std::nullopt;
@@ -1178,6 +1182,9 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
                   q.ahead = ahead;
                   q.interleave = interleave;
                   q.rows = r;
+                  // (Interleaving that does not apply is the plan without.)
+                  if (interleave && !interleaves(q, p.rowsPerCore))
+                    continue;
                   q.resident = resident;
                   q.depth = depth;
                   q.bands = bands;
@@ -1209,6 +1216,42 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
     }
   }
   return best;
+}
+
+std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
+                                       const TargetDesc &target,
+                                       const ConvEpilogue &epilogue) {
+  // Placement and conversion ask for every convolution, and a network
+  // repeats its shapes: the search runs once per shape, epilogue and
+  // target (what the estimate reads of it).
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  for (int64_t v : {s.n, s.c, s.h, s.w, s.f, s.kh, s.kw, s.oh, s.ow, s.sh, s.sw,
+                    s.dh, s.dw, s.top, s.left, s.group})
+    os << v << ",";
+  os << epilogue.residual << epilogue.relu << epilogue.clip << ","
+     << epilogue.min.value_or(NAN) << "," << epilogue.max.value_or(NAN) << ","
+     << target.name << "," << target.cores << "," << target.alignmentBytes
+     << "," << target.ibuf.sizeBytes << "," << target.wbuf.sizeBytes << ","
+     << target.acc.sizeBytes << "," << target.vbuf.sizeBytes << ","
+     << target.dmaBytesPerCycle << "," << target.dramBytesPerCycle << ","
+     << target.dramLatencyCycles << "," << target.dmaSetupCycles << ","
+     << target.vectorBytesPerCycle << "," << target.vectorLatencyCycles << ","
+     << target.semaphoresPerEnginePair;
+  if (auto it = target.matrixTiles.find(DType::BF16);
+      it != target.matrixTiles.end())
+    os << "," << it->second.m << "x" << it->second.k << "x" << it->second.n;
+  static std::mutex lock;
+  static std::map<std::string, std::optional<GridPlan>> cache;
+  {
+    std::lock_guard<std::mutex> guard(lock);
+    if (auto it = cache.find(key); it != cache.end())
+      return it->second;
+  }
+  std::optional<GridPlan> plan = searchGridPlan(s, target, epilogue);
+  std::lock_guard<std::mutex> guard(lock);
+  cache.emplace(key, plan);
+  return plan;
 }
 
 LogicalResult emitGridConv(func::FuncOp kernel, graph::Conv2dOp conv,
