@@ -659,6 +659,35 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 /// An elementwise op from `graph` through the vector unit.
+/// A kernel run on the simulator with `inputs` in DRAM, a page each, and
+/// then `outputBytes` for its output (its last argument).
+struct SimRun {
+  sim::Result result;
+  std::vector<uint8_t> dram;
+  uint64_t outputAt = 0;
+  const uint8_t *output() const { return dram.data() + outputAt; }
+};
+
+SimRun runOnSim(const TargetDesc &target, const isa::Kernel &kernel,
+                const std::vector<Tensor> &inputs, uint64_t outputBytes,
+                uint64_t seed) {
+  auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
+  SimRun run;
+  sim::Options options;
+  options.seed = seed;
+  for (const Tensor &t : inputs) {
+    options.arguments.push_back(run.outputAt);
+    run.outputAt += page(t.byteSize());
+  }
+  options.arguments.push_back(run.outputAt);
+  run.dram.assign(run.outputAt + page(outputBytes), 0);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    std::memcpy(run.dram.data() + options.arguments[i], inputs[i].data(),
+                inputs[i].byteSize());
+  run.result = sim::run(target, kernel, run.dram, options);
+  return run;
+}
+
 struct GraphElementwiseCase {
   const char *target;
   const char *op;
@@ -767,27 +796,11 @@ TEST_P(GraphElementwiseTest, CompiledFromGraphMatchesTheReferenceKernel) {
     attrs.push_back({"activation", std::string("relu")});
   ASSERT_TRUE(ref::runHostOp(c.op, attrs, in, {&expected}, error)) << error;
 
-  auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
   for (uint64_t seed : {0u, 5u}) {
-    std::vector<uint64_t> at;
-    uint64_t next = 0;
-    for (const Tensor &t : inputs) {
-      at.push_back(next);
-      next += page(t.byteSize());
-    }
-    uint64_t outAt = next;
-    std::vector<uint8_t> dram(outAt + page(expected.byteSize()), 0);
-    for (size_t i = 0; i < inputs.size(); ++i)
-      std::memcpy(dram.data() + at[i], inputs[i].data(), inputs[i].byteSize());
-    sim::Options options;
-    options.seed = seed;
-    options.arguments = at;
-    options.arguments.push_back(outAt);
-    sim::Result result = sim::run(*target, *kernel, dram, options);
-    ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
-    ASSERT_EQ(
-        std::memcmp(dram.data() + outAt, expected.data(), expected.byteSize()),
-        0)
+    SimRun run = runOnSim(*target, *kernel, inputs, expected.byteSize(), seed);
+    ASSERT_TRUE(run.result.ok) << "seed " << seed << ": " << run.result.error;
+    ASSERT_EQ(std::memcmp(run.output(), expected.data(), expected.byteSize()),
+              0)
         << "seed " << seed;
   }
 }
@@ -917,24 +930,10 @@ TEST_P(GraphChainTest, FusedKernelMatchesTheEvaluator) {
   ASSERT_TRUE(target) << error;
 
   const Tensor &want = expected->front();
-  auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
   for (uint64_t seed : {0u, 9u}) {
-    std::vector<uint64_t> at;
-    uint64_t next = 0;
-    for (const Tensor &t : inputs) {
-      at.push_back(next);
-      next += page(t.byteSize());
-    }
-    std::vector<uint8_t> dram(next + page(want.byteSize()), 0);
-    for (size_t i = 0; i < inputs.size(); ++i)
-      std::memcpy(dram.data() + at[i], inputs[i].data(), inputs[i].byteSize());
-    sim::Options options;
-    options.seed = seed;
-    options.arguments = at;
-    options.arguments.push_back(next);
-    sim::Result result = sim::run(*target, *kernel, dram, options);
-    ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
-    const float *got = reinterpret_cast<const float *>(dram.data() + next);
+    SimRun run = runOnSim(*target, *kernel, inputs, want.byteSize(), seed);
+    ASSERT_TRUE(run.result.ok) << "seed " << seed << ": " << run.result.error;
+    const float *got = reinterpret_cast<const float *>(run.output());
     for (int64_t i = 0; i < want.numElements(); ++i) {
       float w = want.data<float>()[i];
       if (c.tolerance == 0)
