@@ -24,6 +24,13 @@ class Target:
     tile: dict
     macs_per_cycle: int
     dram_bytes_per_cycle: int
+    vector_f32_per_cycle: int
+
+    def vector_bound(self, macs, bytes_moved):
+        """The roofline bound of an f32 vector-unit kernel (one multiply-add
+        per lane per cycle on every core) or DRAM, whichever is slower."""
+        return max(macs / self.vector_f32_per_cycle,
+                   bytes_moved / self.dram_bytes_per_cycle)
 
     def bound(self, macs, bytes_moved):
         """The roofline bound: compute or DRAM, whichever is slower."""
@@ -43,7 +50,8 @@ def load_target(name):
             if k in "mkn"}
     cores = param(desc["cores"])
     return Target(name, cores, tile, tile["m"] * tile["k"] * tile["n"] * cores,
-                  param(desc["dram"]["bytes_per_cycle"]))
+                  param(desc["dram"]["bytes_per_cycle"]),
+                  param(desc["vector"]["bytes_per_cycle"]) // 4 * cores)
 
 
 def run(cmd):

@@ -4,16 +4,19 @@
 Usage: .venv/bin/python bench/snpu/conv.py [--bin build/dev/bin]
            [--target snpu-server] [--layers NAME,...]
 
-For each layer (ResNet-50's by default, batch 1): writes an ONNX Conv with
-bias (f32, as a model exports it), compiles it into a module with
-`sinan-compile --target T`, runs it on `sinan-run --device snpu-sim` and
-prints the convolution kernel's simulated cycles, the matrix unit's
-utilization over them, and the roofline bound from the target description:
-max(MACs / chip bf16 MACs per cycle, DRAM bytes / DRAM bytes per cycle) with
-the bytes a perfect kernel moves (input read once as f32, packed bf16
-weights once, output written once as f32). Also the compile time (median of
-three) and the blocks the tiler chose (output channels x input channels x
-pixels per block).
+For each layer (ResNet-50's by default, batch 1; `--layers mobilenetv2`
+for MobileNetV2's depthwise ones): writes an ONNX Conv with bias (f32, as a
+model exports it), compiles it into a module with `sinan-compile --target
+T`, runs it on `sinan-run --device snpu-sim` and prints the convolution
+kernel's simulated cycles, the utilization of its unit over them, and the
+roofline bound from the target description: max(MACs / chip bf16 MACs per
+cycle, DRAM bytes / DRAM bytes per cycle) with the bytes a perfect kernel
+moves (input read once as f32, packed bf16 weights once, output written
+once as f32). A depthwise layer runs on the vector unit in f32: its bound
+counts one multiply-add per f32 lane per cycle on every core and f32
+weights. Also the compile time (median of three) and the blocks the tiler
+chose (output channels x input channels x pixels per block; for depthwise,
+channels x output rows x row pitch).
 """
 
 import argparse
@@ -42,15 +45,33 @@ LAYERS = {
     "l4_1x1_expand": (512, 7, 7, 2048, 1, 1, 0),
 }
 
+# MobileNetV2's depthwise layers: (C, H, W, stride), 3x3, pad 1.
+DEPTHWISE = {
+    "dw_112": (32, 112, 112, 1),
+    "dw_112s2": (96, 112, 112, 2),
+    "dw_56": (144, 56, 56, 1),
+    "dw_56s2": (144, 56, 56, 2),
+    "dw_28": (192, 28, 28, 1),
+    "dw_28s2": (192, 28, 28, 2),
+    "dw_14": (384, 14, 14, 1),
+    "dw_14x576": (576, 14, 14, 1),
+    "dw_14s2": (576, 14, 14, 2),
+    "dw_7": (960, 7, 7, 1),
+}
+for _name, (_c, _h, _w, _s) in DEPTHWISE.items():
+    LAYERS[_name] = (_c, _h, _w, _c, 3, _s, 1, _c)
+SETS = {"resnet50": [n for n in LAYERS if n not in DEPTHWISE],
+        "mobilenetv2": list(DEPTHWISE)}
 
-def conv_model(c, h, w, f, k, s, p, path):
+
+def conv_model(c, h, w, f, k, s, p, path, group=1):
     rng = np.random.default_rng(0)
-    weights = rng.standard_normal((f, c, k, k)).astype(np.float32)
+    weights = rng.standard_normal((f, c // group, k, k)).astype(np.float32)
     bias = rng.standard_normal((f,)).astype(np.float32)
     oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
     graph = helper.make_graph(
         [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv",
-                          strides=[s, s], pads=[p, p, p, p])],
+                          strides=[s, s], pads=[p, p, p, p], group=group)],
         "conv",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, h, w])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT,
@@ -68,19 +89,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=str(ROOT / "build/dev/bin"))
     parser.add_argument("--target", default="snpu-server")
-    parser.add_argument("--layers", default=",".join(LAYERS))
+    parser.add_argument("--layers", default="resnet50",
+                        help="layer names, or a set: "
+                        + ", ".join(SETS))
     args = parser.parse_args()
     binary = Path(args.bin)
     target = load_target(args.target)
     print(target.describe())
     print(f"{'layer':>14} {'C>F kxk/s HxW':>22} {'blocks':>12} {'cycles':>9} "
-          f"{'roofline':>9} {'of bound':>8} {'MXU util':>8} {'compile s':>9}")
+          f"{'roofline':>9} {'of bound':>8} {'unit util':>9} {'compile s':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for name in args.layers.split(","):
-            c, h, w, f, k, s, p = LAYERS[name]
+        names = SETS.get(args.layers, args.layers.split(","))
+        for name in names:
+            c, h, w, f, k, s, p, *rest = LAYERS[name]
+            group = rest[0] if rest else 1
             model, module = tmp / f"{name}.onnx", tmp / f"{name}.snm"
-            oh, ow = conv_model(c, h, w, f, k, s, p, model)
+            oh, ow = conv_model(c, h, w, f, k, s, p, model, group)
             seconds = median_seconds([binary / "sinan-compile", model,
                                       "--target", args.target,
                                       "--compile-to=module", "-o", module])
@@ -93,13 +118,19 @@ def main():
                  "--inputs", inputs, "--report", report])
             stats = json.loads(report.read_text())["snpu"]
             cycles = stats["kernel_cycles"]
-            macs = f * c * k * k * oh * ow
-            bytes_moved = 4 * c * h * w + 2 * f * c * k * k + 4 * f * oh * ow
-            bound = target.bound(macs, bytes_moved)
-            util = macs / (target.macs_per_cycle * cycles)
+            macs = f * (c // group) * k * k * oh * ow
+            if group == 1:
+                bytes_moved = (4 * c * h * w + 2 * f * c * k * k
+                               + 4 * f * oh * ow)
+                bound = target.bound(macs, bytes_moved)
+                util = macs / (target.macs_per_cycle * cycles)
+            else:
+                bytes_moved = 4 * c * h * w + 4 * f * k * k + 4 * f * oh * ow
+                bound = target.vector_bound(macs, bytes_moved)
+                util = macs / (target.vector_f32_per_cycle * cycles)
             shape = f"{c}>{f} {k}x{k}/{s} {h}x{w}"
             print(f"{name:>14} {shape:>22} {chosen:>12} {cycles:>9} "
-                  f"{bound:>9.0f} {bound / cycles:>7.1%} {util:>8.1%} "
+                  f"{bound:>9.0f} {bound / cycles:>7.1%} {util:>9.1%} "
                   f"{seconds:>9.3f}")
 
 

@@ -109,7 +109,7 @@ private:
   SmallVector<Operation *, 2> kernelOps(npu::LaunchOp launch,
                                         std::string &error);
   /// Whether `constant` is only ever the weights of convolutions launched on
-  /// the SNPU (whose kernels pack their own bf16 copy).
+  /// the SNPU's matrix unit (whose kernels pack their own bf16 copy).
   bool onlySnpuConvWeights(graph::ConstantOp constant);
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
   /// Offsets and arena sizes from sinan-plan-memory.
@@ -549,6 +549,10 @@ bool Emitter::onlySnpuConvWeights(graph::ConstantOp constant) {
       SmallVector<Operation *, 2> ops = kernelOps(launch, ignored);
       if (ops.empty() || !llvm::isa<graph::Conv2dOp>(ops.front()))
         return false;
+      // The vector unit's depthwise kernel keeps f32 weights.
+      std::optional<ConvSummation> sum = snpuConvSummation(ops, *snpu);
+      if (sum && sum->fma)
+        return false;
     }
   }
   return true;
@@ -589,16 +593,20 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
     desc.steps.push_back(std::move(step));
     return true;
   }
-  if (name == "matmul" || name == "conv2d")
-    step.attributes.push_back({"precision", std::string("bf16")});
   // A convolution's fallback sums in the kernel's order, so the two agree
-  // bit for bit.
+  // bit for bit; the vector unit's (fma) keeps f32 inputs.
+  std::optional<ConvSummation> sum;
   if (name == "conv2d")
-    if (std::optional<std::pair<int64_t, bool>> sum =
-            snpuConvSummation(ops, *snpu)) {
-      step.attributes.push_back({"sum_chunk", sum->first});
-      step.attributes.push_back({"bias_last", int64_t(sum->second)});
-    }
+    sum = snpuConvSummation(ops, *snpu);
+  if (name == "matmul" || name == "conv2d")
+    step.attributes.push_back(
+        {"precision", std::string(sum && sum->fma ? "f32" : "bf16")});
+  if (sum) {
+    step.attributes.push_back({"sum_chunk", sum->chunk});
+    step.attributes.push_back({"bias_last", int64_t(sum->biasLast)});
+    if (sum->fma)
+      step.attributes.push_back({"fma", int64_t(1)});
+  }
   // The kernel's epilogue, which the fallback applies too: a residual (the
   // launch's last input, added to the result) and a relu, clip or GELU.
   ArrayRef<Operation *> rest = ArrayRef(ops).drop_front();

@@ -316,9 +316,11 @@ void addStructural(std::map<std::string_view, Entry> &t) {
               // precision = "bf16": the SNPU's numerics, input and weights
               // rounded to bf16, f32 sums (the bias stays f32), in the
               // kernel's order when sum_chunk says it (bias_last: the bias
-              // after the products).
+              // after the products; fma: each product added with one
+              // rounding, the vector unit's multiply-add).
               p.sumChunk = a.i("sum_chunk", 0);
               p.biasLast = a.i("bias_last", 0) != 0;
+              p.fma = a.i("fma", 0) != 0;
               if (p.sumChunk < 0 || p.sumChunk > (int64_t(1) << 20))
                 a.fail("sum_chunk must be in [0, 2^20], got " +
                        std::to_string(p.sumChunk));

@@ -489,7 +489,9 @@ void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
       float b = bias ? bias->data<float>()[m] : 0.0f;
       for (int64_t r = 0; r < oh; ++r)
         for (int64_t q = 0; q < ow; ++q) {
-          float acc = p.biasLast ? 0.0f : b;
+          // With fma, from -0.0: fma(w, v, -0.0) is w * v, the sign of a
+          // zero product included (the kernel's first tap is a product).
+          float acc = p.biasLast ? (p.fma ? -0.0f : 0.0f) : b;
           for (int64_t c0 = 0; c0 < padded; c0 += p.sumChunk)
             for (int64_t i = 0; i < kh; ++i)
               for (int64_t j = 0; j < kw; ++j)
@@ -510,9 +512,9 @@ void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
                       c < groupChannels
                           ? wt[((m * groupChannels + c) * kh + i) * kw + j]
                           : 0.0f;
-                  acc += w * v;
+                  acc = p.fma ? std::fma(w, v, acc) : acc + w * v;
                 }
-          if (p.biasLast)
+          if (p.biasLast && (bias || !p.fma))
             acc += b;
           y[(job * oh + r) * ow + q] = acc;
         }

@@ -96,12 +96,22 @@ mlir::func::FuncOp outlineSnpuKernel(mlir::OpBuilder &builder,
                                      llvm::StringRef name,
                                      mlir::Attribute target);
 
-/// How the SNPU kernel of a convolution kernel's body `ops` (the conv2d and
-/// the epilogue outlined with it) sums its products: channels per chunk and
-/// whether the bias comes after the products (ref::Conv2dParams'
-/// sumChunk and biasLast, so the launch's host fallback agrees with the
-/// kernel bit for bit); nullopt when `ops` is no such kernel.
-std::optional<std::pair<int64_t, bool>>
+/// How an SNPU convolution kernel sums its products (ref::Conv2dParams'
+/// sumChunk, biasLast and fma, so the launch's host fallback agrees with
+/// the kernel bit for bit): over chunks of `chunk` channels, taps, then the
+/// chunk's channels, the bias first or last. The matrix unit's kernels
+/// take bf16 inputs; with `fma` (the vector unit's depthwise kernel) the
+/// inputs stay f32 and each product is added with one rounding.
+struct ConvSummation {
+  int64_t chunk = 0;
+  bool biasLast = false;
+  bool fma = false;
+};
+
+/// The summation of the SNPU kernel of a convolution kernel's body `ops`
+/// (the conv2d and the epilogue outlined with it); nullopt when `ops` is no
+/// such kernel.
+std::optional<ConvSummation>
 snpuConvSummation(llvm::ArrayRef<mlir::Operation *> ops,
                   const TargetDesc &target);
 

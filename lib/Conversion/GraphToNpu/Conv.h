@@ -107,6 +107,31 @@ mlir::LogicalResult emitGridConv(mlir::func::FuncOp kernel,
                                  const TargetDesc &target,
                                  mlir::DenseElementsAttr weights);
 
+/// The vector unit's plan for a depthwise convolution (DepthwiseToNpu.cpp):
+/// units of `ct` channels by `rows` output rows, in f32, rows `pitch`
+/// elements apart in vbuf.
+struct DepthwisePlan {
+  int64_t ct = 0, rows = 0, cores = 1, pitch = 0;
+  double cycles = 0;
+};
+
+/// Whether `s` is depthwise: one input and one output channel per group.
+bool depthwiseApplies(const ConvShape &s);
+
+/// The cheapest depthwise plan by a cycle estimate, or nullopt when not
+/// even one channel's output row fits vbuf (twice).
+std::optional<DepthwisePlan> chooseDepthwisePlan(const ConvShape &s,
+                                                 const TargetDesc &target,
+                                                 const ConvEpilogue &epilogue);
+
+/// Emits `plan` into `kernel`'s (memref) body and finishes it.
+mlir::LogicalResult emitDepthwiseConv(mlir::func::FuncOp kernel,
+                                      graph::Conv2dOp conv, const ConvShape &s,
+                                      const DepthwisePlan &plan,
+                                      const ConvEpilogue &epilogue,
+                                      const TargetDesc &target,
+                                      mlir::DenseElementsAttr weights);
+
 } // namespace sinan::tiling
 
 #endif // SINAN_LIB_CONVERSION_GRAPHTONPU_CONV_H

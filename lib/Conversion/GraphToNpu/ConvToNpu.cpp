@@ -1076,7 +1076,7 @@ memref::GlobalOp sinan::tiling::addWeightsGlobal(func::FuncOp kernel,
   MLIRContext *context = kernel.getContext();
   OpBuilder builder(context); // No insertion point: the global is detached.
   auto type = MemRefType::get(
-      packed.getType().getShape(), builder.getBF16Type(),
+      packed.getType().getShape(), packed.getType().getElementType(),
       MemRefLayoutAttrInterface(),
       npu::MemorySpaceAttr::get(context, npu::MemorySpace::dram));
   auto global = memref::GlobalOp::create(
@@ -1099,16 +1099,25 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
   std::optional<ConvShape> s = convShapeOf(conv, target);
   if (!s)
     return "not a static NCHW convolution of f32 or bf16";
-  // The matrix unit is wasted on few channels per group (depthwise
-  // convolution belongs on the vector unit).
+  int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
+  // A depthwise convolution runs on the vector unit, in f32.
+  if (depthwiseApplies(*s)) {
+    if (bytes != 4)
+      return "a depthwise convolution runs on the vector unit in f32, and "
+             "this one is bf16";
+    if (!chooseDepthwisePlan(*s, target, ConvEpilogue()))
+      return "no block of one channel's output row fits the vector buffer "
+             "twice";
+    return "";
+  }
+  // The matrix unit is wasted on few channels per group.
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   if (s->group > 1 && (s->cg < tile.k || s->fg < tile.m))
-    return llvm::formatv("{0} channels in and {1} out per group (depthwise "
-                         "or nearly): the matrix unit wants a {2}x{3} tile "
-                         "of them, and there is no vector-unit kernel yet",
+    return llvm::formatv("{0} channels in and {1} out per group: the matrix "
+                         "unit wants a {2}x{3} tile of them, and the vector "
+                         "unit's kernel takes one in and one out only",
                          s->cg, s->fg, tile.m, tile.k)
         .str();
-  int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
   if (!chooseConvBlocks(*s, target, bytes, bytes) &&
       !(bytes == 4 && chooseGridPlan(*s, target, ConvEpilogue())))
     return "no block of one output row fits the local memories";
@@ -1139,9 +1148,14 @@ sinan::tiling::convSummation(graph::Conv2dOp conv, const ConvEpilogue &epilogue,
   std::optional<ConvShape> s = convShapeOf(conv, target);
   if (!s)
     return std::nullopt;
-  auto [blocks, grid] =
-      chooseTiler(*s, target, epilogue,
-                  bytesOf(conv.getInput().getType().getElementType()));
+  int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
+  // The vector unit's depthwise kernel: f32 inputs, the first tap's
+  // product, one multiply-add per other tap, then the bias.
+  if (depthwiseApplies(*s))
+    return bytes == 4 && chooseDepthwisePlan(*s, target, epilogue)
+               ? std::optional(ConvSummation{1, true, true})
+               : std::nullopt;
+  auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
   // The grid tiler's products start from +0.0 and its epilogue adds the
   // bias; the implicit GEMM's accumulators start from the bias.
   if (grid)
@@ -1160,6 +1174,12 @@ sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
   // The cheaper of the implicit GEMM's and the grid tiler's estimates, as
   // convertConvKernel chooses (without an epilogue: what placement sees).
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
+  if (depthwiseApplies(*s)) {
+    std::optional<DepthwisePlan> plan =
+        bytes == 4 ? chooseDepthwisePlan(*s, target, ConvEpilogue())
+                   : std::nullopt;
+    return plan ? std::optional(plan->cycles) : std::nullopt;
+  }
   std::optional<ConvBlocks> blocks = chooseConvBlocks(*s, target, bytes, bytes);
   std::optional<GridPlan> grid =
       bytes == 4 ? chooseGridPlan(*s, target, ConvEpilogue()) : std::nullopt;
@@ -1182,6 +1202,20 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
                           "with constant weights, on a target with a bf16 "
                           "matrix unit");
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
+  if (depthwiseApplies(*s)) {
+    std::optional<DepthwisePlan> plan =
+        bytes == 4 ? chooseDepthwisePlan(*s, target, epilogue) : std::nullopt;
+    if (!plan)
+      return conv.emitError()
+             << "target " << target.name << ": "
+             << (bytes == 4 ? "no block of one channel's output row fits the "
+                              "vector buffer twice (local.vbuf.size_kib = " +
+                                  std::to_string(target.vbuf.sizeBytes / 1024) +
+                                  ")"
+                            : "a depthwise convolution runs on the vector "
+                              "unit in f32, and this one is bf16");
+    return emitDepthwiseConv(kernel, conv, *s, *plan, epilogue, target, dense);
+  }
   auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
   if (grid)
     return emitGridConv(kernel, conv, *s, *grid, epilogue, target, dense);

@@ -617,18 +617,15 @@ static bool copiedIn(ArrayRef<Operation *> ops, size_t i, Value operand) {
          cast<ShapedType>(constant.getType()).getNumElements() == 1;
 }
 
-std::optional<std::pair<int64_t, bool>>
+std::optional<ConvSummation>
 sinan::snpuConvSummation(ArrayRef<Operation *> ops, const TargetDesc &target) {
   std::optional<tiling::ConvEpilogue> epilogue =
       ops.empty() ? std::nullopt
                   : convEpilogueOf(ops, *ops.front()->getBlock());
   if (!epilogue)
     return std::nullopt;
-  std::optional<tiling::ConvSummation> sum = tiling::convSummation(
-      cast<graph::Conv2dOp>(ops.front()), *epilogue, target);
-  if (!sum)
-    return std::nullopt;
-  return std::pair(sum->chunk, sum->biasLast);
+  return tiling::convSummation(cast<graph::Conv2dOp>(ops.front()), *epilogue,
+                               target);
 }
 
 func::FuncOp sinan::outlineSnpuKernel(OpBuilder &builder,

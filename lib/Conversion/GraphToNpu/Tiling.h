@@ -7,6 +7,7 @@
 #ifndef SINAN_LIB_CONVERSION_GRAPHTONPU_TILING_H
 #define SINAN_LIB_CONVERSION_GRAPHTONPU_TILING_H
 
+#include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 
@@ -131,17 +132,9 @@ convertElementwiseChain(mlir::func::FuncOp kernel,
                         llvm::ArrayRef<mlir::Operation *> ops,
                         const TargetDesc &target);
 
-/// How a convolution kernel sums its products: over chunks of `chunk`
-/// channels, taps, then the chunk's channels (ref::Conv2dParams), the bias
-/// first or last.
-struct ConvSummation {
-  int64_t chunk = 0;
-  bool biasLast = false;
-};
-
 /// The summation of the kernel convertConvKernel makes for `conv` and
 /// `epilogue`, or nullopt when it makes none.
-std::optional<ConvSummation> convSummation(graph::Conv2dOp conv,
+std::optional<sinan::ConvSummation> convSummation(graph::Conv2dOp conv,
                                            const ConvEpilogue &epilogue,
                                            const TargetDesc &target);
 

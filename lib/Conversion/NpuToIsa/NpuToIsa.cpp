@@ -438,7 +438,7 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
       .Case([&](npu::FillOp fill) { return lowerFill(fill); })
       .Case([&](npu::MmaOp mma) { return lowerMma(mma); })
       .Case([&](npu::VTransOp trans) { return lowerVTrans(trans); })
-      .Case<npu::VBinOp, npu::VUnOp, npu::VScalOp>(
+      .Case<npu::VBinOp, npu::VUnOp, npu::VScalOp, npu::VFmaOp>(
           [&](auto) { return lowerVector(&op); })
       .Case([&](npu::BarrierOp) { return simple(Opcode::Barrier); })
       .Case([&](npu::CoreIdOp id) {
@@ -961,6 +961,16 @@ LogicalResult KernelLowering::lowerVector(Operation *op) {
   if (failed(d) || failed(a) || failed(b) ||
       failed(configureVector(op, dst, sources)))
     return failure();
+  // A rank-2 second source with innermost stride 0 holds one element per
+  // repeat (the instruction's broadcast form).
+  auto repeatScalar = [&] {
+    auto type = cast<MemRefType>(sources[1].getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    return type.getRank() == 2 &&
+           succeeded(type.getStridesAndOffset(strides, offset)) &&
+           strides.back() == 0;
+  };
   Instruction inst;
   if (auto bin = dyn_cast<npu::VBinOp>(op)) {
     inst.opcode = Opcode::VBin;
@@ -968,6 +978,13 @@ LogicalResult KernelLowering::lowerVector(Operation *op) {
     fields::vbin::op.set(inst, *isa::parseName<isa::VBinOp>(bin.getOp().str()));
     fields::vbin::aSpace.set(inst, space(sources[0]));
     fields::vbin::bSpace.set(inst, space(sources[1]));
+    fields::vbin::broadcast.set(inst, repeatScalar());
+  } else if (llvm::isa<npu::VFmaOp>(op)) {
+    inst.opcode = Opcode::VFma;
+    fields::vfma::type.set(inst, *type);
+    fields::vfma::aSpace.set(inst, space(sources[0]));
+    fields::vfma::bSpace.set(inst, space(sources[1]));
+    fields::vfma::broadcast.set(inst, repeatScalar());
   } else if (auto un = dyn_cast<npu::VUnOp>(op)) {
     inst.opcode = Opcode::VUn;
     fields::vun::type.set(inst, *type);

@@ -35,7 +35,7 @@ std::optional<Engine> sinan::npu::engineOf(Operation *op) {
     return Engine::dout;
   if (llvm::isa<MmaOp>(op))
     return Engine::mxu;
-  if (llvm::isa<VBinOp, VUnOp, VScalOp, VTransOp>(op))
+  if (llvm::isa<VBinOp, VUnOp, VScalOp, VFmaOp, VTransOp>(op))
     return Engine::vec;
   return std::nullopt;
 }
@@ -253,10 +253,20 @@ LogicalResult MmaOp::verify() {
 }
 
 namespace {
+/// Whether `type` is a per-repeat scalar: rank 2, innermost stride 0.
+bool isRepeatScalar(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.getRank() == 2 &&
+         succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 0;
+}
+
 /// The vector unit's operands: one shape and element type, rank 1 or 2,
-/// contiguous rows; sources in vbuf or acc, the destination in vbuf.
+/// contiguous rows; sources in vbuf or acc, the destination in vbuf. The
+/// second source may be a per-repeat scalar when `broadcasts`.
 LogicalResult verifyVectorOperands(Operation *op, ArrayRef<Value> sources,
-                                   Value dst) {
+                                   Value dst, bool broadcasts = false) {
   auto dstType = cast<MemRefType>(dst.getType());
   SmallVector<std::pair<Value, StringRef>> operands;
   for (Value source : sources)
@@ -266,7 +276,9 @@ LogicalResult verifyVectorOperands(Operation *op, ArrayRef<Value> sources,
     auto type = cast<MemRefType>(value.getType());
     if (type.getRank() > 2)
       return op->emitOpError() << name << " must have rank 1 or 2";
-    if (failed(verifyDmaView(op, type, name)))
+    bool scalar = broadcasts && sources.size() > 1 && value == sources[1] &&
+                  isRepeatScalar(type);
+    if (failed(verifyDmaView(op, type, name, /*gathers=*/scalar)))
       return failure();
     if (type.getShape() != dstType.getShape() ||
         type.getElementType() != dstType.getElementType())
@@ -298,7 +310,15 @@ LogicalResult verifyOpName(Operation *op, StringRef name, StringRef what) {
 LogicalResult VBinOp::verify() {
   if (failed(verifyOpName<sinan::isa::VBinOp>(*this, getOp(), "binary op")))
     return failure();
-  return verifyVectorOperands(*this, {getLhs(), getRhs()}, getDst());
+  return verifyVectorOperands(*this, {getLhs(), getRhs()}, getDst(),
+                              /*broadcasts=*/true);
+}
+
+LogicalResult VFmaOp::verify() {
+  if (!llvm::isa<FloatType>(getAcc().getType().getElementType()))
+    return emitOpError("multiplies and adds floats only");
+  return verifyVectorOperands(*this, {getLhs(), getRhs()}, getAcc(),
+                              /*broadcasts=*/true);
 }
 
 LogicalResult VUnOp::verify() {

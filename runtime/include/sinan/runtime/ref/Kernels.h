@@ -101,6 +101,12 @@ struct Conv2dParams {
   /// adds the bias last when `biasLast`.
   int64_t sumChunk = 0;
   bool biasLast = false;
+  /// With `sumChunk`: each product is added with one rounding (std::fma),
+  /// as the vector unit's multiply-add does (a depthwise kernel's order);
+  /// with `biasLast` too, the sum starts from -0.0 (so the first product
+  /// keeps its sign, as the kernel's first multiply) and a missing bias is
+  /// not added.
+  bool fma = false;
 };
 
 /// NCHW input, OIHW weight, optional bias of length O.

@@ -138,7 +138,8 @@ class Npu_VectorOp<string mnemonic> : Npu_Op<mnemonic> {
 def Npu_VBinOp : Npu_VectorOp<"vbin"> {
   let summary = "vector unit: dst = lhs op rhs, elementwise";
   let description = !strconcat([{
-    `op` is one of add, sub, mul, div, max, min.
+    `op` is one of add, sub, mul, div, max, min. `rhs` may be a per-repeat
+    scalar (rank 2, innermost stride 0: `vbin.bcast`), as for `npu.vfma`.
   }], vectorDescription);
   let arguments = (ins StrAttr:$op,
                        Arg<AnyMemRef, "", [MemRead]>:$lhs,
@@ -176,6 +177,32 @@ def Npu_VScalOp : Npu_VectorOp<"vscal"> {
                        AnyAttr:$scalar);
   let assemblyFormat = [{
     $op $src `,` $scalar `,` $dst attr-dict `:` type($src) `,` type($dst)
+  }];
+  let hasVerifier = 1;
+}
+
+def Npu_VFmaOp : Npu_VectorOp<"vfma"> {
+  let summary = "vector unit: acc = lhs x rhs + acc, rounded once";
+  let description = !strconcat([{
+    Multiplies and adds into `acc` (read and written) with one rounding
+    (the ISA's `vfma`). `rhs` may be a per-repeat scalar: a rank-2 view
+    whose innermost stride is 0 holds one element per repeat, broadcast
+    across the row (`vfma.bcast`: a depthwise convolution's weight per
+    channel, with one repeat per channel).
+
+    ```mlir
+    npu.vfma %tap, %weights, %acc
+        : memref<8x448xf32, strided<[1152, 1]>, #npu.space<vbuf>>,
+          memref<8x448xf32, strided<[1, 0]>, #npu.space<vbuf>>,
+          memref<8x448xf32, #npu.space<vbuf>>
+    ```
+  }], vectorDescription);
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$lhs,
+                       Arg<AnyMemRef, "", [MemRead]>:$rhs,
+                       Arg<AnyMemRef, "", [MemRead, MemWrite]>:$acc);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $acc attr-dict `:` type($lhs) `,` type($rhs) `,`
+    type($acc)
   }];
   let hasVerifier = 1;
 }

@@ -1,0 +1,611 @@
+//===- DepthwiseToNpu.cpp - Depthwise convolutions on the vector unit -----===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// A depthwise convolution (one input and one output channel per group) has
+// no reduction over channels for the matrix unit to share: as implicit GEMM
+// it would fill one of the tile's 16 rows. The vector unit runs it instead,
+// in f32, one multiply-add per tap over a block of channels and output
+// rows:
+//
+//   out[c][r * pitch + q]  = plane(0)[c][...] * w[0][c]    (vbin.mul.bcast)
+//   out[c][...]           += plane(t)[c][...] * w[t][c]    (vfma.bcast)
+//   out[c][...]           += bias[c]                       (vbin.add.bcast)
+//
+// where a tap's plane holds, for each channel, the input it reads at every
+// output position, rows `pitch` apart (the columns past the output's width
+// are never stored). The DMA gathers the planes straight from DRAM with the
+// convolution's stride and writes the padding's zeros; taps that read the
+// same columns (one kw) and rows of one stride phase share a plane at a row
+// offset, so a 3x3 stride-1 convolution loads 3 planes and a stride-2 one 6.
+// Vector operands must start on the alignment, which is why a column shift
+// is a plane of its own rather than an offset.
+//
+// Units (a block of channels by a band of output rows of one image) are
+// split over the cores in contiguous runs; units of one shape whose offsets
+// step evenly become an scf.for that sinan-npu-multi-buffer double-buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Conv.h"
+
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace sinan;
+using namespace sinan::tiling;
+
+namespace {
+
+/// Positions [0, positions) of one dimension read source index
+/// first + stride * q of a dimension of `size`: `before` positions fall
+/// before the source, `count` read it from `start` on, `after` fall past it.
+struct Span {
+  int64_t before = 0, count = 0, after = 0, start = 0;
+  bool operator==(const Span &other) const {
+    return before == other.before && count == other.count &&
+           after == other.after;
+  }
+};
+
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+Span spanOf(int64_t size, int64_t first, int64_t stride, int64_t positions) {
+  int64_t lo = first >= 0 ? 0 : ceilDiv(-first, stride);
+  int64_t hi = size - 1 - first < 0 ? 0 : floorDiv(size - 1 - first, stride) + 1;
+  lo = std::clamp<int64_t>(lo, 0, positions);
+  hi = std::clamp<int64_t>(hi, lo, positions);
+  Span span;
+  span.before = lo;
+  span.count = hi - lo;
+  span.after = positions - hi;
+  span.start = first + stride * lo;
+  return span;
+}
+
+/// Which plane each tap reads and where.
+struct Geometry {
+  /// Per kernel row: its stride phase (an index into `phaseRow`) and its
+  /// row offset within the phase's plane.
+  llvm::SmallVector<int64_t> phaseOf, offsetOf;
+  /// Per phase: the padded input row of plane row 0 (less the band's
+  /// first row times the stride), and the rows a plane has past the band.
+  llvm::SmallVector<int64_t> phaseRow, extraRows;
+  /// Per kernel column: the columns its planes read.
+  llvm::SmallVector<Span> columns;
+  int64_t pitch = 0;
+  int64_t planes() const { return int64_t(phaseRow.size()) * columns.size(); }
+  int64_t plane(int64_t kh, int64_t kw) const {
+    return phaseOf[kh] * int64_t(columns.size()) + kw;
+  }
+};
+
+Geometry geometryOf(const ConvShape &s, const TargetDesc &target) {
+  Geometry g;
+  for (int64_t kh = 0; kh < s.kh; ++kh) {
+    int64_t v = s.dh * kh, phase = v % s.sh, offset = v / s.sh;
+    auto *it = llvm::find(g.phaseRow, phase);
+    if (it == g.phaseRow.end()) {
+      g.phaseRow.push_back(phase);
+      g.extraRows.push_back(0);
+      it = g.phaseRow.end() - 1;
+    }
+    int64_t index = it - g.phaseRow.begin();
+    g.phaseOf.push_back(index);
+    g.offsetOf.push_back(offset);
+    g.extraRows[index] = std::max(g.extraRows[index], offset);
+  }
+  for (int64_t kw = 0; kw < s.kw; ++kw)
+    g.columns.push_back(spanOf(s.w, s.dw * kw - s.left, s.sw, s.ow));
+  g.pitch = roundUp(s.ow, target.alignmentBytes / 4);
+  return g;
+}
+
+/// The rows plane `phase` of a band of `rows` output rows from `oh0` reads.
+Span rowSpan(const ConvShape &s, const Geometry &g, int64_t phase,
+             int64_t oh0, int64_t rows) {
+  return spanOf(s.h, s.sh * oh0 + g.phaseRow[phase] - s.top, s.sh,
+                rows + g.extraRows[phase]);
+}
+
+/// vbuf bytes of one unit's buffers (weights, planes, result, residual).
+int64_t unitBytes(const ConvShape &s, const Geometry &g, int64_t ct,
+                  int64_t rows, bool residual, int64_t align) {
+  int64_t bytes = s.taps() * roundUp(ct * 4, align);
+  for (int64_t extra : g.extraRows)
+    bytes += int64_t(g.columns.size()) * ct * (rows + extra) * g.pitch * 4;
+  bytes += (residual ? 2 : 1) * ct * rows * g.pitch * 4;
+  return bytes;
+}
+
+int64_t dmaCost(const TargetDesc &target, int64_t rowBytes, int64_t rows) {
+  return int64_t(target.dmaSetupCycles) +
+         std::max(ceilDiv(rowBytes * rows, int64_t(target.dmaBytesPerCycle)),
+                  rows);
+}
+
+/// One unit's busy cycles on DMA-in, the vector unit and DMA-out, and its
+/// DRAM bytes.
+struct UnitCost {
+  int64_t in = 0, vector = 0, out = 0, dram = 0;
+};
+
+UnitCost unitCost(const ConvShape &s, const Geometry &g, int64_t ct,
+                  int64_t rows, const ConvEpilogue &epilogue,
+                  const TargetDesc &target) {
+  UnitCost cost;
+  int64_t block = ct * rows * g.pitch * 4;
+  cost.in += dmaCost(target, ct * 4, s.taps());
+  cost.in += dmaCost(target, rows * g.pitch * 4, ct);
+  cost.dram += s.taps() * ct * 4 + ct * 4;
+  for (size_t phase = 0; phase < g.phaseRow.size(); ++phase)
+    for (const Span &column : g.columns) {
+      int64_t planeRows = ct * (rows + g.extraRows[phase]);
+      int64_t span = std::max<int64_t>(
+          ((std::max<int64_t>(column.count, 1) - 1) * s.sw + 1) * 4, s.ow * 4);
+      cost.in += dmaCost(target, span, planeRows);
+      cost.dram += span * planeRows;
+    }
+  int64_t pass = ceilDiv(block, int64_t(target.vectorBytesPerCycle));
+  cost.vector = (s.taps() + epilogue.vectorPasses()) * pass;
+  if (epilogue.residual) {
+    cost.in += dmaCost(target, s.ow * 4, ct * rows);
+    cost.dram += ct * rows * s.ow * 4;
+  }
+  cost.out = dmaCost(target, s.ow * 4, ct * rows);
+  cost.dram += ct * rows * s.ow * 4;
+  return cost;
+}
+
+/// A unit of work: channels [c0, c0 + ct) of image n, output rows
+/// [oh0, oh0 + rows).
+struct Unit {
+  int64_t n, c0, ct, oh0, rows;
+};
+
+/// Every unit, in order: images, channel blocks, bands.
+llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct,
+                                 int64_t rows) {
+  int64_t blocks = ceilDiv(s.c, ct), bands = ceilDiv(s.oh, rows);
+  llvm::SmallVector<Unit> units;
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t block = 0; block < blocks; ++block)
+      for (int64_t band = 0; band < bands; ++band) {
+        int64_t c0 = block * ct, oh0 = band * rows;
+        units.push_back(
+            {n, c0, std::min(ct, s.c - c0), oh0, std::min(rows, s.oh - oh0)});
+      }
+  return units;
+}
+
+/// Splits `units` into at most `cores` contiguous runs, [first, next
+/// first), as even as the output allows: cores store at once, so each run
+/// must start on a granule of the output of its own (the hazard checker
+/// tracks granules).
+llvm::SmallVector<int64_t> coreStarts(const ConvShape &s,
+                                      llvm::ArrayRef<Unit> units,
+                                      int64_t cores, int64_t align) {
+  int64_t granule = align / 4, total = units.size();
+  llvm::SmallVector<int64_t> starts = {0};
+  for (int64_t c = 1; c < cores; ++c) {
+    int64_t want = c * total / cores, best = -1;
+    for (int64_t u = starts.back() + 1; u < total; ++u) {
+      // A split inside a block of several channels splits each of their
+      // planes, and the next plane's start too.
+      const Unit &unit = units[u];
+      int64_t plane = s.oh * s.ow;
+      bool aligned =
+          unit.oh0 == 0 || unit.ct == 1
+              ? ((unit.n * s.c + unit.c0) * plane + unit.oh0 * s.ow) %
+                        granule ==
+                    0
+              : plane % granule == 0 && (unit.oh0 * s.ow) % granule == 0;
+      if (!aligned)
+        continue;
+      if (best < 0 || std::abs(u - want) < std::abs(best - want))
+        best = u;
+      if (u > want)
+        break;
+    }
+    if (best < 0)
+      break;
+    starts.push_back(best);
+  }
+  starts.push_back(total);
+  return starts;
+}
+
+/// The units of each core (cores whose run would be empty dropped).
+llvm::SmallVector<llvm::SmallVector<Unit>>
+unitsPerCore(const ConvShape &s, int64_t ct, int64_t rows, int64_t cores,
+             int64_t align) {
+  llvm::SmallVector<Unit> units = allUnits(s, ct, rows);
+  llvm::SmallVector<int64_t> starts = coreStarts(s, units, cores, align);
+  llvm::SmallVector<llvm::SmallVector<Unit>> parts;
+  for (size_t c = 0; c + 1 < starts.size(); ++c)
+    parts.emplace_back(units.begin() + starts[c], units.begin() + starts[c + 1]);
+  return parts;
+}
+
+/// The estimate of `plan`: the busiest core's units, each the slowest of
+/// its engines (double-buffered), plus the first load and the last store
+/// with their DRAM latency, or the chip's DRAM channel if that is slower.
+double estimate(const ConvShape &s, const Geometry &g,
+                const DepthwisePlan &plan, const ConvEpilogue &epilogue,
+                const TargetDesc &target) {
+  UnitCost cost = unitCost(s, g, plan.ct, plan.rows, epilogue, target);
+  int64_t total = s.n * ceilDiv(s.c, plan.ct) * ceilDiv(s.oh, plan.rows);
+  llvm::SmallVector<int64_t> starts =
+      coreStarts(s, allUnits(s, plan.ct, plan.rows), plan.cores,
+                 target.alignmentBytes);
+  int64_t perCore = 0;
+  for (size_t c = 0; c + 1 < starts.size(); ++c)
+    perCore = std::max(perCore, starts[c + 1] - starts[c]);
+  double steady =
+      double(perCore) * std::max({cost.in, cost.vector, cost.out}) +
+      double(cost.in + cost.out + 2 * int64_t(target.dramLatencyCycles));
+  double channel = double(total) * double(cost.dram) /
+                   double(std::max<uint64_t>(target.dramBytesPerCycle, 1));
+  return std::max(steady, channel);
+}
+
+} // namespace
+
+bool sinan::tiling::depthwiseApplies(const ConvShape &s) {
+  return s.group == s.c && s.cg == 1 && s.fg == 1;
+}
+
+std::optional<DepthwisePlan>
+sinan::tiling::chooseDepthwisePlan(const ConvShape &s, const TargetDesc &target,
+                                   const ConvEpilogue &epilogue) {
+  if (!depthwiseApplies(s) || target.vectorBytesPerCycle == 0)
+    return std::nullopt;
+  Geometry g = geometryOf(s, target);
+  int64_t align = target.alignmentBytes;
+  // Every buffer twice: the loops of units are double-buffered.
+  int64_t budget = int64_t(target.vbuf.sizeBytes) / 2;
+  std::optional<DepthwisePlan> best;
+  // Channel blocks: every distinct block count.
+  for (int64_t blocks = 1; blocks <= s.c; ++blocks) {
+    int64_t ct = ceilDiv(s.c, blocks);
+    if (blocks > 1 && ceilDiv(s.c, blocks - 1) == ct)
+      continue;
+    if (unitBytes(s, g, ct, 1, epilogue.residual, align) > budget)
+      continue;
+    for (int64_t rows = s.oh; rows >= 1; --rows) {
+      if (rows < s.oh && ceilDiv(s.oh, rows) == ceilDiv(s.oh, rows + 1))
+        continue; // Same band count, more rows: the larger one is better.
+      if (unitBytes(s, g, ct, rows, epilogue.residual, align) > budget)
+        continue;
+      DepthwisePlan plan;
+      plan.ct = ct;
+      plan.rows = rows;
+      plan.pitch = g.pitch;
+      plan.cores = unitsPerCore(s, ct, rows, target.cores, align).size();
+      plan.cycles = estimate(s, g, plan, epilogue, target);
+      if (!best || plan.cycles < best->cycles)
+        best = plan;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+/// Emits a depthwise kernel's units into the (memref) body.
+class DepthwiseEmitter {
+public:
+  DepthwiseEmitter(OpBuilder &builder, Location loc, const TargetDesc &target,
+                   const ConvShape &s, const DepthwisePlan &plan,
+                   const ConvEpilogue &epilogue, Block *entry, Value x,
+                   Value weights, Value bias, Value residual, Value y)
+      : builder(builder), loc(loc), target(target), s(s), plan(plan),
+        epilogue(epilogue), entry(entry), x(x), weights(weights), bias(bias),
+        residual(residual), y(y), g(geometryOf(s, target)) {}
+
+  /// Emits one core's units.
+  void emitCore(llvm::ArrayRef<Unit> units);
+
+private:
+  /// What differs between units of one run: their DRAM offsets (elements),
+  /// one per plane, then the result's and the weights'.
+  llvm::SmallVector<int64_t> offsetsOf(const Unit &unit) const;
+  /// What must agree within a run: the unit's shape and its planes' row
+  /// spans.
+  llvm::SmallVector<int64_t> shapeOf(const Unit &unit) const;
+  /// Emits `count` units like `unit` whose offsets step by `step`.
+  void emitRun(const Unit &unit, llvm::ArrayRef<int64_t> base,
+               llvm::ArrayRef<int64_t> step, int64_t count);
+  void emitUnit(const Unit &unit, llvm::ArrayRef<OpFoldResult> offsets,
+                llvm::ArrayRef<Value> planes, Value wts, Value out, Value res);
+
+  Value alloc(llvm::ArrayRef<int64_t> shape);
+  /// `buffer` (a whole buffer) viewed at `offset` elements with `shape`
+  /// and `strides`.
+  Value view(Value buffer, OpFoldResult offset, llvm::ArrayRef<int64_t> shape,
+             llvm::ArrayRef<int64_t> strides);
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  }
+
+  OpBuilder &builder;
+  Location loc;
+  const TargetDesc &target;
+  const ConvShape &s;
+  const DepthwisePlan &plan;
+  const ConvEpilogue &epilogue;
+  Block *entry;
+  Value x, weights, bias, residual, y;
+  Geometry g;
+};
+
+Value DepthwiseEmitter::alloc(llvm::ArrayRef<int64_t> shape) {
+  // At the start of the block the run is emitted into (a core's): a use
+  // in a loop around the allocation would keep the buffer alive through
+  // all of it (sinan-npu-allocate-local), so a core's runs could not share
+  // vbuf.
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(builder.getInsertionBlock());
+  auto type = MemRefType::get(
+      shape, builder.getF32Type(), MemRefLayoutAttrInterface(),
+      npu::MemorySpaceAttr::get(builder.getContext(), npu::MemorySpace::vbuf));
+  return memref::AllocOp::create(builder, loc, type);
+}
+
+Value DepthwiseEmitter::view(Value buffer, OpFoldResult offset,
+                             llvm::ArrayRef<int64_t> shape,
+                             llvm::ArrayRef<int64_t> strides) {
+  auto type = cast<MemRefType>(buffer.getType());
+  std::optional<int64_t> fixed = getConstantIntValue(offset);
+  auto layout = StridedLayoutAttr::get(
+      builder.getContext(), fixed ? *fixed : ShapedType::kDynamic, strides);
+  auto result = MemRefType::get(shape, type.getElementType(), layout,
+                                type.getMemorySpace());
+  SmallVector<OpFoldResult> sizes, steps;
+  for (int64_t size : shape)
+    sizes.push_back(builder.getIndexAttr(size));
+  for (int64_t stride : strides)
+    steps.push_back(builder.getIndexAttr(stride));
+  if (fixed)
+    offset = builder.getIndexAttr(*fixed);
+  return memref::ReinterpretCastOp::create(builder, loc, result, buffer, offset,
+                                           sizes, steps);
+}
+
+llvm::SmallVector<int64_t>
+DepthwiseEmitter::offsetsOf(const Unit &unit) const {
+  llvm::SmallVector<int64_t> offsets;
+  int64_t image = (unit.n * s.c + unit.c0) * s.h * s.w;
+  for (size_t phase = 0; phase < g.phaseRow.size(); ++phase) {
+    Span rows = rowSpan(s, g, phase, unit.oh0, unit.rows);
+    for (const Span &columns : g.columns)
+      offsets.push_back(rows.count && columns.count
+                            ? image + rows.start * s.w + columns.start
+                            : 0);
+  }
+  offsets.push_back((unit.n * s.c + unit.c0) * s.oh * s.ow +
+                    unit.oh0 * s.ow);
+  offsets.push_back(unit.c0);
+  return offsets;
+}
+
+llvm::SmallVector<int64_t> DepthwiseEmitter::shapeOf(const Unit &unit) const {
+  llvm::SmallVector<int64_t> shape = {unit.ct, unit.rows};
+  for (size_t phase = 0; phase < g.phaseRow.size(); ++phase) {
+    Span rows = rowSpan(s, g, phase, unit.oh0, unit.rows);
+    llvm::append_values(shape, rows.before, rows.count, rows.after);
+  }
+  return shape;
+}
+
+void DepthwiseEmitter::emitCore(llvm::ArrayRef<Unit> units) {
+  for (size_t i = 0; i < units.size();) {
+    // The longest run from unit i: one shape, offsets in even steps.
+    llvm::SmallVector<int64_t> base = offsetsOf(units[i]),
+                               shape = shapeOf(units[i]), step;
+    size_t j = i + 1;
+    for (; j < units.size() && shapeOf(units[j]) == shape; ++j) {
+      llvm::SmallVector<int64_t> at = offsetsOf(units[j]),
+                                 before = offsetsOf(units[j - 1]), delta;
+      for (size_t k = 0; k < at.size(); ++k)
+        delta.push_back(at[k] - before[k]);
+      if (step.empty())
+        step = delta;
+      else if (delta != step)
+        break;
+    }
+    if (step.empty())
+      step.assign(base.size(), 0);
+    emitRun(units[i], base, step, int64_t(j - i));
+    i = j;
+  }
+}
+
+void DepthwiseEmitter::emitRun(const Unit &unit, llvm::ArrayRef<int64_t> base,
+                               llvm::ArrayRef<int64_t> step, int64_t count) {
+  // The run's buffers, its own (so its loop can double them).
+  llvm::SmallVector<Value> planes;
+  for (int64_t extra : g.extraRows)
+    for (size_t kw = 0; kw < g.columns.size(); ++kw) {
+      (void)kw;
+      planes.push_back(alloc({unit.ct, (unit.rows + extra) * g.pitch}));
+    }
+  int64_t ctPitch = roundUp(unit.ct, target.alignmentBytes / 4);
+  Value wts = alloc({s.taps() + 1, ctPitch});
+  Value out = alloc({unit.ct, unit.rows * g.pitch});
+  Value res = epilogue.residual ? alloc({unit.ct, unit.rows * g.pitch})
+                                : Value();
+  if (count == 1) {
+    SmallVector<OpFoldResult> offsets;
+    for (int64_t offset : base)
+      offsets.push_back(builder.getIndexAttr(offset));
+    emitUnit(unit, offsets, planes, wts, out, res);
+    return;
+  }
+  // sinan-npu-multi-buffer doubles the run's buffers (unrolling by two).
+  loop(builder, loc, index(0), index(count), 1, [&](Value i) {
+    SmallVector<OpFoldResult> offsets;
+    for (auto [first, delta] : llvm::zip(base, step)) {
+      if (delta == 0) {
+        offsets.push_back(builder.getIndexAttr(first));
+        continue;
+      }
+      Value scaled = arith::MulIOp::create(builder, loc, i, index(delta));
+      offsets.push_back(
+          first ? Value(arith::AddIOp::create(builder, loc, scaled,
+                                              index(first)))
+                : scaled);
+    }
+    emitUnit(unit, offsets, planes, wts, out, res);
+  });
+}
+
+void DepthwiseEmitter::emitUnit(const Unit &unit,
+                                llvm::ArrayRef<OpFoldResult> offsets,
+                                llvm::ArrayRef<Value> planes, Value wts,
+                                Value out, Value res) {
+  int64_t ct = unit.ct, rows = unit.rows, pitch = g.pitch;
+  int64_t len = rows * pitch;
+  int64_t ctPitch = roundUp(ct, target.alignmentBytes / 4);
+  OpFoldResult zero = builder.getIndexAttr(0);
+  OpFoldResult outOffset = offsets[offsets.size() - 2];
+  // The planes first: their buffers free up when the vector unit is done
+  // with them, before the result's store lets the rest go.
+  size_t p = 0;
+  for (size_t phase = 0; phase < g.phaseRow.size(); ++phase) {
+    Span rowsIn = rowSpan(s, g, phase, unit.oh0, rows);
+    int64_t planeRows = rows + g.extraRows[phase];
+    for (const Span &columns : g.columns) {
+      Value dst = view(planes[p], zero, {ct, planeRows, s.ow},
+                       {planeRows * pitch, pitch, 1});
+      if (rowsIn.count == 0 || columns.count == 0) {
+        npu::FillOp::create(builder, loc, dst, 0);
+      } else {
+        Value src = view(x, offsets[p], {ct, rowsIn.count, columns.count},
+                         {s.h * s.w, s.sh * s.w, s.sw});
+        bool padded = rowsIn.before || rowsIn.after || columns.before ||
+                      columns.after;
+        npu::DmaLoadOp::create(
+            builder, loc, src, dst,
+            padded ? builder.getDenseI64ArrayAttr(
+                         {rowsIn.before, rowsIn.after, columns.before,
+                          columns.after})
+                   : DenseI64ArrayAttr());
+      }
+      ++p;
+    }
+  }
+  // This block's weights, a row per tap (packed tap-major), and its bias
+  // in the row after them.
+  npu::DmaLoadOp::create(
+      builder, loc, view(weights, offsets.back(), {s.taps(), ct}, {s.c, 1}),
+      view(wts, zero, {s.taps(), ct}, {ctPitch, 1}), DenseI64ArrayAttr());
+  if (bias)
+    npu::DmaLoadOp::create(
+        builder, loc, view(bias, offsets.back(), {ct}, {1}),
+        view(wts, builder.getIndexAttr(s.taps() * ctPitch), {ct}, {1}),
+        DenseI64ArrayAttr());
+  Value other;
+  if (residual) {
+    other = view(res, zero, {ct, rows, s.ow}, {len, pitch, 1});
+    npu::DmaLoadOp::create(
+        builder, loc,
+        view(residual, outOffset, {ct, rows, s.ow}, {s.oh * s.ow, s.ow, 1}),
+        other, DenseI64ArrayAttr());
+  }
+  // A per-channel scalar of row `row` of wts, for every element.
+  auto perChannel = [&](int64_t row) {
+    return view(wts, builder.getIndexAttr(row * ctPitch), {ct, len}, {1, 0});
+  };
+  // The first tap's product starts the sum, each other tap is one
+  // multiply-add, in the order the fallback sums them; the bias comes last.
+  Value whole = view(out, zero, {ct, len}, {len, 1});
+  for (int64_t kh = 0; kh < s.kh; ++kh)
+    for (int64_t kw = 0; kw < s.kw; ++kw) {
+      int64_t planeRows = rows + g.extraRows[g.phaseOf[kh]];
+      Value a = view(planes[g.plane(kh, kw)],
+                     builder.getIndexAttr(g.offsetOf[kh] * pitch), {ct, len},
+                     {planeRows * pitch, 1});
+      Value b = perChannel(kh * s.kw + kw);
+      if (kh == 0 && kw == 0)
+        npu::VBinOp::create(builder, loc, "mul", a, b, whole);
+      else
+        npu::VFmaOp::create(builder, loc, a, b, whole);
+    }
+  if (bias)
+    npu::VBinOp::create(builder, loc, "add", whole, perChannel(s.taps()),
+                        whole);
+  if (residual)
+    npu::VBinOp::create(builder, loc, "add", whole,
+                        view(res, zero, {ct, len}, {len, 1}), whole);
+  if (epilogue.clip)
+    emitClip(builder, loc, whole, whole, epilogue.min, epilogue.max);
+  npu::DmaStoreOp::create(
+      builder, loc, view(out, zero, {ct, rows, s.ow}, {len, pitch, 1}),
+      view(y, outOffset, {ct, rows, s.ow}, {s.oh * s.ow, s.ow, 1}))
+      .setRelu(epilogue.relu);
+}
+
+} // namespace
+
+LogicalResult sinan::tiling::emitDepthwiseConv(
+    func::FuncOp kernel, graph::Conv2dOp conv, const ConvShape &s,
+    const DepthwisePlan &plan, const ConvEpilogue &epilogue,
+    const TargetDesc &target, DenseElementsAttr weights) {
+  MLIRContext *context = kernel.getContext();
+  Block &body = kernel.getBody().front();
+  if (body.getNumArguments() !=
+      conv->getNumOperands() + (epilogue.residual ? 1 : 0))
+    return conv.emitError("an SNPU convolution kernel takes the convolution's "
+                          "operands (and a residual) as its arguments");
+  Location loc = conv.getLoc();
+  // Weights tap-major, [taps][channels] f32: a block's row per tap is one
+  // strided load.
+  SmallVector<float> values = weightValues(weights);
+  SmallVector<float> packed(values.size());
+  for (int64_t c = 0; c < s.c; ++c)
+    for (int64_t t = 0; t < s.taps(); ++t)
+      packed[t * s.c + c] = values[c * s.taps() + t];
+  auto packedType =
+      RankedTensorType::get({s.taps(), s.c}, Float32Type::get(context));
+  memref::GlobalOp global =
+      addWeightsGlobal(kernel, DenseElementsAttr::get(packedType,
+                                                      ArrayRef<float>(packed)),
+                       loc, target);
+  bool hasBias = static_cast<bool>(conv.getBias());
+  OpBuilder builder(context);
+  Block &newBody = replaceBodyWithMemRefs(kernel, conv.getType());
+  builder.setInsertionPointToStart(&newBody);
+  Value packedWeights = memref::GetGlobalOp::create(
+      builder, loc, global.getType(), global.getSymName());
+  Value x = newBody.getArgument(0);
+  Value bias = hasBias ? newBody.getArgument(2) : Value();
+  Value y = newBody.getArguments().back();
+  Value residual = epilogue.residual
+                       ? newBody.getArgument(newBody.getNumArguments() - 2)
+                       : Value();
+  DepthwiseEmitter emitter(builder, loc, target, s, plan, epilogue, &newBody,
+                           x, packedWeights, bias, residual, y);
+  llvm::SmallVector<llvm::SmallVector<Unit>> parts = unitsPerCore(
+      s, plan.ct, plan.rows, plan.cores, target.alignmentBytes);
+  if (parts.size() == 1) {
+    emitter.emitCore(parts.front());
+  } else {
+    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+    for (auto [c, units] : llvm::enumerate(parts))
+      onCore(builder, loc, core, c, [&] { emitter.emitCore(units); });
+  }
+  finishKernel(builder, kernel, parts.size(),
+               {plan.ct, plan.rows, plan.pitch});
+  return success();
+}
