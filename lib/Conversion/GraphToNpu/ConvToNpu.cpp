@@ -1208,12 +1208,12 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
     if (!plan)
       return conv.emitError()
              << "target " << target.name << ": "
-             << (bytes == 4 ? "no block of one channel's output row fits the "
-                              "vector buffer twice (local.vbuf.size_kib = " +
-                                  std::to_string(target.vbuf.sizeBytes / 1024) +
-                                  ")"
-                            : "a depthwise convolution runs on the vector "
-                              "unit in f32, and this one is bf16");
+             << (bytes == 4
+                     ? "no block of one channel's output row fits the "
+                       "vector buffer twice (local.vbuf.size_kib = " +
+                           std::to_string(target.vbuf.sizeBytes / 1024) + ")"
+                     : "a depthwise convolution runs on the vector "
+                       "unit in f32, and this one is bf16");
     return emitDepthwiseConv(kernel, conv, *s, *plan, epilogue, target, dense);
   }
   auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);

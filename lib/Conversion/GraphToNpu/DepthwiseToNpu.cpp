@@ -62,7 +62,8 @@ int64_t floorDiv(int64_t a, int64_t b) {
 
 Span spanOf(int64_t size, int64_t first, int64_t stride, int64_t positions) {
   int64_t lo = first >= 0 ? 0 : ceilDiv(-first, stride);
-  int64_t hi = size - 1 - first < 0 ? 0 : floorDiv(size - 1 - first, stride) + 1;
+  int64_t hi =
+      size - 1 - first < 0 ? 0 : floorDiv(size - 1 - first, stride) + 1;
   lo = std::clamp<int64_t>(lo, 0, positions);
   hi = std::clamp<int64_t>(hi, lo, positions);
   Span span;
@@ -112,8 +113,8 @@ Geometry geometryOf(const ConvShape &s, const TargetDesc &target) {
 }
 
 /// The rows plane `phase` of a band of `rows` output rows from `oh0` reads.
-Span rowSpan(const ConvShape &s, const Geometry &g, int64_t phase,
-             int64_t oh0, int64_t rows) {
+Span rowSpan(const ConvShape &s, const Geometry &g, int64_t phase, int64_t oh0,
+             int64_t rows) {
   return spanOf(s.h, s.sh * oh0 + g.phaseRow[phase] - s.top, s.sh,
                 rows + g.extraRows[phase]);
 }
@@ -121,7 +122,7 @@ Span rowSpan(const ConvShape &s, const Geometry &g, int64_t phase,
 /// vbuf bytes of one unit's buffers (weights, planes, result, residual).
 int64_t unitBytes(const ConvShape &s, const Geometry &g, int64_t ct,
                   int64_t rows, bool residual, int64_t align) {
-  int64_t bytes = s.taps() * roundUp(ct * 4, align);
+  int64_t bytes = (s.taps() + 1) * roundUp(ct * 4, align);
   for (int64_t extra : g.extraRows)
     bytes += int64_t(g.columns.size()) * ct * (rows + extra) * g.pitch * 4;
   bytes += (residual ? 2 : 1) * ct * rows * g.pitch * 4;
@@ -174,8 +175,7 @@ struct Unit {
 };
 
 /// Every unit, in order: images, channel blocks, bands.
-llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct,
-                                 int64_t rows) {
+llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct, int64_t rows) {
   int64_t blocks = ceilDiv(s.c, ct), bands = ceilDiv(s.oh, rows);
   llvm::SmallVector<Unit> units;
   for (int64_t n = 0; n < s.n; ++n)
@@ -193,8 +193,8 @@ llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct,
 /// must start on a granule of the output of its own (the hazard checker
 /// tracks granules).
 llvm::SmallVector<int64_t> coreStarts(const ConvShape &s,
-                                      llvm::ArrayRef<Unit> units,
-                                      int64_t cores, int64_t align) {
+                                      llvm::ArrayRef<Unit> units, int64_t cores,
+                                      int64_t align) {
   int64_t granule = align / 4, total = units.size();
   llvm::SmallVector<int64_t> starts = {0};
   for (int64_t c = 1; c < cores; ++c) {
@@ -233,30 +233,141 @@ unitsPerCore(const ConvShape &s, int64_t ct, int64_t rows, int64_t cores,
   llvm::SmallVector<int64_t> starts = coreStarts(s, units, cores, align);
   llvm::SmallVector<llvm::SmallVector<Unit>> parts;
   for (size_t c = 0; c + 1 < starts.size(); ++c)
-    parts.emplace_back(units.begin() + starts[c], units.begin() + starts[c + 1]);
+    parts.emplace_back(units.begin() + starts[c],
+                       units.begin() + starts[c + 1]);
   return parts;
 }
 
-/// The estimate of `plan`: the busiest core's units, each the slowest of
-/// its engines (double-buffered), plus the first load and the last store
-/// with their DRAM latency, or the chip's DRAM channel if that is slower.
-double estimate(const ConvShape &s, const Geometry &g,
-                const DepthwisePlan &plan, const ConvEpilogue &epilogue,
+/// What differs between units of one run: their DRAM offsets (elements),
+/// one per plane, then the result's and the weights'.
+llvm::SmallVector<int64_t> offsetsOf(const ConvShape &s, const Geometry &g,
+                                     const Unit &unit) {
+  llvm::SmallVector<int64_t> offsets;
+  int64_t image = (unit.n * s.c + unit.c0) * s.h * s.w;
+  for (size_t phase = 0; phase < g.phaseRow.size(); ++phase) {
+    Span rows = rowSpan(s, g, phase, unit.oh0, unit.rows);
+    for (const Span &columns : g.columns)
+      offsets.push_back(rows.count && columns.count
+                            ? image + rows.start * s.w + columns.start
+                            : 0);
+  }
+  offsets.push_back((unit.n * s.c + unit.c0) * s.oh * s.ow + unit.oh0 * s.ow);
+  offsets.push_back(unit.c0);
+  return offsets;
+}
+
+/// What must agree within a run: the unit's shape and its planes' row
+/// spans.
+llvm::SmallVector<int64_t> shapeOf(const ConvShape &s, const Geometry &g,
+                                   const Unit &unit) {
+  llvm::SmallVector<int64_t> shape = {unit.ct, unit.rows};
+  for (size_t phase = 0; phase < g.phaseRow.size(); ++phase) {
+    Span rows = rowSpan(s, g, phase, unit.oh0, unit.rows);
+    llvm::append_values(shape, rows.before, rows.count, rows.after);
+  }
+  return shape;
+}
+
+/// `count` units of one shape like `unit`, offsets `base` + i * `step`.
+struct Run {
+  Unit unit;
+  llvm::SmallVector<int64_t> shape, base, step;
+  int64_t count = 1;
+};
+
+/// A core's units as runs: each the longest stretch of one shape whose
+/// offsets step evenly.
+llvm::SmallVector<Run> runsOf(const ConvShape &s, const Geometry &g,
+                              llvm::ArrayRef<Unit> units) {
+  llvm::SmallVector<Run> runs;
+  for (size_t i = 0; i < units.size();) {
+    Run run{units[i], shapeOf(s, g, units[i]), offsetsOf(s, g, units[i]), {}};
+    llvm::SmallVector<int64_t> before = run.base;
+    size_t j = i + 1;
+    for (; j < units.size() && shapeOf(s, g, units[j]) == run.shape; ++j) {
+      llvm::SmallVector<int64_t> at = offsetsOf(s, g, units[j]), delta;
+      for (size_t k = 0; k < at.size(); ++k)
+        delta.push_back(at[k] - before[k]);
+      if (run.step.empty())
+        run.step = delta;
+      else if (delta != run.step)
+        break;
+      before = at;
+    }
+    if (run.step.empty())
+      run.step.assign(run.base.size(), 0);
+    run.count = int64_t(j - i);
+    runs.push_back(std::move(run));
+    i = j;
+  }
+  return runs;
+}
+
+/// `reps` repetitions of runs [first, first + period), each repetition's
+/// bases `delta[k]` past the one before (an outer loop over inner runs: a
+/// channel block's bands, block after block).
+struct Group {
+  size_t first = 0, period = 1;
+  int64_t reps = 1;
+  llvm::SmallVector<llvm::SmallVector<int64_t>> delta;
+};
+
+llvm::SmallVector<Group> groupsOf(llvm::ArrayRef<Run> runs) {
+  auto alike = [](const Run &a, const Run &b) {
+    return a.shape == b.shape && a.step == b.step && a.count == b.count;
+  };
+  auto difference = [](const Run &a, const Run &b) {
+    llvm::SmallVector<int64_t> delta;
+    for (size_t k = 0; k < a.base.size(); ++k)
+      delta.push_back(b.base[k] - a.base[k]);
+    return delta;
+  };
+  llvm::SmallVector<Group> groups;
+  for (size_t i = 0; i < runs.size();) {
+    Group best{i, 1, 1, {}};
+    for (size_t period = 1; period <= 4 && i + 2 * period <= runs.size();
+         ++period) {
+      Group group{i, period, 1, {}};
+      for (size_t k = 0; k < period; ++k)
+        group.delta.push_back(difference(runs[i + k], runs[i + period + k]));
+      for (size_t at = i + period; at + period <= runs.size();
+           at += period, ++group.reps) {
+        bool same = true;
+        for (size_t k = 0; k < period && same; ++k)
+          same =
+              alike(runs[i + k], runs[at + k]) &&
+              difference(runs[at - period + k], runs[at + k]) == group.delta[k];
+        if (!same)
+          break;
+      }
+      if (group.reps >= 2 && group.reps * period > best.reps * best.period)
+        best = group;
+    }
+    groups.push_back(best);
+    i += best.reps * best.period;
+  }
+  return groups;
+}
+
+/// The estimate of a unit shape over `perCore` units in `runs` runs on the
+/// busiest core: double-buffered, a unit takes its busiest engine's time,
+/// or half the vector unit's, store's and DRAM latency's (a result buffer
+/// is reused two units later, once its store has landed); each run fills
+/// and drains the pipeline (a load's and a store's latency). The chip's
+/// DRAM channel bounds it too.
+double estimate(const ConvShape &s, const Geometry &g, int64_t ct, int64_t rows,
+                int64_t perCore, int64_t runs, const ConvEpilogue &epilogue,
                 const TargetDesc &target) {
-  UnitCost cost = unitCost(s, g, plan.ct, plan.rows, epilogue, target);
-  int64_t total = s.n * ceilDiv(s.c, plan.ct) * ceilDiv(s.oh, plan.rows);
-  llvm::SmallVector<int64_t> starts =
-      coreStarts(s, allUnits(s, plan.ct, plan.rows), plan.cores,
-                 target.alignmentBytes);
-  int64_t perCore = 0;
-  for (size_t c = 0; c + 1 < starts.size(); ++c)
-    perCore = std::max(perCore, starts[c + 1] - starts[c]);
-  double steady =
-      double(perCore) * std::max({cost.in, cost.vector, cost.out}) +
-      double(cost.in + cost.out + 2 * int64_t(target.dramLatencyCycles));
+  UnitCost cost = unitCost(s, g, ct, rows, epilogue, target);
+  double latency = double(target.dramLatencyCycles);
+  double period =
+      std::max({double(cost.in), double(cost.vector), double(cost.out),
+                (cost.vector + cost.out + latency) / 2});
+  double fill = double(cost.in + cost.out) + 2 * latency;
+  int64_t total = s.n * ceilDiv(s.c, ct) * ceilDiv(s.oh, rows);
   double channel = double(total) * double(cost.dram) /
                    double(std::max<uint64_t>(target.dramBytesPerCycle, 1));
-  return std::max(steady, channel);
+  return std::max(double(perCore) * period + double(runs) * fill, channel);
 }
 
 } // namespace
@@ -272,14 +383,19 @@ sinan::tiling::chooseDepthwisePlan(const ConvShape &s, const TargetDesc &target,
     return std::nullopt;
   Geometry g = geometryOf(s, target);
   int64_t align = target.alignmentBytes;
-  // Every buffer twice: the loops of units are double-buffered.
+  // Every buffer twice: the runs of units are double-buffered.
   int64_t budget = int64_t(target.vbuf.sizeBytes) / 2;
-  std::optional<DepthwisePlan> best;
-  // Channel blocks: every distinct block count.
+  // First by the estimate with one run per core (cheap), then the best few
+  // by their actual runs.
+  struct Candidate {
+    int64_t ct, rows;
+    double cycles;
+  };
+  llvm::SmallVector<Candidate> candidates;
   for (int64_t blocks = 1; blocks <= s.c; ++blocks) {
     int64_t ct = ceilDiv(s.c, blocks);
     if (blocks > 1 && ceilDiv(s.c, blocks - 1) == ct)
-      continue;
+      continue; // Every distinct block count once.
     if (unitBytes(s, g, ct, 1, epilogue.residual, align) > budget)
       continue;
     for (int64_t rows = s.oh; rows >= 1; --rows) {
@@ -287,20 +403,45 @@ sinan::tiling::chooseDepthwisePlan(const ConvShape &s, const TargetDesc &target,
         continue; // Same band count, more rows: the larger one is better.
       if (unitBytes(s, g, ct, rows, epilogue.residual, align) > budget)
         continue;
-      DepthwisePlan plan;
-      plan.ct = ct;
-      plan.rows = rows;
-      plan.pitch = g.pitch;
-      plan.cores = unitsPerCore(s, ct, rows, target.cores, align).size();
-      plan.cycles = estimate(s, g, plan, epilogue, target);
-      if (!best || plan.cycles < best->cycles)
-        best = plan;
+      int64_t units = s.n * blocks * ceilDiv(s.oh, rows);
+      int64_t cores = std::min<int64_t>(target.cores, units);
+      candidates.push_back({ct, rows,
+                            estimate(s, g, ct, rows, ceilDiv(units, cores), 1,
+                                     epilogue, target)});
     }
+  }
+  llvm::sort(candidates, [](const Candidate &a, const Candidate &b) {
+    return a.cycles < b.cycles;
+  });
+  std::optional<DepthwisePlan> best;
+  for (const Candidate &candidate : llvm::ArrayRef(candidates).take_front(8)) {
+    auto parts =
+        unitsPerCore(s, candidate.ct, candidate.rows, target.cores, align);
+    DepthwisePlan plan;
+    plan.ct = candidate.ct;
+    plan.rows = candidate.rows;
+    plan.pitch = g.pitch;
+    plan.cores = parts.size();
+    plan.cycles = 0;
+    for (const auto &units : parts)
+      plan.cycles = std::max(
+          plan.cycles, estimate(s, g, plan.ct, plan.rows, units.size(),
+                                runsOf(s, g, units).size(), epilogue, target));
+    if (!best || plan.cycles < best->cycles)
+      best = plan;
   }
   return best;
 }
 
 namespace {
+
+/// Where a unit's inputs sit in its one vbuf buffer (elements): one buffer,
+/// so that DMA-in hands it to the vector unit with one semaphore.
+struct Slots {
+  Value buffer;
+  llvm::SmallVector<int64_t> planes;
+  int64_t wts = 0, res = 0;
+};
 
 /// Emits a depthwise kernel's units into the (memref) body.
 class DepthwiseEmitter {
@@ -317,17 +458,12 @@ public:
   void emitCore(llvm::ArrayRef<Unit> units);
 
 private:
-  /// What differs between units of one run: their DRAM offsets (elements),
-  /// one per plane, then the result's and the weights'.
-  llvm::SmallVector<int64_t> offsetsOf(const Unit &unit) const;
-  /// What must agree within a run: the unit's shape and its planes' row
-  /// spans.
-  llvm::SmallVector<int64_t> shapeOf(const Unit &unit) const;
-  /// Emits `count` units like `unit` whose offsets step by `step`.
-  void emitRun(const Unit &unit, llvm::ArrayRef<int64_t> base,
-               llvm::ArrayRef<int64_t> step, int64_t count);
+  /// Emits `run` from offsets `base` (its own, or a repetition's).
+  void emitRun(const Run &run, llvm::ArrayRef<OpFoldResult> base);
+  /// `base` + `i` * `step` (`i` null: `base`).
+  OpFoldResult plus(OpFoldResult base, Value i, int64_t step);
   void emitUnit(const Unit &unit, llvm::ArrayRef<OpFoldResult> offsets,
-                llvm::ArrayRef<Value> planes, Value wts, Value out, Value res);
+                const Slots &in, Value out);
 
   Value alloc(llvm::ArrayRef<int64_t> shape);
   /// `buffer` (a whole buffer) viewed at `offset` elements with `shape`
@@ -382,102 +518,80 @@ Value DepthwiseEmitter::view(Value buffer, OpFoldResult offset,
                                            sizes, steps);
 }
 
-llvm::SmallVector<int64_t>
-DepthwiseEmitter::offsetsOf(const Unit &unit) const {
-  llvm::SmallVector<int64_t> offsets;
-  int64_t image = (unit.n * s.c + unit.c0) * s.h * s.w;
-  for (size_t phase = 0; phase < g.phaseRow.size(); ++phase) {
-    Span rows = rowSpan(s, g, phase, unit.oh0, unit.rows);
-    for (const Span &columns : g.columns)
-      offsets.push_back(rows.count && columns.count
-                            ? image + rows.start * s.w + columns.start
-                            : 0);
-  }
-  offsets.push_back((unit.n * s.c + unit.c0) * s.oh * s.ow +
-                    unit.oh0 * s.ow);
-  offsets.push_back(unit.c0);
-  return offsets;
-}
-
-llvm::SmallVector<int64_t> DepthwiseEmitter::shapeOf(const Unit &unit) const {
-  llvm::SmallVector<int64_t> shape = {unit.ct, unit.rows};
-  for (size_t phase = 0; phase < g.phaseRow.size(); ++phase) {
-    Span rows = rowSpan(s, g, phase, unit.oh0, unit.rows);
-    llvm::append_values(shape, rows.before, rows.count, rows.after);
-  }
-  return shape;
+OpFoldResult DepthwiseEmitter::plus(OpFoldResult base, Value i, int64_t step) {
+  if (!i || step == 0)
+    return base;
+  Value scaled = arith::MulIOp::create(builder, loc, i, index(step));
+  std::optional<int64_t> fixed = getConstantIntValue(base);
+  if (fixed && *fixed == 0)
+    return scaled;
+  Value first = fixed ? index(*fixed) : cast<Value>(base);
+  return Value(arith::AddIOp::create(builder, loc, scaled, first));
 }
 
 void DepthwiseEmitter::emitCore(llvm::ArrayRef<Unit> units) {
-  for (size_t i = 0; i < units.size();) {
-    // The longest run from unit i: one shape, offsets in even steps.
-    llvm::SmallVector<int64_t> base = offsetsOf(units[i]),
-                               shape = shapeOf(units[i]), step;
-    size_t j = i + 1;
-    for (; j < units.size() && shapeOf(units[j]) == shape; ++j) {
-      llvm::SmallVector<int64_t> at = offsetsOf(units[j]),
-                                 before = offsetsOf(units[j - 1]), delta;
-      for (size_t k = 0; k < at.size(); ++k)
-        delta.push_back(at[k] - before[k]);
-      if (step.empty())
-        step = delta;
-      else if (delta != step)
-        break;
-    }
-    if (step.empty())
-      step.assign(base.size(), 0);
-    emitRun(units[i], base, step, int64_t(j - i));
-    i = j;
+  llvm::SmallVector<Run> runs = runsOf(s, g, units);
+  for (const Group &group : groupsOf(runs)) {
+    auto emitAll = [&](Value rep) {
+      for (size_t k = 0; k < group.period; ++k) {
+        const Run &run = runs[group.first + k];
+        SmallVector<OpFoldResult> base;
+        for (auto [at, offset] : llvm::enumerate(run.base))
+          base.push_back(plus(builder.getIndexAttr(offset), rep,
+                              rep ? group.delta[k][at] : 0));
+        emitRun(run, base);
+      }
+    };
+    if (group.reps == 1)
+      emitAll(Value());
+    else
+      loop(builder, loc, index(0), index(group.reps), 1, emitAll);
   }
 }
 
-void DepthwiseEmitter::emitRun(const Unit &unit, llvm::ArrayRef<int64_t> base,
-                               llvm::ArrayRef<int64_t> step, int64_t count) {
-  // The run's buffers, its own (so its loop can double them).
-  llvm::SmallVector<Value> planes;
+void DepthwiseEmitter::emitRun(const Run &run,
+                               llvm::ArrayRef<OpFoldResult> base) {
+  const Unit &unit = run.unit;
+  // The run's buffers, its own (so its loop can double them): the inputs
+  // (planes, weights and bias, residual) in one, the result in another.
+  Slots in;
+  int64_t size = 0;
   for (int64_t extra : g.extraRows)
     for (size_t kw = 0; kw < g.columns.size(); ++kw) {
-      (void)kw;
-      planes.push_back(alloc({unit.ct, (unit.rows + extra) * g.pitch}));
+      in.planes.push_back(size);
+      size += unit.ct * (unit.rows + extra) * g.pitch;
     }
   int64_t ctPitch = roundUp(unit.ct, target.alignmentBytes / 4);
-  Value wts = alloc({s.taps() + 1, ctPitch});
+  in.wts = size;
+  size += (s.taps() + 1) * ctPitch;
+  in.res = size;
+  if (epilogue.residual)
+    size += unit.ct * unit.rows * g.pitch;
+  in.buffer = alloc({size});
   Value out = alloc({unit.ct, unit.rows * g.pitch});
-  Value res = epilogue.residual ? alloc({unit.ct, unit.rows * g.pitch})
-                                : Value();
-  if (count == 1) {
-    SmallVector<OpFoldResult> offsets;
-    for (int64_t offset : base)
-      offsets.push_back(builder.getIndexAttr(offset));
-    emitUnit(unit, offsets, planes, wts, out, res);
+  if (run.count == 1) {
+    emitUnit(unit, base, in, out);
     return;
   }
   // sinan-npu-multi-buffer doubles the run's buffers (unrolling by two).
-  loop(builder, loc, index(0), index(count), 1, [&](Value i) {
+  loop(builder, loc, index(0), index(run.count), 1, [&](Value i) {
     SmallVector<OpFoldResult> offsets;
-    for (auto [first, delta] : llvm::zip(base, step)) {
-      if (delta == 0) {
-        offsets.push_back(builder.getIndexAttr(first));
-        continue;
-      }
-      Value scaled = arith::MulIOp::create(builder, loc, i, index(delta));
-      offsets.push_back(
-          first ? Value(arith::AddIOp::create(builder, loc, scaled,
-                                              index(first)))
-                : scaled);
-    }
-    emitUnit(unit, offsets, planes, wts, out, res);
+    for (auto [first, delta] : llvm::zip(base, run.step))
+      offsets.push_back(plus(first, i, delta));
+    emitUnit(unit, offsets, in, out);
   });
 }
 
 void DepthwiseEmitter::emitUnit(const Unit &unit,
                                 llvm::ArrayRef<OpFoldResult> offsets,
-                                llvm::ArrayRef<Value> planes, Value wts,
-                                Value out, Value res) {
+                                const Slots &in, Value out) {
   int64_t ct = unit.ct, rows = unit.rows, pitch = g.pitch;
   int64_t len = rows * pitch;
   int64_t ctPitch = roundUp(ct, target.alignmentBytes / 4);
   OpFoldResult zero = builder.getIndexAttr(0);
+  auto at = [&](int64_t offset) -> OpFoldResult {
+    return builder.getIndexAttr(offset);
+  };
   OpFoldResult outOffset = offsets[offsets.size() - 2];
   // The planes first: their buffers free up when the vector unit is done
   // with them, before the result's store lets the rest go.
@@ -486,21 +600,20 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
     Span rowsIn = rowSpan(s, g, phase, unit.oh0, rows);
     int64_t planeRows = rows + g.extraRows[phase];
     for (const Span &columns : g.columns) {
-      Value dst = view(planes[p], zero, {ct, planeRows, s.ow},
+      Value dst = view(in.buffer, at(in.planes[p]), {ct, planeRows, s.ow},
                        {planeRows * pitch, pitch, 1});
       if (rowsIn.count == 0 || columns.count == 0) {
         npu::FillOp::create(builder, loc, dst, 0);
       } else {
         Value src = view(x, offsets[p], {ct, rowsIn.count, columns.count},
                          {s.h * s.w, s.sh * s.w, s.sw});
-        bool padded = rowsIn.before || rowsIn.after || columns.before ||
-                      columns.after;
-        npu::DmaLoadOp::create(
-            builder, loc, src, dst,
-            padded ? builder.getDenseI64ArrayAttr(
-                         {rowsIn.before, rowsIn.after, columns.before,
-                          columns.after})
-                   : DenseI64ArrayAttr());
+        bool padded =
+            rowsIn.before || rowsIn.after || columns.before || columns.after;
+        npu::DmaLoadOp::create(builder, loc, src, dst,
+                               padded ? builder.getDenseI64ArrayAttr(
+                                            {rowsIn.before, rowsIn.after,
+                                             columns.before, columns.after})
+                                      : DenseI64ArrayAttr());
       }
       ++p;
     }
@@ -509,15 +622,16 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
   // in the row after them.
   npu::DmaLoadOp::create(
       builder, loc, view(weights, offsets.back(), {s.taps(), ct}, {s.c, 1}),
-      view(wts, zero, {s.taps(), ct}, {ctPitch, 1}), DenseI64ArrayAttr());
+      view(in.buffer, at(in.wts), {s.taps(), ct}, {ctPitch, 1}),
+      DenseI64ArrayAttr());
   if (bias)
     npu::DmaLoadOp::create(
         builder, loc, view(bias, offsets.back(), {ct}, {1}),
-        view(wts, builder.getIndexAttr(s.taps() * ctPitch), {ct}, {1}),
+        view(in.buffer, at(in.wts + s.taps() * ctPitch), {ct}, {1}),
         DenseI64ArrayAttr());
   Value other;
   if (residual) {
-    other = view(res, zero, {ct, rows, s.ow}, {len, pitch, 1});
+    other = view(in.buffer, at(in.res), {ct, rows, s.ow}, {len, pitch, 1});
     npu::DmaLoadOp::create(
         builder, loc,
         view(residual, outOffset, {ct, rows, s.ow}, {s.oh * s.ow, s.ow, 1}),
@@ -525,7 +639,7 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
   }
   // A per-channel scalar of row `row` of wts, for every element.
   auto perChannel = [&](int64_t row) {
-    return view(wts, builder.getIndexAttr(row * ctPitch), {ct, len}, {1, 0});
+    return view(in.buffer, at(in.wts + row * ctPitch), {ct, len}, {1, 0});
   };
   // The first tap's product starts the sum, each other tap is one
   // multiply-add, in the order the fallback sums them; the bias comes last.
@@ -533,9 +647,9 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
   for (int64_t kh = 0; kh < s.kh; ++kh)
     for (int64_t kw = 0; kw < s.kw; ++kw) {
       int64_t planeRows = rows + g.extraRows[g.phaseOf[kh]];
-      Value a = view(planes[g.plane(kh, kw)],
-                     builder.getIndexAttr(g.offsetOf[kh] * pitch), {ct, len},
-                     {planeRows * pitch, 1});
+      Value a = view(in.buffer,
+                     at(in.planes[g.plane(kh, kw)] + g.offsetOf[kh] * pitch),
+                     {ct, len}, {planeRows * pitch, 1});
       Value b = perChannel(kh * s.kw + kw);
       if (kh == 0 && kw == 0)
         npu::VBinOp::create(builder, loc, "mul", a, b, whole);
@@ -547,7 +661,8 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
                         whole);
   if (residual)
     npu::VBinOp::create(builder, loc, "add", whole,
-                        view(res, zero, {ct, len}, {len, 1}), whole);
+                        view(in.buffer, at(in.res), {ct, len}, {len, 1}),
+                        whole);
   if (epilogue.clip)
     emitClip(builder, loc, whole, whole, epilogue.min, epilogue.max);
   npu::DmaStoreOp::create(
@@ -578,10 +693,9 @@ LogicalResult sinan::tiling::emitDepthwiseConv(
       packed[t * s.c + c] = values[c * s.taps() + t];
   auto packedType =
       RankedTensorType::get({s.taps(), s.c}, Float32Type::get(context));
-  memref::GlobalOp global =
-      addWeightsGlobal(kernel, DenseElementsAttr::get(packedType,
-                                                      ArrayRef<float>(packed)),
-                       loc, target);
+  memref::GlobalOp global = addWeightsGlobal(
+      kernel, DenseElementsAttr::get(packedType, ArrayRef<float>(packed)), loc,
+      target);
   bool hasBias = static_cast<bool>(conv.getBias());
   OpBuilder builder(context);
   Block &newBody = replaceBodyWithMemRefs(kernel, conv.getType());
@@ -594,10 +708,10 @@ LogicalResult sinan::tiling::emitDepthwiseConv(
   Value residual = epilogue.residual
                        ? newBody.getArgument(newBody.getNumArguments() - 2)
                        : Value();
-  DepthwiseEmitter emitter(builder, loc, target, s, plan, epilogue, &newBody,
-                           x, packedWeights, bias, residual, y);
-  llvm::SmallVector<llvm::SmallVector<Unit>> parts = unitsPerCore(
-      s, plan.ct, plan.rows, plan.cores, target.alignmentBytes);
+  DepthwiseEmitter emitter(builder, loc, target, s, plan, epilogue, &newBody, x,
+                           packedWeights, bias, residual, y);
+  llvm::SmallVector<llvm::SmallVector<Unit>> parts =
+      unitsPerCore(s, plan.ct, plan.rows, plan.cores, target.alignmentBytes);
   if (parts.size() == 1) {
     emitter.emitCore(parts.front());
   } else {
@@ -605,7 +719,6 @@ LogicalResult sinan::tiling::emitDepthwiseConv(
     for (auto [c, units] : llvm::enumerate(parts))
       onCore(builder, loc, core, c, [&] { emitter.emitCore(units); });
   }
-  finishKernel(builder, kernel, parts.size(),
-               {plan.ct, plan.rows, plan.pitch});
+  finishKernel(builder, kernel, parts.size(), {plan.ct, plan.rows, plan.pitch});
   return success();
 }

@@ -135,8 +135,8 @@ convertElementwiseChain(mlir::func::FuncOp kernel,
 /// The summation of the kernel convertConvKernel makes for `conv` and
 /// `epilogue`, or nullopt when it makes none.
 std::optional<sinan::ConvSummation> convSummation(graph::Conv2dOp conv,
-                                           const ConvEpilogue &epilogue,
-                                           const TargetDesc &target);
+                                                  const ConvEpilogue &epilogue,
+                                                  const TargetDesc &target);
 
 /// The conv tiler's cycle estimate for `conv` on `target` (the figure its
 /// block choice minimizes), or nullopt when it cannot tile it.

@@ -104,6 +104,32 @@ func.func @padding_arity(%a: memref<16x4xf32, #npu.space<dram>>, %b: memref<16x4
 
 // -----
 
+func.func @fma_integers(%a: memref<64xi32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vfma' op multiplies and adds floats only}}
+  npu.vfma %a, %a, %a : memref<64xi32, #npu.space<vbuf>>, memref<64xi32, #npu.space<vbuf>>, memref<64xi32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+// Only the second source may be a per-repeat scalar.
+func.func @fma_scalar_lhs(%a: memref<4x64xf32, #npu.space<vbuf>>, %s: memref<4x64xf32, strided<[1, 0]>, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vfma' op source must be contiguous in its innermost dimension}}
+  npu.vfma %s, %a, %a : memref<4x64xf32, strided<[1, 0]>, #npu.space<vbuf>>, memref<4x64xf32, #npu.space<vbuf>>, memref<4x64xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+// A unary op has no scalar operand.
+func.func @vun_scalar(%a: memref<4x64xf32, #npu.space<vbuf>>, %s: memref<4x64xf32, strided<[1, 0]>, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vun' op source must be contiguous in its innermost dimension}}
+  npu.vun "relu" %s, %a : memref<4x64xf32, strided<[1, 0]>, #npu.space<vbuf>>, memref<4x64xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
 func.func @vector_op_name(%a: memref<64xf32, #npu.space<vbuf>>) {
   // expected-error @+1 {{'npu.vbin' op 'pow' is not a vector binary op}}
   npu.vbin "pow" %a, %a, %a : memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>, memref<64xf32, #npu.space<vbuf>>

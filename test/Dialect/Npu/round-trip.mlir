@@ -44,6 +44,22 @@ func.func @vector() attributes {npu.target = #npu.target<"snpu-edge">} {
   return
 }
 
+// A multiply-add, and a per-repeat scalar operand (innermost stride 0: one
+// element per repeat, a depthwise convolution's weight per channel).
+// CHECK-LABEL: func.func @fma
+// CHECK:         npu.vfma %{{.*}}, %{{.*}}, %{{.*}} : memref<4x64xf32, #npu.space<vbuf>>, memref<4x64xf32, strided<[1, 0]>, #npu.space<vbuf>>, memref<4x64xf32, #npu.space<vbuf>>
+// CHECK:         npu.vbin "add" %{{.*}}, %{{.*}}, %{{.*}} : memref<4x64xf32, #npu.space<vbuf>>, memref<4x64xf32, strided<[1, 0], offset: 16>, #npu.space<vbuf>>, memref<4x64xf32, #npu.space<vbuf>>
+func.func @fma() attributes {npu.target = #npu.target<"snpu-edge">} {
+  %a = memref.alloc() : memref<4x64xf32, #npu.space<vbuf>>
+  %acc = memref.alloc() : memref<4x64xf32, #npu.space<vbuf>>
+  %w = memref.alloc() : memref<32xf32, #npu.space<vbuf>>
+  %scale = memref.reinterpret_cast %w to offset: [0], sizes: [4, 64], strides: [1, 0] : memref<32xf32, #npu.space<vbuf>> to memref<4x64xf32, strided<[1, 0]>, #npu.space<vbuf>>
+  %bias = memref.reinterpret_cast %w to offset: [16], sizes: [4, 64], strides: [1, 0] : memref<32xf32, #npu.space<vbuf>> to memref<4x64xf32, strided<[1, 0], offset: 16>, #npu.space<vbuf>>
+  npu.vfma %a, %scale, %acc : memref<4x64xf32, #npu.space<vbuf>>, memref<4x64xf32, strided<[1, 0]>, #npu.space<vbuf>>, memref<4x64xf32, #npu.space<vbuf>>
+  npu.vbin "add" %acc, %bias, %acc : memref<4x64xf32, #npu.space<vbuf>>, memref<4x64xf32, strided<[1, 0], offset: 16>, #npu.space<vbuf>>, memref<4x64xf32, #npu.space<vbuf>>
+  return
+}
+
 // Local moves and transposes: a channel-rows block of the input becomes
 // pixel rows of channels, moved into ibuf at a wider row pitch.
 // CHECK-LABEL: func.func @layout

@@ -1,0 +1,63 @@
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s
+// RUN: sinan-opt %s --sinan-snpu-pipeline=target=snpu-server | sinan-translate --isa-to-snpu-kernel -o %t.snk
+// RUN: sinan-objdump %t.snk | FileCheck %s --check-prefix=BINARY
+// RUN: sinan-opt %s --sinan-snpu-pipeline=target=snpu-edge | sinan-translate --isa-to-snpu-kernel -o %t.edge.snk
+
+// A depthwise convolution runs on the vector unit in f32
+// (DepthwiseToNpu.cpp). Its weights are packed tap-major, f32. A unit is a
+// block of channels by a band of output rows; here 2 channels by all 37
+// rows, two cores (a channel plane of 37x35 elements starts on a granule
+// only every 16 channels, and cores must not share one). Per unit, DMA-in
+// fills one vbuf buffer: a plane per kernel column (the input each of its
+// taps reads at every output position, rows 48 apart, the padding written
+// as zeros), then the weights and the bias. The vector unit multiplies the
+// first tap, multiply-adds the other eight (the weight of each channel a
+// per-repeat scalar: innermost stride 0), adds the bias, and DMA-out
+// stores the 35 columns of each row.
+// CHECK:       memref.global "private" constant @dw_kernel_weights : memref<9x24xf32, #npu.space<dram>>
+// CHECK-LABEL: func.func @dw_kernel
+// CHECK-SAME:    npu.blocks = array<i64: 2, 37, 48>
+// CHECK-SAME:    npu.cores = 2
+// CHECK:         scf.for
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 1, 0>} : memref<2x37x34xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>> to memref<2x39x35xf32, strided<[1872, 48, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 0, 0>} : memref<2x37x35xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>> to memref<2x39x35xf32, strided<[1872, 48, 1], offset: 3744>, #npu.space<vbuf>>
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 0, 1>} : memref<2x37x34xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>> to memref<2x39x35xf32, strided<[1872, 48, 1], offset: 7488>, #npu.space<vbuf>>
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<9x2xf32, strided<[24, 1], offset: ?>, #npu.space<dram>> to memref<9x2xf32, strided<[16, 1], offset: 11232>, #npu.space<vbuf>>
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<2xf32, strided<[1], offset: ?>, #npu.space<dram>> to memref<2xf32, strided<[1], offset: 11376>, #npu.space<vbuf>>
+// CHECK:         npu.vbin "mul" %{{.*}}, %{{.*}}, %{{.*}} : memref<2x1776xf32, strided<[1872, 1]>, #npu.space<vbuf>>, memref<2x1776xf32, strided<[1, 0], offset: 11232>, #npu.space<vbuf>>, memref<2x1776xf32, strided<[1776, 1]>, #npu.space<vbuf>>
+// CHECK-COUNT-8: npu.vfma
+// CHECK:         npu.vbin "add" %{{.*}}, %{{.*}}, %{{.*}} : memref<2x1776xf32, strided<[1776, 1]>, #npu.space<vbuf>>, memref<2x1776xf32, strided<[1, 0], offset: 11376>, #npu.space<vbuf>>, memref<2x1776xf32, strided<[1776, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.dma_store %{{.*}}, %{{.*}} : memref<2x37x35xf32, strided<[1776, 48, 1]>, #npu.space<vbuf>> to memref<2x37x35xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>>
+// BINARY:        vbin.mul.f32.bcast
+// BINARY-COUNT-8: vfma.f32.bcast
+// BINARY:        vbin.add.f32.bcast
+func.func @main(%x: tensor<1x24x37x35xf32>, %b: tensor<24xf32>) -> tensor<1x24x37x35xf32> {
+  %w = graph.constant dense<0.25> : tensor<24x1x3x3xf32>
+  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 24 : i64} : (tensor<1x24x37x35xf32>, tensor<24x1x3x3xf32>, tensor<24xf32>) -> tensor<1x24x37x35xf32> loc("dw")
+  return %y : tensor<1x24x37x35xf32>
+}
+
+// Stride 2: the DMA gathers every other column (innermost source stride 2)
+// and row (a phase's rows 56 apart), a plane per row phase and kernel
+// column: the even rows' planes hold a row more (kernel rows 0 and 2 read
+// them one row apart). No bias; the relu is the store's.
+// CHECK-LABEL: func.func @strided_kernel
+// CHECK-SAME:    npu.cores = 4
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 0, 1, 0>} : memref<4x14x13xf32, strided<[784, 56, 2], offset: ?>, #npu.space<dram>> to memref<4x15x14xf32, strided<[240, 16, 1]>, #npu.space<vbuf>>
+// CHECK-COUNT-2: npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 0, 0, 0>} : memref<4x14x14xf32, strided<[784, 56, 2], offset: ?>, #npu.space<dram>> to memref<4x15x14xf32
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 1, 0>} : memref<4x14x13xf32, strided<[784, 56, 2], offset: ?>, #npu.space<dram>> to memref<4x14x14xf32
+// CHECK-COUNT-2: npu.dma_load %{{.*}}, %{{.*}} : memref<4x14x14xf32, strided<[784, 56, 2], offset: ?>, #npu.space<dram>> to memref<4x14x14xf32
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<9x4xf32
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.vbin "mul"
+// CHECK-COUNT-8: npu.vfma
+// CHECK-NOT:     npu.vbin
+// CHECK:         npu.dma_store {{.*}} {relu}
+func.func @strided(%x: tensor<1x32x28x28xf32>) -> tensor<1x32x14x14xf32> {
+  %w = graph.constant dense<0.5> : tensor<32x1x3x3xf32>
+  %y = graph.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>, group = 32 : i64} : (tensor<1x32x28x28xf32>, tensor<32x1x3x3xf32>) -> tensor<1x32x14x14xf32> loc("strided")
+  %r = graph.relu %y : tensor<1x32x14x14xf32>
+  return %r : tensor<1x32x14x14xf32>
+}
