@@ -4,7 +4,9 @@ vector-unit kernel: 3x3 stride 1 with bias and ReLU6 (MobileNetV2), 3x3
 stride 2 with a relu, 5x5 stride 2 (EfficientNet), a dilated 3x3, asymmetric
 padding, a residual add, a 1x1 (a per-channel scale) and a 7x7 over an image
 of 3x2 (taps that read only zeros). Widths are off the
-16-element row pitch. Writes the model, its input and onnxruntime's outputs.
+16-element row pitch. Two grouped convolutions with fewer channels per group
+than the matrix tile run on the matrix unit instead (bf16): groups of 8 (as
+RegNet's) and a depthwise one with two outputs per channel. Writes the model, its input and onnxruntime's outputs.
 Usage: make_depthwise_case.py OUT_DIR"""
 import sys
 
@@ -33,7 +35,9 @@ inits = [param("w1", C, 1, 3, 3), param("b1", C), param("w2", C, 1, 3, 3),
          param("w3", C, 1, 5, 5), param("b3", C), param("w4", C, 1, 3, 3),
          param("b4", C), param("w5", C, 1, 3, 3), param("w6", C, 1, 3, 3),
          param("b6", C), param("w7", C, 1, 1, 1), param("w8", C, 1, 7, 7),
-         param("b8", C), scalar("zero", 0.0), scalar("six", 6.0)]
+         param("b8", C), param("w9", C, 8, 3, 3), param("b9", C),
+         param("w10", 2 * C, 1, 3, 3), scalar("zero", 0.0),
+         scalar("six", 6.0)]
 dw = dict(group=C)
 nodes = [
     h.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="dw_s1",
@@ -54,9 +58,13 @@ nodes = [
     h.make_node("Conv", ["y2", "w7"], ["y7"], name="dw_1x1", **dw),
     h.make_node("Conv", ["small", "w8", "b8"], ["y8"], name="dw_7x7",
                 pads=[3, 3, 3, 3], **dw),
+    h.make_node("Conv", ["x", "w9", "b9"], ["y9"], name="grouped_8",
+                pads=[1, 1, 1, 1], group=C // 8),
+    h.make_node("Conv", ["y2", "w10"], ["y10"], name="dw_mult2",
+                pads=[1, 1, 1, 1], **dw),
 ]
 shape = [1, C, 37, 35]
-outputs = ["y3", "y4", "y5", "y6", "y7", "y8"]
+outputs = ["y3", "y4", "y5", "y6", "y7", "y8", "y9", "y10"]
 graph = h.make_graph(nodes, "depthwise",
                      [h.make_tensor_value_info("x", T.FLOAT, shape),
                       h.make_tensor_value_info("small", T.FLOAT, [1, C, 3, 2])],
