@@ -435,6 +435,19 @@ sinan::tiling::chooseDepthwisePlan(const ConvShape &s, const TargetDesc &target,
 
 namespace {
 
+/// An element offset: `constant` plus each induction variable times its
+/// step.
+struct Affine {
+  int64_t constant = 0;
+  llvm::SmallVector<std::pair<Value, int64_t>, 2> terms;
+  Affine plus(Value iv, int64_t step) const {
+    Affine sum = *this;
+    if (iv && step)
+      sum.terms.push_back({iv, step});
+    return sum;
+  }
+};
+
 /// Where a unit's inputs sit in its one vbuf buffer (elements): one buffer,
 /// so that DMA-in hands it to the vector unit with one semaphore.
 struct Slots {
@@ -459,10 +472,11 @@ public:
 
 private:
   /// Emits `run` from offsets `base` (its own, or a repetition's).
-  void emitRun(const Run &run, llvm::ArrayRef<OpFoldResult> base);
-  /// `base` + `i` * `step` (`i` null: `base`).
-  OpFoldResult plus(OpFoldResult base, Value i, int64_t step);
-  void emitUnit(const Unit &unit, llvm::ArrayRef<OpFoldResult> offsets,
+  void emitRun(const Run &run, llvm::ArrayRef<Affine> base);
+  /// `offset` computed where it is used (so it holds a register only
+  /// there: a unit reads a dozen offsets).
+  OpFoldResult materialize(const Affine &offset);
+  void emitUnit(const Unit &unit, llvm::ArrayRef<Affine> offsets,
                 const Slots &in, Value out);
 
   Value alloc(llvm::ArrayRef<int64_t> shape);
@@ -518,15 +532,17 @@ Value DepthwiseEmitter::view(Value buffer, OpFoldResult offset,
                                            sizes, steps);
 }
 
-OpFoldResult DepthwiseEmitter::plus(OpFoldResult base, Value i, int64_t step) {
-  if (!i || step == 0)
-    return base;
-  Value scaled = arith::MulIOp::create(builder, loc, i, index(step));
-  std::optional<int64_t> fixed = getConstantIntValue(base);
-  if (fixed && *fixed == 0)
-    return scaled;
-  Value first = fixed ? index(*fixed) : cast<Value>(base);
-  return Value(arith::AddIOp::create(builder, loc, scaled, first));
+OpFoldResult DepthwiseEmitter::materialize(const Affine &offset) {
+  if (offset.terms.empty())
+    return builder.getIndexAttr(offset.constant);
+  Value sum;
+  for (auto [iv, step] : offset.terms) {
+    Value term = arith::MulIOp::create(builder, loc, iv, index(step));
+    sum = sum ? Value(arith::AddIOp::create(builder, loc, sum, term)) : term;
+  }
+  if (offset.constant)
+    sum = arith::AddIOp::create(builder, loc, sum, index(offset.constant));
+  return sum;
 }
 
 void DepthwiseEmitter::emitCore(llvm::ArrayRef<Unit> units) {
@@ -535,10 +551,10 @@ void DepthwiseEmitter::emitCore(llvm::ArrayRef<Unit> units) {
     auto emitAll = [&](Value rep) {
       for (size_t k = 0; k < group.period; ++k) {
         const Run &run = runs[group.first + k];
-        SmallVector<OpFoldResult> base;
+        SmallVector<Affine> base;
         for (auto [at, offset] : llvm::enumerate(run.base))
-          base.push_back(plus(builder.getIndexAttr(offset), rep,
-                              rep ? group.delta[k][at] : 0));
+          base.push_back(
+              Affine{offset, {}}.plus(rep, rep ? group.delta[k][at] : 0));
         emitRun(run, base);
       }
     };
@@ -549,8 +565,7 @@ void DepthwiseEmitter::emitCore(llvm::ArrayRef<Unit> units) {
   }
 }
 
-void DepthwiseEmitter::emitRun(const Run &run,
-                               llvm::ArrayRef<OpFoldResult> base) {
+void DepthwiseEmitter::emitRun(const Run &run, llvm::ArrayRef<Affine> base) {
   const Unit &unit = run.unit;
   // The run's buffers, its own (so its loop can double them): the inputs
   // (planes, weights and bias, residual) in one, the result in another.
@@ -575,16 +590,16 @@ void DepthwiseEmitter::emitRun(const Run &run,
   }
   // sinan-npu-multi-buffer doubles the run's buffers (unrolling by two).
   loop(builder, loc, index(0), index(run.count), 1, [&](Value i) {
-    SmallVector<OpFoldResult> offsets;
+    SmallVector<Affine> offsets;
     for (auto [first, delta] : llvm::zip(base, run.step))
-      offsets.push_back(plus(first, i, delta));
+      offsets.push_back(first.plus(i, delta));
     emitUnit(unit, offsets, in, out);
   });
 }
 
 void DepthwiseEmitter::emitUnit(const Unit &unit,
-                                llvm::ArrayRef<OpFoldResult> offsets,
-                                const Slots &in, Value out) {
+                                llvm::ArrayRef<Affine> offsets, const Slots &in,
+                                Value out) {
   int64_t ct = unit.ct, rows = unit.rows, pitch = g.pitch;
   int64_t len = rows * pitch;
   int64_t ctPitch = roundUp(ct, target.alignmentBytes / 4);
@@ -592,7 +607,7 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
   auto at = [&](int64_t offset) -> OpFoldResult {
     return builder.getIndexAttr(offset);
   };
-  OpFoldResult outOffset = offsets[offsets.size() - 2];
+  const Affine &outOffset = offsets[offsets.size() - 2];
   // The planes first: their buffers free up when the vector unit is done
   // with them, before the result's store lets the rest go.
   size_t p = 0;
@@ -605,8 +620,9 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
       if (rowsIn.count == 0 || columns.count == 0) {
         npu::FillOp::create(builder, loc, dst, 0);
       } else {
-        Value src = view(x, offsets[p], {ct, rowsIn.count, columns.count},
-                         {s.h * s.w, s.sh * s.w, s.sw});
+        Value src =
+            view(x, materialize(offsets[p]), {ct, rowsIn.count, columns.count},
+                 {s.h * s.w, s.sh * s.w, s.sw});
         bool padded =
             rowsIn.before || rowsIn.after || columns.before || columns.after;
         npu::DmaLoadOp::create(builder, loc, src, dst,
@@ -621,21 +637,22 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
   // This block's weights, a row per tap (packed tap-major), and its bias
   // in the row after them.
   npu::DmaLoadOp::create(
-      builder, loc, view(weights, offsets.back(), {s.taps(), ct}, {s.c, 1}),
+      builder, loc,
+      view(weights, materialize(offsets.back()), {s.taps(), ct}, {s.c, 1}),
       view(in.buffer, at(in.wts), {s.taps(), ct}, {ctPitch, 1}),
       DenseI64ArrayAttr());
   if (bias)
     npu::DmaLoadOp::create(
-        builder, loc, view(bias, offsets.back(), {ct}, {1}),
+        builder, loc, view(bias, materialize(offsets.back()), {ct}, {1}),
         view(in.buffer, at(in.wts + s.taps() * ctPitch), {ct}, {1}),
         DenseI64ArrayAttr());
   Value other;
   if (residual) {
     other = view(in.buffer, at(in.res), {ct, rows, s.ow}, {len, pitch, 1});
-    npu::DmaLoadOp::create(
-        builder, loc,
-        view(residual, outOffset, {ct, rows, s.ow}, {s.oh * s.ow, s.ow, 1}),
-        other, DenseI64ArrayAttr());
+    npu::DmaLoadOp::create(builder, loc,
+                           view(residual, materialize(outOffset),
+                                {ct, rows, s.ow}, {s.oh * s.ow, s.ow, 1}),
+                           other, DenseI64ArrayAttr());
   }
   // A per-channel scalar of row `row` of wts, for every element.
   auto perChannel = [&](int64_t row) {
@@ -667,7 +684,7 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
     emitClip(builder, loc, whole, whole, epilogue.min, epilogue.max);
   npu::DmaStoreOp::create(
       builder, loc, view(out, zero, {ct, rows, s.ow}, {len, pitch, 1}),
-      view(y, outOffset, {ct, rows, s.ow}, {s.oh * s.ow, s.ow, 1}))
+      view(y, materialize(outOffset), {ct, rows, s.ow}, {s.oh * s.ow, s.ow, 1}))
       .setRelu(epilogue.relu);
 }
 
