@@ -107,19 +107,21 @@ mlir::LogicalResult emitGridConv(mlir::func::FuncOp kernel,
                                  const TargetDesc &target,
                                  mlir::DenseElementsAttr weights);
 
-/// The vector unit's plan for a depthwise convolution (DepthwiseToNpu.cpp):
-/// units of `ct` channels by `rows` output rows, in f32, rows `pitch`
-/// elements apart in vbuf.
+/// The vector unit's plan for a depthwise or narrow-group convolution
+/// (DepthwiseToNpu.cpp): units of `ct` groups by `rows` output rows, in
+/// f32, rows `pitch` elements apart in vbuf.
 struct DepthwisePlan {
   int64_t ct = 0, rows = 0, cores = 1, pitch = 0;
   double cycles = 0;
 };
 
-/// Whether `s` is depthwise: one input and one output channel per group.
-bool depthwiseApplies(const ConvShape &s);
+/// Whether the vector unit runs `s`: groups (or a whole convolution) of
+/// fewer input and output channels than the matrix tile's k and m
+/// (depthwise ones included), which the matrix unit would pad to its tile.
+bool vectorConvApplies(const ConvShape &s, const TargetDesc &target);
 
-/// The cheapest depthwise plan by a cycle estimate, or nullopt when not
-/// even one channel's output row fits vbuf (twice).
+/// The cheapest such plan by a cycle estimate, or nullopt when not even
+/// one group's output row fits vbuf (twice).
 std::optional<DepthwisePlan> chooseDepthwisePlan(const ConvShape &s,
                                                  const TargetDesc &target,
                                                  const ConvEpilogue &epilogue);

@@ -1100,19 +1100,20 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
   if (!s)
     return "not a static NCHW convolution of f32 or bf16";
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
-  // A depthwise convolution runs on the vector unit, in f32.
-  if (depthwiseApplies(*s)) {
+  // Groups narrower than the matrix tile (depthwise, RegNet's groups of 8)
+  // run on the vector unit, in f32: the matrix unit would pad each to its
+  // tile, at cg/k x fg/m of its peak, and tile them one group at a time.
+  if (vectorConvApplies(*s, target)) {
     if (bytes != 4)
-      return "a depthwise convolution runs on the vector unit in f32, and "
-             "this one is bf16";
+      return llvm::formatv("{0} channels in and {1} out per group run on the "
+                           "vector unit in f32, and this convolution is bf16",
+                           s->cg, s->fg)
+          .str();
     if (!chooseDepthwisePlan(*s, target, ConvEpilogue()))
-      return "no block of one channel's output row fits the vector buffer "
+      return "no block of one group's output row fits the vector buffer "
              "twice";
     return "";
   }
-  // Fewer channels per group than the matrix tile (RegNet's groups of 8):
-  // each group is padded to the tile with zero weights, at cg/k x fg/m of
-  // the matrix unit's peak, still well above the vector unit's.
   if (!chooseConvBlocks(*s, target, bytes, bytes) &&
       !(bytes == 4 && chooseGridPlan(*s, target, ConvEpilogue())))
     return "no block of one output row fits the local memories";
@@ -1146,7 +1147,7 @@ sinan::tiling::convSummation(graph::Conv2dOp conv, const ConvEpilogue &epilogue,
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
   // The vector unit's depthwise kernel: f32 inputs, the first tap's
   // product, one multiply-add per other tap, then the bias.
-  if (depthwiseApplies(*s))
+  if (vectorConvApplies(*s, target))
     return bytes == 4 && chooseDepthwisePlan(*s, target, epilogue)
                ? std::optional(ConvSummation{1, true, true})
                : std::nullopt;
@@ -1169,7 +1170,7 @@ sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
   // The cheaper of the implicit GEMM's and the grid tiler's estimates, as
   // convertConvKernel chooses (without an epilogue: what placement sees).
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
-  if (depthwiseApplies(*s)) {
+  if (vectorConvApplies(*s, target)) {
     std::optional<DepthwisePlan> plan =
         bytes == 4 ? chooseDepthwisePlan(*s, target, ConvEpilogue())
                    : std::nullopt;
@@ -1197,18 +1198,18 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
                           "with constant weights, on a target with a bf16 "
                           "matrix unit");
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
-  if (depthwiseApplies(*s)) {
+  if (vectorConvApplies(*s, target)) {
     std::optional<DepthwisePlan> plan =
         bytes == 4 ? chooseDepthwisePlan(*s, target, epilogue) : std::nullopt;
     if (!plan)
       return conv.emitError()
              << "target " << target.name << ": "
              << (bytes == 4
-                     ? "no block of one channel's output row fits the "
+                     ? "no block of one group's output row fits the "
                        "vector buffer twice (local.vbuf.size_kib = " +
                            std::to_string(target.vbuf.sizeBytes / 1024) + ")"
-                     : "a depthwise convolution runs on the vector "
-                       "unit in f32, and this one is bf16");
+                     : "groups narrower than the matrix tile run on the "
+                       "vector unit in f32, and this convolution is bf16");
     return emitDepthwiseConv(kernel, conv, *s, *plan, epilogue, target, dense);
   }
   auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);

@@ -119,13 +119,19 @@ Span rowSpan(const ConvShape &s, const Geometry &g, int64_t phase, int64_t oh0,
                 rows + g.extraRows[phase]);
 }
 
-/// vbuf bytes of one unit's buffers (weights, planes, result, residual).
+/// Rows of a unit's weights: one per output of its group (fg), input
+/// channel of it (cg) and tap, over the unit's groups.
+int64_t weightRows(const ConvShape &s) { return s.fg * s.cg * s.taps(); }
+
+/// vbuf bytes of one unit of `ct` groups: weights and bias (a row per
+/// output of a group), planes, result, residual.
 int64_t unitBytes(const ConvShape &s, const Geometry &g, int64_t ct,
                   int64_t rows, bool residual, int64_t align) {
-  int64_t bytes = (s.taps() + 1) * roundUp(ct * 4, align);
+  int64_t bytes = (weightRows(s) + s.fg) * roundUp(ct * 4, align);
   for (int64_t extra : g.extraRows)
-    bytes += int64_t(g.columns.size()) * ct * (rows + extra) * g.pitch * 4;
-  bytes += (residual ? 2 : 1) * ct * rows * g.pitch * 4;
+    bytes +=
+        int64_t(g.columns.size()) * s.cg * ct * (rows + extra) * g.pitch * 4;
+  bytes += (residual ? 2 : 1) * s.fg * ct * rows * g.pitch * 4;
   return bytes;
 }
 
@@ -145,45 +151,49 @@ UnitCost unitCost(const ConvShape &s, const Geometry &g, int64_t ct,
                   int64_t rows, const ConvEpilogue &epilogue,
                   const TargetDesc &target) {
   UnitCost cost;
-  int64_t block = ct * rows * g.pitch * 4;
-  cost.in += dmaCost(target, ct * 4, s.taps());
-  cost.in += dmaCost(target, rows * g.pitch * 4, ct);
-  cost.dram += s.taps() * ct * 4 + ct * 4;
+  int64_t outputs = s.fg * ct; // Output channels of the unit.
+  cost.in += dmaCost(target, ct * 4, weightRows(s));
+  cost.in += dmaCost(target, ((ct - 1) * s.fg + 1) * 4, s.fg);
+  cost.dram += (weightRows(s) + s.fg) * ct * 4;
   for (size_t phase = 0; phase < g.phaseRow.size(); ++phase)
     for (const Span &column : g.columns) {
-      int64_t planeRows = ct * (rows + g.extraRows[phase]);
+      int64_t planeRows = s.cg * ct * (rows + g.extraRows[phase]);
       int64_t span = std::max<int64_t>(
           ((std::max<int64_t>(column.count, 1) - 1) * s.sw + 1) * 4, s.ow * 4);
       cost.in += dmaCost(target, span, planeRows);
       cost.dram += span * planeRows;
     }
-  int64_t pass = ceilDiv(block, int64_t(target.vectorBytesPerCycle));
-  cost.vector = (s.taps() + epilogue.vectorPasses()) * pass;
+  // A multiply(-add) per output of a group, input channel and tap over
+  // the unit's groups; the bias, residual and clip over its outputs.
+  int64_t bytesPerCycle = int64_t(target.vectorBytesPerCycle);
+  int64_t pass = ceilDiv(ct * rows * g.pitch * 4, bytesPerCycle);
+  int64_t whole = ceilDiv(outputs * rows * g.pitch * 4, bytesPerCycle);
+  cost.vector = weightRows(s) * pass + (1 + epilogue.vectorPasses()) * whole;
   if (epilogue.residual) {
-    cost.in += dmaCost(target, s.ow * 4, ct * rows);
-    cost.dram += ct * rows * s.ow * 4;
+    cost.in += dmaCost(target, s.ow * 4, outputs * rows);
+    cost.dram += outputs * rows * s.ow * 4;
   }
-  cost.out = dmaCost(target, s.ow * 4, ct * rows);
-  cost.dram += ct * rows * s.ow * 4;
+  cost.out = dmaCost(target, s.ow * 4, outputs * rows);
+  cost.dram += outputs * rows * s.ow * 4;
   return cost;
 }
 
-/// A unit of work: channels [c0, c0 + ct) of image n, output rows
-/// [oh0, oh0 + rows).
+/// A unit of work: groups [c0, c0 + ct) of image n (one channel each when
+/// depthwise), output rows [oh0, oh0 + rows).
 struct Unit {
   int64_t n, c0, ct, oh0, rows;
 };
 
-/// Every unit, in order: images, channel blocks, bands.
+/// Every unit, in order: images, blocks of groups, bands.
 llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct, int64_t rows) {
-  int64_t blocks = ceilDiv(s.c, ct), bands = ceilDiv(s.oh, rows);
+  int64_t blocks = ceilDiv(s.group, ct), bands = ceilDiv(s.oh, rows);
   llvm::SmallVector<Unit> units;
   for (int64_t n = 0; n < s.n; ++n)
     for (int64_t block = 0; block < blocks; ++block)
       for (int64_t band = 0; band < bands; ++band) {
         int64_t c0 = block * ct, oh0 = band * rows;
-        units.push_back(
-            {n, c0, std::min(ct, s.c - c0), oh0, std::min(rows, s.oh - oh0)});
+        units.push_back({n, c0, std::min(ct, s.group - c0), oh0,
+                         std::min(rows, s.oh - oh0)});
       }
   return units;
 }
@@ -205,8 +215,8 @@ llvm::SmallVector<int64_t> coreStarts(const ConvShape &s,
       const Unit &unit = units[u];
       int64_t plane = s.oh * s.ow;
       bool aligned =
-          unit.oh0 == 0 || unit.ct == 1
-              ? ((unit.n * s.c + unit.c0) * plane + unit.oh0 * s.ow) %
+          unit.oh0 == 0 || unit.ct * s.fg == 1
+              ? ((unit.n * s.f + unit.c0 * s.fg) * plane + unit.oh0 * s.ow) %
                         granule ==
                     0
               : plane % granule == 0 && (unit.oh0 * s.ow) % granule == 0;
@@ -239,11 +249,11 @@ unitsPerCore(const ConvShape &s, int64_t ct, int64_t rows, int64_t cores,
 }
 
 /// What differs between units of one run: their DRAM offsets (elements),
-/// one per plane, then the result's and the weights'.
+/// one per plane, then the result's, the weights' and the bias'.
 llvm::SmallVector<int64_t> offsetsOf(const ConvShape &s, const Geometry &g,
                                      const Unit &unit) {
   llvm::SmallVector<int64_t> offsets;
-  int64_t image = (unit.n * s.c + unit.c0) * s.h * s.w;
+  int64_t image = (unit.n * s.c + unit.c0 * s.cg) * s.h * s.w;
   for (size_t phase = 0; phase < g.phaseRow.size(); ++phase) {
     Span rows = rowSpan(s, g, phase, unit.oh0, unit.rows);
     for (const Span &columns : g.columns)
@@ -251,8 +261,10 @@ llvm::SmallVector<int64_t> offsetsOf(const ConvShape &s, const Geometry &g,
                             ? image + rows.start * s.w + columns.start
                             : 0);
   }
-  offsets.push_back((unit.n * s.c + unit.c0) * s.oh * s.ow + unit.oh0 * s.ow);
+  offsets.push_back((unit.n * s.f + unit.c0 * s.fg) * s.oh * s.ow +
+                    unit.oh0 * s.ow);
   offsets.push_back(unit.c0);
+  offsets.push_back(unit.c0 * s.fg);
   return offsets;
 }
 
@@ -372,14 +384,17 @@ double estimate(const ConvShape &s, const Geometry &g, int64_t ct, int64_t rows,
 
 } // namespace
 
-bool sinan::tiling::depthwiseApplies(const ConvShape &s) {
-  return s.group == s.c && s.cg == 1 && s.fg == 1;
+bool sinan::tiling::vectorConvApplies(const ConvShape &s,
+                                      const TargetDesc &target) {
+  auto tile = target.matrixTiles.find(DType::BF16);
+  return tile != target.matrixTiles.end() && s.cg < tile->second.k &&
+         s.fg < tile->second.m;
 }
 
 std::optional<DepthwisePlan>
 sinan::tiling::chooseDepthwisePlan(const ConvShape &s, const TargetDesc &target,
                                    const ConvEpilogue &epilogue) {
-  if (!depthwiseApplies(s) || target.vectorBytesPerCycle == 0)
+  if (!vectorConvApplies(s, target) || target.vectorBytesPerCycle == 0)
     return std::nullopt;
   Geometry g = geometryOf(s, target);
   int64_t align = target.alignmentBytes;
@@ -392,9 +407,9 @@ sinan::tiling::chooseDepthwisePlan(const ConvShape &s, const TargetDesc &target,
     double cycles;
   };
   llvm::SmallVector<Candidate> candidates;
-  for (int64_t blocks = 1; blocks <= s.c; ++blocks) {
-    int64_t ct = ceilDiv(s.c, blocks);
-    if (blocks > 1 && ceilDiv(s.c, blocks - 1) == ct)
+  for (int64_t blocks = 1; blocks <= s.group; ++blocks) {
+    int64_t ct = ceilDiv(s.group, blocks);
+    if (blocks > 1 && ceilDiv(s.group, blocks - 1) == ct)
       continue; // Every distinct block count once.
     if (unitBytes(s, g, ct, 1, epilogue.residual, align) > budget)
       continue;
@@ -574,16 +589,16 @@ void DepthwiseEmitter::emitRun(const Run &run, llvm::ArrayRef<Affine> base) {
   for (int64_t extra : g.extraRows)
     for (size_t kw = 0; kw < g.columns.size(); ++kw) {
       in.planes.push_back(size);
-      size += unit.ct * (unit.rows + extra) * g.pitch;
+      size += s.cg * unit.ct * (unit.rows + extra) * g.pitch;
     }
   int64_t ctPitch = roundUp(unit.ct, target.alignmentBytes / 4);
   in.wts = size;
-  size += (s.taps() + 1) * ctPitch;
+  size += (weightRows(s) + s.fg) * ctPitch;
   in.res = size;
   if (epilogue.residual)
-    size += unit.ct * unit.rows * g.pitch;
+    size += s.fg * unit.ct * unit.rows * g.pitch;
   in.buffer = alloc({size});
-  Value out = alloc({unit.ct, unit.rows * g.pitch});
+  Value out = alloc({s.fg * unit.ct, unit.rows * g.pitch});
   if (run.count == 1) {
     emitUnit(unit, base, in, out);
     return;
@@ -600,14 +615,17 @@ void DepthwiseEmitter::emitRun(const Run &run, llvm::ArrayRef<Affine> base) {
 void DepthwiseEmitter::emitUnit(const Unit &unit,
                                 llvm::ArrayRef<Affine> offsets, const Slots &in,
                                 Value out) {
+  // ct groups: cg input and fg output channels each.
   int64_t ct = unit.ct, rows = unit.rows, pitch = g.pitch;
+  int64_t inputs = s.cg * ct, outputs = s.fg * ct;
   int64_t len = rows * pitch;
   int64_t ctPitch = roundUp(ct, target.alignmentBytes / 4);
   OpFoldResult zero = builder.getIndexAttr(0);
   auto at = [&](int64_t offset) -> OpFoldResult {
     return builder.getIndexAttr(offset);
   };
-  const Affine &outOffset = offsets[offsets.size() - 2];
+  size_t count = offsets.size();
+  const Affine &outOffset = offsets[count - 3];
   // The planes first: their buffers free up when the vector unit is done
   // with them, before the result's store lets the rest go.
   size_t p = 0;
@@ -615,14 +633,14 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
     Span rowsIn = rowSpan(s, g, phase, unit.oh0, rows);
     int64_t planeRows = rows + g.extraRows[phase];
     for (const Span &columns : g.columns) {
-      Value dst = view(in.buffer, at(in.planes[p]), {ct, planeRows, s.ow},
+      Value dst = view(in.buffer, at(in.planes[p]), {inputs, planeRows, s.ow},
                        {planeRows * pitch, pitch, 1});
       if (rowsIn.count == 0 || columns.count == 0) {
         npu::FillOp::create(builder, loc, dst, 0);
       } else {
-        Value src =
-            view(x, materialize(offsets[p]), {ct, rowsIn.count, columns.count},
-                 {s.h * s.w, s.sh * s.w, s.sw});
+        Value src = view(x, materialize(offsets[p]),
+                         {inputs, rowsIn.count, columns.count},
+                         {s.h * s.w, s.sh * s.w, s.sw});
         bool padded =
             rowsIn.before || rowsIn.after || columns.before || columns.after;
         npu::DmaLoadOp::create(builder, loc, src, dst,
@@ -634,57 +652,68 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
       ++p;
     }
   }
-  // This block's weights, a row per tap (packed tap-major), and its bias
-  // in the row after them.
+  // The unit's weights, a row over its groups per output of a group, input
+  // channel and tap (packed so at compile time), then its bias, a row per
+  // output of a group (gathered every fg-th).
   npu::DmaLoadOp::create(
       builder, loc,
-      view(weights, materialize(offsets.back()), {s.taps(), ct}, {s.c, 1}),
-      view(in.buffer, at(in.wts), {s.taps(), ct}, {ctPitch, 1}),
+      view(weights, materialize(offsets[count - 2]), {weightRows(s), ct},
+           {s.group, 1}),
+      view(in.buffer, at(in.wts), {weightRows(s), ct}, {ctPitch, 1}),
       DenseI64ArrayAttr());
+  int64_t biasRow = weightRows(s);
   if (bias)
     npu::DmaLoadOp::create(
-        builder, loc, view(bias, materialize(offsets.back()), {ct}, {1}),
-        view(in.buffer, at(in.wts + s.taps() * ctPitch), {ct}, {1}),
+        builder, loc,
+        view(bias, materialize(offsets[count - 1]), {s.fg, ct}, {1, s.fg}),
+        view(in.buffer, at(in.wts + biasRow * ctPitch), {s.fg, ct},
+             {ctPitch, 1}),
         DenseI64ArrayAttr());
-  Value other;
-  if (residual) {
-    other = view(in.buffer, at(in.res), {ct, rows, s.ow}, {len, pitch, 1});
-    npu::DmaLoadOp::create(builder, loc,
-                           view(residual, materialize(outOffset),
-                                {ct, rows, s.ow}, {s.oh * s.ow, s.ow, 1}),
-                           other, DenseI64ArrayAttr());
-  }
-  // A per-channel scalar of row `row` of wts, for every element.
-  auto perChannel = [&](int64_t row) {
+  if (residual)
+    npu::DmaLoadOp::create(
+        builder, loc,
+        view(residual, materialize(outOffset), {outputs, rows, s.ow},
+             {s.oh * s.ow, s.ow, 1}),
+        view(in.buffer, at(in.res), {outputs, rows, s.ow}, {len, pitch, 1}),
+        DenseI64ArrayAttr());
+  // Row `row` of the weights (or bias) as a per-group scalar.
+  auto perGroup = [&](int64_t row) {
     return view(in.buffer, at(in.wts + row * ctPitch), {ct, len}, {1, 0});
   };
-  // The first tap's product starts the sum, each other tap is one
-  // multiply-add, in the order the fallback sums them; the bias comes last.
-  Value whole = view(out, zero, {ct, len}, {len, 1});
-  for (int64_t kh = 0; kh < s.kh; ++kh)
-    for (int64_t kw = 0; kw < s.kw; ++kw) {
-      int64_t planeRows = rows + g.extraRows[g.phaseOf[kh]];
-      Value a = view(in.buffer,
-                     at(in.planes[g.plane(kh, kw)] + g.offsetOf[kh] * pitch),
-                     {ct, len}, {planeRows * pitch, 1});
-      Value b = perChannel(kh * s.kw + kw);
-      if (kh == 0 && kw == 0)
-        npu::VBinOp::create(builder, loc, "mul", a, b, whole);
-      else
-        npu::VFmaOp::create(builder, loc, a, b, whole);
-    }
-  if (bias)
-    npu::VBinOp::create(builder, loc, "add", whole, perChannel(s.taps()),
-                        whole);
+  // Per output j of a group (one repeat per group): the first product
+  // starts the sum, each other input channel and tap is one multiply-add,
+  // in the order the fallback sums them (channels, then taps); the bias
+  // comes last.
+  for (int64_t j = 0; j < s.fg; ++j) {
+    Value sum = view(out, at(j * len), {ct, len}, {s.fg * len, 1});
+    for (int64_t c = 0; c < s.cg; ++c)
+      for (int64_t kh = 0; kh < s.kh; ++kh)
+        for (int64_t kw = 0; kw < s.kw; ++kw) {
+          int64_t planeRows = rows + g.extraRows[g.phaseOf[kh]];
+          Value a = view(in.buffer,
+                         at(in.planes[g.plane(kh, kw)] +
+                            (c * planeRows + g.offsetOf[kh]) * pitch),
+                         {ct, len}, {s.cg * planeRows * pitch, 1});
+          Value b = perGroup((j * s.cg + c) * s.taps() + kh * s.kw + kw);
+          if (c == 0 && kh == 0 && kw == 0)
+            npu::VBinOp::create(builder, loc, "mul", a, b, sum);
+          else
+            npu::VFmaOp::create(builder, loc, a, b, sum);
+        }
+    if (bias)
+      npu::VBinOp::create(builder, loc, "add", sum, perGroup(biasRow + j), sum);
+  }
+  Value whole = view(out, zero, {outputs, len}, {len, 1});
   if (residual)
     npu::VBinOp::create(builder, loc, "add", whole,
-                        view(in.buffer, at(in.res), {ct, len}, {len, 1}),
+                        view(in.buffer, at(in.res), {outputs, len}, {len, 1}),
                         whole);
   if (epilogue.clip)
     emitClip(builder, loc, whole, whole, epilogue.min, epilogue.max);
   npu::DmaStoreOp::create(
-      builder, loc, view(out, zero, {ct, rows, s.ow}, {len, pitch, 1}),
-      view(y, materialize(outOffset), {ct, rows, s.ow}, {s.oh * s.ow, s.ow, 1}))
+      builder, loc, view(out, zero, {outputs, rows, s.ow}, {len, pitch, 1}),
+      view(y, materialize(outOffset), {outputs, rows, s.ow},
+           {s.oh * s.ow, s.ow, 1}))
       .setRelu(epilogue.relu);
 }
 
@@ -701,15 +730,18 @@ LogicalResult sinan::tiling::emitDepthwiseConv(
     return conv.emitError("an SNPU convolution kernel takes the convolution's "
                           "operands (and a residual) as its arguments");
   Location loc = conv.getLoc();
-  // Weights tap-major, [taps][channels] f32: a block's row per tap is one
-  // strided load.
+  // Weights as rows over the groups, one per output of a group, input
+  // channel and tap, f32: a unit's weights are one strided load.
   SmallVector<float> values = weightValues(weights);
   SmallVector<float> packed(values.size());
-  for (int64_t c = 0; c < s.c; ++c)
-    for (int64_t t = 0; t < s.taps(); ++t)
-      packed[t * s.c + c] = values[c * s.taps() + t];
-  auto packedType =
-      RankedTensorType::get({s.taps(), s.c}, Float32Type::get(context));
+  for (int64_t group = 0; group < s.group; ++group)
+    for (int64_t j = 0; j < s.fg; ++j)
+      for (int64_t c = 0; c < s.cg; ++c)
+        for (int64_t t = 0; t < s.taps(); ++t)
+          packed[((j * s.cg + c) * s.taps() + t) * s.group + group] =
+              values[((group * s.fg + j) * s.cg + c) * s.taps() + t];
+  auto packedType = RankedTensorType::get({weightRows(s), s.group},
+                                          Float32Type::get(context));
   memref::GlobalOp global = addWeightsGlobal(
       kernel, DenseElementsAttr::get(packedType, ArrayRef<float>(packed)), loc,
       target);

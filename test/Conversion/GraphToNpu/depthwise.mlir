@@ -23,7 +23,7 @@
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 0, 0>} : memref<2x37x35xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>> to memref<2x39x35xf32, strided<[1872, 48, 1], offset: 3744>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 0, 1>} : memref<2x37x34xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>> to memref<2x39x35xf32, strided<[1872, 48, 1], offset: 7488>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<9x2xf32, strided<[24, 1], offset: ?>, #npu.space<dram>> to memref<9x2xf32, strided<[16, 1], offset: 11232>, #npu.space<vbuf>>
-// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<2xf32, strided<[1], offset: ?>, #npu.space<dram>> to memref<2xf32, strided<[1], offset: 11376>, #npu.space<vbuf>>
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<1x2xf32, strided<[1, 1], offset: ?>, #npu.space<dram>> to memref<1x2xf32, strided<[16, 1], offset: 11376>, #npu.space<vbuf>>
 // CHECK:         npu.vbin "mul" %{{.*}}, %{{.*}}, %{{.*}} : memref<2x1776xf32, strided<[1872, 1]>, #npu.space<vbuf>>, memref<2x1776xf32, strided<[1, 0], offset: 11232>, #npu.space<vbuf>>, memref<2x1776xf32, strided<[1776, 1]>, #npu.space<vbuf>>
 // CHECK-COUNT-8: npu.vfma
 // CHECK:         npu.vbin "add" %{{.*}}, %{{.*}}, %{{.*}} : memref<2x1776xf32, strided<[1776, 1]>, #npu.space<vbuf>>, memref<2x1776xf32, strided<[1, 0], offset: 11376>, #npu.space<vbuf>>, memref<2x1776xf32, strided<[1776, 1]>, #npu.space<vbuf>>
@@ -73,4 +73,26 @@ func.func @many_images(%x: tensor<65x63x1x16xf32>) -> tensor<65x63x1x16xf32> {
   %w = graph.constant dense<0.125> : tensor<63x1x5x5xf32>
   %y = graph.conv2d %x, %w {pads = array<i64: 2, 2, 2, 2>, group = 63 : i64} : (tensor<65x63x1x16xf32>, tensor<63x1x5x5xf32>) -> tensor<65x63x1x16xf32> loc("many_images")
   return %y : tensor<65x63x1x16xf32>
+}
+
+// Groups of 4 input and 2 output channels (narrower than the matrix tile)
+// run on the vector unit too: a unit holds a block of groups; its weights
+// are a row over the groups per output of a group, input channel and tap
+// (2 x 4 x 9 = 72 rows) and its bias a row per output of a group, gathered
+// every second channel. Each output j of a group is a view of every
+// second result row (one repeat per group); each of its 36 products reads
+// the plane of one input channel of every group (every fourth channel).
+// CHECK:       memref.global "private" constant @narrow_kernel_weights : memref<72x8xf32, #npu.space<dram>>
+// CHECK-LABEL: func.func @narrow_kernel
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<72x[[G:[0-9]+]]xf32, strided<[8, 1]{{.*}}>, #npu.space<dram>> to memref<72x[[G]]xf32, strided<[16, 1], offset: {{[0-9]+}}>, #npu.space<vbuf>>
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<2x[[G]]xf32, strided<[1, 2]{{.*}}>, #npu.space<dram>> to memref<2x[[G]]xf32, strided<[16, 1], offset: {{[0-9]+}}>, #npu.space<vbuf>>
+// CHECK:         npu.vbin "mul" %{{.*}}, %{{.*}}, %{{.*}} : memref<[[G]]x[[LEN:[0-9]+]]xf32, strided<[{{[0-9]+}}, 1]{{.*}}>, #npu.space<vbuf>>, memref<[[G]]x[[LEN]]xf32, strided<[1, 0], offset: {{[0-9]+}}>, #npu.space<vbuf>>, memref<[[G]]x[[LEN]]xf32, strided<[{{[0-9]+}}, 1]{{.*}}>, #npu.space<vbuf>>
+// CHECK-COUNT-35: npu.vfma
+// CHECK:         npu.vbin "add"
+// CHECK:         npu.vbin "mul"
+// CHECK-COUNT-35: npu.vfma
+func.func @narrow(%x: tensor<1x32x12x12xf32>, %b: tensor<16xf32>) -> tensor<1x16x12x12xf32> {
+  %w = graph.constant dense<0.125> : tensor<16x4x3x3xf32>
+  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 8 : i64} : (tensor<1x32x12x12xf32>, tensor<16x4x3x3xf32>, tensor<16xf32>) -> tensor<1x16x12x12xf32> loc("narrow")
+  return %y : tensor<1x16x12x12xf32>
 }

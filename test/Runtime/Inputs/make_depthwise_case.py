@@ -5,8 +5,8 @@ stride 2 with a relu, 5x5 stride 2 (EfficientNet), a dilated 3x3, asymmetric
 padding, a residual add, a 1x1 (a per-channel scale) and a 7x7 over an image
 of 3x2 (taps that read only zeros). Widths are off the
 16-element row pitch. Two grouped convolutions with fewer channels per group
-than the matrix tile run on the matrix unit instead (bf16): groups of 8 (as
-RegNet's) and a depthwise one with two outputs per channel. Writes the model, its input and onnxruntime's outputs.
+than the matrix tile: groups of 8 (as RegNet's) and a depthwise one with
+two outputs per channel. Writes the model, its input and onnxruntime's outputs.
 Usage: make_depthwise_case.py OUT_DIR"""
 import sys
 
