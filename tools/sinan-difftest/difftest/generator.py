@@ -3,9 +3,12 @@
 
 `generate(seed)` builds a valid opset-17 graph of 1-30 nodes drawn from ops
 Sinan imports: elementwise unary and binary ops (with numpy broadcasting),
-Clip, MatMul and Gemm, Conv (groups, depthwise, stride, dilation, padding),
-pooling, Softmax, LayerNormalization, reductions and layout ops (Transpose,
-Reshape, Flatten, Concat, Slice). Shapes favour 1-sized and odd dimensions
+Clip, activations as exporters write them (GELU's five ops, SiLU,
+HardSigmoid, Softplus, PRelu), MatMul and Gemm, Conv (groups, depthwise,
+stride, dilation, padding), BatchNormalization, pooling, Softmax,
+LayerNormalization, reductions, layout ops (Transpose, Reshape, Flatten,
+Concat, Slice) and shape ops (Pad, Unsqueeze, Squeeze, Expand, Gather,
+Where). Shapes favour 1-sized and odd dimensions
 and the SNPU's tile boundaries (15/16/17, 31/32/33, 63/64/65). Values stay
 in ranges where every op is defined: Log, Sqrt and Reciprocal read
 abs(x) + 0.5, Exp reads tanh(x) * 3, a divisor is abs(x) + 0.5. The same
@@ -339,8 +342,89 @@ def op_layout(g, x):
                                         np.int64)], tuple(out))
 
 
+def op_activation(g, x):
+    """Activations as exporters write them: GELU (erf form, the five ops
+    PyTorch emits), SiLU (x * sigmoid(x)), HardSigmoid, Softplus, PRelu."""
+    rng = g.rng
+    shape = g.shapes[x]
+    r = rng.random()
+    if r < 0.3:
+        d = g.node("Div", [x, g.add_const(np.float32(1.4142135))], shape)
+        e = g.node("Erf", [d], shape)
+        one = g.node("Add", [e, g.add_const(np.float32(1.0))], shape)
+        m = g.node("Mul", [x, one], shape)
+        return g.node("Mul", [m, g.add_const(np.float32(0.5))], shape)
+    if r < 0.55:
+        return g.node("Mul", [x, g.node("Sigmoid", [x], shape)], shape)
+    if r < 0.7:
+        return g.node("HardSigmoid", [x], shape, alpha=0.2, beta=0.5)
+    if r < 0.85:
+        t = g.node("Tanh", [x], shape)  # Keeps exp's argument small.
+        return g.node("Softplus", [t], shape)
+    slope_shape = (shape[1], 1, 1) if len(shape) == 4 else shape[-1:]
+    slope = (0.25 * rng.standard_normal(slope_shape)).astype(np.float32)
+    return g.node("PRelu", [x, g.add_const(slope)], shape)
+
+
+def op_batchnorm(g, x):
+    x = _nchw(g, x)
+    if x is None:
+        return None
+    rng = g.rng
+    c = g.shapes[x][1]
+    params = [1 + 0.1 * rng.standard_normal(c), 0.1 * rng.standard_normal(c),
+              0.1 * rng.standard_normal(c), 0.5 + rng.random(c)]
+    return g.node("BatchNormalization",
+                  [x] + [g.add_const(p.astype(np.float32)) for p in params],
+                  g.shapes[x], epsilon=1e-5)
+
+
+def op_shape(g, x):
+    """Pad, Unsqueeze/Squeeze, Expand, Gather, Where."""
+    rng = g.rng
+    shape = g.shapes[x]
+    rank = len(shape)
+    r = rng.random()
+    if r < 0.25 and rank >= 1:
+        pads = [int(rng.integers(0, 3)) for _ in range(2 * rank)]
+        out = tuple(d + pads[i] + pads[i + rank] for i, d in enumerate(shape))
+        if _size(out) > MAX_ELEMENTS:
+            return None
+        return g.node("Pad", [x, g.add_const(np.array(pads, np.int64),
+                                             np.int64),
+                              g.add_const(np.float32(rng.choice([0.0, 1.5])))],
+                      out)
+    if r < 0.45 and rank < 4:
+        axis = int(rng.integers(0, rank + 1))
+        out = shape[:axis] + (1,) + shape[axis:]
+        u = g.node("Unsqueeze", [x, g.add_const(np.array([axis], np.int64),
+                                                 np.int64)], out)
+        if rng.random() < 0.5:
+            return u
+        return g.node("Squeeze", [u, g.add_const(np.array([axis], np.int64),
+                                                 np.int64)], shape)
+    if r < 0.6 and 1 in shape:
+        out = tuple(int(rng.choice([2, 3, 5])) if d == 1 else d for d in shape)
+        if _size(out) > MAX_ELEMENTS:
+            return None
+        return g.node("Expand", [x, g.add_const(np.array(out, np.int64),
+                                                np.int64)], out)
+    if r < 0.8 and rank >= 1:
+        axis = int(rng.integers(0, rank))
+        count = int(rng.integers(1, 6))
+        indices = rng.integers(-shape[axis], shape[axis], count)
+        out = shape[:axis] + (count,) + shape[axis + 1:]
+        return g.node("Gather", [x, g.add_const(indices.astype(np.int64),
+                                                np.int64)], out, axis=axis)
+    other = g.add_const(rng.standard_normal(shape).astype(np.float32))
+    mask = g.node("Greater", [x, g.add_const(np.float32(0.0))], shape)
+    g.consts.add(mask)  # Boolean: no float op may read it.
+    return g.node("Where", [mask, x, other], shape)
+
+
 OPS = [(op_unary, 4), (op_binary, 4), (op_matmul, 2), (op_conv, 3),
-       (op_pool, 1), (op_normalize, 1), (op_reduce, 1), (op_layout, 2)]
+       (op_pool, 1), (op_normalize, 1), (op_reduce, 1), (op_layout, 2),
+       (op_activation, 2), (op_batchnorm, 1), (op_shape, 2)]
 
 
 def generate(seed, prefix="", max_nodes=30):
