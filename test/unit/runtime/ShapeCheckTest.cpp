@@ -172,3 +172,53 @@ TEST(HostOps, ElementwiseChain) {
             "op 'elementwise_chain': 1 steps need 2 operand codes and 1 clip "
             "bounds each, got 1, 1 and 1");
 }
+
+// A vector-unit convolution's fallback (fma = 1 with sum_chunk = 1 and
+// bias_last = 1): f32 operands, each product added with one rounding from
+// -0.0, in the order channels then taps, the bias last.
+TEST(HostOps, Conv2dFmaOrder) {
+  // One group of two input channels, one output, a 1x2 kernel over a 1x2
+  // image: y = ((x0 w0 + x1 w1) + x2 w2 + x3 w3) + b with fused adds.
+  Tensor x(DType::F32, {1, 2, 1, 2}), w(DType::F32, {1, 2, 1, 2}),
+      b(DType::F32, {1}), y(DType::F32, {1, 1, 1, 1});
+  // The second product cancels the first's rounded value: one rounding
+  // leaves the first's rounding error (-2^-24), two leave zero.
+  const float xs[] = {1 + 0x1p-12f, 1 + 0x1p-12f, 0, 0};
+  const float ws[] = {1 + 0x1p-12f, -(1 + 0x1p-12f), 0.5f, 0.5f};
+  std::copy(xs, xs + 4, x.data<float>());
+  std::copy(ws, ws + 4, w.data<float>());
+  b.data<float>()[0] = 0.25f;
+  auto run = [&](int64_t fma) {
+    std::string error;
+    EXPECT_TRUE(runHostOp("conv2d",
+                          {{"precision", std::string("f32")},
+                           {"sum_chunk", int64_t(1)},
+                           {"bias_last", int64_t(1)},
+                           {"fma", fma}},
+                          {&x, &w, &b}, {&y}, error))
+        << error;
+    return y.data<float>()[0];
+  };
+  float acc = std::fma(ws[0], xs[0], -0.0f);
+  for (int i = 1; i < 4; ++i)
+    acc = std::fma(ws[i], xs[i], acc);
+  EXPECT_EQ(run(1), acc + 0.25f);
+  float rounded = -0.0f;
+  for (int i = 0; i < 4; ++i)
+    rounded += ws[i] * xs[i];
+  EXPECT_EQ(run(0), rounded + 0.25f);
+  EXPECT_NE(run(1), run(0)); // The inputs tell the two orders apart.
+  EXPECT_EQ(run(1), 0.25f - 0x1p-24f);
+  // Without a bias the sum keeps the sign of zero products.
+  std::fill(x.data<float>(), x.data<float>() + 4, -0.0f);
+  std::fill(w.data<float>(), w.data<float>() + 4, 0.5f);
+  std::string error;
+  ASSERT_TRUE(runHostOp("conv2d",
+                        {{"precision", std::string("f32")},
+                         {"sum_chunk", int64_t(1)},
+                         {"bias_last", int64_t(1)},
+                         {"fma", int64_t(1)}},
+                        {&x, &w}, {&y}, error))
+      << error;
+  EXPECT_TRUE(std::signbit(y.data<float>()[0]));
+}
