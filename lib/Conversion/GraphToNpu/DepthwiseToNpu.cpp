@@ -1,31 +1,32 @@
-//===- DepthwiseToNpu.cpp - Depthwise convolutions on the vector unit -----===//
+//===- DepthwiseToNpu.cpp - Narrow-group convolutions on the vector unit --===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
 //
-// A depthwise convolution (one input and one output channel per group) has
-// no reduction over channels for the matrix unit to share: as implicit GEMM
-// it would fill one of the tile's 16 rows. The vector unit runs it instead,
-// in f32, one multiply-add per tap over a block of channels and output
-// rows:
+// A convolution whose groups have fewer input and output channels than the
+// matrix tile's k and m (depthwise: one of each; RegNet: 8) leaves the
+// matrix unit mostly idle: each group would be padded to a whole tile. The
+// vector unit runs it instead, in f32, with one repeat per group: for each
+// output j of a group, over a block of groups and output rows,
 //
-//   out[c][r * pitch + q]  = plane(0)[c][...] * w[0][c]    (vbin.mul.bcast)
-//   out[c][...]           += plane(t)[c][...] * w[t][c]    (vfma.bcast)
-//   out[c][...]           += bias[c]                       (vbin.add.bcast)
+//   out[g][j][r * pitch + q]  = plane(c=0, t=0)[g][...] * w[j][0][0][g]
+//   out[g][j][...]           += plane(c, t)[g][...] * w[j][c][t][g]  (vfma)
+//   out[g][j][...]           += bias[g][j]
 //
-// where a tap's plane holds, for each channel, the input it reads at every
-// output position, rows `pitch` apart (the columns past the output's width
-// are never stored). The DMA gathers the planes straight from DRAM with the
+// where plane (c, t) holds, for input channel c of every group, the input
+// tap t reads at every output position, rows `pitch` apart (the columns past
+// the output's width are never stored), and w[...][g] is a per-repeat
+// scalar (`.bcast`). The DMA gathers the planes straight from DRAM with the
 // convolution's stride and writes the padding's zeros; taps that read the
 // same columns (one kw) and rows of one stride phase share a plane at a row
 // offset, so a 3x3 stride-1 convolution loads 3 planes and a stride-2 one 6.
 // Vector operands must start on the alignment, which is why a column shift
 // is a plane of its own rather than an offset.
 //
-// Units (a block of channels by a band of output rows of one image) are
-// split over the cores in contiguous runs; units of one shape whose offsets
-// step evenly become an scf.for that sinan-npu-multi-buffer double-buffers.
+// Units (a block of groups by a band of output rows of one image) are split
+// over the cores in contiguous runs; units of one shape whose offsets step
+// evenly become an scf.for that sinan-npu-multi-buffer double-buffers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -475,12 +476,11 @@ struct Slots {
 class DepthwiseEmitter {
 public:
   DepthwiseEmitter(OpBuilder &builder, Location loc, const TargetDesc &target,
-                   const ConvShape &s, const DepthwisePlan &plan,
-                   const ConvEpilogue &epilogue, Block *entry, Value x,
+                   const ConvShape &s, const ConvEpilogue &epilogue, Value x,
                    Value weights, Value bias, Value residual, Value y)
-      : builder(builder), loc(loc), target(target), s(s), plan(plan),
-        epilogue(epilogue), entry(entry), x(x), weights(weights), bias(bias),
-        residual(residual), y(y), g(geometryOf(s, target)) {}
+      : builder(builder), loc(loc), target(target), s(s), epilogue(epilogue),
+        x(x), weights(weights), bias(bias), residual(residual), y(y),
+        g(geometryOf(s, target)) {}
 
   /// Emits one core's units.
   void emitCore(llvm::ArrayRef<Unit> units);
@@ -507,9 +507,7 @@ private:
   Location loc;
   const TargetDesc &target;
   const ConvShape &s;
-  const DepthwisePlan &plan;
   const ConvEpilogue &epilogue;
-  Block *entry;
   Value x, weights, bias, residual, y;
   Geometry g;
 };
@@ -757,8 +755,8 @@ LogicalResult sinan::tiling::emitDepthwiseConv(
   Value residual = epilogue.residual
                        ? newBody.getArgument(newBody.getNumArguments() - 2)
                        : Value();
-  DepthwiseEmitter emitter(builder, loc, target, s, plan, epilogue, &newBody, x,
-                           packedWeights, bias, residual, y);
+  DepthwiseEmitter emitter(builder, loc, target, s, epilogue, x, packedWeights,
+                           bias, residual, y);
   llvm::SmallVector<llvm::SmallVector<Unit>> parts =
       unitsPerCore(s, plan.ct, plan.rows, plan.cores, target.alignmentBytes);
   if (parts.size() == 1) {
