@@ -519,13 +519,24 @@ Value ConvTiler::view(Value source, ArrayRef<OpFoldResult> offsets,
     sizeAttrs.push_back(builder.getIndexAttr(size));
   for (int64_t stride : strides)
     strideAttrs.push_back(builder.getIndexAttr(stride));
-  SmallVector<int64_t> kept;
-  for (int64_t d : keep)
+  // The kept dimensions' strides, spelled out: with several unit sizes
+  // inferring which dimensions to drop is ambiguous (a 1x1x1x1 view of a
+  // 1-channel image picked other strides than the verifier).
+  auto full = cast<MemRefType>(memref::SubViewOp::inferResultType(
+      type, offsets, sizeAttrs, strideAttrs));
+  SmallVector<int64_t> fullStrides, kept, keptStrides;
+  int64_t offset;
+  (void)full.getStridesAndOffset(fullStrides, offset);
+  for (int64_t d : keep) {
     kept.push_back(sizes[d]);
-  auto result = memref::SubViewOp::inferRankReducedResultType(
-      kept, type, offsets, sizeAttrs, strideAttrs);
-  return memref::SubViewOp::create(builder, loc, cast<MemRefType>(result),
-                                   source, offsets, sizeAttrs, strideAttrs);
+    keptStrides.push_back(fullStrides[d]);
+  }
+  auto result = MemRefType::get(
+      kept, type.getElementType(),
+      StridedLayoutAttr::get(builder.getContext(), offset, keptStrides),
+      type.getMemorySpace());
+  return memref::SubViewOp::create(builder, loc, result, source, offsets,
+                                   sizeAttrs, strideAttrs);
 }
 
 Value ConvTiler::split(Value tile, int64_t parts) {

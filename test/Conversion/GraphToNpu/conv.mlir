@@ -37,3 +37,16 @@ func.func @main(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>, %x2: tensor<1x3x9x
   %z = graph.conv2d %x2, %w2 {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x3x9x10xf32>, tensor<32x3x3x3xf32>) -> tensor<1x32x4x4xf32> loc("dynamic_weights")
   return %r, %z : tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>
 }
+
+// Found by differential testing (sinan-difftest, seed 1796334030): a
+// 1-channel 1x2 image under a 5x5 stride-2 convolution with asymmetric
+// padding gives 1x1x1x1 views of it, whose dropped unit dimensions the
+// tiler used to leave to inference (picking strides the subview verifier
+// rejected); it spells the kept strides out.
+// NPU-LABEL: func.func @unit_views_kernel
+// NPU:           npu.mma
+func.func @unit_views(%x: tensor<1x1x1x2xf32>) -> tensor<1x32x1x2xf32> {
+  %w = graph.constant dense<0.125> : tensor<32x1x5x5xf32>
+  %y = graph.conv2d %x, %w {pads = array<i64: 3, 1, 2, 4>, strides = array<i64: 2, 2>} : (tensor<1x1x1x2xf32>, tensor<32x1x5x5xf32>) -> tensor<1x32x1x2xf32> loc("unit_views")
+  return %y : tensor<1x32x1x2xf32>
+}
