@@ -115,9 +115,10 @@ struct DepthwisePlan {
   double cycles = 0;
 };
 
-/// Whether the vector unit runs `s`: groups (or a whole convolution) of
-/// fewer input and output channels than the matrix tile's k and m
-/// (depthwise ones included), which the matrix unit would pad to its tile.
+/// Whether the vector unit runs `s`: groups of fewer input and output
+/// channels than the matrix tile's k and m (depthwise ones included), which
+/// the matrix unit would pad to its tile one group at a time. A dense
+/// convolution stays on the matrix unit however few its channels.
 bool vectorConvApplies(const ConvShape &s, const TargetDesc &target);
 
 /// The cheapest such plan by a cycle estimate, or nullopt when not even

@@ -435,21 +435,7 @@ private:
 Value GridTiler::reinterpret(Value source, OpFoldResult offset,
                              ArrayRef<int64_t> sizes,
                              ArrayRef<int64_t> strides) {
-  auto type = cast<MemRefType>(source.getType());
-  std::optional<int64_t> staticOffset = getConstantIntValue(offset);
-  auto result = MemRefType::get(
-      sizes, type.getElementType(),
-      StridedLayoutAttr::get(
-          builder.getContext(),
-          staticOffset ? *staticOffset : ShapedType::kDynamic, strides),
-      type.getMemorySpace());
-  SmallVector<OpFoldResult> sizeAttrs, strideAttrs;
-  for (int64_t size : sizes)
-    sizeAttrs.push_back(builder.getIndexAttr(size));
-  for (int64_t stride : strides)
-    strideAttrs.push_back(builder.getIndexAttr(stride));
-  return memref::ReinterpretCastOp::create(builder, loc, result, source, offset,
-                                           sizeAttrs, strideAttrs);
+  return reinterpretView(builder, loc, source, offset, sizes, strides);
 }
 
 void GridTiler::emitGridZeros(const CoreWork &work, Value chunk,

@@ -388,8 +388,8 @@ double estimate(const ConvShape &s, const Geometry &g, int64_t ct, int64_t rows,
 bool sinan::tiling::vectorConvApplies(const ConvShape &s,
                                       const TargetDesc &target) {
   auto tile = target.matrixTiles.find(DType::BF16);
-  return tile != target.matrixTiles.end() && s.cg < tile->second.k &&
-         s.fg < tile->second.m;
+  return s.group > 1 && tile != target.matrixTiles.end() &&
+         s.cg < tile->second.k && s.fg < tile->second.m;
 }
 
 std::optional<DepthwisePlan>
@@ -528,21 +528,7 @@ Value DepthwiseEmitter::alloc(llvm::ArrayRef<int64_t> shape) {
 Value DepthwiseEmitter::view(Value buffer, OpFoldResult offset,
                              llvm::ArrayRef<int64_t> shape,
                              llvm::ArrayRef<int64_t> strides) {
-  auto type = cast<MemRefType>(buffer.getType());
-  std::optional<int64_t> fixed = getConstantIntValue(offset);
-  auto layout = StridedLayoutAttr::get(
-      builder.getContext(), fixed ? *fixed : ShapedType::kDynamic, strides);
-  auto result = MemRefType::get(shape, type.getElementType(), layout,
-                                type.getMemorySpace());
-  SmallVector<OpFoldResult> sizes, steps;
-  for (int64_t size : shape)
-    sizes.push_back(builder.getIndexAttr(size));
-  for (int64_t stride : strides)
-    steps.push_back(builder.getIndexAttr(stride));
-  if (fixed)
-    offset = builder.getIndexAttr(*fixed);
-  return memref::ReinterpretCastOp::create(builder, loc, result, buffer, offset,
-                                           sizes, steps);
+  return reinterpretView(builder, loc, buffer, offset, shape, strides);
 }
 
 OpFoldResult DepthwiseEmitter::materialize(const Affine &offset) {

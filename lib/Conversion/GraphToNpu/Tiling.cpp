@@ -6,6 +6,8 @@
 
 #include "Tiling.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
 using namespace mlir;
 
 namespace sinan::tiling {
@@ -94,6 +96,27 @@ Value allocTile(OpBuilder &builder, Location loc, Block *entry, int64_t rows,
       MemRefType::get({rows, cols}, element, layout,
                       npu::MemorySpaceAttr::get(builder.getContext(), space));
   return memref::AllocOp::create(builder, loc, type);
+}
+
+Value reinterpretView(OpBuilder &builder, Location loc, Value source,
+                      OpFoldResult offset, ArrayRef<int64_t> sizes,
+                      ArrayRef<int64_t> strides) {
+  auto type = cast<MemRefType>(source.getType());
+  std::optional<int64_t> fixed = getConstantIntValue(offset);
+  if (fixed)
+    offset = builder.getIndexAttr(*fixed);
+  auto result = MemRefType::get(
+      sizes, type.getElementType(),
+      StridedLayoutAttr::get(builder.getContext(),
+                             fixed ? *fixed : ShapedType::kDynamic, strides),
+      type.getMemorySpace());
+  SmallVector<OpFoldResult> sizeAttrs, strideAttrs;
+  for (int64_t size : sizes)
+    sizeAttrs.push_back(builder.getIndexAttr(size));
+  for (int64_t stride : strides)
+    strideAttrs.push_back(builder.getIndexAttr(stride));
+  return memref::ReinterpretCastOp::create(builder, loc, result, source, offset,
+                                           sizeAttrs, strideAttrs);
 }
 
 MemRefType dramMemRef(Type type) {

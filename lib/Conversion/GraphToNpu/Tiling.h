@@ -71,6 +71,14 @@ mlir::Value allocTile(mlir::OpBuilder &builder, mlir::Location loc,
                       mlir::Type element, npu::MemorySpace space,
                       int64_t align);
 
+/// `source` (a whole buffer: offset 0) seen as `sizes` with `strides` from
+/// element `offset` (a memref.reinterpret_cast; a constant offset is
+/// static in the result's layout).
+mlir::Value reinterpretView(mlir::OpBuilder &builder, mlir::Location loc,
+                            mlir::Value source, mlir::OpFoldResult offset,
+                            llvm::ArrayRef<int64_t> sizes,
+                            llvm::ArrayRef<int64_t> strides);
+
 /// `type` (a static tensor) as a memref in DRAM.
 mlir::MemRefType dramMemRef(mlir::Type type);
 
