@@ -34,6 +34,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 
 namespace sinan::npu {
@@ -107,7 +108,8 @@ private:
   void waitBefore(Operation *op, unsigned resource, Engine src, Engine dst);
   void erasePlaced(Operation *op);
   SmallVector<Item> chainStreams(ArrayRef<Item> items);
-  bool touches(Operation *op, unsigned resource);
+  void indexAccesses();
+  const llvm::SmallDenseSet<Operation *, 4> &allocsIn(Operation *op);
 
   func::FuncOp func;
   const TargetDesc &target;
@@ -133,6 +135,13 @@ private:
   bool pairs;
   /// Which resources are pairs (only their boundary handoffs are kept).
   SmallVector<bool> isPair;
+  /// Per resource, per block: in program order, the engine ops of the block
+  /// that access the resource and the loops that hold such accesses. Built
+  /// once, so each resource visits only its own accesses (visiting every op
+  /// of the kernel per resource was quadratic in the kernel's size).
+  SmallVector<llvm::DenseMap<Block *, SmallVector<Operation *>>> accesses;
+  /// The local allocations an op, or the ops nested in it, access.
+  llvm::DenseMap<Operation *, llvm::SmallDenseSet<Operation *, 4>> allocCache;
 };
 
 void SyncInserter::groupResources() {
@@ -224,16 +233,26 @@ void SyncInserter::groupResources() {
     }
 }
 
-unsigned SyncInserter::sides(Operation *op, unsigned resource) {
-  ArrayRef<Operation *> allocs = resources[resource];
-  unsigned mask = 0;
+const llvm::SmallDenseSet<Operation *, 4> &
+SyncInserter::allocsIn(Operation *op) {
+  auto it = allocCache.find(op);
+  if (it != allocCache.end())
+    return it->second;
+  llvm::SmallDenseSet<Operation *, 4> allocs;
   op->walk([&](Operation *inner) {
     for (Value operand : inner->getOperands())
       if (memref::AllocOp alloc = rootAlloc(operand))
-        for (auto [i, member] : llvm::enumerate(allocs))
-          if (member == alloc.getOperation())
-            mask |= 1u << i;
+        allocs.insert(alloc);
   });
+  return allocCache.try_emplace(op, std::move(allocs)).first->second;
+}
+
+unsigned SyncInserter::sides(Operation *op, unsigned resource) {
+  const llvm::SmallDenseSet<Operation *, 4> &touched = allocsIn(op);
+  unsigned mask = 0;
+  for (auto [i, member] : llvm::enumerate(resources[resource]))
+    if (touched.contains(member))
+      mask |= 1u << i;
   return mask;
 }
 
@@ -244,12 +263,38 @@ bool SyncInserter::sameSide(Operation *a, Operation *b, unsigned resource) {
   return x == y && x != 3;
 }
 
-bool SyncInserter::touches(Operation *op, unsigned resource) {
-  for (Value operand : op->getOperands())
-    if (memref::AllocOp alloc = rootAlloc(operand))
-      if (llvm::is_contained(resources[resource], alloc.getOperation()))
-        return true;
-  return false;
+void SyncInserter::indexAccesses() {
+  llvm::DenseMap<Operation *, SmallVector<unsigned, 4>> resourcesOf;
+  for (auto [index, members] : llvm::enumerate(resources))
+    for (Operation *alloc : members)
+      resourcesOf[alloc].push_back(index);
+  accesses.clear();
+  accesses.resize(resources.size());
+  Block *body = &func.getBody().front();
+  func.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (!engineOf(op))
+      return;
+    // Accesses are seen through scf.for nests only (as processBlock walks).
+    SmallVector<Operation *, 4> path = {op};
+    for (Operation *at = op; at->getBlock() != body;) {
+      at = at->getParentOp();
+      if (!isa<scf::ForOp>(at))
+        return;
+      path.push_back(at);
+    }
+    SmallVector<unsigned, 4> touched;
+    for (Value operand : op->getOperands())
+      if (memref::AllocOp alloc = rootAlloc(operand))
+        for (unsigned resource : resourcesOf.lookup(alloc))
+          if (!llvm::is_contained(touched, resource))
+            touched.push_back(resource);
+    for (unsigned resource : touched)
+      for (Operation *at : path) {
+        SmallVector<Operation *> &list = accesses[resource][at->getBlock()];
+        if (list.empty() || list.back() != at)
+          list.push_back(at);
+      }
+  });
 }
 
 FailureOr<int64_t> SyncInserter::semaphore(unsigned resource, Engine src,
@@ -360,15 +405,17 @@ SmallVector<Item> SyncInserter::chainStreams(ArrayRef<Item> items) {
 
 SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
   SmallVector<Item> items;
-  for (Operation &op : llvm::make_early_inc_range(block)) {
+  auto listed = accesses[resource].find(&block);
+  if (listed == accesses[resource].end())
+    return items;
+  for (Operation *op : listed->second) {
     if (auto loop = dyn_cast<scf::ForOp>(op)) {
       if (std::optional<Item> item = processLoop(loop, resource))
         items.push_back(*item);
       continue;
     }
-    std::optional<Engine> engine = engineOf(&op);
-    if (engine && touches(&op, resource))
-      items.push_back({&op, *engine, *engine});
+    Engine engine = *engineOf(op);
+    items.push_back({op, engine, engine});
   }
   items = chainStreams(items);
   // Hand the resource over wherever the engine changes.
@@ -428,6 +475,7 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
 
 LogicalResult SyncInserter::run() {
   groupResources();
+  indexAccesses();
   for (unsigned resource = 0; resource < resources.size(); ++resource)
     processBlock(func.getBody().front(), resource);
   if (failed(status))
