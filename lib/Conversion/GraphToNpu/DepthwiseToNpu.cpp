@@ -464,6 +464,9 @@ struct Affine {
   }
 };
 
+/// Products a unit emits unrolled; more loop over the outputs of a group.
+constexpr int64_t kUnrolledProducts = 96;
+
 /// Where a unit's inputs sit in its one vbuf buffer (elements): one buffer,
 /// so that DMA-in hands it to the vector unit with one semaphore.
 struct Slots {
@@ -660,16 +663,37 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
              {s.oh * s.ow, s.ow, 1}),
         view(in.buffer, at(in.res), {outputs, rows, s.ow}, {len, pitch, 1}),
         DenseI64ArrayAttr());
-  // Row `row` of the weights (or bias) as a per-group scalar.
-  auto perGroup = [&](int64_t row) {
-    return view(in.buffer, at(in.wts + row * ctPitch), {ct, len}, {1, 0});
-  };
   // Per output j of a group (one repeat per group): the first product
   // starts the sum, each other input channel and tap is one multiply-add,
   // in the order the fallback sums them (channels, then taps); the bias
   // comes last.
-  for (int64_t j = 0; j < s.fg; ++j) {
-    Value sum = view(out, at(j * len), {ct, len}, {s.fg * len, 1});
+  int64_t products = s.cg * s.taps();
+  auto emitOutput = [&](OpFoldResult j) {
+    std::optional<int64_t> fixed = getConstantIntValue(j);
+    // The output's sum and its weight rows (then its bias row) as one view
+    // each; every product takes a static part of them (one add).
+    auto scaled = [&](int64_t constant, int64_t step) -> OpFoldResult {
+      return materialize(fixed
+                             ? Affine{constant + *fixed * step, {}}
+                             : Affine{constant, {}}.plus(cast<Value>(j), step));
+    };
+    Value sum = view(out, scaled(0, len), {ct, len}, {s.fg * len, 1});
+    Value own = fixed ? Value()
+                      : view(in.buffer, scaled(in.wts, products * ctPitch),
+                             {products, ct, len}, {ctPitch, 1, 0});
+    auto row = [&](int64_t r) -> Value {
+      if (fixed)
+        return view(in.buffer, at(in.wts + (*fixed * products + r) * ctPitch),
+                    {ct, len}, {1, 0});
+      return memref::SubViewOp::create(
+          builder, loc,
+          cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+              {ct, len}, cast<MemRefType>(own.getType()),
+              ArrayRef<int64_t>{r, 0, 0}, ArrayRef<int64_t>{1, ct, len},
+              ArrayRef<int64_t>{1, 1, 1})),
+          own, ArrayRef<int64_t>{r, 0, 0}, ArrayRef<int64_t>{1, ct, len},
+          ArrayRef<int64_t>{1, 1, 1});
+    };
     for (int64_t c = 0; c < s.cg; ++c)
       for (int64_t kh = 0; kh < s.kh; ++kh)
         for (int64_t kw = 0; kw < s.kw; ++kw) {
@@ -678,14 +702,30 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
                          at(in.planes[g.plane(kh, kw)] +
                             (c * planeRows + g.offsetOf[kh]) * pitch),
                          {ct, len}, {s.cg * planeRows * pitch, 1});
-          Value b = perGroup((j * s.cg + c) * s.taps() + kh * s.kw + kw);
+          Value b = row(c * s.taps() + kh * s.kw + kw);
           if (c == 0 && kh == 0 && kw == 0)
             npu::VBinOp::create(builder, loc, "mul", a, b, sum);
           else
             npu::VFmaOp::create(builder, loc, a, b, sum);
         }
     if (bias)
-      npu::VBinOp::create(builder, loc, "add", sum, perGroup(biasRow + j), sum);
+      npu::VBinOp::create(builder, loc, "add", sum,
+                          view(in.buffer,
+                               scaled(in.wts + biasRow * ctPitch, ctPitch),
+                               {ct, len}, {1, 0}),
+                          sum);
+  };
+  // Unrolled while small; else a loop over the outputs of a group (RegNet's
+  // groups of 8 make 576 products a unit, which unrolled cost the compiler
+  // seconds per network).
+  if (s.fg == 1 || s.fg * products <= kUnrolledProducts) {
+    for (int64_t j = 0; j < s.fg; ++j)
+      emitOutput(at(j));
+  } else {
+    // The loop's buffers belong to the unit's loop: not multi-buffered.
+    loop(builder, loc, index(0), index(s.fg), 1, [&](Value j) {
+      emitOutput(j);
+    })->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
   }
   Value whole = view(out, zero, {outputs, len}, {len, 1});
   if (residual)

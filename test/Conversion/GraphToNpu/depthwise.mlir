@@ -96,3 +96,23 @@ func.func @narrow(%x: tensor<1x32x12x12xf32>, %b: tensor<16xf32>) -> tensor<1x16
   %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 8 : i64} : (tensor<1x32x12x12xf32>, tensor<16x4x3x3xf32>, tensor<16xf32>) -> tensor<1x16x12x12xf32> loc("narrow")
   return %y : tensor<1x16x12x12xf32>
 }
+
+// Groups of 8 input and 8 output channels (RegNet's): 8 x 72 products a
+// unit would be 576 unrolled vector ops, so the outputs of a group are a
+// loop (not multi-buffered: its buffers are the unit's). Each iteration
+// views its sum and its 72 weight rows once; every product takes a static
+// part of them.
+// CHECK-LABEL: func.func @looped_kernel
+// CHECK:         scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:           %[[ROWS:.*]] = memref.reinterpret_cast %{{.*}} to offset: [%{{.*}}], sizes: [72, {{[0-9]+}}, {{[0-9]+}}], strides: [16, 1, 0]
+// CHECK:           %[[W0:.*]] = memref.subview %[[ROWS]][0, 0, 0]
+// CHECK:           npu.vbin "mul" %{{.*}}, %[[W0]], %{{.*}}
+// CHECK:           %[[W71:.*]] = memref.subview %[[ROWS]][71, 0, 0]
+// CHECK-NEXT:      npu.vfma %{{.*}}, %[[W71]], %{{.*}}
+// CHECK:           npu.vbin "add"
+// CHECK-NEXT:    } {npu.buffered}
+func.func @looped(%x: tensor<1x16x10x10xf32>, %b: tensor<16xf32>) -> tensor<1x16x10x10xf32> {
+  %w = graph.constant dense<0.125> : tensor<16x8x3x3xf32>
+  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 2 : i64} : (tensor<1x16x10x10xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>) -> tensor<1x16x10x10xf32> loc("looped")
+  return %y : tensor<1x16x10x10xf32>
+}
