@@ -20,13 +20,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "sinan/Dialect/Graph/Transforms/Passes.h"
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/InitAll.h"
 #include "sinan/Module/ModuleEmitter.h"
-#include "sinan/Pipelines/SchedulePipeline.h"
-#include "sinan/Pipelines/SnpuPipeline.h"
-#include "sinan/Placement/Passes.h"
+#include "sinan/Pipelines/CompilePipeline.h"
 #include "sinan/runtime/Target.h"
 #include "sinan/runtime/isa/Kernel.h"
 
@@ -171,37 +168,18 @@ int main(int argc, char **argv) {
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return fail("bad pass manager options");
   mlir::applyDefaultTimingPassManagerCLOptions(pm);
-  if (graphOpt)
-    sinan::graph::buildGraphOptimizationPipeline(pm);
-  // Every phase past graph follows the placement; at graph it runs only to
-  // show it.
-  if (compileTo != "graph" || !placementReport.empty() ||
-      !placementOverrides.empty()) {
-    sinan::PlaceOpsOptions placeOptions;
-    placeOptions.target = targetName;
-    placeOptions.mode = placement;
-    placeOptions.precision = snpuPrecision;
-    placeOptions.overrides = placementOverrides;
-    placeOptions.report = placementReport;
-    pm.addPass(sinan::createPlaceOps(placeOptions));
-  }
-  if (snpuPhase) {
-    if (placement == "cpu")
-      return fail("--compile-to=" + compileTo +
-                  " shows SNPU kernels; --placement=cpu has none");
-    sinan::SnpuPipelineOptions snpuOptions;
-    snpuOptions.target = targetName;
-    snpuOptions.phase = compileTo;
-    sinan::buildSnpuPipeline(pm, snpuOptions);
-  }
-  if (schedPhase) {
-    // The schedule the module writer translates.
-    sinan::SchedulePipelineOptions schedOptions;
-    if (placement != "cpu")
-      schedOptions.target = targetName;
-    schedOptions.precision = snpuPrecision;
-    sinan::buildSchedulePipeline(pm, schedOptions);
-  }
+  if (snpuPhase && placement == "cpu")
+    return fail("--compile-to=" + compileTo +
+                " shows SNPU kernels; --placement=cpu has none");
+  sinan::CompilePipelineOptions pipeline;
+  pipeline.target = targetName;
+  pipeline.phase = cpuPhase ? "module" : std::string(compileTo);
+  pipeline.placement = placement;
+  pipeline.precision = snpuPrecision;
+  pipeline.placementOverrides = placementOverrides;
+  pipeline.placementReport = placementReport;
+  pipeline.graphOpt = graphOpt;
+  sinan::buildCompilePipeline(pm, pipeline);
   if (mlir::failed(pm.run(*module)))
     return fail(snpuPhase    ? "SNPU compilation failed"
                 : schedPhase ? "scheduling failed"

@@ -1,0 +1,52 @@
+//===- CompilePipeline.cpp - From an imported graph to a module -----------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Pipelines/CompilePipeline.h"
+
+#include "sinan/Dialect/Graph/Transforms/Passes.h"
+#include "sinan/Pipelines/SchedulePipeline.h"
+#include "sinan/Pipelines/SnpuPipeline.h"
+#include "sinan/Placement/Passes.h"
+
+using namespace mlir;
+
+bool sinan::isCompilePhase(const std::string &phase) {
+  return phase == "graph" || phase == "npu" || phase == "isa" ||
+         phase == "sched" || phase == "module";
+}
+
+void sinan::buildCompilePipeline(OpPassManager &pm,
+                                 const CompilePipelineOptions &options) {
+  if (options.graphOpt)
+    graph::buildGraphOptimizationPipeline(pm);
+  // Every phase past graph follows the placement; at graph it runs only to
+  // show it.
+  if (options.phase != "graph" || !options.placementReport.empty() ||
+      !options.placementOverrides.empty()) {
+    PlaceOpsOptions place;
+    place.target = options.target;
+    place.mode = options.placement;
+    place.precision = options.precision;
+    place.overrides = options.placementOverrides;
+    place.report = options.placementReport;
+    pm.addPass(createPlaceOps(place));
+  }
+  if (options.phase == "npu" || options.phase == "isa") {
+    SnpuPipelineOptions snpu;
+    snpu.target = options.target;
+    snpu.phase = options.phase;
+    buildSnpuPipeline(pm, snpu);
+    return;
+  }
+  if (options.phase == "sched" || options.phase == "module") {
+    // The schedule the module writer translates.
+    SchedulePipelineOptions sched;
+    if (options.placement != "cpu")
+      sched.target = options.target;
+    sched.precision = options.precision;
+    buildSchedulePipeline(pm, sched);
+  }
+}
