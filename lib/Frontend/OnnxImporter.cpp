@@ -2472,13 +2472,21 @@ LogicalResult convertAttention(Importer &im, const onnx::NodeProto &node) {
                                       im.builder.getDenseI64ArrayAttr(p))
         ->getResult(0);
   };
-  bool packed = shapeOf(q).size() == 3;
+  size_t rank = shapeOf(q).size();
+  if ((rank != 3 && rank != 4) || shapeOf(k).size() != rank ||
+      shapeOf(v).size() != rank)
+    return im.fail(node, "Q, K and V must be all 3-D or all 4-D");
+  bool packed = rank == 3;
   int64_t batch = shapeOf(q)[0];
   if (packed) {
     int64_t qHeads = im.intAttr(node, "q_num_heads", 0);
     int64_t kvHeads = im.intAttr(node, "kv_num_heads", 0);
     if (qHeads <= 0 || kvHeads <= 0)
       return im.fail(node, "3-D inputs need q_num_heads and kv_num_heads");
+    if (shapeOf(q)[2] % qHeads != 0 || shapeOf(k)[2] % kvHeads != 0 ||
+        shapeOf(v)[2] % kvHeads != 0)
+      return im.fail(node, "the hidden sizes of 3-D Q, K and V must be "
+                           "multiples of q_num_heads and kv_num_heads");
     auto split = [&](Value x, int64_t heads) {
       ArrayRef<int64_t> s = shapeOf(x);
       return perm(reshapeTo(im, loc, x, {s[0], s[1], heads, s[2] / heads}),
@@ -2488,6 +2496,17 @@ LogicalResult convertAttention(Importer &im, const onnx::NodeProto &node) {
     k = split(k, kvHeads);
     v = split(v, kvHeads);
   }
+  // [batch, heads, sequence, head size]: what the products need to agree.
+  auto mismatch = [&](Value a, Value b, ArrayRef<int> dims) {
+    return llvm::any_of(
+        dims, [&](int d) { return d >= 0 && shapeOf(a)[d] != shapeOf(b)[d]; });
+  };
+  for (int index : {4, 5})
+    if (im.hasInput(node, index) &&
+        (shapeOf(im.input(node, index)).size() != 4 ||
+         mismatch(im.input(node, index), index == 4 ? k : v, {0, 1, -1, 3})))
+      return im.fail(node, "past_key and past_value must be 4-D with the "
+                           "batch, heads and head size of K and V");
   if (im.hasInput(node, 4))
     k = graph::ConcatOp::create(im.builder, loc,
                                 ValueRange{im.input(node, 4), k},
@@ -2503,6 +2522,9 @@ LogicalResult convertAttention(Importer &im, const onnx::NodeProto &node) {
   if (node.output_size() > 2 && !node.output(2).empty())
     im.define(node.output(2), v);
 
+  if (mismatch(q, k, {0, -1, -1, 3}) || mismatch(k, v, {0, 1, 2, -1}))
+    return im.fail(node, "Q, K and V disagree: they need one batch, K the "
+                         "head size of Q, V the heads and sequence of K");
   ArrayRef<int64_t> qs = shapeOf(q), ks = shapeOf(k);
   int64_t qHeads = qs[1], kvHeads = ks[1], querySeq = qs[2], keySeq = ks[2];
   if (kvHeads == 0 || qHeads % kvHeads != 0)

@@ -638,8 +638,13 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     return done();
   }
   case Opcode::DCfg: {
-    if (!expectSuffixes(1, 1) || operands.empty())
+    if (!expectSuffixes(1, 1))
       return std::nullopt;
+    if (operands.empty()) {
+      fail(mnemonicColumn, "dcfg needs a selector and its registers, e.g. "
+                           "'dcfg.din src, r1, r2'");
+      return std::nullopt;
+    }
     std::optional<unsigned> eng = indexOf(kDmaEngineInfo, suffixes[0]);
     if (!eng) {
       fail(mnemonicColumn, "dcfg needs the suffix .din or .dout");

@@ -6,6 +6,8 @@
 
 #include "Memory.h"
 
+#include <cassert>
+
 namespace sinan::sim {
 
 Shadow::Page &Shadow::page(uint64_t granule) {
@@ -22,6 +24,8 @@ std::optional<Hazard> Shadow::access(uint64_t granule, bool write,
                                      uint32_t slot, uint32_t engine,
                                      const VClock &clock, uint32_t instruction,
                                      const std::vector<uint32_t> &slotEngine) {
+  // Callers check bounds before they touch memory.
+  assert(granule < granules && "access past the memory's end");
   Page &p = page(granule);
   uint64_t local = granule % kPageGranules;
   Access &lastWrite = p.writes[local];

@@ -64,3 +64,41 @@ def test_compare_widens_on_ill_conditioned_outputs():
     # Perturbed inputs moved the output as much: the graph, not Sinan.
     moved = {"y": np.array([1.0005, 2.0], np.float32)}
     assert not paths.compare("cpu", got, want, paths.F32, moved)
+
+
+def test_shrink_dimensions_keeps_the_graph_valid():
+    from onnx import TensorProto, helper
+    weights = helper.make_tensor("w", TensorProto.FLOAT, [4, 3, 3, 3],
+                                 np.ones(108, np.float32))
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"]),
+         helper.make_node("Conv", ["r", "w"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 9, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4, 7, 6])],
+        [weights])
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", generator.OPSET)])
+    model.ir_version = 8
+    feeds = {"x": np.arange(2 * 3 * 9 * 8, dtype=np.float32).reshape(
+        2, 3, 9, 8)}
+    tried = []
+
+    def fails(m, f):
+        tried.append(tuple(f["x"].shape))
+        try:  # As the runner's: a graph onnxruntime refuses does not fail.
+            paths.run_ort(m.SerializeToString(), f)
+        except Exception:  # noqa: BLE001
+            return False
+        # The failure needs at least 4 rows.
+        return f["x"].shape[2] >= 4
+    small, small_feeds = minimize.shrink_dimensions(model, feeds, fails)
+    shape = [d.dim_value for d in small.graph.input[0].type.tensor_type.shape.dim]
+    # Batch to 1; channels tied to the weights; rows halved while the
+    # failure shows (9 -> 4), columns to the kernel (8 -> 4 -> 3 is not a
+    # half: 4 stays, as 2 and 1 are smaller than the kernel).
+    assert shape == [1, 3, 4, 4], shape
+    assert small_feeds["x"].shape == (1, 3, 4, 4)
+    assert np.array_equal(small_feeds["x"], feeds["x"][:1, :, :4, :4])
+    out = [d.dim_value for d in small.graph.output[0].type.tensor_type.shape.dim]
+    assert out == [1, 4, 2, 2]
+    assert (2, 3, 9, 8) not in tried  # Only smaller candidates are tried.

@@ -10,10 +10,10 @@ from onnx import helper as h
 out = sys.argv[1]
 
 
-def save(name, nodes, inputs, outputs, initializer=()):
+def save(name, nodes, inputs, outputs, initializer=(), opset=17):
     graph = h.make_graph(nodes, name, inputs, outputs,
                          initializer=list(initializer))
-    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)])
     onnx.save(model, f"{out}/{name}.onnx")
 
 
@@ -57,3 +57,16 @@ save("convtranspose1d-shapes",
 huge = T(name="big", data_type=T.FLOAT, dims=[1 << 40, 1 << 40])
 save("tensor-overflow", [h.make_node("Relu", ["big"], ["y"], name="r1")],
      [], y, [huge])
+
+# Attention whose inputs disagree (found by sinan-fuzz-onnx-importer: the
+# converter built products of mismatched shapes and indexed their results):
+# another batch in K, 3-D Q with 4-D K, a hidden size not a multiple of the
+# heads.
+heads = {"q_num_heads": 3, "kv_num_heads": 3}
+for name, shapes in [("attention-batch", ([2, 4, 24], [63, 6, 24], [2, 6, 24])),
+                     ("attention-rank", ([2, 4, 24], [2, 3, 6, 8], [2, 6, 24])),
+                     ("attention-heads", ([2, 4, 25], [2, 6, 24], [2, 6, 24]))]:
+    save(name, [h.make_node("Attention", ["q", "k", "v"], ["y"], name="a0",
+                            **heads)],
+         [value("q", shapes[0]), value("k", shapes[1]), value("v", shapes[2])],
+         y, opset=23)

@@ -63,3 +63,64 @@ def ddmin(items, fails):
                 break
             n = min(len(items), 2 * n)
     return items
+
+
+def _with_input_shape(model, feeds, name, axis, size):
+    """(model, feeds) with input `name` cut to `size` along `axis` (its first
+    `size` slices), the other shapes inferred again; None when ONNX's shape
+    inference refuses it. (ONNX does not check everything, e.g. a
+    convolution's channels against its weights: `fails` must run it.)"""
+    candidate = onnx.ModelProto()
+    candidate.CopyFrom(model)
+    graph = candidate.graph
+    for value in graph.input:
+        if value.name == name:
+            value.type.tensor_type.shape.dim[axis].dim_value = size
+    del graph.value_info[:]
+    outputs = [o.name for o in graph.output]
+    del graph.output[:]
+    graph.output.extend(helper.make_tensor_value_info(o, TensorProto.FLOAT,
+                                                      None) for o in outputs)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(candidate,
+                                                     strict_mode=True)
+        shapes = {v.name: v.type.tensor_type for v in
+                  list(inferred.graph.value_info) + list(inferred.graph.output)}
+        del graph.output[:]
+        for o in outputs:
+            tensor = shapes.get(o)
+            if tensor is None or not tensor.HasField("shape") or any(
+                    not d.HasField("dim_value") or d.dim_value < 1
+                    for d in tensor.shape.dim):
+                return None
+            graph.output.append(helper.make_tensor_value_info(
+                o, TensorProto.FLOAT, [d.dim_value for d in tensor.shape.dim]))
+        onnx.checker.check_model(candidate, full_check=True)
+    except Exception:  # noqa: BLE001 - onnx refuses the shape: not valid.
+        return None
+    cut = dict(feeds)
+    cut[name] = np.take(feeds[name], np.arange(size), axis=axis)
+    return candidate, cut
+
+
+def shrink_dimensions(model, feeds, fails):
+    """Greedily makes each input dimension as small as it can be (1, else
+    halves) while the graph stays valid and `fails(model, feeds)` holds;
+    `fails` must be False for a graph onnxruntime refuses."""
+    changed = True
+    while changed:
+        changed = False
+        for value in list(model.graph.input):
+            dims = value.type.tensor_type.shape.dim
+            for axis in range(len(dims)):
+                size = dims[axis].dim_value
+                for smaller in sorted({1, size // 2} - {0, size}):
+                    if smaller >= size:
+                        continue
+                    built = _with_input_shape(model, feeds, value.name, axis,
+                                              smaller)
+                    if built is not None and fails(*built):
+                        model, feeds = built
+                        changed = True
+                        break
+    return model, feeds
