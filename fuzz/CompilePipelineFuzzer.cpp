@@ -65,8 +65,7 @@ mlir::DialectRegistry &registry() {
 bool tooLarge(mlir::ModuleOp module, int64_t limit) {
   auto large = [&](mlir::Type type) {
     auto shaped = llvm::dyn_cast<mlir::ShapedType>(type);
-    return shaped && shaped.hasStaticShape() &&
-           shaped.getNumElements() > limit;
+    return shaped && shaped.hasStaticShape() && shaped.getNumElements() > limit;
   };
   return module
       .walk([&](mlir::Operation *op) {

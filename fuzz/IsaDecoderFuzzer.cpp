@@ -53,8 +53,7 @@ void checkInstruction(const sinan::isa::Instruction &inst) {
 
 void fuzzWords(const uint8_t *data, size_t size) {
   using namespace sinan::isa;
-  for (size_t at = 0; at + kInstructionBytes <= size;
-       at += kInstructionBytes) {
+  for (size_t at = 0; at + kInstructionBytes <= size; at += kInstructionBytes) {
     Word word;
     std::memcpy(word.data(), data + at, kInstructionBytes);
     std::string error;

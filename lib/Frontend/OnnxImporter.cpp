@@ -35,6 +35,9 @@ using namespace mlir;
 namespace sinan::frontend {
 namespace {
 
+/// Far beyond any real tensor; keeps every byte count below 2^63 too.
+constexpr int64_t kMaxTensorElements = int64_t(1) << 56;
+
 /// Element types newer than Debian's ONNX schema (onnx.proto values).
 namespace onnxtype {
 enum : int32_t {
@@ -176,8 +179,7 @@ DenseElementsAttr convertTensorProto(const onnx::TensorProto &tensor,
       return {};
     }
     shape.push_back(dim);
-    // Far beyond any real tensor; keeps the byte count below 2^63 too.
-    if (llvm::MulOverflow(count, dim, count) || count > (int64_t(1) << 56)) {
+    if (llvm::MulOverflow(count, dim, count) || count > kMaxTensorElements) {
       error = llvm::formatv("tensor '{0}' has more than 2^56 elements",
                             tensor.name());
       return {};
@@ -2457,6 +2459,9 @@ LogicalResult convertDynamicQuantize(Importer &im,
 /// softcap and past key/value caches, built from graph ops.
 LogicalResult convertAttention(Importer &im, const onnx::NodeProto &node) {
   Location loc = im.locOf(node);
+  // Debian's ONNX schemas predate Attention: the arity check cannot say so.
+  if (!im.hasInput(node, 0) || !im.hasInput(node, 1) || !im.hasInput(node, 2))
+    return im.fail(node, "Q, K and V are required");
   Value q = im.input(node, 0), k = im.input(node, 1), v = im.input(node, 2);
   Type element = getElementTypeOrSelf(q);
   if (!isa<FloatType>(element))
@@ -3166,6 +3171,19 @@ LogicalResult Importer::verifyNew(const onnx::NodeProto &node,
                                   Block::iterator first) {
   Block *block = builder.getInsertionBlock();
   for (Operation &op : llvm::make_range(first, block->end())) {
+    // Shapes computed from attributes or constants (a Pad by 2^62) must
+    // stay countable: the runtime sizes buffers from them.
+    for (Type type : op.getResultTypes()) {
+      auto shaped = dyn_cast<ShapedType>(type);
+      if (!shaped || !shaped.hasRank())
+        continue;
+      int64_t count = 1;
+      for (int64_t dim : shaped.getShape())
+        if (!ShapedType::isDynamic(dim) &&
+            (llvm::MulOverflow(count, dim, count) ||
+             count > kMaxTensorElements))
+          return fail(node, "a result has more than 2^56 elements");
+    }
     std::string diagnostics;
     ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
       diagnostics += (diagnostics.empty() ? "" : "; ") + diag.str();

@@ -70,3 +70,17 @@ for name, shapes in [("attention-batch", ([2, 4, 24], [63, 6, 24], [2, 6, 24])),
                             **heads)],
          [value("q", shapes[0]), value("k", shapes[1]), value("v", shapes[2])],
          y, opset=23)
+
+# Attention without its required Q (found by sinan-fuzz-compile: Debian's
+# ONNX schemas predate Attention, so the arity check let it through).
+save("attention-no-q",
+     [h.make_node("Attention", ["", "k", "v"], ["y"], name="a1")],
+     [value("k", [2, 3, 6, 8]), value("v", [2, 3, 6, 8])], y, opset=23)
+
+# A Pad whose pads make a result of more than 2^63 elements (found by
+# sinan-fuzz-compile: the module writer then wrote a shape the loader
+# refused).
+save("pad-overflow", [h.make_node("Pad", ["x", "p"], ["y"], name="p0")],
+     [value("x", [1, 15, 1, 32])], y,
+     [h.make_tensor("p", T.INT64, [8],
+                    [8863082967153508353, 739871554190, 2, 1, 1, 0, 2, 1])])
