@@ -763,8 +763,13 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     return done();
   }
   case Opcode::VCfg: {
-    if (!expectSuffixes(0, 0) || operands.empty())
+    if (!expectSuffixes(0, 0))
       return std::nullopt;
+    if (operands.empty()) {
+      fail(mnemonicColumn, "vcfg needs a selector and its registers, e.g. "
+                           "'vcfg len, r1, r2'");
+      return std::nullopt;
+    }
     std::optional<unsigned> sel = indexOf(kVecCfgInfo, operands[0].text);
     if (!sel) {
       fail(operands[0].column,

@@ -885,6 +885,10 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
                       srcEl);
         convertElements(packed.data(), srcType, out + padW[0] * dstEl, dstType,
                         inner);
+      } else if (s == kNoSource) {
+        // An empty row (d0 = 0) moves nothing; its source offset is not an
+        // address (found by sinan-fuzz-module-run).
+        continue;
       } else if (relu) {
         std::vector<uint8_t> row(d0 * srcEl);
         vectorUnary(isa::VUnOp::Relu, srcType, bytes(c, srcSpace, s),

@@ -292,6 +292,26 @@ TEST(SimulatorTest, EmptyTransferWithHugeCounts) {
   EXPECT_TRUE(outcome.result.ok) << outcome.result.error;
 }
 
+// Rows of zero elements move nothing, in every kind of transfer: a store
+// of 4 such rows used to convert from a non-address (UBSan; found by
+// sinan-fuzz-module-run).
+TEST(SimulatorTest, EmptyRowsMoveNothing) {
+  for (const char *move : {"dstore.f32.f32 dram[r0], vbuf[r0]",
+                           "dstore.f32.f32.relu dram[r0], vbuf[r0]"}) {
+    Outcome outcome = simulate("snpu-edge",
+                               {fmt::format(R"(
+        li r1, 4
+        li r2, 1
+        dcfg.dout shape, r0, r1, r2
+        {}
+        end
+  )",
+                                            move)},
+                               std::vector<uint8_t>(64, 0xab));
+    EXPECT_TRUE(outcome.result.ok) << move << ": " << outcome.result.error;
+  }
+}
+
 // A transfer of 1024 one-element rows moves 4 KiB, 64 cycles' worth at
 // edge's 64 bytes per cycle, but the engine takes a row per cycle. (That
 // also bounds the rows a launch can make the simulator list under a cycle

@@ -4,11 +4,14 @@
 `generate(seed)` builds a valid opset-17 graph of 1-30 nodes drawn from ops
 Sinan imports: elementwise unary and binary ops (with numpy broadcasting),
 Clip, activations as exporters write them (GELU's five ops, SiLU,
-HardSigmoid, Softplus, PRelu), MatMul and Gemm, Conv (groups, depthwise,
-stride, dilation, padding), BatchNormalization, pooling, Softmax,
-LayerNormalization, reductions, layout ops (Transpose, Reshape, Flatten,
-Concat, Slice) and shape ops (Pad, Unsqueeze, Squeeze, Expand, Gather,
-Where). Shapes favour 1-sized and odd dimensions
+HardSigmoid, HardSwish, Softplus, PRelu, Elu, Selu), MatMul, Gemm and
+Einsum, Conv (groups, depthwise, stride, dilation, padding), ConvTranspose,
+Resize (nearest and linear, each coordinate convention), BatchNormalization,
+pooling, Softmax/LogSoftmax, Layer/Instance/Lp normalization, reductions,
+multi-head self-attention as PyTorch exports it, layout ops (Transpose,
+Reshape, Flatten, Concat, Slice, Split, Tile, DepthToSpace, SpaceToDepth)
+and shape ops (Pad, Unsqueeze, Squeeze, Expand, Gather, Where), CumSum,
+Sum/Mean and Pow. Shapes favour 1-sized and odd dimensions
 and the SNPU's tile boundaries (15/16/17, 31/32/33, 63/64/65). Values stay
 in ranges where every op is defined: Log, Sqrt and Reciprocal read
 abs(x) + 0.5, Exp reads tanh(x) * 3, a divisor is abs(x) + 0.5. The same
@@ -67,6 +70,20 @@ class Graph:
         self.shapes[out] = tuple(shape)
         return out
 
+    def node_multi(self, op, inputs, shapes, **attrs):
+        """A node with one output per shape of `shapes` (Split)."""
+        outs = [self.name(op.lower()) for _ in shapes]
+        self.nodes.append(helper.make_node(op, inputs, outs,
+                                           name=self.name("n_" + op), **attrs))
+        self.used.update(inputs)
+        for out, shape in zip(outs, shapes):
+            self.shapes[out] = tuple(shape)
+        return outs
+
+    def ints(self, values):
+        """An int64 constant (axes, shapes, pads, repeats)."""
+        return self.add_const(np.array(values, np.int64), np.int64)
+
     def float_values(self):
         """Values computed or fed (not constants)."""
         return [v for v in self.shapes if v not in self.consts]
@@ -98,7 +115,8 @@ def _broadcast_partner(rng, shape):
 
 # --- ops: each returns the new value's name, or None when it cannot apply.
 
-UNARY = ["Relu", "Neg", "Abs", "Tanh", "Sigmoid", "Erf"]
+UNARY = ["Relu", "Neg", "Abs", "Tanh", "Sigmoid", "Erf", "Elu", "Selu",
+         "Softsign", "HardSwish", "Sin", "Cos", "Atan", "Asinh"]
 # Steps: any rounding before them (the SNPU's bf16 products) moves a value
 # across an integer, so they read graph inputs only.
 STEPS = ["Floor", "Ceil"]
@@ -258,8 +276,25 @@ def op_normalize(g, x):
     rng = g.rng
     shape = g.shapes[x]
     axis = int(rng.integers(-len(shape), len(shape)))
-    if rng.random() < 0.5:
+    r = rng.random()
+    if r < 0.35:
         return g.node("Softmax", [x], shape, axis=axis)
+    if r < 0.45:
+        return g.node("LogSoftmax", [x], shape, axis=axis)
+    if r < 0.55:
+        # Over each (image, channel) of a rank >= 3 value.
+        if len(shape) < 3 or _size(shape[2:]) < 2:
+            return None
+        c = shape[1]
+        return g.node("InstanceNormalization",
+                      [x, g.add_const((1 + 0.1 * rng.standard_normal(c))
+                                      .astype(np.float32)),
+                       g.add_const((0.1 * rng.standard_normal(c))
+                                   .astype(np.float32))],
+                      shape, epsilon=1e-5)
+    if r < 0.62:
+        return g.node("LpNormalization", [x], shape, axis=axis,
+                      p=int(rng.choice([1, 2])))
     # LayerNormalization over the trailing axes from `axis` (more than one
     # element: onnxruntime refuses one).
     norm = shape[axis % len(shape):]
@@ -281,7 +316,11 @@ def op_reduce(g, x):
     keep = int(rng.random() < 0.5)
     out = tuple(1 if i in axes else d for i, d in enumerate(shape)) if keep \
         else tuple(d for i, d in enumerate(shape) if i not in axes)
-    op = str(rng.choice(["ReduceMean", "ReduceSum", "ReduceMax"]))
+    op = str(rng.choice(["ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin",
+                         "ReduceSumSquare", "ReduceLogSumExp",
+                         "ReduceProd"]))
+    if op == "ReduceProd" and _size([shape[a] for a in axes]) > 6:
+        op = "ReduceMean"  # A product of many normals under- or overflows.
     if op == "ReduceSum":  # Axes are an input from opset 13.
         return g.node(op, [x, g.add_const(np.array(axes, np.int64),
                                           np.int64)], out, keepdims=keep)
@@ -422,9 +461,177 @@ def op_shape(g, x):
     return g.node("Where", [mask, x, other], shape)
 
 
+def op_conv_transpose(g, x):
+    """ConvTranspose as decoders and segmentation heads use it: stride 1-3,
+    output padding, groups (depthwise included), asymmetric padding."""
+    rng = g.rng
+    x = _nchw(g, x)
+    if x is None:
+        return None
+    n, c, h, w = g.shapes[x]
+    group = c if rng.random() < 0.2 else 1
+    f = group * int(rng.choice([1, 2])) if group > 1 else \
+        int(rng.choice([1, 3, 8, 16, 17]))
+    k = int(rng.choice([1, 2, 3, 4]))
+    stride = int(rng.choice([1, 2, 2, 3]))
+    dilation = int(rng.choice([1, 1, 1, 2]))
+    pads = [int(rng.integers(0, k)) for _ in range(4)]
+    out_pad = [int(rng.integers(0, stride)) for _ in range(2)]
+    reach = dilation * (k - 1) + 1
+    oh = (h - 1) * stride - pads[0] - pads[2] + reach + out_pad[0]
+    ow = (w - 1) * stride - pads[1] - pads[3] + reach + out_pad[1]
+    if oh < 1 or ow < 1 or n * f * oh * ow > MAX_ELEMENTS:
+        return None
+    weights = rng.standard_normal((c, f // group, k, k)) / np.sqrt(
+        (c // group) * k * k)
+    ins = [x, g.add_const(weights.astype(np.float32))]
+    if rng.random() < 0.6:
+        ins.append(g.add_const(rng.standard_normal(f).astype(np.float32)))
+    return g.node("ConvTranspose", ins, (n, f, oh, ow), group=group,
+                  pads=pads, strides=[stride, stride],
+                  dilations=[dilation, dilation], kernel_shape=[k, k],
+                  output_padding=out_pad)
+
+
+def op_resize(g, x):
+    """Resize of the spatial dimensions by 2 or 1/2, nearest or linear, with
+    the coordinate conventions exporters emit."""
+    rng = g.rng
+    x = _nchw(g, x)
+    if x is None:
+        return None
+    n, c, h, w = g.shapes[x]
+    scale = float(rng.choice([2.0, 2.0, 0.5]))
+    oh, ow = int(np.floor(h * scale)), int(np.floor(w * scale))
+    if oh < 1 or ow < 1 or n * c * oh * ow > MAX_ELEMENTS:
+        return None
+    attrs = {}
+    if rng.random() < 0.5:
+        attrs["mode"] = "nearest"
+        attrs["coordinate_transformation_mode"] = str(rng.choice(
+            ["asymmetric", "half_pixel"]))
+        attrs["nearest_mode"] = str(rng.choice(
+            ["floor", "round_prefer_floor", "round_prefer_ceil"]))
+    else:
+        attrs["mode"] = "linear"
+        attrs["coordinate_transformation_mode"] = str(rng.choice(
+            ["half_pixel", "pytorch_half_pixel", "align_corners",
+             "asymmetric"]))
+    scales = g.add_const(np.array([1, 1, scale, scale], np.float32))
+    return g.node("Resize", [x, "", scales], (n, c, oh, ow), **attrs)
+
+
+def op_attention(g, x):
+    """Multi-head self-attention as PyTorch exports it from a [batch, seq,
+    hidden] value: projections, heads split by Reshape and Transpose,
+    Q K^T scaled, an optional causal mask, Softmax, times V, heads merged
+    and projected."""
+    rng = g.rng
+    shape = g.shapes[x]
+    if len(shape) != 3:
+        return None
+    b, s, d = shape
+    heads = [hh for hh in (1, 2, 4) if d % hh == 0 and d // hh >= 2]
+    if not heads:
+        return None
+    h = int(rng.choice(heads))
+    dh = d // h
+    if b * h * s * s > MAX_ELEMENTS or d * d > MAX_ELEMENTS:
+        return None
+
+    def project(value):
+        w = (rng.standard_normal((d, d)) / np.sqrt(d)).astype(np.float32)
+        return g.node("MatMul", [value, g.add_const(w)], (b, s, d))
+
+    def heads_of(value, perm):
+        r = g.node("Reshape", [value, g.ints([b, s, h, dh])], (b, s, h, dh))
+        dims = (b, s, h, dh)
+        return g.node("Transpose", [r], tuple(dims[p] for p in perm),
+                      perm=perm)
+
+    q = heads_of(project(x), [0, 2, 1, 3])
+    k = heads_of(project(x), [0, 2, 3, 1])
+    v = heads_of(project(x), [0, 2, 1, 3])
+    scores = g.node("MatMul", [q, k], (b, h, s, s))
+    scores = g.node("Mul", [scores, g.add_const(np.float32(1 / np.sqrt(dh)))],
+                    (b, h, s, s))
+    if rng.random() < 0.4:
+        mask = np.triu(np.full((s, s), -1e4, np.float32), 1)
+        scores = g.node("Add", [scores, g.add_const(mask)], (b, h, s, s))
+    probs = g.node("Softmax", [scores], (b, h, s, s), axis=-1)
+    o = g.node("MatMul", [probs, v], (b, h, s, dh))
+    o = g.node("Transpose", [o], (b, s, h, dh), perm=[0, 2, 1, 3])
+    o = g.node("Reshape", [o, g.ints([b, s, d])], (b, s, d))
+    return project(o)
+
+
+def op_misc(g, x):
+    """Split, Tile, DepthToSpace/SpaceToDepth, CumSum, variadic Sum/Mean,
+    Pow on a positive base, Einsum."""
+    rng = g.rng
+    shape = g.shapes[x]
+    rank = len(shape)
+    r = rng.random()
+    if r < 0.2:
+        axis = int(rng.integers(0, rank))
+        if shape[axis] < 2:
+            return None
+        cut = int(rng.integers(1, shape[axis]))
+        sizes = [cut, shape[axis] - cut]
+        shapes = [shape[:axis] + (n,) + shape[axis + 1:] for n in sizes]
+        return g.node_multi("Split", [x, g.ints(sizes)], shapes, axis=axis)[
+            int(rng.integers(0, 2))]
+    if r < 0.3:
+        repeats = [int(rng.choice([1, 1, 2, 3])) for _ in shape]
+        out = tuple(d * m for d, m in zip(shape, repeats))
+        if _size(out) > MAX_ELEMENTS:
+            return None
+        return g.node("Tile", [x, g.ints(repeats)], out)
+    if r < 0.4:
+        if rank != 4:
+            return None
+        n, c, h, w = shape
+        if c % 4 == 0 and rng.random() < 0.5:
+            return g.node("DepthToSpace", [x], (n, c // 4, h * 2, w * 2),
+                          blocksize=2, mode=str(rng.choice(["DCR", "CRD"])))
+        if h % 2 or w % 2:
+            return None
+        return g.node("SpaceToDepth", [x], (n, c * 4, h // 2, w // 2),
+                      blocksize=2)
+    if r < 0.5:
+        axis = int(rng.integers(-rank, rank))
+        return g.node("CumSum", [x, g.add_const(np.array(axis, np.int64),
+                                                np.int64)], shape,
+                      exclusive=int(rng.random() < 0.3),
+                      reverse=int(rng.random() < 0.3))
+    if r < 0.65:
+        others = [g.add_const(rng.standard_normal(_broadcast_partner(
+            rng, shape)).astype(np.float32)) for _ in range(
+                int(rng.integers(1, 3)))]
+        return g.node(str(rng.choice(["Sum", "Mean"])), [x] + others, shape)
+    if r < 0.8:
+        exponent = np.float32(rng.choice([2.0, 3.0, 0.5, -1.0, 1.5]))
+        return g.node("Pow", [_positive(g, x), g.add_const(exponent)], shape)
+    if rank == 2:
+        k = int(rng.choice(DIMS))
+        w = (rng.standard_normal((k, shape[1])) * 0.3).astype(np.float32)
+        return g.node("Einsum", [x, g.add_const(w)], (shape[0], k),
+                      equation="ij,kj->ik")
+    if rank == 3:
+        k = int(rng.choice(DIMS))
+        w = (rng.standard_normal((shape[2], k)) * 0.3).astype(np.float32)
+        if shape[0] * shape[1] * k > MAX_ELEMENTS:
+            return None
+        return g.node("Einsum", [x, g.add_const(w)], shape[:2] + (k,),
+                      equation="bij,jk->bik")
+    return None
+
+
 OPS = [(op_unary, 4), (op_binary, 4), (op_matmul, 2), (op_conv, 3),
        (op_pool, 1), (op_normalize, 1), (op_reduce, 1), (op_layout, 2),
-       (op_activation, 2), (op_batchnorm, 1), (op_shape, 2)]
+       (op_activation, 2), (op_batchnorm, 1), (op_shape, 2),
+       (op_conv_transpose, 1), (op_resize, 1), (op_attention, 0.5),
+       (op_misc, 2)]
 
 
 def generate(seed, prefix="", max_nodes=30):
@@ -452,7 +659,7 @@ def generate(seed, prefix="", max_nodes=30):
         if not g.shapes[x] and op not in (op_unary, op_binary):
             continue  # A scalar: elementwise ops only.
         op(g, x)
-    produced = [n.output[0] for n in g.nodes]
+    produced = [o for n in g.nodes for o in n.output]
     outputs = [v for v in produced if v not in g.used]
     if not outputs:
         # No node yet: a single Identity keeps the graph valid.
