@@ -24,7 +24,8 @@ def test_graphs_are_valid_and_finite():
         assert all(np.isfinite(v).all() for v in results.values()), seed
         ops.update(n.op_type for n in graph.nodes)
     # The mix covers the kinds of op the generator knows.
-    for op in ("Conv", "MatMul", "Softmax", "Transpose", "Add"):
+    for op in ("Conv", "MatMul", "Softmax", "Transpose", "Add",
+               "ConvTranspose", "Resize", "Split"):
         assert op in ops
 
 
@@ -102,3 +103,15 @@ def test_shrink_dimensions_keeps_the_graph_valid():
     out = [d.dim_value for d in small.graph.output[0].type.tensor_type.shape.dim]
     assert out == [1, 4, 2, 2]
     assert (2, 3, 9, 8) not in tried  # Only smaller candidates are tried.
+
+
+def test_second_opinion_evaluates_the_cone_only():
+    graphs = [generator.generate(s, prefix=f"g{s}_") for s in (4, 5)]
+    model, feeds = generator.to_model(graphs)
+    name = graphs[1][1][0]
+    cone = paths.cone(model.SerializeToString(), [name])
+    assert [o.name for o in cone.graph.output] == [name]
+    assert all(n.name.startswith("g5_") for n in cone.graph.node)
+    want = paths.run_ort(model.SerializeToString(), feeds)[name]
+    got = paths.second_opinion(model.SerializeToString(), feeds, [name])
+    np.testing.assert_allclose(got[name], want, rtol=1e-4, atol=1e-5)
