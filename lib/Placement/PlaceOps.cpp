@@ -93,7 +93,7 @@ LogicalResult PlaceOpsPass::readOverrides(ArrayRef<Decision *> decisions) {
     if (!text || (*text != "snpu" && *text != "cpu"))
       return fail("'" + key.str() + "': expected \"snpu\" or \"cpu\"");
     Side side = *text == "snpu" ? Side::Snpu : Side::Cpu;
-    StringRef name = key.str();
+    StringRef name = key; // Not key.str(): a temporary std::string (ASan).
     bool byKind = name.consume_front("op:");
     bool matched = false;
     for (Decision *d : decisions) {

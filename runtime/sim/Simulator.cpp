@@ -864,11 +864,21 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
         }
     if (!checkRanges(c, e, p, ranges))
       return false;
-    uint64_t moved = 0;
+    // The engine moves the larger side of each row; the DRAM channel
+    // carries the DRAM side only: a store's rows, a load's source span, at
+    // most the bursts under it (a broadcast row of one element, say a bias
+    // repeated along the accumulator, reads one burst, not the row it
+    // writes).
+    uint64_t moved = 0, dramBytes = 0;
     std::vector<uint8_t> packed;
     for (auto [s, t] : rows) {
-      moved += std::max(s == kNoSource ? 0 : (dmaIn ? span : d0 * srcEl),
-                        d0 * dstEl);
+      uint64_t source = s == kNoSource ? 0 : (dmaIn ? span : d0 * srcEl);
+      uint64_t row = std::max(source, d0 * dstEl);
+      moved += row;
+      if (srcSpace == Space::Dram)
+        dramBytes += std::min(roundUp(source, target.dmaBurstBytes), row);
+      else if (dstSpace == Space::Dram)
+        dramBytes += d0 * dstEl;
       if (fill) {
         uint8_t *out = bytes(c, dstSpace, t);
         for (uint64_t i = 0; i < d0; ++i)
@@ -908,7 +918,8 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     uint64_t dataEnd = transferStart + own;
     if (srcSpace == Space::Dram || dstSpace == Space::Dram) {
       uint64_t channelStart = std::max(transferStart, dramChannelFree);
-      dramChannelFree = channelStart + ceilDiv(moved, target.dramBytesPerCycle);
+      dramChannelFree =
+          channelStart + ceilDiv(dramBytes, target.dramBytesPerCycle);
       uint64_t stall =
           dramChannelFree > dataEnd ? dramChannelFree - dataEnd : 0;
       engine.stats.bandwidthStallCycles += stall;

@@ -477,8 +477,9 @@ namespace {
 std::vector<float> runVector(const std::string &op, const std::vector<float> &a,
                              const std::vector<float> &b, size_t outLen) {
   std::vector<uint8_t> dram(2048, 0);
-  std::memcpy(dram.data(), a.data(), a.size() * 4);
-  std::memcpy(dram.data() + 256, b.data(), b.size() * 4);
+  // No memcpy of an empty vector: its data() may be null (UBSan).
+  std::copy(a.begin(), a.end(), reinterpret_cast<float *>(dram.data()));
+  std::copy(b.begin(), b.end(), reinterpret_cast<float *>(dram.data() + 256));
   sim::Result result = runProgram(fmt::format(R"(
         li r1, {}
         li r2, 1

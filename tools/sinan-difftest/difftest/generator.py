@@ -517,6 +517,13 @@ def op_resize(g, x):
         attrs["coordinate_transformation_mode"] = str(rng.choice(
             ["half_pixel", "pytorch_half_pixel", "align_corners",
              "asymmetric"]))
+        if attrs["coordinate_transformation_mode"] == "align_corners" and \
+                (h * scale != oh or w * scale != ow):
+            # Where in * scale is fractional, ONNX's reference implementation
+            # (and Sinan, and the node tests it generated) divide by the
+            # unrounded length, onnxruntime and PyTorch by the output's:
+            # the spec is ambiguous there (seed 1796379124).
+            attrs["coordinate_transformation_mode"] = "half_pixel"
     scales = g.add_const(np.array([1, 1, scale, scale], np.float32))
     return g.node("Resize", [x, "", scales], (n, c, oh, ow), **attrs)
 

@@ -126,7 +126,7 @@ def cone(model_bytes, names):
     return model
 
 
-SECOND_OPINION_TIMEOUT = 120
+SECOND_OPINION_TIMEOUT = 60
 # Runs the ONNX reference evaluator on argv[1] (model) and argv[2] (.npz
 # feeds) and writes its outputs to argv[3] (.npz).
 _EVALUATE = """
