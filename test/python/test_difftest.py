@@ -115,3 +115,17 @@ def test_second_opinion_evaluates_the_cone_only():
     want = paths.run_ort(model.SerializeToString(), feeds)[name]
     got = paths.second_opinion(model.SerializeToString(), feeds, [name])
     np.testing.assert_allclose(got[name], want, rtol=1e-4, atol=1e-5)
+
+
+def test_subgraph_refuses_invalid_remainders():
+    # A Where whose boolean mask's producer (Greater) is dropped would read
+    # a float input: no subgraph rather than an exception.
+    for seed in range(200):
+        graph, _ = generator.generate(seed)
+        for i, node in enumerate(graph.nodes):
+            if node.op_type == "Where":
+                keep = [j for j in range(len(graph.nodes))
+                        if graph.nodes[j].op_type != "Greater"]
+                assert minimize.subgraph(graph, keep) is None
+                return
+    raise AssertionError("no Where in 200 graphs")
