@@ -211,6 +211,18 @@ def _nchw(g, x):
     return x if len(g.shapes[x]) == 4 else None
 
 
+def _conv_like(g, op, x, weight_shape, fan_in, bias_chance, shape, **attrs):
+    """A Conv or ConvTranspose of `x`: weights of `weight_shape` scaled by
+    1/sqrt(fan_in), a bias of shape[1] with probability `bias_chance`."""
+    rng = g.rng
+    weights = rng.standard_normal(weight_shape) / np.sqrt(fan_in)
+    ins = [x, g.add_const(weights.astype(np.float32))]
+    if rng.random() < bias_chance:
+        ins.append(g.add_const(rng.standard_normal(shape[1]).astype(
+            np.float32)))
+    return g.node(op, ins, shape, **attrs)
+
+
 def op_conv(g, x):
     rng = g.rng
     x = _nchw(g, x)
@@ -238,14 +250,10 @@ def op_conv(g, x):
     ow = (w + pads[1] + pads[3] - reach) // stride + 1
     if oh < 1 or ow < 1 or n * f * oh * ow > MAX_ELEMENTS:
         return None
-    weights = rng.standard_normal((f, c // group, k, k)) / np.sqrt(
-        (c // group) * k * k)
-    ins = [x, g.add_const(weights.astype(np.float32))]
-    if rng.random() < 0.7:
-        ins.append(g.add_const(rng.standard_normal(f).astype(np.float32)))
-    return g.node("Conv", ins, (n, f, oh, ow), group=group, pads=pads,
-                  strides=[stride, stride], dilations=[dilation, dilation],
-                  kernel_shape=[k, k])
+    return _conv_like(g, "Conv", x, (f, c // group, k, k),
+                      (c // group) * k * k, 0.7, (n, f, oh, ow), group=group,
+                      pads=pads, strides=[stride, stride],
+                      dilations=[dilation, dilation], kernel_shape=[k, k])
 
 
 def op_pool(g, x):
@@ -482,15 +490,11 @@ def op_conv_transpose(g, x):
     ow = (w - 1) * stride - pads[1] - pads[3] + reach + out_pad[1]
     if oh < 1 or ow < 1 or n * f * oh * ow > MAX_ELEMENTS:
         return None
-    weights = rng.standard_normal((c, f // group, k, k)) / np.sqrt(
-        (c // group) * k * k)
-    ins = [x, g.add_const(weights.astype(np.float32))]
-    if rng.random() < 0.6:
-        ins.append(g.add_const(rng.standard_normal(f).astype(np.float32)))
-    return g.node("ConvTranspose", ins, (n, f, oh, ow), group=group,
-                  pads=pads, strides=[stride, stride],
-                  dilations=[dilation, dilation], kernel_shape=[k, k],
-                  output_padding=out_pad)
+    return _conv_like(g, "ConvTranspose", x, (c, f // group, k, k),
+                      (c // group) * k * k, 0.6, (n, f, oh, ow), group=group,
+                      pads=pads, strides=[stride, stride],
+                      dilations=[dilation, dilation], kernel_shape=[k, k],
+                      output_padding=out_pad)
 
 
 def op_resize(g, x):
