@@ -33,6 +33,8 @@ struct ConvShape {
   /// channel's tap over a block of output rows is one contiguous run.
   bool paddable;
   int64_t wp;
+  /// The convolution adds a bias.
+  bool bias;
   int64_t taps() const { return kh * kw; }
   int64_t pixels() const { return oh * ow; }
 };

@@ -12,11 +12,15 @@
 // read-only data; the tap's view is one dload that gathers (element stride
 // = the convolution's stride) and pads (the tap's rows and columns outside
 // the image). Pixels are blocks of whole output rows, each at a pitch of OW
-// rounded up to the alignment, so every DMA row starts aligned; the
-// accumulator starts from the bias (a dload whose gather stride 0 repeats
-// it along the row) and goes out once per block, with relu when fused; a
-// fused clip runs on the vector unit, from the accumulator into a vbuf
-// block that the store then reads.
+// rounded up to the alignment, so every DMA row starts aligned. The bias
+// either starts the accumulator (a dload whose gather stride 0 repeats it
+// along the row) or, where the cost estimate prefers it, the first product
+// starts it and the vector unit adds the bias (a per-row scalar from a vbuf
+// column) on its way into a vbuf block: a block of f32 loaded per pixel
+// block costs DMA-in as much as a 1x1 convolution's inputs. The block goes
+// out once, with relu when fused; a fused residual or clip runs on the
+// vector unit, from the accumulator into a vbuf block that the store then
+// reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,6 +68,10 @@ struct ConvBlocks {
   double cycles = 0;
   /// Accumulators the pixel blocks take in turn.
   int64_t accs = 2;
+  /// The bias is added on the vector unit after the products (a per-row
+  /// scalar from a vbuf column) instead of loaded into the accumulator
+  /// before them: the DMA-in then carries only the taps' operands.
+  bool biasLast = false;
 };
 
 /// tile * 2^i dividing `padded`, and `padded` itself, up to `limit`.
@@ -84,57 +92,95 @@ struct ConvCost {
   const TargetDesc &target;
   const ConvShape &s;
   double bandwidth;
+  /// A core's share of the DRAM channel, which its DMA-in and DMA-out
+  /// share with each other and with the other cores.
+  double dramShare;
 
   ConvCost(const TargetDesc &target, const ConvShape &s, int64_t cores)
       : target(target), s(s),
-        bandwidth(std::min<double>(target.dmaBytesPerCycle,
-                                   double(target.dramBytesPerCycle) /
-                                       double(cores))) {}
+        bandwidth(
+            std::min<double>(target.dmaBytesPerCycle,
+                             double(target.dramBytesPerCycle) / double(cores))),
+        dramShare(double(target.dramBytesPerCycle) / double(cores)) {}
 
   /// One pixel block of `taps` products, f0 x c0 x pixels each, on one
-  /// core. DMA-in brings the accumulator's bias (f0 x pixels f32, repeated
-  /// along the rows) and per product the weight tile (unless resident) and
-  /// the input (`inputRows` DMA rows, one address per cycle, spanning
-  /// `inputBytes`); the matrix unit's products overlap those loads as they
-  /// take `depth` buffers in turn, a load issued once the product `depth`
-  /// earlier has freed its buffer and landing a DRAM latency after it moves;
-  /// DMA-out stores the previous block meanwhile (`storeBytes`); the
-  /// blocks take `accs` accumulators in turn; `vectorPasses` passes of the
-  /// vector unit over each block come between products and store. The
-  /// block takes as long as the busiest engine or the longest latency chain.
+  /// core. DMA-in brings f0 x pixels f32 blocks (the bias repeated along
+  /// the rows into the accumulator when `biasFirst`, a residual into vbuf)
+  /// and per product the weight tile (unless resident) and the input
+  /// (`inputRows` DMA rows, one address per cycle, spanning `inputBytes`);
+  /// the matrix unit's products overlap those loads as they take `depth`
+  /// buffers in turn, a load issued once the product `depth` earlier has
+  /// freed its buffer and landing a DRAM latency after it moves; DMA-out
+  /// stores the previous block meanwhile (`storeBytes`); `vectorPasses`
+  /// passes of the vector unit over each block come between products and
+  /// store. The block takes as long as the busiest engine or the longest
+  /// latency chain.
   double block(int64_t taps, int64_t f0, int64_t c0, int64_t pixels,
                double inputRows, double inputBytes, bool resident,
                int64_t depth, int64_t accs, int64_t storeBytes,
-               int64_t vectorPasses, bool residual) const {
+               int64_t vectorPasses, bool biasFirst, bool residual) const {
     const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+    double latency = target.dramLatencyCycles;
     double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
     double weightRows = resident ? 0.0 : double(f0);
     double bytes = weightRows * c0 * 2 + inputBytes;
     double dma = std::max(bytes / bandwidth, inputRows + weightRows) +
                  (resident ? 1.0 : 2.0) * target.dmaSetupCycles;
-    // The bias (and a residual) come in at the accumulator's size.
-    double bias = (residual ? 2.0 : 1.0) *
-                  (double(f0 * pixels * 4) / bandwidth + target.dmaSetupCycles);
-    double chain = (dma + target.dramLatencyCycles + mma) / double(depth);
-    // The accumulators take turns: one is reused once its store has
-    // landed, so each block also costs a share of bias load, products and
-    // store with their DRAM latencies.
+    double load = double(f0 * pixels * 4) / bandwidth + target.dmaSetupCycles;
+    double loads = (biasFirst ? load : 0.0) + (residual ? load : 0.0);
+    double chain = (dma + latency + mma) / double(depth);
     double store = double(storeBytes) / bandwidth;
-    double vector =
-        double(vectorPasses) *
-        (double(f0 * pixels * 4) / double(target.vectorBytesPerCycle) +
-         double(target.vectorLatencyCycles));
-    double accTurn =
-        (bias + taps * mma + vector + store + 2.0 * target.dramLatencyCycles) /
-        double(accs);
-    return std::max(
-        {taps * dma + bias, taps * mma, taps * chain, store, vector, accTurn});
+    double pass = double(f0 * pixels * 4) / double(target.vectorBytesPerCycle) +
+                  double(target.vectorLatencyCycles);
+    double vector = double(vectorPasses) * pass;
+    // The blocks take `accs` accumulators in turn (and as many vbuf blocks
+    // with a vector epilogue). An accumulator is busy from its bias load
+    // (which lands a DRAM latency later) through the products to the
+    // store's landing, or with a vector epilogue to the first pass, which
+    // moves it into its vbuf block; that block is busy from its residual
+    // load through the passes to the store's landing.
+    double intoAcc = biasFirst ? load + latency : 0.0;
+    double accBusy = intoAcc + taps * mma + store + latency, blockBusy = 0.0;
+    if (vectorPasses > 0) {
+      accBusy = intoAcc + taps * mma + pass;
+      blockBusy = (residual ? load + latency : 0.0) + vector + store + latency;
+    }
+    double accTurn = std::max(accBusy, blockBusy) / double(accs);
+    // DRAM-side bytes (the bias's rows repeat one element: a burst each).
+    double dram = (taps * bytes + (residual ? f0 * pixels * 4.0 : 0.0) +
+                   (biasFirst ? f0 * double(target.dmaBurstBytes) : 0.0) +
+                   double(storeBytes)) /
+                  dramShare;
+    return std::max({taps * dma + loads, taps * mma, taps * chain, store,
+                     vector, accTurn, dram});
   }
 
   /// What no block overlaps: the first loads' DRAM latency and the last
   /// block's store.
   double edges(int64_t storeBytes) const {
     return double(storeBytes) / bandwidth + 2.0 * target.dramLatencyCycles;
+  }
+
+  /// The loops over groups, output channel blocks and images repeat one
+  /// body of `blocks` pixel blocks, each taking `uses` of the `depth` tap
+  /// buffers in turn and one of the `accs` accumulators. Unless the body
+  /// takes the tap buffers in whole rounds, one serves the last product of
+  /// an iteration and the first of the next back to back, and that load's
+  /// round trip shows once per iteration; unless it takes the accumulators
+  /// in whole turns, the next iteration's first product waits for the
+  /// last block's store to land (or, with a vector epilogue, its first
+  /// pass).
+  double rotation(double iterations, int64_t blocks, int64_t uses,
+                  int64_t depth, int64_t accs, double tapMma,
+                  bool vectorEpilogue) const {
+    if (iterations <= 1.0)
+      return 0.0;
+    double stall = 0.0;
+    if ((blocks * uses) % depth)
+      stall += target.dramLatencyCycles + tapMma;
+    if (blocks % accs && !vectorEpilogue)
+      stall += target.dramLatencyCycles;
+    return (iterations - 1.0) * stall;
   }
 
   /// Resident weights come in once per output channel block, before its
@@ -168,21 +214,47 @@ bool channelsAligned(const ConvShape &s, int64_t f0, int64_t outputBytes,
          (s.group == 1 || (s.fg * plane) % align == 0);
 }
 
+/// Elements of the vbuf column that holds the whole bias when it is added
+/// last: each group's channels from a multiple of the matrix tile (so every
+/// channel block's rows start aligned), padded to it.
+int64_t biasColumnLength(const ConvShape &s) { return s.group * s.fgPad; }
+
+/// Pixel blocks per iteration of a loop over pixel blocks, each taking
+/// `uses` tap buffers of `depth` in turn: whole turns of the `accs`
+/// accumulators and whole rounds of the tap buffers (or one buffer would
+/// serve the last tap of an iteration and the first of the next back to
+/// back, its load waiting for the product); 0 beyond six blocks (the code
+/// grows with them).
+int64_t blocksPerIteration(int64_t accs, int64_t depth, int64_t uses) {
+  int64_t blocks = std::lcm(accs, depth / std::gcd(uses, depth));
+  return blocks <= 6 ? blocks : 0;
+}
+
 /// Accumulators of f0 x pixels f32 for the pixel blocks to take in turn
 /// (more hide more of each one's load-compute-store round trip): as many as
-/// fit, up to four, leaving semaphores of the DMA-in/matrix pair for the
-/// `depth` input tiles and the weights (resident, or `depth` tiles too); 0
-/// if two do not fit. With a vector epilogue each accumulator has a vbuf
-/// block of its size too.
+/// fit, up to four; each buffer DMA-in hands to the matrix unit takes a
+/// semaphore of that engine pair: the `depth` input tiles, the weights
+/// (resident, or `depth` tiles too) and, when the bias is loaded into them
+/// (`biasFirst`), the accumulators; 0 if two do not fit. With a vector epilogue
+/// each accumulator has a vbuf block of its size too, beside `vbufReserved`
+/// bytes (a bias column); fewer when the pixel loop's iterations would grow too
+/// long (blocksPerIteration).
 int64_t accsFor(const TargetDesc &target, int64_t f0, int64_t pixels,
-                int64_t depth, bool resident, bool vectorEpilogue) {
+                int64_t depth, bool resident, bool biasFirst,
+                bool vectorEpilogue, int64_t uses, int64_t vbufReserved = 0) {
   int64_t bytes = f0 * pixels * 4;
   int64_t fit = int64_t(target.acc.sizeBytes) / bytes;
   if (vectorEpilogue)
-    fit = std::min<int64_t>(fit, int64_t(target.vbuf.sizeBytes) / bytes);
+    fit = std::min<int64_t>(
+        fit, (int64_t(target.vbuf.sizeBytes) - vbufReserved) / bytes);
   int64_t others = depth + (resident ? 1 : depth);
-  int64_t accs = std::min<int64_t>(
-      {4, fit, int64_t(target.semaphoresPerEnginePair) - others});
+  int64_t semaphores = target.semaphoresPerEnginePair;
+  if (others > semaphores)
+    return 0;
+  int64_t accs =
+      std::min<int64_t>({4, fit, biasFirst ? semaphores - others : int64_t(4)});
+  while (accs >= 2 && !blocksPerIteration(accs, depth, uses))
+    --accs;
   return accs >= 2 ? accs : 0;
 }
 
@@ -210,53 +282,75 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
   int64_t step = std::lcm<int64_t>(align / 2, tile.n);
-  // Each buffer handed from DMA-in to the matrix unit (the tap buffers and
-  // the two accumulators, which start from the bias) takes a semaphore of
-  // that engine pair.
-  int64_t deepest =
-      std::min<int64_t>(4, (target.semaphoresPerEnginePair - 2) / 2);
+  // Tap buffers in flight (accsFor checks the semaphores they take).
+  int64_t deepest = 4;
   int64_t plane = s.oh * s.ow * outputBytes;
+  // The bias goes into the accumulator before the products (DMA-in) or is
+  // added after them on the vector unit, whichever the estimate prefers;
+  // with a residual it stays first, as the host fallback sums
+  // (bias + products) + residual.
+  int64_t columnBytes = roundUp(biasColumnLength(s) * 4, align);
+  SmallVector<bool, 2> biasModes = {false};
+  if (s.bias && !residual && columnBytes <= int64_t(target.vbuf.sizeBytes) / 8)
+    biasModes.push_back(true);
+  // Per mode: vector passes, vbuf bytes of the bias column.
+  auto passes = [&](bool biasLast) { return vectorPasses + int64_t(biasLast); };
+  auto column = [&](int64_t, bool biasLast) {
+    return biasLast ? columnBytes : int64_t(0);
+  };
   std::optional<ConvBlocks> best;
   auto consider = [&](int64_t f0, int64_t c0, int64_t rows, int64_t pixels,
                       int64_t pixelBlocks, int64_t depth, bool resident) {
-    int64_t accs =
-        accsFor(target, f0, pixels, depth, resident, vectorPasses > 0);
-    if (!accs)
-      return;
-    int64_t fBlocks = s.fgPad / f0;
-    int64_t blockOutput = (s.flat ? rows : rows * s.ow) * outputBytes;
-    int64_t pixelCores = std::min<int64_t>(target.cores, pixelBlocks);
-    bool pixelsAligned = pixelPartsAligned(
-        plane, blockOutput, pixelCores, align,
-        [&](int64_t c) { return c * pixelBlocks / pixelCores; });
-    for (bool splitPixels : {false, true}) {
-      std::optional<int64_t> cores =
-          coresFor(target, splitPixels, splitPixels ? pixelBlocks : fBlocks,
-                   splitPixels ? pixelsAligned
-                               : channelsAligned(s, f0, outputBytes, align));
-      if (!cores)
+    for (bool biasLast : biasModes) {
+      int64_t accs = accsFor(target, f0, pixels, depth, resident,
+                             s.bias && !biasLast, passes(biasLast) > 0,
+                             (s.cgPad / c0) * s.taps(), column(f0, biasLast));
+      if (!accs)
         continue;
-      ConvCost cost(target, s, *cores);
-      // A tap moves its input rows (or the bytes its gathers span).
-      double tapRows = s.flat ? c0 : c0 * rows;
-      double tapBytes = s.flat ? double(c0 * rows) * inputBytes
-                               : tapRows * s.ow * s.sw * inputBytes;
-      int64_t storeBytes = f0 * blockOutput;
-      double perBlock = cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels,
-                                   tapRows, tapBytes, resident, depth, accs,
-                                   storeBytes, vectorPasses, residual);
-      double fBlocksPerCore =
-          splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
-      double pixelBlocksPerCore =
-          splitPixels ? double(ceilDiv(pixelBlocks, *cores)) : pixelBlocks;
-      double cycles = double(s.group) * fBlocksPerCore *
-                          (cost.weightLoad(f0, resident) +
-                           s.n * pixelBlocksPerCore * perBlock) +
-                      cost.edges(storeBytes);
-      if (!best || cycles < best->cycles)
-        best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,
-                          depth, splitPixels, resident, false,  0,
-                          0,     cycles,      accs};
+      int64_t fBlocks = s.fgPad / f0;
+      int64_t blockOutput = (s.flat ? rows : rows * s.ow) * outputBytes;
+      int64_t pixelCores = std::min<int64_t>(target.cores, pixelBlocks);
+      bool pixelsAligned = pixelPartsAligned(
+          plane, blockOutput, pixelCores, align,
+          [&](int64_t c) { return c * pixelBlocks / pixelCores; });
+      for (bool splitPixels : {false, true}) {
+        std::optional<int64_t> cores =
+            coresFor(target, splitPixels, splitPixels ? pixelBlocks : fBlocks,
+                     splitPixels ? pixelsAligned
+                                 : channelsAligned(s, f0, outputBytes, align));
+        if (!cores)
+          continue;
+        ConvCost cost(target, s, *cores);
+        // A tap moves its input rows (or the bytes its gathers span).
+        double tapRows = s.flat ? c0 : c0 * rows;
+        double tapBytes = s.flat ? double(c0 * rows) * inputBytes
+                                 : tapRows * s.ow * s.sw * inputBytes;
+        int64_t storeBytes = f0 * blockOutput;
+        double perBlock =
+            cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels, tapRows,
+                       tapBytes, resident, depth, accs, storeBytes,
+                       passes(biasLast), s.bias && !biasLast, residual);
+        double fBlocksPerCore =
+            splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
+        double pixelBlocksPerCore =
+            splitPixels ? double(ceilDiv(pixelBlocks, *cores)) : pixelBlocks;
+        const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+        double tapMma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
+        double cycles = double(s.group) * fBlocksPerCore *
+                            (cost.weightLoad(f0, resident) +
+                             s.n * pixelBlocksPerCore * perBlock) +
+                        cost.edges(storeBytes) +
+                        cost.rotation(double(s.group) * fBlocksPerCore * s.n,
+                                      int64_t(pixelBlocksPerCore),
+                                      (s.cgPad / c0) * s.taps(), depth, accs,
+                                      tapMma, passes(biasLast) > 0);
+        if (!best || cycles < best->cycles) {
+          best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,
+                            depth, splitPixels, resident, false,  0,
+                            0,     cycles,      accs};
+          best->biasLast = biasLast;
+        }
+      }
     }
   };
   // Padded mode: cores split the pixel blocks, each copying its rows of the
@@ -313,31 +407,42 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
       double copy = double(s.n * (s.c / chunk)) * std::max({in, out, trip}) +
                     target.dramLatencyCycles;
       for (int64_t depth = 2; depth <= deepest; ++depth)
-        for (bool resident : {false, true}) {
-          int64_t accs =
-              accsFor(target, f0, pixels, depth, resident, vectorPasses > 0);
-          if (!accs ||
-              depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
-              (resident ? residentBytes : depth * tileBytes) >
-                  int64_t(target.ibuf.sizeBytes))
-            continue;
-          // A channel's tap is one DMA row of the copy.
-          int64_t storeBytes = f0 * rows * s.ow * outputBytes;
-          double perBlock =
-              cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels, c0,
-                         double(c0) * pixels * 2, resident, depth, accs,
-                         storeBytes, vectorPasses, residual);
-          double fPerCore =
-              splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
-          double cycles = copy +
-                          fPerCore * (cost.weightLoad(f0, resident) +
-                                      s.n * blocksPerCore * perBlock) +
-                          cost.edges(storeBytes);
-          if (!best || cycles < best->cycles)
-            best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,
-                              depth, splitPixels, resident, true,   regionRows,
-                              chunk, cycles,      accs};
-        }
+        for (bool resident : {false, true})
+          for (bool biasLast : biasModes) {
+            int64_t accs =
+                accsFor(target, f0, pixels, depth, resident,
+                        s.bias && !biasLast, passes(biasLast) > 0,
+                        (s.cgPad / c0) * s.taps(), column(f0, biasLast));
+            if (!accs ||
+                depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
+                (resident ? residentBytes : depth * tileBytes) >
+                    int64_t(target.ibuf.sizeBytes))
+              continue;
+            // A channel's tap is one DMA row of the copy.
+            int64_t storeBytes = f0 * rows * s.ow * outputBytes;
+            double perBlock = cost.block(
+                (s.cgPad / c0) * s.taps(), f0, c0, pixels, c0,
+                double(c0) * pixels * 2, resident, depth, accs, storeBytes,
+                passes(biasLast), s.bias && !biasLast, residual);
+            double fPerCore = splitPixels ? double(fBlocks)
+                                          : double(ceilDiv(fBlocks, *cores));
+            double tapMma =
+                double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
+            double cycles = copy +
+                            fPerCore * (cost.weightLoad(f0, resident) +
+                                        s.n * blocksPerCore * perBlock) +
+                            cost.edges(storeBytes) +
+                            cost.rotation(fPerCore * s.n, blocksPerCore,
+                                          (s.cgPad / c0) * s.taps(), depth,
+                                          accs, tapMma, passes(biasLast) > 0);
+            if (!best || cycles < best->cycles) {
+              best =
+                  ConvBlocks{f0,    c0,          rows,     pixels, *cores,
+                             depth, splitPixels, resident, true,   regionRows,
+                             chunk, cycles,      accs};
+              best->biasLast = biasLast;
+            }
+          }
     }
   };
   for (int64_t f0 : dividingBlocks(s.fgPad, tile.m, 256))
@@ -456,6 +561,19 @@ private:
   /// channel block, into the resident buffer.
   void loadResident(Value g, Value f);
   Value residentWeights;
+  /// With biasLast: the whole bias in a vbuf column (zero past the last
+  /// channel), loaded once, which the epilogue broadcasts along the rows.
+  void loadBiasColumn();
+  Value biasColumn;
+  /// Whether the pixel block's next product starts its accumulator (from
+  /// +0.0: no bias was loaded into it).
+  bool startsAcc = false;
+  /// The product of a tap's weights and input into `acc`.
+  void product(Value weights, Value input, Value acc);
+  /// Vector-unit passes over each block: the epilogue's and the bias's.
+  int64_t vectorPasses() const {
+    return epilogue.vectorPasses() + (blocks.biasLast ? 1 : 0);
+  }
   /// Loops whose buffers sinan-npu-multi-buffer may double (the input
   /// copy's); every other loop is marked npu.buffered, since the blocks
   /// were sized for one copy of each buffer.
@@ -607,6 +725,28 @@ void ConvTiler::loadResident(Value g, Value f) {
   npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
 }
 
+void ConvTiler::product(Value weights, Value input, Value acc) {
+  auto mma = npu::MmaOp::create(builder, loc, weights, input, acc);
+  mma.setAccumulate(!startsAcc);
+  startsAcc = false;
+}
+
+void ConvTiler::loadBiasColumn() {
+  if (!blocks.biasLast)
+    return;
+  biasColumn = alloc(1, biasColumnLength(s), builder.getF32Type(),
+                     npu::MemorySpace::vbuf);
+  // Rows past a group's last channel are computed (and not stored) too.
+  if (s.fg != s.fgPad)
+    npu::FillOp::create(builder, loc, biasColumn, 0);
+  Value dst = reinterpretView(builder, loc, biasColumn, builder.getIndexAttr(0),
+                              {s.group, s.fg}, {s.fgPad, 1});
+  Value src = memref::ExpandShapeOp::create(
+      builder, loc, SmallVector<int64_t>{s.group, s.fg}, bias,
+      SmallVector<ReassociationIndices>{{0, 1}});
+  npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
+}
+
 void ConvTiler::emitFlatTap(Value g, Value f, Value n, Value p, int64_t count,
                             Value c, int64_t cCount, Value acc) {
   Value weights = weightsFor(g, f, blockOf.lookup(c), c, 0);
@@ -623,8 +763,7 @@ void ConvTiler::emitFlatTap(Value g, Value f, Value n, Value p, int64_t count,
       builder, loc,
       view(xFlat, {n, channel, p}, {1, cCount, count}, {1, 1, 1}, {1, 2}), dst,
       DenseI64ArrayAttr());
-  auto mma = npu::MmaOp::create(builder, loc, weights, input, acc);
-  mma.setAccumulate(true);
+  product(weights, input, acc);
 }
 
 void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
@@ -674,8 +813,7 @@ void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
       npu::DmaLoadOp::create(
           builder, loc, src, dst,
           builder.getDenseI64ArrayAttr({top, bottom, owLo, s.owa - owHi}));
-      auto mma = npu::MmaOp::create(builder, loc, weights, input, acc);
-      mma.setAccumulate(true);
+      product(weights, input, acc);
     }
   }
 }
@@ -686,8 +824,11 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                                int64_t count, Value acc) {
   int64_t rows = blocks.rows, pixels = blocks.pixels;
   Value channelBase = arith::AddIOp::create(builder, loc, times(g, s.fg), f);
-  // The accumulator starts from the bias, repeated along each row.
-  if (bias) {
+  Value columnBase = arith::AddIOp::create(builder, loc, times(g, s.fgPad), f);
+  // The accumulator starts from the bias, repeated along each row, or the
+  // first product starts it.
+  startsAcc = !bias || blocks.biasLast;
+  if (!startsAcc) {
     SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(fRows),
                                        builder.getIndexAttr(pixels)};
     SmallVector<OpFoldResult> strides = {builder.getIndexAttr(1),
@@ -704,23 +845,28 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
       dst = view(acc, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
                  {fRows, pixels}, {1, 1}, {0, 1});
     npu::DmaLoadOp::create(builder, loc, repeated, dst, DenseI64ArrayAttr());
-  } else {
-    npu::FillOp::create(builder, loc, acc, 0);
   }
   int64_t cBlocks = s.cgPad / blocks.c0;
   int64_t lastCount = s.cg - (cBlocks - 1) * blocks.c0;
   int64_t fullBlocks = lastCount == blocks.c0 ? cBlocks : cBlocks - 1;
-  // Each iteration covers enough channel blocks for its taps to use every
-  // tap buffer (a 1x1 convolution has one tap per block), so loads run
-  // ahead of the products across iterations too.
-  int64_t unroll =
-      std::min<int64_t>(std::max<int64_t>(1, ceilDiv(blocks.depth, s.taps())),
-                        std::max<int64_t>(1, fullBlocks));
+  // Each iteration covers enough channel blocks for its taps to use the
+  // tap buffers in whole rounds (a 1x1 convolution has one tap per block),
+  // so loads run ahead of the products across iterations too and no
+  // buffer serves two products back to back (accsFor).
+  int64_t unroll = blocks.depth / std::gcd(s.taps(), blocks.depth);
   int64_t looped = fullBlocks / unroll * unroll;
-  if (looped > 0) {
+  // The product that starts the accumulator comes before the loop: the
+  // first iteration's blocks are peeled.
+  int64_t peeled = startsAcc ? std::min(unroll, looped) : 0;
+  for (int64_t k = 0; k < peeled; ++k) {
+    Value c = index(k * blocks.c0);
+    blockOf[c] = index(k);
+    emitTaps(g, f, n, oh, staticOh, count, c, blocks.c0, acc);
+  }
+  if (looped > peeled) {
     // The loop counts channel blocks; channel offsets are multiples.
     scf::ForOp channels =
-        loop(builder, loc, index(0), index(looped), unroll, [&](Value cb) {
+        loop(builder, loc, index(peeled), index(looped), unroll, [&](Value cb) {
           for (int64_t k = 0; k < unroll; ++k) {
             Value block = plus(cb, k), c = times(block, blocks.c0);
             blockOf[c] = block;
@@ -735,6 +881,9 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
     emitTaps(g, f, n, oh, staticOh, count, c,
              k < fullBlocks ? blocks.c0 : lastCount, acc);
   }
+  // Every tap was in the padding: the block is the bias (or zero).
+  if (startsAcc)
+    npu::FillOp::create(builder, loc, acc, 0);
   // The block's rows, OW of each row's aligned pitch (or its pixels), in a
   // local buffer laid out as the accumulator, and in a DRAM tensor shaped
   // as y.
@@ -758,9 +907,18 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
   // the accumulator into its vbuf block: the residual added, then the clip
   // (max then min, graph.clip's NaN rules).
   Value source = acc;
-  if (epilogue.vectorPasses() > 0) {
+  if (vectorPasses() > 0) {
     Value block = vectorBlockOf.lookup(acc);
     Value from = acc;
+    if (blocks.biasLast) {
+      auto type = cast<MemRefType>(acc.getType());
+      npu::VBinOp::create(builder, loc, "add", acc,
+                          reinterpretView(builder, loc, biasColumn,
+                                          OpFoldResult(columnBase),
+                                          type.getShape(), {1, 0}),
+                          block);
+      from = block;
+    }
     if (epilogue.residual) {
       npu::DmaLoadOp::create(builder, loc, dramView(residual, residualFlat),
                              localView(block), DenseI64ArrayAttr());
@@ -845,8 +1003,7 @@ void ConvTiler::emitPaddedTaps(Value f, Value n, Value oh, Value c,
       Value src = view(scratchRuns, {regionIndex, n, c, start},
                        {1, 1, cCount, blocks.pixels}, {1, 1, 1, 1}, {2, 3});
       npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
-      auto mma = npu::MmaOp::create(builder, loc, weights, input, acc);
-      mma.setAccumulate(true);
+      product(weights, input, acc);
     }
 }
 
@@ -878,19 +1035,22 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
       int64_t end = b;
       while (end < to && inside(end))
         ++end;
-      int64_t accs = blocks.accs, turns = (end - b) / accs;
+      int64_t accs = blocks.accs;
+      int64_t per = blocksPerIteration(accs, blocks.depth,
+                                       (s.cgPad / blocks.c0) * s.taps());
+      int64_t turns = per ? (end - b) / per : 0;
       if (turns > 0) {
-        // One block per accumulator each iteration: the stores of some
-        // overlap the products of the others.
+        // Blocks take the accumulators in turn: the stores of some overlap
+        // the products of the others.
         scf::ForOp pixels = loop(
-            builder, loc, index(b * rows), index((b + accs * turns) * rows),
-            accs * rows, [&](Value oh) {
-              for (int64_t k = 0; k < accs; ++k)
+            builder, loc, index(b * rows), index((b + per * turns) * rows),
+            per * rows, [&](Value oh) {
+              for (int64_t k = 0; k < per; ++k)
                 emitPixelBlock(g, f, fRows, n, plus(oh, k * rows), std::nullopt,
                                rows, acc[(accTurn + k) % accs]);
             });
         pixels->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
-        b += accs * turns - 1;
+        b += per * turns - 1;
         continue;
       }
       emitPixelBlock(g, f, fRows, n, index(b * rows), b * rows, pixelsOf(b),
@@ -965,7 +1125,8 @@ void ConvTiler::emit() {
   }
   // Allocated here, after the padded copy, so that by liveness they may
   // take its vbuf bytes.
-  if (epilogue.vectorPasses() > 0)
+  loadBiasColumn();
+  if (vectorPasses() > 0)
     for (Value a : acc) {
       auto type = cast<MemRefType>(a.getType());
       vectorBlockOf[a] = memref::AllocOp::create(
@@ -1054,6 +1215,7 @@ std::optional<ConvShape> sinan::tiling::convShapeOf(graph::Conv2dOp conv,
            s.left == 0 && s.oh == s.h && s.ow == s.w;
   s.paddable = !s.flat && s.sh == 1 && s.sw == 1 && s.group == 1;
   s.wp = roundUp(s.left + s.w + pads[3], target.alignmentBytes / 4);
+  s.bias = bool(conv.getBias());
   return s;
 }
 
@@ -1164,11 +1326,12 @@ sinan::tiling::convSummation(graph::Conv2dOp conv, const ConvEpilogue &epilogue,
                : std::nullopt;
   auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
   // The grid tiler's products start from +0.0 and its epilogue adds the
-  // bias; the implicit GEMM's accumulators start from the bias.
+  // bias; the implicit GEMM's accumulators start from the bias unless its
+  // blocks add it last.
   if (grid)
     return ConvSummation{grid->c0, true};
   if (blocks)
-    return ConvSummation{blocks->c0, false};
+    return ConvSummation{blocks->c0, blocks->biasLast};
   return std::nullopt;
 }
 

@@ -15,21 +15,30 @@
 // CHECK-NEXT:    graph.relu
 
 // The weights are packed at compile time: per tap a [32 x 16] bf16 matrix
-// (three channels padded to the tile) in a constant DRAM global. The bias
-// starts the accumulator (stride 0 repeats it along a row); each tap of the
-// stride-2 input is one load gathering every other element (innermost
-// stride 2), the columns past the output padded; output rows sit at a
-// pitch of 32 and go out with relu. (A "same" convolution at stride 2 takes
-// the grid tiler instead, conv-grid.mlir.)
+// (three channels padded to the tile) in a constant DRAM global. The
+// whole bias comes into a vbuf column once; each tap of
+// the stride-2 input is one load gathering every other element (innermost
+// stride 2), the columns past the output padded; the first tap's product
+// starts the accumulator, the others add to it; the vector unit adds the
+// bias (a per-row scalar: innermost stride 0, from the output channel
+// block's row of the column) on the way into a vbuf block,
+// whose rows (at a pitch of 32) go out with relu. (A "same" convolution at
+// stride 2 takes the grid tiler instead, conv-grid.mlir.)
 // NPU:         memref.global "private" constant @conv_kernel_weights : memref<288x16xbf16, #npu.space<dram>> = dense_resource<__elided__> {alignment = 64 : i64}
 // NPU-LABEL:   func.func @conv_kernel(%arg0: memref<1x3x9x10xf32, #npu.space<dram>>, %arg1: memref<32x3x3x3xf32, #npu.space<dram>>, %arg2: memref<32xf32, #npu.space<dram>>, %arg3: memref<1x32x4x4xf32, #npu.space<dram>>)
+// NPU:           %[[COLUMN:.*]] = memref.alloc() : memref<1x32xf32, strided<[32, 1]>, #npu.space<vbuf>>
 // NPU:           memref.get_global @conv_kernel_weights
-// NPU:           memref.reinterpret_cast %arg2 to offset: [%{{.*}}], sizes: [16, 128], strides: [1, 0]
-// NPU:           npu.dma_load %{{.*}}, %{{.*}} : memref<16x128xf32, strided<[1, 0], offset: ?>, #npu.space<dram>> to memref<16x128xf32, strided<[128, 1]>, #npu.space<acc>>
+// NPU:           %[[DST:.*]] = memref.reinterpret_cast %[[COLUMN]] to offset: [0], sizes: [1, 32], strides: [32, 1]
+// NPU:           %[[B:.*]] = memref.expand_shape %arg2 {{\[\[}}0, 1]] output_shape [1, 32]
+// NPU:           npu.dma_load %[[B]], %[[DST]] : memref<1x32xf32, #npu.space<dram>> to memref<1x32xf32, strided<[32, 1]>, #npu.space<vbuf>>
 // NPU:           npu.dma_load %{{.*}}, %{{.*}} : memref<16x16xbf16, strided<[16, 1], offset: ?>, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
 // NPU:           npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x4x4xf32, strided<[90, 20, 2], offset: ?>, #npu.space<dram>> to memref<3x4x32xbf16, strided<[128, 32, 1]>, #npu.space<wbuf>>
-// NPU:           npu.mma %{{.*}} {accumulate}
-// NPU:           npu.dma_store %{{.*}}, %{{.*}} {relu} : memref<16x4x4xf32, strided<[128, 32, 1]>, #npu.space<acc>> to memref<16x4x4xf32, strided<[16, 4, 1], offset: ?>, #npu.space<dram>>
+// NPU:           npu.mma %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[ACC:[a-z0-9_]+]] : memref
+// NPU:           npu.mma %{{.*}}, %{{.*}}, %[[ACC]] {accumulate}
+// NPU:           %[[BIAS:.*]] = memref.reinterpret_cast %[[COLUMN]] to offset: [%{{.*}}], sizes: [16, 128], strides: [1, 0]
+// NPU:           npu.vbin "add" %[[ACC]], %[[BIAS]], %[[BLOCK:[a-z0-9_]+]] : memref<16x128xf32, strided<[128, 1]>, #npu.space<acc>>, memref<16x128xf32, strided<[1, 0], offset: ?>, #npu.space<vbuf>>, memref<16x128xf32, strided<[128, 1]>, #npu.space<vbuf>>
+// NPU:           %[[OUT:.*]] = memref.subview %{{.*}}[0, 0, 0] [16, 4, 4] [1, 1, 1] : memref<16x4x32xf32, strided<[128, 32, 1]>, #npu.space<vbuf>>
+// NPU:           npu.dma_store %[[OUT]], %{{.*}} {relu} : memref<16x4x4xf32, strided<[128, 32, 1]>, #npu.space<vbuf>> to memref<16x4x4xf32, strided<[16, 4, 1], offset: ?>, #npu.space<dram>>
 func.func @main(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>, %x2: tensor<1x3x9x10xf32>, %w2: tensor<32x3x3x3xf32>) -> (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) {
   %w = graph.constant dense<0.5> : tensor<32x3x3x3xf32>
   %y = graph.conv2d %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x3x9x10xf32>, tensor<32x3x3x3xf32>, tensor<32xf32>) -> tensor<1x32x4x4xf32> loc("conv")
@@ -49,4 +58,21 @@ func.func @unit_views(%x: tensor<1x1x1x2xf32>) -> tensor<1x32x1x2xf32> {
   %w = graph.constant dense<0.125> : tensor<32x1x5x5xf32>
   %y = graph.conv2d %x, %w {pads = array<i64: 3, 1, 2, 4>, strides = array<i64: 2, 2>} : (tensor<1x1x1x2xf32>, tensor<32x1x5x5xf32>) -> tensor<1x32x1x2xf32> loc("unit_views")
   return %y : tensor<1x32x1x2xf32>
+}
+
+// With a residual the bias starts the accumulator (stride 0 repeats it
+// along a row), as the host fallback sums (bias + products) + residual;
+// every product accumulates, and the residual is added on the vector unit.
+// NPU-LABEL: func.func @residual_conv_kernel
+// NPU-NOT:       sizes: [1, 16]
+// NPU:           memref.reinterpret_cast %arg2 to offset: [%{{.*}}], sizes: [16, 128], strides: [1, 0]
+// NPU:           npu.dma_load %{{.*}}, %{{.*}} : memref<16x128xf32, strided<[1, 0], offset: ?>, #npu.space<dram>> to memref<16x128xf32, strided<[128, 1]>, #npu.space<acc>>
+// NPU-NOT:       npu.mma %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} : memref
+// NPU:           npu.mma %{{.*}} {accumulate}
+// NPU:           npu.vbin "add"
+func.func @residual(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>, %r: tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32> {
+  %w = graph.constant dense<0.5> : tensor<32x3x3x3xf32>
+  %y = graph.conv2d %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x3x9x10xf32>, tensor<32x3x3x3xf32>, tensor<32xf32>) -> tensor<1x32x4x4xf32> loc("residual_conv")
+  %s = graph.add %y, %r : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  return %s : tensor<1x32x4x4xf32>
 }

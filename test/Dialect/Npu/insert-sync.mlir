@@ -126,3 +126,45 @@ func.func @chained_loops(%a: memref<16x16xbf16, #npu.space<dram>>)
   }
   return
 }
+
+// -----
+
+// The token primed before a loop stands for no access, so it goes before
+// the waits in front of the loop: DMA-in's first load in the loop need not
+// wait for the weights to land on the matrix unit. After the loop, the
+// drain orders the buffer's next load after the loop's last product (no
+// extra handoff after the loop, which would wait for every product), and
+// it waits right there: a load of another buffer goes ahead of it.
+// CHECK-LABEL: func.func @loop_edges
+// CHECK:         npu.dma_load %{{.*}}, %[[W:.*]] :
+// CHECK-NEXT:    npu.signal <din> -> <mxu>, [[WID:[0-9]+]]
+// CHECK-NEXT:    npu.signal <mxu> -> <din>, [[TID:[0-9]+]]
+// CHECK-NEXT:    npu.wait <din> -> <mxu>, [[WID]]
+// CHECK-NEXT:    scf.for
+// CHECK:           npu.mma
+// CHECK-NEXT:      npu.signal <mxu> -> <din>, [[TID]]
+// CHECK-NEXT:    }
+// CHECK-NEXT:    npu.dma_load %{{.*}}, %[[OTHER:.*]] :
+// CHECK-NEXT:    npu.wait <mxu> -> <din>, [[TID]]
+// CHECK-NEXT:    npu.dma_load %{{.*}}, %[[TAP:.*]] :
+// CHECK-NOT:     npu.wait <mxu> -> <din>
+// CHECK:         npu.mma %[[TAP]], %[[W]]
+func.func @loop_edges(%a: memref<16x16xbf16, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %other = memref.alloc() {npu.offset = 1024} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %w = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  npu.dma_load %a, %w : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  scf.for %i = %c0 to %c4 step %c1 {
+    npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+    npu.mma %l, %w, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  }
+  npu.dma_load %a, %other : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  npu.mma %l, %w, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  return
+}

@@ -107,6 +107,10 @@ private:
   void signalAfter(Operation *op, unsigned resource, Engine src, Engine dst);
   void waitBefore(Operation *op, unsigned resource, Engine src, Engine dst);
   void erasePlaced(Operation *op);
+  /// Moves each primed token before the waits right in front of it.
+  void primeEarly();
+  /// The tokens primed before loops.
+  llvm::DenseSet<Operation *> primes;
   SmallVector<Item> chainStreams(ArrayRef<Item> items);
   void indexAccesses();
   const llvm::SmallDenseSet<Operation *, 4> &allocsIn(Operation *op);
@@ -381,7 +385,22 @@ void SyncInserter::waitBefore(Operation *op, unsigned resource, Engine src,
 
 void SyncInserter::erasePlaced(Operation *op) {
   llvm::erase_if(placed, [&](auto &entry) { return entry.first == op; });
+  primes.erase(op);
   op->erase();
+}
+
+/// A primed token stands for an iteration before the first, which touched
+/// nothing, so it orders nothing and may be signalled as early as it can:
+/// before the waits (for other buffers) that precede the loop, which would
+/// otherwise hold it back on its engine (the first input load of a
+/// convolution's pixel loop waiting for the weights to land).
+void SyncInserter::primeEarly() {
+  for (Operation *prime : primes)
+    while (Operation *prev = prime->getPrevNode()) {
+      if (!isa<WaitOp>(prev))
+        break;
+      prime->moveBefore(prev);
+    }
 }
 
 /// Joins runs of loops that continue one token stream into one item: the
@@ -423,6 +442,14 @@ SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
     const Item &from = items[i - 1], &to = items[i];
     if (from.last == to.first || sameSide(from.lastOp(), to.op, resource))
       continue;
+    // After a loop whose drain is on the next access's engine, the drain
+    // already orders that access after the loop's last one on the
+    // resource; a signal after the loop would wait for the loop's last op
+    // on any resource (the next block's loads for the last product).
+    if (from.drain && cast<WaitOp>(from.drain).getDst() == to.first) {
+      from.drain->moveBefore(to.op);
+      continue;
+    }
     signalAfter(from.lastOp(), resource, from.last, to.first);
     waitBefore(to.op, resource, from.last, to.first);
   }
@@ -463,6 +490,7 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
   }
   builder.setInsertionPoint(loop);
   Operation *prime = SignalOp::create(builder, loop.getLoc(), last, first, *id);
+  primes.insert(prime);
   builder.setInsertionPointAfter(loop);
   Operation *drain = WaitOp::create(builder, loop.getLoc(), last, first, *id);
   placed.push_back({prime, {resource, last, first}});
@@ -480,6 +508,7 @@ LogicalResult SyncInserter::run() {
     processBlock(func.getBody().front(), resource);
   if (failed(status))
     return failure();
+  primeEarly();
   return assignIds();
 }
 
