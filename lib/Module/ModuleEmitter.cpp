@@ -608,13 +608,20 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
       step.attributes.push_back({"fma", int64_t(1)});
   }
   // The kernel's epilogue, which the fallback applies too: a residual (the
-  // launch's last input, added to the result) and a relu, clip or GELU.
+  // launch's last input, added to the result) and a relu, clip, GELU or
+  // SiLU.
   ArrayRef<Operation *> rest = ArrayRef(ops).drop_front();
   for (size_t i = 0; i < rest.size(); ++i) {
     Operation *epilogue = rest[i];
     if (SmallVector<Operation *, 5> gelu = matchGelu(epilogue);
         !gelu.empty() && llvm::equal(gelu, rest.drop_front(i))) {
       step.attributes.push_back({"activation", std::string("gelu")});
+      break;
+    }
+    if (SmallVector<Operation *, 2> silu =
+            siluOf((i == 0 ? ops.front() : rest[i - 1])->getResult(0));
+        !silu.empty() && llvm::equal(silu, rest.drop_front(i))) {
+      step.attributes.push_back({"activation", std::string("silu")});
       break;
     }
     if (llvm::isa<graph::AddOp>(epilogue)) {

@@ -109,7 +109,15 @@ SmallVector<Operation *, 2> fusedEpilogue(Operation *op,
     }
   }
   // A relu is the store's; a convolution's kernel also clips (ReLU6 and
-  // the like) on the vector unit before its store.
+  // the like) or applies a SiLU on the vector unit before its store.
+  if (SmallVector<Operation *, 2> silu =
+          conv ? siluOf(at->getResult(0)) : SmallVector<Operation *, 2>();
+      !silu.empty() && llvm::none_of(silu, [](Operation *op) {
+        return isPlacedOn(op, "cpu");
+      })) {
+    chain.append(silu.begin(), silu.end());
+    return chain;
+  }
   if (Operation *user = next(at))
     if (llvm::isa<graph::ReluOp>(user) ||
         (conv && llvm::isa<graph::ClipOp>(user)))

@@ -662,6 +662,16 @@ std::vector<std::string_view> hostOpNames() {
   return names;
 }
 
+namespace {
+/// x = x * sigmoid(x), the sigmoid rounded first (the vector unit's two
+/// passes, which an SNPU kernel's fallback matches bit for bit).
+void silu(Tensor &x) {
+  Tensor sigmoid(x.type(), x.shape());
+  unary(UnaryOp::Sigmoid, x, sigmoid);
+  binary(BinaryOp::Mul, x, sigmoid, x);
+}
+} // namespace
+
 bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
                const std::vector<const Tensor *> &inputs,
                const std::vector<Tensor *> &outputs, std::string &error) {
@@ -688,13 +698,14 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
     return false;
   }
   // activation = "relu", "clip" (bounds activation_min/max, each
-  // optional) or "gelu" (geluErf): what an SNPU kernel absorbed after its
-  // op, applied to the op's result.
+  // optional), "gelu" (geluErf) or "silu" (x * sigmoid(x), each rounded to
+  // f32, as the vector unit's two passes): what an SNPU kernel absorbed
+  // after its op, applied to the op's result.
   std::string activation = args.s("activation", std::string("none"));
   double nan = std::numeric_limits<double>::quiet_NaN();
   double lo = args.f("activation_min", nan), hi = args.f("activation_max", nan);
   if (activation != "none" && activation != "relu" && activation != "clip" &&
-      activation != "gelu")
+      activation != "gelu" && activation != "silu")
     attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
   if (residual == 1 && attrError.empty() &&
@@ -713,6 +724,8 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
       unary(UnaryOp::Gelu, *outputs[0], *outputs[0]);
     else if (activation == "clip")
       clip(*outputs[0], bound(lo), bound(hi), *outputs[0]);
+    else if (activation == "silu")
+      silu(*outputs[0]);
     return true;
   }
   error = fmt::format("op '{}': {}", op,

@@ -56,6 +56,11 @@ llvm::SmallVector<mlir::Operation *, 5> matchGelu(mlir::Operation *op,
 /// users, or empty: what a kernel computing x may absorb.
 llvm::SmallVector<mlir::Operation *, 5> geluOf(mlir::Value x);
 
+/// The SiLU of `x` as PyTorch exports it, sigmoid(x) then x * it (either
+/// operand order), when those two are x's only users and the sigmoid's
+/// only user is the product: {sigmoid, mul}, or empty.
+llvm::SmallVector<mlir::Operation *, 2> siluOf(mlir::Value x);
+
 /// The ops an SNPU kernel of the elementwise op `op` absorbs after it, in
 /// order: each the only user of the one before (a GELU, matchGelu's five
 /// ops, counts as one) and an elementwise op the vector unit of `target`

@@ -698,6 +698,11 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
     npu::VBinOp::create(builder, loc, "add", out, added, out);
   }
   emitClip(builder, loc, out, out, epilogue.min, epilogue.max);
+  // The sigmoid into the compaction buffer, free once transposed.
+  if (epilogue.silu)
+    emitSilu(builder, loc, out, out,
+             reinterpret(compact, builder.getIndexAttr(0), {f0, pixels},
+                         {outPitch, 1}));
   auto store = npu::DmaStoreOp::create(builder, loc, out, dramView(yRuns));
   store.setRelu(epilogue.relu);
 }
@@ -1215,15 +1220,15 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
   for (int64_t v : {s.n, s.c, s.h, s.w, s.f, s.kh, s.kw, s.oh, s.ow, s.sh, s.sw,
                     s.dh, s.dw, s.top, s.left, s.group})
     os << v << ",";
-  os << epilogue.residual << epilogue.relu << epilogue.clip << ","
-     << epilogue.min.value_or(NAN) << "," << epilogue.max.value_or(NAN) << ","
-     << target.name << "," << target.cores << "," << target.alignmentBytes
-     << "," << target.ibuf.sizeBytes << "," << target.wbuf.sizeBytes << ","
-     << target.acc.sizeBytes << "," << target.vbuf.sizeBytes << ","
-     << target.dmaBytesPerCycle << "," << target.dramBytesPerCycle << ","
-     << target.dramLatencyCycles << "," << target.dmaSetupCycles << ","
-     << target.vectorBytesPerCycle << "," << target.vectorLatencyCycles << ","
-     << target.semaphoresPerEnginePair;
+  os << epilogue.residual << epilogue.relu << epilogue.clip << epilogue.silu
+     << "," << epilogue.min.value_or(NAN) << "," << epilogue.max.value_or(NAN)
+     << "," << target.name << "," << target.cores << ","
+     << target.alignmentBytes << "," << target.ibuf.sizeBytes << ","
+     << target.wbuf.sizeBytes << "," << target.acc.sizeBytes << ","
+     << target.vbuf.sizeBytes << "," << target.dmaBytesPerCycle << ","
+     << target.dramBytesPerCycle << "," << target.dramLatencyCycles << ","
+     << target.dmaSetupCycles << "," << target.vectorBytesPerCycle << ","
+     << target.vectorLatencyCycles << "," << target.semaphoresPerEnginePair;
   if (auto it = target.matrixTiles.find(DType::BF16);
       it != target.matrixTiles.end())
     os << "," << it->second.m << "x" << it->second.k << "x" << it->second.n;

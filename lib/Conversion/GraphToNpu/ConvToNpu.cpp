@@ -278,7 +278,9 @@ bool pixelPartsAligned(int64_t plane, int64_t blockBytes, int64_t cores,
 std::optional<ConvBlocks>
 chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                  int64_t inputBytes, int64_t outputBytes,
-                 int64_t vectorPasses = 0, bool residual = false) {
+                 const ConvEpilogue &epilogue = ConvEpilogue()) {
+  int64_t vectorPasses = epilogue.vectorPasses();
+  bool residual = epilogue.residual;
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
   int64_t step = std::lcm<int64_t>(align / 2, tile.n);
@@ -295,16 +297,20 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
     biasModes.push_back(true);
   // Per mode: vector passes, vbuf bytes of the bias column.
   auto passes = [&](bool biasLast) { return vectorPasses + int64_t(biasLast); };
-  auto column = [&](int64_t, bool biasLast) {
-    return biasLast ? columnBytes : int64_t(0);
+  // The vbuf bytes besides the blocks the accumulators pass through: the
+  // bias column and a SiLU's sigmoid buffer.
+  auto reserved = [&](int64_t f0, int64_t pixels, bool biasLast) {
+    return (biasLast ? columnBytes : int64_t(0)) +
+           (epilogue.silu ? f0 * pixels * 4 : int64_t(0));
   };
   std::optional<ConvBlocks> best;
   auto consider = [&](int64_t f0, int64_t c0, int64_t rows, int64_t pixels,
                       int64_t pixelBlocks, int64_t depth, bool resident) {
     for (bool biasLast : biasModes) {
-      int64_t accs = accsFor(target, f0, pixels, depth, resident,
-                             s.bias && !biasLast, passes(biasLast) > 0,
-                             (s.cgPad / c0) * s.taps(), column(f0, biasLast));
+      int64_t accs =
+          accsFor(target, f0, pixels, depth, resident, s.bias && !biasLast,
+                  passes(biasLast) > 0, (s.cgPad / c0) * s.taps(),
+                  reserved(f0, pixels, biasLast));
       if (!accs)
         continue;
       int64_t fBlocks = s.fgPad / f0;
@@ -409,10 +415,10 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
       for (int64_t depth = 2; depth <= deepest; ++depth)
         for (bool resident : {false, true})
           for (bool biasLast : biasModes) {
-            int64_t accs =
-                accsFor(target, f0, pixels, depth, resident,
-                        s.bias && !biasLast, passes(biasLast) > 0,
-                        (s.cgPad / c0) * s.taps(), column(f0, biasLast));
+            int64_t accs = accsFor(target, f0, pixels, depth, resident,
+                                   s.bias && !biasLast, passes(biasLast) > 0,
+                                   (s.cgPad / c0) * s.taps(),
+                                   reserved(f0, pixels, biasLast));
             if (!accs ||
                 depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
                 (resident ? residentBytes : depth * tileBytes) >
@@ -615,6 +621,9 @@ private:
   Value residual, residualFlat;
   /// With a vector epilogue: each accumulator's vbuf block.
   llvm::DenseMap<Value, Value> vectorBlockOf;
+  /// With a SiLU: the sigmoid's vbuf block, one for all accumulators (the
+  /// vector unit alone uses it, in order).
+  Value siluScratch;
   Block *entry;
   Value scratch;
   Value allocAcc() {
@@ -926,6 +935,8 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
       from = block;
     }
     emitClip(builder, loc, from, block, epilogue.min, epilogue.max);
+    if (epilogue.silu)
+      emitSilu(builder, loc, from, block, siluScratch);
     source = block;
   }
   auto store = npu::DmaStoreOp::create(builder, loc, localView(source),
@@ -1126,6 +1137,9 @@ void ConvTiler::emit() {
   // Allocated here, after the padded copy, so that by liveness they may
   // take its vbuf bytes.
   loadBiasColumn();
+  if (epilogue.silu)
+    siluScratch =
+        alloc(blocks.f0, pixels, builder.getF32Type(), npu::MemorySpace::vbuf);
   if (vectorPasses() > 0)
     for (Value a : acc) {
       auto type = cast<MemRefType>(a.getType());
@@ -1302,8 +1316,8 @@ bool sinan::isSnpuConv(Operation *op, const TargetDesc &target) {
 static std::pair<std::optional<ConvBlocks>, std::optional<GridPlan>>
 chooseTiler(const ConvShape &s, const TargetDesc &target,
             const ConvEpilogue &epilogue, int64_t bytes) {
-  std::optional<ConvBlocks> blocks = chooseConvBlocks(
-      s, target, bytes, bytes, epilogue.vectorPasses(), epilogue.residual);
+  std::optional<ConvBlocks> blocks =
+      chooseConvBlocks(s, target, bytes, bytes, epilogue);
   std::optional<GridPlan> grid =
       bytes == 4 ? chooseGridPlan(s, target, epilogue) : std::nullopt;
   if (grid && (!blocks || grid->cycles < blocks->cycles))

@@ -127,12 +127,14 @@ int64_t weightRows(const ConvShape &s) { return s.fg * s.cg * s.taps(); }
 /// vbuf bytes of one unit of `ct` groups: weights and bias (a row per
 /// output of a group), planes, result, residual.
 int64_t unitBytes(const ConvShape &s, const Geometry &g, int64_t ct,
-                  int64_t rows, bool residual, int64_t align) {
+                  int64_t rows, const ConvEpilogue &epilogue, int64_t align) {
   int64_t bytes = (weightRows(s) + s.fg) * roundUp(ct * 4, align);
   for (int64_t extra : g.extraRows)
     bytes +=
         int64_t(g.columns.size()) * s.cg * ct * (rows + extra) * g.pitch * 4;
-  bytes += (residual ? 2 : 1) * s.fg * ct * rows * g.pitch * 4;
+  // The result, a residual, a SiLU's sigmoid.
+  bytes += (1 + (epilogue.residual ? 1 : 0) + (epilogue.silu ? 1 : 0)) * s.fg *
+           ct * rows * g.pitch * 4;
   return bytes;
 }
 
@@ -412,12 +414,12 @@ sinan::tiling::chooseDepthwisePlan(const ConvShape &s, const TargetDesc &target,
     int64_t ct = ceilDiv(s.group, blocks);
     if (blocks > 1 && ceilDiv(s.group, blocks - 1) == ct)
       continue; // Every distinct block count once.
-    if (unitBytes(s, g, ct, 1, epilogue.residual, align) > budget)
+    if (unitBytes(s, g, ct, 1, epilogue, align) > budget)
       continue;
     for (int64_t rows = s.oh; rows >= 1; --rows) {
       if (rows < s.oh && ceilDiv(s.oh, rows) == ceilDiv(s.oh, rows + 1))
         continue; // Same band count, more rows: the larger one is better.
-      if (unitBytes(s, g, ct, rows, epilogue.residual, align) > budget)
+      if (unitBytes(s, g, ct, rows, epilogue, align) > budget)
         continue;
       int64_t units = s.n * blocks * ceilDiv(s.oh, rows);
       int64_t cores = std::min<int64_t>(target.cores, units);
@@ -472,7 +474,7 @@ constexpr int64_t kUnrolledProducts = 96;
 struct Slots {
   Value buffer;
   llvm::SmallVector<int64_t> planes;
-  int64_t wts = 0, res = 0;
+  int64_t wts = 0, res = 0, sig = 0;
 };
 
 /// Emits a depthwise kernel's units into the (memref) body.
@@ -583,6 +585,9 @@ void DepthwiseEmitter::emitRun(const Run &run, llvm::ArrayRef<Affine> base) {
   size += (weightRows(s) + s.fg) * ctPitch;
   in.res = size;
   if (epilogue.residual)
+    size += s.fg * unit.ct * unit.rows * g.pitch;
+  in.sig = size;
+  if (epilogue.silu)
     size += s.fg * unit.ct * unit.rows * g.pitch;
   in.buffer = alloc({size});
   Value out = alloc({s.fg * unit.ct, unit.rows * g.pitch});
@@ -734,6 +739,9 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
                         whole);
   if (epilogue.clip)
     emitClip(builder, loc, whole, whole, epilogue.min, epilogue.max);
+  if (epilogue.silu)
+    emitSilu(builder, loc, whole, whole,
+             view(in.buffer, at(in.sig), {outputs, len}, {len, 1}));
   npu::DmaStoreOp::create(
       builder, loc, view(out, zero, {outputs, rows, s.ow}, {len, pitch, 1}),
       view(y, materialize(outOffset), {outputs, rows, s.ow},

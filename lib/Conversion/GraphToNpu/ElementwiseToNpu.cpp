@@ -573,6 +573,24 @@ SmallVector<Operation *, 5> sinan::geluOf(Value x) {
   return {};
 }
 
+SmallVector<Operation *, 2> sinan::siluOf(Value x) {
+  SmallVector<Operation *> users(x.getUsers());
+  if (users.size() != 2)
+    return {};
+  for (auto [s, m] :
+       {std::pair{users[0], users[1]}, std::pair{users[1], users[0]}}) {
+    auto sigmoid = dyn_cast<graph::SigmoidOp>(s);
+    auto mul = dyn_cast<graph::MulOp>(m);
+    if (!sigmoid || !mul || !sigmoid->hasOneUse() ||
+        *sigmoid->user_begin() != mul || sigmoid.getType() != x.getType() ||
+        mul.getType() != x.getType() ||
+        otherOperand(mul, sigmoid.getResult()) != x)
+      continue;
+    return {sigmoid, mul};
+  }
+  return {};
+}
+
 SmallVector<Operation *, 2>
 sinan::elementwiseChain(Operation *op, const TargetDesc &target,
                         function_ref<bool(Operation *)> allowed) {

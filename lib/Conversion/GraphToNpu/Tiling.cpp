@@ -85,6 +85,12 @@ Value emitClip(OpBuilder &builder, Location loc, Value from, Value to,
   return from;
 }
 
+void emitSilu(OpBuilder &builder, Location loc, Value from, Value to,
+              Value scratch) {
+  npu::VUnOp::create(builder, loc, "sigmoid", from, scratch);
+  npu::VBinOp::create(builder, loc, "mul", from, scratch, to);
+}
+
 Value allocTile(OpBuilder &builder, Location loc, Block *entry, int64_t rows,
                 int64_t cols, Type element, npu::MemorySpace space,
                 int64_t align) {

@@ -96,6 +96,11 @@ mlir::Value emitClip(mlir::OpBuilder &builder, mlir::Location loc,
                      mlir::Value from, mlir::Value to, std::optional<float> min,
                      std::optional<float> max);
 
+/// `to` = SiLU(`from`) = from * sigmoid(from), the sigmoid into `scratch`
+/// (shaped as `to`); `from` may be `to`.
+void emitSilu(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value from,
+              mlir::Value to, mlir::Value scratch);
+
 /// Ends `kernel`'s body with a return and records the core count and the
 /// chosen blocks (npu.cores, npu.blocks).
 void finishKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
@@ -103,16 +108,19 @@ void finishKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
 
 /// What a convolution kernel applies to each block of its result before
 /// storing it: a residual (the kernel's last input, loaded into a vbuf
-/// block and added on the vector unit), then a relu (the store's) or a
-/// clip (vector passes).
+/// block and added on the vector unit), then a relu (the store's), a clip
+/// or a SiLU (x * sigmoid(x): vector passes, the sigmoid into a buffer of
+/// the block's size).
 struct ConvEpilogue {
   bool residual = false;
   bool relu = false;
   bool clip = false;
+  bool silu = false;
   std::optional<float> min, max;
   /// Vector-unit passes over each block.
   int64_t vectorPasses() const {
-    return (residual ? 1 : 0) + (clip ? (min && max ? 2 : 1) : 0);
+    return (residual ? 1 : 0) + (clip ? (min && max ? 2 : 1) : 0) +
+           (silu ? 2 : 0);
   }
 };
 

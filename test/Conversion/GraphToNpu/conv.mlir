@@ -76,3 +76,23 @@ func.func @residual(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>, %r: tensor<1x3
   %s = graph.add %y, %r : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
   return %s : tensor<1x32x4x4xf32>
 }
+
+// A SiLU after the convolution (sigmoid, then the product with its input)
+// is two vector passes before the store: the sigmoid into a buffer of its
+// own, then the product into the block the store reads.
+// CHECK-LABEL: func.func @silu_conv_kernel
+// CHECK:         graph.conv2d
+// CHECK-NEXT:    graph.sigmoid
+// CHECK-NEXT:    graph.mul
+// NPU-LABEL: func.func @silu_conv_kernel
+// NPU:           npu.mma
+// NPU:           npu.vun "sigmoid" %[[X:[a-z0-9_]+]], %[[S:[a-z0-9_]+]] :
+// NPU-NEXT:      npu.vbin "mul" %[[X]], %[[S]], %[[Y:[a-z0-9_]+]] :
+// NPU:           npu.dma_store %{{.*}}, %{{.*}} : memref<16x4x4xf32, strided<[128, 32, 1]>, #npu.space<vbuf>>
+func.func @silu(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>) -> tensor<1x32x4x4xf32> {
+  %w = graph.constant dense<0.5> : tensor<32x3x3x3xf32>
+  %y = graph.conv2d %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x3x9x10xf32>, tensor<32x3x3x3xf32>, tensor<32xf32>) -> tensor<1x32x4x4xf32> loc("silu_conv")
+  %s = graph.sigmoid %y : tensor<1x32x4x4xf32>
+  %m = graph.mul %y, %s : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  return %m : tensor<1x32x4x4xf32>
+}

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Convolutions followed by SiLU as PyTorch exports it (Sigmoid, then Mul by
+the input), one per SNPU convolution kernel: a "same" 3x3 (the grid tiler),
+a 1x1 with bias (the implicit GEMM), a 1x1 with a residual before the SiLU,
+and a depthwise 3x3 (the vector unit). Writes the model, its input and
+onnxruntime's output. Usage: make_silu_case.py OUT_DIR"""
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+out = sys.argv[1]
+rng = np.random.default_rng(5)
+
+
+def param(name, *shape, scale=0.1):
+    return nh.from_array((rng.standard_normal(shape) * scale).astype(np.float32),
+                         name)
+
+
+inits = [param("w1", 64, 32, 3, 3), param("b1", 64), param("w2", 96, 64, 1, 1),
+         param("b2", 96), param("w3", 96, 96, 1, 1), param("b3", 96),
+         param("w4", 96, 1, 3, 3), param("b4", 96)]
+nodes = []
+
+
+def silu(x, name):
+    nodes.append(h.make_node("Sigmoid", [x], [f"{name}_s"],
+                             name=f"{name}_sigmoid"))
+    nodes.append(h.make_node("Mul", [x, f"{name}_s"], [f"{name}_y"],
+                             name=f"{name}_mul"))
+    return f"{name}_y"
+
+
+nodes.append(h.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="grid",
+                         pads=[1, 1, 1, 1]))
+y1 = silu("c1", "grid")
+nodes.append(h.make_node("Conv", [y1, "w2", "b2"], ["c2"], name="gemm"))
+y2 = silu("c2", "gemm")
+nodes.append(h.make_node("Conv", [y2, "w3", "b3"], ["c3"], name="residual"))
+nodes.append(h.make_node("Add", ["c3", y2], ["s3"], name="residual_add"))
+y3 = silu("s3", "residual")
+nodes.append(h.make_node("Conv", [y3, "w4", "b4"], ["c4"], name="depthwise",
+                         pads=[1, 1, 1, 1], group=96))
+y4 = silu("c4", "depthwise")
+nodes.append(h.make_node("Identity", [y4], ["y"], name="out"))
+graph = h.make_graph(nodes, "silu",
+                     [h.make_tensor_value_info("x", T.FLOAT, [1, 32, 20, 20])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [1, 96, 20, 20])],
+                     inits)
+model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+model.ir_version = 8  # What the pinned onnxruntime reads.
+onnx.save(model, f"{out}/silu.onnx")
+x = rng.standard_normal((1, 32, 20, 20)).astype(np.float32)
+np.savez(f"{out}/inputs.npz", x=x)
+(y,) = ort.InferenceSession(f"{out}/silu.onnx",
+                            providers=["CPUExecutionProvider"]).run(None,
+                                                                    {"x": x})
+np.save(f"{out}/expected.npy", y)
