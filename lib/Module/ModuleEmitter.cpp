@@ -618,10 +618,15 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
       step.attributes.push_back({"activation", std::string("gelu")});
       break;
     }
-    if (SmallVector<Operation *, 2> silu =
-            siluOf((i == 0 ? ops.front() : rest[i - 1])->getResult(0));
+    Value input = (i == 0 ? ops.front() : rest[i - 1])->getResult(0);
+    if (SmallVector<Operation *, 2> silu = siluOf(input);
         !silu.empty() && llvm::equal(silu, rest.drop_front(i))) {
       step.attributes.push_back({"activation", std::string("silu")});
+      break;
+    }
+    if (SmallVector<Operation *, 5> hardSwish = hardSwishOf(input);
+        !hardSwish.empty() && llvm::equal(hardSwish, rest.drop_front(i))) {
+      step.attributes.push_back({"activation", std::string("hardswish")});
       break;
     }
     if (llvm::isa<graph::AddOp>(epilogue)) {

@@ -109,14 +109,21 @@ SmallVector<Operation *, 2> fusedEpilogue(Operation *op,
     }
   }
   // A relu is the store's; a convolution's kernel also clips (ReLU6 and
-  // the like) or applies a SiLU on the vector unit before its store.
-  if (SmallVector<Operation *, 2> silu =
-          conv ? siluOf(at->getResult(0)) : SmallVector<Operation *, 2>();
-      !silu.empty() && llvm::none_of(silu, [](Operation *op) {
-        return isPlacedOn(op, "cpu");
-      })) {
-    chain.append(silu.begin(), silu.end());
-    return chain;
+  // the like) or applies a SiLU or hardswish on the vector unit before its
+  // store.
+  auto onSnpu = [](ArrayRef<Operation *> ops) {
+    return !ops.empty() && llvm::none_of(ops, [](Operation *op) {
+      return isPlacedOn(op, "cpu");
+    });
+  };
+  if (conv) {
+    SmallVector<Operation *, 5> activation(siluOf(at->getResult(0)));
+    if (activation.empty())
+      activation = hardSwishOf(at->getResult(0));
+    if (onSnpu(activation)) {
+      chain.append(activation.begin(), activation.end());
+      return chain;
+    }
   }
   if (Operation *user = next(at))
     if (llvm::isa<graph::ReluOp>(user) ||

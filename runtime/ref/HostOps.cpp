@@ -670,6 +670,12 @@ void silu(Tensor &x) {
   unary(UnaryOp::Sigmoid, x, sigmoid);
   binary(BinaryOp::Mul, x, sigmoid, x);
 }
+/// x = hardSwish(x), an f32 tensor.
+void hardSwishInPlace(Tensor &x) {
+  float *data = x.data<float>();
+  for (int64_t i = 0, n = x.numElements(); i < n; ++i)
+    data[i] = hardSwish(data[i]);
+}
 } // namespace
 
 bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
@@ -698,14 +704,14 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
     return false;
   }
   // activation = "relu", "clip" (bounds activation_min/max, each
-  // optional), "gelu" (geluErf) or "silu" (x * sigmoid(x), each rounded to
-  // f32, as the vector unit's two passes): what an SNPU kernel absorbed
-  // after its op, applied to the op's result.
+  // optional), "gelu" (geluErf), "silu" (x * sigmoid(x), each rounded to
+  // f32, as the vector unit's two passes) or "hardswish" (hardSwish): what
+  // an SNPU kernel absorbed after its op, applied to the op's result.
   std::string activation = args.s("activation", std::string("none"));
   double nan = std::numeric_limits<double>::quiet_NaN();
   double lo = args.f("activation_min", nan), hi = args.f("activation_max", nan);
   if (activation != "none" && activation != "relu" && activation != "clip" &&
-      activation != "gelu" && activation != "silu")
+      activation != "gelu" && activation != "silu" && activation != "hardswish")
     attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
   if (residual == 1 && attrError.empty() &&
@@ -726,6 +732,8 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
       clip(*outputs[0], bound(lo), bound(hi), *outputs[0]);
     else if (activation == "silu")
       silu(*outputs[0]);
+    else if (activation == "hardswish")
+      hardSwishInPlace(*outputs[0]);
     return true;
   }
   error = fmt::format("op '{}': {}", op,

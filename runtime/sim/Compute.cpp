@@ -177,7 +177,7 @@ float applyUnary(isa::VUnOp op, float x) {
   case isa::VUnOp::Gelu:
     return geluErf(x);
   case isa::VUnOp::HardSwish:
-    return x * std::clamp(x / 6.0f + 0.5f, 0.0f, 1.0f);
+    return hardSwish(x);
   }
   return 0;
 }

@@ -61,6 +61,13 @@ llvm::SmallVector<mlir::Operation *, 5> geluOf(mlir::Value x);
 /// only user is the product: {sigmoid, mul}, or empty.
 llvm::SmallVector<mlir::Operation *, 2> siluOf(mlir::Value x);
 
+/// The hardswish of `x` as the importer writes ONNX's HardSwish (and
+/// HardSigmoid with alpha 1/6, beta 1/2, times its input): x * (1/6) (or
+/// x / 6), + 1/2, min with 1, max with 0 (either operand order), then x
+/// times it; those ops when the first and the last are x's only users and
+/// each other is the only user of the one before, else empty.
+llvm::SmallVector<mlir::Operation *, 5> hardSwishOf(mlir::Value x);
+
 /// The ops an SNPU kernel of the elementwise op `op` absorbs after it, in
 /// order: each the only user of the one before (a GELU, matchGelu's five
 /// ops, counts as one) and an elementwise op the vector unit of `target`

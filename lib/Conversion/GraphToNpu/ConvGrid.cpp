@@ -703,6 +703,8 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
     emitSilu(builder, loc, out, out,
              reinterpret(compact, builder.getIndexAttr(0), {f0, pixels},
                          {outPitch, 1}));
+  if (epilogue.hardswish)
+    npu::VUnOp::create(builder, loc, "hardswish", out, out);
   auto store = npu::DmaStoreOp::create(builder, loc, out, dramView(yRuns));
   store.setRelu(epilogue.relu);
 }
@@ -1221,9 +1223,9 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
                     s.dh, s.dw, s.top, s.left, s.group})
     os << v << ",";
   os << epilogue.residual << epilogue.relu << epilogue.clip << epilogue.silu
-     << "," << epilogue.min.value_or(NAN) << "," << epilogue.max.value_or(NAN)
-     << "," << target.name << "," << target.cores << ","
-     << target.alignmentBytes << "," << target.ibuf.sizeBytes << ","
+     << epilogue.hardswish << "," << epilogue.min.value_or(NAN) << ","
+     << epilogue.max.value_or(NAN) << "," << target.name << "," << target.cores
+     << "," << target.alignmentBytes << "," << target.ibuf.sizeBytes << ","
      << target.wbuf.sizeBytes << "," << target.acc.sizeBytes << ","
      << target.vbuf.sizeBytes << "," << target.dmaBytesPerCycle << ","
      << target.dramBytesPerCycle << "," << target.dramLatencyCycles << ","

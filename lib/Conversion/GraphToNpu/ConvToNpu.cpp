@@ -937,6 +937,8 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
     emitClip(builder, loc, from, block, epilogue.min, epilogue.max);
     if (epilogue.silu)
       emitSilu(builder, loc, from, block, siluScratch);
+    if (epilogue.hardswish)
+      npu::VUnOp::create(builder, loc, "hardswish", from, block);
     source = block;
   }
   auto store = npu::DmaStoreOp::create(builder, loc, localView(source),

@@ -591,6 +591,37 @@ SmallVector<Operation *, 2> sinan::siluOf(Value x) {
   return {};
 }
 
+SmallVector<Operation *, 5> sinan::hardSwishOf(Value x) {
+  SmallVector<Operation *> users(x.getUsers());
+  if (users.size() != 2)
+    return {};
+  auto sameShape = [&](Operation *at) {
+    return at && at->getNumResults() == 1 &&
+           at->getResult(0).getType() == x.getType();
+  };
+  for (Operation *scale : users) {
+    // x / 6 or x * (1/6).
+    Value by = otherOperand(scale, x);
+    if (!sameShape(scale) ||
+        !((llvm::isa<graph::MulOp>(scale) && isScalarNear(by, 1.0 / 6)) ||
+          (llvm::isa<graph::DivOp>(scale) && scale->getOperand(0) == x &&
+           isScalarNear(by, 6.0))))
+      continue;
+    auto add = dyn_cast_or_null<graph::AddOp>(soleUser(scale));
+    auto min = dyn_cast_or_null<graph::MinOp>(soleUser(add));
+    auto max = dyn_cast_or_null<graph::MaxOp>(soleUser(min));
+    auto mul = dyn_cast_or_null<graph::MulOp>(soleUser(max));
+    if (!add || !isScalarNear(otherOperand(add, scale->getResult(0)), 0.5) ||
+        !min || !isScalarNear(otherOperand(min, add.getResult()), 1.0) ||
+        !max || !isScalarNear(otherOperand(max, min.getResult()), 0.0) ||
+        !mul || otherOperand(mul, max.getResult()) != x ||
+        !llvm::all_of(SmallVector<Operation *>{add, min, max, mul}, sameShape))
+      continue;
+    return {scale, add, min, max, mul};
+  }
+  return {};
+}
+
 SmallVector<Operation *, 2>
 sinan::elementwiseChain(Operation *op, const TargetDesc &target,
                         function_ref<bool(Operation *)> allowed) {

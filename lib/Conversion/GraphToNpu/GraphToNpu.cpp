@@ -323,18 +323,23 @@ std::optional<tiling::ConvEpilogue> convEpilogueOf(ArrayRef<Operation *> ops,
                                                    Block &body) {
   auto conv =
       ops.empty() ? graph::Conv2dOp() : dyn_cast<graph::Conv2dOp>(ops.front());
-  if (!conv || ops.size() > 4)
+  if (!conv || ops.size() > 7)
     return std::nullopt;
   tiling::ConvEpilogue epilogue;
   bool chained = true;
   Value at = conv.getResult();
   for (size_t i = 1; i < ops.size(); ++i) {
     Operation *next = ops[i];
-    // A SiLU of the running value ends the chain.
+    // A SiLU or hardswish of the running value ends the chain.
     if (SmallVector<Operation *, 2> silu = siluOf(at);
         !silu.empty() && ArrayRef(ops).drop_front(i) == ArrayRef(silu)) {
       epilogue.silu = true;
-      at = silu.back()->getResult(0);
+      break;
+    }
+    if (SmallVector<Operation *, 5> hardSwish = hardSwishOf(at);
+        !hardSwish.empty() &&
+        ArrayRef(ops).drop_front(i) == ArrayRef(hardSwish)) {
+      epilogue.hardswish = true;
       break;
     }
     chained &= at.hasOneUse() && *at.getUsers().begin() == next;

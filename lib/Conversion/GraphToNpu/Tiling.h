@@ -108,19 +108,20 @@ void finishKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
 
 /// What a convolution kernel applies to each block of its result before
 /// storing it: a residual (the kernel's last input, loaded into a vbuf
-/// block and added on the vector unit), then a relu (the store's), a clip
-/// or a SiLU (x * sigmoid(x): vector passes, the sigmoid into a buffer of
-/// the block's size).
+/// block and added on the vector unit), then a relu (the store's), a clip,
+/// a SiLU (x * sigmoid(x): two passes, the sigmoid into a buffer of the
+/// block's size) or a hardswish (one `vun hardswish`).
 struct ConvEpilogue {
   bool residual = false;
   bool relu = false;
   bool clip = false;
   bool silu = false;
+  bool hardswish = false;
   std::optional<float> min, max;
   /// Vector-unit passes over each block.
   int64_t vectorPasses() const {
     return (residual ? 1 : 0) + (clip ? (min && max ? 2 : 1) : 0) +
-           (silu ? 2 : 0);
+           (silu ? 2 : 0) + (hardswish ? 1 : 0);
   }
 };
 

@@ -96,3 +96,29 @@ func.func @silu(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>) -> tensor<1x32x4x4
   %m = graph.mul %y, %s : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
   return %m : tensor<1x32x4x4xf32>
 }
+
+// A hardswish as the importer writes ONNX's HardSwish (x * (1/6) + 1/2,
+// clamped to [0, 1] by min then max, times x) is one vector pass.
+// CHECK-LABEL: func.func @hardswish_conv_kernel
+// CHECK:         graph.conv2d
+// CHECK-COUNT-5: graph.{{mul|add|min|max}}
+// CHECK-NEXT:    return
+// NPU-LABEL: func.func @hardswish_conv_kernel
+// NPU:           npu.mma
+// NPU:           npu.vun "hardswish" %{{.*}}, %[[Y:[a-z0-9_]+]] :
+// NPU-NOT:       npu.vbin
+// NPU:           npu.dma_store
+func.func @hardswish(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>) -> tensor<1x32x4x4xf32> {
+  %w = graph.constant dense<0.5> : tensor<32x3x3x3xf32>
+  %sixth = graph.constant dense<0.166666672> : tensor<f32>
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %zero = graph.constant dense<0.0> : tensor<f32>
+  %y = graph.conv2d %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x3x9x10xf32>, tensor<32x3x3x3xf32>, tensor<32xf32>) -> tensor<1x32x4x4xf32> loc("hardswish_conv")
+  %s = graph.mul %y, %sixth : (tensor<1x32x4x4xf32>, tensor<f32>) -> tensor<1x32x4x4xf32>
+  %a = graph.add %s, %half : (tensor<1x32x4x4xf32>, tensor<f32>) -> tensor<1x32x4x4xf32>
+  %lo = graph.min %one, %a : (tensor<f32>, tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  %g = graph.max %zero, %lo : (tensor<f32>, tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  %m = graph.mul %y, %g : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  return %m : tensor<1x32x4x4xf32>
+}

@@ -61,6 +61,14 @@ inline float geluErf(float x) {
   return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
 }
 
+/// Hardswish, x * clamp(x / 6 + 1/2, 0, 1), as the SNPU's vector unit
+/// computes it (`vun hardswish`) and the host fallback of a fused one does;
+/// NaN stays NaN.
+inline float hardSwish(float x) {
+  float gate = x / 6.0f + 0.5f;
+  return x * (gate < 0.0f ? 0.0f : gate > 1.0f ? 1.0f : gate);
+}
+
 /// fp32 -> IEEE binary16 bits, round to nearest even, with subnormals.
 inline uint16_t floatToHalf(float value) {
   uint32_t bits = floatBits(value);

@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Convolutions followed by SiLU as PyTorch exports it (Sigmoid, then Mul by
-the input), one per SNPU convolution kernel: a "same" 3x3 (the grid tiler),
-a 1x1 with bias (the implicit GEMM), a 1x1 with a residual before the SiLU,
-and a depthwise 3x3 (the vector unit). Writes the model, its input and
-onnxruntime's output. Usage: make_silu_case.py OUT_DIR"""
+"""Convolutions followed by the activations an SNPU convolution kernel
+absorbs, as PyTorch exports them: SiLU (Sigmoid, then Mul by the input)
+after one convolution per SNPU kernel: a "same" 3x3 (the grid tiler), a
+1x1 with bias (the implicit GEMM), a 1x1 with a residual before the SiLU,
+and a depthwise 3x3 (the vector unit); then hardswish (ONNX HardSwish, and
+HardSigmoid times the input) after a 1x1, a depthwise and a "same" 3x3.
+Writes the model, its input and onnxruntime's output. Usage:
+make_conv_activation_case.py OUT_DIR"""
 import sys
 
 import numpy as np
@@ -24,7 +27,9 @@ def param(name, *shape, scale=0.1):
 
 inits = [param("w1", 64, 32, 3, 3), param("b1", 64), param("w2", 96, 64, 1, 1),
          param("b2", 96), param("w3", 96, 96, 1, 1), param("b3", 96),
-         param("w4", 96, 1, 3, 3), param("b4", 96)]
+         param("w4", 96, 1, 3, 3), param("b4", 96), param("w5", 64, 96, 1, 1),
+         param("b5", 64), param("w6", 64, 1, 3, 3), param("b6", 64),
+         param("w7", 64, 64, 3, 3), param("b7", 64)]
 nodes = []
 
 
@@ -47,17 +52,26 @@ y3 = silu("s3", "residual")
 nodes.append(h.make_node("Conv", [y3, "w4", "b4"], ["c4"], name="depthwise",
                          pads=[1, 1, 1, 1], group=96))
 y4 = silu("c4", "depthwise")
-nodes.append(h.make_node("Identity", [y4], ["y"], name="out"))
-graph = h.make_graph(nodes, "silu",
+nodes.append(h.make_node("Conv", [y4, "w5", "b5"], ["c5"], name="hs_gemm"))
+nodes.append(h.make_node("HardSwish", ["c5"], ["y5"], name="hs_gemm_act"))
+nodes.append(h.make_node("Conv", ["y5", "w6", "b6"], ["c6"],
+                         name="hs_depthwise", pads=[1, 1, 1, 1], group=64))
+nodes.append(h.make_node("HardSigmoid", ["c6"], ["g6"], name="hs_sigmoid",
+                         alpha=1.0 / 6))
+nodes.append(h.make_node("Mul", ["c6", "g6"], ["y6"], name="hs_mul"))
+nodes.append(h.make_node("Conv", ["y6", "w7", "b7"], ["c7"], name="hs_grid",
+                         pads=[1, 1, 1, 1]))
+nodes.append(h.make_node("HardSwish", ["c7"], ["y"], name="hs_grid_act"))
+graph = h.make_graph(nodes, "activations",
                      [h.make_tensor_value_info("x", T.FLOAT, [1, 32, 20, 20])],
-                     [h.make_tensor_value_info("y", T.FLOAT, [1, 96, 20, 20])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [1, 64, 20, 20])],
                      inits)
 model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
 model.ir_version = 8  # What the pinned onnxruntime reads.
-onnx.save(model, f"{out}/silu.onnx")
+onnx.save(model, f"{out}/activations.onnx")
 x = rng.standard_normal((1, 32, 20, 20)).astype(np.float32)
 np.savez(f"{out}/inputs.npz", x=x)
-(y,) = ort.InferenceSession(f"{out}/silu.onnx",
+(y,) = ort.InferenceSession(f"{out}/activations.onnx",
                             providers=["CPUExecutionProvider"]).run(None,
                                                                     {"x": x})
 np.save(f"{out}/expected.npy", y)
