@@ -419,6 +419,30 @@ struct ChainStep {
   std::optional<float> min, max;
 };
 
+/// Elements per chunk of a chain of `steps` over a result of `elements`
+/// (rows of `lastDim`): a buffer per distinct streamed value and one for the
+/// running value, each broadcast row once (chunkElements); 0 when not even
+/// one unit fits.
+int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
+                   const TargetDesc &target) {
+  SmallVector<Value> streams, rows;
+  for (const ChainStep &step : steps) {
+    bool binary = step.kind == ChainStep::Binary || step.kind == ChainStep::Row;
+    for (const ChainSource *source : {&step.a, &step.b}) {
+      if ((source == &step.b && !binary) ||
+          source->kind == ChainSource::Running)
+        continue;
+      SmallVector<Value> &list =
+          source->kind == ChainSource::Row ? rows : streams;
+      if (!llvm::is_contained(list, source->value))
+        list.push_back(source->value);
+    }
+  }
+  return chunkElements(elements, rows.empty() ? 0 : lastDim,
+                       int64_t(streams.size()) + 1, int64_t(rows.size()),
+                       target, target.cores);
+}
+
 /// The steps of the kernel body `ops`, or why not.
 FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
                                              std::string &why) {
@@ -658,8 +682,17 @@ sinan::elementwiseChain(Operation *op, const TargetDesc &target,
       });
     });
   };
+  // And its chunks must fit vbuf (each value it streams takes a buffer).
+  auto fits = [&](ArrayRef<ChainStep> steps) {
+    auto result = cast<RankedTensorType>(all.back()->getResult(0).getType());
+    return chainChunk(steps, result.getNumElements(), result.getShape().back(),
+                      target) > 0;
+  };
   std::string why;
-  while (!chain.empty() && (failed(chainSteps(all, why)) || !closed())) {
+  while (!chain.empty()) {
+    FailureOr<SmallVector<ChainStep>> steps = chainSteps(all, why);
+    if (succeeded(steps) && closed() && fits(*steps))
+      break;
     chain.pop_back();
     all.pop_back();
   }
@@ -682,6 +715,7 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
     steps.pop_back();
   auto result = cast<RankedTensorType>(ops.back()->getResult(0).getType());
   int64_t elements = result.getNumElements();
+  int64_t chunk = chainChunk(steps, elements, result.getShape().back(), target);
   // The chunk buffers (each streamed argument and the running value) and
   // the rows loaded once, by argument number (the body is rebuilt below).
   SmallVector<unsigned> streams, rows;
@@ -707,8 +741,6 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
         row = result.getShape().back();
     }
   }
-  int64_t chunk = chunkElements(elements, row, int64_t(streams.size()) + 1,
-                                int64_t(rows.size()), target, target.cores);
   if (chunk == 0)
     return ops.front()->emitError()
            << "target " << target.name << ": chunks of this chain of "
