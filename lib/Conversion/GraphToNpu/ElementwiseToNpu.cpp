@@ -419,6 +419,11 @@ struct ChainStep {
   std::optional<float> min, max;
 };
 
+/// The innermost dimension of `type` (1 for a scalar).
+int64_t lastDim(RankedTensorType type) {
+  return type.getRank() ? type.getShape().back() : 1;
+}
+
 /// Elements per chunk of a chain of `steps` over a result of `elements`
 /// (rows of `lastDim`): a buffer per distinct streamed value and one for the
 /// running value, each broadcast row once (chunkElements); 0 when not even
@@ -685,8 +690,8 @@ sinan::elementwiseChain(Operation *op, const TargetDesc &target,
   // And its chunks must fit vbuf (each value it streams takes a buffer).
   auto fits = [&](ArrayRef<ChainStep> steps) {
     auto result = cast<RankedTensorType>(all.back()->getResult(0).getType());
-    return chainChunk(steps, result.getNumElements(), result.getShape().back(),
-                      target) > 0;
+    return chainChunk(steps, result.getNumElements(), lastDim(result), target) >
+           0;
   };
   std::string why;
   while (!chain.empty()) {
@@ -715,7 +720,7 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
     steps.pop_back();
   auto result = cast<RankedTensorType>(ops.back()->getResult(0).getType());
   int64_t elements = result.getNumElements();
-  int64_t chunk = chainChunk(steps, elements, result.getShape().back(), target);
+  int64_t chunk = chainChunk(steps, elements, lastDim(result), target);
   // The chunk buffers (each streamed argument and the running value) and
   // the rows loaded once, by argument number (the body is rebuilt below).
   SmallVector<unsigned> streams, rows;
