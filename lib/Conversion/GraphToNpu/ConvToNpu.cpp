@@ -115,13 +115,18 @@ struct ConvCost {
   /// passes of the vector unit over each block come between products and
   /// store. The block takes as long as the busiest engine or the longest
   /// latency chain.
+  /// Matrix-unit cycles of one product, f0 x c0 x pixels.
+  double product(int64_t f0, int64_t c0, int64_t pixels) const {
+    const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+    return double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
+  }
+
   double block(int64_t taps, int64_t f0, int64_t c0, int64_t pixels,
                double inputRows, double inputBytes, bool resident,
                int64_t depth, int64_t accs, int64_t storeBytes,
                int64_t vectorPasses, bool biasFirst, bool residual) const {
-    const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
     double latency = target.dramLatencyCycles;
-    double mma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
+    double mma = product(f0, c0, pixels);
     double weightRows = resident ? 0.0 : double(f0);
     double bytes = weightRows * c0 * 2 + inputBytes;
     double dma = std::max(bytes / bandwidth, inputRows + weightRows) +
@@ -340,16 +345,15 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
             splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
         double pixelBlocksPerCore =
             splitPixels ? double(ceilDiv(pixelBlocks, *cores)) : pixelBlocks;
-        const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
-        double tapMma = double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
-        double cycles = double(s.group) * fBlocksPerCore *
-                            (cost.weightLoad(f0, resident) +
-                             s.n * pixelBlocksPerCore * perBlock) +
-                        cost.edges(storeBytes) +
-                        cost.rotation(double(s.group) * fBlocksPerCore * s.n,
-                                      int64_t(pixelBlocksPerCore),
-                                      (s.cgPad / c0) * s.taps(), depth, accs,
-                                      tapMma, passes(biasLast) > 0);
+        double cycles =
+            double(s.group) * fBlocksPerCore *
+                (cost.weightLoad(f0, resident) +
+                 s.n * pixelBlocksPerCore * perBlock) +
+            cost.edges(storeBytes) +
+            cost.rotation(double(s.group) * fBlocksPerCore * s.n,
+                          int64_t(pixelBlocksPerCore),
+                          (s.cgPad / c0) * s.taps(), depth, accs,
+                          cost.product(f0, c0, pixels), passes(biasLast) > 0);
         if (!best || cycles < best->cycles) {
           best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,
                             depth, splitPixels, resident, false,  0,
@@ -432,15 +436,14 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                 passes(biasLast), s.bias && !biasLast, residual);
             double fPerCore = splitPixels ? double(fBlocks)
                                           : double(ceilDiv(fBlocks, *cores));
-            double tapMma =
-                double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
             double cycles = copy +
                             fPerCore * (cost.weightLoad(f0, resident) +
                                         s.n * blocksPerCore * perBlock) +
                             cost.edges(storeBytes) +
                             cost.rotation(fPerCore * s.n, blocksPerCore,
                                           (s.cgPad / c0) * s.taps(), depth,
-                                          accs, tapMma, passes(biasLast) > 0);
+                                          accs, cost.product(f0, c0, pixels),
+                                          passes(biasLast) > 0);
             if (!best || cycles < best->cycles) {
               best =
                   ConvBlocks{f0,    c0,          rows,     pixels, *cores,
