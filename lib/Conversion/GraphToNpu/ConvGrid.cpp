@@ -403,6 +403,10 @@ private:
   Value loadTile(Value fb, int64_t k, int64_t tap);
   /// Tiles loaded ahead (while the input lands) for the first products.
   SmallVector<Value> prefetched;
+  /// The (chunk, tap) of the tiles the first products of a core's first
+  /// channel block take, `rows` output rows, as many as there are tile
+  /// buffers.
+  SmallVector<std::pair<int64_t, int64_t>> firstTiles(int64_t rows) const;
   /// Output channel block fb (index) of image n: the pixel blocks.
   void emitChannelBlock(const CoreWork &work, Value n, Value fb);
   /// `rows` output rows from `row` (absolute) into `acc`: the products of
@@ -721,6 +725,20 @@ void GridTiler::loadBias(Value fb) {
       DenseI64ArrayAttr());
 }
 
+SmallVector<std::pair<int64_t, int64_t>>
+GridTiler::firstTiles(int64_t rows) const {
+  SmallVector<std::pair<int64_t, int64_t>> order;
+  int64_t taps = s.taps();
+  if (interleaves(p, rows))
+    for (int64_t tap = 0; tap < taps; ++tap)
+      order.push_back({0, tap});
+  for (int64_t k = 0; k < p.chunks; ++k)
+    for (int64_t tap = 0; tap < taps; ++tap)
+      order.push_back({k, tap});
+  order.truncate(std::min<int64_t>(p.depth, order.size()));
+  return order;
+}
+
 Value GridTiler::loadTile(Value fb, int64_t k, int64_t tap) {
   Value tile = tiles[turn];
   turn = (turn + 1) % tiles.size();
@@ -819,12 +837,12 @@ void GridTiler::emitCore(const CoreWork &work) {
         [&](int64_t k) {
           loadWeights(index(work.fb0), k);
           // Streamed weights: the first products' tiles come in with the
-          // first chunk, every tile buffer's worth.
+          // first chunk, every tile buffer's worth, in the order the
+          // products take them (interleaved blocks take the first chunk's
+          // tiles twice before the second chunk's).
           if (!p.resident && k == 0)
-            for (int64_t i = 0;
-                 i < std::min<int64_t>(p.depth, p.chunks * s.taps()); ++i)
-              prefetched.push_back(
-                  loadTile(index(work.fb0), i / s.taps(), i % s.taps()));
+            for (auto [chunk, tap] : firstTiles(work.y1 - work.y0))
+              prefetched.push_back(loadTile(index(work.fb0), chunk, tap));
         },
         [&] { loadBias(index(work.fb0)); });
     int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);

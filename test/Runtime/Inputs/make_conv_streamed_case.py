@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: Apache-2.0
+"""ResNet-50's layer3 downsample convolution (1x1, stride 2, 512 -> 1024
+channels on 28x28) and a 512 -> 768 one beside it, each with its bias: on
+snpu-server the grid tiler streams their weights (2 MiB does not stay in
+wbuf) and interleaves its first two row blocks, so a 1x1's first tiles
+are the first chunk's, twice. Writes the model, its input and
+onnxruntime's outputs. Usage: make_conv_streamed_case.py OUT_DIR"""
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+out = sys.argv[1]
+rng = np.random.default_rng(7)
+
+
+def param(name, *shape, scale=0.05):
+    return nh.from_array((rng.standard_normal(shape) * scale).astype(np.float32),
+                         name)
+
+
+inits = [param("wa", 1024, 512, 1, 1), param("ba", 1024),
+         param("wb", 768, 512, 1, 1), param("bb", 768)]
+nodes = [
+    h.make_node("Conv", ["x", "wa", "ba"], ["ya"], name="downsample",
+                strides=[2, 2]),
+    h.make_node("Conv", ["x", "wb", "bb"], ["yb"], name="narrower",
+                strides=[2, 2]),
+]
+graph = h.make_graph(
+    nodes, "streamed", [h.make_tensor_value_info("x", T.FLOAT, [1, 512, 28, 28])],
+    [h.make_tensor_value_info("ya", T.FLOAT, [1, 1024, 14, 14]),
+     h.make_tensor_value_info("yb", T.FLOAT, [1, 768, 14, 14])],
+    initializer=inits)
+model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+model.ir_version = 8
+onnx.checker.check_model(model)
+onnx.save(model, f"{out}/streamed.onnx")
+x = rng.uniform(0, 2, (1, 512, 28, 28)).astype(np.float32)
+np.savez(f"{out}/inputs.npz", x=x)
+ya, yb = ort.InferenceSession(f"{out}/streamed.onnx").run(None, {"x": x})
+np.save(f"{out}/ya.npy", ya)
+np.save(f"{out}/yb.npy", yb)
