@@ -101,6 +101,9 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
                                        const TargetDesc &target,
                                        const ConvEpilogue &epilogue);
 
+/// `p` as the kernel's npu.plan words.
+std::string describe(const GridPlan &p);
+
 /// Emits `plan` into `kernel`'s (memref) body and finishes it.
 mlir::LogicalResult emitGridConv(mlir::func::FuncOp kernel,
                                  graph::Conv2dOp conv, const ConvShape &s,
@@ -128,6 +131,9 @@ bool vectorConvApplies(const ConvShape &s, const TargetDesc &target);
 std::optional<DepthwisePlan> chooseDepthwisePlan(const ConvShape &s,
                                                  const TargetDesc &target,
                                                  const ConvEpilogue &epilogue);
+
+/// `p` as the kernel's npu.plan words.
+std::string describe(const DepthwisePlan &p);
 
 /// Emits `plan` into `kernel`'s (memref) body and finishes it.
 mlir::LogicalResult emitDepthwiseConv(mlir::func::FuncOp kernel,

@@ -44,6 +44,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 #include <map>
@@ -1229,6 +1230,17 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
   return best;
 }
 
+std::string describe(const GridPlan &p) {
+  return llvm::formatv(
+      "grid c0={0} f0={1} rows={2} m={3} chunks={4} cores={5} split={6} "
+      "weights={7} depth={8} accs={9} bands={10} staging={11} ahead={12} "
+      "interleave={13} grids={14} estimate={15}",
+      p.c0, p.f0, p.rows, p.m, p.chunks, p.cores,
+      p.splitRows ? "rows" : "channels", p.resident ? "resident" : "streamed",
+      p.depth, p.accs, p.bands, p.staging, p.ahead, int(p.interleave), p.grids,
+      int64_t(p.cycles));
+}
+
 std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
                                        const TargetDesc &target,
                                        const ConvEpilogue &epilogue) {
@@ -1294,7 +1306,8 @@ LogicalResult emitGridConv(func::FuncOp kernel, graph::Conv2dOp conv,
   body.walk([&](scf::ForOp forOp) {
     forOp->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
   });
-  finishKernel(builder, kernel, plan.cores, {plan.f0, plan.c0, plan.m});
+  finishKernel(builder, kernel, plan.cores, {plan.f0, plan.c0, plan.m},
+               describe(plan));
   return success();
 }
 

@@ -74,6 +74,18 @@ struct ConvBlocks {
   bool biasLast = false;
 };
 
+/// `b` as the kernel's npu.plan words.
+std::string describe(const ConvBlocks &b) {
+  return llvm::formatv("implicit-gemm f0={0} c0={1} rows={2} pixels={3} "
+                       "cores={4} split={5} weights={6} input={7} depth={8} "
+                       "accs={9} bias={10} estimate={11}",
+                       b.f0, b.c0, b.rows, b.pixels, b.cores,
+                       b.splitPixels ? "pixels" : "channels",
+                       b.resident ? "resident" : "tiles",
+                       b.padded ? "padded-copy" : "taps", b.depth, b.accs,
+                       b.biasLast ? "last" : "first", int64_t(b.cycles));
+}
+
 /// tile * 2^i dividing `padded`, and `padded` itself, up to `limit`.
 SmallVector<int64_t> dividingBlocks(int64_t padded, int64_t tile,
                                     int64_t limit) {
@@ -1472,6 +1484,6 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
             epilogue, residual, &newBody, scratch)
       .emit();
   finishKernel(builder, kernel, blocks->cores,
-               {blocks->f0, blocks->c0, blocks->pixels});
+               {blocks->f0, blocks->c0, blocks->pixels}, describe(*blocks));
   return success();
 }

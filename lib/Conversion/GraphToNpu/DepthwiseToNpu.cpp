@@ -37,6 +37,7 @@
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 
@@ -392,6 +393,12 @@ bool sinan::tiling::vectorConvApplies(const ConvShape &s,
   auto tile = target.matrixTiles.find(DType::BF16);
   return s.group > 1 && tile != target.matrixTiles.end() &&
          s.cg < tile->second.k && s.fg < tile->second.m;
+}
+
+std::string sinan::tiling::describe(const DepthwisePlan &p) {
+  return llvm::formatv("vector ct={0} rows={1} pitch={2} cores={3} "
+                       "estimate={4}",
+                       p.ct, p.rows, p.pitch, p.cores, int64_t(p.cycles));
 }
 
 std::optional<DepthwisePlan>
@@ -802,6 +809,7 @@ LogicalResult sinan::tiling::emitDepthwiseConv(
     for (auto [c, units] : llvm::enumerate(parts))
       onCore(builder, loc, core, c, [&] { emitter.emitCore(units); });
   }
-  finishKernel(builder, kernel, parts.size(), {plan.ct, plan.rows, plan.pitch});
+  finishKernel(builder, kernel, parts.size(), {plan.ct, plan.rows, plan.pitch},
+               describe(plan));
   return success();
 }

@@ -146,12 +146,14 @@ Block &replaceBodyWithMemRefs(func::FuncOp kernel, TypeRange results) {
 }
 
 void finishKernel(OpBuilder &builder, func::FuncOp kernel, int64_t cores,
-                  ArrayRef<int64_t> blocks) {
+                  ArrayRef<int64_t> blocks, StringRef plan) {
   Block &body = kernel.getBody().front();
   builder.setInsertionPointToEnd(&body);
   func::ReturnOp::create(builder, kernel.getLoc());
   kernel->setAttr(npu::kCoresAttrName, builder.getI64IntegerAttr(cores));
   kernel->setAttr("npu.blocks", builder.getDenseI64ArrayAttr(blocks));
+  if (!plan.empty())
+    kernel->setAttr("npu.plan", builder.getStringAttr(plan));
 }
 
 } // namespace sinan::tiling

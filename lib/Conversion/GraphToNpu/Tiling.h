@@ -101,10 +101,13 @@ mlir::Value emitClip(mlir::OpBuilder &builder, mlir::Location loc,
 void emitSilu(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value from,
               mlir::Value to, mlir::Value scratch);
 
-/// Ends `kernel`'s body with a return and records the core count and the
-/// chosen blocks (npu.cores, npu.blocks).
+/// Ends `kernel`'s body with a return and records the core count, the
+/// chosen blocks and, when given, the whole plan as `key=value` words
+/// (npu.cores, npu.blocks, npu.plan: what a reader or a sweep over shapes
+/// needs to see which of a tiler's modes a kernel took).
 void finishKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
-                  int64_t cores, llvm::ArrayRef<int64_t> blocks);
+                  int64_t cores, llvm::ArrayRef<int64_t> blocks,
+                  llvm::StringRef plan = {});
 
 /// What a convolution kernel applies to each block of its result before
 /// storing it: a residual (the kernel's last input, loaded into a vbuf

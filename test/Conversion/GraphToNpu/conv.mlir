@@ -26,6 +26,7 @@
 // stride 2 takes the grid tiler instead, conv-grid.mlir.)
 // NPU:         memref.global "private" constant @conv_kernel_weights : memref<288x16xbf16, #npu.space<dram>> = dense_resource<__elided__> {alignment = 64 : i64}
 // NPU-LABEL:   func.func @conv_kernel(%arg0: memref<1x3x9x10xf32, #npu.space<dram>>, %arg1: memref<32x3x3x3xf32, #npu.space<dram>>, %arg2: memref<32xf32, #npu.space<dram>>, %arg3: memref<1x32x4x4xf32, #npu.space<dram>>)
+// NPU-SAME:      npu.plan = "implicit-gemm f0=16 c0=16 rows=4 pixels=128 cores=2 split=channels weights=tiles input=taps depth=4 accs=4 bias=last estimate={{[0-9]+}}"
 // NPU:           %[[COLUMN:.*]] = memref.alloc() : memref<1x32xf32, strided<[32, 1]>, #npu.space<vbuf>>
 // NPU:           memref.get_global @conv_kernel_weights
 // NPU:           %[[DST:.*]] = memref.reinterpret_cast %[[COLUMN]] to offset: [0], sizes: [1, 32], strides: [32, 1]

@@ -18,6 +18,7 @@
 // CHECK-LABEL: func.func @dw_kernel
 // CHECK-SAME:    npu.blocks = array<i64: 2, 37, 48>
 // CHECK-SAME:    npu.cores = 2
+// CHECK-SAME:    npu.plan = "vector ct=2 rows=37 pitch=48 cores=2 estimate={{[0-9]+}}"
 // CHECK:         scf.for
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 1, 0>} : memref<2x37x34xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>> to memref<2x39x35xf32, strided<[1872, 48, 1]>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 0, 0>} : memref<2x37x35xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>> to memref<2x39x35xf32, strided<[1872, 48, 1], offset: 3744>, #npu.space<vbuf>>
