@@ -402,7 +402,8 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
     // Its weights are packed into the kernel: one kernel per convolution.
     os << "_" << desc.kernels.size();
   } else if (support.kind == placement::KernelKind::Elementwise) {
-    // Attributes (a clip's bounds) are compiled in.
+    // Attributes (a clip's bounds, a reduction's axes) and the result's
+    // shape (a reduction's) are compiled in.
     for (NamedAttribute attr : op->getAttrs())
       if (!op->getDiscardableAttr(attr.getName())) {
         os << "_" << attr.getName().strref();
@@ -411,7 +412,11 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
               llvm::bit_cast<uint32_t>(
                   static_cast<float>(f.getValueAsDouble())),
               8);
+        else
+          os << "=" << attr.getValue();
       }
+    for (Type type : op->getResultTypes())
+      os << "_r" << type;
     // A one-element constant operand becomes the vector unit's scalar.
     for (Value operand : op->getOperands())
       if (auto constant = operand.getDefiningOp<graph::ConstantOp>())

@@ -774,20 +774,12 @@ void lrn(const Tensor &input, int64_t size, float alpha, float beta, float bias,
 }
 
 namespace {
-/// Pairwise (cascade) summation in f32, as numpy's: runs of up to 8 summed
-/// in order, then halves added, so the error grows with log n rather than
-/// n. A sequential sum lost 3e-5 in an instance normalization whose mean was
-/// 68 times its spread, three times onnxruntime's error (sinan-difftest,
-/// seed 1796379053).
+/// Pairwise summation (sinan::pairwiseSum, shared with the simulator's
+/// `vred sum`): a sequential sum lost 3e-5 in an instance normalization
+/// whose mean was 68 times its spread, three times onnxruntime's error
+/// (sinan-difftest, seed 1796379053).
 float pairwiseSum(const float *x, int64_t n) {
-  if (n <= 8) {
-    float sum = x[0]; // Not 0.0f: the sum of {-0} stays -0.
-    for (int64_t i = 1; i < n; ++i)
-      sum += x[i];
-    return sum;
-  }
-  int64_t half = n / 2;
-  return pairwiseSum(x, half) + pairwiseSum(x + half, n - half);
+  return sinan::pairwiseSum([x](int64_t i) { return x[i]; }, 0, n);
 }
 
 /// Sum or mean of floats over the reduced axes: each output's elements in

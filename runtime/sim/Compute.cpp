@@ -322,14 +322,21 @@ void vectorFma(DType type, const uint8_t *a, const uint8_t *b, uint8_t *d,
 void vectorReduce(isa::VRedOp op, DType type, const uint8_t *a, uint8_t *d,
                   size_t len) {
   if (isFloatDType(type)) {
-    float result = op == isa::VRedOp::Sum ? 0.0f : loadFloat(a, type, 0);
-    for (size_t i = op == isa::VRedOp::Sum ? 0 : 1; i < len; ++i) {
-      float x = loadFloat(a, type, i);
-      result = op == isa::VRedOp::Sum ? result + x
-               : op == isa::VRedOp::Max
-                   ? applyBinary(isa::VBinOp::Max, result, x)
-                   : applyBinary(isa::VBinOp::Min, result, x);
+    // A float sum is pairwise, as the host reference's (Numerics.h).
+    if (op == isa::VRedOp::Sum) {
+      storeFloat(
+          d, type, 0,
+          len == 0
+              ? 0.0f
+              : pairwiseSum([&](int64_t i) { return loadFloat(a, type, i); }, 0,
+                            int64_t(len)));
+      return;
     }
+    float result = loadFloat(a, type, 0);
+    for (size_t i = 1; i < len; ++i)
+      result = applyBinary(op == isa::VRedOp::Max ? isa::VBinOp::Max
+                                                  : isa::VBinOp::Min,
+                           result, loadFloat(a, type, i));
     storeFloat(d, type, 0, result);
     return;
   }

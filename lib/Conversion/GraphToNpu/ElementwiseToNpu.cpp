@@ -11,7 +11,14 @@
 // vector work and stores overlap. A second operand that is one row repeated
 // over the rows (a bias) is loaded once and read at repeat stride 0; one
 // that is a single constant element becomes the vector unit's scalar, as
-// do a clip's bounds.
+// do a clip's bounds. One that holds an element per row of the first (its
+// trailing dimensions 1: a layer normalization's mean, a squeeze-excite
+// block's channel scale) is streamed beside the rows and read as a
+// per-repeat scalar (`vbin.bcast`).
+//
+// A sum or mean over an input's trailing dimensions streams whole rows of
+// them: one `vred sum` per chunk (pairwise, as the host reference sums),
+// then a mean's division by the row length, as the reference divides.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,15 +74,57 @@ std::optional<float> scalarConstant(Value value) {
 
 /// How an elementwise op maps onto the vector unit.
 struct ElementwisePlan {
-  enum Form { Unary, Binary, Row, Scalar, Clip } form = Unary;
+  enum Form { Unary, Binary, Row, Scalar, Clip, Column, Reduce } form = Unary;
   /// Clip: its bounds, applied as max then min with a scalar.
   std::optional<float> min, max;
   StringRef op;      ///< The vector unit's operation.
   unsigned data = 0; ///< The operand streamed in chunks (Scalar: 0 or 1).
   float scalar = 0;  ///< Scalar: the constant.
   int64_t elements = 0;
-  int64_t row = 0; ///< Row: elements per row.
+  /// Row: elements per row (the broadcast row's length). Column, Reduce:
+  /// elements per row of the data (the broadcast or reduced extent).
+  int64_t row = 0;
+  bool mean = false; ///< Reduce: divide the sum by the row's length.
 };
+
+/// Whether `op` is a sum or mean of f32 over trailing dimensions: with its
+/// dimensions of extent 1 ignored, the reduced ones come last. Sets the
+/// plan's row length (the reduced elements per result element).
+bool planReduction(Operation *op, ElementwisePlan &plan, std::string &why) {
+  auto input = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  ArrayRef<int64_t> axes = llvm::isa<graph::ReduceMeanOp>(op)
+                               ? cast<graph::ReduceMeanOp>(op).getAxes()
+                               : cast<graph::ReduceSumOp>(op).getAxes();
+  if (!input || !input.hasStaticShape() || !input.getElementType().isF32()) {
+    why = "the input is not a static f32 tensor";
+    return false;
+  }
+  int64_t rank = input.getRank();
+  SmallVector<bool> reduced(rank, axes.empty());
+  for (int64_t axis : axes)
+    reduced[axis < 0 ? axis + rank : axis] = true;
+  int64_t row = 1;
+  bool kept = false; // A kept dimension past a reduced one.
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    if (input.getDimSize(d) == 1)
+      continue;
+    if (reduced[d]) {
+      if (kept) {
+        why = "it reduces dimensions other than the trailing ones";
+        return false;
+      }
+      row *= input.getDimSize(d);
+    } else {
+      kept = true;
+    }
+  }
+  plan.form = ElementwisePlan::Reduce;
+  plan.op = "sum";
+  plan.mean = llvm::isa<graph::ReduceMeanOp>(op);
+  plan.elements = input.getNumElements();
+  plan.row = row;
+  return true;
+}
 
 /// The plan for `op`, or why the vector unit cannot run it.
 FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
@@ -94,6 +143,17 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
                                 ? staticF32(op->getResult(0).getType())
                                 : RankedTensorType();
   ElementwisePlan plan;
+  if (llvm::isa<graph::ReduceSumOp, graph::ReduceMeanOp>(op)) {
+    if (!result)
+      return fail("the result is not a static f32 tensor");
+    if (!planReduction(op, plan, why))
+      return failure();
+    if (plan.elements == 0)
+      return fail("empty");
+    if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
+      return fail("an operand over 4 GiB");
+    return plan;
+  }
   if (auto clip = dyn_cast<graph::ClipOp>(op)) {
     plan.form = ElementwisePlan::Clip;
     if (std::optional<APFloat> min = clip.getMin())
@@ -152,8 +212,36 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
     plan.row = result.getShape().back();
     return plan;
   }
+  // An element per row of the other operand: its trailing dimensions 1.
+  for (unsigned i : {1u, 0u}) {
+    auto column = staticF32(op->getOperand(i).getType());
+    if (!sameSize(1 - i) || !column || (i == 0 && !commutes(plan.op)) ||
+        column.getRank() > result.getRank())
+      continue;
+    ArrayRef<int64_t> full = result.getShape();
+    ArrayRef<int64_t> shape = column.getShape();
+    int64_t lead = full.size() - shape.size(), split = full.size();
+    // Leading dimensions match (or are missing), trailing ones are 1.
+    while (split > lead && shape[split - 1 - lead] == 1)
+      --split;
+    bool matches = true;
+    for (int64_t d = lead; d < split; ++d)
+      matches &= shape[d - lead] == full[d];
+    for (int64_t d = 0; d < lead; ++d)
+      matches &= full[d] == 1;
+    int64_t row = 1;
+    for (int64_t d = split; d < int64_t(full.size()); ++d)
+      row *= full[d];
+    if (!matches || row == 1)
+      continue;
+    plan.form = ElementwisePlan::Column;
+    plan.data = 1 - i;
+    plan.row = row;
+    return plan;
+  }
   return fail("operand 1 is broadcast other than as one row over the rows "
-              "of operand 0 or as one constant element");
+              "of operand 0, one element per row of it or one constant "
+              "element");
 }
 
 /// Elements per chunk of `elements`: whole granules (whole rows of `row`
@@ -181,6 +269,41 @@ int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
   return chunkElements(plan.elements, row ? plan.row : 0,
                        plan.form == ElementwisePlan::Binary ? 2 : 1,
                        row ? 1 : 0, target, cores);
+}
+
+/// Rows per chunk of a Column or Reduce plan (rows of plan.row elements):
+/// the data and a column of one element per row fill vbuf twice
+/// (multi-buffered). Chunks split over the cores start their stores on a
+/// granule (a core's store must not share one with another's), so they
+/// take rows in units that keep them there; when not even one unit fits,
+/// one core takes chunks of any size. Sets `cores`; 0 when not even one
+/// row fits.
+int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
+                     int64_t &cores) {
+  int64_t align = target.alignmentBytes, length = plan.row;
+  int64_t rows = plan.elements / std::max<int64_t>(length, 1);
+  auto fits = [&](int64_t r) {
+    return 2 * (roundUp(r * length * 4, align) + roundUp(r * 4, align)) <=
+           int64_t(target.vbuf.sizeBytes);
+  };
+  // The elements a chunk stores: its sums, or its rows.
+  int64_t stored = plan.form == ElementwisePlan::Reduce ? 1 : length;
+  int64_t granule = align / 4;
+  int64_t unit = granule / std::gcd(stored, granule);
+  int64_t most = 0;
+  for (int64_t step = int64_t(target.vbuf.sizeBytes); step > 0; step /= 2)
+    while (fits(most + step))
+      most += step;
+  if (most == 0)
+    return cores = 0;
+  if (most < unit) {
+    // Chunks of any size, on one core.
+    cores = 1;
+    return std::min(most, rows);
+  }
+  cores = std::min<int64_t>(target.cores, ceilDiv(rows, unit));
+  int64_t perCore = ceilDiv(rows, cores);
+  return std::max(unit, std::min(most / unit * unit, roundUp(perCore, unit)));
 }
 
 /// Streams `elements` in chunks of `chunk` over the cores: core c takes
@@ -260,6 +383,80 @@ Value chunkView(OpBuilder &builder, Location loc, Value value, Value offset,
                                    strides);
 }
 
+/// A Column or Reduce plan's kernel: chunks of whole rows (rowsPerChunk).
+/// Column: the rows and their column elements loaded, one `vbin` with the
+/// column as a per-repeat scalar, the rows stored. Reduce: the rows
+/// loaded, one `vred sum` into a column, a mean's division by the row
+/// length, the column stored.
+LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
+                               const ElementwisePlan &plan, bool relu,
+                               const TargetDesc &target) {
+  int64_t cores = 0;
+  int64_t chunk = rowsPerChunk(plan, target, cores);
+  if (chunk == 0)
+    return op->emitError() << "target " << target.name << ": rows of "
+                           << plan.row
+                           << " elements do not fit the vector buffer "
+                              "(local.vbuf.size_kib = "
+                           << target.vbuf.sizeBytes / 1024 << ")";
+  Location loc = op->getLoc();
+  Block &body = replaceBodyWithMemRefs(kernel, op->getResult(0).getType());
+  OpBuilder builder(kernel.getContext());
+  builder.setInsertionPointToStart(&body);
+  bool reduce = plan.form == ElementwisePlan::Reduce;
+  int64_t length = plan.row, rows = plan.elements / length;
+  Value data = flatten(builder, loc, body.getArgument(plan.data));
+  Value column =
+      reduce ? Value() : flatten(builder, loc, body.getArgument(1 - plan.data));
+  Value out = flatten(builder, loc, body.getArguments().back());
+  auto vbuf =
+      npu::MemorySpaceAttr::get(kernel.getContext(), npu::MemorySpace::vbuf);
+  Type f32 = builder.getF32Type();
+  auto emitChunk = [&](Value row, int64_t count) {
+    Value first = arith::MulIOp::create(
+        builder, loc, row,
+        arith::ConstantIndexOp::create(builder, loc, length));
+    Value buffer = allocVector(builder, loc, &body, {count * length});
+    npu::DmaLoadOp::create(builder, loc,
+                           chunkView(builder, loc, data, first, count * length),
+                           buffer, DenseI64ArrayAttr());
+    Value matrix = memref::ExpandShapeOp::create(
+        builder, loc,
+        MemRefType::get({count, length}, f32, MemRefLayoutAttrInterface(),
+                        vbuf),
+        buffer, ArrayRef<ReassociationIndices>{{0, 1}});
+    Value scalars = allocVector(builder, loc, &body, {count});
+    if (reduce) {
+      npu::VRedOp::create(builder, loc, "sum", matrix, scalars);
+      if (plan.mean)
+        npu::VScalOp::create(builder, loc, "div", scalars, scalars,
+                             builder.getF32FloatAttr(float(length)));
+      npu::DmaStoreOp::create(builder, loc, scalars,
+                              chunkView(builder, loc, out, row, count));
+      return;
+    }
+    npu::DmaLoadOp::create(builder, loc,
+                           chunkView(builder, loc, column, row, count), scalars,
+                           DenseI64ArrayAttr());
+    // The column read once per repeat: innermost stride 0.
+    Value perRow = memref::ReinterpretCastOp::create(
+        builder, loc,
+        MemRefType::get({count, length}, f32,
+                        StridedLayoutAttr::get(builder.getContext(), 0, {1, 0}),
+                        vbuf),
+        scalars, 0, ArrayRef<int64_t>{count, length}, ArrayRef<int64_t>{1, 0});
+    npu::VBinOp::create(builder, loc, plan.op, matrix, perRow, matrix);
+    npu::DmaStoreOp::create(builder, loc, buffer,
+                            chunkView(builder, loc, out, first, count * length))
+        .setRelu(relu);
+  };
+  TargetDesc split = target;
+  split.cores = cores;
+  int64_t used = streamChunks(builder, loc, rows, chunk, split, emitChunk);
+  finishKernel(builder, kernel, used, {chunk, length});
+  return success();
+}
+
 } // namespace
 
 std::string sinan::snpuElementwiseRefusal(Operation *op,
@@ -268,7 +465,11 @@ std::string sinan::snpuElementwiseRefusal(Operation *op,
   FailureOr<ElementwisePlan> plan = planOf(op, why);
   if (failed(plan))
     return why;
-  if (chunkElements(*plan, target, target.cores) == 0)
+  int64_t cores = 0;
+  bool rows = plan->form == ElementwisePlan::Column ||
+              plan->form == ElementwisePlan::Reduce;
+  if (rows ? rowsPerChunk(*plan, target, cores) == 0
+           : chunkElements(*plan, target, target.cores) == 0)
     return llvm::formatv("rows of {0} elements do not fit the vector buffer",
                          plan->row)
         .str();
@@ -287,6 +488,9 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
   if (failed(found))
     return op->emitError() << "the SNPU cannot run this op: " << why;
   ElementwisePlan plan = *found;
+  if (plan.form == ElementwisePlan::Column ||
+      plan.form == ElementwisePlan::Reduce)
+    return convertRowKernel(kernel, op, plan, relu, target);
   int64_t chunk = chunkElements(plan, target, target.cores);
   if (chunk == 0)
     return op->emitError() << "target " << target.name << ": rows of "
@@ -358,6 +562,9 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
       // Two passes over the chunk while it is in vbuf.
       emitClip(builder, loc, buffer, buffer, plan.min, plan.max);
       break;
+    case ElementwisePlan::Column:
+    case ElementwisePlan::Reduce:
+      llvm_unreachable("whole rows: convertRowKernel");
     }
     // A relu that follows the op is applied by the store.
     npu::DmaStoreOp::create(builder, loc, buffer,
@@ -533,6 +740,11 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
       a = sourceOf(op->getOperand(0), false);
       b = sourceOf(op->getOperand(1), true);
       break;
+    case ElementwisePlan::Column:
+    case ElementwisePlan::Reduce:
+      // Chunks of whole rows: a kernel of its own.
+      why = "a reduction or a per-row broadcast runs as a kernel of its own";
+      return failure();
     }
     if (failed(a) || failed(b) ||
         (i > 0 && a->kind != ChainSource::Running &&

@@ -169,6 +169,7 @@ private:
                                 Value shaped = nullptr);
   LogicalResult lowerVector(Operation *op);
   LogicalResult lowerVTrans(npu::VTransOp op);
+  LogicalResult lowerVRed(npu::VRedOp op);
 
   func::FuncOp func;
   const TargetDesc &target;
@@ -438,6 +439,7 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
       .Case([&](npu::FillOp fill) { return lowerFill(fill); })
       .Case([&](npu::MmaOp mma) { return lowerMma(mma); })
       .Case([&](npu::VTransOp trans) { return lowerVTrans(trans); })
+      .Case([&](npu::VRedOp red) { return lowerVRed(red); })
       .Case<npu::VBinOp, npu::VUnOp, npu::VScalOp, npu::VFmaOp>(
           [&](auto) { return lowerVector(&op); })
       .Case([&](npu::BarrierOp) { return simple(Opcode::Barrier); })
@@ -1008,6 +1010,28 @@ LogicalResult KernelLowering::lowerVector(Operation *op) {
     fields::vscal::scalar.set(inst, bits);
   }
   emit(op->getLoc(), inst, {*a, *b, *d});
+  return success();
+}
+
+LogicalResult KernelLowering::lowerVRed(npu::VRedOp op) {
+  Value src = op.getSrc(), dst = op.getDst();
+  std::optional<DType> type =
+      deviceType(cast<MemRefType>(dst.getType()).getElementType());
+  if (!type)
+    return op.emitError("element type must be a device type");
+  FailureOr<int64_t> d = addressOf(op, dst);
+  FailureOr<int64_t> a = addressOf(op, src);
+  // len and rep from the source; the destination's repeat stride is one
+  // element (consecutive results).
+  if (failed(d) || failed(a) || failed(configureVector(op, dst, {src}, src)))
+    return failure();
+  Instruction inst;
+  inst.opcode = Opcode::VRed;
+  fields::vred::type.set(inst, *type);
+  fields::vred::op.set(inst, *isa::parseName<isa::VRedOp>(op.getOp().str()));
+  fields::vred::aSpace.set(inst, static_cast<isa::Space>(*npu::memorySpaceOf(
+                                     cast<MemRefType>(src.getType()))));
+  emit(op.getLoc(), inst, {*a, 0, *d});
   return success();
 }
 

@@ -231,3 +231,35 @@ func.func @dma_move_convert(%a: memref<16x16xf32, #npu.space<vbuf>>, %b: memref<
   npu.dma_move %a, %b : memref<16x16xf32, #npu.space<vbuf>> to memref<16x16xbf16, #npu.space<ibuf>>
   return
 }
+
+// -----
+
+func.func @vred_op(%a: memref<4x16xf32, #npu.space<vbuf>>, %b: memref<4xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vred' op 'mean' is not a vector reduction}}
+  npu.vred "mean" %a, %b : memref<4x16xf32, #npu.space<vbuf>>, memref<4xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vred_rows(%a: memref<4x16xf32, #npu.space<vbuf>>, %b: memref<8xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vred' op destination must have 4 elements, one per source row}}
+  npu.vred "sum" %a, %b : memref<4x16xf32, #npu.space<vbuf>>, memref<8xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vred_rank(%a: memref<64xf32, #npu.space<vbuf>>, %b: memref<1xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vred' op source must have rank 2 (rows x len) and the destination rank 1 (one element per row)}}
+  npu.vred "sum" %a, %b : memref<64xf32, #npu.space<vbuf>>, memref<1xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vred_space(%a: memref<4x16xf32, #npu.space<vbuf>>, %b: memref<4xf32, #npu.space<acc>>) {
+  // expected-error @+1 {{'npu.vred' op destination must be in vbuf}}
+  npu.vred "sum" %a, %b : memref<4x16xf32, #npu.space<vbuf>>, memref<4xf32, #npu.space<acc>>
+  return
+}

@@ -75,3 +75,20 @@ func.func @layout() attributes {npu.target = #npu.target<"snpu-edge">} {
   npu.dma_move %rows, %dst : memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
   return
 }
+
+// Row reductions: one element per row of the source (layer normalization's
+// mean, a global average pool's sum).
+// CHECK-LABEL: func.func @reduce_rows
+// CHECK:         npu.vred "sum" %{{.*}}, %{{.*}} : memref<8x768xf32, #npu.space<vbuf>>, memref<8xf32, #npu.space<vbuf>>
+// CHECK:         npu.vred "max" %{{.*}}, %{{.*}} : memref<8x768xf32, #npu.space<acc>>, memref<8xf32, strided<[1], offset: 16>, #npu.space<vbuf>>
+func.func @reduce_rows() attributes {npu.target = #npu.target<"snpu-edge">} {
+  %rows = memref.alloc() : memref<8x768xf32, #npu.space<vbuf>>
+  %acc = memref.alloc() : memref<8x768xf32, #npu.space<acc>>
+  %out = memref.alloc() : memref<32xf32, #npu.space<vbuf>>
+  %sums = memref.subview %out[0] [8] [1] : memref<32xf32, #npu.space<vbuf>> to memref<8xf32, strided<[1]>, #npu.space<vbuf>>
+  %maxes = memref.subview %out[16] [8] [1] : memref<32xf32, #npu.space<vbuf>> to memref<8xf32, strided<[1], offset: 16>, #npu.space<vbuf>>
+  %s = memref.cast %sums : memref<8xf32, strided<[1]>, #npu.space<vbuf>> to memref<8xf32, #npu.space<vbuf>>
+  npu.vred "sum" %rows, %s : memref<8x768xf32, #npu.space<vbuf>>, memref<8xf32, #npu.space<vbuf>>
+  npu.vred "max" %acc, %maxes : memref<8x768xf32, #npu.space<acc>>, memref<8xf32, strided<[1], offset: 16>, #npu.space<vbuf>>
+  return
+}

@@ -540,10 +540,14 @@ TEST(SimInstructionTest, SignedZeroAndNaNRulesOfTheSpec) {
   std::vector<float> neg =
       runVector("vun.neg.f32 vbuf[r3], vbuf[r0]", {0.0f}, {}, 1);
   EXPECT_EQ(bitsOf(neg[0]), 0x80000000u);
-  // A sum starts from +0.0, so a sum of negative zeros is +0.
+  // A float sum starts from its first element (pairwise, as the host
+  // reference's), so a sum of negative zeros is -0; with a +0 it is +0.
   std::vector<float> sum =
       runVector("vred.sum.f32 vbuf[r3], vbuf[r0]", {-0.0f, -0.0f}, {}, 1);
-  EXPECT_EQ(bitsOf(sum[0]), 0x00000000u);
+  EXPECT_EQ(bitsOf(sum[0]), 0x80000000u);
+  std::vector<float> mixed =
+      runVector("vred.sum.f32 vbuf[r3], vbuf[r0]", {-0.0f, 0.0f}, {}, 1);
+  EXPECT_EQ(bitsOf(mixed[0]), 0x00000000u);
   // A max reduction starts from the first element: -0 then +0 gives -0.
   std::vector<float> rmax =
       runVector("vred.max.f32 vbuf[r3], vbuf[r0]", {-0.0f, 0.0f}, {}, 1);

@@ -528,11 +528,13 @@ TEST(SimulatorTest, VectorReduceSumAndMax) {
                              dram);
   ASSERT_TRUE(outcome.result.ok) << outcome.result.error;
   for (int r = 0; r < 4; ++r) {
-    float sum = 0.0f, max = input(dram, r, 0);
-    for (int c = 0; c < 16; ++c) {
-      sum = sum + input(dram, r, c);
+    // A float sum is pairwise (docs/isa.md section 3): two runs of 8.
+    float max = input(dram, r, 0);
+    float sum = sinan::pairwiseSum(
+        [&](int64_t c) { return input(dram, r, int(c)); }, 0, 16);
+    EXPECT_NE(sum, 0.0f);
+    for (int c = 0; c < 16; ++c)
       max = std::max(max, input(dram, r, c));
-    }
     EXPECT_EQ(at<float>(outcome.dram, 8192 + 4 * r), sum);
     EXPECT_EQ(at<float>(outcome.dram, 8192 + 64 + 4 * r), max);
   }
@@ -691,11 +693,10 @@ TEST(SimulatorTest, SoftmaxOnDevice) {
     float max = row[0];
     for (int i = 1; i < 64; ++i)
       max = std::max(max, row[i]);
-    float e[64], sum = 0.0f;
-    for (int i = 0; i < 64; ++i) {
+    float e[64];
+    for (int i = 0; i < 64; ++i)
       e[i] = std::exp(row[i] - max);
-      sum = sum + e[i];
-    }
+    float sum = sinan::pairwiseSum([&](int64_t i) { return e[i]; }, 0, 64);
     float scale = 1.0f / sum;
     for (int i = 0; i < 64; ++i)
       ASSERT_EQ(at<float>(outcome.dram, 4096 + 4 * (r * 64 + i)), e[i] * scale)
@@ -717,15 +718,15 @@ TEST(SimulatorTest, LayerNormOnDevice) {
   ASSERT_TRUE(outcome.result.ok) << outcome.result.error;
   for (int r = 0; r < 8; ++r) {
     const float *row = &x[r * 64];
-    float sum = 0.0f;
-    for (int i = 0; i < 64; ++i)
-      sum = sum + row[i];
+    float sum = sinan::pairwiseSum([&](int64_t i) { return row[i]; }, 0, 64);
     float mean = sum * 0.015625f;
-    float centred[64], squares = 0.0f;
+    float centred[64], square[64];
     for (int i = 0; i < 64; ++i) {
       centred[i] = row[i] - mean;
-      squares = squares + centred[i] * centred[i];
+      square[i] = centred[i] * centred[i];
     }
+    float squares =
+        sinan::pairwiseSum([&](int64_t i) { return square[i]; }, 0, 64);
     float rstd = 1.0f / std::sqrt(squares * 0.015625f + 9.99999975e-06f);
     for (int i = 0; i < 64; ++i)
       ASSERT_EQ(at<float>(outcome.dram, 4096 + 4 * (r * 64 + i)),

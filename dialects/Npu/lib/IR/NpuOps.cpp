@@ -35,7 +35,7 @@ std::optional<Engine> sinan::npu::engineOf(Operation *op) {
     return Engine::dout;
   if (llvm::isa<MmaOp>(op))
     return Engine::mxu;
-  if (llvm::isa<VBinOp, VUnOp, VScalOp, VFmaOp, VTransOp>(op))
+  if (llvm::isa<VBinOp, VUnOp, VScalOp, VFmaOp, VRedOp, VTransOp>(op))
     return Engine::vec;
   return std::nullopt;
 }
@@ -338,6 +338,34 @@ LogicalResult VScalOp::verify() {
                                                            : "an integer")
                          << " for " << element << " elements";
   return verifyVectorOperands(*this, {getSrc()}, getDst());
+}
+
+LogicalResult VRedOp::verify() {
+  if (failed(verifyOpName<sinan::isa::VRedOp>(*this, getOp(), "reduction")))
+    return failure();
+  MemRefType src = getSrc().getType(), dst = getDst().getType();
+  if (src.getRank() != 2 || dst.getRank() != 1)
+    return emitOpError("source must have rank 2 (rows x len) and the "
+                       "destination rank 1 (one element per row)");
+  if (failed(verifyDmaView(*this, src, "source")) ||
+      failed(verifyDmaView(*this, dst, "destination")))
+    return failure();
+  if (dst.getDimSize(0) != src.getDimSize(0))
+    return emitOpError() << "destination must have " << src.getDimSize(0)
+                         << " elements, one per source row";
+  if (src.getElementType() != dst.getElementType())
+    return emitOpError("source and destination element types differ");
+  Type element = src.getElementType();
+  if (!element.isF32() && !element.isBF16() && !element.isF16() &&
+      !element.isSignlessInteger(8) && !element.isSignlessInteger(16) &&
+      !element.isSignlessInteger(32))
+    return emitOpError() << "the vector unit has no " << element << " elements";
+  std::optional<MemorySpace> from = memorySpaceOf(src), to = memorySpaceOf(dst);
+  if (from != MemorySpace::vbuf && from != MemorySpace::acc)
+    return emitOpError("source must be in vbuf or acc");
+  if (to != MemorySpace::vbuf)
+    return emitOpError("destination must be in vbuf");
+  return success();
 }
 
 LogicalResult VTransOp::verify() {

@@ -70,6 +70,25 @@ inline float hardSwish(float x) {
 }
 
 /// fp32 -> IEEE binary16 bits, round to nearest even, with subnormals.
+/// Pairwise (cascade) summation in f32, as numpy's: runs of up to 8 summed
+/// in order from the first element, then the two halves' sums added, so the
+/// error grows with log n rather than n. The one formula the reference
+/// kernels' float sums (ReduceSum, ReduceMean) and the simulator's
+/// `vred sum` share, so a reduction on the SNPU matches its host fallback
+/// bit for bit. n >= 1 (starting from x[0], not 0.0f: a sum of -0 stays
+/// -0). `at(i)` gives element i.
+template <typename At>
+float pairwiseSum(const At &at, int64_t first, int64_t n) {
+  if (n <= 8) {
+    float sum = at(first);
+    for (int64_t i = 1; i < n; ++i)
+      sum += at(first + i);
+    return sum;
+  }
+  int64_t half = n / 2;
+  return pairwiseSum(at, first, half) + pairwiseSum(at, first + half, n - half);
+}
+
 inline uint16_t floatToHalf(float value) {
   uint32_t bits = floatBits(value);
   uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);

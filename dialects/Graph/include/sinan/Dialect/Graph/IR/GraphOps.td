@@ -487,8 +487,10 @@ class Graph_ReduceOp<string mnemonic, string text, Type tensor>
   let description = [{
     Reduces `input` by }] # text # [{ over the listed axes (negative counts
     from the end; empty means all axes). With `keepdims` the reduced
-    dimensions stay as size 1. Floats accumulate in f32, in ascending index
-    order.
+    dimensions stay as size 1. Floats accumulate in f32 over the elements
+    in ascending index order; sums (and means) pairwise: runs of up to 8
+    in order, then the halves' sums added (numpy's cascade, the SNPU's
+    `vred sum`).
   }];
   let arguments = (ins tensor:$input, DenseI64ArrayAttr:$axes,
                        DefaultValuedAttr<BoolAttr, "true">:$keepdims);

@@ -207,6 +207,28 @@ def Npu_VFmaOp : Npu_VectorOp<"vfma"> {
   let hasVerifier = 1;
 }
 
+def Npu_VRedOp : Npu_Op<"vred"> {
+  let summary = "vector unit: dst[r] = reduction of row r of src";
+  let description = [{
+    `src` is a `rows x len` view (rank 2, contiguous rows, in `vbuf` or
+    `acc`) and `dst` a view of `rows` elements (rank 1, contiguous, in
+    `vbuf`) of the same element type: element r is row r reduced by `op`
+    (sum, max or min; a float sum is pairwise, docs/isa.md section 3, so
+    it matches the host reference's ReduceSum and ReduceMean bit for bit).
+    One repeat per row (the ISA's `vred`). Runs on the vector engine.
+
+    ```mlir
+    npu.vred "sum" %rows, %sums
+        : memref<8x768xf32, #npu.space<vbuf>>, memref<8xf32, #npu.space<vbuf>>
+    ```
+  }];
+  let arguments = (ins StrAttr:$op,
+                       Arg<AnyMemRef, "", [MemRead]>:$src,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+  let assemblyFormat = "$op $src `,` $dst attr-dict `:` type($src) `,` type($dst)";
+  let hasVerifier = 1;
+}
+
 def Npu_VTransOp : Npu_Op<"vtrans"> {
   let summary = "vector unit: dst = transpose(src)";
   let description = [{
