@@ -74,7 +74,16 @@ std::optional<float> scalarConstant(Value value) {
 
 /// How an elementwise op maps onto the vector unit.
 struct ElementwisePlan {
-  enum Form { Unary, Binary, Row, Scalar, Clip, Column, Reduce } form = Unary;
+  enum Form {
+    Unary,
+    Binary,
+    Row,
+    Scalar,
+    Clip,
+    Column,
+    Reduce,
+    Concat
+  } form = Unary;
   /// Clip: its bounds, applied as max then min with a scalar.
   std::optional<float> min, max;
   StringRef op;      ///< The vector unit's operation.
@@ -143,6 +152,18 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
                                 ? staticF32(op->getResult(0).getType())
                                 : RankedTensorType();
   ElementwisePlan plan;
+  if (auto concat = dyn_cast<graph::ConcatOp>(op)) {
+    if (!result)
+      return fail("the result is not a static f32 tensor");
+    for (Value input : concat.getInputs())
+      if (!staticF32(input.getType()))
+        return fail("an input is not a static f32 tensor");
+    plan.form = ElementwisePlan::Concat;
+    plan.elements = result.getNumElements();
+    if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
+      return fail("an operand over 4 GiB");
+    return plan;
+  }
   if (llvm::isa<graph::ReduceSumOp, graph::ReduceMeanOp>(op)) {
     if (!result)
       return fail("the result is not a static f32 tensor");
@@ -457,6 +478,97 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
   return success();
 }
 
+/// A concatenation: each input moves through vbuf into its place in the
+/// result, whose rows (the dimensions before the axis) take the inputs'
+/// rows side by side. A chunk is a block of an input's rows (its rows at an
+/// aligned pitch in vbuf, a strided store into the result), or a piece of
+/// one row when a row alone would not fit. One core: the inputs' places
+/// meet inside granules, which two cores' stores must not share.
+LogicalResult convertConcat(func::FuncOp kernel, graph::ConcatOp concat,
+                            bool relu, const TargetDesc &target) {
+  Location loc = concat.getLoc();
+  auto resultType = cast<RankedTensorType>(concat.getType());
+  int64_t rank = resultType.getRank();
+  int64_t axis = concat.getAxisAttr().getInt();
+  if (axis < 0)
+    axis += rank;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= resultType.getDimSize(d);
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= resultType.getDimSize(d);
+  int64_t pitch = resultType.getDimSize(axis) * inner;
+  // Each input's elements per row (read before the body is replaced).
+  SmallVector<int64_t> lengths;
+  for (Value input : concat.getInputs())
+    lengths.push_back(cast<RankedTensorType>(input.getType()).getDimSize(axis) *
+                      inner);
+  Block &body = replaceBodyWithMemRefs(kernel, resultType);
+  OpBuilder builder(kernel.getContext());
+  builder.setInsertionPointToStart(&body);
+  Value out = flatten(builder, loc, body.getArguments().back());
+  int64_t granule = target.alignmentBytes / 4;
+  // A quarter of vbuf a buffer: a loop's two (multi-buffered) and the
+  // partial block after it live at once.
+  int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 4 / granule * granule;
+  auto index = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  };
+  int64_t place = 0;
+  for (auto [i, length] : llvm::enumerate(lengths)) {
+    int64_t first = place;
+    place += length;
+    if (length == 0 || outer == 0)
+      continue;
+    Value in = flatten(builder, loc, body.getArgument(i));
+    int64_t padded = roundUp(length, granule);
+    // Moves rows [row, row + rows) of this input, pieces [from, from +
+    // count) of each.
+    auto move = [&](Value row, int64_t rows, Value from, int64_t count) {
+      int64_t rowPitch = rows == 1 ? count : padded;
+      Value buffer = allocVector(builder, loc, &body, {rows * rowPitch});
+      Value local =
+          reinterpretView(builder, loc, buffer, builder.getIndexAttr(0),
+                          {rows, count}, {rowPitch, 1});
+      Value source = arith::AddIOp::create(
+          builder, loc, arith::MulIOp::create(builder, loc, row, index(length)),
+          from);
+      npu::DmaLoadOp::create(
+          builder, loc,
+          reinterpretView(builder, loc, in, source, {rows, count}, {length, 1}),
+          local, DenseI64ArrayAttr());
+      Value target = arith::AddIOp::create(
+          builder, loc, arith::MulIOp::create(builder, loc, row, index(pitch)),
+          arith::AddIOp::create(builder, loc, from, index(first)));
+      npu::DmaStoreOp::create(
+          builder, loc, local,
+          reinterpretView(builder, loc, out, target, {rows, count}, {pitch, 1}))
+          .setRelu(relu);
+    };
+    if (padded <= capacity) {
+      int64_t rows = std::min(outer, capacity / padded);
+      int64_t full = outer / rows, rest = outer % rows;
+      if (full > 0)
+        loop(builder, loc, index(0), index(full * rows), rows,
+             [&](Value row) { move(row, rows, index(0), length); });
+      if (rest > 0)
+        move(index(full * rows), rest, index(0), length);
+      continue;
+    }
+    // Rows longer than a buffer: pieces of each.
+    int64_t full = length / capacity, rest = length % capacity;
+    loop(builder, loc, index(0), index(outer), 1, [&](Value row) {
+      if (full > 0)
+        loop(builder, loc, index(0), index(full * capacity), capacity,
+             [&](Value from) { move(row, 1, from, capacity); });
+      if (rest > 0)
+        move(row, 1, index(full * capacity), rest);
+    });
+  }
+  finishKernel(builder, kernel, 1, {capacity});
+  return success();
+}
+
 } // namespace
 
 std::string sinan::snpuElementwiseRefusal(Operation *op,
@@ -491,6 +603,8 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
   if (plan.form == ElementwisePlan::Column ||
       plan.form == ElementwisePlan::Reduce)
     return convertRowKernel(kernel, op, plan, relu, target);
+  if (plan.form == ElementwisePlan::Concat)
+    return convertConcat(kernel, cast<graph::ConcatOp>(op), relu, target);
   int64_t chunk = chunkElements(plan, target, target.cores);
   if (chunk == 0)
     return op->emitError() << "target " << target.name << ": rows of "
@@ -564,7 +678,8 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
       break;
     case ElementwisePlan::Column:
     case ElementwisePlan::Reduce:
-      llvm_unreachable("whole rows: convertRowKernel");
+    case ElementwisePlan::Concat:
+      llvm_unreachable("rows or moves: convertRowKernel, convertConcat");
     }
     // A relu that follows the op is applied by the store.
     npu::DmaStoreOp::create(builder, loc, buffer,
@@ -742,7 +857,8 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
       break;
     case ElementwisePlan::Column:
     case ElementwisePlan::Reduce:
-      // Chunks of whole rows: a kernel of its own.
+    case ElementwisePlan::Concat:
+      // Chunks of whole rows, or moves: a kernel of its own.
       why = "a reduction or a per-row broadcast runs as a kernel of its own";
       return failure();
     }
