@@ -723,10 +723,11 @@ Value otherOperand(Operation *op, Value value) {
 
 /// Where a vector operand of a chain step comes from: the running value
 /// (the result of the step before), a value from outside the chain (a
-/// kernel argument) streamed in chunks, or one row of such a value repeated
-/// over the rows.
+/// kernel argument) streamed in chunks, one row of such a value repeated
+/// over the rows, or a column of one element per row streamed beside the
+/// chunk's rows (read as a per-repeat scalar).
 struct ChainSource {
-  enum Kind { Running, Stream, Row } kind = Running;
+  enum Kind { Running, Stream, Row, Column } kind = Running;
   Value value;
   /// In a kernel: value's argument number.
   unsigned arg = 0;
@@ -734,12 +735,27 @@ struct ChainSource {
 
 /// One vector pass of a fused chain, into the running buffer.
 struct ChainStep {
-  enum Kind { Unary, Binary, Scalar, Row, Clip } kind = Unary;
+  enum Kind { Unary, Binary, Scalar, Row, Clip, Column } kind = Unary;
   StringRef op;
   ChainSource a, b; ///< Operands 0 and 1 (Scalar: a is the data).
   float scalar = 0;
   std::optional<float> min, max;
+  int64_t row = 0; ///< Column: the elements of a row of the data.
 };
+
+/// The row length the chunks of a chain keep whole: a column's rows, else
+/// a broadcast row's (the innermost dimension), else 0. A chain's columns
+/// share one length (chainSteps checks).
+int64_t chainRow(ArrayRef<ChainStep> steps, int64_t lastDim) {
+  int64_t row = 0;
+  for (const ChainStep &step : steps) {
+    if (step.kind == ChainStep::Column)
+      return step.row;
+    if (step.kind == ChainStep::Row)
+      row = lastDim;
+  }
+  return row;
+}
 
 /// The innermost dimension of `type` (1 for a scalar).
 int64_t lastDim(RankedTensorType type) {
@@ -754,20 +770,23 @@ int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
                    const TargetDesc &target) {
   SmallVector<Value> streams, rows;
   for (const ChainStep &step : steps) {
-    bool binary = step.kind == ChainStep::Binary || step.kind == ChainStep::Row;
+    bool binary = step.kind == ChainStep::Binary ||
+                  step.kind == ChainStep::Row || step.kind == ChainStep::Column;
     for (const ChainSource *source : {&step.a, &step.b}) {
       if ((source == &step.b && !binary) ||
           source->kind == ChainSource::Running)
         continue;
+      // A column's chunk is a fraction of the rows' but counts as a
+      // buffer of its own.
       SmallVector<Value> &list =
           source->kind == ChainSource::Row ? rows : streams;
       if (!llvm::is_contained(list, source->value))
         list.push_back(source->value);
     }
   }
-  return chunkElements(elements, rows.empty() ? 0 : lastDim,
-                       int64_t(streams.size()) + 1, int64_t(rows.size()),
-                       target, target.cores);
+  int64_t row = chainRow(steps, lastDim);
+  return chunkElements(elements, row, int64_t(streams.size()) + 1,
+                       int64_t(rows.size()), target, target.cores);
 }
 
 /// The steps of the kernel body `ops`, or why not.
@@ -775,21 +794,25 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
                                              std::string &why) {
   SmallVector<ChainStep> steps;
   Value running;
-  auto sourceOf = [&](Value value, bool row) -> FailureOr<ChainSource> {
+  auto sourceOf = [&](Value value,
+                      ChainSource::Kind kind) -> FailureOr<ChainSource> {
     if (running && value == running)
-      return row ? FailureOr<ChainSource>(failure())
+      return kind != ChainSource::Stream
+                 ? FailureOr<ChainSource>(failure())
                  : ChainSource{ChainSource::Running, value};
     if (llvm::is_contained(ops, value.getDefiningOp()))
       return failure();
-    return ChainSource{row ? ChainSource::Row : ChainSource::Stream, value};
+    return ChainSource{kind, value};
   };
+  constexpr auto stream = ChainSource::Stream;
+  int64_t columnRow = 0;
   for (size_t i = 0; i < ops.size();) {
     Operation *op = ops[i];
     Value x;
     SmallVector<Operation *, 5> gelu = matchGelu(op, &x);
     if (!gelu.empty() && i + gelu.size() <= ops.size() &&
         llvm::equal(gelu, ops.slice(i, gelu.size()))) {
-      FailureOr<ChainSource> a = sourceOf(x, false);
+      FailureOr<ChainSource> a = sourceOf(x, stream);
       if (failed(a)) {
         why = "the input of a fused GELU is neither an argument nor the "
               "step before";
@@ -832,34 +855,45 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
     switch (plan->form) {
     case ElementwisePlan::Unary:
       step.kind = ChainStep::Unary;
-      a = sourceOf(op->getOperand(0), false);
+      a = sourceOf(op->getOperand(0), stream);
       break;
     case ElementwisePlan::Clip:
       step.kind = ChainStep::Clip;
       step.min = plan->min;
       step.max = plan->max;
-      a = sourceOf(op->getOperand(0), false);
+      a = sourceOf(op->getOperand(0), stream);
       break;
     case ElementwisePlan::Scalar:
       step.kind = ChainStep::Scalar;
       step.scalar = plan->scalar;
-      a = sourceOf(op->getOperand(plan->data), false);
+      a = sourceOf(op->getOperand(plan->data), stream);
       break;
     case ElementwisePlan::Binary:
       step.kind = ChainStep::Binary;
-      a = sourceOf(op->getOperand(0), false);
-      b = sourceOf(op->getOperand(1), false);
+      a = sourceOf(op->getOperand(0), stream);
+      b = sourceOf(op->getOperand(1), stream);
       break;
     case ElementwisePlan::Row:
       step.kind = ChainStep::Row;
-      a = sourceOf(op->getOperand(0), false);
-      b = sourceOf(op->getOperand(1), true);
+      a = sourceOf(op->getOperand(0), stream);
+      b = sourceOf(op->getOperand(1), ChainSource::Row);
       break;
     case ElementwisePlan::Column:
+      // One row length for every column of the chain.
+      if (columnRow && columnRow != plan->row) {
+        why = "columns over rows of different lengths in one chain";
+        return failure();
+      }
+      columnRow = plan->row;
+      step.kind = ChainStep::Column;
+      step.row = plan->row;
+      a = sourceOf(op->getOperand(plan->data), stream);
+      b = sourceOf(op->getOperand(1 - plan->data), ChainSource::Column);
+      break;
     case ElementwisePlan::Reduce:
     case ElementwisePlan::Concat:
-      // Chunks of whole rows, or moves: a kernel of its own.
-      why = "a reduction or a per-row broadcast runs as a kernel of its own";
+      // Whole rows into fewer elements, or moves: a kernel of its own.
+      why = "a reduction or a concatenation runs as a kernel of its own";
       return failure();
     }
     if (failed(a) || failed(b) ||
@@ -1051,10 +1085,11 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
   int64_t chunk = chainChunk(steps, elements, lastDim(result), target);
   // The chunk buffers (each streamed argument and the running value) and
   // the rows loaded once, by argument number (the body is rebuilt below).
-  SmallVector<unsigned> streams, rows;
+  SmallVector<unsigned> streams, rows, columns;
   int64_t row = 0;
   for (ChainStep &step : steps) {
-    bool binary = step.kind == ChainStep::Binary || step.kind == ChainStep::Row;
+    bool binary = step.kind == ChainStep::Binary ||
+                  step.kind == ChainStep::Row || step.kind == ChainStep::Column;
     for (ChainSource *source : {&step.a, &step.b}) {
       if ((source == &step.b && !binary) ||
           source->kind == ChainSource::Running)
@@ -1066,8 +1101,10 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
             "of its kernel");
       source->arg = arg.getArgNumber();
       source->value = nullptr;
-      SmallVector<unsigned> &list =
-          source->kind == ChainSource::Row ? rows : streams;
+      SmallVector<unsigned> &list = source->kind == ChainSource::Row ? rows
+                                    : source->kind == ChainSource::Column
+                                        ? columns
+                                        : streams;
       if (!llvm::is_contained(list, source->arg))
         list.push_back(source->arg);
       if (source->kind == ChainSource::Row)
@@ -1085,8 +1122,9 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
   OpBuilder builder(kernel.getContext());
   builder.setInsertionPointToStart(&body);
   DenseMap<unsigned, Value> flat, rowBuffers;
-  for (unsigned arg : streams)
+  for (unsigned arg : llvm::concat<unsigned>(streams, columns))
     flat[arg] = flatten(builder, loc, body.getArgument(arg));
+  int64_t columnRow = chainRow(steps, 0);
   for (unsigned arg : rows) {
     // Loaded once; read at repeat stride 0.
     Value buffer = allocVector(builder, loc, &body, {row});
@@ -1098,7 +1136,9 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
   Value out = flatten(builder, loc, body.getArguments().back());
   auto vbuf =
       npu::MemorySpaceAttr::get(builder.getContext(), npu::MemorySpace::vbuf);
-  auto emitChunk = [&](Value offset, int64_t size) {
+  // With columns, chunks are counted in rows (the scalar unit has no
+  // division to find a chunk's first row from its first element).
+  auto emitChunk = [&](Value offset, int64_t size, Value firstRow) {
     DenseMap<unsigned, Value> chunkOf;
     for (unsigned arg : streams) {
       Value buffer = allocVector(builder, loc, &body, {size});
@@ -1107,12 +1147,23 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
                              buffer, DenseI64ArrayAttr());
       chunkOf[arg] = buffer;
     }
+    // A column's elements for the chunk's rows (whole rows: the chunk is a
+    // multiple of their length).
+    DenseMap<unsigned, Value> columnOf;
+    for (unsigned arg : columns) {
+      Value buffer = allocVector(builder, loc, &body, {size / columnRow});
+      npu::DmaLoadOp::create(
+          builder, loc,
+          chunkView(builder, loc, flat[arg], firstRow, size / columnRow),
+          buffer, DenseI64ArrayAttr());
+      columnOf[arg] = buffer;
+    }
     Value running = allocVector(builder, loc, &body, {size});
     auto vector = [&](const ChainSource &source) {
       return source.kind == ChainSource::Running ? running
                                                  : chunkOf[source.arg];
     };
-    auto asRows = [&](Value buffer) {
+    auto asRows = [&](Value buffer, int64_t row) {
       SmallVector<int64_t, 2> shape = {size / row, row};
       return memref::ExpandShapeOp::create(
           builder, loc,
@@ -1144,8 +1195,21 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
                 shape, builder.getF32Type(),
                 StridedLayoutAttr::get(builder.getContext(), 0, {0, 1}), vbuf),
             rowBuffers[step.b.arg], 0, shape, ArrayRef<int64_t>{0, 1});
-        npu::VBinOp::create(builder, loc, step.op, asRows(vector(step.a)),
-                            repeated, asRows(running));
+        npu::VBinOp::create(builder, loc, step.op, asRows(vector(step.a), row),
+                            repeated, asRows(running, row));
+        break;
+      }
+      case ChainStep::Column: {
+        SmallVector<int64_t, 2> shape = {size / step.row, step.row};
+        Value perRow = memref::ReinterpretCastOp::create(
+            builder, loc,
+            MemRefType::get(
+                shape, builder.getF32Type(),
+                StridedLayoutAttr::get(builder.getContext(), 0, {1, 0}), vbuf),
+            columnOf[step.b.arg], 0, shape, ArrayRef<int64_t>{1, 0});
+        npu::VBinOp::create(builder, loc, step.op,
+                            asRows(vector(step.a), step.row), perRow,
+                            asRows(running, step.row));
         break;
       }
       }
@@ -1155,7 +1219,19 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
         .setRelu(relu);
   };
   int64_t cores =
-      streamChunks(builder, loc, elements, chunk, target, emitChunk);
+      columnRow
+          ? streamChunks(
+                builder, loc, elements / columnRow, chunk / columnRow, target,
+                [&](Value row, int64_t rows) {
+                  Value offset = arith::MulIOp::create(
+                      builder, loc, row,
+                      arith::ConstantIndexOp::create(builder, loc, columnRow));
+                  emitChunk(offset, rows * columnRow, row);
+                })
+          : streamChunks(builder, loc, elements, chunk, target,
+                         [&](Value offset, int64_t size) {
+                           emitChunk(offset, size, Value());
+                         });
   finishKernel(builder, kernel, cores, {chunk});
   return success();
 }
