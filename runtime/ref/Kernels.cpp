@@ -708,24 +708,30 @@ void cast(const Tensor &input, Tensor &out, bool saturate,
   }
 }
 
+namespace {
+float pairwiseSum(const float *x, int64_t n);
+} // namespace
+
 void softmax(const Tensor &input, int64_t axis, bool log, Tensor &out) {
   int64_t outer = 1, inner = 1, extent = input.shape()[axis];
   for (int64_t d = 0; d < axis; ++d)
     outer *= input.shape()[d];
   for (int64_t d = axis + 1; d < input.rank(); ++d)
     inner *= input.shape()[d];
-  std::vector<float> row(extent);
+  std::vector<float> row(extent), exps(extent);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
       int64_t base = o * extent * inner + i;
       float max = -std::numeric_limits<float>::infinity();
       for (int64_t k = 0; k < extent; ++k)
         max = std::max(max, loadF(input, base + k * inner));
-      float sum = 0.0f;
+      // The exponentials summed pairwise, as the SNPU's softmax kernel sums
+      // them (`vred sum`).
       for (int64_t k = 0; k < extent; ++k) {
         row[k] = loadF(input, base + k * inner) - max;
-        sum += std::exp(row[k]);
+        exps[k] = std::exp(row[k]);
       }
+      float sum = extent ? pairwiseSum(exps.data(), extent) : 0.0f;
       for (int64_t k = 0; k < extent; ++k)
         storeF(out, base + k * inner,
                log ? row[k] - std::log(sum) : std::exp(row[k]) / sum);

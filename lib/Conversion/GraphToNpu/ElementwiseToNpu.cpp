@@ -82,7 +82,8 @@ struct ElementwisePlan {
     Clip,
     Column,
     Reduce,
-    Concat
+    Concat,
+    Softmax
   } form = Unary;
   /// Clip: its bounds, applied as max then min with a scalar.
   std::optional<float> min, max;
@@ -160,6 +161,26 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
         return fail("an input is not a static f32 tensor");
     plan.form = ElementwisePlan::Concat;
     plan.elements = result.getNumElements();
+    if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
+      return fail("an operand over 4 GiB");
+    return plan;
+  }
+  if (auto softmax = dyn_cast<graph::SoftmaxOp>(op)) {
+    if (!result)
+      return fail("the result is not a static f32 tensor");
+    // Over the innermost dimensions (those after the axis are 1): rows.
+    int64_t rank = result.getRank();
+    int64_t axis = softmax.getAxisAttr().getInt();
+    if (axis < 0)
+      axis += rank;
+    for (int64_t d = axis + 1; d < rank; ++d)
+      if (result.getDimSize(d) != 1)
+        return fail("a softmax over other than the innermost dimension");
+    plan.form = ElementwisePlan::Softmax;
+    plan.elements = result.getNumElements();
+    plan.row = result.getDimSize(axis);
+    if (plan.elements == 0)
+      return fail("empty");
     if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
       return fail("an operand over 4 GiB");
     return plan;
@@ -427,8 +448,10 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
   bool reduce = plan.form == ElementwisePlan::Reduce;
   int64_t length = plan.row, rows = plan.elements / length;
   Value data = flatten(builder, loc, body.getArgument(plan.data));
-  Value column =
-      reduce ? Value() : flatten(builder, loc, body.getArgument(1 - plan.data));
+  bool softmax = plan.form == ElementwisePlan::Softmax;
+  Value column = reduce || softmax
+                     ? Value()
+                     : flatten(builder, loc, body.getArgument(1 - plan.data));
   Value out = flatten(builder, loc, body.getArguments().back());
   auto vbuf =
       npu::MemorySpaceAttr::get(kernel.getContext(), npu::MemorySpace::vbuf);
@@ -447,6 +470,29 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
                         vbuf),
         buffer, ArrayRef<ReassociationIndices>{{0, 1}});
     Value scalars = allocVector(builder, loc, &body, {count});
+    // The column read once per repeat: innermost stride 0.
+    auto perRow = [&] {
+      return memref::ReinterpretCastOp::create(
+          builder, loc,
+          MemRefType::get(
+              {count, length}, f32,
+              StridedLayoutAttr::get(builder.getContext(), 0, {1, 0}), vbuf),
+          scalars, 0, ArrayRef<int64_t>{count, length},
+          ArrayRef<int64_t>{1, 0});
+    };
+    if (softmax) {
+      // exp(x - max) / sum, each row's max and sum a column.
+      npu::VRedOp::create(builder, loc, "max", matrix, scalars);
+      npu::VBinOp::create(builder, loc, "sub", matrix, perRow(), matrix);
+      npu::VUnOp::create(builder, loc, "exp", matrix, matrix);
+      npu::VRedOp::create(builder, loc, "sum", matrix, scalars);
+      npu::VBinOp::create(builder, loc, "div", matrix, perRow(), matrix);
+      npu::DmaStoreOp::create(
+          builder, loc, buffer,
+          chunkView(builder, loc, out, first, count * length))
+          .setRelu(relu);
+      return;
+    }
     if (reduce) {
       npu::VRedOp::create(builder, loc, "sum", matrix, scalars);
       if (plan.mean)
@@ -459,14 +505,7 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
     npu::DmaLoadOp::create(builder, loc,
                            chunkView(builder, loc, column, row, count), scalars,
                            DenseI64ArrayAttr());
-    // The column read once per repeat: innermost stride 0.
-    Value perRow = memref::ReinterpretCastOp::create(
-        builder, loc,
-        MemRefType::get({count, length}, f32,
-                        StridedLayoutAttr::get(builder.getContext(), 0, {1, 0}),
-                        vbuf),
-        scalars, 0, ArrayRef<int64_t>{count, length}, ArrayRef<int64_t>{1, 0});
-    npu::VBinOp::create(builder, loc, plan.op, matrix, perRow, matrix);
+    npu::VBinOp::create(builder, loc, plan.op, matrix, perRow(), matrix);
     npu::DmaStoreOp::create(builder, loc, buffer,
                             chunkView(builder, loc, out, first, count * length))
         .setRelu(relu);
@@ -579,7 +618,8 @@ std::string sinan::snpuElementwiseRefusal(Operation *op,
     return why;
   int64_t cores = 0;
   bool rows = plan->form == ElementwisePlan::Column ||
-              plan->form == ElementwisePlan::Reduce;
+              plan->form == ElementwisePlan::Reduce ||
+              plan->form == ElementwisePlan::Softmax;
   if (rows ? rowsPerChunk(*plan, target, cores) == 0
            : chunkElements(*plan, target, target.cores) == 0)
     return llvm::formatv("rows of {0} elements do not fit the vector buffer",
@@ -601,7 +641,8 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
     return op->emitError() << "the SNPU cannot run this op: " << why;
   ElementwisePlan plan = *found;
   if (plan.form == ElementwisePlan::Column ||
-      plan.form == ElementwisePlan::Reduce)
+      plan.form == ElementwisePlan::Reduce ||
+      plan.form == ElementwisePlan::Softmax)
     return convertRowKernel(kernel, op, plan, relu, target);
   if (plan.form == ElementwisePlan::Concat)
     return convertConcat(kernel, cast<graph::ConcatOp>(op), relu, target);
@@ -679,6 +720,7 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
     case ElementwisePlan::Column:
     case ElementwisePlan::Reduce:
     case ElementwisePlan::Concat:
+    case ElementwisePlan::Softmax:
       llvm_unreachable("rows or moves: convertRowKernel, convertConcat");
     }
     // A relu that follows the op is applied by the store.
@@ -892,6 +934,7 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
       break;
     case ElementwisePlan::Reduce:
     case ElementwisePlan::Concat:
+    case ElementwisePlan::Softmax:
       // Whole rows into fewer elements, or moves: a kernel of its own.
       why = "a reduction or a concatenation runs as a kernel of its own";
       return failure();

@@ -13,6 +13,7 @@
 // CHECK:         npu.launch @pool_kernel
 // CHECK:         npu.launch @scale_kernel
 // CHECK:         npu.launch @sum_kernel
+// CHECK:         npu.launch @probs_kernel
 // CHECK-NOT:     graph.reduce
 // CHECK-NOT:     graph.sub
 // CHECK-NOT:     graph.mul
@@ -51,16 +52,25 @@
 // CHECK-NOT:       npu.vscal
 // CHECK:           npu.dma_store
 
+// A softmax over the innermost dimension: each row's max and sum a column.
+// CHECK-LABEL: func.func @probs_kernel
+// CHECK:           npu.vred "max" %[[P:.*]], %[[C:.*]] : memref<{{[0-9]+}}x128xf32, #npu.space<vbuf>>
+// CHECK:           npu.vbin "sub" %[[P]], %{{.*}}, %[[P]]
+// CHECK-NEXT:      npu.vun "exp" %[[P]], %[[P]]
+// CHECK-NEXT:      npu.vred "sum" %[[P]], %[[C]]
+// CHECK:           npu.vbin "div" %[[P]], %{{.*}}, %[[P]]
+
 // The reduction lowers to one `vred` per chunk, its sums one element apart.
 // ISA-LABEL: isa.kernel @mean_kernel
 // ISA:         isa.vcfg {{.*}}sel = len
 // ISA:         isa.vred {{.*}}type = f32, op = sum, aSpace = vbuf
 
-func.func @main(%x: tensor<2x128x768xf32>, %img: tensor<1x320x7x7xf32>) -> (tensor<2x128x768xf32>, tensor<1x320x7x7xf32>, tensor<2x128xf32>) {
+func.func @main(%x: tensor<2x128x768xf32>, %img: tensor<1x320x7x7xf32>, %scores: tensor<1x4x128x128xf32>) -> (tensor<2x128x768xf32>, tensor<1x320x7x7xf32>, tensor<2x128xf32>, tensor<1x4x128x128xf32>) {
   %mean = graph.reduce_mean %x {axes = array<i64: -1>, keepdims = true} : (tensor<2x128x768xf32>) -> tensor<2x128x1xf32> loc("mean")
   %d = graph.sub %x, %mean : (tensor<2x128x768xf32>, tensor<2x128x1xf32>) -> tensor<2x128x768xf32> loc("centre")
   %pool = graph.reduce_mean %img {axes = array<i64: 2, 3>, keepdims = true} : (tensor<1x320x7x7xf32>) -> tensor<1x320x1x1xf32> loc("pool")
   %scaled = graph.mul %pool, %img : (tensor<1x320x1x1xf32>, tensor<1x320x7x7xf32>) -> tensor<1x320x7x7xf32> loc("scale")
   %sum = graph.reduce_sum %d {axes = array<i64: 2>, keepdims = false} : (tensor<2x128x768xf32>) -> tensor<2x128xf32> loc("sum")
-  return %d, %scaled, %sum : tensor<2x128x768xf32>, tensor<1x320x7x7xf32>, tensor<2x128xf32>
+  %probs = graph.softmax %scores {axis = -1} : tensor<1x4x128x128xf32> loc("probs")
+  return %d, %scaled, %sum, %probs : tensor<2x128x768xf32>, tensor<1x320x7x7xf32>, tensor<2x128xf32>, tensor<1x4x128x128xf32>
 }

@@ -2,9 +2,10 @@
 """Reductions and per-row broadcasts as networks export them: a
 LayerNormalization (the importer's mean, x - mean, square, mean, + eps,
 sqrt, reciprocal, scale, shift), a squeeze-excite block (global average
-pool, a 1x1 convolution, sigmoid, the channel scale times the input) and a
-ReduceSum over the last two axes. Writes the model, its inputs and
-onnxruntime's outputs. Usage: make_rows_case.py OUT_DIR"""
+pool, a 1x1 convolution, sigmoid, the channel scale times the input), a
+ReduceSum over the last two axes and a Softmax over attention scores.
+Writes the model, its inputs and onnxruntime's outputs. Usage:
+make_rows_case.py OUT_DIR"""
 import sys
 
 import numpy as np
@@ -32,23 +33,28 @@ nodes = [
     h.make_node("Mul", ["img", "gate"], ["se"], name="scale"),
     h.make_node("ReduceSum", ["img", "axes"], ["sum"], keepdims=0,
                 name="sum"),
+    h.make_node("Softmax", ["scores"], ["probs"], axis=-1, name="probs"),
 ]
 graph = h.make_graph(
     nodes, "rows",
     [h.make_tensor_value_info("x", T.FLOAT, [2, 100, d]),
-     h.make_tensor_value_info("img", T.FLOAT, [1, 96, 14, 14])],
+     h.make_tensor_value_info("img", T.FLOAT, [1, 96, 14, 14]),
+     h.make_tensor_value_info("scores", T.FLOAT, [1, 4, 32, 48])],
     [h.make_tensor_value_info("ln", T.FLOAT, [2, 100, d]),
      h.make_tensor_value_info("se", T.FLOAT, [1, 96, 14, 14]),
-     h.make_tensor_value_info("sum", T.FLOAT, [1, 96])],
+     h.make_tensor_value_info("sum", T.FLOAT, [1, 96]),
+     h.make_tensor_value_info("probs", T.FLOAT, [1, 4, 32, 48])],
     initializer=inits)
 model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
 model.ir_version = 8
 onnx.checker.check_model(model)
 onnx.save(model, f"{out}/rows.onnx")
 feeds = {"x": (rng.standard_normal((2, 100, d)) * 3 + 1).astype(np.float32),
-         "img": rng.standard_normal((1, 96, 14, 14)).astype(np.float32)}
+         "img": rng.standard_normal((1, 96, 14, 14)).astype(np.float32),
+         "scores": (rng.standard_normal((1, 4, 32, 48)) * 4)
+         .astype(np.float32)}
 np.savez(f"{out}/inputs.npz", **feeds)
-names = ["ln", "se", "sum"]
+names = ["ln", "se", "sum", "probs"]
 np.savez(f"{out}/expected.npz",
          **dict(zip(names, ort.InferenceSession(f"{out}/rows.onnx")
                     .run(names, feeds))))

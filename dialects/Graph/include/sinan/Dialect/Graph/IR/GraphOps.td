@@ -434,7 +434,8 @@ class Graph_SoftmaxBase<string mnemonic, string text>
   let summary = text # " along one axis";
   let description = [{
     }] # text # [{ over `axis` (negative counts from the end), computed in
-    f32 as `exp(x - max) / sum(exp(x - max))`.
+    f32 as `exp(x - max) / sum(exp(x - max))`, the sum pairwise (as a
+    ReduceSum, and the SNPU's `vred sum`).
   }];
   let arguments = (ins Graph_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Graph_FloatTensor:$output);
