@@ -32,6 +32,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -83,7 +84,8 @@ struct ElementwisePlan {
     Column,
     Reduce,
     Concat,
-    Softmax
+    Softmax,
+    Move
   } form = Unary;
   /// Clip: its bounds, applied as max then min with a scalar.
   std::optional<float> min, max;
@@ -161,6 +163,27 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
         return fail("an input is not a static f32 tensor");
     plan.form = ElementwisePlan::Concat;
     plan.elements = result.getNumElements();
+    if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
+      return fail("an operand over 4 GiB");
+    return plan;
+  }
+  // A reshape (the elements in order) or a transpose that keeps the
+  // innermost dimension in place (rows move whole): DMA moves.
+  if (llvm::isa<graph::ReshapeOp, graph::TransposeOp>(op)) {
+    auto input = staticF32(op->getOperand(0).getType());
+    if (!result || !input)
+      return fail("the operand or result is not a static f32 tensor");
+    if (auto transpose = dyn_cast<graph::TransposeOp>(op)) {
+      ArrayRef<int64_t> perm = transpose.getPermutation();
+      if (!perm.empty() && perm.back() != int64_t(perm.size()) - 1)
+        return fail("the transpose moves the innermost dimension (the DMA "
+                    "moves rows; the vector unit's transposes are not used "
+                    "for it yet)");
+    }
+    plan.form = ElementwisePlan::Move;
+    plan.elements = result.getNumElements();
+    if (plan.elements == 0)
+      return fail("empty");
     if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
       return fail("an operand over 4 GiB");
     return plan;
@@ -517,31 +540,126 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
   return success();
 }
 
-/// A concatenation: each input moves through vbuf into its place in the
-/// result, whose rows (the dimensions before the axis) take the inputs'
-/// rows side by side. A chunk is a block of an input's rows (its rows at an
-/// aligned pitch in vbuf, a strided store into the result), or a piece of
-/// one row when a row alone would not fit. One core: the inputs' places
-/// meet inside granules, which two cores' stores must not share.
-LogicalResult convertConcat(func::FuncOp kernel, graph::ConcatOp concat,
-                            bool relu, const TargetDesc &target) {
-  Location loc = concat.getLoc();
-  auto resultType = cast<RankedTensorType>(concat.getType());
+/// Moves of rows through vbuf: each source's rows (`length` elements, at
+/// `sourcePitch`) go to the result's rows (at `resultPitch`, from element
+/// `first` of each), a block of rows at a time (at an aligned pitch in
+/// vbuf), or a piece of one row at a time when a row alone would not fit.
+/// `sourceAt` and `resultAt` give the element where a block's first row
+/// starts from the block's first row index. One core: the places of
+/// different sources meet inside granules, which two cores' stores must
+/// not share.
+struct MoveEmitter {
+  OpBuilder &builder;
+  Location loc;
+  Block &body;
+  bool relu;
+  int64_t capacity;
+
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  }
+  Value plus(Value a, Value b) {
+    return arith::AddIOp::create(builder, loc, a, b);
+  }
+  Value times(Value a, int64_t b) {
+    return arith::MulIOp::create(builder, loc, a, index(b));
+  }
+  /// Rows [row, row + rows) of `source` (from their element `from`, `count`
+  /// each) into `result`.
+  void move(Value source, Value sourceRow, int64_t sourcePitch, Value result,
+            Value resultRow, int64_t resultPitch, int64_t rows, Value from,
+            int64_t count, int64_t granule) {
+    int64_t rowPitch = rows == 1 ? count : roundUp(count, granule);
+    Value buffer = allocVector(builder, loc, &body, {rows * rowPitch});
+    Value local = reinterpretView(builder, loc, buffer, builder.getIndexAttr(0),
+                                  {rows, count}, {rowPitch, 1});
+    npu::DmaLoadOp::create(builder, loc,
+                           reinterpretView(builder, loc, source,
+                                           plus(sourceRow, from), {rows, count},
+                                           {sourcePitch, 1}),
+                           local, DenseI64ArrayAttr());
+    npu::DmaStoreOp::create(builder, loc, local,
+                            reinterpretView(builder, loc, result,
+                                            plus(resultRow, from),
+                                            {rows, count}, {resultPitch, 1}))
+        .setRelu(relu);
+  }
+  /// `rows` rows of `length`: source row r at sourceAt(r), result row r at
+  /// resultAt(r) (element offsets), each a pitch apart after that.
+  void rows(Value source, int64_t sourcePitch, Value result,
+            int64_t resultPitch, int64_t rows, int64_t length,
+            function_ref<Value(Value)> sourceAt,
+            function_ref<Value(Value)> resultAt, int64_t granule) {
+    if (rows == 0 || length == 0)
+      return;
+    int64_t padded = roundUp(length, granule);
+    if (padded <= capacity) {
+      int64_t block = std::min(rows, capacity / padded);
+      int64_t full = rows / block, rest = rows % block;
+      auto at = [&](Value row, int64_t count) {
+        move(source, sourceAt(row), sourcePitch, result, resultAt(row),
+             resultPitch, count, index(0), length, granule);
+      };
+      if (full > 0)
+        loop(builder, loc, index(0), index(full * block), block,
+             [&](Value row) { at(row, block); });
+      if (rest > 0)
+        at(index(full * block), rest);
+      return;
+    }
+    // Rows longer than a buffer: pieces of each.
+    int64_t full = length / capacity, rest = length % capacity;
+    loop(builder, loc, index(0), index(rows), 1, [&](Value row) {
+      Value from = sourceAt(row), to = resultAt(row);
+      if (full > 0)
+        loop(builder, loc, index(0), index(full * capacity), capacity,
+             [&](Value piece) {
+               move(source, from, sourcePitch, result, to, resultPitch, 1,
+                    piece, capacity, granule);
+             });
+      if (rest > 0)
+        move(source, from, sourcePitch, result, to, resultPitch, 1,
+             index(full * capacity), rest, granule);
+    });
+  }
+};
+
+/// A concatenation (each input's rows into their place in the result's
+/// rows: the dimensions before the axis are rows), a reshape (one row of
+/// every element) or a transpose that keeps the innermost dimension (rows
+/// of it move whole: a loop per outer dimension of the result, a block of
+/// its second innermost at a time).
+LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
+                           const TargetDesc &target) {
+  Location loc = op->getLoc();
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  auto inputType = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t rank = resultType.getRank();
-  int64_t axis = concat.getAxisAttr().getInt();
-  if (axis < 0)
-    axis += rank;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= resultType.getDimSize(d);
-  for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= resultType.getDimSize(d);
-  int64_t pitch = resultType.getDimSize(axis) * inner;
-  // Each input's elements per row (read before the body is replaced).
+  // What the rewrite below needs of the op, read before the body is
+  // replaced.
+  int64_t outer = 1, pitch = resultType.getNumElements();
   SmallVector<int64_t> lengths;
-  for (Value input : concat.getInputs())
-    lengths.push_back(cast<RankedTensorType>(input.getType()).getDimSize(axis) *
-                      inner);
+  SmallVector<int64_t> perm;
+  if (auto concat = dyn_cast<graph::ConcatOp>(op)) {
+    int64_t axis = concat.getAxisAttr().getInt();
+    if (axis < 0)
+      axis += rank;
+    int64_t inner = 1;
+    outer = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= resultType.getDimSize(d);
+    for (int64_t d = axis + 1; d < rank; ++d)
+      inner *= resultType.getDimSize(d);
+    pitch = resultType.getDimSize(axis) * inner;
+    for (Value input : concat.getInputs())
+      lengths.push_back(
+          cast<RankedTensorType>(input.getType()).getDimSize(axis) * inner);
+  } else if (auto transpose = dyn_cast<graph::TransposeOp>(op)) {
+    perm.assign(transpose.getPermutation().begin(),
+                transpose.getPermutation().end());
+  } else {
+    lengths.push_back(resultType.getNumElements());
+  }
   Block &body = replaceBodyWithMemRefs(kernel, resultType);
   OpBuilder builder(kernel.getContext());
   builder.setInsertionPointToStart(&body);
@@ -550,59 +668,52 @@ LogicalResult convertConcat(func::FuncOp kernel, graph::ConcatOp concat,
   // A quarter of vbuf a buffer: a loop's two (multi-buffered) and the
   // partial block after it live at once.
   int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 4 / granule * granule;
-  auto index = [&](int64_t value) -> Value {
-    return arith::ConstantIndexOp::create(builder, loc, value);
-  };
-  int64_t place = 0;
-  for (auto [i, length] : llvm::enumerate(lengths)) {
-    int64_t first = place;
-    place += length;
-    if (length == 0 || outer == 0)
-      continue;
-    Value in = flatten(builder, loc, body.getArgument(i));
-    int64_t padded = roundUp(length, granule);
-    // Moves rows [row, row + rows) of this input, pieces [from, from +
-    // count) of each.
-    auto move = [&](Value row, int64_t rows, Value from, int64_t count) {
-      int64_t rowPitch = rows == 1 ? count : padded;
-      Value buffer = allocVector(builder, loc, &body, {rows * rowPitch});
-      Value local =
-          reinterpretView(builder, loc, buffer, builder.getIndexAttr(0),
-                          {rows, count}, {rowPitch, 1});
-      Value source = arith::AddIOp::create(
-          builder, loc, arith::MulIOp::create(builder, loc, row, index(length)),
-          from);
-      npu::DmaLoadOp::create(
-          builder, loc,
-          reinterpretView(builder, loc, in, source, {rows, count}, {length, 1}),
-          local, DenseI64ArrayAttr());
-      Value target = arith::AddIOp::create(
-          builder, loc, arith::MulIOp::create(builder, loc, row, index(pitch)),
-          arith::AddIOp::create(builder, loc, from, index(first)));
-      npu::DmaStoreOp::create(
-          builder, loc, local,
-          reinterpretView(builder, loc, out, target, {rows, count}, {pitch, 1}))
-          .setRelu(relu);
-    };
-    if (padded <= capacity) {
-      int64_t rows = std::min(outer, capacity / padded);
-      int64_t full = outer / rows, rest = outer % rows;
-      if (full > 0)
-        loop(builder, loc, index(0), index(full * rows), rows,
-             [&](Value row) { move(row, rows, index(0), length); });
-      if (rest > 0)
-        move(index(full * rows), rest, index(0), length);
-      continue;
+  MoveEmitter moves{builder, loc, body, relu, capacity};
+  if (!perm.empty() && rank >= 2) {
+    // Result dimension k is input dimension perm[k]; the innermost stays.
+    SmallVector<int64_t> inStrides(rank, 1), outStrides(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d) {
+      inStrides[d] = inStrides[d + 1] * inputType.getDimSize(d + 1);
+      outStrides[d] = outStrides[d + 1] * resultType.getDimSize(d + 1);
     }
-    // Rows longer than a buffer: pieces of each.
-    int64_t full = length / capacity, rest = length % capacity;
-    loop(builder, loc, index(0), index(outer), 1, [&](Value row) {
-      if (full > 0)
-        loop(builder, loc, index(0), index(full * capacity), capacity,
-             [&](Value from) { move(row, 1, from, capacity); });
-      if (rest > 0)
-        move(row, 1, index(full * capacity), rest);
-    });
+    Value in = flatten(builder, loc, body.getArgument(0));
+    int64_t length = resultType.getDimSize(rank - 1);
+    int64_t rows = resultType.getDimSize(rank - 2);
+    int64_t sourcePitch = inStrides[perm[rank - 2]];
+    // Loops over the result's outer dimensions, offsets accumulated.
+    std::function<void(int64_t, Value, Value)> nest = [&](int64_t d, Value from,
+                                                          Value to) {
+      if (d == rank - 2) {
+        moves.rows(
+            in, sourcePitch, out, length, rows, length,
+            [&](Value row) {
+              return moves.plus(from, moves.times(row, sourcePitch));
+            },
+            [&](Value row) { return moves.plus(to, moves.times(row, length)); },
+            granule);
+        return;
+      }
+      loop(builder, loc, moves.index(0), moves.index(resultType.getDimSize(d)),
+           1, [&](Value i) {
+             nest(d + 1, moves.plus(from, moves.times(i, inStrides[perm[d]])),
+                  moves.plus(to, moves.times(i, outStrides[d])));
+           });
+    };
+    nest(0, moves.index(0), moves.index(0));
+  } else {
+    int64_t place = 0;
+    for (auto [i, length] : llvm::enumerate(lengths)) {
+      int64_t first = place;
+      place += length;
+      Value in = flatten(builder, loc, body.getArgument(i));
+      moves.rows(
+          in, length, out, pitch, outer, length,
+          [&](Value row) { return moves.times(row, length); },
+          [&](Value row) {
+            return moves.plus(moves.times(row, pitch), moves.index(first));
+          },
+          granule);
+    }
   }
   finishKernel(builder, kernel, 1, {capacity});
   return success();
@@ -644,8 +755,9 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
       plan.form == ElementwisePlan::Reduce ||
       plan.form == ElementwisePlan::Softmax)
     return convertRowKernel(kernel, op, plan, relu, target);
-  if (plan.form == ElementwisePlan::Concat)
-    return convertConcat(kernel, cast<graph::ConcatOp>(op), relu, target);
+  if (plan.form == ElementwisePlan::Concat ||
+      plan.form == ElementwisePlan::Move)
+    return convertMoves(kernel, op, relu, target);
   int64_t chunk = chunkElements(plan, target, target.cores);
   if (chunk == 0)
     return op->emitError() << "target " << target.name << ": rows of "
@@ -721,7 +833,8 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
     case ElementwisePlan::Reduce:
     case ElementwisePlan::Concat:
     case ElementwisePlan::Softmax:
-      llvm_unreachable("rows or moves: convertRowKernel, convertConcat");
+    case ElementwisePlan::Move:
+      llvm_unreachable("rows or moves: convertRowKernel, convertMoves");
     }
     // A relu that follows the op is applied by the store.
     npu::DmaStoreOp::create(builder, loc, buffer,
@@ -935,6 +1048,7 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
     case ElementwisePlan::Reduce:
     case ElementwisePlan::Concat:
     case ElementwisePlan::Softmax:
+    case ElementwisePlan::Move:
       // Whole rows into fewer elements, or moves: a kernel of its own.
       why = "a reduction or a concatenation runs as a kernel of its own";
       return failure();
