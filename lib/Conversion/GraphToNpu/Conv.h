@@ -135,6 +135,19 @@ std::optional<DepthwisePlan> chooseDepthwisePlan(const ConvShape &s,
 /// `p` as the kernel's npu.plan words.
 std::string describe(const DepthwisePlan &p);
 
+/// A max pooling as the vector unit's depthwise kernel sees it (a group
+/// per channel, no weights), or nullopt with `why`: its windows must stay
+/// inside the input (the DMA pads with zeros, max pooling with -inf).
+std::optional<ConvShape> maxPoolShapeOf(graph::MaxPool2dOp pool,
+                                        const TargetDesc &target,
+                                        std::string &why);
+
+/// The max pooling's kernel: the depthwise kernel's planes, each output the
+/// maximum of its taps (`npu.vbin "max"`).
+mlir::LogicalResult emitMaxPool(mlir::func::FuncOp kernel,
+                                graph::MaxPool2dOp pool,
+                                const TargetDesc &target);
+
 /// Emits `plan` into `kernel`'s (memref) body and finishes it.
 mlir::LogicalResult emitDepthwiseConv(mlir::func::FuncOp kernel,
                                       graph::Conv2dOp conv, const ConvShape &s,

@@ -653,13 +653,14 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
   }
   // The unit's weights, a row over its groups per output of a group, input
   // channel and tap (packed so at compile time), then its bias, a row per
-  // output of a group (gathered every fg-th).
-  npu::DmaLoadOp::create(
-      builder, loc,
-      view(weights, materialize(offsets[count - 2]), {weightRows(s), ct},
-           {s.group, 1}),
-      view(in.buffer, at(in.wts), {weightRows(s), ct}, {ctPitch, 1}),
-      DenseI64ArrayAttr());
+  // output of a group (gathered every fg-th). Max pooling has neither.
+  if (weights)
+    npu::DmaLoadOp::create(
+        builder, loc,
+        view(weights, materialize(offsets[count - 2]), {weightRows(s), ct},
+             {s.group, 1}),
+        view(in.buffer, at(in.wts), {weightRows(s), ct}, {ctPitch, 1}),
+        DenseI64ArrayAttr());
   int64_t biasRow = weightRows(s);
   if (bias)
     npu::DmaLoadOp::create(
@@ -690,6 +691,22 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
                              : Affine{constant, {}}.plus(cast<Value>(j), step));
     };
     Value sum = view(out, scaled(0, len), {ct, len}, {s.fg * len, 1});
+    if (!weights) {
+      // Max pooling: the maximum of the taps' planes, in tap order.
+      for (int64_t kh = 0; kh < s.kh; ++kh)
+        for (int64_t kw = 0; kw < s.kw; ++kw) {
+          int64_t planeRows = rows + g.extraRows[g.phaseOf[kh]];
+          Value a =
+              view(in.buffer,
+                   at(in.planes[g.plane(kh, kw)] + g.offsetOf[kh] * pitch),
+                   {ct, len}, {planeRows * pitch, 1});
+          if (kh == 0 && kw == 0)
+            npu::VBinOp::create(builder, loc, "max", a, a, sum);
+          else
+            npu::VBinOp::create(builder, loc, "max", sum, a, sum);
+        }
+      return;
+    }
     Value own = fixed ? Value()
                       : view(in.buffer, scaled(in.wts, products * ctPitch),
                              {products, ct, len}, {ctPitch, 1, 0});
@@ -811,5 +828,88 @@ LogicalResult sinan::tiling::emitDepthwiseConv(
   }
   finishKernel(builder, kernel, parts.size(), {plan.ct, plan.rows, plan.pitch},
                describe(plan));
+  return success();
+}
+
+std::optional<ConvShape> sinan::tiling::maxPoolShapeOf(graph::MaxPool2dOp pool,
+                                                       const TargetDesc &target,
+                                                       std::string &why) {
+  auto in = dyn_cast<RankedTensorType>(pool.getInput().getType());
+  auto out = dyn_cast<RankedTensorType>(pool.getType());
+  for (RankedTensorType type : {in, out})
+    if (!type || type.getRank() != 4 || !type.hasStaticShape() ||
+        type.getNumElements() == 0 || !type.getElementType().isF32()) {
+      why = "not a static NCHW f32 pooling";
+      return std::nullopt;
+    }
+  ArrayRef<int64_t> kernel = pool.getKernel(), strides = pool.getStrides(),
+                    pads = pool.getPads(), dilations = pool.getDilations();
+  if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
+      dilations.size() != 2) {
+    why = "not a 2-D pooling";
+    return std::nullopt;
+  }
+  ConvShape s{};
+  s.n = in.getDimSize(0);
+  s.c = s.f = s.group = in.getDimSize(1);
+  s.cg = s.fg = 1;
+  s.h = in.getDimSize(2);
+  s.w = in.getDimSize(3);
+  s.kh = kernel[0];
+  s.kw = kernel[1];
+  s.oh = out.getDimSize(2);
+  s.ow = out.getDimSize(3);
+  s.sh = strides[0];
+  s.sw = strides[1];
+  s.dh = dilations[0];
+  s.dw = dilations[1];
+  s.top = pads[0];
+  s.left = pads[1];
+  // Every window inside the input: the DMA pads with zeros, max pooling
+  // with -inf.
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; }) ||
+      (s.oh - 1) * s.sh + (s.kh - 1) * s.dh >= s.h ||
+      (s.ow - 1) * s.sw + (s.kw - 1) * s.dw >= s.w) {
+    why = "its windows reach past the input (the DMA pads with zeros, max "
+          "pooling with -inf)";
+    return std::nullopt;
+  }
+  if (s.c < 2 || !vectorConvApplies(s, target)) {
+    why = "one channel (the vector unit takes a repeat per channel)";
+    return std::nullopt;
+  }
+  return s;
+}
+
+LogicalResult sinan::tiling::emitMaxPool(func::FuncOp kernel,
+                                         graph::MaxPool2dOp pool,
+                                         const TargetDesc &target) {
+  std::string why;
+  std::optional<ConvShape> s = maxPoolShapeOf(pool, target, why);
+  std::optional<DepthwisePlan> plan =
+      s ? chooseDepthwisePlan(*s, target, ConvEpilogue()) : std::nullopt;
+  if (!plan)
+    return pool.emitError() << "the SNPU cannot run this max pooling: "
+                            << (s ? "no unit fits the vector buffer" : why);
+  Location loc = pool.getLoc();
+  OpBuilder builder(kernel.getContext());
+  Block &body = replaceBodyWithMemRefs(kernel, pool.getType());
+  builder.setInsertionPointToStart(&body);
+  Value x = body.getArgument(0), y = body.getArguments().back();
+  // No epilogue (the emitter keeps a reference: it must outlive it).
+  ConvEpilogue none{};
+  DepthwiseEmitter emitter(builder, loc, target, *s, none, x, Value(), Value(),
+                           Value(), y);
+  llvm::SmallVector<llvm::SmallVector<Unit>> parts = unitsPerCore(
+      *s, plan->ct, plan->rows, plan->cores, target.alignmentBytes);
+  if (parts.size() == 1) {
+    emitter.emitCore(parts.front());
+  } else {
+    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+    for (auto [c, units] : llvm::enumerate(parts))
+      onCore(builder, loc, core, c, [&] { emitter.emitCore(units); });
+  }
+  finishKernel(builder, kernel, parts.size(),
+               {plan->ct, plan->rows, plan->pitch}, describe(*plan));
   return success();
 }

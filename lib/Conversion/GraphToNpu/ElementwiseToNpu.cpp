@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Conv.h"
 #include "Tiling.h"
 #include "sinan/Conversion/GraphToNpu.h"
 
@@ -85,7 +86,8 @@ struct ElementwisePlan {
     Reduce,
     Concat,
     Softmax,
-    Move
+    Move,
+    MaxPool
   } form = Unary;
   /// Clip: its bounds, applied as max then min with a scalar.
   std::optional<float> min, max;
@@ -139,7 +141,8 @@ bool planReduction(Operation *op, ElementwisePlan &plan, std::string &why) {
 }
 
 /// The plan for `op`, or why the vector unit cannot run it.
-FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
+FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
+                                  const TargetDesc *target = nullptr) {
   auto fail = [&](const Twine &reason) {
     why = reason.str();
     return failure();
@@ -193,6 +196,18 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why) {
       return fail("empty");
     if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
       return fail("an operand over 4 GiB");
+    return plan;
+  }
+  if (auto pool = dyn_cast<graph::MaxPool2dOp>(op)) {
+    if (!target)
+      return fail("a pooling runs as a kernel of its own");
+    std::optional<ConvShape> shape = maxPoolShapeOf(pool, *target, why);
+    if (!shape)
+      return failure();
+    if (!chooseDepthwisePlan(*shape, *target, ConvEpilogue()))
+      return fail("no unit fits the vector buffer");
+    plan.form = ElementwisePlan::MaxPool;
+    plan.elements = result ? result.getNumElements() : 0;
     return plan;
   }
   if (auto softmax = dyn_cast<graph::SoftmaxOp>(op)) {
@@ -818,7 +833,7 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
 std::string sinan::snpuElementwiseRefusal(Operation *op,
                                           const TargetDesc &target) {
   std::string why;
-  FailureOr<ElementwisePlan> plan = planOf(op, why);
+  FailureOr<ElementwisePlan> plan = planOf(op, why, &target);
   if (failed(plan))
     return why;
   int64_t cores = 0;
@@ -841,7 +856,7 @@ LogicalResult
 sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
                                         bool relu, const TargetDesc &target) {
   std::string why;
-  FailureOr<ElementwisePlan> found = planOf(op, why);
+  FailureOr<ElementwisePlan> found = planOf(op, why, &target);
   if (failed(found))
     return op->emitError() << "the SNPU cannot run this op: " << why;
   ElementwisePlan plan = *found;
@@ -852,6 +867,8 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
   if (plan.form == ElementwisePlan::Concat ||
       plan.form == ElementwisePlan::Move)
     return convertMoves(kernel, op, relu, target);
+  if (plan.form == ElementwisePlan::MaxPool)
+    return emitMaxPool(kernel, cast<graph::MaxPool2dOp>(op), target);
   int64_t chunk = chunkElements(plan, target, target.cores);
   if (chunk == 0)
     return op->emitError() << "target " << target.name << ": rows of "
@@ -928,7 +945,8 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
     case ElementwisePlan::Concat:
     case ElementwisePlan::Softmax:
     case ElementwisePlan::Move:
-      llvm_unreachable("rows or moves: convertRowKernel, convertMoves");
+    case ElementwisePlan::MaxPool:
+      llvm_unreachable("rows, moves or pools: their own kernels");
     }
     // A relu that follows the op is applied by the store.
     npu::DmaStoreOp::create(builder, loc, buffer,
@@ -1143,6 +1161,7 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
     case ElementwisePlan::Concat:
     case ElementwisePlan::Softmax:
     case ElementwisePlan::Move:
+    case ElementwisePlan::MaxPool:
       // Whole rows into fewer elements, or moves: a kernel of its own.
       why = "a reduction or a concatenation runs as a kernel of its own";
       return failure();

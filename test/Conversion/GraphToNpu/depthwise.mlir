@@ -117,3 +117,16 @@ func.func @looped(%x: tensor<1x16x10x10xf32>, %b: tensor<16xf32>) -> tensor<1x16
   %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 2 : i64} : (tensor<1x16x10x10xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>) -> tensor<1x16x10x10xf32> loc("looped")
   return %y : tensor<1x16x10x10xf32>
 }
+
+// Max pooling runs on the same kernel: a group per channel, no weights, each
+// output the maximum of its taps' planes (3x3 stride 2: six planes, one per
+// row phase and kernel column), in tap order.
+// CHECK-LABEL: func.func @pool_kernel
+// CHECK-SAME:    npu.plan = "vector
+// CHECK-NOT:     npu.vfma
+// CHECK:         npu.vbin "max" %[[T:.*]], %[[T]], %[[M:.*]] :
+// CHECK-COUNT-8: npu.vbin "max" %[[M]], %{{.*}}, %[[M]] :
+func.func @pooled(%x: tensor<1x16x15x15xf32>) -> tensor<1x16x7x7xf32> {
+  %y = graph.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : (tensor<1x16x15x15xf32>) -> tensor<1x16x7x7xf32> loc("pool")
+  return %y : tensor<1x16x7x7xf32>
+}
