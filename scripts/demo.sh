@@ -80,13 +80,14 @@ build/dev/bin/sinan-run "$out/tiny_cnn_host.snm" --device cpu \
 cat <<'MSG'
 
 What ran where: the conv with its relu and the matmul with its bias add ran
-as two SNPU kernels on the simulated device (the conv and the matmul on the
+as SNPU kernels on the simulated device (the conv and the matmul on the
 matrix unit in bf16 with f32 accumulation, the SNPU's default precision, the
 bias added to each block of the product by the vector unit; the error
-against onnxruntime above is bf16's), with their operands copied over the
-host link; the flatten ran on the host's reference kernels. On the cpu device each launch ran its host fallback, which rounds
-the conv's and the matmul's operands to bf16 the same way, so the two
-devices agree. The conv and matmul kernels were compiled by the SNPU
+against onnxruntime above is bf16's), and the flatten between them as a
+third, a DMA move through the vector buffer, so only the input and the
+output crossed the host link. On the cpu device each launch ran its host
+fallback, which rounds the conv's and the matmul's operands to bf16 the
+same way, so the two devices agree. The conv and matmul kernels were compiled by the SNPU
 pipeline (graph -> npu -> isa: the conv as an implicit GEMM whose taps are
 gathered, padded DMA loads and whose weights were packed at compile time;
 tiling, double buffering, synchronization, registers; see sinan-compile
