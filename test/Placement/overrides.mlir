@@ -21,7 +21,7 @@
 // fused into its convolution's kernel.
 // CHECK:       graph.conv2d {{.*}}sinan.placement = "snpu"
 // CHECK-NEXT:  graph.relu {{.*}}sinan.placement = "cpu"
-// CHECK-NEXT:  graph.max_pool2d {{.*}}sinan.placement = "cpu"
+// CHECK-NEXT:  graph.avg_pool2d {{.*}}sinan.placement = "cpu"
 // CHECK-NEXT:  graph.matmul {{.*}}sinan.placement = "cpu"
 // CHECK-NEXT:  graph.add {{.*}}sinan.placement = "cpu"
 
@@ -33,14 +33,14 @@
 // FORM-LABEL: func.func @main
 // FORM:         npu.launch @conv_kernel
 // FORM-NEXT:    graph.relu
-// FORM-NEXT:    graph.max_pool2d
+// FORM-NEXT:    graph.avg_pool2d
 // FORM-NEXT:    graph.matmul
 // FORM-NOT:   func.func @mm_kernel
 // FORM:       func.func @conv_kernel
 // FORM-NOT:     graph.relu
 // FORM:         return
 
-// FORCED: error: loc("pool"): node 'pool' (graph.max_pool2d) is forced to the SNPU by {{.*}}.forced.json, but the SNPU cannot run it: its windows reach past the input (the DMA pads with zeros, max pooling with -inf)
+// FORCED: error: loc("pool"): node 'pool' (graph.avg_pool2d) is forced to the SNPU by {{.*}}.forced.json, but the SNPU cannot run it: no SNPU kernel for avg_pool2d
 // TYPO: error: --placement-overrides {{.*}}.typo.json: 'no_such_node' names no node of the model
 // KIND: error: --placement-overrides {{.*}}.kind.json: 'op:softmax' names no op of the model
 // VALUE: error: --placement-overrides {{.*}}.value.json: 'mm': expected "snpu" or "cpu"
@@ -52,7 +52,7 @@ func.func @main(%x: tensor<1x16x16x16xf32>, %a: tensor<64x64xf32>, %b: tensor<64
   %w = graph.constant dense<0.5> : tensor<32x16x3x3xf32>
   %y = graph.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x16x16xf32>, tensor<32x16x3x3xf32>) -> tensor<1x32x16x16xf32> loc("conv")
   %r = graph.relu %y : tensor<1x32x16x16xf32> loc("relu")
-  %p = graph.max_pool2d %r {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x32x16x16xf32>) -> tensor<1x32x8x8xf32> loc("pool")
+  %p = graph.avg_pool2d %r {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x32x16x16xf32>) -> tensor<1x32x8x8xf32> loc("pool")
   %m = graph.matmul %a, %b : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("mm")
   %q = graph.add %m, %b : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("add")
   return %p, %q : tensor<1x32x8x8xf32>, tensor<64x64xf32>

@@ -9,7 +9,7 @@
 // SNPU-LABEL: func.func @main
 // SNPU:         graph.conv2d {{.*}}sinan.placement = "snpu"
 // SNPU-NEXT:    graph.relu {{.*}}sinan.placement = "snpu"
-// SNPU-NEXT:    graph.max_pool2d {{.*}}sinan.placement = "cpu"
+// SNPU-NEXT:    graph.avg_pool2d {{.*}}sinan.placement = "cpu"
 // SNPU-NEXT:    graph.matmul {{.*}}sinan.placement = "snpu"
 // SNPU-NEXT:    graph.add {{.*}}sinan.placement = "cpu"
 // SNPU-NEXT:    graph.add {{.*}}sinan.placement = "snpu"
@@ -19,7 +19,7 @@
 // REPORT-NEXT: node       op           where     snpu cyc     host cyc  why
 // REPORT-NEXT: conv       conv2d       snpu    {{ *[0-9]+}}  {{ *[0-9]+}}  the SNPU runs it (--placement=snpu)
 // REPORT-NEXT: relu       relu         snpu    {{.*}}  fused into the kernel of 'conv'
-// REPORT-NEXT: pool       max_pool2d   cpu     {{.*}}  its windows reach past the input (the DMA pads with zeros, max pooling with -inf)
+// REPORT-NEXT: pool       avg_pool2d   cpu     {{.*}}  no SNPU kernel for avg_pool2d
 // REPORT-NEXT: mm         matmul       snpu
 // REPORT-NEXT: add_scalar add          cpu     {{.*}}  operand 1 is broadcast other than as one row over the rows of operand 0
 // REPORT-NEXT: tiny_add   add          snpu
@@ -29,7 +29,7 @@
 // the host takes to compute it.
 // AUTO:         graph.conv2d {{.*}}sinan.placement = "snpu"
 // AUTO-NEXT:    graph.relu {{.*}}sinan.placement = "snpu"
-// AUTO-NEXT:    graph.max_pool2d {{.*}}sinan.placement = "cpu"
+// AUTO-NEXT:    graph.avg_pool2d {{.*}}sinan.placement = "cpu"
 // AUTO-NEXT:    graph.matmul {{.*}}sinan.placement = "snpu"
 // AUTO-NEXT:    graph.add {{.*}}sinan.placement = "cpu"
 // AUTO-NEXT:    graph.add {{.*}}sinan.placement = "cpu"
@@ -50,13 +50,13 @@
 // Without bf16 products, only the elementwise ops may go.
 // F32:         graph.conv2d {{.*}}sinan.placement = "cpu"
 // F32-NEXT:    graph.relu {{.*}}sinan.placement = "snpu"
-// F32-NEXT:    graph.max_pool2d {{.*}}sinan.placement = "cpu"
+// F32-NEXT:    graph.avg_pool2d {{.*}}sinan.placement = "cpu"
 // F32-NEXT:    graph.matmul {{.*}}sinan.placement = "cpu"
 func.func @main(%x: tensor<1x16x16x16xf32>, %a: tensor<64x64xf32>, %b: tensor<64x64xf32>, %s: tensor<f32>, %t0: tensor<4x4xf32>, %t1: tensor<4x4xf32>) -> (tensor<1x32x8x8xf32>, tensor<64x64xf32>, tensor<4x4xf32>) {
   %w = graph.constant dense<0.5> : tensor<32x16x3x3xf32>
   %y = graph.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x16x16xf32>, tensor<32x16x3x3xf32>) -> tensor<1x32x16x16xf32> loc("conv")
   %r = graph.relu %y : tensor<1x32x16x16xf32> loc("relu")
-  %p = graph.max_pool2d %r {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x32x16x16xf32>) -> tensor<1x32x8x8xf32> loc("pool")
+  %p = graph.avg_pool2d %r {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x32x16x16xf32>) -> tensor<1x32x8x8xf32> loc("pool")
   %m = graph.matmul %a, %b : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("mm")
   %q = graph.add %m, %s : (tensor<64x64xf32>, tensor<f32>) -> tensor<64x64xf32> loc("add_scalar")
   %v = graph.add %t0, %t1 : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32> loc("tiny_add")

@@ -130,17 +130,20 @@ bool vectorConvApplies(const ConvShape &s, const TargetDesc &target);
 /// one group's output row fits vbuf (twice).
 std::optional<DepthwisePlan> chooseDepthwisePlan(const ConvShape &s,
                                                  const TargetDesc &target,
-                                                 const ConvEpilogue &epilogue);
+                                                 const ConvEpilogue &epilogue,
+                                                 int64_t reservedBytes = 0);
 
 /// `p` as the kernel's npu.plan words.
 std::string describe(const DepthwisePlan &p);
 
 /// A max pooling as the vector unit's depthwise kernel sees it (a group
-/// per channel, no weights), or nullopt with `why`: its windows must stay
-/// inside the input (the DMA pads with zeros, max pooling with -inf).
+/// per channel, no weights), or nullopt with `why`.
 std::optional<ConvShape> maxPoolShapeOf(graph::MaxPool2dOp pool,
                                         const TargetDesc &target,
                                         std::string &why);
+
+/// vbuf bytes of a padded max pooling's column masks (0 without padding).
+int64_t maxPoolMaskBytes(const ConvShape &s, const TargetDesc &target);
 
 /// The max pooling's kernel: the depthwise kernel's planes, each output the
 /// maximum of its taps (`npu.vbin "max"`).

@@ -40,6 +40,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <limits>
 
 using namespace mlir;
 using namespace sinan;
@@ -403,13 +404,14 @@ std::string sinan::tiling::describe(const DepthwisePlan &p) {
 
 std::optional<DepthwisePlan>
 sinan::tiling::chooseDepthwisePlan(const ConvShape &s, const TargetDesc &target,
-                                   const ConvEpilogue &epilogue) {
+                                   const ConvEpilogue &epilogue,
+                                   int64_t reservedBytes) {
   if (!vectorConvApplies(s, target) || target.vectorBytesPerCycle == 0)
     return std::nullopt;
   Geometry g = geometryOf(s, target);
   int64_t align = target.alignmentBytes;
   // Every buffer twice: the runs of units are double-buffered.
-  int64_t budget = int64_t(target.vbuf.sizeBytes) / 2;
+  int64_t budget = (int64_t(target.vbuf.sizeBytes) - reservedBytes) / 2;
   // First by the estimate with one run per core (cheap), then the best few
   // by their actual runs.
   struct Candidate {
@@ -496,6 +498,12 @@ public:
 
   /// Emits one core's units.
   void emitCore(llvm::ArrayRef<Unit> units);
+
+  /// Max pooling with padding: per kernel column a row of `pitch` floats,
+  /// -inf where that column's planes are padding and -0.0 elsewhere (x +
+  /// -0.0 is x, signed zeros and NaN included), in vbuf; padded rows are
+  /// filled with -inf. The DMA pads with zeros, max pooling with -inf.
+  Value columnMask;
 
 private:
   /// Emits `run` from offsets `base` (its own, or a repetition's).
@@ -634,8 +642,10 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
     for (const Span &columns : g.columns) {
       Value dst = view(in.buffer, at(in.planes[p]), {inputs, planeRows, s.ow},
                        {planeRows * pitch, pitch, 1});
+      // Max pooling pads with -inf.
+      uint32_t negInf = 0xff800000u;
       if (rowsIn.count == 0 || columns.count == 0) {
-        npu::FillOp::create(builder, loc, dst, 0);
+        npu::FillOp::create(builder, loc, dst, weights ? 0 : int64_t(negInf));
       } else {
         Value src = view(x, materialize(offsets[p]),
                          {inputs, rowsIn.count, columns.count},
@@ -647,6 +657,29 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
                                             {rowsIn.before, rowsIn.after,
                                              columns.before, columns.after})
                                       : DenseI64ArrayAttr());
+        if (!weights && padded) {
+          // The padding's zeros become -inf: whole rows by a fill, columns
+          // by adding the kernel column's mask row to every row.
+          auto rowsOf = [&](int64_t first, int64_t count) {
+            return view(in.buffer, at(in.planes[p] + first * pitch),
+                        {inputs, count, s.ow}, {planeRows * pitch, pitch, 1});
+          };
+          if (columns.before || columns.after) {
+            int64_t kw = p % int64_t(g.columns.size());
+            Value all = view(in.buffer, at(in.planes[p]),
+                             {inputs * planeRows, pitch}, {pitch, 1});
+            Value mask = view(columnMask, at(kw * pitch),
+                              {inputs * planeRows, pitch}, {0, 1});
+            npu::VBinOp::create(builder, loc, "add", all, mask, all);
+          }
+          if (rowsIn.before)
+            npu::FillOp::create(builder, loc, rowsOf(0, rowsIn.before),
+                                int64_t(negInf));
+          if (rowsIn.after)
+            npu::FillOp::create(builder, loc,
+                                rowsOf(planeRows - rowsIn.after, rowsIn.after),
+                                int64_t(negInf));
+        }
       }
       ++p;
     }
@@ -865,15 +898,7 @@ std::optional<ConvShape> sinan::tiling::maxPoolShapeOf(graph::MaxPool2dOp pool,
   s.dw = dilations[1];
   s.top = pads[0];
   s.left = pads[1];
-  // Every window inside the input: the DMA pads with zeros, max pooling
-  // with -inf.
-  if (llvm::any_of(pads, [](int64_t p) { return p != 0; }) ||
-      (s.oh - 1) * s.sh + (s.kh - 1) * s.dh >= s.h ||
-      (s.ow - 1) * s.sw + (s.kw - 1) * s.dw >= s.w) {
-    why = "its windows reach past the input (the DMA pads with zeros, max "
-          "pooling with -inf)";
-    return std::nullopt;
-  }
+  // Padding is -inf: the kernel masks the DMA's zeros (maxPoolMask).
   if (s.c < 2 || !vectorConvApplies(s, target)) {
     why = "one channel (the vector unit takes a repeat per channel)";
     return std::nullopt;
@@ -881,13 +906,23 @@ std::optional<ConvShape> sinan::tiling::maxPoolShapeOf(graph::MaxPool2dOp pool,
   return s;
 }
 
+int64_t sinan::tiling::maxPoolMaskBytes(const ConvShape &s,
+                                        const TargetDesc &target) {
+  Geometry g = geometryOf(s, target);
+  bool padded = llvm::any_of(g.columns,
+                             [](const Span &c) { return c.before || c.after; });
+  return padded ? int64_t(g.columns.size()) * g.pitch * 4 : 0;
+}
+
 LogicalResult sinan::tiling::emitMaxPool(func::FuncOp kernel,
                                          graph::MaxPool2dOp pool,
                                          const TargetDesc &target) {
   std::string why;
   std::optional<ConvShape> s = maxPoolShapeOf(pool, target, why);
+  int64_t maskBytes = s ? maxPoolMaskBytes(*s, target) : 0;
   std::optional<DepthwisePlan> plan =
-      s ? chooseDepthwisePlan(*s, target, ConvEpilogue()) : std::nullopt;
+      s ? chooseDepthwisePlan(*s, target, ConvEpilogue(), maskBytes)
+        : std::nullopt;
   if (!plan)
     return pool.emitError() << "the SNPU cannot run this max pooling: "
                             << (s ? "no unit fits the vector buffer" : why);
@@ -900,6 +935,33 @@ LogicalResult sinan::tiling::emitMaxPool(func::FuncOp kernel,
   ConvEpilogue none{};
   DepthwiseEmitter emitter(builder, loc, target, *s, none, x, Value(), Value(),
                            Value(), y);
+  if (maskBytes) {
+    // Per kernel column, -inf where its planes are padding, -0.0 elsewhere,
+    // loaded once by every core.
+    Geometry g = geometryOf(*s, target);
+    SmallVector<float> mask;
+    for (const Span &columns : g.columns)
+      for (int64_t q = 0; q < g.pitch; ++q)
+        mask.push_back(q >= columns.before && q < columns.before + columns.count
+                           ? -0.0f
+                           : -std::numeric_limits<float>::infinity());
+    auto maskType = RankedTensorType::get({int64_t(g.columns.size()), g.pitch},
+                                          builder.getF32Type());
+    memref::GlobalOp global = addWeightsGlobal(
+        kernel, DenseElementsAttr::get(maskType, ArrayRef<float>(mask)), loc,
+        target);
+    Value source = memref::GetGlobalOp::create(builder, loc, global.getType(),
+                                               global.getSymName());
+    auto vbufType = MemRefType::get(
+        {int64_t(g.columns.size()), g.pitch}, builder.getF32Type(),
+        MemRefLayoutAttrInterface(),
+        npu::MemorySpaceAttr::get(kernel.getContext(), npu::MemorySpace::vbuf));
+    Value local = memref::AllocOp::create(builder, loc, vbufType);
+    npu::DmaLoadOp::create(builder, loc, source, local, DenseI64ArrayAttr());
+    SmallVector<ReassociationIndices> all = {{0, 1}};
+    emitter.columnMask =
+        memref::CollapseShapeOp::create(builder, loc, local, all);
+  }
   llvm::SmallVector<llvm::SmallVector<Unit>> parts = unitsPerCore(
       *s, plan->ct, plan->rows, plan->cores, target.alignmentBytes);
   if (parts.size() == 1) {

@@ -204,7 +204,8 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
     std::optional<ConvShape> shape = maxPoolShapeOf(pool, *target, why);
     if (!shape)
       return failure();
-    if (!chooseDepthwisePlan(*shape, *target, ConvEpilogue()))
+    if (!chooseDepthwisePlan(*shape, *target, ConvEpilogue(),
+                             maxPoolMaskBytes(*shape, *target)))
       return fail("no unit fits the vector buffer");
     plan.form = ElementwisePlan::MaxPool;
     plan.elements = result ? result.getNumElements() : 0;

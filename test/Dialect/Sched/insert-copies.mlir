@@ -1,7 +1,7 @@
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-insert-copies | FileCheck %s
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-insert-copies --sinan-insert-copies | FileCheck %s
 
-// The add runs on the SNPU, the max pool on the host: the add's operands go
+// The add runs on the SNPU, the average pool on the host: the add's operands go
 // to the device just before it (the argument once, though it is read
 // twice), its result comes back before the pool, and the pool's host result
 // is returned as it is. The relu after the add is absorbed by its kernel.
@@ -10,11 +10,11 @@
 // CHECK:         %[[XD:.*]] = sched.to_device %[[X]] : tensor<1x16x8x8xf32>
 // CHECK-NEXT:    %[[S:.*]] = npu.launch @add_kernel(%[[XD]], %[[XD]])
 // CHECK-NEXT:    %[[SH:.*]] = sched.to_host %[[S]] : tensor<1x16x8x8xf32>
-// CHECK-NEXT:    %[[P:.*]] = graph.max_pool2d %[[SH]]
+// CHECK-NEXT:    %[[P:.*]] = graph.avg_pool2d %[[SH]]
 // CHECK-NEXT:    return %[[P]], %[[SH]]
 func.func @main(%x: tensor<1x16x8x8xf32>) -> (tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>) {
   %s = graph.add %x, %x : (tensor<1x16x8x8xf32>, tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> loc("add")
   %r = graph.relu %s : tensor<1x16x8x8xf32>
-  %p = graph.max_pool2d %r {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x16x8x8xf32>) -> tensor<1x16x4x4xf32>
+  %p = graph.avg_pool2d %r {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x16x8x8xf32>) -> tensor<1x16x4x4xf32>
   return %p, %r : tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>
 }
