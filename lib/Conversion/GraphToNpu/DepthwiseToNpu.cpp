@@ -808,6 +808,24 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
       .setRelu(epilogue.relu);
 }
 
+/// Emits `plan`'s units, split over the cores, into `kernel` and finishes
+/// it (the depthwise convolution's and the max pooling's common tail).
+void emitPlan(OpBuilder &builder, Location loc, func::FuncOp kernel,
+              DepthwiseEmitter &emitter, const ConvShape &s,
+              const DepthwisePlan &plan, const TargetDesc &target) {
+  llvm::SmallVector<llvm::SmallVector<Unit>> parts =
+      unitsPerCore(s, plan.ct, plan.rows, plan.cores, target.alignmentBytes);
+  if (parts.size() == 1) {
+    emitter.emitCore(parts.front());
+  } else {
+    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+    for (auto [c, units] : llvm::enumerate(parts))
+      onCore(builder, loc, core, c, [&] { emitter.emitCore(units); });
+  }
+  finishKernel(builder, kernel, parts.size(), {plan.ct, plan.rows, plan.pitch},
+               describe(plan));
+}
+
 } // namespace
 
 LogicalResult sinan::tiling::emitDepthwiseConv(
@@ -850,17 +868,7 @@ LogicalResult sinan::tiling::emitDepthwiseConv(
                        : Value();
   DepthwiseEmitter emitter(builder, loc, target, s, epilogue, x, packedWeights,
                            bias, residual, y);
-  llvm::SmallVector<llvm::SmallVector<Unit>> parts =
-      unitsPerCore(s, plan.ct, plan.rows, plan.cores, target.alignmentBytes);
-  if (parts.size() == 1) {
-    emitter.emitCore(parts.front());
-  } else {
-    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
-    for (auto [c, units] : llvm::enumerate(parts))
-      onCore(builder, loc, core, c, [&] { emitter.emitCore(units); });
-  }
-  finishKernel(builder, kernel, parts.size(), {plan.ct, plan.rows, plan.pitch},
-               describe(plan));
+  emitPlan(builder, loc, kernel, emitter, s, plan, target);
   return success();
 }
 
@@ -962,16 +970,6 @@ LogicalResult sinan::tiling::emitMaxPool(func::FuncOp kernel,
     emitter.columnMask =
         memref::CollapseShapeOp::create(builder, loc, local, all);
   }
-  llvm::SmallVector<llvm::SmallVector<Unit>> parts = unitsPerCore(
-      *s, plan->ct, plan->rows, plan->cores, target.alignmentBytes);
-  if (parts.size() == 1) {
-    emitter.emitCore(parts.front());
-  } else {
-    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
-    for (auto [c, units] : llvm::enumerate(parts))
-      onCore(builder, loc, core, c, [&] { emitter.emitCore(units); });
-  }
-  finishKernel(builder, kernel, parts.size(),
-               {plan->ct, plan->rows, plan->pitch}, describe(*plan));
+  emitPlan(builder, loc, kernel, emitter, *s, *plan, target);
   return success();
 }

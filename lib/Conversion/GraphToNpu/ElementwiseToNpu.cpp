@@ -158,6 +158,14 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
                                 ? staticF32(op->getResult(0).getType())
                                 : RankedTensorType();
   ElementwisePlan plan;
+  // The plan, once its elements are set, if the vector unit can address them.
+  auto sized = [&]() -> FailureOr<ElementwisePlan> {
+    if (plan.elements == 0)
+      return fail("empty");
+    if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
+      return fail("an operand over 4 GiB");
+    return plan;
+  };
   if (auto concat = dyn_cast<graph::ConcatOp>(op)) {
     if (!result)
       return fail("the result is not a static f32 tensor");
@@ -192,11 +200,7 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
     }
     plan.form = ElementwisePlan::Move;
     plan.elements = result.getNumElements();
-    if (plan.elements == 0)
-      return fail("empty");
-    if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
-      return fail("an operand over 4 GiB");
-    return plan;
+    return sized();
   }
   if (auto pool = dyn_cast<graph::MaxPool2dOp>(op)) {
     if (!target)
@@ -225,22 +229,14 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
     plan.form = ElementwisePlan::Softmax;
     plan.elements = result.getNumElements();
     plan.row = result.getDimSize(axis);
-    if (plan.elements == 0)
-      return fail("empty");
-    if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
-      return fail("an operand over 4 GiB");
-    return plan;
+    return sized();
   }
   if (llvm::isa<graph::ReduceSumOp, graph::ReduceMeanOp>(op)) {
     if (!result)
       return fail("the result is not a static f32 tensor");
     if (!planReduction(op, plan, why))
       return failure();
-    if (plan.elements == 0)
-      return fail("empty");
-    if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
-      return fail("an operand over 4 GiB");
-    return plan;
+    return sized();
   }
   if (auto clip = dyn_cast<graph::ClipOp>(op)) {
     plan.form = ElementwisePlan::Clip;

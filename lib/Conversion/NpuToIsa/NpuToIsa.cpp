@@ -168,6 +168,11 @@ private:
                                 ArrayRef<Value> sources,
                                 Value shaped = nullptr);
   LogicalResult lowerVector(Operation *op);
+  /// One vector instruction over the rows of `src` into `dst` (vtrans,
+  /// vred): `fill` sets its opcode and fields.
+  LogicalResult
+  lowerFromRows(Operation *op, Value src, Value dst,
+                function_ref<void(Instruction &, DType, isa::Space)> fill);
   LogicalResult lowerVTrans(npu::VTransOp op);
   LogicalResult lowerVRed(npu::VRedOp op);
 
@@ -1013,45 +1018,46 @@ LogicalResult KernelLowering::lowerVector(Operation *op) {
   return success();
 }
 
-LogicalResult KernelLowering::lowerVRed(npu::VRedOp op) {
-  Value src = op.getSrc(), dst = op.getDst();
+LogicalResult KernelLowering::lowerFromRows(
+    Operation *op, Value src, Value dst,
+    function_ref<void(Instruction &, DType, isa::Space)> fill) {
   std::optional<DType> type =
       deviceType(cast<MemRefType>(dst.getType()).getElementType());
   if (!type)
-    return op.emitError("element type must be a device type");
+    return op->emitError("element type must be a device type");
   FailureOr<int64_t> d = addressOf(op, dst);
   FailureOr<int64_t> a = addressOf(op, src);
-  // len and rep from the source; the destination's repeat stride is one
-  // element (consecutive results).
+  // len and rep from the source's rows.
   if (failed(d) || failed(a) || failed(configureVector(op, dst, {src}, src)))
     return failure();
   Instruction inst;
-  inst.opcode = Opcode::VRed;
-  fields::vred::type.set(inst, *type);
-  fields::vred::op.set(inst, *isa::parseName<isa::VRedOp>(op.getOp().str()));
-  fields::vred::aSpace.set(inst, static_cast<isa::Space>(*npu::memorySpaceOf(
-                                     cast<MemRefType>(src.getType()))));
-  emit(op.getLoc(), inst, {*a, 0, *d});
+  fill(inst, *type,
+       static_cast<isa::Space>(
+           *npu::memorySpaceOf(cast<MemRefType>(src.getType()))));
+  emit(op->getLoc(), inst, {*a, 0, *d});
   return success();
 }
 
+LogicalResult KernelLowering::lowerVRed(npu::VRedOp op) {
+  // The destination's repeat stride is one element (consecutive results).
+  return lowerFromRows(op, op.getSrc(), op.getDst(),
+                       [&](Instruction &inst, DType type, isa::Space space) {
+                         inst.opcode = Opcode::VRed;
+                         fields::vred::type.set(inst, type);
+                         fields::vred::op.set(
+                             inst,
+                             *isa::parseName<isa::VRedOp>(op.getOp().str()));
+                         fields::vred::aSpace.set(inst, space);
+                       });
+}
+
 LogicalResult KernelLowering::lowerVTrans(npu::VTransOp op) {
-  Value src = op.getSrc(), dst = op.getDst();
-  std::optional<DType> type =
-      deviceType(cast<MemRefType>(dst.getType()).getElementType());
-  if (!type)
-    return op.emitError("element type must be a device type");
-  FailureOr<int64_t> d = addressOf(op, dst);
-  FailureOr<int64_t> a = addressOf(op, src);
-  if (failed(d) || failed(a) || failed(configureVector(op, dst, {src}, src)))
-    return failure();
-  Instruction inst;
-  inst.opcode = Opcode::VTrans;
-  fields::vtrans::type.set(inst, *type);
-  fields::vtrans::aSpace.set(inst, static_cast<isa::Space>(*npu::memorySpaceOf(
-                                       cast<MemRefType>(src.getType()))));
-  emit(op.getLoc(), inst, {*a, 0, *d});
-  return success();
+  return lowerFromRows(op, op.getSrc(), op.getDst(),
+                       [](Instruction &inst, DType type, isa::Space space) {
+                         inst.opcode = Opcode::VTrans;
+                         fields::vtrans::type.set(inst, type);
+                         fields::vtrans::aSpace.set(inst, space);
+                       });
 }
 
 struct ConvertNpuToIsaPass

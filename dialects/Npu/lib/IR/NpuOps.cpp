@@ -262,6 +262,13 @@ bool isRepeatScalar(MemRefType type) {
          strides.back() == 0;
 }
 
+/// Element types the vector unit computes in.
+bool isVectorElement(Type element) {
+  return element.isF32() || element.isBF16() || element.isF16() ||
+         element.isSignlessInteger(8) || element.isSignlessInteger(16) ||
+         element.isSignlessInteger(32);
+}
+
 /// The vector unit's operands: one shape and element type, rank 1 or 2,
 /// contiguous rows; sources in vbuf or acc, the destination in vbuf. The
 /// second source may be a per-repeat scalar when `broadcasts`.
@@ -283,10 +290,7 @@ LogicalResult verifyVectorOperands(Operation *op, ArrayRef<Value> sources,
     if (type.getShape() != dstType.getShape() ||
         type.getElementType() != dstType.getElementType())
       return op->emitOpError("operands must have one shape and element type");
-    Type element = type.getElementType();
-    if (!element.isF32() && !element.isBF16() && !element.isF16() &&
-        !element.isSignlessInteger(8) && !element.isSignlessInteger(16) &&
-        !element.isSignlessInteger(32))
+    if (!isVectorElement(type.getElementType()))
       return op->emitOpError() << "the vector unit has no "
                                << type.getElementType() << " elements";
     std::optional<MemorySpace> space = memorySpaceOf(type);
@@ -356,9 +360,7 @@ LogicalResult VRedOp::verify() {
   if (src.getElementType() != dst.getElementType())
     return emitOpError("source and destination element types differ");
   Type element = src.getElementType();
-  if (!element.isF32() && !element.isBF16() && !element.isF16() &&
-      !element.isSignlessInteger(8) && !element.isSignlessInteger(16) &&
-      !element.isSignlessInteger(32))
+  if (!isVectorElement(element))
     return emitOpError() << "the vector unit has no " << element << " elements";
   std::optional<MemorySpace> from = memorySpaceOf(src), to = memorySpaceOf(dst);
   if (from != MemorySpace::vbuf && from != MemorySpace::acc)
