@@ -131,6 +131,7 @@ private:
   llvm::DenseMap<Value, unsigned> returned;
   func::FuncOp function;
   std::optional<CpuCodegenOptions> cpu;
+  std::optional<CpuKernelOptions> cpuKernelOptions;
   OwningOpRef<ModuleOp> *cpuKernelsOut;
   OwningOpRef<ModuleOp> cpuKernels;
   std::vector<std::string> cpuSymbols;
@@ -299,7 +300,13 @@ int32_t Emitter::cpuEntryFor(Operation *op, std::string &error) {
   std::string symbol = llvm::formatv("sinan_cpu_{0}_{1}", cpuSymbols.size(),
                                      op->getName().stripDialect())
                            .str();
-  if (failed(buildLinalgKernel(op, symbol, *cpuKernels))) {
+  if (!cpuKernelOptions) {
+    std::optional<unsigned> bits = cpuVectorBits(*cpu, error);
+    if (!bits)
+      return -1;
+    cpuKernelOptions = CpuKernelOptions{*bits};
+  }
+  if (failed(buildLinalgKernel(op, symbol, *cpuKernels, *cpuKernelOptions))) {
     error = where(op) + ": no CPU kernel";
     return -1;
   }

@@ -226,11 +226,24 @@ std::optional<std::vector<uint8_t>> link(llvm::StringRef object,
 
 const char *cpuLoweringPipeline() {
   return "builtin.module(convert-linalg-to-loops,expand-strided-metadata,"
-         "lower-affine,convert-scf-to-cf,convert-math-to-llvm,"
+         "lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"
+         "convert-math-to-llvm,"
          "convert-math-to-libm,finalize-memref-to-llvm,"
          "convert-arith-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
          "convert-cf-to-llvm,reconcile-unrealized-casts)";
+}
+
+std::optional<unsigned> cpuVectorBits(const CpuCodegenOptions &options,
+                                      std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(options, error);
+  if (!machine)
+    return std::nullopt;
+  const llvm::MCSubtargetInfo &sti = *machine->getMCSubtargetInfo();
+  if (sti.checkFeatures("+avx512f"))
+    return 512;
+  return sti.checkFeatures("+avx") ? 256 : 128;
 }
 
 bool lowerCpuKernels(ModuleOp kernels, std::string &error) {

@@ -608,17 +608,22 @@ bool checkCpuEntry(const ModuleDesc &m, const StepDesc &step,
                         entry.signature);
     return false;
   }
-  // The slices cover exactly the output's dimension 0.
-  const std::vector<int64_t> &shape =
-      step.outputs.size() == 1 && step.outputs[0] < m.values.size()
-          ? m.values[step.outputs[0]].shape
-          : std::vector<int64_t>();
-  int64_t extent = shape.empty() ? 1 : shape[0];
-  if (step.outputs.size() != 1 || entry.extent != extent || entry.grain < 1) {
+  // The range counts units of the kernel's work, as the compiler cut it
+  // (the output's dimension 0, or a convolution's blocks): each unit writes
+  // at least one element of the one output.
+  int64_t elements = 0;
+  if (step.outputs.size() == 1 && step.outputs[0] < m.values.size()) {
+    elements = 1;
+    for (int64_t d : m.values[step.outputs[0]].shape)
+      elements *= d;
+  }
+  if (step.outputs.size() != 1 || entry.extent < 1 ||
+      entry.extent > elements || entry.grain < 1) {
     error = fmt::format("{}: CPU entry {} ('{}') splits a range of {} in "
-                        "slices of {}; its one output needs a range of {}",
+                        "slices of {}; its one output of {} elements takes "
+                        "1 to {} units",
                         name, step.cpuEntry, entry.symbol, entry.extent,
-                        entry.grain, extent);
+                        entry.grain, elements, elements);
     return false;
   }
   return true;

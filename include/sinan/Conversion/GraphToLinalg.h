@@ -27,10 +27,16 @@ class DialectRegistry;
 
 namespace sinan {
 
+/// What the kernels may assume of the CPU they run on.
+struct CpuKernelOptions {
+  /// The widest vector registers (bits): 512 with AVX-512, 256 with AVX2.
+  unsigned vectorBits = 256;
+};
+
 /// Whether `op` has a linalg kernel: f32 elementwise ops with NumPy
 /// broadcasting (add, sub, mul, div, max, min, pow, relu, leaky_relu, neg,
 /// abs and the libm unary functions) and f32 matmuls with rank >= 2
-/// operands (batch dimensions broadcast).
+/// operands (batch dimensions broadcast); f32 conv2d in every form.
 bool hasLinalgKernel(mlir::Operation *op);
 
 /// Appends `func.func @name(inputs..., output, %begin: index, %end: index)`
@@ -39,10 +45,11 @@ bool hasLinalgKernel(mlir::Operation *op);
 /// work over threads; fails (with a diagnostic at `op`) if
 /// `hasLinalgKernel(op)` is false.
 mlir::LogicalResult buildLinalgKernel(mlir::Operation *op, llvm::StringRef name,
-                                      mlir::ModuleOp module);
+                                      mlir::ModuleOp module,
+                                      const CpuKernelOptions &options = {});
 
 /// The range of the kernel's slice arguments: result dimension 0 (1 for a
-/// rank-0 result).
+/// rank-0 result), or a convolution's work units.
 int64_t linalgKernelExtent(mlir::Operation *op);
 
 /// Multiply-adds or elements per unit of that range, for choosing how many

@@ -33,6 +33,12 @@ struct CpuCodegenOptions {
 /// The pass pipeline from linalg kernels on buffers to the LLVM dialect.
 const char *cpuLoweringPipeline();
 
+/// The width of the CPU's widest vector registers, in bits (what the
+/// kernels' register tiles are sized for); fails for a CPU LLVM does not
+/// know.
+std::optional<unsigned> cpuVectorBits(const CpuCodegenOptions &options,
+                                      std::string &error);
+
 /// Lowers `kernels` (functions from buildLinalgKernel) in place to the LLVM
 /// dialect; `error` names the failing pass's diagnostic.
 bool lowerCpuKernels(mlir::ModuleOp kernels, std::string &error);

@@ -6,12 +6,15 @@
 
 #include "sinan/Conversion/GraphToLinalg.h"
 
+#include "CpuKernels.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -345,11 +348,15 @@ void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
 } // namespace
 
 int64_t linalgKernelExtent(Operation *op) {
+  if (isCpuConv(op))
+    return convKernelExtent(op);
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   return result.getRank() == 0 ? 1 : result.getDimSize(0);
 }
 
 int64_t linalgKernelSliceWork(Operation *op) {
+  if (isCpuConv(op))
+    return convKernelUnitWork(op);
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t work = result.getNumElements() / linalgKernelExtent(op);
   if (isMatmul(op))
@@ -360,6 +367,8 @@ int64_t linalgKernelSliceWork(Operation *op) {
 }
 
 bool hasLinalgKernel(Operation *op) {
+  if (isCpuConv(op))
+    return true;
   if (op->getNumResults() != 1 || !staticF32(op->getResult(0).getType()))
     return false;
   for (Type type : op->getOperandTypes())
@@ -383,13 +392,15 @@ bool hasLinalgKernel(Operation *op) {
 }
 
 LogicalResult buildLinalgKernel(Operation *op, StringRef name,
-                                ModuleOp module) {
+                                ModuleOp module,
+                                const CpuKernelOptions &options) {
   if (!hasLinalgKernel(op))
     return op->emitOpError("has no CPU kernel");
   module.getContext()
       ->loadDialect<arith::ArithDialect, func::FuncDialect,
                     linalg::LinalgDialect, math::MathDialect,
-                    memref::MemRefDialect, scf::SCFDialect>();
+                    memref::MemRefDialect, scf::SCFDialect,
+                    vector::VectorDialect>();
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToEnd(module.getBody());
   Location loc = op->getLoc();
@@ -407,6 +418,12 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name,
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   ValueRange args = entry->getArguments();
+  if (isCpuConv(op)) {
+    buildConvKernelBody(b, loc, op, args.drop_back(2), args[args.size() - 2],
+                        args.back(), options);
+    func::ReturnOp::create(b, loc);
+    return success();
+  }
   KernelSpec spec = isMatmul(op) ? matmulSpec(op) : elementwiseSpec(op);
   buildSlicedGeneric(b, loc, spec, args.drop_back(2), args[args.size() - 2],
                      args.back());
@@ -416,7 +433,8 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name,
 
 void registerLinalgKernelDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                  math::MathDialect, memref::MemRefDialect, scf::SCFDialect>();
+                  math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
+                  vector::VectorDialect>();
 }
 
 } // namespace sinan

@@ -283,11 +283,14 @@ TEST(Module, CpuObjectValidation) {
                       "CPU entry 0 ('sinan_cpu_0_add') was compiled for "
                       "f32[6],f32[6]->f32[6]"),
             std::string::npos);
-  // Slices must cover the output's dimension 0 exactly.
-  EXPECT_NE(errorOf([](ModuleDesc &m) { m.cpuObject.entries[0].extent = 3; })
+  // Each unit of the range writes at least one element of the output.
+  EXPECT_NE(errorOf([](ModuleDesc &m) { m.cpuObject.entries[0].extent = 7; })
                 .find("step 0 ('add'): CPU entry 0 ('sinan_cpu_0_add') splits "
-                      "a range of 3 in slices of 1; its one output needs a "
-                      "range of 2"),
+                      "a range of 7 in slices of 1; its one output of 6 "
+                      "elements takes 1 to 6 units"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](ModuleDesc &m) { m.cpuObject.entries[0].extent = 0; })
+                .find("splits a range of 0 in slices of 1"),
             std::string::npos);
   EXPECT_NE(errorOf([](ModuleDesc &m) {
               m.cpuObject.entries[0].grain = 0;

@@ -98,8 +98,10 @@ struct CpuEntryDesc {
   /// The binding types the code was compiled for ("f32[4,8],f32[8]->f32[4,8]",
   /// see `signatureOf`); a step using the entry must bind exactly these.
   std::string signature;
-  /// The entry computes slices [begin, end) of [0, extent): its output's
-  /// dimension 0 (1 for a scalar output).
+  /// The entry computes slices [begin, end) of [0, extent), units of its
+  /// work as the compiler cut it: its output's dimension 0 (1 for a scalar
+  /// output) for elementwise ops and matmuls, blocks of positions and
+  /// output channels for convolutions.
   int64_t extent = 1;
   /// Slices of fewer units are not worth a thread task of their own.
   int64_t grain = 1;

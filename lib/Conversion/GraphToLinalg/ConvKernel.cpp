@@ -1,0 +1,483 @@
+//===- ConvKernel.cpp - conv2d as an implicit GEMM on the CPU -------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// A convolution is a GEMM per image and group: out[F, P] = W[F, K] x
+// X[K, P], with K = input channels x taps and P the output positions. The
+// kernel's work units are (image, group, block of positions, chunk of
+// output channels). A unit copies its block of X (the im2col of those
+// positions, padding as zeros) into a scratch buffer of rows of K, then
+// runs a register tile of MR output channels x two vectors of positions
+// over all of K: per k, two vector loads of X, MR broadcasts of W and 2 MR
+// fused multiply-adds into accumulators that stay in registers. A 1x1
+// convolution with unit strides and no padding reads X in place. The sum
+// starts from the bias and runs over k = (channel, tap row, tap column) in
+// ascending order, as the reference kernel's f32 path does, so results
+// differ from it only by the rounding of fused multiply-adds.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CpuKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <algorithm>
+
+using namespace mlir;
+
+namespace sinan {
+namespace {
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+
+struct ConvShape {
+  int64_t n, c, h, w, f, kh, kw, oh, ow, groups, cg, fg;
+  int64_t sh, sw, dh, dw, pt, pl;
+  bool bias;
+  int64_t k() const { return cg * kh * kw; }
+  int64_t p() const { return oh * ow; }
+  /// X is the input itself, [C, H x W] per image.
+  bool direct() const {
+    return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 &&
+           oh == h && ow == w;
+  }
+};
+
+RankedTensorType staticF32Of(Type type, int64_t rank) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || tensor.getRank() != rank ||
+      !tensor.getElementType().isF32() || tensor.getNumElements() == 0)
+    return {};
+  return tensor;
+}
+
+/// The attribute `name`'s values, or `fallback` where the op has none (its
+/// ODS default).
+SmallVector<int64_t> arrayAttr(Operation *op, StringRef name,
+                               ArrayRef<int64_t> fallback) {
+  if (auto attr = op->getAttrOfType<DenseI64ArrayAttr>(name))
+    return SmallVector<int64_t>(attr.asArrayRef());
+  return SmallVector<int64_t>(fallback);
+}
+
+std::optional<ConvShape> convShapeOf(Operation *op) {
+  if (op->getName().stripDialect() != "conv2d" || op->getNumResults() != 1 ||
+      op->getNumOperands() < 2 || op->getNumOperands() > 3)
+    return std::nullopt;
+  auto x = staticF32Of(op->getOperand(0).getType(), 4);
+  auto wt = staticF32Of(op->getOperand(1).getType(), 4);
+  auto y = staticF32Of(op->getResult(0).getType(), 4);
+  bool bias = op->getNumOperands() == 3;
+  if (!x || !wt || !y ||
+      (bias && !staticF32Of(op->getOperand(2).getType(), 1)))
+    return std::nullopt;
+  SmallVector<int64_t> strides = arrayAttr(op, "strides", {1, 1});
+  SmallVector<int64_t> pads = arrayAttr(op, "pads", {0, 0, 0, 0});
+  SmallVector<int64_t> dilations = arrayAttr(op, "dilations", {1, 1});
+  int64_t groups = 1;
+  if (auto attr = op->getAttrOfType<IntegerAttr>("group"))
+    groups = attr.getInt();
+  if (strides.size() != 2 || pads.size() != 4 || dilations.size() != 2 ||
+      groups < 1)
+    return std::nullopt;
+  ConvShape s;
+  s.n = x.getDimSize(0);
+  s.c = x.getDimSize(1);
+  s.h = x.getDimSize(2);
+  s.w = x.getDimSize(3);
+  s.f = wt.getDimSize(0);
+  s.cg = wt.getDimSize(1);
+  s.kh = wt.getDimSize(2);
+  s.kw = wt.getDimSize(3);
+  s.oh = y.getDimSize(2);
+  s.ow = y.getDimSize(3);
+  s.groups = groups;
+  s.sh = strides[0];
+  s.sw = strides[1];
+  s.pt = pads[0];
+  s.pl = pads[1];
+  s.dh = dilations[0];
+  s.dw = dilations[1];
+  s.bias = bias;
+  // The verifier's rules, restated because the kernel's indexing relies on
+  // them.
+  if (s.c != s.cg * groups || s.f % groups != 0 || y.getDimSize(0) != s.n ||
+      y.getDimSize(1) != s.f || s.sh < 1 || s.sw < 1 || s.dh < 1 ||
+      s.dw < 1 || s.pt < 0 || s.pl < 0)
+    return std::nullopt;
+  s.fg = s.f / groups;
+  return s;
+}
+
+/// How the work is cut into units.
+struct ConvPlan {
+  ConvShape s;
+  int64_t block;   ///< Positions per unit: the scratch's row length.
+  int64_t pBlocks; ///< Blocks of positions per image and group.
+  int64_t mChunk;  ///< Output channels per unit (a multiple of 12).
+  int64_t mChunks;
+  int64_t extent() const { return s.n * s.groups * pBlocks * mChunks; }
+};
+
+ConvPlan planConv(const ConvShape &s) {
+  ConvPlan plan;
+  plan.s = s;
+  int64_t k = s.k(), p = s.p();
+  // A block of X of about 1 MiB stays in the core's L2 beside a tile's
+  // rows of W while every tile of output channels reads it.
+  int64_t block = (262144 / k) / 32 * 32;
+  plan.block = std::clamp<int64_t>(block, 32, roundUp(p, 32));
+  plan.pBlocks = ceilDiv(p, plan.block);
+  // At least 8 units where the output channels allow, so that two threads
+  // get work of similar size; chunks are whole register tiles (12 rows
+  // takes both 6- and 12-row tiles).
+  int64_t units = s.n * s.groups * plan.pBlocks;
+  int64_t chunks =
+      std::min(ceilDiv(8, units), std::max<int64_t>(1, s.fg / 24));
+  plan.mChunk = roundUp(ceilDiv(s.fg, chunks), 12);
+  plan.mChunks = ceilDiv(s.fg, plan.mChunk);
+  return plan;
+}
+
+/// Index arithmetic at one insertion point.
+struct IndexMath {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value add(Value x, int64_t y) { return y == 0 ? x : add(x, c(y)); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t y) {
+    return y == 1 ? x : arith::MulIOp::create(b, loc, x, c(y)).getResult();
+  }
+  Value div(Value x, int64_t y) {
+    return y == 1 ? x : arith::DivUIOp::create(b, loc, x, c(y)).getResult();
+  }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, c(y));
+  }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  Value cmp(arith::CmpIPredicate pred, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, pred, x, y);
+  }
+  Value select(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  }
+};
+
+/// `body(iv)` for iv in [lower, upper).
+void forLoop(OpBuilder &b, Location loc, Value lower, Value upper,
+             llvm::function_ref<void(OpBuilder &, Value)> body) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  scf::ForOp::create(b, loc, lower, upper, one, ValueRange{},
+                     [&](OpBuilder &nb, Location, Value iv, ValueRange) {
+                       body(nb, iv);
+                       scf::YieldOp::create(nb, loc);
+                     });
+}
+
+/// The valid range [lo, hi) of output coordinates whose input coordinate
+/// out * stride + offset lies in [0, size), clamped to [0, outSize).
+std::pair<int64_t, int64_t> validRange(int64_t offset, int64_t stride,
+                                       int64_t size, int64_t outSize) {
+  int64_t lo = offset >= 0 ? 0 : ceilDiv(-offset, stride);
+  int64_t last = size - 1 - offset;
+  int64_t hi = last < 0 ? 0 : last / stride + 1;
+  lo = std::min(lo, outSize);
+  hi = std::clamp<int64_t>(hi, lo, outSize);
+  return {lo, hi};
+}
+
+class ConvEmitter {
+public:
+  ConvEmitter(OpBuilder &b, Location loc, const ConvPlan &plan,
+              const CpuKernelOptions &options)
+      : b(b), loc(loc), plan(plan), s(plan.s) {
+    vl = std::max<int64_t>(4, options.vectorBits / 32);
+    nr = 2 * vl;
+    // Accumulators: 2 MR vectors, plus two of X and a broadcast, within
+    // the register file (32 registers with AVX-512, 16 below).
+    mr = options.vectorBits >= 512 ? 12 : options.vectorBits >= 256 ? 6 : 4;
+    vectorType = VectorType::get({vl}, b.getF32Type());
+  }
+
+  void emit(ValueRange buffers, Value begin, Value end);
+
+private:
+  /// Where a unit's operands are.
+  struct Unit {
+    Value x;     ///< X as rows of K: the input's [N C, H W] or the scratch.
+    Value xRow;  ///< X's row of k = 0.
+    Value xCol;  ///< X's column of the block's first position.
+    Value width; ///< Positions in the block.
+    Value wRow;  ///< W's row of the unit's first output channel.
+    Value outRow, outCol;
+  };
+
+  void pack(Value input, Value scratch, Value n, Value g, Value p0,
+            Value width);
+  void emitRows(const Unit &u, int64_t rows, Value rowOffset);
+  void emitTile(const Unit &u, int64_t rows, Value rowOffset, Value col,
+                Value remaining);
+
+  OpBuilder &b;
+  Location loc;
+  const ConvPlan &plan;
+  const ConvShape &s;
+  int64_t vl, nr, mr;
+  VectorType vectorType;
+  Value weight, bias, output;
+};
+
+void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
+  Value input = buffers[0];
+  weight = memref::CollapseShapeOp::create(
+      b, loc, buffers[1], SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  bias = s.bias ? buffers[2] : Value();
+  output = memref::CollapseShapeOp::create(
+      b, loc, buffers.back(),
+      SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  bool direct = s.direct();
+  Value x, scratch;
+  if (direct) {
+    x = memref::CollapseShapeOp::create(
+        b, loc, input, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  } else {
+    auto type = MemRefType::get({s.k(), plan.block}, b.getF32Type());
+    scratch = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
+    x = scratch;
+  }
+  forLoop(b, loc, begin, end, [&](OpBuilder &nb, Value t) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+    IndexMath m{b, loc};
+    Value mc = m.rem(t, plan.mChunks), rest = m.div(t, plan.mChunks);
+    Value pb = m.rem(rest, plan.pBlocks);
+    rest = m.div(rest, plan.pBlocks);
+    Value g = m.rem(rest, s.groups), n = m.div(rest, s.groups);
+    Value p0 = m.mul(pb, plan.block);
+    Value width = m.min(m.c(plan.block), m.sub(m.c(s.p()), p0));
+    Value m0 = m.mul(mc, plan.mChunk);
+    Value firstChannel = m.add(m.mul(g, s.fg), m0);
+    Unit u;
+    u.x = x;
+    u.width = width;
+    u.wRow = firstChannel;
+    u.outRow = m.add(m.mul(n, s.f), firstChannel);
+    u.outCol = p0;
+    if (direct) {
+      u.xRow = m.add(m.mul(n, s.c), m.mul(g, s.cg));
+      u.xCol = p0;
+    } else {
+      pack(input, scratch, n, g, p0, width);
+      u.xRow = m.c(0);
+      u.xCol = m.c(0);
+    }
+    Value rows = m.min(m.c(plan.mChunk), m.sub(m.c(s.fg), m0));
+    Value full = m.div(rows, mr);
+    forLoop(b, loc, m.c(0), full, [&](OpBuilder &rb, Value block) {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
+      emitRows(u, mr, IndexMath{b, loc}.mul(block, mr));
+    });
+    // Only the last chunk can end in a partial tile (chunks are multiples
+    // of 12), so its height is known here.
+    int64_t lastRows = s.fg - (plan.mChunks - 1) * plan.mChunk;
+    if (int64_t tail = lastRows % mr) {
+      Value partial = m.cmp(arith::CmpIPredicate::ne, m.rem(rows, mr), m.c(0));
+      auto branch = scf::IfOp::create(b, loc, partial, /*withElse=*/false);
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(&branch.getThenRegion().front());
+      emitRows(u, tail, IndexMath{b, loc}.mul(full, mr));
+    }
+  });
+  if (scratch)
+    memref::DeallocOp::create(b, loc, scratch);
+}
+
+/// Every full panel of `nr` positions of the block, then the partial one
+/// with masked loads and stores.
+void ConvEmitter::emitRows(const Unit &u, int64_t rows, Value rowOffset) {
+  IndexMath m{b, loc};
+  Value panels = m.div(u.width, nr);
+  forLoop(b, loc, m.c(0), panels, [&](OpBuilder &pb, Value panel) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
+    emitTile(u, rows, rowOffset, IndexMath{b, loc}.mul(panel, nr), Value());
+  });
+  Value remaining = m.rem(u.width, nr);
+  Value partial = m.cmp(arith::CmpIPredicate::ne, remaining, m.c(0));
+  auto branch = scf::IfOp::create(b, loc, partial, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  emitTile(u, rows, rowOffset, IndexMath{b, loc}.mul(panels, nr), remaining);
+}
+
+/// `rows` output channels x `nr` positions from column `col` of the block;
+/// with `remaining`, only that many positions are loaded (when X is the
+/// input itself) and stored.
+void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
+                           Value col, Value remaining) {
+  IndexMath m{b, loc};
+  Value wRow = m.add(u.wRow, rowOffset);
+  SmallVector<Value> masks;
+  Value zeros = arith::ConstantOp::create(
+      b, loc, vectorType, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  if (remaining)
+    for (int64_t v = 0; v < 2; ++v) {
+      Value count = m.max(m.sub(remaining, m.c(v * vl)), m.c(0));
+      masks.push_back(vector::CreateMaskOp::create(
+          b, loc, VectorType::get({vl}, b.getI1Type()), ValueRange{count}));
+    }
+  SmallVector<Value> init;
+  for (int64_t i = 0; i < rows; ++i) {
+    Value start = zeros;
+    if (bias) {
+      Value scalar =
+          memref::LoadOp::create(b, loc, bias, ValueRange{m.add(wRow, i)});
+      start = vector::BroadcastOp::create(b, loc, vectorType, scalar);
+    }
+    init.append(2, start);
+  }
+  bool maskLoads = remaining && s.direct();
+  auto loop = scf::ForOp::create(
+      b, loc, m.c(0), m.c(s.k()), m.c(1), init,
+      [&](OpBuilder &kb, Location, Value k, ValueRange acc) {
+        IndexMath km{kb, loc};
+        Value xRow = km.add(u.xRow, k);
+        Value xv[2];
+        for (int64_t v = 0; v < 2; ++v) {
+          Value xCol = km.add(km.add(u.xCol, col), v * vl);
+          xv[v] = maskLoads
+                      ? vector::MaskedLoadOp::create(
+                            kb, loc, vectorType, u.x, ValueRange{xRow, xCol},
+                            masks[v], zeros)
+                            .getResult()
+                      : vector::LoadOp::create(kb, loc, vectorType, u.x,
+                                               ValueRange{xRow, xCol})
+                            .getResult();
+        }
+        SmallVector<Value> next;
+        for (int64_t i = 0; i < rows; ++i) {
+          Value w = memref::LoadOp::create(kb, loc, weight,
+                                           ValueRange{km.add(wRow, i), k});
+          Value wv = vector::BroadcastOp::create(kb, loc, vectorType, w);
+          for (int64_t v = 0; v < 2; ++v)
+            next.push_back(vector::FMAOp::create(kb, loc, vectorType, wv, xv[v],
+                                                 acc[2 * i + v]));
+        }
+        scf::YieldOp::create(kb, loc, next);
+      });
+  Value outRow = m.add(u.outRow, rowOffset);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t v = 0; v < 2; ++v) {
+      Value value = loop.getResult(2 * i + v);
+      SmallVector<Value> indices = {m.add(outRow, i),
+                                    m.add(m.add(u.outCol, col), v * vl)};
+      if (remaining)
+        vector::MaskedStoreOp::create(b, loc, output, indices, masks[v], value);
+      else
+        vector::StoreOp::create(b, loc, value, output, indices);
+    }
+}
+
+/// Copies the block [p0, p0 + width) of X for image `n`, group `g` into
+/// the scratch's rows of k = (channel, tap row, tap column), with zeros
+/// where a tap falls in the padding, and zeros after `width` up to a whole
+/// panel (so that the tile's loads never see stale data).
+void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
+                       Value width) {
+  IndexMath m{b, loc};
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  Value firstRow = m.div(p0, s.ow);
+  Value lastRow = m.add(m.div(m.add(p0, m.sub(width, m.c(1))), s.ow), 1);
+  Value channel0 = m.mul(g, s.cg);
+  forLoop(b, loc, firstRow, lastRow, [&](OpBuilder &rb, Value oh) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
+    IndexMath r{b, loc};
+    Value rowStart = r.mul(oh, s.ow);
+    // The row's positions in the block are ow in [segA, segB), at scratch
+    // column rowStart - p0 + ow.
+    Value segA = r.sub(r.max(p0, rowStart), rowStart);
+    Value segB =
+        r.sub(r.min(r.add(p0, width), r.add(rowStart, s.ow)), rowStart);
+    Value base = r.sub(rowStart, p0);
+    for (int64_t i = 0; i < s.kh; ++i) {
+      int64_t rowOffset = i * s.dh - s.pt;
+      auto [ohLo, ohHi] = validRange(rowOffset, s.sh, s.h, s.oh);
+      Value rowInside = arith::AndIOp::create(
+          b, loc, r.cmp(arith::CmpIPredicate::sge, oh, r.c(ohLo)),
+          r.cmp(arith::CmpIPredicate::slt, oh, r.c(ohHi)));
+      Value iy = r.add(r.mul(oh, s.sh), rowOffset);
+      for (int64_t j = 0; j < s.kw; ++j) {
+        int64_t colOffset = j * s.dw - s.pl;
+        auto [owLo, owHi] = validRange(colOffset, s.sw, s.w, s.ow);
+        Value lo = r.max(segA, r.min(r.c(owLo), segB));
+        Value hi = r.max(lo, r.min(r.c(owHi), segB));
+        lo = r.select(rowInside, lo, segB);
+        hi = r.select(rowInside, hi, segB);
+        int64_t tap = i * s.kw + j;
+        forLoop(b, loc, r.c(0), r.c(s.cg), [&](OpBuilder &cb, Value c) {
+          IndexMath cm{cb, loc};
+          Value k = cm.add(cm.mul(c, s.kh * s.kw), tap);
+          auto fill = [&](Value from, Value to) {
+            forLoop(cb, loc, from, to, [&](OpBuilder &fb, Value ow) {
+              IndexMath fm{fb, loc};
+              memref::StoreOp::create(fb, loc, zero, scratch,
+                                      ValueRange{k, fm.add(base, ow)});
+            });
+          };
+          fill(segA, lo);
+          Value channel = cm.add(channel0, c);
+          forLoop(cb, loc, lo, hi, [&](OpBuilder &fb, Value ow) {
+            IndexMath fm{fb, loc};
+            Value ix = fm.add(fm.mul(ow, s.sw), colOffset);
+            Value v = memref::LoadOp::create(fb, loc, input,
+                                             ValueRange{n, channel, iy, ix});
+            memref::StoreOp::create(fb, loc, v, scratch,
+                                    ValueRange{k, fm.add(base, ow)});
+          });
+          fill(hi, segB);
+        });
+      }
+    }
+  });
+  Value padEnd = m.min(m.c(plan.block), m.mul(m.div(m.add(width, nr - 1), nr),
+                                              nr));
+  forLoop(b, loc, m.c(0), m.c(s.k()), [&](OpBuilder &kb, Value k) {
+    forLoop(kb, loc, width, padEnd, [&](OpBuilder &fb, Value col) {
+      memref::StoreOp::create(fb, loc, zero, scratch, ValueRange{k, col});
+    });
+  });
+}
+
+} // namespace
+
+bool isCpuConv(Operation *op) { return convShapeOf(op).has_value(); }
+
+int64_t convKernelExtent(Operation *op) {
+  return planConv(*convShapeOf(op)).extent();
+}
+
+int64_t convKernelUnitWork(Operation *op) {
+  ConvPlan plan = planConv(*convShapeOf(op));
+  return plan.mChunk * plan.s.k() * plan.block;
+}
+
+void buildConvKernelBody(OpBuilder &b, Location loc, Operation *op,
+                         ValueRange buffers, Value begin, Value end,
+                         const CpuKernelOptions &options) {
+  ConvPlan plan = planConv(*convShapeOf(op));
+  ConvEmitter(b, loc, plan, options).emit(buffers, begin, end);
+}
+
+} // namespace sinan
