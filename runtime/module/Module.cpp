@@ -617,8 +617,8 @@ bool checkCpuEntry(const ModuleDesc &m, const StepDesc &step,
     for (int64_t d : m.values[step.outputs[0]].shape)
       elements *= d;
   }
-  if (step.outputs.size() != 1 || entry.extent < 1 ||
-      entry.extent > elements || entry.grain < 1) {
+  if (step.outputs.size() != 1 || entry.extent < 1 || entry.extent > elements ||
+      entry.grain < 1) {
     error = fmt::format("{}: CPU entry {} ('{}') splits a range of {} in "
                         "slices of {}; its one output of {} elements takes "
                         "1 to {} units",

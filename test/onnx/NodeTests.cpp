@@ -191,7 +191,8 @@ std::optional<std::string> checkNative(mlir::func::FuncOp func,
     return "the native code did not load: " + session.nativeCodeProblem();
   bool matmul = false;
   for (const sinan::module::StepDesc &step : module->desc().steps)
-    matmul |= step.cpuEntry >= 0 && (step.op == "matmul" || step.op == "conv2d");
+    matmul |=
+        step.cpuEntry >= 0 && (step.op == "matmul" || step.op == "conv2d");
   for (size_t i = 0; i < want.size(); ++i) {
     if (!matmul) {
       if (auto differs = sameOutputs(outputs, want, "with native code"))

@@ -75,8 +75,7 @@ std::optional<ConvShape> convShapeOf(Operation *op) {
   auto wt = staticF32Of(op->getOperand(1).getType(), 4);
   auto y = staticF32Of(op->getResult(0).getType(), 4);
   bool bias = op->getNumOperands() == 3;
-  if (!x || !wt || !y ||
-      (bias && !staticF32Of(op->getOperand(2).getType(), 1)))
+  if (!x || !wt || !y || (bias && !staticF32Of(op->getOperand(2).getType(), 1)))
     return std::nullopt;
   SmallVector<int64_t> strides = arrayAttr(op, "strides", {1, 1});
   SmallVector<int64_t> pads = arrayAttr(op, "pads", {0, 0, 0, 0});
@@ -109,8 +108,8 @@ std::optional<ConvShape> convShapeOf(Operation *op) {
   // The verifier's rules, restated because the kernel's indexing relies on
   // them.
   if (s.c != s.cg * groups || s.f % groups != 0 || y.getDimSize(0) != s.n ||
-      y.getDimSize(1) != s.f || s.sh < 1 || s.sw < 1 || s.dh < 1 ||
-      s.dw < 1 || s.pt < 0 || s.pl < 0)
+      y.getDimSize(1) != s.f || s.sh < 1 || s.sw < 1 || s.dh < 1 || s.dw < 1 ||
+      s.pt < 0 || s.pl < 0)
     return std::nullopt;
   s.fg = s.f / groups;
   return s;
@@ -133,14 +132,18 @@ ConvPlan planConv(const ConvShape &s) {
   // A block of X of about 1 MiB stays in the core's L2 beside a tile's
   // rows of W while every tile of output channels reads it.
   int64_t block = (262144 / k) / 32 * 32;
-  plan.block = std::clamp<int64_t>(block, 32, roundUp(p, 32));
+  // Units for the threads come from blocks of positions first (a unit packs
+  // its own block, so splitting output channels packs again), down to 64
+  // positions; 16 of them, since oneTBB balances small units better than
+  // one per thread when a worker wakes late.
+  block = std::min(block, roundUp(ceilDiv(p, 16), 32));
+  plan.block = std::clamp<int64_t>(block, std::min<int64_t>(64, roundUp(p, 32)),
+                                   roundUp(p, 32));
   plan.pBlocks = ceilDiv(p, plan.block);
-  // At least 8 units where the output channels allow, so that two threads
-  // get work of similar size; chunks are whole register tiles (12 rows
-  // takes both 6- and 12-row tiles).
+  // Then output channels, to reach 8 units where they allow (chunks are
+  // whole register tiles: 12 rows takes both 6- and 12-row tiles).
   int64_t units = s.n * s.groups * plan.pBlocks;
-  int64_t chunks =
-      std::min(ceilDiv(8, units), std::max<int64_t>(1, s.fg / 24));
+  int64_t chunks = std::min(ceilDiv(8, units), std::max<int64_t>(1, s.fg / 24));
   plan.mChunk = roundUp(ceilDiv(s.fg, chunks), 12);
   plan.mChunks = ceilDiv(s.fg, plan.mChunk);
   return plan;
@@ -184,18 +187,6 @@ void forLoop(OpBuilder &b, Location loc, Value lower, Value upper,
                      });
 }
 
-/// The valid range [lo, hi) of output coordinates whose input coordinate
-/// out * stride + offset lies in [0, size), clamped to [0, outSize).
-std::pair<int64_t, int64_t> validRange(int64_t offset, int64_t stride,
-                                       int64_t size, int64_t outSize) {
-  int64_t lo = offset >= 0 ? 0 : ceilDiv(-offset, stride);
-  int64_t last = size - 1 - offset;
-  int64_t hi = last < 0 ? 0 : last / stride + 1;
-  lo = std::min(lo, outSize);
-  hi = std::clamp<int64_t>(hi, lo, outSize);
-  return {lo, hi};
-}
-
 class ConvEmitter {
 public:
   ConvEmitter(OpBuilder &b, Location loc, const ConvPlan &plan,
@@ -220,11 +211,13 @@ private:
     Value width; ///< Positions in the block.
     Value wRow;  ///< W's row of the unit's first output channel.
     Value outRow, outCol;
+    Value rows, fullBlocks; ///< Output channels of the unit, whole tiles.
   };
 
   void pack(Value input, Value scratch, Value n, Value g, Value p0,
             Value width);
-  void emitRows(const Unit &u, int64_t rows, Value rowOffset);
+  void emitPanels(const Unit &u);
+  void emitRowBlocks(const Unit &u, Value col, Value remaining);
   void emitTile(const Unit &u, int64_t rows, Value rowOffset, Value col,
                 Value remaining);
 
@@ -251,7 +244,9 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
     x = memref::CollapseShapeOp::create(
         b, loc, input, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
   } else {
-    auto type = MemRefType::get({s.k(), plan.block}, b.getF32Type());
+    // Rows an odd number of cache lines apart, so that a tile's walk down
+    // its columns spreads over the L1 cache's sets.
+    auto type = MemRefType::get({s.k(), plan.block + 16}, b.getF32Type());
     scratch = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
     x = scratch;
   }
@@ -281,23 +276,9 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
       u.xRow = m.c(0);
       u.xCol = m.c(0);
     }
-    Value rows = m.min(m.c(plan.mChunk), m.sub(m.c(s.fg), m0));
-    Value full = m.div(rows, mr);
-    forLoop(b, loc, m.c(0), full, [&](OpBuilder &rb, Value block) {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
-      emitRows(u, mr, IndexMath{b, loc}.mul(block, mr));
-    });
-    // Only the last chunk can end in a partial tile (chunks are multiples
-    // of 12), so its height is known here.
-    int64_t lastRows = s.fg - (plan.mChunks - 1) * plan.mChunk;
-    if (int64_t tail = lastRows % mr) {
-      Value partial = m.cmp(arith::CmpIPredicate::ne, m.rem(rows, mr), m.c(0));
-      auto branch = scf::IfOp::create(b, loc, partial, /*withElse=*/false);
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(&branch.getThenRegion().front());
-      emitRows(u, tail, IndexMath{b, loc}.mul(full, mr));
-    }
+    u.rows = m.min(m.c(plan.mChunk), m.sub(m.c(s.fg), m0));
+    u.fullBlocks = m.div(u.rows, mr);
+    emitPanels(u);
   });
   if (scratch)
     memref::DeallocOp::create(b, loc, scratch);
@@ -305,20 +286,41 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
 
 /// Every full panel of `nr` positions of the block, then the partial one
 /// with masked loads and stores.
-void ConvEmitter::emitRows(const Unit &u, int64_t rows, Value rowOffset) {
+void ConvEmitter::emitPanels(const Unit &u) {
   IndexMath m{b, loc};
   Value panels = m.div(u.width, nr);
   forLoop(b, loc, m.c(0), panels, [&](OpBuilder &pb, Value panel) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
-    emitTile(u, rows, rowOffset, IndexMath{b, loc}.mul(panel, nr), Value());
+    emitRowBlocks(u, IndexMath{b, loc}.mul(panel, nr), Value());
   });
   Value remaining = m.rem(u.width, nr);
   Value partial = m.cmp(arith::CmpIPredicate::ne, remaining, m.c(0));
   auto branch = scf::IfOp::create(b, loc, partial, /*withElse=*/false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&branch.getThenRegion().front());
-  emitTile(u, rows, rowOffset, IndexMath{b, loc}.mul(panels, nr), remaining);
+  emitRowBlocks(u, IndexMath{b, loc}.mul(panels, nr), remaining);
+}
+
+/// The unit's output channels over one panel: whole tiles of `mr`, then
+/// the partial tile.
+void ConvEmitter::emitRowBlocks(const Unit &u, Value col, Value remaining) {
+  IndexMath m{b, loc};
+  forLoop(b, loc, m.c(0), u.fullBlocks, [&](OpBuilder &rb, Value block) {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
+    emitTile(u, mr, IndexMath{b, loc}.mul(block, mr), col, remaining);
+  });
+  // Only the last chunk can end in a partial tile (chunks are multiples
+  // of 12), so its height is known here.
+  int64_t lastRows = s.fg - (plan.mChunks - 1) * plan.mChunk;
+  if (int64_t tail = lastRows % mr) {
+    Value partial = m.cmp(arith::CmpIPredicate::ne, m.rem(u.rows, mr), m.c(0));
+    auto branch = scf::IfOp::create(b, loc, partial, /*withElse=*/false);
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(&branch.getThenRegion().front());
+    emitTile(u, tail, IndexMath{b, loc}.mul(u.fullBlocks, mr), col, remaining);
+  }
 }
 
 /// `rows` output channels x `nr` positions from column `col` of the block;
@@ -330,7 +332,8 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
   Value wRow = m.add(u.wRow, rowOffset);
   SmallVector<Value> masks;
   Value zeros = arith::ConstantOp::create(
-      b, loc, vectorType, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+      b, loc, vectorType,
+      DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
   if (remaining)
     for (int64_t v = 0; v < 2; ++v) {
       Value count = m.max(m.sub(remaining, m.c(v * vl)), m.c(0));
@@ -357,9 +360,9 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
         for (int64_t v = 0; v < 2; ++v) {
           Value xCol = km.add(km.add(u.xCol, col), v * vl);
           xv[v] = maskLoads
-                      ? vector::MaskedLoadOp::create(
-                            kb, loc, vectorType, u.x, ValueRange{xRow, xCol},
-                            masks[v], zeros)
+                      ? vector::MaskedLoadOp::create(kb, loc, vectorType, u.x,
+                                                     ValueRange{xRow, xCol},
+                                                     masks[v], zeros)
                             .getResult()
                       : vector::LoadOp::create(kb, loc, vectorType, u.x,
                                                ValueRange{xRow, xCol})
@@ -397,6 +400,17 @@ void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
                        Value width) {
   IndexMath m{b, loc};
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  Value zeros = arith::ConstantOp::create(
+      b, loc, vectorType,
+      DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  auto maskType = VectorType::get({vl}, b.getI1Type());
+  // A gather's offsets along the row for a column stride of sw.
+  auto offsetType = VectorType::get({vl}, b.getIndexType());
+  SmallVector<Attribute> strides;
+  for (int64_t l = 0; l < vl; ++l)
+    strides.push_back(b.getIndexAttr(l * s.sw));
+  Value laneStrides = arith::ConstantOp::create(
+      b, loc, offsetType, DenseElementsAttr::get(offsetType, strides));
   Value firstRow = m.div(p0, s.ow);
   Value lastRow = m.add(m.div(m.add(p0, m.sub(width, m.c(1))), s.ow), 1);
   Value channel0 = m.mul(g, s.cg);
@@ -411,48 +425,73 @@ void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
     Value segB =
         r.sub(r.min(r.add(p0, width), r.add(rowStart, s.ow)), rowStart);
     Value base = r.sub(rowStart, p0);
-    for (int64_t i = 0; i < s.kh; ++i) {
-      int64_t rowOffset = i * s.dh - s.pt;
-      auto [ohLo, ohHi] = validRange(rowOffset, s.sh, s.h, s.oh);
-      Value rowInside = arith::AndIOp::create(
-          b, loc, r.cmp(arith::CmpIPredicate::sge, oh, r.c(ohLo)),
-          r.cmp(arith::CmpIPredicate::slt, oh, r.c(ohHi)));
-      Value iy = r.add(r.mul(oh, s.sh), rowOffset);
-      for (int64_t j = 0; j < s.kw; ++j) {
-        int64_t colOffset = j * s.dw - s.pl;
-        auto [owLo, owHi] = validRange(colOffset, s.sw, s.w, s.ow);
-        Value lo = r.max(segA, r.min(r.c(owLo), segB));
-        Value hi = r.max(lo, r.min(r.c(owHi), segB));
-        lo = r.select(rowInside, lo, segB);
-        hi = r.select(rowInside, hi, segB);
-        int64_t tap = i * s.kw + j;
-        forLoop(b, loc, r.c(0), r.c(s.cg), [&](OpBuilder &cb, Value c) {
-          IndexMath cm{cb, loc};
-          Value k = cm.add(cm.mul(c, s.kh * s.kw), tap);
-          auto fill = [&](Value from, Value to) {
-            forLoop(cb, loc, from, to, [&](OpBuilder &fb, Value ow) {
-              IndexMath fm{fb, loc};
-              memref::StoreOp::create(fb, loc, zero, scratch,
-                                      ValueRange{k, fm.add(base, ow)});
-            });
-          };
-          fill(segA, lo);
-          Value channel = cm.add(channel0, c);
-          forLoop(cb, loc, lo, hi, [&](OpBuilder &fb, Value ow) {
+    // Loops, not unrolled taps: one copy of the loops per kernel keeps
+    // LLVM's work (and so compile time) small for 7x7 taps too.
+    forLoop(b, loc, r.c(0), r.c(s.cg), [&](OpBuilder &cb, Value c) {
+      forLoop(cb, loc, r.c(0), r.c(s.kh), [&](OpBuilder &ib, Value i) {
+        IndexMath im{ib, loc};
+        Value iy =
+            im.add(im.add(im.mul(oh, s.sh), im.mul(i, s.dh)), im.c(-s.pt));
+        Value rowInside = arith::AndIOp::create(
+            ib, loc, im.cmp(arith::CmpIPredicate::sge, iy, im.c(0)),
+            im.cmp(arith::CmpIPredicate::slt, iy, im.c(s.h)));
+        Value channel = im.add(channel0, c);
+        Value kRow = im.mul(im.add(im.mul(c, s.kh), i), s.kw);
+        forLoop(ib, loc, im.c(0), im.c(s.kw), [&](OpBuilder &jb, Value j) {
+          IndexMath jm{jb, loc};
+          // Output columns ow whose input column ow * sw + offset lies in
+          // [0, W): from ceil(-offset / sw) (0 if offset >= 0) up to
+          // (W - 1 - offset) / sw + 1 (none if W - 1 - offset < 0).
+          Value offset = jm.add(jm.mul(j, s.dw), jm.c(-s.pl));
+          Value before = jm.max(jm.sub(jm.c(0), offset), jm.c(0));
+          Value owLo = jm.div(jm.add(before, jm.c(s.sw - 1)), s.sw);
+          Value last = jm.sub(jm.c(s.w - 1), offset);
+          Value owHi = jm.select(
+              jm.cmp(arith::CmpIPredicate::slt, last, jm.c(0)), jm.c(0),
+              jm.add(jm.div(jm.max(last, jm.c(0)), s.sw), jm.c(1)));
+          Value lo = jm.max(segA, jm.min(owLo, segB));
+          Value hi = jm.max(lo, jm.min(owHi, segB));
+          lo = jm.select(rowInside, lo, segB);
+          hi = jm.select(rowInside, hi, segB);
+          Value k = jm.add(kRow, j);
+          // Vectors of `vl` columns, the last one masked: LLVM's own
+          // vectorizer would run such short rows in its scalar remainder.
+          auto vectorLoop =
+              [&](Value from, Value to,
+                  llvm::function_ref<Value(OpBuilder &, Value, Value)>
+                      valueAt) {
+                scf::ForOp::create(
+                    jb, loc, from, to, jm.c(vl), ValueRange{},
+                    [&](OpBuilder &fb, Location, Value ow, ValueRange) {
+                      IndexMath fm{fb, loc};
+                      Value count = fm.min(fm.sub(to, ow), fm.c(vl));
+                      Value mask = vector::CreateMaskOp::create(
+                          fb, loc, maskType, ValueRange{count});
+                      vector::MaskedStoreOp::create(
+                          fb, loc, scratch, ValueRange{k, fm.add(base, ow)},
+                          mask, valueAt(fb, ow, mask));
+                      scf::YieldOp::create(fb, loc);
+                    });
+              };
+          auto zeroAt = [&](OpBuilder &, Value, Value) { return zeros; };
+          vectorLoop(segA, lo, zeroAt);
+          vectorLoop(lo, hi, [&](OpBuilder &fb, Value ow, Value mask) -> Value {
             IndexMath fm{fb, loc};
-            Value ix = fm.add(fm.mul(ow, s.sw), colOffset);
-            Value v = memref::LoadOp::create(fb, loc, input,
-                                             ValueRange{n, channel, iy, ix});
-            memref::StoreOp::create(fb, loc, v, scratch,
-                                    ValueRange{k, fm.add(base, ow)});
+            SmallVector<Value> at = {n, channel, iy,
+                                     fm.add(fm.mul(ow, s.sw), offset)};
+            if (s.sw == 1)
+              return vector::MaskedLoadOp::create(fb, loc, vectorType, input,
+                                                  at, mask, zeros);
+            return vector::GatherOp::create(fb, loc, vectorType, input, at,
+                                            laneStrides, mask, zeros);
           });
-          fill(hi, segB);
+          vectorLoop(hi, segB, zeroAt);
         });
-      }
-    }
+      });
+    });
   });
-  Value padEnd = m.min(m.c(plan.block), m.mul(m.div(m.add(width, nr - 1), nr),
-                                              nr));
+  Value padEnd =
+      m.min(m.c(plan.block), m.mul(m.div(m.add(width, nr - 1), nr), nr));
   forLoop(b, loc, m.c(0), m.c(s.k()), [&](OpBuilder &kb, Value k) {
     forLoop(kb, loc, width, padEnd, [&](OpBuilder &fb, Value col) {
       memref::StoreOp::create(fb, loc, zero, scratch, ValueRange{k, col});

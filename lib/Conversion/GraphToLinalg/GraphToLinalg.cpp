@@ -391,8 +391,7 @@ bool hasLinalgKernel(Operation *op) {
   return elementwiseBody(op).has_value();
 }
 
-LogicalResult buildLinalgKernel(Operation *op, StringRef name,
-                                ModuleOp module,
+LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
                                 const CpuKernelOptions &options) {
   if (!hasLinalgKernel(op))
     return op->emitOpError("has no CPU kernel");

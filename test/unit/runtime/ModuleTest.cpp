@@ -289,8 +289,9 @@ TEST(Module, CpuObjectValidation) {
                       "a range of 7 in slices of 1; its one output of 6 "
                       "elements takes 1 to 6 units"),
             std::string::npos);
-  EXPECT_NE(errorOf([](ModuleDesc &m) { m.cpuObject.entries[0].extent = 0; })
-                .find("splits a range of 0 in slices of 1"),
+  EXPECT_NE(errorOf([](ModuleDesc &m) {
+              m.cpuObject.entries[0].extent = 0;
+            }).find("splits a range of 0 in slices of 1"),
             std::string::npos);
   EXPECT_NE(errorOf([](ModuleDesc &m) {
               m.cpuObject.entries[0].grain = 0;

@@ -233,7 +233,10 @@ class Runner:
         compile_cmd = [self.bin / "sinan-compile", m.onnx_path,
                        "--compile-to=module", f"-o={module}", *shapes]
         if on_cpu:
-            compile_cmd.append("--placement=cpu")
+            # Compiled for this machine, as onnxruntime picks its kernels
+            # for the CPU it runs on: the latency ratio compares like with
+            # like (the default, x86-64-v3, is for modules that travel).
+            compile_cmd += ["--placement=cpu", "--cpu=native"]
         else:
             compile_cmd += [f"--target={variant.target}",
                             f"--snpu-precision={variant.precision}"]
