@@ -41,12 +41,22 @@ struct ConvShape {
   int64_t n, c, h, w, f, kh, kw, oh, ow, groups, cg, fg;
   int64_t sh, sw, dh, dw, pt, pl;
   bool bias;
+  /// A matmul's A[..., M, K] takes W's place (F = M, C = K, one tap) and
+  /// its B[..., K, N] X's (H = 1, W = N); `n` counts the result's matrices,
+  /// `batch` is its batch shape, and each operand's matrix index is the
+  /// sum over batch dimensions of the index times its stride (0 where the
+  /// operand broadcasts).
+  bool matmul = false;
+  SmallVector<int64_t> batch, batchStrideW, batchStrideX;
+  int64_t matricesW = 1, matricesX = 1;
   int64_t k() const { return cg * kh * kw; }
   int64_t p() const { return oh * ow; }
   /// X is the input itself, [C, H x W] per image.
   bool direct() const {
-    return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 &&
-           oh == h && ow == w;
+    // A matmul's B is packed: rows N apart (often a multiple of 4 KiB)
+    // would fall into a few L1 sets.
+    return !matmul && kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 &&
+           pl == 0 && oh == h && ow == w;
   }
 };
 
@@ -113,6 +123,70 @@ std::optional<ConvShape> convShapeOf(Operation *op) {
     return std::nullopt;
   s.fg = s.f / groups;
   return s;
+}
+
+/// C = A B with static f32 operands of rank >= 2 whose batch dimensions
+/// broadcast NumPy-style onto the result's.
+std::optional<ConvShape> matmulShapeOf(Operation *op) {
+  if (op->getName().stripDialect() != "matmul" || op->getNumOperands() != 2 ||
+      op->getNumResults() != 1)
+    return std::nullopt;
+  auto a = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  auto bt = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
+  auto c = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!a || !bt || !c || a.getRank() < 2 || bt.getRank() < 2 ||
+      !staticF32Of(a, a.getRank()) || !staticF32Of(bt, bt.getRank()) ||
+      !staticF32Of(c, c.getRank()))
+    return std::nullopt;
+  ArrayRef<int64_t> cs = c.getShape();
+  int64_t m = cs.end()[-2], n = cs.back(), k = a.getShape().back();
+  if (a.getShape().end()[-2] != m || bt.getShape().end()[-2] != k ||
+      bt.getShape().back() != n)
+    return std::nullopt;
+  ConvShape s{};
+  s.matmul = true;
+  ArrayRef<int64_t> batch = cs.drop_back(2);
+  s.batch.assign(batch.begin(), batch.end());
+  // Each operand's matrix stride per result batch dimension (0 where it
+  // broadcasts), from its own trailing batch dimensions.
+  auto strides = [&](RankedTensorType t, SmallVector<int64_t> &out) {
+    ArrayRef<int64_t> own = t.getShape().drop_back(2);
+    if (own.size() > batch.size())
+      return false;
+    out.assign(batch.size(), 0);
+    int64_t stride = 1;
+    for (size_t i = own.size(); i-- > 0;) {
+      size_t d = i + batch.size() - own.size();
+      if (own[i] != 1 && own[i] != batch[d])
+        return false;
+      out[d] = own[i] == 1 ? 0 : stride;
+      stride *= own[i];
+    }
+    return true;
+  };
+  if (!strides(a, s.batchStrideW) || !strides(bt, s.batchStrideX))
+    return std::nullopt;
+  s.n = 1;
+  for (int64_t d : batch)
+    s.n *= d;
+  s.c = s.cg = k;
+  s.h = s.oh = 1;
+  s.w = s.ow = n;
+  s.f = s.fg = m;
+  s.kh = s.kw = 1;
+  s.groups = 1;
+  s.sh = s.sw = s.dh = s.dw = 1;
+  s.pt = s.pl = 0;
+  s.bias = false;
+  s.matricesW = a.getNumElements() / (m * k);
+  s.matricesX = bt.getNumElements() / (k * n);
+  return s;
+}
+
+std::optional<ConvShape> gemmShapeOf(Operation *op) {
+  if (auto s = convShapeOf(op))
+    return s;
+  return matmulShapeOf(op);
 }
 
 /// How the work is cut into units.
@@ -216,6 +290,35 @@ private:
 
   void pack(Value input, Value scratch, Value n, Value g, Value p0,
             Value width);
+  /// `value` with its leading dimensions merged, keeping the last `keep`.
+  Value collapseAll(Value value, unsigned keep) {
+    auto type = cast<MemRefType>(value.getType());
+    unsigned rank = type.getRank();
+    ReassociationIndices lead;
+    for (unsigned d = 0; d + keep < rank; ++d)
+      lead.push_back(d);
+    SmallVector<ReassociationIndices> groups = {lead};
+    for (unsigned d = rank - keep; d < rank; ++d)
+      groups.push_back({int64_t(d)});
+    return memref::CollapseShapeOp::create(b, loc, value, groups);
+  }
+  /// [matrices x K, N] as [matrices, K, 1, N].
+  Value expandTo4d(Value rows) {
+    auto type = MemRefType::get({s.matricesX, s.c, 1, s.w}, b.getF32Type());
+    return memref::ExpandShapeOp::create(
+        b, loc, type, rows, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  }
+  /// An operand's matrix for the result's matrix `n`.
+  Value matrixOf(Value n, ArrayRef<int64_t> strides) {
+    IndexMath m{b, loc};
+    Value index = m.c(0), rest = n;
+    for (size_t d = s.batch.size(); d-- > 0;) {
+      if (strides[d])
+        index = m.add(index, m.mul(m.rem(rest, s.batch[d]), strides[d]));
+      rest = m.div(rest, s.batch[d]);
+    }
+    return index;
+  }
   void emitPanels(const Unit &u);
   void emitRowBlocks(const Unit &u, Value col, Value remaining);
   void emitTile(const Unit &u, int64_t rows, Value rowOffset, Value col,
@@ -232,12 +335,20 @@ private:
 
 void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
   Value input = buffers[0];
-  weight = memref::CollapseShapeOp::create(
-      b, loc, buffers[1], SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
   bias = s.bias ? buffers[2] : Value();
-  output = memref::CollapseShapeOp::create(
-      b, loc, buffers.back(),
-      SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  if (s.matmul) {
+    // As a convolution: A (buffers[0]) is W, [batches x M, K]; B is X,
+    // [batches, K, 1, N]; C is [batches x M, N].
+    weight = collapseAll(buffers[0], 1);
+    input = expandTo4d(collapseAll(buffers[1], 1));
+    output = collapseAll(buffers.back(), 1);
+  } else {
+    weight = memref::CollapseShapeOp::create(
+        b, loc, buffers[1], SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+    output = memref::CollapseShapeOp::create(
+        b, loc, buffers.back(),
+        SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  }
   bool direct = s.direct();
   Value x, scratch;
   if (direct) {
@@ -265,14 +376,17 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
     Unit u;
     u.x = x;
     u.width = width;
-    u.wRow = firstChannel;
+    u.wRow = s.matmul
+                 ? m.add(m.mul(matrixOf(n, s.batchStrideW), s.f), firstChannel)
+                 : firstChannel;
+    Value xImage = s.matmul ? matrixOf(n, s.batchStrideX) : n;
     u.outRow = m.add(m.mul(n, s.f), firstChannel);
     u.outCol = p0;
     if (direct) {
-      u.xRow = m.add(m.mul(n, s.c), m.mul(g, s.cg));
+      u.xRow = m.add(m.mul(xImage, s.c), m.mul(g, s.cg));
       u.xCol = p0;
     } else {
-      pack(input, scratch, n, g, p0, width);
+      pack(input, scratch, xImage, g, p0, width);
       u.xRow = m.c(0);
       u.xCol = m.c(0);
     }
@@ -501,21 +615,21 @@ void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
 
 } // namespace
 
-bool isCpuConv(Operation *op) { return convShapeOf(op).has_value(); }
+bool isCpuGemm(Operation *op) { return gemmShapeOf(op).has_value(); }
 
-int64_t convKernelExtent(Operation *op) {
-  return planConv(*convShapeOf(op)).extent();
+int64_t gemmKernelExtent(Operation *op) {
+  return planConv(*gemmShapeOf(op)).extent();
 }
 
-int64_t convKernelUnitWork(Operation *op) {
-  ConvPlan plan = planConv(*convShapeOf(op));
+int64_t gemmKernelUnitWork(Operation *op) {
+  ConvPlan plan = planConv(*gemmShapeOf(op));
   return plan.mChunk * plan.s.k() * plan.block;
 }
 
-void buildConvKernelBody(OpBuilder &b, Location loc, Operation *op,
+void buildGemmKernelBody(OpBuilder &b, Location loc, Operation *op,
                          ValueRange buffers, Value begin, Value end,
                          const CpuKernelOptions &options) {
-  ConvPlan plan = planConv(*convShapeOf(op));
+  ConvPlan plan = planConv(*gemmShapeOf(op));
   ConvEmitter(b, loc, plan, options).emit(buffers, begin, end);
 }
 

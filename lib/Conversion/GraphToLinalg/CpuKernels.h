@@ -21,17 +21,17 @@ namespace sinan {
 
 /// Whether `op` is an f32 conv2d with static shapes the convolution kernel
 /// takes (every stride, padding, dilation and group).
-bool isCpuConv(mlir::Operation *op);
+bool isCpuGemm(mlir::Operation *op);
 
 /// The number of units the kernel's [begin, end) range counts, and the
 /// multiply-adds of one unit.
-int64_t convKernelExtent(mlir::Operation *op);
-int64_t convKernelUnitWork(mlir::Operation *op);
+int64_t gemmKernelExtent(mlir::Operation *op);
+int64_t gemmKernelUnitWork(mlir::Operation *op);
 
 /// Emits the body computing units [begin, end) of `op` at the builder's
 /// insertion point; `buffers` are the input, weight, optional bias and
 /// output memrefs.
-void buildConvKernelBody(mlir::OpBuilder &b, mlir::Location loc,
+void buildGemmKernelBody(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Operation *op, mlir::ValueRange buffers,
                          mlir::Value begin, mlir::Value end,
                          const CpuKernelOptions &options);

@@ -186,81 +186,13 @@ AffineMap broadcastMap(ArrayRef<int64_t> shape, ArrayRef<int64_t> result,
   return AffineMap::get(rank, 0, exprs, context);
 }
 
-bool isMatmul(Operation *op) {
-  if (op->getName().stripDialect() != "matmul" || op->getNumOperands() != 2 ||
-      op->getNumResults() != 1)
-    return false;
-  auto a = staticF32(op->getOperand(0).getType()),
-       b = staticF32(op->getOperand(1).getType()),
-       c = staticF32(op->getResult(0).getType());
-  return a && b && c && a.getRank() >= 2 && b.getRank() >= 2;
-}
-
 /// What a kernel computes: one linalg.generic (maps over the operands then
-/// the output, iterators, body) over the output, zero-filled first for
-/// reductions.
+/// the output, iterators, body) over the output.
 struct KernelSpec {
   SmallVector<AffineMap> maps;
   SmallVector<utils::IteratorType> iterators;
-  Body body; ///< Of the inputs' elements and the output's (accumulator).
-  bool zeroFill = false;
-  /// Matmuls: the reduction dimension, its extent and the block it runs in
-  /// (0: unblocked).
-  unsigned kDim = 0;
-  int64_t kExtent = 0, kBlock = 0;
+  Body body; ///< Of the inputs' elements and the output's.
 };
-
-/// C = A B over the last two dimensions, batch dimensions broadcast. The
-/// iteration order is (batch..., i, k, j) so that the innermost loop walks
-/// rows of B and C contiguously, and k ascends for every element.
-KernelSpec matmulSpec(Operation *op) {
-  auto c = cast<RankedTensorType>(op->getResult(0).getType());
-  auto aType = cast<RankedTensorType>(op->getOperand(0).getType());
-  auto bType = cast<RankedTensorType>(op->getOperand(1).getType());
-  MLIRContext *context = op->getContext();
-  unsigned rank = c.getRank(), batch = rank - 2;
-  // Dimensions: batch..., i = batch, k = batch + 1, j = batch + 2.
-  unsigned dims = rank + 1;
-  AffineExpr i = getAffineDimExpr(batch, context),
-             k = getAffineDimExpr(batch + 1, context),
-             j = getAffineDimExpr(batch + 2, context);
-  auto operandMap = [&](RankedTensorType type, AffineExpr row, AffineExpr col) {
-    SmallVector<AffineExpr> exprs;
-    unsigned own = type.getRank() - 2, offset = batch - own;
-    for (unsigned d = 0; d < own; ++d)
-      exprs.push_back(type.getDimSize(d) == 1 && c.getDimSize(d + offset) != 1
-                          ? getAffineConstantExpr(0, context)
-                          : getAffineDimExpr(d + offset, context));
-    exprs.push_back(row);
-    exprs.push_back(col);
-    return AffineMap::get(dims, 0, exprs, context);
-  };
-  SmallVector<AffineExpr> outExprs;
-  for (unsigned d = 0; d < batch; ++d)
-    outExprs.push_back(getAffineDimExpr(d, context));
-  outExprs.push_back(i);
-  outExprs.push_back(j);
-  KernelSpec spec;
-  spec.maps = {operandMap(aType, i, k), operandMap(bType, k, j),
-               AffineMap::get(dims, 0, outExprs, context)};
-  spec.iterators.assign(dims, utils::IteratorType::parallel);
-  spec.iterators[batch + 1] = utils::IteratorType::reduction;
-  spec.zeroFill = true;
-  // Blocks of k whose rows of B (k x n f32) take about 128 KiB, so that they
-  // stay in the cache while every row of A in the slice uses them.
-  int64_t n = c.getShape().back();
-  spec.kDim = batch + 1;
-  spec.kExtent = aType.getShape().back();
-  spec.kBlock =
-      std::max<int64_t>(16, (32768 / std::max<int64_t>(n, 1)) / 8 * 8);
-  spec.body = [](OpBuilder &b, Location l, ValueRange args) -> Value {
-    auto contract = arith::FastMathFlagsAttr::get(
-        b.getContext(), arith::FastMathFlags::contract);
-    Value product = arith::MulFOp::create(b, l, args[0], args[1], contract);
-    return arith::AddFOp::create(b, l, args[2], product, contract);
-  };
-  return spec;
-}
 
 KernelSpec elementwiseSpec(Operation *op) {
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
@@ -315,67 +247,39 @@ void buildGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
 /// The kernel over the slice [begin, end) of iteration dimension 0 (always
 /// parallel): every operand indexed by d0 is viewed through a subview of
 /// that range, the others whole. Rank-0 results have no dimension to split.
-/// A matmul's k runs in blocks whose rows of B fit the cache, in ascending
-/// order, so every element still accumulates over ascending k.
 void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
                         ValueRange operands, Value begin, Value end) {
   SmallVector<Value> views(operands);
   if (!spec.iterators.empty())
     views = sliceAlong(b, loc, operands, spec.maps, 0, begin,
                        arith::SubIOp::create(b, loc, end, begin).getResult());
-  if (spec.zeroFill)
-    linalg::FillOp::create(b, loc, ValueRange{f32Constant(b, loc, 0.0)},
-                           ValueRange{views.back()});
-  if (spec.kBlock <= 0 || spec.kBlock >= spec.kExtent) {
-    buildGeneric(b, loc, spec, views);
-    return;
-  }
-  auto index = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
-  Value extent = index(spec.kExtent), block = index(spec.kBlock);
-  scf::ForOp::create(
-      b, loc, index(0), extent, block, ValueRange{},
-      [&](OpBuilder &nb, Location l, Value k0, ValueRange) {
-        Value size = arith::MinSIOp::create(
-            nb, l, block, arith::SubIOp::create(nb, l, extent, k0));
-        buildGeneric(nb, l, spec,
-                     sliceAlong(nb, l, views, spec.maps, spec.kDim, k0, size));
-        scf::YieldOp::create(nb, l);
-      });
+  buildGeneric(b, loc, spec, views);
 }
 
 } // namespace
 
 int64_t linalgKernelExtent(Operation *op) {
-  if (isCpuConv(op))
-    return convKernelExtent(op);
+  if (isCpuGemm(op))
+    return gemmKernelExtent(op);
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   return result.getRank() == 0 ? 1 : result.getDimSize(0);
 }
 
 int64_t linalgKernelSliceWork(Operation *op) {
-  if (isCpuConv(op))
-    return convKernelUnitWork(op);
+  if (isCpuGemm(op))
+    return gemmKernelUnitWork(op);
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
-  int64_t work = result.getNumElements() / linalgKernelExtent(op);
-  if (isMatmul(op))
-    work *= cast<RankedTensorType>(op->getOperand(1).getType())
-                .getShape()
-                .end()[-2];
-  return work;
+  return result.getNumElements() / linalgKernelExtent(op);
 }
 
 bool hasLinalgKernel(Operation *op) {
-  if (isCpuConv(op))
+  if (isCpuGemm(op))
     return true;
   if (op->getNumResults() != 1 || !staticF32(op->getResult(0).getType()))
     return false;
   for (Type type : op->getOperandTypes())
     if (!staticF32(type))
       return false;
-  if (isMatmul(op))
-    return true;
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   // Every operand broadcasts onto the result (the verifier's rule; checked
   // again because the kernel's maps rely on it).
@@ -417,13 +321,13 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   ValueRange args = entry->getArguments();
-  if (isCpuConv(op)) {
-    buildConvKernelBody(b, loc, op, args.drop_back(2), args[args.size() - 2],
+  if (isCpuGemm(op)) {
+    buildGemmKernelBody(b, loc, op, args.drop_back(2), args[args.size() - 2],
                         args.back(), options);
     func::ReturnOp::create(b, loc);
     return success();
   }
-  KernelSpec spec = isMatmul(op) ? matmulSpec(op) : elementwiseSpec(op);
+  KernelSpec spec = elementwiseSpec(op);
   buildSlicedGeneric(b, loc, spec, args.drop_back(2), args[args.size() - 2],
                      args.back());
   func::ReturnOp::create(b, loc);
