@@ -187,11 +187,16 @@ AffineMap broadcastMap(ArrayRef<int64_t> shape, ArrayRef<int64_t> result,
 }
 
 /// What a kernel computes: one linalg.generic (maps over the operands then
-/// the output, iterators, body) over the output.
+/// the output, iterators, body) over an iteration space of `shape`.
 struct KernelSpec {
   SmallVector<AffineMap> maps;
   SmallVector<utils::IteratorType> iterators;
+  SmallVector<int64_t> shape;
   Body body; ///< Of the inputs' elements and the output's.
+  /// Reductions: the output's value before the first element, and the
+  /// count a mean divides the result by.
+  std::optional<double> init;
+  int64_t divideBy = 0;
 };
 
 KernelSpec elementwiseSpec(Operation *op) {
@@ -205,8 +210,141 @@ KernelSpec elementwiseSpec(Operation *op) {
   spec.maps.push_back(
       AffineMap::getMultiDimIdentityMap(rank, op->getContext()));
   spec.iterators.assign(rank, utils::IteratorType::parallel);
+  spec.shape.assign(result.getShape().begin(), result.getShape().end());
   spec.body = *elementwiseBody(op);
   return spec;
+}
+
+/// out[i] = in[j] with j[perm[d]] = i[d]: a copy over the output's space.
+std::optional<KernelSpec> transposeSpec(Operation *op) {
+  auto perm = op->getAttrOfType<DenseI64ArrayAttr>("permutation");
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  unsigned rank = result.getRank();
+  if (!perm || perm.size() != rank)
+    return std::nullopt;
+  SmallVector<AffineExpr> exprs(rank);
+  for (auto [d, from] : llvm::enumerate(perm.asArrayRef())) {
+    if (from < 0 || from >= rank || exprs[from])
+      return std::nullopt;
+    exprs[from] = getAffineDimExpr(d, op->getContext());
+  }
+  KernelSpec spec;
+  spec.maps = {AffineMap::get(rank, 0, exprs, op->getContext()),
+               AffineMap::getMultiDimIdentityMap(rank, op->getContext())};
+  spec.iterators.assign(rank, utils::IteratorType::parallel);
+  spec.shape.assign(result.getShape().begin(), result.getShape().end());
+  spec.body = [](OpBuilder &, Location, ValueRange args) { return args[0]; };
+  return spec;
+}
+
+/// reduce_sum, reduce_mean, reduce_max, reduce_min over `axes` (negative
+/// from the end, none: all) of a static f32 tensor. Maximum and minimum are
+/// the reference kernels' (NaN if any element is; ties keep the first), so
+/// bit for bit; sums run in ascending index order where the reference sums
+/// pairwise, so they differ by rounding.
+std::optional<KernelSpec> reduceSpec(Operation *op) {
+  StringRef name = op->getName().stripDialect();
+  auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
+  if (!axes ||
+      !llvm::is_contained(
+          {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"}, name))
+    return std::nullopt;
+  auto input = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t rank = input.getRank();
+  SmallVector<bool> reduced(rank, axes.empty());
+  for (int64_t a : axes.asArrayRef()) {
+    if (a < -rank || a >= rank)
+      return std::nullopt;
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  bool keep = result.getRank() == rank;
+  MLIRContext *context = op->getContext();
+  SmallVector<AffineExpr> out;
+  int64_t count = 1;
+  KernelSpec spec;
+  for (int64_t d = 0; d < rank; ++d) {
+    spec.iterators.push_back(reduced[d] ? utils::IteratorType::reduction
+                                        : utils::IteratorType::parallel);
+    if (reduced[d])
+      count *= input.getDimSize(d);
+    if (!reduced[d])
+      out.push_back(getAffineDimExpr(d, context));
+    else if (keep)
+      out.push_back(getAffineConstantExpr(0, context));
+  }
+  if (int64_t(out.size()) != result.getRank())
+    return std::nullopt;
+  spec.maps = {AffineMap::getMultiDimIdentityMap(rank, context),
+               AffineMap::get(rank, 0, out, context)};
+  spec.shape.assign(input.getShape().begin(), input.getShape().end());
+  bool isMax = name == "reduce_max";
+  if (isMax || name == "reduce_min") {
+    spec.init = isMax ? -std::numeric_limits<double>::infinity()
+                      : std::numeric_limits<double>::infinity();
+    spec.body = [isMax](OpBuilder &b, Location l, ValueRange args) {
+      return maxOrMin(b, l, isMax, args[1], args[0]);
+    };
+    return spec;
+  }
+  spec.init = 0.0;
+  if (name == "reduce_mean")
+    spec.divideBy = count;
+  spec.body = [](OpBuilder &b, Location l, ValueRange args) -> Value {
+    return arith::AddFOp::create(b, l, args[1], args[0]);
+  };
+  return spec;
+}
+
+/// The kernel of an op that is one linalg.generic, if it has one.
+std::optional<KernelSpec> specOf(Operation *op) {
+  StringRef name = op->getName().stripDialect();
+  if (name == "transpose")
+    return transposeSpec(op);
+  if (name.starts_with("reduce_"))
+    return reduceSpec(op);
+  return elementwiseSpec(op);
+}
+
+/// The iteration dimension a kernel's range slices: the first parallel one
+/// with more than one element (batch-1 tensors split their rows), or none.
+std::optional<unsigned> sliceDimOf(const KernelSpec &spec) {
+  std::optional<unsigned> fallback;
+  for (auto [d, iterator] : llvm::enumerate(spec.iterators)) {
+    if (iterator != utils::IteratorType::parallel)
+      continue;
+    if (spec.shape[d] > 1)
+      return d;
+    if (!fallback)
+      fallback = d;
+  }
+  return fallback;
+}
+
+/// Softmax and log-softmax over `axis`, as the reference kernel computes
+/// them: m = max (NaN skipped), e = exp(x - m), s = sum of e (ascending
+/// here, pairwise there), then e / s or (x - m) - log(s).
+bool isSoftmax(Operation *op) {
+  StringRef name = op->getName().stripDialect();
+  return (name == "softmax" || name == "log_softmax") &&
+         op->getAttrOfType<IntegerAttr>("axis");
+}
+
+int64_t softmaxAxis(Operation *op) {
+  int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
+  int64_t axis = op->getAttrOfType<IntegerAttr>("axis").getInt();
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// The dimension softmax's range slices: the first other than the axis
+/// with more than one element.
+std::optional<unsigned> softmaxSliceDim(Operation *op) {
+  auto type = cast<RankedTensorType>(op->getOperand(0).getType());
+  int64_t axis = softmaxAxis(op);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (d != axis && type.getDimSize(d) > 1)
+      return d;
+  return std::nullopt;
 }
 
 /// `operands` viewed through [offset, offset + size) of iteration dimension
@@ -244,16 +382,113 @@ void buildGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
                             });
 }
 
-/// The kernel over the slice [begin, end) of iteration dimension 0 (always
-/// parallel): every operand indexed by d0 is viewed through a subview of
-/// that range, the others whole. Rank-0 results have no dimension to split.
+Value fillValue(OpBuilder &b, Location loc, double value, Value view) {
+  linalg::FillOp::create(b, loc, ValueRange{f32Constant(b, loc, value)},
+                         ValueRange{view});
+  return view;
+}
+
+/// The kernel over the slice [begin, end) of its slice dimension: every
+/// operand indexed by it is viewed through a subview of that range, the
+/// others whole. A mean divides its sums by the count afterwards.
 void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
                         ValueRange operands, Value begin, Value end) {
   SmallVector<Value> views(operands);
-  if (!spec.iterators.empty())
-    views = sliceAlong(b, loc, operands, spec.maps, 0, begin,
+  if (std::optional<unsigned> dim = sliceDimOf(spec))
+    views = sliceAlong(b, loc, operands, spec.maps, *dim, begin,
                        arith::SubIOp::create(b, loc, end, begin).getResult());
+  if (spec.init)
+    fillValue(b, loc, *spec.init, views.back());
   buildGeneric(b, loc, spec, views);
+  if (!spec.divideBy)
+    return;
+  auto type = cast<MemRefType>(views.back().getType());
+  KernelSpec mean;
+  AffineMap identity =
+      AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  mean.maps = {identity};
+  mean.iterators.assign(type.getRank(), utils::IteratorType::parallel);
+  float count = static_cast<float>(spec.divideBy);
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, ValueRange{}, ValueRange{views.back()}, mean.maps,
+      mean.iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(
+            nb, l,
+            arith::DivFOp::create(nb, l, args[0], f32Constant(nb, l, count))
+                .getResult());
+      });
+}
+
+/// Softmax over the slice [begin, end) of its slice dimension: the row
+/// maxima and sums in scratch buffers of the input's shape with the axis
+/// of size 1, then three passes over the rows.
+void buildSoftmax(OpBuilder &b, Location loc, Operation *op, Value input,
+                  Value output, Value begin, Value end) {
+  auto type = cast<MemRefType>(input.getType());
+  int64_t rank = type.getRank(), axis = softmaxAxis(op);
+  bool log = op->getName().stripDialect() == "log_softmax";
+  MLIRContext *context = b.getContext();
+  SmallVector<int64_t> rowShape(type.getShape());
+  rowShape[axis] = 1;
+  auto rowType = MemRefType::get(rowShape, b.getF32Type());
+  Value maxima = memref::AllocOp::create(b, loc, rowType);
+  Value sums = memref::AllocOp::create(b, loc, rowType);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, context);
+  SmallVector<AffineExpr> rowExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    rowExprs.push_back(d == axis ? getAffineConstantExpr(0, context)
+                                 : getAffineDimExpr(d, context));
+  AffineMap row = AffineMap::get(rank, 0, rowExprs, context);
+  SmallVector<Value> views = {input, output, maxima, sums};
+  if (std::optional<unsigned> dim = softmaxSliceDim(op))
+    views =
+        sliceAlong(b, loc, views, {identity, identity, row, row}, *dim, begin,
+                   arith::SubIOp::create(b, loc, end, begin).getResult());
+  Value x = views[0], y = views[1], m = views[2], sum = views[3];
+  SmallVector<utils::IteratorType> reduce(rank, utils::IteratorType::parallel);
+  reduce[axis] = utils::IteratorType::reduction;
+  SmallVector<utils::IteratorType> parallel(rank,
+                                            utils::IteratorType::parallel);
+  auto generic = [&](ValueRange ins, Value out, ArrayRef<AffineMap> maps,
+                     ArrayRef<utils::IteratorType> iterators, Body body) {
+    linalg::GenericOp::create(
+        b, loc, TypeRange{}, ins, ValueRange{out}, maps, iterators,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          linalg::YieldOp::create(nb, l, body(nb, l, args));
+        });
+  };
+  // std::max(m, x) = m < x ? x : m.
+  fillValue(b, loc, -std::numeric_limits<double>::infinity(), m);
+  generic({x}, m, {identity, row}, reduce,
+          [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+            Value less = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT,
+                                               args[1], args[0]);
+            return arith::SelectOp::create(nb, l, less, args[0], args[1]);
+          });
+  generic({x, m}, y, {identity, row, identity}, parallel,
+          [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+            return math::ExpOp::create(
+                nb, l, arith::SubFOp::create(nb, l, args[0], args[1]));
+          });
+  fillValue(b, loc, 0.0, sum);
+  generic({y}, sum, {identity, row}, reduce,
+          [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+            return arith::AddFOp::create(nb, l, args[1], args[0]);
+          });
+  if (log)
+    generic({x, m, sum}, y, {identity, row, row, identity}, parallel,
+            [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+              Value shifted = arith::SubFOp::create(nb, l, args[0], args[1]);
+              return arith::SubFOp::create(nb, l, shifted,
+                                           math::LogOp::create(nb, l, args[2]));
+            });
+  else
+    generic({y, sum}, y, {identity, row, identity}, parallel,
+            [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+              return arith::DivFOp::create(nb, l, args[0], args[1]);
+            });
+  memref::DeallocOp::create(b, loc, maxima);
+  memref::DeallocOp::create(b, loc, sums);
 }
 
 } // namespace
@@ -261,15 +496,24 @@ void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
 int64_t linalgKernelExtent(Operation *op) {
   if (isCpuGemm(op))
     return gemmKernelExtent(op);
-  auto result = cast<RankedTensorType>(op->getResult(0).getType());
-  return result.getRank() == 0 ? 1 : result.getDimSize(0);
+  if (isSoftmax(op)) {
+    std::optional<unsigned> dim = softmaxSliceDim(op);
+    return dim ? cast<RankedTensorType>(op->getOperand(0).getType())
+                     .getDimSize(*dim)
+               : 1;
+  }
+  KernelSpec spec = *specOf(op);
+  std::optional<unsigned> dim = sliceDimOf(spec);
+  return dim ? spec.shape[*dim] : 1;
 }
 
 int64_t linalgKernelSliceWork(Operation *op) {
   if (isCpuGemm(op))
     return gemmKernelUnitWork(op);
+  auto input = cast<RankedTensorType>(op->getOperand(0).getType());
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
-  return result.getNumElements() / linalgKernelExtent(op);
+  int64_t elements = std::max(input.getNumElements(), result.getNumElements());
+  return elements / linalgKernelExtent(op);
 }
 
 bool hasLinalgKernel(Operation *op) {
@@ -280,6 +524,11 @@ bool hasLinalgKernel(Operation *op) {
   for (Type type : op->getOperandTypes())
     if (!staticF32(type))
       return false;
+  StringRef name = op->getName().stripDialect();
+  if (isSoftmax(op))
+    return op->getNumOperands() == 1;
+  if (name == "transpose" || name.starts_with("reduce_"))
+    return op->getNumOperands() == 1 && specOf(op).has_value();
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   // Every operand broadcasts onto the result (the verifier's rule; checked
   // again because the kernel's maps rely on it).
@@ -327,9 +576,13 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
     func::ReturnOp::create(b, loc);
     return success();
   }
-  KernelSpec spec = elementwiseSpec(op);
-  buildSlicedGeneric(b, loc, spec, args.drop_back(2), args[args.size() - 2],
-                     args.back());
+  if (isSoftmax(op)) {
+    buildSoftmax(b, loc, op, args[0], args[1], args[2], args[3]);
+    func::ReturnOp::create(b, loc);
+    return success();
+  }
+  buildSlicedGeneric(b, loc, *specOf(op), args.drop_back(2),
+                     args[args.size() - 2], args.back());
   func::ReturnOp::create(b, loc);
   return success();
 }
