@@ -223,44 +223,6 @@ ConvPlan planConv(const ConvShape &s) {
   return plan;
 }
 
-/// Index arithmetic at one insertion point.
-struct IndexMath {
-  OpBuilder &b;
-  Location loc;
-  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value add(Value x, int64_t y) { return y == 0 ? x : add(x, c(y)); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, int64_t y) {
-    return y == 1 ? x : arith::MulIOp::create(b, loc, x, c(y)).getResult();
-  }
-  Value div(Value x, int64_t y) {
-    return y == 1 ? x : arith::DivUIOp::create(b, loc, x, c(y)).getResult();
-  }
-  Value rem(Value x, int64_t y) {
-    return arith::RemUIOp::create(b, loc, x, c(y));
-  }
-  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
-  Value cmp(arith::CmpIPredicate pred, Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, pred, x, y);
-  }
-  Value select(Value cond, Value x, Value y) {
-    return arith::SelectOp::create(b, loc, cond, x, y);
-  }
-};
-
-/// `body(iv)` for iv in [lower, upper).
-void forLoop(OpBuilder &b, Location loc, Value lower, Value upper,
-             llvm::function_ref<void(OpBuilder &, Value)> body) {
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  scf::ForOp::create(b, loc, lower, upper, one, ValueRange{},
-                     [&](OpBuilder &nb, Location, Value iv, ValueRange) {
-                       body(nb, iv);
-                       scf::YieldOp::create(nb, loc);
-                     });
-}
-
 class ConvEmitter {
 public:
   ConvEmitter(OpBuilder &b, Location loc, const ConvPlan &plan,

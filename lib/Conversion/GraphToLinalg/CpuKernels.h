@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Kernels of the CPU path that are not one linalg.generic: convolutions as
-// an implicit GEMM over register tiles written in the vector dialect
-// (ConvKernel.cpp). Private to GraphToLinalg.
+// Kernels of the CPU path that are not one linalg.generic: convolutions and
+// matmuls as a GEMM over register tiles written in the vector dialect
+// (ConvKernel.cpp), pooling as loops over rows (PoolKernel.cpp), and the
+// index arithmetic they share. Private to GraphToLinalg.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,18 +16,87 @@
 
 #include "sinan/Conversion/GraphToLinalg.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
 namespace sinan {
 
-/// Whether `op` is an f32 conv2d with static shapes the convolution kernel
-/// takes (every stride, padding, dilation and group).
+using mlir::Location;
+using mlir::OpBuilder;
+using mlir::Value;
+
+/// Index arithmetic at one insertion point.
+struct IndexMath {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) { return mlir::arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) {
+    return mlir::arith::AddIOp::create(b, loc, x, y);
+  }
+  Value add(Value x, int64_t y) { return y == 0 ? x : add(x, c(y)); }
+  Value sub(Value x, Value y) {
+    return mlir::arith::SubIOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, int64_t y) {
+    return y == 1 ? x
+                  : mlir::arith::MulIOp::create(b, loc, x, c(y)).getResult();
+  }
+  Value div(Value x, int64_t y) {
+    return y == 1 ? x
+                  : mlir::arith::DivUIOp::create(b, loc, x, c(y)).getResult();
+  }
+  Value rem(Value x, int64_t y) {
+    return mlir::arith::RemUIOp::create(b, loc, x, c(y));
+  }
+  Value min(Value x, Value y) {
+    return mlir::arith::MinSIOp::create(b, loc, x, y);
+  }
+  Value max(Value x, Value y) {
+    return mlir::arith::MaxSIOp::create(b, loc, x, y);
+  }
+  Value cmp(mlir::arith::CmpIPredicate pred, Value x, Value y) {
+    return mlir::arith::CmpIOp::create(b, loc, pred, x, y);
+  }
+  Value select(Value cond, Value x, Value y) {
+    return mlir::arith::SelectOp::create(b, loc, cond, x, y);
+  }
+};
+
+/// `body(iv)` for iv in [lower, upper).
+inline void forLoop(OpBuilder &b, Location loc, Value lower, Value upper,
+                    llvm::function_ref<void(OpBuilder &, Value)> body) {
+  Value one = mlir::arith::ConstantIndexOp::create(b, loc, 1);
+  mlir::scf::ForOp::create(
+      b, loc, lower, upper, one, mlir::ValueRange{},
+      [&](OpBuilder &nb, Location, Value iv, mlir::ValueRange) {
+        body(nb, iv);
+        mlir::scf::YieldOp::create(nb, loc);
+      });
+}
+
+/// Whether `op` is an f32 conv2d (every stride, padding, dilation and
+/// group) or matmul (any batch broadcast) with static shapes: the GEMM
+/// kernel's (ConvKernel.cpp).
 bool isCpuGemm(mlir::Operation *op);
 
 /// The number of units the kernel's [begin, end) range counts, and the
 /// multiply-adds of one unit.
 int64_t gemmKernelExtent(mlir::Operation *op);
 int64_t gemmKernelUnitWork(mlir::Operation *op);
+
+/// Whether `op` is an f32 max_pool2d or avg_pool2d with static shapes.
+bool isCpuPool(mlir::Operation *op);
+
+/// A pooling kernel's units (planes of N x C) and the work of one.
+int64_t poolKernelExtent(mlir::Operation *op);
+int64_t poolKernelUnitWork(mlir::Operation *op);
+
+/// Emits the body computing planes [begin, end) of a pooling op.
+void buildPoolKernelBody(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Operation *op, mlir::Value input,
+                         mlir::Value output, mlir::Value begin,
+                         mlir::Value end);
 
 /// Emits the body computing units [begin, end) of `op` at the builder's
 /// insertion point; `buffers` are the input, weight, optional bias and

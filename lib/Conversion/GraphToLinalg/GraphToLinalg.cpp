@@ -496,6 +496,8 @@ void buildSoftmax(OpBuilder &b, Location loc, Operation *op, Value input,
 int64_t linalgKernelExtent(Operation *op) {
   if (isCpuGemm(op))
     return gemmKernelExtent(op);
+  if (isCpuPool(op))
+    return poolKernelExtent(op);
   if (isSoftmax(op)) {
     std::optional<unsigned> dim = softmaxSliceDim(op);
     return dim ? cast<RankedTensorType>(op->getOperand(0).getType())
@@ -510,6 +512,8 @@ int64_t linalgKernelExtent(Operation *op) {
 int64_t linalgKernelSliceWork(Operation *op) {
   if (isCpuGemm(op))
     return gemmKernelUnitWork(op);
+  if (isCpuPool(op))
+    return poolKernelUnitWork(op);
   auto input = cast<RankedTensorType>(op->getOperand(0).getType());
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t elements = std::max(input.getNumElements(), result.getNumElements());
@@ -517,7 +521,7 @@ int64_t linalgKernelSliceWork(Operation *op) {
 }
 
 bool hasLinalgKernel(Operation *op) {
-  if (isCpuGemm(op))
+  if (isCpuGemm(op) || isCpuPool(op))
     return true;
   if (op->getNumResults() != 1 || !staticF32(op->getResult(0).getType()))
     return false;
@@ -573,6 +577,11 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
   if (isCpuGemm(op)) {
     buildGemmKernelBody(b, loc, op, args.drop_back(2), args[args.size() - 2],
                         args.back(), options);
+    func::ReturnOp::create(b, loc);
+    return success();
+  }
+  if (isCpuPool(op)) {
+    buildPoolKernelBody(b, loc, op, args[0], args[1], args[2], args[3]);
     func::ReturnOp::create(b, loc);
     return success();
   }
