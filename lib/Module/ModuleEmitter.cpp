@@ -116,7 +116,11 @@ private:
   bool applyPlan(func::FuncOp func, std::string &error);
   /// The CPU object entry for host op `op` (built once per op, attributes
   /// and types), or -1 when the CPU path does not cover it.
-  int32_t cpuEntryFor(Operation *op, std::string &error);
+  int32_t cpuEntryFor(Operation *op, std::string &error,
+                      const CpuEpilogue &epilogue = {});
+  /// One host step for a host kernel: its first op with the epilogue as
+  /// the attributes the reference kernels apply too.
+  bool addHostKernel(sched::HostKernelOp kernel, std::string &error);
   /// Compiles the CPU kernels into the module's CPU object.
   bool finishCpuObject(std::string &error);
 
@@ -284,14 +288,18 @@ bool Emitter::addCopyStep(Operation *copy, std::string &error) {
   return true;
 }
 
-int32_t Emitter::cpuEntryFor(Operation *op, std::string &error) {
-  if (!cpu || !hasLinalgKernel(op))
+int32_t Emitter::cpuEntryFor(Operation *op, std::string &error,
+                             const CpuEpilogue &epilogue) {
+  if (!cpu || !hasLinalgKernel(op) || !takesEpilogue(op, epilogue))
     return -1;
   std::string key;
   llvm::raw_string_ostream os(key);
   os << op->getName() << " " << op->getAttrDictionary() << " : ";
   llvm::interleaveComma(op->getOperandTypes(), os);
   os << " -> " << op->getResultTypes();
+  if (!epilogue.empty())
+    os << " epilogue " << epilogue.residual << " " << epilogue.activation << " "
+       << epilogue.min.value_or(NAN) << " " << epilogue.max.value_or(NAN);
   auto it = cpuEntryIndex.find(key);
   if (it != cpuEntryIndex.end())
     return it->second;
@@ -306,7 +314,8 @@ int32_t Emitter::cpuEntryFor(Operation *op, std::string &error) {
       return -1;
     cpuKernelOptions = CpuKernelOptions{*bits};
   }
-  if (failed(buildLinalgKernel(op, symbol, *cpuKernels, *cpuKernelOptions))) {
+  if (failed(buildLinalgKernel(op, symbol, *cpuKernels, *cpuKernelOptions,
+                               epilogue))) {
     error = where(op) + ": no CPU kernel";
     return -1;
   }
@@ -657,6 +666,48 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   return true;
 }
 
+bool Emitter::addHostKernel(sched::HostKernelOp kernel, std::string &error) {
+  SmallVector<Operation *, 3> chain = kernel.chain();
+  Operation *op = chain.front();
+  std::string name = op->getName().stripDialect().str();
+  if (!ref::isHostOp(name)) {
+    error = where(op) + ": '" + op->getName().getStringRef().str() +
+            "' has no host kernel to put in a module";
+    return false;
+  }
+  module::StepDesc step;
+  step.kind = StepKind::HostOp;
+  step.op = name;
+  step.attributes = hostOpAttributes(op);
+  CpuEpilogue epilogue;
+  for (Operation *next : ArrayRef(chain).drop_front()) {
+    if (llvm::isa<graph::AddOp>(next)) {
+      // The residual is the kernel's last argument.
+      step.attributes.push_back({"residual", int64_t(1)});
+      epilogue.residual = kernel.getArgs().back().getType();
+      continue;
+    }
+    epilogue.activation = next->getName().stripDialect().str();
+    step.attributes.push_back({"activation", epilogue.activation});
+    for (const Attr &attr : hostOpAttributes(next))
+      step.attributes.push_back({"activation_" + attr.name, attr.value});
+    if (auto clip = dyn_cast<graph::ClipOp>(next)) {
+      if (auto min = clip.getMin())
+        epilogue.min = min->convertToFloat();
+      if (auto max = clip.getMax())
+        epilogue.max = max->convertToFloat();
+    }
+  }
+  addInputs(step, kernel.getArgs());
+  step.cpuEntry = cpuEntryFor(op, error, epilogue);
+  if (!error.empty())
+    return false;
+  if (!addResults(kernel, step, Placement::Host, "", error))
+    return false;
+  desc.steps.push_back(std::move(step));
+  return true;
+}
+
 bool Emitter::run(func::FuncOp func, std::string &error) {
   function = func;
   for (BlockArgument arg : func.getArguments()) {
@@ -684,6 +735,11 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
     }
     if (llvm::isa<sched::ToDeviceOp, sched::ToHostOp>(op)) {
       if (!addCopyStep(&op, error))
+        return false;
+      continue;
+    }
+    if (auto kernel = dyn_cast<sched::HostKernelOp>(op)) {
+      if (!addHostKernel(kernel, error))
         return false;
       continue;
     }

@@ -19,6 +19,7 @@ void sinan::buildSchedulePipeline(OpPassManager &pm,
     pm.addPass(createFormSnpuKernels(
         FormSnpuKernelsOptions{options.target, options.precision}));
   OpPassManager &functions = pm.nest<func::FuncOp>();
+  functions.addPass(createFormHostKernels());
   functions.addPass(sched::createSchedInsertCopies());
   functions.addPass(sched::createSchedPlanMemory());
 }

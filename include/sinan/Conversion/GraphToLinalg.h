@@ -21,6 +21,9 @@
 #include "mlir/IR/Operation.h"
 #include "mlir/Support/LLVM.h"
 
+#include <optional>
+#include <string>
+
 namespace mlir {
 class DialectRegistry;
 } // namespace mlir
@@ -31,6 +34,17 @@ namespace sinan {
 struct CpuKernelOptions {
   /// The widest vector registers (bits): 512 with AVX-512, 256 with AVX2.
   unsigned vectorBits = 256;
+};
+
+/// What a kernel applies to its result before storing it (a
+/// sched.host_kernel's epilogue): a residual, an extra input after the op's
+/// operands of the result's shape (or a row of its last dimension),
+/// added; then a relu or a clip. Only convolutions and matmuls take one.
+struct CpuEpilogue {
+  mlir::Type residual;    ///< The residual's type, null without one.
+  std::string activation; ///< "", "relu" or "clip".
+  std::optional<float> min, max;
+  bool empty() const { return !residual && activation.empty(); }
 };
 
 /// Whether `op` has a linalg kernel: f32 elementwise ops with NumPy
@@ -46,7 +60,12 @@ bool hasLinalgKernel(mlir::Operation *op);
 /// `hasLinalgKernel(op)` is false.
 mlir::LogicalResult buildLinalgKernel(mlir::Operation *op, llvm::StringRef name,
                                       mlir::ModuleOp module,
-                                      const CpuKernelOptions &options = {});
+                                      const CpuKernelOptions &options = {},
+                                      const CpuEpilogue &epilogue = {});
+
+/// Whether `op`'s kernel can apply `epilogue` (a convolution's or
+/// matmul's can).
+bool takesEpilogue(mlir::Operation *op, const CpuEpilogue &epilogue);
 
 /// The range of the kernel's slice arguments: result dimension 0 (1 for a
 /// rank-0 result), or a convolution's work units.

@@ -82,4 +82,21 @@ def FormSnpuKernels : Pass<"sinan-form-snpu-kernels", "mlir::ModuleOp"> {
                            "mlir::func::FuncDialect"];
 }
 
+def FormHostKernels : Pass<"sinan-form-host-kernels", "mlir::func::FuncOp"> {
+  let summary = "Groups a host convolution or matrix product with its "
+                "epilogue into one host kernel";
+  let description = [{
+    In a host function (not an SNPU kernel), a `graph.conv2d` or
+    `graph.matmul` takes with it, when each is the only user of the value
+    before: an add of a residual (the other operand has the result's type;
+    for a matrix product also a bias row, a tensor of the result's last
+    dimension), then a relu or a clip. The chain becomes one
+    `sched.host_kernel`, so the CPU path adds the residual and applies the
+    activation to each tile before storing it (one pass over the result
+    instead of three) and the reference kernels apply the same epilogue
+    after the op. Ops alone stay as they are.
+  }];
+  let dependentDialects = ["sinan::sched::SchedDialect"];
+}
+
 #endif // SINAN_PLACEMENT_PASSES_TD

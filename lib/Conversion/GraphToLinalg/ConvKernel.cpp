@@ -226,8 +226,8 @@ ConvPlan planConv(const ConvShape &s) {
 class ConvEmitter {
 public:
   ConvEmitter(OpBuilder &b, Location loc, const ConvPlan &plan,
-              const CpuKernelOptions &options)
-      : b(b), loc(loc), plan(plan), s(plan.s) {
+              const CpuKernelOptions &options, const CpuEpilogue &epilogue)
+      : b(b), loc(loc), plan(plan), s(plan.s), epilogue(epilogue) {
     vl = std::max<int64_t>(4, options.vectorBits / 32);
     nr = 2 * vl;
     // Accumulators: 2 MR vectors, plus two of X and a broadcast, within
@@ -281,6 +281,49 @@ private:
     }
     return index;
   }
+  /// The epilogue on one stored vector at `indices` of the output: the
+  /// residual added (as the reference's add), then relu or clip (as its
+  /// unary ops: NaN stays NaN).
+  Value applyEpilogue(Value value, ArrayRef<Value> indices, Value mask,
+                      Value zeros) {
+    if (residual) {
+      SmallVector<Value> at(indices);
+      if (residualRow)
+        at = {indices[1]};
+      Value r = mask ? vector::MaskedLoadOp::create(b, loc, vectorType,
+                                                    residual, at, mask, zeros)
+                           .getResult()
+                     : vector::LoadOp::create(b, loc, vectorType, residual, at)
+                           .getResult();
+      value = arith::AddFOp::create(b, loc, value, r);
+    }
+    auto splat = [&](float v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, vectorType,
+          DenseElementsAttr::get(vectorType, b.getF32FloatAttr(v)));
+    };
+    // max(x, lo) = x < lo ? lo : x and min(x, hi) = hi < x ? hi : x, NaN
+    // if x is.
+    auto bound = [&](Value x, Value limit, bool lower) -> Value {
+      Value take = lower ? arith::CmpFOp::create(
+                               b, loc, arith::CmpFPredicate::OLT, x, limit)
+                         : arith::CmpFOp::create(
+                               b, loc, arith::CmpFPredicate::OLT, limit, x);
+      return arith::SelectOp::create(b, loc, take, limit, x);
+    };
+    if (epilogue.activation == "relu") {
+      Value zero = splat(0.0f);
+      Value keep =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGT, value, zero);
+      value = arith::SelectOp::create(b, loc, keep, value, zero);
+    } else if (epilogue.activation == "clip") {
+      if (epilogue.min)
+        value = bound(value, splat(*epilogue.min), true);
+      if (epilogue.max)
+        value = bound(value, splat(*epilogue.max), false);
+    }
+    return value;
+  }
   void emitPanels(const Unit &u);
   void emitRowBlocks(const Unit &u, Value col, Value remaining);
   void emitTile(const Unit &u, int64_t rows, Value rowOffset, Value col,
@@ -292,12 +335,30 @@ private:
   const ConvShape &s;
   int64_t vl, nr, mr;
   VectorType vectorType;
+  const CpuEpilogue &epilogue;
   Value weight, bias, output;
+  /// The epilogue's residual, as the output's rows or one row.
+  Value residual;
+  bool residualRow = false;
 };
 
 void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
   Value input = buffers[0];
   bias = s.bias ? buffers[2] : Value();
+  if (epilogue.residual) {
+    Value r = buffers[buffers.size() - 2];
+    auto type = cast<MemRefType>(r.getType());
+    residualRow = type != buffers.back().getType();
+    // The output's collapsed view (below), or the row's elements.
+    residual =
+        residualRow
+            ? collapseAll(r, 0)
+            : (s.matmul ? collapseAll(r, 1)
+                        : memref::CollapseShapeOp::create(
+                              b, loc, r,
+                              SmallVector<ReassociationIndices>{{0, 1}, {2, 3}})
+                              .getResult());
+  }
   if (s.matmul) {
     // As a convolution: A (buffers[0]) is W, [batches x M, K]; B is X,
     // [batches, K, 1, N]; C is [batches x M, N].
@@ -461,6 +522,8 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
       Value value = loop.getResult(2 * i + v);
       SmallVector<Value> indices = {m.add(outRow, i),
                                     m.add(m.add(u.outCol, col), v * vl)};
+      value =
+          applyEpilogue(value, indices, remaining ? masks[v] : Value(), zeros);
       if (remaining)
         vector::MaskedStoreOp::create(b, loc, output, indices, masks[v], value);
       else
@@ -590,9 +653,10 @@ int64_t gemmKernelUnitWork(Operation *op) {
 
 void buildGemmKernelBody(OpBuilder &b, Location loc, Operation *op,
                          ValueRange buffers, Value begin, Value end,
-                         const CpuKernelOptions &options) {
+                         const CpuKernelOptions &options,
+                         const CpuEpilogue &epilogue) {
   ConvPlan plan = planConv(*gemmShapeOf(op));
-  ConvEmitter(b, loc, plan, options).emit(buffers, begin, end);
+  ConvEmitter(b, loc, plan, options, epilogue).emit(buffers, begin, end);
 }
 
 } // namespace sinan

@@ -99,12 +99,14 @@ void buildPoolKernelBody(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value end);
 
 /// Emits the body computing units [begin, end) of `op` at the builder's
-/// insertion point; `buffers` are the input, weight, optional bias and
-/// output memrefs.
+/// insertion point; `buffers` are the op's operands (a convolution's input,
+/// weight and optional bias; a matmul's A and B), the epilogue's residual
+/// if it has one, and the output.
 void buildGemmKernelBody(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Operation *op, mlir::ValueRange buffers,
                          mlir::Value begin, mlir::Value end,
-                         const CpuKernelOptions &options);
+                         const CpuKernelOptions &options,
+                         const CpuEpilogue &epilogue);
 
 } // namespace sinan
 

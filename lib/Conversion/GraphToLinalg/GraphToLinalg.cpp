@@ -548,10 +548,36 @@ bool hasLinalgKernel(Operation *op) {
   return elementwiseBody(op).has_value();
 }
 
+bool takesEpilogue(Operation *op, const CpuEpilogue &epilogue) {
+  if (epilogue.empty())
+    return true;
+  if (!isCpuGemm(op) ||
+      (epilogue.activation != "" && epilogue.activation != "relu" &&
+       epilogue.activation != "clip"))
+    return false;
+  if (!epilogue.residual)
+    return true;
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  auto residual = dyn_cast<RankedTensorType>(epilogue.residual);
+  if (!residual || !residual.hasStaticShape() ||
+      residual.getElementType() != result.getElementType())
+    return false;
+  if (residual == result)
+    return true;
+  // A bias row of a matmul.
+  return op->getName().stripDialect() == "matmul" &&
+         residual.getShape().back() == result.getShape().back() &&
+         llvm::all_of(residual.getShape().drop_back(),
+                      [](int64_t d) { return d == 1; });
+}
+
 LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
-                                const CpuKernelOptions &options) {
+                                const CpuKernelOptions &options,
+                                const CpuEpilogue &epilogue) {
   if (!hasLinalgKernel(op))
     return op->emitOpError("has no CPU kernel");
+  if (!takesEpilogue(op, epilogue))
+    return op->emitOpError("has no CPU kernel with this epilogue");
   module.getContext()
       ->loadDialect<arith::ArithDialect, func::FuncDialect,
                     linalg::LinalgDialect, math::MathDialect,
@@ -567,6 +593,8 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
   };
   for (Type type : op->getOperandTypes())
     arguments.push_back(memrefOf(type));
+  if (epilogue.residual) // Of the result's type, or a row of it.
+    arguments.push_back(memrefOf(epilogue.residual));
   arguments.push_back(memrefOf(op->getResult(0).getType()));
   arguments.append(2, b.getIndexType()); // The slice [begin, end) of d0.
   auto func = func::FuncOp::create(b, loc, name,
@@ -576,7 +604,7 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
   ValueRange args = entry->getArguments();
   if (isCpuGemm(op)) {
     buildGemmKernelBody(b, loc, op, args.drop_back(2), args[args.size() - 2],
-                        args.back(), options);
+                        args.back(), options, epilogue);
     func::ReturnOp::create(b, loc);
     return success();
   }

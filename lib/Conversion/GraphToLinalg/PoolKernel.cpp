@@ -97,12 +97,11 @@ std::pair<Value, Value> validRange(IndexMath &m, Value offset, int64_t stride,
                                    int64_t lo, int64_t hi, int64_t outSize) {
   // o * stride + offset >= lo  <=>  o >= ceil((lo - offset) / stride).
   Value before = m.max(m.sub(m.c(lo), offset), m.c(0));
-  Value first = m.min(m.div(m.add(before, m.c(stride - 1)), stride),
-                      m.c(outSize));
+  Value first =
+      m.min(m.div(m.add(before, m.c(stride - 1)), stride), m.c(outSize));
   // o * stride + offset <= hi - 1  <=>  o <= floor((hi - 1 - offset) / s).
   Value last = m.sub(m.c(hi - 1), offset);
-  Value end = m.select(m.cmp(arith::CmpIPredicate::slt, last, m.c(0)),
-                       m.c(0),
+  Value end = m.select(m.cmp(arith::CmpIPredicate::slt, last, m.c(0)), m.c(0),
                        m.add(m.div(m.max(last, m.c(0)), stride), m.c(1)));
   end = m.max(first, m.min(end, m.c(outSize)));
   return {first, end};
@@ -142,8 +141,8 @@ void emitPool(OpBuilder &b, Location loc, const PoolShape &s, Value input,
       });
       forLoop(rb, loc, r.c(0), r.c(s.kh), [&](OpBuilder &ib, Value i) {
         IndexMath im{ib, loc};
-        Value iy = im.add(im.add(im.mul(oh, s.sh), im.mul(i, s.dh)),
-                          im.c(-s.pt));
+        Value iy =
+            im.add(im.add(im.mul(oh, s.sh), im.mul(i, s.dh)), im.c(-s.pt));
         Value inside = arith::AndIOp::create(
             ib, loc, im.cmp(arith::CmpIPredicate::sge, iy, im.c(0)),
             im.cmp(arith::CmpIPredicate::slt, iy, im.c(s.h)));
@@ -185,8 +184,8 @@ void emitPool(OpBuilder &b, Location loc, const PoolShape &s, Value input,
         Value rows = taps(oh, s.sh, s.pt, s.dh, s.kh, lo, hi);
         Value cols = taps(ow, s.sw, s.pl, s.dw, s.kw, left, right);
         Value count = arith::MulIOp::create(fb, loc, rows, cols);
-        Value asInt = arith::IndexCastOp::create(fb, loc, fb.getI64Type(),
-                                                 count);
+        Value asInt =
+            arith::IndexCastOp::create(fb, loc, fb.getI64Type(), count);
         Value divisor =
             arith::SIToFPOp::create(fb, loc, fb.getF32Type(), asInt);
         Value sum =
@@ -213,8 +212,8 @@ int64_t poolKernelUnitWork(Operation *op) {
   return s.oh * s.ow * s.kh * s.kw;
 }
 
-void buildPoolKernelBody(OpBuilder &b, Location loc, Operation *op,
-                         Value input, Value output, Value begin, Value end) {
+void buildPoolKernelBody(OpBuilder &b, Location loc, Operation *op, Value input,
+                         Value output, Value begin, Value end) {
   emitPool(b, loc, *poolShapeOf(op), input, output, begin, end);
 }
 

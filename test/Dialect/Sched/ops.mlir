@@ -30,3 +30,72 @@ func.func @to_device_twice(%x: tensor<4xf32>) -> tensor<4xf32> {
   %e = sched.to_device %d : tensor<4xf32>
   return %x : tensor<4xf32>
 }
+
+// -----
+
+// A host kernel: a convolution, a residual add and a relu as one step.
+// CHECK-LABEL: func.func @host_kernel
+// CHECK:         %[[Y:.*]] = sched.host_kernel(%{{.*}}, %{{.*}}, %{{.*}}) : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+// CHECK-NEXT:    ^bb0(%[[X:.*]]: tensor<1x2x4x4xf32>, %[[W:.*]]: tensor<2x2x1x1xf32>, %[[R:.*]]: tensor<1x2x4x4xf32>):
+// CHECK-NEXT:      %[[C:.*]] = graph.conv2d %[[X]], %[[W]]
+// CHECK-NEXT:      %[[S:.*]] = graph.add %[[C]], %[[R]]
+// CHECK-NEXT:      %[[T:.*]] = graph.relu %[[S]]
+// CHECK-NEXT:      sched.yield %[[T]] : tensor<1x2x4x4xf32>
+func.func @host_kernel(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %r: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %y = sched.host_kernel(%x, %w, %r) : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  ^bb0(%a: tensor<1x2x4x4xf32>, %b: tensor<2x2x1x1xf32>, %c: tensor<1x2x4x4xf32>):
+    %0 = graph.conv2d %a, %b : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+    %1 = graph.add %0, %c : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+    %2 = graph.relu %1 : tensor<1x2x4x4xf32>
+    sched.yield %2 : tensor<1x2x4x4xf32>
+  }
+  return %y : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+func.func @host_kernel_not_a_chain(%x: tensor<4xf32>, %z: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{body op 1 ('graph.relu') does not use the result of the op before it}}
+  %y = sched.host_kernel(%x, %z) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>, %b: tensor<4xf32>):
+    %0 = graph.relu %a : tensor<4xf32>
+    %1 = graph.relu %b : tensor<4xf32>
+    sched.yield %1 : tensor<4xf32>
+  }
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @host_kernel_args(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{body arguments must have the operands' types}}
+  %y = sched.host_kernel(%x) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<8xf32>):
+    %0 = graph.relu %a : tensor<8xf32>
+    sched.yield %0 : tensor<8xf32>
+  }
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @host_kernel_yield(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{must yield the last op's result}}
+  %y = sched.host_kernel(%x) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %0 = graph.relu %a : tensor<4xf32>
+    sched.yield %a : tensor<4xf32>
+  }
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @host_kernel_empty(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{needs at least one op in its body}}
+  %y = sched.host_kernel(%x) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    sched.yield %a : tensor<4xf32>
+  }
+  return %y : tensor<4xf32>
+}

@@ -41,5 +41,44 @@ LogicalResult ToHostOp::verify() {
   return success();
 }
 
+SmallVector<Operation *, 3> HostKernelOp::chain() {
+  SmallVector<Operation *, 3> ops;
+  for (Operation &op : getBody().front().without_terminator())
+    ops.push_back(&op);
+  return ops;
+}
+
+LogicalResult HostKernelOp::verify() {
+  Block &body = getBody().front();
+  if (body.getArgumentTypes() != getArgs().getTypes())
+    return emitOpError("body arguments must have the operands' types");
+  SmallVector<Operation *, 3> ops = chain();
+  if (ops.empty())
+    return emitOpError("needs at least one op in its body");
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    if (op->getDialect() == nullptr ||
+        op->getDialect()->getNamespace() != "graph" || op->getNumResults() != 1)
+      return emitOpError("body ops must be graph ops with one result, got '")
+             << op->getName() << "'";
+    if (i > 0 &&
+        !llvm::is_contained(op->getOperands(), ops[i - 1]->getResult(0)))
+      return emitOpError("body op ")
+             << i << " ('" << op->getName()
+             << "') does not use the result of the op before it";
+  }
+  for (size_t i = 0; i + 1 < ops.size(); ++i)
+    if (!ops[i]->getResult(0).hasOneUse())
+      return emitOpError("body op ")
+             << i << "'s result has uses outside the chain";
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValue() != ops.back()->getResult(0))
+    return emitOpError("must yield the last op's result");
+  if (yield.getValue().getType() != getResult().getType())
+    return emitOpError("result type ")
+           << getResult().getType() << " differs from the yielded "
+           << yield.getValue().getType();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "sinan/Dialect/Sched/IR/SchedOps.cpp.inc"

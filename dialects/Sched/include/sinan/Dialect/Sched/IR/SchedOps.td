@@ -48,4 +48,49 @@ class Sched_CopyOp<string mnemonic, string from, string to>
 def Sched_ToDeviceOp : Sched_CopyOp<"to_device", "host", "device">;
 def Sched_ToHostOp : Sched_CopyOp<"to_host", "device", "host">;
 
+def Sched_HostKernelOp : Sched_Op<"host_kernel", [IsolatedFromAbove]> {
+  let summary = "one host step: an op and the epilogue it absorbs";
+  let description = [{
+    A host step computing a chain of `graph` ops in one kernel, so that the
+    CPU path applies the epilogue to each tile before storing it instead of
+    passing over the result again. The body is one block whose arguments
+    are `args` (the first op's operands, then each later op's operand from
+    outside the chain: a residual) and whose ops form a chain, each using
+    the result of the one before; `sched.yield` returns the last one's
+    result. `sinan-form-host-kernels` forms them: a convolution or matrix
+    product, then an add of a residual (a tensor of the result's shape, or
+    for a matrix product a bias row), then a relu or clip. The module
+    writer makes one step of it: the first op with the residual and the
+    activation as the attributes the reference kernels also apply.
+
+    ```mlir
+    %y = sched.host_kernel(%x, %w, %b, %r) : (...) -> tensor<1x64x56x56xf32> {
+    ^bb0(%x0: ..., %w0: ..., %b0: ..., %r0: ...):
+      %c = graph.conv2d(%x0, %w0, %b0) ...
+      %s = graph.add(%c, %r0) ...
+      %t = graph.relu(%s) ...
+      sched.yield %t : tensor<1x64x56x56xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$args);
+  let results = (outs AnyRankedTensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $args `)` attr-dict `:` functional-type($args, $result) $body
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The body's ops without the terminator: the chain, first op first.
+    llvm::SmallVector<mlir::Operation *, 3> chain();
+  }];
+}
+
+def Sched_YieldOp : Sched_Op<"yield",
+    [Pure, Terminator, HasParent<"HostKernelOp">]> {
+  let summary = "returns a host kernel's result";
+  let arguments = (ins AnyRankedTensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
 #endif // SINAN_DIALECT_SCHED_IR_SCHEDOPS_TD

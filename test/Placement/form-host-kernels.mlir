@@ -1,0 +1,61 @@
+// RUN: sinan-opt %s --sinan-form-host-kernels | FileCheck %s
+
+// A ResNet block on the host: the first convolution takes its relu; of the
+// add of two convolutions only the first (in block order) takes the add and
+// the relu after it; a convolution used twice and one alone stay.
+// CHECK-LABEL: func.func @block
+// CHECK:         %[[C1:.*]] = sched.host_kernel(%arg0, %arg1)
+// CHECK:           graph.conv2d
+// CHECK-NEXT:      graph.relu
+// CHECK-NEXT:      sched.yield
+// CHECK:         %[[D:.*]] = graph.conv2d %arg0, %arg2
+// CHECK:         %[[S:.*]] = sched.host_kernel(%[[C1]], %arg1, %[[D]])
+// CHECK:           graph.conv2d
+// CHECK-NEXT:      graph.add
+// CHECK-NEXT:      graph.relu
+// CHECK:         %[[T:.*]] = graph.conv2d %[[S]], %arg1
+// CHECK-NEXT:    %[[U:.*]] = graph.relu %[[T]]
+// CHECK-NEXT:    return %[[U]], %[[T]]
+func.func @block(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %w2: tensor<2x2x1x1xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %c1 = graph.conv2d %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %r1 = graph.relu %c1 : tensor<1x2x4x4xf32>
+  %c2 = graph.conv2d %r1, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %d = graph.conv2d %x, %w2 : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %s = graph.add %c2, %d : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %r2 = graph.relu %s : tensor<1x2x4x4xf32>
+  %t = graph.conv2d %r2, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %u = graph.relu %t : tensor<1x2x4x4xf32>
+  return %u, %t : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}
+
+// A matmul takes a bias row and a clip; an add of a broadcast column is no
+// residual, and neither is an add of the result to itself.
+// CHECK-LABEL: func.func @matmuls
+// CHECK:         sched.host_kernel(%arg0, %arg1, %arg2) : (tensor<3x8xf32>, tensor<8x5xf32>, tensor<5xf32>) -> tensor<3x5xf32>
+// CHECK:           graph.matmul
+// CHECK-NEXT:      graph.add
+// CHECK-NEXT:      graph.clip
+// CHECK:         %[[M:.*]] = graph.matmul %arg0, %arg1
+// CHECK-NEXT:    graph.add %[[M]], %arg3
+// CHECK:         %[[N:.*]] = graph.matmul %arg0, %arg1
+// CHECK-NEXT:    graph.add %[[N]], %[[N]]
+func.func @matmuls(%a: tensor<3x8xf32>, %b: tensor<8x5xf32>, %row: tensor<5xf32>, %col: tensor<3x1xf32>) -> (tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>) {
+  %m = graph.matmul %a, %b : (tensor<3x8xf32>, tensor<8x5xf32>) -> tensor<3x5xf32>
+  %s = graph.add %m, %row : (tensor<3x5xf32>, tensor<5xf32>) -> tensor<3x5xf32>
+  %c = graph.clip %s {min = 0.0 : f32, max = 6.0 : f32} : tensor<3x5xf32>
+  %m2 = graph.matmul %a, %b : (tensor<3x8xf32>, tensor<8x5xf32>) -> tensor<3x5xf32>
+  %s2 = graph.add %m2, %col : (tensor<3x5xf32>, tensor<3x1xf32>) -> tensor<3x5xf32>
+  %m3 = graph.matmul %a, %b : (tensor<3x8xf32>, tensor<8x5xf32>) -> tensor<3x5xf32>
+  %s3 = graph.add %m3, %m3 : (tensor<3x5xf32>, tensor<3x5xf32>) -> tensor<3x5xf32>
+  return %c, %s2, %s3 : tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>
+}
+
+// SNPU kernels are left alone.
+// CHECK-LABEL: func.func @kernel
+// CHECK-NOT:     sched.host_kernel
+func.func @kernel(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.conv2d %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %r = graph.relu %c : tensor<1x2x4x4xf32>
+  return %r : tensor<1x2x4x4xf32>
+}
