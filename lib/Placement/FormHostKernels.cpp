@@ -41,7 +41,8 @@ bool addsResidual(graph::AddOp add, Value value, bool matmul) {
     return true;
   auto row = dyn_cast<RankedTensorType>(other.getType());
   auto result = cast<RankedTensorType>(value.getType());
-  if (!matmul || !row || !row.hasStaticShape() ||
+  if (!matmul || !row || !row.hasStaticShape() || row.getRank() == 0 ||
+      result.getRank() == 0 ||
       row.getShape().back() != result.getShape().back())
     return false;
   return llvm::all_of(row.getShape().drop_back(),
@@ -78,13 +79,12 @@ void outline(ArrayRef<Operation *> chain) {
   OpBuilder builder(last);
   SmallVector<Value> operands = operandsOf(chain);
   auto kernel = sched::HostKernelOp::create(
-      builder, chain.front()->getLoc(), last->getResult(0).getType(),
-      operands);
+      builder, chain.front()->getLoc(), last->getResult(0).getType(), operands);
   Block *body = builder.createBlock(&kernel.getBody());
   IRMapping mapping;
   for (Value operand : operands)
-    mapping.map(operand, body->addArgument(operand.getType(),
-                                           operand.getLoc()));
+    mapping.map(operand,
+                body->addArgument(operand.getType(), operand.getLoc()));
   Operation *clone = nullptr;
   for (Operation *op : chain)
     clone = builder.clone(*op, mapping);

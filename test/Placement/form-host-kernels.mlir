@@ -29,7 +29,7 @@ func.func @block(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %w2: tensor<2
 }
 
 // A matmul takes a bias row and a clip; an add of a broadcast column is no
-// residual, and neither is an add of the result to itself.
+// residual, nor is a scalar or the result itself.
 // CHECK-LABEL: func.func @matmuls
 // CHECK:         sched.host_kernel(%arg0, %arg1, %arg2) : (tensor<3x8xf32>, tensor<8x5xf32>, tensor<5xf32>) -> tensor<3x5xf32>
 // CHECK:           graph.matmul
@@ -39,7 +39,9 @@ func.func @block(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %w2: tensor<2
 // CHECK-NEXT:    graph.add %[[M]], %arg3
 // CHECK:         %[[N:.*]] = graph.matmul %arg0, %arg1
 // CHECK-NEXT:    graph.add %[[N]], %[[N]]
-func.func @matmuls(%a: tensor<3x8xf32>, %b: tensor<8x5xf32>, %row: tensor<5xf32>, %col: tensor<3x1xf32>) -> (tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>) {
+// CHECK:         %[[O:.*]] = graph.matmul %arg0, %arg1
+// CHECK-NEXT:    graph.add %[[O]], %arg4
+func.func @matmuls(%a: tensor<3x8xf32>, %b: tensor<8x5xf32>, %row: tensor<5xf32>, %col: tensor<3x1xf32>, %scalar: tensor<f32>) -> (tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>) {
   %m = graph.matmul %a, %b : (tensor<3x8xf32>, tensor<8x5xf32>) -> tensor<3x5xf32>
   %s = graph.add %m, %row : (tensor<3x5xf32>, tensor<5xf32>) -> tensor<3x5xf32>
   %c = graph.clip %s {min = 0.0 : f32, max = 6.0 : f32} : tensor<3x5xf32>
@@ -47,7 +49,9 @@ func.func @matmuls(%a: tensor<3x8xf32>, %b: tensor<8x5xf32>, %row: tensor<5xf32>
   %s2 = graph.add %m2, %col : (tensor<3x5xf32>, tensor<3x1xf32>) -> tensor<3x5xf32>
   %m3 = graph.matmul %a, %b : (tensor<3x8xf32>, tensor<8x5xf32>) -> tensor<3x5xf32>
   %s3 = graph.add %m3, %m3 : (tensor<3x5xf32>, tensor<3x5xf32>) -> tensor<3x5xf32>
-  return %c, %s2, %s3 : tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>
+  %m4 = graph.matmul %a, %b : (tensor<3x8xf32>, tensor<8x5xf32>) -> tensor<3x5xf32>
+  %s4 = graph.add %m4, %scalar : (tensor<3x5xf32>, tensor<f32>) -> tensor<3x5xf32>
+  return %c, %s2, %s3, %s4 : tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>
 }
 
 // SNPU kernels are left alone.

@@ -184,6 +184,8 @@ std::optional<ConvShape> matmulShapeOf(Operation *op) {
 }
 
 std::optional<ConvShape> gemmShapeOf(Operation *op) {
+  if (isCpuPlane(op))
+    return std::nullopt; // One input channel per group: PlaneKernel.cpp.
   if (auto s = convShapeOf(op))
     return s;
   return matmulShapeOf(op);
@@ -282,8 +284,7 @@ private:
     return index;
   }
   /// The epilogue on one stored vector at `indices` of the output: the
-  /// residual added (as the reference's add), then relu or clip (as its
-  /// unary ops: NaN stays NaN).
+  /// residual added (as the reference's add), then relu or clip.
   Value applyEpilogue(Value value, ArrayRef<Value> indices, Value mask,
                       Value zeros) {
     if (residual) {
@@ -297,32 +298,7 @@ private:
                            .getResult();
       value = arith::AddFOp::create(b, loc, value, r);
     }
-    auto splat = [&](float v) -> Value {
-      return arith::ConstantOp::create(
-          b, loc, vectorType,
-          DenseElementsAttr::get(vectorType, b.getF32FloatAttr(v)));
-    };
-    // max(x, lo) = x < lo ? lo : x and min(x, hi) = hi < x ? hi : x, NaN
-    // if x is.
-    auto bound = [&](Value x, Value limit, bool lower) -> Value {
-      Value take = lower ? arith::CmpFOp::create(
-                               b, loc, arith::CmpFPredicate::OLT, x, limit)
-                         : arith::CmpFOp::create(
-                               b, loc, arith::CmpFPredicate::OLT, limit, x);
-      return arith::SelectOp::create(b, loc, take, limit, x);
-    };
-    if (epilogue.activation == "relu") {
-      Value zero = splat(0.0f);
-      Value keep =
-          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGT, value, zero);
-      value = arith::SelectOp::create(b, loc, keep, value, zero);
-    } else if (epilogue.activation == "clip") {
-      if (epilogue.min)
-        value = bound(value, splat(*epilogue.min), true);
-      if (epilogue.max)
-        value = bound(value, splat(*epilogue.max), false);
-    }
-    return value;
+    return applyActivation(b, loc, epilogue, value);
   }
   void emitPanels(const Unit &u);
   void emitRowBlocks(const Unit &u, Value col, Value remaining);

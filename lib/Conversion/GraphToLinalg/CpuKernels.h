@@ -6,8 +6,9 @@
 //
 // Kernels of the CPU path that are not one linalg.generic: convolutions and
 // matmuls as a GEMM over register tiles written in the vector dialect
-// (ConvKernel.cpp), pooling as loops over rows (PoolKernel.cpp), and the
-// index arithmetic they share. Private to GraphToLinalg.
+// (ConvKernel.cpp), pooling and depthwise convolutions as loops over rows
+// (PlaneKernel.cpp), and the index arithmetic they share. Private to
+// GraphToLinalg.
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,18 +86,26 @@ bool isCpuGemm(mlir::Operation *op);
 int64_t gemmKernelExtent(mlir::Operation *op);
 int64_t gemmKernelUnitWork(mlir::Operation *op);
 
-/// Whether `op` is an f32 max_pool2d or avg_pool2d with static shapes.
-bool isCpuPool(mlir::Operation *op);
+/// Whether `op` is an f32 max_pool2d or avg_pool2d, or a conv2d with one
+/// input channel per group (depthwise), with static shapes: the plane
+/// kernel's (PlaneKernel.cpp).
+bool isCpuPlane(mlir::Operation *op);
 
-/// A pooling kernel's units (planes of N x C) and the work of one.
-int64_t poolKernelExtent(mlir::Operation *op);
-int64_t poolKernelUnitWork(mlir::Operation *op);
+/// A plane kernel's units (output planes, N x C) and the work of one.
+int64_t planeKernelExtent(mlir::Operation *op);
+int64_t planeKernelUnitWork(mlir::Operation *op);
 
-/// Emits the body computing planes [begin, end) of a pooling op.
-void buildPoolKernelBody(mlir::OpBuilder &b, mlir::Location loc,
-                         mlir::Operation *op, mlir::Value input,
-                         mlir::Value output, mlir::Value begin,
-                         mlir::Value end);
+/// Emits the body computing output planes [begin, end); `buffers` as for
+/// buildGemmKernelBody.
+void buildPlaneKernelBody(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Operation *op, mlir::ValueRange buffers,
+                          mlir::Value begin, mlir::Value end,
+                          const CpuEpilogue &epilogue);
+
+/// `value` (an f32 or a vector of them) after the epilogue's relu or clip,
+/// with the reference kernels' NaN and signed-zero rules.
+mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
+                            const CpuEpilogue &epilogue, mlir::Value value);
 
 /// Emits the body computing units [begin, end) of `op` at the builder's
 /// insertion point; `buffers` are the op's operands (a convolution's input,

@@ -20,6 +20,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <functional>
 
@@ -193,10 +194,8 @@ struct KernelSpec {
   SmallVector<utils::IteratorType> iterators;
   SmallVector<int64_t> shape;
   Body body; ///< Of the inputs' elements and the output's.
-  /// Reductions: the output's value before the first element, and the
-  /// count a mean divides the result by.
+  /// Reductions: the output's value before the first element.
   std::optional<double> init;
-  int64_t divideBy = 0;
 };
 
 KernelSpec elementwiseSpec(Operation *op) {
@@ -237,11 +236,9 @@ std::optional<KernelSpec> transposeSpec(Operation *op) {
   return spec;
 }
 
-/// reduce_sum, reduce_mean, reduce_max, reduce_min over `axes` (negative
-/// from the end, none: all) of a static f32 tensor. Maximum and minimum are
-/// the reference kernels' (NaN if any element is; ties keep the first), so
-/// bit for bit; sums run in ascending index order where the reference sums
-/// pairwise, so they differ by rounding.
+/// reduce_max, reduce_min over `axes` (negative from the end, none: all)
+/// of a static f32 tensor, as the reference kernels compute them (NaN if
+/// any element is; ties keep the first): bit for bit.
 std::optional<KernelSpec> reduceSpec(Operation *op) {
   StringRef name = op->getName().stripDialect();
   auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
@@ -287,13 +284,7 @@ std::optional<KernelSpec> reduceSpec(Operation *op) {
     };
     return spec;
   }
-  spec.init = 0.0;
-  if (name == "reduce_mean")
-    spec.divideBy = count;
-  spec.body = [](OpBuilder &b, Location l, ValueRange args) -> Value {
-    return arith::AddFOp::create(b, l, args[1], args[0]);
-  };
-  return spec;
+  return std::nullopt; // Sums: sumShapeOf.
 }
 
 /// The kernel of an op that is one linalg.generic, if it has one.
@@ -321,9 +312,7 @@ std::optional<unsigned> sliceDimOf(const KernelSpec &spec) {
   return fallback;
 }
 
-/// Softmax and log-softmax over `axis`, as the reference kernel computes
-/// them: m = max (NaN skipped), e = exp(x - m), s = sum of e (ascending
-/// here, pairwise there), then e / s or (x - m) - log(s).
+/// Softmax and log-softmax over `axis` (buildSoftmax).
 bool isSoftmax(Operation *op) {
   StringRef name = op->getName().stripDialect();
   return (name == "softmax" || name == "log_softmax") &&
@@ -334,17 +323,6 @@ int64_t softmaxAxis(Operation *op) {
   int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
   int64_t axis = op->getAttrOfType<IntegerAttr>("axis").getInt();
   return axis < 0 ? axis + rank : axis;
-}
-
-/// The dimension softmax's range slices: the first other than the axis
-/// with more than one element.
-std::optional<unsigned> softmaxSliceDim(Operation *op) {
-  auto type = cast<RankedTensorType>(op->getOperand(0).getType());
-  int64_t axis = softmaxAxis(op);
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    if (d != axis && type.getDimSize(d) > 1)
-      return d;
-  return std::nullopt;
 }
 
 /// `operands` viewed through [offset, offset + size) of iteration dimension
@@ -390,7 +368,7 @@ Value fillValue(OpBuilder &b, Location loc, double value, Value view) {
 
 /// The kernel over the slice [begin, end) of its slice dimension: every
 /// operand indexed by it is viewed through a subview of that range, the
-/// others whole. A mean divides its sums by the count afterwards.
+/// others whole.
 void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
                         ValueRange operands, Value begin, Value end) {
   SmallVector<Value> views(operands);
@@ -400,95 +378,226 @@ void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
   if (spec.init)
     fillValue(b, loc, *spec.init, views.back());
   buildGeneric(b, loc, spec, views);
-  if (!spec.divideBy)
-    return;
-  auto type = cast<MemRefType>(views.back().getType());
-  KernelSpec mean;
-  AffineMap identity =
-      AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
-  mean.maps = {identity};
-  mean.iterators.assign(type.getRank(), utils::IteratorType::parallel);
-  float count = static_cast<float>(spec.divideBy);
-  linalg::GenericOp::create(
-      b, loc, TypeRange{}, ValueRange{}, ValueRange{views.back()}, mean.maps,
-      mean.iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
-        linalg::YieldOp::create(
-            nb, l,
-            arith::DivFOp::create(nb, l, args[0], f32Constant(nb, l, count))
-                .getResult());
+}
+
+/// `func.func private @name(memref<N x f32>, first, n, stride) -> f32`:
+/// the reference's pairwiseSum (runtime/include/sinan/runtime/Numerics.h)
+/// over buf[first + i * stride], i < n (n >= 1): up to 8 elements summed in
+/// order from the first, more split at n / 2 and the halves' sums added.
+/// One per buffer size (the bare-pointer calling convention takes static
+/// shapes only), made once per module.
+func::FuncOp pairwiseSumFunc(ModuleOp module, int64_t size) {
+  std::string name = llvm::formatv("sinan_pairwise_sum_{0}", size).str();
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  Location loc = module.getLoc();
+  auto bufType = MemRefType::get({size}, b.getF32Type());
+  Type index = b.getIndexType();
+  auto func = func::FuncOp::create(
+      b, loc, name,
+      b.getFunctionType({bufType, index, index, index}, {b.getF32Type()}));
+  func.setPrivate();
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value buf = entry->getArgument(0), first = entry->getArgument(1),
+        n = entry->getArgument(2), stride = entry->getArgument(3);
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  Value small =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, n, c(8));
+  auto branch = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()}, small,
+                                  /*withElse=*/true);
+  {
+    OpBuilder tb = OpBuilder::atBlockBegin(&branch.getThenRegion().front());
+    Value start = memref::LoadOp::create(tb, loc, buf, ValueRange{first});
+    auto loop = scf::ForOp::create(
+        tb, loc, arith::ConstantIndexOp::create(tb, loc, 1), n,
+        arith::ConstantIndexOp::create(tb, loc, 1), ValueRange{start},
+        [&](OpBuilder &lb, Location l, Value i, ValueRange acc) {
+          Value at = arith::AddIOp::create(
+              lb, l, first, arith::MulIOp::create(lb, l, i, stride));
+          Value x = memref::LoadOp::create(lb, l, buf, ValueRange{at});
+          scf::YieldOp::create(
+              lb, l, arith::AddFOp::create(lb, l, acc[0], x).getResult());
+        });
+    scf::YieldOp::create(tb, loc, loop.getResult(0));
+  }
+  {
+    OpBuilder eb = OpBuilder::atBlockBegin(&branch.getElseRegion().front());
+    Value half = arith::DivUIOp::create(
+        eb, loc, n, arith::ConstantIndexOp::create(eb, loc, 2));
+    Value second = arith::AddIOp::create(
+        eb, loc, first, arith::MulIOp::create(eb, loc, half, stride));
+    Value rest = arith::SubIOp::create(eb, loc, n, half);
+    Value lo = func::CallOp::create(eb, loc, func,
+                                    ValueRange{buf, first, half, stride})
+                   .getResult(0);
+    Value hi = func::CallOp::create(eb, loc, func,
+                                    ValueRange{buf, second, rest, stride})
+                   .getResult(0);
+    scf::YieldOp::create(eb, loc,
+                         arith::AddFOp::create(eb, loc, lo, hi).getResult());
+  }
+  func::ReturnOp::create(b, loc, branch.getResult(0));
+  return func;
+}
+
+/// `value` as one dimension of all its elements.
+Value flatten(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<MemRefType>(value.getType());
+  if (type.getRank() == 1)
+    return value;
+  if (type.getRank() == 0)
+    return memref::ExpandShapeOp::create(
+        b, loc, MemRefType::get({1}, type.getElementType()), value,
+        ArrayRef<ReassociationIndices>{});
+  ReassociationIndices all;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all.push_back(d);
+  return memref::CollapseShapeOp::create(
+      b, loc, value, SmallVector<ReassociationIndices>{all});
+}
+
+/// reduce_sum and reduce_mean over the trailing dimensions (each output
+/// sums a contiguous run of `count` elements), as the reference computes
+/// them: pairwise, then divided by the count for a mean. Bit for bit.
+struct SumShape {
+  int64_t outputs, count;
+  bool mean;
+};
+
+std::optional<SumShape> sumShapeOf(Operation *op) {
+  StringRef name = op->getName().stripDialect();
+  auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
+  if ((name != "reduce_sum" && name != "reduce_mean") || !axes ||
+      op->getNumOperands() != 1)
+    return std::nullopt;
+  auto input = cast<RankedTensorType>(op->getOperand(0).getType());
+  int64_t rank = input.getRank();
+  SmallVector<bool> reduced(rank, axes.empty());
+  for (int64_t a : axes.asArrayRef()) {
+    if (a < -rank || a >= rank)
+      return std::nullopt;
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  // Trailing: no kept dimension after a reduced one of more than one.
+  SumShape s{1, 1, name == "reduce_mean"};
+  bool inTail = false;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = input.getDimSize(d);
+    if (reduced[d]) {
+      s.count *= size;
+      inTail |= size > 1;
+    } else if (inTail && size > 1) {
+      return std::nullopt;
+    } else {
+      s.outputs *= size;
+    }
+  }
+  return s;
+}
+
+void buildSum(OpBuilder &b, Location loc, Operation *op, ModuleOp module,
+              Value input, Value output, Value begin, Value end) {
+  SumShape s = *sumShapeOf(op);
+  Value in = flatten(b, loc, input), out = flatten(b, loc, output);
+  func::FuncOp sum =
+      pairwiseSumFunc(module, cast<MemRefType>(in.getType()).getNumElements());
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value count = arith::ConstantIndexOp::create(b, loc, s.count);
+  scf::ForOp::create(
+      b, loc, begin, end, one, ValueRange{},
+      [&](OpBuilder &lb, Location l, Value o, ValueRange) {
+        Value first = arith::MulIOp::create(lb, l, o, count);
+        Value total =
+            func::CallOp::create(lb, l, sum, ValueRange{in, first, count, one})
+                .getResult(0);
+        if (s.mean)
+          total = arith::DivFOp::create(
+              lb, l, total, f32Constant(lb, l, static_cast<float>(s.count)));
+        memref::StoreOp::create(lb, l, total, out, ValueRange{o});
+        scf::YieldOp::create(lb, l);
       });
 }
 
-/// Softmax over the slice [begin, end) of its slice dimension: the row
-/// maxima and sums in scratch buffers of the input's shape with the axis
-/// of size 1, then three passes over the rows.
-void buildSoftmax(OpBuilder &b, Location loc, Operation *op, Value input,
-                  Value output, Value begin, Value end) {
+/// Softmax over rows [begin, end) of outer x inner (the elements along the
+/// axis `inner` apart), as the reference: m = max (std::max from -inf, so
+/// NaN is skipped), e = exp(x - m), s = the pairwise sum of the e, then
+/// e / s or (x - m) - log(s). Bit for bit.
+void buildSoftmax(OpBuilder &b, Location loc, Operation *op, ModuleOp module,
+                  Value input, Value output, Value begin, Value end) {
   auto type = cast<MemRefType>(input.getType());
-  int64_t rank = type.getRank(), axis = softmaxAxis(op);
+  int64_t axis = softmaxAxis(op), extent = type.getDimSize(axis), inner = 1;
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
   bool log = op->getName().stripDialect() == "log_softmax";
-  MLIRContext *context = b.getContext();
-  SmallVector<int64_t> rowShape(type.getShape());
-  rowShape[axis] = 1;
-  auto rowType = MemRefType::get(rowShape, b.getF32Type());
-  Value maxima = memref::AllocOp::create(b, loc, rowType);
-  Value sums = memref::AllocOp::create(b, loc, rowType);
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, context);
-  SmallVector<AffineExpr> rowExprs;
-  for (int64_t d = 0; d < rank; ++d)
-    rowExprs.push_back(d == axis ? getAffineConstantExpr(0, context)
-                                 : getAffineDimExpr(d, context));
-  AffineMap row = AffineMap::get(rank, 0, rowExprs, context);
-  SmallVector<Value> views = {input, output, maxima, sums};
-  if (std::optional<unsigned> dim = softmaxSliceDim(op))
-    views =
-        sliceAlong(b, loc, views, {identity, identity, row, row}, *dim, begin,
-                   arith::SubIOp::create(b, loc, end, begin).getResult());
-  Value x = views[0], y = views[1], m = views[2], sum = views[3];
-  SmallVector<utils::IteratorType> reduce(rank, utils::IteratorType::parallel);
-  reduce[axis] = utils::IteratorType::reduction;
-  SmallVector<utils::IteratorType> parallel(rank,
-                                            utils::IteratorType::parallel);
-  auto generic = [&](ValueRange ins, Value out, ArrayRef<AffineMap> maps,
-                     ArrayRef<utils::IteratorType> iterators, Body body) {
-    linalg::GenericOp::create(
-        b, loc, TypeRange{}, ins, ValueRange{out}, maps, iterators,
-        [&](OpBuilder &nb, Location l, ValueRange args) {
-          linalg::YieldOp::create(nb, l, body(nb, l, args));
-        });
+  Value x = flatten(b, loc, input), y = flatten(b, loc, output);
+  func::FuncOp sum = pairwiseSumFunc(module, type.getNumElements());
+  auto c = [&](OpBuilder &ib, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(ib, loc, v);
   };
-  // std::max(m, x) = m < x ? x : m.
-  fillValue(b, loc, -std::numeric_limits<double>::infinity(), m);
-  generic({x}, m, {identity, row}, reduce,
-          [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-            Value less = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT,
-                                               args[1], args[0]);
-            return arith::SelectOp::create(nb, l, less, args[0], args[1]);
-          });
-  generic({x, m}, y, {identity, row, identity}, parallel,
-          [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-            return math::ExpOp::create(
-                nb, l, arith::SubFOp::create(nb, l, args[0], args[1]));
-          });
-  fillValue(b, loc, 0.0, sum);
-  generic({y}, sum, {identity, row}, reduce,
-          [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-            return arith::AddFOp::create(nb, l, args[1], args[0]);
-          });
-  if (log)
-    generic({x, m, sum}, y, {identity, row, row, identity}, parallel,
-            [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-              Value shifted = arith::SubFOp::create(nb, l, args[0], args[1]);
-              return arith::SubFOp::create(nb, l, shifted,
-                                           math::LogOp::create(nb, l, args[2]));
+  // body(k, at) for k in [0, extent), at = base + k * inner.
+  auto alongAxis =
+      [&](OpBuilder &ib, Value base, ValueRange init,
+          function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)>
+              body) {
+        return scf::ForOp::create(
+            ib, loc, c(ib, 0), c(ib, extent), c(ib, 1), init,
+            [&](OpBuilder &kb, Location l, Value k, ValueRange acc) {
+              Value at = arith::AddIOp::create(
+                  kb, l, base, arith::MulIOp::create(kb, l, k, c(kb, inner)));
+              scf::YieldOp::create(kb, l, body(kb, at, acc));
             });
-  else
-    generic({y, sum}, y, {identity, row, identity}, parallel,
-            [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-              return arith::DivFOp::create(nb, l, args[0], args[1]);
-            });
-  memref::DeallocOp::create(b, loc, maxima);
-  memref::DeallocOp::create(b, loc, sums);
+      };
+  scf::ForOp::create(
+      b, loc, begin, end, c(b, 1), ValueRange{},
+      [&](OpBuilder &rb, Location l, Value r, ValueRange) {
+        Value o = arith::DivUIOp::create(rb, l, r, c(rb, inner));
+        Value i = arith::RemUIOp::create(rb, l, r, c(rb, inner));
+        Value base = arith::AddIOp::create(
+            rb, l, arith::MulIOp::create(rb, l, o, c(rb, extent * inner)), i);
+        Value m =
+            alongAxis(
+                rb, base,
+                {f32Constant(rb, l, -std::numeric_limits<double>::infinity())},
+                [&](OpBuilder &kb, Value at, ValueRange acc) {
+                  Value v = memref::LoadOp::create(kb, l, x, at);
+                  Value less = arith::CmpFOp::create(
+                      kb, l, arith::CmpFPredicate::OLT, acc[0], v);
+                  return SmallVector<Value>{
+                      arith::SelectOp::create(kb, l, less, v, acc[0])};
+                })
+                ->getResult(0);
+        alongAxis(rb, base, {}, [&](OpBuilder &kb, Value at, ValueRange) {
+          Value v = memref::LoadOp::create(kb, l, x, at);
+          Value e =
+              math::ExpOp::create(kb, l, arith::SubFOp::create(kb, l, v, m));
+          memref::StoreOp::create(kb, l, e, y, at);
+          return SmallVector<Value>{};
+        });
+        Value total =
+            func::CallOp::create(
+                rb, l, sum, ValueRange{y, base, c(rb, extent), c(rb, inner)})
+                .getResult(0);
+        Value logTotal =
+            log ? math::LogOp::create(rb, l, total).getResult() : Value();
+        alongAxis(rb, base, {}, [&](OpBuilder &kb, Value at, ValueRange) {
+          Value result;
+          if (log) {
+            Value v = memref::LoadOp::create(kb, l, x, at);
+            result = arith::SubFOp::create(
+                kb, l, arith::SubFOp::create(kb, l, v, m), logTotal);
+          } else {
+            Value e = memref::LoadOp::create(kb, l, y, at);
+            result = arith::DivFOp::create(kb, l, e, total);
+          }
+          memref::StoreOp::create(kb, l, result, y, at);
+          return SmallVector<Value>{};
+        });
+        scf::YieldOp::create(rb, l);
+      });
 }
 
 } // namespace
@@ -496,14 +605,14 @@ void buildSoftmax(OpBuilder &b, Location loc, Operation *op, Value input,
 int64_t linalgKernelExtent(Operation *op) {
   if (isCpuGemm(op))
     return gemmKernelExtent(op);
-  if (isCpuPool(op))
-    return poolKernelExtent(op);
+  if (isCpuPlane(op))
+    return planeKernelExtent(op);
   if (isSoftmax(op)) {
-    std::optional<unsigned> dim = softmaxSliceDim(op);
-    return dim ? cast<RankedTensorType>(op->getOperand(0).getType())
-                     .getDimSize(*dim)
-               : 1;
+    auto type = cast<RankedTensorType>(op->getOperand(0).getType());
+    return type.getNumElements() / type.getDimSize(softmaxAxis(op));
   }
+  if (std::optional<SumShape> sum = sumShapeOf(op))
+    return sum->outputs;
   KernelSpec spec = *specOf(op);
   std::optional<unsigned> dim = sliceDimOf(spec);
   return dim ? spec.shape[*dim] : 1;
@@ -512,8 +621,8 @@ int64_t linalgKernelExtent(Operation *op) {
 int64_t linalgKernelSliceWork(Operation *op) {
   if (isCpuGemm(op))
     return gemmKernelUnitWork(op);
-  if (isCpuPool(op))
-    return poolKernelUnitWork(op);
+  if (isCpuPlane(op))
+    return planeKernelUnitWork(op);
   auto input = cast<RankedTensorType>(op->getOperand(0).getType());
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t elements = std::max(input.getNumElements(), result.getNumElements());
@@ -521,7 +630,7 @@ int64_t linalgKernelSliceWork(Operation *op) {
 }
 
 bool hasLinalgKernel(Operation *op) {
-  if (isCpuGemm(op) || isCpuPool(op))
+  if (isCpuGemm(op) || isCpuPlane(op))
     return true;
   if (op->getNumResults() != 1 || !staticF32(op->getResult(0).getType()))
     return false;
@@ -531,6 +640,8 @@ bool hasLinalgKernel(Operation *op) {
   StringRef name = op->getName().stripDialect();
   if (isSoftmax(op))
     return op->getNumOperands() == 1;
+  if (sumShapeOf(op))
+    return true;
   if (name == "transpose" || name.starts_with("reduce_"))
     return op->getNumOperands() == 1 && specOf(op).has_value();
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
@@ -551,7 +662,8 @@ bool hasLinalgKernel(Operation *op) {
 bool takesEpilogue(Operation *op, const CpuEpilogue &epilogue) {
   if (epilogue.empty())
     return true;
-  if (!isCpuGemm(op) ||
+  bool depthwise = isCpuPlane(op) && op->getName().stripDialect() == "conv2d";
+  if ((!isCpuGemm(op) && !depthwise) ||
       (epilogue.activation != "" && epilogue.activation != "relu" &&
        epilogue.activation != "clip"))
     return false;
@@ -565,7 +677,8 @@ bool takesEpilogue(Operation *op, const CpuEpilogue &epilogue) {
   if (residual == result)
     return true;
   // A bias row of a matmul.
-  return op->getName().stripDialect() == "matmul" &&
+  return op->getName().stripDialect() == "matmul" && residual.getRank() > 0 &&
+         result.getRank() > 0 &&
          residual.getShape().back() == result.getShape().back() &&
          llvm::all_of(residual.getShape().drop_back(),
                       [](int64_t d) { return d == 1; });
@@ -608,13 +721,19 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
     func::ReturnOp::create(b, loc);
     return success();
   }
-  if (isCpuPool(op)) {
-    buildPoolKernelBody(b, loc, op, args[0], args[1], args[2], args[3]);
+  if (isCpuPlane(op)) {
+    buildPlaneKernelBody(b, loc, op, args.drop_back(2), args[args.size() - 2],
+                         args.back(), epilogue);
+    func::ReturnOp::create(b, loc);
+    return success();
+  }
+  if (sumShapeOf(op)) {
+    buildSum(b, loc, op, module, args[0], args[1], args[2], args[3]);
     func::ReturnOp::create(b, loc);
     return success();
   }
   if (isSoftmax(op)) {
-    buildSoftmax(b, loc, op, args[0], args[1], args[2], args[3]);
+    buildSoftmax(b, loc, op, module, args[0], args[1], args[2], args[3]);
     func::ReturnOp::create(b, loc);
     return success();
   }

@@ -1,0 +1,343 @@
+//===- PlaneKernel.cpp - Pooling and depthwise convolution on the CPU -----===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Kernels whose outputs each read one input plane: max and average pooling,
+// and convolutions with one input channel per group (depthwise, with any
+// channel multiplier). Each unit is one output plane (image, channel). For
+// every output row the kernel visits the window's taps in the reference
+// kernel's order (tap row, then tap column) and combines each into the
+// whole row of outputs whose input lies inside the image, so the inner loop
+// runs along a row (LLVM vectorizes it) and every output sees its taps in
+// the same order as runtime/ref's maxPool2d, avgPool2d and conv2d's f32
+// path (from the bias, a multiply then an add per tap): the results are
+// theirs bit for bit. Taps in the padding are skipped; an average divides
+// by the taps inside the image, or with count_include_pad by those inside
+// the explicit padding (ceil mode's extra positions never count). A
+// convolution's epilogue (residual, relu, clip) runs over each finished
+// row, as the reference applies it after the op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CpuKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace sinan {
+namespace {
+
+enum class PlaneOp { Max, Average, Depthwise };
+
+struct PlaneShape {
+  PlaneOp kind;
+  /// Output planes (N x output channels), the input's channels and the
+  /// output channels per input channel (1 for pooling).
+  int64_t planes, channels, multiplier;
+  int64_t h, w, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  bool countPad = false, bias = false;
+};
+
+SmallVector<int64_t> arrayOr(Operation *op, StringRef name,
+                             ArrayRef<int64_t> fallback) {
+  if (auto attr = op->getAttrOfType<DenseI64ArrayAttr>(name))
+    return SmallVector<int64_t>(attr.asArrayRef());
+  return SmallVector<int64_t>(fallback);
+}
+
+/// The window attributes both kinds share.
+bool windowOf(Operation *op, ArrayRef<int64_t> kernel, PlaneShape &s) {
+  SmallVector<int64_t> strides = arrayOr(op, "strides", {1, 1});
+  SmallVector<int64_t> pads = arrayOr(op, "pads", {0, 0, 0, 0});
+  SmallVector<int64_t> dilations = arrayOr(op, "dilations", {1, 1});
+  if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
+      dilations.size() != 2)
+    return false;
+  s.kh = kernel[0];
+  s.kw = kernel[1];
+  s.sh = strides[0];
+  s.sw = strides[1];
+  s.dh = dilations[0];
+  s.dw = dilations[1];
+  s.pt = pads[0];
+  s.pl = pads[1];
+  s.pb = pads[2];
+  s.pr = pads[3];
+  for (int64_t v : {s.kh, s.kw, s.sh, s.sw, s.dh, s.dw})
+    if (v < 1)
+      return false;
+  for (int64_t v : {s.pt, s.pl, s.pb, s.pr})
+    if (v < 0)
+      return false;
+  return true;
+}
+
+RankedTensorType staticF32Rank(Type type, int64_t rank) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || tensor.getRank() != rank ||
+      !tensor.getElementType().isF32() || tensor.getNumElements() == 0)
+    return {};
+  return tensor;
+}
+
+std::optional<PlaneShape> planeShapeOf(Operation *op) {
+  StringRef name = op->getName().stripDialect();
+  if (op->getNumResults() != 1 || op->getNumOperands() < 1)
+    return std::nullopt;
+  auto x = staticF32Rank(op->getOperand(0).getType(), 4);
+  auto y = staticF32Rank(op->getResult(0).getType(), 4);
+  if (!x || !y || y.getDimSize(0) != x.getDimSize(0))
+    return std::nullopt;
+  PlaneShape s;
+  s.h = x.getDimSize(2);
+  s.w = x.getDimSize(3);
+  s.oh = y.getDimSize(2);
+  s.ow = y.getDimSize(3);
+  s.channels = x.getDimSize(1);
+  s.planes = y.getDimSize(0) * y.getDimSize(1);
+  if (name == "max_pool2d" || name == "avg_pool2d") {
+    if (op->getNumOperands() != 1 || y.getDimSize(1) != s.channels ||
+        !windowOf(op, arrayOr(op, "kernel", {}), s))
+      return std::nullopt;
+    s.kind = name == "max_pool2d" ? PlaneOp::Max : PlaneOp::Average;
+    s.multiplier = 1;
+    auto countPad = op->getAttrOfType<BoolAttr>("count_include_pad");
+    s.countPad = countPad && countPad.getValue();
+    return s;
+  }
+  if (name != "conv2d" || op->getNumOperands() > 3)
+    return std::nullopt;
+  // One input channel per group: groups == input channels.
+  auto wt = staticF32Rank(op->getOperand(1).getType(), 4);
+  int64_t groups = 1;
+  if (auto attr = op->getAttrOfType<IntegerAttr>("group"))
+    groups = attr.getInt();
+  int64_t f = y.getDimSize(1);
+  if (!wt || wt.getDimSize(1) != 1 || groups != s.channels || groups < 1 ||
+      f % groups != 0 || wt.getDimSize(0) != f ||
+      (op->getNumOperands() == 3 &&
+       !staticF32Rank(op->getOperand(2).getType(), 1)) ||
+      !windowOf(op, {wt.getDimSize(2), wt.getDimSize(3)}, s))
+    return std::nullopt;
+  s.kind = PlaneOp::Depthwise;
+  s.multiplier = f / groups;
+  s.bias = op->getNumOperands() == 3;
+  return s;
+}
+
+/// Output coordinates o in [0, outSize) whose input coordinate o * stride
+/// + offset lies in [lo, hi), as [first, last): index arithmetic on a
+/// dynamic offset.
+std::pair<Value, Value> validRange(IndexMath &m, Value offset, int64_t stride,
+                                   int64_t lo, int64_t hi, int64_t outSize) {
+  // o * stride + offset >= lo  <=>  o >= ceil((lo - offset) / stride).
+  Value before = m.max(m.sub(m.c(lo), offset), m.c(0));
+  Value first =
+      m.min(m.div(m.add(before, m.c(stride - 1)), stride), m.c(outSize));
+  // o * stride + offset <= hi - 1  <=>  o <= floor((hi - 1 - offset) / s).
+  Value last = m.sub(m.c(hi - 1), offset);
+  Value end = m.select(m.cmp(arith::CmpIPredicate::slt, last, m.c(0)), m.c(0),
+                       m.add(m.div(m.max(last, m.c(0)), stride), m.c(1)));
+  end = m.max(first, m.min(end, m.c(outSize)));
+  return {first, end};
+}
+
+Value f32(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+/// max: the reference's `isnan(v) || v > best`; average: best + v;
+/// depthwise: best + weight * v (two roundings, as the reference).
+Value combine(OpBuilder &b, Location loc, PlaneOp kind, Value best, Value v,
+              Value weight) {
+  if (kind == PlaneOp::Depthwise)
+    return arith::AddFOp::create(b, loc, best,
+                                 arith::MulFOp::create(b, loc, weight, v));
+  if (kind == PlaneOp::Average)
+    return arith::AddFOp::create(b, loc, best, v);
+  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+  Value greater =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, best);
+  Value take = arith::OrIOp::create(b, loc, nan, greater);
+  return arith::SelectOp::create(b, loc, take, v, best);
+}
+
+/// The kernel over output planes [begin, end); `buffers` are the op's
+/// operands, the epilogue's residual if any, and the output.
+void emitPlanes(OpBuilder &b, Location loc, const PlaneShape &s,
+                ValueRange buffers, Value begin, Value end,
+                const CpuEpilogue &epilogue) {
+  // Planes: [N x C, H, W].
+  auto planes = [&](Value v) -> Value {
+    return memref::CollapseShapeOp::create(
+        b, loc, v, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  };
+  bool depthwise = s.kind == PlaneOp::Depthwise;
+  Value x = planes(buffers[0]), y = planes(buffers.back());
+  Value weight, bias, residual;
+  if (depthwise) {
+    // [F, 1, KH, KW] as [F, KH, KW].
+    weight = memref::CollapseShapeOp::create(
+        b, loc, buffers[1],
+        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+    if (s.bias)
+      bias = buffers[2];
+    if (epilogue.residual)
+      residual = planes(buffers[buffers.size() - 2]);
+  }
+  Value start = f32(
+      b, loc,
+      s.kind == PlaneOp::Max ? -std::numeric_limits<double>::infinity() : 0.0);
+  int64_t outChannels = s.channels * s.multiplier;
+  forLoop(b, loc, begin, end, [&](OpBuilder &pb, Value plane) {
+    IndexMath pm{pb, loc};
+    // Output plane (n, m) reads input plane (n, m / multiplier).
+    Value channel = pm.rem(plane, outChannels);
+    Value source = pm.add(pm.mul(pm.div(plane, outChannels), s.channels),
+                          pm.div(channel, s.multiplier));
+    Value first = start;
+    if (bias)
+      first = memref::LoadOp::create(pb, loc, bias, ValueRange{channel});
+    forLoop(pb, loc, pm.c(0), pm.c(s.oh), [&](OpBuilder &rb, Value oh) {
+      IndexMath r{rb, loc};
+      forLoop(rb, loc, r.c(0), r.c(s.ow), [&](OpBuilder &fb, Value ow) {
+        memref::StoreOp::create(fb, loc, first, y, ValueRange{plane, oh, ow});
+      });
+      forLoop(rb, loc, r.c(0), r.c(s.kh), [&](OpBuilder &ib, Value i) {
+        IndexMath im{ib, loc};
+        Value iy =
+            im.add(im.add(im.mul(oh, s.sh), im.mul(i, s.dh)), im.c(-s.pt));
+        Value inside = arith::AndIOp::create(
+            ib, loc, im.cmp(arith::CmpIPredicate::sge, iy, im.c(0)),
+            im.cmp(arith::CmpIPredicate::slt, iy, im.c(s.h)));
+        auto branch = scf::IfOp::create(ib, loc, inside, /*withElse=*/false);
+        OpBuilder tb = OpBuilder::atBlockBegin(&branch.getThenRegion().front());
+        IndexMath tm{tb, loc};
+        forLoop(tb, loc, tm.c(0), tm.c(s.kw), [&](OpBuilder &jb, Value j) {
+          IndexMath jm{jb, loc};
+          Value offset = jm.add(jm.mul(j, s.dw), jm.c(-s.pl));
+          auto [firstCol, lastCol] = validRange(jm, offset, s.sw, 0, s.w, s.ow);
+          Value tap = depthwise
+                          ? memref::LoadOp::create(jb, loc, weight,
+                                                   ValueRange{channel, i, j})
+                                .getResult()
+                          : Value();
+          forLoop(jb, loc, firstCol, lastCol, [&](OpBuilder &fb, Value ow) {
+            IndexMath fm{fb, loc};
+            Value ix = fm.add(fm.mul(ow, s.sw), offset);
+            Value v =
+                memref::LoadOp::create(fb, loc, x, ValueRange{source, iy, ix});
+            Value best =
+                memref::LoadOp::create(fb, loc, y, ValueRange{plane, oh, ow});
+            memref::StoreOp::create(fb, loc,
+                                    combine(fb, loc, s.kind, best, v, tap), y,
+                                    ValueRange{plane, oh, ow});
+          });
+        });
+      });
+      if (depthwise && !epilogue.empty())
+        forLoop(rb, loc, r.c(0), r.c(s.ow), [&](OpBuilder &fb, Value ow) {
+          SmallVector<Value> index = {plane, oh, ow};
+          Value value = memref::LoadOp::create(fb, loc, y, index);
+          if (residual)
+            value = arith::AddFOp::create(
+                fb, loc, value,
+                memref::LoadOp::create(fb, loc, residual, index));
+          value = applyActivation(fb, loc, epilogue, value);
+          memref::StoreOp::create(fb, loc, value, y, index);
+        });
+      if (s.kind != PlaneOp::Average)
+        return;
+      // The divisor per output: taps inside the image, or inside the
+      // explicit padding, rows times columns.
+      int64_t lo = s.countPad ? -s.pt : 0, hi = s.countPad ? s.h + s.pb : s.h;
+      int64_t left = s.countPad ? -s.pl : 0,
+              right = s.countPad ? s.w + s.pr : s.w;
+      forLoop(rb, loc, r.c(0), r.c(s.ow), [&](OpBuilder &fb, Value ow) {
+        IndexMath fm{fb, loc};
+        // Taps t with lo <= top + t * d < hi, for top = o * s - pad.
+        auto taps = [&](Value o, int64_t stride, int64_t pad, int64_t dil,
+                        int64_t k, int64_t from, int64_t to) {
+          Value top = fm.add(fm.mul(o, stride), fm.c(-pad));
+          auto [a, e] = validRange(fm, top, dil, from, to, k);
+          return fm.sub(e, a);
+        };
+        Value rows = taps(oh, s.sh, s.pt, s.dh, s.kh, lo, hi);
+        Value cols = taps(ow, s.sw, s.pl, s.dw, s.kw, left, right);
+        Value count = arith::MulIOp::create(fb, loc, rows, cols);
+        Value asInt =
+            arith::IndexCastOp::create(fb, loc, fb.getI64Type(), count);
+        Value divisor =
+            arith::SIToFPOp::create(fb, loc, fb.getF32Type(), asInt);
+        Value sum =
+            memref::LoadOp::create(fb, loc, y, ValueRange{plane, oh, ow});
+        Value zero = f32(fb, loc, 0.0);
+        Value none = fm.cmp(arith::CmpIPredicate::eq, count, fm.c(0));
+        Value mean = arith::SelectOp::create(
+            fb, loc, none, zero,
+            arith::DivFOp::create(fb, loc, sum, divisor).getResult());
+        memref::StoreOp::create(fb, loc, mean, y, ValueRange{plane, oh, ow});
+      });
+    });
+  });
+}
+
+} // namespace
+
+Value applyActivation(OpBuilder &b, Location loc, const CpuEpilogue &epilogue,
+                      Value value) {
+  auto constant = [&](float v) -> Value {
+    if (auto vector = dyn_cast<VectorType>(value.getType()))
+      return arith::ConstantOp::create(
+          b, loc, vector, DenseElementsAttr::get(vector, b.getF32FloatAttr(v)));
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  };
+  // The reference's relu: x if x > 0 or NaN, else 0. Its clip: max(x, lo)
+  // = x < lo ? lo : x, then min(x, hi) = hi < x ? hi : x; NaN stays NaN.
+  if (epilogue.activation == "relu") {
+    Value zero = constant(0.0f);
+    Value keep =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGT, value, zero);
+    return arith::SelectOp::create(b, loc, keep, value, zero);
+  }
+  if (epilogue.activation != "clip")
+    return value;
+  if (epilogue.min) {
+    Value lo = constant(*epilogue.min);
+    Value below =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, value, lo);
+    value = arith::SelectOp::create(b, loc, below, lo, value);
+  }
+  if (epilogue.max) {
+    Value hi = constant(*epilogue.max);
+    Value above =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, hi, value);
+    value = arith::SelectOp::create(b, loc, above, hi, value);
+  }
+  return value;
+}
+
+bool isCpuPlane(Operation *op) { return planeShapeOf(op).has_value(); }
+
+int64_t planeKernelExtent(Operation *op) { return planeShapeOf(op)->planes; }
+
+int64_t planeKernelUnitWork(Operation *op) {
+  PlaneShape s = *planeShapeOf(op);
+  return s.oh * s.ow * s.kh * s.kw;
+}
+
+void buildPlaneKernelBody(OpBuilder &b, Location loc, Operation *op,
+                          ValueRange buffers, Value begin, Value end,
+                          const CpuEpilogue &epilogue) {
+  emitPlanes(b, loc, *planeShapeOf(op), buffers, begin, end, epilogue);
+}
+
+} // namespace sinan
