@@ -222,6 +222,19 @@ class Runner:
 
     # --- Per target and precision. ---
 
+    def _module_bytes(self, module, on_cpu, log, deadline):
+        """The module's size; for the CPU target without its CPU object,
+        which --cpu=native compiles for whatever machine runs the zoo (a
+        baseline must not move with the host's vector width)."""
+        size = module.stat().st_size
+        if not on_cpu:
+            return size
+        dump = _run([self.bin / "sinan-objdump", module], deadline,
+                    "sinan-objdump", log)
+        found = re.search(r"^\s*cpu\s+(\d+) bytes", dump.stdout,
+                          re.MULTILINE)
+        return size - int(found.group(1)) if found else size
+
     def _run_variant(self, model, variant, prepared, work, deadline):
         m = prepared["materialized"]
         stem = f"{variant.target}.{variant.precision}"
@@ -262,7 +275,8 @@ class Runner:
                                      prepared["output_names"])
 
         figures = {"compile_s": round(compile_s, 3),
-                   "module_bytes": module.stat().st_size,
+                   "module_bytes": self._module_bytes(module, on_cpu, log,
+                                                      deadline),
                    "host_ops_native": rep["host_ops"]["native"],
                    "host_ops_reference": rep["host_ops"]["reference"],
                    "model_macs": prepared["total_macs"],
