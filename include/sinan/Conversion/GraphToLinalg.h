@@ -5,12 +5,14 @@
 //===----------------------------------------------------------------------===//
 //
 // The first stage of the CPU path: a graph op with static shapes becomes a
-// function over buffers, `@name(memref inputs..., memref outputs...)`, whose
-// body is linalg on those buffers. lib/Target/CpuObject lowers such
+// function over buffers, `@name(memref inputs..., memref output, begin,
+// end)`, whose body is linalg, scf and vector ops on those buffers (see
+// docs/runtime.md, "Native CPU code"). lib/Target/CpuObject lowers such
 // functions to native code. The numerics follow the reference kernels
-// (runtime/ref): elementwise ops compute what they compute, NaN handling
-// included, and call the same libm functions; matmuls accumulate over k in
-// ascending order but may fuse multiply and add (FMA).
+// (runtime/ref): elementwise ops, pooling, depthwise convolutions,
+// reductions and softmax compute what they compute (NaN rules, the same
+// libm calls, pairwise sums), bit for bit; matmuls and other convolutions
+// sum in the reference's order but fuse multiply and add (FMA).
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,17 +49,19 @@ struct CpuEpilogue {
   bool empty() const { return !residual && activation.empty(); }
 };
 
-/// Whether `op` has a linalg kernel: f32 elementwise ops with NumPy
-/// broadcasting (add, sub, mul, div, max, min, pow, relu, leaky_relu, neg,
-/// abs and the libm unary functions) and f32 matmuls with rank >= 2
-/// operands (batch dimensions broadcast); f32 conv2d in every form.
+/// Whether `op` has a CPU kernel: f32 elementwise ops with NumPy
+/// broadcasting (add, sub, mul, div, max, min, pow, relu, leaky_relu, clip,
+/// neg, abs and the libm unary functions), matmuls with rank >= 2 operands
+/// (batch dimensions broadcast), conv2d in every form, max and average
+/// pooling, reductions (max/min over any axes, sum/mean over trailing
+/// ones), softmax, log-softmax and transposes.
 bool hasLinalgKernel(mlir::Operation *op);
 
-/// Appends `func.func @name(inputs..., output, %begin: index, %end: index)`
-/// computing the slice [begin, end) of `op`'s result dimension 0 (all of a
-/// rank-0 result for [0, 1)) to `module`, so that callers can split the
-/// work over threads; fails (with a diagnostic at `op`) if
-/// `hasLinalgKernel(op)` is false.
+/// Appends `func.func @name(inputs..., [residual,] output, %begin: index,
+/// %end: index)` computing units [begin, end) of `op`'s work (of
+/// linalgKernelExtent(op)) to `module`, so that callers can split the work
+/// over threads; fails (with a diagnostic at `op`) if `hasLinalgKernel(op)`
+/// is false or the kernel cannot apply `epilogue`.
 mlir::LogicalResult buildLinalgKernel(mlir::Operation *op, llvm::StringRef name,
                                       mlir::ModuleOp module,
                                       const CpuKernelOptions &options = {},
@@ -67,8 +71,9 @@ mlir::LogicalResult buildLinalgKernel(mlir::Operation *op, llvm::StringRef name,
 /// matmul's can).
 bool takesEpilogue(mlir::Operation *op, const CpuEpilogue &epilogue);
 
-/// The range of the kernel's slice arguments: result dimension 0 (1 for a
-/// rank-0 result), or a convolution's work units.
+/// The range of the kernel's slice arguments: units of work as the kernel
+/// cuts them (a dimension's rows, output planes, outputs, or a GEMM's
+/// blocks of positions x chunks of output channels).
 int64_t linalgKernelExtent(mlir::Operation *op);
 
 /// Multiply-adds or elements per unit of that range, for choosing how many
