@@ -211,6 +211,12 @@ std::unique_ptr<Device> openDevice(const std::string &spec,
     return createCpuDevice(hostThreads);
   if (spec == "snpu-sim" || spec.rfind("snpu-sim:", 0) == 0) {
     std::string target = spec == "snpu-sim" ? defaultTarget : spec.substr(9);
+    if (spec == "snpu-sim" && target == "cpu") {
+      error = "the module was compiled for the host only (--target=cpu): run "
+              "it on device cpu, or name a simulated target, "
+              "snpu-sim:PRESET";
+      return nullptr;
+    }
     if (target.empty()) {
       error = "device 'snpu-sim' needs a target: snpu-sim:PRESET or "
               "snpu-sim:FILE.json";

@@ -58,9 +58,12 @@ cl::opt<std::string>
                        "isa (SNPU instructions), module; linalg or llvm "
                        "print the host ops' native kernels"),
               cl::init("graph"));
-cl::opt<std::string> targetName("target",
-                                cl::desc("Target preset or JSON description"),
-                                cl::init("snpu-edge"));
+constexpr const char *kDefaultTarget = "snpu-edge";
+cl::opt<std::string>
+    targetName("target",
+               cl::desc("Target preset or JSON description, or cpu (every op "
+                        "on the host: --placement=cpu)"),
+               cl::init(kDefaultTarget));
 cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix an input's shape: name=1x3x224x224"),
@@ -136,11 +139,23 @@ int main(int argc, char **argv) {
                 "--cpu=none turns it off");
   if (placement != "snpu" && placement != "cpu" && placement != "auto")
     return fail("--placement=" + placement + ": expected snpu, cpu or auto");
+  // --target=cpu: the all-host module, by its own name.
+  bool hostTarget = targetName == "cpu";
+  if (hostTarget) {
+    if (placement.getNumOccurrences() && placement != "cpu")
+      return fail("--target=cpu runs every op on the host; --placement=" +
+                  placement + " needs an SNPU target");
+    placement = "cpu";
+  }
   if (snpuPrecision != "bf16" && snpuPrecision != "f32")
     return fail("--snpu-precision=" + snpuPrecision + ": expected bf16 or f32");
   std::string targetError;
+  // The SNPU description the passes read (none of it is used when every op
+  // is on the host).
+  std::string snpuTarget =
+      hostTarget ? std::string(kDefaultTarget) : std::string(targetName);
   std::optional<sinan::TargetDesc> target =
-      sinan::resolveTarget(targetName, targetError);
+      sinan::resolveTarget(snpuTarget, targetError);
   if (!target)
     return fail(targetError);
   sinan::frontend::ImportOptions options;
@@ -172,7 +187,7 @@ int main(int argc, char **argv) {
     return fail("--compile-to=" + compileTo +
                 " shows SNPU kernels; --placement=cpu has none");
   sinan::CompilePipelineOptions pipeline;
-  pipeline.target = targetName;
+  pipeline.target = snpuTarget;
   pipeline.phase = cpuPhase ? "module" : std::string(compileTo);
   pipeline.placement = placement;
   pipeline.precision = snpuPrecision;
@@ -190,8 +205,9 @@ int main(int argc, char **argv) {
     if (outputFile == "-" && !cpuPhase)
       return fail("--compile-to=module needs an output file (-o model.snm)");
     sinan::ModuleEmitOptions emitOptions;
-    emitOptions.target = target->name;
-    emitOptions.targetFingerprint = sinan::isa::targetFingerprint(*target);
+    emitOptions.target = hostTarget ? "cpu" : target->name;
+    emitOptions.targetFingerprint =
+        hostTarget ? 0 : sinan::isa::targetFingerprint(*target);
     emitOptions.sourceHash =
         sourceHash.valid() ? sourceHash.get() : sinan::sha256File(inputFile);
     if (placement != "cpu")
