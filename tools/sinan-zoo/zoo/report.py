@@ -113,7 +113,7 @@ def write_report(record, out):
     for title, path in images:
         lines += [f"![{title}]({path})", ""]
     lines += [
-        "## CPU (`--placement=cpu`, f32, one host thread)",
+        "## CPU (`--placement=cpu --cpu=native`, f32, one host thread)",
         "",
         "Latency: median (best) of the runs; *ratio* is Sinan's best over "
         "onnxruntime's best (the figure baselines pin), *median ratio* the "
