@@ -60,36 +60,19 @@ struct ConvShape {
   }
 };
 
-RankedTensorType staticF32Of(Type type, int64_t rank) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape() || tensor.getRank() != rank ||
-      !tensor.getElementType().isF32() || tensor.getNumElements() == 0)
-    return {};
-  return tensor;
-}
-
-/// The attribute `name`'s values, or `fallback` where the op has none (its
-/// ODS default).
-SmallVector<int64_t> arrayAttr(Operation *op, StringRef name,
-                               ArrayRef<int64_t> fallback) {
-  if (auto attr = op->getAttrOfType<DenseI64ArrayAttr>(name))
-    return SmallVector<int64_t>(attr.asArrayRef());
-  return SmallVector<int64_t>(fallback);
-}
-
 std::optional<ConvShape> convShapeOf(Operation *op) {
   if (op->getName().stripDialect() != "conv2d" || op->getNumResults() != 1 ||
       op->getNumOperands() < 2 || op->getNumOperands() > 3)
     return std::nullopt;
-  auto x = staticF32Of(op->getOperand(0).getType(), 4);
-  auto wt = staticF32Of(op->getOperand(1).getType(), 4);
-  auto y = staticF32Of(op->getResult(0).getType(), 4);
+  auto x = staticF32(op->getOperand(0).getType(), 4);
+  auto wt = staticF32(op->getOperand(1).getType(), 4);
+  auto y = staticF32(op->getResult(0).getType(), 4);
   bool bias = op->getNumOperands() == 3;
-  if (!x || !wt || !y || (bias && !staticF32Of(op->getOperand(2).getType(), 1)))
+  if (!x || !wt || !y || (bias && !staticF32(op->getOperand(2).getType(), 1)))
     return std::nullopt;
-  SmallVector<int64_t> strides = arrayAttr(op, "strides", {1, 1});
-  SmallVector<int64_t> pads = arrayAttr(op, "pads", {0, 0, 0, 0});
-  SmallVector<int64_t> dilations = arrayAttr(op, "dilations", {1, 1});
+  SmallVector<int64_t> strides = i64Array(op, "strides", {1, 1});
+  SmallVector<int64_t> pads = i64Array(op, "pads", {0, 0, 0, 0});
+  SmallVector<int64_t> dilations = i64Array(op, "dilations", {1, 1});
   int64_t groups = 1;
   if (auto attr = op->getAttrOfType<IntegerAttr>("group"))
     groups = attr.getInt();
@@ -135,8 +118,8 @@ std::optional<ConvShape> matmulShapeOf(Operation *op) {
   auto bt = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
   auto c = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!a || !bt || !c || a.getRank() < 2 || bt.getRank() < 2 ||
-      !staticF32Of(a, a.getRank()) || !staticF32Of(bt, bt.getRank()) ||
-      !staticF32Of(c, c.getRank()))
+      !staticF32(a, a.getRank()) || !staticF32(bt, bt.getRank()) ||
+      !staticF32(c, c.getRank()))
     return std::nullopt;
   ArrayRef<int64_t> cs = c.getShape();
   int64_t m = cs.end()[-2], n = cs.back(), k = a.getShape().back();

@@ -20,12 +20,37 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <optional>
 
 namespace sinan {
 
 using mlir::Location;
 using mlir::OpBuilder;
 using mlir::Value;
+
+/// A static, non-empty f32 tensor type (of `rank` when given), or null.
+/// (Empty tensors need no code: the reference kernels handle them.)
+inline mlir::RankedTensorType staticF32(mlir::Type type,
+                                        std::optional<int64_t> rank = {}) {
+  auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32() ||
+      tensor.getNumElements() == 0 || (rank && tensor.getRank() != *rank))
+    return {};
+  return tensor;
+}
+
+/// The i64 array attribute `name`'s values, or `fallback` where the op has
+/// none (its ODS default).
+inline llvm::SmallVector<int64_t> i64Array(mlir::Operation *op,
+                                           llvm::StringRef name,
+                                           llvm::ArrayRef<int64_t> fallback) {
+  if (auto attr = op->getAttrOfType<mlir::DenseI64ArrayAttr>(name))
+    return llvm::SmallVector<int64_t>(attr.asArrayRef());
+  return llvm::SmallVector<int64_t>(fallback);
+}
 
 /// Index arithmetic at one insertion point.
 struct IndexMath {

@@ -31,16 +31,6 @@ namespace {
 
 using Body = std::function<Value(OpBuilder &, Location, ValueRange)>;
 
-/// A static, non-empty f32 tensor type, or null. (Empty tensors need no
-/// code: the reference kernels handle them.)
-RankedTensorType staticF32(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32() ||
-      tensor.getNumElements() == 0)
-    return {};
-  return tensor;
-}
-
 /// A unary math op by graph op name.
 template <typename MathOp> Body unary() {
   return [](OpBuilder &b, Location loc, ValueRange args) -> Value {
@@ -236,6 +226,20 @@ std::optional<KernelSpec> transposeSpec(Operation *op) {
   return spec;
 }
 
+/// Which of a reduction's input dimensions `axes` reduces (negative from
+/// the end, none: all), or nothing for an axis out of range.
+std::optional<SmallVector<bool>> reducedAxes(Operation *op) {
+  auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
+  int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
+  SmallVector<bool> reduced(rank, axes.empty());
+  for (int64_t a : axes.asArrayRef()) {
+    if (a < -rank || a >= rank)
+      return std::nullopt;
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  return reduced;
+}
+
 /// reduce_max, reduce_min over `axes` (negative from the end, none: all)
 /// of a static f32 tensor, as the reference kernels compute them (NaN if
 /// any element is; ties keep the first): bit for bit.
@@ -249,23 +253,17 @@ std::optional<KernelSpec> reduceSpec(Operation *op) {
   auto input = cast<RankedTensorType>(op->getOperand(0).getType());
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t rank = input.getRank();
-  SmallVector<bool> reduced(rank, axes.empty());
-  for (int64_t a : axes.asArrayRef()) {
-    if (a < -rank || a >= rank)
-      return std::nullopt;
-    reduced[a < 0 ? a + rank : a] = true;
-  }
+  std::optional<SmallVector<bool>> reduced = reducedAxes(op);
+  if (!reduced)
+    return std::nullopt;
   bool keep = result.getRank() == rank;
   MLIRContext *context = op->getContext();
   SmallVector<AffineExpr> out;
-  int64_t count = 1;
   KernelSpec spec;
   for (int64_t d = 0; d < rank; ++d) {
-    spec.iterators.push_back(reduced[d] ? utils::IteratorType::reduction
-                                        : utils::IteratorType::parallel);
-    if (reduced[d])
-      count *= input.getDimSize(d);
-    if (!reduced[d])
+    spec.iterators.push_back((*reduced)[d] ? utils::IteratorType::reduction
+                                           : utils::IteratorType::parallel);
+    if (!(*reduced)[d])
       out.push_back(getAffineDimExpr(d, context));
     else if (keep)
       out.push_back(getAffineConstantExpr(0, context));
@@ -476,18 +474,15 @@ std::optional<SumShape> sumShapeOf(Operation *op) {
     return std::nullopt;
   auto input = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t rank = input.getRank();
-  SmallVector<bool> reduced(rank, axes.empty());
-  for (int64_t a : axes.asArrayRef()) {
-    if (a < -rank || a >= rank)
-      return std::nullopt;
-    reduced[a < 0 ? a + rank : a] = true;
-  }
+  std::optional<SmallVector<bool>> reduced = reducedAxes(op);
+  if (!reduced)
+    return std::nullopt;
   // Trailing: no kept dimension after a reduced one of more than one.
   SumShape s{1, 1, name == "reduce_mean"};
   bool inTail = false;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t size = input.getDimSize(d);
-    if (reduced[d]) {
+    if ((*reduced)[d]) {
       s.count *= size;
       inTail |= size > 1;
     } else if (inTail && size > 1) {

@@ -46,18 +46,11 @@ struct PlaneShape {
   bool countPad = false, bias = false;
 };
 
-SmallVector<int64_t> arrayOr(Operation *op, StringRef name,
-                             ArrayRef<int64_t> fallback) {
-  if (auto attr = op->getAttrOfType<DenseI64ArrayAttr>(name))
-    return SmallVector<int64_t>(attr.asArrayRef());
-  return SmallVector<int64_t>(fallback);
-}
-
 /// The window attributes both kinds share.
 bool windowOf(Operation *op, ArrayRef<int64_t> kernel, PlaneShape &s) {
-  SmallVector<int64_t> strides = arrayOr(op, "strides", {1, 1});
-  SmallVector<int64_t> pads = arrayOr(op, "pads", {0, 0, 0, 0});
-  SmallVector<int64_t> dilations = arrayOr(op, "dilations", {1, 1});
+  SmallVector<int64_t> strides = i64Array(op, "strides", {1, 1});
+  SmallVector<int64_t> pads = i64Array(op, "pads", {0, 0, 0, 0});
+  SmallVector<int64_t> dilations = i64Array(op, "dilations", {1, 1});
   if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
       dilations.size() != 2)
     return false;
@@ -80,20 +73,12 @@ bool windowOf(Operation *op, ArrayRef<int64_t> kernel, PlaneShape &s) {
   return true;
 }
 
-RankedTensorType staticF32Rank(Type type, int64_t rank) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape() || tensor.getRank() != rank ||
-      !tensor.getElementType().isF32() || tensor.getNumElements() == 0)
-    return {};
-  return tensor;
-}
-
 std::optional<PlaneShape> planeShapeOf(Operation *op) {
   StringRef name = op->getName().stripDialect();
   if (op->getNumResults() != 1 || op->getNumOperands() < 1)
     return std::nullopt;
-  auto x = staticF32Rank(op->getOperand(0).getType(), 4);
-  auto y = staticF32Rank(op->getResult(0).getType(), 4);
+  auto x = staticF32(op->getOperand(0).getType(), 4);
+  auto y = staticF32(op->getResult(0).getType(), 4);
   if (!x || !y || y.getDimSize(0) != x.getDimSize(0))
     return std::nullopt;
   PlaneShape s;
@@ -105,7 +90,7 @@ std::optional<PlaneShape> planeShapeOf(Operation *op) {
   s.planes = y.getDimSize(0) * y.getDimSize(1);
   if (name == "max_pool2d" || name == "avg_pool2d") {
     if (op->getNumOperands() != 1 || y.getDimSize(1) != s.channels ||
-        !windowOf(op, arrayOr(op, "kernel", {}), s))
+        !windowOf(op, i64Array(op, "kernel", {}), s))
       return std::nullopt;
     s.kind = name == "max_pool2d" ? PlaneOp::Max : PlaneOp::Average;
     s.multiplier = 1;
@@ -116,7 +101,7 @@ std::optional<PlaneShape> planeShapeOf(Operation *op) {
   if (name != "conv2d" || op->getNumOperands() > 3)
     return std::nullopt;
   // One input channel per group: groups == input channels.
-  auto wt = staticF32Rank(op->getOperand(1).getType(), 4);
+  auto wt = staticF32(op->getOperand(1).getType(), 4);
   int64_t groups = 1;
   if (auto attr = op->getAttrOfType<IntegerAttr>("group"))
     groups = attr.getInt();
@@ -124,7 +109,7 @@ std::optional<PlaneShape> planeShapeOf(Operation *op) {
   if (!wt || wt.getDimSize(1) != 1 || groups != s.channels || groups < 1 ||
       f % groups != 0 || wt.getDimSize(0) != f ||
       (op->getNumOperands() == 3 &&
-       !staticF32Rank(op->getOperand(2).getType(), 1)) ||
+       !staticF32(op->getOperand(2).getType(), 1)) ||
       !windowOf(op, {wt.getDimSize(2), wt.getDimSize(3)}, s))
     return std::nullopt;
   s.kind = PlaneOp::Depthwise;
