@@ -72,8 +72,8 @@ print(f"y: {'bit-identical' if same else 'DIFFERENT'}, max abs "
 sys.exit(0 if same else 1)
 PY
 echo
-echo "-- all on the host, with native CPU code (sinan-compile --placement=cpu):"
-build/dev/bin/sinan-compile "$model" --compile-to=module --placement=cpu \
+echo "-- all on the host, with native CPU code (sinan-compile --target cpu):"
+build/dev/bin/sinan-compile "$model" --compile-to=module --target cpu \
   -o "$out/tiny_cnn_host.snm"
 build/dev/bin/sinan-run "$out/tiny_cnn_host.snm" --device cpu \
   --inputs "$out/tiny_cnn.npz" --expected-npz "$out/tiny_cnn.npz" --repeat 100
@@ -97,8 +97,11 @@ arena offsets, is --compile-to=sched). The default placement
 small the host-link copies cost more simulated time than the kernels save,
 which --placement=auto weighs (--placement-report=- says where each op went
 and why).
-In the last run everything stayed on the host in f32: the matmul, relu and
-add ran native code the compiler built through linalg and LLVM (the
-module's CPU object, for x86-64-v3), the conv and flatten the reference
-kernels; its outputs are compared with onnxruntime at f32 tolerances.
+In the last run everything stayed on the host in f32 (--target cpu): the
+conv with its relu and the matmul with its bias add ran as two native
+kernels the compiler built through the vector dialect and LLVM (the
+module's CPU object, for x86-64-v3: register tiles of fused multiply-adds,
+the relu and the bias applied before each store), the flatten on the
+reference kernels; its outputs are compared with onnxruntime at f32
+tolerances.
 MSG
