@@ -37,9 +37,8 @@ namespace {
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
-struct ConvShape {
-  int64_t n, c, h, w, f, kh, kw, oh, ow, groups, cg, fg;
-  int64_t sh, sw, dh, dw, pt, pl;
+struct ConvShape : Window2d {
+  int64_t n, c, h, w, f, oh, ow, groups, cg, fg;
   bool bias;
   /// A matmul's A[..., M, K] takes W's place (F = M, C = K, one tap) and
   /// its B[..., K, N] X's (H = 1, W = N); `n` counts the result's matrices,
@@ -70,39 +69,29 @@ std::optional<ConvShape> convShapeOf(Operation *op) {
   bool bias = op->getNumOperands() == 3;
   if (!x || !wt || !y || (bias && !staticF32(op->getOperand(2).getType(), 1)))
     return std::nullopt;
-  SmallVector<int64_t> strides = i64Array(op, "strides", {1, 1});
-  SmallVector<int64_t> pads = i64Array(op, "pads", {0, 0, 0, 0});
-  SmallVector<int64_t> dilations = i64Array(op, "dilations", {1, 1});
   int64_t groups = 1;
   if (auto attr = op->getAttrOfType<IntegerAttr>("group"))
     groups = attr.getInt();
-  if (strides.size() != 2 || pads.size() != 4 || dilations.size() != 2 ||
-      groups < 1)
+  std::optional<Window2d> window =
+      windowOf(op, {wt.getDimSize(2), wt.getDimSize(3)});
+  if (!window || groups < 1)
     return std::nullopt;
-  ConvShape s;
+  ConvShape s{};
+  static_cast<Window2d &>(s) = *window;
   s.n = x.getDimSize(0);
   s.c = x.getDimSize(1);
   s.h = x.getDimSize(2);
   s.w = x.getDimSize(3);
   s.f = wt.getDimSize(0);
   s.cg = wt.getDimSize(1);
-  s.kh = wt.getDimSize(2);
-  s.kw = wt.getDimSize(3);
   s.oh = y.getDimSize(2);
   s.ow = y.getDimSize(3);
   s.groups = groups;
-  s.sh = strides[0];
-  s.sw = strides[1];
-  s.pt = pads[0];
-  s.pl = pads[1];
-  s.dh = dilations[0];
-  s.dw = dilations[1];
   s.bias = bias;
   // The verifier's rules, restated because the kernel's indexing relies on
-  // them.
+  // them (windowOf checked the window's).
   if (s.c != s.cg * groups || s.f % groups != 0 || y.getDimSize(0) != s.n ||
-      y.getDimSize(1) != s.f || s.sh < 1 || s.sw < 1 || s.dh < 1 || s.dw < 1 ||
-      s.pt < 0 || s.pl < 0)
+      y.getDimSize(1) != s.f)
     return std::nullopt;
   s.fg = s.f / groups;
   return s;
@@ -159,7 +148,7 @@ std::optional<ConvShape> matmulShapeOf(Operation *op) {
   s.kh = s.kw = 1;
   s.groups = 1;
   s.sh = s.sw = s.dh = s.dw = 1;
-  s.pt = s.pl = 0;
+  s.pt = s.pl = s.pb = s.pr = 0;
   s.bias = false;
   s.matricesW = a.getNumElements() / (m * k);
   s.matricesX = bt.getNumElements() / (k * n);
@@ -528,25 +517,18 @@ void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
     forLoop(b, loc, r.c(0), r.c(s.cg), [&](OpBuilder &cb, Value c) {
       forLoop(cb, loc, r.c(0), r.c(s.kh), [&](OpBuilder &ib, Value i) {
         IndexMath im{ib, loc};
-        Value iy =
-            im.add(im.add(im.mul(oh, s.sh), im.mul(i, s.dh)), im.c(-s.pt));
-        Value rowInside = arith::AndIOp::create(
-            ib, loc, im.cmp(arith::CmpIPredicate::sge, iy, im.c(0)),
-            im.cmp(arith::CmpIPredicate::slt, iy, im.c(s.h)));
+        // Plain values: lambdas below capture them (C++17 captures no
+        // structured bindings).
+        std::pair<Value, Value> row = tapRow(im, oh, i, s, s.h);
+        Value iy = row.first, rowInside = row.second;
         Value channel = im.add(channel0, c);
         Value kRow = im.mul(im.add(im.mul(c, s.kh), i), s.kw);
         forLoop(ib, loc, im.c(0), im.c(s.kw), [&](OpBuilder &jb, Value j) {
           IndexMath jm{jb, loc};
-          // Output columns ow whose input column ow * sw + offset lies in
-          // [0, W): from ceil(-offset / sw) (0 if offset >= 0) up to
-          // (W - 1 - offset) / sw + 1 (none if W - 1 - offset < 0).
+          // Output columns whose input column ow * sw + offset lies in
+          // [0, W).
           Value offset = jm.add(jm.mul(j, s.dw), jm.c(-s.pl));
-          Value before = jm.max(jm.sub(jm.c(0), offset), jm.c(0));
-          Value owLo = jm.div(jm.add(before, jm.c(s.sw - 1)), s.sw);
-          Value last = jm.sub(jm.c(s.w - 1), offset);
-          Value owHi = jm.select(
-              jm.cmp(arith::CmpIPredicate::slt, last, jm.c(0)), jm.c(0),
-              jm.add(jm.div(jm.max(last, jm.c(0)), s.sw), jm.c(1)));
+          auto [owLo, owHi] = validRange(jm, offset, s.sw, 0, s.w, s.ow);
           Value lo = jm.max(segA, jm.min(owLo, segB));
           Value hi = jm.max(lo, jm.min(owHi, segB));
           lo = jm.select(rowInside, lo, segB);

@@ -52,6 +52,34 @@ inline llvm::SmallVector<int64_t> i64Array(mlir::Operation *op,
   return llvm::SmallVector<int64_t>(fallback);
 }
 
+/// A 2-D window over NCHW planes (convolutions, pooling): taps, strides,
+/// dilations and pads [top, left, bottom, right].
+struct Window2d {
+  int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+};
+
+/// The op's window with taps `kernel` (the op's strides, pads and
+/// dilations, ODS defaults where absent), or nothing when an attribute has
+/// the wrong length, a tap, stride or dilation is below 1 or a pad below 0.
+inline std::optional<Window2d> windowOf(mlir::Operation *op,
+                                        llvm::ArrayRef<int64_t> kernel) {
+  llvm::SmallVector<int64_t> strides = i64Array(op, "strides", {1, 1});
+  llvm::SmallVector<int64_t> pads = i64Array(op, "pads", {0, 0, 0, 0});
+  llvm::SmallVector<int64_t> dilations = i64Array(op, "dilations", {1, 1});
+  if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
+      dilations.size() != 2)
+    return std::nullopt;
+  Window2d w{kernel[0],    kernel[1], strides[0], strides[1], dilations[0],
+             dilations[1], pads[0],   pads[1],    pads[2],    pads[3]};
+  for (int64_t v : {w.kh, w.kw, w.sh, w.sw, w.dh, w.dw})
+    if (v < 1)
+      return std::nullopt;
+  for (int64_t v : {w.pt, w.pl, w.pb, w.pr})
+    if (v < 0)
+      return std::nullopt;
+  return w;
+}
+
 /// Index arithmetic at one insertion point.
 struct IndexMath {
   OpBuilder &b;
@@ -88,6 +116,36 @@ struct IndexMath {
     return mlir::arith::SelectOp::create(b, loc, cond, x, y);
   }
 };
+
+/// Output coordinates o in [0, outSize) whose input coordinate o * stride
+/// + offset lies in [lo, hi), as [first, end): index arithmetic on a
+/// dynamic offset.
+inline std::pair<Value, Value> validRange(IndexMath &m, Value offset,
+                                          int64_t stride, int64_t lo,
+                                          int64_t hi, int64_t outSize) {
+  // o * stride + offset >= lo  <=>  o >= ceil((lo - offset) / stride).
+  Value before = m.max(m.sub(m.c(lo), offset), m.c(0));
+  Value first =
+      m.min(m.div(m.add(before, m.c(stride - 1)), stride), m.c(outSize));
+  // o * stride + offset <= hi - 1  <=>  o <= floor((hi - 1 - offset) / s).
+  Value last = m.sub(m.c(hi - 1), offset);
+  Value end =
+      m.select(m.cmp(mlir::arith::CmpIPredicate::slt, last, m.c(0)), m.c(0),
+               m.add(m.div(m.max(last, m.c(0)), stride), m.c(1)));
+  end = m.max(first, m.min(end, m.c(outSize)));
+  return {first, end};
+}
+
+/// The input row of output row `oh`'s tap row `i` under window `w`, and
+/// whether it lies inside an image of `h` rows.
+inline std::pair<Value, Value> tapRow(IndexMath &m, Value oh, Value i,
+                                      const Window2d &w, int64_t h) {
+  Value iy = m.add(m.add(m.mul(oh, w.sh), m.mul(i, w.dh)), m.c(-w.pt));
+  Value inside = mlir::arith::AndIOp::create(
+      m.b, m.loc, m.cmp(mlir::arith::CmpIPredicate::sge, iy, m.c(0)),
+      m.cmp(mlir::arith::CmpIPredicate::slt, iy, m.c(h)));
+  return {iy, inside};
+}
 
 /// `body(iv)` for iv in [lower, upper).
 inline void forLoop(OpBuilder &b, Location loc, Value lower, Value upper,

@@ -37,41 +37,14 @@ namespace {
 
 enum class PlaneOp { Max, Average, Depthwise };
 
-struct PlaneShape {
+struct PlaneShape : Window2d {
   PlaneOp kind;
   /// Output planes (N x output channels), the input's channels and the
   /// output channels per input channel (1 for pooling).
   int64_t planes, channels, multiplier;
-  int64_t h, w, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  int64_t h, w, oh, ow;
   bool countPad = false, bias = false;
 };
-
-/// The window attributes both kinds share.
-bool windowOf(Operation *op, ArrayRef<int64_t> kernel, PlaneShape &s) {
-  SmallVector<int64_t> strides = i64Array(op, "strides", {1, 1});
-  SmallVector<int64_t> pads = i64Array(op, "pads", {0, 0, 0, 0});
-  SmallVector<int64_t> dilations = i64Array(op, "dilations", {1, 1});
-  if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
-      dilations.size() != 2)
-    return false;
-  s.kh = kernel[0];
-  s.kw = kernel[1];
-  s.sh = strides[0];
-  s.sw = strides[1];
-  s.dh = dilations[0];
-  s.dw = dilations[1];
-  s.pt = pads[0];
-  s.pl = pads[1];
-  s.pb = pads[2];
-  s.pr = pads[3];
-  for (int64_t v : {s.kh, s.kw, s.sh, s.sw, s.dh, s.dw})
-    if (v < 1)
-      return false;
-  for (int64_t v : {s.pt, s.pl, s.pb, s.pr})
-    if (v < 0)
-      return false;
-  return true;
-}
 
 std::optional<PlaneShape> planeShapeOf(Operation *op) {
   StringRef name = op->getName().stripDialect();
@@ -81,7 +54,7 @@ std::optional<PlaneShape> planeShapeOf(Operation *op) {
   auto y = staticF32(op->getResult(0).getType(), 4);
   if (!x || !y || y.getDimSize(0) != x.getDimSize(0))
     return std::nullopt;
-  PlaneShape s;
+  PlaneShape s{};
   s.h = x.getDimSize(2);
   s.w = x.getDimSize(3);
   s.oh = y.getDimSize(2);
@@ -89,9 +62,10 @@ std::optional<PlaneShape> planeShapeOf(Operation *op) {
   s.channels = x.getDimSize(1);
   s.planes = y.getDimSize(0) * y.getDimSize(1);
   if (name == "max_pool2d" || name == "avg_pool2d") {
-    if (op->getNumOperands() != 1 || y.getDimSize(1) != s.channels ||
-        !windowOf(op, i64Array(op, "kernel", {}), s))
+    std::optional<Window2d> window = windowOf(op, i64Array(op, "kernel", {}));
+    if (op->getNumOperands() != 1 || y.getDimSize(1) != s.channels || !window)
       return std::nullopt;
+    static_cast<Window2d &>(s) = *window;
     s.kind = name == "max_pool2d" ? PlaneOp::Max : PlaneOp::Average;
     s.multiplier = 1;
     auto countPad = op->getAttrOfType<BoolAttr>("count_include_pad");
@@ -108,31 +82,17 @@ std::optional<PlaneShape> planeShapeOf(Operation *op) {
   int64_t f = y.getDimSize(1);
   if (!wt || wt.getDimSize(1) != 1 || groups != s.channels || groups < 1 ||
       f % groups != 0 || wt.getDimSize(0) != f ||
-      (op->getNumOperands() == 3 &&
-       !staticF32(op->getOperand(2).getType(), 1)) ||
-      !windowOf(op, {wt.getDimSize(2), wt.getDimSize(3)}, s))
+      (op->getNumOperands() == 3 && !staticF32(op->getOperand(2).getType(), 1)))
     return std::nullopt;
+  std::optional<Window2d> window =
+      windowOf(op, {wt.getDimSize(2), wt.getDimSize(3)});
+  if (!window)
+    return std::nullopt;
+  static_cast<Window2d &>(s) = *window;
   s.kind = PlaneOp::Depthwise;
   s.multiplier = f / groups;
   s.bias = op->getNumOperands() == 3;
   return s;
-}
-
-/// Output coordinates o in [0, outSize) whose input coordinate o * stride
-/// + offset lies in [lo, hi), as [first, last): index arithmetic on a
-/// dynamic offset.
-std::pair<Value, Value> validRange(IndexMath &m, Value offset, int64_t stride,
-                                   int64_t lo, int64_t hi, int64_t outSize) {
-  // o * stride + offset >= lo  <=>  o >= ceil((lo - offset) / stride).
-  Value before = m.max(m.sub(m.c(lo), offset), m.c(0));
-  Value first =
-      m.min(m.div(m.add(before, m.c(stride - 1)), stride), m.c(outSize));
-  // o * stride + offset <= hi - 1  <=>  o <= floor((hi - 1 - offset) / s).
-  Value last = m.sub(m.c(hi - 1), offset);
-  Value end = m.select(m.cmp(arith::CmpIPredicate::slt, last, m.c(0)), m.c(0),
-                       m.add(m.div(m.max(last, m.c(0)), stride), m.c(1)));
-  end = m.max(first, m.min(end, m.c(outSize)));
-  return {first, end};
 }
 
 Value f32(OpBuilder &b, Location loc, double v) {
@@ -198,11 +158,10 @@ void emitPlanes(OpBuilder &b, Location loc, const PlaneShape &s,
       });
       forLoop(rb, loc, r.c(0), r.c(s.kh), [&](OpBuilder &ib, Value i) {
         IndexMath im{ib, loc};
-        Value iy =
-            im.add(im.add(im.mul(oh, s.sh), im.mul(i, s.dh)), im.c(-s.pt));
-        Value inside = arith::AndIOp::create(
-            ib, loc, im.cmp(arith::CmpIPredicate::sge, iy, im.c(0)),
-            im.cmp(arith::CmpIPredicate::slt, iy, im.c(s.h)));
+        // Plain values: lambdas below capture them (C++17 captures no
+        // structured bindings).
+        std::pair<Value, Value> row = tapRow(im, oh, i, s, s.h);
+        Value iy = row.first, inside = row.second;
         auto branch = scf::IfOp::create(ib, loc, inside, /*withElse=*/false);
         OpBuilder tb = OpBuilder::atBlockBegin(&branch.getThenRegion().front());
         IndexMath tm{tb, loc};
