@@ -103,14 +103,15 @@ createTargetMachine(const CpuCodegenOptions &options, std::string &error) {
 
 /// Makes each kernel internal and adds an exported entry of the kernel's
 /// name taking an array of its (bare pointer) buffer arguments and the
-/// slice [begin, end) it computes.
+/// slice [begin, end) it computes, returning the kernel's i32 status (0
+/// for kernels without one).
 bool addEntries(llvm::Module &module, llvm::ArrayRef<std::string> symbols,
                 std::string &error) {
   llvm::LLVMContext &context = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(context);
   auto *i64 = llvm::Type::getInt64Ty(context);
-  auto *entryType = llvm::FunctionType::get(llvm::Type::getVoidTy(context),
-                                            {ptr, i64, i64}, false);
+  auto *i32 = llvm::Type::getInt32Ty(context);
+  auto *entryType = llvm::FunctionType::get(i32, {ptr, i64, i64}, false);
   for (const std::string &symbol : symbols) {
     llvm::Function *kernel = module.getFunction(symbol);
     if (!kernel) {
@@ -140,8 +141,13 @@ bool addEntries(llvm::Module &module, llvm::ArrayRef<std::string> symbols,
       llvm::Value *slot = b.CreateConstGEP1_64(ptr, entry->getArg(0), i);
       arguments.push_back(b.CreateLoad(ptr, slot));
     }
-    b.CreateCall(kernel, arguments);
-    b.CreateRetVoid();
+    llvm::Type *returns = kernel->getReturnType();
+    if (!returns->isVoidTy() && returns != i32) {
+      error = "kernel '" + symbol + "' returns neither nothing nor an i32";
+      return false;
+    }
+    llvm::Value *status = b.CreateCall(kernel, arguments);
+    b.CreateRet(returns->isVoidTy() ? b.getInt32(0) : status);
   }
   return true;
 }

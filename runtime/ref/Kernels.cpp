@@ -1402,8 +1402,8 @@ double cubicWeight(double x, double a) {
 }
 
 /// (input index, weight) taps of one output coordinate.
-std::vector<std::pair<int64_t, double>> resizeTaps(const ResizeParams &p,
-                                                   double x, int64_t in) {
+std::vector<std::pair<int64_t, double>> coordinateTaps(const ResizeParams &p,
+                                                       double x, int64_t in) {
   auto clampIndex = [&](int64_t i) {
     return std::clamp<int64_t>(i, 0, in - 1);
   };
@@ -1483,13 +1483,12 @@ void convTranspose2d(const Tensor &input, const Tensor &weight,
   });
 }
 
-void resize(const Tensor &input, const ResizeParams &p, Tensor &out) {
-  size_t rank = input.shape().size();
-  std::vector<int64_t> strides = stridesOf(input.shape());
-  // Taps per dimension and output coordinate.
-  std::vector<std::vector<std::vector<std::pair<int64_t, double>>>> taps(rank);
-  for (size_t d = 0; d < rank; ++d) {
-    int64_t in = input.shape()[d], outSize = out.shape()[d];
+ResizeTaps resizeTaps(const std::vector<int64_t> &inShape,
+                      const std::vector<int64_t> &outShape,
+                      const ResizeParams &p) {
+  ResizeTaps taps(inShape.size());
+  for (size_t d = 0; d < inShape.size(); ++d) {
+    int64_t in = inShape[d], outSize = outShape[d];
     for (int64_t o = 0; o < outSize; ++o) {
       if (in == outSize && p.scales[d] == 1.0) {
         taps[d].push_back({{o, 1.0}});
@@ -1497,9 +1496,16 @@ void resize(const Tensor &input, const ResizeParams &p, Tensor &out) {
       }
       double x = sourceCoordinate(p.coordinateMode, double(o), p.scales[d], in,
                                   outSize);
-      taps[d].push_back(resizeTaps(p, x, in));
+      taps[d].push_back(coordinateTaps(p, x, in));
     }
   }
+  return taps;
+}
+
+void resize(const Tensor &input, const ResizeParams &p, Tensor &out) {
+  size_t rank = input.shape().size();
+  std::vector<int64_t> strides = stridesOf(input.shape());
+  ResizeTaps taps = resizeTaps(input.shape(), out.shape(), p);
   forEachIndex(out.shape(), [&](int64_t o, const std::vector<int64_t> &index) {
     // Sum over the cartesian product of the per-dimension taps.
     std::vector<size_t> pick(rank, 0);

@@ -18,6 +18,7 @@
 #include "sinan/Conversion/GraphToLinalg.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -159,6 +160,25 @@ inline void forLoop(OpBuilder &b, Location loc, Value lower, Value upper,
       });
 }
 
+/// `buffer` (identity layout) seen as a static `shape` of its elements.
+inline Value viewAs(OpBuilder &b, Location loc, Value buffer,
+                    llvm::ArrayRef<int64_t> shape) {
+  auto type = llvm::cast<mlir::MemRefType>(buffer.getType());
+  llvm::SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  auto viewType = mlir::MemRefType::get(
+      shape, type.getElementType(),
+      mlir::StridedLayoutAttr::get(b.getContext(), /*offset=*/0, strides));
+  llvm::SmallVector<mlir::OpFoldResult> sizes, strideValues;
+  for (auto [size, stride] : llvm::zip(shape, strides)) {
+    sizes.push_back(b.getIndexAttr(size));
+    strideValues.push_back(b.getIndexAttr(stride));
+  }
+  return mlir::memref::ReinterpretCastOp::create(
+      b, loc, viewType, buffer, b.getIndexAttr(0), sizes, strideValues);
+}
+
 /// Whether `op` is an f32 conv2d (every stride, padding, dilation and
 /// group) or matmul (any batch broadcast) with static shapes: the GEMM
 /// kernel's (ConvKernel.cpp).
@@ -168,6 +188,48 @@ bool isCpuGemm(mlir::Operation *op);
 /// multiply-adds of one unit.
 int64_t gemmKernelExtent(mlir::Operation *op);
 int64_t gemmKernelUnitWork(mlir::Operation *op);
+
+/// The element type a CPU kernel's buffer holds for tensor elements of
+/// `element` (bools as bytes, integers signless), or null when native code
+/// does not take it.
+mlir::Type cpuBufferElementType(mlir::Type element);
+
+/// Whether `op` is a concat, a slice with positive steps, a constant pad of
+/// f32 or a gather, with static shapes: the layout kernel's
+/// (LayoutKernel.cpp), which copies bits and so takes every element type.
+bool isCpuLayout(mlir::Operation *op);
+
+/// Whether `op`'s kernel returns an i32 status (non-zero: bad input, such
+/// as a gather index out of range, for the reference kernel to explain).
+bool cpuKernelReportsStatus(mlir::Operation *op);
+
+/// A layout kernel's units and the elements of one.
+int64_t layoutKernelExtent(mlir::Operation *op);
+int64_t layoutKernelUnitWork(mlir::Operation *op);
+
+/// Emits the body computing units [begin, end) of a layout op; `buffers`
+/// are its operands then its output. Returns the status for kernels that
+/// report one (cpuKernelReportsStatus), else null.
+mlir::Value buildLayoutKernelBody(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::Operation *op, mlir::ValueRange buffers,
+                                  mlir::Value begin, mlir::Value end);
+
+/// Whether `op` is a 4-D f32 resize of H and W (any mode: the reference's
+/// tap table is compiled in) or an f32 LRN: the image kernel's
+/// (ImageKernel.cpp), bit for bit with the reference.
+bool isCpuImage(mlir::Operation *op);
+
+/// An image kernel's units (output rows of a resize, planes of an LRN) and
+/// the work of one.
+int64_t imageKernelExtent(mlir::Operation *op);
+int64_t imageKernelUnitWork(mlir::Operation *op);
+
+/// Emits the body computing units [begin, end); `buffers` are the input and
+/// the output; a resize's tables are globals named after `name`.
+void buildImageKernelBody(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Operation *op, mlir::ValueRange buffers,
+                          mlir::Value begin, mlir::Value end,
+                          llvm::StringRef name);
 
 /// Whether `op` is an f32 max_pool2d or avg_pool2d, or a conv2d with one
 /// input channel per group (depthwise), with static shapes: the plane

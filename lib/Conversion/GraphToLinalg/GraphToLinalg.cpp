@@ -22,6 +22,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
 #include <functional>
 
 using namespace mlir;
@@ -163,6 +164,85 @@ std::optional<Body> elementwiseBody(Operation *op) {
       .Default(std::nullopt);
 }
 
+/// Comparisons (f32, i32, i64; NaN compares false), logical ops on bools
+/// (bytes of 0 or 1) and select (any element type), as the reference
+/// computes them: their scalar computation over buffer elements.
+/// Whether every operand and result of `op` is a static, non-empty tensor
+/// of elements a CPU buffer holds.
+bool allStaticBuffers(Operation *op) {
+  return llvm::all_of(
+      llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()),
+      [](Type type) {
+        auto t = dyn_cast<RankedTensorType>(type);
+        return t && t.hasStaticShape() && t.getNumElements() > 0 &&
+               cpuBufferElementType(t.getElementType());
+      });
+}
+
+std::optional<Body> predicateBody(Operation *op) {
+  auto tensor = [](Type type) { return dyn_cast<RankedTensorType>(type); };
+  if (!allStaticBuffers(op) || op->getNumResults() != 1 ||
+      op->getNumOperands() == 0)
+    return std::nullopt;
+  StringRef name = op->getName().stripDialect();
+  Type first = tensor(op->getOperand(0).getType()).getElementType();
+  auto isBool = [](Type t) { return t.isSignlessInteger(1); };
+  auto toByte = [](OpBuilder &b, Location l, Value bit) -> Value {
+    return arith::ExtUIOp::create(b, l, b.getI8Type(), bit);
+  };
+  std::optional<arith::CmpFPredicate> floatPredicate =
+      llvm::StringSwitch<std::optional<arith::CmpFPredicate>>(name)
+          .Case("equal", arith::CmpFPredicate::OEQ)
+          .Case("less", arith::CmpFPredicate::OLT)
+          .Case("less_equal", arith::CmpFPredicate::OLE)
+          .Case("greater", arith::CmpFPredicate::OGT)
+          .Case("greater_equal", arith::CmpFPredicate::OGE)
+          .Default(std::nullopt);
+  if (floatPredicate && op->getNumOperands() == 2) {
+    if (first.isF32())
+      return Body([=](OpBuilder &b, Location l, ValueRange args) -> Value {
+        return toByte(
+            b, l,
+            arith::CmpFOp::create(b, l, *floatPredicate, args[0], args[1]));
+      });
+    if (!first.isSignlessInteger(32) && !first.isSignlessInteger(64))
+      return std::nullopt;
+    arith::CmpIPredicate intPredicate =
+        llvm::StringSwitch<arith::CmpIPredicate>(name)
+            .Case("equal", arith::CmpIPredicate::eq)
+            .Case("less", arith::CmpIPredicate::slt)
+            .Case("less_equal", arith::CmpIPredicate::sle)
+            .Case("greater", arith::CmpIPredicate::sgt)
+            .Default(arith::CmpIPredicate::sge);
+    return Body([=](OpBuilder &b, Location l, ValueRange args) -> Value {
+      return toByte(
+          b, l, arith::CmpIOp::create(b, l, intPredicate, args[0], args[1]));
+    });
+  }
+  if ((name == "and" || name == "or" || name == "xor") &&
+      op->getNumOperands() == 2 && isBool(first))
+    return Body([name](OpBuilder &b, Location l, ValueRange args) -> Value {
+      if (name == "and")
+        return arith::AndIOp::create(b, l, args[0], args[1]);
+      if (name == "or")
+        return arith::OrIOp::create(b, l, args[0], args[1]);
+      return arith::XOrIOp::create(b, l, args[0], args[1]);
+    });
+  if (name == "not" && op->getNumOperands() == 1 && isBool(first))
+    return Body([](OpBuilder &b, Location l, ValueRange args) -> Value {
+      return arith::XOrIOp::create(
+          b, l, args[0], arith::ConstantIntOp::create(b, l, b.getI8Type(), 1));
+    });
+  if (name == "select" && op->getNumOperands() == 3 && isBool(first))
+    return Body([](OpBuilder &b, Location l, ValueRange args) -> Value {
+      Value taken = arith::CmpIOp::create(
+          b, l, arith::CmpIPredicate::ne, args[0],
+          arith::ConstantIntOp::create(b, l, b.getI8Type(), 0));
+      return arith::SelectOp::create(b, l, taken, args[1], args[2]);
+    });
+  return std::nullopt;
+}
+
 /// The map from the result's iteration space (rank `rank`, plus `extra`
 /// trailing dimensions) to an operand of shape `shape` broadcast NumPy-style
 /// onto `result`'s leading dimensions.
@@ -200,7 +280,8 @@ KernelSpec elementwiseSpec(Operation *op) {
       AffineMap::getMultiDimIdentityMap(rank, op->getContext()));
   spec.iterators.assign(rank, utils::IteratorType::parallel);
   spec.shape.assign(result.getShape().begin(), result.getShape().end());
-  spec.body = *elementwiseBody(op);
+  std::optional<Body> predicate = predicateBody(op);
+  spec.body = predicate ? *predicate : *elementwiseBody(op);
   return spec;
 }
 
@@ -223,6 +304,93 @@ std::optional<KernelSpec> transposeSpec(Operation *op) {
   spec.iterators.assign(rank, utils::IteratorType::parallel);
   spec.shape.assign(result.getShape().begin(), result.getShape().end());
   spec.body = [](OpBuilder &, Location, ValueRange args) { return args[0]; };
+  return spec;
+}
+
+/// The cast's scalar conversion between f32, bool (a byte of 0 or 1), i32
+/// and i64, as the reference's cast: integers to f32 round to nearest; f32
+/// to an integer truncates toward zero and saturates (NaN: 0); to bool is
+/// `!= 0` (NaN: true); integers sign-extend or wrap.
+std::optional<Body> castBody(Type from, Type to) {
+  auto supported = [](Type t) {
+    return t.isF32() || t.isSignlessInteger(1) || t.isSignlessInteger(32) ||
+           t.isSignlessInteger(64);
+  };
+  if (!supported(from) || !supported(to))
+    return std::nullopt;
+  bool fromBool = from.isSignlessInteger(1), toBool = to.isSignlessInteger(1);
+  return Body([=](OpBuilder &b, Location l, ValueRange args) -> Value {
+    Value x = args[0];
+    Type out = cpuBufferElementType(to);
+    if (toBool) {
+      Value nonZero =
+          from.isF32() ? arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNE,
+                                               x, f32Constant(b, l, 0.0))
+                             .getResult()
+                       : arith::CmpIOp::create(
+                             b, l, arith::CmpIPredicate::ne, x,
+                             arith::ConstantIntOp::create(b, l, x.getType(), 0))
+                             .getResult();
+      return arith::ExtUIOp::create(b, l, out, nonZero);
+    }
+    if (to.isF32()) {
+      if (from.isF32())
+        return x;
+      return fromBool ? arith::UIToFPOp::create(b, l, out, x).getResult()
+                      : arith::SIToFPOp::create(b, l, out, x).getResult();
+    }
+    unsigned width = to.getIntOrFloatBitWidth();
+    if (!from.isF32()) {
+      unsigned fromWidth = x.getType().getIntOrFloatBitWidth();
+      if (fromWidth == width)
+        return x;
+      if (fromWidth > width)
+        return arith::TruncIOp::create(b, l, out, x);
+      return fromBool ? arith::ExtUIOp::create(b, l, out, x).getResult()
+                      : arith::ExtSIOp::create(b, l, out, x).getResult();
+    }
+    // Saturate at +-2^(width-1) (exact in f32), NaN to 0.
+    auto intConstant = [&](APInt v) -> Value {
+      return arith::ConstantOp::create(b, l, b.getIntegerAttr(out, v));
+    };
+    Value bound = f32Constant(b, l, std::ldexp(1.0, int(width) - 1));
+    Value truncated = arith::FPToSIOp::create(b, l, out, x);
+    Value high =
+        arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, x, bound);
+    Value low = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, x,
+                                      arith::NegFOp::create(b, l, bound));
+    Value nan = arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, x, x);
+    Value result = arith::SelectOp::create(
+        b, l, high, intConstant(APInt::getSignedMaxValue(width)), truncated);
+    result = arith::SelectOp::create(
+        b, l, low, intConstant(APInt::getSignedMinValue(width)), result);
+    return arith::SelectOp::create(b, l, nan, intConstant(APInt(width, 0)),
+                                   result);
+  });
+}
+
+bool isCpuCast(Operation *op) {
+  if (op->getName().stripDialect() != "cast" || op->getNumOperands() != 1 ||
+      op->getNumResults() != 1)
+    return false;
+  auto from = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  auto to = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  return from && to && from.hasStaticShape() && from.getNumElements() > 0 &&
+         castBody(from.getElementType(), to.getElementType()).has_value();
+}
+
+/// out[i] = cast(in[i]).
+KernelSpec castSpec(Operation *op) {
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  unsigned rank = result.getRank();
+  KernelSpec spec;
+  spec.maps.assign(2,
+                   AffineMap::getMultiDimIdentityMap(rank, op->getContext()));
+  spec.iterators.assign(rank, utils::IteratorType::parallel);
+  spec.shape.assign(result.getShape().begin(), result.getShape().end());
+  spec.body = *castBody(
+      cast<RankedTensorType>(op->getOperand(0).getType()).getElementType(),
+      result.getElementType());
   return spec;
 }
 
@@ -290,6 +458,8 @@ std::optional<KernelSpec> specOf(Operation *op) {
   StringRef name = op->getName().stripDialect();
   if (name == "transpose")
     return transposeSpec(op);
+  if (name == "cast")
+    return castSpec(op);
   if (name.starts_with("reduce_"))
     return reduceSpec(op);
   return elementwiseSpec(op);
@@ -602,6 +772,10 @@ int64_t linalgKernelExtent(Operation *op) {
     return gemmKernelExtent(op);
   if (isCpuPlane(op))
     return planeKernelExtent(op);
+  if (isCpuLayout(op))
+    return layoutKernelExtent(op);
+  if (isCpuImage(op))
+    return imageKernelExtent(op);
   if (isSoftmax(op)) {
     auto type = cast<RankedTensorType>(op->getOperand(0).getType());
     return type.getNumElements() / type.getDimSize(softmaxAxis(op));
@@ -618,6 +792,10 @@ int64_t linalgKernelSliceWork(Operation *op) {
     return gemmKernelUnitWork(op);
   if (isCpuPlane(op))
     return planeKernelUnitWork(op);
+  if (isCpuLayout(op))
+    return layoutKernelUnitWork(op);
+  if (isCpuImage(op))
+    return imageKernelUnitWork(op);
   auto input = cast<RankedTensorType>(op->getOperand(0).getType());
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t elements = std::max(input.getNumElements(), result.getNumElements());
@@ -625,19 +803,25 @@ int64_t linalgKernelSliceWork(Operation *op) {
 }
 
 bool hasLinalgKernel(Operation *op) {
-  if (isCpuGemm(op) || isCpuPlane(op))
+  if (isCpuGemm(op) || isCpuPlane(op) || isCpuLayout(op) || isCpuCast(op) ||
+      isCpuImage(op))
     return true;
-  if (op->getNumResults() != 1 || !staticF32(op->getResult(0).getType()))
-    return false;
-  for (Type type : op->getOperandTypes())
-    if (!staticF32(type))
-      return false;
   StringRef name = op->getName().stripDialect();
+  // Transposes move bits: any element type.
+  if (name == "transpose")
+    return allStaticBuffers(op) && op->getNumOperands() == 1 &&
+           op->getNumResults() == 1 && specOf(op).has_value();
+  bool predicate = predicateBody(op).has_value();
+  if (!predicate &&
+      (op->getNumResults() != 1 || !staticF32(op->getResult(0).getType()) ||
+       !llvm::all_of(op->getOperandTypes(),
+                     [](Type type) { return bool(staticF32(type)); })))
+    return false;
   if (isSoftmax(op))
     return op->getNumOperands() == 1;
   if (sumShapeOf(op))
     return true;
-  if (name == "transpose" || name.starts_with("reduce_"))
+  if (name.starts_with("reduce_"))
     return op->getNumOperands() == 1 && specOf(op).has_value();
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   // Every operand broadcasts onto the result (the verifier's rule; checked
@@ -651,7 +835,7 @@ bool hasLinalgKernel(Operation *op) {
       if (size != 1 && size != result.getDimSize(d + offset))
         return false;
   }
-  return elementwiseBody(op).has_value();
+  return predicate || elementwiseBody(op).has_value();
 }
 
 bool takesEpilogue(Operation *op, const CpuEpilogue &epilogue) {
@@ -697,7 +881,8 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
   SmallVector<Type> arguments;
   auto memrefOf = [](Type type) {
     auto tensor = cast<RankedTensorType>(type);
-    return MemRefType::get(tensor.getShape(), tensor.getElementType());
+    return MemRefType::get(tensor.getShape(),
+                           cpuBufferElementType(tensor.getElementType()));
   };
   for (Type type : op->getOperandTypes())
     arguments.push_back(memrefOf(type));
@@ -705,14 +890,29 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
     arguments.push_back(memrefOf(epilogue.residual));
   arguments.push_back(memrefOf(op->getResult(0).getType()));
   arguments.append(2, b.getIndexType()); // The slice [begin, end) of d0.
-  auto func = func::FuncOp::create(b, loc, name,
-                                   b.getFunctionType(arguments, TypeRange{}));
+  bool reportsStatus = cpuKernelReportsStatus(op);
+  auto func = func::FuncOp::create(
+      b, loc, name,
+      b.getFunctionType(arguments, reportsStatus ? TypeRange{b.getI32Type()}
+                                                 : TypeRange{}));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   ValueRange args = entry->getArguments();
+  if (isCpuLayout(op)) {
+    Value status = buildLayoutKernelBody(b, loc, op, args.drop_back(2),
+                                         args[args.size() - 2], args.back());
+    func::ReturnOp::create(b, loc, status ? ValueRange{status} : ValueRange{});
+    return success();
+  }
   if (isCpuGemm(op)) {
     buildGemmKernelBody(b, loc, op, args.drop_back(2), args[args.size() - 2],
                         args.back(), options, epilogue);
+    func::ReturnOp::create(b, loc);
+    return success();
+  }
+  if (isCpuImage(op)) {
+    buildImageKernelBody(b, loc, op, args.drop_back(2), args[args.size() - 2],
+                         args.back(), name);
     func::ReturnOp::create(b, loc);
     return success();
   }

@@ -31,8 +31,10 @@ class CpuCode {
 public:
   /// An entry point: `bindings` holds a pointer to each bound value's data,
   /// inputs then outputs; it computes the slice [begin, end) of its output's
-  /// dimension 0.
-  using Entry = void (*)(void *const *bindings, int64_t begin, int64_t end);
+  /// dimension 0. It returns 0, or (modules of format 1.3 on) non-zero when
+  /// its input is bad (e.g. a gather index out of range): the reference
+  /// kernel then runs the step to say why.
+  using Entry = int32_t (*)(void *const *bindings, int64_t begin, int64_t end);
 
   /// Loads `object`; null with `why` saying what this host lacks or what
   /// the dynamic loader reported.

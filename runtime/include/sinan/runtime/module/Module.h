@@ -30,7 +30,7 @@ namespace sinan::module {
 
 inline constexpr char kMagic[8] = {'S', 'I', 'N', 'A', 'N', 'M', 'O', 'D'};
 inline constexpr uint16_t kMajorVersion = 1;
-inline constexpr uint16_t kMinorVersion = 2;
+inline constexpr uint16_t kMinorVersion = 3;
 inline constexpr size_t kHeaderSize = 64;
 /// Alignment of the data segment and of every constant in it.
 inline constexpr size_t kDataAlignment = 64;

@@ -240,7 +240,19 @@ struct ResizeParams {
   bool excludeOutside = false;
 };
 
-/// ONNX Resize into the shape of `out` (see graph.resize).
+/// Resize's taps: for each dimension and output coordinate, the (input
+/// coordinate, weight) pairs whose products it sums. One table serves the
+/// reference kernel and the CPU path's (which compiles it into its code).
+using ResizeTaps =
+    std::vector<std::vector<std::vector<std::pair<int64_t, double>>>>;
+ResizeTaps resizeTaps(const std::vector<int64_t> &inShape,
+                      const std::vector<int64_t> &outShape,
+                      const ResizeParams &params);
+
+/// ONNX Resize into the shape of `out` (see graph.resize): each output is
+/// the double sum, over the product of its dimensions' taps (the last
+/// dimension's fastest), of the taps' weights multiplied in dimension
+/// order times the input, skipping zero weights, rounded once to f32.
 void resize(const Tensor &input, const ResizeParams &params, Tensor &out);
 
 } // namespace sinan::ref
