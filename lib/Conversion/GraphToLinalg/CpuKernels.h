@@ -245,6 +245,7 @@ int64_t planeKernelUnitWork(mlir::Operation *op);
 void buildPlaneKernelBody(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Operation *op, mlir::ValueRange buffers,
                           mlir::Value begin, mlir::Value end,
+                          const CpuKernelOptions &options,
                           const CpuEpilogue &epilogue);
 
 /// `value` (an f32 or a vector of them) after the epilogue's relu or clip,

@@ -918,7 +918,7 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
   }
   if (isCpuPlane(op)) {
     buildPlaneKernelBody(b, loc, op, args.drop_back(2), args[args.size() - 2],
-                         args.back(), epilogue);
+                         args.back(), options, epilogue);
     func::ReturnOp::create(b, loc);
     return success();
   }

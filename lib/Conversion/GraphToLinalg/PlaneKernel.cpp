@@ -26,6 +26,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <limits>
@@ -234,6 +235,207 @@ void emitPlanes(OpBuilder &b, Location loc, const PlaneShape &s,
   });
 }
 
+/// The input under one tap column for vector lanes ow0 + l: x[source, iy,
+/// (ow0 + l) * sw + offset] where `mask` holds, else 0. Strides 1 and 2 load
+/// the sw * vl columns from (ow0 * sw + offset) with masked loads and pick
+/// every sw-th; the row's first vector, which may start left of the row,
+/// loads from column 0 and shifts its lanes instead. Other strides gather.
+Value loadTap(OpBuilder &b, Location loc, Value x, Value source, Value iy,
+              Value ow0, Value isFirst, int64_t offset, Value mask,
+              const PlaneShape &s, int64_t vl, Value zeros, Value laneOw) {
+  auto vectorType = cast<VectorType>(zeros.getType());
+  IndexMath m{b, loc};
+  if (s.sw > 2) {
+    // Gather from the row's start; masked-off lanes read column 0.
+    auto laneType = cast<VectorType>(laneOw.getType());
+    auto splat = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, laneType,
+          DenseElementsAttr::get(laneType, b.getI32IntegerAttr(int32_t(v))));
+    };
+    Value columns = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, laneOw, splat(s.sw)),
+        splat(offset));
+    columns = arith::SelectOp::create(b, loc, mask, columns, splat(0));
+    return vector::GatherOp::create(b, loc, vectorType, x,
+                                    ValueRange{source, iy, m.c(0)}, columns,
+                                    mask, zeros);
+  }
+  auto maskType = VectorType::get({vl}, b.getI1Type());
+  // Columns [start, start + sw * vl) of the row (those past it as 0), and
+  // lane l as the one `shift + l * sw` of them (a negative one: 0).
+  auto pick = [&](OpBuilder &ib, Value start, int64_t shift) -> Value {
+    IndexMath im{ib, loc};
+    SmallVector<Value> pieces;
+    for (int64_t p = 0; p < s.sw; ++p) {
+      Value from = im.add(start, p * vl);
+      Value count = im.sub(im.c(s.w), im.min(from, im.c(s.w)));
+      Value inRow =
+          vector::CreateMaskOp::create(ib, loc, maskType, ValueRange{count});
+      pieces.push_back(vector::MaskedLoadOp::create(
+          ib, loc, vectorType, x,
+          ValueRange{source, iy, im.min(from, im.c(s.w))}, inRow, zeros));
+    }
+    if (s.sw == 1 && shift == 0)
+      return pieces[0];
+    Value second = s.sw == 1 ? zeros : pieces[1];
+    SmallVector<int64_t> lanes;
+    for (int64_t l = 0; l < vl; ++l) {
+      int64_t at = shift + l * s.sw;
+      // Outside the loaded columns: a lane of `second` that is zero (the
+      // masks make such lanes unused).
+      lanes.push_back(at >= 0 && at < s.sw * vl ? at : 2 * vl - 1);
+    }
+    return vector::ShuffleOp::create(ib, loc, pieces[0], second, lanes);
+  };
+  if (offset >= 0)
+    return pick(b, m.add(m.mul(ow0, s.sw), offset), 0);
+  auto branch = scf::IfOp::create(b, loc, TypeRange{vectorType}, isFirst,
+                                  /*withElse=*/true);
+  {
+    OpBuilder tb = OpBuilder::atBlockBegin(branch.thenBlock());
+    scf::YieldOp::create(tb, loc, pick(tb, IndexMath{tb, loc}.c(0), offset));
+  }
+  {
+    OpBuilder eb = OpBuilder::atBlockBegin(branch.elseBlock());
+    IndexMath em{eb, loc};
+    scf::YieldOp::create(eb, loc,
+                         pick(eb, em.add(em.mul(ow0, s.sw), offset), 0));
+  }
+  return branch.getResult(0);
+}
+
+/// Output columns o in [0, outSize) whose input column o * stride + offset
+/// lies in [0, size), as [first, end): the static form of validRange.
+std::pair<int64_t, int64_t> validColumns(int64_t offset, int64_t stride,
+                                         int64_t size, int64_t outSize) {
+  int64_t first = std::max<int64_t>(0, (-offset + stride - 1) / stride);
+  if (offset >= 0)
+    first = 0;
+  int64_t last = size - 1 - offset; // o * stride <= last
+  int64_t end = last < 0 ? 0 : last / stride + 1;
+  first = std::min(first, outSize);
+  return {first, std::max(first, std::min(end, outSize))};
+}
+
+/// Depthwise convolutions in vectors of `vl` output columns: each vector
+/// accumulates all its taps in a register (from the bias, a multiply then
+/// an add per tap inside the image, rows then columns, as the reference)
+/// before its epilogue and one masked store. Stride-1 taps are masked
+/// loads (the first vector of a row shifts its lanes for taps left of the
+/// image, so no load starts before a row); other strides gather.
+void emitDepthwise(OpBuilder &b, Location loc, const PlaneShape &s,
+                   ValueRange buffers, Value begin, Value end,
+                   const CpuEpilogue &epilogue, int64_t vl) {
+  auto planes = [&](Value v) -> Value {
+    return memref::CollapseShapeOp::create(
+        b, loc, v, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  };
+  Value x = planes(buffers[0]), y = planes(buffers.back());
+  Value weight = memref::CollapseShapeOp::create(
+      b, loc, buffers[1], SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  Value bias = s.bias ? buffers[2] : Value();
+  Value residual =
+      epilogue.residual ? planes(buffers[buffers.size() - 2]) : Value();
+  auto vectorType = VectorType::get({vl}, b.getF32Type());
+  auto laneType = VectorType::get({vl}, b.getI32Type());
+  auto maskType = VectorType::get({vl}, b.getI1Type());
+  Value zeros = arith::ConstantOp::create(
+      b, loc, vectorType, DenseElementsAttr::get(vectorType, 0.0f));
+  SmallVector<int32_t> iota;
+  for (int64_t l = 0; l < vl; ++l)
+    iota.push_back(int32_t(l));
+  Value lanes = arith::ConstantOp::create(
+      b, loc, laneType, DenseElementsAttr::get(laneType, ArrayRef(iota)));
+  auto i32Splat = [&](OpBuilder &ob, Value index) -> Value {
+    Value v = arith::IndexCastOp::create(ob, loc, ob.getI32Type(), index);
+    return vector::BroadcastOp::create(ob, loc, laneType, v);
+  };
+  auto i32Const = [&](OpBuilder &ob, int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        ob, loc, laneType,
+        DenseElementsAttr::get(laneType, ob.getI32IntegerAttr(int32_t(v))));
+  };
+  int64_t outChannels = s.channels * s.multiplier;
+  int64_t chunks = (s.ow + vl - 1) / vl;
+  forLoop(b, loc, begin, end, [&](OpBuilder &pb, Value plane) {
+    IndexMath pm{pb, loc};
+    Value channel = pm.rem(plane, outChannels);
+    Value source = pm.add(pm.mul(pm.div(plane, outChannels), s.channels),
+                          pm.div(channel, s.multiplier));
+    Value first = zeros;
+    if (bias)
+      first = vector::BroadcastOp::create(
+          pb, loc, vectorType,
+          memref::LoadOp::create(pb, loc, bias, ValueRange{channel}));
+    SmallVector<Value> taps;
+    for (int64_t i = 0; i < s.kh; ++i)
+      for (int64_t j = 0; j < s.kw; ++j)
+        taps.push_back(vector::BroadcastOp::create(
+            pb, loc, vectorType,
+            memref::LoadOp::create(pb, loc, weight,
+                                   ValueRange{channel, pm.c(i), pm.c(j)})));
+    forLoop(pb, loc, pm.c(0), pm.c(s.oh), [&](OpBuilder &rb, Value oh) {
+      IndexMath r{rb, loc};
+      forLoop(rb, loc, r.c(0), r.c(chunks), [&](OpBuilder &cb, Value chunk) {
+        IndexMath cm{cb, loc};
+        Value ow0 = cm.mul(chunk, vl);
+        Value laneOw = arith::AddIOp::create(cb, loc, lanes, i32Splat(cb, ow0));
+        auto lanesIn = [&](int64_t lo, int64_t hi) -> Value {
+          Value above = arith::CmpIOp::create(
+              cb, loc, arith::CmpIPredicate::sge, laneOw, i32Const(cb, lo));
+          Value below = arith::CmpIOp::create(
+              cb, loc, arith::CmpIPredicate::slt, laneOw, i32Const(cb, hi));
+          return arith::AndIOp::create(cb, loc, above, below);
+        };
+        Value outMask = lanesIn(0, s.ow);
+        // Per tap column: its offset and the lanes it reaches.
+        SmallVector<int64_t> offsets;
+        SmallVector<Value> masks;
+        for (int64_t j = 0; j < s.kw; ++j) {
+          int64_t offset = j * s.dw - s.pl;
+          auto [lo, hi] = validColumns(offset, s.sw, s.w, s.ow);
+          offsets.push_back(offset);
+          masks.push_back(lo < hi ? lanesIn(lo, hi) : Value());
+        }
+        Value isFirst = cm.cmp(arith::CmpIPredicate::eq, chunk, cm.c(0));
+        Value acc = first;
+        for (int64_t i = 0; i < s.kh; ++i) {
+          std::pair<Value, Value> row = tapRow(cm, oh, cm.c(i), s, s.h);
+          Value iy = row.first;
+          auto branch = scf::IfOp::create(cb, loc, TypeRange{vectorType},
+                                          row.second, /*withElse=*/true);
+          OpBuilder eb = OpBuilder::atBlockBegin(branch.elseBlock());
+          scf::YieldOp::create(eb, loc, acc);
+          OpBuilder tb = OpBuilder::atBlockBegin(branch.thenBlock());
+          IndexMath tm{tb, loc};
+          Value sum = acc;
+          for (int64_t j = 0; j < s.kw; ++j) {
+            if (!masks[j])
+              continue;
+            Value v = loadTap(tb, loc, x, source, iy, ow0, isFirst, offsets[j],
+                              masks[j], s, vl, zeros, laneOw);
+            Value product =
+                arith::MulFOp::create(tb, loc, taps[i * s.kw + j], v);
+            Value added = arith::AddFOp::create(tb, loc, sum, product);
+            sum = arith::SelectOp::create(tb, loc, masks[j], added, sum);
+          }
+          scf::YieldOp::create(tb, loc, sum);
+          acc = branch.getResult(0);
+        }
+        SmallVector<Value> at = {plane, oh, ow0};
+        if (residual)
+          acc = arith::AddFOp::create(
+              cb, loc, acc,
+              vector::MaskedLoadOp::create(cb, loc, vectorType, residual, at,
+                                           outMask, zeros));
+        acc = applyActivation(cb, loc, epilogue, acc);
+        vector::MaskedStoreOp::create(cb, loc, y, at, outMask, acc);
+      });
+    });
+  });
+}
+
 } // namespace
 
 Value applyActivation(OpBuilder &b, Location loc, const CpuEpilogue &epilogue,
@@ -280,8 +482,13 @@ int64_t planeKernelUnitWork(Operation *op) {
 
 void buildPlaneKernelBody(OpBuilder &b, Location loc, Operation *op,
                           ValueRange buffers, Value begin, Value end,
+                          const CpuKernelOptions &options,
                           const CpuEpilogue &epilogue) {
-  emitPlanes(b, loc, *planeShapeOf(op), buffers, begin, end, epilogue);
+  PlaneShape s = *planeShapeOf(op);
+  if (s.kind == PlaneOp::Depthwise)
+    return emitDepthwise(b, loc, s, buffers, begin, end, epilogue,
+                         options.vectorBits / 32);
+  emitPlanes(b, loc, s, buffers, begin, end, epilogue);
 }
 
 } // namespace sinan

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """The CPU path's kernels beyond elementwise ops, in one model with one
 output per case, and onnxruntime's outputs: convolutions in every form
-(stride, padding incl. asymmetric, dilation, groups, depthwise, 1x1 read in
-place, a 7x7 stem), epilogues (relu, a residual add then relu, clip),
+(stride, padding incl. asymmetric, dilation, groups, depthwise with strides
+1 to 3, dilation, a multiplier and 5x5 taps on rows wider than a vector, 1x1
+read in place, a 7x7 stem), epilogues (relu, a residual add then relu, clip),
 matmuls with batch broadcasting and a bias row, max and average pooling,
 reductions, softmax, log-softmax and transposes.
 Usage: make_cpu_ops_case.py OUT_DIR"""
@@ -57,6 +58,24 @@ for name, (f, c, k, s, pads, d, g, bias) in convs.items():
         ins.append(const(name + "_b", [f]))
     result(node("Conv", ins, name, strides=[s, s], pads=pads,
                 dilations=[d, d], group=g))
+# Depthwise convolutions on rows wider than a vector: strides 2 and 3,
+# asymmetric padding, dilation, a channel multiplier, 5x5 taps, a relu.
+d = inp("d", [1, 4, 9, 37])
+# name: (F, k, stride, pads, dilation)
+depthwise = {
+    "dw_s2": (4, 3, 2, [1, 2, 0, 1], 1),
+    "dw_s3": (4, 3, 3, [1, 1, 1, 1], 1),
+    "dw_dil": (4, 3, 1, [2, 2, 2, 2], 2),
+    "dw_mult": (8, 3, 1, [1, 0, 1, 3], 1),
+    "dw_5x5": (4, 5, 1, [2, 2, 2, 2], 1),
+}
+for name, (f, k, s, pads, dil) in depthwise.items():
+    result(node("Conv", [d, const(name + "_w", [f, 1, k, k]),
+                         const(name + "_b", [f])], name, strides=[s, s],
+                pads=pads, dilations=[dil, dil], group=4))
+result(node("Relu", [node("Conv", [d, const("dwr_w", [4, 1, 3, 3])], "dwr",
+                          strides=[2, 2], pads=[1, 1, 1, 1], group=4)],
+            "dw_relu"))
 stem = inp("stem_in", [1, 3, 23, 23])
 result(node("Conv", [stem, const("stem_w", [7, 3, 7, 7], 0.1),
                      const("stem_b", [7])], "conv_7x7_s2",
