@@ -116,6 +116,8 @@ private:
   bool applyPlan(func::FuncOp func, std::string &error);
   /// The CPU object entry for host op `op` (built once per op, attributes
   /// and types), or -1 when the CPU path does not cover it.
+  int32_t fusedEntryFor(sched::HostKernelOp kernel, std::string &error);
+  bool addFusedKernel(sched::HostKernelOp kernel, std::string &error);
   int32_t cpuEntryFor(Operation *op, std::string &error,
                       const CpuEpilogue &epilogue = {});
   /// One host step for a host kernel: its first op with the epilogue as
@@ -666,9 +668,78 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   return true;
 }
 
+/// An elementwise chain: one `fused` step (runtime/ref/Fused.cpp), whose
+/// attributes the reference kernels can run op by op.
+bool Emitter::addFusedKernel(sched::HostKernelOp kernel, std::string &error) {
+  SmallVector<Operation *, 3> chain = kernel.chain();
+  module::StepDesc step;
+  step.kind = StepKind::HostOp;
+  step.op = "fused";
+  std::string ops;
+  std::vector<int64_t> arity, operands;
+  ValueRange args = kernel.getBody().front().getArguments();
+  for (auto [i, op] : llvm::enumerate(chain)) {
+    std::string name = op->getName().stripDialect().str();
+    if (!ref::isHostOp(name)) {
+      error = where(op) + ": '" + op->getName().getStringRef().str() +
+              "' has no host kernel to put in a module";
+      return false;
+    }
+    ops += (i ? "," : "") + name;
+    arity.push_back(op->getNumOperands());
+    for (Value operand : op->getOperands()) {
+      auto it = llvm::find(args, operand);
+      operands.push_back(it == args.end() ? -1 : it - args.begin());
+    }
+    for (Attr &attr : hostOpAttributes(op))
+      step.attributes.push_back(
+          {std::to_string(i) + ":" + attr.name, std::move(attr.value)});
+  }
+  step.attributes.push_back({"ops", ops});
+  step.attributes.push_back({"arity", arity});
+  step.attributes.push_back({"operands", operands});
+  addInputs(step, kernel.getArgs());
+  step.cpuEntry = fusedEntryFor(kernel, error);
+  if (!error.empty())
+    return false;
+  if (!addResults(kernel, step, Placement::Host, "", error))
+    return false;
+  desc.steps.push_back(std::move(step));
+  return true;
+}
+
+int32_t Emitter::fusedEntryFor(sched::HostKernelOp kernel, std::string &error) {
+  if (!cpu)
+    return -1;
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  kernel->print(os,
+                OpPrintingFlags().useLocalScope().elideLargeElementsAttrs());
+  auto it = cpuEntryIndex.find(key);
+  if (it != cpuEntryIndex.end())
+    return it->second;
+  if (!cpuKernels)
+    cpuKernels = ModuleOp::create(UnknownLoc::get(kernel->getContext()));
+  std::string symbol =
+      llvm::formatv("sinan_cpu_{0}_fused", cpuSymbols.size()).str();
+  SmallVector<Operation *, 3> chain = kernel.chain();
+  if (failed(buildFusedKernel(chain, kernel.getBody().front().getArguments(),
+                              symbol, *cpuKernels))) {
+    error = where(chain.front()) + ": no CPU kernel for the fused chain";
+    return -1;
+  }
+  cpuSymbols.push_back(symbol);
+  int64_t work = std::max<int64_t>(fusedKernelSliceWork(chain), 1);
+  cpuSlicing.push_back({fusedKernelExtent(chain),
+                        std::max<int64_t>(1, (int64_t(1) << 16) / work)});
+  return cpuEntryIndex[key] = cpuSymbols.size() - 1;
+}
+
 bool Emitter::addHostKernel(sched::HostKernelOp kernel, std::string &error) {
   SmallVector<Operation *, 3> chain = kernel.chain();
   Operation *op = chain.front();
+  if (isCpuElementwise(op))
+    return addFusedKernel(kernel, error);
   std::string name = op->getName().stripDialect().str();
   if (!ref::isHostOp(name)) {
     error = where(op) + ": '" + op->getName().getStringRef().str() +

@@ -6,6 +6,8 @@
 
 #include "sinan/Placement/Passes.h"
 
+#include "sinan/Conversion/GraphToLinalg.h"
+
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 #include "sinan/Dialect/Sched/IR/SchedDialect.h"
@@ -64,12 +66,31 @@ SmallVector<Operation *, 3> chainOf(Operation *op) {
   return chain;
 }
 
-/// The kernel's operands: the first op's, then the residual.
+/// A chain of elementwise ops from `op`: while the last one's result has
+/// one user, an elementwise op with a result of the same type, it joins.
+/// (A result used twice, or by an op of a smaller result, ends a chain.)
+SmallVector<Operation *, 3> elementwiseChainOf(Operation *op) {
+  SmallVector<Operation *, 3> chain = {op};
+  Type type = op->getResult(0).getType();
+  while (Operation *next = onlyUser(chain.back())) {
+    if (!isCpuElementwise(next) || next->getResult(0).getType() != type ||
+        next->getBlock() != op->getBlock())
+      break;
+    chain.push_back(next);
+  }
+  return chain;
+}
+
+/// The kernel's operands: the first op's, then each later op's from outside
+/// the chain (an epilogue's residual, which the module writer expects
+/// last; an elementwise chain's other operands, each once).
 SmallVector<Value> operandsOf(ArrayRef<Operation *> chain) {
   SmallVector<Value> operands(chain.front()->getOperands());
+  bool elementwise = isCpuElementwise(chain.front());
   for (size_t i = 1; i < chain.size(); ++i)
     for (Value operand : chain[i]->getOperands())
-      if (operand != chain[i - 1]->getResult(0))
+      if (operand != chain[i - 1]->getResult(0) &&
+          !(elementwise && llvm::is_contained(operands, operand)))
         operands.push_back(operand);
   return operands;
 }
@@ -111,6 +132,18 @@ struct FormHostKernelsPass
       SmallVector<Operation *, 3> chain = chainOf(&op);
       while (chain.size() > 1 && claimed.count(chain[1]))
         chain.resize(1);
+      if (chain.size() == 1)
+        continue;
+      claimed.insert(chain.begin(), chain.end());
+      chains.push_back(chain);
+    }
+    // Then chains of elementwise ops the epilogues left.
+    for (Operation &op : func.getBody().front()) {
+      if (claimed.count(&op) || !isCpuElementwise(&op))
+        continue;
+      SmallVector<Operation *, 3> chain = elementwiseChainOf(&op);
+      while (chain.size() > 1 && claimed.count(chain.back()))
+        chain.pop_back();
       if (chain.size() == 1)
         continue;
       claimed.insert(chain.begin(), chain.end());

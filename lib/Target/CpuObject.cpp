@@ -8,6 +8,8 @@
 
 #include "sinan/Conversion/GraphToLinalg.h"
 
+#include "mlir/Pass/Pass.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
@@ -37,6 +39,9 @@
 using namespace mlir;
 
 namespace sinan {
+#define GEN_PASS_DECL_CPUAPPROXIMATEMATH
+#include "sinan/Conversion/Passes.h.inc"
+
 namespace {
 
 /// The x86-64 levels and extensions the runtime can check on the host
@@ -256,6 +261,7 @@ bool lowerCpuKernels(ModuleOp kernels, std::string &error) {
   static std::once_flag once;
   std::call_once(once, [] { mlir::registerAllPasses(); });
   PassManager pm(kernels.getContext(), ModuleOp::getOperationName());
+  pm.addPass(createCpuApproximateMath());
   std::string parseError;
   llvm::raw_string_ostream parseErrors(parseError);
   // The passes inside the anchor: `pm` is anchored on builtin.module.

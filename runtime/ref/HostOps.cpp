@@ -15,6 +15,7 @@
 #include "sinan/runtime/ref/Kernels.h"
 
 #include "Args.h"
+#include "Fused.h"
 
 #include <fmt/format.h>
 
@@ -636,7 +637,9 @@ const std::map<std::string_view, Entry> &table() {
 
 } // namespace
 
-bool isHostOp(std::string_view op) { return table().count(op) != 0; }
+bool isHostOp(std::string_view op) {
+  return op == "fused" || table().count(op) != 0;
+}
 
 bool broadcastsTo(const std::vector<int64_t> &from,
                   const std::vector<int64_t> &to) {
@@ -650,6 +653,8 @@ bool broadcastsTo(const std::vector<int64_t> &from,
 }
 
 bool hostOpArity(std::string_view op, size_t inputs, size_t outputs) {
+  if (op == "fused")
+    return inputs >= 1 && outputs == 1;
   auto it = table().find(op);
   return it != table().end() && inputs >= it->second.minInputs &&
          inputs <= it->second.maxInputs && outputs == it->second.outputs;
@@ -681,6 +686,8 @@ void hardSwishInPlace(Tensor &x) {
 bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
                const std::vector<const Tensor *> &inputs,
                const std::vector<Tensor *> &outputs, std::string &error) {
+  if (op == "fused")
+    return runFused(attrs, inputs, outputs, error);
   auto it = table().find(op);
   if (it == table().end()) {
     error = fmt::format("no reference kernel for op '{}'", op);

@@ -15,6 +15,8 @@
 
 #include "sinan/runtime/ref/HostOps.h"
 
+#include "Fused.h"
+
 #include "Args.h"
 
 #include <fmt/format.h>
@@ -604,11 +606,15 @@ const std::map<std::string_view, Check> &checks() {
 
 } // namespace
 
-bool hasHostOpCheck(std::string_view op) { return checks().count(op) != 0; }
+bool hasHostOpCheck(std::string_view op) {
+  return op == "fused" || checks().count(op) != 0;
+}
 
 bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
                  const std::vector<ValueType> &allInputs,
                  const std::vector<ValueType> &outputs, std::string &error) {
+  if (op == "fused")
+    return checkFused(attrs, allInputs, outputs, error);
   auto it = checks().find(op);
   if (it == checks().end()) {
     error = fmt::format("no shape rule for op '{}'", op);

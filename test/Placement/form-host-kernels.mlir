@@ -63,3 +63,38 @@ func.func @kernel(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> tensor<1x
   %r = graph.relu %c : tensor<1x2x4x4xf32>
   return %r : tensor<1x2x4x4xf32>
 }
+
+// Elementwise chains: SiLU (x * sigmoid(x): x is one argument, used twice),
+// GELU's five ops; a result used twice ends a chain (abs), and so does an
+// op of a smaller result (the per-channel sigmoid of a squeeze-excite gate
+// stays apart; the mul it feeds starts the next chain).
+// CHECK-LABEL: func.func @elementwise
+// CHECK:         %[[SILU:.*]] = sched.host_kernel(%arg0) : (tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+// CHECK-NEXT:    ^bb0(%[[X:.*]]: tensor<1x4x3x3xf32>):
+// CHECK-NEXT:      %[[G:.*]] = graph.sigmoid %[[X]]
+// CHECK-NEXT:      graph.mul %[[X]], %[[G]]
+// CHECK:         sched.host_kernel(%[[SILU]], %arg2, %arg3, %arg4)
+// CHECK:           graph.div
+// CHECK-NEXT:      graph.erf
+// CHECK-NEXT:      graph.add
+// CHECK-NEXT:      graph.mul
+// CHECK-NEXT:      graph.mul
+// CHECK:         %[[A:.*]] = graph.abs %arg0
+// CHECK-NEXT:    %[[GATE:.*]] = graph.sigmoid %arg1
+// CHECK-NEXT:    sched.host_kernel(%[[A]], %[[GATE]]) :
+// CHECK:           graph.mul
+// CHECK-NEXT:      graph.add
+func.func @elementwise(%x: tensor<1x4x3x3xf32>, %s: tensor<1x4x1x1xf32>, %c: tensor<f32>, %one: tensor<f32>, %half: tensor<f32>) -> (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) {
+  %g = graph.sigmoid %x : tensor<1x4x3x3xf32>
+  %silu = graph.mul %x, %g : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %d = graph.div %silu, %c : (tensor<1x4x3x3xf32>, tensor<f32>) -> tensor<1x4x3x3xf32>
+  %e = graph.erf %d : tensor<1x4x3x3xf32>
+  %p = graph.add %e, %one : (tensor<1x4x3x3xf32>, tensor<f32>) -> tensor<1x4x3x3xf32>
+  %q = graph.mul %silu, %p : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %gelu = graph.mul %q, %half : (tensor<1x4x3x3xf32>, tensor<f32>) -> tensor<1x4x3x3xf32>
+  %a = graph.abs %x : tensor<1x4x3x3xf32>
+  %gate = graph.sigmoid %s : tensor<1x4x1x1xf32>
+  %scaled = graph.mul %a, %gate : (tensor<1x4x3x3xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %sum = graph.add %scaled, %a : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %gelu, %sum : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>
+}

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Conversion/GraphToLinalg.h"
 #include "sinan/Dialect/Graph/Transforms/Passes.h"
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/Frontend/OnnxModel.h"
@@ -161,9 +162,9 @@ std::optional<std::string> checkOnSnpu(mlir::func::FuncOp func,
 
 /// Compiles `func` to a module of host ops with native CPU code for the ops
 /// the CPU path covers and, when some op got it, runs the module with that
-/// code: elementwise kernels must give the evaluator's results bit for bit;
-/// matmuls and convolutions, which may fuse multiply and add, within 1e-5
-/// relative + 1e-6
+/// code: kernels must give the evaluator's results bit for bit, except
+/// those that round differently (sinan::cpuKernelRounds: fused
+/// multiply-adds, polynomial exp/log/tanh/erf), within 1e-5 relative + 1e-6
 /// absolute per element. Native code for x86-64-v3 needs such a host.
 std::optional<std::string> checkNative(mlir::func::FuncOp func,
                                        const std::vector<sinan::Tensor> &inputs,
@@ -189,12 +190,20 @@ std::optional<std::string> checkNative(mlir::func::FuncOp func,
     return "with native code: " + error;
   if (!session.runsNativeCode())
     return "the native code did not load: " + session.nativeCodeProblem();
-  bool matmul = false;
-  for (const sinan::module::StepDesc &step : module->desc().steps)
-    matmul |=
-        step.cpuEntry >= 0 && (step.op == "matmul" || step.op == "conv2d");
+  bool rounds = false;
+  for (const sinan::module::StepDesc &step : module->desc().steps) {
+    if (step.cpuEntry < 0)
+      continue;
+    rounds |= sinan::cpuKernelRounds(step.op);
+    // A fused step rounds as its ops do.
+    for (const sinan::Attr &attr : step.attributes)
+      if (const auto *ops = std::get_if<std::string>(&attr.value);
+          step.op == "fused" && ops && attr.name == "ops")
+        for (llvm::StringRef op : llvm::split(*ops, ','))
+          rounds |= sinan::cpuKernelRounds(op);
+  }
   for (size_t i = 0; i < want.size(); ++i) {
-    if (!matmul) {
+    if (!rounds) {
       if (auto differs = sameOutputs(outputs, want, "with native code"))
         return differs;
       break;

@@ -54,8 +54,35 @@ struct CpuEpilogue {
 /// neg, abs and the libm unary functions), matmuls with rank >= 2 operands
 /// (batch dimensions broadcast), conv2d in every form, max and average
 /// pooling, reductions (max/min over any axes, sum/mean over trailing
-/// ones), softmax, log-softmax and transposes.
+/// ones), softmax, log-softmax, transposes, comparisons, logic and select,
+/// casts, concat, slice, pad, gather, resize and LRN.
 bool hasLinalgKernel(mlir::Operation *op);
+
+/// Whether `op` is an f32 elementwise op whose scalar computation a fused
+/// kernel can take (the ops of `hasLinalgKernel`'s first group).
+bool isCpuElementwise(mlir::Operation *op);
+
+/// Builds `func.func @name(memref args..., memref out, %begin: index, %end:
+/// index)` computing a chain of elementwise ops as one loop nest: `chain`'s
+/// ops each use the result of the one before, every result has the type of
+/// the last, and their other operands are among `args` (broadcasting onto
+/// the result, NumPy-style). The scalar computations compose in registers,
+/// so only the chain's inputs are read and only its result is written.
+mlir::LogicalResult buildFusedKernel(llvm::ArrayRef<mlir::Operation *> chain,
+                                     mlir::ValueRange args,
+                                     llvm::StringRef name,
+                                     mlir::ModuleOp module);
+
+/// A fused kernel's range of units and the elements of one.
+int64_t fusedKernelExtent(llvm::ArrayRef<mlir::Operation *> chain);
+int64_t fusedKernelSliceWork(llvm::ArrayRef<mlir::Operation *> chain);
+
+/// Whether the CPU kernel of graph op `name` computes exp, log, tanh or erf,
+/// which the CPU lowering replaces by polynomials (sinan-cpu-approximate-
+/// math) within a few ulp of libm's, or fuses multiply-adds (matmul,
+/// conv2d): its results are the reference kernels' up to rounding, where
+/// every other kernel's are theirs bit for bit.
+bool cpuKernelRounds(llvm::StringRef name);
 
 /// Appends `func.func @name(inputs..., [residual,] output, %begin: index,
 /// %end: index)` computing units [begin, end) of `op`'s work (of

@@ -9,6 +9,26 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CpuApproximateMath
+    : Pass<"sinan-cpu-approximate-math", "mlir::ModuleOp"> {
+  let summary = "Replaces libm calls of the CPU kernels by vectorizable "
+                "polynomials";
+  let description = [{
+    Rewrites f32 `math.exp`, `math.log`, `math.tanh` and `math.erf` in the
+    CPU path's kernels into MLIR's polynomial approximations (range
+    reduction and a polynomial in arith ops), the first step of the CPU
+    lowering. A call into libm stops LLVM's loop vectorizer; arithmetic does
+    not, so elementwise kernels such as sigmoid and softmax run in vectors.
+    The approximations are not libm's results bit for bit: they stay within
+    a few ulp (measured in docs/runtime.md), and the conformance run
+    compares kernels that use them within a tolerance. Other math functions
+    keep their libm calls.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def ConvertGraphToNpu : Pass<"sinan-convert-graph-to-npu", "mlir::ModuleOp"> {
   let summary = "Tiles kernel functions' graph ops into npu code";
   let description = [{

@@ -84,7 +84,7 @@ def FormSnpuKernels : Pass<"sinan-form-snpu-kernels", "mlir::ModuleOp"> {
 
 def FormHostKernels : Pass<"sinan-form-host-kernels", "mlir::func::FuncOp"> {
   let summary = "Groups a host convolution or matrix product with its "
-                "epilogue into one host kernel";
+                "epilogue, and chains of elementwise ops, into host kernels";
   let description = [{
     In a host function (not an SNPU kernel), a `graph.conv2d` or
     `graph.matmul` takes with it, when each is the only user of the value
@@ -94,7 +94,18 @@ def FormHostKernels : Pass<"sinan-form-host-kernels", "mlir::func::FuncOp"> {
     `sched.host_kernel`, so the CPU path adds the residual and applies the
     activation to each tile before storing it (one pass over the result
     instead of three) and the reference kernels apply the same epilogue
-    after the op. Ops alone stay as they are.
+    after the op.
+
+    Then chains of f32 elementwise ops with a native body (the CPU path's
+    `isCpuElementwise`): from each op not yet taken, the only user of the
+    last op's result joins while it is such an op with a result of the same
+    type (SiLU's sigmoid and mul, GELU's div, erf, add, mul, mul). A result
+    used twice, or a user with a smaller or larger result (a per-channel
+    gate, a broadcast), ends a chain. The chain's other operands become the
+    kernel's arguments, each once. The CPU path computes the chain as one
+    loop nest (reading its inputs once, writing its result once); the
+    module keeps it as one `fused` step whose attributes let the reference
+    kernels run it op by op. Ops alone stay as they are.
   }];
   let dependentDialects = ["sinan::sched::SchedDialect"];
 }

@@ -765,6 +765,20 @@ void buildSoftmax(OpBuilder &b, Location loc, Operation *op, ModuleOp module,
       });
 }
 
+/// The buffer a kernel takes for a tensor of `type`.
+MemRefType memrefOf(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  return MemRefType::get(tensor.getShape(),
+                         cpuBufferElementType(tensor.getElementType()));
+}
+
+void registerKernelDialects(MLIRContext *context) {
+  context->loadDialect<arith::ArithDialect, func::FuncDialect,
+                       linalg::LinalgDialect, math::MathDialect,
+                       memref::MemRefDialect, scf::SCFDialect,
+                       vector::VectorDialect>();
+}
+
 } // namespace
 
 int64_t linalgKernelExtent(Operation *op) {
@@ -838,6 +852,112 @@ bool hasLinalgKernel(Operation *op) {
   return predicate || elementwiseBody(op).has_value();
 }
 
+bool isCpuElementwise(Operation *op) {
+  if (isCpuGemm(op) || isCpuPlane(op) || isCpuLayout(op) || isCpuCast(op) ||
+      isCpuImage(op) || isSoftmax(op) || sumShapeOf(op) ||
+      op->getNumResults() != 1)
+    return false;
+  StringRef name = op->getName().stripDialect();
+  if (name == "transpose" || name.starts_with("reduce_") || predicateBody(op))
+    return false;
+  return hasLinalgKernel(op);
+}
+
+namespace {
+/// The fused chain's kernel: the last op's iteration space, each argument
+/// broadcast onto it, the ops' bodies composed.
+KernelSpec fusedSpec(ArrayRef<Operation *> chain, ValueRange args) {
+  Operation *last = chain.back();
+  auto result = cast<RankedTensorType>(last->getResult(0).getType());
+  unsigned rank = result.getRank();
+  MLIRContext *context = last->getContext();
+  KernelSpec spec;
+  for (Value arg : args)
+    spec.maps.push_back(
+        broadcastMap(cast<RankedTensorType>(arg.getType()).getShape(),
+                     result.getShape(), rank, context));
+  spec.maps.push_back(AffineMap::getMultiDimIdentityMap(rank, context));
+  spec.iterators.assign(rank, utils::IteratorType::parallel);
+  spec.shape.assign(result.getShape().begin(), result.getShape().end());
+  SmallVector<Operation *> ops(chain);
+  SmallVector<Value> inputs(args);
+  spec.body = [ops, inputs](OpBuilder &b, Location loc, ValueRange scalars) {
+    llvm::DenseMap<Value, Value> scalarOf;
+    for (auto [arg, scalar] : llvm::zip(inputs, scalars))
+      scalarOf[arg] = scalar;
+    Value value;
+    for (Operation *op : ops) {
+      SmallVector<Value> operands;
+      for (Value operand : op->getOperands())
+        operands.push_back(scalarOf.lookup(operand));
+      value = (*elementwiseBody(op))(b, loc, operands);
+      scalarOf[op->getResult(0)] = value;
+    }
+    return value;
+  };
+  return spec;
+}
+
+/// Whether `chain` is one the fused kernel takes, given the kernel's
+/// arguments `args`.
+bool isFusable(ArrayRef<Operation *> chain, ValueRange args) {
+  if (chain.empty())
+    return false;
+  Type type = chain.back()->getResult(0).getType();
+  for (auto [i, op] : llvm::enumerate(chain)) {
+    if (!isCpuElementwise(op) || op->getResult(0).getType() != type)
+      return false;
+    for (Value operand : op->getOperands())
+      if (!llvm::is_contained(args, operand) &&
+          (i == 0 || operand != chain[i - 1]->getResult(0)))
+        return false;
+  }
+  return true;
+}
+} // namespace
+
+LogicalResult buildFusedKernel(ArrayRef<Operation *> chain, ValueRange args,
+                               StringRef name, ModuleOp module) {
+  if (!isFusable(chain, args))
+    return chain.front()->emitOpError("starts a chain with no CPU kernel");
+  registerKernelDialects(module.getContext());
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = chain.back()->getLoc();
+  SmallVector<Type> arguments;
+  for (Value arg : args)
+    arguments.push_back(memrefOf(arg.getType()));
+  arguments.push_back(memrefOf(chain.back()->getResult(0).getType()));
+  arguments.append(2, b.getIndexType());
+  auto func = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType(arguments, TypeRange{}));
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  ValueRange buffers = entry->getArguments();
+  buildSlicedGeneric(b, loc, fusedSpec(chain, args), buffers.drop_back(2),
+                     buffers[buffers.size() - 2], buffers.back());
+  func::ReturnOp::create(b, loc);
+  return success();
+}
+
+int64_t fusedKernelExtent(ArrayRef<Operation *> chain) {
+  KernelSpec spec = elementwiseSpec(chain.back());
+  std::optional<unsigned> dim = sliceDimOf(spec);
+  return dim ? spec.shape[*dim] : 1;
+}
+
+int64_t fusedKernelSliceWork(ArrayRef<Operation *> chain) {
+  auto result = cast<RankedTensorType>(chain.back()->getResult(0).getType());
+  return result.getNumElements() / fusedKernelExtent(chain) *
+         int64_t(chain.size());
+}
+
+bool cpuKernelRounds(StringRef name) {
+  return llvm::is_contained({"exp", "log", "tanh", "erf", "sigmoid", "softmax",
+                             "log_softmax", "matmul", "conv2d"},
+                            name);
+}
+
 bool takesEpilogue(Operation *op, const CpuEpilogue &epilogue) {
   if (epilogue.empty())
     return true;
@@ -870,20 +990,11 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
     return op->emitOpError("has no CPU kernel");
   if (!takesEpilogue(op, epilogue))
     return op->emitOpError("has no CPU kernel with this epilogue");
-  module.getContext()
-      ->loadDialect<arith::ArithDialect, func::FuncDialect,
-                    linalg::LinalgDialect, math::MathDialect,
-                    memref::MemRefDialect, scf::SCFDialect,
-                    vector::VectorDialect>();
+  registerKernelDialects(module.getContext());
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToEnd(module.getBody());
   Location loc = op->getLoc();
   SmallVector<Type> arguments;
-  auto memrefOf = [](Type type) {
-    auto tensor = cast<RankedTensorType>(type);
-    return MemRefType::get(tensor.getShape(),
-                           cpuBufferElementType(tensor.getElementType()));
-  };
   for (Type type : op->getOperandTypes())
     arguments.push_back(memrefOf(type));
   if (epilogue.residual) // Of the result's type, or a row of it.

@@ -222,3 +222,58 @@ TEST(HostOps, Conv2dFmaOrder) {
       << error;
   EXPECT_TRUE(std::signbit(y.data<float>()[0]));
 }
+
+namespace {
+
+/// SiLU as a fused step: sigmoid of input 0, times input 0.
+std::vector<Attr> siluAttrs() {
+  return {{"ops", std::string("sigmoid,mul")},
+          {"arity", std::vector<int64_t>{1, 2}},
+          {"operands", std::vector<int64_t>{0, 0, -1}}};
+}
+
+} // namespace
+
+TEST(ShapeCheck, FusedChains) {
+  EXPECT_EQ(check("fused", siluAttrs(), {f32({2, 3})}, {f32({2, 3})}), "");
+  // Every link is checked with its own rule, its result the step's type.
+  std::vector<Attr> scaled = {{"ops", std::string("relu,mul")},
+                              {"arity", std::vector<int64_t>{1, 2}},
+                              {"operands", std::vector<int64_t>{0, -1, 1}}};
+  EXPECT_EQ(check("fused", scaled, {f32({2, 3}), f32({3})}, {f32({2, 3})}), "");
+  EXPECT_EQ(check("fused", scaled, {f32({2, 3}), f32({4})}, {f32({2, 3})}),
+            "fused op 1: op 'mul': operand shapes [4] do not broadcast");
+  EXPECT_EQ(check("fused", {}, {f32({2})}, {f32({2})}),
+            "a fused step needs the attributes 'ops' (a string), 'arity' and "
+            "'operands' (integer lists)");
+  std::vector<Attr> bad = siluAttrs();
+  bad[2].value = std::vector<int64_t>{0, 3, -1};
+  EXPECT_EQ(check("fused", bad, {f32({2})}, {f32({2})}),
+            "fused op 1 ('mul'): operand 0 refers to 3, which is neither one "
+            "of the 1 inputs nor an earlier result");
+  bad = siluAttrs();
+  bad[0].value = std::string("sigmoid,fused");
+  EXPECT_EQ(check("fused", bad, {f32({2})}, {f32({2})}),
+            "fused op 1 ('fused') is not a host op");
+  bad = siluAttrs();
+  bad[2].value = std::vector<int64_t>{0, 0, 0};
+  EXPECT_EQ(check("fused", bad, {f32({2})}, {f32({2})}),
+            "fused op 1 ('mul') does not use the result of the op before it");
+  bad = siluAttrs();
+  bad.push_back({"7:alpha", 0.5});
+  EXPECT_EQ(check("fused", bad, {f32({2})}, {f32({2})}),
+            "fused step attribute '7:alpha' names no op of the chain");
+}
+
+TEST(ShapeCheck, FusedRunsLinkByLink) {
+  Tensor x(DType::F32, {5});
+  for (int64_t i = 0; i < 5; ++i)
+    x.data<float>()[i] = float(i) - 2.5f;
+  Tensor fused(DType::F32, {5}), gate(DType::F32, {5}), apart(DType::F32, {5});
+  std::string error;
+  ASSERT_TRUE(runHostOp("fused", siluAttrs(), {&x}, {&fused}, error)) << error;
+  ASSERT_TRUE(runHostOp("sigmoid", {}, {&x}, {&gate}, error)) << error;
+  ASSERT_TRUE(runHostOp("mul", {}, {&x, &gate}, {&apart}, error)) << error;
+  for (int64_t i = 0; i < 5; ++i)
+    EXPECT_EQ(fused.data<float>()[i], apart.data<float>()[i]) << i;
+}

@@ -59,9 +59,11 @@ def Sched_HostKernelOp : Sched_Op<"host_kernel", [IsolatedFromAbove]> {
     the result of the one before; `sched.yield` returns the last one's
     result. `sinan-form-host-kernels` forms them: a convolution or matrix
     product, then an add of a residual (a tensor of the result's shape, or
-    for a matrix product a bias row), then a relu or clip. The module
-    writer makes one step of it: the first op with the residual and the
-    activation as the attributes the reference kernels also apply.
+    for a matrix product a bias row), then a relu or clip; or a chain of
+    elementwise ops of one result type. The module writer makes one step
+    of it: the first op with the residual and the activation as the
+    attributes the reference kernels also apply, or for an elementwise
+    chain a `fused` step listing its ops (docs/runtime.md).
 
     ```mlir
     %y = sched.host_kernel(%x, %w, %b, %r) : (...) -> tensor<1x64x56x56xf32> {

@@ -1,0 +1,183 @@
+//===- Fused.cpp - Host steps that chain elementwise ops ------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// A `fused` step is a chain of host ops the compiler fused into one native
+// kernel (sinan-form-host-kernels). Its attributes say what the chain
+// computes, so the reference kernels can run it op by op when the native
+// code cannot (and checkHostOp can check every link):
+//   ops      = "sigmoid,mul"       the chain's ops, first first
+//   arity    = [1, 2]              each op's operand count
+//   operands = [0, 0, -1]          each operand: step input k, or -1 for
+//                                  the result of the op before
+//   "1:alpha" = ...                op i's attribute "alpha"
+// Every op's result has the step's output type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Fused.h"
+
+#include "sinan/runtime/ref/HostOps.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace sinan::ref {
+namespace {
+
+struct Link {
+  std::string op;
+  std::vector<Attr> attrs;
+  std::vector<int64_t> operands; ///< Step input index, or -1.
+};
+
+std::optional<std::vector<Link>> parseChain(const std::vector<Attr> &attrs,
+                                            size_t inputs,
+                                            std::string &error) {
+  const std::string *ops = nullptr;
+  const std::vector<int64_t> *arity = nullptr, *operands = nullptr;
+  for (const Attr &attr : attrs) {
+    if (attr.name == "ops")
+      ops = std::get_if<std::string>(&attr.value);
+    else if (attr.name == "arity")
+      arity = std::get_if<std::vector<int64_t>>(&attr.value);
+    else if (attr.name == "operands")
+      operands = std::get_if<std::vector<int64_t>>(&attr.value);
+  }
+  if (!ops || !arity || !operands) {
+    error = "a fused step needs the attributes 'ops' (a string), 'arity' and "
+            "'operands' (integer lists)";
+    return std::nullopt;
+  }
+  std::vector<Link> chain;
+  for (size_t start = 0; start <= ops->size();) {
+    size_t comma = std::min(ops->find(',', start), ops->size());
+    chain.push_back({ops->substr(start, comma - start), {}, {}});
+    start = comma + 1;
+  }
+  if (chain.size() != arity->size()) {
+    error = fmt::format("a fused step names {} ops but gives {} arities",
+                        chain.size(), arity->size());
+    return std::nullopt;
+  }
+  size_t next = 0;
+  for (size_t i = 0; i < chain.size(); ++i) {
+    Link &link = chain[i];
+    if (link.op.empty() || link.op == "fused" || !isHostOp(link.op)) {
+      error = fmt::format("fused op {} ('{}') is not a host op", i, link.op);
+      return std::nullopt;
+    }
+    int64_t count = (*arity)[i];
+    if (count < 1 || next + count > operands->size()) {
+      error = fmt::format("fused op {} ('{}'): arity {} overruns the {} "
+                          "operands",
+                          i, link.op, count, operands->size());
+      return std::nullopt;
+    }
+    for (int64_t k = 0; k < count; ++k) {
+      int64_t from = (*operands)[next++];
+      if (from < -1 || from >= int64_t(inputs) || (from == -1 && i == 0)) {
+        error = fmt::format("fused op {} ('{}'): operand {} refers to {}, "
+                            "which is neither one of the {} inputs nor an "
+                            "earlier result",
+                            i, link.op, k, from, inputs);
+        return std::nullopt;
+      }
+      link.operands.push_back(from);
+    }
+    if (i > 0 && std::count(link.operands.begin(), link.operands.end(), -1) ==
+                     0) {
+      error = fmt::format("fused op {} ('{}') does not use the result of the "
+                          "op before it",
+                          i, link.op);
+      return std::nullopt;
+    }
+  }
+  if (next != operands->size()) {
+    error = fmt::format("a fused step's ops take {} operands but it lists {}",
+                        next, operands->size());
+    return std::nullopt;
+  }
+  // "i:name" attributes go to op i.
+  for (const Attr &attr : attrs) {
+    size_t colon = attr.name.find(':');
+    if (colon == std::string::npos)
+      continue;
+    size_t index = 0;
+    auto [end, ec] = std::from_chars(attr.name.data(),
+                                     attr.name.data() + colon, index);
+    if (ec != std::errc() || end != attr.name.data() + colon ||
+        index >= chain.size()) {
+      error = fmt::format("fused step attribute '{}' names no op of the "
+                          "chain",
+                          attr.name);
+      return std::nullopt;
+    }
+    chain[index].attrs.push_back({attr.name.substr(colon + 1), attr.value});
+  }
+  return chain;
+}
+
+} // namespace
+
+bool runFused(const std::vector<Attr> &attrs,
+              const std::vector<const Tensor *> &inputs,
+              const std::vector<Tensor *> &outputs, std::string &error) {
+  std::optional<std::vector<Link>> chain =
+      parseChain(attrs, inputs.size(), error);
+  if (!chain)
+    return false;
+  if (outputs.size() != 1) {
+    error = fmt::format("a fused step has one output, got {}", outputs.size());
+    return false;
+  }
+  Tensor &out = *outputs[0];
+  // Results alternate between two buffers; the last is the output.
+  Tensor scratch[2] = {Tensor(out.type(), out.shape()),
+                       Tensor(out.type(), out.shape())};
+  const Tensor *previous = nullptr;
+  for (size_t i = 0; i < chain->size(); ++i) {
+    const Link &link = (*chain)[i];
+    std::vector<const Tensor *> operands;
+    for (int64_t from : link.operands)
+      operands.push_back(from < 0 ? previous : inputs[from]);
+    Tensor *result = i + 1 == chain->size() ? &out : &scratch[i % 2];
+    if (!runHostOp(link.op, link.attrs, operands, {result}, error)) {
+      error = fmt::format("fused op {}: {}", i, error);
+      return false;
+    }
+    previous = result;
+  }
+  return true;
+}
+
+bool checkFused(const std::vector<Attr> &attrs,
+                const std::vector<ValueType> &inputs,
+                const std::vector<ValueType> &outputs, std::string &error) {
+  std::optional<std::vector<Link>> chain =
+      parseChain(attrs, inputs.size(), error);
+  if (!chain)
+    return false;
+  if (outputs.size() != 1) {
+    error = fmt::format("a fused step has one output, got {}", outputs.size());
+    return false;
+  }
+  for (size_t i = 0; i < chain->size(); ++i) {
+    const Link &link = (*chain)[i];
+    std::vector<ValueType> operands;
+    for (int64_t from : link.operands)
+      operands.push_back(from < 0 ? outputs[0] : inputs[from]);
+    std::string problem;
+    if (!checkHostOp(link.op, link.attrs, operands, outputs, problem)) {
+      error = fmt::format("fused op {}: {}", i, problem);
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace sinan::ref
