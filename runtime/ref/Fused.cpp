@@ -36,8 +36,7 @@ struct Link {
 };
 
 std::optional<std::vector<Link>> parseChain(const std::vector<Attr> &attrs,
-                                            size_t inputs,
-                                            std::string &error) {
+                                            size_t inputs, std::string &error) {
   const std::string *ops = nullptr;
   const std::vector<int64_t> *arity = nullptr, *operands = nullptr;
   for (const Attr &attr : attrs) {
@@ -89,8 +88,8 @@ std::optional<std::vector<Link>> parseChain(const std::vector<Attr> &attrs,
       }
       link.operands.push_back(from);
     }
-    if (i > 0 && std::count(link.operands.begin(), link.operands.end(), -1) ==
-                     0) {
+    if (i > 0 &&
+        std::count(link.operands.begin(), link.operands.end(), -1) == 0) {
       error = fmt::format("fused op {} ('{}') does not use the result of the "
                           "op before it",
                           i, link.op);
@@ -108,8 +107,8 @@ std::optional<std::vector<Link>> parseChain(const std::vector<Attr> &attrs,
     if (colon == std::string::npos)
       continue;
     size_t index = 0;
-    auto [end, ec] = std::from_chars(attr.name.data(),
-                                     attr.name.data() + colon, index);
+    auto [end, ec] =
+        std::from_chars(attr.name.data(), attr.name.data() + colon, index);
     if (ec != std::errc() || end != attr.name.data() + colon ||
         index >= chain.size()) {
       error = fmt::format("fused step attribute '{}' names no op of the "

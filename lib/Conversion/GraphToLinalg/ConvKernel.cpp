@@ -150,7 +150,18 @@ std::optional<ConvShape> matmulShapeOf(Operation *op) {
   s.sh = s.sw = s.dh = s.dw = 1;
   s.pt = s.pl = s.pb = s.pr = 0;
   s.bias = false;
-  s.matricesW = a.getNumElements() / (m * k);
+  // One B for every batch and an A of its own per batch: one matrix of
+  // batches x M rows, so that tiles span batches (PyTorch's sequence-first
+  // attention projections multiply A [L, 1, E]: L products of one row).
+  if (s.n > 1 && llvm::all_of(s.batchStrideX, [](int64_t v) { return !v; }) &&
+      a.getNumElements() == s.n * m * k) {
+    s.f = s.fg = s.n * m;
+    s.n = 1;
+    s.batch.clear();
+    s.batchStrideW.clear();
+    s.batchStrideX.clear();
+  }
+  s.matricesW = a.getNumElements() / (s.f * k);
   s.matricesX = bt.getNumElements() / (k * n);
   return s;
 }

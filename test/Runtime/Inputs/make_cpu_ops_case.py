@@ -101,6 +101,9 @@ result(node("Relu", [node("Add", [node("MatMul", [a, const("mw", [64, 48])],
             "mm_bias_relu"))
 result(node("MatMul", [inp("ba", [2, 1, 5, 7]), inp("bb", [1, 3, 7, 9])],
             "mm_broadcast"))
+# One B for every batch: the batches' rows are one matrix (13 x 1 rows).
+result(node("MatMul", [inp("seq", [13, 1, 20]), const("seq_w", [20, 24])],
+            "mm_rows"))
 
 # Pooling, reductions, softmax, transposes.
 p = inp("p", [2, 4, 11, 10])
