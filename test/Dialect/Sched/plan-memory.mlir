@@ -41,3 +41,30 @@ func.func @unread(%x: tensor<16xf32>) -> tensor<16xf32> {
   %b = graph.relu %a : tensor<16xf32>
   return %b : tensor<16xf32>
 }
+
+// -----
+
+// A reshape of an intermediate shares its bytes (the step copies nothing),
+// and the slot lives until the last read of either value: %a's bytes stay
+// taken until %f reads %r, so %d, %e and %f go elsewhere. A reshape of a
+// model input gets bytes of its own, one into a model output none.
+// CHECK-LABEL: func.func @reshapes
+// CHECK:         graph.relu %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    graph.reshape %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    graph.relu %{{.*}} {sched.offsets = array<i64: 64>}
+// CHECK-NEXT:    graph.add %{{.*}} {sched.offsets = array<i64: 128>}
+// CHECK-NEXT:    graph.reshape %arg0 {sched.offsets = array<i64: 64>}
+// CHECK-NEXT:    graph.add %{{.*}} {sched.offsets = array<i64: 192>}
+// CHECK-NEXT:    graph.reshape %{{.*}} {sched.offsets = array<i64: 128>}
+// CHECK-NEXT:    graph.add %{{.*}} {sched.offsets = array<i64: -1>}
+func.func @reshapes(%x: tensor<4x4xf32>) -> tensor<16xf32> {
+  %a = graph.relu %x : tensor<4x4xf32>
+  %r = graph.reshape %a : (tensor<4x4xf32>) -> tensor<16xf32>
+  %c = graph.relu %x : tensor<4x4xf32>
+  %d = graph.add %a, %c : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %e = graph.reshape %x : (tensor<4x4xf32>) -> tensor<16xf32>
+  %f = graph.add %r, %e : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  %g = graph.reshape %d : (tensor<4x4xf32>) -> tensor<16xf32>
+  %h = graph.add %f, %g : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  return %h : tensor<16xf32>
+}

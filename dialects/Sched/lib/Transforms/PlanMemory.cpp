@@ -13,6 +13,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 
+#include <algorithm>
 #include <map>
 
 namespace sinan::sched {
@@ -90,6 +91,32 @@ void PlanMemoryPass::runOnOperation() {
         !onDevice(operand))
       outputs.insert(operand);
 
+  // A reshape's result shares the bytes of its operand when that is an
+  // intermediate of the host arena and the result no model output: the
+  // step then copies nothing. The shared slot lives until the last read of
+  // either.
+  llvm::DenseMap<Value, Value> rootOf;
+  for (Operation *op : steps) {
+    auto reshape = dyn_cast<sinan::graph::ReshapeOp>(op);
+    if (!reshape)
+      continue;
+    Value in = reshape.getInput(), result = reshape.getResult();
+    Value root = rootOf.lookup(in) ? rootOf.lookup(in) : in;
+    Operation *producer = root.getDefiningOp();
+    if (!producer || llvm::isa<sinan::graph::ConstantOp>(producer) ||
+        outputs.count(root) || outputs.count(result) || onDevice(root) ||
+        onDevice(result) || slotBytes(root) != slotBytes(result) ||
+        llvm::isa<ToDeviceOp>(producer))
+      continue;
+    rootOf[result] = root;
+    if (lastUse.count(result))
+      lastUse[root] = std::max(lastUse.lookup(root), lastUse[result]);
+  }
+  auto rootValue = [&](Value v) {
+    Value root = rootOf.lookup(v);
+    return root ? root : v;
+  };
+
   Arena arenas[2]; // host, device
   llvm::DenseMap<Value, int64_t> offsets;
   llvm::DenseSet<Value> pinned;
@@ -125,14 +152,18 @@ void PlanMemoryPass::runOnOperation() {
     for (Value result : op->getResults()) {
       if (pinned.count(result) || outputs.count(result))
         continue;
+      if (Value root = rootOf.lookup(result)) {
+        offsets[result] = offsets.lookup(root);
+        continue;
+      }
       if (!place(result))
         return signalPassFailure();
       if (!lastUse.count(result))
         dead.push_back(result); // Never read (e.g. unused top_k indices).
     }
     for (Value operand : op->getOperands())
-      if (lastUse.lookup(operand) == int64_t(index))
-        dead.push_back(operand);
+      if (lastUse.lookup(rootValue(operand)) == int64_t(index))
+        dead.push_back(rootValue(operand));
     for (Value value : dead)
       free(value);
   }

@@ -36,7 +36,10 @@ def SchedPlanMemory : Pass<"sinan-plan-memory", "mlir::func::FuncOp"> {
     the lowest offset aligned to the module's data alignment that overlaps
     no live value, and an op's results are placed before the values it
     reads for the last time are freed, so no kernel writes over its input.
-    Values are visited in program order, the order the module runs its
+    The exception is a `graph.reshape` of a host intermediate into a value
+    that is not a model output: its result takes its input's bytes (the
+    step then copies nothing), and the shared slot lives until the last
+    read of either. Values are visited in program order, the order the module runs its
     steps. Needs `sinan-insert-copies` first.
   }];
 }
