@@ -117,7 +117,15 @@ private:
   /// The CPU object entry for host op `op` (built once per op, attributes
   /// and types), or -1 when the CPU path does not cover it.
   int32_t fusedEntryFor(sched::HostKernelOp kernel, std::string &error);
+  /// The entry under `key`, or a new one named after `kind` that `build`
+  /// adds to the CPU kernels (false: no kernel, with the error set), with
+  /// the range and unit work `slicing` gives.
+  int32_t cachedCpuEntry(const std::string &key, StringRef kind,
+                         function_ref<bool(StringRef symbol)> build,
+                         function_ref<std::pair<int64_t, int64_t>()> slicing);
   bool addFusedKernel(sched::HostKernelOp kernel, std::string &error);
+  /// Adds `step` (inputs and native entry set) with `op`'s results.
+  bool addHostStep(Operation *op, module::StepDesc step, std::string &error);
   int32_t cpuEntryFor(Operation *op, std::string &error,
                       const CpuEpilogue &epilogue = {});
   /// One host step for a host kernel: its first op with the epilogue as
@@ -193,12 +201,7 @@ bool Emitter::addStep(Operation *op, std::string &error) {
   step.attributes = hostOpAttributes(op);
   addInputs(step, op->getOperands());
   step.cpuEntry = cpuEntryFor(op, error);
-  if (!error.empty())
-    return false;
-  if (!addResults(op, step, Placement::Host, "", error))
-    return false;
-  desc.steps.push_back(std::move(step));
-  return true;
+  return error.empty() && addHostStep(op, std::move(step), error);
 }
 
 void Emitter::addInputs(module::StepDesc &step, ValueRange operands) {
@@ -302,30 +305,45 @@ int32_t Emitter::cpuEntryFor(Operation *op, std::string &error,
   if (!epilogue.empty())
     os << " epilogue " << epilogue.residual << " " << epilogue.activation << " "
        << epilogue.min.value_or(NAN) << " " << epilogue.max.value_or(NAN);
-  auto it = cpuEntryIndex.find(key);
-  if (it != cpuEntryIndex.end())
-    return it->second;
-  if (!cpuKernels)
-    cpuKernels = ModuleOp::create(UnknownLoc::get(op->getContext()));
-  std::string symbol = llvm::formatv("sinan_cpu_{0}_{1}", cpuSymbols.size(),
-                                     op->getName().stripDialect())
-                           .str();
   if (!cpuKernelOptions) {
     std::optional<unsigned> bits = cpuVectorBits(*cpu, error);
     if (!bits)
       return -1;
     cpuKernelOptions = CpuKernelOptions{*bits};
   }
-  if (failed(buildLinalgKernel(op, symbol, *cpuKernels, *cpuKernelOptions,
-                               epilogue))) {
-    error = where(op) + ": no CPU kernel";
+  return cachedCpuEntry(
+      key, op->getName().stripDialect(),
+      [&](StringRef symbol) {
+        if (succeeded(buildLinalgKernel(op, symbol, *cpuKernels,
+                                        *cpuKernelOptions, epilogue)))
+          return true;
+        error = where(op) + ": no CPU kernel";
+        return false;
+      },
+      [&] {
+        return std::pair(linalgKernelExtent(op), linalgKernelSliceWork(op));
+      });
+}
+
+int32_t
+Emitter::cachedCpuEntry(const std::string &key, StringRef kind,
+                        function_ref<bool(StringRef symbol)> build,
+                        function_ref<std::pair<int64_t, int64_t>()> slicing) {
+  auto it = cpuEntryIndex.find(key);
+  if (it != cpuEntryIndex.end())
+    return it->second;
+  if (!cpuKernels)
+    cpuKernels = ModuleOp::create(UnknownLoc::get(function.getContext()));
+  std::string symbol =
+      llvm::formatv("sinan_cpu_{0}_{1}", cpuSymbols.size(), kind).str();
+  if (!build(symbol))
     return -1;
-  }
   cpuSymbols.push_back(symbol);
   // A thread task of at least ~64k multiply-adds or elements.
-  int64_t work = std::max<int64_t>(linalgKernelSliceWork(op), 1);
-  cpuSlicing.push_back({linalgKernelExtent(op),
-                        std::max<int64_t>(1, (int64_t(1) << 16) / work)});
+  auto [extent, unitWork] = slicing();
+  int64_t work = std::max<int64_t>(unitWork, 1);
+  cpuSlicing.push_back(
+      {extent, std::max<int64_t>(1, (int64_t(1) << 16) / work)});
   return cpuEntryIndex[key] = cpuSymbols.size() - 1;
 }
 
@@ -700,9 +718,12 @@ bool Emitter::addFusedKernel(sched::HostKernelOp kernel, std::string &error) {
   step.attributes.push_back({"operands", operands});
   addInputs(step, kernel.getArgs());
   step.cpuEntry = fusedEntryFor(kernel, error);
-  if (!error.empty())
-    return false;
-  if (!addResults(kernel, step, Placement::Host, "", error))
+  return error.empty() && addHostStep(kernel, std::move(step), error);
+}
+
+bool Emitter::addHostStep(Operation *op, module::StepDesc step,
+                          std::string &error) {
+  if (!addResults(op, step, Placement::Host, "", error))
     return false;
   desc.steps.push_back(std::move(step));
   return true;
@@ -713,26 +734,21 @@ int32_t Emitter::fusedEntryFor(sched::HostKernelOp kernel, std::string &error) {
     return -1;
   std::string key;
   llvm::raw_string_ostream os(key);
-  kernel->print(os,
-                OpPrintingFlags().useLocalScope().elideLargeElementsAttrs());
-  auto it = cpuEntryIndex.find(key);
-  if (it != cpuEntryIndex.end())
-    return it->second;
-  if (!cpuKernels)
-    cpuKernels = ModuleOp::create(UnknownLoc::get(kernel->getContext()));
-  std::string symbol =
-      llvm::formatv("sinan_cpu_{0}_fused", cpuSymbols.size()).str();
+  kernel->print(os, OpPrintingFlags().useLocalScope());
   SmallVector<Operation *, 3> chain = kernel.chain();
-  if (failed(buildFusedKernel(chain, kernel.getBody().front().getArguments(),
-                              symbol, *cpuKernels))) {
-    error = where(chain.front()) + ": no CPU kernel for the fused chain";
-    return -1;
-  }
-  cpuSymbols.push_back(symbol);
-  int64_t work = std::max<int64_t>(fusedKernelSliceWork(chain), 1);
-  cpuSlicing.push_back({fusedKernelExtent(chain),
-                        std::max<int64_t>(1, (int64_t(1) << 16) / work)});
-  return cpuEntryIndex[key] = cpuSymbols.size() - 1;
+  return cachedCpuEntry(
+      key, "fused",
+      [&](StringRef symbol) {
+        if (succeeded(buildFusedKernel(chain,
+                                       kernel.getBody().front().getArguments(),
+                                       symbol, *cpuKernels)))
+          return true;
+        error = where(chain.front()) + ": no CPU kernel for the fused chain";
+        return false;
+      },
+      [&] {
+        return std::pair(fusedKernelExtent(chain), fusedKernelSliceWork(chain));
+      });
 }
 
 bool Emitter::addHostKernel(sched::HostKernelOp kernel, std::string &error) {
@@ -771,12 +787,7 @@ bool Emitter::addHostKernel(sched::HostKernelOp kernel, std::string &error) {
   }
   addInputs(step, kernel.getArgs());
   step.cpuEntry = cpuEntryFor(op, error, epilogue);
-  if (!error.empty())
-    return false;
-  if (!addResults(kernel, step, Placement::Host, "", error))
-    return false;
-  desc.steps.push_back(std::move(step));
-  return true;
+  return error.empty() && addHostStep(kernel, std::move(step), error);
 }
 
 bool Emitter::run(func::FuncOp func, std::string &error) {

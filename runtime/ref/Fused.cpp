@@ -36,7 +36,12 @@ struct Link {
 };
 
 std::optional<std::vector<Link>> parseChain(const std::vector<Attr> &attrs,
-                                            size_t inputs, std::string &error) {
+                                            size_t inputs, size_t outputs,
+                                            std::string &error) {
+  if (outputs != 1) {
+    error = fmt::format("a fused step has one output, got {}", outputs);
+    return std::nullopt;
+  }
   const std::string *ops = nullptr;
   const std::vector<int64_t> *arity = nullptr, *operands = nullptr;
   for (const Attr &attr : attrs) {
@@ -127,13 +132,9 @@ bool runFused(const std::vector<Attr> &attrs,
               const std::vector<const Tensor *> &inputs,
               const std::vector<Tensor *> &outputs, std::string &error) {
   std::optional<std::vector<Link>> chain =
-      parseChain(attrs, inputs.size(), error);
+      parseChain(attrs, inputs.size(), outputs.size(), error);
   if (!chain)
     return false;
-  if (outputs.size() != 1) {
-    error = fmt::format("a fused step has one output, got {}", outputs.size());
-    return false;
-  }
   Tensor &out = *outputs[0];
   // Results alternate between two buffers; the last is the output.
   Tensor scratch[2] = {Tensor(out.type(), out.shape()),
@@ -158,13 +159,9 @@ bool checkFused(const std::vector<Attr> &attrs,
                 const std::vector<ValueType> &inputs,
                 const std::vector<ValueType> &outputs, std::string &error) {
   std::optional<std::vector<Link>> chain =
-      parseChain(attrs, inputs.size(), error);
+      parseChain(attrs, inputs.size(), outputs.size(), error);
   if (!chain)
     return false;
-  if (outputs.size() != 1) {
-    error = fmt::format("a fused step has one output, got {}", outputs.size());
-    return false;
-  }
   for (size_t i = 0; i < chain->size(); ++i) {
     const Link &link = (*chain)[i];
     std::vector<ValueType> operands;
