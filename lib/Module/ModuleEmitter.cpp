@@ -698,9 +698,12 @@ bool Emitter::addFusedKernel(sched::HostKernelOp kernel, std::string &error) {
   ValueRange args = kernel.getBody().front().getArguments();
   for (auto [i, op] : llvm::enumerate(chain)) {
     std::string name = op->getName().stripDialect().str();
-    if (!ref::isHostOp(name)) {
+    if (!ref::isHostOp(name) || isPlacedOn(op, "snpu")) {
       error = where(op) + ": '" + op->getName().getStringRef().str() +
-              "' has no host kernel to put in a module";
+              (isPlacedOn(op, "snpu")
+                   ? "' is placed on the SNPU, but the SNPU has no kernel "
+                     "for it"
+                   : "' has no host kernel to put in a module");
       return false;
     }
     ops += (i ? "," : "") + name;

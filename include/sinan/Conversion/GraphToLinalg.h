@@ -53,9 +53,9 @@ struct CpuEpilogue {
 /// broadcasting (add, sub, mul, div, max, min, pow, relu, leaky_relu, clip,
 /// neg, abs and the libm unary functions), matmuls with rank >= 2 operands
 /// (batch dimensions broadcast), conv2d in every form, max and average
-/// pooling, reductions (max/min over any axes, sum/mean over trailing
-/// ones), softmax, log-softmax, transposes, comparisons, logic and select,
-/// casts, concat, slice, pad, gather, resize and LRN.
+/// pooling, reductions (max/min over any axes, sum/mean over a run of
+/// adjacent ones), softmax, log-softmax, transposes, comparisons, logic and
+/// select, casts, concat, slice, pad, gather, resize and LRN.
 bool hasLinalgKernel(mlir::Operation *op);
 
 /// Whether `op` is an f32 elementwise op whose scalar computation a fused

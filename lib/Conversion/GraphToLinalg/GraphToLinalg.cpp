@@ -628,11 +628,14 @@ Value flatten(OpBuilder &b, Location loc, Value value) {
       b, loc, value, SmallVector<ReassociationIndices>{all});
 }
 
-/// reduce_sum and reduce_mean over the trailing dimensions (each output
-/// sums a contiguous run of `count` elements), as the reference computes
-/// them: pairwise, then divided by the count for a mean. Bit for bit.
+/// reduce_sum and reduce_mean whose reduced dimensions (of more than one
+/// element) are one run of adjacent dimensions: the input is [outer, count,
+/// inner] and each output sums `count` elements `inner` apart, as the
+/// reference computes them: in ascending index order, pairwise, then
+/// divided by the count for a mean. Bit for bit. (Reduced dimensions apart
+/// from each other stay on the reference kernels.)
 struct SumShape {
-  int64_t outputs, count;
+  int64_t outputs, count, inner;
   bool mean;
 };
 
@@ -647,18 +650,25 @@ std::optional<SumShape> sumShapeOf(Operation *op) {
   std::optional<SmallVector<bool>> reduced = reducedAxes(op);
   if (!reduced)
     return std::nullopt;
-  // Trailing: no kept dimension after a reduced one of more than one.
-  SumShape s{1, 1, name == "reduce_mean"};
-  bool inTail = false;
+  SumShape s{1, 1, 1, name == "reduce_mean"};
+  // Phases: kept dimensions before the run, the run, kept ones after it.
+  int phase = 0;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t size = input.getDimSize(d);
     if ((*reduced)[d]) {
       s.count *= size;
-      inTail |= size > 1;
-    } else if (inTail && size > 1) {
-      return std::nullopt;
-    } else {
-      s.outputs *= size;
+      if (size > 1 && phase == 2)
+        return std::nullopt; // A second run.
+      if (size > 1)
+        phase = 1;
+      continue;
+    }
+    s.outputs *= size;
+    if (phase >= 1 && size > 1) {
+      phase = 2;
+      s.inner *= size;
+    } else if (phase == 2) {
+      s.inner *= size;
     }
   }
   return s;
@@ -675,10 +685,14 @@ void buildSum(OpBuilder &b, Location loc, Operation *op, ModuleOp module,
   scf::ForOp::create(
       b, loc, begin, end, one, ValueRange{},
       [&](OpBuilder &lb, Location l, Value o, ValueRange) {
-        Value first = arith::MulIOp::create(lb, l, o, count);
-        Value total =
-            func::CallOp::create(lb, l, sum, ValueRange{in, first, count, one})
-                .getResult(0);
+        // Output (outer, i) sums input[outer][k][i] over k.
+        IndexMath m{lb, l};
+        Value first = m.add(m.mul(m.div(o, s.inner), s.count * s.inner),
+                            m.rem(o, s.inner));
+        Value stride = m.c(s.inner);
+        Value total = func::CallOp::create(lb, l, sum,
+                                           ValueRange{in, first, count, stride})
+                          .getResult(0);
         if (s.mean)
           total = arith::DivFOp::create(
               lb, l, total, f32Constant(lb, l, static_cast<float>(s.count)));
