@@ -6,10 +6,12 @@
 //
 // Layout ops move elements without computing on them, so their kernels
 // copy bits (bools as bytes, every integer signless) through strided views
-// and work for every element type a module holds. A unit of work is one
-// index of the output's first dimension, other than the one the op joins,
-// pads or gathers along, with more than one element; that dimension's
-// views are cut to the unit's range so units never share an output element.
+// and work for every element type a module holds. A unit of a concat,
+// slice or pad is one index of the output's first dimension with more than
+// one element (not the joined one; for a pad, one without padding), and
+// every view is cut to the units' range along it; a gather's unit is one
+// (outer index, index) pair, a row copy. Units never share an output
+// element.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,7 +50,7 @@ ArrayRef<int64_t> shapeOf(Value value) {
 }
 
 /// The dimension units cut: the output's first with more than one element
-/// that `pinned` allows, or none (one unit).
+/// that `allowed` accepts, or none (one unit).
 std::optional<int64_t> unitDimOf(ArrayRef<int64_t> shape,
                                  function_ref<bool(int64_t)> allowed) {
   for (auto [d, size] : llvm::enumerate(shape))
