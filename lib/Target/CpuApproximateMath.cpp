@@ -4,6 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Conversion/GraphToLinalg.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -28,8 +30,7 @@ struct CpuApproximateMathPass
     RewritePatternSet patterns(&getContext());
     // The functions of activations and softmax; the others keep libm.
     populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
-      return name == "math.exp" || name == "math.log" || name == "math.tanh" ||
-             name == "math.erf";
+      return name.consume_front("math.") && sinan::cpuApproximatesMath(name);
     });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

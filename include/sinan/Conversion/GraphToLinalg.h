@@ -77,6 +77,10 @@ mlir::LogicalResult buildFusedKernel(llvm::ArrayRef<mlir::Operation *> chain,
 int64_t fusedKernelExtent(llvm::ArrayRef<mlir::Operation *> chain);
 int64_t fusedKernelSliceWork(llvm::ArrayRef<mlir::Operation *> chain);
 
+/// Whether the CPU lowering replaces math function `function` ("exp",
+/// "log", "tanh", "erf") of f32 by a polynomial (sinan-cpu-approximate-math).
+bool cpuApproximatesMath(llvm::StringRef function);
+
 /// Whether the CPU kernel of graph op `name` computes exp, log, tanh or erf,
 /// which the CPU lowering replaces by polynomials (sinan-cpu-approximate-
 /// math) within a few ulp of libm's, or fuses multiply-adds (matmul,

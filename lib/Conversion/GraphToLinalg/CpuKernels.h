@@ -194,6 +194,15 @@ int64_t gemmKernelUnitWork(mlir::Operation *op);
 /// does not take it.
 mlir::Type cpuBufferElementType(mlir::Type element);
 
+/// A static, non-empty tensor type of elements a CPU buffer holds, or null.
+inline mlir::RankedTensorType staticBuffer(mlir::Type type) {
+  auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || tensor.getNumElements() == 0 ||
+      !cpuBufferElementType(tensor.getElementType()))
+    return {};
+  return tensor;
+}
+
 /// Whether `op` is a concat, a slice with positive steps, a constant pad of
 /// f32 or a gather, with static shapes: the layout kernel's
 /// (LayoutKernel.cpp), which copies bits and so takes every element type.

@@ -172,11 +172,7 @@ std::optional<Body> elementwiseBody(Operation *op) {
 bool allStaticBuffers(Operation *op) {
   return llvm::all_of(
       llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()),
-      [](Type type) {
-        auto t = dyn_cast<RankedTensorType>(type);
-        return t && t.hasStaticShape() && t.getNumElements() > 0 &&
-               cpuBufferElementType(t.getElementType());
-      });
+      [](Type type) { return bool(staticBuffer(type)); });
 }
 
 std::optional<Body> predicateBody(Operation *op) {
@@ -966,10 +962,15 @@ int64_t fusedKernelSliceWork(ArrayRef<Operation *> chain) {
          int64_t(chain.size());
 }
 
+bool cpuApproximatesMath(StringRef function) {
+  return llvm::is_contained({"exp", "log", "tanh", "erf"}, function);
+}
+
 bool cpuKernelRounds(StringRef name) {
-  return llvm::is_contained({"exp", "log", "tanh", "erf", "sigmoid", "softmax",
-                             "log_softmax", "matmul", "conv2d"},
-                            name);
+  // Sigmoid and softmax compute exp.
+  return cpuApproximatesMath(name) ||
+         llvm::is_contained(
+             {"sigmoid", "softmax", "log_softmax", "matmul", "conv2d"}, name);
 }
 
 bool takesEpilogue(Operation *op, const CpuEpilogue &epilogue) {

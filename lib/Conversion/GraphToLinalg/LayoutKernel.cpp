@@ -36,15 +36,6 @@ std::optional<int64_t> axisOf(Operation *op, StringRef name, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-/// A static, non-empty tensor of an element type a buffer can hold.
-RankedTensorType staticTensor(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape() || tensor.getNumElements() == 0 ||
-      !cpuBufferElementType(tensor.getElementType()))
-    return {};
-  return tensor;
-}
-
 ArrayRef<int64_t> shapeOf(Value value) {
   return cast<ShapedType>(value.getType()).getShape();
 }
@@ -77,10 +68,10 @@ std::optional<int64_t> copyUnitDim(Operation *op) {
 }
 
 bool isCopyable(Operation *op) {
-  if (op->getNumResults() != 1 || !staticTensor(op->getResult(0).getType()))
+  if (op->getNumResults() != 1 || !staticBuffer(op->getResult(0).getType()))
     return false;
   for (Type type : op->getOperandTypes())
-    if (!staticTensor(type))
+    if (!staticBuffer(type))
       return false;
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t rank = result.getRank();

@@ -6,18 +6,18 @@
 //
 // Kernels whose outputs each read one input plane: max and average pooling,
 // and convolutions with one input channel per group (depthwise, with any
-// channel multiplier). Each unit is one output plane (image, channel). For
-// every output row the kernel visits the window's taps in the reference
+// channel multiplier). Each unit is one output plane (image, channel).
+// Pooling visits, for every output row, the window's taps in the reference
 // kernel's order (tap row, then tap column) and combines each into the
 // whole row of outputs whose input lies inside the image, so the inner loop
-// runs along a row (LLVM vectorizes it) and every output sees its taps in
-// the same order as runtime/ref's maxPool2d, avgPool2d and conv2d's f32
-// path (from the bias, a multiply then an add per tap): the results are
-// theirs bit for bit. Taps in the padding are skipped; an average divides
-// by the taps inside the image, or with count_include_pad by those inside
-// the explicit padding (ceil mode's extra positions never count). A
-// convolution's epilogue (residual, relu, clip) runs over each finished
-// row, as the reference applies it after the op.
+// runs along a row (LLVM vectorizes it). Depthwise convolutions work in
+// vectors of output columns (emitDepthwise), each summing its taps in the
+// same order (from the bias, a multiply then an add per tap) and then
+// applying the epilogue (residual, relu, clip) as the reference does after
+// the op. Both are runtime/ref's maxPool2d, avgPool2d and conv2d's f32
+// path bit for bit. Taps in the padding are skipped; an average divides by
+// the taps inside the image, or with count_include_pad by those inside the
+// explicit padding (ceil mode's extra positions never count).
 //
 //===----------------------------------------------------------------------===//
 
@@ -100,13 +100,8 @@ Value f32(OpBuilder &b, Location loc, double v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }
 
-/// max: the reference's `isnan(v) || v > best`; average: best + v;
-/// depthwise: best + weight * v (two roundings, as the reference).
-Value combine(OpBuilder &b, Location loc, PlaneOp kind, Value best, Value v,
-              Value weight) {
-  if (kind == PlaneOp::Depthwise)
-    return arith::AddFOp::create(b, loc, best,
-                                 arith::MulFOp::create(b, loc, weight, v));
+/// max: the reference's `isnan(v) || v > best`; average: best + v.
+Value combine(OpBuilder &b, Location loc, PlaneOp kind, Value best, Value v) {
   if (kind == PlaneOp::Average)
     return arith::AddFOp::create(b, loc, best, v);
   Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
@@ -116,42 +111,35 @@ Value combine(OpBuilder &b, Location loc, PlaneOp kind, Value best, Value v,
   return arith::SelectOp::create(b, loc, take, v, best);
 }
 
-/// The kernel over output planes [begin, end); `buffers` are the op's
-/// operands, the epilogue's residual if any, and the output.
-void emitPlanes(OpBuilder &b, Location loc, const PlaneShape &s,
-                ValueRange buffers, Value begin, Value end,
-                const CpuEpilogue &epilogue) {
-  // Planes: [N x C, H, W].
-  auto planes = [&](Value v) -> Value {
-    return memref::CollapseShapeOp::create(
-        b, loc, v, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-  };
-  bool depthwise = s.kind == PlaneOp::Depthwise;
-  Value x = planes(buffers[0]), y = planes(buffers.back());
-  Value weight, bias, residual;
-  if (depthwise) {
-    // [F, 1, KH, KW] as [F, KH, KW].
-    weight = memref::CollapseShapeOp::create(
-        b, loc, buffers[1],
-        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-    if (s.bias)
-      bias = buffers[2];
-    if (epilogue.residual)
-      residual = planes(buffers[buffers.size() - 2]);
-  }
-  Value start = f32(
+/// An NCHW buffer (or depthwise weights [F, 1, KH, KW]) as planes
+/// [N x C, H, W].
+Value planesOf(OpBuilder &b, Location loc, Value v) {
+  return memref::CollapseShapeOp::create(
+      b, loc, v, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+}
+
+/// Output plane (n, m)'s channel m and the input plane it reads, (n, m /
+/// multiplier).
+std::pair<Value, Value> planeSource(IndexMath &m, Value plane,
+                                    const PlaneShape &s) {
+  int64_t outChannels = s.channels * s.multiplier;
+  Value channel = m.rem(plane, outChannels);
+  Value source = m.add(m.mul(m.div(plane, outChannels), s.channels),
+                       m.div(channel, s.multiplier));
+  return {channel, source};
+}
+
+/// Pooling over output planes [begin, end); `buffers` are the input and
+/// the output.
+void emitPooling(OpBuilder &b, Location loc, const PlaneShape &s,
+                 ValueRange buffers, Value begin, Value end) {
+  Value x = planesOf(b, loc, buffers[0]), y = planesOf(b, loc, buffers.back());
+  Value first = f32(
       b, loc,
       s.kind == PlaneOp::Max ? -std::numeric_limits<double>::infinity() : 0.0);
-  int64_t outChannels = s.channels * s.multiplier;
   forLoop(b, loc, begin, end, [&](OpBuilder &pb, Value plane) {
     IndexMath pm{pb, loc};
-    // Output plane (n, m) reads input plane (n, m / multiplier).
-    Value channel = pm.rem(plane, outChannels);
-    Value source = pm.add(pm.mul(pm.div(plane, outChannels), s.channels),
-                          pm.div(channel, s.multiplier));
-    Value first = start;
-    if (bias)
-      first = memref::LoadOp::create(pb, loc, bias, ValueRange{channel});
+    Value source = planeSource(pm, plane, s).second;
     forLoop(pb, loc, pm.c(0), pm.c(s.oh), [&](OpBuilder &rb, Value oh) {
       IndexMath r{rb, loc};
       forLoop(rb, loc, r.c(0), r.c(s.ow), [&](OpBuilder &fb, Value ow) {
@@ -170,11 +158,6 @@ void emitPlanes(OpBuilder &b, Location loc, const PlaneShape &s,
           IndexMath jm{jb, loc};
           Value offset = jm.add(jm.mul(j, s.dw), jm.c(-s.pl));
           auto [firstCol, lastCol] = validRange(jm, offset, s.sw, 0, s.w, s.ow);
-          Value tap = depthwise
-                          ? memref::LoadOp::create(jb, loc, weight,
-                                                   ValueRange{channel, i, j})
-                                .getResult()
-                          : Value();
           forLoop(jb, loc, firstCol, lastCol, [&](OpBuilder &fb, Value ow) {
             IndexMath fm{fb, loc};
             Value ix = fm.add(fm.mul(ow, s.sw), offset);
@@ -182,23 +165,11 @@ void emitPlanes(OpBuilder &b, Location loc, const PlaneShape &s,
                 memref::LoadOp::create(fb, loc, x, ValueRange{source, iy, ix});
             Value best =
                 memref::LoadOp::create(fb, loc, y, ValueRange{plane, oh, ow});
-            memref::StoreOp::create(fb, loc,
-                                    combine(fb, loc, s.kind, best, v, tap), y,
-                                    ValueRange{plane, oh, ow});
+            memref::StoreOp::create(fb, loc, combine(fb, loc, s.kind, best, v),
+                                    y, ValueRange{plane, oh, ow});
           });
         });
       });
-      if (depthwise && !epilogue.empty())
-        forLoop(rb, loc, r.c(0), r.c(s.ow), [&](OpBuilder &fb, Value ow) {
-          SmallVector<Value> index = {plane, oh, ow};
-          Value value = memref::LoadOp::create(fb, loc, y, index);
-          if (residual)
-            value = arith::AddFOp::create(
-                fb, loc, value,
-                memref::LoadOp::create(fb, loc, residual, index));
-          value = applyActivation(fb, loc, epilogue, value);
-          memref::StoreOp::create(fb, loc, value, y, index);
-        });
       if (s.kind != PlaneOp::Average)
         return;
       // The divisor per output: taps inside the image, or inside the
@@ -327,19 +298,14 @@ std::pair<int64_t, int64_t> validColumns(int64_t offset, int64_t stride,
 void emitDepthwise(OpBuilder &b, Location loc, const PlaneShape &s,
                    ValueRange buffers, Value begin, Value end,
                    const CpuEpilogue &epilogue, int64_t vl) {
-  auto planes = [&](Value v) -> Value {
-    return memref::CollapseShapeOp::create(
-        b, loc, v, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-  };
-  Value x = planes(buffers[0]), y = planes(buffers.back());
-  Value weight = memref::CollapseShapeOp::create(
-      b, loc, buffers[1], SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  Value x = planesOf(b, loc, buffers[0]), y = planesOf(b, loc, buffers.back());
+  Value weight = planesOf(b, loc, buffers[1]); // [F, KH, KW]
   Value bias = s.bias ? buffers[2] : Value();
-  Value residual =
-      epilogue.residual ? planes(buffers[buffers.size() - 2]) : Value();
+  Value residual = epilogue.residual
+                       ? planesOf(b, loc, buffers[buffers.size() - 2])
+                       : Value();
   auto vectorType = VectorType::get({vl}, b.getF32Type());
   auto laneType = VectorType::get({vl}, b.getI32Type());
-  auto maskType = VectorType::get({vl}, b.getI1Type());
   Value zeros = arith::ConstantOp::create(
       b, loc, vectorType, DenseElementsAttr::get(vectorType, 0.0f));
   SmallVector<int32_t> iota;
@@ -356,13 +322,12 @@ void emitDepthwise(OpBuilder &b, Location loc, const PlaneShape &s,
         ob, loc, laneType,
         DenseElementsAttr::get(laneType, ob.getI32IntegerAttr(int32_t(v))));
   };
-  int64_t outChannels = s.channels * s.multiplier;
   int64_t chunks = (s.ow + vl - 1) / vl;
   forLoop(b, loc, begin, end, [&](OpBuilder &pb, Value plane) {
     IndexMath pm{pb, loc};
-    Value channel = pm.rem(plane, outChannels);
-    Value source = pm.add(pm.mul(pm.div(plane, outChannels), s.channels),
-                          pm.div(channel, s.multiplier));
+    // Plain values: lambdas below capture them.
+    std::pair<Value, Value> from = planeSource(pm, plane, s);
+    Value channel = from.first, source = from.second;
     Value first = zeros;
     if (bias)
       first = vector::BroadcastOp::create(
@@ -408,7 +373,6 @@ void emitDepthwise(OpBuilder &b, Location loc, const PlaneShape &s,
           OpBuilder eb = OpBuilder::atBlockBegin(branch.elseBlock());
           scf::YieldOp::create(eb, loc, acc);
           OpBuilder tb = OpBuilder::atBlockBegin(branch.thenBlock());
-          IndexMath tm{tb, loc};
           Value sum = acc;
           for (int64_t j = 0; j < s.kw; ++j) {
             if (!masks[j])
@@ -488,7 +452,7 @@ void buildPlaneKernelBody(OpBuilder &b, Location loc, Operation *op,
   if (s.kind == PlaneOp::Depthwise)
     return emitDepthwise(b, loc, s, buffers, begin, end, epilogue,
                          options.vectorBits / 32);
-  emitPlanes(b, loc, s, buffers, begin, end, epilogue);
+  emitPooling(b, loc, s, buffers, begin, end);
 }
 
 } // namespace sinan
