@@ -19,6 +19,8 @@
 
 #include "Args.h"
 
+#include "sinan/runtime/shape/ShapeRules.h"
+
 #include <fmt/format.h>
 
 #include <functional>
@@ -43,32 +45,18 @@ std::optional<std::vector<Shape>> fail(std::string &error,
 
 int64_t rankOf(const ValueType &v) { return int64_t(v.shape.size()); }
 
-int64_t elements(const Shape &shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t(1),
-                         std::multiplies<int64_t>());
+/// A shared rule's single result, or its refusal.
+std::optional<std::vector<Shape>> one(std::optional<Shape> shape) {
+  if (!shape)
+    return std::nullopt;
+  return std::vector<Shape>{std::move(*shape)};
 }
 
-/// Numpy broadcasting of all `shapes`.
-std::optional<Shape> broadcast(const std::vector<const Shape *> &shapes,
-                               std::string &error) {
-  size_t rank = 0;
-  for (const Shape *s : shapes)
-    rank = std::max(rank, s->size());
-  Shape result(rank, 1);
-  for (const Shape *s : shapes)
-    for (size_t i = 0; i < s->size(); ++i) {
-      int64_t &r = result[rank - s->size() + i];
-      int64_t d = (*s)[i];
-      if (d == r || d == 1)
-        continue;
-      if (r != 1) {
-        error = fmt::format("operand shapes [{}] do not broadcast",
-                            formatShape(*s));
-        return std::nullopt;
-      }
-      r = d;
-    }
-  return result;
+/// A shared rule's verdict; the result is the module's own.
+std::optional<std::vector<Shape>> given(bool ok, const Types &out) {
+  if (!ok)
+    return std::nullopt;
+  return std::vector<Shape>{out[0].shape};
 }
 
 Rule same() {
@@ -78,26 +66,24 @@ Rule same() {
   };
 }
 
-/// Result = input shape, with a minimum rank (kernels that index axes).
-Rule sameWithRank(int64_t minRank) {
-  return [minRank](Args &, const Types &in, const Types &,
-                   std::string &error) -> std::optional<std::vector<Shape>> {
-    if (rankOf(in[0]) < minRank)
-      return fail(error, fmt::format("needs rank {} or more, got rank {}",
-                                     minRank, rankOf(in[0])));
-    return std::vector<Shape>{in[0].shape};
-  };
+/// Result = input shape, with a minimum rank (`what` the kernel indexes).
+Rule sameWithRank(int64_t minRank, const char *what) {
+  return
+      [minRank, what](Args &, const Types &in, const Types &,
+                      std::string &error) -> std::optional<std::vector<Shape>> {
+        if (!shape::rankAtLeast(in[0].shape, minRank, what, error))
+          return std::nullopt;
+        return std::vector<Shape>{in[0].shape};
+      };
 }
 
 /// Result = input shape; the axis attribute must be in range.
 Rule sameWithAxis() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    a.axis("axis", rankOf(in[0]));
-    if (!a.ok())
+    int64_t axis = a.i("axis");
+    if (!a.ok() || !shape::axisInRange(axis, rankOf(in[0]), error))
       return std::nullopt;
-    if (rankOf(in[0]) == 0)
-      return fail(error, "needs rank 1 or more");
     return std::vector<Shape>{in[0].shape};
   };
 }
@@ -105,140 +91,67 @@ Rule sameWithAxis() {
 Rule broadcasting() {
   return [](Args &, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<const Shape *> shapes;
-    for (const ValueType &v : in)
-      shapes.push_back(&v.shape);
-    std::optional<Shape> result = broadcast(shapes, error);
-    if (!result)
-      return std::nullopt;
-    return std::vector<Shape>{*result};
+    std::optional<Shape> result = in[0].shape;
+    for (size_t i = 1; result && i < in.size(); ++i)
+      result = shape::broadcast(*result, in[i].shape, error);
+    return one(std::move(result));
   };
 }
 
+/// Kept dims stay as 1 when the result has the input's rank.
 Rule reduction() {
   return [](Args &a, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<int64_t> axes = a.axes("axes", rankOf(in[0]));
+    std::vector<int64_t> axes = a.ints("axes");
     if (!a.ok())
       return std::nullopt;
-    // Empty axes reduce everything; kept dims stay as 1 when the result
-    // has the input's rank.
     bool keep = rankOf(out[0]) == rankOf(in[0]);
-    Shape result;
-    for (int64_t d = 0; d < rankOf(in[0]); ++d) {
-      bool reduced =
-          axes.empty() || std::find(axes.begin(), axes.end(), d) != axes.end();
-      if (!reduced)
-        result.push_back(in[0].shape[d]);
-      else if (keep)
-        result.push_back(1);
-    }
-    return std::vector<Shape>{result};
+    return one(shape::reduce(in[0].shape, axes, keep, error));
   };
 }
 
 Rule matmul() {
   return [](Args &, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    Shape a = in[0].shape, b = in[1].shape;
-    if (a.empty() || b.empty())
-      return fail(error, "matmul operands need rank 1 or more");
-    bool vecA = a.size() == 1, vecB = b.size() == 1;
-    if (vecA)
-      a.insert(a.begin(), 1);
-    if (vecB)
-      b.push_back(1);
-    if (a.back() != b[b.size() - 2])
-      return fail(error, fmt::format("contracting dimensions differ: [{}] x "
-                                     "[{}]",
-                                     formatShape(in[0].shape),
-                                     formatShape(in[1].shape)));
-    Shape batchA(a.begin(), a.end() - 2), batchB(b.begin(), b.end() - 2);
-    std::optional<Shape> batch = broadcast({&batchA, &batchB}, error);
-    if (!batch)
-      return std::nullopt;
-    Shape result = *batch;
-    if (!vecA)
-      result.push_back(a[a.size() - 2]);
-    if (!vecB)
-      result.push_back(b.back());
-    return std::vector<Shape>{result};
+    return one(shape::matmul(in[0].shape, in[1].shape, error));
   };
 }
 
-/// Output extent of a strided window over `size` padded by `padSum`.
-int64_t windows(int64_t size, int64_t padSum, int64_t kernel, int64_t stride,
-                int64_t dilation) {
-  int64_t span = dilation * (kernel - 1) + 1;
-  return (size + padSum - span) / stride + 1;
-}
-
-bool positive(const std::array<int64_t, 2> &v) { return v[0] > 0 && v[1] > 0; }
-
-/// Window parameters far beyond any real model are refused, so the shape
-/// arithmetic below cannot overflow.
-bool moderate(const std::vector<int64_t> &values) {
-  return std::all_of(values.begin(), values.end(),
-                     [](int64_t v) { return v > -(1 << 30) && v < (1 << 30); });
+std::optional<shape::Dims> biasOf(const Types &in) {
+  if (in.size() < 3)
+    return std::nullopt;
+  return shape::Dims(in[2].shape);
 }
 
 Rule conv2d() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<int64_t> strides = a.ints("strides", 2, {{1, 1}}),
-                         pads = a.ints("pads", 4, {{0, 0, 0, 0}}),
-                         dil = a.ints("dilations", 2, {{1, 1}});
+    std::vector<int64_t> strides = a.ints("strides", -1, {{1, 1}}),
+                         pads = a.ints("pads", -1, {{0, 0, 0, 0}}),
+                         dil = a.ints("dilations", -1, {{1, 1}});
     int64_t group = a.i("group", 1);
     if (!a.ok())
       return std::nullopt;
-    const Shape &x = in[0].shape, &w = in[1].shape;
-    if (x.size() != 4 || w.size() != 4)
-      return fail(error, "conv2d needs NCHW input and OIHW weight");
-    if (!moderate(strides) || !moderate(pads) || !moderate(dil) ||
-        !moderate({w[2], w[3]}))
-      return fail(error, "window attributes out of range");
-    if (group <= 0 || w[0] % group != 0 || x[1] != w[1] * group ||
-        strides[0] <= 0 || strides[1] <= 0 || dil[0] <= 0 || dil[1] <= 0 ||
-        w[2] <= 0 || w[3] <= 0)
-      return fail(error, fmt::format("input [{}], weight [{}] and group {} "
-                                     "do not fit",
-                                     formatShape(x), formatShape(w), group));
-    if (in.size() > 2 && in[2].shape != Shape{w[0]})
-      return fail(error, "bias must have one value per output channel");
-    int64_t oh = windows(x[2], pads[0] + pads[2], w[2], strides[0], dil[0]);
-    int64_t ow = windows(x[3], pads[1] + pads[3], w[3], strides[1], dil[1]);
-    if (oh < 0 || ow < 0)
-      return fail(error, "the window is larger than the padded input");
-    return std::vector<Shape>{{x[0], w[0], oh, ow}};
+    shape::Conv2dParams params{strides, pads, dil, group};
+    return one(
+        shape::conv2d(in[0].shape, in[1].shape, biasOf(in), params, error));
   };
 }
 
-/// The result is checked by the caller against out[0]; the kernel clips
-/// every tap to the output, so only channels are structural here.
+/// The module's result extents must be what the attributes give.
 Rule convTranspose2d() {
-  return [](Args &a, const Types &in, const Types &out,
+  return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<int64_t> window = a.ints("strides", 2, {{1, 1}}),
-                         pads = a.ints("pads", 4, {{0, 0, 0, 0}}),
-                         dil = a.ints("dilations", 2, {{1, 1}});
+    std::vector<int64_t> strides = a.ints("strides", -1, {{1, 1}}),
+                         pads = a.ints("pads", -1, {{0, 0, 0, 0}}),
+                         dil = a.ints("dilations", -1, {{1, 1}}),
+                         outPad = a.ints("output_padding", -1, {{0, 0}});
     int64_t group = a.i("group", 1);
     if (!a.ok())
       return std::nullopt;
-    window.insert(window.end(), dil.begin(), dil.end());
-    if (!moderate(window) || !moderate(pads))
-      return fail(error, "window attributes out of range");
-    const Shape &x = in[0].shape, &w = in[1].shape, &y = out[0].shape;
-    if (x.size() != 4 || w.size() != 4 || y.size() != 4)
-      return fail(error, "conv_transpose2d needs rank-4 operands");
-    if (group <= 0 || x[1] != w[0] || x[1] % group != 0 ||
-        y[1] != w[1] * group || y[0] != x[0])
-      return fail(error, fmt::format("input [{}], weight [{}], result [{}] "
-                                     "and group {} do not fit",
-                                     formatShape(x), formatShape(w),
-                                     formatShape(y), group));
-    if (in.size() > 2 && in[2].shape != Shape{y[1]})
-      return fail(error, "bias must have one value per output channel");
-    return std::vector<Shape>{y};
+    shape::ConvTranspose2dParams params{strides, pads, dil, outPad, group};
+    return one(shape::convTranspose2d(in[0].shape, in[1].shape, biasOf(in),
+                                      params, error));
   };
 }
 
@@ -247,72 +160,41 @@ Rule convTranspose2d() {
 Rule pool2d() {
   return [](Args &a, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::array<int64_t, 2> kernel{}, strides{}, dil{};
-    std::vector<int64_t> k = a.ints("kernel", 2),
-                         s = a.ints("strides", 2, {{1, 1}}),
-                         pads = a.ints("pads", 4, {{0, 0, 0, 0}}),
-                         d = a.ints("dilations", 2, {{1, 1}});
+    std::vector<int64_t> k = a.ints("kernel"),
+                         s = a.ints("strides", -1, {{1, 1}}),
+                         pads = a.ints("pads", -1, {{0, 0, 0, 0}}),
+                         d = a.ints("dilations", -1, {{1, 1}});
     if (!a.ok())
       return std::nullopt;
-    if (!moderate(k) || !moderate(s) || !moderate(pads) || !moderate(d))
-      return fail(error, "window attributes out of range");
-    std::copy_n(k.begin(), 2, kernel.begin());
-    std::copy_n(s.begin(), 2, strides.begin());
-    std::copy_n(d.begin(), 2, dil.begin());
-    const Shape &x = in[0].shape;
-    if (x.size() != 4 || !positive(kernel) || !positive(strides) ||
-        !positive(dil))
-      return fail(error, "pooling needs an NCHW input and positive kernel, "
-                         "strides and dilations");
-    Shape result = {x[0], x[1], 0, 0};
-    for (int i = 0; i < 2; ++i) {
-      int64_t floor = windows(x[2 + i], pads[i] + pads[2 + i], kernel[i],
-                              strides[i], dil[i]);
-      int64_t given = out[0].shape.size() == 4 ? out[0].shape[2 + i] : floor;
-      result[2 + i] = given == floor + 1 ? given : floor;
-    }
-    return std::vector<Shape>{result};
+    shape::Pool2dParams params{k, s, pads, d, false};
+    std::optional<Shape> floor = shape::pool2d(in[0].shape, params, error);
+    params.ceilMode = true;
+    std::string ignored;
+    std::optional<Shape> ceil = shape::pool2d(in[0].shape, params, ignored);
+    return one(ceil && ceil == out[0].shape ? ceil : floor);
   };
 }
 
 Rule transpose() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<int64_t> perm = a.ints("permutation", rankOf(in[0]));
+    std::vector<int64_t> perm = a.ints("permutation");
     if (!a.ok())
       return std::nullopt;
-    Shape result;
-    std::vector<bool> seen(perm.size(), false);
-    for (int64_t p : perm) {
-      if (p < 0 || p >= rankOf(in[0]) || seen[p])
-        return fail(error, "'permutation' is not a permutation of the axes");
-      seen[p] = true;
-      result.push_back(in[0].shape[p]);
-    }
-    return std::vector<Shape>{result};
+    return one(shape::transpose(in[0].shape, perm, error));
   };
 }
 
 Rule concat() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    int64_t axis = a.axis("axis", rankOf(in[0]));
+    int64_t axis = a.i("axis");
     if (!a.ok())
       return std::nullopt;
-    if (rankOf(in[0]) == 0)
-      return fail(error, "needs rank 1 or more");
-    Shape result = in[0].shape;
-    for (size_t i = 1; i < in.size(); ++i) {
-      const Shape &s = in[i].shape;
-      for (int64_t d = 0; d < rankOf(in[0]); ++d)
-        if (s.size() != result.size() || (d != axis && s[d] != result[d]))
-          return fail(error,
-                      fmt::format("operand {} [{}] does not match "
-                                  "[{}] (rank, or a dimension off the axis)",
-                                  i, formatShape(s), formatShape(in[0].shape)));
-      result[axis] += s[axis];
-    }
-    return std::vector<Shape>{result};
+    std::vector<shape::Dims> shapes;
+    for (const ValueType &v : in)
+      shapes.emplace_back(v.shape);
+    return one(shape::concat(shapes, axis, error));
   };
 }
 
@@ -324,38 +206,31 @@ bool sameTypes(const Types &values, size_t from, DType type) {
   return true;
 }
 
-bool integer(const ValueType &v) {
-  return !isFloatDType(v.dtype) && v.dtype != DType::I1;
+/// Integer indices (the graph dialect's operand types say so).
+bool integerIndices(const ValueType &v, std::string &error) {
+  if (!isFloatDType(v.dtype) && v.dtype != DType::I1)
+    return true;
+  error = fmt::format("indices must be integers, got {}", dtypeName(v.dtype));
+  return false;
 }
 
 Rule gather() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    int64_t axis = a.axis("axis", rankOf(in[0]));
-    if (!a.ok())
+    int64_t axis = a.i("axis");
+    if (!a.ok() || !integerIndices(in[1], error))
       return std::nullopt;
-    if (rankOf(in[0]) == 0 || !integer(in[1]))
-      return fail(error, "gather needs ranked data and integer indices");
-    const Shape &data = in[0].shape;
-    Shape result(data.begin(), data.begin() + axis);
-    result.insert(result.end(), in[1].shape.begin(), in[1].shape.end());
-    result.insert(result.end(), data.begin() + axis + 1, data.end());
-    return std::vector<Shape>{result};
+    return one(shape::gather(in[0].shape, in[1].shape, axis, error));
   };
 }
 
 Rule gatherElements() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    int64_t axis = a.axis("axis", rankOf(in[0]));
-    if (!a.ok())
+    int64_t axis = a.i("axis");
+    if (!a.ok() || !integerIndices(in[1], error))
       return std::nullopt;
-    if (rankOf(in[1]) != rankOf(in[0]) || !integer(in[1]))
-      return fail(error, "indices need the data's rank and an integer type");
-    for (int64_t d = 0; d < rankOf(in[0]); ++d)
-      if (d != axis && in[1].shape[d] > in[0].shape[d])
-        return fail(error, "indices exceed the data off the axis");
-    return std::vector<Shape>{in[1].shape};
+    return one(shape::gatherElements(in[0].shape, in[1].shape, axis, error));
   };
 }
 
@@ -363,129 +238,86 @@ Rule gatherNd() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
     int64_t batch = a.i("batch_dims", 0);
-    if (!a.ok())
+    if (!a.ok() || !integerIndices(in[1], error))
       return std::nullopt;
-    const Shape &data = in[0].shape, &idx = in[1].shape;
-    int64_t r = rankOf(in[0]), q = rankOf(in[1]);
-    if (q < 1 || !integer(in[1]) || batch < 0 || batch >= std::min(r, q) ||
-        idx.back() < 1 || idx.back() > r - batch ||
-        !std::equal(data.begin(), data.begin() + batch, idx.begin()))
-      return fail(error, "indices do not fit the data");
-    Shape result(idx.begin(), idx.end() - 1);
-    result.insert(result.end(), data.begin() + batch + idx.back(), data.end());
-    return std::vector<Shape>{result};
+    return one(shape::gatherNd(in[0].shape, in[1].shape, batch, error));
   };
 }
 
 Rule scatterNd() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    if (!a.ok())
+    std::string reduction = a.s("reduction", std::string("none"));
+    if (!a.ok() || !integerIndices(in[1], error) ||
+        !shape::scatterReduction(reduction, error))
       return std::nullopt;
-    const Shape &data = in[0].shape, &idx = in[1].shape;
-    if (idx.empty() || !integer(in[1]) || idx.back() < 1 ||
-        idx.back() > rankOf(in[0]))
-      return fail(error, "indices do not fit the data");
-    Shape updates(idx.begin(), idx.end() - 1);
-    updates.insert(updates.end(), data.begin() + idx.back(), data.end());
-    if (in[2].shape != updates)
-      return fail(error,
-                  fmt::format("updates are [{}], expected [{}]",
-                              formatShape(in[2].shape), formatShape(updates)));
-    return std::vector<Shape>{data};
+    return one(shape::scatterNd(in[0].shape, in[1].shape, in[2].shape, error));
   };
 }
 
 Rule scatterElements() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    int64_t axis = a.axis("axis", rankOf(in[0]));
-    if (!a.ok())
+    int64_t axis = a.i("axis");
+    std::string reduction = a.s("reduction", std::string("none"));
+    if (!a.ok() || !integerIndices(in[1], error) ||
+        !shape::scatterReduction(reduction, error))
       return std::nullopt;
-    if (in[1].shape != in[2].shape || rankOf(in[1]) != rankOf(in[0]) ||
-        !integer(in[1]))
-      return fail(error, "indices and updates need one shape and the data's "
-                         "rank");
-    for (int64_t d = 0; d < rankOf(in[0]); ++d)
-      if (d != axis && in[1].shape[d] > in[0].shape[d])
-        return fail(error, "indices exceed the data off the axis");
-    return std::vector<Shape>{in[0].shape};
+    return one(shape::scatterElements(in[0].shape, in[1].shape, in[2].shape,
+                                      axis, error));
   };
 }
 
-/// Every element the slice reads lies inside the input.
+/// A module's slice keeps starts and steps; every element it reads lies
+/// inside the input.
 Rule slice() {
   return [](Args &a, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<int64_t> starts = a.ints("starts", rankOf(in[0])),
-                         steps = a.ints("steps", rankOf(in[0]));
+    std::vector<int64_t> starts = a.ints("starts"), steps = a.ints("steps");
     if (!a.ok())
       return std::nullopt;
-    if (rankOf(out[0]) != rankOf(in[0]))
-      return fail(error, "the result's rank differs from the input's");
-    for (int64_t d = 0; d < rankOf(in[0]); ++d) {
-      int64_t n = out[0].shape[d], size = in[0].shape[d];
-      if (n == 0)
-        continue;
-      int64_t first = starts[d], last = 0;
-      bool overflow = __builtin_mul_overflow(n - 1, steps[d], &last) ||
-                      __builtin_add_overflow(last, first, &last);
-      if (overflow || first < 0 || first >= size || last < 0 || last >= size)
-        return fail(error,
-                    fmt::format("dimension {} reads outside the input", d));
-    }
-    return std::vector<Shape>{out[0].shape};
+    return given(shape::sliceReadsInside(in[0].shape, starts, steps,
+                                         out[0].shape, error),
+                 out);
   };
 }
 
 Rule pad() {
   return [](Args &a, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    a.ints("low", rankOf(in[0]));
+    std::vector<int64_t> low = a.ints("low", rankOf(in[0]));
     std::string mode = a.s("mode", std::string("constant"));
     a.f("value", 0.0);
-    if (!a.ok())
+    if (!a.ok() || !shape::padMode(mode, error))
       return std::nullopt;
-    if (mode != "constant" && mode != "edge" && mode != "reflect" &&
-        mode != "wrap")
-      return fail(error, "unknown mode '" + mode + "'");
-    if (rankOf(out[0]) != rankOf(in[0]))
-      return fail(error, "the result's rank differs from the input's");
-    return std::vector<Shape>{out[0].shape};
+    // The high pads are what the result's extents leave.
+    std::vector<int64_t> high(low.size());
+    for (size_t d = 0; d < low.size() && d < out[0].shape.size(); ++d)
+      if (__builtin_sub_overflow(out[0].shape[d], in[0].shape[d], &high[d]) ||
+          __builtin_sub_overflow(high[d], low[d], &high[d]))
+        return fail(error, fmt::format("padding of dimension {} overflows", d));
+    return one(shape::pad(in[0].shape, low, high, error));
   };
 }
 
 Rule tile() {
   return [](Args &, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    if (rankOf(out[0]) != rankOf(in[0]))
-      return fail(error, "the result's rank differs from the input's");
-    for (int64_t d = 0; d < rankOf(in[0]); ++d) {
-      int64_t n = in[0].shape[d], m = out[0].shape[d];
-      if (m != 0 && (n == 0 || m % n != 0))
-        return fail(error, "the result is not a tiling of the input");
-    }
-    return std::vector<Shape>{out[0].shape};
+    return given(shape::tiles(in[0].shape, out[0].shape, error), out);
   };
 }
 
 Rule broadcastTo() {
   return [](Args &, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::optional<Shape> result =
-        broadcast({&in[0].shape, &out[0].shape}, error);
-    if (!result)
-      return std::nullopt;
-    return std::vector<Shape>{*result};
+    return one(shape::broadcast(in[0].shape, out[0].shape, error));
   };
 }
 
 Rule reshape() {
   return [](Args &, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    if (elements(in[0].shape) != elements(out[0].shape))
-      return fail(error, "reshape changes the number of elements");
-    return std::vector<Shape>{out[0].shape};
+    return given(shape::reshape(in[0].shape, out[0].shape, error), out);
   };
 }
 
@@ -493,32 +325,25 @@ Rule reshape() {
 Rule argExtreme() {
   return [](Args &a, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    int64_t axis = a.axis("axis", rankOf(in[0]));
+    int64_t axis = a.i("axis");
     if (!a.ok())
       return std::nullopt;
-    if (rankOf(in[0]) == 0)
-      return fail(error, "needs rank 1 or more");
-    Shape result = in[0].shape;
-    if (rankOf(out[0]) == rankOf(in[0]))
-      result[axis] = 1;
-    else
-      result.erase(result.begin() + axis);
-    return std::vector<Shape>{result};
+    bool keep = rankOf(out[0]) == rankOf(in[0]);
+    return one(shape::argExtreme(in[0].shape, axis, keep, error));
   };
 }
 
 Rule topK() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    int64_t axis = a.axis("axis", rankOf(in[0]));
+    int64_t axis = a.i("axis");
     int64_t k = a.i("k");
     if (!a.ok())
       return std::nullopt;
-    if (rankOf(in[0]) == 0 || k < 0 || k > in[0].shape[axis])
-      return fail(error, fmt::format("k = {} does not fit the input", k));
-    Shape result = in[0].shape;
-    result[axis] = k;
-    return std::vector<Shape>{result, result};
+    std::optional<Shape> result = shape::topK(in[0].shape, axis, k, error);
+    if (!result)
+      return std::nullopt;
+    return std::vector<Shape>{*result, *result};
   };
 }
 
@@ -528,13 +353,8 @@ Rule resize() {
     std::vector<double> scales = a.floats("scales");
     if (!a.ok())
       return std::nullopt;
-    if (int64_t(scales.size()) != rankOf(in[0]) ||
-        rankOf(out[0]) != rankOf(in[0]))
-      return fail(error, "'scales' and the result need the input's rank");
-    for (int64_t d = 0; d < rankOf(in[0]); ++d)
-      if (in[0].shape[d] == 0 && out[0].shape[d] != 0)
-        return fail(error, "cannot resize an empty dimension");
-    return std::vector<Shape>{out[0].shape};
+    return given(shape::resize(in[0].shape, scales.size(), out[0].shape, error),
+                 out);
   };
 }
 
@@ -583,8 +403,8 @@ const std::map<std::string_view, Check> &checks() {
     t["conv_transpose2d"] = {convTranspose2d(), {kAny}};
     t["max_pool2d"] = {pool2d(), {kAny}};
     t["avg_pool2d"] = {pool2d(), {kAny}};
-    t["lrn"] = {sameWithRank(2), {kAny}};
-    t["trilu"] = {sameWithRank(2), {kLikeInput}};
+    t["lrn"] = {sameWithRank(2, "a channel dimension"), {kAny}};
+    t["trilu"] = {sameWithRank(2, "a matrix"), {kLikeInput}};
     t["reshape"] = {reshape(), {kLikeInput}};
     t["transpose"] = {transpose(), {kLikeInput}};
     t["concat"] = {concat(), {kLikeInput}, 1};

@@ -249,7 +249,7 @@ func.func @concat_mismatch(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
 // -----
 
 func.func @reshape_count(%x: tensor<2x3xf32>) {
-  // expected-error @+1 {{'graph.reshape' op cannot reshape 6 elements into 'tensor<7xf32>'}}
+  // expected-error @+1 {{'graph.reshape' op cannot reshape [2, 3] (6 elements) into [7] (7 elements)}}
   %0 = graph.reshape %x : (tensor<2x3xf32>) -> tensor<7xf32>
   return
 }
@@ -265,7 +265,7 @@ func.func @reduce_bad_axis(%x: tensor<2x3xf32>) {
 // -----
 
 func.func @pool_window_too_big(%x: tensor<1x1x2x2xf32>) {
-  // expected-error @+1 {{'graph.max_pool2d' op window 3 exceeds the padded input 2}}
+  // expected-error @+1 {{'graph.max_pool2d' op dilated kernel height extent 3 exceeds padded input height 2}}
   %0 = graph.max_pool2d %x {kernel = array<i64: 3, 3>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x1x1xf32>
   return
 }
@@ -329,7 +329,7 @@ func.func @gather_nd_too_deep(%a: tensor<2x3xf32>, %i: tensor<4x3xi64>) {
 // -----
 
 func.func @scatter_nd_bad_updates(%a: tensor<2x3xf32>, %i: tensor<4x1xi64>, %u: tensor<4x2xf32>) {
-  // expected-error @+1 {{updates must have shape 'tensor<4x3xf32>'}}
+  // expected-error @+1 {{updates must have shape [4, 3], got [4, 2]}}
   %0 = graph.scatter_nd %a, %i, %u : (tensor<2x3xf32>, tensor<4x1xi64>, tensor<4x2xf32>) -> tensor<2x3xf32>
   return
 }

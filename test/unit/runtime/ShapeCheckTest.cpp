@@ -39,8 +39,10 @@ TEST(ShapeCheck, EveryHostOpHasARule) {
 
 TEST(ShapeCheck, Elementwise) {
   EXPECT_EQ(check("add", {}, {f32({2, 3}), f32({3})}, {f32({2, 3})}), "");
-  EXPECT_EQ(check("add", {}, {f32({2, 3}), f32({4})}, {f32({2, 3})}),
-            "op 'add': operand shapes [4] do not broadcast");
+  EXPECT_EQ(
+      check("add", {}, {f32({2, 3}), f32({4})}, {f32({2, 3})}),
+      "op 'add': shapes [2, 3] and [4] are not broadcast-compatible (3 vs 4 "
+      "in trailing dimension 0)");
   EXPECT_EQ(check("relu", {}, {f32({4})}, {f32({8})}),
             "op 'relu': result 0 is f32[8], the op gives f32[4]");
   // Found by sinan-fuzz-module-run: log of f32 into i16.
@@ -55,7 +57,8 @@ TEST(ShapeCheck, Elementwise) {
 
 TEST(ShapeCheck, Structural) {
   EXPECT_EQ(check("matmul", {}, {f32({2, 3}), f32({4, 5})}, {f32({2, 5})}),
-            "op 'matmul': contracting dimensions differ: [2x3] x [4x5]");
+            "op 'matmul': contraction dimensions differ: lhs [2, 3] has 3 "
+            "columns but rhs [4, 5] has 4 rows");
   EXPECT_EQ(check("matmul", {}, {f32({7, 2, 3}), f32({3})}, {f32({7, 2})}), "");
   std::vector<Attr> conv = {{"pads", std::vector<int64_t>{1, 1, 1, 1}}};
   EXPECT_EQ(check("conv2d", conv, {f32({1, 3, 8, 8}), f32({4, 3, 3, 3})},
@@ -63,19 +66,20 @@ TEST(ShapeCheck, Structural) {
             "");
   EXPECT_EQ(check("conv2d", conv, {f32({1, 3, 8, 8}), f32({4, 2, 3, 3})},
                   {f32({1, 4, 8, 8})}),
-            "op 'conv2d': input [1x3x8x8], weight [4x2x3x3] and group 1 do "
-            "not fit");
+            "op 'conv2d': input has 3 channels but weight [4, 2, 3, 3] with "
+            "group 1 expects 2");
   EXPECT_EQ(check("reshape", {}, {f32({2, 3})}, {f32({7})}),
-            "op 'reshape': reshape changes the number of elements");
+            "op 'reshape': cannot reshape [2, 3] (6 elements) into [7] (7 "
+            "elements)");
   EXPECT_EQ(check("reshape", {}, {f32({2, 3})}, {{DType::I8, {6}}}),
             "op 'reshape': result 0 is i8[6], the op gives f32[6]");
   EXPECT_EQ(check("transpose", {{"permutation", std::vector<int64_t>{0, 0}}},
                   {f32({2, 3})}, {f32({3, 2})}),
-            "op 'transpose': 'permutation' is not a permutation of the axes");
+            "op 'transpose': permutation [0, 0] is not a permutation of 0..1");
   EXPECT_EQ(check("concat", {{"axis", int64_t(1)}}, {f32({2, 3}), f32({3, 3})},
                   {f32({2, 6})}),
-            "op 'concat': operand 1 [3x3] does not match [2x3] (rank, or a "
-            "dimension off the axis)");
+            "op 'concat': inputs [2, 3] and [3, 3] differ in dimension 0, "
+            "which is not the concatenation axis");
 }
 
 TEST(ShapeCheck, Indexing) {
@@ -83,26 +87,25 @@ TEST(ShapeCheck, Indexing) {
                              {"steps", std::vector<int64_t>{1}}};
   EXPECT_EQ(check("slice", slice, {f32({4})}, {f32({2})}), "");
   EXPECT_EQ(check("slice", slice, {f32({4})}, {f32({3})}),
-            "op 'slice': dimension 0 reads outside the input");
+            "op 'slice': dimension 0 reads outside the input [4]");
   EXPECT_EQ(check("gather", {{"axis", int64_t(0)}}, {f32({5, 2}), f32({3})},
                   {f32({3, 2})}),
-            "op 'gather': gather needs ranked data and integer indices");
+            "op 'gather': indices must be integers, got f32");
   EXPECT_EQ(check("top_k", {{"axis", int64_t(0)}, {"k", int64_t(2)}},
                   {f32({5})}, {f32({2}), {DType::I32, {2}}}),
             "op 'top_k': result 1 is i32[2], the op gives i64[2]");
   EXPECT_EQ(
       check("softmax", {{"axis", int64_t(3)}}, {f32({2, 3})}, {f32({2, 3})}),
-      "op 'softmax': attribute 'axis' = 3 is out of range for rank 2");
+      "op 'softmax': axis 3 is out of range for rank 2");
   EXPECT_EQ(check("tile", {}, {f32({2, 3})}, {f32({4, 7})}),
-            "op 'tile': the result is not a tiling of the input");
+            "op 'tile': result [4, 7] is not a tiling of input [2, 3]");
   EXPECT_EQ(check("relu", {}, {f32({4})}, {f32({4}), f32({4})}),
             "op 'relu' got 1 inputs and 2 results");
   // Found by sinan-fuzz-module-run: select with one operand, concat of
   // operands of different ranks.
   EXPECT_EQ(
       check("concat", {{"axis", int64_t(0)}}, {f32({2}), f32({})}, {f32({3})}),
-      "op 'concat': operand 1 [scalar] does not match [2] (rank, or a "
-      "dimension off the axis)");
+      "op 'concat': inputs [2] and [] differ in rank");
   EXPECT_EQ(check("select", {}, {f32({4})}, {f32({4})}),
             "op 'select' got 1 inputs and 1 results");
   EXPECT_EQ(check("no_such_op", {}, {f32({4})}, {f32({4})}),
@@ -242,7 +245,8 @@ TEST(ShapeCheck, FusedChains) {
                               {"operands", std::vector<int64_t>{0, -1, 1}}};
   EXPECT_EQ(check("fused", scaled, {f32({2, 3}), f32({3})}, {f32({2, 3})}), "");
   EXPECT_EQ(check("fused", scaled, {f32({2, 3}), f32({4})}, {f32({2, 3})}),
-            "fused op 1: op 'mul': operand shapes [4] do not broadcast");
+            "fused op 1: op 'mul': shapes [2, 3] and [4] are not "
+            "broadcast-compatible (3 vs 4 in trailing dimension 0)");
   EXPECT_EQ(check("fused", {}, {f32({2})}, {f32({2})}),
             "a fused step needs the attributes 'ops' (a string), 'arity' and "
             "'operands' (integer lists)");

@@ -6,6 +6,7 @@
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Graph/IR/ShapeInference.h"
+#include "sinan/runtime/shape/ShapeRules.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
@@ -15,6 +16,7 @@
 
 using namespace mlir;
 using namespace sinan::graph;
+namespace shape = sinan::shape;
 
 //===----------------------------------------------------------------------===//
 // Shared helpers
@@ -72,6 +74,14 @@ LogicalResult verifyResultShape(Operation *op,
       diag << dim;
   });
   return diag << "]";
+}
+
+/// A shared shape rule's verdict on `op`: its refusal `why` as the op's
+/// error (the runtime's host-op check reports the same words).
+LogicalResult verdict(Operation *op, bool ok, const std::string &why) {
+  if (ok)
+    return success();
+  return op->emitOpError() << why;
 }
 
 /// Shared verifier of the broadcasting binary ops.
@@ -225,24 +235,19 @@ LogicalResult CastOp::verify() {
 
 LogicalResult TopKOp::verify() {
   auto input = cast<RankedTensorType>(getInput().getType());
-  auto axis = normalizeAxis(getAxis(), input.getRank());
-  if (!axis)
-    return emitOpError("axis ")
-           << getAxis() << " is out of range for rank " << input.getRank();
-  int64_t k = getK(), extent = input.getDimSize(*axis);
-  if (k < 0 || (!ShapedType::isDynamic(extent) && k > extent))
-    return emitOpError("k = ") << k << " must be in [0, " << extent << "]";
-  SmallVector<int64_t> shape(input.getShape());
-  shape[*axis] = k;
+  std::string why;
+  std::optional<shape::Shape> expected =
+      shape::topK(input.getShape(), getAxis(), getK(), why);
+  if (!expected)
+    return verdict(*this, false, why);
   if (getValues().getType().getElementType() != input.getElementType())
     return emitOpError("values must have the input's element type");
   for (Value result : getResults()) {
     auto type = cast<RankedTensorType>(result.getType());
-    if (failed(verifyCompatibleShape(type.getShape(), shape)))
+    if (failed(verifyCompatibleShape(type.getShape(), *expected)))
       return emitOpError("results must have shape ")
-             << RankedTensorType::get(shape, input.getElementType())
-             << " (the input with dimension " << *axis << " set to k), got "
-             << type;
+             << RankedTensorType::get(*expected, input.getElementType())
+             << " (the input with the axis set to k), got " << type;
   }
   return success();
 }
@@ -277,11 +282,9 @@ LogicalResult ReshapeOp::verify() {
   auto out = cast<ShapedType>(getType());
   if (in.getElementType() != out.getElementType())
     return emitOpError("changes the element type");
-  if (in.hasStaticShape() && out.hasStaticShape() &&
-      in.getNumElements() != out.getNumElements())
-    return emitOpError("cannot reshape ")
-           << in.getNumElements() << " elements into " << out;
-  return success();
+  std::string why;
+  return verdict(*this, shape::reshape(in.getShape(), out.getShape(), why),
+                 why);
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
@@ -418,11 +421,12 @@ LogicalResult GatherOp::verify() {
 }
 
 template <typename OpT> static LogicalResult verifySoftmaxAxis(OpT op) {
-  int64_t rank = cast<ShapedType>(op.getType()).getRank();
-  if (!normalizeAxis(static_cast<int64_t>(op.getAxis()), rank))
-    return op.emitOpError("axis ") << static_cast<int64_t>(op.getAxis())
-                                   << " is out of range for rank " << rank;
-  return success();
+  std::string why;
+  return verdict(op,
+                 shape::axisInRange(static_cast<int64_t>(op.getAxis()),
+                                    cast<ShapedType>(op.getType()).getRank(),
+                                    why),
+                 why);
 }
 
 LogicalResult SoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
@@ -451,10 +455,9 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
 }
 
 LogicalResult PadOp::verify() {
-  StringRef mode = getMode();
-  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
-      mode != "wrap")
-    return emitOpError("unknown mode '") << mode << "'";
+  std::string why;
+  if (!shape::padMode(getMode().str(), why))
+    return verdict(*this, false, why);
   return verifyResultShape(*this, inferPadShape(shapeOf(getInput()), getLow(),
                                                 getHigh(),
                                                 [&] { return emitOpError(); }));
@@ -515,25 +518,27 @@ LogicalResult ArgMinOp::verify() {
 }
 
 template <typename OpT> static LogicalResult verifyAxisAttr(OpT op) {
+  std::string why;
   int64_t rank = cast<ShapedType>(op->getOperand(0).getType()).getRank();
-  if (!normalizeAxis(static_cast<int64_t>(op.getAxis()), rank))
-    return op.emitOpError("axis ") << static_cast<int64_t>(op.getAxis())
-                                   << " is out of range for rank " << rank;
-  return success();
+  return verdict(
+      op, shape::axisInRange(static_cast<int64_t>(op.getAxis()), rank, why),
+      why);
 }
 
 LogicalResult GatherElementsOp::verify() {
-  if (cast<ShapedType>(getIndices().getType()).getRank() !=
-      cast<ShapedType>(getData().getType()).getRank())
-    return emitOpError("indices must have the rank of data");
-  return verifyAxisAttr(*this);
+  std::string why;
+  std::optional<shape::Shape> expected =
+      shape::gatherElements(shapeOf(getData()), shapeOf(getIndices()),
+                            static_cast<int64_t>(getAxis()), why);
+  if (!expected)
+    return verdict(*this, false, why);
+  return verifyResultShape(
+      *this, SmallVector<int64_t>(expected->begin(), expected->end()));
 }
+
 static LogicalResult verifyReduction(Operation *op, StringRef reduction) {
-  if (reduction == "none" || reduction == "add" || reduction == "mul" ||
-      reduction == "max" || reduction == "min")
-    return success();
-  return op->emitOpError("reduction must be none, add, mul, max or min, got ")
-         << reduction;
+  std::string why;
+  return verdict(op, shape::scatterReduction(reduction.str(), why), why);
 }
 
 LogicalResult GatherNdOp::verify() {
@@ -543,24 +548,19 @@ LogicalResult GatherNdOp::verify() {
 }
 
 LogicalResult ScatterNdOp::verify() {
-  ArrayRef<int64_t> data = shapeOf(getData()), indices = shapeOf(getIndices());
-  if (indices.empty() || ShapedType::isDynamic(indices.back()) ||
-      indices.back() > static_cast<int64_t>(data.size()))
-    return emitOpError("the last dimension of indices must be static and at "
-                       "most the rank of data");
-  SmallVector<int64_t> expected(indices.drop_back());
-  expected.append(data.begin() + indices.back(), data.end());
-  if (failed(verifyCompatibleShape(shapeOf(getUpdates()), expected)))
-    return emitOpError("updates must have shape ")
-           << RankedTensorType::get(expected, elementTypeOf(getData()));
+  std::string why;
+  if (!shape::scatterNd(shapeOf(getData()), shapeOf(getIndices()),
+                        shapeOf(getUpdates()), why))
+    return verdict(*this, false, why);
   return verifyReduction(*this, getReduction());
 }
 
 LogicalResult ScatterElementsOp::verify() {
-  if (shapeOf(getIndices()).size() != shapeOf(getData()).size())
-    return emitOpError("indices must have the rank of data");
-  if (failed(verifyAxisAttr(*this)))
-    return failure();
+  std::string why;
+  if (!shape::scatterElements(shapeOf(getData()), shapeOf(getIndices()),
+                              shapeOf(getUpdates()),
+                              static_cast<int64_t>(getAxis()), why))
+    return verdict(*this, false, why);
   return verifyReduction(*this, getReduction());
 }
 
@@ -603,10 +603,10 @@ LogicalResult ConvTranspose2dOp::verify() {
 }
 
 LogicalResult ResizeOp::verify() {
-  int64_t rank = cast<ShapedType>(getType()).getRank();
-  if (cast<ShapedType>(getInput().getType()).getRank() != rank ||
-      static_cast<int64_t>(getScales().size()) != rank)
-    return emitOpError("needs one scale per dimension and the input's rank");
+  std::string why;
+  if (!shape::resize(shapeOf(getInput()), getScales().size(),
+                     cast<ShapedType>(getType()).getShape(), why))
+    return verdict(*this, false, why);
   StringRef mode = getMode(), coord = getCoordinateMode();
   if (mode != "nearest" && mode != "linear" && mode != "cubic")
     return emitOpError("unknown mode '") << mode << "'";
@@ -622,17 +622,21 @@ LogicalResult ResizeOp::verify() {
 }
 
 LogicalResult TriluOp::verify() {
-  if (cast<ShapedType>(getType()).getRank() < 2)
-    return emitOpError("needs rank >= 2");
-  return success();
+  std::string why;
+  return verdict(*this,
+                 shape::rankAtLeast(cast<ShapedType>(getType()).getShape(), 2,
+                                    "a matrix", why),
+                 why);
 }
 
 LogicalResult LrnOp::verify() {
   if (static_cast<int64_t>(getSize()) < 1)
     return emitOpError("size must be >= 1");
-  if (cast<ShapedType>(getType()).getRank() < 2)
-    return emitOpError("needs a channel dimension (rank >= 2)");
-  return success();
+  std::string why;
+  return verdict(*this,
+                 shape::rankAtLeast(cast<ShapedType>(getType()).getShape(), 2,
+                                    "a channel dimension", why),
+                 why);
 }
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
 

@@ -14,6 +14,8 @@
 #ifndef SINAN_DIALECT_GRAPH_IR_SHAPEINFERENCE_H
 #define SINAN_DIALECT_GRAPH_IR_SHAPEINFERENCE_H
 
+#include "sinan/runtime/shape/ShapeRules.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -37,12 +39,7 @@ inferMatMulShape(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,
                  EmitErrorFn emitError = nullptr);
 
 /// Window parameters of a 2-D convolution; see graph.conv2d.
-struct Conv2dParams {
-  llvm::ArrayRef<int64_t> strides;   // [h, w]
-  llvm::ArrayRef<int64_t> pads;      // [top, left, bottom, right]
-  llvm::ArrayRef<int64_t> dilations; // [h, w]
-  int64_t group = 1;
-};
+using Conv2dParams = shape::Conv2dParams;
 
 /// NCHW input, OIHW weight, optional rank-1 bias.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
@@ -77,13 +74,7 @@ mlir::FailureOr<llvm::SmallVector<int64_t>>
 inferReduceShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes,
                  bool keepDims, EmitErrorFn emitError = nullptr);
 
-struct Pool2dParams {
-  llvm::ArrayRef<int64_t> kernel;    // [h, w]
-  llvm::ArrayRef<int64_t> strides;   // [h, w]
-  llvm::ArrayRef<int64_t> pads;      // [top, left, bottom, right]
-  llvm::ArrayRef<int64_t> dilations; // [h, w]
-  bool ceilMode = false;
-};
+using Pool2dParams = shape::Pool2dParams;
 
 /// NCHW pooling windows.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
@@ -106,10 +97,7 @@ mlir::FailureOr<llvm::SmallVector<int64_t>>
 inferTileShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> repeats,
                EmitErrorFn emitError = nullptr);
 
-struct ConvTranspose2dParams {
-  llvm::ArrayRef<int64_t> strides, pads, dilations, outputPadding;
-  int64_t group = 1;
-};
+using ConvTranspose2dParams = shape::ConvTranspose2dParams;
 
 /// NCHW input, C x M/group x kH x kW weight, optional bias of M.
 mlir::FailureOr<llvm::SmallVector<int64_t>> inferConvTranspose2dShape(
