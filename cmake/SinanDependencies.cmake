@@ -31,6 +31,9 @@ if(SINAN_BUILD_COMPILER)
   list(APPEND CMAKE_MODULE_PATH "${MLIR_CMAKE_DIR}" "${LLVM_CMAKE_DIR}")
   include(TableGen)
   include(AddLLVM)
+  # sinan-tblgen links LLVM's static TableGen and Support libraries, whose
+  # link interface names zstd (found with LLVM's own Findzstd.cmake).
+  find_package(zstd REQUIRED)
   include(AddMLIR)
   # Read by mlir_target_link_libraries(): link libMLIR.so instead of the
   # static libraries.

@@ -12,6 +12,8 @@
 #ifndef SINAN_RUNTIME_REF_ARGS_H
 #define SINAN_RUNTIME_REF_ARGS_H
 
+#include "Signatures.h"
+
 #include "sinan/runtime/Attr.h"
 
 #include <fmt/format.h>
@@ -23,11 +25,15 @@
 
 namespace sinan::ref {
 
-/// Typed attribute lookup; the first problem is kept in `error`.
+/// Typed attribute lookup; the first problem is kept in `error`. An
+/// attribute the module leaves out takes the graph dialect's ODS default
+/// (`signature`); a fallback given in code applies only to attributes ODS
+/// does not define or leaves optional without a default.
 class Args {
 public:
-  Args(const std::vector<Attr> &attrs, std::string &error)
-      : attrs(attrs), error(error) {}
+  Args(const std::vector<Attr> &attrs, std::string &error,
+       const OpSignature *signature = nullptr)
+      : attrs(attrs), error(error), signature(signature) {}
 
   bool ok() const { return error.empty(); }
 
@@ -132,6 +138,16 @@ private:
   }
   template <typename T>
   T missing(const char *name, const std::optional<T> &fallback, T zero) {
+    if (const AttrSignature *ods =
+            signature ? signature->attr(name) : nullptr) {
+      if (ods->fallback)
+        if (const T *value = std::get_if<T>(&*ods->fallback))
+          return *value;
+      if (ods->required) {
+        fail(fmt::format("missing attribute '{}'", name));
+        return zero;
+      }
+    }
     if (fallback)
       return *fallback;
     fail(fmt::format("missing attribute '{}'", name));
@@ -145,6 +161,7 @@ private:
 
   const std::vector<Attr> &attrs;
   std::string &error;
+  const OpSignature *signature;
 };
 
 } // namespace sinan::ref

@@ -4,8 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Attribute defaults here mirror the graph dialect's ODS (GraphOps.td); the
-// compiler's module emitter writes every attribute explicitly anyway.
+// A graph op's operand and result counts and its attributes' defaults are
+// its ODS signature's (Signatures.h, generated from GraphOps.td); fallbacks
+// in code are for the attributes only the runtime knows (precision,
+// residual, activation, ...).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +18,7 @@
 
 #include "Args.h"
 #include "Fused.h"
+#include "Signatures.h"
 
 #include <fmt/format.h>
 
@@ -36,8 +39,9 @@ using Outputs = std::vector<Tensor *>;
 using Handler =
     std::function<bool(Args &, const Inputs &, const Outputs &, std::string &)>;
 
+/// A host op's kernel. A graph op's operand and result counts are its
+/// ODS signature's (hostOpArity).
 struct Entry {
-  size_t minInputs, maxInputs, outputs;
   Handler run;
 };
 
@@ -49,19 +53,19 @@ void copyInto(Array &to, const std::vector<int64_t> &from) {
 Pool2dParams poolParams(Args &a) {
   Pool2dParams p;
   copyInto<2>(p.kernel, a.ints("kernel", 2));
-  copyInto<2>(p.strides, a.ints("strides", 2, {{1, 1}}));
-  copyInto<4>(p.pads, a.ints("pads", 4, {{0, 0, 0, 0}}));
-  copyInto<2>(p.dilations, a.ints("dilations", 2, {{1, 1}}));
+  copyInto<2>(p.strides, a.ints("strides", 2));
+  copyInto<4>(p.pads, a.ints("pads", 4));
+  copyInto<2>(p.dilations, a.ints("dilations", 2));
   return p;
 }
 
 /// Strides, pads, dilations and group of conv2d and conv_transpose2d.
 template <typename Params> Params convParams(Args &a) {
   Params p;
-  copyInto<2>(p.strides, a.ints("strides", 2, {{1, 1}}));
-  copyInto<4>(p.pads, a.ints("pads", 4, {{0, 0, 0, 0}}));
-  copyInto<2>(p.dilations, a.ints("dilations", 2, {{1, 1}}));
-  p.group = a.i("group", 1);
+  copyInto<2>(p.strides, a.ints("strides", 2));
+  copyInto<4>(p.pads, a.ints("pads", 4));
+  copyInto<2>(p.dilations, a.ints("dilations", 2));
+  p.group = a.i("group");
   return p;
 }
 
@@ -75,7 +79,7 @@ Tensor roundedToBF16(const Tensor &t) {
 }
 
 ScatterReduction scatterReduction(Args &a) {
-  std::string r = a.s("reduction", std::string("none"));
+  std::string r = a.s("reduction");
   if (r == "add")
     return ScatterReduction::Add;
   if (r == "mul")
@@ -90,38 +94,34 @@ ScatterReduction scatterReduction(Args &a) {
 }
 
 Entry binaryEntry(BinaryOp kind) {
-  return {2, 2, 1,
-          [kind](Args &, const Inputs &in, const Outputs &out, std::string &) {
-            binary(kind, *in[0], *in[1], *out[0]);
-            return true;
-          }};
+  return {[kind](Args &, const Inputs &in, const Outputs &out, std::string &) {
+    binary(kind, *in[0], *in[1], *out[0]);
+    return true;
+  }};
 }
 
 Entry unaryEntry(UnaryOp kind) {
-  return {1, 1, 1,
-          [kind](Args &, const Inputs &in, const Outputs &out, std::string &) {
-            unary(kind, *in[0], *out[0]);
-            return true;
-          }};
+  return {[kind](Args &, const Inputs &in, const Outputs &out, std::string &) {
+    unary(kind, *in[0], *out[0]);
+    return true;
+  }};
 }
 
 Entry compareEntry(CompareOp kind) {
-  return {2, 2, 1,
-          [kind](Args &, const Inputs &in, const Outputs &out, std::string &) {
-            compare(kind, *in[0], *in[1], *out[0]);
-            return true;
-          }};
+  return {[kind](Args &, const Inputs &in, const Outputs &out, std::string &) {
+    compare(kind, *in[0], *in[1], *out[0]);
+    return true;
+  }};
 }
 
 Entry reduceEntry(ReduceOp kind) {
-  return {1, 1, 1,
-          [kind](Args &a, const Inputs &in, const Outputs &out, std::string &) {
-            std::vector<int64_t> axes = a.axes("axes", in[0]->rank());
-            if (!a.ok())
-              return false;
-            reduce(kind, *in[0], axes, *out[0]);
-            return true;
-          }};
+  return {[kind](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+    std::vector<int64_t> axes = a.axes("axes", in[0]->rank());
+    if (!a.ok())
+      return false;
+    reduce(kind, *in[0], axes, *out[0]);
+    return true;
+  }};
 }
 
 const std::map<std::string_view, Entry> &table();
@@ -132,86 +132,84 @@ const std::map<std::string_view, Entry> &table();
 /// none, -3 - k for `scalars`[k]), `clip_min`/`clip_max` a bound per step
 /// (NaN: none). Each step rounds to f32, as the vector unit's passes do.
 Entry chainEntry() {
-  return {
-      1, SIZE_MAX, 1,
-      [](Args &a, const Inputs &in, const Outputs &out, std::string &error) {
-        std::string list = a.s("steps");
-        std::vector<int64_t> operands = a.ints("operands");
-        std::vector<double> lo = a.floats("clip_min"),
-                            hi = a.floats("clip_max"),
-                            values = a.floats("scalars", {{}});
-        if (!a.ok())
+  return {[](Args &a, const Inputs &in, const Outputs &out,
+             std::string &error) {
+    std::string list = a.s("steps");
+    std::vector<int64_t> operands = a.ints("operands");
+    std::vector<double> lo = a.floats("clip_min"), hi = a.floats("clip_max"),
+                        values = a.floats("scalars", {{}});
+    if (!a.ok())
+      return false;
+    std::vector<Tensor> scalars;
+    for (double v : values) {
+      scalars.emplace_back(DType::F32, std::vector<int64_t>{});
+      scalars.back().data<float>()[0] = static_cast<float>(v);
+    }
+    std::vector<std::string> steps;
+    for (size_t at = 0; at <= list.size();) {
+      size_t end = std::min(list.find(',', at), list.size());
+      steps.push_back(list.substr(at, end - at));
+      at = end + 1;
+    }
+    if (operands.size() != 2 * steps.size() || lo.size() != steps.size() ||
+        hi.size() != steps.size()) {
+      error = fmt::format("{} steps need {} operand codes and {} "
+                          "clip bounds each, got {}, {} and {}",
+                          steps.size(), 2 * steps.size(), steps.size(),
+                          operands.size(), lo.size(), hi.size());
+      return false;
+    }
+    Tensor &result = *out[0];
+    if (result.type() != DType::F32) {
+      error = "the result is not f32";
+      return false;
+    }
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const Tensor *args[2] = {nullptr, nullptr};
+      for (size_t j = 0; j < 2; ++j) {
+        int64_t code = operands[2 * i + j];
+        if (code == -1 && i > 0)
+          args[j] = &result;
+        else if (code >= 0 && code < int64_t(in.size()) &&
+                 in[code]->type() == DType::F32)
+          args[j] = in[code];
+        else if (code <= -3 && -3 - code < int64_t(scalars.size()))
+          args[j] = &scalars[-3 - code];
+        else if (code != -2) {
+          error = fmt::format("step {} ('{}'): operand code {} is "
+                              "not an f32 input or an earlier step",
+                              i, steps[i], code);
           return false;
-        std::vector<Tensor> scalars;
-        for (double v : values) {
-          scalars.emplace_back(DType::F32, std::vector<int64_t>{});
-          scalars.back().data<float>()[0] = static_cast<float>(v);
         }
-        std::vector<std::string> steps;
-        for (size_t at = 0; at <= list.size();) {
-          size_t end = std::min(list.find(',', at), list.size());
-          steps.push_back(list.substr(at, end - at));
-          at = end + 1;
-        }
-        if (operands.size() != 2 * steps.size() || lo.size() != steps.size() ||
-            hi.size() != steps.size()) {
-          error = fmt::format("{} steps need {} operand codes and {} "
-                              "clip bounds each, got {}, {} and {}",
-                              steps.size(), 2 * steps.size(), steps.size(),
-                              operands.size(), lo.size(), hi.size());
-          return false;
-        }
-        Tensor &result = *out[0];
-        if (result.type() != DType::F32) {
-          error = "the result is not f32";
-          return false;
-        }
-        for (size_t i = 0; i < steps.size(); ++i) {
-          const Tensor *args[2] = {nullptr, nullptr};
-          for (size_t j = 0; j < 2; ++j) {
-            int64_t code = operands[2 * i + j];
-            if (code == -1 && i > 0)
-              args[j] = &result;
-            else if (code >= 0 && code < int64_t(in.size()) &&
-                     in[code]->type() == DType::F32)
-              args[j] = in[code];
-            else if (code <= -3 && -3 - code < int64_t(scalars.size()))
-              args[j] = &scalars[-3 - code];
-            else if (code != -2) {
-              error = fmt::format("step {} ('{}'): operand code {} is "
-                                  "not an f32 input or an earlier step",
-                                  i, steps[i], code);
-              return false;
-            }
-          }
-          // Each step is its host op (gelu, which no graph op has alone,
-          // the vector unit's formula), writing the result in place.
-          const std::string &name = steps[i];
-          if (name == "gelu" && args[0] && !args[1]) {
-            unary(UnaryOp::Gelu, *args[0], result);
-            continue;
-          }
-          if (name == "gelu" || !table().count(name)) {
-            error = fmt::format("step {}: unknown op '{}'", i, name);
-            return false;
-          }
-          std::vector<Attr> attrs;
-          if (!std::isnan(lo[i]))
-            attrs.push_back({"min", lo[i]});
-          if (!std::isnan(hi[i]))
-            attrs.push_back({"max", hi[i]});
-          std::vector<const Tensor *> stepIn;
-          for (const Tensor *arg : args)
-            if (arg)
-              stepIn.push_back(arg);
-          std::string stepError;
-          if (!runHostOp(name, attrs, stepIn, {&result}, stepError)) {
-            error = fmt::format("step {} ('{}'): {}", i, name, stepError);
-            return false;
-          }
-        }
-        return true;
-      }};
+      }
+      // Each step is its host op (gelu, which no graph op has alone,
+      // the vector unit's formula), writing the result in place.
+      const std::string &name = steps[i];
+      if (name == "gelu" && args[0] && !args[1]) {
+        unary(UnaryOp::Gelu, *args[0], result);
+        continue;
+      }
+      if (name == "gelu" || !table().count(name)) {
+        error = fmt::format("step {}: unknown op '{}'", i, name);
+        return false;
+      }
+      std::vector<Attr> attrs;
+      if (!std::isnan(lo[i]))
+        attrs.push_back({"min", lo[i]});
+      if (!std::isnan(hi[i]))
+        attrs.push_back({"max", hi[i]});
+      std::vector<const Tensor *> stepIn;
+      for (const Tensor *arg : args)
+        if (arg)
+          stepIn.push_back(arg);
+      std::string stepError;
+      if (!runHostOp(name, attrs, stepIn, {&result}, stepError)) {
+        error = fmt::format("step {} ('{}'): {}", i, name, stepError);
+        return false;
+      }
+    }
+    return true;
+  }};
 }
 
 void addElementwise(std::map<std::string_view, Entry> &t) {
@@ -285,18 +283,15 @@ void addElementwise(std::map<std::string_view, Entry> &t) {
 #define SINAN_CHECKED(call) (a.ok() && (call))
 
 void addStructural(std::map<std::string_view, Entry> &t) {
-  t.emplace("select", Entry{3, 3, 1,
-                            [](Args &, const Inputs &in, const Outputs &out,
+  t.emplace("select", Entry{[](Args &, const Inputs &in, const Outputs &out,
                                std::string &) {
-                              select(*in[0], *in[1], *in[2], *out[0]);
-                              return true;
-                            }});
+              select(*in[0], *in[1], *in[2], *out[0]);
+              return true;
+            }});
   // precision = "bf16": the SNPU matrix unit's numerics (docs/isa.md §3):
   // operands rounded to bf16, products exact, f32 sums in ascending k.
-  t.emplace(
-      "matmul",
-      Entry{2, 2, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+  t.emplace("matmul", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                               std::string &) {
               std::string precision = a.s("precision", std::string("f32"));
               if (precision != "f32" && precision != "bf16")
                 a.fail("unknown precision '" + precision + "'");
@@ -311,37 +306,33 @@ void addStructural(std::map<std::string_view, Entry> &t) {
             }});
   t.emplace(
       "conv2d",
-      Entry{2, 3, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
-              Conv2dParams p = convParams<Conv2dParams>(a);
-              // precision = "bf16": the SNPU's numerics, input and weights
-              // rounded to bf16, f32 sums (the bias stays f32), in the
-              // kernel's order when sum_chunk says it (bias_last: the bias
-              // after the products; fma: each product added with one
-              // rounding, the vector unit's multiply-add).
-              p.sumChunk = a.i("sum_chunk", 0);
-              p.biasLast = a.i("bias_last", 0) != 0;
-              p.fma = a.i("fma", 0) != 0;
-              if (p.sumChunk < 0 || p.sumChunk > (int64_t(1) << 20))
-                a.fail("sum_chunk must be in [0, 2^20], got " +
-                       std::to_string(p.sumChunk));
-              std::string precision = a.s("precision", std::string("f32"));
-              if (precision != "f32" && precision != "bf16")
-                a.fail("unknown precision '" + precision + "'");
-              if (!a.ok())
-                return false;
-              if (precision == "bf16")
-                conv2d(roundedToBF16(*in[0]), roundedToBF16(*in[1]),
-                       in.size() > 2 ? in[2] : nullptr, p, *out[0]);
-              else
-                conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, p,
-                       *out[0]);
-              return true;
-            }});
-  t.emplace(
-      "conv_transpose2d",
-      Entry{2, 3, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+      Entry{[](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+        Conv2dParams p = convParams<Conv2dParams>(a);
+        // precision = "bf16": the SNPU's numerics, input and weights
+        // rounded to bf16, f32 sums (the bias stays f32), in the
+        // kernel's order when sum_chunk says it (bias_last: the bias
+        // after the products; fma: each product added with one
+        // rounding, the vector unit's multiply-add).
+        p.sumChunk = a.i("sum_chunk", 0);
+        p.biasLast = a.i("bias_last", 0) != 0;
+        p.fma = a.i("fma", 0) != 0;
+        if (p.sumChunk < 0 || p.sumChunk > (int64_t(1) << 20))
+          a.fail("sum_chunk must be in [0, 2^20], got " +
+                 std::to_string(p.sumChunk));
+        std::string precision = a.s("precision", std::string("f32"));
+        if (precision != "f32" && precision != "bf16")
+          a.fail("unknown precision '" + precision + "'");
+        if (!a.ok())
+          return false;
+        if (precision == "bf16")
+          conv2d(roundedToBF16(*in[0]), roundedToBF16(*in[1]),
+                 in.size() > 2 ? in[2] : nullptr, p, *out[0]);
+        else
+          conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, p, *out[0]);
+        return true;
+      }});
+  t.emplace("conv_transpose2d", Entry{[](Args &a, const Inputs &in,
+                                         const Outputs &out, std::string &) {
               ConvTranspose2dParams p = convParams<ConvTranspose2dParams>(a);
               if (!a.ok())
                 return false;
@@ -349,47 +340,38 @@ void addStructural(std::map<std::string_view, Entry> &t) {
                               p, *out[0]);
               return true;
             }});
-  t.emplace(
-      "reshape",
-      Entry{1, 1, 1,
-            [](Args &, const Inputs &in, const Outputs &out, std::string &) {
+  t.emplace("reshape", Entry{[](Args &, const Inputs &in, const Outputs &out,
+                                std::string &) {
               // The memory plan often gives the result its input's bytes.
               if (in[0]->byteSize() != 0 && out[0]->data() != in[0]->data())
                 std::memcpy(out[0]->data(), in[0]->data(), in[0]->byteSize());
               return true;
             }});
-  t.emplace(
-      "transpose",
-      Entry{1, 1, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+  t.emplace("transpose", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                                  std::string &) {
               std::vector<int64_t> perm = a.ints("permutation", in[0]->rank());
               if (!a.ok())
                 return false;
               transpose(*in[0], perm, *out[0]);
               return true;
             }});
-  t.emplace("concat", Entry{1, SIZE_MAX, 1,
-                            [](Args &a, const Inputs &in, const Outputs &out,
+  t.emplace("concat", Entry{[](Args &a, const Inputs &in, const Outputs &out,
                                std::string &) {
-                              int64_t axis = a.axis("axis", in[0]->rank());
-                              if (!a.ok())
-                                return false;
-                              concat(in, axis, *out[0]);
-                              return true;
-                            }});
-  t.emplace(
-      "gather",
-      Entry{2, 2, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &e) {
+              int64_t axis = a.axis("axis", in[0]->rank());
+              if (!a.ok())
+                return false;
+              concat(in, axis, *out[0]);
+              return true;
+            }});
+  t.emplace("gather", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                               std::string &e) {
               int64_t axis = a.axis("axis", in[0]->rank());
               return SINAN_CHECKED(gather(*in[0], *in[1], axis, *out[0], e));
             }});
-  t.emplace(
-      "cast",
-      Entry{1, 1, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
-              std::string mode = a.s("round_mode", std::string("up"));
-              bool saturate = a.i("saturate", 1) != 0;
+  t.emplace("cast", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                             std::string &) {
+              std::string mode = a.s("round_mode");
+              bool saturate = a.i("saturate") != 0;
               if (mode != "up" && mode != "down" && mode != "nearest")
                 a.fail("unknown round_mode '" + mode + "'");
               if (!a.ok())
@@ -401,31 +383,27 @@ void addStructural(std::map<std::string_view, Entry> &t) {
               return true;
             }});
   for (const char *name : {"softmax", "log_softmax"})
-    t.emplace(name, Entry{1, 1, 1,
-                          [log = std::string_view(name) == "log_softmax"](
+    t.emplace(name, Entry{[log = std::string_view(name) == "log_softmax"](
                               Args &a, const Inputs &in, const Outputs &out,
                               std::string &) {
-                            int64_t axis = a.axis("axis", in[0]->rank());
-                            if (!a.ok())
-                              return false;
-                            softmax(*in[0], axis, log, *out[0]);
-                            return true;
-                          }});
-  t.emplace("lrn", Entry{1, 1, 1,
-                         [](Args &a, const Inputs &in, const Outputs &out,
-                            std::string &) {
-                           int64_t size = a.i("size");
-                           float alpha = a.f("alpha"), beta = a.f("beta"),
-                                 bias = a.f("bias");
-                           if (!a.ok())
-                             return false;
-                           lrn(*in[0], size, alpha, beta, bias, *out[0]);
-                           return true;
-                         }});
+                int64_t axis = a.axis("axis", in[0]->rank());
+                if (!a.ok())
+                  return false;
+                softmax(*in[0], axis, log, *out[0]);
+                return true;
+              }});
   t.emplace(
-      "clip",
-      Entry{1, 1, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+      "lrn",
+      Entry{[](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+        int64_t size = a.i("size");
+        float alpha = a.f("alpha"), beta = a.f("beta"), bias = a.f("bias");
+        if (!a.ok())
+          return false;
+        lrn(*in[0], size, alpha, beta, bias, *out[0]);
+        return true;
+      }});
+  t.emplace("clip", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                             std::string &) {
               // An absent bound reads as NaN: no bound.
               double nan = std::numeric_limits<double>::quiet_NaN();
               double lo = a.f("min", nan), hi = a.f("max", nan);
@@ -438,30 +416,26 @@ void addStructural(std::map<std::string_view, Entry> &t) {
               clip(*in[0], bound(lo), bound(hi), *out[0]);
               return true;
             }});
-  t.emplace("leaky_relu", Entry{1, 1, 1,
-                                [](Args &a, const Inputs &in,
+  t.emplace("leaky_relu", Entry{[](Args &a, const Inputs &in,
                                    const Outputs &out, std::string &) {
-                                  float alpha = a.f("alpha", 0.01);
-                                  if (!a.ok())
-                                    return false;
-                                  leakyRelu(*in[0], alpha, *out[0]);
-                                  return true;
-                                }});
-  t.emplace("max_pool2d", Entry{1, 1, 1,
-                                [](Args &a, const Inputs &in,
+              float alpha = a.f("alpha");
+              if (!a.ok())
+                return false;
+              leakyRelu(*in[0], alpha, *out[0]);
+              return true;
+            }});
+  t.emplace("max_pool2d", Entry{[](Args &a, const Inputs &in,
                                    const Outputs &out, std::string &) {
-                                  Pool2dParams p = poolParams(a);
-                                  if (!a.ok())
-                                    return false;
-                                  maxPool2d(*in[0], p, *out[0]);
-                                  return true;
-                                }});
-  t.emplace(
-      "avg_pool2d",
-      Entry{1, 1, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
               Pool2dParams p = poolParams(a);
-              p.countIncludePad = a.i("count_include_pad", 0) != 0;
+              if (!a.ok())
+                return false;
+              maxPool2d(*in[0], p, *out[0]);
+              return true;
+            }});
+  t.emplace("avg_pool2d", Entry{[](Args &a, const Inputs &in,
+                                   const Outputs &out, std::string &) {
+              Pool2dParams p = poolParams(a);
+              p.countIncludePad = a.i("count_include_pad") != 0;
               if (!a.ok())
                 return false;
               avgPool2d(*in[0], p, *out[0]);
@@ -470,10 +444,8 @@ void addStructural(std::map<std::string_view, Entry> &t) {
 }
 
 void addIndexing(std::map<std::string_view, Entry> &t) {
-  t.emplace(
-      "slice",
-      Entry{1, 1, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+  t.emplace("slice", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                              std::string &) {
               std::vector<int64_t> starts = a.ints("starts", in[0]->rank());
               std::vector<int64_t> steps = a.ints("steps", in[0]->rank());
               if (!a.ok())
@@ -481,49 +453,42 @@ void addIndexing(std::map<std::string_view, Entry> &t) {
               slice(*in[0], starts, steps, *out[0]);
               return true;
             }});
-  t.emplace(
-      "pad",
-      Entry{1, 1, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+  t.emplace("pad", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                            std::string &) {
               std::vector<int64_t> low = a.ints("low", in[0]->rank());
-              std::string mode = a.s("mode", std::string("constant"));
-              double value = a.f("value", 0.0);
+              std::string mode = a.s("mode");
+              double value = a.f("value");
               if (!a.ok())
                 return false;
               pad(*in[0], low, mode, value, *out[0]);
               return true;
             }});
-  t.emplace("tile", Entry{1, 1, 1,
-                          [](Args &, const Inputs &in, const Outputs &out,
+  t.emplace("tile", Entry{[](Args &, const Inputs &in, const Outputs &out,
                              std::string &) {
-                            tile(*in[0], *out[0]);
-                            return true;
-                          }});
-  t.emplace("broadcast", Entry{1, 1, 1,
-                               [](Args &, const Inputs &in, const Outputs &out,
+              tile(*in[0], *out[0]);
+              return true;
+            }});
+  t.emplace("broadcast", Entry{[](Args &, const Inputs &in, const Outputs &out,
                                   std::string &) {
-                                 broadcastTo(*in[0], *out[0]);
-                                 return true;
-                               }});
+              broadcastTo(*in[0], *out[0]);
+              return true;
+            }});
   for (const char *name : {"argmax", "argmin"})
-    t.emplace(name, Entry{1, 1, 1,
-                          [max = std::string_view(name) ==
+    t.emplace(name, Entry{[max = std::string_view(name) ==
                                  "argmax"](Args &a, const Inputs &in,
                                            const Outputs &out, std::string &) {
-                            int64_t axis = a.axis("axis", in[0]->rank());
-                            bool last = a.i("select_last_index", 0) != 0;
-                            if (!a.ok())
-                              return false;
-                            argExtreme(*in[0], axis, max, last, *out[0]);
-                            return true;
-                          }});
-  t.emplace(
-      "top_k",
-      Entry{1, 1, 2,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+                int64_t axis = a.axis("axis", in[0]->rank());
+                bool last = a.i("select_last_index") != 0;
+                if (!a.ok())
+                  return false;
+                argExtreme(*in[0], axis, max, last, *out[0]);
+                return true;
+              }});
+  t.emplace("top_k", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                              std::string &) {
               int64_t axis = a.axis("axis", in[0]->rank());
               int64_t k = a.i("k");
-              bool largest = a.i("largest", 1) != 0;
+              bool largest = a.i("largest") != 0;
               if (a.ok() && (k < 0 || k > in[0]->shape()[axis]))
                 a.fail(fmt::format("k = {} exceeds the axis size {}", k,
                                    in[0]->shape()[axis]));
@@ -532,95 +497,83 @@ void addIndexing(std::map<std::string_view, Entry> &t) {
               topK(*in[0], k, axis, largest, *out[0], *out[1]);
               return true;
             }});
-  t.emplace("mod", Entry{2, 2, 1,
-                         [](Args &a, const Inputs &in, const Outputs &out,
+  t.emplace("mod", Entry{[](Args &a, const Inputs &in, const Outputs &out,
                             std::string &) {
-                           bool fmod = a.i("fmod", 0) != 0;
-                           if (!a.ok())
-                             return false;
-                           mod(*in[0], *in[1], fmod, *out[0]);
-                           return true;
-                         }});
-  t.emplace("trilu", Entry{1, 1, 1,
-                           [](Args &a, const Inputs &in, const Outputs &out,
+              bool fmod = a.i("fmod") != 0;
+              if (!a.ok())
+                return false;
+              mod(*in[0], *in[1], fmod, *out[0]);
+              return true;
+            }});
+  t.emplace("trilu", Entry{[](Args &a, const Inputs &in, const Outputs &out,
                               std::string &) {
-                             bool upper = a.i("upper") != 0;
-                             int64_t k = a.i("k");
-                             if (!a.ok())
-                               return false;
-                             trilu(*in[0], upper, k, *out[0]);
-                             return true;
-                           }});
+              bool upper = a.i("upper") != 0;
+              int64_t k = a.i("k");
+              if (!a.ok())
+                return false;
+              trilu(*in[0], upper, k, *out[0]);
+              return true;
+            }});
   t.emplace(
       "gather_elements",
-      Entry{2, 2, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &e) {
-              int64_t axis = a.axis("axis", in[0]->rank());
-              return SINAN_CHECKED(
-                  gatherElements(*in[0], *in[1], axis, *out[0], e));
-            }});
-  t.emplace("gather_nd", Entry{2, 2, 1,
-                               [](Args &a, const Inputs &in, const Outputs &out,
-                                  std::string &e) {
-                                 int64_t batchDims = a.i("batch_dims", 0);
-                                 return SINAN_CHECKED(gatherNd(
-                                     *in[0], *in[1], batchDims, *out[0], e));
-                               }});
-  t.emplace("scatter_nd", Entry{3, 3, 1,
-                                [](Args &a, const Inputs &in,
-                                   const Outputs &out, std::string &e) {
-                                  ScatterReduction r = scatterReduction(a);
-                                  return SINAN_CHECKED(scatterNd(
-                                      *in[0], *in[1], *in[2], r, *out[0], e));
-                                }});
+      Entry{[](Args &a, const Inputs &in, const Outputs &out, std::string &e) {
+        int64_t axis = a.axis("axis", in[0]->rank());
+        return SINAN_CHECKED(gatherElements(*in[0], *in[1], axis, *out[0], e));
+      }});
   t.emplace(
-      "scatter_elements",
-      Entry{3, 3, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &e) {
+      "gather_nd",
+      Entry{[](Args &a, const Inputs &in, const Outputs &out, std::string &e) {
+        int64_t batchDims = a.i("batch_dims");
+        return SINAN_CHECKED(gatherNd(*in[0], *in[1], batchDims, *out[0], e));
+      }});
+  t.emplace(
+      "scatter_nd",
+      Entry{[](Args &a, const Inputs &in, const Outputs &out, std::string &e) {
+        ScatterReduction r = scatterReduction(a);
+        return SINAN_CHECKED(scatterNd(*in[0], *in[1], *in[2], r, *out[0], e));
+      }});
+  t.emplace("scatter_elements", Entry{[](Args &a, const Inputs &in,
+                                         const Outputs &out, std::string &e) {
               int64_t axis = a.axis("axis", in[0]->rank());
               ScatterReduction r = scatterReduction(a);
               return SINAN_CHECKED(
                   scatterElements(*in[0], *in[1], *in[2], axis, r, *out[0], e));
             }});
-  t.emplace("cumsum", Entry{1, 1, 1,
-                            [](Args &a, const Inputs &in, const Outputs &out,
+  t.emplace("cumsum", Entry{[](Args &a, const Inputs &in, const Outputs &out,
                                std::string &) {
-                              int64_t axis = a.axis("axis", in[0]->rank());
-                              bool exclusive = a.i("exclusive", 0) != 0;
-                              bool reverse = a.i("reverse", 0) != 0;
-                              if (!a.ok())
-                                return false;
-                              cumsum(*in[0], axis, exclusive, reverse, *out[0]);
-                              return true;
-                            }});
-  t.emplace("hardmax", Entry{1, 1, 1,
-                             [](Args &a, const Inputs &in, const Outputs &out,
-                                std::string &) {
-                               int64_t axis = a.axis("axis", in[0]->rank());
-                               if (!a.ok())
-                                 return false;
-                               hardmax(*in[0], axis, *out[0]);
-                               return true;
-                             }});
-  t.emplace(
-      "resize",
-      Entry{1, 1, 1,
-            [](Args &a, const Inputs &in, const Outputs &out, std::string &) {
-              ResizeParams p;
-              p.mode = a.s("mode");
-              p.coordinateMode = a.s("coordinate_mode");
-              p.nearestMode = a.s("nearest_mode");
-              p.scales = a.floats("scales");
-              p.cubicCoeffA = a.f("cubic_coeff_a", -0.75);
-              p.excludeOutside = a.i("exclude_outside", 0) != 0;
-              if (a.ok() &&
-                  static_cast<int64_t>(p.scales.size()) != in[0]->rank())
-                a.fail("attribute 'scales' needs one value per dimension");
+              int64_t axis = a.axis("axis", in[0]->rank());
+              bool exclusive = a.i("exclusive") != 0;
+              bool reverse = a.i("reverse") != 0;
               if (!a.ok())
                 return false;
-              resize(*in[0], p, *out[0]);
+              cumsum(*in[0], axis, exclusive, reverse, *out[0]);
               return true;
             }});
+  t.emplace("hardmax", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                                std::string &) {
+              int64_t axis = a.axis("axis", in[0]->rank());
+              if (!a.ok())
+                return false;
+              hardmax(*in[0], axis, *out[0]);
+              return true;
+            }});
+  t.emplace(
+      "resize",
+      Entry{[](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+        ResizeParams p;
+        p.mode = a.s("mode");
+        p.coordinateMode = a.s("coordinate_mode");
+        p.nearestMode = a.s("nearest_mode");
+        p.scales = a.floats("scales");
+        p.cubicCoeffA = a.f("cubic_coeff_a");
+        p.excludeOutside = a.i("exclude_outside") != 0;
+        if (a.ok() && static_cast<int64_t>(p.scales.size()) != in[0]->rank())
+          a.fail("attribute 'scales' needs one value per dimension");
+        if (!a.ok())
+          return false;
+        resize(*in[0], p, *out[0]);
+        return true;
+      }});
 }
 
 #undef SINAN_CHECKED
@@ -657,8 +610,14 @@ bool hostOpArity(std::string_view op, size_t inputs, size_t outputs) {
   if (op == "fused")
     return inputs >= 1 && outputs == 1;
   auto it = table().find(op);
-  return it != table().end() && inputs >= it->second.minInputs &&
-         inputs <= it->second.maxInputs && outputs == it->second.outputs;
+  if (it == table().end())
+    return false;
+  // The one host op that is not a graph op: an SNPU kernel's fused chain.
+  if (op == "elementwise_chain")
+    return inputs >= 1 && outputs == 1;
+  const OpSignature *ods = graphOpSignature(op);
+  return ods && inputs >= ods->minOperands && inputs <= ods->maxOperands &&
+         outputs == ods->results;
 }
 
 std::vector<std::string_view> hostOpNames() {
@@ -696,7 +655,7 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
   }
   const Entry &entry = it->second;
   std::string attrError;
-  Args args(attrs, attrError);
+  Args args(attrs, attrError, graphOpSignature(op));
   // residual = 1: the last input is an addend of the op's result (what an
   // SNPU kernel absorbed after the op), not an operand of the op.
   int64_t residual = args.i("residual", 0);
@@ -705,8 +664,8 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
   std::vector<const Tensor *> operands = inputs;
   if (residual == 1 && !operands.empty())
     operands.pop_back();
-  if (operands.size() < entry.minInputs || operands.size() > entry.maxInputs ||
-      outputs.size() != entry.outputs || (residual == 1 && inputs.empty())) {
+  if (!hostOpArity(op, operands.size(), outputs.size()) ||
+      (residual == 1 && inputs.empty())) {
     error = fmt::format("op '{}' got {} inputs and {} outputs", op,
                         inputs.size(), outputs.size());
     return false;

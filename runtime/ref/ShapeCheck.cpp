@@ -126,10 +126,9 @@ std::optional<shape::Dims> biasOf(const Types &in) {
 Rule conv2d() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<int64_t> strides = a.ints("strides", -1, {{1, 1}}),
-                         pads = a.ints("pads", -1, {{0, 0, 0, 0}}),
-                         dil = a.ints("dilations", -1, {{1, 1}});
-    int64_t group = a.i("group", 1);
+    std::vector<int64_t> strides = a.ints("strides"), pads = a.ints("pads"),
+                         dil = a.ints("dilations");
+    int64_t group = a.i("group");
     if (!a.ok())
       return std::nullopt;
     shape::Conv2dParams params{strides, pads, dil, group};
@@ -142,11 +141,10 @@ Rule conv2d() {
 Rule convTranspose2d() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<int64_t> strides = a.ints("strides", -1, {{1, 1}}),
-                         pads = a.ints("pads", -1, {{0, 0, 0, 0}}),
-                         dil = a.ints("dilations", -1, {{1, 1}}),
-                         outPad = a.ints("output_padding", -1, {{0, 0}});
-    int64_t group = a.i("group", 1);
+    std::vector<int64_t> strides = a.ints("strides"), pads = a.ints("pads"),
+                         dil = a.ints("dilations"),
+                         outPad = a.ints("output_padding");
+    int64_t group = a.i("group");
     if (!a.ok())
       return std::nullopt;
     shape::ConvTranspose2dParams params{strides, pads, dil, outPad, group};
@@ -160,10 +158,8 @@ Rule convTranspose2d() {
 Rule pool2d() {
   return [](Args &a, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::vector<int64_t> k = a.ints("kernel"),
-                         s = a.ints("strides", -1, {{1, 1}}),
-                         pads = a.ints("pads", -1, {{0, 0, 0, 0}}),
-                         d = a.ints("dilations", -1, {{1, 1}});
+    std::vector<int64_t> k = a.ints("kernel"), s = a.ints("strides"),
+                         pads = a.ints("pads"), d = a.ints("dilations");
     if (!a.ok())
       return std::nullopt;
     shape::Pool2dParams params{k, s, pads, d, false};
@@ -237,7 +233,7 @@ Rule gatherElements() {
 Rule gatherNd() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    int64_t batch = a.i("batch_dims", 0);
+    int64_t batch = a.i("batch_dims");
     if (!a.ok() || !integerIndices(in[1], error))
       return std::nullopt;
     return one(shape::gatherNd(in[0].shape, in[1].shape, batch, error));
@@ -247,7 +243,7 @@ Rule gatherNd() {
 Rule scatterNd() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
-    std::string reduction = a.s("reduction", std::string("none"));
+    std::string reduction = a.s("reduction");
     if (!a.ok() || !integerIndices(in[1], error) ||
         !shape::scatterReduction(reduction, error))
       return std::nullopt;
@@ -259,7 +255,7 @@ Rule scatterElements() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
     int64_t axis = a.i("axis");
-    std::string reduction = a.s("reduction", std::string("none"));
+    std::string reduction = a.s("reduction");
     if (!a.ok() || !integerIndices(in[1], error) ||
         !shape::scatterReduction(reduction, error))
       return std::nullopt;
@@ -286,8 +282,8 @@ Rule pad() {
   return [](Args &a, const Types &in, const Types &out,
             std::string &error) -> std::optional<std::vector<Shape>> {
     std::vector<int64_t> low = a.ints("low", rankOf(in[0]));
-    std::string mode = a.s("mode", std::string("constant"));
-    a.f("value", 0.0);
+    std::string mode = a.s("mode");
+    a.f("value");
     if (!a.ok() || !shape::padMode(mode, error))
       return std::nullopt;
     // The high pads are what the result's extents leave.
@@ -472,7 +468,7 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
     return false;
   }
   std::string attrError;
-  Args args(attrs, attrError);
+  Args args(attrs, attrError, graphOpSignature(op));
   std::string ruleError;
   std::optional<std::vector<Shape>> shapes =
       check.rule(args, inputs, outputs, ruleError);

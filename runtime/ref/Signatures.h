@@ -1,0 +1,53 @@
+//===- Signatures.h - The graph ops' ODS signatures -------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// What the graph dialect's ODS says of each op (operand and result counts,
+// attribute names, kinds and defaults), from GraphOpSignatures.inc, which
+// sinan-tblgen generates from GraphOps.td (internal to runtime/ref). The
+// host ops take their arities and attribute defaults from here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_RUNTIME_REF_SIGNATURES_H
+#define SINAN_RUNTIME_REF_SIGNATURES_H
+
+#include "sinan/runtime/Attr.h"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace sinan::ref {
+
+enum class AttrKind { Int, Float, String, IntList, FloatList };
+
+struct AttrSignature {
+  std::string_view name;
+  AttrKind kind;
+  /// Neither optional nor defaulted: a module must carry it.
+  bool required;
+  /// The ODS default, if any.
+  std::optional<AttrValue> fallback;
+};
+
+struct OpSignature {
+  std::string_view name;
+  /// maxOperands is SIZE_MAX for a variadic operand.
+  size_t minOperands, maxOperands, results;
+  std::vector<AttrSignature> attrs;
+
+  const AttrSignature *attr(std::string_view attrName) const;
+};
+
+/// The graph op `op`'s signature, or null when ODS has no such op.
+const OpSignature *graphOpSignature(std::string_view op);
+
+/// Every graph op's signature, by name.
+const std::vector<OpSignature> &graphOpSignatures();
+
+} // namespace sinan::ref
+
+#endif // SINAN_RUNTIME_REF_SIGNATURES_H
