@@ -23,7 +23,7 @@ runtime_pkgs=(cmake ninja-build g++ ccache pkg-config
   python3 python3-venv)
 compiler_pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libprotobuf-dev protobuf-compiler libonnx-dev clang-format
-  libzstd-dev)
+  libzstd-dev zlib1g-dev)
 # The model zoo exports networks with PyTorch's own exporter, run by
 # Debian's python3 (tools/sinan-zoo/export_model.py).
 zoo_pkgs=(python3-torch python3-torchvision)
