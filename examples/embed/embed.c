@@ -42,10 +42,10 @@ int main(int argc, char **argv) {
   }
   int64_t shape[8];
   sinan_dtype dtype;
-  int rank = sinan_module_input_info(module, 0, &dtype, shape, 8);
+  size_t rank = 0;
   sinan_tensor *input = NULL, *output = NULL;
-  if (rank < 0 || rank > 8 ||
-      check(sinan_tensor_create(dtype, shape, (size_t)rank, &input)))
+  if (check(sinan_module_input_info(module, 0, &dtype, shape, 8, &rank)) ||
+      check(sinan_tensor_create(dtype, shape, rank, &input)))
     return 1;
   FILE *in = fopen(argv[2], "rb");
   size_t want = sinan_tensor_byte_size(input);
@@ -60,6 +60,10 @@ int main(int argc, char **argv) {
   double seconds = 0;
   size_t steps = 0;
   if (check(sinan_session_last_profile(session, &seconds, &steps)))
+    return 1;
+  const char *inputName = NULL, *outputName = NULL;
+  if (check(sinan_module_input_name(module, 0, &inputName)) ||
+      check(sinan_module_output_name(module, 0, &outputName)))
     return 1;
   FILE *out = fopen(argv[3], "wb");
   if (!out ||
@@ -78,9 +82,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "embed_c: native code not used: %s\n",
             sinan_session_native_code_problem(session));
   printf("%s on %s: %s -> %s: %zu bytes, %zu steps, %.3f ms", argv[1],
-         sinan_device_name(device), sinan_module_input_name(module, 0),
-         sinan_module_output_name(module, 0), sinan_tensor_byte_size(output),
-         steps, seconds * 1e3);
+         sinan_device_name(device), inputName, outputName,
+         sinan_tensor_byte_size(output), steps, seconds * 1e3);
   printf("; host ops: %zu native, %zu reference", native, reference);
   if (profile.clock_mhz)
     printf("; %llu kernel launches, %llu simulated cycles",

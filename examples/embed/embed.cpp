@@ -20,10 +20,8 @@ int main(int argc, char **argv) {
     std::vector<sinan::Tensor> inputs;
     std::vector<const sinan::Tensor *> pointers;
     for (size_t i = 0; i < module.inputCount(); ++i) {
-      int64_t shape[8];
-      sinan_dtype dtype;
-      int rank = sinan_module_input_info(module.get(), i, &dtype, shape, 8);
-      inputs.emplace_back(dtype, std::vector<int64_t>(shape, shape + rank));
+      auto [dtype, shape] = module.inputInfo(i);
+      inputs.emplace_back(dtype, shape);
     }
     for (const sinan::Tensor &t : inputs)
       pointers.push_back(&t);

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -99,18 +100,54 @@ sinan_status *checkTensor(sinan_dtype dtype, const int64_t *shape, size_t rank,
   return nullptr;
 }
 
-int valueInfo(const module::ModuleDesc &m, const std::vector<uint32_t> &list,
-              size_t index, sinan_dtype *dtype, int64_t *shape,
-              size_t maxRank) {
+/// Input (or, with `outputs`, output) `index` of `module`, or a status.
+sinan_status *valueAt(const sinan_module *module, bool outputs, size_t index,
+                      const module::ValueDesc **out) {
+  if (!module)
+    return nullArgument("module");
+  const module::ModuleDesc &m = module->module->desc();
+  const std::vector<uint32_t> &list = outputs ? m.outputs : m.inputs;
+  const char *what = outputs ? "output" : "input";
   if (index >= list.size())
-    return -1;
-  const module::ValueDesc &v = m.values[list[index]];
+    return error(SINAN_NOT_FOUND,
+                 fmt::format("{} index {} is out of range: the module has {} "
+                             "{}s",
+                             what, index, list.size(), what));
+  *out = &m.values[list[index]];
+  return nullptr;
+}
+
+sinan_status *valueName(const sinan_module *module, bool outputs, size_t index,
+                        const char **name) {
+  if (!name)
+    return nullArgument("name");
+  const module::ValueDesc *v = nullptr;
+  if (sinan_status *s = valueAt(module, outputs, index, &v))
+    return s;
+  *name = v->name.c_str();
+  return nullptr;
+}
+
+sinan_status *valueInfo(const sinan_module *module, bool outputs, size_t index,
+                        sinan_dtype *dtype, int64_t *shape, size_t maxRank,
+                        size_t *rank) {
+  if (!rank)
+    return nullArgument("rank");
+  const module::ValueDesc *v = nullptr;
+  if (sinan_status *s = valueAt(module, outputs, index, &v))
+    return s;
+  if (shape && maxRank < v->shape.size())
+    return error(SINAN_INVALID_ARGUMENT,
+                 fmt::format("{} {} ('{}') has rank {}; the shape buffer "
+                             "holds {}",
+                             outputs ? "output" : "input", index, v->name,
+                             v->shape.size(), maxRank));
+  *rank = v->shape.size();
   if (dtype)
-    *dtype = static_cast<sinan_dtype>(v.dtype);
+    *dtype = static_cast<sinan_dtype>(v->dtype);
   if (shape)
-    for (size_t i = 0; i < v.shape.size() && i < maxRank; ++i)
-      shape[i] = v.shape[i];
-  return static_cast<int>(v.shape.size());
+    std::copy(v->shape.begin(), v->shape.end(), shape);
+  return nullptr;
 }
 
 sinan_status *runSession(sinan_session *s, const std::vector<Tensor> &inputs,
@@ -273,33 +310,23 @@ size_t sinan_module_input_count(const sinan_module *module) {
 size_t sinan_module_output_count(const sinan_module *module) {
   return module ? module->module->desc().outputs.size() : 0;
 }
-const char *sinan_module_input_name(const sinan_module *module, size_t index) {
-  if (!module || index >= module->module->desc().inputs.size())
-    return nullptr;
-  const module::ModuleDesc &m = module->module->desc();
-  return m.values[m.inputs[index]].name.c_str();
+sinan_status *sinan_module_input_name(const sinan_module *module, size_t index,
+                                      const char **name) {
+  return valueName(module, false, index, name);
 }
-const char *sinan_module_output_name(const sinan_module *module, size_t index) {
-  if (!module || index >= module->module->desc().outputs.size())
-    return nullptr;
-  const module::ModuleDesc &m = module->module->desc();
-  return m.values[m.outputs[index]].name.c_str();
+sinan_status *sinan_module_output_name(const sinan_module *module, size_t index,
+                                       const char **name) {
+  return valueName(module, true, index, name);
 }
-int sinan_module_input_info(const sinan_module *module, size_t index,
-                            sinan_dtype *dtype, int64_t *shape,
-                            size_t maxRank) {
-  return module
-             ? valueInfo(module->module->desc(), module->module->desc().inputs,
-                         index, dtype, shape, maxRank)
-             : -1;
+sinan_status *sinan_module_input_info(const sinan_module *module, size_t index,
+                                      sinan_dtype *dtype, int64_t *shape,
+                                      size_t maxRank, size_t *rank) {
+  return valueInfo(module, false, index, dtype, shape, maxRank, rank);
 }
-int sinan_module_output_info(const sinan_module *module, size_t index,
-                             sinan_dtype *dtype, int64_t *shape,
-                             size_t maxRank) {
-  return module
-             ? valueInfo(module->module->desc(), module->module->desc().outputs,
-                         index, dtype, shape, maxRank)
-             : -1;
+sinan_status *sinan_module_output_info(const sinan_module *module, size_t index,
+                                       sinan_dtype *dtype, int64_t *shape,
+                                       size_t maxRank, size_t *rank) {
+  return valueInfo(module, true, index, dtype, shape, maxRank, rank);
 }
 
 sinan_status *sinan_tensor_create(sinan_dtype dtype, const int64_t *shape,

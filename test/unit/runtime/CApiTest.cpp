@@ -133,15 +133,34 @@ TEST_F(Fixture, DevicesAndModuleInfo) {
   EXPECT_EQ(message(sinan_instance_device(instance, 2, &last)), "");
   EXPECT_STREQ(sinan_device_name(last), "snpu-sim:snpu-server");
   EXPECT_EQ(sinan_module_input_count(module), 1u);
-  EXPECT_STREQ(sinan_module_input_name(module, 0), "x");
-  EXPECT_STREQ(sinan_module_output_name(module, 0), "y");
-  EXPECT_EQ(sinan_module_output_name(module, 1), nullptr);
+  const char *name = nullptr;
+  EXPECT_EQ(message(sinan_module_input_name(module, 0, &name)), "");
+  EXPECT_STREQ(name, "x");
+  EXPECT_EQ(message(sinan_module_output_name(module, 0, &name)), "");
+  EXPECT_STREQ(name, "y");
+  EXPECT_EQ(message(sinan_module_output_name(module, 1, &name)),
+            "output index 1 is out of range: the module has 1 outputs");
   int64_t dims[4];
   sinan_dtype dtype;
-  EXPECT_EQ(sinan_module_input_info(module, 0, &dtype, dims, 4), 2);
+  size_t rank = 0;
+  EXPECT_EQ(
+      message(sinan_module_input_info(module, 0, nullptr, nullptr, 0, &rank)),
+      "");
+  EXPECT_EQ(rank, 2u);
+  EXPECT_EQ(message(sinan_module_input_info(module, 0, &dtype, dims, 4, &rank)),
+            "");
   EXPECT_EQ(dtype, SINAN_F32);
   EXPECT_EQ(dims[1], 3);
-  EXPECT_EQ(sinan_module_input_info(module, 5, &dtype, dims, 4), -1);
+  EXPECT_EQ(message(sinan_module_input_info(module, 5, &dtype, dims, 4, &rank)),
+            "input index 5 is out of range: the module has 1 inputs");
+  EXPECT_EQ(message(sinan_module_input_info(module, 0, &dtype, dims, 1, &rank)),
+            "input 0 ('x') has rank 2; the shape buffer holds 1");
+  EXPECT_EQ(
+      message(sinan_module_input_info(nullptr, 0, &dtype, dims, 4, &rank)),
+      "module must not be null");
+  EXPECT_EQ(
+      message(sinan_module_input_info(module, 0, &dtype, dims, 4, nullptr)),
+      "rank must not be null");
 }
 
 TEST_F(Fixture, RunWrappedAndCopiedInputs) {

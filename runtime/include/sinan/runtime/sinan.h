@@ -24,7 +24,10 @@
 extern "C" {
 #endif
 
-#define SINAN_API_VERSION 1
+/* Incremented by every change that breaks a caller compiled against the
+ * previous header (docs/runtime.md, "C and C++ API"). 2: module input and
+ * output names and infos return a status. */
+#define SINAN_API_VERSION 2
 
 #if defined(__GNUC__) || defined(__clang__)
 #define SINAN_API __attribute__((visibility("default")))
@@ -95,18 +98,26 @@ SINAN_API sinan_status *sinan_module_load_memory(sinan_instance *instance,
 SINAN_API void sinan_module_release(sinan_module *module);
 SINAN_API size_t sinan_module_input_count(const sinan_module *module);
 SINAN_API size_t sinan_module_output_count(const sinan_module *module);
-SINAN_API const char *sinan_module_input_name(const sinan_module *module,
-                                              size_t index);
-SINAN_API const char *sinan_module_output_name(const sinan_module *module,
-                                               size_t index);
-/* Type and shape of input or output `index`; `shape` may be NULL to only
- * query the rank. Returns the rank, or -1 for a bad index. */
-SINAN_API int sinan_module_input_info(const sinan_module *module, size_t index,
-                                      sinan_dtype *dtype, int64_t *shape,
-                                      size_t max_rank);
-SINAN_API int sinan_module_output_info(const sinan_module *module, size_t index,
-                                       sinan_dtype *dtype, int64_t *shape,
-                                       size_t max_rank);
+/* Name of input or output `index` (valid while the module lives). */
+SINAN_API sinan_status *sinan_module_input_name(const sinan_module *module,
+                                                size_t index,
+                                                const char **name);
+SINAN_API sinan_status *sinan_module_output_name(const sinan_module *module,
+                                                 size_t index,
+                                                 const char **name);
+/* Type, rank and shape of input or output `index`. `dtype` and `shape` may
+ * be NULL (to query the rank first); a `shape` of fewer than rank
+ * (`max_rank`) entries is an error. */
+SINAN_API sinan_status *sinan_module_input_info(const sinan_module *module,
+                                                size_t index,
+                                                sinan_dtype *dtype,
+                                                int64_t *shape, size_t max_rank,
+                                                size_t *rank);
+SINAN_API sinan_status *sinan_module_output_info(const sinan_module *module,
+                                                 size_t index,
+                                                 sinan_dtype *dtype,
+                                                 int64_t *shape,
+                                                 size_t max_rank, size_t *rank);
 
 /* Tensors: owned (zero-filled), copied from, or wrapping caller memory
  * (which must outlive the tensor). */

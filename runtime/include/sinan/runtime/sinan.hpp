@@ -93,14 +93,36 @@ public:
   size_t inputCount() const { return sinan_module_input_count(get()); }
   size_t outputCount() const { return sinan_module_output_count(get()); }
   std::string inputName(size_t i) const {
-    return sinan_module_input_name(get(), i);
+    const char *name = nullptr;
+    check(sinan_module_input_name(get(), i, &name));
+    return name;
   }
   std::string outputName(size_t i) const {
-    return sinan_module_output_name(get(), i);
+    const char *name = nullptr;
+    check(sinan_module_output_name(get(), i, &name));
+    return name;
+  }
+  /// Element type and shape of input `i`.
+  std::pair<sinan_dtype, std::vector<int64_t>> inputInfo(size_t i) const {
+    return info(sinan_module_input_info, i);
+  }
+  std::pair<sinan_dtype, std::vector<int64_t>> outputInfo(size_t i) const {
+    return info(sinan_module_output_info, i);
   }
   sinan_module *get() const { return handle.get(); }
 
 private:
+  template <typename Query>
+  std::pair<sinan_dtype, std::vector<int64_t>> info(Query query,
+                                                    size_t i) const {
+    size_t rank = 0;
+    check(query(get(), i, nullptr, nullptr, 0, &rank));
+    std::vector<int64_t> shape(rank);
+    sinan_dtype dtype;
+    check(query(get(), i, &dtype, shape.data(), rank, &rank));
+    return {dtype, shape};
+  }
+
   std::unique_ptr<sinan_module, Deleter<sinan_module, sinan_module_release>>
       handle;
 };
