@@ -25,7 +25,7 @@
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 #include "sinan/Dialect/Sched/IR/SchedOps.h"
-#include "sinan/Interpreter/Evaluator.h"
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/runtime/module/Module.h"
 #include "sinan/runtime/ref/HostOps.h"
 

@@ -1,5 +1,4 @@
-//===- Evaluator.h - Reference evaluation of graph IR -------------*- C++
-//-*-===//
+//===- Evaluator.h - Reference evaluation of graph IR ----------*- C++ -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //
@@ -15,7 +14,7 @@
 #ifndef SINAN_INTERPRETER_EVALUATOR_H
 #define SINAN_INTERPRETER_EVALUATOR_H
 
-#include "sinan/runtime/Attr.h"
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/runtime/Tensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,25 +26,8 @@
 
 namespace sinan {
 
-/// The runtime element type of an MLIR element type, if Sinan has one.
-std::optional<DType> toDType(mlir::Type type);
-
-/// The MLIR element type of a runtime element type.
-mlir::Type toMlirType(DType type, mlir::MLIRContext &context);
-
-/// A host tensor holding the values of a static-shaped elements attribute.
-Tensor toTensor(mlir::DenseElementsAttr attr);
-
-/// The constant holding `tensor`, typed `type` (whose shape must match).
-mlir::DenseElementsAttr toAttr(const Tensor &tensor,
-                               mlir::RankedTensorType type);
-
 /// Evaluates one graph op on operand tensors: the op's results, or nullopt
 /// with `error` naming the op.
-/// The attributes of a graph op as the runtime's host-op dispatcher and the
-/// module format take them (booleans as ints; the constant value excluded).
-std::vector<Attr> hostOpAttributes(mlir::Operation *op);
-
 std::optional<std::vector<Tensor>>
 evaluateOp(mlir::Operation *op, const std::vector<const Tensor *> &operands,
            std::string &error);

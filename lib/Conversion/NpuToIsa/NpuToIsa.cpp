@@ -15,7 +15,7 @@
 
 #include "sinan/Dialect/Isa/IR/IsaOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
-#include "sinan/Interpreter/Evaluator.h"
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/runtime/Target.h"
 #include "sinan/runtime/isa/IsaTable.h"
 #include "sinan/runtime/isa/Kernel.h"
