@@ -22,10 +22,10 @@
 #include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Placement/Placement.h"
 
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 #include "sinan/Dialect/Sched/IR/SchedOps.h"
-#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/runtime/module/Module.h"
 #include "sinan/runtime/ref/HostOps.h"
 

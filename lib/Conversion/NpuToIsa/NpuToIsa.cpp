@@ -13,9 +13,9 @@
 
 #include "sinan/Conversion/Passes.h"
 
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Dialect/Isa/IR/IsaOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
-#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/runtime/Target.h"
 #include "sinan/runtime/isa/IsaTable.h"
 #include "sinan/runtime/isa/Kernel.h"
