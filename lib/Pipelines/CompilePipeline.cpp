@@ -26,6 +26,9 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
   // show it.
   if (options.phase != "graph" || !options.placementReport.empty() ||
       !options.placementOverrides.empty()) {
+    // Neither backend runs layer_norm or gelu whole yet: both take the
+    // pieces, as the importer used to emit them.
+    pm.addPass(graph::createGraphDecompose());
     PlaceOpsOptions place;
     place.target = options.target;
     place.mode = options.placement;

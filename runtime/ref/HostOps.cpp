@@ -282,6 +282,78 @@ void addElementwise(std::map<std::string_view, Entry> &t) {
 /// Wraps a kernel that reports bad indices through `error`.
 #define SINAN_CHECKED(call) (a.ok() && (call))
 
+/// A rank-0 tensor of `type` holding `value` (a decomposition's constant).
+Tensor scalar(DType type, double value) {
+  Tensor t(type, {});
+  t.setDouble(0, value);
+  return t;
+}
+
+/// a OP b into a new tensor of `shape`.
+Tensor apply(BinaryOp op, const Tensor &a, const Tensor &b,
+             const std::vector<int64_t> &shape) {
+  Tensor out(a.type(), shape);
+  binary(op, a, b, out);
+  return out;
+}
+
+Tensor apply(UnaryOp op, const Tensor &x) {
+  Tensor out(x.type(), x.shape());
+  unary(op, x, out);
+  return out;
+}
+
+/// GELU exactly as graph-decompose expands it: each op rounded to the
+/// element type, in the same order.
+void gelu(const Tensor &x, bool tanhForm, Tensor &y) {
+  const std::vector<int64_t> &shape = x.shape();
+  DType type = x.type();
+  Tensor inner;
+  UnaryOp outer = UnaryOp::Erf;
+  if (tanhForm) {
+    Tensor cube =
+        apply(BinaryOp::Mul, x, apply(BinaryOp::Mul, x, x, shape), shape);
+    Tensor sum =
+        apply(BinaryOp::Add, x,
+              apply(BinaryOp::Mul, scalar(type, 0.044715), cube, shape), shape);
+    inner = apply(BinaryOp::Mul, scalar(type, 0.7978845608028654), sum, shape);
+    outer = UnaryOp::Tanh;
+  } else {
+    inner = apply(BinaryOp::Mul, x, scalar(type, 0.7071067811865476), shape);
+  }
+  Tensor half = apply(BinaryOp::Mul, scalar(type, 0.5), x, shape);
+  binary(BinaryOp::Mul, half,
+         apply(BinaryOp::Add, scalar(type, 1), apply(outer, inner), shape), y);
+}
+
+/// Layer normalization exactly as graph-decompose expands it.
+void layerNorm(const Tensor &x, const Tensor &scale, const Tensor *bias,
+               int64_t axis, float epsilon, Tensor &y) {
+  const std::vector<int64_t> &shape = x.shape();
+  std::vector<int64_t> axes, kept = shape;
+  for (int64_t d = axis; d < x.rank(); ++d) {
+    axes.push_back(d);
+    kept[d] = 1;
+  }
+  auto mean = [&](const Tensor &v) {
+    Tensor out(v.type(), kept);
+    reduce(ReduceOp::Mean, v, axes, out);
+    return out;
+  };
+  Tensor centred = apply(BinaryOp::Sub, x, mean(x), shape);
+  Tensor var = mean(apply(BinaryOp::Mul, centred, centred, shape));
+  Tensor invStd =
+      apply(UnaryOp::Reciprocal,
+            apply(UnaryOp::Sqrt,
+                  apply(BinaryOp::Add, var, scalar(x.type(), epsilon), kept)));
+  Tensor normed = apply(BinaryOp::Mul, centred, invStd, shape);
+  if (!bias) {
+    binary(BinaryOp::Mul, normed, scale, y);
+    return;
+  }
+  binary(BinaryOp::Add, apply(BinaryOp::Mul, normed, scale, shape), *bias, y);
+}
+
 void addStructural(std::map<std::string_view, Entry> &t) {
   t.emplace("select", Entry{[](Args &, const Inputs &in, const Outputs &out,
                                std::string &) {
@@ -414,6 +486,26 @@ void addStructural(std::map<std::string_view, Entry> &t) {
                                      : std::optional<float>(v);
               };
               clip(*in[0], bound(lo), bound(hi), *out[0]);
+              return true;
+            }});
+  t.emplace("gelu", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                             std::string &) {
+              std::string approximate = a.s("approximate");
+              if (approximate != "none" && approximate != "tanh")
+                a.fail("unknown approximate '" + approximate + "'");
+              if (!a.ok())
+                return false;
+              gelu(*in[0], approximate == "tanh", *out[0]);
+              return true;
+            }});
+  t.emplace("layer_norm", Entry{[](Args &a, const Inputs &in,
+                                   const Outputs &out, std::string &) {
+              int64_t axis = a.axis("axis", in[0]->rank());
+              float epsilon = a.f("epsilon");
+              if (!a.ok())
+                return false;
+              layerNorm(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, axis,
+                        epsilon, *out[0]);
               return true;
             }});
   t.emplace("leaky_relu", Entry{[](Args &a, const Inputs &in,

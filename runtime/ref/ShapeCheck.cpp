@@ -354,6 +354,29 @@ Rule resize() {
   };
 }
 
+Rule layerNorm() {
+  return [](Args &a, const Types &in, const Types &,
+            std::string &error) -> std::optional<std::vector<Shape>> {
+    int64_t axis = a.i("axis");
+    if (!a.ok())
+      return std::nullopt;
+    std::optional<shape::Dims> bias;
+    if (in.size() > 2)
+      bias = shape::Dims(in[2].shape);
+    return one(shape::layerNorm(in[0].shape, in[1].shape, bias, axis, error));
+  };
+}
+
+Rule gelu() {
+  return [](Args &a, const Types &in, const Types &,
+            std::string &error) -> std::optional<std::vector<Shape>> {
+    std::string approximate = a.s("approximate");
+    if (!a.ok() || !shape::geluApproximation(approximate, error))
+      return std::nullopt;
+    return std::vector<Shape>{in[0].shape};
+  };
+}
+
 struct Check {
   Rule rule;
   /// The result types the kernel writes: -1 any, -2 each result has input
@@ -399,6 +422,8 @@ const std::map<std::string_view, Check> &checks() {
     t["conv_transpose2d"] = {convTranspose2d(), {kAny}};
     t["max_pool2d"] = {pool2d(), {kAny}};
     t["avg_pool2d"] = {pool2d(), {kAny}};
+    t["gelu"] = {gelu(), {kLikeInput}};
+    t["layer_norm"] = {layerNorm(), {kLikeInput}, 1};
     t["lrn"] = {sameWithRank(2, "a channel dimension"), {kAny}};
     t["trilu"] = {sameWithRank(2, "a matrix"), {kLikeInput}};
     t["reshape"] = {reshape(), {kLikeInput}};

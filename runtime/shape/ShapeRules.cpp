@@ -624,4 +624,31 @@ bool resize(Dims input, size_t scales, Dims result, std::string &why) {
   return true;
 }
 
+std::optional<Shape> layerNorm(Dims input, Dims scale, std::optional<Dims> bias,
+                               int64_t axis, std::string &why) {
+  if (!axisInRange(axis, input.size(), why))
+    return std::nullopt;
+  for (auto [operand, what] : {std::pair{std::optional<Dims>(scale), "scale"},
+                               std::pair{bias, "bias"}}) {
+    if (!operand)
+      continue;
+    std::string ignored;
+    std::optional<Shape> joint = broadcast(input, *operand, ignored);
+    bool fits = joint && joint->size() == input.size();
+    for (size_t d = 0; fits && d < input.size(); ++d)
+      fits = !isStatic(input[d]) || (*joint)[d] == input[d];
+    if (!fits)
+      return fail(why, "{} {} does not broadcast to the input {}", what,
+                  format(*operand), format(input));
+  }
+  return input.vec();
+}
+
+bool geluApproximation(const std::string &approximate, std::string &why) {
+  if (approximate == "none" || approximate == "tanh")
+    return true;
+  return refuse(why, "approximate must be \"none\" or \"tanh\", got \"{}\"",
+                approximate);
+}
+
 } // namespace sinan::shape

@@ -350,3 +350,35 @@ func.func @conv2d_group_overflow(%x: tensor<1x2x4x4xf32>, %w: tensor<2x461168601
   %0 = graph.conv2d %x, %w {group = 4} : (tensor<1x2x4x4xf32>, tensor<2x4611686018427387904x1x1xf32>) -> tensor<1x2x4x4xf32>
   return
 }
+
+// -----
+
+func.func @layer_norm_axis(%x: tensor<2x4xf32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.layer_norm' op axis 2 is out of range for rank 2}}
+  %0 = graph.layer_norm %x, %s {axis = 2} : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<2x4xf32>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{'graph.layer_norm' op scale [3] does not broadcast to the input [2, 4]}}
+  %0 = graph.layer_norm %x, %s : (tensor<2x4xf32>, tensor<3xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_result(%x: tensor<2x4xf32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.layer_norm' op result type 'tensor<4x2xf32>' does not match the inferred shape [2, 4]}}
+  %0 = graph.layer_norm %x, %s : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @gelu_approximate(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.gelu' op approximate must be "none" or "tanh", got "fast"}}
+  %0 = graph.gelu %x {approximate = "fast"} : tensor<4xf32>
+  return
+}

@@ -640,6 +640,26 @@ LogicalResult LrnOp::verify() {
 }
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
 
+LogicalResult GeluOp::verify() {
+  std::string why;
+  return verdict(*this, shape::geluApproximation(getApproximate().str(), why),
+                 why);
+}
+
+LogicalResult LayerNormOp::verify() {
+  std::string why;
+  std::optional<shape::Dims> bias;
+  if (getBias())
+    bias = shapeOf(getBias());
+  std::optional<shape::Shape> expected =
+      shape::layerNorm(shapeOf(getInput()), shapeOf(getScale()), bias,
+                       static_cast<int64_t>(getAxis()), why);
+  if (!expected)
+    return verdict(*this, false, why);
+  return verifyResultShape(
+      *this, SmallVector<int64_t>(expected->begin(), expected->end()));
+}
+
 //===----------------------------------------------------------------------===//
 // ReluOp
 //===----------------------------------------------------------------------===//

@@ -172,6 +172,15 @@ bool reshape(Dims input, Dims result, std::string &why);
 /// empty.
 bool resize(Dims input, size_t scales, Dims result, std::string &why);
 
+/// Layer normalization: the input's shape; `axis` in range, the scale and
+/// the optional bias broadcasting to the input.
+std::optional<Shape> layerNorm(Dims input, Dims scale,
+                               std::optional<Dims> bias, int64_t axis,
+                               std::string &why);
+
+/// GELU's `approximate`: "none" or "tanh".
+bool geluApproximation(const std::string &approximate, std::string &why);
+
 /// An axis attribute in range for `rank` (softmax, cumsum, hardmax).
 bool axisInRange(int64_t axis, int64_t rank, std::string &why);
 

@@ -482,6 +482,46 @@ def Graph_LeakyReluOp : Graph_Op<"leaky_relu", [SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def Graph_GeluOp : Graph_Op<"gelu", [SameOperandsAndResultType]> {
+  let summary = "Gaussian error linear unit (ONNX Gelu)";
+  let description = [{
+    `0.5 * x * (1 + erf(x / sqrt(2)))`, or with `approximate = "tanh"`
+    `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))`. One op so
+    that a backend may run it whole; `graph-decompose` expands it into
+    those elementwise ops, each rounded to the element type, which is also
+    what the reference kernel computes.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input,
+                       DefaultValuedStrAttr<StrAttr, "none">:$approximate);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Graph_LayerNormOp : Graph_Op<"layer_norm",
+    [SameOperandsAndResultElementType]> {
+  let summary = "Layer normalization over the axes from `axis` on (ONNX "
+                "LayerNormalization)";
+  let description = [{
+    With mean and (biased) variance over the dimensions `axis` .. rank - 1:
+    `y = (x - mean) * (1 / sqrt(var + epsilon)) * scale + bias`, `scale`
+    and the optional `bias` broadcasting to the input. One op so that a
+    backend may run it whole; `graph-decompose` expands it into
+    `reduce_mean`, `sub`, `mul`, `add`, `sqrt` and `reciprocal` in that
+    order, each rounded to the element type, which is also what the
+    reference kernel computes.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$scale,
+                       Optional<Graph_FloatTensor>:$bias,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 class Graph_ReduceOp<string mnemonic, string text, Type tensor>
     : Graph_ShapedOp<mnemonic, [SameOperandsAndResultElementType]> {
   let summary = text # " over `axes`";

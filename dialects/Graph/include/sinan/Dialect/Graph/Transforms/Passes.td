@@ -22,4 +22,24 @@ def GraphFoldConvAffine : Pass<"graph-fold-conv-affine"> {
   let dependentDialects = ["sinan::graph::GraphDialect"];
 }
 
+def GraphDecompose : Pass<"graph-decompose"> {
+  let summary = "Expands composite graph ops into the elementwise and "
+                "reduction ops they are defined by";
+  let description = [{
+    `graph.layer_norm` becomes `reduce_mean`, `sub`, `mul`, `add`, `sqrt`,
+    `reciprocal`, `mul` (and `add` for a bias); `graph.gelu` becomes its
+    `erf` (or `tanh`) formula. The ops come out in the order, and with the
+    constants, that the reference kernels use, so the expanded graph
+    computes the same values bit for bit. The import keeps these ops whole
+    so that a backend may run them in one kernel; the compile pipeline
+    expands them before placement for the backends that want the pieces.
+    `ops` limits the expansion to the listed op names (default: all).
+  }];
+  let options = [
+    ListOption<"ops", "ops", "std::string",
+               "Op names to expand (layer_norm, gelu); empty: all">
+  ];
+  let dependentDialects = ["sinan::graph::GraphDialect"];
+}
+
 #endif // SINAN_DIALECT_GRAPH_TRANSFORMS_PASSES_TD

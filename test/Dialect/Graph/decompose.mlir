@@ -1,0 +1,53 @@
+// RUN: sinan-opt %s --graph-decompose | FileCheck %s
+// RUN: sinan-opt %s --graph-decompose=ops=gelu | FileCheck %s --check-prefix=ONLY-GELU
+
+// Layer normalization expands in the reference kernel's order: mean,
+// centre, variance, 1 / sqrt(var + epsilon), scale, bias.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK:         %[[MEAN:.*]] = graph.reduce_mean %arg0 {axes = array<i64: 1, 2>} : (tensor<2x3x4xf32>) -> tensor<2x1x1xf32>
+// CHECK:         %[[C:.*]] = graph.sub %arg0, %[[MEAN]]
+// CHECK:         %[[SQ:.*]] = graph.mul %[[C]], %[[C]]
+// CHECK:         %[[VAR:.*]] = graph.reduce_mean %[[SQ]] {axes = array<i64: 1, 2>}
+// CHECK:         %[[EPS:.*]] = graph.constant dense<1.000000e-03> : tensor<f32>
+// CHECK:         %[[SUM:.*]] = graph.add %[[VAR]], %[[EPS]]
+// CHECK:         %[[ROOT:.*]] = graph.sqrt %[[SUM]]
+// CHECK:         %[[INV:.*]] = graph.reciprocal %[[ROOT]]
+// CHECK:         %[[N:.*]] = graph.mul %[[C]], %[[INV]]
+// CHECK:         %[[S:.*]] = graph.mul %[[N]], %arg1
+// CHECK:         %[[Y:.*]] = graph.add %[[S]], %arg2
+// CHECK:         return %[[Y]]
+// ONLY-GELU-LABEL: func.func @layer_norm
+// ONLY-GELU:       graph.layer_norm
+func.func @layer_norm(%x: tensor<2x3x4xf32>, %s: tensor<3x4xf32>, %b: tensor<4xf32>) -> tensor<2x3x4xf32> {
+  %0 = graph.layer_norm %x, %s, %b {axis = -2 : i64, epsilon = 1.0e-3 : f32} : (tensor<2x3x4xf32>, tensor<3x4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
+// CHECK-LABEL: func.func @gelu
+// The constants take the element type (1/sqrt(2) rounded to bf16).
+// CHECK:         %[[K:.*]] = graph.constant dense<7.070310e-01> : tensor<bf16>
+// CHECK:         %[[X:.*]] = graph.mul %arg0, %[[K]]
+// CHECK:         %[[E:.*]] = graph.erf %[[X]]
+// CHECK:         %[[ONE:.*]] = graph.constant dense<1.000000e+00> : tensor<bf16>
+// CHECK:         %[[P:.*]] = graph.add %[[ONE]], %[[E]]
+// CHECK:         %[[HALF:.*]] = graph.constant dense<5.000000e-01> : tensor<bf16>
+// CHECK:         %[[H:.*]] = graph.mul %[[HALF]], %arg0
+// CHECK:         graph.mul %[[H]], %[[P]]
+// CHECK-NOT:     graph.gelu
+// ONLY-GELU-LABEL: func.func @gelu
+// ONLY-GELU-NOT:   graph.gelu
+func.func @gelu(%x: tensor<8xbf16>) -> tensor<8xbf16> {
+  %0 = graph.gelu %x : tensor<8xbf16>
+  return %0 : tensor<8xbf16>
+}
+
+// CHECK-LABEL: func.func @gelu_tanh
+// CHECK:         %[[X2:.*]] = graph.mul %arg0, %arg0
+// CHECK:         %[[X3:.*]] = graph.mul %arg0, %[[X2]]
+// CHECK:         graph.constant dense<4.471500e-02>
+// CHECK:         graph.constant dense<0.797884583>
+// CHECK:         graph.tanh
+func.func @gelu_tanh(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %0 = graph.gelu %x {approximate = "tanh"} : tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
