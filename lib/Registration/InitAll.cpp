@@ -15,6 +15,7 @@
 #include "sinan/Dialect/Npu/Transforms/Passes.h"
 #include "sinan/Dialect/Sched/IR/SchedDialect.h"
 #include "sinan/Dialect/Sched/Transforms/Passes.h"
+#include "sinan/Interpreter/Passes.h"
 #include "sinan/Pipelines/SchedulePipeline.h"
 #include "sinan/Pipelines/SnpuPipeline.h"
 #include "sinan/Placement/Passes.h"
@@ -64,6 +65,7 @@ void sinan::registerAllPasses() {
   sinan::isa::ir::registerIsaPasses();
   sinan::registerSinanConversionPasses();
   sinan::registerSinanPlacementPasses();
+  sinan::registerSinanInterpreterPasses();
   sinan::registerSnpuPipeline();
   sinan::registerSchedulePipeline();
   mlir::registerTransformsPasses();
