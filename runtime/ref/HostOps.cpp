@@ -354,6 +354,68 @@ void layerNorm(const Tensor &x, const Tensor &scale, const Tensor *bias,
   binary(BinaryOp::Add, apply(BinaryOp::Mul, normed, scale, shape), *bias, y);
 }
 
+/// RMS normalization exactly as graph-decompose expands it.
+void rmsNorm(const Tensor &x, const Tensor &scale, int64_t axis, float epsilon,
+             Tensor &y) {
+  const std::vector<int64_t> &shape = x.shape();
+  std::vector<int64_t> axes, kept = shape;
+  for (int64_t d = axis; d < x.rank(); ++d) {
+    axes.push_back(d);
+    kept[d] = 1;
+  }
+  Tensor meanSquare(x.type(), kept);
+  reduce(ReduceOp::Mean, apply(BinaryOp::Mul, x, x, shape), axes, meanSquare);
+  Tensor factor =
+      apply(UnaryOp::Reciprocal,
+            apply(UnaryOp::Sqrt, apply(BinaryOp::Add, meanSquare,
+                                       scalar(x.type(), epsilon), kept)));
+  binary(BinaryOp::Mul, apply(BinaryOp::Mul, x, factor, shape), scale, y);
+}
+
+/// Group normalization exactly as graph-decompose expands it: statistics
+/// over the spatial axes for one channel per group, else over
+/// [N, G, C / G * spatial] (a reshape moves no data).
+void groupNorm(const Tensor &x, const Tensor &scale, const Tensor &bias,
+               int64_t groups, float epsilon, Tensor &y) {
+  const std::vector<int64_t> &shape = x.shape();
+  int64_t channels = shape[1];
+  std::vector<int64_t> grouped = shape, axes, kept;
+  if (groups == channels) {
+    for (int64_t d = 2; d < x.rank(); ++d)
+      axes.push_back(d);
+  } else {
+    grouped = {shape[0], groups,
+               x.numElements() / std::max<int64_t>(shape[0] * groups, 1)};
+    axes = {2};
+  }
+  kept = grouped;
+  for (int64_t d : axes)
+    kept[d] = 1;
+  Tensor view(x.type(), grouped);
+  std::memcpy(view.data(), x.data(), x.byteSize());
+  auto mean = [&](const Tensor &v) {
+    Tensor out(v.type(), kept);
+    reduce(ReduceOp::Mean, v, axes, out);
+    return out;
+  };
+  Tensor centred = apply(BinaryOp::Sub, view, mean(view), grouped);
+  Tensor var = mean(apply(BinaryOp::Mul, centred, centred, grouped));
+  Tensor invStd =
+      apply(UnaryOp::Reciprocal,
+            apply(UnaryOp::Sqrt,
+                  apply(BinaryOp::Add, var, scalar(x.type(), epsilon), kept)));
+  Tensor normed = apply(BinaryOp::Mul, centred, invStd, grouped);
+  // Back to the input's shape; scale and bias per channel ([C, 1, ...]).
+  Tensor normedFull(x.type(), shape);
+  std::memcpy(normedFull.data(), normed.data(), normed.byteSize());
+  std::vector<int64_t> perChannel(shape.size() - 1, 1);
+  perChannel[0] = channels;
+  Tensor s(scale.type(), perChannel), b(bias.type(), perChannel);
+  std::memcpy(s.data(), scale.data(), scale.byteSize());
+  std::memcpy(b.data(), bias.data(), bias.byteSize());
+  binary(BinaryOp::Add, apply(BinaryOp::Mul, normedFull, s, shape), b, y);
+}
+
 void addStructural(std::map<std::string_view, Entry> &t) {
   t.emplace("select", Entry{[](Args &, const Inputs &in, const Outputs &out,
                                std::string &) {
@@ -506,6 +568,24 @@ void addStructural(std::map<std::string_view, Entry> &t) {
                 return false;
               layerNorm(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, axis,
                         epsilon, *out[0]);
+              return true;
+            }});
+  t.emplace("rms_norm", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                                 std::string &) {
+              int64_t axis = a.axis("axis", in[0]->rank());
+              float epsilon = a.f("epsilon");
+              if (!a.ok())
+                return false;
+              rmsNorm(*in[0], *in[1], axis, epsilon, *out[0]);
+              return true;
+            }});
+  t.emplace("group_norm", Entry{[](Args &a, const Inputs &in,
+                                   const Outputs &out, std::string &) {
+              int64_t groups = a.i("num_groups");
+              float epsilon = a.f("epsilon");
+              if (!a.ok())
+                return false;
+              groupNorm(*in[0], *in[1], *in[2], groups, epsilon, *out[0]);
               return true;
             }});
   t.emplace("leaky_relu", Entry{[](Args &a, const Inputs &in,

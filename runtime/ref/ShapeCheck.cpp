@@ -367,6 +367,28 @@ Rule layerNorm() {
   };
 }
 
+Rule rmsNorm() {
+  return [](Args &a, const Types &in, const Types &,
+            std::string &error) -> std::optional<std::vector<Shape>> {
+    int64_t axis = a.i("axis");
+    if (!a.ok())
+      return std::nullopt;
+    return one(
+        shape::layerNorm(in[0].shape, in[1].shape, std::nullopt, axis, error));
+  };
+}
+
+Rule groupNorm() {
+  return [](Args &a, const Types &in, const Types &,
+            std::string &error) -> std::optional<std::vector<Shape>> {
+    int64_t groups = a.i("num_groups");
+    if (!a.ok())
+      return std::nullopt;
+    return one(
+        shape::groupNorm(in[0].shape, in[1].shape, in[2].shape, groups, error));
+  };
+}
+
 Rule gelu() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
@@ -424,6 +446,8 @@ const std::map<std::string_view, Check> &checks() {
     t["avg_pool2d"] = {pool2d(), {kAny}};
     t["gelu"] = {gelu(), {kLikeInput}};
     t["layer_norm"] = {layerNorm(), {kLikeInput}, 1};
+    t["rms_norm"] = {rmsNorm(), {kLikeInput}, 1};
+    t["group_norm"] = {groupNorm(), {kLikeInput}, 1};
     t["lrn"] = {sameWithRank(2, "a channel dimension"), {kAny}};
     t["trilu"] = {sameWithRank(2, "a matrix"), {kLikeInput}};
     t["reshape"] = {reshape(), {kLikeInput}};

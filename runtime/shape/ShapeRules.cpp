@@ -644,6 +644,26 @@ std::optional<Shape> layerNorm(Dims input, Dims scale, std::optional<Dims> bias,
   return input.vec();
 }
 
+std::optional<Shape> groupNorm(Dims input, Dims scale, Dims bias,
+                               int64_t numGroups, std::string &why) {
+  if (input.size() < 3)
+    return fail(why, "needs an [N, C, ...] input of rank >= 3, got {}",
+                format(input));
+  int64_t channels = input[1];
+  if (numGroups < 1)
+    return fail(why, "num_groups must be >= 1, got {}", numGroups);
+  if (isStatic(channels) && channels % numGroups != 0)
+    return fail(why, "num_groups {} does not divide the {} channels", numGroups,
+                channels);
+  for (auto [operand, what] :
+       {std::pair{scale, "scale"}, std::pair{bias, "bias"}})
+    if (operand.size() != 1 ||
+        (isStatic(operand[0]) && isStatic(channels) && operand[0] != channels))
+      return fail(why, "{} must have one value per channel ({}), got {}", what,
+                  format(Dims(input.begin() + 1, 1)), format(operand));
+  return input.vec();
+}
+
 bool geluApproximation(const std::string &approximate, std::string &why) {
   if (approximate == "none" || approximate == "tanh")
     return true;

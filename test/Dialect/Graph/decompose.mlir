@@ -51,3 +51,39 @@ func.func @gelu_tanh(%x: tensor<8xf32>) -> tensor<8xf32> {
   %0 = graph.gelu %x {approximate = "tanh"} : tensor<8xf32>
   return %0 : tensor<8xf32>
 }
+
+// CHECK-LABEL: func.func @rms_norm
+// CHECK:         %[[SQ:.*]] = graph.mul %arg0, %arg0
+// CHECK:         %[[MS:.*]] = graph.reduce_mean %[[SQ]] {axes = array<i64: 1>}
+// CHECK:         graph.add %[[MS]]
+// CHECK:         graph.sqrt
+// CHECK:         %[[F:.*]] = graph.reciprocal
+// CHECK:         %[[N:.*]] = graph.mul %arg0, %[[F]]
+// CHECK:         graph.mul %[[N]], %arg1
+func.func @rms_norm(%x: tensor<4x8xf32>, %s: tensor<8xf32>) -> tensor<4x8xf32> {
+  %0 = graph.rms_norm %x, %s : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// Groups of two channels: statistics over a [N, G, C / G * H * W] view.
+// CHECK-LABEL: func.func @group_norm
+// CHECK:         %[[V:.*]] = graph.reshape %arg0 : (tensor<1x4x3x3xf32>) -> tensor<1x2x18xf32>
+// CHECK:         graph.reduce_mean %[[V]] {axes = array<i64: 2>}
+// CHECK:         %[[N:.*]] = graph.reshape %{{.*}} : (tensor<1x2x18xf32>) -> tensor<1x4x3x3xf32>
+// CHECK:         %[[S:.*]] = graph.reshape %arg1 : (tensor<4xf32>) -> tensor<4x1x1xf32>
+// CHECK:         %[[M:.*]] = graph.mul %[[N]], %[[S]]
+// CHECK:         %[[B:.*]] = graph.reshape %arg2 : (tensor<4xf32>) -> tensor<4x1x1xf32>
+// CHECK:         graph.add %[[M]], %[[B]]
+func.func @group_norm(%x: tensor<1x4x3x3xf32>, %s: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<1x4x3x3xf32> {
+  %0 = graph.group_norm %x, %s, %b {num_groups = 2 : i64} : (tensor<1x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
+  return %0 : tensor<1x4x3x3xf32>
+}
+
+// One channel per group (instance normalization): over the spatial axes.
+// CHECK-LABEL: func.func @instance_norm
+// CHECK-NOT:     graph.reshape %arg0
+// CHECK:         graph.reduce_mean %arg0 {axes = array<i64: 2, 3>}
+func.func @instance_norm(%x: tensor<1x4x3x3xf32>, %s: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<1x4x3x3xf32> {
+  %0 = graph.group_norm %x, %s, %b {num_groups = 4 : i64} : (tensor<1x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
+  return %0 : tensor<1x4x3x3xf32>
+}

@@ -382,3 +382,27 @@ func.func @gelu_approximate(%x: tensor<4xf32>) {
   %0 = graph.gelu %x {approximate = "fast"} : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @group_norm_groups(%x: tensor<1x6x2x2xf32>, %s: tensor<6xf32>) {
+  // expected-error @+1 {{'graph.group_norm' op num_groups 4 does not divide the 6 channels}}
+  %0 = graph.group_norm %x, %s, %s {num_groups = 4 : i64} : (tensor<1x6x2x2xf32>, tensor<6xf32>, tensor<6xf32>) -> tensor<1x6x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @group_norm_scale(%x: tensor<1x6x2x2xf32>, %s: tensor<3xf32>, %b: tensor<6xf32>) {
+  // expected-error @+1 {{'graph.group_norm' op scale must have one value per channel ([6]), got [3]}}
+  %0 = graph.group_norm %x, %s, %b {num_groups = 3 : i64} : (tensor<1x6x2x2xf32>, tensor<3xf32>, tensor<6xf32>) -> tensor<1x6x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_axis(%x: tensor<2x4xf32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.rms_norm' op axis -3 is out of range for rank 2}}
+  %0 = graph.rms_norm %x, %s {axis = -3 : i64} : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return
+}

@@ -186,10 +186,14 @@ func.func @clip(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 // CHECK:         graph.layer_norm %{{.*}}, %{{.*}} : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
 // CHECK:         graph.gelu %{{.*}} {approximate = "tanh"} : tensor<2x4xf32>
 // CHECK:         graph.gelu %{{.*}} : tensor<2x4xf32>
-func.func @composites(%x: tensor<2x4xf32>, %s: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<2x4xf32> {
+// CHECK:         graph.rms_norm %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+// CHECK:         graph.group_norm %{{.*}}, %{{.*}}, %{{.*}} {num_groups = 2 : i64} : (tensor<1x4x2xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x2xf32>
+func.func @composites(%x: tensor<2x4xf32>, %s: tensor<4xf32>, %b: tensor<4xf32>, %g: tensor<1x4x2xf32>) -> tensor<2x4xf32> {
   %0 = graph.layer_norm %x, %s, %b {axis = 1 : i64, epsilon = 0.5 : f32} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   %1 = graph.layer_norm %0, %s : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   %2 = graph.gelu %1 {approximate = "tanh"} : tensor<2x4xf32>
   %3 = graph.gelu %2 : tensor<2x4xf32>
-  return %3 : tensor<2x4xf32>
+  %4 = graph.rms_norm %3, %s {axis = 1 : i64} : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  %5 = graph.group_norm %g, %s, %b {num_groups = 2 : i64} : (tensor<1x4x2xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x2xf32>
+  return %4 : tensor<2x4xf32>
 }

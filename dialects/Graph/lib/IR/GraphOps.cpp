@@ -640,6 +640,28 @@ LogicalResult LrnOp::verify() {
 }
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
 
+LogicalResult RmsNormOp::verify() {
+  std::string why;
+  std::optional<shape::Shape> expected =
+      shape::layerNorm(shapeOf(getInput()), shapeOf(getScale()), std::nullopt,
+                       static_cast<int64_t>(getAxis()), why);
+  if (!expected)
+    return verdict(*this, false, why);
+  return verifyResultShape(
+      *this, SmallVector<int64_t>(expected->begin(), expected->end()));
+}
+
+LogicalResult GroupNormOp::verify() {
+  std::string why;
+  std::optional<shape::Shape> expected = shape::groupNorm(
+      shapeOf(getInput()), shapeOf(getScale()), shapeOf(getBias()),
+      static_cast<int64_t>(getNumGroups()), why);
+  if (!expected)
+    return verdict(*this, false, why);
+  return verifyResultShape(
+      *this, SmallVector<int64_t>(expected->begin(), expected->end()));
+}
+
 LogicalResult GeluOp::verify() {
   std::string why;
   return verdict(*this, shape::geluApproximation(getApproximate().str(), why),

@@ -55,18 +55,27 @@ struct Expander {
   Value mul(Value x, Value y) { return op<MulOp>(x, y); }
 };
 
+// Each op is built by its own statement: the order of C++ argument
+// evaluation is unspecified, and the IR should not depend on the compiler.
 Value expand(GeluOp gelu, OpBuilder &b) {
   Value x = gelu.getInput();
   Expander e{b, gelu.getLoc(), getElementTypeOrSelf(x)};
   Value inner;
   if (gelu.getApproximate() == "tanh") {
-    inner = e.mul(e.c(0.7978845608028654),
-                  e.add(x, e.mul(e.c(0.044715), e.mul(x, e.mul(x, x)))));
-    inner = e.op<TanhOp>(inner);
+    Value square = e.mul(x, x);
+    Value cube = e.mul(x, square);
+    Value k = e.c(0.044715);
+    Value sum = e.add(x, e.mul(k, cube));
+    Value scale = e.c(0.7978845608028654);
+    inner = e.op<TanhOp>(e.mul(scale, sum));
   } else {
-    inner = e.op<ErfOp>(e.mul(x, e.c(0.7071067811865476)));
+    Value scale = e.c(0.7071067811865476);
+    inner = e.op<ErfOp>(e.mul(x, scale));
   }
-  return e.mul(e.mul(e.c(0.5), x), e.add(e.c(1), inner));
+  Value one = e.c(1);
+  Value onePlus = e.add(one, inner);
+  Value half = e.c(0.5);
+  return e.mul(e.mul(half, x), onePlus);
 }
 
 Value expand(LayerNormOp norm, OpBuilder &b) {
@@ -90,6 +99,69 @@ Value expand(LayerNormOp norm, OpBuilder &b) {
   return norm.getBias() ? e.add(y, norm.getBias()) : y;
 }
 
+Value expand(RmsNormOp norm, OpBuilder &b) {
+  Value x = norm.getInput();
+  Expander e{b, norm.getLoc(), getElementTypeOrSelf(x)};
+  int64_t rank = cast<ShapedType>(x.getType()).getRank();
+  int64_t axis = *normalizeAxis(norm.getAxis(), rank);
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < rank; ++d)
+    axes.push_back(d);
+  Value meanSquare =
+      ReduceMeanOp::create(b, e.loc, e.mul(x, x), b.getDenseI64ArrayAttr(axes),
+                           b.getBoolAttr(true))
+          ->getResult(0);
+  Value epsilon = e.c(norm.getEpsilon().convertToFloat());
+  Value factor = e.op<ReciprocalOp>(e.op<SqrtOp>(e.add(meanSquare, epsilon)));
+  return e.mul(e.mul(x, factor), norm.getScale());
+}
+
+/// `v` reshaped to `shape` (itself when it has that shape already).
+Value reshaped(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, getElementTypeOrSelf(v));
+  if (type == v.getType())
+    return v;
+  return ReshapeOp::create(b, loc, type, v);
+}
+
+Value expand(GroupNormOp norm, OpBuilder &b) {
+  Value x = norm.getInput();
+  Expander e{b, norm.getLoc(), getElementTypeOrSelf(x)};
+  ArrayRef<int64_t> shape = cast<ShapedType>(x.getType()).getShape();
+  int64_t groups = norm.getNumGroups(), channels = shape[1];
+  // One channel per group (instance normalization): statistics over the
+  // spatial axes; else over [N, G, C / G * spatial].
+  SmallVector<int64_t> grouped(shape), axes;
+  if (groups == channels) {
+    for (int64_t d = 2; d < static_cast<int64_t>(shape.size()); ++d)
+      axes.push_back(d);
+  } else {
+    int64_t perGroup = channels / groups;
+    for (int64_t d : shape.drop_front(2))
+      perGroup *= d;
+    grouped = {shape[0], groups, perGroup};
+    axes = {2};
+  }
+  Value view = reshaped(b, e.loc, x, grouped);
+  auto mean = [&](Value v) {
+    return ReduceMeanOp::create(b, e.loc, v, b.getDenseI64ArrayAttr(axes),
+                                b.getBoolAttr(true))
+        ->getResult(0);
+  };
+  Value centred = e.sub(view, mean(view));
+  Value var = mean(e.mul(centred, centred));
+  Value epsilon = e.c(norm.getEpsilon().convertToFloat());
+  Value invStd = e.op<ReciprocalOp>(e.op<SqrtOp>(e.add(var, epsilon)));
+  Value normalized = reshaped(b, e.loc, e.mul(centred, invStd), shape);
+  SmallVector<int64_t> perChannel{channels};
+  perChannel.append(shape.size() - 2, 1);
+  // One statement per op: argument evaluation order would shuffle them.
+  Value scaled =
+      e.mul(normalized, reshaped(b, e.loc, norm.getScale(), perChannel));
+  Value bias = reshaped(b, e.loc, norm.getBias(), perChannel);
+  return e.add(scaled, bias);
+}
+
 struct GraphDecompose
     : public sinan::graph::impl::GraphDecomposeBase<GraphDecompose> {
   using GraphDecomposeBase::GraphDecomposeBase;
@@ -101,7 +173,8 @@ struct GraphDecompose
   void runOnOperation() override {
     SmallVector<Operation *> composite;
     getOperation()->walk([&](Operation *op) {
-      if (isa<GeluOp, LayerNormOp>(op) && wanted(op->getName().stripDialect()))
+      if (isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp>(op) &&
+          wanted(op->getName().stripDialect()))
         composite.push_back(op);
     });
     OpBuilder b(&getContext());
@@ -109,7 +182,9 @@ struct GraphDecompose
       b.setInsertionPoint(op);
       Value result = TypeSwitch<Operation *, Value>(op)
                          .Case([&](GeluOp gelu) { return expand(gelu, b); })
-                         .Case([&](LayerNormOp n) { return expand(n, b); });
+                         .Case([&](LayerNormOp n) { return expand(n, b); })
+                         .Case([&](RmsNormOp n) { return expand(n, b); })
+                         .Case([&](GroupNormOp n) { return expand(n, b); });
       op->getResult(0).replaceAllUsesWith(result);
       op->erase();
     }

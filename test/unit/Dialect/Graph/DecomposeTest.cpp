@@ -70,8 +70,9 @@ TEST_P(Decompose, ExpansionMatchesTheKernelBitForBit) {
   ASSERT_TRUE(succeeded(pm.run(*module)));
   bool composite = false;
   module->walk([&](Operation *op) {
-    composite |= op->getName().getStringRef() == "graph.layer_norm" ||
-                 op->getName().getStringRef() == "graph.gelu";
+    StringRef name = op->getName().getStringRef();
+    composite |= name == "graph.layer_norm" || name == "graph.rms_norm" ||
+                 name == "graph.group_norm" || name == "graph.gelu";
   });
   ASSERT_FALSE(composite) << "the pass left a composite op";
   std::vector<sinan::Tensor> pieces = run(func, inputs);
@@ -103,6 +104,30 @@ INSTANTIATE_TEST_SUITE_P(
                        : (tensor<2x6x8xbf16>, tensor<6x8xbf16>)
                        -> tensor<2x6x8xbf16>
                   return %0 : tensor<2x6x8xbf16>
+                })"},
+        Case{"rms_norm",
+             R"(func.func @f(%x: tensor<4x32xf32>, %s: tensor<32xf32>)
+                  -> tensor<4x32xf32> {
+                  %0 = graph.rms_norm %x, %s {epsilon = 1.0e-6 : f32}
+                       : (tensor<4x32xf32>, tensor<32xf32>) -> tensor<4x32xf32>
+                  return %0 : tensor<4x32xf32>
+                })"},
+        Case{"group_norm",
+             R"(func.func @f(%x: tensor<2x8x3x5xf32>, %s: tensor<8xf32>,
+                             %b: tensor<8xf32>) -> tensor<2x8x3x5xf32> {
+                  %0 = graph.group_norm %x, %s, %b {num_groups = 4 : i64}
+                       : (tensor<2x8x3x5xf32>, tensor<8xf32>, tensor<8xf32>)
+                       -> tensor<2x8x3x5xf32>
+                  return %0 : tensor<2x8x3x5xf32>
+                })"},
+        Case{"instance_norm_bf16",
+             R"(func.func @f(%x: tensor<2x3x4x5xbf16>, %s: tensor<3xbf16>,
+                             %b: tensor<3xbf16>) -> tensor<2x3x4x5xbf16> {
+                  %0 = graph.group_norm %x, %s, %b {num_groups = 3 : i64,
+                                                    epsilon = 1.0e-3 : f32}
+                       : (tensor<2x3x4x5xbf16>, tensor<3xbf16>, tensor<3xbf16>)
+                       -> tensor<2x3x4x5xbf16>
+                  return %0 : tensor<2x3x4x5xbf16>
                 })"},
         Case{"gelu_erf",
              R"(func.func @f(%x: tensor<64xf32>) -> tensor<64xf32> {

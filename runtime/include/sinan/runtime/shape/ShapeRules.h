@@ -178,6 +178,11 @@ std::optional<Shape> layerNorm(Dims input, Dims scale,
                                std::optional<Dims> bias, int64_t axis,
                                std::string &why);
 
+/// Group normalization of [N, C, ...]: the input's shape; `numGroups`
+/// divides C, `scale` and `bias` are [C].
+std::optional<Shape> groupNorm(Dims input, Dims scale, Dims bias,
+                               int64_t numGroups, std::string &why);
+
 /// GELU's `approximate`: "none" or "tanh".
 bool geluApproximation(const std::string &approximate, std::string &why);
 

@@ -522,6 +522,52 @@ def Graph_LayerNormOp : Graph_Op<"layer_norm",
   let hasVerifier = 1;
 }
 
+def Graph_RmsNormOp : Graph_Op<"rms_norm",
+    [SameOperandsAndResultElementType]> {
+  let summary = "Root-mean-square normalization over the axes from `axis` on "
+                "(ONNX RMSNormalization)";
+  let description = [{
+    `y = x * (1 / sqrt(mean(x * x) + epsilon)) * scale`, the mean over the
+    dimensions `axis` .. rank - 1 and `scale` broadcasting to the input.
+    `graph-decompose` expands it into `mul`, `reduce_mean`, `add`, `sqrt`,
+    `reciprocal`, `mul`, `mul`, each rounded to the element type, which is
+    also what the reference kernel computes.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$scale,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_GroupNormOp : Graph_Op<"group_norm",
+    [SameOperandsAndResultElementType]> {
+  let summary = "Group normalization of an [N, C, ...] tensor (ONNX "
+                "GroupNormalization and InstanceNormalization)";
+  let description = [{
+    Normalizes each of `num_groups` groups of C / `num_groups` channels
+    (with all their spatial positions) to zero mean and unit (biased)
+    variance, `(x - mean) * (1 / sqrt(var + epsilon))`, then applies the
+    per-channel `scale` and `bias` ([C] each). Instance normalization is
+    `num_groups = C`. `graph-decompose` expands it into `reduce_mean`,
+    `sub`, `mul`, `add`, `sqrt`, `reciprocal` (over the spatial axes for
+    one channel per group, else over a [N, G, C / G * spatial] reshape),
+    then the per-channel `mul` and `add`, each rounded to the element
+    type, which is also what the reference kernel computes.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$scale,
+                       Graph_FloatTensor:$bias, I64Attr:$num_groups,
+                       DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 class Graph_ReduceOp<string mnemonic, string text, Type tensor>
     : Graph_ShapedOp<mnemonic, [SameOperandsAndResultElementType]> {
   let summary = text # " over `axes`";
