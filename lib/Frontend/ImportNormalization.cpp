@@ -124,6 +124,21 @@ LogicalResult convertLayerNorm(Importer &im, const onnx::NodeProto &node) {
   auto axis = graph::normalizeAxis(im.intAttr(node, "axis", -1), rank);
   if (!axis)
     return im.fail(node, "axis out of range");
+  float epsilon = floatAttr(im, node, "epsilon", 1e-5f);
+  bool statistics = (node.output_size() > 1 && !node.output(1).empty()) ||
+                    (node.output_size() > 2 && !node.output(2).empty());
+  if (!statistics) {
+    // One op a backend may run whole; graph-decompose expands it.
+    Value bias = im.hasInput(node, 2) ? im.input(node, 2) : Value();
+    im.define(node.output(0),
+              graph::LayerNormOp::create(
+                  im.builder, im.locOf(node), x.getType(), x, im.input(node, 1),
+                  bias, im.builder.getI64IntegerAttr(*axis),
+                  im.builder.getF32FloatAttr(epsilon)));
+    return success();
+  }
+  // The mean and inverse standard deviation are results too (a training
+  // graph): the pieces, as graph-decompose would expand the op.
   SmallVector<int64_t> axes;
   for (int64_t d = *axis; d < rank; ++d)
     axes.push_back(d);
@@ -137,8 +152,8 @@ LogicalResult convertLayerNorm(Importer &im, const onnx::NodeProto &node) {
   Value mu = mean(x);
   Value centred = e.sub(x, mu);
   Value var = mean(e.mul(centred, centred));
-  Value invStd = e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(
-      e.add(var, e.c(floatAttr(im, node, "epsilon", 1e-5f)))));
+  Value invStd =
+      e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(e.add(var, e.c(epsilon))));
   Value y = e.mul(e.mul(centred, invStd), im.input(node, 1));
   if (im.hasInput(node, 2))
     y = e.add(y, im.input(node, 2));
@@ -193,10 +208,11 @@ LogicalResult convertNorm(Importer &im, const onnx::NodeProto &node) {
   };
   Value y;
   if (rms) {
-    Value meanSquare = reduce(graph::ReduceMeanOp(), e.mul(x, x));
-    Value scale = e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(
-        e.add(meanSquare, e.c(floatAttr(im, node, "epsilon", 1e-5f)))));
-    y = e.mul(e.mul(x, scale), im.input(node, 1));
+    // One op a backend may run whole; graph-decompose expands it.
+    y = graph::RmsNormOp::create(
+        im.builder, e.loc, x.getType(), x, im.input(node, 1),
+        im.builder.getI64IntegerAttr(*axis),
+        im.builder.getF32FloatAttr(floatAttr(im, node, "epsilon", 1e-5f)));
   } else {
     int64_t p = im.intAttr(node, "p", 2);
     if (p != 1 && p != 2)
@@ -210,35 +226,32 @@ LogicalResult convertNorm(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+/// A graph.group_norm of `x` (static channels) with per-channel `scale`
+/// and `bias`: one op a backend may run whole; graph-decompose expands it.
+LogicalResult emitGroupNorm(Importer &im, const onnx::NodeProto &node, Value x,
+                            Value scale, Value bias, int64_t groups) {
+  im.define(
+      node.output(0),
+      graph::GroupNormOp::create(
+          im.builder, im.locOf(node), x.getType(), x, scale, bias,
+          im.builder.getI64IntegerAttr(groups),
+          im.builder.getF32FloatAttr(floatAttr(im, node, "epsilon", 1e-5f))));
+  return success();
+}
+
+/// InstanceNormalization: a group normalization with one channel per group.
 LogicalResult convertInstanceNorm(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   Type element = getElementTypeOrSelf(x);
   if (!isa<FloatType>(element))
     return im.fail(node, "integer inputs are not supported");
-  int64_t rank = shapeOf(x).size();
-  if (rank < 3)
+  ArrayRef<int64_t> shape = shapeOf(x);
+  if (shape.size() < 3)
     return im.fail(node, "needs rank >= 3");
-  Emitter e{im, im.locOf(node), element};
-  SmallVector<int64_t> axes;
-  for (int64_t d = 2; d < rank; ++d)
-    axes.push_back(d);
-  auto mean = [&](Value v) {
-    return graph::ReduceMeanOp::create(im.builder, e.loc, v,
-                                       im.builder.getDenseI64ArrayAttr(axes),
-                                       im.builder.getBoolAttr(true))
-        ->getResult(0);
-  };
-  Value centred = e.sub(x, mean(x));
-  Value var = mean(e.mul(centred, centred));
-  Value normalized =
-      e.mul(centred, e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(e.add(
-                         var, e.c(floatAttr(im, node, "epsilon", 1e-5f))))));
-  SmallVector<int64_t> perChannel{shapeOf(x)[1]};
-  perChannel.append(rank - 2, 1);
-  Value scale = reshapeTo(im, e.loc, im.input(node, 1), perChannel);
-  Value bias = reshapeTo(im, e.loc, im.input(node, 2), perChannel);
-  im.define(node.output(0), e.add(e.mul(normalized, scale), bias));
-  return success();
+  if (ShapedType::isDynamic(shape[1]))
+    return im.fail(node, "a dynamic channel count is not supported");
+  return emitGroupNorm(im, node, x, im.input(node, 1), im.input(node, 2),
+                       shape[1]);
 }
 
 /// GroupNormalization: normalizes [N, G, C/G * spatial] groups, then applies
@@ -253,52 +266,32 @@ LogicalResult convertGroupNorm(Importer &im, const onnx::NodeProto &node) {
   if (type.getRank() < 3 || !type.hasStaticShape())
     return im.fail(node, "needs a static input of rank >= 3");
   int64_t groups = im.intAttr(node, "num_groups", 0);
-  ArrayRef<int64_t> shape = type.getShape();
-  int64_t channels = shape[1];
+  int64_t channels = type.getShape()[1];
   if (groups <= 0 || channels % groups != 0)
     return im.fail(node, llvm::formatv("num_groups {0} does not divide the {1} "
                                        "channels",
                                        groups, channels)
                              .str());
-  Emitter e{im, im.locOf(node), element};
-  int64_t perGroup = channels / groups;
-  for (int64_t d : shape.drop_front(2))
-    perGroup *= d;
-  Value grouped = reshapeTo(im, e.loc, x, {shape[0], groups, perGroup});
-  auto mean = [&](Value v) {
-    return graph::ReduceMeanOp::create(im.builder, e.loc, v,
-                                       im.builder.getDenseI64ArrayAttr({2}),
-                                       im.builder.getBoolAttr(true))
-        ->getResult(0);
-  };
-  Value centred = e.sub(grouped, mean(grouped));
-  Value var = mean(e.mul(centred, centred));
-  Value normalized = reshapeTo(
-      im, e.loc,
-      e.mul(centred, e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(e.add(
-                         var, e.c(floatAttr(im, node, "epsilon", 1e-5f)))))),
-      shape);
-  SmallVector<int64_t> perChannel{channels};
-  perChannel.append(shape.size() - 2, 1);
+  Location loc = im.locOf(node);
   auto channelwise = [&](Value v) {
     if (shapeOf(v).size() == 1 && shapeOf(v)[0] == groups &&
         groups != channels) {
       // Opset 18's per-group values: broadcast each over its channels.
       auto zerosType = RankedTensorType::get({1, channels / groups}, element);
       Value zeros = graph::ConstantOp::create(
-          im.builder, e.loc,
+          im.builder, loc,
           DenseElementsAttr::get(zerosType,
                                  im.builder.getFloatAttr(element, 0.0)));
-      v = reshapeTo(im, e.loc,
-                    e.add(reshapeTo(im, e.loc, v, {groups, 1}), zeros),
+      Value perGroup = reshapeTo(im, loc, v, {groups, 1});
+      v = reshapeTo(im, loc,
+                    graph::AddOp::create(im.builder, loc, perGroup, zeros),
                     {channels});
     }
-    return reshapeTo(im, e.loc, v, perChannel);
+    return v;
   };
-  im.define(node.output(0),
-            e.add(e.mul(normalized, channelwise(im.input(node, 1))),
-                  channelwise(im.input(node, 2))));
-  return success();
+  Value scale = channelwise(im.input(node, 1));
+  Value bias = channelwise(im.input(node, 2));
+  return emitGroupNorm(im, node, x, scale, bias, groups);
 }
 
 /// MeanVarianceNormalization: (x - mean) / (std + 1e-9) over `axes`, in the

@@ -18,7 +18,7 @@
 #include "Importer.h"
 #include "OnnxSchema.h"
 
-#include "sinan/Interpreter/Evaluator.h"
+#include "sinan/Interpreter/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
@@ -139,66 +139,31 @@ LogicalResult Importer::verifyNew(const onnx::NodeProto &node,
       diagnostics += (diagnostics.empty() ? "" : "; ") + diag.str();
       return success();
     });
-    if (failed(verify(&op))) {
-      // An element type the op does not take is a gap, not a model error.
-      if (diagnostics.find("must be ranked tensor of") != std::string::npos)
-        diagnostics = "element type not supported by " +
-                      op.getName().getStringRef().str() + ": " + diagnostics;
+    // The verifier's own words (an element type an op does not take
+    // names the op's type constraint).
+    if (failed(verify(&op)))
       return fail(node, diagnostics);
-    }
   }
   return success();
 }
 
-/// Evaluates the ops a converter just built whose operands are all
-/// constants, so shape arithmetic, folded BatchNorm statistics and similar
-/// static subgraphs become constants (the reference kernels define the
-/// values). Large results are left alone to keep the IR small.
+/// Folds the ops a converter just built whose operands are all constants
+/// (sinan-fold-constants' foldConstantOp), so shape arithmetic, folded
+/// BatchNorm statistics and similar static subgraphs are constants by the
+/// time later converters read them.
 void Importer::foldConstants(const onnx::NodeProto &node,
                              Block::iterator first) {
-  constexpr int64_t kMaxFoldedElements = 1 << 20;
   Block *block = builder.getInsertionBlock();
   for (Operation &op :
        llvm::make_early_inc_range(llvm::make_range(first, block->end()))) {
-    if (isa<graph::ConstantOp>(op) || op.getNumResults() != 1)
+    // Compared, never dereferenced, once the fold has erased the op.
+    Value old = op.getNumResults() == 1 ? op.getResult(0) : Value();
+    Value folded = foldConstantOp(&op, builder);
+    if (!folded)
       continue;
-    auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
-    if (!type || !type.hasStaticShape() ||
-        type.getNumElements() > kMaxFoldedElements)
-      continue;
-    std::vector<Tensor> operands;
-    bool allConstant = true;
-    for (Value v : op.getOperands()) {
-      auto constant = v.getDefiningOp<graph::ConstantOp>();
-      auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
-                            : DenseElementsAttr();
-      if (!dense) {
-        allConstant = false;
-        break;
-      }
-      operands.push_back(toTensor(dense));
-    }
-    if (!allConstant)
-      continue;
-    std::vector<const Tensor *> pointers;
-    for (const Tensor &t : operands)
-      pointers.push_back(&t);
-    std::string error;
-    auto results = evaluateOp(&op, pointers, error);
-    if (!results ||
-        (*results)[0].shape() != std::vector<int64_t>(type.getShape().begin(),
-                                                      type.getShape().end()))
-      continue; // Left for the verifier or the run to report.
-    OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPoint(&op);
-    Value folded = graph::ConstantOp::create(builder, op.getLoc(),
-                                             toAttr((*results)[0], type));
-    Value old = op.getResult(0);
-    old.replaceAllUsesWith(folded);
     for (const std::string &name : node.output())
       if (symbols.lookup(name) == old)
         symbols[name] = folded;
-    op.erase();
   }
 }
 

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Conversion/GraphToLinalg.h"
 #include "sinan/Dialect/Graph/Transforms/Passes.h"
 #include "sinan/Frontend/OnnxImporter.h"

@@ -14,7 +14,6 @@
 #ifndef SINAN_INTERPRETER_EVALUATOR_H
 #define SINAN_INTERPRETER_EVALUATOR_H
 
-#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/runtime/Tensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

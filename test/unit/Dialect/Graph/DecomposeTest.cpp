@@ -13,6 +13,7 @@
 
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
 #include "sinan/Dialect/Graph/Transforms/Passes.h"
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Interpreter/Evaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
