@@ -100,6 +100,37 @@ LogicalResult convertAttention(Importer &im, const onnx::NodeProto &node) {
   int64_t qHeads = qs[1], kvHeads = ks[1], querySeq = qs[2], keySeq = ks[2];
   if (kvHeads == 0 || qHeads % kvHeads != 0)
     return im.fail(node, "query heads must be a multiple of key/value heads");
+  double scale = 1.0 / std::sqrt(static_cast<double>(qs[3]));
+  if (const onnx::AttributeProto *attr = im.attribute(node, "scale"))
+    scale = attr->f();
+  int64_t mode = im.intAttr(node, "qk_matmul_output_mode", 0);
+  bool qkWanted = node.output_size() > 3 && !node.output(3).empty();
+  if (!qkWanted) {
+    // One op a backend may run whole; graph-decompose expands it.
+    float softcap = 0;
+    if (const onnx::AttributeProto *cap = im.attribute(node, "softcap"))
+      softcap = std::max(cap->f(), 0.0f);
+    auto type = RankedTensorType::get({qs[0], qHeads, querySeq, shapeOf(v)[3]},
+                                      element);
+    Value mask = im.hasInput(node, 3) ? im.input(node, 3) : Value();
+    bool causal = im.intAttr(node, "is_causal", 0) != 0;
+    // Query i sees the cached keys and the new ones up to position i.
+    int64_t offset =
+        causal && im.hasInput(node, 4) ? shapeOf(im.input(node, 4))[2] : 0;
+    Value y = graph::AttentionOp::create(
+        im.builder, loc, type, q, k, v, mask,
+        im.builder.getF32FloatAttr(static_cast<float>(scale)),
+        im.builder.getBoolAttr(causal), im.builder.getI64IntegerAttr(offset),
+        im.builder.getF32FloatAttr(softcap));
+    if (packed) {
+      ArrayRef<int64_t> s = shapeOf(y);
+      y = reshapeTo(im, loc, perm(y, {0, 2, 1, 3}), {batch, s[2], s[1] * s[3]});
+    }
+    im.define(node.output(0), y);
+    return success();
+  }
+  // The scores are an output too: the pieces, as graph-decompose would
+  // expand the op, with the scores taken at the requested stage.
   // Grouped-query attention: each key/value head serves qHeads / kvHeads
   // query heads.
   auto repeatHeads = [&](Value x) {
@@ -114,14 +145,10 @@ LogicalResult convertAttention(Importer &im, const onnx::NodeProto &node) {
     return reshapeTo(im, loc, tiled, {s[0], qHeads, s[2], s[3]});
   };
   Value kAll = repeatHeads(k), vAll = repeatHeads(v);
-  double scale = 1.0 / std::sqrt(static_cast<double>(qs[3]));
-  if (const onnx::AttributeProto *attr = im.attribute(node, "scale"))
-    scale = attr->f();
   Value scores = e.mul(
       graph::MatMulOp::create(im.builder, loc, q, perm(kAll, {0, 1, 3, 2}))
           ->getResult(0),
       e.c(scale));
-  int64_t mode = im.intAttr(node, "qk_matmul_output_mode", 0);
   Value qkOutput = mode == 0 ? scores : Value();
   double negInf = -std::numeric_limits<double>::infinity();
   if (im.hasInput(node, 3)) {

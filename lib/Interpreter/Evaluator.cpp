@@ -12,6 +12,7 @@
 #include "sinan/Dialect/Graph/IR/ShapeInference.h"
 #include "sinan/runtime/ref/HostOps.h"
 #include "sinan/runtime/ref/Kernels.h"
+#include "sinan/runtime/shape/ShapeRules.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -90,6 +91,17 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
         if (operands.size() > 2)
           bias = shape(2);
         return graph::inferConv2dShape(shape(0), shape(1), bias, params);
+      })
+      .Case<graph::AttentionOp>([&](auto) -> FailureOr<SmallVector<int64_t>> {
+        std::string why;
+        std::optional<shape::Dims> mask;
+        if (operands.size() > 3)
+          mask = shape::Dims(shape(3));
+        std::optional<shape::Shape> result =
+            shape::attention(shape(0), shape(1), shape(2), mask, why);
+        if (!result)
+          return failure();
+        return SmallVector<int64_t>(result->begin(), result->end());
       })
       .Case<graph::TransposeOp>([&](graph::TransposeOp t) {
         return graph::inferTransposeShape(shape(0), t.getPermutation());

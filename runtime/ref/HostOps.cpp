@@ -416,6 +416,63 @@ void groupNorm(const Tensor &x, const Tensor &scale, const Tensor &bias,
   binary(BinaryOp::Add, apply(BinaryOp::Mul, normedFull, s, shape), b, y);
 }
 
+/// `x` ([B, Hkv, S, D]) with each head repeated `group` times in a row,
+/// through the broadcast graph-decompose builds.
+Tensor repeatHeads(const Tensor &x, int64_t group) {
+  const std::vector<int64_t> &s = x.shape();
+  Tensor wide(x.type(), {s[0], s[1], 1, s[2], s[3]});
+  std::memcpy(wide.data(), x.data(), x.byteSize());
+  Tensor tiled(x.type(), {s[0], s[1], group, s[2], s[3]});
+  broadcastTo(wide, tiled);
+  Tensor out(x.type(), {s[0], s[1] * group, s[2], s[3]});
+  std::memcpy(out.data(), tiled.data(), tiled.byteSize());
+  return out;
+}
+
+/// Attention exactly as graph-decompose expands it.
+void attention(const Tensor &q, const Tensor &k, const Tensor &v,
+               const Tensor *mask, float scale, bool causal, int64_t offset,
+               float softcap, Tensor &y) {
+  DType type = q.type();
+  const std::vector<int64_t> &qs = q.shape(), &ks = k.shape();
+  int64_t group = qs[1] / ks[1];
+  Tensor kAll = group == 1 ? k : repeatHeads(k, group);
+  Tensor vAll = group == 1 ? v : repeatHeads(v, group);
+  Tensor keysT(type, {qs[0], qs[1], ks[3], ks[2]});
+  transpose(kAll, {0, 1, 3, 2}, keysT);
+  std::vector<int64_t> scoreShape{qs[0], qs[1], qs[2], ks[2]};
+  Tensor products(type, scoreShape);
+  matmul(q, keysT, products);
+  Tensor scores =
+      apply(BinaryOp::Mul, products, scalar(type, scale), scoreShape);
+  Tensor negInf = scalar(type, -std::numeric_limits<double>::infinity());
+  auto keep = [&](const Tensor &condition) {
+    Tensor kept(type, scoreShape);
+    select(condition, scores, negInf, kept);
+    scores = std::move(kept);
+  };
+  if (mask && mask->type() == DType::I1)
+    keep(*mask);
+  else if (mask)
+    scores = apply(BinaryOp::Add, scores, *mask, scoreShape);
+  if (causal) {
+    Tensor allowed(DType::I1, {qs[2], ks[2]});
+    for (int64_t i = 0; i < qs[2]; ++i)
+      for (int64_t j = 0; j < ks[2]; ++j)
+        allowed.data()[i * ks[2] + j] = j <= i + offset;
+    keep(allowed);
+  }
+  if (softcap > 0) {
+    Tensor cap = scalar(type, softcap);
+    Tensor bounded =
+        apply(UnaryOp::Tanh, apply(BinaryOp::Div, scores, cap, scoreShape));
+    scores = apply(BinaryOp::Mul, cap, bounded, scoreShape);
+  }
+  Tensor probs(type, scoreShape);
+  softmax(scores, 3, false, probs);
+  matmul(probs, vAll, y);
+}
+
 void addStructural(std::map<std::string_view, Entry> &t) {
   t.emplace("select", Entry{[](Args &, const Inputs &in, const Outputs &out,
                                std::string &) {
@@ -586,6 +643,17 @@ void addStructural(std::map<std::string_view, Entry> &t) {
               if (!a.ok())
                 return false;
               groupNorm(*in[0], *in[1], *in[2], groups, epsilon, *out[0]);
+              return true;
+            }});
+  t.emplace("attention", Entry{[](Args &a, const Inputs &in, const Outputs &out,
+                                  std::string &) {
+              float scale = a.f("scale"), softcap = a.f("softcap");
+              bool causal = a.i("is_causal") != 0;
+              int64_t offset = a.i("causal_offset");
+              if (!a.ok())
+                return false;
+              attention(*in[0], *in[1], *in[2], in.size() > 3 ? in[3] : nullptr,
+                        scale, causal, offset, softcap, *out[0]);
               return true;
             }});
   t.emplace("leaky_relu", Entry{[](Args &a, const Inputs &in,

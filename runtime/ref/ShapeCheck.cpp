@@ -389,6 +389,22 @@ Rule groupNorm() {
   };
 }
 
+Rule attention() {
+  return [](Args &, const Types &in, const Types &,
+            std::string &error) -> std::optional<std::vector<Shape>> {
+    std::optional<shape::Dims> mask;
+    if (in.size() > 3)
+      mask = shape::Dims(in[3].shape);
+    if (in[1].dtype != in[0].dtype || in[2].dtype != in[0].dtype)
+      return fail(error, "query, key and value must have one element type");
+    if (in.size() > 3 && in[3].dtype != DType::I1 && in[3].dtype != in[0].dtype)
+      return fail(error, "the mask must be boolean or of the query's "
+                         "element type");
+    return one(
+        shape::attention(in[0].shape, in[1].shape, in[2].shape, mask, error));
+  };
+}
+
 Rule gelu() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
@@ -445,6 +461,7 @@ const std::map<std::string_view, Check> &checks() {
     t["max_pool2d"] = {pool2d(), {kAny}};
     t["avg_pool2d"] = {pool2d(), {kAny}};
     t["gelu"] = {gelu(), {kLikeInput}};
+    t["attention"] = {attention(), {kLikeInput}};
     t["layer_norm"] = {layerNorm(), {kLikeInput}, 1};
     t["rms_norm"] = {rmsNorm(), {kLikeInput}, 1};
     t["group_norm"] = {groupNorm(), {kLikeInput}, 1};

@@ -664,6 +664,45 @@ std::optional<Shape> groupNorm(Dims input, Dims scale, Dims bias,
   return input.vec();
 }
 
+std::optional<Shape> attention(Dims query, Dims key, Dims value,
+                               std::optional<Dims> mask, std::string &why) {
+  if (query.size() != 4 || key.size() != 4 || value.size() != 4)
+    return fail(why,
+                "query, key and value must be [batch, heads, sequence, "
+                "head size], got {}, {} and {}",
+                format(query), format(key), format(value));
+  auto differ = [](int64_t a, int64_t b) {
+    return isStatic(a) && isStatic(b) && a != b;
+  };
+  if (differ(query[0], key[0]) || differ(key[0], value[0]) ||
+      differ(key[1], value[1]) || differ(key[2], value[2]) ||
+      differ(query[3], key[3]))
+    return fail(why,
+                "query {}, key {} and value {} disagree: they need one batch, "
+                "the key the head size of the query, the value the heads and "
+                "sequence of the key",
+                format(query), format(key), format(value));
+  if (isStatic(key[1]) && isStatic(query[1]) &&
+      (key[1] < 1 || query[1] % key[1] != 0))
+    return fail(why,
+                "the {} query heads are not a multiple of the {} "
+                "key/value heads",
+                query[1], key[1]);
+  Shape result{query[0], query[1], query[2], value[3]};
+  if (mask) {
+    Shape scores{query[0], query[1], query[2], key[2]};
+    std::string ignored;
+    std::optional<Shape> joint = broadcast(scores, *mask, ignored);
+    bool fits = joint && joint->size() == 4;
+    for (size_t d = 0; fits && d < 4; ++d)
+      fits = !isStatic(scores[d]) || (*joint)[d] == scores[d];
+    if (!fits)
+      return fail(why, "mask {} does not broadcast to the scores {}",
+                  format(*mask), format(scores));
+  }
+  return result;
+}
+
 bool geluApproximation(const std::string &approximate, std::string &why) {
   if (approximate == "none" || approximate == "tanh")
     return true;

@@ -87,3 +87,23 @@ func.func @instance_norm(%x: tensor<1x4x3x3xf32>, %s: tensor<4xf32>, %b: tensor<
   %0 = graph.group_norm %x, %s, %b {num_groups = 4 : i64} : (tensor<1x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
   return %0 : tensor<1x4x3x3xf32>
 }
+
+// Grouped-query heads repeat through a broadcast; a causal mask is a
+// constant of kept positions (query i sees keys j <= i + causal_offset).
+// CHECK-LABEL: func.func @attention
+// CHECK:         %[[KW:.*]] = graph.reshape %arg1 : (tensor<1x1x3x4xf32>) -> tensor<1x1x1x3x4xf32>
+// CHECK:         %[[KB:.*]] = graph.broadcast %[[KW]] : (tensor<1x1x1x3x4xf32>) -> tensor<1x1x2x3x4xf32>
+// CHECK:         %[[K:.*]] = graph.reshape %[[KB]] : (tensor<1x1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+// CHECK:         %[[V:.*]] = graph.reshape %{{.*}} : (tensor<1x1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+// CHECK:         %[[KT:.*]] = graph.transpose %[[K]] {permutation = array<i64: 0, 1, 3, 2>}
+// CHECK:         %[[P:.*]] = graph.matmul %arg0, %[[KT]]
+// CHECK:         %[[S:.*]] = graph.mul %[[P]], %{{.*}}
+// CHECK:         %[[C:.*]] = graph.constant dense<{{\[}}[true, true, false], [true, true, true]]> : tensor<2x3xi1>
+// CHECK:         %[[M:.*]] = graph.select %[[C]], %[[S]], %{{.*}}
+// CHECK:         %[[PR:.*]] = graph.softmax %[[M]] {axis = -1 : i64}
+// CHECK:         graph.matmul %[[PR]], %[[V]]
+// CHECK-NOT:     graph.attention
+func.func @attention(%q: tensor<1x2x2x4xf32>, %k: tensor<1x1x3x4xf32>, %v: tensor<1x1x3x4xf32>) -> tensor<1x2x2x4xf32> {
+  %0 = graph.attention %q, %k, %v {scale = 0.5 : f32, is_causal = true, causal_offset = 1 : i64} : (tensor<1x2x2x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>) -> tensor<1x2x2x4xf32>
+  return %0 : tensor<1x2x2x4xf32>
+}

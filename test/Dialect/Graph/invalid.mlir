@@ -406,3 +406,19 @@ func.func @rms_norm_axis(%x: tensor<2x4xf32>, %s: tensor<4xf32>) {
   %0 = graph.rms_norm %x, %s {axis = -3 : i64} : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   return
 }
+
+// -----
+
+func.func @attention_heads(%q: tensor<1x3x2x4xf32>, %k: tensor<1x2x2x4xf32>) {
+  // expected-error @+1 {{'graph.attention' op the 3 query heads are not a multiple of the 2 key/value heads}}
+  %0 = graph.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<1x3x2x4xf32>, tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>) -> tensor<1x3x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask(%q: tensor<1x2x2x4xf32>, %m: tensor<3x3xi1>) {
+  // expected-error @+1 {{'graph.attention' op mask [3, 3] does not broadcast to the scores [1, 2, 2, 2]}}
+  %0 = graph.attention %q, %q, %q, %m {scale = 1.0 : f32} : (tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>, tensor<3x3xi1>) -> tensor<1x2x2x4xf32>
+  return
+}

@@ -197,3 +197,10 @@ func.func @composites(%x: tensor<2x4xf32>, %s: tensor<4xf32>, %b: tensor<4xf32>,
   %5 = graph.group_norm %g, %s, %b {num_groups = 2 : i64} : (tensor<1x4x2xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x2xf32>
   return %4 : tensor<2x4xf32>
 }
+
+// CHECK-LABEL: func.func @attention
+// CHECK:         graph.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {causal_offset = 2 : i64, is_causal = true, scale = 1.250000e-01 : f32, softcap = 3.000000e+00 : f32} : (tensor<1x4x2x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<2x5xi1>) -> tensor<1x4x2x8xf32>
+func.func @attention(%q: tensor<1x4x2x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>, %m: tensor<2x5xi1>) -> tensor<1x4x2x8xf32> {
+  %0 = graph.attention %q, %k, %v, %m {scale = 0.125 : f32, is_causal = true, causal_offset = 2 : i64, softcap = 3.0 : f32} : (tensor<1x4x2x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<2x5xi1>) -> tensor<1x4x2x8xf32>
+  return %0 : tensor<1x4x2x8xf32>
+}

@@ -12,11 +12,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 #include "sinan/InitAll.h"
-#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Interpreter/Evaluator.h"
 #include "sinan/Target/SnpuBinary.h"
 #include "sinan/runtime/Numerics.h"

@@ -662,6 +662,28 @@ LogicalResult GroupNormOp::verify() {
       *this, SmallVector<int64_t>(expected->begin(), expected->end()));
 }
 
+LogicalResult AttentionOp::verify() {
+  std::string why;
+  std::optional<shape::Dims> mask;
+  if (getMask())
+    mask = shapeOf(getMask());
+  std::optional<shape::Shape> expected = shape::attention(
+      shapeOf(getQuery()), shapeOf(getKey()), shapeOf(getValue()), mask, why);
+  if (!expected)
+    return verdict(*this, false, why);
+  Type element = elementTypeOf(getQuery());
+  for (Value v : {getKey(), getValue(), getOutput()})
+    if (elementTypeOf(v) != element)
+      return emitOpError("query, key, value and the result must have one "
+                         "element type");
+  if (getMask() && elementTypeOf(getMask()) != element &&
+      !elementTypeOf(getMask()).isInteger(1))
+    return emitOpError("the mask must be boolean or of the query's element "
+                       "type");
+  return verifyResultShape(
+      *this, SmallVector<int64_t>(expected->begin(), expected->end()));
+}
+
 LogicalResult GeluOp::verify() {
   std::string why;
   return verdict(*this, shape::geluApproximation(getApproximate().str(), why),

@@ -21,6 +21,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace sinan::graph {
 #define GEN_PASS_DEF_GRAPHDECOMPOSE
@@ -162,6 +163,65 @@ Value expand(GroupNormOp norm, OpBuilder &b) {
   return e.add(scaled, bias);
 }
 
+/// `x` ([B, Hkv, S, D]) with each head repeated `group` times in a row.
+Value repeatHeads(OpBuilder &b, Location loc, Value x, int64_t group) {
+  if (group == 1)
+    return x;
+  ArrayRef<int64_t> s = cast<ShapedType>(x.getType()).getShape();
+  Value wide = reshaped(b, loc, x, {s[0], s[1], 1, s[2], s[3]});
+  auto type = RankedTensorType::get({s[0], s[1], group, s[2], s[3]},
+                                    getElementTypeOrSelf(x));
+  Value tiled = BroadcastOp::create(b, loc, type, wide)->getResult(0);
+  return reshaped(b, loc, tiled, {s[0], s[1] * group, s[2], s[3]});
+}
+
+Value expand(AttentionOp attention, OpBuilder &b) {
+  Value q = attention.getQuery();
+  Expander e{b, attention.getLoc(), getElementTypeOrSelf(q)};
+  ArrayRef<int64_t> qs = cast<ShapedType>(q.getType()).getShape();
+  ArrayRef<int64_t> ks =
+      cast<ShapedType>(attention.getKey().getType()).getShape();
+  int64_t group = qs[1] / ks[1];
+  Value kAll = repeatHeads(b, e.loc, attention.getKey(), group);
+  Value vAll = repeatHeads(b, e.loc, attention.getValue(), group);
+  Value keysT =
+      TransposeOp::create(b, e.loc, kAll, b.getDenseI64ArrayAttr({0, 1, 3, 2}))
+          ->getResult(0);
+  Value products = MatMulOp::create(b, e.loc, q, keysT)->getResult(0);
+  Value scale = e.c(attention.getScale().convertToFloat());
+  Value scores = e.mul(products, scale);
+  double negInf = -std::numeric_limits<double>::infinity();
+  if (Value mask = attention.getMask()) {
+    if (getElementTypeOrSelf(mask).isInteger(1)) {
+      Value blocked = e.c(negInf);
+      scores = SelectOp::create(b, e.loc, mask, scores, blocked)->getResult(0);
+    } else {
+      scores = e.add(scores, mask);
+    }
+  }
+  if (attention.getIsCausal()) {
+    int64_t offset = attention.getCausalOffset();
+    auto maskType = RankedTensorType::get({qs[2], ks[2]}, b.getI1Type());
+    SmallVector<bool> allowed;
+    for (int64_t i = 0; i < qs[2]; ++i)
+      for (int64_t j = 0; j < ks[2]; ++j)
+        allowed.push_back(j <= i + offset);
+    Value causal =
+        ConstantOp::create(b, e.loc, DenseElementsAttr::get(maskType, allowed));
+    Value blocked = e.c(negInf);
+    scores = SelectOp::create(b, e.loc, causal, scores, blocked)->getResult(0);
+  }
+  if (float cap = attention.getSoftcap().convertToFloat(); cap > 0) {
+    Value c = e.c(cap);
+    Value bounded = e.op<TanhOp>(e.op<DivOp>(scores, c));
+    Value c2 = e.c(cap);
+    scores = e.mul(c2, bounded);
+  }
+  Value probs = SoftmaxOp::create(b, e.loc, scores, b.getI64IntegerAttr(-1))
+                    ->getResult(0);
+  return MatMulOp::create(b, e.loc, probs, vAll)->getResult(0);
+}
+
 struct GraphDecompose
     : public sinan::graph::impl::GraphDecomposeBase<GraphDecompose> {
   using GraphDecomposeBase::GraphDecomposeBase;
@@ -173,7 +233,7 @@ struct GraphDecompose
   void runOnOperation() override {
     SmallVector<Operation *> composite;
     getOperation()->walk([&](Operation *op) {
-      if (isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp>(op) &&
+      if (isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp, AttentionOp>(op) &&
           wanted(op->getName().stripDialect()))
         composite.push_back(op);
     });
@@ -184,7 +244,8 @@ struct GraphDecompose
                          .Case([&](GeluOp gelu) { return expand(gelu, b); })
                          .Case([&](LayerNormOp n) { return expand(n, b); })
                          .Case([&](RmsNormOp n) { return expand(n, b); })
-                         .Case([&](GroupNormOp n) { return expand(n, b); });
+                         .Case([&](GroupNormOp n) { return expand(n, b); })
+                         .Case([&](AttentionOp a) { return expand(a, b); });
       op->getResult(0).replaceAllUsesWith(result);
       op->erase();
     }

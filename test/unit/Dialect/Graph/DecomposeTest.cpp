@@ -11,9 +11,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
 #include "sinan/Dialect/Graph/Transforms/Passes.h"
-#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Interpreter/Evaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -61,7 +61,10 @@ TEST_P(Decompose, ExpansionMatchesTheKernelBitForBit) {
                     std::vector<int64_t>(shaped.getShape().begin(),
                                          shaped.getShape().end()));
     for (int64_t i = 0; i < t.numElements(); ++i)
-      t.setDouble(i, normal(rng));
+      if (t.type() == sinan::DType::I1)
+        t.data()[i] = normal(rng) > -1.0; // Masks keep most scores.
+      else
+        t.setDouble(i, normal(rng));
     inputs.push_back(std::move(t));
   }
   std::vector<sinan::Tensor> whole = run(func, inputs);
@@ -73,7 +76,8 @@ TEST_P(Decompose, ExpansionMatchesTheKernelBitForBit) {
   module->walk([&](Operation *op) {
     StringRef name = op->getName().getStringRef();
     composite |= name == "graph.layer_norm" || name == "graph.rms_norm" ||
-                 name == "graph.group_norm" || name == "graph.gelu";
+                 name == "graph.group_norm" || name == "graph.gelu" ||
+                 name == "graph.attention";
   });
   ASSERT_FALSE(composite) << "the pass left a composite op";
   std::vector<sinan::Tensor> pieces = run(func, inputs);
@@ -129,6 +133,29 @@ INSTANTIATE_TEST_SUITE_P(
                        : (tensor<2x3x4x5xbf16>, tensor<3xbf16>, tensor<3xbf16>)
                        -> tensor<2x3x4x5xbf16>
                   return %0 : tensor<2x3x4x5xbf16>
+                })"},
+        Case{"attention_gqa_causal_bool_mask",
+             R"(func.func @f(%q: tensor<2x4x3x8xf32>, %k: tensor<2x2x5x8xf32>,
+                             %v: tensor<2x2x5x6xf32>, %m: tensor<3x5xi1>)
+                  -> tensor<2x4x3x6xf32> {
+                  %0 = graph.attention %q, %k, %v, %m
+                       {scale = 0.35 : f32, is_causal = true,
+                        causal_offset = 2 : i64}
+                       : (tensor<2x4x3x8xf32>, tensor<2x2x5x8xf32>,
+                          tensor<2x2x5x6xf32>, tensor<3x5xi1>)
+                       -> tensor<2x4x3x6xf32>
+                  return %0 : tensor<2x4x3x6xf32>
+                })"},
+        Case{"attention_additive_mask_softcap",
+             R"(func.func @f(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>,
+                             %v: tensor<1x2x4x8xf32>, %m: tensor<1x1x4x4xf32>)
+                  -> tensor<1x2x4x8xf32> {
+                  %0 = graph.attention %q, %k, %v, %m
+                       {scale = 0.125 : f32, softcap = 2.5 : f32}
+                       : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>,
+                          tensor<1x2x4x8xf32>, tensor<1x1x4x4xf32>)
+                       -> tensor<1x2x4x8xf32>
+                  return %0 : tensor<1x2x4x8xf32>
                 })"},
         Case{"gelu_erf",
              R"(func.func @f(%x: tensor<64xf32>) -> tensor<64xf32> {

@@ -205,6 +205,15 @@ const std::vector<Case> &cases() {
        {{"approximate", std::string("fast")}},
        {f32({4})},
        {f32({4})}},
+      {"attention heads",
+       "%q: tensor<1x3x2x4xf32>, %k: tensor<1x2x2x4xf32>",
+       "%r = graph.attention %q, %k, %k {scale = 1.0 : f32} : "
+       "(tensor<1x3x2x4xf32>, tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>) -> "
+       "tensor<1x3x2x4xf32>",
+       "attention",
+       {{"scale", 1.0}},
+       {f32({1, 3, 2, 4}), f32({1, 2, 2, 4}), f32({1, 2, 2, 4})},
+       {f32({1, 3, 2, 4})}},
       {"softmax axis",
        "%x: tensor<2x3xf32>",
        "%r = graph.softmax %x {axis = 2 : i64} : tensor<2x3xf32>",

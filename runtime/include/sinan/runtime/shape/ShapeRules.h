@@ -174,14 +174,18 @@ bool resize(Dims input, size_t scales, Dims result, std::string &why);
 
 /// Layer normalization: the input's shape; `axis` in range, the scale and
 /// the optional bias broadcasting to the input.
-std::optional<Shape> layerNorm(Dims input, Dims scale,
-                               std::optional<Dims> bias, int64_t axis,
-                               std::string &why);
+std::optional<Shape> layerNorm(Dims input, Dims scale, std::optional<Dims> bias,
+                               int64_t axis, std::string &why);
 
 /// Group normalization of [N, C, ...]: the input's shape; `numGroups`
 /// divides C, `scale` and `bias` are [C].
 std::optional<Shape> groupNorm(Dims input, Dims scale, Dims bias,
                                int64_t numGroups, std::string &why);
+
+/// Attention over [B, H, S, D]: [B, Hq, Sq, Dv]; Hkv divides Hq, the
+/// batch and head sizes agree, the mask broadcasts to [B, Hq, Sq, Sk].
+std::optional<Shape> attention(Dims query, Dims key, Dims value,
+                               std::optional<Dims> mask, std::string &why);
 
 /// GELU's `approximate`: "none" or "tanh".
 bool geluApproximation(const std::string &approximate, std::string &why);

@@ -568,6 +568,38 @@ def Graph_GroupNormOp : Graph_Op<"group_norm",
   let hasVerifier = 1;
 }
 
+def Graph_AttentionOp : Graph_Op<"attention"> {
+  let summary = "Scaled dot-product attention over [batch, heads, sequence, "
+                "head size] (ONNX Attention)";
+  let description = [{
+    `softmax(Q K^T * scale + mask) V` on 4-D operands: `query`
+    [B, Hq, Sq, D], `key` [B, Hkv, Sk, D], `value` [B, Hkv, Sk, Dv], the
+    result [B, Hq, Sq, Dv]. Grouped-query heads: each key/value head serves
+    Hq / Hkv consecutive query heads. The optional `mask` broadcasts to
+    [B, Hq, Sq, Sk]: a boolean one keeps the scores where it is true (the
+    others become -inf), a float one is added. `is_causal` keeps, for query
+    i, the keys j <= i + `causal_offset` (the cached keys before the new
+    ones); a positive `softcap` bounds the scores as
+    `softcap * tanh(scores / softcap)`. The importer splits packed 3-D
+    heads and concatenates key/value caches around the op.
+    `graph-decompose` expands it into broadcast/reshape (the repeated
+    heads), `transpose`, `matmul`, `mul`, `select`/`add`, `tanh`, `softmax`
+    and `matmul`, each rounded to the element type, which is also what the
+    reference kernel computes.
+  }];
+  let arguments = (ins Graph_FloatTensor:$query, Graph_FloatTensor:$key,
+                       Graph_FloatTensor:$value, Optional<Graph_Tensor>:$mask,
+                       F32Attr:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$is_causal,
+                       DefaultValuedAttr<I64Attr, "0">:$causal_offset,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`,` $mask^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 class Graph_ReduceOp<string mnemonic, string text, Type tensor>
     : Graph_ShapedOp<mnemonic, [SameOperandsAndResultElementType]> {
   let summary = text # " over `axes`";

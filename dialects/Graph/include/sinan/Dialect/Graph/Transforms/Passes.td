@@ -29,7 +29,8 @@ def GraphDecompose : Pass<"graph-decompose"> {
     `graph.layer_norm` becomes `reduce_mean`, `sub`, `mul`, `add`, `sqrt`,
     `reciprocal`, `mul` (and `add` for a bias), `graph.rms_norm` and
     `graph.group_norm` likewise (group normalization over a reshape of the
-    channels into groups), and `graph.gelu` its `erf` (or `tanh`) formula. The ops come out in the order, and with the
+    channels into groups), `graph.gelu` its `erf` (or `tanh`) formula and
+    `graph.attention` its products, masks and softmax. The ops come out in the order, and with the
     constants, that the reference kernels use, so the expanded graph
     computes the same values bit for bit. The import keeps these ops whole
     so that a backend may run them in one kernel; the compile pipeline
@@ -38,7 +39,8 @@ def GraphDecompose : Pass<"graph-decompose"> {
   }];
   let options = [
     ListOption<"ops", "ops", "std::string",
-               "Op names to expand (layer_norm, rms_norm, group_norm, gelu); "
+               "Op names to expand (layer_norm, rms_norm, group_norm, gelu, "
+               "attention); "
                "empty: all">
   ];
   let dependentDialects = ["sinan::graph::GraphDialect"];
