@@ -282,6 +282,13 @@ void addElementwise(std::map<std::string_view, Entry> &t) {
 /// Wraps a kernel that reports bad indices through `error`.
 #define SINAN_CHECKED(call) (a.ok() && (call))
 
+/// `from`'s bytes in `to` (the same count: a reshape; memcpy may not see
+/// the null data of an empty tensor).
+void copyBytes(Tensor &to, const Tensor &from) {
+  if (from.byteSize() != 0)
+    std::memcpy(to.data(), from.data(), from.byteSize());
+}
+
 /// A rank-0 tensor of `type` holding `value` (a decomposition's constant).
 Tensor scalar(DType type, double value) {
   Tensor t(type, {});
@@ -326,50 +333,60 @@ void gelu(const Tensor &x, bool tanhForm, Tensor &y) {
          apply(BinaryOp::Add, scalar(type, 1), apply(outer, inner), shape), y);
 }
 
+/// Dimensions `axis` .. rank - 1 of `x`.
+std::vector<int64_t> axesFrom(int64_t axis, const Tensor &x) {
+  std::vector<int64_t> axes;
+  for (int64_t d = axis; d < x.rank(); ++d)
+    axes.push_back(d);
+  return axes;
+}
+
+/// `x`'s mean over `axes`, the axes kept as 1.
+Tensor meanOver(const Tensor &x, const std::vector<int64_t> &axes) {
+  std::vector<int64_t> kept = x.shape();
+  for (int64_t d : axes)
+    kept[d] = 1;
+  Tensor out(x.type(), kept);
+  reduce(ReduceOp::Mean, x, axes, out);
+  return out;
+}
+
+/// `(x - mean) * (1 / sqrt(var + epsilon))` over `axes`: the part layer
+/// and group normalization share, as graph-decompose expands them.
+Tensor standardize(const Tensor &x, const std::vector<int64_t> &axes,
+                   float epsilon) {
+  const std::vector<int64_t> &shape = x.shape();
+  Tensor centred = apply(BinaryOp::Sub, x, meanOver(x, axes), shape);
+  Tensor var = meanOver(apply(BinaryOp::Mul, centred, centred, shape), axes);
+  Tensor invStd = apply(
+      UnaryOp::Reciprocal,
+      apply(UnaryOp::Sqrt,
+            apply(BinaryOp::Add, var, scalar(x.type(), epsilon), var.shape())));
+  return apply(BinaryOp::Mul, centred, invStd, shape);
+}
+
 /// Layer normalization exactly as graph-decompose expands it.
 void layerNorm(const Tensor &x, const Tensor &scale, const Tensor *bias,
                int64_t axis, float epsilon, Tensor &y) {
-  const std::vector<int64_t> &shape = x.shape();
-  std::vector<int64_t> axes, kept = shape;
-  for (int64_t d = axis; d < x.rank(); ++d) {
-    axes.push_back(d);
-    kept[d] = 1;
-  }
-  auto mean = [&](const Tensor &v) {
-    Tensor out(v.type(), kept);
-    reduce(ReduceOp::Mean, v, axes, out);
-    return out;
-  };
-  Tensor centred = apply(BinaryOp::Sub, x, mean(x), shape);
-  Tensor var = mean(apply(BinaryOp::Mul, centred, centred, shape));
-  Tensor invStd =
-      apply(UnaryOp::Reciprocal,
-            apply(UnaryOp::Sqrt,
-                  apply(BinaryOp::Add, var, scalar(x.type(), epsilon), kept)));
-  Tensor normed = apply(BinaryOp::Mul, centred, invStd, shape);
+  Tensor normed = standardize(x, axesFrom(axis, x), epsilon);
   if (!bias) {
     binary(BinaryOp::Mul, normed, scale, y);
     return;
   }
-  binary(BinaryOp::Add, apply(BinaryOp::Mul, normed, scale, shape), *bias, y);
+  binary(BinaryOp::Add, apply(BinaryOp::Mul, normed, scale, x.shape()), *bias,
+         y);
 }
 
 /// RMS normalization exactly as graph-decompose expands it.
 void rmsNorm(const Tensor &x, const Tensor &scale, int64_t axis, float epsilon,
              Tensor &y) {
-  const std::vector<int64_t> &shape = x.shape();
-  std::vector<int64_t> axes, kept = shape;
-  for (int64_t d = axis; d < x.rank(); ++d) {
-    axes.push_back(d);
-    kept[d] = 1;
-  }
-  Tensor meanSquare(x.type(), kept);
-  reduce(ReduceOp::Mean, apply(BinaryOp::Mul, x, x, shape), axes, meanSquare);
-  Tensor factor =
-      apply(UnaryOp::Reciprocal,
-            apply(UnaryOp::Sqrt, apply(BinaryOp::Add, meanSquare,
-                                       scalar(x.type(), epsilon), kept)));
-  binary(BinaryOp::Mul, apply(BinaryOp::Mul, x, factor, shape), scale, y);
+  Tensor meanSquare =
+      meanOver(apply(BinaryOp::Mul, x, x, x.shape()), axesFrom(axis, x));
+  Tensor factor = apply(UnaryOp::Reciprocal,
+                        apply(UnaryOp::Sqrt, apply(BinaryOp::Add, meanSquare,
+                                                   scalar(x.type(), epsilon),
+                                                   meanSquare.shape())));
+  binary(BinaryOp::Mul, apply(BinaryOp::Mul, x, factor, x.shape()), scale, y);
 }
 
 /// Group normalization exactly as graph-decompose expands it: statistics
@@ -379,40 +396,25 @@ void groupNorm(const Tensor &x, const Tensor &scale, const Tensor &bias,
                int64_t groups, float epsilon, Tensor &y) {
   const std::vector<int64_t> &shape = x.shape();
   int64_t channels = shape[1];
-  std::vector<int64_t> grouped = shape, axes, kept;
+  std::vector<int64_t> grouped = shape, axes;
   if (groups == channels) {
-    for (int64_t d = 2; d < x.rank(); ++d)
-      axes.push_back(d);
+    axes = axesFrom(2, x);
   } else {
     grouped = {shape[0], groups,
                x.numElements() / std::max<int64_t>(shape[0] * groups, 1)};
     axes = {2};
   }
-  kept = grouped;
-  for (int64_t d : axes)
-    kept[d] = 1;
   Tensor view(x.type(), grouped);
-  std::memcpy(view.data(), x.data(), x.byteSize());
-  auto mean = [&](const Tensor &v) {
-    Tensor out(v.type(), kept);
-    reduce(ReduceOp::Mean, v, axes, out);
-    return out;
-  };
-  Tensor centred = apply(BinaryOp::Sub, view, mean(view), grouped);
-  Tensor var = mean(apply(BinaryOp::Mul, centred, centred, grouped));
-  Tensor invStd =
-      apply(UnaryOp::Reciprocal,
-            apply(UnaryOp::Sqrt,
-                  apply(BinaryOp::Add, var, scalar(x.type(), epsilon), kept)));
-  Tensor normed = apply(BinaryOp::Mul, centred, invStd, grouped);
+  copyBytes(view, x);
+  Tensor normed = standardize(view, axes, epsilon);
   // Back to the input's shape; scale and bias per channel ([C, 1, ...]).
   Tensor normedFull(x.type(), shape);
-  std::memcpy(normedFull.data(), normed.data(), normed.byteSize());
+  copyBytes(normedFull, normed);
   std::vector<int64_t> perChannel(shape.size() - 1, 1);
   perChannel[0] = channels;
   Tensor s(scale.type(), perChannel), b(bias.type(), perChannel);
-  std::memcpy(s.data(), scale.data(), scale.byteSize());
-  std::memcpy(b.data(), bias.data(), bias.byteSize());
+  copyBytes(s, scale);
+  copyBytes(b, bias);
   binary(BinaryOp::Add, apply(BinaryOp::Mul, normedFull, s, shape), b, y);
 }
 
@@ -421,11 +423,11 @@ void groupNorm(const Tensor &x, const Tensor &scale, const Tensor &bias,
 Tensor repeatHeads(const Tensor &x, int64_t group) {
   const std::vector<int64_t> &s = x.shape();
   Tensor wide(x.type(), {s[0], s[1], 1, s[2], s[3]});
-  std::memcpy(wide.data(), x.data(), x.byteSize());
+  copyBytes(wide, x);
   Tensor tiled(x.type(), {s[0], s[1], group, s[2], s[3]});
   broadcastTo(wide, tiled);
   Tensor out(x.type(), {s[0], s[1] * group, s[2], s[3]});
-  std::memcpy(out.data(), tiled.data(), tiled.byteSize());
+  copyBytes(out, tiled);
   return out;
 }
 

@@ -79,39 +79,46 @@ Value expand(GeluOp gelu, OpBuilder &b) {
   return e.mul(e.mul(half, x), onePlus);
 }
 
+/// The axes from `axis` (negative counts from the end) to the last.
+SmallVector<int64_t> axesFrom(int64_t axis, Value x) {
+  int64_t rank = cast<ShapedType>(x.getType()).getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t d = *normalizeAxis(axis, rank); d < rank; ++d)
+    axes.push_back(d);
+  return axes;
+}
+
+Value reduceMean(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> axes) {
+  return ReduceMeanOp::create(b, loc, v, b.getDenseI64ArrayAttr(axes),
+                              b.getBoolAttr(true))
+      ->getResult(0);
+}
+
+/// `(x - mean) * (1 / sqrt(var + epsilon))` over `axes`: the part layer
+/// and group normalization share, in their reference kernels' order.
+Value standardize(Expander &e, Value x, ArrayRef<int64_t> axes,
+                  APFloat epsilon) {
+  Value centred = e.sub(x, reduceMean(e.b, e.loc, x, axes));
+  Value var = reduceMean(e.b, e.loc, e.mul(centred, centred), axes);
+  Value eps = e.c(epsilon.convertToFloat());
+  Value invStd = e.op<ReciprocalOp>(e.op<SqrtOp>(e.add(var, eps)));
+  return e.mul(centred, invStd);
+}
+
 Value expand(LayerNormOp norm, OpBuilder &b) {
   Value x = norm.getInput();
   Expander e{b, norm.getLoc(), getElementTypeOrSelf(x)};
-  int64_t rank = cast<ShapedType>(x.getType()).getRank();
-  int64_t axis = *normalizeAxis(norm.getAxis(), rank);
-  SmallVector<int64_t> axes;
-  for (int64_t d = axis; d < rank; ++d)
-    axes.push_back(d);
-  auto mean = [&](Value v) {
-    return ReduceMeanOp::create(b, e.loc, v, b.getDenseI64ArrayAttr(axes),
-                                b.getBoolAttr(true))
-        ->getResult(0);
-  };
-  Value centred = e.sub(x, mean(x));
-  Value var = mean(e.mul(centred, centred));
-  Value invStd = e.op<ReciprocalOp>(
-      e.op<SqrtOp>(e.add(var, e.c(norm.getEpsilon().convertToFloat()))));
-  Value y = e.mul(e.mul(centred, invStd), norm.getScale());
+  Value normalized =
+      standardize(e, x, axesFrom(norm.getAxis(), x), norm.getEpsilon());
+  Value y = e.mul(normalized, norm.getScale());
   return norm.getBias() ? e.add(y, norm.getBias()) : y;
 }
 
 Value expand(RmsNormOp norm, OpBuilder &b) {
   Value x = norm.getInput();
   Expander e{b, norm.getLoc(), getElementTypeOrSelf(x)};
-  int64_t rank = cast<ShapedType>(x.getType()).getRank();
-  int64_t axis = *normalizeAxis(norm.getAxis(), rank);
-  SmallVector<int64_t> axes;
-  for (int64_t d = axis; d < rank; ++d)
-    axes.push_back(d);
   Value meanSquare =
-      ReduceMeanOp::create(b, e.loc, e.mul(x, x), b.getDenseI64ArrayAttr(axes),
-                           b.getBoolAttr(true))
-          ->getResult(0);
+      reduceMean(b, e.loc, e.mul(x, x), axesFrom(norm.getAxis(), x));
   Value epsilon = e.c(norm.getEpsilon().convertToFloat());
   Value factor = e.op<ReciprocalOp>(e.op<SqrtOp>(e.add(meanSquare, epsilon)));
   return e.mul(e.mul(x, factor), norm.getScale());
@@ -144,16 +151,8 @@ Value expand(GroupNormOp norm, OpBuilder &b) {
     axes = {2};
   }
   Value view = reshaped(b, e.loc, x, grouped);
-  auto mean = [&](Value v) {
-    return ReduceMeanOp::create(b, e.loc, v, b.getDenseI64ArrayAttr(axes),
-                                b.getBoolAttr(true))
-        ->getResult(0);
-  };
-  Value centred = e.sub(view, mean(view));
-  Value var = mean(e.mul(centred, centred));
-  Value epsilon = e.c(norm.getEpsilon().convertToFloat());
-  Value invStd = e.op<ReciprocalOp>(e.op<SqrtOp>(e.add(var, epsilon)));
-  Value normalized = reshaped(b, e.loc, e.mul(centred, invStd), shape);
+  Value normalized =
+      reshaped(b, e.loc, standardize(e, view, axes, norm.getEpsilon()), shape);
   SmallVector<int64_t> perChannel{channels};
   perChannel.append(shape.size() - 2, 1);
   // One statement per op: argument evaluation order would shuffle them.
