@@ -11,11 +11,9 @@
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Graph/IR/ShapeInference.h"
 #include "sinan/runtime/ref/HostOps.h"
-#include "sinan/runtime/ref/Kernels.h"
 #include "sinan/runtime/shape/ShapeRules.h"
 
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -25,37 +23,6 @@ using namespace mlir;
 namespace sinan {
 
 namespace {
-std::optional<ref::BinaryOp> binaryKind(Operation *op) {
-  return TypeSwitch<Operation *, std::optional<ref::BinaryOp>>(op)
-      .Case<graph::AddOp>([](auto) { return ref::BinaryOp::Add; })
-      .Case<graph::SubOp>([](auto) { return ref::BinaryOp::Sub; })
-      .Case<graph::MulOp>([](auto) { return ref::BinaryOp::Mul; })
-      .Case<graph::DivOp>([](auto) { return ref::BinaryOp::Div; })
-      .Case<graph::PowOp>([](auto) { return ref::BinaryOp::Pow; })
-      .Case<graph::MaxOp>([](auto) { return ref::BinaryOp::Max; })
-      .Case<graph::MinOp>([](auto) { return ref::BinaryOp::Min; })
-      .Case<graph::AndOp>([](auto) { return ref::BinaryOp::And; })
-      .Case<graph::OrOp>([](auto) { return ref::BinaryOp::Or; })
-      .Case<graph::XorOp>([](auto) { return ref::BinaryOp::Xor; })
-      .Case<graph::BitAndOp>([](auto) { return ref::BinaryOp::And; })
-      .Case<graph::BitOrOp>([](auto) { return ref::BinaryOp::Or; })
-      .Case<graph::BitXorOp>([](auto) { return ref::BinaryOp::Xor; })
-      .Case<graph::ShiftLeftOp>([](auto) { return ref::BinaryOp::ShiftLeft; })
-      .Case<graph::ShiftRightOp>([](auto) { return ref::BinaryOp::ShiftRight; })
-      .Default([](Operation *) { return std::nullopt; });
-}
-
-std::optional<ref::CompareOp> compareKind(Operation *op) {
-  return TypeSwitch<Operation *, std::optional<ref::CompareOp>>(op)
-      .Case<graph::EqualOp>([](auto) { return ref::CompareOp::Equal; })
-      .Case<graph::LessOp>([](auto) { return ref::CompareOp::Less; })
-      .Case<graph::LessEqualOp>([](auto) { return ref::CompareOp::LessEqual; })
-      .Case<graph::GreaterOp>([](auto) { return ref::CompareOp::Greater; })
-      .Case<graph::GreaterEqualOp>(
-          [](auto) { return ref::CompareOp::GreaterEqual; })
-      .Default([](Operation *) { return std::nullopt; });
-}
-
 std::string where(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -63,34 +30,40 @@ std::string where(Operation *op) {
   return text + " (" + op->getName().getStringRef().str() + ")";
 }
 
-/// The shape an op produces for these operand shapes, from the op's shape
-/// function (so dynamic dimensions resolve at run time).
+/// The shape an op produces for these operand shapes, so dynamic
+/// dimensions resolve at run time: the op's own type inference on operands
+/// of the actual shapes where it has one (the shape rules, once), else the
+/// few rules of ops that carry their result type.
 FailureOr<SmallVector<int64_t>>
 resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
   auto shape = [&](int i) { return ArrayRef<int64_t>(operands[i]->shape()); };
-  if (isa<graph::GatherElementsOp>(op))
-    return SmallVector<int64_t>(shape(1).begin(), shape(1).end());
-  if (auto g = dyn_cast<graph::GatherNdOp>(op))
-    return graph::inferGatherNdShape(shape(0), shape(1), g.getBatchDims());
-  if (binaryKind(op) || compareKind(op) || isa<graph::ModOp>(op))
-    return graph::inferBroadcastShape(shape(0), shape(1));
+  if (auto *infer = op->getName().getInterface<InferTypeOpInterface>()) {
+    // Stand-ins of the actual types for the inference to read.
+    Block scratch;
+    SmallVector<Value> values;
+    for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+      values.push_back(scratch.addArgument(
+          RankedTensorType::get(shape(i), getElementTypeOrSelf(operand)),
+          op->getLoc()));
+    SmallVector<Type> types;
+    if (failed(infer->inferReturnTypes(
+            op->getContext(), op->getLoc(), values, op->getAttrDictionary(),
+            op->getPropertiesStorage(), op->getRegions(), types)))
+      return failure();
+    // A shape rule that refuses gives a rank-0 placeholder (GraphOps.cpp).
+    auto inferred = cast<RankedTensorType>(types[0]);
+    auto declared = cast<RankedTensorType>(op->getResult(0).getType());
+    if (inferred.getRank() != declared.getRank() ||
+        failed(verifyCompatibleShape(inferred.getShape(), declared.getShape())))
+      return failure();
+    return SmallVector<int64_t>(inferred.getShape());
+  }
   return TypeSwitch<Operation *, FailureOr<SmallVector<int64_t>>>(op)
-      .Case<graph::SelectOp>([&](auto) -> FailureOr<SmallVector<int64_t>> {
-        auto first = graph::inferBroadcastShape(shape(0), shape(1));
-        if (failed(first))
-          return failure();
-        return graph::inferBroadcastShape(*first, shape(2));
+      .Case<graph::GatherElementsOp>([&](auto) {
+        return SmallVector<int64_t>(shape(1).begin(), shape(1).end());
       })
-      .Case<graph::MatMulOp>(
-          [&](auto) { return graph::inferMatMulShape(shape(0), shape(1)); })
-      .Case<graph::Conv2dOp>([&](graph::Conv2dOp conv) {
-        graph::Conv2dParams params{conv.getStrides(), conv.getPads(),
-                                   conv.getDilations(),
-                                   static_cast<int64_t>(conv.getGroup())};
-        std::optional<ArrayRef<int64_t>> bias;
-        if (operands.size() > 2)
-          bias = shape(2);
-        return graph::inferConv2dShape(shape(0), shape(1), bias, params);
+      .Case<graph::GatherNdOp>([&](graph::GatherNdOp g) {
+        return graph::inferGatherNdShape(shape(0), shape(1), g.getBatchDims());
       })
       .Case<graph::AttentionOp>([&](auto) -> FailureOr<SmallVector<int64_t>> {
         std::string why;
@@ -102,54 +75,6 @@ resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
         if (!result)
           return failure();
         return SmallVector<int64_t>(result->begin(), result->end());
-      })
-      .Case<graph::TransposeOp>([&](graph::TransposeOp t) {
-        return graph::inferTransposeShape(shape(0), t.getPermutation());
-      })
-      .Case<graph::ConvTranspose2dOp>([&](graph::ConvTranspose2dOp c) {
-        graph::ConvTranspose2dParams params{
-            c.getStrides(), c.getPads(), c.getDilations(), c.getOutputPadding(),
-            static_cast<int64_t>(c.getGroup())};
-        std::optional<ArrayRef<int64_t>> bias;
-        if (operands.size() > 2)
-          bias = shape(2);
-        return graph::inferConvTranspose2dShape(shape(0), shape(1), bias,
-                                                params);
-      })
-      .Case<graph::ConcatOp>([&](graph::ConcatOp c) {
-        SmallVector<ArrayRef<int64_t>> shapes;
-        for (size_t i = 0; i < operands.size(); ++i)
-          shapes.push_back(shape(i));
-        return graph::inferConcatShape(shapes,
-                                       static_cast<int64_t>(c.getAxis()));
-      })
-      .Case<graph::GatherOp>([&](graph::GatherOp g) {
-        return graph::inferGatherShape(shape(0), shape(1),
-                                       static_cast<int64_t>(g.getAxis()));
-      })
-      .Case<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
-            graph::ReduceMinOp, graph::ReduceProdOp>([&](auto r) {
-        return graph::inferReduceShape(shape(0), r.getAxes(), r.getKeepdims());
-      })
-      .Case<graph::MaxPool2dOp, graph::AvgPool2dOp>([&](auto pool) {
-        graph::Pool2dParams params{pool.getKernel(), pool.getStrides(),
-                                   pool.getPads(), pool.getDilations(),
-                                   pool.getCeilMode()};
-        return graph::inferPool2dShape(shape(0), params);
-      })
-      .Case<graph::SliceOp>([&](graph::SliceOp sl) {
-        return graph::inferSliceShape(shape(0), sl.getStarts(), sl.getLimits(),
-                                      sl.getSteps());
-      })
-      .Case<graph::PadOp>([&](graph::PadOp p) {
-        return graph::inferPadShape(shape(0), p.getLow(), p.getHigh());
-      })
-      .Case<graph::TileOp>([&](graph::TileOp t) {
-        return graph::inferTileShape(shape(0), t.getRepeats());
-      })
-      .Case<graph::ArgMaxOp, graph::ArgMinOp>([&](auto a) {
-        SmallVector<int64_t> axes{static_cast<int64_t>(a.getAxis())};
-        return graph::inferReduceShape(shape(0), axes, a.getKeepdims());
       })
       .Case<graph::ReshapeOp, graph::BroadcastOp, graph::ResizeOp>(
           [&](auto r) -> FailureOr<SmallVector<int64_t>> {
