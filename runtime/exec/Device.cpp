@@ -173,9 +173,11 @@ public:
     }
     cost.cycles = result.stats.cycles;
     cost.macs = result.stats.totalMacs();
-    for (const sim::CoreStats &core : result.stats.cores)
+    for (const sim::CoreStats &core : result.stats.cores) {
       for (unsigned e = 0; e < isa::kNumEngines; ++e)
         cost.engineBusy[e] += core.engines[e].busyCycles;
+      cost.dramBytes += core.dmaBytesIn + core.dmaBytesOut;
+    }
     return true;
   }
 

@@ -319,10 +319,29 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     if (!dev.launch(*deviceMemory, mod.kernel(step.kernel), arguments, cost,
                     error))
       return fail(error);
+    // The op's own multiply-adds, from the shapes its host fallback takes.
+    std::vector<ref::ValueType> in, out;
+    uint64_t minimal = 0;
+    for (uint32_t id : step.inputs) {
+      in.push_back({m.values[id].dtype, m.values[id].shape});
+      minimal += m.values[id].byteSize();
+    }
+    for (uint32_t id : step.outputs) {
+      out.push_back({m.values[id].dtype, m.values[id].shape});
+      minimal += m.values[id].byteSize();
+    }
+    uint64_t useful = ref::hostOpMacs(step.op, in, out);
     std::lock_guard<std::mutex> guard(statsLock);
     ++stats.launches;
     stats.kernelCycles += cost.cycles;
     stats.macs += cost.macs;
+    stats.usefulMacs += useful;
+    stats.dramBytes += cost.dramBytes;
+    stats.minimalBytes += minimal;
+    stats.kernels.push_back({m.kernels[step.kernel].name +
+                                 (step.op.empty() ? "" : " (" + step.op + ")"),
+                             cost.cycles, cost.macs, useful, cost.dramBytes,
+                             minimal});
     for (unsigned e = 0; e < isa::kNumEngines; ++e)
       stats.engineBusy[e] += cost.engineBusy[e];
     cycles = cost.cycles;

@@ -163,6 +163,42 @@ static double mxuUtilization(const sinan::TargetDesc &target,
              : 0.0;
 }
 
+/// A kernel's roofline bound in cycles: its op's own MACs at the matrix
+/// unit's bf16 peak or its operands and results (each moved once) at the
+/// chip's DRAM bandwidth, whichever is slower.
+static uint64_t rooflineCycles(const sinan::TargetDesc &target,
+                               const sinan::exec::KernelRunStats &k) {
+  uint64_t peak = target.peakMacsPerCycle(sinan::DType::BF16);
+  uint64_t compute = peak ? (k.usefulMacs + peak - 1) / peak : 0;
+  uint64_t memory = target.dramBytesPerCycle
+                        ? (k.minimalBytes + target.dramBytesPerCycle - 1) /
+                              target.dramBytesPerCycle
+                        : 0;
+  return std::max(compute, memory);
+}
+
+/// The share of the matrix unit's work that was padding, over the kernels
+/// that used it (vector-unit convolutions execute no matrix MACs).
+static double paddingWaste(const sinan::exec::DeviceRunStats &d) {
+  uint64_t executed = 0, useful = 0;
+  for (const sinan::exec::KernelRunStats &k : d.kernels)
+    if (k.macs) {
+      executed += k.macs;
+      useful += std::min(k.usefulMacs, k.macs);
+    }
+  return executed ? 1.0 - double(useful) / double(executed) : 0.0;
+}
+
+/// The network's own MACs on the device over the peak for the whole
+/// device timeline (host-link copies included).
+static double endToEndUtilization(const sinan::TargetDesc &target,
+                                  const sinan::exec::DeviceRunStats &d) {
+  uint64_t peak = target.peakMacsPerCycle(sinan::DType::BF16);
+  return d.timelineCycles && peak
+             ? double(d.usefulMacs) / (double(d.timelineCycles) * double(peak))
+             : 0.0;
+}
+
 /// The simulated side of the last run: launches, host-link copies, cycles
 /// and time at the target's clock, and how busy each engine was.
 static void printDeviceSummary(const sinan::TargetDesc &target,
@@ -191,6 +227,71 @@ static void printDeviceSummary(const sinan::TargetDesc &target,
                       100.0 * double(d.engineBusy[e]) / double(engineCycles));
   outs() << formatv("; {0} MACs ({1:f1}% of the matrix unit's bf16 peak)\n",
                     d.macs, 100.0 * mxuUtilization(target, d));
+}
+
+/// The network's MACs by where they ran, utilization, bytes and the kernels
+/// that took longest beside their roofline bounds.
+static void printNetworkFigures(const sinan::TargetDesc &target,
+                                const sinan::exec::DeviceRunStats &d,
+                                uint64_t hostMacs) {
+  uint64_t all = d.usefulMacs + hostMacs;
+  outs() << formatv("  network MACs: {0} on the device ({1:f1}%), {2} on the "
+                    "host; matrix-unit padding waste {3:f1}%; end-to-end "
+                    "utilization {4:f1}% (device MACs over the bf16 peak for "
+                    "the {5} timeline cycles)\n",
+                    d.usefulMacs,
+                    all ? 100.0 * double(d.usefulMacs) / double(all) : 0.0,
+                    hostMacs, 100.0 * paddingWaste(d),
+                    100.0 * endToEndUtilization(target, d), d.timelineCycles);
+  outs() << formatv("  bytes: {0} to and from DRAM by the kernels (their "
+                    "operands and results once each: {1}), {2} over the host "
+                    "link\n",
+                    d.dramBytes, d.minimalBytes,
+                    d.bytesToDevice + d.bytesToHost);
+  std::vector<const sinan::exec::KernelRunStats *> slowest;
+  for (const sinan::exec::KernelRunStats &k : d.kernels)
+    slowest.push_back(&k);
+  std::stable_sort(slowest.begin(), slowest.end(),
+                   [](auto *a, auto *b) { return a->cycles > b->cycles; });
+  if (slowest.size() > 5)
+    slowest.resize(5);
+  for (const sinan::exec::KernelRunStats *k : slowest)
+    outs() << formatv("  kernel {0}: {1} cycles, roofline {2} ({3:f1}% of "
+                      "the bound)\n",
+                      k->name, k->cycles, rooflineCycles(target, *k),
+                      k->cycles ? 100.0 * double(rooflineCycles(target, *k)) /
+                                      double(k->cycles)
+                                : 0.0);
+  if (d.kernels.size() > 5)
+    outs() << formatv("  ({0} more kernels in --report)\n",
+                      d.kernels.size() - 5);
+}
+
+/// What printNetworkFigures says, and every kernel, as JSON fields.
+static void writeNetworkFigures(json::OStream &j,
+                                const sinan::TargetDesc &target,
+                                const sinan::exec::DeviceRunStats &d,
+                                uint64_t hostMacs) {
+  j.attribute("device_macs", int64_t(d.usefulMacs));
+  j.attribute("host_macs", int64_t(hostMacs));
+  j.attribute("padding_waste", paddingWaste(d));
+  j.attribute("time_us", double(d.timelineCycles) / double(target.clockMhz));
+  j.attribute("end_to_end_utilization", endToEndUtilization(target, d));
+  j.attribute("dram_bytes", int64_t(d.dramBytes));
+  j.attribute("minimal_dram_bytes", int64_t(d.minimalBytes));
+  j.attribute("host_link_bytes", int64_t(d.bytesToDevice + d.bytesToHost));
+  j.attributeArray("kernels", [&] {
+    for (const sinan::exec::KernelRunStats &k : d.kernels)
+      j.object([&] {
+        j.attribute("name", k.name);
+        j.attribute("cycles", int64_t(k.cycles));
+        j.attribute("macs", int64_t(k.usefulMacs));
+        j.attribute("executed_matrix_macs", int64_t(k.macs));
+        j.attribute("dram_bytes", int64_t(k.dramBytes));
+        j.attribute("minimal_dram_bytes", int64_t(k.minimalBytes));
+        j.attribute("roofline_cycles", int64_t(rooflineCycles(target, k)));
+      });
+  });
 }
 
 /// The device side of the last run as JSON fields (see printDeviceSummary).
@@ -415,8 +516,10 @@ int main(int argc, char **argv) {
                           ? "no CPU object"
                           : "CPU object for " + loaded->desc().cpuObject.cpu,
                       stats.hostOpSteps);
-  if (runDevice && runDevice->target())
+  if (runDevice && runDevice->target()) {
     printDeviceSummary(*runDevice->target(), stats.device);
+    printNetworkFigures(*runDevice->target(), stats.device, stats.hostMacs);
+  }
   if (!reportFile.empty()) {
     std::error_code ec;
     raw_fd_ostream os(reportFile, ec);
@@ -450,6 +553,8 @@ int main(int argc, char **argv) {
       if (runDevice->target())
         j.attributeObject("snpu", [&] {
           writeDeviceReport(j, *runDevice->target(), stats.device);
+          writeNetworkFigures(j, *runDevice->target(), stats.device,
+                              stats.hostMacs);
         });
     });
     os << "\n";

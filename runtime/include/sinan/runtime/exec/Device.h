@@ -36,7 +36,9 @@ namespace sinan::exec {
 /// Simulated cost of one device operation (zero on `cpu`).
 struct DeviceCost {
   uint64_t cycles = 0; ///< At the target's clock.
-  uint64_t macs = 0;
+  uint64_t macs = 0;   ///< Executed by the matrix unit (padding included).
+  /// Bytes the DMA engines moved to and from DRAM (launches only).
+  uint64_t dramBytes = 0;
   /// Busy cycles per engine, summed over cores (launches only).
   std::array<uint64_t, isa::kNumEngines> engineBusy{};
 };

@@ -39,13 +39,30 @@ struct StepTiming {
 
 /// What the device side of a run did; simulated cycles are at the target's
 /// clock (all zero on `cpu`).
+/// One kernel launch of a run on a simulated device.
+struct KernelRunStats {
+  std::string name; ///< The kernel's, and the op it computes.
+  uint64_t cycles = 0;
+  uint64_t macs = 0;       ///< Executed, the matrix tile's padding included.
+  uint64_t usefulMacs = 0; ///< The op's own (unpadded) multiply-adds.
+  uint64_t dramBytes = 0;  ///< Moved to and from DRAM by the DMA engines.
+  /// The launch's operands and results, each read or written once: the
+  /// least DRAM traffic the op allows.
+  uint64_t minimalBytes = 0;
+};
+
 struct DeviceRunStats {
   uint64_t launches = 0;         ///< Kernels run on the device.
   uint64_t fallbackLaunches = 0; ///< Launches run as host ops instead.
   uint64_t copies = 0;           ///< Host<->device transfers.
   uint64_t kernelCycles = 0, copyCycles = 0;
   uint64_t bytesToDevice = 0, bytesToHost = 0;
-  uint64_t macs = 0;
+  uint64_t macs = 0;         ///< Executed by the matrix unit (padded).
+  uint64_t usefulMacs = 0;   ///< The launched ops' own multiply-adds.
+  uint64_t dramBytes = 0;    ///< Moved to and from DRAM by the kernels.
+  uint64_t minimalBytes = 0; ///< Their operands and results, once each.
+  /// Each launch, in the order the run finished them.
+  std::vector<KernelRunStats> kernels;
   /// Busy cycles per engine (scl, din, mxu, vec, dout), summed over cores.
   std::array<uint64_t, isa::kNumEngines> engineBusy{};
   /// The device side as a timeline: copies queue on the host link and
