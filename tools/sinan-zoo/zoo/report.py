@@ -147,12 +147,22 @@ def write_report(record, out):
         "Cycles are kernels plus host-link copies at the preset's clock; host "
         "ops take no simulated time. *MACs on SNPU* is the share of the "
         "model's convolution and matmul MACs that did not run on the host; "
-        "*MXU* is the matrix unit's bf16 utilization over kernel time.",
+        "*MXU* is the matrix unit's bf16 utilization over kernel time. "
+        "*E2E* is the network's own MACs on the device over the bf16 peak "
+        "for the whole device timeline (host link included); *pad* the "
+        "share of the matrix unit's MACs that were tile padding; *kernel "
+        "cycles / roofline* the kernels' cycles beside the sum of their "
+        "roofline bounds (each op's MACs at peak or its operands and results "
+        "once at DRAM bandwidth); *DRAM / min* the kernels' DRAM traffic "
+        "beside the least their operands and results allow. Per-kernel "
+        "figures: `sinan-run --report`.",
         "",
         "| model | target | precision | status | worst cosine | min SQNR dB "
-        "| compile s | module | cycles | µs at clock | MXU | MACs on SNPU "
-        "| DMA | launches |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| compile s | module | cycles | µs at clock | MXU | E2E | pad "
+        "| MACs on SNPU | kernel cycles / roofline | DRAM / min "
+        "| host link | launches |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "---|---|",
     ]
     for r in results:
         if r["target"] == "cpu":
@@ -167,7 +177,11 @@ def write_report(record, out):
             f"{_fmt(f.get('cycles'), '{:,}')} | "
             f"{_fmt(f.get('snpu_us'), '{:,.0f}')} | "
             f"{_fmt(_pct(f.get('mxu_utilization')))} | "
+            f"{_fmt(_pct(f.get('e2e_utilization')))} | "
+            f"{_fmt(_pct(f.get('padding_waste')))} | "
             f"{_fmt(_pct(f.get('snpu_mac_share')))} | "
+            f"{_pair(f, 'kernel_cycles', 'roofline_cycles', '{:,}')} | "
+            f"{_pair(f, 'dram_bytes', 'minimal_dram_bytes', None)} | "
             f"{_bytes(f['dma_bytes']) if 'dma_bytes' in f else '–'} | "
             f"{f.get('launches', '–')} |")
     failures = [r for r in results if r["status"] != "pass"]
@@ -184,6 +198,14 @@ def _ms(figures, what):
     if median is None:
         return "–"
     return f"{median:.2f}" + (f" ({best:.2f})" if best is not None else "")
+
+
+def _pair(figures, a, b, spec):
+    """`a / b` of two figures (bytes when `spec` is None), or –."""
+    if a not in figures or b not in figures:
+        return "–"
+    show = _bytes if spec is None else spec.format
+    return f"{show(figures[a])} / {show(figures[b])}"
 
 
 def _pct(value):

@@ -293,8 +293,19 @@ class Runner:
                 "snpu_us": cycles / s["clock_mhz"],
                 "mxu_utilization": s["mxu_utilization"],
                 "snpu_macs": s["macs"],
-                "snpu_mac_share": (max(0.0, 1 - rep["host_ops"]["macs"] / total)
-                                   if total else 0.0),
+                # The device's own MACs over all the network ran (sinan-run
+                # counts each launch's op, unpadded).
+                "snpu_mac_share": (
+                    s["device_macs"] / (s["device_macs"] + s["host_macs"])
+                    if s["device_macs"] + s["host_macs"] else
+                    max(0.0, 1 - rep["host_ops"]["macs"] / total) if total
+                    else 0.0),
+                "e2e_utilization": s["end_to_end_utilization"],
+                "padding_waste": s["padding_waste"],
+                "dram_bytes": s["dram_bytes"],
+                "minimal_dram_bytes": s["minimal_dram_bytes"],
+                "roofline_cycles": sum(k["roofline_cycles"]
+                                       for k in s["kernels"]),
                 "dma_bytes": s["bytes_to_device"] + s["bytes_to_host"],
                 "launches": s["launches"],
                 "engine_busy": {k: v / max(1, s["kernel_cycles"] * s["cores"])
