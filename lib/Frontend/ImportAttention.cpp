@@ -188,6 +188,11 @@ LogicalResult convertAttention(Importer &im, const onnx::NodeProto &node) {
   if (mode == 3)
     qkOutput = probs;
   Value y = graph::MatMulOp::create(im.builder, loc, probs, vAll)->getResult(0);
+  if (shapeOf(y).size() != 4) {
+    // Shape inference failed (a rank-0 placeholder): the verifier says why.
+    im.define(node.output(0), y);
+    return success();
+  }
   if (packed) {
     ArrayRef<int64_t> s = shapeOf(y);
     y = reshapeTo(im, loc, perm(y, {0, 2, 1, 3}), {batch, s[2], s[1] * s[3]});

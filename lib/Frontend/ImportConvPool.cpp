@@ -222,10 +222,12 @@ LogicalResult convertResize(Importer &im, const onnx::NodeProto &node) {
       return im.fail(node, "scales need one value per axis");
     for (auto [i, axis] : llvm::enumerate(axes)) {
       scales[axis] = (*scalesIn)[i];
-      if (scales[axis] <= 0)
+      if (!(scales[axis] > 0))
         return im.fail(node, "scales must be positive");
-      outShape[axis] = static_cast<int64_t>(
-          std::floor(double(type.getDimSize(axis)) * scales[axis]));
+      double size = std::floor(double(type.getDimSize(axis)) * scales[axis]);
+      if (!(size >= 0 && size <= double(kMaxTensorElements)))
+        return im.fail(node, "scales give a dimension of more than 2^56");
+      outShape[axis] = static_cast<int64_t>(size);
     }
   }
   for (double s : scales)
@@ -264,6 +266,23 @@ LogicalResult convertConvTranspose(Importer &im, const onnx::NodeProto &node) {
   int64_t group = im.intAttr(node, "group", 1);
   std::string autoPad = im.stringAttr(node, "auto_pad", "NOTSET");
   auto outputShape = im.intsAttr(node, "output_shape");
+  // The padding arithmetic below indexes these and multiplies them.
+  auto moderate = [](ArrayRef<int64_t> values) {
+    return llvm::all_of(values, [](int64_t v) {
+      return v > -(int64_t(1) << 31) && v < (int64_t(1) << 31);
+    });
+  };
+  if (wType.getRank() != 4 || strides.size() != 2 || dilations.size() != 2 ||
+      outputPadding.size() != 2 || pads.size() != 4 ||
+      (outputShape && outputShape->size() < 2))
+    return im.fail(node, "needs a 4-D weight, 2 strides, dilations and "
+                         "output paddings, 4 pads and an output_shape of at "
+                         "least 2 values");
+  if (!moderate(strides) || !moderate(dilations) || !moderate(outputPadding) ||
+      !moderate(pads) || (outputShape && !moderate(*outputShape)) ||
+      !moderate(xType.getShape().drop_front(2)) ||
+      !moderate(wType.getShape().drop_front(2)))
+    return im.fail(node, "strides, dilations, paddings or sizes out of range");
   if (outputShape || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     // The padding that yields the requested (or input * stride) size.
     for (int axis = 0; axis < 2; ++axis) {

@@ -536,8 +536,9 @@ void addStructural(std::map<std::string_view, Entry> &t) {
   t.emplace("reshape", Entry{[](Args &, const Inputs &in, const Outputs &out,
                                 std::string &) {
               // The memory plan often gives the result its input's bytes.
+              // (memmove: a corrupt module may overlap them partly.)
               if (in[0]->byteSize() != 0 && out[0]->data() != in[0]->data())
-                std::memcpy(out[0]->data(), in[0]->data(), in[0]->byteSize());
+                std::memmove(out[0]->data(), in[0]->data(), in[0]->byteSize());
               return true;
             }});
   t.emplace("transpose", Entry{[](Args &a, const Inputs &in, const Outputs &out,

@@ -84,3 +84,17 @@ save("pad-overflow", [h.make_node("Pad", ["x", "p"], ["y"], name="p0")],
      [value("x", [1, 15, 1, 32])], y,
      [h.make_tensor("p", T.INT64, [8],
                     [8863082967153508353, 739871554190, 2, 1, 1, 0, 2, 1])])
+
+# A ConvTranspose whose output_shape has one value (found by
+# sinan-fuzz-onnx-importer: the padding arithmetic indexed past it).
+save("convtranspose-output-shape",
+     [h.make_node("ConvTranspose", ["x", "w"], ["y"], name="ct1",
+                  output_shape=[5])],
+     [value("x", [1, 1, 4, 4]), value("w", [1, 1, 3, 3])], y)
+
+# A Resize whose scale makes a dimension beyond 2^56 (found by
+# sinan-fuzz-onnx-importer: the size was converted to int64 out of range).
+save("resize-huge-scale",
+     [h.make_node("Resize", ["x", "", "s"], ["y"], name="rs0")],
+     [value("x", [1, 1, 4, 4])], y,
+     [h.make_tensor("s", T.FLOAT, [4], [1, 1, 1e30, 1])], opset=13)
