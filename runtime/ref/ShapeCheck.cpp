@@ -18,11 +18,13 @@
 #include "Fused.h"
 
 #include "Args.h"
+#include "Signatures.h"
 
 #include "sinan/runtime/shape/ShapeRules.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -519,6 +521,20 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
       inputs.pop_back();
     }
   const Check &check = it->second;
+  // A graph op's attributes are its ODS attributes, plus what an SNPU
+  // launch's host fallback adds (its kernel's numerics and epilogue).
+  if (const OpSignature *ods = graphOpSignature(op))
+    for (const Attr &attr : attrs) {
+      static constexpr std::string_view kFallbackAttrs[] = {
+          "activation", "activation_max", "activation_min", "bias_last",
+          "fma",        "precision",      "residual",       "sum_chunk"};
+      if (!ods->attr(attr.name) &&
+          std::find(std::begin(kFallbackAttrs), std::end(kFallbackAttrs),
+                    attr.name) == std::end(kFallbackAttrs)) {
+        error = fmt::format("op '{}': unknown attribute '{}'", op, attr.name);
+        return false;
+      }
+    }
   if (!hostOpArity(op, inputs.size(), outputs.size()) ||
       outputs.size() != check.resultTypes.size()) {
     error = fmt::format("op '{}' got {} inputs and {} results", op,

@@ -325,6 +325,13 @@ TEST(Signatures, ArityAndDefaultsFromOds) {
   // cast's round_mode and saturate default as ODS says ("up", true).
   EXPECT_EQ(graphOpSignature("cast")->attr("round_mode")->fallback,
             AttrValue(std::string("up")));
+  // Attribute names are ODS's (or a launch fallback's own).
+  EXPECT_EQ(check("conv2d", {{"grop", int64_t(1)}},
+                  {f32({1, 3, 8, 8}), f32({4, 3, 3, 3})}, {f32({1, 4, 6, 6})}),
+            "op 'conv2d': unknown attribute 'grop'");
+  EXPECT_EQ(check("conv2d", {{"precision", std::string("bf16")}},
+                  {f32({1, 3, 8, 8}), f32({4, 3, 3, 3})}, {f32({1, 4, 6, 6})}),
+            "");
   // A required attribute has no fallback in code.
   EXPECT_EQ(check("transpose", {}, {f32({2, 3})}, {f32({3, 2})}),
             "op 'transpose': missing attribute 'permutation'");
