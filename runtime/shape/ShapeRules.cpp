@@ -624,6 +624,19 @@ bool resize(Dims input, size_t scales, Dims result, std::string &why) {
   return true;
 }
 
+namespace {
+/// Whether `from` broadcasts onto `to` without changing it (where `to`'s
+/// extents are known).
+bool broadcastsOnto(Dims from, Dims to) {
+  std::string ignored;
+  std::optional<Shape> joint = broadcast(to, from, ignored);
+  bool fits = joint && joint->size() == to.size();
+  for (size_t d = 0; fits && d < to.size(); ++d)
+    fits = !isStatic(to[d]) || (*joint)[d] == to[d];
+  return fits;
+}
+} // namespace
+
 std::optional<Shape> layerNorm(Dims input, Dims scale, std::optional<Dims> bias,
                                int64_t axis, std::string &why) {
   if (!axisInRange(axis, input.size(), why))
@@ -632,12 +645,7 @@ std::optional<Shape> layerNorm(Dims input, Dims scale, std::optional<Dims> bias,
                                std::pair{bias, "bias"}}) {
     if (!operand)
       continue;
-    std::string ignored;
-    std::optional<Shape> joint = broadcast(input, *operand, ignored);
-    bool fits = joint && joint->size() == input.size();
-    for (size_t d = 0; fits && d < input.size(); ++d)
-      fits = !isStatic(input[d]) || (*joint)[d] == input[d];
-    if (!fits)
+    if (!broadcastsOnto(*operand, input))
       return fail(why, "{} {} does not broadcast to the input {}", what,
                   format(*operand), format(input));
   }
@@ -691,12 +699,7 @@ std::optional<Shape> attention(Dims query, Dims key, Dims value,
   Shape result{query[0], query[1], query[2], value[3]};
   if (mask) {
     Shape scores{query[0], query[1], query[2], key[2]};
-    std::string ignored;
-    std::optional<Shape> joint = broadcast(scores, *mask, ignored);
-    bool fits = joint && joint->size() == 4;
-    for (size_t d = 0; fits && d < 4; ++d)
-      fits = !isStatic(scores[d]) || (*joint)[d] == scores[d];
-    if (!fits)
+    if (!broadcastsOnto(*mask, scores))
       return fail(why, "mask {} does not broadcast to the scores {}",
                   format(*mask), format(scores));
   }

@@ -255,13 +255,14 @@ static void printNetworkFigures(const sinan::TargetDesc &target,
                    [](auto *a, auto *b) { return a->cycles > b->cycles; });
   if (slowest.size() > 5)
     slowest.resize(5);
-  for (const sinan::exec::KernelRunStats *k : slowest)
+  for (const sinan::exec::KernelRunStats *k : slowest) {
+    uint64_t bound = rooflineCycles(target, *k);
     outs() << formatv("  kernel {0}: {1} cycles, roofline {2} ({3:f1}% of "
                       "the bound)\n",
-                      k->name, k->cycles, rooflineCycles(target, *k),
-                      k->cycles ? 100.0 * double(rooflineCycles(target, *k)) /
-                                      double(k->cycles)
+                      k->name, k->cycles, bound,
+                      k->cycles ? 100.0 * double(bound) / double(k->cycles)
                                 : 0.0);
+  }
   if (d.kernels.size() > 5)
     outs() << formatv("  ({0} more kernels in --report)\n",
                       d.kernels.size() - 5);
