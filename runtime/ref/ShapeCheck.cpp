@@ -196,27 +196,11 @@ Rule concat() {
   };
 }
 
-/// Operands whose element type the kernel copies bytewise into the result.
-bool sameTypes(const Types &values, size_t from, DType type) {
-  for (size_t i = from; i < values.size(); ++i)
-    if (values[i].dtype != type)
-      return false;
-  return true;
-}
-
-/// Integer indices (the graph dialect's operand types say so).
-bool integerIndices(const ValueType &v, std::string &error) {
-  if (!isFloatDType(v.dtype) && v.dtype != DType::I1)
-    return true;
-  error = fmt::format("indices must be integers, got {}", dtypeName(v.dtype));
-  return false;
-}
-
 Rule gather() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
     int64_t axis = a.i("axis");
-    if (!a.ok() || !integerIndices(in[1], error))
+    if (!a.ok())
       return std::nullopt;
     return one(shape::gather(in[0].shape, in[1].shape, axis, error));
   };
@@ -226,7 +210,7 @@ Rule gatherElements() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
     int64_t axis = a.i("axis");
-    if (!a.ok() || !integerIndices(in[1], error))
+    if (!a.ok())
       return std::nullopt;
     return one(shape::gatherElements(in[0].shape, in[1].shape, axis, error));
   };
@@ -236,7 +220,7 @@ Rule gatherNd() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
     int64_t batch = a.i("batch_dims");
-    if (!a.ok() || !integerIndices(in[1], error))
+    if (!a.ok())
       return std::nullopt;
     return one(shape::gatherNd(in[0].shape, in[1].shape, batch, error));
   };
@@ -246,8 +230,7 @@ Rule scatterNd() {
   return [](Args &a, const Types &in, const Types &,
             std::string &error) -> std::optional<std::vector<Shape>> {
     std::string reduction = a.s("reduction");
-    if (!a.ok() || !integerIndices(in[1], error) ||
-        !shape::scatterReduction(reduction, error))
+    if (!a.ok() || !shape::scatterReduction(reduction, error))
       return std::nullopt;
     return one(shape::scatterNd(in[0].shape, in[1].shape, in[2].shape, error));
   };
@@ -258,8 +241,7 @@ Rule scatterElements() {
             std::string &error) -> std::optional<std::vector<Shape>> {
     int64_t axis = a.i("axis");
     std::string reduction = a.s("reduction");
-    if (!a.ok() || !integerIndices(in[1], error) ||
-        !shape::scatterReduction(reduction, error))
+    if (!a.ok() || !shape::scatterReduction(reduction, error))
       return std::nullopt;
     return one(shape::scatterElements(in[0].shape, in[1].shape, in[2].shape,
                                       axis, error));
@@ -397,8 +379,6 @@ Rule attention() {
     std::optional<shape::Dims> mask;
     if (in.size() > 3)
       mask = shape::Dims(in[3].shape);
-    if (in[1].dtype != in[0].dtype || in[2].dtype != in[0].dtype)
-      return fail(error, "query, key and value must have one element type");
     if (in.size() > 3 && in[3].dtype != DType::I1 && in[3].dtype != in[0].dtype)
       return fail(error, "the mask must be boolean or of the query's "
                          "element type");
@@ -417,72 +397,147 @@ Rule gelu() {
   };
 }
 
-struct Check {
-  Rule rule;
-  /// The result types the kernel writes: -1 any, -2 each result has input
-  /// 0's type (bytewise copies), or a DType code.
-  std::vector<int> resultTypes;
-  /// Inputs from this index on must have input 0's type (SIZE_MAX: none).
-  size_t sameTypeFrom = SIZE_MAX;
-};
+/// MLIR's spelling of a value's type, as the verifier prints it.
+std::string mlirTypeName(const ValueType &v) {
+  std::string text = "tensor<";
+  for (int64_t dim : v.shape)
+    text += fmt::format("{}x", dim);
+  std::string_view element = dtypeName(v.dtype);
+  if (isUnsignedDType(v.dtype)) // u8 is MLIR's ui8.
+    text += "ui" + std::string(element.substr(1));
+  else
+    text += element;
+  return text + ">";
+}
 
-constexpr int kAny = -1, kLikeInput = -2;
+/// The operands' and results' element types against the op's ODS
+/// constraints and the traits that tie them, in the verifier's words. (A
+/// trait tying whole types ties shapes too; the shape rules check those.)
+bool checkElementTypes(const OpSignature &ods, const Types &inputs,
+                       const Types &outputs, bool tied, std::string &error) {
+  // The ODS operand of each input: optional operands trail, and a
+  // variadic one takes what the others leave.
+  size_t others = 0;
+  for (const ValueSignature &v : ods.operandValues)
+    others += v.kind != ValueKind::Variadic;
+  std::vector<size_t> odsIndex;
+  for (size_t o = 0; o < ods.operandValues.size(); ++o) {
+    ValueKind kind = ods.operandValues[o].kind;
+    size_t take = kind == ValueKind::Variadic
+                      ? (inputs.size() > others ? inputs.size() - others : 0)
+                      : 1;
+    for (size_t k = 0; k < take && odsIndex.size() < inputs.size(); ++k)
+      odsIndex.push_back(o);
+  }
+  auto violates = [&](const ValueSignature &sig, const ValueType &value,
+                      std::string_view what, size_t index) {
+    if (sig.constraint->allows(value.dtype))
+      return false;
+    error = fmt::format("{} #{} must be {}{}, but got '{}'", what, index,
+                        sig.kind == ValueKind::Variadic ? "variadic of " : "",
+                        sig.constraint->summary, mlirTypeName(value));
+    return true;
+  };
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (violates(ods.operandValues[odsIndex[i]], inputs[i], "operand", i))
+      return false;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (violates(ods.resultValues[i], outputs[i], "result", i))
+      return false;
+  for (const TypeTie &tie : tied ? ods.ties : std::vector<TypeTie>{}) {
+    const ValueType *first = nullptr;
+    auto inTie = [&](size_t index) {
+      return std::find(tie.values.begin(), tie.values.end(), index) !=
+             tie.values.end();
+    };
+    auto matches = [&](const ValueType &value) {
+      if (!first) {
+        first = &value;
+        return true;
+      }
+      return value.dtype == first->dtype;
+    };
+    bool ok = true;
+    for (size_t i = 0; i < inputs.size() && ok; ++i)
+      ok = !inTie(odsIndex[i]) || matches(inputs[i]);
+    for (size_t i = 0; i < outputs.size() && ok; ++i)
+      ok = !inTie(ods.operandValues.size() + i) || matches(outputs[i]);
+    if (!ok) {
+      error = std::string(tie.message);
+      return false;
+    }
+  }
+  return true;
+}
 
-const std::map<std::string_view, Check> &checks() {
-  static const std::map<std::string_view, Check> table = [] {
-    std::map<std::string_view, Check> t;
-    for (const char *op :
-         {"add", "sub", "mul", "div", "pow", "max", "min", "and", "or", "xor",
-          "bit_and", "bit_or", "bit_xor", "shift_left", "shift_right", "mod"})
-      t[op] = {broadcasting(), {kAny}};
-    for (const char *op :
-         {"equal", "less", "less_equal", "greater", "greater_equal"})
-      t[op] = {broadcasting(), {int(DType::I1)}};
-    // Unary math keeps the element type (as the graph dialect requires);
-    // cast converts to any.
+const std::map<std::string_view, Rule> &checks() {
+  static const std::map<std::string_view, Rule> table = [] {
+    std::map<std::string_view, Rule> t;
+    for (const char *op : {"add",
+                           "sub",
+                           "mul",
+                           "div",
+                           "pow",
+                           "max",
+                           "min",
+                           "and",
+                           "or",
+                           "xor",
+                           "bit_and",
+                           "bit_or",
+                           "bit_xor",
+                           "shift_left",
+                           "shift_right",
+                           "mod",
+                           "equal",
+                           "less",
+                           "less_equal",
+                           "greater",
+                           "greater_equal",
+                           "select",
+                           "elementwise_chain"})
+      t[op] = broadcasting();
     for (const char *op :
          {"relu",       "neg",     "abs",        "exp",   "log",   "sqrt",
           "reciprocal", "tanh",    "sigmoid",    "erf",   "floor", "ceil",
           "sin",        "cos",     "not",        "round", "tan",   "asin",
           "acos",       "atan",    "sinh",       "cosh",  "asinh", "acosh",
           "atanh",      "bit_not", "leaky_relu", "clip"})
-      t[op] = {same(), {kLikeInput}};
-    t["cast"] = {same(), {kAny}};
+      t[op] = same();
+    t["cast"] = same();
     for (const char *op : {"reduce_sum", "reduce_mean", "reduce_max",
                            "reduce_min", "reduce_prod"})
-      t[op] = {reduction(), {kAny}};
+      t[op] = reduction();
     for (const char *op : {"softmax", "log_softmax", "hardmax", "cumsum"})
-      t[op] = {sameWithAxis(), {kAny}};
+      t[op] = sameWithAxis();
     for (const char *op : {"argmax", "argmin"})
-      t[op] = {argExtreme(), {int(DType::I64)}};
-    t["select"] = {broadcasting(), {kAny}};
-    t["elementwise_chain"] = {broadcasting(), {int(DType::F32)}};
-    t["matmul"] = {matmul(), {kAny}};
-    t["conv2d"] = {conv2d(), {kAny}};
-    t["conv_transpose2d"] = {convTranspose2d(), {kAny}};
-    t["max_pool2d"] = {pool2d(), {kAny}};
-    t["avg_pool2d"] = {pool2d(), {kAny}};
-    t["gelu"] = {gelu(), {kLikeInput}};
-    t["attention"] = {attention(), {kLikeInput}};
-    t["layer_norm"] = {layerNorm(), {kLikeInput}, 1};
-    t["rms_norm"] = {rmsNorm(), {kLikeInput}, 1};
-    t["group_norm"] = {groupNorm(), {kLikeInput}, 1};
-    t["lrn"] = {sameWithRank(2, "a channel dimension"), {kAny}};
-    t["trilu"] = {sameWithRank(2, "a matrix"), {kLikeInput}};
-    t["reshape"] = {reshape(), {kLikeInput}};
-    t["transpose"] = {transpose(), {kLikeInput}};
-    t["concat"] = {concat(), {kLikeInput}, 1};
-    t["gather"] = {gather(), {kLikeInput}};
-    t["gather_elements"] = {gatherElements(), {kLikeInput}};
-    t["gather_nd"] = {gatherNd(), {kLikeInput}};
-    t["scatter_nd"] = {scatterNd(), {kLikeInput}};
-    t["scatter_elements"] = {scatterElements(), {kLikeInput}};
-    t["slice"] = {slice(), {kLikeInput}};
-    t["pad"] = {pad(), {kLikeInput}};
-    t["tile"] = {tile(), {kLikeInput}};
-    t["broadcast"] = {broadcastTo(), {kLikeInput}};
-    t["top_k"] = {topK(), {kLikeInput, int(DType::I64)}};
-    t["resize"] = {resize(), {kAny}};
+      t[op] = argExtreme();
+    t["matmul"] = matmul();
+    t["conv2d"] = conv2d();
+    t["conv_transpose2d"] = convTranspose2d();
+    t["max_pool2d"] = pool2d();
+    t["avg_pool2d"] = pool2d();
+    t["gelu"] = gelu();
+    t["attention"] = attention();
+    t["layer_norm"] = layerNorm();
+    t["rms_norm"] = rmsNorm();
+    t["group_norm"] = groupNorm();
+    t["lrn"] = sameWithRank(2, "a channel dimension");
+    t["trilu"] = sameWithRank(2, "a matrix");
+    t["reshape"] = reshape();
+    t["transpose"] = transpose();
+    t["concat"] = concat();
+    t["gather"] = gather();
+    t["gather_elements"] = gatherElements();
+    t["gather_nd"] = gatherNd();
+    t["scatter_nd"] = scatterNd();
+    t["scatter_elements"] = scatterElements();
+    t["slice"] = slice();
+    t["pad"] = pad();
+    t["tile"] = tile();
+    t["broadcast"] = broadcastTo();
+    t["top_k"] = topK();
+    t["resize"] = resize();
     return t;
   }();
   return table;
@@ -520,10 +575,10 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
       }
       inputs.pop_back();
     }
-  const Check &check = it->second;
+  const OpSignature *ods = graphOpSignature(op);
   // A graph op's attributes are its ODS attributes, plus what an SNPU
   // launch's host fallback adds (its kernel's numerics and epilogue).
-  if (const OpSignature *ods = graphOpSignature(op))
+  if (ods)
     for (const Attr &attr : attrs) {
       static constexpr std::string_view kFallbackAttrs[] = {
           "activation", "activation_max", "activation_min", "bias_last",
@@ -535,45 +590,47 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
         return false;
       }
     }
-  if (!hostOpArity(op, inputs.size(), outputs.size()) ||
-      outputs.size() != check.resultTypes.size()) {
+  if (!hostOpArity(op, inputs.size(), outputs.size())) {
     error = fmt::format("op '{}' got {} inputs and {} results", op,
                         inputs.size(), outputs.size());
     return false;
   }
-  // select's condition is input 0; its values must share a type.
-  size_t from = op == "select" ? 2 : check.sameTypeFrom;
-  DType like = op == "select" ? inputs[1].dtype : inputs[0].dtype;
-  if (from != SIZE_MAX && from < inputs.size() &&
-      !sameTypes(inputs, from, like)) {
-    error = fmt::format("op '{}': operands of different element types", op);
+  // An SNPU launch's host fallback (it carries the kernel's `precision`)
+  // reads the device's bf16 weights beside f32 activations, so ODS's
+  // one-element-type traits do not bind it; its values' constraints do.
+  bool launch = std::any_of(attrs.begin(), attrs.end(), [](const Attr &a) {
+    return a.name == "precision";
+  });
+  // The one host op outside ODS: an SNPU kernel's f32 elementwise chain.
+  std::string typeError;
+  bool typesOk =
+      ods ? checkElementTypes(*ods, inputs, outputs, !launch, typeError)
+          : std::all_of(outputs.begin(), outputs.end(), [](const ValueType &v) {
+              return v.dtype == DType::F32;
+            });
+  if (!typesOk) {
+    error =
+        fmt::format("op '{}': {}", op, ods ? typeError : "results must be f32");
     return false;
   }
   std::string attrError;
   Args args(attrs, attrError, graphOpSignature(op));
   std::string ruleError;
   std::optional<std::vector<Shape>> shapes =
-      check.rule(args, inputs, outputs, ruleError);
+      it->second(args, inputs, outputs, ruleError);
   if (!shapes || !attrError.empty()) {
     error = fmt::format("op '{}': {}", op,
                         attrError.empty() ? ruleError : attrError);
     return false;
   }
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    int want = check.resultTypes[i];
-    DType type = want == kLikeInput
-                     ? (op == "select" ? inputs[1].dtype : inputs[0].dtype)
-                     : static_cast<DType>(want);
-    if ((*shapes)[i] != outputs[i].shape ||
-        (want != kAny && outputs[i].dtype != type)) {
-      error = fmt::format(
-          "op '{}': result {} is {}[{}], the op gives {}[{}]", op, i,
-          dtypeName(outputs[i].dtype), formatShape(outputs[i].shape),
-          want == kAny ? dtypeName(outputs[i].dtype) : dtypeName(type),
-          formatShape((*shapes)[i]));
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if ((*shapes)[i] != outputs[i].shape) {
+      std::string_view type = dtypeName(outputs[i].dtype);
+      error = fmt::format("op '{}': result {} is {}[{}], the op gives {}[{}]",
+                          op, i, type, formatShape(outputs[i].shape), type,
+                          formatShape((*shapes)[i]));
       return false;
     }
-  }
   return true;
 }
 

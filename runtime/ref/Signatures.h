@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// What the graph dialect's ODS says of each op (operand and result counts,
-// attribute names, kinds and defaults), from GraphOpSignatures.inc, which
+// What the graph dialect's ODS says of each op (operand and result counts
+// and element types, the traits that tie element types together, attribute
+// names, kinds and defaults), from GraphOpSignatures.inc, which
 // sinan-tblgen generates from GraphOps.td (internal to runtime/ref). The
 // host ops take their arities and attribute defaults from here.
 //
@@ -15,6 +16,7 @@
 #define SINAN_RUNTIME_REF_SIGNATURES_H
 
 #include "sinan/runtime/Attr.h"
+#include "sinan/runtime/DType.h"
 
 #include <optional>
 #include <string_view>
@@ -33,11 +35,38 @@ struct AttrSignature {
   std::optional<AttrValue> fallback;
 };
 
+/// A type constraint of graph values (ODS's Graph_TensorOf).
+struct TypeConstraint {
+  /// The verifier's words for it.
+  std::string_view summary;
+  std::vector<DType> types;
+
+  bool allows(DType type) const;
+};
+
+enum class ValueKind { Single, Optional, Variadic };
+
+struct ValueSignature {
+  std::string_view name;
+  const TypeConstraint *constraint;
+  ValueKind kind = ValueKind::Single;
+};
+
+/// Values (operands, then results, by ODS index) that a trait requires to
+/// have one element type.
+struct TypeTie {
+  /// The verifier's words when they differ.
+  std::string_view message;
+  std::vector<size_t> values;
+};
+
 struct OpSignature {
   std::string_view name;
   /// maxOperands is SIZE_MAX for a variadic operand.
   size_t minOperands, maxOperands, results;
   std::vector<AttrSignature> attrs;
+  std::vector<ValueSignature> operandValues, resultValues;
+  std::vector<TypeTie> ties;
 
   const AttrSignature *attr(std::string_view attrName) const;
 };

@@ -7,7 +7,8 @@
 //   sinan-tblgen --gen-host-op-signatures GraphOps.td -I ... -o FILE
 //
 // Writes the graph ops' signatures (operand and result counts, attribute
-// names, kinds and defaults) as an X-macro list for the runtime, which has
+// names, kinds and defaults, each operand's and result's element types and
+// the traits that tie them) as an X-macro list for the runtime, which has
 // no MLIR to read ODS with. The list is checked in
 // (runtime/ref/GraphOpSignatures.inc) and a ctest regenerates and diffs it,
 // so the runtime's host ops take their names, arities and attribute
@@ -17,6 +18,7 @@
 
 #include "mlir/TableGen/Attribute.h"
 #include "mlir/TableGen/Operator.h"
+#include "mlir/TableGen/Trait.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -90,6 +92,131 @@ std::string defaultOf(const mlir::tblgen::Attribute &attr, StringRef kind,
                                name, text, kind));
 }
 
+/// The runtime DType enumerator for an ODS element type, or "".
+std::string dtypeOf(const Record &type) {
+  static const StringMap<StringRef> named = {{"F32", "F32"},
+                                             {"F16", "F16"},
+                                             {"BF16", "BF16"},
+                                             {"F64", "F64"},
+                                             {"F8E4M3FN", "F8E4M3FN"},
+                                             {"F8E4M3FNUZ", "F8E4M3FNUZ"},
+                                             {"F8E5M2", "F8E5M2"},
+                                             {"F8E5M2FNUZ", "F8E5M2FNUZ"},
+                                             {"F8E8M0FNU", "F8E8M0FNU"},
+                                             {"F4E2M1FN", "F4E2M1FN"}};
+  auto it = named.find(type.getName());
+  if (it != named.end())
+    return it->second.str();
+  // Signless I<n> and unsigned UI<n>, named (I64) or not (I<4>).
+  if (type.isSubClassOf("I"))
+    return formatv("I{0}", type.getValueAsInt("bitwidth")).str();
+  if (type.isSubClassOf("UI"))
+    return formatv("U{0}", type.getValueAsInt("bitwidth")).str();
+  return "";
+}
+
+/// The base constraint of an operand or result (T of Optional<T> or
+/// Variadic<T>).
+const Record &baseConstraint(const mlir::tblgen::NamedTypeConstraint &value) {
+  const Record *def = &value.constraint.getDef();
+  return def->getValue("baseType") ? *def->getValueAsDef("baseType") : *def;
+}
+
+/// Numbers each distinct value constraint of the listed ops and writes it
+/// once: SINAN_CONSTRAINT(id, summary, DType::X, ...).
+DenseMap<const Record *, int> emitConstraints(raw_ostream &os,
+                                              ArrayRef<const Record *> ops) {
+  DenseMap<const Record *, int> ids;
+  for (const Record *def : ops) {
+    mlir::tblgen::Operator op(def);
+    auto visit = [&](const mlir::tblgen::NamedTypeConstraint &value) {
+      const Record &base = baseConstraint(value);
+      if (ids.count(&base))
+        return;
+      if (!base.getValue("elementTypes"))
+        PrintFatalError(def, formatv("'{0}': type constraint {1} does not "
+                                     "list its element types (use "
+                                     "Graph_TensorOf)",
+                                     value.name, base.getName()));
+      std::string list;
+      for (const Record *type : base.getValueAsListOfDefs("elementTypes")) {
+        std::string dtype = dtypeOf(*type);
+        if (dtype.empty())
+          PrintFatalError(def, formatv("'{0}': element type {1} has no "
+                                       "runtime DType",
+                                       value.name, type->getName()));
+        list += ", DType::" + dtype;
+      }
+      int id = ids.size();
+      ids[&base] = id;
+      os << formatv("SINAN_CONSTRAINT({0}, \"{1}\"{2})\n", id,
+                    base.getValueAsString("summary"), list);
+    };
+    for (const auto &operand : op.getOperands())
+      visit(operand);
+    for (const auto &result : op.getResults())
+      visit(result);
+  }
+  os << "\n";
+  return ids;
+}
+
+/// SINAN_TIE lines: the values (operands, then results, by index) that an
+/// op's traits require to have one element type. Traits that tie whole
+/// types tie shapes too, which the shape rules check with clearer words.
+void emitTies(raw_ostream &os, StringRef name,
+              const mlir::tblgen::Operator &op) {
+  auto indexOf = [&](StringRef valueName) -> int {
+    for (int i = 0, e = op.getNumOperands(); i < e; ++i)
+      if (op.getOperand(i).name == valueName)
+        return i;
+    for (int i = 0, e = op.getNumResults(); i < e; ++i)
+      if (op.getResult(i).name == valueName)
+        return op.getNumOperands() + i;
+    PrintFatalError(&op.getDef(), "trait names no value '" + valueName + "'");
+  };
+  auto all = [&](bool results) {
+    std::string list;
+    int count = op.getNumOperands() + (results ? op.getNumResults() : 0);
+    for (int i = 0; i < count; ++i)
+      list += formatv(", {0}", i).str();
+    return list;
+  };
+  for (const mlir::tblgen::Trait &trait : op.getTraits()) {
+    const Record &def = trait.getDef();
+    std::string values;
+    std::string message;
+    if (const auto *native = dyn_cast<mlir::tblgen::NativeTrait>(&trait)) {
+      std::string traitName = native->getFullyQualifiedTraitName();
+      StringRef base = StringRef(traitName).rsplit("::").second;
+      if (base == "SameOperandsAndResultElementType") {
+        values = all(true);
+        message = "requires the same element type for all operands and "
+                  "results";
+      } else if (base == "SameOperandsAndResultType") {
+        values = all(true);
+        message = "requires the same type for all operands and results";
+      } else if (base == "SameOperandsElementType") {
+        values = all(false);
+        message = "requires the same element type for all operands";
+      } else if (base == "SameTypeOperands") {
+        values = all(false);
+        message = "requires all operands to have the same type";
+      }
+    } else if (def.isSubClassOf("AllElementTypesMatch") ||
+               def.isSubClassOf("AllTypesMatch")) {
+      for (StringRef valueName : def.getValueAsListOfStrings("values"))
+        values += formatv(", {0}", indexOf(valueName)).str();
+      message = ("failed to verify that " +
+                 cast<mlir::tblgen::PredTrait>(trait).getSummary())
+                    .str();
+    }
+    if (values.empty() || name == "constant")
+      continue;
+    os << formatv("SINAN_TIE({0}, \"{1}\"{2})\n", name, message, values);
+  }
+}
+
 bool emitHostOpSignatures(raw_ostream &os, const RecordKeeper &records) {
   os << R"(// Generated by sinan-tblgen --gen-host-op-signatures from the graph dialect's
 // ODS (GraphOps.td); do not edit. Regenerate with
@@ -100,6 +227,12 @@ bool emitHostOpSignatures(raw_ostream &os, const RecordKeeper &records) {
 // SINAN_ATTR(op, name, kind, required, default): default is an AttrValue
 // expression, or std::nullopt for a required attribute or an optional one
 // without a default.
+// SINAN_CONSTRAINT(id, summary, types...): a type constraint of graph
+// values (the verifier's words) and its element types.
+// SINAN_OPERAND(op, name, constraint, Single|Optional|Variadic) and
+// SINAN_RESULT(op, name, constraint): each value's constraint id.
+// SINAN_TIE(op, message, values...): values (operands, then results, by
+// index) that must share one element type.
 
 )";
   // By operation name, so the list reads (and diffs) alphabetically.
@@ -110,6 +243,11 @@ bool emitHostOpSignatures(raw_ostream &os, const RecordKeeper &records) {
       defs.emplace_back(op.getOperationName(), def);
   }
   llvm::sort(defs);
+  std::vector<const Record *> opDefs;
+  for (const auto &entry : defs)
+    if (entry.first != dialectName + ".constant")
+      opDefs.push_back(entry.second);
+  DenseMap<const Record *, int> constraints = emitConstraints(os, opDefs);
   for (const auto &[unused, def] : defs) {
     mlir::tblgen::Operator op(def);
     std::string name =
@@ -130,6 +268,18 @@ bool emitHostOpSignatures(raw_ostream &os, const RecordKeeper &records) {
                                     "runtime signature");
     os << formatv("SINAN_OP({0}, {1}, {2}, {3})\n", name, minOperands,
                   maxOperands, op.getNumResults());
+    if (name != "constant") {
+      for (const auto &operand : op.getOperands())
+        os << formatv("SINAN_OPERAND({0}, {1}, {2}, {3})\n", name, operand.name,
+                      constraints.lookup(&baseConstraint(operand)),
+                      operand.isVariadic()   ? "Variadic"
+                      : operand.isOptional() ? "Optional"
+                                             : "Single");
+      for (const auto &result : op.getResults())
+        os << formatv("SINAN_RESULT({0}, {1}, {2})\n", name, result.name,
+                      constraints.lookup(&baseConstraint(result)));
+      emitTies(os, name, op);
+    }
     for (const mlir::tblgen::NamedAttribute &named : op.getAttributes()) {
       if (named.attr.isDerivedAttr())
         continue;

@@ -49,12 +49,16 @@ TEST(ShapeCheck, Elementwise) {
             "op 'relu': result 0 is f32[8], the op gives f32[4]");
   // Found by sinan-fuzz-module-run: log of f32 into i16.
   EXPECT_EQ(check("log", {}, {f32({4})}, {{DType::I16, {4}}}),
-            "op 'log': result 0 is i16[4], the op gives f32[4]");
+            "op 'log': result #0 must be ranked tensor of 32-bit float or "
+            "16-bit float or bfloat16 type or 64-bit float values, but got "
+            "'tensor<4xi16>'");
   EXPECT_EQ(check("less", {}, {f32({4}), f32({4})}, {f32({4})}),
-            "op 'less': result 0 is f32[4], the op gives i1[4]");
+            "op 'less': result #0 must be ranked tensor of 1-bit signless "
+            "integer values, but got 'tensor<4xf32>'");
   EXPECT_EQ(check("select", {}, {{DType::I1, {4}}, f32({4}), {DType::I8, {4}}},
                   {f32({4})}),
-            "op 'select': operands of different element types");
+            "op 'select': failed to verify that all of {on_true, on_false, "
+            "output} have same element type");
 }
 
 TEST(ShapeCheck, Structural) {
@@ -74,7 +78,8 @@ TEST(ShapeCheck, Structural) {
             "op 'reshape': cannot reshape [2, 3] (6 elements) into [7] (7 "
             "elements)");
   EXPECT_EQ(check("reshape", {}, {f32({2, 3})}, {{DType::I8, {6}}}),
-            "op 'reshape': result 0 is i8[6], the op gives f32[6]");
+            "op 'reshape': failed to verify that all of {input, output} have "
+            "same element type");
   EXPECT_EQ(check("transpose", {{"permutation", std::vector<int64_t>{0, 0}}},
                   {f32({2, 3})}, {f32({3, 2})}),
             "op 'transpose': permutation [0, 0] is not a permutation of 0..1");
@@ -92,10 +97,13 @@ TEST(ShapeCheck, Indexing) {
             "op 'slice': dimension 0 reads outside the input [4]");
   EXPECT_EQ(check("gather", {{"axis", int64_t(0)}}, {f32({5, 2}), f32({3})},
                   {f32({3, 2})}),
-            "op 'gather': indices must be integers, got f32");
+            "op 'gather': operand #1 must be ranked tensor of 32-bit signless "
+            "integer or 64-bit signless integer values, but got "
+            "'tensor<3xf32>'");
   EXPECT_EQ(check("top_k", {{"axis", int64_t(0)}, {"k", int64_t(2)}},
                   {f32({5})}, {f32({2}), {DType::I32, {2}}}),
-            "op 'top_k': result 1 is i32[2], the op gives i64[2]");
+            "op 'top_k': result #1 must be ranked tensor of 64-bit signless "
+            "integer values, but got 'tensor<2xi32>'");
   EXPECT_EQ(
       check("softmax", {{"axis", int64_t(3)}}, {f32({2, 3})}, {f32({2, 3})}),
       "op 'softmax': axis 3 is out of range for rank 2");

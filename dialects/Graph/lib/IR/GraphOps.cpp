@@ -240,8 +240,6 @@ LogicalResult TopKOp::verify() {
       shape::topK(input.getShape(), getAxis(), getK(), why);
   if (!expected)
     return verdict(*this, false, why);
-  if (getValues().getType().getElementType() != input.getElementType())
-    return emitOpError("values must have the input's element type");
   for (Value result : getResults()) {
     auto type = cast<RankedTensorType>(result.getType());
     if (failed(verifyCompatibleShape(type.getShape(), *expected)))
@@ -280,8 +278,6 @@ static FailureOr<SmallVector<int64_t>> poolShape(AdaptorT adaptor,
 LogicalResult ReshapeOp::verify() {
   auto in = cast<ShapedType>(getInput().getType());
   auto out = cast<ShapedType>(getType());
-  if (in.getElementType() != out.getElementType())
-    return emitOpError("changes the element type");
   std::string why;
   return verdict(*this, shape::reshape(in.getShape(), out.getShape(), why),
                  why);
@@ -672,10 +668,6 @@ LogicalResult AttentionOp::verify() {
   if (!expected)
     return verdict(*this, false, why);
   Type element = elementTypeOf(getQuery());
-  for (Value v : {getKey(), getValue(), getOutput()})
-    if (elementTypeOf(v) != element)
-      return emitOpError("query, key, value and the result must have one "
-                         "element type");
   if (getMask() && elementTypeOf(getMask()) != element &&
       !elementTypeOf(getMask()).isInteger(1))
     return emitOpError("the mask must be boolean or of the query's element "

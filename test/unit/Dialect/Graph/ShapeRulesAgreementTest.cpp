@@ -42,6 +42,9 @@ struct Case {
 
 ValueType f32(std::vector<int64_t> shape) { return {DType::F32, shape}; }
 ValueType i64(std::vector<int64_t> shape) { return {DType::I64, shape}; }
+ValueType f16(std::vector<int64_t> shape) { return {DType::F16, shape}; }
+ValueType i1(std::vector<int64_t> shape) { return {DType::I1, shape}; }
+ValueType u8(std::vector<int64_t> shape) { return {DType::U8, shape}; }
 using Ints = std::vector<int64_t>;
 
 /// The verifier's message without its "'graph.NAME' op " prefix, or "" when
@@ -214,6 +217,64 @@ const std::vector<Case> &cases() {
        {{"scale", 1.0}},
        {f32({1, 3, 2, 4}), f32({1, 2, 2, 4}), f32({1, 2, 2, 4})},
        {f32({1, 3, 2, 4})}},
+      // Element types: the runtime reads ODS's constraints and type-tying
+      // traits from the generated signatures, so it says what ODS says.
+      {"gather float indices",
+       "%x: tensor<4x3xf32>, %i: tensor<2xf32>",
+       "%r = graph.gather %x, %i {axis = 0 : i64} : (tensor<4x3xf32>, "
+       "tensor<2xf32>) -> tensor<2x3xf32>",
+       "gather",
+       {{"axis", int64_t(0)}},
+       {f32({4, 3}), f32({2})},
+       {f32({2, 3})}},
+      {"compare result not i1",
+       "%x: tensor<2xf32>",
+       "%r = graph.less %x, %x : (tensor<2xf32>, tensor<2xf32>) -> "
+       "tensor<2xi64>",
+       "less",
+       {},
+       {f32({2}), f32({2})},
+       {i64({2})}},
+      {"add mixed element types",
+       "%x: tensor<2xf32>, %y: tensor<2xi64>",
+       "%r = graph.add %x, %y : (tensor<2xf32>, tensor<2xi64>) -> "
+       "tensor<2xf32>",
+       "add",
+       {},
+       {f32({2}), i64({2})},
+       {f32({2})}},
+      {"select branches differ",
+       "%c: tensor<2xi1>, %x: tensor<2xf32>, %y: tensor<2xf16>",
+       "%r = graph.select %c, %x, %y : (tensor<2xi1>, tensor<2xf32>, "
+       "tensor<2xf16>) -> tensor<2xf32>",
+       "select",
+       {},
+       {i1({2}), f32({2}), f16({2})},
+       {f32({2})}},
+      {"concat variadic types",
+       "%x: tensor<2xf32>, %y: tensor<2xi64>",
+       "%r = graph.concat %x, %y {axis = 0 : i64} : (tensor<2xf32>, "
+       "tensor<2xi64>) -> tensor<4xf32>",
+       "concat",
+       {{"axis", int64_t(0)}},
+       {f32({2}), i64({2})},
+       {f32({4})}},
+      {"attention key type",
+       "%q: tensor<1x1x2x4xf32>, %k: tensor<1x1x2x4xf16>",
+       "%r = graph.attention %q, %k, %k {scale = 1.0 : f32} : "
+       "(tensor<1x1x2x4xf32>, tensor<1x1x2x4xf16>, tensor<1x1x2x4xf16>) -> "
+       "tensor<1x1x2x4xf32>",
+       "attention",
+       {{"scale", 1.0}},
+       {f32({1, 1, 2, 4}), f16({1, 1, 2, 4}), f16({1, 1, 2, 4})},
+       {f32({1, 1, 2, 4})}},
+      {"sqrt of unsigned",
+       "%x: tensor<3xui8>",
+       "%r = graph.sqrt %x : tensor<3xui8>",
+       "sqrt",
+       {},
+       {u8({3})},
+       {u8({3})}},
       {"softmax axis",
        "%x: tensor<2x3xf32>",
        "%r = graph.softmax %x {axis = 2 : i64} : tensor<2x3xf32>",

@@ -33,16 +33,23 @@ def Graph_Dialect : Dialect {
 // Type constraints
 //===----------------------------------------------------------------------===//
 
+/// A ranked tensor of the given element types. The list is kept as a field
+/// so sinan-tblgen can hand each operand's and result's element types to
+/// the runtime's host-op checks (RankedTensorOf does not keep it).
+class Graph_TensorOf<list<Type> types> : RankedTensorOf<types> {
+  list<Type> elementTypes = types;
+}
+
 // Device types first; f64, the unsigned and 16-bit integers and the 8- and
 // 4-bit storage formats are host-only (imported models, reference
 // evaluation, CPU fallback). Arithmetic ops take the numeric subset.
-def Graph_Tensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64, I1,
+def Graph_Tensor : Graph_TensorOf<[F32, F16, BF16, I8, I32, I64, I1,
                                    F64, UI8, I16, UI16, UI32, UI64,
                                    F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ,
                                    F8E8M0FNU, F4E2M1FN, I<4>, UI<4>]>;
-def Graph_NumericTensor : RankedTensorOf<[F32, F16, BF16, I8, I32, I64,
+def Graph_NumericTensor : Graph_TensorOf<[F32, F16, BF16, I8, I32, I64,
                                           F64, UI8, I16, UI16, UI32, UI64]>;
-def Graph_FloatTensor : RankedTensorOf<[F32, F16, BF16, F64]>;
-def Graph_BoolTensor : RankedTensorOf<[I1]>;
+def Graph_FloatTensor : Graph_TensorOf<[F32, F16, BF16, F64]>;
+def Graph_BoolTensor : Graph_TensorOf<[I1]>;
 
 #endif // SINAN_DIALECT_GRAPH_IR_GRAPHBASE_TD

@@ -242,7 +242,7 @@ def Graph_OrOp : Graph_LogicalOp<"or", "or">;
 def Graph_XorOp : Graph_LogicalOp<"xor", "exclusive or">;
 
 /// Bitwise ops and shifts on integer tensors, broadcasting.
-def Graph_IntegerTensor : RankedTensorOf<[I8, I16, I32, I64, UI8, UI16, UI32,
+def Graph_IntegerTensor : Graph_TensorOf<[I8, I16, I32, I64, UI8, UI16, UI32,
                                           UI64]>;
 
 class Graph_BitwiseOp<string mnemonic, string text, list<Trait> traits = []>
@@ -354,7 +354,8 @@ def Graph_Conv2dOp : Graph_ShapedOp<"conv2d", [SameOperandsAndResultElementType]
 // Layout and data movement
 //===----------------------------------------------------------------------===//
 
-def Graph_ReshapeOp : Graph_Op<"reshape"> {
+def Graph_ReshapeOp : Graph_Op<"reshape",
+    [AllElementTypesMatch<["input", "output"]>]> {
   let summary = "Reinterprets a tensor with another shape (same elements)";
   let description = [{
     The result type is the target shape; row-major element order is kept.
@@ -396,7 +397,7 @@ def Graph_GatherOp : Graph_ShapedOp<"gather",
     of range is an error at run time.
   }];
   let arguments = (ins Graph_Tensor:$data,
-                       RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
+                       Graph_TensorOf<[I32, I64]>:$indices, I64Attr:$axis);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = [{
     $data `,` $indices attr-dict `:` functional-type(operands, results)
@@ -568,7 +569,8 @@ def Graph_GroupNormOp : Graph_Op<"group_norm",
   let hasVerifier = 1;
 }
 
-def Graph_AttentionOp : Graph_Op<"attention"> {
+def Graph_AttentionOp : Graph_Op<"attention",
+    [AllElementTypesMatch<["query", "key", "value", "output"]>]> {
   let summary = "Scaled dot-product attention over [batch, heads, sequence, "
                 "head size] (ONNX Attention)";
   let description = [{
@@ -742,7 +744,7 @@ def Graph_ArgMaxOp : Graph_ShapedOp<"argmax"> {
   let arguments = (ins Graph_NumericTensor:$input, I64Attr:$axis,
                        DefaultValuedAttr<BoolAttr, "true">:$keepdims,
                        DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
-  let results = (outs RankedTensorOf<[I64]>:$output);
+  let results = (outs Graph_TensorOf<[I64]>:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
@@ -752,12 +754,13 @@ def Graph_ArgMinOp : Graph_ShapedOp<"argmin"> {
   let arguments = (ins Graph_NumericTensor:$input, I64Attr:$axis,
                        DefaultValuedAttr<BoolAttr, "true">:$keepdims,
                        DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
-  let results = (outs RankedTensorOf<[I64]>:$output);
+  let results = (outs Graph_TensorOf<[I64]>:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 
-def Graph_TopKOp : Graph_Op<"top_k"> {
+def Graph_TopKOp : Graph_Op<"top_k",
+    [AllElementTypesMatch<["input", "values"]>]> {
   let summary = "The k largest or smallest elements along `axis` (ONNX TopK)";
   let description = [{
     Returns the values and their i64 indices, ordered largest first (or
@@ -768,7 +771,7 @@ def Graph_TopKOp : Graph_Op<"top_k"> {
   let arguments = (ins Graph_NumericTensor:$input, I64Attr:$k, I64Attr:$axis,
                        DefaultValuedAttr<BoolAttr, "true">:$largest);
   let results = (outs Graph_NumericTensor:$values,
-                      RankedTensorOf<[I64]>:$indices);
+                      Graph_TensorOf<[I64]>:$indices);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
@@ -804,7 +807,7 @@ def Graph_GatherElementsOp : Graph_Op<"gather_elements",
      AllShapesMatch<["indices", "output"]>]> {
   let summary = "out[i][j]... = data[...][indices[i][j]...][...] along `axis`";
   let arguments = (ins Graph_Tensor:$data,
-                       RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
+                       Graph_TensorOf<[I32, I64]>:$indices, I64Attr:$axis);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = [{
     $data `,` $indices attr-dict `:` functional-type(operands, results)
@@ -821,7 +824,7 @@ def Graph_GatherNdOp : Graph_Op<"gather_nd",
     `indices` share). The result is `indices.shape[:-1] ++
     data.shape[batch_dims + q:]`; negative indices count from the end.
   }];
-  let arguments = (ins Graph_Tensor:$data, RankedTensorOf<[I64]>:$indices,
+  let arguments = (ins Graph_Tensor:$data, Graph_TensorOf<[I64]>:$indices,
                        DefaultValuedAttr<I64Attr, "0">:$batch_dims);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = [{
@@ -841,7 +844,7 @@ def Graph_ScatterNdOp : Graph_Op<"scatter_nd",
     with it by `reduction` (`none`, `add`, `mul`, `max`, `min`). Updates
     apply in index order, so with `none` the last duplicate wins.
   }];
-  let arguments = (ins Graph_Tensor:$data, RankedTensorOf<[I64]>:$indices,
+  let arguments = (ins Graph_Tensor:$data, Graph_TensorOf<[I64]>:$indices,
                        Graph_Tensor:$updates,
                        DefaultValuedStrAttr<StrAttr, "none">:$reduction);
   let results = (outs Graph_Tensor:$output);
@@ -862,7 +865,7 @@ def Graph_ScatterElementsOp : Graph_Op<"scatter_elements",
     replacing position `axis`, combined by `reduction` (`none`, `add`,
     `mul`, `max`, `min`) in index order.
   }];
-  let arguments = (ins Graph_Tensor:$data, RankedTensorOf<[I32, I64]>:$indices,
+  let arguments = (ins Graph_Tensor:$data, Graph_TensorOf<[I32, I64]>:$indices,
                        Graph_Tensor:$updates, I64Attr:$axis,
                        DefaultValuedStrAttr<StrAttr, "none">:$reduction);
   let results = (outs Graph_Tensor:$output);
