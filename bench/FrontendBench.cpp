@@ -16,6 +16,7 @@
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/InitAll.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 
@@ -43,8 +44,13 @@ void importModel(benchmark::State &state, const char *name) {
     context->loadAllAvailableDialects();
     state.ResumeTiming();
     std::string error;
+    mlir::ScopedDiagnosticHandler handler(context.get(),
+                                          [&](mlir::Diagnostic &diag) {
+                                            error += diag.str() + "\n";
+                                            return mlir::success();
+                                          });
     mlir::OwningOpRef<mlir::ModuleOp> module = sinan::frontend::importOnnxFile(
-        path, *context, sinan::frontend::ImportOptions(), error);
+        path, *context, sinan::frontend::ImportOptions());
     state.PauseTiming();
     if (!module) {
       state.SkipWithError(error.c_str());

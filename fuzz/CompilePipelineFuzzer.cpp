@@ -110,9 +110,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   });
   sinan::frontend::ImportOptions options;
   options.modelDirectory = "/nonexistent/sinan-fuzz";
-  std::string error;
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      sinan::frontend::importOnnxModel(**model, context, options, error);
+      sinan::frontend::importOnnxModel(**model, context, options);
   if (!module || tooLarge(*module, 1 << 18))
     return 0;
 
@@ -132,6 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
 
+  std::string error;
   std::optional<sinan::TargetDesc> target =
       sinan::resolveTarget(pipeline.target, error);
   if (!target)

@@ -75,11 +75,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sinan::frontend::ImportOptions options;
   // External data must never reach the fuzzing machine's files.
   options.modelDirectory = "/nonexistent/sinan-fuzz";
-  std::string error;
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      sinan::frontend::importOnnxModel(**model, context, options, error);
+      sinan::frontend::importOnnxModel(**model, context, options);
   if (!module) {
-    if (error.empty())
+    if (diagnostics.empty())
       bug("import failed without an error message", diagnostics);
     return 0;
   }

@@ -31,12 +31,12 @@ LogicalResult convertAttention(Importer &im, const onnx::NodeProto &node) {
   Value q = im.input(node, 0), k = im.input(node, 1), v = im.input(node, 2);
   Type element = getElementTypeOrSelf(q);
   if (!isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   if (im.hasInput(node, 6))
-    return im.fail(node, "the nonpad_kv_seqlen input is not supported");
+    return im.unsupported(node, "the nonpad_kv_seqlen input is not supported");
   for (Value x : {q, k, v})
     if (!cast<RankedTensorType>(x.getType()).hasStaticShape())
-      return im.fail(node, "unknown dimensions are not supported");
+      return im.unsupported(node, "unknown dimensions are not supported");
   Emitter e{im, loc, element};
   auto perm = [&](Value x, ArrayRef<int64_t> p) {
     return graph::TransposeOp::create(im.builder, loc, x,

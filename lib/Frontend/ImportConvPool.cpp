@@ -89,14 +89,16 @@ LogicalResult convertPool(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   ArrayRef<int64_t> in = shapeOf(x);
   if (in.size() != 4)
-    return im.fail(node, llvm::formatv("{0}-D pooling is not supported (2-D "
-                                       "only)",
-                                       static_cast<int64_t>(in.size()) - 2)
-                             .str());
+    return im.unsupported(node,
+                          llvm::formatv("{0}-D pooling is not supported (2-D "
+                                        "only)",
+                                        static_cast<int64_t>(in.size()) - 2)
+                              .str());
   if (node.output_size() > 1 && !node.output(1).empty())
-    return im.fail(node, "the Indices output of MaxPool is not supported");
+    return im.unsupported(node,
+                          "the Indices output of MaxPool is not supported");
   if (im.intAttr(node, "storage_order", 0) != 0)
-    return im.fail(node, "storage_order 1 is not supported");
+    return im.unsupported(node, "storage_order 1 is not supported");
   auto kernel = im.intsAttr(node, "kernel_shape");
   if (!kernel || kernel->size() != 2)
     return im.fail(node, "needs a 2-D kernel_shape");
@@ -155,20 +157,21 @@ LogicalResult convertResize(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   auto type = cast<RankedTensorType>(x.getType());
   if (!type.hasStaticShape())
-    return im.fail(node, "unknown dimensions are not supported");
+    return im.unsupported(node, "unknown dimensions are not supported");
   if (!isa<FloatType>(type.getElementType()))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   if (im.intAttr(node, "antialias", 0))
-    return im.fail(node, "antialias is not supported");
+    return im.unsupported(node, "antialias is not supported");
   if (im.stringAttr(node, "keep_aspect_ratio_policy", "stretch") != "stretch")
-    return im.fail(node, "keep_aspect_ratio_policy other than stretch is not "
-                         "supported");
+    return im.unsupported(node,
+                          "keep_aspect_ratio_policy other than stretch is not "
+                          "supported");
   bool old = im.opset < 11;
   std::string coordinate =
       old ? "asymmetric"
           : im.stringAttr(node, "coordinate_transformation_mode", "half_pixel");
   if (coordinate == "tf_crop_and_resize")
-    return im.fail(node, "tf_crop_and_resize is not supported");
+    return im.unsupported(node, "tf_crop_and_resize is not supported");
   std::string mode = im.stringAttr(node, "mode", "nearest");
   std::string nearest =
       old ? "floor" : im.stringAttr(node, "nearest_mode", "round_prefer_floor");
@@ -205,8 +208,9 @@ LogicalResult convertResize(Importer &im, const onnx::NodeProto &node) {
   auto sizesIn = old ? std::optional<SmallVector<double>>(SmallVector<double>{})
                      : floats(3);
   if (!scalesIn || !sizesIn)
-    return im.fail(node, "scales or sizes computed at run time are not "
-                         "supported");
+    return im.needsConstant(node,
+                            "scales or sizes computed at run time are not "
+                            "supported");
   SmallVector<int64_t> outShape(type.getShape());
   SmallVector<double> scales(rank, 1.0);
   SmallVector<Attribute> scaleAttrs;
@@ -252,10 +256,11 @@ LogicalResult convertConvTranspose(Importer &im, const onnx::NodeProto &node) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   if (xType.getRank() != 4)
-    return im.fail(node, llvm::formatv("{0}-D transposed convolution is not "
-                                       "supported (2-D only)",
-                                       xType.getRank() - 2)
-                             .str());
+    return im.unsupported(node,
+                          llvm::formatv("{0}-D transposed convolution is not "
+                                        "supported (2-D only)",
+                                        xType.getRank() - 2)
+                              .str());
   auto ints = [&](const char *name, SmallVector<int64_t> fallback) {
     return im.intsAttr(node, name).value_or(fallback);
   };

@@ -43,8 +43,8 @@ LogicalResult convertPow(Importer &im, const onnx::NodeProto &node) {
     return success();
   }
   if (!isa<FloatType>(expType))
-    return im.fail(node, "integer operands of different types are not "
-                         "supported");
+    return im.unsupported(node, "integer operands of different types are not "
+                                "supported");
   Value power = graph::PowOp::create(
       im.builder, loc, castElements(im, loc, base, expType), exponent);
   im.define(node.output(0), castElements(im, loc, power, baseType));
@@ -63,16 +63,17 @@ LogicalResult convertWhere(Importer &im, const onnx::NodeProto &node) {
 LogicalResult convertIdentity(Importer &im, const onnx::NodeProto &node) {
   // Dropout at inference is the identity; its mask output is not supported.
   if (node.op_type() == "Dropout" && im.hasInput(node, 2))
-    return im.fail(node, "training-mode Dropout (training_mode input) is not "
-                         "supported");
+    return im.unsupported(node,
+                          "training-mode Dropout (training_mode input) is not "
+                          "supported");
   Value input = im.input(node, 0);
   // At inference the mask is all true.
   if (node.op_type() == "Dropout" && node.output_size() > 1 &&
       !node.output(1).empty()) {
     auto type = cast<RankedTensorType>(input.getType());
     if (!type.hasStaticShape())
-      return im.fail(node, "the mask output of Dropout on an input with "
-                           "unknown dimensions is not supported");
+      return im.unsupported(node, "the mask output of Dropout on an input with "
+                                  "unknown dimensions is not supported");
     auto maskType =
         RankedTensorType::get(type.getShape(), im.builder.getIntegerType(1));
     im.define(node.output(1), graph::ConstantOp::create(
@@ -106,8 +107,9 @@ LogicalResult convertCast(Importer &im, const onnx::NodeProto &node) {
   int64_t to = im.intAttr(node, "to", 0);
   Type element = elementType(static_cast<int32_t>(to), im.context);
   if (!element)
-    return im.fail(node, "cast to " + onnxTypeName(static_cast<int32_t>(to)) +
-                             " is not supported");
+    return im.unsupported(node, "cast to " +
+                                    onnxTypeName(static_cast<int32_t>(to)) +
+                                    " is not supported");
   return castTo(im, node, element);
 }
 
@@ -158,7 +160,7 @@ LogicalResult convertClip(Importer &im, const onnx::NodeProto &node) {
 LogicalResult convertLeakyRelu(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   if (!isa<FloatType>(getElementTypeOrSelf(x)))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   float alpha = 0.01f;
   if (auto attr = im.attribute(node, "alpha"))
     alpha = attr->f();
@@ -174,7 +176,7 @@ LogicalResult convertActivation(Importer &im, const onnx::NodeProto &node) {
   const std::string &type = node.op_type();
   bool integersOk = type == "Sign" || type == "PRelu";
   if (!integersOk && !isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   Emitter e{im, im.locOf(node), element};
   auto attr = [&](const char *name, float fallback) {
     return floatAttr(im, node, name, fallback);
@@ -228,8 +230,8 @@ LogicalResult convertActivation(Importer &im, const onnx::NodeProto &node) {
   } else if (type == "PRelu") {
     Value slope = im.input(node, 1);
     if (getElementTypeOrSelf(slope) != element)
-      return im.fail(node, "slope of a different element type is not "
-                           "supported");
+      return im.unsupported(node, "slope of a different element type is not "
+                                  "supported");
     y = e.select(e.less(x, zero), e.mul(x, slope), x);
   } else if (type == "IsNaN") {
     y = e.op<graph::NotOp>(e.op<graph::EqualOp>(x, x));

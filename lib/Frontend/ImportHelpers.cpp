@@ -24,8 +24,8 @@ LogicalResult sameElementType(Importer &im, const onnx::NodeProto &node,
       std::string a, b;
       llvm::raw_string_ostream(a) << first;
       llvm::raw_string_ostream(b) << getElementTypeOrSelf(v);
-      return im.fail(node, "operands of different element types (" + a +
-                               " and " + b + ") are not supported");
+      return im.unsupported(node, "operands of different element types (" + a +
+                                      " and " + b + ") are not supported");
     }
   return success();
 }

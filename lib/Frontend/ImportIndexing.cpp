@@ -107,7 +107,8 @@ LogicalResult convertOneHot(Importer &im, const onnx::NodeProto &node) {
     auto dense =
         constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
     if (!dense || !isa<FloatType>(dense.getElementType()))
-      return im.fail(node, "a depth computed at run time is not supported");
+      return im.needsConstant(node,
+                              "a depth computed at run time is not supported");
     depthValues = SmallVector<int64_t>();
     for (const APFloat &v : dense.getValues<APFloat>())
       depthValues->push_back(static_cast<int64_t>(v.convertToDouble()));
@@ -155,7 +156,8 @@ LogicalResult convertTopK(Importer &im, const onnx::NodeProto &node) {
   if (im.hasInput(node, 1)) {
     auto values = constantInts(im.input(node, 1));
     if (!values || values->size() != 1)
-      return im.fail(node, "a k computed at run time is not supported");
+      return im.needsConstant(node,
+                              "a k computed at run time is not supported");
     k = values->front();
   }
   auto type = cast<RankedTensorType>(x.getType());

@@ -171,7 +171,8 @@ parseEinsum(Importer &im, const onnx::NodeProto &node) {
           ellipsisRank, rank - static_cast<int64_t>(parts[i].size() - 3));
   }
   if (ellipsisRank > 10)
-    return im.fail(node, "more than 10 ellipsis dimensions are not supported");
+    return im.unsupported(node,
+                          "more than 10 ellipsis dimensions are not supported");
   auto expand = [&](StringRef term,
                     int64_t rank) -> std::optional<std::string> {
     std::string out;
@@ -205,8 +206,9 @@ parseEinsum(Importer &im, const onnx::NodeProto &node) {
                                std::to_string(ranks[i]));
     for (char c : *labels)
       if (llvm::count(*labels, c) > 1)
-        return im.fail(node, "repeated labels within an operand (diagonals, "
-                             "traces) are not supported");
+        return im.unsupported(node,
+                              "repeated labels within an operand (diagonals, "
+                              "traces) are not supported");
     for (char c : *labels)
       ++uses[c];
     terms.push_back(*labels);

@@ -13,6 +13,8 @@
 
 #include "Importer.h"
 
+#include "sinan/Dialect/Graph/Transforms/Passes.h"
+
 #include "sinan/Dialect/Graph/IR/ShapeInference.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -56,8 +58,8 @@ LogicalResult convertSoftmax(Importer &im, const onnx::NodeProto &node) {
 LogicalResult convertBatchNorm(Importer &im, const onnx::NodeProto &node) {
   for (int i = 1; i < node.output_size(); ++i)
     if (!node.output(i).empty())
-      return im.fail(node, "training-mode BatchNormalization (running "
-                           "statistics outputs) is not supported");
+      return im.unsupported(node, "training-mode BatchNormalization (running "
+                                  "statistics outputs) is not supported");
   Location loc = im.locOf(node);
   Value x = im.input(node, 0);
   if (failed(sameElementType(im, node,
@@ -100,7 +102,7 @@ LogicalResult convertBatchNorm(Importer &im, const onnx::NodeProto &node) {
 LogicalResult convertLrn(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   if (!isa<FloatType>(getElementTypeOrSelf(x)))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   auto f = [&](const char *name, float fallback) {
     const onnx::AttributeProto *attr = im.attribute(node, name);
     return im.builder.getF32FloatAttr(attr ? attr->f() : fallback);
@@ -119,64 +121,49 @@ LogicalResult convertLayerNorm(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   Type element = getElementTypeOrSelf(x);
   if (!isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   int64_t rank = shapeOf(x).size();
   auto axis = graph::normalizeAxis(im.intAttr(node, "axis", -1), rank);
   if (!axis)
     return im.fail(node, "axis out of range");
   float epsilon = floatAttr(im, node, "epsilon", 1e-5f);
-  bool statistics = (node.output_size() > 1 && !node.output(1).empty()) ||
-                    (node.output_size() > 2 && !node.output(2).empty());
-  if (!statistics) {
-    // One op a backend may run whole; graph-decompose expands it.
-    Value bias = im.hasInput(node, 2) ? im.input(node, 2) : Value();
-    im.define(node.output(0),
-              graph::LayerNormOp::create(
-                  im.builder, im.locOf(node), x.getType(), x, im.input(node, 1),
-                  bias, im.builder.getI64IntegerAttr(*axis),
-                  im.builder.getF32FloatAttr(epsilon)));
+  // One op a backend may run whole; graph-decompose expands it.
+  Value bias = im.hasInput(node, 2) ? im.input(node, 2) : Value();
+  auto norm = graph::LayerNormOp::create(
+      im.builder, im.locOf(node), x.getType(), x, im.input(node, 1), bias,
+      im.builder.getI64IntegerAttr(*axis), im.builder.getF32FloatAttr(epsilon));
+  auto wanted = [&](int index) {
+    return node.output_size() > index && !node.output(index).empty();
+  };
+  if (!wanted(1) && !wanted(2)) {
+    im.define(node.output(0), norm.getResult());
     return success();
   }
   // The mean and inverse standard deviation are results too (a training
-  // graph): the pieces, as graph-decompose would expand the op.
-  SmallVector<int64_t> axes;
-  for (int64_t d = *axis; d < rank; ++d)
-    axes.push_back(d);
-  Emitter e{im, im.locOf(node), element};
-  auto mean = [&](Value v) {
-    return graph::ReduceMeanOp::create(im.builder, e.loc, v,
-                                       im.builder.getDenseI64ArrayAttr(axes),
-                                       im.builder.getBoolAttr(true))
-        ->getResult(0);
-  };
-  Value mu = mean(x);
-  Value centred = e.sub(x, mu);
-  Value var = mean(e.mul(centred, centred));
-  Value invStd =
-      e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(e.add(var, e.c(epsilon))));
-  Value y = e.mul(e.mul(centred, invStd), im.input(node, 1));
-  if (im.hasInput(node, 2))
-    y = e.add(y, im.input(node, 2));
-  im.define(node.output(0), y);
-  if (node.output_size() > 1 && !node.output(1).empty())
-    im.define(node.output(1), mu);
-  if (node.output_size() > 2 && !node.output(2).empty())
-    im.define(node.output(2), invStd);
+  // graph): graph-decompose's expansion, whose pieces include them.
+  graph::LayerNormPieces pieces = graph::expandLayerNorm(norm, im.builder);
+  norm.erase();
+  im.define(node.output(0), pieces.output);
+  if (wanted(1))
+    im.define(node.output(1), pieces.mean);
+  if (wanted(2))
+    im.define(node.output(2), pieces.invStdDev);
   return success();
 }
 
 LogicalResult convertHardmax(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   if (!isa<FloatType>(getElementTypeOrSelf(x)))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   int64_t rank = shapeOf(x).size();
   int64_t axis = im.intAttr(node, "axis", im.opset >= 13 ? -1 : 1);
   auto normalized = graph::normalizeAxis(axis, rank);
   if (!normalized)
     return im.fail(node, "axis out of range");
   if (im.opset < 13 && *normalized != rank - 1)
-    return im.fail(node, "Hardmax before opset 13 over a flattened suffix is "
-                         "not supported");
+    return im.unsupported(node,
+                          "Hardmax before opset 13 over a flattened suffix is "
+                          "not supported");
   im.define(node.output(0),
             graph::HardmaxOp::create(im.builder, im.locOf(node), x,
                                      im.builder.getI64IntegerAttr(axis))
@@ -189,7 +176,7 @@ LogicalResult convertNorm(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   Type element = getElementTypeOrSelf(x);
   if (!isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   int64_t rank = shapeOf(x).size();
   Emitter e{im, im.locOf(node), element};
   bool rms = node.op_type() == "RMSNormalization";
@@ -244,12 +231,12 @@ LogicalResult convertInstanceNorm(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   Type element = getElementTypeOrSelf(x);
   if (!isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   ArrayRef<int64_t> shape = shapeOf(x);
   if (shape.size() < 3)
     return im.fail(node, "needs rank >= 3");
   if (ShapedType::isDynamic(shape[1]))
-    return im.fail(node, "a dynamic channel count is not supported");
+    return im.unsupported(node, "a dynamic channel count is not supported");
   return emitGroupNorm(im, node, x, im.input(node, 1), im.input(node, 2),
                        shape[1]);
 }
@@ -261,7 +248,7 @@ LogicalResult convertGroupNorm(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   Type element = getElementTypeOrSelf(x);
   if (!isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   auto type = cast<RankedTensorType>(x.getType());
   if (type.getRank() < 3 || !type.hasStaticShape())
     return im.fail(node, "needs a static input of rank >= 3");
@@ -300,7 +287,7 @@ LogicalResult convertMvn(Importer &im, const onnx::NodeProto &node) {
   Value x = im.input(node, 0);
   Type element = getElementTypeOrSelf(x);
   if (!isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   int64_t rank = shapeOf(x).size();
   SmallVector<int64_t> axes =
       im.intsAttr(node, "axes").value_or(SmallVector<int64_t>{0, 2, 3});

@@ -93,7 +93,7 @@ LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
   }
   Type scaleType = getElementTypeOrSelf(scale);
   if (!isa<FloatType>(scaleType))
-    return im.fail(node, "integer scales are not supported");
+    return im.unsupported(node, "integer scales are not supported");
   Emitter e{im, loc, scaleType};
   if (node.op_type() == "DequantizeLinear") {
     Value value = castElements(im, loc, x, scaleType);
@@ -109,16 +109,16 @@ LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
   } else if (int64_t dtype = im.intAttr(node, "output_dtype", 0)) {
     out = elementType(static_cast<int32_t>(dtype), im.context);
     if (!out)
-      return im.fail(node, "quantization to " +
-                               onnxTypeName(static_cast<int32_t>(dtype)) +
-                               " is not supported");
+      return im.unsupported(
+          node, "quantization to " + onnxTypeName(static_cast<int32_t>(dtype)) +
+                    " is not supported");
   }
   Value q = e.div(castElements(im, loc, x, scaleType), scale);
   if (auto outFloat = dyn_cast<FloatType>(out)) {
     // Float results round once, in the cast (nearest even, saturating
     // unless saturate=0).
     if (outFloat.getWidth() > 8)
-      return im.fail(node, "quantization to this type is not supported");
+      return im.unsupported(node, "quantization to this type is not supported");
     if (zeroPoint)
       q = e.add(q, castElements(im, loc, zeroPoint, scaleType));
     auto type = RankedTensorType::get(shapeOf(q), out);
@@ -131,7 +131,7 @@ LogicalResult convertQuantize(Importer &im, const onnx::NodeProto &node) {
   if (!outInteger ||
       (outInteger.getWidth() != 4 && outInteger.getWidth() != 8 &&
        outInteger.getWidth() != 16))
-    return im.fail(node, "quantization to this type is not supported");
+    return im.unsupported(node, "quantization to this type is not supported");
   auto [lo, hi] = integerRange(outInteger);
   q = e.op<graph::RoundOp>(q);
   if (zeroPoint)
@@ -180,7 +180,7 @@ LogicalResult convertQLinearMatMul(Importer &im, const onnx::NodeProto &node) {
         yScale = im.input(node, 6);
   Type scaleType = getElementTypeOrSelf(yScale);
   if (!isa<FloatType>(scaleType))
-    return im.fail(node, "integer scales are not supported");
+    return im.unsupported(node, "integer scales are not supported");
   if (shapeOf(aScale).size() == 1 && shapeOf(a).size() >= 2)
     aScale = reshapeTo(im, loc, aScale, {shapeOf(aScale)[0], 1});
   Emitter s{im, loc, scaleType};
@@ -195,7 +195,7 @@ LogicalResult convertQLinearMatMul(Importer &im, const onnx::NodeProto &node) {
                         : getElementTypeOrSelf(im.input(node, 0));
   auto outInteger = dyn_cast<IntegerType>(out);
   if (!outInteger)
-    return im.fail(node, "float outputs are not supported");
+    return im.unsupported(node, "float outputs are not supported");
   if (yZeroPoint)
     y = e.add(y, castElements(im, loc, yZeroPoint, f32));
   auto [lo, hi] = integerRange(outInteger);
@@ -214,7 +214,7 @@ LogicalResult convertDynamicQuantize(Importer &im,
   Value x = im.input(node, 0);
   Type element = getElementTypeOrSelf(x);
   if (!isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   Emitter e{im, loc, element};
   auto all = [&](auto tag, Value v) {
     using OpTy = decltype(tag);

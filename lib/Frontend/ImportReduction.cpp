@@ -24,11 +24,12 @@ LogicalResult convertReduceComposite(Importer &im,
   Value x = im.input(node, 0);
   Type element = getElementTypeOrSelf(x);
   if (!isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   bool dynamic;
   auto given = axesOf(im, node, 1, dynamic);
   if (dynamic)
-    return im.fail(node, "axes computed at run time are not supported");
+    return im.needsConstant(node,
+                            "axes computed at run time are not supported");
   SmallVector<int64_t> axes = given.value_or(SmallVector<int64_t>{});
   if (axes.empty() && im.intAttr(node, "noop_with_empty_axes", 0)) {
     im.define(node.output(0), x);
@@ -87,7 +88,8 @@ LogicalResult convertArg(Importer &im, const onnx::NodeProto &node) {
 LogicalResult convertCumSum(Importer &im, const onnx::NodeProto &node) {
   auto axis = constantInts(im.input(node, 1));
   if (!axis || axis->size() != 1)
-    return im.fail(node, "an axis computed at run time is not supported");
+    return im.needsConstant(node,
+                            "an axis computed at run time is not supported");
   im.define(node.output(0),
             graph::CumSumOp::create(
                 im.builder, im.locOf(node), im.input(node, 0),
@@ -104,7 +106,7 @@ FailureOr<Value> emitNllLoss(Importer &im, const onnx::NodeProto &node,
                              Value input, Value target, Value weight) {
   Type element = getElementTypeOrSelf(input);
   if (!isa<FloatType>(element))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   Location loc = im.locOf(node);
   Emitter e{im, loc, element};
   Type targetType = getElementTypeOrSelf(target);
@@ -158,8 +160,9 @@ FailureOr<Value> emitNllLoss(Importer &im, const onnx::NodeProto &node,
     int64_t count = 1;
     for (int64_t d : targetShape) {
       if (ShapedType::isDynamic(d))
-        return im.fail(node, "mean reduction over unknown dimensions is not "
-                             "supported");
+        return im.unsupported(node,
+                              "mean reduction over unknown dimensions is not "
+                              "supported");
       count *= d;
     }
     total = e.c(static_cast<double>(count));
@@ -172,7 +175,7 @@ LogicalResult convertLoss(Importer &im, const onnx::NodeProto &node) {
   Value weight = im.hasInput(node, 2) ? im.input(node, 2) : Value();
   if (node.op_type() == "SoftmaxCrossEntropyLoss") {
     if (!isa<FloatType>(getElementTypeOrSelf(input)))
-      return im.fail(node, "integer inputs are not supported");
+      return im.unsupported(node, "integer inputs are not supported");
     input = graph::LogSoftmaxOp::create(im.builder, im.locOf(node), input,
                                         im.builder.getI64IntegerAttr(1))
                 ->getResult(0);

@@ -53,7 +53,8 @@ LogicalResult convertConstant(Importer &im, const onnx::NodeProto &node) {
         ArrayRef(values)));
   }
   if (!value || !value->has_t())
-    return im.fail(node, "string and sparse Constant forms are not supported");
+    return im.unsupported(node,
+                          "string and sparse Constant forms are not supported");
   std::string error;
   DenseElementsAttr attr = convertTensorProto(value->t(), im.context,
                                               im.options.modelDirectory, error);
@@ -71,8 +72,8 @@ LogicalResult convertReshape(Importer &im, const onnx::NodeProto &node) {
   if (node.op_type() == "Reshape") {
     auto shape = constantInts(im.input(node, 1));
     if (!shape)
-      return im.fail(node, "a shape input computed at run time is not "
-                           "supported");
+      return im.needsConstant(node, "a shape input computed at run time is not "
+                                    "supported");
     bool allowZero = im.intAttr(node, "allowzero", 0);
     int64_t inferred = -1, known = 1;
     for (auto [i, dim] : llvm::enumerate(*shape)) {
@@ -128,7 +129,8 @@ LogicalResult convertReshape(Importer &im, const onnx::NodeProto &node) {
     bool dynamicAxes;
     auto axes = axesOf(im, node, 1, dynamicAxes);
     if (dynamicAxes)
-      return im.fail(node, "axes computed at run time are not supported");
+      return im.needsConstant(node,
+                              "axes computed at run time are not supported");
     int64_t rank = in.size();
     if (node.op_type() == "Squeeze") {
       SmallVector<bool> drop(rank, false);
@@ -142,8 +144,8 @@ LogicalResult convertReshape(Importer &im, const onnx::NodeProto &node) {
       } else {
         for (int64_t d = 0; d < rank; ++d) {
           if (ShapedType::isDynamic(in[d]))
-            return im.fail(node, "squeezing unknown dimensions is not "
-                                 "supported");
+            return im.unsupported(node, "squeezing unknown dimensions is not "
+                                        "supported");
           drop[d] = in[d] == 1;
         }
       }
@@ -207,8 +209,9 @@ LogicalResult convertShape(Importer &im, const onnx::NodeProto &node) {
   SmallVector<int64_t> dims;
   for (int64_t d = start; d < end; ++d) {
     if (ShapedType::isDynamic(in[d]))
-      return im.fail(node, "the shape of an input with unknown dimensions is "
-                           "not supported (use --input-shape)");
+      return im.unsupported(node,
+                            "the shape of an input with unknown dimensions is "
+                            "not supported (use --input-shape)");
     dims.push_back(in[d]);
   }
   auto type = RankedTensorType::get({static_cast<int64_t>(dims.size())},
@@ -223,7 +226,8 @@ LogicalResult convertConstantOfShape(Importer &im,
                                      const onnx::NodeProto &node) {
   auto shape = constantInts(im.input(node, 0));
   if (!shape)
-    return im.fail(node, "a shape computed at run time is not supported");
+    return im.needsConstant(node,
+                            "a shape computed at run time is not supported");
   DenseElementsAttr value;
   if (const onnx::AttributeProto *attr = im.attribute(node, "value")) {
     std::string error;
@@ -258,8 +262,8 @@ FailureOr<Value> emitSlice(Importer &im, const onnx::NodeProto &node,
       return im.fail(node, "axis out of range");
     int64_t n = in[*axis];
     if (ShapedType::isDynamic(n))
-      return im.fail(node, "slicing a dimension of unknown size is not "
-                           "supported");
+      return im.unsupported(node, "slicing a dimension of unknown size is not "
+                                  "supported");
     int64_t step = stepsIn.empty() ? 1 : stepsIn[i];
     if (step == 0)
       return im.fail(node, "step 0 is invalid");
@@ -295,8 +299,8 @@ LogicalResult convertSlice(Importer &im, const onnx::NodeProto &node) {
     };
     auto s = get(1), e = get(2), a = get(3), st = get(4);
     if (!s || !e || !a || !st)
-      return im.fail(node, "slice bounds computed at run time are not "
-                           "supported");
+      return im.needsConstant(node, "slice bounds computed at run time are not "
+                                    "supported");
     starts = *s, ends = *e, axes = *a, steps = *st;
   }
   if (starts.size() != ends.size())
@@ -321,8 +325,8 @@ LogicalResult convertSplit(Importer &im, const onnx::NodeProto &node) {
   } else if (im.hasInput(node, 1)) {
     auto given = constantInts(im.input(node, 1));
     if (!given)
-      return im.fail(node, "split sizes computed at run time are not "
-                           "supported");
+      return im.needsConstant(node, "split sizes computed at run time are not "
+                                    "supported");
     sizes = *given;
   } else {
     // Equal parts; with num_outputs (opset 18) the last may be smaller.
@@ -358,15 +362,16 @@ LogicalResult convertPad(Importer &im, const onnx::NodeProto &node) {
   } else {
     auto given = constantInts(im.input(node, 1));
     if (!given)
-      return im.fail(node, "pads computed at run time are not supported");
+      return im.needsConstant(node,
+                              "pads computed at run time are not supported");
     pads = *given;
     if (im.hasInput(node, 2)) {
       auto constant = im.input(node, 2).getDefiningOp<graph::ConstantOp>();
       auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
                             : DenseElementsAttr();
       if (!dense)
-        return im.fail(node, "a pad value computed at run time is not "
-                             "supported");
+        return im.needsConstant(node, "a pad value computed at run time is not "
+                                      "supported");
       value = toTensor(dense).getDouble(0);
     }
   }
@@ -374,7 +379,8 @@ LogicalResult convertPad(Importer &im, const onnx::NodeProto &node) {
   if (im.hasInput(node, 3)) {
     auto given = constantInts(im.input(node, 3));
     if (!given)
-      return im.fail(node, "axes computed at run time are not supported");
+      return im.needsConstant(node,
+                              "axes computed at run time are not supported");
     for (int64_t a : *given) {
       auto axis = graph::normalizeAxis(a, rank);
       if (!axis)
@@ -395,7 +401,7 @@ LogicalResult convertPad(Importer &im, const onnx::NodeProto &node) {
   std::string mode = im.stringAttr(node, "mode", "constant");
   if (mode != "constant" && mode != "reflect" && mode != "edge" &&
       mode != "wrap")
-    return im.fail(node, "pad mode '" + mode + "' is not supported");
+    return im.unsupported(node, "pad mode '" + mode + "' is not supported");
   im.define(node.output(0),
             graph::PadOp::create(im.builder, im.locOf(node), data,
                                  im.builder.getDenseI64ArrayAttr(low),
@@ -410,8 +416,8 @@ LogicalResult convertExpand(Importer &im, const onnx::NodeProto &node) {
   Value data = im.input(node, 0);
   auto shape = constantInts(im.input(node, 1));
   if (!shape)
-    return im.fail(node, "a target shape computed at run time is not "
-                         "supported");
+    return im.needsConstant(node, "a target shape computed at run time is not "
+                                  "supported");
   auto result = graph::inferBroadcastShape(shapeOf(data), *shape);
   if (failed(result))
     return im.fail(node, "the input cannot broadcast to the requested shape");
@@ -427,7 +433,8 @@ LogicalResult convertExpand(Importer &im, const onnx::NodeProto &node) {
 LogicalResult convertTile(Importer &im, const onnx::NodeProto &node) {
   auto repeats = constantInts(im.input(node, 1));
   if (!repeats)
-    return im.fail(node, "repeats computed at run time are not supported");
+    return im.needsConstant(node,
+                            "repeats computed at run time are not supported");
   im.define(node.output(0),
             graph::TileOp::create(im.builder, im.locOf(node), im.input(node, 0),
                                   im.builder.getDenseI64ArrayAttr(*repeats))
@@ -446,8 +453,9 @@ LogicalResult convertRange(Importer &im, const onnx::NodeProto &node) {
   };
   auto start = scalar(0), limit = scalar(1), delta = scalar(2);
   if (!start || !limit || !delta)
-    return im.fail(node, "Range with bounds computed at run time is not "
-                         "supported");
+    return im.needsConstant(node,
+                            "Range with bounds computed at run time is not "
+                            "supported");
   if (*delta == 0)
     return im.fail(node, "delta is 0");
   int64_t count = std::max<int64_t>(
@@ -470,8 +478,9 @@ LogicalResult convertSize(Importer &im, const onnx::NodeProto &node) {
   int64_t count = 1;
   for (int64_t d : in) {
     if (ShapedType::isDynamic(d))
-      return im.fail(node, "the size of an input with unknown dimensions is "
-                           "not supported (use --input-shape)");
+      return im.unsupported(node,
+                            "the size of an input with unknown dimensions is "
+                            "not supported (use --input-shape)");
     count *= d;
   }
   auto type = RankedTensorType::get({}, im.builder.getI64Type());
@@ -487,8 +496,9 @@ LogicalResult convertTrilu(Importer &im, const onnx::NodeProto &node) {
   if (im.hasInput(node, 1)) {
     auto given = constantInts(im.input(node, 1));
     if (!given || given->size() != 1)
-      return im.fail(node, "a diagonal offset computed at run time is not "
-                           "supported");
+      return im.needsConstant(node,
+                              "a diagonal offset computed at run time is not "
+                              "supported");
     k = (*given)[0];
   }
   im.define(node.output(0),
@@ -546,7 +556,7 @@ LogicalResult convertEyeLike(Importer &im, const onnx::NodeProto &node) {
   if (const onnx::AttributeProto *dtype = im.attribute(node, "dtype")) {
     element = elementType(static_cast<int32_t>(dtype->i()), im.context);
     if (!element)
-      return im.fail(node, "this dtype is not supported");
+      return im.unsupported(node, "this dtype is not supported");
   }
   int64_t k = im.intAttr(node, "k", 0);
   std::optional<DType> d = toDType(element);

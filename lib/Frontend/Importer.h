@@ -57,8 +57,9 @@ std::string onnxTypeName(int32_t onnxType);
 // Importer (OnnxImporter.cpp)
 //===----------------------------------------------------------------------===//
 
-/// Imports one model. Conversion errors are collected, not fatal, so one run
-/// reports as much as possible.
+/// Imports one model. Every problem is an MLIR diagnostic on the context,
+/// located at the ONNX node; they are not fatal, so one run reports as much
+/// as possible. `failures` records their kinds.
 class Importer {
 public:
   Importer(const onnx::ModelProto &model, mlir::MLIRContext &context,
@@ -66,12 +67,7 @@ public:
       : builder(&context), options(options), context(context), model(model) {}
 
   mlir::OwningOpRef<mlir::ModuleOp> run();
-  std::string takeErrors() {
-    std::string text;
-    for (const std::string &e : errors)
-      text += (text.empty() ? "" : "\n") + e;
-    return text;
-  }
+  ImportFailures failures;
 
   using Converter =
       std::function<LogicalResult(Importer &, const onnx::NodeProto &)>;
@@ -85,7 +81,17 @@ public:
   }
   void define(const std::string &name, Value value) { symbols[name] = value; }
   Value lookup(const std::string &name) const { return symbols.lookup(name); }
+  /// The node is malformed: reports `message` at it and fails.
   LogicalResult fail(const onnx::NodeProto &node, const llvm::Twine &message);
+  /// Valid ONNX that Sinan does not take yet.
+  LogicalResult unsupported(const onnx::NodeProto &node,
+                            const llvm::Twine &message);
+  /// A value the importer needs as a constant is computed at run time.
+  LogicalResult needsConstant(const onnx::NodeProto &node,
+                              const llvm::Twine &message);
+  /// A problem of the model as a whole (no location; the message starts
+  /// with the model file's name when known).
+  void error(const llvm::Twine &message, bool isUnsupported = false);
   const onnx::AttributeProto *attribute(const onnx::NodeProto &node,
                                         llvm::StringRef name);
   int64_t intAttr(const onnx::NodeProto &node, llvm::StringRef name,
@@ -110,9 +116,13 @@ private:
                           mlir::Block::iterator first);
   mlir::RankedTensorType valueType(const onnx::ValueInfoProto &info);
 
+  mlir::InFlightDiagnostic emitAt(const onnx::NodeProto &node);
+  bool failedSoFar() const {
+    return failures.invalid || failures.unsupported || failures.needsConstants;
+  }
+
   const onnx::ModelProto &model;
   llvm::StringMap<Value> symbols;
-  std::vector<std::string> errors;
 };
 
 //===----------------------------------------------------------------------===//
@@ -229,7 +239,7 @@ LogicalResult convertVariadic(Importer &im, const onnx::NodeProto &node) {
     auto type =
         mlir::RankedTensorType::get({}, mlir::getElementTypeOrSelf(result));
     if (!llvm::isa<mlir::FloatType>(type.getElementType()))
-      return im.fail(node, "Mean of integers is not supported");
+      return im.unsupported(node, "Mean of integers is not supported");
     auto count = mlir::DenseElementsAttr::get(
         type, im.builder.getFloatAttr(type.getElementType(),
                                       double(operands.size())));
@@ -253,7 +263,7 @@ LogicalResult convertUnary(Importer &im, const onnx::NodeProto &node) {
   Value input = im.input(node, 0);
   if (!kTakesIntegers<OpTy> &&
       !llvm::isa<mlir::FloatType>(mlir::getElementTypeOrSelf(input)))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   im.define(node.output(0), OpTy::create(im.builder, im.locOf(node), input));
   return mlir::success();
 }
@@ -273,7 +283,8 @@ LogicalResult convertReduce(Importer &im, const onnx::NodeProto &node) {
     bool dynamic;
     auto given = axesOf(im, node, 1, dynamic);
     if (dynamic)
-      return im.fail(node, "axes computed at run time are not supported");
+      return im.needsConstant(node,
+                              "axes computed at run time are not supported");
     if (given)
       axes = *given;
     if (axes.empty() && im.intAttr(node, "noop_with_empty_axes", 0)) {
@@ -283,13 +294,13 @@ LogicalResult convertReduce(Importer &im, const onnx::NodeProto &node) {
   }
   if (std::is_same_v<OpTy, graph::ReduceMeanOp> &&
       !llvm::isa<mlir::FloatType>(mlir::getElementTypeOrSelf(x)))
-    return im.fail(node, "integer inputs are not supported");
+    return im.unsupported(node, "integer inputs are not supported");
   // Boolean ReduceMax/ReduceMin (opset 20) are any/all: reduce as u8.
   Type element = mlir::getElementTypeOrSelf(x);
   bool boolean = element.isInteger(1);
   if (boolean && !std::is_same_v<OpTy, graph::ReduceMaxOp> &&
       !std::is_same_v<OpTy, graph::ReduceMinOp>)
-    return im.fail(node, "boolean inputs are not supported");
+    return im.unsupported(node, "boolean inputs are not supported");
   if (boolean)
     x = castElements(im, loc, x,
                      im.builder.getIntegerType(8, /*isSigned=*/false));

@@ -47,13 +47,38 @@ Value Importer::input(const onnx::NodeProto &node, int index) {
   return it == symbols.end() ? Value() : it->second;
 }
 
+InFlightDiagnostic Importer::emitAt(const onnx::NodeProto &node) {
+  InFlightDiagnostic diag = emitError(locOf(node));
+  diag << llvm::formatv(
+      "node '{0}' ({1}): ", node.name().empty() ? node.output(0) : node.name(),
+      node.op_type());
+  return diag;
+}
+
 LogicalResult Importer::fail(const onnx::NodeProto &node,
                              const llvm::Twine &message) {
-  errors.push_back(
-      llvm::formatv("node '{0}' ({1}): {2}",
-                    node.name().empty() ? node.output(0) : node.name(),
-                    node.op_type(), message.str()));
-  return failure();
+  failures.invalid = true;
+  return emitAt(node) << message;
+}
+
+LogicalResult Importer::unsupported(const onnx::NodeProto &node,
+                                    const llvm::Twine &message) {
+  failures.unsupported = true;
+  return emitAt(node) << message;
+}
+
+LogicalResult Importer::needsConstant(const onnx::NodeProto &node,
+                                      const llvm::Twine &message) {
+  failures.needsConstants = true;
+  return emitAt(node) << message;
+}
+
+void Importer::error(const llvm::Twine &message, bool isUnsupported) {
+  (isUnsupported ? failures.unsupported : failures.invalid) = true;
+  InFlightDiagnostic diag = emitError(UnknownLoc::get(&context));
+  if (!options.modelName.empty())
+    diag << options.modelName << ": ";
+  diag << message;
 }
 
 const onnx::AttributeProto *Importer::attribute(const onnx::NodeProto &node,
@@ -134,15 +159,19 @@ LogicalResult Importer::verifyNew(const onnx::NodeProto &node,
              count > kMaxTensorElements))
           return fail(node, "a result has more than 2^56 elements");
     }
-    std::string diagnostics;
+    // The verifier's own diagnostic (located at the node's name) goes on to
+    // the caller with a note naming the ONNX node it came from.
     ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
-      diagnostics += (diagnostics.empty() ? "" : "; ") + diag.str();
-      return success();
+      if (diag.getSeverity() == DiagnosticSeverity::Error)
+        diag.attachNote() << llvm::formatv(
+            "in ONNX node '{0}' ({1})",
+            node.name().empty() ? node.output(0) : node.name(), node.op_type());
+      return failure();
     });
-    // The verifier's own words (an element type an op does not take
-    // names the op's type constraint).
-    if (failed(verify(&op)))
-      return fail(node, diagnostics);
+    if (failed(verify(&op))) {
+      failures.invalid = true;
+      return failure();
+    }
   }
   return success();
 }
@@ -175,15 +204,16 @@ bool Importer::checkOpset() {
   for (const onnx::NodeProto &node : model.graph().node())
     usesDefault |= node.domain().empty() || node.domain() == "ai.onnx";
   if (opset == 0 && usesDefault) {
-    errors.push_back("model uses ai.onnx ops but imports no ai.onnx opset");
+    error("model uses ai.onnx ops but imports no ai.onnx opset");
     return false;
   }
   if (opset == 0) // Only other domains: checkSupported() names them.
     return true;
   if (opset < kMinOnnxOpset || opset > kMaxOnnxOpset) {
-    errors.push_back(llvm::formatv("model uses ai.onnx opset {0}; Sinan "
-                                   "supports opsets {1} to {2}",
-                                   opset, kMinOnnxOpset, kMaxOnnxOpset));
+    error(llvm::formatv("model uses ai.onnx opset {0}; Sinan "
+                        "supports opsets {1} to {2}",
+                        opset, kMinOnnxOpset, kMaxOnnxOpset),
+          /*isUnsupported=*/true);
     return false;
   }
   return true;
@@ -221,7 +251,7 @@ bool Importer::checkArity() {
                                        arity->names[i])
                              .str());
   }
-  return errors.empty();
+  return !failedSoFar();
 }
 
 bool Importer::checkSupported() {
@@ -252,41 +282,42 @@ bool Importer::checkSupported() {
     if (names.size() > 8)
       text += llvm::formatv(", ... ({0} more)", names.size() - 8);
   }
-  errors.push_back(text);
+  error(text, /*isUnsupported=*/true);
   return false;
 }
 
 RankedTensorType Importer::valueType(const onnx::ValueInfoProto &info) {
   if (!info.type().has_tensor_type()) {
-    errors.push_back("graph input '" + info.name() +
-                     "' is not a tensor (sequence, map and optional types are "
-                     "not supported)");
+    error("graph input '" + info.name() +
+              "' is not a tensor (sequence, map and optional types are "
+              "not supported)",
+          /*isUnsupported=*/true);
     return {};
   }
   const auto &tensorType = info.type().tensor_type();
   Type element = elementType(tensorType.elem_type(), context);
   if (!element) {
-    errors.push_back(llvm::formatv("graph input '{0}' has element type {1}, "
-                                   "which Sinan does not support",
-                                   info.name(),
-                                   onnxTypeName(tensorType.elem_type())));
+    error(llvm::formatv("graph input '{0}' has element type {1}, "
+                        "which Sinan does not support",
+                        info.name(), onnxTypeName(tensorType.elem_type())),
+          /*isUnsupported=*/true);
     return {};
   }
   auto fixed = options.inputShapes.find(info.name());
   if (fixed != options.inputShapes.end()) {
     if (tensorType.has_shape() && tensorType.shape().dim_size() !=
                                       static_cast<int>(fixed->second.size())) {
-      errors.push_back(llvm::formatv("--input-shape {0}: the model's input has "
-                                     "rank {1}, not {2}",
-                                     info.name(), tensorType.shape().dim_size(),
-                                     fixed->second.size()));
+      error(llvm::formatv("--input-shape {0}: the model's input has "
+                          "rank {1}, not {2}",
+                          info.name(), tensorType.shape().dim_size(),
+                          fixed->second.size()));
       return {};
     }
     return RankedTensorType::get(fixed->second, element);
   }
   if (!tensorType.has_shape()) {
-    errors.push_back("graph input '" + info.name() +
-                     "' has no shape; give one with --input-shape");
+    error("graph input '" + info.name() +
+          "' has no shape; give one with --input-shape");
     return {};
   }
   SmallVector<int64_t> shape;
@@ -362,21 +393,21 @@ std::optional<std::vector<const onnx::NodeProto *>> Importer::orderNodes() {
   const onnx::NodeProto &first = nodes[at];
   cycle +=
       "node '" + (first.name().empty() ? first.output(0) : first.name()) + "'";
-  errors.push_back("the graph has a cycle: " + cycle);
+  error("the graph has a cycle: " + cycle);
   return std::nullopt;
 }
 
 OwningOpRef<ModuleOp> Importer::run() {
   if (!model.has_graph()) {
-    errors.push_back("model has no graph");
+    error("model has no graph");
     return {};
   }
   // Messages and converters name a node by its first output.
   for (const onnx::NodeProto &node : model.graph().node())
     if (node.output_size() == 0)
-      errors.push_back("node '" + node.name() + "' (" + node.op_type() +
-                       ") has no outputs");
-  if (!errors.empty())
+      error("node '" + node.name() + "' (" + node.op_type() +
+            ") has no outputs");
+  if (failedSoFar())
     return {};
   if (!checkOpset() || !checkSupported() || !checkArity())
     return {};
@@ -385,17 +416,16 @@ OwningOpRef<ModuleOp> Importer::run() {
     for (const auto &input : model.graph().input())
       found |= input.name() == name;
     if (!found)
-      errors.push_back("bound input '" + name + "' is not a graph input");
+      error("bound input '" + name + "' is not a graph input");
   }
   for (const auto &[name, shape] : options.inputShapes) {
     bool found = false;
     for (const auto &input : model.graph().input())
       found |= input.name() == name;
     if (!found)
-      errors.push_back("--input-shape names '" + name +
-                       "', which is not a graph input");
+      error("--input-shape names '" + name + "', which is not a graph input");
   }
-  if (!errors.empty())
+  if (failedSoFar())
     return {};
 
   context.loadDialect<graph::GraphDialect, func::FuncDialect>();
@@ -420,7 +450,7 @@ OwningOpRef<ModuleOp> Importer::run() {
     inputTypes.push_back(type);
     inputNames.push_back(info.name());
   }
-  if (!errors.empty())
+  if (failedSoFar())
     return {};
 
   auto func = func::FuncOp::create(builder, builder.getUnknownLoc(), "main",
@@ -438,11 +468,13 @@ OwningOpRef<ModuleOp> Importer::run() {
            graph::ConstantOp::create(
                builder, NameLoc::get(builder.getStringAttr(name)), value));
   for (const auto &tensor : graph.initializer()) {
-    std::string error;
+    std::string why;
     DenseElementsAttr attr =
-        convertTensorProto(tensor, context, options.modelDirectory, error);
+        convertTensorProto(tensor, context, options.modelDirectory, why);
     if (!attr) {
-      errors.push_back("initializer: " + error);
+      // An element type the graph dialect has none for is valid ONNX.
+      error("initializer: " + why,
+            /*isUnsupported=*/!elementType(tensor.data_type(), context));
       continue;
     }
     define(
@@ -450,7 +482,7 @@ OwningOpRef<ModuleOp> Importer::run() {
         graph::ConstantOp::create(
             builder, NameLoc::get(builder.getStringAttr(tensor.name())), attr));
   }
-  if (!errors.empty())
+  if (failedSoFar())
     return {};
 
   auto order = orderNodes();
@@ -477,7 +509,7 @@ OwningOpRef<ModuleOp> Importer::run() {
       break;
     foldConstants(node, first);
   }
-  if (!errors.empty())
+  if (failedSoFar())
     return {};
 
   SmallVector<Value> results;
@@ -485,14 +517,13 @@ OwningOpRef<ModuleOp> Importer::run() {
   for (const auto &output : graph.output()) {
     auto it = symbols.find(output.name());
     if (it == symbols.end()) {
-      errors.push_back("graph output '" + output.name() +
-                       "' is not produced by any node");
+      error("graph output '" + output.name() + "' is not produced by any node");
       continue;
     }
     results.push_back(it->second);
     resultTypes.push_back(it->second.getType());
   }
-  if (!errors.empty())
+  if (failedSoFar())
     return {};
   func::ReturnOp::create(builder, builder.getUnknownLoc(), results);
   func.setType(builder.getFunctionType(inputTypes, resultTypes));
@@ -501,20 +532,9 @@ OwningOpRef<ModuleOp> Importer::run() {
                        builder.getStringAttr(output.name()));
 
   // Type or shape mismatches surface here, located at the ONNX node.
-  std::string diagnostics;
-  {
-    ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
-      std::string location;
-      llvm::raw_string_ostream os(location);
-      diag.getLocation().print(os);
-      diagnostics +=
-          (diagnostics.empty() ? "" : "\n") + location + ": " + diag.str();
-      return success();
-    });
-    if (failed(verify(*module))) {
-      errors.push_back(diagnostics);
-      return {};
-    }
+  if (failed(verify(*module))) {
+    failures.invalid = true;
+    return {};
   }
   return module;
 }
@@ -523,30 +543,30 @@ OwningOpRef<ModuleOp> Importer::run() {
 OwningOpRef<ModuleOp> importOnnxModel(const onnx::ModelProto &model,
                                       MLIRContext &context,
                                       const ImportOptions &options,
-                                      std::string &error) {
+                                      ImportFailures *failures) {
   detail::Importer importer(model, context, options);
   OwningOpRef<ModuleOp> module = importer.run();
-  if (!module)
-    error = importer.takeErrors();
+  if (failures)
+    *failures = importer.failures;
   return module;
 }
 
 OwningOpRef<ModuleOp> importOnnxFile(llvm::StringRef path, MLIRContext &context,
                                      ImportOptions options,
-                                     std::string &error) {
+                                     ImportFailures *failures) {
   auto model = loadOnnxModel(path);
   if (!model) {
-    error = llvm::toString(model.takeError());
+    // loadOnnxModel's messages start with the path.
+    emitError(UnknownLoc::get(&context)) << llvm::toString(model.takeError());
+    if (failures)
+      failures->invalid = true;
     return {};
   }
   llvm::SmallString<256> directory(path);
   llvm::sys::path::remove_filename(directory);
   options.modelDirectory = directory.empty() ? "." : directory.str().str();
-  OwningOpRef<ModuleOp> module =
-      importOnnxModel(**model, context, options, error);
-  if (!module)
-    error = path.str() + ": " + error;
-  return module;
+  options.modelName = path.str();
+  return importOnnxModel(**model, context, options, failures);
 }
 
 bool parseInputShape(llvm::StringRef spec, ImportOptions &options) {

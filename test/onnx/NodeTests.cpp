@@ -30,6 +30,7 @@
 #include "sinan/runtime/exec/Session.h"
 #include "sinan/runtime/module/Module.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -38,6 +39,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <onnx/onnx_pb.h>
@@ -259,26 +261,27 @@ Result runTest(const std::string &dir, mlir::MLIRContext &context) {
   }
   if ((*model)->graph().node_size() > 0)
     result.op = (*model)->graph().node(0).op_type();
+  // The importer's diagnostics, as text for the report.
   std::string error;
+  llvm::raw_string_ostream errorStream(error);
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, errorStream);
   sinan::frontend::ImportOptions options;
   options.modelDirectory = dir;
+  sinan::frontend::ImportFailures failures;
   auto module =
-      sinan::frontend::importOnnxModel(**model, context, options, error);
+      sinan::frontend::importOnnxModel(**model, context, options, &failures);
   // Axes, shapes or pads given as graph inputs: retry with the integer
   // inputs bound to each data set's values.
-  bool specialize =
-      !module && error.find("computed at run time") != std::string::npos;
+  bool specialize = !module && failures.needsConstants && !failures.invalid;
   if (specialize)
     module = mlir::OwningOpRef<mlir::ModuleOp>(
         mlir::ModuleOp::create(mlir::UnknownLoc::get(&context)));
   if (!module) {
-    // The importer's wording for "valid ONNX that Sinan cannot take yet".
-    bool unsupported =
-        error.find("unsupported ONNX ops") != std::string::npos ||
-        error.find("does not support") != std::string::npos ||
-        error.find("not supported") != std::string::npos ||
-        error.find("Sinan supports opsets") != std::string::npos;
-    result.outcome = unsupported ? Outcome::Unsupported : Outcome::Fail;
+    // Valid ONNX that Sinan cannot take yet.
+    result.outcome = failures.unsupported && !failures.invalid
+                         ? Outcome::Unsupported
+                         : Outcome::Fail;
     result.detail = error;
     return result;
   }
@@ -323,7 +326,8 @@ Result runTest(const std::string &dir, mlir::MLIRContext &context) {
             tensor.shape(), sinan::toMlirType(tensor.type(), context));
         bound.boundInputs[names[i]] = sinan::toAttr(tensor, type);
       }
-      module = sinan::frontend::importOnnxModel(**model, context, bound, error);
+      error.clear();
+      module = sinan::frontend::importOnnxModel(**model, context, bound);
       if (!module) {
         result.outcome = Outcome::Unsupported;
         result.detail = error;
@@ -401,11 +405,17 @@ Result runLightModel(const std::string &dir, const std::string &name,
       tensor.data<float>()[i] = static_cast<float>(double(i) / double(n));
     inputs.push_back(std::move(tensor));
   }
-  auto module =
-      sinan::frontend::importOnnxModel(**model, context, options, error);
-  if (!module) {
-    result.detail = error;
-    return result;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  {
+    std::string importError;
+    llvm::raw_string_ostream errorStream(importError);
+    llvm::SourceMgr sourceMgr;
+    mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, errorStream);
+    module = sinan::frontend::importOnnxModel(**model, context, options);
+    if (!module) {
+      result.detail = importError;
+      return result;
+    }
   }
   // Evaluate the graph as imported, then after sinan-compile's graph
   // optimizations (BatchNorm folding changes rounding, so both are checked).

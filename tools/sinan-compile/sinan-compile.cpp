@@ -24,6 +24,7 @@
 #include "sinan/InitAll.h"
 #include "sinan/Module/ModuleEmitter.h"
 #include "sinan/Pipelines/CompilePipeline.h"
+#include "sinan/Support/DiagnosticPrinter.h"
 #include "sinan/runtime/Target.h"
 #include "sinan/runtime/isa/Kernel.h"
 
@@ -172,11 +173,12 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   sinan::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
-  std::string error;
-  auto module =
-      sinan::frontend::importOnnxFile(inputFile, context, options, error);
+  sinan::DiagnosticPrinter diagnostics(context);
+  // The importer's problems are MLIR diagnostics, printed as they come.
+  auto module = sinan::frontend::importOnnxFile(inputFile, context, options);
   if (!module)
-    return fail(error);
+    return 1;
+  std::string error;
   // One pass manager runs every phase up to --compile-to, so
   // --mlir-print-ir-after and --mlir-timing see the whole pipeline.
   mlir::PassManager pm(&context);

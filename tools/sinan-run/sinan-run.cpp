@@ -23,6 +23,7 @@
 #include "sinan/Frontend/OnnxImporter.h"
 #include "sinan/InitAll.h"
 #include "sinan/Interpreter/Evaluator.h"
+#include "sinan/Support/DiagnosticPrinter.h"
 #include "sinan/runtime/Compare.h"
 #include "sinan/runtime/Npy.h"
 #include "sinan/runtime/exec/Session.h"
@@ -340,6 +341,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   sinan::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
+  sinan::DiagnosticPrinter diagnostics(context);
   mlir::OwningOpRef<mlir::ModuleOp> imported;
   sinan::exec::RunStats stats;
 
@@ -388,10 +390,10 @@ int main(int argc, char **argv) {
     for (const std::string &spec : inputShapes)
       if (!sinan::frontend::parseInputShape(spec, options))
         return fail("--input-shape '" + spec + "': expected name=1x3x224x224");
-    imported =
-        sinan::frontend::importOnnxFile(inputFile, context, options, error);
+    // The importer's problems are MLIR diagnostics, printed as they come.
+    imported = sinan::frontend::importOnnxFile(inputFile, context, options);
     if (!imported)
-      return fail(error);
+      return 1;
     if (graphOpt) {
       mlir::PassManager pm(&context);
       sinan::graph::buildGraphOptimizationPipeline(pm);

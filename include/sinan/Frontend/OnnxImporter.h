@@ -35,6 +35,8 @@ struct ImportOptions {
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Directory of the model file, for tensors stored as external data.
   std::string modelDirectory;
+  /// The model file, named by problems of the whole model.
+  std::string modelName;
   /// Input name -> value: the input becomes a constant (specialization),
   /// e.g. axes or shapes that a model takes as inputs.
   std::map<std::string, mlir::DenseElementsAttr> boundInputs;
@@ -45,20 +47,36 @@ inline constexpr int64_t kMinOnnxOpset = 7;
 /// Newest default-domain opset the importer accepts.
 inline constexpr int64_t kMaxOnnxOpset = 24;
 
-/// Imports `model`. On failure returns null and sets `error` to a message
-/// naming every problem (unsupported ops with their node names, dangling
-/// tensor names, bad attributes, ...), one per line.
-mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(const onnx::ModelProto &model,
-                                                  mlir::MLIRContext &context,
-                                                  const ImportOptions &options,
-                                                  std::string &error);
+/// The kinds of problem an import met, so a caller can tell a model Sinan
+/// cannot take yet from a broken one without reading the messages.
+struct ImportFailures {
+  /// Valid ONNX that Sinan does not take yet (an op, type or form).
+  bool unsupported = false;
+  /// A value the importer needs as a constant (axes, shapes, pads) is
+  /// computed at run time; binding the inputs it comes from
+  /// (ImportOptions::boundInputs) may help.
+  bool needsConstants = false;
+  /// The model is malformed: dangling names, bad attributes, shapes or
+  /// types that do not agree.
+  bool invalid = false;
+};
+
+/// Imports `model`. Every problem (unsupported ops with their node names,
+/// dangling tensor names, bad attributes, ops that do not verify, ...) is
+/// reported as an MLIR diagnostic on `context`, an ONNX node's located at
+/// its name, all of them in one run. Returns null if there were any, and
+/// sets their kinds in `failures` if given.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxModel(const onnx::ModelProto &model, mlir::MLIRContext &context,
+                const ImportOptions &options,
+                ImportFailures *failures = nullptr);
 
 /// Reads the ONNX file at `path` and imports it; external data is looked up
-/// next to the file. Errors start with the path.
-mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(llvm::StringRef path,
-                                                 mlir::MLIRContext &context,
-                                                 ImportOptions options,
-                                                 std::string &error);
+/// next to the file. Problems are diagnostics as for importOnnxModel; those
+/// of the file or the whole model start with `path`.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxFile(llvm::StringRef path, mlir::MLIRContext &context,
+               ImportOptions options, ImportFailures *failures = nullptr);
 
 /// Parses `name=1x3x224x224` into `options.inputShapes`; false if malformed.
 bool parseInputShape(llvm::StringRef spec, ImportOptions &options);

@@ -96,23 +96,34 @@ Value reduceMean(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> axes) {
 
 /// `(x - mean) * (1 / sqrt(var + epsilon))` over `axes`: the part layer
 /// and group normalization share, in their reference kernels' order.
-Value standardize(Expander &e, Value x, ArrayRef<int64_t> axes,
-                  APFloat epsilon) {
-  Value centred = e.sub(x, reduceMean(e.b, e.loc, x, axes));
+struct Standardized {
+  Value normalized, mean, invStdDev;
+};
+
+Standardized standardize(Expander &e, Value x, ArrayRef<int64_t> axes,
+                         APFloat epsilon) {
+  Value mean = reduceMean(e.b, e.loc, x, axes);
+  Value centred = e.sub(x, mean);
   Value var = reduceMean(e.b, e.loc, e.mul(centred, centred), axes);
   Value eps = e.c(epsilon.convertToFloat());
   Value invStd = e.op<ReciprocalOp>(e.op<SqrtOp>(e.add(var, eps)));
-  return e.mul(centred, invStd);
+  return {e.mul(centred, invStd), mean, invStd};
 }
 
-Value expand(LayerNormOp norm, OpBuilder &b) {
+} // namespace
+
+LayerNormPieces sinan::graph::expandLayerNorm(LayerNormOp norm, OpBuilder &b) {
   Value x = norm.getInput();
   Expander e{b, norm.getLoc(), getElementTypeOrSelf(x)};
-  Value normalized =
+  Standardized s =
       standardize(e, x, axesFrom(norm.getAxis(), x), norm.getEpsilon());
-  Value y = e.mul(normalized, norm.getScale());
-  return norm.getBias() ? e.add(y, norm.getBias()) : y;
+  Value y = e.mul(s.normalized, norm.getScale());
+  if (norm.getBias())
+    y = e.add(y, norm.getBias());
+  return {y, s.mean, s.invStdDev};
 }
+
+namespace {
 
 Value expand(RmsNormOp norm, OpBuilder &b) {
   Value x = norm.getInput();
@@ -152,7 +163,8 @@ Value expand(GroupNormOp norm, OpBuilder &b) {
   }
   Value view = reshaped(b, e.loc, x, grouped);
   Value normalized =
-      reshaped(b, e.loc, standardize(e, view, axes, norm.getEpsilon()), shape);
+      reshaped(b, e.loc,
+               standardize(e, view, axes, norm.getEpsilon()).normalized, shape);
   SmallVector<int64_t> perChannel{channels};
   perChannel.append(shape.size() - 2, 1);
   // One statement per op: argument evaluation order would shuffle them.
@@ -239,12 +251,13 @@ struct GraphDecompose
     OpBuilder b(&getContext());
     for (Operation *op : composite) {
       b.setInsertionPoint(op);
-      Value result = TypeSwitch<Operation *, Value>(op)
-                         .Case([&](GeluOp gelu) { return expand(gelu, b); })
-                         .Case([&](LayerNormOp n) { return expand(n, b); })
-                         .Case([&](RmsNormOp n) { return expand(n, b); })
-                         .Case([&](GroupNormOp n) { return expand(n, b); })
-                         .Case([&](AttentionOp a) { return expand(a, b); });
+      Value result =
+          TypeSwitch<Operation *, Value>(op)
+              .Case([&](GeluOp gelu) { return expand(gelu, b); })
+              .Case([&](LayerNormOp n) { return expandLayerNorm(n, b).output; })
+              .Case([&](RmsNormOp n) { return expand(n, b); })
+              .Case([&](GroupNormOp n) { return expand(n, b); })
+              .Case([&](AttentionOp a) { return expand(a, b); });
       op->getResult(0).replaceAllUsesWith(result);
       op->erase();
     }

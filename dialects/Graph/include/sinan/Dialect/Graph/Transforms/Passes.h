@@ -8,6 +8,9 @@
 #define SINAN_DIALECT_GRAPH_TRANSFORMS_PASSES_H
 
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/Builders.h"
 
 #include "mlir/Pass/Pass.h"
 
@@ -20,6 +23,17 @@ namespace sinan::graph {
 /// canonicalization (constant folding, reshape and transpose merging), CSE
 /// and folding per-channel scales and shifts into convolutions.
 void buildGraphOptimizationPipeline(mlir::OpPassManager &pm);
+
+/// graph.layer_norm as graph-decompose expands it, with the statistics
+/// ONNX's LayerNormalization may also return (mean and 1/stddev over the
+/// normalized axes, dimensions kept).
+struct LayerNormPieces {
+  mlir::Value output, mean, invStdDev;
+};
+
+/// Builds graph-decompose's expansion of `norm` at `b`'s insertion point
+/// and returns its pieces; `norm` itself is left in place.
+LayerNormPieces expandLayerNorm(LayerNormOp norm, mlir::OpBuilder &b);
 
 #define GEN_PASS_REGISTRATION
 #include "sinan/Dialect/Graph/Transforms/Passes.h.inc"
