@@ -85,6 +85,10 @@ struct GridPlan {
   /// Cores split the output rows (each stages its rows) rather than the
   /// output channel blocks (each stages the whole input).
   bool splitRows = false;
+  /// Stride 2 across an even width: the transposes split each pixel pair
+  /// into the two column phases, so a phase's image row moves as one DMA
+  /// row (else one per pixel), for a second transpose.
+  bool pairs = false;
   /// A channel block's weights stay in wbuf (else a tile per product).
   bool resident = false;
   /// Output rows of core c: [rowsPerCore * c, ...).

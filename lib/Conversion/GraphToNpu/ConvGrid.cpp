@@ -115,6 +115,8 @@ struct GridGeometry {
     return b < s.w ? ceilDiv(s.w - b, s.sw) : 0;
   }
   bool strided() const { return s.sh > 1 || s.sw > 1; }
+  /// See GridPlan::pairs.
+  bool splitsPairs() const { return p.pairs; }
   /// Positions a block of `rows` output rows computes.
   int64_t positions(int64_t rows) const {
     return roundUp((rows - 1) * pitch + s.ow, tile.m);
@@ -504,12 +506,30 @@ void GridTiler::stage(const CoreWork &work, Value n,
   auto transpose = [=, this](int64_t u) {
     auto [b0, b1] = rowsOf(u);
     int64_t run = (b1 - b0) * s.w;
-    npu::VTransOp::create(builder, loc,
-                          reinterpret(buffer(u), builder.getIndexAttr(0),
-                                      {c0, run}, {rowPitch, 1}),
+    Value rows = reinterpret(buffer(u), builder.getIndexAttr(0), {c0, run},
+                             {rowPitch, 1});
+    if (!geo.splitsPairs()) {
+      npu::VTransOp::create(builder, loc, rows,
+                            reinterpret(buffer(u),
+                                        builder.getIndexAttr(c0 * rowPitch),
+                                        {run, c0}, {c0, 1}));
+      return;
+    }
+    // Pixel pairs of c0 channels, each channel's pair one unit: [pair,
+    // channel, column parity]; then the parities apart, back over the
+    // loaded rows (read by then): each column phase's pixels in order.
+    int64_t pairs = run / 2;
+    npu::VTransOp::create(builder, loc, rows,
                           reinterpret(buffer(u),
                                       builder.getIndexAttr(c0 * rowPitch),
-                                      {run, c0}, {c0, 1}));
+                                      {pairs, 2 * c0}, {2 * c0, 1}),
+                          /*group=*/2);
+    npu::VTransOp::create(builder, loc,
+                          reinterpret(buffer(u),
+                                      builder.getIndexAttr(c0 * rowPitch),
+                                      {pairs * c0, 2}, {2, 1}),
+                          reinterpret(buffer(u), builder.getIndexAttr(0),
+                                      {2, pairs * c0}, {pairs * c0, 1}));
   };
   // The units that have a buffer load first (DMA-in runs ahead while the
   // vector unit transposes), the first followed by its weights.
@@ -562,7 +582,16 @@ void GridTiler::stage(const CoreWork &work, Value n,
         int64_t pixel = (a + s.sh * from - b0) * s.w + b;
         int64_t at = (base + geo.lead + first * geo.pitch) * c0;
         Value src, dst;
-        if (!geo.strided()) {
+        if (geo.splitsPairs()) {
+          // Column phase b's pixels of the band's rows, W/2 to a row, in
+          // the loaded rows' buffer (transpose above): a run per row.
+          int64_t half = s.w / 2, run = (b1 - b0) * s.w;
+          int64_t at0 = b * (run / 2) * c0 + (a + s.sh * from - b0) * half * c0;
+          src = reinterpret(buffer(u), builder.getIndexAttr(at0),
+                            {valid, cols * c0}, {s.sh * half * c0, 1});
+          dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols * c0},
+                            {geo.pitch * c0, 1});
+        } else if (!geo.strided()) {
           src = reinterpret(buffer(u),
                             builder.getIndexAttr(c0 * rowPitch + pixel * c0),
                             {valid, cols * c0}, {s.w * c0, 1});
@@ -964,14 +993,16 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   for (int64_t j = 0; j < bands; ++j) {
     int64_t rowsIn = std::min(band, valid - j * band), pixels = rowsIn * s.w;
     in.push_back(std::max(double(c0) * pixels * 4 / bw, double(c0)) + setup);
-    trans.push_back(double(c0) * pixels * 2 / vecBw + vecLat);
+    trans.push_back((geo.splitsPairs() ? 2 : 1) *
+                    (double(c0) * pixels * 2 / vecBw + vecLat));
     double moves = 0;
+    bool rowRuns = !geo.strided() || geo.splitsPairs();
     for (int64_t phase : geo.phases) {
       int64_t rowsRead = ceilDiv(rowsIn, s.sh),
               cols = geo.phaseCols(phase % s.sw);
       moves +=
           std::max(double(rowsRead * cols * c0 * 2) / target.dmaBytesPerCycle,
-                   double(geo.strided() ? rowsRead * cols : rowsRead)) +
+                   double(rowRuns ? rowsRead : rowsRead * cols)) +
           setup;
     }
     move.push_back(moves);
@@ -1189,8 +1220,14 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
           for (bool resident : {true, false})
             for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth)
               for (auto [bands, staging, ahead] : stagings) {
-                for (bool interleave : {false, true}) {
+                for (auto [interleave, pairs] :
+                     {std::pair(false, false), std::pair(true, false),
+                      std::pair(false, true), std::pair(true, true)}) {
+                  // Pixel pairs split only at stride 2 across an even width.
+                  if (pairs && (s.sw != 2 || s.w % 2))
+                    continue;
                   GridPlan q = p;
+                  q.pairs = pairs;
                   q.ahead = ahead;
                   q.interleave = interleave;
                   q.rows = r;
@@ -1234,11 +1271,11 @@ std::string describe(const GridPlan &p) {
   return llvm::formatv(
       "grid c0={0} f0={1} rows={2} m={3} chunks={4} cores={5} split={6} "
       "weights={7} depth={8} accs={9} bands={10} staging={11} ahead={12} "
-      "interleave={13} grids={14} estimate={15}",
+      "interleave={13} grids={14} pairs={15} estimate={16}",
       p.c0, p.f0, p.rows, p.m, p.chunks, p.cores,
       p.splitRows ? "rows" : "channels", p.resident ? "resident" : "streamed",
       p.depth, p.accs, p.bands, p.staging, p.ahead, int(p.interleave), p.grids,
-      int64_t(p.cycles));
+      int(p.pairs), int64_t(p.cycles));
 }
 
 std::optional<GridPlan> chooseGridPlan(const ConvShape &s,

@@ -164,9 +164,10 @@ private:
   /// sources (skipped when the engine already holds them).
   /// `shaped` gives len and rep when it is not `dst` (a transpose's
   /// source).
+  /// `units` overrides the elements per repeat (else the rows' length).
   LogicalResult configureVector(Operation *op, Value dst,
-                                ArrayRef<Value> sources,
-                                Value shaped = nullptr);
+                                ArrayRef<Value> sources, Value shaped = nullptr,
+                                int64_t units = 0);
   LogicalResult lowerVector(Operation *op);
   /// One vector instruction over the rows of `src` into `dst` (vtrans,
   /// vred): `fill` sets its opcode and fields.
@@ -912,7 +913,7 @@ LogicalResult KernelLowering::lowerMma(npu::MmaOp op) {
 
 LogicalResult KernelLowering::configureVector(Operation *op, Value dst,
                                               ArrayRef<Value> sources,
-                                              Value shaped) {
+                                              Value shaped, int64_t units) {
   auto type = cast<MemRefType>((shaped ? shaped : dst).getType());
   int64_t rank = type.getRank();
   auto repeatStride = [&](Value value) -> int64_t {
@@ -925,7 +926,7 @@ LogicalResult KernelLowering::configureVector(Operation *op, Value dst,
     return strides[0] * elementBytes(memref.getElementType());
   };
   std::array<int64_t, 5> state = {
-      type.getShape().back(), rank < 2 ? 1 : type.getDimSize(0),
+      units ? units : type.getShape().back(), rank < 2 ? 1 : type.getDimSize(0),
       repeatStride(dst), repeatStride(sources[0]),
       sources.size() > 1 ? repeatStride(sources[1]) : 0};
   if (llvm::any_of(state, [](int64_t v) { return v < 0 || v > UINT32_MAX; }))
@@ -1052,12 +1053,33 @@ LogicalResult KernelLowering::lowerVRed(npu::VRedOp op) {
 }
 
 LogicalResult KernelLowering::lowerVTrans(npu::VTransOp op) {
-  return lowerFromRows(op, op.getSrc(), op.getDst(),
-                       [](Instruction &inst, DType type, isa::Space space) {
-                         inst.opcode = Opcode::VTrans;
-                         fields::vtrans::type.set(inst, type);
-                         fields::vtrans::aSpace.set(inst, space);
-                       });
+  auto fill = [](Instruction &inst, DType type, isa::Space space) {
+    inst.opcode = Opcode::VTrans;
+    fields::vtrans::type.set(inst, type);
+    fields::vtrans::aSpace.set(inst, space);
+  };
+  int64_t group = op.getGroup();
+  if (group == 1)
+    return lowerFromRows(op, op.getSrc(), op.getDst(), fill);
+  // Groups of elements transpose as one integer unit of their bytes:
+  // len counts units, the row strides stay the views' (in bytes).
+  MemRefType src = op.getSrc().getType();
+  int64_t unitBytes = group * elementBytes(src.getElementType());
+  // (The simulator moves a vtrans's elements as bytes: the type is their
+  // size.)
+  DType unit = unitBytes == 4   ? DType::I32
+               : unitBytes == 2 ? DType::BF16
+                                : DType::I8;
+  FailureOr<int64_t> d = addressOf(op, op.getDst());
+  FailureOr<int64_t> a = addressOf(op, op.getSrc());
+  if (failed(d) || failed(a) ||
+      failed(configureVector(op, op.getDst(), {op.getSrc()}, op.getSrc(),
+                             src.getDimSize(1) / group)))
+    return failure();
+  Instruction inst;
+  fill(inst, unit, static_cast<isa::Space>(*npu::memorySpaceOf(src)));
+  emit(op.getLoc(), inst, {*a, 0, *d});
+  return success();
 }
 
 struct ConvertNpuToIsaPass

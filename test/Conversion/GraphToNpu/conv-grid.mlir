@@ -20,7 +20,7 @@
 // CHECK-LABEL: func.func @conv_kernel
 // CHECK-SAME:    npu.blocks = array<i64: 16, 32, 224>
 // CHECK-SAME:    npu.cores = 3
-// CHECK-SAME:    npu.plan = "grid c0=32 f0=16 rows=14 m=224 chunks=1 cores=3 split=channels weights=resident depth=2 accs=2 bands=1 staging=1 ahead=1 interleave=0 grids=1 estimate={{[0-9]+}}"
+// CHECK-SAME:    npu.plan = "grid c0=32 f0=16 rows=14 m=224 chunks=1 cores=3 split=channels weights=resident depth=2 accs=2 bands=1 staging=1 ahead=1 interleave=0 grids=1 pairs=0 estimate={{[0-9]+}}"
 // CHECK:         npu.fill %{{.*}} : memref<15x196xbf16, strided<[224, 1], offset: 3808>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<17x196xf32, strided<[196, 1]>, #npu.space<dram>> to memref<17x196xbf16, strided<[224, 1]>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<288x16xbf16, strided<[16, 1], offset: ?>, #npu.space<dram>> to memref<288x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
@@ -48,27 +48,55 @@ func.func @main(%x: tensor<1x17x14x14xf32>, %b: tensor<48xf32>) -> tensor<1x48x1
 }
 
 // A stride-2 convolution is a stride-1 one over the input's four phases (a
-// grid each, 15 positions apart per row, moved a pixel per DMA row). The
-// zeros are ranges that no move writes, merged where they touch (the tail
-// of one phase's grid and the lead and padding row of the next), and the
-// gap after each row of all four grids in one strided fill.
+// grid each, 15 positions apart per row). Across an even width the
+// transposes split each channel's pixel pairs into the column phases (pairs
+// as one unit, then the two halves apart), so a phase's image row is one
+// run: one DMA row per row, not one per pixel.
 // CHECK-LABEL: func.func @strided_kernel
+// CHECK-SAME:    npu.blocks = array<i64: 16, 32, 224>
+// CHECK:         npu.vtrans %{{.*}}, %{{.*}} {group = 2 : i64} : memref<32x784xbf16, strided<[800, 1]>, #npu.space<vbuf>> to memref<392x64xbf16, strided<[64, 1], offset: 25600>, #npu.space<vbuf>>
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.vtrans %{{.*}}, %{{.*}} : memref<12544x2xbf16, strided<[2, 1], offset: 25600>, #npu.space<vbuf>> to memref<2x12544xbf16, strided<[12544, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.fill
+// Phase (1, 1) first (the grid's first rows), then (1, 0), (0, 1), (0, 0).
+// CHECK:         npu.dma_move %{{.*}}, %{{.*}} : memref<14x448xbf16, strided<[896, 1], offset: 12992>, #npu.space<vbuf>> to memref<14x448xbf16, strided<[480, 1], offset: 512>, #npu.space<ibuf>>
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.dma_move %{{.*}}, %{{.*}} : memref<14x448xbf16, strided<[896, 1], offset: 448>, #npu.space<vbuf>> to memref<14x448xbf16, strided<[480, 1], offset: 8192>, #npu.space<ibuf>>
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.dma_move %{{.*}}, %{{.*}} : memref<14x448xbf16, strided<[896, 1], offset: 12544>, #npu.space<vbuf>> to memref<14x448xbf16, strided<[480, 1], offset: 15872>, #npu.space<ibuf>>
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    memref.reinterpret_cast
+// CHECK-NEXT:    npu.dma_move %{{.*}}, %{{.*}} : memref<14x448xbf16, strided<[896, 1]>, #npu.space<vbuf>> to memref<14x448xbf16, strided<[480, 1], offset: 23552>, #npu.space<ibuf>>
+func.func @strided(%x: tensor<1x64x28x28xf32>) -> tensor<1x64x14x14xf32> {
+  %w = graph.constant dense<0.25> : tensor<64x64x3x3xf32>
+  %y = graph.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x64x28x28xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x14x14xf32> loc("strided")
+  return %y : tensor<1x64x14x14xf32>
+}
+
+// Across an odd width the phases' pixels stay interleaved: moved a pixel
+// per DMA row. The zeros are ranges that no move writes, merged where they
+// touch (the tail of one phase's grid and the lead and padding row of the
+// next), and each phase's gap after its rows as one strided fill.
+// CHECK-LABEL: func.func @strided_odd_kernel
 // CHECK-SAME:    npu.blocks = array<i64: 16, 64, 224>
-// CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<64x784xbf16, strided<[800, 1]>, #npu.space<vbuf>> to memref<784x64xbf16, strided<[64, 1], offset: 51200>, #npu.space<vbuf>>
+// CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<64x729xbf16, strided<[736, 1]>, #npu.space<vbuf>> to memref<729x64xbf16, strided<[64, 1], offset: 47104>, #npu.space<vbuf>>
 // CHECK:         npu.fill %{{.*}} : memref<1024xbf16, strided<[1]>, #npu.space<ibuf>>
 // CHECK-NEXT:    memref.reinterpret_cast
-// CHECK-NEXT:    npu.fill %{{.*}} : memref<1920xbf16, strided<[1], offset: 14464>, #npu.space<ibuf>>
+// CHECK-NEXT:    npu.fill %{{.*}} : memref<2880xbf16, strided<[1], offset: 13504>, #npu.space<ibuf>>
 // CHECK-NEXT:    memref.reinterpret_cast
-// CHECK-NEXT:    npu.fill %{{.*}} : memref<1920xbf16, strided<[1], offset: 29824>, #npu.space<ibuf>>
+// CHECK-NEXT:    npu.fill %{{.*}} : memref<2880xbf16, strided<[1], offset: 28864>, #npu.space<ibuf>>
 // CHECK-NEXT:    memref.reinterpret_cast
 // CHECK-NEXT:    npu.fill %{{.*}} : memref<1920xbf16, strided<[1], offset: 45184>, #npu.space<ibuf>>
 // CHECK-NEXT:    memref.reinterpret_cast
 // CHECK-NEXT:    npu.fill %{{.*}} : memref<896xbf16, strided<[1], offset: 60544>, #npu.space<ibuf>>
 // CHECK-NEXT:    memref.reinterpret_cast
-// CHECK-NEXT:    npu.fill %{{.*}} : memref<4x15x64xbf16, strided<[15360, 960, 1], offset: 960>, #npu.space<ibuf>>
-// CHECK-COUNT-4: npu.dma_move %{{.*}}, %{{.*}} : memref<14x14x64xbf16, strided<[3584, 128, 1], offset: {{[0-9]+}}>, #npu.space<vbuf>> to memref<14x14x64xbf16, strided<[960, 64, 1], offset: {{[0-9]+}}>, #npu.space<ibuf>>
-func.func @strided(%x: tensor<1x64x28x28xf32>) -> tensor<1x64x14x14xf32> {
+// CHECK-NEXT:    npu.fill %{{.*}} : memref<15x128xbf16, strided<[960, 1], offset: 896>, #npu.space<ibuf>>
+// CHECK:         npu.dma_move %{{.*}}, %{{.*}} : memref<13x13x64xbf16, strided<[3456, 128, 1], offset: {{[0-9]+}}>, #npu.space<vbuf>> to memref<13x13x64xbf16, strided<[960, 64, 1], offset: 1024>, #npu.space<ibuf>>
+func.func @strided_odd(%x: tensor<1x64x27x27xf32>) -> tensor<1x64x14x14xf32> {
   %w = graph.constant dense<0.25> : tensor<64x64x3x3xf32>
-  %y = graph.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x64x28x28xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x14x14xf32> loc("strided")
+  %y = graph.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x64x27x27xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x14x14xf32> loc("strided_odd")
   return %y : tensor<1x64x14x14xf32>
 }

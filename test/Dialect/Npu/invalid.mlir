@@ -202,6 +202,30 @@ func.func @vtrans_shape(%a: memref<32x64xbf16, #npu.space<vbuf>>, %b: memref<32x
 
 // -----
 
+func.func @vtrans_group_shape(%a: memref<32x64xbf16, #npu.space<vbuf>>, %b: memref<64x32xbf16, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vtrans' op destination must be 32x64, the source transposed}}
+  npu.vtrans %a, %b {group = 2 : i64} : memref<32x64xbf16, #npu.space<vbuf>> to memref<64x32xbf16, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vtrans_group_rows(%a: memref<32x63xbf16, #npu.space<vbuf>>, %b: memref<31x64xbf16, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vtrans' op source rows of 63 elements are not whole groups of 2}}
+  npu.vtrans %a, %b {group = 2 : i64} : memref<32x63xbf16, #npu.space<vbuf>> to memref<31x64xbf16, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vtrans_group_unit(%a: memref<16x16xf32, #npu.space<vbuf>>, %b: memref<8x32xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vtrans' op group 2 of 'f32' is not a unit of 1, 2 or 4 bytes}}
+  npu.vtrans %a, %b {group = 2 : i64} : memref<16x16xf32, #npu.space<vbuf>> to memref<8x32xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
 func.func @vtrans_space(%a: memref<16x16xf32, #npu.space<acc>>, %b: memref<16x16xf32, #npu.space<acc>>) {
   // expected-error @+1 {{'npu.vtrans' op destination must be in vbuf}}
   npu.vtrans %a, %b : memref<16x16xf32, #npu.space<acc>> to memref<16x16xf32, #npu.space<acc>>

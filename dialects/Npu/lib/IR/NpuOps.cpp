@@ -377,12 +377,21 @@ LogicalResult VTransOp::verify() {
   if (failed(verifyDmaView(*this, src, "source")) ||
       failed(verifyDmaView(*this, dst, "destination")))
     return failure();
-  if (dst.getDimSize(0) != src.getDimSize(1) ||
-      dst.getDimSize(1) != src.getDimSize(0))
-    return emitOpError() << "destination must be " << src.getDimSize(1) << "x"
-                         << src.getDimSize(0) << ", the source transposed";
+  int64_t group = getGroup();
   if (src.getElementType() != dst.getElementType())
     return emitOpError("source and destination element types differ");
+  int64_t unitBytes = group * llvm::divideCeil(src.getElementTypeBitWidth(), 8);
+  if (group < 1 || (unitBytes != 1 && unitBytes != 2 && unitBytes != 4))
+    return emitOpError() << "group " << group << " of " << src.getElementType()
+                         << " is not a unit of 1, 2 or 4 bytes";
+  if (src.getDimSize(1) % group)
+    return emitOpError() << "source rows of " << src.getDimSize(1)
+                         << " elements are not whole groups of " << group;
+  if (dst.getDimSize(0) != src.getDimSize(1) / group ||
+      dst.getDimSize(1) != src.getDimSize(0) * group)
+    return emitOpError() << "destination must be " << src.getDimSize(1) / group
+                         << "x" << src.getDimSize(0) * group
+                         << ", the source transposed";
   std::optional<MemorySpace> from = memorySpaceOf(src), to = memorySpaceOf(dst);
   if (from != MemorySpace::vbuf && from != MemorySpace::acc)
     return emitOpError("source must be in vbuf or acc");

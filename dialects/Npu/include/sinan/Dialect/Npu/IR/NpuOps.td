@@ -239,9 +239,22 @@ def Npu_VTransOp : Npu_Op<"vtrans"> {
     Runs on the vector engine. A convolution turns its input's channel
     rows into pixel rows of channels (the matrix unit's left operand) and
     its accumulator's pixel rows back into channel rows this way.
+
+    With `group = g` (g elements of at most 4 bytes together), the `g`
+    adjacent elements of a row move as one: `dst` is `len/g x rows*g`,
+    row `j` of `dst` takes elements `j*g .. j*g+g-1` of every row of
+    `src`. (The instruction transposes g-element units as one integer
+    type.) A stride-2 convolution splits bf16 pixel pairs into their
+    column phases this way.
+
+    ```mlir
+    npu.vtrans %rows, %pairs {group = 2 : i64}
+        : memref<64x784xbf16, #npu.space<vbuf>> to memref<392x128xbf16, #npu.space<vbuf>>
+    ```
   }];
   let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$src,
-                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst,
+                       DefaultValuedAttr<I64Attr, "1">:$group);
   let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `to` type($dst)";
   let hasVerifier = 1;
 }
