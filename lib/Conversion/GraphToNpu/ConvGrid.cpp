@@ -100,6 +100,13 @@ struct GridGeometry {
         phaseIndex.push_back(it - phases.begin());
         width = std::max(width, phaseCols(b));
       }
+    // Phases in order (a, b), so the grids of a stride-2 convolution's
+    // four phases are an affine 2x2 of offsets one move may write.
+    SmallVector<int64_t> order(phases);
+    llvm::sort(order);
+    for (int64_t &index : phaseIndex)
+      index = llvm::find(order, phases[index]) - order.begin();
+    phases = std::move(order);
     lead = std::max<int64_t>(0, -dxMin);
     pitch = std::max(width + lead, s.ow + std::max<int64_t>(dxMax, 0));
   }
@@ -117,6 +124,9 @@ struct GridGeometry {
   bool strided() const { return s.sh > 1 || s.sw > 1; }
   /// See GridPlan::pairs.
   bool splitsPairs() const { return p.pairs; }
+  /// Each image row moves as one DMA row (not a pixel per row), which then
+  /// also writes the zeros of the gap after it.
+  bool movesRows() const { return !strided() || p.pairs; }
   /// Positions a block of `rows` output rows computes.
   int64_t positions(int64_t rows) const {
     return roundUp((rows - 1) * pitch + s.ow, tile.m);
@@ -273,7 +283,8 @@ struct GridFill {
 /// `gridSize` positions, from position `start`) that no move writes for
 /// output rows [y0, y1): per phase, the lead and the rows outside the phase
 /// before its first row, everything after its last row up to the next
-/// phase's grid, and the gap after each row. As few as the DMA cost allows:
+/// phase's grid, and the gap after each row (unless the moves write it).
+/// As few as the DMA cost allows:
 /// ranges that touch merge into one fill, the gaps of equally wide phases
 /// into one strided fill, and one fill of every grid replaces them all
 /// when that is cheaper (the moves then overwrite most of it).
@@ -303,7 +314,7 @@ SmallVector<GridFill> gridZeros(const GridGeometry &geo,
     cols.push_back(geo.phaseCols(geo.phases[u] % s.sw));
   }
   bool sameCols = llvm::all_equal(cols);
-  for (int64_t u = 0; u < phases; ++u) {
+  for (int64_t u = 0; u < phases && !geo.movesRows(); ++u) {
     if (geo.pitch <= cols[u] || (sameCols && u > 0))
       continue;
     int64_t at = (start + u * gridSize + geo.lead + cols[u]) * c0;
@@ -314,6 +325,28 @@ SmallVector<GridFill> gridZeros(const GridGeometry &geo,
     else
       fills.push_back({at, {gridRows, gap}, {geo.pitch * c0, 1}});
   }
+  // Equal ranges at a constant step (between equally sized phase grids:
+  // one's tail and the next one's lead) as one strided fill.
+  SmallVector<GridFill> strided;
+  for (const GridFill &fill : fills) {
+    if (!strided.empty() && fill.sizes.size() == 1) {
+      GridFill &last = strided.back();
+      int64_t size = last.sizes.back();
+      if (last.sizes.size() == 1 && size == fill.sizes[0] &&
+          fill.offset > last.offset) {
+        last = {last.offset, {2, size}, {fill.offset - last.offset, 1}};
+        continue;
+      }
+      if (last.sizes.size() == 2 && last.strides.back() == 1 &&
+          size == fill.sizes[0] &&
+          fill.offset == last.offset + last.sizes[0] * last.strides[0]) {
+        ++last.sizes[0];
+        continue;
+      }
+    }
+    strided.push_back(fill);
+  }
+  fills = std::move(strided);
   int64_t merged = 0;
   for (const GridFill &fill : fills)
     merged += dmaCycles(target, fill.elements() * 2, fill.rows());
@@ -370,6 +403,13 @@ private:
   }
   /// `source` (offset 0) seen as `sizes` with `strides` from element
   /// `offset`.
+  /// A phase's image rows of a band, moved from the staged rows into its
+  /// grid: `rows` runs of `run` elements (`srcPitch` apart) to rows of the
+  /// grid (`pitch` positions apart), each followed by `gap` zeros.
+  struct RowMove {
+    int64_t src, srcPitch, dst, rows, run, gap;
+  };
+  void emitRowMoves(Value from, Value chunk, ArrayRef<RowMove> moves);
   Value reinterpret(Value source, OpFoldResult offset, ArrayRef<int64_t> sizes,
                     ArrayRef<int64_t> strides);
   Value local(ArrayRef<int64_t> shape, Type element, npu::MemorySpace space) {
@@ -453,6 +493,69 @@ void GridTiler::emitGridZeros(const CoreWork &work, Value chunk,
                         reinterpret(chunk, builder.getIndexAttr(fill.offset),
                                     fill.sizes, fill.strides),
                         0);
+}
+
+void GridTiler::emitRowMoves(Value from, Value chunk, ArrayRef<RowMove> moves) {
+  if (moves.empty())
+    return;
+  const RowMove &m = moves.front();
+  auto alike = llvm::all_of(moves, [&](const RowMove &other) {
+    return other.rows == m.rows && other.run == m.run && other.gap == m.gap &&
+           other.srcPitch == m.srcPitch;
+  });
+  // The phases' moves as one transfer of up to two more dimensions, when
+  // their offsets are affine in them with strides the DMA takes: all in a
+  // row (a constant step), or the 2x2 of a stride-2 convolution's phases.
+  SmallVector<int64_t, 2> sizes, srcSteps, dstSteps;
+  auto steps = [&](ArrayRef<RowMove> group, int64_t stride) {
+    return std::pair(group[stride].src - group[0].src,
+                     group[stride].dst - group[0].dst);
+  };
+  auto affine = [&](int64_t outer, int64_t inner) {
+    auto [si, di] = steps(moves, 1);
+    auto [so, dO] = inner > 1 ? steps(moves, inner) : std::pair(si, di);
+    for (int64_t i = 0; i < outer; ++i)
+      for (int64_t j = 0; j < inner; ++j) {
+        const RowMove &move = moves[i * inner + j];
+        if (move.src != m.src + i * so + j * si ||
+            move.dst != m.dst + i * dO + j * di)
+          return false;
+      }
+    if (si <= 0 || di <= 0 || so <= 0 || dO <= 0)
+      return false;
+    sizes = inner > 1 ? SmallVector<int64_t, 2>{outer, inner}
+                      : SmallVector<int64_t, 2>{outer};
+    srcSteps = inner > 1 ? SmallVector<int64_t, 2>{so, si}
+                         : SmallVector<int64_t, 2>{si};
+    dstSteps = inner > 1 ? SmallVector<int64_t, 2>{dO, di}
+                         : SmallVector<int64_t, 2>{di};
+    return true;
+  };
+  int64_t count = moves.size();
+  bool merged =
+      count > 1 && alike && (affine(count, 1) || (count == 4 && affine(2, 2)));
+  auto emit = [&](const RowMove &move, ArrayRef<int64_t> outer,
+                  ArrayRef<int64_t> srcOuter, ArrayRef<int64_t> dstOuter) {
+    SmallVector<int64_t> srcSizes(outer), srcStrides(srcOuter), dstSizes(outer),
+        dstStrides(dstOuter);
+    srcSizes.append({move.rows, move.run});
+    srcStrides.append({move.srcPitch, 1});
+    dstSizes.append({move.rows, move.run + move.gap});
+    dstStrides.append({geo.pitch * p.c0, 1});
+    Value src =
+        reinterpret(from, builder.getIndexAttr(move.src), srcSizes, srcStrides);
+    Value dst = reinterpret(chunk, builder.getIndexAttr(move.dst), dstSizes,
+                            dstStrides);
+    npu::DmaMoveOp::create(
+        builder, loc, src, dst,
+        move.gap ? builder.getDenseI64ArrayAttr({0, move.gap}) : nullptr);
+  };
+  if (merged) {
+    emit(m, sizes, srcSteps, dstSteps);
+    return;
+  }
+  for (const RowMove &move : moves)
+    emit(move, {}, {}, {});
 }
 
 void GridTiler::stage(const CoreWork &work, Value n,
@@ -568,6 +671,7 @@ void GridTiler::stage(const CoreWork &work, Value n,
     emitGridZeros(work, chunk, start);
     for (int64_t u = k * bands; u < (k + 1) * bands; ++u) {
       auto [b0, b1] = rowsOf(u);
+      SmallVector<RowMove> rowMoves;
       for (int64_t v = 0; v < phases; ++v) {
         int64_t base = start + v * gridSize;
         int64_t a = geo.phases[v] / s.sw, b = geo.phases[v] % s.sw;
@@ -581,32 +685,28 @@ void GridTiler::stage(const CoreWork &work, Value n,
         int64_t first = from - (work.y0 + geo.dyMin);
         int64_t pixel = (a + s.sh * from - b0) * s.w + b;
         int64_t at = (base + geo.lead + first * geo.pitch) * c0;
-        Value src, dst;
         if (geo.splitsPairs()) {
           // Column phase b's pixels of the band's rows, W/2 to a row, in
           // the loaded rows' buffer (transpose above): a run per row.
           int64_t half = s.w / 2, run = (b1 - b0) * s.w;
-          int64_t at0 = b * (run / 2) * c0 + (a + s.sh * from - b0) * half * c0;
-          src = reinterpret(buffer(u), builder.getIndexAttr(at0),
-                            {valid, cols * c0}, {s.sh * half * c0, 1});
-          dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols * c0},
-                            {geo.pitch * c0, 1});
+          rowMoves.push_back(
+              {b * (run / 2) * c0 + (a + s.sh * from - b0) * half * c0,
+               s.sh * half * c0, at, valid, cols * c0,
+               (geo.pitch - cols) * c0});
         } else if (!geo.strided()) {
-          src = reinterpret(buffer(u),
-                            builder.getIndexAttr(c0 * rowPitch + pixel * c0),
-                            {valid, cols * c0}, {s.w * c0, 1});
-          dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols * c0},
-                            {geo.pitch * c0, 1});
+          rowMoves.push_back({c0 * rowPitch + pixel * c0, s.w * c0, at, valid,
+                              cols * c0, (geo.pitch - cols) * c0});
         } else {
           // A pixel (c0 channels) per DMA row.
-          src = reinterpret(buffer(u),
-                            builder.getIndexAttr(c0 * rowPitch + pixel * c0),
-                            {valid, cols, c0}, {s.sh * s.w * c0, s.sw * c0, 1});
-          dst = reinterpret(chunk, builder.getIndexAttr(at), {valid, cols, c0},
-                            {geo.pitch * c0, c0, 1});
+          Value src = reinterpret(
+              buffer(u), builder.getIndexAttr(c0 * rowPitch + pixel * c0),
+              {valid, cols, c0}, {s.sh * s.w * c0, s.sw * c0, 1});
+          Value dst = reinterpret(chunk, builder.getIndexAttr(at),
+                                  {valid, cols, c0}, {geo.pitch * c0, c0, 1});
+          npu::DmaMoveOp::create(builder, loc, src, dst, nullptr);
         }
-        npu::DmaMoveOp::create(builder, loc, src, dst);
       }
+      emitRowMoves(buffer(u), chunk, rowMoves);
       // Every unit that now has a buffer.
       for (; nextUnit < std::min(units, u + 1 + int64_t(buffers.size()));
            ++nextUnit) {
@@ -995,17 +1095,24 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     in.push_back(std::max(double(c0) * pixels * 4 / bw, double(c0)) + setup);
     trans.push_back((geo.splitsPairs() ? 2 : 1) *
                     (double(c0) * pixels * 2 / vecBw + vecLat));
-    double moves = 0;
-    bool rowRuns = !geo.strided() || geo.splitsPairs();
+    // Rows moved as runs also write their gap, and a stride-2
+    // convolution's four phases (of one size) move as one transfer.
+    double bytes = 0, dmaRows = 0, separate = 0;
+    bool rowRuns = geo.movesRows();
     for (int64_t phase : geo.phases) {
       int64_t rowsRead = ceilDiv(rowsIn, s.sh),
               cols = geo.phaseCols(phase % s.sw);
-      moves +=
-          std::max(double(rowsRead * cols * c0 * 2) / target.dmaBytesPerCycle,
-                   double(rowRuns ? rowsRead : rowsRead * cols)) +
-          setup;
+      double phaseBytes = rowsRead * (rowRuns ? geo.pitch : cols) * c0 * 2;
+      double phaseRows = rowRuns ? rowsRead : rowsRead * cols;
+      bytes += phaseBytes;
+      dmaRows += phaseRows;
+      separate +=
+          std::max(phaseBytes / target.dmaBytesPerCycle, phaseRows) + setup;
     }
-    move.push_back(moves);
+    bool oneMove = rowRuns && phases == 4 && s.h % 2 == 0 && band % 2 == 0;
+    move.push_back(
+        oneMove ? std::max(bytes / target.dmaBytesPerCycle, dmaRows) + setup
+                : separate);
   }
   // One chunk's resident weights.
   double weights = p.resident

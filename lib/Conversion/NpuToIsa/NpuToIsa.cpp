@@ -327,6 +327,10 @@ FailureOr<isa::ir::KernelOp> KernelLowering::run() {
     if (shape.gather != 1 || load.getPaddingOrZero() != DmaShape().pad)
       gathersOrPads = true;
   });
+  func.walk([&](npu::DmaMoveOp move) {
+    if (move.getPaddingOrZero() != DmaShape().pad)
+      gathersOrPads = true;
+  });
   // One program per core when the kernel splits its work by core index.
   bool perCore = false;
   func.walk([&](npu::CoreIdOp) { perCore = true; });
@@ -822,8 +826,12 @@ LogicalResult KernelLowering::lowerDmaMove(npu::DmaMoveOp op) {
     return op.emitError("element type must be a device type");
   FailureOr<int64_t> to = addressOf(op, op.getDst());
   FailureOr<int64_t> from = addressOf(op, op.getSrc());
+  DmaShape shape = transferShape(src, dst);
+  shape.pad = op.getPaddingOrZero();
+  shape = mergeContiguousRows(shape, elementBytes(src.getElementType()),
+                              elementBytes(dst.getElementType()));
   if (failed(to) || failed(from) ||
-      failed(configureDma(op.getLoc(), false, mergedTransferShape(src, dst))))
+      failed(configureDma(op.getLoc(), false, shape)))
     return failure();
   Instruction inst;
   inst.opcode = Opcode::DMove;

@@ -250,6 +250,14 @@ func.func @dma_move_dram(%a: memref<16x16xbf16, #npu.space<dram>>, %b: memref<16
 
 // -----
 
+func.func @dma_move_padding(%a: memref<16x16xbf16, #npu.space<vbuf>>, %b: memref<16x32xbf16, #npu.space<ibuf>>) {
+  // expected-error @+1 {{'npu.dma_move' op source shape must be the destination's less the padding (16x24)}}
+  npu.dma_move %a, %b {padding = array<i64: 0, 8>} : memref<16x16xbf16, #npu.space<vbuf>> to memref<16x32xbf16, #npu.space<ibuf>>
+  return
+}
+
+// -----
+
 func.func @dma_move_convert(%a: memref<16x16xf32, #npu.space<vbuf>>, %b: memref<16x16xbf16, #npu.space<ibuf>>) {
   // expected-error @+1 {{'npu.dma_move' op source and destination element types differ (dmove does not convert)}}
   npu.dma_move %a, %b : memref<16x16xf32, #npu.space<vbuf>> to memref<16x16xbf16, #npu.space<ibuf>>

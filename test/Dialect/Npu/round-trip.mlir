@@ -66,6 +66,7 @@ func.func @fma() attributes {npu.target = #npu.target<"snpu-edge">} {
 // CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<32x64xbf16, #npu.space<vbuf>> to memref<64x32xbf16, #npu.space<vbuf>>
 // CHECK:         npu.vtrans %{{.*}}, %{{.*}} {group = 2 : i64} : memref<32x64xbf16, #npu.space<vbuf>> to memref<32x64xbf16, #npu.space<vbuf>>
 // CHECK:         npu.dma_move %{{.*}}, %{{.*}} : memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
+// CHECK:         npu.dma_move %{{.*}}, %{{.*}} {padding = array<i64: 0, 64>} : memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>> to memref<2x1088xbf16, #npu.space<ibuf>>
 func.func @layout() attributes {npu.target = #npu.target<"snpu-edge">} {
   %in = memref.alloc() : memref<32x64xbf16, #npu.space<vbuf>>
   %t = memref.alloc() : memref<64x32xbf16, #npu.space<vbuf>>
@@ -77,6 +78,8 @@ func.func @layout() attributes {npu.target = #npu.target<"snpu-edge">} {
   %rows = memref.reinterpret_cast %t to offset: [0], sizes: [2, 1024], strides: [1024, 1] : memref<64x32xbf16, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>>
   %dst = memref.subview %grid[0, 0] [2, 1024] [1, 1] : memref<2x1088xbf16, #npu.space<ibuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
   npu.dma_move %rows, %dst : memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
+  // The same rows with the zeros after each written by the move.
+  npu.dma_move %rows, %grid {padding = array<i64: 0, 64>} : memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>> to memref<2x1088xbf16, #npu.space<ibuf>>
   return
 }
 

@@ -148,15 +148,53 @@ LogicalResult verifyCopy(Operation *op, MemRefType src, MemRefType dst,
 }
 } // namespace
 
-std::array<int64_t, 4> DmaLoadOp::getPaddingOrZero() {
+/// [rows before, rows after, before, after] from a transfer's `padding`.
+static std::array<int64_t, 4>
+paddingOrZero(std::optional<ArrayRef<int64_t>> padding) {
   std::array<int64_t, 4> result = {0, 0, 0, 0};
-  if (std::optional<ArrayRef<int64_t>> padding = getPadding()) {
+  if (padding) {
     if (padding->size() == 2)
       std::copy(padding->begin(), padding->end(), result.begin() + 2);
     else if (padding->size() == 4)
       std::copy(padding->begin(), padding->end(), result.begin());
   }
   return result;
+}
+
+std::array<int64_t, 4> DmaLoadOp::getPaddingOrZero() {
+  return paddingOrZero(getPadding());
+}
+
+std::array<int64_t, 4> DmaMoveOp::getPaddingOrZero() {
+  return paddingOrZero(getPadding());
+}
+
+/// A DMA-in transfer's padding, and its source shape: the destination's
+/// less the padding.
+static LogicalResult verifyPadding(Operation *op, MemRefType src,
+                                   MemRefType dst,
+                                   std::optional<ArrayRef<int64_t>> padding) {
+  if (padding && padding->size() != 2 && padding->size() != 4)
+    return op->emitOpError("padding must be [before, after] or [rows before, "
+                           "rows after, before, after]");
+  if (padding && padding->size() == 4 && dst.getRank() < 2)
+    return op->emitOpError("row padding needs a destination of rank 2 or "
+                           "more");
+  if (padding && llvm::any_of(*padding, [](int64_t p) { return p < 0; }))
+    return op->emitOpError("padding must not be negative");
+  std::array<int64_t, 4> pad = paddingOrZero(padding);
+  SmallVector<int64_t> want(dst.getShape());
+  int64_t rank = dst.getRank();
+  want[rank - 1] -= pad[2] + pad[3];
+  if (rank >= 2)
+    want[rank - 2] -= pad[0] + pad[1];
+  if (llvm::any_of(want, [](int64_t d) { return d < 0; }))
+    return op->emitOpError("padding is larger than the destination");
+  if (src.getRank() != rank || src.getShape() != ArrayRef<int64_t>(want))
+    return op->emitOpError() << "source shape must be the destination's less "
+                                "the padding ("
+                             << llvm::interleaved(want, "x") << ")";
+  return success();
 }
 
 LogicalResult DmaLoadOp::verify() {
@@ -166,27 +204,7 @@ LogicalResult DmaLoadOp::verify() {
       failed(verifySpace(*this, src, "source", false)) ||
       failed(verifySpace(*this, dst, "destination", true)))
     return failure();
-  std::optional<ArrayRef<int64_t>> padding = getPadding();
-  if (padding && padding->size() != 2 && padding->size() != 4)
-    return emitOpError("padding must be [before, after] or [rows before, "
-                       "rows after, before, after]");
-  if (padding && padding->size() == 4 && dst.getRank() < 2)
-    return emitOpError("row padding needs a destination of rank 2 or more");
-  if (padding && llvm::any_of(*padding, [](int64_t p) { return p < 0; }))
-    return emitOpError("padding must not be negative");
-  std::array<int64_t, 4> pad = getPaddingOrZero();
-  SmallVector<int64_t> want(dst.getShape());
-  int64_t rank = dst.getRank();
-  want[rank - 1] -= pad[2] + pad[3];
-  if (rank >= 2)
-    want[rank - 2] -= pad[0] + pad[1];
-  if (llvm::any_of(want, [](int64_t d) { return d < 0; }))
-    return emitOpError("padding is larger than the destination");
-  if (src.getRank() != rank || src.getShape() != ArrayRef<int64_t>(want))
-    return emitOpError() << "source shape must be the destination's less the "
-                            "padding ("
-                         << llvm::interleaved(want, "x") << ")";
-  return success();
+  return verifyPadding(*this, src, dst, getPadding());
 }
 
 LogicalResult DmaStoreOp::verify() {
@@ -200,12 +218,10 @@ LogicalResult DmaMoveOp::verify() {
       failed(verifySpace(*this, src, "source", true)) ||
       failed(verifySpace(*this, dst, "destination", true)))
     return failure();
-  if (src.getShape() != dst.getShape())
-    return emitOpError("source and destination shapes differ");
   if (src.getElementType() != dst.getElementType())
     return emitOpError("source and destination element types differ (dmove "
                        "does not convert)");
-  return success();
+  return verifyPadding(*this, src, dst, getPadding());
 }
 
 LogicalResult FillOp::verify() {

@@ -67,17 +67,25 @@ def Npu_DmaMoveOp : Npu_Op<"dma_move"> {
     element type (no conversion): the ISA's `dmove`. Both are views of
     rank at most 4 with static strides, contiguous in their innermost
     dimension, each row starting on the target's alignment (checked when
-    lowering to `isa`). A convolution moves its transposed input into
-    `ibuf` this way. Runs on the DMA-in engine, with no DRAM latency.
+    lowering to `isa`). `padding` writes zeros around the data as
+    `dma_load`'s does (`src` is `dst`'s shape less the padding). A
+    convolution moves its transposed input into `ibuf` this way, each row
+    with the zeros that follow it in the grid. Runs on the DMA-in engine,
+    with no DRAM latency.
 
     ```mlir
-    npu.dma_move %staged, %grid
+    npu.dma_move %staged, %grid {padding = array<i64: 0, 64>}
         : memref<7x448xbf16, strided<[448, 1]>, #npu.space<vbuf>>
-          to memref<7x448xbf16, strided<[512, 1]>, #npu.space<ibuf>>
+          to memref<7x512xbf16, strided<[512, 1]>, #npu.space<ibuf>>
     ```
   }];
   let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$src,
-                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst,
+                       OptionalAttr<DenseI64ArrayAttr>:$padding);
+  let extraClassDeclaration = [{
+    /// [rows before, rows after, before, after]; zeros when unpadded.
+    std::array<int64_t, 4> getPaddingOrZero();
+  }];
   let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `to` type($dst)";
   let hasVerifier = 1;
 }
