@@ -14,11 +14,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Conversion/GraphToNpu.h"
+#include "Conv.h"
 #include "Tiling.h"
 #include "sinan/Conversion/Passes.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Numerics.h"
 #include "sinan/runtime/Target.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -39,6 +41,9 @@ namespace {
 
 struct MatmulBlocks {
   int64_t m0 = 0, k0 = 0, n0 = 0, cores = 1;
+  /// Cores split the column blocks (each reads all of A and its columns of
+  /// B) rather than the row blocks: a product of few rows.
+  bool splitCols = false;
   double cycles = 0;
 };
 
@@ -59,9 +64,9 @@ SmallVector<int64_t> blockSizes(int64_t dim, int64_t tile, int64_t limit) {
 /// which overlap when double-buffered, plus the accumulator's fill and
 /// store per C block.
 std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
-                                         int64_t k, int64_t n,
-                                         int64_t inputBytes,
-                                         int64_t outputBytes, bool batched,
+                                         int64_t k, int64_t n, int64_t lhsBytes,
+                                         int64_t rhsBytes, int64_t outputBytes,
+                                         bool batched,
                                          bool biasEpilogue = false) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
@@ -113,30 +118,45 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
             acc > int64_t(target.acc.sizeBytes) ||
             vbuf > int64_t(target.vbuf.sizeBytes))
           continue;
-        int64_t rowBlocks = ceilDiv(m, m0);
-        int64_t cores = std::min<int64_t>(target.cores, rowBlocks);
-        // Cores write C concurrently, so each core's rows must start on a
-        // granule of its own (the hazard checker tracks alignment-sized
-        // granules): row blocks, and in a batched product whole matrices,
-        // must span whole granules.
-        int64_t align64 = target.alignmentBytes;
-        if ((m0 * n * outputBytes) % align64 ||
-            (batched && (m * n * outputBytes) % align64))
-          cores = 1;
-        double bandwidth =
-            std::min<double>(target.dmaBytesPerCycle,
-                             double(target.dramBytesPerCycle) / double(cores));
-        double mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
-        // With two buffers the load of block p + 1 runs during the product
-        // of block p, so its whole latency must fit in one product.
-        double dma = double(m0 * k0 + k0 * n0) * inputBytes / bandwidth +
-                     2.0 * target.dmaSetupCycles + target.dramLatencyCycles;
-        double perC = double(m0 * n0 * 4) * 2 / bandwidth;
-        int64_t blocksPerCore = ceilDiv(rowBlocks, cores) * ceilDiv(n, n0);
-        double cycles = blocksPerCore * (ceilDiv(k, k0) * std::max(mma, dma) +
-                                         perC + target.dramLatencyCycles);
-        if (!best || cycles < best->cycles)
-          best = MatmulBlocks{m0, k0, n0, cores, cycles};
+        int64_t rowBlocks = ceilDiv(m, m0), colBlocks = ceilDiv(n, n0);
+        for (bool splitCols : {false, true}) {
+          // Columns split only a product of one row block (and one matrix).
+          if (splitCols && (batched || rowBlocks > 1 || colBlocks == 1))
+            continue;
+          int64_t cores = std::min<int64_t>(target.cores,
+                                            splitCols ? colBlocks : rowBlocks);
+          // Cores write C concurrently, so each core's rows (or columns
+          // of every row) must start on a granule of its own (the hazard
+          // checker tracks alignment-sized granules): row blocks, and in a
+          // batched product whole matrices, must span whole granules;
+          // column blocks and rows (of which there may be one) too.
+          int64_t align64 = target.alignmentBytes;
+          if (splitCols ? (n0 * outputBytes) % align64 ||
+                              (m > 1 && (n * outputBytes) % align64)
+                        : (m0 * n * outputBytes) % align64 ||
+                              (batched && (m * n * outputBytes) % align64))
+            cores = 1;
+          if (splitCols && cores == 1)
+            continue;
+          double bandwidth = std::min<double>(target.dmaBytesPerCycle,
+                                              double(target.dramBytesPerCycle) /
+                                                  double(cores));
+          double mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
+          // With two buffers the load of block p + 1 runs during the
+          // product of block p, so its whole latency must fit in one
+          // product.
+          double dma =
+              double(m0 * k0 * lhsBytes + k0 * n0 * rhsBytes) / bandwidth +
+              2.0 * target.dmaSetupCycles + target.dramLatencyCycles;
+          double perC = double(m0 * n0 * 4) * 2 / bandwidth;
+          int64_t blocksPerCore = splitCols
+                                      ? rowBlocks * ceilDiv(colBlocks, cores)
+                                      : ceilDiv(rowBlocks, cores) * colBlocks;
+          double cycles = blocksPerCore * (ceilDiv(k, k0) * std::max(mma, dma) +
+                                           perC + target.dramLatencyCycles);
+          if (!best || cycles < best->cycles)
+            best = MatmulBlocks{m0, k0, n0, cores, splitCols, cycles};
+        }
       }
   return best;
 }
@@ -308,6 +328,17 @@ void MatmulTiler::emitRows(Value i, int64_t rows) {
 
 void MatmulTiler::emit() {
   int64_t fullM = m / blocks.m0, edgeM = m % blocks.m0;
+  if (blocks.splitCols) {
+    // One row block (chooseBlocks): the cores take its column blocks.
+    int64_t rows = fullM > 0 ? blocks.m0 : edgeM;
+    int64_t fullN = n / blocks.n0, edgeN = n % blocks.n0;
+    auto edge = [&](Value j) { emitBlock(index(0), j, rows, edgeN); };
+    splitOverCores(
+        builder, loc, fullN, blocks.n0, blocks.cores,
+        [&](Value j) { emitBlock(index(0), j, rows, blocks.n0); },
+        edgeN > 0 ? function_ref<void(Value)>(edge) : nullptr);
+    return;
+  }
   auto edge = [&](Value i) { emitRows(i, edgeM); };
   splitOverCores(
       builder, loc, fullM, blocks.m0, blocks.cores,
@@ -458,9 +489,15 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     (batched ? batch : m) *= d;
   int64_t k = lhsType.getShape().back(), n = rhsType.getShape().back();
   Type element = lhsType.getElementType();
-  std::optional<MatmulBlocks> blocks =
-      chooseBlocks(*target, m, k, n, bytesOf(element),
-                   bytesOf(outType.getElementType()), batched, bias || gelu);
+  // A constant right operand (a layer's weights) is packed as bf16 at
+  // compile time, into the kernel's read-only data.
+  auto constant = batched ? graph::ConstantOp()
+                          : matmul.getRhs().getDefiningOp<graph::ConstantOp>();
+  auto weights =
+      constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+  std::optional<MatmulBlocks> blocks = chooseBlocks(
+      *target, m, k, n, bytesOf(element), weights ? 2 : bytesOf(element),
+      bytesOf(outType.getElementType()), batched, bias || gelu);
   if (!blocks)
     return matmul.emitError()
            << "target " << target->name << ": no block of its bf16 matrix "
@@ -493,6 +530,17 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   };
   Value a = newBody.getArgument(0), b = newBody.getArgument(1),
         c = newBody.getArguments().back();
+  if (weights) {
+    SmallVector<float> values = tiling::weightValues(weights);
+    std::vector<uint16_t> bits(values.size());
+    for (size_t i = 0; i < values.size(); ++i)
+      bits[i] = floatToBF16(values[i]);
+    memref::GlobalOp global = tiling::addWeightsGlobal(
+        kernel, tiling::bf16Attr(kernel.getContext(), bits, k, n), loc,
+        *target);
+    b = memref::GetGlobalOp::create(builder, loc, global.getType(),
+                                    global.getSymName());
+  }
   if (!batched) {
     a = collapse(a, 1);
     c = collapse(c, 1);
@@ -608,9 +656,13 @@ std::optional<double> sinan::estimateSnpuCycles(Operation *op,
   int64_t batch = 1, m = lhsType.getDimSize(rank - 2);
   for (int64_t d : lhsType.getShape().drop_back(2))
     (batched ? batch : m) *= d;
+  int64_t lhsBytes = bytesOf(lhsType.getElementType());
+  auto constant = matmul.getRhs().getDefiningOp<graph::ConstantOp>();
+  bool packed =
+      !batched && constant && llvm::isa<DenseElementsAttr>(constant.getValue());
   std::optional<MatmulBlocks> blocks =
       chooseBlocks(target, m, lhsType.getShape().back(),
-                   rhsType.getShape().back(), bytesOf(lhsType.getElementType()),
+                   rhsType.getShape().back(), lhsBytes, packed ? 2 : lhsBytes,
                    bytesOf(matmul.getType().getElementType()), batched);
   if (!blocks)
     return std::nullopt;

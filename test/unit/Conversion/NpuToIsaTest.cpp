@@ -275,6 +275,9 @@ struct GraphMatmulCase {
   /// vector unit adds it to each block, the store applies the relu. Or a
   /// GELU as PyTorch exports it (five ops), the vector unit's `vun gelu`.
   bool bias = false, relu = false, gelu = false;
+  /// B a constant (a layer's weights), packed as bf16 into the kernel's
+  /// read-only data (2-D only).
+  bool constB = false;
 };
 
 class GraphMatmulTest : public ::testing::TestWithParam<GraphMatmulCase> {};
@@ -308,16 +311,39 @@ TEST_P(GraphMatmulTest, CompiledFromGraphMatchesBf16HostArithmetic) {
     at = "%g5";
   }
   epilogue += fmt::format("return {} : {}", at, T);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  int64_t rhsBatch = c.shared ? 1 : c.batch;
+  std::vector<float> a(c.batch * c.m * c.k), b(rhsBatch * c.k * c.n), bias(c.n);
+  for (std::vector<float> *v : {&a, &b, &bias})
+    for (float &x : *v)
+      x = dist(rng);
+  // A constant B as raw little-endian f32 bytes (a dense hex literal).
+  std::string constant;
+  if (c.constB) {
+    for (float e : b) {
+      uint8_t bytes[4];
+      std::memcpy(bytes, &e, 4);
+      for (uint8_t byte : bytes)
+        constant += fmt::format("{:02X}", byte);
+    }
+    constant = fmt::format(
+        "%b = graph.constant dense<\"0x{}\"> : tensor<{}x{}xf32>\n  ", constant,
+        c.k, c.n);
+  }
   std::string source = fmt::format(
       R"(
-func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>, %bias: tensor<{N}xf32>) -> tensor<{B}{M}x{N}xf32> {{
-  %0 = graph.matmul %a, %b : (tensor<{B}{M}x{K}xf32>, tensor<{BB}{K}x{N}xf32>) -> tensor<{B}{M}x{N}xf32>
+func.func @main(%a: tensor<{B}{M}x{K}xf32>, {BARG}%bias: tensor<{N}xf32>) -> tensor<{B}{M}x{N}xf32> {{
+  {CONST}%0 = graph.matmul %a, %b : (tensor<{B}{M}x{K}xf32>, tensor<{BB}{K}x{N}xf32>) -> tensor<{B}{M}x{N}xf32>
   {EPILOGUE}
 }}
 )",
       fmt::arg("B", lead), fmt::arg("BB", c.shared ? "" : lead),
       fmt::arg("M", c.m), fmt::arg("K", c.k), fmt::arg("N", c.n),
-      fmt::arg("EPILOGUE", epilogue));
+      fmt::arg("BARG", c.constB ? std::string()
+                                : fmt::format("%b: tensor<{}{}x{}xf32>, ",
+                                              c.shared ? "" : lead, c.k, c.n)),
+      fmt::arg("CONST", constant), fmt::arg("EPILOGUE", epilogue));
   std::string pipeline = fmt::format(
       "sinan-form-snpu-kernels{{target={}}},sinan-convert-graph-to-npu,"
       "func.func(sinan-npu-multi-buffer,sinan-npu-allocate-local,"
@@ -331,13 +357,7 @@ func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>, %bias: 
   std::optional<TargetDesc> target = loadBuiltinTarget(c.target, error);
   ASSERT_TRUE(target) << error;
 
-  std::mt19937 rng(11);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  int64_t rhsBatch = c.shared ? 1 : c.batch;
-  std::vector<float> a(c.batch * c.m * c.k), b(rhsBatch * c.k * c.n), bias(c.n);
-  for (std::vector<float> *v : {&a, &b, &bias})
-    for (float &x : *v)
-      x = dist(rng);
+  ASSERT_EQ(kernel->readOnlyData.empty(), !c.constB);
   // The device rounds the f32 operands to bf16 on the way in; products are
   // exact in f32 and added in ascending k from +0.0.
   std::vector<float> expected(c.batch * c.m * c.n);
@@ -361,20 +381,29 @@ func.func @main(%a: tensor<{B}{M}x{K}xf32>, %b: tensor<{BB}{K}x{N}xf32>, %bias: 
         expected[(t * c.m + i) * c.n + j] = sum;
       }
   }
-  uint64_t aAt = 0, bAt = (a.size() * 4 + 4095) / 4096 * 4096,
-           biasAt = bAt + (b.size() * 4 + 4095) / 4096 * 4096,
-           cAt = biasAt + (bias.size() * 4 + 4095) / 4096 * 4096;
+  auto page = [](uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; };
+  uint64_t aAt = 0, bAt = page(a.size() * 4), biasAt = bAt + page(b.size() * 4),
+           cAt = biasAt + page(bias.size() * 4),
+           dataAt = cAt + page(expected.size() * 4);
   for (uint64_t seed : {0u, 3u}) {
-    std::vector<uint8_t> dram(cAt + expected.size() * 4, 0);
+    std::vector<uint8_t> dram(dataAt + kernel->readOnlyData.size(), 0);
     std::memcpy(dram.data() + aAt, a.data(), a.size() * 4);
-    std::memcpy(dram.data() + bAt, b.data(), b.size() * 4);
+    // A constant B's binding holds nothing: the kernel reads its own copy.
+    if (!c.constB)
+      std::memcpy(dram.data() + bAt, b.data(), b.size() * 4);
     std::memcpy(dram.data() + biasAt, bias.data(), bias.size() * 4);
+    std::memcpy(dram.data() + dataAt, kernel->readOnlyData.data(),
+                kernel->readOnlyData.size());
     sim::Options options;
     options.seed = seed;
+    // (A constant B stays the launch's argument, one the kernel never
+    // reads.)
     options.arguments = {aAt, bAt};
     if (c.bias)
       options.arguments.push_back(biasAt);
     options.arguments.push_back(cAt);
+    if (c.constB)
+      options.arguments.push_back(dataAt);
     sim::Result result = sim::run(*target, *kernel, dram, options);
     ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.error;
     for (size_t i = 0; i < expected.size(); ++i) {
@@ -411,7 +440,19 @@ INSTANTIATE_TEST_SUITE_P(
         // alone, bit for bit with the fallback's.
         GraphMatmulCase{"snpu-server", 197, 192, 768, 1, false, true, false,
                         true},
-        GraphMatmulCase{"snpu-edge", 50, 64, 40, 1, false, false, false, true}),
+        GraphMatmulCase{"snpu-edge", 50, 64, 40, 1, false, false, false, true},
+        // Constant weights packed as bf16: a classifier's one row (cores
+        // split the column blocks; 1000 columns of f32 share granules
+        // across rows, but there is one row), with and without its bias,
+        // and a block of rows.
+        GraphMatmulCase{"snpu-server", 1, 512, 1000, 1, false, true, false,
+                        false, true},
+        GraphMatmulCase{"snpu-server", 1, 200, 300, 1, false, false, false,
+                        false, true},
+        GraphMatmulCase{"snpu-edge", 3, 96, 80, 1, false, true, true, false,
+                        true},
+        GraphMatmulCase{"snpu-server", 100, 64, 48, 1, false, false, false,
+                        false, true}),
     [](const ::testing::TestParamInfo<GraphMatmulCase> &info) {
       const GraphMatmulCase &c = info.param;
       std::string name = fmt::format("{}_{}x{}x{}", c.target, c.m, c.k, c.n);
@@ -421,6 +462,8 @@ INSTANTIATE_TEST_SUITE_P(
         name += c.relu ? "_bias_relu" : "_bias";
       if (c.gelu)
         name += "_gelu";
+      if (c.constB)
+        name += "_const";
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';
