@@ -72,18 +72,32 @@ struct ConvBlocks {
   /// scalar from a vbuf column) instead of loaded into the accumulator
   /// before them: the DMA-in then carries only the taps' operands.
   bool biasLast = false;
+  /// The taps fold into the products' k (foldedK): each pixel block loads
+  /// every tap's view of the input channels into consecutive rows of one
+  /// operand (tap-major, channel-minor, zero rows to the tile) and takes
+  /// one product of k = c0, instead of one product per tap of channels
+  /// padded to the tile. For few input channels (an RGB stem).
+  bool folded = false;
 };
+
+/// The products' k of folded taps: every tap's input channels, to the
+/// matrix tile.
+int64_t foldedK(const ConvShape &s, const MatrixTile &tile) {
+  return roundUp(s.taps() * s.cg, tile.k);
+}
 
 /// `b` as the kernel's npu.plan words.
 std::string describe(const ConvBlocks &b) {
-  return llvm::formatv("implicit-gemm f0={0} c0={1} rows={2} pixels={3} "
-                       "cores={4} split={5} weights={6} input={7} depth={8} "
-                       "accs={9} bias={10} estimate={11}",
-                       b.f0, b.c0, b.rows, b.pixels, b.cores,
-                       b.splitPixels ? "pixels" : "channels",
-                       b.resident ? "resident" : "tiles",
-                       b.padded ? "padded-copy" : "taps", b.depth, b.accs,
-                       b.biasLast ? "last" : "first", int64_t(b.cycles));
+  return llvm::formatv(
+      "implicit-gemm f0={0} c0={1} rows={2} pixels={3} "
+      "cores={4} split={5} weights={6} input={7} depth={8} "
+      "accs={9} bias={10} estimate={11}",
+      b.f0, b.c0, b.rows, b.pixels, b.cores,
+      b.splitPixels ? "pixels" : "channels", b.resident ? "resident" : "tiles",
+      b.padded   ? "padded-copy"
+      : b.folded ? "folded-taps"
+                 : "taps",
+      b.depth, b.accs, b.biasLast ? "last" : "first", int64_t(b.cycles));
 }
 
 /// tile * 2^i dividing `padded`, and `padded` itself, up to `limit`.
@@ -133,16 +147,20 @@ struct ConvCost {
     return double(f0 / tile.m) * (c0 / tile.k) * (pixels / tile.n);
   }
 
+  /// `transfers`: the DMA transfers that bring a product's input (folded
+  /// taps: one per tap, and the zero rows).
   double block(int64_t taps, int64_t f0, int64_t c0, int64_t pixels,
                double inputRows, double inputBytes, bool resident,
                int64_t depth, int64_t accs, int64_t storeBytes,
-               int64_t vectorPasses, bool biasFirst, bool residual) const {
+               int64_t vectorPasses, bool biasFirst, bool residual,
+               int64_t transfers = 1) const {
     double latency = target.dramLatencyCycles;
     double mma = product(f0, c0, pixels);
     double weightRows = resident ? 0.0 : double(f0);
     double bytes = weightRows * c0 * 2 + inputBytes;
-    double dma = std::max(bytes / bandwidth, inputRows + weightRows) +
-                 (resident ? 1.0 : 2.0) * target.dmaSetupCycles;
+    double dma =
+        std::max(bytes / bandwidth, inputRows + weightRows) +
+        double((resident ? 1 : 2) + transfers - 1) * target.dmaSetupCycles;
     double load = double(f0 * pixels * 4) / bandwidth + target.dmaSetupCycles;
     double loads = (biasFirst ? load : 0.0) + (residual ? load : 0.0);
     double chain = (dma + latency + mma) / double(depth);
@@ -200,11 +218,10 @@ struct ConvCost {
     return (iterations - 1.0) * stall;
   }
 
-  /// Resident weights come in once per output channel block, before its
-  /// first product.
-  double weightLoad(int64_t f0, bool resident) const {
-    return resident ? double(s.taps() * s.cgPad * f0 * 2) / bandwidth +
-                          target.dramLatencyCycles
+  /// Resident weights (`k` columns of f0 rows) come in once per output
+  /// channel block, before its first product.
+  double weightLoad(int64_t f0, bool resident, int64_t k) const {
+    return resident ? double(k * f0 * 2) / bandwidth + target.dramLatencyCycles
                     : 0.0;
   }
 };
@@ -322,12 +339,15 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
   };
   std::optional<ConvBlocks> best;
   auto consider = [&](int64_t f0, int64_t c0, int64_t rows, int64_t pixels,
-                      int64_t pixelBlocks, int64_t depth, bool resident) {
+                      int64_t pixelBlocks, int64_t depth, bool resident,
+                      bool folded = false) {
+    // Products per pixel block, and the k of all of them.
+    int64_t uses = folded ? 1 : (s.cgPad / c0) * s.taps();
+    int64_t k = folded ? c0 : s.taps() * s.cgPad;
     for (bool biasLast : biasModes) {
       int64_t accs =
           accsFor(target, f0, pixels, depth, resident, s.bias && !biasLast,
-                  passes(biasLast) > 0, (s.cgPad / c0) * s.taps(),
-                  reserved(f0, pixels, biasLast));
+                  passes(biasLast) > 0, uses, reserved(f0, pixels, biasLast));
       if (!accs)
         continue;
       int64_t fBlocks = s.fgPad / f0;
@@ -344,33 +364,37 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
         if (!cores)
           continue;
         ConvCost cost(target, s, *cores);
-        // A tap moves its input rows (or the bytes its gathers span).
-        double tapRows = s.flat ? c0 : c0 * rows;
+        // A tap moves its input rows (or the bytes its gathers span);
+        // folded, a product's input is every tap's (and a fill of the
+        // zero rows).
+        double tapRows = folded   ? double(s.taps() * s.cg * rows)
+                         : s.flat ? c0
+                                  : c0 * rows;
         double tapBytes = s.flat ? double(c0 * rows) * inputBytes
                                  : tapRows * s.ow * s.sw * inputBytes;
         int64_t storeBytes = f0 * blockOutput;
         double perBlock =
-            cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels, tapRows,
-                       tapBytes, resident, depth, accs, storeBytes,
-                       passes(biasLast), s.bias && !biasLast, residual);
+            cost.block(uses, f0, c0, pixels, tapRows, tapBytes, resident, depth,
+                       accs, storeBytes, passes(biasLast), s.bias && !biasLast,
+                       residual, folded ? s.taps() + 1 : 1);
         double fBlocksPerCore =
             splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
         double pixelBlocksPerCore =
             splitPixels ? double(ceilDiv(pixelBlocks, *cores)) : pixelBlocks;
         double cycles =
             double(s.group) * fBlocksPerCore *
-                (cost.weightLoad(f0, resident) +
+                (cost.weightLoad(f0, resident, k) +
                  s.n * pixelBlocksPerCore * perBlock) +
             cost.edges(storeBytes) +
             cost.rotation(double(s.group) * fBlocksPerCore * s.n,
-                          int64_t(pixelBlocksPerCore),
-                          (s.cgPad / c0) * s.taps(), depth, accs,
+                          int64_t(pixelBlocksPerCore), uses, depth, accs,
                           cost.product(f0, c0, pixels), passes(biasLast) > 0);
         if (!best || cycles < best->cycles) {
           best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,
                             depth, splitPixels, resident, false,  0,
                             0,     cycles,      accs};
           best->biasLast = biasLast;
+          best->folded = folded;
         }
       }
     }
@@ -448,14 +472,15 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                 passes(biasLast), s.bias && !biasLast, residual);
             double fPerCore = splitPixels ? double(fBlocks)
                                           : double(ceilDiv(fBlocks, *cores));
-            double cycles = copy +
-                            fPerCore * (cost.weightLoad(f0, resident) +
-                                        s.n * blocksPerCore * perBlock) +
-                            cost.edges(storeBytes) +
-                            cost.rotation(fPerCore * s.n, blocksPerCore,
-                                          (s.cgPad / c0) * s.taps(), depth,
-                                          accs, cost.product(f0, c0, pixels),
-                                          passes(biasLast) > 0);
+            double cycles =
+                copy +
+                fPerCore * (cost.weightLoad(f0, resident, s.taps() * s.cgPad) +
+                            s.n * blocksPerCore * perBlock) +
+                cost.edges(storeBytes) +
+                cost.rotation(fPerCore * s.n, blocksPerCore,
+                              (s.cgPad / c0) * s.taps(), depth, accs,
+                              cost.product(f0, c0, pixels),
+                              passes(biasLast) > 0);
             if (!best || cycles < best->cycles) {
               best =
                   ConvBlocks{f0,    c0,          rows,     pixels, *cores,
@@ -501,13 +526,49 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
           if (residentBytes <= int64_t(target.ibuf.sizeBytes))
             consider(f0, c0, rows, pixels, pixelBlocks, depth, true);
         }
+        // Folded taps, when their k is less than the taps' padded channels
+        // (one channel block: c0 is the first candidate's).
+        int64_t k = foldedK(s, tile);
+        if (c0 != dividingBlocks(s.cgPad, tile.k, 512).front() ||
+            s.group != 1 || s.flat || k >= s.taps() * s.cgPad || k > 1024)
+          continue;
+        int64_t foldedTile = f0 * pitch(k, 2, align) * 2;
+        for (int64_t depth = 2; depth <= deepest; ++depth) {
+          if (depth * k * pixels * 2 > int64_t(target.wbuf.sizeBytes))
+            continue;
+          if (depth * foldedTile <= int64_t(target.ibuf.sizeBytes))
+            consider(f0, k, rows, pixels, pixelBlocks, depth, false, true);
+          if (foldedTile <= int64_t(target.ibuf.sizeBytes))
+            consider(f0, k, rows, pixels, pixelBlocks, depth, true, true);
+        }
       }
   return best;
 }
 
-/// [group][tap][fgPad][cgPad] bf16 bits, zero padded, from OIHW weights.
-DenseElementsAttr packWeights(DenseElementsAttr weights, const ConvShape &s) {
+/// [group][tap][fgPad][cgPad] bf16 bits, zero padded, from OIHW weights;
+/// with folded taps [group][fgPad][k] (k = tap * cg + c, `k` columns), the
+/// columns past the taps -0.0: their products with the zero rows of the
+/// input are -0.0, which leaves every sum as it is (+0.0 + -0.0 is +0.0),
+/// so the kernel sums exactly the fallback's terms.
+DenseElementsAttr packWeights(DenseElementsAttr weights, const ConvShape &s,
+                              const ConvBlocks &blocks) {
   SmallVector<float> values = weightValues(weights);
+  if (blocks.folded) {
+    int64_t k = blocks.c0;
+    std::vector<uint16_t> packed(s.group * s.fgPad * k, 0);
+    for (int64_t g = 0; g < s.group; ++g)
+      for (int64_t row = 0; row < s.fgPad; ++row)
+        for (int64_t col = s.taps() * s.cg; col < k; ++col)
+          packed[(g * s.fgPad + row) * k + col] = 0x8000;
+    for (int64_t f = 0; f < s.f; ++f)
+      for (int64_t c = 0; c < s.cg; ++c)
+        for (int64_t tap = 0; tap < s.taps(); ++tap) {
+          int64_t g = f / s.fg, row = f % s.fg;
+          packed[(g * s.fgPad + row) * k + tap * s.cg + c] =
+              floatToBF16(values[(f * s.cg + c) * s.taps() + tap]);
+        }
+    return bf16Attr(weights.getContext(), packed, s.group * s.fgPad, k);
+  }
   std::vector<uint16_t> packed(s.group * s.taps() * s.fgPad * s.cgPad, 0);
   for (int64_t f = 0; f < s.f; ++f)
     for (int64_t c = 0; c < s.cg; ++c)
@@ -581,6 +642,13 @@ private:
   /// Loads the weights of output channels f..f + f0, every tap and
   /// channel block, into the resident buffer.
   void loadResident(Value g, Value f);
+  /// The packed weights' taps and columns (folded: one tap of k columns).
+  int64_t packedTaps() const { return blocks.folded ? 1 : s.taps(); }
+  int64_t packedColumns() const { return blocks.folded ? blocks.c0 : s.cgPad; }
+  /// Folded taps: every tap's view of the input channels into consecutive
+  /// rows of one operand (zero rows past them), then one product.
+  void emitFoldedTaps(Value g, Value f, Value n, Value oh,
+                      std::optional<int64_t> staticOh, Value acc);
   Value residentWeights;
   /// With biasLast: the whole bias in a vbuf column (zero past the last
   /// channel), loaded once, which the epilogue broadcasts along the rows.
@@ -697,13 +765,13 @@ Value ConvTiler::split(Value tile, int64_t parts) {
 Value ConvTiler::weightsFor(Value g, Value f, Value cb, Value c, int64_t tap) {
   if (blocks.resident) {
     // Tiles in [channel block][tap] order, f0 rows each.
-    Value row = plus(times(cb, s.taps() * blocks.f0), tap * blocks.f0);
+    Value row = plus(times(cb, packedTaps() * blocks.f0), tap * blocks.f0);
     return view(residentWeights, {row, builder.getIndexAttr(0)},
                 {blocks.f0, blocks.c0}, {1, 1}, {0, 1});
   }
   Value weights = lhs[turn];
   // Packed rows (g * taps + tap) * fgPad + f, columns c.
-  Value row = plus(times(g, s.taps() * s.fgPad), tap * s.fgPad);
+  Value row = plus(times(g, packedTaps() * s.fgPad), tap * s.fgPad);
   row = arith::AddIOp::create(builder, loc, row, f);
   npu::DmaLoadOp::create(
       builder, loc, view(w, {row, c}, {blocks.f0, blocks.c0}, {1, 1}, {0, 1}),
@@ -716,11 +784,12 @@ void ConvTiler::loadResident(Value g, Value f) {
     return;
   // One 4-D transfer from the packed [tap][f][c] rows into tiles in
   // [channel block][tap] order.
-  int64_t cBlocks = s.cgPad / blocks.c0;
+  int64_t cBlocks = packedColumns() / blocks.c0, taps = packedTaps();
+  int64_t columns = packedColumns();
   auto packed = cast<MemRefType>(w.getType());
   auto local = cast<MemRefType>(residentWeights.getType());
   int64_t tilePitch = pitch(blocks.c0, 2, target.alignmentBytes);
-  SmallVector<int64_t> shape = {s.taps(), cBlocks, blocks.f0, blocks.c0};
+  SmallVector<int64_t> shape = {taps, cBlocks, blocks.f0, blocks.c0};
   SmallVector<OpFoldResult> sizes;
   for (int64_t d : shape)
     sizes.push_back(builder.getIndexAttr(d));
@@ -739,13 +808,12 @@ void ConvTiler::loadResident(Value g, Value f) {
     return memref::ReinterpretCastOp::create(builder, loc, result, source, at,
                                              sizes, strideAttrs);
   };
-  Value row =
-      arith::AddIOp::create(builder, loc, times(g, s.taps() * s.fgPad), f);
-  Value src = reinterpret(w, packed, ShapedType::kDynamic, times(row, s.cgPad),
-                          {s.fgPad * s.cgPad, blocks.c0, s.cgPad, 1});
+  Value row = arith::AddIOp::create(builder, loc, times(g, taps * s.fgPad), f);
+  Value src = reinterpret(w, packed, ShapedType::kDynamic, times(row, columns),
+                          {s.fgPad * columns, blocks.c0, columns, 1});
   Value dst = reinterpret(
       residentWeights, local, 0, Value(),
-      {blocks.f0 * tilePitch, s.taps() * blocks.f0 * tilePitch, tilePitch, 1});
+      {blocks.f0 * tilePitch, taps * blocks.f0 * tilePitch, tilePitch, 1});
   npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
 }
 
@@ -795,6 +863,8 @@ void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
                          Value c, int64_t cCount, Value acc) {
   if (s.flat)
     return emitFlatTap(g, f, n, oh, count, c, cCount, acc);
+  if (blocks.folded)
+    return emitFoldedTaps(g, f, n, oh, staticOh, acc);
   if (blocks.padded)
     return emitPaddedTaps(f, n, oh, c, cCount, acc);
   int64_t rows = blocks.rows;
@@ -842,6 +912,57 @@ void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
   }
 }
 
+void ConvTiler::emitFoldedTaps(Value g, Value f, Value n, Value oh,
+                               std::optional<int64_t> staticOh, Value acc) {
+  int64_t rows = blocks.rows, k = s.taps() * s.cg;
+  Value weights = weightsFor(g, f, index(0), index(0), 0);
+  Value input = rhs[turn];
+  turn = (turn + 1) % rhs.size();
+  // [k x rows x owa]: tap t's channels at rows t * cg ...
+  Value taps = split(input, rows);
+  if (k < blocks.c0)
+    npu::FillOp::create(builder, loc,
+                        view(input,
+                             {builder.getIndexAttr(k), builder.getIndexAttr(0)},
+                             {blocks.c0 - k, blocks.pixels}, {1, 1}, {0, 1}),
+                        0);
+  for (int64_t i = 0; i < s.kh; ++i) {
+    int64_t top = 0, bottom = 0;
+    if (staticOh) {
+      top = std::clamp<int64_t>(
+          ceilDivSigned(s.top - i * s.dh - *staticOh * s.sh, s.sh), 0, rows);
+      int64_t lastValid =
+          floorDiv(s.h - 1 + s.top - i * s.dh, s.sh) - *staticOh;
+      bottom = std::clamp<int64_t>(rows - 1 - lastValid, 0, rows);
+    }
+    for (int64_t j = 0; j < s.kw; ++j) {
+      int64_t tap = i * s.kw + j;
+      int64_t owLo =
+          std::clamp<int64_t>(ceilDivSigned(s.left - j * s.dw, s.sw), 0, s.ow);
+      int64_t owHi = std::clamp<int64_t>(
+          floorDiv(s.w - 1 + s.left - j * s.dw, s.sw) + 1, 0, s.ow);
+      Value dst = view(taps,
+                       {builder.getIndexAttr(tap * s.cg),
+                        builder.getIndexAttr(0), builder.getIndexAttr(0)},
+                       {s.cg, rows, s.owa}, {1, 1, 1}, {0, 1, 2});
+      // A tap wholly in the padding reads zeros: its rows are filled.
+      if (top + bottom >= rows || owHi <= owLo) {
+        npu::FillOp::create(builder, loc, dst, 0);
+        continue;
+      }
+      Value ih = plus(times(oh, s.sh), top * s.sh + i * s.dh - s.top);
+      int64_t iw = owLo * s.sw + j * s.dw - s.left;
+      Value src = view(x, {n, times(g, s.cg), ih, builder.getIndexAttr(iw)},
+                       {1, s.cg, rows - top - bottom, owHi - owLo},
+                       {1, 1, s.sh, s.sw}, {1, 2, 3});
+      npu::DmaLoadOp::create(
+          builder, loc, src, dst,
+          builder.getDenseI64ArrayAttr({top, bottom, owLo, s.owa - owHi}));
+    }
+  }
+  product(weights, input, acc);
+}
+
 /// One block of output rows [oh, oh + rows) for fRows channels from f.
 void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                                Value oh, std::optional<int64_t> staticOh,
@@ -870,14 +991,16 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                  {fRows, pixels}, {1, 1}, {0, 1});
     npu::DmaLoadOp::create(builder, loc, repeated, dst, DenseI64ArrayAttr());
   }
-  int64_t cBlocks = s.cgPad / blocks.c0;
-  int64_t lastCount = s.cg - (cBlocks - 1) * blocks.c0;
+  int64_t cBlocks = packedColumns() / blocks.c0;
+  // (Folded taps: one block, whose zero rows emitFoldedTaps writes.)
+  int64_t lastCount =
+      blocks.folded ? blocks.c0 : s.cg - (cBlocks - 1) * blocks.c0;
   int64_t fullBlocks = lastCount == blocks.c0 ? cBlocks : cBlocks - 1;
   // Each iteration covers enough channel blocks for its taps to use the
   // tap buffers in whole rounds (a 1x1 convolution has one tap per block),
   // so loads run ahead of the products across iterations too and no
   // buffer serves two products back to back (accsFor).
-  int64_t unroll = blocks.depth / std::gcd(s.taps(), blocks.depth);
+  int64_t unroll = blocks.depth / std::gcd(packedTaps(), blocks.depth);
   int64_t looped = fullBlocks / unroll * unroll;
   // The product that starts the accumulator comes before the loop: the
   // first iteration's blocks are peeled.
@@ -1064,8 +1187,8 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
       while (end < to && inside(end))
         ++end;
       int64_t accs = blocks.accs;
-      int64_t per = blocksPerIteration(accs, blocks.depth,
-                                       (s.cgPad / blocks.c0) * s.taps());
+      int64_t per = blocksPerIteration(
+          accs, blocks.depth, (packedColumns() / blocks.c0) * packedTaps());
       int64_t turns = per ? (end - b) / per : 0;
       if (turns > 0) {
         // Blocks take the accumulators in turn: the stores of some overlap
@@ -1131,8 +1254,9 @@ void ConvTiler::emit() {
     rhs.push_back(alloc(blocks.c0, pixels, bf16, npu::MemorySpace::wbuf));
   }
   if (blocks.resident)
-    residentWeights = alloc(s.taps() * (s.cgPad / blocks.c0) * blocks.f0,
-                            blocks.c0, bf16, npu::MemorySpace::ibuf);
+    residentWeights =
+        alloc(packedTaps() * (packedColumns() / blocks.c0) * blocks.f0,
+              blocks.c0, bf16, npu::MemorySpace::ibuf);
   for (int64_t k = 0; k < blocks.accs; ++k)
     acc.push_back(allocAcc());
   if (blocks.padded) {
@@ -1361,8 +1485,10 @@ sinan::tiling::convSummation(graph::Conv2dOp conv, const ConvEpilogue &epilogue,
   // blocks add it last.
   if (grid)
     return ConvSummation{grid->c0, true};
+  // Folded taps sum tap-major over the channels, as the fallback does with
+  // chunks of all of them.
   if (blocks)
-    return ConvSummation{blocks->c0, blocks->biasLast};
+    return ConvSummation{blocks->folded ? s->cg : blocks->c0, blocks->biasLast};
   return std::nullopt;
 }
 
@@ -1440,7 +1566,7 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
                           "operands (and a residual) as its arguments");
   int64_t xArg = 0, biasArg = conv.getBias() ? 2 : -1;
   Location loc = conv.getLoc();
-  DenseElementsAttr packed = packWeights(dense, *s);
+  DenseElementsAttr packed = packWeights(dense, *s, *blocks);
 
   memref::GlobalOp global = addWeightsGlobal(kernel, packed, loc, target);
   MemRefType globalType = global.getType();

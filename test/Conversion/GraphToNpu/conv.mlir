@@ -14,28 +14,35 @@
 // CHECK-NEXT:    graph.conv2d
 // CHECK-NEXT:    graph.relu
 
-// The weights are packed at compile time: per tap a [32 x 16] bf16 matrix
-// (three channels padded to the tile) in a constant DRAM global. The
-// whole bias comes into a vbuf column once; each tap of
-// the stride-2 input is one load gathering every other element (innermost
-// stride 2), the columns past the output padded; the first tap's product
-// starts the accumulator, the others add to it; the vector unit adds the
-// bias (a per-row scalar: innermost stride 0, from the output channel
-// block's row of the column) on the way into a vbuf block,
-// whose rows (at a pitch of 32) go out with relu. (A "same" convolution at
-// stride 2 takes the grid tiler instead, conv-grid.mlir.)
-// NPU:         memref.global "private" constant @conv_kernel_weights : memref<288x16xbf16, #npu.space<dram>> = dense_resource<__elided__> {alignment = 64 : i64}
+// The weights are packed at compile time into a constant DRAM global. With
+// three input channels the taps fold into the products' k: a [32 x 32]
+// bf16 matrix, column tap * 3 + c (27 taps' channels, then -0.0 to the
+// tile). The whole bias comes into a vbuf column once. Per block of output
+// rows, each tap of the stride-2 input is one load gathering every other
+// element (innermost stride 2), the columns past the output padded, into
+// rows 3 * tap of one [32 x 128] operand whose last five rows are zeroed;
+// one product (k = 32, which starts the accumulator) replaces nine of
+// three channels padded to 16; the vector unit adds the bias (a per-row
+// scalar: innermost stride 0, from the output channel block's row of the
+// column) on the way into a vbuf block, whose rows (at a pitch of 32) go
+// out with relu. (A "same" convolution at stride 2 takes the grid tiler
+// instead, conv-grid.mlir.)
+// NPU:         memref.global "private" constant @conv_kernel_weights : memref<32x32xbf16, #npu.space<dram>> = dense_resource<__elided__> {alignment = 64 : i64}
 // NPU-LABEL:   func.func @conv_kernel(%arg0: memref<1x3x9x10xf32, #npu.space<dram>>, %arg1: memref<32x3x3x3xf32, #npu.space<dram>>, %arg2: memref<32xf32, #npu.space<dram>>, %arg3: memref<1x32x4x4xf32, #npu.space<dram>>)
-// NPU-SAME:      npu.plan = "implicit-gemm f0=16 c0=16 rows=4 pixels=128 cores=2 split=channels weights=tiles input=taps depth=4 accs=4 bias=last estimate={{[0-9]+}}"
+// NPU-SAME:      npu.plan = "implicit-gemm f0=16 c0=32 rows=4 pixels=128 cores=2 split=channels weights=tiles input=folded-taps depth=3 accs=3 bias=last estimate={{[0-9]+}}"
 // NPU:           %[[COLUMN:.*]] = memref.alloc() : memref<1x32xf32, strided<[32, 1]>, #npu.space<vbuf>>
 // NPU:           memref.get_global @conv_kernel_weights
 // NPU:           %[[DST:.*]] = memref.reinterpret_cast %[[COLUMN]] to offset: [0], sizes: [1, 32], strides: [32, 1]
 // NPU:           %[[B:.*]] = memref.expand_shape %arg2 {{\[\[}}0, 1]] output_shape [1, 32]
 // NPU:           npu.dma_load %[[B]], %[[DST]] : memref<1x32xf32, #npu.space<dram>> to memref<1x32xf32, strided<[32, 1]>, #npu.space<vbuf>>
-// NPU:           npu.dma_load %{{.*}}, %{{.*}} : memref<16x16xbf16, strided<[16, 1], offset: ?>, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+// NPU:           npu.dma_load %{{.*}}, %{{.*}} : memref<16x32xbf16, strided<[32, 1], offset: ?>, #npu.space<dram>> to memref<16x32xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+// NPU:           npu.fill %{{.*}} : memref<5x128xbf16, strided<[128, 1], offset: 3456>, #npu.space<wbuf>>
 // NPU:           npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x4x4xf32, strided<[90, 20, 2], offset: ?>, #npu.space<dram>> to memref<3x4x32xbf16, strided<[128, 32, 1]>, #npu.space<wbuf>>
-// NPU:           npu.mma %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[ACC:[a-z0-9_]+]] : memref
-// NPU:           npu.mma %{{.*}}, %{{.*}}, %[[ACC]] {accumulate}
+// NPU:           npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x4x4xf32, strided<[90, 20, 2], offset: ?>, #npu.space<dram>> to memref<3x4x32xbf16, strided<[128, 32, 1], offset: 384>, #npu.space<wbuf>>
+// NPU-COUNT-7:   npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x4x4xf32
+// NPU-NOT:       npu.dma_load
+// NPU:           npu.mma %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[ACC:[a-z0-9_]+]] : memref<16x32xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<32x128xbf16, strided<[128, 1]>, #npu.space<wbuf>>
+// NPU-NOT:       npu.mma
 // NPU:           %[[BIAS:.*]] = memref.reinterpret_cast %[[COLUMN]] to offset: [%{{.*}}], sizes: [16, 128], strides: [1, 0]
 // NPU:           npu.vbin "add" %[[ACC]], %[[BIAS]], %[[BLOCK:[a-z0-9_]+]] : memref<16x128xf32, strided<[128, 1]>, #npu.space<acc>>, memref<16x128xf32, strided<[1, 0], offset: ?>, #npu.space<vbuf>>, memref<16x128xf32, strided<[128, 1]>, #npu.space<vbuf>>
 // NPU:           %[[OUT:.*]] = memref.subview %{{.*}}[0, 0, 0] [16, 4, 4] [1, 1, 1] : memref<16x4x32xf32, strided<[128, 32, 1]>, #npu.space<vbuf>>
