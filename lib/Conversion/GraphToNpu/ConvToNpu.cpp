@@ -926,21 +926,70 @@ void ConvTiler::emitFoldedTaps(Value g, Value f, Value n, Value oh,
                              {builder.getIndexAttr(k), builder.getIndexAttr(0)},
                              {blocks.c0 - k, blocks.pixels}, {1, 1}, {0, 1}),
                         0);
-  for (int64_t i = 0; i < s.kh; ++i) {
-    int64_t top = 0, bottom = 0;
-    if (staticOh) {
-      top = std::clamp<int64_t>(
-          ceilDivSigned(s.top - i * s.dh - *staticOh * s.sh, s.sh), 0, rows);
-      int64_t lastValid =
-          floorDiv(s.h - 1 + s.top - i * s.dh, s.sh) - *staticOh;
-      bottom = std::clamp<int64_t>(rows - 1 - lastValid, 0, rows);
+  // Rows of kernel row i outside the image, at the block's top and bottom.
+  auto verticalPadding = [&](int64_t i) {
+    if (!staticOh)
+      return std::pair<int64_t, int64_t>(0, 0);
+    int64_t top = std::clamp<int64_t>(
+        ceilDivSigned(s.top - i * s.dh - *staticOh * s.sh, s.sh), 0, rows);
+    int64_t lastValid = floorDiv(s.h - 1 + s.top - i * s.dh, s.sh) - *staticOh;
+    return std::pair<int64_t, int64_t>(
+        top, std::clamp<int64_t>(rows - 1 - lastValid, 0, rows));
+  };
+  auto columns = [&](int64_t j) {
+    int64_t owLo =
+        std::clamp<int64_t>(ceilDivSigned(s.left - j * s.dw, s.sw), 0, s.ow);
+    int64_t owHi = std::clamp<int64_t>(
+        floorDiv(s.w - 1 + s.left - j * s.dw, s.sw) + 1, 0, s.ow);
+    return std::pair(owLo, owHi);
+  };
+  // A kernel column's taps as one transfer when every kernel row reads the
+  // same rows of the block (no vertical padding: each DMA transfer costs a
+  // setup, a tap of few channels little more).
+  bool sameRows = true;
+  for (int64_t i = 0; i < s.kh; ++i)
+    sameRows &= verticalPadding(i) == verticalPadding(0) &&
+                verticalPadding(0).first + verticalPadding(0).second < rows;
+  Value channel0 = times(g, s.cg);
+  for (int64_t j = 0; sameRows && s.kh > 1 && j < s.kw; ++j) {
+    auto [top, bottom] = verticalPadding(0);
+    auto [owLo, owHi] = columns(j);
+    if (owHi <= owLo) {
+      for (int64_t i = 0; i < s.kh; ++i)
+        npu::FillOp::create(
+            builder, loc,
+            reinterpretView(
+                builder, loc, input,
+                builder.getIndexAttr((i * s.kw + j) * s.cg * blocks.pixels),
+                {s.cg, rows, s.owa}, {blocks.pixels, s.owa, 1}),
+            0);
+      continue;
     }
+    // x[n, g * cg + c, (oh + top) * sh + i * dh - pad, owLo * sw + j * dw -
+    // left] for kernel rows i, channels c, rows and columns.
+    Value ih = plus(times(oh, s.sh), top * s.sh - s.top);
+    int64_t iw = owLo * s.sw + j * s.dw - s.left;
+    Value at = arith::AddIOp::create(
+        builder, loc,
+        times(arith::AddIOp::create(builder, loc, times(n, s.c), channel0),
+              s.h * s.w),
+        plus(times(ih, s.w), iw));
+    Value src = reinterpretView(builder, loc, x, at,
+                                {s.kh, s.cg, rows - top - bottom, owHi - owLo},
+                                {s.dh * s.w, s.h * s.w, s.sh * s.w, s.sw});
+    Value dst = reinterpretView(
+        builder, loc, input, builder.getIndexAttr(j * s.cg * blocks.pixels),
+        {s.kh, s.cg, rows, s.owa},
+        {s.kw * s.cg * blocks.pixels, blocks.pixels, s.owa, 1});
+    npu::DmaLoadOp::create(
+        builder, loc, src, dst,
+        builder.getDenseI64ArrayAttr({top, bottom, owLo, s.owa - owHi}));
+  }
+  for (int64_t i = 0; !(sameRows && s.kh > 1) && i < s.kh; ++i) {
+    auto [top, bottom] = verticalPadding(i);
     for (int64_t j = 0; j < s.kw; ++j) {
       int64_t tap = i * s.kw + j;
-      int64_t owLo =
-          std::clamp<int64_t>(ceilDivSigned(s.left - j * s.dw, s.sw), 0, s.ow);
-      int64_t owHi = std::clamp<int64_t>(
-          floorDiv(s.w - 1 + s.left - j * s.dw, s.sw) + 1, 0, s.ow);
+      auto [owLo, owHi] = columns(j);
       Value dst = view(taps,
                        {builder.getIndexAttr(tap * s.cg),
                         builder.getIndexAttr(0), builder.getIndexAttr(0)},

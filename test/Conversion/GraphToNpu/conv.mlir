@@ -18,9 +18,10 @@
 // three input channels the taps fold into the products' k: a [32 x 32]
 // bf16 matrix, column tap * 3 + c (27 taps' channels, then -0.0 to the
 // tile). The whole bias comes into a vbuf column once. Per block of output
-// rows, each tap of the stride-2 input is one load gathering every other
-// element (innermost stride 2), the columns past the output padded, into
-// rows 3 * tap of one [32 x 128] operand whose last five rows are zeroed;
+// rows, the taps of each kernel column are one load (kernel rows, channels,
+// rows, columns) gathering every other element (innermost stride 2), the
+// columns past the output padded, into rows 3 * tap of one [32 x 128]
+// operand whose last five rows are zeroed;
 // one product (k = 32, which starts the accumulator) replaces nine of
 // three channels padded to 16; the vector unit adds the bias (a per-row
 // scalar: innermost stride 0, from the output channel block's row of the
@@ -37,9 +38,9 @@
 // NPU:           npu.dma_load %[[B]], %[[DST]] : memref<1x32xf32, #npu.space<dram>> to memref<1x32xf32, strided<[32, 1]>, #npu.space<vbuf>>
 // NPU:           npu.dma_load %{{.*}}, %{{.*}} : memref<16x32xbf16, strided<[32, 1], offset: ?>, #npu.space<dram>> to memref<16x32xbf16, strided<[32, 1]>, #npu.space<ibuf>>
 // NPU:           npu.fill %{{.*}} : memref<5x128xbf16, strided<[128, 1], offset: 3456>, #npu.space<wbuf>>
-// NPU:           npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x4x4xf32, strided<[90, 20, 2], offset: ?>, #npu.space<dram>> to memref<3x4x32xbf16, strided<[128, 32, 1]>, #npu.space<wbuf>>
-// NPU:           npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x4x4xf32, strided<[90, 20, 2], offset: ?>, #npu.space<dram>> to memref<3x4x32xbf16, strided<[128, 32, 1], offset: 384>, #npu.space<wbuf>>
-// NPU-COUNT-7:   npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x4x4xf32
+// NPU:           npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x3x4x4xf32, strided<[10, 90, 20, 2], offset: ?>, #npu.space<dram>> to memref<3x3x4x32xbf16, strided<[1152, 128, 32, 1]>, #npu.space<wbuf>>
+// NPU:           npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x3x4x4xf32, strided<[10, 90, 20, 2], offset: ?>, #npu.space<dram>> to memref<3x3x4x32xbf16, strided<[1152, 128, 32, 1], offset: 384>, #npu.space<wbuf>>
+// NPU:           npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 28>} : memref<3x3x4x4xf32, strided<[10, 90, 20, 2], offset: ?>, #npu.space<dram>> to memref<3x3x4x32xbf16, strided<[1152, 128, 32, 1], offset: 768>, #npu.space<wbuf>>
 // NPU-NOT:       npu.dma_load
 // NPU:           npu.mma %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[ACC:[a-z0-9_]+]] : memref<16x32xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<32x128xbf16, strided<[128, 1]>, #npu.space<wbuf>>
 // NPU-NOT:       npu.mma

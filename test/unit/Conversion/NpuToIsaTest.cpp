@@ -687,7 +687,13 @@ INSTANTIATE_TEST_SUITE_P(
         GraphConvCase{"snpu-server", 1, 256, 28, 28, 256, 3, 2, 1, 1, 1, true,
                       true},
         GraphConvCase{"snpu-server", 1, 256, 28, 28, 128, 1, 2, 0},
-        GraphConvCase{"snpu-server", 1, 1536, 6, 6, 16, 3, 2, 1, 1, 1, true}),
+        GraphConvCase{"snpu-server", 1, 1536, 6, 6, 16, 3, 2, 1, 1, 1, true},
+        // Few input channels: the taps fold into k (one product per pixel
+        // block), a kernel column's taps one load in the blocks away from
+        // the padding rows; an RGB 7x7/2 stem with its relu, a 3x3/2.
+        GraphConvCase{"snpu-server", 1, 3, 64, 64, 64, 7, 2, 3, 1, 1, true,
+                      true},
+        GraphConvCase{"snpu-edge", 1, 3, 48, 40, 32, 3, 2, 1}),
     [](const ::testing::TestParamInfo<GraphConvCase> &info) {
       const GraphConvCase &c = info.param;
       std::string name = fmt::format(
