@@ -108,8 +108,9 @@ private:
   /// epilogue it absorbed (constants and the return left out).
   SmallVector<Operation *, 2> kernelOps(npu::LaunchOp launch,
                                         std::string &error);
-  /// Whether `constant` is only ever the weights of convolutions launched on
-  /// the SNPU's matrix unit (whose kernels pack their own bf16 copy).
+  /// Whether `constant` is only ever the weights of convolutions (and
+  /// matmuls) launched on the SNPU's matrix unit (whose kernels pack their
+  /// own bf16 copy).
   bool onlySnpuConvWeights(graph::ConstantOp constant);
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
   /// Offsets and arena sizes from sinan-plan-memory.
@@ -434,8 +435,9 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
         os << "x" << type.getNumElements();
     }
   }
-  if (name == "conv2d") {
-    // Its weights are packed into the kernel: one kernel per convolution.
+  if (name == "conv2d" || snpuPacksMatmulWeights(op)) {
+    // Its weights are packed into the kernel: one kernel per convolution
+    // (and matmul of constant weights).
     os << "_" << desc.kernels.size();
   } else if (support.kind == placement::KernelKind::Elementwise) {
     // Attributes (a clip's bounds, a reduction's axes) and the result's
@@ -588,6 +590,8 @@ bool Emitter::onlySnpuConvWeights(graph::ConstantOp constant) {
       if (!launch || use.getOperandNumber() != 1)
         return false;
       SmallVector<Operation *, 2> ops = kernelOps(launch, ignored);
+      if (!ops.empty() && snpuPacksMatmulWeights(ops.front()))
+        continue;
       if (ops.empty() || !llvm::isa<graph::Conv2dOp>(ops.front()))
         return false;
       // The vector unit's depthwise kernel keeps f32 weights.

@@ -89,6 +89,12 @@ std::optional<double> estimateSnpuCycles(mlir::Operation *op,
 /// dimensions, on a target whose matrix unit has a bf16 mode.
 bool isSnpuMatmul(mlir::Operation *op, const TargetDesc &target);
 
+/// Whether the SNPU kernel of matmul `op` packs its right operand (a dense
+/// constant [K, N], a layer's weights) as bf16 into its read-only data:
+/// the kernel then never reads that argument, and each such matmul has a
+/// kernel of its own.
+bool snpuPacksMatmulWeights(mlir::Operation *op);
+
 /// Whether sinan-convert-graph-to-npu tiles `op` for `target`: a static
 /// NCHW graph.conv2d of f32 or bf16 with constant weights (any stride,
 /// dilation and padding; groups of at least a matrix tile of channels), on

@@ -491,10 +491,11 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   Type element = lhsType.getElementType();
   // A constant right operand (a layer's weights) is packed as bf16 at
   // compile time, into the kernel's read-only data.
-  auto constant = batched ? graph::ConstantOp()
-                          : matmul.getRhs().getDefiningOp<graph::ConstantOp>();
   auto weights =
-      constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+      snpuPacksMatmulWeights(matmul)
+          ? cast<DenseElementsAttr>(
+                matmul.getRhs().getDefiningOp<graph::ConstantOp>().getValue())
+          : nullptr;
   std::optional<MatmulBlocks> blocks = chooseBlocks(
       *target, m, k, n, bytesOf(element), weights ? 2 : bytesOf(element),
       bytesOf(outType.getElementType()), batched, bias || gelu);
@@ -638,6 +639,15 @@ std::string sinan::snpuMatmulRefusal(Operation *op, const TargetDesc &target) {
   return "";
 }
 
+bool sinan::snpuPacksMatmulWeights(Operation *op) {
+  auto matmul = dyn_cast<graph::MatMulOp>(op);
+  if (!matmul ||
+      cast<RankedTensorType>(matmul.getRhs().getType()).getRank() != 2)
+    return false;
+  auto constant = matmul.getRhs().getDefiningOp<graph::ConstantOp>();
+  return constant && llvm::isa<DenseElementsAttr>(constant.getValue());
+}
+
 bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {
   return snpuMatmulRefusal(op, target).empty();
 }
@@ -657,9 +667,7 @@ std::optional<double> sinan::estimateSnpuCycles(Operation *op,
   for (int64_t d : lhsType.getShape().drop_back(2))
     (batched ? batch : m) *= d;
   int64_t lhsBytes = bytesOf(lhsType.getElementType());
-  auto constant = matmul.getRhs().getDefiningOp<graph::ConstantOp>();
-  bool packed =
-      !batched && constant && llvm::isa<DenseElementsAttr>(constant.getValue());
+  bool packed = snpuPacksMatmulWeights(matmul);
   std::optional<MatmulBlocks> blocks =
       chooseBlocks(target, m, lhsType.getShape().back(),
                    rhsType.getShape().back(), lhsBytes, packed ? 2 : lhsBytes,

@@ -452,7 +452,11 @@ INSTANTIATE_TEST_SUITE_P(
         GraphMatmulCase{"snpu-edge", 3, 96, 80, 1, false, true, true, false,
                         true},
         GraphMatmulCase{"snpu-server", 100, 64, 48, 1, false, false, false,
-                        false, true}),
+                        false, true},
+        GraphMatmulCase{"snpu-server", 128, 1024, 256, 1, false, true, false,
+                        false, true},
+        GraphMatmulCase{"snpu-server", 128, 256, 1024, 1, false, true, false,
+                        true, true}),
     [](const ::testing::TestParamInfo<GraphMatmulCase> &info) {
       const GraphMatmulCase &c = info.param;
       std::string name = fmt::format("{}_{}x{}x{}", c.target, c.m, c.k, c.n);
