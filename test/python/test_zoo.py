@@ -122,13 +122,13 @@ def test_baseline_rules(zoo):
     defaults = cfg.load_defaults(zoo / "zoo.toml")
     v = cfg.Variant("snpu-edge", "bf16", {}, {
         "cycles": cfg.Baseline(1000, 0.02),
-        "mxu_utilization": cfg.Baseline(0.5, 0.02)})
+        "e2e_utilization": cfg.Baseline(0.5, 0.02)})
     check = runner._check_baselines
-    assert check(v, {"cycles": 1019, "mxu_utilization": 0.49},
+    assert check(v, {"cycles": 1019, "e2e_utilization": 0.49},
                  defaults) == ([], [], [])
-    bad, _, _ = check(v, {"cycles": 1021, "mxu_utilization": 0.47}, defaults)
+    bad, _, _ = check(v, {"cycles": 1021, "e2e_utilization": 0.47}, defaults)
     assert len(bad) == 2 and bad[0].startswith("cycles 1021 vs baseline 1000")
-    _, _, better = check(v, {"cycles": 900, "mxu_utilization": 0.6}, defaults)
+    _, _, better = check(v, {"cycles": 900, "e2e_utilization": 0.6}, defaults)
     assert len(better) == 2
     # Wall-clock figures are not gated: a slowdown is a warning.
     cpu = cfg.Variant("cpu", "f32", {}, {

@@ -44,7 +44,7 @@ FIGURES = {
     "cycles": Figure(True, True, ("snpu-edge", "snpu-server"), "cycles"),
     "kernel_cycles": Figure(True, True, ("snpu-edge", "snpu-server"),
                             "cycles"),
-    "mxu_utilization": Figure(False, False, ("snpu-edge", "snpu-server"), ""),
+    "e2e_utilization": Figure(False, False, ("snpu-edge", "snpu-server"), ""),
     "snpu_mac_share": Figure(False, False, ("snpu-edge", "snpu-server"), ""),
 }
 
