@@ -636,6 +636,11 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
   // The planes first: their buffers free up when the vector unit is done
   // with them, before the result's store lets the rest go.
   size_t p = 0;
+  // Max pooling's column masks, added once every plane has landed: the
+  // unit's buffer then passes from DMA-in to the vector unit once (an add
+  // between two loads into it would hold the second behind the first's
+  // DRAM latency and the add).
+  SmallVector<std::pair<Value, Value>> maskAdds;
   for (size_t phase = 0; phase < g.phaseRow.size(); ++phase) {
     Span rowsIn = rowSpan(s, g, phase, unit.oh0, rows);
     int64_t planeRows = rows + g.extraRows[phase];
@@ -664,13 +669,14 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
             return view(in.buffer, at(in.planes[p] + first * pitch),
                         {inputs, count, s.ow}, {planeRows * pitch, pitch, 1});
           };
+          // (-inf rows plus the mask stay -inf.)
           if (columns.before || columns.after) {
             int64_t kw = p % int64_t(g.columns.size());
             Value all = view(in.buffer, at(in.planes[p]),
                              {inputs * planeRows, pitch}, {pitch, 1});
             Value mask = view(columnMask, at(kw * pitch),
                               {inputs * planeRows, pitch}, {0, 1});
-            npu::VBinOp::create(builder, loc, "add", all, mask, all);
+            maskAdds.push_back({all, mask});
           }
           if (rowsIn.before)
             npu::FillOp::create(builder, loc, rowsOf(0, rowsIn.before),
@@ -709,6 +715,8 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
              {s.oh * s.ow, s.ow, 1}),
         view(in.buffer, at(in.res), {outputs, rows, s.ow}, {len, pitch, 1}),
         DenseI64ArrayAttr());
+  for (auto [all, mask] : maskAdds)
+    npu::VBinOp::create(builder, loc, "add", all, mask, all);
   // Per output j of a group (one repeat per group): the first product
   // starts the sum, each other input channel and tap is one multiply-add,
   // in the order the fallback sums them (channels, then taps); the bias
