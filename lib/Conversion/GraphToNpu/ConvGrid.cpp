@@ -356,6 +356,18 @@ SmallVector<GridFill> gridZeros(const GridGeometry &geo,
   return fills;
 }
 
+/// Resident weights' wbuf buffers: one per chunk for the first ones, the
+/// last holding every remaining chunk's (loaded with the first of them), as
+/// many as the DMA-in -> matrix semaphores leave beside the grids (at least
+/// two: the first chunk's, the rest).
+int64_t residentBuffers(const GridPlan &p, const TargetDesc &target) {
+  if (!p.resident)
+    return 0;
+  int64_t spare = int64_t(target.semaphoresPerEnginePair) - p.grids - 1;
+  return std::min<int64_t>(
+      p.chunks, std::max<int64_t>(std::min<int64_t>(p.chunks, 2), spare));
+}
+
 class GridTiler {
 public:
   GridTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
@@ -763,11 +775,11 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
                                    builder.getIndexAttr(1)});
         Value rhs;
         if (p.resident) {
+          int64_t b = std::min<int64_t>(k, int64_t(resident.size()) - 1);
           rhs = memref::SubViewOp::create(
-              builder, loc, resident[std::min<int64_t>(k, 1)],
+              builder, loc, resident[b],
               ArrayRef<OpFoldResult>{
-                  builder.getIndexAttr(((k > 0 ? k - 1 : 0) * s.taps() + tap) *
-                                       c0),
+                  builder.getIndexAttr(((k - b) * s.taps() + tap) * c0),
                   builder.getIndexAttr(0)},
               ArrayRef<OpFoldResult>{builder.getIndexAttr(c0),
                                      builder.getIndexAttr(f0)},
@@ -888,12 +900,13 @@ Value GridTiler::loadTile(Value fb, int64_t k, int64_t tap) {
 void GridTiler::loadWeights(Value fb, int64_t k) {
   if (!p.resident)
     return;
-  // Two buffers: the first chunk's weights, which the first products need
-  // soon, and all the others (loaded with the second chunk).
-  if (k > 1)
+  // A buffer per chunk (the first ones' weights come in just before their
+  // moves), the last one every remaining chunk's (residentBuffers).
+  int64_t last = residentBuffers(p, target) - 1;
+  if (k > last)
     return;
   int64_t rows = s.taps() * p.c0;
-  int64_t count = k == 0 ? rows : (p.chunks - 1) * rows;
+  int64_t count = k < last ? rows : (p.chunks - k) * rows;
   Value src = memref::SubViewOp::create(
       builder, loc, w,
       ArrayRef<OpFoldResult>{fold(plus(times(fb, p.chunks * rows), k * rows)),
@@ -1018,12 +1031,13 @@ void GridTiler::emit() {
     acc.push_back(allocTile(builder, loc, entry, geo.positions(p.rows), p.f0,
                             builder.getF32Type(), npu::MemorySpace::acc,
                             target.alignmentBytes));
-  if (p.resident)
-    for (int64_t k = 0; k < std::min<int64_t>(p.chunks, 2); ++k)
-      resident.push_back(allocTile(
-          builder, loc, entry, (k == 0 ? 1 : p.chunks - 1) * s.taps() * p.c0,
-          p.f0, bf16, npu::MemorySpace::wbuf, target.alignmentBytes));
-  else
+  int64_t weightBuffers = residentBuffers(p, target);
+  for (int64_t k = 0; k < weightBuffers; ++k)
+    resident.push_back(
+        allocTile(builder, loc, entry,
+                  (k + 1 < weightBuffers ? 1 : p.chunks - k) * s.taps() * p.c0,
+                  p.f0, bf16, npu::MemorySpace::wbuf, target.alignmentBytes));
+  if (!p.resident)
     for (int64_t k = 0; k < p.depth; ++k)
       tiles.push_back(allocTile(builder, loc, entry, p.c0, p.f0, bf16,
                                 npu::MemorySpace::wbuf, target.alignmentBytes));
@@ -1076,7 +1090,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
           int64_t(target.wbuf.sizeBytes) ||
       std::max(staging, epilogueBytes) > int64_t(target.vbuf.sizeBytes) ||
       (s.n > 1 && staging + epilogueBytes > int64_t(target.vbuf.sizeBytes)) ||
-      p.grids + (p.resident ? std::min<int64_t>(p.chunks, 2) : p.depth) + 1 >
+      p.grids + (p.resident ? residentBuffers(p, target) : p.depth) + 1 >
           int64_t(target.semaphoresPerEnginePair))
     return std::nullopt;
   double bw = std::min<double>(target.dmaBytesPerCycle,
@@ -1176,8 +1190,11 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     if (k <= 1 || !shared) {
       if (k > 0 && !p.resident)
         dinAt = std::max(dinAt, mxuAt - p.depth * firstProducts / s.taps());
-      if (k == 1) {
-        dinAt += weights * (p.chunks - 1);
+      // Resident weights past the first chunk's: a chunk's own, or with
+      // the last buffer every remaining chunk's at once.
+      int64_t lastBuffer = residentBuffers(p, target) - 1;
+      if (k >= 1 && k <= lastBuffer) {
+        dinAt += weights * (k < lastBuffer ? 1 : p.chunks - k);
         landed = std::max(landed, dinAt + latency);
       }
       for (int64_t j = k; j < (shared ? p.chunks : k + 1); ++j)
