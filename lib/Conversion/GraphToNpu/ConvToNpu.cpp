@@ -718,6 +718,12 @@ private:
   SmallVector<Value, 4> lhs, rhs;
   SmallVector<Value, 4> acc;
   unsigned turn = 0, accTurn = 0;
+  /// With cores splitting the pixel blocks (not padded): the core whose
+  /// region is being emitted. Each core's region holds all of its work, so
+  /// its blocks follow each other with no handoff to the other cores'
+  /// regions between them (which, in program order, would make a core wait
+  /// for its own last store before its next block).
+  std::optional<int64_t> onlyCore;
 };
 
 Value ConvTiler::view(Value source, ArrayRef<OpFoldResult> offsets,
@@ -1282,11 +1288,9 @@ void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
     }
     if (!blocks.splitPixels)
       return range(n, 0, count);
-    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
-    for (int64_t c = 0; c < blocks.cores; ++c)
-      onCore(builder, loc, core, c, [&] {
-        range(n, c * count / blocks.cores, (c + 1) * count / blocks.cores);
-      });
+    // (Inside the region of core `onlyCore`, see emit.)
+    int64_t c = *onlyCore;
+    range(n, c * count / blocks.cores, (c + 1) * count / blocks.cores);
   };
   if (s.n == 1)
     images(index(0));
@@ -1360,10 +1364,23 @@ void ConvTiler::emit() {
         fullBlocks < fBlocks ? function_ref<void(Value)>(edge) : nullptr,
         /*buffered=*/true);
   };
-  if (s.group == 1)
-    groups(index(0));
-  else
-    loop(builder, loc, index(0), index(s.group), 1, groups);
+  auto all = [&] {
+    if (s.group == 1)
+      groups(index(0));
+    else
+      loop(builder, loc, index(0), index(s.group), 1, groups);
+  };
+  if (blocks.splitPixels && !blocks.padded) {
+    Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+    for (int64_t c = 0; c < blocks.cores; ++c)
+      onCore(builder, loc, core, c, [&] {
+        onlyCore = c;
+        all();
+      });
+    onlyCore.reset();
+  } else {
+    all();
+  }
   entry->getParent()->walk([&](scf::ForOp forOp) {
     if (!copyLoops.count(forOp))
       forOp->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
