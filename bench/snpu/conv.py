@@ -43,6 +43,13 @@ LAYERS = {
     "l4_3x3s2": (512, 14, 14, 512, 3, 2, 1),
     "l4_3x3": (512, 7, 7, 512, 3, 1, 1),
     "l4_1x1_expand": (512, 7, 7, 2048, 1, 1, 0),
+    # The 1x1s of layer3 (14x14) and the stride-2 downsamples, which take
+    # most of ResNet-50's kernel time after the 3x3s.
+    "l3_1x1_expand": (256, 14, 14, 1024, 1, 1, 0),
+    "l3_1x1_reduce": (1024, 14, 14, 256, 1, 1, 0),
+    "l2_down": (256, 56, 56, 512, 1, 2, 0),
+    "l3_down": (512, 28, 28, 1024, 1, 2, 0),
+    "l4_down": (1024, 14, 14, 2048, 1, 2, 0),
 }
 
 # MobileNetV2's depthwise layers: (C, H, W, stride), 3x3, pad 1.
