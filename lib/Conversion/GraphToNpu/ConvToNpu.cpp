@@ -163,7 +163,10 @@ struct ConvCost {
         double((resident ? 1 : 2) + transfers - 1) * target.dmaSetupCycles;
     double load = double(f0 * pixels * 4) / bandwidth + target.dmaSetupCycles;
     double loads = (biasFirst ? load : 0.0) + (residual ? load : 0.0);
-    double chain = (dma + latency + mma) / double(depth);
+    // A block's bias, loaded into its accumulator, is in the chain too: its
+    // first product waits for it to land.
+    double chain =
+        (dma + (biasFirst ? load : 0.0) + latency + mma) / double(depth);
     double store = double(storeBytes) / bandwidth;
     double pass = double(f0 * pixels * 4) / double(target.vectorBytesPerCycle) +
                   double(target.vectorLatencyCycles);
