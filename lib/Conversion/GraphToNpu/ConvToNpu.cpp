@@ -635,6 +635,10 @@ private:
   void emitTaps(Value g, Value f, Value n, Value oh,
                 std::optional<int64_t> staticOh, int64_t count, Value c,
                 int64_t cCount, Value acc);
+  /// Zeroes the rows of a tap buffer past `count` channels (every output
+  /// sums them). Its pixel columns past a block's are never stored,
+  /// whatever they hold, so they are left as they are.
+  void zeroChannelsPast(Value input, int64_t count);
   /// The flat case's tap: one, a run of pixels per channel.
   void emitFlatTap(Value g, Value f, Value n, Value p, int64_t count, Value c,
                    int64_t cCount, Value acc);
@@ -848,6 +852,16 @@ void ConvTiler::loadBiasColumn() {
   npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
 }
 
+void ConvTiler::zeroChannelsPast(Value input, int64_t count) {
+  if (count == blocks.c0)
+    return;
+  npu::FillOp::create(
+      builder, loc,
+      view(input, {builder.getIndexAttr(count), builder.getIndexAttr(0)},
+           {blocks.c0 - count, blocks.pixels}, {1, 1}, {0, 1}),
+      0);
+}
+
 void ConvTiler::emitFlatTap(Value g, Value f, Value n, Value p, int64_t count,
                             Value c, int64_t cCount, Value acc) {
   Value weights = weightsFor(g, f, blockOf.lookup(c), c, 0);
@@ -855,7 +869,7 @@ void ConvTiler::emitFlatTap(Value g, Value f, Value n, Value p, int64_t count,
   turn = (turn + 1) % rhs.size();
   Value dst = input;
   if (cCount != blocks.c0 || count != blocks.pixels) {
-    npu::FillOp::create(builder, loc, input, 0);
+    zeroChannelsPast(input, cCount);
     dst = view(input, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
                {cCount, count}, {1, 1}, {0, 1});
   }
@@ -901,7 +915,7 @@ void ConvTiler::emitTaps(Value g, Value f, Value n, Value oh,
       // Input: channels g * cg + c, rows from the first in the image.
       Value dst = split(input, rows);
       if (cCount != blocks.c0) {
-        npu::FillOp::create(builder, loc, input, 0);
+        zeroChannelsPast(input, cCount);
         dst = view(dst,
                    {builder.getIndexAttr(0), builder.getIndexAttr(0),
                     builder.getIndexAttr(0)},
@@ -1203,7 +1217,7 @@ void ConvTiler::emitPaddedTaps(Value f, Value n, Value oh, Value c,
       turn = (turn + 1) % rhs.size();
       Value dst = input;
       if (cCount != blocks.c0) {
-        npu::FillOp::create(builder, loc, input, 0);
+        zeroChannelsPast(input, cCount);
         dst = view(input, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
                    {cCount, blocks.pixels}, {1, 1}, {0, 1});
       }
