@@ -111,7 +111,7 @@ private:
   /// Whether `constant` is only ever the weights of convolutions (and
   /// matmuls) launched on the SNPU's matrix unit (whose kernels pack their
   /// own bf16 copy).
-  bool onlySnpuConvWeights(graph::ConstantOp constant);
+  bool onlySnpuPackedWeights(graph::ConstantOp constant);
   bool addOutputs(func::FuncOp func, func::ReturnOp ret, std::string &error);
   /// Offsets and arena sizes from sinan-plan-memory.
   bool applyPlan(func::FuncOp func, std::string &error);
@@ -578,7 +578,7 @@ SmallVector<Operation *, 2> Emitter::kernelOps(npu::LaunchOp launch,
   return ops;
 }
 
-bool Emitter::onlySnpuConvWeights(graph::ConstantOp constant) {
+bool Emitter::onlySnpuPackedWeights(graph::ConstantOp constant) {
   if (constant->use_empty())
     return false;
   for (Operation *user : constant->getUsers()) {
@@ -845,7 +845,7 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
         return false;
       }
       Tensor tensor = toTensor(dense);
-      if (onlySnpuConvWeights(constant)) {
+      if (onlySnpuPackedWeights(constant)) {
         // The kernels read their own packed copy; the launches bind these
         // for the host fallback, which rounds them to bf16 anyway: keep
         // them as bf16 (half the bytes, the same numerics).

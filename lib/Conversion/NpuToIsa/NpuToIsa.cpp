@@ -170,10 +170,13 @@ private:
                                 int64_t units = 0);
   LogicalResult lowerVector(Operation *op);
   /// One vector instruction over the rows of `src` into `dst` (vtrans,
-  /// vred): `fill` sets its opcode and fields.
+  /// vred): `fill` sets its opcode and fields. `group` > 1 takes that many
+  /// adjacent elements as one integer unit of their bytes (a grouped
+  /// vtrans): len counts units, the row strides stay the views'.
   LogicalResult
   lowerFromRows(Operation *op, Value src, Value dst,
-                function_ref<void(Instruction &, DType, isa::Space)> fill);
+                function_ref<void(Instruction &, DType, isa::Space)> fill,
+                int64_t group = 1);
   LogicalResult lowerVTrans(npu::VTransOp op);
   LogicalResult lowerVRed(npu::VRedOp op);
 
@@ -1029,15 +1032,27 @@ LogicalResult KernelLowering::lowerVector(Operation *op) {
 
 LogicalResult KernelLowering::lowerFromRows(
     Operation *op, Value src, Value dst,
-    function_ref<void(Instruction &, DType, isa::Space)> fill) {
+    function_ref<void(Instruction &, DType, isa::Space)> fill, int64_t group) {
+  auto srcType = cast<MemRefType>(src.getType());
   std::optional<DType> type =
       deviceType(cast<MemRefType>(dst.getType()).getElementType());
   if (!type)
     return op->emitError("element type must be a device type");
+  if (group > 1) {
+    // (The simulator moves a vtrans's elements as bytes: the type is their
+    // size.)
+    int64_t unitBytes = group * elementBytes(srcType.getElementType());
+    type = unitBytes == 4   ? DType::I32
+           : unitBytes == 2 ? DType::BF16
+                            : DType::I8;
+  }
   FailureOr<int64_t> d = addressOf(op, dst);
   FailureOr<int64_t> a = addressOf(op, src);
   // len and rep from the source's rows.
-  if (failed(d) || failed(a) || failed(configureVector(op, dst, {src}, src)))
+  if (failed(d) || failed(a) ||
+      failed(
+          configureVector(op, dst, {src}, src,
+                          group > 1 ? srcType.getShape().back() / group : 0)))
     return failure();
   Instruction inst;
   fill(inst, *type,
@@ -1066,28 +1081,7 @@ LogicalResult KernelLowering::lowerVTrans(npu::VTransOp op) {
     fields::vtrans::type.set(inst, type);
     fields::vtrans::aSpace.set(inst, space);
   };
-  int64_t group = op.getGroup();
-  if (group == 1)
-    return lowerFromRows(op, op.getSrc(), op.getDst(), fill);
-  // Groups of elements transpose as one integer unit of their bytes:
-  // len counts units, the row strides stay the views' (in bytes).
-  MemRefType src = op.getSrc().getType();
-  int64_t unitBytes = group * elementBytes(src.getElementType());
-  // (The simulator moves a vtrans's elements as bytes: the type is their
-  // size.)
-  DType unit = unitBytes == 4   ? DType::I32
-               : unitBytes == 2 ? DType::BF16
-                                : DType::I8;
-  FailureOr<int64_t> d = addressOf(op, op.getDst());
-  FailureOr<int64_t> a = addressOf(op, op.getSrc());
-  if (failed(d) || failed(a) ||
-      failed(configureVector(op, op.getDst(), {op.getSrc()}, op.getSrc(),
-                             src.getDimSize(1) / group)))
-    return failure();
-  Instruction inst;
-  fill(inst, unit, static_cast<isa::Space>(*npu::memorySpaceOf(src)));
-  emit(op.getLoc(), inst, {*a, 0, *d});
-  return success();
+  return lowerFromRows(op, op.getSrc(), op.getDst(), fill, op.getGroup());
 }
 
 struct ConvertNpuToIsaPass
