@@ -89,7 +89,9 @@ output crossed the host link. On the cpu device each launch ran its host
 fallback, which rounds the conv's and the matmul's operands to bf16 the
 same way, so the two devices agree. The conv and matmul kernels were compiled by the SNPU
 pipeline (graph -> npu -> isa: the conv as an implicit GEMM whose taps are
-gathered, padded DMA loads and whose weights were packed at compile time;
+gathered, padded DMA loads, folded into one product since it has three
+input channels, and whose weights, like the matmul's, were packed at
+compile time;
 tiling, double buffering, synchronization, registers; see sinan-compile
 --compile-to=npu|isa; the host program, launches and copies with their
 arena offsets, is --compile-to=sched). The default placement
