@@ -168,3 +168,40 @@ func.func @loop_edges(%a: memref<16x16xbf16, #npu.space<dram>>)
   npu.mma %l, %w, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
   return
 }
+
+// -----
+
+// A peeled product before a loop whose back edge hands the buffer from the
+// matrix unit to DMA-in: the signal after the peeled product is the loop's
+// primed token. No wait goes in front of the loop (it would hold DMA-in's
+// loads for the loop until every peeled product is done), and no second
+// token is primed.
+// CHECK-LABEL: func.func @peeled_then_loop
+// CHECK:         npu.mma
+// CHECK-NEXT:    npu.signal <mxu> -> <din>, [[TID:[0-9]+]]
+// CHECK-NOT:     npu.wait <mxu> -> <din>
+// CHECK-NOT:     npu.signal <mxu> -> <din>
+// CHECK:         scf.for
+// CHECK-NEXT:      npu.wait <mxu> -> <din>, [[TID]]
+// CHECK-NEXT:      npu.dma_load
+// CHECK:           npu.mma
+// CHECK-NEXT:      npu.signal <mxu> -> <din>, [[TID]]
+// CHECK-NEXT:    }
+// CHECK-NEXT:    npu.wait <mxu> -> <din>, [[TID]]
+// CHECK-NEXT:    return
+func.func @peeled_then_loop(%a: memref<16x16xbf16, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %r = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  npu.mma %l, %r, %acc : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  scf.for %i = %c0 to %c4 step %c1 {
+    npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+    npu.mma %l, %r, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  }
+  return
+}

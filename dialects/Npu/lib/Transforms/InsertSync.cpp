@@ -450,6 +450,18 @@ SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
       from.drain->moveBefore(to.op);
       continue;
     }
+    // Into a loop whose back edge hands the resource from `from`'s engine
+    // to the loop's first: the signal after `from` is the loop's primed
+    // token, which its first iteration's wait takes. A wait in front of
+    // the loop would hold the loop's first engine until `from` is done
+    // with every resource handed over there (a convolution's next channel
+    // loop loading nothing until the last peeled product ends).
+    if (to.prime && cast<SignalOp>(to.prime).getSrc() == from.last &&
+        cast<SignalOp>(to.prime).getDst() == to.first) {
+      to.prime->moveAfter(from.lastOp());
+      primes.erase(to.prime);
+      continue;
+    }
     signalAfter(from.lastOp(), resource, from.last, to.first);
     waitBefore(to.op, resource, from.last, to.first);
   }
