@@ -205,3 +205,36 @@ func.func @peeled_then_loop(%a: memref<16x16xbf16, #npu.space<dram>>)
   }
   return
 }
+
+// -----
+
+// A loop's drain waits on DMA-in for the matrix unit's last read of the
+// buffer. When nothing after the loop touches that buffer on DMA-in, the
+// drain goes to the end of the block: right after the loop it would hold
+// the load of another buffer until the loop's last product ends.
+// CHECK-LABEL: func.func @drain_sinks
+// CHECK:         scf.for
+// CHECK:           npu.mma
+// CHECK-NEXT:      npu.signal <mxu> -> <din>, [[TID:[0-9]+]]
+// CHECK-NEXT:    }
+// CHECK-NEXT:    npu.dma_load %{{.*}}, %[[OTHER:.*]] :
+// CHECK:         npu.mma %[[OTHER]]
+// CHECK:         npu.wait <mxu> -> <din>, [[TID]]
+// CHECK-NEXT:    return
+func.func @drain_sinks(%a: memref<16x16xbf16, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %other = memref.alloc() {npu.offset = 1024} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %w = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  scf.for %i = %c0 to %c4 step %c1 {
+    npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+    npu.mma %l, %w, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  }
+  npu.dma_load %a, %other : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  npu.mma %other, %w, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  return
+}

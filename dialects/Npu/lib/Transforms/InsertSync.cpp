@@ -112,6 +112,7 @@ private:
   /// The tokens primed before loops.
   llvm::DenseSet<Operation *> primes;
   SmallVector<Item> chainStreams(ArrayRef<Item> items);
+  void sinkDrains(Block &block, ArrayRef<Item> items);
   void indexAccesses();
   const llvm::SmallDenseSet<Operation *, 4> &allocsIn(Operation *op);
 
@@ -422,6 +423,31 @@ SmallVector<Item> SyncInserter::chainStreams(ArrayRef<Item> items) {
   return chained;
 }
 
+/// A loop's drain that no access right after it took (it waits on the
+/// loop's first engine, while the resource's chain goes on from its last)
+/// moves down to the next access of the resource on its engine, or to the
+/// end of the block: right after the loop it would hold that engine's later
+/// work on other buffers until the loop's last access ends (the loads of a
+/// convolution's remaining channel blocks waiting for the loop's last
+/// product).
+void SyncInserter::sinkDrains(Block &block, ArrayRef<Item> items) {
+  for (auto [i, item] : llvm::enumerate(items)) {
+    if (!item.drain || item.drain->getBlock() != &block)
+      continue;
+    Engine engine = cast<WaitOp>(item.drain).getDst();
+    if (item.last == engine)
+      continue; // The drain ends the chain: what follows waits for it.
+    Operation *before = block.getTerminator();
+    for (const Item &next : items.drop_front(i + 1))
+      if (next.first == engine) {
+        before = next.op;
+        break;
+      }
+    if (item.drain->isBeforeInBlock(before))
+      item.drain->moveBefore(before);
+  }
+}
+
 SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
   SmallVector<Item> items;
   auto listed = accesses[resource].find(&block);
@@ -465,6 +491,7 @@ SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
     signalAfter(from.lastOp(), resource, from.last, to.first);
     waitBefore(to.op, resource, from.last, to.first);
   }
+  sinkDrains(block, items);
   return items;
 }
 
