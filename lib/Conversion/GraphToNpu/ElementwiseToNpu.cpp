@@ -104,6 +104,42 @@ struct ElementwisePlan {
 /// Whether `op` is a sum or mean of f32 over trailing dimensions: with its
 /// dimensions of extent 1 ignored, the reduced ones come last. Sets the
 /// plan's row length (the reduced elements per result element).
+/// The dimensions of `shape` (a result) as (size, source stride),
+/// outermost first, given each dimension's stride through the source:
+/// dimensions of 1 dropped and each merged into the next where the two are
+/// one run in the source too (ShuffleNet's channel shuffle becomes [2, 58,
+/// 784] with its halves swapped): fewer, longer DMA rows.
+void mergeRuns(ArrayRef<int64_t> shape, ArrayRef<int64_t> sourceStrides,
+               SmallVectorImpl<int64_t> &size,
+               SmallVectorImpl<int64_t> &stride) {
+  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+    int64_t extent = shape[d], from = sourceStrides[d];
+    if (extent == 1)
+      continue;
+    if (!size.empty() && from == stride.back() * size.back()) {
+      size.back() *= extent;
+      continue;
+    }
+    size.push_back(extent);
+    stride.push_back(from);
+  }
+  std::reverse(size.begin(), size.end());
+  std::reverse(stride.begin(), stride.end());
+}
+
+/// A transpose's result dimensions, merged (mergeRuns).
+void transposeRuns(graph::TransposeOp transpose, SmallVectorImpl<int64_t> &size,
+                   SmallVectorImpl<int64_t> &stride) {
+  auto input = cast<RankedTensorType>(transpose.getInput().getType());
+  auto result = cast<RankedTensorType>(transpose.getType());
+  SmallVector<int64_t> inStrides(input.getRank(), 1), sourceStrides;
+  for (int64_t d = input.getRank() - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * input.getDimSize(d + 1);
+  for (int64_t d : transpose.getPermutation())
+    sourceStrides.push_back(inStrides[d]);
+  mergeRuns(result.getShape(), sourceStrides, size, stride);
+}
+
 bool planReduction(Operation *op, ElementwisePlan &plan, std::string &why) {
   auto input = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
   ArrayRef<int64_t> axes = llvm::isa<graph::ReduceMeanOp>(op)
@@ -185,11 +221,14 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
     if (!result || !input)
       return fail("the operand or result is not a static f32 tensor");
     if (auto transpose = dyn_cast<graph::TransposeOp>(op)) {
-      ArrayRef<int64_t> perm = transpose.getPermutation();
-      if (!perm.empty() && perm.back() != int64_t(perm.size()) - 1)
-        return fail("the transpose moves the innermost dimension (the DMA "
-                    "moves rows; the vector unit's transposes are not used "
-                    "for it yet)");
+      // One that moves the innermost dimension transposes tiles on the
+      // vector unit: rows along the source's innermost dimension.
+      SmallVector<int64_t> size, stride;
+      transposeRuns(transpose, size, stride);
+      if (!stride.empty() && stride.back() != 1 &&
+          !llvm::is_contained(stride, 1))
+        return fail("the transpose has no dimension contiguous in its "
+                    "source");
     }
     if (auto slice = dyn_cast<graph::SliceOp>(op)) {
       ArrayRef<int64_t> steps = slice.getSteps();
@@ -643,6 +682,99 @@ struct MoveEmitter {
   }
 };
 
+/// A transpose that moves the innermost dimension (`size`/`stride`, the
+/// result's merged dimensions and their source strides): tiles of the
+/// result's innermost dimension (R, a stride apart in the source) by the
+/// dimension contiguous in the source (L) come in as R rows of L, turn into
+/// L rows of R on the vector unit (vtrans) and go out as rows of the
+/// result. Cores split the L blocks when every tile's rows start and end on
+/// granules (R a whole number of them); returns the cores used.
+int64_t emitTransposeTiles(OpBuilder &builder, Location loc, Block &body,
+                           Value in, Value out, ArrayRef<int64_t> size,
+                           ArrayRef<int64_t> stride, int64_t sourceBase,
+                           bool relu, const TargetDesc &target) {
+  int64_t dims = size.size();
+  int64_t p = llvm::find(stride, 1) - stride.begin();
+  int64_t rows = size.back(), rowStride = stride.back(), length = size[p];
+  SmallVector<int64_t> outStrides(dims, 1);
+  for (int64_t d = dims - 2; d >= 0; --d)
+    outStrides[d] = outStrides[d + 1] * size[d + 1];
+  int64_t granule = target.alignmentBytes / 4;
+  int64_t cores = rows % granule ? 1 : target.cores;
+  // Elements per buffer: a tile's two, doubled by multi-buffering, and an
+  // edge tile's two live at once.
+  int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 8;
+  int64_t lb = std::min({length, roundUp(ceilDiv(length, cores), granule),
+                         capacity / (2 * granule)});
+  int64_t rb = std::min(rows, capacity / roundUp(lb, granule));
+  if (rb < rows)
+    rb = std::max(granule, rb / granule * granule);
+  auto index = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  };
+  auto plus = [&](Value a, Value b) -> Value {
+    return arith::AddIOp::create(builder, loc, a, b);
+  };
+  auto times = [&](Value a, int64_t b) -> Value {
+    return arith::MulIOp::create(builder, loc, a, index(b));
+  };
+  auto tile = [&](Value from, Value to, int64_t lCount, int64_t rCount) {
+    int64_t lPitch = roundUp(lCount, granule),
+            rPitch = roundUp(rCount, granule);
+    Value inBuffer = allocVector(builder, loc, &body, {rCount * lPitch});
+    Value outBuffer = allocVector(builder, loc, &body, {lCount * rPitch});
+    Value local =
+        reinterpretView(builder, loc, inBuffer, builder.getIndexAttr(0),
+                        {rCount, lCount}, {lPitch, 1});
+    Value turned =
+        reinterpretView(builder, loc, outBuffer, builder.getIndexAttr(0),
+                        {lCount, rCount}, {rPitch, 1});
+    npu::DmaLoadOp::create(builder, loc,
+                           reinterpretView(builder, loc, in, from,
+                                           {rCount, lCount}, {rowStride, 1}),
+                           local, DenseI64ArrayAttr());
+    npu::VTransOp::create(builder, loc, local, turned);
+    npu::DmaStoreOp::create(builder, loc, turned,
+                            reinterpretView(builder, loc, out, to,
+                                            {lCount, rCount},
+                                            {outStrides[p], 1}))
+        .setRelu(relu);
+  };
+  // The dimensions other than L and R, outermost first, then R's blocks.
+  std::function<void(int64_t, Value, Value, int64_t)> nest =
+      [&](int64_t d, Value from, Value to, int64_t lCount) {
+        if (d == p)
+          return nest(d + 1, from, to, lCount);
+        if (d == dims - 1) {
+          int64_t full = rows / rb, rest = rows % rb;
+          if (full == 1)
+            tile(from, to, lCount, rb);
+          else if (full > 1)
+            loop(builder, loc, index(0), index(full * rb), rb, [&](Value r) {
+              tile(plus(from, times(r, rowStride)), plus(to, r), lCount, rb);
+            });
+          if (rest > 0)
+            tile(plus(from, index(full * rb * rowStride)),
+                 plus(to, index(full * rb)), lCount, rest);
+          return;
+        }
+        loop(builder, loc, index(0), index(size[d]), 1, [&](Value i) {
+          nest(d + 1, plus(from, times(i, stride[d])),
+               plus(to, times(i, outStrides[d])), lCount);
+        });
+      };
+  auto block = [&](Value l, int64_t lCount) {
+    nest(0, plus(index(sourceBase), l), times(l, outStrides[p]), lCount);
+  };
+  int64_t full = length / lb, rest = length % lb;
+  cores = std::min(cores, std::max<int64_t>(full, 1));
+  splitOverCores(
+      builder, loc, full, lb, cores, [&](Value l) { block(l, lb); },
+      rest ? function_ref<void(Value)>([&](Value l) { block(l, rest); })
+           : nullptr);
+  return cores;
+}
+
 /// A concatenation (each input's rows into their place in the result's
 /// rows: the dimensions before the axis are rows), a reshape (one row of
 /// every element) or a transpose that keeps the innermost dimension (rows
@@ -709,23 +841,17 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
     // the source too (ShuffleNet's channel shuffle becomes [2, 58, 784]
     // with its halves swapped): fewer, longer DMA rows.
     SmallVector<int64_t> size, stride;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      int64_t extent = resultType.getDimSize(d), from = sourceStrides[d];
-      if (extent == 1)
-        continue;
-      if (!size.empty() && from == stride.back() * size.back()) {
-        size.back() *= extent;
-        continue;
-      }
-      size.push_back(extent);
-      stride.push_back(from);
+    mergeRuns(resultType.getShape(), sourceStrides, size, stride);
+    if (!size.empty() && stride.back() != 1 && llvm::is_contained(stride, 1)) {
+      int64_t cores = emitTransposeTiles(builder, loc, body, in, out, size,
+                                         stride, sourceBase, relu, target);
+      finishKernel(builder, kernel, cores, {size.back()});
+      return success();
     }
-    if (size.empty() || stride.front() != 1) {
-      size.insert(size.begin(), 1);
-      stride.insert(stride.begin(), 1);
+    if (size.empty() || stride.back() != 1) {
+      size.push_back(1);
+      stride.push_back(1);
     }
-    std::reverse(size.begin(), size.end());
-    std::reverse(stride.begin(), stride.end());
     int64_t dims = size.size(), length = size.back();
     int64_t padded = roundUp(length, granule);
     int64_t inner = 1; // Rows under one index of the outermost dimension.

@@ -6,11 +6,15 @@
 // input too, become one transfer of up to four dimensions each way, a block
 // of the outermost at a time: heads (0, 2, 1, 3) of 1x32x4x64 is 4x32x64
 // read at strides 64, 256, 1. A reshape moves every element in order. A
-// transpose that moves the innermost dimension stays on the host.
+// transpose that moves the innermost dimension turns tiles on the vector
+// unit: the keys (0, 1, 3, 2) of 1x4x32x64 are [4, 64, 32] at source
+// strides 2048, 1, 64; per head and block of 16 of the 64 (the cores split
+// those blocks), 32 rows of 16 come in, vtrans makes them 16 rows of 32,
+// which go out whole.
 // CHECK-LABEL: func.func @main
 // CHECK:         npu.launch @split_kernel
 // CHECK:         npu.launch @heads_kernel
-// CHECK:         graph.transpose {{.*}}permutation = array<i64: 0, 1, 3, 2>
+// CHECK:         npu.launch @keys_kernel
 // CHECK:         npu.launch @split_channels_kernel
 // CHECK-LABEL: func.func @split_kernel
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<1x8192xf32, strided<[8192, 1], offset: ?>, #npu.space<dram>>
@@ -18,6 +22,13 @@
 // CHECK:         scf.for
 // CHECK:           npu.dma_load %{{.*}}, %[[B:.*]] : memref<4x32x64xf32, strided<[64, 256, 1], offset: ?>, #npu.space<dram>> to memref<4x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>>
 // CHECK:           npu.dma_store %[[B]], %{{.*}} : memref<4x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>> to memref<4x32x64xf32, strided<[2048, 64, 1], offset: ?>, #npu.space<dram>>
+// CHECK-LABEL: func.func @keys_kernel
+// CHECK-SAME:      npu.cores = 4
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             npu.dma_load %{{.*}}, %[[IN:.*]] : memref<32x16xf32, strided<[64, 1], offset: ?>, #npu.space<dram>> to memref<32x16xf32, strided<[16, 1]>, #npu.space<vbuf>>
+// CHECK-NEXT:        npu.vtrans %[[IN]], %[[OUT:.*]] : memref<32x16xf32, strided<[16, 1]>, #npu.space<vbuf>> to memref<16x32xf32, strided<[32, 1]>, #npu.space<vbuf>>
+// CHECK:             npu.dma_store %[[OUT]], %{{.*}} : memref<16x32xf32, strided<[32, 1]>, #npu.space<vbuf>> to memref<16x32xf32, strided<[32, 1], offset: ?>, #npu.space<dram>>
 // A channel split (ShuffleNet's): channels 58 to 115, one run of 58 x 784
 // elements from element 58 x 784, moved in pieces of a buffer.
 // CHECK-LABEL: func.func @split_channels_kernel
