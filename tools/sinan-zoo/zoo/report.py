@@ -144,7 +144,9 @@ def write_report(record, out):
         "",
         "## SNPU (simulated on `snpu-sim`)",
         "",
-        "Cycles are kernels plus host-link copies at the preset's clock; host "
+        "Figures are a session's second run (the first also copies the "
+        "constants the device keeps across runs). Cycles are kernels plus "
+        "host-link copies at the preset's clock; host "
         "ops take no simulated time. *MACs on SNPU* is the share of the "
         "model's convolution and matmul MACs that did not run on the host; "
         "*MXU* is the matrix unit's bf16 utilization over kernel time. "
