@@ -26,9 +26,15 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
   // show it.
   if (options.phase != "graph" || !options.placementReport.empty() ||
       !options.placementOverrides.empty()) {
-    // Neither backend runs layer_norm or gelu whole yet: both take the
-    // pieces, as the importer used to emit them.
-    pm.addPass(graph::createGraphDecompose());
+    // The SNPU runs a layer or RMS normalization whole (one kernel); the
+    // host path and the other composites take the pieces, as the importer
+    // used to emit them: those placed on the host are expanded after
+    // placement.
+    bool whole = options.placement != "cpu";
+    graph::GraphDecomposeOptions before;
+    if (whole)
+      before.ops = {"gelu", "group_norm", "attention"};
+    pm.addPass(graph::createGraphDecompose(before));
     PlaceOpsOptions place;
     place.target = options.target;
     place.mode = options.placement;
@@ -36,6 +42,11 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     place.overrides = options.placementOverrides;
     place.report = options.placementReport;
     pm.addPass(createPlaceOps(place));
+    if (whole) {
+      graph::GraphDecomposeOptions after;
+      after.placed = "cpu";
+      pm.addPass(graph::createGraphDecompose(after));
+    }
   }
   if (options.phase == "npu" || options.phase == "isa") {
     SnpuPipelineOptions snpu;

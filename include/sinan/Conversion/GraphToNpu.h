@@ -7,6 +7,8 @@
 #ifndef SINAN_CONVERSION_GRAPHTONPU_H
 #define SINAN_CONVERSION_GRAPHTONPU_H
 
+#include "sinan/Dialect/Graph/IR/GraphDialect.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
@@ -16,17 +18,6 @@
 
 namespace sinan {
 struct TargetDesc;
-
-/// Where sinan-place put a graph op: "snpu" or "cpu" (a string attribute).
-/// Kernel formation and the module emitter follow it; an op without one
-/// goes to the SNPU when the SNPU can run it.
-inline constexpr llvm::StringLiteral kPlacementAttrName = "sinan.placement";
-
-/// Whether sinan-place put `op` on `side` ("snpu" or "cpu").
-inline bool isPlacedOn(mlir::Operation *op, llvm::StringRef side) {
-  auto placed = op->getAttrOfType<mlir::StringAttr>(kPlacementAttrName);
-  return placed && placed.getValue() == side;
-}
 
 /// Why sinan-convert-graph-to-npu cannot tile `op` (a graph.matmul) for
 /// `target`, or an empty string when it can.

@@ -86,6 +86,7 @@ struct ElementwisePlan {
     Reduce,
     Concat,
     Softmax,
+    Norm,
     Move,
     MaxPool
   } form = Unary;
@@ -99,6 +100,10 @@ struct ElementwisePlan {
   /// elements per row of the data (the broadcast or reduced extent).
   int64_t row = 0;
   bool mean = false; ///< Reduce: divide the sum by the row's length.
+  /// Norm: an RMS normalization (no mean taken out), with a bias row (layer
+  /// normalization), and the epsilon.
+  bool rms = false, bias = false;
+  float epsilon = 0;
 };
 
 /// Whether `op` is a sum or mean of f32 over trailing dimensions: with its
@@ -254,6 +259,47 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
     plan.elements = result ? result.getNumElements() : 0;
     return plan;
   }
+  if (llvm::isa<graph::LayerNormOp, graph::RmsNormOp>(op)) {
+    auto input = staticF32(op->getOperand(0).getType());
+    if (!result || !input)
+      return fail("the operand or result is not a static f32 tensor");
+    auto layer = dyn_cast<graph::LayerNormOp>(op);
+    int64_t axis =
+        layer ? layer.getAxis() : cast<graph::RmsNormOp>(op).getAxis();
+    int64_t rank = input.getRank();
+    if (axis < 0)
+      axis += rank;
+    int64_t length = 1;
+    for (int64_t d = axis; d < rank; ++d)
+      length *= input.getDimSize(d);
+    // The scale and bias: one row of the normalized extent, repeated over
+    // the rows (dimensions before the axis 1, the others the input's).
+    auto isRow = [&](Value value) {
+      auto type = staticF32(value.getType());
+      if (!type || type.getRank() > rank)
+        return false;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        int64_t inputDim = rank - type.getRank() + d;
+        if (type.getDimSize(d) !=
+            (inputDim < axis ? 1 : input.getDimSize(inputDim)))
+          return false;
+      }
+      return type.getNumElements() == length;
+    };
+    for (Value operand : op->getOperands().drop_front())
+      if (!isRow(operand))
+        return fail("the scale or bias is not one row of the normalized "
+                    "dimensions");
+    plan.form = ElementwisePlan::Norm;
+    plan.rms = !layer;
+    plan.bias = layer && layer.getBias();
+    plan.epsilon =
+        layer ? layer.getEpsilon().convertToFloat()
+              : cast<graph::RmsNormOp>(op).getEpsilon().convertToFloat();
+    plan.elements = result.getNumElements();
+    plan.row = length;
+    return sized();
+  }
   if (auto softmax = dyn_cast<graph::SoftmaxOp>(op)) {
     if (!result)
       return fail("the result is not a static f32 tensor");
@@ -405,8 +451,15 @@ int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
                      int64_t &cores) {
   int64_t align = target.alignmentBytes, length = plan.row;
   int64_t rows = plan.elements / std::max<int64_t>(length, 1);
+  // A normalization's chunk also takes its squares, and the kernel the
+  // scale and bias rows.
+  bool norm = plan.form == ElementwisePlan::Norm;
+  int64_t matrices = norm ? 2 : 1;
+  int64_t fixed = norm ? 2 * roundUp(length * 4, align) : 0;
   auto fits = [&](int64_t r) {
-    return 2 * (roundUp(r * length * 4, align) + roundUp(r * 4, align)) <=
+    return 2 * (matrices * roundUp(r * length * 4, align) +
+                roundUp(r * 4, align)) +
+               fixed <=
            int64_t(target.vbuf.sizeBytes);
   };
   // The elements a chunk stores: its sums, or its rows.
@@ -511,6 +564,47 @@ Value chunkView(OpBuilder &builder, Location loc, Value value, Value offset,
 /// column as a per-repeat scalar, the rows stored. Reduce: the rows
 /// loaded, one `vred sum` into a column, a mean's division by the row
 /// length, the column stored.
+/// A layer (or RMS) normalization of `matrix`'s rows in place, the ops in
+/// the order graph-decompose expands it (so the kernel computes what the
+/// pieces did, and the reference kernel, bit for bit): the mean taken out,
+/// the mean of squares (into `squares`), plus epsilon, its square root's
+/// reciprocal, the product with it, with the scale row and plus the bias
+/// row (`rows`, repeated at stride 0). `perRow` views `scalars` as one
+/// element per row.
+void emitNorm(OpBuilder &builder, Location loc, const ElementwisePlan &plan,
+              Value matrix, Value scalars, function_ref<Value()> perRow,
+              ArrayRef<Value> rows, Value squares) {
+  auto type = cast<MemRefType>(matrix.getType());
+  float length = float(plan.row);
+  if (!plan.rms) {
+    npu::VRedOp::create(builder, loc, "sum", matrix, scalars);
+    npu::VScalOp::create(builder, loc, "div", scalars, scalars,
+                         builder.getF32FloatAttr(length));
+    npu::VBinOp::create(builder, loc, "sub", matrix, perRow(), matrix);
+  }
+  Value square = memref::ExpandShapeOp::create(
+      builder, loc, type, squares, ArrayRef<ReassociationIndices>{{0, 1}});
+  npu::VBinOp::create(builder, loc, "mul", matrix, matrix, square);
+  npu::VRedOp::create(builder, loc, "sum", square, scalars);
+  npu::VScalOp::create(builder, loc, "div", scalars, scalars,
+                       builder.getF32FloatAttr(length));
+  npu::VScalOp::create(builder, loc, "add", scalars, scalars,
+                       builder.getF32FloatAttr(plan.epsilon));
+  npu::VUnOp::create(builder, loc, "sqrt", scalars, scalars);
+  npu::VUnOp::create(builder, loc, "recip", scalars, scalars);
+  npu::VBinOp::create(builder, loc, "mul", matrix, perRow(), matrix);
+  for (auto [i, row] : llvm::enumerate(rows)) {
+    Value repeated = memref::ReinterpretCastOp::create(
+        builder, loc,
+        MemRefType::get(type.getShape(), type.getElementType(),
+                        StridedLayoutAttr::get(builder.getContext(), 0, {0, 1}),
+                        type.getMemorySpace()),
+        row, 0, type.getShape(), ArrayRef<int64_t>{0, 1});
+    npu::VBinOp::create(builder, loc, i == 0 ? "mul" : "add", matrix, repeated,
+                        matrix);
+  }
+}
+
 LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
                                const ElementwisePlan &plan, bool relu,
                                const TargetDesc &target) {
@@ -530,13 +624,24 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
   int64_t length = plan.row, rows = plan.elements / length;
   Value data = flatten(builder, loc, body.getArgument(plan.data));
   bool softmax = plan.form == ElementwisePlan::Softmax;
-  Value column = reduce || softmax
+  bool norm = plan.form == ElementwisePlan::Norm;
+  Value column = reduce || softmax || norm
                      ? Value()
                      : flatten(builder, loc, body.getArgument(1 - plan.data));
   Value out = flatten(builder, loc, body.getArguments().back());
   auto vbuf =
       npu::MemorySpaceAttr::get(kernel.getContext(), npu::MemorySpace::vbuf);
   Type f32 = builder.getF32Type();
+  // A normalization's scale and bias rows, loaded once.
+  SmallVector<Value, 2> normRows;
+  if (norm)
+    for (int64_t i = 1; i <= (plan.bias ? 2 : 1); ++i) {
+      Value buffer = allocVector(builder, loc, &body, {length});
+      npu::DmaLoadOp::create(builder, loc,
+                             flatten(builder, loc, body.getArgument(i)), buffer,
+                             DenseI64ArrayAttr());
+      normRows.push_back(buffer);
+    }
   auto emitChunk = [&](Value row, int64_t count) {
     Value first = arith::MulIOp::create(
         builder, loc, row,
@@ -568,6 +673,15 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
       npu::VUnOp::create(builder, loc, "exp", matrix, matrix);
       npu::VRedOp::create(builder, loc, "sum", matrix, scalars);
       npu::VBinOp::create(builder, loc, "div", matrix, perRow(), matrix);
+      npu::DmaStoreOp::create(
+          builder, loc, buffer,
+          chunkView(builder, loc, out, first, count * length))
+          .setRelu(relu);
+      return;
+    }
+    if (norm) {
+      emitNorm(builder, loc, plan, matrix, scalars, perRow, normRows,
+               allocVector(builder, loc, &body, {count * length}));
       npu::DmaStoreOp::create(
           builder, loc, buffer,
           chunkView(builder, loc, out, first, count * length))
@@ -962,7 +1076,8 @@ std::string sinan::snpuElementwiseRefusal(Operation *op,
   int64_t cores = 0;
   bool rows = plan->form == ElementwisePlan::Column ||
               plan->form == ElementwisePlan::Reduce ||
-              plan->form == ElementwisePlan::Softmax;
+              plan->form == ElementwisePlan::Softmax ||
+              plan->form == ElementwisePlan::Norm;
   if (rows ? rowsPerChunk(*plan, target, cores) == 0
            : chunkElements(*plan, target, target.cores) == 0)
     return llvm::formatv("rows of {0} elements do not fit the vector buffer",
@@ -985,7 +1100,8 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
   ElementwisePlan plan = *found;
   if (plan.form == ElementwisePlan::Column ||
       plan.form == ElementwisePlan::Reduce ||
-      plan.form == ElementwisePlan::Softmax)
+      plan.form == ElementwisePlan::Softmax ||
+      plan.form == ElementwisePlan::Norm)
     return convertRowKernel(kernel, op, plan, relu, target);
   if (plan.form == ElementwisePlan::Concat ||
       plan.form == ElementwisePlan::Move)
@@ -1067,6 +1183,7 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
     case ElementwisePlan::Reduce:
     case ElementwisePlan::Concat:
     case ElementwisePlan::Softmax:
+    case ElementwisePlan::Norm:
     case ElementwisePlan::Move:
     case ElementwisePlan::MaxPool:
       llvm_unreachable("rows, moves or pools: their own kernels");
@@ -1283,6 +1400,7 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
     case ElementwisePlan::Reduce:
     case ElementwisePlan::Concat:
     case ElementwisePlan::Softmax:
+    case ElementwisePlan::Norm:
     case ElementwisePlan::Move:
     case ElementwisePlan::MaxPool:
       // Whole rows into fewer elements, or moves: a kernel of its own.

@@ -245,12 +245,15 @@ struct GraphDecompose
     SmallVector<Operation *> composite;
     getOperation()->walk([&](Operation *op) {
       if (isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp, AttentionOp>(op) &&
-          wanted(op->getName().stripDialect()))
+          wanted(op->getName().stripDialect()) &&
+          (placed.empty() || sinan::isPlacedOn(op, placed)))
         composite.push_back(op);
     });
     OpBuilder b(&getContext());
     for (Operation *op : composite) {
       b.setInsertionPoint(op);
+      // The pieces, created between `before` and `op`, follow its placement.
+      Operation *before = op->getPrevNode();
       Value result =
           TypeSwitch<Operation *, Value>(op)
               .Case([&](GeluOp gelu) { return expand(gelu, b); })
@@ -258,6 +261,11 @@ struct GraphDecompose
               .Case([&](RmsNormOp n) { return expand(n, b); })
               .Case([&](GroupNormOp n) { return expand(n, b); })
               .Case([&](AttentionOp a) { return expand(a, b); });
+      if (Attribute where = op->getAttr(sinan::kPlacementAttrName))
+        for (Operation *piece = before ? before->getNextNode()
+                                       : &op->getBlock()->front();
+             piece != op; piece = piece->getNextNode())
+          piece->setAttr(sinan::kPlacementAttrName, where);
       op->getResult(0).replaceAllUsesWith(result);
       op->erase();
     }

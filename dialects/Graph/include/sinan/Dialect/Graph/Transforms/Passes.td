@@ -35,13 +35,21 @@ def GraphDecompose : Pass<"graph-decompose"> {
     computes the same values bit for bit. The import keeps these ops whole
     so that a backend may run them in one kernel; the compile pipeline
     expands them before placement for the backends that want the pieces.
-    `ops` limits the expansion to the listed op names (default: all).
+    `ops` limits the expansion to the listed op names (default: all);
+    `placed` to the ops sinan-place put on that side (its
+    `sinan.placement` attribute), whose pieces get the same placement: the
+    compile pipeline keeps a normalization whole for the SNPU, which runs
+    it in one kernel, and expands the ones placed on the host after
+    placement.
   }];
   let options = [
     ListOption<"ops", "ops", "std::string",
                "Op names to expand (layer_norm, rms_norm, group_norm, gelu, "
                "attention); "
-               "empty: all">
+               "empty: all">,
+    Option<"placed", "placed", "std::string", /*default=*/"\"\"",
+           "Expand only the ops placed on this side (cpu or snpu); their "
+           "pieces take the same placement. Empty: every op">
   ];
   let dependentDialects = ["sinan::graph::GraphDialect"];
 }
