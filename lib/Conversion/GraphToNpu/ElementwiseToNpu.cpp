@@ -946,6 +946,7 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
   // partial block after it live at once.
   int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 4 / granule * granule;
   MoveEmitter moves{builder, loc, body, relu, capacity};
+  int64_t cores = 1;
   if (!sourceStrides.empty()) {
     // Result dimension d steps sourceStrides[d] through the input; the
     // innermost by one element.
@@ -1010,12 +1011,19 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
                             outStrides))
             .setRelu(relu);
       };
+      // The cores split the blocks when a block's result rows start and end
+      // on granules (one source: no other input's rows meet them there).
+      if (dims > 1 && (outStrides[0] % granule) == 0 && size[0] > 1)
+        cores = std::min<int64_t>(target.cores, size[0]);
+      block = std::min(block, ceilDiv(size[0], cores));
       int64_t full = size[0] / block, rest = size[0] % block;
-      if (full > 0)
-        loop(builder, loc, moves.index(0), moves.index(full * block), block,
-             [&](Value first) { emitBlock(first, block); });
-      if (rest > 0)
-        emitBlock(moves.index(full * block), rest);
+      cores = std::min(cores, std::max<int64_t>(full, 1));
+      splitOverCores(
+          builder, loc, full, block, cores,
+          [&](Value first) { emitBlock(first, block); },
+          rest ? function_ref<void(Value)>(
+                     [&](Value first) { emitBlock(first, rest); })
+               : nullptr);
     } else {
       // Loops over the result's outer dimensions, a block of its second
       // innermost at a time.
@@ -1061,7 +1069,7 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
           granule);
     }
   }
-  finishKernel(builder, kernel, 1, {capacity});
+  finishKernel(builder, kernel, cores, {capacity});
   return success();
 }
 

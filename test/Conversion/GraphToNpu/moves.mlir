@@ -5,7 +5,8 @@
 // 1 dropped and each merged into the next where the two are one run in the
 // input too, become one transfer of up to four dimensions each way, a block
 // of the outermost at a time: heads (0, 2, 1, 3) of 1x32x4x64 is 4x32x64
-// read at strides 64, 256, 1. A reshape moves every element in order. A
+// read at strides 64, 256, 1; the cores split those blocks when each
+// block's result rows start and end on granules (one input). A reshape moves every element in order. A
 // transpose that moves the innermost dimension turns tiles on the vector
 // unit: the keys (0, 1, 3, 2) of 1x4x32x64 are [4, 64, 32] at source
 // strides 2048, 1, 64; per head and block of 16 of the 64 (the cores split
@@ -18,10 +19,13 @@
 // CHECK:         npu.launch @split_channels_kernel
 // CHECK-LABEL: func.func @split_kernel
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<1x8192xf32, strided<[8192, 1], offset: ?>, #npu.space<dram>>
+// The four cores take a head each: a head's result rows are whole granules.
 // CHECK-LABEL: func.func @heads_kernel
+// CHECK-SAME:      npu.cores = 4
+// CHECK:         npu.core_id
 // CHECK:         scf.for
-// CHECK:           npu.dma_load %{{.*}}, %[[B:.*]] : memref<4x32x64xf32, strided<[64, 256, 1], offset: ?>, #npu.space<dram>> to memref<4x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>>
-// CHECK:           npu.dma_store %[[B]], %{{.*}} : memref<4x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>> to memref<4x32x64xf32, strided<[2048, 64, 1], offset: ?>, #npu.space<dram>>
+// CHECK:           npu.dma_load %{{.*}}, %[[B:.*]] : memref<1x32x64xf32, strided<[64, 256, 1], offset: ?>, #npu.space<dram>> to memref<1x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>>
+// CHECK:           npu.dma_store %[[B]], %{{.*}} : memref<1x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>> to memref<1x32x64xf32, strided<[2048, 64, 1], offset: ?>, #npu.space<dram>>
 // CHECK-LABEL: func.func @keys_kernel
 // CHECK-SAME:      npu.cores = 4
 // CHECK:         scf.for
