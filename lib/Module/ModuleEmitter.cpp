@@ -88,6 +88,9 @@ private:
                                    ValueKind kind, std::string &error,
                                    Value typeOf = {});
   bool addStep(Operation *op, std::string &error);
+  /// A reshape of a device value: a view step (its result is the operand's
+  /// bytes, which the memory plan gave it).
+  bool addViewStep(graph::ReshapeOp reshape, std::string &error);
   bool addLaunch(npu::LaunchOp launch, std::string &error);
   bool addCopyStep(Operation *copy, std::string &error);
   uint32_t addCopy(uint32_t id, Placement to, ValueKind kind,
@@ -189,7 +192,9 @@ bool Emitter::addStep(Operation *op, std::string &error) {
             "' has no host kernel to put in a module";
     return false;
   }
-  if (isPlacedOn(op, "snpu")) {
+  // (A reshape is a view wherever it was placed: of a host value, the host
+  // op that the memory plan makes a copy onto itself.)
+  if (isPlacedOn(op, "snpu") && !llvm::isa<graph::ReshapeOp>(op)) {
     error = where(op) + ": '" + op->getName().getStringRef().str() +
             "' is placed on the SNPU, but " +
             (snpu ? "the SNPU has no kernel for it"
@@ -728,6 +733,16 @@ bool Emitter::addFusedKernel(sched::HostKernelOp kernel, std::string &error) {
   return error.empty() && addHostStep(kernel, std::move(step), error);
 }
 
+bool Emitter::addViewStep(graph::ReshapeOp reshape, std::string &error) {
+  module::StepDesc step;
+  step.kind = StepKind::View;
+  addInputs(step, reshape->getOperands());
+  if (!addResults(reshape, step, Placement::Device, ".dev", error))
+    return false;
+  desc.steps.push_back(std::move(step));
+  return true;
+}
+
 bool Emitter::addHostStep(Operation *op, module::StepDesc step,
                           std::string &error) {
   if (!addResults(op, step, Placement::Host, "", error))
@@ -862,6 +877,12 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
       error = where(&op) + ": '" + op.getName().getStringRef().str() +
               "' is not a graph op";
       return false;
+    }
+    if (auto reshape = dyn_cast<graph::ReshapeOp>(op);
+        reshape && sched::onDevice(reshape.getInput())) {
+      if (!addViewStep(reshape, error))
+        return false;
+      continue;
     }
     if (!addStep(&op, error))
       return false;

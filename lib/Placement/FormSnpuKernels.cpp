@@ -66,9 +66,11 @@ struct FormSnpuKernelsPass
         return;
       func.walk([&](Operation *op) {
         // sinan-place's choice when it ran.
+        // (A reshape needs no kernel: the schedule makes it a view of its
+        // operand's bytes, on the device or the host.)
         if (!llvm::isa_and_nonnull<graph::GraphDialect>(op->getDialect()) ||
-            llvm::isa<graph::ConstantOp>(op) || isPlacedOn(op, "cpu") ||
-            absorbed.count(op) ||
+            llvm::isa<graph::ConstantOp, graph::ReshapeOp>(op) ||
+            isPlacedOn(op, "cpu") || absorbed.count(op) ||
             !placement::snpuSupport(op, *desc, precision == "bf16"))
           return;
         chosen.push_back({op});

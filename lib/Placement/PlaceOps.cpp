@@ -232,6 +232,13 @@ void PlaceOpsPass::runOnOperation() {
       d.side = Side::Snpu;
       d.why = "the SNPU runs it (--placement=snpu)";
     }
+    // A reshape runs nowhere: the schedule gives its result its operand's
+    // bytes (a view step on the device, an in-place host op on the host).
+    if (llvm::isa<graph::ReshapeOp>(d.op) && d.support) {
+      d.snpuCycles = 0.0;
+      if (!d.forced && mode != "cpu")
+        d.why = "a view of its operand's bytes (no kernel)";
+    }
   }
   // A convolution's or elementwise op's epilogue (residual add, relu,
   // clip) joins its kernel wherever the op goes, up to an op forced

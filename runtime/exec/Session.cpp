@@ -222,6 +222,12 @@ void Session::buildGraph() {
       const module::ValueDesc &value = m.values[v];
       if (value.kind != ValueKind::Intermediate)
         continue;
+      // A view writes nothing: it follows its input's writer (it reads the
+      // input), and later values on its bytes wait for its readers too.
+      if (m.steps[s].kind == StepKind::View) {
+        placed.push_back(v);
+        continue;
+      }
       for (uint32_t u : placed) {
         const module::ValueDesc &old = m.values[u];
         if (old.location != value.location ||
@@ -262,6 +268,8 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     error = fmt::format("{}: {}", stepName(m, s), message);
     return false;
   };
+  if (step.kind == StepKind::View)
+    return true; // The output's bytes are the input's.
   bool runOnDevice = step.kind == StepKind::KernelLaunch && dev.target();
   if (step.cpuEntry >= 0 && runsNativeCode()) {
     void *bindings[module::kMaxLaunchBindings];

@@ -158,7 +158,8 @@ std::string signatureOf(const ModuleDesc &m,
 }
 
 const char *stepKindName(StepKind kind) {
-  static const char *kNames[] = {"host", "launch", "to-device", "to-host"};
+  static const char *kNames[] = {"host", "launch", "to-device", "to-host",
+                                 "view"};
   return kNames[static_cast<int>(kind)];
 }
 
@@ -402,7 +403,8 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
     for (const fb::Step *s : *m.steps()) {
       StepDesc step;
       uint32_t index = out.steps.size();
-      if (static_cast<uint8_t>(s->kind()) > 3) {
+      if (static_cast<uint8_t>(s->kind()) >
+          static_cast<uint8_t>(StepKind::View)) {
         error = fmt::format("step {}: unknown step kind {}", index,
                             static_cast<unsigned>(s->kind()));
         return false;
@@ -560,6 +562,25 @@ bool checkPlacement(const ModuleDesc &m, const StepDesc &step,
       return false;
     }
     return all(step.inputs, true) && all(step.outputs, true);
+  case StepKind::View: {
+    if (step.inputs.size() != 1 || step.outputs.size() != 1) {
+      error = name + ": a view gives exactly one value another's bytes";
+      return false;
+    }
+    uint32_t from = step.inputs[0], to = step.outputs[0];
+    if (from >= m.values.size() || to >= m.values.size())
+      return true; // The index checks name it.
+    const ValueDesc &a = m.values[from], &b = m.values[to];
+    if (a.kind != ValueKind::Intermediate ||
+        b.kind != ValueKind::Intermediate || a.location != b.location ||
+        a.offset != b.offset || a.byteSize() != b.byteSize()) {
+      error = fmt::format("{}: {} is not a view of {} (both intermediates "
+                          "of one arena, at one offset, of one size)",
+                          name, valueName(m, to), valueName(m, from));
+      return false;
+    }
+    return true;
+  }
   case StepKind::CopyToDevice:
   case StepKind::CopyToHost: {
     bool toDevice = step.kind == StepKind::CopyToDevice;
@@ -682,7 +703,10 @@ bool checkSteps(const ModuleDesc &m, std::string &error) {
   std::vector<std::vector<bool>> before(n);
   for (uint32_t s = 0; s < n; ++s) {
     const StepDesc &step = m.steps[s];
-    std::string name = fmt::format("step {} ('{}')", s, step.op);
+    std::string name =
+        step.op.empty()
+            ? fmt::format("step {} ({})", s, stepKindName(step.kind))
+            : fmt::format("step {} ('{}')", s, step.op);
     before[s].assign(n, false);
     for (uint32_t d : step.deps) {
       if (d >= s) {

@@ -1,24 +1,24 @@
 // RUN: sinan-opt %s --sinan-place=target=snpu-server --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu | FileCheck %s
 
-// Reshapes, and transposes and slices that keep the innermost dimension's
-// rows whole, are DMA moves through vbuf. The result's dimensions, those of
+// Transposes and slices that keep the innermost dimension's rows whole are
+// DMA moves through vbuf. The result's dimensions, those of
 // 1 dropped and each merged into the next where the two are one run in the
 // input too, become one transfer of up to four dimensions each way, a block
 // of the outermost at a time: heads (0, 2, 1, 3) of 1x32x4x64 is 4x32x64
 // read at strides 64, 256, 1; the cores split those blocks when each
-// block's result rows start and end on granules (one input). A reshape moves every element in order. A
+// block's result rows start and end on granules (one input). A reshape is
+// no kernel: the schedule makes it a view of its operand's bytes. A
 // transpose that moves the innermost dimension turns tiles on the vector
 // unit: the keys (0, 1, 3, 2) of 1x4x32x64 are [4, 64, 32] at source
 // strides 2048, 1, 64; per head and block of 16 of the 64 (the cores split
 // those blocks), 32 rows of 16 come in, vtrans makes them 16 rows of 32,
 // which go out whole.
 // CHECK-LABEL: func.func @main
-// CHECK:         npu.launch @split_kernel
-// CHECK:         npu.launch @heads_kernel
+// CHECK:         %[[SPLIT:.*]] = graph.reshape %arg0
+// CHECK:         npu.launch @heads_kernel(%[[SPLIT]])
 // CHECK:         npu.launch @keys_kernel
 // CHECK:         npu.launch @split_channels_kernel
-// CHECK-LABEL: func.func @split_kernel
-// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<1x8192xf32, strided<[8192, 1], offset: ?>, #npu.space<dram>>
+// CHECK-NOT:   func.func @split_kernel
 // The four cores take a head each: a head's result rows are whole granules.
 // CHECK-LABEL: func.func @heads_kernel
 // CHECK-SAME:      npu.cores = 4

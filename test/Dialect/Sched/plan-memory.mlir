@@ -68,3 +68,31 @@ func.func @reshapes(%x: tensor<4x4xf32>) -> tensor<16xf32> {
   %h = graph.add %f, %g : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
   return %h : tensor<16xf32>
 }
+
+// -----
+
+// A reshape of a device value is a view: it always shares its operand's
+// device bytes (the module's view step), and the shared slot lives until
+// the last read of either, so the second launch's result does not take
+// it (it takes the input copy's, free by then).
+// CHECK-LABEL: func.func @device_view
+// CHECK:         sched.to_device %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    npu.launch @k2(%{{.*}}) {sched.offsets = array<i64: 64>}
+// CHECK-NEXT:    graph.reshape %{{.*}} {sched.offsets = array<i64: 64>}
+// CHECK-NEXT:    npu.launch @k3(%{{.*}}) {sched.offsets = array<i64: 0>}
+func.func @device_view(%x: tensor<16xf32>) -> tensor<4x4xf32> {
+  %xd = sched.to_device %x : tensor<16xf32>
+  %a = npu.launch @k2(%xd) : (tensor<16xf32>) -> tensor<16xf32>
+  %v = graph.reshape %a : (tensor<16xf32>) -> tensor<4x4xf32>
+  %b = npu.launch @k3(%v) : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %h = sched.to_host %b : tensor<4x4xf32>
+  return %h : tensor<4x4xf32>
+}
+func.func @k2(%a: tensor<16xf32>) -> tensor<16xf32>
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  return %a : tensor<16xf32>
+}
+func.func @k3(%a: tensor<4x4xf32>) -> tensor<4x4xf32>
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  return %a : tensor<4x4xf32>
+}

@@ -404,6 +404,68 @@ TEST(Scheduler, MemoryReuseOrdersIndependentSteps) {
   }
 }
 
+/// a = relu(x) [64]; v, a view of a as [8, 8] (step 1); b = neg(v) (step
+/// 2), the last read of a's bytes; c, x reshaped on the host (step 3),
+/// reuses them; y = b + c. The view writes nothing: it follows a's writer,
+/// and c's writer waits for the view's reader as for a's.
+std::unique_ptr<Module> viewModule(uint64_t viewOffset = 0) {
+  ModuleDesc m;
+  m.values = {{"x", ValueKind::Input, DType::F32, {64}, 0},
+              {"a", ValueKind::Intermediate, DType::F32, {64}, 0},
+              {"v", ValueKind::Intermediate, DType::F32, {8, 8}, viewOffset},
+              {"b", ValueKind::Intermediate, DType::F32, {8, 8}, 256},
+              {"c", ValueKind::Intermediate, DType::F32, {8, 8}, 0},
+              {"y", ValueKind::Output, DType::F32, {8, 8}, 0}};
+  m.inputs = {0};
+  m.outputs = {5};
+  m.arenaSize = 512;
+  m.steps = {{StepKind::HostOp, "relu", {}, {0}, {1}, -1, {}},
+             {StepKind::View, "", {}, {1}, {2}, -1, {0}},
+             {StepKind::HostOp, "neg", {}, {2}, {3}, -1, {1}},
+             {StepKind::HostOp, "reshape", {}, {0}, {4}, -1, {}},
+             {StepKind::HostOp, "add", {}, {3, 4}, {5}, -1, {2, 3}}};
+  std::vector<uint8_t> bytes = writeModule(m, {});
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  if (!module)
+    ADD_FAILURE() << error;
+  return module;
+}
+
+TEST(Scheduler, ViewStepIsAnAliasOrderedLikeItsInput) {
+  auto module = viewModule();
+  ASSERT_TRUE(module);
+  EXPECT_STREQ(module::stepKindName(StepKind::View), "view");
+  auto cpu = exec::createCpuDevice();
+  std::string error;
+  auto session = exec::Session::create(*module, *cpu, error);
+  ASSERT_TRUE(session) << error;
+  // The view follows relu; c's writer (step 3) waits for the view's reader
+  // (step 2), not for the view itself as a writer of a's bytes.
+  EXPECT_EQ(session->successorsOf(0), (std::vector<uint32_t>{1, 3}));
+  EXPECT_EQ(session->successorsOf(1), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(session->successorsOf(2), (std::vector<uint32_t>{3, 4}));
+  Tensor x(DType::F32, {64});
+  for (int i = 0; i < 64; ++i)
+    x.setDouble(i, i % 2 ? i : -i);
+  for (int run = 0; run < 100; ++run) {
+    std::vector<Tensor> outputs;
+    ASSERT_TRUE(session->run({x}, outputs, error)) << error;
+    for (int i = 0; i < 64; ++i) // -relu(x) + x
+      ASSERT_EQ(outputs[0].getDouble(i), i % 2 ? 0.0 : double(-i)) << i;
+  }
+  // A view must share its input's offset (and arena and size).
+  std::string loadError;
+  ModuleDesc bad = module->desc();
+  bad.values[2].offset = 256;
+  std::vector<uint8_t> bytes = writeModule(bad, {});
+  EXPECT_FALSE(Module::loadFromMemory(bytes.data(), bytes.size(), loadError));
+  EXPECT_NE(loadError.find("step 1 (view): value 2 ('v') is not a view of "
+                           "value 1 ('a')"),
+            std::string::npos)
+      << loadError;
+}
+
 TEST(Scheduler, AFailingStepStopsAParallelRun) {
   auto module = branchModule(/*failing=*/true);
   auto cpu = exec::createCpuDevice();

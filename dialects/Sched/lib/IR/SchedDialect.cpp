@@ -7,6 +7,7 @@
 #include "sinan/Dialect/Sched/IR/SchedDialect.h"
 #include "sinan/Dialect/Sched/IR/SchedOps.h"
 
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 
 #include "mlir/IR/DialectImplementation.h"
@@ -25,6 +26,9 @@ void SchedDialect::initialize() {
 
 bool sinan::sched::onDevice(Value value) {
   Operation *producer = value.getDefiningOp();
+  // A reshape lives where its operand does: of a device value, a view.
+  if (auto reshape = dyn_cast_or_null<graph::ReshapeOp>(producer))
+    return onDevice(reshape.getInput());
   return producer && llvm::isa<ToDeviceOp, npu::LaunchOp>(producer);
 }
 

@@ -6,6 +6,7 @@
 
 #include "sinan/Dialect/Sched/Transforms/Passes.h"
 
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -45,7 +46,10 @@ struct InsertCopiesPass
       for (Operation &op : llvm::make_early_inc_range(block)) {
         if (llvm::isa<ToDeviceOp, ToHostOp>(op))
           continue;
-        bool wantsDevice = llvm::isa<sinan::npu::LaunchOp>(op);
+        // A reshape stays where its operand is (a view of a device value).
+        bool wantsDevice = llvm::isa<sinan::npu::LaunchOp>(op) ||
+                           (llvm::isa<sinan::graph::ReshapeOp>(op) &&
+                            onDevice(op.getOperand(0)));
         for (OpOperand &operand : op.getOpOperands())
           if (llvm::isa<RankedTensorType>(operand.get().getType()) &&
               onDevice(operand.get()) != wantsDevice)

@@ -93,8 +93,8 @@ void PlanMemoryPass::runOnOperation() {
 
   // A reshape's result shares the bytes of its operand when that is an
   // intermediate of the host arena and the result no model output: the
-  // step then copies nothing. The shared slot lives until the last read of
-  // either.
+  // step then copies nothing. On the device it always does (the module's
+  // view step). The shared slot lives until the last read of either.
   llvm::DenseMap<Value, Value> rootOf;
   for (Operation *op : steps) {
     auto reshape = dyn_cast<sinan::graph::ReshapeOp>(op);
@@ -103,10 +103,17 @@ void PlanMemoryPass::runOnOperation() {
     Value in = reshape.getInput(), result = reshape.getResult();
     Value root = rootOf.lookup(in) ? rootOf.lookup(in) : in;
     Operation *producer = root.getDefiningOp();
-    if (!producer || llvm::isa<sinan::graph::ConstantOp>(producer) ||
-        outputs.count(root) || outputs.count(result) || onDevice(root) ||
-        onDevice(result) || slotBytes(root) != slotBytes(result) ||
-        llvm::isa<ToDeviceOp>(producer))
+    bool device = onDevice(result);
+    if (device && (!producer || onDevice(root) != device ||
+                   slotBytes(root) != slotBytes(result))) {
+      reshape.emitError("a reshape of a device value must share its bytes");
+      return signalPassFailure();
+    }
+    if (!device &&
+        (!producer || llvm::isa<sinan::graph::ConstantOp>(producer) ||
+         outputs.count(root) || outputs.count(result) || onDevice(root) ||
+         slotBytes(root) != slotBytes(result) ||
+         llvm::isa<ToDeviceOp>(producer)))
       continue;
     rootOf[result] = root;
     if (lastUse.count(result))

@@ -30,7 +30,7 @@ namespace sinan::module {
 
 inline constexpr char kMagic[8] = {'S', 'I', 'N', 'A', 'N', 'M', 'O', 'D'};
 inline constexpr uint16_t kMajorVersion = 1;
-inline constexpr uint16_t kMinorVersion = 3;
+inline constexpr uint16_t kMinorVersion = 4;
 inline constexpr size_t kHeaderSize = 64;
 /// Alignment of the data segment and of every constant in it.
 inline constexpr size_t kDataAlignment = 64;
@@ -64,10 +64,13 @@ enum class StepKind : uint8_t {
   HostOp,
   KernelLaunch,
   CopyToDevice,
-  CopyToHost
+  CopyToHost,
+  /// The output is the input's bytes in another shape (a reshape): both
+  /// intermediates of one arena at one offset, so nothing moves. (1.4)
+  View
 };
 
-/// "host", "launch", "to-device" or "to-host".
+/// "host", "launch", "to-device", "to-host" or "view".
 const char *stepKindName(StepKind kind);
 
 struct StepDesc {
