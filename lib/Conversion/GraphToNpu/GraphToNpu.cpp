@@ -161,6 +161,32 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
   return best;
 }
 
+/// The blocks for one whole product per core when a batched product has
+/// more than one matrix and each result matrix spans whole granules (each
+/// core then loads and stores its own products, instead of every core
+/// loading all of each right-hand matrix for its share of the rows), and
+/// the cycles of the batch that way; nullopt when that does not apply or the
+/// cores splitting each product are faster.
+std::optional<MatmulBlocks>
+productPerCore(const TargetDesc &target, int64_t batch, int64_t m, int64_t k,
+               int64_t n, int64_t lhsBytes, int64_t rhsBytes,
+               int64_t outputBytes, const MatmulBlocks &split) {
+  if (batch < 2 || target.cores < 2 ||
+      (m * n * outputBytes) % target.alignmentBytes)
+    return std::nullopt;
+  TargetDesc one = target;
+  one.cores = 1;
+  std::optional<MatmulBlocks> whole = chooseBlocks(
+      one, m, k, n, lhsBytes, rhsBytes, outputBytes, /*batched=*/true);
+  if (!whole)
+    return std::nullopt;
+  whole->cycles *= double(ceilDiv(batch, int64_t(target.cores)));
+  if (whole->cycles >= split.cycles * double(batch))
+    return std::nullopt;
+  whole->cores = std::min<int64_t>(target.cores, batch);
+  return whole;
+}
+
 /// Emits the tiled product into the kernel's body.
 class MatmulTiler {
 public:
@@ -251,21 +277,29 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
   int64_t rowsPadded = roundUp(rows, tile.m);
   int64_t colsPadded = roundUp(cols, tile.n);
   Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
+  // A block of one product starts its accumulator with it (a fill would
+  // put the block's bytes of zeros on DMA-in ahead of its loads). Over a
+  // loop of products the accumulator starts from zero: peeling the first
+  // would take the loop's buffers out of its sole use, so they would no
+  // longer be double-buffered.
   Value acc = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::acc);
-  npu::FillOp::create(builder, loc, acc, 0);
+  int64_t fullK = k / blocks.k0, edgeK = k % blocks.k0;
+  bool started = fullK + (edgeK > 0 ? 1 : 0) > 1;
+  if (started)
+    npu::FillOp::create(builder, loc, acc, 0);
   auto step = [&](Value p, int64_t depth) {
     int64_t depthPadded = roundUp(depth, tile.k);
     Value lhs = alloc(rowsPadded, depthPadded, bf16, npu::MemorySpace::ibuf);
     Value rhs = alloc(depthPadded, colsPadded, bf16, npu::MemorySpace::wbuf);
     return std::make_tuple(lhs, rhs, depth);
   };
-  int64_t fullK = k / blocks.k0, edgeK = k % blocks.k0;
   auto multiply = [&](Value p, Value lhs, Value rhs, int64_t depth,
                       bool zeroed) {
     load(a, i, p, rows, depth, lhs, zeroed);
     load(b, p, j, depth, cols, rhs, zeroed);
     auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
-    mma.setAccumulate(true);
+    mma.setAccumulate(started);
+    started = true;
   };
   if (fullK > 0) {
     // Every load of the loop covers the same region: zero the padding once.
@@ -274,10 +308,13 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
       npu::FillOp::create(builder, loc, lhs, 0);
     if (cols != colsPadded)
       npu::FillOp::create(builder, loc, rhs, 0);
-    loop(index(0), index(fullK * blocks.k0), blocks.k0,
-         [&, lhs = lhs, rhs = rhs, depth = depth](Value p) {
-           multiply(p, lhs, rhs, depth, /*zeroed=*/true);
-         });
+    if (fullK == 1)
+      multiply(index(0), lhs, rhs, depth, /*zeroed=*/true);
+    else
+      loop(index(0), index(fullK * blocks.k0), blocks.k0,
+           [&, lhs = lhs, rhs = rhs, depth = depth](Value p) {
+             multiply(p, lhs, rhs, depth, /*zeroed=*/true);
+           });
   }
   if (edgeK > 0) {
     auto [lhs, rhs, depth] = step(Value(), edgeK);
@@ -579,6 +616,24 @@ LogicalResult convertKernel(func::FuncOp kernel) {
       return memref::SubViewOp::create(builder, loc, cast<MemRefType>(result),
                                        value, offsets, sizes, strides);
     };
+    if (std::optional<MatmulBlocks> whole = productPerCore(
+            *target, batch, m, k, n, bytesOf(element), bytesOf(element),
+            bytesOf(outType.getElementType()), *blocks)) {
+      // Each core its products, each product on that core alone.
+      MatmulBlocks alone = *whole;
+      alone.cores = 1;
+      splitOverCores(
+          builder, loc, batch, 1, whole->cores,
+          [&](Value index) {
+            MatmulTiler(builder, loc, *target, alone, matrix(a, index),
+                        matrix(b, index), matrix(c, index), &newBody)
+                .emit();
+          },
+          nullptr);
+      finishKernel(builder, kernel, whole->cores,
+                   {whole->m0, whole->k0, whole->n0});
+      return success();
+    }
     auto loop = scf::ForOp::create(
         builder, loc, arith::ConstantIndexOp::create(builder, loc, 0),
         arith::ConstantIndexOp::create(builder, loc, batch),
@@ -674,6 +729,14 @@ std::optional<double> sinan::estimateSnpuCycles(Operation *op,
                    bytesOf(matmul.getType().getElementType()), batched);
   if (!blocks)
     return std::nullopt;
+  if (std::optional<MatmulBlocks> whole =
+          batched ? productPerCore(target, batch, m, lhsType.getShape().back(),
+                                   rhsType.getShape().back(), lhsBytes,
+                                   packed ? 2 : lhsBytes,
+                                   bytesOf(matmul.getType().getElementType()),
+                                   *blocks)
+                  : std::nullopt)
+    return whole->cycles;
   return blocks->cycles * double(batch);
 }
 
