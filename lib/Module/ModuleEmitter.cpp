@@ -657,10 +657,11 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
     if (sum->fma)
       step.attributes.push_back({"fma", int64_t(1)});
   }
-  // The kernel's epilogue, which the fallback applies too: a residual (the
-  // launch's last input, added to the result) and a relu, clip, GELU or
-  // SiLU.
+  // The kernel's epilogue, which the fallback applies too: residuals (the
+  // launch's last inputs, added to the result in turn: a bias row, then a
+  // residual) and a relu, clip, GELU or SiLU.
   ArrayRef<Operation *> rest = ArrayRef(ops).drop_front();
+  std::optional<size_t> residual; // Its attribute's index.
   for (size_t i = 0; i < rest.size(); ++i) {
     Operation *epilogue = rest[i];
     if (SmallVector<Operation *, 5> gelu = matchGelu(epilogue);
@@ -680,7 +681,13 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
       break;
     }
     if (llvm::isa<graph::AddOp>(epilogue)) {
-      step.attributes.push_back({"residual", int64_t(1)});
+      if (residual)
+        step.attributes[*residual].value =
+            std::get<int64_t>(step.attributes[*residual].value) + 1;
+      else {
+        residual = step.attributes.size();
+        step.attributes.push_back({"residual", int64_t(1)});
+      }
       continue;
     }
     step.attributes.push_back(

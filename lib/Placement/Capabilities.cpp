@@ -236,10 +236,26 @@ SmallVector<Operation *, 2> matmulEpilogue(Operation *op) {
     return chain;
   chain.push_back(add);
   if (add->hasOneUse() && llvm::isa<graph::ReluOp>(*add->user_begin()) &&
-      !isPlacedOn(*add->user_begin(), "cpu"))
+      !isPlacedOn(*add->user_begin(), "cpu")) {
     chain.push_back(*add->user_begin());
-  else
-    gelu(add.getResult());
+    return chain;
+  }
+  // A residual of the result's type after the bias (a transformer's
+  // projection back into the residual stream): the vector unit adds it to
+  // each block before the store.
+  if (auto residual = add->hasOneUse()
+                          ? dyn_cast<graph::AddOp>(*add->user_begin())
+                          : graph::AddOp();
+      residual && !isPlacedOn(residual, "cpu") &&
+      residual.getType() == result) {
+    Value addend = residual.getLhs() == add.getResult() ? residual.getRhs()
+                                                        : residual.getLhs();
+    if (addend != add.getResult() && addend.getType() == result) {
+      chain.push_back(residual);
+      return chain;
+    }
+  }
+  gelu(add.getResult());
   return chain;
 }
 

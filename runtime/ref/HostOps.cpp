@@ -899,16 +899,21 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
   const Entry &entry = it->second;
   std::string attrError;
   Args args(attrs, attrError, graphOpSignature(op));
-  // residual = 1: the last input is an addend of the op's result (what an
-  // SNPU kernel absorbed after the op), not an operand of the op.
+  // residual = n: the last n inputs are addends of the op's result, added
+  // in turn (what an SNPU kernel absorbed after the op: a matrix product's
+  // bias row, then a residual), not operands of the op.
   int64_t residual = args.i("residual", 0);
-  if (residual != 0 && residual != 1)
-    attrError = fmt::format("residual must be 0 or 1, got {}", residual);
+  if (residual < 0 || residual > 2) {
+    error = fmt::format("op '{}': residual must be 0, 1 or 2, got {}", op,
+                        residual);
+    return false;
+  }
   std::vector<const Tensor *> operands = inputs;
-  if (residual == 1 && !operands.empty())
-    operands.pop_back();
+  size_t addends = residual > 0 && residual <= 2 ? size_t(residual) : 0;
+  if (addends <= operands.size())
+    operands.resize(operands.size() - addends);
   if (!hostOpArity(op, operands.size(), outputs.size()) ||
-      (residual == 1 && inputs.empty())) {
+      addends > inputs.size()) {
     error = fmt::format("op '{}' got {} inputs and {} outputs", op,
                         inputs.size(), outputs.size());
     return false;
@@ -924,13 +929,14 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
       activation != "gelu" && activation != "silu" && activation != "hardswish")
     attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
-  if (residual == 1 && attrError.empty() &&
-      (outputs.size() != 1 ||
-       !broadcastsTo(inputs.back()->shape(), outputs[0]->shape())))
-    attrError = "a residual must broadcast to the result's shape";
+  for (size_t i = inputs.size() - addends; i < inputs.size(); ++i)
+    if (attrError.empty() &&
+        (outputs.size() != 1 ||
+         !broadcastsTo(inputs[i]->shape(), outputs[0]->shape())))
+      attrError = "a residual must broadcast to the result's shape";
   if (attrError.empty() && entry.run(args, operands, outputs, kernelError)) {
-    if (residual == 1)
-      binary(BinaryOp::Add, *outputs[0], *inputs.back(), *outputs[0]);
+    for (size_t i = inputs.size() - addends; i < inputs.size(); ++i)
+      binary(BinaryOp::Add, *outputs[0], *inputs[i], *outputs[0]);
     auto bound = [](double v) {
       return std::isnan(v) ? std::optional<float>() : std::optional<float>(v);
     };

@@ -564,17 +564,19 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
   // row), not an operand of the op.
   std::vector<ValueType> inputs = allInputs;
   for (const Attr &attr : attrs)
-    if (attr.name == "residual" && attr.value == AttrValue(int64_t(1))) {
-      if (inputs.empty() || outputs.size() != 1 ||
-          inputs.back().dtype != outputs[0].dtype ||
-          !broadcastsTo(inputs.back().shape, outputs[0].shape)) {
-        error = fmt::format("op '{}': a residual must have the result's "
-                            "element type and broadcast to its shape",
-                            op);
-        return false;
-      }
-      inputs.pop_back();
-    }
+    for (int64_t n : {int64_t(1), int64_t(2)})
+      if (attr.name == "residual" && attr.value == AttrValue(n))
+        for (int64_t i = 0; i < n; ++i) {
+          if (inputs.empty() || outputs.size() != 1 ||
+              inputs.back().dtype != outputs[0].dtype ||
+              !broadcastsTo(inputs.back().shape, outputs[0].shape)) {
+            error = fmt::format("op '{}': a residual must have the result's "
+                                "element type and broadcast to its shape",
+                                op);
+            return false;
+          }
+          inputs.pop_back();
+        }
   const OpSignature *ods = graphOpSignature(op);
   // A graph op's attributes are its ODS attributes, plus what an SNPU
   // launch's host fallback adds (its kernel's numerics and epilogue).

@@ -67,7 +67,8 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
                                          int64_t k, int64_t n, int64_t lhsBytes,
                                          int64_t rhsBytes, int64_t outputBytes,
                                          bool batched,
-                                         bool biasEpilogue = false) {
+                                         bool biasEpilogue = false,
+                                         bool residualEpilogue = false) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
   std::optional<MatmulBlocks> best;
@@ -110,7 +111,7 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
           for (int64_t ni : exist(n, n0, tile.n)) {
             vbuf += 2 * pitch(ni, 4, align) * 4;
             for (int64_t mi : exist(m, m0, tile.m))
-              vbuf += 2 * mi * pitch(ni, 4, align) * 4;
+              vbuf += (residualEpilogue ? 4 : 2) * mi * pitch(ni, 4, align) * 4;
           }
         }
         if (ibuf > int64_t(target.ibuf.sizeBytes) ||
@@ -195,12 +196,14 @@ public:
   /// `bias`: a [1, N] row the vector unit adds to each block of C before
   /// the store (which applies the relu when `relu`); `gelu`: the vector
   /// unit's GELU on each block after that.
+  /// `residual`: an [M, N] addend the vector unit adds to each block after
+  /// the bias.
   MatmulTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
               const MatmulBlocks &blocks, Value a, Value b, Value c,
               Block *entry, Value bias = {}, bool relu = false,
-              bool gelu = false)
+              bool gelu = false, Value residual = {})
       : builder(builder), loc(loc), target(target), blocks(blocks), a(a), b(b),
-        c(c), bias(bias), relu(relu), gelu(gelu),
+        c(c), bias(bias), residual(residual), relu(relu), gelu(gelu),
         tile(target.matrixTiles.at(DType::BF16)), entry(entry) {
     auto aType = cast<MemRefType>(a.getType());
     m = aType.getDimSize(0);
@@ -232,7 +235,7 @@ private:
   Location loc;
   const TargetDesc &target;
   MatmulBlocks blocks;
-  Value a, b, c, bias;
+  Value a, b, c, bias, residual;
   bool relu, gelu;
   const MatrixTile &tile;
   int64_t m, k, n;
@@ -337,6 +340,11 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
         row, 0, shape, ArrayRef<int64_t>{0, 1});
     npu::VBinOp::create(builder, loc, "add", acc, repeated, out);
     result = out;
+    if (residual) {
+      Value addend = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
+      load(residual, i, j, rows, cols, addend);
+      npu::VBinOp::create(builder, loc, "add", out, addend, out);
+    }
   }
   if (gelu) {
     // Out of the accumulator into vbuf, or in place after the bias.
@@ -485,13 +493,14 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   auto matmul = !ops.empty() && ops.size() <= 7
                     ? dyn_cast<graph::MatMulOp>(ops.front())
                     : graph::MatMulOp();
-  bool bias = false, relu = false, gelu = false, chained = bool(matmul);
+  bool bias = false, relu = false, gelu = false, residual = false,
+       chained = bool(matmul);
   if (matmul && ops.size() > 1) {
     auto add = dyn_cast<graph::AddOp>(ops[1]);
     Value other = !add                                 ? Value()
                   : add.getLhs() == matmul.getResult() ? add.getRhs()
                                                        : add.getLhs();
-    bias = add && body.getNumArguments() == 3 && other == body.getArgument(2) &&
+    bias = add && body.getNumArguments() >= 3 && other == body.getArgument(2) &&
            matmul->hasOneUse();
     // Then a relu, or a GELU of the sum (or of the product alone).
     ArrayRef<Operation *> rest = ArrayRef(ops).drop_front(bias ? 2 : 1);
@@ -499,18 +508,28 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     relu = bias && rest.size() == 1 && llvm::isa<graph::ReluOp>(rest[0]) &&
            rest[0]->getOperand(0) == at && at.hasOneUse();
     gelu = !rest.empty() && llvm::equal(geluOf(at), rest);
-    chained = (bias || gelu) && (rest.empty() || relu || gelu);
+    // Or the residual after the bias (the kernel's fourth argument).
+    auto second =
+        rest.size() == 1 ? dyn_cast<graph::AddOp>(rest[0]) : graph::AddOp();
+    residual =
+        bias && second && body.getNumArguments() == 4 && at.hasOneUse() &&
+        ((second.getLhs() == at && second.getRhs() == body.getArgument(3)) ||
+         (second.getRhs() == at && second.getLhs() == body.getArgument(3)));
+    chained = (bias || gelu) && (rest.empty() || relu || gelu || residual);
   }
   if (!chained || ret.getNumOperands() != 1 ||
       ret.getOperand(0) != ops.back()->getResult(0) ||
-      body.getNumArguments() != (bias ? 3u : 2u))
-    return kernel.emitError("an SNPU kernel must compute one graph.matmul "
-                            "of its two arguments (with the bias row and "
-                            "relu or GELU that follow it), one graph.conv2d "
-                            "(with "
-                            "the residual add and relu or clip that follow "
-                            "it), or one elementwise op the vector unit "
-                            "runs");
+      body.getNumArguments() != (residual ? 4u
+                                 : bias   ? 3u
+                                          : 2u))
+    return kernel.emitError(
+        "an SNPU kernel must compute one graph.matmul "
+        "of its two arguments (with the bias row and "
+        "relu, GELU or residual that follow it), one graph.conv2d "
+        "(with "
+        "the residual add and relu or clip that follow "
+        "it), or one elementwise op the vector unit "
+        "runs");
   if (!isSnpuMatmul(matmul, *target))
     return matmul.emitError("the SNPU tiles static non-empty f32/bf16 "
                             "matrix products [batch..., M, K] x [K, N] or "
@@ -535,7 +554,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
           : nullptr;
   std::optional<MatmulBlocks> blocks = chooseBlocks(
       *target, m, k, n, bytesOf(element), weights ? 2 : bytesOf(element),
-      bytesOf(outType.getElementType()), batched, bias || gelu);
+      bytesOf(outType.getElementType()), batched, bias || gelu, residual);
   if (!blocks)
     return matmul.emitError()
            << "target " << target->name << ": no block of its bf16 matrix "
@@ -594,8 +613,9 @@ LogicalResult convertKernel(func::FuncOp kernel) {
       else
         row = collapse(row, 1);
     }
+    Value addend = residual ? collapse(newBody.getArgument(3), 1) : Value();
     MatmulTiler(builder, loc, *target, *blocks, a, b, c, &newBody, row, relu,
-                gelu)
+                gelu, addend)
         .emit();
   } else {
     a = collapse(a, 2);

@@ -36,3 +36,37 @@ func.func @rows(%x: tensor<1024x256xf32>, %w: tensor<256x256xf32>) -> tensor<102
   %0 = graph.matmul %x, %w : (tensor<1024x256xf32>, tensor<256x256xf32>) -> tensor<1024x256xf32> loc("rows")
   return %0 : tensor<1024x256xf32>
 }
+
+// A projection back into a residual stream: the bias row, then the
+// residual (the kernel's fourth argument), each added by the vector unit to
+// the block before the store.
+// CHECK-LABEL: func.func @proj_kernel
+// CHECK-SAME:    (%{{.*}}: memref<128x256xf32, #npu.space<dram>>, %{{.*}}: memref<256x256xf32, #npu.space<dram>>, %{{.*}}: memref<256xf32, #npu.space<dram>>, %[[RES:.*]]: memref<128x256xf32, #npu.space<dram>>, %{{.*}}: memref<128x256xf32, #npu.space<dram>>)
+// CHECK:         npu.mma
+// CHECK:         npu.vbin "add" %{{.*}}, %{{.*}}, %[[SUM:[^ ]*]] :
+// CHECK:         npu.dma_load %{{.*}}, %[[ADDEND:[^ ]*]] : memref<{{[0-9]+}}x256xf32, strided<[256, 1], offset: ?>, #npu.space<dram>> to memref<{{[0-9]+}}x256xf32
+// CHECK:         npu.vbin "add" %[[SUM]], %[[ADDEND]], %[[SUM]]
+// CHECK:         npu.dma_store %[[SUM]]
+func.func @proj(%x: tensor<128x256xf32>, %b: tensor<256xf32>, %r: tensor<128x256xf32>) -> tensor<128x256xf32> {
+  %w = graph.constant dense<0.25> : tensor<256x256xf32>
+  %0 = graph.matmul %x, %w : (tensor<128x256xf32>, tensor<256x256xf32>) -> tensor<128x256xf32> loc("proj")
+  %1 = graph.add %b, %0 : (tensor<256xf32>, tensor<128x256xf32>) -> tensor<128x256xf32>
+  %2 = graph.add %1, %r : (tensor<128x256xf32>, tensor<128x256xf32>) -> tensor<128x256xf32>
+  return %2 : tensor<128x256xf32>
+}
+
+// Attention's scores, a batch of four 128x64 by 64x128 products: each core
+// takes a whole product (its result is whole granules), one block of the
+// matrix alone, which the product itself starts (no fill).
+// CHECK-LABEL: func.func @scores_kernel
+// CHECK-SAME:    npu.blocks = array<i64: 128, 64, 128>
+// CHECK-SAME:    npu.cores = 4
+// CHECK:         npu.core_id
+// CHECK:         scf.for
+// CHECK-NOT:       npu.fill %{{.*}} #npu.space<acc>>
+// CHECK:           npu.mma %{{.*}} : memref<128x64xbf16
+// CHECK:           npu.dma_store
+func.func @scores(%q: tensor<1x4x128x64xf32>, %k: tensor<1x4x64x128xf32>) -> tensor<1x4x128x128xf32> {
+  %0 = graph.matmul %q, %k : (tensor<1x4x128x64xf32>, tensor<1x4x64x128xf32>) -> tensor<1x4x128x128xf32> loc("scores")
+  return %0 : tensor<1x4x128x128xf32>
+}

@@ -346,3 +346,42 @@ TEST(Signatures, ArityAndDefaultsFromOds) {
 }
 
 } // namespace
+
+// A launch's fallback adds its last `residual` inputs to the result in
+// turn: a matrix product's bias row, then a residual of the result's shape.
+TEST(HostOps, ResidualsAddInTurn) {
+  Tensor a(DType::F32, {2, 2}), w(DType::F32, {2, 2}), bias(DType::F32, {2}),
+      res(DType::F32, {2, 2}), y(DType::F32, {2, 2});
+  const float as[] = {1, 2, 3, 4}, ws[] = {1, 0, 0, 1}, bs[] = {0.5f, -1},
+              rs[] = {10, 20, 30, 40};
+  std::copy(as, as + 4, a.data<float>());
+  std::copy(ws, ws + 4, w.data<float>());
+  std::copy(bs, bs + 2, bias.data<float>());
+  std::copy(rs, rs + 4, res.data<float>());
+  std::string error;
+  ASSERT_TRUE(runHostOp("matmul", {{"residual", int64_t(2)}},
+                        {&a, &w, &bias, &res}, {&y}, error))
+      << error;
+  const float want[] = {11.5f, 21, 33.5f, 43};
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(y.data<float>()[i], want[i]) << i;
+  std::vector<ValueType> in = {{DType::F32, {2, 2}},
+                               {DType::F32, {2, 2}},
+                               {DType::F32, {2}},
+                               {DType::F32, {2, 2}}},
+                         out = {{DType::F32, {2, 2}}};
+  EXPECT_TRUE(checkHostOp("matmul", {{"residual", int64_t(2)}}, in, out, error))
+      << error;
+  // An addend that does not broadcast to the result, and a count the
+  // fallback does not know, are refused by name.
+  in[3] = {DType::F32, {3, 2}};
+  EXPECT_FALSE(
+      checkHostOp("matmul", {{"residual", int64_t(2)}}, in, out, error));
+  EXPECT_NE(error.find("a residual must have the result's element type"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(runHostOp("matmul", {{"residual", int64_t(3)}},
+                         {&a, &w, &bias, &res}, {&y}, error));
+  EXPECT_NE(error.find("residual must be 0, 1 or 2, got 3"), std::string::npos)
+      << error;
+}
