@@ -1372,11 +1372,30 @@ void ConvTiler::emit() {
   int64_t fBlocks = s.fgPad / blocks.f0;
   int64_t lastRows = s.fg - (fBlocks - 1) * blocks.f0;
   int64_t fullBlocks = lastRows == blocks.f0 ? fBlocks : fBlocks - 1;
+  // With one pixel block per output channel block, a core's channel
+  // blocks would each take the same accumulator (the loop's body is emitted
+  // once): the next block's bias load and products would wait for the last
+  // one's epilogue. Two blocks an iteration take two accumulators in turn.
+  int64_t pixelBlocks =
+      s.flat ? ceilDiv(s.pixels(), blocks.rows) : s.oh / blocks.rows;
+  int64_t splitCores = blocks.splitPixels ? 1 : blocks.cores;
+  bool paired = blocks.accs >= 2 && pixelBlocks == 1 && s.n == 1 &&
+                !blocks.padded && fullBlocks % (2 * splitCores) == 0;
   auto groups = [&](Value g) {
     auto edge = [&](Value f) { emitImages(g, f, lastRows); };
+    if (paired) {
+      splitOverCores(
+          builder, loc, fullBlocks / 2, 2 * blocks.f0, splitCores,
+          [&](Value f) {
+            emitImages(g, f, blocks.f0);
+            emitImages(g, plus(f, blocks.f0), blocks.f0);
+          },
+          fullBlocks < fBlocks ? function_ref<void(Value)>(edge) : nullptr,
+          /*buffered=*/true);
+      return;
+    }
     splitOverCores(
-        builder, loc, fullBlocks, blocks.f0,
-        blocks.splitPixels ? 1 : blocks.cores,
+        builder, loc, fullBlocks, blocks.f0, splitCores,
         [&](Value f) { emitImages(g, f, blocks.f0); },
         fullBlocks < fBlocks ? function_ref<void(Value)>(edge) : nullptr,
         /*buffered=*/true);

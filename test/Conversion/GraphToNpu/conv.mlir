@@ -131,3 +131,24 @@ func.func @hardswish(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>) -> tensor<1x3
   %m = graph.mul %y, %g : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
   return %m : tensor<1x32x4x4xf32>
 }
+
+// One pixel block per output channel block (a 1x1 over 14x14) and two
+// channel blocks per core: each iteration of a core's loop takes two
+// blocks, each with its own accumulator (and vbuf block), so the second's
+// products need not wait for the first one's epilogue to leave the
+// accumulator.
+// NPU-LABEL: func.func @expand_kernel
+// NPU-SAME:      npu.plan = "implicit-gemm f0=128
+// NPU:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c256
+// NPU:           npu.mma %{{.*}}, %{{.*}}, %[[ACC0:[^ ]*]] :
+// NPU:           npu.vbin "add" %[[ACC0]], %{{.*}}, %[[OUT0:[^ ]*]] :
+// NPU:           npu.dma_store
+// NPU-NOT:       npu.mma %{{.*}}, %{{.*}}, %[[ACC0]] :
+// NPU:           npu.mma %{{.*}}, %{{.*}}, %[[ACC1:[^ ]*]] :
+// NPU-NOT:       %[[ACC0]]
+// NPU:           npu.vbin "add" %[[ACC1]], %{{.*}}, %{{.*}} :
+func.func @expand(%x: tensor<1x256x14x14xf32>, %b: tensor<1024xf32>) -> tensor<1x1024x14x14xf32> {
+  %w = graph.constant dense<0.5> : tensor<1024x256x1x1xf32>
+  %0 = graph.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>, tensor<1024xf32>) -> tensor<1x1024x14x14xf32> loc("expand")
+  return %0 : tensor<1x1024x14x14xf32>
+}
