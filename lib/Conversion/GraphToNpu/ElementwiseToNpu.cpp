@@ -1250,12 +1250,14 @@ struct ChainSource {
 
 /// One vector pass of a fused chain, into the running buffer.
 struct ChainStep {
-  enum Kind { Unary, Binary, Scalar, Row, Clip, Column } kind = Unary;
+  enum Kind { Unary, Binary, Scalar, Row, Clip, Column, Softmax } kind = Unary;
   StringRef op;
   ChainSource a, b; ///< Operands 0 and 1 (Scalar: a is the data).
   float scalar = 0;
   std::optional<float> min, max;
-  int64_t row = 0; ///< Column: the elements of a row of the data.
+  /// Column: the elements of a row of the data. Softmax (the chain's last
+  /// step): the rows it normalizes.
+  int64_t row = 0;
 };
 
 /// The row length the chunks of a chain keep whole: a column's rows, else
@@ -1264,7 +1266,7 @@ struct ChainStep {
 int64_t chainRow(ArrayRef<ChainStep> steps, int64_t lastDim) {
   int64_t row = 0;
   for (const ChainStep &step : steps) {
-    if (step.kind == ChainStep::Column)
+    if (step.kind == ChainStep::Column || step.kind == ChainStep::Softmax)
       return step.row;
     if (step.kind == ChainStep::Row)
       row = lastDim;
@@ -1300,7 +1302,10 @@ int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
     }
   }
   int64_t row = chainRow(steps, lastDim);
-  return chunkElements(elements, row, int64_t(streams.size()) + 1,
+  // A softmax's column of per-row maxima and sums takes a buffer too.
+  bool softmax = !steps.empty() && steps.back().kind == ChainStep::Softmax;
+  return chunkElements(elements, row,
+                       int64_t(streams.size()) + 1 + (softmax ? 1 : 0),
                        int64_t(rows.size()), target, target.cores);
 }
 
@@ -1405,9 +1410,20 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
       a = sourceOf(op->getOperand(plan->data), stream);
       b = sourceOf(op->getOperand(1 - plan->data), ChainSource::Column);
       break;
+    case ElementwisePlan::Softmax:
+      // Last, over whole rows: attention's scores scaled and masked, then
+      // normalized, in one pass through vbuf.
+      if (i + 1 != ops.size() || (columnRow && columnRow != plan->row)) {
+        why = "a softmax ends a chain, over rows of its columns' length";
+        return failure();
+      }
+      columnRow = plan->row;
+      step.kind = ChainStep::Softmax;
+      step.row = plan->row;
+      a = sourceOf(op->getOperand(0), stream);
+      break;
     case ElementwisePlan::Reduce:
     case ElementwisePlan::Concat:
-    case ElementwisePlan::Softmax:
     case ElementwisePlan::Norm:
     case ElementwisePlan::Move:
     case ElementwisePlan::MaxPool:
@@ -1716,6 +1732,27 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
             rowBuffers[step.b.arg], 0, shape, ArrayRef<int64_t>{0, 1});
         npu::VBinOp::create(builder, loc, step.op, asRows(vector(step.a), row),
                             repeated, asRows(running, row));
+        break;
+      }
+      case ChainStep::Softmax: {
+        // As the softmax kernel: exp(x - max) / sum, a column each.
+        int64_t count = size / step.row;
+        Value scalars = allocVector(builder, loc, &body, {count});
+        Value perRow = memref::ReinterpretCastOp::create(
+            builder, loc,
+            MemRefType::get(
+                {count, step.row}, builder.getF32Type(),
+                StridedLayoutAttr::get(builder.getContext(), 0, {1, 0}), vbuf),
+            scalars, 0, ArrayRef<int64_t>{count, step.row},
+            ArrayRef<int64_t>{1, 0});
+        Value rows = asRows(running, step.row);
+        npu::VRedOp::create(builder, loc, "max",
+                            asRows(vector(step.a), step.row), scalars);
+        npu::VBinOp::create(builder, loc, "sub",
+                            asRows(vector(step.a), step.row), perRow, rows);
+        npu::VUnOp::create(builder, loc, "exp", rows, rows);
+        npu::VRedOp::create(builder, loc, "sum", rows, scalars);
+        npu::VBinOp::create(builder, loc, "div", rows, perRow, rows);
         break;
       }
       case ChainStep::Column: {
