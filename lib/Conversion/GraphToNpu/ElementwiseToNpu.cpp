@@ -371,7 +371,9 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
       return plan;
     }
   }
-  // One row repeated over the first operand's rows.
+  // One row repeated over the first operand's rows; or a block of its
+  // trailing dimensions repeated over the leading ones (a causal mask
+  // [T, T] over the heads): a "row" of the block's elements.
   RankedTensorType rowType = staticF32(op->getOperand(1).getType());
   if (sameSize(0) && rowType && result.getRank() >= 2 &&
       rowType.getNumElements() == result.getShape().back() &&
@@ -380,6 +382,18 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
     plan.form = ElementwisePlan::Row;
     plan.row = result.getShape().back();
     return plan;
+  }
+  if (sameSize(0) && rowType && rowType.getRank() <= result.getRank()) {
+    ArrayRef<int64_t> shape = rowType.getShape();
+    while (!shape.empty() && shape.front() == 1)
+      shape = shape.drop_front();
+    ArrayRef<int64_t> full = result.getShape();
+    if (!shape.empty() && shape.size() < full.size() &&
+        shape == full.take_back(shape.size())) {
+      plan.form = ElementwisePlan::Row;
+      plan.row = rowType.getNumElements();
+      return plan;
+    }
   }
   // An element per row of the other operand: its trailing dimensions 1.
   for (unsigned i : {1u, 0u}) {
@@ -1264,14 +1278,17 @@ struct ChainStep {
 /// a broadcast row's (the innermost dimension), else 0. A chain's columns
 /// share one length (chainSteps checks).
 int64_t chainRow(ArrayRef<ChainStep> steps, int64_t lastDim) {
-  int64_t row = 0;
+  int64_t row = 0, period = 0;
   for (const ChainStep &step : steps) {
-    if (step.kind == ChainStep::Column || step.kind == ChainStep::Softmax)
-      return step.row;
+    if ((step.kind == ChainStep::Column || step.kind == ChainStep::Softmax) &&
+        !row)
+      row = step.row;
     if (step.kind == ChainStep::Row)
-      row = lastDim;
+      period = step.row;
   }
-  return row;
+  // (A broadcast block's period is a multiple of the innermost dimension,
+  // and chainSteps keeps columns to rows of one innermost dimension.)
+  return row && period ? std::lcm(row, period) : row ? row : period;
 }
 
 /// The innermost dimension of `type` (1 for a scalar).
@@ -1325,7 +1342,7 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
     return ChainSource{kind, value};
   };
   constexpr auto stream = ChainSource::Stream;
-  int64_t columnRow = 0;
+  int64_t columnRow = 0, rowPeriod = 0;
   for (size_t i = 0; i < ops.size();) {
     Operation *op = ops[i];
     Value x;
@@ -1394,7 +1411,16 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
       b = sourceOf(op->getOperand(1), stream);
       break;
     case ElementwisePlan::Row:
+      // One period for every broadcast block of the chain, and a block of
+      // more than one row only beside no columns (their rows index the
+      // chunk's rows).
+      if (rowPeriod && rowPeriod != plan->row) {
+        why = "broadcast blocks of different sizes in one chain";
+        return failure();
+      }
+      rowPeriod = plan->row;
       step.kind = ChainStep::Row;
+      step.row = plan->row;
       a = sourceOf(op->getOperand(0), stream);
       b = sourceOf(op->getOperand(1), ChainSource::Row);
       break;
@@ -1442,6 +1468,13 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
     steps.push_back(step);
     running = op->getResult(0);
     ++i;
+  }
+  auto result = cast<RankedTensorType>(ops.back()->getResult(0).getType());
+  if (rowPeriod && llvm::any_of(steps, [&](const ChainStep &step) {
+        return step.kind == ChainStep::Column && rowPeriod != lastDim(result);
+      })) {
+    why = "a broadcast block of more than one row beside a column";
+    return failure();
   }
   return steps;
 }
@@ -1643,7 +1676,7 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
       if (!llvm::is_contained(list, source->arg))
         list.push_back(source->arg);
       if (source->kind == ChainSource::Row)
-        row = result.getShape().back();
+        row = step.row;
     }
   }
   if (chunk == 0)
@@ -1723,15 +1756,16 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
         emitClip(builder, loc, vector(step.a), running, step.min, step.max);
         break;
       case ChainStep::Row: {
-        SmallVector<int64_t, 2> shape = {size / row, row};
+        SmallVector<int64_t, 2> shape = {size / step.row, step.row};
         Value repeated = memref::ReinterpretCastOp::create(
             builder, loc,
             MemRefType::get(
                 shape, builder.getF32Type(),
                 StridedLayoutAttr::get(builder.getContext(), 0, {0, 1}), vbuf),
             rowBuffers[step.b.arg], 0, shape, ArrayRef<int64_t>{0, 1});
-        npu::VBinOp::create(builder, loc, step.op, asRows(vector(step.a), row),
-                            repeated, asRows(running, row));
+        npu::VBinOp::create(builder, loc, step.op,
+                            asRows(vector(step.a), step.row), repeated,
+                            asRows(running, step.row));
         break;
       }
       case ChainStep::Softmax: {
