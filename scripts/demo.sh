@@ -83,9 +83,9 @@ What ran where: the conv with its relu and the matmul with its bias add ran
 as SNPU kernels on the simulated device (the conv and the matmul on the
 matrix unit in bf16 with f32 accumulation, the SNPU's default precision, the
 bias added to each block of the product by the vector unit; the error
-against onnxruntime above is bf16's), and the flatten between them as a
-third, a DMA move through the vector buffer, so only the input and the
-output crossed the host link. On the cpu device each launch ran its host
+against onnxruntime above is bf16's); the flatten between them is a view
+step (the schedule's "view": the matmul reads the conv's bytes as they lie,
+nothing moves), so only the input and the output crossed the host link. On the cpu device each launch ran its host
 fallback, which rounds the conv's and the matmul's operands to bf16 the
 same way, so the two devices agree. The conv and matmul kernels were compiled by the SNPU
 pipeline (graph -> npu -> isa: the conv as an implicit GEMM whose taps are
