@@ -607,16 +607,24 @@ void emitNorm(OpBuilder &builder, Location loc, const ElementwisePlan &plan,
   npu::VUnOp::create(builder, loc, "sqrt", scalars, scalars);
   npu::VUnOp::create(builder, loc, "recip", scalars, scalars);
   npu::VBinOp::create(builder, loc, "mul", matrix, perRow(), matrix);
-  for (auto [i, row] : llvm::enumerate(rows)) {
-    Value repeated = memref::ReinterpretCastOp::create(
-        builder, loc,
-        MemRefType::get(type.getShape(), type.getElementType(),
-                        StridedLayoutAttr::get(builder.getContext(), 0, {0, 1}),
-                        type.getMemorySpace()),
-        row, 0, type.getShape(), ArrayRef<int64_t>{0, 1});
-    npu::VBinOp::create(builder, loc, i == 0 ? "mul" : "add", matrix, repeated,
+  for (auto [i, row] : llvm::enumerate(rows))
+    npu::VBinOp::create(builder, loc, i == 0 ? "mul" : "add", matrix,
+                        reinterpretView(builder, loc, row,
+                                        builder.getIndexAttr(0),
+                                        type.getShape(), {0, 1}),
                         matrix);
-  }
+}
+
+/// exp(x - max) / sum over each row of `in` into `out` (may be `in`), the
+/// rows' maxima and sums in `scalars`, which `perRow` views as one element
+/// per row: the softmax kernel's and a chain's last step.
+void emitSoftmaxRows(OpBuilder &builder, Location loc, Value in, Value out,
+                     Value scalars, Value perRow) {
+  npu::VRedOp::create(builder, loc, "max", in, scalars);
+  npu::VBinOp::create(builder, loc, "sub", in, perRow, out);
+  npu::VUnOp::create(builder, loc, "exp", out, out);
+  npu::VRedOp::create(builder, loc, "sum", out, scalars);
+  npu::VBinOp::create(builder, loc, "div", out, perRow, out);
 }
 
 LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
@@ -671,22 +679,12 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
         buffer, ArrayRef<ReassociationIndices>{{0, 1}});
     Value scalars = allocVector(builder, loc, &body, {count});
     // The column read once per repeat: innermost stride 0.
-    auto perRow = [&] {
-      return memref::ReinterpretCastOp::create(
-          builder, loc,
-          MemRefType::get(
-              {count, length}, f32,
-              StridedLayoutAttr::get(builder.getContext(), 0, {1, 0}), vbuf),
-          scalars, 0, ArrayRef<int64_t>{count, length},
-          ArrayRef<int64_t>{1, 0});
+    auto perRow = [&]() -> Value {
+      return reinterpretView(builder, loc, scalars, builder.getIndexAttr(0),
+                             {count, length}, {1, 0});
     };
     if (softmax) {
-      // exp(x - max) / sum, each row's max and sum a column.
-      npu::VRedOp::create(builder, loc, "max", matrix, scalars);
-      npu::VBinOp::create(builder, loc, "sub", matrix, perRow(), matrix);
-      npu::VUnOp::create(builder, loc, "exp", matrix, matrix);
-      npu::VRedOp::create(builder, loc, "sum", matrix, scalars);
-      npu::VBinOp::create(builder, loc, "div", matrix, perRow(), matrix);
+      emitSoftmaxRows(builder, loc, matrix, matrix, scalars, perRow());
       npu::DmaStoreOp::create(
           builder, loc, buffer,
           chunkView(builder, loc, out, first, count * length))
@@ -817,10 +815,11 @@ struct MoveEmitter {
 /// L rows of R on the vector unit (vtrans) and go out as rows of the
 /// result. Cores split the L blocks when every tile's rows start and end on
 /// granules (R a whole number of them); returns the cores used.
-int64_t emitTransposeTiles(OpBuilder &builder, Location loc, Block &body,
-                           Value in, Value out, ArrayRef<int64_t> size,
-                           ArrayRef<int64_t> stride, int64_t sourceBase,
-                           bool relu, const TargetDesc &target) {
+int64_t emitTransposeTiles(MoveEmitter &moves, Value in, Value out,
+                           ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
+                           int64_t sourceBase, const TargetDesc &target) {
+  OpBuilder &builder = moves.builder;
+  Location loc = moves.loc;
   int64_t dims = size.size();
   int64_t p = llvm::find(stride, 1) - stride.begin();
   int64_t rows = size.back(), rowStride = stride.back(), length = size[p];
@@ -837,20 +836,14 @@ int64_t emitTransposeTiles(OpBuilder &builder, Location loc, Block &body,
   int64_t rb = std::min(rows, capacity / roundUp(lb, granule));
   if (rb < rows)
     rb = std::max(granule, rb / granule * granule);
-  auto index = [&](int64_t value) -> Value {
-    return arith::ConstantIndexOp::create(builder, loc, value);
-  };
-  auto plus = [&](Value a, Value b) -> Value {
-    return arith::AddIOp::create(builder, loc, a, b);
-  };
-  auto times = [&](Value a, int64_t b) -> Value {
-    return arith::MulIOp::create(builder, loc, a, index(b));
-  };
+  auto index = [&](int64_t value) { return moves.index(value); };
+  auto plus = [&](Value a, Value b) { return moves.plus(a, b); };
+  auto times = [&](Value a, int64_t b) { return moves.times(a, b); };
   auto tile = [&](Value from, Value to, int64_t lCount, int64_t rCount) {
     int64_t lPitch = roundUp(lCount, granule),
             rPitch = roundUp(rCount, granule);
-    Value inBuffer = allocVector(builder, loc, &body, {rCount * lPitch});
-    Value outBuffer = allocVector(builder, loc, &body, {lCount * rPitch});
+    Value inBuffer = allocVector(builder, loc, &moves.body, {rCount * lPitch});
+    Value outBuffer = allocVector(builder, loc, &moves.body, {lCount * rPitch});
     Value local =
         reinterpretView(builder, loc, inBuffer, builder.getIndexAttr(0),
                         {rCount, lCount}, {lPitch, 1});
@@ -866,7 +859,7 @@ int64_t emitTransposeTiles(OpBuilder &builder, Location loc, Block &body,
                             reinterpretView(builder, loc, out, to,
                                             {lCount, rCount},
                                             {outStrides[p], 1}))
-        .setRelu(relu);
+        .setRelu(moves.relu);
   };
   // The dimensions other than L and R, outermost first, then R's blocks.
   std::function<void(int64_t, Value, Value, int64_t)> nest =
@@ -972,8 +965,8 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
     SmallVector<int64_t> size, stride;
     mergeRuns(resultType.getShape(), sourceStrides, size, stride);
     if (!size.empty() && stride.back() != 1 && llvm::is_contained(stride, 1)) {
-      int64_t cores = emitTransposeTiles(builder, loc, body, in, out, size,
-                                         stride, sourceBase, relu, target);
+      int64_t cores =
+          emitTransposeTiles(moves, in, out, size, stride, sourceBase, target);
       finishKernel(builder, kernel, cores, {size.back()});
       return success();
     }
@@ -1756,13 +1749,9 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
         emitClip(builder, loc, vector(step.a), running, step.min, step.max);
         break;
       case ChainStep::Row: {
-        SmallVector<int64_t, 2> shape = {size / step.row, step.row};
-        Value repeated = memref::ReinterpretCastOp::create(
-            builder, loc,
-            MemRefType::get(
-                shape, builder.getF32Type(),
-                StridedLayoutAttr::get(builder.getContext(), 0, {0, 1}), vbuf),
-            rowBuffers[step.b.arg], 0, shape, ArrayRef<int64_t>{0, 1});
+        Value repeated = reinterpretView(builder, loc, rowBuffers[step.b.arg],
+                                         builder.getIndexAttr(0),
+                                         {size / step.row, step.row}, {0, 1});
         npu::VBinOp::create(builder, loc, step.op,
                             asRows(vector(step.a), step.row), repeated,
                             asRows(running, step.row));
@@ -1772,21 +1761,11 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
         // As the softmax kernel: exp(x - max) / sum, a column each.
         int64_t count = size / step.row;
         Value scalars = allocVector(builder, loc, &body, {count});
-        Value perRow = memref::ReinterpretCastOp::create(
-            builder, loc,
-            MemRefType::get(
-                {count, step.row}, builder.getF32Type(),
-                StridedLayoutAttr::get(builder.getContext(), 0, {1, 0}), vbuf),
-            scalars, 0, ArrayRef<int64_t>{count, step.row},
-            ArrayRef<int64_t>{1, 0});
-        Value rows = asRows(running, step.row);
-        npu::VRedOp::create(builder, loc, "max",
-                            asRows(vector(step.a), step.row), scalars);
-        npu::VBinOp::create(builder, loc, "sub",
-                            asRows(vector(step.a), step.row), perRow, rows);
-        npu::VUnOp::create(builder, loc, "exp", rows, rows);
-        npu::VRedOp::create(builder, loc, "sum", rows, scalars);
-        npu::VBinOp::create(builder, loc, "div", rows, perRow, rows);
+        emitSoftmaxRows(builder, loc, asRows(vector(step.a), step.row),
+                        asRows(running, step.row), scalars,
+                        reinterpretView(builder, loc, scalars,
+                                        builder.getIndexAttr(0),
+                                        {count, step.row}, {1, 0}));
         break;
       }
       case ChainStep::Column: {
