@@ -121,6 +121,12 @@ mlir::LogicalResult emitGridConv(mlir::func::FuncOp kernel,
 /// f32, rows `pitch` elements apart in vbuf.
 struct DepthwisePlan {
   int64_t ct = 0, rows = 0, cores = 1, pitch = 0;
+  /// Pixel rows of channels (DepthwiseChannelsLast.cpp; `pitch` is the
+  /// grid's width) rather than a plane per kernel column.
+  bool channelsLast = false;
+  /// Channels-last at unit strides: a tap is one op over every output row
+  /// (else an op per output row).
+  bool oneOp = false;
   double cycles = 0;
 };
 

@@ -30,7 +30,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Conv.h"
+#include "Depthwise.h"
 
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 #include "sinan/runtime/Target.h"
@@ -45,6 +45,7 @@
 using namespace mlir;
 using namespace sinan;
 using namespace sinan::tiling;
+using namespace sinan::tiling::depthwise;
 
 namespace {
 
@@ -140,18 +141,6 @@ int64_t unitBytes(const ConvShape &s, const Geometry &g, int64_t ct,
   return bytes;
 }
 
-int64_t dmaCost(const TargetDesc &target, int64_t rowBytes, int64_t rows) {
-  return int64_t(target.dmaSetupCycles) +
-         std::max(ceilDiv(rowBytes * rows, int64_t(target.dmaBytesPerCycle)),
-                  rows);
-}
-
-/// One unit's busy cycles on DMA-in, the vector unit and DMA-out, and its
-/// DRAM bytes.
-struct UnitCost {
-  int64_t in = 0, vector = 0, out = 0, dram = 0;
-};
-
 UnitCost unitCost(const ConvShape &s, const Geometry &g, int64_t ct,
                   int64_t rows, const ConvEpilogue &epilogue,
                   const TargetDesc &target) {
@@ -181,76 +170,6 @@ UnitCost unitCost(const ConvShape &s, const Geometry &g, int64_t ct,
   cost.out = dmaCost(target, s.ow * 4, outputs * rows);
   cost.dram += outputs * rows * s.ow * 4;
   return cost;
-}
-
-/// A unit of work: groups [c0, c0 + ct) of image n (one channel each when
-/// depthwise), output rows [oh0, oh0 + rows).
-struct Unit {
-  int64_t n, c0, ct, oh0, rows;
-};
-
-/// Every unit, in order: images, blocks of groups, bands.
-llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct, int64_t rows) {
-  int64_t blocks = ceilDiv(s.group, ct), bands = ceilDiv(s.oh, rows);
-  llvm::SmallVector<Unit> units;
-  for (int64_t n = 0; n < s.n; ++n)
-    for (int64_t block = 0; block < blocks; ++block)
-      for (int64_t band = 0; band < bands; ++band) {
-        int64_t c0 = block * ct, oh0 = band * rows;
-        units.push_back({n, c0, std::min(ct, s.group - c0), oh0,
-                         std::min(rows, s.oh - oh0)});
-      }
-  return units;
-}
-
-/// Splits `units` into at most `cores` contiguous runs, [first, next
-/// first), as even as the output allows: cores store at once, so each run
-/// must start on a granule of the output of its own (the hazard checker
-/// tracks granules).
-llvm::SmallVector<int64_t> coreStarts(const ConvShape &s,
-                                      llvm::ArrayRef<Unit> units, int64_t cores,
-                                      int64_t align) {
-  int64_t granule = align / 4, total = units.size();
-  llvm::SmallVector<int64_t> starts = {0};
-  for (int64_t c = 1; c < cores; ++c) {
-    int64_t want = c * total / cores, best = -1;
-    for (int64_t u = starts.back() + 1; u < total; ++u) {
-      // A split inside a block of several channels splits each of their
-      // planes, and the next plane's start too.
-      const Unit &unit = units[u];
-      int64_t plane = s.oh * s.ow;
-      bool aligned =
-          unit.oh0 == 0 || unit.ct * s.fg == 1
-              ? ((unit.n * s.f + unit.c0 * s.fg) * plane + unit.oh0 * s.ow) %
-                        granule ==
-                    0
-              : plane % granule == 0 && (unit.oh0 * s.ow) % granule == 0;
-      if (!aligned)
-        continue;
-      if (best < 0 || std::abs(u - want) < std::abs(best - want))
-        best = u;
-      if (u > want)
-        break;
-    }
-    if (best < 0)
-      break;
-    starts.push_back(best);
-  }
-  starts.push_back(total);
-  return starts;
-}
-
-/// The units of each core (cores whose run would be empty dropped).
-llvm::SmallVector<llvm::SmallVector<Unit>>
-unitsPerCore(const ConvShape &s, int64_t ct, int64_t rows, int64_t cores,
-             int64_t align) {
-  llvm::SmallVector<Unit> units = allUnits(s, ct, rows);
-  llvm::SmallVector<int64_t> starts = coreStarts(s, units, cores, align);
-  llvm::SmallVector<llvm::SmallVector<Unit>> parts;
-  for (size_t c = 0; c + 1 < starts.size(); ++c)
-    parts.emplace_back(units.begin() + starts[c],
-                       units.begin() + starts[c + 1]);
-  return parts;
 }
 
 /// What differs between units of one run: their DRAM offsets (elements),
@@ -285,106 +204,26 @@ llvm::SmallVector<int64_t> shapeOf(const ConvShape &s, const Geometry &g,
   return shape;
 }
 
-/// `count` units of one shape like `unit`, offsets `base` + i * `step`.
-struct Run {
-  Unit unit;
-  llvm::SmallVector<int64_t> shape, base, step;
-  int64_t count = 1;
-};
-
-/// A core's units as runs: each the longest stretch of one shape whose
-/// offsets step evenly.
-llvm::SmallVector<Run> runsOf(const ConvShape &s, const Geometry &g,
-                              llvm::ArrayRef<Unit> units) {
-  llvm::SmallVector<Run> runs;
-  for (size_t i = 0; i < units.size();) {
-    Run run{units[i], shapeOf(s, g, units[i]), offsetsOf(s, g, units[i]), {}};
-    llvm::SmallVector<int64_t> before = run.base;
-    size_t j = i + 1;
-    for (; j < units.size() && shapeOf(s, g, units[j]) == run.shape; ++j) {
-      llvm::SmallVector<int64_t> at = offsetsOf(s, g, units[j]), delta;
-      for (size_t k = 0; k < at.size(); ++k)
-        delta.push_back(at[k] - before[k]);
-      if (run.step.empty())
-        run.step = delta;
-      else if (delta != run.step)
-        break;
-      before = at;
-    }
-    if (run.step.empty())
-      run.step.assign(run.base.size(), 0);
-    run.count = int64_t(j - i);
-    runs.push_back(std::move(run));
-    i = j;
-  }
-  return runs;
-}
-
-/// `reps` repetitions of runs [first, first + period), each repetition's
-/// bases `delta[k]` past the one before (an outer loop over inner runs: a
-/// channel block's bands, block after block).
-struct Group {
-  size_t first = 0, period = 1;
-  int64_t reps = 1;
-  llvm::SmallVector<llvm::SmallVector<int64_t>> delta;
-};
-
-llvm::SmallVector<Group> groupsOf(llvm::ArrayRef<Run> runs) {
-  auto alike = [](const Run &a, const Run &b) {
-    return a.shape == b.shape && a.step == b.step && a.count == b.count;
-  };
-  auto difference = [](const Run &a, const Run &b) {
-    llvm::SmallVector<int64_t> delta;
-    for (size_t k = 0; k < a.base.size(); ++k)
-      delta.push_back(b.base[k] - a.base[k]);
-    return delta;
-  };
-  llvm::SmallVector<Group> groups;
-  for (size_t i = 0; i < runs.size();) {
-    Group best{i, 1, 1, {}};
-    for (size_t period = 1; period <= 4 && i + 2 * period <= runs.size();
-         ++period) {
-      Group group{i, period, 1, {}};
-      for (size_t k = 0; k < period; ++k)
-        group.delta.push_back(difference(runs[i + k], runs[i + period + k]));
-      for (size_t at = i + period; at + period <= runs.size();
-           at += period, ++group.reps) {
-        bool same = true;
-        for (size_t k = 0; k < period && same; ++k)
-          same =
-              alike(runs[i + k], runs[at + k]) &&
-              difference(runs[at - period + k], runs[at + k]) == group.delta[k];
-        if (!same)
-          break;
-      }
-      if (group.reps >= 2 && group.reps * period > best.reps * best.period)
-        best = group;
-    }
-    groups.push_back(best);
-    i += best.reps * best.period;
-  }
-  return groups;
+/// A core's units as runs of the plane form.
+llvm::SmallVector<Run> planeRunsOf(const ConvShape &s, const Geometry &g,
+                                   llvm::ArrayRef<Unit> units) {
+  return runsOf(
+      units, [&](const Unit &unit) { return shapeOf(s, g, unit); },
+      [&](const Unit &unit) { return offsetsOf(s, g, unit); });
 }
 
 /// The estimate of a unit shape over `perCore` units in `runs` runs on the
-/// busiest core: double-buffered, a unit takes its busiest engine's time,
-/// or half the vector unit's, store's and DRAM latency's (a result buffer
-/// is reused two units later, once its store has landed); each run fills
-/// and drains the pipeline (a load's and a store's latency). The chip's
-/// DRAM channel bounds it too.
+/// busiest core (depthwise::estimate).
 double estimate(const ConvShape &s, const Geometry &g, int64_t ct, int64_t rows,
                 int64_t perCore, int64_t runs, const ConvEpilogue &epilogue,
                 const TargetDesc &target) {
-  UnitCost cost = unitCost(s, g, ct, rows, epilogue, target);
-  double latency = double(target.dramLatencyCycles);
-  double period =
-      std::max({double(cost.in), double(cost.vector), double(cost.out),
-                (cost.vector + cost.out + latency) / 2});
-  double fill = double(cost.in + cost.out) + 2 * latency;
+  // (Counted per input channel, not per group: for groups of cg > 1
+  // channels this overstates the DRAM bound cg times, which keeps the plan
+  // off tiny units whose per-unit overheads the estimate understates;
+  // counted per group, RegNet's stride-2 layers took 1.2x the cycles.)
   int64_t total = s.n * ceilDiv(s.c, ct) * ceilDiv(s.oh, rows);
-  double channel = double(total) * double(cost.dram) /
-                   double(std::max<uint64_t>(target.dramBytesPerCycle, 1));
-  return std::max(double(perCore) * period + double(runs) * fill, channel);
+  return depthwise::estimate(unitCost(s, g, ct, rows, epilogue, target),
+                             perCore, runs, total, target);
 }
 
 } // namespace
@@ -397,8 +236,11 @@ bool sinan::tiling::vectorConvApplies(const ConvShape &s,
 }
 
 std::string sinan::tiling::describe(const DepthwisePlan &p) {
-  return llvm::formatv("vector ct={0} rows={1} pitch={2} cores={3} "
-                       "estimate={4}",
+  return llvm::formatv("vector form={0} ct={1} rows={2} pitch={3} cores={4} "
+                       "estimate={5}",
+                       !p.channelsLast ? "planes"
+                       : p.oneOp       ? "channels-last-one-op"
+                                       : "channels-last",
                        p.ct, p.rows, p.pitch, p.cores, int64_t(p.cycles));
 }
 
@@ -451,29 +293,21 @@ sinan::tiling::chooseDepthwisePlan(const ConvShape &s, const TargetDesc &target,
     plan.cores = parts.size();
     plan.cycles = 0;
     for (const auto &units : parts)
-      plan.cycles = std::max(
-          plan.cycles, estimate(s, g, plan.ct, plan.rows, units.size(),
-                                runsOf(s, g, units).size(), epilogue, target));
+      plan.cycles =
+          std::max(plan.cycles,
+                   estimate(s, g, plan.ct, plan.rows, units.size(),
+                            planeRunsOf(s, g, units).size(), epilogue, target));
     if (!best || plan.cycles < best->cycles)
       best = plan;
   }
+  std::optional<DepthwisePlan> rows =
+      chooseChannelsLast(s, target, epilogue, budget);
+  if (rows && (!best || rows->cycles < best->cycles))
+    return rows;
   return best;
 }
 
 namespace {
-
-/// An element offset: `constant` plus each induction variable times its
-/// step.
-struct Affine {
-  int64_t constant = 0;
-  llvm::SmallVector<std::pair<Value, int64_t>, 2> terms;
-  Affine plus(Value iv, int64_t step) const {
-    Affine sum = *this;
-    if (iv && step)
-      sum.terms.push_back({iv, step});
-    return sum;
-  }
-};
 
 /// Products a unit emits unrolled; more loop over the outputs of a group.
 constexpr int64_t kUnrolledProducts = 96;
@@ -496,8 +330,8 @@ public:
         x(x), weights(weights), bias(bias), residual(residual), y(y),
         g(geometryOf(s, target)) {}
 
-  /// Emits one core's units.
-  void emitCore(llvm::ArrayRef<Unit> units);
+  /// Emits one core's units in `plan`'s form.
+  void emitCore(llvm::ArrayRef<Unit> units, const DepthwisePlan &plan);
 
   /// Max pooling with padding: per kernel column a row of `pitch` floats,
   /// -inf where that column's planes are padding and -0.0 elsewhere (x +
@@ -510,7 +344,9 @@ private:
   void emitRun(const Run &run, llvm::ArrayRef<Affine> base);
   /// `offset` computed where it is used (so it holds a register only
   /// there: a unit reads a dozen offsets).
-  OpFoldResult materialize(const Affine &offset);
+  OpFoldResult materialize(const Affine &offset) {
+    return depthwise::materialize(builder, loc, offset);
+  }
   void emitUnit(const Unit &unit, llvm::ArrayRef<Affine> offsets,
                 const Slots &in, Value out);
 
@@ -551,37 +387,16 @@ Value DepthwiseEmitter::view(Value buffer, OpFoldResult offset,
   return reinterpretView(builder, loc, buffer, offset, shape, strides);
 }
 
-OpFoldResult DepthwiseEmitter::materialize(const Affine &offset) {
-  if (offset.terms.empty())
-    return builder.getIndexAttr(offset.constant);
-  Value sum;
-  for (auto [iv, step] : offset.terms) {
-    Value term = arith::MulIOp::create(builder, loc, iv, index(step));
-    sum = sum ? Value(arith::AddIOp::create(builder, loc, sum, term)) : term;
+void DepthwiseEmitter::emitCore(llvm::ArrayRef<Unit> units,
+                                const DepthwisePlan &plan) {
+  if (plan.channelsLast) {
+    emitChannelsLast(builder, loc, target, s, epilogue, plan, units, x, weights,
+                     bias, residual, y);
+    return;
   }
-  if (offset.constant)
-    sum = arith::AddIOp::create(builder, loc, sum, index(offset.constant));
-  return sum;
-}
-
-void DepthwiseEmitter::emitCore(llvm::ArrayRef<Unit> units) {
-  llvm::SmallVector<Run> runs = runsOf(s, g, units);
-  for (const Group &group : groupsOf(runs)) {
-    auto emitAll = [&](Value rep) {
-      for (size_t k = 0; k < group.period; ++k) {
-        const Run &run = runs[group.first + k];
-        SmallVector<Affine> base;
-        for (auto [at, offset] : llvm::enumerate(run.base))
-          base.push_back(
-              Affine{offset, {}}.plus(rep, rep ? group.delta[k][at] : 0));
-        emitRun(run, base);
-      }
-    };
-    if (group.reps == 1)
-      emitAll(Value());
-    else
-      loop(builder, loc, index(0), index(group.reps), 1, emitAll);
-  }
+  llvm::SmallVector<Run> runs = planeRunsOf(s, g, units);
+  emitRuns(builder, loc, runs,
+           [&](const Run &run, ArrayRef<Affine> base) { emitRun(run, base); });
 }
 
 void DepthwiseEmitter::emitRun(const Run &run, llvm::ArrayRef<Affine> base) {
@@ -824,11 +639,11 @@ void emitPlan(OpBuilder &builder, Location loc, func::FuncOp kernel,
   llvm::SmallVector<llvm::SmallVector<Unit>> parts =
       unitsPerCore(s, plan.ct, plan.rows, plan.cores, target.alignmentBytes);
   if (parts.size() == 1) {
-    emitter.emitCore(parts.front());
+    emitter.emitCore(parts.front(), plan);
   } else {
     Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
     for (auto [c, units] : llvm::enumerate(parts))
-      onCore(builder, loc, core, c, [&] { emitter.emitCore(units); });
+      onCore(builder, loc, core, c, [&] { emitter.emitCore(units, plan); });
   }
   finishKernel(builder, kernel, parts.size(), {plan.ct, plan.rows, plan.pitch},
                describe(plan));
@@ -951,7 +766,7 @@ LogicalResult sinan::tiling::emitMaxPool(func::FuncOp kernel,
   ConvEpilogue none{};
   DepthwiseEmitter emitter(builder, loc, target, *s, none, x, Value(), Value(),
                            Value(), y);
-  if (maskBytes) {
+  if (maskBytes && !plan->channelsLast) {
     // Per kernel column, -inf where its planes are padding, -0.0 elsewhere,
     // loaded once by every core.
     Geometry g = geometryOf(*s, target);

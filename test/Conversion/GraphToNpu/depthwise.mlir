@@ -18,7 +18,7 @@
 // CHECK-LABEL: func.func @dw_kernel
 // CHECK-SAME:    npu.blocks = array<i64: 2, 37, 48>
 // CHECK-SAME:    npu.cores = 2
-// CHECK-SAME:    npu.plan = "vector ct=2 rows=37 pitch=48 cores=2 estimate={{[0-9]+}}"
+// CHECK-SAME:    npu.plan = "vector form=planes ct=2 rows=37 pitch=48 cores=2 estimate={{[0-9]+}}"
 // CHECK:         scf.for
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 1, 0>} : memref<2x37x34xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>> to memref<2x39x35xf32, strided<[1872, 48, 1]>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 0, 0>} : memref<2x37x35xf32, strided<[1295, 35, 1], offset: ?>, #npu.space<dram>> to memref<2x39x35xf32, strided<[1872, 48, 1], offset: 3744>, #npu.space<vbuf>>
@@ -129,4 +129,32 @@ func.func @looped(%x: tensor<1x16x10x10xf32>, %b: tensor<16xf32>) -> tensor<1x16
 func.func @pooled(%x: tensor<1x16x15x15xf32>) -> tensor<1x16x7x7xf32> {
   %y = graph.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : (tensor<1x16x15x15xf32>) -> tensor<1x16x7x7xf32> loc("pool")
   return %y : tensor<1x16x7x7xf32>
+}
+
+// Small images with channels to spare run channels-last
+// (DepthwiseChannelsLast.cpp): a unit (16 channels by the 7 output rows)
+// loads its input as one DMA row per channel, turns it on the vector unit
+// into 49 pixel rows of 16 channels and moves them (DMA-in, local) into a
+// 9x9 grid with its zero padding (16 floats = one pixel). Per output row, a
+// tap is an offset view of the grid, a repeat per pixel, its weights one
+// row read by every repeat (stride 0). The result turns back into channel
+// rows, adds the bias (a per-repeat scalar) and stores one DMA row per
+// channel.
+// CHECK-LABEL: func.func @rows_kernel
+// CHECK-SAME:    npu.plan = "vector form=channels-last ct=16 rows=7 pitch=9 cores=2
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<16x49xf32, strided<[49, 1]>, #npu.space<dram>> to memref<16x49xf32, strided<[64, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<9x16xf32, strided<[32, 1]>, #npu.space<dram>> to memref<9x16xf32, strided<[16, 1], offset: 1024>, #npu.space<vbuf>>
+// CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<16x49xf32, strided<[64, 1]>, #npu.space<vbuf>> to memref<49x16xf32, strided<[16, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.dma_move %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 16, 16>} : memref<7x112xf32, strided<[112, 1]>, #npu.space<vbuf>> to memref<9x144xf32, strided<[144, 1]>, #npu.space<vbuf>>
+// CHECK:         scf.for
+// CHECK:           npu.vbin "mul" %{{.*}}, %{{.*}}, %[[ROW:.*]] : memref<7x16xf32, strided<[16, 1], offset: ?>, #npu.space<vbuf>>, memref<7x16xf32, strided<[0, 1], offset: 1024>, #npu.space<vbuf>>, memref<7x16xf32, strided<[16, 1], offset: ?>, #npu.space<vbuf>>
+// CHECK-COUNT-8:   npu.vfma %{{.*}}, %{{.*}}, %[[ROW]]
+// CHECK:         } {npu.buffered}
+// CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<49x16xf32, strided<[16, 1]>, #npu.space<vbuf>> to memref<16x49xf32, strided<[64, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.vbin "add" {{.*}} memref<16x49xf32, strided<[1, 0], offset: 1168>
+// CHECK:         npu.dma_store %{{.*}}, %{{.*}} : memref<16x49xf32, strided<[64, 1]>, #npu.space<vbuf>> to memref<16x49xf32, strided<[49, 1]>, #npu.space<dram>>
+func.func @rows(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor<1x32x7x7xf32> {
+  %w = graph.constant dense<0.25> : tensor<32x1x3x3xf32>
+  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 32 : i64} : (tensor<1x32x7x7xf32>, tensor<32x1x3x3xf32>, tensor<32xf32>) -> tensor<1x32x7x7xf32> loc("rows")
+  return %y : tensor<1x32x7x7xf32>
 }
