@@ -6,8 +6,10 @@ of channels, DepthwiseChannelsLast.cpp): 3x3 stride 1 with bias and ReLU6
 padding 2, a dilated 3x3, asymmetric padding, a residual add, SiLU and
 HardSwish epilogues, 40 channels (a partial block of 16), a 3x3/2 max
 pooling with padding over negative inputs (pads of -inf, not zero) and a
-batch of 20 images (a core's units in a loop). Writes the model, its inputs
-and onnxruntime's outputs. Usage: make_depthwise_rows_case.py OUT_DIR"""
+batch of 20 images (a core's units in a loop). Also a grouped convolution of
+8 channels per group on the plane form whose first synchronization failed the
+static check (now undone for a coarser one). Writes the model, its inputs and
+onnxruntime's outputs. Usage: make_depthwise_rows_case.py OUT_DIR"""
 import sys
 
 import numpy as np
@@ -36,7 +38,8 @@ inits = [param("w1", C, 1, 3, 3), param("b1", C), param("w2", C, 1, 3, 3),
          param("w4", C, 1, 3, 3), param("w5", C, 1, 3, 3), param("b5", C),
          param("w6", C, 1, 3, 3), param("b6", C), param("w7", C, 1, 3, 3),
          param("w8", P, 1, 3, 3), param("b8", P), param("w9", B, 1, 3, 3),
-         param("b9", B), scalar("zero", 0.0), scalar("six", 6.0)]
+         param("b9", B), param("w12", 104, 8, 3, 3), param("b12", 104),
+         scalar("zero", 0.0), scalar("six", 6.0)]
 dw = dict(group=C)
 nodes = [
     h.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="dw_s1",
@@ -67,10 +70,13 @@ nodes = [
                 strides=[2, 2], pads=[1, 1, 1, 1]),
     h.make_node("MaxPool", ["neg"], ["y11"], name="pool_s1",
                 kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    h.make_node("Conv", ["wide", "w12", "b12"], ["y12"], name="grouped_13",
+                pads=[1, 1, 1, 1], group=13),
 ]
 shapes = {"x": [1, C, 14, 14], "p": [1, P, 7, 7], "batch": [20, B, 7, 7],
-          "neg": [1, 64, 14, 14]}
-outputs = ["y2", "y3", "y4", "y5", "y6", "y7", "y8", "y9", "y10", "y11"]
+          "neg": [1, 64, 14, 14], "wide": [1, 104, 56, 56]}
+outputs = ["y2", "y3", "y4", "y5", "y6", "y7", "y8", "y9", "y10", "y11",
+           "y12"]
 graph = h.make_graph(nodes, "depthwise_rows",
                      [h.make_tensor_value_info(k, T.FLOAT, s)
                       for k, s in shapes.items()],

@@ -366,23 +366,33 @@ LogicalResult Verifier::run() {
   return drain();
 }
 
+} // namespace
+
+LogicalResult sinan::npu::verifySync(func::FuncOp func) {
+  const TargetDesc *target = targetOf(func);
+  if (!target)
+    return failure();
+  int64_t cores = target->cores;
+  if (auto attr = func->getAttrOfType<IntegerAttr>(kCoresAttrName))
+    cores = attr.getInt();
+  bool usesCoreId = false;
+  func.walk([&](CoreIdOp) { usesCoreId = true; });
+  for (int64_t core = 0; core < (usesCoreId ? cores : 1); ++core)
+    if (failed(Verifier(func, core).run()))
+      return failure();
+  return success();
+}
+
+namespace {
+
 struct VerifySyncPass
     : public sinan::npu::impl::NpuVerifySyncBase<VerifySyncPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (!func->hasAttr(kTargetAttrName) || func.isExternal())
       return;
-    const TargetDesc *target = targetOf(func);
-    if (!target)
-      return signalPassFailure();
-    int64_t cores = target->cores;
-    if (auto attr = func->getAttrOfType<IntegerAttr>(kCoresAttrName))
-      cores = attr.getInt();
-    bool usesCoreId = false;
-    func.walk([&](CoreIdOp) { usesCoreId = true; });
-    for (int64_t core = 0; core < (usesCoreId ? cores : 1); ++core)
-      if (failed(Verifier(func, core).run()))
-        return signalPassFailure();
+    if (failed(verifySync(func)))
+      signalPassFailure();
   }
 };
 

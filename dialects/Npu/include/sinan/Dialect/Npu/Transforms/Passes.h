@@ -20,6 +20,11 @@ namespace sinan::npu {
 #define GEN_PASS_REGISTRATION
 #include "sinan/Dialect/Npu/Transforms/Passes.h.inc"
 
+/// Proves every cross-engine buffer dependence of `func` (an SNPU kernel
+/// with its synchronization) ordered, on every core, as
+/// sinan-npu-verify-sync does; emits the first race or deadlock found.
+mlir::LogicalResult verifySync(mlir::func::FuncOp func);
+
 } // namespace sinan::npu
 
 #endif // SINAN_DIALECT_NPU_TRANSFORMS_PASSES_H
