@@ -72,11 +72,10 @@ mlir::OpFoldResult materialize(mlir::OpBuilder &builder, mlir::Location loc,
 /// Emits a core's runs: repetitions of a few runs whose bases step evenly
 /// become an outer loop (marked npu.buffered when `buffered`: the runs
 /// buffer themselves); `emitRun(run, base)` emits one run from `base`.
-void emitRuns(mlir::OpBuilder &builder, mlir::Location loc,
-              llvm::ArrayRef<Run> runs,
-              llvm::function_ref<void(const Run &, llvm::ArrayRef<Affine>)>
-                  emitRun,
-              bool buffered = false);
+void emitRuns(
+    mlir::OpBuilder &builder, mlir::Location loc, llvm::ArrayRef<Run> runs,
+    llvm::function_ref<void(const Run &, llvm::ArrayRef<Affine>)> emitRun,
+    bool buffered = false);
 
 /// DMA cycles of `rows` rows of `rowBytes` (no latency).
 int64_t dmaCost(const TargetDesc &target, int64_t rowBytes, int64_t rows);

@@ -73,8 +73,8 @@ Band bandOf(const ConvShape &s, int64_t oh0, int64_t rows) {
   band.need = (rows - 1) * s.sh + (s.kh - 1) * s.dh + 1;
   int64_t first = oh0 * s.sh - s.top;
   band.before = std::clamp<int64_t>(-first, 0, band.need);
-  band.count = std::max<int64_t>(
-      0, std::min(first + band.need, s.h) - std::max<int64_t>(first, 0));
+  band.count = std::max<int64_t>(0, std::min(first + band.need, s.h) -
+                                        std::max<int64_t>(first, 0));
   band.after = band.need - band.before - band.count;
   band.start = std::max<int64_t>(first, 0);
   return band;
@@ -107,8 +107,8 @@ ResultRows resultRowsOf(const ConvShape &s, int64_t rows, int64_t granule,
 
 /// Elements of a unit's local buffers.
 struct Layout {
-  int64_t ctp = 0;  ///< Channels of a pixel row (ct rounded up).
-  int64_t sp = 0;   ///< Row pitch of the loaded channel rows.
+  int64_t ctp = 0; ///< Channels of a pixel row (ct rounded up).
+  int64_t sp = 0;  ///< Row pitch of the loaded channel rows.
   ResultRows result;
   int64_t wts = 0;  ///< Weights: a row of ct per tap, then the bias row.
   int64_t res = 0;  ///< Residual channel rows (as the result's).
@@ -172,10 +172,10 @@ UnitCost unitCost(const ConvShape &s, const ConvEpilogue &epilogue, int64_t ct,
   int64_t vb = int64_t(target.vectorBytesPerCycle);
   auto pass = [&](int64_t elements) { return ceilDiv(elements * 4, vb) + 1; };
   int64_t tapOps = oneOp ? s.taps() : s.taps() * rows;
-  int64_t ops = 1 + tapOps + (result.perRow ? rows : 1) + 1 +
-                epilogue.vectorPasses();
-  int64_t tapPass = oneOp ? pass(((rows - 1) * wp + s.ow) * ct)
-                                   : pass(s.ow * ct);
+  int64_t ops =
+      1 + tapOps + (result.perRow ? rows : 1) + 1 + epilogue.vectorPasses();
+  int64_t tapPass =
+      oneOp ? pass(((rows - 1) * wp + s.ow) * ct) : pass(s.ow * ct);
   cost.vector = pass(ct * band.count * s.w) + tapOps * tapPass +
                 (2 + epilogue.vectorPasses()) * pass(computed * ct) +
                 (result.perRow ? rows : 0);
@@ -249,11 +249,10 @@ private:
     // runs may share vbuf by liveness).
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(builder.getInsertionBlock());
-    auto type = MemRefType::get({elements}, builder.getF32Type(),
-                                MemRefLayoutAttrInterface(),
-                                npu::MemorySpaceAttr::get(
-                                    builder.getContext(),
-                                    npu::MemorySpace::vbuf));
+    auto type = MemRefType::get(
+        {elements}, builder.getF32Type(), MemRefLayoutAttrInterface(),
+        npu::MemorySpaceAttr::get(builder.getContext(),
+                                  npu::MemorySpace::vbuf));
     return memref::AllocOp::create(builder, loc, type);
   }
   Value view(Value buffer, OpFoldResult offset, ArrayRef<int64_t> shape,
@@ -411,18 +410,17 @@ void ChannelsLastEmitter::emitGrid(const Unit &unit, const Buffers &b) {
   if (!pooling) {
     npu::DmaMoveOp::create(
         builder, loc, moved, whole,
-        builder.getDenseI64ArrayAttr({band.before, band.after,
-                                      s.left * ctp, right * ctp}));
+        builder.getDenseI64ArrayAttr(
+            {band.before, band.after, s.left * ctp, right * ctp}));
     return;
   }
-  npu::DmaMoveOp::create(
-      builder, loc, moved,
-      view(b.grid, (band.before * wp + s.left) * ctp, {band.count, s.w * ctp},
-           {row, 1}),
-      DenseI64ArrayAttr());
+  npu::DmaMoveOp::create(builder, loc, moved,
+                         view(b.grid, (band.before * wp + s.left) * ctp,
+                              {band.count, s.w * ctp}, {row, 1}),
+                         DenseI64ArrayAttr());
   if (band.before)
-    npu::FillOp::create(builder, loc, view(b.grid, 0, {band.before, row},
-                                           {row, 1}),
+    npu::FillOp::create(builder, loc,
+                        view(b.grid, 0, {band.before, row}, {row, 1}),
                         int64_t(pad));
   if (band.after)
     npu::FillOp::create(builder, loc,
@@ -434,10 +432,10 @@ void ChannelsLastEmitter::emitGrid(const Unit &unit, const Buffers &b) {
                         view(b.grid, 0, {band.need, s.left * ctp}, {row, 1}),
                         int64_t(pad));
   if (right)
-    npu::FillOp::create(builder, loc,
-                        view(b.grid, (s.left + s.w) * ctp,
-                             {band.need, right * ctp}, {row, 1}),
-                        int64_t(pad));
+    npu::FillOp::create(
+        builder, loc,
+        view(b.grid, (s.left + s.w) * ctp, {band.need, right * ctp}, {row, 1}),
+        int64_t(pad));
 }
 
 /// Output row `r` (an index; null: every output row at once): every tap
@@ -447,8 +445,8 @@ void ChannelsLastEmitter::emitTaps(const Unit &unit, const Buffers &b,
   int64_t ct = unit.ct, ctp = b.layout.ctp, wp = gridWidth(s);
   // Pixels per op: an output row, or all of them at the grid's pitch.
   int64_t count = r ? s.ow : (unit.rows - 1) * wp + s.ow;
-  Value sum = view(b.rows, at(Affine{}.plus(r, s.ow * ctp)), {count, ct},
-                   {ctp, 1});
+  Value sum =
+      view(b.rows, at(Affine{}.plus(r, s.ow * ctp)), {count, ct}, {ctp, 1});
   for (int64_t kh = 0; kh < s.kh; ++kh)
     for (int64_t kw = 0; kw < s.kw; ++kw) {
       int64_t tap = kh * s.kw + kw;
@@ -500,10 +498,9 @@ void ChannelsLastEmitter::emitLoads(const Unit &unit, ArrayRef<Affine> offsets,
         view(b.in, l.wts, {s.taps(), ct}, {l.ctp, 1}), DenseI64ArrayAttr());
   int64_t biasRow = l.wts + s.taps() * l.ctp;
   if (bias)
-    npu::DmaLoadOp::create(builder, loc,
-                           view(bias, at(offsets[3]), {1, ct}, {ct, 1}),
-                           view(b.in, biasRow, {1, ct}, {ct, 1}),
-                           DenseI64ArrayAttr());
+    npu::DmaLoadOp::create(
+        builder, loc, view(bias, at(offsets[3]), {1, ct}, {ct, 1}),
+        view(b.in, biasRow, {1, ct}, {ct, 1}), DenseI64ArrayAttr());
   if (residual)
     npu::DmaLoadOp::create(builder, loc, dram(residual), local(b.in, l.res),
                            DenseI64ArrayAttr());
@@ -599,38 +596,38 @@ std::optional<DepthwisePlan> chooseChannelsLast(const ConvShape &s,
   };
   SmallVector<Candidate> candidates;
   for (bool oneOp : {false, true})
-  for (int64_t ct = granule; ct < roundUp(s.group, granule) + granule;
-       ct += granule) {
-    int64_t blocks = ceilDiv(s.group, ct);
-    if ((oneOp && !allowsOneOp(s)) ||
-        (ct > granule && ceilDiv(s.group, ct - granule) == blocks))
-      continue; // Every distinct block count once.
-    for (int64_t rows = s.oh; rows >= 1; --rows) {
-      if (rows < s.oh && ceilDiv(s.oh, rows) == ceilDiv(s.oh, rows + 1))
-        continue;
-      Band band = bandOf(s, 0, rows);
-      band.count = std::min(band.need, s.h);
-      if (layoutOf(s, epilogue, std::min(ct, s.group), rows, band, true,
-                   oneOp, target)
-              .bytes() > budget)
-        continue;
-      int64_t units = s.n * blocks * ceilDiv(s.oh, rows);
-      int64_t cores = std::min<int64_t>(target.cores, units);
-      candidates.push_back(
-          {ct, rows, oneOp,
-           estimate(unitCost(s, epilogue, std::min(ct, s.group), rows,
-                             hasWeights, oneOp, target),
-                    ceilDiv(units, cores), 1, units, target)});
+    for (int64_t ct = granule; ct < roundUp(s.group, granule) + granule;
+         ct += granule) {
+      int64_t blocks = ceilDiv(s.group, ct);
+      if ((oneOp && !allowsOneOp(s)) ||
+          (ct > granule && ceilDiv(s.group, ct - granule) == blocks))
+        continue; // Every distinct block count once.
+      for (int64_t rows = s.oh; rows >= 1; --rows) {
+        if (rows < s.oh && ceilDiv(s.oh, rows) == ceilDiv(s.oh, rows + 1))
+          continue;
+        Band band = bandOf(s, 0, rows);
+        band.count = std::min(band.need, s.h);
+        if (layoutOf(s, epilogue, std::min(ct, s.group), rows, band, true,
+                     oneOp, target)
+                .bytes() > budget)
+          continue;
+        int64_t units = s.n * blocks * ceilDiv(s.oh, rows);
+        int64_t cores = std::min<int64_t>(target.cores, units);
+        candidates.push_back(
+            {ct, rows, oneOp,
+             estimate(unitCost(s, epilogue, std::min(ct, s.group), rows,
+                               hasWeights, oneOp, target),
+                      ceilDiv(units, cores), 1, units, target)});
+      }
     }
-  }
   llvm::sort(candidates, [](const Candidate &a, const Candidate &b) {
     return a.cycles < b.cycles;
   });
   std::optional<DepthwisePlan> best;
   for (const Candidate &candidate : ArrayRef(candidates).take_front(8)) {
     int64_t ct = std::min(candidate.ct, s.group);
-    auto parts =
-        unitsPerCore(s, ct, candidate.rows, target.cores, target.alignmentBytes);
+    auto parts = unitsPerCore(s, ct, candidate.rows, target.cores,
+                              target.alignmentBytes);
     DepthwisePlan plan;
     plan.ct = ct;
     plan.rows = candidate.rows;
@@ -643,10 +640,9 @@ std::optional<DepthwisePlan> chooseChannelsLast(const ConvShape &s,
     UnitCost cost =
         unitCost(s, epilogue, ct, plan.rows, hasWeights, plan.oneOp, target);
     for (const auto &part : parts)
-      plan.cycles =
-          std::max(plan.cycles, estimate(cost, part.size(),
-                                         runsFor(s, part).size(), units,
-                                         target));
+      plan.cycles = std::max(
+          plan.cycles,
+          estimate(cost, part.size(), runsFor(s, part).size(), units, target));
     if (!best || plan.cycles < best->cycles)
       best = plan;
   }
@@ -658,17 +654,18 @@ void emitChannelsLast(OpBuilder &builder, Location loc,
                       const ConvEpilogue &epilogue, const DepthwisePlan &plan,
                       ArrayRef<Unit> units, Value x, Value weights, Value bias,
                       Value residual, Value y) {
-  ChannelsLastEmitter emitter(builder, loc, target, s, epilogue, plan.oneOp,
-                              x, weights, bias, residual, y);
+  ChannelsLastEmitter emitter(builder, loc, target, s, epilogue, plan.oneOp, x,
+                              weights, bias, residual, y);
   if (int64_t(units.size()) <= kUnrolledCoreUnits) {
     emitter.emitUnits(units);
     return;
   }
-  emitRuns(builder, loc, runsFor(s, units),
-           [&](const Run &run, ArrayRef<Affine> base) {
-             emitter.emitRun(run, base);
-           },
-           /*buffered=*/true);
+  emitRuns(
+      builder, loc, runsFor(s, units),
+      [&](const Run &run, ArrayRef<Affine> base) {
+        emitter.emitRun(run, base);
+      },
+      /*buffered=*/true);
 }
 
 } // namespace sinan::tiling::depthwise

@@ -41,8 +41,8 @@ llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct, int64_t rows) {
 /// must start on a granule of the output of its own (the hazard checker
 /// tracks granules).
 static llvm::SmallVector<int64_t> coreStarts(const ConvShape &s,
-                                      llvm::ArrayRef<Unit> units, int64_t cores,
-                                      int64_t align) {
+                                             llvm::ArrayRef<Unit> units,
+                                             int64_t cores, int64_t align) {
   int64_t granule = align / 4, total = units.size();
   llvm::SmallVector<int64_t> starts = {0};
   for (int64_t c = 1; c < cores; ++c) {
@@ -161,7 +161,6 @@ static llvm::SmallVector<Group> groupsOf(llvm::ArrayRef<Run> runs) {
   }
   return groups;
 }
-
 
 OpFoldResult materialize(OpBuilder &builder, Location loc,
                          const Affine &offset) {
