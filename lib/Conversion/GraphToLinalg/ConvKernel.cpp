@@ -37,6 +37,11 @@ namespace {
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
+/// Bytes of a unit's X that one pass over its tiles reads: a share of any
+/// current core's L2 cache (512 KiB and up) that leaves room for the
+/// weights' rows and the output.
+constexpr int64_t kL2Block = 256 * 1024;
+
 struct ConvShape : Window2d {
   int64_t n, c, h, w, f, oh, ow, groups, cg, fg;
   bool bias;
@@ -181,6 +186,9 @@ struct ConvPlan {
   int64_t pBlocks; ///< Blocks of positions per image and group.
   int64_t mChunk;  ///< Output channels per unit (a multiple of 12).
   int64_t mChunks;
+  /// Rows of K per pass over a unit's tiles: the block's rows of X that a
+  /// pass reads stay in the core's L2 cache while every tile reads them.
+  int64_t kc;
   int64_t extent() const { return s.n * s.groups * pBlocks * mChunks; }
 };
 
@@ -205,6 +213,11 @@ ConvPlan planConv(const ConvShape &s) {
   int64_t chunks = std::min(ceilDiv(8, units), std::max<int64_t>(1, s.fg / 24));
   plan.mChunk = roundUp(ceilDiv(s.fg, chunks), 12);
   plan.mChunks = ceilDiv(s.fg, plan.mChunk);
+  // Passes over K of at most kL2Block bytes of X each (several of even
+  // size): ResNet-50's layer4 (K = 4608) streamed its 1.2 MiB block of X
+  // from memory once per tile.
+  int64_t passes = ceilDiv(k * (plan.block + 16) * 4, kL2Block);
+  plan.kc = roundUp(ceilDiv(k, passes), 4);
   return plan;
 }
 
@@ -233,6 +246,9 @@ private:
     Value wRow;  ///< W's row of the unit's first output channel.
     Value outRow, outCol;
     Value rows, fullBlocks; ///< Output channels of the unit, whole tiles.
+    /// The pass's rows of K, [kBegin, kEnd); whether it is the first (the
+    /// sums start from the bias) and the last (the epilogue follows).
+    Value kBegin, kEnd, first, last;
   };
 
   void pack(Value input, Value scratch, Value n, Value g, Value p0,
@@ -374,7 +390,23 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
     }
     u.rows = m.min(m.c(plan.mChunk), m.sub(m.c(s.fg), m0));
     u.fullBlocks = m.div(u.rows, mr);
-    emitPanels(u);
+    int64_t passes = ceilDiv(s.k(), plan.kc);
+    if (passes == 1) {
+      u.kBegin = m.c(0);
+      u.kEnd = m.c(s.k());
+      emitPanels(u);
+      return;
+    }
+    forLoop(b, loc, m.c(0), m.c(passes), [&](OpBuilder &pb, Value pass) {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
+      IndexMath km{b, loc};
+      u.kBegin = km.mul(pass, plan.kc);
+      u.kEnd = km.min(km.add(u.kBegin, plan.kc), km.c(s.k()));
+      u.first = km.cmp(arith::CmpIPredicate::eq, pass, km.c(0));
+      u.last = km.cmp(arith::CmpIPredicate::eq, pass, km.c(passes - 1));
+      emitPanels(u);
+    });
   });
   if (scratch)
     memref::DeallocOp::create(b, loc, scratch);
@@ -436,19 +468,58 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
       masks.push_back(vector::CreateMaskOp::create(
           b, loc, VectorType::get({vl}, b.getI1Type()), ValueRange{count}));
     }
-  SmallVector<Value> init;
-  for (int64_t i = 0; i < rows; ++i) {
-    Value start = zeros;
-    if (bias) {
-      Value scalar =
-          memref::LoadOp::create(b, loc, bias, ValueRange{m.add(wRow, i)});
-      start = vector::BroadcastOp::create(b, loc, vectorType, scalar);
+  Value outRow = m.add(u.outRow, rowOffset);
+  auto outAt = [&](IndexMath &im, int64_t i, int64_t v) {
+    return SmallVector<Value>{im.add(outRow, i),
+                              im.add(im.add(u.outCol, col), v * vl)};
+  };
+  // The sums start from the bias, or, past K's first pass, from the
+  // previous passes' sums in the output (the same order of additions).
+  auto startValues = [&](OpBuilder &sb) {
+    IndexMath sm{sb, loc};
+    SmallVector<Value> init;
+    for (int64_t i = 0; i < rows; ++i) {
+      Value start = zeros;
+      if (bias) {
+        Value scalar =
+            memref::LoadOp::create(sb, loc, bias, ValueRange{sm.add(wRow, i)});
+        start = vector::BroadcastOp::create(sb, loc, vectorType, scalar);
+      }
+      init.append(2, start);
     }
-    init.append(2, start);
+    return init;
+  };
+  auto partialSums = [&](OpBuilder &sb) {
+    IndexMath sm{sb, loc};
+    SmallVector<Value> init;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < 2; ++v)
+        init.push_back(
+            remaining
+                ? vector::MaskedLoadOp::create(sb, loc, vectorType, output,
+                                               outAt(sm, i, v), masks[v], zeros)
+                      .getResult()
+                : vector::LoadOp::create(sb, loc, vectorType, output,
+                                         outAt(sm, i, v))
+                      .getResult());
+    return init;
+  };
+  SmallVector<Value> init;
+  if (!u.first) {
+    init = startValues(b);
+  } else {
+    auto branch = scf::IfOp::create(
+        b, loc, SmallVector<Type>(2 * rows, vectorType), u.first,
+        /*withElseRegion=*/true);
+    OpBuilder tb = branch.getThenBodyBuilder();
+    scf::YieldOp::create(tb, loc, startValues(tb));
+    OpBuilder eb = branch.getElseBodyBuilder();
+    scf::YieldOp::create(eb, loc, partialSums(eb));
+    init = SmallVector<Value>(branch.getResults());
   }
   bool maskLoads = remaining && s.direct();
   auto loop = scf::ForOp::create(
-      b, loc, m.c(0), m.c(s.k()), m.c(1), init,
+      b, loc, u.kBegin, u.kEnd, m.c(1), init,
       [&](OpBuilder &kb, Location, Value k, ValueRange acc) {
         IndexMath km{kb, loc};
         Value xRow = km.add(u.xRow, k);
@@ -475,19 +546,32 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
         }
         scf::YieldOp::create(kb, loc, next);
       });
-  Value outRow = m.add(u.outRow, rowOffset);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t v = 0; v < 2; ++v) {
-      Value value = loop.getResult(2 * i + v);
-      SmallVector<Value> indices = {m.add(outRow, i),
-                                    m.add(m.add(u.outCol, col), v * vl)};
-      value =
-          applyEpilogue(value, indices, remaining ? masks[v] : Value(), zeros);
-      if (remaining)
-        vector::MaskedStoreOp::create(b, loc, output, indices, masks[v], value);
-      else
-        vector::StoreOp::create(b, loc, value, output, indices);
-    }
+  // The sums go out, through the epilogue after K's last pass.
+  auto store = [&](bool last) {
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < 2; ++v) {
+        Value value = loop.getResult(2 * i + v);
+        SmallVector<Value> indices = outAt(m, i, v);
+        if (last)
+          value = applyEpilogue(value, indices, remaining ? masks[v] : Value(),
+                                zeros);
+        if (remaining)
+          vector::MaskedStoreOp::create(b, loc, output, indices, masks[v],
+                                        value);
+        else
+          vector::StoreOp::create(b, loc, value, output, indices);
+      }
+  };
+  if (!u.last) {
+    store(true);
+    return;
+  }
+  auto branch = scf::IfOp::create(b, loc, u.last, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  store(true);
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  store(false);
 }
 
 /// Copies the block [p0, p0 + width) of X for image `n`, group `g` into
