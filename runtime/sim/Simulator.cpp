@@ -78,6 +78,15 @@ struct EngineState {
   /// DMA-in only: the source element stride of d0, and zeros before and
   /// after the source data in d0 and d1.
   uint64_t gather = 1, padW[2] = {0, 0}, padH[2] = {0, 0};
+  /// DMA-in only: loads from DRAM still landing after the engine moved on
+  /// (space, [begin, end) bytes, when the data is there). A later transfer
+  /// of the engine that reads those bytes waits for them: accesses of one
+  /// engine happen in program order (docs/isa.md §7), and in time too.
+  struct Landing {
+    Space space;
+    uint64_t begin, end, done;
+  };
+  std::vector<Landing> landing;
   uint64_t m = 0, k = 0, n = 0;
   uint64_t len = 0, rep = 1, strideD = 0, strideA = 0, strideB = 0;
 };
@@ -911,6 +920,24 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
       }
     }
     uint64_t transferStart = start + target.dmaSetupCycles;
+    // A local source still landing from an earlier load of this engine.
+    if (dmaIn && srcSpace != Space::Dram) {
+      engine.landing.erase(std::remove_if(engine.landing.begin(),
+                                          engine.landing.end(),
+                                          [&](const EngineState::Landing &l) {
+                                            return l.done <= transferStart;
+                                          }),
+                           engine.landing.end());
+      for (const Range &range : ranges)
+        if (!range.write)
+          for (const EngineState::Landing &l : engine.landing)
+            if (l.space == range.space && range.offset < l.end &&
+                l.begin < range.offset + range.size)
+              transferStart = std::max(transferStart, l.done);
+    }
+    // Waiting for the data counts as a dependency stall, not as work.
+    uint64_t waited = transferStart - (start + target.dmaSetupCycles);
+    engine.stats.semaphoreStallCycles += waited;
     // The engine generates one row's addresses per cycle, so a transfer of
     // many short rows is bound by its row count, not its bytes.
     uint64_t own = std::max<uint64_t>(
@@ -924,12 +951,30 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
           dramChannelFree > dataEnd ? dramChannelFree - dataEnd : 0;
       engine.stats.bandwidthStallCycles += stall;
       dataEnd += stall;
-      busy = dataEnd - start - stall;
+      busy = dataEnd - start - stall - waited;
       done = dataEnd + target.dramLatencyCycles;
+      if (dmaIn && dstSpace != Space::Dram && !ranges.empty()) {
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (const Range &range : ranges)
+          if (range.write) {
+            lo = std::min(lo, range.offset);
+            hi = std::max(hi, range.offset + range.size);
+          }
+        if (lo < hi) {
+          // (Loads landed by now no longer matter.)
+          engine.landing.erase(
+              std::remove_if(engine.landing.begin(), engine.landing.end(),
+                             [&](const EngineState::Landing &l) {
+                               return l.done <= start;
+                             }),
+              engine.landing.end());
+          engine.landing.push_back({dstSpace, lo, hi, done});
+        }
+      }
       (dstSpace == Space::Dram ? core.stats.dmaBytesOut
                                : core.stats.dmaBytesIn) += moved;
     } else {
-      busy = dataEnd - start;
+      busy = dataEnd - start - waited;
       done = dataEnd;
     }
     engine.freeAt = dataEnd;

@@ -553,3 +553,36 @@ TEST(SimInstructionTest, SignedZeroAndNaNRulesOfTheSpec) {
       runVector("vred.max.f32 vbuf[r3], vbuf[r0]", {-0.0f, 0.0f}, {}, 1);
   EXPECT_EQ(bitsOf(rmax[0]), 0x80000000u);
 }
+
+TEST(SimInstructionTest, DmaInReadsWhatItLoadedOnlyOnceItLanded) {
+  // One engine's accesses happen in program order (docs/isa.md §7), in time
+  // too: a dmove that reads a load's destination starts once the load's
+  // data is there (the DRAM latency), while one that reads other bytes
+  // only follows the load's transfer.
+  auto cycles = [](int64_t source) {
+    std::vector<uint8_t> dram(8192, 0);
+    put(dram, 0, 2.5f);
+    sim::Result result = runProgram(fmt::format(R"(
+        li r1, 1024
+        li r2, 1
+        dcfg.din shape, r1, r2, r2
+        dload.f32.f32 vbuf[r0], dram[r0]
+        li r3, {0}
+        dmove.f32 ibuf[r0], vbuf[r3]
+        signal din, dout, 0
+        dcfg.dout shape, r1, r2, r2
+        wait din, dout, 0
+        dmove.f32 vbuf[r0+8192], ibuf[r0]
+        end
+  )",
+                                                source),
+                                    dram);
+    EXPECT_TRUE(result.ok) << result.error;
+    return result.stats.cycles;
+  };
+  std::string error;
+  std::optional<TargetDesc> edge = loadBuiltinTarget("snpu-edge", error);
+  ASSERT_TRUE(edge) << error;
+  uint64_t loaded = cycles(0), other = cycles(4096);
+  EXPECT_GE(loaded, other + edge->dramLatencyCycles / 2);
+}
