@@ -36,6 +36,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/EquivalenceClasses.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace sinan::npu {
 #define GEN_PASS_DEF_NPUINSERTSYNC
@@ -110,7 +111,10 @@ private:
   /// Moves each primed token before the waits right in front of it.
   void primeEarly();
   /// The tokens primed before loops.
-  llvm::DenseSet<Operation *> primes;
+  /// (In insertion order: primeEarly moves them in this order, and two
+  /// primes before one loop would otherwise end in an order that differs
+  /// from run to run.)
+  llvm::SetVector<Operation *> primes;
   SmallVector<Item> chainStreams(ArrayRef<Item> items);
   void sinkDrains(Block &block, ArrayRef<Item> items);
   void indexAccesses();
@@ -386,7 +390,7 @@ void SyncInserter::waitBefore(Operation *op, unsigned resource, Engine src,
 
 void SyncInserter::erasePlaced(Operation *op) {
   llvm::erase_if(placed, [&](auto &entry) { return entry.first == op; });
-  primes.erase(op);
+  primes.remove(op);
   op->erase();
 }
 
@@ -485,7 +489,7 @@ SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
     if (to.prime && cast<SignalOp>(to.prime).getSrc() == from.last &&
         cast<SignalOp>(to.prime).getDst() == to.first) {
       to.prime->moveAfter(from.lastOp());
-      primes.erase(to.prime);
+      primes.remove(to.prime);
       continue;
     }
     signalAfter(from.lastOp(), resource, from.last, to.first);
