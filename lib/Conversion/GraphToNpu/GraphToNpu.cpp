@@ -45,6 +45,9 @@ struct MatmulBlocks {
   /// B) rather than the row blocks: a product of few rows.
   bool splitCols = false;
   double cycles = 0;
+  /// Copies of the K loop's operand blocks (sinan-npu-multi-buffer's
+  /// npu.buffers): loads of the next blocks in flight while one is used.
+  int64_t buffers = 2;
 };
 
 /// Block sizes for one dimension: multiples of the tile, doubling, up to the
@@ -159,6 +162,33 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
             best = MatmulBlocks{m0, k0, n0, cores, splitCols, cycles};
         }
       }
+  if (!best)
+    return best;
+  // The same blocks with a third copy of the K loop's operands, when they
+  // fit: a block's load then has two products' time to land, not one.
+  int64_t m0 = best->m0, k0 = best->k0, n0 = best->n0;
+  if (k / k0 >= 3) {
+    SmallVector<int64_t, 2> ms = {m0}, ks = {k0}, ns = {n0};
+    if (m % m0)
+      ms.push_back(roundUp(m % m0, tile.m));
+    if (k % k0)
+      ks.push_back(roundUp(k % k0, tile.k));
+    if (n % n0)
+      ns.push_back(roundUp(n % n0, tile.n));
+    // Counted as four copies: the edge blocks' buffers outside the loop
+    // and the liveness of unrolled copies leave less than three copies'
+    // worth free (snpu-edge's 64 KiB ibuf overflowed at three).
+    int64_t ibuf = 0, wbuf = 0;
+    for (int64_t ki : ks) {
+      for (int64_t mi : ms)
+        ibuf += 4 * mi * pitch(ki, 2, align) * 2;
+      for (int64_t ni : ns)
+        wbuf += 4 * ki * pitch(ni, 2, align) * 2;
+    }
+    if (ibuf <= int64_t(target.ibuf.sizeBytes) &&
+        wbuf <= int64_t(target.wbuf.sizeBytes))
+      best->buffers = 3;
+  }
   return best;
 }
 
@@ -313,11 +343,16 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
       npu::FillOp::create(builder, loc, rhs, 0);
     if (fullK == 1)
       multiply(index(0), lhs, rhs, depth, /*zeroed=*/true);
-    else
-      loop(index(0), index(fullK * blocks.k0), blocks.k0,
-           [&, lhs = lhs, rhs = rhs, depth = depth](Value p) {
-             multiply(p, lhs, rhs, depth, /*zeroed=*/true);
-           });
+    else {
+      scf::ForOp kLoop = tiling::loop(
+          builder, loc, index(0), index(fullK * blocks.k0), blocks.k0,
+          [&, lhs = lhs, rhs = rhs, depth = depth](Value p) {
+            multiply(p, lhs, rhs, depth, /*zeroed=*/true);
+          });
+      if (blocks.buffers > 2)
+        kLoop->setAttr(npu::kBuffersAttrName,
+                       builder.getI64IntegerAttr(blocks.buffers));
+    }
   }
   if (edgeK > 0) {
     auto [lhs, rhs, depth] = step(Value(), edgeK);

@@ -93,6 +93,7 @@ struct MultiBufferPass
       scf::ForOp loop;
       SmallVector<memref::AllocOp> buffers;
       SmallVector<Operation *> preludes;
+      int64_t copies = 2;
     };
     SmallVector<Owned> plan;
     func.walk([&](scf::ForOp loop) {
@@ -102,13 +103,18 @@ struct MultiBufferPass
       if (!lb || !ub || !step || *step <= 0 || (*ub - *lb) < 2 * *step ||
           loop->hasAttr(kBufferedAttrName))
         return;
+      // Copies as asked, at most one per iteration.
+      int64_t copies = 2;
+      if (auto attr = loop->getAttrOfType<IntegerAttr>(kBuffersAttrName))
+        copies = std::clamp<int64_t>(attr.getInt(), 2, 8);
+      copies = std::min(copies, (*ub - *lb) / *step);
       // Unrolling copies everything in the body; a body with several loops
       // (main and edge blocks of a tiled op) would double them all for an
       // edge buffer's sake.
       if (llvm::count_if(loop.getBody()->getOperations(),
                          [](Operation &op) { return isa<scf::ForOp>(op); }) > 1)
         return;
-      Owned owned{loop, {}, {}};
+      Owned owned{loop, {}, {}, copies};
       func.walk([&](memref::AllocOp alloc) {
         std::optional<MemorySpace> space = memorySpaceOf(alloc.getType());
         SmallVector<Operation *> preludes;
@@ -121,28 +127,30 @@ struct MultiBufferPass
       if (!owned.buffers.empty())
         plan.push_back(std::move(owned));
     });
-    for (auto &[loop, buffers, preludes] : plan) {
-      // The second copy of the body works on clones of the buffers.
-      IRMapping second;
+    for (auto &[loop, buffers, preludes, copies] : plan) {
+      // Copy i > 0 of the body works on clones i of the buffers.
+      SmallVector<IRMapping> clones(copies);
       OpBuilder builder(loop);
-      for (memref::AllocOp alloc : buffers) {
-        builder.setInsertionPointAfter(alloc);
-        second.map(alloc.getResult(), builder.clone(*alloc)->getResult(0));
-      }
-      for (Operation *fill : preludes) {
-        builder.setInsertionPointAfter(fill);
-        builder.clone(*fill, second);
+      for (int64_t i = copies - 1; i >= 1; --i) {
+        for (memref::AllocOp alloc : buffers) {
+          builder.setInsertionPointAfter(alloc);
+          clones[i].map(alloc.getResult(), builder.clone(*alloc)->getResult(0));
+        }
+        for (Operation *fill : preludes) {
+          builder.setInsertionPointAfter(fill);
+          builder.clone(*fill, clones[i]);
+        }
       }
       auto rename = [&](unsigned copy, Operation *op, OpBuilder) {
-        if (copy != 1)
+        if (copy == 0 || copy >= clones.size())
           return;
         op->walk([&](Operation *inner) {
           for (OpOperand &operand : inner->getOpOperands())
-            if (Value mapped = second.lookupOrNull(operand.get()))
+            if (Value mapped = clones[copy].lookupOrNull(operand.get()))
               operand.set(mapped);
         });
       };
-      if (failed(loopUnrollByFactor(loop, 2, rename))) {
+      if (failed(loopUnrollByFactor(loop, copies, rename))) {
         loop.emitError("cannot be unrolled to double-buffer its buffers");
         return signalPassFailure();
       }

@@ -40,6 +40,10 @@ inline constexpr llvm::StringLiteral kOffsetAttrName = "npu.offset";
 /// On an scf.for: its producer already alternates the loop's local buffers
 /// (a convolution's taps), so sinan-npu-multi-buffer leaves it alone.
 inline constexpr llvm::StringLiteral kBufferedAttrName = "npu.buffered";
+/// On an scf.for: how many copies of its buffers sinan-npu-multi-buffer
+/// makes (2 when absent): with N, N - 1 loads may be in flight while the
+/// N-th copy is in use.
+inline constexpr llvm::StringLiteral kBuffersAttrName = "npu.buffers";
 /// On an scf.for that runs at most once, on the core the attribute names
 /// (the part of a kernel for one core): it has no back edge to synchronize,
 /// and its buffers never meet those of another core's part.

@@ -18,7 +18,10 @@ def NpuMultiBuffer : Pass<"sinan-npu-multi-buffer", "mlir::func::FuncOp"> {
     (`scf` loop unrolling, with an epilogue for an odd trip count) and gives
     the second copy of the body its own clone of each such buffer, so the
     DMA can fill one buffer while the matrix or vector unit works on the
-    other; `sinan-npu-insert-sync` then orders each copy separately. Loops
+    other; `sinan-npu-insert-sync` then orders each copy separately. A
+    loop marked `npu.buffers = N` gets N copies (unrolled by N, at most one
+    per iteration): a matmul's K loop whose block loads take longer than a
+    product to land keeps two in flight. Loops
     with a dynamic trip count or fewer than two iterations, loops whose
     body holds more than one loop (unrolling would copy them all), and loops
     marked `npu.buffered` (their producer alternates the buffers itself, as
