@@ -150,7 +150,24 @@ struct MultiBufferPass
               operand.set(mapped);
         });
       };
-      if (failed(loopUnrollByFactor(loop, copies, rename))) {
+      FailureOr<UnrolledLoopInfo> unrolled =
+          loopUnrollByFactor(loop, copies, rename);
+      // The remainder's iterations (fewer than the copies) take a copy
+      // each too, instead of all waiting on the first.
+      if (succeeded(unrolled) && unrolled->epilogueLoopOp) {
+        scf::ForOp epilogue = *unrolled->epilogueLoopOp;
+        std::optional<int64_t> lb =
+            getConstantIntValue(epilogue.getLowerBound());
+        std::optional<int64_t> ub =
+            getConstantIntValue(epilogue.getUpperBound());
+        std::optional<int64_t> step = getConstantIntValue(epilogue.getStep());
+        if (lb && ub && step && *step > 0 && (*ub - *lb) / *step > 1 &&
+            failed(loopUnrollByFactor(epilogue, (*ub - *lb) / *step, rename))) {
+          epilogue.emitError("cannot unroll the remainder of a buffered loop");
+          return signalPassFailure();
+        }
+      }
+      if (failed(unrolled)) {
         loop.emitError("cannot be unrolled to double-buffer its buffers");
         return signalPassFailure();
       }
