@@ -87,6 +87,13 @@ struct EngineState {
     uint64_t begin, end, done;
   };
   std::vector<Landing> landing;
+  /// Drops the loads landed by `time`: they no longer hold anything back.
+  void forgetLanded(uint64_t time) {
+    landing.erase(
+        std::remove_if(landing.begin(), landing.end(),
+                       [&](const Landing &l) { return l.done <= time; }),
+        landing.end());
+  }
   uint64_t m = 0, k = 0, n = 0;
   uint64_t len = 0, rep = 1, strideD = 0, strideA = 0, strideB = 0;
 };
@@ -922,12 +929,7 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
     uint64_t transferStart = start + target.dmaSetupCycles;
     // A local source still landing from an earlier load of this engine.
     if (dmaIn && srcSpace != Space::Dram) {
-      engine.landing.erase(std::remove_if(engine.landing.begin(),
-                                          engine.landing.end(),
-                                          [&](const EngineState::Landing &l) {
-                                            return l.done <= transferStart;
-                                          }),
-                           engine.landing.end());
+      engine.forgetLanded(transferStart);
       for (const Range &range : ranges)
         if (!range.write)
           for (const EngineState::Landing &l : engine.landing)
@@ -961,13 +963,7 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
             hi = std::max(hi, range.offset + range.size);
           }
         if (lo < hi) {
-          // (Loads landed by now no longer matter.)
-          engine.landing.erase(
-              std::remove_if(engine.landing.begin(), engine.landing.end(),
-                             [&](const EngineState::Landing &l) {
-                               return l.done <= start;
-                             }),
-              engine.landing.end());
+          engine.forgetLanded(start);
           engine.landing.push_back({dstSpace, lo, hi, done});
         }
       }

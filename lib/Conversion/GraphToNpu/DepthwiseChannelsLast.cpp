@@ -118,6 +118,8 @@ struct Layout {
   int64_t grid = 0; ///< X.
   int64_t out = 0;  ///< The result's channel rows (vector unit -> DMA-out).
   int64_t bytes() const { return (in + rows + grid + out) * 4; }
+  /// The bias row, after the taps' weight rows.
+  int64_t biasRow(const ConvShape &s) const { return wts + s.taps() * ctp; }
 };
 
 Layout layoutOf(const ConvShape &s, const ConvEpilogue &epilogue, int64_t ct,
@@ -243,6 +245,32 @@ private:
                    const Buffers &b);
   void emitGrid(const Unit &unit, const Buffers &b);
   void emitTaps(const Unit &unit, const Buffers &b, Value r);
+  /// A unit's band and layout (its buffers still to be given).
+  Buffers planOf(const Unit &unit) const {
+    Buffers b;
+    b.band = bandOf(s, unit.oh0, unit.rows);
+    b.layout = layoutOf(s, epilogue, unit.ct, unit.rows, b.band,
+                        static_cast<bool>(bias), oneOp, target);
+    return b;
+  }
+  /// The unit's output pixels (of y or the residual) in DRAM at `offset`, and
+  /// the same pixels in `buffer` at `offset` in the result's layout.
+  Value outputIn(Value memref, const Unit &unit, const Affine &offset,
+                 const Buffers &b) {
+    int64_t ct = unit.ct, pixels = unit.rows * s.ow;
+    return b.layout.result.dense(s)
+               ? view(memref, at(offset), {ct, pixels}, {s.oh * s.ow, 1})
+               : view(memref, at(offset), {ct, unit.rows, s.ow},
+                      {s.oh * s.ow, s.ow, 1});
+  }
+  Value resultIn(Value buffer, int64_t offset, const Unit &unit,
+                 const Buffers &b) {
+    const ResultRows &result = b.layout.result;
+    return result.dense(s) ? view(buffer, offset, {unit.ct, unit.rows * s.ow},
+                                  {result.pitch, 1})
+                           : view(buffer, offset, {unit.ct, unit.rows, s.ow},
+                                  {result.pitch, result.rowPitch, 1});
+  }
 
   Value alloc(int64_t elements) {
     // At the start of the core's block, as the plane form's (so a core's
@@ -293,10 +321,7 @@ void ChannelsLastEmitter::emitUnits(ArrayRef<Unit> units) {
   SmallVector<Buffers> own;
   Layout most;
   for (const Unit &unit : units) {
-    Buffers b;
-    b.band = bandOf(s, unit.oh0, unit.rows);
-    b.layout = layoutOf(s, epilogue, unit.ct, unit.rows, b.band,
-                        static_cast<bool>(bias), oneOp, target);
+    Buffers b = planOf(unit);
     most.in = std::max(most.in, b.layout.in);
     most.rows = std::max(most.rows, b.layout.rows);
     most.grid = std::max(most.grid, b.layout.grid);
@@ -338,9 +363,7 @@ void ChannelsLastEmitter::emitRun(const Run &run, ArrayRef<Affine> base) {
   // double buffering, not sinan-npu-multi-buffer's).
   Buffers b[2];
   for (Buffers &set : b) {
-    set.band = bandOf(s, unit.oh0, unit.rows);
-    set.layout = layoutOf(s, epilogue, unit.ct, unit.rows, set.band,
-                          static_cast<bool>(bias), oneOp, target);
+    set = planOf(unit);
     set.in = alloc(set.layout.in);
     set.rows = alloc(set.layout.rows);
     set.grid = alloc(set.layout.grid);
@@ -469,24 +492,8 @@ void ChannelsLastEmitter::emitTaps(const Unit &unit, const Buffers &b,
 void ChannelsLastEmitter::emitLoads(const Unit &unit, ArrayRef<Affine> offsets,
                                     const Buffers &b) {
   const Layout &l = b.layout;
-  const ResultRows &result = l.result;
   const Band &band = b.band;
-  int64_t ct = unit.ct, pixels = unit.rows * s.ow;
-  const Affine &outOffset = offsets[1];
-  // The output's (or residual's) pixels in DRAM, and the same in a buffer
-  // of the result's layout.
-  auto dram = [&](Value memref) {
-    return result.dense(s)
-               ? view(memref, at(outOffset), {ct, pixels}, {s.oh * s.ow, 1})
-               : view(memref, at(outOffset), {ct, unit.rows, s.ow},
-                      {s.oh * s.ow, s.ow, 1});
-  };
-  auto local = [&](Value buffer, int64_t offset) {
-    return result.dense(s)
-               ? view(buffer, offset, {ct, pixels}, {result.pitch, 1})
-               : view(buffer, offset, {ct, unit.rows, s.ow},
-                      {result.pitch, result.rowPitch, 1});
-  };
+  int64_t ct = unit.ct;
   if (band.count)
     npu::DmaLoadOp::create(
         builder, loc,
@@ -496,14 +503,15 @@ void ChannelsLastEmitter::emitLoads(const Unit &unit, ArrayRef<Affine> offsets,
     npu::DmaLoadOp::create(
         builder, loc, view(weights, at(offsets[2]), {s.taps(), ct}, {s.c, 1}),
         view(b.in, l.wts, {s.taps(), ct}, {l.ctp, 1}), DenseI64ArrayAttr());
-  int64_t biasRow = l.wts + s.taps() * l.ctp;
+  int64_t biasRow = l.biasRow(s);
   if (bias)
     npu::DmaLoadOp::create(
         builder, loc, view(bias, at(offsets[3]), {1, ct}, {ct, 1}),
         view(b.in, biasRow, {1, ct}, {ct, 1}), DenseI64ArrayAttr());
   if (residual)
-    npu::DmaLoadOp::create(builder, loc, dram(residual), local(b.in, l.res),
-                           DenseI64ArrayAttr());
+    npu::DmaLoadOp::create(builder, loc,
+                           outputIn(residual, unit, offsets[1], b),
+                           resultIn(b.in, l.res, unit, b), DenseI64ArrayAttr());
 }
 
 void ChannelsLastEmitter::emitCompute(const Unit &unit,
@@ -511,25 +519,9 @@ void ChannelsLastEmitter::emitCompute(const Unit &unit,
                                       const Buffers &b) {
   const Layout &l = b.layout;
   const ResultRows &result = l.result;
-  const Band &band = b.band;
-  int64_t ct = unit.ct, pixels = unit.rows * s.ow;
-  const Affine &outOffset = offsets[1];
-  // The output's (or residual's) pixels in DRAM, and the same in a buffer
-  // of the result's layout.
-  auto dram = [&](Value memref) {
-    return result.dense(s)
-               ? view(memref, at(outOffset), {ct, pixels}, {s.oh * s.ow, 1})
-               : view(memref, at(outOffset), {ct, unit.rows, s.ow},
-                      {s.oh * s.ow, s.ow, 1});
-  };
-  auto local = [&](Value buffer, int64_t offset) {
-    return result.dense(s)
-               ? view(buffer, offset, {ct, pixels}, {result.pitch, 1})
-               : view(buffer, offset, {ct, unit.rows, s.ow},
-                      {result.pitch, result.rowPitch, 1});
-  };
+  int64_t ct = unit.ct;
   int64_t computed = unit.rows * outputPitch(s, oneOp);
-  int64_t biasRow = l.wts + s.taps() * l.ctp;
+  int64_t biasRow = l.biasRow(s);
   if (oneOp) {
     emitTaps(unit, b, Value());
   } else if (unit.rows == 1) {
@@ -572,7 +564,8 @@ void ChannelsLastEmitter::emitCompute(const Unit &unit,
              view(b.in, l.sig, {ct, span}, {result.pitch, 1}));
   if (epilogue.hardswish)
     npu::VUnOp::create(builder, loc, "hardswish", whole, whole);
-  npu::DmaStoreOp::create(builder, loc, local(b.out, 0), dram(y))
+  npu::DmaStoreOp::create(builder, loc, resultIn(b.out, 0, unit, b),
+                          outputIn(y, unit, offsets[1], b))
       .setRelu(epilogue.relu);
 }
 

@@ -62,6 +62,15 @@ SmallVector<int64_t> blockSizes(int64_t dim, int64_t tile, int64_t limit) {
   return sizes;
 }
 
+/// The block sizes a dimension of `dim` tiled by `block` allocates: the
+/// block, and the edge block rounded up to the tile when it does not divide.
+SmallVector<int64_t, 2> variants(int64_t dim, int64_t block, int64_t tile) {
+  SmallVector<int64_t, 2> sizes = {block};
+  if (dim % block)
+    sizes.push_back(roundUp(dim % block, tile));
+  return sizes;
+}
+
 /// The cheapest blocks by a cycle estimate per core: matrix-unit cycles
 /// against DMA cycles (transfer, setup and DRAM latency) for each block,
 /// which overlap when double-buffered, plus the accumulator's fill and
@@ -81,13 +90,9 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
         // Every buffer the tiler allocates must fit, doubled: full and edge
         // variants of each operand (local allocation may find them live at
         // once, since unrolled loops interleave their uses).
-        SmallVector<int64_t, 2> ms = {m0}, ks = {k0}, ns = {n0};
-        if (m % m0)
-          ms.push_back(roundUp(m % m0, tile.m));
-        if (k % k0)
-          ks.push_back(roundUp(k % k0, tile.k));
-        if (n % n0)
-          ns.push_back(roundUp(n % n0, tile.n));
+        SmallVector<int64_t, 2> ms = variants(m, m0, tile.m),
+                                ks = variants(k, k0, tile.k),
+                                ns = variants(n, n0, tile.n);
         int64_t ibuf = 0, wbuf = 0, acc = 0;
         for (int64_t mi : ms)
           for (int64_t ki : ks)
@@ -168,13 +173,9 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
   // fit: a block's load then has two products' time to land, not one.
   int64_t m0 = best->m0, k0 = best->k0, n0 = best->n0;
   if (k / k0 >= 3) {
-    SmallVector<int64_t, 2> ms = {m0}, ks = {k0}, ns = {n0};
-    if (m % m0)
-      ms.push_back(roundUp(m % m0, tile.m));
-    if (k % k0)
-      ks.push_back(roundUp(k % k0, tile.k));
-    if (n % n0)
-      ns.push_back(roundUp(n % n0, tile.n));
+    SmallVector<int64_t, 2> ms = variants(m, m0, tile.m),
+                            ks = variants(k, k0, tile.k),
+                            ns = variants(n, n0, tile.n);
     // Counted as four copies: the edge blocks' buffers outside the loop
     // and the liveness of unrolled copies leave less than three copies'
     // worth free (snpu-edge's 64 KiB ibuf overflowed at three).
