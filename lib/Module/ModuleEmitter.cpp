@@ -67,6 +67,23 @@ std::string nameOf(Location loc, const std::string &fallback) {
   return placement::onnxName(loc).value_or(fallback);
 }
 
+/// The bindings (inputs, then outputs) SNPU kernel function `kernel` keeps
+/// in DRAM as bf16 by its storage casts.
+std::vector<int64_t> storedAsBF16(func::FuncOp kernel) {
+  std::vector<int64_t> stored;
+  if (!kernel)
+    return stored;
+  Block &body = kernel.getBody().front();
+  for (BlockArgument arg : body.getArguments())
+    if (llvm::any_of(arg.getUsers(),
+                     [](Operation *user) { return isStorageCast(user); }))
+      stored.push_back(arg.getArgNumber());
+  for (auto [i, value] : llvm::enumerate(body.getTerminator()->getOperands()))
+    if (isStorageCast(value.getDefiningOp()))
+      stored.push_back(int64_t(body.getNumArguments() + i));
+  return stored;
+}
+
 class Emitter {
 public:
   explicit Emitter(const ModuleEmitOptions &options)
@@ -423,7 +440,7 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
           operand.getDefiningOp<graph::ConstantOp>()
               ? operand.getDefiningOp<graph::ConstantOp>().getValue()
               : Attribute());
-      if (auto arg = dyn_cast<BlockArgument>(operand))
+      if (auto arg = dyn_cast<BlockArgument>(throughStorage(operand)))
         os << "_a" << arg.getArgNumber();
       else if (auto it = llvm::find(ops, operand.getDefiningOp());
                it != ops.end())
@@ -471,10 +488,16 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
                     llvm::bit_cast<uint32_t>(*dense.getValues<float>().begin()),
                     8);
   }
+  // Arguments and results kept in DRAM as bf16.
+  auto function = op->getParentOfType<func::FuncOp>();
+  FunctionType storage = function ? function.getFunctionType() : nullptr;
+  for (int64_t index : storedAsBF16(function))
+    os << "_s" << index;
   auto it = kernelIndex.find(key);
   if (it != kernelIndex.end())
     return it->second;
-  std::optional<isa::Kernel> kernel = compileSnpuKernel(ops, *snpu, error);
+  std::optional<isa::Kernel> kernel =
+      compileSnpuKernel(ops, *snpu, error, storage);
   if (!kernel) {
     error = where(op) + ": " + error;
     return -1;
@@ -571,7 +594,7 @@ SmallVector<Operation *, 2> Emitter::kernelOps(npu::LaunchOp launch,
     return ops;
   }
   for (Operation &op : kernel.getBody().front().without_terminator())
-    if (!llvm::isa<graph::ConstantOp>(op))
+    if (!llvm::isa<graph::ConstantOp>(op) && !isStorageCast(&op))
       ops.push_back(&op);
   if (ops.empty() ||
       !llvm::isa_and_nonnull<graph::GraphDialect>(ops.front()->getDialect())) {
@@ -632,6 +655,11 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   step.kernel = kernel;
   step.op = name;
   step.attributes = hostOpAttributes(op);
+  // The fallback widens these bindings to f32 and narrows its results.
+  if (std::vector<int64_t> stored =
+          storedAsBF16(op->getParentOfType<func::FuncOp>());
+      !stored.empty())
+    step.attributes.push_back({"stored_bf16", stored});
   if (ops.size() > 1 &&
       !llvm::isa<graph::MatMulOp, graph::Conv2dOp>(ops.front())) {
     // A chain of elementwise ops: its fallback runs them in turn.

@@ -52,6 +52,8 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     SnpuPipelineOptions snpu;
     snpu.target = options.target;
     snpu.phase = options.phase;
+    snpu.bf16Activations =
+        options.precision == "bf16" && options.bf16Activations;
     buildSnpuPipeline(pm, snpu);
     return;
   }
@@ -61,6 +63,7 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     if (options.placement != "cpu")
       sched.target = options.target;
     sched.precision = options.precision;
+    sched.bf16Activations = options.bf16Activations;
     buildSchedulePipeline(pm, sched);
   }
 }

@@ -15,9 +15,15 @@ using namespace mlir;
 
 void sinan::buildSchedulePipeline(OpPassManager &pm,
                                   const SchedulePipelineOptions &options) {
-  if (!options.target.empty())
+  if (!options.target.empty()) {
     pm.addPass(createFormSnpuKernels(
         FormSnpuKernelsOptions{options.target, options.precision}));
+    if (options.precision == "bf16" && options.bf16Activations) {
+      SnpuBf16ActivationsOptions bf16;
+      bf16.target = options.target;
+      pm.addPass(createSnpuBf16Activations(bf16));
+    }
+  }
   OpPassManager &functions = pm.nest<func::FuncOp>();
   functions.addPass(createFormHostKernels());
   functions.addPass(sched::createSchedInsertCopies());

@@ -25,7 +25,8 @@ namespace sinan {
 
 std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
                                              const TargetDesc &target,
-                                             std::string &error) {
+                                             std::string &error,
+                                             FunctionType storage) {
   Operation *op = ops.front();
   MLIRContext *context = op->getContext();
   context->loadDialect<npu::NpuDialect, isa::ir::IsaDialect, func::FuncDialect,
@@ -43,8 +44,10 @@ std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
   OpBuilder builder(context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(op->getLoc());
   builder.setInsertionPointToEnd(module->getBody());
-  outlineSnpuKernel(builder, ops, "kernel",
-                    npu::TargetAttr::get(context, target.name));
+  func::FuncOp kernel = outlineSnpuKernel(
+      builder, ops, "kernel", npu::TargetAttr::get(context, target.name));
+  if (storage)
+    applyStorageTypes(kernel, storage);
 
   PassManager pm(context);
   pm.addPass(createConvertGraphToNpu());

@@ -18,6 +18,11 @@ using namespace mlir;
 void sinan::buildSnpuPipeline(OpPassManager &pm,
                               const SnpuPipelineOptions &options) {
   pm.addPass(createFormSnpuKernels(FormSnpuKernelsOptions{options.target}));
+  if (options.bf16Activations) {
+    SnpuBf16ActivationsOptions bf16;
+    bf16.target = options.target;
+    pm.addPass(createSnpuBf16Activations(bf16));
+  }
   pm.addPass(createConvertGraphToNpu());
   OpPassManager &kernels = pm.nest<func::FuncOp>();
   kernels.addPass(npu::createNpuMultiBuffer());

@@ -164,6 +164,15 @@ private:
   const OpSignature *signature;
 };
 
+/// The stored_bf16 attribute of an SNPU launch's host fallback: the
+/// bindings (inputs, then outputs; `bindings` in all) its kernel keeps in
+/// DRAM as bf16 while the op computes in f32, ascending and distinct.
+/// Nullopt when absent or malformed (`error` then names the problem);
+/// `rest` gets the other attributes.
+std::optional<std::vector<int64_t>>
+storedBF16(std::string_view op, const std::vector<Attr> &attrs, size_t bindings,
+           std::vector<Attr> &rest, std::string &error);
+
 } // namespace sinan::ref
 
 #endif // SINAN_RUNTIME_REF_ARGS_H

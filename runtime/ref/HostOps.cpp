@@ -897,11 +897,77 @@ void hardSwishInPlace(Tensor &x) {
 }
 } // namespace
 
+std::optional<std::vector<int64_t>>
+storedBF16(std::string_view op, const std::vector<Attr> &attrs, size_t bindings,
+           std::vector<Attr> &rest, std::string &error) {
+  std::optional<std::vector<int64_t>> stored;
+  rest.clear();
+  for (const Attr &attr : attrs) {
+    if (attr.name != "stored_bf16") {
+      rest.push_back(attr);
+      continue;
+    }
+    const auto *list = std::get_if<std::vector<int64_t>>(&attr.value);
+    bool ok = list && !list->empty();
+    for (size_t i = 0; ok && i < list->size(); ++i)
+      ok = (*list)[i] >= 0 && size_t((*list)[i]) < bindings &&
+           (i == 0 || (*list)[i] > (*list)[i - 1]);
+    if (!ok) {
+      error = fmt::format("op '{}': stored_bf16 must list distinct binding "
+                          "indices in [0, {}) in ascending order",
+                          op, bindings);
+      return std::nullopt;
+    }
+    stored = *list;
+  }
+  return stored;
+}
+
 bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
                const std::vector<const Tensor *> &inputs,
                const std::vector<Tensor *> &outputs, std::string &error) {
   if (op == "fused")
     return runFused(attrs, inputs, outputs, error);
+  // stored_bf16: bindings an SNPU launch keeps in DRAM as bf16 while its op
+  // computes in f32. Its fallback widens those inputs (exactly), runs the
+  // op, and rounds those results to bf16 as the kernel's store does.
+  std::vector<Attr> rest;
+  std::string storedError;
+  std::optional<std::vector<int64_t>> stored =
+      storedBF16(op, attrs, inputs.size() + outputs.size(), rest, storedError);
+  if (!storedError.empty()) {
+    error = storedError;
+    return false;
+  }
+  if (stored) {
+    std::vector<Tensor> wide;
+    wide.reserve(stored->size());
+    std::vector<const Tensor *> in = inputs;
+    std::vector<Tensor *> out = outputs;
+    for (int64_t index : *stored) {
+      bool input = size_t(index) < inputs.size();
+      const Tensor &binding =
+          input ? *inputs[index] : *outputs[index - inputs.size()];
+      if (binding.type() != DType::BF16) {
+        error = fmt::format("op '{}': stored_bf16 binding {} is {}, not bf16",
+                            op, index, dtypeName(binding.type()));
+        return false;
+      }
+      wide.emplace_back(DType::F32, binding.shape());
+      if (input) {
+        cast(binding, wide.back());
+        in[index] = &wide.back();
+      } else {
+        out[index - inputs.size()] = &wide.back();
+      }
+    }
+    if (!runHostOp(op, rest, in, out, error))
+      return false;
+    for (size_t i = 0; i < outputs.size(); ++i)
+      if (out[i] != outputs[i])
+        cast(*out[i], *outputs[i]);
+    return true;
+  }
   auto it = table().find(op);
   if (it == table().end()) {
     error = fmt::format("no reference kernel for op '{}'", op);

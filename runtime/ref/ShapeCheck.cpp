@@ -554,6 +554,28 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
                  const std::vector<ValueType> &outputs, std::string &error) {
   if (op == "fused")
     return checkFused(attrs, allInputs, outputs, error);
+  // Bindings an SNPU launch keeps as bf16: the op sees them as f32.
+  std::vector<Attr> rest;
+  std::string storedError;
+  if (std::optional<std::vector<int64_t>> stored = storedBF16(
+          op, attrs, allInputs.size() + outputs.size(), rest, storedError)) {
+    std::vector<ValueType> in = allInputs, out = outputs;
+    for (int64_t index : *stored) {
+      bool input = size_t(index) < in.size();
+      ValueType &binding = input ? in[index] : out[index - in.size()];
+      if (binding.dtype != DType::BF16) {
+        error = fmt::format("op '{}': stored_bf16 binding {} is {}, not bf16",
+                            op, index, dtypeName(binding.dtype));
+        return false;
+      }
+      binding.dtype = DType::F32;
+    }
+    return checkHostOp(op, rest, in, out, error);
+  }
+  if (!storedError.empty()) {
+    error = storedError;
+    return false;
+  }
   auto it = checks().find(op);
   if (it == checks().end()) {
     error = fmt::format("no shape rule for op '{}'", op);

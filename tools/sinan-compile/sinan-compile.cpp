@@ -94,6 +94,13 @@ cl::opt<std::string> snpuPrecision(
              "the SNPU computes exactly as the host)"),
     cl::init("bf16"));
 
+cl::opt<bool> snpuBf16Activations(
+    "snpu-bf16-activations",
+    cl::desc("With --snpu-precision=bf16, keep activations that pass between "
+             "matrix-unit kernels (and the residuals they add) in DRAM as "
+             "bf16 (default true)"),
+    cl::init(true));
+
 cl::opt<std::string>
     cpuName("cpu",
             cl::desc("CPU the module's native host code is compiled for: an "
@@ -193,6 +200,7 @@ int main(int argc, char **argv) {
   pipeline.phase = cpuPhase ? "module" : std::string(compileTo);
   pipeline.placement = placement;
   pipeline.precision = snpuPrecision;
+  pipeline.bf16Activations = snpuBf16Activations;
   pipeline.placementOverrides = placementOverrides;
   pipeline.placementReport = placementReport;
   pipeline.graphOpt = graphOpt;

@@ -130,6 +130,55 @@ snpuConvSummation(llvm::ArrayRef<mlir::Operation *> ops,
 llvm::SmallVector<mlir::Value>
 kernelOperands(llvm::ArrayRef<mlir::Operation *> ops);
 
+/// The unit attribute of the graph.cast ops that keep an argument or the
+/// result of an SNPU kernel function in DRAM as bf16
+/// (sinan-snpu-bf16-activations): a cast widening a bf16 argument for the
+/// ops that take f32, or one narrowing the returned value. The tilers look
+/// through them: the DMA converts on the way in and out.
+inline constexpr llvm::StringLiteral kStorageCastAttrName = "npu.storage";
+
+/// Whether `op` is a storage cast (kStorageCastAttrName).
+bool isStorageCast(mlir::Operation *op);
+
+/// `value`, or the kernel argument a storage cast widens into it.
+mlir::Value throughStorage(mlir::Value value);
+
+/// Keeps argument `index` of kernel function `kernel` in DRAM as bf16: the
+/// argument becomes bf16 and a storage cast widens it for its users.
+void storeArgumentAsBF16(mlir::func::FuncOp kernel, unsigned index);
+
+/// Keeps result `index` of kernel function `kernel` in DRAM as bf16 (a
+/// storage cast before the return).
+void storeResultAsBF16(mlir::func::FuncOp kernel, unsigned index);
+
+/// Gives kernel function `kernel` (an outlining of the same ops) the DRAM
+/// types of `storage`: each f32 argument or result that is bf16 there is
+/// stored as bf16.
+void applyStorageTypes(mlir::func::FuncOp kernel, mlir::FunctionType storage);
+
+/// Removes `kernel`'s storage casts, its function type left as it is (the
+/// DRAM types), its block's arguments and returned values with the types
+/// the ops take: what the tilers match, before they replace the body.
+void peelStorageCasts(mlir::func::FuncOp kernel);
+
+/// Whether SNPU kernel function `kernel` may take argument `index` as bf16
+/// with the same result: the matrix unit reads it (a convolution's input
+/// or a matrix product's left operand, rounded to bf16 on the way in).
+/// With `residuals`, also the residual its epilogue adds in f32 (which
+/// then adds the value rounded to bf16).
+bool snpuTakesBF16Argument(mlir::func::FuncOp kernel, unsigned index,
+                           const TargetDesc &target, bool residuals);
+
+/// The tiler's cycle estimate for SNPU kernel function `kernel` (a
+/// convolution with its epilogue, or a matrix product) with the DRAM types
+/// of its arguments and result; nullopt for other kernels.
+std::optional<double> estimateKernelCycles(mlir::func::FuncOp kernel,
+                                           const TargetDesc &target);
+
+/// Whether SNPU kernel function `kernel` can store its result as bf16
+/// (the tilers of convolutions and matrix products convert in the store).
+bool snpuStoresBF16Result(mlir::func::FuncOp kernel, const TargetDesc &target);
+
 } // namespace sinan
 
 #endif // SINAN_CONVERSION_GRAPHTONPU_H

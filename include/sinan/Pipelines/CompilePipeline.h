@@ -30,6 +30,9 @@ struct CompilePipelineOptions {
   std::string placement = "snpu";
   /// bf16 or f32.
   std::string precision = "bf16";
+  /// With bf16: activations between matrix-unit kernels stay bf16 in DRAM
+  /// (sinan-snpu-bf16-activations).
+  bool bf16Activations = true;
   std::string placementOverrides, placementReport;
   /// Canonicalize, CSE and fold BatchNorm into convolutions first.
   bool graphOpt = true;

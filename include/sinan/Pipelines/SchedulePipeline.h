@@ -32,10 +32,16 @@ struct SchedulePipelineOptions
                      "matrix unit; f32: only what the SNPU computes exactly "
                      "as the host"),
       llvm::cl::init("bf16")};
+  Option<bool> bf16Activations{
+      *this, "bf16-activations",
+      llvm::cl::desc("With precision bf16, keep activations between "
+                     "matrix-unit kernels in DRAM as bf16"),
+      llvm::cl::init(true)};
 };
 
 /// Adds to `pm` (anchored on builtin.module): sinan-form-snpu-kernels (when
-/// there is a target), then on each host function sinan-insert-copies and
+/// there is a target; with bf16 activations sinan-snpu-bf16-activations
+/// after it), then on each host function sinan-insert-copies and
 /// sinan-plan-memory.
 void buildSchedulePipeline(mlir::OpPassManager &pm,
                            const SchedulePipelineOptions &options);

@@ -15,6 +15,7 @@
 #include "sinan/runtime/Target.h"
 #include "sinan/runtime/isa/Kernel.h"
 
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 
 #include <optional>
@@ -25,11 +26,14 @@ namespace sinan {
 /// Compiles `ops` (an op and the epilogue it absorbs, as
 /// sinan::outlineSnpuKernel takes them) into a kernel taking the first op's
 /// operands then the last op's results as DRAM addresses (r1, r2, ...),
-/// then its read-only data's address when it has any. On failure `error`
+/// then its read-only data's address when it has any. `storage`, when
+/// given, is the kernel function's type with the arguments and results it
+/// keeps in DRAM as bf16 (sinan::applyStorageTypes). On failure `error`
 /// holds the diagnostics.
 std::optional<isa::Kernel>
 compileSnpuKernel(llvm::ArrayRef<mlir::Operation *> ops,
-                  const TargetDesc &target, std::string &error);
+                  const TargetDesc &target, std::string &error,
+                  mlir::FunctionType storage = {});
 
 } // namespace sinan
 

@@ -32,12 +32,17 @@ struct SnpuPipelineOptions
                        llvm::cl::desc("Synchronize with barriers only "
                                       "(debugging)"),
                        llvm::cl::init(false)};
+  Option<bool> bf16Activations{
+      *this, "bf16-activations",
+      llvm::cl::desc("Keep activations between matrix-unit kernels in DRAM "
+                     "as bf16 (sinan-snpu-bf16-activations)"),
+      llvm::cl::init(true)};
 };
 
 /// Adds the SNPU passes to `pm` (anchored on builtin.module): kernel
-/// formation, tiling into npu, multi-buffering, local allocation and
-/// synchronization, then (phase isa) instruction selection and register
-/// allocation.
+/// formation (and bf16 activations between kernels), tiling into npu,
+/// multi-buffering, local allocation and synchronization, then (phase isa)
+/// instruction selection and register allocation.
 void buildSnpuPipeline(mlir::OpPassManager &pm,
                        const SnpuPipelineOptions &options);
 

@@ -82,6 +82,33 @@ def FormSnpuKernels : Pass<"sinan-form-snpu-kernels", "mlir::ModuleOp"> {
                            "mlir::func::FuncDialect"];
 }
 
+def SnpuBf16Activations
+    : Pass<"sinan-snpu-bf16-activations", "mlir::ModuleOp"> {
+  let summary = "Keeps activations that pass between SNPU matrix-unit "
+                "kernels in DRAM as bf16";
+  let description = [{
+    After sinan-form-snpu-kernels (with precision bf16): a launch's result
+    whose every user is a launch that reads it only as a matrix-unit operand
+    (a convolution's input, a matrix product's left operand: rounded to
+    bf16 on the way in anyway) or, with `residuals`, as the residual its
+    epilogue adds, is stored by its kernel as bf16 and read as bf16 by the
+    others. The kernels show it in their types: the argument or result is
+    bf16 and a `graph.cast` marked `npu.storage` converts it for the f32
+    ops of the body (the DMA does it on the device; a launch's host
+    fallback widens and narrows the same values). The DRAM bytes of those
+    activations halve; a residual added from bf16 is the one value that
+    changes (rounded to bf16, as a bf16 network keeps its residual stream).
+    Only convolution and matrix-product kernels store bf16 results.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
+           "Target preset or description file">,
+    Option<"residuals", "residuals", "bool", /*default=*/"true",
+           "Also keep as bf16 the residuals an epilogue adds">
+  ];
+  let dependentDialects = ["sinan::graph::GraphDialect"];
+}
+
 def FormHostKernels : Pass<"sinan-form-host-kernels", "mlir::func::FuncOp"> {
   let summary = "Groups a host convolution or matrix product with its "
                 "epilogue, and chains of elementwise ops, into host kernels";

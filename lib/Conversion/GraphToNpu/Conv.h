@@ -35,6 +35,11 @@ struct ConvShape {
   int64_t wp;
   /// The convolution adds a bias.
   bool bias;
+  /// Bytes per element of the input and the result in DRAM: their element
+  /// types', or bf16 where the kernel keeps them so
+  /// (sinan-snpu-bf16-activations). Cores that store at once need parts
+  /// on granules of their own at the result's size.
+  int64_t inBytes = 4, outBytes = 4;
   int64_t taps() const { return kh * kw; }
   int64_t pixels() const { return oh * ow; }
 };

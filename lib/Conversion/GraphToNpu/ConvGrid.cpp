@@ -1106,7 +1106,8 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   SmallVector<double> in, trans, move;
   for (int64_t j = 0; j < bands; ++j) {
     int64_t rowsIn = std::min(band, valid - j * band), pixels = rowsIn * s.w;
-    in.push_back(std::max(double(c0) * pixels * 4 / bw, double(c0)) + setup);
+    in.push_back(std::max(double(c0) * pixels * s.inBytes / bw, double(c0)) +
+                 setup);
     trans.push_back((geo.splitsPairs() ? 2 : 1) *
                     (double(c0) * pixels * 2 / vecBw + vecLat));
     // Rows moved as runs also write their gap, and a stride-2
@@ -1235,7 +1236,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     turn = (turn + 1) % p.accs;
     vecFree =
         std::max(compacted, stored) + (1 + epilogue.vectorPasses()) * pass;
-    double store = std::max(pixels / bw, double(f0)) + setup;
+    double store = std::max(pixels * s.outBytes / 4 / bw, double(f0)) + setup;
     doutFree = std::max(vecFree, doutFree) + store;
     stored = doutFree + latency;
     if (epilogue.residual)
@@ -1300,7 +1301,7 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
   if (!gridApplies(s) || s.f % tile.n)
     return std::nullopt;
   int64_t align = target.alignmentBytes;
-  int64_t plane = s.oh * s.ow * 4;
+  int64_t plane = s.oh * s.ow * s.outBytes;
   std::optional<GridPlan> best;
   for (int64_t c0 = align / 2; c0 <= 256; c0 *= 2) {
     if (c0 % tile.k || (c0 > align / 2 && c0 / 2 >= s.c))
@@ -1323,7 +1324,7 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
         p.splitRows = splitRows;
         if (splitRows) {
           // Each core's first row starts a granule in every channel plane.
-          int64_t unit = align / std::gcd<int64_t>(align, s.ow * 4);
+          int64_t unit = align / std::gcd<int64_t>(align, s.ow * s.outBytes);
           p.rowsPerCore = roundUp(ceilDiv(s.oh, int64_t(target.cores)), unit);
           p.cores = ceilDiv(s.oh, p.rowsPerCore);
           if (p.cores == 1 || plane % align)
@@ -1411,7 +1412,7 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
   std::string key;
   llvm::raw_string_ostream os(key);
   for (int64_t v : {s.n, s.c, s.h, s.w, s.f, s.kh, s.kw, s.oh, s.ow, s.sh, s.sw,
-                    s.dh, s.dw, s.top, s.left, s.group})
+                    s.dh, s.dw, s.top, s.left, s.group, s.inBytes, s.outBytes})
     os << v << ",";
   os << epilogue.residual << epilogue.relu << epilogue.clip << epilogue.silu
      << epilogue.hardswish << "," << epilogue.min.value_or(NAN) << ","

@@ -148,12 +148,14 @@ struct ConvCost {
   }
 
   /// `transfers`: the DMA transfers that bring a product's input (folded
-  /// taps: one per tap, and the zero rows).
+  /// taps: one per tap, and the zero rows). `inputDramBytes`, when not
+  /// negative, is what the input reads of DRAM, when its rows write more
+  /// than they read (padding, or bf16 rows as long as f32 ones).
   double block(int64_t taps, int64_t f0, int64_t c0, int64_t pixels,
                double inputRows, double inputBytes, bool resident,
                int64_t depth, int64_t accs, int64_t storeBytes,
                int64_t vectorPasses, bool biasFirst, bool residual,
-               int64_t transfers = 1) const {
+               int64_t transfers = 1, double inputDramBytes = -1.0) const {
     double latency = target.dramLatencyCycles;
     double mma = product(f0, c0, pixels);
     double weightRows = resident ? 0.0 : double(f0);
@@ -185,7 +187,9 @@ struct ConvCost {
     }
     double accTurn = std::max(accBusy, blockBusy) / double(accs);
     // DRAM-side bytes (the bias's rows repeat one element: a burst each).
-    double dram = (taps * bytes + (residual ? f0 * pixels * 4.0 : 0.0) +
+    double dramBytes = weightRows * c0 * 2 +
+                       (inputDramBytes < 0.0 ? inputBytes : inputDramBytes);
+    double dram = (taps * dramBytes + (residual ? f0 * pixels * 4.0 : 0.0) +
                    (biasFirst ? f0 * double(target.dmaBurstBytes) : 0.0) +
                    double(storeBytes)) /
                   dramShare;
@@ -373,13 +377,20 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
         double tapRows = folded   ? double(s.taps() * s.cg * rows)
                          : s.flat ? c0
                                   : c0 * rows;
+        // The DMA moves each row's source span or the tile row it writes
+        // (owa bf16 positions, padding included), whichever is longer.
         double tapBytes = s.flat ? double(c0 * rows) * inputBytes
                                  : tapRows * s.ow * s.sw * inputBytes;
+        double tapMoved =
+            s.flat || folded
+                ? tapBytes
+                : tapRows *
+                      std::max<double>(s.ow * s.sw * inputBytes, s.owa * 2.0);
         int64_t storeBytes = f0 * blockOutput;
         double perBlock =
-            cost.block(uses, f0, c0, pixels, tapRows, tapBytes, resident, depth,
+            cost.block(uses, f0, c0, pixels, tapRows, tapMoved, resident, depth,
                        accs, storeBytes, passes(biasLast), s.bias && !biasLast,
-                       residual, folded ? s.taps() + 1 : 1);
+                       residual, folded ? s.taps() + 1 : 1, tapBytes);
         double fBlocksPerCore =
             splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
         double pixelBlocksPerCore =
@@ -449,8 +460,9 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
       // of the load-store round trip, whichever is longest; the taps start
       // after the last store lands.
       double rowsIn = double(chunk * regionRows);
-      double in = std::max(rowsIn, rowsIn * s.wp * 4.0 / cost.bandwidth) +
-                  target.dmaSetupCycles;
+      double in =
+          std::max(rowsIn, rowsIn * s.wp * double(s.inBytes) / cost.bandwidth) +
+          target.dmaSetupCycles;
       double out = rowsIn * s.wp * 2.0 / cost.bandwidth + target.dmaSetupCycles;
       double trip = (in + out + 2.0 * target.dramLatencyCycles) / 2.0;
       double copy = double(s.n * (s.c / chunk)) * std::max({in, out, trip}) +
@@ -1473,6 +1485,18 @@ std::optional<ConvShape> sinan::tiling::convShapeOf(graph::Conv2dOp conv,
   s.paddable = !s.flat && s.sh == 1 && s.sw == 1 && s.group == 1;
   s.wp = roundUp(s.left + s.w + pads[3], target.alignmentBytes / 4);
   s.bias = bool(conv.getBias());
+  s.inBytes = bytesOf(in.getElementType());
+  s.outBytes = bytesOf(out.getElementType());
+  // In a kernel function, the DRAM types are the function's.
+  if (auto kernel = conv->getParentOfType<func::FuncOp>();
+      kernel && kernel->hasAttr(npu::kTargetAttrName)) {
+    if (auto arg = dyn_cast<BlockArgument>(throughStorage(conv.getInput()));
+        arg && arg.getArgNumber() < kernel.getNumArguments())
+      s.inBytes = bytesOf(
+          getElementTypeOrSelf(kernel.getArgumentTypes()[arg.getArgNumber()]));
+    if (kernel.getNumResults() == 1)
+      s.outBytes = bytesOf(getElementTypeOrSelf(kernel.getResultTypes()[0]));
+  }
   return s;
 }
 
@@ -1544,7 +1568,7 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
              "twice";
     return "";
   }
-  if (!chooseConvBlocks(*s, target, bytes, bytes) &&
+  if (!chooseConvBlocks(*s, target, s->inBytes, s->outBytes) &&
       !(bytes == 4 && chooseGridPlan(*s, target, ConvEpilogue())))
     return "no block of one output row fits the local memories";
   return "";
@@ -1560,7 +1584,7 @@ static std::pair<std::optional<ConvBlocks>, std::optional<GridPlan>>
 chooseTiler(const ConvShape &s, const TargetDesc &target,
             const ConvEpilogue &epilogue, int64_t bytes) {
   std::optional<ConvBlocks> blocks =
-      chooseConvBlocks(s, target, bytes, bytes, epilogue);
+      chooseConvBlocks(s, target, s.inBytes, s.outBytes, epilogue);
   std::optional<GridPlan> grid =
       bytes == 4 ? chooseGridPlan(s, target, epilogue) : std::nullopt;
   if (grid && (!blocks || grid->cycles < blocks->cycles))
@@ -1596,26 +1620,23 @@ sinan::tiling::convSummation(graph::Conv2dOp conv, const ConvEpilogue &epilogue,
 
 std::optional<double>
 sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
-                                  const TargetDesc &target) {
+                                  const TargetDesc &target,
+                                  const ConvEpilogue &epilogue) {
   std::optional<ConvShape> s = convShapeOf(conv, target);
   if (!s)
     return std::nullopt;
-  // The cheaper of the implicit GEMM's and the grid tiler's estimates, as
-  // convertConvKernel chooses (without an epilogue: what placement sees).
+  // What convertConvKernel chooses: the vector unit's plan for narrow
+  // groups, else the cheaper of the implicit GEMM and the grid tiler.
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
   if (vectorConvApplies(*s, target)) {
     std::optional<DepthwisePlan> plan =
-        bytes == 4 ? chooseDepthwisePlan(*s, target, ConvEpilogue())
-                   : std::nullopt;
+        bytes == 4 ? chooseDepthwisePlan(*s, target, epilogue) : std::nullopt;
     return plan ? std::optional(plan->cycles) : std::nullopt;
   }
-  std::optional<ConvBlocks> blocks = chooseConvBlocks(*s, target, bytes, bytes);
-  std::optional<GridPlan> grid =
-      bytes == 4 ? chooseGridPlan(*s, target, ConvEpilogue()) : std::nullopt;
-  if (!blocks && !grid)
-    return std::nullopt;
-  return std::min(blocks ? blocks->cycles : grid->cycles,
-                  grid ? grid->cycles : blocks->cycles);
+  auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
+  if (grid)
+    return grid->cycles;
+  return blocks ? std::optional(blocks->cycles) : std::nullopt;
 }
 
 LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,

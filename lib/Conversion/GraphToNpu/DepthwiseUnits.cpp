@@ -43,7 +43,7 @@ llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct, int64_t rows) {
 static llvm::SmallVector<int64_t> coreStarts(const ConvShape &s,
                                              llvm::ArrayRef<Unit> units,
                                              int64_t cores, int64_t align) {
-  int64_t granule = align / 4, total = units.size();
+  int64_t granule = align / s.outBytes, total = units.size();
   llvm::SmallVector<int64_t> starts = {0};
   for (int64_t c = 1; c < cores; ++c) {
     int64_t want = c * total / cores, best = -1;

@@ -427,6 +427,27 @@ void MatmulTiler::emit() {
       edgeM > 0 ? function_ref<void(Value)>(edge) : nullptr);
 }
 
+/// Bytes per element of `value` in DRAM: its element type's, or those of
+/// the kernel argument a storage cast widens into it.
+int64_t dramBytesOf(Value value) {
+  if (auto arg = dyn_cast<BlockArgument>(throughStorage(value)))
+    if (auto kernel = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+        kernel && arg.getArgNumber() < kernel.getNumArguments())
+      return bytesOf(
+          getElementTypeOrSelf(kernel.getArgumentTypes()[arg.getArgNumber()]));
+  return bytesOf(getElementTypeOrSelf(value.getType()));
+}
+
+/// Bytes per element in DRAM of the result of `op`, the first op of a
+/// kernel function: the function's result type's, else the op's.
+int64_t resultDramBytesOf(Operation *op) {
+  auto kernel = op->getParentOfType<func::FuncOp>();
+  if (kernel && kernel->hasAttr(npu::kTargetAttrName) &&
+      kernel.getNumResults() == 1)
+    return bytesOf(getElementTypeOrSelf(kernel.getResultTypes()[0]));
+  return bytesOf(getElementTypeOrSelf(op->getResult(0).getType()));
+}
+
 /// The epilogue of a convolution kernel's body `ops` (the conv2d first, then
 /// the residual add and the relu or clip that follow it, each the previous
 /// one's only user; the residual is the body's last argument), or nullopt
@@ -459,7 +480,7 @@ std::optional<tiling::ConvEpilogue> convEpilogueOf(ArrayRef<Operation *> ops,
       // The residual is the kernel's last argument (kernelOperands).
       Value other = add.getLhs() == at ? add.getRhs() : add.getLhs();
       chained &= !epilogue.residual && next == ops[1] &&
-                 other == body.getArguments().back() &&
+                 throughStorage(other) == body.getArguments().back() &&
                  other.getType() == at.getType();
       epilogue.residual = true;
     } else if (auto clip = dyn_cast<graph::ClipOp>(next)) {
@@ -484,6 +505,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   const TargetDesc *target = npu::targetOf(kernel);
   if (!target)
     return failure();
+  // Arguments and results kept as bf16 are converted by the DMA.
+  peelStorageCasts(kernel);
   Block &body = kernel.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   // Constants (a convolution's weights) are copied in by the outlining.
@@ -588,9 +611,11 @@ LogicalResult convertKernel(func::FuncOp kernel) {
           ? cast<DenseElementsAttr>(
                 matmul.getRhs().getDefiningOp<graph::ConstantOp>().getValue())
           : nullptr;
-  std::optional<MatmulBlocks> blocks = chooseBlocks(
-      *target, m, k, n, bytesOf(element), weights ? 2 : bytesOf(element),
-      bytesOf(outType.getElementType()), batched, bias || gelu, residual);
+  int64_t lhsBytes = dramBytesOf(matmul.getLhs()),
+          outBytes = resultDramBytesOf(matmul);
+  std::optional<MatmulBlocks> blocks =
+      chooseBlocks(*target, m, k, n, lhsBytes, weights ? 2 : bytesOf(element),
+                   outBytes, batched, bias || gelu, residual);
   if (!blocks)
     return matmul.emitError()
            << "target " << target->name << ": no block of its bf16 matrix "
@@ -672,9 +697,9 @@ LogicalResult convertKernel(func::FuncOp kernel) {
       return memref::SubViewOp::create(builder, loc, cast<MemRefType>(result),
                                        value, offsets, sizes, strides);
     };
-    if (std::optional<MatmulBlocks> whole = productPerCore(
-            *target, batch, m, k, n, bytesOf(element), bytesOf(element),
-            bytesOf(outType.getElementType()), *blocks)) {
+    if (std::optional<MatmulBlocks> whole =
+            productPerCore(*target, batch, m, k, n, lhsBytes, bytesOf(element),
+                           outBytes, *blocks)) {
       // Each core its products, each product on that core alone.
       MatmulBlocks alone = *whole;
       alone.cores = 1;
@@ -763,6 +788,26 @@ bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {
   return snpuMatmulRefusal(op, target).empty();
 }
 
+std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
+                                                  const TargetDesc &target) {
+  SmallVector<Operation *> ops;
+  for (Operation &op : kernel.getBody().front().without_terminator())
+    if (!llvm::isa<graph::ConstantOp>(op) && !isStorageCast(&op))
+      ops.push_back(&op);
+  if (ops.empty())
+    return std::nullopt;
+  if (auto conv = dyn_cast<graph::Conv2dOp>(ops.front())) {
+    std::optional<tiling::ConvEpilogue> epilogue =
+        convEpilogueOf(ops, kernel.getBody().front());
+    return epilogue && isSnpuConv(conv, target)
+               ? tiling::estimateConvCycles(conv, target, *epilogue)
+               : std::nullopt;
+  }
+  return llvm::isa<graph::MatMulOp>(ops.front())
+             ? estimateSnpuCycles(ops.front(), target)
+             : std::nullopt;
+}
+
 std::optional<double> sinan::estimateSnpuCycles(Operation *op,
                                                 const TargetDesc &target) {
   if (isSnpuConv(op, target))
@@ -777,20 +822,19 @@ std::optional<double> sinan::estimateSnpuCycles(Operation *op,
   int64_t batch = 1, m = lhsType.getDimSize(rank - 2);
   for (int64_t d : lhsType.getShape().drop_back(2))
     (batched ? batch : m) *= d;
-  int64_t lhsBytes = bytesOf(lhsType.getElementType());
+  int64_t lhsBytes = dramBytesOf(matmul.getLhs()),
+          rhsBytes = bytesOf(rhsType.getElementType()),
+          outBytes = resultDramBytesOf(matmul);
   bool packed = snpuPacksMatmulWeights(matmul);
-  std::optional<MatmulBlocks> blocks =
-      chooseBlocks(target, m, lhsType.getShape().back(),
-                   rhsType.getShape().back(), lhsBytes, packed ? 2 : lhsBytes,
-                   bytesOf(matmul.getType().getElementType()), batched);
+  std::optional<MatmulBlocks> blocks = chooseBlocks(
+      target, m, lhsType.getShape().back(), rhsType.getShape().back(), lhsBytes,
+      packed ? 2 : rhsBytes, outBytes, batched);
   if (!blocks)
     return std::nullopt;
   if (std::optional<MatmulBlocks> whole =
           batched ? productPerCore(target, batch, m, lhsType.getShape().back(),
                                    rhsType.getShape().back(), lhsBytes,
-                                   packed ? 2 : lhsBytes,
-                                   bytesOf(matmul.getType().getElementType()),
-                                   *blocks)
+                                   packed ? 2 : rhsBytes, outBytes, *blocks)
                   : std::nullopt)
     return whole->cycles;
   return blocks->cycles * double(batch);

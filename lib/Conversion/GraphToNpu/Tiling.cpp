@@ -136,8 +136,14 @@ Block &replaceBodyWithMemRefs(func::FuncOp kernel, TypeRange results) {
   SmallVector<Type> args;
   for (Type type : kernel.getArgumentTypes())
     args.push_back(dramMemRef(type));
-  for (Type type : results)
-    args.push_back(dramMemRef(type));
+  // A result kept as bf16 (storeResultAsBF16) has the function's element
+  // type.
+  for (auto [i, type] : llvm::enumerate(results))
+    args.push_back(
+        dramMemRef(i < kernel.getNumResults()
+                       ? cast<RankedTensorType>(type).clone(
+                             getElementTypeOrSelf(kernel.getResultTypes()[i]))
+                       : type));
   Block &body = kernel.getBody().front();
   body.dropAllDefinedValueUses();
   body.erase();

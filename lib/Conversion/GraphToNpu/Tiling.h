@@ -158,10 +158,12 @@ std::optional<sinan::ConvSummation> convSummation(graph::Conv2dOp conv,
                                                   const ConvEpilogue &epilogue,
                                                   const TargetDesc &target);
 
-/// The conv tiler's cycle estimate for `conv` on `target` (the figure its
-/// block choice minimizes), or nullopt when it cannot tile it.
-std::optional<double> estimateConvCycles(graph::Conv2dOp conv,
-                                         const TargetDesc &target);
+/// The conv tiler's cycle estimate for `conv` with `epilogue` on `target`
+/// (the figure its block choice minimizes), or nullopt when it cannot tile
+/// it.
+std::optional<double>
+estimateConvCycles(graph::Conv2dOp conv, const TargetDesc &target,
+                   const ConvEpilogue &epilogue = ConvEpilogue());
 
 } // namespace sinan::tiling
 

@@ -385,3 +385,58 @@ TEST(HostOps, ResidualsAddInTurn) {
   EXPECT_NE(error.find("residual must be 0, 1 or 2, got 3"), std::string::npos)
       << error;
 }
+
+// An SNPU launch that keeps its input, residual and result in DRAM as bf16
+// (stored_bf16: binding indices, inputs then outputs): the fallback widens
+// the inputs, runs the f32 op with its epilogue and rounds the result to
+// bf16, as the kernel's store does.
+TEST(HostOps, StoredBF16BindingsAreWidenedAndNarrowed) {
+  Tensor a(DType::BF16, {2, 2}), w(DType::F32, {2, 2}), bias(DType::F32, {2}),
+      res(DType::BF16, {2, 2}), y(DType::BF16, {2, 2});
+  const float as[] = {1, 2, 3, 4}, ws[] = {1.0f / 3, 0, 0, 1},
+              bs[] = {0.5f, -1}, rs[] = {10, 20, 30, 40};
+  for (int i = 0; i < 4; ++i) {
+    a.data<uint16_t>()[i] = floatToBF16(as[i]);
+    res.data<uint16_t>()[i] = floatToBF16(rs[i]);
+  }
+  std::copy(ws, ws + 4, w.data<float>());
+  std::copy(bs, bs + 2, bias.data<float>());
+  std::vector<Attr> attrs = {{"residual", int64_t(2)},
+                             {"stored_bf16", std::vector<int64_t>{0, 3, 4}}};
+  std::string error;
+  ASSERT_TRUE(runHostOp("matmul", attrs, {&a, &w, &bias, &res}, {&y}, error))
+      << error;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) {
+      float sum = 0;
+      for (int k = 0; k < 2; ++k)
+        sum += as[i * 2 + k] * ws[k * 2 + j];
+      float want = bf16ToFloat(floatToBF16(sum + bs[j] + rs[i * 2 + j]));
+      EXPECT_EQ(bf16ToFloat(y.data<uint16_t>()[i * 2 + j]), want) << i << j;
+    }
+  std::vector<ValueType> in = {{DType::BF16, {2, 2}},
+                               {DType::F32, {2, 2}},
+                               {DType::F32, {2}},
+                               {DType::BF16, {2, 2}}},
+                         out = {{DType::BF16, {2, 2}}};
+  EXPECT_TRUE(checkHostOp("matmul", attrs, in, out, error)) << error;
+  // Without the attribute the op's types do not tie.
+  EXPECT_FALSE(
+      checkHostOp("matmul", {{"residual", int64_t(2)}}, in, out, error));
+  // A listed binding that is not bf16, and malformed lists, are refused.
+  in[0].dtype = DType::F32;
+  EXPECT_FALSE(checkHostOp("matmul", attrs, in, out, error));
+  EXPECT_NE(error.find("stored_bf16 binding 0 is f32, not bf16"),
+            std::string::npos)
+      << error;
+  for (std::vector<int64_t> bad :
+       {std::vector<int64_t>{}, {3, 0}, {0, 0}, {5}, {-1}}) {
+    std::vector<Attr> wrong = {{"residual", int64_t(2)}, {"stored_bf16", bad}};
+    EXPECT_FALSE(
+        runHostOp("matmul", wrong, {&a, &w, &bias, &res}, {&y}, error));
+    EXPECT_NE(error.find("stored_bf16 must list distinct binding indices in "
+                         "[0, 5) in ascending order"),
+              std::string::npos)
+        << error;
+  }
+}

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A 1x1 convolution, then a ResNet bottleneck on its result as PyTorch
+exports it (1x1 reduce, 3x3, 1x1 expand, the block's input added back,
+relu; a 1x1 stride-2 downsample after it)
+and two Linear layers, with onnxruntime's outputs: between the matrix-unit
+kernels the activations stay in DRAM as bf16 (the 1x1 expand takes its
+residual as bf16 too). Usage: make_bf16_activations_case.py OUT_DIR"""
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+out = sys.argv[1]
+rng = np.random.default_rng(11)
+
+
+def param(name, *shape):
+    fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 16
+    return nh.from_array(
+        (rng.standard_normal(shape) / np.sqrt(fan_in)).astype(np.float32), name)
+
+
+inits = [param("w0", 256, 256, 1, 1), param("b0", 256),
+         param("w1", 64, 256, 1, 1), param("b1", 64),
+         param("w2", 64, 64, 3, 3), param("b2", 64),
+         param("w3", 256, 64, 1, 1), param("b3", 256),
+         param("w4", 512, 256, 1, 1), param("b4", 512),
+         param("m1", 256, 256), param("c1", 256),
+         param("m2", 256, 128), param("c2", 128)]
+nodes = [
+    h.make_node("Conv", ["x", "w0", "b0"], ["a0"], name="stem"),
+    h.make_node("Relu", ["a0"], ["r0"], name="stem_relu"),
+    h.make_node("Conv", ["r0", "w1", "b1"], ["a1"], name="reduce"),
+    h.make_node("Relu", ["a1"], ["r1"], name="reduce_relu"),
+    h.make_node("Conv", ["r1", "w2", "b2"], ["a2"], name="conv3x3",
+                pads=[1, 1, 1, 1]),
+    h.make_node("Relu", ["a2"], ["r2"], name="conv3x3_relu"),
+    h.make_node("Conv", ["r2", "w3", "b3"], ["a3"], name="expand"),
+    h.make_node("Add", ["a3", "r0"], ["s3"], name="residual"),
+    h.make_node("Relu", ["s3"], ["r3"], name="block_relu"),
+    h.make_node("Conv", ["r3", "w4", "b4"], ["y"], name="downsample",
+                strides=[2, 2]),
+    h.make_node("MatMul", ["t", "m1"], ["p1"], name="fc1"),
+    h.make_node("Add", ["p1", "c1"], ["q1"], name="fc1_bias"),
+    h.make_node("Relu", ["q1"], ["u1"], name="fc1_relu"),
+    h.make_node("MatMul", ["u1", "m2"], ["p2"], name="fc2"),
+    h.make_node("Add", ["p2", "c2"], ["z"], name="fc2_bias"),
+]
+graph = h.make_graph(
+    nodes, "bf16_activations",
+    [h.make_tensor_value_info("x", T.FLOAT, [1, 256, 16, 16]),
+     h.make_tensor_value_info("t", T.FLOAT, [128, 256])],
+    [h.make_tensor_value_info("y", T.FLOAT, [1, 512, 8, 8]),
+     h.make_tensor_value_info("z", T.FLOAT, [128, 128])],
+    initializer=inits)
+model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+model.ir_version = 8  # What the pinned onnxruntime reads.
+onnx.save(model, f"{out}/model.onnx")
+x = np.maximum(rng.standard_normal([1, 256, 16, 16]), 0).astype(np.float32)
+t = rng.standard_normal([128, 256]).astype(np.float32)
+y, z = ort.InferenceSession(f"{out}/model.onnx",
+                            providers=["CPUExecutionProvider"]).run(
+                                None, {"x": x, "t": t})
+np.savez(f"{out}/inputs.npz", x=x, t=t)
+np.savez(f"{out}/expected.npz", y=y, z=z)
