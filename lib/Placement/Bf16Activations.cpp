@@ -105,13 +105,14 @@ struct SnpuBf16ActivationsPass
       for (OpOperand &use : result.getUses()) {
         auto user = dyn_cast<npu::LaunchOp>(use.getOwner());
         func::FuncOp consumer = user ? callee(user) : func::FuncOp();
-        if (!consumer || !snpuTakesBF16Argument(
-                             consumer, use.getOperandNumber(), *desc, residuals))
+        if (!consumer ||
+            !snpuTakesBF16Argument(consumer, use.getOperandNumber(), *desc,
+                                   residuals))
           break;
         users.push_back({consumer, use.getOperandNumber()});
       }
-      if (users.size() != size_t(std::distance(result.use_begin(),
-                                               result.use_end())) ||
+      if (users.size() !=
+              size_t(std::distance(result.use_begin(), result.use_end())) ||
           !faster(producer, users, *desc))
         continue;
       storeResultAsBF16(producer, 0);

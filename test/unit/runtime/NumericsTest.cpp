@@ -167,6 +167,46 @@ TEST(NumericsTest, BF16RoundTripsEveryNonNaNCode) {
   }
 }
 
+// A convolution's bias starts its accumulators as a matrix-unit product of
+// three bf16 columns with ones (ConvBlocks::biasProduct): their f32 sum from
+// +0.0, in any order, must be the bias's exact bits.
+TEST(NumericsTest, SplitToBF16SumsToTheValue) {
+  std::mt19937 rng(20261205);
+  std::uniform_int_distribution<uint32_t> bits;
+  int exact = 0;
+  for (int i = 0; i < 200000; ++i) {
+    float value = floatFromBits(bits(rng));
+    if (std::isnan(value))
+      continue;
+    uint16_t parts[3];
+    splitToBF16(value, parts);
+    float sum = ((0.0f + bf16ToFloat(parts[0])) + bf16ToFloat(parts[1])) +
+                bf16ToFloat(parts[2]);
+    // Exact above bf16's subnormal range (2^-133 for the last part).
+    if (std::fabs(value) >= 0x1p-110f || value == 0.0f || std::isinf(value)) {
+      if (floatBits(value) != floatBits(-0.0f)) {
+        ASSERT_EQ(floatBits(sum), floatBits(value)) << value;
+        ASSERT_TRUE(splitsExactly(value)) << value;
+        ++exact;
+      }
+    }
+    // Whatever splitsExactly accepts sums exactly.
+    if (splitsExactly(value))
+      ASSERT_EQ(floatBits(sum), floatBits(value)) << value;
+  }
+  EXPECT_GT(exact, 150000);
+  // A product's sum starts from +0.0, so -0.0 is refused, and a NaN whose
+  // payload the split would lose; the three parts of 0.1f.
+  EXPECT_FALSE(splitsExactly(-0.0f));
+  EXPECT_FALSE(splitsExactly(floatFromBits(0x7fc00001u)));
+  EXPECT_TRUE(splitsExactly(std::numeric_limits<float>::infinity()));
+  uint16_t parts[3];
+  splitToBF16(0.1f, parts);
+  EXPECT_EQ(parts[0], 0x3dcc);
+  EXPECT_EQ(parts[1], 0x39cc);
+  EXPECT_EQ(parts[2], 0x35cd);
+}
+
 TEST(NumericsTest, NaNKeepsSignAndBecomesCanonicalQuiet) {
   float nan = std::numeric_limits<float>::quiet_NaN();
   float signalling = floatFromBits(0x7f800001u); // Payload in the low bits.

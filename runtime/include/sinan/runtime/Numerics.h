@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 
 namespace sinan {
 
@@ -52,6 +53,46 @@ inline uint16_t floatToBF16(float value) {
 
 inline float bf16ToFloat(uint16_t bits) {
   return floatFromBits(static_cast<uint32_t>(bits) << 16);
+}
+
+/// Three bf16 values whose sum is `value`: the top 16 bits of the f32, the
+/// top 16 of what remains, and the rest rounded (at most 8 significant
+/// bits, exact unless they fall below bf16's smallest subnormal). Every
+/// partial sum then fits an f32's 24 bits, so a matrix-unit product of the
+/// three with ones reproduces `value` in any order of additions (a
+/// convolution's bias starting its accumulator; splitsExactly checks).
+/// Zeros keep their sign in all three (-0.0 + -0.0 is -0.0); an infinity
+/// or NaN comes first, zeros after it.
+inline void splitToBF16(float value, uint16_t parts[3]) {
+  uint32_t bits = floatBits(value);
+  if (!std::isfinite(value)) {
+    parts[0] = floatToBF16(value);
+    parts[1] = parts[2] = 0;
+    return;
+  }
+  if ((bits & 0x7fffffffu) == 0) {
+    parts[0] = parts[1] = parts[2] = static_cast<uint16_t>(bits >> 16);
+    return;
+  }
+  parts[0] = static_cast<uint16_t>(bits >> 16);
+  float rest = value - bf16ToFloat(parts[0]);
+  parts[1] = static_cast<uint16_t>(floatBits(rest) >> 16);
+  parts[2] = floatToBF16(rest - bf16ToFloat(parts[1]));
+}
+
+/// Whether splitToBF16's parts of `value` sum to its exact bits in every
+/// order of f32 additions onto +0.0 (where a product that does not
+/// accumulate starts): not for -0.0, nor NaN (a payload would be lost).
+inline bool splitsExactly(float value) {
+  uint16_t p[3];
+  splitToBF16(value, p);
+  float a = bf16ToFloat(p[0]), b = bf16ToFloat(p[1]), c = bf16ToFloat(p[2]);
+  uint32_t want = floatBits(value);
+  for (float sum : {((0.0f + a) + b) + c, ((0.0f + a) + c) + b,
+                    ((0.0f + b) + c) + a, ((0.0f + c) + b) + a})
+    if (floatBits(sum) != want)
+      return false;
+  return true;
 }
 
 /// GELU in its erf form, 0.5 x (1 + erf(x / sqrt(2))), as the SNPU's
