@@ -76,6 +76,24 @@ func.func @slower(%x: tensor<1x128x56x56xf32>) -> tensor<1x512x28x28xf32> {
   return %b : tensor<1x512x28x28xf32>
 }
 
+// A network input that only a matrix-unit kernel reads, where reading it
+// as bf16 saves more than converting it costs (ResNet's RGB stem, bound by
+// re-reading its f32 input rows): a kernel of its own converts it on the
+// device (an identity reshape whose result is kept as bf16); the host link
+// still carries f32. The small input above (@chain, a 1x1 convolution)
+// gains too little to pay for it.
+// CHECK-LABEL: func.func @stem
+// CHECK-SAME:    (%[[X:.*]]: tensor<1x3x224x224xf32> {graph.name = "image"})
+// CHECK:         %[[B:.*]] = npu.launch @image_to_bf16_kernel(%[[X]]) : (tensor<1x3x224x224xf32>) -> tensor<1x3x224x224xbf16>
+// CHECK:         npu.launch @stem_kernel(%[[B]], {{.*}}) : (tensor<1x3x224x224xbf16>,
+func.func @stem(%x: tensor<1x3x224x224xf32> {graph.name = "image"}) -> tensor<1x64x112x112xf32> {
+  %w = graph.constant dense<0.5> : tensor<64x3x7x7xf32>
+  %b = graph.constant dense<0.25> : tensor<64xf32>
+  %y = graph.conv2d %x, %w, %b {pads = array<i64: 3, 3, 3, 3>, strides = array<i64: 2, 2>} : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<1x64x112x112xf32> loc("stem")
+  %r = graph.relu %y : tensor<1x64x112x112xf32>
+  return %r : tensor<1x64x112x112xf32>
+}
+
 // The kernel functions follow the host functions.
 // CHECK-LABEL: func.func @a_kernel
 // CHECK-SAME:    -> tensor<1x64x16x16xbf16>
@@ -91,3 +109,8 @@ func.func @slower(%x: tensor<1x128x56x56xf32>) -> tensor<1x512x28x28xf32> {
 // CHECK-SAME:    %[[R:[^:]*]]: tensor<1x64x16x16xbf16>)
 // CHECK:         %[[RW:.*]] = graph.cast %[[R]] {npu.storage}
 // CHECK:         graph.add %{{.*}}, %[[RW]]
+// CHECK-LABEL: func.func @image_to_bf16_kernel
+// CHECK-SAME:    (%[[I:.*]]: tensor<1x3x224x224xf32>) -> tensor<1x3x224x224xbf16>
+// CHECK-NEXT:    %[[R:.*]] = graph.reshape %[[I]] : (tensor<1x3x224x224xf32>) -> tensor<1x3x224x224xf32>
+// CHECK-NEXT:    %[[N:.*]] = graph.cast %[[R]] {npu.storage}
+// CHECK-NEXT:    return %[[N]]

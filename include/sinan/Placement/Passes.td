@@ -99,6 +99,12 @@ def SnpuBf16Activations
     activations halve; a residual added from bf16 is the one value that
     changes (rounded to bf16, as a bf16 network keeps its residual stream).
     Only convolution and matrix-product kernels store bf16 results.
+
+    A network input that only such kernels read is converted by a kernel
+    of its own (an identity `graph.reshape` whose result is kept as bf16,
+    a DMA move) when the readers' estimates save twice what it costs: an
+    RGB stem's stride-2 taps re-read the input rows many times over. The
+    host link still carries f32.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",

@@ -1061,6 +1061,31 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
           };
       nest(0, moves.index(sourceBase), moves.index(0));
     }
+  } else if (lengths.size() == 1 && outer == 1 &&
+             lengths[0] >= 16 * capacity / 4) {
+    // One long run in order (a reshape, or a conversion to bf16 storage):
+    // the cores take pieces of it, each starting a granule of the result
+    // (at its DRAM element size) of its own.
+    int64_t length = lengths[0];
+    int64_t outGranule =
+        target.alignmentBytes /
+        bytesOf(cast<MemRefType>(body.getArguments().back().getType())
+                    .getElementType());
+    int64_t piece = roundUp(ceilDiv(length, int64_t(target.cores)),
+                            std::lcm(outGranule, granule));
+    int64_t full = length / piece, rest = length % piece;
+    cores = std::min<int64_t>(target.cores, std::max<int64_t>(full, 1));
+    Value in = flatten(builder, loc, body.getArgument(0));
+    auto run = [&](Value first, int64_t count) {
+      moves.rows(
+          in, count, out, count, 1, count, [&](Value) { return first; },
+          [&](Value) { return first; }, granule);
+    };
+    splitOverCores(
+        builder, loc, full, piece, cores,
+        [&](Value first) { run(first, piece); },
+        rest ? function_ref<void(Value)>([&](Value first) { run(first, rest); })
+             : nullptr);
   } else {
     int64_t place = 0;
     for (auto [i, length] : llvm::enumerate(lengths)) {
