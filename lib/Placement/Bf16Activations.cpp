@@ -128,7 +128,9 @@ struct SnpuBf16ActivationsPass
                  ? kernel
                  : func::FuncOp();
     };
-    for (npu::LaunchOp launch : launches) {
+    // Latest first: a max pooling's result is settled before its producer
+    // asks whether the pooling takes its input as bf16.
+    for (npu::LaunchOp launch : llvm::reverse(launches)) {
       func::FuncOp producer = callee(launch);
       if (!producer || launch->getNumResults() != 1 ||
           launch->getResult(0).use_empty() ||

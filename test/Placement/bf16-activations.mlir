@@ -94,6 +94,22 @@ func.func @stem(%x: tensor<1x3x224x224xf32> {graph.name = "image"}) -> tensor<1x
   return %r : tensor<1x64x112x112xf32>
 }
 
+// A max pooling between two convolutions takes and gives bf16: the maximum
+// of values rounded to bf16 is the rounded maximum, which the next
+// convolution takes anyway. (Its result is settled first: the pass walks
+// the launches latest first.)
+// CHECK-LABEL: func.func @pooled
+// CHECK:         %[[C:.*]] = npu.launch @c1_kernel({{.*}}) -> tensor<1x64x32x32xbf16>
+// CHECK:         %[[P:.*]] = npu.launch @p1_kernel(%[[C]]) : (tensor<1x64x32x32xbf16>) -> tensor<1x64x16x16xbf16>
+// CHECK:         npu.launch @c2_kernel(%[[P]], {{.*}}) : (tensor<1x64x16x16xbf16>,
+func.func @pooled(%x: tensor<1x64x32x32xf32>) -> tensor<1x64x16x16xf32> {
+  %w = graph.constant dense<0.5> : tensor<64x64x1x1xf32>
+  %a = graph.conv2d %x, %w : (tensor<1x64x32x32xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x32x32xf32> loc("c1")
+  %p = graph.max_pool2d %a {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x64x32x32xf32>) -> tensor<1x64x16x16xf32> loc("p1")
+  %b = graph.conv2d %p, %w : (tensor<1x64x16x16xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x16x16xf32> loc("c2")
+  return %b : tensor<1x64x16x16xf32>
+}
+
 // The kernel functions follow the host functions.
 // CHECK-LABEL: func.func @a_kernel
 // CHECK-SAME:    -> tensor<1x64x16x16xbf16>

@@ -98,7 +98,11 @@ def SnpuBf16Activations
     fallback widens and narrows the same values). The DRAM bytes of those
     activations halve; a residual added from bf16 is the one value that
     changes (rounded to bf16, as a bf16 network keeps its residual stream).
-    Only convolution and matrix-product kernels store bf16 results.
+    Only convolution, matrix-product and max-pooling kernels store bf16
+    results. A max pooling also takes its input as bf16 when its result is
+    kept so (the maximum of values rounded to bf16 is the rounded maximum,
+    which its readers take anyway); the pass walks the launches latest
+    first so a pooling's result is settled before its producer asks.
 
     A network input that only such kernels read is converted by a kernel
     of its own (an identity `graph.reshape` whose result is kept as bf16,

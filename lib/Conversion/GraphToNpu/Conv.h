@@ -161,6 +161,11 @@ std::optional<ConvShape> maxPoolShapeOf(graph::MaxPool2dOp pool,
 /// vbuf bytes of a padded max pooling's column masks (0 without padding).
 int64_t maxPoolMaskBytes(const ConvShape &s, const TargetDesc &target);
 
+/// The vector unit's cycle estimate for max pooling `pool` (the plan
+/// emitMaxPool chooses), or nullopt when it cannot run it.
+std::optional<double> estimateMaxPoolCycles(graph::MaxPool2dOp pool,
+                                            const TargetDesc &target);
+
 /// The max pooling's kernel: the depthwise kernel's planes, each output the
 /// maximum of its taps (`npu.vbin "max"`).
 mlir::LogicalResult emitMaxPool(mlir::func::FuncOp kernel,

@@ -734,7 +734,27 @@ std::optional<ConvShape> sinan::tiling::maxPoolShapeOf(graph::MaxPool2dOp pool,
     why = "one channel (the vector unit takes a repeat per channel)";
     return std::nullopt;
   }
+  // In a kernel function, the DRAM types are the function's (an input or
+  // result kept as bf16).
+  if (auto kernel = pool->getParentOfType<func::FuncOp>();
+      kernel && kernel->hasAttr(npu::kTargetAttrName) &&
+      kernel.getNumArguments() >= 1 && kernel.getNumResults() == 1) {
+    s.inBytes = bytesOf(getElementTypeOrSelf(kernel.getArgumentTypes()[0]));
+    s.outBytes = bytesOf(getElementTypeOrSelf(kernel.getResultTypes()[0]));
+  }
   return s;
+}
+
+std::optional<double>
+sinan::tiling::estimateMaxPoolCycles(graph::MaxPool2dOp pool,
+                                     const TargetDesc &target) {
+  std::string why;
+  std::optional<ConvShape> s = maxPoolShapeOf(pool, target, why);
+  std::optional<DepthwisePlan> plan =
+      s ? chooseDepthwisePlan(*s, target, ConvEpilogue(),
+                              maxPoolMaskBytes(*s, target))
+        : std::nullopt;
+  return plan ? std::optional(plan->cycles) : std::nullopt;
 }
 
 int64_t sinan::tiling::maxPoolMaskBytes(const ConvShape &s,

@@ -803,6 +803,8 @@ std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
                ? tiling::estimateConvCycles(conv, target, *epilogue)
                : std::nullopt;
   }
+  if (auto pool = dyn_cast<graph::MaxPool2dOp>(ops.front()))
+    return tiling::estimateMaxPoolCycles(pool, target);
   return llvm::isa<graph::MatMulOp>(ops.front())
              ? estimateSnpuCycles(ops.front(), target)
              : std::nullopt;

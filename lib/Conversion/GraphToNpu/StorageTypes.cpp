@@ -127,6 +127,13 @@ bool sinan::snpuTakesBF16Argument(func::FuncOp kernel, unsigned index,
     return false;
   Operation *user = *arg.getUsers().begin();
   Operation *op = ops.front();
+  // A max pooling whose result is kept as bf16 too: the maximum of values
+  // rounded to bf16 is the rounded maximum (rounding keeps order), which
+  // its readers took anyway.
+  if (llvm::isa<graph::MaxPool2dOp>(op))
+    return ops.size() == 1 && index == 0 && user == op &&
+           kernel.getNumResults() == 1 &&
+           getElementTypeOrSelf(kernel.getResultTypes()[0]).isBF16();
   bool matrix = false;
   if (auto conv = dyn_cast<graph::Conv2dOp>(op)) {
     std::optional<ConvSummation> sum = snpuConvSummation(ops, target);
@@ -156,6 +163,10 @@ bool sinan::snpuStoresBF16Result(func::FuncOp kernel,
     return false;
   if (llvm::isa<graph::Conv2dOp>(ops.front()))
     return snpuConvSummation(ops, target).has_value();
+  // A max pooling's result is one of its inputs: stored as bf16, rounded
+  // as its readers would.
+  if (llvm::isa<graph::MaxPool2dOp>(ops.front()))
+    return ops.size() == 1;
   return llvm::isa<graph::MatMulOp>(ops.front()) &&
          isSnpuMatmul(ops.front(), target);
 }

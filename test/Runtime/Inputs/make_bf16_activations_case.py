@@ -2,8 +2,9 @@
 """A 1x1 convolution, then a ResNet bottleneck on its result as PyTorch
 exports it (1x1 reduce, 3x3, 1x1 expand, the block's input added back,
 relu; a 1x1 stride-2 downsample after it),
-two Linear layers and an RGB stem (7x7 stride 2) on an input of its own,
-with onnxruntime's outputs: between the matrix-unit
+two Linear layers, and an RGB stem (7x7 stride 2) on an input of its own
+with a 3x3/2 max pooling and a 1x1 convolution after it, with
+onnxruntime's outputs: between the matrix-unit
 kernels the activations stay in DRAM as bf16 (the 1x1 expand takes its
 residual as bf16 too). Usage: make_bf16_activations_case.py OUT_DIR"""
 import sys
@@ -32,7 +33,8 @@ inits = [param("w0", 256, 256, 1, 1), param("b0", 256),
          param("w4", 512, 256, 1, 1), param("b4", 512),
          param("m1", 256, 256), param("c1", 256),
          param("m2", 256, 128), param("c2", 128),
-         param("ws", 32, 3, 7, 7), param("bs", 32)]
+         param("ws", 32, 3, 7, 7), param("bs", 32),
+         param("wp", 32, 32, 1, 1), param("bp", 32)]
 nodes = [
     h.make_node("Conv", ["x", "w0", "b0"], ["a0"], name="stem"),
     h.make_node("Relu", ["a0"], ["r0"], name="stem_relu"),
@@ -51,8 +53,12 @@ nodes = [
     h.make_node("Relu", ["q1"], ["u1"], name="fc1_relu"),
     h.make_node("MatMul", ["u1", "m2"], ["p2"], name="fc2"),
     h.make_node("Add", ["p2", "c2"], ["z"], name="fc2_bias"),
-    h.make_node("Conv", ["image", "ws", "bs"], ["v"], name="rgb_stem",
+    h.make_node("Conv", ["image", "ws", "bs"], ["sv"], name="rgb_stem",
                 pads=[3, 3, 3, 3], strides=[2, 2]),
+    h.make_node("Relu", ["sv"], ["rv"], name="rgb_stem_relu"),
+    h.make_node("MaxPool", ["rv"], ["pv"], name="pool", kernel_shape=[3, 3],
+                pads=[1, 1, 1, 1], strides=[2, 2]),
+    h.make_node("Conv", ["pv", "wp", "bp"], ["v"], name="after_pool"),
 ]
 graph = h.make_graph(
     nodes, "bf16_activations",
@@ -61,7 +67,7 @@ graph = h.make_graph(
      h.make_tensor_value_info("image", T.FLOAT, [1, 3, 160, 160])],
     [h.make_tensor_value_info("y", T.FLOAT, [1, 512, 8, 8]),
      h.make_tensor_value_info("z", T.FLOAT, [128, 128]),
-     h.make_tensor_value_info("v", T.FLOAT, [1, 32, 80, 80])],
+     h.make_tensor_value_info("v", T.FLOAT, [1, 32, 40, 40])],
     initializer=inits)
 model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
 model.ir_version = 8  # What the pinned onnxruntime reads.
