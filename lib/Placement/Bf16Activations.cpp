@@ -128,6 +128,22 @@ struct SnpuBf16ActivationsPass
                  ? kernel
                  : func::FuncOp();
     };
+    // The kernels reading `value` and the argument each reads it as, when
+    // every user is a launch that takes it as bf16 unchanged.
+    using Readers = SmallVector<std::pair<func::FuncOp, unsigned>>;
+    auto bf16Readers = [&](Value value) -> std::optional<Readers> {
+      Readers readers;
+      for (OpOperand &use : value.getUses()) {
+        auto user = dyn_cast<npu::LaunchOp>(use.getOwner());
+        func::FuncOp consumer = user ? callee(user) : func::FuncOp();
+        if (!consumer ||
+            !snpuTakesBF16Argument(consumer, use.getOperandNumber(), *desc,
+                                   residuals))
+          return std::nullopt;
+        readers.push_back({consumer, use.getOperandNumber()});
+      }
+      return readers;
+    };
     // Latest first: a max pooling's result is settled before its producer
     // asks whether the pooling takes its input as bf16.
     for (npu::LaunchOp launch : llvm::reverse(launches)) {
@@ -136,21 +152,9 @@ struct SnpuBf16ActivationsPass
           launch->getResult(0).use_empty() ||
           !snpuStoresBF16Result(producer, *desc))
         continue;
-      // Every user must be a launch that takes it as bf16 unchanged.
       Value result = launch->getResult(0);
-      SmallVector<std::pair<func::FuncOp, unsigned>> users;
-      for (OpOperand &use : result.getUses()) {
-        auto user = dyn_cast<npu::LaunchOp>(use.getOwner());
-        func::FuncOp consumer = user ? callee(user) : func::FuncOp();
-        if (!consumer ||
-            !snpuTakesBF16Argument(consumer, use.getOperandNumber(), *desc,
-                                   residuals))
-          break;
-        users.push_back({consumer, use.getOperandNumber()});
-      }
-      if (users.size() !=
-              size_t(std::distance(result.use_begin(), result.use_end())) ||
-          !faster(producer, users, *desc))
+      std::optional<Readers> users = bf16Readers(result);
+      if (!users || !faster(producer, *users, *desc))
         continue;
       storeResultAsBF16(producer, 0);
       result.setType(producer.getResultTypes()[0]);
@@ -173,23 +177,18 @@ struct SnpuBf16ActivationsPass
         if (!type || !type.hasStaticShape() || !type.getElementType().isF32() ||
             arg.use_empty())
           continue;
-        SmallVector<std::pair<func::FuncOp, unsigned>> users;
+        std::optional<Readers> users = bf16Readers(arg);
+        // The conversion goes before the first reader, in the function's
+        // body (not in a nested region).
+        Block &entry = host.getBody().front();
         Operation *first = nullptr;
-        for (OpOperand &use : arg.getUses()) {
-          auto user = dyn_cast<npu::LaunchOp>(use.getOwner());
-          func::FuncOp consumer = user ? callee(user) : func::FuncOp();
-          if (!consumer ||
-              !snpuTakesBF16Argument(consumer, use.getOperandNumber(), *desc,
-                                     residuals))
-            break;
-          users.push_back({consumer, use.getOperandNumber()});
-          if (!first || user->isBeforeInBlock(first))
+        for (Operation *user : arg.getUsers())
+          if (user->getBlock() != &entry)
+            users.reset();
+          else if (!first || user->isBeforeInBlock(first))
             first = user;
-        }
-        if (users.size() !=
-                size_t(std::distance(arg.use_begin(), arg.use_end())) ||
-            first->getBlock() != &host.getBody().front() ||
-            !faster(func::FuncOp(), users, *desc,
+        if (!users || !first ||
+            !faster(func::FuncOp(), *users, *desc,
                     2.0 * conversionCycles(type, *desc)))
           continue;
         std::string name = "input";
@@ -206,7 +205,7 @@ struct SnpuBf16ActivationsPass
         auto launch = npu::LaunchOp::create(
             builder, arg.getLoc(), kernel.getResultTypes(),
             FlatSymbolRefAttr::get(kernel.getSymNameAttr()), ValueRange{arg});
-        for (auto [consumer, index] : users)
+        for (auto [consumer, index] : *users)
           storeArgumentAsBF16(consumer, index);
         arg.replaceAllUsesExcept(launch->getResult(0), launch);
       }
