@@ -593,9 +593,7 @@ SmallVector<Operation *, 2> Emitter::kernelOps(npu::LaunchOp launch,
             "', which is not a kernel function of the module";
     return ops;
   }
-  for (Operation &op : kernel.getBody().front().without_terminator())
-    if (!llvm::isa<graph::ConstantOp>(op) && !isStorageCast(&op))
-      ops.push_back(&op);
+  llvm::append_range(ops, kernelBodyOps(kernel));
   if (ops.empty() ||
       !llvm::isa_and_nonnull<graph::GraphDialect>(ops.front()->getDialect())) {
     error = where(launch) + ": kernel '" + launch.getKernel().str() +

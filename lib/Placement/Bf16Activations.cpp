@@ -23,6 +23,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/MapVector.h"
 
+#include <cctype>
+
 namespace sinan {
 #define GEN_PASS_DEF_SNPUBF16ACTIVATIONS
 #include "sinan/Placement/Passes.h.inc"
@@ -31,17 +33,15 @@ namespace sinan {
 using namespace mlir;
 using namespace sinan;
 
-namespace {
-
 /// Whether the tilers' estimates for `producer` (when given) and `users`
 /// (kernels and the argument each takes the value as) add up to no more
 /// cycles, `extra` added, with the value kept as bf16. A result stored as
 /// bf16 must start each core's part on a granule of its own at half the
 /// bytes per element, which can cost a tiler its best split (a 28x28 plane
 /// of bf16 is not whole granules).
-bool faster(func::FuncOp producer,
-            ArrayRef<std::pair<func::FuncOp, unsigned>> users,
-            const TargetDesc &target, double extra = 0.0) {
+static bool bf16Pays(func::FuncOp producer,
+                     ArrayRef<std::pair<func::FuncOp, unsigned>> users,
+                     const TargetDesc &target, double extra = 0.0) {
   // Copies of the kernels (their tilers read the function's types) with
   // the value narrowed.
   llvm::MapVector<Operation *, func::FuncOp> copies;
@@ -73,7 +73,8 @@ bool faster(func::FuncOp producer,
 /// element loaded as f32 and stored from f32 (the DMA engines move the
 /// longer side of each row), one after the other, split over the cores,
 /// and a load's and a store's round trip.
-double conversionCycles(RankedTensorType type, const TargetDesc &target) {
+static double conversionCycles(RankedTensorType type,
+                               const TargetDesc &target) {
   double bytes = double(type.getNumElements()) * 8.0;
   double bandwidth = std::min<double>(
       target.dramBytesPerCycle, double(target.dmaBytesPerCycle) * target.cores);
@@ -83,9 +84,9 @@ double conversionCycles(RankedTensorType type, const TargetDesc &target) {
 /// A kernel function `name` for `target` that returns its f32 argument of
 /// `type` as bf16 (an identity reshape, a DMA move, with its result kept
 /// as bf16: the DMA converts on the way out).
-func::FuncOp conversionKernel(ModuleOp module, SymbolTable &symbols,
-                              StringRef name, RankedTensorType type,
-                              StringRef target, Location loc) {
+static func::FuncOp conversionKernel(ModuleOp module, SymbolTable &symbols,
+                                     StringRef name, RankedTensorType type,
+                                     StringRef target, Location loc) {
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
   auto kernel = func::FuncOp::create(builder, loc, name,
                                      builder.getFunctionType({type}, {type}));
@@ -100,6 +101,8 @@ func::FuncOp conversionKernel(ModuleOp module, SymbolTable &symbols,
   storeResultAsBF16(kernel, 0);
   return kernel;
 }
+
+namespace {
 
 struct SnpuBf16ActivationsPass
     : public sinan::impl::SnpuBf16ActivationsBase<SnpuBf16ActivationsPass> {
@@ -154,7 +157,7 @@ struct SnpuBf16ActivationsPass
         continue;
       Value result = launch->getResult(0);
       std::optional<Readers> users = bf16Readers(result);
-      if (!users || !faster(producer, *users, *desc))
+      if (!users || !bf16Pays(producer, *users, *desc))
         continue;
       storeResultAsBF16(producer, 0);
       result.setType(producer.getResultTypes()[0]);
@@ -188,8 +191,8 @@ struct SnpuBf16ActivationsPass
           else if (!first || user->isBeforeInBlock(first))
             first = user;
         if (!users || !first ||
-            !faster(func::FuncOp(), *users, *desc,
-                    2.0 * conversionCycles(type, *desc)))
+            !bf16Pays(func::FuncOp(), *users, *desc,
+                      2.0 * conversionCycles(type, *desc)))
           continue;
         std::string name = "input";
         if (auto named = host.getArgAttrOfType<StringAttr>(arg.getArgNumber(),

@@ -164,6 +164,13 @@ private:
   const OpSignature *signature;
 };
 
+/// Whether `attrs` has a stored_bf16 attribute (which only an SNPU launch's
+/// host fallback may carry: a fused host kernel refuses it).
+inline bool hasStoredBF16(const std::vector<Attr> &attrs) {
+  return std::any_of(attrs.begin(), attrs.end(),
+                     [](const Attr &a) { return a.name == "stored_bf16"; });
+}
+
 /// The stored_bf16 attribute of an SNPU launch's host fallback: the
 /// bindings (inputs, then outputs; `bindings` in all) its kernel keeps in
 /// DRAM as bf16 while the op computes in f32, ascending and distinct.

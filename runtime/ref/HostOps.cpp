@@ -907,6 +907,10 @@ storedBF16(std::string_view op, const std::vector<Attr> &attrs, size_t bindings,
       rest.push_back(attr);
       continue;
     }
+    if (stored) {
+      error = fmt::format("op '{}': stored_bf16 is given twice", op);
+      return std::nullopt;
+    }
     const auto *list = std::get_if<std::vector<int64_t>>(&attr.value);
     bool ok = list && !list->empty();
     for (size_t i = 0; ok && i < list->size(); ++i)
@@ -926,6 +930,10 @@ storedBF16(std::string_view op, const std::vector<Attr> &attrs, size_t bindings,
 bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
                const std::vector<const Tensor *> &inputs,
                const std::vector<Tensor *> &outputs, std::string &error) {
+  if (op == "fused" && hasStoredBF16(attrs)) {
+    error = "op 'fused': stored_bf16 belongs to an SNPU launch's fallback";
+    return false;
+  }
   if (op == "fused")
     return runFused(attrs, inputs, outputs, error);
   // stored_bf16: bindings an SNPU launch keeps in DRAM as bf16 while its op

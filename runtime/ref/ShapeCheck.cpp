@@ -552,6 +552,10 @@ bool hasHostOpCheck(std::string_view op) {
 bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
                  const std::vector<ValueType> &allInputs,
                  const std::vector<ValueType> &outputs, std::string &error) {
+  if (op == "fused" && hasStoredBF16(attrs)) {
+    error = "op 'fused': stored_bf16 belongs to an SNPU launch's fallback";
+    return false;
+  }
   if (op == "fused")
     return checkFused(attrs, allInputs, outputs, error);
   // Bindings an SNPU launch keeps as bf16: the op sees them as f32.

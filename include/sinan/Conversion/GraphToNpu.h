@@ -140,6 +140,10 @@ inline constexpr llvm::StringLiteral kStorageCastAttrName = "npu.storage";
 /// Whether `op` is a storage cast (kStorageCastAttrName).
 bool isStorageCast(mlir::Operation *op);
 
+/// What kernel function `kernel` computes: its body's ops without the
+/// constants (copied in for the tiler) and the storage casts.
+llvm::SmallVector<mlir::Operation *> kernelBodyOps(mlir::func::FuncOp kernel);
+
 /// `value`, or the kernel argument a storage cast widens into it.
 mlir::Value throughStorage(mlir::Value value);
 

@@ -376,9 +376,10 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
   // A constant bias added first is a product (ConvBlocks::biasProduct)
   // when its tiles fit beside the others: an output channel block's [f0 x
   // k] columns in ibuf, [k x pixels] of ones in wbuf.
+  // (The three parts need a tile's k of at least three.)
   auto productFits = [&](int64_t f0, int64_t pixels, int64_t ibufUsed,
                          int64_t wbufUsed) {
-    return s.bias && s.biasConstant &&
+    return s.bias && s.biasConstant && tile.k >= 3 &&
            ibufUsed + f0 * pitch(tile.k, 2, align) * 2 <=
                int64_t(target.ibuf.sizeBytes) &&
            wbufUsed + tile.k * pitch(pixels, 2, align) * 2 <=

@@ -1074,7 +1074,8 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
     int64_t piece = roundUp(ceilDiv(length, int64_t(target.cores)),
                             std::lcm(outGranule, granule));
     int64_t full = length / piece, rest = length % piece;
-    cores = std::min<int64_t>(target.cores, std::max<int64_t>(full, 1));
+    // (The partial piece runs on a core of its own when there is one.)
+    cores = std::min<int64_t>(target.cores, full + (rest ? 1 : 0));
     Value in = flatten(builder, loc, body.getArgument(0));
     auto run = [&](Value first, int64_t count) {
       moves.rows(

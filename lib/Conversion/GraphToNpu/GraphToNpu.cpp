@@ -790,10 +790,7 @@ bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {
 
 std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
                                                   const TargetDesc &target) {
-  SmallVector<Operation *> ops;
-  for (Operation &op : kernel.getBody().front().without_terminator())
-    if (!llvm::isa<graph::ConstantOp>(op) && !isStorageCast(&op))
-      ops.push_back(&op);
+  SmallVector<Operation *> ops = kernelBodyOps(kernel);
   if (ops.empty())
     return std::nullopt;
   if (auto conv = dyn_cast<graph::Conv2dOp>(ops.front())) {

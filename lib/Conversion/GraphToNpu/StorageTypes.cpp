@@ -104,8 +104,7 @@ void sinan::peelStorageCasts(func::FuncOp kernel) {
   }
 }
 
-/// The kernel's ops, without its constants and storage casts.
-static SmallVector<Operation *> bodyOps(func::FuncOp kernel) {
+SmallVector<Operation *> sinan::kernelBodyOps(func::FuncOp kernel) {
   SmallVector<Operation *> ops;
   for (Operation &op : kernel.getBody().front().without_terminator())
     if (!llvm::isa<graph::ConstantOp>(op) && !isStorageCast(&op))
@@ -115,7 +114,7 @@ static SmallVector<Operation *> bodyOps(func::FuncOp kernel) {
 
 bool sinan::snpuTakesBF16Argument(func::FuncOp kernel, unsigned index,
                                   const TargetDesc &target, bool residuals) {
-  SmallVector<Operation *> ops = bodyOps(kernel);
+  SmallVector<Operation *> ops = kernelBodyOps(kernel);
   Block &body = kernel.getBody().front();
   if (ops.empty() || index >= body.getNumArguments())
     return false;
@@ -150,14 +149,20 @@ bool sinan::snpuTakesBF16Argument(func::FuncOp kernel, unsigned index,
   // The matrix unit's operand: the convolution's input, the product's left.
   if (user == op)
     return matrix && index == 0 && op->getOperand(0) == arg;
-  // The residual the epilogue adds.
-  return residuals && llvm::isa<graph::AddOp>(user) &&
+  // The residual the epilogue adds: the argument after the convolution's
+  // operands, or after a matrix product's operands and bias row (not the
+  // bias row itself, which the result adds as it is).
+  unsigned count = body.getNumArguments();
+  bool residual = llvm::isa<graph::Conv2dOp>(op)
+                      ? count == op->getNumOperands() + 1 && index == count - 1
+                      : count == 4 && index == 3;
+  return residuals && residual && llvm::isa<graph::AddOp>(user) &&
          llvm::is_contained(ops, user);
 }
 
 bool sinan::snpuStoresBF16Result(func::FuncOp kernel,
                                  const TargetDesc &target) {
-  SmallVector<Operation *> ops = bodyOps(kernel);
+  SmallVector<Operation *> ops = kernelBodyOps(kernel);
   if (ops.empty() || kernel.getNumResults() != 1 ||
       !getElementTypeOrSelf(kernel.getResultTypes()[0]).isF32())
     return false;

@@ -439,4 +439,16 @@ TEST(HostOps, StoredBF16BindingsAreWidenedAndNarrowed) {
               std::string::npos)
         << error;
   }
+  // Given twice, or on a fused host kernel (no launch's fallback), it is
+  // refused by name.
+  std::vector<Attr> twice = attrs;
+  twice.push_back({"stored_bf16", std::vector<int64_t>{0}});
+  EXPECT_FALSE(runHostOp("matmul", twice, {&a, &w, &bias, &res}, {&y}, error));
+  EXPECT_NE(error.find("stored_bf16 is given twice"), std::string::npos)
+      << error;
+  EXPECT_FALSE(checkHostOp("fused", {{"stored_bf16", std::vector<int64_t>{0}}},
+                           {{DType::BF16, {2}}}, {{DType::F32, {2}}}, error));
+  EXPECT_NE(error.find("stored_bf16 belongs to an SNPU launch's fallback"),
+            std::string::npos)
+      << error;
 }
