@@ -461,8 +461,12 @@ int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
 /// take rows in units that keep them there; when not even one unit fits,
 /// one core takes chunks of any size. Sets `cores`; 0 when not even one
 /// row fits.
+/// A row kernel's chunks per core when it loads them all first
+/// (rowsPerChunk's `pipelined`), and the fewest elements such a chunk moves.
+constexpr int64_t kPipelinedChunks = 4, kPipelinedChunkElements = 1024;
+
 int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
-                     int64_t &cores) {
+                     int64_t &cores, bool *pipelined = nullptr) {
   int64_t align = target.alignmentBytes, length = plan.row;
   int64_t rows = plan.elements / std::max<int64_t>(length, 1);
   // A normalization's chunk also takes its squares, and the kernel the
@@ -493,7 +497,21 @@ int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
   }
   cores = std::min<int64_t>(target.cores, ceilDiv(rows, unit));
   int64_t perCore = ceilDiv(rows, cores);
-  return std::max(unit, std::min(most / unit * unit, roundUp(perCore, unit)));
+  int64_t chunk =
+      std::max(unit, std::min(most / unit * unit, roundUp(perCore, unit)));
+  // When a core's rows fit one chunk and split evenly into four whole
+  // chunks (of units, each moving enough to be worth a transfer), the
+  // kernel loads the four first: each one's passes start when it lands and
+  // its store overlaps the next one's passes, instead of the whole load's
+  // and store's round trips in a row (four chunks take the room of one).
+  int64_t piece = perCore / kPipelinedChunks;
+  if (pipelined && chunk == perCore &&
+      rows == cores * kPipelinedChunks * piece && piece % unit == 0 &&
+      piece * length >= kPipelinedChunkElements) {
+    *pipelined = true;
+    return piece;
+  }
+  return chunk;
 }
 
 /// Streams `elements` in chunks of `chunk` over the cores: core c takes
@@ -631,7 +649,8 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
                                const ElementwisePlan &plan, bool relu,
                                const TargetDesc &target) {
   int64_t cores = 0;
-  int64_t chunk = rowsPerChunk(plan, target, cores);
+  bool pipelined = false;
+  int64_t chunk = rowsPerChunk(plan, target, cores, &pipelined);
   if (chunk == 0)
     return op->emitError() << "target " << target.name << ": rows of "
                            << plan.row
@@ -664,14 +683,22 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
                              DenseI64ArrayAttr());
       normRows.push_back(buffer);
     }
-  auto emitChunk = [&](Value row, int64_t count) {
-    Value first = arith::MulIOp::create(
+  auto firstOf = [&](Value row) -> Value {
+    return arith::MulIOp::create(
         builder, loc, row,
         arith::ConstantIndexOp::create(builder, loc, length));
+  };
+  // A chunk's load into a buffer of its own, then its passes and store.
+  auto loadChunk = [&](Value row, int64_t count) {
     Value buffer = allocVector(builder, loc, &body, {count * length});
-    npu::DmaLoadOp::create(builder, loc,
-                           chunkView(builder, loc, data, first, count * length),
-                           buffer, DenseI64ArrayAttr());
+    npu::DmaLoadOp::create(
+        builder, loc,
+        chunkView(builder, loc, data, firstOf(row), count * length), buffer,
+        DenseI64ArrayAttr());
+    return buffer;
+  };
+  auto finishChunk = [&](Value row, int64_t count, Value buffer) {
+    Value first = firstOf(row);
     Value matrix = memref::ExpandShapeOp::create(
         builder, loc,
         MemRefType::get({count, length}, f32, MemRefLayoutAttrInterface(),
@@ -717,6 +744,35 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
                             chunkView(builder, loc, out, first, count * length))
         .setRelu(relu);
   };
+  auto emitChunk = [&](Value row, int64_t count) {
+    finishChunk(row, count, loadChunk(row, count));
+  };
+  if (pipelined) {
+    // Each core's chunks all load first (the scalar unit issues them before
+    // the passes fill the vector queue), then each one's passes and store,
+    // which overlap the next one's passes.
+    auto chunksOf = [&](int64_t c) {
+      SmallVector<Value, kPipelinedChunks> buffers;
+      for (int64_t k = 0; k < kPipelinedChunks; ++k)
+        buffers.push_back(
+            loadChunk(arith::ConstantIndexOp::create(
+                          builder, loc, (c * kPipelinedChunks + k) * chunk),
+                      chunk));
+      for (int64_t k = 0; k < kPipelinedChunks; ++k)
+        finishChunk(arith::ConstantIndexOp::create(
+                        builder, loc, (c * kPipelinedChunks + k) * chunk),
+                    chunk, buffers[k]);
+    };
+    if (cores == 1) {
+      chunksOf(0);
+    } else {
+      Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+      for (int64_t c = 0; c < cores; ++c)
+        onCore(builder, loc, core, c, [&] { chunksOf(c); });
+    }
+    finishKernel(builder, kernel, cores, {chunk, length});
+    return success();
+  }
   TargetDesc split = target;
   split.cores = cores;
   int64_t used = streamChunks(builder, loc, rows, chunk, split, emitChunk);
