@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Placement/Passes.h"
+#include "sinan/Placement/Placement.h"
 
 #include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
@@ -22,8 +23,6 @@
 
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/MapVector.h"
-
-#include <cctype>
 
 namespace sinan {
 #define GEN_PASS_DEF_SNPUBF16ACTIVATIONS
@@ -110,12 +109,10 @@ struct SnpuBf16ActivationsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::string error;
-    std::optional<TargetDesc> desc = resolveTarget(target, error);
-    if (!desc) {
-      module.emitError() << "target '" << target << "': " << error;
+    std::optional<TargetDesc> desc =
+        placement::resolvePassTarget(module, target);
+    if (!desc)
       return signalPassFailure();
-    }
     SymbolTable symbols(module);
     // A kernel function launched once, whose types may change.
     SmallVector<npu::LaunchOp> launches;
@@ -198,12 +195,9 @@ struct SnpuBf16ActivationsPass
         if (auto named = host.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                            "graph.name"))
           name = named.str();
-        for (char &c : name)
-          if (!std::isalnum(static_cast<unsigned char>(c)))
-            c = '_';
-        func::FuncOp kernel =
-            conversionKernel(module, symbols, name + "_to_bf16_kernel", type,
-                             target, arg.getLoc());
+        func::FuncOp kernel = conversionKernel(
+            module, symbols, placement::kernelSymbol(name + "_to_bf16"), type,
+            target, arg.getLoc());
         OpBuilder builder(first);
         auto launch = npu::LaunchOp::create(
             builder, arg.getLoc(), kernel.getResultTypes(),

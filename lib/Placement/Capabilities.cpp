@@ -14,6 +14,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 using namespace mlir;
@@ -257,6 +258,22 @@ SmallVector<Operation *, 2> matmulEpilogue(Operation *op) {
   }
   gelu(add.getResult());
   return chain;
+}
+
+std::string kernelSymbol(StringRef base) {
+  std::string name;
+  for (char c : base)
+    name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return name + "_kernel";
+}
+
+std::optional<TargetDesc> resolvePassTarget(Operation *anchor,
+                                            StringRef target) {
+  std::string error;
+  std::optional<TargetDesc> desc = resolveTarget(target.str(), error);
+  if (!desc)
+    anchor->emitError() << "target '" << target << "': " << error;
+  return desc;
 }
 
 std::string nodeName(Operation *op) {

@@ -28,13 +28,9 @@ namespace {
 
 /// A symbol for the kernel of `op`, from its ONNX node name when it has one.
 std::string kernelName(Operation *op) {
-  std::string base = op->getName().stripDialect().str();
   if (auto named = dyn_cast<NameLoc>(op->getLoc()))
-    base = named.getName().str();
-  std::string name;
-  for (char c : base)
-    name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return name + "_kernel";
+    return placement::kernelSymbol(named.getName().strref());
+  return placement::kernelSymbol(op->getName().stripDialect());
 }
 
 struct FormSnpuKernelsPass
@@ -43,12 +39,10 @@ struct FormSnpuKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::string error;
-    std::optional<TargetDesc> desc = resolveTarget(target, error);
-    if (!desc) {
-      module.emitError() << "target '" << target << "': " << error;
+    std::optional<TargetDesc> desc =
+        placement::resolvePassTarget(module, target);
+    if (!desc)
       return signalPassFailure();
-    }
     MLIRContext *context = module.getContext();
     auto targetAttr = npu::TargetAttr::get(context, target);
     SymbolTable symbols(module);

@@ -169,12 +169,9 @@ void PlaceOpsPass::decideByCost(MutableArrayRef<Decision> decisions) {
 
 void PlaceOpsPass::runOnOperation() {
   ModuleOp module = getOperation();
-  std::string error;
-  desc = resolveTarget(target, error);
-  if (!desc) {
-    module.emitError() << "target '" << target << "': " << error;
+  desc = placement::resolvePassTarget(module, target);
+  if (!desc)
     return signalPassFailure();
-  }
   if (mode != "snpu" && mode != "cpu" && mode != "auto") {
     module.emitError() << "placement '" << mode
                        << "': expected snpu, cpu or auto";

@@ -93,6 +93,15 @@ std::optional<std::string> onnxName(mlir::Location loc);
 /// The ONNX node name an op came from, or its op name and location.
 std::string nodeName(mlir::Operation *op);
 
+/// A kernel function's symbol from `base` (an ONNX node or tensor name):
+/// every character but letters and digits as '_', then "_kernel".
+std::string kernelSymbol(llvm::StringRef base);
+
+/// The target a placement pass was given (a preset or a description
+/// file), or nullopt after an error on `anchor` naming it.
+std::optional<TargetDesc> resolvePassTarget(mlir::Operation *anchor,
+                                            llvm::StringRef target);
+
 } // namespace sinan::placement
 
 #endif // SINAN_PLACEMENT_PLACEMENT_H
