@@ -674,7 +674,7 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   std::optional<ConvSummation> sum;
   if (name == "conv2d")
     sum = snpuConvSummation(ops, *snpu);
-  if (name == "matmul" || name == "conv2d")
+  if (name == "matmul" || name == "conv2d" || name == "attention")
     step.attributes.push_back(
         {"precision", std::string(sum && sum->fma ? "f32" : "bf16")});
   if (sum) {

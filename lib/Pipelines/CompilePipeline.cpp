@@ -35,6 +35,10 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     if (whole)
       before.ops = {"gelu", "group_norm", "attention"};
     pm.addPass(graph::createGraphDecompose(before));
+    // Attention the SNPU runs whole, from its pieces (as exported, or as
+    // graph-decompose just wrote an ONNX Attention).
+    if (whole)
+      pm.addPass(createFuseAttention(FuseAttentionOptions{options.target}));
     PlaceOpsOptions place;
     place.target = options.target;
     place.mode = options.placement;

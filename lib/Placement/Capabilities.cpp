@@ -47,6 +47,15 @@ SnpuSupport snpuSupport(Operation *op, const TargetDesc &target, bool bf16) {
     support.refusal = std::move(why);
     return support;
   };
+  if (llvm::isa<graph::AttentionOp>(op)) {
+    if (!bf16)
+      return refuse("--snpu-precision=f32: the matrix unit multiplies in bf16");
+    std::string why = snpuAttentionRefusal(op, target);
+    if (!why.empty())
+      return refuse(why);
+    support.kind = KernelKind::Tiled;
+    return support;
+  }
   if (!llvm::isa<graph::MatMulOp, graph::Conv2dOp>(op)) {
     std::string why = snpuElementwiseRefusal(op, target);
     if (!why.empty())
@@ -143,6 +152,16 @@ int64_t macsOf(Operation *op) {
     if (!lhs || !lhs.hasStaticShape() || lhs.getRank() < 1)
       return 0;
     return out.getNumElements() * lhs.getShape().back();
+  }
+  if (auto attention = dyn_cast<graph::AttentionOp>(op)) {
+    // Q K^T and P V.
+    auto q = dyn_cast<RankedTensorType>(attention.getQuery().getType());
+    auto k = dyn_cast<RankedTensorType>(attention.getKey().getType());
+    if (!q || !k || !q.hasStaticShape() || !k.hasStaticShape() ||
+        q.getRank() != 4 || k.getRank() != 4)
+      return 0;
+    int64_t scores = q.getNumElements() / q.getDimSize(3) * k.getDimSize(2);
+    return scores * q.getDimSize(3) + scores * out.getDimSize(3);
   }
   if (auto conv = dyn_cast<graph::Conv2dOp>(op)) {
     auto weight = dyn_cast<RankedTensorType>(conv.getWeight().getType());

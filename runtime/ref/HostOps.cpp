@@ -443,9 +443,11 @@ Tensor repeatHeads(const Tensor &x, int64_t group) {
 }
 
 /// Attention exactly as graph-decompose expands it.
+/// With `bf16` (the SNPU's kernel), the operands of both products are
+/// rounded to bf16 first, as the matrix unit reads them.
 void attention(const Tensor &q, const Tensor &k, const Tensor &v,
                const Tensor *mask, float scale, bool causal, int64_t offset,
-               float softcap, Tensor &y) {
+               float softcap, bool bf16, Tensor &y) {
   DType type = q.type();
   const std::vector<int64_t> &qs = q.shape(), &ks = k.shape();
   int64_t group = qs[1] / ks[1];
@@ -455,7 +457,10 @@ void attention(const Tensor &q, const Tensor &k, const Tensor &v,
   transpose(kAll, {0, 1, 3, 2}, keysT);
   std::vector<int64_t> scoreShape{qs[0], qs[1], qs[2], ks[2]};
   Tensor products(type, scoreShape);
-  matmul(q, keysT, products);
+  if (bf16)
+    matmul(roundedToBF16(q), roundedToBF16(keysT), products);
+  else
+    matmul(q, keysT, products);
   Tensor scores =
       apply(BinaryOp::Mul, products, scalar(type, scale), scoreShape);
   Tensor negInf = scalar(type, -std::numeric_limits<double>::infinity());
@@ -483,7 +488,10 @@ void attention(const Tensor &q, const Tensor &k, const Tensor &v,
   }
   Tensor probs(type, scoreShape);
   softmax(scores, 3, false, probs);
-  matmul(probs, vAll, y);
+  if (bf16)
+    matmul(roundedToBF16(probs), roundedToBF16(vAll), y);
+  else
+    matmul(probs, vAll, y);
 }
 
 void addStructural(std::map<std::string_view, Entry> &t) {
@@ -659,17 +667,23 @@ void addStructural(std::map<std::string_view, Entry> &t) {
               groupNorm(*in[0], *in[1], *in[2], groups, epsilon, *out[0]);
               return true;
             }});
-  t.emplace("attention", Entry{[](Args &a, const Inputs &in, const Outputs &out,
-                                  std::string &) {
-              float scale = a.f("scale"), softcap = a.f("softcap");
-              bool causal = a.i("is_causal") != 0;
-              int64_t offset = a.i("causal_offset");
-              if (!a.ok())
-                return false;
-              attention(*in[0], *in[1], *in[2], in.size() > 3 ? in[3] : nullptr,
-                        scale, causal, offset, softcap, *out[0]);
-              return true;
-            }});
+  t.emplace(
+      "attention",
+      Entry{[](Args &a, const Inputs &in, const Outputs &out, std::string &) {
+        float scale = a.f("scale"), softcap = a.f("softcap");
+        bool causal = a.i("is_causal") != 0;
+        int64_t offset = a.i("causal_offset");
+        // precision = "bf16": the SNPU kernel's numerics (both
+        // products' operands rounded to bf16).
+        std::string precision = a.s("precision", std::string("f32"));
+        if (precision != "f32" && precision != "bf16")
+          a.fail("unknown precision '" + precision + "'");
+        if (!a.ok())
+          return false;
+        attention(*in[0], *in[1], *in[2], in.size() > 3 ? in[3] : nullptr,
+                  scale, causal, offset, softcap, precision == "bf16", *out[0]);
+        return true;
+      }});
   t.emplace("leaky_relu", Entry{[](Args &a, const Inputs &in,
                                    const Outputs &out, std::string &) {
               float alpha = a.f("alpha");
@@ -1058,6 +1072,14 @@ uint64_t hostOpMacs(std::string_view op, const std::vector<ValueType> &inputs,
   const std::vector<int64_t> &lhs = inputs[0].shape, &w = inputs[1].shape;
   if (op == "matmul")
     return lhs.empty() ? 0 : elements(outputs[0].shape) * uint64_t(lhs.back());
+  // Q K^T ([B, H, Sq, D] x keys [B, Hkv, Sk, D]) and P V (the output is
+  // [B, H, Sq, Dv]).
+  if (op == "attention" && lhs.size() == 4 && w.size() == 4) {
+    uint64_t scores =
+        elements(lhs) / uint64_t(std::max<int64_t>(lhs[3], 1)) * uint64_t(w[2]);
+    return scores * uint64_t(lhs[3]) +
+           scores * uint64_t(outputs[0].shape.back());
+  }
   // Weights are [out, in / group, kh, kw] for conv2d, [in, out / group, kh,
   // kw] for conv_transpose2d: one product per weight tap and output (conv)
   // or input (transpose) element and channel of its group.

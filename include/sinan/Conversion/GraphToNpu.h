@@ -27,6 +27,13 @@ std::string snpuMatmulRefusal(mlir::Operation *op, const TargetDesc &target);
 /// `target`, or an empty string when it can.
 std::string snpuConvRefusal(mlir::Operation *op, const TargetDesc &target);
 
+/// Why sinan-convert-graph-to-npu cannot run `op` (a graph.attention) as
+/// one kernel on `target`, or an empty string when it can: static 4-D f32
+/// operands, a float mask (if any) broadcast along everything but the
+/// keys, no causal flag or softcap, and a head's keys and values plus a
+/// block of query rows in local memory.
+std::string snpuAttentionRefusal(mlir::Operation *op, const TargetDesc &target);
+
 /// Why sinan-convert-graph-to-npu cannot stream `op` (an elementwise graph
 /// op) through the vector unit of `target`, or an empty string when it can:
 /// static f32 operands of the result's size, or a second operand that is

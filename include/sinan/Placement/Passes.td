@@ -56,6 +56,28 @@ def PlaceOps : Pass<"sinan-place", "mlir::ModuleOp"> {
   ];
 }
 
+def FuseAttention : Pass<"sinan-fuse-attention", "mlir::ModuleOp"> {
+  let summary = "Rewrites attention as exporters write it into graph.attention";
+  let description = [{
+    Finds `matmul(Q, K^T)`, an optional scaling by a scalar constant
+    (`* c` or `/ c`, which becomes `* (1 / c)`: exact when c is a power of
+    two, else within one rounding of the scores), an optional float mask
+    added, a softmax over the last axis and `matmul(., V)`, on [B, H, S, D]
+    or [H, S, D] operands with equal batch dimensions, each op the only
+    user of the one before, and replaces the chain with one
+    `graph.attention` (K from K^T by a transpose that folds into the one
+    that made K^T; 3-D operands reshaped to 4-D and back). A query scaled
+    by a power of two before the first product joins the scale. The
+    rewrite happens only where the target's SNPU runs the result as one
+    kernel (`sinan::snpuAttentionRefusal`): otherwise the pieces stay, for
+    placement to put the products on the matrix unit one by one.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
+           "Target preset or description file">
+  ];
+}
+
 def FormSnpuKernels : Pass<"sinan-form-snpu-kernels", "mlir::ModuleOp"> {
   let summary = "Outlines the ops the SNPU runs into kernel functions";
   let description = [{

@@ -633,18 +633,6 @@ void emitNorm(OpBuilder &builder, Location loc, const ElementwisePlan &plan,
                         matrix);
 }
 
-/// exp(x - max) / sum over each row of `in` into `out` (may be `in`), the
-/// rows' maxima and sums in `scalars`, which `perRow` views as one element
-/// per row: the softmax kernel's and a chain's last step.
-void emitSoftmaxRows(OpBuilder &builder, Location loc, Value in, Value out,
-                     Value scalars, Value perRow) {
-  npu::VRedOp::create(builder, loc, "max", in, scalars);
-  npu::VBinOp::create(builder, loc, "sub", in, perRow, out);
-  npu::VUnOp::create(builder, loc, "exp", out, out);
-  npu::VRedOp::create(builder, loc, "sum", out, scalars);
-  npu::VBinOp::create(builder, loc, "div", out, perRow, out);
-}
-
 LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
                                const ElementwisePlan &plan, bool relu,
                                const TargetDesc &target) {

@@ -528,6 +528,12 @@ LogicalResult convertKernel(func::FuncOp kernel) {
           "block of one output row");
     return convertConvKernel(kernel, conv, *epilogue, *target);
   }
+  // Attention: scores, softmax and weighted values of a block of queries
+  // in local memory.
+  if (ops.size() == 1 && ret.getNumOperands() == 1 &&
+      ret.getOperand(0) == ops.front()->getResult(0))
+    if (auto attention = dyn_cast<graph::AttentionOp>(ops.front()))
+      return convertAttentionKernel(kernel, attention, *target);
   // An elementwise op, streamed through the vector unit, with the relu
   // that follows it.
   if (!ops.empty() && ops.size() <= 2 && ret.getNumOperands() == 1 &&
@@ -802,6 +808,8 @@ std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
   }
   if (auto pool = dyn_cast<graph::MaxPool2dOp>(ops.front()))
     return tiling::estimateMaxPoolCycles(pool, target);
+  if (auto attention = dyn_cast<graph::AttentionOp>(ops.front()))
+    return tiling::estimateAttentionCycles(attention, target);
   return llvm::isa<graph::MatMulOp>(ops.front())
              ? estimateSnpuCycles(ops.front(), target)
              : std::nullopt;
@@ -811,6 +819,8 @@ std::optional<double> sinan::estimateSnpuCycles(Operation *op,
                                                 const TargetDesc &target) {
   if (isSnpuConv(op, target))
     return tiling::estimateConvCycles(cast<graph::Conv2dOp>(op), target);
+  if (auto attention = dyn_cast<graph::AttentionOp>(op))
+    return tiling::estimateAttentionCycles(attention, target);
   if (!isSnpuMatmul(op, target))
     return std::nullopt;
   auto matmul = cast<graph::MatMulOp>(op);

@@ -91,6 +91,18 @@ void emitSilu(OpBuilder &builder, Location loc, Value from, Value to,
   npu::VBinOp::create(builder, loc, "mul", from, scratch, to);
 }
 
+/// exp(x - max) / sum over each row of `in` into `out` (may be `in`), the
+/// rows' maxima and sums in `scalars`, which `perRow` views as one element
+/// per row: the softmax kernel's and a chain's last step.
+void emitSoftmaxRows(OpBuilder &builder, Location loc, Value in, Value out,
+                     Value scalars, Value perRow) {
+  npu::VRedOp::create(builder, loc, "max", in, scalars);
+  npu::VBinOp::create(builder, loc, "sub", in, perRow, out);
+  npu::VUnOp::create(builder, loc, "exp", out, out);
+  npu::VRedOp::create(builder, loc, "sum", out, scalars);
+  npu::VBinOp::create(builder, loc, "div", out, perRow, out);
+}
+
 Value allocTile(OpBuilder &builder, Location loc, Block *entry, int64_t rows,
                 int64_t cols, Type element, npu::MemorySpace space,
                 int64_t align) {

@@ -63,6 +63,13 @@ void splitOverCores(mlir::OpBuilder &builder, mlir::Location loc,
 void onCore(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value core,
             int64_t c, llvm::function_ref<void()> body);
 
+/// exp(x - max) / sum over each row of `in` into `out` (may be `in`), the
+/// rows' maxima and sums in `scalars`, which `perRow` views as one element
+/// per row: the softmax kernel's, a chain's last step and attention's.
+void emitSoftmaxRows(mlir::OpBuilder &builder, mlir::Location loc,
+                     mlir::Value in, mlir::Value out, mlir::Value scalars,
+                     mlir::Value perRow);
+
 /// A local buffer rows x cols of `element` in `space` at the start of
 /// `entry` (so passes see it outside every loop), its rows at the aligned
 /// pitch the matrix unit reads.
@@ -151,6 +158,18 @@ mlir::LogicalResult
 convertElementwiseChain(mlir::func::FuncOp kernel,
                         llvm::ArrayRef<mlir::Operation *> ops,
                         const TargetDesc &target);
+
+/// Rewrites `kernel`, whose body computes `op`, into an npu kernel that
+/// keeps each block of query rows' scores and probabilities in local
+/// memory (AttentionToNpu.cpp).
+mlir::LogicalResult convertAttentionKernel(mlir::func::FuncOp kernel,
+                                           graph::AttentionOp op,
+                                           const TargetDesc &target);
+
+/// The attention kernel's cycle estimate (the figure its block choice
+/// minimizes), or nullopt when it cannot run `op`.
+std::optional<double> estimateAttentionCycles(graph::AttentionOp op,
+                                              const TargetDesc &target);
 
 /// The summation of the kernel convertConvKernel makes for `conv` and
 /// `epilogue`, or nullopt when it makes none.

@@ -178,6 +178,7 @@ private:
                 function_ref<void(Instruction &, DType, isa::Space)> fill,
                 int64_t group = 1);
   LogicalResult lowerVTrans(npu::VTransOp op);
+  LogicalResult lowerVCvt(npu::VCvtOp op);
   LogicalResult lowerVRed(npu::VRedOp op);
 
   func::FuncOp func;
@@ -452,6 +453,7 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
       .Case([&](npu::FillOp fill) { return lowerFill(fill); })
       .Case([&](npu::MmaOp mma) { return lowerMma(mma); })
       .Case([&](npu::VTransOp trans) { return lowerVTrans(trans); })
+      .Case([&](npu::VCvtOp cvt) { return lowerVCvt(cvt); })
       .Case([&](npu::VRedOp red) { return lowerVRed(red); })
       .Case<npu::VBinOp, npu::VUnOp, npu::VScalOp, npu::VFmaOp>(
           [&](auto) { return lowerVector(&op); })
@@ -1082,6 +1084,27 @@ LogicalResult KernelLowering::lowerVTrans(npu::VTransOp op) {
     fields::vtrans::aSpace.set(inst, space);
   };
   return lowerFromRows(op, op.getSrc(), op.getDst(), fill, op.getGroup());
+}
+
+LogicalResult KernelLowering::lowerVCvt(npu::VCvtOp op) {
+  std::optional<DType> from =
+      deviceType(op.getSrc().getType().getElementType());
+  std::optional<DType> to = deviceType(op.getDst().getType().getElementType());
+  if (!from || !to)
+    return op->emitError("element types must be device types");
+  FailureOr<int64_t> d = addressOf(op, op.getDst());
+  FailureOr<int64_t> a = addressOf(op, op.getSrc());
+  if (failed(d) || failed(a) ||
+      failed(configureVector(op, op.getDst(), {op.getSrc()})))
+    return failure();
+  Instruction inst;
+  inst.opcode = Opcode::VCvt;
+  fields::vcvt::srcType.set(inst, *from);
+  fields::vcvt::dstType.set(inst, *to);
+  fields::vcvt::aSpace.set(inst, static_cast<isa::Space>(*npu::memorySpaceOf(
+                                     op.getSrc().getType())));
+  emit(op->getLoc(), inst, {*a, 0, *d});
+  return success();
 }
 
 struct ConvertNpuToIsaPass

@@ -31,3 +31,24 @@ func.func @layout() attributes {npu.target = #npu.target<"snpu-edge">} {
   npu.dma_move %rows, %dst : memref<2x1024xbf16, strided<[1024, 1]>, #npu.space<vbuf>> to memref<2x1024xbf16, strided<[1088, 1]>, #npu.space<ibuf>>
   return
 }
+
+// A conversion takes its len and rep from its operands (16 rows of 100)
+// and a stride each: bf16 rows 256 bytes apart, f32 rows 448.
+// CHECK-LABEL: isa.kernel @convert
+// CHECK:         isa.li ra = [[LEN:v[0-9]+]], value = 100
+// CHECK-NEXT:    isa.li ra = [[REP:v[0-9]+]], value = 16
+// CHECK-NEXT:    isa.vcfg ra = [[LEN]], rb = [[REP]], rc = r0, sel = len
+// CHECK-NEXT:    isa.li ra = [[SD:v[0-9]+]], value = 256
+// CHECK-NEXT:    isa.li ra = [[SA:v[0-9]+]], value = 448
+// CHECK-NEXT:    isa.vcfg ra = [[SD]], rb = [[SA]], rc = r0, sel = stride
+// CHECK:         isa.vcvt ra = {{v[0-9]+|r0}}, rc = {{v[0-9]+|r0}}, srcType = f32, dstType = bf16, aSpace = acc
+
+func.func @convert() attributes {npu.target = #npu.target<"snpu-server">} {
+  %scores = memref.alloc() : memref<16x112xf32, #npu.space<acc>>
+  %probs = memref.alloc() : memref<16x128xbf16, #npu.space<vbuf>>
+  %rows = memref.subview %scores[0, 0] [16, 100] [1, 1] : memref<16x112xf32, #npu.space<acc>> to memref<16x100xf32, strided<[112, 1]>, #npu.space<acc>>
+  %out = memref.subview %probs[0, 0] [16, 100] [1, 1] : memref<16x128xbf16, #npu.space<vbuf>> to memref<16x100xbf16, strided<[128, 1]>, #npu.space<vbuf>>
+  npu.fill %scores : memref<16x112xf32, #npu.space<acc>>
+  npu.vcvt %rows, %out : memref<16x100xf32, strided<[112, 1]>, #npu.space<acc>> to memref<16x100xbf16, strided<[128, 1]>, #npu.space<vbuf>>
+  return
+}

@@ -295,3 +295,19 @@ func.func @vred_space(%a: memref<4x16xf32, #npu.space<vbuf>>, %b: memref<4xf32, 
   npu.vred "sum" %a, %b : memref<4x16xf32, #npu.space<vbuf>>, memref<4xf32, #npu.space<acc>>
   return
 }
+
+// -----
+
+func.func @vcvt_shape(%a: memref<4x16xf32, #npu.space<vbuf>>, %b: memref<4x8xbf16, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.vcvt' op operands must have one shape}}
+  npu.vcvt %a, %b : memref<4x16xf32, #npu.space<vbuf>> to memref<4x8xbf16, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @vcvt_space(%a: memref<4x16xf32, #npu.space<vbuf>>, %b: memref<4x16xbf16, #npu.space<ibuf>>) {
+  // expected-error @+1 {{'npu.vcvt' op destination must be in vbuf}}
+  npu.vcvt %a, %b : memref<4x16xf32, #npu.space<vbuf>> to memref<4x16xbf16, #npu.space<ibuf>>
+  return
+}

@@ -60,6 +60,15 @@ func.func @fma() attributes {npu.target = #npu.target<"snpu-edge">} {
   return
 }
 
+// Conversions on the vector unit: f32 scores in acc rounded to bf16 rows in
+// vbuf, at the source's row pitch.
+// CHECK-LABEL: func.func @convert
+// CHECK:         npu.vcvt %{{.*}}, %{{.*}} : memref<16x100xf32, strided<[112, 1]>, #npu.space<acc>> to memref<16x100xbf16, strided<[128, 1]>, #npu.space<vbuf>>
+func.func @convert(%scores: memref<16x100xf32, strided<[112, 1]>, #npu.space<acc>>, %probs: memref<16x100xbf16, strided<[128, 1]>, #npu.space<vbuf>>) attributes {npu.target = #npu.target<"snpu-server">} {
+  npu.vcvt %scores, %probs : memref<16x100xf32, strided<[112, 1]>, #npu.space<acc>> to memref<16x100xbf16, strided<[128, 1]>, #npu.space<vbuf>>
+  return
+}
+
 // Local moves and transposes: a channel-rows block of the input becomes
 // pixel rows of channels, moved into ibuf at a wider row pitch.
 // CHECK-LABEL: func.func @layout

@@ -35,7 +35,7 @@ std::optional<Engine> sinan::npu::engineOf(Operation *op) {
     return Engine::dout;
   if (llvm::isa<MmaOp>(op))
     return Engine::mxu;
-  if (llvm::isa<VBinOp, VUnOp, VScalOp, VFmaOp, VRedOp, VTransOp>(op))
+  if (llvm::isa<VBinOp, VUnOp, VScalOp, VFmaOp, VRedOp, VTransOp, VCvtOp>(op))
     return Engine::vec;
   return std::nullopt;
 }
@@ -288,8 +288,10 @@ bool isVectorElement(Type element) {
 /// The vector unit's operands: one shape and element type, rank 1 or 2,
 /// contiguous rows; sources in vbuf or acc, the destination in vbuf. The
 /// second source may be a per-repeat scalar when `broadcasts`.
+/// `converts`: the element types may differ (npu.vcvt).
 LogicalResult verifyVectorOperands(Operation *op, ArrayRef<Value> sources,
-                                   Value dst, bool broadcasts = false) {
+                                   Value dst, bool broadcasts = false,
+                                   bool converts = false) {
   auto dstType = cast<MemRefType>(dst.getType());
   SmallVector<std::pair<Value, StringRef>> operands;
   for (Value source : sources)
@@ -303,8 +305,12 @@ LogicalResult verifyVectorOperands(Operation *op, ArrayRef<Value> sources,
                   isRepeatScalar(type);
     if (failed(verifyDmaView(op, type, name, /*gathers=*/scalar)))
       return failure();
-    if (type.getShape() != dstType.getShape() ||
-        type.getElementType() != dstType.getElementType())
+    if (type.getShape() != dstType.getShape())
+      return op->emitOpError(converts
+                                 ? "operands must have one shape"
+                                 : "operands must have one shape and element "
+                                   "type");
+    if (!converts && type.getElementType() != dstType.getElementType())
       return op->emitOpError("operands must have one shape and element type");
     if (!isVectorElement(type.getElementType()))
       return op->emitOpError() << "the vector unit has no "
@@ -358,6 +364,11 @@ LogicalResult VScalOp::verify() {
                                                            : "an integer")
                          << " for " << element << " elements";
   return verifyVectorOperands(*this, {getSrc()}, getDst());
+}
+
+LogicalResult VCvtOp::verify() {
+  return verifyVectorOperands(*this, {getSrc()}, getDst(),
+                              /*broadcasts=*/false, /*converts=*/true);
 }
 
 LogicalResult VRedOp::verify() {

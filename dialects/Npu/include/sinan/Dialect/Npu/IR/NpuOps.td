@@ -215,6 +215,27 @@ def Npu_VFmaOp : Npu_VectorOp<"vfma"> {
   let hasVerifier = 1;
 }
 
+def Npu_VCvtOp : Npu_VectorOp<"vcvt"> {
+  let summary = "vector unit: dst = src converted to dst's element type";
+  let description = !strconcat([{
+    Converts each element of `src` to the element type of `dst` by the
+    ISA's rounding rules (docs/isa.md section 3, as a DMA transfer that
+    converts): the ISA's `vcvt`. The operands differ only in element type.
+    Fused attention rounds its f32 probabilities to bf16 this way, on the
+    way from the accumulator to the matrix unit's left operand, without a
+    trip through DRAM.
+
+    ```mlir
+    npu.vcvt %probs, %left
+        : memref<16x128xf32, #npu.space<vbuf>> to memref<16x128xbf16, #npu.space<vbuf>>
+    ```
+  }], vectorDescription);
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$src,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+  let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `to` type($dst)";
+  let hasVerifier = 1;
+}
+
 def Npu_VRedOp : Npu_Op<"vred"> {
   let summary = "vector unit: dst[r] = reduction of row r of src";
   let description = [{

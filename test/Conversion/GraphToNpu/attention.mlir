@@ -1,0 +1,75 @@
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu | FileCheck %s
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-edge --sinan-convert-graph-to-npu | FileCheck %s --check-prefix=EDGE
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-edge --sinan-snpu-pipeline="target=snpu-edge" -o /dev/null
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-snpu-pipeline="target=snpu-server" -o /dev/null
+
+// BERT's attention: four heads of 128 x 64 over the four cores. A head's
+// keys come in as bf16 rows, the vector unit transposes them and the DMA
+// moves K^T into wbuf; the values load straight into wbuf. The one mask
+// row serves every head and row: loaded once, added at repeat stride 0.
+// Per block of query rows: Q K^T into acc, the scale (out of acc into
+// vbuf), the mask, the softmax over the keys, the probabilities rounded to
+// bf16 (npu.vcvt) and moved into ibuf, P V into acc, stored.
+// CHECK-LABEL: func.func @bert_kernel
+// CHECK-SAME:    npu.cores = 4 : i64, npu.plan = "rows=128 split=heads"
+// CHECK:         npu.dma_load %{{.*}}, %[[MASK:.*]] : memref<1x128xf32, strided<[0, 1]>, #npu.space<dram>> to memref<1x128xf32, strided<[128, 1]>, #npu.space<vbuf>>
+// CHECK:         %[[CORE:.*]] = npu.core_id
+// CHECK:         scf.for
+// CHECK:           npu.dma_load %{{.*}}, %[[KROWS:.*]] : memref<128x64xf32, {{.*}}#npu.space<dram>> to memref<128x64xbf16, strided<[64, 1]>, #npu.space<vbuf>>
+// CHECK:           npu.vtrans %[[KROWS]], %[[KCOLS:.*]] : memref<128x64xbf16, strided<[64, 1]>, #npu.space<vbuf>> to memref<64x128xbf16, strided<[128, 1]>, #npu.space<vbuf>>
+// CHECK:           npu.dma_move %[[KCOLS]], %[[KT:.*]] : memref<64x128xbf16, strided<[128, 1]>, #npu.space<vbuf>> to memref<64x128xbf16, strided<[128, 1]>, #npu.space<wbuf>>
+// CHECK:           npu.dma_load %{{.*}}, %[[V:.*]] : memref<128x64xf32, {{.*}}#npu.space<dram>> to memref<128x64xbf16, strided<[64, 1]>, #npu.space<wbuf>>
+// CHECK:           npu.dma_load %{{.*}} : memref<128x64xf32, {{.*}}#npu.space<dram>> to memref<128x64xbf16, strided<[64, 1]>, #npu.space<ibuf>>
+// CHECK:           npu.mma %{{.*}}, %[[KT]], %[[S:.*]] : memref<128x64xbf16, strided<[64, 1]>, #npu.space<ibuf>>, memref<64x128xbf16, strided<[128, 1]>, #npu.space<wbuf>>, memref<128x128xf32, strided<[128, 1]>, #npu.space<acc>>
+// CHECK:           npu.vscal "mul" %{{.*}}, 1.250000e-01 : f32, %[[P:.*]] : memref<128x128xf32, strided<[128, 1]>, #npu.space<acc>>, memref<128x128xf32, strided<[128, 1]>, #npu.space<vbuf>>
+// CHECK:           %[[ROW:.*]] = memref.reinterpret_cast %[[MASK]] to offset: [0], sizes: [128, 128], strides: [0, 1]
+// CHECK:           npu.vbin "add" %[[P]], %[[ROW]], %[[P]]
+// CHECK:           npu.vred "max" %[[P]]
+// CHECK:           npu.vbin "sub" %[[P]]
+// CHECK:           npu.vun "exp" %[[P]], %[[P]]
+// CHECK:           npu.vred "sum" %[[P]]
+// CHECK:           npu.vbin "div" %[[P]]
+// CHECK:           npu.vcvt %[[P]], %[[PB:.*]] : memref<128x128xf32, strided<[128, 1]>, #npu.space<vbuf>> to memref<128x128xbf16, strided<[128, 1]>, #npu.space<vbuf>>
+// CHECK:           npu.dma_move %[[PB]], %[[PI:.*]] : memref<128x128xbf16, strided<[128, 1]>, #npu.space<vbuf>> to memref<128x128xbf16, strided<[128, 1]>, #npu.space<ibuf>>
+// CHECK:           npu.mma %{{.*}}, %[[V]], %[[O:.*]] : memref<128x128xbf16, strided<[128, 1]>, #npu.space<ibuf>>, memref<128x64xbf16, strided<[64, 1]>, #npu.space<wbuf>>, memref<128x64xf32, strided<[64, 1]>, #npu.space<acc>>
+// CHECK:           npu.dma_store %{{.*}}, %{{.*}} : memref<128x64xf32, strided<[64, 1]>, #npu.space<acc>> to memref<128x64xf32, strided<[64, 1], offset: ?>, #npu.space<dram>>
+func.func @bert(%q: tensor<1x4x128x64xf32>, %k: tensor<1x4x128x64xf32>, %v: tensor<1x4x128x64xf32>, %m: tensor<1x1x1x128xf32>) -> tensor<1x4x128x64xf32> {
+  %0 = graph.attention %q, %k, %v, %m {scale = 0.125 : f32} : (tensor<1x4x128x64xf32>, tensor<1x4x128x64xf32>, tensor<1x4x128x64xf32>, tensor<1x1x1x128xf32>) -> tensor<1x4x128x64xf32> loc("bert")
+  return %0 : tensor<1x4x128x64xf32>
+}
+
+// ViT's 197 tokens on snpu-edge: blocks of 32 query rows (its 64 KiB
+// memories hold one copy of a block's buffers, so the loop is
+// npu.buffered) and an edge block of 5. The padding is zeros the DMA
+// writes: K^T's 11 columns past 197 (to the tile's n), the values' 3 rows
+// and the probabilities' 3 columns past 197 (to the tile's k of 8). The
+// softmax reads the scores straight from acc (no scale, no mask), over
+// exactly 197 keys per row.
+// EDGE-LABEL: func.func @vit_kernel
+// EDGE-SAME:    npu.cores = 1 : i64, npu.plan = "rows=32 split=heads"
+// EDGE:         npu.dma_move %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 11>} : memref<64x197xbf16, strided<[224, 1]>, #npu.space<vbuf>> to memref<64x208xbf16, strided<[224, 1]>, #npu.space<wbuf>>
+// EDGE:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 3, 0, 0>} : memref<197x64xf32, {{.*}} to memref<200x64xbf16, strided<[64, 1]>, #npu.space<wbuf>>
+// EDGE:         scf.for
+// EDGE:           npu.vred "max" %{{.*}} : memref<32x197xf32, strided<[208, 1]>, #npu.space<acc>>
+// EDGE:           npu.dma_move %{{.*}}, %{{.*}} {padding = array<i64: 0, 3>} : memref<32x197xbf16, strided<[224, 1]>, #npu.space<vbuf>> to memref<32x200xbf16, strided<[224, 1]>, #npu.space<ibuf>>
+// EDGE:         } {npu.buffered}
+// EDGE:         npu.dma_store %{{.*}}, %{{.*}} : memref<5x64xf32, strided<[64, 1]>, #npu.space<acc>> to memref<5x64xf32, strided<[64, 1], offset: ?>, #npu.space<dram>>
+func.func @vit(%q: tensor<1x3x197x64xf32>, %k: tensor<1x3x197x64xf32>, %v: tensor<1x3x197x64xf32>) -> tensor<1x3x197x64xf32> {
+  %0 = graph.attention %q, %k, %v {scale = 1.0 : f32} : (tensor<1x3x197x64xf32>, tensor<1x3x197x64xf32>, tensor<1x3x197x64xf32>) -> tensor<1x3x197x64xf32> loc("vit")
+  return %0 : tensor<1x3x197x64xf32>
+}
+
+// Grouped-query heads: each key head's keys and values (loaded once)
+// serve two query heads; the mask has a block per batch, loaded per
+// block of query rows at the batch's offset.
+// CHECK-LABEL: func.func @gqa_kernel
+// CHECK-SAME:    npu.cores = 2 : i64
+// CHECK:         npu.vtrans
+// CHECK:         scf.for
+// CHECK:           npu.mma
+// CHECK:           npu.dma_load %{{.*}} : memref<64x64xf32, strided<[64, 1], offset: ?>, #npu.space<dram>> to memref<64x64xf32, strided<[64, 1]>, #npu.space<vbuf>>
+// CHECK:           npu.vbin "add"
+func.func @gqa(%q: tensor<2x4x64x32xf32>, %k: tensor<2x2x64x32xf32>, %v: tensor<2x2x64x48xf32>, %m: tensor<2x1x64x64xf32>) -> tensor<2x4x64x48xf32> {
+  %0 = graph.attention %q, %k, %v, %m {scale = 0.17677669 : f32} : (tensor<2x4x64x32xf32>, tensor<2x2x64x32xf32>, tensor<2x2x64x48xf32>, tensor<2x1x64x64xf32>) -> tensor<2x4x64x48xf32> loc("gqa")
+  return %0 : tensor<2x4x64x48xf32>
+}
