@@ -120,6 +120,10 @@ private:
   void addInputs(module::StepDesc &step, ValueRange operands);
   /// The kernel running `ops` (kernelOps of a launch), added once per key.
   int32_t kernelFor(ArrayRef<Operation *> ops, std::string &error);
+  /// Describes kernel function `kernel`'s ops as the host op subgraph, its
+  /// fallback.
+  bool describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
+                        std::string &error);
   /// Describes the elementwise chain `ops` (a kernel's body) as the host
   /// op elementwise_chain, its fallback.
   bool describeChain(ArrayRef<Operation *> ops, module::StepDesc &step,
@@ -496,14 +500,84 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
   auto it = kernelIndex.find(key);
   if (it != kernelIndex.end())
     return it->second;
+  // Outlined again in the kernel function's order (kernelBodyOps puts the
+  // primary op first), so its arguments come in the launch's order.
+  SmallVector<Operation *> ordered(ops.begin(), ops.end());
+  llvm::sort(ordered,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   std::optional<isa::Kernel> kernel =
-      compileSnpuKernel(ops, *snpu, error, storage);
+      compileSnpuKernel(ordered, *snpu, error, storage);
   if (!kernel) {
     error = where(op) + ": " + error;
     return -1;
   }
   desc.kernels.push_back({key, isa::writeKernel(*kernel)});
   return kernelIndex[key] = desc.kernels.size() - 1;
+}
+
+bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
+                               std::string &error) {
+  std::string names;
+  std::vector<int64_t> arity, operands, ranks, shapes;
+  llvm::DenseMap<Value, int64_t> results;
+  Block &body = kernel.getBody().front();
+  int64_t count = 0;
+  Value last;
+  for (Operation &op : body.without_terminator()) {
+    if (isStorageCast(&op))
+      continue;
+    auto type = op.getNumResults() == 1
+                    ? dyn_cast<RankedTensorType>(op.getResult(0).getType())
+                    : RankedTensorType();
+    std::string name = op.getName().stripDialect().str();
+    if (!type || !type.hasStaticShape() || !ref::isHostOp(name)) {
+      error = where(&op) + ": '" + op.getName().getStringRef().str() +
+              "' cannot be a step of a kernel's host fallback";
+      return false;
+    }
+    names += (count ? "," : "") + name;
+    arity.push_back(op.getNumOperands());
+    for (Value operand : op.getOperands()) {
+      // A bf16 argument's widening: the fallback gets it widened already
+      // (stored_bf16).
+      Value value = throughStorage(operand);
+      if (auto arg = dyn_cast<BlockArgument>(value)) {
+        operands.push_back(arg.getArgNumber());
+        continue;
+      }
+      auto it = results.find(value);
+      if (it == results.end()) {
+        error = where(&op) + ": an operand of a kernel's fallback step is "
+                             "neither an argument nor an earlier result";
+        return false;
+      }
+      operands.push_back(-1 - it->second);
+    }
+    ranks.push_back(type.getRank());
+    llvm::append_range(shapes, type.getShape());
+    for (Attr &attr : hostOpAttributes(&op))
+      step.attributes.push_back(
+          {std::to_string(count) + ":" + attr.name, std::move(attr.value)});
+    // The matrix unit's numerics.
+    if (llvm::isa<graph::AttentionOp>(op))
+      step.attributes.push_back(
+          {std::to_string(count) + ":precision", std::string("bf16")});
+    results[op.getResult(0)] = count++;
+    last = op.getResult(0);
+  }
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (ret.getNumOperands() != 1 || throughStorage(ret.getOperand(0)) != last) {
+    error = where(kernel) + ": the kernel's result is not its last op's";
+    return false;
+  }
+  step.attributes.push_back({"ops", names});
+  step.attributes.push_back({"arity", arity});
+  step.attributes.push_back({"operands", operands});
+  step.attributes.push_back({"ranks", ranks});
+  step.attributes.push_back({"shapes", shapes});
+  if (std::vector<int64_t> stored = storedAsBF16(kernel); !stored.empty())
+    step.attributes.push_back({"stored_bf16", stored});
+  return true;
 }
 
 bool Emitter::describeChain(ArrayRef<Operation *> ops, module::StepDesc &step,
@@ -651,6 +725,18 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   module::StepDesc step;
   step.kind = StepKind::KernelLaunch;
   step.kernel = kernel;
+  // An attention that reads and writes through views: its fallback runs
+  // the kernel's ops in turn.
+  if (llvm::isa<graph::AttentionOp>(op) && ops.size() > 1) {
+    step.op = "subgraph";
+    if (!describeSubgraph(op->getParentOfType<func::FuncOp>(), step, error))
+      return false;
+    addInputs(step, launch.getArgs());
+    if (!addResults(launch, step, Placement::Device, ".dev", error))
+      return false;
+    desc.steps.push_back(std::move(step));
+    return true;
+  }
   step.op = name;
   step.attributes = hostOpAttributes(op);
   // The fallback widens these bindings to f32 and narrows its results.

@@ -55,6 +55,19 @@ struct FormSnpuKernelsPass
     // placement and the module writer share.
     SmallVector<SmallVector<Operation *, 2>> chosen;
     llvm::SmallPtrSet<Operation *, 8> absorbed;
+    // An attention reads its operands and writes its result through the
+    // reshapes, transposes and slices around it, as views: they join its
+    // kernel (found first, since the walk meets its operands' first).
+    llvm::DenseMap<Operation *, SmallVector<Operation *>> views;
+    module.walk([&](graph::AttentionOp op) {
+      if (isPlacedOn(op, "cpu") ||
+          !placement::snpuSupport(op, *desc, precision == "bf16"))
+        return;
+      SmallVector<Operation *> around = attentionViewOps(
+          op, [](Operation *view) { return !isPlacedOn(view, "cpu"); });
+      absorbed.insert(around.begin(), around.end());
+      views[op] = std::move(around);
+    });
     module.walk([&](func::FuncOp func) {
       if (func->hasAttr(npu::kTargetAttrName))
         return;
@@ -68,6 +81,14 @@ struct FormSnpuKernelsPass
             !placement::snpuSupport(op, *desc, precision == "bf16"))
           return;
         chosen.push_back({op});
+        if (auto it = views.find(op); it != views.end()) {
+          // In program order, so the kernel defines each value before use.
+          chosen.back().append(it->second.begin(), it->second.end());
+          llvm::sort(chosen.back(), [](Operation *a, Operation *b) {
+            return a->isBeforeInBlock(b);
+          });
+          return;
+        }
         // An add whose operands are both convolutions (a ResNet downsample
         // block) joins the first one's kernel only.
         for (Operation *next : placement::fusedEpilogue(op, *desc)) {
@@ -80,9 +101,12 @@ struct FormSnpuKernelsPass
     OpBuilder builder(context);
     for (ArrayRef<Operation *> ops : chosen) {
       Operation *op = ops.front(), *last = ops.back();
+      // Named after the attention, not the view before it.
+      auto primary = llvm::find_if(ops, llvm::IsaPred<graph::AttentionOp>);
       builder.setInsertionPointToEnd(module.getBody());
-      func::FuncOp kernel =
-          outlineSnpuKernel(builder, ops, kernelName(op), targetAttr);
+      func::FuncOp kernel = outlineSnpuKernel(
+          builder, ops, kernelName(primary != ops.end() ? *primary : op),
+          targetAttr);
       symbols.insert(kernel); // Renames on a clash.
 
       builder.setInsertionPoint(last);

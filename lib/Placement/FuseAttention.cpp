@@ -140,7 +140,7 @@ std::optional<Match> matchAt(graph::MatMulOp output) {
       m.ops.push_back(op);
     }
   RankedTensorType q = operandType(m.query), kT = operandType(m.keysT),
-                    v = operandType(m.value);
+                   v = operandType(m.value);
   if (!q || !kT || !v || q.getRank() != kT.getRank() ||
       q.getRank() != v.getRank())
     return std::nullopt;
@@ -207,7 +207,8 @@ struct FuseAttentionPass
     std::swap(keyShape[rank - 1], keyShape[rank - 2]);
     // K from K^T: a transpose that folds into the one that made K^T.
     Value keys = builder.createOrFold<graph::TransposeOp>(
-        m.keysT.getLoc(), kT.clone(keyShape), m.keysT, builder.getDenseI64ArrayAttr(swap));
+        m.keysT.getLoc(), kT.clone(keyShape), m.keysT,
+        builder.getDenseI64ArrayAttr(swap));
     auto keyType = cast<RankedTensorType>(keys.getType());
     Value q = reshaped(builder, loc, m.query, as4D(query));
     Value k = reshaped(builder, loc, keys, as4D(keyType));

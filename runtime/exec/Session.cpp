@@ -150,7 +150,7 @@ bool Session::checkHostOps(std::string &error) {
       error = fmt::format("{}: {}", stepName(m, s), problem);
       return false;
     }
-    hostMacs += ref::hostOpMacs(step.op, in, out);
+    hostMacs += ref::hostOpMacs(step.op, step.attributes, in, out);
   }
   return true;
 }
@@ -344,7 +344,7 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
       out.push_back({m.values[id].dtype, m.values[id].shape});
       minimal += m.values[id].byteSize();
     }
-    uint64_t useful = ref::hostOpMacs(step.op, in, out);
+    uint64_t useful = ref::hostOpMacs(step.op, step.attributes, in, out);
     std::lock_guard<std::mutex> guard(statsLock);
     ++stats.launches;
     stats.kernelCycles += cost.cycles;

@@ -15,6 +15,19 @@
 //   "1:alpha" = ...                op i's attribute "alpha"
 // Every op's result has the step's output type.
 //
+//
+// A `subgraph` step is an SNPU kernel's fallback when the kernel runs a
+// small graph of host ops (attention with the transposes and reshapes it
+// reads and writes through as views): the ops in order, each operand a step
+// input or an earlier op's result, each result of its own shape:
+//   ops      = "transpose,attention"
+//   arity    = [1, 3]
+//   operands = [0, -1, 1, 2]       step input k, or -1 - j for op j's result
+//   ranks    = [4, 4]              each result's rank
+//   shapes   = [1, 4, 64, 32, ...] the results' dimensions, in turn
+//   "1:scale" = ...                op i's attribute "scale"
+// Every result has the output's element type; the last one is the output.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Fused.h"
@@ -126,7 +139,193 @@ std::optional<std::vector<Link>> parseChain(const std::vector<Attr> &attrs,
   return chain;
 }
 
+struct Node {
+  std::string op;
+  std::vector<Attr> attrs;
+  std::vector<int64_t> operands; ///< Step input k, or -1 - j for op j.
+  std::vector<int64_t> shape;
+};
+
+/// The ops of a comma-separated list.
+std::vector<std::string> splitOps(const std::string &ops) {
+  std::vector<std::string> names;
+  for (size_t start = 0; start <= ops.size();) {
+    size_t comma = std::min(ops.find(',', start), ops.size());
+    names.push_back(ops.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return names;
+}
+
+std::optional<std::vector<Node>> parseSubgraph(const std::vector<Attr> &attrs,
+                                               size_t inputs, size_t outputs,
+                                               std::string &error) {
+  if (outputs != 1) {
+    error = fmt::format("a subgraph step has one output, got {}", outputs);
+    return std::nullopt;
+  }
+  const std::string *ops = nullptr;
+  const std::vector<int64_t> *arity = nullptr, *operands = nullptr,
+                             *ranks = nullptr, *shapes = nullptr;
+  for (const Attr &attr : attrs) {
+    if (attr.name == "ops")
+      ops = std::get_if<std::string>(&attr.value);
+    else if (attr.name == "arity")
+      arity = std::get_if<std::vector<int64_t>>(&attr.value);
+    else if (attr.name == "operands")
+      operands = std::get_if<std::vector<int64_t>>(&attr.value);
+    else if (attr.name == "ranks")
+      ranks = std::get_if<std::vector<int64_t>>(&attr.value);
+    else if (attr.name == "shapes")
+      shapes = std::get_if<std::vector<int64_t>>(&attr.value);
+  }
+  if (!ops || !arity || !operands || !ranks || !shapes) {
+    error = "a subgraph step needs the attributes 'ops' (a string), 'arity', "
+            "'operands', 'ranks' and 'shapes' (integer lists)";
+    return std::nullopt;
+  }
+  std::vector<Node> nodes;
+  for (std::string &name : splitOps(*ops))
+    nodes.push_back({std::move(name), {}, {}, {}});
+  if (nodes.size() != arity->size() || nodes.size() != ranks->size()) {
+    error = fmt::format("a subgraph step names {} ops but gives {} arities "
+                        "and {} ranks",
+                        nodes.size(), arity->size(), ranks->size());
+    return std::nullopt;
+  }
+  size_t next = 0, dim = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Node &node = nodes[i];
+    if (node.op.empty() || node.op == "fused" || node.op == "subgraph" ||
+        !isHostOp(node.op)) {
+      error = fmt::format("subgraph op {} ('{}') is not a host op", i, node.op);
+      return std::nullopt;
+    }
+    int64_t count = (*arity)[i], rank = (*ranks)[i];
+    if (count < 1 || next + count > operands->size() || rank < 0 ||
+        dim + rank > shapes->size()) {
+      error = fmt::format("subgraph op {} ('{}'): arity {} or rank {} "
+                          "overruns the {} operands or {} dimensions",
+                          i, node.op, count, rank, operands->size(),
+                          shapes->size());
+      return std::nullopt;
+    }
+    for (int64_t k = 0; k < count; ++k) {
+      int64_t from = (*operands)[next++];
+      if (from >= int64_t(inputs) || -1 - from >= int64_t(i)) {
+        error = fmt::format("subgraph op {} ('{}'): operand {} refers to {}, "
+                            "which is neither one of the {} inputs nor an "
+                            "earlier op's result",
+                            i, node.op, k, from, inputs);
+        return std::nullopt;
+      }
+      node.operands.push_back(from);
+    }
+    node.shape.assign(shapes->begin() + dim, shapes->begin() + dim + rank);
+    dim += rank;
+  }
+  if (next != operands->size() || dim != shapes->size()) {
+    error = fmt::format("a subgraph step's ops take {} operands and {} "
+                        "dimensions but it lists {} and {}",
+                        next, dim, operands->size(), shapes->size());
+    return std::nullopt;
+  }
+  for (const Attr &attr : attrs) {
+    size_t colon = attr.name.find(':');
+    if (colon == std::string::npos)
+      continue;
+    size_t index = 0;
+    auto [end, ec] =
+        std::from_chars(attr.name.data(), attr.name.data() + colon, index);
+    if (ec != std::errc() || end != attr.name.data() + colon ||
+        index >= nodes.size()) {
+      error = fmt::format("subgraph step attribute '{}' names no op of it",
+                          attr.name);
+      return std::nullopt;
+    }
+    nodes[index].attrs.push_back({attr.name.substr(colon + 1), attr.value});
+  }
+  return nodes;
+}
+
 } // namespace
+
+bool runSubgraph(const std::vector<Attr> &attrs,
+                 const std::vector<const Tensor *> &inputs,
+                 const std::vector<Tensor *> &outputs, std::string &error) {
+  std::optional<std::vector<Node>> nodes =
+      parseSubgraph(attrs, inputs.size(), outputs.size(), error);
+  if (!nodes)
+    return false;
+  Tensor &out = *outputs[0];
+  if (nodes->back().shape != out.shape()) {
+    error = "a subgraph step's last op does not make its output's shape";
+    return false;
+  }
+  std::vector<Tensor> results;
+  results.reserve(nodes->size());
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    const Node &node = (*nodes)[i];
+    std::vector<const Tensor *> operands;
+    for (int64_t from : node.operands)
+      operands.push_back(from >= 0 ? inputs[from] : &results[-1 - from]);
+    results.emplace_back(out.type(), node.shape);
+    Tensor *result = i + 1 == nodes->size() ? &out : &results.back();
+    if (!runHostOp(node.op, node.attrs, operands, {result}, error)) {
+      error = fmt::format("subgraph op {} ('{}'): {}", i, node.op, error);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool checkSubgraph(const std::vector<Attr> &attrs,
+                   const std::vector<ValueType> &inputs,
+                   const std::vector<ValueType> &outputs, std::string &error) {
+  std::optional<std::vector<Node>> nodes =
+      parseSubgraph(attrs, inputs.size(), outputs.size(), error);
+  if (!nodes)
+    return false;
+  if (nodes->back().shape != outputs[0].shape) {
+    error = "a subgraph step's last op does not make its output's shape";
+    return false;
+  }
+  std::vector<ValueType> results;
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    const Node &node = (*nodes)[i];
+    std::vector<ValueType> operands;
+    for (int64_t from : node.operands)
+      operands.push_back(from >= 0 ? inputs[from] : results[-1 - from]);
+    results.push_back({outputs[0].dtype, node.shape});
+    std::string problem;
+    if (!checkHostOp(node.op, node.attrs, operands, {results.back()},
+                     problem)) {
+      error = fmt::format("subgraph op {} ('{}'): {}", i, node.op, problem);
+      return false;
+    }
+  }
+  return true;
+}
+
+uint64_t subgraphMacs(const std::vector<Attr> &attrs,
+                      const std::vector<ValueType> &inputs,
+                      const std::vector<ValueType> &outputs) {
+  std::string error;
+  std::optional<std::vector<Node>> nodes =
+      parseSubgraph(attrs, inputs.size(), outputs.size(), error);
+  if (!nodes)
+    return 0;
+  uint64_t macs = 0;
+  std::vector<ValueType> results;
+  for (const Node &node : *nodes) {
+    std::vector<ValueType> operands;
+    for (int64_t from : node.operands)
+      operands.push_back(from >= 0 ? inputs[from] : results[-1 - from]);
+    results.push_back({outputs[0].dtype, node.shape});
+    macs += hostOpMacs(node.op, node.attrs, operands, {results.back()});
+  }
+  return macs;
+}
 
 bool runFused(const std::vector<Attr> &attrs,
               const std::vector<const Tensor *> &inputs,

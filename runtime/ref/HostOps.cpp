@@ -860,7 +860,7 @@ const std::map<std::string_view, Entry> &table() {
 } // namespace
 
 bool isHostOp(std::string_view op) {
-  return op == "fused" || table().count(op) != 0;
+  return op == "fused" || op == "subgraph" || table().count(op) != 0;
 }
 
 bool broadcastsTo(const std::vector<int64_t> &from,
@@ -875,7 +875,7 @@ bool broadcastsTo(const std::vector<int64_t> &from,
 }
 
 bool hostOpArity(std::string_view op, size_t inputs, size_t outputs) {
-  if (op == "fused")
+  if (op == "fused" || op == "subgraph")
     return inputs >= 1 && outputs == 1;
   auto it = table().find(op);
   if (it == table().end())
@@ -990,6 +990,8 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
         cast(*out[i], *outputs[i]);
     return true;
   }
+  if (op == "subgraph")
+    return runSubgraph(attrs, inputs, outputs, error);
   auto it = table().find(op);
   if (it == table().end()) {
     error = fmt::format("no reference kernel for op '{}'", op);
@@ -1065,8 +1067,11 @@ uint64_t elements(const std::vector<int64_t> &shape) {
 }
 } // namespace
 
-uint64_t hostOpMacs(std::string_view op, const std::vector<ValueType> &inputs,
+uint64_t hostOpMacs(std::string_view op, const std::vector<Attr> &attrs,
+                    const std::vector<ValueType> &inputs,
                     const std::vector<ValueType> &outputs) {
+  if (op == "subgraph")
+    return subgraphMacs(attrs, inputs, outputs);
   if (inputs.size() < 2 || outputs.size() != 1)
     return 0;
   const std::vector<int64_t> &lhs = inputs[0].shape, &w = inputs[1].shape;

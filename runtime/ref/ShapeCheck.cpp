@@ -546,7 +546,7 @@ const std::map<std::string_view, Rule> &checks() {
 } // namespace
 
 bool hasHostOpCheck(std::string_view op) {
-  return op == "fused" || checks().count(op) != 0;
+  return op == "fused" || op == "subgraph" || checks().count(op) != 0;
 }
 
 bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
@@ -580,6 +580,8 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
     error = storedError;
     return false;
   }
+  if (op == "subgraph")
+    return checkSubgraph(attrs, allInputs, outputs, error);
   auto it = checks().find(op);
   if (it == checks().end()) {
     error = fmt::format("no shape rule for op '{}'", op);

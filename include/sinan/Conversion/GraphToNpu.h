@@ -34,6 +34,22 @@ std::string snpuConvRefusal(mlir::Operation *op, const TargetDesc &target);
 /// block of query rows in local memory.
 std::string snpuAttentionRefusal(mlir::Operation *op, const TargetDesc &target);
 
+/// Whether argument `index` of SNPU kernel function `kernel` (an attention
+/// with the views it reads through) is where it reads Q, K or V: matrix-unit
+/// operands, rounded to bf16 as they come in.
+bool snpuAttentionReadsAsMatrixOperand(mlir::func::FuncOp kernel,
+                                       unsigned index);
+
+/// The reshapes, transposes and unit-step slices an SNPU attention kernel
+/// reads `op`'s (a graph.attention) operands and writes its result through
+/// as strided views of its arguments and result, with no kernel of their
+/// own: each the only user of the one before, the innermost dimension
+/// contiguous; `allowed` may refuse one (an op placed on the host). What
+/// sinan-form-snpu-kernels puts in the attention's kernel.
+llvm::SmallVector<mlir::Operation *>
+attentionViewOps(mlir::Operation *op,
+                 llvm::function_ref<bool(mlir::Operation *)> allowed);
+
 /// Why sinan-convert-graph-to-npu cannot stream `op` (an elementwise graph
 /// op) through the vector unit of `target`, or an empty string when it can:
 /// static f32 operands of the result's size, or a second operand that is
@@ -148,7 +164,8 @@ inline constexpr llvm::StringLiteral kStorageCastAttrName = "npu.storage";
 bool isStorageCast(mlir::Operation *op);
 
 /// What kernel function `kernel` computes: its body's ops without the
-/// constants (copied in for the tiler) and the storage casts.
+/// constants (copied in for the tiler) and the storage casts, the primary
+/// op first (an attention before the views it reads through).
 llvm::SmallVector<mlir::Operation *> kernelBodyOps(mlir::func::FuncOp kernel);
 
 /// `value`, or the kernel argument a storage cast widens into it.

@@ -55,8 +55,202 @@ struct AttentionPlan {
   int64_t headCopies = 2, blockCopies = 2;
 };
 
+/// A strided view of a row-major buffer: `shape` and `strides` (elements)
+/// from element `offset`. How the kernel reads an operand that reshapes,
+/// transposes and slices made from a kernel argument (and writes a result
+/// that they turn into one), without moving it.
+struct StridedView {
+  int64_t offset = 0;
+  SmallVector<int64_t, 4> shape, strides;
+
+  static StridedView contiguous(ArrayRef<int64_t> shape) {
+    StridedView view;
+    view.shape.assign(shape.begin(), shape.end());
+    view.strides.assign(shape.size(), 1);
+    for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+      view.strides[d] = view.strides[d + 1] * shape[d + 1];
+    return view;
+  }
+};
+
+/// `view` seen as `shape` (same elements in row-major order), or nullopt
+/// when that needs a copy: merged dimensions must be contiguous together.
+std::optional<StridedView> reshaped(const StridedView &view,
+                                    ArrayRef<int64_t> shape) {
+  SmallVector<std::pair<int64_t, int64_t>> from; // Non-unit dims.
+  for (auto [size, stride] : llvm::zip(view.shape, view.strides))
+    if (size != 1)
+      from.push_back({size, stride});
+  StridedView out;
+  out.offset = view.offset;
+  out.shape.assign(shape.begin(), shape.end());
+  out.strides.assign(shape.size(), 0);
+  size_t i = 0, j = 0;
+  while (j < shape.size()) {
+    if (shape[j] == 1) {
+      ++j;
+      continue;
+    }
+    if (i == from.size())
+      return std::nullopt;
+    // A group: source dims [i, i2) and target dims [j, j2) of one size.
+    size_t i2 = i + 1, j2 = j + 1;
+    int64_t a = from[i].first, b = shape[j];
+    while (a != b) {
+      if (a < b) {
+        if (i2 == from.size() ||
+            from[i2 - 1].second != from[i2].second * from[i2].first)
+          return std::nullopt;
+        a *= from[i2++].first;
+      } else {
+        while (j2 < shape.size() && shape[j2] == 1)
+          ++j2;
+        if (j2 == shape.size())
+          return std::nullopt;
+        b *= shape[j2++];
+      }
+    }
+    int64_t stride = from[i2 - 1].second;
+    for (size_t d = j2; d-- > j;) {
+      out.strides[d] = stride;
+      stride *= shape[d];
+    }
+    i = i2;
+    j = j2;
+  }
+  if (i != from.size())
+    return std::nullopt;
+  return out;
+}
+
+/// The view of `op`'s result from its operand's (a reshape, a transpose or
+/// a unit-step slice), or nullopt.
+std::optional<StridedView> forward(Operation *op, const StridedView &in) {
+  auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type || !type.hasStaticShape())
+    return std::nullopt;
+  if (llvm::isa<graph::ReshapeOp>(op))
+    return reshaped(in, type.getShape());
+  if (auto transpose = dyn_cast<graph::TransposeOp>(op)) {
+    StridedView out;
+    out.offset = in.offset;
+    for (int64_t p : transpose.getPermutation()) {
+      out.shape.push_back(in.shape[p]);
+      out.strides.push_back(in.strides[p]);
+    }
+    return out;
+  }
+  if (auto slice = dyn_cast<graph::SliceOp>(op)) {
+    if (llvm::any_of(slice.getSteps(), [](int64_t s) { return s != 1; }) ||
+        slice.getStarts().size() != in.shape.size())
+      return std::nullopt;
+    StridedView out = in;
+    for (auto [d, start] : llvm::enumerate(slice.getStarts())) {
+      out.offset += start * in.strides[d];
+      out.shape[d] = type.getDimSize(d);
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+/// The view of `op`'s operand from its result's (a reshape or a transpose
+/// that the kernel writes through), or nullopt.
+std::optional<StridedView> backward(Operation *op, const StridedView &out) {
+  auto type = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!type || !type.hasStaticShape())
+    return std::nullopt;
+  if (llvm::isa<graph::ReshapeOp>(op))
+    return reshaped(out, type.getShape());
+  if (auto transpose = dyn_cast<graph::TransposeOp>(op)) {
+    StridedView in = out;
+    for (auto [i, p] : llvm::enumerate(transpose.getPermutation())) {
+      in.shape[p] = out.shape[i];
+      in.strides[p] = out.strides[i];
+    }
+    return in;
+  }
+  return std::nullopt;
+}
+
+bool isViewOp(Operation *op) {
+  return op &&
+         llvm::isa<graph::ReshapeOp, graph::TransposeOp, graph::SliceOp>(op);
+}
+
+/// The view ops from `value` back to where the kernel reads it (nearest
+/// last) and its view of that source: the longest run of single-use view
+/// ops `allowed` takes whose view keeps the innermost dimension contiguous.
+std::pair<SmallVector<Operation *>, StridedView>
+readThrough(Value value, function_ref<bool(Operation *)> allowed) {
+  SmallVector<Operation *> chain;
+  for (Operation *def = value.getDefiningOp();
+       isViewOp(def) && def->hasOneUse() && allowed(def);
+       def = def->getOperand(0).getDefiningOp())
+    chain.push_back(def);
+  // Try the longest run first; a shorter one starts nearer the value.
+  for (size_t keep = chain.size(); keep > 0; --keep) {
+    Value source = chain[keep - 1]->getOperand(0);
+    auto type = cast<RankedTensorType>(source.getType());
+    if (!type.hasStaticShape())
+      continue;
+    std::optional<StridedView> view = StridedView::contiguous(type.getShape());
+    for (size_t i = keep; view && i-- > 0;)
+      view = forward(chain[i], *view);
+    if (view && view->strides.back() == 1)
+      return {SmallVector<Operation *>(ArrayRef(chain).take_front(keep)),
+              *view};
+  }
+  auto type = cast<RankedTensorType>(value.getType());
+  return {{}, StridedView::contiguous(type.getShape())};
+}
+
+/// The view ops from `value` forward to what the kernel writes (each the
+/// only user of the one before: reshapes and transposes) and `value`'s view
+/// of that result.
+std::pair<SmallVector<Operation *>, StridedView>
+writeThrough(Value value, function_ref<bool(Operation *)> allowed) {
+  SmallVector<Operation *> chain;
+  for (Value at = value; at.hasOneUse();) {
+    Operation *user = *at.getUsers().begin();
+    if (!llvm::isa<graph::ReshapeOp, graph::TransposeOp>(user) ||
+        !allowed(user))
+      break;
+    chain.push_back(user);
+    at = user->getResult(0);
+  }
+  for (size_t keep = chain.size(); keep > 0; --keep) {
+    auto type = cast<RankedTensorType>(chain[keep - 1]->getResult(0).getType());
+    if (!type.hasStaticShape())
+      continue;
+    std::optional<StridedView> view = StridedView::contiguous(type.getShape());
+    for (size_t i = keep; view && i-- > 0;)
+      view = backward(chain[i], *view);
+    if (view && view->strides.back() == 1)
+      return {SmallVector<Operation *>(ArrayRef(chain).take_front(keep)),
+              *view};
+  }
+  auto type = cast<RankedTensorType>(value.getType());
+  return {{}, StridedView::contiguous(type.getShape())};
+}
+
 /// Bytes per element of a kernel argument or result as stored in DRAM.
-int64_t elementBytesOf(Type type) { return bytesOf(getElementTypeOrSelf(type)); }
+int64_t elementBytesOf(Type type) {
+  return bytesOf(getElementTypeOrSelf(type));
+}
+
+/// Where the kernel reads Q, K and V and writes the result: a kernel
+/// argument (or the result) each, the [B, H, S, X] view of it, and its
+/// bytes per element in DRAM.
+struct Operand {
+  unsigned arg = 0;
+  StridedView view;
+  int64_t bytes = 4;
+};
+struct Operands {
+  Operand q, k, v, out;
+  std::optional<unsigned> mask;
+};
 
 FailureOr<AttentionShape> shapeOf(graph::AttentionOp op, std::string &why) {
   auto fail = [&](StringRef text) {
@@ -139,8 +333,7 @@ bool fits(const AttentionShape &s, const TargetDesc &target, int64_t rows,
   int64_t vbuf =
       headCopies * (bytes(s.keys, s.depth, 2) + bytes(s.depth, s.keys, 2)) +
       blockCopies * (bytes(rows, s.keys, 4) + bytes(rows, s.keys, 2) +
-                     bytes(1, rows, 4) +
-                     (s.mask ? bytes(rows, s.keys, 4) : 0));
+                     bytes(1, rows, 4) + (s.mask ? bytes(rows, s.keys, 4) : 0));
   return wbuf <= int64_t(target.wbuf.sizeBytes) &&
          ibuf <= int64_t(target.ibuf.sizeBytes) &&
          acc <= int64_t(target.acc.sizeBytes) &&
@@ -161,19 +354,19 @@ double dramCycles(const TargetDesc &target, int64_t rows, int64_t rowBytes,
 /// per head its keys and values in, per query block the load, the two
 /// products, the vector passes and the store, one after another (the next
 /// block's load overlaps only the DRAM latency).
-double estimate(const AttentionShape &s, const TargetDesc &target,
-                int64_t rows, bool splitHeads, int64_t cores, int64_t qBytes,
-                int64_t kBytes, int64_t vBytes, int64_t outBytes) {
+double estimate(const AttentionShape &s, const TargetDesc &target, int64_t rows,
+                bool splitHeads, int64_t cores, int64_t qBytes, int64_t kBytes,
+                int64_t vBytes, int64_t outBytes) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   Tiles t(s, tile);
   double vector = target.vectorBytesPerCycle;
   auto block = [&](int64_t r) {
     int64_t padded = roundUp(r, tile.m);
-    double mma = double(padded / tile.m) * (t.depth / tile.k) *
-                     (t.scoreCols / tile.n) +
-                 double(padded / tile.m) * (t.probCols / tile.k) *
-                     (t.valueCols / tile.n) +
-                 2.0 * target.matrixLatencyCycles;
+    double mma =
+        double(padded / tile.m) * (t.depth / tile.k) * (t.scoreCols / tile.n) +
+        double(padded / tile.m) * (t.probCols / tile.k) *
+            (t.valueCols / tile.n) +
+        2.0 * target.matrixLatencyCycles;
     int64_t passes = 5 + (s.scale != 1 ? 1 : 0) + (s.mask ? 1 : 0);
     double vec = passes * std::ceil(double(r * s.keys * 4) / vector) +
                  std::ceil(double(r * s.keys * 4) / vector) +
@@ -181,20 +374,18 @@ double estimate(const AttentionShape &s, const TargetDesc &target,
     double dma = dramCycles(target, r, s.depth * qBytes, cores) +
                  dramCycles(target, r, s.valueDepth * outBytes, cores) +
                  target.dmaSetupCycles +
-                 std::max(double(r * t.probCols * 2) /
-                              target.dmaBytesPerCycle,
+                 std::max(double(r * t.probCols * 2) / target.dmaBytesPerCycle,
                           double(r)) +
                  (s.mask ? dramCycles(target, r, s.keys * 4, cores) : 0);
     return mma + vec + dma;
   };
-  double head = dramCycles(target, s.keys, s.depth * kBytes, cores) +
-                std::ceil(double(s.keys * s.depth * 2) / vector) +
-                target.dmaSetupCycles +
-                std::max(double(s.depth * t.scoreCols * 2) /
-                             target.dmaBytesPerCycle,
-                         double(s.depth)) +
-                dramCycles(target, s.keys, s.valueDepth * vBytes, cores) +
-                2.0 * target.dramLatencyCycles;
+  double head =
+      dramCycles(target, s.keys, s.depth * kBytes, cores) +
+      std::ceil(double(s.keys * s.depth * 2) / vector) + target.dmaSetupCycles +
+      std::max(double(s.depth * t.scoreCols * 2) / target.dmaBytesPerCycle,
+               double(s.depth)) +
+      dramCycles(target, s.keys, s.valueDepth * vBytes, cores) +
+      2.0 * target.dramLatencyCycles;
   int64_t full = s.queries / rows, edge = s.queries % rows;
   double latency = 2.0 * target.dramLatencyCycles;
   if (splitHeads) {
@@ -207,10 +398,34 @@ double estimate(const AttentionShape &s, const TargetDesc &target,
   return latency + double(s.batch * s.kvHeads) * perHead;
 }
 
+/// Whether cores may store `out`'s parts concurrently: each part (a head,
+/// or a block of `rows` query rows of one) covers whole granules of its own
+/// (the hazard checker tracks granules of the alignment).
+bool storesApart(const AttentionShape &s, const Operand &out, bool splitHeads,
+                 int64_t rows, int64_t align) {
+  auto aligned = [&](int64_t elements) {
+    return (elements * out.bytes) % align == 0;
+  };
+  const SmallVector<int64_t, 4> &st = out.view.strides;
+  bool rowsDense = st[2] == s.valueDepth || s.queries == 1;
+  bool headsDense =
+      rowsDense && (st[1] == s.queries * s.valueDepth || s.heads == 1);
+  if (!aligned(out.view.offset) || (s.batch > 1 && !aligned(st[0])) ||
+      (s.heads > 1 && !aligned(st[1])))
+    return false;
+  if (splitHeads)
+    return headsDense ? aligned(s.queries * s.valueDepth)
+                      : aligned(s.valueDepth) && aligned(st[2]);
+  return rowsDense
+             ? aligned(rows * s.valueDepth) && aligned(s.queries * s.valueDepth)
+             : aligned(s.valueDepth) && aligned(st[2]);
+}
+
 FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
-                                    const TargetDesc &target, int64_t qBytes,
-                                    int64_t kBytes, int64_t vBytes,
-                                    int64_t outBytes, std::string &why) {
+                                    const TargetDesc &target, const Operands &o,
+                                    std::string &why) {
+  int64_t qBytes = o.q.bytes, kBytes = o.k.bytes, vBytes = o.v.bytes,
+          outBytes = o.out.bytes;
   if (!target.matrixTiles.count(DType::BF16)) {
     why = "target " + target.name + " has no bf16 matrix unit";
     return failure();
@@ -234,13 +449,9 @@ FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
       break;
     for (bool splitHeads : {true, false}) {
       int64_t units = splitHeads ? s.kvHeads : s.queries / rows;
-      int64_t cores = std::min<int64_t>(target.cores, std::max<int64_t>(units, 1));
-      // Cores write the result concurrently: each one's part must start on
-      // a granule of its own (whole heads, or whole query blocks).
-      // (A head's whole result in either case: heads follow each other.)
-      int64_t head = s.queries * s.valueDepth * outBytes;
-      if (head % target.alignmentBytes ||
-          (!splitHeads && (rows * s.valueDepth * outBytes) % target.alignmentBytes))
+      int64_t cores =
+          std::min<int64_t>(target.cores, std::max<int64_t>(units, 1));
+      if (!storesApart(s, o.out, splitHeads, rows, target.alignmentBytes))
         cores = 1;
       if (!splitHeads && cores == 1)
         continue;
@@ -261,15 +472,23 @@ FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
   return *best;
 }
 
+/// A kernel argument (a DRAM memref) and the [B, H, S, X] view of it the
+/// kernel reads or writes.
+struct BoundOperand {
+  Value memref;
+  StridedView view;
+};
+
 /// Emits the kernel body.
 class AttentionTiler {
 public:
   AttentionTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
                  const AttentionShape &shape, const AttentionPlan &plan,
-                 Block *entry, Value q, Value k, Value v, Value mask, Value out)
+                 Block *entry, BoundOperand q, BoundOperand k, BoundOperand v,
+                 Value mask, BoundOperand out)
       : builder(builder), loc(loc), target(target), s(shape), plan(plan),
-        tile(target.matrixTiles.at(DType::BF16)), t(shape, tile),
-        entry(entry), q(q), k(k), v(v), mask(mask), out(out) {}
+        tile(target.matrixTiles.at(DType::BF16)), t(shape, tile), entry(entry),
+        q(q), k(k), v(v), mask(mask), out(out) {}
 
   void emit();
 
@@ -291,18 +510,17 @@ private:
     return memref::SubViewOp::create(builder, loc, buffer, offsets, sizes,
                                      strides);
   }
-  /// Rows [row, row + rows) of the matrix (b, h) of a [B, H, S, X] memref.
-  Value matrix(Value source, Value b, Value h, Value row, int64_t rows) {
-    auto type = cast<MemRefType>(source.getType());
-    SmallVector<OpFoldResult> offsets = {b, h, row, builder.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {
-        builder.getIndexAttr(1), builder.getIndexAttr(1),
-        builder.getIndexAttr(rows), builder.getIndexAttr(type.getDimSize(3))};
-    SmallVector<OpFoldResult> strides(4, builder.getIndexAttr(1));
-    auto result = memref::SubViewOp::inferRankReducedResultType(
-        {rows, type.getDimSize(3)}, type, offsets, sizes, strides);
-    return memref::SubViewOp::create(builder, loc, cast<MemRefType>(result),
-                                     source, offsets, sizes, strides);
+  /// Rows [row, row + rows) of the matrix (b, h) of an operand's
+  /// [B, H, S, X] view.
+  Value matrix(const BoundOperand &operand, Value b, Value h, Value row,
+               int64_t rows) {
+    const StridedView &view = operand.view;
+    Value offset = add(add(add(index(view.offset), mul(b, view.strides[0])),
+                           mul(h, view.strides[1])),
+                       mul(row, view.strides[2]));
+    return reinterpretView(builder, loc, operand.memref, offset,
+                           {rows, view.shape[3]},
+                           {view.strides[2], view.strides[3]});
   }
   Value mul(Value a, int64_t b) {
     return arith::MulIOp::create(builder, loc, a, index(b));
@@ -338,7 +556,9 @@ private:
   const MatrixTile &tile;
   Tiles t;
   Block *entry;
-  Value q, k, v, mask, out;
+  BoundOperand q, k, v;
+  Value mask;
+  BoundOperand out;
   // Local buffers.
   Value keyRows, keyCols, keysT, values, queries, scores, probs, probsLeft,
       probsIbuf, weighted, scalars, maskRows;
@@ -366,8 +586,8 @@ void AttentionTiler::allocate() {
   weighted = alloc(rows, t.valueCols, f32, MemorySpace::acc);
   scalars = alloc(1, plan.rows, f32, MemorySpace::vbuf);
   if (s.mask)
-    maskRows = alloc(s.maskStrides[2] ? plan.rows : 1, s.keys, f32,
-                     MemorySpace::vbuf);
+    maskRows =
+        alloc(s.maskStrides[2] ? plan.rows : 1, s.keys, f32, MemorySpace::vbuf);
 }
 
 void AttentionTiler::loadHead(Value b, Value kvh) {
@@ -386,7 +606,9 @@ void AttentionTiler::loadHead(Value b, Value kvh) {
 
 void AttentionTiler::queryBlock(Value b, Value h, Value row, int64_t rows) {
   int64_t padded = roundUp(rows, tile.m);
-  auto asRows = [&](Value buffer, int64_t r) { return corner(buffer, r, s.keys); };
+  auto asRows = [&](Value buffer, int64_t r) {
+    return corner(buffer, r, s.keys);
+  };
   // Q's block, its columns padded with zeros to the tile.
   Value left = corner(queries, padded, t.depth);
   npu::DmaLoadOp::create(builder, loc, matrix(q, b, h, row, rows),
@@ -409,8 +631,9 @@ void AttentionTiler::queryBlock(Value b, Value h, Value row, int64_t rows) {
     Value offset = add(add(mul(b, sb), mul(h, sh)), mul(row, sq));
     int64_t maskRowsCount = sq ? rows : 1;
     if (!maskOnce) {
-      Value view = reinterpretView(builder, loc, mask, offset,
-                                   {maskRowsCount, s.keys}, {sq, std::max<int64_t>(sk, 1)});
+      Value view =
+          reinterpretView(builder, loc, mask, offset, {maskRowsCount, s.keys},
+                          {sq, std::max<int64_t>(sk, 1)});
       npu::DmaLoadOp::create(builder, loc, view,
                              corner(maskRows, maskRowsCount, s.keys),
                              DenseI64ArrayAttr());
@@ -455,17 +678,16 @@ void AttentionTiler::emit() {
   allocate();
   // One mask row for every score row of every head: loaded once.
   if (s.mask && !s.maskStrides[0] && !s.maskStrides[1] && !s.maskStrides[2])
-    npu::DmaLoadOp::create(
-        builder, loc,
-        reinterpretView(builder, loc, mask, builder.getIndexAttr(0),
-                        {1, s.keys}, {0, 1}),
-        maskRows, DenseI64ArrayAttr());
+    npu::DmaLoadOp::create(builder, loc,
+                           reinterpretView(builder, loc, mask,
+                                           builder.getIndexAttr(0), {1, s.keys},
+                                           {0, 1}),
+                           maskRows, DenseI64ArrayAttr());
   // Each key head's keys and values serve its group of query heads.
   auto perHead = [&](Value b, Value kvh, bool splitRows) {
     loadHead(b, kvh);
-    each(s.group, [&](Value g) {
-      queryHead(b, add(mul(kvh, s.group), g), splitRows);
-    });
+    each(s.group,
+         [&](Value g) { queryHead(b, add(mul(kvh, s.group), g), splitRows); });
   };
   each(s.batch, [&](Value b) {
     if (plan.splitHeads)
@@ -480,27 +702,93 @@ void AttentionTiler::emit() {
   });
 }
 
-/// The DRAM element bytes of the kernel's q, k, v and result.
-std::array<int64_t, 4> dramBytes(graph::AttentionOp op) {
+/// The kernel's operands: inside a kernel function, the arguments Q, K and
+/// V are views of (through the kernel's reshapes, transposes and slices)
+/// and the result the output is a view of; elsewhere (placement's
+/// estimates) the op's own operands, as f32.
+FailureOr<Operands> operandsOf(graph::AttentionOp op, std::string &why) {
   auto kernel = op->getParentOfType<func::FuncOp>();
-  if (!kernel || !kernel->hasAttr(npu::kTargetAttrName))
-    return {4, 4, 4, 4};
-  auto args = kernel.getArgumentTypes();
-  return {elementBytesOf(args[0]), elementBytesOf(args[1]),
-          elementBytesOf(args[2]), elementBytesOf(kernel.getResultTypes()[0])};
+  auto all = [](Operation *) { return true; };
+  Operands o;
+  if (!kernel || !kernel->hasAttr(npu::kTargetAttrName)) {
+    auto view = [](Value value) {
+      return StridedView::contiguous(
+          cast<RankedTensorType>(value.getType()).getShape());
+    };
+    o.q.view = view(op.getQuery());
+    o.k.view = view(op.getKey());
+    o.v.view = view(op.getValue());
+    o.out.view = view(op.getResult());
+    return o;
+  }
+  Block &body = kernel.getBody().front();
+  auto argOf = [&](Value value) -> std::optional<unsigned> {
+    auto arg = dyn_cast<BlockArgument>(value);
+    if (!arg || arg.getOwner() != &body)
+      return std::nullopt;
+    return arg.getArgNumber();
+  };
+  for (auto [value, operand] :
+       {std::pair{op.getQuery(), &o.q}, std::pair{op.getKey(), &o.k},
+        std::pair{op.getValue(), &o.v}}) {
+    auto [chain, view] = readThrough(value, all);
+    std::optional<unsigned> arg = argOf(
+        throughStorage(chain.empty() ? value : chain.back()->getOperand(0)));
+    if (!arg) {
+      why = "an operand is not a view of a kernel argument";
+      return failure();
+    }
+    operand->arg = *arg;
+    operand->view = view;
+    operand->bytes = elementBytesOf(kernel.getArgumentTypes()[*arg]);
+  }
+  if (Value mask = op.getMask()) {
+    o.mask = argOf(throughStorage(mask));
+    if (!o.mask) {
+      why = "the mask is not a kernel argument";
+      return failure();
+    }
+  }
+  auto [chain, view] = writeThrough(op.getResult(), all);
+  Value last =
+      chain.empty() ? Value(op.getResult()) : chain.back()->getResult(0);
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (ret.getNumOperands() != 1 || throughStorage(ret.getOperand(0)) != last) {
+    why = "the result is not (a view of) the kernel's result";
+    return failure();
+  }
+  // Nothing else: the views of Q, K, V and the result, and the op.
+  size_t views = chain.size();
+  for (Value value : {op.getQuery(), op.getKey(), op.getValue()})
+    views += readThrough(value, all).first.size();
+  if (kernelBodyOps(kernel).size() != views + 1) {
+    why = "the kernel computes more than the attention and its views";
+    return failure();
+  }
+  o.out.arg = kernel.getNumArguments();
+  o.out.view = view;
+  o.out.bytes = elementBytesOf(kernel.getResultTypes()[0]);
+  return o;
 }
 
-FailureOr<std::pair<AttentionShape, AttentionPlan>>
-planOf(graph::AttentionOp op, const TargetDesc &target, std::string &why) {
+struct Planned {
+  AttentionShape shape;
+  Operands operands;
+  AttentionPlan plan;
+};
+
+FailureOr<Planned> planOf(graph::AttentionOp op, const TargetDesc &target,
+                          std::string &why) {
   FailureOr<AttentionShape> shape = shapeOf(op, why);
   if (failed(shape))
     return failure();
-  auto [qBytes, kBytes, vBytes, outBytes] = dramBytes(op);
-  FailureOr<AttentionPlan> plan =
-      choosePlan(*shape, target, qBytes, kBytes, vBytes, outBytes, why);
+  FailureOr<Operands> operands = operandsOf(op, why);
+  if (failed(operands))
+    return failure();
+  FailureOr<AttentionPlan> plan = choosePlan(*shape, target, *operands, why);
   if (failed(plan))
     return failure();
-  return std::make_pair(*shape, *plan);
+  return Planned{*shape, *operands, *plan};
 }
 
 } // namespace
@@ -516,13 +804,40 @@ std::string sinan::snpuAttentionRefusal(Operation *op,
   return "";
 }
 
-std::optional<double> tiling::estimateAttentionCycles(graph::AttentionOp op,
-                                                      const TargetDesc &target) {
+bool sinan::snpuAttentionReadsAsMatrixOperand(func::FuncOp kernel,
+                                              unsigned index) {
+  SmallVector<Operation *> ops = kernelBodyOps(kernel);
+  auto attention = ops.empty() ? graph::AttentionOp()
+                               : dyn_cast<graph::AttentionOp>(ops.front());
+  std::string why;
+  FailureOr<Operands> o =
+      attention ? operandsOf(attention, why) : FailureOr<Operands>(failure());
+  return succeeded(o) &&
+         (index == o->q.arg || index == o->k.arg || index == o->v.arg);
+}
+
+SmallVector<Operation *>
+sinan::attentionViewOps(Operation *op,
+                        function_ref<bool(Operation *)> allowed) {
+  SmallVector<Operation *> ops;
+  auto attention = dyn_cast<graph::AttentionOp>(op);
+  if (!attention)
+    return ops;
+  for (Value value :
+       {attention.getQuery(), attention.getKey(), attention.getValue()})
+    llvm::append_range(ops, readThrough(value, allowed).first);
+  llvm::append_range(ops, writeThrough(attention.getResult(), allowed).first);
+  return ops;
+}
+
+std::optional<double>
+tiling::estimateAttentionCycles(graph::AttentionOp op,
+                                const TargetDesc &target) {
   std::string why;
   auto planned = planOf(op, target, why);
   if (failed(planned))
     return std::nullopt;
-  return planned->second.cycles;
+  return planned->plan.cycles;
 }
 
 LogicalResult tiling::convertAttentionKernel(func::FuncOp kernel,
@@ -532,15 +847,18 @@ LogicalResult tiling::convertAttentionKernel(func::FuncOp kernel,
   auto planned = planOf(op, target, why);
   if (failed(planned))
     return op.emitError() << "the SNPU cannot run this attention: " << why;
-  auto [shape, plan] = *planned;
+  auto [shape, operands, plan] = *planned;
   Location loc = op.getLoc();
-  Block &body = replaceBodyWithMemRefs(kernel, op->getResultTypes());
+  Block &body = replaceBodyWithMemRefs(kernel, kernel.getResultTypes());
   OpBuilder builder(kernel.getContext());
   builder.setInsertionPointToStart(&body);
-  AttentionTiler(builder, loc, target, shape, plan, &body, body.getArgument(0),
-                 body.getArgument(1), body.getArgument(2),
-                 shape.mask ? body.getArgument(3) : Value(),
-                 body.getArguments().back())
+  auto bound = [&](const Operand &operand) {
+    return BoundOperand{body.getArgument(operand.arg), operand.view};
+  };
+  AttentionTiler(builder, loc, target, shape, plan, &body, bound(operands.q),
+                 bound(operands.k), bound(operands.v),
+                 operands.mask ? body.getArgument(*operands.mask) : Value(),
+                 bound(operands.out))
       .emit();
   finishKernel(builder, kernel, plan.cores, {plan.rows},
                llvm::formatv("rows={0} split={1}", plan.rows,

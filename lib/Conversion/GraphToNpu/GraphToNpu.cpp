@@ -530,10 +530,11 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   }
   // Attention: scores, softmax and weighted values of a block of queries
   // in local memory.
-  if (ops.size() == 1 && ret.getNumOperands() == 1 &&
-      ret.getOperand(0) == ops.front()->getResult(0))
-    if (auto attention = dyn_cast<graph::AttentionOp>(ops.front()))
-      return convertAttentionKernel(kernel, attention, *target);
+  // (With the reshapes, transposes and slices it reads and writes through.)
+  if (auto it = llvm::find_if(ops, llvm::IsaPred<graph::AttentionOp>);
+      it != ops.end())
+    return convertAttentionKernel(kernel, cast<graph::AttentionOp>(*it),
+                                  *target);
   // An elementwise op, streamed through the vector unit, with the relu
   // that follows it.
   if (!ops.empty() && ops.size() <= 2 && ret.getNumOperands() == 1 &&

@@ -109,6 +109,11 @@ SmallVector<Operation *> sinan::kernelBodyOps(func::FuncOp kernel) {
   for (Operation &op : kernel.getBody().front().without_terminator())
     if (!llvm::isa<graph::ConstantOp>(op) && !isStorageCast(&op))
       ops.push_back(&op);
+  // An attention kernel's primary op is the attention, not the views of
+  // its operands before it.
+  auto attention = llvm::find_if(ops, llvm::IsaPred<graph::AttentionOp>);
+  if (attention != ops.end())
+    std::rotate(ops.begin(), attention, attention + 1);
   return ops;
 }
 
@@ -133,6 +138,9 @@ bool sinan::snpuTakesBF16Argument(func::FuncOp kernel, unsigned index,
     return ops.size() == 1 && index == 0 && user == op &&
            kernel.getNumResults() == 1 &&
            getElementTypeOrSelf(kernel.getResultTypes()[0]).isBF16();
+  // Attention's Q, K and V (through the views it reads them by).
+  if (llvm::isa<graph::AttentionOp>(op))
+    return snpuAttentionReadsAsMatrixOperand(kernel, index);
   bool matrix = false;
   if (auto conv = dyn_cast<graph::Conv2dOp>(op)) {
     std::optional<ConvSummation> sum = snpuConvSummation(ops, target);
@@ -168,6 +176,10 @@ bool sinan::snpuStoresBF16Result(func::FuncOp kernel,
     return false;
   if (llvm::isa<graph::Conv2dOp>(ops.front()))
     return snpuConvSummation(ops, target).has_value();
+  // Attention's result leaves the accumulator through the DMA, which
+  // rounds it for free.
+  if (auto attention = dyn_cast<graph::AttentionOp>(ops.front()))
+    return snpuAttentionRefusal(attention, target).empty();
   // A max pooling's result is one of its inputs: stored as bf16, rounded
   // as its readers would.
   if (llvm::isa<graph::MaxPool2dOp>(ops.front()))

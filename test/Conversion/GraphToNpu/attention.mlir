@@ -1,5 +1,6 @@
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu | FileCheck %s
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-edge --sinan-convert-graph-to-npu | FileCheck %s --check-prefix=EDGE
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu | FileCheck %s --check-prefix=PACKED
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-edge --sinan-snpu-pipeline="target=snpu-edge" -o /dev/null
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-snpu-pipeline="target=snpu-server" -o /dev/null
 
@@ -72,4 +73,31 @@ func.func @vit(%q: tensor<1x3x197x64xf32>, %k: tensor<1x3x197x64xf32>, %v: tenso
 func.func @gqa(%q: tensor<2x4x64x32xf32>, %k: tensor<2x2x64x32xf32>, %v: tensor<2x2x64x48xf32>, %m: tensor<2x1x64x64xf32>) -> tensor<2x4x64x48xf32> {
   %0 = graph.attention %q, %k, %v, %m {scale = 0.17677669 : f32} : (tensor<2x4x64x32xf32>, tensor<2x2x64x32xf32>, tensor<2x2x64x48xf32>, tensor<2x1x64x64xf32>) -> tensor<2x4x64x48xf32> loc("gqa")
   return %0 : tensor<2x4x64x48xf32>
+}
+
+// Heads as BERT's projections give them: [1, 128, 256] split into four
+// heads of 64 by a reshape and a transpose, merged back after. The kernel
+// takes the projections and returns the merged result: each head's rows
+// are every 256th element from column 64 h (reinterpret_cast views, row
+// stride 256), and its result rows go back there.
+// PACKED-LABEL: func.func @packed(
+// PACKED:         %[[R:.*]] = npu.launch @packed_kernel(%arg0, %arg1, %arg2) : (tensor<1x128x256xf32>, tensor<1x128x256xf32>, tensor<1x128x256xf32>) -> tensor<1x128x256xf32>
+// PACKED-NEXT:    return %[[R]]
+// PACKED-LABEL: func.func @packed_kernel
+// PACKED-SAME:    %arg3: memref<1x128x256xf32, #npu.space<dram>>)
+// PACKED-SAME:    npu.cores = 4 : i64
+// PACKED:         memref.reinterpret_cast %arg1 to offset: [%{{.*}}], sizes: [128, 64], strides: [256, 1]
+// PACKED:         memref.reinterpret_cast %arg0 to offset: [%{{.*}}], sizes: [128, 64], strides: [256, 1]
+// PACKED:         npu.dma_store %{{.*}}, %{{.*}} : memref<128x64xf32, strided<[64, 1]>, #npu.space<acc>> to memref<128x64xf32, strided<[256, 1], offset: ?>, #npu.space<dram>>
+func.func @packed(%q: tensor<1x128x256xf32>, %k: tensor<1x128x256xf32>, %v: tensor<1x128x256xf32>) -> tensor<1x128x256xf32> {
+  %q4 = graph.reshape %q : (tensor<1x128x256xf32>) -> tensor<1x128x4x64xf32>
+  %qt = graph.transpose %q4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x128x4x64xf32>) -> tensor<1x4x128x64xf32>
+  %k4 = graph.reshape %k : (tensor<1x128x256xf32>) -> tensor<1x128x4x64xf32>
+  %kt = graph.transpose %k4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x128x4x64xf32>) -> tensor<1x4x128x64xf32>
+  %v4 = graph.reshape %v : (tensor<1x128x256xf32>) -> tensor<1x128x4x64xf32>
+  %vt = graph.transpose %v4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x128x4x64xf32>) -> tensor<1x4x128x64xf32>
+  %a = graph.attention %qt, %kt, %vt {scale = 0.125 : f32} : (tensor<1x4x128x64xf32>, tensor<1x4x128x64xf32>, tensor<1x4x128x64xf32>) -> tensor<1x4x128x64xf32> loc("packed")
+  %at = graph.transpose %a {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x4x128x64xf32>) -> tensor<1x128x4x64xf32>
+  %o = graph.reshape %at : (tensor<1x128x4x64xf32>) -> tensor<1x128x256xf32>
+  return %o : tensor<1x128x256xf32>
 }

@@ -64,11 +64,13 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
 /// True if checkHostOp has a rule for `op` (every host op must).
 bool hasHostOpCheck(std::string_view op);
 
-/// Multiply-accumulates `op` performs on operands and results of these
-/// (checked) types: matmul, conv2d and conv_transpose2d count one per
-/// product term, every other op zero. Reports use it for the share of a
-/// model's MACs that ran on the host.
-uint64_t hostOpMacs(std::string_view op, const std::vector<ValueType> &inputs,
+/// Multiply-accumulates `op` (with `attrs`) performs on operands and results
+/// of these (checked) types: matmul, conv2d, conv_transpose2d and attention
+/// count one per product term, a subgraph the sum of its ops', every other
+/// op zero. Reports use it for the share of a model's MACs that ran on the
+/// host, and the device's useful MACs.
+uint64_t hostOpMacs(std::string_view op, const std::vector<Attr> &attrs,
+                    const std::vector<ValueType> &inputs,
                     const std::vector<ValueType> &outputs);
 
 } // namespace sinan::ref
