@@ -461,6 +461,25 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
         os << "x" << type.getNumElements();
     }
   }
+  if (name == "attention") {
+    // Its scale and flags, the views' permutations, slices and shapes, and
+    // where the attention's own operands come from are compiled in.
+    for (Operation *each : ops) {
+      for (NamedAttribute attr : each->getAttrs())
+        if (attr.getName() != "sinan.placement") {
+          os << "_" << attr.getName().strref() << "=";
+          attr.getValue().print(os);
+        }
+      os << "_" << each->getResult(0).getType();
+    }
+    for (Value operand : op->getOperands()) {
+      if (auto arg = dyn_cast<BlockArgument>(throughStorage(operand)))
+        os << "_a" << arg.getArgNumber();
+      else if (auto it = llvm::find(ops, operand.getDefiningOp());
+               it != ops.end())
+        os << "_r" << (it - ops.begin());
+    }
+  }
   if (name == "conv2d" || snpuPacksMatmulWeights(op)) {
     // Its weights are packed into the kernel: one kernel per convolution
     // (and matmul of constant weights).

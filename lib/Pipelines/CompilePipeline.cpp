@@ -38,7 +38,8 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     // Attention the SNPU runs whole, from its pieces (as exported, or as
     // graph-decompose just wrote an ONNX Attention).
     if (whole)
-      pm.addPass(createFuseAttention(FuseAttentionOptions{options.target}));
+      pm.addPass(createFuseAttention(FuseAttentionOptions{
+          options.target, options.precision, options.placementOverrides}));
     PlaceOpsOptions place;
     place.target = options.target;
     place.mode = options.placement;

@@ -158,7 +158,7 @@ int64_t macsOf(Operation *op) {
     auto q = dyn_cast<RankedTensorType>(attention.getQuery().getType());
     auto k = dyn_cast<RankedTensorType>(attention.getKey().getType());
     if (!q || !k || !q.hasStaticShape() || !k.hasStaticShape() ||
-        q.getRank() != 4 || k.getRank() != 4)
+        q.getRank() != 4 || k.getRank() != 4 || q.getDimSize(3) == 0)
       return 0;
     int64_t scores = q.getNumElements() / q.getDimSize(3) * k.getDimSize(2);
     return scores * q.getDimSize(3) + scores * out.getDimSize(3);

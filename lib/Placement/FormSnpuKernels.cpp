@@ -63,8 +63,11 @@ struct FormSnpuKernelsPass
       if (isPlacedOn(op, "cpu") ||
           !placement::snpuSupport(op, *desc, precision == "bf16"))
         return;
-      SmallVector<Operation *> around = attentionViewOps(
-          op, [](Operation *view) { return !isPlacedOn(view, "cpu"); });
+      // (A view between two attentions goes with the first.)
+      SmallVector<Operation *> around =
+          attentionViewOps(op, [&](Operation *view) {
+            return !isPlacedOn(view, "cpu") && !absorbed.count(view);
+          });
       absorbed.insert(around.begin(), around.end());
       views[op] = std::move(around);
     });

@@ -21,6 +21,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <cmath>
 
@@ -187,12 +190,50 @@ struct FuseAttentionPass
         placement::resolvePassTarget(module, target);
     if (!desc)
       return signalPassFailure();
+    // At f32 the matrix unit runs no attention (sinan-place refuses it).
+    if (precision != "bf16")
+      return;
+    if (failed(readOverrides(module)))
+      return signalPassFailure();
     SmallVector<graph::MatMulOp> outputs;
     module.walk([&](graph::MatMulOp op) { outputs.push_back(op); });
     for (graph::MatMulOp output : outputs)
-      if (std::optional<Match> m = matchAt(output))
+      if (std::optional<Match> m = matchAt(output); m && !forced(*m))
         fuse(*m, *desc);
   }
+
+  /// The keys of the overrides file (sinan-place reports its errors).
+  LogicalResult readOverrides(ModuleOp module) {
+    if (overrides.empty())
+      return success();
+    auto buffer = llvm::MemoryBuffer::getFile(overrides, /*IsText=*/true);
+    if (!buffer)
+      return module.emitError() << "--placement-overrides " << overrides << ": "
+                                << buffer.getError().message();
+    llvm::Expected<llvm::json::Value> json =
+        llvm::json::parse((*buffer)->getBuffer());
+    if (!json) {
+      llvm::consumeError(json.takeError());
+      return success();
+    }
+    if (const llvm::json::Object *object = json->getAsObject())
+      for (const auto &entry : *object)
+        forcedKeys.insert(entry.first.str());
+    return success();
+  }
+
+  /// Whether the overrides name an op of the chain: it keeps its pieces,
+  /// which the file places.
+  bool forced(const Match &m) const {
+    SmallVector<Operation *> ops(m.ops);
+    ops.push_back(m.output);
+    return llvm::any_of(ops, [&](Operation *op) {
+      return forcedKeys.contains(placement::nodeName(op)) ||
+             forcedKeys.contains(("op:" + op->getName().stripDialect()).str());
+    });
+  }
+
+  llvm::StringSet<> forcedKeys;
 
   void fuse(Match m, const TargetDesc &desc) {
     OpBuilder builder(m.output);

@@ -223,6 +223,18 @@ std::optional<std::vector<Node>> parseSubgraph(const std::vector<Attr> &attrs,
     }
     node.shape.assign(shapes->begin() + dim, shapes->begin() + dim + rank);
     dim += rank;
+    // As a module's own values: no negative dimension, at most 2^48
+    // elements.
+    int64_t elements = 1;
+    for (int64_t d : node.shape) {
+      if (d < 0 || (d > 0 && elements > (int64_t(1) << 48) / d)) {
+        error = fmt::format("subgraph op {} ('{}'): its result's dimensions "
+                            "are negative or hold more than 2^48 elements",
+                            i, node.op);
+        return std::nullopt;
+      }
+      elements *= d;
+    }
   }
   if (next != operands->size() || dim != shapes->size()) {
     error = fmt::format("a subgraph step's ops take {} operands and {} "

@@ -1079,7 +1079,8 @@ uint64_t hostOpMacs(std::string_view op, const std::vector<Attr> &attrs,
     return lhs.empty() ? 0 : elements(outputs[0].shape) * uint64_t(lhs.back());
   // Q K^T ([B, H, Sq, D] x keys [B, Hkv, Sk, D]) and P V (the output is
   // [B, H, Sq, Dv]).
-  if (op == "attention" && lhs.size() == 4 && w.size() == 4) {
+  if (op == "attention" && lhs.size() == 4 && w.size() == 4 &&
+      outputs[0].shape.size() == 4) {
     uint64_t scores =
         elements(lhs) / uint64_t(std::max<int64_t>(lhs[3], 1)) * uint64_t(w[2]);
     return scores * uint64_t(lhs[3]) +

@@ -1,5 +1,12 @@
 // RUN: sinan-opt %s --sinan-fuse-attention=target=snpu-server --canonicalize | FileCheck %s
 // RUN: sinan-opt %s --sinan-fuse-attention=target=%S/Inputs/small-vbuf.json --canonicalize | FileCheck %s --check-prefix=SMALL
+// RUN: sinan-opt %s --sinan-fuse-attention="target=snpu-server precision=f32" | FileCheck %s --check-prefix=KEEP
+// RUN: echo '{"op:softmax": "cpu"}' > %t.json
+// RUN: sinan-opt %s --sinan-fuse-attention="target=snpu-server overrides=%t.json" | FileCheck %s --check-prefix=KEEP
+
+// At f32 (the matrix unit multiplies in bf16 only), or when the overrides
+// place one of the chain's ops, the pieces stay for sinan-place.
+// KEEP-NOT: graph.attention
 
 // A target whose local memories cannot hold a head's keys and values keeps
 // the pieces (for placement to put the products on the matrix unit).

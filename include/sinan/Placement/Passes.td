@@ -69,12 +69,18 @@ def FuseAttention : Pass<"sinan-fuse-attention", "mlir::ModuleOp"> {
     that made K^T; 3-D operands reshaped to 4-D and back). A query scaled
     by a power of two before the first product joins the scale. The
     rewrite happens only where the target's SNPU runs the result as one
-    kernel (`sinan::snpuAttentionRefusal`): otherwise the pieces stay, for
-    placement to put the products on the matrix unit one by one.
+    kernel (`sinan::snpuAttentionRefusal`) at `precision` bf16, and none of
+    the chain's ops is named in the `overrides` file sinan-place reads (by
+    node, or `op:<name>` by kind): otherwise the pieces stay, for placement
+    to put each where it goes.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
-           "Target preset or description file">
+           "Target preset or description file">,
+    Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
+           "Numerics the SNPU may use: bf16 or f32 (which fuses nothing)">,
+    Option<"overrides", "overrides", "std::string", /*default=*/"\"\"",
+           "sinan-place's JSON file of forced placements">
   ];
 }
 

@@ -298,6 +298,9 @@ FailureOr<AttentionShape> shapeOf(graph::AttentionOp op, std::string &why) {
     }
     if (shape.keys > 1 && shape.maskStrides[3] != 1)
       return fail("a mask broadcast along the keys");
+    // (Kernel formation would copy a one-element constant into the kernel.)
+    if (type.getNumElements() == 1)
+      return fail("a one-element mask");
     shape.mask = true;
   }
   return shape;
@@ -683,23 +686,30 @@ void AttentionTiler::emit() {
                                            builder.getIndexAttr(0), {1, s.keys},
                                            {0, 1}),
                            maskRows, DenseI64ArrayAttr());
-  // Each key head's keys and values serve its group of query heads.
+  // Each key head's keys and values serve its group of query heads. A
+  // loop that ends up owning buffers planned as one copy (no other loop
+  // around their uses in its body) must not get a second.
+  bool single = plan.headCopies == 1 || plan.blockCopies == 1;
   auto perHead = [&](Value b, Value kvh, bool splitRows) {
     loadHead(b, kvh);
-    each(s.group,
-         [&](Value g) { queryHead(b, add(mul(kvh, s.group), g), splitRows); });
+    each(
+        s.group,
+        [&](Value g) { queryHead(b, add(mul(kvh, s.group), g), splitRows); },
+        single);
   };
-  each(s.batch, [&](Value b) {
-    if (plan.splitHeads)
-      splitOverCores(
-          builder, loc, s.kvHeads, 1, plan.cores,
-          [&](Value kvh) { perHead(b, kvh, false); }, nullptr,
-          /*buffered=*/plan.headCopies == 1);
-    else
-      each(
-          s.kvHeads, [&](Value kvh) { perHead(b, kvh, true); },
-          /*buffered=*/plan.headCopies == 1);
-  });
+  each(
+      s.batch,
+      [&](Value b) {
+        if (plan.splitHeads)
+          splitOverCores(
+              builder, loc, s.kvHeads, 1, plan.cores,
+              [&](Value kvh) { perHead(b, kvh, false); }, nullptr,
+              /*buffered=*/single);
+        else
+          each(
+              s.kvHeads, [&](Value kvh) { perHead(b, kvh, true); }, single);
+      },
+      single);
 }
 
 /// The kernel's operands: inside a kernel function, the arguments Q, K and

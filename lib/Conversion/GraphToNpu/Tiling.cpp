@@ -42,19 +42,29 @@ void splitOverCores(OpBuilder &builder, Location loc, int64_t fullBlocks,
       edge(index(fullBlocks * blockSize));
     return;
   }
-  // Core c takes full blocks [lo, hi): q each, one more for c < r.
+  // Core c takes full blocks from lo: q each, one more for c < r. The q
+  // run as a loop of static bounds from lo (sinan-npu-multi-buffer takes
+  // only those), the extra one after it on the cores that have it.
   Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
   int64_t q = fullBlocks / cores, r = fullBlocks % cores;
-  auto start = [&](Value c) -> Value {
-    Value before = arith::AddIOp::create(
-        builder, loc, arith::MulIOp::create(builder, loc, c, index(q)),
-        arith::MinSIOp::create(builder, loc, c, index(r)));
-    return arith::MulIOp::create(builder, loc, before, index(blockSize));
+  Value before = arith::AddIOp::create(
+      builder, loc, arith::MulIOp::create(builder, loc, core, index(q)),
+      arith::MinSIOp::create(builder, loc, core, index(r)));
+  Value lo = arith::MulIOp::create(builder, loc, before, index(blockSize));
+  auto at = [&](Value offset) {
+    full(arith::AddIOp::create(builder, loc, lo, offset));
   };
-  Value lo = start(core);
-  Value hi = start(arith::AddIOp::create(builder, loc, core, index(1)));
-  if (fullBlocks > 0)
-    mark(loop(builder, loc, lo, hi, blockSize, full));
+  if (q > 0)
+    mark(loop(builder, loc, index(0), index(q * blockSize), blockSize, at));
+  if (r > 0) {
+    // Once on cores c < r: from min(max(c - r + 1, 0), 1) to 1.
+    Value past = arith::MaxSIOp::create(
+        builder, loc, arith::AddIOp::create(builder, loc, core, index(1 - r)),
+        index(0));
+    Value once = arith::MinSIOp::create(builder, loc, past, index(1));
+    loop(builder, loc, once, index(1), 1,
+         [&](Value) { at(index(q * blockSize)); });
+  }
   // The edge block runs on core r (one with fewer full blocks).
   if (edge)
     onCore(builder, loc, core, r % cores,

@@ -1,6 +1,7 @@
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu | FileCheck %s
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-edge --sinan-convert-graph-to-npu | FileCheck %s --check-prefix=EDGE
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu | FileCheck %s --check-prefix=PACKED
+// RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server | FileCheck %s --check-prefix=CHAINED
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-edge --sinan-snpu-pipeline="target=snpu-edge" -o /dev/null
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-snpu-pipeline="target=snpu-server" -o /dev/null
 
@@ -100,4 +101,18 @@ func.func @packed(%q: tensor<1x128x256xf32>, %k: tensor<1x128x256xf32>, %v: tens
   %at = graph.transpose %a {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x4x128x64xf32>) -> tensor<1x128x4x64xf32>
   %o = graph.reshape %at : (tensor<1x128x4x64xf32>) -> tensor<1x128x256xf32>
   return %o : tensor<1x128x256xf32>
+}
+
+// A reshape between two attentions (the first's result, the second's
+// queries) is a view for one kernel only: the first's, which returns the
+// reshaped result.
+// CHAINED-LABEL: func.func @chained(
+// CHAINED:         %[[A:.*]] = npu.launch @first_kernel(%arg0, %arg1, %arg2) : {{.*}} -> tensor<1x4x8x16xf32>
+// CHAINED-NEXT:    %[[B:.*]] = npu.launch @second_kernel(%[[A]], %arg3, %arg4)
+// CHAINED-NEXT:    return %[[B]]
+func.func @chained(%q: tensor<1x2x16x16xf32>, %k: tensor<1x2x16x16xf32>, %v: tensor<1x2x16x16xf32>, %k2: tensor<1x4x8x16xf32>, %v2: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %a = graph.attention %q, %k, %v {scale = 0.25 : f32} : (tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32> loc("first")
+  %r = graph.reshape %a : (tensor<1x2x16x16xf32>) -> tensor<1x4x8x16xf32>
+  %b = graph.attention %r, %k2, %v2 {scale = 0.25 : f32} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> loc("second")
+  return %b : tensor<1x4x8x16xf32>
 }

@@ -3,8 +3,9 @@
 // A loop that fills a local buffer each iteration is unrolled by two and
 // the second copy of its body takes a clone of the buffer.
 // CHECK-LABEL: func.func @two
-// CHECK:         %[[A:.*]] = memref.alloc() : memref<16x16xbf16, #npu.space<ibuf>>
-// CHECK-NEXT:    %[[B:.*]] = memref.alloc() : memref<16x16xbf16, #npu.space<ibuf>>
+// The copies share an npu.copy_group: local allocation keeps them apart.
+// CHECK:         %[[A:.*]] = memref.alloc() {npu.copy_group = [[G:[0-9]+]] : i64} : memref<16x16xbf16, #npu.space<ibuf>>
+// CHECK-NEXT:    %[[B:.*]] = memref.alloc() {npu.copy_group = [[G]] : i64} : memref<16x16xbf16, #npu.space<ibuf>>
 // CHECK:         scf.for
 // CHECK-NEXT:      npu.dma_load %{{.*}}, %[[A]] :
 // CHECK-NEXT:      npu.dma_load %{{.*}}, %[[B]] :
@@ -28,9 +29,9 @@ func.func @two(%a: memref<16x16xbf16, #npu.space<dram>>)
 // its own clone, and the remainder of 8 iterations, unrolled after the
 // loop, takes the first two copies in turn (not the first twice).
 // CHECK-LABEL: func.func @three
-// CHECK:         %[[A:.*]] = memref.alloc() : memref<16x16xbf16, #npu.space<ibuf>>
-// CHECK-NEXT:    %[[B:.*]] = memref.alloc() : memref<16x16xbf16, #npu.space<ibuf>>
-// CHECK-NEXT:    %[[C:.*]] = memref.alloc() : memref<16x16xbf16, #npu.space<ibuf>>
+// CHECK:         %[[A:.*]] = memref.alloc() {npu.copy_group = [[G:[0-9]+]] : i64} : memref<16x16xbf16, #npu.space<ibuf>>
+// CHECK-NEXT:    %[[B:.*]] = memref.alloc() {npu.copy_group = [[G]] : i64} : memref<16x16xbf16, #npu.space<ibuf>>
+// CHECK-NEXT:    %[[C:.*]] = memref.alloc() {npu.copy_group = [[G]] : i64} : memref<16x16xbf16, #npu.space<ibuf>>
 // CHECK:         scf.for
 // CHECK-NEXT:      npu.dma_load %{{.*}}, %[[A]] :
 // CHECK-NEXT:      npu.dma_load %{{.*}}, %[[B]] :

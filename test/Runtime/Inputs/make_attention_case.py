@@ -9,7 +9,8 @@ onnxruntime's outputs:
         tokens: a partial block of query rows), the queries divided by 4
         before the product, no mask;
   gpt:  [1, 2, 48, 24] heads with a causal mask [1, 1, 48, 48] added after
-        multiplying the scores by 0.25.
+        multiplying the scores by 0.25;
+  gpt2: the same with 0.5 (a kernel of its own: the scale is compiled in).
 Usage: make_attention_case.py OUT_DIR"""
 import sys
 
@@ -74,6 +75,15 @@ node("MatMul", [p, "gv"], "gpt")
 const.append(nh.from_array(
     np.triu(np.full((1, 1, 48, 48), -10000, np.float32), 1), "causal"))
 
+# gpt2: gpt's shapes and mask with another scale (a kernel of its own),
+# on other inputs (the same product would be one value after CSE, read by
+# two chains, fused into neither).
+k = node("Transpose", ["gk"], "gkt2", perm=[0, 1, 3, 2])
+s = node("Mul", [node("MatMul", ["gv", k], "gs2"), scalar("half", 0.5)],
+         "gss2")
+p = node("Softmax", [node("Add", [s, "causal"], "gsm2")], "gp2", axis=-1)
+node("MatMul", [p, "gq"], "gpt2")
+
 inputs = {
     "bq": rng.standard_normal([1, 64, 128]),
     "bk": rng.standard_normal([1, 64, 128]),
@@ -87,7 +97,8 @@ inputs = {
     "gv": rng.standard_normal([1, 2, 48, 24]),
 }
 inputs = {name: value.astype(np.float32) for name, value in inputs.items()}
-outputs = {"bert": [1, 64, 128], "vit": [3, 37, 16], "gpt": [1, 2, 48, 24]}
+outputs = {"bert": [1, 64, 128], "vit": [3, 37, 16], "gpt": [1, 2, 48, 24],
+           "gpt2": [1, 2, 48, 24]}
 graph = h.make_graph(
     nodes, "attention",
     [h.make_tensor_value_info(name, T.FLOAT, value.shape)

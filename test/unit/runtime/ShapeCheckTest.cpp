@@ -328,6 +328,11 @@ TEST(ShapeCheck, Subgraphs) {
             "subgraph op 1 ('add'): arity 2 or rank 2 overruns the 3 operands "
             "or 3 dimensions");
   bad = subgraphAttrs();
+  bad[4].value = std::vector<int64_t>{-3, -2, 3, 2};
+  EXPECT_EQ(check("subgraph", bad, {f32({2, 3}), f32({3, 2})}, {f32({3, 2})}),
+            "subgraph op 0 ('transpose'): its result's dimensions are "
+            "negative or hold more than 2^48 elements");
+  bad = subgraphAttrs();
   bad[0].value = std::string("transpose,subgraph");
   EXPECT_EQ(check("subgraph", bad, {f32({2, 3}), f32({3, 2})}, {f32({3, 2})}),
             "subgraph op 1 ('subgraph') is not a host op");

@@ -115,6 +115,23 @@ void AllocateLocalPass::runOnOperation() {
   });
   if (result.wasInterrupted())
     return signalPassFailure();
+  // The copies of one buffer live as long as all of them.
+  llvm::DenseMap<int64_t, std::pair<int64_t, int64_t>> groups;
+  auto groupOf = [](const Buffer &buffer) -> std::optional<int64_t> {
+    if (auto id = buffer.alloc->getAttrOfType<IntegerAttr>(kCopyGroupAttrName))
+      return id.getInt();
+    return std::nullopt;
+  };
+  for (const Buffer &buffer : buffers)
+    if (std::optional<int64_t> id = groupOf(buffer)) {
+      auto [it, inserted] =
+          groups.try_emplace(*id, std::make_pair(buffer.begin, buffer.end));
+      it->second.first = std::min(it->second.first, buffer.begin);
+      it->second.second = std::max(it->second.second, buffer.end);
+    }
+  for (Buffer &buffer : buffers)
+    if (std::optional<int64_t> id = groupOf(buffer))
+      std::tie(buffer.begin, buffer.end) = groups[*id];
 
   // Lowest aligned offset that fits, buffers in one of a few orders (the
   // first that fits wins): largest size x lifetime first, then by first

@@ -127,10 +127,13 @@ struct MultiBufferPass
       if (!owned.buffers.empty())
         plan.push_back(std::move(owned));
     });
+    int64_t group = 0;
     for (auto &[loop, buffers, preludes, copies] : plan) {
       // Copy i > 0 of the body works on clones i of the buffers.
       SmallVector<IRMapping> clones(copies);
       OpBuilder builder(loop);
+      for (memref::AllocOp alloc : buffers)
+        alloc->setAttr(kCopyGroupAttrName, builder.getI64IntegerAttr(group++));
       for (int64_t i = copies - 1; i >= 1; --i) {
         for (memref::AllocOp alloc : buffers) {
           builder.setInsertionPointAfter(alloc);

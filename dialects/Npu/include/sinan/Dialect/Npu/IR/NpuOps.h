@@ -44,6 +44,11 @@ inline constexpr llvm::StringLiteral kBufferedAttrName = "npu.buffered";
 /// makes (2 when absent): with N, N - 1 loads may be in flight while the
 /// N-th copy is in use.
 inline constexpr llvm::StringLiteral kBuffersAttrName = "npu.buffers";
+/// On a memref.alloc: the copies sinan-npu-multi-buffer made of one buffer
+/// share this id. Local allocation keeps them apart over all their uses
+/// (a loop unrolled whole leaves straight-line copies whose uses do not
+/// overlap in program order, but whose loads and compute should in time).
+inline constexpr llvm::StringLiteral kCopyGroupAttrName = "npu.copy_group";
 /// On an scf.for that runs at most once, on the core the attribute names
 /// (the part of a kernel for one core): it has no back edge to synchronize,
 /// and its buffers never meet those of another core's part.
