@@ -180,6 +180,158 @@ SmallVector<int64_t, 4> as4D(RankedTensorType type) {
   return shape;
 }
 
+/// A projection as exported: matmul(X, W) with W a constant [K, N], and a
+/// bias row constant [N] added (each the only user of the one before).
+struct Projection {
+  graph::MatMulOp matmul;
+  graph::AddOp bias; ///< Or null.
+  DenseElementsAttr weights, row;
+  Value result() { return bias ? bias.getResult() : matmul.getResult(); }
+};
+
+DenseElementsAttr constantOf(Value value) {
+  auto constant = value.getDefiningOp<graph::ConstantOp>();
+  auto dense =
+      constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+  return dense && dense.getElementType().isF32() ? dense : nullptr;
+}
+
+std::optional<Projection> projectionOf(Value value) {
+  Projection p;
+  Operation *def = value.getDefiningOp();
+  if ((p.bias = dyn_cast_or_null<graph::AddOp>(def))) {
+    for (auto [product, row] : {std::pair{p.bias.getLhs(), p.bias.getRhs()},
+                                std::pair{p.bias.getRhs(), p.bias.getLhs()}})
+      if (auto matmul = product.getDefiningOp<graph::MatMulOp>();
+          matmul && matmul->hasOneUse()) {
+        p.matmul = matmul;
+        p.row = constantOf(row);
+        break;
+      }
+    if (!p.matmul || !p.row || p.row.getType().getRank() != 1)
+      return std::nullopt;
+  } else if (!(p.matmul = dyn_cast_or_null<graph::MatMulOp>(def))) {
+    return std::nullopt;
+  }
+  p.weights = constantOf(p.matmul.getRhs());
+  if (!p.weights || p.weights.getType().getRank() != 2 ||
+      (p.row && p.row.getNumElements() != p.weights.getType().getDimSize(1)))
+    return std::nullopt;
+  return p;
+}
+
+/// The value an attention operand is a view of (through single-use
+/// reshapes and transposes).
+Value viewSource(Value value) {
+  for (Operation *def = value.getDefiningOp();
+       def && llvm::isa<graph::ReshapeOp, graph::TransposeOp>(def) &&
+       def->hasOneUse();
+       def = value.getDefiningOp())
+    value = def->getOperand(0);
+  return value;
+}
+
+/// Q, K and V projected from one X by three products with a bias row
+/// each (BERT's and GPT's query, key and value layers) become one product
+/// with the weights and rows side by side, and slices of it: one matrix-unit
+/// kernel instead of three (the attention reads the slices as views). Each
+/// column is computed as before (a column's sum does not depend on the
+/// others), so nothing changes but the kernels.
+void fuseProjections(graph::AttentionOp attention) {
+  SmallVector<Projection, 3> parts;
+  for (Value operand :
+       {attention.getQuery(), attention.getKey(), attention.getValue()}) {
+    Value source = viewSource(operand);
+    std::optional<Projection> p = projectionOf(source);
+    if (!p || !source.hasOneUse())
+      return;
+    parts.push_back(*p);
+  }
+  Value x = parts[0].matmul.getLhs();
+  int64_t k = parts[0].weights.getType().getDimSize(0);
+  for (Projection &p : parts)
+    if (p.matmul.getLhs() != x || bool(p.bias) != bool(parts[0].bias) ||
+        p.weights.getType().getDimSize(0) != k ||
+        p.matmul.getType().getRank() != parts[0].matmul.getType().getRank())
+      return;
+  if (parts[0].matmul == parts[1].matmul ||
+      parts[1].matmul == parts[2].matmul || parts[0].matmul == parts[2].matmul)
+    return;
+  // The weights [K, N0 + N1 + N2] and the row [N0 + N1 + N2].
+  SmallVector<int64_t, 3> widths;
+  int64_t total = 0;
+  for (Projection &p : parts) {
+    widths.push_back(p.weights.getType().getDimSize(1));
+    total += widths.back();
+  }
+  SmallVector<float> weights(k * total), row;
+  int64_t column = 0;
+  for (auto [p, n] : llvm::zip(parts, widths)) {
+    auto values = llvm::to_vector(p.weights.getValues<float>());
+    for (int64_t r = 0; r < k; ++r)
+      std::copy_n(values.begin() + r * n, n,
+                  weights.begin() + r * total + column);
+    if (p.bias)
+      llvm::append_range(row, p.row.getValues<float>());
+    column += n;
+  }
+  // Before the first of the three products (X is defined before each).
+  Operation *first = parts[0].matmul;
+  for (Projection &p : parts)
+    if (p.matmul->isBeforeInBlock(first))
+      first = p.matmul;
+  OpBuilder builder(first);
+  Location loc = parts[0].matmul.getLoc();
+  MLIRContext *context = builder.getContext();
+  auto f32 = Float32Type::get(context);
+  auto weightType = RankedTensorType::get({k, total}, f32);
+  Value w = graph::ConstantOp::create(
+      builder, loc, DenseElementsAttr::get(weightType, ArrayRef(weights)));
+  auto outType = cast<RankedTensorType>(parts[0].matmul.getType());
+  SmallVector<int64_t> shape(outType.getShape());
+  shape.back() = total;
+  auto wideType = outType.clone(shape);
+  Value wide = graph::MatMulOp::create(builder, loc, wideType, x, w);
+  if (parts[0].bias) {
+    auto rowType = RankedTensorType::get({total}, f32);
+    Value b = graph::ConstantOp::create(
+        builder, loc, DenseElementsAttr::get(rowType, ArrayRef(row)));
+    wide = graph::AddOp::create(builder, parts[0].bias.getLoc(), wideType, wide,
+                                b);
+  }
+  column = 0;
+  for (auto [p, n] : llvm::zip(parts, widths)) {
+    SmallVector<int64_t> starts(shape.size(), 0), limits(shape),
+        steps(shape.size(), 1);
+    starts.back() = column;
+    limits.back() = column + n;
+    Value result = p.result();
+    Value slice =
+        graph::SliceOp::create(builder, result.getLoc(), result.getType(), wide,
+                               builder.getDenseI64ArrayAttr(starts),
+                               builder.getDenseI64ArrayAttr(limits),
+                               builder.getDenseI64ArrayAttr(steps));
+    result.replaceAllUsesWith(slice);
+    column += n;
+  }
+  // (After every slice: the builder inserts before the first product.)
+  for (Projection &p : parts) {
+    SmallVector<Operation *, 2> constants = {p.matmul.getRhs().getDefiningOp()};
+    if (p.bias) {
+      Value rowValue = p.bias.getLhs() == p.matmul.getResult()
+                           ? p.bias.getRhs()
+                           : p.bias.getLhs();
+      constants.push_back(rowValue.getDefiningOp());
+      p.bias->erase();
+    }
+    p.matmul->erase();
+    // Their own constants, unless something else reads them.
+    for (Operation *constant : constants)
+      if (constant && constant->use_empty())
+        constant->erase();
+  }
+}
+
 struct FuseAttentionPass
     : public sinan::impl::FuseAttentionBase<FuseAttentionPass> {
   using FuseAttentionBase::FuseAttentionBase;
@@ -200,6 +352,8 @@ struct FuseAttentionPass
     for (graph::MatMulOp output : outputs)
       if (std::optional<Match> m = matchAt(output); m && !forced(*m))
         fuse(*m, *desc);
+    for (graph::AttentionOp attention : fused)
+      fuseProjections(attention);
   }
 
   /// The keys of the overrides file (sinan-place reports its errors).
@@ -234,6 +388,7 @@ struct FuseAttentionPass
   }
 
   llvm::StringSet<> forcedKeys;
+  SmallVector<graph::AttentionOp> fused;
 
   void fuse(Match m, const TargetDesc &desc) {
     OpBuilder builder(m.output);
@@ -279,6 +434,7 @@ struct FuseAttentionPass
     }
     Value result = reshaped(builder, loc, attention, outType.getShape());
     m.output.replaceAllUsesWith(result);
+    fused.push_back(attention);
     m.output->erase();
     for (Operation *op : m.ops)
       op->erase();

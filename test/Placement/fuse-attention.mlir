@@ -92,3 +92,44 @@ func.func @unfused(%q: tensor<2x16x8xf32>, %kt: tensor<2x8x16xf32>, %v: tensor<2
   %o3 = graph.matmul %p3, %v : (tensor<2x16x16xf32>, tensor<2x16x8xf32>) -> tensor<2x16x8xf32>
   return %o, %p, %o2, %o3, %s3 : tensor<2x16x8xf32>, tensor<2x16x16xf32>, tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<2x16x16xf32>
 }
+
+// BERT's query, key and value layers on one X (a bias row each): after the
+// attention fuses, the three products become one [32, 96] product with the
+// rows side by side, sliced for Q, K and V (which the attention's kernel
+// reads as views).
+// CHECK-LABEL: func.func @projections
+// CHECK-DAG:     %[[W:.*]] = graph.constant dense<{{.*}}> : tensor<32x96xf32>
+// CHECK-DAG:     %[[B:.*]] = graph.constant dense<{{.*}}> : tensor<96xf32>
+// CHECK:         %[[P:.*]] = graph.matmul %arg0, %[[W]] : (tensor<1x16x32xf32>, tensor<32x96xf32>) -> tensor<1x16x96xf32>
+// CHECK:         %[[S:.*]] = graph.add %[[P]], %[[B]]
+// CHECK:         graph.slice %[[S]] {limits = array<i64: 1, 16, 32>, starts = array<i64: 0, 0, 0>, steps = array<i64: 1, 1, 1>}
+// CHECK:         graph.slice %[[S]] {limits = array<i64: 1, 16, 64>, starts = array<i64: 0, 0, 32>, steps = array<i64: 1, 1, 1>}
+// CHECK:         graph.slice %[[S]] {limits = array<i64: 1, 16, 96>, starts = array<i64: 0, 0, 64>, steps = array<i64: 1, 1, 1>}
+// CHECK-NOT:     graph.matmul
+// CHECK:         graph.attention
+func.func @projections(%x: tensor<1x16x32xf32>) -> tensor<1x2x16x16xf32> {
+  %wq = graph.constant dense<1.0> : tensor<32x32xf32>
+  %wk = graph.constant dense<2.0> : tensor<32x32xf32>
+  %wv = graph.constant dense<3.0> : tensor<32x32xf32>
+  %bq = graph.constant dense<0.5> : tensor<32xf32>
+  %bk = graph.constant dense<0.25> : tensor<32xf32>
+  %bv = graph.constant dense<0.125> : tensor<32xf32>
+  %eight = graph.constant dense<4.0> : tensor<f32>
+  %q0 = graph.matmul %x, %wq : (tensor<1x16x32xf32>, tensor<32x32xf32>) -> tensor<1x16x32xf32>
+  %q1 = graph.add %q0, %bq : (tensor<1x16x32xf32>, tensor<32xf32>) -> tensor<1x16x32xf32>
+  %k0 = graph.matmul %x, %wk : (tensor<1x16x32xf32>, tensor<32x32xf32>) -> tensor<1x16x32xf32>
+  %k1 = graph.add %k0, %bk : (tensor<1x16x32xf32>, tensor<32xf32>) -> tensor<1x16x32xf32>
+  %v0 = graph.matmul %x, %wv : (tensor<1x16x32xf32>, tensor<32x32xf32>) -> tensor<1x16x32xf32>
+  %v1 = graph.add %v0, %bv : (tensor<1x16x32xf32>, tensor<32xf32>) -> tensor<1x16x32xf32>
+  %q2 = graph.reshape %q1 : (tensor<1x16x32xf32>) -> tensor<1x16x2x16xf32>
+  %q = graph.transpose %q2 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x16x2x16xf32>) -> tensor<1x2x16x16xf32>
+  %k2 = graph.reshape %k1 : (tensor<1x16x32xf32>) -> tensor<1x16x2x16xf32>
+  %kt = graph.transpose %k2 {permutation = array<i64: 0, 2, 3, 1>} : (tensor<1x16x2x16xf32>) -> tensor<1x2x16x16xf32>
+  %v2 = graph.reshape %v1 : (tensor<1x16x32xf32>) -> tensor<1x16x2x16xf32>
+  %v = graph.transpose %v2 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x16x2x16xf32>) -> tensor<1x2x16x16xf32>
+  %s = graph.matmul %q, %kt : (tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  %d = graph.div %s, %eight : (tensor<1x2x16x16xf32>, tensor<f32>) -> tensor<1x2x16x16xf32>
+  %p = graph.softmax %d {axis = -1 : i64} : tensor<1x2x16x16xf32>
+  %o = graph.matmul %p, %v : (tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  return %o : tensor<1x2x16x16xf32>
+}

@@ -256,7 +256,13 @@ private:
   void load(Value src, Value row, Value col, int64_t rows, int64_t cols,
             Value buffer, bool zeroed = false);
   void emitRows(Value i, int64_t rows);
-  void emitBlock(Value i, Value j, int64_t rows, int64_t cols);
+  /// `resident`: A's row block, loaded once for all of its C blocks (K in
+  /// one step), or null to load it per block.
+  void emitBlock(Value i, Value j, int64_t rows, int64_t cols,
+                 Value resident = {});
+  /// With K in one step, A's row block i of `rows` rows loaded once into a
+  /// buffer of its own for every C block of the row; null otherwise.
+  Value residentRows(Value i, int64_t rows);
   void loop(Value lower, Value upper, int64_t step,
             function_ref<void(Value)> body) {
     tiling::loop(builder, loc, lower, upper, step, body);
@@ -307,7 +313,18 @@ void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
 }
 
 /// One C block: rows x cols at (i, j), accumulated over K.
-void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
+Value MatmulTiler::residentRows(Value i, int64_t rows) {
+  if (k > blocks.k0)
+    return {};
+  int64_t rowsPadded = roundUp(rows, tile.m);
+  Value lhs = alloc(rowsPadded, roundUp(k, tile.k), builder.getBF16Type(),
+                    npu::MemorySpace::ibuf);
+  load(a, i, index(0), rows, k, lhs);
+  return lhs;
+}
+
+void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
+                            Value resident) {
   int64_t rowsPadded = roundUp(rows, tile.m);
   int64_t colsPadded = roundUp(cols, tile.n);
   Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
@@ -329,7 +346,10 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
   };
   auto multiply = [&](Value p, Value lhs, Value rhs, int64_t depth,
                       bool zeroed) {
-    load(a, i, p, rows, depth, lhs, zeroed);
+    if (resident)
+      lhs = resident;
+    else
+      load(a, i, p, rows, depth, lhs, zeroed);
     load(b, p, j, depth, cols, rhs, zeroed);
     auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
     mma.setAccumulate(started);
@@ -400,11 +420,14 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols) {
 /// A row block of C: every column block.
 void MatmulTiler::emitRows(Value i, int64_t rows) {
   int64_t fullN = n / blocks.n0, edgeN = n % blocks.n0;
+  // A's rows serve every C block of the row.
+  Value resident =
+      fullN + (edgeN > 0 ? 1 : 0) > 1 ? residentRows(i, rows) : Value();
   if (fullN > 0)
     loop(index(0), index(fullN * blocks.n0), blocks.n0,
-         [&](Value j) { emitBlock(i, j, rows, blocks.n0); });
+         [&](Value j) { emitBlock(i, j, rows, blocks.n0, resident); });
   if (edgeN > 0)
-    emitBlock(i, index(fullN * blocks.n0), rows, edgeN);
+    emitBlock(i, index(fullN * blocks.n0), rows, edgeN, resident);
 }
 
 void MatmulTiler::emit() {
@@ -413,10 +436,15 @@ void MatmulTiler::emit() {
     // One row block (chooseBlocks): the cores take its column blocks.
     int64_t rows = fullM > 0 ? blocks.m0 : edgeM;
     int64_t fullN = n / blocks.n0, edgeN = n % blocks.n0;
-    auto edge = [&](Value j) { emitBlock(index(0), j, rows, edgeN); };
+    // Every core's C blocks take the same rows of A: loaded once when a
+    // core has more than one.
+    Value resident = fullN + (edgeN > 0 ? 1 : 0) > blocks.cores
+                         ? residentRows(index(0), rows)
+                         : Value();
+    auto edge = [&](Value j) { emitBlock(index(0), j, rows, edgeN, resident); };
     splitOverCores(
         builder, loc, fullN, blocks.n0, blocks.cores,
-        [&](Value j) { emitBlock(index(0), j, rows, blocks.n0); },
+        [&](Value j) { emitBlock(index(0), j, rows, blocks.n0, resident); },
         edgeN > 0 ? function_ref<void(Value)>(edge) : nullptr);
     return;
   }

@@ -127,7 +127,13 @@ bool sinan::snpuTakesBF16Argument(func::FuncOp kernel, unsigned index,
   Value arg = body.getArgument(index);
   if (arg.hasOneUse() && isStorageCast(*arg.getUsers().begin()))
     arg = arg.getUsers().begin()->getResult(0);
-  if (!arg.hasOneUse() || !getElementTypeOrSelf(arg.getType()).isF32())
+  if (!getElementTypeOrSelf(arg.getType()).isF32())
+    return false;
+  // Attention's Q, K and V (through the views it reads them by: one
+  // argument may be all three, sliced).
+  if (llvm::isa<graph::AttentionOp>(ops.front()))
+    return snpuAttentionReadsAsMatrixOperand(kernel, index);
+  if (!arg.hasOneUse())
     return false;
   Operation *user = *arg.getUsers().begin();
   Operation *op = ops.front();
@@ -138,9 +144,6 @@ bool sinan::snpuTakesBF16Argument(func::FuncOp kernel, unsigned index,
     return ops.size() == 1 && index == 0 && user == op &&
            kernel.getNumResults() == 1 &&
            getElementTypeOrSelf(kernel.getResultTypes()[0]).isBF16();
-  // Attention's Q, K and V (through the views it reads them by).
-  if (llvm::isa<graph::AttentionOp>(op))
-    return snpuAttentionReadsAsMatrixOperand(kernel, index);
   bool matrix = false;
   if (auto conv = dyn_cast<graph::Conv2dOp>(op)) {
     std::optional<ConvSummation> sum = snpuConvSummation(ops, target);

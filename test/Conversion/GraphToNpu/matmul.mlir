@@ -70,3 +70,21 @@ func.func @scores(%q: tensor<1x4x128x64xf32>, %k: tensor<1x4x64x128xf32>) -> ten
   %0 = graph.matmul %q, %k : (tensor<1x4x128x64xf32>, tensor<1x4x64x128xf32>) -> tensor<1x4x128x128xf32> loc("scores")
   return %0 : tensor<1x4x128x128xf32>
 }
+
+// Q, K and V projected as one product (sinan-fuse-attention): 128 rows of
+// K = 256 against 768 columns. With K in one step, the rows of A load once
+// into ibuf for every C block of the core (not once per block): here six
+// blocks of 128 columns over the four cores.
+// CHECK-LABEL: func.func @qkv_kernel
+// CHECK-SAME:    npu.blocks = array<i64: 128, 256, 128>, npu.cores = 4
+// CHECK:         npu.dma_load %{{.*}}, %[[A:.*]] : memref<128x256xf32, {{.*}}#npu.space<dram>> to memref<128x256xbf16, strided<[256, 1]>, #npu.space<ibuf>>
+// CHECK:         npu.core_id
+// CHECK:         scf.for
+// CHECK-NOT:       #npu.space<ibuf>>
+// CHECK:           npu.mma %[[A]], %{{.*}}, %{{.*}}
+func.func @qkv(%x: tensor<128x256xf32>, %b: tensor<768xf32>) -> tensor<128x768xf32> {
+  %w = graph.constant dense<0.01> : tensor<256x768xf32>
+  %0 = graph.matmul %x, %w : (tensor<128x256xf32>, tensor<256x768xf32>) -> tensor<128x768xf32> loc("qkv")
+  %1 = graph.add %0, %b : (tensor<128x768xf32>, tensor<768xf32>) -> tensor<128x768xf32>
+  return %1 : tensor<128x768xf32>
+}
