@@ -39,6 +39,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SHA256.h"
+#include "llvm/Support/xxhash.h"
 
 #include <algorithm>
 #include <cmath>
@@ -463,22 +464,26 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
   }
   if (name == "attention") {
     // Its scale and flags, the views' permutations, slices and shapes, and
-    // where the attention's own operands come from are compiled in.
+    // where the attention's own operands come from are compiled in: a
+    // stable hash of them keeps the name short.
+    std::string details;
+    llvm::raw_string_ostream text(details);
     for (Operation *each : ops) {
       for (NamedAttribute attr : each->getAttrs())
         if (attr.getName() != "sinan.placement") {
-          os << "_" << attr.getName().strref() << "=";
-          attr.getValue().print(os);
+          text << "_" << attr.getName().strref() << "=";
+          attr.getValue().print(text);
         }
-      os << "_" << each->getResult(0).getType();
+      text << "_" << each->getResult(0).getType();
     }
     for (Value operand : op->getOperands()) {
       if (auto arg = dyn_cast<BlockArgument>(throughStorage(operand)))
-        os << "_a" << arg.getArgNumber();
+        text << "_a" << arg.getArgNumber();
       else if (auto it = llvm::find(ops, operand.getDefiningOp());
                it != ops.end())
-        os << "_r" << (it - ops.begin());
+        text << "_r" << (it - ops.begin());
     }
+    os << "_h" << llvm::format_hex_no_prefix(llvm::xxh3_64bits(details), 16);
   }
   if (name == "conv2d" || snpuPacksMatmulWeights(op)) {
     // Its weights are packed into the kernel: one kernel per convolution

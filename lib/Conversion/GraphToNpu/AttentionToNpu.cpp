@@ -25,6 +25,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <array>
+#include <cmath>
 
 using namespace mlir;
 using namespace sinan;
@@ -535,6 +536,8 @@ private:
   void allocate();
   /// The keys (transposed) and values of key head (b, kvh) into wbuf.
   void loadHead(Value b, Value kvh);
+  /// K^T from vbuf into wbuf.
+  void moveKeys();
   /// Every query block of query head h of batch b.
   void queryHead(Value b, Value h, bool splitRows);
   /// One block of `rows` query rows from `row`.
@@ -562,6 +565,12 @@ private:
   BoundOperand q, k, v;
   Value mask;
   BoundOperand out;
+  /// The scale goes into K (a power of two), not the scores.
+  bool keysScaled = false;
+  /// K^T moves into wbuf after the head's one block's loads (the DMA-in
+  /// engine runs in order: the move waits for the transpose, the loads
+  /// need not).
+  bool deferKeys = false;
   // Local buffers.
   Value keyRows, keyCols, keysT, values, queries, scores, probs, probsLeft,
       probsIbuf, weighted, scalars, maskRows;
@@ -596,15 +605,28 @@ void AttentionTiler::allocate() {
 void AttentionTiler::loadHead(Value b, Value kvh) {
   // K [Sk, D] as bf16 rows, transposed on the vector unit into K^T [D, Sk],
   // moved into wbuf with the zero rows and columns of the tiles.
+  // The loads first: the DMA-in engine runs in order, and the move waits
+  // for the transpose.
   npu::DmaLoadOp::create(builder, loc, matrix(k, b, kvh, index(0), s.keys),
                          keyRows, DenseI64ArrayAttr());
-  npu::VTransOp::create(builder, loc, keyRows, keyCols);
-  npu::DmaMoveOp::create(
-      builder, loc, keyCols, keysT,
-      padding({0, t.depth - s.depth, 0, t.scoreCols - s.keys}));
   npu::DmaLoadOp::create(
       builder, loc, matrix(v, b, kvh, index(0), s.keys), values,
       padding({0, t.probCols - s.keys, 0, t.valueCols - s.valueDepth}));
+  npu::VTransOp::create(builder, loc, keyRows, keyCols);
+  // A power-of-two scale applies to K exactly (bf16 keeps every bit of a
+  // product by it, and scaled products sum to the scaled sum): one pass
+  // over K instead of one over the scores of every block.
+  if (keysScaled)
+    npu::VScalOp::create(builder, loc, "mul", keyCols, keyCols,
+                         builder.getF32FloatAttr(s.scale));
+  if (!deferKeys)
+    moveKeys();
+}
+
+void AttentionTiler::moveKeys() {
+  npu::DmaMoveOp::create(
+      builder, loc, keyCols, keysT,
+      padding({0, t.depth - s.depth, 0, t.scoreCols - s.keys}));
 }
 
 void AttentionTiler::queryBlock(Value b, Value h, Value row, int64_t rows) {
@@ -617,30 +639,34 @@ void AttentionTiler::queryBlock(Value b, Value h, Value row, int64_t rows) {
   npu::DmaLoadOp::create(builder, loc, matrix(q, b, h, row, rows),
                          corner(queries, rows, t.depth),
                          padding({0, t.depth - s.depth}));
+  // The mask's block of (b, h) from `row`, or its one row (unless one row
+  // serves every block: loaded once).
+  auto [sb, sh, sq, sk] = s.maskStrides;
+  bool maskOnce = !sb && !sh && !sq;
+  int64_t maskRowsCount = sq ? rows : 1;
+  if (s.mask && !maskOnce) {
+    Value offset = add(add(mul(b, sb), mul(h, sh)), mul(row, sq));
+    Value view =
+        reinterpretView(builder, loc, mask, offset, {maskRowsCount, s.keys},
+                        {sq, std::max<int64_t>(sk, 1)});
+    npu::DmaLoadOp::create(builder, loc, view,
+                           corner(maskRows, maskRowsCount, s.keys),
+                           DenseI64ArrayAttr());
+  }
+  // (After this block's loads, when the head has no other block.)
+  if (deferKeys)
+    moveKeys();
   Value acc = corner(scores, padded, t.scoreCols);
   npu::MmaOp::create(builder, loc, left, keysT, acc);
   // Scale, mask and softmax over the keys of each row, into vbuf.
   Value running = asRows(scores, rows);
   Value data = asRows(probs, rows);
-  if (s.scale != 1) {
+  if (s.scale != 1 && !keysScaled) {
     npu::VScalOp::create(builder, loc, "mul", running, data,
                          builder.getF32FloatAttr(s.scale));
     running = data;
   }
   if (s.mask) {
-    // The mask's block of (b, h) from `row`, or its one row repeated.
-    auto [sb, sh, sq, sk] = s.maskStrides;
-    bool maskOnce = !sb && !sh && !sq;
-    Value offset = add(add(mul(b, sb), mul(h, sh)), mul(row, sq));
-    int64_t maskRowsCount = sq ? rows : 1;
-    if (!maskOnce) {
-      Value view =
-          reinterpretView(builder, loc, mask, offset, {maskRowsCount, s.keys},
-                          {sq, std::max<int64_t>(sk, 1)});
-      npu::DmaLoadOp::create(builder, loc, view,
-                             corner(maskRows, maskRowsCount, s.keys),
-                             DenseI64ArrayAttr());
-    }
     Value addend =
         sq ? corner(maskRows, rows, s.keys)
            : reinterpretView(builder, loc, maskRows, builder.getIndexAttr(0),
@@ -679,6 +705,10 @@ void AttentionTiler::queryHead(Value b, Value h, bool splitRows) {
 
 void AttentionTiler::emit() {
   allocate();
+  int exponent = 0;
+  keysScaled = s.scale != 1 && std::isfinite(s.scale) && s.scale > 0 &&
+               std::frexp(s.scale, &exponent) == 0.5f;
+  deferKeys = s.group == 1 && s.queries <= plan.rows;
   // One mask row for every score row of every head: loaded once.
   if (s.mask && !s.maskStrides[0] && !s.maskStrides[1] && !s.maskStrides[2])
     npu::DmaLoadOp::create(builder, loc,

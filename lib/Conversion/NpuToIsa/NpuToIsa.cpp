@@ -1020,8 +1020,18 @@ LogicalResult KernelLowering::lowerVector(Operation *op) {
     fields::vscal::aSpace.set(inst, space(sources[0]));
     uint32_t bits;
     if (auto f = dyn_cast<FloatAttr>(scal.getScalar())) {
-      float value = static_cast<float>(f.getValueAsDouble());
-      std::memcpy(&bits, &value, 4);
+      // f32 bits for f32 elements, else the element type's own pattern
+      // (docs/isa.md, vscal): a bf16 row scales by the bf16 scalar.
+      llvm::APFloat value = f.getValue();
+      Type element = cast<MemRefType>(dst.getType()).getElementType();
+      bool lost = false;
+      if (!element.isF32())
+        value.convert(cast<FloatType>(element).getFloatSemantics(),
+                      llvm::APFloat::rmNearestTiesToEven, &lost);
+      else
+        value.convert(llvm::APFloat::IEEEsingle(),
+                      llvm::APFloat::rmNearestTiesToEven, &lost);
+      bits = static_cast<uint32_t>(value.bitcastToAPInt().getZExtValue());
     } else {
       bits = static_cast<uint32_t>(
           cast<IntegerAttr>(scal.getScalar()).getValue().getSExtValue());

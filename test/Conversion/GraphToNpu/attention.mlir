@@ -6,26 +6,29 @@
 // RUN: sinan-opt %s --sinan-form-snpu-kernels=target=snpu-server --sinan-snpu-pipeline="target=snpu-server" -o /dev/null
 
 // BERT's attention: four heads of 128 x 64 over the four cores. A head's
-// keys come in as bf16 rows, the vector unit transposes them and the DMA
-// moves K^T into wbuf; the values load straight into wbuf. The one mask
+// keys and values load first (the DMA-in engine runs in order); the keys
+// come in as bf16 rows, the vector unit transposes them and scales them by
+// 1/8 (a power of two: exactly the scores scaled), and the DMA moves K^T
+// into wbuf after the head's one block of queries has loaded. The one mask
 // row serves every head and row: loaded once, added at repeat stride 0.
-// Per block of query rows: Q K^T into acc, the scale (out of acc into
-// vbuf), the mask, the softmax over the keys, the probabilities rounded to
-// bf16 (npu.vcvt) and moved into ibuf, P V into acc, stored.
+// Then Q K^T into acc, the mask (out of acc into vbuf), the softmax over
+// the keys, the probabilities rounded to bf16 (npu.vcvt) and moved into
+// ibuf, P V into acc, stored.
 // CHECK-LABEL: func.func @bert_kernel
 // CHECK-SAME:    npu.cores = 4 : i64, npu.plan = "rows=128 split=heads"
 // CHECK:         npu.dma_load %{{.*}}, %[[MASK:.*]] : memref<1x128xf32, strided<[0, 1]>, #npu.space<dram>> to memref<1x128xf32, strided<[128, 1]>, #npu.space<vbuf>>
 // CHECK:         %[[CORE:.*]] = npu.core_id
 // CHECK:         scf.for
 // CHECK:           npu.dma_load %{{.*}}, %[[KROWS:.*]] : memref<128x64xf32, {{.*}}#npu.space<dram>> to memref<128x64xbf16, strided<[64, 1]>, #npu.space<vbuf>>
-// CHECK:           npu.vtrans %[[KROWS]], %[[KCOLS:.*]] : memref<128x64xbf16, strided<[64, 1]>, #npu.space<vbuf>> to memref<64x128xbf16, strided<[128, 1]>, #npu.space<vbuf>>
-// CHECK:           npu.dma_move %[[KCOLS]], %[[KT:.*]] : memref<64x128xbf16, strided<[128, 1]>, #npu.space<vbuf>> to memref<64x128xbf16, strided<[128, 1]>, #npu.space<wbuf>>
 // CHECK:           npu.dma_load %{{.*}}, %[[V:.*]] : memref<128x64xf32, {{.*}}#npu.space<dram>> to memref<128x64xbf16, strided<[64, 1]>, #npu.space<wbuf>>
+// CHECK:           npu.vtrans %[[KROWS]], %[[KCOLS:.*]] : memref<128x64xbf16, strided<[64, 1]>, #npu.space<vbuf>> to memref<64x128xbf16, strided<[128, 1]>, #npu.space<vbuf>>
+// CHECK:           npu.vscal "mul" %[[KCOLS]], 1.250000e-01 : f32, %[[KCOLS]] : memref<64x128xbf16, strided<[128, 1]>, #npu.space<vbuf>>
 // CHECK:           npu.dma_load %{{.*}} : memref<128x64xf32, {{.*}}#npu.space<dram>> to memref<128x64xbf16, strided<[64, 1]>, #npu.space<ibuf>>
+// CHECK:           npu.dma_move %[[KCOLS]], %[[KT:.*]] : memref<64x128xbf16, strided<[128, 1]>, #npu.space<vbuf>> to memref<64x128xbf16, strided<[128, 1]>, #npu.space<wbuf>>
 // CHECK:           npu.mma %{{.*}}, %[[KT]], %[[S:.*]] : memref<128x64xbf16, strided<[64, 1]>, #npu.space<ibuf>>, memref<64x128xbf16, strided<[128, 1]>, #npu.space<wbuf>>, memref<128x128xf32, strided<[128, 1]>, #npu.space<acc>>
-// CHECK:           npu.vscal "mul" %{{.*}}, 1.250000e-01 : f32, %[[P:.*]] : memref<128x128xf32, strided<[128, 1]>, #npu.space<acc>>, memref<128x128xf32, strided<[128, 1]>, #npu.space<vbuf>>
+// CHECK-NOT:       npu.vscal
 // CHECK:           %[[ROW:.*]] = memref.reinterpret_cast %[[MASK]] to offset: [0], sizes: [128, 128], strides: [0, 1]
-// CHECK:           npu.vbin "add" %[[P]], %[[ROW]], %[[P]]
+// CHECK:           npu.vbin "add" %{{.*}}, %[[ROW]], %[[P:.*]] : memref<128x128xf32, strided<[128, 1]>, #npu.space<acc>>
 // CHECK:           npu.vred "max" %[[P]]
 // CHECK:           npu.vbin "sub" %[[P]]
 // CHECK:           npu.vun "exp" %[[P]], %[[P]]
@@ -49,8 +52,8 @@ func.func @bert(%q: tensor<1x4x128x64xf32>, %k: tensor<1x4x128x64xf32>, %v: tens
 // exactly 197 keys per row.
 // EDGE-LABEL: func.func @vit_kernel
 // EDGE-SAME:    npu.cores = 1 : i64, npu.plan = "rows=32 split=heads"
-// EDGE:         npu.dma_move %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 11>} : memref<64x197xbf16, strided<[224, 1]>, #npu.space<vbuf>> to memref<64x208xbf16, strided<[224, 1]>, #npu.space<wbuf>>
 // EDGE:         npu.dma_load %{{.*}}, %{{.*}} {padding = array<i64: 0, 3, 0, 0>} : memref<197x64xf32, {{.*}} to memref<200x64xbf16, strided<[64, 1]>, #npu.space<wbuf>>
+// EDGE:         npu.dma_move %{{.*}}, %{{.*}} {padding = array<i64: 0, 0, 0, 11>} : memref<64x197xbf16, strided<[224, 1]>, #npu.space<vbuf>> to memref<64x208xbf16, strided<[224, 1]>, #npu.space<wbuf>>
 // EDGE:         scf.for
 // EDGE:           npu.vred "max" %{{.*}} : memref<32x197xf32, strided<[208, 1]>, #npu.space<acc>>
 // EDGE:           npu.dma_move %{{.*}}, %{{.*}} {padding = array<i64: 0, 3>} : memref<32x197xbf16, strided<[224, 1]>, #npu.space<vbuf>> to memref<32x200xbf16, strided<[224, 1]>, #npu.space<ibuf>>
@@ -68,8 +71,9 @@ func.func @vit(%q: tensor<1x3x197x64xf32>, %k: tensor<1x3x197x64xf32>, %v: tenso
 // CHECK-SAME:    npu.cores = 2 : i64
 // CHECK:         npu.vtrans
 // CHECK:         scf.for
-// CHECK:           npu.mma
 // CHECK:           npu.dma_load %{{.*}} : memref<64x64xf32, strided<[64, 1], offset: ?>, #npu.space<dram>> to memref<64x64xf32, strided<[64, 1]>, #npu.space<vbuf>>
+// CHECK:           npu.mma
+// CHECK:           npu.vscal "mul"
 // CHECK:           npu.vbin "add"
 func.func @gqa(%q: tensor<2x4x64x32xf32>, %k: tensor<2x2x64x32xf32>, %v: tensor<2x2x64x48xf32>, %m: tensor<2x1x64x64xf32>) -> tensor<2x4x64x48xf32> {
   %0 = graph.attention %q, %k, %v, %m {scale = 0.17677669 : f32} : (tensor<2x4x64x32xf32>, tensor<2x2x64x32xf32>, tensor<2x2x64x48xf32>, tensor<2x1x64x64xf32>) -> tensor<2x4x64x48xf32> loc("gqa")

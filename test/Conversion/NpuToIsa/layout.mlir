@@ -52,3 +52,18 @@ func.func @convert() attributes {npu.target = #npu.target<"snpu-server">} {
   npu.vcvt %rows, %out : memref<16x100xf32, strided<[112, 1]>, #npu.space<acc>> to memref<16x100xbf16, strided<[128, 1]>, #npu.space<vbuf>>
   return
 }
+
+// A scalar for bf16 elements is encoded as bf16 (0.25 = 0x3e80), the
+// 16-bit pattern the vector unit reads for them; for f32, f32 bits.
+// CHECK-LABEL: isa.kernel @scale
+// CHECK:         isa.vscal {{.*}}type = bf16{{.*}}scalar = 0x3e80{{$}}
+// CHECK:         isa.vscal {{.*}}type = f32{{.*}}scalar = 0x3e800000
+func.func @scale() attributes {npu.target = #npu.target<"snpu-server">} {
+  %keys = memref.alloc() : memref<16x64xbf16, #npu.space<vbuf>>
+  %rows = memref.alloc() : memref<16x64xf32, #npu.space<vbuf>>
+  npu.fill %keys : memref<16x64xbf16, #npu.space<vbuf>>
+  npu.fill %rows : memref<16x64xf32, #npu.space<vbuf>>
+  npu.vscal "mul" %keys, 2.500000e-01 : f32, %keys : memref<16x64xbf16, #npu.space<vbuf>>, memref<16x64xbf16, #npu.space<vbuf>>
+  npu.vscal "mul" %rows, 2.500000e-01 : f32, %rows : memref<16x64xf32, #npu.space<vbuf>>, memref<16x64xf32, #npu.space<vbuf>>
+  return
+}
