@@ -152,10 +152,13 @@ std::optional<std::string> checkOnSnpu(mlir::func::FuncOp func,
     return "the SNPU module on cpu: " + error;
   if (auto differs = sameOutputs(onSim, onCpu, "on snpu-sim vs cpu"))
     return differs;
+  // (A subgraph step names its ops' precision "i:precision".)
   bool bf16 = false;
   for (const sinan::module::StepDesc &step : module->desc().steps)
-    if (const sinan::AttrValue *p = step.attr("precision"))
-      bf16 |= *p == sinan::AttrValue(std::string("bf16"));
+    for (const sinan::Attr &attr : step.attributes)
+      if (attr.name == "precision" ||
+          llvm::StringRef(attr.name).ends_with(":precision"))
+        bf16 |= attr.value == sinan::AttrValue(std::string("bf16"));
   if (!bf16)
     if (auto differs = sameOutputs(onSim, want, "on snpu-sim"))
       return differs;
