@@ -209,6 +209,22 @@ func.func @merge_transposes(%x: tensor<2x3x4xf32>) -> (tensor<4x2x3xf32>, tensor
 
 // -----
 
+// A transpose that moves only dimensions of size 1 keeps the elements'
+// order: a reshape (torchvision's [1, S, E] <-> [S, 1, E]). One that
+// reorders two dimensions larger than 1 stays.
+// CHECK-LABEL: func.func @unit_transposes
+// CHECK-SAME: (%[[X:.*]]: tensor<1x197x192xf32>, %[[Y:.*]]: tensor<197x3x64xf32>)
+// CHECK: %[[R:.*]] = graph.reshape %[[X]] : (tensor<1x197x192xf32>) -> tensor<197x1x192xf32>
+// CHECK: %[[T:.*]] = graph.transpose %[[Y]] {permutation = array<i64: 1, 0, 2>}
+// CHECK: return %[[R]], %[[T]]
+func.func @unit_transposes(%x: tensor<1x197x192xf32>, %y: tensor<197x3x64xf32>) -> (tensor<197x1x192xf32>, tensor<3x197x64xf32>) {
+  %0 = graph.transpose %x {permutation = array<i64: 1, 0, 2>} : (tensor<1x197x192xf32>) -> tensor<197x1x192xf32>
+  %1 = graph.transpose %y {permutation = array<i64: 1, 0, 2>} : (tensor<197x3x64xf32>) -> tensor<3x197x64xf32>
+  return %0, %1 : tensor<197x1x192xf32>, tensor<3x197x64xf32>
+}
+
+// -----
+
 // A transpose of a constant is a constant (a Gemm's transB weights are
 // transposed once at compile time, not on every run): any element width
 // that is whole bytes, any rank.

@@ -10,6 +10,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 
 #include <cstring>
@@ -373,6 +374,34 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   if (dense.isSplat())
     return dense.resizeSplat(getType());
   return transposeConstant(dense, perm, getType());
+}
+
+namespace {
+/// A transpose that moves only unit dimensions keeps the elements' order:
+/// a reshape.
+struct TransposeOfUnitDims : public OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !result || !type.hasStaticShape() || !result.hasStaticShape())
+      return failure();
+    SmallVector<int64_t> order;
+    for (int64_t p : op.getPermutation())
+      if (type.getDimSize(p) != 1)
+        order.push_back(p);
+    if (!llvm::is_sorted(order))
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, result, op.getInput());
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<TransposeOfUnitDims>(context);
 }
 
 static FailureOr<SmallVector<int64_t>>

@@ -372,11 +372,18 @@ def Graph_ReshapeOp : Graph_Op<"reshape",
 def Graph_TransposeOp : Graph_ShapedOp<"transpose",
     [SameOperandsAndResultElementType]> {
   let summary = "Permutes dimensions: result dim i is input dim perm[i]";
+  let description = [{
+    Canonicalization turns a transpose that moves only dimensions of size 1
+    (the others keep their order: the elements' order is unchanged) into a
+    `graph.reshape`, which moves no data (torchvision's sequence-first
+    attention transposes [1, S, E] to [S, 1, E] and back).
+  }];
   let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$permutation);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Graph_ConcatOp : Graph_ShapedOp<"concat",
