@@ -431,6 +431,27 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
   // attributes and where each operand comes from (an argument and its
   // shape, an earlier op, a scalar's value), so chains that differ only in
   // a scalar or in operand order get kernels of their own.
+  // Where an operand comes from: an argument, an earlier op of the kernel,
+  // a scalar constant's value, or something else.
+  auto source = [&](llvm::raw_ostream &out, Value operand) {
+    auto dense = dyn_cast_if_present<DenseElementsAttr>(
+        operand.getDefiningOp<graph::ConstantOp>()
+            ? operand.getDefiningOp<graph::ConstantOp>().getValue()
+            : Attribute());
+    if (auto arg = dyn_cast<BlockArgument>(throughStorage(operand)))
+      out << "_a" << arg.getArgNumber();
+    else if (auto it = llvm::find(ops, operand.getDefiningOp());
+             it != ops.end())
+      out << "_r" << (it - ops.begin());
+    else if (dense && dense.getNumElements() == 1 &&
+             dense.getElementType().isF32())
+      out << "_c"
+          << llvm::format_hex_no_prefix(
+                 llvm::bit_cast<uint32_t>(*dense.getValues<float>().begin()),
+                 8);
+    else
+      out << "_o";
+  };
   for (Operation *epilogue : ops.drop_front()) {
     os << "_" << epilogue->getName().stripDialect();
     for (NamedAttribute attr : epilogue->getAttrs())
@@ -441,23 +462,7 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
                       static_cast<float>(f.getValueAsDouble())),
                   8);
     for (Value operand : epilogue->getOperands()) {
-      auto dense = dyn_cast_if_present<DenseElementsAttr>(
-          operand.getDefiningOp<graph::ConstantOp>()
-              ? operand.getDefiningOp<graph::ConstantOp>().getValue()
-              : Attribute());
-      if (auto arg = dyn_cast<BlockArgument>(throughStorage(operand)))
-        os << "_a" << arg.getArgNumber();
-      else if (auto it = llvm::find(ops, operand.getDefiningOp());
-               it != ops.end())
-        os << "_r" << (it - ops.begin());
-      else if (dense && dense.getNumElements() == 1 &&
-               dense.getElementType().isF32())
-        os << "_c"
-           << llvm::format_hex_no_prefix(
-                  llvm::bit_cast<uint32_t>(*dense.getValues<float>().begin()),
-                  8);
-      else
-        os << "_o";
+      source(os, operand);
       if (auto type = dyn_cast<RankedTensorType>(operand.getType()))
         os << "x" << type.getNumElements();
     }
@@ -476,13 +481,8 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
         }
       text << "_" << each->getResult(0).getType();
     }
-    for (Value operand : op->getOperands()) {
-      if (auto arg = dyn_cast<BlockArgument>(throughStorage(operand)))
-        text << "_a" << arg.getArgNumber();
-      else if (auto it = llvm::find(ops, operand.getDefiningOp());
-               it != ops.end())
-        text << "_r" << (it - ops.begin());
-    }
+    for (Value operand : op->getOperands())
+      source(text, operand);
     os << "_h" << llvm::format_hex_no_prefix(llvm::xxh3_64bits(details), 16);
   }
   if (name == "conv2d" || snpuPacksMatmulWeights(op)) {
@@ -599,8 +599,6 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
   step.attributes.push_back({"operands", operands});
   step.attributes.push_back({"ranks", ranks});
   step.attributes.push_back({"shapes", shapes});
-  if (std::vector<int64_t> stored = storedAsBF16(kernel); !stored.empty())
-    step.attributes.push_back({"stored_bf16", stored});
   return true;
 }
 
@@ -749,35 +747,35 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   module::StepDesc step;
   step.kind = StepKind::KernelLaunch;
   step.kernel = kernel;
-  // An attention that reads and writes through views: its fallback runs
-  // the kernel's ops in turn.
-  if (llvm::isa<graph::AttentionOp>(op) && ops.size() > 1) {
-    step.op = "subgraph";
-    if (!describeSubgraph(op->getParentOfType<func::FuncOp>(), step, error))
-      return false;
+  auto finish = [&] {
     addInputs(step, launch.getArgs());
     if (!addResults(launch, step, Placement::Device, ".dev", error))
       return false;
     desc.steps.push_back(std::move(step));
     return true;
+  };
+  // An attention that reads and writes through views: its fallback runs
+  // the kernel's ops in turn.
+  auto function = op->getParentOfType<func::FuncOp>();
+  bool subgraph = llvm::isa<graph::AttentionOp>(op) && ops.size() > 1;
+  step.op = subgraph ? "subgraph" : name;
+  if (subgraph) {
+    if (!describeSubgraph(function, step, error))
+      return false;
+  } else {
+    step.attributes = hostOpAttributes(op);
   }
-  step.op = name;
-  step.attributes = hostOpAttributes(op);
   // The fallback widens these bindings to f32 and narrows its results.
-  if (std::vector<int64_t> stored =
-          storedAsBF16(op->getParentOfType<func::FuncOp>());
-      !stored.empty())
+  if (std::vector<int64_t> stored = storedAsBF16(function); !stored.empty())
     step.attributes.push_back({"stored_bf16", stored});
+  if (subgraph)
+    return finish();
   if (ops.size() > 1 &&
       !llvm::isa<graph::MatMulOp, graph::Conv2dOp>(ops.front())) {
     // A chain of elementwise ops: its fallback runs them in turn.
     if (!describeChain(ops, step, error))
       return false;
-    addInputs(step, launch.getArgs());
-    if (!addResults(launch, step, Placement::Device, ".dev", error))
-      return false;
-    desc.steps.push_back(std::move(step));
-    return true;
+    return finish();
   }
   // A convolution's fallback sums in the kernel's order, so the two agree
   // bit for bit; the vector unit's (fma) keeps f32 inputs.
@@ -831,11 +829,7 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
     for (const Attr &attr : hostOpAttributes(epilogue))
       step.attributes.push_back({"activation_" + attr.name, attr.value});
   }
-  addInputs(step, launch.getArgs());
-  if (!addResults(launch, step, Placement::Device, ".dev", error))
-    return false;
-  desc.steps.push_back(std::move(step));
-  return true;
+  return finish();
 }
 
 /// An elementwise chain: one `fused` step (runtime/ref/Fused.cpp), whose

@@ -37,16 +37,6 @@ using namespace sinan;
 
 namespace {
 
-/// The value of a one-element f32 constant.
-std::optional<float> scalarOf(Value value) {
-  auto constant = value.getDefiningOp<graph::ConstantOp>();
-  auto dense =
-      constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
-  if (!dense || dense.getNumElements() != 1 || !dense.getElementType().isF32())
-    return std::nullopt;
-  return *dense.getValues<float>().begin();
-}
-
 bool isPowerOfTwo(float value) {
   int exponent = 0;
   return std::isfinite(value) && value > 0 &&
@@ -58,13 +48,13 @@ bool isPowerOfTwo(float value) {
 std::optional<std::pair<Value, float>> scaled(Value value) {
   Operation *op = value.getDefiningOp();
   if (auto mul = dyn_cast_or_null<graph::MulOp>(op)) {
-    if (std::optional<float> c = scalarOf(mul.getRhs()))
+    if (std::optional<float> c = scalarConstant(mul.getRhs()))
       return std::make_pair(mul.getLhs(), *c);
-    if (std::optional<float> c = scalarOf(mul.getLhs()))
+    if (std::optional<float> c = scalarConstant(mul.getLhs()))
       return std::make_pair(mul.getRhs(), *c);
   }
   if (auto div = dyn_cast_or_null<graph::DivOp>(op))
-    if (std::optional<float> c = scalarOf(div.getRhs()); c && *c != 0)
+    if (std::optional<float> c = scalarConstant(div.getRhs()); c && *c != 0)
       return std::make_pair(div.getLhs(), 1.0f / *c);
   return std::nullopt;
 }

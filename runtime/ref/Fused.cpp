@@ -42,6 +42,39 @@
 namespace sinan::ref {
 namespace {
 
+/// The ops of a comma-separated list.
+std::vector<std::string> splitOps(const std::string &ops) {
+  std::vector<std::string> names;
+  for (size_t start = 0; start <= ops.size();) {
+    size_t comma = std::min(ops.find(',', start), ops.size());
+    names.push_back(ops.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return names;
+}
+
+/// Gives each "i:name" attribute to op i of `ops` as "name"; false (with
+/// `error`, from `noOp`) when one names no op.
+template <typename Op>
+bool givePerOpAttrs(const std::vector<Attr> &attrs, std::vector<Op> &ops,
+                    const char *noOp, std::string &error) {
+  for (const Attr &attr : attrs) {
+    size_t colon = attr.name.find(':');
+    if (colon == std::string::npos)
+      continue;
+    size_t index = 0;
+    auto [end, ec] =
+        std::from_chars(attr.name.data(), attr.name.data() + colon, index);
+    if (ec != std::errc() || end != attr.name.data() + colon ||
+        index >= ops.size()) {
+      error = fmt::format(fmt::runtime(noOp), attr.name);
+      return false;
+    }
+    ops[index].attrs.push_back({attr.name.substr(colon + 1), attr.value});
+  }
+  return true;
+}
+
 struct Link {
   std::string op;
   std::vector<Attr> attrs;
@@ -71,11 +104,8 @@ std::optional<std::vector<Link>> parseChain(const std::vector<Attr> &attrs,
     return std::nullopt;
   }
   std::vector<Link> chain;
-  for (size_t start = 0; start <= ops->size();) {
-    size_t comma = std::min(ops->find(',', start), ops->size());
-    chain.push_back({ops->substr(start, comma - start), {}, {}});
-    start = comma + 1;
-  }
+  for (std::string &name : splitOps(*ops))
+    chain.push_back({std::move(name), {}, {}});
   if (chain.size() != arity->size()) {
     error = fmt::format("a fused step names {} ops but gives {} arities",
                         chain.size(), arity->size());
@@ -120,22 +150,10 @@ std::optional<std::vector<Link>> parseChain(const std::vector<Attr> &attrs,
     return std::nullopt;
   }
   // "i:name" attributes go to op i.
-  for (const Attr &attr : attrs) {
-    size_t colon = attr.name.find(':');
-    if (colon == std::string::npos)
-      continue;
-    size_t index = 0;
-    auto [end, ec] =
-        std::from_chars(attr.name.data(), attr.name.data() + colon, index);
-    if (ec != std::errc() || end != attr.name.data() + colon ||
-        index >= chain.size()) {
-      error = fmt::format("fused step attribute '{}' names no op of the "
-                          "chain",
-                          attr.name);
-      return std::nullopt;
-    }
-    chain[index].attrs.push_back({attr.name.substr(colon + 1), attr.value});
-  }
+  if (!givePerOpAttrs(attrs, chain,
+                      "fused step attribute '{}' names no op of the chain",
+                      error))
+    return std::nullopt;
   return chain;
 }
 
@@ -145,17 +163,6 @@ struct Node {
   std::vector<int64_t> operands; ///< Step input k, or -1 - j for op j.
   std::vector<int64_t> shape;
 };
-
-/// The ops of a comma-separated list.
-std::vector<std::string> splitOps(const std::string &ops) {
-  std::vector<std::string> names;
-  for (size_t start = 0; start <= ops.size();) {
-    size_t comma = std::min(ops.find(',', start), ops.size());
-    names.push_back(ops.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return names;
-}
 
 std::optional<std::vector<Node>> parseSubgraph(const std::vector<Attr> &attrs,
                                                size_t inputs, size_t outputs,
@@ -242,21 +249,9 @@ std::optional<std::vector<Node>> parseSubgraph(const std::vector<Attr> &attrs,
                         next, dim, operands->size(), shapes->size());
     return std::nullopt;
   }
-  for (const Attr &attr : attrs) {
-    size_t colon = attr.name.find(':');
-    if (colon == std::string::npos)
-      continue;
-    size_t index = 0;
-    auto [end, ec] =
-        std::from_chars(attr.name.data(), attr.name.data() + colon, index);
-    if (ec != std::errc() || end != attr.name.data() + colon ||
-        index >= nodes.size()) {
-      error = fmt::format("subgraph step attribute '{}' names no op of it",
-                          attr.name);
-      return std::nullopt;
-    }
-    nodes[index].attrs.push_back({attr.name.substr(colon + 1), attr.value});
-  }
+  if (!givePerOpAttrs(attrs, nodes,
+                      "subgraph step attribute '{}' names no op of it", error))
+    return std::nullopt;
   return nodes;
 }
 

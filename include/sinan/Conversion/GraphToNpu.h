@@ -58,6 +58,10 @@ std::string snpuElementwiseRefusal(mlir::Operation *op,
                                    const TargetDesc &target);
 bool isSnpuElementwise(mlir::Operation *op, const TargetDesc &target);
 
+/// The value of a one-element f32 constant, if `value` is one (the vector
+/// unit's scalar operand; attention's scale).
+std::optional<float> scalarConstant(mlir::Value value);
+
 /// The ops of a GELU as PyTorch exports it (erf form) that starts at `op`:
 /// x / sqrt(2) (or x * (1 / sqrt(2))), erf, + 1, then * x and * 0.5 in
 /// either order, each the previous one's only user and all of x's shape;

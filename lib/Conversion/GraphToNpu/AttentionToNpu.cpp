@@ -179,8 +179,32 @@ bool isViewOp(Operation *op) {
          llvm::isa<graph::ReshapeOp, graph::TransposeOp, graph::SliceOp>(op);
 }
 
+/// The longest run `chain[0, keep)` of view ops leading away from `value`
+/// whose view of `value`, from the contiguous layout of the tensor at the
+/// run's far end (`far` of its last op) and through `step` of each op back
+/// towards `value`, keeps the innermost dimension contiguous; with that view.
+/// An empty run and `value`'s own layout when none does.
+std::pair<SmallVector<Operation *>, StridedView> longestRun(
+    Value value, ArrayRef<Operation *> chain,
+    function_ref<Value(Operation *)> far,
+    function_ref<std::optional<StridedView>(Operation *, const StridedView &)>
+        step) {
+  for (size_t keep = chain.size(); keep > 0; --keep) {
+    auto type = cast<RankedTensorType>(far(chain[keep - 1]).getType());
+    if (!type.hasStaticShape())
+      continue;
+    std::optional<StridedView> view = StridedView::contiguous(type.getShape());
+    for (size_t i = keep; view && i-- > 0;)
+      view = step(chain[i], *view);
+    if (view && view->strides.back() == 1)
+      return {SmallVector<Operation *>(chain.take_front(keep)), *view};
+  }
+  auto type = cast<RankedTensorType>(value.getType());
+  return {{}, StridedView::contiguous(type.getShape())};
+}
+
 /// The view ops from `value` back to where the kernel reads it (nearest
-/// last) and its view of that source: the longest run of single-use view
+/// first) and its view of that source: the longest run of single-use view
 /// ops `allowed` takes whose view keeps the innermost dimension contiguous.
 std::pair<SmallVector<Operation *>, StridedView>
 readThrough(Value value, function_ref<bool(Operation *)> allowed) {
@@ -189,21 +213,8 @@ readThrough(Value value, function_ref<bool(Operation *)> allowed) {
        isViewOp(def) && def->hasOneUse() && allowed(def);
        def = def->getOperand(0).getDefiningOp())
     chain.push_back(def);
-  // Try the longest run first; a shorter one starts nearer the value.
-  for (size_t keep = chain.size(); keep > 0; --keep) {
-    Value source = chain[keep - 1]->getOperand(0);
-    auto type = cast<RankedTensorType>(source.getType());
-    if (!type.hasStaticShape())
-      continue;
-    std::optional<StridedView> view = StridedView::contiguous(type.getShape());
-    for (size_t i = keep; view && i-- > 0;)
-      view = forward(chain[i], *view);
-    if (view && view->strides.back() == 1)
-      return {SmallVector<Operation *>(ArrayRef(chain).take_front(keep)),
-              *view};
-  }
-  auto type = cast<RankedTensorType>(value.getType());
-  return {{}, StridedView::contiguous(type.getShape())};
+  return longestRun(
+      value, chain, [](Operation *op) { return op->getOperand(0); }, forward);
 }
 
 /// The view ops from `value` forward to what the kernel writes (each the
@@ -220,19 +231,8 @@ writeThrough(Value value, function_ref<bool(Operation *)> allowed) {
     chain.push_back(user);
     at = user->getResult(0);
   }
-  for (size_t keep = chain.size(); keep > 0; --keep) {
-    auto type = cast<RankedTensorType>(chain[keep - 1]->getResult(0).getType());
-    if (!type.hasStaticShape())
-      continue;
-    std::optional<StridedView> view = StridedView::contiguous(type.getShape());
-    for (size_t i = keep; view && i-- > 0;)
-      view = backward(chain[i], *view);
-    if (view && view->strides.back() == 1)
-      return {SmallVector<Operation *>(ArrayRef(chain).take_front(keep)),
-              *view};
-  }
-  auto type = cast<RankedTensorType>(value.getType());
-  return {{}, StridedView::contiguous(type.getShape())};
+  return longestRun(
+      value, chain, [](Operation *op) { return op->getResult(0); }, backward);
 }
 
 /// Bytes per element of a kernel argument or result as stored in DRAM.
@@ -768,10 +768,12 @@ FailureOr<Operands> operandsOf(graph::AttentionOp op, std::string &why) {
       return std::nullopt;
     return arg.getArgNumber();
   };
+  size_t views = 0; // The view ops the kernel reads and writes through.
   for (auto [value, operand] :
        {std::pair{op.getQuery(), &o.q}, std::pair{op.getKey(), &o.k},
         std::pair{op.getValue(), &o.v}}) {
     auto [chain, view] = readThrough(value, all);
+    views += chain.size();
     std::optional<unsigned> arg = argOf(
         throughStorage(chain.empty() ? value : chain.back()->getOperand(0)));
     if (!arg) {
@@ -798,10 +800,7 @@ FailureOr<Operands> operandsOf(graph::AttentionOp op, std::string &why) {
     return failure();
   }
   // Nothing else: the views of Q, K, V and the result, and the op.
-  size_t views = chain.size();
-  for (Value value : {op.getQuery(), op.getKey(), op.getValue()})
-    views += readThrough(value, all).first.size();
-  if (kernelBodyOps(kernel).size() != views + 1) {
+  if (kernelBodyOps(kernel).size() != views + chain.size() + 1) {
     why = "the kernel computes more than the attention and its views";
     return failure();
   }

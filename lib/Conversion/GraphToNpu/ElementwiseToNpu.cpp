@@ -64,16 +64,6 @@ bool commutes(StringRef op) {
   return op == "add" || op == "mul" || op == "max" || op == "min";
 }
 
-/// The value of a one-element f32 constant, if `value` is one.
-std::optional<float> scalarConstant(Value value) {
-  auto constant = value.getDefiningOp<graph::ConstantOp>();
-  auto dense =
-      constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
-  if (!dense || dense.getNumElements() != 1 || !dense.getElementType().isF32())
-    return std::nullopt;
-  return *dense.getValues<float>().begin();
-}
-
 /// How an elementwise op maps onto the vector unit.
 struct ElementwisePlan {
   enum Form {
@@ -1873,4 +1863,13 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
                          });
   finishKernel(builder, kernel, cores, {chunk});
   return success();
+}
+
+std::optional<float> sinan::scalarConstant(Value value) {
+  auto constant = value.getDefiningOp<graph::ConstantOp>();
+  auto dense =
+      constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+  if (!dense || dense.getNumElements() != 1 || !dense.getElementType().isF32())
+    return std::nullopt;
+  return *dense.getValues<float>().begin();
 }
