@@ -27,6 +27,10 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/Debug.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#define DEBUG_TYPE "sinan-convert-graph-to-npu"
 
 namespace sinan {
 #define GEN_PASS_DEF_CONVERTGRAPHTONPU
@@ -71,16 +75,99 @@ SmallVector<int64_t, 2> variants(int64_t dim, int64_t block, int64_t tile) {
   return sizes;
 }
 
-/// The cheapest blocks by a cycle estimate per core: matrix-unit cycles
-/// against DMA cycles (transfer, setup and DRAM latency) for each block,
-/// which overlap when double-buffered, plus the accumulator's fill and
-/// store per C block.
+/// One core's share of a tiled product, as the tiler emits it, for
+/// `simulateBlocks`.
+struct BlockSchedule {
+  int64_t cBlocks = 1, kSteps = 1, buffers = 2;
+  /// A's rows loaded once for every C block (K in one step).
+  bool residentA = false;
+  /// DMA-in occupancy of each load (setup, then the larger of its bytes at
+  /// the core's share of bandwidth and its row count), the products' and
+  /// the vector passes' cycles, DMA-out's per store.
+  double loadA = 0, loadB = 0, fill = 0, epilogueLoads = 0, mma = 0, vector = 0,
+         store = 0, latency = 0;
+};
+
+/// Cycles of `s` by replaying its engines in order: DMA-in issues every
+/// load in program order (a block's epilogue operands before a loop of
+/// products, after a single one), a K step's
+/// load waits for the product `buffers`
+/// steps back to release its buffer, a product for its operands to land and
+/// for the product before it, the vector epilogue for the block's last
+/// product and its own loads, DMA-out for the epilogue. The prologue (the
+/// first loads' latency) and the last block's epilogue and store stay
+/// exposed, which a per-step steady-state figure misses.
+double simulateBlocks(const BlockSchedule &s) {
+  double din = 0, mxu = 0, vec = 0, dout = 0, end = 0, aLanded = 0;
+  std::vector<double> done;
+  if (s.residentA) {
+    din += s.loadA;
+    aLanded = din + s.latency;
+  }
+  // Past a few blocks the schedule repeats: extrapolate the period of the
+  // last blocks replayed (averaged over a whole cycle of the buffers, whose
+  // blocks alternate long and short waits) instead of replaying thousands
+  // of steps.
+  int64_t replay = std::min<int64_t>(s.cBlocks, 8);
+  std::vector<double> ends;
+  for (int64_t b = 0; b < replay; ++b) {
+    double epilogueLanded = 0;
+    if (s.kSteps > 1) {
+      din += s.epilogueLoads;
+      epilogueLanded = din + s.latency;
+      din += s.fill;
+    }
+    for (int64_t k = 0; k < s.kSteps; ++k) {
+      size_t step = done.size();
+      double issue = din;
+      if (step >= size_t(s.buffers))
+        issue = std::max(issue, done[step - s.buffers]);
+      din = issue + (s.residentA ? 0 : s.loadA) + s.loadB;
+      double start = std::max({din + s.latency, mxu, aLanded});
+      mxu = start + s.mma;
+      done.push_back(mxu);
+    }
+    if (s.kSteps == 1) {
+      din += s.epilogueLoads;
+      epilogueLanded = din + s.latency;
+    }
+    vec = std::max({mxu, vec, epilogueLanded}) + s.vector;
+    dout = std::max(vec, dout) + s.store;
+    end = dout + s.latency;
+    ends.push_back(end);
+  }
+  int64_t span = std::min<int64_t>(replay - 1, 4);
+  double period = span > 0 ? (end - ends[replay - 1 - span]) / double(span) : 0;
+  return end + double(s.cBlocks - replay) * period;
+}
+
+/// What besides its shape and element sizes decides a product's blocks.
+struct ProductTraits {
+  /// One product per matrix of a batch (both operands batched).
+  bool batched = false;
+  /// The vector unit's epilogue on each block of C: the bias row, then the
+  /// residual, then GELU.
+  bool bias = false, residual = false, gelu = false;
+  /// B is a constant the tiler packs into column panels of the block width
+  /// (packedPanel), so that each of its blocks is one contiguous run.
+  bool panels = false;
+};
+
+/// The column panel width of B's packed layout for blocks `n0` wide of a
+/// product `n` wide, or 0 when B stays row-major: a panel index is the
+/// column offset shifted right, so the width must be a power of two, and
+/// a block as wide as B is contiguous already.
+int64_t packedPanel(const ProductTraits &traits, int64_t n, int64_t n0) {
+  return traits.panels && n0 < n && llvm::isPowerOf2_64(n0) ? n0 : 0;
+}
+
+/// The cheapest blocks by a cycle estimate per core (simulateBlocks).
 std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
                                          int64_t k, int64_t n, int64_t lhsBytes,
                                          int64_t rhsBytes, int64_t outputBytes,
-                                         bool batched,
-                                         bool biasEpilogue = false,
-                                         bool residualEpilogue = false) {
+                                         const ProductTraits &traits) {
+  bool batched = traits.batched, biasEpilogue = traits.bias || traits.gelu,
+       residualEpilogue = traits.residual, geluEpilogue = traits.gelu;
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
   std::optional<MatmulBlocks> best;
@@ -93,13 +180,18 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
         SmallVector<int64_t, 2> ms = variants(m, m0, tile.m),
                                 ks = variants(k, k0, tile.k),
                                 ns = variants(n, n0, tile.n);
-        int64_t ibuf = 0, wbuf = 0, acc = 0;
-        for (int64_t mi : ms)
-          for (int64_t ki : ks)
-            ibuf += 2 * mi * pitch(ki, 2, align) * 2;
-        for (int64_t ki : ks)
-          for (int64_t ni : ns)
-            wbuf += 2 * ki * pitch(ni, 2, align) * 2;
+        auto operandBytes = [&](int64_t copies) {
+          int64_t ibuf = 0, wbuf = 0;
+          for (int64_t ki : ks) {
+            for (int64_t mi : ms)
+              ibuf += copies * mi * pitch(ki, 2, align) * 2;
+            for (int64_t ni : ns)
+              wbuf += copies * ki * pitch(ni, 2, align) * 2;
+          }
+          return ibuf <= int64_t(target.ibuf.sizeBytes) &&
+                 wbuf <= int64_t(target.wbuf.sizeBytes);
+        };
+        int64_t acc = 0;
         for (int64_t mi : ms)
           for (int64_t ni : ns)
             acc += 2 * mi * pitch(ni, 4, align) * 4;
@@ -122,12 +214,17 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
               vbuf += (residualEpilogue ? 4 : 2) * mi * pitch(ni, 4, align) * 4;
           }
         }
-        if (ibuf > int64_t(target.ibuf.sizeBytes) ||
-            wbuf > int64_t(target.wbuf.sizeBytes) ||
-            acc > int64_t(target.acc.sizeBytes) ||
+        if (!operandBytes(2) || acc > int64_t(target.acc.sizeBytes) ||
             vbuf > int64_t(target.vbuf.sizeBytes))
           continue;
         int64_t rowBlocks = ceilDiv(m, m0), colBlocks = ceilDiv(n, n0);
+        int64_t kSteps = ceilDiv(k, k0);
+        // A third copy of the K loop's operands, when they fit: a block's
+        // load then has two products' time to land, not one. Counted as
+        // four copies: the edge blocks' buffers outside the loop and the
+        // liveness of unrolled copies leave less than three copies' worth
+        // free (snpu-edge's 64 KiB ibuf overflowed at three).
+        int64_t buffers = kSteps >= 3 && operandBytes(4) ? 3 : 2;
         for (bool splitCols : {false, true}) {
           // Columns split only a product of one row block (and one matrix).
           if (splitCols && (batched || rowBlocks > 1 || colBlocks == 1))
@@ -150,46 +247,47 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
           double bandwidth = std::min<double>(target.dmaBytesPerCycle,
                                               double(target.dramBytesPerCycle) /
                                                   double(cores));
-          double mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
-          // With two buffers the load of block p + 1 runs during the
-          // product of block p, so its whole latency must fit in one
-          // product.
-          double dma =
-              double(m0 * k0 * lhsBytes + k0 * n0 * rhsBytes) / bandwidth +
-              2.0 * target.dmaSetupCycles + target.dramLatencyCycles;
-          double perC = double(m0 * n0 * 4) * 2 / bandwidth;
+          // A transfer moves the larger side of each row, at most a row
+          // per cycle; contiguous rows merge into one.
+          auto occupancy = [&](double bytes, int64_t rows) {
+            return double(target.dmaSetupCycles) +
+                   std::max(std::ceil(bytes / bandwidth), double(rows));
+          };
           int64_t blocksPerCore = splitCols
                                       ? rowBlocks * ceilDiv(colBlocks, cores)
                                       : ceilDiv(rowBlocks, cores) * colBlocks;
-          double cycles = blocksPerCore * (ceilDiv(k, k0) * std::max(mma, dma) +
-                                           perC + target.dramLatencyCycles);
+          BlockSchedule s;
+          s.cBlocks = blocksPerCore;
+          s.kSteps = kSteps;
+          s.buffers = buffers;
+          s.residentA = kSteps == 1 && colBlocks > (splitCols ? cores : 1);
+          s.loadA = occupancy(double(m0 * k0 * std::max<int64_t>(lhsBytes, 2)),
+                              k0 >= k ? 1 : m0);
+          s.loadB = occupancy(double(k0 * n0 * std::max<int64_t>(rhsBytes, 2)),
+                              n0 >= n || packedPanel(traits, n, n0) ? 1 : k0);
+          s.fill = occupancy(double(m0 * n0 * 4), 1);
+          if (biasEpilogue)
+            s.epilogueLoads += occupancy(double(n0 * 4), 1);
+          if (residualEpilogue)
+            s.epilogueLoads += occupancy(double(m0 * n0 * 4), n0 >= n ? 1 : m0);
+          s.mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
+          int64_t passes = int64_t(biasEpilogue) + int64_t(residualEpilogue) +
+                           int64_t(geluEpilogue);
+          s.vector = double(passes) *
+                     (double(m0 * n0 * 4) / double(target.vectorBytesPerCycle) +
+                      double(target.vectorLatencyCycles));
+          s.store = occupancy(double(m0 * n0 * 4), n0 >= n ? 1 : m0);
+          s.latency = double(target.dramLatencyCycles);
+          double cycles = simulateBlocks(s);
+          LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
+                         "matmul {0}x{1}x{2}: blocks {3}x{4}x{5} on {6} "
+                         "cores{7}, {8} buffers: {9} cycles\n",
+                         m, k, n, m0, k0, n0, cores,
+                         splitCols ? " (columns)" : "", buffers, cycles));
           if (!best || cycles < best->cycles)
-            best = MatmulBlocks{m0, k0, n0, cores, splitCols, cycles};
+            best = MatmulBlocks{m0, k0, n0, cores, splitCols, cycles, buffers};
         }
       }
-  if (!best)
-    return best;
-  // The same blocks with a third copy of the K loop's operands, when they
-  // fit: a block's load then has two products' time to land, not one.
-  int64_t m0 = best->m0, k0 = best->k0, n0 = best->n0;
-  if (k / k0 >= 3) {
-    SmallVector<int64_t, 2> ms = variants(m, m0, tile.m),
-                            ks = variants(k, k0, tile.k),
-                            ns = variants(n, n0, tile.n);
-    // Counted as four copies: the edge blocks' buffers outside the loop
-    // and the liveness of unrolled copies leave less than three copies'
-    // worth free (snpu-edge's 64 KiB ibuf overflowed at three).
-    int64_t ibuf = 0, wbuf = 0;
-    for (int64_t ki : ks) {
-      for (int64_t mi : ms)
-        ibuf += 4 * mi * pitch(ki, 2, align) * 2;
-      for (int64_t ni : ns)
-        wbuf += 4 * ki * pitch(ni, 2, align) * 2;
-    }
-    if (ibuf <= int64_t(target.ibuf.sizeBytes) &&
-        wbuf <= int64_t(target.wbuf.sizeBytes))
-      best->buffers = 3;
-  }
   return best;
 }
 
@@ -208,8 +306,9 @@ productPerCore(const TargetDesc &target, int64_t batch, int64_t m, int64_t k,
     return std::nullopt;
   TargetDesc one = target;
   one.cores = 1;
-  std::optional<MatmulBlocks> whole = chooseBlocks(
-      one, m, k, n, lhsBytes, rhsBytes, outputBytes, /*batched=*/true);
+  std::optional<MatmulBlocks> whole =
+      chooseBlocks(one, m, k, n, lhsBytes, rhsBytes, outputBytes,
+                   ProductTraits{/*batched=*/true});
   if (!whole)
     return std::nullopt;
   whole->cycles *= double(ceilDiv(batch, int64_t(target.cores)));
@@ -232,14 +331,15 @@ public:
   MatmulTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
               const MatmulBlocks &blocks, Value a, Value b, Value c,
               Block *entry, Value bias = {}, bool relu = false,
-              bool gelu = false, Value residual = {})
+              bool gelu = false, Value residual = {}, int64_t panel = 0,
+              int64_t n = 0)
       : builder(builder), loc(loc), target(target), blocks(blocks), a(a), b(b),
         c(c), bias(bias), residual(residual), relu(relu), gelu(gelu),
-        tile(target.matrixTiles.at(DType::BF16)), entry(entry) {
+        tile(target.matrixTiles.at(DType::BF16)), panel(panel), entry(entry) {
     auto aType = cast<MemRefType>(a.getType());
     m = aType.getDimSize(0);
     k = aType.getDimSize(1);
-    n = cast<MemRefType>(b.getType()).getDimSize(1);
+    this->n = panel ? n : cast<MemRefType>(b.getType()).getDimSize(1);
   }
 
   void emit();
@@ -275,6 +375,9 @@ private:
   Value a, b, c, bias, residual;
   bool relu, gelu;
   const MatrixTile &tile;
+  /// B packed in column panels this wide ([panels * K, panel], packedPanel),
+  /// or 0 for row-major [K, N].
+  int64_t panel;
   int64_t m, k, n;
   Block *entry = nullptr;
 };
@@ -336,11 +439,32 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
   Value acc = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::acc);
   int64_t fullK = k / blocks.k0, edgeK = k % blocks.k0;
   bool started = fullK + (edgeK > 0 ? 1 : 0) > 1;
+  // Before a loop of products the epilogue's operands load first: DMA-in
+  // runs in order, and after the loop they would wait for its last product
+  // to release its buffers. After a single product, whose own operands
+  // should land first.
+  Value row, addend;
+  auto loadEpilogue = [&] {
+    if (!bias)
+      return;
+    row = alloc(1, colsPadded, f32, npu::MemorySpace::vbuf);
+    load(bias, index(0), j, 1, cols, row);
+    if (residual) {
+      addend = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
+      load(residual, i, j, rows, cols, addend);
+    }
+  };
+  bool products = started;
+  if (products)
+    loadEpilogue();
   if (started)
     npu::FillOp::create(builder, loc, acc, 0);
   auto step = [&](Value p, int64_t depth) {
     int64_t depthPadded = roundUp(depth, tile.k);
-    Value lhs = alloc(rowsPadded, depthPadded, bf16, npu::MemorySpace::ibuf);
+    // A resident row block is the left operand of every product.
+    Value lhs =
+        resident ? resident
+                 : alloc(rowsPadded, depthPadded, bf16, npu::MemorySpace::ibuf);
     Value rhs = alloc(depthPadded, colsPadded, bf16, npu::MemorySpace::wbuf);
     return std::make_tuple(lhs, rhs, depth);
   };
@@ -350,7 +474,17 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
       lhs = resident;
     else
       load(a, i, p, rows, depth, lhs, zeroed);
-    load(b, p, j, depth, cols, rhs, zeroed);
+    if (panel) {
+      // Block (p, j) is rows p.. of panel j / panel, a contiguous run.
+      Value panelIndex = builder.createOrFold<arith::ShRUIOp>(
+          loc, j, index(llvm::Log2_64(panel)));
+      Value row = builder.createOrFold<arith::AddIOp>(
+          loc, builder.createOrFold<arith::MulIOp>(loc, panelIndex, index(k)),
+          p);
+      load(b, row, index(0), depth, cols, rhs, zeroed);
+    } else {
+      load(b, p, j, depth, cols, rhs, zeroed);
+    }
     auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
     mma.setAccumulate(started);
     started = true;
@@ -358,7 +492,7 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
   if (fullK > 0) {
     // Every load of the loop covers the same region: zero the padding once.
     auto [lhs, rhs, depth] = step(Value(), blocks.k0);
-    if (rows != rowsPadded)
+    if (rows != rowsPadded && !resident)
       npu::FillOp::create(builder, loc, lhs, 0);
     if (cols != colsPadded)
       npu::FillOp::create(builder, loc, rhs, 0);
@@ -379,13 +513,13 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     auto [lhs, rhs, depth] = step(Value(), edgeK);
     multiply(index(fullK * blocks.k0), lhs, rhs, depth, /*zeroed=*/false);
   }
+  if (!products)
+    loadEpilogue();
   Value result = acc;
   if (bias) {
     // The bias row comes into vbuf; the vector unit adds it, repeated at
     // stride 0, to every row of the block on the way to a vbuf block.
-    Value row = alloc(1, colsPadded, f32, npu::MemorySpace::vbuf);
     Value out = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
-    load(bias, index(0), j, 1, cols, row);
     auto vbuf = cast<MemRefType>(row.getType()).getMemorySpace();
     SmallVector<int64_t> shape = {rowsPadded, colsPadded};
     Value repeated = memref::ReinterpretCastOp::create(
@@ -397,8 +531,6 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     npu::VBinOp::create(builder, loc, "add", acc, repeated, out);
     result = out;
     if (residual) {
-      Value addend = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
-      load(residual, i, j, rows, cols, addend);
       npu::VBinOp::create(builder, loc, "add", out, addend, out);
     }
   }
@@ -648,9 +780,11 @@ LogicalResult convertKernel(func::FuncOp kernel) {
           : nullptr;
   int64_t lhsBytes = dramBytesOf(matmul.getLhs()),
           outBytes = resultDramBytesOf(matmul);
+  ProductTraits traits{batched, bool(bias), bool(residual), gelu,
+                       weights && !batched};
   std::optional<MatmulBlocks> blocks =
       chooseBlocks(*target, m, k, n, lhsBytes, weights ? 2 : bytesOf(element),
-                   outBytes, batched, bias || gelu, residual);
+                   outBytes, traits);
   if (!blocks)
     return matmul.emitError()
            << "target " << target->name << ": no block of its bf16 matrix "
@@ -683,14 +817,20 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   };
   Value a = newBody.getArgument(0), b = newBody.getArgument(1),
         c = newBody.getArguments().back();
+  int64_t panel = packedPanel(traits, n, blocks->n0);
   if (weights) {
+    // Row-major [K, N], or column panels [panels * K, panel] (the last one
+    // zero-padded) where each block of B is one contiguous run.
     SmallVector<float> values = tiling::weightValues(weights);
-    std::vector<uint16_t> bits(values.size());
-    for (size_t i = 0; i < values.size(); ++i)
-      bits[i] = floatToBF16(values[i]);
+    int64_t width = panel ? panel : n, panels = panel ? ceilDiv(n, panel) : 1;
+    std::vector<uint16_t> bits(panels * k * width, 0);
+    for (int64_t r = 0; r < k; ++r)
+      for (int64_t col = 0; col < n; ++col)
+        bits[((col / width) * k + r) * width + col % width] =
+            floatToBF16(values[r * n + col]);
     memref::GlobalOp global = tiling::addWeightsGlobal(
-        kernel, tiling::bf16Attr(kernel.getContext(), bits, k, n), loc,
-        *target);
+        kernel, tiling::bf16Attr(kernel.getContext(), bits, panels * k, width),
+        loc, *target);
     b = memref::GetGlobalOp::create(builder, loc, global.getType(),
                                     global.getSymName());
   }
@@ -711,7 +851,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     }
     Value addend = residual ? collapse(newBody.getArgument(3), 1) : Value();
     MatmulTiler(builder, loc, *target, *blocks, a, b, c, &newBody, row, relu,
-                gelu, addend)
+                gelu, addend, panel, n)
         .emit();
   } else {
     a = collapse(a, 2);
@@ -866,7 +1006,8 @@ std::optional<double> sinan::estimateSnpuCycles(Operation *op,
   bool packed = snpuPacksMatmulWeights(matmul);
   std::optional<MatmulBlocks> blocks = chooseBlocks(
       target, m, lhsType.getShape().back(), rhsType.getShape().back(), lhsBytes,
-      packed ? 2 : rhsBytes, outBytes, batched);
+      packed ? 2 : rhsBytes, outBytes,
+      ProductTraits{batched, false, false, false, packed && !batched});
   if (!blocks)
     return std::nullopt;
   if (std::optional<MatmulBlocks> whole =

@@ -11,15 +11,15 @@
 // CHECK-NEXT:    isa.vcfg ra = [[LEN]], rb = [[REP]], rc = r0, sel = len
 // CHECK-NEXT:    isa.li ra = [[SA:v[0-9]+]], value = 128
 // CHECK-NEXT:    isa.vcfg ra = [[LEN]], rb = [[SA]], rc = r0, sel = stride
-// CHECK-NEXT:    isa.vtrans ra = {{v[0-9]+}}, rc = r0, type = bf16, aSpace = vbuf
+// CHECK-NEXT:    isa.vtrans ra = {{[rv][0-9]+}}, rc = {{[rv][0-9]+}}, type = bf16, aSpace = vbuf
 // CHECK:         isa.dcfg ra = [[ROW:v[0-9]+]], rb = [[ROWS:v[0-9]+]], rc = {{v[0-9]+}}, engine = din, sel = shape
 // CHECK:         isa.li ra = [[PITCH:v[0-9]+]], value = 2176
 // CHECK-NEXT:    isa.dcfg ra = [[PITCH]], rb = r0, rc = r0, engine = din, sel = dst
-// CHECK-NEXT:    isa.dmove ra = r0, rb = r0, type = bf16, dstSpace = ibuf, srcSpace = vbuf
+// CHECK-NEXT:    isa.dmove ra = r0, rb = {{[rv][0-9]+}}, type = bf16, dstSpace = ibuf, srcSpace = vbuf
 
 // BINARY: vcfg len
-// BINARY: vtrans.bf16 vbuf[r0], vbuf[r{{[0-9]+}}]
-// BINARY: dmove.bf16 ibuf[r0], vbuf[r0]
+// BINARY: vtrans.bf16 vbuf[r{{[0-9]+}}], vbuf[r{{[0-9]+}}]
+// BINARY: dmove.bf16 ibuf[r0], vbuf[r{{[0-9]+}}]
 func.func @layout() attributes {npu.target = #npu.target<"snpu-edge">} {
   %in = memref.alloc() : memref<32x64xbf16, #npu.space<vbuf>>
   %t = memref.alloc() : memref<64x32xbf16, #npu.space<vbuf>>

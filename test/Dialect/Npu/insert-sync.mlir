@@ -130,15 +130,17 @@ func.func @chained_loops(%a: memref<16x16xbf16, #npu.space<dram>>)
 // -----
 
 // The token primed before a loop stands for no access, so it goes before
-// the waits in front of the loop: DMA-in's first load in the loop need not
-// wait for the weights to land on the matrix unit. After the loop, the
+// the engine work in front of the loop that does not use its semaphore
+// (here the weights' load and its handoff): DMA-in's first load in the loop
+// need not wait for the weights to land on the matrix unit, and the
+// matrix unit signals it before any earlier product. After the loop, the
 // drain orders the buffer's next load after the loop's last product (no
 // extra handoff after the loop, which would wait for every product), and
 // it waits right there: a load of another buffer goes ahead of it.
 // CHECK-LABEL: func.func @loop_edges
-// CHECK:         npu.dma_load %{{.*}}, %[[W:.*]] :
+// CHECK:         npu.signal <mxu> -> <din>, [[TID:[0-9]+]]
+// CHECK-NEXT:    npu.dma_load %{{.*}}, %[[W:.*]] :
 // CHECK-NEXT:    npu.signal <din> -> <mxu>, [[WID:[0-9]+]]
-// CHECK-NEXT:    npu.signal <mxu> -> <din>, [[TID:[0-9]+]]
 // CHECK-NEXT:    npu.wait <din> -> <mxu>, [[WID]]
 // CHECK-NEXT:    scf.for
 // CHECK:           npu.mma

@@ -133,18 +133,22 @@ void AllocateLocalPass::runOnOperation() {
     if (std::optional<int64_t> id = groupOf(buffer))
       std::tie(buffer.begin, buffer.end) = groups[*id];
 
-  // Lowest aligned offset that fits, buffers in one of a few orders (the
-  // first that fits wins): largest size x lifetime first, then by first
-  // use (a short-lived buffer placed early cannot strand the space that
-  // later ones need), then largest first.
+  // Per memory: every buffer at an offset of its own when they all fit, so
+  // that no buffer waits for an unrelated one's last reader (a reuse of
+  // space is a dependence the engines must then honour, which serializes
+  // blocks the multi-buffering meant to overlap). Otherwise the lowest
+  // aligned offset that fits among the buffers live at the same time, in
+  // one of a few orders (the first that fits wins): largest size x lifetime
+  // first, then by first use (a short-lived buffer placed early cannot
+  // strand the space that later ones need), then largest first.
   int64_t align = target->alignmentBytes;
-  auto place = [&](ArrayRef<Buffer *> order) -> Buffer * {
+  auto place = [&](ArrayRef<Buffer *> order, bool disjoint) -> Buffer * {
     SmallVector<Buffer *> placed;
     for (Buffer *buffer : order) {
       SmallVector<std::pair<int64_t, int64_t>> busy;
       for (Buffer *other : placed)
-        if (other->space == buffer->space && other->begin <= buffer->end &&
-            buffer->begin <= other->end)
+        if (disjoint ||
+            (other->begin <= buffer->end && buffer->begin <= other->end))
           busy.push_back({other->offset, other->offset + other->bytes});
       llvm::sort(busy);
       int64_t offset = 0;
@@ -160,9 +164,6 @@ void AllocateLocalPass::runOnOperation() {
     }
     return nullptr;
   };
-  SmallVector<Buffer *> order;
-  for (Buffer &buffer : buffers)
-    order.push_back(&buffer);
   auto area = [](Buffer *a) { return a->bytes * (a->end - a->begin + 1); };
   SmallVector<std::function<bool(Buffer *, Buffer *)>> orders = {
       [&](Buffer *a, Buffer *b) { return area(a) > area(b); },
@@ -170,28 +171,39 @@ void AllocateLocalPass::runOnOperation() {
         return a->begin < b->begin || (a->begin == b->begin && a->end > b->end);
       },
       [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; }};
-  Buffer *failed = nullptr;
-  int64_t failedOffset = 0;
-  for (auto [i, less] : llvm::enumerate(orders)) {
-    llvm::stable_sort(order, less);
-    Buffer *misfit = place(order);
-    if (!misfit) {
-      failed = nullptr;
-      break;
+  for (MemorySpace space : {MemorySpace::ibuf, MemorySpace::wbuf,
+                            MemorySpace::acc, MemorySpace::vbuf}) {
+    SmallVector<Buffer *> order;
+    for (Buffer &buffer : buffers)
+      if (buffer.space == space)
+        order.push_back(&buffer);
+    // Program order keeps the disjoint layout readable.
+    if (!place(order, /*disjoint=*/true))
+      continue;
+    Buffer *failed = nullptr;
+    int64_t failedOffset = 0;
+    for (auto [i, less] : llvm::enumerate(orders)) {
+      llvm::stable_sort(order, less);
+      Buffer *misfit = place(order, /*disjoint=*/false);
+      if (!misfit) {
+        failed = nullptr;
+        break;
+      }
+      if (i == 0) {
+        failed = misfit;
+        failedOffset = misfit->offset;
+      }
     }
-    if (i == 0) {
-      failed = misfit;
-      failedOffset = misfit->offset;
+    if (failed) {
+      failed->alloc.emitError()
+          << "does not fit in " << stringifyMemorySpace(failed->space)
+          << ": it needs " << failed->bytes << " bytes at offset "
+          << failedOffset
+          << ", after the buffers live at the same time, and target "
+          << target->name << " has " << capacity(*target, failed->space)
+          << " bytes";
+      return signalPassFailure();
     }
-  }
-  if (failed) {
-    failed->alloc.emitError()
-        << "does not fit in " << stringifyMemorySpace(failed->space)
-        << ": it needs " << failed->bytes << " bytes at offset " << failedOffset
-        << ", after the buffers live at the same time, and target "
-        << target->name << " has " << capacity(*target, failed->space)
-        << " bytes";
-    return signalPassFailure();
   }
   Builder builder(func.getContext());
   for (Buffer &buffer : buffers)

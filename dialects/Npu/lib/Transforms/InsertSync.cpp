@@ -110,6 +110,8 @@ private:
   void erasePlaced(Operation *op);
   /// Moves each primed token before the waits right in front of it.
   void primeEarly();
+  /// Moves each primed token before the ops that do not use its semaphore.
+  void primeBeforeUnrelated();
   /// The tokens primed before loops.
   /// (In insertion order: primeEarly moves them in this order, and two
   /// primes before one loop would otherwise end in an order that differs
@@ -408,6 +410,53 @@ void SyncInserter::primeEarly() {
     }
 }
 
+/// Once ids are assigned, a primed token moves further up past everything
+/// that neither signals nor waits on its semaphore (earlier loops on other
+/// buffers included): its signal runs on the engine that ends the loop's
+/// body, and left right before the loop it would queue behind that engine's
+/// earlier work (the second row block's loads of a product waiting for the
+/// first block's last product, whose engine signals the token).
+void SyncInserter::primeBeforeUnrelated() {
+  for (Operation *prime : primes) {
+    auto token = cast<SignalOp>(prime);
+    auto sameSemaphore = [&](Operation *op) {
+      return op
+          ->walk([&](Operation *inner) {
+            auto matches = [&](auto sync) {
+              return sync.getSrc() == token.getSrc() &&
+                     sync.getDst() == token.getDst() &&
+                     sync.getId() == token.getId();
+            };
+            if (auto signal = dyn_cast<SignalOp>(inner);
+                signal && matches(signal))
+              return WalkResult::interrupt();
+            if (auto wait = dyn_cast<WaitOp>(inner); wait && matches(wait))
+              return WalkResult::interrupt();
+            return WalkResult::advance();
+          })
+          .wasInterrupted();
+    };
+    // Only past engine work: constants, views and allocations ahead of it
+    // stay ahead, which keeps the IR in its written order.
+    auto engineWork = [](Operation *op) {
+      return op
+          ->walk([](Operation *inner) {
+            return engineOf(inner) || isa<SignalOp, WaitOp>(inner)
+                       ? WalkResult::interrupt()
+                       : WalkResult::advance();
+          })
+          .wasInterrupted();
+    };
+    Operation *before = nullptr;
+    for (Operation *prev = prime->getPrevNode(); prev && !sameSemaphore(prev);
+         prev = prev->getPrevNode())
+      if (engineWork(prev))
+        before = prev;
+    if (before)
+      prime->moveBefore(before);
+  }
+}
+
 /// Joins runs of loops that continue one token stream into one item: the
 /// drain after each loop and the prime before the next cancel out.
 SmallVector<Item> SyncInserter::chainStreams(ArrayRef<Item> items) {
@@ -552,7 +601,10 @@ LogicalResult SyncInserter::run() {
   if (failed(status))
     return failure();
   primeEarly();
-  return assignIds();
+  if (failed(assignIds()))
+    return failure();
+  primeBeforeUnrelated();
+  return success();
 }
 
 /// Whether verifySync proves `func` ordered (its diagnostics dropped: a
