@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Pipelines/SnpuKernel.h"
+#include "sinan/Pipelines/SnpuPipeline.h"
 
 #include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Conversion/Passes.h"
@@ -50,14 +51,7 @@ std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
     applyStorageTypes(kernel, storage);
 
   PassManager pm(context);
-  pm.addPass(createConvertGraphToNpu());
-  OpPassManager &kernels = pm.nest<func::FuncOp>();
-  kernels.addPass(npu::createNpuMultiBuffer());
-  kernels.addPass(npu::createNpuAllocateLocal());
-  kernels.addPass(npu::createNpuInsertSync());
-  kernels.addPass(npu::createNpuVerifySync());
-  pm.addPass(createConvertNpuToIsa());
-  pm.nest<isa::ir::KernelOp>().addPass(isa::ir::createIsaAllocateRegisters());
+  buildSnpuKernelPipeline(pm, /*barrier=*/false, /*isa=*/true);
   if (failed(pm.run(*module))) {
     error = diagnostics.empty() ? "the SNPU pipeline failed" : diagnostics;
     return std::nullopt;

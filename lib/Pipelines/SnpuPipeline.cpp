@@ -23,14 +23,17 @@ void sinan::buildSnpuPipeline(OpPassManager &pm,
     bf16.target = options.target;
     pm.addPass(createSnpuBf16Activations(bf16));
   }
+  buildSnpuKernelPipeline(pm, options.barrier, options.phase != "npu");
+}
+
+void sinan::buildSnpuKernelPipeline(OpPassManager &pm, bool barrier, bool isa) {
   pm.addPass(createConvertGraphToNpu());
   OpPassManager &kernels = pm.nest<func::FuncOp>();
   kernels.addPass(npu::createNpuMultiBuffer());
   kernels.addPass(npu::createNpuAllocateLocal());
-  kernels.addPass(
-      npu::createNpuInsertSync(npu::NpuInsertSyncOptions{options.barrier}));
+  kernels.addPass(npu::createNpuInsertSync(npu::NpuInsertSyncOptions{barrier}));
   kernels.addPass(npu::createNpuVerifySync());
-  if (options.phase == "npu")
+  if (!isa)
     return;
   pm.addPass(createConvertNpuToIsa());
   pm.nest<isa::ir::KernelOp>().addPass(isa::ir::createIsaAllocateRegisters());

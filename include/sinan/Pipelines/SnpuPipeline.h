@@ -46,6 +46,13 @@ struct SnpuPipelineOptions
 void buildSnpuPipeline(mlir::OpPassManager &pm,
                        const SnpuPipelineOptions &options);
 
+/// The part of it after kernel formation, for kernel functions of graph ops
+/// (the module writer compiles each launch's kernel with it): tiling into
+/// npu, then per kernel multi-buffering, local allocation, synchronization
+/// and its check, and (`isa`) instruction selection and register
+/// allocation.
+void buildSnpuKernelPipeline(mlir::OpPassManager &pm, bool barrier, bool isa);
+
 void registerSnpuPipeline();
 
 } // namespace sinan

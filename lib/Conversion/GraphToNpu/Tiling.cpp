@@ -35,7 +35,11 @@ void splitOverCores(OpBuilder &builder, Location loc, int64_t fullBlocks,
     return arith::ConstantIndexOp::create(builder, loc, value);
   };
   if (cores == 1) {
-    if (fullBlocks > 0)
+    // One block runs inline: synchronization sees a loop as one access, so
+    // a handoff into the block's later ops would wait before its first.
+    if (fullBlocks == 1)
+      full(index(0));
+    else if (fullBlocks > 0)
       mark(loop(builder, loc, index(0), index(fullBlocks * blockSize),
                 blockSize, full));
     if (edge)

@@ -35,13 +35,18 @@ def NpuAllocateLocal
   let summary = "Places local buffers in their memories by liveness";
   let description = [{
     Gives every `memref.alloc` in a local memory space of an npu kernel a
-    byte offset (`npu.offset`). A buffer lives from its allocation to its
-    last use; a use inside a loop that does not contain the allocation keeps
-    it live to the end of that loop, since the next iteration may read it.
-    Buffers are placed largest size x lifetime first, each at the lowest
-    offset aligned to the target's `alignment_bytes` that overlaps no
-    buffer live at the same time. A buffer that does not fit the target's
-    memory is an error naming it, the memory and the bytes needed.
+    byte offset (`npu.offset`). When all of a memory's buffers fit side by
+    side they do, in program order: a buffer that took a dead one's bytes
+    would make its writer wait for the dead one's last reader (a dependence
+    `sinan-npu-insert-sync` must honour, which serializes blocks the
+    multi-buffering meant to overlap). Otherwise a buffer lives from its
+    allocation to its last use; a use inside a loop that does not contain
+    the allocation keeps it live to the end of that loop, since the next
+    iteration may read it. Buffers are then placed largest size x lifetime
+    first, each at the lowest offset aligned to the target's
+    `alignment_bytes` that overlaps no buffer live at the same time. A
+    buffer that does not fit the target's memory is an error naming it, the
+    memory and the bytes needed.
   }];
 }
 
@@ -59,7 +64,10 @@ def NpuInsertSync : Pass<"sinan-npu-insert-sync", "mlir::func::FuncOp"> {
     that share bytes after `sinan-npu-allocate-local` are one resource, so
     reusing memory is ordered too. Each resource's handoffs between two
     engines use one semaphore id; resources whose handoffs do not overlap
-    in program order share ids. Tokens are first hoisted out of enclosing
+    in program order share ids. Once ids are assigned, a primed token moves
+    up past the engine work before it that does not use its semaphore: its
+    signal runs on the engine that ends the loop's body, behind that
+    engine's earlier work. Tokens are first hoisted out of enclosing
     loops (the pipeline stays full across them); when that needs more ids
     than the target has, they are drained at each loop's exit; when even
     that does not fit, the kernel is ordered with barriers and marked
