@@ -548,7 +548,9 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
   int64_t count = 0;
   Value last;
   for (Operation &op : body.without_terminator()) {
-    if (isStorageCast(&op))
+    // A tiled op's constant operands (a product's weights) are copied into
+    // the body; the launch still passes them as the first op's operands.
+    if (isStorageCast(&op) || llvm::isa<graph::ConstantOp>(op))
       continue;
     auto type = op.getNumResults() == 1
                     ? dyn_cast<RankedTensorType>(op.getResult(0).getType())
@@ -561,12 +563,16 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
     }
     names += (count ? "," : "") + name;
     arity.push_back(op.getNumOperands());
-    for (Value operand : op.getOperands()) {
+    for (auto [index, operand] : llvm::enumerate(op.getOperands())) {
       // A bf16 argument's widening: the fallback gets it widened already
       // (stored_bf16).
       Value value = throughStorage(operand);
       if (auto arg = dyn_cast<BlockArgument>(value)) {
         operands.push_back(arg.getArgNumber());
+        continue;
+      }
+      if (count == 0 && value.getDefiningOp<graph::ConstantOp>()) {
+        operands.push_back(int64_t(index));
         continue;
       }
       auto it = results.find(value);
@@ -583,7 +589,7 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
       step.attributes.push_back(
           {std::to_string(count) + ":" + attr.name, std::move(attr.value)});
     // The matrix unit's numerics.
-    if (llvm::isa<graph::AttentionOp>(op))
+    if (llvm::isa<graph::AttentionOp, graph::MatMulOp>(op))
       step.attributes.push_back(
           {std::to_string(count) + ":precision", std::string("bf16")});
     results[op.getResult(0)] = count++;
@@ -754,10 +760,12 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
     desc.steps.push_back(std::move(step));
     return true;
   };
-  // An attention that reads and writes through views: its fallback runs
-  // the kernel's ops in turn.
+  // An attention that reads and writes through views, or a product whose
+  // kernel normalizes its rows: the fallback runs the kernel's ops in turn.
   auto function = op->getParentOfType<func::FuncOp>();
-  bool subgraph = llvm::isa<graph::AttentionOp>(op) && ops.size() > 1;
+  bool subgraph = (llvm::isa<graph::AttentionOp>(op) && ops.size() > 1) ||
+                  (llvm::isa<graph::MatMulOp>(op) &&
+                   llvm::any_of(ops, llvm::IsaPred<graph::LayerNormOp>));
   step.op = subgraph ? "subgraph" : name;
   if (subgraph) {
     if (!describeSubgraph(function, step, error))

@@ -96,7 +96,7 @@ SmallVector<Operation *, 2> fusedEpilogue(Operation *op,
   if (op->getNumResults() != 1)
     return chain;
   if (llvm::isa<graph::MatMulOp>(op))
-    return matmulEpilogue(op);
+    return matmulEpilogue(op, target);
   if (!llvm::isa<graph::Conv2dOp>(op))
     return elementwiseChain(
         op, target, [](Operation *next) { return !isPlacedOn(next, "cpu"); });
@@ -226,7 +226,8 @@ std::optional<std::string> onnxName(Location loc) {
   return std::nullopt;
 }
 
-SmallVector<Operation *, 2> matmulEpilogue(Operation *op) {
+SmallVector<Operation *, 2> matmulEpilogue(Operation *op,
+                                           const TargetDesc &target) {
   SmallVector<Operation *, 2> chain;
   auto matmul = dyn_cast<graph::MatMulOp>(op);
   if (!matmul)
@@ -272,6 +273,14 @@ SmallVector<Operation *, 2> matmulEpilogue(Operation *op) {
                                                         : residual.getLhs();
     if (addend != add.getResult() && addend.getType() == result) {
       chain.push_back(residual);
+      // Then a layer normalization of the sum, its only user (a post-norm
+      // transformer's, BERT's), when the kernel can normalize whole rows.
+      if (auto norm = residual->hasOneUse() ? dyn_cast<graph::LayerNormOp>(
+                                                  *residual->user_begin())
+                                            : graph::LayerNormOp();
+          norm && !isPlacedOn(norm, "cpu") && norm.getInput() == residual &&
+          snpuFusesNorm(matmul, norm, target))
+        chain.push_back(norm);
       return chain;
     }
   }

@@ -107,6 +107,15 @@ std::optional<double> estimateSnpuCycles(mlir::Operation *op,
 /// dimensions, on a target whose matrix unit has a bf16 mode.
 bool isSnpuMatmul(mlir::Operation *op, const TargetDesc &target);
 
+/// Whether the SNPU kernel of unbatched matmul `matmul` (with its bias
+/// row and residual) also applies layer normalization `norm` to its result
+/// on the vector unit: over the last dimension only, N a whole number of
+/// matrix tiles, with scale and bias rows of N f32 elements, and blocks of
+/// whole rows of C (every column in one block) that fit the local memories
+/// with the normalization's buffers.
+bool snpuFusesNorm(mlir::Operation *matmul, mlir::Operation *norm,
+                   const TargetDesc &target);
+
 /// Whether the SNPU kernel of matmul `op` packs its right operand (a dense
 /// constant [K, N], a layer's weights) as bf16 into its read-only data:
 /// the kernel then never reads that argument, and each such matmul has a

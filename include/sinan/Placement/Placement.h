@@ -63,8 +63,12 @@ llvm::SmallVector<mlir::Operation *, 2> fusedEpilogue(mlir::Operation *op,
 /// row (f32 [N] or [1, ..., 1, N]) that is its only user, then the relu
 /// that is the add's only user or a GELU (geluOf) of the sum; or a GELU of
 /// the product alone. The vector unit adds the row to each block of the
-/// result and applies the GELU, the store applies the relu.
-llvm::SmallVector<mlir::Operation *, 2> matmulEpilogue(mlir::Operation *op);
+/// result and applies the GELU, the store applies the relu. After a bias
+/// row, a residual of the result's type that is its only user, then the
+/// layer normalization of that sum that is its only user when the kernel
+/// can normalize whole rows for `target` (snpuFusesNorm).
+llvm::SmallVector<mlir::Operation *, 2>
+matmulEpilogue(mlir::Operation *op, const TargetDesc &target);
 
 /// The host's assumed sustained speed (Sinan's host kernels, one thread).
 struct HostSpeed {

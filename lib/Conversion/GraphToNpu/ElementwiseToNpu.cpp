@@ -586,43 +586,6 @@ Value chunkView(OpBuilder &builder, Location loc, Value value, Value offset,
 /// column as a per-repeat scalar, the rows stored. Reduce: the rows
 /// loaded, one `vred sum` into a column, a mean's division by the row
 /// length, the column stored.
-/// A layer (or RMS) normalization of `matrix`'s rows in place, the ops in
-/// the order graph-decompose expands it (so the kernel computes what the
-/// pieces did, and the reference kernel, bit for bit): the mean taken out,
-/// the mean of squares (into `squares`), plus epsilon, its square root's
-/// reciprocal, the product with it, with the scale row and plus the bias
-/// row (`rows`, repeated at stride 0). `perRow` views `scalars` as one
-/// element per row.
-void emitNorm(OpBuilder &builder, Location loc, const ElementwisePlan &plan,
-              Value matrix, Value scalars, function_ref<Value()> perRow,
-              ArrayRef<Value> rows, Value squares) {
-  auto type = cast<MemRefType>(matrix.getType());
-  float length = float(plan.row);
-  if (!plan.rms) {
-    npu::VRedOp::create(builder, loc, "sum", matrix, scalars);
-    npu::VScalOp::create(builder, loc, "div", scalars, scalars,
-                         builder.getF32FloatAttr(length));
-    npu::VBinOp::create(builder, loc, "sub", matrix, perRow(), matrix);
-  }
-  Value square = memref::ExpandShapeOp::create(
-      builder, loc, type, squares, ArrayRef<ReassociationIndices>{{0, 1}});
-  npu::VBinOp::create(builder, loc, "mul", matrix, matrix, square);
-  npu::VRedOp::create(builder, loc, "sum", square, scalars);
-  npu::VScalOp::create(builder, loc, "div", scalars, scalars,
-                       builder.getF32FloatAttr(length));
-  npu::VScalOp::create(builder, loc, "add", scalars, scalars,
-                       builder.getF32FloatAttr(plan.epsilon));
-  npu::VUnOp::create(builder, loc, "sqrt", scalars, scalars);
-  npu::VUnOp::create(builder, loc, "recip", scalars, scalars);
-  npu::VBinOp::create(builder, loc, "mul", matrix, perRow(), matrix);
-  for (auto [i, row] : llvm::enumerate(rows))
-    npu::VBinOp::create(builder, loc, i == 0 ? "mul" : "add", matrix,
-                        reinterpretView(builder, loc, row,
-                                        builder.getIndexAttr(0),
-                                        type.getShape(), {0, 1}),
-                        matrix);
-}
-
 LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
                                const ElementwisePlan &plan, bool relu,
                                const TargetDesc &target) {
@@ -697,7 +660,8 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
       return;
     }
     if (norm) {
-      emitNorm(builder, loc, plan, matrix, scalars, perRow, normRows,
+      emitNorm(builder, loc, NormSpec{plan.rms, plan.row, plan.epsilon}, matrix,
+               scalars, perRow, normRows,
                allocVector(builder, loc, &body, {count * length}));
       npu::DmaStoreOp::create(
           builder, loc, buffer,
@@ -1141,6 +1105,41 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
 }
 
 } // namespace
+
+void sinan::tiling::emitNorm(OpBuilder &builder, Location loc,
+                             const NormSpec &spec, Value matrix, Value scalars,
+                             function_ref<Value()> perRow, ArrayRef<Value> rows,
+                             Value squares) {
+  auto type = cast<MemRefType>(matrix.getType());
+  float length = float(spec.length);
+  if (!spec.rms) {
+    npu::VRedOp::create(builder, loc, "sum", matrix, scalars);
+    npu::VScalOp::create(builder, loc, "div", scalars, scalars,
+                         builder.getF32FloatAttr(length));
+    npu::VBinOp::create(builder, loc, "sub", matrix, perRow(), matrix);
+  }
+  Value square = cast<MemRefType>(squares.getType()).getRank() == 1
+                     ? memref::ExpandShapeOp::create(
+                           builder, loc, type, squares,
+                           ArrayRef<ReassociationIndices>{{0, 1}})
+                           .getResult()
+                     : squares;
+  npu::VBinOp::create(builder, loc, "mul", matrix, matrix, square);
+  npu::VRedOp::create(builder, loc, "sum", square, scalars);
+  npu::VScalOp::create(builder, loc, "div", scalars, scalars,
+                       builder.getF32FloatAttr(length));
+  npu::VScalOp::create(builder, loc, "add", scalars, scalars,
+                       builder.getF32FloatAttr(spec.epsilon));
+  npu::VUnOp::create(builder, loc, "sqrt", scalars, scalars);
+  npu::VUnOp::create(builder, loc, "recip", scalars, scalars);
+  npu::VBinOp::create(builder, loc, "mul", matrix, perRow(), matrix);
+  for (auto [i, row] : llvm::enumerate(rows))
+    npu::VBinOp::create(builder, loc, i == 0 ? "mul" : "add", matrix,
+                        reinterpretView(builder, loc, row,
+                                        builder.getIndexAttr(0),
+                                        type.getShape(), {0, 1}),
+                        matrix);
+}
 
 std::string sinan::snpuElementwiseRefusal(Operation *op,
                                           const TargetDesc &target) {

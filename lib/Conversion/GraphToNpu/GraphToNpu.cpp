@@ -151,6 +151,9 @@ struct ProductTraits {
   /// B is a constant the tiler packs into column panels of the block width
   /// (packedPanel), so that each of its blocks is one contiguous run.
   bool panels = false;
+  /// A layer normalization of each row of C after the residual
+  /// (snpuFusesNorm): blocks span every column.
+  bool norm = false;
 };
 
 /// The column panel width of B's packed layout for blocks `n0` wide of a
@@ -174,6 +177,8 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
   for (int64_t m0 : blockSizes(m, tile.m, 512))
     for (int64_t n0 : blockSizes(n, tile.n, 512))
       for (int64_t k0 : blockSizes(k, tile.k, 1024)) {
+        if (traits.norm && n0 < n)
+          continue;
         // Every buffer the tiler allocates must fit, doubled: full and edge
         // variants of each operand (local allocation may find them live at
         // once, since unrolled loops interleave their uses).
@@ -213,6 +218,13 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
             for (int64_t mi : exist(m, m0, tile.m))
               vbuf += (residualEpilogue ? 4 : 2) * mi * pitch(ni, 4, align) * 4;
           }
+        }
+        // A normalization's per-row scalars per block (its squares reuse the
+        // residual's block), and its scale and bias rows.
+        if (traits.norm) {
+          for (int64_t mi : ms)
+            vbuf += 2 * pitch(mi, 4, align) * 4;
+          vbuf += 2 * pitch(n0, 4, align) * 4;
         }
         if (!operandBytes(2) || acc > int64_t(target.acc.sizeBytes) ||
             vbuf > int64_t(target.vbuf.sizeBytes))
@@ -271,8 +283,9 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
           if (residualEpilogue)
             s.epilogueLoads += occupancy(double(m0 * n0 * 4), n0 >= n ? 1 : m0);
           s.mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
+          // A normalization: two sums and six passes over the block.
           int64_t passes = int64_t(biasEpilogue) + int64_t(residualEpilogue) +
-                           int64_t(geluEpilogue);
+                           int64_t(geluEpilogue) + (traits.norm ? 8 : 0);
           s.vector = double(passes) *
                      (double(m0 * n0 * 4) / double(target.vectorBytesPerCycle) +
                       double(target.vectorLatencyCycles));
@@ -342,6 +355,13 @@ public:
     this->n = panel ? n : cast<MemRefType>(b.getType()).getDimSize(1);
   }
 
+  /// Normalizes each block's rows after the residual (`rows`: the scale
+  /// and bias rows in DRAM, 1-D of N).
+  void normalize(const NormSpec &spec, ArrayRef<Value> rows) {
+    norm = spec;
+    normArgs.assign(rows.begin(), rows.end());
+  }
+
   void emit();
 
 private:
@@ -363,8 +383,15 @@ private:
   /// With K in one step, A's row block i of `rows` rows loaded once into a
   /// buffer of its own for every C block of the row; null otherwise.
   Value residentRows(Value i, int64_t rows);
+  /// One trip runs inline (synchronization sees a loop as one access).
   void loop(Value lower, Value upper, int64_t step,
             function_ref<void(Value)> body) {
+    std::optional<int64_t> lo = getConstantIntValue(lower),
+                           hi = getConstantIntValue(upper);
+    if (lo && hi && *hi - *lo == step) {
+      body(lower);
+      return;
+    }
     tiling::loop(builder, loc, lower, upper, step, body);
   }
 
@@ -378,6 +405,9 @@ private:
   /// B packed in column panels this wide ([panels * K, panel], packedPanel),
   /// or 0 for row-major [K, N].
   int64_t panel;
+  /// The normalization after the residual, its rows in DRAM and in vbuf.
+  std::optional<NormSpec> norm;
+  SmallVector<Value, 2> normArgs, normRows;
   int64_t m, k, n;
   Block *entry = nullptr;
 };
@@ -533,6 +563,30 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     if (residual) {
       npu::VBinOp::create(builder, loc, "add", out, addend, out);
     }
+    if (norm) {
+      // Blocks span every column (chooseBlocks): whole rows.
+      Value scalars;
+      {
+        OpBuilder::InsertionGuard guard(builder);
+        builder.setInsertionPointToStart(entry);
+        scalars = memref::AllocOp::create(
+            builder, loc,
+            MemRefType::get({rowsPadded}, f32, MemRefLayoutAttrInterface(),
+                            cast<MemRefType>(out.getType()).getMemorySpace()));
+      }
+      // The residual's block is free once added: it takes the squares.
+      Value squares =
+          addend ? addend
+                 : alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
+      emitNorm(
+          builder, loc, *norm, out, scalars,
+          [&] {
+            return reinterpretView(builder, loc, scalars,
+                                   builder.getIndexAttr(0),
+                                   {rowsPadded, colsPadded}, {1, 0});
+          },
+          normRows, squares);
+    }
   }
   if (gelu) {
     // Out of the accumulator into vbuf, or in place after the bias.
@@ -563,6 +617,18 @@ void MatmulTiler::emitRows(Value i, int64_t rows) {
 }
 
 void MatmulTiler::emit() {
+  // A normalization's scale and bias rows, loaded once.
+  for (Value row : normArgs) {
+    Value buffer = alloc(1, n, builder.getF32Type(), npu::MemorySpace::vbuf);
+    auto type = cast<MemRefType>(row.getType());
+    Value view = row;
+    if (type.getRank() == 1)
+      view = memref::ExpandShapeOp::create(
+          builder, loc, SmallVector<int64_t>{1, n}, row,
+          ArrayRef<ReassociationIndices>{{0, 1}});
+    npu::DmaLoadOp::create(builder, loc, view, buffer, DenseI64ArrayAttr());
+    normRows.push_back(buffer);
+  }
   int64_t fullM = m / blocks.m0, edgeM = m % blocks.m0;
   if (blocks.splitCols) {
     // One row block (chooseBlocks): the cores take its column blocks.
@@ -721,6 +787,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
                     : graph::MatMulOp();
   bool bias = false, relu = false, gelu = false, residual = false,
        chained = bool(matmul);
+  graph::LayerNormOp norm;
   if (matmul && ops.size() > 1) {
     auto add = dyn_cast<graph::AddOp>(ops[1]);
     Value other = !add                                 ? Value()
@@ -734,20 +801,33 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     relu = bias && rest.size() == 1 && llvm::isa<graph::ReluOp>(rest[0]) &&
            rest[0]->getOperand(0) == at && at.hasOneUse();
     gelu = !rest.empty() && llvm::equal(geluOf(at), rest);
-    // Or the residual after the bias (the kernel's fourth argument).
-    auto second =
-        rest.size() == 1 ? dyn_cast<graph::AddOp>(rest[0]) : graph::AddOp();
+    // Or the residual after the bias (the kernel's fourth argument), and
+    // a layer normalization of the sum (its scale and bias the fifth and
+    // sixth).
+    norm = rest.size() == 2 ? dyn_cast<graph::LayerNormOp>(rest[1])
+                            : graph::LayerNormOp();
+    auto second = rest.size() == 1 || norm ? dyn_cast<graph::AddOp>(rest[0])
+                                           : graph::AddOp();
     residual =
-        bias && second && body.getNumArguments() == 4 && at.hasOneUse() &&
+        bias && second && body.getNumArguments() >= 4 && at.hasOneUse() &&
         ((second.getLhs() == at && second.getRhs() == body.getArgument(3)) ||
          (second.getRhs() == at && second.getLhs() == body.getArgument(3)));
-    chained = (bias || gelu) && (rest.empty() || relu || gelu || residual);
+    if (norm &&
+        !(residual && norm.getInput() == second.getResult() &&
+          second->hasOneUse() && norm.getScale() == body.getArgument(4) &&
+          (!norm.getBias() || norm.getBias() == body.getArgument(5)) &&
+          snpuFusesNorm(matmul, norm, *target)))
+      norm = graph::LayerNormOp();
+    chained = (bias || gelu) && (rest.empty() || relu || gelu ||
+                                 (residual && rest.size() == 1) || norm);
   }
+  unsigned arguments = norm       ? (norm.getBias() ? 6u : 5u)
+                       : residual ? 4u
+                       : bias     ? 3u
+                                  : 2u;
   if (!chained || ret.getNumOperands() != 1 ||
       ret.getOperand(0) != ops.back()->getResult(0) ||
-      body.getNumArguments() != (residual ? 4u
-                                 : bias   ? 3u
-                                          : 2u))
+      body.getNumArguments() != arguments)
     return kernel.emitError(
         "an SNPU kernel must compute one graph.matmul "
         "of its two arguments (with the bias row and "
@@ -780,8 +860,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
           : nullptr;
   int64_t lhsBytes = dramBytesOf(matmul.getLhs()),
           outBytes = resultDramBytesOf(matmul);
-  ProductTraits traits{batched, bool(bias), bool(residual), gelu,
-                       weights && !batched};
+  ProductTraits traits{batched, bool(bias),          bool(residual),
+                       gelu,    weights && !batched, bool(norm)};
   std::optional<MatmulBlocks> blocks =
       chooseBlocks(*target, m, k, n, lhsBytes, weights ? 2 : bytesOf(element),
                    outBytes, traits);
@@ -796,6 +876,14 @@ LogicalResult convertKernel(func::FuncOp kernel) {
            << "x" << target->matrixTiles.at(DType::BF16).k << "x"
            << target->matrixTiles.at(DType::BF16).n << ")";
 
+  // The normalization's rows and epsilon, read before its op goes with the
+  // body.
+  std::optional<NormSpec> normSpec;
+  bool normBias = false;
+  if (norm) {
+    normSpec = NormSpec{false, n, norm.getEpsilon().convertToFloat()};
+    normBias = bool(norm.getBias());
+  }
   Location loc = matmul.getLoc();
   // Replace the body: the new one works on memrefs, inputs then outputs.
   Block &newBody = replaceBodyWithMemRefs(kernel, outType);
@@ -850,9 +938,18 @@ LogicalResult convertKernel(func::FuncOp kernel) {
         row = collapse(row, 1);
     }
     Value addend = residual ? collapse(newBody.getArgument(3), 1) : Value();
-    MatmulTiler(builder, loc, *target, *blocks, a, b, c, &newBody, row, relu,
-                gelu, addend, panel, n)
-        .emit();
+    MatmulTiler tiler(builder, loc, *target, *blocks, a, b, c, &newBody, row,
+                      relu, gelu, addend, panel, n);
+    if (normSpec) {
+      SmallVector<Value, 2> rows = {newBody.getArgument(4)};
+      if (normBias)
+        rows.push_back(newBody.getArgument(5));
+      for (Value &row : rows)
+        if (cast<MemRefType>(row.getType()).getRank() > 1)
+          row = collapse(row, 1);
+      tiler.normalize(*normSpec, rows);
+    }
+    tiler.emit();
   } else {
     a = collapse(a, 2);
     b = collapse(b, 2);
@@ -957,6 +1054,62 @@ bool sinan::snpuPacksMatmulWeights(Operation *op) {
     return false;
   auto constant = matmul.getRhs().getDefiningOp<graph::ConstantOp>();
   return constant && llvm::isa<DenseElementsAttr>(constant.getValue());
+}
+
+bool sinan::snpuFusesNorm(Operation *op, Operation *normOp,
+                          const TargetDesc &target) {
+  auto matmul = dyn_cast<graph::MatMulOp>(op);
+  auto norm = dyn_cast_or_null<graph::LayerNormOp>(normOp);
+  if (!matmul || !norm || !isSnpuMatmul(matmul, target) ||
+      !target.matrixTiles.count(DType::BF16))
+    return false;
+  auto lhs = cast<RankedTensorType>(matmul.getLhs().getType());
+  auto rhs = cast<RankedTensorType>(matmul.getRhs().getType());
+  auto out = dyn_cast<RankedTensorType>(norm.getType());
+  if (rhs.getRank() != 2 || !out || out != matmul.getType())
+    return false;
+  int64_t rank = out.getRank(), axis = norm.getAxis();
+  if (axis < 0)
+    axis += rank;
+  int64_t n = rhs.getDimSize(1), k = rhs.getDimSize(0);
+  // Padded columns would join the rows' sums.
+  if (axis != rank - 1 || n % target.matrixTiles.at(DType::BF16).n)
+    return false;
+  auto isRow = [&](Value value) {
+    auto type = value ? dyn_cast<RankedTensorType>(value.getType())
+                      : RankedTensorType();
+    return type && type.hasStaticShape() && type.getElementType().isF32() &&
+           type.getNumElements() == n && type.getShape().back() == n;
+  };
+  if (!isRow(norm.getScale()) || (norm.getBias() && !isRow(norm.getBias())))
+    return false;
+  int64_t m = lhs.getNumElements() / k;
+  int64_t lhsBytes = bytesOf(lhs.getElementType()),
+          outBytes = bytesOf(out.getElementType());
+  std::optional<MatmulBlocks> fused =
+      chooseBlocks(target, m, k, n, lhsBytes, 2, outBytes,
+                   ProductTraits{false, true, true, false, true, true});
+  std::optional<MatmulBlocks> alone =
+      chooseBlocks(target, m, k, n, lhsBytes, 2, outBytes,
+                   ProductTraits{false, true, true, false, true, false});
+  if (!fused || !alone)
+    return false;
+  // Blocks of whole rows may cost more than the normalization's own
+  // kernel saves (snpu-edge's small memories force short blocks that
+  // reload B): that kernel reads and writes the rows once, at the DRAM
+  // latency each way, and makes ten passes over them on the vector unit.
+  // Fused only when whole-row blocks cost less than the product's own
+  // blocks plus half that kernel.
+  double bytes = double(m * n * 4), cores = double(target.cores);
+  double normKernel =
+      2.0 * double(target.dramLatencyCycles + target.dmaSetupCycles) +
+      2.0 * bytes /
+          std::min<double>(double(target.dramBytesPerCycle),
+                           double(target.dmaBytesPerCycle) * cores) +
+      10.0 * bytes / cores / double(target.vectorBytesPerCycle);
+  // Half of it: the block estimates are off by up to half on snpu-edge
+  // (ViT's final norm there estimated a gain and lost 57 %).
+  return fused->cycles <= alone->cycles + normKernel / 2;
 }
 
 bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {

@@ -58,7 +58,9 @@ void splitOverCores(OpBuilder &builder, Location loc, int64_t fullBlocks,
   auto at = [&](Value offset) {
     full(arith::AddIOp::create(builder, loc, lo, offset));
   };
-  if (q > 0)
+  if (q == 1)
+    at(index(0));
+  else if (q > 1)
     mark(loop(builder, loc, index(0), index(q * blockSize), blockSize, at));
   if (r > 0) {
     // Once on cores c < r: from min(max(c - r + 1, 0), 1) to 1.

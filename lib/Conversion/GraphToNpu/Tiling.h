@@ -70,6 +70,28 @@ void emitSoftmaxRows(mlir::OpBuilder &builder, mlir::Location loc,
                      mlir::Value in, mlir::Value out, mlir::Value scalars,
                      mlir::Value perRow);
 
+/// A layer (or RMS) normalization as the SNPU kernels apply it over rows
+/// of `length` elements.
+struct NormSpec {
+  bool rms = false;
+  int64_t length = 0;
+  float epsilon = 0;
+};
+
+/// Normalizes `matrix`'s rows (vbuf, [rows, length]) in place, the ops in
+/// the order graph-decompose expands the op (so a kernel computes what the
+/// pieces did, and the reference kernel, bit for bit): the mean taken out,
+/// the mean of squares (into `squares`: 1-D of as many elements as
+/// `matrix`, or of its type),
+/// plus epsilon, its square root's reciprocal, the product with it, with
+/// the scale row and plus the bias row (`rows`, vbuf rows of `length`,
+/// repeated at stride 0). `scalars` holds one element per row, which
+/// `perRow` views repeated along each row.
+void emitNorm(mlir::OpBuilder &builder, mlir::Location loc,
+              const NormSpec &spec, mlir::Value matrix, mlir::Value scalars,
+              llvm::function_ref<mlir::Value()> perRow,
+              llvm::ArrayRef<mlir::Value> rows, mlir::Value squares);
+
 /// A local buffer rows x cols of `element` in `space` at the start of
 /// `entry` (so passes see it outside every loop), its rows at the aligned
 /// pitch the matrix unit reads.

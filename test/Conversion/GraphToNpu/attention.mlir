@@ -18,7 +18,6 @@
 // CHECK-SAME:    npu.cores = 4 : i64, npu.plan = "rows=128 split=heads"
 // CHECK:         npu.dma_load %{{.*}}, %[[MASK:.*]] : memref<1x128xf32, strided<[0, 1]>, #npu.space<dram>> to memref<1x128xf32, strided<[128, 1]>, #npu.space<vbuf>>
 // CHECK:         %[[CORE:.*]] = npu.core_id
-// CHECK:         scf.for
 // CHECK:           npu.dma_load %{{.*}}, %[[KROWS:.*]] : memref<128x64xf32, {{.*}}#npu.space<dram>> to memref<128x64xbf16, strided<[64, 1]>, #npu.space<vbuf>>
 // CHECK:           npu.dma_load %{{.*}}, %[[V:.*]] : memref<128x64xf32, {{.*}}#npu.space<dram>> to memref<128x64xbf16, strided<[64, 1]>, #npu.space<wbuf>>
 // CHECK:           npu.vtrans %[[KROWS]], %[[KCOLS:.*]] : memref<128x64xbf16, strided<[64, 1]>, #npu.space<vbuf>> to memref<64x128xbf16, strided<[128, 1]>, #npu.space<vbuf>>

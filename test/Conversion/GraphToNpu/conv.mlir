@@ -133,13 +133,14 @@ func.func @hardswish(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>) -> tensor<1x3
 }
 
 // One pixel block per output channel block (a 1x1 over 14x14) and two
-// channel blocks per core: each iteration of a core's loop takes two
-// blocks, each with its own accumulator (and vbuf block), so the second's
-// products need not wait for the first one's epilogue to leave the
-// accumulator.
+// channel blocks per core: a core's one step (inline, not a loop of one
+// trip) takes two blocks, each with its own accumulator (and vbuf block),
+// so the second's products need not wait for the first one's epilogue to
+// leave the accumulator.
 // NPU-LABEL: func.func @expand_kernel
 // NPU-SAME:      npu.plan = "implicit-gemm f0=128
-// NPU:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c256
+// NPU:         npu.core_id
+// NPU-NOT:     scf.for
 // NPU:           npu.mma %{{.*}}, %{{.*}}, %[[ACC0:[^ ]*]] :
 // NPU:           npu.vbin "add" %[[ACC0]], %{{.*}}, %[[OUT0:[^ ]*]] :
 // NPU:           npu.dma_store

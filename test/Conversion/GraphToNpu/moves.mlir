@@ -23,12 +23,11 @@
 // CHECK-LABEL: func.func @heads_kernel
 // CHECK-SAME:      npu.cores = 4
 // CHECK:         npu.core_id
-// CHECK:         scf.for
 // CHECK:           npu.dma_load %{{.*}}, %[[B:.*]] : memref<1x32x64xf32, strided<[64, 256, 1], offset: ?>, #npu.space<dram>> to memref<1x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>>
 // CHECK:           npu.dma_store %[[B]], %{{.*}} : memref<1x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>> to memref<1x32x64xf32, strided<[2048, 64, 1], offset: ?>, #npu.space<dram>>
 // CHECK-LABEL: func.func @keys_kernel
 // CHECK-SAME:      npu.cores = 4
-// CHECK:         scf.for
+// CHECK:         npu.core_id
 // CHECK:           scf.for
 // CHECK:             npu.dma_load %{{.*}}, %[[IN:.*]] : memref<32x16xf32, strided<[64, 1], offset: ?>, #npu.space<dram>> to memref<32x16xf32, strided<[16, 1]>, #npu.space<vbuf>>
 // CHECK-NEXT:        npu.vtrans %[[IN]], %[[OUT:.*]] : memref<32x16xf32, strided<[16, 1]>, #npu.space<vbuf>> to memref<16x32xf32, strided<[32, 1]>, #npu.space<vbuf>>

@@ -46,7 +46,6 @@ func.func @matmul(%x: tensor<128x256xbf16>, %w: tensor<256x256xf32>, %b: tensor<
 // CHECK-SAME:    (%{{.*}}: memref<1x3x224x224xf32, #npu.space<dram>>, %{{.*}}: memref<1x3x224x224xbf16, #npu.space<dram>>)
 // CHECK-SAME:    npu.cores = 4
 // CHECK:         npu.core_id
-// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c37632
 // CHECK:         npu.dma_load %{{.*}} : memref<1x16384xf32, {{.*}}#npu.space<dram>> to memref<1x16384xf32, {{.*}}#npu.space<vbuf>>
 // CHECK:         npu.dma_store %{{.*}} : memref<1x16384xf32, {{.*}}#npu.space<vbuf>> to memref<1x16384xbf16, {{.*}}#npu.space<dram>>
 func.func @convert(%x: tensor<1x3x224x224xf32>) -> tensor<1x3x224x224xbf16> attributes {npu.target = #npu.target<"snpu-server">} {

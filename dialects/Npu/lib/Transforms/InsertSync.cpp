@@ -331,7 +331,7 @@ LogicalResult SyncInserter::assignIds() {
     it->second.first = std::min(it->second.first, at);
     it->second.second = std::max(it->second.second, at);
   }
-  // Per engine pair, greedy interval coloring by span start.
+  // Per engine pair, interval coloring by span start.
   std::map<std::pair<Engine, Engine>,
            SmallVector<std::pair<Key, std::pair<int64_t, int64_t>>>>
       byPair;
@@ -342,19 +342,24 @@ LogicalResult SyncInserter::assignIds() {
     llvm::sort(entries, [](auto &a, auto &b) {
       return a.second.first < b.second.first;
     });
+    // A fresh id while the target has one, else the one free the longest:
+    // a chain on an id of its own lets primeBeforeUnrelated move its primed
+    // token above the chains before it (a reused id keeps it behind their
+    // drains). Ids stay within the spans live at once, as with any greedy
+    // coloring that opens an id only when it may.
+    int64_t limit = target.semaphoresPerEnginePair;
     SmallVector<int64_t> busyUntil; // Per id: the end of its last span.
     for (auto &[key, span] : entries) {
       int64_t chosen = -1;
-      for (auto [i, end] : llvm::enumerate(busyUntil))
-        if (end < span.first) {
-          chosen = i;
-          break;
-        }
-      if (chosen < 0) {
+      if (int64_t(busyUntil.size()) < limit) {
         chosen = busyUntil.size();
         busyUntil.push_back(0);
+      } else {
+        for (auto [i, end] : llvm::enumerate(busyUntil))
+          if (end < span.first && (chosen < 0 || end < busyUntil[chosen]))
+            chosen = i;
       }
-      if (chosen >= int64_t(target.semaphoresPerEnginePair))
+      if (chosen < 0)
         return failure();
       busyUntil[chosen] = span.second;
       id[key] = chosen;
