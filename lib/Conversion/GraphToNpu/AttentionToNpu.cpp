@@ -545,12 +545,9 @@ private:
   /// A loop over [0, count) unless count is 1.
   void each(int64_t count, function_ref<void(Value)> body,
             bool buffered = false) {
-    if (count == 1) {
-      body(index(0));
-      return;
-    }
-    scf::ForOp forOp = loop(builder, loc, index(0), index(count), 1, body);
-    if (buffered)
+    scf::ForOp forOp =
+        loopUnlessOnce(builder, loc, index(0), index(count), 1, body);
+    if (buffered && forOp)
       forOp->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
   }
 

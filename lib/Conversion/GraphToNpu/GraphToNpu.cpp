@@ -356,7 +356,7 @@ public:
   }
 
   /// Normalizes each block's rows after the residual (`rows`: the scale
-  /// and bias rows in DRAM, 1-D of N).
+  /// and bias rows in DRAM, [1, N]).
   void normalize(const NormSpec &spec, ArrayRef<Value> rows) {
     norm = spec;
     normArgs.assign(rows.begin(), rows.end());
@@ -383,16 +383,9 @@ private:
   /// With K in one step, A's row block i of `rows` rows loaded once into a
   /// buffer of its own for every C block of the row; null otherwise.
   Value residentRows(Value i, int64_t rows);
-  /// One trip runs inline (synchronization sees a loop as one access).
   void loop(Value lower, Value upper, int64_t step,
             function_ref<void(Value)> body) {
-    std::optional<int64_t> lo = getConstantIntValue(lower),
-                           hi = getConstantIntValue(upper);
-    if (lo && hi && *hi - *lo == step) {
-      body(lower);
-      return;
-    }
-    tiling::loop(builder, loc, lower, upper, step, body);
+    tiling::loopUnlessOnce(builder, loc, lower, upper, step, body);
   }
 
   OpBuilder &builder;
@@ -620,13 +613,7 @@ void MatmulTiler::emit() {
   // A normalization's scale and bias rows, loaded once.
   for (Value row : normArgs) {
     Value buffer = alloc(1, n, builder.getF32Type(), npu::MemorySpace::vbuf);
-    auto type = cast<MemRefType>(row.getType());
-    Value view = row;
-    if (type.getRank() == 1)
-      view = memref::ExpandShapeOp::create(
-          builder, loc, SmallVector<int64_t>{1, n}, row,
-          ArrayRef<ReassociationIndices>{{0, 1}});
-    npu::DmaLoadOp::create(builder, loc, view, buffer, DenseI64ArrayAttr());
+    npu::DmaLoadOp::create(builder, loc, row, buffer, DenseI64ArrayAttr());
     normRows.push_back(buffer);
   }
   int64_t fullM = m / blocks.m0, edgeM = m % blocks.m0;
@@ -925,28 +912,22 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   if (!batched) {
     a = collapse(a, 1);
     c = collapse(c, 1);
-    // The bias row as [1, N].
-    Value row;
-    if (bias) {
-      row = newBody.getArgument(2);
-      auto type = cast<MemRefType>(row.getType());
-      if (type.getRank() == 1)
-        row = memref::ExpandShapeOp::create(
-            builder, loc, SmallVector<int64_t>{1, n}, row,
-            ArrayRef<ReassociationIndices>{{0, 1}});
-      else
-        row = collapse(row, 1);
-    }
+    // A row of N ([N] or [1, ..., 1, N]) as [1, N].
+    auto asRow = [&](Value row) -> Value {
+      if (cast<MemRefType>(row.getType()).getRank() > 1)
+        return collapse(row, 1);
+      return memref::ExpandShapeOp::create(
+          builder, loc, SmallVector<int64_t>{1, n}, row,
+          ArrayRef<ReassociationIndices>{{0, 1}});
+    };
+    Value row = bias ? asRow(newBody.getArgument(2)) : Value();
     Value addend = residual ? collapse(newBody.getArgument(3), 1) : Value();
     MatmulTiler tiler(builder, loc, *target, *blocks, a, b, c, &newBody, row,
                       relu, gelu, addend, panel, n);
     if (normSpec) {
-      SmallVector<Value, 2> rows = {newBody.getArgument(4)};
+      SmallVector<Value, 2> rows = {asRow(newBody.getArgument(4))};
       if (normBias)
-        rows.push_back(newBody.getArgument(5));
-      for (Value &row : rows)
-        if (cast<MemRefType>(row.getType()).getRank() > 1)
-          row = collapse(row, 1);
+        rows.push_back(asRow(newBody.getArgument(5)));
       tiler.normalize(*normSpec, rows);
     }
     tiler.emit();

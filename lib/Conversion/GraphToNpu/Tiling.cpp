@@ -23,25 +23,33 @@ scf::ForOp loop(OpBuilder &builder, Location loc, Value lower, Value upper,
   return forOp;
 }
 
+scf::ForOp loopUnlessOnce(OpBuilder &builder, Location loc, Value lower,
+                          Value upper, int64_t step,
+                          function_ref<void(Value)> body) {
+  std::optional<int64_t> lo = getConstantIntValue(lower),
+                         hi = getConstantIntValue(upper);
+  if (lo && hi && *hi - *lo == step) {
+    body(lower);
+    return {};
+  }
+  return loop(builder, loc, lower, upper, step, body);
+}
+
 void splitOverCores(OpBuilder &builder, Location loc, int64_t fullBlocks,
                     int64_t blockSize, int64_t cores,
                     function_ref<void(Value)> full,
                     function_ref<void(Value)> edge, bool buffered) {
   auto mark = [&](scf::ForOp forOp) {
-    if (buffered)
+    if (buffered && forOp)
       forOp->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
   };
   auto index = [&](int64_t value) -> Value {
     return arith::ConstantIndexOp::create(builder, loc, value);
   };
   if (cores == 1) {
-    // One block runs inline: synchronization sees a loop as one access, so
-    // a handoff into the block's later ops would wait before its first.
-    if (fullBlocks == 1)
-      full(index(0));
-    else if (fullBlocks > 0)
-      mark(loop(builder, loc, index(0), index(fullBlocks * blockSize),
-                blockSize, full));
+    if (fullBlocks > 0)
+      mark(loopUnlessOnce(builder, loc, index(0), index(fullBlocks * blockSize),
+                          blockSize, full));
     if (edge)
       edge(index(fullBlocks * blockSize));
     return;
@@ -58,10 +66,9 @@ void splitOverCores(OpBuilder &builder, Location loc, int64_t fullBlocks,
   auto at = [&](Value offset) {
     full(arith::AddIOp::create(builder, loc, lo, offset));
   };
-  if (q == 1)
-    at(index(0));
-  else if (q > 1)
-    mark(loop(builder, loc, index(0), index(q * blockSize), blockSize, at));
+  if (q > 0)
+    mark(loopUnlessOnce(builder, loc, index(0), index(q * blockSize), blockSize,
+                        at));
   if (r > 0) {
     // Once on cores c < r: from min(max(c - r + 1, 0), 1) to 1.
     Value past = arith::MaxSIOp::create(

@@ -47,6 +47,14 @@ mlir::scf::ForOp loop(mlir::OpBuilder &builder, mlir::Location loc,
                       mlir::Value lower, mlir::Value upper, int64_t step,
                       llvm::function_ref<void(mlir::Value)> body);
 
+/// `loop`, except that a single trip of constant bounds runs `body` inline
+/// (returning null): synchronization sees a loop as one access, so a
+/// handoff into a later op of a one-trip loop would wait before its first.
+mlir::scf::ForOp loopUnlessOnce(mlir::OpBuilder &builder, mlir::Location loc,
+                                mlir::Value lower, mlir::Value upper,
+                                int64_t step,
+                                llvm::function_ref<void(mlir::Value)> body);
+
 /// Splits `fullBlocks` blocks of `blockSize` over `cores` cores (q each, one
 /// more for the first r), calling `full(offset)` per block of this core;
 /// `edge(offset)` (when given) runs once, on core r, for the partial block
