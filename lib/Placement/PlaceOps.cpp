@@ -7,6 +7,8 @@
 #include "sinan/Placement/Passes.h"
 #include "sinan/Placement/Placement.h"
 
+#include "sinan/Conversion/GraphToNpu.h"
+
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
@@ -90,9 +92,17 @@ LogicalResult PlaceOpsPass::readOverrides(ArrayRef<Decision *> decisions) {
     return fail("expected an object of node names to \"snpu\" or \"cpu\"");
   for (const auto &[key, value] : *object) {
     std::optional<StringRef> text = value.getAsString();
-    if (!text || (*text != "snpu" && *text != "cpu"))
-      return fail("'" + key.str() + "': expected \"snpu\" or \"cpu\"");
-    Side side = *text == "snpu" ? Side::Snpu : Side::Cpu;
+    // "snpu:vector" / "snpu:matrix": a convolution of narrow groups on the
+    // SNPU, on the unit named (kNarrowGroupsAttrName).
+    StringRef form;
+    if (text && text->starts_with("snpu:"))
+      form = text->drop_front(5);
+    if (!text || (*text != "snpu" && *text != "cpu" && form != "vector" &&
+                  form != "matrix"))
+      return fail("'" + key.str() +
+                  "': expected \"snpu\", \"cpu\", \"snpu:vector\" or "
+                  "\"snpu:matrix\"");
+    Side side = *text == "cpu" ? Side::Cpu : Side::Snpu;
     StringRef name = key; // Not key.str(): a temporary std::string (ASan).
     bool byKind = name.consume_front("op:");
     bool matched = false;
@@ -102,6 +112,14 @@ LogicalResult PlaceOpsPass::readOverrides(ArrayRef<Decision *> decisions) {
         continue;
       matched = true;
       d->forced = side;
+      if (form.empty())
+        continue;
+      auto conv = dyn_cast<graph::Conv2dOp>(d->op);
+      if (!conv || conv.getGroup() == 1)
+        return fail("'" + key.str() + "': \"" + *text +
+                    "\" is for grouped convolutions");
+      conv->setAttr(kNarrowGroupsAttrName,
+                    StringAttr::get(conv.getContext(), form));
     }
     if (!matched)
       return fail("'" + key.str() + "' names no " +

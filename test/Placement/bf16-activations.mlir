@@ -19,7 +19,7 @@ func.func @chain(%x: tensor<1x64x16x16xf32>) -> tensor<1x64x16x16xf32> {
 }
 
 // A value another user reads in f32 stays f32: here the host (returned), and
-// a depthwise convolution (the vector unit computes in f32).
+// a depthwise convolution on the vector unit (which computes in f32).
 // CHECK-LABEL: func.func @kept
 // CHECK:         npu.launch @k1_kernel({{.*}}) -> tensor<1x64x16x16xf32>
 // CHECK:         npu.launch @k2_kernel({{.*}}) -> tensor<1x64x16x16xf32>
@@ -29,8 +29,22 @@ func.func @kept(%x: tensor<1x64x16x16xf32>) -> (tensor<1x64x16x16xf32>, tensor<1
   %dw = graph.constant dense<0.5> : tensor<64x1x3x3xf32>
   %a = graph.conv2d %x, %w : (tensor<1x64x16x16xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x16x16xf32> loc("k1")
   %b = graph.conv2d %a, %w : (tensor<1x64x16x16xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x16x16xf32> loc("k2")
-  %d = graph.conv2d %b, %dw {group = 64 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x16x16xf32>, tensor<64x1x3x3xf32>) -> tensor<1x64x16x16xf32> loc("k3")
+  %d = graph.conv2d %b, %dw {group = 64 : i64, pads = array<i64: 1, 1, 1, 1>, snpu.narrow_groups = "vector"} : (tensor<1x64x16x16xf32>, tensor<64x1x3x3xf32>) -> tensor<1x64x16x16xf32> loc("k3")
   return %a, %d : tensor<1x64x16x16xf32>, tensor<1x64x16x16xf32>
+}
+
+// The same depthwise convolution as the matrix unit's block-diagonal chunks
+// (which round their input to bf16, as every matrix-unit kernel does):
+// its input stays bf16.
+// CHECK-LABEL: func.func @diagonal
+// CHECK:         %[[E:.*]] = npu.launch @e1_kernel({{.*}}) -> tensor<1x64x16x16xbf16>
+// CHECK:         npu.launch @e2_kernel(%[[E]]{{.*}}) -> tensor<1x64x16x16xf32>
+func.func @diagonal(%x: tensor<1x64x16x16xf32>) -> tensor<1x64x16x16xf32> {
+  %w = graph.constant dense<0.5> : tensor<64x64x1x1xf32>
+  %dw = graph.constant dense<0.5> : tensor<64x1x3x3xf32>
+  %a = graph.conv2d %x, %w : (tensor<1x64x16x16xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x16x16xf32> loc("e1")
+  %d = graph.conv2d %a, %dw {group = 64 : i64, pads = array<i64: 1, 1, 1, 1>, snpu.narrow_groups = "matrix"} : (tensor<1x64x16x16xf32>, tensor<64x1x3x3xf32>) -> tensor<1x64x16x16xf32> loc("e2")
+  return %d : tensor<1x64x16x16xf32>
 }
 
 // A residual the epilogue adds (the first convolution's kernel takes the

@@ -11,6 +11,8 @@
 // RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.kind.json" 2>&1 | FileCheck %s --check-prefix=KIND
 // RUN: echo '{"mm": "gpu"}' > %t.value.json
 // RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.value.json" 2>&1 | FileCheck %s --check-prefix=VALUE
+// RUN: echo '{"conv": "snpu:matrix"}' > %t.form.json
+// RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.form.json" 2>&1 | FileCheck %s --check-prefix=FORM-KIND
 // RUN: echo '{"mm": ' > %t.bad.json
 // RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.bad.json" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=MISSING
@@ -43,7 +45,9 @@
 // FORCED: error: loc("pool"): node 'pool' (graph.avg_pool2d) is forced to the SNPU by {{.*}}.forced.json, but the SNPU cannot run it: no SNPU kernel for avg_pool2d
 // TYPO: error: --placement-overrides {{.*}}.typo.json: 'no_such_node' names no node of the model
 // KIND: error: --placement-overrides {{.*}}.kind.json: 'op:softmax' names no op of the model
-// VALUE: error: --placement-overrides {{.*}}.value.json: 'mm': expected "snpu" or "cpu"
+// VALUE: error: --placement-overrides {{.*}}.value.json: 'mm': expected "snpu", "cpu", "snpu:vector" or "snpu:matrix"
+// A unit for narrow groups names a grouped convolution (this one is dense).
+// FORM-KIND: error: --placement-overrides {{.*}}.form.json: 'conv': "snpu:matrix" is for grouped convolutions
 // BAD: error: --placement-overrides {{.*}}.bad.json: [2:0, byte=8]: Unexpected EOF
 // MISSING: error: --placement-overrides {{.*}}.missing.json: No such file or directory
 // MODE: error: placement 'fast': expected snpu, cpu or auto

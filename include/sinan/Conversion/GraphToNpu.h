@@ -27,6 +27,13 @@ std::string snpuMatmulRefusal(mlir::Operation *op, const TargetDesc &target);
 /// `target`, or an empty string when it can.
 std::string snpuConvRefusal(mlir::Operation *op, const TargetDesc &target);
 
+/// A graph.conv2d attribute that fixes how groups narrower than the matrix
+/// tile run: "vector" (the vector unit's f32 kernel) or "matrix" (the
+/// matrix unit's block-diagonal chunks). Without it the cycle estimates
+/// choose. sinan-place sets it from an override ("snpu:vector").
+inline constexpr llvm::StringLiteral kNarrowGroupsAttrName =
+    "snpu.narrow_groups";
+
 /// Why sinan-convert-graph-to-npu cannot run `op` (a graph.attention) as
 /// one kernel on `target`, or an empty string when it can: static 4-D f32
 /// operands, a float mask (if any) broadcast along everything but the

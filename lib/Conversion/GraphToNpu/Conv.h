@@ -97,13 +97,25 @@ struct GridPlan {
   bool pairs = false;
   /// A channel block's weights stay in wbuf (else a tile per product).
   bool resident = false;
+  /// The epilogue's channel-rows buffers: one, or two that the
+  /// accumulators' blocks take in turn (a block's transpose then waits for
+  /// the store two blocks back).
+  int64_t outs = 1;
   /// Output rows of core c: [rowsPerCore * c, ...).
   int64_t rowsPerCore = 0;
+  /// Narrow groups as block-diagonal chunks: chunk k's c0 channels hold
+  /// whole groups, which make output channel block k (f0 = c0) alone, so
+  /// each block's products read one chunk (with zero weights between
+  /// groups) and chunks stage one ahead of the products, through two
+  /// grids.
+  bool diagonal = false;
   double cycles = 0;
 };
 
-/// Whether the grid tiler applies: one group, up to stride 2 (each stride
-/// a set of phases), an output as wide as the input at its stride.
+/// Whether the grid tiler applies: one group, or groups of equal in and
+/// out widths narrower than the matrix tile (block-diagonal chunks), up to
+/// stride 2 (each stride a set of phases), an output as wide as the input
+/// at its stride.
 bool gridApplies(const ConvShape &s);
 
 /// The cheapest grid plan by a cycle estimate, or nullopt.
@@ -141,6 +153,19 @@ struct DepthwisePlan {
 /// the matrix unit would pad to its tile one group at a time. A dense
 /// convolution stays on the matrix unit however few its channels.
 bool vectorConvApplies(const ConvShape &s, const TargetDesc &target);
+
+/// For such groups (vectorConvApplies) and `bytes`-byte elements: the
+/// vector unit's plan or the grid tiler's block-diagonal one, whichever
+/// the cycle estimates prefer (the other null; both null when neither
+/// runs it).
+/// `form` ("vector" or "matrix", kNarrowGroupsAttrName) keeps one of them.
+std::pair<std::optional<DepthwisePlan>, std::optional<GridPlan>>
+chooseNarrow(const ConvShape &s, const TargetDesc &target,
+             const ConvEpilogue &epilogue, int64_t bytes,
+             llvm::StringRef form = "");
+
+/// `conv`'s kNarrowGroupsAttrName, or "".
+llvm::StringRef narrowGroupsForm(graph::Conv2dOp conv);
 
 /// The cheapest such plan by a cycle estimate, or nullopt when not even
 /// one group's output row fits vbuf (twice).

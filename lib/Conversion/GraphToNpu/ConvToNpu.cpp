@@ -1679,7 +1679,9 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
                            "vector unit in f32, and this convolution is bf16",
                            s->cg, s->fg)
           .str();
-    if (!chooseDepthwisePlan(*s, target, ConvEpilogue()))
+    auto [vector, grid] =
+        chooseNarrow(*s, target, ConvEpilogue(), bytes, narrowGroupsForm(conv));
+    if (!vector && !grid)
       return "no block of one group's output row fits the vector buffer "
              "twice";
     return "";
@@ -1692,6 +1694,31 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
 
 bool sinan::isSnpuConv(Operation *op, const TargetDesc &target) {
   return snpuConvRefusal(op, target).empty();
+}
+
+/// For groups narrower than the matrix tile: the vector unit's plan or the
+/// grid tiler's block-diagonal one, whichever the cycle estimates prefer
+/// (the other null; both null for bf16, which the vector unit's f32
+/// kernel does not take and the grid tiler's staging is not written for).
+std::pair<std::optional<DepthwisePlan>, std::optional<GridPlan>>
+sinan::tiling::chooseNarrow(const ConvShape &s, const TargetDesc &target,
+                            const ConvEpilogue &epilogue, int64_t bytes,
+                            StringRef form) {
+  if (bytes != 4)
+    return {};
+  std::optional<DepthwisePlan> vector =
+      form == "matrix" ? std::nullopt
+                       : chooseDepthwisePlan(s, target, epilogue);
+  std::optional<GridPlan> grid =
+      form == "vector" ? std::nullopt : chooseGridPlan(s, target, epilogue);
+  if (grid && (!vector || grid->cycles < vector->cycles))
+    return {std::nullopt, grid};
+  return {vector, std::nullopt};
+}
+
+StringRef sinan::tiling::narrowGroupsForm(graph::Conv2dOp conv) {
+  auto form = conv->getAttrOfType<StringAttr>(kNarrowGroupsAttrName);
+  return form ? form.getValue() : "";
 }
 
 /// The implicit GEMM's blocks or the grid tiler's plan for `s` with
@@ -1716,11 +1743,17 @@ sinan::tiling::convSummation(graph::Conv2dOp conv, const ConvEpilogue &epilogue,
     return std::nullopt;
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
   // The vector unit's depthwise kernel: f32 inputs, the first tap's
-  // product, one multiply-add per other tap, then the bias.
-  if (vectorConvApplies(*s, target))
-    return bytes == 4 && chooseDepthwisePlan(*s, target, epilogue)
-               ? std::optional(ConvSummation{1, true, true})
-               : std::nullopt;
+  // product, one multiply-add per other tap, then the bias. Block-diagonal
+  // chunks sum like the grid tiler's dense ones: a chunk's zero products
+  // between groups leave the sums alone (from +0.0 an addition of a zero
+  // never makes -0.0), so a chunk of the group's channels is the order.
+  if (vectorConvApplies(*s, target)) {
+    auto [vector, grid] =
+        chooseNarrow(*s, target, epilogue, bytes, narrowGroupsForm(conv));
+    if (grid)
+      return ConvSummation{grid->c0, true};
+    return vector ? std::optional(ConvSummation{1, true, true}) : std::nullopt;
+  }
   auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
   // The grid tiler's products start from +0.0 and its epilogue adds the
   // bias; the implicit GEMM's accumulators start from the bias unless its
@@ -1745,9 +1778,11 @@ sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
   // groups, else the cheaper of the implicit GEMM and the grid tiler.
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
   if (vectorConvApplies(*s, target)) {
-    std::optional<DepthwisePlan> plan =
-        bytes == 4 ? chooseDepthwisePlan(*s, target, epilogue) : std::nullopt;
-    return plan ? std::optional(plan->cycles) : std::nullopt;
+    auto [vector, grid] =
+        chooseNarrow(*s, target, epilogue, bytes, narrowGroupsForm(conv));
+    if (grid)
+      return grid->cycles;
+    return vector ? std::optional(vector->cycles) : std::nullopt;
   }
   auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
   if (grid)
@@ -1769,8 +1804,10 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
                           "matrix unit");
   int64_t bytes = bytesOf(conv.getInput().getType().getElementType());
   if (vectorConvApplies(*s, target)) {
-    std::optional<DepthwisePlan> plan =
-        bytes == 4 ? chooseDepthwisePlan(*s, target, epilogue) : std::nullopt;
+    auto [plan, grid] =
+        chooseNarrow(*s, target, epilogue, bytes, narrowGroupsForm(conv));
+    if (grid)
+      return emitGridConv(kernel, conv, *s, *grid, epilogue, target, dense);
     if (!plan)
       return conv.emitError()
              << "target " << target.name << ": "

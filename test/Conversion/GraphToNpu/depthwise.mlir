@@ -34,7 +34,7 @@
 // BINARY:        vbin.add.f32.bcast
 func.func @main(%x: tensor<1x24x37x35xf32>, %b: tensor<24xf32>) -> tensor<1x24x37x35xf32> {
   %w = graph.constant dense<0.25> : tensor<24x1x3x3xf32>
-  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 24 : i64} : (tensor<1x24x37x35xf32>, tensor<24x1x3x3xf32>, tensor<24xf32>) -> tensor<1x24x37x35xf32> loc("dw")
+  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 24 : i64, snpu.narrow_groups = "vector"} : (tensor<1x24x37x35xf32>, tensor<24x1x3x3xf32>, tensor<24xf32>) -> tensor<1x24x37x35xf32> loc("dw")
   return %y : tensor<1x24x37x35xf32>
 }
 
@@ -58,7 +58,7 @@ func.func @main(%x: tensor<1x24x37x35xf32>, %b: tensor<24xf32>) -> tensor<1x24x3
 // CHECK:         npu.dma_store {{.*}} {relu}
 func.func @strided(%x: tensor<1x32x28x28xf32>) -> tensor<1x32x14x14xf32> {
   %w = graph.constant dense<0.5> : tensor<32x1x3x3xf32>
-  %y = graph.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>, group = 32 : i64} : (tensor<1x32x28x28xf32>, tensor<32x1x3x3xf32>) -> tensor<1x32x14x14xf32> loc("strided")
+  %y = graph.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>, group = 32 : i64, snpu.narrow_groups = "vector"} : (tensor<1x32x28x28xf32>, tensor<32x1x3x3xf32>) -> tensor<1x32x14x14xf32> loc("strided")
   %r = graph.relu %y : tensor<1x32x14x14xf32>
   return %r : tensor<1x32x14x14xf32>
 }
@@ -72,7 +72,7 @@ func.func @strided(%x: tensor<1x32x28x28xf32>) -> tensor<1x32x14x14xf32> {
 // EDGE-COUNT-25: isa.vfma
 func.func @many_images(%x: tensor<65x63x1x16xf32>) -> tensor<65x63x1x16xf32> {
   %w = graph.constant dense<0.125> : tensor<63x1x5x5xf32>
-  %y = graph.conv2d %x, %w {pads = array<i64: 2, 2, 2, 2>, group = 63 : i64} : (tensor<65x63x1x16xf32>, tensor<63x1x5x5xf32>) -> tensor<65x63x1x16xf32> loc("many_images")
+  %y = graph.conv2d %x, %w {pads = array<i64: 2, 2, 2, 2>, group = 63 : i64, snpu.narrow_groups = "vector"} : (tensor<65x63x1x16xf32>, tensor<63x1x5x5xf32>) -> tensor<65x63x1x16xf32> loc("many_images")
   return %y : tensor<65x63x1x16xf32>
 }
 
@@ -94,7 +94,7 @@ func.func @many_images(%x: tensor<65x63x1x16xf32>) -> tensor<65x63x1x16xf32> {
 // CHECK-COUNT-35: npu.vfma
 func.func @narrow(%x: tensor<1x32x12x12xf32>, %b: tensor<16xf32>) -> tensor<1x16x12x12xf32> {
   %w = graph.constant dense<0.125> : tensor<16x4x3x3xf32>
-  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 8 : i64} : (tensor<1x32x12x12xf32>, tensor<16x4x3x3xf32>, tensor<16xf32>) -> tensor<1x16x12x12xf32> loc("narrow")
+  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 8 : i64, snpu.narrow_groups = "vector"} : (tensor<1x32x12x12xf32>, tensor<16x4x3x3xf32>, tensor<16xf32>) -> tensor<1x16x12x12xf32> loc("narrow")
   return %y : tensor<1x16x12x12xf32>
 }
 
@@ -114,7 +114,7 @@ func.func @narrow(%x: tensor<1x32x12x12xf32>, %b: tensor<16xf32>) -> tensor<1x16
 // CHECK-NEXT:    } {npu.buffered}
 func.func @looped(%x: tensor<1x16x10x10xf32>, %b: tensor<16xf32>) -> tensor<1x16x10x10xf32> {
   %w = graph.constant dense<0.125> : tensor<16x8x3x3xf32>
-  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 2 : i64} : (tensor<1x16x10x10xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>) -> tensor<1x16x10x10xf32> loc("looped")
+  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 2 : i64, snpu.narrow_groups = "vector"} : (tensor<1x16x10x10xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>) -> tensor<1x16x10x10xf32> loc("looped")
   return %y : tensor<1x16x10x10xf32>
 }
 
@@ -155,6 +155,6 @@ func.func @pooled(%x: tensor<1x16x15x15xf32>) -> tensor<1x16x7x7xf32> {
 // CHECK:         npu.dma_store %{{.*}}, %{{.*}} : memref<16x49xf32, strided<[64, 1]>, #npu.space<vbuf>> to memref<16x49xf32, strided<[49, 1]>, #npu.space<dram>>
 func.func @rows(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor<1x32x7x7xf32> {
   %w = graph.constant dense<0.25> : tensor<32x1x3x3xf32>
-  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 32 : i64} : (tensor<1x32x7x7xf32>, tensor<32x1x3x3xf32>, tensor<32xf32>) -> tensor<1x32x7x7xf32> loc("rows")
+  %y = graph.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, group = 32 : i64, snpu.narrow_groups = "vector"} : (tensor<1x32x7x7xf32>, tensor<32x1x3x3xf32>, tensor<32xf32>) -> tensor<1x32x7x7xf32> loc("rows")
   return %y : tensor<1x32x7x7xf32>
 }
