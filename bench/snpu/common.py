@@ -26,12 +26,6 @@ class Target:
     dram_bytes_per_cycle: int
     vector_f32_per_cycle: int
 
-    def vector_bound(self, macs, bytes_moved):
-        """The roofline bound of an f32 vector-unit kernel (one multiply-add
-        per lane per cycle on every core) or DRAM, whichever is slower."""
-        return max(macs / self.vector_f32_per_cycle,
-                   bytes_moved / self.dram_bytes_per_cycle)
-
     def bound(self, macs, bytes_moved):
         """The roofline bound: compute or DRAM, whichever is slower."""
         return max(macs / self.macs_per_cycle,
@@ -71,9 +65,14 @@ def median_seconds(cmd, repeats=3):
     return statistics.median(times)
 
 
-def chosen_blocks(binary, model, target):
-    """The npu.blocks the tiler chose for the model's kernel, as AxBxC."""
+def chosen_blocks(binary, model, target, with_plan=False):
+    """The npu.blocks the tiler chose for the model's kernel, as AxBxC (and
+    its npu.plan words when `with_plan`)."""
     npu = run([binary / "sinan-compile", model, "--target", target,
                "--compile-to=npu", "--mlir-elide-elementsattrs-if-larger=16"])
     found = re.search(r"npu.blocks = array<i64: ([0-9, ]+)>", npu)
-    return found.group(1).replace(", ", "x") if found else "?"
+    blocks = found.group(1).replace(", ", "x") if found else "?"
+    if not with_plan:
+        return blocks
+    plan = re.search(r'npu.plan = "([^"]*)"', npu)
+    return blocks, plan.group(1) if plan else ""

@@ -12,11 +12,14 @@ kernel's simulated cycles, the utilization of its unit over them, and the
 roofline bound from the target description: max(MACs / chip bf16 MACs per
 cycle, DRAM bytes / DRAM bytes per cycle) with the bytes a perfect kernel
 moves (input read once as f32, packed bf16 weights once, output written
-once as f32). A depthwise layer runs on the vector unit in f32: its bound
-counts one multiply-add per f32 lane per cycle on every core and f32
-weights. Also the compile time (median of three) and the blocks the tiler
-chose (output channels x input channels x pixels per block; for depthwise,
-channels x output rows x row pitch).
+once as f32). A depthwise or narrow-group layer runs on the vector unit
+in f32 or as the matrix unit's block-diagonal chunks, whichever the
+compiler's estimate prefers (the `unit` column): its bound is the same
+hardware one (its MACs at the matrix unit's peak, f32 weights), and the
+unit's utilization counts the vector unit's f32 lanes or the matrix unit's
+peak. Also the compile time (median of three) and the blocks the tiler
+chose (output channels x input channels x pixels per block; for the vector
+unit's depthwise forms, channels x output rows x row pitch).
 """
 
 import argparse
@@ -104,7 +107,8 @@ def main():
     target = load_target(args.target)
     print(target.describe())
     print(f"{'layer':>14} {'C>F kxk/s HxW':>22} {'blocks':>12} {'cycles':>9} "
-          f"{'roofline':>9} {'of bound':>8} {'unit util':>9} {'compile s':>9}")
+          f"{'roofline':>9} {'of bound':>8} {'unit':>6} {'unit util':>9} "
+          f"{'compile s':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         names = SETS.get(args.layers, args.layers.split(","))
@@ -116,7 +120,8 @@ def main():
             seconds = median_seconds([binary / "sinan-compile", model,
                                       "--target", args.target,
                                       "--compile-to=module", "-o", module])
-            chosen = chosen_blocks(binary, model, args.target)
+            chosen, plan = chosen_blocks(binary, model, args.target,
+                                         with_plan=True)
             inputs = tmp / f"{name}.npz"
             np.savez(inputs, x=np.random.default_rng(1).standard_normal(
                 (1, c, h, w)).astype(np.float32))
@@ -126,19 +131,18 @@ def main():
             stats = json.loads(report.read_text())["snpu"]
             cycles = stats["kernel_cycles"]
             macs = f * (c // group) * k * k * oh * ow
-            if group == 1:
-                bytes_moved = (4 * c * h * w + 2 * f * c * k * k
-                               + 4 * f * oh * ow)
-                bound = target.bound(macs, bytes_moved)
-                util = macs / (target.macs_per_cycle * cycles)
-            else:
-                bytes_moved = 4 * c * h * w + 4 * f * k * k + 4 * f * oh * ow
-                bound = target.vector_bound(macs, bytes_moved)
-                util = macs / (target.vector_f32_per_cycle * cycles)
+            vector = plan.startswith("vector")
+            weight_bytes = (2 * f * c * k * k if group == 1
+                            else 4 * f * (c // group) * k * k)
+            bytes_moved = 4 * c * h * w + weight_bytes + 4 * f * oh * ow
+            bound = target.bound(macs, bytes_moved)
+            util = macs / ((target.vector_f32_per_cycle if vector
+                            else target.macs_per_cycle) * cycles)
             shape = f"{c}>{f} {k}x{k}/{s} {h}x{w}"
+            unit = "vector" if vector else "matrix"
             print(f"{name:>14} {shape:>22} {chosen:>12} {cycles:>9} "
-                  f"{bound:>9.0f} {bound / cycles:>7.1%} {util:>9.1%} "
-                  f"{seconds:>9.3f}")
+                  f"{bound:>9.0f} {bound / cycles:>7.1%} {unit:>6} "
+                  f"{util:>9.1%} {seconds:>9.3f}")
 
 
 if __name__ == "__main__":
