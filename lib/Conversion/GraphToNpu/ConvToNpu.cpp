@@ -111,15 +111,24 @@ std::string describe(const ConvBlocks &b) {
                        int64_t(b.cycles));
 }
 
-/// tile * 2^i dividing `padded`, and `padded` itself, up to `limit`.
-SmallVector<int64_t> dividingBlocks(int64_t padded, int64_t tile,
-                                    int64_t limit) {
+/// tile * 2^i dividing `padded`, and `padded` itself, up to `limit`;
+/// with `largest`, the largest multiple of `tile` dividing it past them.
+SmallVector<int64_t> dividingBlocks(int64_t padded, int64_t tile, int64_t limit,
+                                    bool largest = false) {
   SmallVector<int64_t> sizes;
   for (int64_t size = tile; size <= std::min(padded, limit); size *= 2)
     if (padded % size == 0)
       sizes.push_back(size);
   if (padded <= limit && (sizes.empty() || sizes.back() != padded))
     sizes.push_back(padded);
+  // With `largest`, else the largest multiple of the tile dividing it (960
+  // channels: 480, where powers of two stop at 64).
+  for (int64_t size = std::min(padded, limit) / tile * tile;
+       largest && padded > limit && size > sizes.back(); size -= tile)
+    if (padded % size == 0) {
+      sizes.push_back(size);
+      break;
+    }
   return sizes;
 }
 
@@ -571,8 +580,13 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
           }
     }
   };
-  for (int64_t f0 : dividingBlocks(s.fgPad, tile.m, 256))
-    for (int64_t c0 : dividingBlocks(s.cgPad, tile.k, 512))
+  // Blocks up to the largest that divides the channels, past the powers of
+  // two: fewer and larger tap loads, each of which carries the DRAM
+  // latency, and fewer weight loads. (On RegNet's 440-channel 1x1s at 7x7
+  // the estimate takes f0 = 224 and the simulator runs them 37 % slower;
+  // across the zoo the larger blocks gain 1-9 %.)
+  for (int64_t f0 : dividingBlocks(s.fgPad, tile.m, 256, true))
+    for (int64_t c0 : dividingBlocks(s.cgPad, tile.k, 512, true))
       for (int64_t rows = 1; rows <= (s.flat ? 2048 : s.oh); ++rows) {
         int64_t pixels, pixelBlocks;
         if (s.flat) {
