@@ -30,6 +30,8 @@
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
+
 #define DEBUG_TYPE "sinan-convert-graph-to-npu"
 
 namespace sinan {
@@ -711,6 +713,16 @@ std::optional<tiling::ConvEpilogue> convEpilogueOf(ArrayRef<Operation *> ops,
   }
   if (!chained)
     return std::nullopt;
+  // A clip's lower bound of +0 (ReLU6) goes to the store's relu when the
+  // clip is the last vector step: x < 0 ? +0 : x is max(x, +0) for every
+  // x (-0 and NaN included, docs/isa.md), and it commutes with the upper
+  // bound, so the vector unit saves a pass and the sums stay bit for bit.
+  if (epilogue.clip && epilogue.min && *epilogue.min == 0.0f &&
+      !std::signbit(*epilogue.min) && !epilogue.silu && !epilogue.hardswish) {
+    epilogue.relu = true;
+    epilogue.min.reset();
+    epilogue.clip = epilogue.max.has_value();
+  }
   return epilogue;
 }
 
