@@ -109,6 +109,11 @@ struct GridPlan {
   /// groups) and chunks stage one ahead of the products, through two
   /// grids.
   bool diagonal = false;
+  /// Block-diagonal chunks: a core's output rows in this many segments,
+  /// each staged and computed in turn (chunk by chunk, segment by segment
+  /// within a chunk), so a chunk's grid holds one segment's rows and the
+  /// first products wait for one segment's staging only.
+  int64_t segments = 1;
   double cycles = 0;
 };
 

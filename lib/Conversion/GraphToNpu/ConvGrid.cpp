@@ -235,11 +235,29 @@ SmallVector<CoreWork> coreWork(const ConvShape &s, const GridPlan &p) {
   return work;
 }
 
-/// The most image rows any core stages.
+/// A core's rows in p.segments segments (block-diagonal chunks; else its
+/// work whole).
+SmallVector<CoreWork> segmentsOf(const GridPlan &p, const CoreWork &work) {
+  SmallVector<CoreWork> parts;
+  int64_t rows = ceilDiv(work.y1 - work.y0, p.segments);
+  for (int64_t y = work.y0; y < work.y1; y += rows)
+    parts.push_back({y, std::min(work.y1, y + rows), work.fb0, work.fb1});
+  return parts;
+}
+
+/// Every core's segments.
+SmallVector<CoreWork> segmentWork(const ConvShape &s, const GridPlan &p) {
+  SmallVector<CoreWork> parts;
+  for (const CoreWork &work : coreWork(s, p))
+    llvm::append_range(parts, segmentsOf(p, work));
+  return parts;
+}
+
+/// The most image rows any core stages (at once: a segment's).
 int64_t maxStagedRows(const ConvShape &s, const GridPlan &p,
                       const GridGeometry &geo) {
   int64_t most = 0;
-  for (const CoreWork &work : coreWork(s, p)) {
+  for (const CoreWork &work : segmentWork(s, p)) {
     auto [lo, hi] = geo.imageRowsRead(work.y0, work.y1);
     most = std::max(most, hi - lo);
   }
@@ -383,9 +401,10 @@ SmallVector<GridFill> gridZeros(const GridGeometry &geo,
 int64_t residentBuffers(const GridPlan &p, const TargetDesc &target) {
   if (!p.resident)
     return 0;
-  // (Block-diagonal chunks: one per grid, in turn.)
+  // (Block-diagonal chunks: two in turn, or one for a core of one chunk.)
   if (p.diagonal)
-    return p.grids;
+    return std::min<int64_t>(2, p.splitRows ? p.chunks
+                                            : ceilDiv(p.chunks, p.cores));
   int64_t spare = int64_t(target.semaphoresPerEnginePair) - p.grids - 1;
   return std::min<int64_t>(
       p.chunks, std::max<int64_t>(std::min<int64_t>(p.chunks, 2), spare));
@@ -532,6 +551,13 @@ private:
   /// Block-diagonal chunks: the chunk being staged or computed, and the
   /// two bias rows chunks take in turn.
   int64_t diagonalChunk = 0;
+  /// Block-diagonal chunks: the unit (a chunk's segment) being staged or
+  /// computed; units take the grids in turn.
+  int64_t diagonalUnit = 0;
+  Value gridFor(int64_t k) {
+    return p.diagonal ? grid[diagonalUnit % grid.size()]
+                      : grid[gridBufferOf(p, k)];
+  }
   /// Block-diagonal chunks: every chunk's bias row of the core, loaded
   /// once (chunk k's at biasOffset), so no load waits for an epilogue.
   Value biasRows;
@@ -741,7 +767,7 @@ void GridTiler::stage(const CoreWork &work, Value n, int64_t k0, int64_t k1,
     // signal).
     if (k > k0)
       afterLoad(k);
-    Value chunk = grid[gridBufferOf(p, k)];
+    Value chunk = gridFor(k);
     int64_t start = gridRowOf(p, k, phases, gridSize);
     emitGridZeros(work, chunk, start);
     for (int64_t u = (k - k0) * bands; u < (k - k0 + 1) * bands; ++u) {
@@ -835,7 +861,7 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
         int64_t phaseBase = gridRowOf(p, k, geo.phases.size(), gridSize) +
                             geo.phaseIndex[tap] * gridSize;
         Value lhs = memref::SubViewOp::create(
-            builder, loc, grid[gridBufferOf(p, k)],
+            builder, loc, gridFor(k),
             ArrayRef<OpFoldResult>{
                 fold(plus(q0, phaseBase + geo.tapOffset(i, j))),
                 builder.getIndexAttr(0)},
@@ -1091,19 +1117,28 @@ void GridTiler::loadDiagonalBias(int64_t k0, int64_t k1) {
 }
 
 void GridTiler::emitDiagonalCore(const CoreWork &work) {
+  // The core's units: each chunk's row segments in turn (a chunk's weights
+  // then load once).
+  SmallVector<std::pair<CoreWork, int64_t>> units;
+  for (int64_t k = work.fb0; k < work.fb1; ++k)
+    for (const CoreWork &part : segmentsOf(p, work))
+      units.push_back({part, k});
   auto image = [&](Value n) {
     unitBase = 0;
-    // Chunk k's rows into its grid (the moves at once: no block of another
-    // chunk reads it), its weights after its first load, its bias row (the
-    // core's first chunk's with the weights, the later ones' after the
-    // moves: their buffer may wait for the epilogues two chunks back).
-    auto stageChunk = [&](int64_t k) {
+    // Unit u's rows into its grid (the moves at once: no block of another
+    // unit reads it), after its first load the chunk's weights (with its
+    // first segment) and every chunk's bias rows (with the first unit).
+    auto stageUnit = [&](size_t u) {
+      auto [part, k] = units[u];
       diagonalChunk = k;
+      diagonalUnit = u;
+      bool firstOfChunk = u == 0 || units[u - 1].second != k;
       stage(
-          work, n, k, k + 1,
+          part, n, k, k + 1,
           [&](int64_t) {
-            loadWeights(index(k), k);
-            if (k == work.fb0)
+            if (firstOfChunk)
+              loadWeights(index(k), k);
+            if (u == 0)
               loadDiagonalBias(work.fb0, work.fb1);
           },
           [] {});
@@ -1112,15 +1147,17 @@ void GridTiler::emitDiagonalCore(const CoreWork &work) {
           move();
       pendingMoves.clear();
     };
-    stageChunk(work.fb0);
-    for (int64_t k = work.fb0; k < work.fb1; ++k) {
-      // The next chunk's staging comes first in every engine's queue, so
-      // it runs while this chunk's products do.
-      if (k + 1 < work.fb1)
-        stageChunk(k + 1);
+    stageUnit(0);
+    for (size_t u = 0; u < units.size(); ++u) {
+      // The next unit's staging comes first in every engine's queue, so
+      // it runs while this unit's products do.
+      if (u + 1 < units.size())
+        stageUnit(u + 1);
+      auto [part, k] = units[u];
       diagonalChunk = k;
+      diagonalUnit = u;
       biasOffset = (k - work.fb0) * s.ow * p.f0;
-      emitChannelBlock(work, n, index(k));
+      emitChannelBlock(part, n, index(k));
     }
   };
   if (s.n == 1)
@@ -1239,7 +1276,7 @@ void GridTiler::emit() {
   // One grid per chunk for every core, sized for the largest region: a
   // buffer per core would, placed at other offsets, alias this core's
   // others and join them into one resource for synchronization.
-  for (const CoreWork &part : work)
+  for (const CoreWork &part : segmentWork(s, p))
     gridSize = std::max(gridSize, geo.gridPositions(part.y1 - part.y0, p.rows));
   // A buffer per chunk's phase grids, or two: the first chunk's, which the
   // first products wait for alone, and the other chunks'.
@@ -1278,10 +1315,13 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
   double vecBw = target.vectorBytesPerCycle,
          vecLat = target.vectorLatencyCycles;
   int64_t chunks = p.splitRows ? p.chunks : ceilDiv(p.chunks, p.cores);
+  // Units: each chunk's row segments in turn.
   int64_t rows = p.rowsPerCore, f0 = p.f0;
+  int64_t segmentRows = ceilDiv(rows, p.segments);
+  int64_t segments = ceilDiv(rows, segmentRows), units = chunks * segments;
   double dinAt = 0, vecAt = 0, mxuAt = 0, doutAt = 0, last = 0;
-  SmallVector<double> ready(chunks, 0.0), gridFree(2, 0.0),
-      accFree(p.accs, 0.0), stored(p.outs, 0.0);
+  SmallVector<double> ready(units, 0.0), gridFree(2, 0.0), accFree(p.accs, 0.0),
+      stored(p.outs, 0.0);
   // Units load into `buffers` staging buffers in turn, a unit's load
   // issued after the move out of the buffer it takes (stage's order: the
   // first `ahead` loads, the zeros, then per unit its move and the next
@@ -1294,16 +1334,17 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
                                       double(chunks * s.ow)) +
                                  setup
                            : 0.0;
-  auto stageChunk = [&](int64_t k) {
+  double weightsLanded = 0;
+  auto stageUnit = [&](int64_t k) {
     SmallVector<double> transposed;
-    double weightsLanded = 0;
     int64_t loaded = 0;
     auto load = [&] {
       int64_t j = loaded++;
       dinAt += c.in[j];
       vecAt = std::max(vecAt, dinAt + latency) + c.trans[j];
       transposed.push_back(vecAt);
-      if (j == 0) {
+      // (A chunk's weights with its first segment.)
+      if (j == 0 && k % segments == 0) {
         dinAt += c.weights;
         weightsLanded = dinAt + latency;
         if (k == 0) {
@@ -1324,8 +1365,10 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
   };
   int64_t turn = 0;
   auto blocks = [&](int64_t k) {
-    for (int64_t row = 0; row < rows; row += p.rows) {
-      int64_t r = std::min(p.rows, rows - row);
+    int64_t first = k % segments * segmentRows;
+    int64_t end = std::min(rows, first + segmentRows);
+    for (int64_t row = first; row < end; row += p.rows) {
+      int64_t r = std::min(p.rows, end - row);
       double product = double(geo.positions(r) / tile.m) * (p.c0 / tile.k) *
                        (f0 / tile.n) * s.taps();
       mxuAt = std::max({mxuAt, ready[k], accFree[turn]}) + product;
@@ -1348,10 +1391,10 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
     }
     gridFree[k % 2] = mxuAt;
   };
-  stageChunk(0);
-  for (int64_t k = 0; k < chunks; ++k) {
-    if (k + 1 < chunks)
-      stageChunk(k + 1);
+  stageUnit(0);
+  for (int64_t k = 0; k < units; ++k) {
+    if (k + 1 < units)
+      stageUnit(k + 1);
     blocks(k);
   }
   return std::max(last, dinAt + latency);
@@ -1365,7 +1408,10 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
                                    const GridPlan &p, const GridGeometry &geo) {
   const MatrixTile &tile = geo.tile;
   int64_t align = target.alignmentBytes;
-  int64_t rows = p.rowsPerCore, c0 = p.c0, f0 = p.f0;
+  // (A block-diagonal grid holds one segment's rows.)
+  int64_t rows =
+      p.diagonal ? ceilDiv(p.rowsPerCore, p.segments) : p.rowsPerCore;
+  int64_t c0 = p.c0, f0 = p.f0;
   int64_t valid = maxStagedRows(s, p, geo);
   int64_t band = bandRows(s, p, valid), run = band * s.w;
   int64_t bands = valid > 0 ? ceilDiv(valid, band) : 0;
@@ -1652,74 +1698,87 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
           if (p.cores > 1 && (f0 * plane) % align)
             continue;
         }
-        SmallVector<std::tuple<int64_t, int64_t, int64_t>> stagings =
-            stagingCandidates(s, p, tile);
-        for (int64_t r = 1; r <= p.rowsPerCore; ++r) {
-          // Taller blocks only grow the accumulators.
-          if (p.accs * GridGeometry(s, p, tile).positions(r) * f0 * 4 >
-              int64_t(target.acc.sizeBytes))
-            break;
-          for (bool resident : {true, false})
-            for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth) {
-              if (diagonal && !resident)
-                continue;
-              for (auto [bands, staging, ahead] : stagings) {
-                for (int64_t outs : {1, 2})
-                  for (auto [interleave, pairs] :
-                       {std::pair(false, false), std::pair(true, false),
-                        std::pair(false, true), std::pair(true, true)}) {
-                    // Pixel pairs split only at stride 2 across an even width.
-                    if (pairs && (s.sw != 2 || s.w % 2))
-                      continue;
-                    if (diagonal && interleave)
-                      continue;
-                    // A second channel-rows buffer for block-diagonal
-                    // chunks only: their blocks' epilogues are as long as
-                    // their products. On ResNet's 3x3 layers the estimate
-                    // took it and the simulator ran 1-5 % slower.
-                    if (outs > 1 && !diagonal)
-                      continue;
-                    GridPlan q = p;
-                    q.pairs = pairs;
-                    q.ahead = ahead;
-                    q.interleave = interleave;
-                    q.rows = r;
-                    // (Interleaving that does not apply is the plan without.)
-                    if (interleave && !interleaves(q, p.rowsPerCore))
-                      continue;
-                    q.resident = resident;
-                    q.depth = depth;
-                    q.outs = outs;
-                    q.bands = bands;
-                    q.staging = staging;
-                    // A grid buffer per chunk when semaphores allow; strided
-                    // convolutions (whose many small chunks would not) may
-                    // share one for the chunks past the first.
-                    q.grids =
-                        chunks +
-                                        (resident ? std::min<int64_t>(chunks, 2)
-                                                  : depth) +
-                                        1 <=
-                                    int64_t(target.semaphoresPerEnginePair) ||
-                                (s.sh == 1 && s.sw == 1)
-                            ? chunks
-                            : std::min<int64_t>(chunks, 2);
-                    // Block-diagonal chunks: two grids in turn (one for a
-                    // core of one chunk).
-                    if (diagonal)
-                      q.grids = std::min<int64_t>(
-                          2, splitRows ? chunks : ceilDiv(chunks, p.cores));
-                    GridGeometry geo(s, q, tile);
-                    q.m = geo.positions(r);
-                    if (std::optional<double> cycles =
-                            estimateGrid(s, target, epilogue, q, geo)) {
-                      q.cycles = *cycles;
-                      if (!best || q.cycles < best->cycles)
-                        best = q;
+        for (int64_t segments : {1, 2, 4, 8}) {
+          // Row segments for block-diagonal chunks only, of distinct
+          // heights.
+          int64_t segmentRows = ceilDiv(p.rowsPerCore, segments);
+          if (segments > 1 &&
+              (!diagonal ||
+               segmentRows == ceilDiv(p.rowsPerCore, segments / 2)))
+            continue;
+          p.segments = segments;
+          SmallVector<std::tuple<int64_t, int64_t, int64_t>> stagings =
+              stagingCandidates(s, p, tile);
+          for (int64_t r = 1; r <= segmentRows; ++r) {
+            // Taller blocks only grow the accumulators.
+            if (p.accs * GridGeometry(s, p, tile).positions(r) * f0 * 4 >
+                int64_t(target.acc.sizeBytes))
+              break;
+            for (bool resident : {true, false})
+              for (int64_t depth = 2; depth <= (resident ? 2 : 4); ++depth) {
+                if (diagonal && !resident)
+                  continue;
+                for (auto [bands, staging, ahead] : stagings) {
+                  for (int64_t outs : {1, 2})
+                    for (auto [interleave, pairs] :
+                         {std::pair(false, false), std::pair(true, false),
+                          std::pair(false, true), std::pair(true, true)}) {
+                      // Pixel pairs split only at stride 2 across an even
+                      // width.
+                      if (pairs && (s.sw != 2 || s.w % 2))
+                        continue;
+                      if (diagonal && interleave)
+                        continue;
+                      // A second channel-rows buffer for block-diagonal
+                      // chunks only: their blocks' epilogues are as long as
+                      // their products. On ResNet's 3x3 layers the estimate
+                      // took it and the simulator ran 1-5 % slower.
+                      if (outs > 1 && !diagonal)
+                        continue;
+                      GridPlan q = p;
+                      q.pairs = pairs;
+                      q.ahead = ahead;
+                      q.interleave = interleave;
+                      q.rows = r;
+                      // (Interleaving that does not apply is the plan without.)
+                      if (interleave && !interleaves(q, p.rowsPerCore))
+                        continue;
+                      q.resident = resident;
+                      q.depth = depth;
+                      q.outs = outs;
+                      q.bands = bands;
+                      q.staging = staging;
+                      // A grid buffer per chunk when semaphores allow; strided
+                      // convolutions (whose many small chunks would not) may
+                      // share one for the chunks past the first.
+                      q.grids =
+                          chunks +
+                                          (resident
+                                               ? std::min<int64_t>(chunks, 2)
+                                               : depth) +
+                                          1 <=
+                                      int64_t(target.semaphoresPerEnginePair) ||
+                                  (s.sh == 1 && s.sw == 1)
+                              ? chunks
+                              : std::min<int64_t>(chunks, 2);
+                      // Block-diagonal chunks: two grids in turn (one for a
+                      // core of one chunk).
+                      if (diagonal)
+                        q.grids = std::min<int64_t>(
+                            2, (splitRows ? chunks : ceilDiv(chunks, p.cores)) *
+                                   ceilDiv(p.rowsPerCore, segmentRows));
+                      GridGeometry geo(s, q, tile);
+                      q.m = geo.positions(r);
+                      if (std::optional<double> cycles =
+                              estimateGrid(s, target, epilogue, q, geo)) {
+                        q.cycles = *cycles;
+                        if (!best || q.cycles < best->cycles)
+                          best = q;
+                      }
                     }
-                  }
+                }
               }
-            }
+          }
         }
       }
     }
@@ -1731,11 +1790,12 @@ std::string describe(const GridPlan &p) {
   return llvm::formatv(
       "{0} c0={1} f0={2} rows={3} m={4} chunks={5} cores={6} split={7} "
       "weights={8} depth={9} accs={10} bands={11} staging={12} ahead={13} "
-      "interleave={14} grids={15} pairs={16} outs={17} estimate={18}",
+      "interleave={14} grids={15} pairs={16} outs={17} segments={18} "
+      "estimate={19}",
       p.diagonal ? "grid diagonal" : "grid", p.c0, p.f0, p.rows, p.m, p.chunks,
       p.cores, p.splitRows ? "rows" : "channels",
       p.resident ? "resident" : "streamed", p.depth, p.accs, p.bands, p.staging,
-      p.ahead, int(p.interleave), p.grids, int(p.pairs), p.outs,
+      p.ahead, int(p.interleave), p.grids, int(p.pairs), p.outs, p.segments,
       int64_t(p.cycles));
 }
 
