@@ -1698,7 +1698,7 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
           if (p.cores > 1 && (f0 * plane) % align)
             continue;
         }
-        for (int64_t segments : {1, 2, 4, 8}) {
+        for (int64_t segments : {1, 2, 4, 8, 16, 32, 64}) {
           // Row segments for block-diagonal chunks only, of distinct
           // heights.
           int64_t segmentRows = ceilDiv(p.rowsPerCore, segments);
