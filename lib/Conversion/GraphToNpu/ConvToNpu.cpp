@@ -1687,6 +1687,11 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
   // Groups narrower than the matrix tile (depthwise, RegNet's groups of 8)
   // run on the vector unit, in f32: the matrix unit would pad each to its
   // tile, at cg/k x fg/m of its peak, and tile them one group at a time.
+  StringRef form = narrowGroupsForm(conv);
+  if (!form.empty() && form != "vector" && form != "matrix")
+    return llvm::formatv("{0} is \"{1}\", not \"vector\" or \"matrix\"",
+                         kNarrowGroupsAttrName, form)
+        .str();
   if (vectorConvApplies(*s, target)) {
     if (bytes != 4)
       return llvm::formatv("{0} channels in and {1} out per group run on the "
@@ -1696,8 +1701,13 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
     auto [vector, grid] =
         chooseNarrow(*s, target, ConvEpilogue(), bytes, narrowGroupsForm(conv));
     if (!vector && !grid)
-      return "no block of one group's output row fits the vector buffer "
-             "twice";
+      return form == "matrix"
+                 ? "the matrix unit's block-diagonal chunks (forced by "
+                   "snpu.narrow_groups) take groups of equal in and out "
+                   "widths, strides up to 2 and an output as wide as the "
+                   "input at its stride, in local memory"
+                 : "no block of one group's output row fits the vector "
+                   "buffer twice";
     return "";
   }
   if (!chooseConvBlocks(*s, target, s->inBytes, s->outBytes) &&
