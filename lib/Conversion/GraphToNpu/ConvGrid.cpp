@@ -1294,10 +1294,10 @@ void GridTiler::emit() {
 }
 
 /// A chunk's staging costs in cycles: per band its load, transpose and
-/// moves; its weights, bias row and zeros.
+/// moves; its weights and zeros.
 struct StagingCosts {
   SmallVector<double> in, trans, move;
-  double weights, biasRow, fills;
+  double weights, fills;
 };
 
 /// Cycles of a block-diagonal plan on the busiest core, with the staging
@@ -1490,7 +1490,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     fills += dmaCycles(target, fill.elements() * 2, fill.rows());
   if (p.diagonal)
     return estimateDiagonal(s, target, epilogue, p, geo,
-                            {in, trans, move, weights, biasRow, fills});
+                            {in, trans, move, weights, fills});
   // DMA-in issues the loads of the units that have a staging buffer (the
   // first unit's weights after its load), then per chunk its weights (past
   // the first) and zeros and per band, once transposed, the band's move and
