@@ -394,6 +394,11 @@ SmallVector<GridFill> gridZeros(const GridGeometry &geo,
   return fills;
 }
 
+/// The most chunks a core stages: all of them when cores split the rows.
+int64_t chunksPerCore(const GridPlan &p) {
+  return p.splitRows ? p.chunks : ceilDiv(p.chunks, p.cores);
+}
+
 /// Resident weights' wbuf buffers: one per chunk for the first ones, the
 /// last holding every remaining chunk's (loaded with the first of them), as
 /// many as the DMA-in -> matrix semaphores leave beside the grids (at least
@@ -403,8 +408,7 @@ int64_t residentBuffers(const GridPlan &p, const TargetDesc &target) {
     return 0;
   // (Block-diagonal chunks: two in turn, or one for a core of one chunk.)
   if (p.diagonal)
-    return std::min<int64_t>(2, p.splitRows ? p.chunks
-                                            : ceilDiv(p.chunks, p.cores));
+    return std::min<int64_t>(2, chunksPerCore(p));
   int64_t spare = int64_t(target.semaphoresPerEnginePair) - p.grids - 1;
   return std::min<int64_t>(
       p.chunks, std::max<int64_t>(std::min<int64_t>(p.chunks, 2), spare));
@@ -558,11 +562,11 @@ private:
     return p.diagonal ? grid[diagonalUnit % grid.size()]
                       : grid[gridBufferOf(p, k)];
   }
-  /// Block-diagonal chunks: every chunk's bias row of the core, loaded
-  /// once (chunk k's at biasOffset), so no load waits for an epilogue.
-  Value biasRows;
+  /// Block-diagonal chunks: biasRow holds every chunk's bias row of the
+  /// core, loaded once (chunk k's at biasOffset), so no load waits for an
+  /// epilogue.
   int64_t biasOffset = 0;
-  /// Loads the bias rows of chunks [k0, k1) into biasRows.
+  /// Loads the bias rows of chunks [k0, k1) into biasRow.
   void loadDiagonalBias(int64_t k0, int64_t k1);
   /// Block-diagonal chunks: the core's staging buffers, and the units
   /// staged through them so far.
@@ -1094,14 +1098,14 @@ void GridTiler::loadDiagonalBias(int64_t k0, int64_t k1) {
   if (k1 * f0 > s.f)
     npu::FillOp::create(
         builder, loc,
-        reinterpret(biasRows, builder.getIndexAttr((k1 - 1 - k0) * s.ow * f0),
+        reinterpret(biasRow, builder.getIndexAttr((k1 - 1 - k0) * s.ow * f0),
                     {s.ow * f0}, {1}),
         0);
   if (whole > 0)
     npu::DmaLoadOp::create(builder, loc,
                            reinterpret(bias, builder.getIndexAttr(k0 * f0),
                                        {whole, s.ow, f0}, {f0, 0, 1}),
-                           reinterpret(biasRows, builder.getIndexAttr(0),
+                           reinterpret(biasRow, builder.getIndexAttr(0),
                                        {whole, s.ow, f0}, {s.ow * f0, f0, 1}),
                            DenseI64ArrayAttr());
   if (whole < k1 - k0) {
@@ -1110,7 +1114,7 @@ void GridTiler::loadDiagonalBias(int64_t k0, int64_t k1) {
         builder, loc,
         reinterpret(bias, builder.getIndexAttr((k1 - 1) * f0), {s.ow, count},
                     {0, 1}),
-        reinterpret(biasRows, builder.getIndexAttr(whole * s.ow * f0),
+        reinterpret(biasRow, builder.getIndexAttr(whole * s.ow * f0),
                     {s.ow, count}, {f0, 1}),
         DenseI64ArrayAttr());
   }
@@ -1264,8 +1268,7 @@ void GridTiler::emit() {
       int64_t chunks = 0;
       for (const CoreWork &part : work)
         chunks = std::max(chunks, part.fb1 - part.fb0);
-      biasRow = biasRows =
-          local({chunks * s.ow * p.f0}, f32, npu::MemorySpace::vbuf);
+      biasRow = local({chunks * s.ow * p.f0}, f32, npu::MemorySpace::vbuf);
     }
     int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);
     compact = local({std::max(p.rows * s.ow * p.f0, p.f0 * outPitch)}, f32,
@@ -1300,6 +1303,49 @@ struct StagingCosts {
   double weights, fills;
 };
 
+/// The epilogues of a grid tiler's blocks in turn, for its estimates: the
+/// vector unit compacts a block's accumulator once its products are done,
+/// transposes it into its channel-rows buffer once that buffer's previous
+/// store has landed and runs the other passes; DMA-out stores it. `vec` is
+/// the vector unit's clock (staging transposes may advance it too).
+struct EpilogueClock {
+  EpilogueClock(const ConvShape &s, const ConvEpilogue &epilogue,
+                const GridPlan &p, const TargetDesc &target, double bw)
+      : s(s), epilogue(epilogue), p(p), bw(bw), setup(target.dmaSetupCycles),
+        latency(target.dramLatencyCycles), vecBw(target.vectorBytesPerCycle),
+        vecLat(target.vectorLatencyCycles), accFree(p.accs, 0.0),
+        stored(p.outs, 0.0) {}
+
+  /// When the next block's accumulator is free.
+  double accReady() const { return accFree[turn]; }
+
+  /// The epilogue of a block of `rows` output rows whose products end at
+  /// `done`, not before `after` (the bias rows landing); returns DMA-in's
+  /// cycles for its residual.
+  double block(int64_t rows, double done, double after = 0) {
+    double pixels = double(rows * s.ow * p.f0 * 4);
+    double pass = pixels / vecBw + vecLat;
+    double compacted = std::max({done, vec, after}) + pass;
+    accFree[turn] = compacted;
+    double &outFree = stored[turn % p.outs];
+    turn = (turn + 1) % p.accs;
+    vec = std::max(compacted, outFree) + (1 + epilogue.vectorPasses()) * pass;
+    double store = std::max(pixels * s.outBytes / 4 / bw, double(p.f0)) + setup;
+    dout = std::max(vec, dout) + store;
+    outFree = dout + latency;
+    last = outFree;
+    return epilogue.residual ? pixels / bw + setup : 0.0;
+  }
+
+  const ConvShape &s;
+  const ConvEpilogue &epilogue;
+  const GridPlan &p;
+  double bw, setup, latency, vecBw, vecLat;
+  double vec = 0, dout = 0, last = 0;
+  SmallVector<double> accFree, stored;
+  int64_t turn = 0;
+};
+
 /// Cycles of a block-diagonal plan on the busiest core, with the staging
 /// costs of its chunks: in program order chunk k + 1 stages (DMA-in loads
 /// its bands and weights, the vector unit transposes them, DMA-in moves
@@ -1312,16 +1358,15 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
   double bw = std::min<double>(target.dmaBytesPerCycle,
                                double(target.dramBytesPerCycle) / p.cores);
   double setup = target.dmaSetupCycles, latency = target.dramLatencyCycles;
-  double vecBw = target.vectorBytesPerCycle,
-         vecLat = target.vectorLatencyCycles;
-  int64_t chunks = p.splitRows ? p.chunks : ceilDiv(p.chunks, p.cores);
+  int64_t chunks = chunksPerCore(p);
   // Units: each chunk's row segments in turn.
   int64_t rows = p.rowsPerCore, f0 = p.f0;
   int64_t segmentRows = ceilDiv(rows, p.segments);
   int64_t segments = ceilDiv(rows, segmentRows), units = chunks * segments;
-  double dinAt = 0, vecAt = 0, mxuAt = 0, doutAt = 0, last = 0;
-  SmallVector<double> ready(units, 0.0), gridFree(2, 0.0), accFree(p.accs, 0.0),
-      stored(p.outs, 0.0);
+  double dinAt = 0, mxuAt = 0;
+  SmallVector<double> ready(units, 0.0), gridFree(2, 0.0);
+  EpilogueClock epilogues(s, epilogue, p, target, bw);
+  double &vecAt = epilogues.vec;
   // Units load into `buffers` staging buffers in turn, a unit's load
   // issued after the move out of the buffer it takes (stage's order: the
   // first `ahead` loads, the zeros, then per unit its move and the next
@@ -1363,7 +1408,6 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
     }
     ready[k] = std::max(dinAt, weightsLanded);
   };
-  int64_t turn = 0;
   auto blocks = [&](int64_t k) {
     int64_t first = k % segments * segmentRows;
     int64_t end = std::min(rows, first + segmentRows);
@@ -1371,23 +1415,8 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
       int64_t r = std::min(p.rows, end - row);
       double product = double(geo.positions(r) / tile.m) * (p.c0 / tile.k) *
                        (f0 / tile.n) * s.taps();
-      mxuAt = std::max({mxuAt, ready[k], accFree[turn]}) + product;
-      double pixels = double(r * s.ow * f0 * 4);
-      double pass = pixels / vecBw + vecLat;
-      double compacted = std::max({mxuAt, vecAt, biasLanded}) + pass;
-      accFree[turn] = compacted;
-      // The transpose into this accumulator's channel-rows buffer waits for
-      // that buffer's previous store to land.
-      double &outFree = stored[turn % p.outs];
-      turn = (turn + 1) % p.accs;
-      vecAt =
-          std::max(compacted, outFree) + (1 + epilogue.vectorPasses()) * pass;
-      double store = std::max(pixels * s.outBytes / 4 / bw, double(f0)) + setup;
-      doutAt = std::max(vecAt, doutAt) + store;
-      outFree = doutAt + latency;
-      last = outFree;
-      if (epilogue.residual)
-        dinAt += pixels / bw + setup;
+      mxuAt = std::max({mxuAt, ready[k], epilogues.accReady()}) + product;
+      dinAt += epilogues.block(r, mxuAt, biasLanded);
     }
     gridFree[k % 2] = mxuAt;
   };
@@ -1397,7 +1426,7 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
       stageUnit(k + 1);
     blocks(k);
   }
-  return std::max(last, dinAt + latency);
+  return std::max(epilogues.last, dinAt + latency);
 }
 
 /// Cycles of `p` on the busiest core (the first), or nullopt when its
@@ -1424,7 +1453,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   int64_t staging = std::min(p.staging, units) *
                     (c0 * pitch(run, 2, align) * 2 + run * c0 * 2);
   // (Block-diagonal chunks keep every chunk's bias row of the core.)
-  int64_t coreChunks = p.splitRows ? p.chunks : ceilDiv(p.chunks, p.cores);
+  int64_t coreChunks = chunksPerCore(p);
   int64_t epilogueBytes =
       (std::max(p.rows * s.ow * f0, f0 * outPitch) + p.outs * f0 * outPitch +
        (p.diagonal ? coreChunks : 1) * s.ow * f0) *
@@ -1566,9 +1595,9 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   // in turn (one is free once the vector unit has compacted it), then the
   // vector passes (the transpose into the one channel-rows buffer once the
   // previous block's store has landed) and the store.
-  double mxuClock = head, vecFree = vecAt, doutFree = 0, last = 0;
-  SmallVector<double> accFree(p.accs, 0.0), stored(p.outs, 0.0);
-  int64_t turn = 0;
+  double mxuClock = head;
+  EpilogueClock epilogues(s, epilogue, p, target, bw);
+  epilogues.vec = vecAt;
   auto block = [&](int64_t r) {
     int64_t m = geo.positions(r);
     double product = double(m / tile.m) * (c0 / tile.k) * (f0 / tile.n);
@@ -1577,22 +1606,9 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
           {product, tileLoad, (tileLoad + latency + product) / p.depth});
       din += p.chunks * s.taps() * tileLoad;
     }
-    mxuClock =
-        std::max(mxuClock, accFree[turn]) + p.chunks * s.taps() * product;
-    double pixels = double(r * s.ow * f0 * 4);
-    double pass = pixels / vecBw + vecLat;
-    double compacted = std::max(mxuClock, vecFree) + pass;
-    accFree[turn] = compacted;
-    double &outFree = stored[turn % p.outs];
-    turn = (turn + 1) % p.accs;
-    vecFree =
-        std::max(compacted, outFree) + (1 + epilogue.vectorPasses()) * pass;
-    double store = std::max(pixels * s.outBytes / 4 / bw, double(f0)) + setup;
-    doutFree = std::max(vecFree, doutFree) + store;
-    outFree = doutFree + latency;
-    last = outFree;
-    if (epilogue.residual)
-      din += pixels / bw + setup;
+    mxuClock = std::max(mxuClock, epilogues.accReady()) +
+               p.chunks * s.taps() * product;
+    din += epilogues.block(r, mxuClock);
   };
   for (int64_t b = 0; b < channelBlocks; ++b) {
     // A later channel block's bias row and weights wait for the previous
@@ -1604,7 +1620,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     for (int64_t row = 0; row < rows; row += p.rows)
       block(std::min(p.rows, rows - row));
   }
-  return std::max(last, din + latency);
+  return std::max(epilogues.last, din + latency);
 }
 
 /// (bands, staging buffers, units loaded ahead) to try: each chunk's rows
@@ -1765,7 +1781,7 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
                       // core of one chunk).
                       if (diagonal)
                         q.grids = std::min<int64_t>(
-                            2, (splitRows ? chunks : ceilDiv(chunks, p.cores)) *
+                            2, chunksPerCore(p) *
                                    ceilDiv(p.rowsPerCore, segmentRows));
                       GridGeometry geo(s, q, tile);
                       q.m = geo.positions(r);
