@@ -240,3 +240,49 @@ func.func @drain_sinks(%a: memref<16x16xbf16, #npu.space<dram>>)
   npu.mma %other, %w, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
   return
 }
+
+// -----
+
+// An outer loop whose body ends with an inner loop handing the buffer
+// between the same engines: the inner loop's last token (signalled right
+// after the buffer's last product) crosses the outer back edge, so the
+// next outer iteration's first load into the buffer waits for that product
+// only; no drain follows the inner loop and no signal waits there for the
+// matrix unit's later work on other buffers (the product of %other).
+// CHECK-LABEL: func.func @nested_stream
+// CHECK:         scf.for
+// CHECK-NEXT:      npu.wait <mxu> -> <din>, [[ID:[0-9]+]]
+// CHECK-NEXT:      npu.dma_load %{{.*}}, %[[L:[^ ]*]] :
+// CHECK:           npu.mma %[[L]]
+// CHECK:           scf.for
+// CHECK-NEXT:        npu.wait <mxu> -> <din>, [[ID]]
+// CHECK-NEXT:        npu.dma_load %{{.*}}, %[[L]] :
+// CHECK:             npu.mma %[[L]]
+// CHECK-NEXT:        npu.signal <mxu> -> <din>, [[ID]]
+// CHECK:             npu.mma
+// CHECK-NEXT:        npu.signal <mxu> -> <din>
+// CHECK-NEXT:      }
+// CHECK-NEXT:    }
+// CHECK-NEXT:    npu.wait <mxu> -> <din>, [[ID]]
+func.func @nested_stream(%a: memref<16x16xbf16, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %other = memref.alloc() {npu.offset = 1024} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %w = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  scf.for %i = %c0 to %c2 step %c1 {
+    npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+    npu.mma %l, %w, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+    scf.for %j = %c0 to %c4 step %c1 {
+      npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+      npu.mma %l, %w, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+      npu.dma_load %a, %other : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+      npu.mma %other, %w, %acc {accumulate} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+    }
+  }
+  return
+}

@@ -578,7 +578,21 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
   // The back edge: the next iteration's first engine waits for this
   // iteration's last one; prime one token before the loop and drain the
   // last one after it, so every wait has exactly one signal.
-  signalAfter(items.back().lastOp(), resource, last, first);
+  // When the body ends with an inner loop whose own back edge hands the
+  // resource between the same engines, the token of its last iteration
+  // (signalled right after the resource's last access) crosses this back
+  // edge in place of its drain: a signal after the inner loop would wait
+  // for its last op on any resource (a convolution's next output channel
+  // block loading nothing into a tap buffer until the block's last
+  // product, though the buffer's last product came earlier).
+  const Item &tail = items.back();
+  if (hoist && tail.prime && tail.drain &&
+      tail.drain->getBlock() == loop.getBody() &&
+      cast<SignalOp>(tail.prime).getSrc() == last &&
+      cast<SignalOp>(tail.prime).getDst() == first)
+    erasePlaced(tail.drain);
+  else
+    signalAfter(items.back().lastOp(), resource, last, first);
   waitBefore(items.front().op, resource, last, first);
   FailureOr<int64_t> id = semaphore(resource, last, first);
   if (failed(id)) {
