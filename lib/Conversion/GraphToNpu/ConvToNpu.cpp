@@ -224,10 +224,16 @@ struct ConvCost {
                      store, vector, accTurn, dram});
   }
 
-  /// What no block overlaps: the first loads' DRAM latency and the last
-  /// block's store.
-  double edges(int64_t storeBytes, double storeRows = 0.0) const {
-    return std::max(double(storeBytes) / bandwidth, storeRows) +
+  /// What no block overlaps: before the first product its loads
+  /// (`firstBytes`) and their DRAM latency; after the last one the last
+  /// block's `vectorPasses` passes over f0 x pixels f32, its store and the
+  /// store's latency.
+  double edges(int64_t storeBytes, double storeRows, double firstBytes,
+               int64_t f0, int64_t pixels, int64_t vectorPasses) const {
+    double pass = double(f0 * pixels * 4) / double(target.vectorBytesPerCycle) +
+                  double(target.vectorLatencyCycles);
+    return firstBytes / bandwidth + double(vectorPasses) * pass +
+           std::max(double(storeBytes) / bandwidth, storeRows) +
            2.0 * target.dramLatencyCycles;
   }
 
@@ -457,11 +463,27 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
             splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
         double pixelBlocksPerCore =
             splitPixels ? double(ceilDiv(pixelBlocks, *cores)) : pixelBlocks;
+        // A flat partial last block computes the tiles its pixels reach
+        // (emitPixelBlock) and moves its pixels only.
+        double blocksCycles = pixelBlocksPerCore * perBlock;
+        if (int64_t rest = s.flat ? s.pixels() % rows : 0;
+            rest && !product && !splitPixels) {
+          double restBytes = double(c0 * rest) * inputBytes;
+          blocksCycles +=
+              cost.block(uses, f0, c0, roundUp(rest, tile.n), c0, restBytes,
+                         resident, depth, accs, f0 * rest * outputBytes,
+                         passes(biasLast), biasFirst, residual, 1, restBytes,
+                         storeRows, product) -
+              perBlock;
+        }
         double cycles =
             double(s.group) * fBlocksPerCore *
                 (cost.weightLoad(f0, resident, k, product) +
-                 s.n * pixelBlocksPerCore * perBlock) +
-            cost.edges(storeBytes, storeRows) +
+                 s.n * blocksCycles) +
+            cost.edges(storeBytes, storeRows,
+                       (biasFirst ? f0 * pixels * 4.0 : 0.0) +
+                           (resident ? 0.0 : f0 * c0 * 2.0) + tapMoved,
+                       f0, pixels, passes(biasLast)) +
             cost.rotation(double(s.group) * fBlocksPerCore * s.n,
                           int64_t(pixelBlocksPerCore), uses, depth, accs,
                           cost.product(f0, c0, pixels), passes(biasLast) > 0);
@@ -564,7 +586,11 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                 fPerCore * (cost.weightLoad(f0, resident, s.taps() * s.cgPad,
                                             product) +
                             s.n * blocksPerCore * perBlock) +
-                cost.edges(storeBytes, storeRows) +
+                cost.edges(storeBytes, storeRows,
+                           (biasFirst ? f0 * pixels * 4.0 : 0.0) +
+                               (resident ? 0.0 : f0 * c0 * 2.0) +
+                               double(c0) * pixels * 2,
+                           f0, pixels, passes(biasLast)) +
                 cost.rotation(fPerCore * s.n, blocksPerCore,
                               (s.cgPad / c0) * s.taps(), depth, accs,
                               cost.product(f0, c0, pixels),
@@ -743,6 +769,12 @@ private:
   /// sums them). Its pixel columns past a block's are never stored,
   /// whatever they hold, so they are left as they are.
   void zeroChannelsPast(Value input, int64_t count);
+  /// `tile` ([rows x n], rows at the aligned pitch) viewed as [rows x
+  /// columns] at the pitch of `columns`, which the matrix unit reads.
+  Value narrow(Value tile, int64_t columns);
+  /// The pixel columns the current block computes (fewer than
+  /// blocks.pixels for a flat partial block).
+  int64_t blockPixels = 0;
   /// The flat case's tap: one, a run of pixels per channel.
   void emitFlatTap(Value g, Value f, Value n, Value p, int64_t count, Value c,
                    int64_t cCount, Value acc);
@@ -968,17 +1000,29 @@ void ConvTiler::zeroChannelsPast(Value input, int64_t count) {
   npu::FillOp::create(
       builder, loc,
       view(input, {builder.getIndexAttr(count), builder.getIndexAttr(0)},
-           {blocks.c0 - count, blocks.pixels}, {1, 1}, {0, 1}),
+           {blocks.c0 - count, cast<MemRefType>(input.getType()).getDimSize(1)},
+           {1, 1}, {0, 1}),
       0);
+}
+
+Value ConvTiler::narrow(Value tile, int64_t columns) {
+  if (!tile || cast<MemRefType>(tile.getType()).getDimSize(1) == columns)
+    return tile;
+  auto type = cast<MemRefType>(tile.getType());
+  int64_t bytes = type.getElementTypeBitWidth() / 8;
+  return reinterpretView(
+      builder, loc, tile, builder.getIndexAttr(0),
+      {type.getDimSize(0), columns},
+      {pitch(columns, bytes, target.alignmentBytes), int64_t(1)});
 }
 
 void ConvTiler::emitFlatTap(Value g, Value f, Value n, Value p, int64_t count,
                             Value c, int64_t cCount, Value acc) {
   Value weights = weightsFor(g, f, blockOf.lookup(c), c, 0);
-  Value input = rhs[turn];
+  Value input = narrow(rhs[turn], blockPixels);
   turn = (turn + 1) % rhs.size();
   Value dst = input;
-  if (cCount != blocks.c0 || count != blocks.pixels) {
+  if (cCount != blocks.c0 || count != blockPixels) {
     zeroChannelsPast(input, cCount);
     dst = view(input, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
                {cCount, count}, {1, 1}, {0, 1});
@@ -1149,7 +1193,17 @@ void ConvTiler::emitFoldedTaps(Value g, Value f, Value n, Value oh,
 void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                                Value oh, std::optional<int64_t> staticOh,
                                int64_t count, Value acc) {
-  int64_t rows = blocks.rows, pixels = blocks.pixels;
+  int64_t rows = blocks.rows;
+  // A flat block's partial last run computes only the tiles its pixels
+  // reach: its accumulator, vbuf block and tap buffers are viewed as
+  // narrower tiles at the pitch the matrix unit reads them. (The bias
+  // product's ones are laid out at the full pitch.)
+  int64_t pixels = blocks.pixels;
+  if (s.flat && count < pixels && !blocks.biasProduct)
+    pixels = roundUp(count, target.matrixTiles.at(DType::BF16).n);
+  blockPixels = pixels;
+  Value block = vectorBlockOf.lookup(acc);
+  acc = narrow(acc, pixels);
   Value channelBase = arith::AddIOp::create(builder, loc, times(g, s.fg), f);
   Value columnBase = arith::AddIOp::create(builder, loc, times(g, s.fgPad), f);
   // The accumulator starts from the bias (a product of its columns and
@@ -1241,7 +1295,7 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
   // (max then min, graph.clip's NaN rules).
   Value source = acc;
   if (vectorPasses() > 0) {
-    Value block = vectorBlockOf.lookup(acc);
+    block = narrow(block, pixels);
     Value from = acc;
     if (blocks.biasLast) {
       auto type = cast<MemRefType>(acc.getType());
@@ -1260,7 +1314,7 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
     }
     emitClip(builder, loc, from, block, epilogue.min, epilogue.max);
     if (epilogue.silu)
-      emitSilu(builder, loc, from, block, siluScratch);
+      emitSilu(builder, loc, from, block, narrow(siluScratch, pixels));
     if (epilogue.hardswish)
       npu::VUnOp::create(builder, loc, "hardswish", from, block);
     source = block;

@@ -132,22 +132,24 @@ func.func @hardswish(%x: tensor<1x3x9x10xf32>, %b: tensor<32xf32>) -> tensor<1x3
   return %m : tensor<1x32x4x4xf32>
 }
 
-// One pixel block per output channel block (a 1x1 over 14x14) and two
-// channel blocks per core: a core's one step (inline, not a loop of one
-// trip) takes two blocks, each with its own accumulator (and vbuf block),
-// so the second's products need not wait for the first one's epilogue to
-// leave the accumulator.
+// A 1x1 over 14x14 (196 pixels) in blocks of 128: each output channel
+// block takes two accumulators in turn, so the second block's products need
+// not wait for the first one's epilogue; the second block is partial (68
+// pixels) and computes only the 80 columns its pixels reach, as narrower
+// tiles at the pitch the matrix unit reads (80 bf16 columns: 96 apart).
 // NPU-LABEL: func.func @expand_kernel
-// NPU-SAME:      npu.plan = "implicit-gemm f0=128
+// NPU-SAME:      npu.plan = "implicit-gemm f0=128 c0=128 rows=128 pixels=128
 // NPU:         npu.core_id
-// NPU-NOT:     scf.for
-// NPU:           npu.mma %{{.*}}, %{{.*}}, %[[ACC0:[^ ]*]] :
+// NPU:         scf.for
+// NPU:           npu.mma %{{.*}}, %{{.*}}, %[[ACC0:[^ ]*]] : {{.*}}, memref<128x128xf32, strided<[128, 1]>, #npu.space<acc>>
 // NPU:           npu.vbin "add" %[[ACC0]], %{{.*}}, %[[OUT0:[^ ]*]] :
 // NPU:           npu.dma_store
 // NPU-NOT:       npu.mma %{{.*}}, %{{.*}}, %[[ACC0]] :
-// NPU:           npu.mma %{{.*}}, %{{.*}}, %[[ACC1:[^ ]*]] :
+// NPU:           %[[ACC1:.*]] = memref.reinterpret_cast %[[ALLOC1:[^ ]*]] to offset: [0], sizes: [128, 80], strides: [80, 1]
 // NPU-NOT:       %[[ACC0]]
+// NPU:           npu.mma %{{.*}}, %{{.*}}, %[[ACC1]] : {{.*}}, memref<128x80xbf16, strided<[96, 1]>, #npu.space<wbuf>>, memref<128x80xf32, strided<[80, 1]>, #npu.space<acc>>
 // NPU:           npu.vbin "add" %[[ACC1]], %{{.*}}, %{{.*}} :
+// NPU:           npu.dma_store %{{.*}}, %{{.*}} : memref<128x68xf32, strided<[80, 1]>, #npu.space<vbuf>>
 func.func @expand(%x: tensor<1x256x14x14xf32>, %b: tensor<1024xf32>) -> tensor<1x1024x14x14xf32> {
   %w = graph.constant dense<0.5> : tensor<1024x256x1x1xf32>
   %0 = graph.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>, tensor<1024xf32>) -> tensor<1x1024x14x14xf32> loc("expand")
