@@ -202,6 +202,29 @@ mlir::LogicalResult emitMaxPool(mlir::func::FuncOp kernel,
                                 graph::MaxPool2dOp pool,
                                 const TargetDesc &target);
 
+/// The separable max pooling (MaxPoolRows.cpp): units of ct channels by
+/// `rows` output rows, split over `cores`.
+/// `copies` units of a run in flight (its buffers multiplied).
+struct MaxPoolRowsPlan {
+  int64_t ct = 0, rows = 0, cores = 1, copies = 2;
+  double cycles = 0;
+};
+
+/// The separable form's cheapest plan by its estimate, or nullopt when no
+/// unit fits half of vbuf.
+std::optional<MaxPoolRowsPlan> chooseMaxPoolRows(const ConvShape &s,
+                                                 const TargetDesc &target);
+
+/// `p` as the kernel's npu.plan words.
+std::string describe(const MaxPoolRowsPlan &p);
+
+/// Emits `plan` for max pooling `s` from `x` into `y` (the kernel's DRAM
+/// memrefs) into `kernel`'s body at the builder and finishes it.
+void emitMaxPoolRows(mlir::OpBuilder &builder, mlir::Location loc,
+                     mlir::func::FuncOp kernel, const ConvShape &s,
+                     const MaxPoolRowsPlan &plan, const TargetDesc &target,
+                     mlir::Value x, mlir::Value y);
+
 /// Emits `plan` into `kernel`'s (memref) body and finishes it.
 mlir::LogicalResult emitDepthwiseConv(mlir::func::FuncOp kernel,
                                       graph::Conv2dOp conv, const ConvShape &s,

@@ -750,10 +750,13 @@ sinan::tiling::estimateMaxPoolCycles(graph::MaxPool2dOp pool,
                                      const TargetDesc &target) {
   std::string why;
   std::optional<ConvShape> s = maxPoolShapeOf(pool, target, why);
-  std::optional<DepthwisePlan> plan =
-      s ? chooseDepthwisePlan(*s, target, ConvEpilogue(),
-                              maxPoolMaskBytes(*s, target))
-        : std::nullopt;
+  if (!s)
+    return std::nullopt;
+  std::optional<DepthwisePlan> plan = chooseDepthwisePlan(
+      *s, target, ConvEpilogue(), maxPoolMaskBytes(*s, target));
+  std::optional<MaxPoolRowsPlan> rows = chooseMaxPoolRows(*s, target);
+  if (rows && (!plan || rows->cycles < plan->cycles))
+    return rows->cycles;
   return plan ? std::optional(plan->cycles) : std::nullopt;
 }
 
@@ -774,7 +777,9 @@ LogicalResult sinan::tiling::emitMaxPool(func::FuncOp kernel,
   std::optional<DepthwisePlan> plan =
       s ? chooseDepthwisePlan(*s, target, ConvEpilogue(), maskBytes)
         : std::nullopt;
-  if (!plan)
+  std::optional<MaxPoolRowsPlan> rows =
+      s ? chooseMaxPoolRows(*s, target) : std::nullopt;
+  if (!plan && !rows)
     return pool.emitError() << "the SNPU cannot run this max pooling: "
                             << (s ? "no unit fits the vector buffer" : why);
   Location loc = pool.getLoc();
@@ -782,6 +787,11 @@ LogicalResult sinan::tiling::emitMaxPool(func::FuncOp kernel,
   Block &body = replaceBodyWithMemRefs(kernel, pool.getType());
   builder.setInsertionPointToStart(&body);
   Value x = body.getArgument(0), y = body.getArguments().back();
+  // The separable form unless the planes' estimate is lower.
+  if (rows && (!plan || rows->cycles < plan->cycles)) {
+    emitMaxPoolRows(builder, loc, kernel, *s, *rows, target, x, y);
+    return success();
+  }
   // No epilogue (the emitter keeps a reference: it must outlive it).
   ConvEpilogue none{};
   DepthwiseEmitter emitter(builder, loc, target, *s, none, x, Value(), Value(),

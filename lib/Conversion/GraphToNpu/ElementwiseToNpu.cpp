@@ -243,7 +243,8 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
     if (!shape)
       return failure();
     if (!chooseDepthwisePlan(*shape, *target, ConvEpilogue(),
-                             maxPoolMaskBytes(*shape, *target)))
+                             maxPoolMaskBytes(*shape, *target)) &&
+        !chooseMaxPoolRows(*shape, *target))
       return fail("no unit fits the vector buffer");
     plan.form = ElementwisePlan::MaxPool;
     plan.elements = result ? result.getNumElements() : 0;

@@ -118,14 +118,24 @@ func.func @looped(%x: tensor<1x16x10x10xf32>, %b: tensor<16xf32>) -> tensor<1x16
   return %y : tensor<1x16x10x10xf32>
 }
 
-// Max pooling runs on the same kernel: a group per channel, no weights, each
-// output the maximum of its taps' planes (3x3 stride 2: six planes, one per
-// row phase and kernel column), in tap order.
+// Max pooling of a small image takes the separable form (MaxPoolRows.cpp):
+// the unit's 16 channels of 15 input rows load as they are (rows padded to
+// 16 floats, 16 rows a channel), turn into 15 rows of 256 (one per input
+// column), the row pass takes the maximum of columns 2q, 2q + 1, 2q + 2 (rows
+// of that buffer 512 floats apart), turns back into 256 rows of 7, and the
+// column pass takes rows 2j, 2j + 1, 2j + 2 of each channel (8 output rows
+// a channel, the 8th computed and not stored).
 // CHECK-LABEL: func.func @pool_kernel
-// CHECK-SAME:    npu.plan = "vector
+// CHECK-SAME:    npu.plan = "vector form=rows ct=16 rows=7
 // CHECK-NOT:     npu.vfma
-// CHECK:         npu.vbin "max" %[[T:.*]], %[[T]], %[[M:.*]] :
-// CHECK-COUNT-8: npu.vbin "max" %[[M]], %{{.*}}, %[[M]] :
+// CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<16x15x15xf32, strided<[225, 15, 1]>, #npu.space<dram>> to memref<16x15x15xf32, strided<[256, 16, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.vtrans %{{.*}}, %{{.*}} : memref<256x15xf32, strided<[16, 1]>, #npu.space<vbuf>> to memref<15x256xf32, strided<[256, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.vbin "max" %{{.*}}, %{{.*}}, %[[H:[^ ]*]] : memref<7x256xf32, strided<[512, 1]>, #npu.space<vbuf>>, memref<7x256xf32, strided<[512, 1], offset: 256>, #npu.space<vbuf>>
+// CHECK:         npu.vbin "max" %[[H]], %{{.*}}, %[[H]] : {{.*}}, memref<7x256xf32, strided<[512, 1], offset: 512>, #npu.space<vbuf>>
+// CHECK:         npu.vtrans %[[H]], %{{.*}} : memref<7x256xf32, strided<[256, 1]>, #npu.space<vbuf>> to memref<256x7xf32, strided<[16, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.vbin "max" %{{.*}}, %{{.*}}, %[[O:[^ ]*]] : memref<128x7xf32, strided<[32, 1]>, #npu.space<vbuf>>, memref<128x7xf32, strided<[32, 1], offset: 16>, #npu.space<vbuf>>
+// CHECK:         npu.vbin "max" %[[O]], %{{.*}}, %[[O]] : {{.*}}, memref<128x7xf32, strided<[32, 1], offset: 32>, #npu.space<vbuf>>
+// CHECK:         npu.dma_store %{{.*}}, %{{.*}} : memref<16x7x7xf32, strided<[128, 16, 1]>, #npu.space<vbuf>> to memref<16x7x7xf32, strided<[49, 7, 1]>, #npu.space<dram>>
 func.func @pooled(%x: tensor<1x16x15x15xf32>) -> tensor<1x16x7x7xf32> {
   %y = graph.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : (tensor<1x16x15x15xf32>) -> tensor<1x16x7x7xf32> loc("pool")
   return %y : tensor<1x16x7x7xf32>
