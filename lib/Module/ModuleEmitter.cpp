@@ -654,7 +654,7 @@ bool Emitter::describeChain(ArrayRef<Operation *> ops, module::StepDesc &step,
     SmallVector<Operation *, 5> gelu = matchGelu(ops[i], &x);
     if (!gelu.empty() && i + gelu.size() <= ops.size() &&
         llvm::equal(gelu, ops.slice(i, gelu.size()))) {
-      if (!add("gelu", {x}))
+      if (!add(geluUnaryOf(gelu).str(), {x}))
         return false;
       running = gelu.back()->getResult(0);
       i += gelu.size();
@@ -808,7 +808,7 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
     Operation *epilogue = rest[i];
     if (SmallVector<Operation *, 5> gelu = matchGelu(epilogue);
         !gelu.empty() && llvm::equal(gelu, rest.drop_front(i))) {
-      step.attributes.push_back({"activation", std::string("gelu")});
+      step.attributes.push_back({"activation", geluUnaryOf(gelu).str()});
       break;
     }
     Value input = (i == 0 ? ops.front() : rest[i - 1])->getResult(0);

@@ -182,14 +182,17 @@ Entry chainEntry() {
           return false;
         }
       }
-      // Each step is its host op (gelu, which no graph op has alone,
-      // the vector unit's formula), writing the result in place.
+      // Each step is its host op (gelu and gelu_tanh, which no graph op
+      // has alone: the vector unit's formulas), writing the result in
+      // place.
       const std::string &name = steps[i];
-      if (name == "gelu" && args[0] && !args[1]) {
-        unary(UnaryOp::Gelu, *args[0], result);
+      bool gelu = name == "gelu" || name == "gelu_tanh";
+      if (gelu && args[0] && !args[1]) {
+        unary(name == "gelu" ? UnaryOp::Gelu : UnaryOp::GeluTanh, *args[0],
+              result);
         continue;
       }
-      if (name == "gelu" || !table().count(name)) {
+      if (gelu || !table().count(name)) {
         error = fmt::format("step {}: unknown op '{}'", i, name);
         return false;
       }
@@ -1020,14 +1023,16 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
     return false;
   }
   // activation = "relu", "clip" (bounds activation_min/max, each
-  // optional), "gelu" (geluErf), "silu" (x * sigmoid(x), each rounded to
+  // optional), "gelu" (geluErf), "gelu_tanh" (geluTanh), "silu" (x *
+  // sigmoid(x), each rounded to
   // f32, as the vector unit's two passes) or "hardswish" (hardSwish): what
   // an SNPU kernel absorbed after its op, applied to the op's result.
   std::string activation = args.s("activation", std::string("none"));
   double nan = std::numeric_limits<double>::quiet_NaN();
   double lo = args.f("activation_min", nan), hi = args.f("activation_max", nan);
   if (activation != "none" && activation != "relu" && activation != "clip" &&
-      activation != "gelu" && activation != "silu" && activation != "hardswish")
+      activation != "gelu" && activation != "gelu_tanh" &&
+      activation != "silu" && activation != "hardswish")
     attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
   for (size_t i = inputs.size() - addends; i < inputs.size(); ++i)
@@ -1045,6 +1050,8 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
       unary(UnaryOp::Relu, *outputs[0], *outputs[0]);
     else if (activation == "gelu")
       unary(UnaryOp::Gelu, *outputs[0], *outputs[0]);
+    else if (activation == "gelu_tanh")
+      unary(UnaryOp::GeluTanh, *outputs[0], *outputs[0]);
     else if (activation == "clip")
       clip(*outputs[0], bound(lo), bound(hi), *outputs[0]);
     else if (activation == "silu")

@@ -267,6 +267,8 @@ float applyF(UnaryOp op, float x) {
     return std::erf(x);
   case UnaryOp::Gelu:
     return geluErf(x);
+  case UnaryOp::GeluTanh:
+    return geluTanh(x);
   case UnaryOp::Floor:
     return std::floor(x);
   case UnaryOp::Ceil:

@@ -178,6 +178,8 @@ float applyUnary(isa::VUnOp op, float x) {
     return geluErf(x);
   case isa::VUnOp::HardSwish:
     return hardSwish(x);
+  case isa::VUnOp::GeluTanh:
+    return geluTanh(x);
   }
   return 0;
 }

@@ -69,16 +69,23 @@ bool isSnpuElementwise(mlir::Operation *op, const TargetDesc &target);
 /// unit's scalar operand; attention's scale).
 std::optional<float> scalarConstant(mlir::Value value);
 
-/// The ops of a GELU as PyTorch exports it (erf form) that starts at `op`:
-/// x / sqrt(2) (or x * (1 / sqrt(2))), erf, + 1, then * x and * 0.5 in
-/// either order, each the previous one's only user and all of x's shape;
-/// empty when `op` starts none. Sets `input` to x. The vector unit runs
-/// the five as one `vun gelu`.
+/// The ops of a GELU that starts at `op`, in block order, or empty: the erf
+/// form as PyTorch exports it, x / sqrt(2) (or x * (1 / sqrt(2))), erf,
+/// + 1, then * x and * 0.5 in either order, each the previous one's only
+/// user; or the tanh form, x * x times x (or x ^ 3), * 0.044715, + x,
+/// * sqrt(2 / pi), tanh, + 1, then x and 0.5 in any order (GPT-2's and
+/// graph-decompose's); all of x's shape. Sets `input` to x. The vector
+/// unit runs either as one op (geluUnaryOf).
 llvm::SmallVector<mlir::Operation *, 5> matchGelu(mlir::Operation *op,
                                                   mlir::Value *input = nullptr);
 
-/// The GELU (matchGelu's ops) of `x` whose first op and `* x` are x's only
-/// users, or empty: what a kernel computing x may absorb.
+/// The vector unit's op for matchGelu's ops: "gelu" (erf form, geluErf)
+/// or "gelu_tanh" (tanh form, geluTanh: one rounding, where the graph's
+/// ops round each).
+llvm::StringRef geluUnaryOf(llvm::ArrayRef<mlir::Operation *> gelu);
+
+/// The GELU (matchGelu's ops) of `x` that holds every user of x, or empty:
+/// what a kernel computing x may absorb.
 llvm::SmallVector<mlir::Operation *, 5> geluOf(mlir::Value x);
 
 /// The SiLU of `x` as PyTorch exports it, sigmoid(x) then x * it (either

@@ -1409,7 +1409,7 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
         return failure();
       }
       ChainStep step;
-      step.op = "gelu";
+      step.op = geluUnaryOf(gelu);
       step.a = *a;
       steps.push_back(step);
       running = gelu.back()->getResult(0);
@@ -1534,11 +1534,111 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
 
 } // namespace
 
+namespace {
+
+bool sameShapeAs(Operation *at, Value x) {
+  return at && at->getNumResults() == 1 &&
+         at->getResult(0).getType() == x.getType();
+}
+
+/// The tanh form of GELU, 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))),
+/// from the cube of x (x * x then times x, either order, or x ^ 3): each op
+/// the only user of the one before, then x and 0.5 in any order ((x * g) *
+/// 0.5, (g * 0.5) * x, or (0.5 x) * g with 0.5 x its own op). Its ops in
+/// block order, or empty.
+SmallVector<Operation *, 5> geluTanhFrom(Operation *start, Value x) {
+  Operation *cube = nullptr;
+  SmallVector<Operation *, 5> ops = {start};
+  if (auto pow = dyn_cast<graph::PowOp>(start)) {
+    if (pow.getLhs() == x && isScalarNear(pow.getRhs(), 3.0))
+      cube = start;
+  } else if (auto square = dyn_cast<graph::MulOp>(start);
+             square && square.getLhs() == x && square.getRhs() == x) {
+    auto next = dyn_cast_or_null<graph::MulOp>(soleUser(start));
+    if (next && otherOperand(next, square.getResult()) == x) {
+      cube = next;
+      ops.push_back(next);
+    }
+  }
+  if (!cube)
+    return {};
+  auto scaled = dyn_cast_or_null<graph::MulOp>(soleUser(cube));
+  auto sum = dyn_cast_or_null<graph::AddOp>(soleUser(scaled));
+  auto inner = dyn_cast_or_null<graph::MulOp>(soleUser(sum));
+  auto tanh = dyn_cast_or_null<graph::TanhOp>(soleUser(inner));
+  auto onePlus = dyn_cast_or_null<graph::AddOp>(soleUser(tanh));
+  if (!scaled ||
+      !isScalarNear(otherOperand(scaled, cube->getResult(0)), 0.044715) ||
+      !sum || otherOperand(sum, scaled.getResult()) != x || !inner ||
+      !isScalarNear(otherOperand(inner, sum.getResult()), 0.7978845608028654) ||
+      !tanh || !onePlus ||
+      !isScalarNear(otherOperand(onePlus, tanh.getResult()), 1.0))
+    return {};
+  ops.append({scaled, sum, inner, tanh, onePlus});
+  auto first = dyn_cast_or_null<graph::MulOp>(soleUser(onePlus));
+  if (!first)
+    return {};
+  Value other = otherOperand(first, onePlus.getResult());
+  auto second = dyn_cast_or_null<graph::MulOp>(soleUser(first));
+  Value last = second ? otherOperand(second, first.getResult()) : Value();
+  auto half =
+      other ? dyn_cast_or_null<graph::MulOp>(other.getDefiningOp()) : nullptr;
+  if (last && ((other == x && isScalarNear(last, 0.5)) ||
+               (isScalarNear(other, 0.5) && last == x)))
+    ops.append({first, second});
+  else if (half && half->hasOneUse() && half.getNumOperands() == 2 &&
+           isScalarNear(otherOperand(half, x), 0.5))
+    ops.append({half, first});
+  else
+    return {};
+  if (!llvm::all_of(ops, [&](Operation *op) { return sameShapeAs(op, x); }))
+    return {};
+  llvm::sort(ops,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return ops;
+}
+
+/// The tanh-form GELU whose first op (in block order) is `op`.
+SmallVector<Operation *, 5> matchGeluTanh(Operation *op, Value *input) {
+  // x from `op`: x ^ 3, x * x, or x * 0.5 (either order).
+  Value x;
+  if (auto pow = dyn_cast<graph::PowOp>(op))
+    x = pow.getLhs();
+  else if (auto mul = dyn_cast<graph::MulOp>(op)) {
+    if (mul.getLhs() == mul.getRhs())
+      x = mul.getLhs();
+    else
+      for (unsigned i : {1u, 0u})
+        if (isScalarNear(op->getOperand(i), 0.5))
+          x = op->getOperand(1 - i);
+  }
+  if (!x || !sameShapeAs(op, x))
+    return {};
+  for (Operation *user : x.getUsers()) {
+    SmallVector<Operation *, 5> ops = geluTanhFrom(user, x);
+    if (!ops.empty() && ops.front() == op) {
+      if (input)
+        *input = x;
+      return ops;
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+StringRef sinan::geluUnaryOf(ArrayRef<Operation *> gelu) {
+  return llvm::any_of(gelu,
+                      [](Operation *op) { return isa<graph::TanhOp>(op); })
+             ? "gelu_tanh"
+             : "gelu";
+}
+
 SmallVector<Operation *, 5> sinan::matchGelu(Operation *op, Value *input) {
-  auto sameShape = [](Operation *at, Value x) {
-    return at && at->getNumResults() == 1 &&
-           at->getResult(0).getType() == x.getType();
-  };
+  if (SmallVector<Operation *, 5> tanh = matchGeluTanh(op, input);
+      !tanh.empty())
+    return tanh;
+  auto sameShape = [](Operation *at, Value x) { return sameShapeAs(at, x); };
   // x scaled by 1 / sqrt(2).
   Value x;
   if (auto div = dyn_cast<graph::DivOp>(op)) {
@@ -1573,13 +1673,15 @@ SmallVector<Operation *, 5> sinan::matchGelu(Operation *op, Value *input) {
 
 SmallVector<Operation *, 5> sinan::geluOf(Value x) {
   SmallVector<Operation *> users(x.getUsers());
-  if (users.size() != 2)
+  if (users.size() < 2)
     return {};
   for (Operation *user : users) {
     Value input;
     SmallVector<Operation *, 5> gelu = matchGelu(user, &input);
-    if (!gelu.empty() && input == x && llvm::is_contained(gelu, users[0]) &&
-        llvm::is_contained(gelu, users[1]))
+    if (!gelu.empty() && input == x &&
+        llvm::all_of(users, [&](Operation *other) {
+          return llvm::is_contained(gelu, other);
+        }))
       return gelu;
   }
   return {};

@@ -357,6 +357,9 @@ public:
     this->n = panel ? n : cast<MemRefType>(b.getType()).getDimSize(1);
   }
 
+  /// The vector unit's GELU op ("gelu" or "gelu_tanh": geluUnaryOf).
+  void setGeluOp(StringRef op) { geluOp = op; }
+
   /// Normalizes each block's rows after the residual (`rows`: the scale
   /// and bias rows in DRAM, [1, N]).
   void normalize(const NormSpec &spec, ArrayRef<Value> rows) {
@@ -396,6 +399,7 @@ private:
   MatmulBlocks blocks;
   Value a, b, c, bias, residual;
   bool relu, gelu;
+  StringRef geluOp = "gelu";
   const MatrixTile &tile;
   /// B packed in column panels this wide ([panels * K, panel], packedPanel),
   /// or 0 for row-major [K, N].
@@ -588,7 +592,7 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     Value out =
         bias ? result
              : alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
-    npu::VUnOp::create(builder, loc, "gelu", result, out);
+    npu::VUnOp::create(builder, loc, geluOp, result, out);
     result = out;
   }
   if (rows != rowsPadded || cols != colsPadded)
@@ -781,11 +785,13 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     return convertElementwiseChain(kernel, ops, *target);
   // A matrix product, with the bias row added after it (the kernel's third
   // argument) and the relu after that.
-  auto matmul = !ops.empty() && ops.size() <= 7
+  // (At most the product, its bias row and a tanh-form GELU's ten ops.)
+  auto matmul = !ops.empty() && ops.size() <= 12
                     ? dyn_cast<graph::MatMulOp>(ops.front())
                     : graph::MatMulOp();
   bool bias = false, relu = false, gelu = false, residual = false,
        chained = bool(matmul);
+  StringRef geluName = "gelu";
   graph::LayerNormOp norm;
   if (matmul && ops.size() > 1) {
     auto add = dyn_cast<graph::AddOp>(ops[1]);
@@ -800,6 +806,8 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     relu = bias && rest.size() == 1 && llvm::isa<graph::ReluOp>(rest[0]) &&
            rest[0]->getOperand(0) == at && at.hasOneUse();
     gelu = !rest.empty() && llvm::equal(geluOf(at), rest);
+    if (gelu)
+      geluName = geluUnaryOf(rest);
     // Or the residual after the bias (the kernel's fourth argument), and
     // a layer normalization of the sum (its scale and bias the fifth and
     // sixth).
@@ -936,6 +944,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     Value addend = residual ? collapse(newBody.getArgument(3), 1) : Value();
     MatmulTiler tiler(builder, loc, *target, *blocks, a, b, c, &newBody, row,
                       relu, gelu, addend, panel, n);
+    tiler.setGeluOp(geluName);
     if (normSpec) {
       SmallVector<Value, 2> rows = {asRow(newBody.getArgument(4))};
       if (normBias)

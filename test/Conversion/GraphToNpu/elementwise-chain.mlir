@@ -88,3 +88,57 @@ func.func @mlp(%x: tensor<64x32xf32>, %w: tensor<32x128xf32>, %b: tensor<128xf32
   %y = graph.mul %p, %half : (tensor<64x128xf32>, tensor<f32>) -> tensor<64x128xf32>
   return %y : tensor<64x128xf32>
 }
+
+// GELU in its tanh form (GPT-2's): x * x times x (or x ^ 3), * 0.044715,
+// + x, * sqrt(2 / pi), tanh, + 1, then x and 0.5 in any order. A matrix
+// product absorbs it after its bias row as one `vun gelu_tanh`; so does a
+// chain, here graph-decompose's order ((0.5 x) times 1 + tanh) from x ^ 3.
+// FORM-LABEL: func.func @mlp_tanh_kernel
+// FORM:         graph.matmul
+// FORM:         graph.tanh
+// CHECK-LABEL: func.func @mlp_tanh_kernel
+// CHECK:         npu.mma
+// CHECK:         npu.vbin "add" %{{.*}}, %{{.*}}, %[[OUT:[a-z0-9_]+]]
+// CHECK-NEXT:    npu.vun "gelu_tanh" %[[OUT]], %[[OUT]]
+// CHECK:         npu.dma_store %[[OUT]]
+func.func @mlp_tanh(%x: tensor<64x32xf32>, %w: tensor<32x128xf32>, %b: tensor<128xf32>) -> tensor<64x128xf32> {
+  %k = graph.constant dense<0.044715> : tensor<f32>
+  %c = graph.constant dense<0.797884583> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %m = graph.matmul %x, %w : (tensor<64x32xf32>, tensor<32x128xf32>) -> tensor<64x128xf32> loc("mlp_tanh")
+  %s = graph.add %m, %b : (tensor<64x128xf32>, tensor<128xf32>) -> tensor<64x128xf32>
+  %sq = graph.mul %s, %s : (tensor<64x128xf32>, tensor<64x128xf32>) -> tensor<64x128xf32>
+  %cu = graph.mul %s, %sq : (tensor<64x128xf32>, tensor<64x128xf32>) -> tensor<64x128xf32>
+  %kc = graph.mul %cu, %k : (tensor<64x128xf32>, tensor<f32>) -> tensor<64x128xf32>
+  %in = graph.add %s, %kc : (tensor<64x128xf32>, tensor<64x128xf32>) -> tensor<64x128xf32>
+  %sc = graph.mul %in, %c : (tensor<64x128xf32>, tensor<f32>) -> tensor<64x128xf32>
+  %t = graph.tanh %sc : tensor<64x128xf32>
+  %a = graph.add %t, %one : (tensor<64x128xf32>, tensor<f32>) -> tensor<64x128xf32>
+  %p = graph.mul %s, %a : (tensor<64x128xf32>, tensor<64x128xf32>) -> tensor<64x128xf32>
+  %y = graph.mul %p, %half : (tensor<64x128xf32>, tensor<f32>) -> tensor<64x128xf32>
+  return %y : tensor<64x128xf32>
+}
+
+// FORM-LABEL: func.func @chain_tanh_kernel
+// CHECK-LABEL: func.func @chain_tanh_kernel
+// CHECK:         npu.vbin "add"
+// CHECK:         npu.vun "gelu_tanh"
+// CHECK-NOT:     npu.vun "tanh"
+func.func @chain_tanh(%x: tensor<33x40xf32>, %b: tensor<40xf32>) -> tensor<33x40xf32> {
+  %three = graph.constant dense<3.0> : tensor<f32>
+  %k = graph.constant dense<0.044715> : tensor<f32>
+  %c = graph.constant dense<0.797884583> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %s = graph.add %x, %b : (tensor<33x40xf32>, tensor<40xf32>) -> tensor<33x40xf32> loc("chain_tanh")
+  %cu = graph.pow %s, %three : (tensor<33x40xf32>, tensor<f32>) -> tensor<33x40xf32>
+  %kc = graph.mul %k, %cu : (tensor<f32>, tensor<33x40xf32>) -> tensor<33x40xf32>
+  %in = graph.add %s, %kc : (tensor<33x40xf32>, tensor<33x40xf32>) -> tensor<33x40xf32>
+  %sc = graph.mul %c, %in : (tensor<f32>, tensor<33x40xf32>) -> tensor<33x40xf32>
+  %t = graph.tanh %sc : tensor<33x40xf32>
+  %a = graph.add %one, %t : (tensor<f32>, tensor<33x40xf32>) -> tensor<33x40xf32>
+  %h = graph.mul %half, %s : (tensor<f32>, tensor<33x40xf32>) -> tensor<33x40xf32>
+  %y = graph.mul %h, %a : (tensor<33x40xf32>, tensor<33x40xf32>) -> tensor<33x40xf32>
+  return %y : tensor<33x40xf32>
+}

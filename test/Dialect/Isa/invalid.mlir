@@ -52,8 +52,8 @@ isa.kernel @k attributes {fingerprint = 0 : i64, target = "snpu-edge"} {
 
 isa.kernel @k attributes {fingerprint = 0 : i64, target = "snpu-edge"} {
   isa.program core 0 {
-    // expected-error @+1 {{'isa.vun' op op = 13 is not a vector unary operation code}}
-    "isa.vun"() {ra = 1 : i64, rc = 2 : i64, type = 0 : i64, op = 13 : i64, aSpace = 4 : i64, aOffset = 0 : i64} : () -> ()
+    // expected-error @+1 {{'isa.vun' op op = 14 is not a vector unary operation code}}
+    "isa.vun"() {ra = 1 : i64, rc = 2 : i64, type = 0 : i64, op = 14 : i64, aSpace = 4 : i64, aOffset = 0 : i64} : () -> ()
     isa.end
   }
 }

@@ -317,7 +317,7 @@ TEST(IsaTest, AssemblerErrorsNameLineAndColumn) {
       {"vun.softmax.f32 vbuf[r1], vbuf[r2]",
        "line 1, column 1: unknown vector operation 'softmax' (expected one "
        "of: relu, neg, abs, exp, log, sqrt, rsqrt, recip, tanh, sigmoid, "
-       "erf, gelu, hardswish)"},
+       "erf, gelu, hardswish, gelu_tanh)"},
       {"dload.f64.bf16 vbuf[r1], dram[r2]",
        "line 1, column 1: unknown element type 'f64' (expected f32, f16, "
        "bf16, i8, i32 or i1)"},

@@ -407,6 +407,11 @@ TEST(SimInstructionTest, VectorOpsMatchFormulas) {
        [](float x, float, float) {
          return x * std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
        }},
+      {"vun.gelu_tanh.f32 vbuf[r5], vbuf[r0]",
+       [](float x, float, float) {
+         float inner = 0.7978845608028654f * (x + 0.044715f * (x * x * x));
+         return 0.5f * x * (1.0f + std::tanh(inner));
+       }},
   };
   for (const Case &c : cases) {
     std::vector<float> got = vectorOp(c.op, a, b);

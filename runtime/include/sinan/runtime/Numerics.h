@@ -102,6 +102,15 @@ inline float geluErf(float x) {
   return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
 }
 
+/// GELU in its tanh form, 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))),
+/// as the SNPU's vector unit computes it (`vun gelu_tanh`, one pass) and the
+/// host fallback of a fused one does, so the two agree bit for bit (the
+/// graph's nine ops round after each; this rounds once, in f32 throughout).
+inline float geluTanh(float x) {
+  float inner = 0.7978845608028654f * (x + 0.044715f * (x * x * x));
+  return 0.5f * x * (1.0f + std::tanh(inner));
+}
+
 /// Hardswish, x * clamp(x / 6 + 1/2, 0, 1), as the SNPU's vector unit
 /// computes it (`vun hardswish`) and the host fallback of a fused one does;
 /// NaN stays NaN.

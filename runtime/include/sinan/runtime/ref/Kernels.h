@@ -69,7 +69,9 @@ enum class UnaryOp {
   BitNot,
   /// The erf form (geluErf); no graph op has it alone, a fused SNPU
   /// chain's fallback does.
-  Gelu
+  Gelu,
+  /// The tanh form in one step (geluTanh), likewise.
+  GeluTanh
 };
 
 /// out = a OP b with NumPy/ONNX broadcasting.

@@ -164,7 +164,8 @@ def Npu_VUnOp : Npu_VectorOp<"vun"> {
   let summary = "vector unit: dst = op(src), elementwise";
   let description = !strconcat([{
     `op` is one of relu, neg, abs, exp, log, sqrt, rsqrt, recip, tanh,
-    sigmoid, erf, gelu, hardswish.
+    sigmoid, erf, gelu (the erf form), hardswish, gelu_tanh (the tanh
+    form).
   }], vectorDescription);
   let arguments = (ins StrAttr:$op,
                        Arg<AnyMemRef, "", [MemRead]>:$src,
