@@ -26,6 +26,19 @@ struct Unit {
   int64_t n, c0, ct, oh0, rows;
 };
 
+/// The input rows a band of `rows` output rows from `oh0` reads (`need`):
+/// `before` padding rows, `count` image rows from image row `start`,
+/// `after` padding rows (the channels-last form's grid and the separable
+/// max pooling's rows).
+struct Band {
+  int64_t need = 0, before = 0, count = 0, after = 0, start = 0;
+};
+Band bandOf(const ConvShape &s, int64_t oh0, int64_t rows);
+
+/// The padded width a unit's column taps read: the output's span and the
+/// image with its left padding, whichever is wider.
+int64_t gridWidth(const ConvShape &s);
+
 /// Every unit, in order: images, blocks of groups, bands.
 llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct, int64_t rows);
 

@@ -46,18 +46,6 @@ using namespace sinan::tiling::depthwise;
 
 namespace {
 
-/// The grid of a unit: its rows of X (`need`), how many of them come from
-/// the image (`count`, from image row `start`) and the padding rows
-/// before and after them; the grid's width and the image's column offset
-/// in it.
-struct Band {
-  int64_t need = 0, before = 0, count = 0, after = 0, start = 0;
-};
-
-int64_t gridWidth(const ConvShape &s) {
-  return std::max((s.ow - 1) * s.sw + (s.kw - 1) * s.dw + 1, s.w + s.left);
-}
-
 /// At unit strides a tap may be one op over every output row (`oneOp`):
 /// the result's rows are then the grid's width apart (the columns past the
 /// output's width are never stored). Otherwise an op per output row, rows
@@ -66,18 +54,6 @@ bool allowsOneOp(const ConvShape &s) { return s.sh == 1 && s.sw == 1; }
 
 int64_t outputPitch(const ConvShape &s, bool oneOp) {
   return oneOp ? gridWidth(s) : s.ow;
-}
-
-Band bandOf(const ConvShape &s, int64_t oh0, int64_t rows) {
-  Band band;
-  band.need = (rows - 1) * s.sh + (s.kh - 1) * s.dh + 1;
-  int64_t first = oh0 * s.sh - s.top;
-  band.before = std::clamp<int64_t>(-first, 0, band.need);
-  band.count = std::max<int64_t>(0, std::min(first + band.need, s.h) -
-                                        std::max<int64_t>(first, 0));
-  band.after = band.need - band.before - band.count;
-  band.start = std::max<int64_t>(first, 0);
-  return band;
 }
 
 /// The result's channel rows: `rowPitch` apart per output row, `pitch`

@@ -23,6 +23,22 @@ using namespace mlir;
 namespace sinan::tiling::depthwise {
 
 /// Every unit, in order: images, blocks of groups, bands.
+Band bandOf(const ConvShape &s, int64_t oh0, int64_t rows) {
+  Band band;
+  band.need = (rows - 1) * s.sh + (s.kh - 1) * s.dh + 1;
+  int64_t first = oh0 * s.sh - s.top;
+  band.before = std::clamp<int64_t>(-first, 0, band.need);
+  band.count = std::max<int64_t>(0, std::min(first + band.need, s.h) -
+                                        std::max<int64_t>(first, 0));
+  band.after = band.need - band.before - band.count;
+  band.start = std::max<int64_t>(first, 0);
+  return band;
+}
+
+int64_t gridWidth(const ConvShape &s) {
+  return std::max((s.ow - 1) * s.sw + (s.kw - 1) * s.dw + 1, s.w + s.left);
+}
+
 llvm::SmallVector<Unit> allUnits(const ConvShape &s, int64_t ct, int64_t rows) {
   int64_t blocks = ceilDiv(s.group, ct), bands = ceilDiv(s.oh, rows);
   llvm::SmallVector<Unit> units;

@@ -1638,7 +1638,6 @@ SmallVector<Operation *, 5> sinan::matchGelu(Operation *op, Value *input) {
   if (SmallVector<Operation *, 5> tanh = matchGeluTanh(op, input);
       !tanh.empty())
     return tanh;
-  auto sameShape = [](Operation *at, Value x) { return sameShapeAs(at, x); };
   // x scaled by 1 / sqrt(2).
   Value x;
   if (auto div = dyn_cast<graph::DivOp>(op)) {
@@ -1649,20 +1648,20 @@ SmallVector<Operation *, 5> sinan::matchGelu(Operation *op, Value *input) {
       if (isScalarNear(op->getOperand(i), M_SQRT1_2))
         x = op->getOperand(1 - i);
   }
-  if (!x || !sameShape(op, x))
+  if (!x || !sameShapeAs(op, x))
     return {};
   Operation *erf = soleUser(op);
   auto add = dyn_cast_or_null<graph::AddOp>(soleUser(erf));
   if (!llvm::isa_and_nonnull<graph::ErfOp>(erf) || !add ||
       !isScalarNear(otherOperand(add, erf->getResult(0)), 1.0) ||
-      !sameShape(add, x))
+      !sameShapeAs(add, x))
     return {};
   // Then * x and * 0.5, in either order.
   auto first = dyn_cast_or_null<graph::MulOp>(soleUser(add));
   Value other = otherOperand(first, add.getResult());
   auto second = dyn_cast_or_null<graph::MulOp>(soleUser(first));
   Value last = second ? otherOperand(second, first.getResult()) : Value();
-  if (!other || !last || !sameShape(first, x) || !sameShape(second, x) ||
+  if (!other || !last || !sameShapeAs(first, x) || !sameShapeAs(second, x) ||
       !((other == x && isScalarNear(last, 0.5)) ||
         (isScalarNear(other, 0.5) && last == x)))
     return {};

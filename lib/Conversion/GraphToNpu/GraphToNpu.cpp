@@ -340,13 +340,14 @@ public:
   /// them outside every loop.
   /// `bias`: a [1, N] row the vector unit adds to each block of C before
   /// the store (which applies the relu when `relu`); `gelu`: the vector
-  /// unit's GELU on each block after that.
+  /// unit's GELU op ("gelu" or "gelu_tanh", geluUnaryOf) on each block
+  /// after that, or empty.
   /// `residual`: an [M, N] addend the vector unit adds to each block after
   /// the bias.
   MatmulTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
               const MatmulBlocks &blocks, Value a, Value b, Value c,
               Block *entry, Value bias = {}, bool relu = false,
-              bool gelu = false, Value residual = {}, int64_t panel = 0,
+              StringRef gelu = {}, Value residual = {}, int64_t panel = 0,
               int64_t n = 0)
       : builder(builder), loc(loc), target(target), blocks(blocks), a(a), b(b),
         c(c), bias(bias), residual(residual), relu(relu), gelu(gelu),
@@ -356,9 +357,6 @@ public:
     k = aType.getDimSize(1);
     this->n = panel ? n : cast<MemRefType>(b.getType()).getDimSize(1);
   }
-
-  /// The vector unit's GELU op ("gelu" or "gelu_tanh": geluUnaryOf).
-  void setGeluOp(StringRef op) { geluOp = op; }
 
   /// Normalizes each block's rows after the residual (`rows`: the scale
   /// and bias rows in DRAM, [1, N]).
@@ -398,8 +396,8 @@ private:
   const TargetDesc &target;
   MatmulBlocks blocks;
   Value a, b, c, bias, residual;
-  bool relu, gelu;
-  StringRef geluOp = "gelu";
+  bool relu;
+  StringRef gelu;
   const MatrixTile &tile;
   /// B packed in column panels this wide ([panels * K, panel], packedPanel),
   /// or 0 for row-major [K, N].
@@ -587,12 +585,12 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
           normRows, squares);
     }
   }
-  if (gelu) {
+  if (!gelu.empty()) {
     // Out of the accumulator into vbuf, or in place after the bias.
     Value out =
         bias ? result
              : alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
-    npu::VUnOp::create(builder, loc, geluOp, result, out);
+    npu::VUnOp::create(builder, loc, gelu, result, out);
     result = out;
   }
   if (rows != rowsPadded || cols != colsPadded)
@@ -943,8 +941,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     Value row = bias ? asRow(newBody.getArgument(2)) : Value();
     Value addend = residual ? collapse(newBody.getArgument(3), 1) : Value();
     MatmulTiler tiler(builder, loc, *target, *blocks, a, b, c, &newBody, row,
-                      relu, gelu, addend, panel, n);
-    tiler.setGeluOp(geluName);
+                      relu, gelu ? geluName : StringRef(), addend, panel, n);
     if (normSpec) {
       SmallVector<Value, 2> rows = {asRow(newBody.getArgument(4))};
       if (normBias)

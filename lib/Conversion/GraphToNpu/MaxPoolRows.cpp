@@ -49,29 +49,9 @@ using namespace sinan::tiling::depthwise;
 
 namespace {
 
-/// The input rows of a band of `rows` output rows from `oh0`: `before`
-/// padding rows, `count` image rows from `start`, `after` padding rows.
-struct Band {
-  int64_t before = 0, count = 0, after = 0, start = 0;
-};
-
+/// The input rows `rows` output rows read (bandOf's `need`).
 int64_t inputRows(const ConvShape &s, int64_t rows) {
-  return (rows - 1) * s.sh + (s.kh - 1) * s.dh + 1;
-}
-
-Band bandOf(const ConvShape &s, int64_t oh0, int64_t rows) {
-  int64_t first = oh0 * s.sh - s.top, need = inputRows(s, rows);
-  Band b;
-  b.before = std::clamp<int64_t>(-first, 0, need);
-  b.start = first + b.before;
-  b.count = std::clamp<int64_t>(s.h - b.start, 0, need - b.before);
-  b.after = need - b.before - b.count;
-  return b;
-}
-
-/// The padded width the column taps read.
-int64_t gridWidth(const ConvShape &s) {
-  return std::max((s.ow - 1) * s.sw + (s.kw - 1) * s.dw + 1, s.w + s.left);
+  return bandOf(s, 0, rows).need;
 }
 
 /// Elements of a unit's buffers, `eb`-byte elements, rows aligned.
