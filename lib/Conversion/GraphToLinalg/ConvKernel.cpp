@@ -7,16 +7,20 @@
 // A convolution is a GEMM per image and group: out[F, P] = W[F, K] x
 // X[K, P], with K = input channels x taps and P the output positions. The
 // kernel's work units are (image, group, block of positions, chunk of
-// output channels). A unit copies its block of X (the im2col of those
-// positions, padding as zeros) into a scratch buffer of rows of K, then
-// runs a register tile of MR output channels x two vectors of positions
-// over all of K: per k, two vector loads of X, MR broadcasts of W and 2 MR
-// fused multiply-adds into accumulators that stay in registers. A 1x1
-// convolution with unit strides and no padding reads X in place. The sum
-// starts from the bias and runs over k = (channel, tap row, tap column) in
-// ascending order, as the reference kernel's f32 path does, so results
-// differ from it only by the rounding of fused multiply-adds.
-//
+// output channels). A unit runs K in passes of whole channels; each pass
+// copies its rows of the block's X (the im2col of those positions, padding
+// as zeros) into a scratch that stays in the core's L2 cache, then, per
+// register tile of MR output channels, runs every panel of two vectors of
+// positions over the pass's K: per k, two vector loads of X, MR broadcasts
+// of W and 2 MR fused multiply-adds into accumulators that stay in
+// registers (the tile's rows of W are read from memory once per pass). The
+// last block's positions past its panels take a one-vector tile, a masked
+// one, or, when a few are left, dot products along K. A 1x1 convolution
+// with unit strides and no padding reads X in place. The sum starts from
+// the bias and runs over k = (channel, tap row, tap column) in ascending
+// order, as the reference kernel's f32 path does, so results differ from
+// it only by the rounding of fused multiply-adds (and, for the dot
+// products, the order of their additions).
 //===----------------------------------------------------------------------===//
 
 #include "CpuKernels.h"
@@ -217,7 +221,9 @@ ConvPlan planConv(const ConvShape &s) {
   // size): ResNet-50's layer4 (K = 4608) streamed its 1.2 MiB block of X
   // from memory once per tile.
   int64_t passes = ceilDiv(k * (plan.block + 16) * 4, kL2Block);
-  plan.kc = roundUp(ceilDiv(k, passes), 4);
+  // Whole channels' taps per pass (each pass packs its own).
+  int64_t taps = s.kh * s.kw;
+  plan.kc = ceilDiv(s.cg, passes) * taps;
   return plan;
 }
 
@@ -245,14 +251,16 @@ private:
     Value width; ///< Positions in the block.
     Value wRow;  ///< W's row of the unit's first output channel.
     Value outRow, outCol;
-    Value rows, fullBlocks; ///< Output channels of the unit, whole tiles.
+    Value rows; ///< Output channels of the unit.
+    /// The last block's trailing positions as rows of K (dotColumns).
+    Value columns;
     /// The pass's rows of K, [kBegin, kEnd); whether it is the first (the
     /// sums start from the bias) and the last (the epilogue follows).
     Value kBegin, kEnd, first, last;
   };
 
-  void pack(Value input, Value scratch, Value n, Value g, Value p0,
-            Value width);
+  void pack(Value input, Value scratch, Value n, Value g, Value p0, Value width,
+            Value c0, Value c1);
   /// `value` with its leading dimensions merged, keeping the last `keep`.
   Value collapseAll(Value value, unsigned keep) {
     auto type = cast<MemRefType>(value.getType());
@@ -300,9 +308,16 @@ private:
     return applyActivation(b, loc, epilogue, value);
   }
   void emitPanels(const Unit &u);
-  void emitRowBlocks(const Unit &u, Value col, Value remaining);
   void emitTile(const Unit &u, int64_t rows, Value rowOffset, Value col,
-                Value remaining);
+                Value remaining, int64_t vectors);
+  /// Row blocks of `rows` over the unit's output channels: whole ones,
+  /// then the last chunk's partial one.
+  void forRowBlocks(const Unit &u, int64_t rows,
+                    llvm::function_ref<void(int64_t, Value)> tile);
+  void copyDotColumns(const Unit &u);
+  void emitDotTile(const Unit &u, int64_t rows, Value rowOffset, Value col);
+  /// Positions in the last block of positions.
+  int64_t lastWidth() const { return s.p() - (plan.pBlocks - 1) * plan.block; }
 
   OpBuilder &b;
   Location loc;
@@ -312,6 +327,10 @@ private:
   VectorType vectorType;
   const CpuEpilogue &epilogue;
   Value weight, bias, output;
+  /// The last block's trailing positions too few for a vector (at most
+  /// kDotMax, else 0): dot products over K, see emitDotTail.
+  int64_t dotColumns = 0;
+  static constexpr int64_t kDotMax = 8;
   /// The epilogue's residual, as the output's rows or one row.
   Value residual;
   bool residualRow = false;
@@ -355,9 +374,18 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
   } else {
     // Rows an odd number of cache lines apart, so that a tile's walk down
     // its columns spreads over the L1 cache's sets.
-    auto type = MemRefType::get({s.k(), plan.block + 16}, b.getF32Type());
+    auto type = MemRefType::get({plan.kc, plan.block + 16}, b.getF32Type());
     scratch = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
     x = scratch;
+  }
+  // The last block's positions past its whole vectors, when a few: as
+  // rows of K of their own (`columns`), for dot products.
+  int64_t trailing = lastWidth() % vl;
+  dotColumns = trailing <= kDotMax ? trailing : 0;
+  Value columns;
+  if (dotColumns) {
+    auto type = MemRefType::get({dotColumns, s.k()}, b.getF32Type());
+    columns = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
   }
   forLoop(b, loc, begin, end, [&](OpBuilder &nb, Value t) {
     OpBuilder::InsertionGuard guard(b);
@@ -380,82 +408,142 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
     Value xImage = s.matmul ? matrixOf(n, s.batchStrideX) : n;
     u.outRow = m.add(m.mul(n, s.f), firstChannel);
     u.outCol = p0;
-    if (direct) {
-      u.xRow = m.add(m.mul(xImage, s.c), m.mul(g, s.cg));
-      u.xCol = p0;
-    } else {
-      pack(input, scratch, xImage, g, p0, width);
-      u.xRow = m.c(0);
-      u.xCol = m.c(0);
-    }
+    u.xRow = direct ? m.add(m.mul(xImage, s.c), m.mul(g, s.cg)) : m.c(0);
+    u.xCol = direct ? p0 : m.c(0);
     u.rows = m.min(m.c(plan.mChunk), m.sub(m.c(s.fg), m0));
-    u.fullBlocks = m.div(u.rows, mr);
+    u.columns = columns;
     int64_t passes = ceilDiv(s.k(), plan.kc);
-    if (passes == 1) {
-      u.kBegin = m.c(0);
-      u.kEnd = m.c(s.k());
-      emitPanels(u);
-      return;
-    }
-    forLoop(b, loc, m.c(0), m.c(passes), [&](OpBuilder &pb, Value pass) {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
+    // In one pass the scratches hold the previous unit's block of X: output
+    // channel chunks vary fastest, so a thread's range of units packs each
+    // block once. Over several, each pass packs its own rows of K (a
+    // scratch of all of K would go through the L3 cache and back between
+    // the packing and the tiles).
+    Value repack = m.cmp(arith::CmpIPredicate::eq, mc, m.c(0));
+    repack = arith::OrIOp::create(b, loc, repack,
+                                  m.cmp(arith::CmpIPredicate::eq, t, begin));
+    Value lastBlock =
+        m.cmp(arith::CmpIPredicate::eq, pb, m.c(plan.pBlocks - 1));
+    auto runPass = [&](Value pass) {
       IndexMath km{b, loc};
-      u.kBegin = km.mul(pass, plan.kc);
-      u.kEnd = km.min(km.add(u.kBegin, plan.kc), km.c(s.k()));
-      u.first = km.cmp(arith::CmpIPredicate::eq, pass, km.c(0));
-      u.last = km.cmp(arith::CmpIPredicate::eq, pass, km.c(passes - 1));
+      u.kBegin = passes == 1 ? km.c(0) : km.mul(pass, plan.kc);
+      u.kEnd = passes == 1 ? km.c(s.k())
+                           : km.min(km.add(u.kBegin, plan.kc), km.c(s.k()));
+      if (!direct)
+        u.xRow = km.sub(km.c(0), u.kBegin); // The scratch's row of kBegin.
+      if (!direct || dotColumns) {
+        OpBuilder::InsertionGuard inner(b);
+        if (passes == 1) {
+          auto branch = scf::IfOp::create(b, loc, repack, /*withElse=*/false);
+          b.setInsertionPointToStart(&branch.getThenRegion().front());
+        }
+        IndexMath im{b, loc};
+        if (!direct)
+          pack(input, scratch, xImage, g, p0, width,
+               im.div(u.kBegin, s.kh * s.kw), im.div(u.kEnd, s.kh * s.kw));
+        if (dotColumns) {
+          // Only the last block has the trailing positions.
+          auto branch =
+              scf::IfOp::create(b, loc, lastBlock, /*withElse=*/false);
+          b.setInsertionPointToStart(&branch.getThenRegion().front());
+          copyDotColumns(u);
+        }
+      }
       emitPanels(u);
-    });
+    };
+    if (passes == 1) {
+      runPass(m.c(0));
+    } else {
+      forLoop(b, loc, m.c(0), m.c(passes), [&](OpBuilder &nb, Value pass) {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        IndexMath km{b, loc};
+        u.first = km.cmp(arith::CmpIPredicate::eq, pass, km.c(0));
+        u.last = km.cmp(arith::CmpIPredicate::eq, pass, km.c(passes - 1));
+        runPass(pass);
+      });
+    }
   });
   if (scratch)
     memref::DeallocOp::create(b, loc, scratch);
+  if (columns)
+    memref::DeallocOp::create(b, loc, columns);
 }
 
-/// Every full panel of `nr` positions of the block, then the partial one
-/// with masked loads and stores.
+/// Per tile of output channels, every full panel of `nr` positions of the
+/// block, then, in the last block, the rest: a whole vector's tile, a
+/// masked vector's, or dot products (a masked vector of one position costs
+/// the FMAs of sixteen). The tile's rows of W stay in the core's caches
+/// across the panels: W is read from memory once per pass (ResNet-50's
+/// layer4 reads 9.4 MB of weights for 49 positions).
 void ConvEmitter::emitPanels(const Unit &u) {
   IndexMath m{b, loc};
   Value panels = m.div(u.width, nr);
-  forLoop(b, loc, m.c(0), panels, [&](OpBuilder &pb, Value panel) {
+  // Only the last block is partial (blocks are whole panels), so the
+  // rest's size is known here.
+  int64_t rest = lastWidth() % nr;
+  Value partial =
+      rest ? m.cmp(arith::CmpIPredicate::ne, m.rem(u.width, nr), m.c(0))
+           : Value();
+  forRowBlocks(u, mr, [&](int64_t rows, Value rowOffset) {
+    forLoop(b, loc, m.c(0), panels, [&](OpBuilder &pb, Value panel) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
+      emitTile(u, rows, rowOffset, IndexMath{b, loc}.mul(panel, nr), Value(),
+               2);
+    });
+    if (!rest)
+      return;
+    auto branch = scf::IfOp::create(b, loc, partial, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
-    emitRowBlocks(u, IndexMath{b, loc}.mul(panel, nr), Value());
+    b.setInsertionPointToStart(&branch.getThenRegion().front());
+    IndexMath im{b, loc};
+    Value col = im.mul(panels, nr);
+    int64_t left = rest;
+    if (left >= vl) {
+      emitTile(u, rows, rowOffset, col, Value(), 1);
+      col = im.add(col, vl);
+      left -= vl;
+    }
+    if (!left)
+      return;
+    if (left > dotColumns) {
+      emitTile(u, rows, rowOffset, col, im.c(left), 1);
+      return;
+    }
+    // As many accumulators as a vector tile's.
+    int64_t dotRows = std::max<int64_t>(1, 2 * mr / dotColumns);
+    for (int64_t i = 0; i < rows; i += dotRows)
+      emitDotTile(u, std::min(dotRows, rows - i), im.add(rowOffset, i), col);
   });
-  Value remaining = m.rem(u.width, nr);
-  Value partial = m.cmp(arith::CmpIPredicate::ne, remaining, m.c(0));
-  auto branch = scf::IfOp::create(b, loc, partial, /*withElse=*/false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&branch.getThenRegion().front());
-  emitRowBlocks(u, IndexMath{b, loc}.mul(panels, nr), remaining);
 }
 
-/// The unit's output channels over one panel: whole tiles of `mr`, then
-/// the partial tile.
-void ConvEmitter::emitRowBlocks(const Unit &u, Value col, Value remaining) {
+void ConvEmitter::forRowBlocks(const Unit &u, int64_t rows,
+                               llvm::function_ref<void(int64_t, Value)> tile) {
   IndexMath m{b, loc};
-  forLoop(b, loc, m.c(0), u.fullBlocks, [&](OpBuilder &rb, Value block) {
+  Value fullBlocks = m.div(u.rows, rows);
+  forLoop(b, loc, m.c(0), fullBlocks, [&](OpBuilder &rb, Value block) {
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
-    emitTile(u, mr, IndexMath{b, loc}.mul(block, mr), col, remaining);
+    tile(rows, IndexMath{b, loc}.mul(block, rows));
   });
-  // Only the last chunk can end in a partial tile (chunks are multiples
-  // of 12), so its height is known here.
+  // Only the last chunk can end in a partial block (chunks are multiples
+  // of 12, `rows` divides 12), so its height is known here.
   int64_t lastRows = s.fg - (plan.mChunks - 1) * plan.mChunk;
-  if (int64_t tail = lastRows % mr) {
-    Value partial = m.cmp(arith::CmpIPredicate::ne, m.rem(u.rows, mr), m.c(0));
+  if (int64_t tail = lastRows % rows) {
+    Value partial =
+        m.cmp(arith::CmpIPredicate::ne, m.rem(u.rows, rows), m.c(0));
     auto branch = scf::IfOp::create(b, loc, partial, /*withElse=*/false);
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(&branch.getThenRegion().front());
-    emitTile(u, tail, IndexMath{b, loc}.mul(u.fullBlocks, mr), col, remaining);
+    tile(tail, IndexMath{b, loc}.mul(fullBlocks, rows));
   }
 }
 
-/// `rows` output channels x `nr` positions from column `col` of the block;
-/// with `remaining`, only that many positions are loaded (when X is the
-/// input itself) and stored.
+/// `rows` output channels x `vectors` vectors of positions from column
+/// `col` of the block; with `remaining`, only that many positions are
+/// loaded (when X is the input itself) and stored.
 void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
-                           Value col, Value remaining) {
+                           Value col, Value remaining, int64_t vectors) {
   IndexMath m{b, loc};
   Value wRow = m.add(u.wRow, rowOffset);
   SmallVector<Value> masks;
@@ -463,7 +551,7 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
       b, loc, vectorType,
       DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
   if (remaining)
-    for (int64_t v = 0; v < 2; ++v) {
+    for (int64_t v = 0; v < vectors; ++v) {
       Value count = m.max(m.sub(remaining, m.c(v * vl)), m.c(0));
       masks.push_back(vector::CreateMaskOp::create(
           b, loc, VectorType::get({vl}, b.getI1Type()), ValueRange{count}));
@@ -485,7 +573,7 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
             memref::LoadOp::create(sb, loc, bias, ValueRange{sm.add(wRow, i)});
         start = vector::BroadcastOp::create(sb, loc, vectorType, scalar);
       }
-      init.append(2, start);
+      init.append(vectors, start);
     }
     return init;
   };
@@ -493,7 +581,7 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
     IndexMath sm{sb, loc};
     SmallVector<Value> init;
     for (int64_t i = 0; i < rows; ++i)
-      for (int64_t v = 0; v < 2; ++v)
+      for (int64_t v = 0; v < vectors; ++v)
         init.push_back(
             remaining
                 ? vector::MaskedLoadOp::create(sb, loc, vectorType, output,
@@ -509,7 +597,7 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
     init = startValues(b);
   } else {
     auto branch = scf::IfOp::create(
-        b, loc, SmallVector<Type>(2 * rows, vectorType), u.first,
+        b, loc, SmallVector<Type>(vectors * rows, vectorType), u.first,
         /*withElseRegion=*/true);
     OpBuilder tb = branch.getThenBodyBuilder();
     scf::YieldOp::create(tb, loc, startValues(tb));
@@ -524,7 +612,7 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
         IndexMath km{kb, loc};
         Value xRow = km.add(u.xRow, k);
         Value xv[2];
-        for (int64_t v = 0; v < 2; ++v) {
+        for (int64_t v = 0; v < vectors; ++v) {
           Value xCol = km.add(km.add(u.xCol, col), v * vl);
           xv[v] = maskLoads
                       ? vector::MaskedLoadOp::create(kb, loc, vectorType, u.x,
@@ -540,17 +628,17 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
           Value w = memref::LoadOp::create(kb, loc, weight,
                                            ValueRange{km.add(wRow, i), k});
           Value wv = vector::BroadcastOp::create(kb, loc, vectorType, w);
-          for (int64_t v = 0; v < 2; ++v)
+          for (int64_t v = 0; v < vectors; ++v)
             next.push_back(vector::FMAOp::create(kb, loc, vectorType, wv, xv[v],
-                                                 acc[2 * i + v]));
+                                                 acc[vectors * i + v]));
         }
         scf::YieldOp::create(kb, loc, next);
       });
   // The sums go out, through the epilogue after K's last pass.
   auto store = [&](bool last) {
     for (int64_t i = 0; i < rows; ++i)
-      for (int64_t v = 0; v < 2; ++v) {
-        Value value = loop.getResult(2 * i + v);
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value value = loop.getResult(vectors * i + v);
         SmallVector<Value> indices = outAt(m, i, v);
         if (last)
           value = applyEpilogue(value, indices, remaining ? masks[v] : Value(),
@@ -574,102 +662,204 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
   store(false);
 }
 
-/// Copies the block [p0, p0 + width) of X for image `n`, group `g` into
-/// the scratch's rows of k = (channel, tap row, tap column), with zeros
-/// where a tap falls in the padding, and zeros after `width` up to a whole
-/// panel (so that the tile's loads never see stale data).
-void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
-                       Value width) {
+/// Copies the last block's trailing `dotColumns` positions of X, the pass's
+/// rows of K, into rows of K, for emitDotTile.
+void ConvEmitter::copyDotColumns(const Unit &u) {
   IndexMath m{b, loc};
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  Value xCol = m.add(u.xCol, lastWidth() - dotColumns);
+  for (int64_t q = 0; q < dotColumns; ++q)
+    forLoop(b, loc, u.kBegin, u.kEnd, [&](OpBuilder &kb, Value k) {
+      IndexMath km{kb, loc};
+      Value v = memref::LoadOp::create(
+          kb, loc, u.x, ValueRange{km.add(u.xRow, k), km.add(xCol, q)});
+      memref::StoreOp::create(kb, loc, v, u.columns, ValueRange{km.c(q), k});
+    });
+}
+
+/// `rows` output channels x the `dotColumns` positions from column `col`
+/// of the last block, over the pass's rows of K: a dot product each, with
+/// vectors along K whose lanes are summed at the end (so the order of
+/// additions is not the reference's; the results differ from it by
+/// rounding).
+void ConvEmitter::emitDotTile(const Unit &u, int64_t rows, Value rowOffset,
+                              Value col) {
+  IndexMath m{b, loc};
+  int64_t q = dotColumns;
+  Value wRow = m.add(u.wRow, rowOffset);
   Value zeros = arith::ConstantOp::create(
       b, loc, vectorType,
       DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
-  auto maskType = VectorType::get({vl}, b.getI1Type());
-  // A gather's offsets along the row for a column stride of sw.
-  auto offsetType = VectorType::get({vl}, b.getIndexType());
-  SmallVector<Attribute> strides;
-  for (int64_t l = 0; l < vl; ++l)
-    strides.push_back(b.getIndexAttr(l * s.sw));
-  Value laneStrides = arith::ConstantOp::create(
-      b, loc, offsetType, DenseElementsAttr::get(offsetType, strides));
-  Value firstRow = m.div(p0, s.ow);
-  Value lastRow = m.add(m.div(m.add(p0, m.sub(width, m.c(1))), s.ow), 1);
-  Value channel0 = m.mul(g, s.cg);
-  forLoop(b, loc, firstRow, lastRow, [&](OpBuilder &rb, Value oh) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
-    IndexMath r{b, loc};
-    Value rowStart = r.mul(oh, s.ow);
-    // The row's positions in the block are ow in [segA, segB), at scratch
-    // column rowStart - p0 + ow.
-    Value segA = r.sub(r.max(p0, rowStart), rowStart);
-    Value segB =
-        r.sub(r.min(r.add(p0, width), r.add(rowStart, s.ow)), rowStart);
-    Value base = r.sub(rowStart, p0);
-    // Loops, not unrolled taps: one copy of the loops per kernel keeps
-    // LLVM's work (and so compile time) small for 7x7 taps too.
-    forLoop(b, loc, r.c(0), r.c(s.cg), [&](OpBuilder &cb, Value c) {
-      forLoop(cb, loc, r.c(0), r.c(s.kh), [&](OpBuilder &ib, Value i) {
-        IndexMath im{ib, loc};
-        // Plain values: lambdas below capture them (C++17 captures no
-        // structured bindings).
-        std::pair<Value, Value> row = tapRow(im, oh, i, s, s.h);
-        Value iy = row.first, rowInside = row.second;
-        Value channel = im.add(channel0, c);
-        Value kRow = im.mul(im.add(im.mul(c, s.kh), i), s.kw);
-        forLoop(ib, loc, im.c(0), im.c(s.kw), [&](OpBuilder &jb, Value j) {
-          IndexMath jm{jb, loc};
-          // Output columns whose input column ow * sw + offset lies in
-          // [0, W).
-          Value offset = jm.add(jm.mul(j, s.dw), jm.c(-s.pl));
-          auto [owLo, owHi] = validRange(jm, offset, s.sw, 0, s.w, s.ow);
-          Value lo = jm.max(segA, jm.min(owLo, segB));
-          Value hi = jm.max(lo, jm.min(owHi, segB));
-          lo = jm.select(rowInside, lo, segB);
-          hi = jm.select(rowInside, hi, segB);
-          Value k = jm.add(kRow, j);
-          // Vectors of `vl` columns, the last one masked: LLVM's own
-          // vectorizer would run such short rows in its scalar remainder.
-          auto vectorLoop =
-              [&](Value from, Value to,
-                  llvm::function_ref<Value(OpBuilder &, Value, Value)>
-                      valueAt) {
-                scf::ForOp::create(
-                    jb, loc, from, to, jm.c(vl), ValueRange{},
-                    [&](OpBuilder &fb, Location, Value ow, ValueRange) {
-                      IndexMath fm{fb, loc};
-                      Value count = fm.min(fm.sub(to, ow), fm.c(vl));
-                      Value mask = vector::CreateMaskOp::create(
-                          fb, loc, maskType, ValueRange{count});
-                      vector::MaskedStoreOp::create(
-                          fb, loc, scratch, ValueRange{k, fm.add(base, ow)},
-                          mask, valueAt(fb, ow, mask));
-                      scf::YieldOp::create(fb, loc);
-                    });
-              };
-          auto zeroAt = [&](OpBuilder &, Value, Value) { return zeros; };
-          vectorLoop(segA, lo, zeroAt);
-          vectorLoop(lo, hi, [&](OpBuilder &fb, Value ow, Value mask) -> Value {
-            IndexMath fm{fb, loc};
-            SmallVector<Value> at = {n, channel, iy,
-                                     fm.add(fm.mul(ow, s.sw), offset)};
-            if (s.sw == 1)
-              return vector::MaskedLoadOp::create(fb, loc, vectorType, input,
-                                                  at, mask, zeros);
-            return vector::GatherOp::create(fb, loc, vectorType, input, at,
-                                            laneStrides, mask, zeros);
-          });
-          vectorLoop(hi, segB, zeroAt);
+  // One step of `vl` rows of K from `k`, masked with `mask`.
+  auto step = [&](OpBuilder &kb, Value k, ValueRange acc, Value mask) {
+    IndexMath km{kb, loc};
+    auto load = [&](Value memref, Value row) -> Value {
+      if (mask)
+        return vector::MaskedLoadOp::create(kb, loc, vectorType, memref,
+                                            ValueRange{row, k}, mask, zeros);
+      return vector::LoadOp::create(kb, loc, vectorType, memref,
+                                    ValueRange{row, k});
+    };
+    SmallVector<Value> xs, next;
+    for (int64_t j = 0; j < q; ++j)
+      xs.push_back(load(u.columns, km.c(j)));
+    for (int64_t i = 0; i < rows; ++i) {
+      Value w = load(weight, km.add(wRow, i));
+      for (int64_t j = 0; j < q; ++j)
+        next.push_back(vector::FMAOp::create(kb, loc, vectorType, w, xs[j],
+                                             acc[i * q + j]));
+    }
+    return next;
+  };
+  Value whole = m.add(u.kBegin, m.mul(m.div(m.sub(u.kEnd, u.kBegin), vl), vl));
+  auto loop = scf::ForOp::create(
+      b, loc, u.kBegin, whole, m.c(vl), SmallVector<Value>(rows * q, zeros),
+      [&](OpBuilder &kb, Location, Value k, ValueRange acc) {
+        scf::YieldOp::create(kb, loc, step(kb, k, acc, Value()));
+      });
+  SmallVector<Value> sums(loop.getResults());
+  if (s.k() % vl || (plan.kc < s.k() && plan.kc % vl)) {
+    Value mask = vector::CreateMaskOp::create(
+        b, loc, VectorType::get({vl}, b.getI1Type()),
+        ValueRange{m.sub(u.kEnd, whole)});
+    sums = step(b, whole, sums, mask);
+  }
+  Value outRow = m.add(u.outRow, rowOffset);
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < q; ++j) {
+      // The lanes summed pairwise, halves first.
+      Value v = sums[i * q + j];
+      for (int64_t n = vl / 2; n >= 1; n /= 2) {
+        Value lo =
+            vector::ExtractStridedSliceOp::create(b, loc, v, {0}, {n}, {1});
+        Value hi =
+            vector::ExtractStridedSliceOp::create(b, loc, v, {n}, {n}, {1});
+        v = arith::AddFOp::create(b, loc, lo, hi);
+      }
+      Value sum = vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0});
+      SmallVector<Value> at = {m.add(outRow, i),
+                               m.add(m.add(u.outCol, col), j)};
+      // From the bias in K's first pass, else from the previous passes'.
+      Value start = bias ? memref::LoadOp::create(b, loc, bias,
+                                                  ValueRange{m.add(wRow, i)})
+                               .getResult()
+                         : zero;
+      if (u.first)
+        start = arith::SelectOp::create(
+            b, loc, u.first, start, memref::LoadOp::create(b, loc, output, at));
+      sum = arith::AddFOp::create(b, loc, start, sum);
+      Value result = sum;
+      if (residual) {
+        Value r = memref::LoadOp::create(
+            b, loc, residual, residualRow ? ValueRange{at[1]} : ValueRange(at));
+        result = arith::AddFOp::create(b, loc, result, r);
+      }
+      result = applyActivation(b, loc, epilogue, result);
+      if (u.last)
+        result = arith::SelectOp::create(b, loc, u.last, result, sum);
+      memref::StoreOp::create(b, loc, result, output, at);
+    }
+}
+
+/// Copies the block [p0, p0 + width) of X for image `n`, group `g`, its
+/// channels [c0, c1), into the scratch's rows of k = (channel - c0, tap
+/// row, tap column), with zeros
+/// where a tap falls in the padding and after `width` up to a whole vector
+/// (so that a tile's loads never see stale data). Per vector of positions
+/// and tap, the lanes' offsets into an input channel and their validity
+/// are computed once and serve every channel: a masked load when the
+/// lanes read consecutive elements (unit column stride and rows as wide
+/// as the output's), else a gather.
+void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
+                       Value width, Value c0, Value c1) {
+  IndexMath m{b, loc};
+  auto i32Vector = VectorType::get({vl}, b.getI32Type());
+  auto splat = [&](OpBuilder &sb, int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        sb, loc, i32Vector, DenseElementsAttr::get(i32Vector, int32_t(v)));
+  };
+  auto toI32 = [&](OpBuilder &sb, Value index) -> Value {
+    Value i = arith::IndexCastOp::create(sb, loc, sb.getI32Type(), index);
+    return vector::BroadcastOp::create(sb, loc, i32Vector, i);
+  };
+  Value zeros = arith::ConstantOp::create(
+      b, loc, vectorType,
+      DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  Value lanes =
+      vector::StepOp::create(b, loc, VectorType::get({vl}, b.getIndexType()));
+  lanes = arith::IndexCastOp::create(b, loc, i32Vector, lanes);
+  // The input as one row of elements; channel `c`'s plane starts at
+  // ((n C) + g cg + c) H W.
+  Value flat = memref::CollapseShapeOp::create(
+      b, loc, input, SmallVector<ReassociationIndices>{{0, 1, 2, 3}});
+  int64_t plane = s.h * s.w;
+  Value firstPlane = m.mul(m.add(m.mul(n, s.c), m.mul(g, s.cg)), plane);
+  bool contiguous = s.sw == 1 && s.ow == s.w;
+  Value vectors = m.div(m.add(width, vl - 1), vl);
+  forLoop(b, loc, m.c(0), vectors, [&](OpBuilder &vb, Value v) {
+    IndexMath vm{vb, loc};
+    Value col = vm.mul(v, vl);
+    // The lanes' positions, their output rows and columns.
+    Value p = arith::AddIOp::create(vb, loc, toI32(vb, vm.add(p0, col)), lanes);
+    Value inBlock = arith::CmpIOp::create(vb, loc, arith::CmpIPredicate::slt, p,
+                                          toI32(vb, vm.add(p0, width)));
+    Value oh = arith::DivUIOp::create(vb, loc, p, splat(vb, s.ow));
+    Value ow = arith::RemUIOp::create(vb, loc, p, splat(vb, s.ow));
+    Value y0 = arith::SubIOp::create(
+        vb, loc, arith::MulIOp::create(vb, loc, oh, splat(vb, s.sh)),
+        splat(vb, s.pt));
+    Value x0 = arith::SubIOp::create(
+        vb, loc, arith::MulIOp::create(vb, loc, ow, splat(vb, s.sw)),
+        splat(vb, s.pl));
+    auto inside = [&](OpBuilder &ib, Value at, int64_t size) -> Value {
+      Value lo = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::sge, at,
+                                       splat(ib, 0));
+      Value hi = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::slt, at,
+                                       splat(ib, size));
+      return arith::AndIOp::create(ib, loc, lo, hi);
+    };
+    forLoop(vb, loc, vm.c(0), vm.c(s.kh), [&](OpBuilder &ib, Value i) {
+      IndexMath im{ib, loc};
+      Value iy = arith::AddIOp::create(ib, loc, y0, toI32(ib, im.mul(i, s.dh)));
+      Value rowMask =
+          arith::AndIOp::create(ib, loc, inBlock, inside(ib, iy, s.h));
+      Value rowBase = arith::MulIOp::create(ib, loc, iy, splat(ib, s.w));
+      forLoop(ib, loc, im.c(0), im.c(s.kw), [&](OpBuilder &jb, Value j) {
+        IndexMath jm{jb, loc};
+        Value ix =
+            arith::AddIOp::create(jb, loc, x0, toI32(jb, jm.mul(j, s.dw)));
+        Value mask =
+            arith::AndIOp::create(jb, loc, rowMask, inside(jb, ix, s.w));
+        // Lanes outside read offset 0: no address leaves the input.
+        Value offsets = arith::SelectOp::create(
+            jb, loc, mask, arith::AddIOp::create(jb, loc, rowBase, ix),
+            splat(jb, 0));
+        // For consecutive lanes, the first lane's offset (its own row and
+        // column, valid or not).
+        Value first;
+        if (contiguous) {
+          Value at = vector::ExtractOp::create(
+              jb, loc, arith::AddIOp::create(jb, loc, rowBase, ix),
+              ArrayRef<int64_t>{0});
+          first = arith::IndexCastOp::create(jb, loc, jb.getIndexType(), at);
+        }
+        Value kTap = jm.add(jm.mul(i, s.kw), j);
+        forLoop(jb, loc, c0, c1, [&](OpBuilder &cb, Value c) {
+          IndexMath cm{cb, loc};
+          Value base = cm.add(firstPlane, cm.mul(c, plane));
+          Value value = contiguous
+                            ? vector::MaskedLoadOp::create(
+                                  cb, loc, vectorType, flat,
+                                  ValueRange{cm.add(base, first)}, mask, zeros)
+                                  .getResult()
+                            : vector::GatherOp::create(cb, loc, vectorType,
+                                                       flat, ValueRange{base},
+                                                       offsets, mask, zeros)
+                                  .getResult();
+          Value k = cm.add(cm.mul(cm.sub(c, c0), s.kh * s.kw), kTap);
+          vector::StoreOp::create(cb, loc, value, scratch, ValueRange{k, col});
         });
       });
-    });
-  });
-  Value padEnd =
-      m.min(m.c(plan.block), m.mul(m.div(m.add(width, nr - 1), nr), nr));
-  forLoop(b, loc, m.c(0), m.c(s.k()), [&](OpBuilder &kb, Value k) {
-    forLoop(kb, loc, width, padEnd, [&](OpBuilder &fb, Value col) {
-      memref::StoreOp::create(fb, loc, zero, scratch, ValueRange{k, col});
     });
   });
 }
