@@ -188,7 +188,7 @@ struct ConvPlan {
   ConvShape s;
   int64_t block;   ///< Positions per unit: the scratch's row length.
   int64_t pBlocks; ///< Blocks of positions per image and group.
-  int64_t mChunk;  ///< Output channels per unit (a multiple of 12).
+  int64_t mChunk;  ///< Output channels per unit (a multiple of 4).
   int64_t mChunks;
   /// Rows of K per pass over a unit's tiles: the block's rows of X that a
   /// pass reads stay in the core's L2 cache while every tile reads them.
@@ -211,11 +211,15 @@ ConvPlan planConv(const ConvShape &s) {
   plan.block = std::clamp<int64_t>(block, std::min<int64_t>(64, roundUp(p, 32)),
                                    roundUp(p, 32));
   plan.pBlocks = ceilDiv(p, plan.block);
-  // Then output channels, to reach 8 units where they allow (chunks are
-  // whole register tiles: 12 rows takes both 6- and 12-row tiles).
+  // Then output channels, to reach 8 units where they allow, or only 2
+  // where every unit would pack the same block (ResNet-50's layer4, 49
+  // positions: 8 units took 1.2x the time of 2 on two threads, packing 4
+  // times as often). Chunks of equal height, a multiple of 4, for balance.
   int64_t units = s.n * s.groups * plan.pBlocks;
-  int64_t chunks = std::min(ceilDiv(8, units), std::max<int64_t>(1, s.fg / 24));
-  plan.mChunk = roundUp(ceilDiv(s.fg, chunks), 12);
+  int64_t target = plan.pBlocks == 1 && !s.direct() ? 2 : 8;
+  int64_t chunks =
+      std::min(ceilDiv(target, units), std::max<int64_t>(1, s.fg / 24));
+  plan.mChunk = roundUp(ceilDiv(s.fg, chunks), 4);
   plan.mChunks = ceilDiv(s.fg, plan.mChunk);
   // Passes over K of at most kL2Block bytes of X each (several of even
   // size): ResNet-50's layer4 (K = 4608) streamed its 1.2 MiB block of X
@@ -327,6 +331,11 @@ private:
   VectorType vectorType;
   const CpuEpilogue &epilogue;
   Value weight, bias, output;
+  /// pack's lanes per (tap, vector of the block): their offsets into a
+  /// channel's plane and whether they read it (0 or -1), as i32.
+  Value offsetTable, maskTable;
+  int64_t blockVectors() const { return plan.block / vl; }
+  bool packTables() const { return s.cg >= 16; }
   /// The last block's trailing positions too few for a vector (at most
   /// kDotMax, else 0): dot products over K, see emitDotTail.
   int64_t dotColumns = 0;
@@ -377,6 +386,15 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
     auto type = MemRefType::get({plan.kc, plan.block + 16}, b.getF32Type());
     scratch = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
     x = scratch;
+    if (packTables()) {
+      // pack's tables (for many channels; see there).
+      auto tableType =
+          MemRefType::get({s.kh * s.kw * blockVectors(), vl}, b.getI32Type());
+      offsetTable =
+          memref::AllocOp::create(b, loc, tableType, b.getI64IntegerAttr(64));
+      maskTable =
+          memref::AllocOp::create(b, loc, tableType, b.getI64IntegerAttr(64));
+    }
   }
   // The last block's positions past its whole vectors, when a few: as
   // rows of K of their own (`columns`), for dot products.
@@ -463,8 +481,9 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
       });
     }
   });
-  if (scratch)
-    memref::DeallocOp::create(b, loc, scratch);
+  for (Value buffer : {scratch, offsetTable, maskTable})
+    if (buffer)
+      memref::DeallocOp::create(b, loc, buffer);
   if (columns)
     memref::DeallocOp::create(b, loc, columns);
 }
@@ -526,16 +545,21 @@ void ConvEmitter::forRowBlocks(const Unit &u, int64_t rows,
     b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
     tile(rows, IndexMath{b, loc}.mul(block, rows));
   });
-  // Only the last chunk can end in a partial block (chunks are multiples
-  // of 12, `rows` divides 12), so its height is known here.
-  int64_t lastRows = s.fg - (plan.mChunks - 1) * plan.mChunk;
-  if (int64_t tail = lastRows % rows) {
-    Value partial =
-        m.cmp(arith::CmpIPredicate::ne, m.rem(u.rows, rows), m.c(0));
-    auto branch = scf::IfOp::create(b, loc, partial, /*withElse=*/false);
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(&branch.getThenRegion().front());
-    tile(tail, IndexMath{b, loc}.mul(fullBlocks, rows));
+  // A chunk has mChunk rows but for the last, so the partial block's
+  // height is one of two known here.
+  int64_t tail = plan.mChunk % rows;
+  int64_t lastTail = (s.fg - (plan.mChunks - 1) * plan.mChunk) % rows;
+  if (!tail && !lastTail)
+    return;
+  Value last = m.cmp(arith::CmpIPredicate::ne, u.rows, m.c(plan.mChunk));
+  auto branch = scf::IfOp::create(b, loc, last, /*withElse=*/true);
+  OpBuilder::InsertionGuard inner(b);
+  for (auto [region, height] : {std::pair(&branch.getThenRegion(), lastTail),
+                                {&branch.getElseRegion(), tail}}) {
+    if (!height)
+      continue;
+    b.setInsertionPointToStart(&region->front());
+    tile(height, IndexMath{b, loc}.mul(fullBlocks, rows));
   }
 }
 
@@ -795,12 +819,39 @@ void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
   int64_t plane = s.h * s.w;
   Value firstPlane = m.mul(m.add(m.mul(n, s.c), m.mul(g, s.cg)), plane);
   bool contiguous = s.sw == 1 && s.ow == s.w;
+  int64_t taps = s.kh * s.kw;
   Value vectors = m.div(m.add(width, vl - 1), vl);
+  // One vector of a channel's tap: a masked load for consecutive lanes
+  // (from the first lane's offset), else a gather.
+  auto copy = [&](OpBuilder &cb, Value base, Value offsets, Value mask, Value k,
+                  Value v) {
+    IndexMath cm{cb, loc};
+    Value value;
+    if (contiguous) {
+      Value first = arith::IndexCastOp::create(
+          cb, loc, cb.getIndexType(),
+          vector::ExtractOp::create(cb, loc, offsets, ArrayRef<int64_t>{0}));
+      value = vector::MaskedLoadOp::create(cb, loc, vectorType, flat,
+                                           ValueRange{cm.add(base, first)},
+                                           mask, zeros);
+    } else {
+      value = vector::GatherOp::create(cb, loc, vectorType, flat,
+                                       ValueRange{base}, offsets, mask, zeros);
+    }
+    vector::StoreOp::create(cb, loc, value, scratch,
+                            ValueRange{k, cm.mul(v, vl)});
+  };
+  // Per tap and vector of positions, the lanes' offsets into a channel's
+  // plane and whether they fall inside it (and the block) are the same for
+  // every channel: with many channels they go into tables, then each
+  // channel's taps fill consecutive rows of the scratch; with a few (a
+  // stem's 3), each channel's vector follows at once.
+  bool tables = packTables();
   forLoop(b, loc, m.c(0), vectors, [&](OpBuilder &vb, Value v) {
     IndexMath vm{vb, loc};
-    Value col = vm.mul(v, vl);
     // The lanes' positions, their output rows and columns.
-    Value p = arith::AddIOp::create(vb, loc, toI32(vb, vm.add(p0, col)), lanes);
+    Value p = arith::AddIOp::create(
+        vb, loc, toI32(vb, vm.add(p0, vm.mul(v, vl))), lanes);
     Value inBlock = arith::CmpIOp::create(vb, loc, arith::CmpIPredicate::slt, p,
                                           toI32(vb, vm.add(p0, width)));
     Value oh = arith::DivUIOp::create(vb, loc, p, splat(vb, s.ow));
@@ -830,35 +881,53 @@ void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
             arith::AddIOp::create(jb, loc, x0, toI32(jb, jm.mul(j, s.dw)));
         Value mask =
             arith::AndIOp::create(jb, loc, rowMask, inside(jb, ix, s.w));
-        // Lanes outside read offset 0: no address leaves the input.
-        Value offsets = arith::SelectOp::create(
-            jb, loc, mask, arith::AddIOp::create(jb, loc, rowBase, ix),
-            splat(jb, 0));
-        // For consecutive lanes, the first lane's offset (its own row and
-        // column, valid or not).
-        Value first;
-        if (contiguous) {
-          Value at = vector::ExtractOp::create(
-              jb, loc, arith::AddIOp::create(jb, loc, rowBase, ix),
-              ArrayRef<int64_t>{0});
-          first = arith::IndexCastOp::create(jb, loc, jb.getIndexType(), at);
+        Value offsets = arith::AddIOp::create(jb, loc, rowBase, ix);
+        // A gather's lanes outside read offset 0, so that no address
+        // leaves the input; consecutive lanes keep the first lane's own
+        // offset (valid or not), where their masked load starts.
+        if (!contiguous)
+          offsets =
+              arith::SelectOp::create(jb, loc, mask, offsets, splat(jb, 0));
+        Value tap = jm.add(jm.mul(i, s.kw), j);
+        if (!tables) {
+          forLoop(jb, loc, c0, c1, [&](OpBuilder &cb, Value c) {
+            IndexMath cm{cb, loc};
+            copy(cb, cm.add(firstPlane, cm.mul(c, plane)), offsets, mask,
+                 cm.add(cm.mul(cm.sub(c, c0), taps), tap), v);
+          });
+          return;
         }
-        Value kTap = jm.add(jm.mul(i, s.kw), j);
-        forLoop(jb, loc, c0, c1, [&](OpBuilder &cb, Value c) {
-          IndexMath cm{cb, loc};
-          Value base = cm.add(firstPlane, cm.mul(c, plane));
-          Value value = contiguous
-                            ? vector::MaskedLoadOp::create(
-                                  cb, loc, vectorType, flat,
-                                  ValueRange{cm.add(base, first)}, mask, zeros)
-                                  .getResult()
-                            : vector::GatherOp::create(cb, loc, vectorType,
-                                                       flat, ValueRange{base},
-                                                       offsets, mask, zeros)
-                                  .getResult();
-          Value k = cm.add(cm.mul(cm.sub(c, c0), s.kh * s.kw), kTap);
-          vector::StoreOp::create(cb, loc, value, scratch, ValueRange{k, col});
-        });
+        Value row = jm.add(jm.mul(tap, blockVectors()), v);
+        vector::StoreOp::create(jb, loc, offsets, offsetTable,
+                                ValueRange{row, jm.c(0)});
+        vector::StoreOp::create(
+            jb, loc, arith::ExtSIOp::create(jb, loc, i32Vector, mask),
+            maskTable, ValueRange{row, jm.c(0)});
+      });
+    });
+  });
+  if (!tables)
+    return;
+  // Then per channel, its taps' rows of the scratch, consecutive.
+  forLoop(b, loc, c0, c1, [&](OpBuilder &cb, Value c) {
+    IndexMath cm{cb, loc};
+    Value base = cm.add(firstPlane, cm.mul(c, plane));
+    Value kBase = cm.mul(cm.sub(c, c0), taps);
+    forLoop(cb, loc, cm.c(0), cm.c(taps), [&](OpBuilder &tb, Value tap) {
+      IndexMath tm{tb, loc};
+      Value k = tm.add(kBase, tap);
+      Value row0 = tm.mul(tap, blockVectors());
+      forLoop(tb, loc, tm.c(0), vectors, [&](OpBuilder &vb, Value v) {
+        IndexMath vm{vb, loc};
+        Value row = vm.add(row0, v);
+        Value mask = arith::CmpIOp::create(
+            vb, loc, arith::CmpIPredicate::ne,
+            vector::LoadOp::create(vb, loc, i32Vector, maskTable,
+                                   ValueRange{row, vm.c(0)}),
+            splat(vb, 0));
+        Value offsets = vector::LoadOp::create(vb, loc, i32Vector, offsetTable,
+                                               ValueRange{row, vm.c(0)});
+        copy(vb, base, offsets, mask, k, v);
       });
     });
   });
