@@ -57,6 +57,12 @@ outputs.append(node("MatMul", [inp("a", [64, 300]), const("v", [300, 1])],
                     "matvec"))
 outputs.append(node("MatMul", [inp("ab", [2, 20, 48]), const("b7", [48, 7])],
                     "n7"))
+# Products of at most 8 rows read B in place: a classifier's row, and 3 rows
+# per batch against a B of their own.
+outputs.append(node("MatMul", [inp("fc_x", [1, 200]), const("fc_w", [200, 37])],
+                    "fc"))
+outputs.append(node("MatMul", [inp("qa", [2, 3, 48]), inp("qb", [2, 48, 20])],
+                    "few_rows"))
 
 graph = h.make_graph(
     nodes, "gemm_tails",
