@@ -212,6 +212,11 @@ ConvPlan planConv(const ConvShape &s) {
   // positions; 16 of them, since oneTBB balances small units better than
   // one per thread when a worker wakes late.
   block = std::min(block, roundUp(ceilDiv(p, 16), 32));
+  // But where the weights outweigh the input, one block: every block reads
+  // all of W, from memory in a network (ResNet-50's layer3 1x1s read their
+  // 1 MiB four times over for blocks of 64 of 196 positions).
+  if (s.fg * k > k * p)
+    block = roundUp(p, 32);
   plan.block = std::clamp<int64_t>(block, std::min<int64_t>(64, roundUp(p, 32)),
                                    roundUp(p, 32));
   plan.pBlocks = ceilDiv(p, plan.block);
@@ -633,6 +638,19 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
     scf::YieldOp::create(eb, loc, partialSums(eb));
     init = SmallVector<Value>(branch.getResults());
   }
+  // The lines the epilogue reads and writes, fetched while the products
+  // run: a tile's rows are a plane apart, too many streams for the
+  // hardware prefetchers (ResNet-50's layer1 1x1s, whose residual and
+  // output planes are 3 MiB each).
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t v = 0; v < vectors; ++v) {
+      SmallVector<Value> at = outAt(m, i, v);
+      memref::PrefetchOp::create(b, loc, output, at, /*isWrite=*/true,
+                                 /*localityHint=*/3, /*isDataCache=*/true);
+      if (residual && !residualRow)
+        memref::PrefetchOp::create(b, loc, residual, at, /*isWrite=*/false,
+                                   /*localityHint=*/3, /*isDataCache=*/true);
+    }
   bool maskLoads = remaining && s.direct();
   auto loop = scf::ForOp::create(
       b, loc, u.kBegin, u.kEnd, m.c(1), init,
