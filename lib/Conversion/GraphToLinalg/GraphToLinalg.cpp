@@ -608,6 +608,49 @@ func::FuncOp pairwiseSumFunc(ModuleOp module, int64_t size) {
   return func;
 }
 
+/// The reference's pairwiseSum of `n` elements `at(i)`, unrolled: its tree
+/// depends on `n` alone, so the leaves' sequential sums are independent
+/// chains the core overlaps (the recursive function ran them one after
+/// another: most of a softmax's time over rows of 128).
+Value unrolledPairwiseSum(OpBuilder &b, Location loc,
+                          function_ref<Value(int64_t)> at, int64_t first,
+                          int64_t n) {
+  if (n <= 8) {
+    Value sum = at(first);
+    for (int64_t i = 1; i < n; ++i)
+      sum = arith::AddFOp::create(b, loc, sum, at(first + i));
+    return sum;
+  }
+  int64_t half = n / 2;
+  Value lo = unrolledPairwiseSum(b, loc, at, first, half);
+  Value hi = unrolledPairwiseSum(b, loc, at, first + half, n - half);
+  return arith::AddFOp::create(b, loc, lo, hi);
+}
+
+/// Sums of at most this many elements are unrolled (code size).
+constexpr int64_t kUnrolledSumMax = 512;
+
+/// pairwiseSum over buf[first + i * stride], i < n (static n >= 1).
+Value pairwiseSumOf(OpBuilder &b, Location loc, ModuleOp module, Value buf,
+                    Value first, int64_t n, int64_t stride) {
+  if (n <= kUnrolledSumMax)
+    return unrolledPairwiseSum(
+        b, loc,
+        [&](int64_t i) -> Value {
+          Value index = arith::AddIOp::create(
+              b, loc, first,
+              arith::ConstantIndexOp::create(b, loc, i * stride));
+          return memref::LoadOp::create(b, loc, buf, ValueRange{index});
+        },
+        0, n);
+  auto size = cast<MemRefType>(buf.getType()).getNumElements();
+  return func::CallOp::create(
+             b, loc, pairwiseSumFunc(module, size),
+             ValueRange{buf, first, arith::ConstantIndexOp::create(b, loc, n),
+                        arith::ConstantIndexOp::create(b, loc, stride)})
+      .getResult(0);
+}
+
 /// `value` as one dimension of all its elements.
 Value flatten(OpBuilder &b, Location loc, Value value) {
   auto type = cast<MemRefType>(value.getType());
@@ -674,10 +717,7 @@ void buildSum(OpBuilder &b, Location loc, Operation *op, ModuleOp module,
               Value input, Value output, Value begin, Value end) {
   SumShape s = *sumShapeOf(op);
   Value in = flatten(b, loc, input), out = flatten(b, loc, output);
-  func::FuncOp sum =
-      pairwiseSumFunc(module, cast<MemRefType>(in.getType()).getNumElements());
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value count = arith::ConstantIndexOp::create(b, loc, s.count);
   scf::ForOp::create(
       b, loc, begin, end, one, ValueRange{},
       [&](OpBuilder &lb, Location l, Value o, ValueRange) {
@@ -685,16 +725,60 @@ void buildSum(OpBuilder &b, Location loc, Operation *op, ModuleOp module,
         IndexMath m{lb, l};
         Value first = m.add(m.mul(m.div(o, s.inner), s.count * s.inner),
                             m.rem(o, s.inner));
-        Value stride = m.c(s.inner);
-        Value total = func::CallOp::create(lb, l, sum,
-                                           ValueRange{in, first, count, stride})
-                          .getResult(0);
+        Value total = pairwiseSumOf(lb, l, module, in, first, s.count, s.inner);
         if (s.mean)
           total = arith::DivFOp::create(
               lb, l, total, f32Constant(lb, l, static_cast<float>(s.count)));
         memref::StoreOp::create(lb, l, total, out, ValueRange{o});
         scf::YieldOp::create(lb, l);
       });
+}
+
+/// The reference's softmax maximum of x[base + k * inner], k < extent:
+/// from -inf, m = m < v ? v : m (so NaN is skipped). Over a contiguous row
+/// in vectors of 16, each lane by that rule, then the lanes and the rest
+/// by it: the same value (the maximum of the non-NaN elements; of equal
+/// zeros the sign may differ, which x - m and exp(x - m) do not see).
+Value rowMax(OpBuilder &b, Location loc, Value x, Value base, int64_t extent,
+             int64_t inner) {
+  auto keepMax = [&](OpBuilder &kb, Value acc, Value v) -> Value {
+    Value less =
+        arith::CmpFOp::create(kb, loc, arith::CmpFPredicate::OLT, acc, v);
+    return arith::SelectOp::create(kb, loc, less, v, acc);
+  };
+  auto c = [&](OpBuilder &ib, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(ib, loc, v);
+  };
+  Value m = f32Constant(b, loc, -std::numeric_limits<double>::infinity());
+  constexpr int64_t lanes = 16;
+  int64_t whole = inner == 1 ? extent / lanes * lanes : 0;
+  if (whole) {
+    auto vectorType = VectorType::get({lanes}, b.getF32Type());
+    Value init = vector::BroadcastOp::create(b, loc, vectorType, m);
+    Value acc = scf::ForOp::create(
+                    b, loc, c(b, 0), c(b, whole), c(b, lanes), ValueRange{init},
+                    [&](OpBuilder &kb, Location, Value k, ValueRange a) {
+                      Value v = vector::LoadOp::create(
+                          kb, loc, vectorType, x,
+                          ValueRange{arith::AddIOp::create(kb, loc, base, k)});
+                      scf::YieldOp::create(kb, loc, keepMax(kb, a[0], v));
+                    })
+                    .getResult(0);
+    for (int64_t lane = 0; lane < lanes; ++lane)
+      m = keepMax(
+          b, m,
+          vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{lane}));
+  }
+  return scf::ForOp::create(
+             b, loc, c(b, whole), c(b, extent), c(b, 1), ValueRange{m},
+             [&](OpBuilder &kb, Location, Value k, ValueRange a) {
+               Value at = arith::AddIOp::create(
+                   kb, loc, base,
+                   arith::MulIOp::create(kb, loc, k, c(kb, inner)));
+               Value v = memref::LoadOp::create(kb, loc, x, at);
+               scf::YieldOp::create(kb, loc, keepMax(kb, a[0], v));
+             })
+      .getResult(0);
 }
 
 /// Softmax over rows [begin, end) of outer x inner (the elements along the
@@ -709,23 +793,9 @@ void buildSoftmax(OpBuilder &b, Location loc, Operation *op, ModuleOp module,
     inner *= type.getDimSize(d);
   bool log = op->getName().stripDialect() == "log_softmax";
   Value x = flatten(b, loc, input), y = flatten(b, loc, output);
-  func::FuncOp sum = pairwiseSumFunc(module, type.getNumElements());
   auto c = [&](OpBuilder &ib, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(ib, loc, v);
   };
-  // body(k, at) for k in [0, extent), at = base + k * inner.
-  auto alongAxis =
-      [&](OpBuilder &ib, Value base, ValueRange init,
-          function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)>
-              body) {
-        return scf::ForOp::create(
-            ib, loc, c(ib, 0), c(ib, extent), c(ib, 1), init,
-            [&](OpBuilder &kb, Location l, Value k, ValueRange acc) {
-              Value at = arith::AddIOp::create(
-                  kb, l, base, arith::MulIOp::create(kb, l, k, c(kb, inner)));
-              scf::YieldOp::create(kb, l, body(kb, at, acc));
-            });
-      };
   scf::ForOp::create(
       b, loc, begin, end, c(b, 1), ValueRange{},
       [&](OpBuilder &rb, Location l, Value r, ValueRange) {
@@ -733,44 +803,57 @@ void buildSoftmax(OpBuilder &b, Location loc, Operation *op, ModuleOp module,
         Value i = arith::RemUIOp::create(rb, l, r, c(rb, inner));
         Value base = arith::AddIOp::create(
             rb, l, arith::MulIOp::create(rb, l, o, c(rb, extent * inner)), i);
-        Value m =
-            alongAxis(
-                rb, base,
-                {f32Constant(rb, l, -std::numeric_limits<double>::infinity())},
-                [&](OpBuilder &kb, Value at, ValueRange acc) {
-                  Value v = memref::LoadOp::create(kb, l, x, at);
-                  Value less = arith::CmpFOp::create(
-                      kb, l, arith::CmpFPredicate::OLT, acc[0], v);
-                  return SmallVector<Value>{
-                      arith::SelectOp::create(kb, l, less, v, acc[0])};
-                })
-                ->getResult(0);
-        alongAxis(rb, base, {}, [&](OpBuilder &kb, Value at, ValueRange) {
-          Value v = memref::LoadOp::create(kb, l, x, at);
-          Value e =
-              math::ExpOp::create(kb, l, arith::SubFOp::create(kb, l, v, m));
-          memref::StoreOp::create(kb, l, e, y, at);
-          return SmallVector<Value>{};
+        Value m = rowMax(rb, l, x, base, extent, inner);
+        // dst[at] = f(src[at]) along the row: in vectors of 16 over a
+        // contiguous row, the same ops per lane as the scalar rest (the
+        // polynomial exp included), so the same bits.
+        auto alongRow = [&](Value src,
+                            function_ref<Value(OpBuilder &, Value)> f) {
+          constexpr int64_t lanes = 16;
+          int64_t whole = inner == 1 ? extent / lanes * lanes : 0;
+          auto vectorType = VectorType::get({lanes}, rb.getF32Type());
+          scf::ForOp::create(
+              rb, l, c(rb, 0), c(rb, whole), c(rb, lanes), ValueRange{},
+              [&](OpBuilder &kb, Location, Value k, ValueRange) {
+                Value at = arith::AddIOp::create(kb, l, base, k);
+                Value v = vector::LoadOp::create(kb, l, vectorType, src,
+                                                 ValueRange{at});
+                vector::StoreOp::create(kb, l, f(kb, v), y, ValueRange{at});
+                scf::YieldOp::create(kb, l);
+              });
+          scf::ForOp::create(
+              rb, l, c(rb, whole), c(rb, extent), c(rb, 1), ValueRange{},
+              [&](OpBuilder &kb, Location, Value k, ValueRange) {
+                Value at = arith::AddIOp::create(
+                    kb, l, base, arith::MulIOp::create(kb, l, k, c(kb, inner)));
+                Value v = memref::LoadOp::create(kb, l, src, at);
+                memref::StoreOp::create(kb, l, f(kb, v), y, at);
+                scf::YieldOp::create(kb, l);
+              });
+        };
+        // A row's scalar, as `v`'s type.
+        auto like = [&](OpBuilder &kb, Value scalar, Value v) -> Value {
+          if (auto vector = dyn_cast<VectorType>(v.getType()))
+            return vector::BroadcastOp::create(kb, l, vector, scalar);
+          return scalar;
+        };
+        alongRow(x, [&](OpBuilder &kb, Value v) -> Value {
+          return math::ExpOp::create(
+              kb, l, arith::SubFOp::create(kb, l, v, like(kb, m, v)));
         });
-        Value total =
-            func::CallOp::create(
-                rb, l, sum, ValueRange{y, base, c(rb, extent), c(rb, inner)})
-                .getResult(0);
-        Value logTotal =
-            log ? math::LogOp::create(rb, l, total).getResult() : Value();
-        alongAxis(rb, base, {}, [&](OpBuilder &kb, Value at, ValueRange) {
-          Value result;
-          if (log) {
-            Value v = memref::LoadOp::create(kb, l, x, at);
-            result = arith::SubFOp::create(
-                kb, l, arith::SubFOp::create(kb, l, v, m), logTotal);
-          } else {
-            Value e = memref::LoadOp::create(kb, l, y, at);
-            result = arith::DivFOp::create(kb, l, e, total);
-          }
-          memref::StoreOp::create(kb, l, result, y, at);
-          return SmallVector<Value>{};
-        });
+        Value total = pairwiseSumOf(rb, l, module, y, base, extent, inner);
+        if (log) {
+          Value logTotal = math::LogOp::create(rb, l, total);
+          alongRow(x, [&](OpBuilder &kb, Value v) -> Value {
+            return arith::SubFOp::create(
+                kb, l, arith::SubFOp::create(kb, l, v, like(kb, m, v)),
+                like(kb, logTotal, v));
+          });
+        } else {
+          alongRow(y, [&](OpBuilder &kb, Value e) -> Value {
+            return arith::DivFOp::create(kb, l, e, like(kb, total, e));
+          });
+        }
         scf::YieldOp::create(rb, l);
       });
 }
