@@ -15,10 +15,11 @@ for convolutions and matrix products (2 x MACs from the ONNX shapes).
 
 onnxruntime rewrites the graph before it profiles (fused convolution
 epilogues, NCHWc layouts, fused matmuls), so a step is matched to the
-onnxruntime node named after the ONNX node it starts from, or after the
-output of the chain of elementwise ops a host kernel fuses behind it
-(Add, Relu, Clip...), with or without onnxruntime's `_nchwc` suffix; steps
-without a match count in the kind totals only. Figures move by 10 % or
+onnxruntime node of a corresponding kind (a convolution, a matrix
+product...) named after the ONNX node it starts from, or after the output
+of the chain of elementwise ops a host kernel fuses behind it (Add, Relu,
+Clip...), with or without onnxruntime's `_nchwc` suffix; steps without a
+match count in the kind totals only. Figures move by 10 % or
 more between runs on a shared VM: compare within one run.
 """
 
@@ -41,6 +42,21 @@ from onnx import shape_inference
 ROOT = Path(__file__).resolve().parents[2]
 FUSABLE = {"Add", "Relu", "Clip", "Sigmoid", "Mul", "HardSwish",
            "LeakyRelu"}
+# The onnxruntime node kinds a Sinan step may correspond to (after
+# onnxruntime's fusions); other steps match a node of their own name.
+KINDS = {
+    "conv2d": {"Conv", "FusedConv"},
+    "matmul": {"MatMul", "Gemm", "FusedMatMul", "FusedGemm"},
+    "max_pool2d": {"MaxPool"},
+    "avg_pool2d": {"AveragePool"},
+    "reduce_mean": {"ReduceMean", "GlobalAveragePool"},
+}
+
+
+def same_kind(step_op, ort_kind):
+    if step_op in KINDS:
+        return ort_kind in KINDS[step_op]
+    return step_op.replace("_", "") == ort_kind.lower()
 
 
 def run(cmd):
@@ -212,7 +228,8 @@ def main():
     for op, outputs, t in steps:
         node = outputs.split(", ")[0]
         match = next((c for c in candidates.get(node, [])
-                      if c in ort_times), None)
+                      if c in ort_times and same_kind(op, ort_kinds[c])),
+                     None)
         rows.append((t - (ort_times[match] if match else t), op, node, t,
                      ort_times.get(match)))
     print(f"\nsteps furthest behind onnxruntime's node (top {args.top}):\n")
