@@ -14,13 +14,14 @@
 // positions over the pass's K: per k, two vector loads of X, MR broadcasts
 // of W and 2 MR fused multiply-adds into accumulators that stay in
 // registers (the tile's rows of W are read from memory once per pass). The
-// last block's positions past its panels take a one-vector tile, a masked
-// one, or, when a few are left, dot products along K. A 1x1 convolution
-// with unit strides and no padding reads X in place. The sum starts from
-// the bias and runs over k = (channel, tap row, tap column) in ascending
-// order, as the reference kernel's f32 path does, so results differ from
-// it only by the rounding of fused multiply-adds (and, for the dot
-// products, the order of their additions).
+// last block's positions past its panels take a one-vector tile and a
+// masked one. A 1x1 convolution with unit strides and no padding reads X
+// in place. Every output sums from the bias over k = (channel, tap row,
+// tap column) in ascending order, as the reference kernel's f32 path does,
+// so results differ from it only by the rounding of fused multiply-adds,
+// and equal inputs give equal outputs at every position (dot products
+// along K for the last few positions, tried, broke that: a classifier's
+// 1,000 equal logits came out a few ulp apart, and its softmax one-hot).
 //===----------------------------------------------------------------------===//
 
 #include "CpuKernels.h"
@@ -265,8 +266,6 @@ private:
     Value wRow;  ///< W's row of the unit's first output channel.
     Value outRow, outCol;
     Value rows; ///< Output channels of the unit.
-    /// The last block's trailing positions as rows of K (dotColumns).
-    Value columns;
     /// The pass's rows of K, [kBegin, kEnd); whether it is the first (the
     /// sums start from the bias) and the last (the epilogue follows).
     Value kBegin, kEnd, first, last;
@@ -327,8 +326,6 @@ private:
   /// then the last chunk's partial one.
   void forRowBlocks(const Unit &u, int64_t rows,
                     llvm::function_ref<void(int64_t, Value)> tile);
-  void copyDotColumns(const Unit &u);
-  void emitDotTile(const Unit &u, int64_t rows, Value rowOffset, Value col);
   /// Positions in the last block of positions.
   int64_t lastWidth() const { return s.p() - (plan.pBlocks - 1) * plan.block; }
 
@@ -345,10 +342,6 @@ private:
   Value offsetTable, maskTable;
   int64_t blockVectors() const { return plan.block / vl; }
   bool packTables() const { return s.cg >= 16; }
-  /// The last block's trailing positions too few for a vector (at most
-  /// kDotMax, else 0): dot products over K, see emitDotTail.
-  int64_t dotColumns = 0;
-  static constexpr int64_t kDotMax = 8;
   /// The epilogue's residual, as the output's rows or one row.
   Value residual;
   bool residualRow = false;
@@ -405,15 +398,6 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
           memref::AllocOp::create(b, loc, tableType, b.getI64IntegerAttr(64));
     }
   }
-  // The last block's positions past its whole vectors, when a few: as
-  // rows of K of their own (`columns`), for dot products.
-  int64_t trailing = lastWidth() % vl;
-  dotColumns = trailing <= kDotMax ? trailing : 0;
-  Value columns;
-  if (dotColumns) {
-    auto type = MemRefType::get({dotColumns, s.k()}, b.getF32Type());
-    columns = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
-  }
   forLoop(b, loc, begin, end, [&](OpBuilder &nb, Value t) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -438,7 +422,6 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
     u.xRow = direct ? m.add(m.mul(xImage, s.c), m.mul(g, s.cg)) : m.c(0);
     u.xCol = direct ? p0 : m.c(0);
     u.rows = m.min(m.c(plan.mChunk), m.sub(m.c(s.fg), m0));
-    u.columns = columns;
     int64_t passes = ceilDiv(s.k(), plan.kc);
     // In one pass the scratches hold the previous unit's block of X: output
     // channel chunks vary fastest, so a thread's range of units packs each
@@ -448,8 +431,6 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
     Value repack = m.cmp(arith::CmpIPredicate::eq, mc, m.c(0));
     repack = arith::OrIOp::create(b, loc, repack,
                                   m.cmp(arith::CmpIPredicate::eq, t, begin));
-    Value lastBlock =
-        m.cmp(arith::CmpIPredicate::eq, pb, m.c(plan.pBlocks - 1));
     auto runPass = [&](Value pass) {
       IndexMath km{b, loc};
       u.kBegin = passes == 1 ? km.c(0) : km.mul(pass, plan.kc);
@@ -457,23 +438,15 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
                            : km.min(km.add(u.kBegin, plan.kc), km.c(s.k()));
       if (!direct)
         u.xRow = km.sub(km.c(0), u.kBegin); // The scratch's row of kBegin.
-      if (!direct || dotColumns) {
+      if (!direct) {
         OpBuilder::InsertionGuard inner(b);
         if (passes == 1) {
           auto branch = scf::IfOp::create(b, loc, repack, /*withElse=*/false);
           b.setInsertionPointToStart(&branch.getThenRegion().front());
         }
         IndexMath im{b, loc};
-        if (!direct)
-          pack(input, scratch, xImage, g, p0, width,
-               im.div(u.kBegin, s.kh * s.kw), im.div(u.kEnd, s.kh * s.kw));
-        if (dotColumns) {
-          // Only the last block has the trailing positions.
-          auto branch =
-              scf::IfOp::create(b, loc, lastBlock, /*withElse=*/false);
-          b.setInsertionPointToStart(&branch.getThenRegion().front());
-          copyDotColumns(u);
-        }
+        pack(input, scratch, xImage, g, p0, width,
+             im.div(u.kBegin, s.kh * s.kw), im.div(u.kEnd, s.kh * s.kw));
       }
       emitPanels(u);
     };
@@ -493,14 +466,11 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
   for (Value buffer : {scratch, offsetTable, maskTable})
     if (buffer)
       memref::DeallocOp::create(b, loc, buffer);
-  if (columns)
-    memref::DeallocOp::create(b, loc, columns);
 }
 
 /// Per tile of output channels, every full panel of `nr` positions of the
-/// block, then, in the last block, the rest: a whole vector's tile, a
-/// masked vector's, or dot products (a masked vector of one position costs
-/// the FMAs of sixteen). The tile's rows of W stay in the core's caches
+/// block, then, in the last block, the rest: a whole vector's tile and a
+/// masked vector's. The tile's rows of W stay in the core's caches
 /// across the panels: W is read from memory once per pass (ResNet-50's
 /// layer4 reads 9.4 MB of weights for 49 positions).
 void ConvEmitter::emitPanels(const Unit &u) {
@@ -532,16 +502,8 @@ void ConvEmitter::emitPanels(const Unit &u) {
       col = im.add(col, vl);
       left -= vl;
     }
-    if (!left)
-      return;
-    if (left > dotColumns) {
+    if (left)
       emitTile(u, rows, rowOffset, col, im.c(left), 1);
-      return;
-    }
-    // As many accumulators as a vector tile's.
-    int64_t dotRows = std::max<int64_t>(1, 2 * mr / dotColumns);
-    for (int64_t i = 0; i < rows; i += dotRows)
-      emitDotTile(u, std::min(dotRows, rows - i), im.add(rowOffset, i), col);
   });
 }
 
@@ -706,105 +668,6 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
   store(true);
   b.setInsertionPointToStart(&branch.getElseRegion().front());
   store(false);
-}
-
-/// Copies the last block's trailing `dotColumns` positions of X, the pass's
-/// rows of K, into rows of K, for emitDotTile.
-void ConvEmitter::copyDotColumns(const Unit &u) {
-  IndexMath m{b, loc};
-  Value xCol = m.add(u.xCol, lastWidth() - dotColumns);
-  for (int64_t q = 0; q < dotColumns; ++q)
-    forLoop(b, loc, u.kBegin, u.kEnd, [&](OpBuilder &kb, Value k) {
-      IndexMath km{kb, loc};
-      Value v = memref::LoadOp::create(
-          kb, loc, u.x, ValueRange{km.add(u.xRow, k), km.add(xCol, q)});
-      memref::StoreOp::create(kb, loc, v, u.columns, ValueRange{km.c(q), k});
-    });
-}
-
-/// `rows` output channels x the `dotColumns` positions from column `col`
-/// of the last block, over the pass's rows of K: a dot product each, with
-/// vectors along K whose lanes are summed at the end (so the order of
-/// additions is not the reference's; the results differ from it by
-/// rounding).
-void ConvEmitter::emitDotTile(const Unit &u, int64_t rows, Value rowOffset,
-                              Value col) {
-  IndexMath m{b, loc};
-  int64_t q = dotColumns;
-  Value wRow = m.add(u.wRow, rowOffset);
-  Value zeros = arith::ConstantOp::create(
-      b, loc, vectorType,
-      DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
-  // One step of `vl` rows of K from `k`, masked with `mask`.
-  auto step = [&](OpBuilder &kb, Value k, ValueRange acc, Value mask) {
-    IndexMath km{kb, loc};
-    auto load = [&](Value memref, Value row) -> Value {
-      if (mask)
-        return vector::MaskedLoadOp::create(kb, loc, vectorType, memref,
-                                            ValueRange{row, k}, mask, zeros);
-      return vector::LoadOp::create(kb, loc, vectorType, memref,
-                                    ValueRange{row, k});
-    };
-    SmallVector<Value> xs, next;
-    for (int64_t j = 0; j < q; ++j)
-      xs.push_back(load(u.columns, km.c(j)));
-    for (int64_t i = 0; i < rows; ++i) {
-      Value w = load(weight, km.add(wRow, i));
-      for (int64_t j = 0; j < q; ++j)
-        next.push_back(vector::FMAOp::create(kb, loc, vectorType, w, xs[j],
-                                             acc[i * q + j]));
-    }
-    return next;
-  };
-  Value whole = m.add(u.kBegin, m.mul(m.div(m.sub(u.kEnd, u.kBegin), vl), vl));
-  auto loop = scf::ForOp::create(
-      b, loc, u.kBegin, whole, m.c(vl), SmallVector<Value>(rows * q, zeros),
-      [&](OpBuilder &kb, Location, Value k, ValueRange acc) {
-        scf::YieldOp::create(kb, loc, step(kb, k, acc, Value()));
-      });
-  SmallVector<Value> sums(loop.getResults());
-  if (s.k() % vl || (plan.kc < s.k() && plan.kc % vl)) {
-    Value mask = vector::CreateMaskOp::create(
-        b, loc, VectorType::get({vl}, b.getI1Type()),
-        ValueRange{m.sub(u.kEnd, whole)});
-    sums = step(b, whole, sums, mask);
-  }
-  Value outRow = m.add(u.outRow, rowOffset);
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < q; ++j) {
-      // The lanes summed pairwise, halves first.
-      Value v = sums[i * q + j];
-      for (int64_t n = vl / 2; n >= 1; n /= 2) {
-        Value lo =
-            vector::ExtractStridedSliceOp::create(b, loc, v, {0}, {n}, {1});
-        Value hi =
-            vector::ExtractStridedSliceOp::create(b, loc, v, {n}, {n}, {1});
-        v = arith::AddFOp::create(b, loc, lo, hi);
-      }
-      Value sum = vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0});
-      SmallVector<Value> at = {m.add(outRow, i),
-                               m.add(m.add(u.outCol, col), j)};
-      // From the bias in K's first pass, else from the previous passes'.
-      Value start = bias ? memref::LoadOp::create(b, loc, bias,
-                                                  ValueRange{m.add(wRow, i)})
-                               .getResult()
-                         : zero;
-      if (u.first)
-        start = arith::SelectOp::create(
-            b, loc, u.first, start, memref::LoadOp::create(b, loc, output, at));
-      sum = arith::AddFOp::create(b, loc, start, sum);
-      Value result = sum;
-      if (residual) {
-        Value r = memref::LoadOp::create(
-            b, loc, residual, residualRow ? ValueRange{at[1]} : ValueRange(at));
-        result = arith::AddFOp::create(b, loc, result, r);
-      }
-      result = applyActivation(b, loc, epilogue, result);
-      if (u.last)
-        result = arith::SelectOp::create(b, loc, u.last, result, sum);
-      memref::StoreOp::create(b, loc, result, output, at);
-    }
 }
 
 /// Copies the block [p0, p0 + width) of X for image `n`, group `g`, its

@@ -63,6 +63,12 @@ outputs.append(node("MatMul", [inp("fc_x", [1, 200]), const("fc_w", [200, 37])],
                     "fc"))
 outputs.append(node("MatMul", [inp("qa", [2, 3, 48]), inp("qb", [2, 48, 20])],
                     "few_rows"))
+# Equal columns of B (49 of them: two panels, a vector and one past it)
+# must give equal results at every position.
+column = (rng.standard_normal([300, 1]) * 0.1).astype(np.float32)
+inits.append(nh.from_array(np.repeat(column, 49, axis=1), "same_w"))
+outputs.append(node("MatMul", [inp("same_x", [20, 300]), "same_w"],
+                    "equal_columns"))
 
 graph = h.make_graph(
     nodes, "gemm_tails",
