@@ -273,6 +273,14 @@ private:
 
   void pack(Value input, Value scratch, Value n, Value g, Value p0, Value width,
             Value c0, Value c1);
+  /// body(v, tap, offsets, mask) per vector `v` of the block's positions
+  /// [p0, p0 + width) and tap: the lanes' offsets into a channel's plane
+  /// and whether they read it (inside the plane and the block).
+  void forTapVectors(
+      Value p0, Value width,
+      llvm::function_ref<void(OpBuilder &, Value, Value, Value, Value)> body);
+  /// The block's offsets and masks into offsetTable and maskTable.
+  void fillPackTables(Value p0, Value width);
   /// `value` with its leading dimensions merged, keeping the last `keep`.
   Value collapseAll(Value value, unsigned keep) {
     auto type = cast<MemRefType>(value.getType());
@@ -428,25 +436,35 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
     // block once. Over several, each pass packs its own rows of K (a
     // scratch of all of K would go through the L3 cache and back between
     // the packing and the tiles).
-    Value repack = m.cmp(arith::CmpIPredicate::eq, mc, m.c(0));
-    repack = arith::OrIOp::create(b, loc, repack,
-                                  m.cmp(arith::CmpIPredicate::eq, t, begin));
+    Value repack;
+    if (!direct && passes == 1)
+      repack = arith::OrIOp::create(b, loc,
+                                    m.cmp(arith::CmpIPredicate::eq, mc, m.c(0)),
+                                    m.cmp(arith::CmpIPredicate::eq, t, begin));
+    // Under `repack` in one pass, each time over several.
+    auto packing = [&](llvm::function_ref<void()> emitPack) {
+      OpBuilder::InsertionGuard inner(b);
+      if (repack) {
+        auto branch = scf::IfOp::create(b, loc, repack, /*withElse=*/false);
+        b.setInsertionPointToStart(&branch.getThenRegion().front());
+      }
+      emitPack();
+    };
+    // The block's pack tables, once for all the passes.
+    if (!direct && packTables())
+      packing([&] { fillPackTables(p0, width); });
     auto runPass = [&](Value pass) {
       IndexMath km{b, loc};
       u.kBegin = passes == 1 ? km.c(0) : km.mul(pass, plan.kc);
       u.kEnd = passes == 1 ? km.c(s.k())
                            : km.min(km.add(u.kBegin, plan.kc), km.c(s.k()));
-      if (!direct)
-        u.xRow = km.sub(km.c(0), u.kBegin); // The scratch's row of kBegin.
       if (!direct) {
-        OpBuilder::InsertionGuard inner(b);
-        if (passes == 1) {
-          auto branch = scf::IfOp::create(b, loc, repack, /*withElse=*/false);
-          b.setInsertionPointToStart(&branch.getThenRegion().front());
-        }
-        IndexMath im{b, loc};
-        pack(input, scratch, xImage, g, p0, width,
-             im.div(u.kBegin, s.kh * s.kw), im.div(u.kEnd, s.kh * s.kw));
+        u.xRow = km.sub(km.c(0), u.kBegin); // The scratch's row of kBegin.
+        packing([&] {
+          IndexMath im{b, loc};
+          pack(input, scratch, xImage, g, p0, width,
+               im.div(u.kBegin, s.kh * s.kw), im.div(u.kEnd, s.kh * s.kw));
+        });
       }
       emitPanels(u);
     };
@@ -670,17 +688,9 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
   store(false);
 }
 
-/// Copies the block [p0, p0 + width) of X for image `n`, group `g`, its
-/// channels [c0, c1), into the scratch's rows of k = (channel - c0, tap
-/// row, tap column), with zeros
-/// where a tap falls in the padding and after `width` up to a whole vector
-/// (so that a tile's loads never see stale data). Per vector of positions
-/// and tap, the lanes' offsets into an input channel and their validity
-/// are computed once and serve every channel: a masked load when the
-/// lanes read consecutive elements (unit column stride and rows as wide
-/// as the output's), else a gather.
-void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
-                       Value width, Value c0, Value c1) {
+void ConvEmitter::forTapVectors(
+    Value p0, Value width,
+    llvm::function_ref<void(OpBuilder &, Value, Value, Value, Value)> body) {
   IndexMath m{b, loc};
   auto i32Vector = VectorType::get({vl}, b.getI32Type());
   auto splat = [&](OpBuilder &sb, int64_t v) -> Value {
@@ -691,47 +701,11 @@ void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
     Value i = arith::IndexCastOp::create(sb, loc, sb.getI32Type(), index);
     return vector::BroadcastOp::create(sb, loc, i32Vector, i);
   };
-  Value zeros = arith::ConstantOp::create(
-      b, loc, vectorType,
-      DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
   Value lanes =
       vector::StepOp::create(b, loc, VectorType::get({vl}, b.getIndexType()));
   lanes = arith::IndexCastOp::create(b, loc, i32Vector, lanes);
-  // The input as one row of elements; channel `c`'s plane starts at
-  // ((n C) + g cg + c) H W.
-  Value flat = memref::CollapseShapeOp::create(
-      b, loc, input, SmallVector<ReassociationIndices>{{0, 1, 2, 3}});
-  int64_t plane = s.h * s.w;
-  Value firstPlane = m.mul(m.add(m.mul(n, s.c), m.mul(g, s.cg)), plane);
   bool contiguous = s.sw == 1 && s.ow == s.w;
-  int64_t taps = s.kh * s.kw;
   Value vectors = m.div(m.add(width, vl - 1), vl);
-  // One vector of a channel's tap: a masked load for consecutive lanes
-  // (from the first lane's offset), else a gather.
-  auto copy = [&](OpBuilder &cb, Value base, Value offsets, Value mask, Value k,
-                  Value v) {
-    IndexMath cm{cb, loc};
-    Value value;
-    if (contiguous) {
-      Value first = arith::IndexCastOp::create(
-          cb, loc, cb.getIndexType(),
-          vector::ExtractOp::create(cb, loc, offsets, ArrayRef<int64_t>{0}));
-      value = vector::MaskedLoadOp::create(cb, loc, vectorType, flat,
-                                           ValueRange{cm.add(base, first)},
-                                           mask, zeros);
-    } else {
-      value = vector::GatherOp::create(cb, loc, vectorType, flat,
-                                       ValueRange{base}, offsets, mask, zeros);
-    }
-    vector::StoreOp::create(cb, loc, value, scratch,
-                            ValueRange{k, cm.mul(v, vl)});
-  };
-  // Per tap and vector of positions, the lanes' offsets into a channel's
-  // plane and whether they fall inside it (and the block) are the same for
-  // every channel: with many channels they go into tables, then each
-  // channel's taps fill consecutive rows of the scratch; with a few (a
-  // stem's 3), each channel's vector follows at once.
-  bool tables = packTables();
   forLoop(b, loc, m.c(0), vectors, [&](OpBuilder &vb, Value v) {
     IndexMath vm{vb, loc};
     // The lanes' positions, their output rows and columns.
@@ -773,48 +747,104 @@ void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
         if (!contiguous)
           offsets =
               arith::SelectOp::create(jb, loc, mask, offsets, splat(jb, 0));
-        Value tap = jm.add(jm.mul(i, s.kw), j);
-        if (!tables) {
-          forLoop(jb, loc, c0, c1, [&](OpBuilder &cb, Value c) {
-            IndexMath cm{cb, loc};
-            copy(cb, cm.add(firstPlane, cm.mul(c, plane)), offsets, mask,
-                 cm.add(cm.mul(cm.sub(c, c0), taps), tap), v);
-          });
-          return;
-        }
-        Value row = jm.add(jm.mul(tap, blockVectors()), v);
-        vector::StoreOp::create(jb, loc, offsets, offsetTable,
-                                ValueRange{row, jm.c(0)});
-        vector::StoreOp::create(
-            jb, loc, arith::ExtSIOp::create(jb, loc, i32Vector, mask),
-            maskTable, ValueRange{row, jm.c(0)});
+        body(jb, v, jm.add(jm.mul(i, s.kw), j), offsets, mask);
       });
     });
   });
-  if (!tables)
-    return;
-  // Then per channel, its taps' rows of the scratch, consecutive.
-  forLoop(b, loc, c0, c1, [&](OpBuilder &cb, Value c) {
+}
+
+void ConvEmitter::fillPackTables(Value p0, Value width) {
+  auto i32Vector = VectorType::get({vl}, b.getI32Type());
+  forTapVectors(
+      p0, width,
+      [&](OpBuilder &tb, Value v, Value tap, Value offsets, Value mask) {
+        IndexMath tm{tb, loc};
+        Value row = tm.add(tm.mul(tap, blockVectors()), v);
+        vector::StoreOp::create(tb, loc, offsets, offsetTable,
+                                ValueRange{row, tm.c(0)});
+        vector::StoreOp::create(
+            tb, loc, arith::ExtSIOp::create(tb, loc, i32Vector, mask),
+            maskTable, ValueRange{row, tm.c(0)});
+      });
+}
+
+/// Copies the block [p0, p0 + width) of X for image `n`, group `g`, its
+/// channels [c0, c1), into the scratch's rows of k = (channel - c0, tap
+/// row, tap column), with zeros where a tap falls in the padding and after
+/// `width` up to a whole vector (so that a tile's loads never see stale
+/// data): a masked load when the lanes read consecutive elements (unit
+/// column stride and rows as wide as the output's), else a gather. The
+/// lanes' offsets and masks are the same for every channel: with many
+/// channels they come from the tables (fillPackTables, once per block) and
+/// each channel's taps fill consecutive rows of the scratch; with a few (a
+/// stem's 3), each (vector, tap) computes them and copies every channel.
+void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
+                       Value width, Value c0, Value c1) {
+  IndexMath m{b, loc};
+  auto i32Vector = VectorType::get({vl}, b.getI32Type());
+  Value zeros = arith::ConstantOp::create(
+      b, loc, vectorType,
+      DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  // The input as one row of elements; channel `c`'s plane starts at
+  // ((n C) + g cg + c) H W.
+  Value flat = memref::CollapseShapeOp::create(
+      b, loc, input, SmallVector<ReassociationIndices>{{0, 1, 2, 3}});
+  int64_t plane = s.h * s.w;
+  Value firstPlane = m.mul(m.add(m.mul(n, s.c), m.mul(g, s.cg)), plane);
+  bool contiguous = s.sw == 1 && s.ow == s.w;
+  int64_t taps = s.kh * s.kw;
+  // One vector of a channel's tap.
+  auto copy = [&](OpBuilder &cb, Value c, Value tap, Value offsets, Value mask,
+                  Value v) {
     IndexMath cm{cb, loc};
     Value base = cm.add(firstPlane, cm.mul(c, plane));
-    Value kBase = cm.mul(cm.sub(c, c0), taps);
-    forLoop(cb, loc, cm.c(0), cm.c(taps), [&](OpBuilder &tb, Value tap) {
-      IndexMath tm{tb, loc};
-      Value k = tm.add(kBase, tap);
-      Value row0 = tm.mul(tap, blockVectors());
-      forLoop(tb, loc, tm.c(0), vectors, [&](OpBuilder &vb, Value v) {
-        IndexMath vm{vb, loc};
-        Value row = vm.add(row0, v);
-        Value mask = arith::CmpIOp::create(
-            vb, loc, arith::CmpIPredicate::ne,
-            vector::LoadOp::create(vb, loc, i32Vector, maskTable,
-                                   ValueRange{row, vm.c(0)}),
-            splat(vb, 0));
-        Value offsets = vector::LoadOp::create(vb, loc, i32Vector, offsetTable,
-                                               ValueRange{row, vm.c(0)});
-        copy(vb, base, offsets, mask, k, v);
-      });
-    });
+    Value value;
+    if (contiguous) {
+      Value first = arith::IndexCastOp::create(
+          cb, loc, cb.getIndexType(),
+          vector::ExtractOp::create(cb, loc, offsets, ArrayRef<int64_t>{0}));
+      value = vector::MaskedLoadOp::create(cb, loc, vectorType, flat,
+                                           ValueRange{cm.add(base, first)},
+                                           mask, zeros);
+    } else {
+      value = vector::GatherOp::create(cb, loc, vectorType, flat,
+                                       ValueRange{base}, offsets, mask, zeros);
+    }
+    Value k = cm.add(cm.mul(cm.sub(c, c0), taps), tap);
+    vector::StoreOp::create(cb, loc, value, scratch,
+                            ValueRange{k, cm.mul(v, vl)});
+  };
+  if (!packTables()) {
+    forTapVectors(
+        p0, width,
+        [&](OpBuilder &tb, Value v, Value tap, Value offsets, Value mask) {
+          forLoop(tb, loc, c0, c1, [&](OpBuilder &cb, Value c) {
+            copy(cb, c, tap, offsets, mask, v);
+          });
+        });
+    return;
+  }
+  Value vectors = m.div(m.add(width, vl - 1), vl);
+  forLoop(b, loc, c0, c1, [&](OpBuilder &cb, Value c) {
+    forLoop(cb, loc, IndexMath{cb, loc}.c(0), IndexMath{cb, loc}.c(taps),
+            [&](OpBuilder &tb, Value tap) {
+              IndexMath tm{tb, loc};
+              Value row0 = tm.mul(tap, blockVectors());
+              forLoop(tb, loc, tm.c(0), vectors, [&](OpBuilder &vb, Value v) {
+                IndexMath vm{vb, loc};
+                Value row = vm.add(row0, v);
+                Value mask = arith::CmpIOp::create(
+                    vb, loc, arith::CmpIPredicate::ne,
+                    vector::LoadOp::create(vb, loc, i32Vector, maskTable,
+                                           ValueRange{row, vm.c(0)}),
+                    arith::ConstantOp::create(
+                        vb, loc, i32Vector,
+                        DenseElementsAttr::get(i32Vector, int32_t(0))));
+                Value offsets = vector::LoadOp::create(
+                    vb, loc, i32Vector, offsetTable, ValueRange{row, vm.c(0)});
+                copy(vb, c, tap, offsets, mask, v);
+              });
+            });
   });
 }
 
