@@ -188,15 +188,11 @@ DenseElementsAttr toAttr(const Tensor &tensor, RankedTensorType type) {
                            tensor.byteSize()));
 }
 
-std::vector<Attr> hostOpAttributes(Operation *op) {
+std::vector<Attr> toHostAttrs(ArrayRef<NamedAttribute> named) {
   std::vector<Attr> attrs;
-  for (NamedAttribute named : op->getAttrDictionary()) {
-    // Discardable attributes (sinan.placement, ...) are the compiler's
-    // notes, not the op's semantics.
-    if (op->getDiscardableAttr(named.getName()))
-      continue;
-    std::string name = named.getName().str();
-    Attribute a = named.getValue();
+  for (NamedAttribute attr : named) {
+    std::string name = attr.getName().str();
+    Attribute a = attr.getValue();
     if (auto b = dyn_cast<BoolAttr>(a))
       attrs.push_back({name, int64_t{b.getValue()}});
     else if (auto i = dyn_cast<IntegerAttr>(a))
@@ -218,6 +214,16 @@ std::vector<Attr> hostOpAttributes(Operation *op) {
     }
   }
   return attrs;
+}
+
+std::vector<Attr> hostOpAttributes(Operation *op) {
+  // Discardable attributes (sinan.placement, ...) are the compiler's
+  // notes, not the op's semantics.
+  SmallVector<NamedAttribute> inherent;
+  for (NamedAttribute named : op->getAttrDictionary())
+    if (!op->getDiscardableAttr(named.getName()))
+      inherent.push_back(named);
+  return toHostAttrs(inherent);
 }
 
 } // namespace sinan

@@ -9,12 +9,10 @@
 #include "sinan/Bridge/RuntimeBridge.h"
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
-#include "sinan/Dialect/Graph/IR/ShapeInference.h"
 #include "sinan/runtime/ref/HostOps.h"
-#include "sinan/runtime/shape/ShapeRules.h"
+#include "sinan/runtime/shape/OpRules.h"
 
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -30,62 +28,40 @@ std::string where(Operation *op) {
   return text + " (" + op->getName().getStringRef().str() + ")";
 }
 
-/// The shape an op produces for these operand shapes, so dynamic
-/// dimensions resolve at run time: the op's own type inference on operands
-/// of the actual shapes where it has one (the shape rules, once), else the
-/// few rules of ops that carry their result type.
-FailureOr<SmallVector<int64_t>>
-resultShape(Operation *op, const std::vector<const Tensor *> &operands) {
-  auto shape = [&](int i) { return ArrayRef<int64_t>(operands[i]->shape()); };
-  if (auto *infer = op->getName().getInterface<InferTypeOpInterface>()) {
-    // Stand-ins of the actual types for the inference to read.
-    Block scratch;
-    SmallVector<Value> values;
-    for (auto [i, operand] : llvm::enumerate(op->getOperands()))
-      values.push_back(scratch.addArgument(
-          RankedTensorType::get(shape(i), getElementTypeOrSelf(operand)),
-          op->getLoc()));
-    SmallVector<Type> types;
-    if (failed(infer->inferReturnTypes(
-            op->getContext(), op->getLoc(), values, op->getAttrDictionary(),
-            op->getPropertiesStorage(), op->getRegions(), types)))
-      return failure();
-    // A shape rule that refuses gives a rank-0 placeholder (GraphOps.cpp).
-    auto inferred = cast<RankedTensorType>(types[0]);
-    auto declared = cast<RankedTensorType>(op->getResult(0).getType());
-    if (inferred.getRank() != declared.getRank() ||
-        failed(verifyCompatibleShape(inferred.getShape(), declared.getShape())))
-      return failure();
-    return SmallVector<int64_t>(inferred.getShape());
+/// The shapes an op produces for these operands, so dynamic dimensions
+/// resolve at run time: the op's shape rule (the one its verifier runs) on
+/// the actual operands. Static declared results go along for the ops that
+/// carry their result type (reshape, broadcast, resize); each answer must
+/// agree with the declared type where that is known.
+std::optional<std::vector<shape::Shape>>
+resultShapes(Operation *op, const std::vector<const Tensor *> &operands,
+             std::string &why) {
+  std::vector<shape::TypedShape> in, out;
+  for (const Tensor *operand : operands)
+    in.push_back({operand->type(), operand->shape()});
+  bool staticResults = llvm::all_of(op->getResultTypes(), [](Type type) {
+    return cast<RankedTensorType>(type).hasStaticShape();
+  });
+  for (Type type : op->getResultTypes()) {
+    auto ranked = cast<RankedTensorType>(type);
+    std::optional<DType> element = toDType(ranked.getElementType());
+    if (staticResults && element)
+      out.push_back({*element, shape::Shape(ranked.getShape().begin(),
+                                            ranked.getShape().end())});
   }
-  return TypeSwitch<Operation *, FailureOr<SmallVector<int64_t>>>(op)
-      .Case<graph::GatherElementsOp>([&](auto) {
-        return SmallVector<int64_t>(shape(1).begin(), shape(1).end());
-      })
-      .Case<graph::GatherNdOp>([&](graph::GatherNdOp g) {
-        return graph::inferGatherNdShape(shape(0), shape(1), g.getBatchDims());
-      })
-      .Case<graph::AttentionOp>([&](auto) -> FailureOr<SmallVector<int64_t>> {
-        std::string why;
-        std::optional<shape::Dims> mask;
-        if (operands.size() > 3)
-          mask = shape::Dims(shape(3));
-        std::optional<shape::Shape> result =
-            shape::attention(shape(0), shape(1), shape(2), mask, why);
-        if (!result)
-          return failure();
-        return SmallVector<int64_t>(result->begin(), result->end());
-      })
-      .Case<graph::ReshapeOp, graph::BroadcastOp, graph::ResizeOp>(
-          [&](auto r) -> FailureOr<SmallVector<int64_t>> {
-            auto type = cast<RankedTensorType>(r.getType());
-            if (!type.hasStaticShape())
-              return failure();
-            return SmallVector<int64_t>(type.getShape());
-          })
-      .Default([&](Operation *) {
-        return SmallVector<int64_t>(shape(0).begin(), shape(0).end());
-      });
+  std::optional<std::vector<shape::Shape>> shapes = shape::opResultShapes(
+      op->getName().stripDialect(), in, out, hostOpAttributes(op), why);
+  if (!shapes || shapes->size() != op->getNumResults())
+    return std::nullopt;
+  for (auto [type, shape] : llvm::zip(op->getResultTypes(), *shapes)) {
+    ArrayRef<int64_t> declared = cast<RankedTensorType>(type).getShape();
+    if (declared.size() != shape.size() ||
+        failed(verifyCompatibleShape(declared, shape))) {
+      why = "a result does not have its declared type";
+      return std::nullopt;
+    }
+  }
+  return shapes;
 }
 
 } // namespace
@@ -101,25 +77,18 @@ evaluateOp(Operation *op, const std::vector<const Tensor *> &operands,
     }
     return std::vector<Tensor>{toTensor(dense)};
   }
-  std::vector<Tensor> results;
-  if (auto topK = dyn_cast<graph::TopKOp>(op)) {
-    const Tensor &x = *operands[0];
-    std::vector<int64_t> shape = x.shape();
-    if (auto axis = graph::normalizeAxis(topK.getAxis(), x.rank()))
-      shape[*axis] = topK.getK();
-    results.emplace_back(x.type(), shape);
-    results.emplace_back(DType::I64, shape);
-  } else {
-    FailureOr<SmallVector<int64_t>> shape = resultShape(op, operands);
-    if (failed(shape)) {
-      error = where(op) + ": operand shapes are incompatible at run time";
-      return std::nullopt;
-    }
-    std::optional<DType> type =
-        toDType(getElementTypeOrSelf(op->getResult(0).getType()));
-    results.emplace_back(*type,
-                         std::vector<int64_t>(shape->begin(), shape->end()));
+  std::string why;
+  std::optional<std::vector<shape::Shape>> shapes =
+      resultShapes(op, operands, why);
+  if (!shapes) {
+    error = where(op) + ": operand shapes are incompatible at run time (" +
+            why + ")";
+    return std::nullopt;
   }
+  std::vector<Tensor> results;
+  for (auto [result, shape] : llvm::zip(op->getResults(), *shapes))
+    results.emplace_back(*toDType(getElementTypeOrSelf(result.getType())),
+                         shape);
   std::vector<Tensor *> outputs;
   for (Tensor &result : results)
     outputs.push_back(&result);

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // A graph op's operand and result counts and its attributes' defaults are
-// its ODS signature's (Signatures.h, generated from GraphOps.td); fallbacks
+// its ODS signature's (OpSignatures.h, generated from GraphOps.td); fallbacks
 // in code are for the attributes only the runtime knows (precision,
 // residual, activation, ...).
 //
@@ -18,7 +18,6 @@
 
 #include "Args.h"
 #include "Fused.h"
-#include "Signatures.h"
 
 #include <fmt/format.h>
 

@@ -333,28 +333,6 @@ std::optional<Shape> slice(Dims input, Dims starts, Dims limits, Dims steps,
   return result;
 }
 
-bool sliceReadsInside(Dims input, Dims starts, Dims steps, Dims result,
-                      std::string &why) {
-  size_t rank = input.size();
-  if (starts.size() != rank || steps.size() != rank || result.size() != rank)
-    return refuse(why,
-                  "needs one start and step per dimension of {} and a "
-                  "result of its rank, got {}",
-                  format(input), format(result));
-  for (size_t d = 0; d < rank; ++d) {
-    int64_t n = result[d], size = input[d];
-    if (n == 0)
-      continue;
-    int64_t first = starts[d], last = 0;
-    if (n < 0 || steps[d] == 0 || mulOverflows(n - 1, steps[d], last) ||
-        addOverflows(last, first, last) || first < 0 || first >= size ||
-        last < 0 || last >= size)
-      return refuse(why, "dimension {} reads outside the input {}", d,
-                    format(input));
-  }
-  return true;
-}
-
 std::optional<Shape> pad(Dims input, Dims low, Dims high, std::string &why) {
   if (low.size() != input.size() || high.size() != input.size())
     return fail(why, "needs one low and one high pad per dimension of {}",
@@ -397,19 +375,6 @@ std::optional<Shape> tile(Dims input, Dims repeats, std::string &why) {
     result.push_back(size);
   }
   return result;
-}
-
-bool tiles(Dims input, Dims result, std::string &why) {
-  if (result.size() != input.size())
-    return refuse(why, "result {} does not have the rank of input {}",
-                  format(result), format(input));
-  for (size_t d = 0; d < input.size(); ++d) {
-    int64_t n = input[d], m = result[d];
-    if (m != 0 && (n <= 0 || m % n != 0))
-      return refuse(why, "result {} is not a tiling of input {}",
-                    format(result), format(input));
-  }
-  return true;
 }
 
 std::optional<Shape> transpose(Dims input, Dims permutation, std::string &why) {

@@ -10,7 +10,7 @@
 // names, kinds and defaults, each operand's and result's element types and
 // the traits that tie them) as an X-macro list for the runtime, which has
 // no MLIR to read ODS with. The list is checked in
-// (runtime/ref/GraphOpSignatures.inc) and a ctest regenerates and diffs it,
+// (runtime/shape/GraphOpSignatures.inc) and a ctest regenerates and diffs it,
 // so the runtime's host ops take their names, arities and attribute
 // defaults from the dialect's definitions.
 //

@@ -44,6 +44,10 @@ mlir::DenseElementsAttr toAttr(const Tensor &tensor,
 /// discardable attributes, the compiler's notes, left out).
 std::vector<Attr> hostOpAttributes(mlir::Operation *op);
 
+/// `attrs` as hostOpAttributes gives them (the kinds the runtime has; any
+/// other is left out).
+std::vector<Attr> toHostAttrs(llvm::ArrayRef<mlir::NamedAttribute> attrs);
+
 } // namespace sinan
 
 #endif // SINAN_BRIDGE_RUNTIMEBRIDGE_H

@@ -13,7 +13,7 @@
 #include "sinan/runtime/Tensor.h"
 #include "sinan/runtime/ref/HostOps.h"
 
-#include "Signatures.h"
+#include "sinan/runtime/shape/OpSignatures.h"
 
 #include <gtest/gtest.h>
 
@@ -21,6 +21,7 @@
 
 using namespace sinan;
 using namespace sinan::ref;
+using namespace sinan::shape;
 
 namespace {
 
@@ -91,10 +92,14 @@ TEST(ShapeCheck, Structural) {
 
 TEST(ShapeCheck, Indexing) {
   std::vector<Attr> slice = {{"starts", std::vector<int64_t>{2}},
+                             {"limits", std::vector<int64_t>{4}},
                              {"steps", std::vector<int64_t>{1}}};
   EXPECT_EQ(check("slice", slice, {f32({4})}, {f32({2})}), "");
   EXPECT_EQ(check("slice", slice, {f32({4})}, {f32({3})}),
-            "op 'slice': dimension 0 reads outside the input [4]");
+            "op 'slice': result 0 is f32[3], the op gives f32[2]");
+  // Every attribute ODS requires is in the module: a slice's limits too.
+  EXPECT_EQ(check("slice", {slice[0], slice[2]}, {f32({4})}, {f32({2})}),
+            "op 'slice': missing attribute 'limits'");
   EXPECT_EQ(check("gather", {{"axis", int64_t(0)}}, {f32({5, 2}), f32({3})},
                   {f32({3, 2})}),
             "op 'gather': operand #1 must be ranked tensor of 32-bit signless "
@@ -107,8 +112,9 @@ TEST(ShapeCheck, Indexing) {
   EXPECT_EQ(
       check("softmax", {{"axis", int64_t(3)}}, {f32({2, 3})}, {f32({2, 3})}),
       "op 'softmax': axis 3 is out of range for rank 2");
-  EXPECT_EQ(check("tile", {}, {f32({2, 3})}, {f32({4, 7})}),
-            "op 'tile': result [4, 7] is not a tiling of input [2, 3]");
+  EXPECT_EQ(check("tile", {{"repeats", std::vector<int64_t>{2, 2}}},
+                  {f32({2, 3})}, {f32({4, 7})}),
+            "op 'tile': result 0 is f32[4x7], the op gives f32[4x6]");
   EXPECT_EQ(check("relu", {}, {f32({4})}, {f32({4}), f32({4})}),
             "op 'relu' got 1 inputs and 2 results");
   // Found by sinan-fuzz-module-run: select with one operand, concat of

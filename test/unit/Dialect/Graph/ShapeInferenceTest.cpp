@@ -19,6 +19,36 @@ using namespace sinan::graph;
 namespace {
 constexpr int64_t kDyn = ShapedType::kDynamic;
 using Shape = SmallVector<int64_t>;
+using Conv2dParams = sinan::shape::Conv2dParams;
+
+/// A shape function's answer, its refusal reported through `emitError`.
+FailureOr<Shape> lifted(std::optional<sinan::shape::Shape> result,
+                        const std::string &why, EmitErrorFn emitError) {
+  if (result)
+    return Shape(result->begin(), result->end());
+  if (emitError)
+    emitError() << why;
+  return failure();
+}
+
+FailureOr<Shape> inferMatMulShape(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
+                                  EmitErrorFn emitError = nullptr) {
+  std::string why;
+  return lifted(sinan::shape::matmul(lhs, rhs, why), why, emitError);
+}
+
+FailureOr<Shape> inferConv2dShape(ArrayRef<int64_t> input,
+                                  ArrayRef<int64_t> weight,
+                                  std::optional<ArrayRef<int64_t>> bias,
+                                  const Conv2dParams &params,
+                                  EmitErrorFn emitError = nullptr) {
+  std::string why;
+  std::optional<sinan::shape::Dims> biasDims;
+  if (bias)
+    biasDims = sinan::shape::Dims(*bias);
+  return lifted(sinan::shape::conv2d(input, weight, biasDims, params, why), why,
+                emitError);
+}
 
 /// Captures the message of the first error emitted through emitError().
 class ShapeInferenceTest : public ::testing::Test {

@@ -4,12 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The graph dialect's verifiers and the runtime's host-op checks call the
-// same shape rules (runtime/shape). Each case here gives one malformed op
-// to both, as graph IR and as a module's host op, and requires that both
-// refuse it with the same words. Before the rules were shared they did not:
-// the runtime accepted a stride-2 convolution whose window exceeds its input
-// (span -1 divided by 2 truncates to 0), which the verifier refused.
+// The graph dialect's verifiers and the runtime's host-op checks run the
+// same shape rule per op (runtime/shape/OpRules.cpp). Each case here gives one
+// malformed op to both, as graph IR and as a module's host op, and requires
+// that both refuse it with the same words. Before the rules were shared they
+// did not: the runtime accepted a stride-2 convolution whose window exceeds its
+// input (span -1 divided by 2 truncates to 0), which the verifier refused.
 //
 //===----------------------------------------------------------------------===//
 
@@ -275,6 +275,40 @@ const std::vector<Case> &cases() {
        {},
        {u8({3})},
        {u8({3})}},
+      // Attribute checks that were the verifier's alone, and a slice the
+      // runtime took from its result's extents instead of its limits.
+      {"cast round mode",
+       "%x: tensor<4xf32>",
+       "%r = graph.cast %x {round_mode = \"zero\"} : tensor<4xf32> to "
+       "tensor<4xf8E8M0FNU>",
+       "cast",
+       {{"round_mode", std::string("zero")}},
+       {f32({4})},
+       {{DType::F8E8M0FNU, {4}}}},
+      {"lrn size",
+       "%x: tensor<1x3x8x8xf32>",
+       "%r = graph.lrn %x {size = 0, alpha = 0.0001 : f32, beta = 0.75 : f32, "
+       "bias = 1.0 : f32} : tensor<1x3x8x8xf32>",
+       "lrn",
+       {{"size", int64_t(0)}, {"alpha", 0.0001}, {"beta", 0.75}, {"bias", 1.0}},
+       {f32({1, 3, 8, 8})},
+       {f32({1, 3, 8, 8})}},
+      {"slice limit outside the input",
+       "%x: tensor<4xf32>",
+       "%r = graph.slice %x {starts = array<i64: 2>, limits = array<i64: 5>, "
+       "steps = array<i64: 1>} : (tensor<4xf32>) -> tensor<3xf32>",
+       "slice",
+       {{"starts", Ints{2}}, {"limits", Ints{5}}, {"steps", Ints{1}}},
+       {f32({4})},
+       {f32({3})}},
+      {"pad mode",
+       "%x: tensor<4xf32>",
+       "%r = graph.pad %x {low = array<i64: 1>, high = array<i64: 1>, mode = "
+       "\"mirror\"} : (tensor<4xf32>) -> tensor<6xf32>",
+       "pad",
+       {{"low", Ints{1}}, {"high", Ints{1}}, {"mode", std::string("mirror")}},
+       {f32({4})},
+       {f32({6})}},
       {"softmax axis",
        "%x: tensor<2x3xf32>",
        "%r = graph.softmax %x {axis = 2 : i64} : tensor<2x3xf32>",

@@ -4,11 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The shape rules of the graph ops, written once. The graph dialect's
-// inferReturnTypes and verifiers wrap them with MLIR diagnostics; the
-// runtime's host-op checks call them on the shapes a module file declares.
-// So a module the verifier would refuse is refused by the runtime too, with
-// the same words.
+// The shape functions of the graph ops, written once. Each op's rule
+// (OpRules.h) reads its attributes and calls these; the graph dialect's
+// verifier and type inference and the runtime's host-op check run that
+// rule, so a module the verifier would refuse is refused by the runtime
+// too, with the same words.
 //
 // Plain C++ over shapes and attribute values, no MLIR or LLVM: the runtime
 // links this without the compiler. Each rule returns the result shape, or
@@ -111,21 +111,12 @@ std::optional<Shape> pool2d(Dims input, const Pool2dParams &params,
 std::optional<Shape> slice(Dims input, Dims starts, Dims limits, Dims steps,
                            std::string &why);
 
-/// What a module's slice (starts and steps, the result's extents) reads
-/// lies inside the input.
-bool sliceReadsInside(Dims input, Dims starts, Dims steps, Dims result,
-                      std::string &why);
-
 std::optional<Shape> pad(Dims input, Dims low, Dims high, std::string &why);
 
 /// One of "constant", "reflect", "edge", "wrap".
 bool padMode(const std::string &mode, std::string &why);
 
 std::optional<Shape> tile(Dims input, Dims repeats, std::string &why);
-
-/// Whether `result` is `input` repeated a whole number of times per
-/// dimension (what a module's tile, which keeps no repeats, must be).
-bool tiles(Dims input, Dims result, std::string &why);
 
 std::optional<Shape> transpose(Dims input, Dims permutation, std::string &why);
 

@@ -17,6 +17,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
+#include "sinan/Dialect/Graph/IR/GraphShapeRule.h"
 
 #define GET_OP_CLASSES
 #include "sinan/Dialect/Graph/IR/GraphOps.h.inc"

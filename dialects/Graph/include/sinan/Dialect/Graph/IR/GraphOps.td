@@ -11,34 +11,47 @@ include "sinan/Dialect/Graph/IR/GraphBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
-/// Every graph op is pure and implements InferTypeOpInterface. Ops whose type
-/// follows from a trait (AllTypesMatch, SameOperandsAndResultType) get the
-/// implementation from ODS; the others use Graph_ShapedOp.
-class Graph_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Graph_Dialect, mnemonic, !listconcat([Pure], traits)>;
+/// Every graph op but the constant is pure and carries GraphShapeRule: its
+/// verifier runs the op's shape rule in runtime/shape/OpRules.cpp, the one
+/// the runtime's host-op check runs (see GraphShapeRule.h). Ops whose type
+/// follows from a trait (AllTypesMatch, SameOperandsAndResultType) get type
+/// inference from ODS; the others use Graph_ShapedOp.
+def Graph_ShapeRule : NativeOpTrait<"GraphShapeRule">;
 
-/// An op with a shape function. Its verifier checks the declared result
-/// against the shape function and says why they differ, so the interface's own
-/// compatibility check (which would report a mismatch a second time, less
-/// clearly) accepts any declared type; see areCompatibleResultTypes().
+class Graph_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Graph_Dialect, mnemonic, !listconcat([Pure], traits,
+                                              [Graph_ShapeRule])>;
+
+/// An op whose result types follow from its operands and attributes: the
+/// shape rule infers them (element types from its ODS constraints and
+/// traits). The rule's verifier checks the declared result and says why
+/// they differ, so the interface's own compatibility check (which would
+/// report a mismatch a second time, less clearly) only compares counts.
 class Graph_ShapedOp<string mnemonic, list<Trait> traits = []>
     : Graph_Op<mnemonic,
                !listconcat([InferTypeOpAdaptorWithIsCompatible], traits)> {
-  code shapedOpDefinition = [{
+  let extraClassDefinition = [{
     bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange inferred,
                                             ::mlir::TypeRange declared) {
-      return areCompatibleResultTypes(inferred, declared);
+      return inferred.size() == declared.size();
+    }
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location>,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return ::sinan::graph::inferByShapeRule(
+          context, getOperationName(), adaptor.getOperands(),
+          ::sinan::graph::ruleAttributes<$cppClass>(context, adaptor),
+          inferred);
     }
   }];
-  let extraClassDefinition = shapedOpDefinition;
 }
 
 //===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
-def Graph_ConstantOp : Graph_Op<"constant",
-    [ConstantLike, AllTypesMatch<["value", "output"]>]> {
+def Graph_ConstantOp : Op<Graph_Dialect, "constant",
+    [Pure, ConstantLike, AllTypesMatch<["value", "output"]>]> {
   let summary = "A tensor constant";
   let description = [{
     Produces the tensor given by `value`; the result type is the attribute's
@@ -67,17 +80,6 @@ class Graph_BinaryElementwiseOp<string mnemonic, list<Trait> traits = []>
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
-  let hasVerifier = 1;
-  let extraClassDefinition = shapedOpDefinition # [{
-    ::llvm::LogicalResult $cppClass::inferReturnTypes(
-        ::mlir::MLIRContext *, std::optional<::mlir::Location>,
-        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
-      return inferBroadcastResult(adaptor.getOperands(), inferred);
-    }
-    ::llvm::LogicalResult $cppClass::verify() {
-      return verifyBroadcastOp(*this);
-    }
-  }];
 }
 
 def Graph_AddOp : Graph_BinaryElementwiseOp<"add", [Commutative]> {
@@ -205,17 +207,6 @@ class Graph_CompareOp<string mnemonic, string text, list<Trait> traits = []>
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
-  let extraClassDefinition = shapedOpDefinition # [{
-    ::llvm::LogicalResult $cppClass::inferReturnTypes(
-        ::mlir::MLIRContext *context, std::optional<::mlir::Location>,
-        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
-      return inferCompareResult(context, adaptor.getOperands(), inferred);
-    }
-    ::llvm::LogicalResult $cppClass::verify() {
-      return verifyBroadcastOp(*this);
-    }
-  }];
 }
 
 def Graph_EqualOp : Graph_CompareOp<"equal", "lhs == rhs", [Commutative]>;
@@ -291,7 +282,6 @@ def Graph_SelectOp : Graph_ShapedOp<"select",
     $condition `,` $on_true `,` $on_false attr-dict `:`
     functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -316,7 +306,6 @@ def Graph_MatMulOp : Graph_ShapedOp<"matmul", [SameOperandsAndResultElementType]
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 def Graph_Conv2dOp : Graph_ShapedOp<"conv2d", [SameOperandsAndResultElementType]> {
@@ -347,7 +336,6 @@ def Graph_Conv2dOp : Graph_ShapedOp<"conv2d", [SameOperandsAndResultElementType]
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -365,7 +353,6 @@ def Graph_ReshapeOp : Graph_Op<"reshape",
   let arguments = (ins Graph_Tensor:$input);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
@@ -381,7 +368,6 @@ def Graph_TransposeOp : Graph_ShapedOp<"transpose",
   let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$permutation);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
   let hasCanonicalizer = 1;
 }
@@ -392,7 +378,6 @@ def Graph_ConcatOp : Graph_ShapedOp<"concat",
   let arguments = (ins Variadic<Graph_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Graph_GatherOp : Graph_ShapedOp<"gather",
@@ -409,7 +394,6 @@ def Graph_GatherOp : Graph_ShapedOp<"gather",
   let assemblyFormat = [{
     $data `,` $indices attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 def Graph_CastOp : Graph_Op<"cast", [SameOperandsAndResultShape]> {
@@ -430,7 +414,6 @@ def Graph_CastOp : Graph_Op<"cast", [SameOperandsAndResultShape]> {
                        DefaultValuedStrAttr<StrAttr, "up">:$round_mode);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -448,7 +431,6 @@ class Graph_SoftmaxBase<string mnemonic, string text>
   let arguments = (ins Graph_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Graph_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
-  let hasVerifier = 1;
 }
 
 def Graph_SoftmaxOp : Graph_SoftmaxBase<"softmax", "Softmax">;
@@ -465,7 +447,6 @@ def Graph_LrnOp : Graph_Op<"lrn", [SameOperandsAndResultType]> {
                        F32Attr:$alpha, F32Attr:$beta, F32Attr:$bias);
   let results = (outs Graph_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
-  let hasVerifier = 1;
 }
 
 def Graph_ClipOp : Graph_Op<"clip", [SameOperandsAndResultType]> {
@@ -503,7 +484,6 @@ def Graph_GeluOp : Graph_Op<"gelu", [SameOperandsAndResultType]> {
                        DefaultValuedStrAttr<StrAttr, "none">:$approximate);
   let results = (outs Graph_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
-  let hasVerifier = 1;
 }
 
 def Graph_LayerNormOp : Graph_Op<"layer_norm",
@@ -527,7 +507,6 @@ def Graph_LayerNormOp : Graph_Op<"layer_norm",
   let assemblyFormat = [{
     $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 def Graph_RmsNormOp : Graph_Op<"rms_norm",
@@ -548,7 +527,6 @@ def Graph_RmsNormOp : Graph_Op<"rms_norm",
   let assemblyFormat = [{
     $input `,` $scale attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 def Graph_GroupNormOp : Graph_Op<"group_norm",
@@ -573,7 +551,6 @@ def Graph_GroupNormOp : Graph_Op<"group_norm",
   let assemblyFormat = [{
     $input `,` $scale `,` $bias attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 def Graph_AttentionOp : Graph_Op<"attention",
@@ -606,7 +583,6 @@ def Graph_AttentionOp : Graph_Op<"attention",
   let assemblyFormat = [{
     $query `,` $key `,` $value (`,` $mask^)? attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 class Graph_ReduceOp<string mnemonic, string text, Type tensor>
@@ -624,20 +600,6 @@ class Graph_ReduceOp<string mnemonic, string text, Type tensor>
                        DefaultValuedAttr<BoolAttr, "true">:$keepdims);
   let results = (outs tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
-  let extraClassDefinition = shapedOpDefinition # [{
-    ::llvm::LogicalResult $cppClass::inferReturnTypes(
-        ::mlir::MLIRContext *, std::optional<::mlir::Location>,
-        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
-      return pushInferred(reduceShape(adaptor, nullptr),
-                          elementTypeOf(adaptor.getInput()), inferred);
-    }
-    ::llvm::LogicalResult $cppClass::verify() {
-      return verifyResultShape(*this, reduceShape(Adaptor(*this), [&] {
-        return emitOpError();
-      }));
-    }
-  }];
 }
 
 def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum", "sum", Graph_NumericTensor>;
@@ -667,20 +629,6 @@ class Graph_Pool2dOp<string mnemonic, string text, dag extra>
     DefaultValuedAttr<BoolAttr, "false">:$ceil_mode), extra);
   let results = (outs Graph_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
-  let extraClassDefinition = shapedOpDefinition # [{
-    ::llvm::LogicalResult $cppClass::inferReturnTypes(
-        ::mlir::MLIRContext *, std::optional<::mlir::Location>,
-        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
-      return pushInferred(poolShape(adaptor, nullptr),
-                          elementTypeOf(adaptor.getInput()), inferred);
-    }
-    ::llvm::LogicalResult $cppClass::verify() {
-      return verifyResultShape(*this, poolShape(Adaptor(*this), [&] {
-        return emitOpError();
-      }));
-    }
-  }];
 }
 
 def Graph_MaxPool2dOp : Graph_Pool2dOp<"max_pool2d", "max", (ins)>;
@@ -703,7 +651,6 @@ def Graph_SliceOp : Graph_ShapedOp<"slice", [SameOperandsAndResultElementType]> 
                        DenseI64ArrayAttr:$limits, DenseI64ArrayAttr:$steps);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Graph_PadOp : Graph_ShapedOp<"pad", [SameOperandsAndResultElementType]> {
@@ -719,7 +666,6 @@ def Graph_PadOp : Graph_ShapedOp<"pad", [SameOperandsAndResultElementType]> {
                        DefaultValuedAttr<StrAttr, "\"constant\"">:$mode);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Graph_TileOp : Graph_ShapedOp<"tile", [SameOperandsAndResultElementType]> {
@@ -727,7 +673,6 @@ def Graph_TileOp : Graph_ShapedOp<"tile", [SameOperandsAndResultElementType]> {
   let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$repeats);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Graph_BroadcastOp : Graph_Op<"broadcast", [SameOperandsAndResultElementType]> {
@@ -739,7 +684,6 @@ def Graph_BroadcastOp : Graph_Op<"broadcast", [SameOperandsAndResultElementType]
   let arguments = (ins Graph_Tensor:$input);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Graph_ArgMaxOp : Graph_ShapedOp<"argmax"> {
@@ -753,7 +697,6 @@ def Graph_ArgMaxOp : Graph_ShapedOp<"argmax"> {
                        DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
   let results = (outs Graph_TensorOf<[I64]>:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Graph_ArgMinOp : Graph_ShapedOp<"argmin"> {
@@ -763,7 +706,6 @@ def Graph_ArgMinOp : Graph_ShapedOp<"argmin"> {
                        DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
   let results = (outs Graph_TensorOf<[I64]>:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Graph_TopKOp : Graph_Op<"top_k",
@@ -780,7 +722,6 @@ def Graph_TopKOp : Graph_Op<"top_k",
   let results = (outs Graph_NumericTensor:$values,
                       Graph_TensorOf<[I64]>:$indices);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -806,7 +747,6 @@ def Graph_TriluOp : Graph_Op<"trilu", [SameOperandsAndResultType]> {
   let arguments = (ins Graph_Tensor:$input, BoolAttr:$upper, I64Attr:$k);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
-  let hasVerifier = 1;
 }
 
 def Graph_GatherElementsOp : Graph_Op<"gather_elements",
@@ -819,7 +759,6 @@ def Graph_GatherElementsOp : Graph_Op<"gather_elements",
   let assemblyFormat = [{
     $data `,` $indices attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 def Graph_GatherNdOp : Graph_Op<"gather_nd",
@@ -837,7 +776,6 @@ def Graph_GatherNdOp : Graph_Op<"gather_nd",
   let assemblyFormat = [{
     $data `,` $indices attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 def Graph_ScatterNdOp : Graph_Op<"scatter_nd",
@@ -858,7 +796,6 @@ def Graph_ScatterNdOp : Graph_Op<"scatter_nd",
   let assemblyFormat = [{
     $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 def Graph_ScatterElementsOp : Graph_Op<"scatter_elements",
@@ -879,7 +816,6 @@ def Graph_ScatterElementsOp : Graph_Op<"scatter_elements",
   let assemblyFormat = [{
     $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 def Graph_CumSumOp : Graph_Op<"cumsum", [SameOperandsAndResultType]> {
@@ -889,7 +825,6 @@ def Graph_CumSumOp : Graph_Op<"cumsum", [SameOperandsAndResultType]> {
                        DefaultValuedAttr<BoolAttr, "false">:$reverse);
   let results = (outs Graph_NumericTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
-  let hasVerifier = 1;
 }
 
 def Graph_HardmaxOp : Graph_Op<"hardmax", [SameOperandsAndResultType]> {
@@ -897,7 +832,6 @@ def Graph_HardmaxOp : Graph_Op<"hardmax", [SameOperandsAndResultType]> {
   let arguments = (ins Graph_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Graph_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
-  let hasVerifier = 1;
 }
 
 def Graph_ResizeOp : Graph_Op<"resize", [SameOperandsAndResultElementType]> {
@@ -918,7 +852,6 @@ def Graph_ResizeOp : Graph_Op<"resize", [SameOperandsAndResultElementType]> {
                        DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
   let results = (outs Graph_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Graph_ConvTranspose2dOp : Graph_ShapedOp<"conv_transpose2d",
@@ -944,7 +877,6 @@ def Graph_ConvTranspose2dOp : Graph_ShapedOp<"conv_transpose2d",
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
-  let hasVerifier = 1;
 }
 
 #endif // SINAN_DIALECT_GRAPH_IR_GRAPHOPS_TD

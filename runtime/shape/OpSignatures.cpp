@@ -1,16 +1,16 @@
-//===- Signatures.cpp - The graph ops' ODS signatures ---------------------===//
+//===- OpSignatures.cpp - The graph ops' ODS signatures -------------------===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
 
-#include "Signatures.h"
+#include "sinan/runtime/shape/OpSignatures.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <string>
 
-namespace sinan::ref {
+namespace sinan::shape {
 
 const AttrSignature *OpSignature::attr(std::string_view attrName) const {
   for (const AttrSignature &a : attrs)
@@ -93,4 +93,40 @@ const OpSignature *graphOpSignature(std::string_view op) {
   return it != all.end() && it->name == op ? &*it : nullptr;
 }
 
-} // namespace sinan::ref
+std::vector<size_t> odsOperandIndices(const OpSignature &op, size_t count) {
+  size_t others = 0;
+  for (const ValueSignature &v : op.operandValues)
+    others += v.kind != ValueKind::Variadic;
+  std::vector<size_t> indices;
+  for (size_t o = 0; o < op.operandValues.size(); ++o) {
+    size_t take = op.operandValues[o].kind == ValueKind::Variadic
+                      ? (count > others ? count - others : 0)
+                      : 1;
+    for (size_t k = 0; k < take && indices.size() < count; ++k)
+      indices.push_back(o);
+  }
+  return indices;
+}
+
+std::optional<DType> impliedResultType(const OpSignature &op, size_t result,
+                                       const std::vector<DType> &operands) {
+  if (result >= op.resultValues.size())
+    return std::nullopt;
+  const std::vector<DType> &allowed = op.resultValues[result].constraint->types;
+  if (allowed.size() == 1)
+    return allowed[0];
+  size_t odsResult = op.operandValues.size() + result;
+  std::vector<size_t> odsIndex = odsOperandIndices(op, operands.size());
+  for (const TypeTie &tie : op.ties) {
+    if (std::find(tie.values.begin(), tie.values.end(), odsResult) ==
+        tie.values.end())
+      continue;
+    for (size_t i = 0; i < operands.size() && i < odsIndex.size(); ++i)
+      if (std::find(tie.values.begin(), tie.values.end(), odsIndex[i]) !=
+          tie.values.end())
+        return operands[i];
+  }
+  return std::nullopt;
+}
+
+} // namespace sinan::shape

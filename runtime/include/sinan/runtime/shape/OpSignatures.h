@@ -1,4 +1,4 @@
-//===- Signatures.h - The graph ops' ODS signatures -------------*- C++ -*-===//
+//===- OpSignatures.h - The graph ops' ODS signatures -----------*- C++ -*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //
@@ -7,13 +7,15 @@
 // What the graph dialect's ODS says of each op (operand and result counts
 // and element types, the traits that tie element types together, attribute
 // names, kinds and defaults), from GraphOpSignatures.inc, which
-// sinan-tblgen generates from GraphOps.td (internal to runtime/ref). The
-// host ops take their arities and attribute defaults from here.
+// sinan-tblgen generates from GraphOps.td and is checked in beside this
+// library's sources, as the runtime builds without MLIR. The shape rules,
+// the host ops and the graph dialect's type inference take arities,
+// attribute defaults and element types from here.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SINAN_RUNTIME_REF_SIGNATURES_H
-#define SINAN_RUNTIME_REF_SIGNATURES_H
+#ifndef SINAN_RUNTIME_SHAPE_OPSIGNATURES_H
+#define SINAN_RUNTIME_SHAPE_OPSIGNATURES_H
 
 #include "sinan/runtime/Attr.h"
 #include "sinan/runtime/DType.h"
@@ -22,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sinan::ref {
+namespace sinan::shape {
 
 enum class AttrKind { Int, Float, String, IntList, FloatList };
 
@@ -77,6 +79,16 @@ const OpSignature *graphOpSignature(std::string_view op);
 /// Every graph op's signature, by name.
 const std::vector<OpSignature> &graphOpSignatures();
 
-} // namespace sinan::ref
+/// The ODS operand index of each of `count` operands (optional operands
+/// trail; a variadic one takes what the others leave).
+std::vector<size_t> odsOperandIndices(const OpSignature &op, size_t count);
 
-#endif // SINAN_RUNTIME_REF_SIGNATURES_H
+/// The element type ODS implies for result `result` given the operands'
+/// (`operands`, by position): its constraint's only type, or the type of
+/// an operand a trait ties it to; nullopt when ODS leaves it open.
+std::optional<DType> impliedResultType(const OpSignature &op, size_t result,
+                                       const std::vector<DType> &operands);
+
+} // namespace sinan::shape
+
+#endif // SINAN_RUNTIME_SHAPE_OPSIGNATURES_H
