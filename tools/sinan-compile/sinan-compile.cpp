@@ -25,6 +25,7 @@
 #include "sinan/Module/ModuleEmitter.h"
 #include "sinan/Pipelines/CompilePipeline.h"
 #include "sinan/Support/DiagnosticPrinter.h"
+#include "sinan/Support/ToolOptions.h"
 #include "sinan/runtime/Target.h"
 #include "sinan/runtime/isa/Kernel.h"
 
@@ -47,10 +48,13 @@
 using namespace llvm;
 
 namespace {
+cl::OptionCategory toolOptions("sinan-compile options");
+
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::Required);
+                               cl::Required, cl::cat(toolOptions));
 cl::opt<std::string> outputFile("o", cl::desc("Output file"),
-                                cl::value_desc("file"), cl::init("-"));
+                                cl::value_desc("file"), cl::init("-"),
+                                cl::cat(toolOptions));
 cl::opt<std::string>
     compileTo("compile-to",
               cl::desc("Phase to stop after: graph, sched (the host "
@@ -58,48 +62,48 @@ cl::opt<std::string>
                        "(SNPU kernels tiled, buffered and synchronized), "
                        "isa (SNPU instructions), module; linalg or llvm "
                        "print the host ops' native kernels"),
-              cl::init("graph"));
+              cl::init("graph"), cl::cat(toolOptions));
 constexpr const char *kDefaultTarget = "snpu-edge";
 cl::opt<std::string>
     targetName("target",
                cl::desc("Target preset or JSON description, or cpu (every op "
                         "on the host: --placement=cpu)"),
-               cl::init(kDefaultTarget));
+               cl::init(kDefaultTarget), cl::cat(toolOptions));
 cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix an input's shape: name=1x3x224x224"),
-                cl::value_desc("name=shape"));
+                cl::value_desc("name=shape"), cl::cat(toolOptions));
 
 cl::opt<std::string>
     placement("placement",
               cl::desc("Where module ops run: snpu (every op the SNPU can run "
                        "runs on the device), auto (where a cost model finds "
                        "it cheaper) or cpu (all on the host)"),
-              cl::init("snpu"));
+              cl::init("snpu"), cl::cat(toolOptions));
 cl::opt<std::string> placementOverrides(
     "placement-overrides",
     cl::desc("JSON file forcing ops to \"snpu\" or \"cpu\", keyed by ONNX "
              "node name or op:<name>"),
-    cl::value_desc("file"));
+    cl::value_desc("file"), cl::cat(toolOptions));
 cl::opt<std::string> placementReport(
     "placement-report",
     cl::desc("Write every op's placement and why (- for stdout; .json for "
              "JSON)"),
-    cl::value_desc("file"));
+    cl::value_desc("file"), cl::cat(toolOptions));
 
 cl::opt<std::string> snpuPrecision(
     "snpu-precision",
     cl::desc("Numerics the SNPU may use: bf16 (matmuls run on the matrix unit "
              "in bf16 with f32 accumulation, the default) or f32 (only ops "
              "the SNPU computes exactly as the host)"),
-    cl::init("bf16"));
+    cl::init("bf16"), cl::cat(toolOptions));
 
 cl::opt<bool> snpuBf16Activations(
     "snpu-bf16-activations",
     cl::desc("With --snpu-precision=bf16, keep activations that pass between "
              "matrix-unit kernels (and the residuals they add) in DRAM as "
              "bf16 (default true)"),
-    cl::init(true));
+    cl::init(true), cl::cat(toolOptions));
 
 cl::opt<std::string>
     cpuName("cpu",
@@ -107,12 +111,12 @@ cl::opt<std::string>
                      "LLVM CPU name (x86-64-v3, the default; znver4), native "
                      "(this machine) or none (host ops run the reference "
                      "kernels)"),
-            cl::init("x86-64-v3"));
+            cl::init("x86-64-v3"), cl::cat(toolOptions));
 
 cl::opt<bool> graphOpt("graph-opt",
                        cl::desc("Run the graph optimizations (canonicalize, "
                                 "CSE, fold BatchNorm into conv)"),
-                       cl::init(true));
+                       cl::init(true), cl::cat(toolOptions));
 
 int fail(const Twine &message) {
   WithColor::error(errs(), "sinan-compile") << message << "\n";
@@ -132,6 +136,11 @@ int main(int argc, char **argv) {
   sinan::registerAllPasses();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
+  sinan::showOnlyToolOptions(
+      toolOptions,
+      {"mlir-print-ir-after", "mlir-print-ir-before", "mlir-print-ir-after-all",
+       "mlir-print-ir-before-all", "mlir-print-debuginfo", "mlir-timing",
+       "mlir-timing-display", "mlir-disable-threading"});
   cl::ParseCommandLineOptions(argc, argv, "Sinan compiler driver\n");
 
   bool cpuPhase = compileTo == "linalg" || compileTo == "llvm";

@@ -24,6 +24,7 @@
 #include "sinan/InitAll.h"
 #include "sinan/Interpreter/Evaluator.h"
 #include "sinan/Support/DiagnosticPrinter.h"
+#include "sinan/Support/ToolOptions.h"
 #include "sinan/runtime/Compare.h"
 #include "sinan/runtime/Npy.h"
 #include "sinan/runtime/exec/Session.h"
@@ -52,57 +53,71 @@
 using namespace llvm;
 
 namespace {
+cl::OptionCategory toolOptions("sinan-run options");
+
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::Required);
+                               cl::Required, cl::cat(toolOptions));
 cl::opt<std::string>
     device("device",
            cl::desc("Device for a .snm module: cpu, snpu-sim (the module's "
                     "target) or snpu-sim:PRESET|FILE"),
-           cl::init("cpu"));
+           cl::init("cpu"), cl::cat(toolOptions));
 cl::opt<std::string> profile("profile",
                              cl::desc("Write the last run's per-step trace "
                                       "(Chrome/Perfetto JSON) of a .snm"),
-                             cl::value_desc("trace.json"));
+                             cl::value_desc("trace.json"),
+                             cl::cat(toolOptions));
 cl::opt<unsigned> repeat("repeat",
                          cl::desc("Run N times; report the median time"),
-                         cl::init(1));
+                         cl::init(1), cl::cat(toolOptions));
 cl::opt<unsigned> hostThreads("host-threads",
                               cl::desc("Host threads for a .snm's host work "
                                        "(default: one per core)"),
-                              cl::init(0));
+                              cl::init(0), cl::cat(toolOptions));
 cl::opt<bool> sequential("sequential",
                          cl::desc("Run a .snm's steps one at a time in order "
-                                  "(default: independent steps in parallel)"));
+                                  "(default: independent steps in parallel)"),
+                         cl::cat(toolOptions));
 cl::opt<bool> native("native",
                      cl::desc("Run a .snm's host ops with its native CPU "
                               "code where it has some (default; "
                               "--native=false: reference kernels)"),
-                     cl::init(true));
+                     cl::init(true), cl::cat(toolOptions));
 cl::opt<bool> reference("reference",
-                        cl::desc("Evaluate with the reference kernels"));
-cl::list<std::string> inputs("input", cl::desc("name=file.npy"));
-cl::opt<std::string> inputsNpz("inputs", cl::desc("All inputs from an .npz"));
-cl::list<std::string> expected("expected", cl::desc("name=file.npy"));
+                        cl::desc("Evaluate with the reference kernels"),
+                        cl::cat(toolOptions));
+cl::list<std::string> inputs("input", cl::desc("name=file.npy"),
+                             cl::cat(toolOptions));
+cl::opt<std::string> inputsNpz("inputs", cl::desc("All inputs from an .npz"),
+                               cl::cat(toolOptions));
+cl::list<std::string> expected("expected", cl::desc("name=file.npy"),
+                               cl::cat(toolOptions));
 cl::opt<std::string> expectedNpz("expected-npz",
-                                 cl::desc("Expected outputs from an .npz"));
+                                 cl::desc("Expected outputs from an .npz"),
+                                 cl::cat(toolOptions));
 cl::opt<std::string>
     outputDir("output-dir",
               cl::desc("Write each output as NAME.npy (characters other than "
-                       "letters, digits, '_', '-' and '.' become '_')"));
-cl::opt<double> relTol("rtol", cl::desc("Relative tolerance"), cl::init(1e-4));
-cl::opt<double> absTol("atol", cl::desc("Absolute tolerance"), cl::init(1e-5));
+                       "letters, digits, '_', '-' and '.' become '_')"),
+              cl::cat(toolOptions));
+cl::opt<double> relTol("rtol", cl::desc("Relative tolerance"), cl::init(1e-4),
+                       cl::cat(toolOptions));
+cl::opt<double> absTol("atol", cl::desc("Absolute tolerance"), cl::init(1e-5),
+                       cl::cat(toolOptions));
 cl::opt<double> minCosine("min-cosine", cl::desc("Also require cosine >= x"),
-                          cl::init(-2.0));
+                          cl::init(-2.0), cl::cat(toolOptions));
 cl::opt<bool> graphOpt("graph-opt",
                        cl::desc("Evaluate the graph after sinan-compile's "
-                                "graph optimizations instead of as imported"));
+                                "graph optimizations instead of as imported"),
+                       cl::cat(toolOptions));
 cl::opt<std::string>
     reportFile("report",
                cl::desc("Write the run's figures (timing, host ops, device "
                         "statistics) as JSON"),
-               cl::value_desc("report.json"));
+               cl::value_desc("report.json"), cl::cat(toolOptions));
 cl::list<std::string> inputShapes("input-shape",
-                                  cl::desc("Fix an input's shape: name=1x3x8"));
+                                  cl::desc("Fix an input's shape: name=1x3x8"),
+                                  cl::cat(toolOptions));
 
 int fail(const Twine &message) {
   WithColor::error(errs(), "sinan-run") << message << "\n";
@@ -331,6 +346,7 @@ struct Program {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  sinan::showOnlyToolOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "Sinan model runner\n");
   std::string error;
   Program program;
