@@ -60,14 +60,36 @@ LogicalResult convertWhere(Importer &im, const onnx::NodeProto &node) {
   return success();
 }
 
+/// Whether a Dropout drops nothing: training_mode absent or a constant
+/// false, or a constant ratio of 0 (exporters write training_mode = true
+/// with ratio 0 for a model's dropout(p=0), e.g. torchvision's Swin).
+bool dropoutIsIdentity(Importer &im, const onnx::NodeProto &node) {
+  if (!im.hasInput(node, 2))
+    return true;
+  std::optional<SmallVector<int64_t>> training =
+      constantInts(im.input(node, 2));
+  if (training && training->size() == 1 && (*training)[0] == 0)
+    return true;
+  if (!im.hasInput(node, 1))
+    return false; // The default ratio is 0.5.
+  auto ratio = im.input(node, 1).getDefiningOp<graph::ConstantOp>();
+  auto dense =
+      ratio ? dyn_cast<DenseElementsAttr>(ratio.getValue()) : nullptr;
+  return dense && dense.getNumElements() == 1 &&
+         isa<FloatType>(dense.getElementType()) &&
+         (*dense.getValues<APFloat>().begin()).isZero();
+}
+
 LogicalResult convertIdentity(Importer &im, const onnx::NodeProto &node) {
-  // Dropout at inference is the identity; its mask output is not supported.
-  if (node.op_type() == "Dropout" && im.hasInput(node, 2))
+  // Dropout at inference is the identity; a training-mode one that may drop
+  // values is random, which Sinan does not compute.
+  if (node.op_type() == "Dropout" && !dropoutIsIdentity(im, node))
     return im.unsupported(node,
-                          "training-mode Dropout (training_mode input) is not "
+                          "training-mode Dropout (training_mode input not a "
+                          "constant false, ratio not a constant 0) is not "
                           "supported");
   Value input = im.input(node, 0);
-  // At inference the mask is all true.
+  // Nothing dropped: the mask is all true.
   if (node.op_type() == "Dropout" && node.output_size() > 1 &&
       !node.output(1).empty()) {
     auto type = cast<RankedTensorType>(input.getType());

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Writes small malformed or unusual models for onnx-errors.test and
 onnx-external-data.test: a cycle, an unsorted graph, attributes out of
-range, mixed element types, and a model whose weights live in an external
+range, mixed element types, training-mode dropouts, and a model whose weights live in an external
 file (with its inputs and onnxruntime's outputs)."""
 import os
 import sys
@@ -42,6 +42,20 @@ save("cast_mode", [h.make_node("Cast", ["x"], ["y"], name="cast",
      x4, [h.make_tensor_value_info("y", T.FLOAT8E8M0, [2, 4])], opset=24)
 save("mixed_types", [h.make_node("Add", ["x", "n"], ["y"], name="add_mixed")],
      x4 + [h.make_tensor_value_info("n", T.INT64, [2, 4])], y4)
+
+# Dropout with training_mode = true: with ratio 0 (as PyTorch exports
+# torchvision's Swin) it drops nothing; with ratio 0.5 it is random.
+def dropout(name, ratio):
+    consts = [numpy_helper.from_array(np.array(ratio, np.float32), "ratio"),
+              numpy_helper.from_array(np.array(True), "training")]
+    save(name, [h.make_node("Dropout", ["x", "ratio", "training"],
+                            ["y", "mask"], name="drop")],
+         x4, y4 + [h.make_tensor_value_info("mask", T.BOOL, [2, 4])],
+         initializer=consts)
+
+
+dropout("dropout_zero_ratio", 0.0)
+dropout("dropout_training", 0.5)
 
 # Weights in an external file, as large exported models store them.
 rng = np.random.default_rng(5)
