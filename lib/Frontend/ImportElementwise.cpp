@@ -73,8 +73,7 @@ bool dropoutIsIdentity(Importer &im, const onnx::NodeProto &node) {
   if (!im.hasInput(node, 1))
     return false; // The default ratio is 0.5.
   auto ratio = im.input(node, 1).getDefiningOp<graph::ConstantOp>();
-  auto dense =
-      ratio ? dyn_cast<DenseElementsAttr>(ratio.getValue()) : nullptr;
+  auto dense = ratio ? dyn_cast<DenseElementsAttr>(ratio.getValue()) : nullptr;
   return dense && dense.getNumElements() == 1 &&
          isa<FloatType>(dense.getElementType()) &&
          (*dense.getValues<APFloat>().begin()).isZero();
