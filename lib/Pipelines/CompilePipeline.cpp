@@ -40,6 +40,9 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     if (whole)
       pm.addPass(createFuseAttention(FuseAttentionOptions{
           options.target, options.precision, options.placementOverrides}));
+    // A kernel's arguments are registers: concats wider than that split.
+    if (whole)
+      pm.addPass(createSplitWideConcats());
     PlaceOpsOptions place;
     place.target = options.target;
     place.mode = options.placement;

@@ -56,6 +56,33 @@ def PlaceOps : Pass<"sinan-place", "mlir::ModuleOp"> {
   ];
 }
 
+def SplitWideConcats : Pass<"sinan-split-wide-concats", "mlir::ModuleOp"> {
+  let summary = "Splits a concat of more inputs than an SNPU kernel can take";
+  let description = [{
+    An SNPU kernel receives its arguments in registers (argument i in
+    r(i + 1)) and the ISA has no scalar load to fetch more from memory, so
+    a concat kernel's inputs, its output and the temporaries of its DMA
+    descriptors must fit the 31 registers: 20 inputs lower, 24 do not.
+    DenseNet's blocks concatenate up to 32. Each `graph.concat` of more than
+    `max-inputs` inputs becomes a concat of its first inputs (split again
+    if still too wide) followed by the rest, so that only the first group's
+    elements are copied twice; both keep the original's location, so the
+    placement report and overrides name the ONNX node.
+
+    ```mlir
+    // max-inputs=3
+    %y = graph.concat %a, %b, %c, %d {axis = 1 : i64} : ...
+    // becomes
+    %ab = graph.concat %a, %b {axis = 1 : i64} : ...
+    %y = graph.concat %ab, %c, %d {axis = 1 : i64} : ...
+    ```
+  }];
+  let options = [
+    Option<"maxInputs", "max-inputs", "int64_t", /*default=*/"16",
+           "Most inputs of one concat">
+  ];
+}
+
 def FuseAttention : Pass<"sinan-fuse-attention", "mlir::ModuleOp"> {
   let summary = "Rewrites attention as exporters write it into graph.attention";
   let description = [{
