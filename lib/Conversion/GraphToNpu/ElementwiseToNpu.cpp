@@ -731,6 +731,27 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
 /// starts from the block's first row index. One core: the places of
 /// different sources meet inside granules, which two cores' stores must
 /// not share.
+/// The leading dimensions of a move of `size` (the innermost a row of
+/// `padded` elements in vbuf) that run as loops around blocked transfers:
+/// at least one, and enough that a transfer has at most four dimensions and
+/// one index of its outermost fits `capacity` elements; 0 when not even a
+/// row does.
+int64_t transferLoops(ArrayRef<int64_t> size, int64_t padded,
+                      int64_t capacity) {
+  int64_t dims = size.size();
+  if (dims < 2)
+    return 0;
+  for (int64_t lead = std::max<int64_t>(dims - 4, 1); lead <= dims - 2;
+       ++lead) {
+    int64_t rows = 1;
+    for (int64_t d = lead + 1; d + 1 < dims; ++d)
+      rows *= size[d];
+    if (rows * padded <= capacity)
+      return lead;
+  }
+  return 0;
+}
+
 struct MoveEmitter {
   OpBuilder &builder;
   Location loc;
@@ -1030,6 +1051,80 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
           rest ? function_ref<void(Value)>(
                      [&](Value first) { emitBlock(first, rest); })
                : nullptr);
+    } else if (int64_t lead = transferLoops(size, padded, capacity)) {
+      // More dimensions than a transfer has (Swin's window partitions,
+      // [3, 64, 3, 49, 32]), or an outermost index too large for a buffer:
+      // loops over the leading `lead` dimensions, the cores splitting the
+      // outermost, and the others as blocked transfers as above. (A
+      // transfer per row block, below, paid a DMA latency per 49 rows:
+      // 661k cycles where the rows take 28k.)
+      SmallVector<int64_t> outStrides(dims, 1);
+      for (int64_t d = dims - 2; d >= 0; --d)
+        outStrides[d] = outStrides[d + 1] * size[d + 1];
+      ArrayRef<int64_t> innerSize = ArrayRef<int64_t>(size).drop_front(lead),
+                        innerStride =
+                            ArrayRef<int64_t>(stride).drop_front(lead),
+                        innerOut =
+                            ArrayRef<int64_t>(outStrides).drop_front(lead);
+      int64_t inner = innerSize.size();
+      SmallVector<int64_t> localStrides(inner, 1);
+      localStrides[inner - 2] = padded;
+      for (int64_t d = inner - 3; d >= 0; --d)
+        localStrides[d] = localStrides[d + 1] * innerSize[d + 1];
+      int64_t block = std::min(capacity / localStrides[0], innerSize[0]);
+      auto emitBlock = [&](Value from, Value to, Value first, int64_t count) {
+        SmallVector<int64_t> shape(innerSize);
+        shape[0] = count;
+        Value buffer =
+            allocVector(builder, loc, &body, {count * localStrides[0]});
+        Value local = reinterpretView(
+            builder, loc, buffer, builder.getIndexAttr(0), shape, localStrides);
+        npu::DmaLoadOp::create(
+            builder, loc,
+            reinterpretView(
+                builder, loc, in,
+                moves.plus(from, moves.times(first, innerStride[0])), shape,
+                innerStride),
+            local, DenseI64ArrayAttr());
+        npu::DmaStoreOp::create(
+            builder, loc, local,
+            reinterpretView(builder, loc, out,
+                            moves.plus(to, moves.times(first, innerOut[0])),
+                            shape, innerOut))
+            .setRelu(relu);
+      };
+      int64_t full = innerSize[0] / block, rest = innerSize[0] % block;
+      std::function<void(int64_t, Value, Value)> nest = [&](int64_t d,
+                                                            Value from,
+                                                            Value to) {
+        if (d < lead) {
+          loopUnlessOnce(builder, loc, moves.index(0), moves.index(size[d]), 1,
+                         [&](Value i) {
+                           nest(d + 1,
+                                moves.plus(from, moves.times(i, stride[d])),
+                                moves.plus(to, moves.times(i, outStrides[d])));
+                         });
+          return;
+        }
+        if (full > 0)
+          loopUnlessOnce(
+              builder, loc, moves.index(0), moves.index(full * block), block,
+              [&](Value first) { emitBlock(from, to, first, block); });
+        if (rest)
+          emitBlock(from, to, moves.index(full * block), rest);
+      };
+      // The cores split the outermost dimension where its slabs of the
+      // result start on granules.
+      if ((outStrides[0] % granule) == 0 && size[0] > 1)
+        cores = std::min<int64_t>(target.cores, size[0]);
+      splitOverCores(
+          builder, loc, size[0], 1, cores,
+          [&](Value i) {
+            nest(1,
+                 moves.plus(moves.index(sourceBase), moves.times(i, stride[0])),
+                 moves.times(i, outStrides[0]));
+          },
+          nullptr);
     } else {
       // Loops over the result's outer dimensions, a block of its second
       // innermost at a time.
