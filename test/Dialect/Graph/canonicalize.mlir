@@ -239,3 +239,55 @@ func.func @fold_transpose_constant() -> (tensor<3x2xf32>, tensor<2x2x2xi8>) {
   %1 = graph.transpose %b {permutation = array<i64: 2, 0, 1>} : (tensor<2x2x2xi8>) -> tensor<2x2x2xi8>
   return %0, %1 : tensor<3x2xf32>, tensor<2x2x2xi8>
 }
+
+// -----
+
+// A gather of one constant index is a slice without the axis; of
+// consecutive ones, a slice.
+// CHECK-LABEL: func.func @gather_constant_index
+// CHECK-NOT: graph.gather
+// CHECK: %[[S:.*]] = graph.slice %arg0 {limits = array<i64: 2, 4, 5>, starts = array<i64: 1, 0, 0>, steps = array<i64: 1, 1, 1>} : (tensor<3x4x5xf32>) -> tensor<1x4x5xf32>
+// CHECK: %[[R:.*]] = graph.reshape %[[S]] : (tensor<1x4x5xf32>) -> tensor<4x5xf32>
+// CHECK: %[[T:.*]] = graph.slice %arg0 {limits = array<i64: 3, 4, 4>, starts = array<i64: 0, 0, 2>, steps = array<i64: 1, 1, 1>} : (tensor<3x4x5xf32>) -> tensor<3x4x2xf32>
+// CHECK: return %[[R]], %[[T]]
+func.func @gather_constant_index(%x: tensor<3x4x5xf32>) -> (tensor<4x5xf32>, tensor<3x4x2xf32>) {
+  %one = graph.constant dense<1> : tensor<i64>
+  %run = graph.constant dense<[-3, -2]> : tensor<2xi64>
+  %a = graph.gather %x, %one {axis = 0 : i64} : (tensor<3x4x5xf32>, tensor<i64>) -> tensor<4x5xf32>
+  %b = graph.gather %x, %run {axis = -1 : i64} : (tensor<3x4x5xf32>, tensor<2xi64>) -> tensor<3x4x2xf32>
+  return %a, %b : tensor<4x5xf32>, tensor<3x4x2xf32>
+}
+
+// -----
+
+// Indices out of order, or not constant, stay a gather.
+// CHECK-LABEL: func.func @gather_kept
+// CHECK-COUNT-2: graph.gather
+func.func @gather_kept(%x: tensor<3x4xf32>, %i: tensor<2xi64>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %swap = graph.constant dense<[1, 0]> : tensor<2xi64>
+  %a = graph.gather %x, %swap {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2xi64>) -> tensor<2x4xf32>
+  %b = graph.gather %x, %i {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2xi64>) -> tensor<2x4xf32>
+  return %a, %b : tensor<2x4xf32>, tensor<2x4xf32>
+}
+
+// -----
+
+// Padding by zero everywhere is the input.
+// CHECK-LABEL: func.func @pad_nothing
+// CHECK-NEXT: return %arg0
+func.func @pad_nothing(%x: tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32> {
+  %y = graph.pad %x {low = array<i64: 0, 0, 0, 0>, high = array<i64: 0, 0, 0, 0>} : (tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32>
+  return %y : tensor<1x5x5x8xf32>
+}
+
+// -----
+
+// A slice of everything is the input; a strided one stays.
+// CHECK-LABEL: func.func @slice_everything
+// CHECK-NEXT: %[[S:.*]] = graph.slice %arg0 {limits = array<i64: 1, 5, 5, 8>, starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 2, 1>}
+// CHECK-NEXT: return %arg0, %[[S]]
+func.func @slice_everything(%x: tensor<1x5x5x8xf32>) -> (tensor<1x5x5x8xf32>, tensor<1x5x3x8xf32>) {
+  %y = graph.slice %x {starts = array<i64: 0, 0, 0, 0>, limits = array<i64: 1, 5, 5, 8>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32>
+  %z = graph.slice %x {starts = array<i64: 0, 0, 0, 0>, limits = array<i64: 1, 5, 5, 8>, steps = array<i64: 1, 1, 2, 1>} : (tensor<1x5x5x8xf32>) -> tensor<1x5x3x8xf32>
+  return %y, %z : tensor<1x5x5x8xf32>, tensor<1x5x3x8xf32>
+}

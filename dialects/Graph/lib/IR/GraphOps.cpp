@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Graph/IR/ShapeInference.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
@@ -220,6 +221,76 @@ struct TransposeOfUnitDims : public OpRewritePattern<TransposeOp> {
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
   results.add<TransposeOfUnitDims>(context);
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  // Every element in order (PyTorch's x[:, :H, :W] after a window padding
+  // of nothing): the input.
+  auto zero = [](int64_t start) { return start == 0; };
+  auto one = [](int64_t step) { return step == 1; };
+  if (getInput().getType() == getType() && getType().hasStaticShape() &&
+      llvm::all_of(getStarts(), zero) && llvm::all_of(getSteps(), one))
+    return getInput();
+  return {};
+}
+
+OpFoldResult PadOp::fold(FoldAdaptor) {
+  auto zero = [](int64_t pad) { return pad == 0; };
+  if (getInput().getType() == getType() && llvm::all_of(getLow(), zero) &&
+      llvm::all_of(getHigh(), zero))
+    return getInput();
+  return {};
+}
+
+namespace {
+/// A gather of constant, consecutive indices (a, a + 1, ..., or one index)
+/// along a static axis is a slice, reshaped to drop the axis for a scalar
+/// index: PyTorch exports `qkv[0]` so, and a slice is rows the backends
+/// move (the SNPU has no gather).
+struct GatherOfConsecutiveIndices : public OpRewritePattern<GatherOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GatherOp op,
+                                PatternRewriter &rewriter) const override {
+    auto data = dyn_cast<RankedTensorType>(op.getData().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    DenseIntElementsAttr indices;
+    if (!data || !result || !data.hasStaticShape() ||
+        !result.hasStaticShape() ||
+        !matchPattern(op.getIndices(), m_Constant(&indices)) ||
+        indices.getType().getRank() > 1 || indices.getNumElements() < 1)
+      return failure();
+    int64_t rank = data.getRank();
+    std::optional<int64_t> axis = normalizeAxis(op.getAxis(), rank);
+    if (!axis)
+      return failure();
+    int64_t extent = data.getDimSize(*axis), first = 0, count = 0;
+    for (const APInt &value : indices.getValues<APInt>()) {
+      int64_t index = value.getSExtValue();
+      if (index < 0)
+        index += extent;
+      if (index < 0 || index >= extent || (count && index != first + count))
+        return failure();
+      if (!count)
+        first = index;
+      ++count;
+    }
+    SmallVector<int64_t> starts(rank, 0), limits(data.getShape()),
+        steps(rank, 1);
+    starts[*axis] = first;
+    limits[*axis] = first + count;
+    Value slice = SliceOp::create(rewriter, op.getLoc(), op.getData(), starts,
+                                  limits, steps);
+    if (slice.getType() != result)
+      slice = ReshapeOp::create(rewriter, op.getLoc(), result, slice);
+    rewriter.replaceOp(op, slice);
+    return success();
+  }
+};
+} // namespace
+
+void GatherOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<GatherOfConsecutiveIndices>(context);
 }
 
 //===----------------------------------------------------------------------===//

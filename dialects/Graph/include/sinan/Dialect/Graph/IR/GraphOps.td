@@ -386,7 +386,9 @@ def Graph_GatherOp : Graph_ShapedOp<"gather",
   let description = [{
     The result shape is `data.shape[:axis] + indices.shape +
     data.shape[axis+1:]`. Negative indices count from the end; an index out
-    of range is an error at run time.
+    of range is an error at run time. Constant indices that are consecutive
+    (a scalar among them) canonicalize to a `graph.slice` (and a reshape
+    dropping the axis for a scalar), which the backends move as rows.
   }];
   let arguments = (ins Graph_Tensor:$data,
                        Graph_TensorOf<[I32, I64]>:$indices, I64Attr:$axis);
@@ -394,6 +396,7 @@ def Graph_GatherOp : Graph_ShapedOp<"gather",
   let assemblyFormat = [{
     $data `,` $indices attr-dict `:` functional-type(operands, results)
   }];
+  let hasCanonicalizer = 1;
 }
 
 def Graph_CastOp : Graph_Op<"cast", [SameOperandsAndResultShape]> {
@@ -651,6 +654,7 @@ def Graph_SliceOp : Graph_ShapedOp<"slice", [SameOperandsAndResultElementType]> 
                        DenseI64ArrayAttr:$limits, DenseI64ArrayAttr:$steps);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Graph_PadOp : Graph_ShapedOp<"pad", [SameOperandsAndResultElementType]> {
@@ -658,7 +662,8 @@ def Graph_PadOp : Graph_ShapedOp<"pad", [SameOperandsAndResultElementType]> {
   let description = [{
     Adds `low[d]` elements before and `high[d]` after dimension `d`, filled
     with `value` (mode `constant`), a mirror without the edge (`reflect`),
-    the edge itself (`edge`) or the other end (`wrap`).
+    the edge itself (`edge`) or the other end (`wrap`). Padding by zero
+    everywhere folds to the input.
   }];
   let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$low,
                        DenseI64ArrayAttr:$high,
@@ -666,6 +671,7 @@ def Graph_PadOp : Graph_ShapedOp<"pad", [SameOperandsAndResultElementType]> {
                        DefaultValuedAttr<StrAttr, "\"constant\"">:$mode);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Graph_TileOp : Graph_ShapedOp<"tile", [SameOperandsAndResultElementType]> {
