@@ -1000,6 +1000,27 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
     for (int64_t d = 1; d + 1 < dims; ++d)
       inner *= size[d];
     int64_t block = dims >= 2 ? capacity / (inner * padded) : 0;
+    // `count` indices of a view's outermost dimension (the rest `shape`)
+    // through a vbuf buffer of `localStrides`: one DMA transfer each way.
+    auto blockMove = [&](Value from, Value to, int64_t count,
+                         ArrayRef<int64_t> shape, ArrayRef<int64_t> inStrides,
+                         ArrayRef<int64_t> localStrides,
+                         ArrayRef<int64_t> outStrides) {
+      SmallVector<int64_t> extents(shape);
+      extents[0] = count;
+      Value buffer =
+          allocVector(builder, loc, &body, {count * localStrides[0]});
+      Value local = reinterpretView(
+          builder, loc, buffer, builder.getIndexAttr(0), extents, localStrides);
+      npu::DmaLoadOp::create(
+          builder, loc,
+          reinterpretView(builder, loc, in, from, extents, inStrides), local,
+          DenseI64ArrayAttr());
+      npu::DmaStoreOp::create(
+          builder, loc, local,
+          reinterpretView(builder, loc, out, to, extents, outStrides))
+          .setRelu(relu);
+    };
     if (dims == 1) {
       // A run in order: a reshape's moves.
       moves.rows(
@@ -1018,25 +1039,10 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
           localStrides[d] = localStrides[d + 1] * size[d + 1];
       }
       auto emitBlock = [&](Value first, int64_t count) {
-        SmallVector<int64_t> shape(size);
-        shape[0] = count;
-        Value buffer =
-            allocVector(builder, loc, &body, {count * localStrides[0]});
-        Value local = reinterpretView(
-            builder, loc, buffer, builder.getIndexAttr(0), shape, localStrides);
-        npu::DmaLoadOp::create(
-            builder, loc,
-            reinterpretView(builder, loc, in,
-                            moves.plus(moves.times(first, stride[0]),
-                                       moves.index(sourceBase)),
-                            shape, stride),
-            local, DenseI64ArrayAttr());
-        npu::DmaStoreOp::create(
-            builder, loc, local,
-            reinterpretView(builder, loc, out,
-                            moves.times(first, outStrides[0]), shape,
-                            outStrides))
-            .setRelu(relu);
+        blockMove(
+            moves.plus(moves.times(first, stride[0]), moves.index(sourceBase)),
+            moves.times(first, outStrides[0]), count, size, stride,
+            localStrides, outStrides);
       };
       // The cores split the blocks when a block's result rows start and end
       // on granules (one source: no other input's rows meet them there).
@@ -1073,25 +1079,9 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
         localStrides[d] = localStrides[d + 1] * innerSize[d + 1];
       int64_t block = std::min(capacity / localStrides[0], innerSize[0]);
       auto emitBlock = [&](Value from, Value to, Value first, int64_t count) {
-        SmallVector<int64_t> shape(innerSize);
-        shape[0] = count;
-        Value buffer =
-            allocVector(builder, loc, &body, {count * localStrides[0]});
-        Value local = reinterpretView(
-            builder, loc, buffer, builder.getIndexAttr(0), shape, localStrides);
-        npu::DmaLoadOp::create(
-            builder, loc,
-            reinterpretView(
-                builder, loc, in,
-                moves.plus(from, moves.times(first, innerStride[0])), shape,
-                innerStride),
-            local, DenseI64ArrayAttr());
-        npu::DmaStoreOp::create(
-            builder, loc, local,
-            reinterpretView(builder, loc, out,
-                            moves.plus(to, moves.times(first, innerOut[0])),
-                            shape, innerOut))
-            .setRelu(relu);
+        blockMove(moves.plus(from, moves.times(first, innerStride[0])),
+                  moves.plus(to, moves.times(first, innerOut[0])), count,
+                  innerSize, innerStride, localStrides, innerOut);
       };
       int64_t full = innerSize[0] / block, rest = innerSize[0] % block;
       std::function<void(int64_t, Value, Value)> nest = [&](int64_t d,
