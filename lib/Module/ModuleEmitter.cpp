@@ -342,11 +342,9 @@ int32_t Emitter::cpuEntryFor(Operation *op, std::string &error,
                              const CpuEpilogue &epilogue) {
   if (!cpu || !hasLinalgKernel(op) || !takesEpilogue(op, epilogue))
     return -1;
+  // The printed op carries its operand and result types.
   std::string key = kernelKey(op);
   llvm::raw_string_ostream os(key);
-  os << " : ";
-  llvm::interleaveComma(op->getOperandTypes(), os);
-  os << " -> " << op->getResultTypes();
   if (!epilogue.empty())
     os << " epilogue " << epilogue.residual << " " << epilogue.activation << " "
        << epilogue.min.value_or(NAN) << " " << epilogue.max.value_or(NAN);
