@@ -145,10 +145,12 @@ private:
   int32_t fusedEntryFor(sched::HostKernelOp kernel, std::string &error);
   /// The entry under `key`, or a new one named after `kind` that `build`
   /// adds to the CPU kernels (false: no kernel, with the error set), with
-  /// the range and unit work `slicing` gives.
+  /// the range and unit work `slicing` gives and the inputs it reads
+  /// packed.
   int32_t cachedCpuEntry(const std::string &key, StringRef kind,
                          function_ref<bool(StringRef symbol)> build,
-                         function_ref<std::pair<int64_t, int64_t>()> slicing);
+                         function_ref<std::pair<int64_t, int64_t>()> slicing,
+                         std::vector<module::CpuPackingDesc> packing = {});
   bool addFusedKernel(sched::HostKernelOp kernel, std::string &error);
   /// Adds `step` (inputs and native entry set) with `op`'s results.
   bool addHostStep(Operation *op, module::StepDesc step, std::string &error);
@@ -177,6 +179,8 @@ private:
   std::vector<std::string> cpuSymbols;
   /// Each entry's slice range and grain.
   std::vector<std::pair<int64_t, int64_t>> cpuSlicing;
+  /// Per CPU entry: the inputs it reads packed.
+  std::vector<std::vector<module::CpuPackingDesc>> cpuPacking;
   std::map<std::string, int32_t> cpuEntryIndex;
 };
 
@@ -321,6 +325,16 @@ bool Emitter::addCopyStep(Operation *copy, std::string &error) {
   return true;
 }
 
+/// The kernel's packed operands as the runtime's packed inputs (a host
+/// op's operands are its step's first inputs, in order).
+static std::vector<module::CpuPackingDesc>
+packingOf(ArrayRef<CpuOperandPacking> operands) {
+  std::vector<module::CpuPackingDesc> packing;
+  for (const CpuOperandPacking &p : operands)
+    packing.push_back({p.operand, p.k, p.panel});
+  return packing;
+}
+
 /// What a host op's native kernel depends on: `op` printed (its region,
 /// for a fused chain) without discardable attributes, the compiler's notes
 /// (memory offsets, placement). With them, ConvNeXt-T's 18 blocks, each at
@@ -364,14 +378,17 @@ int32_t Emitter::cpuEntryFor(Operation *op, std::string &error,
         return false;
       },
       [&] {
-        return std::pair(linalgKernelExtent(op), linalgKernelSliceWork(op));
-      });
+        return std::pair(linalgKernelExtent(op, *cpuKernelOptions),
+                         linalgKernelSliceWork(op, *cpuKernelOptions));
+      },
+      packingOf(linalgKernelPacking(op, *cpuKernelOptions)));
 }
 
 int32_t
 Emitter::cachedCpuEntry(const std::string &key, StringRef kind,
                         function_ref<bool(StringRef symbol)> build,
-                        function_ref<std::pair<int64_t, int64_t>()> slicing) {
+                        function_ref<std::pair<int64_t, int64_t>()> slicing,
+                        std::vector<module::CpuPackingDesc> packing) {
   auto it = cpuEntryIndex.find(key);
   if (it != cpuEntryIndex.end())
     return it->second;
@@ -387,6 +404,7 @@ Emitter::cachedCpuEntry(const std::string &key, StringRef kind,
   int64_t work = std::max<int64_t>(unitWork, 1);
   cpuSlicing.push_back(
       {extent, std::max<int64_t>(1, (int64_t(1) << 16) / work)});
+  cpuPacking.push_back(std::move(packing));
   return cpuEntryIndex[key] = cpuSymbols.size() - 1;
 }
 
@@ -402,16 +420,18 @@ bool Emitter::finishCpuObject(std::string &error) {
   if (!object)
     return false;
   desc.cpuObject = std::move(*object);
-  for (size_t e = 0; e < cpuSlicing.size(); ++e)
+  for (size_t e = 0; e < cpuSlicing.size(); ++e) {
     std::tie(desc.cpuObject.entries[e].extent,
              desc.cpuObject.entries[e].grain) = cpuSlicing[e];
+    desc.cpuObject.entries[e].packing = cpuPacking[e];
+  }
   // Each entry records the binding types of the first step using it; every
   // other step using it has the same types (they are part of the key).
   for (const module::StepDesc &step : desc.steps)
     if (step.cpuEntry >= 0 &&
         desc.cpuObject.entries[step.cpuEntry].signature.empty())
-      desc.cpuObject.entries[step.cpuEntry].signature =
-          module::signatureOf(desc, step.inputs, step.outputs);
+      desc.cpuObject.entries[step.cpuEntry].signature = module::signatureOf(
+          desc, step.inputs, step.outputs, cpuPacking[step.cpuEntry]);
   return true;
 }
 

@@ -96,6 +96,7 @@ bool Session::prepare(std::string &error) {
     return false;
   if (!m.cpuObject.empty() && !cpuCode)
     cpuCode = CpuCode::load(m.cpuObject, cpuCodeProblem);
+  packConstants();
   findResidentConstants();
   buildGraph();
   uint64_t size = alignTo(m.deviceArenaSize, 64);
@@ -122,6 +123,29 @@ bool Session::prepare(std::string &error) {
       return false;
   }
   return true;
+}
+
+void Session::packConstants() {
+  const module::ModuleDesc &m = mod.desc();
+  if (!cpuCode)
+    return;
+  for (const module::StepDesc &step : m.steps) {
+    if (step.cpuEntry < 0)
+      continue;
+    for (const module::CpuPackingDesc &p :
+         m.cpuObject.entries[step.cpuEntry].packing) {
+      uint32_t id = step.inputs[p.input];
+      const module::ValueDesc &value = m.values[id];
+      auto key = std::tuple(id, p.k, p.panel);
+      if (value.kind != ValueKind::Constant || packedConstants.count(key))
+        continue;
+      int64_t rows = value.byteSize() / 4 / p.k;
+      AlignedFloats packed = allocateFloats(rows * p.k);
+      packPanels(reinterpret_cast<const float *>(mod.constantData(id)), rows,
+                 p.k, p.panel, packed.get());
+      packedConstants.emplace(key, std::move(packed));
+    }
+  }
 }
 
 /// The reference kernels trust their operands' shapes, so every step that
@@ -279,6 +303,22 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     for (uint32_t id : step.outputs)
       bindings[count++] = views[id].data();
     const module::CpuEntryDesc &entry = m.cpuObject.entries[step.cpuEntry];
+    // Packed inputs: a constant's layout from the session, any other
+    // value's made for this run.
+    std::vector<AlignedFloats> packedHere;
+    for (const module::CpuPackingDesc &p : entry.packing) {
+      uint32_t id = step.inputs[p.input];
+      auto it = packedConstants.find(std::tuple(id, p.k, p.panel));
+      if (it != packedConstants.end()) {
+        bindings[p.input] = it->second.get();
+        continue;
+      }
+      int64_t rows = m.values[id].byteSize() / 4 / p.k;
+      packedHere.push_back(allocateFloats(rows * p.k));
+      packPanels(reinterpret_cast<const float *>(views[id].data()), rows, p.k,
+                 p.panel, packedHere.back().get());
+      bindings[p.input] = packedHere.back().get();
+    }
     CpuCode::Entry code = cpuCode->entry(step.cpuEntry);
     std::atomic<bool> badInput = false;
     if (entry.extent <= entry.grain)

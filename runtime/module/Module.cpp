@@ -92,10 +92,14 @@ writeCpuObject(flatbuffers::FlatBufferBuilder &b, const CpuObjectDesc &object) {
   if (object.empty())
     return 0;
   std::vector<flatbuffers::Offset<fb::CpuEntry>> entries;
-  for (const CpuEntryDesc &e : object.entries)
-    entries.push_back(fb::CreateCpuEntry(b, b.CreateString(e.symbol),
-                                         b.CreateString(e.signature), e.extent,
-                                         e.grain));
+  for (const CpuEntryDesc &e : object.entries) {
+    std::vector<flatbuffers::Offset<fb::CpuPacking>> packing;
+    for (const CpuPackingDesc &p : e.packing)
+      packing.push_back(fb::CreateCpuPacking(b, p.input, p.k, p.panel));
+    entries.push_back(fb::CreateCpuEntry(
+        b, b.CreateString(e.symbol), b.CreateString(e.signature), e.extent,
+        e.grain, packing.empty() ? 0 : b.CreateVector(packing)));
+  }
   return fb::CreateCpuObject(
       b, b.CreateString(object.triple), b.CreateString(object.cpu),
       b.CreateVectorOfStrings(object.features), object.checksum,
@@ -138,10 +142,12 @@ uint64_t imageChecksum(const uint8_t *data, size_t size) {
 
 std::string signatureOf(const ModuleDesc &m,
                         const std::vector<uint32_t> &inputs,
-                        const std::vector<uint32_t> &outputs) {
-  auto list = [&](const std::vector<uint32_t> &ids) {
+                        const std::vector<uint32_t> &outputs,
+                        const std::vector<CpuPackingDesc> &packing) {
+  auto list = [&](const std::vector<uint32_t> &ids, bool areInputs) {
     std::string text;
-    for (uint32_t id : ids) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      uint32_t id = ids[i];
       if (!text.empty())
         text += ",";
       if (id >= m.values.size()) {
@@ -151,10 +157,14 @@ std::string signatureOf(const ModuleDesc &m,
       const ValueDesc &v = m.values[id];
       text +=
           fmt::format("{}[{}]", dtypeName(v.dtype), fmt::join(v.shape, ","));
+      if (areInputs)
+        for (const CpuPackingDesc &p : packing)
+          if (p.input == i)
+            text += fmt::format("/panels({},{})", p.k, p.panel);
     }
     return text;
   };
-  return list(inputs) + "->" + list(outputs);
+  return list(inputs, true) + "->" + list(outputs, false);
 }
 
 const char *stepKindName(StepKind kind) {
@@ -395,9 +405,14 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
     cpu.checksum = object->checksum();
     cpu.image = vec(object->image());
     if (object->entries())
-      for (const fb::CpuEntry *e : *object->entries())
-        cpu.entries.push_back(
-            {str(e->symbol()), str(e->signature()), e->extent(), e->grain()});
+      for (const fb::CpuEntry *e : *object->entries()) {
+        CpuEntryDesc entry{
+            str(e->symbol()), str(e->signature()), e->extent(), e->grain(), {}};
+        if (e->packing())
+          for (const fb::CpuPacking *p : *e->packing())
+            entry.packing.push_back({p->input(), p->k(), p->panel()});
+        cpu.entries.push_back(std::move(entry));
+      }
   }
   if (m.steps())
     for (const fb::Step *s : *m.steps()) {
@@ -621,7 +636,32 @@ bool checkCpuEntry(const ModuleDesc &m, const StepDesc &step,
     return false;
   }
   const CpuEntryDesc &entry = m.cpuObject.entries[step.cpuEntry];
-  std::string signature = signatureOf(m, step.inputs, step.outputs);
+  // A packed input is an f32 value of whole rows of k in whole panels.
+  for (size_t i = 0; i < entry.packing.size(); ++i) {
+    const CpuPackingDesc &p = entry.packing[i];
+    const ValueDesc *v =
+        p.input < step.inputs.size() && step.inputs[p.input] < m.values.size()
+            ? &m.values[step.inputs[p.input]]
+            : nullptr;
+    int64_t elements = 1;
+    if (v)
+      for (int64_t d : v->shape)
+        elements *= d;
+    bool ordered = i == 0 || entry.packing[i - 1].input < p.input;
+    if (!v || !ordered || v->dtype != DType::F32 || p.k < 1 || p.panel < 1 ||
+        elements % p.k != 0 || (elements / p.k) % p.panel != 0) {
+      error =
+          fmt::format("{}: CPU entry {} ('{}') packs its input {} as "
+                      "panels of {} rows of {}, which {}",
+                      name, step.cpuEntry, entry.symbol, p.input, p.panel, p.k,
+                      v ? "does not divide that f32 value or repeats an "
+                          "input"
+                        : "the step does not have");
+      return false;
+    }
+  }
+  std::string signature =
+      signatureOf(m, step.inputs, step.outputs, entry.packing);
   if (entry.signature != signature) {
     error = fmt::format("{} binds {}, but CPU entry {} ('{}') was compiled "
                         "for {}",

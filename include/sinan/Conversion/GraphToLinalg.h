@@ -105,11 +105,25 @@ bool takesEpilogue(mlir::Operation *op, const CpuEpilogue &epilogue);
 /// The range of the kernel's slice arguments: units of work as the kernel
 /// cuts them (a dimension's rows, output planes, outputs, or a GEMM's
 /// blocks of positions x chunks of output channels).
-int64_t linalgKernelExtent(mlir::Operation *op);
+int64_t linalgKernelExtent(mlir::Operation *op,
+                           const CpuKernelOptions &options);
 
 /// Multiply-adds or elements per unit of that range, for choosing how many
 /// units a thread takes at once.
-int64_t linalgKernelSliceWork(mlir::Operation *op);
+int64_t linalgKernelSliceWork(mlir::Operation *op,
+                              const CpuKernelOptions &options);
+
+/// An operand the kernel reads laid out in panels (the runtime's
+/// CpuPackingDesc): as rows of `k` elements, `panel` rows interleaved.
+struct CpuOperandPacking {
+  unsigned operand;
+  int64_t k, panel;
+};
+
+/// The operands `op`'s kernel reads packed: a convolution whose output
+/// channels are its vectors' lanes reads its weights in panels of them.
+llvm::SmallVector<CpuOperandPacking, 1>
+linalgKernelPacking(mlir::Operation *op, const CpuKernelOptions &options);
 
 /// The dialects the kernels use.
 void registerLinalgKernelDialects(mlir::DialectRegistry &registry);

@@ -22,6 +22,14 @@
 // and equal inputs give equal outputs at every position (dot products
 // along K for the last few positions, tried, broke that: a classifier's
 // 1,000 equal logits came out a few ulp apart, and its softmax one-hot).
+//
+// A plane of few positions (ResNet-50's layer4: 49, which vectors of 16
+// positions compute as 64) turns the tile around: the lanes hold output
+// channels and each position's X is broadcast. The weights are then read
+// as panels of 2 vectors of output channels, [F / panel][K][panel], which
+// the runtime lays out once per session (module::CpuPackingDesc), and the
+// sums go out by scatters. Each output still sums over k in ascending
+// order with one fused multiply-add per k, so both forms give the same bits.
 //===----------------------------------------------------------------------===//
 
 #include "CpuKernels.h"
@@ -188,9 +196,21 @@ std::optional<ConvShape> gemmShapeOf(Operation *op) {
   return matmulShapeOf(op);
 }
 
+/// Whether the kernel's lanes hold output channels rather than positions:
+/// where vectors of positions would compute a tenth more than the plane
+/// has, and the channels come in whole panels (of two vectors).
+bool channelLanes(const ConvShape &s, const CpuKernelOptions &options) {
+  int64_t vl = options.vectorBits / 32, p = s.p();
+  return !s.matmul && options.vectorBits >= 256 && s.fg % (2 * vl) == 0 &&
+         p <= 256 && roundUp(p, vl) * 9 > p * 10;
+}
+
 /// How the work is cut into units.
 struct ConvPlan {
   ConvShape s;
+  /// With output channels in the lanes: channels per panel of the packed
+  /// weights (two vectors), and positions per register tile. Else 0.
+  int64_t panel = 0, tile = 0;
   int64_t block;   ///< Positions per unit: the scratch's row length.
   int64_t pBlocks; ///< Blocks of positions per image and group.
   int64_t mChunk;  ///< Output channels per unit (a multiple of 4).
@@ -201,10 +221,16 @@ struct ConvPlan {
   int64_t extent() const { return s.n * s.groups * pBlocks * mChunks; }
 };
 
-ConvPlan planConv(const ConvShape &s) {
+ConvPlan planConv(const ConvShape &s, const CpuKernelOptions &options) {
   ConvPlan plan;
   plan.s = s;
   int64_t k = s.k(), p = s.p();
+  if (channelLanes(s, options)) {
+    plan.panel = options.vectorBits / 16;
+    // 2 x 12 accumulators and 2 vectors of weights in AVX-512's 32
+    // registers (the broadcasts are memory operands), 2 x 6 in AVX2's 16.
+    plan.tile = options.vectorBits >= 512 ? 12 : 6;
+  }
   // A block of X of about 1 MiB stays in the core's L2 beside a tile's
   // rows of W while every tile of output channels reads it.
   int64_t block = (262144 / k) / 32 * 32;
@@ -216,7 +242,7 @@ ConvPlan planConv(const ConvShape &s) {
   // But where the weights outweigh the input, one block: every block reads
   // all of W, from memory in a network (ResNet-50's layer3 1x1s read their
   // 1 MiB four times over for blocks of 64 of 196 positions).
-  if (s.fg * k > k * p)
+  if (s.fg * k > k * p || plan.panel)
     block = roundUp(p, 32);
   plan.block = std::clamp<int64_t>(block, std::min<int64_t>(64, roundUp(p, 32)),
                                    roundUp(p, 32));
@@ -229,12 +255,16 @@ ConvPlan planConv(const ConvShape &s) {
   int64_t target = plan.pBlocks == 1 && !s.direct() ? 2 : 8;
   int64_t chunks =
       std::min(ceilDiv(target, units), std::max<int64_t>(1, s.fg / 24));
-  plan.mChunk = roundUp(ceilDiv(s.fg, chunks), 4);
+  plan.mChunk = roundUp(ceilDiv(s.fg, chunks), plan.panel ? plan.panel : 4);
   plan.mChunks = ceilDiv(s.fg, plan.mChunk);
   // Passes over K of at most kL2Block bytes of X each (several of even
   // size): ResNet-50's layer4 (K = 4608) streamed its 1.2 MiB block of X
   // from memory once per tile.
-  int64_t passes = ceilDiv(k * (plan.block + 16) * 4, kL2Block);
+  // With channels in the lanes a pass's sums go out (and come back) by
+  // scatters and gathers, so passes are twice as long: its X and the
+  // panel's weights still fit a 1 MiB L2.
+  int64_t passes =
+      ceilDiv(k * (plan.block + 16) * 4, plan.panel ? 2 * kL2Block : kL2Block);
   // Whole channels' taps per pass (each pass packs its own).
   int64_t taps = s.kh * s.kw;
   plan.kc = ceilDiv(s.cg, passes) * taps;
@@ -328,6 +358,11 @@ private:
     return applyActivation(b, loc, epilogue, value);
   }
   void emitPanels(const Unit &u);
+  /// With output channels in the lanes: per panel of the unit's channels,
+  /// tiles of plan.tile positions, then the rest.
+  void emitChannelPanels(const Unit &u);
+  void emitChannelTile(const Unit &u, Value channel, Value col,
+                       int64_t positions);
   void emitTile(const Unit &u, int64_t rows, Value rowOffset, Value col,
                 Value remaining, int64_t vectors);
   /// Row blocks of `rows` over the unit's output channels: whole ones,
@@ -345,6 +380,11 @@ private:
   VectorType vectorType;
   const CpuEpilogue &epilogue;
   Value weight, bias, output;
+  /// With output channels in the lanes: the packed weights, the output and
+  /// the residual as rows of elements.
+  Value weightFlat, outputFlat, residualFlat;
+  /// And the sums between K's passes: [unit's channels / vl][P][vl].
+  Value sums;
   /// pack's lanes per (tap, vector of the block): their offsets into a
   /// channel's plane and whether they read it (0 or -1), as i32.
   Value offsetTable, maskTable;
@@ -384,6 +424,16 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
     output = memref::CollapseShapeOp::create(
         b, loc, buffers.back(),
         SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  }
+  if (plan.panel) {
+    weightFlat = collapseAll(buffers[1], 0);
+    outputFlat = collapseAll(buffers.back(), 0);
+    if (epilogue.residual)
+      residualFlat = collapseAll(buffers[buffers.size() - 2], 0);
+    if (s.k() > plan.kc)
+      sums = memref::AllocOp::create(
+          b, loc, MemRefType::get({plan.mChunk * s.p()}, b.getF32Type()),
+          b.getI64IntegerAttr(64));
   }
   bool direct = s.direct();
   Value x, scratch;
@@ -466,7 +516,10 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
                im.div(u.kBegin, s.kh * s.kw), im.div(u.kEnd, s.kh * s.kw));
         });
       }
-      emitPanels(u);
+      if (plan.panel)
+        emitChannelPanels(u);
+      else
+        emitPanels(u);
     };
     if (passes == 1) {
       runPass(m.c(0));
@@ -481,7 +534,7 @@ void ConvEmitter::emit(ValueRange buffers, Value begin, Value end) {
       });
     }
   });
-  for (Value buffer : {scratch, offsetTable, maskTable})
+  for (Value buffer : {scratch, offsetTable, maskTable, sums})
     if (buffer)
       memref::DeallocOp::create(b, loc, buffer);
 }
@@ -523,6 +576,165 @@ void ConvEmitter::emitPanels(const Unit &u) {
     if (left)
       emitTile(u, rows, rowOffset, col, im.c(left), 1);
   });
+}
+
+void ConvEmitter::emitChannelPanels(const Unit &u) {
+  IndexMath m{b, loc};
+  // One block holds every position (planConv), in tiles of as even sizes
+  // as their count allows: `wide` tiles of size + 1, then the others (49
+  // positions as 10, 10, 10, 10, 9: a last tile of one position would
+  // wait on each of its two sums' latency at every k).
+  int64_t positions = s.p(), tiles = ceilDiv(positions, plan.tile);
+  int64_t size = positions / tiles, wide = positions % tiles;
+  forLoop(
+      b, loc, m.c(0), m.div(u.rows, plan.panel),
+      [&](OpBuilder &pb, Value panel) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
+        IndexMath pm{b, loc};
+        Value channel = pm.mul(panel, plan.panel);
+        auto run = [&](int64_t first, int64_t count, int64_t width) {
+          forLoop(b, loc, pm.c(0), pm.c(count), [&](OpBuilder &tb, Value tile) {
+            OpBuilder::InsertionGuard inner(b);
+            b.setInsertionPoint(tb.getInsertionBlock(), tb.getInsertionPoint());
+            IndexMath tm{b, loc};
+            emitChannelTile(u, channel, tm.add(tm.mul(tile, width), first),
+                            width);
+          });
+        };
+        if (wide)
+          run(0, wide, size + 1);
+        run(wide * (size + 1), tiles - wide, size);
+      });
+}
+
+/// A panel of output channels from the unit's `channel` x `positions`
+/// positions from column `col` of the block: per k, the panel's vectors of
+/// packed weights times each position's broadcast X.
+void ConvEmitter::emitChannelTile(const Unit &u, Value channel, Value col,
+                                  int64_t positions) {
+  IndexMath m{b, loc};
+  int64_t vectors = plan.panel / vl, k = s.k(), p = s.p();
+  Value zeros = arith::ConstantOp::create(
+      b, loc, vectorType,
+      DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  auto i32Vector = VectorType::get({vl}, b.getI32Type());
+  auto maskType = VectorType::get({vl}, b.getI1Type());
+  // A vector's lanes are output channels, a plane of p elements apart.
+  SmallVector<int32_t> strides;
+  for (int64_t lane = 0; lane < vl; ++lane)
+    strides.push_back(int32_t(lane * p));
+  Value laneOffsets = arith::ConstantOp::create(
+      b, loc, i32Vector, DenseElementsAttr::get(i32Vector, ArrayRef(strides)));
+  Value all = arith::ConstantOp::create(b, loc, maskType,
+                                        DenseElementsAttr::get(maskType, true));
+  Value firstChannel = m.add(u.wRow, channel);
+  Value outRow = m.add(u.outRow, channel);
+  // Output element (row r of the tile's vector v, position j).
+  auto flatAt = [&](IndexMath &im, int64_t v, int64_t j) {
+    return im.add(im.mul(im.add(outRow, v * vl), p),
+                  im.add(im.add(u.outCol, col), j));
+  };
+  auto startValues = [&](OpBuilder &sb) {
+    IndexMath sm{sb, loc};
+    SmallVector<Value> start;
+    for (int64_t v = 0; v < vectors; ++v)
+      start.push_back(bias ? vector::LoadOp::create(
+                                 sb, loc, vectorType, bias,
+                                 ValueRange{sm.add(firstChannel, v * vl)})
+                                 .getResult()
+                           : zeros);
+    SmallVector<Value> init;
+    for (int64_t j = 0; j < positions; ++j)
+      init.append(start);
+    return init;
+  };
+  auto gather = [&](OpBuilder &gb, Value from, Value at) -> Value {
+    return vector::GatherOp::create(gb, loc, vectorType, from, ValueRange{at},
+                                    laneOffsets, all, zeros);
+  };
+  // Between K's passes the sums wait in the unit's scratch, a vector per
+  // (channel vector, position): only the last pass scatters them into the
+  // output's planes (a scatter and a gather per vector and pass cost
+  // ResNet-50's layer4 3x3s 10-15 % of their time).
+  auto sumsAt = [&](IndexMath &im, int64_t v, int64_t j) {
+    Value vector = im.add(im.div(channel, vl), v);
+    return im.mul(im.add(im.mul(vector, p), im.add(col, j)), vl);
+  };
+  auto partialSums = [&](OpBuilder &sb) {
+    IndexMath sm{sb, loc};
+    SmallVector<Value> init;
+    for (int64_t j = 0; j < positions; ++j)
+      for (int64_t v = 0; v < vectors; ++v)
+        init.push_back(vector::LoadOp::create(sb, loc, vectorType, sums,
+                                              ValueRange{sumsAt(sm, v, j)}));
+    return init;
+  };
+  SmallVector<Value> init;
+  if (!u.first) {
+    init = startValues(b);
+  } else {
+    auto branch = scf::IfOp::create(
+        b, loc, SmallVector<Type>(vectors * positions, vectorType), u.first,
+        /*withElseRegion=*/true);
+    OpBuilder tb = branch.getThenBodyBuilder();
+    scf::YieldOp::create(tb, loc, startValues(tb));
+    OpBuilder eb = branch.getElseBodyBuilder();
+    scf::YieldOp::create(eb, loc, partialSums(eb));
+    init = SmallVector<Value>(branch.getResults());
+  }
+  // The panel's row of k = 0 in the packed weights.
+  Value panelBase = m.mul(m.div(firstChannel, plan.panel), k * plan.panel);
+  auto loop = scf::ForOp::create(
+      b, loc, u.kBegin, u.kEnd, m.c(1), init,
+      [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
+        IndexMath km{kb, loc};
+        Value wAt = km.add(panelBase, km.mul(kk, plan.panel));
+        SmallVector<Value> wv;
+        for (int64_t v = 0; v < vectors; ++v)
+          wv.push_back(vector::LoadOp::create(kb, loc, vectorType, weightFlat,
+                                              ValueRange{km.add(wAt, v * vl)}));
+        Value xRow = km.add(u.xRow, kk);
+        Value xCol = km.add(u.xCol, col);
+        SmallVector<Value> next;
+        for (int64_t j = 0; j < positions; ++j) {
+          Value xs = memref::LoadOp::create(kb, loc, u.x,
+                                            ValueRange{xRow, km.add(xCol, j)});
+          Value xv = vector::BroadcastOp::create(kb, loc, vectorType, xs);
+          for (int64_t v = 0; v < vectors; ++v)
+            next.push_back(vector::FMAOp::create(kb, loc, vectorType, wv[v], xv,
+                                                 acc[vectors * j + v]));
+        }
+        scf::YieldOp::create(kb, loc, next);
+      });
+  auto store = [&](bool last) {
+    for (int64_t j = 0; j < positions; ++j)
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value value = loop.getResult(vectors * j + v);
+        if (!last) {
+          vector::StoreOp::create(b, loc, value, sums,
+                                  ValueRange{sumsAt(m, v, j)});
+          continue;
+        }
+        Value at = flatAt(m, v, j);
+        if (residualFlat)
+          value =
+              arith::AddFOp::create(b, loc, value, gather(b, residualFlat, at));
+        value = applyActivation(b, loc, epilogue, value);
+        vector::ScatterOp::create(b, loc, Type(), outputFlat, ValueRange{at},
+                                  laneOffsets, all, value);
+      }
+  };
+  if (!u.last) {
+    store(true);
+    return;
+  }
+  auto branch = scf::IfOp::create(b, loc, u.last, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  store(true);
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  store(false);
 }
 
 void ConvEmitter::forRowBlocks(const Unit &u, int64_t rows,
@@ -852,20 +1064,24 @@ void ConvEmitter::pack(Value input, Value scratch, Value n, Value g, Value p0,
 
 bool isCpuGemm(Operation *op) { return gemmShapeOf(op).has_value(); }
 
-int64_t gemmKernelExtent(Operation *op) {
-  return planConv(*gemmShapeOf(op)).extent();
+int64_t gemmKernelExtent(Operation *op, const CpuKernelOptions &options) {
+  return planConv(*gemmShapeOf(op), options).extent();
 }
 
-int64_t gemmKernelUnitWork(Operation *op) {
-  ConvPlan plan = planConv(*gemmShapeOf(op));
+int64_t gemmKernelUnitWork(Operation *op, const CpuKernelOptions &options) {
+  ConvPlan plan = planConv(*gemmShapeOf(op), options);
   return plan.mChunk * plan.s.k() * plan.block;
+}
+
+int64_t gemmWeightPanel(Operation *op, const CpuKernelOptions &options) {
+  return planConv(*gemmShapeOf(op), options).panel;
 }
 
 void buildGemmKernelBody(OpBuilder &b, Location loc, Operation *op,
                          ValueRange buffers, Value begin, Value end,
                          const CpuKernelOptions &options,
                          const CpuEpilogue &epilogue) {
-  ConvPlan plan = planConv(*gemmShapeOf(op));
+  ConvPlan plan = planConv(*gemmShapeOf(op), options);
   ConvEmitter(b, loc, plan, options, epilogue).emit(buffers, begin, end);
 }
 

@@ -186,8 +186,12 @@ bool isCpuGemm(mlir::Operation *op);
 
 /// The number of units the kernel's [begin, end) range counts, and the
 /// multiply-adds of one unit.
-int64_t gemmKernelExtent(mlir::Operation *op);
-int64_t gemmKernelUnitWork(mlir::Operation *op);
+int64_t gemmKernelExtent(mlir::Operation *op, const CpuKernelOptions &options);
+int64_t gemmKernelUnitWork(mlir::Operation *op,
+                           const CpuKernelOptions &options);
+/// The weights' panel height when the kernel's vectors hold output
+/// channels (ConvKernel.cpp), else 0.
+int64_t gemmWeightPanel(mlir::Operation *op, const CpuKernelOptions &options);
 
 /// The element type a CPU kernel's buffer holds for tensor elements of
 /// `element` (bools as bytes, integers signless), or null when native code

@@ -874,9 +874,9 @@ void registerKernelDialects(MLIRContext *context) {
 
 } // namespace
 
-int64_t linalgKernelExtent(Operation *op) {
+int64_t linalgKernelExtent(Operation *op, const CpuKernelOptions &options) {
   if (isCpuGemm(op))
-    return gemmKernelExtent(op);
+    return gemmKernelExtent(op, options);
   if (isCpuPlane(op))
     return planeKernelExtent(op);
   if (isCpuLayout(op))
@@ -894,9 +894,9 @@ int64_t linalgKernelExtent(Operation *op) {
   return dim ? spec.shape[*dim] : 1;
 }
 
-int64_t linalgKernelSliceWork(Operation *op) {
+int64_t linalgKernelSliceWork(Operation *op, const CpuKernelOptions &options) {
   if (isCpuGemm(op))
-    return gemmKernelUnitWork(op);
+    return gemmKernelUnitWork(op, options);
   if (isCpuPlane(op))
     return planeKernelUnitWork(op);
   if (isCpuLayout(op))
@@ -906,7 +906,18 @@ int64_t linalgKernelSliceWork(Operation *op) {
   auto input = cast<RankedTensorType>(op->getOperand(0).getType());
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t elements = std::max(input.getNumElements(), result.getNumElements());
-  return elements / linalgKernelExtent(op);
+  return elements / linalgKernelExtent(op, options);
+}
+
+SmallVector<CpuOperandPacking, 1>
+linalgKernelPacking(Operation *op, const CpuKernelOptions &options) {
+  if (!isCpuGemm(op))
+    return {};
+  int64_t panel = gemmWeightPanel(op, options);
+  if (!panel)
+    return {};
+  auto weight = cast<RankedTensorType>(op->getOperand(1).getType());
+  return {{1, weight.getNumElements() / weight.getDimSize(0), panel}};
 }
 
 bool hasLinalgKernel(Operation *op) {

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/runtime/module/Module.h"
+#include "sinan/runtime/exec/Packing.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -242,6 +243,41 @@ TEST(Module, CpuObjectRoundTrip) {
   EXPECT_EQ(cpu.entries[0].grain, 1);
   EXPECT_EQ(module->desc().steps[0].cpuEntry, 0);
   EXPECT_EQ(module->desc().steps[1].cpuEntry, -1);
+  EXPECT_TRUE(cpu.entries[0].packing.empty());
+}
+
+TEST(Module, CpuPackingRoundTrip) {
+  ModuleDesc desc = sample();
+  addCpuObject(desc);
+  desc.cpuObject.entries[0].packing = {{1, 3, 2}};
+  desc.cpuObject.entries[0].signature =
+      signatureOf(desc, desc.steps[0].inputs, desc.steps[0].outputs,
+                  desc.cpuObject.entries[0].packing);
+  EXPECT_EQ(desc.cpuObject.entries[0].signature,
+            "f32[2,3],f32[2,3]/panels(3,2)->f32[2,3]");
+  std::vector<uint8_t> bytes = sampleBytes(desc);
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  ASSERT_TRUE(module) << error;
+  const std::vector<CpuPackingDesc> &packing =
+      module->desc().cpuObject.entries[0].packing;
+  ASSERT_EQ(packing.size(), 1u);
+  EXPECT_EQ(packing[0].input, 1u);
+  EXPECT_EQ(packing[0].k, 3);
+  EXPECT_EQ(packing[0].panel, 2);
+}
+
+TEST(Packing, PanelsInterleaveRows) {
+  // 4 rows of 3 in panels of 2: element (r, j) at ((r / 2) 3 + j) 2 + r % 2.
+  std::vector<float> src(12), dst(12, -1);
+  for (int i = 0; i < 12; ++i)
+    src[i] = float(i);
+  exec::packPanels(src.data(), 4, 3, 2, dst.data());
+  EXPECT_EQ(dst, (std::vector<float>{0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11}));
+  // Panels of one row leave the layout as it is.
+  std::vector<float> same(12);
+  exec::packPanels(src.data(), 4, 3, 1, same.data());
+  EXPECT_EQ(same, src);
 }
 
 TEST(Module, CpuObjectValidation) {
@@ -296,6 +332,31 @@ TEST(Module, CpuObjectValidation) {
   EXPECT_NE(errorOf([](ModuleDesc &m) {
               m.cpuObject.entries[0].grain = 0;
             }).find("splits a range of 2 in slices of 0"),
+            std::string::npos);
+  // A packed input: whole panels of whole rows of an f32 input, in the
+  // signature too (so that a runtime that does not pack refuses it).
+  auto packed = [](int64_t k, int64_t panel, uint32_t input = 1) {
+    return [=](ModuleDesc &m) {
+      m.cpuObject.entries[0].packing = {{input, k, panel}};
+      m.cpuObject.entries[0].signature =
+          signatureOf(m, m.steps[0].inputs, m.steps[0].outputs,
+                      m.cpuObject.entries[0].packing);
+    };
+  };
+  EXPECT_EQ(errorOf(packed(3, 2)), "");
+  EXPECT_NE(errorOf(packed(4, 2))
+                .find("step 0 ('add'): CPU entry 0 ('sinan_cpu_0_add') packs "
+                      "its input 1 as panels of 2 rows of 4, which does not "
+                      "divide that f32 value"),
+            std::string::npos);
+  EXPECT_NE(errorOf(packed(3, 4)).find("panels of 4 rows of 3"),
+            std::string::npos);
+  EXPECT_NE(errorOf(packed(3, 2, 5)).find("which the step does not have"),
+            std::string::npos);
+  EXPECT_NE(errorOf([&](ModuleDesc &m) {
+              packed(3, 2)(m);
+              m.cpuObject.entries[0].signature = "f32[2,3],f32[2,3]->f32[2,3]";
+            }).find("was compiled for f32[2,3],f32[2,3]->f32[2,3]"),
             std::string::npos);
   // Without a triple there is no object to write: the step's entry dangles.
   EXPECT_NE(errorOf([](ModuleDesc &m) { m.cpuObject.triple.clear(); })

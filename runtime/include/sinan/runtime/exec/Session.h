@@ -20,12 +20,15 @@
 #include "sinan/runtime/Tensor.h"
 #include "sinan/runtime/exec/CpuCode.h"
 #include "sinan/runtime/exec/Device.h"
+#include "sinan/runtime/exec/Packing.h"
 #include "sinan/runtime/module/Module.h"
 
 #include <array>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace sinan::exec {
@@ -174,6 +177,11 @@ private:
   bool allowParallel = true;
   std::shared_ptr<CpuCode> cpuCode;
   std::string cpuCodeProblem;
+  /// Constants laid out for the native entries that read them packed, per
+  /// (value, k, panel): once per session, as onnxruntime's pre-packing.
+  std::map<std::tuple<uint32_t, int64_t, int64_t>, AlignedFloats>
+      packedConstants;
+  void packConstants();
   bool allowNative = true;
   /// MACs of the steps that run on the host (fixed per module and device).
   uint64_t hostMacs = 0;

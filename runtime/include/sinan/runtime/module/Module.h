@@ -30,7 +30,7 @@ namespace sinan::module {
 
 inline constexpr char kMagic[8] = {'S', 'I', 'N', 'A', 'N', 'M', 'O', 'D'};
 inline constexpr uint16_t kMajorVersion = 1;
-inline constexpr uint16_t kMinorVersion = 4;
+inline constexpr uint16_t kMinorVersion = 5;
 inline constexpr size_t kHeaderSize = 64;
 /// Alignment of the data segment and of every constant in it.
 inline constexpr size_t kDataAlignment = 64;
@@ -96,6 +96,18 @@ struct KernelDesc {
 };
 
 /// A native kernel in the CPU object (see CpuObjectDesc).
+/// An input that a native entry reads in panels (format 1.5): the f32 value
+/// as rows of `k` elements, `panel` rows interleaved per panel, so that
+/// element (r, j) lies at ((r / panel) k + j) panel + r % panel. A GEMM
+/// kernel whose output channels are its vector lanes reads its weights so
+/// (ConvKernel.cpp). The session lays a constant out once; any other value
+/// at each run.
+struct CpuPackingDesc {
+  uint32_t input = 0; ///< Index into the step's inputs.
+  int64_t k = 1;
+  int64_t panel = 1;
+};
+
 struct CpuEntryDesc {
   std::string symbol;
   /// The binding types the code was compiled for ("f32[4,8],f32[8]->f32[4,8]",
@@ -108,6 +120,8 @@ struct CpuEntryDesc {
   int64_t extent = 1;
   /// Slices of fewer units are not worth a thread task of their own.
   int64_t grain = 1;
+  /// Inputs bound in a packed layout, in input order.
+  std::vector<CpuPackingDesc> packing;
 };
 
 /// Native host code (format 1.2): an ELF shared object whose exported
@@ -128,11 +142,14 @@ struct CpuObjectDesc {
 /// image is refused before the dynamic loader sees it.
 uint64_t imageChecksum(const uint8_t *data, size_t size);
 
-/// The signature of a step binding `inputs` and `outputs` of `m`.
+/// The signature of a step binding `inputs` and `outputs` of `m`; a packed
+/// input's type is followed by "/panels(K,PANEL)" (so a runtime that does
+/// not pack refuses the entry instead of misreading it).
 struct ModuleDesc;
 std::string signatureOf(const ModuleDesc &m,
                         const std::vector<uint32_t> &inputs,
-                        const std::vector<uint32_t> &outputs);
+                        const std::vector<uint32_t> &outputs,
+                        const std::vector<CpuPackingDesc> &packing = {});
 
 /// Everything a module describes, as plain data. The compiler fills one and
 /// writes it; the loader returns one whose constant bytes point into the
