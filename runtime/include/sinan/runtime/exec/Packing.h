@@ -1,4 +1,5 @@
-//===- Packing.h - Operand layouts of native entries -------------*- C++ -*-===//
+//===- Packing.h - Operand layouts of native entries -------------*- C++
+//-*-===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //
