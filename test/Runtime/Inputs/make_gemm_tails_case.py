@@ -5,7 +5,9 @@ a whole vector then one position left (7x7 planes, stride 1 and 2, bias
 and relu), four left over several blocks (a 1x1 read in place with a
 residual add and relu), five left with K in passes of whole channels that
 are not whole vectors (300 channels, 3x3 taps), twelve left (a masked
-vector), a matrix-vector product and seven columns over broadcast batches.
+vector), a 7x7 stride-2 stem and a 3x3 one
+over 16 channels, a matrix-vector product and seven columns
+over broadcast batches.
 Usage: make_gemm_tails_case.py OUT_DIR"""
 import sys
 
@@ -53,6 +55,13 @@ outputs.append(node("Relu", [node("Add", [down, inp("r", [1, 36, 14, 14])],
                                   "p196_add")], "p196_relu"))
 outputs.append(conv("p21_passes", inp("x300", [1, 300, 7, 3]), 30, 300, 3))
 outputs.append(conv("p28", inp("x28", [1, 16, 4, 7]), 24, 16, 3))
+# A stem: 7x7 at stride 2 over 3 channels, output rows of whole vectors
+# (16 columns), so each vector's lanes read every other element of a row,
+# the padding included.
+outputs.append(conv("stem", inp("img", [1, 3, 32, 32]), 8, 3, 7, stride=2,
+                    pad=3))
+outputs.append(conv("s2_rows", inp("x32", [1, 16, 32, 32]), 8, 16, 3,
+                    stride=2))
 outputs.append(node("MatMul", [inp("a", [64, 300]), const("v", [300, 1])],
                     "matvec"))
 outputs.append(node("MatMul", [inp("ab", [2, 20, 48]), const("b7", [48, 7])],
