@@ -366,7 +366,7 @@ int32_t Emitter::cpuEntryFor(Operation *op, std::string &error,
     std::optional<unsigned> bits = cpuVectorBits(*cpu, error);
     if (!bits)
       return -1;
-    cpuKernelOptions = CpuKernelOptions{*bits};
+    cpuKernelOptions = CpuKernelOptions{*bits, cpuL2CacheBytes(*cpu)};
   }
   return cachedCpuEntry(
       key, op->getName().stripDialect(),

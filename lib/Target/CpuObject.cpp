@@ -36,6 +36,8 @@
 
 #include <mutex>
 
+#include <unistd.h>
+
 using namespace mlir;
 
 namespace sinan {
@@ -255,6 +257,19 @@ std::optional<unsigned> cpuVectorBits(const CpuCodegenOptions &options,
   if (sti.checkFeatures("+avx512f"))
     return 512;
   return sti.checkFeatures("+avx") ? 256 : 128;
+}
+
+int64_t cpuL2CacheBytes(const CpuCodegenOptions &options) {
+  constexpr int64_t kDefault = 1 << 20;
+  if (options.cpu != "native")
+    return kDefault;
+#ifdef _SC_LEVEL2_CACHE_SIZE
+  long bytes = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  // Anything below 128 KiB or above 64 MiB is a platform's placeholder.
+  if (bytes >= (128 << 10) && bytes <= (64 << 20))
+    return bytes;
+#endif
+  return kDefault;
 }
 
 bool lowerCpuKernels(ModuleOp kernels, std::string &error) {

@@ -36,6 +36,9 @@ namespace sinan {
 struct CpuKernelOptions {
   /// The widest vector registers (bits): 512 with AVX-512, 256 with AVX2.
   unsigned vectorBits = 256;
+  /// A core's L2 cache, which the GEMM kernel's blocks and passes over K
+  /// are sized for (cpuL2CacheBytes).
+  int64_t l2Bytes = 1 << 20;
 };
 
 /// What a kernel applies to its result before storing it (a

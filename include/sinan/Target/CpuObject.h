@@ -39,6 +39,11 @@ const char *cpuLoweringPipeline();
 std::optional<unsigned> cpuVectorBits(const CpuCodegenOptions &options,
                                       std::string &error);
 
+/// A core's L2 cache in bytes for the CPU the code is compiled for: this
+/// host's (the operating system's figure) for "native", else 1 MiB, which
+/// current server cores have (LLVM's CPU models do not say).
+int64_t cpuL2CacheBytes(const CpuCodegenOptions &options);
+
 /// Lowers `kernels` (functions from buildLinalgKernel) in place to the LLVM
 /// dialect; `error` names the failing pass's diagnostic.
 bool lowerCpuKernels(mlir::ModuleOp kernels, std::string &error);

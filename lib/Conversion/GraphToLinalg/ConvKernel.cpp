@@ -51,10 +51,12 @@ namespace {
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
-/// Bytes of a unit's X that one pass over its tiles reads: a share of any
-/// current core's L2 cache (512 KiB and up) that leaves room for the
-/// weights' rows and the output.
-constexpr int64_t kL2Block = 256 * 1024;
+/// Bytes of a unit's X that one pass over its tiles reads: a quarter of
+/// the core's L2 cache, which leaves room for the weights' rows and the
+/// output.
+int64_t passBytes(const CpuKernelOptions &options) {
+  return options.l2Bytes / 4;
+}
 
 struct ConvShape : Window2d {
   int64_t n, c, h, w, f, oh, ow, groups, cg, fg;
@@ -237,9 +239,10 @@ ConvPlan planConv(const ConvShape &s, const CpuKernelOptions &options) {
     // registers (the broadcasts are memory operands), 2 x 6 in AVX2's 16.
     plan.tile = options.vectorBits >= 512 ? 12 : 6;
   }
-  // A block of X of about 1 MiB stays in the core's L2 beside a tile's
-  // rows of W while every tile of output channels reads it.
-  int64_t block = (262144 / k) / 32 * 32;
+  // A block of X of about the L2 cache's size stays in it beside a tile's
+  // rows of W while every tile of output channels reads it (its passes
+  // below read a quarter each).
+  int64_t block = (options.l2Bytes / 4 / k) / 32 * 32;
   // Units for the threads come from blocks of positions first (a unit packs
   // its own block, so splitting output channels packs again), down to 64
   // positions; 16 of them, since oneTBB balances small units better than
@@ -263,14 +266,14 @@ ConvPlan planConv(const ConvShape &s, const CpuKernelOptions &options) {
       std::min(ceilDiv(target, units), std::max<int64_t>(1, s.fg / 24));
   plan.mChunk = roundUp(ceilDiv(s.fg, chunks), plan.panel ? plan.panel : 4);
   plan.mChunks = ceilDiv(s.fg, plan.mChunk);
-  // Passes over K of at most kL2Block bytes of X each (several of even
+  // Passes over K of at most passBytes of X each (several of even
   // size): ResNet-50's layer4 (K = 4608) streamed its 1.2 MiB block of X
   // from memory once per tile.
   // With channels in the lanes a pass's sums go out (and come back) by
   // scatters and gathers, so passes are twice as long: its X and the
   // panel's weights still fit a 1 MiB L2.
-  int64_t passes =
-      ceilDiv(k * (plan.block + 16) * 4, plan.panel ? 2 * kL2Block : kL2Block);
+  int64_t passes = ceilDiv(k * (plan.block + 16) * 4,
+                           (plan.panel ? 2 : 1) * passBytes(options));
   // Whole channels' taps per pass (each pass packs its own).
   int64_t taps = s.kh * s.kw;
   plan.kc = ceilDiv(s.cg, passes) * taps;
