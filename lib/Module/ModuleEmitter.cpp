@@ -89,7 +89,7 @@ class Emitter {
 public:
   explicit Emitter(const ModuleEmitOptions &options)
       : snpu(options.snpu), bf16Matmul(options.bf16Matmul), cpu(options.cpu),
-        cpuKernelsOut(options.cpuKernels) {
+        cpuKernelsOut(options.cpuKernels), timing(options.timing) {
     desc.compilerVersion = "sinan " SINAN_VERSION_STRING;
     desc.target = options.target;
     desc.targetFingerprint = options.targetFingerprint;
@@ -97,7 +97,10 @@ public:
   }
 
   bool run(func::FuncOp func, std::string &error);
-  std::vector<uint8_t> bytes() { return module::writeModule(desc, constants); }
+  std::vector<uint8_t> bytes() {
+    TimingScope writing = timed("serialize");
+    return module::writeModule(desc, constants);
+  }
 
 private:
   /// Adds a value of `value`'s type; `value` is null for copies, which take
@@ -179,6 +182,12 @@ private:
   std::vector<std::string> cpuSymbols;
   /// Each entry's slice range and grain.
   std::vector<std::pair<int64_t, int64_t>> cpuSlicing;
+  /// The writer's phases' timers (--mlir-timing), or null.
+  TimingScope *timing;
+  /// A phase timed under `timing` (same-named phases add up).
+  TimingScope timed(StringRef name) {
+    return timing ? timing->nest(name) : TimingScope();
+  }
   /// Per CPU entry: the inputs it reads packed.
   std::vector<std::vector<module::CpuPackingDesc>> cpuPacking;
   std::map<std::string, int32_t> cpuEntryIndex;
@@ -396,8 +405,10 @@ Emitter::cachedCpuEntry(const std::string &key, StringRef kind,
     cpuKernels = ModuleOp::create(UnknownLoc::get(function.getContext()));
   std::string symbol =
       llvm::formatv("sinan_cpu_{0}_{1}", cpuSymbols.size(), kind).str();
+  TimingScope generating = timed("CPU kernels (linalg, vector)");
   if (!build(symbol))
     return -1;
+  generating.stop();
   cpuSymbols.push_back(symbol);
   // A thread task of at least ~64k multiply-adds or elements.
   auto [extent, unitWork] = slicing();
@@ -415,8 +426,10 @@ bool Emitter::finishCpuObject(std::string &error) {
     *cpuKernelsOut = std::move(cpuKernels);
     return true;
   }
-  std::optional<module::CpuObjectDesc> object =
-      buildCpuObject(*cpuKernels, cpuSymbols, *cpu, error);
+  TimingScope objectTiming = timed("CPU object");
+  std::optional<module::CpuObjectDesc> object = buildCpuObject(
+      *cpuKernels, cpuSymbols, *cpu, error, timing ? &objectTiming : nullptr);
+  objectTiming.stop();
   if (!object)
     return false;
   desc.cpuObject = std::move(*object);
@@ -564,8 +577,10 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
   SmallVector<Operation *> ordered(ops.begin(), ops.end());
   llvm::sort(ordered,
              [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  TimingScope compiling = timed("SNPU kernels");
   std::optional<isa::Kernel> kernel =
       compileSnpuKernel(ordered, *snpu, error, storage);
+  compiling.stop();
   if (!kernel) {
     error = where(op) + ": " + error;
     return -1;
@@ -1037,6 +1052,7 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
         error = where(&op) + ": " + error;
         return false;
       }
+      TimingScope copying = timed("constants");
       Tensor tensor = toTensor(dense);
       if (onlySnpuPackedWeights(constant)) {
         // The kernels read their own packed copy; the launches bind these

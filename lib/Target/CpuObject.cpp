@@ -302,15 +302,24 @@ bool lowerCpuKernels(ModuleOp kernels, std::string &error) {
 
 std::optional<module::CpuObjectDesc>
 buildCpuObject(ModuleOp kernels, llvm::ArrayRef<std::string> symbols,
-               const CpuCodegenOptions &options, std::string &error) {
+               const CpuCodegenOptions &options, std::string &error,
+               TimingScope *timing) {
+  // One phase at a time under `timing` (a null scope times nothing).
+  TimingScope phase;
+  auto next = [&](StringRef name) {
+    phase.stop();
+    phase = timing ? timing->nest(name) : TimingScope();
+  };
   bool lowered = true;
   kernels.walk([&](Operation *op) {
     if (!llvm::isa<ModuleOp>(op) && op->getDialect() &&
         op->getDialect()->getNamespace() != "llvm")
       lowered = false;
   });
+  next("lower to the LLVM dialect");
   if (!lowered && !lowerCpuKernels(kernels, error))
     return std::nullopt;
+  next("translate to LLVM IR");
   std::unique_ptr<llvm::TargetMachine> machine =
       createTargetMachine(options, error);
   if (!machine)
@@ -341,7 +350,9 @@ buildCpuObject(ModuleOp kernels, llvm::ArrayRef<std::string> symbols,
     error = "the CPU kernels' LLVM IR is invalid: " + verifyError;
     return std::nullopt;
   }
+  next("LLVM -O3");
   optimize(*module, *machine);
+  next("LLVM code generation");
   llvm::SmallVector<char, 0> object;
   {
     llvm::raw_svector_ostream out(object);
@@ -353,8 +364,10 @@ buildCpuObject(ModuleOp kernels, llvm::ArrayRef<std::string> symbols,
     }
     codegen.run(*module);
   }
+  next("link");
   std::optional<std::vector<uint8_t>> image =
       link(llvm::StringRef(object.data(), object.size()), error);
+  phase.stop();
   if (!image)
     return std::nullopt;
   module::CpuObjectDesc desc;

@@ -190,17 +190,24 @@ int main(int argc, char **argv) {
   sinan::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   sinan::DiagnosticPrinter diagnostics(context);
+  // --mlir-timing: the import, the passes, then the module writer's phases
+  // (LLVM's among them), in one report.
+  mlir::DefaultTimingManager timingManager;
+  mlir::applyDefaultTimingManagerCLOptions(timingManager);
+  mlir::TimingScope timing = timingManager.getRootScope();
   // The importer's problems are MLIR diagnostics, printed as they come.
+  mlir::TimingScope importTiming = timing.nest("import ONNX");
   auto module = sinan::frontend::importOnnxFile(inputFile, context, options);
   if (!module)
     return 1;
+  importTiming.stop();
   std::string error;
   // One pass manager runs every phase up to --compile-to, so
   // --mlir-print-ir-after and --mlir-timing see the whole pipeline.
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return fail("bad pass manager options");
-  mlir::applyDefaultTimingPassManagerCLOptions(pm);
+  pm.enableTiming(timing);
   if (snpuPhase && placement == "cpu")
     return fail("--compile-to=" + compileTo +
                 " shows SNPU kernels; --placement=cpu has none");
@@ -237,6 +244,8 @@ int main(int argc, char **argv) {
     mlir::OwningOpRef<mlir::ModuleOp> cpuKernels;
     if (cpuPhase)
       emitOptions.cpuKernels = &cpuKernels;
+    mlir::TimingScope writerTiming = timing.nest("module writer");
+    emitOptions.timing = &writerTiming;
     auto func = module->lookupSymbol<mlir::func::FuncOp>("main");
     auto bytes = sinan::emitModule(func, emitOptions, error);
     if (!bytes)

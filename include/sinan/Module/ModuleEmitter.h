@@ -21,6 +21,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/Timing.h"
 
 #include <cstdint>
 #include <optional>
@@ -49,6 +50,10 @@ struct ModuleEmitOptions {
   /// When set (with `cpu`), the CPU kernels are not compiled: the linalg
   /// kernel module is stored here instead and the module has no CPU object.
   mlir::OwningOpRef<mlir::ModuleOp> *cpuKernels = nullptr;
+  /// When set, the writer's phases are timed under it (`--mlir-timing`):
+  /// the SNPU kernels' compilation, the CPU kernels' generation, and the
+  /// CPU object's lowering, LLVM optimization, code generation and link.
+  mlir::TimingScope *timing = nullptr;
 };
 
 /// The module bytes, or std::nullopt with `error` naming the op (by its ONNX

@@ -19,6 +19,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/Timing.h"
 
 #include <optional>
 #include <string>
@@ -52,9 +53,11 @@ bool lowerCpuKernels(mlir::ModuleOp kernels, std::string &error);
 /// linalg) into a shared object whose entries, named like the functions,
 /// take one argument: an array of pointers to the function's arguments.
 /// Entry signatures are left empty for the caller to fill.
+/// Each phase is timed under `timing` when given.
 std::optional<module::CpuObjectDesc>
 buildCpuObject(mlir::ModuleOp kernels, llvm::ArrayRef<std::string> symbols,
-               const CpuCodegenOptions &options, std::string &error);
+               const CpuCodegenOptions &options, std::string &error,
+               mlir::TimingScope *timing = nullptr);
 
 } // namespace sinan
 
