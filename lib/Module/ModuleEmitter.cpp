@@ -111,7 +111,13 @@ private:
   bool addStep(Operation *op, std::string &error);
   /// A reshape of a device value: a view step (its result is the operand's
   /// bytes, which the memory plan gave it).
-  bool addViewStep(graph::ReshapeOp reshape, std::string &error);
+  /// A reshape whose result has its input's bytes: a device value's, or a
+  /// host intermediate's where the plan gave both one offset.
+  bool addViewStep(graph::ReshapeOp reshape, Placement placement,
+                   std::string &error);
+  /// The host arena offset planned for `value`, or -1 where it has none of
+  /// its own (a function argument, a constant, a returned value).
+  int64_t plannedHostOffset(Value value);
   bool addLaunch(npu::LaunchOp launch, std::string &error);
   bool addCopyStep(Operation *copy, std::string &error);
   uint32_t addCopy(uint32_t id, Placement to, ValueKind kind,
@@ -928,14 +934,28 @@ bool Emitter::addFusedKernel(sched::HostKernelOp kernel, std::string &error) {
   return error.empty() && addHostStep(kernel, std::move(step), error);
 }
 
-bool Emitter::addViewStep(graph::ReshapeOp reshape, std::string &error) {
+bool Emitter::addViewStep(graph::ReshapeOp reshape, Placement placement,
+                          std::string &error) {
   module::StepDesc step;
   step.kind = StepKind::View;
   addInputs(step, reshape->getOperands());
-  if (!addResults(reshape, step, Placement::Device, ".dev", error))
+  if (!addResults(reshape, step, placement,
+                  placement == Placement::Device ? ".dev" : "", error))
     return false;
   desc.steps.push_back(std::move(step));
   return true;
+}
+
+int64_t Emitter::plannedHostOffset(Value value) {
+  auto result = dyn_cast<OpResult>(value);
+  if (!result || returned.count(value) || sched::onDevice(value) ||
+      result.getDefiningOp<graph::ConstantOp>())
+    return -1;
+  auto offsets = result.getOwner()->getAttrOfType<DenseI64ArrayAttr>(
+      sched::kOffsetsAttrName);
+  if (!offsets || offsets.size() <= int64_t(result.getResultNumber()))
+    return -1;
+  return offsets[result.getResultNumber()];
 }
 
 bool Emitter::addHostStep(Operation *op, module::StepDesc step,
@@ -1074,9 +1094,20 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
     }
     if (auto reshape = dyn_cast<graph::ReshapeOp>(op);
         reshape && sched::onDevice(reshape.getInput())) {
-      if (!addViewStep(reshape, error))
+      if (!addViewStep(reshape, Placement::Device, error))
         return false;
       continue;
+    }
+    // On the host too a reshape of a planned intermediate into the same
+    // bytes moves nothing (it ran as a host op copying onto itself: Swin-T
+    // had 115 of them). A model input or output keeps its copy.
+    if (auto reshape = dyn_cast<graph::ReshapeOp>(op)) {
+      int64_t from = plannedHostOffset(reshape.getInput());
+      if (from >= 0 && from == plannedHostOffset(reshape.getResult())) {
+        if (!addViewStep(reshape, Placement::Host, error))
+          return false;
+        continue;
+      }
     }
     if (!addStep(&op, error))
       return false;
