@@ -584,14 +584,16 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
   llvm::sort(ordered,
              [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   TimingScope compiling = timed("SNPU kernels");
+  std::optional<double> estimate;
   std::optional<isa::Kernel> kernel =
-      compileSnpuKernel(ordered, *snpu, error, storage);
+      compileSnpuKernel(ordered, *snpu, error, storage, &estimate);
   compiling.stop();
   if (!kernel) {
     error = where(op) + ": " + error;
     return -1;
   }
-  desc.kernels.push_back({key, isa::writeKernel(*kernel)});
+  desc.kernels.push_back({key, isa::writeKernel(*kernel),
+                          estimate ? uint64_t(std::llround(*estimate)) : 0});
   return kernelIndex[key] = desc.kernels.size() - 1;
 }
 

@@ -27,7 +27,8 @@ namespace sinan {
 std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
                                              const TargetDesc &target,
                                              std::string &error,
-                                             FunctionType storage) {
+                                             FunctionType storage,
+                                             std::optional<double> *estimate) {
   Operation *op = ops.front();
   MLIRContext *context = op->getContext();
   context->loadDialect<npu::NpuDialect, isa::ir::IsaDialect, func::FuncDialect,
@@ -49,6 +50,8 @@ std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
       builder, ops, "kernel", npu::TargetAttr::get(context, target.name));
   if (storage)
     applyStorageTypes(kernel, storage);
+  if (estimate)
+    *estimate = estimateKernelCycles(kernel, target);
 
   PassManager pm(context);
   buildSnpuKernelPipeline(pm, /*barrier=*/false, /*isa=*/true);

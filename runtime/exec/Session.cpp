@@ -395,7 +395,7 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     stats.kernels.push_back({m.kernels[step.kernel].name +
                                  (step.op.empty() ? "" : " (" + step.op + ")"),
                              cost.cycles, cost.macs, useful, cost.dramBytes,
-                             minimal});
+                             minimal, m.kernels[step.kernel].estimateCycles});
     for (unsigned e = 0; e < isa::kNumEngines; ++e)
       stats.engineBusy[e] += cost.engineBusy[e];
     cycles = cost.cycles;

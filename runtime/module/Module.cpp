@@ -204,7 +204,8 @@ writeModule(ModuleDesc module,
   std::vector<flatbuffers::Offset<fb::Kernel>> kernels;
   for (const KernelDesc &k : module.kernels)
     kernels.push_back(fb::CreateKernel(b, b.CreateString(k.name),
-                                       b.CreateVector(k.container)));
+                                       b.CreateVector(k.container),
+                                       k.estimateCycles));
   std::vector<flatbuffers::Offset<fb::Step>> steps;
   for (const StepDesc &s : module.steps)
     steps.push_back(writeStep(b, s));
@@ -394,7 +395,8 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
     }
   if (m.kernels())
     for (const fb::Kernel *k : *m.kernels())
-      out.kernels.push_back({str(k->name()), vec(k->container())});
+      out.kernels.push_back(
+          {str(k->name()), vec(k->container()), k->estimate_cycles()});
   if (const fb::CpuObject *object = m.cpu_object()) {
     CpuObjectDesc &cpu = out.cpuObject;
     cpu.triple = str(object->triple());

@@ -273,11 +273,14 @@ static void printNetworkFigures(const sinan::TargetDesc &target,
     slowest.resize(5);
   for (const sinan::exec::KernelRunStats *k : slowest) {
     uint64_t bound = rooflineCycles(target, *k);
-    outs() << formatv("  kernel {0}: {1} cycles, roofline {2} ({3:f1}% of "
-                      "the bound)\n",
-                      k->name, k->cycles, bound,
-                      k->cycles ? 100.0 * double(bound) / double(k->cycles)
-                                : 0.0);
+    std::string estimate =
+        k->estimateCycles ? formatv(", estimated {0}", k->estimateCycles).str()
+                          : std::string();
+    outs() << formatv(
+        "  kernel {0}: {1} cycles{4}, roofline {2} ({3:f1}% "
+        "of the bound)\n",
+        k->name, k->cycles, bound,
+        k->cycles ? 100.0 * double(bound) / double(k->cycles) : 0.0, estimate);
   }
   if (d.kernels.size() > 5)
     outs() << formatv("  ({0} more kernels in --report)\n",
@@ -307,6 +310,8 @@ static void writeNetworkFigures(json::OStream &j,
         j.attribute("dram_bytes", int64_t(k.dramBytes));
         j.attribute("minimal_dram_bytes", int64_t(k.minimalBytes));
         j.attribute("roofline_cycles", int64_t(rooflineCycles(target, k)));
+        if (k.estimateCycles)
+          j.attribute("estimate_cycles", int64_t(k.estimateCycles));
       });
   });
 }

@@ -28,12 +28,15 @@ namespace sinan {
 /// operands then the last op's results as DRAM addresses (r1, r2, ...),
 /// then its read-only data's address when it has any. `storage`, when
 /// given, is the kernel function's type with the arguments and results it
-/// keeps in DRAM as bf16 (sinan::applyStorageTypes). On failure `error`
-/// holds the diagnostics.
+/// keeps in DRAM as bf16 (sinan::applyStorageTypes). `estimate`, when
+/// given, receives the tiler's cycle estimate (sinan::estimateKernelCycles;
+/// none for kernels without one). On failure `error` holds the
+/// diagnostics.
 std::optional<isa::Kernel>
 compileSnpuKernel(llvm::ArrayRef<mlir::Operation *> ops,
                   const TargetDesc &target, std::string &error,
-                  mlir::FunctionType storage = {});
+                  mlir::FunctionType storage = {},
+                  std::optional<double> *estimate = nullptr);
 
 } // namespace sinan
 

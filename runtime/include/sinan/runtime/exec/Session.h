@@ -52,6 +52,8 @@ struct KernelRunStats {
   /// The launch's operands and results, each read or written once: the
   /// least DRAM traffic the op allows.
   uint64_t minimalBytes = 0;
+  /// The compiler's estimate of its cycles (KernelDesc), or 0.
+  uint64_t estimateCycles = 0;
 };
 
 struct DeviceRunStats {

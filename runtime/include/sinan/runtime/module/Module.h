@@ -93,9 +93,11 @@ struct StepDesc {
 struct KernelDesc {
   std::string name;
   std::vector<uint8_t> container; // ISA kernel container bytes.
+  /// The compiler's estimate of the kernel's cycles (its tiler's cost
+  /// model; format 1.5), or 0 where it has none.
+  uint64_t estimateCycles = 0;
 };
 
-/// A native kernel in the CPU object (see CpuObjectDesc).
 /// An input that a native entry reads in panels (format 1.5): the f32 value
 /// as rows of `k` elements, `panel` rows interleaved per panel, so that
 /// element (r, j) lies at ((r / panel) k + j) panel + r % panel. A GEMM
@@ -108,6 +110,7 @@ struct CpuPackingDesc {
   int64_t panel = 1;
 };
 
+/// A native kernel in the CPU object (see CpuObjectDesc).
 struct CpuEntryDesc {
   std::string symbol;
   /// The binding types the code was compiled for ("f32[4,8],f32[8]->f32[4,8]",
