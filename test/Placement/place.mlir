@@ -2,6 +2,7 @@
 // RUN: FileCheck %s --check-prefix=REPORT < %t.txt
 // RUN: sinan-opt %s --sinan-place="target=snpu-server mode=auto report=%t.json" | FileCheck %s --check-prefix=AUTO
 // RUN: FileCheck %s --check-prefix=JSON < %t.json
+// RUN: sinan-opt %s --sinan-place="target=snpu-server mode=auto host-gflops=10" | FileCheck %s --check-prefix=SLOW
 // RUN: sinan-opt %s --sinan-place="target=snpu-server mode=cpu" | FileCheck %s --check-prefix=CPU
 // RUN: sinan-opt %s --sinan-place="target=snpu-server precision=f32" | FileCheck %s --check-prefix=F32
 
@@ -15,7 +16,7 @@
 // SNPU-NEXT:    graph.add {{.*}}sinan.placement = "snpu"
 
 // The report names every node, where it went and why, with the estimates.
-// REPORT:      placement on snpu-server, --placement=snpu (host assumed at 10.00 GFLOP/s, 10.00 GB/s)
+// REPORT:      placement on snpu-server, --placement=snpu (host assumed at 90.00 GFLOP/s, 17.00 GB/s)
 // REPORT-NEXT: node       op           where     snpu cyc     host cyc  why
 // REPORT-NEXT: conv       conv2d       snpu    {{ *[0-9]+}}  {{ *[0-9]+}}  the SNPU runs it (--placement=snpu)
 // REPORT-NEXT: relu       relu         snpu    {{.*}}  fused into the kernel of 'conv'
@@ -26,23 +27,28 @@
 // REPORT-NEXT: 4 of 6 ops on the SNPU; 1441792 of 1441792 MACs (100.0 %)
 
 // auto: the tiny add of two host inputs costs more in host-link copies than
-// the host takes to compute it.
+// the host takes to compute it, and so does the 64^3 product of two host
+// inputs at the native kernels' measured 90 GFLOP/s (its three copies cost
+// more than its products); the convolution's products do not.
 // AUTO:         graph.conv2d {{.*}}sinan.placement = "snpu"
 // AUTO-NEXT:    graph.relu {{.*}}sinan.placement = "snpu"
 // AUTO-NEXT:    graph.avg_pool2d {{.*}}sinan.placement = "cpu"
-// AUTO-NEXT:    graph.matmul {{.*}}sinan.placement = "snpu"
+// AUTO-NEXT:    graph.matmul {{.*}}sinan.placement = "cpu"
 // AUTO-NEXT:    graph.add {{.*}}sinan.placement = "cpu"
 // AUTO-NEXT:    graph.add {{.*}}sinan.placement = "cpu"
 
+// A slower host (host-gflops=10) leaves the product on the SNPU.
+// SLOW:         graph.matmul {{.*}}sinan.placement = "snpu"
+
 // JSON:      "mode": "auto"
-// JSON:      "host_cycles": 19,
+// JSON:      "host_cycles": 11,
 // JSON-NEXT: "macs": 0,
 // JSON-NEXT: "node": "tiny_add",
 // JSON-NEXT: "op": "add",
 // JSON-NEXT: "placement": "cpu",
 // JSON-NEXT: "snpu_cycles": {{[0-9]+}},
-// JSON-NEXT: "why": "auto: SNPU ~{{[0-9]+}} cycles with copies > host ~19"
-// JSON:      "snpu_macs": 1441792
+// JSON-NEXT: "why": "auto: SNPU ~{{[0-9]+}} cycles with copies > host ~11"
+// JSON:      "snpu_macs": 1179648
 
 // CPU-COUNT-6: sinan.placement = "cpu"
 // CPU-NOT:     sinan.placement = "snpu"

@@ -7,6 +7,8 @@
 #ifndef SINAN_PLACEMENT_PASSES_H
 #define SINAN_PLACEMENT_PASSES_H
 
+#include "sinan/Placement/Placement.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"

@@ -49,9 +49,12 @@ def PlaceOps : Pass<"sinan-place", "mlir::ModuleOp"> {
            "JSON file of forced placements">,
     Option<"report", "report", "std::string", /*default=*/"\"\"",
            "Where to write the placement report (- for stdout)">,
-    Option<"hostGflops", "host-gflops", "double", /*default=*/"10.0",
-           "Assumed host speed for matrix products and convolutions">,
-    Option<"hostGbps", "host-gbps", "double", /*default=*/"10.0",
+    Option<"hostGflops", "host-gflops", "double",
+           /*default=*/"::sinan::placement::kHostGflops",
+           "Assumed host speed for matrix products and convolutions "
+           "(default: the native kernels' measured speed)">,
+    Option<"hostGbps", "host-gbps", "double",
+           /*default=*/"::sinan::placement::kHostGbytesPerSecond",
            "Assumed host memory speed for other ops, GB/s">
   ];
 }

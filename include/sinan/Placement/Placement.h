@@ -70,10 +70,17 @@ llvm::SmallVector<mlir::Operation *, 2> fusedEpilogue(mlir::Operation *op,
 llvm::SmallVector<mlir::Operation *, 2>
 matmulEpilogue(mlir::Operation *op, const TargetDesc &target);
 
+/// The host's sustained speed with Sinan's native kernels on one thread,
+/// as measured on the development VM (AMD EPYC, Zen 4; 2026-12-06):
+/// ResNet-50's convolution layers at 78-110 GFLOP/s (bench/cpu/cpu.py),
+/// an add of two 16 MB tensors at 17 GB/s of operands and result.
+inline constexpr double kHostGflops = 90.0;
+inline constexpr double kHostGbytesPerSecond = 17.0;
+
 /// The host's assumed sustained speed (Sinan's host kernels, one thread).
 struct HostSpeed {
-  double gflops = 10.0;
-  double gbytesPerSecond = 10.0;
+  double gflops = kHostGflops;
+  double gbytesPerSecond = kHostGbytesPerSecond;
 };
 
 /// Estimated cycles (at the target's clock) of `op` on the SNPU; nullopt
