@@ -104,7 +104,6 @@ conv with its relu and the matmul with its bias add ran as two native
 kernels the compiler built through the vector dialect and LLVM (the
 module's CPU object, for x86-64-v3: register tiles of fused multiply-adds,
 the relu and the bias applied before each store); the flatten between
-them is a reshape step that copies nothing (it shares the conv's bytes)
-and runs on the reference kernels; the outputs are compared with
-onnxruntime at f32 tolerances.
+them is a view step here too (it shares the conv's bytes; nothing runs);
+the outputs are compared with onnxruntime at f32 tolerances.
 MSG
