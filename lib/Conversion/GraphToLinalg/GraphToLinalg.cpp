@@ -533,6 +533,81 @@ Value fillValue(OpBuilder &b, Location loc, double value, Value view) {
 /// The kernel over the slice [begin, end) of its slice dimension: every
 /// operand indexed by it is viewed through a subview of that range, the
 /// others whole.
+/// Whether result `i` of every map reads dimension `i`, or 0 (a broadcast):
+/// elementwise ops' maps over operands of the result's rank.
+static bool alignedMaps(const KernelSpec &spec) {
+  unsigned rank = spec.shape.size();
+  return llvm::all_of(spec.iterators,
+                      [](utils::IteratorType t) {
+                        return t == utils::IteratorType::parallel;
+                      }) &&
+         llvm::all_of(spec.maps, [&](AffineMap map) {
+           if (map.getNumResults() != rank || map.getNumDims() != rank)
+             return false;
+           for (unsigned i = 0; i < rank; ++i) {
+             AffineExpr e = map.getResult(i);
+             auto dim = dyn_cast<AffineDimExpr>(e);
+             auto zero = dyn_cast<AffineConstantExpr>(e);
+             if (!(dim && dim.getPosition() == i) &&
+                 !(zero && !zero.getValue()))
+               return false;
+           }
+           return true;
+         });
+}
+
+/// `spec` with the dimensions after the slice dimension merged where every
+/// operand reads both of two neighbours or broadcasts both, and `operands`
+/// collapsed to match: a [C, 1, 1] scale over [C, 14, 14] runs rows of 196
+/// elements instead of 14, which LLVM's vectorizer fills (MobileNetV3's
+/// squeeze-excitation products ran at a fifth of onnxruntime's speed).
+/// The slice dimension, and so the kernel's range, stays as it was.
+static KernelSpec collapseInner(OpBuilder &b, Location loc,
+                                const KernelSpec &spec,
+                                SmallVectorImpl<Value> &operands) {
+  std::optional<unsigned> slice = sliceDimOf(spec);
+  unsigned rank = spec.shape.size();
+  if (!slice || !alignedMaps(spec) || *slice + 2 >= rank)
+    return spec;
+  auto reads = [](AffineMap map, unsigned d) {
+    return isa<AffineDimExpr>(map.getResult(d));
+  };
+  // Groups of dimensions: each up to the slice dimension alone, then runs.
+  SmallVector<ReassociationIndices> groups;
+  for (unsigned d = 0; d < rank; ++d) {
+    bool joins = d > *slice + 1 && llvm::all_of(spec.maps, [&](AffineMap m) {
+                   return reads(m, d) == reads(m, d - 1);
+                 });
+    if (joins)
+      groups.back().push_back(d);
+    else
+      groups.push_back({int64_t(d)});
+  }
+  if (groups.size() == rank)
+    return spec;
+  KernelSpec merged;
+  merged.iterators.assign(groups.size(), utils::IteratorType::parallel);
+  for (const ReassociationIndices &group : groups) {
+    int64_t size = 1;
+    for (int64_t d : group)
+      size *= spec.shape[d];
+    merged.shape.push_back(size);
+  }
+  MLIRContext *context = b.getContext();
+  for (auto [map, operand] : llvm::zip(spec.maps, operands)) {
+    SmallVector<AffineExpr> results;
+    for (auto [i, group] : llvm::enumerate(groups))
+      results.push_back(reads(map, group.front())
+                            ? getAffineDimExpr(i, context)
+                            : getAffineConstantExpr(0, context));
+    merged.maps.push_back(AffineMap::get(groups.size(), 0, results, context));
+    operand = memref::CollapseShapeOp::create(b, loc, operand, groups);
+  }
+  merged.body = spec.body;
+  merged.init = spec.init;
+  return merged;
+}
+
 void buildSlicedGeneric(OpBuilder &b, Location loc, const KernelSpec &spec,
                         ValueRange operands, Value begin, Value end) {
   SmallVector<Value> views(operands);
@@ -1152,8 +1227,9 @@ LogicalResult buildLinalgKernel(Operation *op, StringRef name, ModuleOp module,
     func::ReturnOp::create(b, loc);
     return success();
   }
-  buildSlicedGeneric(b, loc, *specOf(op), args.drop_back(2),
-                     args[args.size() - 2], args.back());
+  SmallVector<Value> buffers(args.drop_back(2));
+  KernelSpec spec = collapseInner(b, loc, *specOf(op), buffers);
+  buildSlicedGeneric(b, loc, spec, buffers, args[args.size() - 2], args.back());
   func::ReturnOp::create(b, loc);
   return success();
 }
