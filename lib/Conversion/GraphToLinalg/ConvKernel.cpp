@@ -366,6 +366,15 @@ private:
     }
     return applyActivation(b, loc, epilogue, value);
   }
+  /// The accumulators' values before K's pass: `start`'s (the bias or
+  /// zeros) on the first pass, `partial`'s (the sums so far) on the others.
+  SmallVector<Value>
+  initialSums(const Unit &u, int64_t count,
+              llvm::function_ref<SmallVector<Value>(OpBuilder &)> start,
+              llvm::function_ref<SmallVector<Value>(OpBuilder &)> partial);
+  /// `store(last)`: through the epilogue after K's last pass, as they are
+  /// after the others.
+  void storeSums(const Unit &u, llvm::function_ref<void(bool)> store);
   void emitPanels(const Unit &u);
   /// With output channels in the lanes: per panel of the unit's channels,
   /// tiles of plan.tile positions, then the rest.
@@ -593,6 +602,36 @@ void ConvEmitter::emitPanels(const Unit &u) {
   });
 }
 
+SmallVector<Value> ConvEmitter::initialSums(
+    const Unit &u, int64_t count,
+    llvm::function_ref<SmallVector<Value>(OpBuilder &)> start,
+    llvm::function_ref<SmallVector<Value>(OpBuilder &)> partial) {
+  if (!u.first)
+    return start(b);
+  auto branch =
+      scf::IfOp::create(b, loc, SmallVector<Type>(count, vectorType), u.first,
+                        /*withElseRegion=*/true);
+  OpBuilder tb = branch.getThenBodyBuilder();
+  scf::YieldOp::create(tb, loc, start(tb));
+  OpBuilder eb = branch.getElseBodyBuilder();
+  scf::YieldOp::create(eb, loc, partial(eb));
+  return SmallVector<Value>(branch.getResults());
+}
+
+void ConvEmitter::storeSums(const Unit &u,
+                            llvm::function_ref<void(bool)> store) {
+  if (!u.last) {
+    store(true);
+    return;
+  }
+  auto branch = scf::IfOp::create(b, loc, u.last, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  store(true);
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  store(false);
+}
+
 void ConvEmitter::emitChannelPanels(const Unit &u) {
   IndexMath m{b, loc};
   // One block holds every position (planConv), in tiles of as even sizes
@@ -685,19 +724,8 @@ void ConvEmitter::emitChannelTile(const Unit &u, Value channel, Value col,
                                               ValueRange{sumsAt(sm, v, j)}));
     return init;
   };
-  SmallVector<Value> init;
-  if (!u.first) {
-    init = startValues(b);
-  } else {
-    auto branch = scf::IfOp::create(
-        b, loc, SmallVector<Type>(vectors * positions, vectorType), u.first,
-        /*withElseRegion=*/true);
-    OpBuilder tb = branch.getThenBodyBuilder();
-    scf::YieldOp::create(tb, loc, startValues(tb));
-    OpBuilder eb = branch.getElseBodyBuilder();
-    scf::YieldOp::create(eb, loc, partialSums(eb));
-    init = SmallVector<Value>(branch.getResults());
-  }
+  SmallVector<Value> init =
+      initialSums(u, vectors * positions, startValues, partialSums);
   // The panel's row of k = 0 in the packed weights, and the distance to
   // the next panel's if the unit has one.
   Value panelBase = m.mul(m.div(firstChannel, plan.panel), k * plan.panel);
@@ -754,16 +782,7 @@ void ConvEmitter::emitChannelTile(const Unit &u, Value channel, Value col,
                                   laneOffsets, all, value);
       }
   };
-  if (!u.last) {
-    store(true);
-    return;
-  }
-  auto branch = scf::IfOp::create(b, loc, u.last, /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&branch.getThenRegion().front());
-  store(true);
-  b.setInsertionPointToStart(&branch.getElseRegion().front());
-  store(false);
+  storeSums(u, store);
 }
 
 void ConvEmitter::forRowBlocks(const Unit &u, int64_t rows,
@@ -846,19 +865,8 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
                       .getResult());
     return init;
   };
-  SmallVector<Value> init;
-  if (!u.first) {
-    init = startValues(b);
-  } else {
-    auto branch = scf::IfOp::create(
-        b, loc, SmallVector<Type>(vectors * rows, vectorType), u.first,
-        /*withElseRegion=*/true);
-    OpBuilder tb = branch.getThenBodyBuilder();
-    scf::YieldOp::create(tb, loc, startValues(tb));
-    OpBuilder eb = branch.getElseBodyBuilder();
-    scf::YieldOp::create(eb, loc, partialSums(eb));
-    init = SmallVector<Value>(branch.getResults());
-  }
+  SmallVector<Value> init =
+      initialSums(u, vectors * rows, startValues, partialSums);
   // The lines the epilogue reads and writes, fetched while the products
   // run: a tile's rows are a plane apart, too many streams for the
   // hardware prefetchers (ResNet-50's layer1 1x1s, whose residual and
@@ -917,16 +925,7 @@ void ConvEmitter::emitTile(const Unit &u, int64_t rows, Value rowOffset,
           vector::StoreOp::create(b, loc, value, output, indices);
       }
   };
-  if (!u.last) {
-    store(true);
-    return;
-  }
-  auto branch = scf::IfOp::create(b, loc, u.last, /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&branch.getThenRegion().front());
-  store(true);
-  b.setInsertionPointToStart(&branch.getElseRegion().front());
-  store(false);
+  storeSums(u, store);
 }
 
 void ConvEmitter::forTapVectors(
