@@ -727,7 +727,8 @@ void ConvEmitter::emitChannelTile(const Unit &u, Value channel, Value col,
   SmallVector<Value> init =
       initialSums(u, vectors * positions, startValues, partialSums);
   // The panel's row of k = 0 in the packed weights, and the distance to
-  // the next panel's if the unit has one.
+  // the next panel's (0 in the unit's last panel, which prefetches its own
+  // rows: the address stays inside the weights).
   Value panelBase = m.mul(m.div(firstChannel, plan.panel), k * plan.panel);
   Value nextPanel = m.select(
       m.cmp(arith::CmpIPredicate::slt, m.add(channel, plan.panel), u.rows),
@@ -741,12 +742,11 @@ void ConvEmitter::emitChannelTile(const Unit &u, Value channel, Value col,
         // its first tile would otherwise wait on memory for every line (a
         // network's weights are not in the caches; ResNet-50's layer4
         // 1x1s took 1.5x their time in the network).
-        if (nextPanel)
-          for (int64_t v = 0; v < plan.panel; v += 64 / 4)
-            memref::PrefetchOp::create(
-                kb, loc, weightFlat,
-                ValueRange{km.add(km.add(wAt, nextPanel), v)},
-                /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
+        for (int64_t v = 0; v < plan.panel; v += 64 / 4)
+          memref::PrefetchOp::create(
+              kb, loc, weightFlat,
+              ValueRange{km.add(km.add(wAt, nextPanel), v)},
+              /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
         SmallVector<Value> wv;
         for (int64_t v = 0; v < vectors; ++v)
           wv.push_back(vector::LoadOp::create(kb, loc, vectorType, weightFlat,
