@@ -499,6 +499,18 @@ void sinan_session_set_native_code(sinan_session *session, int enabled) {
   session->session->setNativeCode(enabled != 0);
 }
 
+void sinan_session_set_host_threads(sinan_session *session, unsigned threads,
+                                    int pin) {
+  if (!session)
+    return;
+  std::lock_guard<std::mutex> guard(session->running);
+  session->session->setHostThreads(threads, pin != 0);
+}
+
+unsigned sinan_session_host_threads(const sinan_session *session) {
+  return session ? session->session->hostThreads() : 0;
+}
+
 const char *sinan_session_native_code_problem(const sinan_session *session) {
   if (!session || session->session->nativeCodeProblem().empty())
     return nullptr;

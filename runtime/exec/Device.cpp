@@ -6,10 +6,10 @@
 
 #include "sinan/runtime/exec/Device.h"
 
+#include "sinan/runtime/exec/HostPool.h"
 #include "sinan/runtime/sim/Simulator.h"
 
 #include <fmt/format.h>
-#include <tbb/task_arena.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -18,23 +18,19 @@ namespace sinan::exec {
 
 DeviceBuffer::~DeviceBuffer() = default;
 
-struct Device::HostPool {
-  explicit HostPool(unsigned threads)
-      : arena(threads ? int(threads) : tbb::task_arena::automatic) {}
-  tbb::task_arena arena;
-};
-
 Device::Device(unsigned hostThreads)
     : pool(std::make_unique<HostPool>(hostThreads)) {}
 Device::~Device() = default;
 
 void Device::runOnHost(const std::function<void()> &work) {
-  pool->arena.execute(work);
+  pool->execute(work);
 }
 
-unsigned Device::hostThreads() const {
-  return static_cast<unsigned>(pool->arena.max_concurrency());
-}
+unsigned Device::hostThreads() const { return pool->concurrency(); }
+
+bool Device::hostThreadsPinned() const { return pool->pinned(); }
+
+void Device::setHostThreadPinning(bool pin) { pool->setPinning(pin); }
 
 namespace {
 

@@ -508,6 +508,28 @@ bool Session::runParallel(std::vector<Tensor> &views, DeviceRunStats &stats,
   return !failed;
 }
 
+void Session::setHostThreads(unsigned threads, bool pin) {
+  if (threads == 0)
+    ownPool.reset();
+  else
+    ownPool = std::make_unique<HostPool>(threads, pin);
+}
+
+unsigned Session::hostThreads() const {
+  return ownPool ? ownPool->concurrency() : dev.hostThreads();
+}
+
+bool Session::hostThreadsPinned() const {
+  return ownPool ? ownPool->pinned() : dev.hostThreadsPinned();
+}
+
+void Session::runOnHost(const std::function<void()> &work) {
+  if (ownPool)
+    ownPool->execute(work);
+  else
+    dev.runOnHost(work);
+}
+
 bool Session::run(const std::vector<Tensor> &inputs,
                   std::vector<Tensor> &outputs, std::string &error,
                   RunStats *stats) {
@@ -561,7 +583,7 @@ bool Session::run(const std::vector<Tensor> &inputs,
   double runStart =
       std::chrono::duration<double>(start.time_since_epoch()).count();
   bool ok = false;
-  dev.runOnHost([&] {
+  runOnHost([&] {
     ok = runsInParallel()
              ? runParallel(views, deviceStats, stats, runStart, error)
              : runSequential(views, deviceStats, stats, runStart, error);

@@ -74,6 +74,11 @@ cl::opt<unsigned> hostThreads("host-threads",
                               cl::desc("Host threads for a .snm's host work "
                                        "(default: one per core)"),
                               cl::init(0), cl::cat(toolOptions));
+cl::opt<bool> pinHostThreads(
+    "pin-host-threads",
+    cl::desc("With one host thread per CPU, pin each to its own CPU while it "
+             "runs (default: true)"),
+    cl::init(true), cl::cat(toolOptions));
 cl::opt<bool> sequential("sequential",
                          cl::desc("Run a .snm's steps one at a time in order "
                                   "(default: independent steps in parallel)"),
@@ -377,6 +382,7 @@ int main(int argc, char **argv) {
     runDevice = sinan::exec::openDevice(device, m.target, error, hostThreads);
     if (!runDevice)
       return fail("--device " + device + ": " + error);
+    runDevice->setHostThreadPinning(pinHostThreads);
     session = sinan::exec::Session::create(*loaded, *runDevice, error);
     if (!session)
       return fail(inputFile + ": " + error);
@@ -396,10 +402,11 @@ int main(int argc, char **argv) {
       return session->run(in, out, e, &stats);
     };
     program.label = formatv(
-        "{0} ({1} steps, {2} KiB arena, {3}, {4} host thread{5})",
+        "{0} ({1} steps, {2} KiB arena, {3}, {4} host thread{5}{6})",
         runDevice->name(), m.steps.size(), (m.arenaSize + 1023) / 1024,
         session->runsInParallel() ? "parallel" : "sequential",
-        runDevice->hostThreads(), runDevice->hostThreads() == 1 ? "" : "s");
+        runDevice->hostThreads(), runDevice->hostThreads() == 1 ? "" : "s",
+        runDevice->hostThreadsPinned() ? ", pinned" : "");
   } else {
     if (!profile.empty())
       return fail("--profile traces the steps of a compiled module (.snm)");

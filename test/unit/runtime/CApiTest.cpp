@@ -202,6 +202,31 @@ TEST_F(Fixture, RunWrappedAndCopiedInputs) {
   sinan_session_destroy(session);
 }
 
+TEST_F(Fixture, HostThreadsPerSession) {
+  sinan_session *session = nullptr;
+  ASSERT_EQ(message(sinan_session_create(module, cpu, &session)), "");
+  unsigned device = sinan_session_host_threads(session);
+  EXPECT_GE(device, 1u);
+  sinan_tensor *input = nullptr;
+  ASSERT_EQ(
+      message(sinan_tensor_wrap(SINAN_F32, shape, 2, x, sizeof(x), &input)),
+      "");
+  // Three threads of its own, then one, then the device's again: every
+  // run gives the same result.
+  for (unsigned threads : {3u, 1u, 0u}) {
+    sinan_session_set_host_threads(session, threads, 1);
+    EXPECT_EQ(sinan_session_host_threads(session), threads ? threads : device);
+    sinan_tensor *output = nullptr;
+    ASSERT_EQ(message(sinan_session_run(session, &input, 1, &output, 1)), "");
+    EXPECT_EQ(static_cast<const float *>(sinan_tensor_data(output))[4], 4.5f);
+    sinan_tensor_release(output);
+  }
+  sinan_session_set_host_threads(nullptr, 2, 1);
+  EXPECT_EQ(sinan_session_host_threads(nullptr), 0u);
+  sinan_tensor_release(input);
+  sinan_session_destroy(session);
+}
+
 TEST_F(Fixture, ErrorPaths) {
   sinan_session *session = nullptr;
   ASSERT_EQ(message(sinan_session_create(module, cpu, &session)), "");

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinan/runtime/exec/Device.h"
+#include "sinan/runtime/exec/HostPool.h"
 #include "sinan/runtime/exec/Session.h"
 #include "sinan/runtime/isa/Isa.h"
 #include "sinan/runtime/module/Module.h"
@@ -12,8 +13,17 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <tbb/parallel_for.h>
+
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <thread>
+
+#ifdef __linux__
+#include <pthread.h>
+#include <sched.h>
+#endif
 
 using namespace sinan;
 using namespace sinan::module;
@@ -507,3 +517,60 @@ TEST(Scheduler, InconsistentHostOpShapesAreRefused) {
 }
 
 } // namespace
+
+#ifdef __linux__
+namespace {
+
+/// The CPUs the calling thread may run on.
+std::set<int> threadCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::set<int> cpus;
+  if (pthread_getaffinity_np(pthread_self(), sizeof set, &set) == 0)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &set))
+        cpus.insert(cpu);
+  return cpus;
+}
+
+} // namespace
+
+// With one thread per allowed CPU, each thread of the pool runs on its own
+// CPU while in it, and the caller gets its affinity back afterwards.
+TEST(HostPool, PinsOneThreadPerCpu) {
+  std::set<int> before = threadCpus();
+  ASSERT_FALSE(before.empty());
+  exec::HostPool pool(unsigned(before.size()));
+  EXPECT_EQ(pool.pinned(), before.size() > 1);
+  std::mutex lock;
+  std::set<std::set<int>> seen;
+  pool.execute([&] {
+    tbb::parallel_for(0, 64, [&](int) {
+      std::set<int> mine = threadCpus();
+      std::lock_guard<std::mutex> guard(lock);
+      seen.insert(mine);
+    });
+  });
+  for (const std::set<int> &cpus : seen) {
+    if (pool.pinned()) {
+      ASSERT_EQ(cpus.size(), 1u);
+      EXPECT_TRUE(before.count(*cpus.begin()));
+    } else {
+      EXPECT_EQ(cpus, before);
+    }
+  }
+  EXPECT_EQ(threadCpus(), before);
+  // Fewer threads than CPUs, or pinning turned off: left to the OS.
+  exec::HostPool off(unsigned(before.size()), /*pin=*/false);
+  EXPECT_FALSE(off.pinned());
+  off.execute([&] { EXPECT_EQ(threadCpus(), before); });
+  if (before.size() > 1) {
+    exec::HostPool fewer(unsigned(before.size() - 1));
+    EXPECT_FALSE(fewer.pinned());
+    fewer.execute([&] { EXPECT_EQ(threadCpus(), before); });
+  }
+  pool.setPinning(false);
+  EXPECT_FALSE(pool.pinned());
+  pool.execute([&] { EXPECT_EQ(threadCpus(), before); });
+}
+#endif

@@ -179,6 +179,16 @@ sinan_session_last_host_profile(const sinan_session *session,
  * run the reference kernels. */
 SINAN_API void sinan_session_set_native_code(sinan_session *session,
                                              int enabled);
+/* Runs on `threads` host threads of the session's own (0: the device's,
+ * one per CPU unless the instance says otherwise). With as many threads as
+ * the process may use CPUs, each is pinned to its own CPU while it runs the
+ * session's work (Linux; the caller's affinity comes back after each run);
+ * `pin` = 0 leaves them to the OS. */
+SINAN_API void sinan_session_set_host_threads(sinan_session *session,
+                                              unsigned threads, int pin);
+/* The host threads the session's runs use. */
+SINAN_API unsigned sinan_session_host_threads(const sinan_session *session);
+
 /* Why the module's CPU object did not load on this host (the ISA extension
  * it lacks, ...), or NULL when it loaded or the module has none. */
 SINAN_API const char *

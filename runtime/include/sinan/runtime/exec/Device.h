@@ -52,6 +52,8 @@ public:
   virtual uint8_t *hostView() = 0;
 };
 
+class HostPool;
+
 class Device {
 public:
   /// `hostThreads` bounds the host threads that run this device's sessions'
@@ -63,6 +65,10 @@ public:
   /// hostThreads() threads.
   void runOnHost(const std::function<void()> &work);
   unsigned hostThreads() const;
+  /// Whether the host threads are pinned one per CPU (HostPool.h: on by
+  /// default when there are as many threads as CPUs), and turning it off.
+  bool hostThreadsPinned() const;
+  void setHostThreadPinning(bool pin);
   virtual const std::string &name() const = 0;
   /// The SNPU variant the device runs kernels for, or null if it runs none.
   virtual const TargetDesc *target() const = 0;
@@ -82,7 +88,6 @@ public:
                       std::string &error) = 0;
 
 private:
-  struct HostPool;
   std::unique_ptr<HostPool> pool;
 };
 

@@ -20,6 +20,7 @@
 #include "sinan/runtime/Tensor.h"
 #include "sinan/runtime/exec/CpuCode.h"
 #include "sinan/runtime/exec/Device.h"
+#include "sinan/runtime/exec/HostPool.h"
 #include "sinan/runtime/exec/Packing.h"
 #include "sinan/runtime/module/Module.h"
 
@@ -123,6 +124,13 @@ public:
   /// Host ops with native code run it when enabled (the default) and the
   /// module's CPU object loaded; otherwise they run the reference kernels.
   void setNativeCode(bool enabled) { allowNative = enabled; }
+  /// Runs on a pool of `threads` host threads of the session's own (0: the
+  /// device's), pinned as HostPool.h says when `pin`.
+  void setHostThreads(unsigned threads, bool pin = true);
+  /// The host threads runs use.
+  unsigned hostThreads() const;
+  /// Whether the runs' host threads are pinned one per CPU.
+  bool hostThreadsPinned() const;
   /// Whether runs use the module's native code.
   bool runsNativeCode() const { return cpuCode && allowNative; }
   /// Why the module's CPU object did not load (empty if it did, or if the
@@ -151,8 +159,13 @@ private:
   bool runParallel(std::vector<Tensor> &views, DeviceRunStats &stats,
                    RunStats *runStats, double runStart, std::string &error);
 
+  /// Runs `work` on the session's host threads.
+  void runOnHost(const std::function<void()> &work);
+
   const module::Module &mod;
   std::unique_ptr<Device> ownedDevice;
+  /// The session's own host threads (setHostThreads), else the device's.
+  std::unique_ptr<HostPool> ownPool;
   Device &dev;
   std::unique_ptr<uint8_t, void (*)(void *)> arena;
   std::unique_ptr<DeviceBuffer> deviceMemory;
