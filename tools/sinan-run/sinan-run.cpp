@@ -77,8 +77,8 @@ cl::opt<unsigned> hostThreads("host-threads",
 cl::opt<bool> pinHostThreads(
     "pin-host-threads",
     cl::desc("With one host thread per CPU, pin each to its own CPU while it "
-             "runs (default: true)"),
-    cl::init(true), cl::cat(toolOptions));
+             "runs (steadier timings for a process that has the machine)"),
+    cl::init(false), cl::cat(toolOptions));
 cl::opt<bool> sequential("sequential",
                          cl::desc("Run a .snm's steps one at a time in order "
                                   "(default: independent steps in parallel)"),

@@ -540,7 +540,7 @@ std::set<int> threadCpus() {
 TEST(HostPool, PinsOneThreadPerCpu) {
   std::set<int> before = threadCpus();
   ASSERT_FALSE(before.empty());
-  exec::HostPool pool(unsigned(before.size()));
+  exec::HostPool pool(unsigned(before.size()), /*pin=*/true);
   EXPECT_EQ(pool.pinned(), before.size() > 1);
   std::mutex lock;
   std::set<std::set<int>> seen;
@@ -560,12 +560,12 @@ TEST(HostPool, PinsOneThreadPerCpu) {
     }
   }
   EXPECT_EQ(threadCpus(), before);
-  // Fewer threads than CPUs, or pinning turned off: left to the OS.
-  exec::HostPool off(unsigned(before.size()), /*pin=*/false);
+  // Fewer threads than CPUs, or pinning not asked for: left to the OS.
+  exec::HostPool off(unsigned(before.size()));
   EXPECT_FALSE(off.pinned());
   off.execute([&] { EXPECT_EQ(threadCpus(), before); });
   if (before.size() > 1) {
-    exec::HostPool fewer(unsigned(before.size() - 1));
+    exec::HostPool fewer(unsigned(before.size() - 1), /*pin=*/true);
     EXPECT_FALSE(fewer.pinned());
     fewer.execute([&] { EXPECT_EQ(threadCpus(), before); });
   }

@@ -363,7 +363,10 @@ class Runner:
         for r in records:
             t = r["_timing"]
             try:
-                _run(t["run"] + [f"--repeat={t['repeat']}"],
+                # Alone on the machine: pinned (sinan-run pins only with
+                # one thread per CPU).
+                _run(t["run"] + [f"--repeat={t['repeat']}",
+                                 "--pin-host-threads"],
                      Deadline(600), "sinan-run (timed)", r["_log"])
             except CaseFailure as e:
                 r["_why"] = r["_why"] or str(e)

@@ -179,11 +179,11 @@ sinan_session_last_host_profile(const sinan_session *session,
  * run the reference kernels. */
 SINAN_API void sinan_session_set_native_code(sinan_session *session,
                                              int enabled);
-/* Runs on `threads` host threads of the session's own (0: the device's,
- * one per CPU unless the instance says otherwise). With as many threads as
- * the process may use CPUs, each is pinned to its own CPU while it runs the
- * session's work (Linux; the caller's affinity comes back after each run);
- * `pin` = 0 leaves them to the OS. */
+/* Runs on `threads` host threads of the session's own (0: the device's, one
+ * per CPU). With `pin` and as many threads as the process may use CPUs, each
+ * is pinned to its own CPU while it runs the session's work (Linux; the
+ * caller's affinity comes back after each run): steadier latency for a
+ * process that has the machine to itself. */
 SINAN_API void sinan_session_set_host_threads(sinan_session *session,
                                               unsigned threads, int pin);
 /* The host threads the session's runs use. */

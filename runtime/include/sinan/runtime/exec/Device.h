@@ -65,8 +65,8 @@ public:
   /// hostThreads() threads.
   void runOnHost(const std::function<void()> &work);
   unsigned hostThreads() const;
-  /// Whether the host threads are pinned one per CPU (HostPool.h: on by
-  /// default when there are as many threads as CPUs), and turning it off.
+  /// Whether the host threads are pinned one per CPU (HostPool.h: off by
+  /// default; where there are as many threads as CPUs, on request).
   bool hostThreadsPinned() const;
   void setHostThreadPinning(bool pin);
   virtual const std::string &name() const = 0;

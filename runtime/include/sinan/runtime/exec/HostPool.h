@@ -4,10 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// A oneTBB task arena of a fixed number of threads. On Linux, when the arena
-// has as many threads as the process may use CPUs, each thread is pinned to
-// its own CPU while it works in the arena (slot i to the i-th allowed CPU),
-// and the caller's own affinity comes back when it leaves. Unpinned, a
+// A oneTBB task arena of a fixed number of threads. On request (Linux), when
+// the arena has as many threads as the process may use CPUs, each thread is
+// pinned to its own CPU while it works in the arena (slot i to the i-th
+// allowed CPU), and the caller's own affinity comes back when it leaves.
+// Not by default: processes that pin run their callers on the same CPU
+// (two simulations at once would share one core). Unpinned, a
 // worker the scheduler first wakes on the caller's CPU waits there while the
 // caller computes: runs of a few milliseconds then took one thread's time
 // for their first 20-40 repeats (a 2-thread convolution of 1.0 ms measured
@@ -27,7 +29,7 @@ class HostPool {
 public:
   /// `threads` threads (0: one per CPU the process may use). With `pin`,
   /// pins them as above when the arena has one thread per such CPU.
-  explicit HostPool(unsigned threads = 0, bool pin = true);
+  explicit HostPool(unsigned threads = 0, bool pin = false);
   ~HostPool();
   HostPool(const HostPool &) = delete;
   HostPool &operator=(const HostPool &) = delete;

@@ -126,7 +126,7 @@ public:
   void setNativeCode(bool enabled) { allowNative = enabled; }
   /// Runs on a pool of `threads` host threads of the session's own (0: the
   /// device's), pinned as HostPool.h says when `pin`.
-  void setHostThreads(unsigned threads, bool pin = true);
+  void setHostThreads(unsigned threads, bool pin = false);
   /// The host threads runs use.
   unsigned hostThreads() const;
   /// Whether the runs' host threads are pinned one per CPU.
