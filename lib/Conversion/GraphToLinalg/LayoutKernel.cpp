@@ -10,7 +10,9 @@
 // slice or pad is one index of the output's first dimension with more than
 // one element (not the joined one; for a pad, one without padding), and
 // every view is cut to the units' range along it; a gather's unit is one
-// (outer index, index) pair, a row copy. Units never share an output
+// (outer index, index) pair, a row copy; a reshape's is one element (it
+// copies only where its result cannot share its input's bytes: a model's
+// input or output, which the caller owns). Units never share an output
 // element.
 //
 //===----------------------------------------------------------------------===//
@@ -78,6 +80,10 @@ bool isCopyable(Operation *op) {
   StringRef name = op->getName().stripDialect();
   if (name == "concat")
     return op->getNumOperands() >= 1 && axisOf(op, "axis", rank).has_value();
+  if (name == "reshape")
+    return op->getNumOperands() == 1 &&
+           cast<ShapedType>(op->getOperand(0).getType()).getNumElements() ==
+               result.getNumElements();
   if (name == "slice") {
     // Negative steps walk backwards: the reference kernels take those.
     SmallVector<int64_t> starts = i64Array(op, "starts", {}),
@@ -219,6 +225,19 @@ void buildPad(OpBuilder &b, Location loc, Operation *op, Value in, Value out,
              shapeOf(in), dim, begin, end);
 }
 
+/// Elements [begin, end) in row-major order: a reshape keeps that order.
+void buildReshape(OpBuilder &b, Location loc, Operation *op, Value in,
+                  Value out, Value begin, Value end) {
+  int64_t count =
+      cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
+  IndexMath m{b, loc};
+  auto cut = [&](Value buffer) {
+    return subview(b, loc, viewAs(b, loc, buffer, {count}), {begin},
+                   {m.sub(end, begin)}, {b.getIndexAttr(1)});
+  };
+  linalg::CopyOp::create(b, loc, cut(in), cut(out));
+}
+
 /// Units are (outer, index) pairs, each copying one row of `inner`
 /// elements. An index out of range copies nothing and makes the kernel
 /// return 1, so the runtime asks the reference kernel to explain.
@@ -291,6 +310,8 @@ bool cpuKernelReportsStatus(Operation *op) {
 }
 
 int64_t layoutKernelExtent(Operation *op) {
+  if (op->getName().stripDialect() == "reshape")
+    return cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
   if (op->getName().stripDialect() == "gather") {
     GatherShape s = gatherShapeOf(op);
     return s.outer * s.count;
@@ -314,6 +335,8 @@ Value buildLayoutKernelBody(OpBuilder &b, Location loc, Operation *op,
     buildSlice(b, loc, op, buffers[0], out, begin, end);
   else if (name == "pad")
     buildPad(b, loc, op, buffers[0], out, begin, end);
+  else if (name == "reshape")
+    buildReshape(b, loc, op, buffers[0], out, begin, end);
   else
     return buildGather(b, loc, op, buffers[0], buffers[1], out, begin, end);
   return {};

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The CPU path's layout and conversion kernels, in one model with one
 output per case, and onnxruntime's outputs: comparisons of f32 and int64,
-logical ops on bools, Where of f32 and int64, an int64 transpose, concat (channels of NCHW, the
+logical ops on bools, Where of f32 and int64, an int64 transpose, reshapes of an input and
+into an output, concat (channels of NCHW, the
 first axis, a negative axis, int64), slice (steps, a crop of every
 dimension), constant pad, gather (an embedding with runtime int64 ids,
 negative constant indices along an inner axis, int32 indices, bool data),
@@ -108,6 +109,13 @@ result(node("Resize", [r, "", "", const("sizes", np.array([1, 2, 3, 4],
             coordinate_transformation_mode="pytorch_half_pixel"))
 result(node("LRN", [x], "lrn", size=3, alpha=1e-3, beta=0.75, bias=1.0))
 result(node("LRN", [x], "lrn_wide", size=5, alpha=2e-2, beta=0.5, bias=2.0))
+# Reshapes of a model input and into a model output: the caller owns those
+# bytes, so these copy (a reshape of an intermediate is a view).
+result(node("Reshape", [ids, const("flat", np.array([14], np.int64))],
+            "ids_flat"))
+result(node("Reshape", [node("Neg", [x], "nx"),
+                        const("rows", np.array([6, 90], np.int64))],
+            "neg_rows"))
 
 graph = h.make_graph(
     nodes, "cpu_layout",
