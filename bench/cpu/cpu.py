@@ -109,7 +109,8 @@ def sinan_seconds(args, model, feeds, threads, work):
     np.savez(inputs, **feeds)
     out = run([args.bin / "sinan-run", module, "--device", "cpu",
                "--inputs", inputs, "--repeat", str(args.repeat),
-               "--host-threads", str(threads), "--pin-host-threads"])
+               "--host-threads", str(threads), "--pin-host-threads",
+               "--warmup", "3"])
     found = re.search(r"([0-9.]+) ms host wall time \(median", out)
     if not found:
         sys.exit(f"error: no timing in sinan-run's output:\n{out}")

@@ -70,6 +70,11 @@ cl::opt<std::string> profile("profile",
 cl::opt<unsigned> repeat("repeat",
                          cl::desc("Run N times; report the median time"),
                          cl::init(1), cl::cat(toolOptions));
+cl::opt<unsigned> warmup(
+    "warmup",
+    cl::desc("Untimed runs before the --repeat timed ones (a session's first "
+             "run also packs weights and copies constants to the device)"),
+    cl::init(0), cl::cat(toolOptions));
 cl::opt<unsigned> hostThreads("host-threads",
                               cl::desc("Host threads for a .snm's host work "
                                        "(default: one per core)"),
@@ -469,6 +474,9 @@ int main(int argc, char **argv) {
 
   std::vector<sinan::Tensor> outputs;
   std::vector<double> times;
+  for (unsigned r = 0; r < warmup; ++r)
+    if (!program.run(arguments, outputs, error))
+      return fail(error);
   for (unsigned r = 0; r < std::max(1u, repeat.getValue()); ++r) {
     auto start = std::chrono::steady_clock::now();
     if (!program.run(arguments, outputs, error))

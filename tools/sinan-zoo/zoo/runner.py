@@ -365,7 +365,9 @@ class Runner:
             try:
                 # Alone on the machine: pinned (sinan-run pins only with
                 # one thread per CPU).
-                _run(t["run"] + [f"--repeat={t['repeat']}",
+                # One untimed run first, as onnxruntime's above (a session's
+                # first run packs weights and starts its threads).
+                _run(t["run"] + [f"--repeat={t['repeat']}", "--warmup=1",
                                  "--pin-host-threads"],
                      Deadline(600), "sinan-run (timed)", r["_log"])
             except CaseFailure as e:
