@@ -603,8 +603,10 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
   std::vector<int64_t> arity, operands, ranks, shapes;
   llvm::DenseMap<Value, int64_t> results;
   Block &body = kernel.getBody().front();
-  int64_t count = 0;
+  int64_t count = 0, convs = 0;
   Value last;
+  std::optional<std::pair<ConvSummation, ConvSummation>> pairSums =
+      snpu ? snpuPairSummations(kernel, *snpu) : std::nullopt;
   for (Operation &op : body.without_terminator()) {
     // A tiled op's constant operands (a product's weights) are copied into
     // the body; the launch still passes them as the first op's operands.
@@ -633,6 +635,14 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
         operands.push_back(int64_t(index));
         continue;
       }
+      // A later op's constant copied in for its tiler stands for an
+      // argument (sinan-form-layer-groups).
+      if (auto constant = value.getDefiningOp<graph::ConstantOp>())
+        if (auto arg =
+                constant->getAttrOfType<IntegerAttr>(kArgumentAttrName)) {
+          operands.push_back(arg.getInt());
+          continue;
+        }
       auto it = results.find(value);
       if (it == results.end()) {
         error = where(&op) + ": an operand of a kernel's fallback step is "
@@ -647,9 +657,18 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
       step.attributes.push_back(
           {std::to_string(count) + ":" + attr.name, std::move(attr.value)});
     // The matrix unit's numerics.
-    if (llvm::isa<graph::AttentionOp, graph::MatMulOp>(op))
+    if (llvm::isa<graph::AttentionOp, graph::MatMulOp, graph::Conv2dOp>(op))
       step.attributes.push_back(
           {std::to_string(count) + ":precision", std::string("bf16")});
+    // A pair of convolutions: each in its kernel's order.
+    if (llvm::isa<graph::Conv2dOp>(op) && pairSums) {
+      const ConvSummation &sum =
+          convs++ == 0 ? pairSums->first : pairSums->second;
+      step.attributes.push_back(
+          {std::to_string(count) + ":sum_chunk", sum.chunk});
+      step.attributes.push_back(
+          {std::to_string(count) + ":bias_last", int64_t(sum.biasLast)});
+    }
     results[op.getResult(0)] = count++;
     last = op.getResult(0);
   }
@@ -823,7 +842,8 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   auto function = op->getParentOfType<func::FuncOp>();
   bool subgraph = (llvm::isa<graph::AttentionOp>(op) && ops.size() > 1) ||
                   (llvm::isa<graph::MatMulOp>(op) &&
-                   llvm::any_of(ops, llvm::IsaPred<graph::LayerNormOp>));
+                   llvm::any_of(ops, llvm::IsaPred<graph::LayerNormOp>)) ||
+                  llvm::count_if(ops, llvm::IsaPred<graph::Conv2dOp>) > 1;
   step.op = subgraph ? "subgraph" : name;
   if (subgraph) {
     if (!describeSubgraph(function, step, error))

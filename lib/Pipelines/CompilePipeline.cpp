@@ -62,6 +62,7 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     snpu.phase = options.phase;
     snpu.bf16Activations =
         options.precision == "bf16" && options.bf16Activations;
+    snpu.layerGroups = options.precision == "bf16" && options.layerGroups;
     buildSnpuPipeline(pm, snpu);
     return;
   }
@@ -72,6 +73,7 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
       sched.target = options.target;
     sched.precision = options.precision;
     sched.bf16Activations = options.bf16Activations;
+    sched.layerGroups = options.layerGroups;
     buildSchedulePipeline(pm, sched);
   }
 }

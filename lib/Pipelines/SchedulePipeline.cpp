@@ -23,6 +23,8 @@ void sinan::buildSchedulePipeline(OpPassManager &pm,
       bf16.target = options.target;
       pm.addPass(createSnpuBf16Activations(bf16));
     }
+    if (options.precision == "bf16" && options.layerGroups)
+      pm.addPass(createFormLayerGroups(FormLayerGroupsOptions{options.target}));
   }
   OpPassManager &functions = pm.nest<func::FuncOp>();
   functions.addPass(createFormHostKernels());

@@ -42,14 +42,24 @@ std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
     return success();
   });
 
-  // The op alone in a kernel function, as sinan-form-snpu-kernels makes it.
+  // The op alone in a kernel function, as sinan-form-snpu-kernels makes it;
+  // a layer group's kernel function as sinan-form-layer-groups made it (its
+  // arguments in the launch's order, its storage casts inside).
   OpBuilder builder(context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(op->getLoc());
   builder.setInsertionPointToEnd(module->getBody());
-  func::FuncOp kernel = outlineSnpuKernel(
-      builder, ops, "kernel", npu::TargetAttr::get(context, target.name));
-  if (storage)
-    applyStorageTypes(kernel, storage);
+  auto parent = op->getParentOfType<func::FuncOp>();
+  func::FuncOp kernel;
+  if (parent && parent->hasAttr(npu::kTargetAttrName) &&
+      llvm::count_if(ops, llvm::IsaPred<graph::Conv2dOp>) > 1) {
+    kernel = cast<func::FuncOp>(builder.clone(*parent));
+    kernel.setSymName("kernel");
+  } else {
+    kernel = outlineSnpuKernel(builder, ops, "kernel",
+                               npu::TargetAttr::get(context, target.name));
+    if (storage)
+      applyStorageTypes(kernel, storage);
+  }
   if (estimate)
     *estimate = estimateKernelCycles(kernel, target);
 

@@ -23,6 +23,8 @@ void sinan::buildSnpuPipeline(OpPassManager &pm,
     bf16.target = options.target;
     pm.addPass(createSnpuBf16Activations(bf16));
   }
+  if (options.layerGroups)
+    pm.addPass(createFormLayerGroups(FormLayerGroupsOptions{options.target}));
   buildSnpuKernelPipeline(pm, options.barrier, options.phase != "npu");
 }
 

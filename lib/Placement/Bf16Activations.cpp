@@ -115,18 +115,10 @@ struct SnpuBf16ActivationsPass
       return signalPassFailure();
     SymbolTable symbols(module);
     // A kernel function launched once, whose types may change.
-    SmallVector<npu::LaunchOp> launches;
-    llvm::DenseMap<StringAttr, int> launchesOf;
-    module.walk([&](npu::LaunchOp launch) {
-      launches.push_back(launch);
-      ++launchesOf[launch.getKernelAttr().getAttr()];
-    });
+    placement::LaunchedKernels kernels(module, symbols);
+    SmallVector<npu::LaunchOp> launches(kernels.launches());
     auto callee = [&](npu::LaunchOp launch) {
-      auto kernel = symbols.lookup<func::FuncOp>(launch.getKernel());
-      return kernel && !kernel.isExternal() &&
-                     launchesOf[launch.getKernelAttr().getAttr()] == 1
-                 ? kernel
-                 : func::FuncOp();
+      return kernels.soleCallee(launch);
     };
     // The kernels reading `value` and the argument each reads it as, when
     // every user is a launch that takes it as bf16 unchanged.

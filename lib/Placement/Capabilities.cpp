@@ -295,6 +295,22 @@ std::string kernelSymbol(StringRef base) {
   return name + "_kernel";
 }
 
+LaunchedKernels::LaunchedKernels(ModuleOp module, SymbolTable &symbols)
+    : symbols(symbols) {
+  module.walk([&](npu::LaunchOp launch) {
+    all.push_back(launch);
+    ++counts[launch.getKernelAttr().getAttr()];
+  });
+}
+
+func::FuncOp LaunchedKernels::soleCallee(npu::LaunchOp launch) {
+  auto kernel = symbols.lookup<func::FuncOp>(launch.getKernel());
+  return kernel && !kernel.isExternal() &&
+                 counts.lookup(launch.getKernelAttr().getAttr()) == 1
+             ? kernel
+             : func::FuncOp();
+}
+
 std::optional<TargetDesc> resolvePassTarget(Operation *anchor,
                                             StringRef target) {
   std::string error;

@@ -98,6 +98,13 @@ cl::opt<std::string> snpuPrecision(
              "the SNPU computes exactly as the host)"),
     cl::init("bf16"), cl::cat(toolOptions));
 
+cl::opt<bool> snpuLayerGroups(
+    "snpu-layer-groups",
+    cl::desc("With --snpu-precision=bf16, run a grid convolution and the 1x1 "
+             "convolution that reads it as one kernel where the estimate "
+             "prefers it (default true; docs/layer-groups.md)"),
+    cl::init(true), cl::cat(toolOptions));
+
 cl::opt<bool> snpuBf16Activations(
     "snpu-bf16-activations",
     cl::desc("With --snpu-precision=bf16, keep activations that pass between "
@@ -217,6 +224,7 @@ int main(int argc, char **argv) {
   pipeline.placement = placement;
   pipeline.precision = snpuPrecision;
   pipeline.bf16Activations = snpuBf16Activations;
+  pipeline.layerGroups = snpuLayerGroups;
   pipeline.placementOverrides = placementOverrides;
   pipeline.placementReport = placementReport;
   pipeline.graphOpt = graphOpt;

@@ -174,6 +174,17 @@ std::optional<ConvSummation>
 snpuConvSummation(llvm::ArrayRef<mlir::Operation *> ops,
                   const TargetDesc &target);
 
+/// The summations of a kernel function that runs a grid convolution and
+/// the 1x1 convolution after it as one (a layer group of two,
+/// docs/layer-groups.md): the first's and the second's; nullopt when
+/// `kernel` is not such a pair the SNPU can run.
+std::optional<std::pair<ConvSummation, ConvSummation>>
+snpuPairSummations(mlir::func::FuncOp kernel, const TargetDesc &target);
+
+/// The cycle estimate of such a pair kernel, or nullopt.
+std::optional<double> estimatePairCycles(mlir::func::FuncOp kernel,
+                                         const TargetDesc &target);
+
 /// What a kernel of `ops` (an op and its epilogue) takes, in order: the
 /// first op's operands, then each later op's operands from outside the
 /// chain (a residual; in an elementwise chain, each value once).
@@ -186,6 +197,12 @@ kernelOperands(llvm::ArrayRef<mlir::Operation *> ops);
 /// ops that take f32, or one narrowing the returned value. The tilers look
 /// through them: the DMA converts on the way in and out.
 inline constexpr llvm::StringLiteral kStorageCastAttrName = "npu.storage";
+
+/// On a constant a kernel function's body holds for its tiler (a
+/// convolution's weights): the kernel argument it stands for, where the
+/// op that reads it is not the body's first (sinan-form-layer-groups), so
+/// the host fallback binds the argument.
+inline constexpr llvm::StringLiteral kArgumentAttrName = "npu.argument";
 
 /// Whether `op` is a storage cast (kStorageCastAttrName).
 bool isStorageCast(mlir::Operation *op);

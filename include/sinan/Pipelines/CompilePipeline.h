@@ -33,6 +33,8 @@ struct CompilePipelineOptions {
   /// With bf16: activations between matrix-unit kernels stay bf16 in DRAM
   /// (sinan-snpu-bf16-activations).
   bool bf16Activations = true;
+  /// Merge pairs of SNPU convolution kernels (sinan-form-layer-groups).
+  bool layerGroups = true;
   std::string placementOverrides, placementReport;
   /// Canonicalize, CSE and fold BatchNorm into convolutions first.
   bool graphOpt = true;

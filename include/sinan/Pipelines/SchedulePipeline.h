@@ -32,6 +32,11 @@ struct SchedulePipelineOptions
                      "matrix unit; f32: only what the SNPU computes exactly "
                      "as the host"),
       llvm::cl::init("bf16")};
+  Option<bool> layerGroups{
+      *this, "layer-groups",
+      llvm::cl::desc("Run a grid convolution and the 1x1 convolution that "
+                     "reads it as one kernel (sinan-form-layer-groups)"),
+      llvm::cl::init(true)};
   Option<bool> bf16Activations{
       *this, "bf16-activations",
       llvm::cl::desc("With precision bf16, keep activations between "

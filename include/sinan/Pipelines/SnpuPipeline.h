@@ -32,6 +32,11 @@ struct SnpuPipelineOptions
                        llvm::cl::desc("Synchronize with barriers only "
                                       "(debugging)"),
                        llvm::cl::init(false)};
+  Option<bool> layerGroups{
+      *this, "layer-groups",
+      llvm::cl::desc("Run a grid convolution and the 1x1 convolution that "
+                     "reads it as one kernel (sinan-form-layer-groups)"),
+      llvm::cl::init(true)};
   Option<bool> bf16Activations{
       *this, "bf16-activations",
       llvm::cl::desc("Keep activations between matrix-unit kernels in DRAM "

@@ -177,6 +177,33 @@ def SnpuBf16Activations
   let dependentDialects = ["sinan::graph::GraphDialect"];
 }
 
+def FormLayerGroups : Pass<"sinan-form-layer-groups", "mlir::ModuleOp"> {
+  let summary = "Runs a grid convolution and the 1x1 convolution that reads "
+                "it as one SNPU kernel";
+  let description = [{
+    After sinan-form-snpu-kernels and sinan-snpu-bf16-activations: a launch
+    of a convolution kernel the grid tiler runs (its epilogue at most a
+    relu) whose result only the next launch reads, as the input of a 1x1
+    convolution kernel (stride 1, with a residual add and a relu or not),
+    merges with it into one kernel when the grid tiler has a plan for the
+    pair (cores split output rows, one block holds every output channel of
+    the first, the second's weights and blocks fit beside it) and the
+    pair's estimate is below the two kernels' (docs/layer-groups.md). The
+    new kernel takes the first kernel's arguments, then the second's past
+    its input; its body is the two bodies in turn, so the intermediate's
+    storage casts stay inside it (the pair rounds it to bf16 on chip, as
+    the second convolution would on its way in). The second convolution's
+    weights and bias, copied into the body for the tiler, are marked with
+    the argument they stand for (`npu.argument`), which the host fallback
+    (the kernel's ops in turn) reads instead.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
+           "Target preset or description file">
+  ];
+  let dependentDialects = ["sinan::graph::GraphDialect"];
+}
+
 def FormHostKernels : Pass<"sinan-form-host-kernels", "mlir::func::FuncOp"> {
   let summary = "Groups a host convolution or matrix product with its "
                 "epilogue, and chains of elementwise ops, into host kernels";

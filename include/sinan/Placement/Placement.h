@@ -17,7 +17,13 @@
 
 #include "sinan/Conversion/GraphToNpu.h"
 
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Operation.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
 
 #include <cstdint>
 #include <optional>
@@ -107,6 +113,24 @@ std::string nodeName(mlir::Operation *op);
 /// A kernel function's symbol from `base` (an ONNX node or tensor name):
 /// every character but letters and digits as '_', then "_kernel".
 std::string kernelSymbol(llvm::StringRef base);
+
+/// The kernel functions a module's `npu.launch` ops call: a pass that
+/// changes a kernel's types or merges it away may touch only one that no
+/// other launch calls.
+class LaunchedKernels {
+public:
+  LaunchedKernels(mlir::ModuleOp module, mlir::SymbolTable &symbols);
+  /// The launches in program order.
+  llvm::ArrayRef<npu::LaunchOp> launches() const { return all; }
+  /// The kernel function `launch` calls when it is the only launch of it
+  /// (and defined here), else null.
+  mlir::func::FuncOp soleCallee(npu::LaunchOp launch);
+
+private:
+  mlir::SymbolTable &symbols;
+  llvm::SmallVector<npu::LaunchOp> all;
+  llvm::DenseMap<mlir::StringAttr, int> counts;
+};
 
 /// The target a placement pass was given (a preset or a description
 /// file), or nullopt after an error on `anchor` naming it.

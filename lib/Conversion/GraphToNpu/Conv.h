@@ -123,10 +123,31 @@ struct GridPlan {
 /// at its stride.
 bool gridApplies(const ConvShape &s);
 
-/// The cheapest grid plan by a cycle estimate, or nullopt.
+/// A 1x1 convolution (stride 1, one group) that reads every channel of a
+/// grid convolution's result and nothing else of it, run in the grid
+/// convolution's kernel (a layer group of two, docs/layer-groups.md): each
+/// block of output rows leaves the grid tiler's epilogue as channel rows
+/// `[F x pixels]`, which become this convolution's right operand in wbuf
+/// (bf16, as its input would be rounded anyway), its weights `[f x F]` the
+/// left one in ibuf, resident; its blocks of `f0` output channels take the
+/// bias (added last), a residual and a relu before the store.
+struct PairStage {
+  int64_t f = 0, f0 = 0;
+  bool bias = false, residual = false, relu = false;
+  /// The grid convolution's relu, applied on the vector unit.
+  bool firstRelu = false;
+  /// Bytes per element of this convolution's result and residual in DRAM.
+  int64_t outBytes = 4, residualBytes = 4;
+};
+
+/// The cheapest grid plan by a cycle estimate, or nullopt. With `pair`, a
+/// plan whose cores split rows and whose one block of output channels
+/// holds them all, with the pair's buffers counted and its work in the
+/// estimate (the pair's output decides the cores' row split).
 std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
                                        const TargetDesc &target,
-                                       const ConvEpilogue &epilogue);
+                                       const ConvEpilogue &epilogue,
+                                       const PairStage *pair = nullptr);
 
 /// `p` as the kernel's npu.plan words.
 std::string describe(const GridPlan &p);
@@ -138,6 +159,38 @@ mlir::LogicalResult emitGridConv(mlir::func::FuncOp kernel,
                                  const ConvEpilogue &epilogue,
                                  const TargetDesc &target,
                                  mlir::DenseElementsAttr weights);
+
+/// A kernel body that is a grid convolution (with its relu) and a 1x1
+/// convolution of all of its result (with a residual add and a relu)
+/// (ConvPair.cpp), and the plan that runs them as one kernel.
+struct ConvPair {
+  graph::Conv2dOp first, second;
+  ConvShape s;
+  PairStage stage;
+  GridPlan plan;
+  mlir::DenseElementsAttr weights, pairWeights;
+};
+
+/// `ops` (kernelBodyOps of `kernel`) as a ConvPair with a plan, or nullopt.
+std::optional<ConvPair> matchConvPair(llvm::ArrayRef<mlir::Operation *> ops,
+                                      mlir::func::FuncOp kernel,
+                                      const TargetDesc &target);
+
+/// Rewrites `kernel` (its storage casts peeled) into the pair's npu kernel.
+mlir::LogicalResult convertConvPairKernel(mlir::func::FuncOp kernel,
+                                          const ConvPair &pair,
+                                          const TargetDesc &target);
+
+/// Emits a grid convolution and the 1x1 convolution `pair` after it into
+/// `kernel`'s body: its arguments are the grid convolution's input,
+/// weights and bias (when it has one), then the pair's weights, bias and
+/// residual (when they exist); `pairWeights` are the pair's `[f, F, 1, 1]`.
+mlir::LogicalResult emitGridPair(mlir::func::FuncOp kernel,
+                                 graph::Conv2dOp conv, const ConvShape &s,
+                                 const GridPlan &plan, const PairStage &pair,
+                                 const TargetDesc &target,
+                                 mlir::DenseElementsAttr weights,
+                                 mlir::DenseElementsAttr pairWeights);
 
 /// The vector unit's plan for a depthwise or narrow-group convolution
 /// (DepthwiseToNpu.cpp): units of `ct` groups by `rows` output rows, in

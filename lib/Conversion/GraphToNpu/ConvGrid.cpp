@@ -57,6 +57,14 @@ using namespace sinan::tiling;
 
 namespace {
 
+/// Output blocks of a pair (PairStage) that take its stores in turn.
+constexpr int64_t kPairOutputs = 4;
+
+/// Accumulators a pair's blocks of output channels take in turn.
+int64_t pairAccumulators(const PairStage &pair) {
+  return std::min<int64_t>(4, pair.f / pair.f0);
+}
+
 int64_t floorDiv(int64_t a, int64_t b) {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
@@ -424,8 +432,28 @@ public:
         residual(residual), y(y), entry(entry) {}
 
   void emit();
+  /// Runs `pair` (PairStage) on every block's channel rows: its weights
+  /// (`[f x F]` bf16 rows), bias, residual and result in DRAM; set before
+  /// emit().
+  void setPair(const PairStage *stage, Value weights, Value stageBias,
+               Value stageResidual, Value result) {
+    pair = stage;
+    pairWeights = weights;
+    pairBias = stageBias;
+    pairResidual = stageResidual;
+    pairResult = result;
+  }
 
 private:
+  /// The pair's part of the block of `rows` output rows from `row` whose
+  /// channel rows are `out` ([F x pixels] f32): their conversion into a
+  /// right operand now, its products and epilogue after the next block's
+  /// products (flushPair).
+  void emitPairBlock(Value n, Value row, int64_t rows, Value out);
+  void emitPairProducts(Value n, Value row, int64_t rows, Value rhs,
+                        Value residualRows);
+  /// Emits the pending block's pair products and epilogue.
+  void flushPair();
   Value index(int64_t value) {
     return arith::ConstantIndexOp::create(builder, loc, value);
   }
@@ -573,6 +601,17 @@ private:
   SmallVector<Value> diagonalStaging;
   int64_t unitBase = 0;
   unsigned turn = 0;
+  /// The pair (setPair) and its buffers: its weights resident in ibuf, the
+  /// block's channel rows as bf16 in vbuf and in wbuf, two accumulators,
+  /// two output and two residual blocks, the bias column; the blocks of its
+  /// output channels take the accumulators and vbuf blocks in turn.
+  const PairStage *pair = nullptr;
+  Value pairWeights, pairBias, pairResidual, pairResult;
+  Value pairResidualRuns, pairResultRuns;
+  Value pairLhs, pairBiasColumn;
+  SmallVector<Value> pairRows, pairRhs, pairAcc, pairOut, pairAdded;
+  int64_t pairN = 0, pairTurn = 0, pairBlock = 0;
+  std::function<void()> pendingPair;
 };
 
 Value GridTiler::reinterpret(Value source, OpFoldResult offset,
@@ -941,6 +980,8 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
   if (count < f0)
     out = reinterpret(transposed, builder.getIndexAttr(0), {count, pixels},
                       {outPitch, 1});
+  if (pair)
+    return emitPairBlock(n, row, rows, out);
   Value f = times(fb, f0);
   auto dramView = [&](Value runs) {
     return runsView(runs, n, fold(f), fold(times(row, s.ow)), count, pixels);
@@ -963,6 +1004,96 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
     npu::VUnOp::create(builder, loc, "hardswish", out, out);
   auto store = npu::DmaStoreOp::create(builder, loc, out, dramView(yRuns));
   store.setRelu(epilogue.relu);
+}
+
+void GridTiler::emitPairBlock(Value n, Value row, int64_t rows, Value out) {
+  int64_t pixels = rows * s.ow, channels = s.f;
+  // The grid convolution's relu (of the f32 sums, as its reference takes
+  // it), then its channel rows as bf16 (the pair's products would round
+  // them so) into wbuf, zeros past the pixels to the block's width; two
+  // buffers, which the blocks take in turn.
+  if (pair->firstRelu)
+    npu::VUnOp::create(builder, loc, "relu", out, out);
+  Value rowsBf16 = reinterpret(pairRows[pairBlock % 2], builder.getIndexAttr(0),
+                               {channels, pixels}, {pairN, 1});
+  Value rhs = pairRhs[pairBlock % 2];
+  ++pairBlock;
+  npu::VCvtOp::create(builder, loc, out, rowsBf16);
+  npu::DmaMoveOp::create(builder, loc, rowsBf16, rhs,
+                         pixels < pairN
+                             ? builder.getDenseI64ArrayAttr({0, pairN - pixels})
+                             : nullptr);
+  // The block's residual comes in now, a block ahead of its adds, so its
+  // DRAM latency passes while the matrix unit works.
+  Value residualRows;
+  if (pair->residual) {
+    int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);
+    residualRows =
+        reinterpret(pairAdded[pairBlock % pairAdded.size()],
+                    builder.getIndexAttr(0), {pair->f, pixels}, {outPitch, 1});
+    npu::DmaLoadOp::create(builder, loc,
+                           runsView(pairResidualRuns, n,
+                                    builder.getIndexAttr(0),
+                                    fold(times(row, s.ow)), pair->f, pixels),
+                           residualRows, DenseI64ArrayAttr());
+  }
+  // The pair's products and epilogue come after the next block's products
+  // (the engines run their queues in order: the matrix unit then has the
+  // next block's products to run while the vector unit converts this one).
+  flushPair();
+  pendingPair = [=, this] {
+    emitPairProducts(n, row, rows, rhs, residualRows);
+  };
+}
+
+void GridTiler::flushPair() {
+  if (!pendingPair)
+    return;
+  std::function<void()> emit = std::move(pendingPair);
+  pendingPair = nullptr;
+  emit();
+}
+
+void GridTiler::emitPairProducts(Value n, Value row, int64_t rows, Value rhs,
+                                 Value residualRows) {
+  int64_t pixels = rows * s.ow, channels = s.f, f0 = pair->f0;
+  int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);
+  Value pixel0 = times(row, s.ow);
+  for (int64_t fb = 0; fb < pair->f / f0; ++fb) {
+    Value accumulator = pairAcc[pairTurn % pairAcc.size()];
+    Value block = pairOut[pairTurn % pairOut.size()];
+    ++pairTurn;
+    Value lhs = reinterpret(pairLhs, builder.getIndexAttr(fb * f0 * channels),
+                            {f0, channels}, {channels, 1});
+    npu::MmaOp::create(builder, loc, lhs, rhs, accumulator);
+    // The bias last (a per-row scalar), on the way out of the accumulator.
+    Value sums = reinterpret(accumulator, builder.getIndexAttr(0), {f0, pixels},
+                             {pairN, 1});
+    Value result = reinterpret(block, builder.getIndexAttr(0), {f0, pixels},
+                               {outPitch, 1});
+    if (pair->bias)
+      npu::VBinOp::create(builder, loc, "add", sums,
+                          reinterpret(pairBiasColumn,
+                                      builder.getIndexAttr(fb * f0),
+                                      {f0, pixels}, {1, 0}),
+                          result);
+    else
+      npu::VScalOp::create(builder, loc, "mul", sums, result,
+                           builder.getF32FloatAttr(1.0f));
+    auto dramView = [&](Value runs) {
+      return runsView(runs, n, builder.getIndexAttr(fb * f0), fold(pixel0), f0,
+                      pixels);
+    };
+    if (pair->residual)
+      npu::VBinOp::create(builder, loc, "add", result,
+                          reinterpret(residualRows,
+                                      builder.getIndexAttr(fb * f0 * outPitch),
+                                      {f0, pixels}, {outPitch, 1}),
+                          result);
+    auto store =
+        npu::DmaStoreOp::create(builder, loc, result, dramView(pairResultRuns));
+    store.setRelu(pair->relu);
+  }
 }
 
 void GridTiler::loadBias(Value fb) {
@@ -1177,6 +1308,18 @@ void GridTiler::emitCore(const CoreWork &work) {
   if (p.diagonal)
     return emitDiagonalCore(work);
   Type f32 = builder.getF32Type();
+  if (pair) {
+    // The pair's weights and bias column, once per core.
+    npu::DmaLoadOp::create(
+        builder, loc, pairWeights,
+        reinterpret(pairLhs, builder.getIndexAttr(0), {pair->f, s.f}, {s.f, 1}),
+        DenseI64ArrayAttr());
+    if (pair->bias)
+      npu::DmaLoadOp::create(
+          builder, loc, pairBias,
+          reinterpret(pairBiasColumn, builder.getIndexAttr(0), {pair->f}, {1}),
+          DenseI64ArrayAttr());
+  }
   auto image = [&](Value n) {
     // The bias row comes in with the first channel block's weights while
     // the input lands; the epilogue's other vbuf blocks are allocated after
@@ -1203,6 +1346,7 @@ void GridTiler::emitCore(const CoreWork &work) {
     for (int64_t b = 0; b < p.outs; ++b)
       outs.push_back(local({p.f0 * outPitch}, f32, npu::MemorySpace::vbuf));
     emitChannelBlock(work, n, index(work.fb0));
+    flushPair();
     // A few channel blocks one by one (see emitChannelBlock), more in a
     // loop.
     if (work.fb1 - work.fb0 <= 4) {
@@ -1289,6 +1433,39 @@ void GridTiler::emit() {
         (p.diagonal || p.grids == p.chunks || k == 0 ? 1 : p.chunks - 1) *
             int64_t(geo.phases.size()) * gridSize,
         p.c0, bf16, npu::MemorySpace::ibuf, target.alignmentBytes));
+  if (pair) {
+    Type f32 = builder.getF32Type();
+    int64_t align = target.alignmentBytes;
+    pairN = roundUp(p.rows * s.ow, align / 2);
+    int64_t outPitch = pitch(p.rows * s.ow, 4, align);
+    pairResultRuns =
+        memref::CollapseShapeOp::create(builder, loc, pairResult, groups);
+    if (pairResidual)
+      pairResidualRuns =
+          memref::CollapseShapeOp::create(builder, loc, pairResidual, groups);
+    pairLhs = allocTile(builder, loc, entry, pair->f, s.f, bf16,
+                        npu::MemorySpace::ibuf, align);
+    // An accumulator per block of the pair's output channels (up to 4), so
+    // a row block's products need not wait for its first blocks' adds.
+    for (int64_t b = 0; b < pairAccumulators(*pair); ++b)
+      pairAcc.push_back(allocTile(builder, loc, entry, pair->f0, pairN, f32,
+                                  npu::MemorySpace::acc, align));
+    for (int b = 0; b < 2; ++b) {
+      pairRhs.push_back(allocTile(builder, loc, entry, s.f, pairN, bf16,
+                                  npu::MemorySpace::wbuf, align));
+      pairRows.push_back(local({s.f * pairN}, bf16, npu::MemorySpace::vbuf));
+      if (pair->residual)
+        pairAdded.push_back(
+            local({pair->f * outPitch}, f32, npu::MemorySpace::vbuf));
+    }
+    // Output blocks: a block's store must land before its buffer takes
+    // another (a DRAM latency), so a few of them in turn.
+    for (int b = 0; b < kPairOutputs; ++b)
+      pairOut.push_back(
+          local({pair->f0 * outPitch}, f32, npu::MemorySpace::vbuf));
+    if (pair->bias)
+      pairBiasColumn = local({pair->f}, f32, npu::MemorySpace::vbuf);
+  }
   if (p.cores == 1)
     return emitCore(work.front());
   Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
@@ -1310,10 +1487,11 @@ struct StagingCosts {
 /// the vector unit's clock (staging transposes may advance it too).
 struct EpilogueClock {
   EpilogueClock(const ConvShape &s, const ConvEpilogue &epilogue,
-                const GridPlan &p, const TargetDesc &target, double bw)
+                const GridPlan &p, const TargetDesc &target, double bw,
+                const PairStage *pair = nullptr)
       : s(s), epilogue(epilogue), p(p), bw(bw), setup(target.dmaSetupCycles),
         latency(target.dramLatencyCycles), vecBw(target.vectorBytesPerCycle),
-        vecLat(target.vectorLatencyCycles), accFree(p.accs, 0.0),
+        vecLat(target.vectorLatencyCycles), pair(pair), accFree(p.accs, 0.0),
         stored(p.outs, 0.0) {}
 
   /// When the next block's accumulator is free.
@@ -1330,6 +1508,23 @@ struct EpilogueClock {
     double &outFree = stored[turn % p.outs];
     turn = (turn + 1) % p.accs;
     vec = std::max(compacted, outFree) + (1 + epilogue.vectorPasses()) * pass;
+    if (pair) {
+      // The pair (PairStage): the relu and the conversion of these channel
+      // rows, then per block of its output channels the bias and the
+      // residual; its stores and residual loads instead of this store.
+      double out = double(rows * s.ow * pair->f * 4);
+      vec += (pair->firstRelu ? 2 : 1) * pass +
+             (pair->bias ? 1 : 0) * (out / vecBw + vecLat) +
+             (pair->residual ? 1 : 0) * (out / vecBw + vecLat);
+      double stores = std::max(out * pair->outBytes / 4 / bw, double(pair->f)) +
+                      setup * (pair->f / pair->f0);
+      dout = std::max(vec, dout) + stores;
+      outFree = dout;
+      last = dout + latency;
+      return pair->residual ? out * pair->residualBytes / 4 / bw +
+                                  setup * (pair->f / pair->f0)
+                            : 0.0;
+    }
     double store = std::max(pixels * s.outBytes / 4 / bw, double(p.f0)) + setup;
     dout = std::max(vec, dout) + store;
     outFree = dout + latency;
@@ -1341,6 +1536,7 @@ struct EpilogueClock {
   const ConvEpilogue &epilogue;
   const GridPlan &p;
   double bw, setup, latency, vecBw, vecLat;
+  const PairStage *pair;
   double vec = 0, dout = 0, last = 0;
   SmallVector<double> accFree, stored;
   int64_t turn = 0;
@@ -1432,9 +1628,33 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
 /// Cycles of `p` on the busiest core (the first), or nullopt when its
 /// buffers do not fit: the first chunk's staging and the last block's
 /// epilogue around the busiest engine's total.
+/// The bytes a pair (PairStage) adds to each local memory for `p`: its
+/// weights in ibuf, its right operand in wbuf, two accumulators, and in
+/// vbuf the converted rows, two output and two residual blocks and the
+/// bias column.
+struct PairBytes {
+  int64_t ibuf = 0, wbuf = 0, acc = 0, vbuf = 0, n = 0;
+};
+
+PairBytes pairBytes(const ConvShape &s, const GridPlan &p,
+                    const PairStage &pair, int64_t align) {
+  PairBytes b;
+  int64_t pixels = p.rows * s.ow;
+  b.n = roundUp(pixels, align / 2);
+  b.ibuf = pair.f * pitch(s.f, 2, align) * 2;
+  b.wbuf = 2 * s.f * b.n * 2;
+  b.acc = pairAccumulators(pair) * pair.f0 * b.n * 4;
+  int64_t outPitch = pitch(pixels, 4, align);
+  b.vbuf = 2 * s.f * b.n * 2 + kPairOutputs * pair.f0 * outPitch * 4 +
+           (pair.residual ? 2 * pair.f * outPitch * 4 : 0) +
+           roundUp(pair.f * 4, align);
+  return b;
+}
+
 std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
                                    const ConvEpilogue &epilogue,
-                                   const GridPlan &p, const GridGeometry &geo) {
+                                   const GridPlan &p, const GridGeometry &geo,
+                                   const PairStage *pair = nullptr) {
   const MatrixTile &tile = geo.tile;
   int64_t align = target.alignmentBytes;
   // (A block-diagonal grid holds one segment's rows.)
@@ -1458,10 +1678,15 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
       (std::max(p.rows * s.ow * f0, f0 * outPitch) + p.outs * f0 * outPitch +
        (p.diagonal ? coreChunks : 1) * s.ow * f0) *
       4;
-  if (held * phases * geo.gridPositions(rows, p.rows) * c0 * 2 >
+  // (The pair's buffers live through the whole kernel, beside both.)
+  PairBytes extra = pair ? pairBytes(s, p, *pair, align) : PairBytes();
+  epilogueBytes += extra.vbuf;
+  staging += extra.vbuf;
+  if (held * phases * geo.gridPositions(rows, p.rows) * c0 * 2 + extra.ibuf >
           int64_t(target.ibuf.sizeBytes) ||
-      p.accs * p.m * f0 * 4 > int64_t(target.acc.sizeBytes) ||
-      (p.resident ? held * s.taps() * tileBytes : p.depth * tileBytes) >
+      p.accs * p.m * f0 * 4 + extra.acc > int64_t(target.acc.sizeBytes) ||
+      (p.resident ? held * s.taps() * tileBytes : p.depth * tileBytes) +
+              extra.wbuf >
           int64_t(target.wbuf.sizeBytes) ||
       std::max(staging, epilogueBytes) > int64_t(target.vbuf.sizeBytes) ||
       ((s.n > 1 || p.diagonal) &&
@@ -1596,7 +1821,10 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   // vector passes (the transpose into the one channel-rows buffer once the
   // previous block's store has landed) and the store.
   double mxuClock = head;
-  EpilogueClock epilogues(s, epilogue, p, target, bw);
+  EpilogueClock epilogues(s, epilogue, p, target, bw, pair);
+  // The pair's weights come in once, with the first chunk's.
+  if (pair)
+    din += double(pair->f * s.f * 2) / bw + setup;
   epilogues.vec = vecAt;
   auto block = [&](int64_t r) {
     int64_t m = geo.positions(r);
@@ -1609,6 +1837,19 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     mxuClock = std::max(mxuClock, epilogues.accReady()) +
                p.chunks * s.taps() * product;
     din += epilogues.block(r, mxuClock);
+    if (pair) {
+      // Its products once the vector unit has converted the block, and
+      // the move of its right operand into wbuf.
+      int64_t n = roundUp(r * s.ow, align / 2);
+      double products =
+          double(pair->f / tile.m) * (s.f / tile.k) * (n / tile.n);
+      // (The tiler emits them after the next block's products, so the
+      // matrix unit need not wait for this block's conversion.)
+      mxuClock += products;
+      din +=
+          std::max(double(s.f * n * 2) / target.dmaBytesPerCycle, double(s.f)) +
+          setup;
+    }
   };
   for (int64_t b = 0; b < channelBlocks; ++b) {
     // A later channel block's bias row and weights wait for the previous
@@ -1664,16 +1905,19 @@ bool gridApplies(const ConvShape &s) {
 /// The search chooseGridPlan caches.
 static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
                                               const TargetDesc &target,
-                                              const ConvEpilogue &epilogue) {
+                                              const ConvEpilogue &epilogue,
+                                              const PairStage *pair) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   // Groups narrower than the tile run as block-diagonal chunks (wider ones
   // are the implicit GEMM's).
   bool diagonal = s.group > 1;
   if (!gridApplies(s) || (!diagonal && s.f % tile.n) ||
-      (diagonal && s.cg >= tile.k))
+      (diagonal && s.cg >= tile.k) || (pair && diagonal))
     return std::nullopt;
   int64_t align = target.alignmentBytes;
-  int64_t plane = s.oh * s.ow * s.outBytes;
+  // (With a pair the pair's result is what the cores store.)
+  int64_t outBytes = pair ? pair->outBytes : s.outBytes;
+  int64_t plane = s.oh * s.ow * outBytes;
   std::optional<GridPlan> best;
   for (int64_t c0 = align / 2; c0 <= 256; c0 *= 2) {
     if (c0 % tile.k || (c0 > align / 2 && c0 / 2 >= s.c))
@@ -1691,10 +1935,14 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
          f0 = f0 * 2 > std::min<int64_t>(s.f, 256) && f0 < s.f && s.f <= 256
                   ? s.f
                   : f0 * 2) {
-      if (!diagonal && s.f % f0)
+      if ((!diagonal && s.f % f0) || (pair && f0 != s.f))
         continue;
       int64_t fBlocks = diagonal ? chunks : s.f / f0;
       for (bool splitRows : {false, true}) {
+        // (A pair needs every channel of a core's rows: cores split rows,
+        // or there is one core.)
+        if (pair && !splitRows && target.cores > 1)
+          continue;
         GridPlan p;
         p.c0 = c0;
         p.f0 = f0;
@@ -1703,7 +1951,7 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
         p.splitRows = splitRows;
         if (splitRows) {
           // Each core's first row starts a granule in every channel plane.
-          int64_t unit = align / std::gcd<int64_t>(align, s.ow * s.outBytes);
+          int64_t unit = align / std::gcd<int64_t>(align, s.ow * outBytes);
           p.rowsPerCore = roundUp(ceilDiv(s.oh, int64_t(target.cores)), unit);
           p.cores = ceilDiv(s.oh, p.rowsPerCore);
           if (p.cores == 1 || plane % align)
@@ -1786,7 +2034,7 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
                       GridGeometry geo(s, q, tile);
                       q.m = geo.positions(r);
                       if (std::optional<double> cycles =
-                              estimateGrid(s, target, epilogue, q, geo)) {
+                              estimateGrid(s, target, epilogue, q, geo, pair)) {
                         q.cycles = *cycles;
                         if (!best || q.cycles < best->cycles)
                           best = q;
@@ -1817,7 +2065,8 @@ std::string describe(const GridPlan &p) {
 
 std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
                                        const TargetDesc &target,
-                                       const ConvEpilogue &epilogue) {
+                                       const ConvEpilogue &epilogue,
+                                       const PairStage *pair) {
   // Placement and conversion ask for every convolution, and a network
   // repeats its shapes: the search runs once per shape, epilogue and
   // target (what the estimate reads of it).
@@ -1838,6 +2087,10 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
   if (auto it = target.matrixTiles.find(DType::BF16);
       it != target.matrixTiles.end())
     os << "," << it->second.m << "x" << it->second.k << "x" << it->second.n;
+  if (pair)
+    os << ",pair" << pair->f << "," << pair->f0 << "," << pair->bias
+       << pair->residual << pair->relu << pair->firstRelu << ","
+       << pair->outBytes << "," << pair->residualBytes;
   static std::mutex lock;
   static std::map<std::string, std::optional<GridPlan>> cache;
   {
@@ -1845,7 +2098,7 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
     if (auto it = cache.find(key); it != cache.end())
       return it->second;
   }
-  std::optional<GridPlan> plan = searchGridPlan(s, target, epilogue);
+  std::optional<GridPlan> plan = searchGridPlan(s, target, epilogue, pair);
   std::lock_guard<std::mutex> guard(lock);
   cache.emplace(key, plan);
   return plan;
@@ -1882,6 +2135,55 @@ LogicalResult emitGridConv(func::FuncOp kernel, graph::Conv2dOp conv,
   });
   finishKernel(builder, kernel, plan.cores, {plan.f0, plan.c0, plan.m},
                describe(plan));
+  return success();
+}
+
+LogicalResult emitGridPair(func::FuncOp kernel, graph::Conv2dOp conv,
+                           const ConvShape &s, const GridPlan &plan,
+                           const PairStage &pair, const TargetDesc &target,
+                           DenseElementsAttr weights,
+                           DenseElementsAttr pairWeights) {
+  MLIRContext *context = kernel.getContext();
+  Location loc = conv.getLoc();
+  memref::GlobalOp global =
+      addWeightsGlobal(kernel, packGridWeights(weights, s, plan), loc, target);
+  // The pair's weights as bf16 rows [f x F], its products' left operand.
+  SmallVector<float> values = weightValues(pairWeights);
+  std::vector<uint16_t> bits(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    bits[i] = floatToBF16(values[i]);
+  memref::GlobalOp pairGlobal = addWeightsGlobal(
+      kernel, bf16Attr(context, bits, pair.f, s.f), loc, target);
+  OpBuilder builder(context);
+  bool hasBias = static_cast<bool>(conv.getBias());
+  Block &body = replaceBodyWithMemRefs(kernel, kernel.getResultTypes());
+  builder.setInsertionPointToStart(&body);
+  Value w = memref::GetGlobalOp::create(builder, loc, global.getType(),
+                                        global.getSymName());
+  Value pw = memref::GetGlobalOp::create(builder, loc, pairGlobal.getType(),
+                                         pairGlobal.getSymName());
+  // Arguments: x, weights, [bias], the pair's weights, [bias], [residual];
+  // then the result.
+  unsigned next = hasBias ? 3 : 2;
+  ++next; // The pair's weights (packed above).
+  Value pairBias = pair.bias ? body.getArgument(next++) : Value();
+  Value residual = pair.residual ? body.getArgument(next++) : Value();
+  Value x = body.getArgument(0);
+  Value bias = hasBias ? body.getArgument(2) : Value();
+  Value y = body.getArguments().back();
+  GridGeometry geo(s, plan, target.matrixTiles.at(DType::BF16));
+  GridTiler tiler(builder, loc, target, geo, ConvEpilogue(), x, w, bias,
+                  Value(), y, &body);
+  tiler.setPair(&pair, pw, pairBias, residual, y);
+  tiler.emit();
+  body.walk([&](scf::ForOp forOp) {
+    forOp->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
+  });
+  finishKernel(builder, kernel, plan.cores, {plan.f0, plan.c0, plan.m},
+               describe(plan) + llvm::formatv(" pair f={0} f0={1} residual={2}",
+                                              pair.f, pair.f0,
+                                              int(pair.residual))
+                                    .str());
   return success();
 }
 

@@ -741,6 +741,10 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   for (Operation &op : body.without_terminator())
     if (!llvm::isa<graph::ConstantOp>(op))
       ops.push_back(&op);
+  // A grid convolution and the 1x1 convolution after it, as one kernel.
+  if (std::optional<tiling::ConvPair> pair =
+          tiling::matchConvPair(ops, kernel, *target))
+    return tiling::convertConvPairKernel(kernel, *pair, *target);
   // A convolution, with the residual add and the relu or clip that follow
   // it, each the previous one's only user.
   if (std::optional<tiling::ConvEpilogue> epilogue = convEpilogueOf(ops, body);

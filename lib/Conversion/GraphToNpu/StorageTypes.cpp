@@ -28,8 +28,14 @@ bool sinan::isStorageCast(Operation *op) {
 }
 
 Value sinan::throughStorage(Value value) {
-  Operation *op = value.getDefiningOp();
-  return isStorageCast(op) ? op->getOperand(0) : value;
+  // (Two in a row inside a layer group: an intermediate's narrowing and
+  // widening, sinan-form-layer-groups.)
+  while (Operation *op = value.getDefiningOp()) {
+    if (!isStorageCast(op))
+      break;
+    value = op->getOperand(0);
+  }
+  return value;
 }
 
 static RankedTensorType withElement(Type type, Type element) {

@@ -1,0 +1,151 @@
+//===- FormLayerGroups.cpp - Pairs of SNPU convolution kernels as one -----===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The first layer groups (docs/layer-groups.md): a grid convolution and the
+// 1x1 convolution that reads it run as one kernel, so the intermediate
+// stays in local memory and the pair pays one kernel's head and tail.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Placement/Passes.h"
+#include "sinan/Placement/Placement.h"
+
+#include "sinan/Conversion/GraphToNpu.h"
+#include "sinan/Dialect/Graph/IR/GraphDialect.h"
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace sinan {
+#define GEN_PASS_DEF_FORMLAYERGROUPS
+#include "sinan/Placement/Passes.h.inc"
+} // namespace sinan
+
+using namespace mlir;
+using namespace sinan;
+
+namespace {
+
+/// A kernel function `name` that runs `first` then `second`, whose first
+/// argument is `first`'s result: `first`'s arguments, then `second`'s past
+/// its first. Constants `second` copied in for its tiler are marked with
+/// the argument they stand for.
+func::FuncOp mergeKernels(ModuleOp module, SymbolTable &symbols,
+                          func::FuncOp first, func::FuncOp second,
+                          StringRef name) {
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  SmallVector<Type> args(first.getArgumentTypes());
+  llvm::append_range(args, second.getArgumentTypes().drop_front());
+  auto kernel = func::FuncOp::create(
+      builder, first.getLoc(), name,
+      builder.getFunctionType(args, second.getResultTypes()));
+  kernel->setAttr(npu::kTargetAttrName, first->getAttr(npu::kTargetAttrName));
+  Block *entry = kernel.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  unsigned firstArgs = first.getNumArguments();
+  IRMapping mapping;
+  mapping.map(first.getArguments(),
+              entry->getArguments().take_front(firstArgs));
+  Value middle;
+  for (Operation &op : first.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      middle = mapping.lookup(ret.getOperand(0));
+      continue;
+    }
+    builder.clone(op, mapping);
+  }
+  Block &body = second.getBody().front();
+  mapping.map(body.getArgument(0), middle);
+  for (unsigned i = 1; i < body.getNumArguments(); ++i)
+    mapping.map(body.getArgument(i), entry->getArgument(firstArgs + i - 1));
+  // The second kernel's first op (its convolution) takes its constant
+  // operands as copies; operand i is its argument i.
+  Operation *primary = kernelBodyOps(second).front();
+  for (Operation &op : body) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      func::ReturnOp::create(builder, ret.getLoc(),
+                             mapping.lookup(ret.getOperand(0)));
+      continue;
+    }
+    Operation *copy = builder.clone(op, mapping);
+    if (auto constant = dyn_cast<graph::ConstantOp>(op))
+      for (OpOperand &use : constant->getUses())
+        if (use.getOwner() == primary && use.getOperandNumber() > 0)
+          copy->setAttr(kArgumentAttrName,
+                        builder.getI64IntegerAttr(firstArgs +
+                                                  use.getOperandNumber() - 1));
+  }
+  symbols.insert(kernel); // Renames on a clash.
+  return kernel;
+}
+
+struct FormLayerGroupsPass
+    : public sinan::impl::FormLayerGroupsBase<FormLayerGroupsPass> {
+  using FormLayerGroupsBase::FormLayerGroupsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::optional<TargetDesc> desc =
+        placement::resolvePassTarget(module, target);
+    if (!desc)
+      return signalPassFailure();
+    SymbolTable symbols(module);
+    // A kernel function launched once (so it may be merged away).
+    placement::LaunchedKernels kernels(module, symbols);
+    SmallVector<npu::LaunchOp> launches(kernels.launches());
+    auto callee = [&](npu::LaunchOp launch) {
+      return kernels.soleCallee(launch);
+    };
+    llvm::SmallPtrSet<Operation *, 16> merged;
+    for (npu::LaunchOp launch : launches) {
+      if (merged.count(launch) || launch->getNumResults() != 1)
+        continue;
+      Value result = launch->getResult(0);
+      if (!result.hasOneUse())
+        continue;
+      auto next = dyn_cast<npu::LaunchOp>(*result.getUsers().begin());
+      if (!next || merged.count(next) || next->getNumResults() != 1 ||
+          next.getArgs().empty() || next.getArgs().front() != result ||
+          llvm::count(next.getArgs(), result) != 1 ||
+          next->getBlock() != launch->getBlock())
+        continue;
+      func::FuncOp first = callee(launch), second = callee(next);
+      if (!first || !second)
+        continue;
+      // Both must be convolutions the SNPU runs, and the pair cheaper.
+      std::optional<double> one = estimateKernelCycles(first, *desc);
+      std::optional<double> two = estimateKernelCycles(second, *desc);
+      if (!one || !two)
+        continue;
+      func::FuncOp kernel = mergeKernels(module, symbols, first, second,
+                                         (first.getSymName() + "_pair").str());
+      std::optional<double> both = estimatePairCycles(kernel, *desc);
+
+      if (!both || *both >= *one + *two) {
+        kernel.erase();
+        continue;
+      }
+      OpBuilder builder(next);
+      SmallVector<Value> operands(launch.getArgs());
+      llvm::append_range(operands, next.getArgs().drop_front());
+      auto pair = npu::LaunchOp::create(
+          builder, next.getLoc(), next->getResultTypes(),
+          FlatSymbolRefAttr::get(kernel.getSymNameAttr()), operands);
+      next->replaceAllUsesWith(pair->getResults());
+      merged.insert(launch);
+      merged.insert(next);
+      next.erase();
+      launch.erase();
+      symbols.erase(first);
+      symbols.erase(second);
+    }
+  }
+};
+
+} // namespace
