@@ -14,13 +14,17 @@
 #include "sinan/Placement/Placement.h"
 
 #include "sinan/Conversion/GraphToNpu.h"
+#include "sinan/Conversion/Passes.h"
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/Dialect/Npu/Transforms/Passes.h"
 #include "sinan/runtime/Target.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Pass/PassManager.h"
 
 namespace sinan {
 #define GEN_PASS_DEF_FORMLAYERGROUPS
@@ -85,6 +89,25 @@ func::FuncOp mergeKernels(ModuleOp module, SymbolTable &symbols,
   return kernel;
 }
 
+/// Whether `kernel` tiles and its local buffers fit: a copy lowered to npu
+/// and allocated (the estimate's fit checks count the buffers the tiler
+/// makes, but a group that could not be allocated must not be formed: it
+/// would fail the module's compile instead of running as two kernels).
+bool lowersAndFits(func::FuncOp kernel) {
+  MLIRContext *context = kernel.getContext();
+  OwningOpRef<ModuleOp> trial = ModuleOp::create(kernel.getLoc());
+  OpBuilder builder = OpBuilder::atBlockEnd(trial->getBody());
+  builder.clone(*kernel);
+  ScopedDiagnosticHandler quiet(context,
+                                [](Diagnostic &) { return success(); });
+  PassManager pm(context);
+  pm.addPass(createConvertGraphToNpu());
+  OpPassManager &kernels = pm.nest<func::FuncOp>();
+  kernels.addPass(npu::createNpuMultiBuffer());
+  kernels.addPass(npu::createNpuAllocateLocal());
+  return succeeded(pm.run(*trial));
+}
+
 struct FormLayerGroupsPass
     : public sinan::impl::FormLayerGroupsBase<FormLayerGroupsPass> {
   using FormLayerGroupsBase::FormLayerGroupsBase;
@@ -127,8 +150,8 @@ struct FormLayerGroupsPass
                                          (first.getSymName() + "_pair").str());
       std::optional<double> both = estimatePairCycles(kernel, *desc);
 
-      if (!both || *both >= *one + *two) {
-        kernel.erase();
+      if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
+        symbols.erase(kernel);
         continue;
       }
       OpBuilder builder(next);

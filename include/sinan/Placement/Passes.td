@@ -195,13 +195,20 @@ def FormLayerGroups : Pass<"sinan-form-layer-groups", "mlir::ModuleOp"> {
     the second convolution would on its way in). The second convolution's
     weights and bias, copied into the body for the tiler, are marked with
     the argument they stand for (`npu.argument`), which the host fallback
-    (the kernel's ops in turn) reads instead.
+    (the kernel's ops in turn) reads instead. A merge is kept only when a
+    copy of the merged kernel lowers to npu and its local buffers allocate
+    (a group that cannot run must stay two kernels, not fail the compile).
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
            "Target preset or description file">
   ];
-  let dependentDialects = ["sinan::graph::GraphDialect"];
+  // (And what the trial lowering creates.)
+  let dependentDialects = ["sinan::graph::GraphDialect",
+                           "sinan::npu::NpuDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 def FormHostKernels : Pass<"sinan-form-host-kernels", "mlir::func::FuncOp"> {
