@@ -139,7 +139,11 @@ struct FormLayerGroupsPass
           next->getBlock() != launch->getBlock())
         continue;
       func::FuncOp first = callee(launch), second = callee(next);
-      if (!first || !second)
+      auto isConv = [](func::FuncOp kernel) {
+        SmallVector<Operation *> ops = kernelBodyOps(kernel);
+        return !ops.empty() && llvm::isa<graph::Conv2dOp>(ops.front());
+      };
+      if (!first || !second || !isConv(first) || !isConv(second))
         continue;
       // Both must be convolutions the SNPU runs, and the pair cheaper.
       std::optional<double> one = estimateKernelCycles(first, *desc);

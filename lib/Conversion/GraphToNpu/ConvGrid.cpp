@@ -2167,8 +2167,7 @@ LogicalResult emitGridPair(func::FuncOp kernel, graph::Conv2dOp conv,
                                          pairGlobal.getSymName());
   // Arguments: x, weights, [bias], the pair's weights, [bias], [residual];
   // then the result.
-  unsigned next = hasBias ? 3 : 2;
-  ++next; // The pair's weights (packed above).
+  unsigned next = hasBias ? 4 : 3; // Past the pair's weights (packed above).
   Value pairBias = pair.bias ? body.getArgument(next++) : Value();
   Value residual = pair.residual ? body.getArgument(next++) : Value();
   Value x = body.getArgument(0);

@@ -26,16 +26,6 @@ using namespace sinan::tiling;
 
 namespace {
 
-/// `value` before the storage casts that narrow and widen it.
-Value beforeCasts(Value value) {
-  while (Operation *def = value.getDefiningOp()) {
-    if (!isStorageCast(def))
-      break;
-    value = def->getOperand(0);
-  }
-  return value;
-}
-
 /// The only user of `value` past storage casts, or null.
 Operation *soleUser(Value value) {
   while (value.hasOneUse()) {
@@ -80,7 +70,7 @@ std::optional<ConvPair> matchConvPair(ArrayRef<Operation *> ops,
   }
   auto second = dyn_cast_or_null<graph::Conv2dOp>(next);
   if (!second || at >= ops.size() || ops[at] != second.getOperation() ||
-      beforeCasts(second.getInput()) != ops[at - 1]->getResult(0))
+      throughStorage(second.getInput()) != ops[at - 1]->getResult(0))
     return std::nullopt;
   pair.second = second;
   ++at;
@@ -90,7 +80,7 @@ std::optional<ConvPair> matchConvPair(ArrayRef<Operation *> ops,
     if (auto add = dyn_cast<graph::AddOp>(ops[at]);
         add && soleUser(result) == add) {
       Value other = add.getLhs() == result ? add.getRhs() : add.getLhs();
-      if (beforeCasts(other) != body.getArguments().back() ||
+      if (throughStorage(other) != body.getArguments().back() ||
           other.getType() != result.getType())
         return std::nullopt;
       pair.stage.residual = true;
@@ -107,7 +97,7 @@ std::optional<ConvPair> matchConvPair(ArrayRef<Operation *> ops,
       ++at;
     }
   auto ret = cast<func::ReturnOp>(body.getTerminator());
-  if (at != ops.size() || beforeCasts(ret.getOperand(0)) != result)
+  if (at != ops.size() || throughStorage(ret.getOperand(0)) != result)
     return std::nullopt;
 
   // The shapes: a dense grid convolution of at most 256 output channels (one
