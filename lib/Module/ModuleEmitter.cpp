@@ -607,11 +607,33 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
   Value last;
   std::optional<std::pair<ConvSummation, ConvSummation>> pairSums =
       snpu ? snpuPairSummations(kernel, *snpu) : std::nullopt;
+  // A convolution whose sums start from the residual its add takes: the
+  // add's other operand becomes the convolution step's last input
+  // (residual_first) and the add is no step of its own.
+  llvm::DenseMap<Operation *, Value> residualFirst;
+  if (pairSums && pairSums->second.residualFirst) {
+    auto convs = llvm::to_vector(body.getOps<graph::Conv2dOp>());
+    Operation *add = convs.size() == 2 && convs[1]->hasOneUse()
+                         ? *convs[1]->getUsers().begin()
+                         : nullptr;
+    if (auto sum = dyn_cast_or_null<graph::AddOp>(add)) {
+      Value conv = convs[1].getResult();
+      residualFirst[convs[1]] =
+          sum.getLhs() == conv ? sum.getRhs() : sum.getLhs();
+      residualFirst[add] = Value();
+    }
+  }
   for (Operation &op : body.without_terminator()) {
     // A tiled op's constant operands (a product's weights) are copied into
     // the body; the launch still passes them as the first op's operands.
     if (isStorageCast(&op) || llvm::isa<graph::ConstantOp>(op))
       continue;
+    if (auto it = residualFirst.find(&op);
+        it != residualFirst.end() && !it->second) {
+      results[op.getResult(0)] = count - 1;
+      last = op.getResult(0);
+      continue;
+    }
     auto type = op.getNumResults() == 1
                     ? dyn_cast<RankedTensorType>(op.getResult(0).getType())
                     : RankedTensorType();
@@ -622,8 +644,11 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
       return false;
     }
     names += (count ? "," : "") + name;
-    arity.push_back(op.getNumOperands());
-    for (auto [index, operand] : llvm::enumerate(op.getOperands())) {
+    SmallVector<Value> stepOperands(op.getOperands());
+    if (Value residual = residualFirst.lookup(&op))
+      stepOperands.push_back(residual);
+    arity.push_back(stepOperands.size());
+    for (auto [index, operand] : llvm::enumerate(stepOperands)) {
       // A bf16 argument's widening: the fallback gets it widened already
       // (stored_bf16).
       Value value = throughStorage(operand);
@@ -668,6 +693,9 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
           {std::to_string(count) + ":sum_chunk", sum.chunk});
       step.attributes.push_back(
           {std::to_string(count) + ":bias_last", int64_t(sum.biasLast)});
+      if (residualFirst.lookup(&op))
+        step.attributes.push_back(
+            {std::to_string(count) + ":residual_first", int64_t(1)});
     }
     results[op.getResult(0)] = count++;
     last = op.getResult(0);

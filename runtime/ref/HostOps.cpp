@@ -530,6 +530,10 @@ void addStructural(std::map<std::string_view, Entry> &t) {
         p.sumChunk = a.i("sum_chunk", 0);
         p.biasLast = a.i("bias_last", 0) != 0;
         p.fma = a.i("fma", 0) != 0;
+        p.initFromOut = a.i("residual_first", 0) != 0;
+        if (p.initFromOut && (p.sumChunk <= 0 || !p.biasLast || p.fma))
+          a.fail("residual_first needs sum_chunk > 0 and bias_last without "
+                 "fma");
         if (p.sumChunk < 0 || p.sumChunk > (int64_t(1) << 20))
           a.fail("sum_chunk must be in [0, 2^20], got " +
                  std::to_string(p.sumChunk));
@@ -1011,10 +1015,32 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
                         residual);
     return false;
   }
+  // residual_first = 1: the last input is where the op's sums start (a
+  // residual an SNPU kernel loaded into its accumulators before the
+  // products), not an operand; the op (conv2d) reads it from its result.
+  int64_t first = args.i("residual_first", 0);
+  if (first < 0 || first > 1 || (first && (residual || op != "conv2d"))) {
+    error = fmt::format("op '{}': residual_first must be 0 or 1, on a "
+                        "conv2d without residual",
+                        op);
+    return false;
+  }
   std::vector<const Tensor *> operands = inputs;
   size_t addends = residual > 0 && residual <= 2 ? size_t(residual) : 0;
   if (addends <= operands.size())
     operands.resize(operands.size() - addends);
+  if (first) {
+    if (operands.empty() || outputs.size() != 1 ||
+        operands.back()->shape() != outputs[0]->shape() ||
+        operands.back()->type() != outputs[0]->type()) {
+      error = fmt::format("op '{}': residual_first's input must have the "
+                          "result's shape and type",
+                          op);
+      return false;
+    }
+    copyBytes(*outputs[0], *operands.back());
+    operands.pop_back();
+  }
   if (!hostOpArity(op, operands.size(), outputs.size()) ||
       addends > inputs.size()) {
     error = fmt::format("op '{}' got {} inputs and {} outputs", op,

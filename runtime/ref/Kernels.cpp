@@ -493,7 +493,9 @@ void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
         for (int64_t q = 0; q < ow; ++q) {
           // With fma, from -0.0: fma(w, v, -0.0) is w * v, the sign of a
           // zero product included (the kernel's first tap is a product).
-          float acc = p.biasLast ? (p.fma ? -0.0f : 0.0f) : b;
+          float acc = p.initFromOut ? y[(job * oh + r) * ow + q]
+                      : p.biasLast  ? (p.fma ? -0.0f : 0.0f)
+                                    : b;
           for (int64_t c0 = 0; c0 < padded; c0 += p.sumChunk)
             for (int64_t i = 0; i < kh; ++i)
               for (int64_t j = 0; j < kw; ++j)

@@ -159,14 +159,28 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
           }
           inputs.pop_back();
         }
+  // residual_first = 1 (a conv2d's): the last input is where its sums
+  // start, of the result's type and shape.
+  for (const Attr &attr : attrs)
+    if (attr.name == "residual_first" && attr.value == AttrValue(int64_t(1))) {
+      if (inputs.empty() || outputs.size() != 1 ||
+          inputs.back().dtype != outputs[0].dtype ||
+          inputs.back().shape != outputs[0].shape) {
+        error = fmt::format("op '{}': residual_first's input must have the "
+                            "result's type and shape",
+                            op);
+        return false;
+      }
+      inputs.pop_back();
+    }
   const OpSignature *ods = graphOpSignature(op);
   // A graph op's attributes are its ODS attributes, plus what an SNPU
   // launch's host fallback adds (its kernel's numerics and epilogue).
   if (ods)
     for (const Attr &attr : attrs) {
       static constexpr std::string_view kFallbackAttrs[] = {
-          "activation", "activation_max", "activation_min", "bias_last",
-          "fma",        "precision",      "residual",       "sum_chunk"};
+          "activation", "activation_max", "activation_min", "bias_last", "fma",
+          "precision",  "residual",       "residual_first", "sum_chunk"};
       if (!ods->attr(attr.name) &&
           std::find(std::begin(kFallbackAttrs), std::end(kFallbackAttrs),
                     attr.name) == std::end(kFallbackAttrs)) {

@@ -165,6 +165,9 @@ struct ConvSummation {
   int64_t chunk = 0;
   bool biasLast = false;
   bool fma = false;
+  /// The sums start from the residual the epilogue adds (loaded into the
+  /// accumulators before the products), the bias after them.
+  bool residualFirst = false;
 };
 
 /// The summation of the SNPU kernel of a convolution kernel's body `ops`

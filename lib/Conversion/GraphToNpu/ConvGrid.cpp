@@ -60,9 +60,22 @@ namespace {
 /// Output blocks of a pair (PairStage) that take its stores in turn.
 constexpr int64_t kPairOutputs = 4;
 
-/// Accumulators a pair's blocks of output channels take in turn.
-int64_t pairAccumulators(const PairStage &pair) {
-  return std::min<int64_t>(4, pair.f / pair.f0);
+/// Accumulators a pair's blocks of output channels take in turn. With a
+/// residual (loaded into them before the products) as many as two row
+/// blocks take, when they fit beside the grid convolution's, so a row
+/// block's loads need not wait for the previous block's epilogue.
+int64_t pairAccumulators(const ConvShape &s, const GridPlan &p,
+                         const PairStage &pair, const TargetDesc &target) {
+  int64_t blocks = pair.f / pair.f0;
+  if (!pair.residual)
+    return std::min<int64_t>(4, blocks);
+  int64_t n = roundUp(p.rows * s.ow, target.alignmentBytes / 2);
+  int64_t room = (int64_t(target.acc.sizeBytes) - p.accs * p.m * p.f0 * 4) /
+                 (pair.f0 * n * 4);
+  // Each accumulator hands over from the matrix to the vector unit on a
+  // semaphore of its own, beside the grid convolution's.
+  int64_t semaphores = int64_t(target.semaphoresPerEnginePair) - p.accs;
+  return std::max<int64_t>(0, std::min({room, semaphores, 2 * blocks}));
 }
 
 int64_t floorDiv(int64_t a, int64_t b) {
@@ -451,7 +464,12 @@ private:
   /// products (flushPair).
   void emitPairBlock(Value n, Value row, int64_t rows, Value out);
   void emitPairProducts(Value n, Value row, int64_t rows, Value rhs,
-                        Value residualRows);
+                        int64_t turn0);
+  /// Loads the residual of pair turn `turn` (block `fb` of the output
+  /// channels of `rows` rows from `row`) into its accumulator, once the
+  /// epilogue of the turn that used it before has been emitted.
+  void loadPairResidual(Value n, Value row, int64_t rows, int64_t fb,
+                        int64_t turn);
   /// Emits the pending block's pair products and epilogue.
   void flushPair();
   Value index(int64_t value) {
@@ -609,9 +627,11 @@ private:
   Value pairWeights, pairBias, pairResidual, pairResult;
   Value pairResidualRuns, pairResultRuns;
   Value pairLhs, pairBiasColumn;
-  SmallVector<Value> pairRows, pairRhs, pairAcc, pairOut, pairAdded;
-  int64_t pairN = 0, pairTurn = 0, pairBlock = 0;
+  SmallVector<Value> pairRows, pairRhs, pairAcc, pairOut;
+  int64_t pairN = 0, pairTurn = 0, pairBlock = 0, pairDone = 0;
   std::function<void()> pendingPair;
+  /// Residual loads to emit after the epilogue of the turn they key.
+  std::map<int64_t, std::function<void()>> pairLoadsAfter;
 };
 
 Value GridTiler::reinterpret(Value source, OpFoldResult offset,
@@ -1008,6 +1028,17 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
 
 void GridTiler::emitPairBlock(Value n, Value row, int64_t rows, Value out) {
   int64_t pixels = rows * s.ow, channels = s.f;
+  // The previous block's pair products and epilogue first: in the matrix
+  // unit's queue they follow this block's grid products (the engines run
+  // their queues in order, so it has those to run while the vector unit
+  // converted the previous block). Then this block's conversion, its
+  // residual loads and the move of its right operand, in that order: the
+  // move's signal stands for the loads too (a DMA engine's signal waits
+  // for every transfer issued before it), and the previous move's wait for
+  // its conversion for the epilogues before that, which freed the
+  // accumulators the loads take (sinan-npu-insert-sync drops the handoffs
+  // these imply).
+  flushPair();
   // The grid convolution's relu (of the f32 sums, as its reference takes
   // it), then its channel rows as bf16 (the pair's products would round
   // them so) into wbuf, zeros past the pixels to the block's width; two
@@ -1019,31 +1050,39 @@ void GridTiler::emitPairBlock(Value n, Value row, int64_t rows, Value out) {
   Value rhs = pairRhs[pairBlock % 2];
   ++pairBlock;
   npu::VCvtOp::create(builder, loc, out, rowsBf16);
+  // The block's residual comes into its accumulators (those of the block
+  // before the previous one: every accumulator is free by the time its
+  // loads' turn comes, and their DRAM latency passes while the matrix unit
+  // works), then the move: its signal stands for the loads too.
+  int64_t turn0 = pairTurn;
+  pairTurn += pair->f / pair->f0;
+  if (pair->residual)
+    for (int64_t fb = 0; fb < pair->f / pair->f0; ++fb)
+      loadPairResidual(n, row, rows, fb, turn0 + fb);
   npu::DmaMoveOp::create(builder, loc, rowsBf16, rhs,
                          pixels < pairN
                              ? builder.getDenseI64ArrayAttr({0, pairN - pixels})
                              : nullptr);
-  // The block's residual comes in now, a block ahead of its adds, so its
-  // DRAM latency passes while the matrix unit works.
-  Value residualRows;
-  if (pair->residual) {
-    int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);
-    residualRows =
-        reinterpret(pairAdded[pairBlock % pairAdded.size()],
-                    builder.getIndexAttr(0), {pair->f, pixels}, {outPitch, 1});
+  pendingPair = [=, this] { emitPairProducts(n, row, rows, rhs, turn0); };
+}
+
+void GridTiler::loadPairResidual(Value n, Value row, int64_t rows, int64_t fb,
+                                 int64_t turn) {
+  int64_t pixels = rows * s.ow, f0 = pair->f0;
+  auto load = [=, this] {
+    Value sums = reinterpret(pairAcc[turn % pairAcc.size()],
+                             builder.getIndexAttr(0), {f0, pixels}, {pairN, 1});
     npu::DmaLoadOp::create(builder, loc,
                            runsView(pairResidualRuns, n,
-                                    builder.getIndexAttr(0),
-                                    fold(times(row, s.ow)), pair->f, pixels),
-                           residualRows, DenseI64ArrayAttr());
-  }
-  // The pair's products and epilogue come after the next block's products
-  // (the engines run their queues in order: the matrix unit then has the
-  // next block's products to run while the vector unit converts this one).
-  flushPair();
-  pendingPair = [=, this] {
-    emitPairProducts(n, row, rows, rhs, residualRows);
+                                    builder.getIndexAttr(fb * f0),
+                                    fold(times(row, s.ow)), f0, pixels),
+                           sums, DenseI64ArrayAttr());
   };
+  int64_t before = turn - int64_t(pairAcc.size());
+  if (before < pairDone)
+    load();
+  else
+    pairLoadsAfter[before] = load;
 }
 
 void GridTiler::flushPair() {
@@ -1055,17 +1094,19 @@ void GridTiler::flushPair() {
 }
 
 void GridTiler::emitPairProducts(Value n, Value row, int64_t rows, Value rhs,
-                                 Value residualRows) {
+                                 int64_t turn0) {
   int64_t pixels = rows * s.ow, channels = s.f, f0 = pair->f0;
   int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);
   Value pixel0 = times(row, s.ow);
   for (int64_t fb = 0; fb < pair->f / f0; ++fb) {
-    Value accumulator = pairAcc[pairTurn % pairAcc.size()];
-    Value block = pairOut[pairTurn % pairOut.size()];
-    ++pairTurn;
+    int64_t turn = turn0 + fb;
+    Value accumulator = pairAcc[turn % pairAcc.size()];
+    Value block = pairOut[turn % pairOut.size()];
     Value lhs = reinterpret(pairLhs, builder.getIndexAttr(fb * f0 * channels),
                             {f0, channels}, {channels, 1});
-    npu::MmaOp::create(builder, loc, lhs, rhs, accumulator);
+    // With a residual the sums start from it (loaded into the accumulator).
+    npu::MmaOp::create(builder, loc, lhs, rhs, accumulator)
+        .setAccumulate(pair->residual);
     // The bias last (a per-row scalar), on the way out of the accumulator.
     Value sums = reinterpret(accumulator, builder.getIndexAttr(0), {f0, pixels},
                              {pairN, 1});
@@ -1084,15 +1125,15 @@ void GridTiler::emitPairProducts(Value n, Value row, int64_t rows, Value rhs,
       return runsView(runs, n, builder.getIndexAttr(fb * f0), fold(pixel0), f0,
                       pixels);
     };
-    if (pair->residual)
-      npu::VBinOp::create(builder, loc, "add", result,
-                          reinterpret(residualRows,
-                                      builder.getIndexAttr(fb * f0 * outPitch),
-                                      {f0, pixels}, {outPitch, 1}),
-                          result);
     auto store =
         npu::DmaStoreOp::create(builder, loc, result, dramView(pairResultRuns));
     store.setRelu(pair->relu);
+    pairDone = turn + 1;
+    if (auto it = pairLoadsAfter.find(turn); it != pairLoadsAfter.end()) {
+      std::function<void()> load = std::move(it->second);
+      pairLoadsAfter.erase(it);
+      load();
+    }
   }
 }
 
@@ -1447,16 +1488,13 @@ void GridTiler::emit() {
                         npu::MemorySpace::ibuf, align);
     // An accumulator per block of the pair's output channels (up to 4), so
     // a row block's products need not wait for its first blocks' adds.
-    for (int64_t b = 0; b < pairAccumulators(*pair); ++b)
+    for (int64_t b = 0; b < pairAccumulators(s, p, *pair, target); ++b)
       pairAcc.push_back(allocTile(builder, loc, entry, pair->f0, pairN, f32,
                                   npu::MemorySpace::acc, align));
     for (int b = 0; b < 2; ++b) {
       pairRhs.push_back(allocTile(builder, loc, entry, s.f, pairN, bf16,
                                   npu::MemorySpace::wbuf, align));
       pairRows.push_back(local({s.f * pairN}, bf16, npu::MemorySpace::vbuf));
-      if (pair->residual)
-        pairAdded.push_back(
-            local({pair->f * outPitch}, f32, npu::MemorySpace::vbuf));
     }
     // Output blocks: a block's store must land before its buffer takes
     // another (a DRAM latency), so a few of them in turn.
@@ -1510,17 +1548,10 @@ struct EpilogueClock {
     vec = std::max(compacted, outFree) + (1 + epilogue.vectorPasses()) * pass;
     if (pair) {
       // The pair (PairStage): the relu and the conversion of these channel
-      // rows, then per block of its output channels the bias and the
-      // residual; its stores and residual loads instead of this store.
+      // rows (after the previous block's pair epilogue, pairBlock); its
+      // residual loads instead of this store.
+      outFree = vec;
       double out = double(rows * s.ow * pair->f * 4);
-      vec += (pair->firstRelu ? 2 : 1) * pass +
-             (pair->bias ? 1 : 0) * (out / vecBw + vecLat) +
-             (pair->residual ? 1 : 0) * (out / vecBw + vecLat);
-      double stores = std::max(out * pair->outBytes / 4 / bw, double(pair->f)) +
-                      setup * (pair->f / pair->f0);
-      dout = std::max(vec, dout) + stores;
-      outFree = dout;
-      last = dout + latency;
       return pair->residual ? out * pair->residualBytes / 4 / bw +
                                   setup * (pair->f / pair->f0)
                             : 0.0;
@@ -1530,6 +1561,25 @@ struct EpilogueClock {
     outFree = dout + latency;
     last = outFree;
     return epilogue.residual ? pixels / bw + setup : 0.0;
+  }
+
+  /// The relu and conversion of a pair's block of `rows` rows.
+  void pairConversion(int64_t rows) {
+    double pass = double(rows * s.ow * p.f0 * 4) / vecBw + vecLat;
+    vec += (pair->firstRelu ? 2 : 1) * pass;
+  }
+
+  /// A pair's epilogue of a block of `rows` rows whose products end at
+  /// `done`: per block of its output channels the bias (or a copy) out of
+  /// the accumulator, then the store.
+  void pairBlock(int64_t rows, double done) {
+    double out = double(rows * s.ow * pair->f * 4);
+    int64_t blocks = pair->f / pair->f0;
+    vec = std::max(vec, done) + out / vecBw + blocks * vecLat;
+    double stores = std::max(out * pair->outBytes / 4 / bw, double(pair->f)) +
+                    setup * blocks;
+    dout = std::max(vec, dout) + stores;
+    last = dout + latency;
   }
 
   const ConvShape &s;
@@ -1629,24 +1679,24 @@ double estimateDiagonal(const ConvShape &s, const TargetDesc &target,
 /// buffers do not fit: the first chunk's staging and the last block's
 /// epilogue around the busiest engine's total.
 /// The bytes a pair (PairStage) adds to each local memory for `p`: its
-/// weights in ibuf, its right operand in wbuf, two accumulators, and in
-/// vbuf the converted rows, two output and two residual blocks and the
-/// bias column.
+/// weights in ibuf, its right operand in wbuf, its accumulators (which
+/// also take its residual), and in vbuf the converted rows, the output
+/// blocks and the bias column.
 struct PairBytes {
   int64_t ibuf = 0, wbuf = 0, acc = 0, vbuf = 0, n = 0;
 };
 
 PairBytes pairBytes(const ConvShape &s, const GridPlan &p,
-                    const PairStage &pair, int64_t align) {
+                    const PairStage &pair, const TargetDesc &target) {
   PairBytes b;
+  int64_t align = target.alignmentBytes;
   int64_t pixels = p.rows * s.ow;
   b.n = roundUp(pixels, align / 2);
   b.ibuf = pair.f * pitch(s.f, 2, align) * 2;
   b.wbuf = 2 * s.f * b.n * 2;
-  b.acc = pairAccumulators(pair) * pair.f0 * b.n * 4;
+  b.acc = pairAccumulators(s, p, pair, target) * pair.f0 * b.n * 4;
   int64_t outPitch = pitch(pixels, 4, align);
   b.vbuf = 2 * s.f * b.n * 2 + kPairOutputs * pair.f0 * outPitch * 4 +
-           (pair.residual ? 2 * pair.f * outPitch * 4 : 0) +
            roundUp(pair.f * 4, align);
   return b;
 }
@@ -1679,7 +1729,12 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
        (p.diagonal ? coreChunks : 1) * s.ow * f0) *
       4;
   // (The pair's buffers live through the whole kernel, beside both.)
-  PairBytes extra = pair ? pairBytes(s, p, *pair, align) : PairBytes();
+  PairBytes extra = pair ? pairBytes(s, p, *pair, target) : PairBytes();
+  // A pair's row block loads its residual into the accumulators of the
+  // block before the previous one (emitPairBlock): two blocks' worth.
+  if (pair && pair->residual &&
+      pairAccumulators(s, p, *pair, target) < 2 * pair->f / pair->f0)
+    return std::nullopt;
   epilogueBytes += extra.vbuf;
   staging += extra.vbuf;
   if (held * phases * geo.gridPositions(rows, p.rows) * c0 * 2 + extra.ibuf >
@@ -1826,6 +1881,17 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   if (pair)
     din += double(pair->f * s.f * 2) / bw + setup;
   epilogues.vec = vecAt;
+  // A pair's products of the block before, emitted after the next block's
+  // grid products.
+  int64_t pendingRows = 0;
+  double pendingReady = 0, pendingProducts = 0, lastMove = 0;
+  auto flushPair = [&] {
+    if (pendingRows == 0)
+      return;
+    mxuClock = std::max(mxuClock, pendingReady) + pendingProducts;
+    epilogues.pairBlock(pendingRows, mxuClock);
+    pendingRows = 0;
+  };
   auto block = [&](int64_t r) {
     int64_t m = geo.positions(r);
     double product = double(m / tile.m) * (c0 / tile.k) * (f0 / tile.n);
@@ -1838,20 +1904,29 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
                p.chunks * s.taps() * product;
     din += epilogues.block(r, mxuClock);
     if (pair) {
-      // Its products once the vector unit has converted the block, and
-      // the move of its right operand into wbuf.
+      // The previous block's pair products (after this block's grid
+      // products) and epilogue, then this block's conversion and the move
+      // of its right operand into wbuf, whose signal waits for the
+      // residual loads before it to land.
+      flushPair();
+      epilogues.pairConversion(r);
       int64_t n = roundUp(r * s.ow, align / 2);
-      double products =
-          double(pair->f / tile.m) * (s.f / tile.k) * (n / tile.n);
-      // (The tiler emits them after the next block's products, so the
-      // matrix unit need not wait for this block's conversion; counted as
-      // if it did, since the vector unit's adds and the stores of this
-      // block then hold the accumulators: on ResNet-50 layer1's shapes
-      // the overlapped count said 19.2k cycles and the simulator 25.0k.)
-      mxuClock = std::max(mxuClock, epilogues.vec) + products;
-      din +=
+      double move =
           std::max(double(s.f * n * 2) / target.dmaBytesPerCycle, double(s.f)) +
           setup;
+      din += move;
+      // The residual loads queue on DMA-in behind the previous block's
+      // move, so they are under way while this block converts.
+      double loads = pair->residual ? double(r * s.ow * pair->f) *
+                                              pair->residualBytes / bw +
+                                          setup * (pair->f / pair->f0)
+                                    : 0.0;
+      double landed = lastMove + loads + latency;
+      lastMove = std::max(epilogues.vec, lastMove + loads) + move;
+      pendingRows = r;
+      pendingReady = pair->residual ? std::max(lastMove, landed) : lastMove;
+      pendingProducts =
+          double(pair->f / tile.m) * (s.f / tile.k) * (n / tile.n);
     }
   };
   for (int64_t b = 0; b < channelBlocks; ++b) {
@@ -1864,6 +1939,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
     for (int64_t row = 0; row < rows; row += p.rows)
       block(std::min(p.rows, rows - row));
   }
+  flushPair();
   return std::max(epilogues.last, din + latency);
 }
 

@@ -121,7 +121,8 @@ std::optional<ConvPair> matchConvPair(ArrayRef<Operation *> ops,
   pair.stage.bias = static_cast<bool>(second.getBias());
   pair.stage.outBytes = elementBytes(kernel.getResultTypes()[0]);
   // Blocks of the pair's output channels: the widest that gives a plan.
-  for (int64_t f0 : {int64_t(128), int64_t(64), int64_t(32), int64_t(tile.m)}) {
+  for (int64_t f0 : {int64_t(512), int64_t(256), int64_t(128), int64_t(64),
+                     int64_t(32), int64_t(tile.m)}) {
     if (f0 % tile.m || t->f % f0)
       continue;
     pair.stage.f0 = f0;
@@ -149,9 +150,10 @@ sinan::snpuPairSummations(func::FuncOp kernel, const TargetDesc &target) {
   if (!pair)
     return std::nullopt;
   // The grid tiler's chunks, the bias last; the pair's products over all of
-  // the grid convolution's channels at once, its bias last.
+  // the grid convolution's channels at once, from its residual (loaded
+  // into the accumulators), its bias last.
   return std::pair(ConvSummation{pair->plan.c0, true},
-                   ConvSummation{pair->s.f, true});
+                   ConvSummation{pair->s.f, true, false, pair->stage.residual});
 }
 
 std::optional<double> sinan::estimatePairCycles(func::FuncOp kernel,

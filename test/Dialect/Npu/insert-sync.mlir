@@ -286,3 +286,61 @@ func.func @nested_stream(%a: memref<16x16xbf16, #npu.space<dram>>)
   }
   return
 }
+
+// -----
+
+// A handoff another one implies is dropped: both operands of the product
+// come from DMA-in, and the signal after the second load fires only once
+// the first load has landed too (an engine signals once all its earlier
+// work has finished), so the product waits once.
+// CHECK-LABEL: func.func @implied
+// CHECK:         npu.dma_load %{{.*}}, %[[L:.*]] :
+// CHECK-NEXT:    npu.dma_load %{{.*}}, %[[R:.*]] :
+// CHECK-NEXT:    npu.signal <din> -> <mxu>, [[ID:[0-9]+]]
+// CHECK-NEXT:    npu.wait <din> -> <mxu>, [[ID]]
+// CHECK-NEXT:    npu.mma %[[L]], %[[R]], %[[ACC:.*]] :
+// CHECK-NEXT:    npu.signal <mxu> -> <dout>
+// CHECK-NEXT:    npu.wait <mxu> -> <dout>
+// CHECK-NEXT:    npu.dma_store %[[ACC]]
+// CHECK-NOT:     npu.signal <din> -> <mxu>
+// CHECK-NOT:     npu.wait <din> -> <mxu>
+// CHECK:         return
+func.func @implied(%a: memref<16x16xbf16, #npu.space<dram>>, %c: memref<16x16xf32, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %r = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  npu.dma_load %a, %r : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  npu.mma %l, %r, %acc : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  npu.dma_store %acc, %c : memref<16x16xf32, #npu.space<acc>> to memref<16x16xf32, #npu.space<dram>>
+  return
+}
+
+// -----
+
+// A load that a later handoff does not cover keeps its own: the second
+// product reads a buffer loaded after the first product's wait, whose
+// handoff is the last one from DMA-in to the matrix unit.
+// CHECK-LABEL: func.func @not_implied
+// CHECK:         npu.dma_load
+// CHECK-NEXT:    npu.signal <din> -> <mxu>
+// CHECK-NEXT:    npu.wait <din> -> <mxu>
+// CHECK-NEXT:    npu.mma
+// CHECK-NEXT:    npu.dma_load
+// CHECK-NEXT:    npu.signal <din> -> <mxu>
+// CHECK-NEXT:    npu.wait <din> -> <mxu>
+// CHECK-NEXT:    npu.mma
+func.func @not_implied(%a: memref<16x16xbf16, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %l2 = memref.alloc() {npu.offset = 1024} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %r = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  %acc2 = memref.alloc() {npu.offset = 1024} : memref<16x16xf32, #npu.space<acc>>
+  npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  npu.mma %l, %r, %acc : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  npu.dma_load %a, %l2 : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  npu.mma %l2, %r, %acc2 : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  return
+}

@@ -242,6 +242,63 @@ TEST(HostOps, Conv2dFmaOrder) {
   EXPECT_TRUE(std::signbit(y.data<float>()[0]));
 }
 
+// A layer group's 1x1 (residual_first = 1, with sum_chunk and bias_last):
+// the sums start from the last input, the residual the kernel loads into
+// its accumulators, then the products in order, then the bias.
+TEST(HostOps, Conv2dResidualFirst) {
+  // One input channel, one output, a 1x1 kernel over one pixel:
+  // y = ((r + x w) + b), each addition rounded to f32.
+  Tensor x(DType::F32, {1, 1, 1, 1}), w(DType::F32, {1, 1, 1, 1}),
+      b(DType::F32, {1}), r(DType::F32, {1, 1, 1, 1}),
+      y(DType::F32, {1, 1, 1, 1});
+  // r + xw rounds xw away (a tie, to even), as does adding b after; the
+  // other order adds xw + b = 2^-23 to r exactly.
+  x.data<float>()[0] = 1.0f;
+  w.data<float>()[0] = 0x1p-24f;
+  b.data<float>()[0] = 0x1p-24f;
+  r.data<float>()[0] = 1.0f;
+  std::vector<Attr> attrs = {{"precision", std::string("f32")},
+                             {"sum_chunk", int64_t(1)},
+                             {"bias_last", int64_t(1)},
+                             {"residual_first", int64_t(1)}};
+  std::string error;
+  ASSERT_TRUE(runHostOp("conv2d", attrs, {&x, &w, &b, &r}, {&y}, error))
+      << error;
+  EXPECT_EQ(y.data<float>()[0], 1.0f);
+  // The residual added after the op (residual = 1).
+  ASSERT_TRUE(runHostOp("conv2d",
+                        {{"precision", std::string("f32")},
+                         {"sum_chunk", int64_t(1)},
+                         {"bias_last", int64_t(1)},
+                         {"residual", int64_t(1)}},
+                        {&x, &w, &b, &r}, {&y}, error))
+      << error;
+  EXPECT_EQ(y.data<float>()[0], 1.0f + 0x1p-23f);
+  // Without the kernel's order, or beside a residual after the op, or of
+  // another shape, it is an error.
+  attrs[1].value = int64_t(0);
+  EXPECT_FALSE(runHostOp("conv2d", attrs, {&x, &w, &b, &r}, {&y}, error));
+  EXPECT_NE(error.find("residual_first needs sum_chunk"), std::string::npos)
+      << error;
+  attrs[1].value = int64_t(1);
+  attrs.push_back({"residual", int64_t(1)});
+  EXPECT_FALSE(runHostOp("conv2d", attrs, {&x, &w, &b, &r}, {&y}, error));
+  attrs.pop_back();
+  Tensor wide(DType::F32, {1, 1, 1, 2});
+  EXPECT_FALSE(runHostOp("conv2d", attrs, {&x, &w, &b, &wide}, {&y}, error));
+  EXPECT_EQ(
+      check("conv2d", attrs,
+            {f32({1, 1, 1, 1}), f32({1, 1, 1, 1}), f32({1}), f32({1, 1, 1, 2})},
+            {f32({1, 1, 1, 1})}),
+      "op 'conv2d': residual_first's input must have the result's type "
+      "and shape");
+  EXPECT_EQ(
+      check("conv2d", attrs,
+            {f32({1, 1, 1, 1}), f32({1, 1, 1, 1}), f32({1}), f32({1, 1, 1, 1})},
+            {f32({1, 1, 1, 1})}),
+      "");
+}
+
 namespace {
 
 /// SiLU as a fused step: sigmoid of input 0, times input 0.

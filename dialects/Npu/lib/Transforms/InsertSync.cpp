@@ -108,6 +108,8 @@ private:
   void signalAfter(Operation *op, unsigned resource, Engine src, Engine dst);
   void waitBefore(Operation *op, unsigned resource, Engine src, Engine dst);
   void erasePlaced(Operation *op);
+  /// Removes the handoffs another one already implies (see the definition).
+  void removeImpliedHandoffs();
   /// Moves each primed token before the waits right in front of it.
   void primeEarly();
   /// Moves each primed token before the ops that do not use its semaphore.
@@ -136,6 +138,9 @@ private:
   /// Every signal and wait placed, with its (resource, src, dst).
   SmallVector<std::pair<Operation *, std::tuple<unsigned, Engine, Engine>>>
       placed;
+  /// The signal and wait of each handoff between two accesses of one block
+  /// (not a loop's tokens).
+  SmallVector<std::pair<SignalOp, WaitOp>> handoffs;
   LogicalResult status = success();
   /// Whether a loop's primed and drained tokens move out of enclosing loops
   /// (keeps the pipeline full across them; holds semaphores longer).
@@ -548,6 +553,9 @@ SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
     }
     signalAfter(from.lastOp(), resource, from.last, to.first);
     waitBefore(to.op, resource, from.last, to.first);
+    if (succeeded(status))
+      handoffs.push_back({cast<SignalOp>(placed[placed.size() - 2].first),
+                          cast<WaitOp>(placed.back().first)});
   }
   sinkDrains(block, items);
   return items;
@@ -612,6 +620,51 @@ std::optional<Item> SyncInserter::processLoop(scf::ForOp loop,
   return Item{loop, first, hoist ? last : first, prime, drain};
 }
 
+/// A handoff P (A signals after its access a, B waits before its access b)
+/// is implied by another handoff Q from A to B in the same block whose
+/// signal comes later on A and whose wait comes before b on B: an engine's
+/// signal fires once all of its earlier work has finished (a DMA engine's
+/// transfers included), so Q's wait already holds b until a is done. The
+/// relation is transitive (a later signal and an earlier wait imply all
+/// that Q implies), so removing P leaves what it ordered ordered by the
+/// handoffs kept. Each removal takes a signal and the wait that consumes
+/// it, so the other tokens of P's semaphore still pair in order.
+void SyncInserter::removeImpliedHandoffs() {
+  auto accessAfter = [](WaitOp wait) {
+    Operation *op = wait->getNextNode();
+    while (op && isa<SignalOp, WaitOp>(op))
+      op = op->getNextNode();
+    return op;
+  };
+  // Per engine pair and block, in program order of their signals.
+  std::map<std::tuple<Engine, Engine, Block *>,
+           SmallVector<std::pair<SignalOp, WaitOp>>>
+      groups;
+  for (auto [signal, wait] : handoffs)
+    if (signal->getBlock() == wait->getBlock())
+      groups[{signal.getSrc(), signal.getDst(), signal->getBlock()}].push_back(
+          {signal, wait});
+  for (auto &[key, list] : groups) {
+    llvm::sort(list, [](auto &x, auto &y) {
+      return x.first->isBeforeInBlock(y.first);
+    });
+    // Scanning from the latest signal: the kept handoffs after P's signal,
+    // of which the earliest wait decides whether P is implied.
+    Operation *earliestWait = nullptr;
+    for (auto &[signal, wait] : llvm::reverse(list)) {
+      Operation *access = accessAfter(wait);
+      if (earliestWait && access && earliestWait->isBeforeInBlock(access)) {
+        erasePlaced(signal);
+        erasePlaced(wait);
+        continue;
+      }
+      if (!earliestWait || wait->isBeforeInBlock(earliestWait))
+        earliestWait = wait;
+    }
+  }
+  handoffs.clear();
+}
+
 LogicalResult SyncInserter::run() {
   groupResources();
   indexAccesses();
@@ -619,6 +672,7 @@ LogicalResult SyncInserter::run() {
     processBlock(func.getBody().front(), resource);
   if (failed(status))
     return failure();
+  removeImpliedHandoffs();
   primeEarly();
   if (failed(assignIds()))
     return failure();

@@ -109,6 +109,10 @@ struct Conv2dParams {
   /// keeps its sign, as the kernel's first multiply) and a missing bias is
   /// not added.
   bool fma = false;
+  /// With `sumChunk` and `biasLast`: each output's sum starts from the
+  /// value `out` holds (an SNPU kernel's accumulator loaded with a residual
+  /// before its products) instead of +0.0.
+  bool initFromOut = false;
 };
 
 /// NCHW input, OIHW weight, optional bias of length O.
