@@ -344,3 +344,47 @@ func.func @not_implied(%a: memref<16x16xbf16, #npu.space<dram>>)
   npu.mma %l2, %r, %acc2 : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
   return
 }
+
+// -----
+
+// Two cores' parts (npu.once loops) use the same buffers in their own
+// local memories: nothing is handed from one part to the other.
+// CHECK-LABEL: func.func @cores
+// CHECK:         scf.for
+// CHECK-NEXT:      npu.dma_load
+// CHECK-NEXT:      npu.signal <din> -> <mxu>
+// CHECK-NEXT:      npu.wait <din> -> <mxu>
+// CHECK-NEXT:      npu.mma
+// CHECK-NEXT:    } {npu.once = 0 : i64}
+// CHECK-NEXT:    scf.for
+// CHECK-NEXT:      npu.dma_load
+// CHECK-NEXT:      npu.signal <din> -> <mxu>
+// CHECK-NEXT:      npu.wait <din> -> <mxu>
+// CHECK-NEXT:      npu.mma
+// CHECK-NEXT:    } {npu.once = 1 : i64}
+// CHECK-NEXT:    return
+func.func @cores(%a: memref<16x16xbf16, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %l = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+  %r = memref.alloc() {npu.offset = 0} : memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
+  %acc = memref.alloc() {npu.offset = 0} : memref<16x16xf32, #npu.space<acc>>
+  // As the tilers' onCore: core c runs from min((core - c)^2, 1) to 1.
+  %core = npu.core_id
+  %d0 = arith.subi %core, %c0 : index
+  %s0 = arith.muli %d0, %d0 : index
+  %first0 = arith.minsi %s0, %c1 : index
+  %d1 = arith.subi %core, %c1 : index
+  %s1 = arith.muli %d1, %d1 : index
+  %first1 = arith.minsi %s1, %c1 : index
+  scf.for %i = %first0 to %c1 step %c1 {
+    npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+    npu.mma %l, %r, %acc : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  } {npu.once = 0 : i64}
+  scf.for %i = %first1 to %c1 step %c1 {
+    npu.dma_load %a, %l : memref<16x16xbf16, #npu.space<dram>> to memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>
+    npu.mma %l, %r, %acc : memref<16x16xbf16, strided<[32, 1]>, #npu.space<ibuf>>, memref<16x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>, memref<16x16xf32, #npu.space<acc>>
+  } {npu.once = 1 : i64}
+  return
+}

@@ -531,6 +531,18 @@ SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
     const Item &from = items[i - 1], &to = items[i];
     if (from.last == to.first || sameSide(from.lastOp(), to.op, resource))
       continue;
+    // Two cores' parts of the kernel touch two cores' local memories: no
+    // handoff between them (each core skips the other's part, so its
+    // signal would only hold a semaphore id for the whole kernel).
+    auto onceCore = [](Operation *op) -> std::optional<int64_t> {
+      if (auto once = op->getAttrOfType<IntegerAttr>(kOnceAttrName))
+        return once.getInt();
+      return std::nullopt;
+    };
+    std::optional<int64_t> fromCore = onceCore(from.lastOp());
+    std::optional<int64_t> toCore = onceCore(to.op);
+    if (fromCore && toCore && *fromCore != *toCore)
+      continue;
     // After a loop whose drain is on the next access's engine, the drain
     // already orders that access after the loop's last one on the
     // resource; a signal after the loop would wait for the loop's last op
@@ -553,7 +565,11 @@ SmallVector<Item> SyncInserter::processBlock(Block &block, unsigned resource) {
     }
     signalAfter(from.lastOp(), resource, from.last, to.first);
     waitBefore(to.op, resource, from.last, to.first);
-    if (succeeded(status))
+    // (Between two engine ops: a handoff around a loop shapes where the
+    // loops' tokens may move, and dropping it changes the id sharing that
+    // lets them.)
+    if (succeeded(status) && !isa<scf::ForOp>(from.op) &&
+        !isa<scf::ForOp>(to.op))
       handoffs.push_back({cast<SignalOp>(placed[placed.size() - 2].first),
                           cast<WaitOp>(placed.back().first)});
   }

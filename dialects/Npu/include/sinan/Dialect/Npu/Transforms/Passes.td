@@ -62,10 +62,12 @@ def NpuInsertSync : Pass<"sinan-npu-insert-sync", "mlir::func::FuncOp"> {
     engine than it starts, the back edge gets the same handoff, with one
     token primed before the loop and the last drained after it. Buffers
     that share bytes after `sinan-npu-allocate-local` are one resource, so
-    reusing memory is ordered too. A handoff between two accesses of one
-    block that a later handoff between the same engines implies (its
-    signal after the first access, its wait before the second: an engine
-    signals once all its earlier work has finished) is dropped. Each
+    reusing memory is ordered too. Two cores' parts (`npu.once` loops)
+    hand nothing to each other: each core has its own local memories. A
+    handoff between two engine ops of one block that a later handoff
+    between the same engines implies (its signal after the first access,
+    its wait before the second: an engine signals once all its earlier
+    work has finished) is dropped. Each
     resource's handoffs between two engines use one semaphore id; resources whose handoffs do not overlap
     in program order share ids. Once ids are assigned, a primed token moves
     up past the engine work before it that does not use its semaphore: its
