@@ -155,12 +155,17 @@ public:
     cost.cycles = linkCycles(bytes);
     return true;
   }
+  bool setSimulatorSeed(uint64_t value) override {
+    seed = value;
+    return true;
+  }
   bool launch(DeviceBuffer &buffer, const isa::Kernel &kernel,
               const std::vector<uint64_t> &arguments, DeviceCost &cost,
               std::string &error) override {
     sim::Options options;
     options.arguments = arguments;
     options.maxCycles = watchdogCycles;
+    options.seed = seed;
     sim::Result result =
         sim::run(desc, kernel, static_cast<SimBuffer &>(buffer).dram, options);
     if (!result.ok) {
@@ -188,6 +193,7 @@ private:
   TargetDesc desc;
   std::string deviceName;
   uint64_t watchdogCycles;
+  uint64_t seed = 0;
 };
 
 } // namespace

@@ -84,6 +84,12 @@ cl::opt<bool> pinHostThreads(
     cl::desc("With one host thread per CPU, pin each to its own CPU while it "
              "runs (steadier timings for a process that has the machine)"),
     cl::init(false), cl::cat(toolOptions));
+cl::opt<uint64_t> simSeed(
+    "sim-seed",
+    cl::desc("On snpu-sim, shuffle the order of the engines ready in the same "
+             "cycle with this seed (the hazard checker then sees another "
+             "legal interleaving; outputs must not change; 0: fixed order)"),
+    cl::init(0), cl::cat(toolOptions));
 cl::opt<bool> sequential("sequential",
                          cl::desc("Run a .snm's steps one at a time in order "
                                   "(default: independent steps in parallel)"),
@@ -397,6 +403,9 @@ int main(int argc, char **argv) {
     if (!runDevice)
       return fail("--device " + device + ": " + error);
     runDevice->setHostThreadPinning(pinHostThreads);
+    if (!runDevice->setSimulatorSeed(simSeed))
+      return fail("--sim-seed: device " + runDevice->name() +
+                  " runs no simulator");
     session = sinan::exec::Session::create(*loaded, *runDevice, error);
     if (!session)
       return fail(inputFile + ": " + error);

@@ -69,6 +69,12 @@ public:
   /// default; where there are as many threads as CPUs, on request).
   bool hostThreadsPinned() const;
   void setHostThreadPinning(bool pin);
+  /// On a simulated SNPU: with a nonzero `seed`, each kernel runs with the
+  /// engines ready in the same cycle in an order shuffled by it (the
+  /// simulator's hazard checker then sees another legal interleaving;
+  /// results must not change). Returns false on a device that runs no
+  /// simulator (a nonzero seed there is an error for the caller to name).
+  virtual bool setSimulatorSeed(uint64_t seed) { return seed == 0; }
   virtual const std::string &name() const = 0;
   /// The SNPU variant the device runs kernels for, or null if it runs none.
   virtual const TargetDesc *target() const = 0;
