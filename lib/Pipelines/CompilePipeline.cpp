@@ -32,8 +32,10 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     // placement.
     bool whole = options.placement != "cpu";
     graph::GraphDecomposeOptions before;
+    // An average pooling of whole power-of-two windows is the SNPU's
+    // depthwise convolution (the same sums, scaled exactly).
     if (whole)
-      before.ops = {"gelu", "group_norm", "attention"};
+      before.ops = {"gelu", "group_norm", "attention", "avg_pool2d"};
     pm.addPass(graph::createGraphDecompose(before));
     // Attention the SNPU runs whole, from its pieces (as exported, or as
     // graph-decompose just wrote an ONNX Attention).

@@ -314,6 +314,12 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
       return failure();
     return sized();
   }
+  // (graph-decompose turns the others into depthwise convolutions before
+  // placement.)
+  if (llvm::isa<graph::AvgPool2dOp>(op))
+    return fail("the SNPU runs an average pooling as a depthwise convolution "
+                "only over whole windows (no padding, floor mode) of a power "
+                "of two of positions");
   if (auto clip = dyn_cast<graph::ClipOp>(op)) {
     plan.form = ElementwisePlan::Clip;
     if (std::optional<APFloat> min = clip.getMin())

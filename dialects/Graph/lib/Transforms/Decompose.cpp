@@ -233,6 +233,37 @@ Value expand(AttentionOp attention, OpBuilder &b) {
   return MatMulOp::create(b, e.loc, probs, vAll)->getResult(0);
 }
 
+/// An average pooling whose windows are whole (no padding, floor mode)
+/// and hold a power of two of positions, as the depthwise convolution with
+/// every weight 1 / count: scaling by a power of two is exact, so each of
+/// the convolution's partial sums is the reference's sum scaled (its
+/// first tap a product, then one addition per tap in the same row-major
+/// order, and the division by the count the same scaling). Null otherwise.
+Value expand(AvgPool2dOp pool, OpBuilder &b) {
+  auto type = dyn_cast<RankedTensorType>(pool.getInput().getType());
+  ArrayRef<int64_t> kernel = pool.getKernel();
+  if (!type || !type.hasStaticShape() || type.getRank() != 4 ||
+      !type.getElementType().isF32() || kernel.size() != 2 ||
+      pool.getCeilMode() ||
+      llvm::any_of(pool.getPads(), [](int64_t pad) { return pad != 0; }))
+    return {};
+  int64_t count = kernel[0] * kernel[1];
+  if (count <= 0 || !llvm::isPowerOf2_64(count))
+    return {};
+  int64_t channels = type.getDimSize(1);
+  auto weightType = RankedTensorType::get({channels, 1, kernel[0], kernel[1]},
+                                          b.getF32Type());
+  Value weights = ConstantOp::create(
+      b, pool.getLoc(),
+      DenseElementsAttr::get(weightType,
+                             llvm::ArrayRef<float>(1.0f / float(count))));
+  return Conv2dOp::create(b, pool.getLoc(), pool.getType(), pool.getInput(),
+                          weights, Value(), pool.getStridesAttr(),
+                          pool.getPadsAttr(), pool.getDilationsAttr(),
+                          b.getI64IntegerAttr(channels))
+      .getResult();
+}
+
 struct GraphDecompose
     : public sinan::graph::impl::GraphDecomposeBase<GraphDecompose> {
   using GraphDecomposeBase::GraphDecomposeBase;
@@ -244,7 +275,13 @@ struct GraphDecompose
   void runOnOperation() override {
     SmallVector<Operation *> composite;
     getOperation()->walk([&](Operation *op) {
-      if (isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp, AttentionOp>(op) &&
+      // (An average pooling only when named: it is no composite the
+      // reference defines by pieces, only one a backend may run as a
+      // depthwise convolution.)
+      bool pool = isa<AvgPool2dOp>(op) &&
+                  llvm::is_contained(ops, std::string("avg_pool2d"));
+      if ((pool ||
+           isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp, AttentionOp>(op)) &&
           wanted(op->getName().stripDialect()) &&
           (placed.empty() || sinan::isPlacedOn(op, placed)))
         composite.push_back(op);
@@ -260,7 +297,10 @@ struct GraphDecompose
               .Case([&](LayerNormOp n) { return expandLayerNorm(n, b).output; })
               .Case([&](RmsNormOp n) { return expand(n, b); })
               .Case([&](GroupNormOp n) { return expand(n, b); })
-              .Case([&](AttentionOp a) { return expand(a, b); });
+              .Case([&](AttentionOp a) { return expand(a, b); })
+              .Case([&](AvgPool2dOp p) { return expand(p, b); });
+      if (!result)
+        continue;
       if (Attribute where = op->getAttr(sinan::kPlacementAttrName))
         for (Operation *piece = before ? before->getNextNode()
                                        : &op->getBlock()->front();

@@ -35,7 +35,13 @@ def GraphDecompose : Pass<"graph-decompose"> {
     computes the same values bit for bit. The import keeps these ops whole
     so that a backend may run them in one kernel; the compile pipeline
     expands them before placement for the backends that want the pieces.
-    `ops` limits the expansion to the listed op names (default: all);
+    `graph.avg_pool2d` of whole windows (no padding, floor mode) of a
+    power of two of positions becomes the depthwise `graph.conv2d` with
+    every weight `1 / count`, whose sums are the reference's scaled
+    exactly; only when `ops` names it (the SNPU runs it as a depthwise
+    convolution; the host has a pooling kernel).
+    `ops` limits the expansion to the listed op names (default: all but
+    `avg_pool2d`);
     `placed` to the ops sinan-place put on that side (its
     `sinan.placement` attribute), whose pieces get the same placement: the
     compile pipeline keeps a normalization whole for the SNPU, which runs
@@ -45,8 +51,8 @@ def GraphDecompose : Pass<"graph-decompose"> {
   let options = [
     ListOption<"ops", "ops", "std::string",
                "Op names to expand (layer_norm, rms_norm, group_norm, gelu, "
-               "attention); "
-               "empty: all">,
+               "attention, avg_pool2d); "
+               "empty: all but avg_pool2d">,
     Option<"placed", "placed", "std::string", /*default=*/"\"\"",
            "Expand only the ops placed on this side (cpu or snpu); their "
            "pieces take the same placement. Empty: every op">
