@@ -42,7 +42,7 @@
 // FORM-NOT:     graph.relu
 // FORM:         return
 
-// FORCED: error: loc("pool"): node 'pool' (graph.avg_pool2d) is forced to the SNPU by {{.*}}.forced.json, but the SNPU cannot run it: the SNPU runs an average pooling as a depthwise convolution only over whole windows
+// FORCED: error: loc("pool"): node 'pool' (graph.avg_pool2d) is forced to the SNPU by {{.*}}.forced.json, but the SNPU cannot run it: the SNPU runs an average pooling as the depthwise convolution and division graph-decompose makes of it
 // TYPO: error: --placement-overrides {{.*}}.typo.json: 'no_such_node' names no node of the model
 // KIND: error: --placement-overrides {{.*}}.kind.json: 'op:softmax' names no op of the model
 // VALUE: error: --placement-overrides {{.*}}.value.json: 'mm': expected "snpu", "cpu", "snpu:vector" or "snpu:matrix"

@@ -20,7 +20,7 @@
 // REPORT-NEXT: node       op           where     snpu cyc     host cyc  why
 // REPORT-NEXT: conv       conv2d       snpu    {{ *[0-9]+}}  {{ *[0-9]+}}  the SNPU runs it (--placement=snpu)
 // REPORT-NEXT: relu       relu         snpu    {{.*}}  fused into the kernel of 'conv'
-// REPORT-NEXT: pool       avg_pool2d   cpu     {{.*}}  the SNPU runs an average pooling as a depthwise convolution only over whole windows
+// REPORT-NEXT: pool       avg_pool2d   cpu     {{.*}}  the SNPU runs an average pooling as the depthwise convolution and division graph-decompose makes of it
 // REPORT-NEXT: mm         matmul       snpu
 // REPORT-NEXT: add_scalar add          cpu     {{.*}}  operand 1 is broadcast other than as one row over the rows of operand 0
 // REPORT-NEXT: tiny_add   add          snpu

@@ -317,9 +317,9 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
   // (graph-decompose turns the others into depthwise convolutions before
   // placement.)
   if (llvm::isa<graph::AvgPool2dOp>(op))
-    return fail("the SNPU runs an average pooling as a depthwise convolution "
-                "only over whole windows (no padding, floor mode) of a power "
-                "of two of positions");
+    return fail("the SNPU runs an average pooling as the depthwise "
+                "convolution and division graph-decompose makes of it, "
+                "except in ceil mode");
   if (auto clip = dyn_cast<graph::ClipOp>(op)) {
     plan.form = ElementwisePlan::Clip;
     if (std::optional<APFloat> min = clip.getMin())

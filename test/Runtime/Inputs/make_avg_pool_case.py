@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Average poolings as DenseNet's transitions export them (2x2, stride 2)
-and one the SNPU leaves to the host (3x3 with padding). Writes pool.onnx,
+and as Inception's do (3x3 with padding, each window divided by its own
+count). Writes pool.onnx,
 pool_inputs.npz and onnxruntime's outputs as pool_expected.npz.
 Usage: make_avg_pool_case.py OUT_DIR"""
 import sys

@@ -233,35 +233,74 @@ Value expand(AttentionOp attention, OpBuilder &b) {
   return MatMulOp::create(b, e.loc, probs, vAll)->getResult(0);
 }
 
-/// An average pooling whose windows are whole (no padding, floor mode)
-/// and hold a power of two of positions, as the depthwise convolution with
-/// every weight 1 / count: scaling by a power of two is exact, so each of
-/// the convolution's partial sums is the reference's sum scaled (its
-/// first tap a product, then one addition per tap in the same row-major
-/// order, and the division by the count the same scaling). Null otherwise.
+/// An average pooling (floor mode) as the depthwise convolution that sums
+/// each window, then the division by each window's count, as the
+/// reference kernel computes it: the convolution's first tap is a product
+/// by 1 and each other tap one addition in the same row-major order (a
+/// padded position adds a zero), and the division is the same f32 one.
+/// When every window counts the same power of two of positions, the
+/// division is folded into the weights instead (1 / count: scaling by a
+/// power of two is exact). Null in ceil mode.
 Value expand(AvgPool2dOp pool, OpBuilder &b) {
   auto type = dyn_cast<RankedTensorType>(pool.getInput().getType());
-  ArrayRef<int64_t> kernel = pool.getKernel();
-  if (!type || !type.hasStaticShape() || type.getRank() != 4 ||
+  auto resultType = dyn_cast<RankedTensorType>(pool.getType());
+  ArrayRef<int64_t> kernel = pool.getKernel(), strides = pool.getStrides(),
+                    pads = pool.getPads(), dilations = pool.getDilations();
+  if (!type || !resultType || !type.hasStaticShape() ||
+      !resultType.hasStaticShape() || type.getRank() != 4 ||
       !type.getElementType().isF32() || kernel.size() != 2 ||
-      pool.getCeilMode() ||
-      llvm::any_of(pool.getPads(), [](int64_t pad) { return pad != 0; }))
+      strides.size() != 2 || pads.size() != 4 || dilations.size() != 2 ||
+      pool.getCeilMode())
     return {};
-  int64_t count = kernel[0] * kernel[1];
-  if (count <= 0 || !llvm::isPowerOf2_64(count))
+  int64_t h = type.getDimSize(2), w = type.getDimSize(3);
+  int64_t oh = resultType.getDimSize(2), ow = resultType.getDimSize(3);
+  // Each window's divisor: its positions inside the image, or with
+  // count_include_pad inside the explicit padding too (the reference's).
+  SmallVector<float> counts;
+  for (int64_t y = 0; y < oh; ++y)
+    for (int64_t x = 0; x < ow; ++x) {
+      int64_t inside = 0, padded = 0;
+      for (int64_t i = 0; i < kernel[0]; ++i)
+        for (int64_t j = 0; j < kernel[1]; ++j) {
+          int64_t iy = y * strides[0] - pads[0] + i * dilations[0];
+          int64_t ix = x * strides[1] - pads[1] + j * dilations[1];
+          padded += iy >= -pads[0] && iy < h + pads[2] && ix >= -pads[1] &&
+                    ix < w + pads[3];
+          inside += iy >= 0 && iy < h && ix >= 0 && ix < w;
+        }
+      counts.push_back(float(pool.getCountIncludePad() ? padded : inside));
+    }
+  if (llvm::is_contained(counts, 0.0f))
     return {};
+  bool uniform = llvm::all_equal(counts);
+  bool folded = uniform && llvm::isPowerOf2_64(uint64_t(counts.front()));
   int64_t channels = type.getDimSize(1);
+  Location loc = pool.getLoc();
   auto weightType = RankedTensorType::get({channels, 1, kernel[0], kernel[1]},
                                           b.getF32Type());
   Value weights = ConstantOp::create(
-      b, pool.getLoc(),
-      DenseElementsAttr::get(weightType,
-                             llvm::ArrayRef<float>(1.0f / float(count))));
-  return Conv2dOp::create(b, pool.getLoc(), pool.getType(), pool.getInput(),
-                          weights, Value(), pool.getStridesAttr(),
-                          pool.getPadsAttr(), pool.getDilationsAttr(),
-                          b.getI64IntegerAttr(channels))
-      .getResult();
+      b, loc,
+      DenseElementsAttr::get(
+          weightType,
+          llvm::ArrayRef<float>(folded ? 1.0f / counts.front() : 1.0f)));
+  Value sums =
+      Conv2dOp::create(b, loc, resultType, pool.getInput(), weights, Value(),
+                       pool.getStridesAttr(), pool.getPadsAttr(),
+                       pool.getDilationsAttr(), b.getI64IntegerAttr(channels))
+          .getResult();
+  if (folded)
+    return sums;
+  // The divisors: one for every window, or a map over the output's rows
+  // and columns that every image and channel shares.
+  auto countType = uniform
+                       ? RankedTensorType::get({}, b.getF32Type())
+                       : RankedTensorType::get({1, 1, oh, ow}, b.getF32Type());
+  Value divisors = ConstantOp::create(
+      b, loc,
+      uniform ? DenseElementsAttr::get(countType,
+                                       llvm::ArrayRef<float>(counts.front()))
+              : DenseElementsAttr::get(countType, llvm::ArrayRef(counts)));
+  return DivOp::create(b, loc, sums, divisors)->getResult(0);
 }
 
 struct GraphDecompose

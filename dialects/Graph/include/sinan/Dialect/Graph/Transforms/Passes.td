@@ -35,11 +35,13 @@ def GraphDecompose : Pass<"graph-decompose"> {
     computes the same values bit for bit. The import keeps these ops whole
     so that a backend may run them in one kernel; the compile pipeline
     expands them before placement for the backends that want the pieces.
-    `graph.avg_pool2d` of whole windows (no padding, floor mode) of a
-    power of two of positions becomes the depthwise `graph.conv2d` with
-    every weight `1 / count`, whose sums are the reference's scaled
-    exactly; only when `ops` names it (the SNPU runs it as a depthwise
-    convolution; the host has a pooling kernel).
+    `graph.avg_pool2d` (floor mode) becomes the depthwise `graph.conv2d`
+    with every weight 1, which sums each window in the reference's order,
+    then a `graph.div` by each window's count (a constant, or a map over
+    the output's rows and columns), the reference's division; when every
+    window counts the same power of two of positions the weights are
+    `1 / count` instead (exact scaling) and there is no division. Only when
+    `ops` names it (the SNPU runs these; the host has a pooling kernel).
     `ops` limits the expansion to the listed op names (default: all but
     `avg_pool2d`);
     `placed` to the ops sinan-place put on that side (its
