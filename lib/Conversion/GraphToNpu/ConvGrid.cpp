@@ -466,8 +466,7 @@ private:
   void emitPairProducts(Value n, Value row, int64_t rows, Value rhs,
                         int64_t turn0);
   /// Loads the residual of pair turn `turn` (block `fb` of the output
-  /// channels of `rows` rows from `row`) into its accumulator, once the
-  /// epilogue of the turn that used it before has been emitted.
+  /// channels of `rows` rows from `row`) into its accumulator.
   void loadPairResidual(Value n, Value row, int64_t rows, int64_t fb,
                         int64_t turn);
   /// Emits the pending block's pair products and epilogue.
@@ -628,10 +627,8 @@ private:
   Value pairResidualRuns, pairResultRuns;
   Value pairLhs, pairBiasColumn;
   SmallVector<Value> pairRows, pairRhs, pairAcc, pairOut;
-  int64_t pairN = 0, pairTurn = 0, pairBlock = 0, pairDone = 0;
+  int64_t pairN = 0, pairTurn = 0, pairBlock = 0;
   std::function<void()> pendingPair;
-  /// Residual loads to emit after the epilogue of the turn they key.
-  std::map<int64_t, std::function<void()>> pairLoadsAfter;
 };
 
 Value GridTiler::reinterpret(Value source, OpFoldResult offset,
@@ -1051,9 +1048,9 @@ void GridTiler::emitPairBlock(Value n, Value row, int64_t rows, Value out) {
   ++pairBlock;
   npu::VCvtOp::create(builder, loc, out, rowsBf16);
   // The block's residual comes into its accumulators (those of the block
-  // before the previous one: every accumulator is free by the time its
-  // loads' turn comes, and their DRAM latency passes while the matrix unit
-  // works), then the move: its signal stands for the loads too.
+  // before the previous one, freed by epilogues emitted already; their DRAM
+  // latency passes while the matrix unit works), then the move: its signal
+  // stands for the loads too.
   int64_t turn0 = pairTurn;
   pairTurn += pair->f / pair->f0;
   if (pair->residual)
@@ -1068,21 +1065,16 @@ void GridTiler::emitPairBlock(Value n, Value row, int64_t rows, Value out) {
 
 void GridTiler::loadPairResidual(Value n, Value row, int64_t rows, int64_t fb,
                                  int64_t turn) {
+  // (The plan holds two blocks' worth of accumulators, so the epilogue of
+  // this one's previous turn, two blocks back, is emitted already.)
   int64_t pixels = rows * s.ow, f0 = pair->f0;
-  auto load = [=, this] {
-    Value sums = reinterpret(pairAcc[turn % pairAcc.size()],
-                             builder.getIndexAttr(0), {f0, pixels}, {pairN, 1});
-    npu::DmaLoadOp::create(builder, loc,
-                           runsView(pairResidualRuns, n,
-                                    builder.getIndexAttr(fb * f0),
-                                    fold(times(row, s.ow)), f0, pixels),
-                           sums, DenseI64ArrayAttr());
-  };
-  int64_t before = turn - int64_t(pairAcc.size());
-  if (before < pairDone)
-    load();
-  else
-    pairLoadsAfter[before] = load;
+  Value sums = reinterpret(pairAcc[turn % pairAcc.size()],
+                           builder.getIndexAttr(0), {f0, pixels}, {pairN, 1});
+  npu::DmaLoadOp::create(builder, loc,
+                         runsView(pairResidualRuns, n,
+                                  builder.getIndexAttr(fb * f0),
+                                  fold(times(row, s.ow)), f0, pixels),
+                         sums, DenseI64ArrayAttr());
 }
 
 void GridTiler::flushPair() {
@@ -1128,12 +1120,6 @@ void GridTiler::emitPairProducts(Value n, Value row, int64_t rows, Value rhs,
     auto store =
         npu::DmaStoreOp::create(builder, loc, result, dramView(pairResultRuns));
     store.setRelu(pair->relu);
-    pairDone = turn + 1;
-    if (auto it = pairLoadsAfter.find(turn); it != pairLoadsAfter.end()) {
-      std::function<void()> load = std::move(it->second);
-      pairLoadsAfter.erase(it);
-      load();
-    }
   }
 }
 
