@@ -395,7 +395,8 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     stats.kernels.push_back({m.kernels[step.kernel].name +
                                  (step.op.empty() ? "" : " (" + step.op + ")"),
                              cost.cycles, cost.macs, useful, cost.dramBytes,
-                             minimal, m.kernels[step.kernel].estimateCycles});
+                             minimal, m.kernels[step.kernel].estimateCycles,
+                             cost.engineBusy});
     for (unsigned e = 0; e < isa::kNumEngines; ++e)
       stats.engineBusy[e] += cost.engineBusy[e];
     cycles = cost.cycles;

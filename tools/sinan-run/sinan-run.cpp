@@ -328,6 +328,10 @@ static void writeNetworkFigures(json::OStream &j,
         j.attribute("roofline_cycles", int64_t(rooflineCycles(target, k)));
         if (k.estimateCycles)
           j.attribute("estimate_cycles", int64_t(k.estimateCycles));
+        j.attributeObject("engine_busy_cycles", [&] {
+          for (unsigned e = 0; e < sinan::isa::kNumEngines; ++e)
+            j.attribute(engineName(e), int64_t(k.engineBusy[e]));
+        });
       });
   });
 }

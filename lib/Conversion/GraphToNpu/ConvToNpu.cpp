@@ -85,6 +85,11 @@ struct ConvBlocks {
   /// one product of k = c0, instead of one product per tap of channels
   /// padded to the tile. For few input channels (an RGB stem).
   bool folded = false;
+  /// A 1x1 convolution's whole input (one image, one pixel block) stays in
+  /// wbuf, loaded once per core before the first product, instead of a
+  /// tile per product: a core's output channel blocks after the first move
+  /// only their weights.
+  bool inputResident = false;
 };
 
 /// The products' k of folded taps: every tap's input channels, to the
@@ -101,9 +106,10 @@ std::string describe(const ConvBlocks &b) {
                        b.f0, b.c0, b.rows, b.pixels, b.cores,
                        b.splitPixels ? "pixels" : "channels",
                        b.resident ? "resident" : "tiles",
-                       b.padded   ? "padded-copy"
-                       : b.folded ? "folded-taps"
-                                  : "taps",
+                       b.padded          ? "padded-copy"
+                       : b.folded        ? "folded-taps"
+                       : b.inputResident ? "resident"
+                                         : "taps",
                        b.depth, b.accs,
                        b.biasLast      ? "last"
                        : b.biasProduct ? "product"
@@ -129,6 +135,22 @@ SmallVector<int64_t> dividingBlocks(int64_t padded, int64_t tile, int64_t limit,
       sizes.push_back(size);
       break;
     }
+  return sizes;
+}
+
+/// Output channel blocks: dividingBlocks up to 256, and the blocks that
+/// give each of the cores (or each twice) one block, when the tile divides
+/// them (320 channels on four cores: 80, which no power of two divides
+/// evenly among them).
+SmallVector<int64_t> outputChannelBlocks(int64_t padded, int64_t tile,
+                                         int64_t cores) {
+  SmallVector<int64_t> sizes = dividingBlocks(padded, tile, 256, true);
+  for (int64_t parts : {cores, 2 * cores}) {
+    int64_t size = padded / parts;
+    if (padded % parts == 0 && size % tile == 0 && size <= 256 &&
+        !llvm::is_contained(sizes, size))
+      sizes.push_back(size);
+  }
   return sizes;
 }
 
@@ -487,13 +509,50 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
             cost.rotation(double(s.group) * fBlocksPerCore * s.n,
                           int64_t(pixelBlocksPerCore), uses, depth, accs,
                           cost.product(f0, c0, pixels), passes(biasLast) > 0);
-        if (!best || cycles < best->cycles) {
+        auto take = [&](double cycles, bool inputResident) {
+          if (best && cycles >= best->cycles)
+            return;
           best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,
                             depth, splitPixels, resident, false,  0,
                             0,     cycles,      accs};
           best->biasLast = biasLast;
           best->biasProduct = product;
           best->folded = folded;
+          best->inputResident = inputResident;
+        };
+        take(cycles, false);
+        // The input resident: a core's blocks after the first load no
+        // input, and the first waits for all of it (its load in the head).
+        // (One pixel block: a flat partial one computes the tiles its
+        // pixels reach, emitPixelBlock.)
+        int64_t ownPixels = s.pixels() < pixels && !product
+                                ? roundUp(s.pixels(), tile.n)
+                                : pixels;
+        int64_t residentBytes = s.cgPad * pitch(ownPixels, 2, align) * 2;
+        if (s.flat && !folded && s.group == 1 && s.n == 1 && pixelBlocks == 1 &&
+            !splitPixels && fBlocksPerCore > 1 &&
+            residentBytes +
+                    (product ? tile.k * pitch(pixels, 2, align) * 2 : 0) <=
+                int64_t(target.wbuf.sizeBytes)) {
+          int64_t ownStore = f0 * s.pixels() * outputBytes;
+          double perBlockOwn =
+              cost.block(uses, f0, c0, ownPixels, 0.0, 0.0, resident, depth,
+                         accs, ownStore, passes(biasLast), biasFirst, residual,
+                         1, 0.0, storeRows, product);
+          double head = std::max(double(s.cg * s.pixels() * inputBytes),
+                                 double(residentBytes)) /
+                        cost.bandwidth;
+          take(fBlocksPerCore * (cost.weightLoad(f0, resident, k, product) +
+                                 perBlockOwn) +
+                   head +
+                   cost.edges(ownStore, storeRows,
+                              (biasFirst ? f0 * ownPixels * 4.0 : 0.0) +
+                                  (resident ? 0.0 : f0 * c0 * 2.0),
+                              f0, ownPixels, passes(biasLast)) +
+                   cost.rotation(fBlocksPerCore, 1, uses, depth, accs,
+                                 cost.product(f0, c0, ownPixels),
+                                 passes(biasLast) > 0),
+               true);
         }
       }
     }
@@ -611,7 +670,7 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
   // latency, and fewer weight loads. (On RegNet's 440-channel 1x1s at 7x7
   // the estimate takes f0 = 224 and the simulator runs them 37 % slower;
   // across the zoo the larger blocks gain 1-9 %.)
-  for (int64_t f0 : dividingBlocks(s.fgPad, tile.m, 256, true))
+  for (int64_t f0 : outputChannelBlocks(s.fgPad, tile.m, target.cores))
     for (int64_t c0 : dividingBlocks(s.cgPad, tile.k, 512, true))
       for (int64_t rows = 1; rows <= (s.flat ? 2048 : s.oh); ++rows) {
         int64_t pixels, pixelBlocks;
@@ -793,6 +852,10 @@ private:
   void emitFoldedTaps(Value g, Value f, Value n, Value oh,
                       std::optional<int64_t> staticOh, Value acc);
   Value residentWeights;
+  /// With inputResident: [cgPad x pixels] bf16 in wbuf, the pixels at the
+  /// pitch the products read (emitPixelBlock's blockPixels).
+  Value residentInput;
+  void loadResidentInput();
   /// With biasLast: the whole bias in a vbuf column (zero past the last
   /// channel), loaded once, which the epilogue broadcasts along the rows.
   void loadBiasColumn();
@@ -972,6 +1035,31 @@ void ConvTiler::loadResident(Value g, Value f) {
   npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
 }
 
+void ConvTiler::loadResidentInput() {
+  if (!blocks.inputResident)
+    return;
+  // The pixels at the pitch of a flat partial block's tiles
+  // (emitPixelBlock), every channel, zero rows past them.
+  int64_t pixels = blocks.pixels;
+  if (s.pixels() < pixels && !blocks.biasProduct)
+    pixels = roundUp(s.pixels(), target.matrixTiles.at(DType::BF16).n);
+  residentInput =
+      alloc(s.cgPad, pixels, builder.getBF16Type(), npu::MemorySpace::wbuf);
+  if (s.cg != s.cgPad)
+    npu::FillOp::create(
+        builder, loc,
+        view(residentInput,
+             {builder.getIndexAttr(s.cg), builder.getIndexAttr(0)},
+             {s.cgPad - s.cg, pixels}, {1, 1}, {0, 1}),
+        0);
+  Value zero = index(0);
+  npu::DmaLoadOp::create(
+      builder, loc,
+      view(xFlat, {zero, zero, zero}, {1, s.cg, s.pixels()}, {1, 1, 1}, {1, 2}),
+      view(residentInput, {zero, zero}, {s.cg, s.pixels()}, {1, 1}, {0, 1}),
+      DenseI64ArrayAttr());
+}
+
 void ConvTiler::product(Value weights, Value input, Value acc) {
   auto mma = npu::MmaOp::create(builder, loc, weights, input, acc);
   mma.setAccumulate(!startsAcc);
@@ -1019,6 +1107,13 @@ Value ConvTiler::narrow(Value tile, int64_t columns) {
 void ConvTiler::emitFlatTap(Value g, Value f, Value n, Value p, int64_t count,
                             Value c, int64_t cCount, Value acc) {
   Value weights = weightsFor(g, f, blockOf.lookup(c), c, 0);
+  if (blocks.inputResident) {
+    turn = (turn + 1) % blocks.depth;
+    return product(weights,
+                   view(residentInput, {c, builder.getIndexAttr(0)},
+                        {blocks.c0, blockPixels}, {1, 1}, {0, 1}),
+                   acc);
+  }
   Value input = narrow(rhs[turn], blockPixels);
   turn = (turn + 1) % rhs.size();
   Value dst = input;
@@ -1499,7 +1594,8 @@ void ConvTiler::emit() {
   for (int64_t k = 0; k < blocks.depth; ++k) {
     if (!blocks.resident)
       lhs.push_back(alloc(blocks.f0, blocks.c0, bf16, npu::MemorySpace::ibuf));
-    rhs.push_back(alloc(blocks.c0, pixels, bf16, npu::MemorySpace::wbuf));
+    if (!blocks.inputResident)
+      rhs.push_back(alloc(blocks.c0, pixels, bf16, npu::MemorySpace::wbuf));
   }
   if (blocks.resident)
     residentWeights =
@@ -1557,6 +1653,7 @@ void ConvTiler::emit() {
     if (residual)
       residualFlat =
           memref::CollapseShapeOp::create(builder, loc, residual, groups);
+    loadResidentInput();
   }
   int64_t fBlocks = s.fgPad / blocks.f0;
   int64_t lastRows = s.fg - (fBlocks - 1) * blocks.f0;

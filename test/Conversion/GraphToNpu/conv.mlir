@@ -155,3 +155,24 @@ func.func @expand(%x: tensor<1x256x14x14xf32>, %b: tensor<1024xf32>) -> tensor<1
   %0 = graph.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>, tensor<1024xf32>) -> tensor<1x1024x14x14xf32> loc("expand")
   return %0 : tensor<1x1024x14x14xf32>
 }
+
+// A 1x1 over 7x7 into 1280 channels (MobileNetV2's head): the whole input
+// ([320 x 49] f32, converted to bf16 at a pitch of 64) comes into wbuf
+// once, before the cores split the output channel blocks; each product
+// reads its channel block's rows of it, and only weight tiles are loaded
+// in the loop.
+// NPU-LABEL: func.func @head_kernel
+// NPU-SAME:      input=resident
+// NPU:         %[[IN:.*]] = memref.alloc() : memref<320x64xbf16, strided<[64, 1]>, #npu.space<wbuf>>
+// NPU:         %[[DST:.*]] = memref.subview %[[IN]][%{{.*}}, %{{.*}}] [320, 49] [1, 1]
+// NPU:         npu.dma_load %{{.*}}, %[[DST]] : memref<320x49xf32, {{.*}}#npu.space<dram>> to memref<320x49xbf16, strided<[64, 1], offset: ?>, #npu.space<wbuf>>
+// NPU:         npu.core_id
+// NPU-NOT:     npu.dma_load {{.*}}#npu.space<wbuf>>
+// NPU:         %[[TAP:.*]] = memref.subview %[[IN]][%{{.*}}, 0] [64, 64] [1, 1]
+// NPU:         npu.mma %{{.*}}, %[[TAP]], %{{.*}} : memref<160x64xbf16, {{.*}}#npu.space<ibuf>>, memref<64x64xbf16, strided<[64, 1], offset: ?>, #npu.space<wbuf>>
+// NPU-NOT:     npu.dma_load {{.*}}#npu.space<wbuf>>
+func.func @head(%x: tensor<1x320x7x7xf32>, %b: tensor<1280xf32>) -> tensor<1x1280x7x7xf32> {
+  %w = graph.constant dense<0.5> : tensor<1280x320x1x1xf32>
+  %0 = graph.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x320x7x7xf32>, tensor<1280x320x1x1xf32>, tensor<1280xf32>) -> tensor<1x1280x7x7xf32> loc("head")
+  return %0 : tensor<1x1280x7x7xf32>
+}

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """ResNet-50's layer3 downsample convolution (1x1, stride 2, 512 -> 1024
 channels on 28x28) and a 512 -> 768 one beside it, each with its bias: on
-snpu-server the grid tiler streams their weights (2 MiB does not stay in
-wbuf) and interleaves its first two row blocks, so a 1x1's first tiles
-are the first chunk's, twice. Writes the model, its input and
+snpu-server the grid tiler streams the first's weights (2 MiB does not
+stay in wbuf) and interleaves its first two row blocks, so a 1x1's first
+tiles are the first chunk's, twice (the second takes the implicit GEMM,
+192 channels a core). Writes the model, its input and
 onnxruntime's outputs. Usage: make_conv_streamed_case.py OUT_DIR"""
 import sys
 

@@ -55,6 +55,9 @@ struct KernelRunStats {
   uint64_t minimalBytes = 0;
   /// The compiler's estimate of its cycles (KernelDesc), or 0.
   uint64_t estimateCycles = 0;
+  /// Busy cycles per engine, summed over cores: with `cycles`, where the
+  /// kernel waits.
+  std::array<uint64_t, isa::kNumEngines> engineBusy{};
 };
 
 struct DeviceRunStats {
