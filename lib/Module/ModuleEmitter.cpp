@@ -56,6 +56,16 @@ using module::StepKind;
 using module::ValueKind;
 using Placement = module::Location;
 
+/// The op's attributes as its step carries them: hostOpAttributes, and the
+/// network's MACs when the op stands for others' (kNetworkMacsAttrName),
+/// which the run's figures count instead of its own.
+std::vector<Attr> stepAttributes(Operation *op) {
+  std::vector<Attr> attrs = hostOpAttributes(op);
+  if (auto macs = op->getAttrOfType<IntegerAttr>(kNetworkMacsAttrName))
+    attrs.push_back({"network_macs", int64_t(macs.getInt())});
+  return attrs;
+}
+
 std::string where(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -245,7 +255,7 @@ bool Emitter::addStep(Operation *op, std::string &error) {
   module::StepDesc step;
   step.kind = StepKind::HostOp;
   step.op = name;
-  step.attributes = hostOpAttributes(op);
+  step.attributes = stepAttributes(op);
   addInputs(step, op->getOperands());
   step.cpuEntry = cpuEntryFor(op, error);
   return error.empty() && addHostStep(op, std::move(step), error);
@@ -877,7 +887,7 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
     if (!describeSubgraph(function, step, error))
       return false;
   } else {
-    step.attributes = hostOpAttributes(op);
+    step.attributes = stepAttributes(op);
   }
   // The fallback widens these bindings to f32 and narrows its results.
   if (std::vector<int64_t> stored = storedAsBF16(function); !stored.empty())
@@ -1050,7 +1060,7 @@ bool Emitter::addHostKernel(sched::HostKernelOp kernel, std::string &error) {
   module::StepDesc step;
   step.kind = StepKind::HostOp;
   step.op = name;
-  step.attributes = hostOpAttributes(op);
+  step.attributes = stepAttributes(op);
   CpuEpilogue epilogue;
   for (Operation *next : ArrayRef(chain).drop_front()) {
     if (llvm::isa<graph::AddOp>(next)) {

@@ -32,10 +32,11 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     // placement.
     bool whole = options.placement != "cpu";
     graph::GraphDecomposeOptions before;
-    // An average pooling of whole power-of-two windows is the SNPU's
-    // depthwise convolution (the same sums, scaled exactly).
+    // An average pooling is the SNPU's depthwise convolution and a
+    // division; a local response normalization its matrix unit's window
+    // sums and the vector unit's power.
     if (whole)
-      before.ops = {"gelu", "group_norm", "attention", "avg_pool2d"};
+      before.ops = {"gelu", "group_norm", "attention", "avg_pool2d", "lrn"};
     pm.addPass(graph::createGraphDecompose(before));
     // Attention the SNPU runs whole, from its pieces (as exported, or as
     // graph-decompose just wrote an ONNX Attention).

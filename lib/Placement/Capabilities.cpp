@@ -142,6 +142,12 @@ SmallVector<Operation *, 2> fusedEpilogue(Operation *op,
   return chain;
 }
 
+int64_t networkMacsOf(Operation *op) {
+  if (auto macs = op->getAttrOfType<IntegerAttr>(kNetworkMacsAttrName))
+    return macs.getInt();
+  return macsOf(op);
+}
+
 int64_t macsOf(Operation *op) {
   auto out = dyn_cast<RankedTensorType>(
       op->getNumResults() == 1 ? op->getResult(0).getType() : Type());

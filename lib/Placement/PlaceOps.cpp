@@ -300,9 +300,9 @@ void PlaceOpsPass::writeReport(ArrayRef<Decision> decisions,
   }
   int64_t macs = 0, snpuMacs = 0, snpuOps = 0;
   for (const Decision &d : decisions) {
-    macs += macsOf(d.op);
+    macs += networkMacsOf(d.op);
     if (d.side == Side::Snpu) {
-      snpuMacs += macsOf(d.op);
+      snpuMacs += networkMacsOf(d.op);
       ++snpuOps;
     }
   }
@@ -314,7 +314,7 @@ void PlaceOpsPass::writeReport(ArrayRef<Decision> decisions,
                                {"op", d.op->getName().stripDialect()},
                                {"placement", sideName(d.side)},
                                {"why", d.why},
-                               {"macs", macsOf(d.op)},
+                               {"macs", networkMacsOf(d.op)},
                                {"host_cycles", int64_t(d.hostCycles)}};
       if (d.snpuCycles)
         entry["snpu_cycles"] = int64_t(*d.snpuCycles);

@@ -1104,6 +1104,12 @@ uint64_t hostOpMacs(std::string_view op, const std::vector<Attr> &attrs,
                     const std::vector<ValueType> &outputs) {
   if (op == "subgraph")
     return subgraphMacs(attrs, inputs, outputs);
+  // An op that computes part of another's (graph-decompose's window sums
+  // of a local response normalization) counts that op's.
+  for (const Attr &attr : attrs)
+    if (attr.name == "network_macs")
+      if (const int64_t *macs = std::get_if<int64_t>(&attr.value))
+        return uint64_t(std::max<int64_t>(*macs, 0));
   if (inputs.size() < 2 || outputs.size() != 1)
     return 0;
   const std::vector<int64_t> &lhs = inputs[0].shape, &w = inputs[1].shape;

@@ -178,9 +178,16 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
   // launch's host fallback adds (its kernel's numerics and epilogue).
   if (ods)
     for (const Attr &attr : attrs) {
-      static constexpr std::string_view kFallbackAttrs[] = {
-          "activation", "activation_max", "activation_min", "bias_last", "fma",
-          "precision",  "residual",       "residual_first", "sum_chunk"};
+      static constexpr std::string_view kFallbackAttrs[] = {"activation",
+                                                            "activation_max",
+                                                            "activation_min",
+                                                            "bias_last",
+                                                            "fma",
+                                                            "network_macs",
+                                                            "precision",
+                                                            "residual",
+                                                            "residual_first",
+                                                            "sum_chunk"};
       if (!ods->attr(attr.name) &&
           std::find(std::begin(kFallbackAttrs), std::end(kFallbackAttrs),
                     attr.name) == std::end(kFallbackAttrs)) {

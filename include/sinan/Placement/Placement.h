@@ -104,6 +104,10 @@ double linkCycles(mlir::Value value, const TargetDesc &target);
 /// Multiply-adds of a matmul or convolution, 0 for other ops.
 int64_t macsOf(mlir::Operation *op);
 
+/// The network's multiply-adds `op` computes: its kNetworkMacsAttrName if
+/// it has one, else macsOf.
+int64_t networkMacsOf(mlir::Operation *op);
+
 /// The ONNX node (or tensor) name a location carries, if any.
 std::optional<std::string> onnxName(mlir::Location loc);
 

@@ -303,6 +303,52 @@ Value expand(AvgPool2dOp pool, OpBuilder &b) {
   return DivOp::create(b, loc, sums, divisors)->getResult(0);
 }
 
+/// A local response normalization as a backend with a matrix unit runs it:
+/// the squares, their sum over each channel's window as a 1x1 convolution
+/// with a band of ones (a square, rounded to the convolution's precision,
+/// times one, in the reference's ascending channel order; a channel past
+/// either end adds nothing), then `x * exp(-beta * log(sum * alpha / size +
+/// bias))`, the power as the exponential units compute it. Not the
+/// reference's values bit for bit (its power and division are other
+/// roundings): only for a backend that names it.
+Value expand(LrnOp lrn, OpBuilder &b) {
+  Value x = lrn.getInput();
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || !type.hasStaticShape() || type.getRank() != 4 ||
+      !type.getElementType().isF32() || lrn.getSize() < 1)
+    return {};
+  int64_t channels = type.getDimSize(1), size = lrn.getSize();
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  SmallVector<float> band(channels * channels, 0.0f);
+  for (int64_t f = 0; f < channels; ++f)
+    for (int64_t c = std::max<int64_t>(f - before, 0);
+         c <= std::min<int64_t>(f + after, channels - 1); ++c)
+      band[f * channels + c] = 1.0f;
+  Expander e{b, lrn.getLoc(), type.getElementType()};
+  Value squares = e.mul(x, x);
+  Value ones = ConstantOp::create(
+      b, e.loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({channels, channels, 1, 1}, b.getF32Type()),
+          llvm::ArrayRef(band)));
+  auto window = Conv2dOp::create(
+      b, e.loc, type, squares, ones, Value(), b.getDenseI64ArrayAttr({1, 1}),
+      b.getDenseI64ArrayAttr({0, 0, 0, 0}), b.getDenseI64ArrayAttr({1, 1}),
+      b.getI64IntegerAttr(1));
+  // A normalization has no MACs of the network's (as on the host, where
+  // an lrn counts none): the products are the matrix unit's overhead.
+  window->setAttr(sinan::kNetworkMacsAttrName, b.getI64IntegerAttr(0));
+  Value sums = window.getResult();
+  Value scale = e.c(lrn.getAlpha().convertToFloat() / float(size));
+  Value scaled = e.mul(sums, scale);
+  Value bias = e.c(lrn.getBias().convertToFloat());
+  Value base = e.add(scaled, bias);
+  Value logs = e.op<LogOp>(base);
+  Value exponent = e.c(-lrn.getBeta().convertToFloat());
+  Value power = e.op<ExpOp>(e.mul(logs, exponent));
+  return e.mul(x, power);
+}
+
 struct GraphDecompose
     : public sinan::graph::impl::GraphDecomposeBase<GraphDecompose> {
   using GraphDecomposeBase::GraphDecomposeBase;
@@ -314,11 +360,13 @@ struct GraphDecompose
   void runOnOperation() override {
     SmallVector<Operation *> composite;
     getOperation()->walk([&](Operation *op) {
-      // (An average pooling only when named: it is no composite the
-      // reference defines by pieces, only one a backend may run as a
-      // depthwise convolution.)
-      bool pool = isa<AvgPool2dOp>(op) &&
-                  llvm::is_contained(ops, std::string("avg_pool2d"));
+      // (An average pooling or a local response normalization only when
+      // named: neither is a composite the reference defines by pieces, only
+      // one a backend may run as a convolution and elementwise ops.)
+      bool pool =
+          (isa<AvgPool2dOp>(op) &&
+           llvm::is_contained(ops, std::string("avg_pool2d"))) ||
+          (isa<LrnOp>(op) && llvm::is_contained(ops, std::string("lrn")));
       if ((pool ||
            isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp, AttentionOp>(op)) &&
           wanted(op->getName().stripDialect()) &&
@@ -337,7 +385,8 @@ struct GraphDecompose
               .Case([&](RmsNormOp n) { return expand(n, b); })
               .Case([&](GroupNormOp n) { return expand(n, b); })
               .Case([&](AttentionOp a) { return expand(a, b); })
-              .Case([&](AvgPool2dOp p) { return expand(p, b); });
+              .Case([&](AvgPool2dOp p) { return expand(p, b); })
+              .Case([&](LrnOp n) { return expand(n, b); });
       if (!result)
         continue;
       if (Attribute where = op->getAttr(sinan::kPlacementAttrName))

@@ -20,6 +20,16 @@ namespace sinan {
 /// goes to the SNPU when the SNPU can run it.
 inline constexpr llvm::StringLiteral kPlacementAttrName = "sinan.placement";
 
+/// The network's multiply-adds an op computes, when they are not its own
+/// (an i64 attribute): graph-decompose's window sums of a local response
+/// normalization are a convolution with a band of ones, none of whose
+/// products is a convolution or matrix product of the network. The
+/// placement report's MACs and the run's figures count these instead (the
+/// module carries them as the step's `network_macs`); the host cost
+/// estimate still counts the op's own.
+inline constexpr llvm::StringLiteral kNetworkMacsAttrName =
+    "sinan.network_macs";
+
 /// Whether sinan-place put `op` on `side` ("snpu" or "cpu").
 inline bool isPlacedOn(mlir::Operation *op, llvm::StringRef side) {
   auto placed = op->getAttrOfType<mlir::StringAttr>(kPlacementAttrName);

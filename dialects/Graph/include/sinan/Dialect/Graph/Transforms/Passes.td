@@ -42,8 +42,12 @@ def GraphDecompose : Pass<"graph-decompose"> {
     window counts the same power of two of positions the weights are
     `1 / count` instead (exact scaling) and there is no division. Only when
     `ops` names it (the SNPU runs these; the host has a pooling kernel).
+    `graph.lrn` becomes the squares, their sums over each channel's window
+    as a 1x1 `graph.conv2d` with a band of ones, then
+    `x * exp(-beta * log(sums * alpha / size + bias))`: not the reference's
+    roundings (its power and division), so only when `ops` names it too.
     `ops` limits the expansion to the listed op names (default: all but
-    `avg_pool2d`);
+    `avg_pool2d` and `lrn`);
     `placed` to the ops sinan-place put on that side (its
     `sinan.placement` attribute), whose pieces get the same placement: the
     compile pipeline keeps a normalization whole for the SNPU, which runs
@@ -53,8 +57,8 @@ def GraphDecompose : Pass<"graph-decompose"> {
   let options = [
     ListOption<"ops", "ops", "std::string",
                "Op names to expand (layer_norm, rms_norm, group_norm, gelu, "
-               "attention, avg_pool2d); "
-               "empty: all but avg_pool2d">,
+               "attention, avg_pool2d, lrn); "
+               "empty: all but avg_pool2d and lrn">,
     Option<"placed", "placed", "std::string", /*default=*/"\"\"",
            "Expand only the ops placed on this side (cpu or snpu); their "
            "pieces take the same placement. Empty: every op">
