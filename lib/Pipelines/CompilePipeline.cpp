@@ -36,7 +36,8 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     // division; a local response normalization its matrix unit's window
     // sums and the vector unit's power.
     if (whole)
-      before.ops = {"gelu", "group_norm", "attention", "avg_pool2d", "lrn"};
+      before.ops = {"gelu",       "group_norm", "attention",
+                    "avg_pool2d", "lrn",        "resize"};
     pm.addPass(graph::createGraphDecompose(before));
     // Attention the SNPU runs whole, from its pieces (as exported, or as
     // graph-decompose just wrote an ONNX Attention).

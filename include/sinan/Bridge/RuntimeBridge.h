@@ -17,6 +17,7 @@
 #include "sinan/runtime/Attr.h"
 #include "sinan/runtime/DType.h"
 #include "sinan/runtime/Tensor.h"
+#include "sinan/runtime/ref/Kernels.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Operation.h"
@@ -43,6 +44,11 @@ mlir::DenseElementsAttr toAttr(const Tensor &tensor,
 /// module format take them (booleans as ints; the constant value excluded;
 /// discardable attributes, the compiler's notes, left out).
 std::vector<Attr> hostOpAttributes(mlir::Operation *op);
+
+/// The reference's parameters of a graph.resize, from its attributes (the
+/// names the runtime reads too, runtime/ref/HostOps.cpp); nullopt if one
+/// is missing.
+std::optional<ref::ResizeParams> resizeParamsOf(mlir::Operation *op);
 
 /// `attrs` as hostOpAttributes gives them (the kinds the runtime has; any
 /// other is left out).

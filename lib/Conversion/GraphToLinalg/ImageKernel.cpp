@@ -14,6 +14,7 @@
 
 #include "CpuKernels.h"
 
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/runtime/ref/Kernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -24,37 +25,6 @@ using namespace mlir;
 
 namespace sinan {
 namespace {
-
-/// The reference's parameters of a resize, from the op's attributes (the
-/// runtime reads the same names: runtime/ref/HostOps.cpp).
-std::optional<ref::ResizeParams> resizeParamsOf(Operation *op) {
-  auto str = [&](StringRef name) -> std::optional<std::string> {
-    if (auto attr = op->getAttrOfType<StringAttr>(name))
-      return attr.str();
-    return std::nullopt;
-  };
-  auto scales = op->getAttrOfType<ArrayAttr>("scales");
-  std::optional<std::string> mode = str("mode"),
-                             coordinates = str("coordinate_mode"),
-                             nearest = str("nearest_mode");
-  if (!scales || !mode || !coordinates || !nearest)
-    return std::nullopt;
-  ref::ResizeParams p;
-  p.mode = *mode;
-  p.coordinateMode = *coordinates;
-  p.nearestMode = *nearest;
-  for (Attribute scale : scales) {
-    auto value = dyn_cast<FloatAttr>(scale);
-    if (!value)
-      return std::nullopt;
-    p.scales.push_back(value.getValueAsDouble());
-  }
-  if (auto a = op->getAttrOfType<FloatAttr>("cubic_coeff_a"))
-    p.cubicCoeffA = a.getValueAsDouble();
-  if (auto exclude = op->getAttrOfType<BoolAttr>("exclude_outside"))
-    p.excludeOutside = exclude.getValue();
-  return p;
-}
 
 /// One resized dimension: per output coordinate `taps` (input index,
 /// weight) pairs, flattened.

@@ -320,6 +320,10 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
     return fail("the SNPU runs an average pooling as the depthwise "
                 "convolution and division graph-decompose makes of it, "
                 "except in ceil mode");
+  if (llvm::isa<graph::ResizeOp>(op))
+    return fail("the SNPU runs a resize of an NCHW image whose height is an "
+                "integer nearest upsampling (or unchanged) as the product and "
+                "row copies graph-decompose makes of it, no other");
   if (auto clip = dyn_cast<graph::ClipOp>(op)) {
     plan.form = ElementwisePlan::Clip;
     if (std::optional<APFloat> min = clip.getMin())

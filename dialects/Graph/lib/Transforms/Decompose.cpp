@@ -11,9 +11,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Graph/IR/ShapeInference.h"
 #include "sinan/Dialect/Graph/Transforms/Passes.h"
+#include "sinan/runtime/ref/Kernels.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -349,6 +351,95 @@ Value expand(LrnOp lrn, OpBuilder &b) {
   return e.mul(x, power);
 }
 
+/// One dimension's resampling as the matrix [in x out] whose column o
+/// holds the weights the reference's taps (ref::resizeTaps) give output o.
+SmallVector<float>
+resizeMatrix(const std::vector<std::vector<std::pair<int64_t, double>>> &taps,
+             int64_t in) {
+  int64_t out = int64_t(taps.size());
+  SmallVector<float> matrix(in * out, 0.0f);
+  for (int64_t o = 0; o < out; ++o)
+    for (auto [i, weight] : taps[o])
+      matrix[i * out + o] += float(weight);
+  return matrix;
+}
+
+/// Whether `taps` take input o / (out / in) with weight 1 for every output
+/// o: an integer nearest upsampling, whose rows can be repeated instead.
+bool repeats(const std::vector<std::vector<std::pair<int64_t, double>>> &taps,
+             int64_t in) {
+  int64_t out = int64_t(taps.size());
+  if (out % in)
+    return false;
+  for (int64_t o = 0; o < out; ++o)
+    if (taps[o].size() != 1 || taps[o][0].first != o / (out / in) ||
+        taps[o][0].second != 1.0)
+      return false;
+  return true;
+}
+
+/// A resize of the last two dimensions of [N, C, H, W] whose height is an
+/// integer nearest upsampling (or unchanged), as a backend with a matrix
+/// unit runs it: the width as the product of the input's rows with the
+/// matrix of the reference's taps (ref::resizeTaps: its coordinate rules,
+/// nearest rounding, linear and cubic weights), then each row repeated (a
+/// concatenation). The product takes its operands at the matrix unit's
+/// precision, so not the reference's values bit for bit: only for a
+/// backend that names it.
+Value expand(ResizeOp resize, OpBuilder &b) {
+  auto type = dyn_cast<RankedTensorType>(resize.getInput().getType());
+  auto resultType = dyn_cast<RankedTensorType>(resize.getType());
+  std::optional<sinan::ref::ResizeParams> params =
+      sinan::resizeParamsOf(resize);
+  if (!type || !resultType || !params || !type.hasStaticShape() ||
+      !resultType.hasStaticShape() || type.getRank() != 4 ||
+      !type.getElementType().isF32() ||
+      type.getDimSize(0) != resultType.getDimSize(0) ||
+      type.getDimSize(1) != resultType.getDimSize(1) ||
+      type.getNumElements() == 0)
+    return {};
+  std::vector<int64_t> in(type.getShape().begin(), type.getShape().end()),
+      out(resultType.getShape().begin(), resultType.getShape().end());
+  sinan::ref::ResizeTaps taps = sinan::ref::resizeTaps(in, out, *params);
+  // The height as a product needs the columns transposed twice, which on
+  // LR-ASPP's 28 -> 224 bilinear cost more than the host's resize and the
+  // copies together (665,725 cycles against 400,169): only an integer
+  // nearest upsampling of the height (repeated rows) or none.
+  if (!repeats(taps[2], in[2]))
+    return {};
+  int64_t batch = in[0] * in[1], h = in[2], w = in[3], oh = out[2], ow = out[3];
+  Location loc = resize.getLoc();
+  Type f32 = b.getF32Type();
+  auto tensor = [&](ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, f32);
+  };
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+    return ReshapeOp::create(b, loc, tensor(shape), v).getResult();
+  };
+  auto product = [&](Value rows, int64_t k, ArrayRef<float> matrix,
+                     int64_t n) -> Value {
+    Value weights = ConstantOp::create(
+        b, loc, DenseElementsAttr::get(tensor({k, n}), matrix));
+    Operation *matmul = MatMulOp::create(b, loc, rows, weights);
+    // A resize has no MACs of the network's (as on the host).
+    matmul->setAttr(sinan::kNetworkMacsAttrName, b.getI64IntegerAttr(0));
+    return matmul->getResult(0);
+  };
+  // The width: [batch * h, w] x [w, ow].
+  Value y = resize.getInput();
+  if (w != ow || !repeats(taps[3], w)) {
+    y = reshape(y, {batch * h, w});
+    y = product(y, w, resizeMatrix(taps[3], w), ow);
+  }
+  // The height: each row repeated oh / h times.
+  if (h == oh)
+    return reshape(y, out);
+  y = reshape(y, {batch, h, 1, ow});
+  SmallVector<Value> copies(oh / h, y);
+  y = ConcatOp::create(b, loc, copies, b.getI64IntegerAttr(2))->getResult(0);
+  return reshape(y, out);
+}
+
 struct GraphDecompose
     : public sinan::graph::impl::GraphDecomposeBase<GraphDecompose> {
   using GraphDecomposeBase::GraphDecomposeBase;
@@ -360,14 +451,16 @@ struct GraphDecompose
   void runOnOperation() override {
     SmallVector<Operation *> composite;
     getOperation()->walk([&](Operation *op) {
-      // (An average pooling or a local response normalization only when
-      // named: neither is a composite the reference defines by pieces, only
-      // one a backend may run as a convolution and elementwise ops.)
-      bool pool =
+      // (An average pooling, a local response normalization or a resize
+      // only when named: none is a composite the reference defines by
+      // pieces, only one a backend may run as convolutions, products and
+      // elementwise ops.)
+      bool named =
           (isa<AvgPool2dOp>(op) &&
            llvm::is_contained(ops, std::string("avg_pool2d"))) ||
-          (isa<LrnOp>(op) && llvm::is_contained(ops, std::string("lrn")));
-      if ((pool ||
+          (isa<LrnOp>(op) && llvm::is_contained(ops, std::string("lrn"))) ||
+          (isa<ResizeOp>(op) && llvm::is_contained(ops, std::string("resize")));
+      if ((named ||
            isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp, AttentionOp>(op)) &&
           wanted(op->getName().stripDialect()) &&
           (placed.empty() || sinan::isPlacedOn(op, placed)))
@@ -386,7 +479,8 @@ struct GraphDecompose
               .Case([&](GroupNormOp n) { return expand(n, b); })
               .Case([&](AttentionOp a) { return expand(a, b); })
               .Case([&](AvgPool2dOp p) { return expand(p, b); })
-              .Case([&](LrnOp n) { return expand(n, b); });
+              .Case([&](LrnOp n) { return expand(n, b); })
+              .Case([&](ResizeOp r) { return expand(r, b); });
       if (!result)
         continue;
       if (Attribute where = op->getAttr(sinan::kPlacementAttrName))

@@ -46,8 +46,13 @@ def GraphDecompose : Pass<"graph-decompose"> {
     as a 1x1 `graph.conv2d` with a band of ones, then
     `x * exp(-beta * log(sums * alpha / size + bias))`: not the reference's
     roundings (its power and division), so only when `ops` names it too.
+    `graph.resize` of an NCHW image whose height is an integer nearest
+    upsampling (or unchanged) becomes the product of its rows with the
+    matrix of the reference's taps for the width (`ref::resizeTaps`), then
+    each row repeated (a `graph.concat`); also only when named. The
+    products of both expansions carry `sinan.network_macs = 0`.
     `ops` limits the expansion to the listed op names (default: all but
-    `avg_pool2d` and `lrn`);
+    `avg_pool2d`, `lrn` and `resize`);
     `placed` to the ops sinan-place put on that side (its
     `sinan.placement` attribute), whose pieces get the same placement: the
     compile pipeline keeps a normalization whole for the SNPU, which runs
@@ -57,8 +62,8 @@ def GraphDecompose : Pass<"graph-decompose"> {
   let options = [
     ListOption<"ops", "ops", "std::string",
                "Op names to expand (layer_norm, rms_norm, group_norm, gelu, "
-               "attention, avg_pool2d, lrn); "
-               "empty: all but avg_pool2d and lrn">,
+               "attention, avg_pool2d, lrn, resize); "
+               "empty: all but avg_pool2d, lrn and resize">,
     Option<"placed", "placed", "std::string", /*default=*/"\"\"",
            "Expand only the ops placed on this side (cpu or snpu); their "
            "pieces take the same placement. Empty: every op">
