@@ -47,6 +47,10 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     // A kernel's arguments are registers: concats wider than that split.
     if (whole)
       pm.addPass(createSplitWideConcats());
+    // Constants the vector unit cannot broadcast, repeated in the module.
+    if (whole)
+      pm.addPass(createMaterializeBroadcasts(
+          MaterializeBroadcastsOptions{options.target}));
     PlaceOpsOptions place;
     place.target = options.target;
     place.mode = options.placement;

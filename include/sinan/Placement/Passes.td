@@ -86,6 +86,33 @@ def SplitWideConcats : Pass<"sinan-split-wide-concats", "mlir::ModuleOp"> {
   ];
 }
 
+def MaterializeBroadcasts
+    : Pass<"sinan-materialize-broadcasts", "mlir::ModuleOp"> {
+  let summary = "Repeats a constant operand to the result's shape where the "
+                "SNPU cannot broadcast it";
+  let description = [{
+    The vector unit broadcasts a binary op's operand as a scalar, a row
+    repeated over the rows, a block of trailing dimensions repeated over the
+    leading ones or an element per row (`sinan::snpuElementwiseRefusal`),
+    and the row must fit its buffer. Swin's masks add a block per window
+    over the heads ([1, 64, 1, 49, 49] to [1, 64, 3, 49, 49]) and a
+    relative position bias of [1, 12, 49, 49] (a "row" of 28,812 elements)
+    over the windows; on the host they cost their operands' round trips over
+    the host link. Where the SNPU refuses a binary elementwise op whose other
+    operand has the result's shape, a `graph.constant` operand that
+    broadcasts to it becomes the constant of the result's shape (the same
+    values, repeated), when that takes at most `max-bytes` and the SNPU then
+    runs the op; else the op is left as it was. The module stores the
+    repeated constant, and the kernel reads it from DRAM.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",
+           "Target preset or description file">,
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"8 << 20",
+           "Largest repeated constant, in bytes">
+  ];
+}
+
 def FuseAttention : Pass<"sinan-fuse-attention", "mlir::ModuleOp"> {
   let summary = "Rewrites attention as exporters write it into graph.attention";
   let description = [{

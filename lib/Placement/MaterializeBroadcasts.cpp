@@ -1,0 +1,126 @@
+//===- MaterializeBroadcasts.cpp - Constants the SNPU need not broadcast --===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// See the pass description in Passes.td: a constant operand that the SNPU
+// cannot broadcast becomes the constant of the result's shape, when the
+// SNPU then runs the op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinan/Placement/Passes.h"
+
+#include "sinan/Conversion/GraphToNpu.h"
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Placement/Placement.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace sinan {
+#define GEN_PASS_DEF_MATERIALIZEBROADCASTS
+#include "sinan/Placement/Passes.h.inc"
+} // namespace sinan
+
+using namespace mlir;
+using namespace sinan;
+
+namespace {
+
+/// `values` (of `from`'s shape) repeated to `to`'s shape by NumPy's
+/// broadcasting (`from` right-aligned, its unit dimensions repeated).
+DenseElementsAttr repeated(DenseElementsAttr values, RankedTensorType to) {
+  auto from = cast<RankedTensorType>(values.getType());
+  ArrayRef<int64_t> in = from.getShape(), out = to.getShape();
+  int64_t lead = int64_t(out.size()) - int64_t(in.size());
+  // The source stride of each result dimension (0 where it repeats).
+  SmallVector<int64_t> strides(out.size(), 0);
+  int64_t stride = 1;
+  for (int64_t d = int64_t(in.size()) - 1; d >= 0; --d) {
+    if (in[d] != 1)
+      strides[d + lead] = stride;
+    stride *= in[d];
+  }
+  SmallVector<APFloat> source(values.getValues<APFloat>());
+  SmallVector<APFloat> result;
+  result.reserve(to.getNumElements());
+  SmallVector<int64_t> index(out.size(), 0);
+  for (int64_t i = 0, n = to.getNumElements(); i < n; ++i) {
+    int64_t at = 0;
+    for (size_t d = 0; d < out.size(); ++d)
+      at += index[d] * strides[d];
+    result.push_back(source[at]);
+    for (int64_t d = int64_t(out.size()) - 1; d >= 0; --d) {
+      if (++index[d] < out[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(to, result);
+}
+
+/// Whether `from` broadcasts to `to` (NumPy's rule, `from` not longer).
+bool broadcasts(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
+  if (from.size() > to.size())
+    return false;
+  int64_t lead = int64_t(to.size()) - int64_t(from.size());
+  for (size_t d = 0; d < from.size(); ++d)
+    if (from[d] != 1 && from[d] != to[d + lead])
+      return false;
+  return true;
+}
+
+struct MaterializeBroadcastsPass
+    : public sinan::impl::MaterializeBroadcastsBase<MaterializeBroadcastsPass> {
+  using MaterializeBroadcastsBase::MaterializeBroadcastsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::optional<TargetDesc> desc =
+        placement::resolvePassTarget(module, target);
+    if (!desc)
+      return signalPassFailure();
+    SmallVector<Operation *> binary;
+    module.walk([&](Operation *op) {
+      if (isa<graph::AddOp, graph::SubOp, graph::MulOp, graph::DivOp,
+              graph::MaxOp, graph::MinOp>(op))
+        binary.push_back(op);
+    });
+    for (Operation *op : binary)
+      materialize(op, *desc);
+  }
+
+  void materialize(Operation *op, const TargetDesc &desc) {
+    auto result = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!result || !result.hasStaticShape() ||
+        !result.getElementType().isF32() ||
+        result.getNumElements() * 4 > maxBytes || isSnpuElementwise(op, desc))
+      return;
+    for (unsigned i : {1u, 0u}) {
+      auto constant = op->getOperand(i).getDefiningOp<graph::ConstantOp>();
+      auto other = op->getOperand(1 - i).getType();
+      auto values =
+          constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+      if (!values || values.isSplat() || other != result ||
+          values.getType() == result ||
+          !broadcasts(values.getType().getShape(), result.getShape()))
+        continue;
+      OpBuilder builder(op);
+      auto full = graph::ConstantOp::create(builder, constant.getLoc(),
+                                            repeated(values, result));
+      op->setOperand(i, full.getResult());
+      if (isSnpuElementwise(op, desc)) {
+        if (constant->use_empty())
+          constant->erase();
+        return;
+      }
+      op->setOperand(i, constant.getResult());
+      full->erase();
+    }
+  }
+};
+
+} // namespace
