@@ -291,3 +291,47 @@ func.func @slice_everything(%x: tensor<1x5x5x8xf32>) -> (tensor<1x5x5x8xf32>, te
   %z = graph.slice %x {starts = array<i64: 0, 0, 0, 0>, limits = array<i64: 1, 5, 5, 8>, steps = array<i64: 1, 1, 2, 1>} : (tensor<1x5x5x8xf32>) -> tensor<1x5x3x8xf32>
   return %y, %z : tensor<1x5x5x8xf32>, tensor<1x5x3x8xf32>
 }
+
+// -----
+
+// PyTorch's avg_pool2d(x, 3, 1, padding=1) as Inception-v3 exports it: a
+// Pad of zeros, then a pooling that counts every position of its windows.
+// The pooling pads by itself and counts the padding.
+// CHECK-LABEL: func.func @avg_pool_of_pad
+// CHECK-NEXT:    %[[Y:.*]] = graph.avg_pool2d %arg0 {count_include_pad = true, kernel = array<i64: 3, 3>, pads = array<i64: 1, 2, 1, 0>}
+// CHECK-NEXT:    return %[[Y]]
+func.func @avg_pool_of_pad(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x5x5xf32> {
+  %p = graph.pad %x {low = array<i64: 0, 0, 1, 2>, high = array<i64: 0, 0, 1, 0>} : (tensor<1x2x5x5xf32>) -> tensor<1x2x7x7xf32>
+  %y = graph.avg_pool2d %p {kernel = array<i64: 3, 3>} : (tensor<1x2x7x7xf32>) -> tensor<1x2x5x5xf32>
+  return %y : tensor<1x2x5x5xf32>
+}
+
+// -----
+
+// A zero pad before a convolution joins its own padding; a pad of another
+// value, of the channels, or before a pooling that pads without counting it
+// (or in ceil mode), stays.
+// CHECK-LABEL: func.func @conv_of_pad
+// CHECK-NEXT:    %[[Y:.*]] = graph.conv2d %arg0, %arg1 {pads = array<i64: 2, 1, 2, 1>}
+// CHECK-NEXT:    return %[[Y]]
+func.func @conv_of_pad(%x: tensor<1x2x5x5xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x7x5xf32> {
+  %p = graph.pad %x {low = array<i64: 0, 0, 1, 0>, high = array<i64: 0, 0, 1, 0>} : (tensor<1x2x5x5xf32>) -> tensor<1x2x7x5xf32>
+  %y = graph.conv2d %p, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x7x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x7x5xf32>
+  return %y : tensor<1x4x7x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pads_kept
+// CHECK-COUNT-4: graph.pad
+func.func @pads_kept(%x: tensor<1x2x5x5xf32>, %w: tensor<4x2x3x3xf32>, %w4: tensor<4x4x3x3xf32>) -> (tensor<1x4x5x5xf32>, tensor<1x4x3x3xf32>, tensor<1x2x4x4xf32>, tensor<1x2x3x3xf32>) {
+  %one = graph.pad %x {low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 1.0 : f64} : (tensor<1x2x5x5xf32>) -> tensor<1x2x7x7xf32>
+  %a = graph.conv2d %one, %w : (tensor<1x2x7x7xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x5x5xf32>
+  %c = graph.pad %x {low = array<i64: 0, 1, 0, 0>, high = array<i64: 0, 1, 0, 0>} : (tensor<1x2x5x5xf32>) -> tensor<1x4x5x5xf32>
+  %b = graph.conv2d %c, %w4 : (tensor<1x4x5x5xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %z = graph.pad %x {low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>} : (tensor<1x2x5x5xf32>) -> tensor<1x2x7x7xf32>
+  %d = graph.avg_pool2d %z {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x2x7x7xf32>) -> tensor<1x2x4x4xf32>
+  %q = graph.pad %x {low = array<i64: 0, 0, 0, 0>, high = array<i64: 0, 0, 1, 1>} : (tensor<1x2x5x5xf32>) -> tensor<1x2x6x6xf32>
+  %e = graph.avg_pool2d %q {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, ceil_mode = true} : (tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32>
+  return %a, %b, %d, %e : tensor<1x4x5x5xf32>, tensor<1x4x3x3xf32>, tensor<1x2x4x4xf32>, tensor<1x2x3x3xf32>
+}

@@ -223,6 +223,79 @@ void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<TransposeOfUnitDims>(context);
 }
 
+namespace {
+/// The [top, left, bottom, right] padding a zero `graph.pad` adds to the
+/// image of an NCHW tensor (none to the batch or channels), or nullopt.
+std::optional<SmallVector<int64_t, 4>> imagePadding(Value input) {
+  auto pad = input.getDefiningOp<PadOp>();
+  if (!pad || pad.getMode() != "constant" ||
+      pad.getValue().convertToDouble() != 0.0 || pad.getLow().size() != 4)
+    return std::nullopt;
+  ArrayRef<int64_t> low = pad.getLow(), high = pad.getHigh();
+  if (low[0] || low[1] || high[0] || high[1] ||
+      llvm::any_of(low, [](int64_t p) { return p < 0; }) ||
+      llvm::any_of(high, [](int64_t p) { return p < 0; }))
+    return std::nullopt;
+  return SmallVector<int64_t, 4>{low[2], low[3], high[2], high[3]};
+}
+
+/// `op`'s pads plus the explicit pad's, reading the pad's input instead.
+template <typename OpTy>
+LogicalResult absorbPad(OpTy op, PatternRewriter &rewriter) {
+  std::optional<SmallVector<int64_t, 4>> extra = imagePadding(op.getInput());
+  if (!extra || op.getPads().size() != 4)
+    return failure();
+  SmallVector<int64_t, 4> pads;
+  for (auto [own, more] : llvm::zip(op.getPads(), *extra))
+    pads.push_back(own + more);
+  rewriter.modifyOpInPlace(op, [&] {
+    op.setPads(pads);
+    op.getInputMutable().assign(
+        op.getInput().template getDefiningOp<PadOp>().getInput());
+  });
+  return success();
+}
+
+/// PyTorch writes `avg_pool2d(x, 3, 1, padding=1)` as a Pad of zeros and an
+/// AveragePool without padding (Inception-v3): every window counts its
+/// padded zeros, which is the pooling's own padding with count_include_pad.
+/// (Not in ceil mode, where a window past the padding counts less; nor when
+/// the pooling pads by itself without counting it.)
+struct AvgPoolOfPad : OpRewritePattern<AvgPool2dOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AvgPool2dOp op,
+                                PatternRewriter &rewriter) const override {
+    bool ownPads = llvm::any_of(op.getPads(), [](int64_t p) { return p; });
+    if (op.getCeilMode() || (ownPads && !op.getCountIncludePad()))
+      return failure();
+    if (failed(absorbPad(op, rewriter)))
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] { op.setCountIncludePad(true); });
+    return success();
+  }
+};
+
+/// A convolution of a zero-padded image (ZeroPad2d before a Conv2d) pads
+/// it by itself: every tap of a padded position adds a zero product.
+struct ConvOfPad : OpRewritePattern<Conv2dOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Conv2dOp op,
+                                PatternRewriter &rewriter) const override {
+    return absorbPad(op, rewriter);
+  }
+};
+} // namespace
+
+void AvgPool2dOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<AvgPoolOfPad>(context);
+}
+
+void Conv2dOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<ConvOfPad>(context);
+}
+
 OpFoldResult SliceOp::fold(FoldAdaptor) {
   // Every element in order (PyTorch's x[:, :H, :W] after a window padding
   // of nothing): the input.

@@ -336,6 +336,8 @@ def Graph_Conv2dOp : Graph_ShapedOp<"conv2d", [SameOperandsAndResultElementType]
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
+  // A zero graph.pad of the image before it becomes its own padding.
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -636,7 +638,11 @@ class Graph_Pool2dOp<string mnemonic, string text, dag extra>
 
 def Graph_MaxPool2dOp : Graph_Pool2dOp<"max_pool2d", "max", (ins)>;
 def Graph_AvgPool2dOp : Graph_Pool2dOp<"avg_pool2d", "average",
-    (ins DefaultValuedAttr<BoolAttr, "false">:$count_include_pad)>;
+    (ins DefaultValuedAttr<BoolAttr, "false">:$count_include_pad)> {
+  // A zero graph.pad of the image before it becomes its own padding
+  // (counted, as the padded zeros were).
+  let hasCanonicalizer = 1;
+}
 
 //===----------------------------------------------------------------------===//
 // Slicing, padding and broadcasting
