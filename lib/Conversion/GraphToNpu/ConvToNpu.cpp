@@ -90,7 +90,23 @@ struct ConvBlocks {
   /// tile per product: a core's output channel blocks after the first move
   /// only their weights.
   bool inputResident = false;
+  /// Cores split the groups, `groupUnit` at a time (each core's first
+  /// output channel on a granule), when a group is one output channel
+  /// block: else one core would take every group (RegNetX's 25 groups of 16
+  /// channels at 7x7: 56k cycles on one core).
+  int64_t groupUnit = 0;
 };
+
+/// Groups per unit of a split over cores: the fewest whose output channels
+/// (`fg` of `plane` bytes each) fill whole granules; 0 unless the groups
+/// are several one-block groups of one image.
+int64_t groupSplitUnit(const ConvShape &s, int64_t f0, int64_t outputBytes,
+                       int64_t align) {
+  if (s.group < 2 || s.n != 1 || f0 != s.fgPad || s.fg != s.fgPad)
+    return 0;
+  int64_t bytes = s.fg * s.oh * s.ow * outputBytes;
+  return align / std::gcd(bytes, align);
+}
 
 /// The products' k of folded taps: every tap's input channels, to the
 /// matrix tile.
@@ -114,7 +130,10 @@ std::string describe(const ConvBlocks &b) {
                        b.biasLast      ? "last"
                        : b.biasProduct ? "product"
                                        : "first",
-                       int64_t(b.cycles));
+                       int64_t(b.cycles))
+             .str() +
+         (b.groupUnit ? llvm::formatv(" groups={0}", b.groupUnit).str()
+                      : std::string());
 }
 
 /// tile * 2^i dividing `padded`, and `padded` itself, up to `limit`;
@@ -459,6 +478,15 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                                  : channelsAligned(s, f0, outputBytes, align));
         if (!cores)
           continue;
+        // One-block groups split over the cores, a unit of groups each.
+        int64_t unit = splitPixels || folded
+                           ? 0
+                           : groupSplitUnit(s, f0, outputBytes, align);
+        int64_t units = unit ? s.group / unit : 0;
+        if (units >= 2 && *cores == 1 && target.cores > 1)
+          cores = std::min<int64_t>(target.cores, units);
+        else
+          unit = 0;
         ConvCost cost(target, s, *cores);
         // A tap moves its input rows (or the bytes its gathers span);
         // folded, a product's input is every tap's (and a fill of the
@@ -498,8 +526,13 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
                          storeRows, product) -
               perBlock;
         }
+        // With the groups split, a core's groups: its units, and the groups
+        // past the last unit on one of them.
+        double groups =
+            unit ? double(ceilDiv(units, *cores) * unit + s.group % unit)
+                 : double(s.group);
         double cycles =
-            double(s.group) * fBlocksPerCore *
+            groups * fBlocksPerCore *
                 (cost.weightLoad(f0, resident, k, product) +
                  s.n * blocksCycles) +
             cost.edges(storeBytes, storeRows,
@@ -519,6 +552,7 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
           best->biasProduct = product;
           best->folded = folded;
           best->inputResident = inputResident;
+          best->groupUnit = unit;
         };
         take(cycles, false);
         // The input resident: a core's blocks after the first load no
@@ -1664,7 +1698,8 @@ void ConvTiler::emit() {
   // one's epilogue. Two blocks an iteration take two accumulators in turn.
   int64_t pixelBlocks =
       s.flat ? ceilDiv(s.pixels(), blocks.rows) : s.oh / blocks.rows;
-  int64_t splitCores = blocks.splitPixels ? 1 : blocks.cores;
+  int64_t splitCores =
+      blocks.splitPixels || blocks.groupUnit ? 1 : blocks.cores;
   bool paired = blocks.accs >= 2 && pixelBlocks == 1 && s.n == 1 &&
                 !blocks.padded && fullBlocks % (2 * splitCores) == 0;
   auto groups = [&](Value g) {
@@ -1688,9 +1723,22 @@ void ConvTiler::emit() {
   };
   auto all = [&] {
     if (s.group == 1)
-      groups(index(0));
-    else
-      loop(builder, loc, index(0), index(s.group), 1, groups);
+      return groups(index(0));
+    if (!blocks.groupUnit)
+      return (void)loop(builder, loc, index(0), index(s.group), 1, groups);
+    // Each core its units of groups; the groups past the last unit on one.
+    int64_t unit = blocks.groupUnit, units = s.group / unit;
+    auto run = [&](Value g, int64_t count) {
+      if (count == 1)
+        return groups(g);
+      loop(builder, loc, g, plus(g, count), 1, groups);
+    };
+    splitOverCores(
+        builder, loc, units, unit, blocks.cores, [&](Value g) { run(g, unit); },
+        s.group % unit ? function_ref<void(Value)>(
+                             [&](Value g) { run(g, s.group % unit); })
+                       : nullptr,
+        /*buffered=*/true);
   };
   if (blocks.splitPixels && !blocks.padded) {
     Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
