@@ -12,10 +12,12 @@
 
 #include "sinan/Placement/Passes.h"
 
+#include "sinan/Bridge/RuntimeBridge.h"
 #include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Placement/Placement.h"
 #include "sinan/runtime/Target.h"
+#include "sinan/runtime/ref/Kernels.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -30,36 +32,14 @@ using namespace sinan;
 
 namespace {
 
-/// `values` (of `from`'s shape) repeated to `to`'s shape by NumPy's
-/// broadcasting (`from` right-aligned, its unit dimensions repeated).
+/// `values` repeated to `to`'s shape by NumPy's broadcasting (the
+/// reference's broadcast_to, so the repeated constant holds what the host's
+/// broadcasting add would have read).
 DenseElementsAttr repeated(DenseElementsAttr values, RankedTensorType to) {
-  auto from = cast<RankedTensorType>(values.getType());
-  ArrayRef<int64_t> in = from.getShape(), out = to.getShape();
-  int64_t lead = int64_t(out.size()) - int64_t(in.size());
-  // The source stride of each result dimension (0 where it repeats).
-  SmallVector<int64_t> strides(out.size(), 0);
-  int64_t stride = 1;
-  for (int64_t d = int64_t(in.size()) - 1; d >= 0; --d) {
-    if (in[d] != 1)
-      strides[d + lead] = stride;
-    stride *= in[d];
-  }
-  SmallVector<APFloat> source(values.getValues<APFloat>());
-  SmallVector<APFloat> result;
-  result.reserve(to.getNumElements());
-  SmallVector<int64_t> index(out.size(), 0);
-  for (int64_t i = 0, n = to.getNumElements(); i < n; ++i) {
-    int64_t at = 0;
-    for (size_t d = 0; d < out.size(); ++d)
-      at += index[d] * strides[d];
-    result.push_back(source[at]);
-    for (int64_t d = int64_t(out.size()) - 1; d >= 0; --d) {
-      if (++index[d] < out[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return DenseElementsAttr::get(to, result);
+  Tensor full(DType::F32,
+              std::vector<int64_t>(to.getShape().begin(), to.getShape().end()));
+  ref::broadcastTo(toTensor(values), full);
+  return toAttr(full, to);
 }
 
 /// Whether `from` broadcasts to `to` (NumPy's rule, `from` not longer).
