@@ -54,7 +54,22 @@ struct MatmulBlocks {
   /// Copies of the K loop's operand blocks (sinan-npu-multi-buffer's
   /// npu.buffers): loads of the next blocks in flight while one is used.
   int64_t buffers = 2;
+  /// Cores split the columns and A's rows, every K step of them, are
+  /// loaded once before the products (one load instead of one per step
+  /// and column block): a product of few rows streams only B.
+  bool residentA = false;
 };
+
+/// Whether A's rows of one row block (`m0` rows of bf16, every one of the
+/// `k / k0` K steps a block of its own) fit ibuf beside nothing else:
+/// the left operand of a product whose cores split the columns.
+bool residentRowsFit(const TargetDesc &target, int64_t m0, int64_t k,
+                     int64_t k0) {
+  return k % k0 == 0 && llvm::isPowerOf2_64(k0) &&
+         pitch(k0, 2, target.alignmentBytes) % k0 == 0 &&
+         (k / k0) * m0 * pitch(k0, 2, target.alignmentBytes) * 2 <=
+             int64_t(target.ibuf.sizeBytes);
+}
 
 /// Block sizes for one dimension: multiples of the tile, doubling, up to the
 /// dimension rounded up to the tile (which is also a candidate).
@@ -124,6 +139,11 @@ double simulateBlocks(const BlockSchedule &s) {
       double issue = din;
       if (step >= size_t(s.buffers))
         issue = std::max(issue, done[step - s.buffers]);
+      // Synchronization sees a loop of products as one access of its
+      // buffers: the next block's loop loads once the last product of the
+      // one before has released them.
+      if (k == 0 && s.kSteps > 1 && !done.empty())
+        issue = std::max(issue, done.back());
       din = issue + (s.residentA ? 0 : s.loadA) + s.loadB;
       double start = std::max({din + s.latency, mxu, aLanded});
       mxu = start + s.mma;
@@ -270,37 +290,69 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
           int64_t blocksPerCore = splitCols
                                       ? rowBlocks * ceilDiv(colBlocks, cores)
                                       : ceilDiv(rowBlocks, cores) * colBlocks;
-          BlockSchedule s;
-          s.cBlocks = blocksPerCore;
-          s.kSteps = kSteps;
-          s.buffers = buffers;
-          s.residentA = kSteps == 1 && colBlocks > (splitCols ? cores : 1);
-          s.loadA = occupancy(double(m0 * k0 * std::max<int64_t>(lhsBytes, 2)),
-                              k0 >= k ? 1 : m0);
-          s.loadB = occupancy(double(k0 * n0 * std::max<int64_t>(rhsBytes, 2)),
-                              n0 >= n || packedPanel(traits, n, n0) ? 1 : k0);
-          s.fill = occupancy(double(m0 * n0 * 4), 1);
-          if (biasEpilogue)
-            s.epilogueLoads += occupancy(double(n0 * 4), 1);
-          if (residualEpilogue)
-            s.epilogueLoads += occupancy(double(m0 * n0 * 4), n0 >= n ? 1 : m0);
-          s.mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
-          // A normalization: two sums and six passes over the block.
-          int64_t passes = int64_t(biasEpilogue) + int64_t(residualEpilogue) +
-                           int64_t(geluEpilogue) + (traits.norm ? 8 : 0);
-          s.vector = double(passes) *
-                     (double(m0 * n0 * 4) / double(target.vectorBytesPerCycle) +
-                      double(target.vectorLatencyCycles));
-          s.store = occupancy(double(m0 * n0 * 4), n0 >= n ? 1 : m0);
-          s.latency = double(target.dramLatencyCycles);
-          double cycles = simulateBlocks(s);
-          LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
-                         "matmul {0}x{1}x{2}: blocks {3}x{4}x{5} on {6} "
-                         "cores{7}, {8} buffers: {9} cycles\n",
-                         m, k, n, m0, k0, n0, cores,
-                         splitCols ? " (columns)" : "", buffers, cycles));
-          if (!best || cycles < best->cycles)
-            best = MatmulBlocks{m0, k0, n0, cores, splitCols, cycles, buffers};
+          // A block's rows merge into one DMA row when they are contiguous
+          // on both sides: a whole row of the source, `width` elements,
+          // is the local tile's aligned pitch.
+          auto rowsOf = [&](int64_t rows, bool wholeRows, int64_t width,
+                            int64_t tileCols, int64_t bytes) -> int64_t {
+            return wholeRows && width == pitch(tileCols, bytes, align) ? 1
+                                                                       : rows;
+          };
+          // A product of one row block over many K steps may keep all of A
+          // (loaded before the first product, then only B streams).
+          bool residentFits =
+              splitCols && kSteps > 1 && residentRowsFit(target, m0, k, k0);
+          for (bool stepsResident : {false, true}) {
+            if (stepsResident && !residentFits)
+              continue;
+            BlockSchedule s;
+            s.cBlocks = blocksPerCore;
+            s.kSteps = kSteps;
+            s.buffers = buffers;
+            s.residentA =
+                (kSteps == 1 && colBlocks > (splitCols ? cores : 1)) ||
+                stepsResident;
+            s.loadA =
+                stepsResident
+                    ? occupancy(double(std::min(m, m0) * k *
+                                       std::max<int64_t>(lhsBytes, 2)),
+                                std::min(m, m0) * kSteps)
+                    : occupancy(
+                          double(m0 * k0 * std::max<int64_t>(lhsBytes, 2)),
+                          rowsOf(std::min(m, m0), k0 >= k, k, k0, 2));
+            // A packed panel is contiguous in DRAM; row-major B is when a
+            // block spans its width.
+            int64_t panelWidth = packedPanel(traits, n, n0);
+            s.loadB = occupancy(
+                double(k0 * n0 * std::max<int64_t>(rhsBytes, 2)),
+                rowsOf(k0, n0 >= n || panelWidth, panelWidth ? n0 : n, n0, 2));
+            s.fill = occupancy(double(m0 * n0 * 4), 1);
+            if (biasEpilogue)
+              s.epilogueLoads += occupancy(double(n0 * 4), 1);
+            if (residualEpilogue)
+              s.epilogueLoads +=
+                  occupancy(double(m0 * n0 * 4), rowsOf(m0, n0 >= n, n, n0, 4));
+            s.mma = double(m0 / tile.m) * (k0 / tile.k) * (n0 / tile.n);
+            // A normalization: two sums and six passes over the block.
+            int64_t passes = int64_t(biasEpilogue) + int64_t(residualEpilogue) +
+                             int64_t(geluEpilogue) + (traits.norm ? 8 : 0);
+            s.vector =
+                double(passes) *
+                (double(m0 * n0 * 4) / double(target.vectorBytesPerCycle) +
+                 double(target.vectorLatencyCycles));
+            s.store =
+                occupancy(double(m0 * n0 * 4), rowsOf(m0, n0 >= n, n, n0, 4));
+            s.latency = double(target.dramLatencyCycles);
+            double cycles = simulateBlocks(s);
+            LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
+                           "matmul {0}x{1}x{2}: blocks {3}x{4}x{5} on {6} "
+                           "cores{7}, {8} buffers: {9} cycles\n",
+                           m, k, n, m0, k0, n0, cores,
+                           splitCols ? " (columns)" : "", buffers, cycles));
+            if (!best || cycles < best->cycles)
+              best = MatmulBlocks{m0,        k0,     n0,      cores,
+                                  splitCols, cycles, buffers, stepsResident};
+          }
         }
       }
   return best;
@@ -377,15 +429,19 @@ private:
   /// `zeroed`: the padding is already zero (filled before a loop whose
   /// loads all cover the same region).
   void load(Value src, Value row, Value col, int64_t rows, int64_t cols,
-            Value buffer, bool zeroed = false);
+            Value buffer, int kAxis, bool zeroed = false);
   void emitRows(Value i, int64_t rows);
   /// `resident`: A's row block, loaded once for all of its C blocks (K in
   /// one step), or null to load it per block.
   void emitBlock(Value i, Value j, int64_t rows, int64_t cols,
                  Value resident = {});
-  /// With K in one step, A's row block i of `rows` rows loaded once into a
-  /// buffer of its own for every C block of the row; null otherwise.
+  /// A's row block i of `rows` rows loaded once into a buffer of its own
+  /// for every C block of the row: with K in one step, or every step's
+  /// block in turn when the blocks say so (MatmulBlocks::residentA); null
+  /// otherwise.
   Value residentRows(Value i, int64_t rows);
+  /// The left operand of the product at K offset `p` in such a buffer.
+  Value residentStep(Value resident, Value p, int64_t rows);
   void loop(Value lower, Value upper, int64_t step,
             function_ref<void(Value)> body) {
     tiling::loopUnlessOnce(builder, loc, lower, upper, step, body);
@@ -426,14 +482,20 @@ Value MatmulTiler::view(Value source, ArrayRef<OpFoldResult> offsets,
 }
 
 /// DMA-loads rows x cols of `src` at (row, col) into the top-left corner of
-/// `buffer`, zeroing the buffer first when the block does not fill it (and
-/// the padding is not `zeroed` already).
+/// `buffer`, zeroing the buffer first when the block does not fill it along
+/// K (`kAxis`: 0 when the rows run along K, 1 the columns, -1 neither), or
+/// at all before a normalization (its sums span the block's columns), and
+/// the padding is not `zeroed` already. Padding rows and columns of C take
+/// whatever the padding of M and N holds: no store reads them, and a
+/// product's rows and columns do not mix.
 void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
-                       int64_t cols, Value buffer, bool zeroed) {
+                       int64_t cols, Value buffer, int kAxis, bool zeroed) {
   auto type = cast<MemRefType>(buffer.getType());
   Value dst = buffer;
   if (rows != type.getDimSize(0) || cols != type.getDimSize(1)) {
-    if (!zeroed)
+    bool kPadded = (kAxis == 0 && rows != type.getDimSize(0)) ||
+                   (kAxis == 1 && cols != type.getDimSize(1));
+    if (!zeroed && (kPadded || norm))
       npu::FillOp::create(builder, loc, buffer, 0);
     dst = view(buffer, {builder.getIndexAttr(0), builder.getIndexAttr(0)}, rows,
                cols);
@@ -442,15 +504,47 @@ void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
                          DenseI64ArrayAttr());
 }
 
-/// One C block: rows x cols at (i, j), accumulated over K.
 Value MatmulTiler::residentRows(Value i, int64_t rows) {
-  if (k > blocks.k0)
-    return {};
   int64_t rowsPadded = roundUp(rows, tile.m);
-  Value lhs = alloc(rowsPadded, roundUp(k, tile.k), builder.getBF16Type(),
+  if (k <= blocks.k0) {
+    Value lhs = alloc(rowsPadded, roundUp(k, tile.k), builder.getBF16Type(),
+                      npu::MemorySpace::ibuf);
+    load(a, i, index(0), rows, k, lhs, /*kAxis=*/1);
+    return lhs;
+  }
+  if (!blocks.residentA)
+    return {};
+  // Every K step's block [rowsPadded, k0] in turn, loaded by one transfer
+  // of A's rows seen as [steps, rows, k0].
+  int64_t steps = k / blocks.k0;
+  Value lhs = alloc(steps * rowsPadded, blocks.k0, builder.getBF16Type(),
                     npu::MemorySpace::ibuf);
-  load(a, i, index(0), rows, k, lhs);
+  if (rows != rowsPadded && norm)
+    npu::FillOp::create(builder, loc, lhs, 0);
+  int64_t rowPitch = pitch(blocks.k0, 2, target.alignmentBytes);
+  Value offset = builder.createOrFold<arith::MulIOp>(loc, i, index(k));
+  Value src = reinterpretView(builder, loc, a, offset, {steps, rows, blocks.k0},
+                              {blocks.k0, k, 1});
+  Value dst = reinterpretView(builder, loc, lhs, builder.getIndexAttr(0),
+                              {steps, rows, blocks.k0},
+                              {rowsPadded * rowPitch, rowPitch, 1});
+  npu::DmaLoadOp::create(builder, loc, src, dst, DenseI64ArrayAttr());
   return lhs;
+}
+
+Value MatmulTiler::residentStep(Value resident, Value p, int64_t rows) {
+  if (k <= blocks.k0)
+    return resident;
+  int64_t rowsPadded = roundUp(rows, tile.m);
+  int64_t rowPitch = pitch(blocks.k0, 2, target.alignmentBytes);
+  // p is a multiple of k0, a power of two (a K of several steps takes
+  // blockSizes' doublings of the tile), whose aligned pitch is a multiple
+  // of it: block p / k0 starts at element p * rowsPadded * (pitch / k0).
+  assert(rowPitch % blocks.k0 == 0 && "a K step's pitch is a multiple of it");
+  Value offset = builder.createOrFold<arith::MulIOp>(
+      loc, p, index(rowsPadded * (rowPitch / blocks.k0)));
+  return reinterpretView(builder, loc, resident, offset,
+                         {rowsPadded, blocks.k0}, {rowPitch, 1});
 }
 
 void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
@@ -475,10 +569,10 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     if (!bias)
       return;
     row = alloc(1, colsPadded, f32, npu::MemorySpace::vbuf);
-    load(bias, index(0), j, 1, cols, row);
+    load(bias, index(0), j, 1, cols, row, /*kAxis=*/-1);
     if (residual) {
       addend = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
-      load(residual, i, j, rows, cols, addend);
+      load(residual, i, j, rows, cols, addend, /*kAxis=*/-1);
     }
   };
   bool products = started;
@@ -498,9 +592,9 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
   auto multiply = [&](Value p, Value lhs, Value rhs, int64_t depth,
                       bool zeroed) {
     if (resident)
-      lhs = resident;
+      lhs = residentStep(resident, p, rows);
     else
-      load(a, i, p, rows, depth, lhs, zeroed);
+      load(a, i, p, rows, depth, lhs, /*kAxis=*/1, zeroed);
     if (panel) {
       // Block (p, j) is rows p.. of panel j / panel, a contiguous run.
       Value panelIndex = builder.createOrFold<arith::ShRUIOp>(
@@ -508,20 +602,22 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
       Value row = builder.createOrFold<arith::AddIOp>(
           loc, builder.createOrFold<arith::MulIOp>(loc, panelIndex, index(k)),
           p);
-      load(b, row, index(0), depth, cols, rhs, zeroed);
+      load(b, row, index(0), depth, cols, rhs, /*kAxis=*/0, zeroed);
     } else {
-      load(b, p, j, depth, cols, rhs, zeroed);
+      load(b, p, j, depth, cols, rhs, /*kAxis=*/0, zeroed);
     }
     auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
     mma.setAccumulate(started);
     started = true;
   };
   if (fullK > 0) {
-    // Every load of the loop covers the same region: zero the padding once.
+    // Every load of the loop covers the same region, whole along K (k0 is
+    // a multiple of the tile): the padding, of M and N, is zeroed once only
+    // before a normalization.
     auto [lhs, rhs, depth] = step(Value(), blocks.k0);
-    if (rows != rowsPadded && !resident)
+    if (rows != rowsPadded && !resident && norm)
       npu::FillOp::create(builder, loc, lhs, 0);
-    if (cols != colsPadded)
+    if (cols != colsPadded && norm)
       npu::FillOp::create(builder, loc, rhs, 0);
     if (fullK == 1)
       multiply(index(0), lhs, rhs, depth, /*zeroed=*/true);
@@ -627,9 +723,10 @@ void MatmulTiler::emit() {
     int64_t fullN = n / blocks.n0, edgeN = n % blocks.n0;
     // Every core's C blocks take the same rows of A: loaded once when a
     // core has more than one.
-    Value resident = fullN + (edgeN > 0 ? 1 : 0) > blocks.cores
-                         ? residentRows(index(0), rows)
-                         : Value();
+    Value resident =
+        fullN + (edgeN > 0 ? 1 : 0) > blocks.cores || blocks.residentA
+            ? residentRows(index(0), rows)
+            : Value();
     auto edge = [&](Value j) { emitBlock(index(0), j, rows, edgeN, resident); };
     splitOverCores(
         builder, loc, fullN, blocks.n0, blocks.cores,
