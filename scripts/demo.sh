@@ -42,9 +42,16 @@ echo "-- host reference run (sinan-run --reference) vs onnxruntime:"
 build/dev/bin/sinan-run --reference "$model" --inputs "$out/tiny_cnn.npz" \
   --expected-npz "$out/tiny_cnn.npz" --output-dir "$out/outputs"
 echo
-echo "-- compiled module (sinan-compile --compile-to=module --target snpu-edge):"
+# --placement=auto, the default, weighs each op's kernel and copies against
+# the host: this model is small enough that all of it is cheaper on the
+# host. The demo puts every op the SNPU can run there, to show the kernels.
+echo "-- placement by cost (--placement=auto, the default):"
+build/dev/bin/sinan-compile "$model" --compile-to=sched --target snpu-edge \
+  --placement-report=- -o /dev/null | tail -n 1
+echo
+echo "-- compiled module (sinan-compile --compile-to=module --target snpu-edge --placement=snpu):"
 build/dev/bin/sinan-compile "$model" --compile-to=module --target snpu-edge \
-  -o "$out/tiny_cnn.snm"
+  --placement=snpu -o "$out/tiny_cnn.snm"
 build/dev/bin/sinan-objdump "$out/tiny_cnn.snm" | sed -n '/^values:/,/^kernel 0/p'
 echo
 # The matmul runs in bf16 (f32 accumulation), so compare with onnxruntime's

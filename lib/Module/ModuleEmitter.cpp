@@ -256,6 +256,8 @@ bool Emitter::addStep(Operation *op, std::string &error) {
   step.kind = StepKind::HostOp;
   step.op = name;
   step.attributes = stepAttributes(op);
+  if (auto cycles = op->getAttrOfType<IntegerAttr>(kHostCyclesAttrName))
+    step.hostCycles = uint64_t(std::max<int64_t>(0, cycles.getInt()));
   addInputs(step, op->getOperands());
   step.cpuEntry = cpuEntryFor(op, error);
   return error.empty() && addHostStep(op, std::move(step), error);

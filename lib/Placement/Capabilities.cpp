@@ -207,6 +207,13 @@ double hostCycles(Operation *op, const TargetDesc &target,
     bytes += bytesOf(value);
   for (Value value : op->getResults())
     bytes += bytesOf(value);
+  // A gather or a slice reads only what it selects (an embedding lookup
+  // touches its rows, not the table), as many bytes as it writes.
+  if (llvm::isa<graph::GatherOp, graph::SliceOp>(op)) {
+    bytes = 2.0 * double(bytesOf(op->getResult(0)));
+    for (Value value : op->getOperands().drop_front())
+      bytes += bytesOf(value);
+  }
   double flops =
       macsOf(op)
           ? 2.0 * macsOf(op)

@@ -282,8 +282,17 @@ void PlaceOpsPass::runOnOperation() {
     }
 
   Builder builder(module.getContext());
-  for (Decision &d : decisions)
+  for (Decision &d : decisions) {
     d.op->setAttr(kPlacementAttrName, builder.getStringAttr(sideName(d.side)));
+    // The op's own time on the host (an absorbed epilogue's is not in the
+    // op it follows there).
+    if (d.side == Side::Cpu)
+      d.op->setAttr(kHostCyclesAttrName,
+                    builder.getI64IntegerAttr(
+                        int64_t(std::ceil(hostCycles(d.op, *desc, host)))));
+    else
+      d.op->removeAttr(kHostCyclesAttrName);
+  }
   if (!report.empty())
     writeReport(decisions, *desc);
 }

@@ -295,6 +295,13 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
   if (step.kind == StepKind::View)
     return true; // The output's bytes are the input's.
   bool runOnDevice = step.kind == StepKind::KernelLaunch && dev.target();
+  if (step.kind == StepKind::HostOp && dev.target()) {
+    // The host's share of the run's time: the compiler's model of it.
+    cycles = step.hostCycles;
+    std::lock_guard<std::mutex> guard(statsLock);
+    ++stats.hostSteps;
+    stats.hostCycles += step.hostCycles;
+  }
   if (step.cpuEntry >= 0 && runsNativeCode()) {
     void *bindings[module::kMaxLaunchBindings];
     size_t count = 0;
@@ -435,6 +442,11 @@ bool Session::timedStep(size_t s, std::vector<Tensor> &views,
   uint64_t cycles = 0;
   bool ok = runStep(s, views, stats, cycles, error);
   stepCycles[s] = cycles; // Each step writes only its own slot.
+  if (mod.desc().steps[s].kind == StepKind::HostOp && dev.target()) {
+    double seconds = now() - stepStart;
+    std::lock_guard<std::mutex> guard(statsLock);
+    stats.hostSeconds += seconds;
+  }
   if (runStats && runStats->recordSteps) {
     double end = now();
     std::lock_guard<std::mutex> guard(statsLock);
@@ -448,12 +460,14 @@ uint64_t Session::deviceTimeline() const {
   const module::ModuleDesc &m = mod.desc();
   size_t n = m.steps.size();
   std::vector<uint64_t> ready(n, 0);
-  uint64_t linkFree = 0, deviceFree = 0, end = 0;
+  uint64_t linkFree = 0, deviceFree = 0, hostFree = 0, end = 0;
   for (size_t s = 0; s < n; ++s) {
     StepKind kind = m.steps[s].kind;
     uint64_t finish = ready[s];
     if (stepCycles[s] > 0) {
-      uint64_t &queue = kind == StepKind::KernelLaunch ? deviceFree : linkFree;
+      uint64_t &queue = kind == StepKind::KernelLaunch ? deviceFree
+                        : kind == StepKind::HostOp     ? hostFree
+                                                       : linkFree;
       finish = std::max(ready[s], queue) + stepCycles[s];
       queue = finish;
     }

@@ -81,10 +81,10 @@ flatbuffers::Offset<fb::Step> writeStep(flatbuffers::FlatBufferBuilder &b,
   std::vector<flatbuffers::Offset<fb::Attribute>> attrs;
   for (const Attr &attr : step.attributes)
     attrs.push_back(writeAttr(b, attr));
-  return fb::CreateStep(b, static_cast<fb::StepKind>(step.kind), op,
-                        b.CreateVector(attrs), b.CreateVector(step.inputs),
-                        b.CreateVector(step.outputs), step.kernel,
-                        b.CreateVector(step.deps), step.cpuEntry);
+  return fb::CreateStep(
+      b, static_cast<fb::StepKind>(step.kind), op, b.CreateVector(attrs),
+      b.CreateVector(step.inputs), b.CreateVector(step.outputs), step.kernel,
+      b.CreateVector(step.deps), step.cpuEntry, step.hostCycles);
 }
 
 flatbuffers::Offset<fb::CpuObject>
@@ -433,6 +433,7 @@ bool convert(const fb::Module &m, ModuleDesc &out, std::string &error) {
       step.kernel = s->kernel();
       step.deps = vec(s->deps());
       step.cpuEntry = s->cpu_entry();
+      step.hostCycles = s->host_cycles();
       if (s->attributes())
         for (const fb::Attribute *a : *s->attributes()) {
           Attr attr{str(a->name()), int64_t{0}};

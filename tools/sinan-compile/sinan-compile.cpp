@@ -13,10 +13,11 @@
 // Imports an ONNX model, optimizes the graph (unless --graph-opt=false),
 // places each op (sinan-place) and stops at the requested phase: `graph`
 // prints the graph IR; `npu` and `isa` print the SNPU kernels; `module`
-// writes a .snm module. With --placement=snpu (the default) every op the
+// writes a .snm module. With --placement=auto (the default) each op the
 // SNPU can run becomes a kernel launch for the target, with host<->device
-// copies around it, and the rest host ops; auto weighs each by a cost
-// model; cpu makes every op a host op.
+// copies around it, where a cost model finds that cheaper than the host,
+// and the rest host ops; snpu launches every op the SNPU can run; cpu makes
+// every op a host op.
 //
 //===----------------------------------------------------------------------===//
 
@@ -79,7 +80,7 @@ cl::opt<std::string>
               cl::desc("Where module ops run: snpu (every op the SNPU can run "
                        "runs on the device), auto (where a cost model finds "
                        "it cheaper) or cpu (all on the host)"),
-              cl::init("snpu"), cl::cat(toolOptions));
+              cl::init("auto"), cl::cat(toolOptions));
 cl::opt<std::string> placementOverrides(
     "placement-overrides",
     cl::desc("JSON file forcing ops to \"snpu\" or \"cpu\", keyed by ONNX "

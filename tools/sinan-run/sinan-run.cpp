@@ -222,7 +222,7 @@ static double paddingWaste(const sinan::exec::DeviceRunStats &d) {
 }
 
 /// The network's own MACs on the device over the peak for the whole
-/// device timeline (host-link copies included).
+/// timeline (host-link copies and host ops included).
 static double endToEndUtilization(const sinan::TargetDesc &target,
                                   const sinan::exec::DeviceRunStats &d) {
   uint64_t peak = target.peakMacsPerCycle(sinan::DType::BF16);
@@ -235,7 +235,7 @@ static double endToEndUtilization(const sinan::TargetDesc &target,
 /// and time at the target's clock, and how busy each engine was.
 static void printDeviceSummary(const sinan::TargetDesc &target,
                                const sinan::exec::DeviceRunStats &d) {
-  uint64_t total = d.kernelCycles + d.copyCycles;
+  uint64_t total = d.kernelCycles + d.copyCycles + d.hostCycles;
   double us = double(total) / double(target.clockMhz);
   outs() << formatv("snpu-sim ({0}, last run): {1} kernel launches, {2} "
                     "launches run as host ops, {3} copies ({4} B to device, "
@@ -243,11 +243,18 @@ static void printDeviceSummary(const sinan::TargetDesc &target,
                     target.name, d.launches, d.fallbackLaunches, d.copies,
                     d.bytesToDevice, d.bytesToHost);
   outs() << formatv("  simulated cycles: {0} in kernels + {1} on the host "
-                    "link = {2} ({3:f3} us at {4} MHz; host ops not "
-                    "included)\n",
-                    d.kernelCycles, d.copyCycles, total, us, target.clockMhz);
-  outs() << formatv("  with copies overlapping independent kernels: {0} "
-                    "cycles ({1:f3} us)\n",
+                    "link + {2} in host ops = {3} ({4:f3} us at {5} MHz)\n",
+                    d.kernelCycles, d.copyCycles, d.hostCycles, total, us,
+                    target.clockMhz);
+  if (d.hostSteps)
+    outs() << formatv("  host ops: {0}, modeled {1} cycles ({2:f3} us, the "
+                      "compiler's estimate the timeline charges); measured "
+                      "{3:f3} us on this host\n",
+                      d.hostSteps, d.hostCycles,
+                      double(d.hostCycles) / double(target.clockMhz),
+                      d.hostSeconds * 1e6);
+  outs() << formatv("  with copies and host ops overlapping independent "
+                    "kernels: {0} cycles ({1:f3} us)\n",
                     d.timelineCycles,
                     double(d.timelineCycles) / double(target.clockMhz));
   if (d.kernelCycles == 0)
@@ -349,6 +356,9 @@ static void writeDeviceReport(json::OStream &j, const sinan::TargetDesc &target,
   j.attribute("bytes_to_host", int64_t(d.bytesToHost));
   j.attribute("kernel_cycles", int64_t(d.kernelCycles));
   j.attribute("copy_cycles", int64_t(d.copyCycles));
+  j.attribute("host_steps", int64_t(d.hostSteps));
+  j.attribute("host_cycles", int64_t(d.hostCycles));
+  j.attribute("host_measured_us", d.hostSeconds * 1e6);
   j.attribute("timeline_cycles", int64_t(d.timelineCycles));
   j.attribute("macs", int64_t(d.macs));
   j.attribute("peak_macs_per_cycle_bf16",

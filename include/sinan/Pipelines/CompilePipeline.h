@@ -27,7 +27,7 @@ struct CompilePipelineOptions {
   /// host schedule emitModule() translates).
   std::string phase = "module";
   /// snpu, auto or cpu (sinan-place).
-  std::string placement = "snpu";
+  std::string placement = "auto";
   /// bf16 or f32.
   std::string precision = "bf16";
   /// With bf16: activations between matrix-unit kernels stay bf16 in DRAM

@@ -194,6 +194,25 @@ TEST(Device, LaunchRunsOnTheSimulator) {
   EXPECT_EQ(stats.hostOpSteps, 1u);
 }
 
+TEST(Device, TimelineChargesHostOpsTheirModeledCycles) {
+  TargetDesc edge = preset("snpu-edge");
+  LaunchModule lm = launchModule(edge);
+  ASSERT_EQ(lm.desc.steps[4].kind, StepKind::HostOp);
+  lm.desc.steps[4].hostCycles = 777; // Format 1.6: the compiler's model.
+  auto module = load(lm);
+  ASSERT_TRUE(module);
+  EXPECT_EQ(module->desc().steps[4].hostCycles, 777u);
+  auto device = exec::createSimDevice(edge);
+  exec::RunStats stats;
+  EXPECT_EQ(runOn(*module, *device, &stats), expected());
+  const exec::DeviceRunStats &d = stats.device;
+  EXPECT_EQ(d.hostSteps, 1u);
+  EXPECT_EQ(d.hostCycles, 777u);
+  EXPECT_GE(d.hostSeconds, 0.0);
+  // The relu follows the copy out: the whole chain, the host op last.
+  EXPECT_EQ(d.timelineCycles, d.kernelCycles + d.copyCycles + 777);
+}
+
 TEST(Device, ConstantsStayResidentAfterTheFirstRun) {
   TargetDesc edge = preset("snpu-edge");
   auto module = load(launchModule(edge));

@@ -98,6 +98,9 @@ class Model:
     timeout_s: float
     repeat: int
     variants: list  # Variant
+    # sinan-compile's --placement for the SNPU targets: "auto" (its
+    # default, what a user gets) or "snpu" (every op the SNPU can run).
+    placement: str = "auto"
 
     @property
     def source_kind(self):
@@ -217,7 +220,9 @@ def load_defaults(path):
 
 
 MODEL_KEYS = ("description", "source", "tier", "opset", "seed", "inputs",
-              "outputs", "references", "timeout_s", "repeat", "targets")
+              "outputs", "references", "timeout_s", "repeat", "placement",
+              "targets")
+PLACEMENTS = ("auto", "snpu")
 
 
 def _source(path, value):
@@ -318,6 +323,10 @@ def load_model(path, defaults):
     if "onnxruntime" not in references:
         raise ConfigError(path, "references", "onnxruntime, the independent "
                           "reference, is always one")
+    placement = doc.get("placement", "auto")
+    if placement not in PLACEMENTS:
+        raise ConfigError(path, "placement", f"expected one of "
+                          f"{', '.join(PLACEMENTS)}, got {placement!r}")
     source = _source(path, doc["source"])
     if "torch" in references and source.partition(":")[0] not in (
             "torchvision", "zoo"):
@@ -334,7 +343,8 @@ def load_model(path, defaults):
                           doc.get("timeout_s", defaults.timeout_s),
                           positive=True),
         repeat=_int(path, "repeat", doc.get("repeat", defaults.repeat), 1),
-        variants=_variants(path, doc["targets"], defaults))
+        variants=_variants(path, doc["targets"], defaults),
+        placement=placement)
 
 
 def load_zoo(zoo_dir):

@@ -253,7 +253,8 @@ class Runner:
             compile_cmd += ["--placement=cpu", "--cpu=native"]
         else:
             compile_cmd += [f"--target={variant.target}",
-                            f"--snpu-precision={variant.precision}"]
+                            f"--snpu-precision={variant.precision}",
+                            f"--placement={model.placement}"]
         start = time.monotonic()
         _run(compile_cmd, deadline, "sinan-compile", log)
         compile_s = time.monotonic() - start
@@ -293,12 +294,16 @@ class Runner:
                    "host_macs": rep["host_ops"]["macs"]}
         if not on_cpu:
             s = rep["snpu"]
-            cycles = s["kernel_cycles"] + s["copy_cycles"]
+            # Every step's cycles: kernels, host-link copies and host ops
+            # (their modeled time, which the timeline charges too).
+            cycles = (s["kernel_cycles"] + s["copy_cycles"] +
+                      s.get("host_cycles", 0))
             total = prepared["total_macs"]
             figures.update({
                 "cycles": cycles,
                 "kernel_cycles": s["kernel_cycles"],
                 "copy_cycles": s["copy_cycles"],
+                "host_cycles": s.get("host_cycles", 0),
                 "timeline_cycles": s["timeline_cycles"],
                 "snpu_us": cycles / s["clock_mhz"],
                 "mxu_utilization": s["mxu_utilization"],

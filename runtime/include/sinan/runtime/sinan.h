@@ -205,8 +205,9 @@ typedef struct sinan_device_profile {
   uint64_t bytes_to_device, bytes_to_host;
   uint64_t macs;
   uint64_t clock_mhz;
-  /* The device work as a timeline: copies on the host link overlap
-   * independent kernels (at most kernel_cycles + copy_cycles). */
+  /* The run as a timeline: copies on the host link and host ops (their
+   * modeled cycles, module format 1.6) overlap independent kernels (at most
+   * kernel_cycles + copy_cycles + the host ops' cycles). */
   uint64_t timeline_cycles;
 } sinan_device_profile;
 SINAN_API sinan_status *

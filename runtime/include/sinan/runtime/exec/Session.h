@@ -65,6 +65,11 @@ struct DeviceRunStats {
   uint64_t fallbackLaunches = 0; ///< Launches run as host ops instead.
   uint64_t copies = 0;           ///< Host<->device transfers.
   uint64_t kernelCycles = 0, copyCycles = 0;
+  /// Host ops and the compiler's model of their time (each step's host
+  /// cycles, format 1.6), which the timeline charges.
+  uint64_t hostSteps = 0, hostCycles = 0;
+  /// The host ops' wall time on this host, beside the model.
+  double hostSeconds = 0;
   uint64_t bytesToDevice = 0, bytesToHost = 0;
   uint64_t macs = 0;         ///< Executed by the matrix unit (padded).
   uint64_t usefulMacs = 0;   ///< The launched ops' own multiply-adds.
@@ -74,11 +79,11 @@ struct DeviceRunStats {
   std::vector<KernelRunStats> kernels;
   /// Busy cycles per engine (scl, din, mxu, vec, dout), summed over cores.
   std::array<uint64_t, isa::kNumEngines> engineBusy{};
-  /// The device side as a timeline: copies queue on the host link and
-  /// launches on the device, each in schedule order, and a step starts when
-  /// the steps it depends on have finished (host ops take no simulated
-  /// time). So a copy overlaps an independent kernel; at most
-  /// kernelCycles + copyCycles.
+  /// The run as a timeline: copies queue on the host link, launches on the
+  /// device and host ops on the host (their modeled cycles), each in
+  /// schedule order, and a step starts when the steps it depends on have
+  /// finished. So a copy or a host op overlaps an independent kernel; at
+  /// most kernelCycles + copyCycles + hostCycles.
   uint64_t timelineCycles = 0;
 };
 

@@ -30,7 +30,7 @@ namespace sinan::module {
 
 inline constexpr char kMagic[8] = {'S', 'I', 'N', 'A', 'N', 'M', 'O', 'D'};
 inline constexpr uint16_t kMajorVersion = 1;
-inline constexpr uint16_t kMinorVersion = 5;
+inline constexpr uint16_t kMinorVersion = 6;
 inline constexpr size_t kHeaderSize = 64;
 /// Alignment of the data segment and of every constant in it.
 inline constexpr size_t kDataAlignment = 64;
@@ -85,6 +85,10 @@ struct StepDesc {
   std::vector<uint32_t> deps;            // Earlier step indices.
   /// HostOp: the CPU object entry computing the op natively, or -1.
   int32_t cpuEntry = -1;
+  /// HostOp of a module for an SNPU target: the compiler's model of the
+  /// op's host time in cycles of the target's clock (format 1.6), which
+  /// the device timeline charges; 0 where it has none.
+  uint64_t hostCycles = 0;
 
   /// The attribute called `name`, or null.
   const AttrValue *attr(const std::string &name) const;

@@ -30,6 +30,11 @@ inline constexpr llvm::StringLiteral kPlacementAttrName = "sinan.placement";
 inline constexpr llvm::StringLiteral kNetworkMacsAttrName =
     "sinan.network_macs";
 
+/// sinan-place's model of a host op's time (an i64 attribute on the ops it
+/// put on the host, in cycles of the target's clock): the module carries
+/// it as the step's host cycles, which the device timeline charges.
+inline constexpr llvm::StringLiteral kHostCyclesAttrName = "sinan.host_cycles";
+
 /// Whether sinan-place put `op` on `side` ("snpu" or "cpu").
 inline bool isPlacedOn(mlir::Operation *op, llvm::StringRef side) {
   auto placed = op->getAttrOfType<mlir::StringAttr>(kPlacementAttrName);
