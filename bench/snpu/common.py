@@ -69,6 +69,7 @@ def chosen_blocks(binary, model, target, with_plan=False):
     """The npu.blocks the tiler chose for the model's kernel, as AxBxC (and
     its npu.plan words when `with_plan`)."""
     npu = run([binary / "sinan-compile", model, "--target", target,
+               "--placement=snpu",
                "--compile-to=npu", "--mlir-elide-elementsattrs-if-larger=16"])
     found = re.search(r"npu.blocks = array<i64: ([0-9, ]+)>", npu)
     blocks = found.group(1).replace(", ", "x") if found else "?"

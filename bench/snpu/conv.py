@@ -119,6 +119,7 @@ def main():
             oh, ow = conv_model(c, h, w, f, k, s, p, model, group)
             seconds = median_seconds([binary / "sinan-compile", model,
                                       "--target", args.target,
+                                      "--placement=snpu",
                                       "--compile-to=module", "-o", module])
             chosen, plan = chosen_blocks(binary, model, args.target,
                                          with_plan=True)

@@ -57,6 +57,7 @@ def main():
             matmul_model(m, k, n, model)
             seconds = median_seconds([binary / "sinan-compile", model,
                                       "--target", args.target,
+                                      "--placement=snpu",
                                       "--compile-to=isa", "-o", isa])
             blocks = chosen_blocks(binary, model, args.target)
             run([binary / "sinan-translate", "--isa-to-snpu-kernel", isa,

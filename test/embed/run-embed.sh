@@ -16,7 +16,8 @@ if ldd "$work/embed/embed_c" | grep -Eiq 'mlir|llvm'; then
   echo "embed_c pulls in MLIR/LLVM:"; ldd "$work/embed/embed_c"; exit 1
 fi
 "$python" "$src/scripts/make_test_models.py" "$work" --with-expected >/dev/null
-"$bin/sinan-compile" "$work/tiny_cnn.onnx" --compile-to=module -o "$work/tiny.snm"
+"$bin/sinan-compile" "$work/tiny_cnn.onnx" --compile-to=module --placement=snpu \
+  -o "$work/tiny.snm"
 "$python" -c "import numpy as np, sys; np.load(sys.argv[1])['x'].tofile(sys.argv[2])" \
   "$work/tiny_cnn.npz" "$work/x.bin"
 "$work/embed/embed_c" "$work/tiny.snm" "$work/x.bin" "$work/y.bin"

@@ -253,8 +253,10 @@ def run_paths(binaries, model_path, feeds_path, want, work, paths=PATHS,
         module = work / f"{path}.snm"
         compile_cmd = [bins / "sinan-compile", model_path,
                        "--compile-to=module", f"-o={module}"]
+        # An SNPU path runs every op the SNPU can run there (auto, the
+        # default, would leave these small graphs on the host).
         compile_cmd += (["--placement=cpu"] if path == "cpu"
-                        else [f"--target={path}"])
+                        else [f"--target={path}", "--placement=snpu"])
         kind, msg = _tool(compile_cmd, timeout)
         if kind:
             failures.append(Failure(path, kind, "compile: " + msg))
