@@ -58,6 +58,9 @@ struct MatmulBlocks {
   /// loaded once before the products (one load instead of one per step
   /// and column block): a product of few rows streams only B.
   bool residentA = false;
+  /// Cores split the rows, K is one step and N one block: B is loaded
+  /// once per core for all of its row blocks.
+  bool residentB = false;
 };
 
 /// Whether A's rows of one row block (`m0` rows of bf16, every one of the
@@ -98,6 +101,8 @@ struct BlockSchedule {
   int64_t cBlocks = 1, kSteps = 1, buffers = 2;
   /// A's rows loaded once for every C block (K in one step).
   bool residentA = false;
+  /// B loaded once for every C block (K in one step, N one block).
+  bool residentB = false;
   /// DMA-in occupancy of each load (setup, then the larger of its bytes at
   /// the core's share of bandwidth and its row count), the products' and
   /// the vector passes' cycles, DMA-out's per store.
@@ -120,6 +125,10 @@ double simulateBlocks(const BlockSchedule &s) {
   if (s.residentA) {
     din += s.loadA;
     aLanded = din + s.latency;
+  }
+  if (s.residentB) {
+    din += s.loadB;
+    aLanded = std::max(aLanded, din + s.latency);
   }
   // Past a few blocks the schedule repeats: extrapolate the period of the
   // last blocks replayed (averaged over a whole cycle of the buffers, whose
@@ -144,7 +153,7 @@ double simulateBlocks(const BlockSchedule &s) {
       // one before has released them.
       if (k == 0 && s.kSteps > 1 && !done.empty())
         issue = std::max(issue, done.back());
-      din = issue + (s.residentA ? 0 : s.loadA) + s.loadB;
+      din = issue + (s.residentA ? 0 : s.loadA) + (s.residentB ? 0 : s.loadB);
       double start = std::max({din + s.latency, mxu, aLanded});
       mxu = start + s.mma;
       done.push_back(mxu);
@@ -312,6 +321,9 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
             s.residentA =
                 (kSteps == 1 && colBlocks > (splitCols ? cores : 1)) ||
                 stepsResident;
+            // A core's row blocks all multiply the same B: loaded once.
+            s.residentB = !splitCols && !batched && kSteps == 1 &&
+                          colBlocks == 1 && blocksPerCore > 1;
             s.loadA =
                 stepsResident
                     ? occupancy(double(std::min(m, m0) * k *
@@ -350,8 +362,9 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
                            m, k, n, m0, k0, n0, cores,
                            splitCols ? " (columns)" : "", buffers, cycles));
             if (!best || cycles < best->cycles)
-              best = MatmulBlocks{m0,        k0,     n0,      cores,
-                                  splitCols, cycles, buffers, stepsResident};
+              best = MatmulBlocks{m0,         k0,     n0,      cores,
+                                  splitCols,  cycles, buffers, stepsResident,
+                                  s.residentB};
           }
         }
       }
@@ -458,6 +471,8 @@ private:
   /// B packed in column panels this wide ([panels * K, panel], packedPanel),
   /// or 0 for row-major [K, N].
   int64_t panel;
+  /// B in wbuf for every block of the core (MatmulBlocks::residentB).
+  Value residentRhs;
   /// The normalization after the residual, its rows in DRAM and in vbuf.
   std::optional<NormSpec> norm;
   SmallVector<Value, 2> normArgs, normRows;
@@ -586,7 +601,9 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     Value lhs =
         resident ? resident
                  : alloc(rowsPadded, depthPadded, bf16, npu::MemorySpace::ibuf);
-    Value rhs = alloc(depthPadded, colsPadded, bf16, npu::MemorySpace::wbuf);
+    Value rhs = residentRhs ? residentRhs
+                            : alloc(depthPadded, colsPadded, bf16,
+                                    npu::MemorySpace::wbuf);
     return std::make_tuple(lhs, rhs, depth);
   };
   auto multiply = [&](Value p, Value lhs, Value rhs, int64_t depth,
@@ -595,7 +612,9 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
       lhs = residentStep(resident, p, rows);
     else
       load(a, i, p, rows, depth, lhs, /*kAxis=*/1, zeroed);
-    if (panel) {
+    if (residentRhs) {
+      // Loaded once for the core's blocks (emit).
+    } else if (panel) {
       // Block (p, j) is rows p.. of panel j / panel, a contiguous run.
       Value panelIndex = builder.createOrFold<arith::ShRUIOp>(
           loc, j, index(llvm::Log2_64(panel)));
@@ -617,7 +636,7 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     auto [lhs, rhs, depth] = step(Value(), blocks.k0);
     if (rows != rowsPadded && !resident && norm)
       npu::FillOp::create(builder, loc, lhs, 0);
-    if (cols != colsPadded && norm)
+    if (cols != colsPadded && norm && !residentRhs)
       npu::FillOp::create(builder, loc, rhs, 0);
     if (fullK == 1)
       multiply(index(0), lhs, rhs, depth, /*zeroed=*/true);
@@ -733,6 +752,17 @@ void MatmulTiler::emit() {
         [&](Value j) { emitBlock(index(0), j, rows, blocks.n0, resident); },
         edgeN > 0 ? function_ref<void(Value)>(edge) : nullptr);
     return;
+  }
+  if (blocks.residentB) {
+    // K in one step and N one block: every row block multiplies all of B
+    // (its padding of N zeroed before a normalization, as a block's is).
+    residentRhs = alloc(roundUp(k, tile.k), roundUp(n, tile.n),
+                        builder.getBF16Type(), npu::MemorySpace::wbuf);
+    bool padsN = n != roundUp(n, tile.n);
+    if (norm && padsN)
+      npu::FillOp::create(builder, loc, residentRhs, 0);
+    load(b, index(0), index(0), k, n, residentRhs, /*kAxis=*/0,
+         /*zeroed=*/norm && padsN);
   }
   auto edge = [&](Value i) { emitRows(i, edgeM); };
   splitOverCores(
