@@ -114,6 +114,16 @@ int64_t foldedK(const ConvShape &s, const MatrixTile &tile) {
   return roundUp(s.taps() * s.cg, tile.k);
 }
 
+/// The pixels a flat block of `count` pixels computes when blocks hold
+/// `pixels`: a partial one only the tiles its pixels reach (its
+/// accumulator, vbuf block and tap buffers viewed as narrower tiles at the
+/// pitch the matrix unit reads them), unless the bias product's ones lay
+/// it out at the full pitch.
+int64_t computedPixels(int64_t count, int64_t pixels, bool biasProduct,
+                       const MatrixTile &tile) {
+  return count < pixels && !biasProduct ? roundUp(count, tile.n) : pixels;
+}
+
 /// `b` as the kernel's npu.plan words.
 std::string describe(const ConvBlocks &b) {
   return llvm::formatv("implicit-gemm f0={0} c0={1} rows={2} pixels={3} "
@@ -520,10 +530,11 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
             rest && !product && !splitPixels) {
           double restBytes = double(c0 * rest) * inputBytes;
           blocksCycles +=
-              cost.block(uses, f0, c0, roundUp(rest, tile.n), c0, restBytes,
-                         resident, depth, accs, f0 * rest * outputBytes,
-                         passes(biasLast), biasFirst, residual, 1, restBytes,
-                         storeRows, product) -
+              cost.block(uses, f0, c0,
+                         computedPixels(rest, rows, product, tile), c0,
+                         restBytes, resident, depth, accs,
+                         f0 * rest * outputBytes, passes(biasLast), biasFirst,
+                         residual, 1, restBytes, storeRows, product) -
               perBlock;
         }
         // With the groups split, a core's groups: its units, and the groups
@@ -559,9 +570,7 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
         // input, and the first waits for all of it (its load in the head).
         // (One pixel block: a flat partial one computes the tiles its
         // pixels reach, emitPixelBlock.)
-        int64_t ownPixels = s.pixels() < pixels && !product
-                                ? roundUp(s.pixels(), tile.n)
-                                : pixels;
+        int64_t ownPixels = computedPixels(s.pixels(), pixels, product, tile);
         int64_t residentBytes = s.cgPad * pitch(ownPixels, 2, align) * 2;
         if (s.flat && !folded && s.group == 1 && s.n == 1 && pixelBlocks == 1 &&
             !splitPixels && fBlocksPerCore > 1 &&
@@ -1074,9 +1083,8 @@ void ConvTiler::loadResidentInput() {
     return;
   // The pixels at the pitch of a flat partial block's tiles
   // (emitPixelBlock), every channel, zero rows past them.
-  int64_t pixels = blocks.pixels;
-  if (s.pixels() < pixels && !blocks.biasProduct)
-    pixels = roundUp(s.pixels(), target.matrixTiles.at(DType::BF16).n);
+  int64_t pixels = computedPixels(s.pixels(), blocks.pixels, blocks.biasProduct,
+                                  target.matrixTiles.at(DType::BF16));
   residentInput =
       alloc(s.cgPad, pixels, builder.getBF16Type(), npu::MemorySpace::wbuf);
   if (s.cg != s.cgPad)
@@ -1324,12 +1332,11 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
                                int64_t count, Value acc) {
   int64_t rows = blocks.rows;
   // A flat block's partial last run computes only the tiles its pixels
-  // reach: its accumulator, vbuf block and tap buffers are viewed as
-  // narrower tiles at the pitch the matrix unit reads them. (The bias
-  // product's ones are laid out at the full pitch.)
-  int64_t pixels = blocks.pixels;
-  if (s.flat && count < pixels && !blocks.biasProduct)
-    pixels = roundUp(count, target.matrixTiles.at(DType::BF16).n);
+  // reach (computedPixels).
+  int64_t pixels =
+      s.flat ? computedPixels(count, blocks.pixels, blocks.biasProduct,
+                              target.matrixTiles.at(DType::BF16))
+             : blocks.pixels;
   blockPixels = pixels;
   Value block = vectorBlockOf.lookup(acc);
   acc = narrow(acc, pixels);
