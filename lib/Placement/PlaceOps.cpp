@@ -51,7 +51,9 @@ struct Decision {
   /// The convolution whose kernel absorbs this relu.
   Operation *absorbedBy = nullptr;
   std::optional<double> snpuCycles;
-  double hostCycles = 0;
+  /// Host cycles with the epilogues it absorbs (the cost model's), and its
+  /// own (the module's host step).
+  double hostCycles = 0, ownHostCycles = 0;
 };
 
 struct PlaceOpsPass : public sinan::impl::PlaceOpsBase<PlaceOpsPass> {
@@ -226,7 +228,7 @@ void PlaceOpsPass::runOnOperation() {
   for (Decision &d : decisions) {
     d.support = snpuSupport(d.op, *desc, bf16);
     d.snpuCycles = snpuCycles(d.op, *desc, bf16);
-    d.hostCycles = hostCycles(d.op, *desc, host);
+    d.hostCycles = d.ownHostCycles = hostCycles(d.op, *desc, host);
     if (d.forced == Side::Snpu && !d.support) {
       d.op->emitError() << "node '" << nodeName(d.op) << "' ("
                         << d.op->getName() << ") is forced to the SNPU by "
@@ -287,9 +289,8 @@ void PlaceOpsPass::runOnOperation() {
     // The op's own time on the host (an absorbed epilogue's is not in the
     // op it follows there).
     if (d.side == Side::Cpu)
-      d.op->setAttr(kHostCyclesAttrName,
-                    builder.getI64IntegerAttr(
-                        int64_t(std::ceil(hostCycles(d.op, *desc, host)))));
+      d.op->setAttr(kHostCyclesAttrName, builder.getI64IntegerAttr(int64_t(
+                                             std::ceil(d.ownHostCycles))));
     else
       d.op->removeAttr(kHostCyclesAttrName);
   }

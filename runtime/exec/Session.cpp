@@ -295,13 +295,9 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
   if (step.kind == StepKind::View)
     return true; // The output's bytes are the input's.
   bool runOnDevice = step.kind == StepKind::KernelLaunch && dev.target();
-  if (step.kind == StepKind::HostOp && dev.target()) {
-    // The host's share of the run's time: the compiler's model of it.
+  // The host's share of the run's time: the compiler's model of it.
+  if (step.kind == StepKind::HostOp && dev.target())
     cycles = step.hostCycles;
-    std::lock_guard<std::mutex> guard(statsLock);
-    ++stats.hostSteps;
-    stats.hostCycles += step.hostCycles;
-  }
   if (step.cpuEntry >= 0 && runsNativeCode()) {
     void *bindings[module::kMaxLaunchBindings];
     size_t count = 0;
@@ -445,6 +441,8 @@ bool Session::timedStep(size_t s, std::vector<Tensor> &views,
   if (mod.desc().steps[s].kind == StepKind::HostOp && dev.target()) {
     double seconds = now() - stepStart;
     std::lock_guard<std::mutex> guard(statsLock);
+    ++stats.hostSteps;
+    stats.hostCycles += cycles;
     stats.hostSeconds += seconds;
   }
   if (runStats && runStats->recordSteps) {
