@@ -192,11 +192,19 @@ std::optional<double> snpuCycles(Operation *op, const TargetDesc &target,
   for (Value value : op->getOperands())
     bytes += bytesOf(value);
   bytes += bytesOf(op->getResult(0));
+  // A gather reads the rows it selects and its indices, and fetches the
+  // indices a DRAM latency before the rows.
+  double latencies = 2.0;
+  if (auto gather = dyn_cast<graph::GatherOp>(op)) {
+    bytes = 2.0 * double(bytesOf(gather.getResult())) +
+            double(bytesOf(gather.getIndices()));
+    latencies = 3.0;
+  }
   double dram = std::min<double>(double(target.dmaBytesPerCycle) * target.cores,
                                  double(target.dramBytesPerCycle));
   double vector = double(bytesOf(op->getResult(0))) /
                   (double(target.vectorBytesPerCycle) * target.cores);
-  return std::max(bytes / dram, vector) + 2.0 * target.dramLatencyCycles +
+  return std::max(bytes / dram, vector) + latencies * target.dramLatencyCycles +
          2.0 * target.dmaSetupCycles;
 }
 

@@ -373,19 +373,23 @@ bool Session::runStep(size_t s, std::vector<Tensor> &views,
     // The op's own multiply-adds, from the shapes its host fallback takes.
     // The least DRAM traffic: what it reads of its operands (weights it
     // packed at compile time come as its read-only data instead) and its
-    // results, once each.
+    // results, once each. A gather reads only the rows it selects of its
+    // table: as many bytes as it writes.
     std::vector<ref::ValueType> in, out;
     const isa::Kernel &kernel = mod.kernel(step.kernel);
-    uint64_t minimal = kernel.readOnlyData.size();
+    uint64_t minimal = kernel.readOnlyData.size(), written = 0;
+    for (uint32_t id : step.outputs) {
+      out.push_back({m.values[id].dtype, m.values[id].shape});
+      written += m.values[id].byteSize();
+    }
+    minimal += written;
     for (size_t i = 0; i < step.inputs.size(); ++i) {
       uint32_t id = step.inputs[i];
       in.push_back({m.values[id].dtype, m.values[id].shape});
-      if (i >= 64 || !(kernel.unreadArguments >> i & 1))
+      if (i == 0 && step.op == "gather")
+        minimal += written;
+      else if (i >= 64 || !(kernel.unreadArguments >> i & 1))
         minimal += m.values[id].byteSize();
-    }
-    for (uint32_t id : step.outputs) {
-      out.push_back({m.values[id].dtype, m.values[id].shape});
-      minimal += m.values[id].byteSize();
     }
     uint64_t useful = ref::hostOpMacs(step.op, step.attributes, in, out);
     std::lock_guard<std::mutex> guard(statsLock);

@@ -654,7 +654,7 @@ std::optional<Instruction> LineParser::parse(std::string_view body,
     if (!sel) {
       fail(operands[0].column,
            fmt::format("unknown dcfg selector '{}' (expected shape, src, dst, "
-                       "outer, gather, padw or padh)",
+                       "outer, gather, padw, padh or index)",
                        operands[0].text));
       return std::nullopt;
     }

@@ -78,6 +78,10 @@ struct EngineState {
   /// DMA-in only: the source element stride of d0, and zeros before and
   /// after the source data in d0 and d1.
   uint64_t gather = 1, padW[2] = {0, 0}, padH[2] = {0, 0};
+  /// DMA-in only: a gathering dload's row indices (`dcfg index`): the DRAM
+  /// address of the array, the table's rows (0: not gathering) and the
+  /// bytes of one index (4 or 8, signed, negative counting from the end).
+  uint64_t indexAt = 0, indexRows = 0, indexBytes = 0;
   /// DMA-in only: loads from DRAM still landing after the engine moved on
   /// (space, [begin, end) bytes, when the data is there). A later transfer
   /// of the engine that reads those bytes waits for them: accesses of one
@@ -142,6 +146,11 @@ private:
               const VClock &clock);
   bool checkRanges(unsigned core, unsigned engine, const Pending &p,
                    const std::vector<Range> &ranges);
+  /// The table rows a gathering dload reads (`dcfg index`), each index
+  /// checked against the table's rows.
+  bool readRowIndices(unsigned core, unsigned engine, const Pending &p,
+                      Space srcSpace, uint64_t count,
+                      std::vector<uint64_t> &rows);
   uint8_t *bytes(unsigned core, Space space, uint64_t offset);
   /// Bytes of the largest memory (DRAM or a local one): no row is longer.
   uint64_t largestMemory() const {
@@ -550,6 +559,45 @@ bool Machine::signal(unsigned c, unsigned e, uint32_t index, uint64_t time,
   return true;
 }
 
+bool Machine::readRowIndices(unsigned c, unsigned e, const Pending &p,
+                             Space srcSpace, uint64_t count,
+                             std::vector<uint64_t> &rows) {
+  const EngineState &engine = cores[c].engines[e];
+  if (srcSpace != Space::Dram)
+    return fail(fmt::format("{}: row indices (dcfg index) gather a dload's "
+                            "DRAM rows; turn them off before a local move",
+                            describe(c, e, p.index)));
+  uint64_t width = engine.indexBytes, bytes = 0;
+  if (__builtin_mul_overflow(count, width, &bytes) ||
+      engine.indexAt % width != 0 || engine.indexAt > dram.size() ||
+      bytes > dram.size() - engine.indexAt)
+    return fail(fmt::format("{}: {} row indices of {} bytes at dram 0x{:x} "
+                            "are misaligned or out of bounds (dram is {} "
+                            "bytes)",
+                            describe(c, e, p.index), count, width,
+                            engine.indexAt, dram.size()));
+  int64_t tableRows = static_cast<int64_t>(engine.indexRows);
+  rows.resize(count);
+  for (uint64_t r = 0; r < count; ++r) {
+    const uint8_t *at = dram.data() + engine.indexAt + r * width;
+    int64_t index;
+    if (width == 4) {
+      int32_t narrow;
+      std::memcpy(&narrow, at, 4);
+      index = narrow;
+    } else {
+      std::memcpy(&index, at, 8);
+    }
+    if (index < -tableRows || index >= tableRows)
+      return fail(fmt::format("{}: row index {} (position {}) is outside "
+                              "[-{}, {})",
+                              describe(c, e, p.index), index, r, tableRows,
+                              tableRows));
+    rows[r] = static_cast<uint64_t>(index < 0 ? index + tableRows : index);
+  }
+  return true;
+}
+
 bool Machine::checkRanges(unsigned c, unsigned e, const Pending &p,
                           const std::vector<Range> &ranges) {
   CoreState &core = cores[c];
@@ -736,7 +784,17 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
       std::copy(values, values + 2, engine.padW);
     else if (sel == isa::DmaCfg::PadH)
       std::copy(values, values + 2, engine.padH);
-    else
+    else if (sel == isa::DmaCfg::Index) {
+      if (p.rb > uint64_t(INT64_MAX))
+        return fail(fmt::format("{}: a table of {} rows is too large",
+                                describe(c, e, p.index), p.rb));
+      if (p.rb != 0 && p.rc != 4 && p.rc != 8)
+        return fail(fmt::format("{}: an index is 4 or 8 bytes, not {}",
+                                describe(c, e, p.index), p.rc));
+      engine.indexAt = p.ra;
+      engine.indexRows = p.rb;
+      engine.indexBytes = p.rc;
+    } else
       engine.shape[3] = p.ra;
     return true;
   }
@@ -842,6 +900,11 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
                               "{} x {}",
                               describe(c, e, p.index), padH[0], padH[1],
                               padW[0], padW[1], engine.shape[1], d0));
+    std::vector<uint64_t> rowIndex;
+    if (dmaIn && engine.indexRows != 0 &&
+        !readRowIndices(c, e, p, srcSpace, engine.shape[1] - padH[0] - padH[1],
+                        rowIndex))
+      return false;
     uint64_t inner = d0 - padW[0] - padW[1];
     uint64_t span = 0;
     if (inner > 0 &&
@@ -862,7 +925,11 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
         for (uint64_t i1 = 0; i1 < engine.shape[1]; ++i1) {
           bool padRow = i1 < padH[0] || i1 >= engine.shape[1] - padH[1];
           bool sourced = reads && !padRow && inner > 0;
-          uint64_t s = src + (i1 - padH[0]) * engine.srcStride[0] +
+          // A gathering load reads source row indices[r] for row r.
+          uint64_t row = i1 - padH[0];
+          if (sourced && !rowIndex.empty())
+            row = rowIndex[row];
+          uint64_t s = src + row * engine.srcStride[0] +
                        i2 * engine.srcStride[1] + i3 * engine.srcStride[2];
           uint64_t t = dst + i1 * engine.dstStride[0] +
                        i2 * engine.dstStride[1] + i3 * engine.dstStride[2];
@@ -878,6 +945,9 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
             ranges.push_back({srcSpace, s, dmaIn ? span : d0 * srcEl, false});
           ranges.push_back({dstSpace, t, d0 * dstEl, true});
         }
+    uint64_t indexBytes = rowIndex.size() * engine.indexBytes;
+    if (indexBytes)
+      ranges.push_back({Space::Dram, engine.indexAt, indexBytes, false});
     if (!checkRanges(c, e, p, ranges))
       return false;
     // The engine moves the larger side of each row; the DRAM channel
@@ -926,7 +996,13 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
                         dstType, d0);
       }
     }
+    // A gathering load fetches its indices first: their bytes on the DRAM
+    // channel and a DRAM latency before the rows' addresses are known.
     uint64_t transferStart = start + target.dmaSetupCycles;
+    if (indexBytes) {
+      dramBytes += roundUp(indexBytes, target.dmaBurstBytes);
+      transferStart += target.dramLatencyCycles;
+    }
     // A local source still landing from an earlier load of this engine.
     if (dmaIn && srcSpace != Space::Dram) {
       engine.forgetLanded(transferStart);
@@ -938,7 +1014,8 @@ bool Machine::perform(unsigned c, unsigned e, const Pending &p, uint64_t start,
               transferStart = std::max(transferStart, l.done);
     }
     // Waiting for the data counts as a dependency stall, not as work.
-    uint64_t waited = transferStart - (start + target.dmaSetupCycles);
+    uint64_t waited = transferStart - (start + target.dmaSetupCycles) -
+                      (indexBytes ? target.dramLatencyCycles : 0);
     engine.stats.semaphoreStallCycles += waited;
     // The engine generates one row's addresses per cycle, so a transfer of
     // many short rows is bound by its row count, not its bytes.

@@ -78,7 +78,8 @@ struct ElementwisePlan {
     Softmax,
     Norm,
     Move,
-    MaxPool
+    MaxPool,
+    Gather
   } form = Unary;
   /// Clip: its bounds, applied as max then min with a scalar.
   std::optional<float> min, max;
@@ -208,6 +209,29 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
     if (plan.elements * 4 > std::numeric_limits<uint32_t>::max())
       return fail("an operand over 4 GiB");
     return plan;
+  }
+  if (auto gather = dyn_cast<graph::GatherOp>(op)) {
+    // Rows of the table by index (an embedding lookup): DMA-in gathers
+    // them, the indices read from DRAM as they are (dcfg index).
+    auto data = staticF32(gather.getData().getType());
+    auto indices = dyn_cast<RankedTensorType>(gather.getIndices().getType());
+    if (!result || !data)
+      return fail("the data or result is not a static f32 tensor");
+    if (!indices || !indices.hasStaticShape())
+      return fail("the indices are not a static tensor");
+    int64_t axis = gather.getAxis() < 0 ? gather.getAxis() + data.getRank()
+                                        : gather.getAxis();
+    if (llvm::any_of(data.getShape().take_front(axis),
+                     [](int64_t d) { return d != 1; }))
+      return fail("a gather along other than the outermost dimension that "
+                  "is not 1 (the DMA gathers table rows)");
+    plan.form = ElementwisePlan::Gather;
+    plan.elements = result.getNumElements();
+    plan.row =
+        data.getNumElements() / std::max<int64_t>(1, data.getDimSize(axis));
+    if (data.getDimSize(axis) == 0 || indices.getNumElements() == 0)
+      return fail("empty");
+    return sized();
   }
   // A reshape (the elements in order), or a transpose or slice that keeps
   // the innermost dimension's rows whole: DMA moves.
@@ -926,6 +950,61 @@ int64_t emitTransposeTiles(MoveEmitter &moves, Value in, Value out,
   return cores;
 }
 
+/// A gather of table rows: blocks of index positions, split over the
+/// cores, each one `dma_gather` of its rows into vbuf (the indices read
+/// from DRAM by the DMA) and one store of them in order.
+LogicalResult convertGather(func::FuncOp kernel, graph::GatherOp op,
+                            const ElementwisePlan &plan, bool relu,
+                            const TargetDesc &target) {
+  Location loc = op.getLoc();
+  auto dataType = cast<RankedTensorType>(op.getData().getType());
+  int64_t row = plan.row, rows = dataType.getNumElements() / row;
+  int64_t count = plan.elements / row;
+  int64_t granule = target.alignmentBytes / 4;
+  int64_t padded = roundUp(row, granule);
+  // A quarter of vbuf a buffer, as the moves have: the loop's two
+  // (multi-buffered) and the partial block after it.
+  int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 4;
+  // The cores split the rows; each core's share in as few blocks as fit.
+  int64_t block =
+      std::min(ceilDiv(count, int64_t(target.cores)), capacity / padded);
+  if (block == 0)
+    return op.emitError() << "target " << target.name << ": a row of " << row
+                          << " elements does not fit the vector buffer";
+  Block &body = replaceBodyWithMemRefs(kernel, op.getType());
+  OpBuilder builder(kernel.getContext());
+  builder.setInsertionPointToStart(&body);
+  Value table = reinterpretView(builder, loc, body.getArgument(0),
+                                builder.getIndexAttr(0), {rows, row}, {row, 1});
+  Value indices = flatten(builder, loc, body.getArgument(1));
+  Value out = flatten(builder, loc, body.getArguments().back());
+  auto emitBlock = [&](Value first, int64_t n) {
+    Value buffer = allocVector(builder, loc, &body, {n * padded});
+    Value local = reinterpretView(builder, loc, buffer, builder.getIndexAttr(0),
+                                  {n, row}, {padded, 1});
+    npu::DmaGatherOp::create(
+        builder, loc, table,
+        reinterpretView(builder, loc, indices, first, {n}, {1}), local);
+    Value at = arith::MulIOp::create(
+        builder, loc, first, arith::ConstantIndexOp::create(builder, loc, row));
+    npu::DmaStoreOp::create(
+        builder, loc, local,
+        reinterpretView(builder, loc, out, at, {n, row}, {row, 1}))
+        .setRelu(relu);
+  };
+  int64_t full = count / block, rest = count % block;
+  int64_t cores = std::min<int64_t>(target.cores, std::max<int64_t>(full, 1));
+  splitOverCores(
+      builder, loc, full, block, cores,
+      [&](Value first) { emitBlock(first, block); },
+      rest ? function_ref<void(Value)>(
+                 [&](Value first) { emitBlock(first, rest); })
+           : nullptr,
+      /*buffered=*/true);
+  finishKernel(builder, kernel, cores, {block});
+  return success();
+}
+
 /// A concatenation (each input's rows into their place in the result's
 /// rows: the dimensions before the axis are rows), a reshape (one row of
 /// every element) or a transpose that keeps the innermost dimension (rows
@@ -1278,6 +1357,8 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
     return convertMoves(kernel, op, relu, target);
   if (plan.form == ElementwisePlan::MaxPool)
     return emitMaxPool(kernel, cast<graph::MaxPool2dOp>(op), target);
+  if (plan.form == ElementwisePlan::Gather)
+    return convertGather(kernel, cast<graph::GatherOp>(op), plan, relu, target);
   int64_t chunk = chunkElements(plan, target, target.cores);
   if (chunk == 0)
     return op->emitError() << "target " << target.name << ": rows of "
@@ -1356,7 +1437,8 @@ sinan::tiling::convertElementwiseKernel(func::FuncOp kernel, Operation *op,
     case ElementwisePlan::Norm:
     case ElementwisePlan::Move:
     case ElementwisePlan::MaxPool:
-      llvm_unreachable("rows, moves or pools: their own kernels");
+    case ElementwisePlan::Gather:
+      llvm_unreachable("rows, moves, pools or gathers: their own kernels");
     }
     // A relu that follows the op is applied by the store.
     npu::DmaStoreOp::create(builder, loc, buffer,
@@ -1601,6 +1683,7 @@ FailureOr<SmallVector<ChainStep>> chainSteps(ArrayRef<Operation *> ops,
     case ElementwisePlan::Norm:
     case ElementwisePlan::Move:
     case ElementwisePlan::MaxPool:
+    case ElementwisePlan::Gather:
       // Whole rows into fewer elements, or moves: a kernel of its own.
       why = "a reduction or a concatenation runs as a kernel of its own";
       return failure();

@@ -156,6 +156,7 @@ private:
   LogicalResult configureDma(Location loc, bool out, const DmaShape &shape,
                              bool reads = true);
   LogicalResult lowerDmaLoad(npu::DmaLoadOp op);
+  LogicalResult lowerDmaGather(npu::DmaGatherOp op);
   LogicalResult lowerDmaStore(npu::DmaStoreOp op);
   LogicalResult lowerDmaMove(npu::DmaMoveOp op);
   LogicalResult lowerFill(npu::FillOp op);
@@ -448,6 +449,7 @@ LogicalResult KernelLowering::lowerOp(Operation &op) {
         return lowerReinterpretCast(cast);
       })
       .Case([&](npu::DmaLoadOp dma) { return lowerDmaLoad(dma); })
+      .Case([&](npu::DmaGatherOp dma) { return lowerDmaGather(dma); })
       .Case([&](npu::DmaStoreOp dma) { return lowerDmaStore(dma); })
       .Case([&](npu::DmaMoveOp dma) { return lowerDmaMove(dma); })
       .Case([&](npu::FillOp fill) { return lowerFill(fill); })
@@ -799,6 +801,43 @@ LogicalResult KernelLowering::lowerDmaLoad(npu::DmaLoadOp op) {
   fields::dload::space.set(inst,
                            static_cast<isa::Space>(*npu::memorySpaceOf(dst)));
   emit(op.getLoc(), inst, {*local, *dram, 0});
+  return success();
+}
+
+/// A load whose rows come from an index array: `dcfg index` around one
+/// dload of the destination's rows (the rows are not merged: each is read
+/// from its own table row), then off again, so every other transfer reads
+/// rows in order.
+LogicalResult KernelLowering::lowerDmaGather(npu::DmaGatherOp op) {
+  MemRefType table = op.getTable().getType(), dst = op.getDst().getType();
+  std::optional<DType> srcType = deviceType(table.getElementType()),
+                       dstType = deviceType(dst.getElementType());
+  if (!srcType || !dstType)
+    return op.emitError("element types must be device types");
+  FailureOr<int64_t> local = addressOf(op, op.getDst());
+  FailureOr<int64_t> dram = addressOf(op, op.getTable());
+  FailureOr<int64_t> indices = addressOf(op, op.getIndices());
+  if (failed(local) || failed(dram) || failed(indices) ||
+      failed(configureDma(op.getLoc(), false, transferShape(table, dst))))
+    return failure();
+  auto index = [&](Registers regs) {
+    Instruction inst;
+    inst.opcode = Opcode::DCfg;
+    fields::dcfg::engine.set(inst, isa::DmaEngine::In);
+    fields::dcfg::sel.set(inst, isa::DmaCfg::Index);
+    emit(op.getLoc(), inst, regs);
+  };
+  int64_t width = elementBytes(op.getIndices().getType().getElementType());
+  index({*indices, constant(op.getLoc(), table.getDimSize(0)),
+         constant(op.getLoc(), width)});
+  Instruction inst;
+  inst.opcode = Opcode::DLoad;
+  fields::dload::srcType.set(inst, *srcType);
+  fields::dload::dstType.set(inst, *dstType);
+  fields::dload::space.set(inst,
+                           static_cast<isa::Space>(*npu::memorySpaceOf(dst)));
+  emit(op.getLoc(), inst, {*local, *dram, 0});
+  index({0, 0, 0});
   return success();
 }
 

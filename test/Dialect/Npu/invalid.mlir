@@ -311,3 +311,35 @@ func.func @vcvt_space(%a: memref<4x16xf32, #npu.space<vbuf>>, %b: memref<4x16xbf
   npu.vcvt %a, %b : memref<4x16xf32, #npu.space<vbuf>> to memref<4x16xbf16, #npu.space<ibuf>>
   return
 }
+
+// -----
+
+func.func @gather_float_indices(%t: memref<10x16xf32, #npu.space<dram>>, %i: memref<4xf32, #npu.space<dram>>, %d: memref<4x16xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.dma_gather' op indices must be i32 or i64}}
+  npu.dma_gather %t[%i], %d : memref<10x16xf32, #npu.space<dram>>[memref<4xf32, #npu.space<dram>>] to memref<4x16xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @gather_local_indices(%t: memref<10x16xf32, #npu.space<dram>>, %i: memref<4xi32, #npu.space<vbuf>>, %d: memref<4x16xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.dma_gather' op indices must be a contiguous 1-D array in dram}}
+  npu.dma_gather %t[%i], %d : memref<10x16xf32, #npu.space<dram>>[memref<4xi32, #npu.space<vbuf>>] to memref<4x16xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @gather_rows_mismatch(%t: memref<10x16xf32, #npu.space<dram>>, %i: memref<4xi64, #npu.space<dram>>, %d: memref<8x16xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.dma_gather' op destination must be 4x16 (an index's row each)}}
+  npu.dma_gather %t[%i], %d : memref<10x16xf32, #npu.space<dram>>[memref<4xi64, #npu.space<dram>>] to memref<8x16xf32, #npu.space<vbuf>>
+  return
+}
+
+// -----
+
+func.func @gather_table_local(%t: memref<10x16xf32, #npu.space<wbuf>>, %i: memref<4xi64, #npu.space<dram>>, %d: memref<4x16xf32, #npu.space<vbuf>>) {
+  // expected-error @+1 {{'npu.dma_gather' op table must be in dram, not wbuf}}
+  npu.dma_gather %t[%i], %d : memref<10x16xf32, #npu.space<wbuf>>[memref<4xi64, #npu.space<dram>>] to memref<4x16xf32, #npu.space<vbuf>>
+  return
+}

@@ -108,3 +108,12 @@ func.func @reduce_rows() attributes {npu.target = #npu.target<"snpu-edge">} {
   npu.vred "max" %acc, %maxes : memref<8x768xf32, #npu.space<acc>>, memref<8xf32, strided<[1], offset: 16>, #npu.space<vbuf>>
   return
 }
+
+// CHECK-LABEL: func.func @embedding
+// CHECK:         npu.dma_gather %{{.*}}[%{{.*}}], %{{.*}} : memref<1000x256xf32, #npu.space<dram>>[memref<32xi64, #npu.space<dram>>] to memref<32x256xf32, #npu.space<vbuf>>
+func.func @embedding(%table: memref<1000x256xf32, #npu.space<dram>>, %ids: memref<32xi64, #npu.space<dram>>)
+    attributes {npu.target = #npu.target<"snpu-edge">} {
+  %rows = memref.alloc() : memref<32x256xf32, #npu.space<vbuf>>
+  npu.dma_gather %table[%ids], %rows : memref<1000x256xf32, #npu.space<dram>>[memref<32xi64, #npu.space<dram>>] to memref<32x256xf32, #npu.space<vbuf>>
+  return
+}

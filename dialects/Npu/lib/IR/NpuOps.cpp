@@ -29,7 +29,7 @@ std::optional<MemorySpace> sinan::npu::memorySpaceOf(MemRefType type) {
 }
 
 std::optional<Engine> sinan::npu::engineOf(Operation *op) {
-  if (llvm::isa<DmaLoadOp, DmaMoveOp, FillOp>(op))
+  if (llvm::isa<DmaLoadOp, DmaGatherOp, DmaMoveOp, FillOp>(op))
     return Engine::din;
   if (llvm::isa<DmaStoreOp>(op))
     return Engine::dout;
@@ -205,6 +205,31 @@ LogicalResult DmaLoadOp::verify() {
       failed(verifySpace(*this, dst, "destination", true)))
     return failure();
   return verifyPadding(*this, src, dst, getPadding());
+}
+
+LogicalResult DmaGatherOp::verify() {
+  MemRefType table = getTable().getType(), indices = getIndices().getType(),
+             dst = getDst().getType();
+  if (failed(verifyDmaView(*this, table, "table")) ||
+      failed(verifyDmaView(*this, dst, "destination")) ||
+      failed(verifySpace(*this, table, "table", false)) ||
+      failed(verifySpace(*this, dst, "destination", true)))
+    return failure();
+  if (table.getRank() != 2 || dst.getRank() != 2)
+    return emitOpError("table and destination must be 2-D (rows x row)");
+  if (!indices.getElementType().isSignlessInteger(32) &&
+      !indices.getElementType().isSignlessInteger(64))
+    return emitOpError("indices must be i32 or i64");
+  if (indices.getRank() != 1 || !indices.hasStaticShape() ||
+      !indices.isLastDimUnitStride() ||
+      memorySpaceOf(indices) != MemorySpace::dram)
+    return emitOpError("indices must be a contiguous 1-D array in dram");
+  if (dst.getDimSize(0) != indices.getDimSize(0) ||
+      dst.getDimSize(1) != table.getDimSize(1))
+    return emitOpError() << "destination must be " << indices.getDimSize(0)
+                         << "x" << table.getDimSize(1)
+                         << " (an index's row each)";
+  return success();
 }
 
 LogicalResult DmaStoreOp::verify() {

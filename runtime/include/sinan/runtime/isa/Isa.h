@@ -37,13 +37,15 @@ SINAN_ISA_ENUMS(SINAN_ISA_DEFINE_ENUM)
 #undef SINAN_ISA_ENUM_VALUE
 
 /// dcfg selectors that configure DMA-in only: the source element stride of
-/// d0 (gather) and the zero padding of d0 (padw) and d1 (padh).
+/// d0 (gather), the zero padding of d0 (padw) and d1 (padh), and the row
+/// index array of a gathering dload (index).
 inline bool isDmaInOnlyCfg(DmaCfg sel) {
-  return sel == DmaCfg::Gather || sel == DmaCfg::PadW || sel == DmaCfg::PadH;
+  return sel == DmaCfg::Gather || sel == DmaCfg::PadW || sel == DmaCfg::PadH ||
+         sel == DmaCfg::Index;
 }
 /// dcfg selectors that read ra and rb only (rc must be zero).
 inline bool isTwoRegisterDmaCfg(DmaCfg sel) {
-  return sel == DmaCfg::Outer || isDmaInOnlyCfg(sel);
+  return sel == DmaCfg::Outer || (isDmaInOnlyCfg(sel) && sel != DmaCfg::Index);
 }
 
 #define SINAN_ISA_COUNT_VALUE(Value, Text) +1

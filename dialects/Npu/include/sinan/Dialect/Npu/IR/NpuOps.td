@@ -46,6 +46,33 @@ def Npu_DmaLoadOp : Npu_Op<"dma_load"> {
   let hasVerifier = 1;
 }
 
+def Npu_DmaGatherOp : Npu_Op<"dma_gather"> {
+  let summary = "DMA-in: copies the DRAM table rows an index array names";
+  let description = [{
+    Row `r` of `dst` (in a local memory) is row `indices[r]` of `table` (in
+    `dram`), converted as `dma_load` converts; a negative index counts from
+    the table's end, one outside `[-rows, rows)` faults on the device. The
+    indices (`i32` or `i64`, an ONNX Gather's own tensor) stay in DRAM: the
+    ISA's DMA-in fetches them (`dcfg index`) before the rows, so an
+    embedding lookup needs neither the host nor a scalar load. Runs on the
+    DMA-in engine.
+
+    ```mlir
+    npu.dma_gather %table[%ids], %rows
+        : memref<1000x256xf32, #npu.space<dram>>[memref<32xi64, strided<[1], offset: ?>, #npu.space<dram>>]
+          to memref<32x256xf32, #npu.space<vbuf>>
+    ```
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$table,
+                       Arg<AnyMemRef, "", [MemRead]>:$indices,
+                       Arg<AnyMemRef, "", [MemWrite]>:$dst);
+  let assemblyFormat = [{
+    $table `[` $indices `]` `,` $dst attr-dict `:` type($table) `[`
+    type($indices) `]` `to` type($dst)
+  }];
+  let hasVerifier = 1;
+}
+
 def Npu_DmaStoreOp : Npu_Op<"dma_store"> {
   let summary = "DMA-out: copies a local buffer into a DRAM view";
   let description = [{
