@@ -34,10 +34,11 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     graph::GraphDecomposeOptions before;
     // An average pooling is the SNPU's depthwise convolution and a
     // division; a local response normalization its matrix unit's window
-    // sums and the vector unit's power.
+    // sums and the vector unit's power. (A resize is placed whole, then
+    // expanded where it went to the SNPU: on the host it is one cheap op,
+    // not the products.)
     if (whole)
-      before.ops = {"gelu",       "group_norm", "attention",
-                    "avg_pool2d", "lrn",        "resize"};
+      before.ops = {"gelu", "group_norm", "attention", "avg_pool2d", "lrn"};
     pm.addPass(graph::createGraphDecompose(before));
     // Attention the SNPU runs whole, from its pieces (as exported, or as
     // graph-decompose just wrote an ONNX Attention).
@@ -62,6 +63,10 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
       graph::GraphDecomposeOptions after;
       after.placed = "cpu";
       pm.addPass(graph::createGraphDecompose(after));
+      graph::GraphDecomposeOptions resizes;
+      resizes.ops = {"resize"};
+      resizes.placed = "snpu";
+      pm.addPass(graph::createGraphDecompose(resizes));
     }
   }
   if (options.phase == "npu" || options.phase == "isa") {

@@ -8,6 +8,7 @@
 
 #include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Graph/Transforms/Passes.h"
 #include "sinan/runtime/Target.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -41,12 +42,47 @@ int64_t bytesOf(Value value) {
 
 } // namespace
 
+/// The cycles of the SNPU kernels graph-decompose makes of `resize` (its
+/// products and row copies, built in a scratch block and dropped), or none
+/// when it stays whole or a piece has no SNPU kernel.
+static std::optional<double> resizeCycles(graph::ResizeOp resize,
+                                          const TargetDesc &target, bool bf16) {
+  Block scratch;
+  OpBuilder builder(resize.getContext());
+  builder.setInsertionPointToStart(&scratch);
+  std::optional<double> total;
+  if (graph::expandResize(resize, builder)) {
+    total = 0.0;
+    for (Operation &piece : scratch) {
+      if (llvm::isa<graph::ConstantOp, graph::ReshapeOp>(piece))
+        continue;
+      std::optional<double> cycles = snpuCycles(&piece, target, bf16);
+      if (!cycles) {
+        total.reset();
+        break;
+      }
+      *total += *cycles;
+    }
+  }
+  while (!scratch.empty()) {
+    scratch.back().dropAllUses();
+    scratch.back().erase();
+  }
+  return total;
+}
+
 SnpuSupport snpuSupport(Operation *op, const TargetDesc &target, bool bf16) {
   SnpuSupport support;
   auto refuse = [&](std::string why) {
     support.refusal = std::move(why);
     return support;
   };
+  if (auto resize = dyn_cast<graph::ResizeOp>(op)) {
+    if (!resizeCycles(resize, target, bf16))
+      return refuse(snpuElementwiseRefusal(op, target));
+    support.kind = KernelKind::Elementwise;
+    return support;
+  }
   if (llvm::isa<graph::AttentionOp>(op)) {
     if (!bf16)
       return refuse("--snpu-precision=f32: the matrix unit multiplies in bf16");
@@ -181,6 +217,8 @@ int64_t macsOf(Operation *op) {
 
 std::optional<double> snpuCycles(Operation *op, const TargetDesc &target,
                                  bool bf16) {
+  if (auto resize = dyn_cast<graph::ResizeOp>(op))
+    return resizeCycles(resize, target, bf16);
   SnpuSupport support = snpuSupport(op, target, bf16);
   if (support.kind == KernelKind::Tiled)
     return estimateSnpuCycles(op, target);

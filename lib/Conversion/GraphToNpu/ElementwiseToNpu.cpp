@@ -345,9 +345,10 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
                 "convolution and division graph-decompose makes of it, "
                 "except in ceil mode");
   if (llvm::isa<graph::ResizeOp>(op))
-    return fail("the SNPU runs a resize of an NCHW image whose height is an "
-                "integer nearest upsampling (or unchanged) as the product and "
-                "row copies graph-decompose makes of it, no other");
+    return fail("the SNPU runs a resize of an f32 NCHW image (N and C "
+                "unchanged) as the products and row copies graph-decompose "
+                "makes of it, where the height's matrix over the images "
+                "takes at most 4 MiB; not this one");
   if (auto clip = dyn_cast<graph::ClipOp>(op)) {
     plan.form = ElementwisePlan::Clip;
     if (std::optional<APFloat> min = clip.getMin())

@@ -33,11 +33,25 @@ func.func @width(%x: tensor<1x1x3x2xf32>) -> tensor<1x1x3x4xf32> {
   return %0 : tensor<1x1x3x4xf32>
 }
 
-// A linear resize of the height stays whole (its product would need the
-// columns transposed twice).
+// A linear resize of the height: per image the [6 x 3] matrix of its taps
+// times the image's rows (a batch of products, the rows staying rows: no
+// transposes), counting none of the network's MACs.
 // CHECK-LABEL: func.func @height
-// CHECK:         graph.resize
+// CHECK:         %[[TAPS:.*]] = graph.constant dense<{{\[\[\[}}1.000000e+00, 0.000000e+00, 0.000000e+00], [7.500000e-01, 2.500000e-01, 0.000000e+00], [2.500000e-01, 7.500000e-01, 0.000000e+00], [0.000000e+00, 7.500000e-01, 2.500000e-01], [0.000000e+00, 2.500000e-01, 7.500000e-01], [0.000000e+00, 0.000000e+00, 1.000000e+00]]]> : tensor<1x6x3xf32>
+// CHECK:         %[[ROWS:.*]] = graph.reshape %arg0 : (tensor<1x1x3x2xf32>) -> tensor<1x3x2xf32>
+// CHECK:         %[[TALL:.*]] = graph.matmul %[[TAPS]], %[[ROWS]] {sinan.network_macs = 0 : i64} : (tensor<1x6x3xf32>, tensor<1x3x2xf32>) -> tensor<1x6x2xf32>
+// CHECK:         graph.reshape %[[TALL]] : (tensor<1x6x2xf32>) -> tensor<1x1x6x2xf32>
+// CHECK-NOT:     graph.resize
 func.func @height(%x: tensor<1x1x3x2xf32>) -> tensor<1x1x6x2xf32> {
   %0 = graph.resize %x {mode = "linear", coordinate_mode = "half_pixel", nearest_mode = "floor", scales = [1.0, 1.0, 2.0, 1.0]} : (tensor<1x1x3x2xf32>) -> tensor<1x1x6x2xf32>
   return %0 : tensor<1x1x6x2xf32>
+}
+
+// A height whose matrix over the images would take more than 4 MiB (64
+// images of [512 x 40]) stays whole.
+// CHECK-LABEL: func.func @tall
+// CHECK:         graph.resize
+func.func @tall(%x: tensor<1x64x40x4xf32>) -> tensor<1x64x512x4xf32> {
+  %0 = graph.resize %x {mode = "linear", coordinate_mode = "half_pixel", nearest_mode = "floor", scales = [1.0, 1.0, 12.8, 1.0]} : (tensor<1x64x40x4xf32>) -> tensor<1x64x512x4xf32>
+  return %0 : tensor<1x64x512x4xf32>
 }

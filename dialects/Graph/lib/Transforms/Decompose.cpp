@@ -378,15 +378,22 @@ bool repeats(const std::vector<std::vector<std::pair<int64_t, double>>> &taps,
   return true;
 }
 
-/// A resize of the last two dimensions of [N, C, H, W] whose height is an
-/// integer nearest upsampling (or unchanged), as a backend with a matrix
-/// unit runs it: the width as the product of the input's rows with the
-/// matrix of the reference's taps (ref::resizeTaps: its coordinate rules,
-/// nearest rounding, linear and cubic weights), then each row repeated (a
-/// concatenation). The product takes its operands at the matrix unit's
-/// precision, so not the reference's values bit for bit: only for a
-/// backend that names it.
-Value expand(ResizeOp resize, OpBuilder &b) {
+/// The largest constant a resize's height product may replicate over the
+/// images (each image's product takes the same [oh x h] matrix).
+constexpr int64_t kMaxHeightMatrixBytes = 4 << 20;
+
+} // namespace
+
+/// A resize of the last two dimensions of [N, C, H, W], as a backend with a
+/// matrix unit runs it: the width as the product of the input's rows with
+/// the matrix of the reference's taps (ref::resizeTaps: its coordinate
+/// rules, nearest rounding, linear and cubic weights); then an integer
+/// nearest upsampling of the height repeats each row (a concatenation), any
+/// other height is a batch of products, the [oh x h] matrix of its taps
+/// with each image's rows (no transposes: the rows stay rows). The products
+/// take their operands at the matrix unit's precision, so not the
+/// reference's values bit for bit: only for a backend that names it.
+Value sinan::graph::expandResize(ResizeOp resize, OpBuilder &b) {
   auto type = dyn_cast<RankedTensorType>(resize.getInput().getType());
   auto resultType = dyn_cast<RankedTensorType>(resize.getType());
   std::optional<sinan::ref::ResizeParams> params =
@@ -401,13 +408,10 @@ Value expand(ResizeOp resize, OpBuilder &b) {
   std::vector<int64_t> in(type.getShape().begin(), type.getShape().end()),
       out(resultType.getShape().begin(), resultType.getShape().end());
   sinan::ref::ResizeTaps taps = sinan::ref::resizeTaps(in, out, *params);
-  // The height as a product needs the columns transposed twice, which on
-  // LR-ASPP's 28 -> 224 bilinear cost more than the host's resize and the
-  // copies together (665,725 cycles against 400,169): only an integer
-  // nearest upsampling of the height (repeated rows) or none.
-  if (!repeats(taps[2], in[2]))
-    return {};
   int64_t batch = in[0] * in[1], h = in[2], w = in[3], oh = out[2], ow = out[3];
+  bool repeated = repeats(taps[2], h);
+  if (!repeated && batch * oh * h * 4 > kMaxHeightMatrixBytes)
+    return {};
   Location loc = resize.getLoc();
   Type f32 = b.getF32Type();
   auto tensor = [&](ArrayRef<int64_t> shape) {
@@ -431,14 +435,33 @@ Value expand(ResizeOp resize, OpBuilder &b) {
     y = reshape(y, {batch * h, w});
     y = product(y, w, resizeMatrix(taps[3], w), ow);
   }
-  // The height: each row repeated oh / h times.
   if (h == oh)
     return reshape(y, out);
+  if (!repeated) {
+    // The height: per image [oh, h] x [h, ow], the matrix the same for
+    // every image (a batch of products with equal batch dimensions).
+    SmallVector<float> columns = resizeMatrix(taps[2], h), rows;
+    rows.reserve(batch * oh * h);
+    for (int64_t image = 0; image < batch; ++image)
+      for (int64_t o = 0; o < oh; ++o)
+        for (int64_t i = 0; i < h; ++i)
+          rows.push_back(columns[i * oh + o]);
+    Value matrix = ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(tensor({batch, oh, h}), ArrayRef<float>(rows)));
+    Operation *matmul =
+        MatMulOp::create(b, loc, matrix, reshape(y, {batch, h, ow}));
+    matmul->setAttr(sinan::kNetworkMacsAttrName, b.getI64IntegerAttr(0));
+    return reshape(matmul->getResult(0), out);
+  }
+  // The height: each row repeated oh / h times.
   y = reshape(y, {batch, h, 1, ow});
   SmallVector<Value> copies(oh / h, y);
   y = ConcatOp::create(b, loc, copies, b.getI64IntegerAttr(2))->getResult(0);
   return reshape(y, out);
 }
+
+namespace {
 
 struct GraphDecompose
     : public sinan::graph::impl::GraphDecomposeBase<GraphDecompose> {
@@ -480,7 +503,7 @@ struct GraphDecompose
               .Case([&](AttentionOp a) { return expand(a, b); })
               .Case([&](AvgPool2dOp p) { return expand(p, b); })
               .Case([&](LrnOp n) { return expand(n, b); })
-              .Case([&](ResizeOp r) { return expand(r, b); });
+              .Case([&](ResizeOp r) { return expandResize(r, b); });
       if (!result)
         continue;
       if (Attribute where = op->getAttr(sinan::kPlacementAttrName))

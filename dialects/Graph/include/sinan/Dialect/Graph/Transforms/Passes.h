@@ -35,6 +35,11 @@ struct LayerNormPieces {
 /// and returns its pieces; `norm` itself is left in place.
 LayerNormPieces expandLayerNorm(LayerNormOp norm, mlir::OpBuilder &b);
 
+/// Builds graph-decompose's expansion of `resize` (a backend's products and
+/// row copies) at `b`'s insertion point and returns its result, or null
+/// when the resize stays whole; `resize` itself is left in place.
+mlir::Value expandResize(ResizeOp resize, mlir::OpBuilder &b);
+
 #define GEN_PASS_REGISTRATION
 #include "sinan/Dialect/Graph/Transforms/Passes.h.inc"
 

@@ -46,10 +46,12 @@ def GraphDecompose : Pass<"graph-decompose"> {
     as a 1x1 `graph.conv2d` with a band of ones, then
     `x * exp(-beta * log(sums * alpha / size + bias))`: not the reference's
     roundings (its power and division), so only when `ops` names it too.
-    `graph.resize` of an NCHW image whose height is an integer nearest
-    upsampling (or unchanged) becomes the product of its rows with the
-    matrix of the reference's taps for the width (`ref::resizeTaps`), then
-    each row repeated (a `graph.concat`); also only when named. The
+    `graph.resize` of an NCHW image becomes the product of its rows with
+    the matrix of the reference's taps for the width (`ref::resizeTaps`),
+    then each row repeated (a `graph.concat`) for an integer nearest
+    upsampling of the height, or for any other height a batch of products
+    of the [oh x h] matrix of its taps with each image's rows (the matrix
+    replicated over the images, at most 4 MiB of it); also only when named. The
     products of both expansions carry `sinan.network_macs = 0`.
     `ops` limits the expansion to the listed op names (default: all but
     `avg_pool2d`, `lrn` and `resize`);
