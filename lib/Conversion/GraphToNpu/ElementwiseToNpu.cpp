@@ -967,11 +967,18 @@ LogicalResult convertGather(func::FuncOp kernel, graph::GatherOp op,
   // (multi-buffered) and the partial block after it.
   int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 4;
   // The cores split the rows; each core's share in as few blocks as fit.
-  int64_t block =
-      std::min(ceilDiv(count, int64_t(target.cores)), capacity / padded);
-  if (block == 0)
+  // A block's rows start and end on DRAM granules (no two cores store into
+  // one), so it is a multiple of `unit` positions; else one core.
+  int64_t most = capacity / padded;
+  if (most == 0)
     return op.emitError() << "target " << target.name << ": a row of " << row
                           << " elements does not fit the vector buffer";
+  int64_t unit = granule / std::gcd(row, granule);
+  int64_t block = roundUp(ceilDiv(count, int64_t(target.cores)), unit);
+  if (block > most)
+    block = most / unit * unit;
+  if (block == 0 || block >= count)
+    block = std::min(count, most);
   Block &body = replaceBodyWithMemRefs(kernel, op.getType());
   OpBuilder builder(kernel.getContext());
   builder.setInsertionPointToStart(&body);
@@ -994,7 +1001,11 @@ LogicalResult convertGather(func::FuncOp kernel, graph::GatherOp op,
         .setRelu(relu);
   };
   int64_t full = count / block, rest = count % block;
-  int64_t cores = std::min<int64_t>(target.cores, std::max<int64_t>(full, 1));
+  // Unaligned blocks (a block of `most` rows of another count) stay on one
+  // core.
+  int64_t cores = block % unit ? 1
+                               : std::min<int64_t>(target.cores,
+                                                   std::max<int64_t>(full, 1));
   splitOverCores(
       builder, loc, full, block, cores,
       [&](Value first) { emitBlock(first, block); },
