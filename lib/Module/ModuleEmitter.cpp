@@ -635,10 +635,25 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
       residualFirst[add] = Value();
     }
   }
+  // A GELU's pieces inside the kernel (a feed-forward pair's) are one
+  // `gelu` step, computed as the vector unit's `vun gelu` is: its last
+  // piece stands for it, the others are no steps.
+  llvm::DenseMap<Operation *, std::pair<Value, StringRef>> geluLast;
+  llvm::SmallPtrSet<Operation *, 8> geluInner;
+  for (Operation &op : body.without_terminator()) {
+    Value x;
+    SmallVector<Operation *, 5> gelu = matchGelu(&op, &x);
+    if (gelu.empty() || geluInner.count(&op) || geluLast.count(&op))
+      continue;
+    geluLast[gelu.back()] = {x, geluUnaryOf(gelu)};
+    for (Operation *piece : ArrayRef(gelu).drop_back())
+      geluInner.insert(piece);
+  }
   for (Operation &op : body.without_terminator()) {
     // A tiled op's constant operands (a product's weights) are copied into
     // the body; the launch still passes them as the first op's operands.
-    if (isStorageCast(&op) || llvm::isa<graph::ConstantOp>(op))
+    if (isStorageCast(&op) || llvm::isa<graph::ConstantOp>(op) ||
+        geluInner.count(&op))
       continue;
     if (auto it = residualFirst.find(&op);
         it != residualFirst.end() && !it->second) {
@@ -650,6 +665,9 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
                     ? dyn_cast<RankedTensorType>(op.getResult(0).getType())
                     : RankedTensorType();
     std::string name = op.getName().stripDialect().str();
+    auto gelu = geluLast.find(&op);
+    if (gelu != geluLast.end())
+      name = "gelu";
     if (!type || !type.hasStaticShape() || !ref::isHostOp(name)) {
       error = where(&op) + ": '" + op.getName().getStringRef().str() +
               "' cannot be a step of a kernel's host fallback";
@@ -657,6 +675,12 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
     }
     names += (count ? "," : "") + name;
     SmallVector<Value> stepOperands(op.getOperands());
+    if (gelu != geluLast.end()) {
+      stepOperands = {gelu->second.first};
+      step.attributes.push_back(
+          {std::to_string(count) + ":approximate",
+           std::string(gelu->second.second == "gelu" ? "none" : "tanh")});
+    }
     if (Value residual = residualFirst.lookup(&op))
       stepOperands.push_back(residual);
     arity.push_back(stepOperands.size());
@@ -690,9 +714,10 @@ bool Emitter::describeSubgraph(func::FuncOp kernel, module::StepDesc &step,
     }
     ranks.push_back(type.getRank());
     llvm::append_range(shapes, type.getShape());
-    for (Attr &attr : hostOpAttributes(&op))
-      step.attributes.push_back(
-          {std::to_string(count) + ":" + attr.name, std::move(attr.value)});
+    if (gelu == geluLast.end())
+      for (Attr &attr : hostOpAttributes(&op))
+        step.attributes.push_back(
+            {std::to_string(count) + ":" + attr.name, std::move(attr.value)});
     // The matrix unit's numerics.
     if (llvm::isa<graph::AttentionOp, graph::MatMulOp, graph::Conv2dOp>(op))
       step.attributes.push_back(
@@ -832,9 +857,24 @@ bool Emitter::onlySnpuPackedWeights(graph::ConstantOp constant) {
     for (OpOperand &use : user->getUses()) {
       auto launch = dyn_cast<npu::LaunchOp>(use.getOwner());
       std::string ignored;
-      if (!launch || use.getOperandNumber() != 1)
+      if (!launch)
         return false;
       SmallVector<Operation *, 2> ops = kernelOps(launch, ignored);
+      // A later product's packed weights in a layer group's kernel (the
+      // feed-forward pair's W2): its copy in the body names the argument.
+      if (use.getOperandNumber() != 1) {
+        if (llvm::any_of(ops, [&](Operation *op) {
+              auto matmul = dyn_cast<graph::MatMulOp>(op);
+              auto copy = matmul ? matmul.getRhs().getDefiningOp() : nullptr;
+              auto arg =
+                  copy ? copy->getAttrOfType<IntegerAttr>(kArgumentAttrName)
+                       : IntegerAttr();
+              return arg && arg.getInt() == use.getOperandNumber() &&
+                     snpuPacksMatmulWeights(matmul);
+            }))
+          continue;
+        return false;
+      }
       if (!ops.empty() && snpuPacksMatmulWeights(ops.front()))
         continue;
       if (ops.empty() || !llvm::isa<graph::Conv2dOp>(ops.front()))
@@ -883,7 +923,8 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   bool subgraph = (llvm::isa<graph::AttentionOp>(op) && ops.size() > 1) ||
                   (llvm::isa<graph::MatMulOp>(op) &&
                    llvm::any_of(ops, llvm::IsaPred<graph::LayerNormOp>)) ||
-                  llvm::count_if(ops, llvm::IsaPred<graph::Conv2dOp>) > 1;
+                  llvm::count_if(ops, llvm::IsaPred<graph::Conv2dOp>) > 1 ||
+                  llvm::count_if(ops, llvm::IsaPred<graph::MatMulOp>) > 1;
   step.op = subgraph ? "subgraph" : name;
   if (subgraph) {
     if (!describeSubgraph(function, step, error))

@@ -51,7 +51,8 @@ std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
   auto parent = op->getParentOfType<func::FuncOp>();
   func::FuncOp kernel;
   if (parent && parent->hasAttr(npu::kTargetAttrName) &&
-      llvm::count_if(ops, llvm::IsaPred<graph::Conv2dOp>) > 1) {
+      (llvm::count_if(ops, llvm::IsaPred<graph::Conv2dOp>) > 1 ||
+       llvm::count_if(ops, llvm::IsaPred<graph::MatMulOp>) > 1)) {
     kernel = cast<func::FuncOp>(builder.clone(*parent));
     kernel.setSymName("kernel");
   } else {

@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // The first layer groups (docs/layer-groups.md): a grid convolution and the
-// 1x1 convolution that reads it run as one kernel, so the intermediate
-// stays in local memory and the pair pays one kernel's head and tail.
+// 1x1 convolution that reads it, or a transformer's two feed-forward
+// products, run as one kernel, so the intermediate stays in local memory
+// and the pair pays one kernel's head and tail.
 //
 //===----------------------------------------------------------------------===//
 
@@ -139,20 +140,28 @@ struct FormLayerGroupsPass
           next->getBlock() != launch->getBlock())
         continue;
       func::FuncOp first = callee(launch), second = callee(next);
-      auto isConv = [](func::FuncOp kernel) {
+      auto leads = [](func::FuncOp kernel, auto isa) {
         SmallVector<Operation *> ops = kernelBodyOps(kernel);
-        return !ops.empty() && llvm::isa<graph::Conv2dOp>(ops.front());
+        return !ops.empty() && isa(ops.front());
       };
-      if (!first || !second || !isConv(first) || !isConv(second))
+      auto conv = llvm::IsaPred<graph::Conv2dOp>;
+      auto product = llvm::IsaPred<graph::MatMulOp>;
+      if (!first || !second)
         continue;
-      // Both must be convolutions the SNPU runs, and the pair cheaper.
+      // Two convolutions, or two products (a feed-forward block: the second
+      // reads the first's GELU as its left operand).
+      bool convs = leads(first, conv) && leads(second, conv);
+      if (!convs && !(leads(first, product) && leads(second, product)))
+        continue;
+      // Both must be kernels the SNPU runs, and the pair cheaper.
       std::optional<double> one = estimateKernelCycles(first, *desc);
       std::optional<double> two = estimateKernelCycles(second, *desc);
       if (!one || !two)
         continue;
       func::FuncOp kernel = mergeKernels(module, symbols, first, second,
                                          (first.getSymName() + "_pair").str());
-      std::optional<double> both = estimatePairCycles(kernel, *desc);
+      std::optional<double> both = convs ? estimatePairCycles(kernel, *desc)
+                                         : estimateFfnPairCycles(kernel, *desc);
 
       if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
         symbols.erase(kernel);

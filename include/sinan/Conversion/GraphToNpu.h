@@ -188,6 +188,13 @@ snpuPairSummations(mlir::func::FuncOp kernel, const TargetDesc &target);
 std::optional<double> estimatePairCycles(mlir::func::FuncOp kernel,
                                          const TargetDesc &target);
 
+/// The cycle estimate of a kernel function that runs a transformer's
+/// feed-forward block as one (x @ W1 + b1, a GELU, @ W2 + b2, a residual
+/// and a layer normalization or not; the hidden layer stays on chip), or
+/// nullopt when `kernel` is not one the SNPU runs so.
+std::optional<double> estimateFfnPairCycles(mlir::func::FuncOp kernel,
+                                            const TargetDesc &target);
+
 /// What a kernel of `ops` (an op and its epilogue) takes, in order: the
 /// first op's operands, then each later op's operands from outside the
 /// chain (a residual; in an elementwise chain, each value once).

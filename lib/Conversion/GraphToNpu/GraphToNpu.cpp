@@ -432,7 +432,37 @@ public:
 
   void emit();
 
+  /// A layer group's stages (convertFfnPairKernel). `intoLocal`: each
+  /// block's result, rounded to bf16, goes into `buffer` (ibuf, laid out
+  /// as MatmulBlocks::residentA's K steps of the next product, each block
+  /// a step of it) instead of to C. `setShape`: the product's M and K when
+  /// A is such a local buffer, not a DRAM operand.
+  void intoLocal(Value buffer) { localOut = buffer; }
+  void setShape(int64_t rows, int64_t depth) {
+    m = rows;
+    k = depth;
+  }
+  /// Every C block of row block i, A's rows loaded once (emitRows).
+  void emitRowBlock(Value i, int64_t rows) { emitRows(i, rows); }
+  /// Row block i (one C block of every column) from A resident in
+  /// `resident` (its K steps, MatmulBlocks::residentA's layout): the
+  /// epilogue's operands and the first block of B are loaded before
+  /// `ready` (what makes A resident) is emitted, so DMA-in streams B while
+  /// A is still being made; each block of B past the `buffers` first is
+  /// loaded after the product that frees its buffer.
+  void emitStreamedRows(Value i, int64_t rows, Value resident,
+                        function_ref<void()> ready);
+
 private:
+  void loadNormRows() {
+    if (!normRows.empty())
+      return;
+    for (Value row : normArgs) {
+      Value buffer = alloc(1, n, builder.getF32Type(), npu::MemorySpace::vbuf);
+      npu::DmaLoadOp::create(builder, loc, row, buffer, DenseI64ArrayAttr());
+      normRows.push_back(buffer);
+    }
+  }
   Value index(int64_t value) {
     return arith::ConstantIndexOp::create(builder, loc, value);
   }
@@ -448,6 +478,16 @@ private:
   /// one step), or null to load it per block.
   void emitBlock(Value i, Value j, int64_t rows, int64_t cols,
                  Value resident = {});
+  /// A C block's epilogue operands in vbuf: the bias row and the residual
+  /// block (null when there is none).
+  struct Epilogue {
+    Value row, addend;
+  };
+  Epilogue loadEpilogueOf(Value i, Value j, int64_t rows, int64_t cols);
+  /// The vector unit's epilogue of C block (i, j) in `acc`, then its store
+  /// (or its move into localOut).
+  void finishBlock(Value i, Value j, int64_t rows, int64_t cols, Value acc,
+                   const Epilogue &epilogue);
   /// A's row block i of `rows` rows loaded once into a buffer of its own
   /// for every C block of the row: with K in one step, or every step's
   /// block in turn when the blocks say so (MatmulBlocks::residentA); null
@@ -457,7 +497,13 @@ private:
   Value residentStep(Value resident, Value p, int64_t rows);
   void loop(Value lower, Value upper, int64_t step,
             function_ref<void(Value)> body) {
-    tiling::loopUnlessOnce(builder, loc, lower, upper, step, body);
+    scf::ForOp forOp =
+        tiling::loopUnlessOnce(builder, loc, lower, upper, step, body);
+    // A layer group's loop over C blocks streams B's blocks as deep as its
+    // K loop's (intoLocal: nothing else of the kernel is in flight then).
+    if (forOp && localOut && blocks.buffers > 2)
+      forOp->setAttr(npu::kBuffersAttrName,
+                     builder.getI64IntegerAttr(blocks.buffers));
   }
 
   OpBuilder &builder;
@@ -473,6 +519,8 @@ private:
   int64_t panel;
   /// B in wbuf for every block of the core (MatmulBlocks::residentB).
   Value residentRhs;
+  /// Where each block's bf16 result goes instead of C (intoLocal).
+  Value localOut;
   /// The normalization after the residual, its rows in DRAM and in vbuf.
   std::optional<NormSpec> norm;
   SmallVector<Value, 2> normArgs, normRows;
@@ -579,17 +627,8 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
   // runs in order, and after the loop they would wait for its last product
   // to release its buffers. After a single product, whose own operands
   // should land first.
-  Value row, addend;
-  auto loadEpilogue = [&] {
-    if (!bias)
-      return;
-    row = alloc(1, colsPadded, f32, npu::MemorySpace::vbuf);
-    load(bias, index(0), j, 1, cols, row, /*kAxis=*/-1);
-    if (residual) {
-      addend = alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
-      load(residual, i, j, rows, cols, addend, /*kAxis=*/-1);
-    }
-  };
+  Epilogue epilogue;
+  auto loadEpilogue = [&] { epilogue = loadEpilogueOf(i, j, rows, cols); };
   bool products = started;
   if (products)
     loadEpilogue();
@@ -657,6 +696,33 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
   }
   if (!products)
     loadEpilogue();
+  finishBlock(i, j, rows, cols, acc, epilogue);
+}
+
+MatmulTiler::Epilogue MatmulTiler::loadEpilogueOf(Value i, Value j,
+                                                  int64_t rows, int64_t cols) {
+  Epilogue epilogue;
+  if (!bias)
+    return epilogue;
+  int64_t rowsPadded = roundUp(rows, tile.m);
+  int64_t colsPadded = roundUp(cols, tile.n);
+  Type f32 = builder.getF32Type();
+  epilogue.row = alloc(1, colsPadded, f32, npu::MemorySpace::vbuf);
+  load(bias, index(0), j, 1, cols, epilogue.row, /*kAxis=*/-1);
+  if (residual) {
+    epilogue.addend =
+        alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
+    load(residual, i, j, rows, cols, epilogue.addend, /*kAxis=*/-1);
+  }
+  return epilogue;
+}
+
+void MatmulTiler::finishBlock(Value i, Value j, int64_t rows, int64_t cols,
+                              Value acc, const Epilogue &epilogue) {
+  int64_t rowsPadded = roundUp(rows, tile.m);
+  int64_t colsPadded = roundUp(cols, tile.n);
+  Type f32 = builder.getF32Type();
+  Value row = epilogue.row, addend = epilogue.addend;
   Value result = acc;
   if (bias) {
     // The bias row comes into vbuf; the vector unit adds it, repeated at
@@ -708,11 +774,60 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     npu::VUnOp::create(builder, loc, gelu, result, out);
     result = out;
   }
+  if (localOut) {
+    // Rounded to bf16 (what the next product does to its operand) into the
+    // next product's K step j / cols: at element j * rowsPadded of the
+    // buffer (in vbuf: moved on as a whole, so DMA-in streams the weights
+    // meanwhile), the block being a whole step (cols its k0).
+    Value offset =
+        builder.createOrFold<arith::MulIOp>(loc, j, index(rowsPadded));
+    npu::VCvtOp::create(builder, loc, result,
+                        reinterpretView(builder, loc, localOut, offset,
+                                        {rowsPadded, colsPadded},
+                                        {colsPadded, 1}));
+    return;
+  }
   if (rows != rowsPadded || cols != colsPadded)
     result = view(result, {builder.getIndexAttr(0), builder.getIndexAttr(0)},
                   rows, cols);
   npu::DmaStoreOp::create(builder, loc, result, view(c, {i, j}, rows, cols))
       .setRelu(relu);
+}
+
+void MatmulTiler::emitStreamedRows(Value i, int64_t rows, Value resident,
+                                   function_ref<void()> ready) {
+  loadNormRows();
+  int64_t rowsPadded = roundUp(rows, tile.m);
+  int64_t colsPadded = roundUp(n, tile.n);
+  Epilogue epilogue = loadEpilogueOf(i, index(0), rows, n);
+  Value acc = alloc(rowsPadded, colsPadded, builder.getF32Type(),
+                    npu::MemorySpace::acc);
+  int64_t steps = k / blocks.k0;
+  SmallVector<Value> rhs;
+  for (int64_t p = 0; p < std::min(blocks.buffers, steps); ++p)
+    rhs.push_back(alloc(blocks.k0, colsPadded, builder.getBF16Type(),
+                        npu::MemorySpace::wbuf));
+  auto loadStep = [&](int64_t p) {
+    load(b, index(p * blocks.k0), index(0), blocks.k0, n, rhs[p % rhs.size()],
+         /*kAxis=*/0);
+  };
+  // B's first block ahead of what makes A resident, the others after it:
+  // a DMA-in signal covers every transfer before it, so the first product
+  // waits for that block and A only.
+  loadStep(0);
+  ready();
+  for (int64_t p = 1; p < int64_t(rhs.size()); ++p)
+    loadStep(p);
+  for (int64_t p = 0; p < steps; ++p) {
+    auto mma = npu::MmaOp::create(
+        builder, loc, residentStep(resident, index(p * blocks.k0), rows),
+        rhs[p % rhs.size()], acc);
+    // The first product starts the accumulator (no fill on DMA-in).
+    mma.setAccumulate(p > 0);
+    if (p + int64_t(rhs.size()) < steps)
+      loadStep(p + rhs.size());
+  }
+  finishBlock(i, index(0), rows, n, acc, epilogue);
 }
 
 /// A row block of C: every column block.
@@ -730,11 +845,7 @@ void MatmulTiler::emitRows(Value i, int64_t rows) {
 
 void MatmulTiler::emit() {
   // A normalization's scale and bias rows, loaded once.
-  for (Value row : normArgs) {
-    Value buffer = alloc(1, n, builder.getF32Type(), npu::MemorySpace::vbuf);
-    npu::DmaLoadOp::create(builder, loc, row, buffer, DenseI64ArrayAttr());
-    normRows.push_back(buffer);
-  }
+  loadNormRows();
   int64_t fullM = m / blocks.m0, edgeM = m % blocks.m0;
   if (blocks.splitCols) {
     // One row block (chooseBlocks): the cores take its column blocks.
@@ -855,6 +966,247 @@ std::optional<tiling::ConvEpilogue> convEpilogueOf(ArrayRef<Operation *> ops,
   return epilogue;
 }
 
+/// A transformer's feed-forward block as one kernel (a layer group,
+/// docs/layer-groups.md): x @ W1 + b1, a GELU, @ W2 + b2, plus a residual,
+/// then a layer normalization or not; the body sinan-form-layer-groups
+/// merges from the two launches, arguments [x, W1, b1, W2, b2, residual,
+/// scale, bias] (the normalization's as it has them).
+struct FfnPair {
+  graph::MatMulOp first, second;
+  StringRef gelu;
+  graph::LayerNormOp norm;
+};
+
+/// The shapes the pair runs in: x as [m, k1], W1 [k1, n1], W2 [n1, n2];
+/// the cores take `rows` rows each, the hidden layer's columns a step of
+/// `step` at a time (a C block of the first product, a K step of the
+/// second).
+struct FfnPlan {
+  int64_t m, k1, n1, n2, rows, cores, step;
+};
+
+/// The hidden layer's column blocks and the second product's K steps: the
+/// first product's C block is a whole K step of the second.
+constexpr int64_t kFfnStep = 256;
+/// Copies of each stage's weight blocks in flight.
+constexpr int64_t kFfnBuffers = 3;
+
+std::optional<FfnPair> matchFfnPair(ArrayRef<Operation *> all, Block &body) {
+  // The hidden layer is stored as bf16 between the two launches it came
+  // from (sinan-snpu-bf16-activations): those casts are no step here.
+  SmallVector<Operation *> ops;
+  for (Operation *op : all)
+    if (!isStorageCast(op))
+      ops.push_back(op);
+  auto isArg = [&](Value value, unsigned i) {
+    return value && i < body.getNumArguments() &&
+           throughStorage(value) == body.getArgument(i);
+  };
+  auto pastCasts = [](Value value) {
+    while (value.hasOneUse() && isStorageCast(*value.getUsers().begin()))
+      value = value.getUsers().begin()->getResult(0);
+    return value;
+  };
+  auto other = [](graph::AddOp add, Value value) -> Value {
+    if (add.getLhs() == value)
+      return add.getRhs();
+    return add.getRhs() == value ? add.getLhs() : Value();
+  };
+  if (ops.size() < 6)
+    return std::nullopt;
+  auto first = dyn_cast<graph::MatMulOp>(ops[0]);
+  auto bias1 = dyn_cast<graph::AddOp>(ops[1]);
+  if (!first || !bias1 || !isArg(first.getLhs(), 0) || !first->hasOneUse() ||
+      !isArg(other(bias1, first.getResult()), 2))
+    return std::nullopt;
+  SmallVector<Operation *, 5> gelu = geluOf(bias1.getResult());
+  size_t at = 2 + gelu.size();
+  if (gelu.empty() || ops.size() < at + 3 ||
+      !llvm::equal(gelu, ArrayRef(ops).slice(2, gelu.size())))
+    return std::nullopt;
+  Value hidden = pastCasts(gelu.back()->getResult(0));
+  auto second = dyn_cast<graph::MatMulOp>(ops[at]);
+  auto bias2 = dyn_cast<graph::AddOp>(ops[at + 1]);
+  auto residual = dyn_cast<graph::AddOp>(ops[at + 2]);
+  if (!second || !bias2 || !residual || second.getLhs() != hidden ||
+      !hidden.hasOneUse() || !second->hasOneUse() || !bias2->hasOneUse() ||
+      !isArg(other(bias2, second.getResult()), 4) ||
+      !isArg(other(residual, bias2.getResult()), 5))
+    return std::nullopt;
+  graph::LayerNormOp norm;
+  if (ops.size() == at + 4) {
+    norm = dyn_cast<graph::LayerNormOp>(ops[at + 3]);
+    if (!norm || norm.getInput() != residual.getResult() ||
+        !residual->hasOneUse() || !isArg(norm.getScale(), 6) ||
+        (norm.getBias() && !isArg(norm.getBias(), 7)))
+      return std::nullopt;
+  } else if (ops.size() != at + 3) {
+    return std::nullopt;
+  }
+  unsigned arguments = norm ? (norm.getBias() ? 8 : 7) : 6;
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (body.getNumArguments() != arguments || ret.getNumOperands() != 1 ||
+      throughStorage(ret.getOperand(0)) != ops.back()->getResult(0))
+    return std::nullopt;
+  return FfnPair{first, second, geluUnaryOf(gelu), norm};
+}
+
+/// The pair's shapes when the SNPU runs it as one kernel: constant weights,
+/// x's rows in one K step, whole hidden steps, the cores splitting the rows
+/// in whole tiles (a normalization needs whole rows of the result).
+std::optional<FfnPlan> planFfnPair(FfnPair pair, const TargetDesc &target) {
+  auto found = target.matrixTiles.find(DType::BF16);
+  if (found == target.matrixTiles.end() ||
+      !snpuPacksMatmulWeights(pair.first) ||
+      !snpuPacksMatmulWeights(pair.second) ||
+      !isSnpuMatmul(pair.first, target) || !isSnpuMatmul(pair.second, target))
+    return std::nullopt;
+  const MatrixTile &tile = found->second;
+  auto lhs = cast<RankedTensorType>(pair.first.getLhs().getType());
+  auto w1 = cast<RankedTensorType>(pair.first.getRhs().getType());
+  auto w2 = cast<RankedTensorType>(pair.second.getRhs().getType());
+  if (!lhs.getElementType().isF32() || w1.getRank() != 2 || w2.getRank() != 2)
+    return std::nullopt;
+  FfnPlan plan;
+  plan.m = lhs.getNumElements() / lhs.getShape().back();
+  plan.k1 = w1.getDimSize(0);
+  plan.n1 = w1.getDimSize(1);
+  plan.n2 = w2.getDimSize(1);
+  plan.step = kFfnStep;
+  if (plan.k1 > plan.step || plan.k1 % tile.k || plan.n1 % plan.step ||
+      plan.n2 % tile.n || plan.step % tile.n ||
+      (pair.norm && !snpuFusesNorm(pair.second, pair.norm, target)))
+    return std::nullopt;
+  plan.cores = target.cores;
+  while (plan.cores > 1 && plan.m % (plan.cores * tile.m))
+    --plan.cores;
+  plan.rows = plan.m / plan.cores;
+  // A core's rows of the hidden layer stay in ibuf: a few tiles of rows.
+  if (plan.rows % tile.m || plan.rows > 4 * tile.m)
+    return std::nullopt;
+  return plan;
+}
+
+/// Cycles of the pair on `target`, stage by stage as the kernel runs them:
+/// every core streams both products' weights (its rows need every column
+/// of the hidden layer and of the result), each stage bound by its weights'
+/// DMA or its products, plus a DRAM latency and one block's products
+/// exposed (the second stage's weights share wbuf with the first's, so they
+/// stream once its last product has freed a buffer); then the last block's
+/// vector passes and the store.
+double estimateFfnCycles(const FfnPlan &p, const TargetDesc &target,
+                         bool norm) {
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  double dma = double(target.dmaBytesPerCycle);
+  double latency = double(target.dramLatencyCycles + target.dmaSetupCycles);
+  int64_t rowTiles = p.rows / tile.m, steps = p.n1 / p.step;
+  auto stage = [&](double bytes, int64_t stepMacs) {
+    double block = double(rowTiles * stepMacs);
+    return std::max(bytes / dma, double(steps) * block) + latency + block;
+  };
+  double first = stage(2.0 * double(p.k1 * p.n1) + 4.0 * double(p.rows * p.k1),
+                       (p.k1 / tile.k) * (p.step / tile.n));
+  double second = stage(2.0 * double(p.n1 * p.n2) + 4.0 * double(p.rows * p.n2),
+                        (p.step / tile.k) * (p.n2 / tile.n));
+  double weights = 2.0 * double(p.k1 * p.n1 + p.n1 * p.n2);
+  double dram = double(p.cores) * weights / double(target.dramBytesPerCycle);
+  double block = 4.0 * double(p.rows * p.n2);
+  // Bias, residual and the normalization's passes over the last block.
+  double passes = norm ? 10.0 : 2.0;
+  double tail = passes * (block / double(target.vectorBytesPerCycle) +
+                          double(target.vectorLatencyCycles)) +
+                block / dma + latency;
+  return std::max(first + second, dram) + tail;
+}
+
+/// The pair on memrefs: per core, its rows of x in ibuf, W1 in steps of
+/// columns into the accumulators, each step's bias and GELU on the vector
+/// unit and rounded to bf16 into ibuf as a K step of the hidden layer; then
+/// W2 over those steps, the bias, the residual and the normalization, one
+/// store. The hidden layer never leaves the core.
+LogicalResult convertFfnPairKernel(func::FuncOp kernel, FfnPair pair,
+                                   const FfnPlan &plan,
+                                   const TargetDesc &target) {
+  Location loc = pair.first.getLoc();
+  auto weightsOf = [](graph::MatMulOp matmul) {
+    return tiling::weightValues(cast<DenseElementsAttr>(
+        matmul.getRhs().getDefiningOp<graph::ConstantOp>().getValue()));
+  };
+  SmallVector<float> w1 = weightsOf(pair.first), w2 = weightsOf(pair.second);
+  std::optional<NormSpec> normSpec;
+  bool normBias = false;
+  if (pair.norm) {
+    normSpec =
+        NormSpec{false, plan.n2, pair.norm.getEpsilon().convertToFloat()};
+    normBias = bool(pair.norm.getBias());
+  }
+  StringRef gelu = pair.gelu;
+  Type outType = kernel.getResultTypes().front();
+  Block &body = replaceBodyWithMemRefs(kernel, outType);
+  OpBuilder builder(kernel.getContext());
+  builder.setInsertionPointToStart(&body);
+  auto matrix = [&](Value value, int64_t rows, int64_t cols) {
+    return reinterpretView(builder, loc, value, builder.getIndexAttr(0),
+                           {rows, cols}, {cols, 1});
+  };
+  auto packed = [&](ArrayRef<float> values, int64_t rows, int64_t cols) {
+    std::vector<uint16_t> bits(values.size());
+    for (auto [i, v] : llvm::enumerate(values))
+      bits[i] = floatToBF16(v);
+    memref::GlobalOp global = tiling::addWeightsGlobal(
+        kernel, tiling::bf16Attr(kernel.getContext(), bits, rows, cols), loc,
+        target);
+    return memref::GetGlobalOp::create(builder, loc, global.getType(),
+                                       global.getSymName())
+        .getResult();
+  };
+  Value x = matrix(body.getArgument(0), plan.m, plan.k1);
+  Value out = matrix(body.getArguments().back(), plan.m, plan.n2);
+  Value addend = matrix(body.getArgument(5), plan.m, plan.n2);
+  Value row1 = matrix(body.getArgument(2), 1, plan.n1);
+  Value row2 = matrix(body.getArgument(4), 1, plan.n2);
+  Value b1 = packed(w1, plan.k1, plan.n1), b2 = packed(w2, plan.n1, plan.n2);
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  int64_t steps = plan.n1 / plan.step;
+  int64_t hiddenRows = steps * roundUp(plan.rows, tile.m);
+  auto hiddenIn = [&](npu::MemorySpace space) {
+    return allocTile(builder, loc, &body, hiddenRows, plan.step,
+                     builder.getBF16Type(), space, target.alignmentBytes);
+  };
+  Value staged = hiddenIn(npu::MemorySpace::vbuf);
+  Value hidden = hiddenIn(npu::MemorySpace::ibuf);
+  // Weights stream three blocks deep (a block's DRAM latency beside the
+  // two before it); the two stages' buffers share wbuf by liveness.
+  MatmulBlocks one{plan.rows, plan.k1, plan.step, plan.cores};
+  MatmulBlocks two{plan.rows, plan.step, plan.n2, plan.cores};
+  one.buffers = two.buffers = kFfnBuffers;
+  MatmulTiler up(builder, loc, target, one, x, b1, out, &body, row1, false,
+                 gelu);
+  up.intoLocal(staged);
+  MatmulTiler down(builder, loc, target, two, x, b2, out, &body, row2, false,
+                   StringRef(), addend);
+  down.setShape(plan.m, plan.n1);
+  if (normSpec) {
+    SmallVector<Value, 2> rows = {matrix(body.getArgument(6), 1, plan.n2)};
+    if (normBias)
+      rows.push_back(matrix(body.getArgument(7), 1, plan.n2));
+    down.normalize(*normSpec, rows);
+  }
+  splitOverCores(
+      builder, loc, plan.cores, plan.rows, plan.cores,
+      [&](Value i) {
+        up.emitRowBlock(i, plan.rows);
+        down.emitStreamedRows(i, plan.rows, hidden, [&] {
+          npu::DmaMoveOp::create(builder, loc, staged, hidden,
+                                 DenseI64ArrayAttr());
+        });
+      },
+      nullptr);
+  finishKernel(builder, kernel, plan.cores, {plan.rows, plan.step, plan.n2},
+               "ffn-pair");
+  return success();
+}
+
 LogicalResult convertKernel(func::FuncOp kernel) {
   const TargetDesc *target = npu::targetOf(kernel);
   if (!target)
@@ -868,6 +1220,11 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   for (Operation &op : body.without_terminator())
     if (!llvm::isa<graph::ConstantOp>(op))
       ops.push_back(&op);
+  // A transformer's feed-forward block, as one kernel.
+  if (std::optional<FfnPair> ffn = matchFfnPair(ops, body)) {
+    if (std::optional<FfnPlan> plan = planFfnPair(*ffn, *target))
+      return convertFfnPairKernel(kernel, *ffn, *plan, *target);
+  }
   // A grid convolution and the 1x1 convolution after it, as one kernel.
   if (std::optional<tiling::ConvPair> pair =
           tiling::matchConvPair(ops, kernel, *target))
@@ -1246,11 +1603,17 @@ bool sinan::isSnpuMatmul(Operation *op, const TargetDesc &target) {
   return snpuMatmulRefusal(op, target).empty();
 }
 
+static std::optional<double> estimateMatmulCycles(graph::MatMulOp matmul,
+                                                  const TargetDesc &target,
+                                                  ProductTraits epilogue);
+
 std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
                                                   const TargetDesc &target) {
   SmallVector<Operation *> ops = kernelBodyOps(kernel);
   if (ops.empty())
     return std::nullopt;
+  if (std::optional<double> pair = estimateFfnPairCycles(kernel, target))
+    return pair;
   if (auto conv = dyn_cast<graph::Conv2dOp>(ops.front())) {
     std::optional<tiling::ConvEpilogue> epilogue =
         convEpilogueOf(ops, kernel.getBody().front());
@@ -1262,20 +1625,37 @@ std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
     return tiling::estimateMaxPoolCycles(pool, target);
   if (auto attention = dyn_cast<graph::AttentionOp>(ops.front()))
     return tiling::estimateAttentionCycles(attention, target);
-  return llvm::isa<graph::MatMulOp>(ops.front())
-             ? estimateSnpuCycles(ops.front(), target)
-             : std::nullopt;
+  auto matmul = dyn_cast<graph::MatMulOp>(ops.front());
+  if (!matmul || !isSnpuMatmul(matmul, target))
+    return std::nullopt;
+  // The kernel's epilogue (convertKernel's forms): the vector passes each
+  // block pays before its store.
+  ProductTraits epilogue;
+  epilogue.bias = ops.size() > 1 && llvm::isa<graph::AddOp>(ops[1]);
+  Value at = ops[epilogue.bias ? 1 : 0]->getResult(0);
+  epilogue.gelu = !geluOf(at).empty();
+  epilogue.norm = llvm::any_of(ops, llvm::IsaPred<graph::LayerNormOp>);
+  epilogue.residual = !epilogue.gelu && epilogue.bias && ops.size() > 2 &&
+                      llvm::isa<graph::AddOp>(ops[2]);
+  return estimateMatmulCycles(matmul, target, epilogue);
 }
 
-std::optional<double> sinan::estimateSnpuCycles(Operation *op,
-                                                const TargetDesc &target) {
-  if (isSnpuConv(op, target))
-    return tiling::estimateConvCycles(cast<graph::Conv2dOp>(op), target);
-  if (auto attention = dyn_cast<graph::AttentionOp>(op))
-    return tiling::estimateAttentionCycles(attention, target);
-  if (!isSnpuMatmul(op, target))
+std::optional<double> sinan::estimateFfnPairCycles(func::FuncOp kernel,
+                                                   const TargetDesc &target) {
+  SmallVector<Operation *> ops = kernelBodyOps(kernel);
+  std::optional<FfnPair> pair = matchFfnPair(ops, kernel.getBody().front());
+  std::optional<FfnPlan> plan =
+      pair ? planFfnPair(*pair, target) : std::nullopt;
+  if (!plan)
     return std::nullopt;
-  auto matmul = cast<graph::MatMulOp>(op);
+  return estimateFfnCycles(*plan, target, bool(pair->norm));
+}
+
+/// The estimate of a matmul kernel whose vector epilogue `epilogue` gives
+/// (bias, residual, GELU, normalization: the passes over each block).
+static std::optional<double> estimateMatmulCycles(graph::MatMulOp matmul,
+                                                  const TargetDesc &target,
+                                                  ProductTraits epilogue) {
   auto lhsType = cast<RankedTensorType>(matmul.getLhs().getType());
   auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
   int64_t rank = lhsType.getRank();
@@ -1287,10 +1667,12 @@ std::optional<double> sinan::estimateSnpuCycles(Operation *op,
           rhsBytes = bytesOf(rhsType.getElementType()),
           outBytes = resultDramBytesOf(matmul);
   bool packed = snpuPacksMatmulWeights(matmul);
+  ProductTraits traits = epilogue;
+  traits.batched = batched;
+  traits.panels = packed && !batched;
   std::optional<MatmulBlocks> blocks = chooseBlocks(
       target, m, lhsType.getShape().back(), rhsType.getShape().back(), lhsBytes,
-      packed ? 2 : rhsBytes, outBytes,
-      ProductTraits{batched, false, false, false, packed && !batched});
+      packed ? 2 : rhsBytes, outBytes, traits);
   if (!blocks)
     return std::nullopt;
   if (std::optional<MatmulBlocks> whole =
@@ -1300,6 +1682,18 @@ std::optional<double> sinan::estimateSnpuCycles(Operation *op,
                   : std::nullopt)
     return whole->cycles;
   return blocks->cycles * double(batch);
+}
+
+std::optional<double> sinan::estimateSnpuCycles(Operation *op,
+                                                const TargetDesc &target) {
+  if (isSnpuConv(op, target))
+    return tiling::estimateConvCycles(cast<graph::Conv2dOp>(op), target);
+  if (auto attention = dyn_cast<graph::AttentionOp>(op))
+    return tiling::estimateAttentionCycles(attention, target);
+  if (!isSnpuMatmul(op, target))
+    return std::nullopt;
+  return estimateMatmulCycles(cast<graph::MatMulOp>(op), target,
+                              ProductTraits());
 }
 
 /// Whether operand `operand` of ops[i] is copied into the kernel instead of
