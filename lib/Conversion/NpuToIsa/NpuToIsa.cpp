@@ -157,6 +157,9 @@ private:
                              bool reads = true);
   LogicalResult lowerDmaLoad(npu::DmaLoadOp op);
   LogicalResult lowerDmaGather(npu::DmaGatherOp op);
+  /// One dload into `dst`'s memory of the configured block.
+  void emitLoad(Location loc, DType srcType, DType dstType, MemRefType dst,
+                int64_t local, int64_t dram);
   LogicalResult lowerDmaStore(npu::DmaStoreOp op);
   LogicalResult lowerDmaMove(npu::DmaMoveOp op);
   LogicalResult lowerFill(npu::FillOp op);
@@ -794,14 +797,19 @@ LogicalResult KernelLowering::lowerDmaLoad(npu::DmaLoadOp op) {
   if (failed(local) || failed(dram) ||
       failed(configureDma(op.getLoc(), false, shape)))
     return failure();
+  emitLoad(op.getLoc(), *srcType, *dstType, dst, *local, *dram);
+  return success();
+}
+
+void KernelLowering::emitLoad(Location loc, DType srcType, DType dstType,
+                              MemRefType dst, int64_t local, int64_t dram) {
   Instruction inst;
   inst.opcode = Opcode::DLoad;
-  fields::dload::srcType.set(inst, *srcType);
-  fields::dload::dstType.set(inst, *dstType);
+  fields::dload::srcType.set(inst, srcType);
+  fields::dload::dstType.set(inst, dstType);
   fields::dload::space.set(inst,
                            static_cast<isa::Space>(*npu::memorySpaceOf(dst)));
-  emit(op.getLoc(), inst, {*local, *dram, 0});
-  return success();
+  emit(loc, inst, {local, dram, 0});
 }
 
 /// A load whose rows come from an index array: `dcfg index` around one
@@ -830,13 +838,7 @@ LogicalResult KernelLowering::lowerDmaGather(npu::DmaGatherOp op) {
   int64_t width = elementBytes(op.getIndices().getType().getElementType());
   index({*indices, constant(op.getLoc(), table.getDimSize(0)),
          constant(op.getLoc(), width)});
-  Instruction inst;
-  inst.opcode = Opcode::DLoad;
-  fields::dload::srcType.set(inst, *srcType);
-  fields::dload::dstType.set(inst, *dstType);
-  fields::dload::space.set(inst,
-                           static_cast<isa::Space>(*npu::memorySpaceOf(dst)));
-  emit(op.getLoc(), inst, {*local, *dram, 0});
+  emitLoad(op.getLoc(), *srcType, *dstType, dst, *local, *dram);
   index({0, 0, 0});
   return success();
 }
