@@ -77,9 +77,13 @@ struct FormSnpuKernelsPass
       func.walk([&](Operation *op) {
         // sinan-place's choice when it ran.
         // (A reshape needs no kernel: the schedule makes it a view of its
-        // operand's bytes, on the device or the host.)
+        // operand's bytes, on the device or the host. A resize the SNPU
+        // runs is expanded into products and row copies after placement;
+        // one still whole here, as a graph no compile pipeline placed,
+        // runs on the host.)
         if (!llvm::isa_and_nonnull<graph::GraphDialect>(op->getDialect()) ||
-            llvm::isa<graph::ConstantOp, graph::ReshapeOp>(op) ||
+            llvm::isa<graph::ConstantOp, graph::ReshapeOp, graph::ResizeOp>(
+                op) ||
             isPlacedOn(op, "cpu") || absorbed.count(op) ||
             !placement::snpuSupport(op, *desc, precision == "bf16"))
           return;
