@@ -1065,7 +1065,10 @@ std::optional<FfnPlan> planFfnPair(FfnPair pair, const TargetDesc &target) {
   auto lhs = cast<RankedTensorType>(pair.first.getLhs().getType());
   auto w1 = cast<RankedTensorType>(pair.first.getRhs().getType());
   auto w2 = cast<RankedTensorType>(pair.second.getRhs().getType());
-  if (!lhs.getElementType().isF32() || w1.getRank() != 2 || w2.getRank() != 2)
+  // x may be stored as bf16 (sinan-snpu-bf16-activations): the DMA widens
+  // or narrows it on the way into ibuf either way.
+  if (!(lhs.getElementType().isF32() || lhs.getElementType().isBF16()) ||
+      w1.getRank() != 2 || w2.getRank() != 2)
     return std::nullopt;
   FfnPlan plan;
   plan.m = lhs.getNumElements() / lhs.getShape().back();
