@@ -40,6 +40,27 @@ int64_t bytesOf(Value value) {
          std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
 }
 
+/// The bytes an op moves: its operands and results, except that a gather
+/// or a slice reads only what it selects (an embedding lookup touches its
+/// rows, not the table), as many bytes as it writes.
+double allBytes(Operation *op) {
+  double bytes = 0;
+  for (Value value : op->getOperands())
+    bytes += bytesOf(value);
+  for (Value value : op->getResults())
+    bytes += bytesOf(value);
+  return bytes;
+}
+
+double movedBytes(Operation *op) {
+  if (!llvm::isa<graph::GatherOp, graph::SliceOp>(op))
+    return allBytes(op);
+  double bytes = 2.0 * double(bytesOf(op->getResult(0)));
+  for (Value value : op->getOperands().drop_front())
+    bytes += bytesOf(value);
+  return bytes;
+}
+
 } // namespace
 
 /// The cycles of the SNPU kernels graph-decompose makes of `resize` (its
@@ -226,18 +247,10 @@ std::optional<double> snpuCycles(Operation *op, const TargetDesc &target,
     return std::nullopt;
   // Every core streams its share through vbuf: DRAM traffic against the
   // vector unit, plus a load's and a store's latency.
-  double bytes = 0;
-  for (Value value : op->getOperands())
-    bytes += bytesOf(value);
-  bytes += bytesOf(op->getResult(0));
-  // A gather reads the rows it selects and its indices, and fetches the
-  // indices a DRAM latency before the rows.
-  double latencies = 2.0;
-  if (auto gather = dyn_cast<graph::GatherOp>(op)) {
-    bytes = 2.0 * double(bytesOf(gather.getResult())) +
-            double(bytesOf(gather.getIndices()));
-    latencies = 3.0;
-  }
+  // (A slice's SNPU estimate still counts its whole operand.)
+  double bytes = llvm::isa<graph::SliceOp>(op) ? allBytes(op) : movedBytes(op);
+  // A gather fetches its indices a DRAM latency before the rows.
+  double latencies = llvm::isa<graph::GatherOp>(op) ? 3.0 : 2.0;
   double dram = std::min<double>(double(target.dmaBytesPerCycle) * target.cores,
                                  double(target.dramBytesPerCycle));
   double vector = double(bytesOf(op->getResult(0))) /
@@ -248,18 +261,7 @@ std::optional<double> snpuCycles(Operation *op, const TargetDesc &target,
 
 double hostCycles(Operation *op, const TargetDesc &target,
                   const HostSpeed &host) {
-  double bytes = 0;
-  for (Value value : op->getOperands())
-    bytes += bytesOf(value);
-  for (Value value : op->getResults())
-    bytes += bytesOf(value);
-  // A gather or a slice reads only what it selects (an embedding lookup
-  // touches its rows, not the table), as many bytes as it writes.
-  if (llvm::isa<graph::GatherOp, graph::SliceOp>(op)) {
-    bytes = 2.0 * double(bytesOf(op->getResult(0)));
-    for (Value value : op->getOperands().drop_front())
-      bytes += bytesOf(value);
-  }
+  double bytes = movedBytes(op);
   double flops =
       macsOf(op)
           ? 2.0 * macsOf(op)
