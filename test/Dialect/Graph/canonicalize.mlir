@@ -335,3 +335,61 @@ func.func @pads_kept(%x: tensor<1x2x5x5xf32>, %w: tensor<4x2x3x3xf32>, %w4: tens
   %e = graph.avg_pool2d %q {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, ceil_mode = true} : (tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32>
   return %a, %b, %d, %e : tensor<1x4x5x5xf32>, tensor<1x4x3x3xf32>, tensor<1x2x4x4xf32>, tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// The add of a residual moves above the reshape of a biased product (the
+// residual is reshaped instead), so it can join the product's epilogue;
+// the operands keep their order.
+// CHECK-LABEL: func.func @residual_of_reshaped_product
+// CHECK-SAME: (%[[A:.*]]: tensor<197x192xf32>, %[[W:.*]]: tensor<192x192xf32>, %[[B:.*]]: tensor<192xf32>, %[[R:.*]]: tensor<1x197x192xf32>)
+func.func @residual_of_reshaped_product(%a: tensor<197x192xf32>, %w: tensor<192x192xf32>, %b: tensor<192xf32>, %r: tensor<1x197x192xf32>) -> tensor<1x197x192xf32> {
+  // CHECK: %[[P:.*]] = graph.matmul %[[A]], %[[W]]
+  // CHECK: %[[PB:.*]] = graph.add %[[P]], %[[B]]
+  // CHECK: %[[R2:.*]] = graph.reshape %[[R]] : (tensor<1x197x192xf32>) -> tensor<197x192xf32>
+  // CHECK: %[[S:.*]] = graph.add %[[R2]], %[[PB]] : (tensor<197x192xf32>, tensor<197x192xf32>) -> tensor<197x192xf32>
+  // CHECK: %[[Y:.*]] = graph.reshape %[[S]] : (tensor<197x192xf32>) -> tensor<1x197x192xf32>
+  // CHECK: return %[[Y]]
+  %0 = graph.matmul %a, %w : (tensor<197x192xf32>, tensor<192x192xf32>) -> tensor<197x192xf32>
+  %1 = graph.add %0, %b : (tensor<197x192xf32>, tensor<192xf32>) -> tensor<197x192xf32>
+  %2 = graph.reshape %1 : (tensor<197x192xf32>) -> tensor<1x197x192xf32>
+  %3 = graph.add %r, %2 : (tensor<1x197x192xf32>, tensor<1x197x192xf32>) -> tensor<1x197x192xf32>
+  return %3 : tensor<1x197x192xf32>
+}
+
+// -----
+
+// Left alone: the reshape has another user, the residual broadcasts, or
+// the reshaped value is no product.
+// CHECK-LABEL: func.func @reshape_not_sunk
+func.func @reshape_not_sunk(%a: tensor<4x8xf32>, %w: tensor<8x8xf32>, %r: tensor<1x4x8xf32>, %row: tensor<8xf32>, %x: tensor<4x8xf32>) -> (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) {
+  // CHECK-COUNT-3: graph.reshape
+  // CHECK-NOT: graph.reshape
+  %0 = graph.matmul %a, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %1 = graph.reshape %0 : (tensor<4x8xf32>) -> tensor<1x4x8xf32>
+  %2 = graph.add %1, %r : (tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  %3 = graph.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %4 = graph.reshape %3 : (tensor<4x8xf32>) -> tensor<1x4x8xf32>
+  %5 = graph.add %4, %row : (tensor<1x4x8xf32>, tensor<8xf32>) -> tensor<1x4x8xf32>
+  %6 = graph.reshape %x : (tensor<4x8xf32>) -> tensor<1x4x8xf32>
+  %7 = graph.add %6, %r : (tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  return %1, %2, %5, %7 : tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>
+}
+
+// -----
+
+// Two reshaped products: the sum could join either epilogue; left alone
+// (sinking one reshape would expose the other, back and forth).
+// CHECK-LABEL: func.func @two_reshaped_products
+func.func @two_reshaped_products(%a: tensor<49x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %x: tensor<1x7x7x8xf32>) -> tensor<1x7x7x8xf32> {
+  // CHECK: %[[P:.*]] = graph.add
+  // CHECK: %[[Q:.*]] = graph.reshape %[[P]]
+  // CHECK: graph.add %[[Q]], %{{.*}} : (tensor<1x7x7x8xf32>, tensor<1x7x7x8xf32>)
+  // CHECK-NOT: graph.reshape
+  %0 = graph.matmul %a, %w : (tensor<49x8xf32>, tensor<8x8xf32>) -> tensor<49x8xf32>
+  %1 = graph.add %0, %b : (tensor<49x8xf32>, tensor<8xf32>) -> tensor<49x8xf32>
+  %2 = graph.reshape %1 : (tensor<49x8xf32>) -> tensor<1x7x7x8xf32>
+  %3 = graph.matmul %x, %w : (tensor<1x7x7x8xf32>, tensor<8x8xf32>) -> tensor<1x7x7x8xf32>
+  %4 = graph.add %2, %3 : (tensor<1x7x7x8xf32>, tensor<1x7x7x8xf32>) -> tensor<1x7x7x8xf32>
+  return %4 : tensor<1x7x7x8xf32>
+}

@@ -96,6 +96,69 @@ OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
       [](const APInt &a, const APInt &b) { return a + b; });
 }
 
+namespace {
+/// Whether `value` is a matrix product, or a product plus something (its
+/// bias): a result whose epilogue an add of a residual may join.
+bool isProductOrBiasedProduct(Value value) {
+  if (value.getDefiningOp<MatMulOp>())
+    return true;
+  auto add = value.getDefiningOp<AddOp>();
+  return add && (add.getLhs().getDefiningOp<MatMulOp>() ||
+                 add.getRhs().getDefiningOp<MatMulOp>());
+}
+
+/// Whether `value` is such a result or a reshape of one.
+bool isMaybeReshapedProduct(Value value) {
+  if (auto reshape = value.getDefiningOp<ReshapeOp>())
+    value = reshape.getInput();
+  return isProductOrBiasedProduct(value);
+}
+
+/// add(reshape(p), r) -> reshape(add(p, reshape(r))) for a product p (see
+/// the op's description), when the reshape has no other user and neither
+/// operand broadcasts. Not when r is (a reshape of) a product too: the sum
+/// could then join either epilogue, and sinking one reshape would only
+/// expose the other (Swin's residual stream ping-ponged between the two).
+/// The operands keep their order (the kernels' and the reference's sums
+/// read them in that order).
+struct SinkProductReshape : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !type.hasStaticShape())
+      return failure();
+    for (unsigned index : {0u, 1u}) {
+      Value reshaped = op->getOperand(index);
+      Value residual = op->getOperand(1 - index);
+      auto reshape = reshaped.getDefiningOp<ReshapeOp>();
+      if (!reshape || !reshape->hasOneUse() || reshaped.getType() != type ||
+          residual.getType() != type)
+        continue;
+      Value product = reshape.getInput();
+      auto inner = dyn_cast<RankedTensorType>(product.getType());
+      if (!inner || !inner.hasStaticShape() ||
+          !isProductOrBiasedProduct(product) ||
+          isMaybeReshapedProduct(residual))
+        continue;
+      Value narrowed =
+          ReshapeOp::create(rewriter, residual.getLoc(), inner, residual);
+      Value lhs = index == 0 ? product : narrowed;
+      Value rhs = index == 0 ? narrowed : product;
+      Value sum = AddOp::create(rewriter, op.getLoc(), inner, lhs, rhs);
+      rewriter.replaceOpWithNewOp<ReshapeOp>(op, type, sum);
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<SinkProductReshape>(context);
+}
+
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
   if (getLhs().getType() == getType() && isSplatOf(adaptor.getRhs(), 1.0, 1))
     return getLhs();

@@ -93,7 +93,16 @@ def Graph_AddOp : Graph_BinaryElementwiseOp<"add", [Commutative]> {
     %y = graph.add %x, %b : (tensor<1x64x56x56xf32>, tensor<64x1x1xf32>)
                           -> tensor<1x64x56x56xf32>
     ```
+
+    Canonicalization moves a reshape of a matrix product (or of a product
+    plus a bias) below the add of a same-shaped residual, reshaping the
+    residual instead, so that the add joins the product's epilogue:
+    `add(reshape(matmul(a, w) + b), r)` becomes
+    `reshape(add(matmul(a, w) + b, reshape(r)))` (PyTorch's
+    `nn.MultiheadAttention` writes its out-projection as a 2-D product
+    reshaped back to the 3-D residual stream).
   }];
+  let hasCanonicalizer = 1;
 }
 
 def Graph_MulOp : Graph_BinaryElementwiseOp<"mul", [Commutative]> {
