@@ -551,9 +551,11 @@ int32_t Emitter::kernelFor(ArrayRef<Operation *> ops, std::string &error) {
       source(text, operand);
     os << "_h" << llvm::format_hex_no_prefix(llvm::xxh3_64bits(details), 16);
   }
-  if (name == "conv2d" || snpuPacksMatmulWeights(op)) {
+  if (name == "conv2d" || llvm::any_of(ops, [](Operation *each) {
+        return snpuPacksMatmulWeights(each);
+      })) {
     // Its weights are packed into the kernel: one kernel per convolution
-    // (and matmul of constant weights).
+    // (and matmul of constant weights, also a layer group's second op).
     os << "_" << desc.kernels.size();
   } else if (support.kind == placement::KernelKind::Elementwise) {
     // Attributes (a clip's bounds, a reduction's axes) and the result's
@@ -875,7 +877,10 @@ bool Emitter::onlySnpuPackedWeights(graph::ConstantOp constant) {
           continue;
         return false;
       }
-      if (!ops.empty() && snpuPacksMatmulWeights(ops.front()))
+      // (A norm and product group's product is its second op.)
+      if (!ops.empty() && (snpuPacksMatmulWeights(ops.front()) ||
+                           (llvm::isa<graph::LayerNormOp>(ops.front()) &&
+                            ops.size() > 1 && snpuPacksMatmulWeights(ops[1]))))
         continue;
       if (ops.empty() || !llvm::isa<graph::Conv2dOp>(ops.front()))
         return false;
@@ -921,8 +926,9 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   // kernel normalizes its rows: the fallback runs the kernel's ops in turn.
   auto function = op->getParentOfType<func::FuncOp>();
   bool subgraph = (llvm::isa<graph::AttentionOp>(op) && ops.size() > 1) ||
-                  (llvm::isa<graph::MatMulOp>(op) &&
-                   llvm::any_of(ops, llvm::IsaPred<graph::LayerNormOp>)) ||
+                  (llvm::isa<graph::MatMulOp, graph::LayerNormOp>(op) &&
+                   llvm::any_of(ops, llvm::IsaPred<graph::LayerNormOp>) &&
+                   llvm::any_of(ops, llvm::IsaPred<graph::MatMulOp>)) ||
                   llvm::count_if(ops, llvm::IsaPred<graph::Conv2dOp>) > 1 ||
                   llvm::count_if(ops, llvm::IsaPred<graph::MatMulOp>) > 1;
   step.op = subgraph ? "subgraph" : name;

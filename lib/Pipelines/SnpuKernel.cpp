@@ -52,7 +52,9 @@ std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
   func::FuncOp kernel;
   if (parent && parent->hasAttr(npu::kTargetAttrName) &&
       (llvm::count_if(ops, llvm::IsaPred<graph::Conv2dOp>) > 1 ||
-       llvm::count_if(ops, llvm::IsaPred<graph::MatMulOp>) > 1)) {
+       llvm::count_if(ops, llvm::IsaPred<graph::MatMulOp>) > 1 ||
+       (llvm::isa<graph::LayerNormOp>(ops.front()) &&
+        llvm::any_of(ops, llvm::IsaPred<graph::MatMulOp>)))) {
     kernel = cast<func::FuncOp>(builder.clone(*parent));
     kernel.setSymName("kernel");
   } else {

@@ -236,6 +236,17 @@ int64_t macsOf(Operation *op) {
   return 0;
 }
 
+/// Whole passes the vector unit makes over an elementwise kernel's result:
+/// a normalization's sums, centering, squares and scaling (emitNorm), one
+/// for the others.
+static double vectorPasses(Operation *op) {
+  if (auto norm = dyn_cast<graph::LayerNormOp>(op))
+    return norm.getBias() ? 7.0 : 6.0;
+  if (llvm::isa<graph::RmsNormOp>(op))
+    return 4.0;
+  return 1.0;
+}
+
 std::optional<double> snpuCycles(Operation *op, const TargetDesc &target,
                                  bool bf16) {
   if (auto resize = dyn_cast<graph::ResizeOp>(op))
@@ -253,7 +264,7 @@ std::optional<double> snpuCycles(Operation *op, const TargetDesc &target,
   double latencies = llvm::isa<graph::GatherOp>(op) ? 3.0 : 2.0;
   double dram = std::min<double>(double(target.dmaBytesPerCycle) * target.cores,
                                  double(target.dramBytesPerCycle));
-  double vector = double(bytesOf(op->getResult(0))) /
+  double vector = vectorPasses(op) * double(bytesOf(op->getResult(0))) /
                   (double(target.vectorBytesPerCycle) * target.cores);
   return std::max(bytes / dram, vector) + latencies * target.dramLatencyCycles +
          2.0 * target.dmaSetupCycles;

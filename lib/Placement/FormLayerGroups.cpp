@@ -5,9 +5,10 @@
 //===----------------------------------------------------------------------===//
 //
 // The first layer groups (docs/layer-groups.md): a grid convolution and the
-// 1x1 convolution that reads it, or a transformer's two feed-forward
-// products, run as one kernel, so the intermediate stays in local memory
-// and the pair pays one kernel's head and tail.
+// 1x1 convolution that reads it, a transformer's two feed-forward products,
+// or a layer normalization and the product that reads it (a pre-norm
+// block's), run as one kernel, so the intermediate stays in local memory
+// and the group pays one kernel's head and tail.
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,6 +86,55 @@ func::FuncOp mergeKernels(ModuleOp module, SymbolTable &symbols,
           copy->setAttr(kArgumentAttrName,
                         builder.getI64IntegerAttr(firstArgs +
                                                   use.getOperandNumber() - 1));
+  }
+  symbols.insert(kernel); // Renames on a clash.
+  return kernel;
+}
+
+/// A kernel function `name` that normalizes with `norm` (a layer
+/// normalization kernel) what `product` (a matrix product kernel) then
+/// multiplies: the normalization's input, then `product`'s arguments past
+/// its first, then the normalization's scale and bias, so the product's
+/// arguments keep their places (its tiler's and its fallback's) and the
+/// weights copied into its body keep the argument they stand for.
+func::FuncOp mergeNormIntoProduct(ModuleOp module, SymbolTable &symbols,
+                                  func::FuncOp norm, func::FuncOp product,
+                                  StringRef name) {
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  unsigned productArgs = product.getNumArguments();
+  SmallVector<Type> args = {norm.getArgumentTypes().front()};
+  llvm::append_range(args, product.getArgumentTypes().drop_front());
+  llvm::append_range(args, norm.getArgumentTypes().drop_front());
+  auto kernel = func::FuncOp::create(
+      builder, norm.getLoc(), name,
+      builder.getFunctionType(args, product.getResultTypes()));
+  kernel->setAttr(npu::kTargetAttrName, norm->getAttr(npu::kTargetAttrName));
+  Block *entry = kernel.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  IRMapping mapping;
+  mapping.map(norm.getArgument(0), entry->getArgument(0));
+  for (unsigned i = 1; i < norm.getNumArguments(); ++i)
+    mapping.map(norm.getArgument(i), entry->getArgument(productArgs + i - 1));
+  Value middle;
+  for (Operation &op : norm.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      middle = mapping.lookup(ret.getOperand(0));
+      continue;
+    }
+    builder.clone(op, mapping);
+  }
+  Block &body = product.getBody().front();
+  mapping.map(body.getArgument(0), middle);
+  for (unsigned i = 1; i < productArgs; ++i)
+    mapping.map(body.getArgument(i), entry->getArgument(i));
+  Operation *primary = kernelBodyOps(product).front();
+  for (Operation &op : body) {
+    Operation *copy = builder.clone(op, mapping);
+    if (auto constant = dyn_cast<graph::ConstantOp>(op))
+      for (OpOperand &use : constant->getUses())
+        if (use.getOwner() == primary && use.getOperandNumber() > 0)
+          copy->setAttr(kArgumentAttrName,
+                        builder.getI64IntegerAttr(use.getOperandNumber()));
   }
   symbols.insert(kernel); // Renames on a clash.
   return kernel;
@@ -174,6 +224,70 @@ struct FormLayerGroupsPass
           builder, next.getLoc(), next->getResultTypes(),
           FlatSymbolRefAttr::get(kernel.getSymNameAttr()), operands);
       next->replaceAllUsesWith(pair->getResults());
+      merged.insert(launch);
+      merged.insert(next);
+      next.erase();
+      launch.erase();
+      symbols.erase(first);
+      symbols.erase(second);
+    }
+    formNormGroups(module, symbols, *desc);
+  }
+
+  /// A layer normalization kernel whose result only a product kernel reads,
+  /// as its left operand, merges into it (after the pairs: a feed-forward
+  /// pair saves more than its normalization would).
+  void formNormGroups(ModuleOp module, SymbolTable &symbols,
+                      const TargetDesc &desc) {
+    placement::LaunchedKernels kernels(module, symbols);
+    SmallVector<npu::LaunchOp> launches(kernels.launches());
+    llvm::SmallPtrSet<Operation *, 16> merged;
+    for (npu::LaunchOp launch : launches) {
+      if (merged.count(launch) || launch->getNumResults() != 1)
+        continue;
+      Value result = launch->getResult(0);
+      if (!result.hasOneUse())
+        continue;
+      auto next = dyn_cast<npu::LaunchOp>(*result.getUsers().begin());
+      if (!next || merged.count(next) || next->getNumResults() != 1 ||
+          next.getArgs().empty() || next.getArgs().front() != result ||
+          llvm::count(next.getArgs(), result) != 1 ||
+          next->getBlock() != launch->getBlock())
+        continue;
+      func::FuncOp first = kernels.soleCallee(launch),
+                   second = kernels.soleCallee(next);
+      if (!first || !second)
+        continue;
+      SmallVector<Operation *> norm = kernelBodyOps(first);
+      SmallVector<Operation *> product = kernelBodyOps(second);
+      if (norm.size() != 1 || !llvm::isa<graph::LayerNormOp>(norm.front()) ||
+          !first.getBody().getOps<graph::ConstantOp>().empty() ||
+          product.empty() || !llvm::isa<graph::MatMulOp>(product.front()) ||
+          llvm::count_if(product, llvm::IsaPred<graph::MatMulOp>) != 1)
+        continue;
+      // (The normalization's kernel is the vector unit's: placement's
+      // estimate of it.)
+      std::optional<double> one =
+          placement::snpuCycles(norm.front(), desc, /*bf16=*/true);
+      std::optional<double> two = estimateKernelCycles(second, desc);
+      if (!one || !two)
+        continue;
+      func::FuncOp kernel =
+          mergeNormIntoProduct(module, symbols, first, second,
+                               (second.getSymName() + "_norm").str());
+      std::optional<double> both = estimateKernelCycles(kernel, desc);
+      if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
+        symbols.erase(kernel);
+        continue;
+      }
+      OpBuilder builder(next);
+      SmallVector<Value> operands = {launch.getArgs().front()};
+      llvm::append_range(operands, next.getArgs().drop_front());
+      llvm::append_range(operands, launch.getArgs().drop_front());
+      auto group = npu::LaunchOp::create(
+          builder, next.getLoc(), next->getResultTypes(),
+          FlatSymbolRefAttr::get(kernel.getSymNameAttr()), operands);
+      next->replaceAllUsesWith(group->getResults());
       merged.insert(launch);
       merged.insert(next);
       next.erase();

@@ -205,8 +205,8 @@ def SnpuBf16Activations
 }
 
 def FormLayerGroups : Pass<"sinan-form-layer-groups", "mlir::ModuleOp"> {
-  let summary = "Runs a grid convolution and the 1x1 convolution that reads "
-                "it as one SNPU kernel";
+  let summary = "Runs pairs of SNPU kernels (convolutions, feed-forward "
+                "products, a normalization and its product) as one kernel";
   let description = [{
     After sinan-form-snpu-kernels and sinan-snpu-bf16-activations: a launch
     of a convolution kernel the grid tiler runs (its epilogue at most a
@@ -225,6 +225,15 @@ def FormLayerGroups : Pass<"sinan-form-layer-groups", "mlir::ModuleOp"> {
     (the kernel's ops in turn) reads instead. A merge is kept only when a
     copy of the merged kernel lowers to npu and its local buffers allocate
     (a group that cannot run must stay two kernels, not fail the compile).
+
+    Then a layer normalization kernel (over the last axis) whose result
+    only a matrix product kernel reads, as its left operand (a pre-norm
+    transformer's LayerNorm before its QKV or feed-forward product), merges
+    with it when the estimate says so: the product's tiler loads each row
+    block as f32, normalizes it on the vector unit, rounds it to bf16 and
+    moves it into ibuf (K in one step). That kernel takes the
+    normalization's input, the product's other arguments, then the
+    normalization's scale and bias; its fallback is the two ops in turn.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"snpu-edge\"",

@@ -108,6 +108,9 @@ struct BlockSchedule {
   /// the vector passes' cycles, DMA-out's per store.
   double loadA = 0, loadB = 0, fill = 0, epilogueLoads = 0, mma = 0, vector = 0,
          store = 0, latency = 0;
+  /// A's normalization before its products (ProductTraits::prologue): the
+  /// vector passes and the move into ibuf after A lands.
+  double prologue = 0;
 };
 
 /// Cycles of `s` by replaying its engines in order: DMA-in issues every
@@ -124,7 +127,7 @@ double simulateBlocks(const BlockSchedule &s) {
   std::vector<double> done;
   if (s.residentA) {
     din += s.loadA;
-    aLanded = din + s.latency;
+    aLanded = din + s.latency + s.prologue;
   }
   if (s.residentB) {
     din += s.loadB;
@@ -185,6 +188,9 @@ struct ProductTraits {
   /// A layer normalization of each row of C after the residual
   /// (snpuFusesNorm): blocks span every column.
   bool norm = false;
+  /// A layer normalization of each row of A before the products (a norm
+  /// and product group, normPrologueOf): K in one step, A's rows resident.
+  bool prologue = false;
 };
 
 /// The column panel width of B's packed layout for blocks `n0` wide of a
@@ -208,7 +214,7 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
   for (int64_t m0 : blockSizes(m, tile.m, 512))
     for (int64_t n0 : blockSizes(n, tile.n, 512))
       for (int64_t k0 : blockSizes(k, tile.k, 1024)) {
-        if (traits.norm && n0 < n)
+        if ((traits.norm && n0 < n) || (traits.prologue && k0 < k))
           continue;
         // Every buffer the tiler allocates must fit, doubled: full and edge
         // variants of each operand (local allocation may find them live at
@@ -257,6 +263,12 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
             vbuf += 2 * pitch(mi, 4, align) * 4;
           vbuf += 2 * pitch(n0, 4, align) * 4;
         }
+        // A normalized before the products: its rows in f32 and their
+        // squares, the bf16 copy moved into ibuf, the per-row scalars and
+        // the scale and bias rows.
+        if (traits.prologue)
+          vbuf += m0 * (2 * pitch(k, 4, align) * 4 + pitch(k, 2, align) * 2) +
+                  pitch(m0, 4, align) * 4 + 2 * pitch(k, 4, align) * 4;
         if (!operandBytes(2) || acc > int64_t(target.acc.sizeBytes) ||
             vbuf > int64_t(target.vbuf.sizeBytes))
           continue;
@@ -320,7 +332,7 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
             s.buffers = buffers;
             s.residentA =
                 (kSteps == 1 && colBlocks > (splitCols ? cores : 1)) ||
-                stepsResident;
+                stepsResident || traits.prologue;
             // A core's row blocks all multiply the same B: loaded once.
             s.residentB = !splitCols && !batched && kSteps == 1 &&
                           colBlocks == 1 && blocksPerCore > 1;
@@ -338,6 +350,15 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
             s.loadB = occupancy(
                 double(k0 * n0 * std::max<int64_t>(rhsBytes, 2)),
                 rowsOf(k0, n0 >= n || panelWidth, panelWidth ? n0 : n, n0, 2));
+            if (traits.prologue) {
+              // A comes in as f32; eight passes and two sums normalize it,
+              // a conversion rounds it to bf16, one move puts it in ibuf.
+              s.loadA = occupancy(double(std::min(m, m0) * k * 4), 1);
+              s.prologue = 11.0 * (double(m0 * k * 4) /
+                                       double(target.vectorBytesPerCycle) +
+                                   double(target.vectorLatencyCycles)) +
+                           occupancy(double(m0 * k * 2), 1);
+            }
             s.fill = occupancy(double(m0 * n0 * 4), 1);
             if (biasEpilogue)
               s.epilogueLoads += occupancy(double(n0 * 4), 1);
@@ -355,7 +376,25 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
             s.store =
                 occupancy(double(m0 * n0 * 4), rowsOf(m0, n0 >= n, n, n0, 4));
             s.latency = double(target.dramLatencyCycles);
+            // A normalized row block's products wait for its rows: the
+            // kernel takes a core's row blocks one after the other.
+            // With one row block a core, all of B comes in once after A's
+            // rows (while the vector unit normalizes them), when it fits.
+            if (traits.prologue && !splitCols) {
+              s.cBlocks = colBlocks;
+              // (Several column blocks: B packed in panels of them, one
+              // contiguous run, each block a panel.)
+              int64_t width = panelWidth ? panelWidth : roundUp(n, tile.n);
+              s.residentB =
+                  ceilDiv(rowBlocks, cores) == 1 && (panelWidth || n0 >= n) &&
+                  ceilDiv(n, width) * k * pitch(width, 2, align) * 2 <=
+                      int64_t(target.wbuf.sizeBytes);
+              if (s.residentB)
+                s.loadB = occupancy(double(k * n * 2), 1);
+            }
             double cycles = simulateBlocks(s);
+            if (traits.prologue && !splitCols)
+              cycles *= double(ceilDiv(rowBlocks, cores));
             LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
                            "matmul {0}x{1}x{2}: blocks {3}x{4}x{5} on {6} "
                            "cores{7}, {8} buffers: {9} cycles\n",
@@ -430,6 +469,16 @@ public:
     normArgs.assign(rows.begin(), rows.end());
   }
 
+  /// Normalizes each row block of A before its products (`rows`: the
+  /// scale and bias rows in DRAM, [1, K]): A's rows come into vbuf as f32,
+  /// the vector unit normalizes them, rounds them to bf16, and DMA moves
+  /// them into ibuf, where every C block of the row block reads them. The
+  /// blocks must take K in one step.
+  void normalizeA(const NormSpec &spec, ArrayRef<Value> rows) {
+    prologue = spec;
+    prologueArgs.assign(rows.begin(), rows.end());
+  }
+
   void emit();
 
   /// A layer group's stages (convertFfnPairKernel). `intoLocal`: each
@@ -462,6 +511,26 @@ private:
       npu::DmaLoadOp::create(builder, loc, row, buffer, DenseI64ArrayAttr());
       normRows.push_back(buffer);
     }
+  }
+  void loadPrologueRows() {
+    if (!prologueRows.empty())
+      return;
+    for (Value row : prologueArgs) {
+      Value buffer = alloc(1, k, builder.getF32Type(), npu::MemorySpace::vbuf);
+      npu::DmaLoadOp::create(builder, loc, row, buffer, DenseI64ArrayAttr());
+      prologueRows.push_back(buffer);
+    }
+  }
+  /// A's row block i normalized into ibuf (normalizeA). With `defer`, the
+  /// move into ibuf waits in pendingMove for the first block's load of B
+  /// (DMA-in runs in order, and the move waits for the vector unit).
+  Value normalizedRows(Value i, int64_t rows, bool defer = false);
+  void emitPendingMove() {
+    if (!pendingMove.first)
+      return;
+    npu::DmaMoveOp::create(builder, loc, pendingMove.first, pendingMove.second,
+                           DenseI64ArrayAttr());
+    pendingMove = {};
   }
   Value index(int64_t value) {
     return arith::ConstantIndexOp::create(builder, loc, value);
@@ -524,6 +593,11 @@ private:
   /// The normalization after the residual, its rows in DRAM and in vbuf.
   std::optional<NormSpec> norm;
   SmallVector<Value, 2> normArgs, normRows;
+  /// The normalization of A's rows before the products (normalizeA).
+  std::optional<NormSpec> prologue;
+  SmallVector<Value, 2> prologueArgs, prologueRows;
+  /// The normalized rows' move (from vbuf, into ibuf) not yet emitted.
+  std::pair<Value, Value> pendingMove;
   int64_t m, k, n;
   Block *entry = nullptr;
 };
@@ -567,7 +641,63 @@ void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
                          DenseI64ArrayAttr());
 }
 
+Value MatmulTiler::normalizedRows(Value i, int64_t rows, bool defer) {
+  int64_t rowsPadded = roundUp(rows, tile.m);
+  Type f32 = builder.getF32Type(), bf16 = builder.getBF16Type();
+  auto vbuf = npu::MemorySpace::vbuf;
+  // Padding rows are zeros: their normalization stays finite, and no store
+  // reads the products of them.
+  Value x = alloc(rowsPadded, k, f32, vbuf);
+  Value dst = x;
+  if (rows != rowsPadded) {
+    npu::FillOp::create(builder, loc, x, 0);
+    dst = view(x, {builder.getIndexAttr(0), builder.getIndexAttr(0)}, rows, k);
+  }
+  npu::DmaLoadOp::create(builder, loc,
+                         view(a, {i, builder.getIndexAttr(0)}, rows, k), dst,
+                         DenseI64ArrayAttr());
+  // All of B, when the blocks keep it (a core's one row block): after A's
+  // rows, so the normalization starts first. Packed in panels, B is one
+  // contiguous run and each column block a panel.
+  if (blocks.residentB) {
+    int64_t width = panel ? panel : roundUp(n, tile.n);
+    int64_t panels = panel ? ceilDiv(n, panel) : 1;
+    if (!residentRhs)
+      residentRhs = alloc(panels * k, width, bf16, npu::MemorySpace::wbuf);
+    load(b, index(0), index(0), panels * k, panel ? panel : n, residentRhs,
+         /*kAxis=*/0);
+  }
+  Value scalars;
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(entry);
+    scalars = memref::AllocOp::create(
+        builder, loc,
+        MemRefType::get({rowsPadded}, f32, MemRefLayoutAttrInterface(),
+                        cast<MemRefType>(x.getType()).getMemorySpace()));
+  }
+  Value squares = alloc(rowsPadded, k, f32, vbuf);
+  emitNorm(
+      builder, loc, *prologue, x, scalars,
+      [&] {
+        return reinterpretView(builder, loc, scalars, builder.getIndexAttr(0),
+                               {rowsPadded, k}, {1, 0});
+      },
+      prologueRows, squares);
+  // Rounded to bf16 (what the product does to its operand) in vbuf, then
+  // moved as a whole into ibuf.
+  Value staged = alloc(rowsPadded, k, bf16, vbuf);
+  npu::VCvtOp::create(builder, loc, x, staged);
+  Value lhs = alloc(rowsPadded, k, bf16, npu::MemorySpace::ibuf);
+  pendingMove = {staged, lhs};
+  if (!defer)
+    emitPendingMove();
+  return lhs;
+}
+
 Value MatmulTiler::residentRows(Value i, int64_t rows) {
+  if (prologue)
+    return normalizedRows(i, rows);
   int64_t rowsPadded = roundUp(rows, tile.m);
   if (k <= blocks.k0) {
     Value lhs = alloc(rowsPadded, roundUp(k, tile.k), builder.getBF16Type(),
@@ -652,7 +782,18 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     else
       load(a, i, p, rows, depth, lhs, /*kAxis=*/1, zeroed);
     if (residentRhs) {
-      // Loaded once for the core's blocks (emit).
+      // Loaded once for the core's blocks (emit, normalizedRows); with
+      // several column blocks, block j is panel j / panel of it.
+      if (panel) {
+        int64_t panelPitch = pitch(panel, 2, target.alignmentBytes);
+        Value offset = builder.createOrFold<arith::MulIOp>(
+            loc,
+            builder.createOrFold<arith::ShRUIOp>(loc, j,
+                                                 index(llvm::Log2_64(panel))),
+            index(k * panelPitch));
+        rhs = reinterpretView(builder, loc, residentRhs, offset,
+                              {k, roundUp(cols, tile.n)}, {panelPitch, 1});
+      }
     } else if (panel) {
       // Block (p, j) is rows p.. of panel j / panel, a contiguous run.
       Value panelIndex = builder.createOrFold<arith::ShRUIOp>(
@@ -664,6 +805,9 @@ void MatmulTiler::emitBlock(Value i, Value j, int64_t rows, int64_t cols,
     } else {
       load(b, p, j, depth, cols, rhs, /*kAxis=*/0, zeroed);
     }
+    // Normalized rows of A move into ibuf once B's first block is on its
+    // way.
+    emitPendingMove();
     auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
     mma.setAccumulate(started);
     started = true;
@@ -833,7 +977,20 @@ void MatmulTiler::emitStreamedRows(Value i, int64_t rows, Value resident,
 /// A row block of C: every column block.
 void MatmulTiler::emitRows(Value i, int64_t rows) {
   int64_t fullN = n / blocks.n0, edgeN = n % blocks.n0;
-  // A's rows serve every C block of the row.
+  // A's rows serve every C block of the row (normalized, also one).
+  if (prologue) {
+    // The first block out of the loop: its load of B goes ahead of the
+    // normalized rows' move (emitted once, after that load).
+    Value resident = normalizedRows(i, rows, /*defer=*/true);
+    int64_t first = fullN > 0 ? blocks.n0 : edgeN;
+    emitBlock(i, index(0), rows, first, resident);
+    if (fullN > 1)
+      loop(index(blocks.n0), index(fullN * blocks.n0), blocks.n0,
+           [&](Value j) { emitBlock(i, j, rows, blocks.n0, resident); });
+    if (fullN > 0 && edgeN > 0)
+      emitBlock(i, index(fullN * blocks.n0), rows, edgeN, resident);
+    return;
+  }
   Value resident =
       fullN + (edgeN > 0 ? 1 : 0) > 1 ? residentRows(i, rows) : Value();
   if (fullN > 0)
@@ -846,6 +1003,7 @@ void MatmulTiler::emitRows(Value i, int64_t rows) {
 void MatmulTiler::emit() {
   // A normalization's scale and bias rows, loaded once.
   loadNormRows();
+  loadPrologueRows();
   int64_t fullM = m / blocks.m0, edgeM = m % blocks.m0;
   if (blocks.splitCols) {
     // One row block (chooseBlocks): the cores take its column blocks.
@@ -853,10 +1011,10 @@ void MatmulTiler::emit() {
     int64_t fullN = n / blocks.n0, edgeN = n % blocks.n0;
     // Every core's C blocks take the same rows of A: loaded once when a
     // core has more than one.
-    Value resident =
-        fullN + (edgeN > 0 ? 1 : 0) > blocks.cores || blocks.residentA
-            ? residentRows(index(0), rows)
-            : Value();
+    Value resident = prologue || fullN + (edgeN > 0 ? 1 : 0) > blocks.cores ||
+                             blocks.residentA
+                         ? residentRows(index(0), rows)
+                         : Value();
     auto edge = [&](Value j) { emitBlock(index(0), j, rows, edgeN, resident); };
     splitOverCores(
         builder, loc, fullN, blocks.n0, blocks.cores,
@@ -864,7 +1022,7 @@ void MatmulTiler::emit() {
         edgeN > 0 ? function_ref<void(Value)>(edge) : nullptr);
     return;
   }
-  if (blocks.residentB) {
+  if (blocks.residentB && !prologue) {
     // K in one step and N one block: every row block multiplies all of B
     // (its padding of N zeroed before a normalization, as a block's is).
     residentRhs = alloc(roundUp(k, tile.k), roundUp(n, tile.n),
@@ -1210,6 +1368,43 @@ LogicalResult convertFfnPairKernel(func::FuncOp kernel, FfnPair pair,
   return success();
 }
 
+/// A layer normalization over the last axis that a kernel computes first,
+/// of its first argument, whose result only the matrix product after it
+/// reads (through storage casts), as its left operand of a whole number of
+/// matrix tiles: the norm and product group sinan-form-layer-groups makes,
+/// whose kernel normalizes the product's rows in local memory
+/// (MatmulTiler::normalizeA). Null otherwise. `ops` may hold storage casts.
+graph::LayerNormOp normPrologueOf(ArrayRef<Operation *> ops,
+                                  const TargetDesc &target) {
+  auto norm = ops.empty() ? graph::LayerNormOp()
+                          : dyn_cast<graph::LayerNormOp>(ops.front());
+  if (!norm)
+    return {};
+  auto type = dyn_cast<RankedTensorType>(norm.getType());
+  auto input = dyn_cast<BlockArgument>(throughStorage(norm.getInput()));
+  int64_t rank = type ? type.getRank() : 0, axis = norm.getAxis();
+  if (!type || !type.hasStaticShape() || rank < 2 || !input ||
+      input.getArgNumber() != 0 ||
+      (axis < 0 ? axis + rank : axis) != rank - 1 ||
+      !llvm::isa<BlockArgument>(norm.getScale()) ||
+      (norm.getBias() && !llvm::isa<BlockArgument>(norm.getBias())))
+    return {};
+  // Down the storage casts to the product.
+  Value value = norm.getResult();
+  while (value.hasOneUse() && isStorageCast(*value.getUsers().begin()))
+    value = value.getUsers().begin()->getResult(0);
+  if (!value.hasOneUse())
+    return {};
+  auto matmul = dyn_cast<graph::MatMulOp>(*value.getUsers().begin());
+  if (!matmul || matmul.getLhs() != value || matmul.getRhs() == value)
+    return {};
+  auto rhs = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  if (!rhs || rhs.getRank() != 2 || type.getShape().back() % tile.k)
+    return {};
+  return norm;
+}
+
 LogicalResult convertKernel(func::FuncOp kernel) {
   const TargetDesc *target = npu::targetOf(kernel);
   if (!target)
@@ -1223,6 +1418,12 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   for (Operation &op : body.without_terminator())
     if (!llvm::isa<graph::ConstantOp>(op))
       ops.push_back(&op);
+  // A layer normalization of a product's rows first: the product's tiler
+  // normalizes them (its arguments the last ones); the rest is a product
+  // kernel's.
+  graph::LayerNormOp prologue = normPrologueOf(ops, *target);
+  if (prologue)
+    ops.erase(ops.begin(), llvm::find_if(ops, llvm::IsaPred<graph::MatMulOp>));
   // A transformer's feed-forward block, as one kernel.
   if (std::optional<FfnPair> ffn = matchFfnPair(ops, body)) {
     if (std::optional<FfnPlan> plan = planFfnPair(*ffn, *target))
@@ -1321,6 +1522,18 @@ LogicalResult convertKernel(func::FuncOp kernel) {
                        : residual ? 4u
                        : bias     ? 3u
                                   : 2u;
+  // The prologue's scale and bias rows follow the product's arguments.
+  unsigned prologueArgs = arguments;
+  if (prologue)
+    arguments += prologue.getBias() ? 2 : 1;
+  if (prologue && (norm || !matmul || body.getNumArguments() != arguments ||
+                   prologue.getScale() != body.getArgument(prologueArgs) ||
+                   (prologue.getBias() &&
+                    prologue.getBias() != body.getArgument(prologueArgs + 1))))
+    return prologue.emitError("the SNPU normalizes a product's rows before "
+                              "it only for a product without a "
+                              "normalization of its own, the normalization's "
+                              "scale and bias its last arguments");
   if (!chained || ret.getNumOperands() != 1 ||
       ret.getOperand(0) != ops.back()->getResult(0) ||
       body.getNumArguments() != arguments)
@@ -1354,10 +1567,12 @@ LogicalResult convertKernel(func::FuncOp kernel) {
           ? cast<DenseElementsAttr>(
                 matmul.getRhs().getDefiningOp<graph::ConstantOp>().getValue())
           : nullptr;
-  int64_t lhsBytes = dramBytesOf(matmul.getLhs()),
+  int64_t lhsBytes =
+              dramBytesOf(prologue ? prologue.getInput() : matmul.getLhs()),
           outBytes = resultDramBytesOf(matmul);
   ProductTraits traits{batched, bool(bias),          bool(residual),
                        gelu,    weights && !batched, bool(norm)};
+  traits.prologue = bool(prologue);
   std::optional<MatmulBlocks> blocks =
       chooseBlocks(*target, m, k, n, lhsBytes, weights ? 2 : bytesOf(element),
                    outBytes, traits);
@@ -1374,11 +1589,15 @@ LogicalResult convertKernel(func::FuncOp kernel) {
 
   // The normalization's rows and epsilon, read before its op goes with the
   // body.
-  std::optional<NormSpec> normSpec;
-  bool normBias = false;
+  std::optional<NormSpec> normSpec, prologueSpec;
+  bool normBias = false, prologueBias = false;
   if (norm) {
     normSpec = NormSpec{false, n, norm.getEpsilon().convertToFloat()};
     normBias = bool(norm.getBias());
+  }
+  if (prologue) {
+    prologueSpec = NormSpec{false, k, prologue.getEpsilon().convertToFloat()};
+    prologueBias = bool(prologue.getBias());
   }
   Location loc = matmul.getLoc();
   // Replace the body: the new one works on memrefs, inputs then outputs.
@@ -1438,6 +1657,20 @@ LogicalResult convertKernel(func::FuncOp kernel) {
       if (normBias)
         rows.push_back(asRow(newBody.getArgument(5)));
       tiler.normalize(*normSpec, rows);
+    }
+    if (prologueSpec) {
+      // (K is the product's, the normalization's length.)
+      auto kRow = [&](Value row) -> Value {
+        if (cast<MemRefType>(row.getType()).getRank() > 1)
+          return collapse(row, 1);
+        return memref::ExpandShapeOp::create(
+            builder, loc, SmallVector<int64_t>{1, k}, row,
+            ArrayRef<ReassociationIndices>{{0, 1}});
+      };
+      SmallVector<Value, 2> rows = {kRow(newBody.getArgument(prologueArgs))};
+      if (prologueBias)
+        rows.push_back(kRow(newBody.getArgument(prologueArgs + 1)));
+      tiler.normalizeA(*prologueSpec, rows);
     }
     tiler.emit();
   } else {
@@ -1628,12 +1861,19 @@ std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
     return tiling::estimateMaxPoolCycles(pool, target);
   if (auto attention = dyn_cast<graph::AttentionOp>(ops.front()))
     return tiling::estimateAttentionCycles(attention, target);
+  // A norm and product group: the product's, with A normalized first.
+  ProductTraits epilogue;
+  if (normPrologueOf(ops, target)) {
+    ops.erase(ops.begin());
+    epilogue.prologue = true;
+    if (llvm::any_of(ops, llvm::IsaPred<graph::LayerNormOp>))
+      return std::nullopt;
+  }
   auto matmul = dyn_cast<graph::MatMulOp>(ops.front());
   if (!matmul || !isSnpuMatmul(matmul, target))
     return std::nullopt;
   // The kernel's epilogue (convertKernel's forms): the vector passes each
   // block pays before its store.
-  ProductTraits epilogue;
   epilogue.bias = ops.size() > 1 && llvm::isa<graph::AddOp>(ops[1]);
   Value at = ops[epilogue.bias ? 1 : 0]->getResult(0);
   epilogue.gelu = !geluOf(at).empty();
