@@ -262,8 +262,13 @@ struct FormLayerGroupsPass
       SmallVector<Operation *> product = kernelBodyOps(second);
       if (norm.size() != 1 || !llvm::isa<graph::LayerNormOp>(norm.front()) ||
           !first.getBody().getOps<graph::ConstantOp>().empty() ||
-          product.empty() || !llvm::isa<graph::MatMulOp>(product.front()) ||
-          llvm::count_if(product, llvm::IsaPred<graph::MatMulOp>) != 1)
+          product.empty() || !llvm::isa<graph::MatMulOp>(product.front()))
+        continue;
+      // One product, or a feed-forward pair (its first product's rows).
+      int64_t products =
+          llvm::count_if(product, llvm::IsaPred<graph::MatMulOp>);
+      if (products != 1 &&
+          !(products == 2 && estimateFfnPairCycles(second, desc)))
         continue;
       // (The normalization's kernel is the vector unit's: placement's
       // estimate of it.)

@@ -642,6 +642,9 @@ void MatmulTiler::load(Value src, Value row, Value col, int64_t rows,
 }
 
 Value MatmulTiler::normalizedRows(Value i, int64_t rows, bool defer) {
+  // (Loaded once; emit() loads them before the cores' code, a layer
+  // group's stage here, in its one core body.)
+  loadPrologueRows();
   int64_t rowsPadded = roundUp(rows, tile.m);
   Type f32 = builder.getF32Type(), bf16 = builder.getBF16Type();
   auto vbuf = npu::MemorySpace::vbuf;
@@ -1133,6 +1136,9 @@ struct FfnPair {
   graph::MatMulOp first, second;
   StringRef gelu;
   graph::LayerNormOp norm;
+  /// A pre-norm block's normalization of x first (normPrologueOf), its
+  /// scale and bias the kernel's last arguments.
+  graph::LayerNormOp prologue;
 };
 
 /// The shapes the pair runs in: x as [m, k1], W1 [k1, n1], W2 [n1, n2];
@@ -1149,7 +1155,8 @@ constexpr int64_t kFfnStep = 256;
 /// Copies of each stage's weight blocks in flight.
 constexpr int64_t kFfnBuffers = 3;
 
-std::optional<FfnPair> matchFfnPair(ArrayRef<Operation *> all, Block &body) {
+std::optional<FfnPair> matchFfnPair(ArrayRef<Operation *> all, Block &body,
+                                    graph::LayerNormOp prologue = {}) {
   // The hidden layer is stored as bf16 between the two launches it came
   // from (sinan-snpu-bf16-activations): those casts are no step here.
   SmallVector<Operation *> ops;
@@ -1174,7 +1181,10 @@ std::optional<FfnPair> matchFfnPair(ArrayRef<Operation *> all, Block &body) {
     return std::nullopt;
   auto first = dyn_cast<graph::MatMulOp>(ops[0]);
   auto bias1 = dyn_cast<graph::AddOp>(ops[1]);
-  if (!first || !bias1 || !isArg(first.getLhs(), 0) || !first->hasOneUse() ||
+  bool lhs = prologue ? throughStorage(first ? first.getLhs() : Value()) ==
+                            prologue.getResult()
+                      : isArg(first ? first.getLhs() : Value(), 0);
+  if (!first || !bias1 || !lhs || !first->hasOneUse() ||
       !isArg(other(bias1, first.getResult()), 2))
     return std::nullopt;
   SmallVector<Operation *, 5> gelu = geluOf(bias1.getResult());
@@ -1202,11 +1212,17 @@ std::optional<FfnPair> matchFfnPair(ArrayRef<Operation *> all, Block &body) {
     return std::nullopt;
   }
   unsigned arguments = norm ? (norm.getBias() ? 8 : 7) : 6;
+  if (prologue) {
+    if (norm || !isArg(prologue.getScale(), arguments) ||
+        (prologue.getBias() && !isArg(prologue.getBias(), arguments + 1)))
+      return std::nullopt;
+    arguments += prologue.getBias() ? 2 : 1;
+  }
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   if (body.getNumArguments() != arguments || ret.getNumOperands() != 1 ||
       throughStorage(ret.getOperand(0)) != ops.back()->getResult(0))
     return std::nullopt;
-  return FfnPair{first, second, geluUnaryOf(gelu), norm};
+  return FfnPair{first, second, geluUnaryOf(gelu), norm, prologue};
 }
 
 /// The pair's shapes when the SNPU runs it as one kernel: constant weights,
@@ -1294,6 +1310,15 @@ LogicalResult convertFfnPairKernel(func::FuncOp kernel, FfnPair pair,
         matmul.getRhs().getDefiningOp<graph::ConstantOp>().getValue()));
   };
   SmallVector<float> w1 = weightsOf(pair.first), w2 = weightsOf(pair.second);
+  // (Read before the body, and the ops with it, is replaced.)
+  std::optional<NormSpec> prologueSpec;
+  bool prologueBias = pair.prologue && pair.prologue.getBias();
+  unsigned prologueArgs = kernel.getNumArguments() - (prologueBias    ? 2
+                                                      : pair.prologue ? 1
+                                                                      : 0);
+  if (pair.prologue)
+    prologueSpec =
+        NormSpec{false, plan.k1, pair.prologue.getEpsilon().convertToFloat()};
   std::optional<NormSpec> normSpec;
   bool normBias = false;
   if (pair.norm) {
@@ -1352,6 +1377,13 @@ LogicalResult convertFfnPairKernel(func::FuncOp kernel, FfnPair pair,
     if (normBias)
       rows.push_back(matrix(body.getArgument(7), 1, plan.n2));
     down.normalize(*normSpec, rows);
+  }
+  if (prologueSpec) {
+    SmallVector<Value, 2> rows = {
+        matrix(body.getArgument(prologueArgs), 1, plan.k1)};
+    if (prologueBias)
+      rows.push_back(matrix(body.getArgument(prologueArgs + 1), 1, plan.k1));
+    up.normalizeA(*prologueSpec, rows);
   }
   splitOverCores(
       builder, loc, plan.cores, plan.rows, plan.cores,
@@ -1425,7 +1457,7 @@ LogicalResult convertKernel(func::FuncOp kernel) {
   if (prologue)
     ops.erase(ops.begin(), llvm::find_if(ops, llvm::IsaPred<graph::MatMulOp>));
   // A transformer's feed-forward block, as one kernel.
-  if (std::optional<FfnPair> ffn = matchFfnPair(ops, body)) {
+  if (std::optional<FfnPair> ffn = matchFfnPair(ops, body, prologue)) {
     if (std::optional<FfnPlan> plan = planFfnPair(*ffn, *target))
       return convertFfnPairKernel(kernel, *ffn, *plan, *target);
   }
@@ -1886,12 +1918,26 @@ std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
 std::optional<double> sinan::estimateFfnPairCycles(func::FuncOp kernel,
                                                    const TargetDesc &target) {
   SmallVector<Operation *> ops = kernelBodyOps(kernel);
-  std::optional<FfnPair> pair = matchFfnPair(ops, kernel.getBody().front());
+  graph::LayerNormOp prologue = normPrologueOf(ops, target);
+  if (prologue)
+    ops.erase(ops.begin());
+  std::optional<FfnPair> pair =
+      matchFfnPair(ops, kernel.getBody().front(), prologue);
   std::optional<FfnPlan> plan =
       pair ? planFfnPair(*pair, target) : std::nullopt;
   if (!plan)
     return std::nullopt;
-  return estimateFfnCycles(*plan, target, bool(pair->norm));
+  double cycles = estimateFfnCycles(*plan, target, bool(pair->norm));
+  // x's rows normalized before the first products (MatmulTiler::normalizeA):
+  // eleven vector passes and the move into ibuf, not overlapped.
+  if (prologue)
+    cycles +=
+        11.0 * (double(plan->rows * plan->k1 * 4) /
+                    double(target.vectorBytesPerCycle) +
+                double(target.vectorLatencyCycles)) +
+        double(plan->rows * plan->k1 * 2) / double(target.dmaBytesPerCycle) +
+        double(target.dmaSetupCycles);
+  return cycles;
 }
 
 /// The estimate of a matmul kernel whose vector epilogue `epilogue` gives
