@@ -159,6 +159,44 @@ bool lowersAndFits(func::FuncOp kernel) {
   return succeeded(pm.run(*trial));
 }
 
+/// The launch that alone reads `launch`'s one result, as its first argument
+/// and only there, in the same block, when neither is in `merged`: the
+/// second kernel of a group `launch` may start. Null otherwise.
+npu::LaunchOp soleReader(npu::LaunchOp launch,
+                         const llvm::SmallPtrSetImpl<Operation *> &merged) {
+  if (merged.count(launch) || launch->getNumResults() != 1 ||
+      !launch->getResult(0).hasOneUse())
+    return {};
+  Value result = launch->getResult(0);
+  auto next = dyn_cast<npu::LaunchOp>(*result.getUsers().begin());
+  if (!next || merged.count(next) || next->getNumResults() != 1 ||
+      next.getArgs().empty() || next.getArgs().front() != result ||
+      llvm::count(next.getArgs(), result) != 1 ||
+      next->getBlock() != launch->getBlock())
+    return {};
+  return next;
+}
+
+/// Replaces `launch` and `next` (and their kernels `first` and `second`) by
+/// one launch of `kernel` with `operands`.
+void replaceWithGroup(npu::LaunchOp launch, npu::LaunchOp next,
+                      func::FuncOp kernel, ValueRange operands,
+                      func::FuncOp first, func::FuncOp second,
+                      SymbolTable &symbols,
+                      llvm::SmallPtrSetImpl<Operation *> &merged) {
+  OpBuilder builder(next);
+  auto group = npu::LaunchOp::create(
+      builder, next.getLoc(), next->getResultTypes(),
+      FlatSymbolRefAttr::get(kernel.getSymNameAttr()), operands);
+  next->replaceAllUsesWith(group->getResults());
+  merged.insert(launch);
+  merged.insert(next);
+  next.erase();
+  launch.erase();
+  symbols.erase(first);
+  symbols.erase(second);
+}
+
 struct FormLayerGroupsPass
     : public sinan::impl::FormLayerGroupsBase<FormLayerGroupsPass> {
   using FormLayerGroupsBase::FormLayerGroupsBase;
@@ -178,16 +216,8 @@ struct FormLayerGroupsPass
     };
     llvm::SmallPtrSet<Operation *, 16> merged;
     for (npu::LaunchOp launch : launches) {
-      if (merged.count(launch) || launch->getNumResults() != 1)
-        continue;
-      Value result = launch->getResult(0);
-      if (!result.hasOneUse())
-        continue;
-      auto next = dyn_cast<npu::LaunchOp>(*result.getUsers().begin());
-      if (!next || merged.count(next) || next->getNumResults() != 1 ||
-          next.getArgs().empty() || next.getArgs().front() != result ||
-          llvm::count(next.getArgs(), result) != 1 ||
-          next->getBlock() != launch->getBlock())
+      npu::LaunchOp next = soleReader(launch, merged);
+      if (!next)
         continue;
       func::FuncOp first = callee(launch), second = callee(next);
       auto leads = [](func::FuncOp kernel, auto isa) {
@@ -217,19 +247,10 @@ struct FormLayerGroupsPass
         symbols.erase(kernel);
         continue;
       }
-      OpBuilder builder(next);
       SmallVector<Value> operands(launch.getArgs());
       llvm::append_range(operands, next.getArgs().drop_front());
-      auto pair = npu::LaunchOp::create(
-          builder, next.getLoc(), next->getResultTypes(),
-          FlatSymbolRefAttr::get(kernel.getSymNameAttr()), operands);
-      next->replaceAllUsesWith(pair->getResults());
-      merged.insert(launch);
-      merged.insert(next);
-      next.erase();
-      launch.erase();
-      symbols.erase(first);
-      symbols.erase(second);
+      replaceWithGroup(launch, next, kernel, operands, first, second, symbols,
+                       merged);
     }
     formNormGroups(module, symbols, *desc);
   }
@@ -243,16 +264,8 @@ struct FormLayerGroupsPass
     SmallVector<npu::LaunchOp> launches(kernels.launches());
     llvm::SmallPtrSet<Operation *, 16> merged;
     for (npu::LaunchOp launch : launches) {
-      if (merged.count(launch) || launch->getNumResults() != 1)
-        continue;
-      Value result = launch->getResult(0);
-      if (!result.hasOneUse())
-        continue;
-      auto next = dyn_cast<npu::LaunchOp>(*result.getUsers().begin());
-      if (!next || merged.count(next) || next->getNumResults() != 1 ||
-          next.getArgs().empty() || next.getArgs().front() != result ||
-          llvm::count(next.getArgs(), result) != 1 ||
-          next->getBlock() != launch->getBlock())
+      npu::LaunchOp next = soleReader(launch, merged);
+      if (!next)
         continue;
       func::FuncOp first = kernels.soleCallee(launch),
                    second = kernels.soleCallee(next);
@@ -285,20 +298,11 @@ struct FormLayerGroupsPass
         symbols.erase(kernel);
         continue;
       }
-      OpBuilder builder(next);
       SmallVector<Value> operands = {launch.getArgs().front()};
       llvm::append_range(operands, next.getArgs().drop_front());
       llvm::append_range(operands, launch.getArgs().drop_front());
-      auto group = npu::LaunchOp::create(
-          builder, next.getLoc(), next->getResultTypes(),
-          FlatSymbolRefAttr::get(kernel.getSymNameAttr()), operands);
-      next->replaceAllUsesWith(group->getResults());
-      merged.insert(launch);
-      merged.insert(next);
-      next.erase();
-      launch.erase();
-      symbols.erase(first);
-      symbols.erase(second);
+      replaceWithGroup(launch, next, kernel, operands, first, second, symbols,
+                       merged);
     }
   }
 };

@@ -521,6 +521,29 @@ private:
       prologueRows.push_back(buffer);
     }
   }
+  /// Normalizes `matrix`'s rows (vbuf, [rows, length]) in place with
+  /// emitNorm, its per-row scalars in a buffer of their own and `squares`
+  /// (of `matrix`'s type) for the squares.
+  void normalizeRows(const NormSpec &spec, Value matrix, ArrayRef<Value> rows,
+                     Value squares) {
+    auto type = cast<MemRefType>(matrix.getType());
+    Value scalars;
+    {
+      OpBuilder::InsertionGuard guard(builder);
+      builder.setInsertionPointToStart(entry);
+      scalars = memref::AllocOp::create(
+          builder, loc,
+          MemRefType::get({type.getDimSize(0)}, builder.getF32Type(),
+                          MemRefLayoutAttrInterface(), type.getMemorySpace()));
+    }
+    emitNorm(
+        builder, loc, spec, matrix, scalars,
+        [&] {
+          return reinterpretView(builder, loc, scalars, builder.getIndexAttr(0),
+                                 type.getShape(), {1, 0});
+        },
+        rows, squares);
+  }
   /// A's row block i normalized into ibuf (normalizeA). With `defer`, the
   /// move into ibuf waits in pendingMove for the first block's load of B
   /// (DMA-in runs in order, and the move waits for the vector unit).
@@ -670,23 +693,7 @@ Value MatmulTiler::normalizedRows(Value i, int64_t rows, bool defer) {
     load(b, index(0), index(0), panels * k, panel ? panel : n, residentRhs,
          /*kAxis=*/0);
   }
-  Value scalars;
-  {
-    OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPointToStart(entry);
-    scalars = memref::AllocOp::create(
-        builder, loc,
-        MemRefType::get({rowsPadded}, f32, MemRefLayoutAttrInterface(),
-                        cast<MemRefType>(x.getType()).getMemorySpace()));
-  }
-  Value squares = alloc(rowsPadded, k, f32, vbuf);
-  emitNorm(
-      builder, loc, *prologue, x, scalars,
-      [&] {
-        return reinterpretView(builder, loc, scalars, builder.getIndexAttr(0),
-                               {rowsPadded, k}, {1, 0});
-      },
-      prologueRows, squares);
+  normalizeRows(*prologue, x, prologueRows, alloc(rowsPadded, k, f32, vbuf));
   // Rounded to bf16 (what the product does to its operand) in vbuf, then
   // moved as a whole into ibuf.
   Value staged = alloc(rowsPadded, k, bf16, vbuf);
@@ -889,28 +896,12 @@ void MatmulTiler::finishBlock(Value i, Value j, int64_t rows, int64_t cols,
       npu::VBinOp::create(builder, loc, "add", out, addend, out);
     }
     if (norm) {
-      // Blocks span every column (chooseBlocks): whole rows.
-      Value scalars;
-      {
-        OpBuilder::InsertionGuard guard(builder);
-        builder.setInsertionPointToStart(entry);
-        scalars = memref::AllocOp::create(
-            builder, loc,
-            MemRefType::get({rowsPadded}, f32, MemRefLayoutAttrInterface(),
-                            cast<MemRefType>(out.getType()).getMemorySpace()));
-      }
-      // The residual's block is free once added: it takes the squares.
-      Value squares =
+      // Blocks span every column (chooseBlocks): whole rows. The residual's
+      // block is free once added: it takes the squares.
+      normalizeRows(
+          *norm, out, normRows,
           addend ? addend
-                 : alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf);
-      emitNorm(
-          builder, loc, *norm, out, scalars,
-          [&] {
-            return reinterpretView(builder, loc, scalars,
-                                   builder.getIndexAttr(0),
-                                   {rowsPadded, colsPadded}, {1, 0});
-          },
-          normRows, squares);
+                 : alloc(rowsPadded, colsPadded, f32, npu::MemorySpace::vbuf));
     }
   }
   if (!gelu.empty()) {
