@@ -175,6 +175,16 @@ double simulateBlocks(const BlockSchedule &s) {
   return end + double(s.cBlocks - replay) * period;
 }
 
+/// Cycles the vector unit and DMA-in spend normalizing `rows` rows of `k`
+/// before their products (MatmulTiler::normalizeA): eight passes and two
+/// sums over the f32 rows, the conversion to bf16, one move into ibuf.
+double normPrologueCycles(int64_t rows, int64_t k, const TargetDesc &target) {
+  return 11.0 * (double(rows * k * 4) / double(target.vectorBytesPerCycle) +
+                 double(target.vectorLatencyCycles)) +
+         double(target.dmaSetupCycles) +
+         std::ceil(double(rows * k * 2) / double(target.dmaBytesPerCycle));
+}
+
 /// What besides its shape and element sizes decides a product's blocks.
 struct ProductTraits {
   /// One product per matrix of a batch (both operands batched).
@@ -354,10 +364,7 @@ std::optional<MatmulBlocks> chooseBlocks(const TargetDesc &target, int64_t m,
               // A comes in as f32; eight passes and two sums normalize it,
               // a conversion rounds it to bf16, one move puts it in ibuf.
               s.loadA = occupancy(double(std::min(m, m0) * k * 4), 1);
-              s.prologue = 11.0 * (double(m0 * k * 4) /
-                                       double(target.vectorBytesPerCycle) +
-                                   double(target.vectorLatencyCycles)) +
-                           occupancy(double(m0 * k * 2), 1);
+              s.prologue = normPrologueCycles(m0, k, target);
             }
             s.fill = occupancy(double(m0 * n0 * 4), 1);
             if (biasEpilogue)
@@ -503,24 +510,21 @@ public:
                         function_ref<void()> ready);
 
 private:
-  void loadNormRows() {
-    if (!normRows.empty())
+  /// A normalization's scale and bias rows ([1, length] in DRAM) into
+  /// vbuf, once: `loaded` keeps them.
+  void loadRows(ArrayRef<Value> args, int64_t length,
+                SmallVectorImpl<Value> &loaded) {
+    if (!loaded.empty())
       return;
-    for (Value row : normArgs) {
-      Value buffer = alloc(1, n, builder.getF32Type(), npu::MemorySpace::vbuf);
+    for (Value row : args) {
+      Value buffer =
+          alloc(1, length, builder.getF32Type(), npu::MemorySpace::vbuf);
       npu::DmaLoadOp::create(builder, loc, row, buffer, DenseI64ArrayAttr());
-      normRows.push_back(buffer);
+      loaded.push_back(buffer);
     }
   }
-  void loadPrologueRows() {
-    if (!prologueRows.empty())
-      return;
-    for (Value row : prologueArgs) {
-      Value buffer = alloc(1, k, builder.getF32Type(), npu::MemorySpace::vbuf);
-      npu::DmaLoadOp::create(builder, loc, row, buffer, DenseI64ArrayAttr());
-      prologueRows.push_back(buffer);
-    }
-  }
+  void loadNormRows() { loadRows(normArgs, n, normRows); }
+  void loadPrologueRows() { loadRows(prologueArgs, k, prologueRows); }
   /// Normalizes `matrix`'s rows (vbuf, [rows, length]) in place with
   /// emitNorm, its per-row scalars in a buffer of their own and `squares`
   /// (of `matrix`'s type) for the squares.
@@ -1919,15 +1923,9 @@ std::optional<double> sinan::estimateFfnPairCycles(func::FuncOp kernel,
   if (!plan)
     return std::nullopt;
   double cycles = estimateFfnCycles(*plan, target, bool(pair->norm));
-  // x's rows normalized before the first products (MatmulTiler::normalizeA):
-  // eleven vector passes and the move into ibuf, not overlapped.
+  // x's rows normalized before the first products, not overlapped.
   if (prologue)
-    cycles +=
-        11.0 * (double(plan->rows * plan->k1 * 4) /
-                    double(target.vectorBytesPerCycle) +
-                double(target.vectorLatencyCycles)) +
-        double(plan->rows * plan->k1 * 2) / double(target.dmaBytesPerCycle) +
-        double(target.dmaSetupCycles);
+    cycles += normPrologueCycles(plan->rows, plan->k1, target);
   return cycles;
 }
 
