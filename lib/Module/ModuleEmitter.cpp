@@ -119,12 +119,11 @@ private:
                                    ValueKind kind, std::string &error,
                                    Value typeOf = {});
   bool addStep(Operation *op, std::string &error);
-  /// A reshape of a device value: a view step (its result is the operand's
-  /// bytes, which the memory plan gave it).
-  /// A reshape whose result has its input's bytes: a device value's, or a
-  /// host intermediate's where the plan gave both one offset.
-  bool addViewStep(graph::ReshapeOp reshape, Placement placement,
-                   std::string &error);
+  /// A view step: a reshape whose result has its input's bytes (a device
+  /// value's, or a host intermediate's where the plan gave both one
+  /// offset), or a sched.concat whose operands the plan laid end to end in
+  /// its bytes.
+  bool addViewStep(Operation *view, Placement placement, std::string &error);
   /// The host arena offset planned for `value`, or -1 where it has none of
   /// its own (a function argument, a constant, a returned value).
   int64_t plannedHostOffset(Value value);
@@ -1043,12 +1042,12 @@ bool Emitter::addFusedKernel(sched::HostKernelOp kernel, std::string &error) {
   return error.empty() && addHostStep(kernel, std::move(step), error);
 }
 
-bool Emitter::addViewStep(graph::ReshapeOp reshape, Placement placement,
+bool Emitter::addViewStep(Operation *view, Placement placement,
                           std::string &error) {
   module::StepDesc step;
   step.kind = StepKind::View;
-  addInputs(step, reshape->getOperands());
-  if (!addResults(reshape, step, placement,
+  addInputs(step, view->getOperands());
+  if (!addResults(view, step, placement,
                   placement == Placement::Device ? ".dev" : "", error))
     return false;
   desc.steps.push_back(std::move(step));
@@ -1166,6 +1165,15 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
     }
     if (auto kernel = dyn_cast<sched::HostKernelOp>(op)) {
       if (!addHostKernel(kernel, error))
+        return false;
+      continue;
+    }
+    // A concatenation whose operands the plan laid end to end in its bytes.
+    if (auto concat = dyn_cast<sched::ConcatOp>(op)) {
+      if (!addViewStep(concat,
+                       sched::onDevice(concat.getResult()) ? Placement::Device
+                                                           : Placement::Host,
+                       error))
         return false;
       continue;
     }

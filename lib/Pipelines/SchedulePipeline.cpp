@@ -26,6 +26,7 @@ void sinan::buildSchedulePipeline(OpPassManager &pm,
     if (options.precision == "bf16" && options.layerGroups)
       pm.addPass(createFormLayerGroups(FormLayerGroupsOptions{options.target}));
   }
+  pm.addPass(sched::createSchedConcatViews());
   OpPassManager &functions = pm.nest<func::FuncOp>();
   functions.addPass(createFormHostKernels());
   functions.addPass(sched::createSchedInsertCopies());

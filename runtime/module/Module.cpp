@@ -581,20 +581,38 @@ bool checkPlacement(const ModuleDesc &m, const StepDesc &step,
     }
     return all(step.inputs, true) && all(step.outputs, true);
   case StepKind::View: {
-    if (step.inputs.size() != 1 || step.outputs.size() != 1) {
-      error = name + ": a view gives exactly one value another's bytes";
+    if (step.inputs.empty() || step.outputs.size() != 1) {
+      error = name + ": a view gives one value the bytes of its inputs";
       return false;
     }
-    uint32_t from = step.inputs[0], to = step.outputs[0];
-    if (from >= m.values.size() || to >= m.values.size())
+    uint32_t to = step.outputs[0];
+    if (to >= m.values.size())
       return true; // The index checks name it.
-    const ValueDesc &a = m.values[from], &b = m.values[to];
-    if (a.kind != ValueKind::Intermediate ||
-        b.kind != ValueKind::Intermediate || a.location != b.location ||
-        a.offset != b.offset || a.byteSize() != b.byteSize()) {
-      error = fmt::format("{}: {} is not a view of {} (both intermediates "
-                          "of one arena, at one offset, of one size)",
-                          name, valueName(m, to), valueName(m, from));
+    const ValueDesc &b = m.values[to];
+    // One input: the output is its bytes in another shape (a reshape).
+    // Several (format 1.7): their bytes end to end, of the output's
+    // element type (a concatenation written in place).
+    uint64_t at = b.offset;
+    for (uint32_t from : step.inputs) {
+      if (from >= m.values.size())
+        return true;
+      const ValueDesc &a = m.values[from];
+      if (a.kind != ValueKind::Intermediate ||
+          b.kind != ValueKind::Intermediate || a.location != b.location ||
+          a.offset != at || (step.inputs.size() > 1 && a.dtype != b.dtype)) {
+        error = fmt::format(
+            "{}: {} is not a view of {} (intermediates of one arena, {})", name,
+            valueName(m, to), valueName(m, from),
+            step.inputs.size() == 1
+                ? "at one offset, of one size"
+                : "the inputs' bytes end to end from the output's offset");
+        return false;
+      }
+      at += a.byteSize();
+    }
+    if (at != b.offset + b.byteSize()) {
+      error = fmt::format("{}: {} has {} bytes, its inputs {}", name,
+                          valueName(m, to), b.byteSize(), at - b.offset);
       return false;
     }
     return true;

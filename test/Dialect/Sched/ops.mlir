@@ -99,3 +99,51 @@ func.func @host_kernel_empty(%x: tensor<4xf32>) -> tensor<4xf32> {
   }
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// A concatenation view round-trips; it lives where its operands do.
+// CHECK-LABEL: func.func @concat_view
+// CHECK:         sched.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x2x4xf32>, tensor<1x3x4xf32>) -> tensor<1x5x4xf32>
+// CHECK:         sched.to_host
+func.func @concat_view(%a: tensor<1x2x4xf32>, %b: tensor<1x3x4xf32>) -> tensor<1x5x4xf32> {
+  %ad = sched.to_device %a : tensor<1x2x4xf32>
+  %bd = sched.to_device %b : tensor<1x3x4xf32>
+  %c = sched.concat %ad, %bd {axis = 1 : i64} : (tensor<1x2x4xf32>, tensor<1x3x4xf32>) -> tensor<1x5x4xf32>
+  %h = sched.to_host %c : tensor<1x5x4xf32>
+  return %h : tensor<1x5x4xf32>
+}
+
+// -----
+
+func.func @concat_interleaved(%a: tensor<2x2xf32>, %b: tensor<2x3xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{dimension 0 before the axis is 2, not 1: the operands would not lie end to end}}
+  %c = sched.concat %a, %b {axis = 1 : i64} : (tensor<2x2xf32>, tensor<2x3xf32>) -> tensor<2x5xf32>
+  return %c : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @concat_sum(%a: tensor<2xf32>, %b: tensor<3xf32>) -> tensor<6xf32> {
+  // expected-error @+1 {{operands sum to 5 along the axis, the result has 6}}
+  %c = sched.concat %a, %b {axis = 0 : i64} : (tensor<2xf32>, tensor<3xf32>) -> tensor<6xf32>
+  return %c : tensor<6xf32>
+}
+
+// -----
+
+func.func @concat_types(%a: tensor<2xf32>, %b: tensor<3xbf16>) -> tensor<5xf32> {
+  // expected-error @+1 {{operand 1 has type 'tensor<3xbf16>', not the result's element type and rank}}
+  %c = sched.concat %a, %b {axis = 0 : i64} : (tensor<2xf32>, tensor<3xbf16>) -> tensor<5xf32>
+  return %c : tensor<5xf32>
+}
+
+// -----
+
+func.func @concat_memories(%a: tensor<2xf32>, %b: tensor<3xf32>) -> tensor<5xf32> {
+  %ad = sched.to_device %a : tensor<2xf32>
+  // expected-error @+1 {{operand 1 lives in the other memory than operand 0}}
+  %c = sched.concat %ad, %b {axis = 0 : i64} : (tensor<2xf32>, tensor<3xf32>) -> tensor<5xf32>
+  %h = sched.to_host %c : tensor<5xf32>
+  return %h : tensor<5xf32>
+}

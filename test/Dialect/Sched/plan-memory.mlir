@@ -96,3 +96,37 @@ func.func @k3(%a: tensor<4x4xf32>) -> tensor<4x4xf32>
     attributes {npu.target = #npu.target<"snpu-server">} {
   return %a : tensor<4x4xf32>
 }
+
+// -----
+
+// A concatenation view's operands lie in its result's slot, end to end:
+// the slot is made when its first operand is written (%a at 256, while the
+// input's copy still holds 0-255) and lives until the last read of any
+// value in it; an earlier view that is a prefix of a later one (%c1 of
+// %c2) shares its first bytes. %y, written while %c2 is read, goes past it.
+// CHECK-LABEL: func.func @concat_views
+// CHECK-SAME:    sched.device_arena = 1280 : i64
+// CHECK:         sched.to_device %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    npu.launch @cv_p(%{{.*}}) {sched.offsets = array<i64: 256>}
+// CHECK-NEXT:    sched.concat %{{.*}} {axis = 1 : i64, sched.offsets = array<i64: 256>}
+// CHECK-NEXT:    npu.launch @cv_p(%{{.*}}) {sched.offsets = array<i64: 512>}
+// CHECK-NEXT:    sched.concat %{{.*}}, %{{.*}} {axis = 1 : i64, sched.offsets = array<i64: 256>}
+// CHECK-NEXT:    npu.launch @cv_q(%{{.*}}) {sched.offsets = array<i64: 768>}
+func.func @concat_views(%x: tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32> {
+  %xd = sched.to_device %x : tensor<1x16x2x2xf32>
+  %a = npu.launch @cv_p(%xd) : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+  %c1 = sched.concat %a {axis = 1 : i64} : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+  %b = npu.launch @cv_p(%c1) : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+  %c2 = sched.concat %a, %b {axis = 1 : i64} : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %y = npu.launch @cv_q(%c2) : (tensor<1x32x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %yh = sched.to_host %y : tensor<1x32x2x2xf32>
+  return %yh : tensor<1x32x2x2xf32>
+}
+func.func @cv_p(%a: tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  return %a : tensor<1x16x2x2xf32>
+}
+func.func @cv_q(%a: tensor<1x32x2x2xf32>) -> tensor<1x32x2x2xf32>
+    attributes {npu.target = #npu.target<"snpu-server">} {
+  return %a : tensor<1x32x2x2xf32>
+}

@@ -495,6 +495,76 @@ TEST(Scheduler, ViewStepIsAnAliasOrderedLikeItsInput) {
       << loadError;
 }
 
+/// A concatenation written in place: a = relu(x) and b = neg(x) lie end
+/// to end in c's bytes (steps 0 and 1 write them there), the view c = (a,
+/// b) (step 2) moves nothing, and y = c + c reads both halves.
+std::unique_ptr<Module> concatViewModule(ModuleDesc *descOut = nullptr) {
+  ModuleDesc m;
+  m.values = {{"x", ValueKind::Input, DType::F32, {1, 16}, 0},
+              {"a", ValueKind::Intermediate, DType::F32, {1, 16}, 64},
+              {"b", ValueKind::Intermediate, DType::F32, {1, 16}, 128},
+              {"c", ValueKind::Intermediate, DType::F32, {1, 32}, 64},
+              {"y", ValueKind::Output, DType::F32, {1, 32}, 0}};
+  m.inputs = {0};
+  m.outputs = {4};
+  m.arenaSize = 192;
+  m.steps = {{StepKind::HostOp, "relu", {}, {0}, {1}, -1, {}},
+             {StepKind::HostOp, "neg", {}, {0}, {2}, -1, {}},
+             {StepKind::View, "", {}, {1, 2}, {3}, -1, {0, 1}},
+             {StepKind::HostOp, "add", {}, {3, 3}, {4}, -1, {2}}};
+  if (descOut)
+    *descOut = m;
+  std::vector<uint8_t> bytes = writeModule(m, {});
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  if (!module)
+    ADD_FAILURE() << error;
+  return module;
+}
+
+TEST(Scheduler, ConcatViewReadsItsInputsInPlace) {
+  ModuleDesc desc;
+  auto module = concatViewModule(&desc);
+  ASSERT_TRUE(module);
+  auto cpu = exec::createCpuDevice();
+  std::string error;
+  auto session = exec::Session::create(*module, *cpu, error);
+  ASSERT_TRUE(session) << error;
+  EXPECT_EQ(session->successorsOf(0), (std::vector<uint32_t>{2}));
+  EXPECT_EQ(session->successorsOf(1), (std::vector<uint32_t>{2}));
+  Tensor x(DType::F32, {1, 16});
+  for (int i = 0; i < 16; ++i)
+    x.setDouble(i, i % 2 ? i : -i);
+  std::vector<Tensor> outputs;
+  ASSERT_TRUE(session->run({x}, outputs, error)) << error;
+  for (int i = 0; i < 16; ++i) {
+    EXPECT_EQ(outputs[0].getDouble(i), i % 2 ? 2.0 * i : 0.0) << i;
+    EXPECT_EQ(outputs[0].getDouble(16 + i), i % 2 ? -2.0 * i : 2.0 * i) << i;
+  }
+  // The inputs must lie end to end from the view's offset, in its arena,
+  // with its element type, and fill it.
+  auto refused = [&](const ModuleDesc &bad, const std::string &message) {
+    std::vector<uint8_t> bytes = writeModule(bad, {});
+    std::string loadError;
+    EXPECT_FALSE(Module::loadFromMemory(bytes.data(), bytes.size(), loadError));
+    EXPECT_NE(loadError.find(message), std::string::npos) << loadError;
+  };
+  ModuleDesc gap = desc;
+  gap.values[2].offset = 192;
+  gap.arenaSize = 256;
+  refused(gap, "step 2 (view): value 3 ('c') is not a view of value 2 ('b') "
+               "(intermediates of one arena, the inputs' bytes end to end "
+               "from the output's offset)");
+  ModuleDesc wide = desc;
+  wide.values[3].shape = {1, 48};
+  wide.values[4].shape = {1, 48};
+  wide.arenaSize = 256;
+  refused(wide, "step 2 (view): value 3 ('c') has 192 bytes, its inputs 128");
+  ModuleDesc typed = desc;
+  typed.values[2].dtype = DType::I32;
+  refused(typed, "is not a view of value 2 ('b')");
+}
+
 TEST(Scheduler, AFailingStepStopsAParallelRun) {
   auto module = branchModule(/*failing=*/true);
   auto cpu = exec::createCpuDevice();

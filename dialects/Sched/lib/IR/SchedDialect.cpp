@@ -29,6 +29,9 @@ bool sinan::sched::onDevice(Value value) {
   // A reshape lives where its operand does: of a device value, a view.
   if (auto reshape = dyn_cast_or_null<graph::ReshapeOp>(producer))
     return onDevice(reshape.getInput());
+  // So does a concatenation view.
+  if (auto concat = dyn_cast_or_null<ConcatOp>(producer))
+    return !concat.getInputs().empty() && onDevice(concat.getInputs()[0]);
   return producer && llvm::isa<ToDeviceOp, npu::LaunchOp>(producer);
 }
 
@@ -42,6 +45,90 @@ LogicalResult ToHostOp::verify() {
   if (!onDevice(getInput()))
     return emitOpError("copies a value that is not on the device (only an "
                        "npu.launch or a sched.to_device makes one)");
+  return success();
+}
+
+ConcatLayout::Place ConcatLayout::placeOf(Value value) const {
+  auto it = placed.find(value);
+  return it == placed.end() ? Place(value, 0) : it->second;
+}
+
+bool ConcatLayout::add(Value result, ValueRange inputs,
+                       ArrayRef<int64_t> offsets) {
+  std::optional<Place> base;
+  if (auto it = placed.find(result); it != placed.end())
+    base = it->second;
+  for (auto [input, offset] : llvm::zip(inputs, offsets))
+    if (auto it = placed.find(input); !base && it != placed.end())
+      base = Place(it->second.first, it->second.second - offset);
+  if (!base)
+    base = Place(result, 0);
+  if (base->second < 0)
+    return false;
+  for (auto [input, offset] : llvm::zip(inputs, offsets))
+    if (auto it = placed.find(input);
+        it != placed.end() &&
+        it->second != Place(base->first, base->second + offset))
+      return false;
+  if (base->first != result)
+    placed[result] = *base;
+  for (auto [input, offset] : llvm::zip(inputs, offsets))
+    placed[input] = Place(base->first, base->second + offset);
+  return true;
+}
+
+static int64_t byteSize(RankedTensorType type) {
+  return type.getNumElements() *
+         ((type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+}
+
+SmallVector<int64_t> ConcatOp::operandOffsets() {
+  SmallVector<int64_t> offsets;
+  int64_t at = 0;
+  for (Value input : getInputs()) {
+    offsets.push_back(at);
+    at += byteSize(cast<RankedTensorType>(input.getType()));
+  }
+  return offsets;
+}
+
+LogicalResult ConcatOp::verify() {
+  auto result = cast<RankedTensorType>(getResult().getType());
+  int64_t axis = getAxis();
+  if (getInputs().empty())
+    return emitOpError("needs at least one operand");
+  if (axis < 0 || axis >= result.getRank())
+    return emitOpError("axis ")
+           << axis << " is outside the result's rank " << result.getRank();
+  if (!result.getElementType().isIntOrFloat())
+    return emitOpError("needs integer or float elements");
+  for (int64_t d = 0; d < axis; ++d)
+    if (result.getDimSize(d) != 1)
+      return emitOpError("dimension ")
+             << d << " before the axis is " << result.getDimSize(d)
+             << ", not 1: the operands would not lie end to end";
+  int64_t along = 0;
+  bool device = onDevice(getInputs()[0]);
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
+    auto type = cast<RankedTensorType>(input.getType());
+    if (type.getElementType() != result.getElementType() ||
+        type.getRank() != result.getRank())
+      return emitOpError("operand ")
+             << i << " has type " << type
+             << ", not the result's element type and rank";
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != axis && type.getDimSize(d) != result.getDimSize(d))
+        return emitOpError("operand ")
+               << i << " differs from the result in dimension " << d;
+    along += type.getDimSize(axis);
+    if (onDevice(input) != device)
+      return emitOpError("operand ")
+             << i << " lives in the other memory than operand 0";
+  }
+  if (along != result.getDimSize(axis))
+    return emitOpError("operands sum to ")
+           << along << " along the axis, the result has "
+           << result.getDimSize(axis);
   return success();
 }
 

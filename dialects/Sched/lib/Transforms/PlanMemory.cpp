@@ -91,38 +91,61 @@ void PlanMemoryPass::runOnOperation() {
         !onDevice(operand))
       outputs.insert(operand);
 
+  // Values that share bytes with another's slot: `rootOf` gives the value
+  // whose slot holds them and where in it. A concatenation view's operands
+  // lie in its result's slot, end to end (the latest views first: an
+  // earlier view may itself be an operand of a later one).
+  ConcatLayout layout;
+  for (Operation *op : llvm::reverse(steps)) {
+    auto concat = dyn_cast<ConcatOp>(op);
+    if (!concat)
+      continue;
+    bool intermediates = llvm::all_of(concat.getInputs(), [&](Value input) {
+      return input.getDefiningOp() && !outputs.count(input);
+    });
+    if (!intermediates || !layout.add(concat.getResult(), concat.getInputs(),
+                                      concat.operandOffsets())) {
+      concat.emitError("an operand cannot lie in this concatenation's bytes "
+                       "(it is no intermediate, or another concatenation "
+                       "places it elsewhere)");
+      return signalPassFailure();
+    }
+  }
+  llvm::DenseMap<Value, std::pair<Value, int64_t>> rootOf(
+      layout.places().begin(), layout.places().end());
+  auto placeOf = [&](Value v) {
+    auto it = rootOf.find(v);
+    return it == rootOf.end() ? std::pair(v, int64_t(0)) : it->second;
+  };
   // A reshape's result shares the bytes of its operand when that is an
   // intermediate of the host arena and the result no model output: the
   // step then copies nothing. On the device it always does (the module's
   // view step). The shared slot lives until the last read of either.
-  llvm::DenseMap<Value, Value> rootOf;
   for (Operation *op : steps) {
     auto reshape = dyn_cast<sinan::graph::ReshapeOp>(op);
     if (!reshape)
       continue;
     Value in = reshape.getInput(), result = reshape.getResult();
-    Value root = rootOf.lookup(in) ? rootOf.lookup(in) : in;
+    auto [root, offset] = placeOf(in);
     Operation *producer = root.getDefiningOp();
     bool device = onDevice(result);
     if (device && (!producer || onDevice(root) != device ||
-                   slotBytes(root) != slotBytes(result))) {
+                   slotBytes(in) != slotBytes(result))) {
       reshape.emitError("a reshape of a device value must share its bytes");
       return signalPassFailure();
     }
     if (!device &&
         (!producer || llvm::isa<sinan::graph::ConstantOp>(producer) ||
          outputs.count(root) || outputs.count(result) || onDevice(root) ||
-         slotBytes(root) != slotBytes(result) ||
-         llvm::isa<ToDeviceOp>(producer)))
+         slotBytes(in) != slotBytes(result) || llvm::isa<ToDeviceOp>(producer)))
       continue;
-    rootOf[result] = root;
-    if (lastUse.count(result))
-      lastUse[root] = std::max(lastUse.lookup(root), lastUse[result]);
+    rootOf[result] = {root, offset};
   }
-  auto rootValue = [&](Value v) {
-    Value root = rootOf.lookup(v);
-    return root ? root : v;
-  };
+  // A shared slot lives until the last read of any value in it.
+  for (auto [value, place] : rootOf)
+    if (auto it = lastUse.find(value); it != lastUse.end())
+      lastUse[place.first] = std::max(lastUse.lookup(place.first), it->second);
+  auto rootValue = [&](Value v) { return placeOf(v).first; };
 
   Arena arenas[2]; // host, device
   llvm::DenseMap<Value, int64_t> offsets;
@@ -159,12 +182,15 @@ void PlanMemoryPass::runOnOperation() {
     for (Value result : op->getResults()) {
       if (pinned.count(result) || outputs.count(result))
         continue;
-      if (Value root = rootOf.lookup(result)) {
-        offsets[result] = offsets.lookup(root);
+      // A value in another's slot: the slot is made with the first value
+      // written into it (a concatenation's first operand).
+      auto [root, offset] = placeOf(result);
+      if (!offsets.count(root) && !place(root))
+        return signalPassFailure();
+      if (root != result) {
+        offsets[result] = offsets.lookup(root) + offset;
         continue;
       }
-      if (!place(result))
-        return signalPassFailure();
       if (!lastUse.count(result))
         dead.push_back(result); // Never read (e.g. unused top_k indices).
     }

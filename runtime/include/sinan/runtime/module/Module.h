@@ -30,7 +30,7 @@ namespace sinan::module {
 
 inline constexpr char kMagic[8] = {'S', 'I', 'N', 'A', 'N', 'M', 'O', 'D'};
 inline constexpr uint16_t kMajorVersion = 1;
-inline constexpr uint16_t kMinorVersion = 6;
+inline constexpr uint16_t kMinorVersion = 7;
 inline constexpr size_t kHeaderSize = 64;
 /// Alignment of the data segment and of every constant in it.
 inline constexpr size_t kDataAlignment = 64;
@@ -66,7 +66,9 @@ enum class StepKind : uint8_t {
   CopyToDevice,
   CopyToHost,
   /// The output is the input's bytes in another shape (a reshape): both
-  /// intermediates of one arena at one offset, so nothing moves. (1.4)
+  /// intermediates of one arena at one offset, so nothing moves (1.4); or
+  /// with several inputs, their bytes end to end (a concatenation whose
+  /// inputs were written in place, 1.7).
   View
 };
 

@@ -13,6 +13,7 @@
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/DenseMap.h"
 
 #include "sinan/Dialect/Sched/IR/SchedDialect.h"
 
@@ -31,6 +32,27 @@ inline constexpr llvm::StringLiteral kDeviceArenaAttrName =
 /// Whether `value` lives in device memory: an npu.launch or a
 /// sched.to_device produced it.
 bool onDevice(mlir::Value value);
+
+/// Where concatenations' operands lie when each is written in place: in the
+/// slot of a root value, at a byte offset. Concatenations are added latest
+/// first, so an earlier one finds its result (or its operands) already
+/// placed by a later one that reads it (DenseNet's prefixes).
+class ConcatLayout {
+public:
+  using Place = std::pair<mlir::Value, int64_t>;
+  /// The slot `value` lies in and where: its own at 0 unless placed.
+  Place placeOf(mlir::Value value) const;
+  /// Places `inputs` (at `offsets` bytes into `result`) end to end where
+  /// `result` lies: where a later concatenation put it, else where an
+  /// operand already placed says, else in `result`'s own slot. Returns
+  /// false, changing nothing, when an operand is placed elsewhere.
+  bool add(mlir::Value result, mlir::ValueRange inputs,
+           llvm::ArrayRef<int64_t> offsets);
+  const llvm::DenseMap<mlir::Value, Place> &places() const { return placed; }
+
+private:
+  llvm::DenseMap<mlir::Value, Place> placed;
+};
 
 } // namespace sinan::sched
 

@@ -48,6 +48,38 @@ class Sched_CopyOp<string mnemonic, string from, string to>
 def Sched_ToDeviceOp : Sched_CopyOp<"to_device", "host", "device">;
 def Sched_ToHostOp : Sched_CopyOp<"to_host", "device", "host">;
 
+def Sched_ConcatOp : Sched_Op<"concat", [Pure]> {
+  let summary = "a concatenation whose inputs already lie end to end";
+  let description = [{
+    A view: the result's bytes are its operands' bytes, one after the
+    other, so the step moves nothing. `sinan-concat-views` makes one of a
+    `graph.concat` (an SNPU launch of it, or a host step) when every
+    operand can be written in place: `sinan-plan-memory` then places each
+    operand inside the result's slot, so its producer stores straight
+    into its part of the concatenation (DenseNet's feature maps, an
+    Inception module's branches). The operands and the result have one
+    element type and one memory (the result lives where its operands
+    do), and every dimension before `axis` is 1, so each operand is one
+    contiguous run of the result.
+    ```mlir
+    %c = sched.concat %a, %b {axis = 1 : i64}
+        : (tensor<1x64x56x56xf32>, tensor<1x32x56x56xf32>)
+        -> tensor<1x96x56x56xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyStaticShapeTensor>:$inputs,
+                       I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` functional-type($inputs, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The byte offset of each operand in the result.
+    llvm::SmallVector<int64_t> operandOffsets();
+  }];
+}
+
 def Sched_HostKernelOp : Sched_Op<"host_kernel", [IsolatedFromAbove]> {
   let summary = "one host step: an op and the epilogue it absorbs";
   let description = [{

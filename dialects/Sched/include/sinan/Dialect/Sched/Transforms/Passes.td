@@ -9,6 +9,30 @@
 
 include "mlir/Pass/PassBase.td"
 
+def SchedConcatViews : Pass<"sinan-concat-views", "mlir::ModuleOp"> {
+  let summary = "Writes a concatenation's operands in place";
+  let description = [{
+    In each schedule (a host function after kernel formation), replaces a
+    concatenation by a `sched.concat` view when its operands can be
+    written straight into their parts of the result, so no step copies
+    them: a host `graph.concat` or the launch of an SNPU kernel that only
+    concatenates its arguments, along an axis with only ones before it
+    (each operand is then one contiguous run of the result), whose
+    operands are distinct intermediates of its memory that one step writes
+    (launch results on the device; host op results on the host: not
+    arguments, constants, reshapes or model outputs), of the result's
+    element type, each starting at a multiple of the module's data
+    alignment, and whose result is no model output. An operand may be
+    part of several concatenations only where they agree on its place: the
+    latest are placed first, and an earlier one fits when its operands
+    already lie end to end in a later one's slot (DenseNet's prefixes) or
+    are placed nowhere yet. `sinan-plan-memory` then places every operand
+    inside its concatenation's slot. Kernel functions no launch calls any
+    more are erased. Runs before `sinan-insert-copies`.
+  }];
+  let dependentDialects = ["sinan::sched::SchedDialect"];
+}
+
 def SchedInsertCopies
     : Pass<"sinan-insert-copies", "mlir::func::FuncOp"> {
   let summary = "Makes the host<->device copies of a schedule explicit";

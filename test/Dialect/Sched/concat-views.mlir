@@ -1,0 +1,148 @@
+// RUN: sinan-opt %s -split-input-file --sinan-concat-views | FileCheck %s
+
+// DenseNet's pattern: before each layer, every feature so far is
+// concatenated. Each launch of a concatenation kernel becomes a view (the
+// latest first: the earlier ones are prefixes of its bytes), and the
+// kernels no launch calls are erased.
+// CHECK-LABEL: func.func @dense
+// CHECK:         %[[X:.*]] = npu.launch @produce(
+// CHECK-NEXT:    %[[C1:.*]] = sched.concat %[[X]] {axis = 1 : i64}
+// CHECK-NEXT:    %[[Y1:.*]] = npu.launch @layer(%[[C1]])
+// CHECK-NEXT:    %[[C2:.*]] = sched.concat %[[X]], %[[Y1]] {axis = 1 : i64}
+// CHECK-NEXT:    %[[Y2:.*]] = npu.launch @layer2(%[[C2]])
+// CHECK-NEXT:    %[[C3:.*]] = sched.concat %[[X]], %[[Y1]], %[[Y2]] {axis = 1 : i64}
+// CHECK-NEXT:    npu.launch @tail(%[[C3]])
+// CHECK-NOT:     func.func @cat
+func.func @dense(%in: tensor<1x32x4x4xf32>) -> tensor<1x96x4x4xf32> {
+  %x = npu.launch @produce(%in) : (tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  %c1 = npu.launch @cat1(%x) : (tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  %y1 = npu.launch @layer(%c1) : (tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  %c2 = npu.launch @cat2(%x, %y1) : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x64x4x4xf32>
+  %y2 = npu.launch @layer2(%c2) : (tensor<1x64x4x4xf32>) -> tensor<1x32x4x4xf32>
+  %c3 = npu.launch @cat3(%x, %y1, %y2) : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x96x4x4xf32>
+  %t = npu.launch @tail(%c3) : (tensor<1x96x4x4xf32>) -> tensor<1x96x4x4xf32>
+  return %t : tensor<1x96x4x4xf32>
+}
+func.func @produce(%a: tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x32x4x4xf32>
+  return %r : tensor<1x32x4x4xf32>
+}
+func.func @layer(%a: tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x32x4x4xf32>
+  return %r : tensor<1x32x4x4xf32>
+}
+func.func @layer2(%a: tensor<1x64x4x4xf32>) -> tensor<1x32x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %s = graph.slice %a {starts = array<i64: 0, 0, 0, 0>, limits = array<i64: 1, 32, 4, 4>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x64x4x4xf32>) -> tensor<1x32x4x4xf32>
+  return %s : tensor<1x32x4x4xf32>
+}
+func.func @tail(%a: tensor<1x96x4x4xf32>) -> tensor<1x96x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x96x4x4xf32>
+  return %r : tensor<1x96x4x4xf32>
+}
+func.func @cat1(%a: tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a {axis = 1 : i64} : (tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  return %c : tensor<1x32x4x4xf32>
+}
+func.func @cat2(%a: tensor<1x32x4x4xf32>, %b: tensor<1x32x4x4xf32>) -> tensor<1x64x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a, %b {axis = 1 : i64} : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x64x4x4xf32>
+  return %c : tensor<1x64x4x4xf32>
+}
+func.func @cat3(%a: tensor<1x32x4x4xf32>, %b: tensor<1x32x4x4xf32>, %d: tensor<1x32x4x4xf32>) -> tensor<1x96x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a, %b, %d {axis = 1 : i64} : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x96x4x4xf32>
+  return %c : tensor<1x96x4x4xf32>
+}
+
+// -----
+
+// What keeps a concatenation a copy: a model input, a constant or a model
+// output among its operands; the same operand twice; a batch before the
+// axis (the operands would interleave); an operand that would start off
+// the module's 64-byte alignment (a 1x3x2x2 f32 part is 48 bytes); a
+// result the caller owns; an operand another concatenation already put
+// elsewhere (the later %b, %a becomes a view first; the earlier %a, %b
+// then cannot lie end to end in its bytes). A kernel that does more than
+// concatenate is no candidate.
+// CHECK-LABEL: func.func @copies
+// CHECK:         %[[A:.*]] = npu.launch @p
+// CHECK-NEXT:    %[[B:.*]] = npu.launch @p
+// CHECK-NOT:     sched.concat
+// CHECK:         npu.launch @cat(%[[A]], %[[B]])
+// CHECK-NEXT:    sched.concat %[[B]], %[[A]] {axis = 1 : i64}
+// CHECK-NOT:     sched.concat
+// CHECK:         return
+func.func @copies(%in: tensor<1x16x2x2xf32>) -> (tensor<1x16x2x2xf32>, tensor<1x32x2x2xf32>) {
+  %k = graph.constant dense<1.0> : tensor<1x16x2x2xf32>
+  %a = npu.launch @p(%in) : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+  %b = npu.launch @p(%in) : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+  %out = npu.launch @p(%in) : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+  %c0 = npu.launch @cat(%in, %a) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %c1 = npu.launch @cat(%a, %a) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %c2 = npu.launch @cat(%out, %b) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %c3 = npu.launch @catk(%k, %b) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %n1 = npu.launch @q(%in) : (tensor<1x16x2x2xf32>) -> tensor<2x16x2x2xf32>
+  %n2 = npu.launch @q(%in) : (tensor<1x16x2x2xf32>) -> tensor<2x16x2x2xf32>
+  %c4 = npu.launch @catn(%n1, %n2) : (tensor<2x16x2x2xf32>, tensor<2x16x2x2xf32>) -> tensor<2x32x2x2xf32>
+  %s1 = npu.launch @s(%in) : (tensor<1x16x2x2xf32>) -> tensor<1x3x2x2xf32>
+  %s1b = npu.launch @s(%in) : (tensor<1x16x2x2xf32>) -> tensor<1x3x2x2xf32>
+  %c5 = npu.launch @cats(%s1, %s1b) : (tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>) -> tensor<1x6x2x2xf32>
+  %c6 = npu.launch @catr(%a, %b) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %c7 = npu.launch @cat(%a, %b) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %c8 = npu.launch @cat(%b, %a) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %u = npu.launch @use(%c0, %c1, %c2, %c3, %c4, %c5, %c6, %c7, %c8) : (tensor<1x32x2x2xf32>, tensor<1x32x2x2xf32>, tensor<1x32x2x2xf32>, tensor<1x32x2x2xf32>, tensor<2x32x2x2xf32>, tensor<1x6x2x2xf32>, tensor<1x32x2x2xf32>, tensor<1x32x2x2xf32>, tensor<1x32x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %r = npu.launch @cat(%a, %b) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  return %out, %r : tensor<1x16x2x2xf32>, tensor<1x32x2x2xf32>
+}
+func.func @p(%a: tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x16x2x2xf32>
+  return %r : tensor<1x16x2x2xf32>
+}
+func.func @q(%a: tensor<1x16x2x2xf32>) -> tensor<2x16x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a, %a {axis = 0 : i64} : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<2x16x2x2xf32>
+  %r = graph.relu %c : tensor<2x16x2x2xf32>
+  return %r : tensor<2x16x2x2xf32>
+}
+func.func @s(%a: tensor<1x16x2x2xf32>) -> tensor<1x3x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %s = graph.slice %a {starts = array<i64: 0, 0, 0, 0>, limits = array<i64: 1, 3, 2, 2>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x16x2x2xf32>) -> tensor<1x3x2x2xf32>
+  return %s : tensor<1x3x2x2xf32>
+}
+func.func @cat(%a: tensor<1x16x2x2xf32>, %b: tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a, %b {axis = 1 : i64} : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  return %c : tensor<1x32x2x2xf32>
+}
+func.func @catk(%a: tensor<1x16x2x2xf32>, %b: tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a, %b {axis = 1 : i64} : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  return %c : tensor<1x32x2x2xf32>
+}
+func.func @catn(%a: tensor<2x16x2x2xf32>, %b: tensor<2x16x2x2xf32>) -> tensor<2x32x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a, %b {axis = 1 : i64} : (tensor<2x16x2x2xf32>, tensor<2x16x2x2xf32>) -> tensor<2x32x2x2xf32>
+  return %c : tensor<2x32x2x2xf32>
+}
+func.func @cats(%a: tensor<1x3x2x2xf32>, %b: tensor<1x3x2x2xf32>) -> tensor<1x6x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a, %b {axis = 1 : i64} : (tensor<1x3x2x2xf32>, tensor<1x3x2x2xf32>) -> tensor<1x6x2x2xf32>
+  return %c : tensor<1x6x2x2xf32>
+}
+func.func @catr(%a: tensor<1x16x2x2xf32>, %b: tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a, %b {axis = 1 : i64} : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  %r = graph.relu %c : tensor<1x32x2x2xf32>
+  return %r : tensor<1x32x2x2xf32>
+}
+func.func @use(%a: tensor<1x32x2x2xf32>, %b: tensor<1x32x2x2xf32>, %c: tensor<1x32x2x2xf32>, %d: tensor<1x32x2x2xf32>, %e: tensor<2x32x2x2xf32>, %f: tensor<1x6x2x2xf32>, %g: tensor<1x32x2x2xf32>, %h: tensor<1x32x2x2xf32>, %i: tensor<1x32x2x2xf32>) -> tensor<1x32x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  return %a : tensor<1x32x2x2xf32>
+}
+
+// -----
+
+// On the host (a module for the CPU): a graph.concat of host results is a
+// view too; one of a model input stays a step.
+// CHECK-LABEL: func.func @host
+// CHECK:         %[[A:.*]] = graph.relu %arg0
+// CHECK-NEXT:    %[[B:.*]] = graph.sigmoid %arg0
+// CHECK-NEXT:    %[[C:.*]] = sched.concat %[[A]], %[[B]] {axis = 0 : i64}
+// CHECK-NEXT:    graph.concat %arg0, %[[C]]
+func.func @host(%x: tensor<16xf32>) -> tensor<48xf32> {
+  %a = graph.relu %x : tensor<16xf32>
+  %b = graph.sigmoid %x : tensor<16xf32>
+  %c = graph.concat %a, %b {axis = 0 : i64} : (tensor<16xf32>, tensor<16xf32>) -> tensor<32xf32>
+  %d = graph.concat %x, %c {axis = 0 : i64} : (tensor<16xf32>, tensor<32xf32>) -> tensor<48xf32>
+  return %d : tensor<48xf32>
+}
