@@ -121,8 +121,8 @@ private:
   bool addStep(Operation *op, std::string &error);
   /// A view step: a reshape whose result has its input's bytes (a device
   /// value's, or a host intermediate's where the plan gave both one
-  /// offset), or a sched.concat whose operands the plan laid end to end in
-  /// its bytes.
+  /// offset), a sched.concat whose operands the plan laid end to end in
+  /// its bytes, or a sched.slice, a run of its operand's.
   bool addViewStep(Operation *view, Placement placement, std::string &error);
   /// The host arena offset planned for `value`, or -1 where it has none of
   /// its own (a function argument, a constant, a returned value).
@@ -1168,11 +1168,12 @@ bool Emitter::run(func::FuncOp func, std::string &error) {
         return false;
       continue;
     }
-    // A concatenation whose operands the plan laid end to end in its bytes.
-    if (auto concat = dyn_cast<sched::ConcatOp>(op)) {
-      if (!addViewStep(concat,
-                       sched::onDevice(concat.getResult()) ? Placement::Device
-                                                           : Placement::Host,
+    // A concatenation whose operands the plan laid end to end in its bytes,
+    // or a slice that is a run of its operand's.
+    if (llvm::isa<sched::ConcatOp, sched::SliceOp>(op)) {
+      if (!addViewStep(&op,
+                       sched::onDevice(op.getResult(0)) ? Placement::Device
+                                                        : Placement::Host,
                        error))
         return false;
       continue;

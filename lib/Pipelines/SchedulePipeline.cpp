@@ -27,6 +27,7 @@ void sinan::buildSchedulePipeline(OpPassManager &pm,
       pm.addPass(createFormLayerGroups(FormLayerGroupsOptions{options.target}));
   }
   pm.addPass(sched::createSchedConcatViews());
+  pm.addPass(sched::createSchedSliceViews());
   OpPassManager &functions = pm.nest<func::FuncOp>();
   functions.addPass(createFormHostKernels());
   functions.addPass(sched::createSchedInsertCopies());

@@ -586,26 +586,42 @@ bool checkPlacement(const ModuleDesc &m, const StepDesc &step,
       return false;
     }
     uint32_t to = step.outputs[0];
-    if (to >= m.values.size())
+    if (to >= m.values.size() ||
+        std::any_of(step.inputs.begin(), step.inputs.end(),
+                    [&](uint32_t from) { return from >= m.values.size(); }))
       return true; // The index checks name it.
     const ValueDesc &b = m.values[to];
-    // One input: the output is its bytes in another shape (a reshape).
-    // Several (format 1.7): their bytes end to end, of the output's
+    auto intermediates = [&](const ValueDesc &a) {
+      return a.kind == ValueKind::Intermediate &&
+             b.kind == ValueKind::Intermediate && a.location == b.location;
+    };
+    // One input: the output is its bytes in another shape (a reshape), or
+    // (format 1.7) a run of them of its element type (a slice).
+    if (step.inputs.size() == 1) {
+      const ValueDesc &a = m.values[step.inputs[0]];
+      bool reshape = a.offset == b.offset && a.byteSize() == b.byteSize();
+      bool run = a.dtype == b.dtype && b.offset >= a.offset &&
+                 b.offset + b.byteSize() <= a.offset + a.byteSize();
+      if (!intermediates(a) || !(reshape || run)) {
+        error =
+            fmt::format("{}: {} is not a view of {} (intermediates of "
+                        "one arena, at one offset, of one size, or a run "
+                        "of its bytes of its element type)",
+                        name, valueName(m, to), valueName(m, step.inputs[0]));
+        return false;
+      }
+      return true;
+    }
+    // Several (1.7): their bytes end to end from the output's offset, of its
     // element type (a concatenation written in place).
     uint64_t at = b.offset;
     for (uint32_t from : step.inputs) {
-      if (from >= m.values.size())
-        return true;
       const ValueDesc &a = m.values[from];
-      if (a.kind != ValueKind::Intermediate ||
-          b.kind != ValueKind::Intermediate || a.location != b.location ||
-          a.offset != at || (step.inputs.size() > 1 && a.dtype != b.dtype)) {
-        error = fmt::format(
-            "{}: {} is not a view of {} (intermediates of one arena, {})", name,
-            valueName(m, to), valueName(m, from),
-            step.inputs.size() == 1
-                ? "at one offset, of one size"
-                : "the inputs' bytes end to end from the output's offset");
+      if (!intermediates(a) || a.offset != at || a.dtype != b.dtype) {
+        error = fmt::format("{}: {} is not a view of {} (intermediates of "
+                            "one arena, the inputs' bytes end to end from "
+                            "the output's offset)",
+                            name, valueName(m, to), valueName(m, from));
         return false;
       }
       at += a.byteSize();

@@ -146,3 +146,42 @@ func.func @host(%x: tensor<16xf32>) -> tensor<48xf32> {
   %d = graph.concat %x, %c {axis = 0 : i64} : (tensor<16xf32>, tensor<32xf32>) -> tensor<48xf32>
   return %d : tensor<48xf32>
 }
+
+// -----
+
+// YOLO's heads reshape each scale's predictions before concatenating them:
+// a reshape's bytes are its input's, so the launch that makes the input
+// writes its part in place. A reshape of a model input stays a copy.
+// CHECK-LABEL: func.func @reshaped
+// CHECK:         %[[P:.*]] = npu.launch @rs_p
+// CHECK-NEXT:    %[[R:.*]] = graph.reshape %[[P]]
+// CHECK-NEXT:    %[[Q:.*]] = npu.launch @rs_q
+// CHECK-NEXT:    sched.concat %[[R]], %[[Q]] {axis = 1 : i64}
+// CHECK:         npu.launch @rs_cat
+func.func @reshaped(%in: tensor<1x16x4x4xf32>, %in2: tensor<1x16x16xf32>) -> (tensor<1x32x16xf32>, tensor<1x32x16xf32>) {
+  %p = npu.launch @rs_p(%in) : (tensor<1x16x4x4xf32>) -> tensor<1x16x4x4xf32>
+  %r = graph.reshape %p : (tensor<1x16x4x4xf32>) -> tensor<1x16x16xf32>
+  %q = npu.launch @rs_q(%in) : (tensor<1x16x4x4xf32>) -> tensor<1x16x16xf32>
+  %c = npu.launch @rs_cat(%r, %q) : (tensor<1x16x16xf32>, tensor<1x16x16xf32>) -> tensor<1x32x16xf32>
+  %t = npu.launch @rs_t(%c) : (tensor<1x32x16xf32>) -> tensor<1x32x16xf32>
+  %d = npu.launch @rs_cat(%in2, %q) : (tensor<1x16x16xf32>, tensor<1x16x16xf32>) -> tensor<1x32x16xf32>
+  %u = npu.launch @rs_t(%d) : (tensor<1x32x16xf32>) -> tensor<1x32x16xf32>
+  return %t, %u : tensor<1x32x16xf32>, tensor<1x32x16xf32>
+}
+func.func @rs_p(%a: tensor<1x16x4x4xf32>) -> tensor<1x16x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x16x4x4xf32>
+  return %r : tensor<1x16x4x4xf32>
+}
+func.func @rs_q(%a: tensor<1x16x4x4xf32>) -> tensor<1x16x16xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.reshape %a : (tensor<1x16x4x4xf32>) -> tensor<1x16x16xf32>
+  %s = graph.relu %r : tensor<1x16x16xf32>
+  return %s : tensor<1x16x16xf32>
+}
+func.func @rs_cat(%a: tensor<1x16x16xf32>, %b: tensor<1x16x16xf32>) -> tensor<1x32x16xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %c = graph.concat %a, %b {axis = 1 : i64} : (tensor<1x16x16xf32>, tensor<1x16x16xf32>) -> tensor<1x32x16xf32>
+  return %c : tensor<1x32x16xf32>
+}
+func.func @rs_t(%a: tensor<1x32x16xf32>) -> tensor<1x32x16xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x32x16xf32>
+  return %r : tensor<1x32x16xf32>
+}

@@ -147,3 +147,37 @@ func.func @concat_memories(%a: tensor<2xf32>, %b: tensor<3xf32>) -> tensor<5xf32
   %h = sched.to_host %c : tensor<5xf32>
   return %h : tensor<5xf32>
 }
+
+// -----
+
+// A slice view round-trips.
+// CHECK-LABEL: func.func @slice_view
+// CHECK:         sched.slice %{{.*}} {axis = 1 : i64, start = 2 : i64} : (tensor<1x6x4xf32>) -> tensor<1x3x4xf32>
+func.func @slice_view(%a: tensor<1x6x4xf32>) -> tensor<1x3x4xf32> {
+  %s = sched.slice %a {axis = 1 : i64, start = 2 : i64} : (tensor<1x6x4xf32>) -> tensor<1x3x4xf32>
+  return %s : tensor<1x3x4xf32>
+}
+
+// -----
+
+func.func @slice_rows(%a: tensor<2x6x4xf32>) -> tensor<2x3x4xf32> {
+  // expected-error @+1 {{dimension 0 before the axis is 2, not 1: the result would not be one run}}
+  %s = sched.slice %a {axis = 1 : i64, start = 2 : i64} : (tensor<2x6x4xf32>) -> tensor<2x3x4xf32>
+  return %s : tensor<2x3x4xf32>
+}
+
+// -----
+
+func.func @slice_partial(%a: tensor<1x6x4xf32>) -> tensor<1x3x2xf32> {
+  // expected-error @+1 {{dimension 2 after the axis must be whole: the result would not be one run}}
+  %s = sched.slice %a {axis = 1 : i64, start = 2 : i64} : (tensor<1x6x4xf32>) -> tensor<1x3x2xf32>
+  return %s : tensor<1x3x2xf32>
+}
+
+// -----
+
+func.func @slice_outside(%a: tensor<1x6x4xf32>) -> tensor<1x3x4xf32> {
+  // expected-error @+1 {{elements 4 to 7 along the axis are outside the operand's 6}}
+  %s = sched.slice %a {axis = 1 : i64, start = 4 : i64} : (tensor<1x6x4xf32>) -> tensor<1x3x4xf32>
+  return %s : tensor<1x3x4xf32>
+}

@@ -130,3 +130,38 @@ func.func @cv_q(%a: tensor<1x32x2x2xf32>) -> tensor<1x32x2x2xf32>
     attributes {npu.target = #npu.target<"snpu-server">} {
   return %a : tensor<1x32x2x2xf32>
 }
+
+// -----
+
+// A slice view lies in its operand's slot, its run's offset in, and keeps
+// the slot until its last read: %z (written while %s is read) goes past it.
+// CHECK-LABEL: func.func @slice_view
+// CHECK-SAME:    sched.host_arena = 192 : i64
+// CHECK:         graph.relu %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    sched.slice %{{.*}} {axis = 0 : i64, sched.offsets = array<i64: 64>, start = 2 : i64}
+// CHECK-NEXT:    graph.sigmoid %{{.*}} {sched.offsets = array<i64: 128>}
+func.func @slice_view(%x: tensor<4x8xf32>) -> tensor<2x8xf32> {
+  %r = graph.relu %x : tensor<4x8xf32>
+  %s = sched.slice %r {axis = 0 : i64, start = 2 : i64} : (tensor<4x8xf32>) -> tensor<2x8xf32>
+  %z = graph.sigmoid %s : tensor<2x8xf32>
+  %y = graph.relu %z : tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// A concatenation view's operand made by a reshape: the reshape's input
+// lies in the concatenation's bytes too (its producer writes them there).
+// CHECK-LABEL: func.func @reshaped_operand
+// CHECK:         graph.relu %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    graph.reshape %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    graph.sigmoid %{{.*}} {sched.offsets = array<i64: 64>}
+// CHECK-NEXT:    sched.concat %{{.*}}, %{{.*}} {axis = 0 : i64, sched.offsets = array<i64: 0>}
+func.func @reshaped_operand(%x: tensor<4x4xf32>) -> tensor<32xf32> {
+  %a = graph.relu %x : tensor<4x4xf32>
+  %r = graph.reshape %a : (tensor<4x4xf32>) -> tensor<16xf32>
+  %b = graph.sigmoid %r : tensor<16xf32>
+  %c = sched.concat %r, %b {axis = 0 : i64} : (tensor<16xf32>, tensor<16xf32>) -> tensor<32xf32>
+  %d = graph.relu %c : tensor<32xf32>
+  return %d : tensor<32xf32>
+}

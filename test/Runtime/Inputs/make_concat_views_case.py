@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Concatenations whose operands are written in place (sinan-concat-views):
+"""Concatenations whose operands are written in place (sinan-concat-views)
+and slices that are runs of their operand (sinan-slice-views):
 a DenseNet block (each layer reads the concatenation of every feature
 before it; BN as Mul and Add, relu, 1x1, relu, 3x3), an Inception module's
 branches concatenated and read by a 1x1, a concatenation returned as a
 model output (the caller's memory: a copy) and one of a model input (a
-copy). Writes concat.onnx, inputs.npz and onnxruntime's outputs as
+copy); a ShuffleNet unit (the channels split in halves, a branch on the
+second, the halves concatenated again). Writes concat.onnx, inputs.npz and onnxruntime's outputs as
 expected.npz.
 Usage: make_concat_views_case.py OUT_DIR"""
 import sys
@@ -74,11 +76,22 @@ nodes.append(h.make_node("Concat", ["x", x0], ["with_input"],
                          name="with_input", axis=1))
 conv("with_input", 8 + C0, 16, 1, "mixed")
 
+# A ShuffleNet unit on the stem's output.
+nodes += [h.make_node("Slice", [x0, "lo_s", "lo_e", "axes"], ["lo"], name="lo"),
+          h.make_node("Slice", [x0, "hi_s", "hi_e", "axes"], ["hi"], name="hi")]
+for name, value in (("lo_s", 0), ("lo_e", C0 // 2), ("hi_s", C0 // 2),
+                    ("hi_e", C0), ("axes", 1)):
+    inits.append(nh.from_array(np.array([value], dtype=np.int64), name))
+branch = conv("hi", C0 // 2, C0 // 2, 3, "branch")
+nodes.append(h.make_node("Concat", ["lo", branch], ["unit"], name="unit",
+                         axis=1))
+conv("unit", C0, 16, 1, "shuffle")
+
 graph = h.make_graph(
     nodes, "concat_views", [h.make_tensor_value_info("x", T.FLOAT, [1, 8, H, H])],
     [h.make_tensor_value_info(name, T.FLOAT, [1, f, H, H])
      for name, f in (("dense", 32), ("incep", 16), ("cat_out", 32),
-                     ("mixed", 16))], inits)
+                     ("mixed", 16), ("shuffle", 16))], inits)
 model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
 model.ir_version = 8
 onnx.checker.check_model(model)

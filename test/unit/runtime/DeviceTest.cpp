@@ -565,6 +565,50 @@ TEST(Scheduler, ConcatViewReadsItsInputsInPlace) {
   refused(typed, "is not a view of value 2 ('b')");
 }
 
+TEST(Scheduler, SliceViewIsARunOfItsInput) {
+  // a = relu(x) [1, 32]; s, its second half (a view 64 bytes in); y = neg(s).
+  ModuleDesc m;
+  m.values = {{"x", ValueKind::Input, DType::F32, {1, 32}, 0},
+              {"a", ValueKind::Intermediate, DType::F32, {1, 32}, 0},
+              {"s", ValueKind::Intermediate, DType::F32, {1, 16}, 64},
+              {"y", ValueKind::Output, DType::F32, {1, 16}, 0}};
+  m.inputs = {0};
+  m.outputs = {3};
+  m.arenaSize = 128;
+  m.steps = {{StepKind::HostOp, "relu", {}, {0}, {1}, -1, {}},
+             {StepKind::View, "", {}, {1}, {2}, -1, {0}},
+             {StepKind::HostOp, "neg", {}, {2}, {3}, -1, {1}}};
+  std::vector<uint8_t> bytes = writeModule(m, {});
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  ASSERT_TRUE(module) << error;
+  auto cpu = exec::createCpuDevice();
+  auto session = exec::Session::create(*module, *cpu, error);
+  ASSERT_TRUE(session) << error;
+  Tensor x(DType::F32, {1, 32});
+  for (int i = 0; i < 32; ++i)
+    x.setDouble(i, i % 3 ? i : -i);
+  std::vector<Tensor> outputs;
+  ASSERT_TRUE(session->run({x}, outputs, error)) << error;
+  for (int i = 0; i < 16; ++i)
+    EXPECT_EQ(outputs[0].getDouble(i), (16 + i) % 3 ? -(16.0 + i) : 0.0) << i;
+  // A run must lie inside its input and keep its element type.
+  for (auto [offset, dtype] : {std::pair(uint64_t(96), DType::F32),
+                               std::pair(uint64_t(64), DType::I32)}) {
+    ModuleDesc bad = m;
+    bad.values[2].offset = offset;
+    bad.values[2].dtype = dtype;
+    bad.arenaSize = 192;
+    bytes = writeModule(bad, {});
+    std::string loadError;
+    EXPECT_FALSE(Module::loadFromMemory(bytes.data(), bytes.size(), loadError));
+    EXPECT_NE(loadError.find("step 1 (view): value 2 ('s') is not a view of "
+                             "value 1 ('a')"),
+              std::string::npos)
+        << loadError;
+  }
+}
+
 TEST(Scheduler, AFailingStepStopsAParallelRun) {
   auto module = branchModule(/*failing=*/true);
   auto cpu = exec::createCpuDevice();

@@ -29,9 +29,11 @@ bool sinan::sched::onDevice(Value value) {
   // A reshape lives where its operand does: of a device value, a view.
   if (auto reshape = dyn_cast_or_null<graph::ReshapeOp>(producer))
     return onDevice(reshape.getInput());
-  // So does a concatenation view.
+  // So do a concatenation and a slice view.
   if (auto concat = dyn_cast_or_null<ConcatOp>(producer))
     return !concat.getInputs().empty() && onDevice(concat.getInputs()[0]);
+  if (auto slice = dyn_cast_or_null<SliceOp>(producer))
+    return onDevice(slice.getInput());
   return producer && llvm::isa<ToDeviceOp, npu::LaunchOp>(producer);
 }
 
@@ -55,29 +57,39 @@ ConcatLayout::Place ConcatLayout::placeOf(Value value) const {
 
 bool ConcatLayout::add(Value result, ValueRange inputs,
                        ArrayRef<int64_t> offsets) {
+  // Each operand at its offset and, through reshapes (views of the same
+  // bytes), the value whose producer writes them.
+  SmallVector<Place> parts;
+  for (auto [input, offset] : llvm::zip(inputs, offsets))
+    for (Value value = input; value;) {
+      parts.push_back(Place(value, offset));
+      auto reshape = value.getDefiningOp<graph::ReshapeOp>();
+      value = reshape ? reshape.getInput() : Value();
+    }
   std::optional<Place> base;
   if (auto it = placed.find(result); it != placed.end())
     base = it->second;
-  for (auto [input, offset] : llvm::zip(inputs, offsets))
-    if (auto it = placed.find(input); !base && it != placed.end())
+  for (auto [part, offset] : parts)
+    if (auto it = placed.find(part); !base && it != placed.end())
       base = Place(it->second.first, it->second.second - offset);
   if (!base)
     base = Place(result, 0);
   if (base->second < 0)
     return false;
-  for (auto [input, offset] : llvm::zip(inputs, offsets))
-    if (auto it = placed.find(input);
-        it != placed.end() &&
-        it->second != Place(base->first, base->second + offset))
+  for (auto [part, offset] : parts)
+    if (auto it = placed.find(part);
+        part == base->first ||
+        (it != placed.end() &&
+         it->second != Place(base->first, base->second + offset)))
       return false;
   if (base->first != result)
     placed[result] = *base;
-  for (auto [input, offset] : llvm::zip(inputs, offsets))
-    placed[input] = Place(base->first, base->second + offset);
+  for (auto [part, offset] : parts)
+    placed[part] = Place(base->first, base->second + offset);
   return true;
 }
 
-static int64_t byteSize(RankedTensorType type) {
+int64_t sinan::sched::byteSize(RankedTensorType type) {
   return type.getNumElements() *
          ((type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
 }
@@ -129,6 +141,44 @@ LogicalResult ConcatOp::verify() {
     return emitOpError("operands sum to ")
            << along << " along the axis, the result has "
            << result.getDimSize(axis);
+  return success();
+}
+
+int64_t SliceOp::byteOffset() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  int64_t inner = 1;
+  for (int64_t d = getAxis() + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
+  return getStart() * inner *
+         ((type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+}
+
+LogicalResult SliceOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  int64_t axis = getAxis(), start = getStart();
+  if (in.getElementType() != out.getElementType() ||
+      in.getRank() != out.getRank() || !in.getElementType().isIntOrFloat())
+    return emitOpError("result type ")
+           << out << " must have the operand's element type and rank";
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError("axis ")
+           << axis << " is outside the rank " << in.getRank();
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (d < axis && in.getDimSize(d) != 1)
+      return emitOpError("dimension ")
+             << d << " before the axis is " << in.getDimSize(d)
+             << ", not 1: the result would not be one run";
+    if (d > axis && in.getDimSize(d) != out.getDimSize(d))
+      return emitOpError("dimension ")
+             << d << " after the axis must be whole: the result would not "
+             << "be one run";
+  }
+  if (start < 0 || start + out.getDimSize(axis) > in.getDimSize(axis))
+    return emitOpError("elements ")
+           << start << " to " << start + out.getDimSize(axis)
+           << " along the axis are outside the operand's "
+           << in.getDimSize(axis);
   return success();
 }
 

@@ -17,6 +17,8 @@
 
 #include "sinan/Dialect/Sched/Transforms/Passes.h"
 
+#include "Views.h"
+
 #include "sinan/Dialect/Graph/IR/GraphDialect.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
@@ -56,29 +58,12 @@ std::optional<Candidate> asCandidate(Operation *op, SymbolTable &symbols) {
                      concat.getResult()};
   }
   auto launch = dyn_cast<npu::LaunchOp>(op);
-  if (!launch || launch->getNumResults() != 1)
-    return std::nullopt;
-  auto kernel = symbols.lookup<func::FuncOp>(launch.getKernel());
-  if (!kernel || kernel.isExternal() || !kernel.getBody().hasOneBlock())
-    return std::nullopt;
-  Block &body = kernel.getBody().front();
-  if (!llvm::hasSingleElement(body.without_terminator()))
-    return std::nullopt;
-  auto concat = dyn_cast<graph::ConcatOp>(body.front());
-  auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
-  if (!concat || !ret || ret.getNumOperands() != 1 ||
-      ret.getOperand(0) != concat.getResult() ||
-      !llvm::equal(concat.getInputs(), body.getArguments()) ||
-      body.getArgumentTypes() != launch.getArgs().getTypes() ||
-      concat.getResult().getType() != launch->getResult(0).getType())
+  auto concat = launch ? soleKernelOp<graph::ConcatOp>(launch, symbols)
+                       : graph::ConcatOp();
+  if (!concat)
     return std::nullopt;
   return Candidate{op, launch.getArgs(), concat.getAxis(),
                    launch->getResult(0)};
-}
-
-int64_t byteSize(RankedTensorType type) {
-  return type.getNumElements() *
-         ((type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
 }
 
 struct ConcatViewsPass
@@ -111,12 +96,19 @@ void ConcatViewsPass::runOnSchedule(func::FuncOp func, SymbolTable &symbols,
       candidates.push_back(*c);
 
   // A value can be written in place when one step of the schedule writes
-  // all of it in the concatenation's memory: not an argument, a constant,
-  // a model output (the caller's memory) or a reshape (a view itself).
+  // all of it in the concatenation's memory: not an argument, a constant or
+  // a model output (the caller's memory). A reshape's bytes are its
+  // input's: those are written in place (YOLO's heads reshape each scale's
+  // predictions before concatenating them).
   auto writable = [&](Value value, bool device) {
+    while (auto reshape = value.getDefiningOp<graph::ReshapeOp>()) {
+      if (returned.count(value))
+        return false;
+      value = reshape.getInput();
+    }
     Operation *producer = value.getDefiningOp();
     if (!producer || returned.count(value) ||
-        llvm::isa<graph::ConstantOp, graph::ReshapeOp>(producer))
+        llvm::isa<graph::ConstantOp>(producer))
       return false;
     if (device)
       return llvm::isa<npu::LaunchOp>(producer);

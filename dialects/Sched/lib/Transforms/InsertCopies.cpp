@@ -44,8 +44,8 @@ struct InsertCopiesPass
     };
     for (Block &block : func.getBody())
       for (Operation &op : llvm::make_early_inc_range(block)) {
-        // (A concatenation view's operands are where it is.)
-        if (llvm::isa<ToDeviceOp, ToHostOp, ConcatOp>(op))
+        // (A view's operands are where it is.)
+        if (llvm::isa<ToDeviceOp, ToHostOp, ConcatOp, SliceOp>(op))
           continue;
         // A reshape stays where its operand is (a view of a device value).
         bool wantsDevice = llvm::isa<sinan::npu::LaunchOp>(op) ||

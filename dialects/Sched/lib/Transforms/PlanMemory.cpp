@@ -111,6 +111,13 @@ void PlanMemoryPass::runOnOperation() {
       return signalPassFailure();
     }
   }
+  for (auto [value, place] : layout.places())
+    if (!value.getDefiningOp() || outputs.count(value)) {
+      value.getParentBlock()->getParentOp()->emitError(
+          "a value a concatenation view places in its bytes is no "
+          "intermediate");
+      return signalPassFailure();
+    }
   llvm::DenseMap<Value, std::pair<Value, int64_t>> rootOf(
       layout.places().begin(), layout.places().end());
   auto placeOf = [&](Value v) {
@@ -121,7 +128,17 @@ void PlanMemoryPass::runOnOperation() {
   // intermediate of the host arena and the result no model output: the
   // step then copies nothing. On the device it always does (the module's
   // view step). The shared slot lives until the last read of either.
+  // A slice view's result lies in its operand's slot, its run's offset in.
   for (Operation *op : steps) {
+    if (auto slice = dyn_cast<SliceOp>(op)) {
+      auto [root, offset] = placeOf(slice.getInput());
+      if (!root.getDefiningOp() || outputs.count(root)) {
+        slice.emitError("a slice view needs an intermediate operand");
+        return signalPassFailure();
+      }
+      rootOf[slice.getResult()] = {root, offset + slice.byteOffset()};
+      continue;
+    }
     auto reshape = dyn_cast<sinan::graph::ReshapeOp>(op);
     if (!reshape)
       continue;

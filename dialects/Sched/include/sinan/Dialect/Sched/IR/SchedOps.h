@@ -33,6 +33,9 @@ inline constexpr llvm::StringLiteral kDeviceArenaAttrName =
 /// sched.to_device produced it.
 bool onDevice(mlir::Value value);
 
+/// Bytes of a static tensor type of integer or float elements.
+int64_t byteSize(mlir::RankedTensorType type);
+
 /// Where concatenations' operands lie when each is written in place: in the
 /// slot of a root value, at a byte offset. Concatenations are added latest
 /// first, so an earlier one finds its result (or its operands) already
@@ -44,8 +47,10 @@ public:
   Place placeOf(mlir::Value value) const;
   /// Places `inputs` (at `offsets` bytes into `result`) end to end where
   /// `result` lies: where a later concatenation put it, else where an
-  /// operand already placed says, else in `result`'s own slot. Returns
-  /// false, changing nothing, when an operand is placed elsewhere.
+  /// operand already placed says, else in `result`'s own slot. An operand
+  /// made by a reshape places the reshape's input there too (its producer
+  /// writes those bytes). Returns false, changing nothing, when an operand
+  /// is placed elsewhere.
   bool add(mlir::Value result, mlir::ValueRange inputs,
            llvm::ArrayRef<int64_t> offsets);
   const llvm::DenseMap<mlir::Value, Place> &places() const { return placed; }

@@ -80,6 +80,34 @@ def Sched_ConcatOp : Sched_Op<"concat", [Pure]> {
   }];
 }
 
+def Sched_SliceOp : Sched_Op<"slice", [Pure]> {
+  let summary = "a contiguous run of a tensor's bytes";
+  let description = [{
+    A view: the result is the operand's elements `start` to `start` + the
+    result's extent along `axis`, which are one contiguous run of the
+    operand's bytes because every dimension before `axis` is 1 and every
+    one after it is whole. The step moves nothing: `sinan-plan-memory`
+    places the result inside the operand's slot, `byteOffset()` bytes in.
+    `sinan-slice-views` makes one of a `graph.slice` of that shape
+    (ShuffleNet's channel split). The result lives where the operand does.
+    ```mlir
+    %h = sched.slice %x {axis = 1 : i64, start = 24 : i64}
+        : (tensor<1x48x28x28xf32>) -> tensor<1x24x28x28xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, I64Attr:$axis,
+                       I64Attr:$start);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type($input, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Where the result starts in the operand's bytes.
+    int64_t byteOffset();
+  }];
+}
+
 def Sched_HostKernelOp : Sched_Op<"host_kernel", [IsolatedFromAbove]> {
   let summary = "one host step: an op and the epilogue it absorbs";
   let description = [{

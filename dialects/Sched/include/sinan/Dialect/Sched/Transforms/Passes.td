@@ -20,7 +20,8 @@ def SchedConcatViews : Pass<"sinan-concat-views", "mlir::ModuleOp"> {
     (each operand is then one contiguous run of the result), whose
     operands are distinct intermediates of its memory that one step writes
     (launch results on the device; host op results on the host: not
-    arguments, constants, reshapes or model outputs), of the result's
+    arguments, constants or model outputs), or reshapes of such (whose
+    inputs are then placed in the result's bytes too), of the result's
     element type, each starting at a multiple of the module's data
     alignment, and whose result is no model output. An operand may be
     part of several concatenations only where they agree on its place: the
@@ -29,6 +30,27 @@ def SchedConcatViews : Pass<"sinan-concat-views", "mlir::ModuleOp"> {
     are placed nowhere yet. `sinan-plan-memory` then places every operand
     inside its concatenation's slot. Kernel functions no launch calls any
     more are erased. Runs before `sinan-insert-copies`.
+  }];
+  let dependentDialects = ["sinan::sched::SchedDialect"];
+}
+
+def SchedSliceViews : Pass<"sinan-slice-views", "mlir::ModuleOp"> {
+  let summary = "Makes a slice that is a run of its operand's bytes a view";
+  let description = [{
+    In each schedule, replaces a slice (a host `graph.slice` or the launch
+    of an SNPU kernel that only slices its argument) by a `sched.slice`
+    view when it is one contiguous run of its operand: unit steps, only
+    ones before the first axis it narrows and every later axis whole. The
+    operand must be an intermediate of the slice's memory (on the device,
+    any value with a device slot; on the host, a host op's result, not an
+    argument, a constant, a reshape or a model output), the run must start
+    at a multiple of the module's data alignment, and the result must be
+    no model output and no operand of a concatenation view (which is
+    written into the concatenation's bytes). `sinan-plan-memory` then
+    places the result inside its operand's slot. Kernel functions no
+    launch calls any more are erased. Runs after `sinan-concat-views`
+    (ShuffleNet's split: the half that is concatenated again stays a copy
+    into the concatenation, the half a branch reads becomes a view).
   }];
   let dependentDialects = ["sinan::sched::SchedDialect"];
 }

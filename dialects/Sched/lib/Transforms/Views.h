@@ -1,0 +1,43 @@
+//===- Views.h - What the view passes share ---------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINAN_DIALECT_SCHED_TRANSFORMS_VIEWS_H
+#define SINAN_DIALECT_SCHED_TRANSFORMS_VIEWS_H
+
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace sinan::sched {
+
+/// The op of type OpT that is the whole body of `launch`'s kernel: one op
+/// of the kernel's arguments, in order, returned as they are, with the
+/// launch's types (no storage casts); else null.
+template <typename OpT>
+OpT soleKernelOp(npu::LaunchOp launch, mlir::SymbolTable &symbols) {
+  if (launch->getNumResults() != 1)
+    return OpT();
+  auto kernel = symbols.lookup<mlir::func::FuncOp>(launch.getKernel());
+  if (!kernel || kernel.isExternal() || !kernel.getBody().hasOneBlock())
+    return OpT();
+  mlir::Block &body = kernel.getBody().front();
+  if (!llvm::hasSingleElement(body.without_terminator()))
+    return OpT();
+  auto op = llvm::dyn_cast<OpT>(body.front());
+  auto ret = llvm::dyn_cast<mlir::func::ReturnOp>(body.getTerminator());
+  if (!op || !ret || ret.getNumOperands() != 1 ||
+      ret.getOperand(0) != op->getResult(0) ||
+      !llvm::equal(op->getOperands(), body.getArguments()) ||
+      body.getArgumentTypes() != launch.getArgs().getTypes() ||
+      op->getResult(0).getType() != launch->getResult(0).getType())
+    return OpT();
+  return op;
+}
+
+} // namespace sinan::sched
+
+#endif // SINAN_DIALECT_SCHED_TRANSFORMS_VIEWS_H
