@@ -433,6 +433,24 @@ TEST(Scheduler, MemoryReuseOrdersIndependentSteps) {
   }
 }
 
+/// `m` written and loaded (a test failure names the loader's error).
+std::unique_ptr<Module> loadDesc(const ModuleDesc &m) {
+  std::vector<uint8_t> bytes = writeModule(m, {});
+  std::string error;
+  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
+  if (!module)
+    ADD_FAILURE() << error;
+  return module;
+}
+
+/// The loader's error for `m`, which must be refused.
+std::string refusal(const ModuleDesc &m) {
+  std::vector<uint8_t> bytes = writeModule(m, {});
+  std::string error;
+  EXPECT_FALSE(Module::loadFromMemory(bytes.data(), bytes.size(), error));
+  return error;
+}
+
 /// a = relu(x) [64]; v, a view of a as [8, 8] (step 1); b = neg(v) (step
 /// 2), the last read of a's bytes; c, x reshaped on the host (step 3),
 /// reuses them; y = b + c. The view writes nothing: it follows a's writer,
@@ -453,12 +471,7 @@ std::unique_ptr<Module> viewModule(uint64_t viewOffset = 0) {
              {StepKind::HostOp, "neg", {}, {2}, {3}, -1, {1}},
              {StepKind::HostOp, "reshape", {}, {0}, {4}, -1, {}},
              {StepKind::HostOp, "add", {}, {3, 4}, {5}, -1, {2, 3}}};
-  std::vector<uint8_t> bytes = writeModule(m, {});
-  std::string error;
-  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
-  if (!module)
-    ADD_FAILURE() << error;
-  return module;
+  return loadDesc(m);
 }
 
 TEST(Scheduler, ViewStepIsAnAliasOrderedLikeItsInput) {
@@ -484,11 +497,9 @@ TEST(Scheduler, ViewStepIsAnAliasOrderedLikeItsInput) {
       ASSERT_EQ(outputs[0].getDouble(i), i % 2 ? 0.0 : double(-i)) << i;
   }
   // A view must share its input's offset (and arena and size).
-  std::string loadError;
   ModuleDesc bad = module->desc();
   bad.values[2].offset = 256;
-  std::vector<uint8_t> bytes = writeModule(bad, {});
-  EXPECT_FALSE(Module::loadFromMemory(bytes.data(), bytes.size(), loadError));
+  std::string loadError = refusal(bad);
   EXPECT_NE(loadError.find("step 1 (view): value 2 ('v') is not a view of "
                            "value 1 ('a')"),
             std::string::npos)
@@ -514,12 +525,7 @@ std::unique_ptr<Module> concatViewModule(ModuleDesc *descOut = nullptr) {
              {StepKind::HostOp, "add", {}, {3, 3}, {4}, -1, {2}}};
   if (descOut)
     *descOut = m;
-  std::vector<uint8_t> bytes = writeModule(m, {});
-  std::string error;
-  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
-  if (!module)
-    ADD_FAILURE() << error;
-  return module;
+  return loadDesc(m);
 }
 
 TEST(Scheduler, ConcatViewReadsItsInputsInPlace) {
@@ -544,9 +550,7 @@ TEST(Scheduler, ConcatViewReadsItsInputsInPlace) {
   // The inputs must lie end to end from the view's offset, in its arena,
   // with its element type, and fill it.
   auto refused = [&](const ModuleDesc &bad, const std::string &message) {
-    std::vector<uint8_t> bytes = writeModule(bad, {});
-    std::string loadError;
-    EXPECT_FALSE(Module::loadFromMemory(bytes.data(), bytes.size(), loadError));
+    std::string loadError = refusal(bad);
     EXPECT_NE(loadError.find(message), std::string::npos) << loadError;
   };
   ModuleDesc gap = desc;
@@ -578,11 +582,10 @@ TEST(Scheduler, SliceViewIsARunOfItsInput) {
   m.steps = {{StepKind::HostOp, "relu", {}, {0}, {1}, -1, {}},
              {StepKind::View, "", {}, {1}, {2}, -1, {0}},
              {StepKind::HostOp, "neg", {}, {2}, {3}, -1, {1}}};
-  std::vector<uint8_t> bytes = writeModule(m, {});
-  std::string error;
-  auto module = Module::loadFromMemory(bytes.data(), bytes.size(), error);
-  ASSERT_TRUE(module) << error;
+  auto module = loadDesc(m);
+  ASSERT_TRUE(module);
   auto cpu = exec::createCpuDevice();
+  std::string error;
   auto session = exec::Session::create(*module, *cpu, error);
   ASSERT_TRUE(session) << error;
   Tensor x(DType::F32, {1, 32});
@@ -599,9 +602,7 @@ TEST(Scheduler, SliceViewIsARunOfItsInput) {
     bad.values[2].offset = offset;
     bad.values[2].dtype = dtype;
     bad.arenaSize = 192;
-    bytes = writeModule(bad, {});
-    std::string loadError;
-    EXPECT_FALSE(Module::loadFromMemory(bytes.data(), bytes.size(), loadError));
+    std::string loadError = refusal(bad);
     EXPECT_NE(loadError.find("step 1 (view): value 2 ('s') is not a view of "
                              "value 1 ('a')"),
               std::string::npos)

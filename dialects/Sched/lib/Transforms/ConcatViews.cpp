@@ -66,27 +66,9 @@ std::optional<Candidate> asCandidate(Operation *op, SymbolTable &symbols) {
                    launch->getResult(0)};
 }
 
-struct ConcatViewsPass
-    : public sinan::sched::impl::SchedConcatViewsBase<ConcatViewsPass> {
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SymbolTable symbols(module);
-    llvm::DenseSet<Operation *> emptied;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (!func->hasAttr(npu::kTargetAttrName) && !func.isExternal() &&
-          func.getBody().hasOneBlock())
-        runOnSchedule(func, symbols, emptied);
-    for (Operation *kernel : emptied)
-      if (SymbolTable::symbolKnownUseEmpty(kernel, module))
-        kernel->erase();
-  }
-
-  void runOnSchedule(func::FuncOp func, SymbolTable &symbols,
-                     llvm::DenseSet<Operation *> &emptied);
-};
-
-void ConcatViewsPass::runOnSchedule(func::FuncOp func, SymbolTable &symbols,
-                                    llvm::DenseSet<Operation *> &emptied) {
+/// Replaces the schedule's concatenations that can be views.
+void concatViews(func::FuncOp func, SymbolTable &symbols,
+                 EmptiedKernels &emptied) {
   Block &block = func.getBody().front();
   llvm::DenseSet<Value> returned(block.getTerminator()->operand_begin(),
                                  block.getTerminator()->operand_end());
@@ -160,5 +142,12 @@ void ConcatViewsPass::runOnSchedule(func::FuncOp func, SymbolTable &symbols,
     c.op->erase();
   }
 }
+
+struct ConcatViewsPass
+    : public sinan::sched::impl::SchedConcatViewsBase<ConcatViewsPass> {
+  void runOnOperation() override {
+    forEachSchedule(getOperation(), concatViews);
+  }
+};
 
 } // namespace

@@ -67,27 +67,9 @@ bool feedsConcatView(Value value) {
   });
 }
 
-struct SliceViewsPass
-    : public sinan::sched::impl::SchedSliceViewsBase<SliceViewsPass> {
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SymbolTable symbols(module);
-    llvm::DenseSet<Operation *> emptied;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (!func->hasAttr(npu::kTargetAttrName) && !func.isExternal() &&
-          func.getBody().hasOneBlock())
-        runOnSchedule(func, symbols, emptied);
-    for (Operation *kernel : emptied)
-      if (SymbolTable::symbolKnownUseEmpty(kernel, module))
-        kernel->erase();
-  }
-
-  void runOnSchedule(func::FuncOp func, SymbolTable &symbols,
-                     llvm::DenseSet<Operation *> &emptied);
-};
-
-void SliceViewsPass::runOnSchedule(func::FuncOp func, SymbolTable &symbols,
-                                   llvm::DenseSet<Operation *> &emptied) {
+/// Replaces the schedule's slices that can be views.
+void sliceViews(func::FuncOp func, SymbolTable &symbols,
+                EmptiedKernels &emptied) {
   Block &block = func.getBody().front();
   llvm::DenseSet<Value> returned(block.getTerminator()->operand_begin(),
                                  block.getTerminator()->operand_end());
@@ -146,5 +128,12 @@ void SliceViewsPass::runOnSchedule(func::FuncOp func, SymbolTable &symbols,
     op.erase();
   }
 }
+
+struct SliceViewsPass
+    : public sinan::sched::impl::SchedSliceViewsBase<SliceViewsPass> {
+  void runOnOperation() override {
+    forEachSchedule(getOperation(), sliceViews);
+  }
+};
 
 } // namespace

@@ -10,7 +10,9 @@
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace sinan::sched {
 
@@ -36,6 +38,27 @@ OpT soleKernelOp(npu::LaunchOp launch, mlir::SymbolTable &symbols) {
       op->getResult(0).getType() != launch->getResult(0).getType())
     return OpT();
   return op;
+}
+
+/// Kernel functions a view pass replaced a launch of.
+using EmptiedKernels = llvm::DenseSet<mlir::Operation *>;
+
+/// Runs `rewrite` on each schedule of `module` (a host function of one
+/// block), then erases the kernels it emptied that no launch calls any more.
+inline void
+forEachSchedule(mlir::ModuleOp module,
+                llvm::function_ref<void(mlir::func::FuncOp, mlir::SymbolTable &,
+                                        EmptiedKernels &)>
+                    rewrite) {
+  mlir::SymbolTable symbols(module);
+  EmptiedKernels emptied;
+  for (auto func : module.getOps<mlir::func::FuncOp>())
+    if (!func->hasAttr(npu::kTargetAttrName) && !func.isExternal() &&
+        func.getBody().hasOneBlock())
+      rewrite(func, symbols, emptied);
+  for (mlir::Operation *kernel : emptied)
+    if (mlir::SymbolTable::symbolKnownUseEmpty(kernel, module))
+      kernel->erase();
 }
 
 } // namespace sinan::sched
