@@ -54,22 +54,26 @@ func.func @cat3(%a: tensor<1x32x4x4xf32>, %b: tensor<1x32x4x4xf32>, %d: tensor<1
 
 // -----
 
-// What keeps a concatenation a copy: a model input, a constant or a model
-// output among its operands; the same operand twice; a batch before the
-// axis (the operands would interleave); an operand that would start off
-// the module's 64-byte alignment (a 1x3x2x2 f32 part is 48 bytes); a
-// result the caller owns; an operand another concatenation already put
-// elsewhere (the later %b, %a becomes a view first; the earlier %a, %b
-// then cannot lie end to end in its bytes). A kernel that does more than
+// What keeps a concatenation a copy: a model input or a constant among its
+// operands; the same operand twice; a batch before the axis (the operands
+// would interleave); an operand that would start off the module's 64-byte
+// alignment (a 1x3x2x2 f32 part is 48 bytes); an operand another
+// concatenation already put elsewhere (the returned %a, %b is placed first:
+// a device result reaches the caller through a copy from its device bytes,
+// so it may be a view; %b, %a then cannot lie end to end in its bytes); an
+// operand that would share bytes with another value written there (%out,
+// %b would put %out where %a is). A kernel that does more than
 // concatenate is no candidate.
 // CHECK-LABEL: func.func @copies
 // CHECK:         %[[A:.*]] = npu.launch @p
 // CHECK-NEXT:    %[[B:.*]] = npu.launch @p
 // CHECK-NOT:     sched.concat
-// CHECK:         npu.launch @cat(%[[A]], %[[B]])
-// CHECK-NEXT:    sched.concat %[[B]], %[[A]] {axis = 1 : i64}
-// CHECK-NOT:     sched.concat
-// CHECK:         return
+// CHECK:         npu.launch @catr(%[[A]], %[[B]])
+// CHECK-NEXT:    sched.concat %[[A]], %[[B]] {axis = 1 : i64}
+// CHECK-NEXT:    npu.launch @cat(%[[B]], %[[A]])
+// CHECK-NEXT:    npu.launch @use
+// CHECK-NEXT:    %[[R:.*]] = sched.concat %[[A]], %[[B]] {axis = 1 : i64}
+// CHECK-NEXT:    return %{{.*}}, %[[R]]
 func.func @copies(%in: tensor<1x16x2x2xf32>) -> (tensor<1x16x2x2xf32>, tensor<1x32x2x2xf32>) {
   %k = graph.constant dense<1.0> : tensor<1x16x2x2xf32>
   %a = npu.launch @p(%in) : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
@@ -133,18 +137,25 @@ func.func @use(%a: tensor<1x32x2x2xf32>, %b: tensor<1x32x2x2xf32>, %c: tensor<1x
 // -----
 
 // On the host (a module for the CPU): a graph.concat of host results is a
-// view too; one of a model input stays a step.
+// view too; one of a model input, and one the function returns (a model
+// output, in the caller's memory), stay steps.
 // CHECK-LABEL: func.func @host
 // CHECK:         %[[A:.*]] = graph.relu %arg0
 // CHECK-NEXT:    %[[B:.*]] = graph.sigmoid %arg0
 // CHECK-NEXT:    %[[C:.*]] = sched.concat %[[A]], %[[B]] {axis = 0 : i64}
 // CHECK-NEXT:    graph.concat %arg0, %[[C]]
-func.func @host(%x: tensor<16xf32>) -> tensor<48xf32> {
+// CHECK-NEXT:    graph.tanh
+// CHECK-NEXT:    graph.neg
+// CHECK-NEXT:    graph.concat
+func.func @host(%x: tensor<16xf32>) -> (tensor<48xf32>, tensor<32xf32>) {
   %a = graph.relu %x : tensor<16xf32>
   %b = graph.sigmoid %x : tensor<16xf32>
   %c = graph.concat %a, %b {axis = 0 : i64} : (tensor<16xf32>, tensor<16xf32>) -> tensor<32xf32>
   %d = graph.concat %x, %c {axis = 0 : i64} : (tensor<16xf32>, tensor<32xf32>) -> tensor<48xf32>
-  return %d : tensor<48xf32>
+  %t = graph.tanh %x : tensor<16xf32>
+  %u = graph.neg %x : tensor<16xf32>
+  %e = graph.concat %t, %u {axis = 0 : i64} : (tensor<16xf32>, tensor<16xf32>) -> tensor<32xf32>
+  return %d, %e : tensor<48xf32>, tensor<32xf32>
 }
 
 // -----

@@ -56,7 +56,8 @@ ConcatLayout::Place ConcatLayout::placeOf(Value value) const {
 }
 
 bool ConcatLayout::add(Value result, ValueRange inputs,
-                       ArrayRef<int64_t> offsets) {
+                       ArrayRef<int64_t> offsets,
+                       function_ref<bool(Value, Place)> canPlace) {
   // Each operand at its offset and, through reshapes (views of the same
   // bytes), the value whose producer writes them.
   SmallVector<Place> parts;
@@ -74,19 +75,53 @@ bool ConcatLayout::add(Value result, ValueRange inputs,
       base = Place(it->second.first, it->second.second - offset);
   if (!base)
     base = Place(result, 0);
-  if (base->second < 0)
-    return false;
-  for (auto [part, offset] : parts)
-    if (auto it = placed.find(part);
-        part == base->first ||
-        (it != placed.end() &&
-         it->second != Place(base->first, base->second + offset)))
+  // The result must lie inside its root's bytes, or (when only its operands
+  // placed it) contain them: a later, smaller concatenation of some of its
+  // operands took the slot first, which then moves inside the result's.
+  auto bytesOf = [](Value value) {
+    return byteSize(cast<RankedTensorType>(value.getType()));
+  };
+  int64_t size = bytesOf(result);
+  bool reroot = false;
+  if (base->first != result) {
+    int64_t rootSize = bytesOf(base->first);
+    bool inside = base->second >= 0 && base->second + size <= rootSize;
+    reroot = !inside && !placed.count(result) && base->second <= 0 &&
+             base->second + size >= rootSize;
+    if (!inside && !reroot)
       return false;
+  }
+  for (auto [part, offset] : parts) {
+    Place want(base->first, base->second + offset);
+    auto it = placed.find(part);
+    if (part == base->first || (it != placed.end() && it->second != want) ||
+        (it == placed.end() && canPlace && !canPlace(part, want)))
+      return false;
+  }
+  if (reroot) {
+    Value root = base->first;
+    for (auto &[value, at] : placed)
+      if (at.first == root)
+        at = Place(result, at.second - base->second);
+    placed[root] = Place(result, -base->second);
+    base = Place(result, 0);
+  }
   if (base->first != result)
     placed[result] = *base;
   for (auto [part, offset] : parts)
     placed[part] = Place(base->first, base->second + offset);
   return true;
+}
+
+bool ConcatLayout::overlapsWritten(Value value, Place place, int64_t bytes,
+                                   function_ref<bool(Value)> written) const {
+  for (auto [other, at] : placed)
+    if (other != value && at.first == place.first && written(other) &&
+        at.second < place.second + bytes &&
+        place.second <
+            at.second + byteSize(cast<RankedTensorType>(other.getType())))
+      return true;
+  return false;
 }
 
 int64_t sinan::sched::byteSize(RankedTensorType type) {

@@ -70,8 +70,13 @@ std::optional<Candidate> asCandidate(Operation *op, SymbolTable &symbols) {
 void concatViews(func::FuncOp func, SymbolTable &symbols,
                  EmptiedKernels &emptied) {
   Block &block = func.getBody().front();
-  llvm::DenseSet<Value> returned(block.getTerminator()->operand_begin(),
-                                 block.getTerminator()->operand_end());
+  // A host value the function returns is a model output, in the caller's
+  // memory; a device one is copied there (sinan-insert-copies) from its
+  // device bytes, an intermediate like any other.
+  llvm::DenseSet<Value> returned;
+  for (Value value : block.getTerminator()->getOperands())
+    if (!onDevice(value))
+      returned.insert(value);
   SmallVector<Candidate> candidates;
   for (Operation &op : block.without_terminator())
     if (std::optional<Candidate> c = asCandidate(&op, symbols))
@@ -102,9 +107,28 @@ void concatViews(func::FuncOp func, SymbolTable &symbols,
   // The latest concatenation first: an operand of a later one is placed
   // before the earlier concatenation that makes it asks where its own
   // operands go, so DenseNet's concatenations all become prefixes of the
-  // block's last.
+  // block's last. Nothing changes until all are decided.
   ConcatLayout layout;
+  llvm::DenseSet<Value> candidateResults;
+  for (Candidate &c : candidates)
+    candidateResults.insert(c.result);
+  // Bytes a step writes itself: not a reshape's (its input's) and not a
+  // candidate's, which is a view if accepted (or else checked below).
+  auto written = [&](Value value) {
+    return !value.getDefiningOp<graph::ReshapeOp>() &&
+           !candidateResults.count(value);
+  };
+  // Two values written by their own steps never share bytes (concat(a, b)
+  // and concat(x, b) must not put x where a is).
+  auto canPlace = [&](Value value, ConcatLayout::Place place) {
+    return !written(value) ||
+           !layout.overlapsWritten(
+               value, place, byteSize(cast<RankedTensorType>(value.getType())),
+               written);
+  };
   constexpr int64_t kAlign = int64_t(module::kDataAlignment);
+  SmallVector<Candidate *> accepted;
+  llvm::DenseSet<Value> acceptedResults;
   for (Candidate &c : llvm::reverse(candidates)) {
     auto type = cast<RankedTensorType>(c.result.getType());
     if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat() ||
@@ -127,19 +151,30 @@ void concatViews(func::FuncOp func, SymbolTable &symbols,
       if (inputType.hasStaticShape())
         at += byteSize(inputType);
     }
-    if (!lined)
-      continue;
-    if (!layout.add(c.result, c.inputs, offsets))
-      continue;
+    if (lined && layout.add(c.result, c.inputs, offsets, canPlace)) {
+      accepted.push_back(&c);
+      acceptedResults.insert(c.result);
+    }
+  }
+  // A candidate placed inside a slot as an operand but not made a view
+  // would copy over the bytes of values placed there: nothing of that slot
+  // becomes a view then.
+  llvm::DenseSet<Value> spoiled;
+  for (Candidate &c : candidates)
+    if (!acceptedResults.count(c.result) && layout.places().count(c.result))
+      spoiled.insert(layout.placeOf(c.result).first);
 
-    OpBuilder builder(c.op);
-    auto view = ConcatOp::create(builder, c.op->getLoc(), type, c.inputs,
-                                 builder.getI64IntegerAttr(c.axis));
-    c.result.replaceAllUsesWith(view.getResult());
-    if (auto launch = dyn_cast<npu::LaunchOp>(c.op))
+  for (Candidate *c : accepted) {
+    if (spoiled.count(layout.placeOf(c->result).first))
+      continue;
+    OpBuilder builder(c->op);
+    auto view = ConcatOp::create(builder, c->op->getLoc(), c->result.getType(),
+                                 c->inputs, builder.getI64IntegerAttr(c->axis));
+    c->result.replaceAllUsesWith(view.getResult());
+    if (auto launch = dyn_cast<npu::LaunchOp>(c->op))
       if (Operation *kernel = symbols.lookup(launch.getKernel()))
         emptied.insert(kernel);
-    c.op->erase();
+    c->op->erase();
   }
 }
 

@@ -103,11 +103,26 @@ void PlanMemoryPass::runOnOperation() {
     bool intermediates = llvm::all_of(concat.getInputs(), [&](Value input) {
       return input.getDefiningOp() && !outputs.count(input);
     });
+    // Values their own steps write never share bytes (only a view's are
+    // its operands').
+    auto written = [](Value value) {
+      return !value.getDefiningOp<sinan::graph::ReshapeOp>() &&
+             !value.getDefiningOp<ConcatOp>();
+    };
+    auto canPlace = [&](Value value, ConcatLayout::Place place) {
+      std::optional<int64_t> bytes = slotBytes(value);
+      return !written(value) ||
+             (bytes &&
+              !layout.overlapsWritten(
+                  value, place,
+                  byteSize(cast<RankedTensorType>(value.getType())), written));
+    };
     if (!intermediates || !layout.add(concat.getResult(), concat.getInputs(),
-                                      concat.operandOffsets())) {
+                                      concat.operandOffsets(), canPlace)) {
       concat.emitError("an operand cannot lie in this concatenation's bytes "
-                       "(it is no intermediate, or another concatenation "
-                       "places it elsewhere)");
+                       "(it is no intermediate, another concatenation "
+                       "places it elsewhere, or another value is written "
+                       "there)");
       return signalPassFailure();
     }
   }

@@ -47,12 +47,21 @@ public:
   Place placeOf(mlir::Value value) const;
   /// Places `inputs` (at `offsets` bytes into `result`) end to end where
   /// `result` lies: where a later concatenation put it, else where an
-  /// operand already placed says, else in `result`'s own slot. An operand
+  /// operand already placed says, else in `result`'s own slot (which then
+  /// takes in the slot those operands were in, when that is smaller and
+  /// lies inside it). An operand
   /// made by a reshape places the reshape's input there too (its producer
   /// writes those bytes). Returns false, changing nothing, when an operand
-  /// is placed elsewhere.
+  /// is placed elsewhere or `canPlace` refuses a value not placed yet.
   bool add(mlir::Value result, mlir::ValueRange inputs,
-           llvm::ArrayRef<int64_t> offsets);
+           llvm::ArrayRef<int64_t> offsets,
+           llvm::function_ref<bool(mlir::Value, Place)> canPlace = nullptr);
+  /// The bytes two values written by their own steps may not share: whether
+  /// `value` (at `place`, `bytes` long) overlaps another such value placed
+  /// in the same slot. `written` says which values their steps write (not
+  /// views of others).
+  bool overlapsWritten(mlir::Value value, Place place, int64_t bytes,
+                       llvm::function_ref<bool(mlir::Value)> written) const;
   const llvm::DenseMap<mlir::Value, Place> &places() const { return placed; }
 
 private:

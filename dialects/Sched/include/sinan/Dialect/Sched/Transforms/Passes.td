@@ -23,7 +23,9 @@ def SchedConcatViews : Pass<"sinan-concat-views", "mlir::ModuleOp"> {
     arguments, constants or model outputs), or reshapes of such (whose
     inputs are then placed in the result's bytes too), of the result's
     element type, each starting at a multiple of the module's data
-    alignment, and whose result is no model output. An operand may be
+    alignment, and whose result is no model output (on the host: a
+    device value the function returns is copied to the caller from its
+    device bytes, which a view may hold). An operand may be
     part of several concatenations only where they agree on its place: the
     latest are placed first, and an earlier one fits when its operands
     already lie end to end in a later one's slot (DenseNet's prefixes) or
@@ -45,7 +47,8 @@ def SchedSliceViews : Pass<"sinan-slice-views", "mlir::ModuleOp"> {
     any value with a device slot; on the host, a host op's result, not an
     argument, a constant, a reshape or a model output), the run must start
     at a multiple of the module's data alignment, and the result must be
-    no model output and no operand of a concatenation view (which is
+    no model output on the host and no operand of a concatenation view
+    (which is
     written into the concatenation's bytes). `sinan-plan-memory` then
     places the result inside its operand's slot. Kernel functions no
     launch calls any more are erased. Runs after `sinan-concat-views`
