@@ -196,3 +196,40 @@ func.func @rs_t(%a: tensor<1x32x16xf32>) -> tensor<1x32x16xf32> attributes {npu.
   %r = graph.relu %a : tensor<1x32x16xf32>
   return %r : tensor<1x32x16xf32>
 }
+
+// -----
+
+// A later concatenation of some of an earlier one's operands (a model
+// output made of two of an Inception module's three branches) takes their
+// slot first; the earlier, larger one then takes that slot in: both views.
+// CHECK-LABEL: func.func @reroot
+// CHECK:         %[[A:.*]] = npu.launch @rr_p
+// CHECK-NEXT:    %[[B:.*]] = npu.launch @rr_p
+// CHECK-NEXT:    %[[C:.*]] = npu.launch @rr_p
+// CHECK-NEXT:    sched.concat %[[A]], %[[B]], %[[C]] {axis = 1 : i64}
+// CHECK:         sched.concat %[[A]], %[[B]] {axis = 1 : i64}
+func.func @reroot(%in: tensor<1x16x2x2xf32>) -> (tensor<1x48x2x2xf32>, tensor<1x32x2x2xf32>) {
+  %a = npu.launch @rr_p(%in) : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+  %b = npu.launch @rr_p(%in) : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+  %c = npu.launch @rr_p(%in) : (tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32>
+  %big = npu.launch @rr_cat3(%a, %b, %c) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x48x2x2xf32>
+  %t = npu.launch @rr_t(%big) : (tensor<1x48x2x2xf32>) -> tensor<1x48x2x2xf32>
+  %small = npu.launch @rr_cat2(%a, %b) : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  return %t, %small : tensor<1x48x2x2xf32>, tensor<1x32x2x2xf32>
+}
+func.func @rr_p(%a: tensor<1x16x2x2xf32>) -> tensor<1x16x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x16x2x2xf32>
+  return %r : tensor<1x16x2x2xf32>
+}
+func.func @rr_t(%a: tensor<1x48x2x2xf32>) -> tensor<1x48x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x48x2x2xf32>
+  return %r : tensor<1x48x2x2xf32>
+}
+func.func @rr_cat3(%a: tensor<1x16x2x2xf32>, %b: tensor<1x16x2x2xf32>, %c: tensor<1x16x2x2xf32>) -> tensor<1x48x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.concat %a, %b, %c {axis = 1 : i64} : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x48x2x2xf32>
+  return %r : tensor<1x48x2x2xf32>
+}
+func.func @rr_cat2(%a: tensor<1x16x2x2xf32>, %b: tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.concat %a, %b {axis = 1 : i64} : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
+  return %r : tensor<1x32x2x2xf32>
+}

@@ -165,3 +165,26 @@ func.func @reshaped_operand(%x: tensor<4x4xf32>) -> tensor<32xf32> {
   %d = graph.relu %c : tensor<32xf32>
   return %d : tensor<32xf32>
 }
+
+// -----
+
+// The larger, earlier view takes in the slot of the later one: %c lies
+// past %a and %b in one 768-byte slot (%d and %e are model outputs).
+// CHECK-LABEL: func.func @reroot
+// CHECK-SAME:    sched.host_arena = 768 : i64
+// CHECK:         graph.relu %{{.*}} {sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    graph.sigmoid %{{.*}} {sched.offsets = array<i64: 256>}
+// CHECK-NEXT:    graph.tanh %{{.*}} {sched.offsets = array<i64: 512>}
+// CHECK-NEXT:    sched.concat %{{.*}}, %{{.*}}, %{{.*}} {axis = 0 : i64, sched.offsets = array<i64: 0>}
+// CHECK-NEXT:    graph.neg %{{.*}} {sched.offsets = array<i64: -1>}
+// CHECK-NEXT:    sched.concat %{{.*}}, %{{.*}} {axis = 0 : i64, sched.offsets = array<i64: 0>}
+func.func @reroot(%x: tensor<64xf32>) -> (tensor<192xf32>, tensor<128xf32>) {
+  %a = graph.relu %x : tensor<64xf32>
+  %b = graph.sigmoid %x : tensor<64xf32>
+  %c = graph.tanh %x : tensor<64xf32>
+  %big = sched.concat %a, %b, %c {axis = 0 : i64} : (tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<192xf32>
+  %d = graph.neg %big : tensor<192xf32>
+  %small = sched.concat %a, %b {axis = 0 : i64} : (tensor<64xf32>, tensor<64xf32>) -> tensor<128xf32>
+  %e = graph.relu %small : tensor<128xf32>
+  return %d, %e : tensor<192xf32>, tensor<128xf32>
+}
