@@ -70,13 +70,7 @@ std::optional<Candidate> asCandidate(Operation *op, SymbolTable &symbols) {
 void concatViews(func::FuncOp func, SymbolTable &symbols,
                  EmptiedKernels &emptied) {
   Block &block = func.getBody().front();
-  // A host value the function returns is a model output, in the caller's
-  // memory; a device one is copied there (sinan-insert-copies) from its
-  // device bytes, an intermediate like any other.
-  llvm::DenseSet<Value> returned;
-  for (Value value : block.getTerminator()->getOperands())
-    if (!onDevice(value))
-      returned.insert(value);
+  llvm::DenseSet<Value> returned = modelOutputs(block);
   SmallVector<Candidate> candidates;
   for (Operation &op : block.without_terminator())
     if (std::optional<Candidate> c = asCandidate(&op, symbols))

@@ -71,13 +71,7 @@ bool feedsConcatView(Value value) {
 void sliceViews(func::FuncOp func, SymbolTable &symbols,
                 EmptiedKernels &emptied) {
   Block &block = func.getBody().front();
-  // A host value the function returns is a model output, in the caller's
-  // memory; a device one is copied there (sinan-insert-copies) from its
-  // device bytes, an intermediate like any other.
-  llvm::DenseSet<Value> returned;
-  for (Value value : block.getTerminator()->getOperands())
-    if (!onDevice(value))
-      returned.insert(value);
+  llvm::DenseSet<Value> returned = modelOutputs(block);
   // The operand must have a slot of its own memory's arena: a launch's
   // result (or a view of one) on the device, a host op's on the host; not
   // an argument, a constant or a model output.

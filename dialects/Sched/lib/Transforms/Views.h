@@ -8,6 +8,7 @@
 #define SINAN_DIALECT_SCHED_TRANSFORMS_VIEWS_H
 
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/Dialect/Sched/IR/SchedOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -38,6 +39,18 @@ OpT soleKernelOp(npu::LaunchOp launch, mlir::SymbolTable &symbols) {
       op->getResult(0).getType() != launch->getResult(0).getType())
     return OpT();
   return op;
+}
+
+/// The values `block` returns that are model outputs, in the caller's
+/// memory: the host ones. A device value returned is copied there
+/// (sinan-insert-copies) from its device bytes, an intermediate like any
+/// other.
+inline llvm::DenseSet<mlir::Value> modelOutputs(mlir::Block &block) {
+  llvm::DenseSet<mlir::Value> outputs;
+  for (mlir::Value value : block.getTerminator()->getOperands())
+    if (!onDevice(value))
+      outputs.insert(value);
+  return outputs;
 }
 
 /// Kernel functions a view pass replaced a launch of.
