@@ -962,6 +962,8 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
     step.attributes.push_back({"bias_last", int64_t(sum->biasLast)});
     if (sum->fma)
       step.attributes.push_back({"fma", int64_t(1)});
+    if (sum->winograd)
+      step.attributes.push_back({"winograd", int64_t(1)});
   }
   // The kernel's epilogue, which the fallback applies too: residuals (the
   // launch's last inputs, added to the result in turn: a bias row, then a

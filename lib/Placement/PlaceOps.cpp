@@ -95,15 +95,18 @@ LogicalResult PlaceOpsPass::readOverrides(ArrayRef<Decision *> decisions) {
   for (const auto &[key, value] : *object) {
     std::optional<StringRef> text = value.getAsString();
     // "snpu:vector" / "snpu:matrix": a convolution of narrow groups on the
-    // SNPU, on the unit named (kNarrowGroupsAttrName).
+    // SNPU, on the unit named (kNarrowGroupsAttrName); "snpu:winograd" /
+    // "snpu:direct": a dense one by the algorithm named
+    // (kConvAlgorithmAttrName).
     StringRef form;
     if (text && text->starts_with("snpu:"))
       form = text->drop_front(5);
+    bool algorithm = form == "winograd" || form == "direct";
     if (!text || (*text != "snpu" && *text != "cpu" && form != "vector" &&
-                  form != "matrix"))
+                  form != "matrix" && !algorithm))
       return fail("'" + key.str() +
-                  "': expected \"snpu\", \"cpu\", \"snpu:vector\" or "
-                  "\"snpu:matrix\"");
+                  "': expected \"snpu\", \"cpu\", \"snpu:vector\", "
+                  "\"snpu:matrix\", \"snpu:winograd\" or \"snpu:direct\"");
     Side side = *text == "cpu" ? Side::Cpu : Side::Snpu;
     StringRef name = key; // Not key.str(): a temporary std::string (ASan).
     bool byKind = name.consume_front("op:");
@@ -117,6 +120,14 @@ LogicalResult PlaceOpsPass::readOverrides(ArrayRef<Decision *> decisions) {
       if (form.empty())
         continue;
       auto conv = dyn_cast<graph::Conv2dOp>(d->op);
+      if (algorithm) {
+        if (!conv || conv.getGroup() != 1)
+          return fail("'" + key.str() + "': \"" + *text +
+                      "\" is for convolutions of one group");
+        conv->setAttr(kConvAlgorithmAttrName,
+                      StringAttr::get(conv.getContext(), form));
+        continue;
+      }
       if (!conv || conv.getGroup() == 1)
         return fail("'" + key.str() + "': \"" + *text +
                     "\" is for grouped convolutions");

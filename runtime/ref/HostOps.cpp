@@ -531,6 +531,7 @@ void addStructural(std::map<std::string_view, Entry> &t) {
         p.biasLast = a.i("bias_last", 0) != 0;
         p.fma = a.i("fma", 0) != 0;
         p.initFromOut = a.i("residual_first", 0) != 0;
+        p.winograd = a.i("winograd", 0) != 0;
         if (p.initFromOut && (p.sumChunk <= 0 || !p.biasLast || p.fma))
           a.fail("residual_first needs sum_chunk > 0 and bias_last without "
                  "fma");
@@ -540,6 +541,20 @@ void addStructural(std::map<std::string_view, Entry> &t) {
         std::string precision = a.s("precision", std::string("f32"));
         if (precision != "f32" && precision != "bf16")
           a.fail("unknown precision '" + precision + "'");
+        if (p.winograd) {
+          // Only the shape the SNPU's Winograd kernel takes.
+          const auto &ws = in[1]->shape();
+          bool f32 = out[0]->type() == DType::F32;
+          if (!f32 || precision != "bf16" || p.sumChunk <= 0 || !p.biasLast ||
+              p.fma || p.initFromOut || p.group != 1 || ws.size() != 4 ||
+              ws[2] != 3 || ws[3] != 3 ||
+              p.strides != std::array<int64_t, 2>{1, 1} ||
+              p.dilations != std::array<int64_t, 2>{1, 1} ||
+              p.pads != std::array<int64_t, 4>{1, 1, 1, 1})
+            a.fail("winograd needs an f32 3x3 convolution of stride 1, "
+                   "dilation 1, pads 1 and one group, with precision bf16, "
+                   "sum_chunk > 0 and bias_last");
+        }
         if (!a.ok())
           return false;
         if (precision == "bf16")

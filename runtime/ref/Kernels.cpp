@@ -471,8 +471,78 @@ void matmul(const Tensor &a, const Tensor &b, Tensor &out) {
   });
 }
 
+namespace {
+/// The SNPU's Winograd kernel (Conv2dParams::winograd): `input` and
+/// `weight` hold bf16 values. Per image and channel the input's
+/// transformed columns V[nu][row][tile] (rows and columns of the image
+/// padded by one), per output channel and tile row its four sums in the
+/// kernel's order, then the output transform with the bias.
+void conv2dWinogradRows(const Tensor &input, const Tensor &weight,
+                        const Tensor *bias, const Conv2dParams &p,
+                        Tensor &out) {
+  const auto &xs = input.shape(), &ws = weight.shape();
+  int64_t batches = xs[0], channels = xs[1], height = xs[2], width = xs[3];
+  int64_t outChannels = ws[0];
+  int64_t tiles = (width + 1) / 2, rows = height + 2;
+  const float *x = input.data<float>(), *wt = weight.data<float>();
+  float *y = out.data<float>();
+  // U[f][c][ky][nu], rounded to bf16.
+  std::vector<float> u(outChannels * channels * 3 * 4);
+  for (int64_t fc = 0; fc < outChannels * channels; ++fc)
+    for (int64_t ky = 0; ky < 3; ++ky) {
+      const float *g = wt + (fc * 3 + ky) * 3;
+      float t[4];
+      winogradRowWeights(g[0], g[1], g[2], t);
+      for (int nu = 0; nu < 4; ++nu)
+        u[(fc * 3 + ky) * 4 + nu] = bf16ToFloat(floatToBF16(t[nu]));
+    }
+  // V[n][c][nu][row][tile], rounded to bf16.
+  std::vector<float> v(batches * channels * 4 * rows * tiles);
+  auto padded = [&](int64_t n, int64_t c, int64_t py, int64_t px) {
+    int64_t iy = py - 1, ix = px - 1;
+    bool inside = iy >= 0 && iy < height && ix >= 0 && ix < width;
+    return inside ? x[((n * channels + c) * height + iy) * width + ix] : 0.0f;
+  };
+  tbb::parallel_for(int64_t(0), batches * channels, [&](int64_t nc) {
+    int64_t n = nc / channels, c = nc % channels;
+    for (int64_t py = 0; py < rows; ++py)
+      for (int64_t tx = 0; tx < tiles; ++tx) {
+        float d[4];
+        for (int i = 0; i < 4; ++i)
+          d[i] = padded(n, c, py, 2 * tx + i);
+        for (int nu = 0; nu < 4; ++nu)
+          v[((nc * 4 + nu) * rows + py) * tiles + tx] =
+              bf16ToFloat(floatToBF16(winogradRowInput(nu, d)));
+      }
+  });
+  int64_t chunk = p.sumChunk;
+  tbb::parallel_for(int64_t(0), batches * outChannels, [&](int64_t job) {
+    int64_t n = job / outChannels, f = job % outChannels;
+    float b = bias ? bias->data<float>()[f] : 0.0f;
+    for (int64_t oy = 0; oy < height; ++oy)
+      for (int64_t tx = 0; tx < tiles; ++tx) {
+        float m[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (int64_t c0 = 0; c0 < channels; c0 += chunk)
+          for (int64_t ky = 0; ky < 3; ++ky)
+            for (int64_t c = c0; c < std::min(channels, c0 + chunk); ++c)
+              for (int nu = 0; nu < 4; ++nu)
+                m[nu] +=
+                    u[((f * channels + c) * 3 + ky) * 4 + nu] *
+                    v[(((n * channels + c) * 4 + nu) * rows + oy + ky) * tiles +
+                      tx];
+        float pair[2];
+        winogradRowOutput(m, bias ? &b : nullptr, pair);
+        for (int64_t j = 0; j < 2 && 2 * tx + j < width; ++j)
+          y[(job * height + oy) * width + 2 * tx + j] = pair[j];
+      }
+  });
+}
+} // namespace
+
 void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
             const Conv2dParams &p, Tensor &out) {
+  if (p.winograd)
+    return conv2dWinogradRows(input, weight, bias, p, out);
   const auto &xs = input.shape(), &ws = weight.shape(), &os = out.shape();
   int64_t batches = xs[0], channels = xs[1], height = xs[2], width = xs[3];
   int64_t outChannels = ws[0], groupChannels = ws[1], kh = ws[2], kw = ws[3];

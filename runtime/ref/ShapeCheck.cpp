@@ -187,7 +187,8 @@ bool checkHostOp(std::string_view op, const std::vector<Attr> &attrs,
                                                             "precision",
                                                             "residual",
                                                             "residual_first",
-                                                            "sum_chunk"};
+                                                            "sum_chunk",
+                                                            "winograd"};
       if (!ods->attr(attr.name) &&
           std::find(std::begin(kFallbackAttrs), std::end(kFallbackAttrs),
                     attr.name) == std::end(kFallbackAttrs)) {

@@ -13,6 +13,10 @@
 // RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.value.json" 2>&1 | FileCheck %s --check-prefix=VALUE
 // RUN: echo '{"conv": "snpu:matrix"}' > %t.form.json
 // RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.form.json" 2>&1 | FileCheck %s --check-prefix=FORM-KIND
+// RUN: echo '{"mm": "snpu:winograd"}' > %t.algorithm.json
+// RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.algorithm.json" 2>&1 | FileCheck %s --check-prefix=ALGORITHM-KIND
+// RUN: echo '{"conv": "snpu:winograd"}' > %t.winograd.json
+// RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.winograd.json" 2>&1 | FileCheck %s --check-prefix=WINOGRAD
 // RUN: echo '{"mm": ' > %t.bad.json
 // RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.bad.json" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not sinan-opt %s --sinan-place="target=snpu-edge overrides=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=MISSING
@@ -45,7 +49,11 @@
 // FORCED: error: loc("pool"): node 'pool' (graph.avg_pool2d) is forced to the SNPU by {{.*}}.forced.json, but the SNPU cannot run it: the SNPU runs an average pooling as the depthwise convolution and division graph-decompose makes of it
 // TYPO: error: --placement-overrides {{.*}}.typo.json: 'no_such_node' names no node of the model
 // KIND: error: --placement-overrides {{.*}}.kind.json: 'op:softmax' names no op of the model
-// VALUE: error: --placement-overrides {{.*}}.value.json: 'mm': expected "snpu", "cpu", "snpu:vector" or "snpu:matrix"
+// VALUE: error: --placement-overrides {{.*}}.value.json: 'mm': expected "snpu", "cpu", "snpu:vector", "snpu:matrix", "snpu:winograd" or "snpu:direct"
+// An algorithm names a convolution of one group; Winograd a 3x3 of stride 1
+// and padding 1 in chunks of at least 32 channels (this one has 16).
+// ALGORITHM-KIND: error: --placement-overrides {{.*}}.algorithm.json: 'mm': "snpu:winograd" is for convolutions of one group
+// WINOGRAD: error: loc("conv"): node 'conv' (graph.conv2d) is forced to the SNPU by {{.*}}.winograd.json, but the SNPU cannot run it: snpu.conv_algorithm is "winograd", which takes an f32 3x3 convolution of one image, stride 1 and padding 1 whose points fit the local memories
 // A unit for narrow groups names a grouped convolution (this one is dense).
 // FORM-KIND: error: --placement-overrides {{.*}}.form.json: 'conv': "snpu:matrix" is for grouped convolutions
 // BAD: error: --placement-overrides {{.*}}.bad.json: [2:0, byte=8]: Unexpected EOF

@@ -34,6 +34,14 @@ std::string snpuConvRefusal(mlir::Operation *op, const TargetDesc &target);
 inline constexpr llvm::StringLiteral kNarrowGroupsAttrName =
     "snpu.narrow_groups";
 
+/// A graph.conv2d attribute that fixes the algorithm of a dense
+/// convolution: "winograd" (F(2,3) along each kernel row, a 3x3 of stride
+/// 1) or "direct" (the implicit GEMM or the grid tiler). Without it the
+/// cycle estimates choose. sinan-place sets it from an override
+/// ("snpu:winograd").
+inline constexpr llvm::StringLiteral kConvAlgorithmAttrName =
+    "snpu.conv_algorithm";
+
 /// Why sinan-convert-graph-to-npu cannot run `op` (a graph.attention) as
 /// one kernel on `target`, or an empty string when it can: static 4-D f32
 /// operands, a float mask (if any) broadcast along everything but the
@@ -168,6 +176,9 @@ struct ConvSummation {
   /// The sums start from the residual the epilogue adds (loaded into the
   /// accumulators before the products), the bias after them.
   bool residualFirst = false;
+  /// Winograd F(2,3) along each kernel row (the host fallback's
+  /// `winograd = 1`).
+  bool winograd = false;
 };
 
 /// The summation of the SNPU kernel of a convolution kernel's body `ops`

@@ -123,6 +123,39 @@ struct GridPlan {
 /// at its stride.
 bool gridApplies(const ConvShape &s);
 
+/// The Winograd tiler's choice for a 3x3 convolution of stride 1
+/// (ConvWinograd.cpp): F(2,3) along each kernel row, chunks of c0 input
+/// channels, blocks of f0 output channels split over the cores, weights
+/// streamed `group` [c0 x f0] tiles to a load through `depth` buffers in
+/// turn (`ahead` of them issued before the first chunk's move), one or two
+/// buffers of the points that chunks take in turn, one or two sets of the
+/// four points' accumulators.
+struct WinogradPlan {
+  int64_t c0 = 0, f0 = 0, cores = 1, depth = 3, sets = 1, group = 1, ahead = 1,
+          pointBuffers = 1;
+  double cycles = 0;
+};
+
+/// Whether the Winograd tiler applies: one image, one group, 3x3, stride
+/// and dilation 1, padding 1 (the output as large as the input).
+bool winogradApplies(const ConvShape &s);
+
+/// The cheapest Winograd plan by a cycle estimate, or nullopt.
+std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
+                                               const TargetDesc &target,
+                                               const ConvEpilogue &epilogue);
+
+/// `p` as the kernel's npu.plan words.
+std::string describe(const WinogradPlan &p);
+
+/// Emits `plan` into `kernel`'s (memref) body and finishes it.
+mlir::LogicalResult emitWinogradConv(mlir::func::FuncOp kernel,
+                                     graph::Conv2dOp conv, const ConvShape &s,
+                                     const WinogradPlan &plan,
+                                     const ConvEpilogue &epilogue,
+                                     const TargetDesc &target,
+                                     mlir::DenseElementsAttr weights);
+
 /// A 1x1 convolution (stride 1, one group) that reads every channel of a
 /// grid convolution's result and nothing else of it, run in the grid
 /// convolution's kernel (a layer group of two, docs/layer-groups.md): each

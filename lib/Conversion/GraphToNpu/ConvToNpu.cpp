@@ -37,6 +37,7 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -1878,6 +1879,12 @@ memref::GlobalOp sinan::tiling::addWeightsGlobal(func::FuncOp kernel,
   return global;
 }
 
+/// `conv`'s kConvAlgorithmAttrName, or "".
+static StringRef convAlgorithm(graph::Conv2dOp conv) {
+  auto algorithm = conv->getAttrOfType<StringAttr>(kConvAlgorithmAttrName);
+  return algorithm ? algorithm.getValue() : "";
+}
+
 std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
   auto conv = dyn_cast<graph::Conv2dOp>(op);
   if (!conv)
@@ -1916,6 +1923,18 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
                    "buffer twice";
     return "";
   }
+  StringRef algorithm = convAlgorithm(conv);
+  if (!algorithm.empty() && algorithm != "winograd" && algorithm != "direct")
+    return llvm::formatv("{0} is \"{1}\", not \"winograd\" or \"direct\"",
+                         kConvAlgorithmAttrName, algorithm)
+        .str();
+  if (algorithm == "winograd" &&
+      (bytes != 4 || !chooseWinogradPlan(*s, target, ConvEpilogue())))
+    return llvm::formatv("{0} is \"winograd\", which takes an f32 3x3 "
+                         "convolution of one image, stride 1 and padding 1 "
+                         "whose points fit the local memories",
+                         kConvAlgorithmAttrName)
+        .str();
   if (!chooseConvBlocks(*s, target, s->inBytes, s->outBytes) &&
       !(bytes == 4 && chooseGridPlan(*s, target, ConvEpilogue())))
     return "no block of one output row fits the local memories";
@@ -1951,18 +1970,41 @@ StringRef sinan::tiling::narrowGroupsForm(graph::Conv2dOp conv) {
   return form ? form.getValue() : "";
 }
 
-/// The implicit GEMM's blocks or the grid tiler's plan for `s` with
-/// `epilogue`, whichever the cycle estimates prefer (the other null).
-static std::pair<std::optional<ConvBlocks>, std::optional<GridPlan>>
-chooseTiler(const ConvShape &s, const TargetDesc &target,
-            const ConvEpilogue &epilogue, int64_t bytes) {
+namespace {
+/// A dense convolution's tiler: one of the three set.
+struct TilerChoice {
+  std::optional<ConvBlocks> blocks;
+  std::optional<GridPlan> grid;
+  std::optional<WinogradPlan> winograd;
+};
+} // namespace
+
+/// The implicit GEMM's blocks, the grid tiler's plan or the Winograd
+/// tiler's for `s` with `epilogue`, whichever the cycle estimates prefer.
+/// (`algorithm`, kConvAlgorithmAttrName, may fix which.)
+static TilerChoice chooseTiler(const ConvShape &s, const TargetDesc &target,
+                               const ConvEpilogue &epilogue, int64_t bytes,
+                               StringRef algorithm) {
+  std::optional<WinogradPlan> winograd =
+      bytes == 4 && algorithm != "direct"
+          ? chooseWinogradPlan(s, target, epilogue)
+          : std::nullopt;
+  if (algorithm == "winograd")
+    return {std::nullopt, std::nullopt, winograd};
   std::optional<ConvBlocks> blocks =
       chooseConvBlocks(s, target, s.inBytes, s.outBytes, epilogue);
   std::optional<GridPlan> grid =
       bytes == 4 ? chooseGridPlan(s, target, epilogue) : std::nullopt;
+  double best = std::numeric_limits<double>::infinity();
+  if (blocks)
+    best = blocks->cycles;
+  if (grid)
+    best = std::min(best, grid->cycles);
+  if (winograd && winograd->cycles < best)
+    return {std::nullopt, std::nullopt, winograd};
   if (grid && (!blocks || grid->cycles < blocks->cycles))
-    return {std::nullopt, grid};
-  return {blocks, std::nullopt};
+    return {std::nullopt, grid, std::nullopt};
+  return {blocks, std::nullopt, std::nullopt};
 }
 
 std::optional<ConvSummation>
@@ -1984,10 +2026,16 @@ sinan::tiling::convSummation(graph::Conv2dOp conv, const ConvEpilogue &epilogue,
       return ConvSummation{grid->c0, true};
     return vector ? std::optional(ConvSummation{1, true, true}) : std::nullopt;
   }
-  auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
-  // The grid tiler's products start from +0.0 and its epilogue adds the
-  // bias; the implicit GEMM's accumulators start from the bias unless its
-  // blocks add it last.
+  auto [blocks, grid, winograd] =
+      chooseTiler(*s, target, epilogue, bytes, convAlgorithm(conv));
+  // The grid and Winograd tilers' products start from +0.0 and their
+  // epilogues add the bias; the implicit GEMM's accumulators start from the
+  // bias unless its blocks add it last.
+  if (winograd) {
+    ConvSummation sum{winograd->c0, true};
+    sum.winograd = true;
+    return sum;
+  }
   if (grid)
     return ConvSummation{grid->c0, true};
   // Folded taps sum tap-major over the channels, as the fallback does with
@@ -2014,7 +2062,10 @@ sinan::tiling::estimateConvCycles(graph::Conv2dOp conv,
       return grid->cycles;
     return vector ? std::optional(vector->cycles) : std::nullopt;
   }
-  auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
+  auto [blocks, grid, winograd] =
+      chooseTiler(*s, target, epilogue, bytes, convAlgorithm(conv));
+  if (winograd)
+    return winograd->cycles;
   if (grid)
     return grid->cycles;
   return blocks ? std::optional(blocks->cycles) : std::nullopt;
@@ -2049,7 +2100,11 @@ LogicalResult sinan::tiling::convertConvKernel(func::FuncOp kernel,
                        "vector unit in f32, and this convolution is bf16");
     return emitDepthwiseConv(kernel, conv, *s, *plan, epilogue, target, dense);
   }
-  auto [blocks, grid] = chooseTiler(*s, target, epilogue, bytes);
+  auto [blocks, grid, winograd] =
+      chooseTiler(*s, target, epilogue, bytes, convAlgorithm(conv));
+  if (winograd)
+    return emitWinogradConv(kernel, conv, *s, *winograd, epilogue, target,
+                            dense);
   if (grid)
     return emitGridConv(kernel, conv, *s, *grid, epilogue, target, dense);
   if (!blocks)

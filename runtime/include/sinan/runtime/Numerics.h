@@ -111,6 +111,49 @@ inline float geluTanh(float x) {
   return 0.5f * x * (1.0f + std::tanh(inner));
 }
 
+/// Winograd F(2,3) along an image row (docs/dialects/npu.md, the Winograd
+/// tiler): a 3x3 convolution's kernel rows each make two adjacent outputs
+/// from four products instead of six. The one formula the compiler's
+/// weight packing, the kernel's vector passes and the host fallback share,
+/// so the SNPU kernel and its fallback agree bit for bit.
+///
+/// The transformed weights of kernel row (g0, g1, g2) (bf16 values: the
+/// weights rounded as every matrix-unit operand is, so the module's bf16
+/// copy serves the fallback), in f32 in this order, each then rounded to
+/// bf16.
+inline void winogradRowWeights(float g0, float g1, float g2, float u[4]) {
+  u[0] = g0;
+  u[1] = ((g0 + g1) + g2) * 0.5f;
+  u[2] = ((g0 - g1) + g2) * 0.5f;
+  u[3] = g2;
+}
+
+/// Point `nu` of the input transform of four padded columns d[0..3] (bf16
+/// values): d0 - d2, d1 + d2, d2 - d1, d1 - d3, each one f32 operation
+/// (the vector unit's, on bf16 operands) before the rounding to bf16.
+inline float winogradRowInput(int nu, const float d[4]) {
+  switch (nu) {
+  case 0:
+    return d[0] - d[2];
+  case 1:
+    return d[1] + d[2];
+  case 2:
+    return d[2] - d[1];
+  default:
+    return d[1] - d[3];
+  }
+}
+
+/// The output transform of a tile's four sums m[0..3] with the bias (when
+/// there is one) taken into the second: its two outputs, (m0 + m1') + m2
+/// and (m1' - m2) - m3 with m1' = m1 + bias, in f32. (The bias joins the
+/// sum both outputs read, so no pass over the outputs adds it.)
+inline void winogradRowOutput(const float m[4], const float *bias, float y[2]) {
+  float m1 = bias ? m[1] + *bias : m[1];
+  y[0] = (m[0] + m1) + m[2];
+  y[1] = (m1 - m[2]) - m[3];
+}
+
 /// Hardswish, x * clamp(x / 6 + 1/2, 0, 1), as the SNPU's vector unit
 /// computes it (`vun hardswish`) and the host fallback of a fused one does;
 /// NaN stays NaN.

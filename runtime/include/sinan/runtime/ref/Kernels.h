@@ -113,6 +113,14 @@ struct Conv2dParams {
   /// value `out` holds (an SNPU kernel's accumulator loaded with a residual
   /// before its products) instead of +0.0.
   bool initFromOut = false;
+  /// With `sumChunk` and `biasLast` (f32, 3x3, stride 1, dilation 1, pads
+  /// 1, one group): the SNPU's Winograd kernel, F(2,3) along each kernel
+  /// row (winogradRow* in Numerics.h). The input and the weights (both
+  /// already bf16 values) are transformed and rounded to bf16; each output
+  /// pair's four sums run over chunks, then kernel rows, then the chunk's
+  /// channels; the output transform, the bias taken into the second sum
+  /// (winogradRowOutput).
+  bool winograd = false;
 };
 
 /// NCHW input, OIHW weight, optional bias of length O.

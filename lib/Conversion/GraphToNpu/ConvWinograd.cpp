@@ -1,0 +1,881 @@
+//===- ConvWinograd.cpp - 3x3 convolutions as Winograd F(2,3) per row -----===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// A 3x3 convolution of stride 1 makes two adjacent outputs of a kernel row
+// from four products instead of six with Winograd's F(2,3) (Lavin and
+// Gray): the input's columns in tiles of four, two apart, are transformed
+// into four points (d0 - d2, d1 + d2, d2 - d1, d1 - d3), each point a
+// matrix product with the correspondingly transformed weights, and the
+// four sums give the two outputs ((m0 + m1) + m2 and (m1 - m2) - m3). Only
+// the columns are transformed: a kernel row stays a shift by whole rows of
+// the points' grids, as in the grid tiler (ConvGrid.cpp), so the matrix
+// unit does 12 products per pair of outputs where a direct convolution
+// does 18, and the tiles' positions (W/2 to an image row) round up to the
+// matrix tile less than a 7-wide row does (layer4's 7x7 rows: 28 of 32
+// positions against the grid tiler's 49 of 64).
+//
+// Per chunk of c0 channels, every core: a dload of the channels' pixels
+// (f32 -> bf16) into vbuf, a vtrans into pixel rows of c0 channels, a copy
+// into a zero-bordered image (padding 1, an even width), the four points
+// as one vbin each (the image's pixel rows two apart, over every tile of
+// every row at once), and one dma_move of the four into the chunk's ibuf
+// grids, each tile row TX positions (the point one past the last tile, which
+// the strided vbin computes too, dropped). Each block of output channels
+// then multiplies, per chunk, point and kernel row, the grid at the kernel
+// row's shift by a [c0 x f0] tile of transformed weights (packed at compile
+// time, bf16, streamed through wbuf) into the point's accumulator. The
+// vector unit's epilogue takes the four accumulators to the two outputs of
+// each tile, interleaved into pixel order, adds the bias, transposes to
+// channel rows, and applies the residual and clip before DMA-out stores
+// with the relu. The sums' order (chunks, kernel rows, channels; the output
+// transform; the bias) is the host fallback's (`winograd = 1`,
+// winogradRow* in Numerics.h), so the two agree bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Conv.h"
+
+#include "sinan/Dialect/Graph/IR/GraphOps.h"
+#include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Numerics.h"
+#include "sinan/runtime/Target.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace mlir;
+using namespace sinan;
+using namespace sinan::tiling;
+
+namespace {
+
+/// Points of F(2,3), and kernel rows.
+constexpr int64_t kPoints = 4, kRows = 3;
+
+/// Sizes that follow from a convolution: tiles per image row (TX), the
+/// padded image (rows x an even width, two columns per tile and two more),
+/// the positions of a block of every output row (m, rounded up to the
+/// matrix tile), of a point's grid (its rows of TX positions; the grids lie
+/// end to end) and of a chunk's four (and what the last kernel row's
+/// products of the last point read past them: those products make only
+/// positions past the outputs, and a point's reach into the next point's
+/// grid the same).
+struct WinogradGeometry {
+  int64_t tx, rows, width, half, m, gridRows, chunkRows;
+  WinogradGeometry(const ConvShape &s, const MatrixTile &tile) {
+    tx = ceilDiv(s.w, 2);
+    rows = s.h + 2;
+    width = 2 * tx + 2;
+    half = width / 2;
+    m = roundUp(s.h * tx, tile.m);
+    gridRows = rows * tx;
+    chunkRows = (kPoints - 1) * gridRows +
+                std::max(gridRows, (kRows - 1) * tx + m);
+  }
+};
+
+/// Output channel blocks [fb0, fb1) of core c.
+std::pair<int64_t, int64_t> coreBlocks(const WinogradPlan &p, int64_t blocks,
+                                       int64_t c) {
+  int64_t q = blocks / p.cores, r = blocks % p.cores;
+  int64_t fb0 = c * q + std::min(c, r);
+  return {fb0, fb0 + q + (c < r ? 1 : 0)};
+}
+
+/// The weight loads of a chunk for one block, as (first tile, tiles):
+/// p.group tiles each, in the products' order; the core's last chunk ends
+/// in loads of one tile, so the products after the last load lands (its
+/// DRAM latency exposed) are one tile's.
+SmallVector<std::pair<int64_t, int64_t>> weightLoads(const WinogradPlan &p,
+                                                     bool last) {
+  SmallVector<std::pair<int64_t, int64_t>> loads;
+  for (int64_t t = 0; t < kPoints * kRows; t += p.group) {
+    if (last && t + p.group == kPoints * kRows) {
+      for (int64_t i = t; i < t + p.group; ++i)
+        loads.push_back({i, 1});
+      break;
+    }
+    loads.push_back({t, p.group});
+  }
+  return loads;
+}
+
+/// [fBlock][chunk][point][kernel row][c0][f0] bf16 bits: the transformed
+/// weights (winogradRowWeights of the weights rounded to bf16, then
+/// rounded).
+DenseElementsAttr packWinogradWeights(DenseElementsAttr weights,
+                                      const ConvShape &s,
+                                      const WinogradPlan &p) {
+  SmallVector<float> values = weightValues(weights);
+  int64_t chunks = s.c / p.c0;
+  std::vector<uint16_t> packed(s.f * s.c * kPoints * kRows, 0);
+  for (int64_t f = 0; f < s.f; ++f)
+    for (int64_t c = 0; c < s.c; ++c)
+      for (int64_t ky = 0; ky < kRows; ++ky) {
+        const float *g = &values[((f * s.c + c) * kRows + ky) * 3];
+        auto rounded = [](float v) { return bf16ToFloat(floatToBF16(v)); };
+        float u[kPoints];
+        winogradRowWeights(rounded(g[0]), rounded(g[1]), rounded(g[2]), u);
+        for (int64_t nu = 0; nu < kPoints; ++nu) {
+          int64_t row =
+              (((f / p.f0 * chunks + c / p.c0) * kPoints + nu) * kRows + ky) *
+                  p.c0 +
+              c % p.c0;
+          packed[row * p.f0 + f % p.f0] = floatToBF16(u[nu]);
+        }
+      }
+  return bf16Attr(weights.getContext(), packed,
+                  s.f * s.c * kPoints * kRows / p.f0, p.f0);
+}
+
+/// The vbuf buffers of a core, in elements: two staging buffers (a chunk's
+/// channel rows, which DMA-in fills while the vector unit reads the other),
+/// the rows' transpose, the bordered image and the points (staging: one
+/// each, as the vector unit, which writes and reads them, runs in order;
+/// the move reads the points), then the epilogue's pixel rows and channel
+/// rows, which by liveness may take the staging buffers' bytes, and the
+/// bias row.
+struct VbufLayout {
+  int64_t staging = 0, transposed = 0, image = 0, points = 0,
+          pixels = 0, outPitch = 0, out = 0, biasRow = 0, blocks = 1,
+          sum1 = 0, pointBuffers = 1;
+  VbufLayout(const ConvShape &s, const WinogradGeometry &geo,
+             const WinogradPlan &p, int64_t align) {
+    staging = p.c0 * s.h * s.w;
+    transposed = s.h * s.w * p.c0;
+    image = (geo.rows * geo.width + 2) * p.c0;
+    points = kPoints * geo.rows * geo.half * p.c0;
+    pointBuffers = p.pointBuffers;
+    outPitch = pitch(s.h * s.w, 4, align);
+    out = p.f0 * outPitch;
+    pixels = std::max(s.h * s.w * p.f0, out);
+    blocks = ceilDiv(s.f / p.f0, p.cores);
+    sum1 = s.bias ? s.h * geo.tx * p.f0 : 0;
+    biasRow = s.bias ? blocks * p.f0 : 0;
+  }
+  /// The epilogue's channel rows: one per block (two at most, taken in
+  /// turn), so a block's transpose need not wait for the store before it.
+  int64_t outs() const { return std::min<int64_t>(blocks, 2); }
+  int64_t bytes(int64_t align) const {
+    auto aligned = [&](int64_t b) { return roundUp(b, align); };
+    int64_t stage = 2 * aligned(staging * 2) + aligned(transposed * 2) +
+                    aligned(image * 2) + pointBuffers * aligned(points * 2);
+    int64_t epilogue =
+        aligned(pixels * 4) + aligned(sum1 * 4) + outs() * aligned(out * 4);
+    return std::max(stage, epilogue) + aligned(biasRow * 4);
+  }
+};
+
+class WinogradTiler {
+public:
+  WinogradTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
+                const ConvShape &s, const WinogradPlan &p,
+                const ConvEpilogue &epilogue, Value x, Value w, Value bias,
+                Value residual, Value y, Block *entry)
+      : builder(builder), loc(loc), target(target), s(s), p(p),
+        geo(s, target.matrixTiles.at(DType::BF16)), epilogue(epilogue), x(x),
+        w(w), bias(bias), residual(residual), y(y), entry(entry) {}
+
+  void emit();
+
+private:
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  }
+  Value view(Value source, int64_t offset, ArrayRef<int64_t> sizes,
+             ArrayRef<int64_t> strides) {
+    return reinterpretView(builder, loc, source, builder.getIndexAttr(offset),
+                           sizes, strides);
+  }
+  /// `count` channels from `channel` of image 0 of a [N, C, pixels] DRAM
+  /// tensor, every pixel: a [count x pixels] view.
+  Value runsView(Value tensor, int64_t channel, int64_t count) {
+    int64_t pixels = s.h * s.w;
+    SmallVector<OpFoldResult> offsets = {builder.getIndexAttr(0),
+                                         builder.getIndexAttr(channel),
+                                         builder.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
+                                       builder.getIndexAttr(count),
+                                       builder.getIndexAttr(pixels)};
+    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
+    auto type = memref::SubViewOp::inferRankReducedResultType(
+        {count, pixels}, cast<MemRefType>(tensor.getType()), offsets, sizes,
+        strides);
+    return memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
+                                     tensor, offsets, sizes, strides);
+  }
+  /// A vbuf buffer of `elements`, allocated here (so its liveness starts
+  /// at its first use on this core).
+  Value local(int64_t elements, Type element) {
+    return memref::AllocOp::create(
+        builder, loc,
+        MemRefType::get({elements}, element, MemRefLayoutAttrInterface(),
+                        npu::MemorySpaceAttr::get(builder.getContext(),
+                                                  npu::MemorySpace::vbuf)));
+  }
+
+  void emitCore(int64_t fb0, int64_t fb1);
+  /// Chunk k's channel rows into staging buffer k % 2.
+  void load(int64_t k);
+  /// Chunk k's points, from its staged rows into its ibuf grids.
+  void transform(int64_t k);
+  /// Block fb's products of chunk k into accumulator set `set`.
+  void products(int64_t fb, int64_t k, int64_t set);
+  /// Block fb's outputs from accumulator set `set`, stored.
+  void epilogueOf(int64_t fb, int64_t set);
+  /// Tile t (point t / 3, kernel row t % 3) of chunk k's weights for block
+  /// fb, in the buffer of its load: p.group tiles to a load, loads take
+  /// the p.depth buffers in turn (DMA-in runs ahead as they free).
+  Value weights(int64_t fb, int64_t k, int64_t t);
+  /// Issues load `load` of chunk k's weights for block fb into the next
+  /// buffer.
+  void issue(int64_t fb, int64_t k, int64_t first, int64_t count);
+  /// Block fb's loads of chunk k (weightLoads).
+  SmallVector<std::pair<int64_t, int64_t>> loadsOf(int64_t fb, int64_t k);
+  /// This core's last block.
+  int64_t lastBlock = 0;
+  /// The bias rows of blocks [fb0, fb1), in one load.
+  void loadBias(int64_t fb0, int64_t fb1);
+
+  OpBuilder &builder;
+  Location loc;
+  const TargetDesc &target;
+  const ConvShape &s;
+  const WinogradPlan &p;
+  WinogradGeometry geo;
+  ConvEpilogue epilogue;
+  Value x, w, bias, residual, y;
+  Block *entry;
+  Value xRuns, yRuns, residualRuns;
+  SmallVector<Value> staging, grids, tiles;
+  /// Per set, the four points' accumulators (each its own buffer, so the
+  /// epilogue may start on a point once its last products are in).
+  SmallVector<std::array<Value, kPoints>> accs;
+  Value transposed, image, pixels, sum1, biasRow;
+  /// The points' buffers, which chunks take in turn.
+  SmallVector<Value> points;
+  Value pointsOf(int64_t k) { return points[k % points.size()]; }
+  SmallVector<Value> outs;
+  /// The first block of this core (its bias row first in biasRow).
+  int64_t firstBlock = 0;
+  /// Weight loads issued and not yet used: (block, chunk, load), buffer.
+  SmallVector<std::pair<std::array<int64_t, 3>, Value>> issued;
+  unsigned turn = 0;
+  std::optional<VbufLayout> layout;
+};
+
+void WinogradTiler::load(int64_t k) {
+  // The chunk's channels are one run in DRAM: one DMA row (a row per
+  // channel would cost a cycle each), the transpose reading them at any
+  // row stride.
+  int64_t elements = p.c0 * s.h * s.w;
+  npu::DmaLoadOp::create(
+      builder, loc,
+      reinterpretView(builder, loc, x, builder.getIndexAttr(k * elements),
+                      {elements}, {1}),
+      view(staging[k % 2], 0, {elements}, {1}), DenseI64ArrayAttr());
+}
+
+void WinogradTiler::transform(int64_t k) {
+  int64_t c0 = p.c0, hw = s.h * s.w;
+  // Channel rows -> pixel rows of c0 channels.
+  npu::VTransOp::create(
+      builder, loc, view(staging[k % 2], 0, {c0, hw}, {hw, 1}),
+      view(transposed, 0, {hw, c0}, {c0, 1}));
+  // Into the bordered image: image row y + 1 from column 1 (the border's
+  // zeros were written once, before the first chunk).
+  npu::VScalOp::create(
+      builder, loc, "mul", view(transposed, 0, {s.h, s.w * c0}, {s.w * c0, 1}),
+      view(image, (geo.width + 1) * c0, {s.h, s.w * c0}, {geo.width * c0, 1}),
+      builder.getF32FloatAttr(1.0f));
+  // The points over every (row, tile) of the image: its pixel rows two
+  // apart from column a, op, from column b (winogradRowInput).
+  struct Point {
+    const char *op;
+    int64_t a, b;
+  };
+  static constexpr Point kTransform[kPoints] = {
+      {"sub", 0, 2}, {"add", 1, 2}, {"sub", 2, 1}, {"sub", 1, 3}};
+  int64_t count = geo.rows * geo.half;
+  for (int64_t nu = 0; nu < kPoints; ++nu) {
+    const Point &point = kTransform[nu];
+    npu::VBinOp::create(builder, loc, point.op,
+                        view(image, point.a * c0, {count, c0}, {2 * c0, 1}),
+                        view(image, point.b * c0, {count, c0}, {2 * c0, 1}),
+                        view(pointsOf(k), nu * count * c0, {count, c0}, {c0, 1}));
+  }
+  // The four points' tiles into the chunk's grids, TX to an image row (the
+  // point past the last tile dropped).
+  npu::DmaMoveOp::create(
+      builder, loc,
+      view(pointsOf(k), 0, {kPoints, geo.rows, geo.tx * c0},
+           {count * c0, geo.half * c0, 1}),
+      view(grids[k], 0, {kPoints, geo.rows, geo.tx * c0},
+           {geo.gridRows * c0, geo.tx * c0, 1}),
+      nullptr);
+}
+
+void WinogradTiler::issue(int64_t fb, int64_t k, int64_t first,
+                          int64_t count) {
+  Value buffer = tiles[turn];
+  turn = (turn + 1) % tiles.size();
+  int64_t chunks = s.c / p.c0;
+  int64_t row = ((fb * chunks + k) * kPoints * kRows + first) * p.c0;
+  int64_t rowPitch = pitch(p.f0, 2, target.alignmentBytes);
+  // Rows as wide as their pitch: the load is one run (a DMA row each
+  // would cost a cycle per 2 * f0 bytes).
+  if (rowPitch == p.f0) {
+    int64_t elements = count * p.c0 * p.f0;
+    npu::DmaLoadOp::create(
+        builder, loc,
+        reinterpretView(builder, loc, w, builder.getIndexAttr(row * p.f0),
+                        {elements}, {1}),
+        view(buffer, 0, {elements}, {1}), DenseI64ArrayAttr());
+  } else {
+    npu::DmaLoadOp::create(
+        builder, loc,
+        reinterpretView(builder, loc, w, builder.getIndexAttr(row * p.f0),
+                        {count * p.c0, p.f0}, {p.f0, 1}),
+        view(buffer, 0, {count * p.c0, p.f0}, {rowPitch, 1}),
+        DenseI64ArrayAttr());
+  }
+  issued.push_back({{fb, k, first}, buffer});
+}
+
+SmallVector<std::pair<int64_t, int64_t>> WinogradTiler::loadsOf(int64_t fb,
+                                                                int64_t k) {
+  return weightLoads(p, fb == lastBlock && k == s.c / p.c0 - 1);
+}
+
+Value WinogradTiler::weights(int64_t fb, int64_t k, int64_t t) {
+  auto [first, count] = *llvm::find_if(
+      loadsOf(fb, k), [&](auto load) { return t < load.first + load.second; });
+  std::array<int64_t, 3> key = {fb, k, first};
+  auto *it =
+      llvm::find_if(issued, [&](auto &entry) { return entry.first == key; });
+  if (it == issued.end()) {
+    issue(fb, k, first, count);
+    it = issued.end() - 1;
+  }
+  // Loads before this one are used up.
+  Value buffer = it->second;
+  issued.erase(issued.begin(), it);
+  int64_t rowPitch = pitch(p.f0, 2, target.alignmentBytes);
+  return view(buffer, (t - first) * p.c0 * rowPitch, {p.c0, p.f0},
+              {rowPitch, 1});
+}
+
+void WinogradTiler::loadBias(int64_t fb0, int64_t fb1) {
+  if (!bias)
+    return;
+  int64_t count = (fb1 - fb0) * p.f0;
+  npu::DmaLoadOp::create(builder, loc, view(bias, fb0 * p.f0, {count}, {1}),
+                         view(biasRow, 0, {count}, {1}), DenseI64ArrayAttr());
+}
+
+void WinogradTiler::products(int64_t fb, int64_t k, int64_t set) {
+  for (int64_t nu = 0; nu < kPoints; ++nu)
+    for (int64_t ky = 0; ky < kRows; ++ky) {
+      Value rhs = weights(fb, k, nu * kRows + ky);
+      Value lhs = view(grids[k], (nu * geo.gridRows + ky * geo.tx) * p.c0,
+                       {geo.m, p.c0}, {p.c0, 1});
+      Value acc = view(accs[set][nu], 0, {geo.m, p.f0}, {p.f0, 1});
+      auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
+      mma.setAccumulate(k > 0 || ky > 0);
+    }
+}
+
+void WinogradTiler::epilogueOf(int64_t fb, int64_t set) {
+  int64_t f0 = p.f0, tx = geo.tx, hw = s.h * s.w;
+  auto point = [&](Value buffer, int64_t row, int64_t count) {
+    return view(buffer, row * f0, {count, f0}, {f0, 1});
+  };
+  // The bias joins m1 (winogradRowOutput), which both outputs read.
+  Value m1 = accs[set][1];
+  if (bias) {
+    npu::VBinOp::create(
+        builder, loc, "add", point(m1, 0, s.h * tx),
+        view(biasRow, (fb - firstBlock) * f0, {s.h * tx, f0}, {0, 1}),
+        point(sum1, 0, s.h * tx));
+    m1 = sum1;
+  }
+  // Output pixel (y, 2t + j) of tile t: (m0 + m1) + m2 for j = 0, (m1 -
+  // m2) - m3 for j = 1, written two pixel rows apart. An even width makes
+  // every image row's tiles one run of the pixel rows (one pass each),
+  // else a pass per image row. In the order the points' last products
+  // come.
+  auto passes = [&](auto body) {
+    if (s.w % 2 == 0)
+      return body(0, 0, s.h * tx, s.h * tx);
+    for (int64_t r = 0; r < s.h; ++r)
+      body(r * tx, r * s.w, tx, s.w / 2);
+  };
+  auto even = [&](int64_t pixel, int64_t count) {
+    return view(pixels, pixel * f0, {count, f0}, {2 * f0, 1});
+  };
+  auto odd = [&](int64_t pixel, int64_t count) {
+    return view(pixels, (pixel + 1) * f0, {count, f0}, {2 * f0, 1});
+  };
+  passes([&](int64_t row, int64_t pixel, int64_t count, int64_t) {
+    npu::VBinOp::create(builder, loc, "add", point(accs[set][0], row, count),
+                        point(m1, row, count), even(pixel, count));
+  });
+  passes([&](int64_t row, int64_t pixel, int64_t count, int64_t odds) {
+    npu::VBinOp::create(builder, loc, "add", even(pixel, count),
+                        point(accs[set][2], row, count), even(pixel, count));
+    if (odds > 0)
+      npu::VBinOp::create(builder, loc, "sub", point(m1, row, odds),
+                          point(accs[set][2], row, odds), odd(pixel, odds));
+  });
+  passes([&](int64_t row, int64_t pixel, int64_t, int64_t odds) {
+    if (odds > 0)
+      npu::VBinOp::create(builder, loc, "sub", odd(pixel, odds),
+                          point(accs[set][3], row, odds), odd(pixel, odds));
+  });
+  Value all = view(pixels, 0, {hw, f0}, {f0, 1});
+  Value out = outs[(fb - firstBlock) % outs.size()];
+  Value channels = view(out, 0, {f0, hw}, {layout->outPitch, 1});
+  npu::VTransOp::create(builder, loc, all, channels);
+  Value dst = runsView(yRuns, fb * f0, f0);
+  if (epilogue.residual) {
+    // Into the pixel rows, free once transposed.
+    Value added = view(pixels, 0, {f0, hw}, {layout->outPitch, 1});
+    npu::DmaLoadOp::create(builder, loc, runsView(residualRuns, fb * f0, f0),
+                           added, DenseI64ArrayAttr());
+    npu::VBinOp::create(builder, loc, "add", channels, added, channels);
+  }
+  emitClip(builder, loc, channels, channels, epilogue.min, epilogue.max);
+  if (epilogue.silu)
+    emitSilu(builder, loc, channels, channels,
+             view(pixels, 0, {f0, hw}, {layout->outPitch, 1}));
+  if (epilogue.hardswish)
+    npu::VUnOp::create(builder, loc, "hardswish", channels, channels);
+  auto store = npu::DmaStoreOp::create(builder, loc, channels, dst);
+  store.setRelu(epilogue.relu);
+}
+
+void WinogradTiler::emitCore(int64_t fb0, int64_t fb1) {
+  if (fb1 <= fb0)
+    return;
+  int64_t chunks = s.c / p.c0, c0 = p.c0;
+  firstBlock = fb0;
+  lastBlock = fb1 - 1;
+  Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
+  staging.clear();
+  for (int b = 0; b < 2; ++b)
+    staging.push_back(local(layout->staging, bf16));
+  transposed = local(layout->transposed, bf16);
+  image = local(layout->image, bf16);
+  points.clear();
+  for (int64_t b = 0; b < p.pointBuffers; ++b)
+    points.push_back(local(layout->points, bf16));
+  if (bias)
+    biasRow = local(layout->biasRow, f32);
+  // The first chunk's channels; the zeros, written once, of the image's
+  // border (every chunk's copy writes only the inside; what the products
+  // read past the last point's grid is never written: it makes only
+  // positions past the outputs); the first weights, the
+  // second chunk's channels, as many weights as there are buffers (in the
+  // order the products take them) and the bias row, all while the first
+  // chunk is transposed and transformed. (DMA-in runs its queue in order,
+  // and the first chunk's move follows these.)
+  load(0);
+  int64_t width = geo.width * c0;
+  npu::FillOp::create(builder, loc, view(image, 0, {width + c0}, {1}), 0);
+  int64_t gap = (geo.width - s.w) * c0;
+  if (s.h > 1)
+    npu::FillOp::create(builder, loc,
+                        view(image, width + (1 + s.w) * c0, {s.h - 1, gap},
+                             {width, 1}),
+                        0);
+  int64_t tail = s.h * width + (1 + s.w) * c0;
+  npu::FillOp::create(builder, loc,
+                      view(image, tail, {layout->image - tail}, {1}), 0);
+  SmallVector<std::array<int64_t, 3>> first; // (chunk, first tile, tiles)
+  for (int64_t k = 0; k < chunks && int64_t(first.size()) < p.ahead; ++k)
+    for (auto [t, count] : loadsOf(fb0, k))
+      if (int64_t(first.size()) < p.ahead)
+        first.push_back({k, t, count});
+  loadBias(fb0, fb1);
+  issue(fb0, first[0][0], first[0][1], first[0][2]);
+  if (chunks > 1)
+    load(1);
+  for (auto [k, t, count] : ArrayRef(first).drop_front())
+    issue(fb0, k, t, count);
+  // Staging runs a chunk ahead of the products (so in DMA-in's queue the
+  // next chunk's move comes before this chunk's later weights), and each
+  // chunk's load two ahead, into the staging buffer its transpose has just
+  // read (after the move, whose signal would otherwise wait for it to
+  // land).
+  auto stage = [&](int64_t k) {
+    transform(k);
+    if (k + 2 < chunks)
+      load(k + 2);
+  };
+  stage(0);
+  for (int64_t k = 0; k < chunks; ++k) {
+    if (k + 1 < chunks)
+      stage(k + 1);
+    products(fb0, k, 0);
+  }
+  // The epilogue's buffers, after the staging ones' last use.
+  pixels = local(layout->pixels, f32);
+  if (bias)
+    sum1 = local(layout->sum1, f32);
+  outs.clear();
+  for (int64_t b = 0; b < layout->outs(); ++b)
+    outs.push_back(local(layout->out, f32));
+  epilogueOf(fb0, 0);
+  int64_t sets = accs.size();
+  for (int64_t fb = fb0 + 1; fb < fb1; ++fb) {
+    int64_t set = (fb - fb0) % sets;
+    for (int64_t k = 0; k < chunks; ++k)
+      products(fb, k, set);
+    epilogueOf(fb, set);
+  }
+}
+
+void WinogradTiler::emit() {
+  Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
+  SmallVector<ReassociationIndices> groups = {{0}, {1}, {2, 3}};
+  xRuns = memref::CollapseShapeOp::create(builder, loc, x, groups);
+  yRuns = memref::CollapseShapeOp::create(builder, loc, y, groups);
+  if (residual)
+    residualRuns =
+        memref::CollapseShapeOp::create(builder, loc, residual, groups);
+  layout.emplace(s, geo, p, target.alignmentBytes);
+  int64_t chunks = s.c / p.c0;
+  for (int64_t k = 0; k < chunks; ++k)
+    grids.push_back(allocTile(builder, loc, entry, geo.chunkRows,
+                              p.c0, bf16, npu::MemorySpace::ibuf,
+                              target.alignmentBytes));
+  for (int64_t b = 0; b < p.depth; ++b)
+    tiles.push_back(allocTile(builder, loc, entry, p.group * p.c0, p.f0, bf16,
+                              npu::MemorySpace::wbuf, target.alignmentBytes));
+  for (int64_t b = 0; b < p.sets; ++b) {
+    std::array<Value, kPoints> set;
+    for (Value &point : set)
+      point = allocTile(builder, loc, entry, geo.m, p.f0, f32,
+                        npu::MemorySpace::acc, target.alignmentBytes);
+    accs.push_back(set);
+  }
+  int64_t blocks = s.f / p.f0;
+  if (p.cores == 1)
+    return emitCore(0, blocks);
+  Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
+  for (int64_t c = 0; c < p.cores; ++c) {
+    auto [fb0, fb1] = coreBlocks(p, blocks, c);
+    onCore(builder, loc, core, c, [&] {
+      issued.clear();
+      turn = 0;
+      emitCore(fb0, fb1);
+    });
+  }
+}
+
+/// The engines of a core as the estimate replays them: each runs its ops
+/// in program order, an op starting once its engine is free and what it
+/// waits for has completed. A DMA-in op's completion as others see it is
+/// also every earlier DMA-in op's (a DMA engine's signal waits for every
+/// transfer issued before it).
+class Replay {
+public:
+  explicit Replay(const TargetDesc &target) : target(target) {}
+  enum Engine { DmaIn, Matrix, Vector, DmaOut };
+  /// A load from DRAM of `bytes` in `rows` rows.
+  double load(int64_t bytes, int64_t rows, double after = 0) {
+    return run(DmaIn, dma(bytes, rows), target.dramLatencyCycles, after);
+  }
+  /// A local move or fill.
+  double local(int64_t bytes, int64_t rows, double after = 0) {
+    return run(DmaIn, dma(bytes, rows), 0, after);
+  }
+  double store(int64_t bytes, int64_t rows, double after) {
+    return run(DmaOut, dma(bytes, rows), target.dramLatencyCycles, after);
+  }
+  double vector(int64_t bytes, double after) {
+    return run(Vector, double(ceilDiv(bytes, target.vectorBytesPerCycle)),
+               target.vectorLatencyCycles, after);
+  }
+  double matrix(double cycles, double after) {
+    return run(Matrix, cycles, target.matrixLatencyCycles, after);
+  }
+
+private:
+  double dma(int64_t bytes, int64_t rows) const {
+    return double(target.dmaSetupCycles) +
+           std::max<double>(ceilDiv(bytes, target.dmaBytesPerCycle), rows);
+  }
+  double run(Engine engine, double busy, double latency, double after) {
+    double start = std::max(free[engine], after);
+    free[engine] = start + busy;
+    double done = free[engine] + latency;
+    if (engine == DmaIn) {
+      issued = std::max(issued, done);
+      return issued;
+    }
+    return done;
+  }
+  const TargetDesc &target;
+  double free[4] = {0, 0, 0, 0};
+  double issued = 0;
+};
+
+/// The busiest core's cycles: its ops replayed in the order emitCore emits
+/// them (Replay).
+double estimateWinograd(const ConvShape &s, const TargetDesc &target,
+                        const ConvEpilogue &epilogue, const WinogradPlan &p,
+                        const WinogradGeometry &geo) {
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  Replay r(target);
+  int64_t chunks = s.c / p.c0, hw = s.h * s.w, c0 = p.c0, f0 = p.f0;
+  int64_t blocks = ceilDiv(s.f / p.f0, p.cores);
+  int64_t rowPitch = pitch(f0, 2, target.alignmentBytes);
+  // The core's weight loads in the products' order: (tiles, whether the
+  // load starts a new one) per product.
+  SmallVector<int64_t> sizes;
+  SmallVector<int64_t> loadOf; // Per product, its load's index.
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t k = 0; k < chunks; ++k)
+      for (auto [first, count] :
+           weightLoads(p, b == blocks - 1 && k == chunks - 1)) {
+        for (int64_t i = 0; i < count; ++i)
+          loadOf.push_back(sizes.size());
+        sizes.push_back(count);
+      }
+  double product = double(geo.m / tile.m) * (c0 / tile.k) * (f0 / tile.n);
+  // Completions: each chunk's channels, its staging transpose, its move;
+  // each weight load; the products that last read each weight buffer; the
+  // epilogue that last read each accumulator set.
+  SmallVector<double> loaded(chunks, 0), transposed(chunks, 0),
+      moved(chunks, 0);
+  SmallVector<double> bufferFree(p.depth, 0), setFree(p.sets, 0);
+  auto loadChunk = [&](int64_t k, double after) {
+    loaded[k] = r.load(c0 * hw * s.inBytes, 1, after);
+  };
+  double pointsFree[2] = {0, 0}, imageReady = 0;
+  auto stage = [&](int64_t k) {
+    transposed[k] = r.vector(hw * c0 * 2, loaded[k]);
+    double copied = r.vector(hw * c0 * 2, std::max(transposed[k], imageReady));
+    double points = copied;
+    double &free = pointsFree[k % p.pointBuffers];
+    for (int64_t nu = 0; nu < kPoints; ++nu)
+      points = r.vector(geo.rows * geo.half * c0 * 2,
+                        nu == 0 ? std::max(points, free) : points);
+    moved[k] = r.local(kPoints * geo.rows * geo.tx * c0 * 2,
+                       kPoints * geo.rows, points);
+    free = moved[k];
+    if (k + 2 < chunks)
+      loadChunk(k + 2, transposed[k]);
+  };
+  // Weight loads in the products' order.
+  SmallVector<double> weights;
+  auto issue = [&]() {
+    int64_t i = weights.size(), count = sizes[i];
+    weights.push_back(r.load(count * c0 * rowPitch * 2,
+                             rowPitch == f0 ? 1 : count * c0,
+                             bufferFree[i % p.depth]));
+  };
+  loadChunk(0, 0);
+  int64_t width = geo.width * c0;
+  imageReady = r.local((width + c0) * 2, 1);
+  if (s.h > 1)
+    imageReady = r.local((s.h - 1) * (geo.width - s.w) * c0 * 2, s.h - 1);
+  imageReady = r.local((geo.rows * geo.width + 2) * c0 * 2 -
+                           (s.h * width + (1 + s.w) * c0) * 2,
+                       1);
+  double biasLoaded = s.bias ? r.load(blocks * f0 * 4, 1) : 0;
+  int64_t ahead = std::min<int64_t>(p.ahead, sizes.size());
+  issue();
+  if (chunks > 1)
+    loadChunk(1, 0);
+  for (int64_t i = 1; i < ahead; ++i)
+    issue();
+  stage(0);
+  int64_t next = 0; // The next product.
+  double last = 0, stored = 0, outFree[2] = {0, 0};
+  double pointDone[kPoints] = {0, 0, 0, 0};
+  for (int64_t b = 0; b < blocks; ++b) {
+    int64_t set = b % p.sets;
+    for (int64_t k = 0; k < chunks; ++k) {
+      if (b == 0 && k + 1 < chunks)
+        stage(k + 1);
+      for (int64_t t = 0; t < kPoints * kRows; ++t) {
+        int64_t load = loadOf[next++];
+        while (int64_t(weights.size()) <= load)
+          issue();
+        double ready = std::max({weights[load], moved[k], setFree[set]});
+        last = r.matrix(product, ready);
+        pointDone[t / kRows] = last;
+        bufferFree[load % p.depth] = last;
+      }
+    }
+    // The epilogue: the bias into m1, the output transform (each pass once
+    // its points are in), the transpose, the residual and clip, the store.
+    int64_t passes = s.w % 2 == 0 ? 1 : s.h;
+    int64_t passBytes = s.h * geo.tx * f0 * 4 / passes;
+    double m1 = pointDone[1];
+    if (s.bias)
+      m1 = r.vector(s.h * geo.tx * f0 * 4, std::max(m1, biasLoaded));
+    double done = 0;
+    for (int64_t i = 0; i < passes; ++i)
+      done = r.vector(passBytes, std::max(pointDone[0], m1));
+    for (int64_t i = 0; i < 2 * passes; ++i)
+      done = r.vector(passBytes, pointDone[2]);
+    for (int64_t i = 0; i < passes; ++i)
+      done = r.vector(passBytes, pointDone[3]);
+    setFree[set] = done;
+    // The transpose into the channel rows the store two blocks back read.
+    int64_t outs = std::min<int64_t>(blocks, 2);
+    done = r.vector(hw * f0 * 4, std::max(done, outFree[b % outs]));
+    if (epilogue.residual)
+      done = r.vector(hw * f0 * 4,
+                      std::max(done, r.load(f0 * hw * 4, f0, done)));
+    for (int64_t i = 0; i < epilogue.vectorPasses() - (epilogue.residual ? 1 : 0);
+         ++i)
+      done = r.vector(hw * f0 * 4, done);
+    stored = r.store(f0 * hw * s.outBytes, f0, done);
+    outFree[b % outs] = stored;
+  }
+  return stored;
+}
+
+} // namespace
+
+namespace sinan::tiling {
+
+bool winogradApplies(const ConvShape &s) {
+  return s.group == 1 && s.n == 1 && s.kh == 3 && s.kw == 3 && s.sh == 1 &&
+         s.sw == 1 && s.dh == 1 && s.dw == 1 && s.top == 1 && s.left == 1 &&
+         s.oh == s.h && s.ow == s.w;
+}
+
+std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
+                                               const TargetDesc &target,
+                                               const ConvEpilogue &epilogue) {
+  if (!winogradApplies(s) || !target.matrixTiles.count(DType::BF16))
+    return std::nullopt;
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  WinogradGeometry geo(s, tile);
+  int64_t align = target.alignmentBytes;
+  std::optional<WinogradPlan> best;
+  for (int64_t c0 : {32, 64, 128, 256}) {
+    if (s.c % c0 != 0 || c0 % tile.k != 0 || (c0 * 2) % align != 0)
+      continue;
+    int64_t chunks = s.c / c0;
+    for (int64_t f0 : {16, 32, 64, 128, 256}) {
+      if (s.f % f0 != 0 || f0 % tile.n != 0 || (f0 * 4) % align != 0)
+        continue;
+      int64_t blocks = s.f / f0;
+      int64_t cores = std::min<int64_t>(target.cores, blocks);
+      // Cores store at once: each one's part on granules of its own.
+      if (cores > 1 && (f0 * s.h * s.w * s.outBytes) % align != 0)
+        continue;
+      int64_t perCore = ceilDiv(blocks, cores);
+      // One block of output channels per core: with more, each later
+      // block's first weights wait for the matrix unit to free a buffer
+      // behind the previous block's epilogue, which the estimate does not
+      // see.
+      if (perCore > 1)
+        continue;
+      // Every chunk's grids stay in ibuf.
+      if (chunks * geo.chunkRows * c0 * 2 >
+          int64_t(target.ibuf.sizeBytes))
+        continue;
+      for (auto [group, depth] :
+           llvm::map_range(llvm::seq<int64_t>(0, 30), [](int64_t i) {
+             static constexpr int64_t kGroups[] = {1, 2, 3, 4, 6, 12};
+             static constexpr int64_t kDepths[] = {2, 3, 4, 5, 6};
+             return std::pair(kGroups[i / 5], kDepths[i % 5]);
+           })) {
+        // DMA-in hands the matrix unit each grid and weight buffer on a
+        // semaphore of its own.
+        // (A core of one block reads a chunk's grids until the next
+        // chunk's have landed: two at a time.)
+        // A buffer no second load takes would only hold a semaphore.
+        int64_t live = perCore == 1 ? std::min<int64_t>(chunks, 2) : chunks;
+        int64_t loads = perCore * chunks * ceilDiv(kPoints * kRows, group);
+        if (depth > loads ||
+            live + depth + 1 > int64_t(target.semaphoresPerEnginePair) ||
+            depth * group * c0 * pitch(f0, 2, align) * 2 >
+                int64_t(target.wbuf.sizeBytes))
+          continue;
+        WinogradPlan p;
+        p.group = group;
+        p.c0 = c0;
+        p.f0 = f0;
+        p.cores = cores;
+        p.depth = depth;
+        int64_t set = kPoints * geo.m * f0 * 4;
+        p.sets = perCore > 1 && 2 * set <= int64_t(target.acc.sizeBytes) ? 2
+                                                                          : 1;
+        if (set > int64_t(target.acc.sizeBytes))
+          continue;
+        VbufLayout layout(s, geo, p, align);
+        if (layout.bytes(align) > int64_t(target.vbuf.sizeBytes))
+          continue;
+        for (int64_t ahead = 1; ahead <= depth; ++ahead)
+        for (int64_t pointBuffers = 1; pointBuffers <= 2; ++pointBuffers) {
+          p.ahead = ahead;
+          p.pointBuffers = pointBuffers;
+          if (VbufLayout(s, geo, p, align).bytes(align) >
+              int64_t(target.vbuf.sizeBytes))
+            continue;
+          p.cycles = estimateWinograd(s, target, epilogue, p, geo);
+          if (const char *force = std::getenv("SINAN_WINOGRAD_PLAN")) {
+            int64_t a, b, g, d, h;
+            if (std::sscanf(force, "%ld,%ld,%ld,%ld,%ld", &a, &b, &g, &d, &h) == 5)
+              p.cycles = (a == c0 && b == f0 && g == group && d == depth && h == ahead) ? 0 : 1e9;
+          }
+          if (!best || p.cycles < best->cycles)
+            best = p;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+std::string describe(const WinogradPlan &p) {
+  return llvm::formatv("winograd c0={0} f0={1} cores={2} group={3} "
+                       "depth={4} ahead={5} points={6} sets={7} estimate={8}",
+                       p.c0, p.f0, p.cores, p.group, p.depth, p.ahead,
+                       p.pointBuffers, p.sets, int64_t(p.cycles));
+}
+
+LogicalResult emitWinogradConv(func::FuncOp kernel, graph::Conv2dOp conv,
+                               const ConvShape &s, const WinogradPlan &plan,
+                               const ConvEpilogue &epilogue,
+                               const TargetDesc &target,
+                               DenseElementsAttr weights) {
+  Location loc = conv.getLoc();
+  memref::GlobalOp global = addWeightsGlobal(
+      kernel, packWinogradWeights(weights, s, plan), loc, target);
+  OpBuilder builder(kernel.getContext());
+  bool hasBias = static_cast<bool>(conv.getBias());
+  Block &body = replaceBodyWithMemRefs(kernel, conv.getType());
+  builder.setInsertionPointToStart(&body);
+  Value w = memref::GetGlobalOp::create(builder, loc, global.getType(),
+                                        global.getSymName());
+  Value x = body.getArgument(0);
+  Value bias = hasBias ? body.getArgument(2) : Value();
+  Value y = body.getArguments().back();
+  Value residual = epilogue.residual
+                       ? body.getArgument(body.getNumArguments() - 2)
+                       : Value();
+  WinogradTiler(builder, loc, target, s, plan, epilogue, x, w, bias, residual,
+                y, &body)
+      .emit();
+  WinogradGeometry geo(s, target.matrixTiles.at(DType::BF16));
+  finishKernel(builder, kernel, plan.cores, {plan.f0, plan.c0, geo.m},
+               describe(plan));
+  return success();
+}
+
+} // namespace sinan::tiling
