@@ -46,9 +46,6 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 using namespace mlir;
 using namespace sinan;
 using namespace sinan::tiling;
@@ -75,8 +72,8 @@ struct WinogradGeometry {
     half = width / 2;
     m = roundUp(s.h * tx, tile.m);
     gridRows = rows * tx;
-    chunkRows = (kPoints - 1) * gridRows +
-                std::max(gridRows, (kRows - 1) * tx + m);
+    chunkRows =
+        (kPoints - 1) * gridRows + std::max(gridRows, (kRows - 1) * tx + m);
   }
 };
 
@@ -142,9 +139,9 @@ DenseElementsAttr packWinogradWeights(DenseElementsAttr weights,
 /// rows, which by liveness may take the staging buffers' bytes, and the
 /// bias row.
 struct VbufLayout {
-  int64_t staging = 0, transposed = 0, image = 0, points = 0,
-          pixels = 0, outPitch = 0, out = 0, biasRow = 0, blocks = 1,
-          sum1 = 0, pointBuffers = 1;
+  int64_t staging = 0, transposed = 0, image = 0, points = 0, pixels = 0,
+          outPitch = 0, out = 0, biasRow = 0, blocks = 1, sum1 = 0,
+          pointBuffers = 1;
   VbufLayout(const ConvShape &s, const WinogradGeometry &geo,
              const WinogradPlan &p, int64_t align) {
     staging = p.c0 * s.h * s.w;
@@ -285,9 +282,9 @@ void WinogradTiler::load(int64_t k) {
 void WinogradTiler::transform(int64_t k) {
   int64_t c0 = p.c0, hw = s.h * s.w;
   // Channel rows -> pixel rows of c0 channels.
-  npu::VTransOp::create(
-      builder, loc, view(staging[k % 2], 0, {c0, hw}, {hw, 1}),
-      view(transposed, 0, {hw, c0}, {c0, 1}));
+  npu::VTransOp::create(builder, loc,
+                        view(staging[k % 2], 0, {c0, hw}, {hw, 1}),
+                        view(transposed, 0, {hw, c0}, {c0, 1}));
   // Into the bordered image: image row y + 1 from column 1 (the border's
   // zeros were written once, before the first chunk).
   npu::VScalOp::create(
@@ -305,24 +302,23 @@ void WinogradTiler::transform(int64_t k) {
   int64_t count = geo.rows * geo.half;
   for (int64_t nu = 0; nu < kPoints; ++nu) {
     const Point &point = kTransform[nu];
-    npu::VBinOp::create(builder, loc, point.op,
-                        view(image, point.a * c0, {count, c0}, {2 * c0, 1}),
-                        view(image, point.b * c0, {count, c0}, {2 * c0, 1}),
-                        view(pointsOf(k), nu * count * c0, {count, c0}, {c0, 1}));
+    npu::VBinOp::create(
+        builder, loc, point.op,
+        view(image, point.a * c0, {count, c0}, {2 * c0, 1}),
+        view(image, point.b * c0, {count, c0}, {2 * c0, 1}),
+        view(pointsOf(k), nu * count * c0, {count, c0}, {c0, 1}));
   }
   // The four points' tiles into the chunk's grids, TX to an image row (the
   // point past the last tile dropped).
-  npu::DmaMoveOp::create(
-      builder, loc,
-      view(pointsOf(k), 0, {kPoints, geo.rows, geo.tx * c0},
-           {count * c0, geo.half * c0, 1}),
-      view(grids[k], 0, {kPoints, geo.rows, geo.tx * c0},
-           {geo.gridRows * c0, geo.tx * c0, 1}),
-      nullptr);
+  npu::DmaMoveOp::create(builder, loc,
+                         view(pointsOf(k), 0, {kPoints, geo.rows, geo.tx * c0},
+                              {count * c0, geo.half * c0, 1}),
+                         view(grids[k], 0, {kPoints, geo.rows, geo.tx * c0},
+                              {geo.gridRows * c0, geo.tx * c0, 1}),
+                         nullptr);
 }
 
-void WinogradTiler::issue(int64_t fb, int64_t k, int64_t first,
-                          int64_t count) {
+void WinogradTiler::issue(int64_t fb, int64_t k, int64_t first, int64_t count) {
   Value buffer = tiles[turn];
   turn = (turn + 1) % tiles.size();
   int64_t chunks = s.c / p.c0;
@@ -338,12 +334,12 @@ void WinogradTiler::issue(int64_t fb, int64_t k, int64_t first,
                         {elements}, {1}),
         view(buffer, 0, {elements}, {1}), DenseI64ArrayAttr());
   } else {
-    npu::DmaLoadOp::create(
-        builder, loc,
-        reinterpretView(builder, loc, w, builder.getIndexAttr(row * p.f0),
-                        {count * p.c0, p.f0}, {p.f0, 1}),
-        view(buffer, 0, {count * p.c0, p.f0}, {rowPitch, 1}),
-        DenseI64ArrayAttr());
+    npu::DmaLoadOp::create(builder, loc,
+                           reinterpretView(builder, loc, w,
+                                           builder.getIndexAttr(row * p.f0),
+                                           {count * p.c0, p.f0}, {p.f0, 1}),
+                           view(buffer, 0, {count * p.c0, p.f0}, {rowPitch, 1}),
+                           DenseI64ArrayAttr());
   }
   issued.push_back({{fb, k, first}, buffer});
 }
@@ -490,10 +486,9 @@ void WinogradTiler::emitCore(int64_t fb0, int64_t fb1) {
   npu::FillOp::create(builder, loc, view(image, 0, {width + c0}, {1}), 0);
   int64_t gap = (geo.width - s.w) * c0;
   if (s.h > 1)
-    npu::FillOp::create(builder, loc,
-                        view(image, width + (1 + s.w) * c0, {s.h - 1, gap},
-                             {width, 1}),
-                        0);
+    npu::FillOp::create(
+        builder, loc,
+        view(image, width + (1 + s.w) * c0, {s.h - 1, gap}, {width, 1}), 0);
   int64_t tail = s.h * width + (1 + s.w) * c0;
   npu::FillOp::create(builder, loc,
                       view(image, tail, {layout->image - tail}, {1}), 0);
@@ -552,9 +547,8 @@ void WinogradTiler::emit() {
   layout.emplace(s, geo, p, target.alignmentBytes);
   int64_t chunks = s.c / p.c0;
   for (int64_t k = 0; k < chunks; ++k)
-    grids.push_back(allocTile(builder, loc, entry, geo.chunkRows,
-                              p.c0, bf16, npu::MemorySpace::ibuf,
-                              target.alignmentBytes));
+    grids.push_back(allocTile(builder, loc, entry, geo.chunkRows, p.c0, bf16,
+                              npu::MemorySpace::ibuf, target.alignmentBytes));
   for (int64_t b = 0; b < p.depth; ++b)
     tiles.push_back(allocTile(builder, loc, entry, p.group * p.c0, p.f0, bf16,
                               npu::MemorySpace::wbuf, target.alignmentBytes));
@@ -590,14 +584,15 @@ public:
   enum Engine { DmaIn, Matrix, Vector, DmaOut };
   /// A load from DRAM of `bytes` in `rows` rows.
   double load(int64_t bytes, int64_t rows, double after = 0) {
-    return run(DmaIn, dma(bytes, rows), target.dramLatencyCycles, after);
+    return run(DmaIn, dram(bytes, rows), target.dramLatencyCycles, after, true);
   }
   /// A local move or fill.
   double local(int64_t bytes, int64_t rows, double after = 0) {
     return run(DmaIn, dma(bytes, rows), 0, after);
   }
   double store(int64_t bytes, int64_t rows, double after) {
-    return run(DmaOut, dma(bytes, rows), target.dramLatencyCycles, after);
+    return run(DmaOut, dram(bytes, rows), target.dramLatencyCycles, after,
+               true);
   }
   double vector(int64_t bytes, double after) {
     return run(Vector, double(ceilDiv(bytes, target.vectorBytesPerCycle)),
@@ -612,8 +607,20 @@ private:
     return double(target.dmaSetupCycles) +
            std::max<double>(ceilDiv(bytes, target.dmaBytesPerCycle), rows);
   }
-  double run(Engine engine, double busy, double latency, double after) {
+  /// A DRAM transfer also takes this core's share of the chip's DRAM
+  /// channel (every core runs the same program at once).
+  double dram(int64_t bytes, int64_t rows) const {
+    double share = double(target.dramBytesPerCycle) / target.cores;
+    return std::max(dma(bytes, rows),
+                    target.dmaSetupCycles + double(bytes) / share);
+  }
+  double run(Engine engine, double busy, double latency, double after,
+             bool channel = false) {
     double start = std::max(free[engine], after);
+    if (channel) {
+      start = std::max(start, channelFree);
+      channelFree = start + busy;
+    }
     free[engine] = start + busy;
     double done = free[engine] + latency;
     if (engine == DmaIn) {
@@ -624,7 +631,7 @@ private:
   }
   const TargetDesc &target;
   double free[4] = {0, 0, 0, 0};
-  double issued = 0;
+  double issued = 0, channelFree = 0;
 };
 
 /// The busiest core's cycles: its ops replayed in the order emitCore emits
@@ -668,8 +675,8 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
     for (int64_t nu = 0; nu < kPoints; ++nu)
       points = r.vector(geo.rows * geo.half * c0 * 2,
                         nu == 0 ? std::max(points, free) : points);
-    moved[k] = r.local(kPoints * geo.rows * geo.tx * c0 * 2,
-                       kPoints * geo.rows, points);
+    moved[k] = r.local(kPoints * geo.rows * geo.tx * c0 * 2, kPoints * geo.rows,
+                       points);
     free = moved[k];
     if (k + 2 < chunks)
       loadChunk(k + 2, transposed[k]);
@@ -735,10 +742,10 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
     int64_t outs = std::min<int64_t>(blocks, 2);
     done = r.vector(hw * f0 * 4, std::max(done, outFree[b % outs]));
     if (epilogue.residual)
-      done = r.vector(hw * f0 * 4,
-                      std::max(done, r.load(f0 * hw * 4, f0, done)));
-    for (int64_t i = 0; i < epilogue.vectorPasses() - (epilogue.residual ? 1 : 0);
-         ++i)
+      done =
+          r.vector(hw * f0 * 4, std::max(done, r.load(f0 * hw * 4, f0, done)));
+    for (int64_t i = 0;
+         i < epilogue.vectorPasses() - (epilogue.residual ? 1 : 0); ++i)
       done = r.vector(hw * f0 * 4, done);
     stored = r.store(f0 * hw * s.outBytes, f0, done);
     outFree[b % outs] = stored;
@@ -778,15 +785,8 @@ std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
       if (cores > 1 && (f0 * s.h * s.w * s.outBytes) % align != 0)
         continue;
       int64_t perCore = ceilDiv(blocks, cores);
-      // One block of output channels per core: with more, each later
-      // block's first weights wait for the matrix unit to free a buffer
-      // behind the previous block's epilogue, which the estimate does not
-      // see.
-      if (perCore > 1)
-        continue;
       // Every chunk's grids stay in ibuf.
-      if (chunks * geo.chunkRows * c0 * 2 >
-          int64_t(target.ibuf.sizeBytes))
+      if (chunks * geo.chunkRows * c0 * 2 > int64_t(target.ibuf.sizeBytes))
         continue;
       for (auto [group, depth] :
            llvm::map_range(llvm::seq<int64_t>(0, 30), [](int64_t i) {
@@ -813,29 +813,24 @@ std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
         p.cores = cores;
         p.depth = depth;
         int64_t set = kPoints * geo.m * f0 * 4;
-        p.sets = perCore > 1 && 2 * set <= int64_t(target.acc.sizeBytes) ? 2
-                                                                          : 1;
+        p.sets =
+            perCore > 1 && 2 * set <= int64_t(target.acc.sizeBytes) ? 2 : 1;
         if (set > int64_t(target.acc.sizeBytes))
           continue;
         VbufLayout layout(s, geo, p, align);
         if (layout.bytes(align) > int64_t(target.vbuf.sizeBytes))
           continue;
         for (int64_t ahead = 1; ahead <= depth; ++ahead)
-        for (int64_t pointBuffers = 1; pointBuffers <= 2; ++pointBuffers) {
-          p.ahead = ahead;
-          p.pointBuffers = pointBuffers;
-          if (VbufLayout(s, geo, p, align).bytes(align) >
-              int64_t(target.vbuf.sizeBytes))
-            continue;
-          p.cycles = estimateWinograd(s, target, epilogue, p, geo);
-          if (const char *force = std::getenv("SINAN_WINOGRAD_PLAN")) {
-            int64_t a, b, g, d, h;
-            if (std::sscanf(force, "%ld,%ld,%ld,%ld,%ld", &a, &b, &g, &d, &h) == 5)
-              p.cycles = (a == c0 && b == f0 && g == group && d == depth && h == ahead) ? 0 : 1e9;
+          for (int64_t pointBuffers = 1; pointBuffers <= 2; ++pointBuffers) {
+            p.ahead = ahead;
+            p.pointBuffers = pointBuffers;
+            if (VbufLayout(s, geo, p, align).bytes(align) >
+                int64_t(target.vbuf.sizeBytes))
+              continue;
+            p.cycles = estimateWinograd(s, target, epilogue, p, geo);
+            if (!best || p.cycles < best->cycles)
+              best = p;
           }
-          if (!best || p.cycles < best->cycles)
-            best = p;
-        }
       }
     }
   }
