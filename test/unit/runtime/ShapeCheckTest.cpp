@@ -242,6 +242,64 @@ TEST(HostOps, Conv2dFmaOrder) {
   EXPECT_TRUE(std::signbit(y.data<float>()[0]));
 }
 
+// The Winograd kernel's fallback (winograd = 1, F(2,3) along each kernel
+// row): on values whose every transform, product and sum is exact in bf16
+// and f32 (small integers; the weights' transforms halves of them) it is
+// the convolution itself, over an odd width (the last tile's second output
+// dropped), a bias included; on other values it differs from the direct
+// sums by rounding only; and it takes only a 3x3 of stride 1 and padding 1.
+TEST(HostOps, Conv2dWinogradRows) {
+  Tensor x(DType::F32, {1, 40, 5, 7}), w(DType::F32, {3, 40, 3, 3}),
+      b(DType::F32, {3}), y(DType::F32, {1, 3, 5, 7}),
+      want(DType::F32, {1, 3, 5, 7});
+  uint32_t seed = 7;
+  auto next = [&](int range) {
+    seed = seed * 1103515245u + 12345u;
+    return float(int((seed >> 16) % (2 * range + 1)) - range);
+  };
+  for (int64_t i = 0; i < x.numElements(); ++i)
+    x.data<float>()[i] = next(4);
+  for (int64_t i = 0; i < w.numElements(); ++i)
+    w.data<float>()[i] = next(3);
+  for (int i = 0; i < 3; ++i)
+    b.data<float>()[i] = next(5) + 0.5f;
+  std::vector<Attr> conv = {{"pads", std::vector<int64_t>{1, 1, 1, 1}}};
+  std::vector<Attr> winograd = conv;
+  winograd.insert(winograd.end(), {{"precision", std::string("bf16")},
+                                   {"sum_chunk", int64_t(32)},
+                                   {"bias_last", int64_t(1)},
+                                   {"winograd", int64_t(1)}});
+  std::string error;
+  ASSERT_TRUE(runHostOp("conv2d", conv, {&x, &w, &b}, {&want}, error))
+      << error;
+  ASSERT_TRUE(runHostOp("conv2d", winograd, {&x, &w, &b}, {&y}, error))
+      << error;
+  for (int64_t i = 0; i < y.numElements(); ++i)
+    ASSERT_EQ(y.data<float>()[i], want.data<float>()[i]) << "element " << i;
+  // Fractions round: close to the direct sums, not equal to them.
+  for (int64_t i = 0; i < x.numElements(); ++i)
+    x.data<float>()[i] = next(1000) / 997.0f;
+  ASSERT_TRUE(runHostOp("conv2d", conv, {&x, &w, &b}, {&want}, error))
+      << error;
+  ASSERT_TRUE(runHostOp("conv2d", winograd, {&x, &w, &b}, {&y}, error))
+      << error;
+  double worst = 0, scale = 0;
+  for (int64_t i = 0; i < y.numElements(); ++i) {
+    worst = std::max(worst, double(std::abs(y.data<float>()[i] -
+                                            want.data<float>()[i])));
+    scale = std::max(scale, double(std::abs(want.data<float>()[i])));
+  }
+  EXPECT_GT(worst, 0.0);
+  EXPECT_LT(worst, scale * 0x1p-6);
+  // Another shape is an error naming what the kernel takes.
+  winograd[0].value = std::vector<int64_t>{0, 0, 0, 0};
+  Tensor small(DType::F32, {1, 3, 3, 5});
+  EXPECT_FALSE(runHostOp("conv2d", winograd, {&x, &w, &b}, {&small}, error));
+  EXPECT_NE(error.find("winograd needs an f32 3x3 convolution of stride 1"),
+            std::string::npos)
+      << error;
+}
+
 // A layer group's 1x1 (residual_first = 1, with sum_chunk and bias_last):
 // the sums start from the last input, the residual the kernel loads into
 // its accumulators, then the products in order, then the bias.
