@@ -270,8 +270,7 @@ TEST(HostOps, Conv2dWinogradRows) {
                                    {"bias_last", int64_t(1)},
                                    {"winograd", int64_t(1)}});
   std::string error;
-  ASSERT_TRUE(runHostOp("conv2d", conv, {&x, &w, &b}, {&want}, error))
-      << error;
+  ASSERT_TRUE(runHostOp("conv2d", conv, {&x, &w, &b}, {&want}, error)) << error;
   ASSERT_TRUE(runHostOp("conv2d", winograd, {&x, &w, &b}, {&y}, error))
       << error;
   for (int64_t i = 0; i < y.numElements(); ++i)
@@ -279,14 +278,13 @@ TEST(HostOps, Conv2dWinogradRows) {
   // Fractions round: close to the direct sums, not equal to them.
   for (int64_t i = 0; i < x.numElements(); ++i)
     x.data<float>()[i] = next(1000) / 997.0f;
-  ASSERT_TRUE(runHostOp("conv2d", conv, {&x, &w, &b}, {&want}, error))
-      << error;
+  ASSERT_TRUE(runHostOp("conv2d", conv, {&x, &w, &b}, {&want}, error)) << error;
   ASSERT_TRUE(runHostOp("conv2d", winograd, {&x, &w, &b}, {&y}, error))
       << error;
   double worst = 0, scale = 0;
   for (int64_t i = 0; i < y.numElements(); ++i) {
-    worst = std::max(worst, double(std::abs(y.data<float>()[i] -
-                                            want.data<float>()[i])));
+    worst = std::max(
+        worst, double(std::abs(y.data<float>()[i] - want.data<float>()[i])));
     scale = std::max(scale, double(std::abs(want.data<float>()[i])));
   }
   EXPECT_GT(worst, 0.0);
