@@ -32,13 +32,13 @@ namespace sinan {
 using namespace mlir;
 using namespace sinan;
 
-/// Whether the tilers' estimates for `producer` (when given) and `users`
+/// Whether the tilers' estimates for `producers` and `users`
 /// (kernels and the argument each takes the value as) add up to no more
 /// cycles, `extra` added, with the value kept as bf16. A result stored as
 /// bf16 must start each core's part on a granule of its own at half the
 /// bytes per element, which can cost a tiler its best split (a 28x28 plane
 /// of bf16 is not whole granules).
-static bool bf16Pays(func::FuncOp producer,
+static bool bf16Pays(ArrayRef<func::FuncOp> producers,
                      ArrayRef<std::pair<func::FuncOp, unsigned>> users,
                      const TargetDesc &target, double extra = 0.0) {
   // Copies of the kernels (their tilers read the function's types) with
@@ -50,7 +50,7 @@ static bool bf16Pays(func::FuncOp producer,
       it->second = kernel.clone();
     return it->second;
   };
-  if (producer)
+  for (func::FuncOp producer : producers)
     storeResultAsBF16(copyOf(producer), 0);
   for (auto [kernel, index] : users)
     storeArgumentAsBF16(copyOf(kernel), index);
@@ -101,6 +101,12 @@ static func::FuncOp conversionKernel(ModuleOp module, SymbolTable &symbols,
   return kernel;
 }
 
+/// Whether `kernel`'s body is one concatenation.
+static bool isConcatKernel(func::FuncOp kernel) {
+  SmallVector<Operation *> ops = kernelBodyOps(kernel);
+  return ops.size() == 1 && llvm::isa<graph::ConcatOp>(ops.front());
+}
+
 namespace {
 
 struct SnpuBf16ActivationsPass
@@ -146,13 +152,57 @@ struct SnpuBf16ActivationsPass
         continue;
       Value result = launch->getResult(0);
       std::optional<Readers> users = bf16Readers(result);
-      if (!users || !bf16Pays(producer, *users, *desc))
+      if (!users)
         continue;
-      storeResultAsBF16(producer, 0);
-      result.setType(producer.getResultTypes()[0]);
-      for (OpOperand &use : result.getUses())
-        storeArgumentAsBF16(callee(cast<npu::LaunchOp>(use.getOwner())),
-                            use.getOperandNumber());
+      // A concatenation goes bf16 with its operands, or not at all: mixed
+      // types would make a copy of what the schedule makes a view
+      // (sched.concat takes one element type). Each operand's producer
+      // stores it as bf16 and its other readers take it so.
+      SmallVector<func::FuncOp> producers = {producer};
+      SmallVector<Value> operands;
+      if (isConcatKernel(producer)) {
+        bool all = true;
+        for (Value operand : launch.getArgs()) {
+          auto from = operand.getDefiningOp<npu::LaunchOp>();
+          func::FuncOp kernel = from ? callee(from) : func::FuncOp();
+          if (!kernel || from->getNumResults() != 1 ||
+              llvm::is_contained(operands, operand) ||
+              !snpuStoresBF16Result(kernel, *desc)) {
+            all = false;
+            break;
+          }
+          for (OpOperand &use : operand.getUses()) {
+            if (use.getOwner() == launch)
+              continue;
+            auto user = dyn_cast<npu::LaunchOp>(use.getOwner());
+            func::FuncOp reader = user ? callee(user) : func::FuncOp();
+            if (!reader ||
+                !snpuTakesBF16Argument(reader, use.getOperandNumber(), *desc,
+                                       residuals)) {
+              all = false;
+              break;
+            }
+            users->push_back({reader, use.getOperandNumber()});
+          }
+          producers.push_back(kernel);
+          operands.push_back(operand);
+          users->push_back({producer, unsigned(operands.size() - 1)});
+        }
+        if (!all)
+          continue;
+      }
+      if (!bf16Pays(producers, *users, *desc))
+        continue;
+      for (Value value :
+           llvm::concat<Value>(ValueRange(operands), ValueRange(result))) {
+        func::FuncOp kernel =
+            callee(cast<npu::LaunchOp>(value.getDefiningOp()));
+        storeResultAsBF16(kernel, 0);
+        value.setType(kernel.getResultTypes()[0]);
+        for (OpOperand &use : value.getUses())
+          storeArgumentAsBF16(callee(cast<npu::LaunchOp>(use.getOwner())),
+                              use.getOperandNumber());
+      }
     }
     // A network input that only matrix-unit kernels read: a kernel of its
     // own converts it to bf16 on the device first (the host link still
@@ -180,8 +230,7 @@ struct SnpuBf16ActivationsPass
           else if (!first || user->isBeforeInBlock(first))
             first = user;
         if (!users || !first ||
-            !bf16Pays(func::FuncOp(), *users, *desc,
-                      2.0 * conversionCycles(type, *desc)))
+            !bf16Pays({}, *users, *desc, 2.0 * conversionCycles(type, *desc)))
           continue;
         std::string name = "input";
         if (auto named = host.getArgAttrOfType<StringAttr>(arg.getArgNumber(),

@@ -125,6 +125,40 @@ func.func @pooled(%x: tensor<1x64x32x32xf32>) -> tensor<1x64x16x16xf32> {
 }
 
 // The kernel functions follow the host functions.
+// A concatenation that only a convolution reads goes bf16 with its
+// operands, each its own convolution's result: the schedule can then make
+// it a view of them (sched.concat takes one element type).
+// CHECK-LABEL: func.func @concat
+// CHECK:         %[[L:.*]] = npu.launch @left_kernel({{.*}}) -> tensor<1x64x16x16xbf16>
+// CHECK:         %[[R:.*]] = npu.launch @right_kernel({{.*}}) -> tensor<1x64x16x16xbf16>
+// CHECK:         %[[C:.*]] = npu.launch @cat_kernel(%[[L]], %[[R]]) : (tensor<1x64x16x16xbf16>, tensor<1x64x16x16xbf16>) -> tensor<1x128x16x16xbf16>
+// CHECK:         npu.launch @next_kernel(%[[C]], {{.*}}) -> tensor<1x64x16x16xf32>
+func.func @concat(%x: tensor<1x64x16x16xf32>) -> tensor<1x64x16x16xf32> {
+  %w = graph.constant dense<0.5> : tensor<64x64x1x1xf32>
+  %w2 = graph.constant dense<0.5> : tensor<64x128x1x1xf32>
+  %l = graph.conv2d %x, %w : (tensor<1x64x16x16xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x16x16xf32> loc("left")
+  %r = graph.conv2d %x, %w : (tensor<1x64x16x16xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x16x16xf32> loc("right")
+  %c = graph.concat %l, %r {axis = 1 : i64} : (tensor<1x64x16x16xf32>, tensor<1x64x16x16xf32>) -> tensor<1x128x16x16xf32> loc("cat")
+  %n = graph.conv2d %c, %w2 : (tensor<1x128x16x16xf32>, tensor<64x128x1x1xf32>) -> tensor<1x64x16x16xf32> loc("next")
+  return %n : tensor<1x64x16x16xf32>
+}
+
+// Not when an operand has a reader that takes it in f32 (here the host):
+// a concatenation of mixed types would be a copy, not a view.
+// CHECK-LABEL: func.func @mixed
+// CHECK:         npu.launch @left2_kernel({{.*}}) -> tensor<1x64x16x16xf32>
+// CHECK:         npu.launch @right2_kernel({{.*}}) -> tensor<1x64x16x16xf32>
+// CHECK:         npu.launch @cat2_kernel({{.*}}) : (tensor<1x64x16x16xf32>, tensor<1x64x16x16xf32>) -> tensor<1x128x16x16xf32>
+func.func @mixed(%x: tensor<1x64x16x16xf32>) -> (tensor<1x64x16x16xf32>, tensor<1x64x16x16xf32>) {
+  %w = graph.constant dense<0.5> : tensor<64x64x1x1xf32>
+  %w2 = graph.constant dense<0.5> : tensor<64x128x1x1xf32>
+  %l = graph.conv2d %x, %w : (tensor<1x64x16x16xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x16x16xf32> loc("left2")
+  %r = graph.conv2d %x, %w : (tensor<1x64x16x16xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x16x16xf32> loc("right2")
+  %c = graph.concat %l, %r {axis = 1 : i64} : (tensor<1x64x16x16xf32>, tensor<1x64x16x16xf32>) -> tensor<1x128x16x16xf32> loc("cat2")
+  %n = graph.conv2d %c, %w2 : (tensor<1x128x16x16xf32>, tensor<64x128x1x1xf32>) -> tensor<1x64x16x16xf32> loc("next2")
+  return %n, %l : tensor<1x64x16x16xf32>, tensor<1x64x16x16xf32>
+}
+
 // CHECK-LABEL: func.func @a_kernel
 // CHECK-SAME:    -> tensor<1x64x16x16xbf16>
 // CHECK:         %[[Y:.*]] = graph.relu

@@ -1888,6 +1888,25 @@ std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
     return tiling::estimateMaxPoolCycles(pool, target);
   if (auto attention = dyn_cast<graph::AttentionOp>(ops.front()))
     return tiling::estimateAttentionCycles(attention, target);
+  // A concatenation's moves stream its bytes, at the types the kernel keeps
+  // in DRAM (sinan-snpu-bf16-activations), through vbuf on every core, a
+  // load's and a store's latency after. (The schedule may make it a view,
+  // which moves nothing.)
+  if (llvm::isa<graph::ConcatOp>(ops.front()) && ops.size() == 1) {
+    double bytes = 0;
+    auto add = [&](Type type) {
+      auto shaped = cast<ShapedType>(type);
+      bytes += double(shaped.getNumElements()) *
+               double(shaped.getElementTypeBitWidth() / 8);
+    };
+    llvm::for_each(kernel.getArgumentTypes(), add);
+    llvm::for_each(kernel.getResultTypes(), add);
+    double dram =
+        std::min<double>(double(target.dmaBytesPerCycle) * target.cores,
+                         double(target.dramBytesPerCycle));
+    return bytes / dram + 2.0 * target.dramLatencyCycles +
+           2.0 * target.dmaSetupCycles;
+  }
   // A norm and product group: the product's, with A normalized first.
   ProductTraits epilogue;
   if (normPrologueOf(ops, target)) {

@@ -150,6 +150,12 @@ bool sinan::snpuTakesBF16Argument(func::FuncOp kernel, unsigned index,
     return ops.size() == 1 && index == 0 && user == op &&
            kernel.getNumResults() == 1 &&
            getElementTypeOrSelf(kernel.getResultTypes()[0]).isBF16();
+  // A concatenation kept as bf16 rounds each input anyway (so its
+  // operands may be bf16 in DRAM too, and a view of them: sched.concat
+  // needs one element type).
+  if (llvm::isa<graph::ConcatOp>(op))
+    return ops.size() == 1 && user == op && kernel.getNumResults() == 1 &&
+           getElementTypeOrSelf(kernel.getResultTypes()[0]).isBF16();
   bool matrix = false;
   if (auto conv = dyn_cast<graph::Conv2dOp>(op)) {
     std::optional<ConvSummation> sum = snpuConvSummation(ops, target);
@@ -192,6 +198,9 @@ bool sinan::snpuStoresBF16Result(func::FuncOp kernel,
   // A max pooling's result is one of its inputs: stored as bf16, rounded
   // as its readers would.
   if (llvm::isa<graph::MaxPool2dOp>(ops.front()))
+    return ops.size() == 1;
+  // So is a concatenation's: its inputs, each rounded once on the way.
+  if (llvm::isa<graph::ConcatOp>(ops.front()))
     return ops.size() == 1;
   return llvm::isa<graph::MatMulOp>(ops.front()) &&
          isSnpuMatmul(ops.front(), target);

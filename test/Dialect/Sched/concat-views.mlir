@@ -233,3 +233,52 @@ func.func @rr_cat2(%a: tensor<1x16x2x2xf32>, %b: tensor<1x16x2x2xf32>) -> tensor
   %r = graph.concat %a, %b {axis = 1 : i64} : (tensor<1x16x2x2xf32>, tensor<1x16x2x2xf32>) -> tensor<1x32x2x2xf32>
   return %r : tensor<1x32x2x2xf32>
 }
+
+// -----
+
+// A concatenation kept as bf16 in DRAM with its operands
+// (sinan-snpu-bf16-activations): its kernel widens the arguments and
+// narrows the result (storage casts), which moves the bf16 values as they
+// are, so it is a view too. With one operand in f32 it would convert that
+// one: a copy.
+// CHECK-LABEL: func.func @stored
+// CHECK:         sched.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x32x4x4xbf16>, tensor<1x32x4x4xbf16>) -> tensor<1x64x4x4xbf16>
+// CHECK:         npu.launch @mixed_cat(
+// CHECK-NOT:     func.func @stored_cat
+func.func @stored(%in: tensor<1x32x4x4xf32>) -> (tensor<1x64x4x4xf32>, tensor<1x64x4x4xf32>) {
+  %a = npu.launch @narrow(%in) : (tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xbf16>
+  %b = npu.launch @narrow(%in) : (tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xbf16>
+  %c = npu.launch @stored_cat(%a, %b) : (tensor<1x32x4x4xbf16>, tensor<1x32x4x4xbf16>) -> tensor<1x64x4x4xbf16>
+  %f = npu.launch @produce2(%in) : (tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32>
+  %m = npu.launch @mixed_cat(%a, %f) : (tensor<1x32x4x4xbf16>, tensor<1x32x4x4xf32>) -> tensor<1x64x4x4xbf16>
+  %t = npu.launch @widen(%c) : (tensor<1x64x4x4xbf16>) -> tensor<1x64x4x4xf32>
+  %u = npu.launch @widen(%m) : (tensor<1x64x4x4xbf16>) -> tensor<1x64x4x4xf32>
+  return %t, %u : tensor<1x64x4x4xf32>, tensor<1x64x4x4xf32>
+}
+func.func @narrow(%a: tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xbf16> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x32x4x4xf32>
+  %n = graph.cast %r {npu.storage} : tensor<1x32x4x4xf32> to tensor<1x32x4x4xbf16>
+  return %n : tensor<1x32x4x4xbf16>
+}
+func.func @produce2(%a: tensor<1x32x4x4xf32>) -> tensor<1x32x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %r = graph.relu %a : tensor<1x32x4x4xf32>
+  return %r : tensor<1x32x4x4xf32>
+}
+func.func @stored_cat(%a: tensor<1x32x4x4xbf16>, %b: tensor<1x32x4x4xbf16>) -> tensor<1x64x4x4xbf16> attributes {npu.target = #npu.target<"snpu-server">} {
+  %wa = graph.cast %a {npu.storage} : tensor<1x32x4x4xbf16> to tensor<1x32x4x4xf32>
+  %wb = graph.cast %b {npu.storage} : tensor<1x32x4x4xbf16> to tensor<1x32x4x4xf32>
+  %c = graph.concat %wa, %wb {axis = 1 : i64} : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x64x4x4xf32>
+  %n = graph.cast %c {npu.storage} : tensor<1x64x4x4xf32> to tensor<1x64x4x4xbf16>
+  return %n : tensor<1x64x4x4xbf16>
+}
+func.func @mixed_cat(%a: tensor<1x32x4x4xbf16>, %b: tensor<1x32x4x4xf32>) -> tensor<1x64x4x4xbf16> attributes {npu.target = #npu.target<"snpu-server">} {
+  %wa = graph.cast %a {npu.storage} : tensor<1x32x4x4xbf16> to tensor<1x32x4x4xf32>
+  %c = graph.concat %wa, %b {axis = 1 : i64} : (tensor<1x32x4x4xf32>, tensor<1x32x4x4xf32>) -> tensor<1x64x4x4xf32>
+  %n = graph.cast %c {npu.storage} : tensor<1x64x4x4xf32> to tensor<1x64x4x4xbf16>
+  return %n : tensor<1x64x4x4xbf16>
+}
+func.func @widen(%a: tensor<1x64x4x4xbf16>) -> tensor<1x64x4x4xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %w = graph.cast %a {npu.storage} : tensor<1x64x4x4xbf16> to tensor<1x64x4x4xf32>
+  %r = graph.relu %w : tensor<1x64x4x4xf32>
+  return %r : tensor<1x64x4x4xf32>
+}
