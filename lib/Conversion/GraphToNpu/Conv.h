@@ -136,6 +136,20 @@ struct WinogradPlan {
   double cycles = 0;
 };
 
+/// `count` channels from `channel` of image n of a [N, C, pixels] DRAM
+/// tensor, `length` pixels from `start`: a [count x length] view, each
+/// channel's pixels one run.
+mlir::Value channelRuns(mlir::OpBuilder &builder, mlir::Location loc,
+                        mlir::Value tensor, mlir::OpFoldResult n,
+                        mlir::OpFoldResult channel, mlir::OpFoldResult start,
+                        int64_t count, int64_t length);
+
+/// What the tilers' plan searches read of a convolution, its epilogue and
+/// the target, as a key for their caches (a network repeats its shapes,
+/// and placement, the bf16 pass and conversion each ask for every one).
+std::string convPlanKey(const ConvShape &s, const TargetDesc &target,
+                        const ConvEpilogue &epilogue);
+
 /// Whether the Winograd tiler applies: one image, one group, 3x3, stride
 /// and dilation 1, padding 1 (the output as large as the input).
 bool winogradApplies(const ConvShape &s);

@@ -493,16 +493,8 @@ private:
   /// tensor, `length` pixels from `start`: a [count x length] view.
   Value runsView(Value tensor, Value n, OpFoldResult channel,
                  OpFoldResult start, int64_t count, int64_t length) {
-    SmallVector<OpFoldResult> offsets = {fold(n), channel, start};
-    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
-                                       builder.getIndexAttr(count),
-                                       builder.getIndexAttr(length)};
-    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
-    auto type = memref::SubViewOp::inferRankReducedResultType(
-        {count, length}, cast<MemRefType>(tensor.getType()), offsets, sizes,
-        strides);
-    return memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
-                                     tensor, offsets, sizes, strides);
+    return channelRuns(builder, loc, tensor, fold(n), channel, start, count,
+                       length);
   }
   /// `source` (offset 0) seen as `sizes` with `strides` from element
   /// `offset`.
@@ -2128,17 +2120,45 @@ std::string describe(const GridPlan &p) {
       int64_t(p.cycles));
 }
 
-std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
-                                       const TargetDesc &target,
-                                       const ConvEpilogue &epilogue,
-                                       const PairStage *pair) {
-  // Placement and conversion ask for every convolution, and a network
-  // repeats its shapes: the search runs once per shape, epilogue and
-  // target (what the estimate reads of it).
+Value channelRuns(OpBuilder &builder, Location loc, Value tensor,
+                  OpFoldResult n, OpFoldResult channel, OpFoldResult start,
+                  int64_t count, int64_t length) {
+  SmallVector<OpFoldResult> offsets = {n, channel, start};
+  SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
+                                     builder.getIndexAttr(count),
+                                     builder.getIndexAttr(length)};
+  SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
+  auto type = memref::SubViewOp::inferRankReducedResultType(
+      {count, length}, cast<MemRefType>(tensor.getType()), offsets, sizes,
+      strides);
+  return memref::SubViewOp::create(builder, loc, cast<MemRefType>(type), tensor,
+                                   offsets, sizes, strides);
+}
+
+std::string convPlanKey(const ConvShape &s, const TargetDesc &target,
+                        const ConvEpilogue &epilogue) {
   std::string key;
   llvm::raw_string_ostream os(key);
-  for (int64_t v : {s.n, s.c, s.h, s.w, s.f, s.kh, s.kw, s.oh, s.ow, s.sh, s.sw,
-                    s.dh, s.dw, s.top, s.left, s.group, s.inBytes, s.outBytes})
+  for (int64_t v : {s.n,
+                    s.c,
+                    s.h,
+                    s.w,
+                    s.f,
+                    s.kh,
+                    s.kw,
+                    s.oh,
+                    s.ow,
+                    s.sh,
+                    s.sw,
+                    s.dh,
+                    s.dw,
+                    s.top,
+                    s.left,
+                    s.group,
+                    s.inBytes,
+                    s.outBytes,
+                    int64_t(s.bias),
+                    int64_t(s.biasConstant)})
     os << v << ",";
   os << epilogue.residual << epilogue.relu << epilogue.clip << epilogue.silu
      << epilogue.hardswish << "," << epilogue.min.value_or(NAN) << ","
@@ -2148,10 +2168,23 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
      << target.vbuf.sizeBytes << "," << target.dmaBytesPerCycle << ","
      << target.dramBytesPerCycle << "," << target.dramLatencyCycles << ","
      << target.dmaSetupCycles << "," << target.vectorBytesPerCycle << ","
-     << target.vectorLatencyCycles << "," << target.semaphoresPerEnginePair;
+     << target.vectorLatencyCycles << "," << target.matrixLatencyCycles << ","
+     << target.semaphoresPerEnginePair;
   if (auto it = target.matrixTiles.find(DType::BF16);
       it != target.matrixTiles.end())
     os << "," << it->second.m << "x" << it->second.k << "x" << it->second.n;
+  return key;
+}
+
+std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
+                                       const TargetDesc &target,
+                                       const ConvEpilogue &epilogue,
+                                       const PairStage *pair) {
+  // Placement and conversion ask for every convolution, and a network
+  // repeats its shapes: the search runs once per shape, epilogue and
+  // target (what the estimate reads of it).
+  std::string key = convPlanKey(s, target, epilogue);
+  llvm::raw_string_ostream os(key);
   if (pair)
     os << ",pair" << pair->f << "," << pair->f0 << "," << pair->bias
        << pair->residual << pair->relu << pair->firstRelu << ","

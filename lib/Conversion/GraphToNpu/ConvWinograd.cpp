@@ -46,6 +46,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <map>
+#include <mutex>
+
 using namespace mlir;
 using namespace sinan;
 using namespace sinan::tiling;
@@ -191,21 +194,11 @@ private:
                            sizes, strides);
   }
   /// `count` channels from `channel` of image 0 of a [N, C, pixels] DRAM
-  /// tensor, every pixel: a [count x pixels] view.
+  /// tensor, every pixel.
   Value runsView(Value tensor, int64_t channel, int64_t count) {
-    int64_t pixels = s.h * s.w;
-    SmallVector<OpFoldResult> offsets = {builder.getIndexAttr(0),
-                                         builder.getIndexAttr(channel),
-                                         builder.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(1),
-                                       builder.getIndexAttr(count),
-                                       builder.getIndexAttr(pixels)};
-    SmallVector<OpFoldResult> strides(3, builder.getIndexAttr(1));
-    auto type = memref::SubViewOp::inferRankReducedResultType(
-        {count, pixels}, cast<MemRefType>(tensor.getType()), offsets, sizes,
-        strides);
-    return memref::SubViewOp::create(builder, loc, cast<MemRefType>(type),
-                                     tensor, offsets, sizes, strides);
+    return channelRuns(builder, loc, tensor, builder.getIndexAttr(0),
+                       builder.getIndexAttr(channel), builder.getIndexAttr(0),
+                       count, s.h * s.w);
   }
   /// A vbuf buffer of `elements`, allocated here (so its liveness starts
   /// at its first use on this core).
@@ -763,11 +756,9 @@ bool winogradApplies(const ConvShape &s) {
          s.oh == s.h && s.ow == s.w;
 }
 
-std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
-                                               const TargetDesc &target,
-                                               const ConvEpilogue &epilogue) {
-  if (!winogradApplies(s) || !target.matrixTiles.count(DType::BF16))
-    return std::nullopt;
+static std::optional<WinogradPlan>
+searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
+                   const ConvEpilogue &epilogue) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   WinogradGeometry geo(s, tile);
   int64_t align = target.alignmentBytes;
@@ -835,6 +826,27 @@ std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
     }
   }
   return best;
+}
+
+std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
+                                               const TargetDesc &target,
+                                               const ConvEpilogue &epilogue) {
+  if (!winogradApplies(s) || !target.matrixTiles.count(DType::BF16))
+    return std::nullopt;
+  // The search replays thousands of plans; once per shape, epilogue and
+  // target.
+  std::string key = convPlanKey(s, target, epilogue);
+  static std::mutex lock;
+  static std::map<std::string, std::optional<WinogradPlan>> cache;
+  {
+    std::lock_guard<std::mutex> guard(lock);
+    if (auto it = cache.find(key); it != cache.end())
+      return it->second;
+  }
+  std::optional<WinogradPlan> plan = searchWinogradPlan(s, target, epilogue);
+  std::lock_guard<std::mutex> guard(lock);
+  cache.emplace(key, plan);
+  return plan;
 }
 
 std::string describe(const WinogradPlan &p) {
