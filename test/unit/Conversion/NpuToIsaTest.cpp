@@ -485,6 +485,10 @@ struct GraphConvCase {
   /// A residual (another input of the result's shape) added before the
   /// relu or clip, on the vector unit.
   bool residual = false;
+  /// The Winograd tiler (snpu.conv_algorithm = "winograd"); else the
+  /// direct ones (the implicit GEMM or the grid tiler), whichever the
+  /// estimates prefer.
+  bool winograd = false;
 };
 
 class GraphConvTest : public ::testing::TestWithParam<GraphConvCase> {};
@@ -517,7 +521,7 @@ TEST_P(GraphConvTest, CompiledFromGraphMatchesBf16HostArithmetic) {
       R"(
 func.func @main(%x: {X}, %b: {B}, %res: {Y}) -> {Y} {{
   %w = graph.constant dense<"0x{V}"> : {W}
-  %{CONV} = graph.conv2d %x, %w{BIAS} {{strides = array<i64: {S}, {S}>, pads = array<i64: {P}, {P}, {P}, {P}>, dilations = array<i64: {D}, {D}>, group = {G} : i64}} : ({X}, {W}{BT}) -> {Y}
+  %{CONV} = graph.conv2d %x, %w{BIAS} {{strides = array<i64: {S}, {S}>, pads = array<i64: {P}, {P}, {P}, {P}>, dilations = array<i64: {D}, {D}>, group = {G} : i64, snpu.conv_algorithm = "{A}"}} : ({X}, {W}{BT}) -> {Y}
   {ADD}
   {RELU}
 }}
@@ -526,6 +530,7 @@ func.func @main(%x: {X}, %b: {B}, %res: {Y}) -> {Y} {{
       fmt::arg("V", weights), fmt::arg("BIAS", c.bias ? ", %b" : ""),
       fmt::arg("BT", c.bias ? ", " + B : ""), fmt::arg("S", c.stride),
       fmt::arg("P", c.pad), fmt::arg("D", c.dilation), fmt::arg("G", c.group),
+      fmt::arg("A", c.winograd ? "winograd" : "direct"),
       fmt::arg("CONV", c.residual ? "c" : "y"),
       fmt::arg("ADD", c.residual ? "%y = graph.add %c, %res : (" + Y + ", " +
                                        Y + ") -> " + Y
@@ -556,6 +561,35 @@ func.func @main(%x: {X}, %b: {B}, %res: {Y}) -> {Y} {{
   // rounding of its terms.
   std::vector<double> expected(c.n * c.f * oh * ow), bound(expected.size());
   auto bf = [](float v) { return double(bf16ToFloat(floatToBF16(v))); };
+  // The Winograd kernel's (F(2,3) along each kernel row, winogradRow* in
+  // Numerics.h): the transforms of the rounded input and weights, each
+  // rounded to bf16, the four sums, then the output transform with the
+  // bias in the second; a double sum within the f32 rounding of its terms.
+  auto winogradSum = [&](int64_t n, int64_t f, int64_t i, int64_t j) {
+    auto padded = [&](int64_t ci, int64_t y, int64_t z) {
+      bool inside = y >= 0 && y < c.h && z >= 0 && z < c.w;
+      return inside ? float(bf(x[((n * c.c + ci) * c.h + y) * c.w + z])) : 0.0f;
+    };
+    int64_t t = j / 2;
+    double m[4] = {0, 0, 0, 0}, magnitude = c.bias ? std::abs(b[f]) : 0.0;
+    for (int64_t ci = 0; ci < c.c; ++ci)
+      for (int64_t p = 0; p < 3; ++p) {
+        float d[4], u[4];
+        for (int e = 0; e < 4; ++e)
+          d[e] = padded(ci, i + p - 1, 2 * t + e - 1);
+        const float *g = &w[((f * c.c + ci) * 3 + p) * 3];
+        winogradRowWeights(float(bf(g[0])), float(bf(g[1])), float(bf(g[2])),
+                           u);
+        for (int nu = 0; nu < 4; ++nu) {
+          double term = bf(u[nu]) * bf(winogradRowInput(nu, d));
+          m[nu] += term;
+          magnitude += std::abs(term);
+        }
+      }
+    double m1 = m[1] + (c.bias ? b[f] : 0.0);
+    double sum = j % 2 == 0 ? (m[0] + m1) + m[2] : (m1 - m[2]) - m[3];
+    return std::pair(sum, magnitude);
+  };
   for (int64_t n = 0; n < c.n; ++n)
     for (int64_t f = 0; f < c.f; ++f)
       for (int64_t i = 0; i < oh; ++i)
@@ -575,6 +609,8 @@ func.func @main(%x: {X}, %b: {B}, %res: {Y}) -> {Y} {{
                 sum += term;
                 magnitude += std::abs(term);
               }
+          if (c.winograd)
+            std::tie(sum, magnitude) = winogradSum(n, f, i, j);
           size_t at = ((n * c.f + f) * oh + i) * ow + j;
           if (c.residual)
             sum += residual[at];
@@ -684,6 +720,17 @@ INSTANTIATE_TEST_SUITE_P(
                       false, true},
         GraphConvCase{"snpu-edge", 1, 64, 20, 20, 64, 3, 1, 1, 1, 1, true, true,
                       false, true},
+        // The Winograd tiler (ConvWinograd.cpp, pinned; the cases above
+        // pin the direct tilers): ResNet-50's layer4 3x3 (7 wide, a pass
+        // per image row) with a residual and relu; a 14x14 (even, one pass
+        // for every row) without a bias, with ReLU6; on the edge preset,
+        // several blocks of output channels on its one core.
+        GraphConvCase{"snpu-server", 1, 512, 7, 7, 512, 3, 1, 1, 1, 1, true,
+                      true, false, true, true},
+        GraphConvCase{"snpu-server", 1, 64, 14, 14, 64, 3, 1, 1, 1, 1, false,
+                      false, true, false, true},
+        GraphConvCase{"snpu-edge", 1, 64, 12, 12, 64, 3, 1, 1, 1, 1, true, true,
+                      false, false, true},
         // Stride 2 on the grid, over the input's four phases: ResNet-50's
         // layer3 3x3 (four chunks, each staged in two bands of rows); a 1x1
         // downsample; a 3x3 over 1536 channels (six chunks: those past the
@@ -706,6 +753,8 @@ INSTANTIATE_TEST_SUITE_P(
           c.bias ? "_bias" : "", c.relu ? "_relu" : "", c.clip ? "_relu6" : "");
       if (c.residual)
         name += "_residual";
+      if (c.winograd)
+        name += "_winograd";
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';
