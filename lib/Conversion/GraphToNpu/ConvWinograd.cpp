@@ -27,12 +27,13 @@
 // then multiplies, per chunk, point and kernel row, the grid at the kernel
 // row's shift by a [c0 x f0] tile of transformed weights (packed at compile
 // time, bf16, streamed through wbuf) into the point's accumulator. The
-// vector unit's epilogue takes the four accumulators to the two outputs of
-// each tile, interleaved into pixel order, adds the bias, transposes to
-// channel rows, and applies the residual and clip before DMA-out stores
-// with the relu. The sums' order (chunks, kernel rows, channels; the output
-// transform; the bias) is the host fallback's (`winograd = 1`,
-// winogradRow* in Numerics.h), so the two agree bit for bit.
+// vector unit's epilogue adds the bias into m1 (which both outputs read),
+// takes the four accumulators to the two outputs of each tile, interleaved
+// into pixel order, transposes to channel rows, and applies the residual
+// and clip before DMA-out stores with the relu. The sums' order (chunks,
+// kernel rows, channels; the output transform with the bias in m1) is the
+// host fallback's (`winograd = 1`, winogradRow* in Numerics.h), so the two
+// agree bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
