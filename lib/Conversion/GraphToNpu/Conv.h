@@ -14,7 +14,12 @@
 
 #include "Tiling.h"
 
+#include "sinan/runtime/Target.h"
+
+#include <map>
+#include <mutex>
 #include <optional>
+#include <string>
 
 namespace sinan::tiling {
 
@@ -143,6 +148,33 @@ mlir::Value channelRuns(mlir::OpBuilder &builder, mlir::Location loc,
                         mlir::Value tensor, mlir::OpFoldResult n,
                         mlir::OpFoldResult channel, mlir::OpFoldResult start,
                         int64_t count, int64_t length);
+
+/// Cycles of a DMA of `bytes` in `rows` rows: its bytes or its rows,
+/// whichever is more, after its setup (local memory only; a DRAM side adds
+/// its latency).
+inline int64_t dmaCycles(const TargetDesc &target, int64_t bytes,
+                         int64_t rows) {
+  return target.dmaSetupCycles +
+         std::max(ceilDiv(bytes, int64_t(target.dmaBytesPerCycle)), rows);
+}
+
+/// `search()`'s plan, run once per `key` (convPlanKey and what else the
+/// search reads) and kept for every later call, from any thread; each call
+/// site (its `Search` type) has a cache of its own.
+template <typename Plan, typename Search>
+std::optional<Plan> cachedPlan(const std::string &key, Search search) {
+  static std::mutex lock;
+  static std::map<std::string, std::optional<Plan>> cache;
+  {
+    std::lock_guard<std::mutex> guard(lock);
+    if (auto it = cache.find(key); it != cache.end())
+      return it->second;
+  }
+  std::optional<Plan> plan = search();
+  std::lock_guard<std::mutex> guard(lock);
+  cache.emplace(key, plan);
+  return plan;
+}
 
 /// What the tilers' plan searches read of a convolution, its epilogue and
 /// the target, as a key for their caches (a network repeats its shapes,

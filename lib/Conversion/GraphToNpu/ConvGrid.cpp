@@ -47,8 +47,6 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
-#include <map>
-#include <mutex>
 #include <numeric>
 
 using namespace mlir;
@@ -315,14 +313,6 @@ int64_t gridRowOf(const GridPlan &p, int64_t k, int64_t phases,
   return p.diagonal || p.grids == p.chunks || k == 0
              ? 0
              : (k - 1) * phases * gridSize;
-}
-
-/// Cycles of a DMA of `bytes` in `rows` rows: its bytes or its rows,
-/// whichever is more, after its setup (local memory only; a DRAM side adds
-/// its latency).
-int64_t dmaCycles(const TargetDesc &target, int64_t bytes, int64_t rows) {
-  return target.dmaSetupCycles +
-         std::max(ceilDiv(bytes, int64_t(target.dmaBytesPerCycle)), rows);
 }
 
 /// A zero fill of grid positions: a view (in elements) of a grid buffer.
@@ -2189,17 +2179,8 @@ std::optional<GridPlan> chooseGridPlan(const ConvShape &s,
     os << ",pair" << pair->f << "," << pair->f0 << "," << pair->bias
        << pair->residual << pair->relu << pair->firstRelu << ","
        << pair->outBytes << "," << pair->residualBytes;
-  static std::mutex lock;
-  static std::map<std::string, std::optional<GridPlan>> cache;
-  {
-    std::lock_guard<std::mutex> guard(lock);
-    if (auto it = cache.find(key); it != cache.end())
-      return it->second;
-  }
-  std::optional<GridPlan> plan = searchGridPlan(s, target, epilogue, pair);
-  std::lock_guard<std::mutex> guard(lock);
-  cache.emplace(key, plan);
-  return plan;
+  return cachedPlan<GridPlan>(
+      key, [&] { return searchGridPlan(s, target, epilogue, pair); });
 }
 
 LogicalResult emitGridConv(func::FuncOp kernel, graph::Conv2dOp conv,

@@ -47,9 +47,6 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <map>
-#include <mutex>
-
 using namespace mlir;
 using namespace sinan;
 using namespace sinan::tiling;
@@ -598,8 +595,7 @@ public:
 
 private:
   double dma(int64_t bytes, int64_t rows) const {
-    return double(target.dmaSetupCycles) +
-           std::max<double>(ceilDiv(bytes, target.dmaBytesPerCycle), rows);
+    return double(dmaCycles(target, bytes, rows));
   }
   /// A DRAM transfer also takes this core's share of the chip's DRAM
   /// channel (every core runs the same program at once).
@@ -836,18 +832,9 @@ std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
     return std::nullopt;
   // The search replays thousands of plans; once per shape, epilogue and
   // target.
-  std::string key = convPlanKey(s, target, epilogue);
-  static std::mutex lock;
-  static std::map<std::string, std::optional<WinogradPlan>> cache;
-  {
-    std::lock_guard<std::mutex> guard(lock);
-    if (auto it = cache.find(key); it != cache.end())
-      return it->second;
-  }
-  std::optional<WinogradPlan> plan = searchWinogradPlan(s, target, epilogue);
-  std::lock_guard<std::mutex> guard(lock);
-  cache.emplace(key, plan);
-  return plan;
+  return cachedPlan<WinogradPlan>(convPlanKey(s, target, epilogue), [&] {
+    return searchWinogradPlan(s, target, epilogue);
+  });
 }
 
 std::string describe(const WinogradPlan &p) {
