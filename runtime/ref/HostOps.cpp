@@ -32,6 +32,26 @@
 namespace sinan::ref {
 namespace {
 
+/// The geometries the SNPU's Winograd kernel takes (Conv2dParams::winograd):
+/// stride 1 with pads 1 (the output as large as the input), or stride 2
+/// with pads 1 before and the output half the input (rounded either way);
+/// dilation 1.
+bool winogradGeometry(const Conv2dParams &p, const std::vector<int64_t> &x,
+                      const std::vector<int64_t> &y) {
+  if (p.dilations != std::array<int64_t, 2>{1, 1} || x.size() != 4 ||
+      y.size() != 4 || p.pads[0] != 1 || p.pads[1] != 1)
+    return false;
+  if (p.strides == std::array<int64_t, 2>{1, 1})
+    return p.pads[2] == 1 && p.pads[3] == 1 && y[2] == x[2] && y[3] == x[3];
+  // Stride 2: what the output reads past the input is zeros, however
+  // much padding after makes it.
+  auto half = [](int64_t in, int64_t out) {
+    return out == in / 2 || out == (in + 1) / 2;
+  };
+  return p.strides == std::array<int64_t, 2>{2, 2} && half(x[2], y[2]) &&
+         half(x[3], y[3]);
+}
+
 using Inputs = std::vector<const Tensor *>;
 using Outputs = std::vector<Tensor *>;
 
@@ -548,12 +568,11 @@ void addStructural(std::map<std::string_view, Entry> &t) {
           if (!f32 || precision != "bf16" || p.sumChunk <= 0 || !p.biasLast ||
               p.fma || p.initFromOut || p.group != 1 || ws.size() != 4 ||
               ws[2] != 3 || ws[3] != 3 ||
-              p.strides != std::array<int64_t, 2>{1, 1} ||
-              p.dilations != std::array<int64_t, 2>{1, 1} ||
-              p.pads != std::array<int64_t, 4>{1, 1, 1, 1})
-            a.fail("winograd needs an f32 3x3 convolution of stride 1, "
-                   "dilation 1, pads 1 and one group, with precision bf16, "
-                   "sum_chunk > 0 and bias_last");
+              !winogradGeometry(p, in[0]->shape(), out[0]->shape()))
+            a.fail("winograd needs an f32 3x3 convolution of stride 1 (pads "
+                   "1) or 2 (pads 1 before, half the input), dilation 1 and "
+                   "one group, with "
+                   "precision bf16, sum_chunk > 0 and bias_last");
         }
         if (!a.ok())
           return false;

@@ -537,12 +537,88 @@ void conv2dWinogradRows(const Tensor &input, const Tensor &weight,
       }
   });
 }
+
+/// The SNPU's Winograd kernel of stride 2 (winogradStride2* in Numerics.h):
+/// per image and channel the five points P[point][row][tile] of the padded
+/// image (rows and columns padded by one at the start, zeros past the
+/// end), per output channel and tile row its three sums, each chunk's
+/// products in the kernel's order (kWinogradStride2Products, kernel rows
+/// within a role), then the output transform with the bias.
+void conv2dWinogradStride2(const Tensor &input, const Tensor &weight,
+                           const Tensor *bias, const Conv2dParams &p,
+                           Tensor &out) {
+  const auto &xs = input.shape(), &ws = weight.shape(), &os = out.shape();
+  int64_t batches = xs[0], channels = xs[1], height = xs[2], width = xs[3];
+  int64_t outChannels = ws[0], oh = os[2], ow = os[3];
+  int64_t tiles = (ow + 1) / 2, rows = 2 * oh + 1;
+  const float *x = input.data<float>(), *wt = weight.data<float>();
+  float *y = out.data<float>();
+  // U[f][c][ky][role], rounded to bf16.
+  std::vector<float> u(outChannels * channels * 3 * 4);
+  for (int64_t fc = 0; fc < outChannels * channels; ++fc)
+    for (int64_t ky = 0; ky < 3; ++ky) {
+      const float *g = wt + (fc * 3 + ky) * 3;
+      float t[4];
+      winogradStride2Weights(g[0], g[1], g[2], t);
+      for (int role = 0; role < 4; ++role)
+        u[(fc * 3 + ky) * 4 + role] = bf16ToFloat(floatToBF16(t[role]));
+    }
+  // V[n][c][point][row][tile], rounded to bf16.
+  constexpr int kPoints = 5;
+  std::vector<float> v(batches * channels * kPoints * rows * tiles);
+  auto padded = [&](int64_t n, int64_t c, int64_t py, int64_t px) {
+    int64_t iy = py - 1, ix = px - 1;
+    bool inside = iy >= 0 && iy < height && ix >= 0 && ix < width;
+    return inside ? x[((n * channels + c) * height + iy) * width + ix] : 0.0f;
+  };
+  tbb::parallel_for(int64_t(0), batches * channels, [&](int64_t nc) {
+    int64_t n = nc / channels, c = nc % channels;
+    for (int64_t py = 0; py < rows; ++py)
+      for (int64_t tx = 0; tx < tiles; ++tx) {
+        float d[5];
+        for (int i = 0; i < 5; ++i)
+          d[i] = padded(n, c, py, 4 * tx + i);
+        for (int point = 0; point < kPoints; ++point)
+          v[((nc * kPoints + point) * rows + py) * tiles + tx] =
+              bf16ToFloat(floatToBF16(winogradStride2Input(point, d)));
+      }
+  });
+  int64_t chunk = p.sumChunk;
+  tbb::parallel_for(int64_t(0), batches * outChannels, [&](int64_t job) {
+    int64_t n = job / outChannels, f = job % outChannels;
+    float b = bias ? bias->data<float>()[f] : 0.0f;
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t tx = 0; tx < tiles; ++tx) {
+        float r[3] = {0.0f, 0.0f, 0.0f};
+        for (int64_t c0 = 0; c0 < channels; c0 += chunk)
+          for (int role = 0; role < 4; ++role)
+            for (int64_t ky = 0; ky < 3; ++ky)
+              for (const WinogradProduct &product : kWinogradStride2Products) {
+                if (product.role != role)
+                  continue;
+                for (int64_t c = c0; c < std::min(channels, c0 + chunk); ++c)
+                  r[product.sum] +=
+                      u[((f * channels + c) * 3 + ky) * 4 + role] *
+                      v[(((n * channels + c) * kPoints + product.point) * rows +
+                         2 * oy + ky) *
+                            tiles +
+                        tx];
+              }
+        float pair[2];
+        winogradStride2Output(r, bias ? &b : nullptr, pair);
+        for (int64_t j = 0; j < 2 && 2 * tx + j < ow; ++j)
+          y[(job * oh + oy) * ow + 2 * tx + j] = pair[j];
+      }
+  });
+}
 } // namespace
 
 void conv2d(const Tensor &input, const Tensor &weight, const Tensor *bias,
             const Conv2dParams &p, Tensor &out) {
   if (p.winograd)
-    return conv2dWinogradRows(input, weight, bias, p, out);
+    return p.strides[0] == 2
+               ? conv2dWinogradStride2(input, weight, bias, p, out)
+               : conv2dWinogradRows(input, weight, bias, p, out);
   const auto &xs = input.shape(), &ws = weight.shape(), &os = out.shape();
   int64_t batches = xs[0], channels = xs[1], height = xs[2], width = xs[3];
   int64_t outChannels = ws[0], groupChannels = ws[1], kh = ws[2], kw = ws[3];

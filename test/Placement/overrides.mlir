@@ -53,7 +53,7 @@
 // An algorithm names a convolution of one group; Winograd a 3x3 of stride 1
 // and padding 1 in chunks of at least 32 channels (this one has 16).
 // ALGORITHM-KIND: error: --placement-overrides {{.*}}.algorithm.json: 'mm': "snpu:winograd" is for convolutions of one group
-// WINOGRAD: error: loc("conv"): node 'conv' (graph.conv2d) is forced to the SNPU by {{.*}}.winograd.json, but the SNPU cannot run it: snpu.conv_algorithm is "winograd", which takes an f32 3x3 convolution of one image, stride 1 and padding 1 whose points fit the local memories
+// WINOGRAD: error: loc("conv"): node 'conv' (graph.conv2d) is forced to the SNPU by {{.*}}.winograd.json, but the SNPU cannot run it: snpu.conv_algorithm is "winograd", which takes an f32 3x3 convolution of one image, stride 1 or 2 and padding 1 whose points fit the local memories
 // A unit for narrow groups names a grouped convolution (this one is dense).
 // FORM-KIND: error: --placement-overrides {{.*}}.form.json: 'conv': "snpu:matrix" is for grouped convolutions
 // BAD: error: --placement-overrides {{.*}}.bad.json: [2:0, byte=8]: Unexpected EOF

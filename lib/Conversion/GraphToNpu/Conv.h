@@ -128,16 +128,18 @@ struct GridPlan {
 /// at its stride.
 bool gridApplies(const ConvShape &s);
 
-/// The Winograd tiler's choice for a 3x3 convolution of stride 1
-/// (ConvWinograd.cpp): F(2,3) along each kernel row, chunks of c0 input
-/// channels, blocks of f0 output channels split over the cores, weights
-/// streamed `group` [c0 x f0] tiles to a load through `depth` buffers in
-/// turn (`ahead` of them issued before the first chunk's move), one or two
-/// buffers of the points that chunks take in turn, one or two sets of the
-/// four points' accumulators.
+/// The Winograd tiler's choice for a 3x3 convolution of stride 1 or 2
+/// (ConvWinograd.cpp): F(2,3) along each kernel row (stride 2: five
+/// products a pair of outputs), chunks of c0 input channels, blocks of f0
+/// output channels split over the cores, weights streamed `group` [c0 x
+/// f0] tiles to a load through `depth` buffers in turn (`ahead` of them
+/// issued before the first chunk's move), one or two buffers of the points
+/// and of the staged channels that chunks take in turn, every chunk's grids
+/// in ibuf or (`grids`, one block a core) that many in turn, one or two
+/// sets of the sums' accumulators.
 struct WinogradPlan {
   int64_t c0 = 0, f0 = 0, cores = 1, depth = 3, sets = 1, group = 1, ahead = 1,
-          pointBuffers = 1;
+          pointBuffers = 1, staging = 2, grids = 0;
   double cycles = 0;
 };
 
@@ -182,8 +184,9 @@ std::optional<Plan> cachedPlan(const std::string &key, Search search) {
 std::string convPlanKey(const ConvShape &s, const TargetDesc &target,
                         const ConvEpilogue &epilogue);
 
-/// Whether the Winograd tiler applies: one image, one group, 3x3, stride
-/// and dilation 1, padding 1 (the output as large as the input).
+/// Whether the Winograd tiler applies: one image, one group, 3x3,
+/// dilation 1, padding 1 before, and stride 1 with the output as large as
+/// the input or stride 2 with the output half the input.
 bool winogradApplies(const ConvShape &s);
 
 /// The cheapest Winograd plan by a cycle estimate, or nullopt.

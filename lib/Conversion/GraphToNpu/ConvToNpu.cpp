@@ -1931,8 +1931,8 @@ std::string sinan::snpuConvRefusal(Operation *op, const TargetDesc &target) {
   if (algorithm == "winograd" &&
       (bytes != 4 || !chooseWinogradPlan(*s, target, ConvEpilogue())))
     return llvm::formatv("{0} is \"winograd\", which takes an f32 3x3 "
-                         "convolution of one image, stride 1 and padding 1 "
-                         "whose points fit the local memories",
+                         "convolution of one image, stride 1 or 2 and "
+                         "padding 1 whose points fit the local memories",
                          kConvAlgorithmAttrName)
         .str();
   if (!chooseConvBlocks(*s, target, s->inBytes, s->outBytes) &&

@@ -1,4 +1,4 @@
-//===- ConvWinograd.cpp - 3x3 convolutions as Winograd F(2,3) per row -----===//
+//===- ConvWinograd.cpp - 3x3 convolutions as Winograd products per row ---===//
 //
 // SPDX-License-Identifier: Apache-2.0
 //
@@ -35,6 +35,19 @@
 // host fallback's (`winograd = 1`, winogradRow* in Numerics.h), so the two
 // agree bit for bit.
 //
+// Stride 2: a kernel row's two adjacent outputs read padded columns 0..4
+// of a tile four apart. Taps g0 and g2 read the even columns, a 2-tap
+// convolution that F(2,2) makes from three products (points d0 - d2, d2,
+// d4 - d2 with weights g0, g0 + g2, g2); g1 reads d1 and d3 as they are.
+// Five products a pair where a direct convolution makes six, into three
+// sums (winogradStride2* in Numerics.h), with four weight tiles a kernel
+// row (g1's serves two points). A point's grid holds the even image rows,
+// then the odd ones, so kernel row ky (image row 2y + ky for output row y)
+// reads one run of grid rows. When the width is four columns a tile, the
+// points come from the transposed pixel rows themselves, with no bordered
+// image (WinogradGeometry::direct): the vector unit's copy and the image's
+// buffer are what keep ResNet-50's 28x28 stride-2 layer out of vbuf.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Conv.h"
@@ -53,30 +66,95 @@ using namespace sinan::tiling;
 
 namespace {
 
-/// Points of F(2,3), and kernel rows.
-constexpr int64_t kPoints = 4, kRows = 3;
+/// Weight roles of a kernel row (F(2,3)'s four points at stride 1; g0, g1,
+/// g0 + g2 and g2 at stride 2), and kernel rows.
+constexpr int64_t kRoles = 4, kRows = 3;
+/// The most points and sums of either stride.
+constexpr int64_t kMaxPoints = 5, kMaxSums = 4;
 
-/// Sizes that follow from a convolution: tiles per image row (TX), the
-/// padded image (rows x an even width, two columns per tile and two more),
-/// the positions of a block of every output row (m, rounded up to the
-/// matrix tile), of a point's grid (its rows of TX positions; the grids lie
-/// end to end) and of a chunk's four (and what the last kernel row's
-/// products of the last point read past them: those products make only
+/// Sizes that follow from a convolution: tiles per output row (TX, two
+/// outputs each), the padded image (rows x a width of `pitch` columns per
+/// tile slot, one slot past the last tile), the points' positions (a slot
+/// per tile of every image row: `count`), the positions of a block of
+/// every output row (m, rounded up to the matrix tile), of a point's grid
+/// (its rows of TX positions; the grids lie end to end) and of a chunk's
+/// (and what the last point's products read past them: those make only
 /// positions past the outputs, and a point's reach into the next point's
 /// grid the same).
+///
+/// Stride 1: four points and sums, a slot every two columns; a point's
+/// grid holds every image row, kernel row ky reading from row ky.
+/// Stride 2: five points, three sums, a slot every four columns; a point's
+/// grid holds the even image rows, then the odd ones (oh + 1 each), so
+/// kernel row ky, which reads image row 2y + ky for output row y, reads a
+/// run of grid rows: the even ones from 0 or 1, the odd ones from 0.
 struct WinogradGeometry {
-  int64_t tx, rows, width, half, m, gridRows, chunkRows;
+  int64_t stride, oh, ow, tx, rows, width, pitch, slots, count, points, sums, m,
+      gridRows, chunkRows;
+  /// Stride 2 over a width of four columns a tile: the points come from
+  /// the transposed pixel rows themselves (no bordered image; the left
+  /// border's column fixed after, the top and bottom border rows zeros
+  /// written once).
+  bool direct;
   WinogradGeometry(const ConvShape &s, const MatrixTile &tile) {
-    tx = ceilDiv(s.w, 2);
-    rows = s.h + 2;
-    width = 2 * tx + 2;
-    half = width / 2;
-    m = roundUp(s.h * tx, tile.m);
+    stride = s.sh;
+    oh = s.oh;
+    ow = s.ow;
+    tx = ceilDiv(ow, 2);
+    pitch = 2 * stride;
+    direct = stride == 2 && s.w == 4 * tx;
+    slots = direct ? tx : tx + 1;
+    width = pitch * slots;
+    rows = stride == 1 ? s.h + 2 : 2 * (oh + 1);
+    count = rows * slots;
+    points = stride == 1 ? 4 : 5;
+    sums = stride == 1 ? 4 : 3;
+    m = roundUp(oh * tx, tile.m);
     gridRows = rows * tx;
-    chunkRows =
-        (kPoints - 1) * gridRows + std::max(gridRows, (kRows - 1) * tx + m);
+    chunkRows = (points - 1) * gridRows +
+                std::max(gridRows, rowOffset(stride == 1 ? 2 : 1) + m);
+  }
+  /// Where kernel row ky's products start in a point's grid.
+  int64_t rowOffset(int64_t ky) const {
+    if (stride == 1)
+      return ky * tx;
+    return ky == 1 ? (oh + 1) * tx : ky / 2 * tx;
   }
 };
+
+/// A point of the input transform: padded column a, op, padded column b
+/// (winogradRowInput, winogradStride2Input; a null op copies column a).
+struct Point {
+  const char *op;
+  int64_t a, b;
+};
+constexpr Point kStride1[4] = {
+    {"sub", 0, 2}, {"add", 1, 2}, {"sub", 2, 1}, {"sub", 1, 3}};
+constexpr Point kStride2[5] = {{"sub", 0, 2},
+                               {nullptr, 1, 0},
+                               {nullptr, 2, 0},
+                               {"sub", 4, 2},
+                               {nullptr, 3, 0}};
+
+/// The products of weight role `role` of a kernel row, as (point, sum).
+SmallVector<std::pair<int64_t, int64_t>, 2> roleProducts(int64_t stride,
+                                                         int64_t role) {
+  if (stride == 1)
+    return {{role, role}};
+  SmallVector<std::pair<int64_t, int64_t>, 2> products;
+  for (const WinogradProduct &p : kWinogradStride2Products)
+    if (p.role == role)
+      products.push_back({p.point, p.sum});
+  return products;
+}
+
+/// The chunks' grids in ibuf: every chunk's (which each block of a core
+/// reads again), or p.grids that chunks take in turn (a core of one block;
+/// a chunk's move then waits for the products of the chunk p.grids back).
+int64_t gridBuffers(const ConvShape &s, const WinogradPlan &p) {
+  int64_t chunks = s.c / p.c0;
+  return p.grids > 0 ? std::min(chunks, p.grids) : chunks;
+}
 
 /// Output channel blocks [fb0, fb1) of core c.
 std::pair<int64_t, int64_t> coreBlocks(const WinogradPlan &p, int64_t blocks,
@@ -93,8 +171,8 @@ std::pair<int64_t, int64_t> coreBlocks(const WinogradPlan &p, int64_t blocks,
 SmallVector<std::pair<int64_t, int64_t>> weightLoads(const WinogradPlan &p,
                                                      bool last) {
   SmallVector<std::pair<int64_t, int64_t>> loads;
-  for (int64_t t = 0; t < kPoints * kRows; t += p.group) {
-    if (last && t + p.group == kPoints * kRows) {
+  for (int64_t t = 0; t < kRoles * kRows; t += p.group) {
+    if (last && t + p.group == kRoles * kRows) {
       for (int64_t i = t; i < t + p.group; ++i)
         loads.push_back({i, 1});
       break;
@@ -104,36 +182,41 @@ SmallVector<std::pair<int64_t, int64_t>> weightLoads(const WinogradPlan &p,
   return loads;
 }
 
-/// [fBlock][chunk][point][kernel row][c0][f0] bf16 bits: the transformed
-/// weights (winogradRowWeights of the weights rounded to bf16, then
-/// rounded).
+/// [fBlock][chunk][role][kernel row][c0][f0] bf16 bits: the transformed
+/// weights (winogradRowWeights, or winogradStride2Weights, of the weights
+/// rounded to bf16, then rounded).
 DenseElementsAttr packWinogradWeights(DenseElementsAttr weights,
                                       const ConvShape &s,
                                       const WinogradPlan &p) {
   SmallVector<float> values = weightValues(weights);
   int64_t chunks = s.c / p.c0;
-  std::vector<uint16_t> packed(s.f * s.c * kPoints * kRows, 0);
+  std::vector<uint16_t> packed(s.f * s.c * kRoles * kRows, 0);
   for (int64_t f = 0; f < s.f; ++f)
     for (int64_t c = 0; c < s.c; ++c)
       for (int64_t ky = 0; ky < kRows; ++ky) {
         const float *g = &values[((f * s.c + c) * kRows + ky) * 3];
         auto rounded = [](float v) { return bf16ToFloat(floatToBF16(v)); };
-        float u[kPoints];
-        winogradRowWeights(rounded(g[0]), rounded(g[1]), rounded(g[2]), u);
-        for (int64_t nu = 0; nu < kPoints; ++nu) {
+        float u[kRoles];
+        if (s.sh == 1)
+          winogradRowWeights(rounded(g[0]), rounded(g[1]), rounded(g[2]), u);
+        else
+          winogradStride2Weights(rounded(g[0]), rounded(g[1]), rounded(g[2]),
+                                 u);
+        for (int64_t nu = 0; nu < kRoles; ++nu) {
           int64_t row =
-              (((f / p.f0 * chunks + c / p.c0) * kPoints + nu) * kRows + ky) *
+              (((f / p.f0 * chunks + c / p.c0) * kRoles + nu) * kRows + ky) *
                   p.c0 +
               c % p.c0;
           packed[row * p.f0 + f % p.f0] = floatToBF16(u[nu]);
         }
       }
   return bf16Attr(weights.getContext(), packed,
-                  s.f * s.c * kPoints * kRows / p.f0, p.f0);
+                  s.f * s.c * kRoles * kRows / p.f0, p.f0);
 }
 
-/// The vbuf buffers of a core, in elements: two staging buffers (a chunk's
-/// channel rows, which DMA-in fills while the vector unit reads the other),
+/// The vbuf buffers of a core, in elements: one or two staging buffers (a
+/// chunk's channel rows; with two, DMA-in fills one while the vector unit
+/// reads the other),
 /// the rows' transpose, the bordered image and the points (staging: one
 /// each, as the vector unit, which writes and reads them, runs in order;
 /// the move reads the points), then the epilogue's pixel rows and channel
@@ -142,19 +225,21 @@ DenseElementsAttr packWinogradWeights(DenseElementsAttr weights,
 struct VbufLayout {
   int64_t staging = 0, transposed = 0, image = 0, points = 0, pixels = 0,
           outPitch = 0, out = 0, biasRow = 0, blocks = 1, sum1 = 0,
-          pointBuffers = 1;
+          pointBuffers = 1, stagingBuffers = 2;
   VbufLayout(const ConvShape &s, const WinogradGeometry &geo,
              const WinogradPlan &p, int64_t align) {
     staging = p.c0 * s.h * s.w;
     transposed = s.h * s.w * p.c0;
-    image = (geo.rows * geo.width + 2) * p.c0;
-    points = kPoints * geo.rows * geo.half * p.c0;
+    // Direct: a row of zeros for the left border's fix.
+    image = geo.direct ? p.c0 : (geo.rows * geo.width + 2) * p.c0;
+    points = geo.points * geo.count * p.c0;
     pointBuffers = p.pointBuffers;
-    outPitch = pitch(s.h * s.w, 4, align);
+    stagingBuffers = p.staging;
+    outPitch = pitch(s.pixels(), 4, align);
     out = p.f0 * outPitch;
-    pixels = std::max(s.h * s.w * p.f0, out);
+    pixels = std::max(s.pixels() * p.f0, out);
     blocks = ceilDiv(s.f / p.f0, p.cores);
-    sum1 = s.bias ? s.h * geo.tx * p.f0 : 0;
+    sum1 = s.bias ? geo.oh * geo.tx * p.f0 : 0;
     biasRow = s.bias ? blocks * p.f0 : 0;
   }
   /// The epilogue's channel rows: one per block (two at most, taken in
@@ -162,8 +247,9 @@ struct VbufLayout {
   int64_t outs() const { return std::min<int64_t>(blocks, 2); }
   int64_t bytes(int64_t align) const {
     auto aligned = [&](int64_t b) { return roundUp(b, align); };
-    int64_t stage = 2 * aligned(staging * 2) + aligned(transposed * 2) +
-                    aligned(image * 2) + pointBuffers * aligned(points * 2);
+    int64_t stage = stagingBuffers * aligned(staging * 2) +
+                    aligned(transposed * 2) + aligned(image * 2) +
+                    pointBuffers * aligned(points * 2);
     int64_t epilogue =
         aligned(pixels * 4) + aligned(sum1 * 4) + outs() * aligned(out * 4);
     return std::max(stage, epilogue) + aligned(biasRow * 4);
@@ -192,11 +278,11 @@ private:
                            sizes, strides);
   }
   /// `count` channels from `channel` of image 0 of a [N, C, pixels] DRAM
-  /// tensor, every pixel.
+  /// output-shaped tensor, every pixel.
   Value runsView(Value tensor, int64_t channel, int64_t count) {
     return channelRuns(builder, loc, tensor, builder.getIndexAttr(0),
                        builder.getIndexAttr(channel), builder.getIndexAttr(0),
-                       count, s.h * s.w);
+                       count, s.pixels());
   }
   /// A vbuf buffer of `elements`, allocated here (so its liveness starts
   /// at its first use on this core).
@@ -209,10 +295,16 @@ private:
   }
 
   void emitCore(int64_t fb0, int64_t fb1);
-  /// Chunk k's channel rows into staging buffer k % 2.
+  /// Chunk k's channel rows into its staging buffer.
   void load(int64_t k);
   /// Chunk k's points, from its staged rows into its ibuf grids.
   void transform(int64_t k);
+  /// Chunk k's points from its pixel rows (WinogradGeometry::direct).
+  void directPoints(int64_t k);
+  /// Chunk k's points into its grids.
+  void move(int64_t k);
+  /// The zeros of the borders, written once before the first chunk.
+  void fillBorders();
   /// Block fb's products of chunk k into accumulator set `set`.
   void products(int64_t fb, int64_t k, int64_t set);
   /// Block fb's outputs from accumulator set `set`, stored.
@@ -242,13 +334,14 @@ private:
   Block *entry;
   Value xRuns, yRuns, residualRuns;
   SmallVector<Value> staging, grids, tiles;
-  /// Per set, the four points' accumulators (each its own buffer, so the
-  /// epilogue may start on a point once its last products are in).
-  SmallVector<std::array<Value, kPoints>> accs;
+  /// Per set, the sums' accumulators (each its own buffer, so the
+  /// epilogue may start on a sum once its last products are in).
+  SmallVector<SmallVector<Value, kMaxSums>> accs;
   Value transposed, image, pixels, sum1, biasRow;
   /// The points' buffers, which chunks take in turn.
   SmallVector<Value> points;
   Value pointsOf(int64_t k) { return points[k % points.size()]; }
+  Value gridOf(int64_t k) { return grids[k % grids.size()]; }
   SmallVector<Value> outs;
   /// The first block of this core (its bias row first in biasRow).
   int64_t firstBlock = 0;
@@ -263,49 +356,102 @@ void WinogradTiler::load(int64_t k) {
   // channel would cost a cycle each), the transpose reading them at any
   // row stride.
   int64_t elements = p.c0 * s.h * s.w;
-  npu::DmaLoadOp::create(
-      builder, loc,
-      reinterpretView(builder, loc, x, builder.getIndexAttr(k * elements),
-                      {elements}, {1}),
-      view(staging[k % 2], 0, {elements}, {1}), DenseI64ArrayAttr());
+  npu::DmaLoadOp::create(builder, loc,
+                         reinterpretView(builder, loc, x,
+                                         builder.getIndexAttr(k * elements),
+                                         {elements}, {1}),
+                         view(staging[k % staging.size()], 0, {elements}, {1}),
+                         DenseI64ArrayAttr());
 }
 
 void WinogradTiler::transform(int64_t k) {
   int64_t c0 = p.c0, hw = s.h * s.w;
   // Channel rows -> pixel rows of c0 channels.
   npu::VTransOp::create(builder, loc,
-                        view(staging[k % 2], 0, {c0, hw}, {hw, 1}),
+                        view(staging[k % staging.size()], 0, {c0, hw}, {hw, 1}),
                         view(transposed, 0, {hw, c0}, {c0, 1}));
+  if (geo.direct)
+    return directPoints(k);
   // Into the bordered image: image row y + 1 from column 1 (the border's
   // zeros were written once, before the first chunk).
   npu::VScalOp::create(
       builder, loc, "mul", view(transposed, 0, {s.h, s.w * c0}, {s.w * c0, 1}),
       view(image, (geo.width + 1) * c0, {s.h, s.w * c0}, {geo.width * c0, 1}),
       builder.getF32FloatAttr(1.0f));
-  // The points over every (row, tile) of the image: its pixel rows two
-  // apart from column a, op, from column b (winogradRowInput).
-  struct Point {
-    const char *op;
-    int64_t a, b;
-  };
-  static constexpr Point kTransform[kPoints] = {
-      {"sub", 0, 2}, {"add", 1, 2}, {"sub", 2, 1}, {"sub", 1, 3}};
-  int64_t count = geo.rows * geo.half;
-  for (int64_t nu = 0; nu < kPoints; ++nu) {
-    const Point &point = kTransform[nu];
-    npu::VBinOp::create(
-        builder, loc, point.op,
-        view(image, point.a * c0, {count, c0}, {2 * c0, 1}),
-        view(image, point.b * c0, {count, c0}, {2 * c0, 1}),
-        view(pointsOf(k), nu * count * c0, {count, c0}, {c0, 1}));
+  // The points over every slot of the image: its pixel rows `pitch` apart
+  // from column a, op, from column b.
+  int64_t count = geo.count, pitch = geo.pitch;
+  for (int64_t nu = 0; nu < geo.points; ++nu) {
+    const Point &point = geo.stride == 1 ? kStride1[nu] : kStride2[nu];
+    Value a = view(image, point.a * c0, {count, c0}, {pitch * c0, 1});
+    Value dst = view(pointsOf(k), nu * count * c0, {count, c0}, {c0, 1});
+    if (!point.op) {
+      npu::VScalOp::create(builder, loc, "mul", a, dst,
+                           builder.getF32FloatAttr(1.0f));
+      continue;
+    }
+    npu::VBinOp::create(builder, loc, point.op, a,
+                        view(image, point.b * c0, {count, c0}, {pitch * c0, 1}),
+                        dst);
   }
-  // The four points' tiles into the chunk's grids, TX to an image row (the
-  // point past the last tile dropped).
+  // The points' tiles into the chunk's grids, TX to an image row (the slot
+  // past the last tile dropped); at stride 2 the even rows, then the odd.
+  move(k);
+}
+
+void WinogradTiler::directPoints(int64_t k) {
+  // Padded column a of tile slot e (over every input row, e = row * TX +
+  // t) is input column 4e + a - 1 of the pixel rows: one view with the
+  // rows' slots end to end, as the width is 4 TX. A point reading column
+  // 0 (the left border) starts at slot 1, and its slot 0 of every row
+  // (which read the row before's last pixel) is then made from zeros.
+  int64_t c0 = p.c0, tx = geo.tx, count = geo.count, n = s.h * tx;
+  for (int64_t nu = 0; nu < geo.points; ++nu) {
+    const Point &point = kStride2[nu];
+    int64_t first = point.a == 0 || (point.op && point.b == 0) ? 1 : 0;
+    auto column = [&](int64_t a) {
+      return view(transposed, (4 * first + a - 1) * c0, {n - first, c0},
+                  {4 * c0, 1});
+    };
+    // Image row 1 (row 0 is the top border's zeros).
+    Value dst = view(pointsOf(k), (nu * count + tx + first) * c0,
+                     {n - first, c0}, {c0, 1});
+    if (!point.op)
+      npu::VScalOp::create(builder, loc, "mul", column(point.a), dst,
+                           builder.getF32FloatAttr(1.0f));
+    else
+      npu::VBinOp::create(builder, loc, point.op, column(point.a),
+                          column(point.b), dst);
+    if (!first)
+      continue;
+    // Slot 0: the border's zero, op, column b.
+    assert(point.a == 0 && point.op && "only a difference reads the border");
+    npu::VBinOp::create(
+        builder, loc, point.op, view(image, 0, {s.h, c0}, {0, 1}),
+        view(transposed, (point.b - 1) * c0, {s.h, c0}, {s.w * c0, 1}),
+        view(pointsOf(k), (nu * count + tx) * c0, {s.h, c0}, {tx * c0, 1}));
+  }
+  move(k);
+}
+
+void WinogradTiler::move(int64_t k) {
+  int64_t c0 = p.c0, count = geo.count;
+  int64_t points = geo.points, tx = geo.tx, slots = geo.slots;
+  if (geo.stride == 1) {
+    npu::DmaMoveOp::create(builder, loc,
+                           view(pointsOf(k), 0, {points, geo.rows, tx * c0},
+                                {count * c0, slots * c0, 1}),
+                           view(gridOf(k), 0, {points, geo.rows, tx * c0},
+                                {geo.gridRows * c0, tx * c0, 1}),
+                           nullptr);
+    return;
+  }
+  int64_t half = geo.rows / 2;
   npu::DmaMoveOp::create(builder, loc,
-                         view(pointsOf(k), 0, {kPoints, geo.rows, geo.tx * c0},
-                              {count * c0, geo.half * c0, 1}),
-                         view(grids[k], 0, {kPoints, geo.rows, geo.tx * c0},
-                              {geo.gridRows * c0, geo.tx * c0, 1}),
+                         view(pointsOf(k), 0, {points, 2, half, tx * c0},
+                              {count * c0, slots * c0, 2 * slots * c0, 1}),
+                         view(gridOf(k), 0, {points, 2, half, tx * c0},
+                              {geo.gridRows * c0, half * tx * c0, tx * c0, 1}),
                          nullptr);
 }
 
@@ -313,7 +459,7 @@ void WinogradTiler::issue(int64_t fb, int64_t k, int64_t first, int64_t count) {
   Value buffer = tiles[turn];
   turn = (turn + 1) % tiles.size();
   int64_t chunks = s.c / p.c0;
-  int64_t row = ((fb * chunks + k) * kPoints * kRows + first) * p.c0;
+  int64_t row = ((fb * chunks + k) * kRoles * kRows + first) * p.c0;
   int64_t rowPitch = pitch(p.f0, 2, target.alignmentBytes);
   // Rows as wide as their pitch: the load is one run (a DMA row each
   // would cost a cycle per 2 * f0 bytes).
@@ -367,41 +513,49 @@ void WinogradTiler::loadBias(int64_t fb0, int64_t fb1) {
 }
 
 void WinogradTiler::products(int64_t fb, int64_t k, int64_t set) {
-  for (int64_t nu = 0; nu < kPoints; ++nu)
+  // Per role and kernel row, its tile of weights times its points' grids
+  // at the row's offset, into their sums (the first product of each sum
+  // starts it).
+  bool started[kMaxSums] = {};
+  for (int64_t role = 0; role < kRoles; ++role)
     for (int64_t ky = 0; ky < kRows; ++ky) {
-      Value rhs = weights(fb, k, nu * kRows + ky);
-      Value lhs = view(grids[k], (nu * geo.gridRows + ky * geo.tx) * p.c0,
-                       {geo.m, p.c0}, {p.c0, 1});
-      Value acc = view(accs[set][nu], 0, {geo.m, p.f0}, {p.f0, 1});
-      auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
-      mma.setAccumulate(k > 0 || ky > 0);
+      Value rhs = weights(fb, k, role * kRows + ky);
+      for (auto [point, sum] : roleProducts(geo.stride, role)) {
+        Value lhs =
+            view(gridOf(k), (point * geo.gridRows + geo.rowOffset(ky)) * p.c0,
+                 {geo.m, p.c0}, {p.c0, 1});
+        Value acc = view(accs[set][sum], 0, {geo.m, p.f0}, {p.f0, 1});
+        auto mma = npu::MmaOp::create(builder, loc, lhs, rhs, acc);
+        mma.setAccumulate(k > 0 || started[sum]);
+        started[sum] = true;
+      }
     }
 }
 
 void WinogradTiler::epilogueOf(int64_t fb, int64_t set) {
-  int64_t f0 = p.f0, tx = geo.tx, hw = s.h * s.w;
+  int64_t f0 = p.f0, tx = geo.tx, oh = geo.oh, ow = geo.ow, hw = s.pixels();
   auto point = [&](Value buffer, int64_t row, int64_t count) {
     return view(buffer, row * f0, {count, f0}, {f0, 1});
   };
-  // The bias joins m1 (winogradRowOutput), which both outputs read.
+  // The bias joins m1 (winogradRowOutput, winogradStride2Output), which
+  // both outputs read.
   Value m1 = accs[set][1];
   if (bias) {
     npu::VBinOp::create(
-        builder, loc, "add", point(m1, 0, s.h * tx),
-        view(biasRow, (fb - firstBlock) * f0, {s.h * tx, f0}, {0, 1}),
-        point(sum1, 0, s.h * tx));
+        builder, loc, "add", point(m1, 0, oh * tx),
+        view(biasRow, (fb - firstBlock) * f0, {oh * tx, f0}, {0, 1}),
+        point(sum1, 0, oh * tx));
     m1 = sum1;
   }
-  // Output pixel (y, 2t + j) of tile t: (m0 + m1) + m2 for j = 0, (m1 -
-  // m2) - m3 for j = 1, written two pixel rows apart. An even width makes
-  // every image row's tiles one run of the pixel rows (one pass each),
-  // else a pass per image row. In the order the points' last products
-  // come.
+  // Output pixel (y, 2t + j) of tile t, written two pixel rows apart. An
+  // even width makes every output row's tiles one run of the pixel rows
+  // (one pass each), else a pass per output row. In the order the sums'
+  // last products come.
   auto passes = [&](auto body) {
-    if (s.w % 2 == 0)
-      return body(0, 0, s.h * tx, s.h * tx);
-    for (int64_t r = 0; r < s.h; ++r)
-      body(r * tx, r * s.w, tx, s.w / 2);
+    if (ow % 2 == 0)
+      return body(0, 0, oh * tx, oh * tx);
+    for (int64_t r = 0; r < oh; ++r)
+      body(r * tx, r * ow, tx, ow / 2);
   };
   auto even = [&](int64_t pixel, int64_t count) {
     return view(pixels, pixel * f0, {count, f0}, {2 * f0, 1});
@@ -409,22 +563,34 @@ void WinogradTiler::epilogueOf(int64_t fb, int64_t set) {
   auto odd = [&](int64_t pixel, int64_t count) {
     return view(pixels, (pixel + 1) * f0, {count, f0}, {2 * f0, 1});
   };
+  // j = 0: m0 + m1 (then + m2 at stride 1).
   passes([&](int64_t row, int64_t pixel, int64_t count, int64_t) {
     npu::VBinOp::create(builder, loc, "add", point(accs[set][0], row, count),
                         point(m1, row, count), even(pixel, count));
   });
-  passes([&](int64_t row, int64_t pixel, int64_t count, int64_t odds) {
-    npu::VBinOp::create(builder, loc, "add", even(pixel, count),
-                        point(accs[set][2], row, count), even(pixel, count));
-    if (odds > 0)
-      npu::VBinOp::create(builder, loc, "sub", point(m1, row, odds),
-                          point(accs[set][2], row, odds), odd(pixel, odds));
-  });
-  passes([&](int64_t row, int64_t pixel, int64_t, int64_t odds) {
-    if (odds > 0)
-      npu::VBinOp::create(builder, loc, "sub", odd(pixel, odds),
-                          point(accs[set][3], row, odds), odd(pixel, odds));
-  });
+  if (geo.stride == 2) {
+    // j = 1: m1 + m2.
+    passes([&](int64_t row, int64_t pixel, int64_t, int64_t odds) {
+      if (odds > 0)
+        npu::VBinOp::create(builder, loc, "add", point(m1, row, odds),
+                            point(accs[set][2], row, odds), odd(pixel, odds));
+    });
+  }
+  // Stride 1: (m0 + m1) + m2 for j = 0, (m1 - m2) - m3 for j = 1.
+  if (geo.stride == 1)
+    passes([&](int64_t row, int64_t pixel, int64_t count, int64_t odds) {
+      npu::VBinOp::create(builder, loc, "add", even(pixel, count),
+                          point(accs[set][2], row, count), even(pixel, count));
+      if (odds > 0)
+        npu::VBinOp::create(builder, loc, "sub", point(m1, row, odds),
+                            point(accs[set][2], row, odds), odd(pixel, odds));
+    });
+  if (geo.stride == 1)
+    passes([&](int64_t row, int64_t pixel, int64_t, int64_t odds) {
+      if (odds > 0)
+        npu::VBinOp::create(builder, loc, "sub", odd(pixel, odds),
+                            point(accs[set][3], row, odds), odd(pixel, odds));
+    });
   Value all = view(pixels, 0, {hw, f0}, {f0, 1});
   Value out = outs[(fb - firstBlock) % outs.size()];
   Value channels = view(out, 0, {f0, hw}, {layout->outPitch, 1});
@@ -447,6 +613,37 @@ void WinogradTiler::epilogueOf(int64_t fb, int64_t set) {
   store.setRelu(epilogue.relu);
 }
 
+void WinogradTiler::fillBorders() {
+  int64_t c0 = p.c0;
+  if (geo.direct) {
+    // The zero row, and every point's rows of the top border and past the
+    // input's last row.
+    npu::FillOp::create(builder, loc, view(image, 0, {c0}, {1}), 0);
+    int64_t row = geo.slots * c0, count = geo.count * c0;
+    for (Value buffer : points) {
+      npu::FillOp::create(builder, loc,
+                          view(buffer, 0, {geo.points, row}, {count, 1}), 0);
+      if (geo.rows > s.h + 1)
+        npu::FillOp::create(builder, loc,
+                            view(buffer, (s.h + 1) * row,
+                                 {geo.points, (geo.rows - s.h - 1) * row},
+                                 {count, 1}),
+                            0);
+    }
+    return;
+  }
+  int64_t width = geo.width * c0;
+  npu::FillOp::create(builder, loc, view(image, 0, {width + c0}, {1}), 0);
+  int64_t gap = (geo.width - s.w) * c0;
+  if (s.h > 1)
+    npu::FillOp::create(
+        builder, loc,
+        view(image, width + (1 + s.w) * c0, {s.h - 1, gap}, {width, 1}), 0);
+  int64_t tail = s.h * width + (1 + s.w) * c0;
+  npu::FillOp::create(builder, loc,
+                      view(image, tail, {layout->image - tail}, {1}), 0);
+}
+
 void WinogradTiler::emitCore(int64_t fb0, int64_t fb1) {
   if (fb1 <= fb0)
     return;
@@ -455,7 +652,7 @@ void WinogradTiler::emitCore(int64_t fb0, int64_t fb1) {
   lastBlock = fb1 - 1;
   Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
   staging.clear();
-  for (int b = 0; b < 2; ++b)
+  for (int64_t b = 0; b < p.staging; ++b)
     staging.push_back(local(layout->staging, bf16));
   transposed = local(layout->transposed, bf16);
   image = local(layout->image, bf16);
@@ -473,16 +670,7 @@ void WinogradTiler::emitCore(int64_t fb0, int64_t fb1) {
   // chunk is transposed and transformed. (DMA-in runs its queue in order,
   // and the first chunk's move follows these.)
   load(0);
-  int64_t width = geo.width * c0;
-  npu::FillOp::create(builder, loc, view(image, 0, {width + c0}, {1}), 0);
-  int64_t gap = (geo.width - s.w) * c0;
-  if (s.h > 1)
-    npu::FillOp::create(
-        builder, loc,
-        view(image, width + (1 + s.w) * c0, {s.h - 1, gap}, {width, 1}), 0);
-  int64_t tail = s.h * width + (1 + s.w) * c0;
-  npu::FillOp::create(builder, loc,
-                      view(image, tail, {layout->image - tail}, {1}), 0);
+  fillBorders();
   SmallVector<std::array<int64_t, 3>> first; // (chunk, first tile, tiles)
   for (int64_t k = 0; k < chunks && int64_t(first.size()) < p.ahead; ++k)
     for (auto [t, count] : loadsOf(fb0, k))
@@ -490,19 +678,19 @@ void WinogradTiler::emitCore(int64_t fb0, int64_t fb1) {
         first.push_back({k, t, count});
   loadBias(fb0, fb1);
   issue(fb0, first[0][0], first[0][1], first[0][2]);
-  if (chunks > 1)
+  if (chunks > 1 && p.staging > 1)
     load(1);
   for (auto [k, t, count] : ArrayRef(first).drop_front())
     issue(fb0, k, t, count);
   // Staging runs a chunk ahead of the products (so in DMA-in's queue the
   // next chunk's move comes before this chunk's later weights), and each
-  // chunk's load two ahead, into the staging buffer its transpose has just
-  // read (after the move, whose signal would otherwise wait for it to
-  // land).
+  // chunk's load as many ahead as there are staging buffers, into the one
+  // its transpose has just read (after the move, whose signal would
+  // otherwise wait for it to land).
   auto stage = [&](int64_t k) {
     transform(k);
-    if (k + 2 < chunks)
-      load(k + 2);
+    if (k + p.staging < chunks)
+      load(k + p.staging);
   };
   stage(0);
   for (int64_t k = 0; k < chunks; ++k) {
@@ -537,17 +725,17 @@ void WinogradTiler::emit() {
         memref::CollapseShapeOp::create(builder, loc, residual, groups);
   layout.emplace(s, geo, p, target.alignmentBytes);
   int64_t chunks = s.c / p.c0;
-  for (int64_t k = 0; k < chunks; ++k)
+  for (int64_t k = 0; k < gridBuffers(s, p); ++k)
     grids.push_back(allocTile(builder, loc, entry, geo.chunkRows, p.c0, bf16,
                               npu::MemorySpace::ibuf, target.alignmentBytes));
   for (int64_t b = 0; b < p.depth; ++b)
     tiles.push_back(allocTile(builder, loc, entry, p.group * p.c0, p.f0, bf16,
                               npu::MemorySpace::wbuf, target.alignmentBytes));
   for (int64_t b = 0; b < p.sets; ++b) {
-    std::array<Value, kPoints> set;
-    for (Value &point : set)
-      point = allocTile(builder, loc, entry, geo.m, p.f0, f32,
-                        npu::MemorySpace::acc, target.alignmentBytes);
+    SmallVector<Value, kMaxSums> set;
+    for (int64_t sum = 0; sum < geo.sums; ++sum)
+      set.push_back(allocTile(builder, loc, entry, geo.m, p.f0, f32,
+                              npu::MemorySpace::acc, target.alignmentBytes));
     accs.push_back(set);
   }
   int64_t blocks = s.f / p.f0;
@@ -632,12 +820,13 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   Replay r(target);
   int64_t chunks = s.c / p.c0, hw = s.h * s.w, c0 = p.c0, f0 = p.f0;
+  int64_t outHw = s.pixels();
   int64_t blocks = ceilDiv(s.f / p.f0, p.cores);
   int64_t rowPitch = pitch(f0, 2, target.alignmentBytes);
-  // The core's weight loads in the products' order: (tiles, whether the
-  // load starts a new one) per product.
+  // The core's weight loads in the tiles' order: per tile, its load's
+  // index, and each load's tiles.
   SmallVector<int64_t> sizes;
-  SmallVector<int64_t> loadOf; // Per product, its load's index.
+  SmallVector<int64_t> loadOf;
   for (int64_t b = 0; b < blocks; ++b)
     for (int64_t k = 0; k < chunks; ++k)
       for (auto [first, count] :
@@ -652,24 +841,29 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
   // epilogue that last read each accumulator set.
   SmallVector<double> loaded(chunks, 0), transposed(chunks, 0),
       moved(chunks, 0);
-  SmallVector<double> bufferFree(p.depth, 0), setFree(p.sets, 0);
+  SmallVector<double> bufferFree(p.depth, 0), setFree(p.sets, 0),
+      gridFree(gridBuffers(s, p), 0);
   auto loadChunk = [&](int64_t k, double after) {
     loaded[k] = r.load(c0 * hw * s.inBytes, 1, after);
   };
   double pointsFree[2] = {0, 0}, imageReady = 0;
   auto stage = [&](int64_t k) {
-    transposed[k] = r.vector(hw * c0 * 2, loaded[k]);
-    double copied = r.vector(hw * c0 * 2, std::max(transposed[k], imageReady));
-    double points = copied;
+    transposed[k] = r.vector(hw * c0 * 2, std::max(loaded[k], imageReady));
+    double points = transposed[k];
+    if (!geo.direct)
+      points = r.vector(hw * c0 * 2, points);
     double &free = pointsFree[k % p.pointBuffers];
-    for (int64_t nu = 0; nu < kPoints; ++nu)
-      points = r.vector(geo.rows * geo.half * c0 * 2,
-                        nu == 0 ? std::max(points, free) : points);
-    moved[k] = r.local(kPoints * geo.rows * geo.tx * c0 * 2, kPoints * geo.rows,
-                       points);
+    int64_t bytes = (geo.direct ? s.h * geo.tx : geo.count) * c0 * 2;
+    for (int64_t nu = 0; nu < geo.points; ++nu)
+      points = r.vector(bytes, nu == 0 ? std::max(points, free) : points);
+    if (geo.direct) // The left border's fix.
+      points = r.vector(s.h * c0 * 2, points);
+    moved[k] =
+        r.local(geo.points * geo.rows * geo.tx * c0 * 2, geo.points * geo.rows,
+                std::max(points, gridFree[k % gridFree.size()]));
     free = moved[k];
-    if (k + 2 < chunks)
-      loadChunk(k + 2, transposed[k]);
+    if (k + p.staging < chunks)
+      loadChunk(k + p.staging, transposed[k]);
   };
   // Weight loads in the products' order.
   SmallVector<double> weights;
@@ -680,64 +874,82 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
                              bufferFree[i % p.depth]));
   };
   loadChunk(0, 0);
-  int64_t width = geo.width * c0;
-  imageReady = r.local((width + c0) * 2, 1);
-  if (s.h > 1)
-    imageReady = r.local((s.h - 1) * (geo.width - s.w) * c0 * 2, s.h - 1);
-  imageReady = r.local((geo.rows * geo.width + 2) * c0 * 2 -
-                           (s.h * width + (1 + s.w) * c0) * 2,
-                       1);
+  if (geo.direct) {
+    imageReady = r.local(c0 * 2, 1);
+    for (int64_t b = 0; b < p.pointBuffers; ++b) {
+      imageReady = r.local(geo.points * geo.slots * c0 * 2, geo.points);
+      if (geo.rows > s.h + 1)
+        imageReady = r.local(
+            geo.points * (geo.rows - s.h - 1) * geo.slots * c0 * 2, geo.points);
+    }
+  } else {
+    int64_t width = geo.width * c0;
+    imageReady = r.local((width + c0) * 2, 1);
+    if (s.h > 1)
+      imageReady = r.local((s.h - 1) * (geo.width - s.w) * c0 * 2, s.h - 1);
+    imageReady = r.local((geo.rows * geo.width + 2) * c0 * 2 -
+                             (s.h * width + (1 + s.w) * c0) * 2,
+                         1);
+  }
   double biasLoaded = s.bias ? r.load(blocks * f0 * 4, 1) : 0;
   int64_t ahead = std::min<int64_t>(p.ahead, sizes.size());
   issue();
-  if (chunks > 1)
+  if (chunks > 1 && p.staging > 1)
     loadChunk(1, 0);
   for (int64_t i = 1; i < ahead; ++i)
     issue();
   stage(0);
-  int64_t next = 0; // The next product.
+  int64_t next = 0; // The next tile.
   double last = 0, stored = 0, outFree[2] = {0, 0};
-  double pointDone[kPoints] = {0, 0, 0, 0};
+  double sumDone[kMaxSums] = {0, 0, 0, 0};
   for (int64_t b = 0; b < blocks; ++b) {
     int64_t set = b % p.sets;
     for (int64_t k = 0; k < chunks; ++k) {
       if (b == 0 && k + 1 < chunks)
         stage(k + 1);
-      for (int64_t t = 0; t < kPoints * kRows; ++t) {
+      for (int64_t t = 0; t < kRoles * kRows; ++t) {
         int64_t load = loadOf[next++];
         while (int64_t(weights.size()) <= load)
           issue();
         double ready = std::max({weights[load], moved[k], setFree[set]});
-        last = r.matrix(product, ready);
-        pointDone[t / kRows] = last;
+        for (auto [point, sum] : roleProducts(geo.stride, t / kRows)) {
+          last = r.matrix(product, ready);
+          sumDone[sum] = last;
+        }
         bufferFree[load % p.depth] = last;
       }
+      gridFree[k % gridFree.size()] = last;
     }
     // The epilogue: the bias into m1, the output transform (each pass once
-    // its points are in), the transpose, the residual and clip, the store.
-    int64_t passes = s.w % 2 == 0 ? 1 : s.h;
-    int64_t passBytes = s.h * geo.tx * f0 * 4 / passes;
-    double m1 = pointDone[1];
+    // its sums are in), the transpose, the residual and clip, the store.
+    int64_t passes = geo.ow % 2 == 0 ? 1 : geo.oh;
+    int64_t passBytes = geo.oh * geo.tx * f0 * 4 / passes;
+    double m1 = sumDone[1];
     if (s.bias)
-      m1 = r.vector(s.h * geo.tx * f0 * 4, std::max(m1, biasLoaded));
+      m1 = r.vector(geo.oh * geo.tx * f0 * 4, std::max(m1, biasLoaded));
     double done = 0;
     for (int64_t i = 0; i < passes; ++i)
-      done = r.vector(passBytes, std::max(pointDone[0], m1));
-    for (int64_t i = 0; i < 2 * passes; ++i)
-      done = r.vector(passBytes, pointDone[2]);
-    for (int64_t i = 0; i < passes; ++i)
-      done = r.vector(passBytes, pointDone[3]);
+      done = r.vector(passBytes, std::max(sumDone[0], m1));
+    if (geo.stride == 2) {
+      for (int64_t i = 0; i < passes; ++i)
+        done = r.vector(passBytes, std::max(sumDone[2], m1));
+    } else {
+      for (int64_t i = 0; i < 2 * passes; ++i)
+        done = r.vector(passBytes, sumDone[2]);
+      for (int64_t i = 0; i < passes; ++i)
+        done = r.vector(passBytes, sumDone[3]);
+    }
     setFree[set] = done;
     // The transpose into the channel rows the store two blocks back read.
     int64_t outs = std::min<int64_t>(blocks, 2);
-    done = r.vector(hw * f0 * 4, std::max(done, outFree[b % outs]));
+    done = r.vector(outHw * f0 * 4, std::max(done, outFree[b % outs]));
     if (epilogue.residual)
-      done =
-          r.vector(hw * f0 * 4, std::max(done, r.load(f0 * hw * 4, f0, done)));
+      done = r.vector(outHw * f0 * 4,
+                      std::max(done, r.load(f0 * outHw * 4, f0, done)));
     for (int64_t i = 0;
          i < epilogue.vectorPasses() - (epilogue.residual ? 1 : 0); ++i)
-      done = r.vector(hw * f0 * 4, done);
-    stored = r.store(f0 * hw * s.outBytes, f0, done);
+      done = r.vector(outHw * f0 * 4, done);
+    stored = r.store(f0 * outHw * s.outBytes, f0, done);
     outFree[b % outs] = stored;
   }
   return stored;
@@ -748,9 +960,17 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
 namespace sinan::tiling {
 
 bool winogradApplies(const ConvShape &s) {
-  return s.group == 1 && s.n == 1 && s.kh == 3 && s.kw == 3 && s.sh == 1 &&
-         s.sw == 1 && s.dh == 1 && s.dw == 1 && s.top == 1 && s.left == 1 &&
-         s.oh == s.h && s.ow == s.w;
+  if (s.group != 1 || s.n != 1 || s.kh != 3 || s.kw != 3 || s.dh != 1 ||
+      s.dw != 1 || s.top != 1 || s.left != 1)
+    return false;
+  if (s.sh == 1 && s.sw == 1)
+    return s.oh == s.h && s.ow == s.w;
+  // Stride 2 (what the kernel reads past the input is zeros, however much
+  // padding after makes it), as the fallback takes it.
+  auto half = [](int64_t in, int64_t out) {
+    return out == in / 2 || out == (in + 1) / 2;
+  };
+  return s.sh == 2 && s.sw == 2 && half(s.h, s.oh) && half(s.w, s.ow);
 }
 
 static std::optional<WinogradPlan>
@@ -770,55 +990,67 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
       int64_t blocks = s.f / f0;
       int64_t cores = std::min<int64_t>(target.cores, blocks);
       // Cores store at once: each one's part on granules of its own.
-      if (cores > 1 && (f0 * s.h * s.w * s.outBytes) % align != 0)
+      if (cores > 1 && (f0 * s.pixels() * s.outBytes) % align != 0)
         continue;
       int64_t perCore = ceilDiv(blocks, cores);
-      // Every chunk's grids stay in ibuf.
-      if (chunks * geo.chunkRows * c0 * 2 > int64_t(target.ibuf.sizeBytes))
-        continue;
-      for (auto [group, depth] :
-           llvm::map_range(llvm::seq<int64_t>(0, 30), [](int64_t i) {
-             static constexpr int64_t kGroups[] = {1, 2, 3, 4, 6, 12};
-             static constexpr int64_t kDepths[] = {2, 3, 4, 5, 6};
-             return std::pair(kGroups[i / 5], kDepths[i % 5]);
-           })) {
-        // DMA-in hands the matrix unit each grid and weight buffer on a
-        // semaphore of its own.
-        // (A core of one block reads a chunk's grids until the next
-        // chunk's have landed: two at a time.)
-        // A buffer no second load takes would only hold a semaphore.
-        int64_t live = perCore == 1 ? std::min<int64_t>(chunks, 2) : chunks;
-        int64_t loads = perCore * chunks * ceilDiv(kPoints * kRows, group);
-        if (depth > loads ||
-            live + depth + 1 > int64_t(target.semaphoresPerEnginePair) ||
-            depth * group * c0 * pitch(f0, 2, align) * 2 >
-                int64_t(target.wbuf.sizeBytes))
+      // The grids fit ibuf.
+      // Every chunk's grids, or (one block a core) two in turn.
+      for (int64_t grids : {int64_t(0), int64_t(2)}) {
+        if (grids > 0 && (perCore > 1 || chunks <= 2))
           continue;
-        WinogradPlan p;
-        p.group = group;
-        p.c0 = c0;
-        p.f0 = f0;
-        p.cores = cores;
-        p.depth = depth;
-        int64_t set = kPoints * geo.m * f0 * 4;
-        p.sets =
-            perCore > 1 && 2 * set <= int64_t(target.acc.sizeBytes) ? 2 : 1;
-        if (set > int64_t(target.acc.sizeBytes))
+        if ((grids > 0 ? grids : chunks) * geo.chunkRows * c0 * 2 >
+            int64_t(target.ibuf.sizeBytes))
           continue;
-        VbufLayout layout(s, geo, p, align);
-        if (layout.bytes(align) > int64_t(target.vbuf.sizeBytes))
-          continue;
-        for (int64_t ahead = 1; ahead <= depth; ++ahead)
-          for (int64_t pointBuffers = 1; pointBuffers <= 2; ++pointBuffers) {
-            p.ahead = ahead;
-            p.pointBuffers = pointBuffers;
-            if (VbufLayout(s, geo, p, align).bytes(align) >
-                int64_t(target.vbuf.sizeBytes))
-              continue;
-            p.cycles = estimateWinograd(s, target, epilogue, p, geo);
-            if (!best || p.cycles < best->cycles)
-              best = p;
-          }
+        for (auto [group, depth] :
+             llvm::map_range(llvm::seq<int64_t>(0, 30), [](int64_t i) {
+               static constexpr int64_t kGroups[] = {1, 2, 3, 4, 6, 12};
+               static constexpr int64_t kDepths[] = {2, 3, 4, 5, 6};
+               return std::pair(kGroups[i / 5], kDepths[i % 5]);
+             })) {
+          // DMA-in hands the matrix unit each grid and weight buffer on a
+          // semaphore of its own.
+          // (A core of one block reads a chunk's grids until the next
+          // chunk's have landed: two at a time.)
+          // A buffer no second load takes would only hold a semaphore.
+          int64_t live =
+              perCore == 1 || grids > 0 ? std::min<int64_t>(chunks, 2) : chunks;
+          int64_t loads = perCore * chunks * ceilDiv(kRoles * kRows, group);
+          if (depth > loads ||
+              live + depth + 1 > int64_t(target.semaphoresPerEnginePair) ||
+              depth * group * c0 * pitch(f0, 2, align) * 2 >
+                  int64_t(target.wbuf.sizeBytes))
+            continue;
+          WinogradPlan p;
+          p.grids = grids;
+          p.group = group;
+          p.c0 = c0;
+          p.f0 = f0;
+          p.cores = cores;
+          p.depth = depth;
+          int64_t set = geo.sums * geo.m * f0 * 4;
+          p.sets =
+              perCore > 1 && 2 * set <= int64_t(target.acc.sizeBytes) ? 2 : 1;
+          if (set > int64_t(target.acc.sizeBytes))
+            continue;
+          // The fewest buffers first.
+          p.pointBuffers = 1;
+          p.staging = 1;
+          if (VbufLayout(s, geo, p, align).bytes(align) >
+              int64_t(target.vbuf.sizeBytes))
+            continue;
+          for (int64_t ahead = 1; ahead <= depth; ++ahead)
+            for (int64_t buffers = 0; buffers < 4; ++buffers) {
+              p.ahead = ahead;
+              p.pointBuffers = 1 + buffers % 2;
+              p.staging = 1 + buffers / 2;
+              if (VbufLayout(s, geo, p, align).bytes(align) >
+                  int64_t(target.vbuf.sizeBytes))
+                continue;
+              p.cycles = estimateWinograd(s, target, epilogue, p, geo);
+              if (!best || p.cycles < best->cycles)
+                best = p;
+            }
+        }
       }
     }
   }
@@ -839,9 +1071,10 @@ std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
 
 std::string describe(const WinogradPlan &p) {
   return llvm::formatv("winograd c0={0} f0={1} cores={2} group={3} "
-                       "depth={4} ahead={5} points={6} sets={7} estimate={8}",
+                       "depth={4} ahead={5} points={6} staging={7} sets={8} "
+                       "estimate={9}",
                        p.c0, p.f0, p.cores, p.group, p.depth, p.ahead,
-                       p.pointBuffers, p.sets, int64_t(p.cycles));
+                       p.pointBuffers, p.staging, p.sets, int64_t(p.cycles));
 }
 
 LogicalResult emitWinogradConv(func::FuncOp kernel, graph::Conv2dOp conv,

@@ -561,10 +561,11 @@ func.func @main(%x: {X}, %b: {B}, %res: {Y}) -> {Y} {{
   // rounding of its terms.
   std::vector<double> expected(c.n * c.f * oh * ow), bound(expected.size());
   auto bf = [](float v) { return double(bf16ToFloat(floatToBF16(v))); };
-  // The Winograd kernel's (F(2,3) along each kernel row, winogradRow* in
-  // Numerics.h): the transforms of the rounded input and weights, each
-  // rounded to bf16, the four sums, then the output transform with the
-  // bias in the second; a double sum within the f32 rounding of its terms.
+  // The Winograd kernel's (F(2,3) along each kernel row at stride 1,
+  // winogradRow* in Numerics.h): the transforms of the rounded input and
+  // weights, each rounded to bf16, the four sums, then the output transform
+  // with the bias in the second; a double sum within the f32 rounding of its
+  // terms.
   auto winogradSum = [&](int64_t n, int64_t f, int64_t i, int64_t j) {
     auto padded = [&](int64_t ci, int64_t y, int64_t z) {
       bool inside = y >= 0 && y < c.h && z >= 0 && z < c.w;
@@ -572,6 +573,27 @@ func.func @main(%x: {X}, %b: {B}, %res: {Y}) -> {Y} {{
     };
     int64_t t = j / 2;
     double m[4] = {0, 0, 0, 0}, magnitude = c.bias ? std::abs(b[f]) : 0.0;
+    if (c.stride == 2) {
+      // Stride 2 (winogradStride2* in Numerics.h): five padded columns
+      // four apart, five products into three sums.
+      for (int64_t ci = 0; ci < c.c; ++ci)
+        for (int64_t p = 0; p < 3; ++p) {
+          float d[5], u[4];
+          for (int e = 0; e < 5; ++e)
+            d[e] = padded(ci, 2 * i + p - 1, 4 * t + e - 1);
+          const float *g = &w[((f * c.c + ci) * 3 + p) * 3];
+          winogradStride2Weights(float(bf(g[0])), float(bf(g[1])),
+                                 float(bf(g[2])), u);
+          for (const WinogradProduct &product : kWinogradStride2Products) {
+            double term = bf(u[product.role]) *
+                          bf(winogradStride2Input(product.point, d));
+            m[product.sum] += term;
+            magnitude += std::abs(term);
+          }
+        }
+      double m1 = m[1] + (c.bias ? b[f] : 0.0);
+      return std::pair(j % 2 == 0 ? m[0] + m1 : m1 + m[2], magnitude);
+    }
     for (int64_t ci = 0; ci < c.c; ++ci)
       for (int64_t p = 0; p < 3; ++p) {
         float d[4], u[4];
@@ -731,6 +753,16 @@ INSTANTIATE_TEST_SUITE_P(
                       false, true, false, true},
         GraphConvCase{"snpu-edge", 1, 64, 12, 12, 64, 3, 1, 1, 1, 1, true, true,
                       false, false, true},
+        // Its stride-2 form: ResNet-50's layer4.0 3x3 (14x14 -> 7x7, the
+        // bordered image) with its relu; 28x28 -> 14x14 (the points from
+        // the pixel rows) with a residual; on the edge preset an odd
+        // height (the bottom border row) with ReLU6.
+        GraphConvCase{"snpu-server", 1, 512, 14, 14, 512, 3, 2, 1, 1, 1, true,
+                      true, false, false, true},
+        GraphConvCase{"snpu-server", 1, 64, 28, 28, 64, 3, 2, 1, 1, 1, true,
+                      true, false, true, true},
+        GraphConvCase{"snpu-edge", 1, 64, 9, 12, 32, 3, 2, 1, 1, 1, false,
+                      false, true, false, true},
         // Stride 2 on the grid, over the input's four phases: ResNet-50's
         // layer3 3x3 (four chunks, each staged in two bands of rows); a 1x1
         // downsample; a 3x3 over 1536 channels (six chunks: those past the

@@ -298,6 +298,69 @@ TEST(HostOps, Conv2dWinogradRows) {
       << error;
 }
 
+// The Winograd kernel's stride-2 fallback (winograd = 1 with strides 2:
+// five products a pair of outputs, winogradStride2* in Numerics.h): on
+// small integers (every transform, product and sum exact) it is the
+// convolution itself, over an odd height and an odd output width (the
+// last tile's second output dropped), padded 1 after or 0 after; on
+// fractions it differs from the direct sums by rounding only; an output
+// that is not half the input is an error.
+TEST(HostOps, Conv2dWinogradStride2) {
+  uint32_t seed = 11;
+  auto next = [&](int range) {
+    seed = seed * 1103515245u + 12345u;
+    return float(int((seed >> 16) % (2 * range + 1)) - range);
+  };
+  struct Case {
+    int64_t h, w, oh, ow;
+    std::vector<int64_t> pads;
+  };
+  for (const Case &c :
+       {Case{9, 14, 5, 7, {1, 1, 1, 1}}, Case{10, 10, 5, 5, {1, 1, 0, 0}}}) {
+    Tensor x(DType::F32, {1, 40, c.h, c.w}), w(DType::F32, {3, 40, 3, 3}),
+        b(DType::F32, {3}), y(DType::F32, {1, 3, c.oh, c.ow}),
+        want(DType::F32, {1, 3, c.oh, c.ow});
+    for (int64_t i = 0; i < x.numElements(); ++i)
+      x.data<float>()[i] = next(4);
+    for (int64_t i = 0; i < w.numElements(); ++i)
+      w.data<float>()[i] = next(3);
+    for (int i = 0; i < 3; ++i)
+      b.data<float>()[i] = next(5) + 0.5f;
+    std::vector<Attr> conv = {{"pads", c.pads},
+                              {"strides", std::vector<int64_t>{2, 2}}};
+    std::vector<Attr> winograd = conv;
+    winograd.insert(winograd.end(), {{"precision", std::string("bf16")},
+                                     {"sum_chunk", int64_t(16)},
+                                     {"bias_last", int64_t(1)},
+                                     {"winograd", int64_t(1)}});
+    std::string error;
+    ASSERT_TRUE(runHostOp("conv2d", conv, {&x, &w, &b}, {&want}, error))
+        << error;
+    ASSERT_TRUE(runHostOp("conv2d", winograd, {&x, &w, &b}, {&y}, error))
+        << error;
+    for (int64_t i = 0; i < y.numElements(); ++i)
+      ASSERT_EQ(y.data<float>()[i], want.data<float>()[i]) << "element " << i;
+    for (int64_t i = 0; i < x.numElements(); ++i)
+      x.data<float>()[i] = next(1000) / 997.0f;
+    ASSERT_TRUE(runHostOp("conv2d", conv, {&x, &w, &b}, {&want}, error))
+        << error;
+    ASSERT_TRUE(runHostOp("conv2d", winograd, {&x, &w, &b}, {&y}, error))
+        << error;
+    double worst = 0, scale = 0;
+    for (int64_t i = 0; i < y.numElements(); ++i) {
+      worst = std::max(
+          worst, double(std::abs(y.data<float>()[i] - want.data<float>()[i])));
+      scale = std::max(scale, double(std::abs(want.data<float>()[i])));
+    }
+    EXPECT_GT(worst, 0.0);
+    EXPECT_LT(worst, scale * 0x1p-6);
+    // A third of the input is not a stride-2 output of it.
+    Tensor third(DType::F32, {1, 3, c.h / 3, c.w / 3});
+    EXPECT_FALSE(runHostOp("conv2d", winograd, {&x, &w, &b}, {&third}, error));
+    EXPECT_NE(error.find("winograd needs"), std::string::npos) << error;
+  }
+}
+
 // A layer group's 1x1 (residual_first = 1, with sum_chunk and bias_last):
 // the sums start from the last input, the residual the kernel loads into
 // its accumulators, then the products in order, then the bias.

@@ -154,6 +154,59 @@ inline void winogradRowOutput(const float m[4], const float *bias, float y[2]) {
   y[1] = (m1 - m[2]) - m[3];
 }
 
+/// Winograd along an image row for a 3x3 convolution of stride 2 (the
+/// Winograd tiler's stride-2 form): a kernel row's two adjacent outputs
+/// read padded columns d[0..4] of a tile four apart. The taps g0 and g2
+/// read the even columns, a 2-tap convolution that F(2,2) makes from three
+/// products (points d0 - d2, d2, d4 - d2 with weights g0, g0 + g2, g2); g1
+/// reads the odd columns d1 and d3 as they are. Five products instead of
+/// six, in three sums: r0 takes points 0 and 1, r1 point 2, r2 points 3
+/// and 4, and the outputs are r0 + r1' and r1' + r2 (r1' = r1 + bias).
+///
+/// The transformed weights of kernel row (g0, g1, g2) (bf16 values), by
+/// role, in f32, each then rounded to bf16.
+inline void winogradStride2Weights(float g0, float g1, float g2, float u[4]) {
+  u[0] = g0;
+  u[1] = g1;
+  u[2] = g0 + g2;
+  u[3] = g2;
+}
+
+/// Point `point` of padded columns d[0..4] (bf16 values): d0 - d2, d1, d2,
+/// d4 - d2, d3, each one f32 operation before the rounding to bf16.
+inline float winogradStride2Input(int point, const float d[5]) {
+  switch (point) {
+  case 0:
+    return d[0] - d[2];
+  case 1:
+    return d[1];
+  case 2:
+    return d[2];
+  case 3:
+    return d[4] - d[2];
+  default:
+    return d[3];
+  }
+}
+
+/// The products of a stride-2 kernel row, in the order the kernel makes
+/// them: per weight role, its (point, sum) pairs (role 1, g1, serves both
+/// odd columns).
+struct WinogradProduct {
+  int role, point, sum;
+};
+inline constexpr WinogradProduct kWinogradStride2Products[5] = {
+    {0, 0, 0}, {1, 1, 0}, {1, 4, 2}, {2, 2, 1}, {3, 3, 2}};
+
+/// The two outputs of a stride-2 tile's three sums r[0..2], the bias (when
+/// there is one) taken into r1, which both read: r0 + r1', r1' + r2.
+inline void winogradStride2Output(const float r[3], const float *bias,
+                                  float y[2]) {
+  float r1 = bias ? r[1] + *bias : r[1];
+  y[0] = r[0] + r1;
+  y[1] = r1 + r[2];
+}
+
 /// Hardswish, x * clamp(x / 6 + 1/2, 0, 1), as the SNPU's vector unit
 /// computes it (`vun hardswish`) and the host fallback of a fused one does;
 /// NaN stays NaN.

@@ -113,13 +113,15 @@ struct Conv2dParams {
   /// value `out` holds (an SNPU kernel's accumulator loaded with a residual
   /// before its products) instead of +0.0.
   bool initFromOut = false;
-  /// With `sumChunk` and `biasLast` (f32, 3x3, stride 1, dilation 1, pads
-  /// 1, one group): the SNPU's Winograd kernel, F(2,3) along each kernel
-  /// row (winogradRow* in Numerics.h). The input and the weights (both
-  /// already bf16 values) are transformed and rounded to bf16; each output
-  /// pair's four sums run over chunks, then kernel rows, then the chunk's
-  /// channels; the output transform, the bias taken into the second sum
-  /// (winogradRowOutput).
+  /// With `sumChunk` and `biasLast` (f32, 3x3, dilation 1, one group;
+  /// stride 1 and pads 1, or stride 2 and pads 1 before): the SNPU's
+  /// Winograd kernel along each kernel row, F(2,3) at stride 1
+  /// (winogradRow* in Numerics.h), five products a pair at stride 2
+  /// (winogradStride2*). The input and the weights (both already bf16
+  /// values) are transformed and rounded to bf16; each output pair's sums
+  /// run over chunks, then (per weight role at stride 2) kernel rows, then
+  /// the chunk's channels; the output transform, the bias taken into the
+  /// sum both outputs read.
   bool winograd = false;
 };
 

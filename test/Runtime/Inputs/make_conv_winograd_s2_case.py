@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: Apache-2.0
+"""3x3 convolutions of stride 2 for the Winograd tiler's stride-2 form
+(ConvWinograd.cpp: five products a pair of outputs), each a model output:
+ResNet-50's layer4.0 3x3 (512 channels, 14x14 -> 7x7: an odd output width,
+the bordered image) with its bias and relu; a 28x28 -> 14x14 one (a width
+of four columns a tile: the points straight from the pixel rows) with a
+bias, a residual add and a relu; a 9x12 one (an odd height: the bottom
+border row) without a bias, clipped (ReLU6); and a 10x10 one padded 1
+before and 0 after (5x5 out). Writes the model, its input, onnxruntime's
+outputs and placement-overrides files that pin the convolutions to the
+Winograd tiler (on snpu-edge, whose 64 KiB ibuf holds the small ones'
+points only, the last two). Usage:
+make_conv_winograd_s2_case.py OUT_DIR"""
+import json
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+out = sys.argv[1]
+rng = np.random.default_rng(13)
+
+
+def param(name, *shape, scale=0.05):
+    return nh.from_array((rng.standard_normal(shape) * scale).astype(np.float32),
+                         name)
+
+
+inits = [param("w4", 512, 512, 3, 3, scale=0.02), param("b4", 512),
+         param("w3", 64, 64, 3, 3), param("b3", 64),
+         param("w2", 64, 64, 3, 3), param("w1", 32, 32, 3, 3), param("b1", 32),
+         nh.from_array(np.array(0, np.float32), "lo"),
+         nh.from_array(np.array(6, np.float32), "hi")]
+two = {"strides": [2, 2], "pads": [1, 1, 1, 1]}
+nodes = [
+    h.make_node("Conv", ["x4", "w4", "b4"], ["c4"], name="layer4", **two),
+    h.make_node("Relu", ["c4"], ["y4"]),
+    h.make_node("Conv", ["x3", "w3", "b3"], ["c3"], name="direct", **two),
+    h.make_node("Add", ["c3", "r3"], ["s3"]),
+    h.make_node("Relu", ["s3"], ["y3"]),
+    h.make_node("Conv", ["x2", "w2"], ["c2"], name="oddrows", **two),
+    h.make_node("Clip", ["c2", "lo", "hi"], ["y2"]),
+    h.make_node("Conv", ["x1", "w1", "b1"], ["y1"], name="before",
+                strides=[2, 2], pads=[1, 1, 0, 0]),
+]
+shapes = {"x4": [1, 512, 14, 14], "x3": [1, 64, 28, 28], "r3": [1, 64, 14, 14],
+          "x2": [1, 64, 9, 12], "x1": [1, 32, 10, 10]}
+outs = {"y4": [1, 512, 7, 7], "y3": [1, 64, 14, 14], "y2": [1, 64, 5, 6],
+        "y1": [1, 32, 5, 5]}
+graph = h.make_graph(
+    nodes, "winograd_s2",
+    [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in shapes.items()],
+    [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in outs.items()],
+    initializer=inits)
+model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+model.ir_version = 8
+onnx.checker.check_model(model)
+onnx.save(model, f"{out}/winograd.onnx")
+inputs = {n: rng.standard_normal(s).astype(np.float32) for n, s in shapes.items()}
+np.savez(f"{out}/inputs.npz", **inputs)
+results = ort.InferenceSession(f"{out}/winograd.onnx").run(None, inputs)
+for name, value in zip(outs, results):
+    np.save(f"{out}/{name}.npy", value)
+json.dump({name: "snpu:winograd" for name in ["layer4", "direct", "oddrows",
+                                                "before"]},
+          open(f"{out}/winograd.json", "w"))
+json.dump({name: "snpu:winograd" for name in ["oddrows", "before"]},
+          open(f"{out}/winograd-edge.json", "w"))
