@@ -140,6 +140,9 @@ bool gridApplies(const ConvShape &s);
 struct WinogradPlan {
   int64_t c0 = 0, f0 = 0, cores = 1, depth = 3, sets = 1, group = 1, ahead = 1,
           pointBuffers = 1, staging = 2, grids = 0;
+  /// A chunk's products (and so its weight loads, in DMA-in's queue) are
+  /// emitted after the next chunk's staging, or before it.
+  bool late = true;
   double cycles = 0;
 };
 

@@ -647,7 +647,7 @@ void WinogradTiler::fillBorders() {
 void WinogradTiler::emitCore(int64_t fb0, int64_t fb1) {
   if (fb1 <= fb0)
     return;
-  int64_t chunks = s.c / p.c0, c0 = p.c0;
+  int64_t chunks = s.c / p.c0;
   firstBlock = fb0;
   lastBlock = fb1 - 1;
   Type bf16 = builder.getBF16Type(), f32 = builder.getF32Type();
@@ -683,7 +683,8 @@ void WinogradTiler::emitCore(int64_t fb0, int64_t fb1) {
   for (auto [k, t, count] : ArrayRef(first).drop_front())
     issue(fb0, k, t, count);
   // Staging runs a chunk ahead of the products (so in DMA-in's queue the
-  // next chunk's move comes before this chunk's later weights), and each
+  // next chunk's move comes before this chunk's later weights, or, early,
+  // after all of them: their loads then wait for no staging), and each
   // chunk's load as many ahead as there are staging buffers, into the one
   // its transpose has just read (after the move, whose signal would
   // otherwise wait for it to land).
@@ -694,9 +695,12 @@ void WinogradTiler::emitCore(int64_t fb0, int64_t fb1) {
   };
   stage(0);
   for (int64_t k = 0; k < chunks; ++k) {
+    if (!p.late)
+      products(fb0, k, 0);
     if (k + 1 < chunks)
       stage(k + 1);
-    products(fb0, k, 0);
+    if (p.late)
+      products(fb0, k, 0);
   }
   // The epilogue's buffers, after the staging ones' last use.
   pixels = local(layout->pixels, f32);
@@ -724,7 +728,6 @@ void WinogradTiler::emit() {
     residualRuns =
         memref::CollapseShapeOp::create(builder, loc, residual, groups);
   layout.emplace(s, geo, p, target.alignmentBytes);
-  int64_t chunks = s.c / p.c0;
   for (int64_t k = 0; k < gridBuffers(s, p); ++k)
     grids.push_back(allocTile(builder, loc, entry, geo.chunkRows, p.c0, bf16,
                               npu::MemorySpace::ibuf, target.alignmentBytes));
@@ -905,7 +908,7 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
   for (int64_t b = 0; b < blocks; ++b) {
     int64_t set = b % p.sets;
     for (int64_t k = 0; k < chunks; ++k) {
-      if (b == 0 && k + 1 < chunks)
+      if (b == 0 && k + 1 < chunks && p.late)
         stage(k + 1);
       for (int64_t t = 0; t < kRoles * kRows; ++t) {
         int64_t load = loadOf[next++];
@@ -919,6 +922,8 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
         bufferFree[load % p.depth] = last;
       }
       gridFree[k % gridFree.size()] = last;
+      if (b == 0 && k + 1 < chunks && !p.late)
+        stage(k + 1);
     }
     // The epilogue: the bias into m1, the output transform (each pass once
     // its sums are in), the transpose, the residual and clip, the store.
@@ -1039,10 +1044,11 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
               int64_t(target.vbuf.sizeBytes))
             continue;
           for (int64_t ahead = 1; ahead <= depth; ++ahead)
-            for (int64_t buffers = 0; buffers < 4; ++buffers) {
+            for (int64_t buffers = 0; buffers < 8; ++buffers) {
+              p.late = buffers < 4;
               p.ahead = ahead;
               p.pointBuffers = 1 + buffers % 2;
-              p.staging = 1 + buffers / 2;
+              p.staging = 1 + buffers / 2 % 2;
               if (VbufLayout(s, geo, p, align).bytes(align) >
                   int64_t(target.vbuf.sizeBytes))
                 continue;
@@ -1072,9 +1078,10 @@ std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
 std::string describe(const WinogradPlan &p) {
   return llvm::formatv("winograd c0={0} f0={1} cores={2} group={3} "
                        "depth={4} ahead={5} points={6} staging={7} sets={8} "
-                       "estimate={9}",
+                       "early={9} estimate={10}",
                        p.c0, p.f0, p.cores, p.group, p.depth, p.ahead,
-                       p.pointBuffers, p.staging, p.sets, int64_t(p.cycles));
+                       p.pointBuffers, p.staging, p.sets, p.late ? 0 : 1,
+                       int64_t(p.cycles));
 }
 
 LogicalResult emitWinogradConv(func::FuncOp kernel, graph::Conv2dOp conv,
