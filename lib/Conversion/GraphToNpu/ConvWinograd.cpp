@@ -984,7 +984,7 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   WinogradGeometry geo(s, tile);
   int64_t align = target.alignmentBytes;
-  std::optional<WinogradPlan> best;
+  SmallVector<WinogradPlan> candidates;
   for (int64_t c0 : {32, 64, 128, 256}) {
     if (s.c % c0 != 0 || c0 % tile.k != 0 || (c0 * 2) % align != 0)
       continue;
@@ -998,10 +998,12 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
       if (cores > 1 && (f0 * s.pixels() * s.outBytes) % align != 0)
         continue;
       int64_t perCore = ceilDiv(blocks, cores);
-      // The grids fit ibuf.
-      // Every chunk's grids, or (one block a core) two in turn.
+      // Every chunk's grids, or (one block a core, when they do not fit
+      // ibuf) two in turn.
+      bool all =
+          chunks * geo.chunkRows * c0 * 2 <= int64_t(target.ibuf.sizeBytes);
       for (int64_t grids : {int64_t(0), int64_t(2)}) {
-        if (grids > 0 && (perCore > 1 || chunks <= 2))
+        if (grids > 0 && (perCore > 1 || chunks <= 2 || all))
           continue;
         if ((grids > 0 ? grids : chunks) * geo.chunkRows * c0 * 2 >
             int64_t(target.ibuf.sizeBytes))
@@ -1043,23 +1045,42 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
           if (VbufLayout(s, geo, p, align).bytes(align) >
               int64_t(target.vbuf.sizeBytes))
             continue;
-          for (int64_t ahead = 1; ahead <= depth; ++ahead)
-            for (int64_t buffers = 0; buffers < 8; ++buffers) {
-              p.late = buffers < 4;
-              p.ahead = ahead;
-              p.pointBuffers = 1 + buffers % 2;
-              p.staging = 1 + buffers / 2 % 2;
-              if (VbufLayout(s, geo, p, align).bytes(align) >
-                  int64_t(target.vbuf.sizeBytes))
-                continue;
-              p.cycles = estimateWinograd(s, target, epilogue, p, geo);
-              if (!best || p.cycles < best->cycles)
-                best = p;
-            }
+          // The loads issued ahead of the first move are refined below, on
+          // the best few plans (the search's cost is the bf16 pass's and
+          // the conversion's, once per shape).
+          p.ahead = std::min<int64_t>(2, depth);
+          // Two staging buffers where they fit.
+          for (int64_t buffers = 0; buffers < 4; ++buffers) {
+            p.late = buffers < 2;
+            p.pointBuffers = 1 + buffers % 2;
+            p.staging = 2;
+            if (VbufLayout(s, geo, p, align).bytes(align) >
+                int64_t(target.vbuf.sizeBytes))
+              p.staging = 1;
+            if (VbufLayout(s, geo, p, align).bytes(align) >
+                int64_t(target.vbuf.sizeBytes))
+              continue;
+            p.cycles = estimateWinograd(s, target, epilogue, p, geo);
+            candidates.push_back(p);
+          }
         }
       }
     }
   }
+  constexpr size_t kRefined = 8;
+  llvm::sort(candidates, [](const WinogradPlan &a, const WinogradPlan &b) {
+    return a.cycles < b.cycles;
+  });
+  if (candidates.size() > kRefined)
+    candidates.resize(kRefined);
+  std::optional<WinogradPlan> best;
+  for (WinogradPlan p : candidates)
+    for (int64_t ahead = 1; ahead <= p.depth; ++ahead) {
+      p.ahead = ahead;
+      p.cycles = estimateWinograd(s, target, epilogue, p, geo);
+      if (!best || p.cycles < best->cycles)
+        best = p;
+    }
   return best;
 }
 
