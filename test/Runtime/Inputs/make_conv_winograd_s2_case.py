@@ -5,11 +5,12 @@ ResNet-50's layer4.0 3x3 (512 channels, 14x14 -> 7x7: an odd output width,
 the bordered image) with its bias and relu; a 28x28 -> 14x14 one (a width
 of four columns a tile: the points straight from the pixel rows) with a
 bias, a residual add and a relu; a 9x12 one (an odd height: the bottom
-border row) without a bias, clipped (ReLU6); and a 10x10 one padded 1
-before and 0 after (5x5 out). Writes the model, its input, onnxruntime's
-outputs and placement-overrides files that pin the convolutions to the
-Winograd tiler (on snpu-edge, whose 64 KiB ibuf holds the small ones'
-points only, the last two). Usage:
+border row) without a bias, clipped (ReLU6); a 10x10 one padded 1 before
+and 0 after (5x5 out); and three small ones, 1x1, 2x2 and 5x7 (one tile,
+one output, a partial last tile on both axes). Writes the model, its
+input, onnxruntime's outputs and placement-overrides files that pin the
+convolutions to the Winograd tiler (on snpu-edge, whose 64 KiB ibuf holds
+the small ones' points only, all but the first two). Usage:
 make_conv_winograd_s2_case.py OUT_DIR"""
 import json
 import sys
@@ -33,6 +34,9 @@ def param(name, *shape, scale=0.05):
 inits = [param("w4", 512, 512, 3, 3, scale=0.02), param("b4", 512),
          param("w3", 64, 64, 3, 3), param("b3", 64),
          param("w2", 64, 64, 3, 3), param("w1", 32, 32, 3, 3), param("b1", 32),
+         param("w5", 32, 64, 3, 3), param("b5", 32),
+         param("w6", 16, 32, 3, 3), param("w7", 32, 32, 3, 3),
+         param("b7", 32),
          nh.from_array(np.array(0, np.float32), "lo"),
          nh.from_array(np.array(6, np.float32), "hi")]
 two = {"strides": [2, 2], "pads": [1, 1, 1, 1]}
@@ -46,11 +50,16 @@ nodes = [
     h.make_node("Clip", ["c2", "lo", "hi"], ["y2"]),
     h.make_node("Conv", ["x1", "w1", "b1"], ["y1"], name="before",
                 strides=[2, 2], pads=[1, 1, 0, 0]),
+    h.make_node("Conv", ["x5", "w5", "b5"], ["y5"], name="pixel", **two),
+    h.make_node("Conv", ["x6", "w6"], ["y6"], name="square", **two),
+    h.make_node("Conv", ["x7", "w7", "b7"], ["y7"], name="partial", **two),
 ]
 shapes = {"x4": [1, 512, 14, 14], "x3": [1, 64, 28, 28], "r3": [1, 64, 14, 14],
-          "x2": [1, 64, 9, 12], "x1": [1, 32, 10, 10]}
+          "x2": [1, 64, 9, 12], "x1": [1, 32, 10, 10], "x5": [1, 64, 1, 1],
+          "x6": [1, 32, 2, 2], "x7": [1, 32, 5, 7]}
 outs = {"y4": [1, 512, 7, 7], "y3": [1, 64, 14, 14], "y2": [1, 64, 5, 6],
-        "y1": [1, 32, 5, 5]}
+        "y1": [1, 32, 5, 5], "y5": [1, 32, 1, 1], "y6": [1, 16, 1, 1],
+        "y7": [1, 32, 3, 4]}
 graph = h.make_graph(
     nodes, "winograd_s2",
     [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in shapes.items()],
@@ -66,7 +75,9 @@ results = ort.InferenceSession(f"{out}/winograd.onnx").run(None, inputs)
 for name, value in zip(outs, results):
     np.save(f"{out}/{name}.npy", value)
 json.dump({name: "snpu:winograd" for name in ["layer4", "direct", "oddrows",
-                                                "before"]},
+                                                "before", "pixel", "square",
+                                                "partial"]},
           open(f"{out}/winograd.json", "w"))
-json.dump({name: "snpu:winograd" for name in ["oddrows", "before"]},
+json.dump({name: "snpu:winograd" for name in ["oddrows", "before", "pixel",
+                                                "square", "partial"]},
           open(f"{out}/winograd-edge.json", "w"))
