@@ -472,6 +472,55 @@ void matmul(const Tensor &a, const Tensor &b, Tensor &out) {
 }
 
 namespace {
+/// The Winograd kernels' transformed weights U[f][c][ky][role] (four roles
+/// a kernel row, by `transform`), each rounded to bf16.
+template <typename Transform>
+std::vector<float> winogradWeights(const Tensor &weight, Transform transform) {
+  const auto &ws = weight.shape();
+  int64_t pairs = ws[0] * ws[1];
+  const float *wt = weight.data<float>();
+  std::vector<float> u(pairs * 3 * 4);
+  for (int64_t fc = 0; fc < pairs; ++fc)
+    for (int64_t ky = 0; ky < 3; ++ky) {
+      const float *g = wt + (fc * 3 + ky) * 3;
+      float t[4];
+      transform(g[0], g[1], g[2], t);
+      for (int role = 0; role < 4; ++role)
+        u[(fc * 3 + ky) * 4 + role] = bf16ToFloat(floatToBF16(t[role]));
+    }
+  return u;
+}
+
+/// The Winograd kernels' input points V[n][c][point][row][tile], each
+/// rounded to bf16: `points` of them (by `transform`) from `span` padded
+/// columns of a tile, tiles `pitch` columns apart, over `rows` padded rows
+/// (the image padded by one row and column at the start, zeros past it).
+template <typename Transform>
+std::vector<float> winogradPoints(const Tensor &input, int points, int span,
+                                  int pitch, int64_t rows, int64_t tiles,
+                                  Transform transform) {
+  const auto &xs = input.shape();
+  int64_t channels = xs[1], height = xs[2], width = xs[3];
+  const float *x = input.data<float>();
+  std::vector<float> v(xs[0] * channels * points * rows * tiles);
+  tbb::parallel_for(int64_t(0), xs[0] * channels, [&](int64_t nc) {
+    const float *image = x + nc * height * width;
+    for (int64_t py = 0; py < rows; ++py)
+      for (int64_t tx = 0; tx < tiles; ++tx) {
+        float d[5];
+        for (int i = 0; i < span; ++i) {
+          int64_t iy = py - 1, ix = pitch * tx + i - 1;
+          bool inside = iy >= 0 && iy < height && ix >= 0 && ix < width;
+          d[i] = inside ? image[iy * width + ix] : 0.0f;
+        }
+        for (int point = 0; point < points; ++point)
+          v[((nc * points + point) * rows + py) * tiles + tx] =
+              bf16ToFloat(floatToBF16(transform(point, d)));
+      }
+  });
+  return v;
+}
+
 /// The SNPU's Winograd kernel (Conv2dParams::winograd): `input` and
 /// `weight` hold bf16 values. Per image and channel the input's
 /// transformed columns V[nu][row][tile] (rows and columns of the image
@@ -484,37 +533,10 @@ void conv2dWinogradRows(const Tensor &input, const Tensor &weight,
   int64_t batches = xs[0], channels = xs[1], height = xs[2], width = xs[3];
   int64_t outChannels = ws[0];
   int64_t tiles = (width + 1) / 2, rows = height + 2;
-  const float *x = input.data<float>(), *wt = weight.data<float>();
   float *y = out.data<float>();
-  // U[f][c][ky][nu], rounded to bf16.
-  std::vector<float> u(outChannels * channels * 3 * 4);
-  for (int64_t fc = 0; fc < outChannels * channels; ++fc)
-    for (int64_t ky = 0; ky < 3; ++ky) {
-      const float *g = wt + (fc * 3 + ky) * 3;
-      float t[4];
-      winogradRowWeights(g[0], g[1], g[2], t);
-      for (int nu = 0; nu < 4; ++nu)
-        u[(fc * 3 + ky) * 4 + nu] = bf16ToFloat(floatToBF16(t[nu]));
-    }
-  // V[n][c][nu][row][tile], rounded to bf16.
-  std::vector<float> v(batches * channels * 4 * rows * tiles);
-  auto padded = [&](int64_t n, int64_t c, int64_t py, int64_t px) {
-    int64_t iy = py - 1, ix = px - 1;
-    bool inside = iy >= 0 && iy < height && ix >= 0 && ix < width;
-    return inside ? x[((n * channels + c) * height + iy) * width + ix] : 0.0f;
-  };
-  tbb::parallel_for(int64_t(0), batches * channels, [&](int64_t nc) {
-    int64_t n = nc / channels, c = nc % channels;
-    for (int64_t py = 0; py < rows; ++py)
-      for (int64_t tx = 0; tx < tiles; ++tx) {
-        float d[4];
-        for (int i = 0; i < 4; ++i)
-          d[i] = padded(n, c, py, 2 * tx + i);
-        for (int nu = 0; nu < 4; ++nu)
-          v[((nc * 4 + nu) * rows + py) * tiles + tx] =
-              bf16ToFloat(floatToBF16(winogradRowInput(nu, d)));
-      }
-  });
+  std::vector<float> u = winogradWeights(weight, winogradRowWeights);
+  std::vector<float> v =
+      winogradPoints(input, 4, 4, 2, rows, tiles, winogradRowInput);
   int64_t chunk = p.sumChunk;
   tbb::parallel_for(int64_t(0), batches * outChannels, [&](int64_t job) {
     int64_t n = job / outChannels, f = job % outChannels;
@@ -548,41 +570,14 @@ void conv2dWinogradStride2(const Tensor &input, const Tensor &weight,
                            const Tensor *bias, const Conv2dParams &p,
                            Tensor &out) {
   const auto &xs = input.shape(), &ws = weight.shape(), &os = out.shape();
-  int64_t batches = xs[0], channels = xs[1], height = xs[2], width = xs[3];
+  int64_t batches = xs[0], channels = xs[1];
   int64_t outChannels = ws[0], oh = os[2], ow = os[3];
   int64_t tiles = (ow + 1) / 2, rows = 2 * oh + 1;
-  const float *x = input.data<float>(), *wt = weight.data<float>();
   float *y = out.data<float>();
-  // U[f][c][ky][role], rounded to bf16.
-  std::vector<float> u(outChannels * channels * 3 * 4);
-  for (int64_t fc = 0; fc < outChannels * channels; ++fc)
-    for (int64_t ky = 0; ky < 3; ++ky) {
-      const float *g = wt + (fc * 3 + ky) * 3;
-      float t[4];
-      winogradStride2Weights(g[0], g[1], g[2], t);
-      for (int role = 0; role < 4; ++role)
-        u[(fc * 3 + ky) * 4 + role] = bf16ToFloat(floatToBF16(t[role]));
-    }
-  // V[n][c][point][row][tile], rounded to bf16.
+  std::vector<float> u = winogradWeights(weight, winogradStride2Weights);
   constexpr int kPoints = 5;
-  std::vector<float> v(batches * channels * kPoints * rows * tiles);
-  auto padded = [&](int64_t n, int64_t c, int64_t py, int64_t px) {
-    int64_t iy = py - 1, ix = px - 1;
-    bool inside = iy >= 0 && iy < height && ix >= 0 && ix < width;
-    return inside ? x[((n * channels + c) * height + iy) * width + ix] : 0.0f;
-  };
-  tbb::parallel_for(int64_t(0), batches * channels, [&](int64_t nc) {
-    int64_t n = nc / channels, c = nc % channels;
-    for (int64_t py = 0; py < rows; ++py)
-      for (int64_t tx = 0; tx < tiles; ++tx) {
-        float d[5];
-        for (int i = 0; i < 5; ++i)
-          d[i] = padded(n, c, py, 4 * tx + i);
-        for (int point = 0; point < kPoints; ++point)
-          v[((nc * kPoints + point) * rows + py) * tiles + tx] =
-              bf16ToFloat(floatToBF16(winogradStride2Input(point, d)));
-      }
-  });
+  std::vector<float> v =
+      winogradPoints(input, kPoints, 5, 4, rows, tiles, winogradStride2Input);
   int64_t chunk = p.sumChunk;
   tbb::parallel_for(int64_t(0), batches * outChannels, [&](int64_t job) {
     int64_t n = job / outChannels, f = job % outChannels;
