@@ -43,13 +43,8 @@ bool winogradGeometry(const Conv2dParams &p, const std::vector<int64_t> &x,
     return false;
   if (p.strides == std::array<int64_t, 2>{1, 1})
     return p.pads[2] == 1 && p.pads[3] == 1 && y[2] == x[2] && y[3] == x[3];
-  // Stride 2: what the output reads past the input is zeros, however
-  // much padding after makes it.
-  auto half = [](int64_t in, int64_t out) {
-    return out == in / 2 || out == (in + 1) / 2;
-  };
-  return p.strides == std::array<int64_t, 2>{2, 2} && half(x[2], y[2]) &&
-         half(x[3], y[3]);
+  return p.strides == std::array<int64_t, 2>{2, 2} &&
+         winogradStride2Extent(x[2], y[2]) && winogradStride2Extent(x[3], y[3]);
 }
 
 using Inputs = std::vector<const Tensor *>;

@@ -970,12 +970,8 @@ bool winogradApplies(const ConvShape &s) {
     return false;
   if (s.sh == 1 && s.sw == 1)
     return s.oh == s.h && s.ow == s.w;
-  // Stride 2 (what the kernel reads past the input is zeros, however much
-  // padding after makes it), as the fallback takes it.
-  auto half = [](int64_t in, int64_t out) {
-    return out == in / 2 || out == (in + 1) / 2;
-  };
-  return s.sh == 2 && s.sw == 2 && half(s.h, s.oh) && half(s.w, s.ow);
+  return s.sh == 2 && s.sw == 2 && winogradStride2Extent(s.h, s.oh) &&
+         winogradStride2Extent(s.w, s.ow);
 }
 
 static std::optional<WinogradPlan>

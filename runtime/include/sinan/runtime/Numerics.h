@@ -172,6 +172,14 @@ inline void winogradStride2Weights(float g0, float g1, float g2, float u[4]) {
   u[3] = g2;
 }
 
+/// Whether a stride-2 output extent `out` of an input extent `in` is one
+/// the stride-2 kernel takes: half the input, rounded either way (what it
+/// reads past the input is zeros, however much padding after makes it).
+/// The compiler's choice of the kernel and the fallback's check share it.
+inline bool winogradStride2Extent(int64_t in, int64_t out) {
+  return out == in / 2 || out == (in + 1) / 2;
+}
+
 /// Point `point` of padded columns d[0..4] (bf16 values): d0 - d2, d1, d2,
 /// d4 - d2, d3, each one f32 operation before the rounding to bf16.
 inline float winogradStride2Input(int point, const float d[5]) {
