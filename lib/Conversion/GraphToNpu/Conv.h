@@ -90,6 +90,11 @@ struct GridPlan {
   /// The first two blocks take the first chunk's products before the rest
   /// of either (more products to cover the next chunk's staging).
   bool interleave = false;
+  /// A core's channel blocks (each one block of rows, as many as the
+  /// accumulators, weights streamed) take each chunk's products in turn
+  /// (crossApplies), so the products of every block cover the next chunk's
+  /// staging.
+  bool cross = false;
   /// ibuf grid buffers: one per chunk, or two (the first chunk's, the
   /// others') when semaphores are short.
   int64_t grids = 1;

@@ -410,6 +410,40 @@ int64_t chunksPerCore(const GridPlan &p) {
   return p.splitRows ? p.chunks : ceilDiv(p.chunks, p.cores);
 }
 
+/// The most channel blocks a core emits one by one (emitCore); more run in
+/// a loop.
+constexpr int64_t kUnrolledChannelBlocks = 4;
+
+/// The output channel blocks of the busiest core.
+int64_t coreChannelBlocks(const ConvShape &s, const GridPlan &p) {
+  int64_t blocks = fBlocksOf(s, p);
+  return p.splitRows ? blocks : ceilDiv(blocks, p.cores);
+}
+
+/// The bias rows a core keeps in vbuf: every channel block's when its
+/// blocks are emitted one by one (loaded once, with the first block's
+/// weights), else one that each block loads in turn. With one, a later
+/// block's load of it waits for the block before's last epilogue, and its
+/// weights queue behind it on DMA-in.
+int64_t biasRows(const ConvShape &s, const GridPlan &p) {
+  if (!s.bias)
+    return 0;
+  if (p.diagonal)
+    return chunksPerCore(p);
+  int64_t blocks = coreChannelBlocks(s, p);
+  return blocks <= kUnrolledChannelBlocks ? blocks : 1;
+}
+
+/// Whether the core's channel blocks may take each chunk's products in turn
+/// (GridPlan::cross): each is one block of rows with an accumulator of its
+/// own, its weights streamed (a tile per product), and its bias row kept.
+bool crossApplies(const ConvShape &s, const GridPlan &p) {
+  int64_t blocks = coreChannelBlocks(s, p);
+  return !p.diagonal && !p.resident && s.n == 1 && blocks > 1 &&
+         blocks <= std::min(p.accs, kUnrolledChannelBlocks) &&
+         p.rows >= p.rowsPerCore;
+}
+
 /// Resident weights' wbuf buffers: one per chunk for the first ones, the
 /// last holding every remaining chunk's (loaded with the first of them), as
 /// many as the DMA-in -> matrix semaphores leave beside the grids (at least
@@ -540,10 +574,6 @@ private:
   Value loadTile(Value fb, int64_t k, int64_t tap);
   /// Tiles loaded ahead (while the input lands) for the first products.
   SmallVector<Value> prefetched;
-  /// The (chunk, tap) of the tiles the first products of a core's first
-  /// channel block take, `rows` output rows, as many as there are tile
-  /// buffers.
-  SmallVector<std::pair<int64_t, int64_t>> firstTiles(int64_t rows) const;
   /// Output channel block fb (index) of image n: the pixel blocks.
   void emitChannelBlock(const CoreWork &work, Value n, Value fb);
   /// `rows` output rows from `row` (absolute) into `acc`: the products of
@@ -589,12 +619,13 @@ private:
     return p.diagonal ? grid[diagonalUnit % grid.size()]
                       : grid[gridBufferOf(p, k)];
   }
-  /// Block-diagonal chunks: biasRow holds every chunk's bias row of the
-  /// core, loaded once (chunk k's at biasOffset), so no load waits for an
-  /// epilogue.
+  /// biasRow holds every channel block's (block-diagonal: chunk's) bias
+  /// row of the core, loaded once (the block's at biasOffset), so no load
+  /// waits for an epilogue; or, past kUnrolledChannelBlocks, one.
   int64_t biasOffset = 0;
-  /// Loads the bias rows of chunks [k0, k1) into biasRow.
-  void loadDiagonalBias(int64_t k0, int64_t k1);
+  /// Loads the bias rows of blocks (block-diagonal: chunks) [k0, k1) into
+  /// biasRow.
+  void loadBiasRows(int64_t k0, int64_t k1);
   /// Block-diagonal chunks: the core's staging buffers, and the units
   /// staged through them so far.
   SmallVector<Value> diagonalStaging;
@@ -894,6 +925,10 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
   bool first = from == lo;
   for (int64_t k = from; k < to.value_or(hi); ++k) {
     if (!p.diagonal && k < int64_t(pendingMoves.size()) && pendingMoves[k]) {
+      // Streamed weights: the chunk's first tile ahead of its moves in
+      // DMA-in's queue, so it lands while they run.
+      if (!p.resident && prefetched.empty())
+        prefetched.push_back(loadTile(fb, k, 0));
       pendingMoves[k]();
       pendingMoves[k] = nullptr;
     }
@@ -1117,20 +1152,6 @@ void GridTiler::loadBias(Value fb) {
       DenseI64ArrayAttr());
 }
 
-SmallVector<std::pair<int64_t, int64_t>>
-GridTiler::firstTiles(int64_t rows) const {
-  SmallVector<std::pair<int64_t, int64_t>> order;
-  int64_t taps = s.taps();
-  if (interleaves(p, rows))
-    for (int64_t tap = 0; tap < taps; ++tap)
-      order.push_back({0, tap});
-  for (int64_t k = 0; k < p.chunks; ++k)
-    for (int64_t tap = 0; tap < taps; ++tap)
-      order.push_back({k, tap});
-  order.truncate(std::min<int64_t>(p.depth, order.size()));
-  return order;
-}
-
 Value GridTiler::loadTile(Value fb, int64_t k, int64_t tap) {
   Value tile = tiles[turn];
   turn = (turn + 1) % tiles.size();
@@ -1229,7 +1250,7 @@ void GridTiler::emitChannelBlock(const CoreWork &work, Value n, Value fb) {
     block(index(work.y0 + full * r), tail);
 }
 
-void GridTiler::loadDiagonalBias(int64_t k0, int64_t k1) {
+void GridTiler::loadBiasRows(int64_t k0, int64_t k1) {
   if (!bias)
     return;
   // The whole chunks in one transfer (each chunk's f0 values repeated
@@ -1283,7 +1304,7 @@ void GridTiler::emitDiagonalCore(const CoreWork &work) {
             if (firstOfChunk)
               loadWeights(index(k), k);
             if (u == 0)
-              loadDiagonalBias(work.fb0, work.fb1);
+              loadBiasRows(work.fb0, work.fb1);
           },
           [] {});
       for (std::function<void()> &move : pendingMoves)
@@ -1333,34 +1354,55 @@ void GridTiler::emitCore(const CoreWork &work) {
     // The bias row comes in with the first channel block's weights while
     // the input lands; the epilogue's other vbuf blocks are allocated after
     // the staging buffers, so by liveness they may take their bytes.
+    int64_t blocks = work.fb1 - work.fb0;
+    bool allRows = blocks > 1 && blocks <= kUnrolledChannelBlocks;
     if (bias)
-      biasRow = local({s.ow * p.f0}, f32, npu::MemorySpace::vbuf);
+      biasRow = local({(allRows ? blocks : 1) * s.ow * p.f0}, f32,
+                      npu::MemorySpace::vbuf);
+    biasOffset = 0;
     stage(
         work, n, 0, p.chunks,
         [&](int64_t k) {
           loadWeights(index(work.fb0), k);
-          // Streamed weights: the first products' tiles come in with the
-          // first chunk, every tile buffer's worth, in the order the
-          // products take them (interleaved blocks take the first chunk's
-          // tiles twice before the second chunk's).
+          // Streamed weights: the first product's tile comes in with the
+          // first chunk's first unit, before the loads of the other units
+          // issued ahead; the next ones follow the first chunk's moves
+          // (every tile load before them in DMA-in's in-order queue would
+          // hold them up), each later chunk's first ahead of its moves.
           if (!p.resident && k == 0)
-            for (auto [chunk, tap] : firstTiles(work.y1 - work.y0))
-              prefetched.push_back(loadTile(index(work.fb0), chunk, tap));
+            prefetched.push_back(loadTile(index(work.fb0), 0, 0));
         },
-        [&] { loadBias(index(work.fb0)); });
+        [&] {
+          if (allRows)
+            loadBiasRows(work.fb0, work.fb1);
+          else
+            loadBias(index(work.fb0));
+        });
     int64_t outPitch = pitch(p.rows * s.ow, 4, target.alignmentBytes);
     compact = local({std::max(p.rows * s.ow * p.f0, p.f0 * outPitch)}, f32,
                     npu::MemorySpace::vbuf);
     outs.clear();
     for (int64_t b = 0; b < p.outs; ++b)
       outs.push_back(local({p.f0 * outPitch}, f32, npu::MemorySpace::vbuf));
+    if (p.cross) {
+      // Chunk by chunk, every block's products (the epilogues after the
+      // last chunk's).
+      int64_t rows = work.y1 - work.y0;
+      for (int64_t k = 0; k < p.chunks; ++k)
+        for (int64_t fb = work.fb0; fb < work.fb1; ++fb) {
+          biasOffset = (fb - work.fb0) * s.ow * p.f0;
+          emitBlock(work, n, index(fb), index(work.y0), rows,
+                    acc[fb - work.fb0], k, k + 1);
+        }
+      return;
+    }
     emitChannelBlock(work, n, index(work.fb0));
     flushPair();
     // A few channel blocks one by one (see emitChannelBlock), more in a
     // loop.
-    if (work.fb1 - work.fb0 <= 4) {
+    if (blocks <= kUnrolledChannelBlocks) {
       for (int64_t fb = work.fb0 + 1; fb < work.fb1; ++fb) {
-        loadBias(index(fb));
+        biasOffset = (fb - work.fb0) * s.ow * p.f0;
         for (int64_t k = 0; k < p.chunks; ++k)
           loadWeights(index(fb), k);
         emitChannelBlock(work, n, index(fb));
@@ -1692,9 +1734,13 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
                     (c0 * pitch(run, 2, align) * 2 + run * c0 * 2);
   // (Block-diagonal chunks keep every chunk's bias row of the core.)
   int64_t coreChunks = chunksPerCore(p);
+  int64_t keptRows = biasRows(s, p);
   int64_t epilogueBytes =
       (std::max(p.rows * s.ow * f0, f0 * outPitch) + p.outs * f0 * outPitch +
-       (p.diagonal ? coreChunks : 1) * s.ow * f0) *
+       (s.bias       ? keptRows
+        : p.diagonal ? coreChunks
+                     : 1) *
+           s.ow * f0) *
       4;
   // (The pair's buffers live through the whole kernel, beside both.)
   PairBytes extra = pair ? pairBytes(s, p, *pair, target) : PairBytes();
@@ -1759,7 +1805,11 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
                                   tileRowsMerge ? 1.0 : double(s.taps() * c0)) +
                              setup
                        : 0.0;
-  double biasRow = std::max(double(s.ow * f0 * 4) / bw, double(s.ow)) + setup;
+  auto biasLoad = [&](int64_t rows) {
+    return std::max(double(rows * s.ow * f0 * 4) / bw, double(rows * s.ow)) +
+           setup;
+  };
+  double biasRow = biasLoad(1);
   // A chunk's zeros (the first core's: its grid has the most zero rows).
   double fills = 0;
   for (const GridFill &fill :
@@ -1779,6 +1829,11 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   double firstProducts =
       double(geo.positions(std::min(p.rows, rows)) / tile.m) * (c0 / tile.k) *
       (f0 / tile.n) * s.taps();
+  // Crossed channel blocks: a product as its streamed tiles allow (each
+  // tile's load waits for the product depth tiles back to free its
+  // buffer).
+  int64_t crossed = p.cross ? coreChannelBlocks(s, p) : 1;
+  double tapProduct = firstProducts / s.taps();
   // Chunks past the first share one grid buffer: their products wait for
   // the last of their moves.
   int64_t buffers = std::min(p.staging, units);
@@ -1792,10 +1847,18 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   };
   int64_t next = std::min(buffers, p.ahead);
   bool interleaved = interleaves(p, rows);
+  double tileLoad =
+      std::max(double(c0 * f0 * 2) / bw, tileRowsMerge ? 1.0 : double(c0)) +
+      setup;
+  if (p.cross)
+    tapProduct = std::max(
+        {tapProduct, tileLoad, (tileLoad + latency + tapProduct) / p.depth});
+  // After the first unit's load, the first chunk's resident weights or
+  // first streamed tile.
   for (int64_t u = 0; u < next; ++u) {
     issueLoad(u);
     if (u == 0) {
-      dinAt += weights;
+      dinAt += p.resident ? weights : tileLoad;
       landed = std::max(landed, dinAt + latency);
     }
   }
@@ -1812,12 +1875,19 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   // The first block emits chunk k's zeros and moves (every later chunk's,
   // when they share a grid buffer) just before its products of chunk k.
   // With streamed weights DMA-in reaches them only after the tiles of the
-  // products before them, which load as those products free tile buffers.
+  // products before them, which load as those products free tile buffers,
+  // and after the chunk's own first tile.
   for (int64_t k = 0; k < p.chunks; ++k) {
     bool shared = p.grids < p.chunks && k > 0;
     if (k <= 1 || !shared) {
-      if (k > 0 && !p.resident)
-        dinAt = std::max(dinAt, mxuAt - p.depth * firstProducts / s.taps());
+      // Streamed: the chunk's first tile ahead of its moves, once the
+      // product depth tiles back has freed its buffer.
+      if (k > 0 && !p.resident) {
+        dinAt =
+            std::max(dinAt, mxuAt - (p.depth - 1) * firstProducts / s.taps()) +
+            tileLoad;
+        landed = std::max(landed, dinAt + latency);
+      }
       // Resident weights past the first chunk's: a chunk's own, or with
       // the last buffer every remaining chunk's at once.
       int64_t lastBuffer = residentBuffers(p, target) - 1;
@@ -1828,15 +1898,14 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
       for (int64_t j = k; j < (shared ? p.chunks : k + 1); ++j)
         stageChunk(j);
     }
-    // (Interleaved, the second block's products of the first chunk too.)
+    // (Interleaved, the second block's products of the first chunk too;
+    // crossed, every channel block's.)
     mxuAt = std::max(mxuAt, shared ? ready.back() : ready[k]) +
-            (k == 0 && interleaved ? 2 : 1) * firstProducts;
+            (p.cross ? crossed * s.taps() * tapProduct
+                     : (k == 0 && interleaved ? 2 : 1) * firstProducts);
   }
   double head = mxuAt - (p.chunks + (interleaved ? 1 : 0)) * firstProducts;
-  double din = dinAt + biasRow;
-  double tileLoad =
-      std::max(double(c0 * f0 * 2) / bw, tileRowsMerge ? 1.0 : double(c0)) +
-      setup;
+  double din = dinAt + biasLoad(std::max<int64_t>(keptRows, 1));
   int64_t fBlocks = s.f / f0;
   int64_t channelBlocks = p.splitRows ? fBlocks : ceilDiv(fBlocks, p.cores);
   // The blocks in order: the matrix unit's products into the accumulators
@@ -1897,12 +1966,25 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
           double(pair->f / tile.m) * (s.f / tile.k) * (n / tile.n);
     }
   };
+  if (p.cross) {
+    // Every product is in by mxuAt; block b's last one came (blocks - 1 -
+    // b) blocks' last-chunk products before.
+    for (int64_t b = 0; b < channelBlocks; ++b) {
+      double done = mxuAt - (channelBlocks - 1 - b) * s.taps() * tapProduct;
+      din += p.chunks * s.taps() * tileLoad + epilogues.block(rows, done);
+    }
+    return std::max(epilogues.last, din + latency);
+  }
   for (int64_t b = 0; b < channelBlocks; ++b) {
-    // A later channel block's bias row and weights wait for the previous
-    // block's products (one buffer each).
+    // A later channel block's resident weights (and its bias row, when
+    // the core keeps one: biasRows) wait for the previous block's products
+    // (one buffer each).
     if (b > 0) {
-      mxuClock += biasRow + p.chunks * weights + latency;
-      din += biasRow + p.chunks * weights;
+      double wait = (keptRows == 1 ? biasRow : 0.0) + p.chunks * weights;
+      if (wait > 0) {
+        mxuClock += wait + latency;
+        din += wait;
+      }
     }
     for (int64_t row = 0; row < rows; row += p.rows)
       block(std::min(p.rows, rows - row));
@@ -1921,7 +2003,7 @@ stagingCandidates(const ConvShape &s, const GridPlan &p,
   int64_t most = maxStagedRows(s, p, GridGeometry(s, p, tile));
   SmallVector<std::tuple<int64_t, int64_t, int64_t>> candidates;
   int64_t previous = 0;
-  for (int64_t bands : {1, 2, 4, 8}) {
+  for (int64_t bands : {1, 2, 4, 8, 16}) {
     GridPlan q = p;
     q.bands = bands;
     int64_t band = bandRows(s, q, most);
@@ -1930,7 +2012,8 @@ stagingCandidates(const ConvShape &s, const GridPlan &p,
     previous = band;
     int64_t units = p.chunks * ceilDiv(std::max<int64_t>(most, 1), band);
     for (int64_t staging :
-         {units, std::min<int64_t>(units, 2), std::min<int64_t>(units, 3)})
+         {units, std::min<int64_t>(units, 2), std::min<int64_t>(units, 3),
+          std::min<int64_t>(units, 4)})
       for (int64_t ahead : {staging, std::min(staging, bands)})
         if (!llvm::is_contained(candidates, std::tuple(bands, staging, ahead)))
           candidates.push_back({bands, staging, ahead});
@@ -2080,11 +2163,16 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
                                    ceilDiv(p.rowsPerCore, segmentRows));
                       GridGeometry geo(s, q, tile);
                       q.m = geo.positions(r);
-                      if (std::optional<double> cycles =
-                              estimateGrid(s, target, epilogue, q, geo, pair)) {
-                        q.cycles = *cycles;
-                        if (!best || q.cycles < best->cycles)
-                          best = q;
+                      for (bool cross : {false, true}) {
+                        q.cross = cross;
+                        if (cross && (pair || !crossApplies(s, q)))
+                          continue;
+                        if (std::optional<double> cycles = estimateGrid(
+                                s, target, epilogue, q, geo, pair)) {
+                          q.cycles = *cycles;
+                          if (!best || q.cycles < best->cycles)
+                            best = q;
+                        }
                       }
                     }
                 }
@@ -2102,12 +2190,12 @@ std::string describe(const GridPlan &p) {
       "{0} c0={1} f0={2} rows={3} m={4} chunks={5} cores={6} split={7} "
       "weights={8} depth={9} accs={10} bands={11} staging={12} ahead={13} "
       "interleave={14} grids={15} pairs={16} outs={17} segments={18} "
-      "estimate={19}",
+      "cross={19} estimate={20}",
       p.diagonal ? "grid diagonal" : "grid", p.c0, p.f0, p.rows, p.m, p.chunks,
       p.cores, p.splitRows ? "rows" : "channels",
       p.resident ? "resident" : "streamed", p.depth, p.accs, p.bands, p.staging,
       p.ahead, int(p.interleave), p.grids, int(p.pairs), p.outs, p.segments,
-      int64_t(p.cycles));
+      int(p.cross), int64_t(p.cycles));
 }
 
 Value channelRuns(OpBuilder &builder, Location loc, Value tensor,

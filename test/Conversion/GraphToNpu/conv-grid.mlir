@@ -20,7 +20,7 @@
 // CHECK-LABEL: func.func @conv_kernel
 // CHECK-SAME:    npu.blocks = array<i64: 16, 32, 224>
 // CHECK-SAME:    npu.cores = 3
-// CHECK-SAME:    npu.plan = "grid c0=32 f0=16 rows=14 m=224 chunks=1 cores=3 split=channels weights=resident depth=2 accs=2 bands=1 staging=1 ahead=1 interleave=0 grids=1 pairs=0 outs=1 segments=1 estimate={{[0-9]+}}"
+// CHECK-SAME:    npu.plan = "grid c0=32 f0=16 rows=14 m=224 chunks=1 cores=3 split=channels weights=resident depth=2 accs=2 bands=1 staging=1 ahead=1 interleave=0 grids=1 pairs=0 outs=1 segments=1 cross=0 estimate={{[0-9]+}}"
 // CHECK:         npu.fill %{{.*}} : memref<15x196xbf16, strided<[224, 1], offset: 3808>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<17x196xf32, strided<[196, 1]>, #npu.space<dram>> to memref<17x196xbf16, strided<[224, 1]>, #npu.space<vbuf>>
 // CHECK:         npu.dma_load %{{.*}}, %{{.*}} : memref<288x16xbf16, strided<[16, 1], offset: ?>, #npu.space<dram>> to memref<288x16xbf16, strided<[32, 1]>, #npu.space<wbuf>>
