@@ -141,10 +141,17 @@ bool gridApplies(const ConvShape &s);
 /// issued before the first chunk's move), one or two buffers of the points
 /// and of the staged channels that chunks take in turn, every chunk's grids
 /// in ibuf or (`grids`, one block a core) that many in turn, one or two
-/// sets of the sums' accumulators.
+/// sets of the sums' accumulators. Cores split the output channel blocks
+/// (each stages the whole input) or, `splitRows`, the output rows
+/// (`rowsPerCore` each, every block: each stages its rows and the halo).
 struct WinogradPlan {
   int64_t c0 = 0, f0 = 0, cores = 1, depth = 3, sets = 1, group = 1, ahead = 1,
-          pointBuffers = 1, staging = 2, grids = 0;
+          pointBuffers = 1, staging = 2, grids = 0, rowsPerCore = 0;
+  bool splitRows = false;
+  /// Bands of staged rows a chunk is transposed (and its points made) in,
+  /// through a transpose buffer of one band (which lets two staging
+  /// buffers fit vbuf).
+  int64_t bands = 1;
   /// A chunk's products (and so its weight loads, in DMA-in's queue) are
   /// emitted after the next chunk's staging, or before it.
   bool late = true;

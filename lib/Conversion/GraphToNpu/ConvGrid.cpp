@@ -444,6 +444,31 @@ bool crossApplies(const ConvShape &s, const GridPlan &p) {
          p.rows >= p.rowsPerCore;
 }
 
+/// A streamed [c0 x f0] tile's load: its bytes at the core's share of
+/// DRAM, or its rows when they do not merge into one, after the setup.
+double tileLoadCycles(const GridPlan &p, const TargetDesc &target) {
+  double bw = std::min<double>(target.dmaBytesPerCycle,
+                               double(target.dramBytesPerCycle) / p.cores);
+  bool merge = pitch(p.f0, 2, target.alignmentBytes) == p.f0;
+  return std::max(double(p.c0 * p.f0 * 2) / bw, merge ? 1.0 : double(p.c0)) +
+         target.dmaSetupCycles;
+}
+
+/// Streamed tiles loaded right after the first unit, before the first
+/// chunk's moves: as many as DMA-in has time for while that unit lands
+/// and is transposed (the moves wait for it anyway), at least the first
+/// product's, at most a buffer each. More would hold the moves up (DMA-in
+/// runs its queue in order).
+int64_t prefetchedTiles(const ConvShape &s, const GridPlan &p,
+                        const GridGeometry &geo, const TargetDesc &target) {
+  int64_t band = bandRows(s, p, maxStagedRows(s, p, geo));
+  double idle = target.dramLatencyCycles +
+                double(p.c0 * band * s.w * 2) / target.vectorBytesPerCycle +
+                target.vectorLatencyCycles;
+  return std::clamp<int64_t>(int64_t(idle / tileLoadCycles(p, target)), 1,
+                             p.depth);
+}
+
 /// Resident weights' wbuf buffers: one per chunk for the first ones, the
 /// last holding every remaining chunk's (loaded with the first of them), as
 /// many as the DMA-in -> matrix semaphores leave beside the grids (at least
@@ -574,6 +599,12 @@ private:
   Value loadTile(Value fb, int64_t k, int64_t tap);
   /// Tiles loaded ahead (while the input lands) for the first products.
   SmallVector<Value> prefetched;
+  /// The (channel block past the first, chunk, tap) of the tiles the first
+  /// products of a core take, `rows` output rows, in their order
+  /// (interleaved row blocks take the first chunk's twice; crossed channel
+  /// blocks each chunk's of every block): prefetchedTiles of them.
+  SmallVector<std::array<int64_t, 3>> firstTiles(int64_t rows,
+                                                 int64_t blocks) const;
   /// Output channel block fb (index) of image n: the pixel blocks.
   void emitChannelBlock(const CoreWork &work, Value n, Value fb);
   /// `rows` output rows from `row` (absolute) into `acc`: the products of
@@ -1152,6 +1183,22 @@ void GridTiler::loadBias(Value fb) {
       DenseI64ArrayAttr());
 }
 
+SmallVector<std::array<int64_t, 3>>
+GridTiler::firstTiles(int64_t rows, int64_t blocks) const {
+  SmallVector<std::array<int64_t, 3>> order;
+  int64_t taps = s.taps();
+  if (interleaves(p, rows))
+    for (int64_t tap = 0; tap < taps; ++tap)
+      order.push_back({0, 0, tap});
+  for (int64_t k = 0; k < p.chunks; ++k)
+    for (int64_t b = 0; b < (p.cross ? blocks : 1); ++b)
+      for (int64_t tap = 0; tap < taps; ++tap)
+        order.push_back({b, k, tap});
+  order.truncate(
+      std::min<int64_t>(prefetchedTiles(s, p, geo, target), order.size()));
+  return order;
+}
+
 Value GridTiler::loadTile(Value fb, int64_t k, int64_t tap) {
   Value tile = tiles[turn];
   turn = (turn + 1) % tiles.size();
@@ -1364,13 +1411,14 @@ void GridTiler::emitCore(const CoreWork &work) {
         work, n, 0, p.chunks,
         [&](int64_t k) {
           loadWeights(index(work.fb0), k);
-          // Streamed weights: the first product's tile comes in with the
+          // Streamed weights: the first products' tiles come in with the
           // first chunk's first unit, before the loads of the other units
-          // issued ahead; the next ones follow the first chunk's moves
-          // (every tile load before them in DMA-in's in-order queue would
-          // hold them up), each later chunk's first ahead of its moves.
+          // issued ahead (prefetchedTiles); the next ones follow the first
+          // chunk's moves, each later chunk's first ahead of its moves.
           if (!p.resident && k == 0)
-            prefetched.push_back(loadTile(index(work.fb0), 0, 0));
+            for (auto [b, chunk, tap] :
+                 firstTiles(work.y1 - work.y0, work.fb1 - work.fb0))
+              prefetched.push_back(loadTile(index(work.fb0 + b), chunk, tap));
         },
         [&] {
           if (allRows)
@@ -1847,18 +1895,17 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   };
   int64_t next = std::min(buffers, p.ahead);
   bool interleaved = interleaves(p, rows);
-  double tileLoad =
-      std::max(double(c0 * f0 * 2) / bw, tileRowsMerge ? 1.0 : double(c0)) +
-      setup;
+  double tileLoad = tileLoadCycles(p, target);
   if (p.cross)
     tapProduct = std::max(
         {tapProduct, tileLoad, (tileLoad + latency + tapProduct) / p.depth});
   // After the first unit's load, the first chunk's resident weights or
-  // first streamed tile.
+  // the streamed tiles loaded ahead (prefetchedTiles).
   for (int64_t u = 0; u < next; ++u) {
     issueLoad(u);
     if (u == 0) {
-      dinAt += p.resident ? weights : tileLoad;
+      dinAt +=
+          p.resident ? weights : prefetchedTiles(s, p, geo, target) * tileLoad;
       landed = std::max(landed, dinAt + latency);
     }
   }

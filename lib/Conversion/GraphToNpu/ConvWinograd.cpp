@@ -60,6 +60,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <numeric>
+
 using namespace mlir;
 using namespace sinan;
 using namespace sinan::tiling;
@@ -96,16 +98,18 @@ struct WinogradGeometry {
   /// border's column fixed after, the top and bottom border rows zeros
   /// written once).
   bool direct;
-  WinogradGeometry(const ConvShape &s, const MatrixTile &tile) {
+  /// Over `outRows` output rows (a core's, when cores split them).
+  WinogradGeometry(const ConvShape &s, const MatrixTile &tile,
+                   int64_t outRows) {
     stride = s.sh;
-    oh = s.oh;
+    oh = outRows;
     ow = s.ow;
     tx = ceilDiv(ow, 2);
     pitch = 2 * stride;
     direct = stride == 2 && s.w == 4 * tx;
     slots = direct ? tx : tx + 1;
     width = pitch * slots;
-    rows = stride == 1 ? s.h + 2 : 2 * (oh + 1);
+    rows = stride == 1 ? oh + 2 : 2 * (oh + 1);
     count = rows * slots;
     points = stride == 1 ? 4 : 5;
     sums = stride == 1 ? 4 : 3;
@@ -121,6 +125,65 @@ struct WinogradGeometry {
     return ky == 1 ? (oh + 1) * tx : ky / 2 * tx;
   }
 };
+
+/// The output rows [y0, y1) a core makes and the input rows [r0, r1) it
+/// stages, which land from row `top` of its bordered image (image row j is
+/// input row y0 * stride - 1 + j): the image's rows past the input are
+/// zeros, and a core of rows in the middle reads real rows above and
+/// below its own (a halo) where the whole image reads padding.
+struct WinogradSlice {
+  int64_t y0 = 0, y1 = 0, r0 = 0, r1 = 0, top = 1;
+  WinogradSlice() = default;
+  WinogradSlice(const ConvShape &s, int64_t y0, int64_t y1) : y0(y0), y1(y1) {
+    int64_t first = y0 * s.sh - 1;
+    r0 = std::max<int64_t>(0, first);
+    r1 = std::min(s.h, (y1 - 1) * s.sh + 2);
+    top = r0 - first;
+  }
+  /// Output rows.
+  int64_t rows() const { return y1 - y0; }
+  /// Staged input rows.
+  int64_t staged() const { return r1 - r0; }
+};
+
+/// A chunk's channel rows in its staging buffer: all the input's rows of a
+/// channel one after another (one run in DRAM), or a core's rows at a
+/// pitch each DMA row starts on a granule at.
+int64_t stagingPitch(const ConvShape &s, int64_t staged, int64_t align) {
+  return staged == s.h ? s.h * s.w : pitch(staged * s.w, 2, align);
+}
+
+/// Staged rows a transpose band holds: `staged` in `bands`, each band's
+/// channel rows starting on a granule.
+int64_t transposeBand(const ConvShape &s, int64_t staged, int64_t bands,
+                      int64_t align) {
+  int64_t unit = align / std::gcd<int64_t>(align, s.w * 2);
+  return std::min(staged, roundUp(ceilDiv(staged, bands), unit));
+}
+
+/// Each core's slice: its rows when cores split them, else every row.
+SmallVector<WinogradSlice> coreSlices(const ConvShape &s,
+                                      const WinogradPlan &p) {
+  SmallVector<WinogradSlice> slices;
+  for (int64_t c = 0; c < p.cores; ++c) {
+    if (!p.splitRows) {
+      slices.push_back(WinogradSlice(s, 0, s.oh));
+      continue;
+    }
+    int64_t y0 = c * p.rowsPerCore;
+    slices.push_back(WinogradSlice(s, y0, std::min(s.oh, y0 + p.rowsPerCore)));
+  }
+  return slices;
+}
+
+/// The slice whose buffers are the largest and whose work is the most:
+/// the most rows, then the most staged.
+WinogradSlice busiestSlice(const ConvShape &s, const WinogradPlan &p) {
+  SmallVector<WinogradSlice> slices = coreSlices(s, p);
+  return *llvm::max_element(slices, [](const auto &a, const auto &b) {
+    return std::pair(a.rows(), a.staged()) < std::pair(b.rows(), b.staged());
+  });
+}
 
 /// A point of the input transform: padded column a, op, padded column b
 /// (winogradRowInput, winogradStride2Input; a null op copies column a).
@@ -156,9 +219,12 @@ int64_t gridBuffers(const ConvShape &s, const WinogradPlan &p) {
   return p.grids > 0 ? std::min(chunks, p.grids) : chunks;
 }
 
-/// Output channel blocks [fb0, fb1) of core c.
+/// Output channel blocks [fb0, fb1) of core c (every one when cores split
+/// the rows).
 std::pair<int64_t, int64_t> coreBlocks(const WinogradPlan &p, int64_t blocks,
                                        int64_t c) {
+  if (p.splitRows)
+    return {0, blocks};
   int64_t q = blocks / p.cores, r = blocks % p.cores;
   int64_t fb0 = c * q + std::min(c, r);
   return {fb0, fb0 + q + (c < r ? 1 : 0)};
@@ -226,19 +292,22 @@ struct VbufLayout {
   int64_t staging = 0, transposed = 0, image = 0, points = 0, pixels = 0,
           outPitch = 0, out = 0, biasRow = 0, blocks = 1, sum1 = 0,
           pointBuffers = 1, stagingBuffers = 2;
+  /// For a geometry of the busiest slice (busiestSlice), which stages
+  /// `staged` rows.
   VbufLayout(const ConvShape &s, const WinogradGeometry &geo,
-             const WinogradPlan &p, int64_t align) {
-    staging = p.c0 * s.h * s.w;
-    transposed = s.h * s.w * p.c0;
+             const WinogradPlan &p, int64_t align, int64_t staged) {
+    staging = p.c0 * stagingPitch(s, staged, align);
+    transposed = transposeBand(s, staged, p.bands, align) * s.w * p.c0;
     // Direct: a row of zeros for the left border's fix.
     image = geo.direct ? p.c0 : (geo.rows * geo.width + 2) * p.c0;
     points = geo.points * geo.count * p.c0;
     pointBuffers = p.pointBuffers;
     stagingBuffers = p.staging;
-    outPitch = pitch(s.pixels(), 4, align);
+    int64_t outPixels = geo.oh * geo.ow;
+    outPitch = pitch(outPixels, 4, align);
     out = p.f0 * outPitch;
-    pixels = std::max(s.pixels() * p.f0, out);
-    blocks = ceilDiv(s.f / p.f0, p.cores);
+    pixels = std::max(outPixels * p.f0, out);
+    blocks = p.splitRows ? s.f / p.f0 : ceilDiv(s.f / p.f0, p.cores);
     sum1 = s.bias ? geo.oh * geo.tx * p.f0 : 0;
     biasRow = s.bias ? blocks * p.f0 : 0;
   }
@@ -263,8 +332,10 @@ public:
                 const ConvEpilogue &epilogue, Value x, Value w, Value bias,
                 Value residual, Value y, Block *entry)
       : builder(builder), loc(loc), target(target), s(s), p(p),
-        geo(s, target.matrixTiles.at(DType::BF16)), epilogue(epilogue), x(x),
-        w(w), bias(bias), residual(residual), y(y), entry(entry) {}
+        slice(busiestSlice(s, p)),
+        geo(s, target.matrixTiles.at(DType::BF16), slice.rows()),
+        epilogue(epilogue), x(x), w(w), bias(bias), residual(residual), y(y),
+        entry(entry) {}
 
   void emit();
 
@@ -278,11 +349,12 @@ private:
                            sizes, strides);
   }
   /// `count` channels from `channel` of image 0 of a [N, C, pixels] DRAM
-  /// output-shaped tensor, every pixel.
+  /// output-shaped tensor, the pixels of the core's rows.
   Value runsView(Value tensor, int64_t channel, int64_t count) {
     return channelRuns(builder, loc, tensor, builder.getIndexAttr(0),
-                       builder.getIndexAttr(channel), builder.getIndexAttr(0),
-                       count, s.pixels());
+                       builder.getIndexAttr(channel),
+                       builder.getIndexAttr(slice.y0 * s.ow), count,
+                       slice.rows() * s.ow);
   }
   /// A vbuf buffer of `elements`, allocated here (so its liveness starts
   /// at its first use on this core).
@@ -299,8 +371,9 @@ private:
   void load(int64_t k);
   /// Chunk k's points, from its staged rows into its ibuf grids.
   void transform(int64_t k);
-  /// Chunk k's points from its pixel rows (WinogradGeometry::direct).
-  void directPoints(int64_t k);
+  /// Chunk k's points of staged rows [r, r + rows) from their pixel rows
+  /// (WinogradGeometry::direct), transposed.
+  void directPoints(int64_t k, int64_t r, int64_t rows);
   /// Chunk k's points into its grids.
   void move(int64_t k);
   /// The zeros of the borders, written once before the first chunk.
@@ -328,6 +401,9 @@ private:
   const TargetDesc &target;
   const ConvShape &s;
   const WinogradPlan &p;
+  /// The core's rows and their geometry (the busiest core's while the
+  /// buffers are allocated).
+  WinogradSlice slice;
   WinogradGeometry geo;
   ConvEpilogue epilogue;
   Value x, w, bias, residual, y;
@@ -352,32 +428,57 @@ private:
 };
 
 void WinogradTiler::load(int64_t k) {
-  // The chunk's channels are one run in DRAM: one DMA row (a row per
-  // channel would cost a cycle each), the transpose reading them at any
-  // row stride.
-  int64_t elements = p.c0 * s.h * s.w;
-  npu::DmaLoadOp::create(builder, loc,
-                         reinterpretView(builder, loc, x,
-                                         builder.getIndexAttr(k * elements),
-                                         {elements}, {1}),
-                         view(staging[k % staging.size()], 0, {elements}, {1}),
-                         DenseI64ArrayAttr());
+  // Every row: the chunk's channels are one run in DRAM, one DMA row (a
+  // row per channel would cost a cycle each), the transpose reading them
+  // at any row stride. A core's rows: a run per channel.
+  int64_t hw = s.h * s.w, run = slice.staged() * s.w;
+  Value buffer = staging[k % staging.size()];
+  if (run == hw) {
+    int64_t elements = p.c0 * hw;
+    npu::DmaLoadOp::create(
+        builder, loc,
+        reinterpretView(builder, loc, x, builder.getIndexAttr(k * elements),
+                        {elements}, {1}),
+        view(buffer, 0, {elements}, {1}), DenseI64ArrayAttr());
+    return;
+  }
+  npu::DmaLoadOp::create(
+      builder, loc,
+      reinterpretView(builder, loc, x,
+                      builder.getIndexAttr(k * p.c0 * hw + slice.r0 * s.w),
+                      {p.c0, run}, {hw, 1}),
+      view(buffer, 0, {p.c0, run},
+           {stagingPitch(s, slice.staged(), target.alignmentBytes), 1}),
+      DenseI64ArrayAttr());
 }
 
 void WinogradTiler::transform(int64_t k) {
-  int64_t c0 = p.c0, hw = s.h * s.w;
-  // Channel rows -> pixel rows of c0 channels.
-  npu::VTransOp::create(builder, loc,
-                        view(staging[k % staging.size()], 0, {c0, hw}, {hw, 1}),
-                        view(transposed, 0, {hw, c0}, {c0, 1}));
+  int64_t c0 = p.c0, n = slice.staged(),
+          band = transposeBand(s, n, p.bands, target.alignmentBytes);
+  int64_t rowPitch = stagingPitch(s, n, target.alignmentBytes);
+  // Per band of staged rows (the transform is along rows only, so a band's
+  // points need only its rows): channel rows -> pixel rows of c0 channels,
+  // then the band's points, or its rows into the bordered image from row
+  // `top`, column 1 (the border's zeros were written once, before the
+  // first chunk).
+  for (int64_t r = 0; r < n; r += band) {
+    int64_t rows = std::min(band, n - r), pixels = rows * s.w;
+    npu::VTransOp::create(
+        builder, loc,
+        view(staging[k % staging.size()], r * s.w, {c0, pixels}, {rowPitch, 1}),
+        view(transposed, 0, {pixels, c0}, {c0, 1}));
+    if (geo.direct) {
+      directPoints(k, r, rows);
+      continue;
+    }
+    npu::VScalOp::create(builder, loc, "mul",
+                         view(transposed, 0, {rows, s.w * c0}, {s.w * c0, 1}),
+                         view(image, ((slice.top + r) * geo.width + 1) * c0,
+                              {rows, s.w * c0}, {geo.width * c0, 1}),
+                         builder.getF32FloatAttr(1.0f));
+  }
   if (geo.direct)
-    return directPoints(k);
-  // Into the bordered image: image row y + 1 from column 1 (the border's
-  // zeros were written once, before the first chunk).
-  npu::VScalOp::create(
-      builder, loc, "mul", view(transposed, 0, {s.h, s.w * c0}, {s.w * c0, 1}),
-      view(image, (geo.width + 1) * c0, {s.h, s.w * c0}, {geo.width * c0, 1}),
-      builder.getF32FloatAttr(1.0f));
+    return move(k);
   // The points over every slot of the image: its pixel rows `pitch` apart
   // from column a, op, from column b.
   int64_t count = geo.count, pitch = geo.pitch;
@@ -399,13 +500,14 @@ void WinogradTiler::transform(int64_t k) {
   move(k);
 }
 
-void WinogradTiler::directPoints(int64_t k) {
+void WinogradTiler::directPoints(int64_t k, int64_t r, int64_t rows) {
   // Padded column a of tile slot e (over every input row, e = row * TX +
   // t) is input column 4e + a - 1 of the pixel rows: one view with the
   // rows' slots end to end, as the width is 4 TX. A point reading column
   // 0 (the left border) starts at slot 1, and its slot 0 of every row
   // (which read the row before's last pixel) is then made from zeros.
-  int64_t c0 = p.c0, tx = geo.tx, count = geo.count, n = s.h * tx;
+  int64_t c0 = p.c0, tx = geo.tx, count = geo.count, n = rows * tx,
+          top = (slice.top + r) * tx;
   for (int64_t nu = 0; nu < geo.points; ++nu) {
     const Point &point = kStride2[nu];
     int64_t first = point.a == 0 || (point.op && point.b == 0) ? 1 : 0;
@@ -413,8 +515,9 @@ void WinogradTiler::directPoints(int64_t k) {
       return view(transposed, (4 * first + a - 1) * c0, {n - first, c0},
                   {4 * c0, 1});
     };
-    // Image row 1 (row 0 is the top border's zeros).
-    Value dst = view(pointsOf(k), (nu * count + tx + first) * c0,
+    // From the band's image row (the rows above the first staged one are
+    // the top border's zeros).
+    Value dst = view(pointsOf(k), (nu * count + top + first) * c0,
                      {n - first, c0}, {c0, 1});
     if (!point.op)
       npu::VScalOp::create(builder, loc, "mul", column(point.a), dst,
@@ -427,11 +530,10 @@ void WinogradTiler::directPoints(int64_t k) {
     // Slot 0: the border's zero, op, column b.
     assert(point.a == 0 && point.op && "only a difference reads the border");
     npu::VBinOp::create(
-        builder, loc, point.op, view(image, 0, {s.h, c0}, {0, 1}),
-        view(transposed, (point.b - 1) * c0, {s.h, c0}, {s.w * c0, 1}),
-        view(pointsOf(k), (nu * count + tx) * c0, {s.h, c0}, {tx * c0, 1}));
+        builder, loc, point.op, view(image, 0, {rows, c0}, {0, 1}),
+        view(transposed, (point.b - 1) * c0, {rows, c0}, {s.w * c0, 1}),
+        view(pointsOf(k), (nu * count + top) * c0, {rows, c0}, {tx * c0, 1}));
   }
-  move(k);
 }
 
 void WinogradTiler::move(int64_t k) {
@@ -533,7 +635,7 @@ void WinogradTiler::products(int64_t fb, int64_t k, int64_t set) {
 }
 
 void WinogradTiler::epilogueOf(int64_t fb, int64_t set) {
-  int64_t f0 = p.f0, tx = geo.tx, oh = geo.oh, ow = geo.ow, hw = s.pixels();
+  int64_t f0 = p.f0, tx = geo.tx, oh = geo.oh, ow = geo.ow, hw = oh * ow;
   auto point = [&](Value buffer, int64_t row, int64_t count) {
     return view(buffer, row * f0, {count, f0}, {f0, 1});
   };
@@ -614,32 +716,37 @@ void WinogradTiler::epilogueOf(int64_t fb, int64_t set) {
 }
 
 void WinogradTiler::fillBorders() {
-  int64_t c0 = p.c0;
+  int64_t c0 = p.c0, top = slice.top, n = slice.staged();
   if (geo.direct) {
     // The zero row, and every point's rows of the top border and past the
     // input's last row.
     npu::FillOp::create(builder, loc, view(image, 0, {c0}, {1}), 0);
     int64_t row = geo.slots * c0, count = geo.count * c0;
     for (Value buffer : points) {
-      npu::FillOp::create(builder, loc,
-                          view(buffer, 0, {geo.points, row}, {count, 1}), 0);
-      if (geo.rows > s.h + 1)
+      if (top > 0)
+        npu::FillOp::create(
+            builder, loc, view(buffer, 0, {geo.points, top * row}, {count, 1}),
+            0);
+      if (geo.rows > top + n)
         npu::FillOp::create(builder, loc,
-                            view(buffer, (s.h + 1) * row,
-                                 {geo.points, (geo.rows - s.h - 1) * row},
+                            view(buffer, (top + n) * row,
+                                 {geo.points, (geo.rows - top - n) * row},
                                  {count, 1}),
                             0);
     }
     return;
   }
+  // The rows above the staged ones and the left border of the first,
+  // the gap (right border, left border) between staged rows, and the
+  // rest.
   int64_t width = geo.width * c0;
-  npu::FillOp::create(builder, loc, view(image, 0, {width + c0}, {1}), 0);
+  npu::FillOp::create(builder, loc, view(image, 0, {top * width + c0}, {1}), 0);
   int64_t gap = (geo.width - s.w) * c0;
-  if (s.h > 1)
+  if (n > 1)
     npu::FillOp::create(
         builder, loc,
-        view(image, width + (1 + s.w) * c0, {s.h - 1, gap}, {width, 1}), 0);
-  int64_t tail = s.h * width + (1 + s.w) * c0;
+        view(image, top * width + (1 + s.w) * c0, {n - 1, gap}, {width, 1}), 0);
+  int64_t tail = (top + n - 1) * width + (1 + s.w) * c0;
   npu::FillOp::create(builder, loc,
                       view(image, tail, {layout->image - tail}, {1}), 0);
 }
@@ -727,7 +834,7 @@ void WinogradTiler::emit() {
   if (residual)
     residualRuns =
         memref::CollapseShapeOp::create(builder, loc, residual, groups);
-  layout.emplace(s, geo, p, target.alignmentBytes);
+  layout.emplace(s, geo, p, target.alignmentBytes, slice.staged());
   for (int64_t k = 0; k < gridBuffers(s, p); ++k)
     grids.push_back(allocTile(builder, loc, entry, geo.chunkRows, p.c0, bf16,
                               npu::MemorySpace::ibuf, target.alignmentBytes));
@@ -742,12 +849,20 @@ void WinogradTiler::emit() {
     accs.push_back(set);
   }
   int64_t blocks = s.f / p.f0;
-  if (p.cores == 1)
+  SmallVector<WinogradSlice> slices = coreSlices(s, p);
+  auto useSlice = [&](int64_t c) {
+    slice = slices[c];
+    geo = WinogradGeometry(s, target.matrixTiles.at(DType::BF16), slice.rows());
+  };
+  if (p.cores == 1) {
+    useSlice(0);
     return emitCore(0, blocks);
+  }
   Value core = npu::CoreIdOp::create(builder, loc, builder.getIndexType());
   for (int64_t c = 0; c < p.cores; ++c) {
     auto [fb0, fb1] = coreBlocks(p, blocks, c);
     onCore(builder, loc, core, c, [&] {
+      useSlice(c);
       issued.clear();
       turn = 0;
       emitCore(fb0, fb1);
@@ -818,13 +933,15 @@ private:
 /// The busiest core's cycles: its ops replayed in the order emitCore emits
 /// them (Replay).
 double estimateWinograd(const ConvShape &s, const TargetDesc &target,
-                        const ConvEpilogue &epilogue, const WinogradPlan &p,
-                        const WinogradGeometry &geo) {
+                        const ConvEpilogue &epilogue, const WinogradPlan &p) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  WinogradSlice slice = busiestSlice(s, p);
+  WinogradGeometry geo(s, tile, slice.rows());
   Replay r(target);
-  int64_t chunks = s.c / p.c0, hw = s.h * s.w, c0 = p.c0, f0 = p.f0;
-  int64_t outHw = s.pixels();
-  int64_t blocks = ceilDiv(s.f / p.f0, p.cores);
+  int64_t staged = slice.staged(), top = slice.top;
+  int64_t chunks = s.c / p.c0, hw = staged * s.w, c0 = p.c0, f0 = p.f0;
+  int64_t outHw = geo.oh * geo.ow;
+  int64_t blocks = p.splitRows ? s.f / p.f0 : ceilDiv(s.f / p.f0, p.cores);
   int64_t rowPitch = pitch(f0, 2, target.alignmentBytes);
   // The core's weight loads in the tiles' order: per tile, its load's
   // index, and each load's tiles.
@@ -847,20 +964,32 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
   SmallVector<double> bufferFree(p.depth, 0), setFree(p.sets, 0),
       gridFree(gridBuffers(s, p), 0);
   auto loadChunk = [&](int64_t k, double after) {
-    loaded[k] = r.load(c0 * hw * s.inBytes, 1, after);
+    loaded[k] = r.load(c0 * hw * s.inBytes, staged == s.h ? 1 : c0, after);
   };
   double pointsFree[2] = {0, 0}, imageReady = 0;
   auto stage = [&](int64_t k) {
-    transposed[k] = r.vector(hw * c0 * 2, std::max(loaded[k], imageReady));
-    double points = transposed[k];
-    if (!geo.direct)
-      points = r.vector(hw * c0 * 2, points);
+    // Per band: the transpose, then its points (or its copy into the
+    // bordered image, whose points follow the last band).
     double &free = pointsFree[k % p.pointBuffers];
-    int64_t bytes = (geo.direct ? s.h * geo.tx : geo.count) * c0 * 2;
-    for (int64_t nu = 0; nu < geo.points; ++nu)
-      points = r.vector(bytes, nu == 0 ? std::max(points, free) : points);
-    if (geo.direct) // The left border's fix.
-      points = r.vector(s.h * c0 * 2, points);
+    double points = std::max(loaded[k], imageReady);
+    int64_t band = transposeBand(s, staged, p.bands, target.alignmentBytes);
+    for (int64_t row = 0; row < staged; row += band) {
+      int64_t rows = std::min(band, staged - row);
+      points = r.vector(rows * s.w * c0 * 2, points);
+      transposed[k] = points;
+      if (!geo.direct) {
+        points = r.vector(rows * s.w * c0 * 2, points);
+        continue;
+      }
+      for (int64_t nu = 0; nu < geo.points; ++nu)
+        points = r.vector(rows * geo.tx * c0 * 2,
+                          nu == 0 ? std::max(points, free) : points);
+      points = r.vector(rows * c0 * 2, points); // The left border's fix.
+    }
+    if (!geo.direct)
+      for (int64_t nu = 0; nu < geo.points; ++nu)
+        points = r.vector(geo.count * c0 * 2,
+                          nu == 0 ? std::max(points, free) : points);
     moved[k] =
         r.local(geo.points * geo.rows * geo.tx * c0 * 2, geo.points * geo.rows,
                 std::max(points, gridFree[k % gridFree.size()]));
@@ -880,18 +1009,21 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
   if (geo.direct) {
     imageReady = r.local(c0 * 2, 1);
     for (int64_t b = 0; b < p.pointBuffers; ++b) {
-      imageReady = r.local(geo.points * geo.slots * c0 * 2, geo.points);
-      if (geo.rows > s.h + 1)
-        imageReady = r.local(
-            geo.points * (geo.rows - s.h - 1) * geo.slots * c0 * 2, geo.points);
+      if (top > 0)
+        imageReady = r.local(geo.points * top * geo.slots * c0 * 2, geo.points);
+      if (geo.rows > top + staged)
+        imageReady =
+            r.local(geo.points * (geo.rows - top - staged) * geo.slots * c0 * 2,
+                    geo.points);
     }
   } else {
     int64_t width = geo.width * c0;
-    imageReady = r.local((width + c0) * 2, 1);
-    if (s.h > 1)
-      imageReady = r.local((s.h - 1) * (geo.width - s.w) * c0 * 2, s.h - 1);
+    imageReady = r.local((top * width + c0) * 2, 1);
+    if (staged > 1)
+      imageReady =
+          r.local((staged - 1) * (geo.width - s.w) * c0 * 2, staged - 1);
     imageReady = r.local((geo.rows * geo.width + 2) * c0 * 2 -
-                             (s.h * width + (1 + s.w) * c0) * 2,
+                             ((top + staged - 1) * width + (1 + s.w) * c0) * 2,
                          1);
   }
   double biasLoaded = s.bias ? r.load(blocks * f0 * 4, 1) : 0;
@@ -978,22 +1110,43 @@ static std::optional<WinogradPlan>
 searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
                    const ConvEpilogue &epilogue) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
-  WinogradGeometry geo(s, tile);
   int64_t align = target.alignmentBytes;
   SmallVector<WinogradPlan> candidates;
   for (int64_t c0 : {32, 64, 128, 256}) {
     if (s.c % c0 != 0 || c0 % tile.k != 0 || (c0 * 2) % align != 0)
       continue;
     int64_t chunks = s.c / c0;
-    for (int64_t f0 : {16, 32, 64, 128, 256}) {
+    for (auto [f0, splitRows] :
+         llvm::map_range(llvm::seq<int64_t>(0, 10), [](int64_t i) {
+           static constexpr int64_t kBlocks[] = {16, 32, 64, 128, 256};
+           return std::pair(kBlocks[i / 2], i % 2 == 1);
+         })) {
       if (s.f % f0 != 0 || f0 % tile.n != 0 || (f0 * 4) % align != 0)
         continue;
       int64_t blocks = s.f / f0;
-      int64_t cores = std::min<int64_t>(target.cores, blocks);
-      // Cores store at once: each one's part on granules of its own.
-      if (cores > 1 && (f0 * s.pixels() * s.outBytes) % align != 0)
-        continue;
-      int64_t perCore = ceilDiv(blocks, cores);
+      WinogradPlan base;
+      base.c0 = c0;
+      base.f0 = f0;
+      base.splitRows = splitRows;
+      // Cores store at once: each one's part on granules of its own (a
+      // row split's cores start on a granule in every channel plane).
+      if (splitRows) {
+        int64_t unit = align / std::gcd<int64_t>(align, s.ow * s.outBytes);
+        base.rowsPerCore = roundUp(ceilDiv(s.oh, int64_t(target.cores)), unit);
+        base.cores = ceilDiv(s.oh, base.rowsPerCore);
+        if (base.cores == 1 || (s.pixels() * s.outBytes) % align != 0)
+          continue;
+      } else {
+        base.cores = std::min<int64_t>(target.cores, blocks);
+        base.rowsPerCore = s.oh;
+        if (base.cores > 1 && (f0 * s.pixels() * s.outBytes) % align != 0)
+          continue;
+      }
+      WinogradSlice busiest = busiestSlice(s, base);
+      WinogradGeometry geo(s, tile, busiest.rows());
+      int64_t staged = busiest.staged();
+      int64_t cores = base.cores;
+      int64_t perCore = splitRows ? blocks : ceilDiv(blocks, cores);
       // Every chunk's grids, or (one block a core, when they do not fit
       // ibuf) two in turn.
       bool all =
@@ -1023,12 +1176,9 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
               depth * group * c0 * pitch(f0, 2, align) * 2 >
                   int64_t(target.wbuf.sizeBytes))
             continue;
-          WinogradPlan p;
+          WinogradPlan p = base;
           p.grids = grids;
           p.group = group;
-          p.c0 = c0;
-          p.f0 = f0;
-          p.cores = cores;
           p.depth = depth;
           int64_t set = geo.sums * geo.m * f0 * 4;
           p.sets =
@@ -1038,25 +1188,32 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
           // The fewest buffers first.
           p.pointBuffers = 1;
           p.staging = 1;
-          if (VbufLayout(s, geo, p, align).bytes(align) >
+          if (VbufLayout(s, geo, p, align, staged).bytes(align) >
               int64_t(target.vbuf.sizeBytes))
             continue;
           // The loads issued ahead of the first move are refined below, on
           // the best few plans (the search's cost is the bf16 pass's and
           // the conversion's, once per shape).
           p.ahead = std::min<int64_t>(2, depth);
-          // Two staging buffers where they fit.
+          // Two staging buffers where they fit, if need be with the
+          // transposes in bands.
+          auto fits = [&] {
+            return VbufLayout(s, geo, p, align, staged).bytes(align) <=
+                   int64_t(target.vbuf.sizeBytes);
+          };
           for (int64_t buffers = 0; buffers < 4; ++buffers) {
             p.late = buffers < 2;
             p.pointBuffers = 1 + buffers % 2;
             p.staging = 2;
-            if (VbufLayout(s, geo, p, align).bytes(align) >
-                int64_t(target.vbuf.sizeBytes))
+            for (p.bands = 1; p.bands < 4 && !fits(); p.bands *= 2)
+              ;
+            if (!fits()) {
               p.staging = 1;
-            if (VbufLayout(s, geo, p, align).bytes(align) >
-                int64_t(target.vbuf.sizeBytes))
+              p.bands = 1;
+            }
+            if (!fits())
               continue;
-            p.cycles = estimateWinograd(s, target, epilogue, p, geo);
+            p.cycles = estimateWinograd(s, target, epilogue, p);
             candidates.push_back(p);
           }
         }
@@ -1073,7 +1230,7 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
   for (WinogradPlan p : candidates)
     for (int64_t ahead = 1; ahead <= p.depth; ++ahead) {
       p.ahead = ahead;
-      p.cycles = estimateWinograd(s, target, epilogue, p, geo);
+      p.cycles = estimateWinograd(s, target, epilogue, p);
       if (!best || p.cycles < best->cycles)
         best = p;
     }
@@ -1093,12 +1250,15 @@ std::optional<WinogradPlan> chooseWinogradPlan(const ConvShape &s,
 }
 
 std::string describe(const WinogradPlan &p) {
-  return llvm::formatv("winograd c0={0} f0={1} cores={2} group={3} "
-                       "depth={4} ahead={5} points={6} staging={7} sets={8} "
-                       "early={9} estimate={10}",
-                       p.c0, p.f0, p.cores, p.group, p.depth, p.ahead,
-                       p.pointBuffers, p.staging, p.sets, p.late ? 0 : 1,
-                       int64_t(p.cycles));
+  return llvm::formatv("winograd c0={0} f0={1} cores={2} split={3} "
+                       "group={4} depth={5} ahead={6} points={7} staging={8} "
+                       "sets={9} early={10} bands={12} estimate={11}",
+                       p.c0, p.f0, p.cores,
+                       p.splitRows
+                           ? llvm::formatv("rows{0}", p.rowsPerCore).str()
+                           : std::string("channels"),
+                       p.group, p.depth, p.ahead, p.pointBuffers, p.staging,
+                       p.sets, p.late ? 0 : 1, int64_t(p.cycles), p.bands);
 }
 
 LogicalResult emitWinogradConv(func::FuncOp kernel, graph::Conv2dOp conv,
@@ -1124,7 +1284,8 @@ LogicalResult emitWinogradConv(func::FuncOp kernel, graph::Conv2dOp conv,
   WinogradTiler(builder, loc, target, s, plan, epilogue, x, w, bias, residual,
                 y, &body)
       .emit();
-  WinogradGeometry geo(s, target.matrixTiles.at(DType::BF16));
+  WinogradGeometry geo(s, target.matrixTiles.at(DType::BF16),
+                       busiestSlice(s, plan).rows());
   finishKernel(builder, kernel, plan.cores, {plan.f0, plan.c0, geo.m},
                describe(plan));
   return success();
