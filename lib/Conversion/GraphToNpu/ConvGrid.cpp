@@ -2050,7 +2050,7 @@ stagingCandidates(const ConvShape &s, const GridPlan &p,
   int64_t most = maxStagedRows(s, p, GridGeometry(s, p, tile));
   SmallVector<std::tuple<int64_t, int64_t, int64_t>> candidates;
   int64_t previous = 0;
-  for (int64_t bands : {1, 2, 4, 8, 16}) {
+  for (int64_t bands : {1, 2, 4, 8}) {
     GridPlan q = p;
     q.bands = bands;
     int64_t band = bandRows(s, q, most);
