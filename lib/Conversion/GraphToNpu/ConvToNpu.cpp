@@ -409,10 +409,11 @@ bool pixelPartsAligned(int64_t plane, int64_t blockBytes, int64_t cores,
 /// The cheapest blocks by a cycle estimate per core (ConvCost): per tap,
 /// matrix-unit cycles against the DMA of the weight tile and the input
 /// tap, per pixel block the store.
-std::optional<ConvBlocks>
-chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
-                 int64_t inputBytes, int64_t outputBytes,
-                 const ConvEpilogue &epilogue = ConvEpilogue()) {
+std::optional<ConvBlocks> searchConvBlocks(const ConvShape &s,
+                                           const TargetDesc &target,
+                                           int64_t inputBytes,
+                                           int64_t outputBytes,
+                                           const ConvEpilogue &epilogue) {
   int64_t vectorPasses = epilogue.vectorPasses();
   bool residual = epilogue.residual;
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
@@ -766,6 +767,21 @@ chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
         }
       }
   return best;
+}
+
+/// searchConvBlocks, once per shape, epilogue, storage and target (the
+/// placement, the bf16 pass and the conversion each ask for every
+/// convolution, and a network repeats its shapes).
+std::optional<ConvBlocks>
+chooseConvBlocks(const ConvShape &s, const TargetDesc &target,
+                 int64_t inputBytes, int64_t outputBytes,
+                 const ConvEpilogue &epilogue = ConvEpilogue()) {
+  std::string key = convPlanKey(s, target, epilogue) + "," +
+                    std::to_string(inputBytes) + "," +
+                    std::to_string(outputBytes);
+  return cachedPlan<ConvBlocks>(key, [&] {
+    return searchConvBlocks(s, target, inputBytes, outputBytes, epilogue);
+  });
 }
 
 /// [group][tap][fgPad][cgPad] bf16 bits, zero padded, from OIHW weights;
