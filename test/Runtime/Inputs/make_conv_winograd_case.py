@@ -8,28 +8,20 @@ width: one pass for every row) with a bias, a residual add and a relu; a
 its input, onnxruntime's outputs and placement-overrides files that pin
 the convolutions to the Winograd tiler (on snpu-edge the two small ones). Usage:
 make_conv_winograd_case.py OUT_DIR"""
-import json
 import sys
 
 import numpy as np
-import onnx
-import onnxruntime as ort
-from onnx import TensorProto as T
 from onnx import helper as h
 from onnx import numpy_helper as nh
 
+from conv_case import param, write_case
+
 out = sys.argv[1]
 rng = np.random.default_rng(11)
-
-
-def param(name, *shape, scale=0.05):
-    return nh.from_array((rng.standard_normal(shape) * scale).astype(np.float32),
-                         name)
-
-
-inits = [param("w4", 512, 512, 3, 3, scale=0.02), param("b4", 512),
-         param("w3", 256, 256, 3, 3, scale=0.03), param("b3", 256),
-         param("w2", 64, 64, 3, 3), param("w1", 32, 64, 3, 3), param("b1", 32)]
+inits = [param(rng, "w4", 512, 512, 3, 3, scale=0.02), param(rng, "b4", 512),
+         param(rng, "w3", 256, 256, 3, 3, scale=0.03), param(rng, "b3", 256),
+         param(rng, "w2", 64, 64, 3, 3), param(rng, "w1", 32, 64, 3, 3),
+         param(rng, "b1", 32)]
 same = {"pads": [1, 1, 1, 1]}
 nodes = [
     h.make_node("Conv", ["x4", "w4", "b4"], ["c4"], name="layer4", **same),
@@ -47,22 +39,6 @@ shapes = {"x4": [1, 512, 7, 7], "x3": [1, 256, 14, 14], "x2": [1, 64, 12, 12],
           "x1": [1, 64, 6, 5]}
 outs = {"y4": [1, 512, 7, 7], "y3": [1, 256, 14, 14], "y2": [1, 64, 12, 12],
         "y1": [1, 32, 6, 5]}
-graph = h.make_graph(
-    nodes, "winograd",
-    [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in shapes.items()],
-    [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in outs.items()],
-    initializer=inits)
-model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
-model.ir_version = 8
-onnx.checker.check_model(model)
-onnx.save(model, f"{out}/winograd.onnx")
-inputs = {n: rng.standard_normal(s).astype(np.float32) for n, s in shapes.items()}
-np.savez(f"{out}/inputs.npz", **inputs)
-results = ort.InferenceSession(f"{out}/winograd.onnx").run(None, inputs)
-for name, value in zip(outs, results):
-    np.save(f"{out}/{name}.npy", value)
-json.dump({name: "snpu:winograd" for name in ["layer4", "layer3", "nobias", "odd"]},
-          open(f"{out}/winograd.json", "w"))
-# snpu-edge's 64 KiB ibuf holds every chunk's points of the small ones only.
-json.dump({name: "snpu:winograd" for name in ["nobias", "odd"]},
-          open(f"{out}/winograd-edge.json", "w"))
+write_case(out, "winograd", nodes, inits, shapes, outs, rng,
+           {"winograd.json": ["layer4", "layer3", "nobias", "odd"],
+            "winograd-edge.json": ["nobias", "odd"]})

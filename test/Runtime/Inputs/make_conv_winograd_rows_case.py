@@ -10,29 +10,20 @@ one with a residual add and a relu (the last core's 8 rows against 12).
 Writes the model, its input, onnxruntime's outputs and a
 placement-overrides file that pins the convolutions to the Winograd
 tiler. Usage: make_conv_winograd_rows_case.py OUT_DIR"""
-import json
 import sys
 
 import numpy as np
-import onnx
-import onnxruntime as ort
-from onnx import TensorProto as T
 from onnx import helper as h
 from onnx import numpy_helper as nh
 
+from conv_case import param, write_case
+
 out = sys.argv[1]
 rng = np.random.default_rng(17)
-
-
-def param(name, *shape, scale=0.05):
-    return nh.from_array((rng.standard_normal(shape) * scale).astype(np.float32),
-                         name)
-
-
-inits = [param("wa", 128, 128, 3, 3, scale=0.03), param("ba", 128),
-         param("wb", 128, 128, 3, 3, scale=0.03), param("bb", 128),
-         param("wc", 32, 32, 3, 3), param("bc", 32),
-         param("wd", 64, 64, 3, 3), param("bd", 64),
+inits = [param(rng, "wa", 128, 128, 3, 3, scale=0.03), param(rng, "ba", 128),
+         param(rng, "wb", 128, 128, 3, 3, scale=0.03), param(rng, "bb", 128),
+         param(rng, "wc", 32, 32, 3, 3), param(rng, "bc", 32),
+         param(rng, "wd", 64, 64, 3, 3), param(rng, "bd", 64),
          nh.from_array(np.array(0, np.float32), "lo"),
          nh.from_array(np.array(6, np.float32), "hi")]
 same = {"pads": [1, 1, 1, 1]}
@@ -52,20 +43,5 @@ shapes = {"xa": [1, 128, 28, 28], "xb": [1, 128, 56, 56],
           "xc": [1, 32, 63, 27], "xd": [1, 64, 44, 40]}
 outs = {"ya": [1, 128, 28, 28], "yb": [1, 128, 28, 28],
         "yc": [1, 32, 32, 14], "yd": [1, 64, 44, 40]}
-graph = h.make_graph(
-    nodes, "winograd_rows",
-    [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in shapes.items()],
-    [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in outs.items()],
-    initializer=inits)
-model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
-model.ir_version = 8
-onnx.checker.check_model(model)
-onnx.save(model, f"{out}/rows.onnx")
-inputs = {n: rng.standard_normal(s).astype(np.float32) for n, s in shapes.items()}
-np.savez(f"{out}/inputs.npz", **inputs)
-results = ort.InferenceSession(f"{out}/rows.onnx").run(None, inputs)
-for name, value in zip(outs, results):
-    np.save(f"{out}/{name}.npy", value)
-json.dump({name: "snpu:winograd"
-           for name in ["layer2", "layer2s2", "bordered", "residual"]},
-          open(f"{out}/rows.json", "w"))
+write_case(out, "rows", nodes, inits, shapes, outs, rng,
+           {"rows.json": ["layer2", "layer2s2", "bordered", "residual"]})

@@ -12,31 +12,23 @@ input, onnxruntime's outputs and placement-overrides files that pin the
 convolutions to the Winograd tiler (on snpu-edge, whose 64 KiB ibuf holds
 the small ones' points only, all but the first two). Usage:
 make_conv_winograd_s2_case.py OUT_DIR"""
-import json
 import sys
 
 import numpy as np
-import onnx
-import onnxruntime as ort
-from onnx import TensorProto as T
 from onnx import helper as h
 from onnx import numpy_helper as nh
 
+from conv_case import param, write_case
+
 out = sys.argv[1]
 rng = np.random.default_rng(13)
-
-
-def param(name, *shape, scale=0.05):
-    return nh.from_array((rng.standard_normal(shape) * scale).astype(np.float32),
-                         name)
-
-
-inits = [param("w4", 512, 512, 3, 3, scale=0.02), param("b4", 512),
-         param("w3", 64, 64, 3, 3), param("b3", 64),
-         param("w2", 64, 64, 3, 3), param("w1", 32, 32, 3, 3), param("b1", 32),
-         param("w5", 32, 64, 3, 3), param("b5", 32),
-         param("w6", 16, 32, 3, 3), param("w7", 32, 32, 3, 3),
-         param("b7", 32),
+inits = [param(rng, "w4", 512, 512, 3, 3, scale=0.02), param(rng, "b4", 512),
+         param(rng, "w3", 64, 64, 3, 3), param(rng, "b3", 64),
+         param(rng, "w2", 64, 64, 3, 3), param(rng, "w1", 32, 32, 3, 3),
+         param(rng, "b1", 32),
+         param(rng, "w5", 32, 64, 3, 3), param(rng, "b5", 32),
+         param(rng, "w6", 16, 32, 3, 3), param(rng, "w7", 32, 32, 3, 3),
+         param(rng, "b7", 32),
          nh.from_array(np.array(0, np.float32), "lo"),
          nh.from_array(np.array(6, np.float32), "hi")]
 two = {"strides": [2, 2], "pads": [1, 1, 1, 1]}
@@ -60,24 +52,8 @@ shapes = {"x4": [1, 512, 14, 14], "x3": [1, 64, 28, 28], "r3": [1, 64, 14, 14],
 outs = {"y4": [1, 512, 7, 7], "y3": [1, 64, 14, 14], "y2": [1, 64, 5, 6],
         "y1": [1, 32, 5, 5], "y5": [1, 32, 1, 1], "y6": [1, 16, 1, 1],
         "y7": [1, 32, 3, 4]}
-graph = h.make_graph(
-    nodes, "winograd_s2",
-    [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in shapes.items()],
-    [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in outs.items()],
-    initializer=inits)
-model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
-model.ir_version = 8
-onnx.checker.check_model(model)
-onnx.save(model, f"{out}/winograd.onnx")
-inputs = {n: rng.standard_normal(s).astype(np.float32) for n, s in shapes.items()}
-np.savez(f"{out}/inputs.npz", **inputs)
-results = ort.InferenceSession(f"{out}/winograd.onnx").run(None, inputs)
-for name, value in zip(outs, results):
-    np.save(f"{out}/{name}.npy", value)
-json.dump({name: "snpu:winograd" for name in ["layer4", "direct", "oddrows",
-                                                "before", "pixel", "square",
-                                                "partial"]},
-          open(f"{out}/winograd.json", "w"))
-json.dump({name: "snpu:winograd" for name in ["oddrows", "before", "pixel",
-                                                "square", "partial"]},
-          open(f"{out}/winograd-edge.json", "w"))
+write_case(out, "winograd", nodes, inits, shapes, outs, rng,
+           {"winograd.json": ["layer4", "direct", "oddrows", "before",
+                              "pixel", "square", "partial"],
+            "winograd-edge.json": ["oddrows", "before", "pixel", "square",
+                                   "partial"]})
