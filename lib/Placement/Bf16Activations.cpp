@@ -22,6 +22,7 @@
 #include "sinan/runtime/Target.h"
 
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/Threading.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace sinan {
@@ -54,16 +55,26 @@ static bool bf16Pays(ArrayRef<func::FuncOp> producers,
     storeResultAsBF16(copyOf(producer), 0);
   for (auto [kernel, index] : users)
     storeArgumentAsBF16(copyOf(kernel), index);
+  // The estimates (each a plan search the first time its shape asks) at
+  // once: they only read the kernels, and the plan caches are shared
+  // safely between threads.
+  auto pairs = copies.takeVector();
+  if (pairs.empty())
+    return extra <= 0;
+  SmallVector<std::optional<double>> was(pairs.size()), now(pairs.size());
+  mlir::parallelFor(
+      pairs.front().second.getContext(), 0, pairs.size(), [&](size_t i) {
+        was[i] =
+            estimateKernelCycles(cast<func::FuncOp>(pairs[i].first), target);
+        now[i] = estimateKernelCycles(pairs[i].second, target);
+      });
   double before = 0, after = 0;
   bool known = true;
-  for (auto [kernel, copy] : copies) {
-    std::optional<double> was =
-        estimateKernelCycles(cast<func::FuncOp>(kernel), target);
-    std::optional<double> now = estimateKernelCycles(copy, target);
-    known &= was && now;
-    before += was.value_or(0);
-    after += now.value_or(0);
-    copy.erase();
+  for (auto [i, pair] : llvm::enumerate(pairs)) {
+    known &= was[i] && now[i];
+    before += was[i].value_or(0);
+    after += now[i].value_or(0);
+    pair.second.erase();
   }
   return known && after + extra <= before;
 }
