@@ -18,6 +18,7 @@
 
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <string>
 
@@ -173,6 +174,21 @@ inline int64_t dmaCycles(const TargetDesc &target, int64_t bytes,
                          int64_t rows) {
   return target.dmaSetupCycles +
          std::max(ceilDiv(bytes, int64_t(target.dmaBytesPerCycle)), rows);
+}
+
+/// Output rows a core and cores when the cores split `oh` rows of `ow`
+/// pixels of `outBytes` each: each core's first row starts a granule in
+/// every channel plane (so the planes must be whole granules), the last
+/// core the rest; none when that leaves one core.
+inline std::optional<std::pair<int64_t, int64_t>>
+rowSplit(int64_t oh, int64_t ow, int64_t outBytes, const TargetDesc &target) {
+  int64_t align = target.alignmentBytes;
+  int64_t unit = align / std::gcd<int64_t>(align, ow * outBytes);
+  int64_t rows = roundUp(ceilDiv(oh, int64_t(target.cores)), unit);
+  int64_t cores = ceilDiv(oh, rows);
+  if (cores == 1 || (oh * ow * outBytes) % align != 0)
+    return std::nullopt;
+  return std::pair(rows, cores);
 }
 
 /// `search()`'s plan, run once per `key` (convPlanKey and what else the

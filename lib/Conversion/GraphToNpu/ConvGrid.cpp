@@ -1953,8 +1953,7 @@ std::optional<double> estimateGrid(const ConvShape &s, const TargetDesc &target,
   }
   double head = mxuAt - (p.chunks + (interleaved ? 1 : 0)) * firstProducts;
   double din = dinAt + biasLoad(std::max<int64_t>(keptRows, 1));
-  int64_t fBlocks = s.f / f0;
-  int64_t channelBlocks = p.splitRows ? fBlocks : ceilDiv(fBlocks, p.cores);
+  int64_t channelBlocks = coreChannelBlocks(s, p);
   // The blocks in order: the matrix unit's products into the accumulators
   // in turn (one is free once the vector unit has compacted it), then the
   // vector passes (the transpose into the one channel-rows buffer once the
@@ -2127,12 +2126,10 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
         p.diagonal = diagonal;
         p.splitRows = splitRows;
         if (splitRows) {
-          // Each core's first row starts a granule in every channel plane.
-          int64_t unit = align / std::gcd<int64_t>(align, s.ow * outBytes);
-          p.rowsPerCore = roundUp(ceilDiv(s.oh, int64_t(target.cores)), unit);
-          p.cores = ceilDiv(s.oh, p.rowsPerCore);
-          if (p.cores == 1 || plane % align)
+          auto split = rowSplit(s.oh, s.ow, outBytes, target);
+          if (!split)
             continue;
+          std::tie(p.rowsPerCore, p.cores) = *split;
         } else {
           p.cores = std::min<int64_t>(target.cores, fBlocks);
           p.rowsPerCore = s.oh;

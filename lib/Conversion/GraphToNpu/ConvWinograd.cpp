@@ -219,6 +219,13 @@ int64_t gridBuffers(const ConvShape &s, const WinogradPlan &p) {
   return p.grids > 0 ? std::min(chunks, p.grids) : chunks;
 }
 
+/// Output channel blocks of the core with the most: every block when cores
+/// split the rows.
+int64_t blocksPerCore(const ConvShape &s, const WinogradPlan &p) {
+  int64_t blocks = s.f / p.f0;
+  return p.splitRows ? blocks : ceilDiv(blocks, p.cores);
+}
+
 /// Output channel blocks [fb0, fb1) of core c (every one when cores split
 /// the rows).
 std::pair<int64_t, int64_t> coreBlocks(const WinogradPlan &p, int64_t blocks,
@@ -307,7 +314,7 @@ struct VbufLayout {
     outPitch = pitch(outPixels, 4, align);
     out = p.f0 * outPitch;
     pixels = std::max(outPixels * p.f0, out);
-    blocks = p.splitRows ? s.f / p.f0 : ceilDiv(s.f / p.f0, p.cores);
+    blocks = blocksPerCore(s, p);
     sum1 = s.bias ? geo.oh * geo.tx * p.f0 : 0;
     biasRow = s.bias ? blocks * p.f0 : 0;
   }
@@ -941,7 +948,7 @@ double estimateWinograd(const ConvShape &s, const TargetDesc &target,
   int64_t staged = slice.staged(), top = slice.top;
   int64_t chunks = s.c / p.c0, hw = staged * s.w, c0 = p.c0, f0 = p.f0;
   int64_t outHw = geo.oh * geo.ow;
-  int64_t blocks = p.splitRows ? s.f / p.f0 : ceilDiv(s.f / p.f0, p.cores);
+  int64_t blocks = blocksPerCore(s, p);
   int64_t rowPitch = pitch(f0, 2, target.alignmentBytes);
   // The core's weight loads in the tiles' order: per tile, its load's
   // index, and each load's tiles.
@@ -1131,11 +1138,10 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
       // Cores store at once: each one's part on granules of its own (a
       // row split's cores start on a granule in every channel plane).
       if (splitRows) {
-        int64_t unit = align / std::gcd<int64_t>(align, s.ow * s.outBytes);
-        base.rowsPerCore = roundUp(ceilDiv(s.oh, int64_t(target.cores)), unit);
-        base.cores = ceilDiv(s.oh, base.rowsPerCore);
-        if (base.cores == 1 || (s.pixels() * s.outBytes) % align != 0)
+        auto split = rowSplit(s.oh, s.ow, s.outBytes, target);
+        if (!split)
           continue;
+        std::tie(base.rowsPerCore, base.cores) = *split;
       } else {
         base.cores = std::min<int64_t>(target.cores, blocks);
         base.rowsPerCore = s.oh;
@@ -1145,8 +1151,7 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
       WinogradSlice busiest = busiestSlice(s, base);
       WinogradGeometry geo(s, tile, busiest.rows());
       int64_t staged = busiest.staged();
-      int64_t cores = base.cores;
-      int64_t perCore = splitRows ? blocks : ceilDiv(blocks, cores);
+      int64_t perCore = blocksPerCore(s, base);
       // Every chunk's grids, or (one block a core, when they do not fit
       // ibuf) two in turn.
       bool all =
