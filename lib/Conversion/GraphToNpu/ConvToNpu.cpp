@@ -238,9 +238,11 @@ struct ConvCost {
         biasProduct ? product(f0, target.matrixTiles.at(DType::BF16).k, pixels)
                     : 0.0;
     double weightRows = resident ? 0.0 : double(f0);
-    double bytes = weightRows * c0 * 2 + inputBytes;
+    // A transfer moves its bytes or a row a cycle, whichever is slower: the
+    // weight tile's f0 short rows and the input's bytes do not overlap.
     double dma =
-        std::max(bytes / bandwidth, inputRows + weightRows) +
+        std::max(weightRows * c0 * 2 / bandwidth, weightRows) +
+        std::max(inputBytes / bandwidth, inputRows) +
         double((resident ? 1 : 2) + transfers - 1) * target.dmaSetupCycles;
     double load = double(f0 * pixels * 4) / bandwidth + target.dmaSetupCycles;
     double loads = (biasFirst ? load : 0.0) + (residual ? load : 0.0);
