@@ -411,6 +411,27 @@ bool pixelPartsAligned(int64_t plane, int64_t blockBytes, int64_t cores,
 /// The cheapest blocks by a cycle estimate per core (ConvCost): per tap,
 /// matrix-unit cycles against the DMA of the weight tile and the input
 /// tap, per pixel block the store.
+/// DMA transfers of a block of folded taps (emitFoldedTaps): `interior`
+/// for a block no kernel row of which reaches into the vertical padding (a
+/// transfer per kernel column), `edge` for one that does (a transfer per
+/// tap), both with the zero rows' fill when the taps do not fill k; and the
+/// blocks of `rows` output rows at the top and at the bottom edge.
+struct FoldedTransfers {
+  int64_t interior, edge, topBlocks, bottomBlocks;
+};
+
+FoldedTransfers foldedTransfers(const ConvShape &s, int64_t rows, int64_t k) {
+  int64_t fill = s.taps() * s.cg < k ? 1 : 0;
+  // Output rows whose first kernel row is above the image, and whose last
+  // is below it.
+  int64_t topRows = std::min(s.oh, ceilDivSigned(s.top, s.sh));
+  int64_t lastClear = floorDiv(s.h - 1 + s.top - (s.kh - 1) * s.dh, s.sh);
+  int64_t bottomRows = std::clamp<int64_t>(s.oh - 1 - lastClear, 0, s.oh);
+  int64_t interior = s.kh > 1 ? s.kw + fill : s.taps() + fill;
+  return {interior, s.taps() + fill, ceilDiv(topRows, rows),
+          ceilDiv(bottomRows, rows)};
+}
+
 std::optional<ConvBlocks> searchConvBlocks(const ConvShape &s,
                                            const TargetDesc &target,
                                            int64_t inputBytes,
@@ -519,14 +540,28 @@ std::optional<ConvBlocks> searchConvBlocks(const ConvShape &s,
                       std::max<double>(s.ow * s.sw * inputBytes, s.owa * 2.0);
         int64_t storeBytes = f0 * blockOutput;
         double storeRows = s.flat ? f0 : f0 * rows;
+        // Folded taps: a block clear of the vertical padding loads a kernel
+        // column's taps in one transfer, one at the top or bottom edge each
+        // tap in one (emitFoldedTaps); and the zero rows' fill.
+        FoldedTransfers transfers =
+            folded ? foldedTransfers(s, rows, c0) : FoldedTransfers{1, 1, 0};
         double perBlock =
             cost.block(uses, f0, c0, pixels, tapRows, tapMoved, resident, depth,
                        accs, storeBytes, passes(biasLast), biasFirst, residual,
-                       folded ? s.taps() + 1 : 1, tapBytes, storeRows, product);
+                       transfers.interior, tapBytes, storeRows, product);
         double fBlocksPerCore =
             splitPixels ? double(fBlocks) : double(ceilDiv(fBlocks, *cores));
         double pixelBlocksPerCore =
             splitPixels ? double(ceilDiv(pixelBlocks, *cores)) : pixelBlocks;
+        // With the pixel blocks split, the top and bottom edges fall on
+        // different cores.
+        double edgeBlocksPerCore =
+            splitPixels && *cores > 1
+                ? double(std::max(transfers.topBlocks, transfers.bottomBlocks))
+                : double(transfers.topBlocks + transfers.bottomBlocks);
+        double edgeSetups = edgeBlocksPerCore *
+                            double(transfers.edge - transfers.interior) *
+                            target.dmaSetupCycles;
         // A flat partial last block computes the tiles its pixels reach
         // (emitPixelBlock) and moves its pixels only.
         double blocksCycles = pixelBlocksPerCore * perBlock;
@@ -549,7 +584,7 @@ std::optional<ConvBlocks> searchConvBlocks(const ConvShape &s,
         double cycles =
             groups * fBlocksPerCore *
                 (cost.weightLoad(f0, resident, k, product) +
-                 s.n * blocksCycles) +
+                 s.n * (blocksCycles + edgeSetups)) +
             cost.edges(storeBytes, storeRows,
                        (biasFirst ? f0 * pixels * 4.0 : 0.0) +
                            (resident ? 0.0 : f0 * c0 * 2.0) + tapMoved,
@@ -1722,8 +1757,11 @@ void ConvTiler::emit() {
   // blocks would each take the same accumulator (the loop's body is emitted
   // once): the next block's bias load and products would wait for the last
   // one's epilogue. Two blocks an iteration take two accumulators in turn.
+  // (When cores split the pixel blocks, a core's: emitImages.)
   int64_t pixelBlocks =
       s.flat ? ceilDiv(s.pixels(), blocks.rows) : s.oh / blocks.rows;
+  if (blocks.splitPixels)
+    pixelBlocks = ceilDiv(pixelBlocks, blocks.cores);
   int64_t splitCores =
       blocks.splitPixels || blocks.groupUnit ? 1 : blocks.cores;
   bool paired = blocks.accs >= 2 && pixelBlocks == 1 && s.n == 1 &&
