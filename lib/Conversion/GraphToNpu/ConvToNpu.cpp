@@ -408,9 +408,6 @@ bool pixelPartsAligned(int64_t plane, int64_t blockBytes, int64_t cores,
   return true;
 }
 
-/// The cheapest blocks by a cycle estimate per core (ConvCost): per tap,
-/// matrix-unit cycles against the DMA of the weight tile and the input
-/// tap, per pixel block the store.
 /// DMA transfers of a block of folded taps (emitFoldedTaps): `interior`
 /// for a block no kernel row of which reaches into the vertical padding (a
 /// transfer per kernel column), `edge` for one that does (a transfer per
@@ -432,6 +429,9 @@ FoldedTransfers foldedTransfers(const ConvShape &s, int64_t rows, int64_t k) {
           ceilDiv(bottomRows, rows)};
 }
 
+/// The cheapest blocks by a cycle estimate per core (ConvCost): per tap,
+/// matrix-unit cycles against the DMA of the weight tile and the input
+/// tap, per pixel block the store.
 std::optional<ConvBlocks> searchConvBlocks(const ConvShape &s,
                                            const TargetDesc &target,
                                            int64_t inputBytes,
@@ -593,6 +593,27 @@ std::optional<ConvBlocks> searchConvBlocks(const ConvShape &s,
                           int64_t(pixelBlocksPerCore), uses, depth, accs,
                           cost.product(f0, c0, pixels), passes(biasLast) > 0);
         auto take = [&](double cycles, bool inputResident) {
+          if (const char *f = getenv("SINAN_XPLAN");
+              f && getenv("SINAN_XSHAPE") &&
+              std::string(getenv("SINAN_XSHAPE")) ==
+                  llvm::formatv("{0}x{1}x{2}x{3}", s.c, s.f, s.oh, s.kh)
+                      .str()) {
+            ConvBlocks probe{f0,    c0,          rows,     pixels, *cores,
+                             depth, splitPixels, resident, false,  0,
+                             0,     cycles,      accs};
+            probe.biasLast = biasLast;
+            probe.biasProduct = product;
+            probe.folded = folded;
+            probe.inputResident = inputResident;
+            std::string d = describe(probe) + " ";
+            llvm::SmallVector<llvm::StringRef> toks;
+            llvm::StringRef(f).split(toks, ',');
+            for (auto t : toks)
+              if (d.find((t + " ").str()) == std::string::npos)
+                return;
+            if (getenv("SINAN_XLIST"))
+              llvm::errs() << "CAND " << d << "\n";
+          }
           if (best && cycles >= best->cycles)
             return;
           best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,

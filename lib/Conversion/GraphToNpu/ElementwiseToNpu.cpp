@@ -456,20 +456,28 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
 /// Elements per chunk of `elements`: whole granules (whole rows of `row`
 /// elements when rows are broadcast) filling vbuf's share of one of
 /// `buffers` chunk buffers, each twice (multi-buffered), beside `rows`
-/// broadcast rows loaded once, spread evenly over the cores; 0 when not
-/// even one unit fits.
+/// broadcast rows loaded once and `reserved` bytes more, spread evenly over
+/// the cores; 0 when not even one unit fits.
 int64_t chunkElements(int64_t elements, int64_t row, int64_t buffers,
-                      int64_t rows, const TargetDesc &target, int64_t cores) {
+                      int64_t rows, const TargetDesc &target, int64_t cores,
+                      int64_t reserved = 0) {
   int64_t align = target.alignmentBytes;
-  int64_t region = (int64_t(target.vbuf.sizeBytes) -
+  int64_t region = (int64_t(target.vbuf.sizeBytes) - reserved -
                     rows * roundUp(std::max<int64_t>(row, 1) * 4, align)) /
                    (2 * buffers) / align * align;
   int64_t unit = row ? row * (align / std::gcd(row * 4, align)) : align / 4;
   int64_t most = std::max<int64_t>(region, 0) / 4 / unit * unit;
   if (most == 0)
     return 0;
+  // As few chunks a core as fit, of even size (dividing the core's share
+  // when a few more chunks do): a core's last chunk as large as the
+  // others, and no partial chunk left for one core to add.
   int64_t perCore = ceilDiv(elements, cores);
-  return std::max(unit, std::min(most, roundUp(perCore, unit)));
+  int64_t pieces = ceilDiv(perCore, std::min(most, roundUp(perCore, unit)));
+  for (int64_t more = pieces; more <= 2 * pieces; ++more)
+    if (perCore % more == 0 && (perCore / more) % unit == 0)
+      return perCore / more;
+  return std::max(unit, roundUp(ceilDiv(perCore, pieces), unit));
 }
 
 int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
@@ -540,13 +548,25 @@ int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
   return chunk;
 }
 
+/// The most elements one region of streamChunks takes (a core's full
+/// chunks, or the partial last chunk).
+int64_t largestRegion(int64_t elements, int64_t chunk,
+                      const TargetDesc &target) {
+  int64_t cores = std::min<int64_t>(target.cores, ceilDiv(elements, chunk));
+  int64_t fullChunks = elements / chunk;
+  return std::max(ceilDiv(fullChunks, cores) * chunk, elements % chunk);
+}
+
 /// Streams `elements` in chunks of `chunk` over the cores: core c takes
 /// full chunks [lo, hi) (q each, one more for c < r), the partial last
 /// chunk runs on core r. Each core's loop has constant bounds, so
 /// sinan-npu-multi-buffer can double its buffers. Returns the cores used.
+/// `region`, when given, is called before each core's chunks and before
+/// the partial one with the first element and the count they take.
 int64_t streamChunks(OpBuilder &builder, Location loc, int64_t elements,
                      int64_t chunk, const TargetDesc &target,
-                     function_ref<void(Value, int64_t)> emitChunk) {
+                     function_ref<void(Value, int64_t)> emitChunk,
+                     function_ref<void(int64_t, int64_t)> region = nullptr) {
   int64_t cores = std::min<int64_t>(target.cores, ceilDiv(elements, chunk));
   int64_t fullChunks = elements / chunk;
   int64_t rest = elements % chunk;
@@ -557,13 +577,19 @@ int64_t streamChunks(OpBuilder &builder, Location loc, int64_t elements,
   auto chunksOf = [&](int64_t c) {
     int64_t lo = (c * q + std::min(c, r)) * chunk;
     int64_t hi = lo + (q + (c < r ? 1 : 0)) * chunk;
-    if (hi > lo)
-      loop(builder, loc, index(lo), index(hi), chunk,
-           [&](Value offset) { emitChunk(offset, chunk); });
+    if (hi <= lo)
+      return;
+    if (region)
+      region(lo, hi - lo);
+    loop(builder, loc, index(lo), index(hi), chunk,
+         [&](Value offset) { emitChunk(offset, chunk); });
   };
   auto edge = [&] {
-    if (rest)
-      emitChunk(index(fullChunks * chunk), rest);
+    if (!rest)
+      return;
+    if (region)
+      region(fullChunks * chunk, rest);
+    emitChunk(index(fullChunks * chunk), rest);
   };
   if (cores == 1) {
     chunksOf(0);
@@ -1541,10 +1567,13 @@ int64_t lastDim(RankedTensorType type) {
 /// Elements per chunk of a chain of `steps` over a result of `elements`
 /// (rows of `lastDim`): a buffer per distinct streamed value and one for the
 /// running value, each broadcast row once (chunkElements); 0 when not even
-/// one unit fits.
+/// one unit fits. A column (one element per row) is loaded once per core
+/// when the largest core's rows fit beside the chunks, each element in a
+/// granule of its own so a chunk's first row starts one (`columnsOnce`);
+/// else each chunk loads its rows' elements into a buffer of its own.
 int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
-                   const TargetDesc &target) {
-  SmallVector<Value> streams, rows;
+                   const TargetDesc &target, bool *columnsOnce = nullptr) {
+  SmallVector<Value> streams, rows, columns;
   for (const ChainStep &step : steps) {
     bool binary = step.kind == ChainStep::Binary ||
                   step.kind == ChainStep::Row || step.kind == ChainStep::Column;
@@ -1552,10 +1581,10 @@ int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
       if ((source == &step.b && !binary) ||
           source->kind == ChainSource::Running)
         continue;
-      // A column's chunk is a fraction of the rows' but counts as a
-      // buffer of its own.
-      SmallVector<Value> &list =
-          source->kind == ChainSource::Row ? rows : streams;
+      SmallVector<Value> &list = source->kind == ChainSource::Row ? rows
+                                 : source->kind == ChainSource::Column
+                                     ? columns
+                                     : streams;
       if (!llvm::is_contained(list, source->value))
         list.push_back(source->value);
     }
@@ -1563,8 +1592,32 @@ int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
   int64_t row = chainRow(steps, lastDim);
   // A softmax's column of per-row maxima and sums takes a buffer too.
   bool softmax = !steps.empty() && steps.back().kind == ChainStep::Softmax;
-  return chunkElements(elements, row,
-                       int64_t(streams.size()) + 1 + (softmax ? 1 : 0),
+  int64_t buffers = int64_t(streams.size()) + 1 + (softmax ? 1 : 0);
+  if (columnsOnce)
+    *columnsOnce = false;
+  if (!columns.empty() && row) {
+    int64_t align = target.alignmentBytes, totalRows = elements / row;
+    // A core's rows, or the rows the largest region of chunks that leaves
+    // takes (fewer cores than planned take more rows each).
+    int64_t regionRows = ceilDiv(totalRows, target.cores);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      int64_t chunk = chunkElements(
+          elements, row, buffers, int64_t(rows.size()), target, target.cores,
+          int64_t(columns.size()) * regionRows * align);
+      if (!chunk)
+        break;
+      int64_t largest = largestRegion(totalRows, chunk / row, target);
+      if (largest <= regionRows) {
+        if (columnsOnce)
+          *columnsOnce = true;
+        return chunk;
+      }
+      regionRows = largest;
+    }
+  }
+  // Else a column's chunk, a fraction of the rows', counts as a buffer of
+  // its own.
+  return chunkElements(elements, row, buffers + int64_t(columns.size()),
                        int64_t(rows.size()), target, target.cores);
 }
 
@@ -1994,7 +2047,9 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
     steps.pop_back();
   auto result = cast<RankedTensorType>(ops.back()->getResult(0).getType());
   int64_t elements = result.getNumElements();
-  int64_t chunk = chainChunk(steps, elements, lastDim(result), target);
+  bool columnsOnce = false;
+  int64_t chunk =
+      chainChunk(steps, elements, lastDim(result), target, &columnsOnce);
   // The chunk buffers (each streamed argument and the running value) and
   // the rows loaded once, by argument number (the body is rebuilt below).
   SmallVector<unsigned> streams, rows, columns;
@@ -2048,6 +2103,29 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
   Value out = flatten(builder, loc, body.getArguments().back());
   auto vbuf =
       npu::MemorySpaceAttr::get(builder.getContext(), npu::MemorySpace::vbuf);
+  // Columns loaded once per region of chunks (chainChunk's columnsOnce):
+  // a row's element at the start of a granule of its own, so the view of a
+  // chunk's rows starts on one; the region's first row is `regionRow0`.
+  int64_t granule = target.alignmentBytes / 4;
+  DenseMap<unsigned, Value> columnOnce;
+  int64_t regionRow0 = 0;
+  if (columnsOnce)
+    for (unsigned arg : columns)
+      columnOnce[arg] = allocVector(
+          builder, loc, &body,
+          {largestRegion(elements / columnRow, chunk / columnRow, target),
+           granule});
+  auto loadColumns = [&](int64_t first, int64_t count) {
+    regionRow0 = first;
+    for (unsigned arg : columns)
+      npu::DmaLoadOp::create(
+          builder, loc,
+          reinterpretView(builder, loc, flat[arg], builder.getIndexAttr(first),
+                          {count, 1}, {1, 1}),
+          reinterpretView(builder, loc, columnOnce[arg],
+                          builder.getIndexAttr(0), {count, 1}, {granule, 1}),
+          DenseI64ArrayAttr());
+  };
   // With columns, chunks are counted in rows (the scalar unit has no
   // division to find a chunk's first row from its first element).
   auto emitChunk = [&](Value offset, int64_t size, Value firstRow) {
@@ -2062,7 +2140,7 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
     // A column's elements for the chunk's rows (whole rows: the chunk is a
     // multiple of their length).
     DenseMap<unsigned, Value> columnOf;
-    for (unsigned arg : columns) {
+    for (unsigned arg : columnsOnce ? ArrayRef<unsigned>() : columns) {
       Value buffer = allocVector(builder, loc, &body, {size / columnRow});
       npu::DmaLoadOp::create(
           builder, loc,
@@ -2121,12 +2199,25 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
       }
       case ChainStep::Column: {
         SmallVector<int64_t, 2> shape = {size / step.row, step.row};
-        Value perRow = memref::ReinterpretCastOp::create(
-            builder, loc,
-            MemRefType::get(
-                shape, builder.getF32Type(),
-                StridedLayoutAttr::get(builder.getContext(), 0, {1, 0}), vbuf),
-            columnOf[step.b.arg], 0, shape, ArrayRef<int64_t>{1, 0});
+        Value perRow;
+        if (columnsOnce) {
+          Value rows = arith::SubIOp::create(
+              builder, loc, firstRow,
+              arith::ConstantIndexOp::create(builder, loc, regionRow0));
+          Value at = arith::MulIOp::create(
+              builder, loc, rows,
+              arith::ConstantIndexOp::create(builder, loc, granule));
+          perRow = reinterpretView(builder, loc, columnOnce[step.b.arg], at,
+                                   shape, {granule, 0});
+        } else {
+          perRow = memref::ReinterpretCastOp::create(
+              builder, loc,
+              MemRefType::get(
+                  shape, builder.getF32Type(),
+                  StridedLayoutAttr::get(builder.getContext(), 0, {1, 0}),
+                  vbuf),
+              columnOf[step.b.arg], 0, shape, ArrayRef<int64_t>{1, 0});
+        }
         npu::VBinOp::create(builder, loc, step.op,
                             asRows(vector(step.a), step.row), perRow,
                             asRows(running, step.row));
@@ -2147,7 +2238,9 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
                       builder, loc, row,
                       arith::ConstantIndexOp::create(builder, loc, columnRow));
                   emitChunk(offset, rows * columnRow, row);
-                })
+                },
+                columnsOnce ? function_ref<void(int64_t, int64_t)>(loadColumns)
+                            : nullptr)
           : streamChunks(builder, loc, elements, chunk, target,
                          [&](Value offset, int64_t size) {
                            emitChunk(offset, size, Value());
