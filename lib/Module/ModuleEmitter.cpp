@@ -819,12 +819,19 @@ bool Emitter::describeChain(ArrayRef<Operation *> ops, module::StepDesc &step,
     ++i;
   }
   step.op = "elementwise_chain";
+  // (The first op's attributes give way to the chain's; the bindings kept
+  // as bf16 stay.)
+  std::vector<Attr> stored;
+  for (const Attr &attr : step.attributes)
+    if (attr.name == "stored_bf16")
+      stored.push_back(attr);
   step.attributes = {{"steps", steps},
                      {"operands", operands},
                      {"clip_min", lo},
                      {"clip_max", hi}};
   if (!scalars.empty())
     step.attributes.push_back({"scalars", scalars});
+  llvm::append_range(step.attributes, stored);
   return true;
 }
 

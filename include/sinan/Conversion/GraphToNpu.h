@@ -118,6 +118,13 @@ llvm::SmallVector<mlir::Operation *, 2>
 elementwiseChain(mlir::Operation *op, const TargetDesc &target,
                  llvm::function_ref<bool(mlir::Operation *)> allowed);
 
+/// Whether `kernel` is a chain of elementwise ops the vector unit streams
+/// (convertElementwiseChain's kernels), with an estimate of its cycles on
+/// `target`: its DRAM traffic at the types the kernel keeps there against
+/// a vector pass per step.
+std::optional<double> snpuChainCycles(mlir::func::FuncOp kernel,
+                                      const TargetDesc &target);
+
 /// The tiler's own cycle estimate for `op` (a matmul or convolution it
 /// tiles) on `target`: the figure its block choice minimizes.
 std::optional<double> estimateSnpuCycles(mlir::Operation *op,

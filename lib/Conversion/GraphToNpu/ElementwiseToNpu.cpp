@@ -457,15 +457,17 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
 /// elements when rows are broadcast) filling vbuf's share of one of
 /// `buffers` chunk buffers, each twice (multi-buffered), beside `rows`
 /// broadcast rows loaded once and `reserved` bytes more, spread evenly over
-/// the cores; 0 when not even one unit fits.
+/// the cores; 0 when not even one unit fits. A chunk's store starts on a
+/// granule at `outBytes` an element.
 int64_t chunkElements(int64_t elements, int64_t row, int64_t buffers,
                       int64_t rows, const TargetDesc &target, int64_t cores,
-                      int64_t reserved = 0) {
+                      int64_t reserved = 0, int64_t outBytes = 4) {
   int64_t align = target.alignmentBytes;
   int64_t region = (int64_t(target.vbuf.sizeBytes) - reserved -
                     rows * roundUp(std::max<int64_t>(row, 1) * 4, align)) /
                    (2 * buffers) / align * align;
-  int64_t unit = row ? row * (align / std::gcd(row * 4, align)) : align / 4;
+  int64_t unit =
+      row ? row * (align / std::gcd(row * outBytes, align)) : align / outBytes;
   int64_t most = std::max<int64_t>(region, 0) / 4 / unit * unit;
   if (most == 0)
     return 0;
@@ -1572,7 +1574,8 @@ int64_t lastDim(RankedTensorType type) {
 /// granule of its own so a chunk's first row starts one (`columnsOnce`);
 /// else each chunk loads its rows' elements into a buffer of its own.
 int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
-                   const TargetDesc &target, bool *columnsOnce = nullptr) {
+                   const TargetDesc &target, bool *columnsOnce = nullptr,
+                   int64_t outBytes = 4) {
   SmallVector<Value> streams, rows, columns;
   for (const ChainStep &step : steps) {
     bool binary = step.kind == ChainStep::Binary ||
@@ -1603,7 +1606,7 @@ int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
     for (int attempt = 0; attempt < 2; ++attempt) {
       int64_t chunk = chunkElements(
           elements, row, buffers, int64_t(rows.size()), target, target.cores,
-          int64_t(columns.size()) * regionRows * align);
+          int64_t(columns.size()) * regionRows * align, outBytes);
       if (!chunk)
         break;
       int64_t largest = largestRegion(totalRows, chunk / row, target);
@@ -1618,7 +1621,7 @@ int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
   // Else a column's chunk, a fraction of the rows', counts as a buffer of
   // its own.
   return chunkElements(elements, row, buffers + int64_t(columns.size()),
-                       int64_t(rows.size()), target, target.cores);
+                       int64_t(rows.size()), target, target.cores, 0, outBytes);
 }
 
 /// The steps of the kernel body `ops`, or why not.
@@ -2031,6 +2034,43 @@ sinan::elementwiseChain(Operation *op, const TargetDesc &target,
   return chain;
 }
 
+std::optional<double> sinan::snpuChainCycles(func::FuncOp kernel,
+                                             const TargetDesc &target) {
+  SmallVector<Operation *> ops = kernelBodyOps(kernel);
+  auto ret = cast<func::ReturnOp>(kernel.getBody().front().getTerminator());
+  if (ops.size() < 2 || ret.getNumOperands() != 1 ||
+      throughStorage(ret.getOperand(0)) != ops.back()->getResult(0) ||
+      llvm::any_of(ops, [&](Operation *op) {
+        return !isSnpuElementwise(op, target) ||
+               llvm::isa<graph::MatMulOp, graph::Conv2dOp>(op);
+      }))
+    return std::nullopt;
+  std::string why;
+  FailureOr<SmallVector<ChainStep>> steps = chainSteps(ops, why);
+  auto result = cast<RankedTensorType>(ops.back()->getResult(0).getType());
+  int64_t outBytes =
+      getElementTypeOrSelf(kernel.getResultTypes()[0]).getIntOrFloatBitWidth() /
+      8;
+  if (failed(steps) || !chainChunk(*steps, result.getNumElements(),
+                                   lastDim(result), target, nullptr, outBytes))
+    return std::nullopt;
+  // Its arguments and result once through DRAM, at the types the kernel
+  // keeps there, against a vector pass per step, and a load's and a
+  // store's latency.
+  double bytes = 0;
+  for (Type type : llvm::concat<const Type>(kernel.getArgumentTypes(),
+                                            kernel.getResultTypes())) {
+    auto shaped = cast<ShapedType>(type);
+    bytes += double(shaped.getNumElements()) *
+             double(shaped.getElementTypeBitWidth() / 8);
+  }
+  double dram = std::min<double>(double(target.dmaBytesPerCycle) * target.cores,
+                                 double(target.dramBytesPerCycle));
+  double vector = double(steps->size()) * double(result.getNumElements()) *
+                  4.0 / (double(target.vectorBytesPerCycle) * target.cores);
+  return std::max(bytes / dram, vector) + 2.0 * target.dramLatencyCycles;
+}
+
 LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
                                                      ArrayRef<Operation *> ops,
                                                      const TargetDesc &target) {
@@ -2047,9 +2087,14 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
     steps.pop_back();
   auto result = cast<RankedTensorType>(ops.back()->getResult(0).getType());
   int64_t elements = result.getNumElements();
+  // (A result kept as bf16 is rounded by the store: its chunks start on
+  // granules at two bytes an element.)
+  int64_t outBytes =
+      getElementTypeOrSelf(kernel.getResultTypes()[0]).getIntOrFloatBitWidth() /
+      8;
   bool columnsOnce = false;
-  int64_t chunk =
-      chainChunk(steps, elements, lastDim(result), target, &columnsOnce);
+  int64_t chunk = chainChunk(steps, elements, lastDim(result), target,
+                             &columnsOnce, outBytes);
   // The chunk buffers (each streamed argument and the running value) and
   // the rows loaded once, by argument number (the body is rebuilt below).
   SmallVector<unsigned> streams, rows, columns;

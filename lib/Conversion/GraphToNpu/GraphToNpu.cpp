@@ -1888,6 +1888,8 @@ std::optional<double> sinan::estimateKernelCycles(func::FuncOp kernel,
     return tiling::estimateMaxPoolCycles(pool, target);
   if (auto attention = dyn_cast<graph::AttentionOp>(ops.front()))
     return tiling::estimateAttentionCycles(attention, target);
+  if (std::optional<double> chain = snpuChainCycles(kernel, target))
+    return chain;
   // A concatenation's moves stream its bytes, at the types the kernel keeps
   // in DRAM (sinan-snpu-bf16-activations), through vbuf on every core, a
   // load's and a store's latency after. (The schedule may make it a view,

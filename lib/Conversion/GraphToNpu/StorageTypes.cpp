@@ -202,6 +202,10 @@ bool sinan::snpuStoresBF16Result(func::FuncOp kernel,
   // So is a concatenation's: its inputs, each rounded once on the way.
   if (llvm::isa<graph::ConcatOp>(ops.front()))
     return ops.size() == 1;
+  // An elementwise chain computes in f32 in vbuf; the DMA rounds its
+  // result on the way out.
+  if (snpuChainCycles(kernel, target))
+    return true;
   return llvm::isa<graph::MatMulOp>(ops.front()) &&
          isSnpuMatmul(ops.front(), target);
 }
