@@ -1604,9 +1604,12 @@ int64_t chainChunk(ArrayRef<ChainStep> steps, int64_t elements, int64_t lastDim,
     // takes (fewer cores than planned take more rows each).
     int64_t regionRows = ceilDiv(totalRows, target.cores);
     for (int attempt = 0; attempt < 2; ++attempt) {
+      // (And each column's elements as they lie in DRAM, before the
+      // vector unit spreads them.)
+      int64_t perColumn = regionRows * align + roundUp(regionRows * 4, align);
       int64_t chunk = chunkElements(
           elements, row, buffers, int64_t(rows.size()), target, target.cores,
-          int64_t(columns.size()) * regionRows * align, outBytes);
+          int64_t(columns.size()) * perColumn, outBytes);
       if (!chunk)
         break;
       int64_t largest = largestRegion(totalRows, chunk / row, target);
@@ -2151,25 +2154,36 @@ LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
   // Columns loaded once per region of chunks (chainChunk's columnsOnce):
   // a row's element at the start of a granule of its own, so the view of a
   // chunk's rows starts on one; the region's first row is `regionRow0`.
+  // The DMA brings the region's elements as one run (a DMA row a granule
+  // would cost a cycle each) and the vector unit spreads them.
   int64_t granule = target.alignmentBytes / 4;
-  DenseMap<unsigned, Value> columnOnce;
+  DenseMap<unsigned, Value> columnOnce, columnRun;
   int64_t regionRow0 = 0;
   if (columnsOnce)
-    for (unsigned arg : columns)
-      columnOnce[arg] = allocVector(
-          builder, loc, &body,
-          {largestRegion(elements / columnRow, chunk / columnRow, target),
-           granule});
+    for (unsigned arg : columns) {
+      int64_t most =
+          largestRegion(elements / columnRow, chunk / columnRow, target);
+      columnOnce[arg] = allocVector(builder, loc, &body, {most, granule});
+      columnRun[arg] = allocVector(builder, loc, &body, {most});
+    }
   auto loadColumns = [&](int64_t first, int64_t count) {
     regionRow0 = first;
-    for (unsigned arg : columns)
+    for (unsigned arg : columns) {
+      Value run = reinterpretView(builder, loc, columnRun[arg],
+                                  builder.getIndexAttr(0), {count}, {1});
       npu::DmaLoadOp::create(
           builder, loc,
-          reinterpretView(builder, loc, flat[arg], builder.getIndexAttr(first),
+          chunkView(builder, loc, flat[arg],
+                    arith::ConstantIndexOp::create(builder, loc, first), count),
+          run, DenseI64ArrayAttr());
+      npu::VScalOp::create(
+          builder, loc, "mul",
+          reinterpretView(builder, loc, columnRun[arg], builder.getIndexAttr(0),
                           {count, 1}, {1, 1}),
           reinterpretView(builder, loc, columnOnce[arg],
                           builder.getIndexAttr(0), {count, 1}, {granule, 1}),
-          DenseI64ArrayAttr());
+          builder.getF32FloatAttr(1.0f));
+    }
   };
   // With columns, chunks are counted in rows (the scalar unit has no
   // division to find a chunk's first row from its first element).
