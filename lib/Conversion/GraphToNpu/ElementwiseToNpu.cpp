@@ -527,7 +527,17 @@ int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
   if (most == 0)
     return cores = 0;
   if (most < unit) {
-    // Chunks of any size, on one core.
+    // Chunks smaller than a unit: a divisor of it, and the units split
+    // evenly over as many cores as divide them, so each core's rows still
+    // start on a granule of the result (its chunks store in turn into the
+    // granules it owns); else chunks of any size, on one core.
+    int64_t chunk = most;
+    while (unit % chunk)
+      --chunk;
+    int64_t units = rows % unit ? 0 : rows / unit;
+    for (cores = std::min<int64_t>(target.cores, units); cores > 1; --cores)
+      if (units % cores == 0)
+        return chunk;
     cores = 1;
     return std::min(most, rows);
   }
