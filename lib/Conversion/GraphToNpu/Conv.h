@@ -191,6 +191,21 @@ rowSplit(int64_t oh, int64_t ow, int64_t outBytes, const TargetDesc &target) {
   return std::pair(rows, cores);
 }
 
+/// Output rows a core and cores when the cores split the output rows
+/// (rowSplit) or `blocks` blocks of `f0` output channels (each core all the
+/// rows, its channels' planes on granules of their own); none when the
+/// split leaves a core's part off the granules.
+inline std::optional<std::pair<int64_t, int64_t>>
+coreSplit(const ConvShape &s, int64_t outBytes, bool splitRows, int64_t f0,
+          int64_t blocks, const TargetDesc &target) {
+  if (splitRows)
+    return rowSplit(s.oh, s.ow, outBytes, target);
+  int64_t cores = std::min<int64_t>(target.cores, blocks);
+  if (cores > 1 && (f0 * s.oh * s.ow * outBytes) % target.alignmentBytes)
+    return std::nullopt;
+  return std::pair(s.oh, cores);
+}
+
 /// `search()`'s plan, run once per `key` (convPlanKey and what else the
 /// search reads) and kept for every later call, from any thread; each call
 /// site (its `Search` type) has a cache of its own.

@@ -2093,7 +2093,6 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
   int64_t align = target.alignmentBytes;
   // (With a pair the pair's result is what the cores store.)
   int64_t outBytes = pair ? pair->outBytes : s.outBytes;
-  int64_t plane = s.oh * s.ow * outBytes;
   std::optional<GridPlan> best;
   for (int64_t c0 = align / 2; c0 <= 256; c0 *= 2) {
     if (c0 % tile.k || (c0 > align / 2 && c0 / 2 >= s.c))
@@ -2125,17 +2124,10 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
         p.chunks = chunks;
         p.diagonal = diagonal;
         p.splitRows = splitRows;
-        if (splitRows) {
-          auto split = rowSplit(s.oh, s.ow, outBytes, target);
-          if (!split)
-            continue;
-          std::tie(p.rowsPerCore, p.cores) = *split;
-        } else {
-          p.cores = std::min<int64_t>(target.cores, fBlocks);
-          p.rowsPerCore = s.oh;
-          if (p.cores > 1 && (f0 * plane) % align)
-            continue;
-        }
+        auto split = coreSplit(s, outBytes, splitRows, f0, fBlocks, target);
+        if (!split)
+          continue;
+        std::tie(p.rowsPerCore, p.cores) = *split;
         for (int64_t segments : {1, 2, 4, 8, 16, 32, 64}) {
           // Row segments for block-diagonal chunks only, of distinct
           // heights.

@@ -1137,17 +1137,10 @@ searchWinogradPlan(const ConvShape &s, const TargetDesc &target,
       base.splitRows = splitRows;
       // Cores store at once: each one's part on granules of its own (a
       // row split's cores start on a granule in every channel plane).
-      if (splitRows) {
-        auto split = rowSplit(s.oh, s.ow, s.outBytes, target);
-        if (!split)
-          continue;
-        std::tie(base.rowsPerCore, base.cores) = *split;
-      } else {
-        base.cores = std::min<int64_t>(target.cores, blocks);
-        base.rowsPerCore = s.oh;
-        if (base.cores > 1 && (f0 * s.pixels() * s.outBytes) % align != 0)
-          continue;
-      }
+      auto split = coreSplit(s, s.outBytes, splitRows, f0, blocks, target);
+      if (!split)
+        continue;
+      std::tie(base.rowsPerCore, base.cores) = *split;
       WinogradSlice busiest = busiestSlice(s, base);
       WinogradGeometry geo(s, tile, busiest.rows());
       int64_t staged = busiest.staged();
