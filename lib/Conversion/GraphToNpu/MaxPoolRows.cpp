@@ -64,11 +64,32 @@ struct Layout {
   /// Rows of H past the last channel's that the column pass reads for the
   /// rows it computes and does not store.
   int64_t spare = 0;
-  int64_t bytes(int64_t ct, int64_t ow) const {
-    int64_t xs = ct * rowsX * pitchX, xt = width * pitchT, ht = ow * pitchT;
-    int64_t h = (ct * rowsX + spare) * pitchH;
-    int64_t o = ct * rowsOut * pitchH;
-    return (xs + xt + ht + h + o + pitchT) * eb;
+  /// With one kernel row, DMA-out stores H itself (O goes unused).
+  bool storesH = false;
+  /// Bytes of the buffers each copy of a run has: the rows DMA-in loads
+  /// and the result DMA-out stores.
+  int64_t copiedBytes(int64_t ct) const {
+    return (ct * rowsX * pitchX +
+            (storesH ? hRows(ct) : ct * rowsOut) * pitchH) *
+           eb;
+  }
+  /// Bytes of the vector unit's own buffers (the transposed rows and the
+  /// row pass's results; npu.shared, so one copy however many units are in
+  /// flight), the row of -inf and an unused O.
+  int64_t sharedBytes(int64_t ct, int64_t ow) const {
+    int64_t xt = width * pitchT, ht = ow * pitchT;
+    int64_t h = (storesH ? ct * rowsOut : hRows(ct)) * pitchH;
+    return (xt + ht + h + pitchT) * eb;
+  }
+  int64_t hRows(int64_t ct) const { return ct * rowsX + spare; }
+  int64_t bytes(int64_t ct, int64_t ow, int64_t copies) const {
+    return copies * copiedBytes(ct) + sharedBytes(ct, ow);
+  }
+  /// Bytes of a run of `count` units with `copies` asked (a run of fewer
+  /// units has as many copies as units).
+  int64_t runBytes(int64_t ct, int64_t ow, int64_t copies,
+                   int64_t count) const {
+    return bytes(ct, ow, std::min(copies, count));
   }
 };
 
@@ -83,6 +104,7 @@ Layout layoutOf(const ConvShape &s, int64_t ct, int64_t rows, int64_t eb,
   l.pitchH = pitch(s.ow, eb, align);
   l.width = gridWidth(s);
   l.spare = (s.kh - 1) * s.dh + s.sh;
+  l.storesH = s.kh == 1;
   return l;
 }
 
@@ -151,7 +173,7 @@ private:
   void emitUnit(const Unit &unit, ArrayRef<Affine> offsets, const Layout &l,
                 ArrayRef<Value> buffers);
 
-  Value alloc(int64_t elements) {
+  Value alloc(int64_t elements, bool shared = false) {
     // At the start of the core's block, as the depthwise forms' (so a
     // core's runs may share vbuf by liveness).
     OpBuilder::InsertionGuard guard(builder);
@@ -160,7 +182,10 @@ private:
         MemRefType::get({elements}, element, MemRefLayoutAttrInterface(),
                         npu::MemorySpaceAttr::get(builder.getContext(),
                                                   npu::MemorySpace::vbuf));
-    return memref::AllocOp::create(builder, loc, type);
+    auto op = memref::AllocOp::create(builder, loc, type);
+    if (shared)
+      op->setAttr(npu::kSharedAttrName, builder.getUnitAttr());
+    return op;
   }
   Value view(Value buffer, int64_t offset, ArrayRef<int64_t> shape,
              ArrayRef<int64_t> strides) {
@@ -194,10 +219,15 @@ void MaxPoolRowsEmitter::emitRun(const Run &run, ArrayRef<Affine> base) {
   // -inf, filled once, that the vector unit copies into each unit's
   // padding columns (a fill there, on DMA-in, would wait for the buffer's
   // previous unit and hold the next unit's load behind it).
+  // The loaded rows and the result change engines (DMA-in to vector to
+  // DMA-out) and are copied per unit in flight; the vector unit's own
+  // buffers between them are shared by the units.
   SmallVector<Value> buffers = {
-      alloc(unit.ct * l.rowsX * l.pitchX), alloc(l.width * l.pitchT),
-      alloc(s.ow * l.pitchT), alloc((unit.ct * l.rowsX + l.spare) * l.pitchH),
-      alloc(unit.ct * l.rowsOut * l.pitchH)};
+      alloc(unit.ct * l.rowsX * l.pitchX),
+      alloc(l.width * l.pitchT, /*shared=*/true),
+      alloc(s.ow * l.pitchT, /*shared=*/true),
+      alloc(l.hRows(unit.ct) * l.pitchH, /*shared=*/!l.storesH),
+      alloc(unit.ct * l.rowsOut * l.pitchH, /*shared=*/l.storesH)};
   if (l.width > s.w) {
     buffers.push_back(alloc(l.pitchT));
     npu::FillOp::create(builder, loc, buffers.back(), negInf());
@@ -305,34 +335,66 @@ sinan::tiling::chooseMaxPoolRows(const ConvShape &s, const TargetDesc &target) {
   if (target.vectorBytesPerCycle == 0 || s.c < 1)
     return std::nullopt;
   int64_t eb = elementBytesOf(s), align = target.alignmentBytes;
-  // Every buffer twice or three times: the runs of units are multi-
-  // buffered (three units in flight hide more of each load's latency).
-  int64_t vbuf = int64_t(target.vbuf.sizeBytes), budget = vbuf / 2;
+  // The loaded rows and the results at least twice: the runs of units are
+  // multi-buffered, and up to kMaxCopies units in flight hide more of each
+  // load's DRAM latency.
+  constexpr int64_t kMaxCopies = 4;
+  int64_t vbuf = int64_t(target.vbuf.sizeBytes);
+  // A unit's size stays bounded by all of its buffers twice: larger units
+  // (possible with the shared buffers once) leave vbuf to fewer, larger
+  // buffers that the runs of a core reuse, and their synchronization then
+  // needs more semaphores than the target has (sinan-npu-insert-sync falls
+  // back to ordering whole groups of buffers: the edge preset's 112x112
+  // pooling with 6 channels a unit ran 35 % slower than with 4).
+  auto unitFits = [&](const Layout &l, int64_t ct) {
+    return 2 * (l.copiedBytes(ct) + l.sharedBytes(ct, s.ow)) <= vbuf;
+  };
   std::optional<MaxPoolRowsPlan> best;
   for (int64_t blocks = 1; blocks <= s.c; ++blocks) {
     int64_t ct = ceilDiv(s.c, blocks);
     if (blocks > 1 && ceilDiv(s.c, blocks - 1) == ct)
       continue;
-    if (layoutOf(s, ct, 1, eb, align).bytes(ct, s.ow) > budget)
+    if (!unitFits(layoutOf(s, ct, 1, eb, align), ct))
       continue;
     // Bands of even height (each band count once).
     for (int64_t bands = 1; bands <= s.oh; ++bands) {
       int64_t rows = ceilDiv(s.oh, bands);
       if (bands > 1 && ceilDiv(s.oh, bands - 1) == rows)
         continue;
-      if (layoutOf(s, ct, rows, eb, align).bytes(ct, s.ow) > budget)
+      Layout layout = layoutOf(s, ct, rows, eb, align);
+      if (!unitFits(layout, ct))
         continue;
-      int64_t copies =
-          3 * layoutOf(s, ct, rows, eb, align).bytes(ct, s.ow) <= vbuf ? 3 : 2;
       auto parts = unitsPerCore(s, ct, rows, target.cores, align);
+      SmallVector<SmallVector<Run>> coreRuns;
+      for (const auto &units : parts)
+        coreRuns.push_back(runsOf(
+            units, [&](const Unit &unit) { return shapeOf(s, unit); },
+            [&](const Unit &unit) { return offsetsOf(s, unit); }));
+      // As many copies as every run's buffers fit in vbuf with.
+      auto fits = [&](int64_t copies) {
+        for (const auto &runs : coreRuns)
+          for (const Run &run : runs)
+            if (layout.runBytes(ct, s.ow, copies, run.count) > vbuf)
+              return false;
+        return true;
+      };
+      // Several runs on a core share vbuf by liveness, and the handoffs of
+      // that reuse with more than two copies' tokens in flight outnumber
+      // the target's semaphores (sinan-npu-insert-sync then orders whole
+      // groups of buffers: SqueezeNet's first pooling on the edge preset
+      // 108k -> 162k cycles with three copies).
+      bool oneRun = llvm::all_of(coreRuns, [](const SmallVector<Run> &runs) {
+        return runs.size() <= 1;
+      });
+      int64_t copies = oneRun ? kMaxCopies : 2;
+      while (copies >= 2 && !fits(copies))
+        --copies;
+      if (copies < 2)
+        continue;
       double cycles = 0;
       int64_t total = s.n * blocks * ceilDiv(s.oh, rows);
-      for (const auto &units : parts) {
-        int64_t runs =
-            runsOf(
-                units, [&](const Unit &unit) { return shapeOf(s, unit); },
-                [&](const Unit &unit) { return offsetsOf(s, unit); })
-                .size();
+      for (auto [units, runList] : llvm::zip(parts, coreRuns)) {
+        int64_t runs = runList.size();
         cycles =
             std::max(cycles, estimate(unitCost(s, ct, rows, copies, target),
                                       units.size(), runs, total, target));

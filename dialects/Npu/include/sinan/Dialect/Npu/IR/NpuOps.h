@@ -49,6 +49,11 @@ inline constexpr llvm::StringLiteral kBuffersAttrName = "npu.buffers";
 /// (a loop unrolled whole leaves straight-line copies whose uses do not
 /// overlap in program order, but whose loads and compute should in time).
 inline constexpr llvm::StringLiteral kCopyGroupAttrName = "npu.copy_group";
+/// On a memref.alloc one engine uses inside a multi-buffered loop (a vector
+/// unit's scratch): sinan-npu-multi-buffer keeps one copy of it, since that
+/// engine's queue runs the iterations in order anyway, and fails if two
+/// engines use it. Its producer budgets local memory for one copy.
+inline constexpr llvm::StringLiteral kSharedAttrName = "npu.shared";
 /// On an scf.for that runs at most once, on the core the attribute names
 /// (the part of a kernel for one core): it has no back edge to synchronize,
 /// and its buffers never meet those of another core's part.

@@ -25,7 +25,15 @@ def NpuMultiBuffer : Pass<"sinan-npu-multi-buffer", "mlir::func::FuncOp"> {
     with a dynamic trip count or fewer than two iterations, loops whose
     body holds more than one loop (unrolling would copy them all), and loops
     marked `npu.buffered` (their producer alternates the buffers itself, as
-    a convolution's taps do) are left alone.
+    a convolution's taps do) are left alone. A buffer marked `npu.shared`
+    keeps one copy (one engine's scratch: its queue runs the iterations in
+    order anyway); the pass fails if two engines use it. In the unrolled
+    body each DMA-in op then moves up, with the pure ops computing its
+    operands, above the other engines' ops that do not touch its buffers
+    (never past another DMA-in op): the scalar unit issues the program in
+    order and stalls on a full engine queue, so a copy's load written after
+    the previous copy's vector work would not even be issued until that
+    work has nearly drained.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
