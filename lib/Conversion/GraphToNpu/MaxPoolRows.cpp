@@ -340,12 +340,13 @@ sinan::tiling::chooseMaxPoolRows(const ConvShape &s, const TargetDesc &target) {
   // load's DRAM latency.
   constexpr int64_t kMaxCopies = 4;
   int64_t vbuf = int64_t(target.vbuf.sizeBytes);
-  // A unit's size stays bounded by all of its buffers twice: larger units
-  // (possible with the shared buffers once) leave vbuf to fewer, larger
-  // buffers that the runs of a core reuse, and their synchronization then
-  // needs more semaphores than the target has (sinan-npu-insert-sync falls
-  // back to ordering whole groups of buffers: the edge preset's 112x112
-  // pooling with 6 channels a unit ran 35 % slower than with 4).
+  // With several runs on a core, which share vbuf by liveness, a unit stays
+  // bounded by all of its buffers twice and two copies: larger units or
+  // more copies leave the runs' reuse of each other's bytes more handoffs
+  // than the target has semaphores (sinan-npu-insert-sync then orders
+  // whole groups of buffers: on the edge preset ResNet-50's pooling with 6
+  // channels a unit ran 35 % slower than with 4, SqueezeNet's first 108k ->
+  // 162k cycles with three copies). One run per core has no such reuse.
   auto unitFits = [&](const Layout &l, int64_t ct) {
     return 2 * (l.copiedBytes(ct) + l.sharedBytes(ct, s.ow)) <= vbuf;
   };
@@ -354,7 +355,7 @@ sinan::tiling::chooseMaxPoolRows(const ConvShape &s, const TargetDesc &target) {
     int64_t ct = ceilDiv(s.c, blocks);
     if (blocks > 1 && ceilDiv(s.c, blocks - 1) == ct)
       continue;
-    if (!unitFits(layoutOf(s, ct, 1, eb, align), ct))
+    if (layoutOf(s, ct, 1, eb, align).bytes(ct, s.ow, 2) > vbuf)
       continue;
     // Bands of even height (each band count once).
     for (int64_t bands = 1; bands <= s.oh; ++bands) {
@@ -362,8 +363,6 @@ sinan::tiling::chooseMaxPoolRows(const ConvShape &s, const TargetDesc &target) {
       if (bands > 1 && ceilDiv(s.oh, bands - 1) == rows)
         continue;
       Layout layout = layoutOf(s, ct, rows, eb, align);
-      if (!unitFits(layout, ct))
-        continue;
       auto parts = unitsPerCore(s, ct, rows, target.cores, align);
       SmallVector<SmallVector<Run>> coreRuns;
       for (const auto &units : parts)
@@ -378,14 +377,11 @@ sinan::tiling::chooseMaxPoolRows(const ConvShape &s, const TargetDesc &target) {
               return false;
         return true;
       };
-      // Several runs on a core share vbuf by liveness, and the handoffs of
-      // that reuse with more than two copies' tokens in flight outnumber
-      // the target's semaphores (sinan-npu-insert-sync then orders whole
-      // groups of buffers: SqueezeNet's first pooling on the edge preset
-      // 108k -> 162k cycles with three copies).
       bool oneRun = llvm::all_of(coreRuns, [](const SmallVector<Run> &runs) {
         return runs.size() <= 1;
       });
+      if (!oneRun && !unitFits(layout, ct))
+        continue;
       int64_t copies = oneRun ? kMaxCopies : 2;
       while (copies >= 2 && !fits(copies))
         --copies;
