@@ -176,8 +176,8 @@ SmallVector<Operation *, 2> fusedEpilogue(Operation *op,
     }
   }
   // A relu is the store's; a convolution's kernel also clips (ReLU6 and
-  // the like) or applies a SiLU or hardswish on the vector unit before its
-  // store.
+  // the like) or applies a SiLU, hardswish or sigmoid on the vector unit
+  // before its store.
   auto onSnpu = [](ArrayRef<Operation *> ops) {
     return !ops.empty() && llvm::none_of(ops, [](Operation *op) {
       return isPlacedOn(op, "cpu");
@@ -194,7 +194,7 @@ SmallVector<Operation *, 2> fusedEpilogue(Operation *op,
   }
   if (Operation *user = next(at))
     if (llvm::isa<graph::ReluOp>(user) ||
-        (conv && llvm::isa<graph::ClipOp>(user)))
+        (conv && llvm::isa<graph::ClipOp, graph::SigmoidOp>(user)))
       chain.push_back(user);
   return chain;
 }

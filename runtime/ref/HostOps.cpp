@@ -1079,14 +1079,16 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
   // activation = "relu", "clip" (bounds activation_min/max, each
   // optional), "gelu" (geluErf), "gelu_tanh" (geluTanh), "silu" (x *
   // sigmoid(x), each rounded to
-  // f32, as the vector unit's two passes) or "hardswish" (hardSwish): what
-  // an SNPU kernel absorbed after its op, applied to the op's result.
+  // f32, as the vector unit's two passes), "hardswish" (hardSwish) or
+  // "sigmoid": what an SNPU kernel absorbed after its op, applied to the
+  // op's result.
   std::string activation = args.s("activation", std::string("none"));
   double nan = std::numeric_limits<double>::quiet_NaN();
   double lo = args.f("activation_min", nan), hi = args.f("activation_max", nan);
   if (activation != "none" && activation != "relu" && activation != "clip" &&
       activation != "gelu" && activation != "gelu_tanh" &&
-      activation != "silu" && activation != "hardswish")
+      activation != "silu" && activation != "hardswish" &&
+      activation != "sigmoid")
     attrError = "unknown activation '" + activation + "'";
   std::string kernelError;
   for (size_t i = inputs.size() - addends; i < inputs.size(); ++i)
@@ -1112,6 +1114,8 @@ bool runHostOp(std::string_view op, const std::vector<Attr> &attrs,
       silu(*outputs[0]);
     else if (activation == "hardswish")
       hardSwishInPlace(*outputs[0]);
+    else if (activation == "sigmoid")
+      unary(UnaryOp::Sigmoid, *outputs[0], *outputs[0]);
     return true;
   }
   error = fmt::format("op '{}': {}", op,

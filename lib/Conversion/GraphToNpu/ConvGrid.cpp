@@ -1067,6 +1067,8 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
                          {outPitch, 1}));
   if (epilogue.hardswish)
     npu::VUnOp::create(builder, loc, "hardswish", out, out);
+  if (epilogue.sigmoid)
+    npu::VUnOp::create(builder, loc, "sigmoid", out, out);
   auto store = npu::DmaStoreOp::create(builder, loc, out, dramView(yRuns));
   store.setRelu(epilogue.relu);
 }
@@ -2275,15 +2277,15 @@ std::string convPlanKey(const ConvShape &s, const TargetDesc &target,
                     int64_t(s.biasConstant)})
     os << v << ",";
   os << epilogue.residual << epilogue.relu << epilogue.clip << epilogue.silu
-     << epilogue.hardswish << "," << epilogue.min.value_or(NAN) << ","
-     << epilogue.max.value_or(NAN) << "," << target.name << "," << target.cores
-     << "," << target.alignmentBytes << "," << target.ibuf.sizeBytes << ","
-     << target.wbuf.sizeBytes << "," << target.acc.sizeBytes << ","
-     << target.vbuf.sizeBytes << "," << target.dmaBytesPerCycle << ","
-     << target.dramBytesPerCycle << "," << target.dramLatencyCycles << ","
-     << target.dmaSetupCycles << "," << target.vectorBytesPerCycle << ","
-     << target.vectorLatencyCycles << "," << target.matrixLatencyCycles << ","
-     << target.semaphoresPerEnginePair;
+     << epilogue.hardswish << epilogue.sigmoid << ","
+     << epilogue.min.value_or(NAN) << "," << epilogue.max.value_or(NAN) << ","
+     << target.name << "," << target.cores << "," << target.alignmentBytes
+     << "," << target.ibuf.sizeBytes << "," << target.wbuf.sizeBytes << ","
+     << target.acc.sizeBytes << "," << target.vbuf.sizeBytes << ","
+     << target.dmaBytesPerCycle << "," << target.dramBytesPerCycle << ","
+     << target.dramLatencyCycles << "," << target.dmaSetupCycles << ","
+     << target.vectorBytesPerCycle << "," << target.vectorLatencyCycles << ","
+     << target.matrixLatencyCycles << "," << target.semaphoresPerEnginePair;
   if (auto it = target.matrixTiles.find(DType::BF16);
       it != target.matrixTiles.end())
     os << "," << it->second.m << "x" << it->second.k << "x" << it->second.n;

@@ -1528,6 +1528,8 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
       emitSilu(builder, loc, from, block, narrow(siluScratch, pixels));
     if (epilogue.hardswish)
       npu::VUnOp::create(builder, loc, "hardswish", from, block);
+    if (epilogue.sigmoid)
+      npu::VUnOp::create(builder, loc, "sigmoid", from, block);
     source = block;
   }
   auto store = npu::DmaStoreOp::create(builder, loc, localView(source),

@@ -540,6 +540,8 @@ void ChannelsLastEmitter::emitCompute(const Unit &unit,
              view(b.in, l.sig, {ct, span}, {result.pitch, 1}));
   if (epilogue.hardswish)
     npu::VUnOp::create(builder, loc, "hardswish", whole, whole);
+  if (epilogue.sigmoid)
+    npu::VUnOp::create(builder, loc, "sigmoid", whole, whole);
   npu::DmaStoreOp::create(builder, loc, resultIn(b.out, 0, unit, b),
                           outputIn(y, unit, offsets[1], b))
       .setRelu(epilogue.relu);

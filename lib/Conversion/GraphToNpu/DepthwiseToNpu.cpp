@@ -624,6 +624,8 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
              view(in.buffer, at(in.sig), {outputs, len}, {len, 1}));
   if (epilogue.hardswish)
     npu::VUnOp::create(builder, loc, "hardswish", whole, whole);
+  if (epilogue.sigmoid)
+    npu::VUnOp::create(builder, loc, "sigmoid", whole, whole);
   npu::DmaStoreOp::create(
       builder, loc, view(out, zero, {outputs, rows, s.ow}, {len, pitch, 1}),
       view(y, materialize(outOffset), {outputs, rows, s.ow},

@@ -1087,6 +1087,12 @@ std::optional<tiling::ConvEpilogue> convEpilogueOf(ArrayRef<Operation *> ops,
       break;
     }
     chained &= at.hasOneUse() && *at.getUsers().begin() == next;
+    if (llvm::isa<graph::SigmoidOp>(next)) {
+      epilogue.sigmoid = true;
+      chained &= next == ops.back();
+      at = next->getResult(0);
+      continue;
+    }
     if (auto add = dyn_cast<graph::AddOp>(next)) {
       // The residual is the kernel's last argument (kernelOperands).
       Value other = add.getLhs() == at ? add.getRhs() : add.getLhs();
@@ -1114,7 +1120,8 @@ std::optional<tiling::ConvEpilogue> convEpilogueOf(ArrayRef<Operation *> ops,
   // x (-0 and NaN included, docs/isa.md), and it commutes with the upper
   // bound, so the vector unit saves a pass and the sums stay bit for bit.
   if (epilogue.clip && epilogue.min && *epilogue.min == 0.0f &&
-      !std::signbit(*epilogue.min) && !epilogue.silu && !epilogue.hardswish) {
+      !std::signbit(*epilogue.min) && !epilogue.silu && !epilogue.hardswish &&
+      !epilogue.sigmoid) {
     epilogue.relu = true;
     epilogue.min.reset();
     epilogue.clip = epilogue.max.has_value();

@@ -150,18 +150,20 @@ void finishKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
 /// storing it: a residual (the kernel's last input, loaded into a vbuf
 /// block and added on the vector unit), then a relu (the store's), a clip,
 /// a SiLU (x * sigmoid(x): two passes, the sigmoid into a buffer of the
-/// block's size) or a hardswish (one `vun hardswish`).
+/// block's size), a hardswish (one `vun hardswish`) or a sigmoid (one `vun
+/// sigmoid`: a squeeze-excite block's gate after its second convolution).
 struct ConvEpilogue {
   bool residual = false;
   bool relu = false;
   bool clip = false;
   bool silu = false;
   bool hardswish = false;
+  bool sigmoid = false;
   std::optional<float> min, max;
   /// Vector-unit passes over each block.
   int64_t vectorPasses() const {
     return (residual ? 1 : 0) + (clip ? (min && max ? 2 : 1) : 0) +
-           (silu ? 2 : 0) + (hardswish ? 1 : 0);
+           (silu ? 2 : 0) + (hardswish ? 1 : 0) + (sigmoid ? 1 : 0);
   }
 };
 
