@@ -2084,6 +2084,19 @@ std::optional<double> sinan::snpuChainCycles(func::FuncOp kernel,
   return std::max(bytes / dram, vector) + 2.0 * target.dramLatencyCycles;
 }
 
+bool sinan::tiling::runsAsColumnChain(Operation *op, const TargetDesc &target,
+                                      int64_t outBytes) {
+  std::string why;
+  FailureOr<ElementwisePlan> plan = planOf(op, why, &target);
+  if (failed(plan) || plan->form != ElementwisePlan::Column)
+    return false;
+  FailureOr<SmallVector<ChainStep>> steps = chainSteps({op}, why);
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  return succeeded(steps) &&
+         chainChunk(*steps, result.getNumElements(), lastDim(result), target,
+                    nullptr, outBytes) > 0;
+}
+
 LogicalResult sinan::tiling::convertElementwiseChain(func::FuncOp kernel,
                                                      ArrayRef<Operation *> ops,
                                                      const TargetDesc &target) {

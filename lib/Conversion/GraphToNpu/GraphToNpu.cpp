@@ -1489,10 +1489,13 @@ LogicalResult convertKernel(func::FuncOp kernel) {
     return convertAttentionKernel(kernel, cast<graph::AttentionOp>(*it),
                                   *target);
   // An elementwise op, streamed through the vector unit, with the relu
-  // that follows it.
+  // that follows it (a binary op with a column as a chain of one step
+  // below, when its chunks fit: runsAsColumnChain).
   if (!ops.empty() && ops.size() <= 2 && ret.getNumOperands() == 1 &&
       !llvm::isa<graph::MatMulOp, graph::Conv2dOp>(ops.front()) &&
-      isSnpuElementwise(ops.front(), *target)) {
+      isSnpuElementwise(ops.front(), *target) &&
+      !runsAsColumnChain(ops.front(), *target,
+                         resultDramBytesOf(ops.front()))) {
     auto relu =
         ops.size() == 2 ? dyn_cast<graph::ReluOp>(ops.back()) : graph::ReluOp();
     Value result =

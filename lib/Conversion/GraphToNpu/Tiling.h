@@ -191,6 +191,15 @@ convertElementwiseChain(mlir::func::FuncOp kernel,
                         llvm::ArrayRef<mlir::Operation *> ops,
                         const TargetDesc &target);
 
+/// Whether the binary op `op`, whose second operand is one element per row
+/// of the first (a squeeze-excite scale), runs as a chain of one step: the
+/// chain loads each core's column once, where the row kernel loads each
+/// chunk's part of it beside the chunk (its latency in front of every
+/// chunk's product); not when the chain's chunks do not fit vbuf (rows of
+/// a large image on the edge preset), which the row kernel splits.
+bool runsAsColumnChain(mlir::Operation *op, const TargetDesc &target,
+                       int64_t outBytes);
+
 /// Rewrites `kernel`, whose body computes `op`, into an npu kernel that
 /// keeps each block of query rows' scores and probabilities in local
 /// memory (AttentionToNpu.cpp).

@@ -29,11 +29,18 @@
 // CHECK:           npu.vscal "div" %[[S]], 7.680000e+02 : f32, %[[S]]
 // CHECK:           npu.dma_store %[[S]]
 
-// 42 rows of 768 a chunk (any row count keeps a store on a granule).
+// A binary op with a column (one element per row) runs as a chain of one
+// step: each core loads its 64 rows' column once and spreads it a granule
+// per row, then each chunk of 16 rows reads its part as a per-repeat scalar
+// (innermost stride 0). (column-chain.mlir: the row kernel, which loads
+// each chunk's part beside the chunk, where the chain does not fit.)
 // CHECK-LABEL: func.func @centre_kernel
-// CHECK-SAME:    npu.blocks = array<i64: 42, 768>, npu.cores = 4
-// CHECK:           %[[REP:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [42, 768], strides: [1, 0]
-// CHECK:           npu.vbin "sub" %{{.*}}, %[[REP]], %{{.*}}
+// CHECK-SAME:    npu.blocks = array<i64: 12288>, npu.cores = 4
+// CHECK:           npu.dma_load %{{.*}} : memref<64xf32, strided<[1], offset: ?>, #npu.space<dram>> to memref<64xf32, strided<[1]>, #npu.space<vbuf>>
+// CHECK:           npu.vscal "mul" %{{.*}}, 1.000000e+00 : f32, %{{.*}} : memref<64x1xf32, strided<[1, 1]>, #npu.space<vbuf>>, memref<64x1xf32, strided<[16, 1]>, #npu.space<vbuf>>
+// CHECK:           scf.for
+// CHECK:             %[[REP:.*]] = memref.reinterpret_cast %{{.*}} to offset: [%{{.*}}], sizes: [16, 768], strides: [16, 0]
+// CHECK:             npu.vbin "sub" %{{.*}}, %[[REP]], %{{.*}}
 
 // A global average pool: a row per channel of 7 x 7, 80 channels a core.
 // CHECK-LABEL: func.func @pool_kernel
@@ -41,10 +48,10 @@
 // CHECK:           npu.vred "sum" %{{.*}}, %{{.*}} : memref<{{[0-9]+}}x49xf32, #npu.space<vbuf>>
 // CHECK:           npu.vscal "div" %{{.*}}, 4.900000e+01 : f32
 
-// A squeeze-excite scale: a column of channel scales beside the channels,
-// the scale on the left (mul commutes).
+// A squeeze-excite scale, the scale on the left (mul commutes): a chain
+// of one step too, 80 channels a core.
 // CHECK-LABEL: func.func @scale_kernel
-// CHECK:           npu.vbin "mul" %{{.*}}, %{{.*}}, %{{.*}} : memref<{{[0-9]+}}x49xf32, #npu.space<vbuf>>, memref<{{[0-9]+}}x49xf32, strided<[1, 0]>, #npu.space<vbuf>>
+// CHECK:           npu.vbin "mul" %{{.*}}, %{{.*}}, %{{.*}} : memref<80x49xf32, #npu.space<vbuf>>, memref<80x49xf32, strided<[16, 0], offset: ?>, #npu.space<vbuf>>
 
 // A sum has no division.
 // CHECK-LABEL: func.func @sum_kernel
