@@ -502,7 +502,8 @@ int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
 constexpr int64_t kPipelinedChunks = 4, kPipelinedChunkElements = 1024;
 
 int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
-                     int64_t &cores, bool *pipelined = nullptr) {
+                     int64_t &cores, bool *pipelined = nullptr,
+                     int64_t copies = 2) {
   int64_t align = target.alignmentBytes, length = plan.row;
   int64_t rows = plan.elements / std::max<int64_t>(length, 1);
   // A normalization's chunk also takes its squares, and the kernel the
@@ -511,8 +512,8 @@ int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
   int64_t matrices = norm ? 2 : 1;
   int64_t fixed = norm ? 2 * roundUp(length * 4, align) : 0;
   auto fits = [&](int64_t r) {
-    return 2 * (matrices * roundUp(r * length * 4, align) +
-                roundUp(r * 4, align)) +
+    return copies * (matrices * roundUp(r * length * 4, align) +
+                     roundUp(r * 4, align)) +
                fixed <=
            int64_t(target.vbuf.sizeBytes);
   };
@@ -560,6 +561,23 @@ int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
   return chunk;
 }
 
+/// Whether a row kernel with two chunks of `chunk` rows in flight waits on
+/// its loads: a chunk's DRAM latency and transfer outlast the vector unit's
+/// passes over the other chunk (a sum or a column's product: one pass; a
+/// softmax five, a normalization up to seven, which hide it).
+bool loadBound(const ElementwisePlan &plan, int64_t chunk,
+               const TargetDesc &target) {
+  int64_t passes = plan.form == ElementwisePlan::Softmax ? 5
+                   : plan.form == ElementwisePlan::Norm  ? (plan.rms ? 4 : 7)
+                                                         : 1;
+  double bytes = double(chunk) * double(plan.row) * 4.0;
+  double load = double(target.dramLatencyCycles) +
+                bytes / double(std::max<int64_t>(target.dmaBytesPerCycle, 1));
+  double vector = double(passes) * bytes /
+                  double(std::max<int64_t>(target.vectorBytesPerCycle, 1));
+  return load > vector;
+}
+
 /// The most elements one region of streamChunks takes (a core's full
 /// chunks, or the partial last chunk).
 int64_t largestRegion(int64_t elements, int64_t chunk,
@@ -578,7 +596,8 @@ int64_t largestRegion(int64_t elements, int64_t chunk,
 int64_t streamChunks(OpBuilder &builder, Location loc, int64_t elements,
                      int64_t chunk, const TargetDesc &target,
                      function_ref<void(Value, int64_t)> emitChunk,
-                     function_ref<void(int64_t, int64_t)> region = nullptr) {
+                     function_ref<void(int64_t, int64_t)> region = nullptr,
+                     int64_t copies = 2) {
   int64_t cores = std::min<int64_t>(target.cores, ceilDiv(elements, chunk));
   int64_t fullChunks = elements / chunk;
   int64_t rest = elements % chunk;
@@ -593,8 +612,10 @@ int64_t streamChunks(OpBuilder &builder, Location loc, int64_t elements,
       return;
     if (region)
       region(lo, hi - lo);
-    loop(builder, loc, index(lo), index(hi), chunk,
-         [&](Value offset) { emitChunk(offset, chunk); });
+    scf::ForOp chunks = loop(builder, loc, index(lo), index(hi), chunk,
+                             [&](Value offset) { emitChunk(offset, chunk); });
+    if (chunks && copies > 2)
+      chunks->setAttr(npu::kBuffersAttrName, builder.getI64IntegerAttr(copies));
   };
   auto edge = [&] {
     if (!rest)
@@ -666,6 +687,20 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
   int64_t cores = 0;
   bool pipelined = false;
   int64_t chunk = rowsPerChunk(plan, target, cores, &pipelined);
+  int64_t copies = 2;
+  if (chunk && !pipelined && loadBound(plan, chunk, target)) {
+    // Four chunks in flight, each a half: three loads land while the
+    // vector unit works on the fourth.
+    int64_t deepCores = 0;
+    bool deepPipelined = false;
+    int64_t deep = rowsPerChunk(plan, target, deepCores, &deepPipelined, 4);
+    int64_t rowsAll = plan.elements / std::max<int64_t>(plan.row, 1);
+    if (deep && !deepPipelined && deepCores == cores &&
+        ceilDiv(rowsAll, cores) >= 4 * deep) {
+      chunk = deep;
+      copies = 4;
+    }
+  }
   if (chunk == 0)
     return op->emitError() << "target " << target.name << ": rows of "
                            << plan.row
@@ -791,7 +826,8 @@ LogicalResult convertRowKernel(func::FuncOp kernel, Operation *op,
   }
   TargetDesc split = target;
   split.cores = cores;
-  int64_t used = streamChunks(builder, loc, rows, chunk, split, emitChunk);
+  int64_t used = streamChunks(builder, loc, rows, chunk, split, emitChunk,
+                              nullptr, copies);
   finishKernel(builder, kernel, used, {chunk, length});
   return success();
 }

@@ -18,16 +18,19 @@
 // CHECK-NOT:     graph.sub
 // CHECK-NOT:     graph.mul
 
-// 256 rows of 768 over the four cores, 32 rows a chunk: each chunk's 32
-// means are two whole granules, so no two cores store into one.
+// 256 rows of 768 over the four cores, 16 rows a chunk: each chunk's 16
+// means are a whole granule, so no two cores store into one; a sum's one
+// pass cannot hide a chunk's load behind the other of two chunks, so four
+// are in flight (half the size each).
 // CHECK-LABEL: func.func @mean_kernel
-// CHECK-SAME:    npu.blocks = array<i64: [[ROWS:32]], 768>, npu.cores = 4
+// CHECK-SAME:    npu.blocks = array<i64: [[ROWS:16]], 768>, npu.cores = 4
 // CHECK:         scf.for
 // CHECK:           npu.dma_load %{{.*}}, %[[IN:.*]] : memref<{{[0-9]+}}xf32, strided<[1], offset: ?>, #npu.space<dram>> to memref<{{[0-9]+}}xf32, #npu.space<vbuf>>
 // CHECK:           %[[M:.*]] = memref.expand_shape %[[IN]] {{\[\[}}0, 1]] output_shape [[[ROWS]], 768]
 // CHECK:           npu.vred "sum" %[[M]], %[[S:.*]] : memref<[[ROWS]]x768xf32, #npu.space<vbuf>>, memref<[[ROWS]]xf32, #npu.space<vbuf>>
 // CHECK:           npu.vscal "div" %[[S]], 7.680000e+02 : f32, %[[S]]
 // CHECK:           npu.dma_store %[[S]]
+// CHECK:         } {npu.buffers = 4 : i64}
 
 // A binary op with a column (one element per row) runs as a chain of one
 // step: each core loads its 64 rows' column once and spreads it a granule
