@@ -1065,10 +1065,7 @@ void GridTiler::emitBlock(const CoreWork &work, Value n, Value fb, Value row,
     emitSilu(builder, loc, out, out,
              reinterpret(compact, builder.getIndexAttr(0), {count, pixels},
                          {outPitch, 1}));
-  if (epilogue.hardswish)
-    npu::VUnOp::create(builder, loc, "hardswish", out, out);
-  if (epilogue.sigmoid)
-    npu::VUnOp::create(builder, loc, "sigmoid", out, out);
+  emitUnaryActivation(builder, loc, epilogue, out, out);
   auto store = npu::DmaStoreOp::create(builder, loc, out, dramView(yRuns));
   store.setRelu(epilogue.relu);
 }

@@ -1526,10 +1526,7 @@ void ConvTiler::emitPixelBlock(Value g, Value f, int64_t fRows, Value n,
     emitClip(builder, loc, from, block, epilogue.min, epilogue.max);
     if (epilogue.silu)
       emitSilu(builder, loc, from, block, narrow(siluScratch, pixels));
-    if (epilogue.hardswish)
-      npu::VUnOp::create(builder, loc, "hardswish", from, block);
-    if (epilogue.sigmoid)
-      npu::VUnOp::create(builder, loc, "sigmoid", from, block);
+    emitUnaryActivation(builder, loc, epilogue, from, block);
     source = block;
   }
   auto store = npu::DmaStoreOp::create(builder, loc, localView(source),

@@ -716,10 +716,7 @@ void WinogradTiler::epilogueOf(int64_t fb, int64_t set) {
   if (epilogue.silu)
     emitSilu(builder, loc, channels, channels,
              view(pixels, 0, {f0, hw}, {layout->outPitch, 1}));
-  if (epilogue.hardswish)
-    npu::VUnOp::create(builder, loc, "hardswish", channels, channels);
-  if (epilogue.sigmoid)
-    npu::VUnOp::create(builder, loc, "sigmoid", channels, channels);
+  emitUnaryActivation(builder, loc, epilogue, channels, channels);
   auto store = npu::DmaStoreOp::create(builder, loc, channels, dst);
   store.setRelu(epilogue.relu);
 }

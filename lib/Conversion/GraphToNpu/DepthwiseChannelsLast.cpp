@@ -538,10 +538,7 @@ void ChannelsLastEmitter::emitCompute(const Unit &unit,
   if (epilogue.silu)
     emitSilu(builder, loc, whole, whole,
              view(b.in, l.sig, {ct, span}, {result.pitch, 1}));
-  if (epilogue.hardswish)
-    npu::VUnOp::create(builder, loc, "hardswish", whole, whole);
-  if (epilogue.sigmoid)
-    npu::VUnOp::create(builder, loc, "sigmoid", whole, whole);
+  emitUnaryActivation(builder, loc, epilogue, whole, whole);
   npu::DmaStoreOp::create(builder, loc, resultIn(b.out, 0, unit, b),
                           outputIn(y, unit, offsets[1], b))
       .setRelu(epilogue.relu);

@@ -622,10 +622,7 @@ void DepthwiseEmitter::emitUnit(const Unit &unit,
   if (epilogue.silu)
     emitSilu(builder, loc, whole, whole,
              view(in.buffer, at(in.sig), {outputs, len}, {len, 1}));
-  if (epilogue.hardswish)
-    npu::VUnOp::create(builder, loc, "hardswish", whole, whole);
-  if (epilogue.sigmoid)
-    npu::VUnOp::create(builder, loc, "sigmoid", whole, whole);
+  emitUnaryActivation(builder, loc, epilogue, whole, whole);
   npu::DmaStoreOp::create(
       builder, loc, view(out, zero, {outputs, rows, s.ow}, {len, pitch, 1}),
       view(y, materialize(outOffset), {outputs, rows, s.ow},

@@ -114,6 +114,14 @@ void emitSilu(OpBuilder &builder, Location loc, Value from, Value to,
   npu::VBinOp::create(builder, loc, "mul", from, scratch, to);
 }
 
+void emitUnaryActivation(OpBuilder &builder, Location loc,
+                         const ConvEpilogue &epilogue, Value from, Value to) {
+  if (epilogue.hardswish)
+    npu::VUnOp::create(builder, loc, "hardswish", from, to);
+  if (epilogue.sigmoid)
+    npu::VUnOp::create(builder, loc, "sigmoid", from, to);
+}
+
 /// exp(x - max) / sum over each row of `in` into `out` (may be `in`), the
 /// rows' maxima and sums in `scalars`, which `perRow` views as one element
 /// per row: the softmax kernel's and a chain's last step.

@@ -167,6 +167,12 @@ struct ConvEpilogue {
   }
 };
 
+/// The epilogue's one-pass activation, a hardswish or a sigmoid (one `vun`
+/// from `from` into `to`), when it has one.
+void emitUnaryActivation(mlir::OpBuilder &builder, mlir::Location loc,
+                         const ConvEpilogue &epilogue, mlir::Value from,
+                         mlir::Value to);
+
 /// Rewrites `kernel`, whose body computes `conv` and then `epilogue`, into
 /// an npu kernel: the convolution as implicit GEMM with weights packed at
 /// compile time (ConvToNpu.cpp).
