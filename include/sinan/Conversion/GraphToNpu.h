@@ -103,7 +103,8 @@ llvm::SmallVector<mlir::Operation *, 2> siluOf(mlir::Value x);
 
 /// The hardswish of `x` as the importer writes ONNX's HardSwish (and
 /// HardSigmoid with alpha 1/6, beta 1/2, times its input): x * (1/6) (or
-/// x / 6), + 1/2, min with 1, max with 0 (either operand order), then x
+/// x / 6), + 1/2, min with 1, max with 0 (either operand order; or one
+/// graph.clip to [0, 1], as canonicalization leaves them), then x
 /// times it; those ops when the first and the last are x's only users and
 /// each other is the only user of the one before, else empty.
 llvm::SmallVector<mlir::Operation *, 5> hardSwishOf(mlir::Value x);

@@ -2016,16 +2016,34 @@ SmallVector<Operation *, 5> sinan::hardSwishOf(Value x) {
            isScalarNear(by, 6.0))))
       continue;
     auto add = dyn_cast_or_null<graph::AddOp>(soleUser(scale));
-    auto min = dyn_cast_or_null<graph::MinOp>(soleUser(add));
-    auto max = dyn_cast_or_null<graph::MaxOp>(soleUser(min));
-    auto mul = dyn_cast_or_null<graph::MulOp>(soleUser(max));
-    if (!add || !isScalarNear(otherOperand(add, scale->getResult(0)), 0.5) ||
-        !min || !isScalarNear(otherOperand(min, add.getResult()), 1.0) ||
-        !max || !isScalarNear(otherOperand(max, min.getResult()), 0.0) ||
-        !mul || otherOperand(mul, max.getResult()) != x ||
-        !llvm::all_of(SmallVector<Operation *>{add, min, max, mul}, sameShape))
+    if (!add || !isScalarNear(otherOperand(add, scale->getResult(0)), 0.5))
       continue;
-    return {scale, add, min, max, mul};
+    // Bounded to [0, 1]: min then max, or the graph.clip canonicalization
+    // makes of them.
+    SmallVector<Operation *, 5> ops = {scale, add};
+    Operation *bounded = soleUser(add);
+    if (auto clip = dyn_cast_or_null<graph::ClipOp>(bounded)) {
+      if (!clip.getMinAttr() || !clip.getMaxAttr() ||
+          clip.getMinAttr().getValueAsDouble() != 0.0 ||
+          clip.getMaxAttr().getValueAsDouble() != 1.0)
+        continue;
+      ops.push_back(clip);
+    } else {
+      auto min = dyn_cast_or_null<graph::MinOp>(bounded);
+      auto max = dyn_cast_or_null<graph::MaxOp>(soleUser(min));
+      if (!min || !isScalarNear(otherOperand(min, add.getResult()), 1.0) ||
+          !max || !isScalarNear(otherOperand(max, min.getResult()), 0.0))
+        continue;
+      ops.append({min, max});
+      bounded = max;
+    }
+    auto mul = dyn_cast_or_null<graph::MulOp>(soleUser(bounded));
+    if (!mul || otherOperand(mul, bounded->getResult(0)) != x)
+      continue;
+    ops.push_back(mul);
+    if (!llvm::all_of(ArrayRef(ops).drop_front(), sameShape))
+      continue;
+    return ops;
   }
   return {};
 }

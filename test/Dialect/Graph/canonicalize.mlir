@@ -393,3 +393,59 @@ func.func @two_reshaped_products(%a: tensor<49x8xf32>, %w: tensor<8x8xf32>, %b: 
   %4 = graph.add %2, %3 : (tensor<1x7x7x8xf32>, tensor<1x7x7x8xf32>) -> tensor<1x7x7x8xf32>
   return %4 : tensor<1x7x7x8xf32>
 }
+
+// -----
+
+// A bound of each after the other is one clip: max(min(x, hi), lo) (the
+// importer's HardSigmoid; a constant written first moves last) and
+// min(max(x, lo), hi), bf16 bounds exactly as f32.
+// CHECK-LABEL: func.func @bounds_to_clip
+func.func @bounds_to_clip(%x: tensor<1x8x1x1xf32>, %y: tensor<4xbf16>) -> (tensor<1x8x1x1xf32>, tensor<1x8x1x1xf32>, tensor<4xbf16>) {
+  // CHECK: %[[A:.*]] = graph.clip %arg0 {max = 1.000000e+00 : f32, min = 0.000000e+00 : f32} : tensor<1x8x1x1xf32>
+  // CHECK: %[[B:.*]] = graph.clip %arg0 {max = 6.000000e+00 : f32, min = -0.000000e+00 : f32} : tensor<1x8x1x1xf32>
+  // CHECK: %[[C:.*]] = graph.clip %arg1 {max = 2.500000e+00 : f32, min = -1.000000e+00 : f32} : tensor<4xbf16>
+  // CHECK-NOT: graph.min
+  // CHECK-NOT: graph.max
+  // CHECK: return %[[A]], %[[B]], %[[C]]
+  %zero = graph.constant dense<0.0> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<1xf32>
+  %0 = graph.min %one, %x : (tensor<1xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x1x1xf32>
+  %1 = graph.max %zero, %0 : (tensor<f32>, tensor<1x8x1x1xf32>) -> tensor<1x8x1x1xf32>
+  %nzero = graph.constant dense<-0.0> : tensor<f32>
+  %six = graph.constant dense<6.0> : tensor<f32>
+  %2 = graph.max %x, %nzero : (tensor<1x8x1x1xf32>, tensor<f32>) -> tensor<1x8x1x1xf32>
+  %3 = graph.min %2, %six : (tensor<1x8x1x1xf32>, tensor<f32>) -> tensor<1x8x1x1xf32>
+  %lo = graph.constant dense<-1.0> : tensor<bf16>
+  %hi = graph.constant dense<2.5> : tensor<bf16>
+  %4 = graph.min %y, %hi : (tensor<4xbf16>, tensor<bf16>) -> tensor<4xbf16>
+  %5 = graph.max %4, %lo : (tensor<4xbf16>, tensor<bf16>) -> tensor<4xbf16>
+  return %1, %3, %5 : tensor<1x8x1x1xf32>, tensor<1x8x1x1xf32>, tensor<4xbf16>
+}
+
+// -----
+
+// Left alone: bounds the wrong way round (the result is the upper one, not
+// a clip), a bound that broadcasts x to a larger shape, an inner op with
+// another user, a bound that is not a splat, and a NaN bound.
+// CHECK-LABEL: func.func @bounds_not_clip
+func.func @bounds_not_clip(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  // CHECK-NOT: graph.clip
+  // CHECK-COUNT-5: graph.max
+  // CHECK-NOT: graph.clip
+  %zero = graph.constant dense<0.0> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %0 = graph.min %x, %zero : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %1 = graph.max %0, %one : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %wide = graph.constant dense<0.0> : tensor<2x4xf32>
+  %2 = graph.min %x, %one : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %3 = graph.max %2, %wide : (tensor<4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  %4 = graph.min %x, %one : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %5 = graph.max %4, %zero : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %ramp = graph.constant dense<[0.0, 0.0, 0.0, -1.0]> : tensor<4xf32>
+  %6 = graph.min %x, %one : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %7 = graph.max %6, %ramp : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %nan = graph.constant dense<0x7FC00000> : tensor<f32>
+  %8 = graph.min %x, %one : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %9 = graph.max %8, %nan : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %1, %3, %4, %5, %7, %9 : tensor<4xf32>, tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}

@@ -29,7 +29,9 @@ inits = [param("w1", 64, 32, 3, 3), param("b1", 64), param("w2", 96, 64, 1, 1),
          param("b2", 96), param("w3", 96, 96, 1, 1), param("b3", 96),
          param("w4", 96, 1, 3, 3), param("b4", 96), param("w5", 64, 96, 1, 1),
          param("b5", 64), param("w6", 64, 1, 3, 3), param("b6", 64),
-         param("w7", 64, 64, 3, 3), param("b7", 64)]
+         param("w7", 64, 64, 3, 3), param("b7", 64), param("w8", 16, 64, 1, 1),
+         param("b8", 16), param("w9", 64, 16, 1, 1, scale=1.0),
+         param("b9", 64, scale=1.0)]
 nodes = []
 
 
@@ -62,16 +64,31 @@ nodes.append(h.make_node("Mul", ["c6", "g6"], ["y6"], name="hs_mul"))
 nodes.append(h.make_node("Conv", ["y6", "w7", "b7"], ["c7"], name="hs_grid",
                          pads=[1, 1, 1, 1]))
 nodes.append(h.make_node("HardSwish", ["c7"], ["y"], name="hs_grid_act"))
+# A squeeze-excite gate as torchvision's MobileNetV3 exports it: the
+# HardSigmoid (PyTorch's alpha 1/6) after the second 1x1, whose scale and
+# shift fold into the convolution and whose bounds become one graph.clip,
+# the convolution's epilogue. (Its weights larger, so the gate saturates at
+# both bounds as well as passing values between.)
+nodes.append(h.make_node("GlobalAveragePool", ["y"], ["p8"], name="se_pool"))
+nodes.append(h.make_node("Conv", ["p8", "w8", "b8"], ["c8"], name="se_fc1"))
+nodes.append(h.make_node("Relu", ["c8"], ["r8"], name="se_relu"))
+nodes.append(h.make_node("Conv", ["r8", "w9", "b9"], ["c9"], name="se_fc2"))
+nodes.append(h.make_node("HardSigmoid", ["c9"], ["g"], name="se_gate",
+                         alpha=1.0 / 6))
 graph = h.make_graph(nodes, "activations",
                      [h.make_tensor_value_info("x", T.FLOAT, [1, 32, 20, 20])],
-                     [h.make_tensor_value_info("y", T.FLOAT, [1, 64, 20, 20])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [1, 64, 20, 20]),
+                      h.make_tensor_value_info("g", T.FLOAT, [1, 64, 1, 1])],
                      inits)
 model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
 model.ir_version = 8  # What the pinned onnxruntime reads.
 onnx.save(model, f"{out}/activations.onnx")
 x = rng.standard_normal((1, 32, 20, 20)).astype(np.float32)
 np.savez(f"{out}/inputs.npz", x=x)
-(y,) = ort.InferenceSession(f"{out}/activations.onnx",
+y, g = ort.InferenceSession(f"{out}/activations.onnx",
                             providers=["CPUExecutionProvider"]).run(None,
                                                                     {"x": x})
 np.save(f"{out}/expected.npy", y)
+np.save(f"{out}/expected_g.npy", g)
+# Both bounds and the values between them are exercised.
+assert (g == 0).any() and (g == 1).any() and ((g > 0) & (g < 1)).any()

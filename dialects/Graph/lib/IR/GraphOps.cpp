@@ -159,6 +159,63 @@ void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<SinkProductReshape>(context);
 }
 
+namespace {
+/// The value of a float splat constant of at most 32 bits, as f32 (exact).
+std::optional<float> splatBound(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  auto splat = constant ? dyn_cast<SplatElementsAttr>(constant.getValue())
+                        : SplatElementsAttr();
+  auto type = splat ? dyn_cast<FloatType>(splat.getElementType()) : nullptr;
+  if (!type || type.getWidth() > 32)
+    return std::nullopt;
+  APFloat bound = splat.getSplatValue<APFloat>();
+  bool lost = false;
+  bound.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+  if (lost || bound.isNaN())
+    return std::nullopt;
+  return bound.convertToFloat();
+}
+
+/// `outer(inner(x, a), b)` with one bound each (constants last, as folding
+/// leaves a commutative op) -> graph.clip. With lo <= hi both orders select
+/// x, lo or hi by the same comparisons (std::max(x, lo) and std::min(x, hi)
+/// return x on a tie, whatever the zeros' signs), so the clip is exact.
+template <typename Outer, typename Inner>
+struct BoundsToClip : OpRewritePattern<Outer> {
+  using OpRewritePattern<Outer>::OpRewritePattern;
+  LogicalResult matchAndRewrite(Outer op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getLhs().template getDefiningOp<Inner>();
+    if (!inner || !inner->hasOneUse())
+      return failure();
+    Value x = inner.getLhs();
+    std::optional<float> a = splatBound(inner.getRhs());
+    std::optional<float> b = splatBound(op.getRhs());
+    if (!a || !b || x.getType() != op.getType() ||
+        inner.getType() != op.getType())
+      return failure();
+    constexpr bool maxOuter = std::is_same_v<Outer, MaxOp>;
+    float lo = maxOuter ? *b : *a, hi = maxOuter ? *a : *b;
+    if (!(lo <= hi))
+      return failure();
+    rewriter.replaceOpWithNewOp<ClipOp>(op, op.getType(), x,
+                                        rewriter.getF32FloatAttr(lo),
+                                        rewriter.getF32FloatAttr(hi));
+    return success();
+  }
+};
+} // namespace
+
+void MaxOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<BoundsToClip<MaxOp, MinOp>>(context);
+}
+
+void MinOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<BoundsToClip<MinOp, MaxOp>>(context);
+}
+
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
   if (getLhs().getType() == getType() && isSplatOf(adaptor.getRhs(), 1.0, 1))
     return getLhs();

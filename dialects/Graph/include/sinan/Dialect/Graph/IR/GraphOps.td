@@ -145,10 +145,19 @@ class Graph_BroadcastBinaryOp<string mnemonic, string text,
 def Graph_SubOp : Graph_BroadcastBinaryOp<"sub", "lhs - rhs">;
 def Graph_DivOp : Graph_BroadcastBinaryOp<"div", "lhs / rhs">;
 def Graph_PowOp : Graph_BroadcastBinaryOp<"pow", "lhs ^ rhs">;
+// Canonicalization makes a bound of each after the other one graph.clip:
+// `max(min(x, hi), lo)` and `min(max(x, lo), hi)` with float splat constants
+// lo <= hi and a result shaped as x (the importer's HardSigmoid, once
+// folding has moved its constants last) equal `clip(x, lo, hi)` bit for bit,
+// NaN and signed zeros included, so a convolution's epilogue can take it.
 def Graph_MaxOp : Graph_BroadcastBinaryOp<"max", "max(lhs, rhs) (NaN wins)",
-                                          [Commutative]>;
+                                          [Commutative]> {
+  let hasCanonicalizer = 1;
+}
 def Graph_MinOp : Graph_BroadcastBinaryOp<"min", "min(lhs, rhs) (NaN wins)",
-                                          [Commutative]>;
+                                          [Commutative]> {
+  let hasCanonicalizer = 1;
+}
 
 /// Elementwise unary op on float tensors: result type = operand type.
 class Graph_FloatUnaryOp<string mnemonic, string text>
