@@ -944,6 +944,71 @@ struct MoveEmitter {
 /// L rows of R on the vector unit (vtrans) and go out as rows of the
 /// result. Cores split the L blocks when every tile's rows start and end on
 /// granules (R a whole number of them); returns the cores used.
+/// [B, L, R] (L the input's innermost dimension, R the result's) whose
+/// tiles fit a buffer several times (Swin's keys, 192 of 49 x 32): several
+/// whole tiles a transfer each way, so one DRAM latency serves them all,
+/// the cores splitting B when each index's result is whole granules. The
+/// cores used, or 0 when neither pays (one tile a transfer on one core:
+/// emitTransposeTiles' blocks).
+int64_t emitTransposeBatches(MoveEmitter &moves, Value in, Value out,
+                             ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
+                             int64_t sourceBase, ArrayRef<int64_t> outStrides,
+                             int64_t capacity, const TargetDesc &target) {
+  OpBuilder &builder = moves.builder;
+  Location loc = moves.loc;
+  int64_t granule = target.alignmentBytes / 4;
+  int64_t batches = size[0], length = size[1], rows = size[2];
+  int64_t lPitch = roundUp(length, granule), rPitch = roundUp(rows, granule);
+  int64_t perTile = std::max(rows * lPitch, length * rPitch);
+  int64_t cores = outStrides[0] % granule == 0
+                      ? std::min<int64_t>(target.cores, batches)
+                      : 1;
+  // (At most eight: a vtrans each, unrolled.)
+  int64_t nb = std::min<int64_t>(
+      {capacity / perTile, ceilDiv(batches, cores), int64_t(8)});
+  if (nb < 1 || (nb == 1 && cores == 1))
+    return 0;
+  auto batch = [&](Value first, int64_t count) {
+    Value inBuffer =
+        allocVector(builder, loc, &moves.body, {count * rows * lPitch});
+    Value outBuffer =
+        allocVector(builder, loc, &moves.body, {count * length * rPitch});
+    OpFoldResult zero = builder.getIndexAttr(0);
+    npu::DmaLoadOp::create(
+        builder, loc,
+        reinterpretView(
+            builder, loc, in,
+            moves.plus(moves.index(sourceBase), moves.times(first, stride[0])),
+            {count, rows, length}, {stride[0], stride[2], 1}),
+        reinterpretView(builder, loc, inBuffer, zero, {count, rows, length},
+                        {rows * lPitch, lPitch, 1}),
+        DenseI64ArrayAttr());
+    for (int64_t i = 0; i < count; ++i)
+      npu::VTransOp::create(
+          builder, loc,
+          reinterpretView(builder, loc, inBuffer,
+                          builder.getIndexAttr(i * rows * lPitch),
+                          {rows, length}, {lPitch, 1}),
+          reinterpretView(builder, loc, outBuffer,
+                          builder.getIndexAttr(i * length * rPitch),
+                          {length, rows}, {rPitch, 1}));
+    npu::DmaStoreOp::create(
+        builder, loc,
+        reinterpretView(builder, loc, outBuffer, zero, {count, length, rows},
+                        {length * rPitch, rPitch, 1}),
+        reinterpretView(builder, loc, out, moves.times(first, outStrides[0]),
+                        {count, length, rows}, {outStrides[0], rows, 1}))
+        .setRelu(moves.relu);
+  };
+  int64_t full = batches / nb, rest = batches % nb;
+  cores = std::min(cores, std::max<int64_t>(full, 1));
+  splitOverCores(
+      builder, loc, full, nb, cores, [&](Value first) { batch(first, nb); },
+      rest ? function_ref<void(Value)>([&](Value first) { batch(first, rest); })
+           : nullptr);
+  return cores;
+}
+
 int64_t emitTransposeTiles(MoveEmitter &moves, Value in, Value out,
                            ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
                            int64_t sourceBase, const TargetDesc &target) {
@@ -956,10 +1021,21 @@ int64_t emitTransposeTiles(MoveEmitter &moves, Value in, Value out,
   for (int64_t d = dims - 2; d >= 0; --d)
     outStrides[d] = outStrides[d + 1] * size[d + 1];
   int64_t granule = target.alignmentBytes / 4;
-  int64_t cores = rows % granule ? 1 : target.cores;
   // Elements per buffer: a tile's two, doubled by multi-buffering, and an
   // edge tile's two live at once.
   int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 8;
+  if (dims == 3 && p == 1)
+    if (int64_t batchCores =
+            emitTransposeBatches(moves, in, out, size, stride, sourceBase,
+                                 outStrides, capacity, target))
+      return batchCores;
+  // The cores split L in blocks of whole granules of result rows: each
+  // core's rows start on a granule when every result stride outside L is
+  // whole granules too (ConvNeXt's NHWC to NCHW, [384, 196], has none).
+  bool outerAligned = true;
+  for (int64_t d = 0; d < p; ++d)
+    outerAligned &= outStrides[d] % granule == 0;
+  int64_t cores = outerAligned ? target.cores : 1;
   int64_t lb = std::min({length, roundUp(ceilDiv(length, cores), granule),
                          capacity / (2 * granule)});
   int64_t rb = std::min(rows, capacity / roundUp(lb, granule));

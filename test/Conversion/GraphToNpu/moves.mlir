@@ -10,8 +10,8 @@
 // no kernel: the schedule makes it a view of its operand's bytes. A
 // transpose that moves the innermost dimension turns tiles on the vector
 // unit: the keys (0, 1, 3, 2) of 1x4x32x64 are [4, 64, 32] at source
-// strides 2048, 1, 64; per head and block of 16 of the 64 (the cores split
-// those blocks), 32 rows of 16 come in, vtrans makes them 16 rows of 32,
+// strides 2048, 1, 64; a core takes a head's whole tile (its result is
+// whole granules): 32 rows of 64 come in, vtrans makes them 64 rows of 32,
 // which go out whole.
 // CHECK-LABEL: func.func @main
 // CHECK:         %[[SPLIT:.*]] = graph.reshape %arg0
@@ -28,10 +28,9 @@
 // CHECK-LABEL: func.func @keys_kernel
 // CHECK-SAME:      npu.cores = 4
 // CHECK:         npu.core_id
-// CHECK:           scf.for
-// CHECK:             npu.dma_load %{{.*}}, %[[IN:.*]] : memref<32x16xf32, strided<[64, 1], offset: ?>, #npu.space<dram>> to memref<32x16xf32, strided<[16, 1]>, #npu.space<vbuf>>
-// CHECK-NEXT:        npu.vtrans %[[IN]], %[[OUT:.*]] : memref<32x16xf32, strided<[16, 1]>, #npu.space<vbuf>> to memref<16x32xf32, strided<[32, 1]>, #npu.space<vbuf>>
-// CHECK:             npu.dma_store %[[OUT]], %{{.*}} : memref<16x32xf32, strided<[32, 1]>, #npu.space<vbuf>> to memref<16x32xf32, strided<[32, 1], offset: ?>, #npu.space<dram>>
+// CHECK:         npu.dma_load %{{.*}} : memref<1x32x64xf32, strided<[2048, 64, 1], offset: ?>, #npu.space<dram>> to memref<1x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.vtrans %{{.*}} : memref<32x64xf32, strided<[64, 1]>, #npu.space<vbuf>> to memref<64x32xf32, strided<[32, 1]>, #npu.space<vbuf>>
+// CHECK:         npu.dma_store %{{.*}} : memref<1x64x32xf32, strided<[2048, 32, 1]>, #npu.space<vbuf>> to memref<1x64x32xf32, strided<[2048, 32, 1], offset: ?>, #npu.space<dram>>
 // A channel split (ShuffleNet's): channels 58 to 115, one run of 58 x 784
 // elements from element 58 x 784, moved in pieces of a buffer.
 // CHECK-LABEL: func.func @split_channels_kernel
