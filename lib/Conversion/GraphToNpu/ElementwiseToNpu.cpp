@@ -490,6 +490,42 @@ int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
                        row ? 1 : 0, target, cores);
 }
 
+/// A row kernel's chunks per core when it loads them all first
+/// (rowsPerChunk's `pipelined`), and the fewest elements such a chunk moves.
+constexpr int64_t kPipelinedChunks = 4, kPipelinedChunkElements = 1024;
+
+/// Vector passes a row kernel makes over each chunk.
+int64_t rowPasses(const ElementwisePlan &plan) {
+  return plan.form == ElementwisePlan::Softmax ? 5
+         : plan.form == ElementwisePlan::Norm  ? (plan.rms ? 4 : 7)
+                                               : 1;
+}
+
+/// The busiest core's vector cycles when streamChunks deals `rows` rows of
+/// a row kernel in chunks of `chunk`: a core's full chunks hide their loads
+/// and stores behind each other's passes; the partial last one, after
+/// them on one core, waits out the store before it and its own load (its
+/// buffer reuses theirs).
+double rowChunksCycles(const ElementwisePlan &plan, int64_t rows, int64_t chunk,
+                       const TargetDesc &target) {
+  int64_t cores = std::min<int64_t>(target.cores, ceilDiv(rows, chunk));
+  int64_t full = rows / chunk, rest = rows % chunk;
+  int64_t q = full / cores, r = full % cores;
+  double perRow = double(rowPasses(plan)) *
+                  double(roundUp(plan.row * 4, target.alignmentBytes)) /
+                  double(std::max<int64_t>(target.vectorBytesPerCycle, 1));
+  double busiest = 0.0;
+  for (int64_t c = 0; c < cores; ++c) {
+    int64_t chunks = q + (c < r ? 1 : 0);
+    double cycles = double(chunks * chunk) * perRow;
+    if (rest && c == r % cores)
+      cycles += double(rest) * perRow +
+                (chunks ? 2.0 * double(target.dramLatencyCycles) : 0.0);
+    busiest = std::max(busiest, cycles);
+  }
+  return busiest;
+}
+
 /// Rows per chunk of a Column or Reduce plan (rows of plan.row elements):
 /// the data and a column of one element per row fill vbuf twice
 /// (multi-buffered). Chunks split over the cores start their stores on a
@@ -497,10 +533,6 @@ int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
 /// take rows in units that keep them there; when not even one unit fits,
 /// one core takes chunks of any size. Sets `cores`; 0 when not even one
 /// row fits.
-/// A row kernel's chunks per core when it loads them all first
-/// (rowsPerChunk's `pipelined`), and the fewest elements such a chunk moves.
-constexpr int64_t kPipelinedChunks = 4, kPipelinedChunkElements = 1024;
-
 int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
                      int64_t &cores, bool *pipelined = nullptr,
                      int64_t copies = 2) {
@@ -544,8 +576,18 @@ int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
   }
   cores = std::min<int64_t>(target.cores, ceilDiv(rows, unit));
   int64_t perCore = ceilDiv(rows, cores);
-  int64_t chunk =
+  int64_t largest =
       std::max(unit, std::min(most / unit * unit, roundUp(perCore, unit)));
+  // Or a core's share in as few chunks as fit, of even size: the largest
+  // chunks may leave a partial one for a single core to add (ConvNeXt's
+  // layer norms over 196 rows: 41 each and 32 more on the first core),
+  // the even ones one nearly as large; the busier kernel loses.
+  int64_t even = std::max(
+      unit, roundUp(ceilDiv(perCore, ceilDiv(perCore, largest)), unit));
+  int64_t chunk = rowChunksCycles(plan, rows, even, target) <
+                          rowChunksCycles(plan, rows, largest, target)
+                      ? even
+                      : largest;
   // When a core's rows fit one chunk and split evenly into four whole
   // chunks (of units, each moving enough to be worth a transfer), the
   // kernel loads the four first: each one's passes start when it lands and
@@ -567,9 +609,7 @@ int64_t rowsPerChunk(const ElementwisePlan &plan, const TargetDesc &target,
 /// softmax five, a normalization up to seven, which hide it).
 bool loadBound(const ElementwisePlan &plan, int64_t chunk,
                const TargetDesc &target) {
-  int64_t passes = plan.form == ElementwisePlan::Softmax ? 5
-                   : plan.form == ElementwisePlan::Norm  ? (plan.rms ? 4 : 7)
-                                                         : 1;
+  int64_t passes = rowPasses(plan);
   double bytes = double(chunk) * double(plan.row) * 4.0;
   double load = double(target.dramLatencyCycles) +
                 bytes / double(std::max<int64_t>(target.dmaBytesPerCycle, 1));

@@ -19,3 +19,19 @@ func.func @norm(%x: tensor<1x128x256xf32>, %g: tensor<256xf32>, %b: tensor<256xf
   %y = graph.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 9.99999996E-13 : f32} : (tensor<1x128x256xf32>, tensor<256xf32>, tensor<256xf32>) -> tensor<1x128x256xf32>
   return %y : tensor<1x128x256xf32>
 }
+
+// A layer normalization of 196 rows of 384 (ConvNeXt-T's at 14x14): at most
+// 41 rows fit a chunk; chunks of 41 would give each core one and leave 32
+// rows for the first core to take after its own, through the same buffer.
+// Each core's 49 rows go as two chunks of 25 instead (the last core one and
+// the partial 21), its loop multi-buffered (rowChunksCycles prefers it).
+// CHECK-LABEL: func.func @norm_even
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c50{{.*}} step %c25
+// CHECK:           npu.dma_load {{.*}} : memref<9600xf32, {{.*}}#npu.space<dram>> to memref<9600xf32, #npu.space<vbuf>>
+// CHECK:         } {npu.once = 0 : i64}
+// CHECK:         scf.for %{{.*}} = %c150{{.*}} to %c175{{.*}} step %c25
+// CHECK:         npu.dma_load {{.*}} : memref<8064xf32, {{.*}}#npu.space<dram>> to memref<8064xf32, #npu.space<vbuf>>
+func.func @norm_even(%x: tensor<1x14x14x384xf32>, %g: tensor<384xf32>, %b: tensor<384xf32>) -> tensor<1x14x14x384xf32> attributes {npu.target = #npu.target<"snpu-server">} {
+  %y = graph.layer_norm %x, %g, %b {axis = 3 : i64, epsilon = 9.99999997E-7 : f32} : (tensor<1x14x14x384xf32>, tensor<384xf32>, tensor<384xf32>) -> tensor<1x14x14x384xf32>
+  return %y : tensor<1x14x14x384xf32>
+}
