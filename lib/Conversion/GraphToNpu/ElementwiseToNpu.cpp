@@ -490,6 +490,10 @@ int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
                        row ? 1 : 0, target, cores);
 }
 
+/// A run of elements in order that the cores split: at least this many
+/// vector buffers' worth (shorter ones take one core's few transfers).
+constexpr int64_t kLongRun = 4;
+
 /// A row kernel's chunks per core when it loads them all first
 /// (rowsPerChunk's `pipelined`), and the fewest elements such a chunk moves.
 constexpr int64_t kPipelinedChunks = 4, kPipelinedChunkElements = 1024;
@@ -1265,6 +1269,33 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
   int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 4 / granule * granule;
   MoveEmitter moves{builder, loc, body, relu, capacity};
   int64_t cores = 1;
+  // One long run in order (a reshape, a conversion to bf16 storage, a slice
+  // of whole outer indices): the cores take pieces of it, each starting a
+  // granule of the result (at its DRAM element size) of its own. Returns
+  // the cores used.
+  auto splitRun = [&](Value in, int64_t sourceBase, int64_t length) {
+    int64_t outGranule =
+        target.alignmentBytes /
+        bytesOf(cast<MemRefType>(body.getArguments().back().getType())
+                    .getElementType());
+    int64_t piece = roundUp(ceilDiv(length, int64_t(target.cores)),
+                            std::lcm(outGranule, granule));
+    int64_t full = length / piece, rest = length % piece;
+    // (The partial piece runs on a core of its own when there is one.)
+    int64_t used = std::min<int64_t>(target.cores, full + (rest ? 1 : 0));
+    auto run = [&](Value first, int64_t count) {
+      moves.rows(
+          in, count, out, count, 1, count,
+          [&](Value) { return moves.plus(first, moves.index(sourceBase)); },
+          [&](Value) { return first; }, granule);
+    };
+    splitOverCores(
+        builder, loc, full, piece, used,
+        [&](Value first) { run(first, piece); },
+        rest ? function_ref<void(Value)>([&](Value first) { run(first, rest); })
+             : nullptr);
+    return used;
+  };
   if (!sourceStrides.empty()) {
     // Result dimension d steps sourceStrides[d] through the input; the
     // innermost by one element.
@@ -1312,7 +1343,10 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
           reinterpretView(builder, loc, out, to, extents, outStrides))
           .setRelu(relu);
     };
-    if (dims == 1) {
+    if (dims == 1 && length >= kLongRun * capacity) {
+      // A long run in order (Swin's shift, 53 of 56 rows of an NHWC image).
+      cores = splitRun(in, sourceBase, length);
+    } else if (dims == 1) {
       // A run in order: a reshape's moves.
       moves.rows(
           in, length, out, length, 1, length,
@@ -1437,44 +1471,48 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
       nest(0, moves.index(sourceBase), moves.index(0));
     }
   } else if (lengths.size() == 1 && outer == 1 &&
-             lengths[0] >= 16 * capacity / 4) {
-    // One long run in order (a reshape, or a conversion to bf16 storage):
-    // the cores take pieces of it, each starting a granule of the result
-    // (at its DRAM element size) of its own.
-    int64_t length = lengths[0];
+             lengths[0] >= kLongRun * capacity) {
+    cores = splitRun(flatten(builder, loc, body.getArgument(0)), 0, lengths[0]);
+  } else {
+    // Each input's rows into its place in every result row; the cores
+    // split the result rows when each is whole granules (Swin's shift
+    // joins 53 and 3 of 56 columns of 56 rows of an NHWC image).
+    SmallVector<Value> ins;
+    for (size_t i = 0; i < lengths.size(); ++i)
+      ins.push_back(flatten(builder, loc, body.getArgument(i)));
+    auto part = [&](Value firstRow, int64_t count) {
+      int64_t place = 0;
+      for (auto [i, length] : llvm::enumerate(lengths)) {
+        int64_t first = place;
+        place += length;
+        auto row = [&](Value r) { return moves.plus(r, firstRow); };
+        moves.rows(
+            ins[i], length, out, pitch, count, length,
+            [&](Value r) { return moves.times(row(r), length); },
+            [&](Value r) {
+              return moves.plus(moves.times(row(r), pitch), moves.index(first));
+            },
+            granule);
+      }
+    };
     int64_t outGranule =
         target.alignmentBytes /
         bytesOf(cast<MemRefType>(body.getArguments().back().getType())
                     .getElementType());
-    int64_t piece = roundUp(ceilDiv(length, int64_t(target.cores)),
-                            std::lcm(outGranule, granule));
-    int64_t full = length / piece, rest = length % piece;
-    // (The partial piece runs on a core of its own when there is one.)
-    cores = std::min<int64_t>(target.cores, full + (rest ? 1 : 0));
-    Value in = flatten(builder, loc, body.getArgument(0));
-    auto run = [&](Value first, int64_t count) {
-      moves.rows(
-          in, count, out, count, 1, count, [&](Value) { return first; },
-          [&](Value) { return first; }, granule);
-    };
-    splitOverCores(
-        builder, loc, full, piece, cores,
-        [&](Value first) { run(first, piece); },
-        rest ? function_ref<void(Value)>([&](Value first) { run(first, rest); })
-             : nullptr);
-  } else {
-    int64_t place = 0;
-    for (auto [i, length] : llvm::enumerate(lengths)) {
-      int64_t first = place;
-      place += length;
-      Value in = flatten(builder, loc, body.getArgument(i));
-      moves.rows(
-          in, length, out, pitch, outer, length,
-          [&](Value row) { return moves.times(row, length); },
-          [&](Value row) {
-            return moves.plus(moves.times(row, pitch), moves.index(first));
-          },
-          granule);
+    if (outer > 1 && pitch % std::lcm(outGranule, granule) == 0)
+      cores = std::min<int64_t>(target.cores, outer);
+    if (cores == 1) {
+      part(moves.index(0), outer);
+    } else {
+      int64_t per = ceilDiv(outer, cores);
+      int64_t full = outer / per, rest = outer % per;
+      cores = std::min(cores, full + (rest ? 1 : 0));
+      splitOverCores(
+          builder, loc, full, per, cores,
+          [&](Value first) { part(first, per); },
+          rest ? function_ref<void(Value)>(
+                     [&](Value first) { part(first, rest); })
+               : nullptr);
     }
   }
   finishKernel(builder, kernel, cores, {capacity});
