@@ -49,6 +49,9 @@ struct AttentionPlan {
   int64_t rows = 0;
   /// The cores take whole heads (else every head's query blocks).
   bool splitHeads = true;
+  /// The cores take whole batch indices, each every head of its own
+  /// (Swin's 64 windows of three heads).
+  bool splitBatch = false;
   int64_t cores = 1;
   double cycles = 0;
   /// Copies of each head's and each block's buffers (1: the loop over
@@ -360,7 +363,7 @@ double dramCycles(const TargetDesc &target, int64_t rows, int64_t rowBytes,
 /// block's load overlaps only the DRAM latency).
 double estimate(const AttentionShape &s, const TargetDesc &target, int64_t rows,
                 bool splitHeads, int64_t cores, int64_t qBytes, int64_t kBytes,
-                int64_t vBytes, int64_t outBytes) {
+                int64_t vBytes, int64_t outBytes, bool splitBatch = false) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   Tiles t(s, tile);
   double vector = target.vectorBytesPerCycle;
@@ -392,9 +395,11 @@ double estimate(const AttentionShape &s, const TargetDesc &target, int64_t rows,
       2.0 * target.dramLatencyCycles;
   int64_t full = s.queries / rows, edge = s.queries % rows;
   double latency = 2.0 * target.dramLatencyCycles;
-  if (splitHeads) {
+  if (splitHeads || splitBatch) {
     double perHead =
         head + s.group * (full * block(rows) + (edge ? block(edge) : 0));
+    if (splitBatch)
+      return latency + double(ceilDiv(s.batch, cores) * s.kvHeads) * perHead;
     return latency + double(s.batch) * ceilDiv(s.kvHeads, cores) * perHead;
   }
   double perHead = head + s.group * (ceilDiv(full, cores) * block(rows) +
@@ -423,6 +428,17 @@ bool storesApart(const AttentionShape &s, const Operand &out, bool splitHeads,
   return rowsDense
              ? aligned(rows * s.valueDepth) && aligned(s.queries * s.valueDepth)
              : aligned(s.valueDepth) && aligned(st[2]);
+}
+
+/// Whether cores may store `out`'s parts for whole batch indices
+/// concurrently: each index's part lies within its batch stride, which is
+/// whole granules.
+bool batchesApart(const AttentionShape &s, const Operand &out, int64_t align) {
+  const SmallVector<int64_t, 4> &st = out.view.strides;
+  int64_t extent = (s.heads - 1) * st[1] + (s.queries - 1) * st[2] +
+                   (s.valueDepth - 1) * st[3] + 1;
+  return s.batch > 1 && (out.view.offset * out.bytes) % align == 0 &&
+         (st[0] * out.bytes) % align == 0 && extent <= st[0];
 }
 
 FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
@@ -462,7 +478,15 @@ FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
       double cycles = estimate(s, target, rows, splitHeads, cores, qBytes,
                                kBytes, vBytes, outBytes);
       if (!best || cycles < best->cycles)
-        best = AttentionPlan{rows,   splitHeads, cores,
+        best = AttentionPlan{rows,   splitHeads, false,      cores,
+                             cycles, headCopies, blockCopies};
+    }
+    if (batchesApart(s, o.out, target.alignmentBytes)) {
+      int64_t cores = std::min<int64_t>(target.cores, s.batch);
+      double cycles = estimate(s, target, rows, false, cores, qBytes, kBytes,
+                               vBytes, outBytes, /*splitBatch=*/true);
+      if (!best || cycles < best->cycles)
+        best = AttentionPlan{rows,   false,      true,       cores,
                              cycles, headCopies, blockCopies};
     }
   }
@@ -724,6 +748,16 @@ void AttentionTiler::emit() {
         [&](Value g) { queryHead(b, add(mul(kvh, s.group), g), splitRows); },
         single);
   };
+  if (plan.splitBatch) {
+    splitOverCores(
+        builder, loc, s.batch, 1, plan.cores,
+        [&](Value b) {
+          each(
+              s.kvHeads, [&](Value kvh) { perHead(b, kvh, false); }, single);
+        },
+        nullptr, /*buffered=*/single);
+    return;
+  }
   each(
       s.batch,
       [&](Value b) {
@@ -898,7 +932,9 @@ LogicalResult tiling::convertAttentionKernel(func::FuncOp kernel,
       .emit();
   finishKernel(builder, kernel, plan.cores, {plan.rows},
                llvm::formatv("rows={0} split={1}", plan.rows,
-                             plan.splitHeads ? "heads" : "rows")
+                             plan.splitBatch   ? "batch"
+                             : plan.splitHeads ? "heads"
+                                               : "rows")
                    .str());
   return success();
 }

@@ -10,7 +10,8 @@ onnxruntime's outputs:
         before the product, no mask;
   gpt:  [1, 2, 48, 24] heads with a causal mask [1, 1, 48, 48] added after
         multiplying the scores by 0.25;
-  gpt2: the same with 0.5 (a kernel of its own: the scale is compiled in).
+  gpt2: the same with 0.5 (a kernel of its own: the scale is compiled in);
+  swin: 8 windows of 3 heads of 49 tokens with a relative position bias.
 Usage: make_attention_case.py OUT_DIR"""
 import sys
 
@@ -84,6 +85,18 @@ s = node("Mul", [node("MatMul", ["gv", k], "gs2"), scalar("half", 0.5)],
 p = node("Softmax", [node("Add", [s, "causal"], "gsm2")], "gp2", axis=-1)
 node("MatMul", [p, "gq"], "gpt2")
 
+# swin: windows of 49 tokens, 8 windows of 3 heads of 32 (a batch of
+# windows with few heads: the cores take whole windows), the queries scaled
+# by 1/sqrt(32) before the product, a relative position bias [1, 3, 49, 49]
+# added to the scores.
+q = node("Mul", ["sq", scalar("rsqrt32", float(np.float32(32 ** -0.5)))],
+         "sqs")
+k = node("Transpose", ["sk"], "skt", perm=[0, 1, 3, 2])
+s = node("Add", [node("MatMul", [q, k], "ss"), "relbias"], "ssb")
+node("MatMul", [node("Softmax", [s], "sp", axis=-1), "sv"], "swin")
+const.append(nh.from_array(
+    rng.standard_normal([1, 3, 49, 49]).astype(np.float32), "relbias"))
+
 inputs = {
     "bq": rng.standard_normal([1, 64, 128]),
     "bk": rng.standard_normal([1, 64, 128]),
@@ -95,10 +108,13 @@ inputs = {
     "gq": rng.standard_normal([1, 2, 48, 24]),
     "gk": rng.standard_normal([1, 2, 48, 24]),
     "gv": rng.standard_normal([1, 2, 48, 24]),
+    "sq": rng.standard_normal([8, 3, 49, 32]),
+    "sk": rng.standard_normal([8, 3, 49, 32]),
+    "sv": rng.standard_normal([8, 3, 49, 32]),
 }
 inputs = {name: value.astype(np.float32) for name, value in inputs.items()}
 outputs = {"bert": [1, 64, 128], "vit": [3, 37, 16], "gpt": [1, 2, 48, 24],
-           "gpt2": [1, 2, 48, 24]}
+           "gpt2": [1, 2, 48, 24], "swin": [8, 3, 49, 32]}
 graph = h.make_graph(
     nodes, "attention",
     [h.make_tensor_value_info(name, T.FLOAT, value.shape)
