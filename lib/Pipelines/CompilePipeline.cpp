@@ -45,6 +45,10 @@ void sinan::buildCompilePipeline(OpPassManager &pm,
     if (whole)
       pm.addPass(createFuseAttention(FuseAttentionOptions{
           options.target, options.precision, options.placementOverrides}));
+    // A patch embedding is a product of the image's patches (read once),
+    // not a convolution gathering them per block of output channels.
+    if (whole)
+      pm.addPass(graph::createGraphPatchifyConv());
     // A kernel's arguments are registers: concats wider than that split.
     if (whole)
       pm.addPass(createSplitWideConcats());

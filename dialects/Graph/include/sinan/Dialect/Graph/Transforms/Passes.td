@@ -22,6 +22,33 @@ def GraphFoldConvAffine : Pass<"graph-fold-conv-affine"> {
   let dependentDialects = ["sinan::graph::GraphDialect"];
 }
 
+def GraphPatchifyConv : Pass<"graph-patchify-conv"> {
+  let summary = "Makes a convolution over non-overlapping patches a product";
+  let description = [{
+    A convolution whose kernel is its stride (P x Q at stride P, Q; no
+    padding or dilation, one group, constant weights, the image a whole
+    number of patches, P x Q >= 64: a vision transformer's patch
+    embedding, 16 x 16 at stride 16) reads each input element once; it is
+    the product of the image's patches, as rows of C x P x Q, with the
+    weights as a [C x P x Q, F] constant:
+
+    ```
+    reshape [N, C, H/P, P, W/Q, Q] -> transpose (0, 2, 4, 1, 3, 5)
+      -> reshape [N x H/P x W/Q, C x P x Q] -> matmul (+ bias)
+      -> reshape [N, H/P, W/Q, F] -> transpose (0, 3, 1, 2)
+    ```
+
+    When the convolution's result is flattened and transposed to tokens
+    (`reshape [N, F, H/P x W/Q]`, `transpose (0, 2, 1)`, torchvision's
+    ViT) the product's rows are those tokens already: one reshape. The
+    sums are the same products in another order (the SNPU's and the
+    host's in their own). The compile pipeline runs it on SNPU targets,
+    where the convolution gathered each core's patches' rows of P
+    elements for every block of output channels.
+  }];
+  let dependentDialects = ["sinan::graph::GraphDialect"];
+}
+
 def GraphDecompose : Pass<"graph-decompose"> {
   let summary = "Expands composite graph ops into the elementwise and "
                 "reduction ops they are defined by";
