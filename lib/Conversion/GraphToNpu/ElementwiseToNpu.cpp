@@ -490,8 +490,14 @@ int64_t chunkElements(const ElementwisePlan &plan, const TargetDesc &target,
                        row ? 1 : 0, target, cores);
 }
 
+/// Blocks of a move (a reshape's, slice's, concatenation's, or a
+/// transpose's that keeps rows whole) in flight at most: each transfer
+/// waits out a DRAM latency both ways (Swin's qkv transpose, 64x49x3x3x32,
+/// waited on its two buffers' stores before each load).
+constexpr int64_t kMoveCopies = 4;
+
 /// A run of elements in order that the cores split: at least this many
-/// vector buffers' worth (shorter ones take one core's few transfers).
+/// quarters of vbuf (shorter ones take one core's few transfers).
 constexpr int64_t kLongRun = 4;
 
 /// A row kernel's chunks per core when it loads them all first
@@ -905,12 +911,40 @@ int64_t transferLoops(ArrayRef<int64_t> size, int64_t padded,
   return 0;
 }
 
+/// A local buffer of `shape` f32 in `space`, at the kernel's entry.
+Value allocLocal(OpBuilder &builder, Location loc, Block *entry,
+                 ArrayRef<int64_t> shape, npu::MemorySpace space) {
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(entry);
+  auto type =
+      MemRefType::get(shape, builder.getF32Type(), MemRefLayoutAttrInterface(),
+                      npu::MemorySpaceAttr::get(builder.getContext(), space));
+  return memref::AllocOp::create(builder, loc, type);
+}
+
+/// Where a move stages its blocks: the largest local memory, as nothing
+/// but the DMA engines touches them and more bytes in flight hide more of
+/// each transfer's DRAM latency (snpu-server's ibuf holds twice its vbuf),
+/// and its bytes.
+std::pair<npu::MemorySpace, int64_t> moveStage(const TargetDesc &target) {
+  std::pair<npu::MemorySpace, int64_t> best = {npu::MemorySpace::vbuf,
+                                               target.vbuf.sizeBytes};
+  for (auto [space, bytes] :
+       {std::pair(npu::MemorySpace::ibuf, int64_t(target.ibuf.sizeBytes)),
+        std::pair(npu::MemorySpace::wbuf, int64_t(target.wbuf.sizeBytes))})
+    if (bytes > best.second)
+      best = {space, bytes};
+  return best;
+}
+
 struct MoveEmitter {
   OpBuilder &builder;
   Location loc;
   Block &body;
   bool relu;
   int64_t capacity;
+  /// The local memory the blocks pass through (moveStage).
+  npu::MemorySpace space = npu::MemorySpace::vbuf;
 
   Value index(int64_t value) {
     return arith::ConstantIndexOp::create(builder, loc, value);
@@ -927,7 +961,7 @@ struct MoveEmitter {
             Value resultRow, int64_t resultPitch, int64_t rows, Value from,
             int64_t count, int64_t granule) {
     int64_t rowPitch = rows == 1 ? count : roundUp(count, granule);
-    Value buffer = allocVector(builder, loc, &body, {rows * rowPitch});
+    Value buffer = allocLocal(builder, loc, &body, {rows * rowPitch}, space);
     Value local = reinterpretView(builder, loc, buffer, builder.getIndexAttr(0),
                                   {rows, count}, {rowPitch, 1});
     npu::DmaLoadOp::create(builder, loc,
@@ -1264,10 +1298,16 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
   builder.setInsertionPointToStart(&body);
   Value out = flatten(builder, loc, body.getArguments().back());
   int64_t granule = target.alignmentBytes / 4;
-  // A quarter of vbuf a buffer: a loop's two (multi-buffered) and the
-  // partial block after it live at once.
+  // Blocks of a quarter of vbuf; a loop keeps as many in flight as its
+  // staging memory holds beside the partial block after it (four in
+  // snpu-server's ibuf, two in vbuf).
+  auto [stage, stageBytes] = moveStage(target);
   int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 4 / granule * granule;
-  MoveEmitter moves{builder, loc, body, relu, capacity};
+  int64_t copies =
+      std::clamp<int64_t>(stageBytes / (capacity * 4) - 1, 2, kMoveCopies);
+  MoveEmitter moves{builder, loc, body, relu, capacity, stage};
+  // Runs at least this long split over the cores.
+  int64_t longRun = kLongRun * capacity;
   int64_t cores = 1;
   // One long run in order (a reshape, a conversion to bf16 storage, a slice
   // of whole outer indices): the cores take pieces of it, each starting a
@@ -1331,7 +1371,7 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
       SmallVector<int64_t> extents(shape);
       extents[0] = count;
       Value buffer =
-          allocVector(builder, loc, &body, {count * localStrides[0]});
+          allocLocal(builder, loc, &body, {count * localStrides[0]}, stage);
       Value local = reinterpretView(
           builder, loc, buffer, builder.getIndexAttr(0), extents, localStrides);
       npu::DmaLoadOp::create(
@@ -1343,7 +1383,7 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
           reinterpretView(builder, loc, out, to, extents, outStrides))
           .setRelu(relu);
     };
-    if (dims == 1 && length >= kLongRun * capacity) {
+    if (dims == 1 && length >= longRun) {
       // A long run in order (Swin's shift, 53 of 56 rows of an NHWC image).
       cores = splitRun(in, sourceBase, length);
     } else if (dims == 1) {
@@ -1470,8 +1510,7 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
           };
       nest(0, moves.index(sourceBase), moves.index(0));
     }
-  } else if (lengths.size() == 1 && outer == 1 &&
-             lengths[0] >= kLongRun * capacity) {
+  } else if (lengths.size() == 1 && outer == 1 && lengths[0] >= longRun) {
     cores = splitRun(flatten(builder, loc, body.getArgument(0)), 0, lengths[0]);
   } else {
     // Each input's rows into its place in every result row; the cores
@@ -1515,6 +1554,21 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
                : nullptr);
     }
   }
+  // Each transfer waits out a DRAM latency far longer than its bytes take:
+  // the loops that load and store blocks through the staging memory (not
+  // those turning tiles in vbuf, sized for two copies) keep `copies`.
+  if (copies > 2)
+    body.walk([&](scf::ForOp loop) {
+      bool staged = false, turns = false;
+      for (Operation &op : *loop.getBody()) {
+        if (auto load = dyn_cast<npu::DmaLoadOp>(op))
+          staged |= npu::memorySpaceOf(
+                        cast<MemRefType>(load.getDst().getType())) == stage;
+        turns |= isa<npu::VTransOp>(op);
+      }
+      if (staged && !turns && !loop->hasAttr(npu::kBuffersAttrName))
+        loop->setAttr(npu::kBuffersAttrName, builder.getI64IntegerAttr(copies));
+    });
   finishKernel(builder, kernel, cores, {capacity});
   return success();
 }

@@ -1,7 +1,8 @@
 // RUN: sinan-opt %s --sinan-place=target=snpu-server --sinan-form-snpu-kernels=target=snpu-server --sinan-convert-graph-to-npu | FileCheck %s
 
 // Transposes and slices that keep the innermost dimension's rows whole are
-// DMA moves through vbuf. The result's dimensions, those of
+// DMA moves through local memory (the largest: snpu-server's ibuf, four
+// blocks in flight). The result's dimensions, those of
 // 1 dropped and each merged into the next where the two are one run in the
 // input too, become one transfer of up to four dimensions each way, a block
 // of the outermost at a time: heads (0, 2, 1, 3) of 1x32x4x64 is 4x32x64
@@ -23,8 +24,8 @@
 // CHECK-LABEL: func.func @heads_kernel
 // CHECK-SAME:      npu.cores = 4
 // CHECK:         npu.core_id
-// CHECK:           npu.dma_load %{{.*}}, %[[B:.*]] : memref<1x32x64xf32, strided<[64, 256, 1], offset: ?>, #npu.space<dram>> to memref<1x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>>
-// CHECK:           npu.dma_store %[[B]], %{{.*}} : memref<1x32x64xf32, strided<[2048, 64, 1]>, #npu.space<vbuf>> to memref<1x32x64xf32, strided<[2048, 64, 1], offset: ?>, #npu.space<dram>>
+// CHECK:           npu.dma_load %{{.*}}, %[[B:.*]] : memref<1x32x64xf32, strided<[64, 256, 1], offset: ?>, #npu.space<dram>> to memref<1x32x64xf32, strided<[2048, 64, 1]>, #npu.space<ibuf>>
+// CHECK:           npu.dma_store %[[B]], %{{.*}} : memref<1x32x64xf32, strided<[2048, 64, 1]>, #npu.space<ibuf>> to memref<1x32x64xf32, strided<[2048, 64, 1], offset: ?>, #npu.space<dram>>
 // CHECK-LABEL: func.func @keys_kernel
 // CHECK-SAME:      npu.cores = 4
 // CHECK:         npu.core_id

@@ -41,13 +41,14 @@ func.func @matmul(%x: tensor<128x256xbf16>, %w: tensor<256x256xf32>, %b: tensor<
 // activations' conversion kernel): an identity reshape whose result is
 // kept as bf16, one long run in order, which the cores split into pieces
 // of 37,632 elements (each a whole number of bf16 granules), moved through
-// vbuf as f32 and rounded by the store.
+// ibuf (the largest local memory: four blocks in flight) as f32 and
+// rounded by the store.
 // CHECK-LABEL: func.func @convert
 // CHECK-SAME:    (%{{.*}}: memref<1x3x224x224xf32, #npu.space<dram>>, %{{.*}}: memref<1x3x224x224xbf16, #npu.space<dram>>)
 // CHECK-SAME:    npu.cores = 4
 // CHECK:         npu.core_id
-// CHECK:         npu.dma_load %{{.*}} : memref<1x16384xf32, {{.*}}#npu.space<dram>> to memref<1x16384xf32, {{.*}}#npu.space<vbuf>>
-// CHECK:         npu.dma_store %{{.*}} : memref<1x16384xf32, {{.*}}#npu.space<vbuf>> to memref<1x16384xbf16, {{.*}}#npu.space<dram>>
+// CHECK:         npu.dma_load %{{.*}} : memref<1x16384xf32, {{.*}}#npu.space<dram>> to memref<1x16384xf32, {{.*}}#npu.space<ibuf>>
+// CHECK:         npu.dma_store %{{.*}} : memref<1x16384xf32, {{.*}}#npu.space<ibuf>> to memref<1x16384xbf16, {{.*}}#npu.space<dram>>
 func.func @convert(%x: tensor<1x3x224x224xf32>) -> tensor<1x3x224x224xbf16> attributes {npu.target = #npu.target<"snpu-server">} {
   %y = graph.reshape %x : (tensor<1x3x224x224xf32>) -> tensor<1x3x224x224xf32>
   %n = graph.cast %y {npu.storage} : tensor<1x3x224x224xf32> to tensor<1x3x224x224xbf16>
