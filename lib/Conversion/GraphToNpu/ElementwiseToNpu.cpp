@@ -1300,7 +1300,7 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
   int64_t granule = target.alignmentBytes / 4;
   // Blocks of a quarter of vbuf; a loop keeps as many in flight as its
   // staging memory holds beside the partial block after it (four in
-  // snpu-server's ibuf, two in vbuf).
+  // snpu-server's ibuf, three in snpu-edge's vbuf).
   auto [stage, stageBytes] = moveStage(target);
   int64_t capacity = int64_t(target.vbuf.sizeBytes) / 4 / 4 / granule * granule;
   int64_t copies =
