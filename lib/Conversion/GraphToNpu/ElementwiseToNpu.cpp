@@ -688,15 +688,21 @@ int64_t streamChunks(OpBuilder &builder, Location loc, int64_t elements,
   return cores;
 }
 
+/// A local buffer of `shape` f32 in `space`, at the kernel's entry.
+Value allocLocal(OpBuilder &builder, Location loc, Block *entry,
+                 ArrayRef<int64_t> shape, npu::MemorySpace space) {
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(entry);
+  auto type =
+      MemRefType::get(shape, builder.getF32Type(), MemRefLayoutAttrInterface(),
+                      npu::MemorySpaceAttr::get(builder.getContext(), space));
+  return memref::AllocOp::create(builder, loc, type);
+}
+
 /// A local vbuf buffer of `shape` f32, at the kernel's entry.
 Value allocVector(OpBuilder &builder, Location loc, Block *entry,
                   ArrayRef<int64_t> shape) {
-  OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToStart(entry);
-  auto type = MemRefType::get(
-      shape, builder.getF32Type(), MemRefLayoutAttrInterface(),
-      npu::MemorySpaceAttr::get(builder.getContext(), npu::MemorySpace::vbuf));
-  return memref::AllocOp::create(builder, loc, type);
+  return allocLocal(builder, loc, entry, shape, npu::MemorySpace::vbuf);
 }
 
 /// A contiguous memref collapsed to one dimension.
@@ -909,17 +915,6 @@ int64_t transferLoops(ArrayRef<int64_t> size, int64_t padded,
       return lead;
   }
   return 0;
-}
-
-/// A local buffer of `shape` f32 in `space`, at the kernel's entry.
-Value allocLocal(OpBuilder &builder, Location loc, Block *entry,
-                 ArrayRef<int64_t> shape, npu::MemorySpace space) {
-  OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToStart(entry);
-  auto type =
-      MemRefType::get(shape, builder.getF32Type(), MemRefLayoutAttrInterface(),
-                      npu::MemorySpaceAttr::get(builder.getContext(), space));
-  return memref::AllocOp::create(builder, loc, type);
 }
 
 /// Where a move stages its blocks: the largest local memory, as nothing
