@@ -1762,15 +1762,16 @@ LogicalResult convertKernel(func::FuncOp kernel) {
                        product(arith::AddIOp::create(builder, loc, first, i));
                      });
       };
+      // (productPerCore's cores are at most the units.)
       int64_t full = batch / unit, rest = batch % unit;
-      int64_t cores = std::min(whole->cores, full + (rest ? 1 : 0));
       splitOverCores(
-          builder, loc, full, unit, cores,
+          builder, loc, full, unit, whole->cores,
           [&](Value first) { products(first, unit); },
           rest ? function_ref<void(Value)>(
                      [&](Value first) { products(first, rest); })
                : nullptr);
-      finishKernel(builder, kernel, cores, {whole->m0, whole->k0, whole->n0});
+      finishKernel(builder, kernel, whole->cores,
+                   {whole->m0, whole->k0, whole->n0});
       return success();
     }
     auto loop = scf::ForOp::create(
