@@ -57,6 +57,12 @@ struct AttentionPlan {
   /// Copies of each head's and each block's buffers (1: the loop over
   /// them is npu.buffered, so loads wait for the buffers' last use).
   int64_t headCopies = 2, blockCopies = 2;
+  /// A core's blocks of one head are software-pipelined: the head's
+  /// queries (and mask rows) load at once, and each block's scores are
+  /// computed before the block ahead of it takes its P V product, so the
+  /// matrix unit works while the vector unit runs the softmax before
+  /// (AttentionTiler::pipelinedHead). Only where a core runs whole heads.
+  bool pipelined = false;
 };
 
 /// A strided view of a row-major buffer: `shape` and `strides` (elements)
@@ -319,6 +325,15 @@ struct Tiles {
         valueCols(roundUp(s.valueDepth, tile.n)) {}
 };
 
+/// Whether the scale is a power of two, which applies to K exactly (bf16
+/// keeps every bit of a product by it, and scaled products sum to the
+/// scaled sum): one pass over K instead of one over every block's scores.
+bool scaleFoldsIntoKeys(const AttentionShape &s) {
+  int exponent = 0;
+  return s.scale != 1 && std::isfinite(s.scale) && s.scale > 0 &&
+         std::frexp(s.scale, &exponent) == 0.5f;
+}
+
 /// Whether the local buffers fit for blocks of `rows` query rows, with
 /// `headCopies` of each head's buffers and `blockCopies` of each block's
 /// (sinan-npu-multi-buffer gives a loop of two or more steps two copies of
@@ -347,6 +362,36 @@ bool fits(const AttentionShape &s, const TargetDesc &target, int64_t rows,
          vbuf <= int64_t(target.vbuf.sizeBytes);
 }
 
+/// Whether the pipelined form's buffers fit (pipelinedHead): per head its
+/// keys, values, queries and mask rows; two of each block buffer the
+/// engines hand over (scores, rounded probabilities in vbuf and ibuf, the
+/// weighted sums) and one of the vector unit's own; one copy of all of it
+/// (a core's loop over heads is npu.buffered).
+bool fitsPipelined(const AttentionShape &s, const TargetDesc &target,
+                   int64_t rows) {
+  const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  int64_t align = target.alignmentBytes;
+  Tiles t(s, tile);
+  auto bytes = [&](int64_t r, int64_t cols, int64_t element) {
+    return r * pitch(cols, element, align) * element;
+  };
+  int64_t padded = roundUp(rows, tile.m);
+  int64_t maskRows = s.maskStrides[2] ? s.queries : 1;
+  int64_t wbuf =
+      bytes(t.depth, t.scoreCols, 2) + bytes(t.probCols, t.valueCols, 2);
+  int64_t ibuf = bytes(roundUp(s.queries, tile.m), t.depth, 2) +
+                 2 * bytes(padded, t.probCols, 2);
+  int64_t acc =
+      2 * (bytes(padded, t.scoreCols, 4) + bytes(padded, t.valueCols, 4));
+  int64_t vbuf = bytes(s.keys, s.depth, 2) + bytes(s.depth, s.keys, 2) +
+                 bytes(rows, s.keys, 4) + 2 * bytes(rows, s.keys, 2) +
+                 bytes(1, rows, 4) + (s.mask ? bytes(maskRows, s.keys, 4) : 0);
+  return wbuf <= int64_t(target.wbuf.sizeBytes) &&
+         ibuf <= int64_t(target.ibuf.sizeBytes) &&
+         acc <= int64_t(target.acc.sizeBytes) &&
+         vbuf <= int64_t(target.vbuf.sizeBytes);
+}
+
 /// Cycles of a DRAM transfer of `rows` rows of `rowBytes` each.
 double dramCycles(const TargetDesc &target, int64_t rows, int64_t rowBytes,
                   int64_t cores) {
@@ -363,28 +408,73 @@ double dramCycles(const TargetDesc &target, int64_t rows, int64_t rowBytes,
 /// block's load overlaps only the DRAM latency).
 double estimate(const AttentionShape &s, const TargetDesc &target, int64_t rows,
                 bool splitHeads, int64_t cores, int64_t qBytes, int64_t kBytes,
-                int64_t vBytes, int64_t outBytes, bool splitBatch = false) {
+                int64_t vBytes, int64_t outBytes, bool splitBatch = false,
+                bool pipelined = false) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   Tiles t(s, tile);
   double vector = target.vectorBytesPerCycle;
+  auto scoresMma = [&](int64_t r) {
+    return double(roundUp(r, tile.m) / tile.m) * (t.depth / tile.k) *
+               (t.scoreCols / tile.n) +
+           target.matrixLatencyCycles;
+  };
+  auto valuesMma = [&](int64_t r) {
+    return double(roundUp(r, tile.m) / tile.m) * (t.probCols / tile.k) *
+               (t.valueCols / tile.n) +
+           target.matrixLatencyCycles;
+  };
+  auto vec = [&](int64_t r) {
+    int64_t passes =
+        5 + (s.scale != 1 && !scaleFoldsIntoKeys(s) ? 1 : 0) + (s.mask ? 1 : 0);
+    return passes * std::ceil(double(r * s.keys * 4) / vector) +
+           std::ceil(double(r * s.keys * 4) / vector) +
+           (passes + 1) * double(target.vectorLatencyCycles);
+  };
+  auto move = [&](int64_t r) {
+    return target.dmaSetupCycles +
+           std::max(double(r * t.probCols * 2) / target.dmaBytesPerCycle,
+                    double(r));
+  };
+  auto store = [&](int64_t r) {
+    return dramCycles(target, r, s.valueDepth * outBytes, cores);
+  };
   auto block = [&](int64_t r) {
-    int64_t padded = roundUp(r, tile.m);
-    double mma =
-        double(padded / tile.m) * (t.depth / tile.k) * (t.scoreCols / tile.n) +
-        double(padded / tile.m) * (t.probCols / tile.k) *
-            (t.valueCols / tile.n) +
-        2.0 * target.matrixLatencyCycles;
-    int64_t passes = 5 + (s.scale != 1 ? 1 : 0) + (s.mask ? 1 : 0);
-    double vec = passes * std::ceil(double(r * s.keys * 4) / vector) +
-                 std::ceil(double(r * s.keys * 4) / vector) +
-                 (passes + 1) * double(target.vectorLatencyCycles);
-    double dma = dramCycles(target, r, s.depth * qBytes, cores) +
-                 dramCycles(target, r, s.valueDepth * outBytes, cores) +
-                 target.dmaSetupCycles +
-                 std::max(double(r * t.probCols * 2) / target.dmaBytesPerCycle,
-                          double(r)) +
+    double dma = dramCycles(target, r, s.depth * qBytes, cores) + store(r) +
+                 move(r) +
                  (s.mask ? dramCycles(target, r, s.keys * 4, cores) : 0);
-    return mma + vec + dma;
+    return scoresMma(r) + valuesMma(r) + vec(r) + dma;
+  };
+  // The pipelined head: its queries and mask rows in at once, then the
+  // engines' queues in the order pipelinedHead emits them: the matrix unit
+  // takes block i + 1's scores before block i's P V (once the softmax two
+  // blocks back has freed its accumulators), the vector unit each block's
+  // softmax once its scores are in, DMA-in the move of P, DMA-out the
+  // store.
+  auto pipelinedBlocks = [&]() {
+    int64_t n = ceilDiv(s.queries, rows);
+    auto rowsOf = [&](int64_t i) {
+      return std::min(rows, s.queries - i * rows);
+    };
+    double start = dramCycles(target, s.queries, s.depth * qBytes, cores) +
+                   (s.mask && s.maskStrides[2]
+                        ? dramCycles(target, s.queries, s.keys * 4, cores)
+                        : 0);
+    SmallVector<double> scored(n, 0), softmaxed(n, 0);
+    double matrix = start + scoresMma(rowsOf(0)), stored = 0;
+    scored[0] = matrix;
+    for (int64_t i = 0; i < n; ++i) {
+      if (i + 1 < n) {
+        matrix = std::max(matrix, i ? softmaxed[i - 1] : 0.0) +
+                 scoresMma(rowsOf(i + 1));
+        scored[i + 1] = matrix;
+      }
+      softmaxed[i] =
+          std::max(i ? softmaxed[i - 1] : 0.0, scored[i]) + vec(rowsOf(i));
+      matrix = std::max(matrix, softmaxed[i] + move(rowsOf(i))) +
+               valuesMma(rowsOf(i));
+      stored = std::max(stored, matrix) + store(rowsOf(i));
+    }
+    return stored;
   };
   double head =
       dramCycles(target, s.keys, s.depth * kBytes, cores) +
@@ -397,7 +487,9 @@ double estimate(const AttentionShape &s, const TargetDesc &target, int64_t rows,
   double latency = 2.0 * target.dramLatencyCycles;
   if (splitHeads || splitBatch) {
     double perHead =
-        head + s.group * (full * block(rows) + (edge ? block(edge) : 0));
+        head + s.group * (pipelined
+                              ? pipelinedBlocks()
+                              : full * block(rows) + (edge ? block(edge) : 0));
     if (splitBatch)
       return latency + double(ceilDiv(s.batch, cores) * s.kvHeads) * perHead;
     return latency + double(s.batch) * ceilDiv(s.kvHeads, cores) * perHead;
@@ -452,6 +544,23 @@ FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
   }
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   std::optional<AttentionPlan> best;
+  // The pipelined form where a core runs whole heads of two blocks or more.
+  auto considerPipelined = [&](int64_t rows, bool splitBatch, int64_t cores) {
+    if (s.queries <= rows)
+      return;
+    // One copy of each head's buffers: a core's loop over heads is
+    // npu.buffered (with two, the handoffs of two heads' slots outnumber
+    // the target's semaphores and the sync pass falls back to barriers:
+    // Swin's windows ran 3x slower).
+    if (!fitsPipelined(s, target, rows))
+      return;
+    double cycles = estimate(s, target, rows, !splitBatch, cores, qBytes,
+                             kBytes, vBytes, outBytes, splitBatch,
+                             /*pipelined=*/true);
+    if (!best || cycles < best->cycles)
+      best = AttentionPlan{rows,   !splitBatch, splitBatch, cores,
+                           cycles, 1,           2,          true};
+  };
   // Blocks of the tile doubling, and all the queries at once.
   int64_t all = roundUp(s.queries, int64_t(tile.m));
   SmallVector<int64_t> candidates;
@@ -480,6 +589,8 @@ FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
       if (!best || cycles < best->cycles)
         best = AttentionPlan{rows,   splitHeads, false,      cores,
                              cycles, headCopies, blockCopies};
+      if (splitHeads)
+        considerPipelined(rows, false, cores);
     }
     if (batchesApart(s, o.out, target.alignmentBytes)) {
       int64_t cores = std::min<int64_t>(target.cores, s.batch);
@@ -488,6 +599,7 @@ FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
       if (!best || cycles < best->cycles)
         best = AttentionPlan{rows,   false,      true,       cores,
                              cycles, headCopies, blockCopies};
+      considerPipelined(rows, true, cores);
     }
   }
   if (!best) {
@@ -566,6 +678,22 @@ private:
   void queryHead(Value b, Value h, bool splitRows);
   /// One block of `rows` query rows from `row`.
   void queryBlock(Value b, Value h, Value row, int64_t rows);
+  /// Every query block of query head h of batch b, software-pipelined.
+  void pipelinedHead(Value b, Value h);
+  /// Rows [row, row + rows) of a local buffer's first `cols` columns.
+  Value rowsAt(Value buffer, int64_t row, int64_t rows, int64_t cols) {
+    SmallVector<int64_t> strides;
+    int64_t offset = 0;
+    (void)cast<MemRefType>(buffer.getType())
+        .getStridesAndOffset(strides, offset);
+    return reinterpretView(builder, loc, buffer,
+                           builder.getIndexAttr(row * strides[0]), {rows, cols},
+                           {strides[0], 1});
+  }
+  /// The scale and mask of rows `rows` of `running` (scores or their
+  /// scaled copy), the softmax into `data`; the mask rows start at
+  /// `maskRow` of maskRows when it has rows per query.
+  void softmax(Value running, Value data, int64_t rows, int64_t maskRow);
   /// A loop over [0, count) unless count is 1.
   void each(int64_t count, function_ref<void(Value)> body,
             bool buffered = false) {
@@ -588,13 +716,15 @@ private:
   BoundOperand out;
   /// The scale goes into K (a power of two), not the scores.
   bool keysScaled = false;
-  /// K^T moves into wbuf after the head's one block's loads (the DMA-in
-  /// engine runs in order: the move waits for the transpose, the loads
-  /// need not).
+  /// K^T moves into wbuf after the head's one block's loads, or its whole
+  /// queries' (the DMA-in engine runs in order: the move waits for the
+  /// transpose, the loads need not).
   bool deferKeys = false;
   // Local buffers.
   Value keyRows, keyCols, keysT, values, queries, scores, probs, probsLeft,
       probsIbuf, weighted, scalars, maskRows;
+  /// The pipelined form's two of each buffer the engines hand over.
+  Value scoreSlots[2], leftSlots[2], ibufSlots[2], weightedSlots[2];
   /// A DMA's padding, or none when it is all zeros.
   DenseI64ArrayAttr padding(ArrayRef<int64_t> values) {
     if (llvm::all_of(values, [](int64_t v) { return v == 0; }))
@@ -611,6 +741,22 @@ void AttentionTiler::allocate() {
   keysT = alloc(t.depth, t.scoreCols, bf16, MemorySpace::wbuf);
   values = alloc(t.probCols, t.valueCols, bf16, MemorySpace::wbuf);
   int64_t rows = roundUp(plan.rows, tile.m);
+  if (plan.pipelined) {
+    queries =
+        alloc(roundUp(s.queries, tile.m), t.depth, bf16, MemorySpace::ibuf);
+    probs = alloc(plan.rows, s.keys, f32, MemorySpace::vbuf);
+    scalars = alloc(1, plan.rows, f32, MemorySpace::vbuf);
+    for (int i = 0; i < 2; ++i) {
+      scoreSlots[i] = alloc(rows, t.scoreCols, f32, MemorySpace::acc);
+      leftSlots[i] = alloc(plan.rows, s.keys, bf16, MemorySpace::vbuf);
+      ibufSlots[i] = alloc(rows, t.probCols, bf16, MemorySpace::ibuf);
+      weightedSlots[i] = alloc(rows, t.valueCols, f32, MemorySpace::acc);
+    }
+    if (s.mask)
+      maskRows = alloc(s.maskStrides[2] ? s.queries : 1, s.keys, f32,
+                       MemorySpace::vbuf);
+    return;
+  }
   queries = alloc(rows, t.depth, bf16, MemorySpace::ibuf);
   scores = alloc(rows, t.scoreCols, f32, MemorySpace::acc);
   probs = alloc(plan.rows, s.keys, f32, MemorySpace::vbuf);
@@ -634,9 +780,7 @@ void AttentionTiler::loadHead(Value b, Value kvh) {
       builder, loc, matrix(v, b, kvh, index(0), s.keys), values,
       padding({0, t.probCols - s.keys, 0, t.valueCols - s.valueDepth}));
   npu::VTransOp::create(builder, loc, keyRows, keyCols);
-  // A power-of-two scale applies to K exactly (bf16 keeps every bit of a
-  // product by it, and scaled products sum to the scaled sum): one pass
-  // over K instead of one over the scores of every block.
+  // (scaleFoldsIntoKeys.)
   if (keysScaled)
     npu::VScalOp::create(builder, loc, "mul", keyCols, keyCols,
                          builder.getF32FloatAttr(s.scale));
@@ -680,26 +824,8 @@ void AttentionTiler::queryBlock(Value b, Value h, Value row, int64_t rows) {
   Value acc = corner(scores, padded, t.scoreCols);
   npu::MmaOp::create(builder, loc, left, keysT, acc);
   // Scale, mask and softmax over the keys of each row, into vbuf.
-  Value running = asRows(scores, rows);
   Value data = asRows(probs, rows);
-  if (s.scale != 1 && !keysScaled) {
-    npu::VScalOp::create(builder, loc, "mul", running, data,
-                         builder.getF32FloatAttr(s.scale));
-    running = data;
-  }
-  if (s.mask) {
-    Value addend =
-        sq ? corner(maskRows, rows, s.keys)
-           : reinterpretView(builder, loc, maskRows, builder.getIndexAttr(0),
-                             {rows, s.keys}, {0, 1});
-    npu::VBinOp::create(builder, loc, "add", running, addend, data);
-    running = data;
-  }
-  Value column = reinterpretView(builder, loc, scalars, builder.getIndexAttr(0),
-                                 {rows}, {1});
-  Value perRow = reinterpretView(builder, loc, scalars, builder.getIndexAttr(0),
-                                 {rows, s.keys}, {1, 0});
-  emitSoftmaxRows(builder, loc, running, data, column, perRow);
+  softmax(asRows(scores, rows), data, rows, 0);
   // Rounded to bf16 and moved into ibuf as the left operand of P V, its
   // columns padded with zeros to the tile.
   Value rounded = asRows(probsLeft, rows);
@@ -714,7 +840,84 @@ void AttentionTiler::queryBlock(Value b, Value h, Value row, int64_t rows) {
                           matrix(out, b, h, row, rows));
 }
 
+void AttentionTiler::softmax(Value running, Value data, int64_t rows,
+                             int64_t maskRow) {
+  if (s.scale != 1 && !keysScaled) {
+    npu::VScalOp::create(builder, loc, "mul", running, data,
+                         builder.getF32FloatAttr(s.scale));
+    running = data;
+  }
+  if (s.mask) {
+    Value addend =
+        s.maskStrides[2]
+            ? (maskRow ? rowsAt(maskRows, maskRow, rows, s.keys)
+                       : corner(maskRows, rows, s.keys))
+            : reinterpretView(builder, loc, maskRows, builder.getIndexAttr(0),
+                              {rows, s.keys}, {0, 1});
+    npu::VBinOp::create(builder, loc, "add", running, addend, data);
+    running = data;
+  }
+  Value column = reinterpretView(builder, loc, scalars, builder.getIndexAttr(0),
+                                 {rows}, {1});
+  Value perRow = reinterpretView(builder, loc, scalars, builder.getIndexAttr(0),
+                                 {rows, s.keys}, {1, 0});
+  emitSoftmaxRows(builder, loc, running, data, column, perRow);
+}
+
+void AttentionTiler::pipelinedHead(Value b, Value h) {
+  // The head's queries and mask rows at once: no load of a later block
+  // waits in DMA-in's queue behind an earlier block's move of P.
+  npu::DmaLoadOp::create(builder, loc, matrix(q, b, h, index(0), s.queries),
+                         corner(queries, s.queries, t.depth),
+                         padding({0, t.depth - s.depth}));
+  auto [sb, sh, sq, sk] = s.maskStrides;
+  if (s.mask && (sb || sh || sq)) {
+    int64_t count = sq ? s.queries : 1;
+    Value offset = add(mul(b, sb), mul(h, sh));
+    Value view = reinterpretView(builder, loc, mask, offset, {count, s.keys},
+                                 {sq, std::max<int64_t>(sk, 1)});
+    npu::DmaLoadOp::create(builder, loc, view, corner(maskRows, count, s.keys),
+                           DenseI64ArrayAttr());
+  }
+  if (deferKeys)
+    moveKeys();
+  int64_t n = ceilDiv(s.queries, plan.rows);
+  auto rowsOf = [&](int64_t i) {
+    return std::min(plan.rows, s.queries - i * plan.rows);
+  };
+  auto scoresOf = [&](int64_t i) {
+    int64_t padded = roundUp(rowsOf(i), tile.m);
+    npu::MmaOp::create(builder, loc,
+                       rowsAt(queries, i * plan.rows, padded, t.depth), keysT,
+                       corner(scoreSlots[i % 2], padded, t.scoreCols));
+  };
+  // Block i + 1's scores go to the matrix unit before block i's P V, so
+  // they are ready when the vector unit finishes block i's softmax.
+  scoresOf(0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t rows = rowsOf(i), padded = roundUp(rows, tile.m);
+    if (i + 1 < n)
+      scoresOf(i + 1);
+    Value data = corner(probs, rows, s.keys);
+    softmax(corner(scoreSlots[i % 2], rows, s.keys), data, rows, i * plan.rows);
+    Value rounded = corner(leftSlots[i % 2], rows, s.keys);
+    npu::VCvtOp::create(builder, loc, data, rounded);
+    npu::DmaMoveOp::create(builder, loc, rounded,
+                           corner(ibufSlots[i % 2], rows, t.probCols),
+                           padding({0, t.probCols - s.keys}));
+    Value sum = corner(weightedSlots[i % 2], padded, t.valueCols);
+    npu::MmaOp::create(builder, loc,
+                       corner(ibufSlots[i % 2], padded, t.probCols), values,
+                       sum);
+    npu::DmaStoreOp::create(builder, loc,
+                            corner(weightedSlots[i % 2], rows, s.valueDepth),
+                            matrix(out, b, h, index(i * plan.rows), rows));
+  }
+}
+
 void AttentionTiler::queryHead(Value b, Value h, bool splitRows) {
+  if (plan.pipelined)
+    return pipelinedHead(b, h);
   int64_t full = s.queries / plan.rows, edge = s.queries % plan.rows;
   auto edgeBlock = [&](Value row) { queryBlock(b, h, row, edge); };
   splitOverCores(
@@ -726,10 +929,9 @@ void AttentionTiler::queryHead(Value b, Value h, bool splitRows) {
 
 void AttentionTiler::emit() {
   allocate();
-  int exponent = 0;
-  keysScaled = s.scale != 1 && std::isfinite(s.scale) && s.scale > 0 &&
-               std::frexp(s.scale, &exponent) == 0.5f;
-  deferKeys = s.group == 1 && s.queries <= plan.rows;
+  keysScaled = scaleFoldsIntoKeys(s);
+  // (The pipelined form loads a head's queries at once: they go first.)
+  deferKeys = s.group == 1 && (s.queries <= plan.rows || plan.pipelined);
   // One mask row for every score row of every head: loaded once.
   if (s.mask && !s.maskStrides[0] && !s.maskStrides[1] && !s.maskStrides[2])
     npu::DmaLoadOp::create(builder, loc,
@@ -931,10 +1133,11 @@ LogicalResult tiling::convertAttentionKernel(func::FuncOp kernel,
                  bound(operands.out))
       .emit();
   finishKernel(builder, kernel, plan.cores, {plan.rows},
-               llvm::formatv("rows={0} split={1}", plan.rows,
+               llvm::formatv("rows={0} split={1}{2}", plan.rows,
                              plan.splitBatch   ? "batch"
                              : plan.splitHeads ? "heads"
-                                               : "rows")
+                                               : "rows",
+                             plan.pipelined ? " pipelined" : "")
                    .str());
   return success();
 }
