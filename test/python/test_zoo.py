@@ -272,3 +272,23 @@ def test_bad_selection_is_an_error(zoo, tmp_path):
         [sys.executable, str(ZOO_TOOL / "sinan-zoo"), "run", "--zoo", str(zoo),
          "--shard", "3/2"], capture_output=True, text=True)
     assert proc.returncode == 2 and "need 1 <= I <= N" in proc.stderr
+
+
+def test_failure_reason_is_the_first_error_line():
+    # An unsupported-ops error lists the nodes after its header: the case's
+    # reason is the header, not the last node.
+    script = ("import sys; sys.stderr.write('sinan-compile: error: "
+              "unsupported ONNX ops (1 kind, 2 nodes): GridSample\\n"
+              "  /m/GridSample\\n  /m/GridSample_1\\n'); sys.exit(1)")
+    with pytest.raises(runner.CaseFailure) as failure:
+        runner._run([sys.executable, "-c", script], runner.Deadline(60),
+                    "compile", [])
+    assert str(failure.value).startswith(
+        "compile failed: sinan-compile: error: unsupported ONNX ops"), \
+        str(failure.value)
+    # Without an error line, the last line.
+    script = "import sys; print('a'); print('b'); sys.exit(2)"
+    with pytest.raises(runner.CaseFailure) as failure:
+        runner._run([sys.executable, "-c", script], runner.Deadline(60),
+                    "run", [])
+    assert str(failure.value).startswith("run failed: b"), str(failure.value)

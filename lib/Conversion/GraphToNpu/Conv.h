@@ -193,15 +193,20 @@ rowSplit(int64_t oh, int64_t ow, int64_t outBytes, const TargetDesc &target) {
 
 /// Output rows a core and cores when the cores split the output rows
 /// (rowSplit) or `blocks` blocks of `f0` output channels (each core all the
-/// rows, its channels' planes on granules of their own); none when the
-/// split leaves a core's part off the granules.
+/// rows, its channels' planes on granules of their own, in every image);
+/// none when the split leaves a core's part off the granules.
 inline std::optional<std::pair<int64_t, int64_t>>
 coreSplit(const ConvShape &s, int64_t outBytes, bool splitRows, int64_t f0,
           int64_t blocks, const TargetDesc &target) {
   if (splitRows)
     return rowSplit(s.oh, s.ow, outBytes, target);
   int64_t cores = std::min<int64_t>(target.cores, blocks);
-  if (cores > 1 && (f0 * s.oh * s.ow * outBytes) % target.alignmentBytes)
+  int64_t plane = s.oh * s.ow * outBytes, align = target.alignmentBytes;
+  // (With images after the first, a core's part of image i starts at its
+  // channels' offset in that image: the images must start on granules
+  // too, or the first block of one and the last of the image before it,
+  // on two cores, share a granule.)
+  if (cores > 1 && ((f0 * plane) % align || (s.n > 1 && (s.f * plane) % align)))
     return std::nullopt;
   return std::pair(s.oh, cores);
 }

@@ -593,27 +593,6 @@ std::optional<ConvBlocks> searchConvBlocks(const ConvShape &s,
                           int64_t(pixelBlocksPerCore), uses, depth, accs,
                           cost.product(f0, c0, pixels), passes(biasLast) > 0);
         auto take = [&](double cycles, bool inputResident) {
-          if (const char *f = getenv("SINAN_XPLAN");
-              f && getenv("SINAN_XSHAPE") &&
-              std::string(getenv("SINAN_XSHAPE")) ==
-                  llvm::formatv("{0}x{1}x{2}x{3}", s.c, s.f, s.oh, s.kh)
-                      .str()) {
-            ConvBlocks probe{f0,    c0,          rows,     pixels, *cores,
-                             depth, splitPixels, resident, false,  0,
-                             0,     cycles,      accs};
-            probe.biasLast = biasLast;
-            probe.biasProduct = product;
-            probe.folded = folded;
-            probe.inputResident = inputResident;
-            std::string d = describe(probe) + " ";
-            llvm::SmallVector<llvm::StringRef> toks;
-            llvm::StringRef(f).split(toks, ',');
-            for (auto t : toks)
-              if (d.find((t + " ").str()) == std::string::npos)
-                return;
-            if (getenv("SINAN_XLIST"))
-              llvm::errs() << "CAND " << d << "\n";
-          }
           if (best && cycles >= best->cycles)
             return;
           best = ConvBlocks{f0,    c0,          rows,     pixels, *cores,
@@ -729,8 +708,11 @@ std::optional<ConvBlocks> searchConvBlocks(const ConvShape &s,
                 accsFor(target, f0, pixels, depth, resident, biasFirst,
                         passes(biasLast) > 0, (s.cgPad / c0) * s.taps(),
                         reserved(f0, pixels, biasLast), product ? 2 : 0);
+            // (Each tap tile's rows at the aligned pitch the tiler
+            // allocates them with, as productFits counts them.)
             if (!accs ||
-                depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes) ||
+                depth * c0 * pitch(pixels, 2, align) * 2 >
+                    int64_t(target.wbuf.sizeBytes) ||
                 ibufUsed > int64_t(target.ibuf.sizeBytes))
               continue;
             // A channel's tap is one DMA row of the copy.
@@ -801,7 +783,8 @@ std::optional<ConvBlocks> searchConvBlocks(const ConvShape &s,
         int64_t tileBytes = f0 * pitch(c0, 2, align) * 2;
         int64_t residentBytes = s.taps() * (s.cgPad / c0) * tileBytes;
         for (int64_t depth = 2; depth <= deepest; ++depth) {
-          if (depth * c0 * pixels * 2 > int64_t(target.wbuf.sizeBytes))
+          if (depth * c0 * pitch(pixels, 2, align) * 2 >
+              int64_t(target.wbuf.sizeBytes))
             continue;
           if (depth * tileBytes <= int64_t(target.ibuf.sizeBytes))
             consider(f0, c0, rows, pixels, pixelBlocks, depth, false);

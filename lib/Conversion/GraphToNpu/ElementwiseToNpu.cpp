@@ -995,18 +995,25 @@ struct MoveEmitter {
     }
     // Rows longer than a buffer: pieces of each.
     int64_t full = length / capacity, rest = length % capacity;
-    loop(builder, loc, index(0), index(rows), 1, [&](Value row) {
-      Value from = sourceAt(row), to = resultAt(row);
-      if (full > 0)
-        loop(builder, loc, index(0), index(full * capacity), capacity,
-             [&](Value piece) {
-               move(source, from, sourcePitch, result, to, resultPitch, 1,
-                    piece, capacity, granule);
-             });
-      if (rest > 0)
-        move(source, from, sourcePitch, result, to, resultPitch, 1,
-             index(full * capacity), rest, granule);
-    });
+    scf::ForOp perRow =
+        loop(builder, loc, index(0), index(rows), 1, [&](Value row) {
+          Value from = sourceAt(row), to = resultAt(row);
+          if (full > 0)
+            loop(builder, loc, index(0), index(full * capacity), capacity,
+                 [&](Value piece) {
+                   move(source, from, sourcePitch, result, to, resultPitch, 1,
+                        piece, capacity, granule);
+                 });
+          if (rest > 0)
+            move(source, from, sourcePitch, result, to, resultPitch, 1,
+                 index(full * capacity), rest, granule);
+        });
+    // One copy of the partial piece's buffer, beside the pieces' copies
+    // that fill the staging memory (its load waits for the row before's
+    // store, behind this row's pieces): with two, snpu-edge's vbuf
+    // overflowed at a batch of two.
+    if (full > 0 && rest > 0)
+      perRow->setAttr(npu::kBufferedAttrName, builder.getUnitAttr());
   }
 };
 
@@ -1561,7 +1568,8 @@ LogicalResult convertMoves(func::FuncOp kernel, Operation *op, bool relu,
                         cast<MemRefType>(load.getDst().getType())) == stage;
         turns |= isa<npu::VTransOp>(op);
       }
-      if (staged && !turns && !loop->hasAttr(npu::kBuffersAttrName))
+      if (staged && !turns && !loop->hasAttr(npu::kBuffersAttrName) &&
+          !loop->hasAttr(npu::kBufferedAttrName))
         loop->setAttr(npu::kBuffersAttrName, builder.getI64IntegerAttr(copies));
     });
   finishKernel(builder, kernel, cores, {capacity});

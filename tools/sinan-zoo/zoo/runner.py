@@ -62,8 +62,12 @@ def _run(cmd, deadline, what, log):
                           f"{deadline.seconds:.0f} s)", "\n".join(log))
     log.append(proc.stdout + proc.stderr)
     if proc.returncode != 0:
-        last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
-        reason = last[-1] if last else f"exit {proc.returncode}"
+        lines = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        # The first error line names the culprit (an unsupported-ops error
+        # lists the nodes after it); else the last line.
+        errors = [line for line in lines if "error" in line.lower()]
+        reason = (errors[0] if errors else lines[-1]) if lines else \
+            f"exit {proc.returncode}"
         if proc.returncode < 0:
             reason = f"killed by signal {-proc.returncode}: {reason}"
         raise CaseFailure(f"{what} failed: {reason}", "\n".join(log))
