@@ -931,7 +931,8 @@ bool Emitter::addLaunch(npu::LaunchOp launch, std::string &error) {
   // An attention that reads and writes through views, or a product whose
   // kernel normalizes its rows: the fallback runs the kernel's ops in turn.
   auto function = op->getParentOfType<func::FuncOp>();
-  bool subgraph = (llvm::isa<graph::AttentionOp>(op) && ops.size() > 1) ||
+  bool subgraph = (llvm::any_of(ops, llvm::IsaPred<graph::AttentionOp>) &&
+                   ops.size() > 1) ||
                   (llvm::isa<graph::MatMulOp, graph::LayerNormOp>(op) &&
                    llvm::any_of(ops, llvm::IsaPred<graph::LayerNormOp>) &&
                    llvm::any_of(ops, llvm::IsaPred<graph::MatMulOp>)) ||

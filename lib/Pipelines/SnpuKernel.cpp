@@ -54,6 +54,8 @@ std::optional<isa::Kernel> compileSnpuKernel(ArrayRef<Operation *> ops,
       (llvm::count_if(ops, llvm::IsaPred<graph::Conv2dOp>) > 1 ||
        llvm::count_if(ops, llvm::IsaPred<graph::MatMulOp>) > 1 ||
        (llvm::isa<graph::LayerNormOp>(ops.front()) &&
+        llvm::any_of(ops, llvm::IsaPred<graph::MatMulOp>)) ||
+       (llvm::any_of(ops, llvm::IsaPred<graph::AttentionOp>) &&
         llvm::any_of(ops, llvm::IsaPred<graph::MatMulOp>)))) {
     kernel = cast<func::FuncOp>(builder.clone(*parent));
     kernel.setSymName("kernel");

@@ -253,6 +253,50 @@ struct FormLayerGroupsPass
                        merged);
     }
     formNormGroups(module, symbols, *desc);
+    formQkvGroups(module, symbols, *desc);
+  }
+
+  /// A product kernel (x @ W + bias, nothing before it) whose result only
+  /// an attention kernel reads, through views, merges into it: the
+  /// attention's tiler computes Q, K and V in local memory (after the norm
+  /// groups: a pre-norm block's normalization and product save more
+  /// together, and a product that took its normalization is no plain
+  /// product any more).
+  void formQkvGroups(ModuleOp module, SymbolTable &symbols,
+                     const TargetDesc &desc) {
+    placement::LaunchedKernels kernels(module, symbols);
+    SmallVector<npu::LaunchOp> launches(kernels.launches());
+    llvm::SmallPtrSet<Operation *, 16> merged;
+    for (npu::LaunchOp launch : launches) {
+      npu::LaunchOp next = soleReader(launch, merged);
+      if (!next)
+        continue;
+      func::FuncOp first = kernels.soleCallee(launch),
+                   second = kernels.soleCallee(next);
+      if (!first || !second)
+        continue;
+      SmallVector<Operation *> product = kernelBodyOps(first);
+      if (product.empty() || !llvm::isa<graph::MatMulOp>(product.front()) ||
+          llvm::count_if(product, llvm::IsaPred<graph::MatMulOp>) != 1 ||
+          llvm::none_of(kernelBodyOps(second),
+                        llvm::IsaPred<graph::AttentionOp>))
+        continue;
+      std::optional<double> one = estimateKernelCycles(first, desc);
+      std::optional<double> two = estimateKernelCycles(second, desc);
+      if (!one || !two)
+        continue;
+      func::FuncOp kernel = mergeKernels(module, symbols, first, second,
+                                         (first.getSymName() + "_qkv").str());
+      std::optional<double> both = estimateKernelCycles(kernel, desc);
+      if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
+        symbols.erase(kernel);
+        continue;
+      }
+      SmallVector<Value> operands(launch.getArgs());
+      llvm::append_range(operands, next.getArgs().drop_front());
+      replaceWithGroup(launch, next, kernel, operands, first, second, symbols,
+                       merged);
+    }
   }
 
   /// A layer normalization kernel whose result only a product kernel reads,

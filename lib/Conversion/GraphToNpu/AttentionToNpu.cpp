@@ -15,11 +15,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Conv.h"
 #include "Tiling.h"
 
 #include "sinan/Conversion/GraphToNpu.h"
 #include "sinan/Dialect/Graph/IR/GraphOps.h"
 #include "sinan/Dialect/Npu/IR/NpuOps.h"
+#include "sinan/runtime/Numerics.h"
 #include "sinan/runtime/Target.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -257,9 +259,20 @@ struct Operand {
   StridedView view;
   int64_t bytes = 4;
 };
+/// The product a QKV group's kernel (sinan-form-layer-groups) computes Q,
+/// K and V from, in local memory: x (its first argument, [S, model]) times
+/// the weights, plus the bias row (its third argument); per operand (Q, K,
+/// V) head h's columns of the product start at column first + h * step.
+struct Projection {
+  graph::MatMulOp matmul;
+  int64_t model = 0, width = 0, xBytes = 4;
+  std::array<int64_t, 3> first = {0, 0, 0}, step = {0, 0, 0};
+};
+
 struct Operands {
   Operand q, k, v, out;
   std::optional<unsigned> mask;
+  std::optional<Projection> projection;
 };
 
 FailureOr<AttentionShape> shapeOf(graph::AttentionOp op, std::string &why) {
@@ -368,7 +381,7 @@ bool fits(const AttentionShape &s, const TargetDesc &target, int64_t rows,
 /// weighted sums) and one of the vector unit's own; one copy of all of it
 /// (a core's loop over heads is npu.buffered).
 bool fitsPipelined(const AttentionShape &s, const TargetDesc &target,
-                   int64_t rows) {
+                   int64_t rows, const Projection *projection = nullptr) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   int64_t align = target.alignmentBytes;
   Tiles t(s, tile);
@@ -386,6 +399,16 @@ bool fitsPipelined(const AttentionShape &s, const TargetDesc &target,
   int64_t vbuf = bytes(s.keys, s.depth, 2) + bytes(s.depth, s.keys, 2) +
                  bytes(rows, s.keys, 4) + 2 * bytes(rows, s.keys, 2) +
                  bytes(1, rows, 4) + (s.mask ? bytes(maskRows, s.keys, 4) : 0);
+  // The projection's x rows, a head's weights, its three products, the
+  // bias rows, and each product's sum and rounding on the vector unit.
+  if (projection) {
+    int64_t padded = roundUp(s.queries, tile.m);
+    ibuf += bytes(padded, projection->model, 2);
+    wbuf += bytes(3 * projection->model, s.depth, 2);
+    acc += 3 * bytes(padded, s.depth, 4);
+    vbuf += 3 * bytes(1, s.depth, 4) + bytes(s.queries, s.depth, 4) +
+            2 * bytes(s.queries, s.depth, 2);
+  }
   return wbuf <= int64_t(target.wbuf.sizeBytes) &&
          ibuf <= int64_t(target.ibuf.sizeBytes) &&
          acc <= int64_t(target.acc.sizeBytes) &&
@@ -409,7 +432,8 @@ double dramCycles(const TargetDesc &target, int64_t rows, int64_t rowBytes,
 double estimate(const AttentionShape &s, const TargetDesc &target, int64_t rows,
                 bool splitHeads, int64_t cores, int64_t qBytes, int64_t kBytes,
                 int64_t vBytes, int64_t outBytes, bool splitBatch = false,
-                bool pipelined = false) {
+                bool pipelined = false,
+                const Projection *projection = nullptr) {
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
   Tiles t(s, tile);
   double vector = target.vectorBytesPerCycle;
@@ -455,10 +479,12 @@ double estimate(const AttentionShape &s, const TargetDesc &target, int64_t rows,
     auto rowsOf = [&](int64_t i) {
       return std::min(rows, s.queries - i * rows);
     };
-    double start = dramCycles(target, s.queries, s.depth * qBytes, cores) +
-                   (s.mask && s.maskStrides[2]
-                        ? dramCycles(target, s.queries, s.keys * 4, cores)
-                        : 0);
+    double start =
+        (projection ? 0.0
+                    : dramCycles(target, s.queries, s.depth * qBytes, cores)) +
+        (s.mask && s.maskStrides[2]
+             ? dramCycles(target, s.queries, s.keys * 4, cores)
+             : 0);
     SmallVector<double> scored(n, 0), softmaxed(n, 0);
     double matrix = start + scoresMma(rowsOf(0)), stored = 0;
     scored[0] = matrix;
@@ -476,6 +502,29 @@ double estimate(const AttentionShape &s, const TargetDesc &target, int64_t rows,
     }
     return stored;
   };
+  // A QKV group's head: its weights in, three products from x (loaded once
+  // per core), each one's bias and rounding, K's transpose and the moves
+  // of Q, K^T and V into place, instead of the loads of K and V.
+  if (projection) {
+    int64_t padded = roundUp(s.queries, tile.m);
+    double products = 3.0 * ((padded / tile.m) * (projection->model / tile.k) *
+                                 (s.depth / tile.n) +
+                             target.matrixLatencyCycles);
+    double pass = std::ceil(double(s.queries * s.depth * 4) / vector) +
+                  target.vectorLatencyCycles;
+    double x = dramCycles(target, s.queries,
+                          projection->model * projection->xBytes, cores) +
+               target.dramLatencyCycles;
+    double head =
+        dramCycles(target, projection->model, 3 * s.depth * 2, cores) +
+        target.dramLatencyCycles + std::max(products, 8.0 * pass) +
+        3.0 * (target.dmaSetupCycles +
+               double(s.queries * s.depth * 2) / target.dmaBytesPerCycle);
+    int64_t heads = splitBatch ? ceilDiv(s.batch, cores) * s.kvHeads
+                               : s.batch * ceilDiv(s.kvHeads, cores);
+    return x + double(heads) * (head + pipelinedBlocks()) +
+           target.dramLatencyCycles;
+  }
   double head =
       dramCycles(target, s.keys, s.depth * kBytes, cores) +
       std::ceil(double(s.keys * s.depth * 2) / vector) + target.dmaSetupCycles +
@@ -543,20 +592,29 @@ FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
     return failure();
   }
   const MatrixTile &tile = target.matrixTiles.at(DType::BF16);
+  const Projection *projection = o.projection ? &*o.projection : nullptr;
+  // A QKV group runs one batch of single-query-group heads, pipelined, the
+  // cores taking whole heads, and a product's K in one step.
+  if (projection && (s.batch != 1 || s.group != 1 || s.depth != s.valueDepth ||
+                     s.depth % tile.n || projection->model % tile.k ||
+                     !snpuPacksMatmulWeights(projection->matmul))) {
+    why = "a QKV group the pipelined form does not take";
+    return failure();
+  }
   std::optional<AttentionPlan> best;
   // The pipelined form where a core runs whole heads of two blocks or more.
   auto considerPipelined = [&](int64_t rows, bool splitBatch, int64_t cores) {
-    if (s.queries <= rows)
+    if (s.queries <= rows || (projection && splitBatch))
       return;
     // One copy of each head's buffers: a core's loop over heads is
     // npu.buffered (with two, the handoffs of two heads' slots outnumber
     // the target's semaphores and the sync pass falls back to barriers:
     // Swin's windows ran 3x slower).
-    if (!fitsPipelined(s, target, rows))
+    if (!fitsPipelined(s, target, rows, projection))
       return;
     double cycles = estimate(s, target, rows, !splitBatch, cores, qBytes,
                              kBytes, vBytes, outBytes, splitBatch,
-                             /*pipelined=*/true);
+                             /*pipelined=*/true, projection);
     if (!best || cycles < best->cycles)
       best = AttentionPlan{rows,   !splitBatch, splitBatch, cores,
                            cycles, 1,           2,          true};
@@ -586,7 +644,7 @@ FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
         continue;
       double cycles = estimate(s, target, rows, splitHeads, cores, qBytes,
                                kBytes, vBytes, outBytes);
-      if (!best || cycles < best->cycles)
+      if (!projection && (!best || cycles < best->cycles))
         best = AttentionPlan{rows,   splitHeads, false,      cores,
                              cycles, headCopies, blockCopies};
       if (splitHeads)
@@ -596,7 +654,7 @@ FailureOr<AttentionPlan> choosePlan(const AttentionShape &s,
       int64_t cores = std::min<int64_t>(target.cores, s.batch);
       double cycles = estimate(s, target, rows, false, cores, qBytes, kBytes,
                                vBytes, outBytes, /*splitBatch=*/true);
-      if (!best || cycles < best->cycles)
+      if (!projection && (!best || cycles < best->cycles))
         best = AttentionPlan{rows,   false,      true,       cores,
                              cycles, headCopies, blockCopies};
       considerPipelined(rows, true, cores);
@@ -619,16 +677,25 @@ struct BoundOperand {
   StridedView view;
 };
 
+/// A QKV group's operands in the kernel: x, the bias row and the weights
+/// packed per head ([heads * 3 * model, depth] bf16: Q's, K's and V's
+/// columns of each head one block after the other, each block's rows at the
+/// pitch the matrix unit reads).
+struct BoundProjection {
+  const Projection *projection = nullptr;
+  Value x, bias, weights;
+};
+
 /// Emits the kernel body.
 class AttentionTiler {
 public:
   AttentionTiler(OpBuilder &builder, Location loc, const TargetDesc &target,
                  const AttentionShape &shape, const AttentionPlan &plan,
                  Block *entry, BoundOperand q, BoundOperand k, BoundOperand v,
-                 Value mask, BoundOperand out)
+                 Value mask, BoundOperand out, BoundProjection proj = {})
       : builder(builder), loc(loc), target(target), s(shape), plan(plan),
         tile(target.matrixTiles.at(DType::BF16)), t(shape, tile), entry(entry),
-        q(q), k(k), v(v), mask(mask), out(out) {}
+        q(q), k(k), v(v), mask(mask), out(out), proj(proj) {}
 
   void emit();
 
@@ -672,6 +739,10 @@ private:
   void allocate();
   /// The keys (transposed) and values of key head (b, kvh) into wbuf.
   void loadHead(Value b, Value kvh);
+  /// A QKV group's head kvh: Q, K and V as products of x and the head's
+  /// weights, each plus its bias and rounded to bf16, into place (Q into
+  /// ibuf, K^T and V into wbuf).
+  void projectHead(Value kvh);
   /// K^T from vbuf into wbuf.
   void moveKeys();
   /// Every query block of query head h of batch b.
@@ -714,6 +785,7 @@ private:
   BoundOperand q, k, v;
   Value mask;
   BoundOperand out;
+  BoundProjection proj;
   /// The scale goes into K (a power of two), not the scores.
   bool keysScaled = false;
   /// K^T moves into wbuf after the head's one block's loads, or its whole
@@ -725,6 +797,9 @@ private:
       probsIbuf, weighted, scalars, maskRows;
   /// The pipelined form's two of each buffer the engines hand over.
   Value scoreSlots[2], leftSlots[2], ibufSlots[2], weightedSlots[2];
+  /// A QKV group's x rows, head weights, products, bias rows, sum and its
+  /// roundings (Q's and V's; K's goes into keyRows).
+  Value xRows, headWeights, products[3], biasRows, sum, roundedQ, roundedV;
   /// A DMA's padding, or none when it is all zeros.
   DenseI64ArrayAttr padding(ArrayRef<int64_t> values) {
     if (llvm::all_of(values, [](int64_t v) { return v == 0; }))
@@ -755,6 +830,17 @@ void AttentionTiler::allocate() {
     if (s.mask)
       maskRows = alloc(s.maskStrides[2] ? s.queries : 1, s.keys, f32,
                        MemorySpace::vbuf);
+    if (const Projection *p = proj.projection) {
+      int64_t padded = roundUp(s.queries, tile.m);
+      xRows = alloc(padded, p->model, bf16, MemorySpace::ibuf);
+      headWeights = alloc(3 * p->model, s.depth, bf16, MemorySpace::wbuf);
+      for (Value &product : products)
+        product = alloc(padded, s.depth, f32, MemorySpace::acc);
+      biasRows = alloc(3, s.depth, f32, MemorySpace::vbuf);
+      sum = alloc(s.queries, s.depth, f32, MemorySpace::vbuf);
+      roundedQ = alloc(s.queries, s.depth, bf16, MemorySpace::vbuf);
+      roundedV = alloc(s.queries, s.depth, bf16, MemorySpace::vbuf);
+    }
     return;
   }
   queries = alloc(rows, t.depth, bf16, MemorySpace::ibuf);
@@ -786,6 +872,61 @@ void AttentionTiler::loadHead(Value b, Value kvh) {
                          builder.getF32FloatAttr(s.scale));
   if (!deferKeys)
     moveKeys();
+}
+
+void AttentionTiler::projectHead(Value kvh) {
+  const Projection &p = *proj.projection;
+  int64_t dh = s.depth, padded = roundUp(s.queries, tile.m);
+  npu::DmaLoadOp::create(builder, loc,
+                         reinterpretView(builder, loc, proj.weights,
+                                         mul(kvh, 3 * p.model * dh),
+                                         {3 * p.model, dh}, {dh, 1}),
+                         headWeights, DenseI64ArrayAttr());
+  for (int o = 0; o < 3; ++o)
+    npu::DmaLoadOp::create(
+        builder, loc,
+        reinterpretView(builder, loc, proj.bias,
+                        add(index(p.first[o]), mul(kvh, p.step[o])), {1, dh},
+                        {dh, 1}),
+        rowsAt(biasRows, o, 1, dh), DenseI64ArrayAttr());
+  // K's product first: its transpose is the longest way into place.
+  auto product = [&](int o) {
+    npu::MmaOp::create(builder, loc, corner(xRows, padded, p.model),
+                       rowsAt(headWeights, o * p.model, p.model, dh),
+                       corner(products[o], padded, dh));
+  };
+  product(1);
+  product(0);
+  product(2);
+  // Each product plus its bias row, rounded to bf16 (as the group's two
+  // kernels stored it).
+  SmallVector<int64_t> strides;
+  int64_t offset = 0;
+  (void)cast<MemRefType>(biasRows.getType())
+      .getStridesAndOffset(strides, offset);
+  auto rounded = [&](int o, Value into) {
+    Value row = reinterpretView(builder, loc, biasRows,
+                                builder.getIndexAttr(o * strides[0]),
+                                {s.queries, dh}, {0, 1});
+    Value data = corner(sum, s.queries, dh);
+    npu::VBinOp::create(builder, loc, "add", corner(products[o], s.queries, dh),
+                        row, data);
+    npu::VCvtOp::create(builder, loc, data, into);
+  };
+  rounded(1, keyRows);
+  npu::VTransOp::create(builder, loc, keyRows, keyCols);
+  if (keysScaled)
+    npu::VScalOp::create(builder, loc, "mul", keyCols, keyCols,
+                         builder.getF32FloatAttr(s.scale));
+  rounded(0, roundedQ);
+  npu::DmaMoveOp::create(builder, loc, roundedQ,
+                         corner(queries, s.queries, t.depth),
+                         padding({0, t.depth - s.depth}));
+  moveKeys();
+  rounded(2, roundedV);
+  npu::DmaMoveOp::create(
+      builder, loc, roundedV, values,
+      padding({0, t.probCols - s.keys, 0, t.valueCols - s.valueDepth}));
 }
 
 void AttentionTiler::moveKeys() {
@@ -866,10 +1007,12 @@ void AttentionTiler::softmax(Value running, Value data, int64_t rows,
 
 void AttentionTiler::pipelinedHead(Value b, Value h) {
   // The head's queries and mask rows at once: no load of a later block
-  // waits in DMA-in's queue behind an earlier block's move of P.
-  npu::DmaLoadOp::create(builder, loc, matrix(q, b, h, index(0), s.queries),
-                         corner(queries, s.queries, t.depth),
-                         padding({0, t.depth - s.depth}));
+  // waits in DMA-in's queue behind an earlier block's move of P. (A QKV
+  // group's queries are in place already.)
+  if (!proj.projection)
+    npu::DmaLoadOp::create(builder, loc, matrix(q, b, h, index(0), s.queries),
+                           corner(queries, s.queries, t.depth),
+                           padding({0, t.depth - s.depth}));
   auto [sb, sh, sq, sk] = s.maskStrides;
   if (s.mask && (sb || sh || sq)) {
     int64_t count = sq ? s.queries : 1;
@@ -879,7 +1022,7 @@ void AttentionTiler::pipelinedHead(Value b, Value h) {
     npu::DmaLoadOp::create(builder, loc, view, corner(maskRows, count, s.keys),
                            DenseI64ArrayAttr());
   }
-  if (deferKeys)
+  if (deferKeys && !proj.projection)
     moveKeys();
   int64_t n = ceilDiv(s.queries, plan.rows);
   auto rowsOf = [&](int64_t i) {
@@ -943,8 +1086,19 @@ void AttentionTiler::emit() {
   // loop that ends up owning buffers planned as one copy (no other loop
   // around their uses in its body) must not get a second.
   bool single = plan.headCopies == 1 || plan.blockCopies == 1;
+  // A QKV group's x: loaded once, rounded to bf16 by the DMA (the product's
+  // precision).
+  if (const Projection *p = proj.projection)
+    npu::DmaLoadOp::create(
+        builder, loc,
+        reinterpretView(builder, loc, proj.x, builder.getIndexAttr(0),
+                        {s.queries, p->model}, {p->model, 1}),
+        corner(xRows, s.queries, p->model), DenseI64ArrayAttr());
   auto perHead = [&](Value b, Value kvh, bool splitRows) {
-    loadHead(b, kvh);
+    if (proj.projection)
+      projectHead(kvh);
+    else
+      loadHead(b, kvh);
     each(
         s.group,
         [&](Value g) { queryHead(b, add(mul(kvh, s.group), g), splitRows); },
@@ -975,6 +1129,61 @@ void AttentionTiler::emit() {
       single);
 }
 
+/// Whether `source` is a QKV group's product (x @ W + bias row: x the
+/// kernel's first argument, W constant, the bias row its third) and `view`
+/// its [1, H, S, X] view of one batch whose heads are columns of the
+/// product's rows; records the product in `projection` (the same for Q, K
+/// and V) and operand `index`'s columns.
+LogicalResult projectionColumn(Value source, const StridedView &view,
+                               Block &body,
+                               std::optional<Projection> &projection,
+                               int index) {
+  auto add = source.getDefiningOp<graph::AddOp>();
+  if (!add)
+    return failure();
+  auto matmul = add.getLhs().getDefiningOp<graph::MatMulOp>();
+  Value bias = add.getRhs();
+  if (!matmul) {
+    matmul = add.getRhs().getDefiningOp<graph::MatMulOp>();
+    bias = add.getLhs();
+  }
+  auto isArg = [&](Value value, unsigned i) {
+    auto arg = dyn_cast<BlockArgument>(throughStorage(value));
+    return arg && arg.getOwner() == &body && arg.getArgNumber() == i;
+  };
+  auto lhs = matmul ? dyn_cast<RankedTensorType>(matmul.getLhs().getType())
+                    : RankedTensorType();
+  auto rhs = matmul ? dyn_cast<RankedTensorType>(matmul.getRhs().getType())
+                    : RankedTensorType();
+  auto biasType = dyn_cast<RankedTensorType>(bias.getType());
+  if (!matmul || !matmul->hasOneUse() || !isArg(matmul.getLhs(), 0) ||
+      !isArg(bias, 2) || !matmul.getRhs().getDefiningOp<graph::ConstantOp>() ||
+      !lhs || !rhs || rhs.getRank() != 2 || !lhs.hasStaticShape() ||
+      !biasType || biasType.getRank() != 1)
+    return failure();
+  int64_t model = rhs.getDimSize(0), width = rhs.getDimSize(1);
+  int64_t rows = lhs.getNumElements() / model;
+  // One batch of heads, each a run of columns of every row of the product.
+  if (view.shape.size() != 4 || view.shape[0] != 1 || view.strides[3] != 1 ||
+      view.strides[2] != width || view.shape[2] != rows || view.offset < 0 ||
+      view.strides[1] < 0 ||
+      view.offset + (view.shape[1] - 1) * view.strides[1] + view.shape[3] >
+          width)
+    return failure();
+  if (projection && projection->matmul != matmul)
+    return failure();
+  if (!projection) {
+    projection = Projection();
+    projection->matmul = matmul;
+    projection->model = model;
+    projection->width = width;
+    projection->xBytes = elementBytesOf(body.getArgument(0).getType());
+  }
+  projection->first[index] = view.offset;
+  projection->step[index] = view.strides[1];
+  return success();
+}
+
 /// The kernel's operands: inside a kernel function, the arguments Q, K and
 /// V are views of (through the kernel's reshapes, transposes and slices)
 /// and the result the output is a view of; elsewhere (placement's
@@ -1002,21 +1211,35 @@ FailureOr<Operands> operandsOf(graph::AttentionOp op, std::string &why) {
     return arg.getArgNumber();
   };
   size_t views = 0; // The view ops the kernel reads and writes through.
+  std::optional<Projection> projection;
+  int index = 0;
   for (auto [value, operand] :
        {std::pair{op.getQuery(), &o.q}, std::pair{op.getKey(), &o.k},
         std::pair{op.getValue(), &o.v}}) {
     auto [chain, view] = readThrough(value, all);
     views += chain.size();
-    std::optional<unsigned> arg = argOf(
-        throughStorage(chain.empty() ? value : chain.back()->getOperand(0)));
-    if (!arg) {
+    Value source =
+        throughStorage(chain.empty() ? value : chain.back()->getOperand(0));
+    std::optional<unsigned> arg = argOf(source);
+    if (!arg && (index == 0 || projection) &&
+        succeeded(projectionColumn(source, view, body, projection, index))) {
+      operand->view = view;
+      operand->bytes = 2;
+      ++index;
+      continue;
+    }
+    if (!arg || projection) {
       why = "an operand is not a view of a kernel argument";
       return failure();
     }
     operand->arg = *arg;
     operand->view = view;
     operand->bytes = elementBytesOf(kernel.getArgumentTypes()[*arg]);
+    ++index;
   }
+  // The projection's product and bias row.
+  if (projection)
+    views += 2;
   if (Value mask = op.getMask()) {
     o.mask = argOf(throughStorage(mask));
     if (!o.mask) {
@@ -1033,13 +1256,17 @@ FailureOr<Operands> operandsOf(graph::AttentionOp op, std::string &why) {
     return failure();
   }
   // Nothing else: the views of Q, K, V and the result, and the op.
-  if (kernelBodyOps(kernel).size() != views + chain.size() + 1) {
+  // (A QKV group keeps its product's bf16 rounding as storage casts.)
+  if (size_t(llvm::count_if(kernelBodyOps(kernel), [](Operation *op) {
+        return !isStorageCast(op);
+      })) != views + chain.size() + 1) {
     why = "the kernel computes more than the attention and its views";
     return failure();
   }
   o.out.arg = kernel.getNumArguments();
   o.out.view = view;
   o.out.bytes = elementBytesOf(kernel.getResultTypes()[0]);
+  o.projection = projection;
   return o;
 }
 
@@ -1121,16 +1348,47 @@ LogicalResult tiling::convertAttentionKernel(func::FuncOp kernel,
     return op.emitError() << "the SNPU cannot run this attention: " << why;
   auto [shape, operands, plan] = *planned;
   Location loc = op.getLoc();
+  // A QKV group's weights, each head's Q, K and V columns one block after
+  // the other (read before the body, and the constant with it, is
+  // replaced).
+  std::vector<uint16_t> packed;
+  const Projection *projection =
+      operands.projection ? &*operands.projection : nullptr;
+  if (projection) {
+    graph::MatMulOp matmul = projection->matmul;
+    SmallVector<float> w = weightValues(cast<DenseElementsAttr>(
+        matmul.getRhs().getDefiningOp<graph::ConstantOp>().getValue()));
+    int64_t dh = shape.depth, width = projection->width;
+    for (int64_t h = 0; h < shape.kvHeads; ++h)
+      for (int o = 0; o < 3; ++o)
+        for (int64_t r = 0; r < projection->model; ++r)
+          for (int64_t c = 0; c < dh; ++c)
+            packed.push_back(floatToBF16(w[r * width + projection->first[o] +
+                                           h * projection->step[o] + c]));
+  }
   Block &body = replaceBodyWithMemRefs(kernel, kernel.getResultTypes());
   OpBuilder builder(kernel.getContext());
   builder.setInsertionPointToStart(&body);
   auto bound = [&](const Operand &operand) {
     return BoundOperand{body.getArgument(operand.arg), operand.view};
   };
+  BoundProjection proj;
+  if (projection) {
+    proj.projection = projection;
+    proj.x = body.getArgument(0);
+    proj.bias = body.getArgument(2);
+    memref::GlobalOp global = addWeightsGlobal(
+        kernel,
+        bf16Attr(kernel.getContext(), packed,
+                 shape.kvHeads * 3 * projection->model, shape.depth),
+        loc, target);
+    proj.weights = memref::GetGlobalOp::create(builder, loc, global.getType(),
+                                               global.getSymName());
+  }
   AttentionTiler(builder, loc, target, shape, plan, &body, bound(operands.q),
                  bound(operands.k), bound(operands.v),
                  operands.mask ? body.getArgument(*operands.mask) : Value(),
-                 bound(operands.out))
+                 bound(operands.out), proj)
       .emit();
   finishKernel(builder, kernel, plan.cores, {plan.rows},
                llvm::formatv("rows={0} split={1}{2}", plan.rows,
