@@ -883,10 +883,16 @@ bool Emitter::onlySnpuPackedWeights(graph::ConstantOp constant) {
           continue;
         return false;
       }
-      // (A norm and product group's product is its second op.)
+      // (A norm and product group's product is its second op; a QKV
+      // group's, the attention's tiler packs per head.)
       if (!ops.empty() && (snpuPacksMatmulWeights(ops.front()) ||
                            (llvm::isa<graph::LayerNormOp>(ops.front()) &&
-                            ops.size() > 1 && snpuPacksMatmulWeights(ops[1]))))
+                            ops.size() > 1 && snpuPacksMatmulWeights(ops[1])) ||
+                           (llvm::isa<graph::AttentionOp>(ops.front()) &&
+                            llvm::any_of(ops, [](Operation *op) {
+                              return llvm::isa<graph::MatMulOp>(op) &&
+                                     snpuPacksMatmulWeights(op);
+                            }))))
         continue;
       if (ops.empty() || !llvm::isa<graph::Conv2dOp>(ops.front()))
         return false;

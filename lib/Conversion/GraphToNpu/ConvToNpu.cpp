@@ -100,13 +100,15 @@ struct ConvBlocks {
 
 /// Groups per unit of a split over cores: the fewest whose output channels
 /// (`fg` of `plane` bytes each) fill whole granules; 0 unless the groups
-/// are several one-block groups of one image.
+/// are several one-block groups, and each image (a core's units recur in
+/// every one) starts on a granule.
 int64_t groupSplitUnit(const ConvShape &s, int64_t f0, int64_t outputBytes,
                        int64_t align) {
-  if (s.group < 2 || s.n != 1 || f0 != s.fgPad || s.fg != s.fgPad)
+  int64_t plane = s.oh * s.ow * outputBytes;
+  if (s.group < 2 || f0 != s.fgPad || s.fg != s.fgPad ||
+      (s.n > 1 && (s.f * plane) % align))
     return 0;
-  int64_t bytes = s.fg * s.oh * s.ow * outputBytes;
-  return align / std::gcd(bytes, align);
+  return align / std::gcd(s.fg * plane, align);
 }
 
 /// The products' k of folded taps: every tap's input channels, to the

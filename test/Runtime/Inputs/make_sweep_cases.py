@@ -15,6 +15,10 @@ exporter, batch 1 and 2, both presets) found the SNPU path failing on:
                (SqueezeNet's fire modules at batch 2): rows longer than a
                staging block, and the partial block's extra copies overflowed
                snpu-edge's vbuf.
+  grouped.onnx RegNetX-400MF's 25 groups of 16 channels, 3x3 stride 2 from
+               14x14 with its relu, at batch 2: the cores split the groups
+               only at batch 1 (one core took all 25 groups of both images,
+               4.6x the cycles of the network at batch 1).
 
 Writes each model, NAME_inputs.npz and onnxruntime's outputs as
 NAME_expected.npz. Usage: make_sweep_cases.py OUT_DIR"""
@@ -68,6 +72,14 @@ write("conv",
        h.make_node("Relu", ["c"], ["y"])],
       [const("w", 288, 144, 3, 3, scale=(9 * 144) ** -0.5), const("b", 288)],
       {"x": [1, 144, 14, 14]}, {"y": [1, 288, 14, 14]})
+G = 25
+write("grouped",
+      [h.make_node("Conv", ["x", "w", "b"], ["c"], name="grouped", group=G,
+                   kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]),
+       h.make_node("Relu", ["c"], ["y"])],
+      [const("w", 16 * G, 16, 3, 3, scale=(9 * 16) ** -0.5),
+       const("b", 16 * G)],
+      {"x": [2, 16 * G, 14, 14]}, {"y": [2, 16 * G, 7, 7]})
 write("concat",
       [h.make_node("Concat", ["a", "b"], ["y"], name="concat", axis=1)], [],
       {"a": [2, 64, 55, 55], "b": [2, 64, 55, 55]}, {"y": [2, 128, 55, 55]})
