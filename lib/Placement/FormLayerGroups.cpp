@@ -197,6 +197,28 @@ void replaceWithGroup(npu::LaunchOp launch, npu::LaunchOp next,
   symbols.erase(second);
 }
 
+/// Calls `visit` with each launch, the launch that alone reads its result
+/// (soleReader) and their kernels, in program order; `merged` holds the
+/// launches groups took so far.
+void forEachReaderPair(
+    ModuleOp module, SymbolTable &symbols,
+    function_ref<void(npu::LaunchOp, npu::LaunchOp, func::FuncOp, func::FuncOp,
+                      llvm::SmallPtrSetImpl<Operation *> &)>
+        visit) {
+  placement::LaunchedKernels kernels(module, symbols);
+  SmallVector<npu::LaunchOp> launches(kernels.launches());
+  llvm::SmallPtrSet<Operation *, 16> merged;
+  for (npu::LaunchOp launch : launches) {
+    npu::LaunchOp next = soleReader(launch, merged);
+    if (!next)
+      continue;
+    func::FuncOp first = kernels.soleCallee(launch),
+                 second = kernels.soleCallee(next);
+    if (first && second)
+      visit(launch, next, first, second, merged);
+  }
+}
+
 struct FormLayerGroupsPass
     : public sinan::impl::FormLayerGroupsBase<FormLayerGroupsPass> {
   using FormLayerGroupsBase::FormLayerGroupsBase;
@@ -264,39 +286,33 @@ struct FormLayerGroupsPass
   /// product any more).
   void formQkvGroups(ModuleOp module, SymbolTable &symbols,
                      const TargetDesc &desc) {
-    placement::LaunchedKernels kernels(module, symbols);
-    SmallVector<npu::LaunchOp> launches(kernels.launches());
-    llvm::SmallPtrSet<Operation *, 16> merged;
-    for (npu::LaunchOp launch : launches) {
-      npu::LaunchOp next = soleReader(launch, merged);
-      if (!next)
-        continue;
-      func::FuncOp first = kernels.soleCallee(launch),
-                   second = kernels.soleCallee(next);
-      if (!first || !second)
-        continue;
-      SmallVector<Operation *> product = kernelBodyOps(first);
-      if (product.empty() || !llvm::isa<graph::MatMulOp>(product.front()) ||
-          llvm::count_if(product, llvm::IsaPred<graph::MatMulOp>) != 1 ||
-          llvm::none_of(kernelBodyOps(second),
-                        llvm::IsaPred<graph::AttentionOp>))
-        continue;
-      std::optional<double> one = estimateKernelCycles(first, desc);
-      std::optional<double> two = estimateKernelCycles(second, desc);
-      if (!one || !two)
-        continue;
-      func::FuncOp kernel = mergeKernels(module, symbols, first, second,
-                                         (first.getSymName() + "_qkv").str());
-      std::optional<double> both = estimateKernelCycles(kernel, desc);
-      if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
-        symbols.erase(kernel);
-        continue;
-      }
-      SmallVector<Value> operands(launch.getArgs());
-      llvm::append_range(operands, next.getArgs().drop_front());
-      replaceWithGroup(launch, next, kernel, operands, first, second, symbols,
-                       merged);
-    }
+    forEachReaderPair(
+        module, symbols,
+        [&](npu::LaunchOp launch, npu::LaunchOp next, func::FuncOp first,
+            func::FuncOp second, auto &merged) {
+          SmallVector<Operation *> product = kernelBodyOps(first);
+          if (product.empty() || !llvm::isa<graph::MatMulOp>(product.front()) ||
+              llvm::count_if(product, llvm::IsaPred<graph::MatMulOp>) != 1 ||
+              llvm::none_of(kernelBodyOps(second),
+                            llvm::IsaPred<graph::AttentionOp>))
+            return;
+          std::optional<double> one = estimateKernelCycles(first, desc);
+          std::optional<double> two = estimateKernelCycles(second, desc);
+          if (!one || !two)
+            return;
+          func::FuncOp kernel =
+              mergeKernels(module, symbols, first, second,
+                           (first.getSymName() + "_qkv").str());
+          std::optional<double> both = estimateKernelCycles(kernel, desc);
+          if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
+            symbols.erase(kernel);
+            return;
+          }
+          SmallVector<Value> operands(launch.getArgs());
+          llvm::append_range(operands, next.getArgs().drop_front());
+          replaceWithGroup(launch, next, kernel, operands, first, second,
+                           symbols, merged);
+        });
   }
 
   /// A layer normalization kernel whose result only a product kernel reads,
@@ -304,50 +320,44 @@ struct FormLayerGroupsPass
   /// pair saves more than its normalization would).
   void formNormGroups(ModuleOp module, SymbolTable &symbols,
                       const TargetDesc &desc) {
-    placement::LaunchedKernels kernels(module, symbols);
-    SmallVector<npu::LaunchOp> launches(kernels.launches());
-    llvm::SmallPtrSet<Operation *, 16> merged;
-    for (npu::LaunchOp launch : launches) {
-      npu::LaunchOp next = soleReader(launch, merged);
-      if (!next)
-        continue;
-      func::FuncOp first = kernels.soleCallee(launch),
-                   second = kernels.soleCallee(next);
-      if (!first || !second)
-        continue;
-      SmallVector<Operation *> norm = kernelBodyOps(first);
-      SmallVector<Operation *> product = kernelBodyOps(second);
-      if (norm.size() != 1 || !llvm::isa<graph::LayerNormOp>(norm.front()) ||
-          !first.getBody().getOps<graph::ConstantOp>().empty() ||
-          product.empty() || !llvm::isa<graph::MatMulOp>(product.front()))
-        continue;
-      // One product, or a feed-forward pair (its first product's rows).
-      int64_t products =
-          llvm::count_if(product, llvm::IsaPred<graph::MatMulOp>);
-      if (products != 1 &&
-          !(products == 2 && estimateFfnPairCycles(second, desc)))
-        continue;
-      // (The normalization's kernel is the vector unit's: placement's
-      // estimate of it.)
-      std::optional<double> one =
-          placement::snpuCycles(norm.front(), desc, /*bf16=*/true);
-      std::optional<double> two = estimateKernelCycles(second, desc);
-      if (!one || !two)
-        continue;
-      func::FuncOp kernel =
-          mergeNormIntoProduct(module, symbols, first, second,
-                               (second.getSymName() + "_norm").str());
-      std::optional<double> both = estimateKernelCycles(kernel, desc);
-      if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
-        symbols.erase(kernel);
-        continue;
-      }
-      SmallVector<Value> operands = {launch.getArgs().front()};
-      llvm::append_range(operands, next.getArgs().drop_front());
-      llvm::append_range(operands, launch.getArgs().drop_front());
-      replaceWithGroup(launch, next, kernel, operands, first, second, symbols,
-                       merged);
-    }
+    forEachReaderPair(
+        module, symbols,
+        [&](npu::LaunchOp launch, npu::LaunchOp next, func::FuncOp first,
+            func::FuncOp second, auto &merged) {
+          SmallVector<Operation *> norm = kernelBodyOps(first);
+          SmallVector<Operation *> product = kernelBodyOps(second);
+          if (norm.size() != 1 ||
+              !llvm::isa<graph::LayerNormOp>(norm.front()) ||
+              !first.getBody().getOps<graph::ConstantOp>().empty() ||
+              product.empty() || !llvm::isa<graph::MatMulOp>(product.front()))
+            return;
+          // One product, or a feed-forward pair (its first product's rows).
+          int64_t products =
+              llvm::count_if(product, llvm::IsaPred<graph::MatMulOp>);
+          if (products != 1 &&
+              !(products == 2 && estimateFfnPairCycles(second, desc)))
+            return;
+          // (The normalization's kernel is the vector unit's: placement's
+          // estimate of it.)
+          std::optional<double> one =
+              placement::snpuCycles(norm.front(), desc, /*bf16=*/true);
+          std::optional<double> two = estimateKernelCycles(second, desc);
+          if (!one || !two)
+            return;
+          func::FuncOp kernel =
+              mergeNormIntoProduct(module, symbols, first, second,
+                                   (second.getSymName() + "_norm").str());
+          std::optional<double> both = estimateKernelCycles(kernel, desc);
+          if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
+            symbols.erase(kernel);
+            return;
+          }
+          SmallVector<Value> operands = {launch.getArgs().front()};
+          llvm::append_range(operands, next.getArgs().drop_front());
+          llvm::append_range(operands, launch.getArgs().drop_front());
+          replaceWithGroup(launch, next, kernel, operands, first, second,
+                           symbols, merged);
+        });
   }
 };
 
