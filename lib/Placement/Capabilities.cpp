@@ -233,6 +233,17 @@ int64_t macsOf(Operation *op) {
     return out.getNumElements() * weight.getDimSize(1) * weight.getDimSize(2) *
            weight.getDimSize(3);
   }
+  // A transposed convolution scatters each input element into its group's
+  // output channels, one product per tap (the runtime's hostOpMacs).
+  if (auto conv = dyn_cast<graph::ConvTranspose2dOp>(op)) {
+    auto input = dyn_cast<RankedTensorType>(conv.getInput().getType());
+    auto weight = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+    if (!input || !input.hasStaticShape() || !weight ||
+        !weight.hasStaticShape() || weight.getRank() != 4)
+      return 0;
+    return input.getNumElements() * weight.getDimSize(1) *
+           weight.getDimSize(2) * weight.getDimSize(3);
+  }
   return 0;
 }
 

@@ -2202,9 +2202,11 @@ static std::optional<GridPlan> searchGridPlan(const ConvShape &s,
                         q.cross = cross;
                         if (cross && (pair || !crossApplies(s, q)))
                           continue;
+                        // (One image's: the kernel takes the images one
+                        // after another, its loop over them npu.buffered.)
                         if (std::optional<double> cycles = estimateGrid(
                                 s, target, epilogue, q, geo, pair)) {
-                          q.cycles = *cycles;
+                          q.cycles = *cycles * double(s.n);
                           if (!best || q.cycles < best->cycles)
                             best = q;
                         }

@@ -124,6 +124,10 @@ void mergeRuns(ArrayRef<int64_t> shape, ArrayRef<int64_t> sourceStrides,
 }
 
 /// A transpose's result dimensions, merged (mergeRuns).
+/// Result rows a tile turned on the vector unit needs at least (each tile
+/// waits out a DRAM round trip).
+constexpr int64_t kMinTileRows = 8;
+
 void transposeRuns(graph::TransposeOp transpose, SmallVectorImpl<int64_t> &size,
                    SmallVectorImpl<int64_t> &stride) {
   auto input = cast<RankedTensorType>(transpose.getInput().getType());
@@ -248,6 +252,18 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
           !llvm::is_contained(stride, 1))
         return fail("the transpose has no dimension contiguous in its "
                     "source");
+      // Tiles of result rows a few elements long each make a DRAM round
+      // trip for a few bytes (a PixelShuffle's [.., 24, 2]: 768 tiles, 430k
+      // cycles on snpu-server against 52k on the host), unless several go
+      // in a transfer ([B, L, R]: emitTransposeTiles' batches).
+      bool batched = size.size() == 3 && stride[1] == 1;
+      if (!stride.empty() && stride.back() != 1 && !batched &&
+          size.back() < kMinTileRows)
+        return fail(llvm::formatv("the transpose turns tiles of {0}-element "
+                                  "result rows (the vector unit's tiles "
+                                  "want {1} or more)",
+                                  size.back(), kMinTileRows)
+                        .str());
     }
     if (auto slice = dyn_cast<graph::SliceOp>(op)) {
       ArrayRef<int64_t> steps = slice.getSteps();
@@ -360,9 +376,10 @@ FailureOr<ElementwisePlan> planOf(Operation *op, std::string &why,
   else if (op->getNumOperands() == 2 && binaryOps().count(name))
     plan.op = binaryOps().lookup(name);
   else
+    // (The operand count only where the op has a kernel at another one.)
     return fail(
         "no SNPU kernel for " + name +
-        (op->getNumOperands() > 2
+        (unaryOps().count(name) || binaryOps().count(name)
              ? " with " + std::to_string(op->getNumOperands()) + " operands"
              : ""));
   if (!result)

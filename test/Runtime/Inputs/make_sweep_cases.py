@@ -19,6 +19,13 @@ exporter, batch 1 and 2, both presets) found the SNPU path failing on:
                14x14 with its relu, at batch 2: the cores split the groups
                only at batch 1 (one core took all 25 groups of both images,
                4.6x the cycles of the network at batch 1).
+  shuffle.onnx A PixelShuffle (DepthToSpace, CRD) of [1, 64, 24, 24] by 2: a
+               transpose into result rows of 2 elements, which the vector
+               unit turned in 768 tiles of a DRAM round trip each (430k
+               cycles on snpu-server against 52k on the host), and
+               placement's estimate took it for a stream.
+  upconv.onnx  A 2x2 stride-2 ConvTranspose (64 -> 32 channels) with a bias:
+               it runs on the host, and placement counted none of its MACs.
 
 Writes each model, NAME_inputs.npz and onnxruntime's outputs as
 NAME_expected.npz. Usage: make_sweep_cases.py OUT_DIR"""
@@ -80,6 +87,15 @@ write("grouped",
       [const("w", 16 * G, 16, 3, 3, scale=(9 * 16) ** -0.5),
        const("b", 16 * G)],
       {"x": [2, 16 * G, 14, 14]}, {"y": [2, 16 * G, 7, 7]})
+write("shuffle",
+      [h.make_node("DepthToSpace", ["x"], ["y"], name="shuffle", blocksize=2,
+                   mode="CRD")], [],
+      {"x": [1, 64, 24, 24]}, {"y": [1, 16, 48, 48]})
+write("upconv",
+      [h.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="upconv",
+                   kernel_shape=[2, 2], strides=[2, 2])],
+      [const("w", 64, 32, 2, 2, scale=0.125), const("b", 32)],
+      {"x": [1, 64, 32, 32]}, {"y": [1, 32, 64, 64]})
 write("concat",
       [h.make_node("Concat", ["a", "b"], ["y"], name="concat", axis=1)], [],
       {"a": [2, 64, 55, 55], "b": [2, 64, 55, 55]}, {"y": [2, 128, 55, 55]})
