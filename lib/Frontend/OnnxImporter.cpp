@@ -256,12 +256,26 @@ bool Importer::checkArity() {
 
 bool Importer::checkSupported() {
   std::map<std::string, std::vector<std::string>> missing;
+  // Ranks of the initializers: a convolution whose weights have more than
+  // four dimensions (3-D, as video networks export) is listed with the
+  // unsupported ops, every node at once, not failed at the first.
+  std::map<std::string, int> initializerRanks;
+  for (const onnx::TensorProto &tensor : model.graph().initializer())
+    initializerRanks[tensor.name()] = tensor.dims_size();
   for (const onnx::NodeProto &node : model.graph().node()) {
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
-    std::string key = node.op_type() + " (domain " +
+    std::string what = node.op_type();
+    if (defaultDomain && (what == "Conv" || what == "ConvTranspose") &&
+        node.input_size() > 1) {
+      auto rank = initializerRanks.find(node.input(1));
+      if (rank != initializerRanks.end() && rank->second > 4)
+        what += llvm::formatv(" {0}-D", rank->second - 2).str();
+    }
+    std::string key = what + " (domain " +
                       (defaultDomain ? std::string("ai.onnx") : node.domain()) +
                       ", opset " + std::to_string(opset) + ")";
-    if (!defaultDomain || !converters().count(node.op_type()))
+    if (!defaultDomain || !converters().count(node.op_type()) ||
+        what != node.op_type())
       missing[key].push_back(node.name().empty() ? node.output(0)
                                                  : node.name());
   }

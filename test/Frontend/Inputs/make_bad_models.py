@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Writes small malformed or unusual models for onnx-errors.test and
 onnx-external-data.test: a cycle, an unsorted graph, attributes out of
-range, mixed element types, training-mode dropouts, and a model whose weights live in an external
+range, mixed element types, 3-D convolutions, training-mode dropouts, and a model whose weights live in an external
 file (with its inputs and onnxruntime's outputs)."""
 import os
 import sys
@@ -42,6 +42,16 @@ save("cast_mode", [h.make_node("Cast", ["x"], ["y"], name="cast",
      x4, [h.make_tensor_value_info("y", T.FLOAT8E8M0, [2, 4])], opset=24)
 save("mixed_types", [h.make_node("Add", ["x", "n"], ["y"], name="add_mixed")],
      x4 + [h.make_tensor_value_info("n", T.INT64, [2, 4])], y4)
+
+# Two 3-D convolutions (a video network's): listed up front, every node.
+save("conv3d",
+     [h.make_node("Conv", ["x", "w1"], ["a"], name="conv3d_a"),
+      h.make_node("Conv", ["a", "w2"], ["y"], name="conv3d_b")],
+     [h.make_tensor_value_info("x", T.FLOAT, [1, 2, 4, 4, 4])],
+     [h.make_tensor_value_info("y", T.FLOAT, [1, 2, 4, 4, 4])],
+     initializer=[numpy_helper.from_array(np.ones((2, 2, 1, 1, 1), np.float32),
+                                          name)
+                  for name in ("w1", "w2")])
 
 # Dropout with training_mode = true: with ratio 0 (as PyTorch exports
 # torchvision's Swin) it drops nothing; with ratio 0.5 it is random.
