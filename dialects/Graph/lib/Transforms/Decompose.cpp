@@ -393,6 +393,93 @@ constexpr int64_t kMaxHeightMatrixBytes = 4 << 20;
 /// with each image's rows (no transposes: the rows stay rows). The products
 /// take their operands at the matrix unit's precision, so not the
 /// reference's values bit for bit: only for a backend that names it.
+namespace {
+
+/// A transposed convolution as the convolution it is: the input with
+/// s - 1 zeros after each element along each axis (a reshape, a pad, a
+/// reshape), padded by d (k - 1) - p before and that plus the output
+/// padding, less the s - 1 trailing zeros, after (cropped where negative),
+/// then convolved at stride 1 with the weights turned ([Cin, Cout / g] to
+/// [Cout, Cin / g]) and flipped. The nonzero products are the transposed
+/// convolution's; the zeros' add nothing to a sum but the sign of a zero.
+/// Null unless f32 with constant weights.
+Value expand(ConvTranspose2dOp conv, OpBuilder &b) {
+  auto in = dyn_cast<RankedTensorType>(conv.getInput().getType());
+  auto out = dyn_cast<RankedTensorType>(conv.getType());
+  auto constant = conv.getWeight().getDefiningOp<ConstantOp>();
+  auto weights =
+      constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+  if (!in || !out || !in.hasStaticShape() || !out.hasStaticShape() ||
+      in.getRank() != 4 || !in.getElementType().isF32() || !weights ||
+      !weights.getElementType().isF32() || weights.getType().getRank() != 4)
+    return {};
+  ArrayRef<int64_t> ws = weights.getType().getShape();
+  int64_t n = in.getDimSize(0), c = in.getDimSize(1), h = in.getDimSize(2),
+          w = in.getDimSize(3);
+  int64_t g = conv.getGroup(), fg = ws[1], kh = ws[2], kw = ws[3];
+  ArrayRef<int64_t> st = conv.getStrides(), pads = conv.getPads(),
+                    dil = conv.getDilations(), extra = conv.getOutputPadding();
+  if (g < 1 || c % g || ws[0] != c || st.size() != 2 || pads.size() != 4 ||
+      dil.size() != 2 || extra.size() != 2)
+    return {};
+  int64_t cg = c / g, f = fg * g;
+  Location loc = conv.getLoc();
+  auto tensor = [&](ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, b.getF32Type());
+  };
+  Value x = conv.getInput();
+  int64_t hz = h * st[0], wz = w * st[1];
+  if (st[0] > 1 || st[1] > 1) {
+    x = ReshapeOp::create(b, loc, tensor({n, c, h, 1, w, 1}), x).getResult();
+    x = PadOp::create(
+            b, loc, x, b.getDenseI64ArrayAttr({0, 0, 0, 0, 0, 0}),
+            b.getDenseI64ArrayAttr({0, 0, 0, st[0] - 1, 0, st[1] - 1}),
+            b.getF64FloatAttr(0.0), b.getStringAttr("constant"))
+            ->getResult(0);
+    x = ReshapeOp::create(b, loc, tensor({n, c, hz, wz}), x).getResult();
+  }
+  // The convolution's padding: top, left, bottom, right.
+  SmallVector<int64_t> around = {
+      dil[0] * (kh - 1) - pads[0], dil[1] * (kw - 1) - pads[1],
+      dil[0] * (kh - 1) - pads[2] + extra[0] - (st[0] - 1),
+      dil[1] * (kw - 1) - pads[3] + extra[1] - (st[1] - 1)};
+  if (llvm::any_of(around, [](int64_t v) { return v < 0; })) {
+    SmallVector<int64_t> starts = {0, 0, std::max<int64_t>(-around[0], 0),
+                                   std::max<int64_t>(-around[1], 0)};
+    SmallVector<int64_t> limits = {n, c, hz - std::max<int64_t>(-around[2], 0),
+                                   wz - std::max<int64_t>(-around[3], 0)};
+    if (limits[2] <= starts[2] || limits[3] <= starts[3])
+      return {};
+    x = SliceOp::create(b, loc, x, b.getDenseI64ArrayAttr(starts),
+                        b.getDenseI64ArrayAttr(limits),
+                        b.getDenseI64ArrayAttr({1, 1, 1, 1}))
+            ->getResult(0);
+    for (int64_t &v : around)
+      v = std::max<int64_t>(v, 0);
+  }
+  // [Cin, Cout / g, kh, kw] -> [Cout, Cin / g, kh, kw], flipped.
+  SmallVector<float> values(weights.getValues<float>());
+  SmallVector<float> turned(values.size());
+  for (int64_t gi = 0; gi < g; ++gi)
+    for (int64_t o = 0; o < fg; ++o)
+      for (int64_t ci = 0; ci < cg; ++ci)
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j)
+            turned[(((gi * fg + o) * cg + ci) * kh + i) * kw + j] =
+                values[(((gi * cg + ci) * fg + o) * kh + (kh - 1 - i)) * kw +
+                       (kw - 1 - j)];
+  Value kernel = ConstantOp::create(
+      b, constant.getLoc(),
+      DenseElementsAttr::get(tensor({f, cg, kh, kw}), ArrayRef(turned)));
+  return Conv2dOp::create(b, loc, out, x, kernel, conv.getBias(),
+                          b.getDenseI64ArrayAttr({1, 1}),
+                          b.getDenseI64ArrayAttr(around),
+                          conv.getDilationsAttr(), b.getI64IntegerAttr(g))
+      .getResult();
+}
+
+} // namespace
+
 Value sinan::graph::expandResize(ResizeOp resize, OpBuilder &b) {
   auto type = dyn_cast<RankedTensorType>(resize.getInput().getType());
   auto resultType = dyn_cast<RankedTensorType>(resize.getType());
@@ -483,8 +570,11 @@ struct GraphDecompose
            llvm::is_contained(ops, std::string("avg_pool2d"))) ||
           (isa<LrnOp>(op) && llvm::is_contained(ops, std::string("lrn"))) ||
           (isa<ResizeOp>(op) && llvm::is_contained(ops, std::string("resize")));
-      if ((named ||
-           isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp, AttentionOp>(op)) &&
+      // (A transposed convolution is no composite of the reference either;
+      // decomposed wherever ops are not named: the host's convolution is
+      // native code, its transposed one the reference kernel.)
+      if ((named || isa<GeluOp, LayerNormOp, RmsNormOp, GroupNormOp,
+                        AttentionOp, ConvTranspose2dOp>(op)) &&
           wanted(op->getName().stripDialect()) &&
           (placed.empty() || sinan::isPlacedOn(op, placed)))
         composite.push_back(op);
@@ -503,6 +593,7 @@ struct GraphDecompose
               .Case([&](AttentionOp a) { return expand(a, b); })
               .Case([&](AvgPool2dOp p) { return expand(p, b); })
               .Case([&](LrnOp n) { return expand(n, b); })
+              .Case([&](ConvTranspose2dOp c) { return expand(c, b); })
               .Case([&](ResizeOp r) { return expandResize(r, b); });
       if (!result)
         continue;
