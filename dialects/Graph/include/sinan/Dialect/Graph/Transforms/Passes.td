@@ -80,6 +80,13 @@ def GraphDecompose : Pass<"graph-decompose"> {
     of the [oh x h] matrix of its taps with each image's rows (the matrix
     replicated over the images, at most 4 MiB of it); also only when named. The
     products of both expansions carry `sinan.network_macs = 0`.
+    `graph.conv_transpose2d` with constant f32 weights becomes the
+    `graph.conv2d` of its zero-inserted input (a reshape, a `graph.pad`
+    after each element, a reshape; then padded by `d (k - 1) - p`, cropped
+    by a `graph.slice` where that is negative) with the weights turned to
+    `[Cout, Cin / g]` and flipped: the same nonzero products, summed in
+    the convolution's order (so within f32 rounding of the reference, not
+    bit for bit): the host's convolution is native code.
     `ops` limits the expansion to the listed op names (default: all but
     `avg_pool2d`, `lrn` and `resize`);
     `placed` to the ops sinan-place put on that side (its
@@ -91,7 +98,7 @@ def GraphDecompose : Pass<"graph-decompose"> {
   let options = [
     ListOption<"ops", "ops", "std::string",
                "Op names to expand (layer_norm, rms_norm, group_norm, gelu, "
-               "attention, avg_pool2d, lrn, resize); "
+               "attention, conv_transpose2d, avg_pool2d, lrn, resize); "
                "empty: all but avg_pool2d, lrn and resize">,
     Option<"placed", "placed", "std::string", /*default=*/"\"\"",
            "Expand only the ops placed on this side (cpu or snpu); their "
