@@ -597,11 +597,30 @@ struct GraphDecompose
               .Case([&](ResizeOp r) { return expandResize(r, b); });
       if (!result)
         continue;
+      SmallVector<Operation *> pieces;
+      for (Operation *piece = before ? before->getNextNode()
+                                     : &op->getBlock()->front();
+           piece != op; piece = piece->getNextNode())
+        pieces.push_back(piece);
       if (Attribute where = op->getAttr(sinan::kPlacementAttrName))
-        for (Operation *piece = before ? before->getNextNode()
-                                       : &op->getBlock()->front();
-             piece != op; piece = piece->getNextNode())
+        for (Operation *piece : pieces)
           piece->setAttr(sinan::kPlacementAttrName, where);
+      // The host's modeled time of a composite placed there (the timeline
+      // charges each host step its own), shared by its pieces that are
+      // steps (a reshape is a view of its operand's bytes).
+      SmallVector<Operation *> steps;
+      for (Operation *piece : pieces)
+        if (!isa<ReshapeOp, ConstantOp>(piece))
+          steps.push_back(piece);
+      if (auto cycles =
+              op->getAttrOfType<IntegerAttr>(sinan::kHostCyclesAttrName);
+          cycles && !steps.empty()) {
+        int64_t count = int64_t(steps.size());
+        for (Operation *piece : steps)
+          piece->setAttr(
+              sinan::kHostCyclesAttrName,
+              b.getI64IntegerAttr((cycles.getInt() + count - 1) / count));
+      }
       op->getResult(0).replaceAllUsesWith(result);
       op->erase();
     }
