@@ -17,3 +17,20 @@ func.func @placed(%x: tensor<2x4xf32>, %s: tensor<4xf32>) -> (tensor<2x4xf32>, t
   %1 = graph.layer_norm %x, %s {sinan.placement = "cpu"} : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   return %0, %1 : tensor<2x4xf32>, tensor<2x4xf32>
 }
+
+// A composite's modeled host time (placement's sinan.host_cycles, which the
+// timeline charges per host step) is shared by its pieces that are steps:
+// a transposed convolution's 90 cycles over its pad and convolution (the
+// reshapes are views).
+// CHECK-LABEL: func.func @host_time
+// CHECK:         graph.reshape
+// CHECK-NOT:     sinan.host_cycles
+// CHECK:         graph.pad {{.*}}sinan.host_cycles = 45 : i64
+// CHECK:         graph.reshape
+// CHECK-NOT:     sinan.host_cycles
+// CHECK:         graph.conv2d {{.*}}sinan.host_cycles = 45 : i64
+func.func @host_time(%x: tensor<1x2x4x4xf32>) -> tensor<1x1x8x8xf32> {
+  %w = graph.constant dense<1.0> : tensor<2x1x2x2xf32>
+  %y = graph.conv_transpose2d %x, %w {strides = array<i64: 2, 2>, sinan.placement = "cpu", sinan.host_cycles = 90 : i64} : (tensor<1x2x4x4xf32>, tensor<2x1x2x2xf32>) -> tensor<1x1x8x8xf32>
+  return %y : tensor<1x1x8x8xf32>
+}
