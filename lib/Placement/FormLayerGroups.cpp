@@ -197,6 +197,30 @@ void replaceWithGroup(npu::LaunchOp launch, npu::LaunchOp next,
   symbols.erase(second);
 }
 
+/// Groups `launch` and `next` into one launch of the merged `kernel` with
+/// `operands` when it lowers, fits and its estimate `both` beats `apart` (the
+/// two kernels' sum); erases `kernel` otherwise.
+void groupIfCheaper(npu::LaunchOp launch, npu::LaunchOp next,
+                    func::FuncOp kernel, std::optional<double> both,
+                    double apart, ValueRange operands, func::FuncOp first,
+                    func::FuncOp second, SymbolTable &symbols,
+                    llvm::SmallPtrSetImpl<Operation *> &merged) {
+  if (!both || *both >= apart || !lowersAndFits(kernel)) {
+    symbols.erase(kernel);
+    return;
+  }
+  replaceWithGroup(launch, next, kernel, operands, first, second, symbols,
+                   merged);
+}
+
+/// The operands of `launch` followed by those of `next` but its first (the
+/// result of `launch`).
+SmallVector<Value> chainedOperands(npu::LaunchOp launch, npu::LaunchOp next) {
+  SmallVector<Value> operands(launch.getArgs());
+  llvm::append_range(operands, next.getArgs().drop_front());
+  return operands;
+}
+
 /// Calls `visit` with each launch, the launch that alone reads its result
 /// (soleReader) and their kernels, in program order; `merged` holds the
 /// launches groups took so far.
@@ -230,52 +254,44 @@ struct FormLayerGroupsPass
     if (!desc)
       return signalPassFailure();
     SymbolTable symbols(module);
-    // A kernel function launched once (so it may be merged away).
-    placement::LaunchedKernels kernels(module, symbols);
-    SmallVector<npu::LaunchOp> launches(kernels.launches());
-    auto callee = [&](npu::LaunchOp launch) {
-      return kernels.soleCallee(launch);
-    };
-    llvm::SmallPtrSet<Operation *, 16> merged;
-    for (npu::LaunchOp launch : launches) {
-      npu::LaunchOp next = soleReader(launch, merged);
-      if (!next)
-        continue;
-      func::FuncOp first = callee(launch), second = callee(next);
-      auto leads = [](func::FuncOp kernel, auto isa) {
-        SmallVector<Operation *> ops = kernelBodyOps(kernel);
-        return !ops.empty() && isa(ops.front());
-      };
-      auto conv = llvm::IsaPred<graph::Conv2dOp>;
-      auto product = llvm::IsaPred<graph::MatMulOp>;
-      if (!first || !second)
-        continue;
-      // Two convolutions, or two products (a feed-forward block: the second
-      // reads the first's GELU as its left operand).
-      bool convs = leads(first, conv) && leads(second, conv);
-      if (!convs && !(leads(first, product) && leads(second, product)))
-        continue;
-      // Both must be kernels the SNPU runs, and the pair cheaper.
-      std::optional<double> one = estimateKernelCycles(first, *desc);
-      std::optional<double> two = estimateKernelCycles(second, *desc);
-      if (!one || !two)
-        continue;
-      func::FuncOp kernel = mergeKernels(module, symbols, first, second,
-                                         (first.getSymName() + "_pair").str());
-      std::optional<double> both = convs ? estimatePairCycles(kernel, *desc)
-                                         : estimateFfnPairCycles(kernel, *desc);
-
-      if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
-        symbols.erase(kernel);
-        continue;
-      }
-      SmallVector<Value> operands(launch.getArgs());
-      llvm::append_range(operands, next.getArgs().drop_front());
-      replaceWithGroup(launch, next, kernel, operands, first, second, symbols,
-                       merged);
-    }
+    formPairs(module, symbols, *desc);
     formNormGroups(module, symbols, *desc);
     formQkvGroups(module, symbols, *desc);
+  }
+
+  /// Two convolutions, or two products (a feed-forward block: the second
+  /// reads the first's GELU as its left operand), the second alone reading
+  /// the first's result, merge when both run on the SNPU and the pair is
+  /// cheaper.
+  void formPairs(ModuleOp module, SymbolTable &symbols,
+                 const TargetDesc &desc) {
+    forEachReaderPair(
+        module, symbols,
+        [&](npu::LaunchOp launch, npu::LaunchOp next, func::FuncOp first,
+            func::FuncOp second, auto &merged) {
+          auto leads = [](func::FuncOp kernel, auto isa) {
+            SmallVector<Operation *> ops = kernelBodyOps(kernel);
+            return !ops.empty() && isa(ops.front());
+          };
+          auto conv = llvm::IsaPred<graph::Conv2dOp>;
+          auto product = llvm::IsaPred<graph::MatMulOp>;
+          bool convs = leads(first, conv) && leads(second, conv);
+          if (!convs && !(leads(first, product) && leads(second, product)))
+            return;
+          std::optional<double> one = estimateKernelCycles(first, desc);
+          std::optional<double> two = estimateKernelCycles(second, desc);
+          if (!one || !two)
+            return;
+          func::FuncOp kernel =
+              mergeKernels(module, symbols, first, second,
+                           (first.getSymName() + "_pair").str());
+          std::optional<double> both =
+              convs ? estimatePairCycles(kernel, desc)
+                    : estimateFfnPairCycles(kernel, desc);
+          groupIfCheaper(launch, next, kernel, both, *one + *two,
+                         chainedOperands(launch, next), first, second, symbols,
+                         merged);
+        });
   }
 
   /// A product kernel (x @ W + bias, nothing before it) whose result only
@@ -303,15 +319,10 @@ struct FormLayerGroupsPass
           func::FuncOp kernel =
               mergeKernels(module, symbols, first, second,
                            (first.getSymName() + "_qkv").str());
-          std::optional<double> both = estimateKernelCycles(kernel, desc);
-          if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
-            symbols.erase(kernel);
-            return;
-          }
-          SmallVector<Value> operands(launch.getArgs());
-          llvm::append_range(operands, next.getArgs().drop_front());
-          replaceWithGroup(launch, next, kernel, operands, first, second,
-                           symbols, merged);
+          groupIfCheaper(launch, next, kernel,
+                         estimateKernelCycles(kernel, desc), *one + *two,
+                         chainedOperands(launch, next), first, second, symbols,
+                         merged);
         });
   }
 
@@ -347,16 +358,12 @@ struct FormLayerGroupsPass
           func::FuncOp kernel =
               mergeNormIntoProduct(module, symbols, first, second,
                                    (second.getSymName() + "_norm").str());
-          std::optional<double> both = estimateKernelCycles(kernel, desc);
-          if (!both || *both >= *one + *two || !lowersAndFits(kernel)) {
-            symbols.erase(kernel);
-            return;
-          }
           SmallVector<Value> operands = {launch.getArgs().front()};
           llvm::append_range(operands, next.getArgs().drop_front());
           llvm::append_range(operands, launch.getArgs().drop_front());
-          replaceWithGroup(launch, next, kernel, operands, first, second,
-                           symbols, merged);
+          groupIfCheaper(launch, next, kernel,
+                         estimateKernelCycles(kernel, desc), *one + *two,
+                         operands, first, second, symbols, merged);
         });
   }
 };

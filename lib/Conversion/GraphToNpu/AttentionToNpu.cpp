@@ -753,13 +753,18 @@ private:
   void pipelinedHead(Value b, Value h);
   /// Rows [row, row + rows) of a local buffer's first `cols` columns.
   Value rowsAt(Value buffer, int64_t row, int64_t rows, int64_t cols) {
+    int64_t pitch = pitchOf(buffer);
+    return reinterpretView(builder, loc, buffer,
+                           builder.getIndexAttr(row * pitch), {rows, cols},
+                           {pitch, 1});
+  }
+  /// The row pitch of a local 2-D buffer, in elements.
+  static int64_t pitchOf(Value buffer) {
     SmallVector<int64_t> strides;
     int64_t offset = 0;
     (void)cast<MemRefType>(buffer.getType())
         .getStridesAndOffset(strides, offset);
-    return reinterpretView(builder, loc, buffer,
-                           builder.getIndexAttr(row * strides[0]), {rows, cols},
-                           {strides[0], 1});
+    return strides[0];
   }
   /// The scale and mask of rows `rows` of `running` (scores or their
   /// scaled copy), the softmax into `data`; the mask rows start at
@@ -900,13 +905,10 @@ void AttentionTiler::projectHead(Value kvh) {
   product(2);
   // Each product plus its bias row, rounded to bf16 (as the group's two
   // kernels stored it).
-  SmallVector<int64_t> strides;
-  int64_t offset = 0;
-  (void)cast<MemRefType>(biasRows.getType())
-      .getStridesAndOffset(strides, offset);
+  int64_t biasPitch = pitchOf(biasRows);
   auto rounded = [&](int o, Value into) {
     Value row = reinterpretView(builder, loc, biasRows,
-                                builder.getIndexAttr(o * strides[0]),
+                                builder.getIndexAttr(o * biasPitch),
                                 {s.queries, dh}, {0, 1});
     Value data = corner(sum, s.queries, dh);
     npu::VBinOp::create(builder, loc, "add", corner(products[o], s.queries, dh),
